@@ -1,0 +1,317 @@
+/* lib/cfg.c - typed INI configuration over inih; see cfg.h. */
+#include "cfg.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "facteur_build.h"
+
+const char *const cfg_known_sections[] = {
+    "database", "lookup", "lmtp", "dkim", "spam", "scrub", "blacklist",
+    "milter", "example", "admin", NULL,
+};
+
+const struct cfg_key cfg_database_keys[] = {
+    {"path", CFG_STR, FACTEUR_DB, 0, 0, offsetof(struct cfg_database, path),
+	NULL, "the SQLite database every program reads"},
+    {"busy_timeout", CFG_DURATION, "5s", 0, 600000,
+	offsetof(struct cfg_database, busy_timeout), NULL,
+	"how long to wait for a lock held by another process"},
+};
+const size_t cfg_database_nkeys =
+    sizeof(cfg_database_keys) / sizeof(cfg_database_keys[0]);
+
+static int
+cfg_number(const char *v, long long *out, const char **rest)
+{
+	char *end;
+
+	errno = 0;
+	if (*v == '\0' || *v == ' ')
+		return -1;
+	*out = strtoll(v, &end, 10);
+	if (errno || end == v)
+		return -1;
+	*rest = end;
+	return 0;
+}
+
+static int
+cfg_scale(long long n, long long mul, long long *out)
+{
+	if (n < 0 || (mul > 1 && n > LLONG_MAX / mul))
+		return -1;
+	*out = n * mul;
+	return 0;
+}
+
+static int
+cfg_parse_size(const char *v, long long *out)
+{
+	const char *r;
+	long long n, mul = 1;
+
+	if (cfg_number(v, &n, &r) < 0)
+		return -1;
+	if (*r == '\0')
+		mul = 1;
+	else if (strcasecmp(r, "k") == 0 || strcasecmp(r, "kb") == 0)
+		mul = 1024;
+	else if (strcasecmp(r, "m") == 0 || strcasecmp(r, "mb") == 0)
+		mul = 1024 * 1024;
+	else if (strcasecmp(r, "g") == 0 || strcasecmp(r, "gb") == 0)
+		mul = 1024LL * 1024 * 1024;
+	else
+		return -1;
+	return cfg_scale(n, mul, out);
+}
+
+static int
+cfg_parse_duration(const char *v, long long *out)
+{
+	const char *r;
+	long long n, mul;
+
+	if (cfg_number(v, &n, &r) < 0)
+		return -1;
+	if (*r == '\0' || strcmp(r, "s") == 0)
+		mul = 1000;
+	else if (strcmp(r, "ms") == 0)
+		mul = 1;
+	else if (strcmp(r, "m") == 0)
+		mul = 60000;
+	else if (strcmp(r, "h") == 0)
+		mul = 3600000;
+	else if (strcmp(r, "d") == 0)
+		mul = 86400000;
+	else
+		return -1;
+	return cfg_scale(n, mul, out);
+}
+
+static int
+cfg_parse_bool(const char *v, int *out)
+{
+	static const char *yes[] = {"yes", "true", "on", "1"};
+	static const char *no[] = {"no", "false", "off", "0"};
+	size_t i;
+
+	for (i = 0; i < 4; i++) {
+		if (strcasecmp(v, yes[i]) == 0)
+			return *out = 1, 0;
+		if (strcasecmp(v, no[i]) == 0)
+			return *out = 0, 0;
+	}
+	return -1;
+}
+
+static int
+cfg_parse_enum(const char *choices, const char *v, int *out)
+{
+	const char *p = choices, *bar;
+	size_t n = strlen(v);
+	int i = 0;
+
+	for (;;) {
+		bar = strchr(p, '|');
+		size_t len = bar ? (size_t)(bar - p) : strlen(p);
+		if (len == n && strncasecmp(p, v, n) == 0)
+			return *out = i, 0;
+		if (bar == NULL)
+			return -1;
+		p = bar + 1;
+		i++;
+	}
+}
+
+int
+cfg_set(const struct cfg_key *k, void *base, const char *value, char *err,
+    size_t errlen)
+{
+	char *field = (char *)base + k->off;
+	long long n = 0;
+	int b;
+
+	switch (k->type) {
+	case CFG_STR: {
+		char *dup = strdup(value);
+		if (dup == NULL) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		free(*(char **)(void *)field);
+		*(char **)(void *)field = dup;
+		return 0;
+	}
+	case CFG_BOOL:
+		if (cfg_parse_bool(value, &b) < 0) {
+			snprintf(err, errlen,
+			    "%s: \"%s\" is not yes or no", k->name, value);
+			return -1;
+		}
+		*(int *)(void *)field = b;
+		return 0;
+	case CFG_ENUM:
+		if (cfg_parse_enum(k->choices, value, &b) < 0) {
+			snprintf(err, errlen, "%s: \"%s\" is not one of %s",
+			    k->name, value, k->choices);
+			return -1;
+		}
+		*(int *)(void *)field = b;
+		return 0;
+	case CFG_INT:
+		if (cfg_number(value, &n, &value) < 0 || *value != '\0') {
+			snprintf(err, errlen, "%s: not an integer", k->name);
+			return -1;
+		}
+		break;
+	case CFG_SIZE:
+		if (cfg_parse_size(value, &n) < 0) {
+			snprintf(err, errlen,
+			    "%s: \"%s\" is not a size (e.g. 512k, 10M, 1G)",
+			    k->name, value);
+			return -1;
+		}
+		break;
+	case CFG_DURATION:
+		if (cfg_parse_duration(value, &n) < 0) {
+			snprintf(err, errlen,
+			    "%s: \"%s\" is not a duration (e.g. 500ms, 5s, "
+			    "2m, 1h, 7d)",
+			    k->name, value);
+			return -1;
+		}
+		break;
+	}
+	if ((k->min || k->max) && (n < k->min || n > k->max)) {
+		snprintf(err, errlen, "%s: %lld is out of range [%lld, %lld]",
+		    k->name, n, k->min, k->max);
+		return -1;
+	}
+	*(long long *)(void *)field = n;
+	return 0;
+}
+
+struct cfg_parse_ctx {
+	const struct cfg_section *secs;
+	size_t nsecs;
+	char err[512];
+	int failed;
+};
+
+static int
+cfg_known(const char *section)
+{
+	size_t i;
+
+	for (i = 0; cfg_known_sections[i]; i++)
+		if (strcmp(cfg_known_sections[i], section) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+cfg_handler(void *user, const char *section, const char *name,
+    const char *value)
+{
+	struct cfg_parse_ctx *c = user;
+	size_t i, j;
+
+	if (c->failed)
+		return 1;
+	for (i = 0; i < c->nsecs; i++) {
+		const struct cfg_section *s = &c->secs[i];
+		if (strcmp(s->name, section) != 0)
+			continue;
+		for (j = 0; j < s->nkeys; j++) {
+			if (strcmp(s->keys[j].name, name) != 0)
+				continue;
+			if (cfg_set(&s->keys[j], s->base, value, c->err,
+			    sizeof(c->err)) < 0) {
+				c->failed = 1;
+				return 0;
+			}
+			return 1;
+		}
+		snprintf(c->err, sizeof(c->err), "[%s] unknown key \"%s\"",
+		    section, name);
+		c->failed = 1;
+		return 0;
+	}
+	if (*section == '\0') {
+		snprintf(c->err, sizeof(c->err),
+		    "key \"%s\" outside any [section]", name);
+		c->failed = 1;
+		return 0;
+	}
+	if (!cfg_known(section)) {
+		snprintf(c->err, sizeof(c->err), "unknown section [%s]",
+		    section);
+		c->failed = 1;
+		return 0;
+	}
+	return 1; /* another program's section */
+}
+
+int
+cfg_load(const char *path, const struct cfg_section *secs, size_t nsecs,
+    int missing_ok, char *err, size_t errlen)
+{
+	struct cfg_parse_ctx c;
+	size_t i, j;
+	FILE *f;
+	int line;
+
+	for (i = 0; i < nsecs; i++)
+		for (j = 0; j < secs[i].nkeys; j++) {
+			const struct cfg_key *k = &secs[i].keys[j];
+			if (k->def == NULL)
+				continue;
+			if (cfg_set(k, secs[i].base, k->def, err, errlen) < 0)
+				return -1;
+		}
+
+	if ((f = fopen(path, "r")) == NULL) {
+		if (errno == ENOENT && missing_ok)
+			return 0;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	memset(&c, 0, sizeof(c));
+	c.secs = secs;
+	c.nsecs = nsecs;
+	line = ini_parse_file(f, cfg_handler, &c);
+	fclose(f);
+	if (line < 0) {
+		snprintf(err, errlen, "%s: cannot read", path);
+		return -1;
+	}
+	if (line > 0) {
+		snprintf(err, errlen, "%s:%d: %s", path, line,
+		    c.failed ? c.err : "syntax error");
+		return -1;
+	}
+	return 0;
+}
+
+void
+cfg_free(const struct cfg_section *secs, size_t nsecs)
+{
+	size_t i, j;
+
+	for (i = 0; i < nsecs; i++)
+		for (j = 0; j < secs[i].nkeys; j++) {
+			const struct cfg_key *k = &secs[i].keys[j];
+			char **p;
+			if (k->type != CFG_STR)
+				continue;
+			p = (char **)(void *)((char *)secs[i].base + k->off);
+			free(*p);
+			*p = NULL;
+		}
+}

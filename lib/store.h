@@ -1,0 +1,193 @@
+/* lib/store.h - the one SQLite database (schema, migrations, queries).
+ *
+ * Schema (PRAGMA user_version = STORE_SCHEMA_VERSION), see docs/schema.md:
+ *   domains(name PK NOCASE, is_default, active, created)
+ *   users(address PK NOCASE, domain FK->domains, password, full_name,
+ *         maildir, uid, gid, quota_bytes, quota_messages, active, created)
+ *   aliases(alias NOCASE, destination, active)            PK(alias,dest)
+ *   virtual_aliases(address NOCASE, destination, active)  PK(address,dest)
+ *         address is "user@domain" or "@domain" (catch-all)
+ *   sender_blacklist(pattern PK NOCASE, kind address|domain|ip, action
+ *         REJECT|OK, code, enhanced, message, active, created)
+ *         pattern: "user@domain", "@domain", "domain", "user@", an IPv4/IPv6
+ *         address or CIDR
+ *   recipient_blacklist(pattern PK NOCASE, action REJECT|DISCARD|HOLD|OK,
+ *         code, enhanced, message, active, created)
+ *   dkim_keys(id, domain NOCASE, selector, algorithm, key_path, active,
+ *         created) UNIQUE(domain, selector)
+ *
+ * Addresses are stored as local@domain with the domain lowercased; lookups
+ * compare case-insensitively (Postfix folds table keys to lower case before
+ * it asks, so a case-sensitive local part could never match).
+ *
+ * Connections: WAL, busy_timeout, foreign_keys=ON, prepared statements only
+ * (cached per connection). A struct store is NOT thread-safe: a threaded
+ * daemon opens one per thread. Daemons open STORE_RO.
+ *
+ * Errors: functions returning int give 0 on success or a negative
+ * enum store_err, with a message in err (may be NULL). Lookups return
+ * STORE_FOUND / STORE_NOTFOUND / STORE_EDB. */
+#ifndef FACTEUR_LIB_STORE_H
+#define FACTEUR_LIB_STORE_H
+
+#include <stddef.h>
+
+struct buf;
+struct store;
+
+#define STORE_SCHEMA_VERSION 1
+
+enum store_mode { STORE_RO, STORE_RW };
+
+enum store_err {
+	STORE_OK = 0,
+	STORE_FOUND = 0,
+	STORE_NOTFOUND = 1,
+	STORE_EDB = -1,      /* SQLite failure, busy past timeout, bad schema */
+	STORE_EDUP = -2,     /* already exists */
+	STORE_ENOENT = -3,   /* the thing to change does not exist */
+	STORE_EREF = -4,     /* refers to a missing row (user in no domain) */
+	STORE_EINUSE = -5,   /* still referenced (domain with users) */
+	STORE_EINVAL = -6,   /* value refused by the schema's CHECKs */
+	STORE_EVERSION = -7, /* database newer than this program, or not init */
+};
+
+struct store_errbuf {
+	char msg[256];
+};
+
+/* Opens (STORE_RW creates the file if missing, mode 0640). Does not create
+ * or migrate the schema; STORE_RO fails with STORE_EVERSION when the
+ * schema version differs from STORE_SCHEMA_VERSION. *out owned; free with
+ * store_free(). */
+__attribute__((warn_unused_result)) int
+store_open(const char *path, enum store_mode mode, long long busy_ms,
+    struct store **out, struct store_errbuf *err);
+void store_free(struct store **s);
+
+/* user_version of the open database (0 = empty). */
+int store_version(struct store *s);
+/* Creates the schema on an empty database, or migrates an older one to
+ * STORE_SCHEMA_VERSION in one transaction. *from/*to report the versions
+ * (may be NULL). Idempotent. */
+__attribute__((warn_unused_result)) int
+store_migrate(struct store *s, int *from, int *to, struct store_errbuf *err);
+
+/* Transactions, for multi-row changes (import-legacy). */
+__attribute__((warn_unused_result)) int store_begin(struct store *s,
+    struct store_errbuf *err);
+__attribute__((warn_unused_result)) int store_commit(struct store *s,
+    struct store_errbuf *err);
+void store_rollback(struct store *s);
+
+/* ---- lookups (daemons; hot paths; keys as received, any case) ---- */
+
+/* Active domain? FOUND only if the domain exists and is active. */
+int store_domain_active(struct store *s, const char *domain,
+    struct store_errbuf *err);
+
+struct store_user {
+	char *address;   /* all strings owned; store_user_clear() frees */
+	char *domain;
+	char *password;
+	char *full_name;
+	char *maildir;   /* relative to the mail root, ends in '/' */
+	long long uid;   /* -1 = not set (use the configured mail user) */
+	long long gid;
+	long long quota_bytes;    /* 0 = unlimited */
+	long long quota_messages; /* 0 = unlimited */
+	int active;        /* user row active */
+	int domain_active; /* its domain active */
+	long long created; /* unix time */
+};
+void store_user_clear(struct store_user *u);
+
+/* Any user row (active or not); u filled on FOUND. */
+int store_user_get(struct store *s, const char *address,
+    struct store_user *u, struct store_errbuf *err);
+/* Maildir of an active user in an active domain, into out (reset first). */
+int store_mailbox_lookup(struct store *s, const char *address,
+    struct buf *out, struct store_errbuf *err);
+/* Active destinations of an exact key, comma-joined into out ("a,b").
+ * table is "aliases" (key = alias) or "virtual_aliases" (key = address or
+ * "@domain"); no catch-all fallback here (the caller walks keys). */
+int store_alias_lookup(struct store *s, int virtual_, const char *key,
+    struct buf *out, struct store_errbuf *err);
+
+struct store_access {
+	char *pattern; /* owned; store_access_clear() frees */
+	char *action;  /* REJECT, OK, DISCARD, HOLD */
+	int code;      /* 0 for OK/DISCARD/HOLD */
+	char *enhanced; /* "5.7.1" or "" */
+	char *message;  /* may be "" */
+};
+void store_access_clear(struct store_access *a);
+/* Active row whose pattern equals key exactly (case-insensitive).
+ * recipient_ = 0: sender_blacklist; 1: recipient_blacklist. The caller
+ * walks the access(5) search order. */
+int store_access_lookup(struct store *s, int recipient_, const char *key,
+    struct store_access *a, struct store_errbuf *err);
+/* Active sender_blacklist rows of kind 'ip', for CIDR matching by the
+ * caller: calls fn for each; fn returns nonzero to stop. */
+int store_access_ip_each(struct store *s,
+    int (*fn)(void *ctx, const struct store_access *a), void *ctx,
+    struct store_errbuf *err);
+
+/* ---- administration (facteur CLI; STORE_RW) ---- */
+
+/* Generic listing: calls fn once per row with column names and values
+ * (NULL for SQL NULL), all borrowed for the call. table is one of the
+ * table names above; where (may be NULL) filters: for users/aliases/
+ * virtual_aliases rows of that domain, for the others an exact pattern or
+ * name. Rows come in a stable order. */
+typedef int (*store_row_fn)(void *ctx, int ncols, const char *const *names,
+    const char *const *values);
+__attribute__((warn_unused_result)) int
+store_list(struct store *s, const char *table, const char *where_domain,
+    store_row_fn fn, void *ctx, struct store_errbuf *err);
+
+/* Domains. name is validated by the caller and stored lowercased. */
+__attribute__((warn_unused_result)) int store_domain_add(struct store *s,
+    const char *name, int is_default, struct store_errbuf *err);
+__attribute__((warn_unused_result)) int store_domain_del(struct store *s,
+    const char *name, struct store_errbuf *err); /* EINUSE if users */
+__attribute__((warn_unused_result)) int store_domain_set_active(
+    struct store *s, const char *name, int active, struct store_errbuf *err);
+
+/* Users. u->address/domain/password/maildir required (caller validates
+ * and hashes); the rest may be 0/NULL/-1 for defaults. EREF if the domain
+ * does not exist, EDUP if the address does. */
+__attribute__((warn_unused_result)) int store_user_add(struct store *s,
+    const struct store_user *u, struct store_errbuf *err);
+__attribute__((warn_unused_result)) int store_user_del(struct store *s,
+    const char *address, struct store_errbuf *err);
+__attribute__((warn_unused_result)) int store_user_set_password(
+    struct store *s, const char *address, const char *hash,
+    struct store_errbuf *err);
+__attribute__((warn_unused_result)) int store_user_set_active(
+    struct store *s, const char *address, int active,
+    struct store_errbuf *err);
+__attribute__((warn_unused_result)) int store_user_set_quota(
+    struct store *s, const char *address, long long bytes,
+    long long messages, struct store_errbuf *err);
+
+/* Aliases (virtual_ = 0: aliases, 1: virtual_aliases). add is EDUP on an
+ * existing (key, destination); del with destination NULL deletes every
+ * destination of key. */
+__attribute__((warn_unused_result)) int store_alias_add(struct store *s,
+    int virtual_, const char *key, const char *destination, int active,
+    struct store_errbuf *err);
+__attribute__((warn_unused_result)) int store_alias_del(struct store *s,
+    int virtual_, const char *key, const char *destination,
+    struct store_errbuf *err);
+
+/* Blacklists. kind for senders: "address", "domain" or "ip" (caller
+ * classifies). code 0 = default (554 for REJECT). */
+__attribute__((warn_unused_result)) int store_access_add(struct store *s,
+    int recipient_, const char *pattern, const char *kind,
+    const char *action, int code, const char *enhanced, const char *message,
+    int active, struct store_errbuf *err);
+__attribute__((warn_unused_result)) int store_access_del(struct store *s,
+    int recipient_, const char *pattern, struct store_errbuf *err);
+
+#endif

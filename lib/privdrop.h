@@ -1,0 +1,20 @@
+/* lib/privdrop.h - dropping root after the socket is bound.
+ *
+ * priv_drop() resolves user (and group, or the user's primary group),
+ * calls setgroups(1, gid), setresgid, setresuid, then checks that neither
+ * root uid nor gid can be regained. A no-op returning 0 when user is NULL
+ * or "" or when not running as root and already that user. */
+#ifndef FACTEUR_LIB_PRIVDROP_H
+#define FACTEUR_LIB_PRIVDROP_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Looks up user/group; -1 with a message if unknown. */
+__attribute__((warn_unused_result)) int priv_lookup(const char *user,
+    const char *group, uid_t *uid, gid_t *gid, char *err, size_t errlen);
+
+__attribute__((warn_unused_result)) int priv_drop(const char *user,
+    const char *group, char *err, size_t errlen);
+
+#endif

@@ -33,7 +33,7 @@ buf_reserve(struct buf *b, size_t n)
 		}
 		ncap *= 2;
 	}
-	if (ncap > buf_limit(b) + 1)
+	if (ncap - 1 > buf_limit(b)) /* need - 1 <= limit, so this fits */
 		ncap = buf_limit(b) + 1;
 	if ((p = realloc(b->data, ncap)) == NULL)
 		return -1;

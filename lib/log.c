@@ -77,7 +77,7 @@ log_safe(const void *p, size_t len, char *out, size_t outlen)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *s = p;
-	size_t i, o = 0;
+	size_t i, o = 0, mark = 0;
 
 	if (outlen == 0)
 		return out;
@@ -85,10 +85,11 @@ log_safe(const void *p, size_t len, char *out, size_t outlen)
 		unsigned char c = s[i];
 		size_t need = (c >= 0x20 && c < 0x7f && c != '\\') ? 1 : 4;
 
-		if (o + need + 4 > outlen) {
-			if (outlen >= 4) {
-				while (o + 4 > outlen)
-					o--;
+		if (o + 4 <= outlen)
+			mark = o; /* room for "..." and NUL from here */
+		if (o + need + 1 > outlen) {
+			o = mark;
+			if (o + 4 <= outlen) {
 				out[o++] = '.';
 				out[o++] = '.';
 				out[o++] = '.';

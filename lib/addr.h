@@ -75,7 +75,7 @@ addr_parse_header(const unsigned char *p, size_t len,
 
 /* Splits a local part at the first of the delimiter characters (Postfix
  * recipient_delimiter, e.g. "+" or "+-"): *user_len is the user part's
- * length, *ext_off/*ext_len the extension after the delimiter (ext_len 0
+ * length, *ext_off and *ext_len the extension after the delimiter (ext_len 0
  * and *has_ext 0 if none). A local part that starts with a delimiter has no
  * extension (Postfix does the same). delims NULL or "" = no split. */
 void addr_split_ext(const unsigned char *local, size_t len,

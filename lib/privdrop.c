@@ -1,0 +1,160 @@
+/* lib/privdrop.c - dropping root after the socket is bound; see privdrop.h.
+ *
+ * SECURITY: called as root at startup. The order matters: supplementary
+ * groups first, then the gid, then the uid (after setresuid we could no
+ * longer change groups). Afterwards we check that root cannot be regained,
+ * so a kernel or libc surprise is fatal instead of silent. */
+#include "privdrop.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* getpwnam_r/getgrnam_r scratch size: sysconf hint, at least 16 KiB. */
+static size_t
+priv_bufsize(int name)
+{
+	long n = sysconf(name);
+
+	return n > 16384 ? (size_t)n : 16384;
+}
+
+static int
+priv_user(const char *user, uid_t *uid, gid_t *gid, char *err,
+    size_t errlen)
+{
+	struct passwd pw, *res = NULL;
+	size_t n = priv_bufsize(_SC_GETPW_R_SIZE_MAX);
+	char *scratch;
+	int e;
+
+	if ((scratch = malloc(n)) == NULL) {
+		snprintf(err, errlen, "user %s: out of memory", user);
+		return -1;
+	}
+	e = getpwnam_r(user, &pw, scratch, n, &res);
+	if (res == NULL) {
+		if (e != 0)
+			snprintf(err, errlen, "user %s: %s", user,
+			    strerror(e));
+		else
+			snprintf(err, errlen, "unknown user %s", user);
+		free(scratch);
+		return -1;
+	}
+	*uid = pw.pw_uid;
+	*gid = pw.pw_gid;
+	free(scratch);
+	return 0;
+}
+
+static int
+priv_group(const char *group, gid_t *gid, char *err, size_t errlen)
+{
+	struct group gr, *res = NULL;
+	size_t n = priv_bufsize(_SC_GETGR_R_SIZE_MAX);
+	char *scratch;
+	int e;
+
+	if ((scratch = malloc(n)) == NULL) {
+		snprintf(err, errlen, "group %s: out of memory", group);
+		return -1;
+	}
+	e = getgrnam_r(group, &gr, scratch, n, &res);
+	if (res == NULL) {
+		if (e != 0)
+			snprintf(err, errlen, "group %s: %s", group,
+			    strerror(e));
+		else
+			snprintf(err, errlen, "unknown group %s", group);
+		free(scratch);
+		return -1;
+	}
+	*gid = gr.gr_gid;
+	free(scratch);
+	return 0;
+}
+
+int
+priv_lookup(const char *user, const char *group, uid_t *uid, gid_t *gid,
+    char *err, size_t errlen)
+{
+	if (user == NULL || *user == '\0') {
+		snprintf(err, errlen, "no user given");
+		return -1;
+	}
+	if (priv_user(user, uid, gid, err, errlen) != 0)
+		return -1;
+	if (group != NULL && *group != '\0' &&
+	    priv_group(group, gid, err, errlen) != 0)
+		return -1;
+	return 0;
+}
+
+/* After the switch: no real, effective or saved id may be root, and
+ * setuid(0) / setgid(0) must fail. */
+static int
+priv_verify(uid_t uid, gid_t gid, char *err, size_t errlen)
+{
+	uid_t ru, eu, su;
+	gid_t rg, eg, sg;
+
+	if (getresuid(&ru, &eu, &su) != 0 || getresgid(&rg, &eg, &sg) != 0) {
+		snprintf(err, errlen, "getresuid: %s", strerror(errno));
+		return -1;
+	}
+	if (ru != uid || eu != uid || su != uid || rg != gid || eg != gid ||
+	    sg != gid) {
+		snprintf(err, errlen, "ids did not change as asked");
+		return -1;
+	}
+	if (uid != 0 && setuid(0) != -1) {
+		snprintf(err, errlen, "root uid could be regained");
+		return -1;
+	}
+	if (gid != 0 && setgid(0) != -1) {
+		snprintf(err, errlen, "root gid could be regained");
+		return -1;
+	}
+	return 0;
+}
+
+int
+priv_drop(const char *user, const char *group, char *err, size_t errlen)
+{
+	uid_t uid;
+	gid_t gid;
+
+	if (user == NULL || *user == '\0')
+		return 0;
+	if (priv_lookup(user, group, &uid, &gid, err, errlen) != 0)
+		return -1;
+	if (uid == 0) {
+		snprintf(err, errlen, "refusing to run as root (user %s)",
+		    user);
+		return -1;
+	}
+	if (geteuid() != 0) {
+		if (getuid() == uid && geteuid() == uid && getegid() == gid)
+			return 0;
+		snprintf(err, errlen, "not root: cannot become user %s", user);
+		return -1;
+	}
+	if (setgroups(1, &gid) != 0) {
+		snprintf(err, errlen, "setgroups: %s", strerror(errno));
+		return -1;
+	}
+	if (setresgid(gid, gid, gid) != 0) {
+		snprintf(err, errlen, "setresgid: %s", strerror(errno));
+		return -1;
+	}
+	if (setresuid(uid, uid, uid) != 0) {
+		snprintf(err, errlen, "setresuid: %s", strerror(errno));
+		return -1;
+	}
+	return priv_verify(uid, gid, err, errlen);
+}

@@ -68,7 +68,7 @@ void store_free(struct store **s);
 /* user_version of the open database (0 = empty). */
 int store_version(struct store *s);
 /* Creates the schema on an empty database, or migrates an older one to
- * STORE_SCHEMA_VERSION in one transaction. *from/*to report the versions
+ * STORE_SCHEMA_VERSION in one transaction. *from and *to report the versions
  * (may be NULL). Idempotent. */
 __attribute__((warn_unused_result)) int
 store_migrate(struct store *s, int *from, int *to, struct store_errbuf *err);

@@ -338,6 +338,14 @@ scan_domain(const unsigned char *p, size_t len, size_t i,
 	return ADDR_OK;
 }
 
+/* Whether c may end a mailbox when '@' is missing: that is ENOAT rather
+ * than a bad byte in the local part. */
+static int
+ends_mailbox(unsigned char c)
+{
+	return c == '>' || c == ',' || c == ';';
+}
+
 /* Local part at p[i]: Dot-string or Quoted-string. */
 static enum addr_status
 scan_local(const unsigned char *p, size_t len, size_t i,
@@ -383,7 +391,10 @@ scan_local(const unsigned char *p, size_t len, size_t i,
 				/* Empty atom: leading, double or trailing
 				 * dot, or nothing at all. */
 				*err_off = i > start && p[i - 1] == '.' &&
-					(i >= len || p[i] != '.') ? i - 1 : i;
+					(i >= len || p[i] == '@' ||
+					    ends_mailbox(p[i]))
+				    ? i - 1
+				    : i;
 				return ADDR_ELOCAL;
 			}
 			if (i >= len || p[i] != '.')
@@ -397,14 +408,6 @@ scan_local(const unsigned char *p, size_t len, size_t i,
 		return ADDR_ELIMIT;
 	}
 	return ADDR_OK;
-}
-
-/* Whether c may end a mailbox when '@' is missing: that is ENOAT rather
- * than a bad byte in the local part. */
-static int
-ends_mailbox(unsigned char c)
-{
-	return c == '>' || c == ',' || c == ';' || is_wsp(c);
 }
 
 /* "local@domain" at p[i]; *stop is the first byte after it. */

@@ -1,0 +1,146 @@
+/* lib/privdrop_test.c - user/group lookup and, when run as root, a real
+ * drop in a child process. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <grp.h>
+#include <pwd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "privdrop.h"
+
+static void
+lookup_root_is_uid_zero(void **state)
+{
+	char err[256] = "";
+	uid_t uid = 1;
+	gid_t gid = 1;
+
+	if (priv_lookup("root", NULL, &uid, &gid, err, sizeof(err)) != 0)
+		fail_msg("priv_lookup(root): got -1 (%s), want 0", err);
+	if (uid != 0 || gid != 0)
+		fail_msg("priv_lookup(root): got %u:%u, want 0:0",
+		    (unsigned)uid, (unsigned)gid);
+}
+
+static void
+lookup_nobody_matches_passwd(void **state)
+{
+	struct passwd *pw = getpwnam("nobody");
+	char err[256] = "";
+	uid_t uid;
+	gid_t gid;
+
+	if (pw == NULL)
+		skip();
+	if (priv_lookup("nobody", NULL, &uid, &gid, err, sizeof(err)) != 0)
+		fail_msg("priv_lookup(nobody): got -1 (%s), want 0", err);
+	if (uid != pw->pw_uid || gid != pw->pw_gid || uid == 0)
+		fail_msg("priv_lookup(nobody): got %u:%u, want %u:%u",
+		    (unsigned)uid, (unsigned)gid, (unsigned)pw->pw_uid,
+		    (unsigned)pw->pw_gid);
+}
+
+static void
+lookup_group_overrides_primary(void **state)
+{
+	struct group *gr = getgrnam("nogroup");
+	char err[256] = "";
+	uid_t uid;
+	gid_t gid;
+
+	if (gr == NULL)
+		skip();
+	if (priv_lookup("root", "nogroup", &uid, &gid, err, sizeof(err)) != 0)
+		fail_msg("priv_lookup(root, nogroup): got -1 (%s), want 0",
+		    err);
+	if (uid != 0 || gid != gr->gr_gid)
+		fail_msg("priv_lookup(root, nogroup): got %u:%u, want 0:%u",
+		    (unsigned)uid, (unsigned)gid, (unsigned)gr->gr_gid);
+}
+
+static void
+lookup_unknown_names_fail_with_message(void **state)
+{
+	char err[256] = "";
+	uid_t uid;
+	gid_t gid;
+
+	if (priv_lookup("no-such-user-facteur", NULL, &uid, &gid, err,
+		sizeof(err)) != -1)
+		fail_msg("priv_lookup(unknown user): got 0, want -1");
+	if (strstr(err, "no-such-user-facteur") == NULL)
+		fail_msg("unknown user error: got \"%s\", want the name", err);
+	err[0] = '\0';
+	if (priv_lookup("root", "no-such-group-facteur", &uid, &gid, err,
+		sizeof(err)) != -1)
+		fail_msg("priv_lookup(unknown group): got 0, want -1");
+	if (strstr(err, "no-such-group-facteur") == NULL)
+		fail_msg("unknown group error: got \"%s\", want the name", err);
+}
+
+static void
+drop_without_user_is_noop_and_root_is_refused(void **state)
+{
+	char err[256] = "";
+
+	if (priv_drop(NULL, NULL, err, sizeof(err)) != 0 ||
+	    priv_drop("", NULL, err, sizeof(err)) != 0)
+		fail_msg("priv_drop(no user): got -1 (%s), want 0", err);
+	if (priv_drop("root", NULL, err, sizeof(err)) != -1)
+		fail_msg("priv_drop(root): got 0, want -1");
+}
+
+/* Root only: a child drops to nobody and reports what it can still do. */
+static void
+drop_as_root_cannot_regain_root(void **state)
+{
+	struct passwd *pw = getpwnam("nobody");
+	char err[256] = "";
+	pid_t pid;
+	int status;
+
+	if (geteuid() != 0 || pw == NULL)
+		skip();
+	if ((pid = fork()) < 0)
+		fail_msg("fork failed");
+	if (pid == 0) {
+		if (priv_drop("nobody", NULL, err, sizeof(err)) != 0)
+			_exit(2);
+		if (getuid() != pw->pw_uid || geteuid() != pw->pw_uid)
+			_exit(3);
+		if (setuid(0) != -1 || seteuid(0) != -1)
+			_exit(4);
+		if (getgroups(0, NULL) != 1)
+			_exit(5);
+		_exit(0);
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 0)
+		fail_msg("child after priv_drop(nobody): got status %d, want "
+			 "exit 0 (2 drop failed, 3 uid, 4 root regained, 5 "
+			 "groups)",
+		    WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(lookup_root_is_uid_zero),
+	    cmocka_unit_test(lookup_nobody_matches_passwd),
+	    cmocka_unit_test(lookup_group_overrides_primary),
+	    cmocka_unit_test(lookup_unknown_names_fail_with_message),
+	    cmocka_unit_test(drop_without_user_is_noop_and_root_is_refused),
+	    cmocka_unit_test(drop_as_root_cannot_regain_root),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

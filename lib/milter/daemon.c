@@ -1,0 +1,360 @@
+/* lib/milter/daemon.c - the milter skeleton; see daemon.h.
+ * SECURITY: started as root to bind the socket, it drops to the configured
+ * user before libmilter serves a single connection. */
+#include "daemon.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include <libmilter/mfapi.h>
+
+#include "cli.h"
+#include "facteur_build.h"
+#include "glue.h"
+#include "log.h"
+#include "privdrop.h"
+#include "seam.h"
+
+#define S(f) offsetof(struct mlt_settings, f)
+static const struct cfg_key mlt_common_keys[MLT_SETTINGS_NKEYS] = {
+    {"socket", CFG_STR, NULL, 0, 0, S(socket), NULL,
+	"where to listen: unix:PATH, inet:PORT@HOST or inet6:PORT@HOST"},
+    {"socket_mode", CFG_STR, "0660", 0, 0, S(socket_mode), NULL,
+	"octal mode of a unix socket"},
+    {"user", CFG_STR, NULL, 0, 0, S(user), NULL,
+	"user to run as after binding the socket"},
+    {"group", CFG_STR, NULL, 0, 0, S(group), NULL,
+	"group to run as (default: the user's primary group)"},
+    {"on_error", CFG_ENUM, "tempfail", 0, 0, S(on_error), "accept|tempfail",
+	"answer when the filter cannot do its job"},
+    {"max_body_size", CFG_SIZE, "64M", 1, 1LL << 30, S(max_body_size), NULL,
+	"largest body kept for inspection; bigger is an error"},
+    {"max_headers", CFG_INT, "1000", 1, 100000, S(max_headers), NULL,
+	"most header fields per message; more is an error"},
+    {"max_rcpts", CFG_INT, "1000", 1, 100000, S(max_rcpts), NULL,
+	"most recipients per message"},
+    {"timeout", CFG_DURATION, "2m", 1000, 3600000, S(timeout), NULL,
+	"how long to wait for the MTA"},
+};
+#undef S
+
+size_t
+mlt_settings_keys(struct cfg_key *out, size_t common_off)
+{
+	size_t i;
+
+	for (i = 0; i < MLT_SETTINGS_NKEYS; i++) {
+		out[i] = mlt_common_keys[i];
+		out[i].off += common_off;
+	}
+	return MLT_SETTINGS_NKEYS;
+}
+
+static int
+mlt_port_ok(const char *p, const char *at)
+{
+	long n = 0;
+
+	if (p == at || at - p > 5)
+		return 0;
+	for (; p < at; p++) {
+		if (*p < '0' || *p > '9')
+			return 0;
+		n = n * 10 + (*p - '0');
+	}
+	return n >= 1 && n <= 65535;
+}
+
+int
+mlt_socket_parse(const char *spec, enum mlt_sock_kind *kind,
+    const char **path)
+{
+	const char *at;
+
+	*path = NULL;
+	if (strncmp(spec, "unix:", 5) == 0 || strncmp(spec, "local:", 6) == 0) {
+		*kind = MLT_SOCK_UNIX;
+		*path = strchr(spec, ':') + 1;
+		return (**path == '/' &&
+		    strlen(*path) < sizeof(((struct sockaddr_un *)0)->sun_path))
+		    ? 0 : -1;
+	}
+	if (strncmp(spec, "inet:", 5) == 0)
+		*kind = MLT_SOCK_INET, spec += 5;
+	else if (strncmp(spec, "inet6:", 6) == 0)
+		*kind = MLT_SOCK_INET6, spec += 6;
+	else
+		return -1;
+	if ((at = strchr(spec, '@')) == NULL || at[1] == '\0')
+		return -1;
+	return mlt_port_ok(spec, at) ? 0 : -1;
+}
+
+static int
+mlt_mode(const char *s, mode_t *mode)
+{
+	char *end;
+	long m;
+
+	errno = 0;
+	m = strtol(s, &end, 8);
+	if (errno || end == s || *end != '\0' || m < 0 || m > 0777)
+		return -1;
+	*mode = (mode_t)m;
+	return 0;
+}
+
+const char *
+mlt_settings_check(const struct mlt_settings *s)
+{
+	enum mlt_sock_kind k;
+	const char *path;
+	mode_t m;
+
+	if (s->socket && mlt_socket_parse(s->socket, &k, &path) != 0)
+		return "socket: not unix:/ABSOLUTE/PATH, inet:PORT@HOST or "
+		       "inet6:PORT@HOST";
+	if (mlt_mode(s->socket_mode, &m) != 0)
+		return "socket_mode: not an octal mode like 0660";
+	if (m & 0007)
+		return "socket_mode: must not give access to others";
+	if (s->group && *s->group && !(s->user && *s->user))
+		return "group is set without user";
+	return NULL;
+}
+
+/* A unix socket left by a dead instance is removed; one that answers
+ * belongs to a live milter; anything else is not ours to delete. */
+static int
+mlt_clear_stale(const char *path, char *err, size_t errlen)
+{
+	struct sockaddr_un sun;
+	struct stat st;
+	int fd, r;
+
+	if (lstat(path, &st) != 0)
+		return errno == ENOENT ? 0 : -1;
+	if (!S_ISSOCK(st.st_mode)) {
+		snprintf(err, errlen, "%s exists and is not a socket", path);
+		return -1;
+	}
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return -1;
+	r = connect(fd, (struct sockaddr *)&sun, sizeof(sun));
+	close(fd);
+	if (r == 0) {
+		snprintf(err, errlen, "%s is in use by a running milter",
+		    path);
+		return -1;
+	}
+	if (unlink(path) != 0) {
+		snprintf(err, errlen, "cannot remove stale %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Binds the socket; a unix one gets its mode and the drop user's owner. */
+static int
+mlt_bind(const struct mlt_settings *s, const char *spec, char *err,
+    size_t errlen)
+{
+	enum mlt_sock_kind k;
+	const char *path;
+	uid_t uid;
+	gid_t gid;
+	mode_t m, old;
+
+	if (mlt_socket_parse(spec, &k, &path) != 0 ||
+	    mlt_mode(s->socket_mode, &m) != 0) {
+		snprintf(err, errlen, "bad socket %s", spec);
+		return -1;
+	}
+	if (k == MLT_SOCK_UNIX && mlt_clear_stale(path, err, errlen) != 0)
+		return -1;
+	if (smfi_setconn((char *)spec) != MI_SUCCESS) {
+		snprintf(err, errlen, "smfi_setconn %s failed", spec);
+		return -1;
+	}
+	old = umask(0177);
+	if (smfi_opensocket(false) != MI_SUCCESS) {
+		umask(old);
+		snprintf(err, errlen, "cannot listen on %s", spec);
+		return -1;
+	}
+	umask(old);
+	if (k != MLT_SOCK_UNIX)
+		return 0;
+	if (chmod(path, m) != 0) {
+		snprintf(err, errlen, "chmod %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (s->user && *s->user && geteuid() == 0) {
+		if (priv_lookup(s->user, s->group, &uid, &gid, err, errlen) != 0)
+			return -1;
+		if (chown(path, uid, gid) != 0) {
+			snprintf(err, errlen, "chown %s: %s", path,
+			    strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void
+mlt_usage(FILE *f, const struct mlt_program *p)
+{
+	fprintf(f,
+	    "usage: %s [-fhV] [-c FILE] [--check-config]\n"
+	    "  -c, --config FILE  configuration (default %s), section [%s]\n"
+	    "  -f, --foreground   stay in the foreground, log to stderr\n"
+	    "  --check-config     load and check the configuration, then exit\n"
+	    "  -h, --help         this help\n"
+	    "  -V, --version      print the version\n"
+	    "%s",
+	    p->ident, FACTEUR_CONF, p->section, p->usage ? p->usage : "");
+}
+
+/* Loads [section] (common + own keys) and prog->more. */
+static int
+mlt_load(const struct mlt_program *p, const struct cli_common *cli,
+    char *err, size_t errlen)
+{
+	struct cfg_section *secs;
+	struct cfg_key *keys;
+	size_t nk;
+	int r = -1;
+
+	keys = calloc(MLT_SETTINGS_NKEYS + p->nkeys, sizeof(*keys));
+	secs = calloc(1 + p->nmore, sizeof(*secs));
+	if (keys != NULL && secs != NULL) {
+		nk = mlt_settings_keys(keys, p->common_off);
+		if (p->nkeys)
+			memcpy(keys + nk, p->keys, p->nkeys * sizeof(*keys));
+		secs[0] = (struct cfg_section){p->section, keys,
+		    nk + p->nkeys, p->base};
+		if (p->nmore)
+			memcpy(secs + 1, p->more, p->nmore * sizeof(*secs));
+		r = cfg_load(cli->config, secs, 1 + p->nmore,
+		    !cli->config_given, err, errlen);
+	} else
+		snprintf(err, errlen, "out of memory");
+	/* CFG_STR fields stay owned by base: the process lives with them. */
+	free(keys);
+	free(secs);
+	return r;
+}
+
+static int
+mlt_check(const struct mlt_program *p, const struct mlt_settings *s,
+    const char *path, char *err, size_t errlen)
+{
+	const char *why;
+
+	if ((why = mlt_settings_check(s)) != NULL) {
+		snprintf(err, errlen, "%s: [%s] %s", path, p->section, why);
+		return -1;
+	}
+	if (p->check && p->check(p->base, err, errlen) != 0)
+		return -1;
+	return 0;
+}
+
+static int
+mlt_serve(const struct mlt_program *p, const struct mlt_settings *s,
+    int foreground, char *err, size_t errlen)
+{
+	const char *spec = s->socket ? s->socket : p->default_socket;
+	struct mlt_chain ch;
+	struct smfiDesc desc;
+	size_t i;
+
+	for (i = 0; i < p->nentries; i++)
+		p->entries[i].on_error = s->on_error;
+	memset(&ch, 0, sizeof(ch));
+	ch.v = p->entries;
+	ch.n = p->nentries;
+	ch.seam = &mlt_seam_libmilter;
+	ch.lim.max_body = (size_t)s->max_body_size;
+	ch.lim.max_headers = (size_t)s->max_headers;
+	ch.lim.max_rcpts = (size_t)s->max_rcpts;
+	mlt_glue_use(&ch, p->ident, &desc);
+	if (smfi_register(desc) != MI_SUCCESS) {
+		snprintf(err, errlen, "smfi_register failed");
+		return -1;
+	}
+	smfi_settimeout((int)(s->timeout / 1000));
+	if (p->init && p->init(p->base, err, errlen) != 0)
+		return -1;
+	if (mlt_bind(s, spec, err, errlen) != 0)
+		return -1;
+	if (priv_drop(s->user, s->group, err, errlen) != 0)
+		return -1;
+	if (!foreground && daemon(0, 0) != 0) {
+		snprintf(err, errlen, "daemon: %s", strerror(errno));
+		return -1;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	log_info("listening on %s", spec);
+	if (smfi_main() != MI_SUCCESS) {
+		snprintf(err, errlen, "smfi_main failed");
+		return -1;
+	}
+	log_info("stopped");
+	return 0;
+}
+
+int
+mlt_main(int argc, char **argv, const struct mlt_program *p)
+{
+	struct mlt_settings *s =
+	    (struct mlt_settings *)(void *)((char *)p->base + p->common_off);
+	struct cli_common cli;
+	char err[1024];
+	int oi, r;
+
+	if (cli_parse(argc, argv, &cli, NULL, NULL, NULL, NULL, &oi) != 0) {
+		mlt_usage(stderr, p);
+		return 2;
+	}
+	if (cli.help) {
+		mlt_usage(stdout, p);
+		return 0;
+	}
+	if (cli.version) {
+		printf("%s %s\n", p->ident, FACTEUR_VERSION);
+		return 0;
+	}
+	if (oi < argc) {
+		fprintf(stderr, "%s: unexpected argument: %s\n", p->ident,
+		    argv[oi]);
+		return 2;
+	}
+	log_open(p->ident, cli.foreground || cli.check_config);
+	if (mlt_load(p, &cli, err, sizeof(err)) != 0 ||
+	    mlt_check(p, s, cli.config, err, sizeof(err)) != 0) {
+		log_err("%s", err);
+		return 1;
+	}
+	if (cli.check_config) {
+		printf("%s: %s: configuration OK\n", p->ident, cli.config);
+		return 0;
+	}
+	r = mlt_serve(p, s, cli.foreground, err, sizeof(err));
+	if (r != 0)
+		log_err("%s", err);
+	if (p->fini)
+		p->fini(p->base);
+	return r != 0;
+}

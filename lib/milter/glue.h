@@ -1,0 +1,37 @@
+/* lib/milter/glue.h - libmilter callbacks: translate, delegate to the
+ * runner, answer.
+ *
+ * Each mlt_glue_* takes the chain and the libmilter handle explicitly and
+ * returns an SMFIS_* value, so unit tests drive them with a recorder seam
+ * and a fake handle. mlt_glue_desc() fills the struct smfiDesc whose xxfi_
+ * callbacks call them with the chain given to mlt_glue_use(). */
+#ifndef FACTEUR_LIB_MILTER_GLUE_H
+#define FACTEUR_LIB_MILTER_GLUE_H
+
+#include <stddef.h>
+#include <sys/socket.h>
+
+#include "runner.h"
+
+struct smfiDesc;
+
+int mlt_glue_connect(const struct mlt_chain *ch, void *h,
+    const char *hostname, const struct sockaddr *sa);
+int mlt_glue_helo(const struct mlt_chain *ch, void *h, const char *helo);
+int mlt_glue_envfrom(const struct mlt_chain *ch, void *h, char **argv);
+int mlt_glue_envrcpt(const struct mlt_chain *ch, void *h, char **argv);
+int mlt_glue_header(const struct mlt_chain *ch, void *h, const char *name,
+    const char *value);
+int mlt_glue_eoh(const struct mlt_chain *ch, void *h);
+int mlt_glue_body(const struct mlt_chain *ch, void *h,
+    const unsigned char *p, size_t len);
+int mlt_glue_eom(const struct mlt_chain *ch, void *h);
+int mlt_glue_abort(const struct mlt_chain *ch, void *h);
+int mlt_glue_close(const struct mlt_chain *ch, void *h);
+
+/* Sets the chain the real xxfi_ callbacks use (once, before smfi_main;
+ * borrowed forever) and fills desc with name and callbacks. */
+void mlt_glue_use(const struct mlt_chain *ch, const char *name,
+    struct smfiDesc *desc);
+
+#endif

@@ -1,0 +1,249 @@
+/* lookup/lk_maps.c - map semantics over the store; see lk_maps.h.
+ *
+ * Every lookup is a fresh execution of a prepared statement on a WAL
+ * database, so a change committed by `facteur` is seen by the next query:
+ * nothing is cached here. */
+#include "lk_maps.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "lk_cidr.h"
+#include "lk_walk.h"
+
+/* Offset of the last '@' in key, or -1. */
+static long
+lk_last_at(const char *key)
+{
+	const char *at = strrchr(key, '@');
+
+	return at ? (long)(at - key) : -1;
+}
+
+/* key without its extension ("user@domain") into tmp; 0 if it has one. */
+static int
+lk_strip_ext(const char *key, const char *delims, struct buf *tmp)
+{
+	long at = lk_last_at(key);
+	size_t ulen;
+
+	if (at <= 0 || !lk_walk_split_ext(key, (size_t)at, delims, &ulen))
+		return -1;
+	buf_reset(tmp);
+	if (buf_add(tmp, key, ulen) < 0 || buf_adds(tmp, key + at) < 0)
+		return -1;
+	return 0;
+}
+
+static int
+lk_mailbox(struct store *st, const struct lk_query_cfg *qc, const char *key,
+    struct buf *out, struct store_errbuf *err)
+{
+	struct buf tmp;
+	int rc;
+
+	rc = store_mailbox_lookup(st, key, out, err);
+	if (rc != STORE_NOTFOUND)
+		return rc;
+	buf_init(&tmp, 0);
+	if (lk_strip_ext(key, qc->delims, &tmp) == 0)
+		rc = store_mailbox_lookup(st, tmp.data, out, err);
+	buf_free(&tmp);
+	return rc;
+}
+
+/* virtual(5): user+ext@domain, user@domain, @domain. */
+static int
+lk_valias(struct store *st, const struct lk_query_cfg *qc, const char *key,
+    struct buf *out, struct store_errbuf *err)
+{
+	long at = lk_last_at(key);
+	struct buf tmp;
+	int rc;
+
+	rc = store_alias_lookup(st, 1, key, out, err);
+	if (rc != STORE_NOTFOUND || at < 0)
+		return rc;
+	buf_init(&tmp, 0);
+	if (lk_strip_ext(key, qc->delims, &tmp) == 0) {
+		rc = store_alias_lookup(st, 1, tmp.data, out, err);
+		if (rc != STORE_NOTFOUND)
+			goto done;
+	}
+	if (at > 0 && key[at + 1] != '\0')
+		rc = store_alias_lookup(st, 1, key + at, out, err);
+done:
+	buf_free(&tmp);
+	return rc;
+}
+
+static int
+lk_access_dup(struct store_access *dst, const struct store_access *src)
+{
+	memset(dst, 0, sizeof(*dst));
+	dst->code = src->code;
+	dst->pattern = strdup(src->pattern ? src->pattern : "");
+	dst->action = strdup(src->action ? src->action : "");
+	dst->enhanced = strdup(src->enhanced ? src->enhanced : "");
+	dst->message = strdup(src->message ? src->message : "");
+	if (!dst->pattern || !dst->action || !dst->enhanced || !dst->message) {
+		store_access_clear(dst);
+		return -1;
+	}
+	return 0;
+}
+
+struct lk_cidr_scan {
+	struct lk_ip ip;
+	int best;  /* prefix of the best match, -1 = none */
+	int nomem;
+	struct store_access row;
+};
+
+static int
+lk_cidr_cb(void *ctx, const struct store_access *a)
+{
+	struct lk_cidr_scan *c = ctx;
+	struct lk_cidr net;
+
+	if (a->pattern == NULL ||
+	    lk_cidr_parse(a->pattern, strlen(a->pattern), &net) < 0)
+		return 0; /* the admin CLI validates; skip what we cannot use */
+	if (!lk_cidr_match(&net, &c->ip) || (int)net.prefix <= c->best)
+		return 0;
+	store_access_clear(&c->row);
+	if (lk_access_dup(&c->row, a) < 0) {
+		c->nomem = 1;
+		return 1;
+	}
+	c->best = (int)net.prefix;
+	return 0;
+}
+
+static int
+lk_access_cidr(struct store *st, const char *key, struct store_access *a,
+    struct store_errbuf *err)
+{
+	struct lk_cidr_scan c;
+	int rc;
+
+	memset(&c, 0, sizeof(c));
+	c.best = -1;
+	if (lk_ip_parse(key, strlen(key), &c.ip) < 0)
+		return STORE_NOTFOUND;
+	rc = store_access_ip_each(st, lk_cidr_cb, &c, err);
+	if (rc < 0 || c.nomem) {
+		if (rc >= 0 && err)
+			snprintf(err->msg, sizeof(err->msg), "out of memory");
+		store_access_clear(&c.row);
+		return STORE_EDB;
+	}
+	if (c.best < 0)
+		return STORE_NOTFOUND;
+	*a = c.row;
+	return STORE_FOUND;
+}
+
+int
+lk_access_find(struct store *st, const struct lk_query_cfg *qc,
+    int recipient_, const char *key, struct store_access *a,
+    struct store_errbuf *err)
+{
+	struct buf keys;
+	struct lk_walk w;
+	size_t i;
+	int rc = STORE_NOTFOUND;
+
+	memset(a, 0, sizeof(*a));
+	buf_init(&keys, 0);
+	if (lk_walk_access(key, strlen(key), qc->delims, qc->null_key, &keys,
+	    &w) < 0) {
+		if (err)
+			snprintf(err->msg, sizeof(err->msg),
+			    "key has too many search keys");
+		buf_free(&keys);
+		return STORE_EINVAL;
+	}
+	for (i = 0; i < w.n; i++) {
+		rc = store_access_lookup(st, recipient_,
+		    lk_walk_key(&keys, &w, i), a, err);
+		if (rc != STORE_NOTFOUND)
+			break;
+	}
+	buf_free(&keys);
+	if (rc == STORE_NOTFOUND && !recipient_)
+		rc = lk_access_cidr(st, key, a, err);
+	return rc;
+}
+
+static enum lk_status
+lk_access_query(struct store *st, const struct lk_query_cfg *qc,
+    int recipient_, const char *key, struct buf *out,
+    struct store_errbuf *err)
+{
+	struct store_access a;
+	int rc;
+
+	rc = lk_access_find(st, qc, recipient_, key, &a, err);
+	if (rc == STORE_NOTFOUND)
+		return LK_NOTFOUND;
+	if (rc == STORE_EINVAL)
+		return LK_PERM; /* the reason is in err */
+	if (rc != STORE_FOUND)
+		return LK_TEMP;
+	rc = lk_reply_access(a.action, a.code, a.enhanced, a.message, out);
+	if (rc < 0) {
+		buf_reset(out);
+		if (err)
+			snprintf(err->msg, sizeof(err->msg),
+			    "row \"%s\": bad action \"%s\"",
+			    a.pattern ? a.pattern : "",
+			    a.action ? a.action : "");
+		store_access_clear(&a);
+		return LK_TEMP;
+	}
+	store_access_clear(&a);
+	return LK_OK;
+}
+
+enum lk_status
+lk_map_query(struct store *st, const struct lk_query_cfg *qc,
+    enum lk_map map, const char *key, struct buf *out,
+    struct store_errbuf *err)
+{
+	int rc;
+
+	buf_reset(out);
+	if (err)
+		err->msg[0] = '\0';
+	switch (map) {
+	case LK_MAP_DOMAINS:
+		rc = store_domain_active(st, key, err);
+		if (rc == STORE_FOUND && buf_adds(out, key) < 0)
+			rc = STORE_EDB;
+		break;
+	case LK_MAP_MAILBOXES:
+		rc = lk_mailbox(st, qc, key, out, err);
+		break;
+	case LK_MAP_ALIASES:
+		rc = store_alias_lookup(st, 0, key, out, err);
+		break;
+	case LK_MAP_VALIASES:
+		rc = lk_valias(st, qc, key, out, err);
+		break;
+	case LK_MAP_SENDER_ACCESS:
+		return lk_access_query(st, qc, 0, key, out, err);
+	case LK_MAP_RECIPIENT_ACCESS:
+		return lk_access_query(st, qc, 1, key, out, err);
+	default:
+		return LK_PERM;
+	}
+	if (rc == STORE_FOUND)
+		return LK_OK;
+	if (rc == STORE_NOTFOUND)
+		return LK_NOTFOUND;
+	buf_reset(out);
+	return LK_TEMP;
+}

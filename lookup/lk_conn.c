@@ -232,8 +232,10 @@ lk_conn_socketmap(struct lk_server *srv, int fd)
 			continue;
 		}
 		if (ns == NS_ELIMIT) {
-			(void)!lk_conn_perm(&c, "request too long",
-			    c.in + c.pos, 0);
+			log_warn("socketmap request refused: netstring longer "
+			    "than %zu bytes (max_key_len)", max);
+			(void)!lk_reply_socketmap(LK_PERM, "request too long",
+			    16, &c.out);
 			if (lk_conn_flush(&c) < 0 || lk_conn_skip(&c) < 0)
 				break;
 			continue;

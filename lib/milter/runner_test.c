@@ -392,16 +392,20 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(reject_from_second_filter_is_the_answer_with_its_reply),
+	    cmocka_unit_test(
+		reject_from_second_filter_is_the_answer_with_its_reply),
 	    cmocka_unit_test(first_terminal_verdict_stops_later_filters),
-	    cmocka_unit_test(accept_retires_one_filter_and_the_other_still_decides),
+	    cmocka_unit_test(
+		accept_retires_one_filter_and_the_other_still_decides),
 	    cmocka_unit_test(both_filters_accepting_accepts_the_message),
 	    cmocka_unit_test(error_with_on_error_tempfail_answers_451),
 	    cmocka_unit_test(error_with_on_error_accept_skips_only_that_filter),
 	    cmocka_unit_test(body_over_limit_tempfails),
 	    cmocka_unit_test(body_within_limit_is_kept_for_the_filter),
-	    cmocka_unit_test(edits_of_two_filters_apply_once_deletions_last_index_first),
-	    cmocka_unit_test(rejected_recipient_is_dropped_and_the_message_goes_on),
+	    cmocka_unit_test(
+		edits_of_two_filters_apply_once_deletions_last_index_first),
+	    cmocka_unit_test(
+		rejected_recipient_is_dropped_and_the_message_goes_on),
 	    cmocka_unit_test(reply_of_the_wrong_class_is_not_sent),
 	    cmocka_unit_test(headers_get_their_per_name_index),
 	};

@@ -1,0 +1,256 @@
+#!/usr/bin/python3
+"""Black-box test of facteur-example: runs the real binary on a unix socket
+in a temp dir and drives it over the milter protocol with milterclient.
+
+usage: test_example.py PATH/TO/facteur-example TMPDIR_PARENT
+"""
+
+import os
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from milterclient import MilterClient, MilterError  # noqa: E402
+
+BIN = os.path.abspath(sys.argv[1])
+PARENT = os.path.abspath(sys.argv[2]) if len(sys.argv) > 2 else None
+FAILS = []
+
+
+def check(cond, what, got=None, want=None):
+    if cond:
+        print("ok   " + what)
+        return
+    msg = "FAIL " + what
+    if got is not None or want is not None:
+        msg += ": got %r, want %r" % (got, want)
+    print(msg)
+    FAILS.append(msg)
+
+
+def run(args, timeout=20):
+    return subprocess.run([BIN] + args, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def write_conf(d, name, body):
+    path = os.path.join(d, name)
+    with open(path, "w") as f:
+        f.write(body)
+    return path
+
+
+def wait_socket(path, proc, deadline=15.0):
+    end = time.monotonic() + deadline
+    while time.monotonic() < end:
+        if proc.poll() is not None:
+            return False
+        if os.path.exists(path):
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                s.connect(path)
+                return True
+            except OSError:
+                pass
+            finally:
+                s.close()
+        time.sleep(0.05)
+    return False
+
+
+def stop(proc, timeout=15):
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+    return proc.returncode
+
+
+def test_cli(d):
+    r = run(["-h"])
+    check(r.returncode == 0 and "usage: facteur-example" in r.stdout,
+          "-h prints usage and exits 0", (r.returncode, r.stdout[:60]))
+    r = run(["-V"])
+    check(r.returncode == 0 and r.stdout.startswith("facteur-example "),
+          "-V prints the version", (r.returncode, r.stdout))
+    r = run(["--bogus"])
+    check(r.returncode == 2, "an unknown option exits 2", r.returncode, 2)
+
+    good = write_conf(d, "good.conf", "[example]\nsocket = unix:%s/x.sock\n"
+                      "reject_sender = a@b.example\n" % d)
+    r = run(["-c", good, "--check-config"])
+    check(r.returncode == 0 and "configuration OK" in r.stdout,
+          "--check-config accepts a good file", (r.returncode, r.stdout,
+                                                 r.stderr))
+    check(not os.path.exists(os.path.join(d, "x.sock")),
+          "--check-config binds nothing")
+
+    bad = write_conf(d, "bad.conf", "# comment\n[example]\n"
+                     "header = X-Test\nreject_sendr = typo@example\n")
+    r = run(["-c", bad, "--check-config"])
+    check(r.returncode == 1 and ("%s:4:" % bad) in r.stderr
+          and "reject_sendr" in r.stderr,
+          "an unknown key is reported as FILE:LINE", (r.returncode,
+                                                      r.stderr))
+    bad2 = write_conf(d, "bad2.conf", "[example]\nreject_code = 250\n")
+    r = run(["-c", bad2, "--check-config"])
+    check(r.returncode == 1 and "4xx or 5xx" in r.stderr,
+          "a 2xx reject_code is refused", (r.returncode, r.stderr))
+    bad3 = write_conf(d, "bad3.conf", "[example]\nsocket = tcp:25\n")
+    r = run(["-c", bad3, "--check-config"])
+    check(r.returncode == 1 and "socket" in r.stderr,
+          "a bad socket spec is refused", (r.returncode, r.stderr))
+    bad4 = write_conf(d, "bad4.conf", "[example]\non_error = maybe\n")
+    r = run(["-c", bad4, "--check-config"])
+    check(r.returncode == 1 and ("%s:2:" % bad4) in r.stderr,
+          "a bad on_error is reported as FILE:LINE", (r.returncode,
+                                                      r.stderr))
+
+
+def test_daemon(d):
+    sock = os.path.join(d, "example.sock")
+    conf = write_conf(d, "run.conf", """[example]
+socket = unix:%s
+socket_mode = 0660
+reject_sender = Spammer@Example.COM
+reject_code = 554
+reject_xcode = 5.7.1
+reject_text = Go away, 100%% sure
+hostname = mx.test.example
+""" % sock)
+    # A stale socket left by a dead instance must not stop a restart.
+    stale = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    stale.bind(sock)
+    stale.close()
+    log = open(os.path.join(d, "daemon.log"), "w")
+    proc = subprocess.Popen([BIN, "-f", "-c", conf], stdout=log,
+                            stderr=subprocess.STDOUT)
+    try:
+        up = wait_socket(sock, proc)
+        check(up, "the daemon listens (a stale socket was replaced)")
+        if not up:
+            return
+        mode = os.stat(sock).st_mode & 0o777
+        check(mode == 0o660, "the socket mode is 0660", oct(mode), "0o660")
+
+        again = subprocess.run([BIN, "-f", "-c", conf], capture_output=True,
+                               text=True, timeout=20)
+        check(again.returncode == 1 and "in use" in again.stderr,
+              "a second instance refuses a live socket",
+              (again.returncode, again.stderr))
+
+        mc = MilterClient("unix:" + sock)
+        body = b"Hello,\r\nthis is a test.\r\n" * 3
+        r = mc.message(macros={"connect": {"j": "mx.test.example",
+                                           "{daemon_name}": "smtpd"},
+                               "mail": {"i": "4TESTQID"}},
+                       connect=("client.example", "192.0.2.7", 40000),
+                       helo="client.example",
+                       mail_from="<alice@example.org>",
+                       rcpts=["<bob@example.net>", "<carol@example.net>",
+                              "<dan@example.net>"],
+                       headers=[("From", "alice@example.org"),
+                                ("Subject", "hello")],
+                       body=body)
+        want = ("X-Facteur-Example", "seen by mx.test.example; rcpts=3; "
+                "body=%d bytes" % len(body))
+        check(r.action == "continue" and r.stage == "eom",
+              "a normal message goes through", (r.action, r.stage))
+        check(r.added == [want], "the header has the right counts",
+              r.added, [want])
+
+        r = mc.message(mail_from="<SPAMMER@example.com>",
+                       rcpts=["<bob@example.net>"])
+        check(r.action == "reject" and r.stage == "mail",
+              "a blacklisted sender is rejected at MAIL", (r.action,
+                                                            r.stage))
+        check(r.reply == ("554", "5.7.1", "Go away, 100% sure"),
+              "with the configured reply", r.reply,
+              ("554", "5.7.1", "Go away, 100% sure"))
+        check(r.reply_raw == "554 5.7.1 Go away, 100%% sure",
+              "'%' is doubled on the wire", r.reply_raw,
+              "554 5.7.1 Go away, 100%% sure")
+
+        # A client that vanishes in the middle of a message.
+        with MilterClient("unix:" + sock) as c:
+            c.negotiate()
+            c.send(b"C", b"h\0" + b"4" + struct.pack(">H", 1) + b"1.2.3.4\0")
+            c.read_reply()
+            c.send(b"M", b"<x@example.org>\0")
+            c.read_reply()
+            c.send(b"R", b"<y@example.org>\0")
+            c.read_reply()
+            c.send(b"L", b"Subject\0half\0")
+            c.send(b"B", b"half a bo")
+            # and gone, without ABORT or QUIT
+        # Garbage: a bogus command, then an absurd length.
+        with MilterClient("unix:" + sock) as c:
+            c.send_raw(struct.pack(">I", 5) + b"Zjunk")
+            try:
+                c.read_reply()
+            except (MilterError, OSError):
+                pass
+        with MilterClient("unix:" + sock) as c:
+            c.send_raw(struct.pack(">I", 0x7FFFFFF0) + b"O" + b"\0" * 64)
+            try:
+                c.read_reply()
+            except (MilterError, OSError):
+                pass
+        with MilterClient("unix:" + sock) as c:
+            c.send_raw(os.urandom(16))
+        # Several messages on one connection, the second after an abort.
+        with MilterClient("unix:" + sock) as c:
+            c.start()
+            r1 = c.message(mail_from="<a@example.org>", rcpts=["<b@x.example>"],
+                           body=b"1\r\n", new_connection=False)
+            c.send(b"M", b"<a@example.org>\0")
+            c.read_reply()
+            c.abort()
+            Result_ok = c.message(mail_from="<a@example.org>",
+                                  rcpts=["<b@x.example>", "<c@x.example>"],
+                                  body=b"12345", new_connection=False)
+        check(r1.added and "rcpts=1; body=3 bytes" in r1.added[0][1],
+              "first message on a reused connection", r1.added)
+        check(Result_ok.added and
+              "rcpts=2; body=5 bytes" in Result_ok.added[0][1],
+              "a message after an abort has its own counts",
+              Result_ok.added)
+
+        check(proc.poll() is None, "the daemon survived bad clients")
+        r = mc.message(mail_from="<alice@example.org>",
+                       rcpts=["<bob@example.net>"], body=b"x")
+        check(r.action == "continue" and len(r.added) == 1,
+              "and still filters", (r.action, r.added))
+    finally:
+        rc = stop(proc)
+        log.close()
+    check(rc == 0, "SIGTERM stops it cleanly", rc, 0)
+    with open(os.path.join(d, "daemon.log")) as f:
+        text = f.read()
+    check("ERROR: AddressSanitizer" not in text and "runtime error" not in
+          text, "no sanitizer report", text[-2000:] if "Sanitizer" in text
+          else None)
+
+
+def main():
+    d = tempfile.mkdtemp(prefix="milter-example-", dir=PARENT)
+    test_cli(d)
+    test_daemon(d)
+    if FAILS:
+        print("%d failure(s)" % len(FAILS))
+        sys.exit(1)
+    shutil.rmtree(d, ignore_errors=True)
+    print("all passed")
+
+
+if __name__ == "__main__":
+    main()

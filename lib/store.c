@@ -287,6 +287,7 @@ static int
 store_pragmas(struct store *s, long long busy_ms, struct store_errbuf *err)
 {
 	const char *sql;
+	int persist = 1;
 
 	if (busy_ms < 0)
 		busy_ms = 0;
@@ -297,12 +298,19 @@ store_pragmas(struct store *s, long long busy_ms, struct store_errbuf *err)
 	/* Fixed texts, run once per connection: no user input here. */
 	if (s->mode == STORE_RW)
 		sql = "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON;"
-		      " PRAGMA trusted_schema=OFF;";
+		      " PRAGMA trusted_schema=OFF;"
+		      " PRAGMA journal_size_limit=4194304;";
 	else
 		sql = "PRAGMA foreign_keys=ON; PRAGMA trusted_schema=OFF;"
 		      " PRAGMA query_only=ON;";
 	if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK)
 		return store_dberr(s, err, "pragma");
+	/* Keep -wal and -shm when the writer closes: a read-only daemon (no
+	 * write access to the directory) can then still open the database,
+	 * which it could not if it had to create them. */
+	if (s->mode == STORE_RW && sqlite3_file_control(s->db, "main",
+	    SQLITE_FCNTL_PERSIST_WAL, &persist) != SQLITE_OK)
+		return store_dberr(s, err, "persist_wal");
 	return 0;
 }
 

@@ -162,6 +162,37 @@ readonly_connection_cannot_write(void **state)
 }
 
 static void
+reader_sees_writes_and_wal_files_persist(void **state)
+{
+	struct fixture *f = *state;
+	struct store_errbuf err = { "" };
+	struct store *ro = NULL;
+	char p[400];
+	struct stat st;
+
+	open_init(f);
+	WANT_RC(store_open(f->path, STORE_RO, 100, &ro, &err), 0, err);
+	WANT_RC(store_domain_active(ro, "example.org", &err), STORE_NOTFOUND,
+	    err);
+	WANT_RC(store_domain_add(f->s, "example.org", 0, &err), 0, err);
+	WANT_RC(store_domain_active(ro, "example.org", &err), STORE_FOUND,
+	    err);
+	store_free(&ro);
+	store_free(&f->s);
+	/* Read-only daemons may not be able to create these themselves. */
+	snprintf(p, sizeof(p), "%s-shm", f->path);
+	if (stat(p, &st) != 0)
+		fail_msg("%s: got missing after the writer closed, want kept",
+		    p);
+	snprintf(p, sizeof(p), "%s-wal", f->path);
+	if (stat(p, &st) != 0)
+		fail_msg("%s: got missing after the writer closed, want kept",
+		    p);
+	if ((st.st_mode & 0777) != 0640)
+		fail_msg("%s mode: got %o, want 640", p, st.st_mode & 0777);
+}
+
+static void
 migrate_refuses_newer_database(void **state)
 {
 	struct fixture *f = *state;
@@ -579,6 +610,7 @@ main(void)
 		T(migrate_creates_schema_and_is_idempotent),
 		T(readonly_open_refuses_uninitialised_database),
 		T(readonly_connection_cannot_write),
+		T(reader_sees_writes_and_wal_files_persist),
 		T(migrate_refuses_newer_database),
 		T(domain_add_lowercases_and_refuses_duplicates),
 		T(inactive_domain_is_not_active_and_hides_mailbox),

@@ -30,16 +30,16 @@ struct pw_scheme {
  * hash), as doveadm pw does. Bcrypt cost 10 instead of crypt's minimal 5.
  * $2y$ is what Dovecot writes and reads for BLF-CRYPT. */
 static const struct pw_scheme pw_schemes[] = {
-	{ "SHA512-CRYPT", "$6$", 0 },
-	{ "SHA256-CRYPT", "$5$", 0 },
-	{ "BLF-CRYPT", "$2y$", 10 },
-	{ "ARGON2ID", "$argon2id$", 0 },
+    {"SHA512-CRYPT", "$6$", 0},
+    {"SHA256-CRYPT", "$5$", 0},
+    {"BLF-CRYPT", "$2y$", 10},
+    {"ARGON2ID", "$argon2id$", 0},
 };
 
 /* Schemes pw_verify accepts: Dovecot's crypt(3) family. */
 static const char *const pw_crypt_names[] = {
-	"CRYPT", "MD5-CRYPT", "SHA256-CRYPT", "SHA512-CRYPT", "BLF-CRYPT",
-	"ARGON2I", "ARGON2ID",
+    "CRYPT",	 "MD5-CRYPT", "SHA256-CRYPT", "SHA512-CRYPT",
+    "BLF-CRYPT", "ARGON2I",   "ARGON2ID",
 };
 
 static void __attribute__((format(printf, 3, 4)))
@@ -71,7 +71,10 @@ static int
 pw_gensalt(const struct pw_scheme *sc, char *salt, size_t saltlen)
 {
 	return crypt_gensalt_rn(sc->prefix, sc->cost, NULL, 0, salt,
-	    (int)saltlen) != NULL && salt[0] != '*' ? 0 : -1;
+				(int)saltlen) != NULL &&
+		       salt[0] != '*'
+		   ? 0
+		   : -1;
 }
 
 int
@@ -100,7 +103,7 @@ pw_check_input(const char *password, char *err, size_t errlen)
 	}
 	if (n >= CRYPT_MAX_PASSPHRASE_SIZE) {
 		pw_err(err, errlen, "password too long (at most %d bytes)",
-		    CRYPT_MAX_PASSPHRASE_SIZE - 1);
+		       CRYPT_MAX_PASSPHRASE_SIZE - 1);
 		return -1;
 	}
 	return 0;
@@ -129,8 +132,8 @@ pw_crypt(const char *password, const char *setting, char *out, size_t outlen)
 }
 
 int
-pw_hash(const char *scheme, const char *password, struct buf *out,
-    char *err, size_t errlen)
+pw_hash(const char *scheme, const char *password, struct buf *out, char *err,
+	size_t errlen)
 {
 	const struct pw_scheme *sc;
 	char salt[CRYPT_GENSALT_OUTPUT_SIZE], hash[CRYPT_OUTPUT_SIZE];
@@ -140,8 +143,10 @@ pw_hash(const char *scheme, const char *password, struct buf *out,
 		return -1;
 	}
 	if (pw_gensalt(sc, salt, sizeof(salt)) < 0) {
-		pw_err(err, errlen, "password scheme %s is not available on "
-		    "this system (libxcrypt cannot make it)", sc->name);
+		pw_err(err, errlen,
+		       "password scheme %s is not available on "
+		       "this system (libxcrypt cannot make it)",
+		       sc->name);
 		return -1;
 	}
 	if (pw_check_input(password, err, errlen) < 0)
@@ -172,8 +177,7 @@ pw_crypt_part(const char *stored)
 	if ((end = strchr(stored, '}')) == NULL)
 		return NULL;
 	n = (size_t)(end - stored - 1);
-	for (i = 0; i < sizeof(pw_crypt_names) / sizeof(pw_crypt_names[0]);
-	    i++)
+	for (i = 0; i < sizeof(pw_crypt_names) / sizeof(pw_crypt_names[0]); i++)
 		if (strlen(pw_crypt_names[i]) == n &&
 		    strncasecmp(pw_crypt_names[i], stored + 1, n) == 0)
 			return end + 1;

@@ -14,11 +14,11 @@
 #include "buf.h"
 #include "passwd.h"
 
-#define WANT_INT(got, want) \
-	do { \
-		int got_ = (got); \
-		if (got_ != (want)) \
-			fail_msg("%s: got %d, want %d", #got, got_, (want)); \
+#define WANT_INT(got, want)                                                    \
+	do {                                                                   \
+		int got_ = (got);                                              \
+		if (got_ != (want))                                            \
+			fail_msg("%s: got %d, want %d", #got, got_, (want));   \
 	} while (0)
 
 static const char sha512_secret[] =
@@ -28,12 +28,12 @@ static const char sha512_rounds_secret[] =
     "$6$rounds=10000$facteursalt$x3y4ucxQdXjoxtGiBMu1tn9fH/cC6y2O5Qsste1Baq"
     "WJLEpGnh4Wvfel9Wf604I4PeN.MNvHDI4vURsxdkzxw/";
 static const char *const doveadm_correct_horse[] = {
-	"{SHA512-CRYPT}$6$4c8Npa9LWdKB/McP$Q8EN5a4KyTc0QAMN1IG3Fc.fd./FPQt56i0"
-	"bHr32hivjaLGrmOyTQkpx.cokVuD9.58XDZYVDez8ThJcGpGHF.",
-	"{BLF-CRYPT}$2y$05$gyQ1j5KcM.P6D6.9LgFdUueBCk7y.103oE60pSnjBfqRZ71EpV3"
-	"3C",
-	"{SHA256-CRYPT}$5$LB8yTLct/hW2YyFp$j6pa1N7iD0F0DC1VSNElHNs5r1.l7oKQCiN"
-	"Bv5urpT7",
+    "{SHA512-CRYPT}$6$4c8Npa9LWdKB/McP$Q8EN5a4KyTc0QAMN1IG3Fc.fd./FPQt56i0"
+    "bHr32hivjaLGrmOyTQkpx.cokVuD9.58XDZYVDez8ThJcGpGHF.",
+    "{BLF-CRYPT}$2y$05$gyQ1j5KcM.P6D6.9LgFdUueBCk7y.103oE60pSnjBfqRZ71EpV3"
+    "3C",
+    "{SHA256-CRYPT}$5$LB8yTLct/hW2YyFp$j6pa1N7iD0F0DC1VSNElHNs5r1.l7oKQCiN"
+    "Bv5urpT7",
 };
 
 static void
@@ -57,12 +57,13 @@ doveadm_hashes_verify(void **state)
 	size_t i;
 
 	for (i = 0; i < sizeof(doveadm_correct_horse) /
-	    sizeof(doveadm_correct_horse[0]); i++) {
+			    sizeof(doveadm_correct_horse[0]);
+	     i++) {
 		if (pw_verify(doveadm_correct_horse[i], "correct horse") != 1)
 			fail_msg("%s: got no match, want match",
-			    doveadm_correct_horse[i]);
+				 doveadm_correct_horse[i]);
 		WANT_INT(pw_verify(doveadm_correct_horse[i], "correct hors"),
-		    0);
+			 0);
 	}
 }
 
@@ -72,10 +73,10 @@ hash_then_verify_roundtrip_per_scheme(void **state)
 	static const struct {
 		const char *scheme, *prefix;
 	} cases[] = {
-		{ NULL, "{SHA512-CRYPT}$6$" },
-		{ "sha512-crypt", "{SHA512-CRYPT}$6$" },
-		{ "SHA256-CRYPT", "{SHA256-CRYPT}$5$" },
-		{ "BLF-CRYPT", "{BLF-CRYPT}$2y$10$" },
+	    {NULL, "{SHA512-CRYPT}$6$"},
+	    {"sha512-crypt", "{SHA512-CRYPT}$6$"},
+	    {"SHA256-CRYPT", "{SHA256-CRYPT}$5$"},
+	    {"BLF-CRYPT", "{BLF-CRYPT}$2y$10$"},
 	};
 	char err[128];
 	struct buf b;
@@ -85,13 +86,13 @@ hash_then_verify_roundtrip_per_scheme(void **state)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		WANT_INT(pw_scheme_available(cases[i].scheme), 1);
 		if (pw_hash(cases[i].scheme, "s3cret pass", &b, err,
-		    sizeof(err)) != 0)
+			    sizeof(err)) != 0)
 			fail_msg("pw_hash(%s): got error \"%s\", want 0",
-			    cases[i].scheme, err);
+				 cases[i].scheme, err);
 		if (strncmp(buf_str(&b), cases[i].prefix,
-		    strlen(cases[i].prefix)) != 0)
+			    strlen(cases[i].prefix)) != 0)
 			fail_msg("pw_hash(%s): got \"%s\", want prefix \"%s\"",
-			    cases[i].scheme, buf_str(&b), cases[i].prefix);
+				 cases[i].scheme, buf_str(&b), cases[i].prefix);
 		/* rounds stay at crypt's default, like doveadm pw. */
 		assert_null(strstr(buf_str(&b), "rounds="));
 		WANT_INT(pw_verify(buf_str(&b), "s3cret pass"), 1);
@@ -112,7 +113,7 @@ two_hashes_of_one_password_differ(void **state)
 	WANT_INT(pw_hash(NULL, "secret", &b, err, sizeof(err)), 0);
 	if (strcmp(buf_str(&a), buf_str(&b)) == 0)
 		fail_msg("got the same hash twice (%s), want random salts",
-		    buf_str(&a));
+			 buf_str(&a));
 	buf_free(&a);
 	buf_free(&b);
 }
@@ -133,7 +134,8 @@ argon2id_only_where_crypt_makes_it(void **state)
 		WANT_INT(rc, -1);
 		if (strstr(err, "not available on this system") == NULL)
 			fail_msg("err: got \"%s\", want \"...not available on "
-			    "this system...\"", err);
+				 "this system...\"",
+				 err);
 	}
 	buf_free(&b);
 }
@@ -144,12 +146,12 @@ hash_refuses_bad_input(void **state)
 	static const struct {
 		const char *scheme, *password, *msg;
 	} cases[] = {
-		{ NULL, "", "empty password" },
-		{ NULL, NULL, "empty password" },
-		{ NULL, "a\nb", "CR or LF" },
-		{ NULL, "a\rb", "CR or LF" },
-		{ "PLAIN", "secret", "unknown password scheme PLAIN" },
-		{ "SHA512", "secret", "unknown password scheme" },
+	    {NULL, "", "empty password"},
+	    {NULL, NULL, "empty password"},
+	    {NULL, "a\nb", "CR or LF"},
+	    {NULL, "a\rb", "CR or LF"},
+	    {"PLAIN", "secret", "unknown password scheme PLAIN"},
+	    {"SHA512", "secret", "unknown password scheme"},
 	};
 	char err[128];
 	struct buf b;
@@ -159,10 +161,11 @@ hash_refuses_bad_input(void **state)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		err[0] = '\0';
 		WANT_INT(pw_hash(cases[i].scheme, cases[i].password, &b, err,
-		    sizeof(err)), -1);
+				 sizeof(err)),
+			 -1);
 		if (strstr(err, cases[i].msg) == NULL)
 			fail_msg("case %zu: got \"%s\", want \"%s\"", i, err,
-			    cases[i].msg);
+				 cases[i].msg);
 	}
 	WANT_INT(pw_scheme_available("PLAIN"), 0);
 	buf_free(&b);
@@ -172,9 +175,15 @@ static void
 verify_refuses_unusable_hashes(void **state)
 {
 	static const char *const unusable[] = {
-		"{PLAIN}secret", "{SHA512-CRYPT", "{SHA512-CRYPT}", "*", "!",
-		"{SSHA512}abcd", "$6$", "{ARGON2ID}$argon2id$v=19$m=65536,t=3,"
-		"p=1$c29tZXNhbHQ$abc",
+	    "{PLAIN}secret",
+	    "{SHA512-CRYPT",
+	    "{SHA512-CRYPT}",
+	    "*",
+	    "!",
+	    "{SSHA512}abcd",
+	    "$6$",
+	    "{ARGON2ID}$argon2id$v=19$m=65536,t=3,"
+	    "p=1$c29tZXNhbHQ$abc",
 	};
 	size_t i;
 
@@ -182,7 +191,7 @@ verify_refuses_unusable_hashes(void **state)
 	for (i = 0; i < sizeof(unusable) / sizeof(unusable[0]); i++)
 		if (pw_verify(unusable[i], "secret") != -1)
 			fail_msg("pw_verify(\"%s\"): got %d, want -1",
-			    unusable[i], pw_verify(unusable[i], "secret"));
+				 unusable[i], pw_verify(unusable[i], "secret"));
 	/* A usable hash with a password that could never have been set. */
 	WANT_INT(pw_verify(sha512_secret, ""), 0);
 	WANT_INT(pw_verify(sha512_secret, NULL), 0);
@@ -193,13 +202,13 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(known_sha512_vector_verifies),
-		cmocka_unit_test(doveadm_hashes_verify),
-		cmocka_unit_test(hash_then_verify_roundtrip_per_scheme),
-		cmocka_unit_test(two_hashes_of_one_password_differ),
-		cmocka_unit_test(argon2id_only_where_crypt_makes_it),
-		cmocka_unit_test(hash_refuses_bad_input),
-		cmocka_unit_test(verify_refuses_unusable_hashes),
+	    cmocka_unit_test(known_sha512_vector_verifies),
+	    cmocka_unit_test(doveadm_hashes_verify),
+	    cmocka_unit_test(hash_then_verify_roundtrip_per_scheme),
+	    cmocka_unit_test(two_hashes_of_one_password_differ),
+	    cmocka_unit_test(argon2id_only_where_crypt_makes_it),
+	    cmocka_unit_test(hash_refuses_bad_input),
+	    cmocka_unit_test(verify_refuses_unusable_hashes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -25,131 +25,131 @@
 /* Schema migrations: steps[i] takes user_version i to i + 1. A released
  * step is never edited; a change to the schema is a new step. */
 static const char *const store_steps[STORE_SCHEMA_VERSION] = {
-	/* 0 -> 1: the first schema; see docs/schema.md. */
-	"CREATE TABLE domains ("
-	" name TEXT NOT NULL PRIMARY KEY COLLATE NOCASE"
-	"  CONSTRAINT \"domain name must be 1 to 253 characters\""
-	"  CHECK (length(name) BETWEEN 1 AND 253 AND instr(name, '@') = 0),"
-	" is_default INTEGER NOT NULL DEFAULT 0"
-	"  CONSTRAINT \"is_default must be 0 or 1\" CHECK (is_default IN (0, 1)),"
-	" active INTEGER NOT NULL DEFAULT 1"
-	"  CONSTRAINT \"active must be 0 or 1\" CHECK (active IN (0, 1)),"
-	" created INTEGER NOT NULL"
-	"  DEFAULT (CAST(strftime('%s', 'now') AS INTEGER)));"
-	"CREATE TABLE users ("
-	" address TEXT NOT NULL PRIMARY KEY COLLATE NOCASE"
-	"  CONSTRAINT \"address must be local@domain\""
-	"  CHECK (address LIKE '_%@_%'),"
-	" domain TEXT NOT NULL COLLATE NOCASE"
-	"  REFERENCES domains(name) ON UPDATE CASCADE ON DELETE RESTRICT,"
-	" password TEXT NOT NULL"
-	"  CONSTRAINT \"password hash must not be empty\""
-	"  CHECK (length(password) > 0),"
-	" full_name TEXT NOT NULL DEFAULT '',"
-	" maildir TEXT NOT NULL"
-	"  CONSTRAINT \"maildir must be relative, end in / and hold no ..\""
-	"  CHECK (length(maildir) > 1 AND substr(maildir, 1, 1) <> '/'"
-	"   AND substr(maildir, -1) = '/' AND instr(maildir, '..') = 0),"
-	" uid INTEGER NOT NULL DEFAULT -1"
-	"  CONSTRAINT \"uid must be -1 or positive\" CHECK (uid = -1 OR uid > 0),"
-	" gid INTEGER NOT NULL DEFAULT -1"
-	"  CONSTRAINT \"gid must be -1 or positive\" CHECK (gid = -1 OR gid > 0),"
-	" quota_bytes INTEGER NOT NULL DEFAULT 0"
-	"  CONSTRAINT \"quota must not be negative\" CHECK (quota_bytes >= 0),"
-	" quota_messages INTEGER NOT NULL DEFAULT 0"
-	"  CONSTRAINT \"quota must not be negative\" CHECK (quota_messages >= 0),"
-	" active INTEGER NOT NULL DEFAULT 1"
-	"  CONSTRAINT \"active must be 0 or 1\" CHECK (active IN (0, 1)),"
-	" created INTEGER NOT NULL"
-	"  DEFAULT (CAST(strftime('%s', 'now') AS INTEGER)),"
-	" CONSTRAINT \"address must end in @domain\""
-	"  CHECK (lower(substr(address, -length(domain) - 1)) ="
-	"   '@' || lower(domain)));"
-	"CREATE INDEX users_domain ON users(domain);"
-	"CREATE TABLE aliases ("
-	" alias TEXT NOT NULL COLLATE NOCASE"
-	"  CONSTRAINT \"alias must not be empty\" CHECK (length(alias) > 0),"
-	" destination TEXT NOT NULL"
-	"  CONSTRAINT \"destination must not be empty\""
-	"  CHECK (length(destination) > 0 AND instr(destination, ',') = 0),"
-	" active INTEGER NOT NULL DEFAULT 1"
-	"  CONSTRAINT \"active must be 0 or 1\" CHECK (active IN (0, 1)),"
-	" PRIMARY KEY (alias, destination));"
-	"CREATE TABLE virtual_aliases ("
-	" address TEXT NOT NULL COLLATE NOCASE"
-	"  CONSTRAINT \"address must be local@domain or @domain\""
-	"  CHECK (address LIKE '%@_%'),"
-	" destination TEXT NOT NULL"
-	"  CONSTRAINT \"destination must not be empty\""
-	"  CHECK (length(destination) > 0 AND instr(destination, ',') = 0),"
-	" active INTEGER NOT NULL DEFAULT 1"
-	"  CONSTRAINT \"active must be 0 or 1\" CHECK (active IN (0, 1)),"
-	" PRIMARY KEY (address, destination));"
-	"CREATE TABLE sender_blacklist ("
-	" pattern TEXT NOT NULL PRIMARY KEY COLLATE NOCASE"
-	"  CONSTRAINT \"pattern must not be empty\" CHECK (length(pattern) > 0),"
-	" kind TEXT NOT NULL"
-	"  CONSTRAINT \"kind must be address, domain or ip\""
-	"  CHECK (kind IN ('address', 'domain', 'ip')),"
-	" action TEXT NOT NULL DEFAULT 'REJECT'"
-	"  CONSTRAINT \"action must be REJECT or OK\""
-	"  CHECK (action IN ('REJECT', 'OK')),"
-	" code INTEGER NOT NULL DEFAULT 0"
-	"  CONSTRAINT \"code must be 400..599 for REJECT, 0 otherwise\""
-	"  CHECK ((action = 'REJECT' AND code BETWEEN 400 AND 599)"
-	"   OR (action <> 'REJECT' AND code = 0)),"
-	" enhanced TEXT NOT NULL DEFAULT ''"
-	"  CONSTRAINT \"enhanced code must be like 5.7.1 and match the code\""
-	"  CHECK (enhanced = '' OR (enhanced GLOB '[45].[0-9]*.[0-9]*'"
-	"   AND enhanced NOT GLOB '*[^0-9.]*'"
-	"   AND substr(enhanced, 1, 1) = substr(CAST(code AS TEXT), 1, 1))),"
-	" message TEXT NOT NULL DEFAULT ''"
-	"  CONSTRAINT \"message must be one line\""
-	"  CHECK (instr(message, char(10)) = 0 AND instr(message, char(13)) = 0),"
-	" active INTEGER NOT NULL DEFAULT 1"
-	"  CONSTRAINT \"active must be 0 or 1\" CHECK (active IN (0, 1)),"
-	" created INTEGER NOT NULL"
-	"  DEFAULT (CAST(strftime('%s', 'now') AS INTEGER)));"
-	"CREATE TABLE recipient_blacklist ("
-	" pattern TEXT NOT NULL PRIMARY KEY COLLATE NOCASE"
-	"  CONSTRAINT \"pattern must not be empty\" CHECK (length(pattern) > 0),"
-	" action TEXT NOT NULL DEFAULT 'REJECT'"
-	"  CONSTRAINT \"action must be REJECT, DISCARD, HOLD or OK\""
-	"  CHECK (action IN ('REJECT', 'DISCARD', 'HOLD', 'OK')),"
-	" code INTEGER NOT NULL DEFAULT 0"
-	"  CONSTRAINT \"code must be 400..599 for REJECT, 0 otherwise\""
-	"  CHECK ((action = 'REJECT' AND code BETWEEN 400 AND 599)"
-	"   OR (action <> 'REJECT' AND code = 0)),"
-	" enhanced TEXT NOT NULL DEFAULT ''"
-	"  CONSTRAINT \"enhanced code must be like 5.7.1 and match the code\""
-	"  CHECK (enhanced = '' OR (enhanced GLOB '[45].[0-9]*.[0-9]*'"
-	"   AND enhanced NOT GLOB '*[^0-9.]*'"
-	"   AND substr(enhanced, 1, 1) = substr(CAST(code AS TEXT), 1, 1))),"
-	" message TEXT NOT NULL DEFAULT ''"
-	"  CONSTRAINT \"message must be one line\""
-	"  CHECK (instr(message, char(10)) = 0 AND instr(message, char(13)) = 0),"
-	" active INTEGER NOT NULL DEFAULT 1"
-	"  CONSTRAINT \"active must be 0 or 1\" CHECK (active IN (0, 1)),"
-	" created INTEGER NOT NULL"
-	"  DEFAULT (CAST(strftime('%s', 'now') AS INTEGER)));"
-	"CREATE TABLE dkim_keys ("
-	" id INTEGER PRIMARY KEY,"
-	" domain TEXT NOT NULL COLLATE NOCASE"
-	"  CONSTRAINT \"domain must not be empty\" CHECK (length(domain) > 0),"
-	" selector TEXT NOT NULL COLLATE NOCASE"
-	"  CONSTRAINT \"selector must not be empty\""
-	"  CHECK (length(selector) > 0),"
-	" algorithm TEXT NOT NULL"
-	"  CONSTRAINT \"algorithm must be rsa-sha256 or ed25519-sha256\""
-	"  CHECK (algorithm IN ('rsa-sha256', 'ed25519-sha256')),"
-	" key_path TEXT NOT NULL"
-	"  CONSTRAINT \"key_path must be absolute\""
-	"  CHECK (substr(key_path, 1, 1) = '/'),"
-	" active INTEGER NOT NULL DEFAULT 1"
-	"  CONSTRAINT \"active must be 0 or 1\" CHECK (active IN (0, 1)),"
-	" created INTEGER NOT NULL"
-	"  DEFAULT (CAST(strftime('%s', 'now') AS INTEGER)),"
-	" UNIQUE (domain, selector));",
+    /* 0 -> 1: the first schema; see docs/schema.md. */
+    "CREATE TABLE domains ("
+    " name TEXT NOT NULL PRIMARY KEY COLLATE NOCASE"
+    "  CONSTRAINT \"domain name must be 1 to 253 characters\""
+    "  CHECK (length(name) BETWEEN 1 AND 253 AND instr(name, '@') = 0),"
+    " is_default INTEGER NOT NULL DEFAULT 0"
+    "  CONSTRAINT \"is_default must be 0 or 1\" CHECK (is_default IN (0, 1)),"
+    " active INTEGER NOT NULL DEFAULT 1"
+    "  CONSTRAINT \"active must be 0 or 1\" CHECK (active IN (0, 1)),"
+    " created INTEGER NOT NULL"
+    "  DEFAULT (CAST(strftime('%s', 'now') AS INTEGER)));"
+    "CREATE TABLE users ("
+    " address TEXT NOT NULL PRIMARY KEY COLLATE NOCASE"
+    "  CONSTRAINT \"address must be local@domain\""
+    "  CHECK (address LIKE '_%@_%'),"
+    " domain TEXT NOT NULL COLLATE NOCASE"
+    "  REFERENCES domains(name) ON UPDATE CASCADE ON DELETE RESTRICT,"
+    " password TEXT NOT NULL"
+    "  CONSTRAINT \"password hash must not be empty\""
+    "  CHECK (length(password) > 0),"
+    " full_name TEXT NOT NULL DEFAULT '',"
+    " maildir TEXT NOT NULL"
+    "  CONSTRAINT \"maildir must be relative, end in / and hold no ..\""
+    "  CHECK (length(maildir) > 1 AND substr(maildir, 1, 1) <> '/'"
+    "   AND substr(maildir, -1) = '/' AND instr(maildir, '..') = 0),"
+    " uid INTEGER NOT NULL DEFAULT -1"
+    "  CONSTRAINT \"uid must be -1 or positive\" CHECK (uid = -1 OR uid > 0),"
+    " gid INTEGER NOT NULL DEFAULT -1"
+    "  CONSTRAINT \"gid must be -1 or positive\" CHECK (gid = -1 OR gid > 0),"
+    " quota_bytes INTEGER NOT NULL DEFAULT 0"
+    "  CONSTRAINT \"quota must not be negative\" CHECK (quota_bytes >= 0),"
+    " quota_messages INTEGER NOT NULL DEFAULT 0"
+    "  CONSTRAINT \"quota must not be negative\" CHECK (quota_messages >= 0),"
+    " active INTEGER NOT NULL DEFAULT 1"
+    "  CONSTRAINT \"active must be 0 or 1\" CHECK (active IN (0, 1)),"
+    " created INTEGER NOT NULL"
+    "  DEFAULT (CAST(strftime('%s', 'now') AS INTEGER)),"
+    " CONSTRAINT \"address must end in @domain\""
+    "  CHECK (lower(substr(address, -length(domain) - 1)) ="
+    "   '@' || lower(domain)));"
+    "CREATE INDEX users_domain ON users(domain);"
+    "CREATE TABLE aliases ("
+    " alias TEXT NOT NULL COLLATE NOCASE"
+    "  CONSTRAINT \"alias must not be empty\" CHECK (length(alias) > 0),"
+    " destination TEXT NOT NULL"
+    "  CONSTRAINT \"destination must not be empty\""
+    "  CHECK (length(destination) > 0 AND instr(destination, ',') = 0),"
+    " active INTEGER NOT NULL DEFAULT 1"
+    "  CONSTRAINT \"active must be 0 or 1\" CHECK (active IN (0, 1)),"
+    " PRIMARY KEY (alias, destination));"
+    "CREATE TABLE virtual_aliases ("
+    " address TEXT NOT NULL COLLATE NOCASE"
+    "  CONSTRAINT \"address must be local@domain or @domain\""
+    "  CHECK (address LIKE '%@_%'),"
+    " destination TEXT NOT NULL"
+    "  CONSTRAINT \"destination must not be empty\""
+    "  CHECK (length(destination) > 0 AND instr(destination, ',') = 0),"
+    " active INTEGER NOT NULL DEFAULT 1"
+    "  CONSTRAINT \"active must be 0 or 1\" CHECK (active IN (0, 1)),"
+    " PRIMARY KEY (address, destination));"
+    "CREATE TABLE sender_blacklist ("
+    " pattern TEXT NOT NULL PRIMARY KEY COLLATE NOCASE"
+    "  CONSTRAINT \"pattern must not be empty\" CHECK (length(pattern) > 0),"
+    " kind TEXT NOT NULL"
+    "  CONSTRAINT \"kind must be address, domain or ip\""
+    "  CHECK (kind IN ('address', 'domain', 'ip')),"
+    " action TEXT NOT NULL DEFAULT 'REJECT'"
+    "  CONSTRAINT \"action must be REJECT or OK\""
+    "  CHECK (action IN ('REJECT', 'OK')),"
+    " code INTEGER NOT NULL DEFAULT 0"
+    "  CONSTRAINT \"code must be 400..599 for REJECT, 0 otherwise\""
+    "  CHECK ((action = 'REJECT' AND code BETWEEN 400 AND 599)"
+    "   OR (action <> 'REJECT' AND code = 0)),"
+    " enhanced TEXT NOT NULL DEFAULT ''"
+    "  CONSTRAINT \"enhanced code must be like 5.7.1 and match the code\""
+    "  CHECK (enhanced = '' OR (enhanced GLOB '[45].[0-9]*.[0-9]*'"
+    "   AND enhanced NOT GLOB '*[^0-9.]*'"
+    "   AND substr(enhanced, 1, 1) = substr(CAST(code AS TEXT), 1, 1))),"
+    " message TEXT NOT NULL DEFAULT ''"
+    "  CONSTRAINT \"message must be one line\""
+    "  CHECK (instr(message, char(10)) = 0 AND instr(message, char(13)) = 0),"
+    " active INTEGER NOT NULL DEFAULT 1"
+    "  CONSTRAINT \"active must be 0 or 1\" CHECK (active IN (0, 1)),"
+    " created INTEGER NOT NULL"
+    "  DEFAULT (CAST(strftime('%s', 'now') AS INTEGER)));"
+    "CREATE TABLE recipient_blacklist ("
+    " pattern TEXT NOT NULL PRIMARY KEY COLLATE NOCASE"
+    "  CONSTRAINT \"pattern must not be empty\" CHECK (length(pattern) > 0),"
+    " action TEXT NOT NULL DEFAULT 'REJECT'"
+    "  CONSTRAINT \"action must be REJECT, DISCARD, HOLD or OK\""
+    "  CHECK (action IN ('REJECT', 'DISCARD', 'HOLD', 'OK')),"
+    " code INTEGER NOT NULL DEFAULT 0"
+    "  CONSTRAINT \"code must be 400..599 for REJECT, 0 otherwise\""
+    "  CHECK ((action = 'REJECT' AND code BETWEEN 400 AND 599)"
+    "   OR (action <> 'REJECT' AND code = 0)),"
+    " enhanced TEXT NOT NULL DEFAULT ''"
+    "  CONSTRAINT \"enhanced code must be like 5.7.1 and match the code\""
+    "  CHECK (enhanced = '' OR (enhanced GLOB '[45].[0-9]*.[0-9]*'"
+    "   AND enhanced NOT GLOB '*[^0-9.]*'"
+    "   AND substr(enhanced, 1, 1) = substr(CAST(code AS TEXT), 1, 1))),"
+    " message TEXT NOT NULL DEFAULT ''"
+    "  CONSTRAINT \"message must be one line\""
+    "  CHECK (instr(message, char(10)) = 0 AND instr(message, char(13)) = 0),"
+    " active INTEGER NOT NULL DEFAULT 1"
+    "  CONSTRAINT \"active must be 0 or 1\" CHECK (active IN (0, 1)),"
+    " created INTEGER NOT NULL"
+    "  DEFAULT (CAST(strftime('%s', 'now') AS INTEGER)));"
+    "CREATE TABLE dkim_keys ("
+    " id INTEGER PRIMARY KEY,"
+    " domain TEXT NOT NULL COLLATE NOCASE"
+    "  CONSTRAINT \"domain must not be empty\" CHECK (length(domain) > 0),"
+    " selector TEXT NOT NULL COLLATE NOCASE"
+    "  CONSTRAINT \"selector must not be empty\""
+    "  CHECK (length(selector) > 0),"
+    " algorithm TEXT NOT NULL"
+    "  CONSTRAINT \"algorithm must be rsa-sha256 or ed25519-sha256\""
+    "  CHECK (algorithm IN ('rsa-sha256', 'ed25519-sha256')),"
+    " key_path TEXT NOT NULL"
+    "  CONSTRAINT \"key_path must be absolute\""
+    "  CHECK (substr(key_path, 1, 1) = '/'),"
+    " active INTEGER NOT NULL DEFAULT 1"
+    "  CONSTRAINT \"active must be 0 or 1\" CHECK (active IN (0, 1)),"
+    " created INTEGER NOT NULL"
+    "  DEFAULT (CAST(strftime('%s', 'now') AS INTEGER)),"
+    " UNIQUE (domain, selector));",
 };
 
 void
@@ -173,11 +173,11 @@ store_dberr(struct store *s, struct store_errbuf *err, const char *what)
 
 sqlite3_stmt *
 store_stmt(struct store *s, enum store_stmt id, const char *sql,
-    struct store_errbuf *err)
+	   struct store_errbuf *err)
 {
 	if (s->st[id] == NULL &&
 	    sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
-		&s->st[id], NULL) != SQLITE_OK) {
+			       &s->st[id], NULL) != SQLITE_OK) {
 		store_seterr(err, "prepare: %s", sqlite3_errmsg(s->db));
 		s->st[id] = NULL;
 	}
@@ -219,7 +219,7 @@ store_map_constraint(int ext)
 
 int
 store_run(struct store *s, sqlite3_stmt *st, int *changes, const char *what,
-    struct store_errbuf *err)
+	  struct store_errbuf *err)
 {
 	int rc, ret = 0;
 
@@ -267,7 +267,7 @@ store_create_file(const char *path, struct store_errbuf *err)
 	int fd;
 
 	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-	    0640);
+		  0640);
 	if (fd < 0) {
 		if (errno == EEXIST)
 			return 0;
@@ -308,15 +308,16 @@ store_pragmas(struct store *s, long long busy_ms, struct store_errbuf *err)
 	/* Keep -wal and -shm when the writer closes: a read-only daemon (no
 	 * write access to the directory) can then still open the database,
 	 * which it could not if it had to create them. */
-	if (s->mode == STORE_RW && sqlite3_file_control(s->db, "main",
-	    SQLITE_FCNTL_PERSIST_WAL, &persist) != SQLITE_OK)
+	if (s->mode == STORE_RW &&
+	    sqlite3_file_control(s->db, "main", SQLITE_FCNTL_PERSIST_WAL,
+				 &persist) != SQLITE_OK)
 		return store_dberr(s, err, "persist_wal");
 	return 0;
 }
 
 int
 store_open(const char *path, enum store_mode mode, long long busy_ms,
-    struct store **out, struct store_errbuf *err)
+	   struct store **out, struct store_errbuf *err)
 {
 	struct store *s;
 	int flags, rc, v;
@@ -329,11 +330,12 @@ store_open(const char *path, enum store_mode mode, long long busy_ms,
 		return STORE_EDB;
 	}
 	s->mode = mode;
-	flags = (mode == STORE_RW ? SQLITE_OPEN_READWRITE :
-	    SQLITE_OPEN_READONLY) | SQLITE_OPEN_NOMUTEX;
+	flags =
+	    (mode == STORE_RW ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY) |
+	    SQLITE_OPEN_NOMUTEX;
 	if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
 		store_seterr(err, "%s: %s", path,
-		    s->db ? sqlite3_errmsg(s->db) : "out of memory");
+			     s->db ? sqlite3_errmsg(s->db) : "out of memory");
 		store_free(&s);
 		return STORE_EDB;
 	}
@@ -342,12 +344,17 @@ store_open(const char *path, enum store_mode mode, long long busy_ms,
 		store_free(&s);
 		return rc;
 	}
-	if (mode == STORE_RO && (v = store_version(s)) != STORE_SCHEMA_VERSION) {
+	if (mode == STORE_RO &&
+	    (v = store_version(s)) != STORE_SCHEMA_VERSION) {
 		if (v < 0)
-			store_seterr(err, "%s: cannot read the schema version: "
-			    "%s", path, sqlite3_errmsg(s->db));
+			store_seterr(err,
+				     "%s: cannot read the schema version: "
+				     "%s",
+				     path, sqlite3_errmsg(s->db));
 		else
-			store_seterr(err, "%s: schema version %d, this program "
+			store_seterr(
+			    err,
+			    "%s: schema version %d, this program "
 			    "needs %d (run: facteur db init / db migrate)",
 			    path, v, STORE_SCHEMA_VERSION);
 		store_free(&s);
@@ -389,7 +396,7 @@ store_version(struct store *s)
 
 static int
 store_simple(struct store *s, enum store_stmt id, const char *sql,
-    struct store_errbuf *err)
+	     struct store_errbuf *err)
 {
 	sqlite3_stmt *st;
 	int n;
@@ -436,18 +443,20 @@ store_migrate(struct store *s, int *from, int *to, struct store_errbuf *err)
 	if (from)
 		*from = v;
 	if (v > STORE_SCHEMA_VERSION) {
-		store_seterr(err, "database schema version %d is newer than "
-		    "this program's %d", v, STORE_SCHEMA_VERSION);
+		store_seterr(err,
+			     "database schema version %d is newer than "
+			     "this program's %d",
+			     v, STORE_SCHEMA_VERSION);
 		rc = STORE_EVERSION;
 		goto fail;
 	}
 	for (; v < STORE_SCHEMA_VERSION; v++) {
 		snprintf(set, sizeof(set), "PRAGMA user_version = %d", v + 1);
 		if (sqlite3_exec(s->db, store_steps[v], NULL, NULL, NULL) !=
-		    SQLITE_OK ||
+			SQLITE_OK ||
 		    sqlite3_exec(s->db, set, NULL, NULL, NULL) != SQLITE_OK) {
 			store_seterr(err, "migration to version %d: %s", v + 1,
-			    sqlite3_errmsg(s->db));
+				     sqlite3_errmsg(s->db));
 			rc = STORE_EDB;
 			goto fail;
 		}
@@ -469,7 +478,7 @@ fail:
  * resetting it. */
 static int
 store_row(struct store *s, sqlite3_stmt *st, const char *what,
-    struct store_errbuf *err)
+	  struct store_errbuf *err)
 {
 	int rc;
 
@@ -486,7 +495,7 @@ store_row(struct store *s, sqlite3_stmt *st, const char *what,
 
 static sqlite3_stmt *
 store_key_stmt(struct store *s, enum store_stmt id, const char *sql,
-    const char *key, struct store_errbuf *err)
+	       const char *key, struct store_errbuf *err)
 {
 	sqlite3_stmt *st;
 
@@ -502,14 +511,15 @@ store_key_stmt(struct store *s, enum store_stmt id, const char *sql,
 
 int
 store_domain_active(struct store *s, const char *domain,
-    struct store_errbuf *err)
+		    struct store_errbuf *err)
 {
 	sqlite3_stmt *st;
 	int rc;
 
 	if (domain == NULL)
 		return STORE_NOTFOUND;
-	st = store_key_stmt(s, ST_DOMAIN_ACTIVE,
+	st = store_key_stmt(
+	    s, ST_DOMAIN_ACTIVE,
 	    "SELECT 1 FROM domains WHERE name = ?1 AND active = 1", domain,
 	    err);
 	if (st == NULL)
@@ -546,7 +556,7 @@ store_user_clear(struct store_user *u)
 
 int
 store_user_get(struct store *s, const char *address, struct store_user *u,
-    struct store_errbuf *err)
+	       struct store_errbuf *err)
 {
 	sqlite3_stmt *st;
 	int rc, oom = 0;
@@ -554,12 +564,14 @@ store_user_get(struct store *s, const char *address, struct store_user *u,
 	memset(u, 0, sizeof(*u));
 	if (address == NULL)
 		return STORE_NOTFOUND;
-	st = store_key_stmt(s, ST_USER_GET,
+	st = store_key_stmt(
+	    s, ST_USER_GET,
 	    "SELECT u.address, u.domain, u.password, u.full_name, u.maildir,"
 	    " u.uid, u.gid, u.quota_bytes, u.quota_messages, u.active,"
 	    " d.active, u.created"
 	    " FROM users u JOIN domains d ON d.name = u.domain"
-	    " WHERE u.address = ?1", address, err);
+	    " WHERE u.address = ?1",
+	    address, err);
 	if (st == NULL)
 		return STORE_EDB;
 	if ((rc = store_row(s, st, "user lookup", err)) != STORE_FOUND)
@@ -587,7 +599,7 @@ store_user_get(struct store *s, const char *address, struct store_user *u,
 
 int
 store_mailbox_lookup(struct store *s, const char *address, struct buf *out,
-    struct store_errbuf *err)
+		     struct store_errbuf *err)
 {
 	sqlite3_stmt *st;
 	int rc;
@@ -595,7 +607,8 @@ store_mailbox_lookup(struct store *s, const char *address, struct buf *out,
 	buf_reset(out);
 	if (address == NULL)
 		return STORE_NOTFOUND;
-	st = store_key_stmt(s, ST_MAILBOX,
+	st = store_key_stmt(
+	    s, ST_MAILBOX,
 	    "SELECT u.maildir FROM users u JOIN domains d ON d.name = u.domain"
 	    " WHERE u.address = ?1 AND u.active = 1 AND d.active = 1",
 	    address, err);
@@ -613,7 +626,7 @@ store_mailbox_lookup(struct store *s, const char *address, struct buf *out,
 
 int
 store_alias_lookup(struct store *s, int virtual_, const char *key,
-    struct buf *out, struct store_errbuf *err)
+		   struct buf *out, struct store_errbuf *err)
 {
 	sqlite3_stmt *st;
 	const unsigned char *d;
@@ -623,13 +636,19 @@ store_alias_lookup(struct store *s, int virtual_, const char *key,
 	if (key == NULL)
 		return STORE_NOTFOUND;
 	if (virtual_)
-		st = store_key_stmt(s, ST_VALIAS, "SELECT destination"
+		st = store_key_stmt(
+		    s, ST_VALIAS,
+		    "SELECT destination"
 		    " FROM virtual_aliases WHERE address = ?1 AND active = 1"
-		    " ORDER BY rowid", key, err);
+		    " ORDER BY rowid",
+		    key, err);
 	else
-		st = store_key_stmt(s, ST_ALIAS, "SELECT destination"
+		st = store_key_stmt(
+		    s, ST_ALIAS,
+		    "SELECT destination"
 		    " FROM aliases WHERE alias = ?1 AND active = 1"
-		    " ORDER BY rowid", key, err);
+		    " ORDER BY rowid",
+		    key, err);
 	if (st == NULL)
 		return STORE_EDB;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -679,7 +698,7 @@ store_access_fill(sqlite3_stmt *st, struct store_access *a)
 
 int
 store_access_lookup(struct store *s, int recipient_, const char *key,
-    struct store_access *a, struct store_errbuf *err)
+		    struct store_access *a, struct store_errbuf *err)
 {
 	sqlite3_stmt *st;
 	int rc;
@@ -688,13 +707,19 @@ store_access_lookup(struct store *s, int recipient_, const char *key,
 	if (key == NULL)
 		return STORE_NOTFOUND;
 	if (recipient_)
-		st = store_key_stmt(s, ST_RACCESS, "SELECT pattern, action,"
+		st = store_key_stmt(
+		    s, ST_RACCESS,
+		    "SELECT pattern, action,"
 		    " code, enhanced, message FROM recipient_blacklist"
-		    " WHERE pattern = ?1 AND active = 1", key, err);
+		    " WHERE pattern = ?1 AND active = 1",
+		    key, err);
 	else
-		st = store_key_stmt(s, ST_SACCESS, "SELECT pattern, action,"
+		st = store_key_stmt(
+		    s, ST_SACCESS,
+		    "SELECT pattern, action,"
 		    " code, enhanced, message FROM sender_blacklist"
-		    " WHERE pattern = ?1 AND active = 1", key, err);
+		    " WHERE pattern = ?1 AND active = 1",
+		    key, err);
 	if (st == NULL)
 		return STORE_EDB;
 	if ((rc = store_row(s, st, "access lookup", err)) != STORE_FOUND)
@@ -709,16 +734,18 @@ store_access_lookup(struct store *s, int recipient_, const char *key,
 
 int
 store_access_ip_each(struct store *s,
-    int (*fn)(void *ctx, const struct store_access *a), void *ctx,
-    struct store_errbuf *err)
+		     int (*fn)(void *ctx, const struct store_access *a),
+		     void *ctx, struct store_errbuf *err)
 {
 	struct store_access a;
 	sqlite3_stmt *st;
 	int rc, stop = 0;
 
-	st = store_stmt(s, ST_IP_EACH, "SELECT pattern, action, code,"
-	    " enhanced, message FROM sender_blacklist"
-	    " WHERE kind = 'ip' AND active = 1 ORDER BY pattern", err);
+	st = store_stmt(s, ST_IP_EACH,
+			"SELECT pattern, action, code,"
+			" enhanced, message FROM sender_blacklist"
+			" WHERE kind = 'ip' AND active = 1 ORDER BY pattern",
+			err);
 	if (st == NULL)
 		return STORE_EDB;
 	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {

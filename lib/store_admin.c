@@ -20,49 +20,56 @@ struct store_table {
 	const char *where; /* the same, filtered by ?1 */
 };
 
-#define SEL_USERS "SELECT address, domain, full_name, maildir, uid, gid," \
+#define SEL_USERS                                                              \
+	"SELECT address, domain, full_name, maildir, uid, gid,"                \
 	" quota_bytes, quota_messages, active, created FROM users"
-#define SEL_SBL "SELECT pattern, kind, action, code, enhanced, message," \
+#define SEL_SBL                                                                \
+	"SELECT pattern, kind, action, code, enhanced, message,"               \
 	" active, created FROM sender_blacklist"
-#define SEL_RBL "SELECT pattern, action, code, enhanced, message," \
+#define SEL_RBL                                                                \
+	"SELECT pattern, action, code, enhanced, message,"                     \
 	" active, created FROM recipient_blacklist"
-#define SEL_DKIM "SELECT id, domain, selector, algorithm, key_path, active," \
+#define SEL_DKIM                                                               \
+	"SELECT id, domain, selector, algorithm, key_path, active,"            \
 	" created FROM dkim_keys"
 /* "rows of that domain": the key ends in "@domain" (a catch-all too). */
-#define IN_DOMAIN(col) \
+#define IN_DOMAIN(col)                                                         \
 	" WHERE lower(substr(" col ", -length(?1) - 1)) = '@' || lower(?1)"
 
 /* The password hash is left out on purpose: a listing is for people. */
 static const struct store_table store_tables[] = {
-	{ "domains",
-	  "SELECT name, is_default, active, created FROM domains"
-	  " ORDER BY name",
-	  "SELECT name, is_default, active, created FROM domains"
-	  " WHERE name = ?1 ORDER BY name" },
-	{ "users", SEL_USERS " ORDER BY domain, address",
-	  SEL_USERS " WHERE domain = ?1 ORDER BY domain, address" },
-	{ "aliases", "SELECT alias, destination, active FROM aliases"
-	  " ORDER BY alias, destination",
-	  "SELECT alias, destination, active FROM aliases" IN_DOMAIN("alias")
-	  " ORDER BY alias, destination" },
-	{ "virtual_aliases", "SELECT address, destination, active"
-	  " FROM virtual_aliases ORDER BY address, destination",
-	  "SELECT address, destination, active FROM virtual_aliases"
-	  IN_DOMAIN("address") " ORDER BY address, destination" },
-	{ "sender_blacklist", SEL_SBL " ORDER BY pattern",
-	  SEL_SBL " WHERE pattern = ?1 ORDER BY pattern" },
-	{ "recipient_blacklist", SEL_RBL " ORDER BY pattern",
-	  SEL_RBL " WHERE pattern = ?1 ORDER BY pattern" },
-	{ "dkim_keys", SEL_DKIM " ORDER BY domain, selector",
-	  SEL_DKIM " WHERE domain = ?1 ORDER BY domain, selector" },
+    {"domains",
+     "SELECT name, is_default, active, created FROM domains"
+     " ORDER BY name",
+     "SELECT name, is_default, active, created FROM domains"
+     " WHERE name = ?1 ORDER BY name"},
+    {"users", SEL_USERS " ORDER BY domain, address",
+     SEL_USERS " WHERE domain = ?1 ORDER BY domain, address"},
+    {"aliases",
+     "SELECT alias, destination, active FROM aliases"
+     " ORDER BY alias, destination",
+     "SELECT alias, destination, active FROM aliases" IN_DOMAIN(
+	 "alias") " ORDER BY alias, destination"},
+    {"virtual_aliases",
+     "SELECT address, destination, active"
+     " FROM virtual_aliases ORDER BY address, destination",
+     "SELECT address, destination, active FROM virtual_aliases" IN_DOMAIN(
+	 "address") " ORDER BY address, destination"},
+    {"sender_blacklist", SEL_SBL " ORDER BY pattern",
+     SEL_SBL " WHERE pattern = ?1 ORDER BY pattern"},
+    {"recipient_blacklist", SEL_RBL " ORDER BY pattern",
+     SEL_RBL " WHERE pattern = ?1 ORDER BY pattern"},
+    {"dkim_keys", SEL_DKIM " ORDER BY domain, selector",
+     SEL_DKIM " WHERE domain = ?1 ORDER BY domain, selector"},
 };
 
 _Static_assert(sizeof(store_tables) / sizeof(store_tables[0]) * 2 ==
-    ST__COUNT - ST_LIST_FIRST, "one pair of list slots per table");
+		   ST__COUNT - ST_LIST_FIRST,
+	       "one pair of list slots per table");
 
 static int
-store_list_rows(struct store *s, sqlite3_stmt *st, store_row_fn fn,
-    void *ctx, struct store_errbuf *err)
+store_list_rows(struct store *s, sqlite3_stmt *st, store_row_fn fn, void *ctx,
+		struct store_errbuf *err)
 {
 	const char *names[STORE_LIST_MAXCOLS], *vals[STORE_LIST_MAXCOLS];
 	int i, n, rc, ret = 0;
@@ -88,7 +95,7 @@ store_list_rows(struct store *s, sqlite3_stmt *st, store_row_fn fn,
 
 int
 store_list(struct store *s, const char *table, const char *where_domain,
-    store_row_fn fn, void *ctx, struct store_errbuf *err)
+	   store_row_fn fn, void *ctx, struct store_errbuf *err)
 {
 	const struct store_table *t = NULL;
 	sqlite3_stmt *st;
@@ -103,9 +110,9 @@ store_list(struct store *s, const char *table, const char *where_domain,
 		return STORE_EINVAL;
 	}
 	id = ST_LIST_FIRST + 2 * (int)(t - store_tables) +
-	    (where_domain != NULL);
+	     (where_domain != NULL);
 	st = store_stmt(s, (enum store_stmt)id,
-	    where_domain ? t->where : t->all, err);
+			where_domain ? t->where : t->all, err);
 	if (st == NULL)
 		return STORE_EDB;
 	if (where_domain && store_bind_text(st, 1, where_domain) < 0) {
@@ -127,7 +134,7 @@ store_oom(struct store_errbuf *err)
 
 int
 store_domain_add(struct store *s, const char *name, int is_default,
-    struct store_errbuf *err)
+		 struct store_errbuf *err)
 {
 	struct buf d;
 	sqlite3_stmt *st;
@@ -141,7 +148,8 @@ store_domain_add(struct store *s, const char *name, int is_default,
 	if (store_lower(name, 1, &d) < 0)
 		return store_oom(err);
 	st = store_stmt(s, ST_DOMAIN_ADD,
-	    "INSERT INTO domains(name, is_default) VALUES (?1, ?2)", err);
+			"INSERT INTO domains(name, is_default) VALUES (?1, ?2)",
+			err);
 	rc = STORE_EDB;
 	if (st != NULL && store_bind_text(st, 1, buf_str(&d)) == 0 &&
 	    sqlite3_bind_int(st, 2, is_default != 0) == SQLITE_OK)
@@ -158,8 +166,8 @@ store_domain_add(struct store *s, const char *name, int is_default,
  * "<what> <key> does not exist" when no row changed. */
 static int
 store_change(struct store *s, enum store_stmt id, const char *sql,
-    const char *what, const char *key, int use_int, long long v,
-    struct store_errbuf *err)
+	     const char *what, const char *key, int use_int, long long v,
+	     struct store_errbuf *err)
 {
 	sqlite3_stmt *st;
 	int rc, n = 0;
@@ -170,8 +178,8 @@ store_change(struct store *s, enum store_stmt id, const char *sql,
 	}
 	if ((st = store_stmt(s, id, sql, err)) == NULL)
 		return STORE_EDB;
-	if (store_bind_text(st, 1, key) < 0 || (use_int &&
-	    sqlite3_bind_int64(st, 2, v) != SQLITE_OK)) {
+	if (store_bind_text(st, 1, key) < 0 ||
+	    (use_int && sqlite3_bind_int64(st, 2, v) != SQLITE_OK)) {
 		store_stmt_done(st);
 		store_seterr(err, "bind: %s", sqlite3_errmsg(s->db));
 		return STORE_EDB;
@@ -197,7 +205,7 @@ store_domain_del(struct store *s, const char *name, struct store_errbuf *err)
 		return STORE_EINVAL;
 	}
 	st = store_stmt(s, ST_DOMAIN_NUSERS,
-	    "SELECT count(*) FROM users WHERE domain = ?1", err);
+			"SELECT count(*) FROM users WHERE domain = ?1", err);
 	if (st == NULL)
 		return STORE_EDB;
 	if (store_bind_text(st, 1, name) == 0 && sqlite3_step(st) == SQLITE_ROW)
@@ -205,11 +213,12 @@ store_domain_del(struct store *s, const char *name, struct store_errbuf *err)
 	store_stmt_done(st);
 	if (users > 0) {
 		store_seterr(err, "domain %s still has %lld user%s", name,
-		    users, users > 1 ? "s" : "");
+			     users, users > 1 ? "s" : "");
 		return STORE_EINUSE;
 	}
-	rc = store_change(s, ST_DOMAIN_DEL, "DELETE FROM domains WHERE name = ?1",
-	    "domain", name, 0, 0, err);
+	rc = store_change(s, ST_DOMAIN_DEL,
+			  "DELETE FROM domains WHERE name = ?1", "domain", name,
+			  0, 0, err);
 	if (rc == STORE_EREF) { /* a user added between count and delete */
 		store_seterr(err, "domain %s still has users", name);
 		rc = STORE_EINUSE;
@@ -219,18 +228,18 @@ store_domain_del(struct store *s, const char *name, struct store_errbuf *err)
 
 int
 store_domain_set_active(struct store *s, const char *name, int active,
-    struct store_errbuf *err)
+			struct store_errbuf *err)
 {
 	return store_change(s, ST_DOMAIN_SETACT,
-	    "UPDATE domains SET active = ?2 WHERE name = ?1", "domain", name,
-	    1, active, err);
+			    "UPDATE domains SET active = ?2 WHERE name = ?1",
+			    "domain", name, 1, active, err);
 }
 
 /* ---- users ---- */
 
 static int
 store_user_bind(sqlite3_stmt *st, const struct store_user *u,
-    const char *address, const char *domain)
+		const char *address, const char *domain)
 {
 	/* uid/gid 0 would mean root: 0 and -1 both mean "not set". */
 	long long uid = u->uid > 0 ? u->uid : -1;
@@ -246,15 +255,15 @@ store_user_bind(sqlite3_stmt *st, const struct store_user *u,
 	    sqlite3_bind_int64(st, 8, u->quota_bytes) != SQLITE_OK ||
 	    sqlite3_bind_int64(st, 9, u->quota_messages) != SQLITE_OK)
 		return -1;
-	if (u->created > 0 && sqlite3_bind_int64(st, 10, u->created) !=
-	    SQLITE_OK)
+	if (u->created > 0 &&
+	    sqlite3_bind_int64(st, 10, u->created) != SQLITE_OK)
 		return -1;
 	return 0;
 }
 
 int
 store_user_add(struct store *s, const struct store_user *u,
-    struct store_errbuf *err)
+	       struct store_errbuf *err)
 {
 	struct buf a, d;
 	sqlite3_stmt *st;
@@ -263,7 +272,7 @@ store_user_add(struct store *s, const struct store_user *u,
 	if (u->address == NULL || u->domain == NULL || u->password == NULL ||
 	    u->maildir == NULL) {
 		store_seterr(err, "user: address, domain, password and "
-		    "maildir are required");
+				  "maildir are required");
 		return STORE_EINVAL;
 	}
 	buf_init(&a, 2048);
@@ -273,7 +282,9 @@ store_user_add(struct store *s, const struct store_user *u,
 		rc = store_oom(err);
 		goto out;
 	}
-	st = store_stmt(s, ST_USER_ADD, "INSERT INTO users(address, domain,"
+	st = store_stmt(
+	    s, ST_USER_ADD,
+	    "INSERT INTO users(address, domain,"
 	    " password, full_name, maildir, uid, gid, quota_bytes,"
 	    " quota_messages, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,"
 	    " ?8, ?9, coalesce(?10, CAST(strftime('%s', 'now') AS INTEGER)))",
@@ -300,12 +311,13 @@ int
 store_user_del(struct store *s, const char *address, struct store_errbuf *err)
 {
 	return store_change(s, ST_USER_DEL,
-	    "DELETE FROM users WHERE address = ?1", "user", address, 0, 0, err);
+			    "DELETE FROM users WHERE address = ?1", "user",
+			    address, 0, 0, err);
 }
 
 int
-store_user_set_password(struct store *s, const char *address,
-    const char *hash, struct store_errbuf *err)
+store_user_set_password(struct store *s, const char *address, const char *hash,
+			struct store_errbuf *err)
 {
 	sqlite3_stmt *st;
 	int rc, n = 0;
@@ -315,7 +327,8 @@ store_user_set_password(struct store *s, const char *address,
 		return STORE_EINVAL;
 	}
 	st = store_stmt(s, ST_USER_SETPW,
-	    "UPDATE users SET password = ?2 WHERE address = ?1", err);
+			"UPDATE users SET password = ?2 WHERE address = ?1",
+			err);
 	if (st == NULL)
 		return STORE_EDB;
 	if (store_bind_text(st, 1, address) < 0 ||
@@ -335,16 +348,16 @@ store_user_set_password(struct store *s, const char *address,
 
 int
 store_user_set_active(struct store *s, const char *address, int active,
-    struct store_errbuf *err)
+		      struct store_errbuf *err)
 {
 	return store_change(s, ST_USER_SETACT,
-	    "UPDATE users SET active = ?2 WHERE address = ?1", "user", address,
-	    1, active, err);
+			    "UPDATE users SET active = ?2 WHERE address = ?1",
+			    "user", address, 1, active, err);
 }
 
 int
 store_user_set_quota(struct store *s, const char *address, long long bytes,
-    long long messages, struct store_errbuf *err)
+		     long long messages, struct store_errbuf *err)
 {
 	sqlite3_stmt *st;
 	int rc, n = 0;
@@ -353,7 +366,9 @@ store_user_set_quota(struct store *s, const char *address, long long bytes,
 		store_seterr(err, "user: no address given");
 		return STORE_EINVAL;
 	}
-	st = store_stmt(s, ST_USER_SETQUOTA, "UPDATE users"
+	st = store_stmt(
+	    s, ST_USER_SETQUOTA,
+	    "UPDATE users"
 	    " SET quota_bytes = ?2, quota_messages = ?3 WHERE address = ?1",
 	    err);
 	if (st == NULL)
@@ -378,7 +393,7 @@ store_user_set_quota(struct store *s, const char *address, long long bytes,
 
 int
 store_alias_add(struct store *s, int virtual_, const char *key,
-    const char *destination, int active, struct store_errbuf *err)
+		const char *destination, int active, struct store_errbuf *err)
 {
 	struct buf k, d;
 	sqlite3_stmt *st;
@@ -390,16 +405,23 @@ store_alias_add(struct store *s, int virtual_, const char *key,
 	}
 	buf_init(&k, 2048);
 	buf_init(&d, 2048);
-	if (store_lower(key, 0, &k) < 0 || store_lower(destination, 0, &d) < 0) {
+	if (store_lower(key, 0, &k) < 0 ||
+	    store_lower(destination, 0, &d) < 0) {
 		rc = store_oom(err);
 		goto out;
 	}
 	if (virtual_)
-		st = store_stmt(s, ST_VALIAS_ADD, "INSERT INTO virtual_aliases"
-		    "(address, destination, active) VALUES (?1, ?2, ?3)", err);
+		st = store_stmt(
+		    s, ST_VALIAS_ADD,
+		    "INSERT INTO virtual_aliases"
+		    "(address, destination, active) VALUES (?1, ?2, ?3)",
+		    err);
 	else
-		st = store_stmt(s, ST_ALIAS_ADD, "INSERT INTO aliases"
-		    "(alias, destination, active) VALUES (?1, ?2, ?3)", err);
+		st = store_stmt(
+		    s, ST_ALIAS_ADD,
+		    "INSERT INTO aliases"
+		    "(alias, destination, active) VALUES (?1, ?2, ?3)",
+		    err);
 	if (st == NULL)
 		goto out;
 	if (store_bind_text(st, 1, buf_str(&k)) < 0 ||
@@ -412,7 +434,7 @@ store_alias_add(struct store *s, int virtual_, const char *key,
 	rc = store_run(s, st, &n, buf_str(&k), err);
 	if (rc == STORE_EDUP)
 		store_seterr(err, "alias %s -> %s already exists", buf_str(&k),
-		    buf_str(&d));
+			     buf_str(&d));
 out:
 	buf_free(&k);
 	buf_free(&d);
@@ -421,7 +443,7 @@ out:
 
 int
 store_alias_del(struct store *s, int virtual_, const char *key,
-    const char *destination, struct store_errbuf *err)
+		const char *destination, struct store_errbuf *err)
 {
 	sqlite3_stmt *st;
 	int rc, n = 0;
@@ -431,17 +453,25 @@ store_alias_del(struct store *s, int virtual_, const char *key,
 		return STORE_EINVAL;
 	}
 	if (virtual_ && destination)
-		st = store_stmt(s, ST_VALIAS_DEL1, "DELETE FROM virtual_aliases"
-		    " WHERE address = ?1 AND destination = ?2", err);
+		st = store_stmt(s, ST_VALIAS_DEL1,
+				"DELETE FROM virtual_aliases"
+				" WHERE address = ?1 AND destination = ?2",
+				err);
 	else if (virtual_)
-		st = store_stmt(s, ST_VALIAS_DELALL, "DELETE FROM"
-		    " virtual_aliases WHERE address = ?1", err);
+		st = store_stmt(s, ST_VALIAS_DELALL,
+				"DELETE FROM"
+				" virtual_aliases WHERE address = ?1",
+				err);
 	else if (destination)
-		st = store_stmt(s, ST_ALIAS_DEL1, "DELETE FROM aliases"
-		    " WHERE alias = ?1 AND destination = ?2", err);
+		st = store_stmt(s, ST_ALIAS_DEL1,
+				"DELETE FROM aliases"
+				" WHERE alias = ?1 AND destination = ?2",
+				err);
 	else
-		st = store_stmt(s, ST_ALIAS_DELALL, "DELETE FROM aliases"
-		    " WHERE alias = ?1", err);
+		st = store_stmt(s, ST_ALIAS_DELALL,
+				"DELETE FROM aliases"
+				" WHERE alias = ?1",
+				err);
 	if (st == NULL)
 		return STORE_EDB;
 	if (store_bind_text(st, 1, key) < 0 ||
@@ -454,7 +484,8 @@ store_alias_del(struct store *s, int virtual_, const char *key,
 		return rc;
 	if (n == 0) {
 		store_seterr(err, "alias %s%s%s does not exist", key,
-		    destination ? " -> " : "", destination ? destination : "");
+			     destination ? " -> " : "",
+			     destination ? destination : "");
 		return STORE_ENOENT;
 	}
 	return 0;
@@ -464,8 +495,8 @@ store_alias_del(struct store *s, int virtual_, const char *key,
 
 static int
 store_access_bind(sqlite3_stmt *st, int recipient_, const char *pattern,
-    const char *kind, const char *action, int code, const char *enhanced,
-    const char *message, int active)
+		  const char *kind, const char *action, int code,
+		  const char *enhanced, const char *message, int active)
 {
 	int i = 1;
 
@@ -482,8 +513,9 @@ store_access_bind(sqlite3_stmt *st, int recipient_, const char *pattern,
 
 int
 store_access_add(struct store *s, int recipient_, const char *pattern,
-    const char *kind, const char *action, int code, const char *enhanced,
-    const char *message, int active, struct store_errbuf *err)
+		 const char *kind, const char *action, int code,
+		 const char *enhanced, const char *message, int active,
+		 struct store_errbuf *err)
 {
 	struct buf p;
 	sqlite3_stmt *st;
@@ -492,7 +524,7 @@ store_access_add(struct store *s, int recipient_, const char *pattern,
 
 	if (pattern == NULL || action == NULL || (!recipient_ && !kind)) {
 		store_seterr(err, "blacklist: pattern, action%s required",
-		    recipient_ ? "" : " and kind");
+			     recipient_ ? "" : " and kind");
 		return STORE_EINVAL;
 	}
 	/* code 0 means the default: 554 for REJECT; then 5.7.1 / 4.7.1. */
@@ -505,17 +537,23 @@ store_access_add(struct store *s, int recipient_, const char *pattern,
 	if (store_lower(pattern, kind && strcmp(kind, "address") != 0, &p) < 0)
 		return store_oom(err);
 	if (recipient_)
-		st = store_stmt(s, ST_RACC_ADD, "INSERT INTO recipient_blacklist"
+		st = store_stmt(
+		    s, ST_RACC_ADD,
+		    "INSERT INTO recipient_blacklist"
 		    "(pattern, action, code, enhanced, message, active)"
-		    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)", err);
+		    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+		    err);
 	else
-		st = store_stmt(s, ST_SACC_ADD, "INSERT INTO sender_blacklist"
+		st = store_stmt(
+		    s, ST_SACC_ADD,
+		    "INSERT INTO sender_blacklist"
 		    "(pattern, kind, action, code, enhanced, message, active)"
-		    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", err);
+		    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+		    err);
 	if (st == NULL)
 		goto out;
 	if (store_access_bind(st, recipient_, buf_str(&p), kind, action, code,
-	    enh, message, active) < 0) {
+			      enh, message, active) < 0) {
 		store_stmt_done(st);
 		store_seterr(err, "bind: %s", sqlite3_errmsg(s->db));
 		goto out;
@@ -523,7 +561,7 @@ store_access_add(struct store *s, int recipient_, const char *pattern,
 	rc = store_run(s, st, &n, buf_str(&p), err);
 	if (rc == STORE_EDUP)
 		store_seterr(err, "%s blacklist entry %s already exists",
-		    recipient_ ? "recipient" : "sender", buf_str(&p));
+			     recipient_ ? "recipient" : "sender", buf_str(&p));
 out:
 	buf_free(&p);
 	return rc;
@@ -531,13 +569,15 @@ out:
 
 int
 store_access_del(struct store *s, int recipient_, const char *pattern,
-    struct store_errbuf *err)
+		 struct store_errbuf *err)
 {
 	if (recipient_)
-		return store_change(s, ST_RACC_DEL, "DELETE FROM"
-		    " recipient_blacklist WHERE pattern = ?1",
-		    "recipient blacklist entry", pattern, 0, 0, err);
+		return store_change(s, ST_RACC_DEL,
+				    "DELETE FROM"
+				    " recipient_blacklist WHERE pattern = ?1",
+				    "recipient blacklist entry", pattern, 0, 0,
+				    err);
 	return store_change(s, ST_SACC_DEL,
-	    "DELETE FROM sender_blacklist WHERE pattern = ?1",
-	    "sender blacklist entry", pattern, 0, 0, err);
+			    "DELETE FROM sender_blacklist WHERE pattern = ?1",
+			    "sender blacklist entry", pattern, 0, 0, err);
 }

@@ -56,7 +56,7 @@ struct store {
 /* The cached statement for id, prepared from sql on first use. NULL with
  * err set on failure. Give it back with store_stmt_done() after use. */
 sqlite3_stmt *store_stmt(struct store *s, enum store_stmt id, const char *sql,
-    struct store_errbuf *err);
+			 struct store_errbuf *err);
 void store_stmt_done(sqlite3_stmt *st);
 
 void store_seterr(struct store_errbuf *err, const char *fmt, ...)
@@ -67,15 +67,15 @@ void store_seterr(struct store_errbuf *err, const char *fmt, ...)
  * with "what: sqlite message" in err. */
 __attribute__((warn_unused_result)) int
 store_run(struct store *s, sqlite3_stmt *st, int *changes, const char *what,
-    struct store_errbuf *err);
+	  struct store_errbuf *err);
 
 /* Copies in to out with ASCII letters after the last '@' lowercased, or
  * all of them if whole is nonzero. 0, or -1 on ENOMEM. */
-__attribute__((warn_unused_result)) int
-store_lower(const char *in, int whole, struct buf *out);
+__attribute__((warn_unused_result)) int store_lower(const char *in, int whole,
+						    struct buf *out);
 
 /* Binds text (NULL binds SQL NULL); 0 or -1. */
-__attribute__((warn_unused_result)) int
-store_bind_text(sqlite3_stmt *st, int idx, const char *v);
+__attribute__((warn_unused_result)) int store_bind_text(sqlite3_stmt *st,
+							int idx, const char *v);
 
 #endif

@@ -21,20 +21,20 @@ struct fixture {
 	struct store *s;
 };
 
-#define WANT_RC(got, want, err) \
-	do { \
-		int got_ = (got); \
-		if (got_ != (want)) \
-			fail_msg("%s: got %d, want %d (%s)", #got, got_, \
-			    (want), (err).msg); \
+#define WANT_RC(got, want, err)                                                \
+	do {                                                                   \
+		int got_ = (got);                                              \
+		if (got_ != (want))                                            \
+			fail_msg("%s: got %d, want %d (%s)", #got, got_,       \
+				 (want), (err).msg);                           \
 	} while (0)
 
-#define WANT_STR(got, want) \
-	do { \
-		const char *got_ = (got); \
-		if (got_ == NULL || strcmp(got_, (want)) != 0) \
-			fail_msg("%s: got \"%s\", want \"%s\"", #got, \
-			    got_ ? got_ : "(null)", (want)); \
+#define WANT_STR(got, want)                                                    \
+	do {                                                                   \
+		const char *got_ = (got);                                      \
+		if (got_ == NULL || strcmp(got_, (want)) != 0)                 \
+			fail_msg("%s: got \"%s\", want \"%s\"", #got,          \
+				 got_ ? got_ : "(null)", (want));              \
 	} while (0)
 
 static int
@@ -46,7 +46,7 @@ setup(void **state)
 	if (f == NULL)
 		return -1;
 	snprintf(f->dir, sizeof(f->dir), "%s/store_test.XXXXXX",
-	    tmp && *tmp ? tmp : ".");
+		 tmp && *tmp ? tmp : ".");
 	if (mkdtemp(f->dir) == NULL)
 		return -1;
 	snprintf(f->path, sizeof(f->path), "%s/facteur.sqlite", f->dir);
@@ -59,7 +59,7 @@ teardown(void **state)
 {
 	struct fixture *f = *state;
 	char p[400];
-	static const char *const sfx[] = { "", "-wal", "-shm", "-journal" };
+	static const char *const sfx[] = {"", "-wal", "-shm", "-journal"};
 	size_t i;
 
 	store_free(&f->s);
@@ -76,7 +76,7 @@ teardown(void **state)
 static struct store *
 open_init(struct fixture *f)
 {
-	struct store_errbuf err = { "" };
+	struct store_errbuf err = {""};
 	int from = -1, to = -1;
 
 	WANT_RC(store_open(f->path, STORE_RW, 1000, &f->s, &err), 0, err);
@@ -87,12 +87,12 @@ open_init(struct fixture *f)
 static void
 add_domain_user(struct store *s, const char *dom, const char *addr)
 {
-	struct store_errbuf err = { "" };
-	struct store_user u = { 0 };
+	struct store_errbuf err = {""};
+	struct store_user u = {0};
 	char md[256];
 
-	snprintf(md, sizeof(md), "%s/%.*s/", dom,
-	    (int)strcspn(addr, "@"), addr);
+	snprintf(md, sizeof(md), "%s/%.*s/", dom, (int)strcspn(addr, "@"),
+		 addr);
 	u.address = (char *)addr;
 	u.domain = (char *)dom;
 	u.password = "{SHA512-CRYPT}$6$salt$hash";
@@ -108,7 +108,7 @@ static void
 migrate_creates_schema_and_is_idempotent(void **state)
 {
 	struct fixture *f = *state;
-	struct store_errbuf err = { "" };
+	struct store_errbuf err = {""};
 	struct stat st;
 	int from = -1, to = -1;
 
@@ -120,11 +120,11 @@ migrate_creates_schema_and_is_idempotent(void **state)
 	WANT_RC(store_migrate(f->s, &from, &to, &err), 0, err);
 	if (from != 0 || to != STORE_SCHEMA_VERSION)
 		fail_msg("first migrate: got %d->%d, want 0->%d", from, to,
-		    STORE_SCHEMA_VERSION);
+			 STORE_SCHEMA_VERSION);
 	WANT_RC(store_migrate(f->s, &from, &to, &err), 0, err);
 	if (from != STORE_SCHEMA_VERSION || to != STORE_SCHEMA_VERSION)
 		fail_msg("second migrate: got %d->%d, want %d->%d", from, to,
-		    STORE_SCHEMA_VERSION, STORE_SCHEMA_VERSION);
+			 STORE_SCHEMA_VERSION, STORE_SCHEMA_VERSION);
 	assert_int_equal(store_version(f->s), STORE_SCHEMA_VERSION);
 }
 
@@ -132,13 +132,13 @@ static void
 readonly_open_refuses_uninitialised_database(void **state)
 {
 	struct fixture *f = *state;
-	struct store_errbuf err = { "" };
+	struct store_errbuf err = {""};
 	struct store *ro = NULL;
 
 	WANT_RC(store_open(f->path, STORE_RO, 100, &ro, &err), STORE_EDB, err);
 	WANT_RC(store_open(f->path, STORE_RW, 100, &f->s, &err), 0, err);
 	WANT_RC(store_open(f->path, STORE_RO, 100, &ro, &err), STORE_EVERSION,
-	    err);
+		err);
 	assert_null(ro);
 	assert_non_null(strstr(err.msg, "schema version 0"));
 	WANT_RC(store_migrate(f->s, NULL, NULL, &err), 0, err);
@@ -152,7 +152,7 @@ static void
 readonly_connection_cannot_write(void **state)
 {
 	struct fixture *f = *state;
-	struct store_errbuf err = { "" };
+	struct store_errbuf err = {""};
 	struct store *ro = NULL;
 
 	open_init(f);
@@ -165,7 +165,7 @@ static void
 reader_sees_writes_and_wal_files_persist(void **state)
 {
 	struct fixture *f = *state;
-	struct store_errbuf err = { "" };
+	struct store_errbuf err = {""};
 	struct store *ro = NULL;
 	char p[400];
 	struct stat st;
@@ -173,21 +173,20 @@ reader_sees_writes_and_wal_files_persist(void **state)
 	open_init(f);
 	WANT_RC(store_open(f->path, STORE_RO, 100, &ro, &err), 0, err);
 	WANT_RC(store_domain_active(ro, "example.org", &err), STORE_NOTFOUND,
-	    err);
+		err);
 	WANT_RC(store_domain_add(f->s, "example.org", 0, &err), 0, err);
-	WANT_RC(store_domain_active(ro, "example.org", &err), STORE_FOUND,
-	    err);
+	WANT_RC(store_domain_active(ro, "example.org", &err), STORE_FOUND, err);
 	store_free(&ro);
 	store_free(&f->s);
 	/* Read-only daemons may not be able to create these themselves. */
 	snprintf(p, sizeof(p), "%s-shm", f->path);
 	if (stat(p, &st) != 0)
 		fail_msg("%s: got missing after the writer closed, want kept",
-		    p);
+			 p);
 	snprintf(p, sizeof(p), "%s-wal", f->path);
 	if (stat(p, &st) != 0)
 		fail_msg("%s: got missing after the writer closed, want kept",
-		    p);
+			 p);
 	if ((st.st_mode & 0777) != 0640)
 		fail_msg("%s mode: got %o, want 640", p, st.st_mode & 0777);
 }
@@ -196,18 +195,18 @@ static void
 migrate_refuses_newer_database(void **state)
 {
 	struct fixture *f = *state;
-	struct store_errbuf err = { "" };
+	struct store_errbuf err = {""};
 	struct store *ro = NULL;
 	char cmd[512];
 
 	open_init(f);
 	store_free(&f->s);
 	snprintf(cmd, sizeof(cmd), "sqlite3 '%s' 'PRAGMA user_version = %d'",
-	    f->path, STORE_SCHEMA_VERSION + 1);
+		 f->path, STORE_SCHEMA_VERSION + 1);
 	if (system(cmd) != 0)
 		skip();
 	WANT_RC(store_open(f->path, STORE_RO, 100, &ro, &err), STORE_EVERSION,
-	    err);
+		err);
 	WANT_RC(store_open(f->path, STORE_RW, 100, &f->s, &err), 0, err);
 	WANT_RC(store_migrate(f->s, NULL, NULL, &err), STORE_EVERSION, err);
 }
@@ -216,13 +215,13 @@ static void
 domain_add_lowercases_and_refuses_duplicates(void **state)
 {
 	struct store *s = open_init(*state);
-	struct store_errbuf err = { "" };
+	struct store_errbuf err = {""};
 
 	WANT_RC(store_domain_add(s, "Example.ORG", 1, &err), 0, err);
 	WANT_RC(store_domain_active(s, "example.org", &err), STORE_FOUND, err);
 	WANT_RC(store_domain_active(s, "EXAMPLE.org", &err), STORE_FOUND, err);
 	WANT_RC(store_domain_active(s, "example.net", &err), STORE_NOTFOUND,
-	    err);
+		err);
 	WANT_RC(store_domain_add(s, "example.org", 0, &err), STORE_EDUP, err);
 	WANT_STR(err.msg, "domain example.org already exists");
 	WANT_RC(store_domain_add(s, "", 0, &err), STORE_EINVAL, err);
@@ -232,23 +231,23 @@ static void
 inactive_domain_is_not_active_and_hides_mailbox(void **state)
 {
 	struct store *s = open_init(*state);
-	struct store_errbuf err = { "" };
+	struct store_errbuf err = {""};
 	struct buf b;
 
 	buf_init(&b, 0);
 	add_domain_user(s, "example.org", "alice@example.org");
 	WANT_RC(store_mailbox_lookup(s, "alice@example.org", &b, &err),
-	    STORE_FOUND, err);
+		STORE_FOUND, err);
 	WANT_STR(buf_str(&b), "example.org/alice/");
 	WANT_RC(store_domain_set_active(s, "example.org", 0, &err), 0, err);
 	WANT_RC(store_domain_active(s, "example.org", &err), STORE_NOTFOUND,
-	    err);
+		err);
 	WANT_RC(store_mailbox_lookup(s, "alice@example.org", &b, &err),
-	    STORE_NOTFOUND, err);
+		STORE_NOTFOUND, err);
 	WANT_RC(store_domain_set_active(s, "nowhere.org", 1, &err),
-	    STORE_ENOENT, err);
+		STORE_ENOENT, err);
 	WANT_RC(store_domain_set_active(s, "example.org", 2, &err),
-	    STORE_EINVAL, err);
+		STORE_EINVAL, err);
 	buf_free(&b);
 }
 
@@ -256,14 +255,14 @@ static void
 user_lookup_is_case_insensitive(void **state)
 {
 	struct store *s = open_init(*state);
-	struct store_errbuf err = { "" };
+	struct store_errbuf err = {""};
 	struct store_user u;
 	struct buf b;
 
 	buf_init(&b, 0);
 	add_domain_user(s, "Example.ORG", "Alice@Example.ORG");
 	WANT_RC(store_user_get(s, "ALICE@EXAMPLE.ORG", &u, &err), STORE_FOUND,
-	    err);
+		err);
 	WANT_STR(u.address, "Alice@example.org");
 	WANT_STR(u.domain, "example.org");
 	WANT_STR(u.password, "{SHA512-CRYPT}$6$salt$hash");
@@ -275,9 +274,9 @@ user_lookup_is_case_insensitive(void **state)
 	store_user_clear(&u);
 	assert_null(u.address);
 	WANT_RC(store_mailbox_lookup(s, "alice@example.org", &b, &err),
-	    STORE_FOUND, err);
+		STORE_FOUND, err);
 	WANT_RC(store_user_get(s, "bob@example.org", &u, &err), STORE_NOTFOUND,
-	    err);
+		err);
 	buf_free(&b);
 }
 
@@ -285,8 +284,8 @@ static void
 user_add_reports_missing_domain_and_duplicates(void **state)
 {
 	struct store *s = open_init(*state);
-	struct store_errbuf err = { "" };
-	struct store_user u = { 0 };
+	struct store_errbuf err = {""};
+	struct store_user u = {0};
 
 	u.address = "alice@example.org";
 	u.domain = "example.org";
@@ -305,10 +304,13 @@ static void
 user_add_refuses_bad_values(void **state)
 {
 	struct store *s = open_init(*state);
-	struct store_errbuf err = { "" };
-	struct store_user u = { 0 };
+	struct store_errbuf err = {""};
+	struct store_user u = {0};
 	static const char *const bad_maildirs[] = {
-		"/etc/", "example.org/../../etc/", "example.org/bob", "/",
+	    "/etc/",
+	    "example.org/../../etc/",
+	    "example.org/bob",
+	    "/",
 	};
 	size_t i;
 
@@ -338,33 +340,33 @@ static void
 user_updates_and_delete(void **state)
 {
 	struct store *s = open_init(*state);
-	struct store_errbuf err = { "" };
+	struct store_errbuf err = {""};
 	struct store_user u;
 	struct buf b;
 
 	buf_init(&b, 0);
 	add_domain_user(s, "example.org", "alice@example.org");
 	WANT_RC(store_user_set_password(s, "Alice@Example.org", "{X}new", &err),
-	    0, err);
-	WANT_RC(store_user_set_quota(s, "alice@example.org", 1000, 10, &err),
-	    0, err);
+		0, err);
+	WANT_RC(store_user_set_quota(s, "alice@example.org", 1000, 10, &err), 0,
+		err);
 	WANT_RC(store_user_set_active(s, "alice@example.org", 0, &err), 0, err);
 	WANT_RC(store_user_get(s, "alice@example.org", &u, &err), STORE_FOUND,
-	    err);
+		err);
 	WANT_STR(u.password, "{X}new");
 	assert_int_equal(u.quota_bytes, 1000);
 	assert_int_equal(u.quota_messages, 10);
 	assert_int_equal(u.active, 0);
 	store_user_clear(&u);
 	WANT_RC(store_mailbox_lookup(s, "alice@example.org", &b, &err),
-	    STORE_NOTFOUND, err);
+		STORE_NOTFOUND, err);
 	WANT_RC(store_user_set_quota(s, "alice@example.org", -5, 0, &err),
-	    STORE_EINVAL, err);
+		STORE_EINVAL, err);
 	WANT_RC(store_user_set_password(s, "bob@example.org", "x", &err),
-	    STORE_ENOENT, err);
+		STORE_ENOENT, err);
 	WANT_RC(store_user_del(s, "ALICE@example.org", &err), 0, err);
 	WANT_RC(store_user_del(s, "alice@example.org", &err), STORE_ENOENT,
-	    err);
+		err);
 	WANT_STR(err.msg, "user alice@example.org does not exist");
 	buf_free(&b);
 }
@@ -373,7 +375,7 @@ static void
 domain_with_users_cannot_be_deleted(void **state)
 {
 	struct store *s = open_init(*state);
-	struct store_errbuf err = { "" };
+	struct store_errbuf err = {""};
 
 	add_domain_user(s, "example.org", "alice@example.org");
 	WANT_RC(store_domain_del(s, "example.org", &err), STORE_EINUSE, err);
@@ -387,7 +389,7 @@ static void
 alias_add_lookup_and_delete(void **state)
 {
 	struct store *s = open_init(*state);
-	struct store_errbuf err = { "" };
+	struct store_errbuf err = {""};
 	struct buf b;
 
 	buf_init(&b, 0);
@@ -395,22 +397,22 @@ alias_add_lookup_and_delete(void **state)
 	WANT_RC(store_alias_add(s, 0, "postmaster", "alice", 1, &err), 0, err);
 	WANT_RC(store_alias_add(s, 0, "postmaster", "off", 0, &err), 0, err);
 	WANT_RC(store_alias_add(s, 0, "postmaster", "root", 1, &err),
-	    STORE_EDUP, err);
+		STORE_EDUP, err);
 	WANT_STR(err.msg, "alias postmaster -> root already exists");
 	WANT_RC(store_alias_lookup(s, 0, "POSTMASTER", &b, &err), STORE_FOUND,
-	    err);
+		err);
 	WANT_STR(buf_str(&b), "root,alice");
 	WANT_RC(store_alias_lookup(s, 1, "postmaster", &b, &err),
-	    STORE_NOTFOUND, err);
+		STORE_NOTFOUND, err);
 	WANT_RC(store_alias_del(s, 0, "postmaster", "root", &err), 0, err);
 	WANT_RC(store_alias_lookup(s, 0, "postmaster", &b, &err), STORE_FOUND,
-	    err);
+		err);
 	WANT_STR(buf_str(&b), "alice");
 	WANT_RC(store_alias_del(s, 0, "postmaster", NULL, &err), 0, err);
 	WANT_RC(store_alias_lookup(s, 0, "postmaster", &b, &err),
-	    STORE_NOTFOUND, err);
+		STORE_NOTFOUND, err);
 	WANT_RC(store_alias_del(s, 0, "postmaster", NULL, &err), STORE_ENOENT,
-	    err);
+		err);
 	buf_free(&b);
 }
 
@@ -418,24 +420,26 @@ static void
 catch_all_is_found_by_its_at_domain_key(void **state)
 {
 	struct store *s = open_init(*state);
-	struct store_errbuf err = { "" };
+	struct store_errbuf err = {""};
 	struct buf b;
 
 	buf_init(&b, 0);
-	WANT_RC(store_alias_add(s, 1, "@Example.ORG", "alice@example.org", 1,
-	    &err), 0, err);
-	WANT_RC(store_alias_add(s, 1, "Sales@Example.org", "bob@Example.NET",
-	    1, &err), 0, err);
-	WANT_RC(store_alias_lookup(s, 1, "@example.org", &b, &err),
-	    STORE_FOUND, err);
+	WANT_RC(
+	    store_alias_add(s, 1, "@Example.ORG", "alice@example.org", 1, &err),
+	    0, err);
+	WANT_RC(store_alias_add(s, 1, "Sales@Example.org", "bob@Example.NET", 1,
+				&err),
+		0, err);
+	WANT_RC(store_alias_lookup(s, 1, "@example.org", &b, &err), STORE_FOUND,
+		err);
 	WANT_STR(buf_str(&b), "alice@example.org");
 	WANT_RC(store_alias_lookup(s, 1, "SALES@EXAMPLE.ORG", &b, &err),
-	    STORE_FOUND, err);
+		STORE_FOUND, err);
 	WANT_STR(buf_str(&b), "bob@example.net");
 	WANT_RC(store_alias_lookup(s, 1, "nobody@example.org", &b, &err),
-	    STORE_NOTFOUND, err);
-	WANT_RC(store_alias_add(s, 1, "nodomain", "x@y", 1, &err),
-	    STORE_EINVAL, err);
+		STORE_NOTFOUND, err);
+	WANT_RC(store_alias_add(s, 1, "nodomain", "x@y", 1, &err), STORE_EINVAL,
+		err);
 	buf_free(&b);
 }
 
@@ -443,15 +447,17 @@ static void
 access_add_lookup_defaults_and_delete(void **state)
 {
 	struct store *s = open_init(*state);
-	struct store_errbuf err = { "" };
+	struct store_errbuf err = {""};
 	struct store_access a;
 
 	WANT_RC(store_access_add(s, 0, "spammer@Evil.example", "address",
-	    "REJECT", 0, NULL, "go away", 1, &err), 0, err);
+				 "REJECT", 0, NULL, "go away", 1, &err),
+		0, err);
 	WANT_RC(store_access_add(s, 0, "spammer@evil.example", "address", "OK",
-	    0, NULL, NULL, 1, &err), STORE_EDUP, err);
+				 0, NULL, NULL, 1, &err),
+		STORE_EDUP, err);
 	WANT_RC(store_access_lookup(s, 0, "SPAMMER@EVIL.EXAMPLE", &a, &err),
-	    STORE_FOUND, err);
+		STORE_FOUND, err);
 	WANT_STR(a.pattern, "spammer@evil.example");
 	WANT_STR(a.action, "REJECT");
 	assert_int_equal(a.code, 554);
@@ -459,46 +465,54 @@ access_add_lookup_defaults_and_delete(void **state)
 	WANT_STR(a.message, "go away");
 	store_access_clear(&a);
 	WANT_RC(store_access_lookup(s, 1, "spammer@evil.example", &a, &err),
-	    STORE_NOTFOUND, err);
+		STORE_NOTFOUND, err);
 	WANT_RC(store_access_add(s, 1, "trap@example.org", NULL, "DISCARD", 0,
-	    NULL, NULL, 1, &err), 0, err);
+				 NULL, NULL, 1, &err),
+		0, err);
 	WANT_RC(store_access_lookup(s, 1, "trap@example.org", &a, &err),
-	    STORE_FOUND, err);
+		STORE_FOUND, err);
 	WANT_STR(a.action, "DISCARD");
 	assert_int_equal(a.code, 0);
 	store_access_clear(&a);
-	WANT_RC(store_access_add(s, 0, "x@", "address", "REJECT", 450,
-	    "4.7.1", "later", 0, &err), 0, err);
-	WANT_RC(store_access_lookup(s, 0, "x@", &a, &err), STORE_NOTFOUND,
-	    err);
+	WANT_RC(store_access_add(s, 0, "x@", "address", "REJECT", 450, "4.7.1",
+				 "later", 0, &err),
+		0, err);
+	WANT_RC(store_access_lookup(s, 0, "x@", &a, &err), STORE_NOTFOUND, err);
 	WANT_RC(store_access_del(s, 0, "SPAMMER@evil.example", &err), 0, err);
 	WANT_RC(store_access_lookup(s, 0, "spammer@evil.example", &a, &err),
-	    STORE_NOTFOUND, err);
+		STORE_NOTFOUND, err);
 	WANT_RC(store_access_del(s, 0, "spammer@evil.example", &err),
-	    STORE_ENOENT, err);
+		STORE_ENOENT, err);
 }
 
 static void
 access_add_refuses_values_outside_the_schema(void **state)
 {
 	struct store *s = open_init(*state);
-	struct store_errbuf err = { "" };
+	struct store_errbuf err = {""};
 
 	WANT_RC(store_access_add(s, 0, "a@b", "address", "DISCARD", 0, NULL,
-	    NULL, 1, &err), STORE_EINVAL, err);
+				 NULL, 1, &err),
+		STORE_EINVAL, err);
 	WANT_RC(store_access_add(s, 0, "a@b", "host", "REJECT", 0, NULL, NULL,
-	    1, &err), STORE_EINVAL, err);
+				 1, &err),
+		STORE_EINVAL, err);
 	WANT_RC(store_access_add(s, 0, "a@b", "address", "REJECT", 250, NULL,
-	    NULL, 1, &err), STORE_EINVAL, err);
-	WANT_RC(store_access_add(s, 0, "a@b", "address", "REJECT", 554,
-	    "4.7.1", NULL, 1, &err), STORE_EINVAL, err);
+				 NULL, 1, &err),
+		STORE_EINVAL, err);
+	WANT_RC(store_access_add(s, 0, "a@b", "address", "REJECT", 554, "4.7.1",
+				 NULL, 1, &err),
+		STORE_EINVAL, err);
 	WANT_RC(store_access_add(s, 0, "a@b", "address", "OK", 554, NULL, NULL,
-	    1, &err), STORE_EINVAL, err);
+				 1, &err),
+		STORE_EINVAL, err);
 	WANT_RC(store_access_add(s, 0, "a@b", "address", "REJECT", 0, NULL,
-	    "two\r\nlines", 1, &err), STORE_EINVAL, err);
+				 "two\r\nlines", 1, &err),
+		STORE_EINVAL, err);
 	assert_non_null(strstr(err.msg, "message must be one line"));
-	WANT_RC(store_access_add(s, 1, "a@b", NULL, "HOLD", 0, NULL, NULL, 2,
-	    &err), STORE_EINVAL, err);
+	WANT_RC(
+	    store_access_add(s, 1, "a@b", NULL, "HOLD", 0, NULL, NULL, 2, &err),
+	    STORE_EINVAL, err);
 }
 
 static int
@@ -513,33 +527,36 @@ static void
 access_ip_each_walks_active_ip_rows(void **state)
 {
 	struct store *s = open_init(*state);
-	struct store_errbuf err = { "" };
+	struct store_errbuf err = {""};
 	struct buf b;
 
 	buf_init(&b, 0);
 	WANT_RC(store_access_add(s, 0, "192.0.2.0/24", "ip", "REJECT", 0, NULL,
-	    NULL, 1, &err), 0, err);
+				 NULL, 1, &err),
+		0, err);
 	WANT_RC(store_access_add(s, 0, "2001:DB8::/32", "ip", "OK", 0, NULL,
-	    NULL, 1, &err), 0, err);
+				 NULL, 1, &err),
+		0, err);
 	WANT_RC(store_access_add(s, 0, "198.51.100.7", "ip", "REJECT", 0, NULL,
-	    NULL, 0, &err), 0, err);
+				 NULL, 0, &err),
+		0, err);
 	WANT_RC(store_access_add(s, 0, "evil.example", "domain", "REJECT", 0,
-	    NULL, NULL, 1, &err), 0, err);
+				 NULL, NULL, 1, &err),
+		0, err);
 	WANT_RC(store_access_ip_each(s, collect_ip, &b, &err), 0, err);
 	WANT_STR(buf_str(&b), "192.0.2.0/24=REJECT;2001:db8::/32=OK;");
 	buf_free(&b);
 }
 
 static int
-collect_row(void *ctx, int n, const char *const *names,
-    const char *const *vals)
+collect_row(void *ctx, int n, const char *const *names, const char *const *vals)
 {
 	struct buf *b = ctx;
 	int i;
 
 	for (i = 0; i < n; i++)
 		if (buf_printf(b, "%s%s=%s", i ? "," : "", names[i],
-		    vals[i] ? vals[i] : "NULL") < 0)
+			       vals[i] ? vals[i] : "NULL") < 0)
 			return -1;
 	return buf_addc(b, ';');
 }
@@ -548,39 +565,42 @@ static void
 list_filters_by_domain_in_stable_order(void **state)
 {
 	struct store *s = open_init(*state);
-	struct store_errbuf err = { "" };
+	struct store_errbuf err = {""};
 	struct buf b;
 
 	buf_init(&b, 0);
 	add_domain_user(s, "example.org", "zoe@example.org");
 	add_domain_user(s, "example.org", "alice@example.org");
 	add_domain_user(s, "example.net", "bob@example.net");
-	WANT_RC(store_alias_add(s, 1, "@example.org", "zoe@example.org", 1,
-	    &err), 0, err);
-	WANT_RC(store_alias_add(s, 1, "a@example.net", "b@example.net", 1,
-	    &err), 0, err);
+	WANT_RC(
+	    store_alias_add(s, 1, "@example.org", "zoe@example.org", 1, &err),
+	    0, err);
+	WANT_RC(
+	    store_alias_add(s, 1, "a@example.net", "b@example.net", 1, &err), 0,
+	    err);
 	WANT_RC(store_list(s, "domains", NULL, collect_row, &b, &err), 0, err);
 	assert_non_null(strstr(buf_str(&b), "name=example.net,"));
 	assert_true(strstr(buf_str(&b), "example.net") <
-	    strstr(buf_str(&b), "example.org"));
+		    strstr(buf_str(&b), "example.org"));
 	buf_reset(&b);
-	WANT_RC(store_list(s, "users", "example.org", collect_row, &b, &err),
-	    0, err);
+	WANT_RC(store_list(s, "users", "example.org", collect_row, &b, &err), 0,
+		err);
 	assert_null(strstr(buf_str(&b), "bob@"));
 	assert_null(strstr(buf_str(&b), "password"));
-	assert_true(strstr(buf_str(&b), "address=alice@") ==
-	    buf_str(&b));
+	assert_true(strstr(buf_str(&b), "address=alice@") == buf_str(&b));
 	assert_non_null(strstr(buf_str(&b), ";address=zoe@example.org,"));
 	buf_reset(&b);
-	WANT_RC(store_list(s, "virtual_aliases", "EXAMPLE.ORG", collect_row,
-	    &b, &err), 0, err);
+	WANT_RC(store_list(s, "virtual_aliases", "EXAMPLE.ORG", collect_row, &b,
+			   &err),
+		0, err);
 	WANT_STR(buf_str(&b),
-	    "address=@example.org,destination=zoe@example.org,active=1;");
+		 "address=@example.org,destination=zoe@example.org,active=1;");
 	buf_reset(&b);
 	WANT_RC(store_list(s, "users; DROP TABLE users", NULL, collect_row, &b,
-	    &err), STORE_EINVAL, err);
+			   &err),
+		STORE_EINVAL, err);
 	WANT_RC(store_list(s, "dkim_keys", NULL, collect_row, &b, &err), 0,
-	    err);
+		err);
 	WANT_STR(buf_str(&b), "");
 	buf_free(&b);
 }
@@ -589,13 +609,13 @@ static void
 rollback_undoes_a_transaction(void **state)
 {
 	struct store *s = open_init(*state);
-	struct store_errbuf err = { "" };
+	struct store_errbuf err = {""};
 
 	WANT_RC(store_begin(s, &err), 0, err);
 	WANT_RC(store_domain_add(s, "example.org", 0, &err), 0, err);
 	store_rollback(s);
 	WANT_RC(store_domain_active(s, "example.org", &err), STORE_NOTFOUND,
-	    err);
+		err);
 	WANT_RC(store_begin(s, &err), 0, err);
 	WANT_RC(store_domain_add(s, "example.org", 0, &err), 0, err);
 	WANT_RC(store_commit(s, &err), 0, err);
@@ -607,25 +627,25 @@ main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 	const struct CMUnitTest tests[] = {
-		T(migrate_creates_schema_and_is_idempotent),
-		T(readonly_open_refuses_uninitialised_database),
-		T(readonly_connection_cannot_write),
-		T(reader_sees_writes_and_wal_files_persist),
-		T(migrate_refuses_newer_database),
-		T(domain_add_lowercases_and_refuses_duplicates),
-		T(inactive_domain_is_not_active_and_hides_mailbox),
-		T(user_lookup_is_case_insensitive),
-		T(user_add_reports_missing_domain_and_duplicates),
-		T(user_add_refuses_bad_values),
-		T(user_updates_and_delete),
-		T(domain_with_users_cannot_be_deleted),
-		T(alias_add_lookup_and_delete),
-		T(catch_all_is_found_by_its_at_domain_key),
-		T(access_add_lookup_defaults_and_delete),
-		T(access_add_refuses_values_outside_the_schema),
-		T(access_ip_each_walks_active_ip_rows),
-		T(list_filters_by_domain_in_stable_order),
-		T(rollback_undoes_a_transaction),
+	    T(migrate_creates_schema_and_is_idempotent),
+	    T(readonly_open_refuses_uninitialised_database),
+	    T(readonly_connection_cannot_write),
+	    T(reader_sees_writes_and_wal_files_persist),
+	    T(migrate_refuses_newer_database),
+	    T(domain_add_lowercases_and_refuses_duplicates),
+	    T(inactive_domain_is_not_active_and_hides_mailbox),
+	    T(user_lookup_is_case_insensitive),
+	    T(user_add_reports_missing_domain_and_duplicates),
+	    T(user_add_refuses_bad_values),
+	    T(user_updates_and_delete),
+	    T(domain_with_users_cannot_be_deleted),
+	    T(alias_add_lookup_and_delete),
+	    T(catch_all_is_found_by_its_at_domain_key),
+	    T(access_add_lookup_defaults_and_delete),
+	    T(access_add_refuses_values_outside_the_schema),
+	    T(access_ip_each_walks_active_ip_rows),
+	    T(list_filters_by_domain_in_stable_order),
+	    T(rollback_undoes_a_transaction),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -182,8 +182,7 @@ verify_refuses_unusable_hashes(void **state)
 	    "!",
 	    "{SSHA512}abcd",
 	    "$6$",
-	    "{ARGON2ID}$argon2id$v=19$m=65536,t=3,"
-	    "p=1$c29tZXNhbHQ$abc",
+	    "{ARGON2ID}$argon2id$v=19$m=65536,t=3,p=1$c29tZXNhbHQ$abc",
 	};
 	size_t i;
 

@@ -244,6 +244,25 @@ out:
 	return res;
 }
 
+/* An existing user is "already present" whatever its other fields say
+ * (a second run with another --mail-root must not call it invalid). */
+static enum lg_res
+lg_user_present(struct lg *g, const char *addr)
+{
+	struct store_errbuf err = {{0}};
+	struct store_user u;
+	int rc;
+
+	rc = store_user_get(g->a->store, addr, &u, &err);
+	store_user_clear(&u);
+	if (rc == STORE_FOUND)
+		return LG_PRESENT;
+	if (rc == STORE_NOTFOUND)
+		return LG_NEW;
+	admin_errx(g->a, "%s: %s", g->table, err.msg);
+	return LG_FATAL;
+}
+
 static enum lg_res
 lg_user(struct lg *g, const char *const *v)
 {
@@ -261,7 +280,7 @@ lg_user(struct lg *g, const char *const *v)
 	    memchr(addr.data, '/', (size_t)(at - addr.data)))) {
 		res = lg_invalid(g, "utilisateur: a mailbox local part may "
 		    "not be quoted nor hold '/'");
-	} else {
+	} else if ((res = lg_user_present(g, addr.data)) == LG_NEW) {
 		res = lg_user_add(g, v, &addr);
 	}
 	buf_free(&addr);

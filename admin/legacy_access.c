@@ -19,6 +19,7 @@ struct lg_reply {
 	int code;           /* 0 unless REJECT */
 	char enhanced[16];
 	struct buf text;
+	struct buf change; /* the transliteration, printed once imported */
 };
 
 /* Copies s for display: control bytes become '?'. */
@@ -130,10 +131,13 @@ lg_text(struct lg *g, const char *field, struct lg_reply *r)
 	if (g->translit) {
 		buf_init(&t, 4096);
 		if ((n = chk_transliterate(buf_str(&r->text), &t)) > 0) {
-			printf("%s %s: %s: '%s' -> '%s'\n", g->table,
+			if (buf_printf(&r->change, "%s %s: %s: '%s' -> '%s'\n",
+			    g->table,
 			    log_safe(g->key, strlen(g->key), key, sizeof(key)),
 			    field, lg_show(buf_str(&r->text), old,
-			    sizeof(old)), lg_show(buf_str(&t), nw, sizeof(nw)));
+			    sizeof(old)), lg_show(buf_str(&t), nw,
+			    sizeof(nw))) < 0)
+				n = -1;
 			buf_reset(&r->text);
 			if (buf_adds(&r->text, buf_str(&t)) < 0)
 				n = -1;
@@ -177,6 +181,7 @@ lg_access_row(struct lg *g, int recipient_, const char *courriel,
 
 	memset(&r, 0, sizeof(r));
 	buf_init(&r.text, 4096);
+	buf_init(&r.change, 4096);
 	buf_init(&pat, 1024);
 	field = recipient_ ? "action" : "code_retour";
 	if (lg_empty(courriel)) {
@@ -207,7 +212,10 @@ lg_access_row(struct lg *g, int recipient_, const char *courriel,
 	if (lg_text(g, field, &r) < 0)
 		goto out;
 	res = lg_access_add(g, recipient_, pat.data, kind, &r, active);
+	if (res == LG_NEW)
+		fputs(buf_str(&r.change), stdout);
 out:
+	buf_free(&r.change);
 	buf_free(&r.text);
 	buf_free(&pat);
 	return res;

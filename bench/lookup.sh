@@ -1,0 +1,93 @@
+#!/bin/sh
+# bench/lookup.sh - facteur-lookup throughput against its in-process ceiling.
+#
+# Builds a database of 1000 users in 10 domains and 200 aliases (mkdb, the
+# store API), starts facteur-lookup on a unix socket, and runs lookup-load
+# with 1, 8 and 64 connections (QUERIES queries each level, SECS cap) over
+# a fixed key set: 50% existing mailboxes, 25% missing ones, 25% aliases
+# (half missing). Prints queries/s, p50/p99 latency and the ratio to
+# lookup-ceiling (the same keys through the store API in one thread).
+#
+# usage: lookup.sh FACTEUR_LOOKUP MKDB LOOKUP_LOAD LOOKUP_CEILING
+# Measure with a release build without sanitizers:
+#   meson setup build-bench --buildtype=release -Db_sanitize=none
+#   ninja -C build-bench bench-lookup
+set -eu
+
+BIN=$1 MKDB=$2 LOAD=$3 CEIL=$4
+QUERIES=${QUERIES:-20000}
+SECS=${SECS:-30}
+DIR=$(mktemp -d "${TMPDIR:-/tmp}/facteur-bench-lookup.XXXXXX")
+PID=
+cleanup() {
+	[ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
+	rm -rf "$DIR"
+}
+trap cleanup EXIT INT TERM
+
+i=0
+{
+	d=0
+	while [ $d -lt 10 ]; do echo "domain|d$d.test"; d=$((d + 1)); done
+	while [ $i -lt 1000 ]; do
+		echo "user|u$i@d$((i % 10)).test|d$((i % 10)).test/u$i/"
+		i=$((i + 1))
+	done
+	i=0
+	while [ $i -lt 200 ]; do
+		echo "alias|alias$i|u$i@d$((i % 10)).test"
+		i=$((i + 1))
+	done
+} >"$DIR/db.txt"
+"$MKDB" "$DIR/facteur.sqlite" "$DIR/db.txt"
+
+{
+	i=0
+	while [ $i -lt 100 ]; do
+		n=$((i * 7 % 1000))
+		echo "mailboxes u$n@d$((n % 10)).test"
+		i=$((i + 1))
+	done
+	i=0
+	while [ $i -lt 50 ]; do echo "mailboxes nobody$i@d$((i % 10)).test"
+		i=$((i + 1)); done
+	i=0
+	while [ $i -lt 25 ]; do echo "aliases alias$((i * 5))"
+		i=$((i + 1)); done
+	i=0
+	while [ $i -lt 25 ]; do echo "aliases noalias$i"; i=$((i + 1)); done
+} >"$DIR/keys.txt"
+
+cat >"$DIR/facteur.conf" <<CONF
+[database]
+path = $DIR/facteur.sqlite
+[lookup]
+socket = $DIR/lookup.sock
+user =
+max_clients = 128
+CONF
+"$BIN" -c "$DIR/facteur.conf" -f serve 2>"$DIR/lookup.log" &
+PID=$!
+n=0
+while [ ! -S "$DIR/lookup.sock" ] && [ $n -lt 100 ]; do
+	sleep 0.1
+	n=$((n + 1))
+done
+[ -S "$DIR/lookup.sock" ] || { cat "$DIR/lookup.log"; exit 1; }
+
+ceil=$("$CEIL" "$DIR/facteur.sqlite" "$DIR/keys.txt" 200000)
+cqps=$(echo "$ceil" | sed 's/.*qps=\([0-9]*\).*/\1/')
+printf '%-22s %10s %10s %10s %8s\n' "run" "queries/s" "p50 us" "p99 us" \
+    "ratio"
+printf '%-22s %10s %10s %10s %8s\n' "in-process (store)" "$cqps" "-" "-" \
+    "1.00"
+for c in 1 8 64; do
+	out=$("$LOAD" "$DIR/lookup.sock" "$DIR/keys.txt" $c "$QUERIES" "$SECS")
+	qps=$(echo "$out" | sed 's/.*qps=\([0-9]*\).*/\1/')
+	p50=$(echo "$out" | sed 's/.*p50_us=\([0-9.]*\).*/\1/')
+	p99=$(echo "$out" | sed 's/.*p99_us=\([0-9.]*\).*/\1/')
+	errs=$(echo "$out" | sed 's/.*errors=\([0-9]*\).*/\1/')
+	ratio=$(awk -v a="$qps" -v b="$cqps" 'BEGIN { printf "%.2f", a / b }')
+	printf '%-22s %10s %10s %10s %8s%s\n' "socketmap, $c conn" "$qps" \
+	    "$p50" "$p99" "$ratio" "$([ "$errs" = 0 ] || echo " ($errs errors)")"
+done

@@ -389,19 +389,8 @@ chk_pattern(const char *what, const char *s, int allow_ip, struct buf *canon,
 	}
 	if (at == s) {
 		/* "@domain": that domain exactly. */
-		struct buf d;
-		int rc;
-
 		*kind = "domain";
-		buf_init(&d, 1024);
-		rc = chk_domain(what, s + 1, &d, err, errlen);
-		buf_reset(canon);
-		if (rc == 0 && buf_printf(canon, "@%s", buf_str(&d)) < 0) {
-			snprintf(err, errlen, "%s: pattern too long", what);
-			rc = -1;
-		}
-		buf_free(&d);
-		return rc;
+		return chk_alias(what, s, 1, 0, canon, err, errlen);
 	}
 	*kind = "address";
 	if (at[1] == '\0') {

@@ -92,7 +92,7 @@ static int
 is_atext(unsigned char c)
 {
 	return is_alpha(c) || is_digit(c) ||
-	    (c != 0 && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL);
+	       (c != 0 && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL);
 }
 
 static int
@@ -248,7 +248,7 @@ bad:
 /* Address literal "[...]" at p[i]; *stop is after ']'. */
 static enum addr_status
 scan_literal(const unsigned char *p, size_t len, size_t i, size_t *stop,
-    size_t *err_off)
+	     size_t *err_off)
 {
 	size_t end;
 	int r;
@@ -276,8 +276,7 @@ scan_literal(const unsigned char *p, size_t len, size_t i, size_t *stop,
 
 /* One LDH label (or UTF-8 label) at p[i]; returns its end. */
 static size_t
-scan_label(const unsigned char *p, size_t len, size_t i, int utf8,
-    size_t *bad)
+scan_label(const unsigned char *p, size_t len, size_t i, int utf8, size_t *bad)
 {
 	size_t n;
 
@@ -301,7 +300,7 @@ scan_label(const unsigned char *p, size_t len, size_t i, int utf8,
  * Stops at the first byte that cannot continue it (*stop). */
 static enum addr_status
 scan_domain(const unsigned char *p, size_t len, size_t i,
-    const struct addr_limits *lim, size_t *stop, size_t *err_off)
+	    const struct addr_limits *lim, size_t *stop, size_t *err_off)
 {
 	size_t start = i, ls, bad;
 
@@ -315,7 +314,8 @@ scan_domain(const unsigned char *p, size_t len, size_t i,
 		if (i == ls) {
 			/* Empty domain, leading, double or trailing dot. */
 			*err_off = ls == start || (ls < len && p[ls] == '.')
-			    ? ls : ls - 1;
+				       ? ls
+				       : ls - 1;
 			return ADDR_EDOMAIN;
 		}
 		if (p[ls] == '-' || p[i - 1] == '-') {
@@ -349,7 +349,8 @@ ends_mailbox(unsigned char c)
 /* Local part at p[i]: Dot-string or Quoted-string. */
 static enum addr_status
 scan_local(const unsigned char *p, size_t len, size_t i,
-    const struct addr_limits *lim, struct addr_parts *out, size_t *err_off)
+	   const struct addr_limits *lim, struct addr_parts *out,
+	   size_t *err_off)
 {
 	size_t start = i, n;
 	int utf8 = lim_utf8(lim);
@@ -362,7 +363,7 @@ scan_local(const unsigned char *p, size_t len, size_t i,
 			    p[i + 1] <= '~')
 				i++;
 			else if (p[i] >= 0x80 && utf8 &&
-			    (n = utf8_seq(p + i, len - i)) != 0)
+				 (n = utf8_seq(p + i, len - i)) != 0)
 				i += n - 1;
 			else if (p[i] < ' ' || p[i] > '~' || p[i] == '\\') {
 				*err_off = i;
@@ -382,7 +383,7 @@ scan_local(const unsigned char *p, size_t len, size_t i,
 				if (is_atext(p[i]))
 					i++;
 				else if (p[i] >= 0x80 && utf8 &&
-				    (n = utf8_seq(p + i, len - i)) != 0)
+					 (n = utf8_seq(p + i, len - i)) != 0)
 					i += n;
 				else
 					break;
@@ -391,10 +392,10 @@ scan_local(const unsigned char *p, size_t len, size_t i,
 				/* Empty atom: leading, double or trailing
 				 * dot, or nothing at all. */
 				*err_off = i > start && p[i - 1] == '.' &&
-					(i >= len || p[i] == '@' ||
-					    ends_mailbox(p[i]))
-				    ? i - 1
-				    : i;
+						   (i >= len || p[i] == '@' ||
+						    ends_mailbox(p[i]))
+					       ? i - 1
+					       : i;
 				return ADDR_ELOCAL;
 			}
 			if (i >= len || p[i] != '.')
@@ -413,8 +414,8 @@ scan_local(const unsigned char *p, size_t len, size_t i,
 /* "local@domain" at p[i]; *stop is the first byte after it. */
 static enum addr_status
 addr_scan(const unsigned char *p, size_t len, size_t i,
-    const struct addr_limits *lim, int flags, struct addr_parts *out,
-    size_t *stop, size_t *err_off)
+	  const struct addr_limits *lim, int flags, struct addr_parts *out,
+	  size_t *stop, size_t *err_off)
 {
 	struct addr_parts pa;
 	enum addr_status st;
@@ -461,7 +462,7 @@ addr_scan(const unsigned char *p, size_t len, size_t i,
 
 enum addr_status
 addr_parse(const unsigned char *p, size_t len, const struct addr_limits *lim,
-    struct addr_parts *out, size_t *err_off)
+	   struct addr_parts *out, size_t *err_off)
 {
 	enum addr_status st;
 	size_t stop;
@@ -484,7 +485,7 @@ addr_parse(const unsigned char *p, size_t len, const struct addr_limits *lim,
 
 enum addr_status
 addr_parse_domain(const unsigned char *p, size_t len,
-    const struct addr_limits *lim, size_t *err_off)
+		  const struct addr_limits *lim, size_t *err_off)
 {
 	enum addr_status st;
 	size_t stop;
@@ -504,7 +505,8 @@ addr_parse_domain(const unsigned char *p, size_t len,
 /* Obsolete source route "@a,@b:" at p[i] (i at the first '@'). */
 static enum addr_status
 skip_route(const unsigned char *p, size_t len, size_t i,
-    const struct addr_limits *lim, int flags, size_t *stop, size_t *err_off)
+	   const struct addr_limits *lim, int flags, size_t *stop,
+	   size_t *err_off)
 {
 	enum addr_status st;
 
@@ -536,8 +538,9 @@ skip_route(const unsigned char *p, size_t len, size_t i,
 
 enum addr_status
 addr_parse_path(const unsigned char *p, size_t len,
-    const struct addr_limits *lim, int lenient, struct addr_parts *out,
-    int *is_null, size_t *end, size_t *err_off)
+		const struct addr_limits *lim, int lenient,
+		struct addr_parts *out, int *is_null, size_t *end,
+		size_t *err_off)
 {
 	enum addr_status st;
 	size_t i = 0, stop;
@@ -677,14 +680,14 @@ hdr_angle(struct hdr_state *h, size_t i, size_t *next)
 	}
 	if (i < h->len && h->p[i] == '@') {
 		st = skip_route(h->p, h->len, i, h->lim, SCAN_CFWS, &i,
-		    h->err_off);
+				h->err_off);
 		if (st != ADDR_OK)
 			return st;
 		if ((i = skip_cfws(h->p, h->len, i, h->err_off)) > h->len)
 			return ADDR_ESYNTAX;
 	}
 	st = addr_scan(h->p, h->len, i, h->lim, SCAN_CFWS, &pa, &stop,
-	    h->err_off);
+		       h->err_off);
 	if (st != ADDR_OK)
 		return st;
 	if ((stop = skip_cfws(h->p, h->len, stop, h->err_off)) > h->len)
@@ -727,7 +730,7 @@ hdr_address(struct hdr_state *h, size_t i, size_t *next)
 	if (d < h->len && h->p[d] == '@') {
 		h->seen = 1;
 		st = addr_scan(h->p, h->len, i, h->lim, SCAN_CFWS, &pa, next,
-		    h->err_off);
+			       h->err_off);
 		if (st != ADDR_OK)
 			return st;
 		return hdr_emit(h, &pa);
@@ -743,8 +746,8 @@ hdr_address(struct hdr_state *h, size_t i, size_t *next)
 
 enum addr_status
 addr_parse_header(const unsigned char *p, size_t len,
-    const struct addr_limits *lim, addr_each_fn fn, void *ctx,
-    size_t *err_off)
+		  const struct addr_limits *lim, addr_each_fn fn, void *ctx,
+		  size_t *err_off)
 {
 	struct hdr_state h = {p, len, lim, fn, ctx, err_off, 0, 0, 0};
 	enum addr_status st;
@@ -790,7 +793,7 @@ addr_parse_header(const unsigned char *p, size_t len,
 
 void
 addr_split_ext(const unsigned char *local, size_t len, const char *delims,
-    size_t *user_len, int *has_ext, size_t *ext_off, size_t *ext_len)
+	       size_t *user_len, int *has_ext, size_t *ext_off, size_t *ext_len)
 {
 	size_t i;
 
@@ -814,7 +817,7 @@ addr_split_ext(const unsigned char *local, size_t len, const char *delims,
 
 int
 addr_canon(const unsigned char *p, const struct addr_parts *parts,
-    struct buf *out)
+	   struct buf *out)
 {
 	size_t i, n = parts->local_len + 1 + parts->domain_len;
 	unsigned char c;

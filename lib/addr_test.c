@@ -15,8 +15,9 @@
 static const char *
 st_name(enum addr_status st)
 {
-	static const char *names[] = {"ADDR_OK", "ADDR_EEMPTY", "ADDR_ESYNTAX",
-	    "ADDR_ENOAT", "ADDR_ELOCAL", "ADDR_EDOMAIN", "ADDR_ELIMIT"};
+	static const char *names[] = {
+	    "ADDR_OK",	   "ADDR_EEMPTY",  "ADDR_ESYNTAX", "ADDR_ENOAT",
+	    "ADDR_ELOCAL", "ADDR_EDOMAIN", "ADDR_ELIMIT"};
 
 	return (unsigned)st < 7 ? names[st] : "?";
 }
@@ -44,26 +45,26 @@ done(void)
 
 /* Checks status and (when want_off != NOOFF) error offset. */
 static void
-check_st(const char *what, const char *in, enum addr_status got,
-    size_t got_off, enum addr_status want, size_t want_off)
+check_st(const char *what, const char *in, enum addr_status got, size_t got_off,
+	 enum addr_status want, size_t want_off)
 {
 	if (got != want)
 		BAD("%s(\"%s\"): got %s (off %zu), want %s", what, in,
 		    st_name(got), got_off, st_name(want));
 	if (want != ADDR_OK && want_off != NOOFF && got_off != want_off)
-		BAD("%s(\"%s\"): got err_off %zu, want %zu", what, in,
-		    got_off, want_off);
+		BAD("%s(\"%s\"): got err_off %zu, want %zu", what, in, got_off,
+		    want_off);
 }
 
 static void
 check_part(const char *in, const char *which, const unsigned char *p,
-    size_t off, size_t len, const char *want)
+	   size_t off, size_t len, const char *want)
 {
 	if (want == NULL)
 		return;
 	if (len != strlen(want) || memcmp(p + off, want, len) != 0)
-		BAD("\"%s\": got %s \"%.*s\", want \"%s\"", in, which,
-		    (int)len, (const char *)p + off, want);
+		BAD("\"%s\": got %s \"%.*s\", want \"%s\"", in, which, (int)len,
+		    (const char *)p + off, want);
 }
 
 struct mb_case {
@@ -81,18 +82,18 @@ static const struct mb_case mb_cases[] = {
     {"first.last@example.com", 0, ADDR_OK, 0, "first.last", "example.com"},
     {"a@b", 0, ADDR_OK, 0, "a", "b"},
     {"user+tag@example.com", 0, ADDR_OK, 0, "user+tag", "example.com"},
-    {"!#$%&'*+-/=?^_`{|}~@example.com", 0, ADDR_OK, 0,
-	"!#$%&'*+-/=?^_`{|}~", "example.com"},
-    {"\"john doe\"@example.com", 0, ADDR_OK, 0, "\"john doe\"",
-	"example.com", 1, 0},
-    {"\"a\\\"b\"@example.com", 0, ADDR_OK, 0, "\"a\\\"b\"", "example.com",
-	1, 0},
+    {"!#$%&'*+-/=?^_`{|}~@example.com", 0, ADDR_OK, 0, "!#$%&'*+-/=?^_`{|}~",
+     "example.com"},
+    {"\"john doe\"@example.com", 0, ADDR_OK, 0, "\"john doe\"", "example.com",
+     1, 0},
+    {"\"a\\\"b\"@example.com", 0, ADDR_OK, 0, "\"a\\\"b\"", "example.com", 1,
+     0},
     {"\"\"@example.com", 0, ADDR_OK, 0, "\"\"", "example.com", 1, 0},
     {"\"a@b\"@example.com", 0, ADDR_OK, 0, "\"a@b\"", "example.com", 1},
     {"\"a..b.\"@example.com", 0, ADDR_OK, 0, "\"a..b.\"", "example.com", 1},
     {"user@[192.0.2.1]", 0, ADDR_OK, 0, "user", "[192.0.2.1]", 0, 1},
-    {"user@[IPv6:2001:db8::1]", 0, ADDR_OK, 0, "user", "[IPv6:2001:db8::1]",
-	0, 1},
+    {"user@[IPv6:2001:db8::1]", 0, ADDR_OK, 0, "user", "[IPv6:2001:db8::1]", 0,
+     1},
     {"user@[IPv6:::1]", 0, ADDR_OK, 0, "user", "[IPv6:::1]", 0, 1},
     {"user@[IPv6:::]", 0, ADDR_OK, 0, "user", "[IPv6:::]", 0, 1},
     {"user@[ipv6:1:2:3:4:5:6:7:8]", 0, ADDR_OK, 0, NULL, NULL, 0, 1},
@@ -104,9 +105,9 @@ static const struct mb_case mb_cases[] = {
     {"user@1.2.3.4", 0, ADDR_OK, 0, "user", "1.2.3.4"},
     {"user@xn--bcher-kva.example", 0, ADDR_OK, 0, NULL, NULL},
     {"Jos\xc3\xa9@ex\xc3\xa4mple.com", 1, ADDR_OK, 0, "Jos\xc3\xa9",
-	"ex\xc3\xa4mple.com"},
+     "ex\xc3\xa4mple.com"},
     {"\xe7\x94\xa8\xe6\x88\xb7@\xe4\xbe\x8b\xe5\xad\x90.cn", 1, ADDR_OK, 0,
-	NULL, NULL},
+     NULL, NULL},
     {"\"\xc3\xa9t\xc3\xa9\"@example.com", 1, ADDR_OK, 0, NULL, NULL, 1},
     {"\xf0\x9f\x93\xa7@example.com", 1, ADDR_OK, 0, NULL, NULL},
 
@@ -179,9 +180,9 @@ parse_mailbox_table(void **state)
 		if (st != ADDR_OK)
 			continue;
 		check_part(c->in, "local", p, pa.local_off, pa.local_len,
-		    c->local);
+			   c->local);
 		check_part(c->in, "domain", p, pa.domain_off, pa.domain_len,
-		    c->domain);
+			   c->domain);
 		if (pa.quoted != c->quoted || pa.literal != c->literal)
 			BAD("\"%s\": got quoted=%d literal=%d, want %d %d",
 			    c->in, pa.quoted, pa.literal, c->quoted,
@@ -205,7 +206,7 @@ make_domain(char *out, size_t n)
 
 static enum addr_status
 parse_sizes(size_t nlocal, size_t ndomain, const struct addr_limits *lim,
-    size_t *off)
+	    size_t *off)
 {
 	char in[1200];
 	struct addr_parts pa;
@@ -213,8 +214,8 @@ parse_sizes(size_t nlocal, size_t ndomain, const struct addr_limits *lim,
 	memset(in, 'l', nlocal);
 	in[nlocal] = '@';
 	make_domain(in + nlocal + 1, ndomain);
-	return addr_parse((const unsigned char *)in, nlocal + 1 + ndomain,
-	    lim, &pa, off);
+	return addr_parse((const unsigned char *)in, nlocal + 1 + ndomain, lim,
+			  &pa, off);
 }
 
 struct size_case {
@@ -227,7 +228,7 @@ struct size_case {
 static const struct size_case size_cases[] = {
     {64, 10, {0}, ADDR_OK, 0},
     {65, 10, {0}, ADDR_ELIMIT, 64},
-    {64, 189, {0}, ADDR_OK, 0},	       /* 254 in all */
+    {64, 189, {0}, ADDR_OK, 0},	      /* 254 in all */
     {64, 190, {0}, ADDR_ELIMIT, 254}, /* 255 in all */
     {1, 252, {0}, ADDR_OK, 0},
     {1, 253, {0}, ADDR_ELIMIT, 254},
@@ -251,7 +252,7 @@ parse_length_limits_at_and_past_edge(void **state)
 		const struct size_case *c = &size_cases[i];
 
 		snprintf(name, sizeof(name), "local %zu domain %zu", c->nlocal,
-		    c->ndomain);
+			 c->ndomain);
 		st = parse_sizes(c->nlocal, c->ndomain, &c->lim, &off);
 		check_st("addr_parse", name, st, off, c->want, c->off);
 	}
@@ -280,7 +281,7 @@ parse_domain_limits(void **state)
 	memcpy(d + 64, ".com", 5);
 	st = addr_parse_domain((unsigned char *)d, 68, NULL, &off);
 	check_st("addr_parse_domain", "64-octet label", st, off, ADDR_EDOMAIN,
-	    63);
+		 63);
 	done();
 }
 
@@ -313,7 +314,7 @@ parse_domain_table(void **state)
 		enum addr_status st;
 
 		st = addr_parse_domain((const unsigned char *)c->in,
-		    strlen(c->in), NULL, &off);
+				       strlen(c->in), NULL, &off);
 		check_st("addr_parse_domain", c->in, st, off, c->want, c->off);
 	}
 	done();
@@ -323,7 +324,7 @@ struct path_case {
 	const char *in;
 	int lenient;
 	enum addr_status want;
-	size_t off;	   /* error offset, or *end on success */
+	size_t off; /* error offset, or *end on success */
 	int is_null;
 	const char *local; /* on success, non-null */
 	const char *domain;
@@ -333,14 +334,13 @@ static const struct path_case path_cases[] = {
     {"<>", 0, ADDR_OK, 2, 1},
     {"<> SIZE=100", 0, ADDR_OK, 2, 1},
     {"<user@example.com>", 0, ADDR_OK, 18, 0, "user", "example.com"},
-    {"<user@example.com> SIZE=1000 BODY=8BITMIME", 0, ADDR_OK, 18, 0,
-	"user", "example.com"},
+    {"<user@example.com> SIZE=1000 BODY=8BITMIME", 0, ADDR_OK, 18, 0, "user",
+     "example.com"},
     {"<\"a b\"@example.com>", 0, ADDR_OK, 19, 0, "\"a b\"", "example.com"},
     {"<user@[IPv6:::1]>", 0, ADDR_OK, 17, 0, "user", "[IPv6:::1]"},
     {"<@a.example,@b.example:user@example.com>", 0, ADDR_OK, 40, 0, "user",
-	"example.com"},
-    {"<@a.example:user@example.com>", 0, ADDR_OK, 29, 0, "user",
-	"example.com"},
+     "example.com"},
+    {"<@a.example:user@example.com>", 0, ADDR_OK, 29, 0, "user", "example.com"},
     {"user@example.com", 1, ADDR_OK, 16, 0, "user", "example.com"},
     {"user@example.com SIZE=1", 1, ADDR_OK, 16, 0, "user", "example.com"},
     {" <user@example.com>", 1, ADDR_OK, 19, 0, "user", "example.com"},
@@ -379,18 +379,18 @@ parse_path_table(void **state)
 		memset(&pa, 0, sizeof(pa));
 		end = 0;
 		st = addr_parse_path(p, strlen(c->in), NULL, c->lenient, &pa,
-		    &is_null, &end, &off);
+				     &is_null, &end, &off);
 		check_st("addr_parse_path", c->in, st, off, c->want, c->off);
 		if (st != ADDR_OK)
 			continue;
 		if (end != c->off || is_null != c->is_null)
 			BAD("addr_parse_path(\"%s\"): got end=%zu null=%d, "
-				 "want %zu %d",
+			    "want %zu %d",
 			    c->in, end, is_null, c->off, c->is_null);
 		check_part(c->in, "local", p, pa.local_off, pa.local_len,
-		    c->local);
+			   c->local);
 		check_part(c->in, "domain", p, pa.domain_off, pa.domain_len,
-		    c->domain);
+			   c->domain);
 	}
 	done();
 }
@@ -409,8 +409,9 @@ collect_fn(void *ctx, const unsigned char *p, const struct addr_parts *pa)
 	size_t used = strlen(c->got);
 
 	snprintf(c->got + used, sizeof(c->got) - used, "%s%.*s@%.*s",
-	    used ? "|" : "", (int)pa->local_len, (const char *)p + pa->local_off,
-	    (int)pa->domain_len, (const char *)p + pa->domain_off);
+		 used ? "|" : "", (int)pa->local_len,
+		 (const char *)p + pa->local_off, (int)pa->domain_len,
+		 (const char *)p + pa->domain_off);
 	c->n++;
 	return c->stop_after != 0 && c->n >= (size_t)c->stop_after;
 }
@@ -425,34 +426,34 @@ struct hdr_case {
 static const struct hdr_case hdr_cases[] = {
     {"user@example.com", ADDR_OK, 0, "user@example.com"},
     {"Joe Q. Public <john.q.public@example.com>", ADDR_OK, 0,
-	"john.q.public@example.com"},
+     "john.q.public@example.com"},
     {"\"Doe, John\" <john@example.com>, jane@example.com", ADDR_OK, 0,
-	"john@example.com|jane@example.com"},
-    {"Mary Smith <mary@x.test>, jdoe@example.org, Who? <one@y.test>",
-	ADDR_OK, 0, "mary@x.test|jdoe@example.org|one@y.test"},
+     "john@example.com|jane@example.com"},
+    {"Mary Smith <mary@x.test>, jdoe@example.org, Who? <one@y.test>", ADDR_OK,
+     0, "mary@x.test|jdoe@example.org|one@y.test"},
     {"<boss@nil.test>, \"Giant; \\\"Big\\\" Box\" <sysservices@example.net>",
-	ADDR_OK, 0, "boss@nil.test|sysservices@example.net"},
+     ADDR_OK, 0, "boss@nil.test|sysservices@example.net"},
     {"A Group:Ed Jones <c@a.test>,joe@where.test,John <jdoe@one.test>;",
-	ADDR_OK, 0, "c@a.test|joe@where.test|jdoe@one.test"},
+     ADDR_OK, 0, "c@a.test|joe@where.test|jdoe@one.test"},
     {"undisclosed-recipients:;", ADDR_OK, 0, ""},
     {"Group: a@b, c@d;", ADDR_OK, 0, "a@b|c@d"},
     {"G: a@b;, c@d", ADDR_OK, 0, "a@b|c@d"},
-    {"Pete(A nice \\) chap) <pete(his account)@silly.test(his host)>",
-	ADDR_OK, 0, "pete@silly.test"},
+    {"Pete(A nice \\) chap) <pete(his account)@silly.test(his host)>", ADDR_OK,
+     0, "pete@silly.test"},
     {"A Group(Some people)\r\n     :Chris Jones <c@(Chris's host.)"
      "public.example>,\r\n         joe@example.org,\r\n  John "
      "<jdoe@one.test> (my dear friend); (the end of the group)",
-	ADDR_OK, 0, "c@public.example|joe@example.org|jdoe@one.test"},
-    {"(Empty list)(start)Hidden recipients  :(nobody(that I know))  ;",
-	ADDR_OK, 0, ""},
+     ADDR_OK, 0, "c@public.example|joe@example.org|jdoe@one.test"},
+    {"(Empty list)(start)Hidden recipients  :(nobody(that I know))  ;", ADDR_OK,
+     0, ""},
     {"(nested (comment (deep))) user@example.com", ADDR_OK, 0,
-	"user@example.com"},
+     "user@example.com"},
     {"<@route.test,@other.test:user@example.com>", ADDR_OK, 0,
-	"user@example.com"},
+     "user@example.com"},
     {"Joe < user@example.com >", ADDR_OK, 0, "user@example.com"},
     {"a@b, , c@d,", ADDR_OK, 0, "a@b|c@d"},
     {"=?utf-8?q?Jos=C3=A9?= <jose@example.com>", ADDR_OK, 0,
-	"jose@example.com"},
+     "jose@example.com"},
     {"Jos\xc3\xa9 <jose@example.com>", ADDR_OK, 0, "jose@example.com"},
     {"\"quoted\"@example.com", ADDR_OK, 0, "\"quoted\"@example.com"},
     {"user@[192.0.2.1]", ADDR_OK, 0, "user@[192.0.2.1]"},
@@ -489,11 +490,12 @@ parse_header_table(void **state)
 
 		memset(&col, 0, sizeof(col));
 		st = addr_parse_header((const unsigned char *)c->in,
-		    strlen(c->in), NULL, collect_fn, &col, &off);
+				       strlen(c->in), NULL, collect_fn, &col,
+				       &off);
 		check_st("addr_parse_header", c->in, st, off, c->want, c->off);
 		if (st == ADDR_OK && strcmp(col.got, c->mailboxes) != 0)
 			BAD("addr_parse_header(\"%s\"): got \"%s\", want "
-				 "\"%s\"",
+			    "\"%s\"",
 			    c->in, col.got, c->mailboxes);
 	}
 	done();
@@ -510,7 +512,7 @@ parse_header_stops_when_callback_asks(void **state)
 	memset(&col, 0, sizeof(col));
 	col.stop_after = 2;
 	st = addr_parse_header((const unsigned char *)in, strlen(in), NULL,
-	    collect_fn, &col, &off);
+			       collect_fn, &col, &off);
 	check_st("addr_parse_header", in, st, off, ADDR_OK, 0);
 	if (strcmp(col.got, "a@b|c@d") != 0)
 		BAD("got \"%s\", want \"a@b|c@d\"", col.got);
@@ -529,12 +531,12 @@ parse_header_bounds_comment_depth(void **state)
 		memset(in + depth, ')', depth);
 		memcpy(in + 2 * depth, "a@b", 4);
 		st = addr_parse_header((unsigned char *)in, strlen(in), NULL,
-		    NULL, NULL, &off);
+				       NULL, NULL, &off);
 		if (depth <= 32)
 			check_st("addr_parse_header", in, st, off, ADDR_OK, 0);
 		else
-			check_st("addr_parse_header", in, st, off,
-			    ADDR_ESYNTAX, 32);
+			check_st("addr_parse_header", in, st, off, ADDR_ESYNTAX,
+				 32);
 	}
 	done();
 }
@@ -548,11 +550,11 @@ parse_header_applies_limits(void **state)
 	size_t off;
 
 	st = addr_parse_header((const unsigned char *)in, strlen(in), &lim,
-	    NULL, NULL, &off);
+			       NULL, NULL, &off);
 	check_st("addr_parse_header", in, st, off, ADDR_ELIMIT, 8);
 	in = "Jos\xc3\xa9@example.com";
 	st = addr_parse_header((const unsigned char *)in, strlen(in), NULL,
-	    NULL, NULL, &off);
+			       NULL, NULL, &off);
 	check_st("addr_parse_header", in, st, off, ADDR_ELOCAL, 3);
 	done();
 }
@@ -591,13 +593,13 @@ split_ext_table(void **state)
 		size_t n = strlen(c->local);
 
 		addr_split_ext((const unsigned char *)c->local, n, c->delims,
-		    &user_len, &has_ext, &ext_off, &ext_len);
+			       &user_len, &has_ext, &ext_off, &ext_len);
 		if (user_len != c->user_len || has_ext != c->has_ext ||
 		    ext_len != strlen(c->ext) ||
 		    (ext_len && memcmp(c->local + ext_off, c->ext, ext_len)))
 			BAD("addr_split_ext(\"%s\", \"%s\"): got user_len "
-				 "%zu has_ext %d ext \"%.*s\", want %zu %d "
-				 "\"%s\"",
+			    "%zu has_ext %d ext \"%.*s\", want %zu %d "
+			    "\"%s\"",
 			    c->local, c->delims ? c->delims : "(null)",
 			    user_len, has_ext, (int)ext_len,
 			    c->local + (ext_off <= n ? ext_off : 0),
@@ -628,8 +630,8 @@ canon_lowercases_only_domain(void **state)
 		struct buf b;
 
 		assert_int_equal(addr_parse((const unsigned char *)c->in,
-				     strlen(c->in), NULL, &pa, &off),
-		    ADDR_OK);
+					    strlen(c->in), NULL, &pa, &off),
+				 ADDR_OK);
 		buf_init(&b, 0);
 		assert_int_equal(
 		    addr_canon((const unsigned char *)c->in, &pa, &b), 0);
@@ -649,8 +651,8 @@ canon_fails_whole_when_buffer_full(void **state)
 	struct buf b;
 	size_t off;
 
-	assert_int_equal(addr_parse((const unsigned char *)in, strlen(in),
-			     NULL, &pa, &off),
+	assert_int_equal(
+	    addr_parse((const unsigned char *)in, strlen(in), NULL, &pa, &off),
 	    ADDR_OK);
 	buf_init(&b, 17);
 	assert_int_equal(buf_adds(&b, "ab"), 0);

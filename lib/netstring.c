@@ -30,7 +30,7 @@ ns_strerror(enum ns_status st)
 
 enum ns_status
 ns_parse(const unsigned char *p, size_t len, size_t max, size_t *off,
-    size_t *plen, size_t *consumed, size_t *err_off)
+	 size_t *plen, size_t *consumed, size_t *err_off)
 {
 	size_t i, n = 0, d;
 

@@ -16,7 +16,7 @@ static const char *
 st_name(enum ns_status st)
 {
 	static const char *names[] = {"NS_OK", "NS_INCOMPLETE", "NS_ESYNTAX",
-	    "NS_ELIMIT"};
+				      "NS_ELIMIT"};
 
 	return (unsigned)st < 4 ? names[st] : "?";
 }
@@ -25,7 +25,7 @@ struct ns_case {
 	const char *in;
 	size_t max;
 	enum ns_status want;
-	size_t off;	      /* error offset (errors) or payload offset */
+	size_t off;	     /* error offset (errors) or payload offset */
 	const char *payload; /* on NS_OK */
 	size_t consumed;     /* on NS_OK */
 };
@@ -80,27 +80,28 @@ parse_table(void **state)
 			len = c->consumed; /* embedded NUL */
 		off = plen = consumed = 777;
 		st = ns_parse((const unsigned char *)c->in, len, c->max, &off,
-		    &plen, &consumed, &err_off);
+			      &plen, &consumed, &err_off);
 		if (st != c->want) {
 			print_error("ns_parse(\"%s\", max %zu): got %s, want "
 				    "%s\n",
-			    c->in, c->max, st_name(st), st_name(c->want));
+				    c->in, c->max, st_name(st),
+				    st_name(c->want));
 			nfail++;
 		} else if ((st == NS_ESYNTAX || st == NS_ELIMIT) &&
-		    err_off != c->off) {
+			   err_off != c->off) {
 			print_error("ns_parse(\"%s\"): got err_off %zu, want "
 				    "%zu\n",
-			    c->in, err_off, c->off);
+				    c->in, err_off, c->off);
 			nfail++;
 		} else if (st == NS_OK &&
-		    (off != c->off || consumed != c->consumed ||
-			(c->payload != NULL &&
-			    (plen != strlen(c->payload) ||
-				memcmp(c->in + off, c->payload, plen) != 0)))) {
+			   (off != c->off || consumed != c->consumed ||
+			    (c->payload != NULL &&
+			     (plen != strlen(c->payload) ||
+			      memcmp(c->in + off, c->payload, plen) != 0)))) {
 			print_error("ns_parse(\"%s\"): got off %zu plen %zu "
 				    "consumed %zu, want %zu \"%s\" %zu\n",
-			    c->in, off, plen, consumed, c->off,
-			    c->payload ? c->payload : "", c->consumed);
+				    c->in, off, plen, consumed, c->off,
+				    c->payload ? c->payload : "", c->consumed);
 			nfail++;
 		}
 	}
@@ -111,8 +112,7 @@ parse_table(void **state)
 static void
 parse_every_strict_prefix_is_incomplete(void **state)
 {
-	static const char *full[] = {"12:hello world!,", "0:,",
-	    "5:a:b,c,"};
+	static const char *full[] = {"12:hello world!,", "0:,", "5:a:b,c,"};
 	size_t i, n, off, plen, consumed, err_off;
 	enum ns_status st;
 
@@ -126,20 +126,20 @@ parse_every_strict_prefix_is_incomplete(void **state)
 
 			assert_non_null(p);
 			memcpy(p, full[i], n);
-			st = ns_parse(p, n, 0, &off, &plen, &consumed,
-			    &err_off);
+			st =
+			    ns_parse(p, n, 0, &off, &plen, &consumed, &err_off);
 			free(p);
 			if (st != NS_INCOMPLETE)
 				fail_msg("ns_parse(\"%.*s\"): got %s, want "
 					 "NS_INCOMPLETE",
-				    (int)n, full[i], st_name(st));
+					 (int)n, full[i], st_name(st));
 		}
 		st = ns_parse((const unsigned char *)full[i], len, 0, &off,
-		    &plen, &consumed, &err_off);
+			      &plen, &consumed, &err_off);
 		if (st != NS_OK || consumed != len)
 			fail_msg("ns_parse(\"%s\"): got %s consumed %zu, want "
 				 "NS_OK %zu",
-			    full[i], st_name(st), consumed, len);
+				 full[i], st_name(st), consumed, len);
 	}
 }
 
@@ -156,7 +156,7 @@ format_appends_netstring(void **state)
 	if (strcmp(buf_str(&b), "5:hello,0:,0:,11:12345678901,") != 0)
 		fail_msg("ns_format: got \"%s\", want "
 			 "\"5:hello,0:,0:,11:12345678901,\"",
-		    buf_str(&b));
+			 buf_str(&b));
 	buf_free(&b);
 }
 
@@ -173,15 +173,15 @@ format_fails_whole_when_buffer_full(void **state)
 	if (strcmp(buf_str(&b), "x5:hello,") != 0)
 		fail_msg("after failed ns_format: got \"%s\", want "
 			 "\"x5:hello,\"",
-		    buf_str(&b));
+			 buf_str(&b));
 	buf_free(&b);
 }
 
 static void
 format_then_parse_round_trips(void **state)
 {
-	static const size_t sizes[] = {0, 1, 9, 10, 99, 100, 1000, 99999,
-	    100000};
+	static const size_t sizes[] = {0,   1,	  9,	 10,	99,
+				       100, 1000, 99999, 100000};
 	size_t i, k, off, plen, consumed, err_off;
 	unsigned char *payload;
 	struct buf b;
@@ -195,13 +195,13 @@ format_then_parse_round_trips(void **state)
 		buf_init(&b, 0);
 		assert_int_equal(ns_format(&b, payload, sizes[i]), 0);
 		st = ns_parse((unsigned char *)b.data, b.len, 0, &off, &plen,
-		    &consumed, &err_off);
+			      &consumed, &err_off);
 		if (st != NS_OK || plen != sizes[i] || consumed != b.len ||
 		    memcmp(b.data + off, payload, plen) != 0)
 			fail_msg("round trip of %zu bytes: got %s plen %zu "
 				 "consumed %zu, want NS_OK %zu %zu",
-			    sizes[i], st_name(st), plen, consumed, sizes[i],
-			    b.len);
+				 sizes[i], st_name(st), plen, consumed,
+				 sizes[i], b.len);
 		buf_free(&b);
 	}
 	free(payload);

@@ -24,8 +24,7 @@ priv_bufsize(int name)
 }
 
 static int
-priv_user(const char *user, uid_t *uid, gid_t *gid, char *err,
-    size_t errlen)
+priv_user(const char *user, uid_t *uid, gid_t *gid, char *err, size_t errlen)
 {
 	struct passwd pw, *res = NULL;
 	size_t n = priv_bufsize(_SC_GETPW_R_SIZE_MAX);
@@ -39,8 +38,7 @@ priv_user(const char *user, uid_t *uid, gid_t *gid, char *err,
 	e = getpwnam_r(user, &pw, scratch, n, &res);
 	if (res == NULL) {
 		if (e != 0)
-			snprintf(err, errlen, "user %s: %s", user,
-			    strerror(e));
+			snprintf(err, errlen, "user %s: %s", user, strerror(e));
 		else
 			snprintf(err, errlen, "unknown user %s", user);
 		free(scratch);
@@ -68,7 +66,7 @@ priv_group(const char *group, gid_t *gid, char *err, size_t errlen)
 	if (res == NULL) {
 		if (e != 0)
 			snprintf(err, errlen, "group %s: %s", group,
-			    strerror(e));
+				 strerror(e));
 		else
 			snprintf(err, errlen, "unknown group %s", group);
 		free(scratch);
@@ -81,7 +79,7 @@ priv_group(const char *group, gid_t *gid, char *err, size_t errlen)
 
 int
 priv_lookup(const char *user, const char *group, uid_t *uid, gid_t *gid,
-    char *err, size_t errlen)
+	    char *err, size_t errlen)
 {
 	if (user == NULL || *user == '\0') {
 		snprintf(err, errlen, "no user given");
@@ -135,7 +133,7 @@ priv_drop(const char *user, const char *group, char *err, size_t errlen)
 		return -1;
 	if (uid == 0) {
 		snprintf(err, errlen, "refusing to run as root (user %s)",
-		    user);
+			 user);
 		return -1;
 	}
 	if (geteuid() != 0) {

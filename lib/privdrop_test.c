@@ -27,7 +27,7 @@ lookup_root_is_uid_zero(void **state)
 		fail_msg("priv_lookup(root): got -1 (%s), want 0", err);
 	if (uid != 0 || gid != 0)
 		fail_msg("priv_lookup(root): got %u:%u, want 0:0",
-		    (unsigned)uid, (unsigned)gid);
+			 (unsigned)uid, (unsigned)gid);
 }
 
 static void
@@ -44,8 +44,8 @@ lookup_nobody_matches_passwd(void **state)
 		fail_msg("priv_lookup(nobody): got -1 (%s), want 0", err);
 	if (uid != pw->pw_uid || gid != pw->pw_gid || uid == 0)
 		fail_msg("priv_lookup(nobody): got %u:%u, want %u:%u",
-		    (unsigned)uid, (unsigned)gid, (unsigned)pw->pw_uid,
-		    (unsigned)pw->pw_gid);
+			 (unsigned)uid, (unsigned)gid, (unsigned)pw->pw_uid,
+			 (unsigned)pw->pw_gid);
 }
 
 static void
@@ -60,10 +60,10 @@ lookup_group_overrides_primary(void **state)
 		skip();
 	if (priv_lookup("root", "nogroup", &uid, &gid, err, sizeof(err)) != 0)
 		fail_msg("priv_lookup(root, nogroup): got -1 (%s), want 0",
-		    err);
+			 err);
 	if (uid != 0 || gid != gr->gr_gid)
 		fail_msg("priv_lookup(root, nogroup): got %u:%u, want 0:%u",
-		    (unsigned)uid, (unsigned)gid, (unsigned)gr->gr_gid);
+			 (unsigned)uid, (unsigned)gid, (unsigned)gr->gr_gid);
 }
 
 static void
@@ -74,13 +74,13 @@ lookup_unknown_names_fail_with_message(void **state)
 	gid_t gid;
 
 	if (priv_lookup("no-such-user-facteur", NULL, &uid, &gid, err,
-		sizeof(err)) != -1)
+			sizeof(err)) != -1)
 		fail_msg("priv_lookup(unknown user): got 0, want -1");
 	if (strstr(err, "no-such-user-facteur") == NULL)
 		fail_msg("unknown user error: got \"%s\", want the name", err);
 	err[0] = '\0';
 	if (priv_lookup("root", "no-such-group-facteur", &uid, &gid, err,
-		sizeof(err)) != -1)
+			sizeof(err)) != -1)
 		fail_msg("priv_lookup(unknown group): got 0, want -1");
 	if (strstr(err, "no-such-group-facteur") == NULL)
 		fail_msg("unknown group error: got \"%s\", want the name", err);
@@ -127,7 +127,7 @@ drop_as_root_cannot_regain_root(void **state)
 		fail_msg("child after priv_drop(nobody): got status %d, want "
 			 "exit 0 (2 drop failed, 3 uid, 4 root regained, 5 "
 			 "groups)",
-		    WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+			 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 }
 
 int

@@ -24,8 +24,9 @@ check(const struct fz *z, const unsigned char *p, const struct addr_parts *pa)
 	if (pa->local_off + pa->local_len > z->size || pa->local_len == 0 ||
 	    pa->domain_off + pa->domain_len > z->size || pa->domain_len == 0)
 		__builtin_trap();
-	if (!pa->literal && addr_parse_domain(p + pa->domain_off,
-	    pa->domain_len, z->lim, &off) != ADDR_OK)
+	if (!pa->literal &&
+	    addr_parse_domain(p + pa->domain_off, pa->domain_len, z->lim,
+			      &off) != ADDR_OK)
 		__builtin_trap();
 }
 
@@ -43,7 +44,7 @@ each(void *ctx, const unsigned char *p, const struct addr_parts *pa)
 /* A mailbox addr_parse accepted, in angle brackets and as a header. */
 static void
 agree(const uint8_t *data, size_t size, struct fz *z,
-    const struct addr_parts *pa)
+      const struct addr_parts *pa)
 {
 	unsigned char path[300];
 	struct addr_parts pp;
@@ -54,9 +55,9 @@ agree(const uint8_t *data, size_t size, struct fz *z,
 	path[0] = '<';
 	path[size + 1] = '>';
 	if (addr_parse_path(path, size + 2, z->lim, 0, &pp, &is_null, &end,
-		&off) != ADDR_OK || end != size + 2 ||
-	    pp.local_off != pa->local_off + 1 || pp.local_len != pa->local_len ||
-	    pp.domain_len != pa->domain_len)
+			    &off) != ADDR_OK ||
+	    end != size + 2 || pp.local_off != pa->local_off + 1 ||
+	    pp.local_len != pa->local_len || pp.domain_len != pa->domain_len)
 		__builtin_trap();
 	z->n = 0;
 	if (addr_parse_header(data, size, z->lim, each, z, &off) != ADDR_OK ||
@@ -82,7 +83,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	for (lenient = 0; lenient <= 1; lenient++)
 		if (addr_parse_path(data, size, &lim, lenient, &pa, &is_null,
-			&end, &off) == ADDR_OK) {
+				    &end, &off) == ADDR_OK) {
 			if (end > size)
 				__builtin_trap();
 			if (!is_null)

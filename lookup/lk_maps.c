@@ -54,6 +54,26 @@ lk_mailbox(struct store *st, const struct lk_query_cfg *qc, const char *key,
 	return rc;
 }
 
+/* Local aliases, without "|command", "/file", ":include:" rows. */
+static int
+lk_alias(struct store *st, const char *key, struct buf *out,
+    struct store_errbuf *err)
+{
+	struct buf all;
+	int rc;
+
+	buf_init(&all, LK_REPLY_MAX);
+	rc = store_alias_lookup(st, 0, key, &all, err);
+	if (rc == STORE_FOUND) {
+		if (lk_reply_alias_filter(buf_str(&all), out) < 0)
+			rc = STORE_EDB;
+		else if (out->len == 0)
+			rc = STORE_NOTFOUND;
+	}
+	buf_free(&all);
+	return rc;
+}
+
 /* virtual(5): user+ext@domain, user@domain, @domain. */
 static int
 lk_valias(struct store *st, const struct lk_query_cfg *qc, const char *key,
@@ -228,7 +248,7 @@ lk_map_query(struct store *st, const struct lk_query_cfg *qc,
 		rc = lk_mailbox(st, qc, key, out, err);
 		break;
 	case LK_MAP_ALIASES:
-		rc = store_alias_lookup(st, 0, key, out, err);
+		rc = lk_alias(st, key, out, err);
 		break;
 	case LK_MAP_VALIASES:
 		rc = lk_valias(st, qc, key, out, err);

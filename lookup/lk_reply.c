@@ -140,3 +140,25 @@ lk_reply_policy(const char *text, struct buf *out)
 		return -1;
 	return buf_adds(out, "\n\n");
 }
+
+int
+lk_reply_alias_filter(const char *in, struct buf *out)
+{
+	const char *p = in, *end;
+	size_t n;
+
+	for (; *p; p = *end ? end + 1 : end) {
+		end = strchr(p, ',');
+		if (end == NULL)
+			end = p + strlen(p);
+		n = (size_t)(end - p);
+		while (n && *p == ' ')
+			p++, n--;
+		if (n == 0 || *p == '|' || *p == '/' ||
+		    (n >= 9 && strncasecmp(p, ":include:", 9) == 0))
+			continue;
+		if ((out->len && buf_addc(out, ',') < 0) || buf_add(out, p, n) < 0)
+			return -1;
+	}
+	return 0;
+}

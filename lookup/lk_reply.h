@@ -43,4 +43,12 @@ const char *lk_status_word(enum lk_status st);
 __attribute__((warn_unused_result)) int
 lk_reply_policy(const char *text, struct buf *out);
 
+/* Local aliases result: the comma-separated destinations of in, without
+ * those local(8) would run or write to ("|command", "/file",
+ * ":include:..."): a socketmap is not a root-owned file, so its rows get
+ * default_privs, and facteur aliases are addresses only. Appends to out
+ * (may be left empty: the caller answers NOTFOUND). */
+__attribute__((warn_unused_result)) int
+lk_reply_alias_filter(const char *in, struct buf *out);
+
 #endif

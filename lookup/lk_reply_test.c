@@ -107,6 +107,34 @@ test_policy_reply_is_one_action_line(void **state)
 	buf_free(&b);
 }
 
+static void
+test_alias_filter_drops_commands_files_and_includes(void **state)
+{
+	static const struct {
+		const char *in, *want;
+	} t[] = {
+	    {"root", "root"},
+	    {"a@x.org,b@x.org", "a@x.org,b@x.org"},
+	    {"|/bin/sh -c x,a@x.org", "a@x.org"},
+	    {"a@x.org,/etc/passwd", "a@x.org"},
+	    {":INCLUDE:/etc/list,b", "b"},
+	    {"|x", ""},
+	    {"", ""},
+	};
+	struct buf b;
+	size_t i;
+
+	buf_init(&b, 0);
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		buf_reset(&b);
+		if (lk_reply_alias_filter(t[i].in, &b) < 0 ||
+		    strcmp(buf_str(&b), t[i].want) != 0)
+			fail_msg("\"%s\": got \"%s\", want \"%s\"", t[i].in,
+			    buf_str(&b), t[i].want);
+	}
+	buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -115,6 +143,8 @@ main(void)
 	    cmocka_unit_test(test_socketmap_replies_are_netstrings),
 	    cmocka_unit_test(test_socketmap_reply_over_postfix_limit_fails),
 	    cmocka_unit_test(test_policy_reply_is_one_action_line),
+	    cmocka_unit_test(
+		test_alias_filter_drops_commands_files_and_includes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

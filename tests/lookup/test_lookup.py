@@ -373,6 +373,34 @@ def test_query_cli():
     check("query on a missing database", r.returncode, 2)
 
 
+def test_postmap():
+    """Real Postfix client: postmap -q speaks socketmap to the daemon."""
+    postmap = "/usr/sbin/postmap"
+    if not os.path.exists(postmap):
+        print("SKIP postmap interop: no " + postmap)
+        return
+    pc = os.path.join(TMP, "postfix")
+    os.makedirs(pc, exist_ok=True)
+    open(os.path.join(pc, "main.cf"), "w").close()
+
+    def pq(key, name, stdin=None):
+        r = subprocess.run([postmap, "-c", pc, "-q", key,
+                            "socketmap:unix:%s:%s" % (SOCK, name)],
+                           input=stdin, capture_output=True, timeout=TIMEOUT)
+        return r.returncode, r.stdout.decode()
+
+    check("postmap mailbox with extension",
+          pq("alice+x@example.org", "mailboxes"),
+          (0, "example.org/alice/\n"))
+    check("postmap not found", pq("nope@example.org", "mailboxes"), (1, ""))
+    check("postmap access walk", pq("a@sub.bad.example", "sender_access"),
+          (0, "550 5.7.1 Domain blocked\n"))
+    check("postmap several keys on one connection",
+          pq("-", "domains", b"example.org\nnope.org\nexample.org\n"),
+          (0, "example.org\texample.org\nexample.org\texample.org\n"))
+    check("postmap unknown map is an error", pq("x", "nomap")[0] != 0, True)
+
+
 def test_check_config():
     bad = os.path.join(TMP, "remote.conf")
     with open(bad, "w") as f:
@@ -395,7 +423,8 @@ def main():
     try:
         for t in (lambda: test_maps(port), test_access_walk, test_pipelined,
                   test_concurrent, test_malformed, test_change_visible,
-                  test_policy, test_query_cli, test_check_config):
+                  test_policy, test_query_cli, test_postmap,
+                  test_check_config):
             try:
                 t()
             except Exception as e:  # a crash of one test is a failure

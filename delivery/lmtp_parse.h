@@ -1,0 +1,69 @@
+/* delivery/lmtp_parse.h - LMTP (RFC 2033) / SMTP (RFC 5321) command lines.
+ *
+ * Pure: no I/O, no logging, no statics; thread-safe. The caller splits the
+ * stream into lines and hands one line at a time, without its CRLF (or
+ * bare LF). Offsets in the result point into that line. */
+#ifndef FACTEUR_DELIVERY_LMTP_PARSE_H
+#define FACTEUR_DELIVERY_LMTP_PARSE_H
+
+#include <stddef.h>
+
+#include "addr.h"
+
+struct lmtp_limits {
+	size_t max_line;              /* bytes without CRLF; 0 = 2048 */
+	unsigned long long max_size;  /* SIZE= above this: ETOOBIG; 0 = none */
+};
+
+enum lmtp_cmd {
+	LMTP_CMD_NONE,
+	LMTP_CMD_LHLO,
+	LMTP_CMD_HELO, /* HELO / EHLO: not LMTP (RFC 2033 4.1), told so */
+	LMTP_CMD_MAIL,
+	LMTP_CMD_RCPT,
+	LMTP_CMD_DATA,
+	LMTP_CMD_BDAT,
+	LMTP_CMD_RSET,
+	LMTP_CMD_NOOP,
+	LMTP_CMD_QUIT,
+	LMTP_CMD_VRFY,
+};
+
+enum lmtp_status {
+	LMTP_OK,
+	LMTP_EUNKNOWN, /* unknown verb: 500 5.5.1 */
+	LMTP_ELONG,    /* line longer than max_line: 500 5.5.2 */
+	LMTP_ESYNTAX,  /* bad arguments: 501 5.5.4 */
+	LMTP_EADDR,    /* bad address in the path: 501 5.1.3 (RCPT) / 5.1.7 */
+	LMTP_EPARAM,   /* unknown or bad ESMTP parameter: 555 5.5.4 */
+	LMTP_ETOOBIG,  /* SIZE= over max_size: 552 5.3.4 */
+	LMTP_ENUL,     /* NUL or other control byte in the line: 500 5.5.2 */
+};
+
+enum lmtp_body { LMTP_BODY_NONE, LMTP_BODY_7BIT, LMTP_BODY_8BITMIME };
+
+struct lmtp_cmdline {
+	enum lmtp_cmd cmd;
+	/* LHLO domain, VRFY argument: offset/length in the line (0 if none) */
+	size_t arg_off, arg_len;
+	/* MAIL / RCPT path: parts are offsets into the line */
+	struct addr_parts path;
+	int null_path;              /* "<>" */
+	unsigned long long size;    /* MAIL SIZE=, BDAT chunk size */
+	int has_size;
+	enum lmtp_body body;        /* MAIL BODY= */
+	int smtputf8;               /* MAIL SMTPUTF8 */
+	int last;                   /* BDAT ... LAST */
+};
+
+/* Parses one command line p[0..len). On error *err_off is the offset of
+ * the offending byte (len for "missing"); out->cmd is still set when the
+ * verb was recognised, so the caller can answer in context. */
+__attribute__((warn_unused_result)) enum lmtp_status
+lmtp_parse_line(const unsigned char *p, size_t len,
+    const struct lmtp_limits *lim, struct lmtp_cmdline *out, size_t *err_off);
+
+/* Short English text for a status ("unknown command"...). Static string. */
+const char *lmtp_strerror(enum lmtp_status st);
+
+#endif

@@ -1,0 +1,196 @@
+/* delivery/lmtp_parse_test.c - table-driven tests of the LMTP command
+ * parser: verbs, paths, ESMTP parameters, limits. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "lmtp_parse.h"
+
+struct pcase {
+	const char *line;
+	enum lmtp_status want;
+	enum lmtp_cmd cmd;
+	const char *local;  /* expected local part, or NULL */
+	const char *domain; /* expected domain, or NULL */
+};
+
+static const struct pcase pcases[] = {
+    {"LHLO mx.example.org", LMTP_OK, LMTP_CMD_LHLO, NULL, NULL},
+    {"lhlo mx.example.org ", LMTP_OK, LMTP_CMD_LHLO, NULL, NULL},
+    {"LHLO", LMTP_ESYNTAX, LMTP_CMD_LHLO, NULL, NULL},
+    {"LHLO a b", LMTP_ESYNTAX, LMTP_CMD_LHLO, NULL, NULL},
+    {"EHLO mx", LMTP_OK, LMTP_CMD_HELO, NULL, NULL},
+    {"MAIL FROM:<bob@example.net>", LMTP_OK, LMTP_CMD_MAIL, "bob",
+	"example.net"},
+    {"mail from:<>", LMTP_OK, LMTP_CMD_MAIL, NULL, NULL},
+    {"MAIL FROM: <bob@example.net>", LMTP_OK, LMTP_CMD_MAIL, "bob",
+	"example.net"},
+    {"MAIL FROM:<bob@example.net> SIZE=1000 BODY=8BITMIME SMTPUTF8",
+	LMTP_OK, LMTP_CMD_MAIL, "bob", "example.net"},
+    {"MAIL FROM:<bob@example.net> BODY=BINARYMIME", LMTP_EPARAM,
+	LMTP_CMD_MAIL, NULL, NULL},
+    {"MAIL FROM:<bob@example.net> SIZE=12x", LMTP_EPARAM, LMTP_CMD_MAIL,
+	NULL, NULL},
+    {"MAIL FROM:<bob@example.net> SIZE=99999999999999999999999",
+	LMTP_EPARAM, LMTP_CMD_MAIL, NULL, NULL},
+    {"MAIL FROM:<bob@example.net> SIZE=2000000", LMTP_ETOOBIG,
+	LMTP_CMD_MAIL, NULL, NULL},
+    {"MAIL FROM:<bob@example.net> RET=FULL", LMTP_EPARAM, LMTP_CMD_MAIL,
+	NULL, NULL},
+    {"MAIL FROM:<bob@example.net>junk", LMTP_ESYNTAX, LMTP_CMD_MAIL, NULL,
+	NULL},
+    {"MAIL FROM:bob@example.net", LMTP_EADDR, LMTP_CMD_MAIL, NULL, NULL},
+    {"MAIL TO:<bob@example.net>", LMTP_ESYNTAX, LMTP_CMD_MAIL, NULL, NULL},
+    {"MAIL", LMTP_ESYNTAX, LMTP_CMD_MAIL, NULL, NULL},
+    {"RCPT TO:<alice+news@example.org>", LMTP_OK, LMTP_CMD_RCPT,
+	"alice+news", "example.org"},
+    {"RCPT TO:<@relay.example:alice@example.org>", LMTP_OK, LMTP_CMD_RCPT,
+	"alice", "example.org"},
+    {"RCPT TO:<\"a b\"@example.org>", LMTP_OK, LMTP_CMD_RCPT, "\"a b\"",
+	"example.org"},
+    {"RCPT TO:<j\xc3\xa9r\xc3\xb4me@example.org>", LMTP_OK, LMTP_CMD_RCPT,
+	"j\xc3\xa9r\xc3\xb4me", "example.org"},
+    {"RCPT TO:<>", LMTP_EADDR, LMTP_CMD_RCPT, NULL, NULL},
+    {"RCPT TO:<alice@example.org> NOTIFY=NEVER", LMTP_EPARAM,
+	LMTP_CMD_RCPT, NULL, NULL},
+    {"RCPT TO:<../../etc@example.org>", LMTP_EADDR, LMTP_CMD_RCPT, NULL,
+	NULL},
+    {"RCPT TO:<alice@exa mple.org>", LMTP_EADDR, LMTP_CMD_RCPT, NULL, NULL},
+    {"DATA", LMTP_OK, LMTP_CMD_DATA, NULL, NULL},
+    {"DATA x", LMTP_ESYNTAX, LMTP_CMD_DATA, NULL, NULL},
+    {"RSET", LMTP_OK, LMTP_CMD_RSET, NULL, NULL},
+    {"QUIT ", LMTP_OK, LMTP_CMD_QUIT, NULL, NULL},
+    {"NOOP anything", LMTP_OK, LMTP_CMD_NOOP, NULL, NULL},
+    {"VRFY alice", LMTP_OK, LMTP_CMD_VRFY, NULL, NULL},
+    {"BDAT 100 LAST", LMTP_OK, LMTP_CMD_BDAT, NULL, NULL},
+    {"BDAT x", LMTP_ESYNTAX, LMTP_CMD_BDAT, NULL, NULL},
+    {"BDAT 10 FIRST", LMTP_ESYNTAX, LMTP_CMD_BDAT, NULL, NULL},
+    {"STARTTLS", LMTP_EUNKNOWN, LMTP_CMD_NONE, NULL, NULL},
+    {"", LMTP_EUNKNOWN, LMTP_CMD_NONE, NULL, NULL},
+    {"DATAX", LMTP_EUNKNOWN, LMTP_CMD_NONE, NULL, NULL},
+    {"NOOP \x01", LMTP_ENUL, LMTP_CMD_NONE, NULL, NULL},
+};
+
+static void
+parses_each_command_as_expected(void **state)
+{
+	struct lmtp_limits lim = {0, 1000000};
+	struct lmtp_cmdline cl;
+	enum lmtp_status st;
+	size_t i, off;
+
+	(void)state;
+	for (i = 0; i < sizeof(pcases) / sizeof(pcases[0]); i++) {
+		const struct pcase *c = &pcases[i];
+		const unsigned char *p = (const unsigned char *)c->line;
+
+		st = lmtp_parse_line(p, strlen(c->line), &lim, &cl, &off);
+		if (st != c->want)
+			fail_msg("%s: got status %s, want %s", c->line,
+			    lmtp_strerror(st), lmtp_strerror(c->want));
+		if (st == LMTP_OK && cl.cmd != c->cmd)
+			fail_msg("%s: got cmd %d, want %d", c->line, cl.cmd,
+			    c->cmd);
+		if (c->local && (cl.path.local_len != strlen(c->local) ||
+		    memcmp(p + cl.path.local_off, c->local,
+		    cl.path.local_len) != 0))
+			fail_msg("%s: got local \"%.*s\", want \"%s\"",
+			    c->line, (int)cl.path.local_len,
+			    c->line + cl.path.local_off, c->local);
+		if (c->domain && (cl.path.domain_len != strlen(c->domain) ||
+		    memcmp(p + cl.path.domain_off, c->domain,
+		    cl.path.domain_len) != 0))
+			fail_msg("%s: got domain \"%.*s\", want \"%s\"",
+			    c->line, (int)cl.path.domain_len,
+			    c->line + cl.path.domain_off, c->domain);
+		if (off > strlen(c->line))
+			fail_msg("%s: got err_off %zu past the line", c->line,
+			    off);
+	}
+}
+
+static void
+mail_reports_size_body_and_smtputf8(void **state)
+{
+	const char *l = "MAIL FROM:<> SIZE=4096 BODY=8BITMIME SMTPUTF8";
+	struct lmtp_cmdline cl;
+	size_t off;
+
+	(void)state;
+	assert_int_equal(lmtp_parse_line((const unsigned char *)l, strlen(l),
+	    NULL, &cl, &off), LMTP_OK);
+	if (!cl.null_path || !cl.has_size || cl.size != 4096 ||
+	    cl.body != LMTP_BODY_8BITMIME || !cl.smtputf8)
+		fail_msg("got null=%d size=%llu body=%d utf8=%d, want 1 4096 "
+		    "8BITMIME 1", cl.null_path, cl.size, cl.body, cl.smtputf8);
+}
+
+static void
+line_over_the_limit_is_refused(void **state)
+{
+	unsigned char line[3000];
+	struct lmtp_limits lim = {100, 0};
+	struct lmtp_cmdline cl;
+	size_t off;
+
+	(void)state;
+	memset(line, 'a', sizeof(line));
+	memcpy(line, "NOOP ", 5);
+	assert_int_equal(lmtp_parse_line(line, 100, &lim, &cl, &off),
+	    LMTP_OK);
+	assert_int_equal(lmtp_parse_line(line, 101, &lim, &cl, &off),
+	    LMTP_ELONG);
+	assert_int_equal(lmtp_parse_line(line, 2048, NULL, &cl, &off),
+	    LMTP_OK);
+	assert_int_equal(lmtp_parse_line(line, 2049, NULL, &cl, &off),
+	    LMTP_ELONG);
+}
+
+static void
+bdat_reports_chunk_size_and_last(void **state)
+{
+	const char *l = "BDAT 123 last";
+	struct lmtp_cmdline cl;
+	size_t off;
+
+	(void)state;
+	assert_int_equal(lmtp_parse_line((const unsigned char *)l, strlen(l),
+	    NULL, &cl, &off), LMTP_OK);
+	if (cl.size != 123 || !cl.last)
+		fail_msg("got size=%llu last=%d, want 123 1", cl.size,
+		    cl.last);
+}
+
+static void
+lhlo_argument_is_reported(void **state)
+{
+	const char *l = "LHLO mail.example.org  ";
+	struct lmtp_cmdline cl;
+	size_t off;
+
+	(void)state;
+	assert_int_equal(lmtp_parse_line((const unsigned char *)l, strlen(l),
+	    NULL, &cl, &off), LMTP_OK);
+	if (cl.arg_len != 16 || memcmp(l + cl.arg_off, "mail.example.org",
+	    16) != 0)
+		fail_msg("got \"%.*s\", want mail.example.org",
+		    (int)cl.arg_len, l + cl.arg_off);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(parses_each_command_as_expected),
+	    cmocka_unit_test(mail_reports_size_body_and_smtputf8),
+	    cmocka_unit_test(line_over_the_limit_is_refused),
+	    cmocka_unit_test(bdat_reports_chunk_size_and_last),
+	    cmocka_unit_test(lhlo_argument_is_reported),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -85,13 +85,13 @@ def ns(data):
 class SM:
     """One socketmap connection."""
 
-    def __init__(self, tcp=None):
+    def __init__(self, tcp=None, path=SOCK):
         if tcp:
             self.s = socket.create_connection(("127.0.0.1", tcp), TIMEOUT)
         else:
             self.s = socket.socket(socket.AF_UNIX)
             self.s.settimeout(TIMEOUT)
-            self.s.connect(SOCK)
+            self.s.connect(path)
         self.buf = b""
 
     def send(self, raw):
@@ -132,20 +132,21 @@ def policy(conn, attrs):
     return data.decode()
 
 
-def start(port):
-    with open(CONF, "w") as f:
+def start(port, conf=CONF, log_path=LOG, sock=SOCK, psock=PSOCK,
+          extra="max_clients = 32\nidle_timeout = 20s\n"):
+    with open(conf, "w") as f:
         f.write("[database]\npath = %s\n\n[lookup]\nsocket = %s\n"
                 "tcp = 127.0.0.1:%d\npolicy_socket = %s\nuser =\n"
-                "max_clients = 32\nidle_timeout = 20s\nmax_key_len = 256\n"
-                % (DB, SOCK, port, PSOCK))
-    log = open(LOG, "w")
-    p = subprocess.Popen([BIN, "-c", CONF, "-f", "serve"], stdout=log,
+                "max_key_len = 256\n%s" % (DB, sock, port, psock, extra))
+    log = open(log_path, "w")
+    p = subprocess.Popen([BIN, "-c", conf, "-f", "serve"], stdout=log,
                          stderr=subprocess.STDOUT)
     deadline = time.time() + TIMEOUT
     while time.time() < deadline:
         if p.poll() is not None:
-            raise RuntimeError("facteur-lookup exited: " + open(LOG).read())
-        if os.path.exists(SOCK) and os.path.exists(PSOCK):
+            raise RuntimeError("facteur-lookup exited: " +
+                               open(log_path).read())
+        if os.path.exists(sock) and os.path.exists(psock):
             try:
                 socket.create_connection(("127.0.0.1", port), 1).close()
                 return p
@@ -153,7 +154,8 @@ def start(port):
                 pass
         time.sleep(0.05)
     p.kill()
-    raise RuntimeError("facteur-lookup did not start: " + open(LOG).read())
+    raise RuntimeError("facteur-lookup did not start: " +
+                       open(log_path).read())
 
 
 def test_maps(port):
@@ -416,6 +418,52 @@ def test_check_config():
     check("allow_remote accepts it", r.returncode, 0)
 
 
+def test_cap_and_idle():
+    """max_clients = 2: a third client waits until a slot frees up; an
+    idle connection is closed after idle_timeout."""
+    sock = os.path.join(TMP, "cap.sock")
+    log = os.path.join(TMP, "cap.log")
+    proc = start(free_port(), os.path.join(TMP, "cap.conf"), log, sock,
+                 os.path.join(TMP, "cap-pol.sock"),
+                 "max_clients = 2\nidle_timeout = 1500ms\n")
+    try:
+        a, b = SM(path=sock), SM(path=sock)
+        check("cap: first client", a.q("domains", "example.org"),
+              "OK example.org")
+        check("cap: second client", b.q("domains", "example.org"),
+              "OK example.org")
+        c = SM(path=sock)
+        c.send(ns(b"domains example.org"))
+        c.s.settimeout(0.5)
+        try:
+            early = c.s.recv(100)
+        except socket.timeout:
+            early = None
+        check("cap: third client not served while two are open", early,
+              None)
+        c.s.settimeout(TIMEOUT)
+        a.close()
+        check("cap: third client served once a slot frees", c.reply(),
+              "OK example.org")
+        t0 = time.time()
+        check("idle: connection closed by the server", b.reply(), None)
+        check("idle: after about idle_timeout",
+              0.5 < time.time() - t0 < 5, True)
+        b.close()
+        c.close()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            rc = proc.wait(TIMEOUT)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            rc = proc.wait()
+    check("cap daemon exit status", rc, 0)
+    text = open(log).read()
+    check("cap daemon sanitizer reports",
+          "Sanitizer" in text or "runtime error" in text, False)
+
+
 def main():
     mkdb(DATA)
     port = free_port()
@@ -424,7 +472,7 @@ def main():
         for t in (lambda: test_maps(port), test_access_walk, test_pipelined,
                   test_concurrent, test_malformed, test_change_visible,
                   test_policy, test_query_cli, test_postmap,
-                  test_check_config):
+                  test_check_config, test_cap_and_idle):
             try:
                 t()
             except Exception as e:  # a crash of one test is a failure

@@ -325,6 +325,9 @@ lk_accept_one(struct lk_server *srv, const struct lk_listener *l)
 		if (errno != EAGAIN && errno != EINTR &&
 		    errno != ECONNABORTED)
 			log_warn("accept: %s", strerror(errno));
+		if (errno == EMFILE || errno == ENFILE || errno == ENOMEM ||
+		    errno == ENOBUFS)
+			poll(NULL, 0, 100); /* no busy loop while out of fds */
 		return;
 	}
 	/* Bounds a write to a client that stopped reading. */

@@ -64,8 +64,8 @@ main(int argc, char **argv)
 		if (strcmp(map[i], "mailboxes") == 0)
 			rc = store_mailbox_lookup(st, key[i], &out, &e);
 		else
-			rc = store_alias_lookup(st,
-			    strcmp(map[i], "virtual_aliases") == 0, key[i],
+			rc = store_alias_lookup(
+			    st, strcmp(map[i], "virtual_aliases") == 0, key[i],
 			    &out, &e);
 		if (rc == STORE_FOUND)
 			found++;
@@ -74,7 +74,8 @@ main(int argc, char **argv)
 	}
 	secs = now() - t0;
 	printf("in-process queries=%ld secs=%.3f qps=%.0f found=%ld "
-	    "errors=%ld\n", total, secs, total / secs, found, errors);
+	       "errors=%ld\n",
+	       total, secs, total / secs, found, errors);
 	buf_free(&out);
 	store_free(&st);
 	return errors ? 1 : 0;

@@ -165,7 +165,7 @@ main(int argc, char **argv)
 
 	if (argc != 6) {
 		fprintf(stderr, "usage: lookup-load SOCKET KEYFILE CONNS TOTAL "
-		    "SECS\n");
+				"SECS\n");
 		return 2;
 	}
 	ld.path = argv[1];
@@ -209,9 +209,9 @@ main(int argc, char **argv)
 	}
 	qsort(all, (size_t)done, sizeof(double), cmp_double);
 	printf("conns=%ld queries=%ld secs=%.3f qps=%.0f p50_us=%.1f "
-	    "p99_us=%.1f found=%ld notfound=%ld errors=%ld\n", conns, done,
-	    secs, done / secs, done ? all[done / 2] : 0.0,
-	    done ? all[(size_t)((double)done * 0.99)] : 0.0, found, nf, err);
+	       "p99_us=%.1f found=%ld notfound=%ld errors=%ld\n",
+	       conns, done, secs, done / secs, done ? all[done / 2] : 0.0,
+	       done ? all[(size_t)((double)done * 0.99)] : 0.0, found, nf, err);
 	free(all);
 	free(w);
 	free(t);

@@ -5,8 +5,8 @@
 #include <string.h>
 #include <strings.h>
 
-static const unsigned char lk_v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0xff, 0xff};
+static const unsigned char lk_v4mapped[12] = {0, 0, 0, 0, 0,	0,
+					      0, 0, 0, 0, 0xff, 0xff};
 
 int
 lk_ip_parse(const char *s, size_t len, struct lk_ip *out)
@@ -98,8 +98,8 @@ lk_cidr_match(const struct lk_cidr *c, const struct lk_ip *ip)
 int
 lk_ip_is_loopback(const struct lk_ip *ip)
 {
-	static const unsigned char one[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	    0, 0, 0, 0, 0, 1};
+	static const unsigned char one[16] = {0, 0, 0, 0, 0, 0, 0, 0,
+					      0, 0, 0, 0, 0, 0, 0, 1};
 
 	if (!ip->v6)
 		return ip->b[0] == 127;

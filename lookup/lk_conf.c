@@ -12,38 +12,37 @@
 
 const struct cfg_key lk_conf_keys[] = {
     {"socket", CFG_STR, "/var/spool/postfix/private/facteur-lookup", 0, 0,
-	LK_OFF(socket), NULL, "socketmap unix socket (empty = off)"},
+     LK_OFF(socket), NULL, "socketmap unix socket (empty = off)"},
     {"socket_mode", CFG_STR, "0666", 0, 0, LK_OFF(socket_mode), NULL,
-	"permissions of the unix sockets (octal)"},
+     "permissions of the unix sockets (octal)"},
     {"tcp", CFG_STR, "", 0, 0, LK_OFF(tcp), NULL,
-	"socketmap TCP address, 127.0.0.1:PORT or [::1]:PORT (empty = off)"},
+     "socketmap TCP address, 127.0.0.1:PORT or [::1]:PORT (empty = off)"},
     {"policy_socket", CFG_STR, "", 0, 0, LK_OFF(policy_socket), NULL,
-	"policy delegation unix socket (empty = off)"},
+     "policy delegation unix socket (empty = off)"},
     {"policy_tcp", CFG_STR, "", 0, 0, LK_OFF(policy_tcp), NULL,
-	"policy delegation TCP address (empty = off)"},
+     "policy delegation TCP address (empty = off)"},
     {"allow_remote", CFG_BOOL, "no", 0, 0, LK_OFF(allow_remote), NULL,
-	"allow a non-loopback TCP address"},
+     "allow a non-loopback TCP address"},
     {"max_clients", CFG_INT, "64", 1, 4096, LK_OFF(max_clients), NULL,
-	"connections served at once (one thread and one database handle each)"},
-    {"idle_timeout", CFG_DURATION, "300s", 100, 86400000,
-	LK_OFF(idle_timeout), NULL, "close a connection idle this long"},
+     "connections served at once (one thread and one database handle each)"},
+    {"idle_timeout", CFG_DURATION, "300s", 100, 86400000, LK_OFF(idle_timeout),
+     NULL, "close a connection idle this long"},
     {"max_key_len", CFG_INT, "1024", 16, 65536, LK_OFF(max_key_len), NULL,
-	"longest lookup key accepted"},
+     "longest lookup key accepted"},
     {"recipient_delimiter", CFG_STR, "+", 0, 0, LK_OFF(recipient_delimiter),
-	NULL, "Postfix recipient_delimiter (empty = no extensions)"},
+     NULL, "Postfix recipient_delimiter (empty = no extensions)"},
     {"null_access_lookup_key", CFG_STR, "<>", 0, 0,
-	LK_OFF(null_access_lookup_key), NULL,
-	"Postfix smtpd_null_access_lookup_key"},
+     LK_OFF(null_access_lookup_key), NULL,
+     "Postfix smtpd_null_access_lookup_key"},
     {"user", CFG_STR, "facteur", 0, 0, LK_OFF(user), NULL,
-	"user to run as after binding (empty = stay)"},
+     "user to run as after binding (empty = stay)"},
     {"group", CFG_STR, "", 0, 0, LK_OFF(group), NULL,
-	"group to run as (empty = the user's primary group)"},
+     "group to run as (empty = the user's primary group)"},
 };
 const size_t lk_conf_nkeys = sizeof(lk_conf_keys) / sizeof(lk_conf_keys[0]);
 
 int
-lk_tcp_parse(const char *s, struct lk_tcp_addr *out, char *err,
-    size_t errlen)
+lk_tcp_parse(const char *s, struct lk_tcp_addr *out, char *err, size_t errlen)
 {
 	const char *colon, *host = s;
 	size_t hlen;
@@ -87,13 +86,14 @@ lk_tcp_parse(const char *s, struct lk_tcp_addr *out, char *err,
 	return 0;
 bad:
 	snprintf(err, errlen,
-	    "\"%s\" is not ADDRESS:PORT (127.0.0.1:10044, [::1]:10044)", s);
+		 "\"%s\" is not ADDRESS:PORT (127.0.0.1:10044, [::1]:10044)",
+		 s);
 	return -1;
 }
 
 static int
 lk_conf_tcp(const char *key, const char *v, int allow_remote, char *err,
-    size_t errlen)
+	    size_t errlen)
 {
 	struct lk_tcp_addr a;
 	char why[200];
@@ -105,10 +105,12 @@ lk_conf_tcp(const char *key, const char *v, int allow_remote, char *err,
 		return -1;
 	}
 	if (!a.loopback && !allow_remote) {
-		snprintf(err, errlen,
+		snprintf(
+		    err, errlen,
 		    "[lookup] %s: %s is not a loopback address (set "
 		    "allow_remote = yes to listen on it: lookups reveal every "
-		    "mailbox)", key, v);
+		    "mailbox)",
+		    key, v);
 		return -1;
 	}
 	return 0;
@@ -123,29 +125,30 @@ lk_conf_check(struct lk_settings *s, int for_serve, char *err, size_t errlen)
 	m = strtoul(s->socket_mode, &end, 8);
 	if (*s->socket_mode == '\0' || *end != '\0' || m > 0777) {
 		snprintf(err, errlen,
-		    "[lookup] socket_mode: \"%s\" is not an octal mode",
-		    s->socket_mode);
+			 "[lookup] socket_mode: \"%s\" is not an octal mode",
+			 s->socket_mode);
 		return -1;
 	}
 	s->mode = (unsigned)m;
 	if (lk_conf_tcp("tcp", s->tcp, s->allow_remote, err, errlen) < 0 ||
 	    lk_conf_tcp("policy_tcp", s->policy_tcp, s->allow_remote, err,
-	    errlen) < 0)
+			errlen) < 0)
 		return -1;
 	if (strchr(s->recipient_delimiter, '@') != NULL) {
-		snprintf(err, errlen, "[lookup] recipient_delimiter: '@' is "
-		    "not a delimiter");
+		snprintf(err, errlen,
+			 "[lookup] recipient_delimiter: '@' is "
+			 "not a delimiter");
 		return -1;
 	}
 	if (*s->null_access_lookup_key == '\0') {
-		snprintf(err, errlen,
-		    "[lookup] null_access_lookup_key: empty");
+		snprintf(err, errlen, "[lookup] null_access_lookup_key: empty");
 		return -1;
 	}
 	if (for_serve && *s->socket == '\0' && *s->tcp == '\0' &&
 	    *s->policy_socket == '\0' && *s->policy_tcp == '\0') {
-		snprintf(err, errlen, "[lookup] no socket, tcp, policy_socket "
-		    "or policy_tcp: nothing to serve");
+		snprintf(err, errlen,
+			 "[lookup] no socket, tcp, policy_socket "
+			 "or policy_tcp: nothing to serve");
 		return -1;
 	}
 	return 0;

@@ -8,12 +8,12 @@
 #include "cfg.h"
 
 struct lk_settings {
-	char *socket;        /* socketmap unix socket; "" = off */
+	char *socket;	     /* socketmap unix socket; "" = off */
 	char *socket_mode;   /* octal, e.g. "0666" */
-	char *tcp;           /* socketmap "127.0.0.1:10044" / "[::1]:10044" */
+	char *tcp;	     /* socketmap "127.0.0.1:10044" / "[::1]:10044" */
 	char *policy_socket; /* policy delegation unix socket; "" = off */
 	char *policy_tcp;
-	int allow_remote;    /* accept a non-loopback tcp address */
+	int allow_remote; /* accept a non-loopback tcp address */
 	long long max_clients;
 	long long idle_timeout; /* ms */
 	long long max_key_len;
@@ -37,8 +37,7 @@ struct lk_tcp_addr {
 
 /* "127.0.0.1:10044", "[::1]:10044". Pure. 0, or -1 with err. */
 __attribute__((warn_unused_result)) int
-lk_tcp_parse(const char *s, struct lk_tcp_addr *out, char *err,
-    size_t errlen);
+lk_tcp_parse(const char *s, struct lk_tcp_addr *out, char *err, size_t errlen);
 
 /* Validates what cfg_set cannot: octal mode, tcp addresses (loopback unless
  * allow_remote), delimiters. for_serve: at least one listener. 0 or -1. */

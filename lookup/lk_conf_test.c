@@ -18,18 +18,12 @@ test_tcp_addresses(void **state)
 		const char *in;
 		int want, loopback;
 	} t[] = {
-	    {"127.0.0.1:10044", 0, 1},
-	    {"[::1]:10044", 0, 1},
-	    {"0.0.0.0:10044", 0, 0},
-	    {"[2001:db8::1]:25", 0, 0},
-	    {"192.0.2.1:65535", 0, 0},
-	    {"127.0.0.1:0", -1, 0},
-	    {"127.0.0.1:65536", -1, 0},
-	    {"127.0.0.1", -1, 0},
-	    {"::1:10044", -1, 0},
-	    {"localhost:10044", -1, 0},
-	    {"[::1]10044", -1, 0},
-	    {"127.0.0.1:10044x", -1, 0},
+	    {"127.0.0.1:10044", 0, 1},	{"[::1]:10044", 0, 1},
+	    {"0.0.0.0:10044", 0, 0},	{"[2001:db8::1]:25", 0, 0},
+	    {"192.0.2.1:65535", 0, 0},	{"127.0.0.1:0", -1, 0},
+	    {"127.0.0.1:65536", -1, 0}, {"127.0.0.1", -1, 0},
+	    {"::1:10044", -1, 0},	{"localhost:10044", -1, 0},
+	    {"[::1]10044", -1, 0},	{"127.0.0.1:10044x", -1, 0},
 	};
 	struct lk_tcp_addr a;
 	char err[256];
@@ -37,11 +31,11 @@ test_tcp_addresses(void **state)
 
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		int got = lk_tcp_parse(t[i].in, &a, err, sizeof(err));
-		if (got != t[i].want || (got == 0 &&
-		    a.loopback != t[i].loopback))
+		if (got != t[i].want ||
+		    (got == 0 && a.loopback != t[i].loopback))
 			fail_msg("%s: got %d loopback %d, want %d loopback %d",
-			    t[i].in, got, a.loopback, t[i].want,
-			    t[i].loopback);
+				 t[i].in, got, a.loopback, t[i].want,
+				 t[i].loopback);
 	}
 }
 
@@ -61,7 +55,7 @@ check_conf(const char *tcp, int allow_remote, const char *mode, int want)
 	s.null_access_lookup_key = "<>";
 	if (lk_conf_check(&s, 1, err, sizeof(err)) != want)
 		fail_msg("tcp=%s allow_remote=%d mode=%s: got %d (%s), want %d",
-		    tcp, allow_remote, mode, !want ? -1 : 0, err, want);
+			 tcp, allow_remote, mode, !want ? -1 : 0, err, want);
 }
 
 static void

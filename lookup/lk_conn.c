@@ -56,7 +56,8 @@ lk_conn_read(struct lk_conn *c)
 		if (rc < 0 && errno == EINTR)
 			continue;
 		if (rc <= 0)
-			return 0; /* idle: Postfix reconnects when it needs us */
+			return 0; /* idle: Postfix reconnects when it needs us
+				   */
 		n = read(c->fd, c->in + c->len, c->cap - c->len);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -76,7 +77,7 @@ lk_conn_flush(struct lk_conn *c)
 
 	while (off < c->out.len) {
 		n = send(c->fd, c->out.data + off, c->out.len - off,
-		    MSG_NOSIGNAL);
+			 MSG_NOSIGNAL);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -107,12 +108,12 @@ lk_conn_store_failed(struct lk_conn *c, const struct store_errbuf *e)
 
 static int
 lk_conn_perm(struct lk_conn *c, const char *why, const unsigned char *p,
-    size_t n)
+	     size_t n)
 {
 	char safe[128];
 
 	log_warn("socketmap request refused: %s: \"%s\"", why,
-	    log_safe(p, n, safe, sizeof(safe)));
+		 log_safe(p, n, safe, sizeof(safe)));
 	return lk_reply_socketmap(LK_PERM, why, strlen(why), &c->out);
 }
 
@@ -135,23 +136,23 @@ lk_conn_request(struct lk_conn *c, const unsigned char *p, size_t n)
 		return lk_conn_perm(c, lk_req_strerror(rs), p, n);
 	if (lk_conn_store(c) == NULL)
 		return lk_reply_socketmap(LK_TEMP, "database unavailable", 20,
-		    &c->out);
+					  &c->out);
 	if ((key = strndup((const char *)p + r.key_off, r.key_len)) == NULL)
 		return lk_reply_socketmap(LK_TEMP, "out of memory", 13,
-		    &c->out);
+					  &c->out);
 	e.msg[0] = '\0';
 	st = lk_map_query(c->st, &c->srv->qc, r.map, key, &c->val, &e);
 	if (log_debug_enabled()) {
 		char safe[128];
 		log_debug("%s %s -> %s %s", lk_map_name(r.map),
-		    log_safe(key, r.key_len, safe, sizeof(safe)),
-		    lk_status_word(st), buf_str(&c->val));
+			  log_safe(key, r.key_len, safe, sizeof(safe)),
+			  lk_status_word(st), buf_str(&c->val));
 	}
 	free(key);
 	if (st == LK_TEMP) {
 		lk_conn_store_failed(c, &e);
 		return lk_reply_socketmap(LK_TEMP, "database error", 14,
-		    &c->out);
+					  &c->out);
 	}
 	if (st == LK_PERM)
 		return lk_conn_perm(c, e.msg[0] ? e.msg : "refused", p, n);
@@ -167,8 +168,9 @@ lk_conn_skip(struct lk_conn *c)
 {
 	size_t declared, hdr, skip;
 
-	if (lk_ns_peek_len(c->in + c->pos, c->len - c->pos, &declared,
-	    &hdr) != 1 || declared > LK_SKIP_MAX)
+	if (lk_ns_peek_len(c->in + c->pos, c->len - c->pos, &declared, &hdr) !=
+		1 ||
+	    declared > LK_SKIP_MAX)
 		return -1;
 	c->pos += hdr;
 	skip = declared + 1; /* payload and ',' */
@@ -224,7 +226,7 @@ lk_conn_socketmap(struct lk_server *srv, int fd)
 	}
 	while (ok) {
 		ns = ns_parse(c.in + c.pos, c.len - c.pos, max, &off, &plen,
-		    &used, &eo);
+			      &used, &eo);
 		if (ns == NS_OK) {
 			if (lk_conn_request(&c, c.in + c.pos + off, plen) < 0)
 				break;
@@ -233,16 +235,17 @@ lk_conn_socketmap(struct lk_server *srv, int fd)
 		}
 		if (ns == NS_ELIMIT) {
 			log_warn("socketmap request refused: netstring longer "
-			    "than %zu bytes (max_key_len)", max);
+				 "than %zu bytes (max_key_len)",
+				 max);
 			(void)!lk_reply_socketmap(LK_PERM, "request too long",
-			    16, &c.out);
+						  16, &c.out);
 			if (lk_conn_flush(&c) < 0 || lk_conn_skip(&c) < 0)
 				break;
 			continue;
 		}
 		if (ns == NS_ESYNTAX) {
 			(void)!lk_conn_perm(&c, "malformed netstring",
-			    c.in + c.pos, c.len - c.pos);
+					    c.in + c.pos, c.len - c.pos);
 			(void)!lk_conn_flush(&c);
 			break; /* no way to find the next request */
 		}
@@ -274,7 +277,7 @@ lk_conn_policy(struct lk_server *srv, int fd)
 	}
 	while (ok) {
 		ps = lk_policy_parse(c.in + c.pos, c.len - c.pos, &lim, &r,
-		    &used, &eo);
+				     &used, &eo);
 		if (ps == LK_POL_INCOMPLETE) {
 			if (lk_conn_flush(&c) < 0)
 				break;
@@ -283,18 +286,22 @@ lk_conn_policy(struct lk_server *srv, int fd)
 		}
 		if (ps != LK_POL_OK) {
 			log_warn("policy request refused: %s at byte %zu: "
-			    "\"%s\"", lk_pol_strerror(ps), eo,
-			    log_safe(c.in + c.pos, c.len - c.pos, safe,
-			    sizeof(safe)));
+				 "\"%s\"",
+				 lk_pol_strerror(ps), eo,
+				 log_safe(c.in + c.pos, c.len - c.pos, safe,
+					  sizeof(safe)));
 			break; /* Postfix reports the closed connection */
 		}
 		e.msg[0] = '\0';
 		if (lk_conn_store(&c) == NULL)
 			st = lk_reply_policy("451 4.3.0 temporary lookup "
-			    "failure", &c.out) < 0 ? LK_PERM : LK_TEMP;
+					     "failure",
+					     &c.out) < 0
+				 ? LK_PERM
+				 : LK_TEMP;
 		else
 			st = lk_policy_eval(c.st, &srv->qc, c.in + c.pos, &r,
-			    &c.out, &e);
+					    &c.out, &e);
 		if (st == LK_TEMP && c.st)
 			lk_conn_store_failed(&c, &e);
 		if (st == LK_PERM)

@@ -39,7 +39,7 @@ lk_strip_ext(const char *key, const char *delims, struct buf *tmp)
 
 static int
 lk_mailbox(struct store *st, const struct lk_query_cfg *qc, const char *key,
-    struct buf *out, struct store_errbuf *err)
+	   struct buf *out, struct store_errbuf *err)
 {
 	struct buf tmp;
 	int rc;
@@ -57,7 +57,7 @@ lk_mailbox(struct store *st, const struct lk_query_cfg *qc, const char *key,
 /* Local aliases, without "|command", "/file", ":include:" rows. */
 static int
 lk_alias(struct store *st, const char *key, struct buf *out,
-    struct store_errbuf *err)
+	 struct store_errbuf *err)
 {
 	struct buf all;
 	int rc;
@@ -77,7 +77,7 @@ lk_alias(struct store *st, const char *key, struct buf *out,
 /* virtual(5): user+ext@domain, user@domain, @domain. */
 static int
 lk_valias(struct store *st, const struct lk_query_cfg *qc, const char *key,
-    struct buf *out, struct store_errbuf *err)
+	  struct buf *out, struct store_errbuf *err)
 {
 	long at = lk_last_at(key);
 	struct buf tmp;
@@ -117,7 +117,7 @@ lk_access_dup(struct store_access *dst, const struct store_access *src)
 
 struct lk_cidr_scan {
 	struct lk_ip ip;
-	int best;  /* prefix of the best match, -1 = none */
+	int best; /* prefix of the best match, -1 = none */
 	int nomem;
 	struct store_access row;
 };
@@ -144,7 +144,7 @@ lk_cidr_cb(void *ctx, const struct store_access *a)
 
 static int
 lk_access_cidr(struct store *st, const char *key, struct store_access *a,
-    struct store_errbuf *err)
+	       struct store_errbuf *err)
 {
 	struct lk_cidr_scan c;
 	int rc;
@@ -167,9 +167,9 @@ lk_access_cidr(struct store *st, const char *key, struct store_access *a,
 }
 
 int
-lk_access_find(struct store *st, const struct lk_query_cfg *qc,
-    int recipient_, const char *key, struct store_access *a,
-    struct store_errbuf *err)
+lk_access_find(struct store *st, const struct lk_query_cfg *qc, int recipient_,
+	       const char *key, struct store_access *a,
+	       struct store_errbuf *err)
 {
 	struct buf keys;
 	struct lk_walk w;
@@ -179,16 +179,16 @@ lk_access_find(struct store *st, const struct lk_query_cfg *qc,
 	memset(a, 0, sizeof(*a));
 	buf_init(&keys, 0);
 	if (lk_walk_access(key, strlen(key), qc->delims, qc->null_key, &keys,
-	    &w) < 0) {
+			   &w) < 0) {
 		if (err)
 			snprintf(err->msg, sizeof(err->msg),
-			    "key has too many search keys");
+				 "key has too many search keys");
 		buf_free(&keys);
 		return STORE_EINVAL;
 	}
 	for (i = 0; i < w.n; i++) {
 		rc = store_access_lookup(st, recipient_,
-		    lk_walk_key(&keys, &w, i), a, err);
+					 lk_walk_key(&keys, &w, i), a, err);
 		if (rc != STORE_NOTFOUND)
 			break;
 	}
@@ -199,9 +199,8 @@ lk_access_find(struct store *st, const struct lk_query_cfg *qc,
 }
 
 static enum lk_status
-lk_access_query(struct store *st, const struct lk_query_cfg *qc,
-    int recipient_, const char *key, struct buf *out,
-    struct store_errbuf *err)
+lk_access_query(struct store *st, const struct lk_query_cfg *qc, int recipient_,
+		const char *key, struct buf *out, struct store_errbuf *err)
 {
 	struct store_access a;
 	int rc;
@@ -218,9 +217,9 @@ lk_access_query(struct store *st, const struct lk_query_cfg *qc,
 		buf_reset(out);
 		if (err)
 			snprintf(err->msg, sizeof(err->msg),
-			    "row \"%s\": bad action \"%s\"",
-			    a.pattern ? a.pattern : "",
-			    a.action ? a.action : "");
+				 "row \"%s\": bad action \"%s\"",
+				 a.pattern ? a.pattern : "",
+				 a.action ? a.action : "");
 		store_access_clear(&a);
 		return LK_TEMP;
 	}
@@ -229,9 +228,8 @@ lk_access_query(struct store *st, const struct lk_query_cfg *qc,
 }
 
 enum lk_status
-lk_map_query(struct store *st, const struct lk_query_cfg *qc,
-    enum lk_map map, const char *key, struct buf *out,
-    struct store_errbuf *err)
+lk_map_query(struct store *st, const struct lk_query_cfg *qc, enum lk_map map,
+	     const char *key, struct buf *out, struct store_errbuf *err)
 {
 	int rc;
 

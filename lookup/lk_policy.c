@@ -10,7 +10,7 @@
  * inside the value makes it unusable (-1). */
 static int
 lk_attr_str(const unsigned char *p, const struct lk_policy_req *r,
-    enum lk_attr i, struct buf *b)
+	    enum lk_attr i, struct buf *b)
 {
 	buf_reset(b);
 	if (!r->attr[i].set)
@@ -23,9 +23,9 @@ lk_attr_str(const unsigned char *p, const struct lk_policy_req *r,
 /* One check: 1 = a row acted (text in out), 0 = no row or an OK row
  * (*ok set), -1 = database error. */
 static int
-lk_policy_check(struct store *st, const struct lk_query_cfg *qc,
-    int recipient_, const char *key, struct buf *text, int *ok,
-    struct store_errbuf *err)
+lk_policy_check(struct store *st, const struct lk_query_cfg *qc, int recipient_,
+		const char *key, struct buf *text, int *ok,
+		struct store_errbuf *err)
 {
 	struct store_access a;
 	int rc;
@@ -49,8 +49,8 @@ lk_policy_check(struct store *st, const struct lk_query_cfg *qc,
 
 static int
 lk_policy_rcpt(struct store *st, const struct lk_query_cfg *qc,
-    const unsigned char *p, const struct lk_policy_req *r, struct buf *text,
-    struct store_errbuf *err)
+	       const unsigned char *p, const struct lk_policy_req *r,
+	       struct buf *text, struct store_errbuf *err)
 {
 	struct buf key;
 	int rc = 0, ok = 0;
@@ -76,8 +76,8 @@ out:
 
 enum lk_status
 lk_policy_eval(struct store *st, const struct lk_query_cfg *qc,
-    const unsigned char *p, const struct lk_policy_req *r, struct buf *out,
-    struct store_errbuf *err)
+	       const unsigned char *p, const struct lk_policy_req *r,
+	       struct buf *out, struct store_errbuf *err)
 {
 	const struct lk_span *ps = &r->attr[LK_ATTR_PROTOCOL_STATE];
 	struct buf text;

@@ -20,7 +20,8 @@
  * LK_TEMP (database error, detail in err). -1-like failures (out full)
  * come back as LK_PERM. */
 enum lk_status lk_policy_eval(struct store *st, const struct lk_query_cfg *qc,
-    const unsigned char *p, const struct lk_policy_req *r, struct buf *out,
-    struct store_errbuf *err);
+			      const unsigned char *p,
+			      const struct lk_policy_req *r, struct buf *out,
+			      struct store_errbuf *err);
 
 #endif

@@ -47,7 +47,7 @@ lk_enhanced_ok(const char *e, int cls)
 
 static int
 lk_reply_reject(int code, const char *enhanced, const char *message,
-    struct buf *out)
+		struct buf *out)
 {
 	const char *text = message && *message ? message : "Access denied";
 	int cls;
@@ -69,7 +69,7 @@ lk_reply_reject(int code, const char *enhanced, const char *message,
 
 int
 lk_reply_access(const char *action, int code, const char *enhanced,
-    const char *message, struct buf *out)
+		const char *message, struct buf *out)
 {
 	const char *word;
 
@@ -114,7 +114,7 @@ lk_status_word(enum lk_status st)
 
 int
 lk_reply_socketmap(enum lk_status st, const char *data, size_t n,
-    struct buf *out)
+		   struct buf *out)
 {
 	struct buf payload;
 	int rc = -1;
@@ -157,7 +157,8 @@ lk_reply_alias_filter(const char *in, struct buf *out)
 		if (n == 0 || *p == '|' || *p == '/' ||
 		    (n >= 9 && strncasecmp(p, ":include:", 9) == 0))
 			continue;
-		if ((out->len && buf_addc(out, ',') < 0) || buf_add(out, p, n) < 0)
+		if ((out->len && buf_addc(out, ',') < 0) ||
+		    buf_add(out, p, n) < 0)
 			return -1;
 	}
 	return 0;

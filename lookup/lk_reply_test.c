@@ -25,8 +25,8 @@ test_access_rows_become_postfix_results(void **state)
 	    {"REJECT", 450, "", "later", "450 4.7.1 later"},
 	    {"REJECT", 450, "5.7.1", "x", "450 4.7.1 x"}, /* class mismatch */
 	    {"REJECT", 553, "5.1.8", "bad sender", "553 5.1.8 bad sender"},
-	    {"REJECT", 250, "", "x", "554 5.7.1 x"},      /* not a reject */
-	    {"REJECT", 554, "5.7", "x", "554 5.7.1 x"},   /* malformed */
+	    {"REJECT", 250, "", "x", "554 5.7.1 x"},	/* not a reject */
+	    {"REJECT", 554, "5.7", "x", "554 5.7.1 x"}, /* malformed */
 	    {"REJECT", 554, "5.7.1x", "x", "554 5.7.1 x"},
 	    {"REJECT", 554, "5.7.1", "a\r\nb\tc", "554 5.7.1 a  b c"},
 	    {"OK", 0, "", "ignored", "OK"},
@@ -40,14 +40,14 @@ test_access_rows_become_postfix_results(void **state)
 	buf_init(&b, 0);
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		buf_reset(&b);
-		if (lk_reply_access(t[i].action, t[i].code, t[i].enh,
-		    t[i].msg, &b) < 0)
+		if (lk_reply_access(t[i].action, t[i].code, t[i].enh, t[i].msg,
+				    &b) < 0)
 			fail_msg("%s %d: got -1, want \"%s\"", t[i].action,
-			    t[i].code, t[i].want);
+				 t[i].code, t[i].want);
 		if (strcmp(buf_str(&b), t[i].want) != 0)
 			fail_msg("%s %d %s: got \"%s\", want \"%s\"",
-			    t[i].action, t[i].code, t[i].msg, buf_str(&b),
-			    t[i].want);
+				 t[i].action, t[i].code, t[i].msg, buf_str(&b),
+				 t[i].want);
 	}
 	buf_reset(&b);
 	if (lk_reply_access("PREPEND", 0, "", "x", &b) != -1)
@@ -75,9 +75,10 @@ test_socketmap_replies_are_netstrings(void **state)
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		buf_reset(&b);
 		if (lk_reply_socketmap(t[i].st, t[i].data, strlen(t[i].data),
-		    &b) < 0 || strcmp(buf_str(&b), t[i].want) != 0)
+				       &b) < 0 ||
+		    strcmp(buf_str(&b), t[i].want) != 0)
 			fail_msg("got \"%s\", want \"%s\"", buf_str(&b),
-			    t[i].want);
+				 t[i].want);
 	}
 	buf_free(&b);
 }
@@ -130,7 +131,7 @@ test_alias_filter_drops_commands_files_and_includes(void **state)
 		if (lk_reply_alias_filter(t[i].in, &b) < 0 ||
 		    strcmp(buf_str(&b), t[i].want) != 0)
 			fail_msg("\"%s\": got \"%s\", want \"%s\"", t[i].in,
-			    buf_str(&b), t[i].want);
+				 buf_str(&b), t[i].want);
 	}
 	buf_free(&b);
 }

@@ -5,8 +5,8 @@
 #include <string.h>
 
 static const char *const lk_map_names[] = {
-    "domains", "mailboxes", "aliases", "virtual_aliases", "sender_access",
-    "recipient_access",
+    "domains",	       "mailboxes",	"aliases",
+    "virtual_aliases", "sender_access", "recipient_access",
 };
 #define LK_NMAPS (sizeof(lk_map_names) / sizeof(lk_map_names[0]))
 
@@ -32,7 +32,8 @@ lk_map_find(const char *name, size_t len)
 
 enum lk_req_status
 lk_request_parse(const unsigned char *p, size_t len,
-    const struct lk_limits *lim, struct lk_request *r, size_t *err_off)
+		 const struct lk_limits *lim, struct lk_request *r,
+		 size_t *err_off)
 {
 	size_t max_key = lim && lim->max_key ? lim->max_key : 1024;
 	const unsigned char *sp;
@@ -87,7 +88,7 @@ lk_req_strerror(enum lk_req_status st)
 
 int
 lk_ns_peek_len(const unsigned char *p, size_t len, size_t *declared,
-    size_t *hdr_len)
+	       size_t *hdr_len)
 {
 	size_t i, n = 0;
 
@@ -107,13 +108,13 @@ lk_ns_peek_len(const unsigned char *p, size_t len, size_t *declared,
 }
 
 static const char *const lk_attr_names[LK_ATTR_COUNT] = {
-    "request", "protocol_state", "sender", "recipient", "client_address",
-    "client_name", "helo_name", "queue_id",
+    "request",	      "protocol_state", "sender",    "recipient",
+    "client_address", "client_name",	"helo_name", "queue_id",
 };
 
 static void
-lk_policy_attr(const unsigned char *line, size_t nlen, size_t voff,
-    size_t vlen, struct lk_policy_req *r)
+lk_policy_attr(const unsigned char *line, size_t nlen, size_t voff, size_t vlen,
+	       struct lk_policy_req *r)
 {
 	size_t i;
 
@@ -129,8 +130,8 @@ lk_policy_attr(const unsigned char *line, size_t nlen, size_t voff,
 
 enum lk_pol_status
 lk_policy_parse(const unsigned char *p, size_t len,
-    const struct lk_policy_limits *lim, struct lk_policy_req *r,
-    size_t *consumed, size_t *err_off)
+		const struct lk_policy_limits *lim, struct lk_policy_req *r,
+		size_t *consumed, size_t *err_off)
 {
 	size_t max_req = lim && lim->max_request ? lim->max_request : 65536;
 	size_t max_attrs = lim && lim->max_attrs ? lim->max_attrs : 256;
@@ -149,8 +150,9 @@ lk_policy_parse(const unsigned char *p, size_t len,
 		}
 		nl = pos < len ? memchr(p + pos, '\n', len - pos) : NULL;
 		if (nl == NULL)
-			return len >= max_req ? (*err_off = max_req,
-			    LK_POL_ELIMIT) : LK_POL_INCOMPLETE;
+			return len >= max_req
+				   ? (*err_off = max_req, LK_POL_ELIMIT)
+				   : LK_POL_INCOMPLETE;
 		end = (size_t)(nl - p);
 		if (end + 1 > max_req) {
 			*err_off = max_req;
@@ -173,8 +175,8 @@ lk_policy_parse(const unsigned char *p, size_t len,
 			return LK_POL_ESYNTAX;
 		}
 		lk_policy_attr(p + pos, (size_t)(eq - (p + pos)),
-		    (size_t)(eq - p) + 1, llen - (size_t)(eq - (p + pos)) - 1,
-		    r);
+			       (size_t)(eq - p) + 1,
+			       llen - (size_t)(eq - (p + pos)) - 1, r);
 		pos = end + 1;
 	}
 }

@@ -33,11 +33,11 @@ struct lk_limits {
 
 enum lk_req_status {
 	LK_REQ_OK,
-	LK_REQ_EEMPTY,  /* "NAME " with an empty key: not an error for Postfix */
+	LK_REQ_EEMPTY, /* "NAME " with an empty key: not an error for Postfix */
 	LK_REQ_ESYNTAX, /* no space after the map name */
-	LK_REQ_EMAP,    /* unknown map */
+	LK_REQ_EMAP,	/* unknown map */
 	LK_REQ_EKEYLEN, /* key longer than lim->max_key */
-	LK_REQ_EKEY,    /* NUL or control byte in the key, at *err_off */
+	LK_REQ_EKEY,	/* NUL or control byte in the key, at *err_off */
 };
 
 struct lk_request {
@@ -48,7 +48,8 @@ struct lk_request {
 /* Splits the netstring payload p[0..len) into map and key. */
 __attribute__((warn_unused_result)) enum lk_req_status
 lk_request_parse(const unsigned char *p, size_t len,
-    const struct lk_limits *lim, struct lk_request *r, size_t *err_off);
+		 const struct lk_limits *lim, struct lk_request *r,
+		 size_t *err_off);
 
 const char *lk_req_strerror(enum lk_req_status st);
 
@@ -56,9 +57,10 @@ const char *lk_req_strerror(enum lk_req_status st);
  * oversized one and stay in sync. Returns 1 with *declared and *hdr_len
  * (bytes up to and including ':'), 0 if more bytes are needed, -1 if the
  * prefix is not digits then ':' (or longer than 9 digits). */
-__attribute__((warn_unused_result)) int
-lk_ns_peek_len(const unsigned char *p, size_t len, size_t *declared,
-    size_t *hdr_len);
+__attribute__((warn_unused_result)) int lk_ns_peek_len(const unsigned char *p,
+						       size_t len,
+						       size_t *declared,
+						       size_t *hdr_len);
 
 /* ---- policy delegation ---- */
 
@@ -94,16 +96,16 @@ struct lk_policy_req {
 enum lk_pol_status {
 	LK_POL_OK,
 	LK_POL_INCOMPLETE, /* no empty line yet: read more */
-	LK_POL_ESYNTAX,    /* line without '=' or with an empty name */
-	LK_POL_ELIMIT,     /* request longer than max_request or too many */
+	LK_POL_ESYNTAX,	   /* line without '=' or with an empty name */
+	LK_POL_ELIMIT,	   /* request longer than max_request or too many */
 };
 
 /* Parses one request at the start of p[0..len); on LK_POL_OK it ends at
  * p + *consumed (after the empty line). "\r\n" is accepted for "\n". */
 __attribute__((warn_unused_result)) enum lk_pol_status
 lk_policy_parse(const unsigned char *p, size_t len,
-    const struct lk_policy_limits *lim, struct lk_policy_req *r,
-    size_t *consumed, size_t *err_off);
+		const struct lk_policy_limits *lim, struct lk_policy_req *r,
+		size_t *consumed, size_t *err_off);
 
 const char *lk_pol_strerror(enum lk_pol_status st);
 

@@ -30,29 +30,30 @@ test_socketmap_request_splits_map_and_key(void **state)
 	    {"nosuchmap x", LK_REQ_EMAP, LK_MAP_UNKNOWN, ""},
 	    {"domains a\nb", LK_REQ_EKEY, LK_MAP_DOMAINS, "a\nb"},
 	    {"domains 0123456789abcdefX", LK_REQ_EKEYLEN, LK_MAP_DOMAINS,
-		"0123456789abcdefX"},
+	     "0123456789abcdefX"},
 	};
 	struct lk_limits lim = {16};
 	struct lk_request r;
 	size_t i, eo;
 
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		enum lk_req_status got = lk_request_parse(
-		    (const unsigned char *)t[i].in, strlen(t[i].in), &lim, &r,
-		    &eo);
+		enum lk_req_status got =
+		    lk_request_parse((const unsigned char *)t[i].in,
+				     strlen(t[i].in), &lim, &r, &eo);
 		if (got != t[i].want)
-			fail_msg("\"%s\": got status %d, want %d", t[i].in,
-			    got, t[i].want);
+			fail_msg("\"%s\": got status %d, want %d", t[i].in, got,
+				 t[i].want);
 		if (got == LK_REQ_OK || got == LK_REQ_EEMPTY) {
 			if (r.map != t[i].map)
-				fail_msg("\"%s\": got map %d, want %d",
-				    t[i].in, r.map, t[i].map);
+				fail_msg("\"%s\": got map %d, want %d", t[i].in,
+					 r.map, t[i].map);
 			if (r.key_len != strlen(t[i].key) ||
-			    memcmp(t[i].in + r.key_off, t[i].key,
-			    r.key_len) != 0)
+			    memcmp(t[i].in + r.key_off, t[i].key, r.key_len) !=
+				0)
 				fail_msg("\"%s\": got key \"%.*s\", want "
-				    "\"%s\"", t[i].in, (int)r.key_len,
-				    t[i].in + r.key_off, t[i].key);
+					 "\"%s\"",
+					 t[i].in, (int)r.key_len,
+					 t[i].in + r.key_off, t[i].key);
 		}
 	}
 }
@@ -65,7 +66,8 @@ test_key_with_nul_byte_is_refused_at_its_offset(void **state)
 	size_t eo = 0;
 
 	if (lk_request_parse(in, sizeof(in) - 1, NULL, &r, &eo) !=
-	    LK_REQ_EKEY || eo != 10)
+		LK_REQ_EKEY ||
+	    eo != 10)
 		fail_msg("got offset %zu, want EKEY at 10", eo);
 }
 
@@ -77,8 +79,8 @@ test_map_names_round_trip(void **state)
 	for (m = LK_MAP_DOMAINS; m <= LK_MAP_RECIPIENT_ACCESS; m++) {
 		const char *n = lk_map_name((enum lk_map)m);
 		if (n == NULL || lk_map_find(n, strlen(n)) != m)
-			fail_msg("map %d: got %s, want a name that finds it",
-			    m, n ? n : "NULL");
+			fail_msg("map %d: got %s, want a name that finds it", m,
+				 n ? n : "NULL");
 	}
 	if (lk_map_name(LK_MAP_UNKNOWN) != NULL)
 		fail_msg("got a name for LK_MAP_UNKNOWN, want NULL");
@@ -106,12 +108,13 @@ test_netstring_length_peek(void **state)
 		int got;
 		d = h = 0;
 		got = lk_ns_peek_len((const unsigned char *)t[i].in,
-		    strlen(t[i].in), &d, &h);
-		if (got != t[i].want || (got == 1 && (d != t[i].declared ||
-		    h != t[i].hdr)))
+				     strlen(t[i].in), &d, &h);
+		if (got != t[i].want ||
+		    (got == 1 && (d != t[i].declared || h != t[i].hdr)))
 			fail_msg("\"%s\": got %d (%zu, %zu), want %d (%zu, "
-			    "%zu)", t[i].in, got, d, h, t[i].want,
-			    t[i].declared, t[i].hdr);
+				 "%zu)",
+				 t[i].in, got, d, h, t[i].want, t[i].declared,
+				 t[i].hdr);
 	}
 }
 
@@ -129,23 +132,23 @@ test_policy_request_reads_attributes_until_empty_line(void **state)
 	size_t used, eo;
 	const struct lk_span *s;
 
-	if (lk_policy_parse((const unsigned char *)in, sizeof(in) - 1, NULL,
-	    &r, &used, &eo) != LK_POL_OK)
+	if (lk_policy_parse((const unsigned char *)in, sizeof(in) - 1, NULL, &r,
+			    &used, &eo) != LK_POL_OK)
 		fail_msg("got an error at %zu, want LK_POL_OK", eo);
 	if (used != sizeof(in) - 1 - strlen("request=next"))
 		fail_msg("got consumed %zu, want the first request", used);
 	s = &r.attr[LK_ATTR_PROTOCOL_STATE];
 	if (!s->set || s->len != 4 || memcmp(in + s->off, "RCPT", 4))
 		fail_msg("got protocol_state \"%.*s\", want RCPT (no CR)",
-		    (int)s->len, in + s->off);
+			 (int)s->len, in + s->off);
 	s = &r.attr[LK_ATTR_SENDER];
 	if (!s->set || s->len != 0)
 		fail_msg("got sender len %zu set %d, want empty and set",
-		    s->len, s->set);
+			 s->len, s->set);
 	s = &r.attr[LK_ATTR_CLIENT_ADDRESS];
 	if (s->len != 9 || memcmp(in + s->off, "192.0.2.1", 9))
 		fail_msg("got client_address \"%.*s\", want 192.0.2.1",
-		    (int)s->len, in + s->off);
+			 (int)s->len, in + s->off);
 	if (r.attr[LK_ATTR_HELO_NAME].set)
 		fail_msg("got helo_name set, want unset");
 }
@@ -162,9 +165,9 @@ test_policy_request_errors(void **state)
 	    {"", LK_POL_INCOMPLETE},
 	    {"noequals\n\n", LK_POL_ESYNTAX},
 	    {"=value\n\n", LK_POL_ESYNTAX},
-	    {"a=1\nb=2\nc=3\n\n", LK_POL_ELIMIT},  /* max_attrs 2 */
+	    {"a=1\nb=2\nc=3\n\n", LK_POL_ELIMIT}, /* max_attrs 2 */
 	    {"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-		LK_POL_ELIMIT},                   /* max_request 32 */
+	     LK_POL_ELIMIT}, /* max_request 32 */
 	    {"\n", LK_POL_OK},
 	};
 	struct lk_policy_limits lim = {32, 2};
@@ -172,12 +175,12 @@ test_policy_request_errors(void **state)
 	size_t i, used, eo;
 
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		enum lk_pol_status got = lk_policy_parse(
-		    (const unsigned char *)t[i].in, strlen(t[i].in), &lim, &r,
-		    &used, &eo);
+		enum lk_pol_status got =
+		    lk_policy_parse((const unsigned char *)t[i].in,
+				    strlen(t[i].in), &lim, &r, &used, &eo);
 		if (got != t[i].want)
 			fail_msg("\"%s\": got %d, want %d", t[i].in, got,
-			    t[i].want);
+				 t[i].want);
 	}
 }
 

@@ -68,12 +68,12 @@ lk_listen_unix(const char *path, unsigned mode, char *err, size_t errlen)
 	if (lstat(path, &sb) == 0) {
 		if (!S_ISSOCK(sb.st_mode)) {
 			snprintf(err, errlen, "%s: exists and is not a socket",
-			    path);
+				 path);
 			return -1;
 		}
 		if (unlink(path) < 0) {
 			snprintf(err, errlen, "%s: unlink: %s", path,
-			    strerror(errno));
+				 strerror(errno));
 			return -1;
 		}
 	}
@@ -115,7 +115,7 @@ lk_listen_tcp(const char *spec, char *err, size_t errlen)
 
 static int
 lk_add_listener(struct lk_server *srv, const char *spec, int tcp, int policy,
-    char *err, size_t errlen)
+		char *err, size_t errlen)
 {
 	struct lk_listener *l;
 	int fd;
@@ -135,7 +135,7 @@ lk_add_listener(struct lk_server *srv, const char *spec, int tcp, int policy,
 
 int
 lk_server_listen(struct lk_server *srv, const struct lk_settings *cfg,
-    char *err, size_t errlen)
+		 char *err, size_t errlen)
 {
 	long long i;
 
@@ -149,7 +149,7 @@ lk_server_listen(struct lk_server *srv, const struct lk_settings *cfg,
 	srv->conn_fds = calloc((size_t)cfg->max_clients, sizeof(int));
 	if (srv->conn_fds == NULL || pipe2(srv->wake, O_CLOEXEC | O_NONBLOCK)) {
 		snprintf(err, errlen, "out of memory or pipe: %s",
-		    strerror(errno));
+			 strerror(errno));
 		return -1;
 	}
 	for (i = 0; i < cfg->max_clients; i++)
@@ -177,8 +177,8 @@ lk_store_open(struct lk_server *srv, char *err, size_t errlen)
 }
 
 int
-lk_server_open_db(struct lk_server *srv, const char *db_path,
-    long long busy_ms, char *err, size_t errlen)
+lk_server_open_db(struct lk_server *srv, const char *db_path, long long busy_ms,
+		  char *err, size_t errlen)
 {
 	struct store *st;
 
@@ -322,8 +322,7 @@ lk_accept_one(struct lk_server *srv, const struct lk_listener *l)
 
 	fd = accept4(l->fd, NULL, NULL, SOCK_CLOEXEC);
 	if (fd < 0) {
-		if (errno != EAGAIN && errno != EINTR &&
-		    errno != ECONNABORTED)
+		if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
 			log_warn("accept: %s", strerror(errno));
 		if (errno == EMFILE || errno == ENFILE || errno == ENOMEM ||
 		    errno == ENOBUFS)
@@ -352,7 +351,7 @@ lk_drain(struct lk_server *srv)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	ts.tv_sec += 5;
 	while (srv->nconn > 0 &&
-	    pthread_cond_timedwait(&srv->cv, &srv->mu, &ts) == 0)
+	       pthread_cond_timedwait(&srv->cv, &srv->mu, &ts) == 0)
 		;
 	n = srv->nconn;
 	pthread_mutex_unlock(&srv->mu);
@@ -376,7 +375,7 @@ lk_server_run(struct lk_server *srv)
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 	log_info("ready: %zu listener(s), up to %lld clients", srv->nls,
-	    srv->cfg->max_clients);
+		 srv->cfg->max_clients);
 	for (;;) {
 		if (lk_wait_slot(srv))
 			break;

@@ -18,7 +18,7 @@ struct store;
 
 struct lk_listener {
 	int fd;
-	int policy; /* 0 socketmap, 1 policy delegation */
+	int policy;	 /* 0 socketmap, 1 policy delegation */
 	char *unix_path; /* owned; unlinked at exit when possible */
 };
 
@@ -26,7 +26,7 @@ struct lk_pool_item;
 
 struct lk_server {
 	const struct lk_settings *cfg; /* borrowed */
-	const char *db_path;           /* borrowed */
+	const char *db_path;	       /* borrowed */
 	long long busy_ms;
 	struct lk_query_cfg qc;
 	struct lk_listener ls[LK_MAX_LISTENERS];
@@ -43,12 +43,12 @@ struct lk_server {
  * sockets replaced). 0, or -1 with err. */
 __attribute__((warn_unused_result)) int
 lk_server_listen(struct lk_server *srv, const struct lk_settings *cfg,
-    char *err, size_t errlen);
+		 char *err, size_t errlen);
 
 /* Opens one store to check the database is usable, keeps it pooled. */
 __attribute__((warn_unused_result)) int
-lk_server_open_db(struct lk_server *srv, const char *db_path,
-    long long busy_ms, char *err, size_t errlen);
+lk_server_open_db(struct lk_server *srv, const char *db_path, long long busy_ms,
+		  char *err, size_t errlen);
 
 /* Serves until SIGTERM / SIGINT, then closes every connection (bounded
  * wait) and frees everything. Returns 0 or -1. */

@@ -8,7 +8,7 @@
 
 int
 lk_walk_split_ext(const char *key, size_t at, const char *delims,
-    size_t *user_len)
+		  size_t *user_len)
 {
 	size_t i;
 
@@ -25,7 +25,7 @@ lk_walk_split_ext(const char *key, size_t at, const char *delims,
 
 static int
 lk_walk_add(struct buf *keys, struct lk_walk *w, const char *a, size_t alen,
-    const char *b, size_t blen)
+	    const char *b, size_t blen)
 {
 	if (w->n >= LK_WALK_MAX)
 		return -1;
@@ -96,7 +96,7 @@ lk_walk_ipv4(struct buf *keys, struct lk_walk *w, const char *k, size_t len)
 
 int
 lk_walk_access(const char *key, size_t len, const char *delims,
-    const char *null_key, struct buf *keys, struct lk_walk *w)
+	       const char *null_key, struct buf *keys, struct lk_walk *w)
 {
 	const char *at;
 	size_t atoff, ulen = 0;

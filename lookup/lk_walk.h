@@ -26,7 +26,7 @@
 
 struct lk_walk {
 	size_t off[LK_WALK_MAX]; /* each key is a NUL-terminated string at */
-	size_t n;                /* keys->data + off[i] */
+	size_t n;		 /* keys->data + off[i] */
 };
 
 /* Appends the keys for key[0..len) to keys (reset first) in search order.
@@ -35,7 +35,7 @@ struct lk_walk {
  * or the key has more than LK_WALK_MAX search keys. */
 __attribute__((warn_unused_result)) int
 lk_walk_access(const char *key, size_t len, const char *delims,
-    const char *null_key, struct buf *keys, struct lk_walk *w);
+	       const char *null_key, struct buf *keys, struct lk_walk *w);
 
 static inline const char *
 lk_walk_key(const struct buf *keys, const struct lk_walk *w, size_t i)
@@ -47,6 +47,6 @@ lk_walk_key(const struct buf *keys, const struct lk_walk *w, size_t i)
  * "user" (local part before the first delimiter, which may not be its
  * first byte) and 1; else 0. at is the offset of the last '@'. */
 int lk_walk_split_ext(const char *key, size_t at, const char *delims,
-    size_t *user_len);
+		      size_t *user_len);
 
 #endif

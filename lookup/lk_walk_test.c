@@ -30,7 +30,7 @@ check_walk(const char *key, const char *delims, const char *const *want)
 		const char *exp = i < n ? want[i] : "(end)";
 		if (strcmp(got, exp) != 0)
 			fail_msg("\"%s\" key %zu: got \"%s\", want \"%s\"", key,
-			    i, got, exp);
+				 i, got, exp);
 	}
 	buf_free(&keys);
 }
@@ -39,8 +39,14 @@ static void
 test_address_with_extension_walks_postfix_order(void **state)
 {
 	static const char *const want[] = {"user+ext@sub.example.org",
-	    "user@sub.example.org", "@sub.example.org", "sub.example.org",
-	    "example.org", "org", "user+ext@", "user@", END};
+					   "user@sub.example.org",
+					   "@sub.example.org",
+					   "sub.example.org",
+					   "example.org",
+					   "org",
+					   "user+ext@",
+					   "user@",
+					   END};
 
 	check_walk("user+ext@sub.example.org", "+", want);
 }
@@ -48,8 +54,12 @@ test_address_with_extension_walks_postfix_order(void **state)
 static void
 test_address_without_extension_has_no_duplicates(void **state)
 {
-	static const char *const want[] = {"bob@example.org", "@example.org",
-	    "example.org", "org", "bob@", END};
+	static const char *const want[] = {"bob@example.org",
+					   "@example.org",
+					   "example.org",
+					   "org",
+					   "bob@",
+					   END};
 
 	check_walk("bob@example.org", "+", want);
 }
@@ -58,7 +68,7 @@ static void
 test_no_delimiter_configured_keeps_plus_in_local_part(void **state)
 {
 	static const char *const want[] = {"a+b@x.org", "@x.org", "x.org",
-	    "org", "a+b@", END};
+					   "org",	"a+b@",	  END};
 
 	check_walk("a+b@x.org", "", want);
 }
@@ -67,7 +77,7 @@ static void
 test_any_of_several_delimiters_splits_at_the_first(void **state)
 {
 	static const char *const want[] = {"a-b+c@x", "a@x", "@x", "x",
-	    "a-b+c@", "a@", END};
+					   "a-b+c@",  "a@",  END};
 
 	check_walk("a-b+c@x", "+-", want);
 }
@@ -91,8 +101,8 @@ test_null_sender_is_looked_up_alone(void **state)
 static void
 test_domain_key_walks_parents(void **state)
 {
-	static const char *const want[] = {"a.b.example.org",
-	    "b.example.org", "example.org", "org", END};
+	static const char *const want[] = {"a.b.example.org", "b.example.org",
+					   "example.org", "org", END};
 
 	check_walk("a.b.example.org", "+", want);
 }
@@ -101,7 +111,7 @@ static void
 test_ipv4_key_walks_octets_like_check_client_access(void **state)
 {
 	static const char *const want[] = {"192.0.2.10", "192.0.2", "192.0",
-	    "192", END};
+					   "192", END};
 	static const char *const want6[] = {"2001:db8::1", END};
 
 	check_walk("192.0.2.10", "+", want);
@@ -112,9 +122,9 @@ static void
 test_catch_all_and_literal_keys(void **state)
 {
 	static const char *const at[] = {"@example.org", "example.org", "org",
-	    END};
+					 END};
 	static const char *const lit[] = {"u@[192.0.2.1]", "@[192.0.2.1]",
-	    "[192.0.2.1]", "u@", END};
+					  "[192.0.2.1]", "u@", END};
 
 	check_walk("@example.org", "+", at);
 	check_walk("u@[192.0.2.1]", "+", lit);

@@ -51,7 +51,7 @@ static int
 lk_query(struct lk_main *m, const char *map, const char *key)
 {
 	struct lk_query_cfg qc = {m->set.recipient_delimiter,
-	    m->set.null_access_lookup_key};
+				  m->set.null_access_lookup_key};
 	struct store_errbuf e = {""};
 	struct store *st = NULL;
 	enum lk_status rs;
@@ -74,7 +74,7 @@ lk_query(struct lk_main *m, const char *map, const char *key)
 		printf("%s\n", out.data);
 	else if (rs != LK_NOTFOUND)
 		fprintf(stderr, "facteur-lookup: %s: %s\n", lk_status_word(rs),
-		    e.msg[0] ? e.msg : "error");
+			e.msg[0] ? e.msg : "error");
 	buf_free(&out);
 	return rs == LK_OK ? 0 : rs == LK_NOTFOUND ? 1 : 2;
 }
@@ -95,7 +95,7 @@ lk_serve(struct lk_main *m)
 		goto out;
 	}
 	if (lk_server_open_db(&srv, m->db.path, m->db.busy_timeout, err,
-	    sizeof(err)) < 0) {
+			      sizeof(err)) < 0) {
 		log_err("%s", err);
 		goto out;
 	}
@@ -108,8 +108,8 @@ out:
 int
 main(int argc, char **argv)
 {
-	static const struct option extra[] = {
-	    {"debug", no_argument, NULL, 'd'}, {NULL, 0, NULL, 0}};
+	static const struct option extra[] = {{"debug", no_argument, NULL, 'd'},
+					      {NULL, 0, NULL, 0}};
 	struct lk_main m;
 	struct cfg_section secs[2];
 	const char *cmd;
@@ -135,22 +135,22 @@ main(int argc, char **argv)
 		return 2;
 	}
 	secs[0] = (struct cfg_section){"database", cfg_database_keys,
-	    cfg_database_nkeys, &m.db};
-	secs[1] = (struct cfg_section){"lookup", lk_conf_keys, lk_conf_nkeys,
-	    &m.set};
-	log_open("facteur-lookup", m.cli.foreground || !serve ||
-	    m.cli.check_config);
+				       cfg_database_nkeys, &m.db};
+	secs[1] =
+	    (struct cfg_section){"lookup", lk_conf_keys, lk_conf_nkeys, &m.set};
+	log_open("facteur-lookup",
+		 m.cli.foreground || !serve || m.cli.check_config);
 	if (m.debug)
 		log_set_level(LOG_DEBUG);
 	rc = 2;
 	if (cfg_load(m.cli.config, secs, 2, !m.cli.config_given, err,
-	    sizeof(err)) < 0 || lk_conf_check(&m.set, serve, err,
-	    sizeof(err)) < 0) {
+		     sizeof(err)) < 0 ||
+	    lk_conf_check(&m.set, serve, err, sizeof(err)) < 0) {
 		log_err("%s", err);
 		goto out;
 	}
 	if (m.cli.db && cfg_set(&cfg_database_keys[0], &m.db, m.cli.db, err,
-	    sizeof(err)) < 0) {
+				sizeof(err)) < 0) {
 		log_err("%s", err);
 		goto out;
 	}

@@ -24,9 +24,9 @@ fuzz_socketmap(const uint8_t *data, size_t size)
 	st = lk_request_parse(data, size, &lim, &r, &eo);
 	if (eo > size)
 		__builtin_trap();
-	if (st == LK_REQ_OK && (r.map == LK_MAP_UNKNOWN || r.key_len == 0 ||
-	    r.key_len > 64 || r.key_off + r.key_len != size ||
-	    data[r.key_off - 1] != ' '))
+	if (st == LK_REQ_OK &&
+	    (r.map == LK_MAP_UNKNOWN || r.key_len == 0 || r.key_len > 64 ||
+	     r.key_off + r.key_len != size || data[r.key_off - 1] != ' '))
 		__builtin_trap();
 	if (lk_ns_peek_len(data, size, &declared, &hdr) == 1 &&
 	    (hdr > size || hdr < 2 || data[hdr - 1] != ':'))
@@ -42,16 +42,17 @@ fuzz_policy(const uint8_t *data, size_t size)
 
 	while (pos < size) {
 		enum lk_pol_status st = lk_policy_parse(data + pos, size - pos,
-		    &lim, &r, &used, &eo);
+							&lim, &r, &used, &eo);
 		if (st != LK_POL_OK)
 			break;
 		if (used == 0 || used > size - pos || used > 512 ||
 		    r.nattrs > 16)
 			__builtin_trap();
 		for (i = 0; i < LK_ATTR_COUNT; i++)
-			if (r.attr[i].set && (r.attr[i].off + r.attr[i].len >
-			    used || memchr(data + pos + r.attr[i].off, '\n',
-			    r.attr[i].len) != NULL))
+			if (r.attr[i].set &&
+			    (r.attr[i].off + r.attr[i].len > used ||
+			     memchr(data + pos + r.attr[i].off, '\n',
+				    r.attr[i].len) != NULL))
 				__builtin_trap();
 		pos += used;
 	}

@@ -58,8 +58,9 @@ mkdb_line(struct store *s, char **f, size_t n, struct store_errbuf *e)
 	if (strcmp(c, "domain") == 0 && n == 2)
 		return store_domain_add(s, f[1], 0, e);
 	if (strcmp(c, "domain_off") == 0 && n == 2)
-		return store_domain_add(s, f[1], 0, e) < 0 ? -1 :
-		    store_domain_set_active(s, f[1], 0, e);
+		return store_domain_add(s, f[1], 0, e) < 0
+			   ? -1
+			   : store_domain_set_active(s, f[1], 0, e);
 	if (strcmp(c, "user") == 0 && n == 3)
 		return mkdb_user(s, f, 1, e);
 	if (strcmp(c, "user_off") == 0 && n == 3)
@@ -76,10 +77,10 @@ mkdb_line(struct store *s, char **f, size_t n, struct store_errbuf *e)
 		return store_alias_del(s, 1, f[1], NULL, e);
 	if (strcmp(c, "sender") == 0 && n == 7)
 		return store_access_add(s, 0, f[1], f[2], f[3], atoi(f[4]),
-		    f[5], f[6], 1, e);
+					f[5], f[6], 1, e);
 	if (strcmp(c, "recipient") == 0 && n == 6)
 		return store_access_add(s, 1, f[1], NULL, f[2], atoi(f[3]),
-		    f[4], f[5], 1, e);
+					f[4], f[5], 1, e);
 	if (strcmp(c, "del_sender") == 0 && n == 2)
 		return store_access_del(s, 0, f[1], e);
 	if (strcmp(c, "del_recipient") == 0 && n == 2)
@@ -118,7 +119,7 @@ main(int argc, char **argv)
 		n = mkdb_split(line, f);
 		if (mkdb_line(s, f, n, &e) < 0) {
 			fprintf(stderr, "mkdb: line %d (%s): %s\n", lineno,
-			    f[0], e.msg);
+				f[0], e.msg);
 			store_rollback(s);
 			goto out;
 		}

@@ -31,7 +31,7 @@ log_debug_enabled(void)
 	return log_level >= LOG_DEBUG;
 }
 
-static void
+static void __attribute__((format(printf, 2, 0)))
 log_v(int prio, const char *fmt, va_list ap)
 {
 	static const char *names[] = {"emerg", "alert", "crit", "error",

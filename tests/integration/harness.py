@@ -403,7 +403,7 @@ error     unix  - - n -    - error
 retry     unix  - - n -    - error
 discard   unix  - - n -    - discard
 local     unix  - n n -    - local
-virtual   unix  - n n -    - virtual
+virtual   unix  - n n -    - virtual{virtual_opts}
 lmtp      unix  - - n -    - lmtp
 anvil     unix  - - n -    1 anvil
 scache    unix  - - n -    1 scache
@@ -429,12 +429,20 @@ class Postfix:
     main_cf_extra: dict of main.cf parameters, applied after (and so
     overriding) the defaults. master_cf_extra: text appended to master.cf.
     smtpd_options: dict of "-o name=value" for the smtpd service only.
+    virtual_options: the same for the virtual(8) delivery service.
+
+    virtual(8) turns its virtual_mailbox_maps result into a path, so it
+    refuses socketmap: ("not allowed for security-sensitive data") and
+    regexp: substitutions there. When smtpd validates recipients over
+    socketmap, give virtual(8) a local table of the same data, e.g.
+    virtual_options={"virtual_mailbox_maps": "sqlite:/path/mailboxes.cf"}.
 
     Must run as root (Postfix starts as root and drops to mail_owner).
     Use as a context manager, or call close()."""
 
     def __init__(self, directory, port=None, main_cf_extra=None,
                  master_cf_extra="", smtpd_options=None,
+                 virtual_options=None,
                  mail_user=DEFAULT_MAIL_USER, start=True,
                  start_timeout=30.0):
         self.dir = os.path.abspath(directory)
@@ -454,7 +462,8 @@ class Postfix:
         os.chown(self.mail_dir, self.mail_uid, self.mail_gid)
         os.chmod(self.mail_dir, 0o755)
         self._write_main_cf(main_cf_extra or {})
-        self._write_master_cf(master_cf_extra, smtpd_options or {})
+        self._write_master_cf(master_cf_extra, smtpd_options or {},
+                              virtual_options or {})
         if start:
             self.start()
 
@@ -519,11 +528,12 @@ class Postfix:
         with open(os.path.join(self.config_dir, "main.cf"), "w") as f:
             f.write("\n".join(lines) + "\n")
 
-    def _write_master_cf(self, extra, smtpd_options):
-        opts = "".join("\n  -o %s=%s" % (k, v)
-                       for k, v in smtpd_options.items())
+    def _write_master_cf(self, extra, smtpd_options, virtual_options):
+        def opts(d):
+            return "".join("\n  -o %s=%s" % (k, v) for k, v in d.items())
         text = _MASTER_CF.format(listen="%s:%d" % (self.host, self.port),
-                                 smtpd_opts=opts)
+                                 smtpd_opts=opts(smtpd_options),
+                                 virtual_opts=opts(virtual_options))
         if extra:
             text += extra if extra.endswith("\n") else extra + "\n"
         with open(os.path.join(self.config_dir, "master.cf"), "w") as f:

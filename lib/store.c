@@ -150,6 +150,17 @@ static const char *const store_steps[STORE_SCHEMA_VERSION] = {
     " created INTEGER NOT NULL"
     "  DEFAULT (CAST(strftime('%s', 'now') AS INTEGER)),"
     " UNIQUE (domain, selector));",
+    /* 1 -> 2: Sieve vacation replies already sent (facteur-lmtp), so a
+     * sender gets at most one per handle per :days (RFC 5230 4.2). */
+    "CREATE TABLE vacation_sent ("
+    " address TEXT NOT NULL COLLATE NOCASE"
+    "  CONSTRAINT \"address must not be empty\" CHECK (length(address) > 0),"
+    " sender TEXT NOT NULL COLLATE NOCASE"
+    "  CONSTRAINT \"sender must not be empty\" CHECK (length(sender) > 0),"
+    " handle TEXT NOT NULL,"
+    " sent_at INTEGER NOT NULL,"
+    " PRIMARY KEY (address, sender, handle));"
+    "CREATE INDEX vacation_sent_at ON vacation_sent(sent_at);",
 };
 
 void

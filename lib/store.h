@@ -15,6 +15,8 @@
  *         code, enhanced, message, active, created)
  *   dkim_keys(id, domain NOCASE, selector, algorithm, key_path, active,
  *         created) UNIQUE(domain, selector)
+ *   vacation_sent(address NOCASE, sender NOCASE, handle, sent_at)
+ *         PK(address, sender, handle); version 2, facteur-lmtp
  *
  * Addresses are stored as local@domain with the domain lowercased; lookups
  * compare case-insensitively (Postfix folds table keys to lower case before
@@ -35,7 +37,7 @@
 struct buf;
 struct store;
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 enum store_mode { STORE_RO, STORE_RW };
 
@@ -131,6 +133,20 @@ int store_access_lookup(struct store *s, int recipient_, const char *key,
  * caller: calls fn for each; fn returns nonzero to stop. */
 int store_access_ip_each(struct store *s,
     int (*fn)(void *ctx, const struct store_access *a), void *ctx,
+    struct store_errbuf *err);
+
+/* ---- Sieve vacation tracking (facteur-lmtp; STORE_RW, schema >= 2) ---- */
+
+/* STORE_FOUND if address (our user) sent a vacation reply with handle to
+ * sender at or after since (unix time), else STORE_NOTFOUND / STORE_EDB. */
+int store_vacation_recent(struct store *s, const char *address,
+    const char *sender, const char *handle, long long since,
+    struct store_errbuf *err);
+/* Records (or refreshes) a reply sent at now, and forgets replies of
+ * address older than forget_before. 0 or a negative store_err. */
+__attribute__((warn_unused_result)) int store_vacation_record(
+    struct store *s, const char *address, const char *sender,
+    const char *handle, long long now, long long forget_before,
     struct store_errbuf *err);
 
 /* ---- administration (facteur CLI; STORE_RW) ---- */

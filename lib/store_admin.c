@@ -581,3 +581,100 @@ store_access_del(struct store *s, int recipient_, const char *pattern,
 			    "DELETE FROM sender_blacklist WHERE pattern = ?1",
 			    "sender blacklist entry", pattern, 0, 0, err);
 }
+
+/* ---- Sieve vacation tracking ----
+ * Rare (one query per vacation action), so these statements are prepared
+ * per call rather than cached: the cache slots stay for hot paths. */
+
+static int
+store_vac_prepare(struct store *s, const char *sql, const char *address,
+    const char *sender, const char *handle, sqlite3_stmt **st,
+    struct store_errbuf *err)
+{
+	if (address == NULL || sender == NULL || handle == NULL) {
+		store_seterr(err, "vacation: missing address, sender or handle");
+		return STORE_EINVAL;
+	}
+	if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK) {
+		store_seterr(err, "vacation: %s", sqlite3_errmsg(s->db));
+		sqlite3_finalize(*st);
+		*st = NULL;
+		return STORE_EDB;
+	}
+	if (store_bind_text(*st, 1, address) < 0 ||
+	    store_bind_text(*st, 2, sender) < 0 ||
+	    store_bind_text(*st, 3, handle) < 0) {
+		store_seterr(err, "bind: %s", sqlite3_errmsg(s->db));
+		sqlite3_finalize(*st);
+		*st = NULL;
+		return STORE_EDB;
+	}
+	return 0;
+}
+
+int
+store_vacation_recent(struct store *s, const char *address,
+    const char *sender, const char *handle, long long since,
+    struct store_errbuf *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = store_vac_prepare(s,
+	    "SELECT 1 FROM vacation_sent WHERE address = ?1 AND sender = ?2"
+	    " AND handle = ?3 AND sent_at >= ?4",
+	    address, sender, handle, &st, err)) < 0)
+		return rc;
+	if (sqlite3_bind_int64(st, 4, since) != SQLITE_OK) {
+		store_seterr(err, "bind: %s", sqlite3_errmsg(s->db));
+		sqlite3_finalize(st);
+		return STORE_EDB;
+	}
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		rc = STORE_FOUND;
+	else if (rc == SQLITE_DONE)
+		rc = STORE_NOTFOUND;
+	else {
+		store_seterr(err, "vacation lookup: %s", sqlite3_errmsg(s->db));
+		rc = STORE_EDB;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+store_vacation_record(struct store *s, const char *address,
+    const char *sender, const char *handle, long long now,
+    long long forget_before, struct store_errbuf *err)
+{
+	sqlite3_stmt *st;
+	int rc, n;
+
+	if ((rc = store_vac_prepare(s,
+	    "INSERT INTO vacation_sent(address, sender, handle, sent_at)"
+	    " VALUES (?1, ?2, ?3, ?4) ON CONFLICT(address, sender, handle)"
+	    " DO UPDATE SET sent_at = excluded.sent_at",
+	    address, sender, handle, &st, err)) < 0)
+		return rc;
+	if (sqlite3_bind_int64(st, 4, now) != SQLITE_OK) {
+		sqlite3_finalize(st);
+		store_seterr(err, "bind: %s", sqlite3_errmsg(s->db));
+		return STORE_EDB;
+	}
+	rc = store_run(s, st, &n, "vacation", err);
+	sqlite3_finalize(st);
+	if (rc < 0)
+		return rc;
+	if (sqlite3_prepare_v2(s->db, "DELETE FROM vacation_sent WHERE"
+	    " address = ?1 AND sent_at < ?2", -1, &st, NULL) != SQLITE_OK ||
+	    store_bind_text(st, 1, address) < 0 ||
+	    sqlite3_bind_int64(st, 2, forget_before) != SQLITE_OK) {
+		store_seterr(err, "vacation: %s", sqlite3_errmsg(s->db));
+		sqlite3_finalize(st);
+		return STORE_EDB;
+	}
+	rc = store_run(s, st, &n, "vacation", err);
+	sqlite3_finalize(st);
+	return rc < 0 ? rc : 0;
+}

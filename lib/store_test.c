@@ -622,6 +622,45 @@ rollback_undoes_a_transaction(void **state)
 	WANT_RC(store_domain_active(s, "example.org", &err), STORE_FOUND, err);
 }
 
+static void
+vacation_reply_is_remembered_per_sender_and_handle(void **state)
+{
+	struct store *s = open_init(*state);
+	struct store_errbuf err = {""};
+	const char *me = "alice@example.org";
+
+	WANT_RC(store_vacation_recent(s, me, "bob@example.net", "h1", 0, &err),
+		STORE_NOTFOUND, err);
+	WANT_RC(store_vacation_record(s, me, "bob@example.net", "h1", 1000, 0,
+				      &err),
+		0, err);
+	WANT_RC(store_vacation_recent(s, me, "BOB@example.net", "h1", 500,
+				      &err),
+		STORE_FOUND, err);
+	WANT_RC(store_vacation_recent(s, me, "bob@example.net", "h1", 1001,
+				      &err),
+		STORE_NOTFOUND, err);
+	WANT_RC(store_vacation_recent(s, me, "bob@example.net", "h2", 0, &err),
+		STORE_NOTFOUND, err);
+	WANT_RC(store_vacation_recent(s, "carol@example.org", "bob@example.net",
+				      "h1", 0, &err),
+		STORE_NOTFOUND, err);
+	/* Sending again refreshes the time; old rows are forgotten. */
+	WANT_RC(store_vacation_record(s, me, "bob@example.net", "h1", 2000, 0,
+				      &err),
+		0, err);
+	WANT_RC(store_vacation_recent(s, me, "bob@example.net", "h1", 1500,
+				      &err),
+		STORE_FOUND, err);
+	WANT_RC(store_vacation_record(s, me, "dave@example.net", "h1", 9000,
+				      5000, &err),
+		0, err);
+	WANT_RC(store_vacation_recent(s, me, "bob@example.net", "h1", 0, &err),
+		STORE_NOTFOUND, err);
+	WANT_RC(store_vacation_record(s, me, "", "h1", 1, 0, &err),
+		STORE_EINVAL, err);
+}
+
 int
 main(void)
 {
@@ -646,6 +685,7 @@ main(void)
 	    T(access_ip_each_walks_active_ip_rows),
 	    T(list_filters_by_domain_in_stable_order),
 	    T(rollback_undoes_a_transaction),
+	    T(vacation_reply_is_remembered_per_sender_and_handle),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -79,6 +79,7 @@ int domain_main(struct admin *a, int argc, char **argv);
 int user_main(struct admin *a, int argc, char **argv);
 int alias_main(struct admin *a, int argc, char **argv);
 int blacklist_main(struct admin *a, int argc, char **argv);
+int sieve_main(struct admin *a, int argc, char **argv); /* sieve.c */
 /* import-legacy, from db_main (legacy.c). */
 int legacy_main(struct admin *a, int argc, char **argv);
 

@@ -31,6 +31,7 @@ static const char main_usage[] =
     "  alias      add ALIAS DEST | del ALIAS [DEST] | list\n"
     "  valias     add ADDR|@DOMAIN DEST | del ADDR [DEST] | list\n"
     "  blacklist  sender|recipient add|del|list ...\n"
+    "  sieve      check FILE...\n"
     "  help       this text\n"
     "\n"
     "'facteur NOUN --help' describes a noun. Exit status: 0 ok, 1 not\n"
@@ -240,6 +241,7 @@ static const struct main_noun main_nouns[] = {
     {"alias", alias_main},
     {"valias", alias_main},
     {"blacklist", blacklist_main},
+    {"sieve", sieve_main},
 };
 
 enum { OPT_JSON = 0x2000 };

@@ -104,11 +104,17 @@ def free_port(host="127.0.0.1"):
         return s.getsockname()[1]
 
 
+class GiveUp(Exception):
+    """Raised by a wait_for() predicate to stop waiting at once (e.g. the
+    process being waited for has exited)."""
+
+
 def wait_for(predicate, timeout=10.0, interval=0.05, what=None):
     """Calls predicate() until it returns a true value, and returns it.
 
     Raises TimeoutError (naming `what`) after `timeout` seconds. Exceptions
-    from the predicate count as "not yet", the last one is reported."""
+    from the predicate count as "not yet", the last one is reported;
+    GiveUp passes through."""
     deadline = time.monotonic() + timeout
     last_exc = None
     while True:
@@ -116,6 +122,8 @@ def wait_for(predicate, timeout=10.0, interval=0.05, what=None):
             v = predicate()
             if v:
                 return v
+        except GiveUp:
+            raise
         except Exception as e:
             last_exc = e
         if time.monotonic() >= deadline:
@@ -346,7 +354,7 @@ class Daemon:
 
     def _ready(self, ready):
         if self.proc.poll() is not None:
-            raise RuntimeError("%s exited with %d before it was ready:\n%s" %
+            raise GiveUp("%s exited with %d before it was ready:\n%s" %
                                (self.name, self.proc.returncode, self.log()))
         return ready()
 

@@ -8,6 +8,8 @@
  * expected client, but the parser assumes nothing about it. */
 #include "lmtp_parse.h"
 
+#include "buf.h"
+
 #include <string.h>
 #include <strings.h>
 
@@ -297,4 +299,88 @@ lmtp_parse_line(const unsigned char *p, size_t len,
 		return LMTP_ESYNTAX;
 	}
 	return LMTP_OK;
+}
+
+/* ---- DATA ---- */
+
+enum { D_MID, D_CR, D_DOT, D_DOT_CR };
+
+static void
+lmtp_data_put(struct lmtp_data *d, struct buf *out, char c)
+{
+	if (d->too_big)
+		return;
+	if ((d->max_size && out->len >= d->max_size) || buf_addc(out, c) < 0)
+		d->too_big = 1;
+}
+
+/* A byte inside a line (not a line end). */
+static void
+lmtp_data_byte(struct lmtp_data *d, struct buf *out, unsigned char c)
+{
+	if (++d->line_len > d->max_line && d->max_line)
+		d->too_long = 1;
+	lmtp_data_put(d, out, (char)c);
+}
+
+size_t
+lmtp_data_feed(struct lmtp_data *d, const unsigned char *p, size_t len,
+    struct buf *out)
+{
+	size_t i;
+
+	for (i = 0; i < len && !d->done; i++) {
+		unsigned char c = p[i];
+
+		if (d->at_bol) {
+			d->at_bol = 0;
+			d->line_len = 0;
+			if (c == '.') {
+				d->state = D_DOT;
+				continue;
+			}
+			d->state = D_MID;
+		}
+		switch (d->state) {
+		case D_DOT:
+			if (c == '\r') {
+				d->state = D_DOT_CR;
+				continue;
+			}
+			if (c == '\n') {
+				d->done = 1;
+				continue;
+			}
+			d->state = D_MID; /* the stuffed dot is dropped */
+			break;
+		case D_DOT_CR:
+			if (c == '\n') {
+				d->done = 1;
+				continue;
+			}
+			lmtp_data_byte(d, out, '\r');
+			d->state = D_MID;
+			break;
+		case D_CR:
+			if (c == '\n')
+				break; /* CRLF: the LF below ends the line */
+			lmtp_data_byte(d, out, '\r');
+			d->state = D_MID;
+			break;
+		default:
+			break;
+		}
+		if (c == '\r') {
+			d->state = D_CR;
+			continue;
+		}
+		if (c == '\n') {
+			lmtp_data_put(d, out, '\n');
+			d->at_bol = 1;
+			d->state = D_MID;
+			continue;
+		}
+		lmtp_data_byte(d, out, c);
+	}
+	return i;
 }

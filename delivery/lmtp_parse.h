@@ -63,6 +63,32 @@ __attribute__((warn_unused_result)) enum lmtp_status
 lmtp_parse_line(const unsigned char *p, size_t len,
     const struct lmtp_limits *lim, struct lmtp_cmdline *out, size_t *err_off);
 
+/* The DATA phase as a byte stream (RFC 5321 4.5.2): removes one leading
+ * '.' of each line, ends at "." alone on a line, turns CRLF into LF (the
+ * Maildir form; a bare LF is accepted as a line end, a bare CR is kept).
+ * Long lines and oversized messages are noted, not fatal: the stream must
+ * still be read to its end before the replies. Start with the struct
+ * zeroed and at_bol = 1. */
+struct lmtp_data {
+	int state;          /* private */
+	int at_bol;         /* private: 1 before the first byte */
+	size_t line_len;    /* private */
+	size_t max_line;    /* message lines longer than this: too_long */
+	size_t max_size;    /* output bytes above this: too_big */
+	int too_long;
+	int too_big;
+	int done;           /* the final "." line was seen */
+};
+
+struct buf;
+
+/* Consumes p[0..len) (or up to the end of data) and appends the message
+ * bytes to out; returns how many input bytes were consumed (== len
+ * unless the end of data was reached). Never fails: when out can not
+ * grow, too_big is set and bytes are dropped. */
+size_t lmtp_data_feed(struct lmtp_data *d, const unsigned char *p,
+    size_t len, struct buf *out);
+
 /* Short English text for a status ("unknown command"...). Static string. */
 const char *lmtp_strerror(enum lmtp_status st);
 

@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include "buf.h"
 #include "lmtp_parse.h"
 
 struct pcase {
@@ -182,6 +183,89 @@ lhlo_argument_is_reported(void **state)
 		    (int)cl.arg_len, l + cl.arg_off);
 }
 
+struct dcase {
+	const char *in;
+	const char *want;
+	size_t consumed; /* 0 = strlen(in) */
+	int done, too_long, too_big;
+};
+
+static const struct dcase dcases[] = {
+    {"a\r\nb\r\n.\r\n", "a\nb\n", 0, 1, 0, 0},
+    {"a\nb\n.\n", "a\nb\n", 0, 1, 0, 0},
+    {"..x\r\n...\r\n.\r\n", ".x\n..\n", 0, 1, 0, 0},
+    {".x\r\n.\r\n", "x\n", 0, 1, 0, 0},
+    {"a\rb\r\n.\r\n", "a\rb\n", 0, 1, 0, 0},
+    {"a\r\r\n.\r\n", "a\r\n", 0, 1, 0, 0},
+    {".\rx\n.\n", "\rx\n", 0, 1, 0, 0},
+    {"a\r\n.\r\nMAIL FROM:<>\r\n", "a\n", 6, 1, 0, 0},
+    {"a\r\n. \r\n", "a\n \n", 0, 0, 0, 0},
+    {"0123456789\n.\n", "0123456789\n", 0, 1, 1, 0},
+    {"012345678\n.\n", "012345678\n", 0, 1, 0, 0},
+    {".\r\n", "", 0, 1, 0, 0},
+};
+
+static void
+data_is_unstuffed_and_normalised(void **state)
+{
+	struct lmtp_data d;
+	struct buf out;
+	size_t i, k, n, got;
+
+	(void)state;
+	buf_init(&out, 0);
+	for (i = 0; i < sizeof(dcases) / sizeof(dcases[0]); i++) {
+		const struct dcase *c = &dcases[i];
+		const unsigned char *p = (const unsigned char *)c->in;
+
+		/* whole, then one byte at a time: same result */
+		for (k = 0; k < 2; k++) {
+			memset(&d, 0, sizeof(d));
+			d.at_bol = 1;
+			d.max_line = 9;
+			buf_reset(&out);
+			if (k == 0)
+				got = lmtp_data_feed(&d, p, strlen(c->in), &out);
+			else
+				for (got = 0; got < strlen(c->in) && !d.done;
+				    got += n)
+					n = lmtp_data_feed(&d, p + got, 1, &out);
+			if (strcmp(buf_str(&out), c->want) != 0)
+				fail_msg("case %zu/%zu: got \"%s\", want \"%s\"",
+				    i, k, buf_str(&out), c->want);
+			if (got != (c->consumed ? c->consumed : strlen(c->in)))
+				fail_msg("case %zu/%zu: got consumed %zu", i, k,
+				    got);
+			if (d.done != c->done || d.too_long != c->too_long ||
+			    d.too_big != c->too_big)
+				fail_msg("case %zu/%zu: got done %d long %d big "
+				    "%d, want %d %d %d", i, k, d.done,
+				    d.too_long, d.too_big, c->done,
+				    c->too_long, c->too_big);
+		}
+	}
+	buf_free(&out);
+}
+
+static void
+data_over_max_size_is_flagged_and_capped(void **state)
+{
+	const char *in = "0123456789\n0123456789\n.\n";
+	struct lmtp_data d = {0};
+	struct buf out;
+
+	(void)state;
+	d.at_bol = 1;
+	d.max_size = 15;
+	buf_init(&out, 0);
+	assert_int_equal(lmtp_data_feed(&d, (const unsigned char *)in,
+	    strlen(in), &out), strlen(in));
+	if (!d.done || !d.too_big || out.len > 15)
+		fail_msg("got done %d big %d len %zu, want 1 1 <= 15", d.done,
+		    d.too_big, out.len);
+	buf_free(&out);
+}
+
 int
 main(void)
 {
@@ -191,6 +275,8 @@ main(void)
 	    cmocka_unit_test(line_over_the_limit_is_refused),
 	    cmocka_unit_test(bdat_reports_chunk_size_and_last),
 	    cmocka_unit_test(lhlo_argument_is_reported),
+	    cmocka_unit_test(data_is_unstuffed_and_normalised),
+	    cmocka_unit_test(data_over_max_size_is_flagged_and_capped),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

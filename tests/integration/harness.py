@@ -29,9 +29,9 @@ Pieces:
                          output to a log file, stopped with TERM then KILL
   run(argv, ...)         subprocess.run with a timeout and captured text
 
-Every instance is also registered for cleanup at interpreter exit and on
-SIGTERM (what meson sends on a test timeout), so a failing test leaves no
-process behind. Only processes this module started are ever signalled, by
+Every instance is also registered for cleanup at interpreter exit, and on
+SIGTERM (what meson sends on a test timeout, 0.5 s before SIGKILL) every
+master is signalled at once, so a failing test leaves no process behind. Only processes this module started are ever signalled, by
 pid.
 """
 
@@ -76,13 +76,40 @@ def _cleanup_all():
 
 
 def _on_sigterm(signum, frame):
-    # meson sends SIGTERM on timeout: turn it into a normal exit so that
-    # atexit (and context managers) stop what we started.
-    raise SystemExit("harness: killed by signal %d" % signum)
+    # meson sends SIGTERM on timeout and SIGKILLs the test's process group
+    # 0.5 s later; Postfix and Dovecot masters have their own sessions and
+    # would outlive it. So: signal every master and daemon now (each
+    # master stops its own children), without waiting, and exit. The temp
+    # directories are left for a post-mortem.
+    for obj in list(_live):
+        try:
+            obj.emergency_stop()
+        except Exception:
+            pass
+    print("harness: killed by signal %d, stopped %d instance(s)" %
+          (signum, len(_live)), file=sys.stderr)
+    os._exit(128 + signum)
+
+
+def _signal_pid(pid, sig=signal.SIGTERM):
+    if pid is None:
+        return
+    try:
+        os.kill(pid, sig)
+    except ProcessLookupError:
+        pass
 
 
 atexit.register(_cleanup_all)
 signal.signal(signal.SIGTERM, _on_sigterm)
+
+
+def detach_all():
+    """Forgets every running instance so that nothing is stopped at exit
+    (the demo's DEMO_KEEP=1). Returns what was forgotten."""
+    left = list(_live)
+    del _live[:]
+    return left
 
 
 def _register(obj):
@@ -363,6 +390,10 @@ class Daemon:
         with open(self.logpath, errors="replace") as f:
             return f.read()
 
+    def emergency_stop(self):
+        """SIGKILL, no waiting (from the SIGTERM handler)."""
+        _signal_pid(self.proc.pid, signal.SIGKILL)
+
     def close(self, timeout=5.0):
         """Stops the process (TERM, then KILL after timeout). Idempotent.
         Returns its exit status."""
@@ -588,6 +619,15 @@ class Postfix:
         except (OSError, ValueError, IndexError):
             return None
         return pid if _alive(pid) else None
+
+    def emergency_stop(self):
+        """SIGTERM to master (it stops its own children) and to any process
+        of this instance already there (a master still starting), no
+        waiting."""
+        _signal_pid(self.master_pid())
+        for pid in _pids_with_env("MAIL_CONFIG", self.config_dir):
+            if pid != os.getpid():
+                _signal_pid(pid)
 
     def close(self):
         """Stops master and every process of this instance (found by its
@@ -885,6 +925,10 @@ class Dovecot:
                 return f.read()
         except FileNotFoundError:
             return ""
+
+    def emergency_stop(self):
+        """SIGTERM to master, no waiting: it stops its own children."""
+        _signal_pid(self.master_pid() or self._pid)
 
     def close(self):
         """Stops dovecot (master and all its children), bounded in time.

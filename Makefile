@@ -4,7 +4,7 @@ MESON ?= meson
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-.PHONY: all deps demo test install clean fuzz format check-format
+.PHONY: all deps demo test install install-check clean fuzz format check-format
 
 all: $(BUILD)/build.ninja
 	$(MESON) compile -C $(BUILD)
@@ -24,11 +24,23 @@ test: deps all
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	$(MESON) test -C $(BUILD) --print-errorlogs --num-processes 2
 
+# A release build in build-release/, installed under $(PREFIX) (inside
+# $(DESTDIR) when set). An existing build-release/ is reconfigured, so a
+# new PREFIX is honoured.
 install:
-	$(MESON) setup build-release --prefix=$(PREFIX) --buildtype=release \
-	    -Db_sanitize=none 2>/dev/null || true
+	if [ -f build-release/build.ninja ]; then \
+	    $(MESON) configure build-release --prefix=$(PREFIX); \
+	else \
+	    $(MESON) setup build-release --prefix=$(PREFIX) \
+	        --buildtype=release -Db_sanitize=none; \
+	fi
 	$(MESON) compile -C build-release
-	DESTDIR=$(DESTDIR) $(MESON) install -C build-release
+	$(MESON) install -C build-release \
+	    $(if $(DESTDIR),--destdir $(abspath $(DESTDIR)))
+
+# make install into a scratch DESTDIR, then check what landed.
+install-check:
+	tests/install/check-install.sh
 
 fuzz:
 	CC=clang $(MESON) setup build-fuzz -Dfuzz=true \

@@ -450,6 +450,29 @@ postlog   unix-dgram n - n - 1 postlogd
 """
 
 
+def parse_main_cf(text):
+    """main.cf text (e.g. a config-templates/postfix/main.cf.* fragment)
+    into an ordered {name: value} dict for Postfix(main_cf_extra=...):
+    comments and blank lines skipped, indented lines continue the
+    previous value (joined by one space)."""
+    out = {}
+    last = None
+    for line in text.splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        if line[0] in " \t":
+            if last is None:
+                raise ValueError("continuation line first: %r" % line)
+            out[last] = (out[last] + " " + line.strip()).strip()
+            continue
+        name, sep, value = line.partition("=")
+        if not sep:
+            raise ValueError("not name = value: %r" % line)
+        last = name.strip()
+        out[last] = value.strip()
+    return out
+
+
 class Postfix:
     """A private Postfix instance under `directory`.
 

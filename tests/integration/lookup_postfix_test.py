@@ -6,7 +6,6 @@ made with `facteur` without a reload.
 Usage: lookup_postfix_test.py FACTEUR FACTEUR_LOOKUP   (as root)
 """
 
-import glob
 import os
 import sys
 import unittest
@@ -157,35 +156,65 @@ class LookupCases:
         self.assertNotIn("reload", self.pf.log(), "maillog shows a reload")
 
 
-class SocketmapLookup(LookupCases, unittest.TestCase):
-    kind = "socketmap"
+SQLITE_DIR = os.path.join(fixtures.TEMPLATES, "postfix", "sqlite")
+SQLITE_FILES = {"domains": "virtual_mailbox_domains.cf",
+                "mailboxes": "virtual_mailbox_maps.cf",
+                "virtual_aliases": "virtual_alias_maps.cf",
+                "sender_access": "sender_access.cf",
+                "recipient_access": "recipient_access.cf",
+                "aliases": "alias_maps.cf"}
+
+
+def sqlite_tables(tmp, db):
+    """Renders config-templates/postfix/sqlite/*.cf for db into tmp;
+    returns {map name: "sqlite:PATH"}."""
+    maps = {}
+    for m, name in SQLITE_FILES.items():
+        dst = os.path.join(tmp, name)
+        fixtures.render(os.path.join("postfix", "sqlite", name), dst,
+                        [(fixtures.INSTALL_DB, db)])
+        maps[m] = "sqlite:" + dst
+    return maps
+
+
+def hand_main_cf(maps):
+    return {
+        "virtual_mailbox_domains": maps["domains"],
+        "virtual_mailbox_maps": maps["mailboxes"],
+        "virtual_alias_maps": maps["virtual_aliases"],
+        "smtpd_sender_restrictions":
+            "check_sender_access " + maps["sender_access"],
+    }
+
+
+class Route:
+    """Sets up one way of plugging the database into Postfix: cls.kind,
+    cls.lookup_daemon (start facteur-lookup?) and cls.postfix_conf(tmp,
+    sock, sqlite_maps) -> (maps, main_cf_extra)."""
+    lookup_daemon = False
 
     @classmethod
     def setUpClass(cls):
-        cls.tmp = harness.TmpDir("lks")
+        cls.tmp = harness.TmpDir("lk")
         try:
-            cls.admin, conf, db, sock = build_db(cls.tmp.path)
-            cls.lookup = fixtures.start_lookup(EXE["facteur_lookup"], conf,
-                                               cls.tmp.path, sock, db)
-            # what the shell sees, before Postfix is involved
-            p = harness.run([EXE["facteur_lookup"], "-c", conf, "--db", db,
-                             "query", "mailboxes", "alice@example.org"])
-            assert p.stdout.strip() == "example.org/alice/", p.stdout
-            cls.maps = {m: "socketmap:unix:%s:%s" % (sock, m) for m in (
-                "domains", "mailboxes", "virtual_aliases", "sender_access")}
-            cls.pf = harness.Postfix(cls.tmp.path, main_cf_extra={
-                "virtual_mailbox_domains": cls.maps["domains"],
-                "virtual_mailbox_maps": cls.maps["mailboxes"],
-                "virtual_alias_maps": cls.maps["virtual_aliases"],
-                "smtpd_sender_restrictions":
-                    "check_sender_access " + cls.maps["sender_access"],
-            }, virtual_options={
+            tmp = cls.tmp.path
+            cls.admin, conf, db, sock = build_db(tmp)
+            if cls.lookup_daemon:
+                cls.lookup = fixtures.start_lookup(EXE["facteur_lookup"],
+                                                   conf, tmp, sock, db)
+                # what the shell sees, before Postfix is involved
+                p = harness.run([EXE["facteur_lookup"], "-c", conf, "--db",
+                                 db, "query", "mailboxes",
+                                 "alice@example.org"])
+                assert p.stdout.strip() == "example.org/alice/", p.stdout
+            sq = sqlite_tables(tmp, db)
+            cls.maps, main_cf = cls.postfix_conf(tmp, sock, sq)
+            cls.pf = harness.Postfix(tmp, main_cf_extra=main_cf,
+                                     virtual_options={
                 # virtual(8) refuses socketmap: for paths ("not allowed for
                 # security-sensitive data"): until facteur-lmtp delivers,
                 # it reads the Maildir from the database's sqlite: table.
-                "virtual_mailbox_maps": sqlite_tables(
-                    cls.tmp.path, db)["mailboxes"],
-            })
+                "virtual_mailbox_maps": sq["mailboxes"]})
         except Exception:
             cls.tearDownClass(failed=True)
             raise
@@ -196,63 +225,68 @@ class SocketmapLookup(LookupCases, unittest.TestCase):
             obj = getattr(cls, name, None)
             if obj is not None:
                 obj.close()
-        if failed or os.environ.get("FACTEUR_KEEP") == "1":
+        if failed:
+            if getattr(cls, "lookup", None) is not None:
+                print(cls.lookup.log(), file=sys.stderr)
             cls.tmp.keep = True
-        if hasattr(cls, "lookup") and failed:
-            print(cls.lookup.log(), file=sys.stderr)
         cls.tmp.close()
 
 
-SQLITE_DIR = os.path.join(fixtures.TEMPLATES, "postfix", "sqlite")
+def socketmaps(sock):
+    return {m: "socketmap:unix:%s:%s" % (sock, m) for m in SQLITE_FILES}
 
 
-SQLITE_FILES = {"domains": "virtual_mailbox_domains.cf",
-                "mailboxes": "virtual_mailbox_maps.cf",
-                "virtual_aliases": "virtual_alias_maps.cf",
-                "sender_access": "sender_access.cf"}
+class SocketmapLookup(Route, LookupCases, unittest.TestCase):
+    kind = "socketmap"
+    lookup_daemon = True
+
+    @classmethod
+    def postfix_conf(cls, tmp, sock, sq):
+        return socketmaps(sock), hand_main_cf(socketmaps(sock))
 
 
-def sqlite_tables(tmp, db):
-    """Renders config-templates/postfix/sqlite/*.cf for db; returns
-    {map name: "sqlite:PATH"}."""
-    maps = {}
-    for m, name in SQLITE_FILES.items():
-        dst = os.path.join(tmp, name)
-        fixtures.render(os.path.join("postfix", "sqlite", name), dst,
-                        [(fixtures.INSTALL_DB, db)])
-        maps[m] = "sqlite:" + dst
-    return maps
-
-
-@unittest.skipUnless(glob.glob(os.path.join(SQLITE_DIR, "*.cf")),
-                     "no config-templates/postfix/sqlite/*.cf yet")
-class NativeSqliteLookup(LookupCases, unittest.TestCase):
+class NativeSqliteLookup(Route, LookupCases, unittest.TestCase):
     kind = "sqlite"
 
     @classmethod
-    def setUpClass(cls):
-        cls.tmp = harness.TmpDir("lkq")
-        try:
-            cls.admin, conf, db, sock = build_db(cls.tmp.path)
-            cls.maps = sqlite_tables(cls.tmp.path, db)
-            cls.pf = harness.Postfix(cls.tmp.path, main_cf_extra={
-                "virtual_mailbox_domains": cls.maps["domains"],
-                "virtual_mailbox_maps": cls.maps["mailboxes"],
-                "virtual_alias_maps": cls.maps["virtual_aliases"],
-                "smtpd_sender_restrictions":
-                    "check_sender_access " + cls.maps["sender_access"],
-            })
-        except Exception:
-            cls.tearDownClass(failed=True)
-            raise
+    def postfix_conf(cls, tmp, sock, sq):
+        return sq, hand_main_cf(sq)
+
+
+def template_main_cf(name, replacements):
+    """config-templates/postfix/NAME as main.cf parameters, with the
+    install paths replaced, and mynetworks emptied so that the template's
+    permit_mynetworks does not let the loopback test client skip the
+    checks under test."""
+    with open(os.path.join(fixtures.TEMPLATES, "postfix", name)) as f:
+        text = f.read()
+    for old, new in replacements:
+        assert old in text, "%s has no %r" % (name, old)
+        text = text.replace(old, new)
+    params = harness.parse_main_cf(text)
+    params["mynetworks"] = ""
+    return params
+
+
+class SocketmapTemplate(Route, LookupCases, unittest.TestCase):
+    """config-templates/postfix/main.cf.socketmap, as shipped."""
+    kind = "tsocketmap"
+    lookup_daemon = True
 
     @classmethod
-    def tearDownClass(cls, failed=False):
-        if getattr(cls, "pf", None) is not None:
-            cls.pf.close()
-        if failed:
-            cls.tmp.keep = True
-        cls.tmp.close()
+    def postfix_conf(cls, tmp, sock, sq):
+        return socketmaps(sock), template_main_cf(
+            "main.cf.socketmap", [("private/facteur-lookup", sock)])
+
+
+class SqliteTemplate(Route, LookupCases, unittest.TestCase):
+    """config-templates/postfix/main.cf.sqlite, as shipped."""
+    kind = "tsqlite"
+
+    @classmethod
+    def postfix_conf(cls, tmp, sock, sq):
+        return sq, template_main_cf(
+            "main.cf.sqlite", [("/etc/postfix/sqlite/", tmp + "/")])
 
 
 if __name__ == "__main__":

@@ -1,0 +1,72 @@
+/* lib/dmarc.h - DMARC (RFC 7489) evaluation, result only (no reports).
+ *
+ * dmarc_parse_record() is a pure parser over a TXT record ("v=DMARC1;
+ * p=reject; ..."). dmarc_org_domain() uses the Public Suffix List shipped
+ * by Debian's publicsuffix package (/usr/share/publicsuffix/
+ * public_suffix_list.dat), loaded once by dmarc_psl_load(). dmarc_evaluate()
+ * looks up _dmarc.<from-domain>, falls back to _dmarc.<org-domain>, and
+ * applies relaxed/strict alignment against the SPF and DKIM results. */
+#ifndef FACTEUR_LIB_DMARC_H
+#define FACTEUR_LIB_DMARC_H
+
+#include <stddef.h>
+
+struct dns_resolver;
+struct dmarc_psl;
+
+enum dmarc_policy { DMARC_P_NONE, DMARC_P_QUARANTINE, DMARC_P_REJECT,
+	DMARC_P_UNSET };
+
+struct dmarc_record {
+	enum dmarc_policy p, sp; /* sp = UNSET when absent (inherits p) */
+	int adkim_strict, aspf_strict;
+	int pct; /* 0..100, default 100 */
+};
+
+enum dmarc_rstatus { DMARC_REC_OK, DMARC_REC_ESYNTAX, DMARC_REC_ENOTDMARC };
+
+/* Pure; *err_off is the bad byte. Unknown tags are ignored (RFC 7489
+ * §6.3); a bad p= makes the record invalid. */
+enum dmarc_rstatus dmarc_parse_record(const unsigned char *p, size_t len,
+    struct dmarc_record *out, size_t *err_off);
+
+/* Loads the PSL file (NULL = Debian's path). *out owned. */
+__attribute__((warn_unused_result)) int dmarc_psl_load(const char *path,
+    struct dmarc_psl **out, char *err, size_t errlen);
+void dmarc_psl_free(struct dmarc_psl **psl);
+/* Organizational domain of a lowercase domain into out. Pure given psl. */
+__attribute__((warn_unused_result)) int dmarc_org_domain(
+    const struct dmarc_psl *psl, const char *domain, char *out,
+    size_t outlen);
+
+enum dmarc_result {
+	DMARC_R_NONE,      /* no policy published */
+	DMARC_R_PASS,
+	DMARC_R_FAIL,
+	DMARC_R_TEMPERROR,
+	DMARC_R_PERMERROR,
+};
+
+/* What DMARC needs from SPF and DKIM: the domains that passed. */
+struct dmarc_input {
+	const char *from_domain;   /* RFC5322.From domain, lowercase */
+	const char *spf_domain;    /* domain SPF passed for, or NULL */
+	const char *const *dkim_domains; /* d= of passing signatures */
+	size_t ndkim;
+};
+
+struct dmarc_outcome {
+	enum dmarc_result result;
+	enum dmarc_policy policy; /* effective policy (p or sp) */
+	int sampled_out;          /* pct said not to apply the policy */
+	char policy_domain[256];  /* where the record was found */
+	char detail[160];
+};
+
+enum dmarc_result dmarc_evaluate(struct dns_resolver *dns,
+    const struct dmarc_psl *psl, const struct dmarc_input *in,
+    struct dmarc_outcome *out);
+
+const char *dmarc_result_str(enum dmarc_result r);
+
+#endif

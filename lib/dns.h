@@ -1,0 +1,76 @@
+/* lib/dns.h - DNS lookups through ldns, with an in-process TTL cache.
+ *
+ * One struct dns_resolver per process, shared by threads (internally
+ * locked cache; each query uses its own ldns_resolver clone or a pool).
+ * The server address comes from config (so tests point at a local
+ * authoritative server on 127.0.0.1@PORT); NULL = /etc/resolv.conf.
+ * Answers are cached for min(TTL, max_ttl); negative answers (NXDOMAIN,
+ * NODATA) for min(SOA minimum, neg_ttl). Timeouts and SERVFAIL are never
+ * cached. Nothing here logs: errors come back as status + message. */
+#ifndef FACTEUR_LIB_DNS_H
+#define FACTEUR_LIB_DNS_H
+
+#include <stddef.h>
+
+struct dns_resolver;
+
+struct dns_config {
+	const char *server;    /* "127.0.0.1", "127.0.0.1@5353", "[::1]:53",
+				  or NULL/"" for resolv.conf */
+	long long timeout_ms;  /* per query, all retries included; 0 = 5000 */
+	int retries;           /* 0 = 1 */
+	long long max_ttl;     /* seconds; 0 = 3600 */
+	long long neg_ttl;     /* seconds; 0 = 300 */
+	size_t cache_entries;  /* 0 = 10000 */
+	int use_tcp;           /* TCP only (tests); default UDP with TC->TCP */
+};
+
+enum dns_status {
+	DNS_OK,        /* at least one record of the type */
+	DNS_NXDOMAIN,  /* name does not exist */
+	DNS_NODATA,    /* name exists, no record of that type */
+	DNS_TEMPFAIL,  /* timeout, SERVFAIL, network error: try later */
+	DNS_PERMFAIL,  /* malformed name or answer, REFUSED */
+};
+
+enum dns_type { DNS_T_A = 1, DNS_T_TXT = 16, DNS_T_AAAA = 28, DNS_T_MX = 15,
+	DNS_T_PTR = 12 };
+
+/* An answer: rr strings in the order received. For TXT, each record's
+ * character-strings are concatenated (RFC 6376 §3.6.2.2 and RFC 7208
+ * §3.3 both want that). For A/AAAA, the presentation form ("127.0.0.2").
+ * For MX, "PREF HOST". For PTR, the host (no trailing dot). */
+struct dns_answer {
+	enum dns_status status;
+	char **rrs;    /* owned; dns_answer_clear() frees */
+	size_t *lens;  /* byte lengths (TXT may hold NUL bytes) */
+	size_t nrrs;
+	unsigned ttl;  /* smallest TTL of the set */
+	char error[160]; /* for TEMPFAIL/PERMFAIL: what happened */
+};
+
+__attribute__((warn_unused_result)) int
+dns_resolver_new(const struct dns_config *cfg, struct dns_resolver **out,
+    char *err, size_t errlen);
+void dns_resolver_free(struct dns_resolver **r);
+
+/* Looks name up (absolute; a trailing dot optional). Thread-safe. Always
+ * fills *ans (status set); returns ans->status. */
+enum dns_status dns_query(struct dns_resolver *r, const char *name,
+    enum dns_type type, struct dns_answer *ans);
+void dns_answer_clear(struct dns_answer *ans);
+
+/* Reverse names for DNSBLs: "4.3.2.1.zone" and the IPv6 nibble form.
+ * Pure. 0, or -1 if ip is not an address or out is too small. */
+__attribute__((warn_unused_result)) int dns_reverse_name(const char *ip,
+    const char *zone, char *out, size_t outlen);
+
+const char *dns_strstatus(enum dns_status st);
+
+/* Cache counters for logs and tests. */
+struct dns_stats {
+	unsigned long long queries, hits, misses, timeouts;
+};
+void dns_stats(struct dns_resolver *r, struct dns_stats *st);
+
+#endif

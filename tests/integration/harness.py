@@ -390,6 +390,13 @@ class Daemon:
         with open(self.logpath, errors="replace") as f:
             return f.read()
 
+    def sanitizer_report(self):
+        """The AddressSanitizer / UBSan / LeakSanitizer lines of the log
+        ("" if none): a test asserts this is empty after close()."""
+        rx = re.compile(r"(ERROR: \w+Sanitizer|runtime error:|"
+                        r"SUMMARY: \w+Sanitizer)")
+        return "\n".join(l for l in self.log().splitlines() if rx.search(l))
+
     def emergency_stop(self):
         """SIGKILL, no waiting (from the SIGTERM handler)."""
         _signal_pid(self.proc.pid, signal.SIGKILL)

@@ -225,11 +225,16 @@ class Route:
             obj = getattr(cls, name, None)
             if obj is not None:
                 obj.close()
-        if failed:
+        san = cls.lookup.sanitizer_report() if getattr(
+            cls, "lookup", None) is not None else ""
+        if failed or san:
             if getattr(cls, "lookup", None) is not None:
                 print(cls.lookup.log(), file=sys.stderr)
             cls.tmp.keep = True
         cls.tmp.close()
+        if san:
+            raise AssertionError("facteur-lookup sanitizer report: got\n%s\n"
+                                 "want none" % san)
 
 
 def socketmaps(sock):

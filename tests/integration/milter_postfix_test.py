@@ -67,11 +67,16 @@ class ExampleMilter(unittest.TestCase):
             obj = getattr(cls, name, None)
             if obj is not None:
                 obj.close()
-        if failed:
+        san = cls.milter.sanitizer_report() if getattr(
+            cls, "milter", None) is not None else ""
+        if failed or san:
             if getattr(cls, "milter", None) is not None:
                 print(cls.milter.log(), file=sys.stderr)
             cls.tmp.keep = True
         cls.tmp.close()
+        if san:
+            raise AssertionError("facteur-example sanitizer report: got\n%s"
+                                 "\nwant none" % san)
 
     def test_delivered_message_carries_the_milter_header(self):
         msg = harness.make_message("friend@example.net", "alice@example.org",

@@ -1,0 +1,45 @@
+/* delivery/lmtp_conf.h - the [lmtp] section of facteur.conf. */
+#ifndef FACTEUR_DELIVERY_LMTP_CONF_H
+#define FACTEUR_DELIVERY_LMTP_CONF_H
+
+#include <stddef.h>
+#include <sys/socket.h>
+
+#include "cfg.h"
+
+struct lmtp_settings {
+	char *mail_root;     /* absolute; every Maildir lives below it */
+	char *socket;        /* unix socket; "" = off */
+	char *socket_mode;   /* octal, e.g. "0660" */
+	char *socket_group;  /* group of the socket ("postfix"); "" = keep */
+	char *tcp;           /* "127.0.0.1:24" / "[::1]:24"; "" = off */
+	char *user;          /* name or numeric uid; "" = stay */
+	char *group;         /* name or numeric gid; "" = the user's */
+	char *recipient_delimiter;
+	long long max_message_size; /* bytes */
+	long long max_line_length;  /* command lines, bytes */
+	long long max_data_line_length; /* message lines, bytes */
+	long long max_recipients;
+	long long max_clients;
+	long long idle_timeout;     /* ms */
+	int quota_tempfail;
+	char *sieve_before;  /* global script run first; "" = none */
+	int sieve_user;      /* run ~/.dovecot.sieve */
+	char *sendmail;      /* for redirect and vacation */
+	char *hostname;      /* for replies and file names; "" = uname */
+	/* derived by lmtp_conf_check() */
+	unsigned mode;
+	struct sockaddr_storage tcp_addr;
+	socklen_t tcp_len;
+};
+
+extern const struct cfg_key lmtp_conf_keys[];
+extern const size_t lmtp_conf_nkeys;
+
+/* Validates what cfg_set can not (octal mode, absolute mail_root, a
+ * loopback tcp address, a listener present) and fills the derived
+ * fields. 0, or -1 with "[lmtp] key: why" in err. */
+__attribute__((warn_unused_result)) int lmtp_conf_check(
+    struct lmtp_settings *s, char *err, size_t errlen);
+
+#endif

@@ -95,6 +95,26 @@ priv_lookup(const char *user, const char *group, uid_t *uid, gid_t *gid,
 
 /* After the switch: no real, effective or saved id may be root, and
  * setuid(0) / setgid(0) must fail. */
+/* A supplementary group 0 would hand back root's files: refuse it. */
+static int
+priv_check_groups(char *err, size_t errlen)
+{
+	gid_t groups[256];
+	int i, n;
+
+	if ((n = getgroups(256, groups)) < 0) {
+		snprintf(err, errlen, "getgroups: %s", strerror(errno));
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		if (groups[i] == 0) {
+			snprintf(err, errlen,
+			    "the user is in group root (gid 0): refusing");
+			return -1;
+		}
+	return 0;
+}
+
 static int
 priv_verify(uid_t uid, gid_t gid, char *err, size_t errlen)
 {
@@ -118,7 +138,7 @@ priv_verify(uid_t uid, gid_t gid, char *err, size_t errlen)
 		snprintf(err, errlen, "root gid could be regained");
 		return -1;
 	}
-	return 0;
+	return priv_check_groups(err, errlen);
 }
 
 int
@@ -142,8 +162,11 @@ priv_drop(const char *user, const char *group, char *err, size_t errlen)
 		snprintf(err, errlen, "not root: cannot become user %s", user);
 		return -1;
 	}
-	if (setgroups(1, &gid) != 0) {
-		snprintf(err, errlen, "setgroups: %s", strerror(errno));
+	/* The user's supplementary groups come along (initgroups): a milter
+	 * user in group postfix (its socket) and group facteur (the
+	 * database) needs both. */
+	if (initgroups(user, gid) != 0) {
+		snprintf(err, errlen, "initgroups: %s", strerror(errno));
 		return -1;
 	}
 	if (setresgid(gid, gid, gid) != 0) {

@@ -1,7 +1,8 @@
 /* lib/privdrop.h - dropping root after the socket is bound.
  *
  * priv_drop() resolves user (and group, or the user's primary group),
- * calls setgroups(1, gid), setresgid, setresuid, then checks that neither
+ * calls initgroups(user, gid) (so the user's supplementary groups from
+ * /etc/group apply), setresgid, setresuid, then checks that neither
  * root uid nor gid can be regained. A no-op returning 0 when user is NULL
  * or "" or when not running as root and already that user. */
 #ifndef FACTEUR_LIB_PRIVDROP_H

@@ -1,0 +1,57 @@
+/* milters/spam/bayes.h - the Bayes classifier: tokens, storage, scoring.
+ *
+ * Tokens come from a struct sp_view (words of body text and subject,
+ * selected header tokens, URI hosts), hashed to 64 bits. Storage is its own
+ * SQLite file (bayes.sqlite next to the main database unless configured),
+ * WAL, so training never blocks lookups; a reader sees a consistent
+ * snapshot. Scoring: Robinson's f(w) with Fisher/chi-square combining, as
+ * SpamBayes and SpamAssassin do. Training is idempotent per message
+ * (a message-id-like digest is remembered; learning the same message twice
+ * as the same class is a no-op, as the other class moves it). */
+#ifndef FACTEUR_SPAM_BAYES_H
+#define FACTEUR_SPAM_BAYES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct sp_view;
+struct bayes;
+
+struct bayes_tokens {
+	uint64_t *h; /* owned; sorted and unique */
+	size_t n;
+};
+
+/* Pure: the tokens of a message. 0 or -1 (ENOMEM). */
+__attribute__((warn_unused_result)) int bayes_tokenize(
+    const struct sp_view *v, struct bayes_tokens *out);
+void bayes_tokens_clear(struct bayes_tokens *t);
+
+/* rw = 1 creates the file/schema. *out owned. Not thread-safe: one
+ * handle per thread. */
+__attribute__((warn_unused_result)) int bayes_open(const char *path, int rw,
+    struct bayes **out, char *err, size_t errlen);
+void bayes_close(struct bayes **b);
+
+/* Learn/forget; is_spam 1/0. digest identifies the message (e.g. SHA-256
+ * of the raw message, 32 bytes). Returns 1 learned, 0 already known as
+ * that class, -1 error. */
+int bayes_learn(struct bayes *b, const struct bayes_tokens *t,
+    const unsigned char digest[32], int is_spam, char *err, size_t errlen);
+int bayes_forget(struct bayes *b, const struct bayes_tokens *t,
+    const unsigned char digest[32], char *err, size_t errlen);
+/* Batch learning: wrap many bayes_learn calls in one transaction. */
+int bayes_begin(struct bayes *b);
+int bayes_commit(struct bayes *b);
+
+struct bayes_stats {
+	long long nspam, nham, ntokens;
+};
+int bayes_stats(struct bayes *b, struct bayes_stats *st);
+
+/* Probability in [0,1] that the message is spam, or -1 when there is too
+ * little training (fewer than min_spam / min_ham messages, default 200
+ * each, as SpamAssassin) or on error. */
+double bayes_score(struct bayes *b, const struct bayes_tokens *t);
+
+#endif

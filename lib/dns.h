@@ -73,4 +73,15 @@ struct dns_stats {
 };
 void dns_stats(struct dns_resolver *r, struct dns_stats *st);
 
+/* Added with the implementation: the pure answer parser dns_query() uses,
+ * for tests and fuzzing. Parses the DNS message wire[0..len) as the answer
+ * to (qname, type): follows the CNAME chain inside the answer section,
+ * maps the RCODE (SERVFAIL -> TEMPFAIL; REFUSED, FORMERR, NOTIMP ->
+ * PERMFAIL), and for NXDOMAIN/NODATA puts the negative TTL from the SOA in
+ * the authority section in *neg_ttl (0 = no SOA: do not cache). Fills
+ * *ans like dns_query() and returns ans->status. No I/O. */
+enum dns_status dns_parse_answer(const unsigned char *wire, size_t len,
+    const char *qname, enum dns_type type, struct dns_answer *ans,
+    unsigned *neg_ttl);
+
 #endif

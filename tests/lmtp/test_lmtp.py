@@ -234,6 +234,18 @@ class LmtpTest(unittest.TestCase):
 
     # ---- protocol ----
 
+    def test_zz_clean_exit_without_sanitizer_reports(self):
+        self.c.close()
+        self.proc.terminate()
+        self.assertEqual(self.proc.wait(15), 0)
+        log = self.logtext()
+        for bad in ("AddressSanitizer", "LeakSanitizer", "runtime error"):
+            self.assertNotIn(bad, log)
+        self.__class__.proc = subprocess.Popen(
+            [LMTP, "-f", "-c", self.conf], stdout=self.log, stderr=self.log)
+        self.assertTrue(wait_for(lambda: os.path.exists(self.sock)))
+        self.c = Client(self.sock)
+
     def test_lhlo_advertises_extensions(self):
         code, text = self.c.cmd("LHLO again.test")
         self.assertEqual(code, 250)

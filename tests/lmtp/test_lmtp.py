@@ -94,7 +94,7 @@ class LmtpTest(unittest.TestCase):
         os.mkdir(cls.sent)
         cls.admin("db", "init")
         cls.admin("domain", "add", "example.org")
-        for u in ("alice", "bob", "carol", "dave", "erin", "frank"):
+        for u in ("alice", "bob", "carol", "dave", "erin", "frank", "gina"):
             cls.admin("user", "add", u + "@example.org", "--password-stdin",
                       stdin="secret-" + u + "\n")
         cls.admin("user", "quota", "bob@example.org", "1M")
@@ -140,6 +140,12 @@ class LmtpTest(unittest.TestCase):
         os.makedirs(erin)
         os.symlink("../alice/sieve/roundcube.sieve",
                    os.path.join(erin, ".dovecot.sieve"))
+        # gina's Maildir is a 64 KiB tmpfs: the disk-full case
+        gina = os.path.join(cls.root, "example.org", "gina")
+        os.makedirs(gina)
+        cls.tmpfs = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=64k,mode=0700", "tmpfs",
+             gina], capture_output=True).returncode == 0
         shutil.copy(os.path.join(SRC, "config-templates", "sieve",
                                  "before.sieve"),
                     os.path.join(cls.dir, "before.sieve"))
@@ -180,6 +186,9 @@ class LmtpTest(unittest.TestCase):
                 cls.proc.kill()
                 cls.proc.wait(5)
         cls.log.close()
+        if cls.tmpfs:
+            subprocess.run(["umount", os.path.join(cls.root, "example.org",
+                                                   "gina")])
         if not os.environ.get("FACTEUR_KEEP"):
             shutil.rmtree(cls.dir, ignore_errors=True)
 
@@ -233,6 +242,40 @@ class LmtpTest(unittest.TestCase):
         return [p for p in self.box(user, folder, sub) if p not in before]
 
     # ---- protocol ----
+
+    def test_disk_full_is_a_tempfail_and_leaves_nothing(self):
+        if not self.tmpfs:
+            self.skipTest("cannot mount a tmpfs here")
+        body = b"Subject: fill\n\n" + (b"y" * 70 + b"\n") * 500
+        codes = [self.deliver(["gina@example.org"], body)[0][0]
+                 for _ in range(3)]
+        self.assertEqual(codes[0], 250)
+        self.assertIn(452, codes, "got %r, want a 452 once full" % codes)
+        full = codes.index(452)
+        self.assertEqual(len(self.box("gina")), full)
+        self.assertEqual(self.box("gina", sub="tmp"), [])
+        self.assertRegex(self.logtext(), r"gina@example.org>: save to INBOX")
+
+    def test_quota_tempfail_answers_452(self):
+        conf2 = self.conf + ".tempfail"
+        sock2 = self.sock + "2"
+        with open(self.conf) as f:
+            text = f.read()
+        with open(conf2, "w") as f:
+            f.write(text.replace("socket = " + self.sock, "socket = " + sock2)
+                    + "quota_tempfail = yes\n")
+        p = subprocess.Popen([LMTP, "-f", "-c", conf2], stdout=self.log,
+                             stderr=self.log)
+        try:
+            self.assertTrue(wait_for(lambda: os.path.exists(sock2)))
+            c = Client(sock2)
+            c.cmd("LHLO t")
+            self.want(c.cmd("MAIL FROM:<a@b.example>"), 250)
+            self.want(c.cmd("RCPT TO:<bob@example.org>"), 452, "4.2.2")
+            c.close()
+        finally:
+            p.terminate()
+            p.wait(10)
 
     def test_zz_clean_exit_without_sanitizer_reports(self):
         self.c.close()

@@ -26,6 +26,10 @@ struct bayes_tokens {
 __attribute__((warn_unused_result)) int bayes_tokenize(
     const struct sp_view *v, struct bayes_tokens *out);
 void bayes_tokens_clear(struct bayes_tokens *t);
+/* Added: the 64-bit hash of one token text as bayes_tokenize() makes it,
+ * prefix included ("hello", "s:free", "h:from:example.com",
+ * "u:example.com", "hn:x-mailer", "n:$4", "sk:s:3"). For tests. */
+uint64_t bayes_hash(const char *tok, size_t len);
 
 /* rw = 1 creates the file/schema. *out owned. Not thread-safe: one
  * handle per thread. */
@@ -53,5 +57,22 @@ int bayes_stats(struct bayes *b, struct bayes_stats *st);
  * little training (fewer than min_spam / min_ham messages, default 200
  * each, as SpamAssassin) or on error. */
 double bayes_score(struct bayes *b, const struct bayes_tokens *t);
+
+/* Added: the training minimum bayes_score() needs (default 200 / 200). */
+void bayes_set_min(struct bayes *b, long long min_spam, long long min_ham);
+
+/* Added, pure, for tests and explanations. Robinson's f(w) of a token
+ * seen s times in nspam spam and h times in nham ham (SpamAssassin's
+ * s = 0.030, x = 0.538), or -1 when it was never seen. */
+double bayes_token_prob(long long s, long long h, long long nspam,
+    long long nham);
+/* Fisher/chi-square combining of prob[0..n) with the class priors as
+ * starting products (SpamAssassin 4): (1 + S - H) / 2; 0.5 when n == 0. */
+double bayes_chi_combine(const double *prob, size_t n, long long nspam,
+    long long nham);
+/* Keeps the f(w) >= 0 with |f(w) - 0.5| >= 0.346, the 150 strongest
+ * (prob[] is reordered), and combines them. */
+double bayes_combine_tokens(double *prob, size_t n, long long nspam,
+    long long nham);
 
 #endif

@@ -206,4 +206,36 @@ __attribute__((warn_unused_result)) int store_access_add(struct store *s,
 __attribute__((warn_unused_result)) int store_access_del(struct store *s,
     int recipient_, const char *pattern, struct store_errbuf *err);
 
+/* ---- DKIM signing keys (facteur dkim; facteur-dkim reads them once at
+ * startup). domain is stored lowercased; algorithm is "rsa-sha256" or
+ * "ed25519-sha256"; key_path absolute (the schema's CHECKs). ---- */
+
+struct store_dkim_key {
+	long long id;
+	const char *domain;    /* borrowed for the callback */
+	const char *selector;
+	const char *algorithm;
+	const char *key_path;
+	int active;
+	long long created;
+};
+typedef int (*store_dkim_fn)(void *ctx, const struct store_dkim_key *k);
+
+/* EDUP if (domain, selector) exists, EINVAL if a CHECK refuses it. */
+__attribute__((warn_unused_result)) int store_dkim_add(struct store *s,
+    const char *domain, const char *selector, const char *algorithm,
+    const char *key_path, struct store_errbuf *err);
+/* ENOENT if there is no such key. */
+__attribute__((warn_unused_result)) int store_dkim_set_active(
+    struct store *s, const char *domain, const char *selector, int active,
+    struct store_errbuf *err);
+__attribute__((warn_unused_result)) int store_dkim_del(struct store *s,
+    const char *domain, const char *selector, struct store_errbuf *err);
+/* Calls fn for each key of domain (NULL: every domain), ordered by domain
+ * then selector; only active ones when active_only. fn returns nonzero to
+ * stop (that value is returned). Works on STORE_RO connections. */
+__attribute__((warn_unused_result)) int store_dkim_each(struct store *s,
+    const char *domain, int active_only, store_dkim_fn fn, void *ctx,
+    struct store_errbuf *err);
+
 #endif

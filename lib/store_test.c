@@ -661,6 +661,64 @@ vacation_reply_is_remembered_per_sender_and_handle(void **state)
 		STORE_EINVAL, err);
 }
 
+struct dkim_seen {
+	char text[512];
+	size_t n;
+};
+
+static int
+dkim_collect(void *ctx, const struct store_dkim_key *k)
+{
+	struct dkim_seen *d = ctx;
+	int n;
+
+	n = snprintf(d->text + strlen(d->text), sizeof(d->text) -
+	    strlen(d->text), "%s/%s/%s/%d ", k->domain, k->selector,
+	    k->algorithm, k->active);
+	assert_true(n > 0);
+	d->n++;
+	return 0;
+}
+
+static void
+dkim_keys_add_disable_walk_and_delete(void **state)
+{
+	struct store *s = open_init(*state);
+	struct store_errbuf err = {""};
+	struct dkim_seen d = {"", 0};
+
+	WANT_RC(store_dkim_add(s, "Example.ORG", "s2", "ed25519-sha256",
+	    "/etc/facteur/dkim/example.org/s2.key", &err), 0, err);
+	WANT_RC(store_dkim_add(s, "example.org", "s1", "rsa-sha256",
+	    "/etc/facteur/dkim/example.org/s1.key", &err), 0, err);
+	WANT_RC(store_dkim_add(s, "other.net", "s1", "rsa-sha256",
+	    "/k", &err), 0, err);
+	WANT_RC(store_dkim_add(s, "EXAMPLE.org", "s1", "rsa-sha256", "/k",
+	    &err), STORE_EDUP, err);
+	WANT_RC(store_dkim_add(s, "example.org", "s3", "rsa-sha1", "/k", &err),
+	    STORE_EINVAL, err);
+	WANT_RC(store_dkim_add(s, "example.org", "s3", "rsa-sha256", "rel/k",
+	    &err), STORE_EINVAL, err);
+	WANT_RC(store_dkim_set_active(s, "example.org", "s2", 0, &err), 0,
+	    err);
+	WANT_RC(store_dkim_set_active(s, "example.org", "nope", 0, &err),
+	    STORE_ENOENT, err);
+	WANT_RC(store_dkim_each(s, "EXAMPLE.ORG", 1, dkim_collect, &d, &err),
+	    0, err);
+	WANT_STR(d.text, "example.org/s1/rsa-sha256/1 ");
+	d.text[0] = '\0';
+	WANT_RC(store_dkim_each(s, NULL, 0, dkim_collect, &d, &err), 0, err);
+	WANT_STR(d.text, "example.org/s1/rsa-sha256/1 "
+	    "example.org/s2/ed25519-sha256/0 other.net/s1/rsa-sha256/1 ");
+	WANT_RC(store_dkim_del(s, "example.org", "s1", &err), 0, err);
+	WANT_RC(store_dkim_del(s, "example.org", "s1", &err), STORE_ENOENT,
+	    err);
+	d.text[0] = '\0';
+	WANT_RC(store_dkim_each(s, "example.org", 0, dkim_collect, &d, &err),
+	    0, err);
+	WANT_STR(d.text, "example.org/s2/ed25519-sha256/0 ");
+}
+
 int
 main(void)
 {
@@ -686,6 +744,7 @@ main(void)
 	    T(list_filters_by_domain_in_stable_order),
 	    T(rollback_undoes_a_transaction),
 	    T(vacation_reply_is_remembered_per_sender_and_handle),
+	    T(dkim_keys_add_disable_walk_and_delete),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);

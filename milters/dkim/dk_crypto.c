@@ -1,0 +1,378 @@
+/* milters/dkim/dk_crypto.c - OpenSSL 3 EVP glue for DKIM; see
+ * dk_crypto.h.
+ *
+ * SECURITY: private key bytes are read from a checked descriptor into a
+ * stack/heap buffer that is wiped with explicit_bzero before return. */
+#include "dk_crypto.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/bio.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "buf.h"
+
+#define DK_KEYFILE_MAX 65536
+
+static int
+dk_key_read(const char *path, uid_t owner, unsigned char *data, size_t cap,
+    size_t *len, char *err, size_t errlen)
+{
+	struct stat st;
+	ssize_t r;
+	int fd;
+
+	*len = 0;
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: not a regular file", path);
+		goto fail;
+	}
+	if ((st.st_mode & 077) != 0) {
+		snprintf(err, errlen, "%s: key file is accessible by group or "
+		    "other (mode %04o); refusing it (chmod 600)", path,
+		    (unsigned)(st.st_mode & 07777));
+		goto fail;
+	}
+	if (st.st_uid != 0 && st.st_uid != geteuid() &&
+	    (owner == (uid_t)-1 || st.st_uid != owner)) {
+		snprintf(err, errlen, "%s: key file owned by uid %u, not by "
+		    "root or the milter's user", path, (unsigned)st.st_uid);
+		goto fail;
+	}
+	while (*len < cap && (r = read(fd, data + *len, cap - *len)) != 0) {
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			goto fail;
+		}
+		*len += (size_t)r;
+	}
+	if (*len == cap) {
+		snprintf(err, errlen, "%s: key file too large", path);
+		goto fail;
+	}
+	close(fd);
+	return 0;
+fail:
+	close(fd);
+	return -1;
+}
+
+int
+dk_key_load(const char *path, uid_t owner, EVP_PKEY **out, enum dk_alg *alg,
+    char *err, size_t errlen)
+{
+	unsigned char *data;
+	size_t len;
+	BIO *bio;
+	int rc = -1;
+
+	*out = NULL;
+	if ((data = malloc(DK_KEYFILE_MAX)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (dk_key_read(path, owner, data, DK_KEYFILE_MAX, &len, err,
+	    errlen) < 0)
+		goto done;
+	if ((bio = BIO_new_mem_buf(data, (int)len)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto done;
+	}
+	*out = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
+	BIO_free(bio);
+	if (*out == NULL) {
+		snprintf(err, errlen, "%s: not a PEM private key", path);
+		goto done;
+	}
+	if (EVP_PKEY_get_base_id(*out) == EVP_PKEY_ED25519) {
+		*alg = DK_ALG_ED25519_SHA256;
+	} else if (EVP_PKEY_get_base_id(*out) == EVP_PKEY_RSA &&
+	    EVP_PKEY_get_bits(*out) >= DK_RSA_MIN_BITS) {
+		*alg = DK_ALG_RSA_SHA256;
+	} else {
+		snprintf(err, errlen, "%s: not an RSA (>= %d bits) or "
+		    "Ed25519 key", path, DK_RSA_MIN_BITS);
+		EVP_PKEY_free(*out);
+		*out = NULL;
+		goto done;
+	}
+	rc = 0;
+done:
+	explicit_bzero(data, DK_KEYFILE_MAX);
+	free(data);
+	return rc;
+}
+
+int
+dk_pubkey_from_rec(const struct dk_keyrec *rec, EVP_PKEY **out,
+    const char **why)
+{
+	const unsigned char *p = rec->p;
+
+	*out = NULL;
+	if (rec->ed25519) {
+		if (rec->plen != 32) {
+			*why = "bad Ed25519 key length";
+			return -1;
+		}
+		*out = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL,
+		    rec->p, 32);
+		if (*out == NULL) {
+			*why = "bad Ed25519 key";
+			return -1;
+		}
+		return 0;
+	}
+	*out = d2i_PUBKEY(NULL, &p, (long)rec->plen);
+	if (*out == NULL) { /* some publish a bare PKCS#1 RSAPublicKey */
+		p = rec->p;
+		*out = d2i_PublicKey(EVP_PKEY_RSA, NULL, &p, (long)rec->plen);
+	}
+	if (*out == NULL || EVP_PKEY_get_base_id(*out) != EVP_PKEY_RSA) {
+		EVP_PKEY_free(*out);
+		*out = NULL;
+		*why = "bad RSA key";
+		return -1;
+	}
+	if (EVP_PKEY_get_bits(*out) < DK_RSA_MIN_BITS) {
+		EVP_PKEY_free(*out);
+		*out = NULL;
+		*why = "RSA key shorter than 1024 bits";
+		return -1;
+	}
+	return 0;
+}
+
+int
+dk_pubkey_b64(EVP_PKEY *k, struct buf *out)
+{
+	unsigned char raw[32], *der = NULL;
+	size_t rl = sizeof(raw);
+	int n, rc;
+
+	if (EVP_PKEY_get_base_id(k) == EVP_PKEY_ED25519) {
+		if (EVP_PKEY_get_raw_public_key(k, raw, &rl) != 1)
+			return -1;
+		return dk_b64_encode(raw, rl, out);
+	}
+	if ((n = i2d_PUBKEY(k, &der)) <= 0)
+		return -1;
+	rc = dk_b64_encode(der, (size_t)n, out);
+	OPENSSL_free(der);
+	return rc;
+}
+
+int
+dk_sign_digest(EVP_PKEY *k, const unsigned char dig[32], unsigned char *sig,
+    size_t *siglen)
+{
+	EVP_PKEY_CTX *pc = NULL;
+	EVP_MD_CTX *md;
+	int rc = -1;
+
+	if (EVP_PKEY_get_base_id(k) == EVP_PKEY_ED25519) {
+		if ((md = EVP_MD_CTX_new()) == NULL)
+			return -1;
+		if (EVP_DigestSignInit(md, NULL, NULL, NULL, k) == 1 &&
+		    EVP_DigestSign(md, sig, siglen, dig, 32) == 1)
+			rc = 0;
+		EVP_MD_CTX_free(md);
+		return rc;
+	}
+	if ((pc = EVP_PKEY_CTX_new(k, NULL)) == NULL)
+		return -1;
+	if (EVP_PKEY_sign_init(pc) == 1 &&
+	    EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PADDING) == 1 &&
+	    EVP_PKEY_CTX_set_signature_md(pc, EVP_sha256()) == 1 &&
+	    EVP_PKEY_sign(pc, sig, siglen, dig, 32) == 1)
+		rc = 0;
+	EVP_PKEY_CTX_free(pc);
+	return rc;
+}
+
+int
+dk_verify_digest(EVP_PKEY *k, const unsigned char dig[32],
+    const unsigned char *sig, size_t siglen)
+{
+	EVP_PKEY_CTX *pc;
+	EVP_MD_CTX *md;
+	int rc = -1;
+
+	if (EVP_PKEY_get_base_id(k) == EVP_PKEY_ED25519) {
+		if ((md = EVP_MD_CTX_new()) == NULL)
+			return -1;
+		if (EVP_DigestVerifyInit(md, NULL, NULL, NULL, k) == 1)
+			rc = EVP_DigestVerify(md, sig, siglen, dig, 32) == 1;
+		EVP_MD_CTX_free(md);
+		return rc;
+	}
+	if ((pc = EVP_PKEY_CTX_new(k, NULL)) == NULL)
+		return -1;
+	if (EVP_PKEY_verify_init(pc) == 1 &&
+	    EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PADDING) == 1 &&
+	    EVP_PKEY_CTX_set_signature_md(pc, EVP_sha256()) == 1)
+		rc = EVP_PKEY_verify(pc, sig, siglen, dig, 32) == 1;
+	EVP_PKEY_CTX_free(pc);
+	return rc;
+}
+
+int
+dk_b64_encode(const unsigned char *p, size_t n, struct buf *out)
+{
+	size_t need = 4 * ((n + 2) / 3);
+
+	if (n > (size_t)1 << 20 || buf_reserve(out, need + 1) < 0)
+		return -1;
+	EVP_EncodeBlock((unsigned char *)out->data + out->len, p, (int)n);
+	out->len += need;
+	out->data[out->len] = '\0';
+	return 0;
+}
+
+int
+dk_hdrs_add(struct dk_hdrs *h, const unsigned char *field, size_t len)
+{
+	size_t max = h->max ? h->max : 1000;
+	size_t maxb = h->max_bytes ? h->max_bytes : (size_t)1 << 20;
+	struct dk_field *nv;
+	unsigned char *copy;
+
+	if (h->n == max || len > maxb - h->bytes)
+		return -1;
+	if (h->n == h->cap) {
+		size_t cap = h->cap ? 2 * h->cap : 32;
+		if ((nv = realloc(h->v, cap * sizeof(*nv))) == NULL)
+			return -1;
+		h->v = nv;
+		h->cap = cap;
+	}
+	if ((copy = malloc(len + 1)) == NULL)
+		return -1;
+	memcpy(copy, field, len);
+	copy[len] = '\0';
+	h->v[h->n].p = copy;
+	h->v[h->n].len = len;
+	h->v[h->n].name_len = dk_field_name_len(copy, len);
+	h->n++;
+	h->bytes += len;
+	return 0;
+}
+
+void
+dk_hdrs_free(struct dk_hdrs *h)
+{
+	size_t k;
+
+	for (k = 0; k < h->n; k++)
+		free((void *)h->v[k].p);
+	free(h->v);
+	h->v = NULL;
+	h->n = h->cap = h->bytes = 0;
+}
+
+int
+dk_header_hash(const struct dk_hdrs *h, const struct dk_sig *sig,
+    const unsigned char *sigfield, size_t len, size_t value_off,
+    struct buf *scratch, unsigned char dig[32])
+{
+	long sel[512];
+	unsigned char *used;
+	size_t k, cut, cutend, start;
+	int rc = -1;
+
+	if (sig->nh > sizeof(sel) / sizeof(sel[0]))
+		return -1;
+	if ((used = malloc(h->n + 1)) == NULL)
+		return -1;
+	dk_select(h->v, h->n, sig, sel, used);
+	free(used);
+	buf_reset(scratch);
+	for (k = 0; k < sig->nh; k++)
+		if (sel[k] >= 0 && dk_canon_header(sig->hc, h->v[sel[k]].p,
+		    h->v[sel[k]].len, 1, scratch) < 0)
+			return -1;
+	/* The signature field itself, b= emptied, without its CRLF. The
+	 * cut is done on a copy appended after the signed fields. */
+	cut = value_off + sig->b_off;
+	cutend = value_off + sig->b_end;
+	if (cut > len || cutend > len || cutend < cut)
+		return -1;
+	start = scratch->len;
+	if (buf_add(scratch, sigfield, cut) < 0 ||
+	    buf_add(scratch, sigfield + cutend, len - cutend) < 0)
+		goto out;
+	{
+		size_t flen = scratch->len - start;
+		unsigned char *tmp = malloc(flen + 1);
+
+		if (tmp == NULL)
+			goto out;
+		memcpy(tmp, scratch->data + start, flen);
+		scratch->len = start;
+		rc = dk_canon_header(sig->hc, tmp, flen, 0, scratch);
+		free(tmp);
+		if (rc < 0)
+			goto out;
+	}
+	rc = EVP_Digest(scratch->data, scratch->len, dig, NULL, EVP_sha256(),
+	    NULL) == 1 ? 0 : -1;
+out:
+	return rc;
+}
+
+static void
+dk_bodyhash_sink(void *ctx, const unsigned char *p, size_t n)
+{
+	EVP_DigestUpdate(ctx, p, n);
+}
+
+int
+dk_bodyhash_init(struct dk_bodyhash *bh, enum dk_canon c, long long limit)
+{
+	memset(bh, 0, sizeof(*bh));
+	if ((bh->md = EVP_MD_CTX_new()) == NULL)
+		return -1;
+	if (EVP_DigestInit_ex(bh->md, EVP_sha256(), NULL) != 1) {
+		EVP_MD_CTX_free(bh->md);
+		bh->md = NULL;
+		return -1;
+	}
+	dk_body_init(&bh->canon, c, limit, dk_bodyhash_sink, bh->md);
+	return 0;
+}
+
+void
+dk_bodyhash_update(struct dk_bodyhash *bh, const unsigned char *p, size_t n)
+{
+	dk_body_update(&bh->canon, p, n);
+}
+
+int
+dk_bodyhash_final(struct dk_bodyhash *bh)
+{
+	unsigned int n = 0;
+
+	dk_body_final(&bh->canon);
+	return EVP_DigestFinal_ex(bh->md, bh->dig, &n) == 1 && n == 32 ? 0 :
+	    -1;
+}
+
+void
+dk_bodyhash_free(struct dk_bodyhash *bh)
+{
+	EVP_MD_CTX_free(bh->md);
+	bh->md = NULL;
+}

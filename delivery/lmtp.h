@@ -29,6 +29,8 @@ struct lmtp_server {
 	pthread_cond_t cv;
 	int nconn;
 	int wake[2];     /* self-pipe written by the signal handler */
+	int stop[2];     /* written once at shutdown, never read: wakes
+			    every session waiting for input */
 	struct lmtp_sieve_cache *sieve;
 };
 

@@ -116,6 +116,7 @@ lmtp_server_listen(struct lmtp_server *srv, const struct lmtp_settings *cfg,
 	srv->cfg = cfg;
 	srv->rootfd = -1;
 	srv->wake[0] = srv->wake[1] = -1;
+	srv->stop[0] = srv->stop[1] = -1;
 	pthread_mutex_init(&srv->mu, NULL);
 	pthread_cond_init(&srv->cv, NULL);
 	if (*cfg->hostname)
@@ -123,6 +124,7 @@ lmtp_server_listen(struct lmtp_server *srv, const struct lmtp_settings *cfg,
 	else if (gethostname(srv->host, sizeof(srv->host) - 1) < 0)
 		snprintf(srv->host, sizeof(srv->host), "localhost");
 	if (pipe2(srv->wake, O_CLOEXEC | O_NONBLOCK) < 0 ||
+	    pipe2(srv->stop, O_CLOEXEC | O_NONBLOCK) < 0 ||
 	    (srv->sieve = lmtp_sieve_cache_new()) == NULL) {
 		snprintf(err, errlen, "pipe or memory: %s", strerror(errno));
 		return -1;
@@ -255,7 +257,10 @@ lmtp_server_run(struct lmtp_server *srv)
 				lmtp_accept(srv, srv->lfd[i]);
 	}
 	log_info("stopping: waiting for %d connection(s)", srv->nconn);
-	/* In-flight deliveries finish (bounded); idle ones time out. */
+	/* Sessions waiting for a command (or in DATA: nothing is written
+	 * yet) end now with a 421; deliveries in progress finish. */
+	if (write(srv->stop[1], "x", 1) < 0)
+		log_warn("stop pipe: %s", strerror(errno));
 	clock_gettime(CLOCK_REALTIME, &until);
 	until.tv_sec += 30;
 	pthread_mutex_lock(&srv->mu);
@@ -279,9 +284,12 @@ lmtp_server_free(struct lmtp_server *srv)
 	}
 	if (srv->rootfd >= 0)
 		close(srv->rootfd);
-	for (i = 0; i < 2; i++)
+	for (i = 0; i < 2; i++) {
 		if (srv->wake[i] >= 0)
 			close(srv->wake[i]);
+		if (srv->stop[i] >= 0)
+			close(srv->stop[i]);
+	}
 	if (srv->nconn == 0)
 		lmtp_sieve_cache_free(&srv->sieve);
 }

@@ -116,7 +116,8 @@ lmtp_flush(struct lmtp_sess *s)
 static int
 lmtp_fill(struct lmtp_sess *s)
 {
-	struct pollfd pfd = {s->fd, POLLIN, 0};
+	struct pollfd pfd[2] = {{s->fd, POLLIN, 0},
+	    {s->srv->stop[0], POLLIN, 0}};
 	ssize_t r;
 	int pr;
 
@@ -130,11 +131,12 @@ lmtp_fill(struct lmtp_sess *s)
 	if (lmtp_flush(s) < 0)
 		return -1;
 	do
-		pr = poll(&pfd, 1, (int)s->cfg->idle_timeout);
+		pr = poll(pfd, 2, (int)s->cfg->idle_timeout);
 	while (pr < 0 && errno == EINTR);
-	if (pr == 0) {
-		lmtp_reply(s, "421 4.4.2 %s Idle timeout, closing",
-		    s->srv->host);
+	if (pr == 0 || (pr > 0 && !(pfd[0].revents & POLLIN) &&
+	    (pfd[1].revents & POLLIN))) {
+		lmtp_reply(s, pr == 0 ? "421 4.4.2 %s Idle timeout, closing" :
+		    "421 4.3.2 %s Shutting down", s->srv->host);
 		(void)lmtp_flush(s);
 		s->eof = 1;
 		return -1;

@@ -69,4 +69,20 @@ enum dmarc_result dmarc_evaluate(struct dns_resolver *dns,
 
 const char *dmarc_result_str(enum dmarc_result r);
 
+/* Added with the implementation. */
+
+/* 1 if domain `other` (an SPF or DKIM d= domain) is aligned with the From
+ * domain: strict = equal (case-insensitive), relaxed = same
+ * organizational domain (RFC 7489 §3.1). Pure given psl. */
+int dmarc_aligned(const struct dmarc_psl *psl, const char *from,
+    const char *other, int strict);
+
+/* pct= sampling: the policy applies when roll() < pct, roll() in
+ * [0, 100). The default rolls arc4random_uniform(100). Tests install a
+ * fixed roll; NULL restores the default. Process-wide: call before any
+ * thread evaluates. When a failing message is sampled out,
+ * dmarc_outcome.sampled_out is 1 and the caller applies the next lower
+ * policy (RFC 7489 §6.6.4: reject -> quarantine -> none). */
+void dmarc_set_pct_roll(unsigned (*roll)(void *arg), void *arg);
+
 #endif

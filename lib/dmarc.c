@@ -1,0 +1,613 @@
+/* lib/dmarc.c - DMARC (RFC 7489) record parser, organizational domain
+ * from the Public Suffix List, and policy evaluation over lib/dns.
+ *
+ * The record parser is pure and bounded by its input (every OpenDMARC
+ * CVE was a parser bug: no copies, no fixed buffers, offsets only). The
+ * PSL is loaded once into a sorted array of rules searched with
+ * bsearch(); it is read-only afterwards, so lookups are thread-safe.
+ *
+ * SECURITY: _dmarc TXT records are untrusted input; the PSL file is
+ * trusted (root-owned, from Debian's publicsuffix package) but still
+ * read with bounded lines and rule counts. No privilege needed. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dmarc.h"
+#include "dns.h"
+
+#define PSL_DEFAULT "/usr/share/publicsuffix/public_suffix_list.dat"
+#define PSL_MAX_RULES 200000
+#define DMARC_MAX_LABELS 128
+
+struct dmarc_psl {
+	char **rules; /* "n<rule>", "w<rule after *.>", "e<rule after !>" */
+	size_t n;
+};
+
+static unsigned (*pct_roll)(void *);
+static void *pct_arg;
+
+const char *
+dmarc_result_str(enum dmarc_result r)
+{
+	switch (r) {
+	case DMARC_R_NONE:
+		return "none";
+	case DMARC_R_PASS:
+		return "pass";
+	case DMARC_R_FAIL:
+		return "fail";
+	case DMARC_R_TEMPERROR:
+		return "temperror";
+	case DMARC_R_PERMERROR:
+		break;
+	}
+	return "permerror";
+}
+
+void
+dmarc_set_pct_roll(unsigned (*roll)(void *arg), void *arg)
+{
+	pct_roll = roll;
+	pct_arg = arg;
+}
+
+/* ---- record parser ------------------------------------------------ */
+
+static int
+is_wsp(unsigned char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* Case-insensitive compare of p[0..n) with a NUL-terminated word. */
+static int
+word_is(const unsigned char *p, size_t n, const char *w)
+{
+	return strlen(w) == n && strncasecmp((const char *)p, w, n) == 0;
+}
+
+static int
+parse_policy(const unsigned char *v, size_t n, enum dmarc_policy *out)
+{
+	if (word_is(v, n, "none"))
+		*out = DMARC_P_NONE;
+	else if (word_is(v, n, "quarantine"))
+		*out = DMARC_P_QUARANTINE;
+	else if (word_is(v, n, "reject"))
+		*out = DMARC_P_REJECT;
+	else
+		return -1;
+	return 0;
+}
+
+/* rua=: at least one comma-separated entry that starts with a URI
+ * scheme ("mailto:"), RFC 7489 §6.4 dmarc-uri. */
+static int
+rua_valid(const unsigned char *v, size_t n)
+{
+	size_t i = 0, j;
+
+	while (i < n) {
+		while (i < n && (is_wsp(v[i]) || v[i] == ','))
+			i++;
+		j = i;
+		if (j < n && isalpha(v[j])) {
+			while (j < n && (isalnum(v[j]) || v[j] == '+' ||
+					    v[j] == '-' || v[j] == '.'))
+				j++;
+			if (j < n && v[j] == ':' && j + 1 < n &&
+			    v[j + 1] != ',' && !is_wsp(v[j + 1]))
+				return 1;
+		}
+		while (i < n && v[i] != ',')
+			i++;
+	}
+	return 0;
+}
+
+struct tagval {
+	size_t name, nlen, val, vlen; /* offsets into the record */
+};
+
+/* Next "name = value" from *pos; skips empty entries. 1 = a tag,
+ * 0 = end of record, -1 = syntax error at *err. */
+static int
+next_tag(const unsigned char *p, size_t len, size_t *pos, struct tagval *t,
+    size_t *err)
+{
+	size_t i = *pos, e;
+
+	for (;;) {
+		while (i < len && is_wsp(p[i]))
+			i++;
+		if (i < len && p[i] == ';') {
+			i++;
+			continue;
+		}
+		break;
+	}
+	if (i >= len)
+		return 0;
+	t->name = i;
+	if (!isalpha(p[i])) {
+		*err = i;
+		return -1;
+	}
+	while (i < len && (isalnum(p[i]) || p[i] == '_'))
+		i++;
+	t->nlen = i - t->name;
+	while (i < len && is_wsp(p[i]))
+		i++;
+	if (i >= len || p[i] != '=') {
+		*err = i;
+		return -1;
+	}
+	i++;
+	while (i < len && is_wsp(p[i]))
+		i++;
+	t->val = i;
+	while (i < len && p[i] != ';')
+		i++;
+	e = i;
+	while (e > t->val && is_wsp(p[e - 1]))
+		e--;
+	t->vlen = e - t->val;
+	if (i < len)
+		i++; /* the ';' */
+	*pos = i;
+	return 1;
+}
+
+static int
+parse_pct(const unsigned char *v, size_t n, int *out)
+{
+	size_t i;
+	int x = 0;
+
+	if (n == 0 || n > 3)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (!isdigit(v[i]))
+			return -1;
+		x = x * 10 + (v[i] - '0');
+	}
+	if (x > 100)
+		return -1;
+	*out = x;
+	return 0;
+}
+
+static int
+parse_align(const unsigned char *v, size_t n, int *strict)
+{
+	if (word_is(v, n, "r"))
+		*strict = 0;
+	else if (word_is(v, n, "s"))
+		*strict = 1;
+	else
+		return -1;
+	return 0;
+}
+
+/* Applies one known tag; -1 on a bad value. Unknown tags are ignored
+ * (RFC 7489 §6.3). p/sp errors are only noted: §6.6.3 decides later. */
+static int
+apply_tag(const unsigned char *p, const struct tagval *t,
+    struct dmarc_record *out, size_t *p_bad, size_t *rua_ok)
+{
+	const unsigned char *n = p + t->name, *v = p + t->val;
+
+	if (word_is(n, t->nlen, "p")) {
+		if (parse_policy(v, t->vlen, &out->p) != 0)
+			*p_bad = t->val + 1;
+	} else if (word_is(n, t->nlen, "sp")) {
+		if (parse_policy(v, t->vlen, &out->sp) != 0)
+			*p_bad = t->val + 1;
+	} else if (word_is(n, t->nlen, "adkim"))
+		return parse_align(v, t->vlen, &out->adkim_strict);
+	else if (word_is(n, t->nlen, "aspf"))
+		return parse_align(v, t->vlen, &out->aspf_strict);
+	else if (word_is(n, t->nlen, "pct"))
+		return parse_pct(v, t->vlen, &out->pct);
+	else if (word_is(n, t->nlen, "rua"))
+		*rua_ok = (size_t)rua_valid(v, t->vlen);
+	return 0;
+}
+
+enum dmarc_rstatus
+dmarc_parse_record(const unsigned char *p, size_t len,
+    struct dmarc_record *out, size_t *err_off)
+{
+	struct tagval t;
+	size_t pos = 0, p_bad = 0, rua_ok = 0;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	out->p = DMARC_P_UNSET;
+	out->sp = DMARC_P_UNSET;
+	out->pct = 100;
+	*err_off = 0;
+	/* "v" *WSP "=" *WSP "DMARC1", first, exact case (RFC 7489 §6.4) */
+	rc = next_tag(p, len, &pos, &t, err_off);
+	if (rc != 1 || t.nlen != 1 || p[t.name] != 'v' || t.vlen != 6 ||
+	    memcmp(p + t.val, "DMARC1", 6) != 0) {
+		*err_off = 0;
+		return DMARC_REC_ENOTDMARC;
+	}
+	while ((rc = next_tag(p, len, &pos, &t, err_off)) == 1)
+		if (apply_tag(p, &t, out, &p_bad, &rua_ok) != 0) {
+			*err_off = t.val;
+			return DMARC_REC_ESYNTAX;
+		}
+	if (rc < 0)
+		return DMARC_REC_ESYNTAX;
+	if (out->p == DMARC_P_UNSET || p_bad != 0) {
+		/* §6.6.3: with a valid rua=, act as if p=none */
+		if (!rua_ok) {
+			*err_off = p_bad != 0 ? p_bad - 1 : len;
+			return DMARC_REC_ESYNTAX;
+		}
+		out->p = DMARC_P_NONE;
+		out->sp = DMARC_P_UNSET;
+	}
+	return DMARC_REC_OK;
+}
+
+/* ---- Public Suffix List ------------------------------------------- */
+
+static int
+rule_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* One line of the list into a tagged rule (malloc'ed) or NULL. */
+static char *
+psl_rule(const char *line)
+{
+	const char *s = line, *e;
+	char kind = 'n', *r;
+	size_t n, i;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (*s == '\0' || *s == '\n' || (s[0] == '/' && s[1] == '/'))
+		return NULL;
+	e = s;
+	while (*e != '\0' && !isspace((unsigned char)*e))
+		e++;
+	if (*s == '!') {
+		kind = 'e';
+		s++;
+	} else if (s[0] == '*' && s[1] == '.') {
+		kind = 'w';
+		s += 2;
+	}
+	n = (size_t)(e - s);
+	if (n == 0 || n > 253 || memchr(s, '*', n) != NULL)
+		return NULL;
+	r = malloc(n + 2);
+	if (r == NULL)
+		return NULL;
+	r[0] = kind;
+	for (i = 0; i < n; i++)
+		r[i + 1] = (char)tolower((unsigned char)s[i]);
+	r[n + 1] = '\0';
+	return r;
+}
+
+static int
+psl_push(struct dmarc_psl *psl, size_t *cap, char *rule)
+{
+	char **nr;
+
+	if (psl->n == *cap) {
+		*cap = *cap ? *cap * 2 : 1024;
+		nr = realloc(psl->rules, *cap * sizeof(*nr));
+		if (nr == NULL)
+			return -1;
+		psl->rules = nr;
+	}
+	psl->rules[psl->n++] = rule;
+	return 0;
+}
+
+int
+dmarc_psl_load(const char *path, struct dmarc_psl **out, char *err,
+    size_t errlen)
+{
+	struct dmarc_psl *psl;
+	char line[1024], *rule;
+	size_t cap = 0;
+	FILE *f;
+
+	*out = NULL;
+	if (path == NULL)
+		path = PSL_DEFAULT;
+	f = fopen(path, "re");
+	if (f == NULL) {
+		snprintf(err, errlen, "cannot open %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	psl = calloc(1, sizeof(*psl));
+	if (psl == NULL)
+		goto nomem;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		rule = psl_rule(line);
+		if (rule == NULL)
+			continue;
+		if (psl->n >= PSL_MAX_RULES || psl_push(psl, &cap, rule) != 0) {
+			free(rule);
+			goto nomem;
+		}
+	}
+	fclose(f);
+	if (psl->n == 0) {
+		snprintf(err, errlen, "%s: no rules", path);
+		dmarc_psl_free(&psl);
+		return -1;
+	}
+	qsort(psl->rules, psl->n, sizeof(*psl->rules), rule_cmp);
+	*out = psl;
+	return 0;
+nomem:
+	fclose(f);
+	dmarc_psl_free(&psl);
+	snprintf(err, errlen, "%s: out of memory or too many rules", path);
+	return -1;
+}
+
+void
+dmarc_psl_free(struct dmarc_psl **pp)
+{
+	struct dmarc_psl *psl = *pp;
+	size_t i;
+
+	if (psl == NULL)
+		return;
+	for (i = 0; i < psl->n; i++)
+		free(psl->rules[i]);
+	free(psl->rules);
+	free(psl);
+	*pp = NULL;
+}
+
+static int
+psl_has(const struct dmarc_psl *psl, char kind, const char *suffix)
+{
+	char key[256];
+	const char *k = key;
+	size_t n = strlen(suffix);
+
+	if (n + 2 > sizeof(key))
+		return 0;
+	key[0] = kind;
+	memcpy(key + 1, suffix, n + 1);
+	return bsearch(&k, psl->rules, psl->n, sizeof(*psl->rules),
+		   rule_cmp) != NULL;
+}
+
+/* Lowercase copy without the trailing dot; -1 if empty, too long or
+ * with an empty label. */
+static int
+domain_norm(const char *d, char *out, size_t outlen)
+{
+	size_t n = strlen(d), i;
+
+	if (n > 0 && d[n - 1] == '.')
+		n--;
+	if (n == 0 || n > 253 || n >= outlen)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (d[i] == '.' && (i == 0 || d[i - 1] == '.'))
+			return -1;
+		if ((unsigned char)d[i] <= ' ' || d[i] == 0x7f)
+			return -1;
+		out[i] = (char)tolower((unsigned char)d[i]);
+	}
+	if (out[n - 1] == '.')
+		return -1;
+	out[n] = '\0';
+	return 0;
+}
+
+int
+dmarc_org_domain(const struct dmarc_psl *psl, const char *domain, char *out,
+    size_t outlen)
+{
+	char d[256];
+	size_t off[DMARC_MAX_LABELS], n = 0, i, ps, len;
+
+	if (psl == NULL || domain_norm(domain, d, sizeof(d)) != 0)
+		return -1;
+	off[n++] = 0;
+	for (i = 0; d[i] != '\0' && n < DMARC_MAX_LABELS; i++)
+		if (d[i] == '.')
+			off[n++] = i + 1;
+	ps = n - 1; /* no rule matches: the TLD alone ("*") */
+	for (i = 0; i < n; i++) {
+		if (psl_has(psl, 'e', d + off[i])) {
+			ps = i + 1;
+			break;
+		}
+		if (psl_has(psl, 'n', d + off[i]) ||
+		    (i + 1 < n && psl_has(psl, 'w', d + off[i + 1]))) {
+			ps = i;
+			break;
+		}
+	}
+	/* A public suffix itself has no organizational domain: keep it. */
+	i = ps == 0 || ps >= n ? 0 : off[ps - 1];
+	len = strlen(d + i);
+	if (len >= outlen)
+		return -1;
+	memcpy(out, d + i, len + 1);
+	return 0;
+}
+
+int
+dmarc_aligned(const struct dmarc_psl *psl, const char *from,
+    const char *other, int strict)
+{
+	char a[256], b[256];
+
+	if (from == NULL || other == NULL)
+		return 0;
+	if (strict)
+		return domain_norm(from, a, sizeof(a)) == 0 &&
+		    domain_norm(other, b, sizeof(b)) == 0 && strcmp(a, b) == 0;
+	return dmarc_org_domain(psl, from, a, sizeof(a)) == 0 &&
+	    dmarc_org_domain(psl, other, b, sizeof(b)) == 0 &&
+	    strcmp(a, b) == 0;
+}
+
+/* ---- evaluation ---------------------------------------------------- */
+
+enum fetch { F_FOUND, F_EMPTY, F_MULTIPLE, F_INVALID, F_TEMP, F_PERM };
+
+/* The DMARC record at _dmarc.<domain> (RFC 7489 §6.6.3 steps 1-5). */
+static enum fetch
+fetch_record(struct dns_resolver *dns, const char *domain,
+    struct dmarc_record *rec, char *detail, size_t dlen)
+{
+	struct dns_answer ans;
+	struct dmarc_record r;
+	char name[300];
+	size_t i, found = 0, bad = 0, off;
+
+	snprintf(name, sizeof(name), "_dmarc.%s", domain);
+	switch (dns_query(dns, name, DNS_T_TXT, &ans)) {
+	case DNS_OK:
+		break;
+	case DNS_NXDOMAIN:
+	case DNS_NODATA:
+		return F_EMPTY;
+	case DNS_TEMPFAIL:
+		snprintf(detail, dlen, "%.90s: %.60s", name, ans.error);
+		dns_answer_clear(&ans);
+		return F_TEMP;
+	case DNS_PERMFAIL:
+		snprintf(detail, dlen, "%.90s: %.60s", name, ans.error);
+		dns_answer_clear(&ans);
+		return F_PERM;
+	}
+	for (i = 0; i < ans.nrrs; i++)
+		switch (dmarc_parse_record((const unsigned char *)ans.rrs[i],
+		    ans.lens[i], &r, &off)) {
+		case DMARC_REC_OK:
+			*rec = r;
+			found++;
+			break;
+		case DMARC_REC_ESYNTAX:
+			bad++;
+			snprintf(detail, dlen, "%.90s: bad record at byte %zu",
+			    name, off);
+			break;
+		case DMARC_REC_ENOTDMARC:
+			break;
+		}
+	dns_answer_clear(&ans);
+	if (found + bad > 1) {
+		snprintf(detail, dlen, "%.90s: multiple DMARC records",
+		    name);
+		return F_MULTIPLE;
+	}
+	return bad ? F_INVALID : found ? F_FOUND : F_EMPTY;
+}
+
+static enum dmarc_result
+done(struct dmarc_outcome *out, enum dmarc_result r, const char *detail)
+{
+	out->result = r;
+	if (detail != NULL)
+		snprintf(out->detail, sizeof(out->detail), "%s", detail);
+	return r;
+}
+
+static int
+any_aligned(const struct dmarc_psl *psl, const char *from,
+    const struct dmarc_input *in, const struct dmarc_record *rec,
+    const char **how)
+{
+	size_t i;
+
+	for (i = 0; i < in->ndkim && in->dkim_domains != NULL; i++)
+		if (dmarc_aligned(psl, from, in->dkim_domains[i],
+			rec->adkim_strict)) {
+			*how = "dkim";
+			return 1;
+		}
+	if (in->spf_domain != NULL &&
+	    dmarc_aligned(psl, from, in->spf_domain, rec->aspf_strict)) {
+		*how = "spf";
+		return 1;
+	}
+	return 0;
+}
+
+/* Finds the policy record: From domain, else organizational domain. */
+static enum fetch
+discover(struct dns_resolver *dns, const struct dmarc_psl *psl,
+    const char *from, struct dmarc_record *rec, struct dmarc_outcome *out,
+    int *at_org)
+{
+	char org[256];
+	enum fetch f;
+
+	*at_org = 0;
+	snprintf(out->policy_domain, sizeof(out->policy_domain), "%s", from);
+	f = fetch_record(dns, from, rec, out->detail, sizeof(out->detail));
+	if (f != F_EMPTY || dmarc_org_domain(psl, from, org, sizeof(org)) != 0 ||
+	    strcmp(org, from) == 0)
+		return f;
+	*at_org = 1;
+	snprintf(out->policy_domain, sizeof(out->policy_domain), "%s", org);
+	return fetch_record(dns, org, rec, out->detail, sizeof(out->detail));
+}
+
+enum dmarc_result
+dmarc_evaluate(struct dns_resolver *dns, const struct dmarc_psl *psl,
+    const struct dmarc_input *in, struct dmarc_outcome *out)
+{
+	struct dmarc_record rec;
+	char from[256];
+	const char *how = NULL;
+	unsigned roll;
+	int at_org;
+
+	memset(out, 0, sizeof(*out));
+	out->policy = DMARC_P_NONE;
+	if (in == NULL || in->from_domain == NULL ||
+	    domain_norm(in->from_domain, from, sizeof(from)) != 0)
+		return done(out, DMARC_R_PERMERROR, "no usable From domain");
+	switch (discover(dns, psl, from, &rec, out, &at_org)) {
+	case F_FOUND:
+		break;
+	case F_EMPTY:
+		out->policy_domain[0] = '\0';
+		return done(out, DMARC_R_NONE, "no DMARC record");
+	case F_MULTIPLE:
+		return done(out, DMARC_R_NONE, NULL);
+	case F_TEMP:
+		return done(out, DMARC_R_TEMPERROR, NULL);
+	case F_INVALID:
+	case F_PERM:
+		return done(out, DMARC_R_PERMERROR, NULL);
+	}
+	out->policy = at_org && rec.sp != DMARC_P_UNSET ? rec.sp : rec.p;
+	if (any_aligned(psl, from, in, &rec, &how)) {
+		snprintf(out->detail, sizeof(out->detail), "aligned %s", how);
+		return done(out, DMARC_R_PASS, NULL);
+	}
+	if (rec.pct < 100) {
+		roll = pct_roll != NULL ? pct_roll(pct_arg) :
+					  arc4random_uniform(100);
+		out->sampled_out = roll >= (unsigned)rec.pct;
+	}
+	return done(out, DMARC_R_FAIL, "no aligned SPF or DKIM pass");
+}

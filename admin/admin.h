@@ -19,7 +19,10 @@ enum { ADMIN_OK = 0, ADMIN_FAIL = 1, ADMIN_USAGE = 2 };
 struct admin_cfg {
 	char *mail_root;       /* legacy rep_perso prefix, default below */
 	char *password_scheme; /* default SHA512-CRYPT */
+	char *dkim_keys_dir;   /* facteur dkim keygen: default below */
+	char *dkim_user;       /* owner of new DKIM keys, if it exists */
 };
+#define ADMIN_DKIM_KEYS_DIR "/etc/facteur/dkim"
 #define ADMIN_MAIL_ROOT "/var/mail/utilisateurs"
 
 struct admin {
@@ -80,6 +83,24 @@ int user_main(struct admin *a, int argc, char **argv);
 int alias_main(struct admin *a, int argc, char **argv);
 int blacklist_main(struct admin *a, int argc, char **argv);
 int sieve_main(struct admin *a, int argc, char **argv); /* sieve.c */
+int dkim_main(struct admin *a, int argc, char **argv);  /* dkim.c */
+int spam_main(struct admin *a, int argc, char **argv);  /* spam.c */
+/* spam_learn.c: the Bayes verbs; argv holds the words after the verb. */
+int spam_learn_main(struct admin *a, int argc, char **argv);
+int spam_forget_main(struct admin *a, int argc, char **argv);
+int spam_stats_main(struct admin *a, int argc, char **argv);
+/* Calls fn on every message of path: a file (an mbox when it starts with
+ * "From "), a Maildir (cur/ then new/) or a directory of files, in name
+ * order. msg is borrowed for the call. Returns 0, or -1 when a path could
+ * not be read (after printing it) or fn returned -1. */
+int spam_foreach_message(const char *path,
+    int (*fn)(void *ctx, const char *file, const char *msg, size_t len),
+    void *ctx);
+/* The Bayes file: opt (--bayes) if given, else bayes.sqlite in the
+ * directory of a->db_path. 0 or -1 (ENOMEM). */
+int spam_bayes_path(struct admin *a, const char *opt, struct buf *out);
+/* Reads a whole file into b (reset first). 0 or -1 with errno. */
+int spam_read_file(const char *path, struct buf *b);
 /* import-legacy, from db_main (legacy.c). */
 int legacy_main(struct admin *a, int argc, char **argv);
 

@@ -32,6 +32,8 @@ static const char main_usage[] =
     "  valias     add ADDR|@DOMAIN DEST | del ADDR [DEST] | list\n"
     "  blacklist  sender|recipient add|del|list ...\n"
     "  sieve      check FILE...\n"
+    "  dkim       keygen DOMAIN | list | enable | disable | del | dns |\n"
+    "             check | sign FILE | verify FILE\n"
     "  help       this text\n"
     "\n"
     "'facteur NOUN --help' describes a noun. Exit status: 0 ok, 1 not\n"
@@ -44,6 +46,12 @@ static const struct cfg_key admin_keys[] = {
     {"password_scheme", CFG_STR, "SHA512-CRYPT", 0, 0,
 	offsetof(struct admin_cfg, password_scheme), NULL,
 	"Dovecot scheme for new password hashes"},
+    {"dkim_keys_dir", CFG_STR, ADMIN_DKIM_KEYS_DIR, 0, 0,
+	offsetof(struct admin_cfg, dkim_keys_dir), NULL,
+	"where facteur dkim keygen writes DOMAIN/SELECTOR.key"},
+    {"dkim_user", CFG_STR, "postfix", 0, 0,
+	offsetof(struct admin_cfg, dkim_user), NULL,
+	"owner of new DKIM key files (facteur-dkim's user), if it exists"},
 };
 
 void
@@ -242,6 +250,7 @@ static const struct main_noun main_nouns[] = {
     {"valias", alias_main},
     {"blacklist", blacklist_main},
     {"sieve", sieve_main},
+    {"dkim", dkim_main},
 };
 
 enum { OPT_JSON = 0x2000 };

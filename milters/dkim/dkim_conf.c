@@ -1,0 +1,239 @@
+/* milters/dkim/dkim_conf.c - facteur-dkim settings, startup checks and
+ * init: the [dkim] keys, internal_hosts, the keyring from the database,
+ * and the DNS/SPF/DMARC contexts.
+ *
+ * SECURITY: runs as root before the privilege drop; key files are opened
+ * here and refused unless 0600 and owned by root or the [dkim] user. */
+#include "dkim.h"
+
+#include <arpa/inet.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "dmarc.h"
+#include "dns.h"
+#include "log.h"
+#include "spf.h"
+#include "store.h"
+
+#define E(f) offsetof(struct dkim_settings, f)
+const struct cfg_key dkim_keys[] = {
+    {"authserv_id", CFG_STR, NULL, 0, 0, E(authserv_id), NULL,
+	"authserv-id of our Authentication-Results (default: hostname)"},
+    {"internal_hosts", CFG_STR, "127.0.0.0/8, ::1", 0, 0,
+	E(internal_hosts), NULL, "clients whose mail is signed (CIDR list)"},
+    {"sign_daemons", CFG_STR, "ORIGINATING", 0, 0, E(sign_daemons), NULL,
+	"{daemon_name} values whose mail is signed"},
+    {"canonicalization", CFG_ENUM, "relaxed/relaxed", 0, 0,
+	E(canonicalization), "relaxed/relaxed|relaxed/simple|simple/relaxed|"
+	"simple/simple", "c= of our signatures (header/body)"},
+    {"expire", CFG_DURATION, "0", 0, 0, E(expire), NULL,
+	"signature lifetime for x= (0: no x=)"},
+    {"body_length", CFG_BOOL, "no", 0, 0, E(body_length), NULL,
+	"add l= to signatures"},
+    {"max_signatures", CFG_INT, "5", 1, 50, E(max_signatures), NULL,
+	"DKIM-Signature fields verified per message"},
+    {"resolver", CFG_STR, NULL, 0, 0, E(resolver), NULL,
+	"DNS server IP[@PORT] (default: /etc/resolv.conf)"},
+    {"dns_timeout", CFG_DURATION, "5s", 100, 60000, E(dns_timeout), NULL,
+	"DNS timeout per query"},
+    {"spf", CFG_BOOL, "yes", 0, 0, E(spf), NULL, "check SPF"},
+    {"dmarc", CFG_BOOL, "yes", 0, 0, E(dmarc), NULL, "evaluate DMARC"},
+    {"dmarc_reject", CFG_BOOL, "no", 0, 0, E(dmarc_reject), NULL,
+	"reject DMARC failures of p=reject domains (550 5.7.1)"},
+    {"public_suffix_list", CFG_STR, NULL, 0, 0, E(psl), NULL,
+	"Public Suffix List (default: Debian's publicsuffix)"},
+};
+#undef E
+const size_t dkim_nkeys = sizeof(dkim_keys) / sizeof(dkim_keys[0]);
+
+int
+dkim_nets_parse(const char *list, struct dkim_net *nets, size_t max,
+    size_t *n)
+{
+	char tok[128], *slash, *end;
+	const char *p = list;
+	size_t len;
+	long pre;
+
+	*n = 0;
+	while (*p != '\0') {
+		p += strspn(p, ", \t");
+		if ((len = strcspn(p, ", \t")) == 0)
+			break;
+		if (len >= sizeof(tok) || *n == max)
+			return -1;
+		memcpy(tok, p, len);
+		tok[len] = '\0';
+		p += len;
+		slash = strchr(tok, '/');
+		if (slash != NULL)
+			*slash = '\0';
+		nets[*n].family = strchr(tok, ':') ? AF_INET6 : AF_INET;
+		if (inet_pton(nets[*n].family, tok, nets[*n].addr) != 1)
+			return -1;
+		pre = nets[*n].family == AF_INET ? 32 : 128;
+		if (slash != NULL) {
+			long v = strtol(slash + 1, &end, 10);
+			if (*end != '\0' || slash[1] == '\0' || v < 0 ||
+			    v > pre)
+				return -1;
+			pre = v;
+		}
+		nets[(*n)++].prefix = (int)pre;
+	}
+	return 0;
+}
+
+int
+dkim_nets_match(const struct dkim_net *nets, size_t n, const char *ip)
+{
+	unsigned char a[16];
+	int fam = ip && strchr(ip, ':') ? AF_INET6 : AF_INET;
+	size_t k;
+	int bits, full, rest;
+
+	if (ip == NULL || inet_pton(fam, ip, a) != 1)
+		return 0;
+	for (k = 0; k < n; k++) {
+		if (nets[k].family != fam)
+			continue;
+		bits = nets[k].prefix;
+		full = bits / 8;
+		rest = bits % 8;
+		if (memcmp(a, nets[k].addr, (size_t)full) != 0)
+			continue;
+		if (rest && ((a[full] ^ nets[k].addr[full]) &
+		    (0xff << (8 - rest)) & 0xff))
+			continue;
+		return 1;
+	}
+	return 0;
+}
+
+int
+dkim_list_has(const char *list, const char *word)
+{
+	size_t len, wl = word ? strlen(word) : 0;
+	const char *p = list;
+
+	if (p == NULL || wl == 0)
+		return 0;
+	while (*p != '\0') {
+		p += strspn(p, ", \t");
+		len = strcspn(p, ", \t");
+		if (len == wl && strncasecmp(p, word, wl) == 0)
+			return 1;
+		p += len;
+	}
+	return 0;
+}
+
+int
+dkim_check(void *base, char *err, size_t errlen)
+{
+	struct dkim_settings *s = base;
+	char host[256];
+
+	if (dkim_nets_parse(s->internal_hosts, s->nets, DKIM_MAX_NETS,
+	    &s->nnets) < 0) {
+		snprintf(err, errlen, "[dkim] internal_hosts: not a CIDR list");
+		return -1;
+	}
+	if (s->authserv_id == NULL) {
+		if (gethostname(host, sizeof(host)) != 0)
+			snprintf(host, sizeof(host), "localhost");
+		host[sizeof(host) - 1] = '\0';
+		if ((s->authserv_id = strdup(host)) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+	}
+	if (strpbrk(s->authserv_id, " \t;()\"\r\n") != NULL ||
+	    *s->authserv_id == '\0') {
+		snprintf(err, errlen, "[dkim] authserv_id: not a token");
+		return -1;
+	}
+	return 0;
+}
+
+struct dkim_load {
+	struct dkim_settings *s;
+	uid_t owner;
+	char *err;
+	size_t errlen;
+};
+
+static int
+dkim_load_key(void *ctx, const struct store_dkim_key *k)
+{
+	struct dkim_load *l = ctx;
+
+	if (dk_keyring_add(&l->s->kr, k->domain, k->selector, k->key_path,
+	    l->owner, l->err, l->errlen) < 0)
+		return -1;
+	log_info("dkim: key %s for %s (%s)", k->selector, k->domain,
+	    k->algorithm);
+	return 0;
+}
+
+static int
+dkim_init_keys(struct dkim_settings *s, char *err, size_t errlen)
+{
+	struct store_errbuf serr = {{0}};
+	struct store *st = NULL;
+	const struct passwd *pw = s->common.user ? getpwnam(s->common.user) :
+	    NULL;
+	struct dkim_load l = {s, pw ? pw->pw_uid : (uid_t)-1, err, errlen};
+	int rc;
+
+	if (access(s->db.path, F_OK) != 0) {
+		log_warn("dkim: no database at %s: verify only", s->db.path);
+		return 0;
+	}
+	if (store_open(s->db.path, STORE_RO, s->db.busy_timeout, &st,
+	    &serr) < 0) {
+		snprintf(err, errlen, "database: %s", serr.msg);
+		return -1;
+	}
+	rc = store_dkim_each(st, NULL, 1, dkim_load_key, &l, &serr);
+	store_free(&st);
+	if (rc == STORE_EDB)
+		snprintf(err, errlen, "database: %s", serr.msg);
+	return rc == 0 ? 0 : -1;
+}
+
+int
+dkim_init(void *base, char *err, size_t errlen)
+{
+	struct dkim_settings *s = base;
+	struct dns_config dc = {0};
+
+	if (dkim_init_keys(s, err, errlen) < 0)
+		return -1;
+	dc.server = s->resolver;
+	dc.timeout_ms = s->dns_timeout;
+	if (dns_resolver_new(&dc, &s->dns, err, errlen) < 0)
+		return -1;
+	if (s->spf && spf_new(s->dns, s->authserv_id, &s->spfs, err,
+	    errlen) < 0)
+		return -1;
+	if (s->dmarc && dmarc_psl_load(s->psl, &s->pslp, err, errlen) < 0)
+		return -1;
+	return 0;
+}
+
+void
+dkim_fini(void *base)
+{
+	struct dkim_settings *s = base;
+
+	spf_free(&s->spfs);
+	dmarc_psl_free(&s->pslp);
+	dns_resolver_free(&s->dns);
+	dk_keyring_free(&s->kr);
+}

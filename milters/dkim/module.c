@@ -1,0 +1,279 @@
+/* milters/dkim/module.c - facteur-dkim's filter callbacks: each one
+ * translates the milter phase for the engines and delegates (STYLE rule
+ * 7). Signing or verifying is decided at MAIL FROM; at end of message a
+ * signer inserts its DKIM-Signature fields, a verifier deletes forged
+ * Authentication-Results carrying our authserv-id (the plan deletes from
+ * the last index down) and inserts its own at the top. */
+#include "dkim.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "buf.h"
+#include "dk_ar.h"
+#include "dk_dns.h"
+#include "dk_verify.h"
+#include "dmarc.h"
+#include "spf.h"
+
+#define DKIM_MAX_AR 64
+
+struct dkim_msg {
+	struct dk_sign *sign;     /* one of sign/verify */
+	struct dk_verify *verify;
+	int ar_ours[DKIM_MAX_AR]; /* indices of A-R fields to delete */
+	size_t nar;
+	char from_domain[256];
+	struct buf field;         /* scratch: "Name: value" with CRLF */
+};
+
+static void
+dkim_msg_free(struct dkim_msg **mp)
+{
+	struct dkim_msg *m = *mp;
+
+	if (m == NULL)
+		return;
+	dk_sign_free(&m->sign);
+	dk_verify_free(&m->verify);
+	buf_free(&m->field);
+	free(m);
+	*mp = NULL;
+}
+
+static int
+dkim_wants_sign(const struct dkim_settings *s, const struct mlt_ctx *c)
+{
+	const char *dn = c->msg->macros.daemon_name ?
+	    c->msg->macros.daemon_name : c->conn->daemon_name;
+
+	if (c->msg->macros.auth_authen && *c->msg->macros.auth_authen)
+		return 1;
+	if (dkim_nets_match(s->nets, s->nnets, c->conn->client_addr))
+		return 1;
+	return dkim_list_has(s->sign_daemons, dn);
+}
+
+static enum mlt_verdict
+dkim_envfrom(struct mlt_ctx *c, const char *from)
+{
+	const struct dkim_settings *s = c->cfg;
+	struct dk_verify_limits lim = {(size_t)s->max_signatures, 0};
+	struct dk_sign_opts o = {DK_C_RELAXED, DK_C_RELAXED, 0, 0, 0, NULL,
+	    NULL, 0};
+	struct dkim_msg *m;
+
+	if ((m = calloc(1, sizeof(*m))) == NULL)
+		return mlt_fail(c, "out of memory");
+	*c->msg_priv = m;
+	buf_init(&m->field, 1 << 20);
+	if (dkim_wants_sign(s, c)) {
+		o.hc = s->canonicalization < 2 ? DK_C_RELAXED : DK_C_SIMPLE;
+		o.bc = s->canonicalization % 2 ? DK_C_SIMPLE : DK_C_RELAXED;
+		o.now = (long long)time(NULL);
+		o.expire = s->expire / 1000;
+		o.body_length = s->body_length;
+		if (s->kr.n == 0)
+			return MLT_ACCEPT; /* nothing to sign with */
+		if (dk_sign_new(&s->kr, &o, &m->sign) < 0)
+			return mlt_fail(c, "out of memory");
+	} else if (dk_verify_new(&lim, dk_dns_fetch, s->dns,
+	    (long long)time(NULL), &m->verify) < 0)
+		return mlt_fail(c, "out of memory");
+	return MLT_CONTINUE;
+}
+
+/* The field as it was in the message: LF folds back to CRLF, and the
+ * space after the colon the MTA strips without SMFIP_HDR_LEADSPC. */
+static int
+dkim_field(struct buf *b, const struct mlt_header *h)
+{
+	const char *v;
+
+	buf_reset(b);
+	if (buf_printf(b, "%s:%s", h->name, h->value[0] == ' ' ||
+	    h->value[0] == '\t' ? "" : " ") < 0)
+		return -1;
+	for (v = h->value; *v != '\0'; v++)
+		if ((*v == '\n' && (v == h->value || v[-1] != '\r') &&
+		    buf_addc(b, '\r') < 0) || buf_addc(b, *v) < 0)
+			return -1;
+	return 0;
+}
+
+static enum mlt_verdict
+dkim_header(struct mlt_ctx *c, const struct mlt_header *h)
+{
+	const struct dkim_settings *s = c->cfg;
+	struct dkim_msg *m = *c->msg_priv;
+	const unsigned char *f;
+	int rc;
+
+	if (dkim_field(&m->field, h) < 0)
+		return mlt_fail(c, "header too long");
+	f = (const unsigned char *)m->field.data;
+	if (m->sign != NULL)
+		rc = dk_sign_header(m->sign, f, m->field.len);
+	else
+		rc = dk_verify_header(m->verify, f, m->field.len);
+	if (rc < 0)
+		return mlt_fail(c, "too many headers");
+	if (m->verify != NULL && strcasecmp(h->name, "From") == 0)
+		(void)dk_from_domain((const unsigned char *)h->value,
+		    strlen(h->value), m->from_domain, sizeof(m->from_domain));
+	if (strcasecmp(h->name, "Authentication-Results") == 0 &&
+	    dk_ar_is_ours(h->value, s->authserv_id) && m->nar < DKIM_MAX_AR)
+		m->ar_ours[m->nar++] = h->index;
+	return MLT_CONTINUE;
+}
+
+static enum mlt_verdict
+dkim_eoh(struct mlt_ctx *c)
+{
+	struct dkim_msg *m = *c->msg_priv;
+
+	if (m->verify != NULL)
+		return dk_verify_eoh(m->verify) < 0 ?
+		    mlt_fail(c, "out of memory") : MLT_CONTINUE;
+	switch (dk_sign_eoh(m->sign)) {
+	case DK_SIGN_OK:
+		return MLT_CONTINUE;
+	case DK_SIGN_ERROR:
+		return mlt_fail(c, "out of memory");
+	default:
+		return MLT_ACCEPT; /* no From: or no key: leave it unsigned */
+	}
+}
+
+static enum mlt_verdict
+dkim_body(struct mlt_ctx *c, const unsigned char *p, size_t len)
+{
+	struct dkim_msg *m = *c->msg_priv;
+
+	if (m->sign != NULL)
+		dk_sign_body(m->sign, p, len);
+	else
+		dk_verify_body(m->verify, p, len);
+	return MLT_CONTINUE;
+}
+
+static enum mlt_verdict
+dkim_eom_sign(struct mlt_ctx *c, struct dkim_msg *m)
+{
+	const char *why;
+	size_t k;
+
+	if (dk_sign_eom(m->sign, &why) < 0)
+		return mlt_fail(c, why);
+	for (k = dk_sign_count(m->sign); k-- > 0;)
+		if (mlt_insert_header(c, 0, "DKIM-Signature",
+		    dk_sign_value(m->sign, k)) < 0)
+			return mlt_fail(c, "cannot plan DKIM-Signature");
+	return MLT_CONTINUE;
+}
+
+/* SPF and DMARC into x; *reject when DMARC says p=reject and fail. */
+static void
+dkim_auth(const struct dkim_settings *s, struct mlt_ctx *c,
+    const struct dk_sigresult *r, size_t n, struct dk_ar_extra *x,
+    struct spf_outcome *so, struct dmarc_outcome *dout, int *reject)
+{
+	const char *dkd[8];
+	struct dmarc_input in = {0};
+	struct dkim_msg *m = *c->msg_priv;
+	const char *from = c->msg->mail_from ? c->msg->mail_from : "";
+	enum spf_result sr = SPF_R_NONE;
+	size_t k;
+
+	*reject = 0;
+	if (s->spfs != NULL && strcmp(c->conn->client_addr, "local") != 0) {
+		sr = spf_check(s->spfs, c->conn->client_addr,
+		    c->conn->helo ? c->conn->helo : "", from, so);
+		x->spf = spf_result_str(sr);
+		x->spf_mailfrom = from;
+		x->spf_helo = c->conn->helo;
+	}
+	if (s->pslp == NULL || m->from_domain[0] == '\0')
+		return;
+	for (k = 0; k < n && in.ndkim < 8; k++)
+		if (r[k].result == DK_R_PASS)
+			dkd[in.ndkim++] = r[k].d;
+	in.from_domain = m->from_domain;
+	in.spf_domain = sr == SPF_R_PASS ? so->domain : NULL;
+	in.dkim_domains = dkd;
+	x->dmarc = dmarc_result_str(dmarc_evaluate(s->dns, s->pslp, &in,
+	    dout));
+	x->dmarc_from = m->from_domain;
+	*reject = s->dmarc_reject && dout->result == DMARC_R_FAIL &&
+	    dout->policy == DMARC_P_REJECT && !dout->sampled_out;
+}
+
+static enum mlt_verdict
+dkim_eom_verify(struct mlt_ctx *c, struct dkim_msg *m)
+{
+	const struct dkim_settings *s = c->cfg;
+	const struct dk_sigresult *r;
+	struct dk_ar_extra x = {0};
+	struct spf_outcome so;
+	struct dmarc_outcome dout;
+	struct buf ar;
+	size_t n, k;
+	int reject, rc;
+
+	if (dk_verify_eom(m->verify) < 0)
+		return mlt_fail(c, "out of memory");
+	n = dk_verify_results(m->verify, &r);
+	memset(&so, 0, sizeof(so));
+	memset(&dout, 0, sizeof(dout));
+	dkim_auth(s, c, r, n, &x, &so, &dout, &reject);
+	if (reject) {
+		if (mlt_reply(c, "550", "5.7.1", "DMARC policy of the From "
+		    "domain rejects this message") < 0)
+			return mlt_fail(c, "bad reply");
+		return MLT_REJECT;
+	}
+	for (k = 0; k < m->nar; k++)
+		if (mlt_delete_header(c, "Authentication-Results",
+		    m->ar_ours[k]) < 0)
+			return mlt_fail(c, "cannot plan A-R deletion");
+	buf_init(&ar, 16384);
+	rc = dk_ar_build(s->authserv_id, r, n, &x, &ar);
+	if (rc == 0)
+		rc = mlt_insert_header(c, 0, "Authentication-Results",
+		    buf_str(&ar));
+	buf_free(&ar);
+	return rc < 0 ? mlt_fail(c, "cannot plan Authentication-Results") :
+	    MLT_CONTINUE;
+}
+
+static enum mlt_verdict
+dkim_eom(struct mlt_ctx *c)
+{
+	struct dkim_msg *m = *c->msg_priv;
+	enum mlt_verdict v;
+
+	v = m->sign != NULL ? dkim_eom_sign(c, m) : dkim_eom_verify(c, m);
+	dkim_msg_free((struct dkim_msg **)c->msg_priv);
+	return v;
+}
+
+static void
+dkim_abort(struct mlt_ctx *c)
+{
+	if (c->msg_priv != NULL)
+		dkim_msg_free((struct dkim_msg **)c->msg_priv);
+}
+
+const struct mlt_filter dkim_filter = {
+    .name = "dkim",
+    .wants_body = 0,
+    .envfrom = dkim_envfrom,
+    .header = dkim_header,
+    .eoh = dkim_eoh,
+    .body = dkim_body,
+    .eom = dkim_eom,
+    .abort = dkim_abort,
+};

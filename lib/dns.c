@@ -293,9 +293,12 @@ question_matches(const ldns_pkt *pkt, const ldns_rdf *qname,
 	    ldns_dname_compare(ldns_rr_owner(rr), qname) == 0;
 }
 
+/* target (256 bytes, may be NULL) gets the last name of a CNAME chain
+ * that ends without data: the server did not follow it (an authoritative
+ * server answering for another zone), so dns_query() asks for it. */
 static enum dns_status
 parse_pkt(const ldns_pkt *pkt, ldns_rdf *qname, enum dns_type type,
-    struct dns_answer *ans, unsigned *neg_ttl)
+    struct dns_answer *ans, unsigned *neg_ttl, char *target)
 {
 	const ldns_rr_list *an = ldns_pkt_answer(pkt);
 	ldns_rdf *chain[DNS_MAX_CHAIN];
@@ -339,6 +342,9 @@ parse_pkt(const ldns_pkt *pkt, ldns_rdf *qname, enum dns_type type,
 	}
 	if (ans->nrrs == 0) {
 		*neg_ttl = soa_neg_ttl(pkt);
+		if (n > 1 && target != NULL &&
+		    dname_text(chain[n - 1], target, 256) != 0)
+			target[0] = '\0';
 		ans->status = DNS_NODATA;
 		return DNS_NODATA;
 	}
@@ -372,7 +378,7 @@ dns_parse_answer(const unsigned char *wire, size_t len, const char *qname,
 		ldns_rdf_deep_free(name);
 		return answer_fail(ans, DNS_PERMFAIL, "malformed answer");
 	}
-	st = parse_pkt(pkt, name, type, ans, neg_ttl);
+	st = parse_pkt(pkt, name, type, ans, neg_ttl, NULL);
 	ldns_pkt_free(pkt);
 	ldns_rdf_deep_free(name);
 	return st;
@@ -592,7 +598,8 @@ stat_add(struct dns_resolver *r, unsigned long long *ctr)
 /* Sends the query and parses the answer; no cache. */
 static enum dns_status
 query_wire(struct dns_resolver *r, ldns_resolver *res, ldns_rdf *qname,
-    enum dns_type type, struct dns_answer *ans, unsigned *neg_ttl)
+    enum dns_type type, struct dns_answer *ans, unsigned *neg_ttl,
+    char *target)
 {
 	ldns_pkt *q = NULL, *a = NULL;
 	ldns_status ls;
@@ -613,10 +620,56 @@ query_wire(struct dns_resolver *r, ldns_resolver *res, ldns_rdf *qname,
 	} else if (ldns_pkt_id(a) != ldns_pkt_id(q))
 		st = answer_fail(ans, DNS_TEMPFAIL, "answer id mismatch");
 	else
-		st = parse_pkt(a, qname, type, ans, neg_ttl);
+		st = parse_pkt(a, qname, type, ans, neg_ttl, target);
 	ldns_pkt_free(q);
 	ldns_pkt_free(a);
 	return st;
+}
+
+/* One question over the network, no cache. */
+static enum dns_status
+lookup_net(struct dns_resolver *r, const char *key, enum dns_type type,
+    struct dns_answer *ans, unsigned *neg, char *target)
+{
+	ldns_resolver *res;
+	ldns_rdf *qname;
+	enum dns_status st;
+
+	qname = ldns_dname_new_frm_str(key);
+	if (qname == NULL)
+		return answer_fail(ans, DNS_PERMFAIL, "malformed name");
+	res = pool_get(r);
+	if (res == NULL) {
+		ldns_rdf_deep_free(qname);
+		return answer_fail(ans, DNS_TEMPFAIL, "cannot make resolver");
+	}
+	st = query_wire(r, res, qname, type, ans, neg, target);
+	pool_put(r, res);
+	ldns_rdf_deep_free(qname);
+	return st;
+}
+
+/* lookup_net(), then the rest of a CNAME chain the server left for us
+ * (bounded: DNS_MAX_CHAIN questions in all). */
+static enum dns_status
+lookup_chased(struct dns_resolver *r, const char *key, enum dns_type type,
+    struct dns_answer *ans, unsigned *neg)
+{
+	char cur[256], target[256];
+	enum dns_status st;
+	int hop;
+
+	snprintf(cur, sizeof(cur), "%s", key);
+	for (hop = 0; hop < DNS_MAX_CHAIN; hop++) {
+		target[0] = '\0';
+		st = lookup_net(r, cur, type, ans, neg, target);
+		if (st != DNS_NODATA || target[0] == '\0')
+			return st;
+		if (normalise_name(target, cur, sizeof(cur)) != 0)
+			return st;
+		dns_answer_clear(ans);
+	}
+	return answer_fail(ans, DNS_PERMFAIL, "CNAME chain too long");
 }
 
 enum dns_status
@@ -624,8 +677,6 @@ dns_query(struct dns_resolver *r, const char *name, enum dns_type type,
     struct dns_answer *ans)
 {
 	char key[256];
-	ldns_resolver *res;
-	ldns_rdf *qname;
 	enum dns_status st;
 	unsigned neg = 0, ttl;
 
@@ -640,17 +691,7 @@ dns_query(struct dns_resolver *r, const char *name, enum dns_type type,
 		return ans->status;
 	}
 	stat_add(r, &r->st.misses);
-	qname = ldns_dname_new_frm_str(key);
-	if (qname == NULL)
-		return answer_fail(ans, DNS_PERMFAIL, "malformed name");
-	res = pool_get(r);
-	if (res == NULL) {
-		ldns_rdf_deep_free(qname);
-		return answer_fail(ans, DNS_TEMPFAIL, "cannot make resolver");
-	}
-	st = query_wire(r, res, qname, type, ans, &neg);
-	pool_put(r, res);
-	ldns_rdf_deep_free(qname);
+	st = lookup_chased(r, key, type, ans, &neg);
 	if (st == DNS_OK)
 		ttl = ans->ttl < r->cfg.max_ttl ? ans->ttl :
 						  (unsigned)r->cfg.max_ttl;

@@ -97,7 +97,7 @@ rua_valid(const unsigned char *v, size_t n)
 		j = i;
 		if (j < n && isalpha(v[j])) {
 			while (j < n && (isalnum(v[j]) || v[j] == '+' ||
-					    v[j] == '-' || v[j] == '.'))
+					 v[j] == '-' || v[j] == '.'))
 				j++;
 			if (j < n && v[j] == ':' && j + 1 < n &&
 			    v[j + 1] != ',' && !is_wsp(v[j + 1]))
@@ -117,7 +117,7 @@ struct tagval {
  * 0 = end of record, -1 = syntax error at *err. */
 static int
 next_tag(const unsigned char *p, size_t len, size_t *pos, struct tagval *t,
-    size_t *err)
+	 size_t *err)
 {
 	size_t i = *pos, e;
 
@@ -197,7 +197,7 @@ parse_align(const unsigned char *v, size_t n, int *strict)
  * (RFC 7489 §6.3). p/sp errors are only noted: §6.6.3 decides later. */
 static int
 apply_tag(const unsigned char *p, const struct tagval *t,
-    struct dmarc_record *out, size_t *p_bad, size_t *rua_ok)
+	  struct dmarc_record *out, size_t *p_bad, size_t *rua_ok)
 {
 	const unsigned char *n = p + t->name, *v = p + t->val;
 
@@ -219,8 +219,8 @@ apply_tag(const unsigned char *p, const struct tagval *t,
 }
 
 enum dmarc_rstatus
-dmarc_parse_record(const unsigned char *p, size_t len,
-    struct dmarc_record *out, size_t *err_off)
+dmarc_parse_record(const unsigned char *p, size_t len, struct dmarc_record *out,
+		   size_t *err_off)
 {
 	struct tagval t;
 	size_t pos = 0, p_bad = 0, rua_ok = 0;
@@ -318,7 +318,7 @@ psl_push(struct dmarc_psl *psl, size_t *cap, char *rule)
 
 int
 dmarc_psl_load(const char *path, struct dmarc_psl **out, char *err,
-    size_t errlen)
+	       size_t errlen)
 {
 	struct dmarc_psl *psl;
 	char line[1024], *rule;
@@ -331,7 +331,7 @@ dmarc_psl_load(const char *path, struct dmarc_psl **out, char *err,
 	f = fopen(path, "re");
 	if (f == NULL) {
 		snprintf(err, errlen, "cannot open %s: %s", path,
-		    strerror(errno));
+			 strerror(errno));
 		return -1;
 	}
 	psl = calloc(1, sizeof(*psl));
@@ -388,8 +388,8 @@ psl_has(const struct dmarc_psl *psl, char kind, const char *suffix)
 		return 0;
 	key[0] = kind;
 	memcpy(key + 1, suffix, n + 1);
-	return bsearch(&k, psl->rules, psl->n, sizeof(*psl->rules),
-		   rule_cmp) != NULL;
+	return bsearch(&k, psl->rules, psl->n, sizeof(*psl->rules), rule_cmp) !=
+	       NULL;
 }
 
 /* Lowercase copy without the trailing dot; -1 if empty, too long or
@@ -418,7 +418,7 @@ domain_norm(const char *d, char *out, size_t outlen)
 
 int
 dmarc_org_domain(const struct dmarc_psl *psl, const char *domain, char *out,
-    size_t outlen)
+		 size_t outlen)
 {
 	char d[256];
 	size_t off[DMARC_MAX_LABELS], n = 0, i, ps, len;
@@ -451,8 +451,8 @@ dmarc_org_domain(const struct dmarc_psl *psl, const char *domain, char *out,
 }
 
 int
-dmarc_aligned(const struct dmarc_psl *psl, const char *from,
-    const char *other, int strict)
+dmarc_aligned(const struct dmarc_psl *psl, const char *from, const char *other,
+	      int strict)
 {
 	char a[256], b[256];
 
@@ -460,10 +460,11 @@ dmarc_aligned(const struct dmarc_psl *psl, const char *from,
 		return 0;
 	if (strict)
 		return domain_norm(from, a, sizeof(a)) == 0 &&
-		    domain_norm(other, b, sizeof(b)) == 0 && strcmp(a, b) == 0;
+		       domain_norm(other, b, sizeof(b)) == 0 &&
+		       strcmp(a, b) == 0;
 	return dmarc_org_domain(psl, from, a, sizeof(a)) == 0 &&
-	    dmarc_org_domain(psl, other, b, sizeof(b)) == 0 &&
-	    strcmp(a, b) == 0;
+	       dmarc_org_domain(psl, other, b, sizeof(b)) == 0 &&
+	       strcmp(a, b) == 0;
 }
 
 /* ---- evaluation ---------------------------------------------------- */
@@ -473,7 +474,7 @@ enum fetch { F_FOUND, F_EMPTY, F_MULTIPLE, F_INVALID, F_TEMP, F_PERM };
 /* The DMARC record at _dmarc.<domain> (RFC 7489 §6.6.3 steps 1-5). */
 static enum fetch
 fetch_record(struct dns_resolver *dns, const char *domain,
-    struct dmarc_record *rec, char *detail, size_t dlen)
+	     struct dmarc_record *rec, char *detail, size_t dlen)
 {
 	struct dns_answer ans;
 	struct dmarc_record r;
@@ -498,7 +499,7 @@ fetch_record(struct dns_resolver *dns, const char *domain,
 	}
 	for (i = 0; i < ans.nrrs; i++)
 		switch (dmarc_parse_record((const unsigned char *)ans.rrs[i],
-		    ans.lens[i], &r, &off)) {
+					   ans.lens[i], &r, &off)) {
 		case DMARC_REC_OK:
 			*rec = r;
 			found++;
@@ -506,15 +507,14 @@ fetch_record(struct dns_resolver *dns, const char *domain,
 		case DMARC_REC_ESYNTAX:
 			bad++;
 			snprintf(detail, dlen, "%.90s: bad record at byte %zu",
-			    name, off);
+				 name, off);
 			break;
 		case DMARC_REC_ENOTDMARC:
 			break;
 		}
 	dns_answer_clear(&ans);
 	if (found + bad > 1) {
-		snprintf(detail, dlen, "%.90s: multiple DMARC records",
-		    name);
+		snprintf(detail, dlen, "%.90s: multiple DMARC records", name);
 		return F_MULTIPLE;
 	}
 	return bad ? F_INVALID : found ? F_FOUND : F_EMPTY;
@@ -531,14 +531,14 @@ done(struct dmarc_outcome *out, enum dmarc_result r, const char *detail)
 
 static int
 any_aligned(const struct dmarc_psl *psl, const char *from,
-    const struct dmarc_input *in, const struct dmarc_record *rec,
-    const char **how)
+	    const struct dmarc_input *in, const struct dmarc_record *rec,
+	    const char **how)
 {
 	size_t i;
 
 	for (i = 0; i < in->ndkim && in->dkim_domains != NULL; i++)
 		if (dmarc_aligned(psl, from, in->dkim_domains[i],
-			rec->adkim_strict)) {
+				  rec->adkim_strict)) {
 			*how = "dkim";
 			return 1;
 		}
@@ -553,8 +553,8 @@ any_aligned(const struct dmarc_psl *psl, const char *from,
 /* Finds the policy record: From domain, else organizational domain. */
 static enum fetch
 discover(struct dns_resolver *dns, const struct dmarc_psl *psl,
-    const char *from, struct dmarc_record *rec, struct dmarc_outcome *out,
-    int *at_org)
+	 const char *from, struct dmarc_record *rec, struct dmarc_outcome *out,
+	 int *at_org)
 {
 	char org[256];
 	enum fetch f;
@@ -562,7 +562,8 @@ discover(struct dns_resolver *dns, const struct dmarc_psl *psl,
 	*at_org = 0;
 	snprintf(out->policy_domain, sizeof(out->policy_domain), "%s", from);
 	f = fetch_record(dns, from, rec, out->detail, sizeof(out->detail));
-	if (f != F_EMPTY || dmarc_org_domain(psl, from, org, sizeof(org)) != 0 ||
+	if (f != F_EMPTY ||
+	    dmarc_org_domain(psl, from, org, sizeof(org)) != 0 ||
 	    strcmp(org, from) == 0)
 		return f;
 	*at_org = 1;
@@ -572,7 +573,7 @@ discover(struct dns_resolver *dns, const struct dmarc_psl *psl,
 
 enum dmarc_result
 dmarc_evaluate(struct dns_resolver *dns, const struct dmarc_psl *psl,
-    const struct dmarc_input *in, struct dmarc_outcome *out)
+	       const struct dmarc_input *in, struct dmarc_outcome *out)
 {
 	struct dmarc_record rec;
 	char from[256];
@@ -605,8 +606,8 @@ dmarc_evaluate(struct dns_resolver *dns, const struct dmarc_psl *psl,
 		return done(out, DMARC_R_PASS, NULL);
 	}
 	if (rec.pct < 100) {
-		roll = pct_roll != NULL ? pct_roll(pct_arg) :
-					  arc4random_uniform(100);
+		roll = pct_roll != NULL ? pct_roll(pct_arg)
+					: arc4random_uniform(100);
 		out->sampled_out = roll >= (unsigned)rec.pct;
 	}
 	return done(out, DMARC_R_FAIL, "no aligned SPF or DKIM pass");

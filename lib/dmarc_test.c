@@ -40,21 +40,19 @@ struct rec_case {
 static const struct rec_case rec_cases[] = {
     {"v=DMARC1; p=reject", DMARC_REC_OK, RE, UN, 0, 0, 100},
     {"v=DMARC1;p=none", DMARC_REC_OK, NO, UN, 0, 0, 100},
-    {"v=DMARC1; p=quarantine; sp=reject; adkim=s; aspf=s; pct=25",
-     DMARC_REC_OK, QU, RE, 1, 1, 25},
+    {"v=DMARC1; p=quarantine; sp=reject; adkim=s; aspf=s; pct=25", DMARC_REC_OK,
+     QU, RE, 1, 1, 25},
     {"v = DMARC1 ; p = Reject ; pct=0;", DMARC_REC_OK, RE, UN, 0, 0, 0},
     {"v=DMARC1; p=none; rua=mailto:d@example.org; fo=1; x_new=whatever",
      DMARC_REC_OK, NO, UN, 0, 0, 100},
     {"v=DMARC1;;; p=reject;;", DMARC_REC_OK, RE, UN, 0, 0, 100},
-    {"v=DMARC1; p=reject; adkim=r; aspf=R", DMARC_REC_OK, RE, UN, 0, 0,
-     100},
+    {"v=DMARC1; p=reject; adkim=r; aspf=R", DMARC_REC_OK, RE, UN, 0, 0, 100},
     /* RFC 7489 §6.6.3: no valid p= but a valid rua= acts as p=none */
-    {"v=DMARC1; rua=mailto:d@example.org", DMARC_REC_OK, NO, UN, 0, 0,
+    {"v=DMARC1; rua=mailto:d@example.org", DMARC_REC_OK, NO, UN, 0, 0, 100},
+    {"v=DMARC1; p=bogus; rua=mailto:d@example.org", DMARC_REC_OK, NO, UN, 0, 0,
      100},
-    {"v=DMARC1; p=bogus; rua=mailto:d@example.org", DMARC_REC_OK, NO, UN,
-     0, 0, 100},
-    {"v=DMARC1; p=reject; sp=bogus; rua=mailto:a@b", DMARC_REC_OK, NO, UN,
-     0, 0, 100},
+    {"v=DMARC1; p=reject; sp=bogus; rua=mailto:a@b", DMARC_REC_OK, NO, UN, 0, 0,
+     100},
     {"v=DMARC1; p=reject; rua=nonsense", DMARC_REC_OK, RE, UN, 0, 0, 100},
 
     {"v=DMARC1", DMARC_REC_ESYNTAX, 0, 0, 0, 0, 0, 8},
@@ -88,21 +86,23 @@ test_record_parser_table(void **state)
 		const struct rec_case *c = &rec_cases[i];
 
 		st = dmarc_parse_record((const unsigned char *)c->in,
-		    strlen(c->in), &r, &off);
+					strlen(c->in), &r, &off);
 		if (st != c->want)
 			fail_msg("'%s': got %s (off %zu), want %s", c->in,
-			    rs_name(st), off, rs_name(c->want));
+				 rs_name(st), off, rs_name(c->want));
 		if (st == DMARC_REC_ESYNTAX && off != c->off)
 			fail_msg("'%s': got error offset %zu, want %zu", c->in,
-			    off, c->off);
+				 off, c->off);
 		if (st != DMARC_REC_OK)
 			continue;
-		if (r.p != c->p || r.sp != c->sp || r.adkim_strict != c->adkim ||
-		    r.aspf_strict != c->aspf || r.pct != c->pct)
-			fail_msg("'%s': got p=%d sp=%d adkim=%d aspf=%d pct=%d, "
-				 "want %d %d %d %d %d", c->in, r.p, r.sp,
-			    r.adkim_strict, r.aspf_strict, r.pct, c->p, c->sp,
-			    c->adkim, c->aspf, c->pct);
+		if (r.p != c->p || r.sp != c->sp ||
+		    r.adkim_strict != c->adkim || r.aspf_strict != c->aspf ||
+		    r.pct != c->pct)
+			fail_msg(
+			    "'%s': got p=%d sp=%d adkim=%d aspf=%d pct=%d, "
+			    "want %d %d %d %d %d",
+			    c->in, r.p, r.sp, r.adkim_strict, r.aspf_strict,
+			    r.pct, c->p, c->sp, c->adkim, c->aspf, c->pct);
 	}
 }
 
@@ -167,12 +167,12 @@ test_org_domain_table(void **state)
 		if (c->want == NULL) {
 			if (rc != -1)
 				fail_msg("'%s': got '%s', want an error",
-				    c->domain, out);
+					 c->domain, out);
 			continue;
 		}
 		if (rc != 0 || strcmp(out, c->want) != 0)
 			fail_msg("'%s': got %d '%s', want '%s'", c->domain, rc,
-			    rc == 0 ? out : "", c->want);
+				 rc == 0 ? out : "", c->want);
 	}
 }
 
@@ -208,8 +208,9 @@ test_alignment_table(void **state)
 		got = dmarc_aligned(psl, c->from, c->other, c->strict);
 		if (got != c->want)
 			fail_msg("%s vs %s (%s): got %d, want %d", c->from,
-			    c->other ? c->other : "NULL",
-			    c->strict ? "strict" : "relaxed", got, c->want);
+				 c->other ? c->other : "NULL",
+				 c->strict ? "strict" : "relaxed", got,
+				 c->want);
 	}
 }
 
@@ -245,11 +246,11 @@ test_evaluate_without_dns(void **state)
 	in.from_domain = "a..b";
 	if (dmarc_evaluate(dns, psl, &in, &out) != DMARC_R_PERMERROR)
 		fail_msg("bad From domain: got %s, want permerror",
-		    dmarc_result_str(out.result));
+			 dmarc_result_str(out.result));
 	in.from_domain = "example.org";
 	if (dmarc_evaluate(dns, psl, &in, &out) != DMARC_R_TEMPERROR)
 		fail_msg("no DNS: got %s (%s), want temperror",
-		    dmarc_result_str(out.result), out.detail);
+			 dmarc_result_str(out.result), out.detail);
 	dns_resolver_free(&dns);
 }
 

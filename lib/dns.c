@@ -24,8 +24,8 @@
 #include "dns.h"
 #include "dns_cache.h"
 
-#define DNS_POOL_IDLE 32  /* idle ldns resolvers kept */
-#define DNS_MAX_CHAIN 16  /* CNAME links followed inside one answer */
+#define DNS_POOL_IDLE 32   /* idle ldns resolvers kept */
+#define DNS_MAX_CHAIN 16   /* CNAME links followed inside one answer */
 #define DNS_EDNS_SIZE 1232 /* the DNS flag day 2020 UDP size */
 
 struct dns_resolver {
@@ -188,7 +188,7 @@ rr_push(struct dns_answer *ans, const ldns_rr *rr, enum dns_type type)
 		sz = type == DNS_T_A ? 4 : 16;
 		if (rdf == NULL || ldns_rdf_size(rdf) != sz ||
 		    inet_ntop(type == DNS_T_A ? AF_INET : AF_INET6,
-			ldns_rdf_data(rdf), buf, sizeof(buf)) == NULL)
+			      ldns_rdf_data(rdf), buf, sizeof(buf)) == NULL)
 			return -1;
 		break;
 	case DNS_T_MX:
@@ -196,9 +196,9 @@ rr_push(struct dns_answer *ans, const ldns_rr *rr, enum dns_type type)
 		if (rdf == NULL || ldns_rdf_size(rdf) != 2)
 			return -1;
 		len = snprintf(buf, sizeof(buf), "%u ",
-		    (unsigned)ldns_rdf2native_int16(rdf));
+			       (unsigned)ldns_rdf2native_int16(rdf));
 		if (dname_text(ldns_rr_rdf(rr, 1), buf + len,
-			sizeof(buf) - (size_t)len) != 0)
+			       sizeof(buf) - (size_t)len) != 0)
 			return -1;
 		break;
 	case DNS_T_PTR:
@@ -279,8 +279,7 @@ cname_chain(const ldns_rr_list *an, ldns_rdf *qname, ldns_rdf **chain)
 
 /* Question section: absent is tolerated, a different one is not. */
 static int
-question_matches(const ldns_pkt *pkt, const ldns_rdf *qname,
-    enum dns_type type)
+question_matches(const ldns_pkt *pkt, const ldns_rdf *qname, enum dns_type type)
 {
 	const ldns_rr_list *q = ldns_pkt_question(pkt);
 	const ldns_rr *rr;
@@ -289,8 +288,8 @@ question_matches(const ldns_pkt *pkt, const ldns_rdf *qname,
 		return 1;
 	rr = ldns_rr_list_rr(q, 0);
 	return ldns_rr_list_rr_count(q) == 1 &&
-	    ldns_rr_get_type(rr) == (ldns_rr_type)type &&
-	    ldns_dname_compare(ldns_rr_owner(rr), qname) == 0;
+	       ldns_rr_get_type(rr) == (ldns_rr_type)type &&
+	       ldns_dname_compare(ldns_rr_owner(rr), qname) == 0;
 }
 
 /* target (256 bytes, may be NULL) gets the last name of a CNAME chain
@@ -298,7 +297,7 @@ question_matches(const ldns_pkt *pkt, const ldns_rdf *qname,
  * server answering for another zone), so dns_query() asks for it. */
 static enum dns_status
 parse_pkt(const ldns_pkt *pkt, ldns_rdf *qname, enum dns_type type,
-    struct dns_answer *ans, unsigned *neg_ttl, char *target)
+	  struct dns_answer *ans, unsigned *neg_ttl, char *target)
 {
 	const ldns_rr_list *an = ldns_pkt_answer(pkt);
 	ldns_rdf *chain[DNS_MAX_CHAIN];
@@ -308,7 +307,7 @@ parse_pkt(const ldns_pkt *pkt, ldns_rdf *qname, enum dns_type type,
 	*neg_ttl = 0;
 	if (!question_matches(pkt, qname, type))
 		return answer_fail(ans, DNS_PERMFAIL,
-		    "answer does not match the question");
+				   "answer does not match the question");
 	switch (ldns_pkt_get_rcode(pkt)) {
 	case LDNS_RCODE_NOERROR:
 		break;
@@ -338,7 +337,7 @@ parse_pkt(const ldns_pkt *pkt, ldns_rdf *qname, enum dns_type type,
 			continue;
 		if (rr_push(ans, rr, type) != 0)
 			return answer_fail(ans, DNS_PERMFAIL,
-			    "malformed record in the answer");
+					   "malformed record in the answer");
 	}
 	if (ans->nrrs == 0) {
 		*neg_ttl = soa_neg_ttl(pkt);
@@ -356,12 +355,12 @@ static int
 type_known(enum dns_type type)
 {
 	return type == DNS_T_A || type == DNS_T_AAAA || type == DNS_T_TXT ||
-	    type == DNS_T_MX || type == DNS_T_PTR;
+	       type == DNS_T_MX || type == DNS_T_PTR;
 }
 
 enum dns_status
 dns_parse_answer(const unsigned char *wire, size_t len, const char *qname,
-    enum dns_type type, struct dns_answer *ans, unsigned *neg_ttl)
+		 enum dns_type type, struct dns_answer *ans, unsigned *neg_ttl)
 {
 	ldns_pkt *pkt = NULL;
 	ldns_rdf *name;
@@ -407,7 +406,8 @@ parse_server(const char *s, ldns_rdf **addr, uint16_t *port)
 		else if (end[1] != '\0')
 			return -1;
 	} else if ((end = strchr(s, '@')) != NULL ||
-	    ((end = strchr(s, ':')) != NULL && strchr(end + 1, ':') == NULL)) {
+		   ((end = strchr(s, ':')) != NULL &&
+		    strchr(end + 1, ':') == NULL)) {
 		n = (size_t)(end - s);
 		p = end + 1;
 	} else
@@ -469,7 +469,7 @@ resolver_make(const struct dns_resolver *r)
 
 int
 dns_resolver_new(const struct dns_config *cfg, struct dns_resolver **out,
-    char *err, size_t errlen)
+		 char *err, size_t errlen)
 {
 	struct dns_resolver *r;
 	ldns_resolver *probe;
@@ -495,7 +495,7 @@ dns_resolver_new(const struct dns_config *cfg, struct dns_resolver **out,
 	if (cfg->server != NULL && cfg->server[0] != '\0' &&
 	    parse_server(cfg->server, &r->ns_addr, &r->port) != 0) {
 		snprintf(err, errlen, "bad DNS server address '%.60s'",
-		    cfg->server);
+			 cfg->server);
 		free(r);
 		return -1;
 	}
@@ -510,7 +510,7 @@ dns_resolver_new(const struct dns_config *cfg, struct dns_resolver **out,
 	probe = resolver_make(r);
 	if (probe == NULL) {
 		snprintf(err, errlen, "cannot set up a resolver%s",
-		    r->ns_addr == NULL ? " from /etc/resolv.conf" : "");
+			 r->ns_addr == NULL ? " from /etc/resolv.conf" : "");
 		dns_resolver_free(&r);
 		return -1;
 	}
@@ -551,7 +551,7 @@ pool_get(struct dns_resolver *r)
 	if (res != NULL)
 		for (i = 0; i < ldns_resolver_nameserver_count(res); i++)
 			ldns_resolver_set_nameserver_rtt(res, i,
-			    LDNS_RESOLV_RTT_MIN);
+							 LDNS_RESOLV_RTT_MIN);
 	return res;
 }
 
@@ -598,23 +598,24 @@ stat_add(struct dns_resolver *r, unsigned long long *ctr)
 /* Sends the query and parses the answer; no cache. */
 static enum dns_status
 query_wire(struct dns_resolver *r, ldns_resolver *res, ldns_rdf *qname,
-    enum dns_type type, struct dns_answer *ans, unsigned *neg_ttl,
-    char *target)
+	   enum dns_type type, struct dns_answer *ans, unsigned *neg_ttl,
+	   char *target)
 {
 	ldns_pkt *q = NULL, *a = NULL;
 	ldns_status ls;
 	enum dns_status st;
 	char msg[120];
 
-	ls = ldns_resolver_prepare_query_pkt(&q, res, qname,
-	    (ldns_rr_type)type, LDNS_RR_CLASS_IN, LDNS_RD);
+	ls = ldns_resolver_prepare_query_pkt(&q, res, qname, (ldns_rr_type)type,
+					     LDNS_RR_CLASS_IN, LDNS_RD);
 	if (ls != LDNS_STATUS_OK)
 		return answer_fail(ans, DNS_PERMFAIL, "cannot build query");
 	ls = ldns_resolver_send_pkt(&a, res, q);
 	if (ls != LDNS_STATUS_OK || a == NULL) {
 		snprintf(msg, sizeof(msg), "no answer: %s",
-		    ldns_get_errorstr_by_id(ls) != NULL ?
-			ldns_get_errorstr_by_id(ls) : "network error");
+			 ldns_get_errorstr_by_id(ls) != NULL
+			     ? ldns_get_errorstr_by_id(ls)
+			     : "network error");
 		stat_add(r, &r->st.timeouts);
 		st = answer_fail(ans, DNS_TEMPFAIL, msg);
 	} else if (ldns_pkt_id(a) != ldns_pkt_id(q))
@@ -629,7 +630,7 @@ query_wire(struct dns_resolver *r, ldns_resolver *res, ldns_rdf *qname,
 /* One question over the network, no cache. */
 static enum dns_status
 lookup_net(struct dns_resolver *r, const char *key, enum dns_type type,
-    struct dns_answer *ans, unsigned *neg, char *target)
+	   struct dns_answer *ans, unsigned *neg, char *target)
 {
 	ldns_resolver *res;
 	ldns_rdf *qname;
@@ -653,7 +654,7 @@ lookup_net(struct dns_resolver *r, const char *key, enum dns_type type,
  * (bounded: DNS_MAX_CHAIN questions in all). */
 static enum dns_status
 lookup_chased(struct dns_resolver *r, const char *key, enum dns_type type,
-    struct dns_answer *ans, unsigned *neg)
+	      struct dns_answer *ans, unsigned *neg)
 {
 	char cur[256], target[256];
 	enum dns_status st;
@@ -674,7 +675,7 @@ lookup_chased(struct dns_resolver *r, const char *key, enum dns_type type,
 
 enum dns_status
 dns_query(struct dns_resolver *r, const char *name, enum dns_type type,
-    struct dns_answer *ans)
+	  struct dns_answer *ans)
 {
 	char key[256];
 	enum dns_status st;
@@ -693,8 +694,8 @@ dns_query(struct dns_resolver *r, const char *name, enum dns_type type,
 	stat_add(r, &r->st.misses);
 	st = lookup_chased(r, key, type, ans, &neg);
 	if (st == DNS_OK)
-		ttl = ans->ttl < r->cfg.max_ttl ? ans->ttl :
-						  (unsigned)r->cfg.max_ttl;
+		ttl = ans->ttl < r->cfg.max_ttl ? ans->ttl
+						: (unsigned)r->cfg.max_ttl;
 	else if (st == DNS_NXDOMAIN || st == DNS_NODATA)
 		ttl = neg < r->cfg.neg_ttl ? neg : (unsigned)r->cfg.neg_ttl;
 	else

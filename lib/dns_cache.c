@@ -19,7 +19,7 @@
 #include "dns_cache.h"
 
 struct dns_centry {
-	struct dns_centry *hnext;       /* bucket chain */
+	struct dns_centry *hnext;	/* bucket chain */
 	struct dns_centry *prev, *next; /* use order; head = newest */
 	char *name;
 	enum dns_type type;
@@ -66,7 +66,7 @@ cache_hash(const char *name, enum dns_type type)
 
 int
 dns_cache_new(size_t max, long long (*now)(void *), void *now_arg,
-    struct dns_cache **out)
+	      struct dns_cache **out)
 {
 	struct dns_cache *c;
 	size_t nb = 16;
@@ -171,7 +171,7 @@ dns_cache_free(struct dns_cache **cp)
 
 static struct dns_centry *
 cache_find(struct dns_cache *c, const char *name, enum dns_type type,
-    uint64_t h)
+	   uint64_t h)
 {
 	struct dns_centry *e;
 
@@ -214,7 +214,7 @@ fail:
 
 int
 dns_cache_get(struct dns_cache *c, const char *name, enum dns_type type,
-    struct dns_answer *out)
+	      struct dns_answer *out)
 {
 	struct dns_centry *e;
 	uint64_t h = cache_hash(name, type);
@@ -240,7 +240,7 @@ dns_cache_get(struct dns_cache *c, const char *name, enum dns_type type,
 
 int
 dns_cache_put(struct dns_cache *c, const char *name, enum dns_type type,
-    const struct dns_answer *ans, unsigned ttl)
+	      const struct dns_answer *ans, unsigned ttl)
 {
 	struct dns_centry *e, *old;
 	uint64_t h = cache_hash(name, type);

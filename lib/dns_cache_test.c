@@ -40,7 +40,7 @@ mk(struct dns_answer *a, enum dns_status st, const char *s)
  * or, with hit 0, a miss. */
 static void
 expect(struct dns_cache *c, const char *name, enum dns_type t, int hit,
-    enum dns_status st, const char *want, unsigned ttl)
+       enum dns_status st, const char *want, unsigned ttl)
 {
 	struct dns_answer a;
 	int got;
@@ -53,12 +53,12 @@ expect(struct dns_cache *c, const char *name, enum dns_type t, int hit,
 		return;
 	if (a.status != st)
 		fail_msg("%s: got status %d, want %d", name, (int)a.status,
-		    (int)st);
+			 (int)st);
 	if (want == NULL && a.nrrs != 0)
 		fail_msg("%s: got %zu rrs, want 0", name, a.nrrs);
 	if (want != NULL && (a.nrrs != 1 || strcmp(a.rrs[0], want) != 0))
 		fail_msg("%s: got '%s', want '%s'", name,
-		    a.nrrs ? a.rrs[0] : "(none)", want);
+			 a.nrrs ? a.rrs[0] : "(none)", want);
 	if (ttl != 0 && a.ttl != ttl)
 		fail_msg("%s: got ttl %u left, want %u", name, a.ttl, ttl);
 	dns_answer_clear(&a);
@@ -74,8 +74,7 @@ test_entry_lives_until_its_ttl(void **state)
 	(void)state;
 	assert_int_equal(dns_cache_new(10, fake_now, &now, &c), 0);
 	mk(&a, DNS_OK, "v=spf1 -all");
-	assert_int_equal(dns_cache_put(c, "example.org", DNS_T_TXT, &a, 60),
-	    0);
+	assert_int_equal(dns_cache_put(c, "example.org", DNS_T_TXT, &a, 60), 0);
 	dns_answer_clear(&a);
 	expect(c, "example.org", DNS_T_TXT, 1, DNS_OK, "v=spf1 -all", 60);
 	expect(c, "example.org", DNS_T_A, 0, DNS_OK, NULL, 0);
@@ -86,7 +85,7 @@ test_entry_lives_until_its_ttl(void **state)
 	expect(c, "example.org", DNS_T_TXT, 0, DNS_OK, NULL, 0);
 	if (dns_cache_count(c) != 0)
 		fail_msg("got %zu entries after expiry, want 0",
-		    dns_cache_count(c));
+			 dns_cache_count(c));
 	dns_cache_free(&c);
 	assert_null(c);
 }
@@ -102,9 +101,8 @@ test_negative_answers_are_cached_and_zero_ttl_is_not(void **state)
 	assert_int_equal(dns_cache_new(10, fake_now, &now, &c), 0);
 	mk(&a, DNS_NXDOMAIN, NULL);
 	assert_int_equal(dns_cache_put(c, "nope.example", DNS_T_TXT, &a, 30),
-	    0);
-	assert_int_equal(dns_cache_put(c, "zero.example", DNS_T_TXT, &a, 0),
-	    0);
+			 0);
+	assert_int_equal(dns_cache_put(c, "zero.example", DNS_T_TXT, &a, 0), 0);
 	expect(c, "nope.example", DNS_T_TXT, 1, DNS_NXDOMAIN, NULL, 30);
 	expect(c, "zero.example", DNS_T_TXT, 0, DNS_OK, NULL, 0);
 	dns_cache_free(&c);
@@ -171,8 +169,9 @@ test_bound_holds_under_many_keys(void **state)
 	mk(&a, DNS_OK, "x");
 	for (i = 0; i < 1000; i++) {
 		snprintf(name, sizeof(name), "n%d.example", i);
-		assert_int_equal(dns_cache_put(c, name, DNS_T_A, &a,
-				     (unsigned)(1 + i % 7)), 0);
+		assert_int_equal(
+		    dns_cache_put(c, name, DNS_T_A, &a, (unsigned)(1 + i % 7)),
+		    0);
 		if (i % 3 == 0)
 			now += 1000;
 	}

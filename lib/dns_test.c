@@ -53,12 +53,12 @@ test_reverse_names_for_ipv4_and_ipv6(void **state)
 		if (c->want == NULL) {
 			if (rc != -1)
 				fail_msg("%s: got %d (%s), want -1", c->ip, rc,
-				    out);
+					 out);
 			continue;
 		}
 		if (rc != 0 || strcmp(out, c->want) != 0)
 			fail_msg("%s: got %d '%s', want '%s'", c->ip, rc,
-			    rc == 0 ? out : "", c->want);
+				 rc == 0 ? out : "", c->want);
 	}
 }
 
@@ -78,8 +78,8 @@ test_reverse_name_refuses_short_buffer(void **state)
 /* An answer packet: rcode, question, answer and authority rrs in zone
  * file syntax (NULL-terminated lists). */
 struct pkt_spec {
-	const char *name;     /* test label */
-	const char *qname;    /* question and asked name */
+	const char *name;  /* test label */
+	const char *qname; /* question and asked name */
 	enum dns_type type;
 	int rcode;
 	const char *question; /* NULL = same as qname/type */
@@ -91,59 +91,197 @@ struct pkt_spec {
 };
 
 static const struct pkt_spec pkt_cases[] = {
-    {"txt strings concatenated", "s._domainkey.example.org", DNS_T_TXT, 0,
+    {"txt strings concatenated",
+     "s._domainkey.example.org",
+     DNS_T_TXT,
+     0,
      NULL,
-     {"s._domainkey.example.org. 300 IN TXT \"v=DKIM1; \" \"p=abc\""}, {},
-     DNS_OK, {"v=DKIM1; p=abc"}, 300, 0},
-    {"two txt records, smallest ttl", "example.org", DNS_T_TXT, 0, NULL,
+     {"s._domainkey.example.org. 300 IN TXT \"v=DKIM1; \" \"p=abc\""},
+     {},
+     DNS_OK,
+     {"v=DKIM1; p=abc"},
+     300,
+     0},
+    {"two txt records, smallest ttl",
+     "example.org",
+     DNS_T_TXT,
+     0,
+     NULL,
      {"example.org. 600 IN TXT \"v=spf1 -all\"",
       "example.org. 60 IN TXT \"other\""},
-     {}, DNS_OK, {"v=spf1 -all", "other"}, 60, 0},
-    {"a records", "mx.example.org", DNS_T_A, 0, NULL,
+     {},
+     DNS_OK,
+     {"v=spf1 -all", "other"},
+     60,
+     0},
+    {"a records",
+     "mx.example.org",
+     DNS_T_A,
+     0,
+     NULL,
      {"mx.example.org. 30 IN A 192.0.2.7", "mx.example.org. 30 IN A 127.0.0.2"},
-     {}, DNS_OK, {"192.0.2.7", "127.0.0.2"}, 30, 0},
-    {"aaaa record", "mx.example.org", DNS_T_AAAA, 0, NULL,
-     {"mx.example.org. 30 IN AAAA 2001:db8::25"}, {}, DNS_OK,
-     {"2001:db8::25"}, 30, 0},
-    {"mx record", "example.org", DNS_T_MX, 0, NULL,
-     {"example.org. 30 IN MX 10 mail.example.net."}, {}, DNS_OK,
-     {"10 mail.example.net"}, 30, 0},
-    {"null mx", "example.org", DNS_T_MX, 0, NULL,
-     {"example.org. 30 IN MX 0 ."}, {}, DNS_OK, {"0 ."}, 30, 0},
-    {"ptr record", "1.2.0.192.in-addr.arpa", DNS_T_PTR, 0, NULL,
-     {"1.2.0.192.in-addr.arpa. 30 IN PTR host.example.net."}, {}, DNS_OK,
-     {"host.example.net"}, 30, 0},
-    {"cname chain followed", "www.example.org", DNS_T_TXT, 0, NULL,
+     {},
+     DNS_OK,
+     {"192.0.2.7", "127.0.0.2"},
+     30,
+     0},
+    {"aaaa record",
+     "mx.example.org",
+     DNS_T_AAAA,
+     0,
+     NULL,
+     {"mx.example.org. 30 IN AAAA 2001:db8::25"},
+     {},
+     DNS_OK,
+     {"2001:db8::25"},
+     30,
+     0},
+    {"mx record",
+     "example.org",
+     DNS_T_MX,
+     0,
+     NULL,
+     {"example.org. 30 IN MX 10 mail.example.net."},
+     {},
+     DNS_OK,
+     {"10 mail.example.net"},
+     30,
+     0},
+    {"null mx",
+     "example.org",
+     DNS_T_MX,
+     0,
+     NULL,
+     {"example.org. 30 IN MX 0 ."},
+     {},
+     DNS_OK,
+     {"0 ."},
+     30,
+     0},
+    {"ptr record",
+     "1.2.0.192.in-addr.arpa",
+     DNS_T_PTR,
+     0,
+     NULL,
+     {"1.2.0.192.in-addr.arpa. 30 IN PTR host.example.net."},
+     {},
+     DNS_OK,
+     {"host.example.net"},
+     30,
+     0},
+    {"cname chain followed",
+     "www.example.org",
+     DNS_T_TXT,
+     0,
+     NULL,
      {"www.example.org. 30 IN CNAME a.example.net.",
       "a.example.net. 30 IN CNAME b.example.com.",
       "b.example.com. 20 IN TXT \"end\"",
       "unrelated.example.com. 20 IN TXT \"not me\""},
-     {}, DNS_OK, {"end"}, 20, 0},
-    {"owner compared without case", "EXAMPLE.org", DNS_T_TXT, 0, NULL,
-     {"example.ORG. 5 IN TXT \"x\""}, {}, DNS_OK, {"x"}, 5, 0},
-    {"record of another name ignored", "example.org", DNS_T_TXT, 0, NULL,
+     {},
+     DNS_OK,
+     {"end"},
+     20,
+     0},
+    {"owner compared without case",
+     "EXAMPLE.org",
+     DNS_T_TXT,
+     0,
+     NULL,
+     {"example.ORG. 5 IN TXT \"x\""},
+     {},
+     DNS_OK,
+     {"x"},
+     5,
+     0},
+    {"record of another name ignored",
+     "example.org",
+     DNS_T_TXT,
+     0,
+     NULL,
      {"evil.example. 30 IN TXT \"v=spf1 +all\""},
-     {"example.org. 300 IN SOA ns. h. 1 2 3 4 120"}, DNS_NODATA, {}, 0,
+     {"example.org. 300 IN SOA ns. h. 1 2 3 4 120"},
+     DNS_NODATA,
+     {},
+     0,
      120},
-    {"nxdomain negative ttl from soa minimum", "nope.example.org",
-     DNS_T_TXT, LDNS_RCODE_NXDOMAIN, NULL, {},
-     {"example.org. 300 IN SOA ns. h. 1 2 3 4 60"}, DNS_NXDOMAIN, {}, 0,
+    {"nxdomain negative ttl from soa minimum",
+     "nope.example.org",
+     DNS_T_TXT,
+     LDNS_RCODE_NXDOMAIN,
+     NULL,
+     {},
+     {"example.org. 300 IN SOA ns. h. 1 2 3 4 60"},
+     DNS_NXDOMAIN,
+     {},
+     0,
      60},
-    {"negative ttl capped by soa ttl", "nope.example.org", DNS_T_A,
-     LDNS_RCODE_NXDOMAIN, NULL, {},
-     {"example.org. 10 IN SOA ns. h. 1 2 3 4 600"}, DNS_NXDOMAIN, {}, 0,
+    {"negative ttl capped by soa ttl",
+     "nope.example.org",
+     DNS_T_A,
+     LDNS_RCODE_NXDOMAIN,
+     NULL,
+     {},
+     {"example.org. 10 IN SOA ns. h. 1 2 3 4 600"},
+     DNS_NXDOMAIN,
+     {},
+     0,
      10},
-    {"nodata without soa is not cacheable", "example.org", DNS_T_AAAA, 0,
-     NULL, {}, {}, DNS_NODATA, {}, 0, 0},
-    {"servfail is temporary", "example.org", DNS_T_TXT,
-     LDNS_RCODE_SERVFAIL, NULL, {}, {}, DNS_TEMPFAIL, {}, 0, 0},
-    {"refused is permanent", "example.org", DNS_T_TXT, LDNS_RCODE_REFUSED,
-     NULL, {}, {}, DNS_PERMFAIL, {}, 0, 0},
-    {"formerr is permanent", "example.org", DNS_T_TXT, LDNS_RCODE_FORMERR,
-     NULL, {}, {}, DNS_PERMFAIL, {}, 0, 0},
-    {"answer to another question", "example.org", DNS_T_TXT, 0,
-     "other.example. IN TXT", {"example.org. 30 IN TXT \"x\""}, {},
-     DNS_PERMFAIL, {}, 0, 0},
+    {"nodata without soa is not cacheable",
+     "example.org",
+     DNS_T_AAAA,
+     0,
+     NULL,
+     {},
+     {},
+     DNS_NODATA,
+     {},
+     0,
+     0},
+    {"servfail is temporary",
+     "example.org",
+     DNS_T_TXT,
+     LDNS_RCODE_SERVFAIL,
+     NULL,
+     {},
+     {},
+     DNS_TEMPFAIL,
+     {},
+     0,
+     0},
+    {"refused is permanent",
+     "example.org",
+     DNS_T_TXT,
+     LDNS_RCODE_REFUSED,
+     NULL,
+     {},
+     {},
+     DNS_PERMFAIL,
+     {},
+     0,
+     0},
+    {"formerr is permanent",
+     "example.org",
+     DNS_T_TXT,
+     LDNS_RCODE_FORMERR,
+     NULL,
+     {},
+     {},
+     DNS_PERMFAIL,
+     {},
+     0,
+     0},
+    {"answer to another question",
+     "example.org",
+     DNS_T_TXT,
+     0,
+     "other.example. IN TXT",
+     {"example.org. 30 IN TXT \"x\""},
+     {},
+     DNS_PERMFAIL,
+     {},
+     0,
+     0},
 };
 
 static size_t
@@ -159,9 +297,10 @@ build_pkt(const struct pkt_spec *c, uint8_t **wire)
 	ldns_pkt_set_id(pkt, 4242);
 	ldns_pkt_set_rcode(pkt, (uint8_t)c->rcode);
 	snprintf(q, sizeof(q), "%s. IN %s", c->qname,
-	    ldns_rr_descript((uint16_t)c->type)->_name);
-	assert_int_equal(ldns_rr_new_question_frm_str(&rr,
-			     c->question != NULL ? c->question : q, NULL, NULL),
+		 ldns_rr_descript((uint16_t)c->type)->_name);
+	assert_int_equal(
+	    ldns_rr_new_question_frm_str(
+		&rr, c->question != NULL ? c->question : q, NULL, NULL),
 	    LDNS_STATUS_OK);
 	ldns_pkt_push_rr(pkt, LDNS_SECTION_QUESTION, rr);
 	for (i = 0; c->an[i] != NULL; i++) {
@@ -194,8 +333,8 @@ check_case(const struct pkt_spec *c)
 	st = dns_parse_answer(wire, len, c->qname, c->type, &ans, &neg);
 	free(wire);
 	if (st != c->want || ans.status != c->want)
-		fail_msg("%s: got %s (%s), want %s", c->name,
-		    dns_strstatus(st), ans.error, dns_strstatus(c->want));
+		fail_msg("%s: got %s (%s), want %s", c->name, dns_strstatus(st),
+			 ans.error, dns_strstatus(c->want));
 	while (n < 4 && c->want_rrs[n] != NULL)
 		n++;
 	if (ans.nrrs != n)
@@ -204,13 +343,13 @@ check_case(const struct pkt_spec *c)
 		if (strcmp(ans.rrs[i], c->want_rrs[i]) != 0 ||
 		    ans.lens[i] != strlen(c->want_rrs[i]))
 			fail_msg("%s: rr %zu got '%s', want '%s'", c->name, i,
-			    ans.rrs[i], c->want_rrs[i]);
+				 ans.rrs[i], c->want_rrs[i]);
 	if (st == DNS_OK && ans.ttl != c->want_ttl)
 		fail_msg("%s: got ttl %u, want %u", c->name, ans.ttl,
-		    c->want_ttl);
+			 c->want_ttl);
 	if (neg != c->want_neg)
 		fail_msg("%s: got negative ttl %u, want %u", c->name, neg,
-		    c->want_neg);
+			 c->want_neg);
 	dns_answer_clear(&ans);
 }
 
@@ -228,15 +367,18 @@ static void
 test_txt_long_record_over_255_bytes_joins(void **state)
 {
 	char big[700], rrtext[800];
-	struct pkt_spec c = {"long txt", "k.example", DNS_T_TXT, 0, NULL,
-	    {rrtext}, {}, DNS_OK, {big}, 1, 0};
+	struct pkt_spec c = {"long txt", "k.example", DNS_T_TXT, 0,
+			     NULL,	 {rrtext},    {},	 DNS_OK,
+			     {big},	 1,	      0};
 
 	(void)state;
 	memset(big, 'A', 600);
 	big[600] = '\0';
 	/* three character-strings: 255 + 255 + 90 */
-	snprintf(rrtext, sizeof(rrtext), "k.example. 1 IN TXT \"%.255s\" "
-	    "\"%.255s\" \"%.90s\"", big, big, big);
+	snprintf(rrtext, sizeof(rrtext),
+		 "k.example. 1 IN TXT \"%.255s\" "
+		 "\"%.255s\" \"%.90s\"",
+		 big, big, big);
 	check_case(&c);
 }
 
@@ -254,9 +396,9 @@ test_garbage_is_a_permanent_failure(void **state)
 	(void)state;
 	for (i = 0; i < 2; i++) {
 		if (dns_parse_answer(junk[i], i == 0 ? 3 : 13, "a.example",
-			DNS_T_TXT, &ans, &neg) != DNS_PERMFAIL)
+				     DNS_T_TXT, &ans, &neg) != DNS_PERMFAIL)
 			fail_msg("junk %zu: got %s, want permfail", i,
-			    dns_strstatus(ans.status));
+				 dns_strstatus(ans.status));
 		dns_answer_clear(&ans);
 	}
 }
@@ -264,8 +406,9 @@ test_garbage_is_a_permanent_failure(void **state)
 static void
 test_bad_server_address_is_refused(void **state)
 {
-	static const char *bad[] = {"nonsense", "127.0.0.1@0",
-	    "127.0.0.1@70000", "[::1", "[::1]x", "1.2.3.4:", "@53"};
+	static const char *bad[] = {
+	    "nonsense", "127.0.0.1@0", "127.0.0.1@70000", "[::1", "[::1]x",
+	    "1.2.3.4:", "@53"};
 	struct dns_config cfg = {0};
 	struct dns_resolver *r;
 	char err[160];
@@ -316,7 +459,7 @@ test_silent_server_times_out_within_budget(void **state)
 	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
 	snprintf(server, sizeof(server), "127.0.0.1@%u",
-	    (unsigned)ntohs(sa.sin_port));
+		 (unsigned)ntohs(sa.sin_port));
 	cfg.server = server;
 	cfg.timeout_ms = 400;
 	cfg.retries = 2;
@@ -335,8 +478,8 @@ test_silent_server_times_out_within_budget(void **state)
 	if (st.queries != 2 || st.misses != 2 || st.hits != 0 ||
 	    st.timeouts != 2)
 		fail_msg("got queries %llu misses %llu hits %llu timeouts %llu,"
-			 " want 2 2 0 2", st.queries, st.misses, st.hits,
-		    st.timeouts);
+			 " want 2 2 0 2",
+			 st.queries, st.misses, st.hits, st.timeouts);
 	dns_resolver_free(&r);
 	close(fd);
 }
@@ -357,12 +500,12 @@ test_malformed_names_fail_without_a_query(void **state)
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		if (dns_query(r, bad[i], DNS_T_A, &ans) != DNS_PERMFAIL)
 			fail_msg("'%s': got %s, want permfail", bad[i],
-			    dns_strstatus(ans.status));
+				 dns_strstatus(ans.status));
 	memset(longname, 'a', sizeof(longname) - 1);
 	longname[sizeof(longname) - 1] = '\0';
 	if (dns_query(r, longname, DNS_T_A, &ans) != DNS_PERMFAIL)
 		fail_msg("300-byte name: got %s, want permfail",
-		    dns_strstatus(ans.status));
+			 dns_strstatus(ans.status));
 	dns_resolver_free(&r);
 }
 

@@ -130,7 +130,7 @@ rr_fill(SPF_dns_rr_t *rr, int cnt, ns_type type, const char *s, size_t len)
 /* libspf2's lookup callback: one DNS question through lib/dns. */
 static SPF_dns_rr_t *
 spf_dns_lookup(SPF_dns_server_t *server, const char *domain, ns_type type,
-    int should_cache)
+	       int should_cache)
 {
 	struct spf *s = server->hook;
 	struct dns_answer ans;
@@ -146,7 +146,7 @@ spf_dns_lookup(SPF_dns_server_t *server, const char *domain, ns_type type,
 		return SPF_dns_rr_new_init(server, domain, type, 0, NO_DATA);
 	st = dns_query(s->dns, domain, (enum dns_type)type, &ans);
 	rr = SPF_dns_rr_new_init(server, domain, type, (int)ans.ttl,
-	    herrno_of(st));
+				 herrno_of(st));
 	if (rr == NULL) {
 		dns_answer_clear(&ans);
 		return NULL;
@@ -177,8 +177,8 @@ server_make(struct spf *s)
 }
 
 int
-spf_new(struct dns_resolver *dns, const char *receiving_host,
-    struct spf **out, char *err, size_t errlen)
+spf_new(struct dns_resolver *dns, const char *receiving_host, struct spf **out,
+	char *err, size_t errlen)
 {
 	struct spf *s;
 	SPF_server_t *srv;
@@ -194,8 +194,9 @@ spf_new(struct dns_resolver *dns, const char *receiving_host,
 	s->layer.lookup = spf_dns_lookup;
 	s->layer.name = "facteur";
 	s->layer.hook = s;
-	s->receiving_host = strdup(receiving_host != NULL &&
-		receiving_host[0] != '\0' ? receiving_host : "localhost");
+	s->receiving_host = strdup(
+	    receiving_host != NULL && receiving_host[0] != '\0' ? receiving_host
+								: "localhost");
 	if (s->receiving_host == NULL ||
 	    pthread_mutex_init(&s->lock, NULL) != 0) {
 		free(s->receiving_host);
@@ -310,8 +311,8 @@ set_ip(SPF_request_t *req, const char *ip)
 /* Runs one check_host() for identity (an address, "@domain", or a bare
  * domain that libspf2 turns into postmaster@domain). */
 static enum spf_result
-run_check(struct spf *s, const char *ip, const char *helo,
-    const char *identity, struct spf_outcome *out)
+run_check(struct spf *s, const char *ip, const char *helo, const char *identity,
+	  struct spf_outcome *out)
 {
 	SPF_server_t *srv;
 	SPF_request_t *req;
@@ -351,9 +352,11 @@ run_check(struct spf *s, const char *ip, const char *helo,
 	outcome(out, r, txt != NULL ? txt : spf_result_str(r));
 	txt = SPF_response_get_explanation(resp);
 	if (r == SPF_R_FAIL)
-		snprintf(out->explanation, sizeof(out->explanation), "%s",
-		    txt != NULL && txt[0] != '\0' ? txt :
-			"SPF record does not designate the client address");
+		snprintf(
+		    out->explanation, sizeof(out->explanation), "%s",
+		    txt != NULL && txt[0] != '\0'
+			? txt
+			: "SPF record does not designate the client address");
 	SPF_response_free(resp);
 done:
 	SPF_request_free(req);
@@ -373,10 +376,10 @@ outcome_init(struct spf_outcome *out, const char *domain, size_t dlen)
 
 enum spf_result
 spf_check_helo(struct spf *s, const char *ip, const char *helo,
-    struct spf_outcome *out)
+	       struct spf_outcome *out)
 {
 	outcome_init(out, helo != NULL ? helo : "",
-	    helo != NULL ? strlen(helo) : 0);
+		     helo != NULL ? strlen(helo) : 0);
 	if (helo == NULL || helo[0] == '\0' || helo[0] == '[')
 		/* no name or an address literal: nothing to check */
 		return outcome(out, SPF_R_NONE, "no HELO domain");
@@ -384,8 +387,8 @@ spf_check_helo(struct spf *s, const char *ip, const char *helo,
 }
 
 enum spf_result
-spf_check(struct spf *s, const char *ip, const char *helo,
-    const char *mailfrom, struct spf_outcome *out)
+spf_check(struct spf *s, const char *ip, const char *helo, const char *mailfrom,
+	  struct spf_outcome *out)
 {
 	char addr[512];
 	const char *at;

@@ -62,12 +62,12 @@ main(int argc, char **argv)
 	r = dmarc_evaluate(dns, psl, &in, &out);
 	if (r != out.result) {
 		fprintf(stderr, "dmarccheck: returned %d, outcome says %d\n",
-		    (int)r, (int)out.result);
+			(int)r, (int)out.result);
 		return 2;
 	}
 	printf("%s\t%s\t%d\t%s\t%s\n", dmarc_result_str(r),
-	    policy_str(out.policy), out.sampled_out, out.policy_domain,
-	    out.detail);
+	       policy_str(out.policy), out.sampled_out, out.policy_domain,
+	       out.detail);
 	dmarc_psl_free(&psl);
 	dns_resolver_free(&dns);
 	return 0;

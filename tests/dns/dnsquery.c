@@ -48,8 +48,11 @@ parse_type(const char *s)
 	static const struct {
 		const char *n;
 		enum dns_type t;
-	} types[] = {{"A", DNS_T_A}, {"AAAA", DNS_T_AAAA}, {"TXT", DNS_T_TXT},
-	    {"MX", DNS_T_MX}, {"PTR", DNS_T_PTR}};
+	} types[] = {{"A", DNS_T_A},
+		     {"AAAA", DNS_T_AAAA},
+		     {"TXT", DNS_T_TXT},
+		     {"MX", DNS_T_MX},
+		     {"PTR", DNS_T_PTR}};
 	size_t i;
 
 	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
@@ -123,7 +126,7 @@ main(int argc, char **argv)
 	}
 	dns_stats(jobs[0].dns, &st);
 	printf("stats queries=%llu hits=%llu misses=%llu timeouts=%llu\n",
-	    st.queries, st.hits, st.misses, st.timeouts);
+	       st.queries, st.hits, st.misses, st.timeouts);
 	dns_resolver_free(&jobs[0].dns);
 	free(jobs[0].first);
 	free(jobs);

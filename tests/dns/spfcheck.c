@@ -41,11 +41,11 @@ main(int argc, char **argv)
 		r = spf_check(spf, argv[3], argv[4], argv[5], &out);
 	if (r != out.result) {
 		fprintf(stderr, "spfcheck: returned %s, outcome says %s\n",
-		    spf_result_str(r), spf_result_str(out.result));
+			spf_result_str(r), spf_result_str(out.result));
 		return 2;
 	}
 	printf("%s\t%s\t%s\t%s\n", spf_result_str(r), out.domain,
-	    out.explanation, out.detail);
+	       out.explanation, out.detail);
 	spf_free(&spf);
 	dns_resolver_free(&dns);
 	return 0;

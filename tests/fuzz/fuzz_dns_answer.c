@@ -14,7 +14,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const enum dns_type types[] = {DNS_T_A, DNS_T_AAAA, DNS_T_TXT,
-	    DNS_T_MX, DNS_T_PTR};
+					      DNS_T_MX, DNS_T_PTR};
 	struct dns_answer ans;
 	enum dns_status st;
 	unsigned neg;
@@ -23,7 +23,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	st = dns_parse_answer(data + 1, size - 1, "example.org",
-	    types[data[0] % 5], &ans, &neg);
+			      types[data[0] % 5], &ans, &neg);
 	if (st != ans.status || (st == DNS_OK) != (ans.nrrs > 0) ||
 	    memchr(ans.error, '\0', sizeof(ans.error)) == NULL)
 		__builtin_trap();

@@ -101,10 +101,10 @@ CASES = [
 ]
 
 
-def run(server, ip, helo, mailfrom, timeout_ms=3000):
+def run(server, ip, helo, mailfrom, timeout_ms=3000, threads=None):
     r = subprocess.run([SPFCHECK, server, str(timeout_ms), ip, helo,
-                        mailfrom], capture_output=True, text=True,
-                       timeout=60)
+                        mailfrom] + ([str(threads)] if threads else []),
+                       capture_output=True, text=True, timeout=60)
     if r.returncode != 0:
         raise AssertionError('spfcheck exit %d: %s' % (r.returncode,
                                                        r.stderr))
@@ -138,6 +138,12 @@ def main():
         got = run(server, '203.0.113.9', 'h', 'x@example.org')
         if not got[2]:
             failures.append('fail without exp=: got no explanation')
+
+        # 8 threads x 10 checks share one struct spf and its resolver.
+        for ip, want in (('198.51.100.3', 'pass'), ('192.0.2.1', 'fail')):
+            got = run(server, ip, 'h', 'x@inc.example.org', threads=8)
+            if got[0] != want:
+                failures.append('threads: got %s, want %s' % (got[0], want))
 
         # An unresponsive server: temperror within the timeout.
         dns.pause()

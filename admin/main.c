@@ -32,6 +32,7 @@ static const char main_usage[] =
     "  valias     add ADDR|@DOMAIN DEST | del ADDR [DEST] | list\n"
     "  blacklist  sender|recipient add|del|list ...\n"
     "  sieve      check FILE...\n"
+    "  spam       learn --spam|--ham PATH... | forget PATH... | stats\n"
     "  dkim       keygen DOMAIN | list | enable | disable | del | dns |\n"
     "             check | sign FILE | verify FILE\n"
     "  help       this text\n"
@@ -250,6 +251,7 @@ static const struct main_noun main_nouns[] = {
     {"valias", alias_main},
     {"blacklist", blacklist_main},
     {"sieve", sieve_main},
+    {"spam", spam_main},
     {"dkim", dkim_main},
 };
 

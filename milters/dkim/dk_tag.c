@@ -5,7 +5,7 @@
 #include <string.h>
 
 static int
-dk_wsp(unsigned char c)
+dk_tag_wsp(unsigned char c)
 {
 	return c == ' ' || c == '\t';
 }
@@ -15,12 +15,12 @@ static size_t
 dk_skip_fws(const unsigned char *p, size_t len, size_t i)
 {
 	for (;;) {
-		while (i < len && dk_wsp(p[i]))
+		while (i < len && dk_tag_wsp(p[i]))
 			i++;
 		if (i + 2 < len && p[i] == '\r' && p[i + 1] == '\n' &&
-		    dk_wsp(p[i + 2]))
+		    dk_tag_wsp(p[i + 2]))
 			i += 2;
-		else if (i + 1 < len && p[i] == '\n' && dk_wsp(p[i + 1]))
+		else if (i + 1 < len && p[i] == '\n' && dk_tag_wsp(p[i + 1]))
 			i += 1;
 		else
 			return i;

@@ -127,6 +127,7 @@ KEY_TABLES = {
     "example": ["lib/milter/daemon.c", "milters/example/example.c"],
     "admin": ["admin/main.c"],
     "lmtp": ["delivery/lmtp_conf.c"],
+    "dkim": ["lib/milter/daemon.c", "milters/dkim/dkim_conf.c"],
 }
 
 
@@ -158,7 +159,7 @@ def template_keys(path):
 
 def man_keys(path):
     """Keys per '# [section]' heading; the common milter keys go to every
-    milter section (only [example] today)."""
+    milter section ([example] and [dkim] today)."""
     keys, sec = {}, None
     for line in open(path):
         m = re.match(r"^# (\[([a-z]+)\]|COMMON MILTER KEYS)", line)
@@ -170,7 +171,8 @@ def man_keys(path):
             sec = None
         if sec and not line.startswith("\t"):
             keys[sec].update(re.findall(r"\*([a-z_]+)\* =", line))
-    keys.setdefault("example", set()).update(keys.get("common", set()))
+    for milter in ("example", "dkim"):
+        keys.setdefault(milter, set()).update(keys.get("common", set()))
     return keys
 
 

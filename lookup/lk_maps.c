@@ -9,9 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "access.h"
 #include "buf.h"
-#include "lk_cidr.h"
-#include "lk_walk.h"
 
 /* Offset of the last '@' in key, or -1. */
 static long
@@ -29,7 +28,7 @@ lk_strip_ext(const char *key, const char *delims, struct buf *tmp)
 	long at = lk_last_at(key);
 	size_t ulen;
 
-	if (at <= 0 || !lk_walk_split_ext(key, (size_t)at, delims, &ulen))
+	if (at <= 0 || !access_split_ext(key, (size_t)at, delims, &ulen))
 		return -1;
 	buf_reset(tmp);
 	if (buf_add(tmp, key, ulen) < 0 || buf_adds(tmp, key + at) < 0)
@@ -99,103 +98,14 @@ done:
 	return rc;
 }
 
-static int
-lk_access_dup(struct store_access *dst, const struct store_access *src)
-{
-	memset(dst, 0, sizeof(*dst));
-	dst->code = src->code;
-	dst->pattern = strdup(src->pattern ? src->pattern : "");
-	dst->action = strdup(src->action ? src->action : "");
-	dst->enhanced = strdup(src->enhanced ? src->enhanced : "");
-	dst->message = strdup(src->message ? src->message : "");
-	if (!dst->pattern || !dst->action || !dst->enhanced || !dst->message) {
-		store_access_clear(dst);
-		return -1;
-	}
-	return 0;
-}
-
-struct lk_cidr_scan {
-	struct lk_ip ip;
-	int best; /* prefix of the best match, -1 = none */
-	int nomem;
-	struct store_access row;
-};
-
-static int
-lk_cidr_cb(void *ctx, const struct store_access *a)
-{
-	struct lk_cidr_scan *c = ctx;
-	struct lk_cidr net;
-
-	if (a->pattern == NULL ||
-	    lk_cidr_parse(a->pattern, strlen(a->pattern), &net) < 0)
-		return 0; /* the admin CLI validates; skip what we cannot use */
-	if (!lk_cidr_match(&net, &c->ip) || (int)net.prefix <= c->best)
-		return 0;
-	store_access_clear(&c->row);
-	if (lk_access_dup(&c->row, a) < 0) {
-		c->nomem = 1;
-		return 1;
-	}
-	c->best = (int)net.prefix;
-	return 0;
-}
-
-static int
-lk_access_cidr(struct store *st, const char *key, struct store_access *a,
-	       struct store_errbuf *err)
-{
-	struct lk_cidr_scan c;
-	int rc;
-
-	memset(&c, 0, sizeof(c));
-	c.best = -1;
-	if (lk_ip_parse(key, strlen(key), &c.ip) < 0)
-		return STORE_NOTFOUND;
-	rc = store_access_ip_each(st, lk_cidr_cb, &c, err);
-	if (rc < 0 || c.nomem) {
-		if (rc >= 0 && err)
-			snprintf(err->msg, sizeof(err->msg), "out of memory");
-		store_access_clear(&c.row);
-		return STORE_EDB;
-	}
-	if (c.best < 0)
-		return STORE_NOTFOUND;
-	*a = c.row;
-	return STORE_FOUND;
-}
-
 int
 lk_access_find(struct store *st, const struct lk_query_cfg *qc, int recipient_,
 	       const char *key, struct store_access *a,
 	       struct store_errbuf *err)
 {
-	struct buf keys;
-	struct lk_walk w;
-	size_t i;
-	int rc = STORE_NOTFOUND;
+	const struct access_cfg ac = {qc->delims, qc->null_key};
 
-	memset(a, 0, sizeof(*a));
-	buf_init(&keys, 0);
-	if (lk_walk_access(key, strlen(key), qc->delims, qc->null_key, &keys,
-			   &w) < 0) {
-		if (err)
-			snprintf(err->msg, sizeof(err->msg),
-				 "key has too many search keys");
-		buf_free(&keys);
-		return STORE_EINVAL;
-	}
-	for (i = 0; i < w.n; i++) {
-		rc = store_access_lookup(st, recipient_,
-					 lk_walk_key(&keys, &w, i), a, err);
-		if (rc != STORE_NOTFOUND)
-			break;
-	}
-	buf_free(&keys);
-	if (rc == STORE_NOTFOUND && !recipient_)
-		rc = lk_access_cidr(st, key, a, err);
-	return rc;
+	return access_find(st, &ac, recipient_, key, a, err);
 }
 
 static enum lk_status
@@ -212,7 +122,7 @@ lk_access_query(struct store *st, const struct lk_query_cfg *qc, int recipient_,
 		return LK_PERM; /* the reason is in err */
 	if (rc != STORE_FOUND)
 		return LK_TEMP;
-	rc = lk_reply_access(a.action, a.code, a.enhanced, a.message, out);
+	rc = access_reply(a.action, a.code, a.enhanced, a.message, out);
 	if (rc < 0) {
 		buf_reset(out);
 		if (err)

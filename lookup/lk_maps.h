@@ -5,7 +5,7 @@
  * ("example.org/alice/") (user+ext@domain falls back to user@domain) aliases
  * local alias              -> "dest1,dest2" virtual_aliases   user+ext@domain,
  * user@domain, @domain (virtual(5)) sender_access     access(5) walk
- * (lk_walk.h), then for an IP key the longest matching CIDR row -> access(5)
+ * (access_walk in lib/access.h), then for an IP key the longest matching CIDR row -> access(5)
  * result text recipient_access  access(5) walk -> access(5) result text
  *
  * Thread-safety: as the store: one struct store per thread. */

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "access.h"
 #include "buf.h"
 
 /* Copies attribute i of r (p[off..off+len)) into b as a C string; a NUL
@@ -42,7 +43,7 @@ lk_policy_check(struct store *st, const struct lk_query_cfg *qc, int recipient_,
 		return 0;
 	}
 	buf_reset(text);
-	rc = lk_reply_access(a.action, a.code, a.enhanced, a.message, text);
+	rc = access_reply(a.action, a.code, a.enhanced, a.message, text);
 	store_access_clear(&a);
 	return rc < 0 ? -1 : 1;
 }

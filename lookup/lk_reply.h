@@ -16,19 +16,6 @@ enum lk_status { LK_OK, LK_NOTFOUND, LK_TEMP, LK_TIMEOUT, LK_PERM };
 /* Postfix's socketmap_max_reply_size default. */
 #define LK_REPLY_MAX 100000
 
-/* The access(5) result of a blacklist row, the text Postfix acts on:
- *   REJECT  -> "CODE ENHANCED TEXT" ("554 5.7.1 Access denied"); code 0 or
- *              outside 400..599 is 554; a missing enhanced code, or one of
- *              another class than code, becomes 4.7.1 / 5.7.1
- *   OK      -> "OK"
- *   DISCARD -> "DISCARD TEXT", HOLD -> "HOLD TEXT" (TEXT may be empty)
- * Control bytes in the stored message become spaces, so a row can never
- * inject a line into the policy protocol. Returns -1 also for an action
- * that is none of these (case-insensitive). */
-__attribute__((warn_unused_result)) int
-lk_reply_access(const char *action, int code, const char *enhanced,
-		const char *message, struct buf *out);
-
 /* "OK data" / "NOTFOUND " / "TEMP data" / "TIMEOUT data" / "PERM data" as
  * a netstring. Control bytes in data become spaces. -1 also if the reply
  * would be longer than LK_REPLY_MAX. */

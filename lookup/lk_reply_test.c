@@ -1,4 +1,5 @@
-/* lookup/lk_reply_test.c - access(5) results and socketmap replies. */
+/* lookup/lk_reply_test.c - socketmap and policy replies (access(5)
+ * results are tested in lib/access_test.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,50 +11,6 @@
 
 #include "buf.h"
 #include "lk_reply.h"
-
-static void
-test_access_rows_become_postfix_results(void **state)
-{
-	static const struct {
-		const char *action;
-		int code;
-		const char *enh, *msg, *want;
-	} t[] = {
-	    {"REJECT", 554, "5.7.1", "go away", "554 5.7.1 go away"},
-	    {"REJECT", 0, "", "", "554 5.7.1 Access denied"},
-	    {"reject", 550, "", "spam", "550 5.7.1 spam"},
-	    {"REJECT", 450, "", "later", "450 4.7.1 later"},
-	    {"REJECT", 450, "5.7.1", "x", "450 4.7.1 x"}, /* class mismatch */
-	    {"REJECT", 553, "5.1.8", "bad sender", "553 5.1.8 bad sender"},
-	    {"REJECT", 250, "", "x", "554 5.7.1 x"},	/* not a reject */
-	    {"REJECT", 554, "5.7", "x", "554 5.7.1 x"}, /* malformed */
-	    {"REJECT", 554, "5.7.1x", "x", "554 5.7.1 x"},
-	    {"REJECT", 554, "5.7.1", "a\r\nb\tc", "554 5.7.1 a  b c"},
-	    {"OK", 0, "", "ignored", "OK"},
-	    {"DISCARD", 0, "", "", "DISCARD"},
-	    {"DISCARD", 0, "", "bye", "DISCARD bye"},
-	    {"HOLD", 0, "", "look", "HOLD look"},
-	};
-	struct buf b;
-	size_t i;
-
-	buf_init(&b, 0);
-	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		buf_reset(&b);
-		if (lk_reply_access(t[i].action, t[i].code, t[i].enh, t[i].msg,
-				    &b) < 0)
-			fail_msg("%s %d: got -1, want \"%s\"", t[i].action,
-				 t[i].code, t[i].want);
-		if (strcmp(buf_str(&b), t[i].want) != 0)
-			fail_msg("%s %d %s: got \"%s\", want \"%s\"",
-				 t[i].action, t[i].code, t[i].msg, buf_str(&b),
-				 t[i].want);
-	}
-	buf_reset(&b);
-	if (lk_reply_access("PREPEND", 0, "", "x", &b) != -1)
-		fail_msg("PREPEND: got \"%s\", want -1", buf_str(&b));
-	buf_free(&b);
-}
 
 static void
 test_socketmap_replies_are_netstrings(void **state)
@@ -140,7 +97,6 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_access_rows_become_postfix_results),
 	    cmocka_unit_test(test_socketmap_replies_are_netstrings),
 	    cmocka_unit_test(test_socketmap_reply_over_postfix_limit_fails),
 	    cmocka_unit_test(test_policy_reply_is_one_action_line),

@@ -1,0 +1,548 @@
+/* lib/access.c - access(5) key walk, addresses and CIDR blocks, access
+ * replies and the sender/recipient decisions; see access.h. The walk,
+ * CIDR and reply code came from lookup/ (lk_walk, lk_cidr, lk_reply) so
+ * facteur-lookup and facteur-blacklist run the same code. */
+#include "access.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "buf.h"
+
+/* ---- key walk ---- */
+
+int
+access_split_ext(const char *key, size_t at, const char *delims,
+		 size_t *user_len)
+{
+	size_t i;
+
+	if (delims == NULL || *delims == '\0')
+		return 0;
+	/* Postfix: a local part that starts with a delimiter has none. */
+	for (i = 1; i < at; i++)
+		if (strchr(delims, key[i]) != NULL && key[i] != '\0') {
+			*user_len = i;
+			return 1;
+		}
+	return 0;
+}
+
+static int
+access_walk_add(struct buf *keys, struct access_walk *w, const char *a,
+		size_t alen, const char *b, size_t blen)
+{
+	if (w->n >= ACCESS_WALK_MAX)
+		return -1;
+	w->off[w->n] = keys->len;
+	if (buf_add(keys, a, alen) < 0 || buf_add(keys, b, blen) < 0 ||
+	    buf_addc(keys, '\0') < 0)
+		return -1;
+	w->n++;
+	return 0;
+}
+
+/* d[0..len) and every parent: "a.b.c", "b.c", "c". Literals alone. */
+static int
+access_walk_domain(struct buf *keys, struct access_walk *w, const char *d,
+		   size_t len)
+{
+	size_t i = 0;
+
+	if (len == 0)
+		return 0;
+	if (d[0] == '[')
+		return access_walk_add(keys, w, d, len, "", 0);
+	while (i < len) {
+		if (access_walk_add(keys, w, d + i, len - i, "", 0) < 0)
+			return -1;
+		while (i < len && d[i] != '.')
+			i++;
+		i++; /* past the dot; an empty last label ends the walk */
+	}
+	return 0;
+}
+
+static int
+access_is_ipv4(const char *k, size_t len)
+{
+	size_t i, dots = 0, digits = 0;
+
+	for (i = 0; i < len; i++) {
+		if (k[i] == '.') {
+			if (digits == 0)
+				return 0;
+			dots++;
+			digits = 0;
+		} else if (k[i] >= '0' && k[i] <= '9') {
+			if (++digits > 3)
+				return 0;
+		} else
+			return 0;
+	}
+	return dots == 3 && digits > 0;
+}
+
+/* "1.2.3.4", "1.2.3", "1.2", "1" (smtpd's check_client_access order). */
+static int
+access_walk_ipv4(struct buf *keys, struct access_walk *w, const char *k,
+		 size_t len)
+{
+	size_t end = len;
+
+	for (;;) {
+		if (access_walk_add(keys, w, k, end, "", 0) < 0)
+			return -1;
+		while (end > 0 && k[end - 1] != '.')
+			end--;
+		if (end == 0)
+			return 0;
+		end--;
+	}
+}
+
+int
+access_walk(const char *key, size_t len, const char *delims,
+	    const char *null_key, struct buf *keys, struct access_walk *w)
+{
+	const char *at;
+	size_t atoff, ulen = 0;
+	int ext;
+
+	buf_reset(keys);
+	w->n = 0;
+	if (null_key && *null_key && strlen(null_key) == len &&
+	    strncasecmp(key, null_key, len) == 0)
+		return access_walk_add(keys, w, key, len, "", 0);
+	at = NULL;
+	for (atoff = len; atoff > 0; atoff--)
+		if (key[atoff - 1] == '@') {
+			at = key + atoff - 1;
+			break;
+		}
+	if (at == NULL) {
+		if (access_is_ipv4(key, len))
+			return access_walk_ipv4(keys, w, key, len);
+		if (memchr(key, ':', len) != NULL) /* IPv6: CIDR rows match */
+			return access_walk_add(keys, w, key, len, "", 0);
+		return access_walk_domain(keys, w, key, len);
+	}
+	atoff = (size_t)(at - key);
+	ext = access_split_ext(key, atoff, delims, &ulen);
+	if (access_walk_add(keys, w, key, len, "", 0) < 0)
+		return -1;
+	if (ext && access_walk_add(keys, w, key, ulen, at, len - atoff) < 0)
+		return -1;
+	if (atoff > 0 && atoff + 1 < len &&
+	    access_walk_add(keys, w, at, len - atoff, "", 0) < 0)
+		return -1;
+	if (access_walk_domain(keys, w, at + 1, len - atoff - 1) < 0)
+		return -1;
+	if (atoff > 0 && atoff + 1 < len) {
+		if (access_walk_add(keys, w, key, atoff + 1, "", 0) < 0)
+			return -1;
+		if (ext && access_walk_add(keys, w, key, ulen, "@", 1) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* ---- addresses and CIDR blocks ---- */
+
+static const unsigned char access_v4mapped[12] = {0, 0, 0, 0, 0,    0,
+						  0, 0, 0, 0, 0xff, 0xff};
+
+int
+access_ip_parse(const char *s, size_t len, struct access_ip *out)
+{
+	char tmp[64];
+
+	if (len >= 2 && s[0] == '[' && s[len - 1] == ']') {
+		s++;
+		len -= 2;
+	}
+	if (len >= 5 && strncasecmp(s, "IPv6:", 5) == 0) {
+		s += 5;
+		len -= 5;
+	}
+	if (len == 0 || len >= sizeof(tmp) || memchr(s, '\0', len) != NULL)
+		return -1;
+	memcpy(tmp, s, len);
+	tmp[len] = '\0';
+	memset(out, 0, sizeof(*out));
+	if (memchr(tmp, ':', len) == NULL) {
+		/* inet_pton takes only dotted quads, never "1.2.3" or 0x. */
+		return inet_pton(AF_INET, tmp, out->b) == 1 ? 0 : -1;
+	}
+	if (inet_pton(AF_INET6, tmp, out->b) != 1)
+		return -1;
+	if (memcmp(out->b, access_v4mapped, 12) == 0) {
+		memmove(out->b, out->b + 12, 4);
+		memset(out->b + 4, 0, 12);
+		return 0;
+	}
+	out->v6 = 1;
+	return 0;
+}
+
+int
+access_cidr_parse(const char *s, size_t len, struct access_cidr *out)
+{
+	const char *slash = memchr(s, '/', len);
+	size_t alen = slash ? (size_t)(slash - s) : len;
+	unsigned max, prefix = 0, i;
+	int mapped;
+	size_t k;
+
+	if (access_ip_parse(s, alen, &out->net) < 0)
+		return -1;
+	mapped = !out->net.v6 && memchr(s, ':', alen) != NULL;
+	max = out->net.v6 || mapped ? 128 : 32;
+	if (slash == NULL) {
+		out->prefix = out->net.v6 ? 128 : 32;
+		return 0;
+	}
+	if (alen + 1 == len || len - alen - 1 > 3)
+		return -1;
+	for (k = alen + 1; k < len; k++) {
+		if (s[k] < '0' || s[k] > '9')
+			return -1;
+		prefix = prefix * 10 + (unsigned)(s[k] - '0');
+	}
+	if (prefix > max || (len - alen - 1 > 1 && s[alen + 1] == '0'))
+		return -1;
+	/* A v4-mapped net "::ffff:10.0.0.0/104" became IPv4: rebase. */
+	if (mapped) {
+		if (prefix < 96)
+			return -1;
+		prefix -= 96;
+	}
+	out->prefix = prefix;
+	for (i = prefix; i < (out->net.v6 ? 128u : 32u); i++)
+		out->net.b[i / 8] &= (unsigned char)~(0x80u >> (i % 8));
+	return 0;
+}
+
+int
+access_cidr_match(const struct access_cidr *c, const struct access_ip *ip)
+{
+	unsigned full = c->prefix / 8, rest = c->prefix % 8;
+	unsigned char mask;
+
+	if (c->net.v6 != ip->v6)
+		return 0;
+	if (memcmp(c->net.b, ip->b, full) != 0)
+		return 0;
+	if (rest == 0)
+		return 1;
+	mask = (unsigned char)(0xff00u >> rest);
+	return (c->net.b[full] & mask) == (ip->b[full] & mask);
+}
+
+int
+access_ip_is_loopback(const struct access_ip *ip)
+{
+	static const unsigned char one[16] = {0, 0, 0, 0, 0, 0, 0, 0,
+					      0, 0, 0, 0, 0, 0, 0, 1};
+
+	if (!ip->v6)
+		return ip->b[0] == 127;
+	return memcmp(ip->b, one, 16) == 0;
+}
+
+/* ---- replies ---- */
+
+int
+access_add_clean(struct buf *out, const char *s, size_t n)
+{
+	size_t i;
+
+	if (buf_reserve(out, n) < 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (buf_addc(out, c < 0x20 || c == 0x7f ? ' ' : (char)c) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* "X.Y.Z" with X the class digit, Y 1-3 digits, Z 1-3 digits. */
+static int
+access_enhanced_ok(const char *e, int cls)
+{
+	size_t i = 2, n;
+	int part;
+
+	if (e == NULL || e[0] != (char)('0' + cls) || e[1] != '.')
+		return 0;
+	for (part = 0; part < 2; part++) {
+		for (n = 0; e[i] >= '0' && e[i] <= '9'; i++)
+			n++;
+		if (n == 0 || n > 3)
+			return 0;
+		if (part == 0 && e[i++] != '.')
+			return 0;
+	}
+	return e[i] == '\0';
+}
+
+void
+access_reply_code(int code, const char *enhanced, int *code_out, char xcode[16])
+{
+	int cls;
+
+	if (code < 400 || code > 599)
+		code = 554;
+	cls = code / 100;
+	*code_out = code;
+	if (access_enhanced_ok(enhanced, cls))
+		snprintf(xcode, 16, "%s", enhanced);
+	else
+		snprintf(xcode, 16, "%d.7.1", cls);
+}
+
+static int
+access_reply_reject(int code, const char *enhanced, const char *message,
+		    struct buf *out)
+{
+	const char *text = message && *message ? message : "Access denied";
+	char xcode[16];
+
+	access_reply_code(code, enhanced, &code, xcode);
+	if (buf_printf(out, "%d %s ", code, xcode) < 0)
+		return -1;
+	return access_add_clean(out, text, strlen(text));
+}
+
+int
+access_reply(const char *action, int code, const char *enhanced,
+	     const char *message, struct buf *out)
+{
+	const char *word;
+
+	if (action == NULL)
+		return -1;
+	if (strcasecmp(action, "REJECT") == 0)
+		return access_reply_reject(code, enhanced, message, out);
+	if (strcasecmp(action, "OK") == 0)
+		return buf_adds(out, "OK");
+	if (strcasecmp(action, "DISCARD") == 0)
+		word = "DISCARD";
+	else if (strcasecmp(action, "HOLD") == 0)
+		word = "HOLD";
+	else
+		return -1;
+	if (buf_adds(out, word) < 0)
+		return -1;
+	if (message == NULL || *message == '\0')
+		return 0;
+	if (buf_addc(out, ' ') < 0)
+		return -1;
+	return access_add_clean(out, message, strlen(message));
+}
+
+/* ---- lookups ---- */
+
+static int
+access_dup(struct store_access *dst, const struct store_access *src)
+{
+	memset(dst, 0, sizeof(*dst));
+	dst->code = src->code;
+	dst->pattern = strdup(src->pattern ? src->pattern : "");
+	dst->action = strdup(src->action ? src->action : "");
+	dst->enhanced = strdup(src->enhanced ? src->enhanced : "");
+	dst->message = strdup(src->message ? src->message : "");
+	if (!dst->pattern || !dst->action || !dst->enhanced || !dst->message) {
+		store_access_clear(dst);
+		return -1;
+	}
+	return 0;
+}
+
+struct access_cidr_scan {
+	struct access_ip ip;
+	int best; /* prefix of the best match, -1 = none */
+	int nomem;
+	struct store_access row;
+};
+
+static int
+access_cidr_cb(void *ctx, const struct store_access *a)
+{
+	struct access_cidr_scan *c = ctx;
+	struct access_cidr net;
+
+	if (a->pattern == NULL ||
+	    access_cidr_parse(a->pattern, strlen(a->pattern), &net) < 0)
+		return 0; /* the admin CLI validates; skip what we cannot use */
+	if (!access_cidr_match(&net, &c->ip) || (int)net.prefix <= c->best)
+		return 0;
+	store_access_clear(&c->row);
+	if (access_dup(&c->row, a) < 0) {
+		c->nomem = 1;
+		return 1;
+	}
+	c->best = (int)net.prefix;
+	return 0;
+}
+
+/* The longest IP/CIDR row that contains key, if key is an address. */
+static int
+access_find_cidr(struct store *st, const char *key, struct store_access *a,
+		 struct store_errbuf *err)
+{
+	struct access_cidr_scan c;
+	int rc;
+
+	memset(&c, 0, sizeof(c));
+	c.best = -1;
+	if (access_ip_parse(key, strlen(key), &c.ip) < 0)
+		return STORE_NOTFOUND;
+	rc = store_access_ip_each(st, access_cidr_cb, &c, err);
+	if (rc < 0 || c.nomem) {
+		if (rc >= 0 && err)
+			snprintf(err->msg, sizeof(err->msg), "out of memory");
+		store_access_clear(&c.row);
+		return STORE_EDB;
+	}
+	if (c.best < 0)
+		return STORE_NOTFOUND;
+	*a = c.row;
+	return STORE_FOUND;
+}
+
+int
+access_find(struct store *st, const struct access_cfg *qc, int recipient_,
+	    const char *key, struct store_access *a, struct store_errbuf *err)
+{
+	struct buf keys;
+	struct access_walk w;
+	size_t i;
+	int rc = STORE_NOTFOUND;
+
+	memset(a, 0, sizeof(*a));
+	buf_init(&keys, 0);
+	if (access_walk(key, strlen(key), qc->delims, qc->null_key, &keys, &w) <
+	    0) {
+		if (err)
+			snprintf(err->msg, sizeof(err->msg),
+				 "key has too many search keys");
+		buf_free(&keys);
+		return STORE_EINVAL;
+	}
+	for (i = 0; i < w.n; i++) {
+		rc = store_access_lookup(st, recipient_,
+					 access_walk_key(&keys, &w, i), a, err);
+		if (rc != STORE_NOTFOUND)
+			break;
+	}
+	buf_free(&keys);
+	if (rc == STORE_NOTFOUND && !recipient_)
+		rc = access_find_cidr(st, key, a, err);
+	return rc;
+}
+
+/* ---- decisions ---- */
+
+void
+access_decision_clear(struct access_decision *d)
+{
+	store_access_clear(&d->row);
+	memset(d, 0, sizeof(*d));
+}
+
+const char *
+access_action_name(enum access_action a)
+{
+	switch (a) {
+	case ACCESS_NONE:
+		return "NONE";
+	case ACCESS_ALLOW:
+		return "ALLOW";
+	case ACCESS_REJECT:
+		return "REJECT";
+	case ACCESS_DISCARD:
+		return "DISCARD";
+	case ACCESS_HOLD:
+		return "HOLD";
+	}
+	return "NONE";
+}
+
+/* One table lookup into d: 1 = a row (d filled), 0 = none, -1 = error. */
+static int
+access_decide(struct store *st, const struct access_cfg *qc, int recipient_,
+	      const char *key, const char *what, struct access_decision *d,
+	      struct store_errbuf *err)
+{
+	static const struct {
+		const char *word;
+		enum access_action action;
+	} map[] = {
+	    {"OK", ACCESS_ALLOW},
+	    {"REJECT", ACCESS_REJECT},
+	    {"DISCARD", ACCESS_DISCARD},
+	    {"HOLD", ACCESS_HOLD},
+	};
+	size_t i;
+	int rc;
+
+	rc = access_find(st, qc, recipient_, key, &d->row, err);
+	if (rc == STORE_NOTFOUND || rc == STORE_EINVAL)
+		return 0; /* a key we cannot walk has no row */
+	if (rc != STORE_FOUND)
+		return -1;
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (d->row.action &&
+		    strcasecmp(d->row.action, map[i].word) == 0)
+			break;
+	/* a sender row may only reject or allow (schema CHECK) */
+	if (i == sizeof(map) / sizeof(map[0]) ||
+	    (!recipient_ && map[i].action > ACCESS_REJECT)) {
+		if (err)
+			snprintf(err->msg, sizeof(err->msg),
+				 "row \"%s\": bad action \"%s\"",
+				 d->row.pattern ? d->row.pattern : "",
+				 d->row.action ? d->row.action : "");
+		store_access_clear(&d->row);
+		return -1;
+	}
+	d->action = map[i].action;
+	d->what = what;
+	access_reply_code(d->row.code, d->row.enhanced, &d->code, d->xcode);
+	return 1;
+}
+
+int
+access_check_sender(struct store *st, const struct access_cfg *qc,
+		    const char *sender, const char *client_ip,
+		    struct access_decision *d, struct store_errbuf *err)
+{
+	const char *key = *sender			  ? sender
+			  : qc->null_key && *qc->null_key ? qc->null_key
+							  : "<>";
+	int rc;
+
+	memset(d, 0, sizeof(*d));
+	rc = access_decide(st, qc, 0, key, "sender", d, err);
+	if (rc != 0 || client_ip == NULL || *client_ip == '\0')
+		return rc < 0 ? -1 : 0;
+	if (access_decide(st, qc, 0, client_ip, "client", d, err) < 0)
+		return -1;
+	return 0;
+}
+
+int
+access_check_rcpt(struct store *st, const struct access_cfg *qc,
+		  const char *rcpt, struct access_decision *d,
+		  struct store_errbuf *err)
+{
+	memset(d, 0, sizeof(*d));
+	if (*rcpt == '\0')
+		return 0;
+	return access_decide(st, qc, 1, rcpt, "recipient", d, err) < 0 ? -1 : 0;
+}

@@ -39,6 +39,12 @@ mlt_add_header(struct mlt_ctx *c, const char *name, const char *value)
 }
 
 int
+mlt_quarantine(struct mlt_ctx *c, const char *reason)
+{
+	return filter_plan(c, MLT_EDIT_QUARANTINE, "quarantine", 0, reason);
+}
+
+int
 mlt_insert_header(struct mlt_ctx *c, int pos, const char *name,
     const char *value)
 {

@@ -164,6 +164,12 @@ mlt_change_header(struct mlt_ctx *c, const char *name, int index,
 __attribute__((warn_unused_result)) int
 mlt_delete_header(struct mlt_ctx *c, const char *name, int index);
 
+/* Asks the MTA to put the current message on hold (Postfix: the hold
+ * queue) with reason, at end of message: queued on the plan, so the
+ * message reaches eom. 0, or -1 (bad reason, ENOMEM): MLT_ERROR then. */
+__attribute__((warn_unused_result)) int
+mlt_quarantine(struct mlt_ctx *c, const char *reason);
+
 /* Returns MLT_ERROR after recording why (static text) for the log. */
 enum mlt_verdict mlt_fail(struct mlt_ctx *c, const char *why);
 

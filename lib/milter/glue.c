@@ -349,7 +349,7 @@ mlt_glue_use(const struct mlt_chain *ch, const char *name,
 	memset(d, 0, sizeof(*d));
 	d->xxfi_name = (char *)name;
 	d->xxfi_version = SMFI_VERSION;
-	d->xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS;
+	d->xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE;
 	d->xxfi_connect = xx_connect;
 	d->xxfi_helo = xx_helo;
 	d->xxfi_envfrom = xx_envfrom;

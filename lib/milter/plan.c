@@ -140,6 +140,8 @@ plan_apply_one(const struct mlt_edit *e, const struct mlt_seam *s, void *h)
 		return s->chgheader(h, e->name, e->index, e->value);
 	case MLT_EDIT_DELETE:
 		return s->chgheader(h, e->name, e->index, NULL);
+	case MLT_EDIT_QUARANTINE:
+		return s->quarantine ? s->quarantine(h, e->value) : -1;
 	}
 	return -1;
 }

@@ -14,8 +14,11 @@
 
 struct mlt_seam;
 
+/* MLT_EDIT_QUARANTINE is no header edit: it asks the MTA to hold the
+ * message (smfi_quarantine, value = reason), which libmilter allows only
+ * at eom, so it travels in the plan. */
 enum mlt_edit_kind { MLT_EDIT_ADD, MLT_EDIT_INSERT, MLT_EDIT_CHANGE,
-	MLT_EDIT_DELETE };
+	MLT_EDIT_DELETE, MLT_EDIT_QUARANTINE };
 
 struct mlt_edit {
 	enum mlt_edit_kind kind;

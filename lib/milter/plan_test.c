@@ -53,6 +53,30 @@ deletions_apply_from_last_index_down(void **state)
 }
 
 static void
+quarantine_travels_in_the_plan_after_header_changes(void **state)
+{
+	struct mlt_plan p = {0};
+	struct rec r = {0};
+	const char *what = NULL;
+	const char *want[] = {
+	    "del X-Old[1]",
+	    "quarantine recipient_blacklist hold.example",
+	    "add X-New: v",
+	};
+
+	assert_int_equal(mlt_plan_add(&p, MLT_EDIT_QUARANTINE, "quarantine",
+	    0, "recipient_blacklist hold.example"), 0);
+	assert_int_equal(mlt_plan_add(&p, MLT_EDIT_DELETE, "X-Old", 1, NULL),
+	    0);
+	assert_int_equal(mlt_plan_add(&p, MLT_EDIT_ADD, "X-New", 0, "v"), 0);
+	assert_int_equal(mlt_plan_add(&p, MLT_EDIT_QUARANTINE, "quarantine",
+	    0, "bad\r\nreason"), -1);
+	assert_int_equal(mlt_plan_apply(&p, &rec_seam, &r, &what), 0);
+	expect_ops(&r, want, 3);
+	mlt_plan_free(&p);
+}
+
+static void
 changes_before_inserts_and_adds_in_queue_order(void **state)
 {
 	struct mlt_plan p = {0};
@@ -156,6 +180,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(deletions_apply_from_last_index_down),
 	    cmocka_unit_test(changes_before_inserts_and_adds_in_queue_order),
+	    cmocka_unit_test(
+		quarantine_travels_in_the_plan_after_header_changes),
 	    cmocka_unit_test(bad_names_values_and_indices_are_refused),
 	    cmocka_unit_test(plan_stops_at_its_maximum),
 	    cmocka_unit_test(apply_reports_the_failing_edit),

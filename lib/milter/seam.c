@@ -56,6 +56,12 @@ seam_getpriv(void *h)
 	return smfi_getpriv(h);
 }
 
+static int
+seam_quarantine(void *h, const char *reason)
+{
+	return seam_rc(smfi_quarantine(h, (char *)reason));
+}
+
 const struct mlt_seam mlt_seam_libmilter = {
     .addheader = seam_addheader,
     .insheader = seam_insheader,
@@ -64,4 +70,5 @@ const struct mlt_seam mlt_seam_libmilter = {
     .getsymval = seam_getsymval,
     .setpriv = seam_setpriv,
     .getpriv = seam_getpriv,
+    .quarantine = seam_quarantine,
 };

@@ -21,6 +21,8 @@ struct mlt_seam {
 	const char *(*getsymval)(void *handle, const char *name);
 	int (*setpriv)(void *handle, void *priv);
 	void *(*getpriv)(void *handle);
+	/* smfi_quarantine: Postfix puts the message on hold (eom only) */
+	int (*quarantine)(void *handle, const char *reason);
 };
 
 /* The real one, over libmilter. */

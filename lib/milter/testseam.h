@@ -12,7 +12,8 @@
 
 struct rec {
 	char ops[REC_MAX][256]; /* "add N: V", "ins 0 N: V", "chg N[i]: V",
-				   "del N[i]", "reply C X T" */
+				   "del N[i]", "reply C X T",
+				   "quarantine R" */
 	size_t n;
 	const char *const *macros; /* name, value, ..., NULL */
 	void *priv;
@@ -93,8 +94,18 @@ rec_getpriv(void *h)
 	return ((struct rec *)h)->priv;
 }
 
+static inline int
+rec_quarantine(void *h, const char *reason)
+{
+	char s[256];
+
+	snprintf(s, sizeof(s), "quarantine %s", reason);
+	return rec_push(h, s);
+}
+
 static const struct mlt_seam rec_seam = {
     rec_add, rec_ins, rec_chg, rec_reply, rec_sym, rec_setpriv, rec_getpriv,
+    rec_quarantine,
 };
 
 #endif

@@ -13,7 +13,7 @@ deps:
 	./scripts/install-deps
 
 $(BUILD)/build.ninja:
-	$(MESON) setup $(BUILD) --prefix=$(PREFIX) -Db_sanitize=address,undefined \
+	$(MESON) setup $(BUILD) --prefix=$(PREFIX) -Dsanitize=true \
 	    -Db_lundef=false -Dwerror=true
 
 demo: deps all

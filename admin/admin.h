@@ -32,6 +32,8 @@ struct admin {
 	int json;              /* --json */
 	const struct admin_cfg *cfg;
 	struct store *store;   /* owned, opened by admin_store() */
+	const char *config_path; /* -c FILE or the default (spam.c) */
+	int config_given;      /* -c was given: a missing file is an error */
 };
 
 /* ---- main.c ---- */

@@ -32,7 +32,8 @@ static const char main_usage[] =
     "  valias     add ADDR|@DOMAIN DEST | del ADDR [DEST] | list\n"
     "  blacklist  sender|recipient add|del|list ...\n"
     "  sieve      check FILE...\n"
-    "  spam       learn --spam|--ham PATH... | forget PATH... | stats\n"
+    "  spam       check [--json] FILE|DIR... | rules [--stats] |\n"
+    "             learn --spam|--ham PATH... | forget PATH... | stats\n"
     "  dkim       keygen DOMAIN | list | enable | disable | del | dns |\n"
     "             check | sign FILE | verify FILE\n"
     "  help       this text\n"
@@ -334,6 +335,8 @@ main(int argc, char **argv)
 		cfg_free(secs, 2);
 		return ADMIN_OK;
 	}
+	a.config_path = c.config;
+	a.config_given = c.config_given;
 	a.db_path = c.db ? c.db : dbcfg.path;
 	a.busy_ms = dbcfg.busy_timeout;
 	a.cfg = &acfg;

@@ -50,6 +50,11 @@ struct sp_view {
 	size_t nuris;
 	char **uri_domains; /* lowercased host of each uri, same index */
 	int truncated;     /* a limit cut the walk short */
+	/* Added by mime.c's author: text parts decoded (transfer encoding,
+	 * charset) but HTML kept as is, joined with "\n": what SpamAssassin's
+	 * "rawbody" rules see. */
+	char *rawbody_text;
+	size_t rawbody_text_len;
 };
 
 /* Parses raw[0..len). Returns 0 or -1 (ENOMEM / not parseable at all:

@@ -1,0 +1,89 @@
+/* milters/spam/engine.h - the spam engine: a loaded rule set, its
+ * compiled matcher and the scoring of one message. One engine serves the
+ * milter (module.c), "facteur spam check" and the tests, so they give the
+ * same verdict. An engine is immutable after sp_engine_new() and shared
+ * by threads; sp_engine_check() is thread-safe. */
+#ifndef FACTEUR_SPAM_ENGINE_H
+#define FACTEUR_SPAM_ENGINE_H
+
+#include <stddef.h>
+
+#include "msgview.h"
+#include "rules.h"
+
+struct sp_engine;
+struct buf;
+
+struct sp_engine_opts {
+	/* Rule files or directories (every *.cf in name order), separated
+	 * by ':' ; NULL or "" = the shipped set (SP_RULES_DIR). */
+	const char *rules_path;
+	const char *bayes_path; /* NULL/"": Bayes off */
+	double required_score;  /* spam at or above */
+	struct sp_limits lim;
+};
+
+struct sp_result {
+	double score;
+	double required;
+	int is_spam;
+	double bayes;        /* spam probability, or -1 (off/untrained) */
+	int score_set;       /* SpamAssassin score set used (0 or 2) */
+	const struct sp_rule **hits; /* owned array, borrowed rules; sorted
+				        by name; only rules that score != 0 */
+	size_t nhits;
+	int truncated;       /* a MIME limit cut the walk */
+};
+
+struct sp_load_stats {
+	size_t files;
+	size_t loaded[SP_R_NTYPES]; /* live rules per type */
+	size_t live;
+	size_t skipped;      /* rules defined but not run */
+};
+
+/* Loads and compiles. *out owned. 0, or -1 with "FILE:LINE: msg" or the
+ * reason in err. Malformed lines are not fatal (see sp_engine_rules). */
+__attribute__((warn_unused_result)) int sp_engine_new(
+    const struct sp_engine_opts *o, struct sp_engine **out, char *err,
+    size_t errlen);
+void sp_engine_free(struct sp_engine **e);
+
+/* The rule set (read-only) and load statistics. */
+const struct sp_ruleset *sp_engine_rules(const struct sp_engine *e);
+void sp_engine_stats(const struct sp_engine *e, struct sp_load_stats *st);
+/* Pattern-matcher statistics (exact, prefiltered, PCRE2-only). */
+struct sp_match_stats;
+void sp_engine_match_stats(const struct sp_engine *e,
+    struct sp_match_stats *st);
+/* 1 if this build has the Bayes classifier. */
+int sp_engine_have_bayes(void);
+
+/* Scores raw[0..len). envfrom: the envelope sender or NULL. 0, or -1
+ * with err (the result is then cleared). */
+__attribute__((warn_unused_result)) int sp_engine_check(
+    const struct sp_engine *e, const char *raw, size_t len,
+    const char *envfrom, struct sp_result *res, char *err, size_t errlen);
+void sp_result_clear(struct sp_result *r);
+
+/* ---- report.c: SpamAssassin's headers. Pure. ---- */
+
+/* "Yes, score=7.3 required=5.0 tests=A,B autolearn=no", folded as
+ * SpamAssassin folds it (79 columns counting "X-Spam-Status: ", breaks
+ * after a comma or blank, continuation lines start with a tab). */
+__attribute__((warn_unused_result)) int sp_fmt_status(
+    const struct sp_result *r, struct buf *out);
+/* One '*' per whole point, at most 50, "" below 1. */
+__attribute__((warn_unused_result)) int sp_fmt_level(
+    const struct sp_result *r, struct buf *out);
+/* "7.3" */
+__attribute__((warn_unused_result)) int sp_fmt_score(double score,
+    struct buf *out);
+/* Folded lines "\n\t* 3.5 NAME description". */
+__attribute__((warn_unused_result)) int sp_fmt_report(
+    const struct sp_result *r, struct buf *out);
+/* Folds text at 79 columns after `used` columns already on the line. */
+__attribute__((warn_unused_result)) int sp_fold(const char *text,
+    size_t used, struct buf *out);
+
+#endif

@@ -1,0 +1,284 @@
+/* milters/spam/module.c - the spam filter module: at end of message, the
+ * headers and body the runner kept are scored by the engine, incoming
+ * X-Spam-* headers are removed, ours are added, and the message is
+ * rejected (550 5.7.1) above reject_score. Thin: everything else is in
+ * engine.c. */
+#include "spam.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "buf.h"
+
+#ifndef SP_RULES_DIR
+#define SP_RULES_DIR "/usr/local/share/facteur/rules"
+#endif
+
+#define S(f) offsetof(struct spam_settings, f)
+const struct cfg_key spam_keys[] = {
+    {"required_score", CFG_STR, "5.0", 0, 0, S(required_score), NULL,
+	"score at or above which a message is spam"},
+    {"reject_score", CFG_STR, "0", 0, 0, S(reject_score), NULL,
+	"score at or above which it is refused with 550 5.7.1 (0: never)"},
+    {"rules_path", CFG_STR, SP_RULES_DIR, 0, 0, S(rules_path), NULL,
+	"rule files or directories of *.cf, separated by ':'"},
+    {"bayes_path", CFG_STR, "/var/lib/facteur/bayes.sqlite", 0, 0,
+	S(bayes_path), NULL, "Bayes token database ('' = Bayes off)"},
+    {"rewrite_subject", CFG_BOOL, "no", 0, 0, S(rewrite_subject), NULL,
+	"prefix the Subject of spam with subject_tag"},
+    {"subject_tag", CFG_STR, "*****SPAM*****", 0, 0, S(subject_tag), NULL,
+	"the Subject prefix"},
+    {"add_report", CFG_BOOL, "no", 0, 0, S(add_report), NULL,
+	"add an X-Spam-Report header listing the rules hit"},
+    {"score_authenticated", CFG_BOOL, "no", 0, 0, S(score_authenticated),
+	NULL, "also score mail from authenticated or internal clients"},
+    {"internal_hosts", CFG_STR, "127.0.0.0/8 ::1", 0, 0, S(internal_hosts),
+	NULL, "client networks whose mail is not scored"},
+    {"max_scan_size", CFG_SIZE, "1M", 1024, (long long)1 << 30,
+	S(max_scan_size), NULL, "bytes of a message that are scanned"},
+};
+#undef S
+const size_t spam_nkeys = sizeof(spam_keys) / sizeof(spam_keys[0]);
+
+static int
+spam_number(const char *what, const char *s, double *out, char *err,
+    size_t errlen)
+{
+	char *end;
+
+	*out = strtod(s, &end);
+	if (end == s || *end != '\0' || *out < -1000 || *out > 10000) {
+		snprintf(err, errlen, "[spam] %s: '%s' is not a score", what,
+		    s);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+spam_nets(struct spam_settings *s, char *err, size_t errlen)
+{
+	char *copy, *w, *save = NULL, *slash;
+	int rc = 0;
+
+	if ((copy = strdup(s->internal_hosts)) == NULL)
+		return -1;
+	for (w = strtok_r(copy, " \t,", &save); w && rc == 0;
+	    w = strtok_r(NULL, " \t,", &save)) {
+		struct spam_net *n = &s->nets[s->nnets];
+		int max;
+
+		if (s->nnets >= SPAM_MAX_NETS) {
+			snprintf(err, errlen, "[spam] internal_hosts: more "
+			    "than %d networks", SPAM_MAX_NETS);
+			rc = -1;
+			break;
+		}
+		if ((slash = strchr(w, '/')) != NULL)
+			*slash++ = '\0';
+		n->family = strchr(w, ':') ? AF_INET6 : AF_INET;
+		max = n->family == AF_INET6 ? 128 : 32;
+		n->prefix = slash ? atoi(slash) : max;
+		if (inet_pton(n->family, w, n->addr) != 1 || n->prefix < 0 ||
+		    n->prefix > max) {
+			snprintf(err, errlen, "[spam] internal_hosts: '%s' is "
+			    "not an address or CIDR", w);
+			rc = -1;
+			break;
+		}
+		s->nnets++;
+	}
+	free(copy);
+	return rc;
+}
+
+int
+spam_check(void *base, char *err, size_t errlen)
+{
+	struct spam_settings *s = base;
+	struct sp_engine_opts o;
+
+	if (spam_number("required_score", s->required_score, &s->required,
+	    err, errlen) < 0 || spam_number("reject_score", s->reject_score,
+	    &s->reject, err, errlen) < 0)
+		return -1;
+	if (!mlt_header_value_ok(s->subject_tag)) {
+		snprintf(err, errlen, "[spam] subject_tag: not printable");
+		return -1;
+	}
+	s->nnets = 0;
+	if (spam_nets(s, err, errlen) < 0)
+		return -1;
+	memset(&o, 0, sizeof(o));
+	o.rules_path = s->rules_path;
+	o.bayes_path = s->bayes_path;
+	o.required_score = s->required;
+	o.lim.max_decoded = s->max_scan_size;
+	sp_engine_free(&s->engine);
+	if (sp_engine_new(&o, &s->engine, err, errlen) < 0)
+		return -1;
+	return 0;
+}
+
+void
+spam_fini(void *base)
+{
+	struct spam_settings *s = base;
+
+	sp_engine_free(&s->engine);
+}
+
+int
+spam_internal(const struct spam_settings *s, const char *addr)
+{
+	unsigned char a[16];
+	size_t i;
+
+	if (addr == NULL)
+		return 0;
+	if (strcmp(addr, "local") == 0)
+		return 1;
+	for (i = 0; i < s->nnets; i++) {
+		const struct spam_net *n = &s->nets[i];
+		int full = n->prefix / 8, rest = n->prefix % 8;
+
+		if (inet_pton(n->family, addr, a) != 1)
+			continue;
+		if (memcmp(a, n->addr, (size_t)full) != 0)
+			continue;
+		if (rest == 0 || ((a[full] ^ n->addr[full]) &
+		    (0xff << (8 - rest))) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Headers + blank line + the body, as the engine wants a message. */
+static int
+spam_raw(const struct mlt_msg *m, size_t max, struct buf *b)
+{
+	size_t i, n;
+
+	for (i = 0; i < m->nheaders; i++)
+		if (buf_printf(b, "%s: %s\n", m->headers[i].name,
+		    m->headers[i].value) < 0)
+			return -1;
+	if (buf_addc(b, '\n') < 0)
+		return -1;
+	n = m->body.len > max ? max : m->body.len;
+	return buf_add(b, m->body.data ? m->body.data : "", n);
+}
+
+static int
+spam_header(struct mlt_ctx *c, const char *name, int (*fmt)(
+    const struct sp_result *, struct buf *), const struct sp_result *r)
+{
+	struct buf v;
+	int rc;
+
+	buf_init(&v, 0);
+	rc = fmt(r, &v);
+	if (rc == 0)
+		rc = mlt_add_header(c, name, buf_str(&v));
+	buf_free(&v);
+	return rc;
+}
+
+static int
+spam_score_hdr(const struct sp_result *r, struct buf *out)
+{
+	return sp_fmt_score(r->score, out);
+}
+
+static int
+spam_subject(struct mlt_ctx *c, const struct spam_settings *s)
+{
+	const struct mlt_msg *m = c->msg;
+	struct buf v;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < m->nheaders; i++)
+		if (strcasecmp(m->headers[i].name, "Subject") == 0)
+			break;
+	buf_init(&v, 0);
+	rc = buf_printf(&v, "%s %s", s->subject_tag,
+	    i < m->nheaders ? m->headers[i].value : "");
+	if (rc == 0)
+		rc = i < m->nheaders ? mlt_change_header(c, "Subject", 1,
+		    buf_str(&v)) : mlt_add_header(c, "Subject",
+		    s->subject_tag);
+	buf_free(&v);
+	return rc;
+}
+
+int
+spam_plan(struct mlt_ctx *c, const struct spam_settings *s,
+    const struct sp_result *r)
+{
+	const struct mlt_msg *m = c->msg;
+	size_t i;
+
+	for (i = 0; i < m->nheaders; i++)
+		if (strncasecmp(m->headers[i].name, "X-Spam-", 7) == 0 &&
+		    mlt_delete_header(c, m->headers[i].name,
+		    m->headers[i].index) < 0)
+			return -1;
+	if (mlt_add_header(c, "X-Spam-Flag", r->is_spam ? "YES" : "NO") < 0 ||
+	    spam_header(c, "X-Spam-Score", spam_score_hdr, r) < 0 ||
+	    spam_header(c, "X-Spam-Level", sp_fmt_level, r) < 0 ||
+	    spam_header(c, "X-Spam-Status", sp_fmt_status, r) < 0)
+		return -1;
+	if (s->add_report && r->nhits > 0 &&
+	    spam_header(c, "X-Spam-Report", sp_fmt_report, r) < 0)
+		return -1;
+	if (s->rewrite_subject && r->is_spam && spam_subject(c, s) < 0)
+		return -1;
+	return 0;
+}
+
+static enum mlt_verdict
+spam_eom(struct mlt_ctx *c)
+{
+	const struct spam_settings *s = c->cfg;
+	struct mlt_msg *m = c->msg;
+	struct sp_result r;
+	struct buf raw;
+	char err[256], text[128];
+	int rc;
+
+	if (!s->score_authenticated && (m->macros.auth_authen != NULL ||
+	    spam_internal(s, c->conn->client_addr)))
+		return MLT_ACCEPT;
+	buf_init(&raw, 0);
+	rc = spam_raw(m, s->max_scan_size, &raw);
+	if (rc == 0)
+		rc = sp_engine_check(s->engine, buf_str(&raw), raw.len,
+		    m->mail_from, &r, err, sizeof(err));
+	buf_free(&raw);
+	if (rc < 0)
+		return mlt_fail(c, "cannot score the message");
+	m->results.spam_scored = 1;
+	m->results.spam_score = r.score;
+	if (s->reject > 0 && r.score >= s->reject) {
+		snprintf(text, sizeof(text), "Message rejected as spam (score "
+		    "%.1f)", r.score);
+		sp_result_clear(&r);
+		if (mlt_reply(c, "550", "5.7.1", text) < 0)
+			return mlt_fail(c, "bad reject reply");
+		return MLT_REJECT;
+	}
+	rc = spam_plan(c, s, &r);
+	sp_result_clear(&r);
+	return rc < 0 ? mlt_fail(c, "cannot plan the X-Spam headers") :
+	    MLT_CONTINUE;
+}
+
+const struct mlt_filter spam_filter = {
+    .name = "spam",
+    .wants_body = 1,
+    .eom = spam_eom,
+};

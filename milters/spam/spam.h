@@ -1,0 +1,60 @@
+/* milters/spam/spam.h - the spam filter module: its [spam] settings and
+ * callbacks, shared by facteur-spam (main.c) and "facteur spam check"
+ * (admin/spam.c) so both score with the same engine and configuration. */
+#ifndef FACTEUR_MILTERS_SPAM_H
+#define FACTEUR_MILTERS_SPAM_H
+
+#include <stddef.h>
+#include <netinet/in.h>
+
+#include "cfg.h"
+#include "daemon.h"
+#include "engine.h"
+#include "filter.h"
+
+#define SPAM_MAX_NETS 64
+
+struct spam_net {
+	int family; /* AF_INET / AF_INET6 */
+	unsigned char addr[16];
+	int prefix;
+};
+
+struct spam_settings {
+	struct mlt_settings common;
+	char *required_score;    /* text, parsed into required */
+	char *reject_score;      /* text; 0 = never reject */
+	char *rules_path;
+	char *bayes_path;
+	int rewrite_subject;
+	char *subject_tag;
+	int add_report;
+	int score_authenticated;
+	char *internal_hosts;    /* blank-separated CIDRs */
+	unsigned long long max_scan_size;
+	/* filled by spam_check() */
+	double required, reject;
+	struct spam_net nets[SPAM_MAX_NETS];
+	size_t nnets;
+	struct sp_engine *engine; /* owned */
+};
+
+extern const struct cfg_key spam_keys[];
+extern const size_t spam_nkeys;
+extern const struct mlt_filter spam_filter;
+
+/* Validates the settings and loads the rule set into s->engine. 0, or -1
+ * with err. */
+__attribute__((warn_unused_result)) int spam_check(void *base, char *err,
+    size_t errlen);
+void spam_fini(void *base);
+
+/* 1 if addr ("192.0.2.1", "::1", "local") is in internal_hosts. */
+int spam_internal(const struct spam_settings *s, const char *addr);
+
+/* Plans the X-Spam-* headers (and the subject rewrite) for a result on
+ * the current message. 0 or -1. Used by the module, exposed for tests. */
+__attribute__((warn_unused_result)) int spam_plan(struct mlt_ctx *c,
+    const struct spam_settings *s, const struct sp_result *r);
+
+#endif

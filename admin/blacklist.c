@@ -10,7 +10,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include "blpolicy.h"
 #include "buf.h"
+#include "daemon.h"
+#include "facteur_build.h"
 #include "store.h"
 
 const char blacklist_usage[] =
@@ -25,7 +28,11 @@ const char blacklist_usage[] =
     "           [--message TEXT]\n"
     "       facteur blacklist recipient del PATTERN\n"
     "       facteur blacklist recipient list [--json]\n"
-    "--allow (senders) accepts instead of rejecting (action OK).\n";
+    "       facteur blacklist test SENDER [--ip IP] [--rcpt R] [--dns]\n"
+    "           [--config FILE]\n"
+    "--allow (senders) accepts instead of rejecting (action OK).\n"
+    "test shows what facteur-blacklist would do, with its decision code;\n"
+    "DNSBL and SPF run only with --dns (settings: [blacklist] of FILE).\n";
 
 struct bl_rule {
 	const char *action;
@@ -182,6 +189,127 @@ bl_list(struct admin *a, int argc, char **argv, int recipient_)
 	    "sender_blacklist", NULL, NULL);
 }
 
+/* The [blacklist] section as facteur-blacklist reads it. */
+struct bl_test_cfg {
+	struct blp_settings pol;
+	struct mlt_settings common;
+};
+
+static int
+bl_test_load(struct admin *a, const char *path, struct bl_test_cfg *c,
+    struct cfg_key *keys, struct cfg_section *sec)
+{
+	char err[512];
+	size_t n;
+
+	memcpy(keys, blp_keys, blp_nkeys * sizeof(*keys));
+	n = blp_nkeys + mlt_settings_keys(keys + blp_nkeys,
+	    offsetof(struct bl_test_cfg, common));
+	sec->name = "blacklist";
+	sec->keys = keys;
+	sec->nkeys = n;
+	sec->base = c;
+	if (cfg_load(path ? path : FACTEUR_CONF, sec, 1, path == NULL, err,
+	    sizeof(err)) < 0 || blp_check(&c->pol, err, sizeof(err)) < 0) {
+		admin_errx(a, "%s", err);
+		return ADMIN_USAGE;
+	}
+	return ADMIN_OK;
+}
+
+static void
+bl_test_show(const char *what, const struct blp_outcome *o)
+{
+	printf("%-10s %s", what, blp_verdict_name(o->verdict));
+	if (o->verdict != BLP_PASS)
+		printf(": %s", o->match);
+	if (o->verdict == BLP_REJECT)
+		printf("\n%-10s %s %s %s", "reply:", o->code, o->xcode, o->text);
+	else if (o->text[0] != '\0')
+		printf(" (%s)", o->text);
+	putchar('\n');
+	if (o->notes[0] != '\0')
+		printf("%-10s %s\n", "warning:", o->notes);
+}
+
+static void
+bl_test_dns_line(const struct bl_test_cfg *c, int dns)
+{
+	if (c->pol.nzones == 0)
+		printf("%-10s off (dnsbl_zones is empty)\n", "DNSBL:");
+	else
+		printf("%-10s %zu zone(s), %s\n", "DNSBL:", c->pol.nzones,
+		    dns ? "checked" : "skipped (no --dns)");
+	if (c->pol.spf_reject == BLP_SPF_NONE)
+		printf("%-10s off (spf_reject = none)\n", "SPF:");
+	else
+		printf("%-10s spf_reject = fail, %s\n", "SPF:",
+		    dns ? "checked" : "skipped (no --dns)");
+}
+
+static int
+bl_test_run(struct admin *a, const struct bl_test_cfg *c, const char *sender,
+    const char *ip, const char *rcpt)
+{
+	struct store_errbuf err = {{0}};
+	struct blp_outcome o;
+
+	printf("sender <%s>, client %s\n", sender, ip ? ip : "(none)");
+	if (ip && blp_internal(&c->pol, ip)) {
+		printf("%-10s ALLOW: internal_hosts client, no check\n",
+		    "MAIL FROM:");
+		return ADMIN_OK;
+	}
+	if (blp_mail(&c->pol, a->store, sender, ip, NULL, &o, &err) < 0)
+		return admin_store_fail(a, STORE_EDB, err.msg);
+	bl_test_show("MAIL FROM:", &o);
+	if (o.verdict != BLP_PASS || rcpt == NULL)
+		return ADMIN_OK;
+	if (blp_rcpt(&c->pol, a->store, rcpt, &o, &err) < 0)
+		return admin_store_fail(a, STORE_EDB, err.msg);
+	printf("recipient <%s>\n", rcpt);
+	bl_test_show("RCPT TO:", &o);
+	return ADMIN_OK;
+}
+
+static int
+bl_test(struct admin *a, int argc, char **argv)
+{
+	const char *pos[1], *ip = NULL, *rcpt = NULL, *conf = NULL;
+	int dns = 0, rc;
+	const struct admin_opt opts[] = {
+	    {"ip", &ip, NULL},
+	    {"rcpt", &rcpt, NULL},
+	    {"dns", NULL, &dns},
+	    {"config", &conf, NULL},
+	};
+	struct cfg_key keys[32];
+	struct cfg_section sec;
+	struct bl_test_cfg c;
+	char err[512];
+
+	if (admin_args(a, argc, argv, opts, 4, pos, 1, 1, blacklist_usage,
+	    &rc) < 0)
+		return rc;
+	memset(&c, 0, sizeof(c));
+	if ((rc = bl_test_load(a, conf, &c, keys, &sec)) != 0)
+		goto out;
+	if ((rc = admin_store(a, 1)) != 0)
+		goto out;
+	if (blp_init(&c.pol, dns, "localhost", err, sizeof(err)) < 0) {
+		admin_errx(a, "DNS: %s", err);
+		rc = ADMIN_FAIL;
+		goto out;
+	}
+	bl_test_dns_line(&c, dns);
+	rc = bl_test_run(a, &c, strcmp(pos[0], "<>") == 0 ? "" : pos[0], ip,
+	    rcpt);
+	blp_fini(&c.pol);
+out:
+	cfg_free(&sec, 1);
+	return rc;
+}
+
 /* Verbs get argv + 2 of "sender VERB ..."; argv[-2] names the table. */
 static int
 bl_recipient(char **argv)
@@ -225,6 +353,8 @@ blacklist_main(struct admin *a, int argc, char **argv)
 		fputs(blacklist_usage, stdout);
 		return ADMIN_OK;
 	}
+	if (strcmp(table, "test") == 0)
+		return bl_test(a, argc - 2, argv + 2);
 	if (strcmp(table, "sender") != 0 && strcmp(table, "recipient") != 0)
 		return admin_usage_error(a, blacklist_usage, "blacklist: "
 		    "unknown table '%s' (sender or recipient)", table);

@@ -68,9 +68,14 @@ struct mlt_results {
 
 struct mlt_header {
 	const char *name;  /* as received */
-	const char *value; /* as received (folded lines joined by "\n") */
+	const char *value; /* as received (folded lines joined by "\n"),
+			      leading whitespace removed */
 	int index;         /* 1-based among headers of the same name (case-
 			      insensitive): the index smfi_chgheader wants */
+	const char *raw;   /* the exact bytes after the ':' (leading
+			      whitespace kept: "Subject:x" gives "x") when
+			      the MTA sends them (SMFIP_HDR_LEADSPC); NULL
+			      when it strips the leading whitespace */
 };
 
 /* Macros libmilter gave us, fetched at the phase Postfix sends them.
@@ -110,6 +115,8 @@ struct mlt_conn {
 	void **priv;             /* one slot per filter, for its close() */
 	unsigned char *done;     /* one per filter: accepted the connection */
 	size_t nfilters;
+	int leadspc;             /* SMFIP_HDR_LEADSPC negotiated: header
+				    values arrive and leave exact */
 };
 
 struct mlt_filter;

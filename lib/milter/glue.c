@@ -16,6 +16,9 @@
 
 static const struct mlt_chain *glue_chain;
 
+/* The actions negotiate asks for (those the plan can apply). */
+#define MLT_GLUE_ACTIONS (SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE)
+
 static int
 glue_smfis(enum mlt_verdict v)
 {
@@ -89,22 +92,48 @@ glue_addr(struct mlt_pool *p, const struct sockaddr *sa)
 	return mlt_pool_strdup(p, s);
 }
 
+static struct mlt_conn *
+glue_conn_new(const struct mlt_chain *ch, void *h)
+{
+	struct mlt_conn *c;
+
+	if ((c = mlt_conn_new(ch)) == NULL) {
+		log_err("connect: out of memory");
+		return NULL;
+	}
+	if (ch->seam->setpriv(h, c) != 0) {
+		mlt_conn_free(ch, &c);
+		return NULL;
+	}
+	return c;
+}
+
+int
+mlt_glue_negotiate(const struct mlt_chain *ch, void *h, unsigned long f0,
+    unsigned long f1, unsigned long *pf0, unsigned long *pf1,
+    unsigned long *pf2, unsigned long *pf3)
+{
+	struct mlt_conn *c = glue_conn(ch, h);
+
+	if (c == NULL && (c = glue_conn_new(ch, h)) == NULL)
+		return SMFIS_TEMPFAIL;
+	c->leadspc = (f1 & SMFIP_HDR_LEADSPC) != 0;
+	*pf0 = f0 & MLT_GLUE_ACTIONS;
+	*pf1 = f1 & (SMFIP_HDR_LEADSPC | SMFIP_NOUNKNOWN | SMFIP_NODATA);
+	*pf2 = *pf3 = 0;
+	return SMFIS_CONTINUE;
+}
+
 int
 mlt_glue_connect(const struct mlt_chain *ch, void *h, const char *hostname,
     const struct sockaddr *sa)
 {
 	struct mlt_event ev = {0};
 	struct mlt_outcome o;
-	struct mlt_conn *c;
+	struct mlt_conn *c = glue_conn(ch, h); /* from negotiate */
 
-	if ((c = mlt_conn_new(ch)) == NULL) {
-		log_err("connect: out of memory");
+	if (c == NULL && (c = glue_conn_new(ch, h)) == NULL)
 		return SMFIS_TEMPFAIL;
-	}
-	if (ch->seam->setpriv(h, c) != 0) {
-		mlt_conn_free(ch, &c);
-		return SMFIS_TEMPFAIL;
-	}
 	c->client_name = mlt_pool_strdup(&c->pool, hostname ? hostname : "");
 	c->client_addr = glue_addr(&c->pool, sa);
 	c->daemon_name = glue_macro(ch, h, &c->pool, "{daemon_name}");
@@ -243,6 +272,7 @@ mlt_glue_eom(const struct mlt_chain *ch, void *h)
 		return SMFIS_TEMPFAIL;
 	glue_msg_macros(ch, h, c->msg);
 	mlt_run(ch, c, MLT_PH_EOM, &ev, &o);
+	c->msg->plan.leadspc = c->leadspc;
 	if ((o.verdict == MLT_CONTINUE || o.verdict == MLT_ACCEPT) &&
 	    mlt_plan_apply(&c->msg->plan, ch->seam, h, &what) != 0) {
 		/* a half-edited message must not be accepted */
@@ -281,6 +311,16 @@ mlt_glue_close(const struct mlt_chain *ch, void *h)
 }
 
 /* The xxfi_ callbacks libmilter calls: one line each. */
+static sfsistat
+xx_negotiate(SMFICTX *h, unsigned long f0, unsigned long f1,
+    unsigned long f2, unsigned long f3, unsigned long *pf0,
+    unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
+{
+	(void)f2;
+	(void)f3;
+	return mlt_glue_negotiate(glue_chain, h, f0, f1, pf0, pf1, pf2, pf3);
+}
+
 static sfsistat
 xx_connect(SMFICTX *h, char *host, _SOCK_ADDR *sa)
 {
@@ -350,6 +390,7 @@ mlt_glue_use(const struct mlt_chain *ch, const char *name,
 	d->xxfi_name = (char *)name;
 	d->xxfi_version = SMFI_VERSION;
 	d->xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE;
+	d->xxfi_negotiate = xx_negotiate;
 	d->xxfi_connect = xx_connect;
 	d->xxfi_helo = xx_helo;
 	d->xxfi_envfrom = xx_envfrom;

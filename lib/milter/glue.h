@@ -15,6 +15,14 @@
 
 struct smfiDesc;
 
+/* Protocol negotiation: asks for SMFIP_HDR_LEADSPC when the MTA offers
+ * it (header values then arrive exact, and the plan writes the space
+ * after "Name:" itself), the header actions we use, and skips the DATA
+ * and unknown-command events we have no callback for. Creates the
+ * connection state early to remember it. Returns SMFIS_CONTINUE. */
+int mlt_glue_negotiate(const struct mlt_chain *ch, void *h, unsigned long f0,
+    unsigned long f1, unsigned long *pf0, unsigned long *pf1,
+    unsigned long *pf2, unsigned long *pf3);
 int mlt_glue_connect(const struct mlt_chain *ch, void *h,
     const char *hostname, const struct sockaddr *sa);
 int mlt_glue_helo(const struct mlt_chain *ch, void *h, const char *helo);

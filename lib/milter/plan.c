@@ -146,6 +146,30 @@ plan_apply_one(const struct mlt_edit *e, const struct mlt_seam *s, void *h)
 	return -1;
 }
 
+/* With leadspc, a header value goes out as " value" (an empty CHANGE
+ * value still means delete). */
+static int
+plan_apply_spaced(const struct mlt_plan *p, const struct mlt_edit *e,
+    const struct mlt_seam *s, void *h)
+{
+	struct mlt_edit sp = *e;
+	size_t n;
+	int r;
+
+	if (!p->leadspc || e->value == NULL || e->value[0] == '\0' ||
+	    (e->kind != MLT_EDIT_ADD && e->kind != MLT_EDIT_INSERT &&
+	    e->kind != MLT_EDIT_CHANGE))
+		return plan_apply_one(e, s, h);
+	n = strlen(e->value);
+	if ((sp.value = malloc(n + 2)) == NULL)
+		return -1;
+	sp.value[0] = ' ';
+	memcpy(sp.value + 1, e->value, n + 1);
+	r = plan_apply_one(&sp, s, h);
+	free(sp.value);
+	return r;
+}
+
 int
 mlt_plan_apply(const struct mlt_plan *p, const struct mlt_seam *s,
     void *handle, const char **what)
@@ -161,7 +185,7 @@ mlt_plan_apply(const struct mlt_plan *p, const struct mlt_seam *s,
 	}
 	mlt_plan_order(p, order);
 	for (i = 0; i < p->n; i++) {
-		if (plan_apply_one(&p->v[order[i]], s, handle) != 0) {
+		if (plan_apply_spaced(p, &p->v[order[i]], s, handle) != 0) {
 			*what = p->v[order[i]].name;
 			r = -1;
 			break;

@@ -31,6 +31,10 @@ struct mlt_plan {
 	struct mlt_edit *v; /* owned */
 	size_t n, cap;
 	size_t max;         /* 0 = 256 edits */
+	int leadspc;        /* SMFIP_HDR_LEADSPC: the MTA writes "Name:" and
+			       the value as given, so apply() prefixes the
+			       values of ADD/INSERT/CHANGE with one space
+			       ("Name: value", as without it) */
 };
 
 /* Header name: 1..997 printable ASCII bytes other than ':'. Value: no NUL,

@@ -77,6 +77,32 @@ quarantine_travels_in_the_plan_after_header_changes(void **state)
 }
 
 static void
+leadspc_gives_added_values_their_leading_space(void **state)
+{
+	struct mlt_plan p = {0};
+	struct rec r = {0};
+	const char *what = NULL;
+	const char *want[] = {
+	    "chg X-Chg[1]:  new",
+	    "del X-Old[1]",
+	    "add X-Add:  a",
+	    "ins 0 X-Ins:  i",
+	};
+
+	p.leadspc = 1;
+	assert_int_equal(mlt_plan_add(&p, MLT_EDIT_ADD, "X-Add", 0, "a"), 0);
+	assert_int_equal(mlt_plan_add(&p, MLT_EDIT_INSERT, "X-Ins", 0, "i"),
+	    0);
+	assert_int_equal(mlt_plan_add(&p, MLT_EDIT_CHANGE, "X-Chg", 1, "new"),
+	    0);
+	assert_int_equal(mlt_plan_add(&p, MLT_EDIT_DELETE, "X-Old", 1, NULL),
+	    0);
+	assert_int_equal(mlt_plan_apply(&p, &rec_seam, &r, &what), 0);
+	expect_ops(&r, want, 4);
+	mlt_plan_free(&p);
+}
+
+static void
 changes_before_inserts_and_adds_in_queue_order(void **state)
 {
 	struct mlt_plan p = {0};
@@ -180,6 +206,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(deletions_apply_from_last_index_down),
 	    cmocka_unit_test(changes_before_inserts_and_adds_in_queue_order),
+	    cmocka_unit_test(leadspc_gives_added_values_their_leading_space),
 	    cmocka_unit_test(
 		quarantine_travels_in_the_plan_after_header_changes),
 	    cmocka_unit_test(bad_names_values_and_indices_are_refused),

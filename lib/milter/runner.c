@@ -176,9 +176,15 @@ mlt_msg_add_header(const struct mlt_chain *ch, struct mlt_conn *conn,
 	    run_lim(ch->lim.max_headers, RUN_DEFAULT_MAX_HEADERS))
 		return -1;
 	h.name = mlt_pool_strdup(&m->pool, name);
-	h.value = mlt_pool_strdup(&m->pool, value);
+	h.value = h.raw = mlt_pool_strdup(&m->pool, value);
 	if (h.name == NULL || h.value == NULL)
 		return -1;
+	/* Filters see the value as without SMFIP_HDR_LEADSPC; the exact
+	 * bytes stay in raw (DKIM's simple canonicalization needs them). */
+	if (conn->leadspc)
+		h.value += strspn(h.value, " \t\r\n");
+	else
+		h.raw = NULL;
 	h.index = 1;
 	for (i = 0; i < m->nheaders; i++)
 		if (strcasecmp(m->headers[i].name, name) == 0)

@@ -86,19 +86,21 @@ dkim_envfrom(struct mlt_ctx *c, const char *from)
 	return MLT_CONTINUE;
 }
 
-/* The field as it was in the message: LF folds back to CRLF, and the
- * space after the colon the MTA strips without SMFIP_HDR_LEADSPC. */
+/* The field as it was in the message: LF folds back to CRLF. With
+ * SMFIP_HDR_LEADSPC the bytes after the colon are exact (h->raw), which
+ * simple header canonicalization needs; without it the MTA stripped the
+ * leading whitespace and one space is the best guess. */
 static int
 dkim_field(struct buf *b, const struct mlt_header *h)
 {
-	const char *v;
+	const char *v, *val = h->raw != NULL ? h->raw : h->value;
 
 	buf_reset(b);
-	if (buf_printf(b, "%s:%s", h->name, h->value[0] == ' ' ||
-	    h->value[0] == '\t' ? "" : " ") < 0)
+	if (buf_printf(b, "%s:%s", h->name, h->raw != NULL ||
+	    val[0] == ' ' || val[0] == '\t' ? "" : " ") < 0)
 		return -1;
-	for (v = h->value; *v != '\0'; v++)
-		if ((*v == '\n' && (v == h->value || v[-1] != '\r') &&
+	for (v = val; *v != '\0'; v++)
+		if ((*v == '\n' && (v == val || v[-1] != '\r') &&
 		    buf_addc(b, '\r') < 0) || buf_addc(b, *v) < 0)
 			return -1;
 	return 0;

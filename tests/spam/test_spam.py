@@ -1,0 +1,195 @@
+#!/usr/bin/python3
+"""Black-box test of facteur-spam and 'facteur spam check|rules'.
+
+usage: test_spam.py FACTEUR-SPAM FACTEUR RULES_DIR MILTERCLIENT_DIR TMPPARENT
+"""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+SPAM, CLI, RULES, MCDIR, PARENT = [os.path.abspath(a) for a in sys.argv[1:6]]
+sys.path.insert(0, MCDIR)
+from milterclient import MilterClient  # noqa: E402
+
+FAILS = []
+GTUBE = "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X"
+HAM_HDRS = [("From", "Alice <alice@example.org>"), ("To", "bob@example.net"),
+            ("Subject", "lunch tomorrow"),
+            ("Date", "Mon, 1 Jan 2024 10:00:00 +0000"),
+            ("Message-Id", "<1234@example.org>")]
+HAM_BODY = b"Hi Bob,\r\nshall we meet at noon at the usual place?\r\nAlice\r\n"
+
+
+def check(cond, what, got=None, want=None):
+    if cond:
+        print("ok   " + what)
+        return
+    msg = "FAIL " + what
+    if got is not None or want is not None:
+        msg += ": got %r, want %r" % (got, want)
+    print(msg)
+    FAILS.append(msg)
+
+
+def conf(d, name, extra=""):
+    p = os.path.join(d, name)
+    with open(p, "w") as f:
+        f.write("[spam]\nsocket = unix:%s/spam.sock\nrules_path = %s\n"
+                "bayes_path =\nscore_authenticated = no\n%s" % (d, RULES,
+                                                                extra))
+    return p
+
+
+def write(d, name, text):
+    p = os.path.join(d, name)
+    with open(p, "w") as f:
+        f.write(text)
+    return p
+
+
+def test_cli(d):
+    c = conf(d, "cli.conf")
+    gt = write(d, "gtube.eml", "From: a@b.example\nSubject: hi\n\n%s\n" %
+               GTUBE)
+    ham = write(d, "ham.eml", "".join("%s: %s\n" % h for h in HAM_HDRS) +
+                "\n" + HAM_BODY.decode().replace("\r", ""))
+    r = subprocess.run([CLI, "-c", c, "spam", "check", "--json", gt, ham],
+                       capture_output=True, text=True, timeout=120)
+    check(r.returncode == 0, "spam check exits 0", r.returncode, 0)
+    lines = [json.loads(x) for x in r.stdout.splitlines()]
+    check(len(lines) == 2, "one JSON object per message", len(lines), 2)
+    if len(lines) == 2:
+        check(lines[0]["verdict"] == "spam" and lines[0]["score"] >= 1000,
+              "GTUBE is spam with score >= 1000", lines[0])
+        check(any(x["name"] == "GTUBE" for x in lines[0]["rules"]),
+              "GTUBE rule is listed", lines[0]["rules"])
+        check(lines[1]["verdict"] == "ham" and lines[1]["required"] == 5.0,
+              "a plain ham is ham", lines[1])
+        check(set(lines[0]) >= {"file", "score", "required", "verdict",
+                                "rules"}, "JSON has the documented keys",
+              sorted(lines[0]))
+    r = subprocess.run([CLI, "-c", c, "spam", "check", d + "/nope.eml"],
+                       capture_output=True, text=True, timeout=60)
+    check(r.returncode == 1 and "nope.eml" in r.stderr,
+          "a missing file exits 1 naming it", (r.returncode, r.stderr))
+    bad = write(d, "bad.cf", "body OK /x/\nheader BROKEN Subject =~ /x\n")
+    c2 = write(d, "bad.conf", "[spam]\nrules_path = %s\nbayes_path =\n" % bad)
+    r = subprocess.run([CLI, "-c", c2, "spam", "rules", "--stats"],
+                       capture_output=True, text=True, timeout=60)
+    check(r.returncode == 0 and ("%s:2: BROKEN: error" % bad) in r.stdout,
+          "rules --stats shows a malformed line as FILE:LINE",
+          (r.returncode, r.stdout[-300:]))
+
+
+def wait_socket(path, proc, deadline=60.0):
+    end = time.monotonic() + deadline
+    while time.monotonic() < end:
+        if proc.poll() is not None:
+            return False
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            s.connect(path)
+            return True
+        except OSError:
+            time.sleep(0.1)
+        finally:
+            s.close()
+    return False
+
+
+def run_milter(d, name, extra, fn):
+    c = conf(d, name, extra)
+    sock = os.path.join(d, "spam.sock")
+    log = open(os.path.join(d, name + ".log"), "w")
+    proc = subprocess.Popen([SPAM, "-f", "-c", c], stdout=log,
+                            stderr=subprocess.STDOUT)
+    try:
+        up = wait_socket(sock, proc)
+        check(up, "facteur-spam listens (%s)" % name)
+        if up:
+            fn(MilterClient("unix:" + sock))
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=5)
+        log.close()
+        if os.path.exists(sock):
+            os.unlink(sock)
+
+
+def ext(addr="192.0.2.9"):
+    return ("mx.example.net", addr, 40000)
+
+
+def flagged(mc):
+    r = mc.message(connect=ext(), mail_from="<x@spam.example>",
+                   rcpts=["<bob@example.net>"],
+                   headers=[("From", "x@spam.example"), ("Subject", "hello"),
+                            ("X-Spam-Flag", "NO"),
+                            ("X-Spam-Status", "No, forged")],
+                   body=(GTUBE + "\r\n").encode())
+    added = dict(r.added)
+    check(r.action == "continue", "GTUBE is accepted (no reject_score)",
+          r.action)
+    check(added.get("X-Spam-Flag") == "YES", "GTUBE gets X-Spam-Flag: YES",
+          r.added)
+    st = added.get("X-Spam-Status", "")
+    check(st.startswith("Yes, score=100") and " required=5.0 tests=" in st
+          and "GTUBE" in st and st.endswith(" autolearn=no"),
+        "X-Spam-Status in SpamAssassin's format", added.get("X-Spam-Status"))
+    check(added.get("X-Spam-Level", "") == "*" * 50,
+          "X-Spam-Level is capped stars", added.get("X-Spam-Level"))
+    dels = sorted((n, i) for (i, n, v) in r.changed if v == "")
+    check(dels == [("X-Spam-Flag", 1), ("X-Spam-Status", 1)],
+          "incoming X-Spam-* headers are removed", r.changed)
+    subj = [(i, v) for (i, n, v) in r.changed if n == "Subject"]
+    check(subj == [(1, "*****SPAM***** hello")],
+          "the subject of spam is rewritten", r.changed)
+    r = mc.message(connect=ext(), mail_from="<alice@example.org>",
+                   rcpts=["<bob@example.net>"], headers=HAM_HDRS,
+                   body=HAM_BODY)
+    added = dict(r.added)
+    check(added.get("X-Spam-Flag") == "NO", "ham gets X-Spam-Flag: NO",
+          r.added)
+    check(not any(n == "Subject" for (i, n, v) in r.changed),
+          "ham's subject is kept", r.changed)
+    r = mc.message(connect=("localhost", "127.0.0.1", 40000),
+                   mail_from="<x@spam.example>", rcpts=["<b@example.net>"],
+                   headers=[("Subject", "local")],
+                   body=(GTUBE + "\r\n").encode())
+    check(r.added == [], "mail from an internal host is not scored",
+          r.added)
+
+
+def rejected(mc):
+    r = mc.message(connect=ext(), mail_from="<x@spam.example>",
+                   rcpts=["<bob@example.net>"],
+                   headers=[("From", "x@spam.example"), ("Subject", "hi")],
+                   body=(GTUBE + "\r\n").encode())
+    check(r.action == "reject" and r.reply is not None and
+          r.reply[0] == "550" and r.reply[1] == "5.7.1",
+          "with reject_score GTUBE is rejected 550 5.7.1",
+          (r.action, r.reply))
+
+
+def main():
+    d = tempfile.mkdtemp(prefix="spam-", dir=PARENT)
+    test_cli(d)
+    run_milter(d, "flag.conf", "rewrite_subject = yes\n", flagged)
+    run_milter(d, "reject.conf", "reject_score = 20\n", rejected)
+    if FAILS:
+        print("%d failure(s)" % len(FAILS))
+        sys.exit(1)
+
+
+main()

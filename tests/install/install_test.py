@@ -128,6 +128,7 @@ KEY_TABLES = {
     "admin": ["admin/main.c"],
     "lmtp": ["delivery/lmtp_conf.c"],
     "dkim": ["lib/milter/daemon.c", "milters/dkim/dkim_conf.c"],
+    "blacklist": ["lib/milter/daemon.c", "lib/blpolicy.c"],
 }
 
 
@@ -171,7 +172,7 @@ def man_keys(path):
             sec = None
         if sec and not line.startswith("\t"):
             keys[sec].update(re.findall(r"\*([a-z_]+)\* =", line))
-    for milter in ("example", "dkim"):
+    for milter in ("example", "dkim", "blacklist"):
         keys.setdefault(milter, set()).update(keys.get("common", set()))
     return keys
 

@@ -12,6 +12,7 @@ usage: install_test.py MESON BUILD_ROOT SOURCE_ROOT PREFIX HAVE_SCDOC
 3. Every installed program accepts config-templates/facteur.conf with
    --check-config, as shipped and with every commented default enabled.
 4. Every key in the code's tables is in the template and in facteur.conf(5).
+5. Every file of config-templates/ has a row in its README.md.
 """
 import json
 import os
@@ -53,7 +54,8 @@ def check_layout(dest, prefix, scdoc):
         "tmpfiles.d/facteur.conf", "systemd/facteur-lookup.service",
         "systemd/facteur-example.service", "systemd/facteur-milter@.service",
         "dovecot/dovecot-sql.conf.ext", "postfix/main.cf.socketmap",
-        "postfix/sqlite/virtual_mailbox_maps.cf"]]
+        "postfix/sqlite/virtual_mailbox_maps.cf",
+        "postfix/master.cf.submission", "postfix/submission_header_checks"]]
     if scdoc:
         want += ["share/man/man1/facteur.1", "share/man/man5/facteur.conf.5",
                  "share/man/man8/facteur-lookup.8",
@@ -129,6 +131,7 @@ KEY_TABLES = {
     "lmtp": ["delivery/lmtp_conf.c"],
     "dkim": ["lib/milter/daemon.c", "milters/dkim/dkim_conf.c"],
     "blacklist": ["lib/milter/daemon.c", "lib/blpolicy.c"],
+    "scrub": ["lib/milter/daemon.c", "milters/scrub/module.c"],
 }
 
 
@@ -160,7 +163,7 @@ def template_keys(path):
 
 def man_keys(path):
     """Keys per '# [section]' heading; the common milter keys go to every
-    milter section ([example] and [dkim] today)."""
+    milter section."""
     keys, sec = {}, None
     for line in open(path):
         m = re.match(r"^# (\[([a-z]+)\]|COMMON MILTER KEYS)", line)
@@ -172,7 +175,7 @@ def man_keys(path):
             sec = None
         if sec and not line.startswith("\t"):
             keys[sec].update(re.findall(r"\*([a-z_]+)\* =", line))
-    for milter in ("example", "dkim", "blacklist"):
+    for milter in ("example", "dkim", "blacklist", "scrub"):
         keys.setdefault(milter, set()).update(keys.get("common", set()))
     return keys
 
@@ -195,6 +198,25 @@ def check_keys(src):
         fail("key tables: got none parsed, want the [lookup]/[example] keys")
 
 
+def check_templates_readme(src):
+    """Every file of config-templates/ is named in its README.md table
+    (the sources' .in dropped; a `dir/*.ext` row covers a folder)."""
+    base = os.path.join(src, "config-templates")
+    text = open(os.path.join(base, "README.md")).read()
+    rows = set(re.findall(r"^\| `([^`]+)`", text, re.M))
+    for d, _, files in os.walk(base):
+        for f in files:
+            rel = os.path.relpath(os.path.join(d, f), base)
+            if rel == "README.md":
+                continue
+            rel = rel[:-3] if rel.endswith(".in") else rel
+            glob = os.path.join(os.path.dirname(rel),
+                                "*" + os.path.splitext(rel)[1])
+            if rel not in rows and glob not in rows:
+                fail("config-templates/%s: got missing from "
+                     "config-templates/README.md, want a row" % rel)
+
+
 def main():
     meson, build, src, prefix, scdoc = sys.argv[1:6]
     tmp = tempfile.mkdtemp(prefix="install-test-", dir=build)
@@ -206,6 +228,7 @@ def main():
             check_template(dest, prefix, tmp)
         check_all_programs_installed(meson, build)
         check_keys(src)
+        check_templates_readme(src)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     if FAILS:

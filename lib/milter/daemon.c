@@ -19,6 +19,7 @@
 #include "facteur_build.h"
 #include "glue.h"
 #include "log.h"
+#include "native.h"
 #include "privdrop.h"
 #include "seam.h"
 
@@ -42,6 +43,8 @@ static const struct cfg_key mlt_common_keys[MLT_SETTINGS_NKEYS] = {
 	"most recipients per message"},
     {"timeout", CFG_DURATION, "2m", 1000, 3600000, S(timeout), NULL,
 	"how long to wait for the MTA"},
+    {"engine", CFG_ENUM, "libmilter", 0, 0, S(engine), "native|libmilter",
+	"milter protocol engine: facteur's own, or libmilter"},
 };
 #undef S
 
@@ -167,8 +170,8 @@ mlt_clear_stale(const char *path, char *err, size_t errlen)
 
 /* Binds the socket; a unix one gets its mode and the drop user's owner. */
 static int
-mlt_bind(const struct mlt_settings *s, const char *spec, char *err,
-    size_t errlen)
+mlt_bind(const struct mlt_settings *s, const char *spec, int *lfd,
+    char *err, size_t errlen)
 {
 	enum mlt_sock_kind k;
 	const char *path;
@@ -183,12 +186,18 @@ mlt_bind(const struct mlt_settings *s, const char *spec, char *err,
 	}
 	if (k == MLT_SOCK_UNIX && mlt_clear_stale(path, err, errlen) != 0)
 		return -1;
-	if (smfi_setconn((char *)spec) != MI_SUCCESS) {
+	if (s->engine == MLT_ENGINE_LIBMILTER &&
+	    smfi_setconn((char *)spec) != MI_SUCCESS) {
 		snprintf(err, errlen, "smfi_setconn %s failed", spec);
 		return -1;
 	}
 	old = umask(0177);
-	if (smfi_opensocket(false) != MI_SUCCESS) {
+	if (s->engine == MLT_ENGINE_NATIVE) {
+		if (mlt_native_listen(spec, lfd, err, errlen) != 0) {
+			umask(old);
+			return -1;
+		}
+	} else if (smfi_opensocket(false) != MI_SUCCESS) {
 		umask(old);
 		snprintf(err, errlen, "cannot listen on %s", spec);
 		return -1;
@@ -271,11 +280,26 @@ mlt_check(const struct mlt_program *p, const struct mlt_settings *s,
 	return 0;
 }
 
+/* The engine's protocol loop, after the privilege drop. */
+static int
+mlt_run_engine(const struct mlt_settings *s, const struct mlt_chain *ch,
+    int lfd, char *err, size_t errlen)
+{
+	if (s->engine == MLT_ENGINE_NATIVE)
+		return mlt_native_serve(ch, lfd, s->timeout, err, errlen);
+	if (smfi_main() != MI_SUCCESS) {
+		snprintf(err, errlen, "smfi_main failed");
+		return -1;
+	}
+	return 0;
+}
+
 static int
 mlt_serve(const struct mlt_program *p, const struct mlt_settings *s,
     int foreground, char *err, size_t errlen)
 {
 	const char *spec = s->socket ? s->socket : p->default_socket;
+	int native = s->engine == MLT_ENGINE_NATIVE, lfd = -1;
 	struct mlt_chain ch;
 	struct smfiDesc desc;
 	size_t i;
@@ -285,19 +309,21 @@ mlt_serve(const struct mlt_program *p, const struct mlt_settings *s,
 	memset(&ch, 0, sizeof(ch));
 	ch.v = p->entries;
 	ch.n = p->nentries;
-	ch.seam = &mlt_seam_libmilter;
+	ch.seam = native ? &mlt_seam_native : &mlt_seam_libmilter;
 	ch.lim.max_body = (size_t)s->max_body_size;
 	ch.lim.max_headers = (size_t)s->max_headers;
 	ch.lim.max_rcpts = (size_t)s->max_rcpts;
-	mlt_glue_use(&ch, p->ident, &desc);
-	if (smfi_register(desc) != MI_SUCCESS) {
-		snprintf(err, errlen, "smfi_register failed");
-		return -1;
+	if (!native) {
+		mlt_glue_use(&ch, p->ident, &desc);
+		if (smfi_register(desc) != MI_SUCCESS) {
+			snprintf(err, errlen, "smfi_register failed");
+			return -1;
+		}
+		smfi_settimeout((int)(s->timeout / 1000));
 	}
-	smfi_settimeout((int)(s->timeout / 1000));
 	if (p->init && p->init(p->base, err, errlen) != 0)
 		return -1;
-	if (mlt_bind(s, spec, err, errlen) != 0)
+	if (mlt_bind(s, spec, &lfd, err, errlen) != 0)
 		return -1;
 	if (priv_drop(s->user, s->group, err, errlen) != 0)
 		return -1;
@@ -306,11 +332,10 @@ mlt_serve(const struct mlt_program *p, const struct mlt_settings *s,
 		return -1;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	log_info("listening on %s", spec);
-	if (smfi_main() != MI_SUCCESS) {
-		snprintf(err, errlen, "smfi_main failed");
+	log_info("listening on %s (%s engine)", spec,
+	    native ? "native" : "libmilter");
+	if (mlt_run_engine(s, &ch, lfd, err, errlen) != 0)
 		return -1;
-	}
 	log_info("stopped");
 	return 0;
 }

@@ -5,9 +5,11 @@
  * (lib/cfg.h: the program's section = the common milter keys below + its
  * own), --check-config, the program's init (open keys, database), bind the
  * socket (a stale unix socket is removed, a live one is an error; mode and
- * owner are set), drop privileges (lib/privdrop.h), then smfi_main().
- * libmilter's own signal thread turns SIGTERM/SIGHUP into a clean stop and
- * SIGINT into an abort; mlt_main() returns the exit status. */
+ * owner are set), drop privileges (lib/privdrop.h), then serve with the
+ * section's engine: native (native.h: SIGTERM/SIGHUP/SIGINT drain and
+ * stop) or libmilter's smfi_main() (its signal thread turns SIGTERM/SIGHUP
+ * into a clean stop and SIGINT into an abort). mlt_main() returns the exit
+ * status. */
 #ifndef FACTEUR_LIB_MILTER_DAEMON_H
 #define FACTEUR_LIB_MILTER_DAEMON_H
 
@@ -28,9 +30,14 @@ struct mlt_settings {
 	long long max_headers;
 	long long max_rcpts;
 	long long timeout;      /* ms, MTA inactivity, default 2m */
+	int engine;             /* enum mlt_engine */
 };
 
-#define MLT_SETTINGS_NKEYS 9
+/* Who speaks the milter protocol: facteur's own engine (native.h) or
+ * libmilter. Same filters, glue and runner either way. */
+enum mlt_engine { MLT_ENGINE_NATIVE, MLT_ENGINE_LIBMILTER };
+
+#define MLT_SETTINGS_NKEYS 10
 
 /* Copies the common keys, their offsets shifted by common_off, into out
  * (at least MLT_SETTINGS_NKEYS entries). Returns the count. */

@@ -149,6 +149,25 @@ struct mlt_filter {
 	/* abort and close cannot change the outcome; they free state. */
 	void (*abort)(struct mlt_ctx *c);
 	void (*close)(struct mlt_ctx *c);
+	/* MLT_NR_* bits: phases at which this filter never REJECTs,
+	 * TEMPFAILs or DISCARDs (only CONTINUE, ACCEPT or ERROR). The native
+	 * engine then lets the MTA send those events without waiting for an
+	 * answer (SMFIP_NR_*); an ACCEPT or an error there is answered at the
+	 * next phase that replies, end of message at the latest. 0, the
+	 * default, answers everywhere: always correct. A NULL callback needs
+	 * no bit. */
+	unsigned no_reply;
+};
+
+/* Bits of mlt_filter.no_reply, one per phase (1 << enum mlt_phase). */
+enum {
+	MLT_NR_CONNECT = 1u << 0,
+	MLT_NR_HELO = 1u << 1,
+	MLT_NR_ENVFROM = 1u << 2,
+	MLT_NR_ENVRCPT = 1u << 3,
+	MLT_NR_HEADER = 1u << 4,
+	MLT_NR_EOH = 1u << 5,
+	MLT_NR_BODY = 1u << 6,
 };
 
 /* Sets the reply for the verdict the callback is about to return.

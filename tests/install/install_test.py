@@ -104,11 +104,25 @@ def enable_defaults(src, dst):
             o.write(re.sub(r"^#([a-z_]+ =)", r"\1", line))
 
 
+def with_rules(src, dst, root):
+    """facteur-spam compiles its rules at --check-config: its copy of a
+    config points rules_path at the DESTDIR copy (PREFIX is not installed).
+    """
+    text = re.sub(r"^#?rules_path =.*$",
+                  "rules_path = %s/share/facteur/rules" % root,
+                  open(src).read(), flags=re.M)
+    with open(dst, "w") as o:
+        o.write(text)
+    return dst
+
+
 def check_template(dest, prefix, tmp):
     root = dest + prefix
     conf = root + "/share/facteur/config-templates/facteur.conf"
     full = os.path.join(tmp, "defaults.conf")
     enable_defaults(conf, full)
+    spam = {c: with_rules(c, os.path.join(tmp, "spam-" + n), root)
+            for c, n in ((conf, "template.conf"), (full, "defaults.conf"))}
     progs = []
     for d in ("bin", "sbin"):
         for p in sorted(os.listdir(os.path.join(root, d))):
@@ -116,7 +130,8 @@ def check_template(dest, prefix, tmp):
                 progs.append(os.path.join(root, d, p))
     for c in (conf, full):
         for p in progs:
-            r = run([p, "-c", c, "--check-config"])
+            cc = spam[c] if os.path.basename(p) == "facteur-spam" else c
+            r = run([p, "-c", cc, "--check-config"])
             if r.returncode != 0:
                 fail("%s --check-config -c %s: got exit %d, want 0: %s" % (
                     os.path.basename(p), os.path.basename(c), r.returncode,
@@ -132,6 +147,7 @@ KEY_TABLES = {
     "dkim": ["lib/milter/daemon.c", "milters/dkim/dkim_conf.c"],
     "blacklist": ["lib/milter/daemon.c", "lib/blpolicy.c"],
     "scrub": ["lib/milter/daemon.c", "milters/scrub/module.c"],
+    "spam": ["lib/milter/daemon.c", "milters/spam/module.c"],
 }
 
 
@@ -175,7 +191,7 @@ def man_keys(path):
             sec = None
         if sec and not line.startswith("\t"):
             keys[sec].update(re.findall(r"\*([a-z_]+)\* =", line))
-    for milter in ("example", "dkim", "blacklist", "scrub"):
+    for milter in ("example", "dkim", "blacklist", "scrub", "spam"):
         keys.setdefault(milter, set()).update(keys.get("common", set()))
     return keys
 

@@ -310,8 +310,26 @@ zone:
                 zone, self._log_tail()))
 
     def pause(self):
-        """Stops answering (SIGSTOP): queries time out, for temperror."""
+        """Stops answering (SIGSTOP): queries time out, for temperror.
+
+        The signal is asynchronous: wait (bounded) until every thread of
+        knotd is really stopped, or a query sent right after may still be
+        answered on a loaded machine."""
         self.proc.send_signal(signal.SIGSTOP)
+        pid = self.proc.pid
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            try:
+                tids = os.listdir('/proc/%d/task' % pid)
+                states = []
+                for t in tids:
+                    with open('/proc/%d/task/%s/stat' % (pid, t)) as f:
+                        states.append(f.read().rsplit(')', 1)[1].split()[0])
+            except OSError:
+                return
+            if all(st in ('T', 't') for st in states):
+                return
+            time.sleep(0.01)
 
     def resume(self):
         self.proc.send_signal(signal.SIGCONT)

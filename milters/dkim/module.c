@@ -278,4 +278,6 @@ const struct mlt_filter dkim_filter = {
     .body = dkim_body,
     .eom = dkim_eom,
     .abort = dkim_abort,
+    /* refuses only at eom (dmarc_reject): the MTA need not wait before */
+    .no_reply = MLT_NR_ENVFROM | MLT_NR_HEADER | MLT_NR_EOH | MLT_NR_BODY,
 };

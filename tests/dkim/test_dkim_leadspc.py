@@ -39,6 +39,11 @@ LEADSPC = milterclient.SMFIP_HDR_LEADSPC
 FAILS = []
 
 
+# FACTEUR_MILTER_ENGINE=native|libmilter picks the milter protocol engine.
+ENGINE = ("engine = %s\n" % os.environ["FACTEUR_MILTER_ENGINE"]
+          if os.environ.get("FACTEUR_MILTER_ENGINE") else "")
+
+
 def check(cond, what):
     print(("ok   " if cond else "FAIL ") + what)
     if not cond:
@@ -138,7 +143,7 @@ def main():
                     "[dkim]\nsocket = unix:%s\nauthserv_id = mx.test\n"
                     "internal_hosts = 10.9.9.0/24\nresolver = 127.0.0.1@%d"
                     "\ndns_timeout = 2s\nspf = no\ndmarc = no\n"
-                    % (db, sock, dns.port))
+                    % (db, sock, dns.port) + ENGINE)
         proc = subprocess.Popen([MILTER, "-f", "-c", conf],
                                 stderr=subprocess.PIPE)
         try:

@@ -26,6 +26,11 @@ BUILD = os.path.abspath(sys.argv[3])
 FAILS = []
 
 
+# FACTEUR_MILTER_ENGINE=native|libmilter picks the milter protocol engine.
+ENGINE = ("engine = %s\n" % os.environ["FACTEUR_MILTER_ENGINE"]
+          if os.environ.get("FACTEUR_MILTER_ENGINE") else "")
+
+
 def check(cond, what):
     print(("ok   " if cond else "FAIL ") + what)
     if not cond:
@@ -41,7 +46,8 @@ def main():
         f.write("[database]\npath = %s\n[admin]\ndkim_user = root\n"
                 "[dkim]\nsocket = unix:%s\nauthserv_id = mx.test\n"
                 "internal_hosts = 10.9.9.0/24\nresolver = 127.0.0.1@9\n"
-                "dns_timeout = 500ms\nspf = no\ndmarc = no\n" % (db, sock))
+                "dns_timeout = 500ms\nspf = no\ndmarc = no\n" % (db, sock) +
+                ENGINE)
     fac = [FACTEUR, "-c", conf, "--db", db]
     subprocess.run(fac + ["db", "init"], check=True, capture_output=True)
     out = subprocess.run(fac + ["dkim", "keygen", "example.org",

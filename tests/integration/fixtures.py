@@ -28,10 +28,18 @@ INSTALL_DB = "/var/lib/facteur/facteur.sqlite"
 INSTALL_MAIL_ROOT = "/var/mail/utilisateurs"
 
 
+# The sections of milters, whose common key engine = native|libmilter is
+# set from FACTEUR_MILTER_ENGINE when the test does not set it.
+MILTER_SECTIONS = ("example", "dkim", "scrub", "spam", "blacklist", "milter")
+
+
 def write_conf(path, sections):
     """Writes an INI file from {section: {key: value}}; returns path."""
     lines = []
+    engine = os.environ.get("FACTEUR_MILTER_ENGINE")
     for name, keys in sections.items():
+        if engine and name in MILTER_SECTIONS and "engine" not in keys:
+            keys = dict(keys, engine=engine)
         lines.append("[%s]" % name)
         for k, v in keys.items():
             lines.append("%s = %s" % (k, v))

@@ -43,6 +43,11 @@ HEADERS = [
 ]
 
 
+# FACTEUR_MILTER_ENGINE=native|libmilter picks the milter protocol engine.
+ENGINE = ("engine = %s\n" % os.environ["FACTEUR_MILTER_ENGINE"]
+          if os.environ.get("FACTEUR_MILTER_ENGINE") else "")
+
+
 def check(cond, what):
     print(("ok   " if cond else "FAIL ") + what)
     if not cond:
@@ -86,7 +91,7 @@ def main():
     with open(conf, "w") as f:
         f.write("[scrub]\nsocket = unix:%s\ninternal_hosts = 10.9.9.0/24\n"
                 "remove_headers = X-Internal-Ticket\n"
-                "replace_message_id = yes\n" % sock)
+                "replace_message_id = yes\n" % sock + ENGINE)
     chk = subprocess.run([MILTER, "-c", conf, "--check-config"],
                          capture_output=True, text=True, timeout=30)
     check(chk.returncode == 0, "--check-config accepts the config: %s" %

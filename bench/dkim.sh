@@ -8,7 +8,8 @@
 #   bench/dkim.sh FACTEUR-DKIM FACTEUR MILTER-LOAD SOURCE_ROOT
 #   env: CORPUS (default /work/shared/corpus/spamassassin/ham), N (2000
 #   messages per run), CONCS ("1 8"), ROUNDS (2), RSS_CONNS (64), KEEP=1
-#   keeps the temp dir (logs, configs, results)
+#   keeps the temp dir (logs, configs, results), ENGINE (native or
+#   libmilter: facteur-dkim's milter protocol engine; default: its default)
 #
 # Signing: From: is rewritten to alice@bench.example and {auth_authen},
 # {auth_type} are sent, so both sign every message (facteur for the
@@ -66,6 +67,7 @@ resolver = 127.0.0.1@DNSPORT
 dns_timeout = 2s
 spf = no
 dmarc = no
+${ENGINE:+engine = $ENGINE}
 EOF
 FAC="$FACTEUR -c $T/facteur.conf --db $T/db.sqlite"
 $FAC db init >/dev/null

@@ -11,9 +11,10 @@
  * the store never sees the text, and the hash set is sorted and unique so a
  * token counts once per message.
  *
- * Scoring copies SpamAssassin 4's constants (Bayes/CombineChi.pm): s=0.030,
- * x=0.538, tokens with |f(w)-0.5| < 0.346 ignored, the 150 strongest kept,
- * Fisher's chi-square combining with the class priors as starting products.
+ * Scoring follows SpamAssassin 4 (Bayes/CombineChi.pm): x=0.538, tokens
+ * with |f(w)-0.5| < 0.346 ignored, the 150 strongest kept, Fisher's
+ * chi-square combining with the class priors as starting products; only
+ * Robinson's s is larger (1, see BAYES_S).
  *
  * SECURITY: runs in the spam milter (read-only handle) and in the admin
  * CLI (read-write); the message is untrusted and only read through the
@@ -297,7 +298,7 @@ static const char *const tok_word_headers[] = {
 	"x-mailer", "user-agent", "x-mimeole", "x-msmail-priority",
 	"x-priority", "importance", "organization", "content-type",
 	"content-transfer-encoding", "mime-version", "precedence",
-	"list-id", "list-unsubscribe", "x-originating-ip", "x-sender",
+	"list-id", "x-originating-ip", "x-sender",
 	"to", "cc", "x-accept-language", "content-disposition",
 };
 
@@ -351,6 +352,12 @@ tok_header(struct tokbuf *tb, const struct sp_header *h)
 		    h->name[i] - 'A' + 'a' : h->name[i];
 	low[n] = '\0';
 	if (strncmp(low, "x-spam-", 7) == 0)
+		return;
+	/* List-Help/-Post/-Subscribe/-Unsubscribe/-Archive repeat one fact
+	 * (a list delivered this) a dozen times, and spam sent to a list
+	 * carries them too: they outvoted its own words. List-Id alone
+	 * names the list. */
+	if (strncmp(low, "list-", 5) == 0 && strcmp(low, "list-id") != 0)
 		return;
 	tok_add(tb, "hn:", low, n);
 	vlen = strnlen(v, TOK_HDR_SCAN);
@@ -443,7 +450,14 @@ bayes_tokens_clear(struct bayes_tokens *t)
 
 /* ---- maths (pure) ---- */
 
-#define BAYES_S 0.030	/* Robinson's s: strength of the prior x */
+/* Robinson's s, the weight of the prior x against the counts. SA 4 uses
+ * 0.030, which lets a word seen once or twice in one class (0 in the
+ * other) count almost as much as "click" or "unsubscribe": on the shared
+ * corpus a long spam full of rare conversational words then lands at
+ * chi-square's "don't know" 0.5. Robinson's own default s = 1 keeps rare
+ * words moderate; 5-fold cross-validation inside the training split took
+ * spam at >= 0.99 from 233/350 to 307/350 with no ham above 0.6. */
+#define BAYES_S 1.0	/* Robinson's s: strength of the prior x */
 #define BAYES_X 0.538	/* Robinson's x: f(w) of a token never seen */
 #define BAYES_MIN_STRENGTH 0.346
 #define BAYES_NSIG 150

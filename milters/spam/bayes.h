@@ -62,8 +62,8 @@ double bayes_score(struct bayes *b, const struct bayes_tokens *t);
 void bayes_set_min(struct bayes *b, long long min_spam, long long min_ham);
 
 /* Added, pure, for tests and explanations. Robinson's f(w) of a token
- * seen s times in nspam spam and h times in nham ham (SpamAssassin's
- * s = 0.030, x = 0.538), or -1 when it was never seen. */
+ * seen s times in nspam spam and h times in nham ham (Robinson's
+ * s = 1, SpamAssassin's x = 0.538), or -1 when it was never seen. */
 double bayes_token_prob(long long s, long long h, long long nspam,
     long long nham);
 /* Fisher/chi-square combining of prob[0..n) with the class priors as

@@ -172,13 +172,13 @@ static void
 robinson_fw_matches_hand_values(void **state)
 {
 	(void)state;
-	/* (0.030 * 0.538 + 1 * 1) / (0.030 + 1) */
-	near(bayes_token_prob(1, 0, 10, 10), 1.01614 / 1.03, "f(1,0)");
-	near(bayes_token_prob(0, 1, 10, 10), 0.01614 / 1.03, "f(0,1)");
-	/* (0.01614 + 10 * 0.5) / 10.03 */
-	near(bayes_token_prob(5, 5, 10, 10), 5.01614 / 10.03, "f(5,5)");
+	/* s = 1, x = 0.538: (1 * 0.538 + 1 * 1) / (1 + 1) */
+	near(bayes_token_prob(1, 0, 10, 10), 1.538 / 2, "f(1,0)");
+	near(bayes_token_prob(0, 1, 10, 10), 0.538 / 2, "f(0,1)");
+	/* (0.538 + 10 * 0.5) / 11 */
+	near(bayes_token_prob(5, 5, 10, 10), 5.538 / 11, "f(5,5)");
 	/* ratio 1/10 vs 1/40 -> p = 0.8, n = 2 */
-	near(bayes_token_prob(1, 1, 10, 40), (0.01614 + 1.6) / 2.03,
+	near(bayes_token_prob(1, 1, 10, 40), (0.538 + 1.6) / 3,
 	    "f(1,1|10,40)");
 	near(bayes_token_prob(0, 0, 10, 10), -1, "f(unseen)");
 }

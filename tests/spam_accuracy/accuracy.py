@@ -84,7 +84,10 @@ def check(base, paths):
             verdict = str(o.get("verdict", "")).lower()
             is_spam = (verdict in ("spam", "yes", "reject", "true")
                        if verdict else score >= req)
-            res[o["file"]] = (score, req, is_spam)
+            # the parts: BAYES_* alone and the rules alone, for the report
+            bayes = sum(float(r["score"]) for r in o.get("rules", [])
+                        if r["name"].startswith("BAYES_"))
+            res[o["file"]] = (score, req, is_spam, bayes, score - bayes)
     missing = [p for p in paths if p not in res]
     if missing:
         sys.exit(f"accuracy: facteur spam check gave no result for "
@@ -136,6 +139,12 @@ def main():
         if v[2]:
             print(f"  false positive {os.path.basename(path)} "
                   f"score {v[0]:.1f}")
+    for i, what in ((3, "BAYES_* alone"), (4, "rules alone")):
+        h = sum(1 for v in spam.values() if v[i] >= v[1])
+        f = sum(1 for v in ham.values() if v[i] >= v[1])
+        print(f"facteur, {what}: spam recall {h}/{len(spam)} = "
+              f"{100.0 * h / len(spam):.2f}%, ham false positives "
+              f"{f}/{len(ham)} = {100.0 * f / len(ham):.2f}%")
     print(f"facteur: spam recall {hit}/{len(spam)} = {recall:.2f}%, ham "
           f"false positives {fp}/{len(ham)} = {fpr:.2f}% (learn "
           f"{t1 - t0:.1f}s, score {t2 - t1:.1f}s = "

@@ -39,7 +39,7 @@
 #    elastic. DNS points at 127.0.0.1:1 (nothing) with a 0.1 s timeout.
 #    rspamd's Debian package depends on libhyperscan5, which conflicts
 #    with libvectorscan5 (facteur builds against vectorscan), so
-#    scripts/install-deps unpacks rspamd and libhyperscan5 with dpkg -x
+#    scripts/install-bench-deps unpacks rspamd and libhyperscan5 with dpkg -x
 #    under RSPAMD_ROOT and it runs with LD_LIBRARY_PATH. Its language
 #    detector looks for stop words in the compiled-in /usr/share/rspamd
 #    and runs without them.
@@ -68,7 +68,7 @@ NCPU=$(nproc)
 
 for x in /usr/sbin/spamd /usr/sbin/spamass-milter /usr/bin/sa-learn \
     "$RSPAMD_ROOT/usr/bin/rspamd"; do
-	[ -x "$x" ] || { echo "spam.sh: $x missing (scripts/install-deps)" >&2; exit 1; }
+	[ -x "$x" ] || { echo "spam.sh: $x missing (run scripts/install-bench-deps)" >&2; exit 1; }
 done
 
 T=$(mktemp -d /tmp/facteur-bench-spam.XXXXXX)

@@ -43,7 +43,7 @@ static const struct cfg_key mlt_common_keys[MLT_SETTINGS_NKEYS] = {
 	"most recipients per message"},
     {"timeout", CFG_DURATION, "2m", 1000, 3600000, S(timeout), NULL,
 	"how long to wait for the MTA"},
-    {"engine", CFG_ENUM, "libmilter", 0, 0, S(engine), "native|libmilter",
+    {"engine", CFG_ENUM, "native", 0, 0, S(engine), "native|libmilter",
 	"milter protocol engine: facteur's own, or libmilter"},
 };
 #undef S
@@ -193,7 +193,7 @@ mlt_bind(const struct mlt_settings *s, const char *spec, int *lfd,
 	}
 	old = umask(0177);
 	if (s->engine == MLT_ENGINE_NATIVE) {
-		if (mlt_native_listen(spec, lfd, err, errlen) != 0) {
+		if (mlt_native_bind(spec, lfd, err, errlen) != 0) {
 			umask(old);
 			return -1;
 		}
@@ -324,6 +324,9 @@ mlt_serve(const struct mlt_program *p, const struct mlt_settings *s,
 	if (p->init && p->init(p->base, err, errlen) != 0)
 		return -1;
 	if (mlt_bind(s, spec, &lfd, err, errlen) != 0)
+		return -1;
+	/* only now, with its mode and owner set, may anyone connect */
+	if (native && mlt_native_listen(lfd, err, errlen) != 0)
 		return -1;
 	if (priv_drop(s->user, s->group, err, errlen) != 0)
 		return -1;

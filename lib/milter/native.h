@@ -47,11 +47,17 @@ extern const struct mlt_seam mlt_seam_native;
  * of the chain may refuse: what the engine asks for when offered. Pure. */
 uint32_t mlt_native_nr_flags(const struct mlt_chain *ch);
 
-/* Creates the listening socket for spec (daemon.h syntax). A unix socket
- * path must not exist (the caller clears a stale one); the caller sets the
- * umask and the socket's mode. 0 and *fd, or -1 with err. */
+/* Creates the socket for spec (daemon.h syntax) and binds it, without
+ * listening yet: the caller gives a unix socket its mode and owner first,
+ * so nobody connects to it before. A unix socket path must not exist (the
+ * caller clears a stale one) and takes the caller's umask. 0 and *fd, or
+ * -1 with err. */
 __attribute__((warn_unused_result)) int
-mlt_native_listen(const char *spec, int *fd, char *err, size_t errlen);
+mlt_native_bind(const char *spec, int *fd, char *err, size_t errlen);
+
+/* listen() on a socket from mlt_native_bind. 0, or -1 with err. */
+__attribute__((warn_unused_result)) int
+mlt_native_listen(int fd, char *err, size_t errlen);
 
 /* Serves one connected socket until the MTA quits, an error or a stop;
  * closes fd. timeout_ms: 0 = none. The chain's seam must be

@@ -44,7 +44,7 @@ struct ns_job {
 };
 
 static int
-ns_listen_unix(const char *path, int *fd, char *err, size_t errlen)
+ns_bind_unix(const char *path, int *fd, char *err, size_t errlen)
 {
 	struct sockaddr_un sun;
 	int s;
@@ -53,9 +53,8 @@ ns_listen_unix(const char *path, int *fd, char *err, size_t errlen)
 	sun.sun_family = AF_UNIX;
 	memcpy(sun.sun_path, path, strlen(path) + 1); /* length checked */
 	if ((s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
-	    bind(s, (struct sockaddr *)&sun, sizeof(sun)) != 0 ||
-	    listen(s, SOMAXCONN) != 0) {
-		snprintf(err, errlen, "cannot listen on %s: %s", path,
+	    bind(s, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
+		snprintf(err, errlen, "cannot bind %s: %s", path,
 		    strerror(errno));
 		if (s >= 0)
 			close(s);
@@ -66,7 +65,17 @@ ns_listen_unix(const char *path, int *fd, char *err, size_t errlen)
 }
 
 int
-mlt_native_listen(const char *spec, int *fd, char *err, size_t errlen)
+mlt_native_listen(int fd, char *err, size_t errlen)
+{
+	if (listen(fd, SOMAXCONN) != 0) {
+		snprintf(err, errlen, "listen: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int
+mlt_native_bind(const char *spec, int *fd, char *err, size_t errlen)
 {
 	struct addrinfo hints, *res = NULL, *ai;
 	enum mlt_sock_kind k;
@@ -79,7 +88,7 @@ mlt_native_listen(const char *spec, int *fd, char *err, size_t errlen)
 		return -1;
 	}
 	if (k == MLT_SOCK_UNIX)
-		return ns_listen_unix(path, fd, err, errlen);
+		return ns_bind_unix(path, fd, err, errlen);
 	p = strchr(spec, ':') + 1;
 	at = strchr(p, '@'); /* checked by mlt_socket_parse: 1-5 digits */
 	snprintf(port, sizeof(port), "%.*s", (int)(at - p), p);
@@ -99,8 +108,7 @@ mlt_native_listen(const char *spec, int *fd, char *err, size_t errlen)
 			continue;
 		(void)setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one,
 		    sizeof(one));
-		if (bind(s, ai->ai_addr, ai->ai_addrlen) == 0 &&
-		    listen(s, SOMAXCONN) == 0)
+		if (bind(s, ai->ai_addr, ai->ai_addrlen) == 0)
 			break;
 		close(s);
 		s = -1;
@@ -108,7 +116,7 @@ mlt_native_listen(const char *spec, int *fd, char *err, size_t errlen)
 	e = errno;
 	freeaddrinfo(res);
 	if (s < 0) {
-		snprintf(err, errlen, "cannot listen on %s: %s", spec,
+		snprintf(err, errlen, "cannot bind %s: %s", spec,
 		    strerror(e));
 		return -1;
 	}

@@ -363,55 +363,142 @@ access_dup(struct store_access *dst, const struct store_access *src)
 	return 0;
 }
 
-struct access_cidr_scan {
-	struct access_ip ip;
-	int best; /* prefix of the best match, -1 = none */
+/* The active IP/CIDR rows of one store, parsed once, in the store's
+ * order (ORDER BY pattern), and read again only when the database
+ * changed (store_change_stamp), so a message costs a PRAGMA and a scan
+ * of an array, not a table read and a parse per row. */
+struct access_iptab {
+	long long stamp[2];
+	int loaded;
+	size_t n, cap;
+	struct access_cidr *nets;
+	struct store_access *rows;
+};
+
+static void
+access_iptab_empty(struct access_iptab *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++)
+		store_access_clear(&t->rows[i]);
+	t->n = 0;
+	t->loaded = 0;
+}
+
+static void
+access_iptab_free(void *p)
+{
+	struct access_iptab *t = p;
+
+	access_iptab_empty(t);
+	free(t->nets);
+	free(t->rows);
+	free(t);
+}
+
+struct access_iptab_load {
+	struct access_iptab *t;
 	int nomem;
-	struct store_access row;
 };
 
 static int
-access_cidr_cb(void *ctx, const struct store_access *a)
+access_iptab_cb(void *ctx, const struct store_access *a)
 {
-	struct access_cidr_scan *c = ctx;
+	struct access_iptab_load *l = ctx;
+	struct access_iptab *t = l->t;
 	struct access_cidr net;
+	size_t cap;
+	void *p;
 
 	if (a->pattern == NULL ||
 	    access_cidr_parse(a->pattern, strlen(a->pattern), &net) < 0)
 		return 0; /* the admin CLI validates; skip what we cannot use */
-	if (!access_cidr_match(&net, &c->ip) || (int)net.prefix <= c->best)
-		return 0;
-	store_access_clear(&c->row);
-	if (access_dup(&c->row, a) < 0) {
-		c->nomem = 1;
-		return 1;
+	if (t->n == t->cap) {
+		cap = t->cap ? t->cap * 2 : 64;
+		if ((p = realloc(t->nets, cap * sizeof(*t->nets))) == NULL)
+			goto nomem;
+		t->nets = p;
+		if ((p = realloc(t->rows, cap * sizeof(*t->rows))) == NULL)
+			goto nomem;
+		t->rows = p;
+		t->cap = cap;
 	}
-	c->best = (int)net.prefix;
+	if (access_dup(&t->rows[t->n], a) < 0)
+		goto nomem;
+	t->nets[t->n++] = net;
 	return 0;
+nomem:
+	l->nomem = 1;
+	return 1;
 }
 
-/* The longest IP/CIDR row that contains key, if key is an address. */
+/* st's table, current with the database; NULL with err on failure. */
+static struct access_iptab *
+access_iptab_get(struct store *st, struct store_errbuf *err)
+{
+	struct access_iptab *t = store_cache(st);
+	struct access_iptab_load l;
+	long long stamp[2];
+
+	if (store_change_stamp(st, stamp, err) < 0)
+		return NULL;
+	if (t == NULL) {
+		if ((t = calloc(1, sizeof(*t))) == NULL)
+			goto nomem;
+		store_set_cache(st, t, access_iptab_free);
+	}
+	if (t->loaded && t->stamp[0] == stamp[0] && t->stamp[1] == stamp[1])
+		return t;
+	access_iptab_empty(t);
+	l.t = t;
+	l.nomem = 0;
+	if (store_access_ip_each(st, access_iptab_cb, &l, err) < 0) {
+		access_iptab_empty(t);
+		return NULL;
+	}
+	if (l.nomem) {
+		access_iptab_empty(t);
+		goto nomem;
+	}
+	t->stamp[0] = stamp[0];
+	t->stamp[1] = stamp[1];
+	t->loaded = 1;
+	return t;
+nomem:
+	if (err)
+		snprintf(err->msg, sizeof(err->msg), "out of memory");
+	return NULL;
+}
+
+/* The longest IP/CIDR row that contains key, if key is an address; of
+ * equal prefixes, the first in pattern order. */
 static int
 access_find_cidr(struct store *st, const char *key, struct store_access *a,
 		 struct store_errbuf *err)
 {
-	struct access_cidr_scan c;
-	int rc;
+	struct access_iptab *t;
+	struct access_ip ip;
+	size_t i, best = 0;
+	int bestp = -1;
 
-	memset(&c, 0, sizeof(c));
-	c.best = -1;
-	if (access_ip_parse(key, strlen(key), &c.ip) < 0)
+	if (access_ip_parse(key, strlen(key), &ip) < 0)
 		return STORE_NOTFOUND;
-	rc = store_access_ip_each(st, access_cidr_cb, &c, err);
-	if (rc < 0 || c.nomem) {
-		if (rc >= 0 && err)
+	if ((t = access_iptab_get(st, err)) == NULL)
+		return STORE_EDB;
+	for (i = 0; i < t->n; i++)
+		if ((int)t->nets[i].prefix > bestp &&
+		    access_cidr_match(&t->nets[i], &ip)) {
+			bestp = (int)t->nets[i].prefix;
+			best = i;
+		}
+	if (bestp < 0)
+		return STORE_NOTFOUND;
+	if (access_dup(a, &t->rows[best]) < 0) {
+		if (err)
 			snprintf(err->msg, sizeof(err->msg), "out of memory");
-		store_access_clear(&c.row);
 		return STORE_EDB;
 	}
-	if (c.best < 0)
-		return STORE_NOTFOUND;
-	*a = c.row;
 	return STORE_FOUND;
 }
 
@@ -527,13 +614,16 @@ access_check_sender(struct store *st, const struct access_cfg *qc,
 							  : "<>";
 	int rc;
 
+	int began;
+
 	memset(d, 0, sizeof(*d));
-	rc = access_decide(st, qc, 0, key, "sender", d, err);
-	if (rc != 0 || client_ip == NULL || *client_ip == '\0')
-		return rc < 0 ? -1 : 0;
-	if (access_decide(st, qc, 0, client_ip, "client", d, err) < 0)
+	if ((began = store_read_begin(st, err)) < 0)
 		return -1;
-	return 0;
+	rc = access_decide(st, qc, 0, key, "sender", d, err);
+	if (rc == 0 && client_ip != NULL && *client_ip != '\0')
+		rc = access_decide(st, qc, 0, client_ip, "client", d, err);
+	store_read_end(st, began);
+	return rc < 0 ? -1 : 0;
 }
 
 int
@@ -541,8 +631,14 @@ access_check_rcpt(struct store *st, const struct access_cfg *qc,
 		  const char *rcpt, struct access_decision *d,
 		  struct store_errbuf *err)
 {
+	int began, rc;
+
 	memset(d, 0, sizeof(*d));
 	if (*rcpt == '\0')
 		return 0;
-	return access_decide(st, qc, 1, rcpt, "recipient", d, err) < 0 ? -1 : 0;
+	if ((began = store_read_begin(st, err)) < 0)
+		return -1;
+	rc = access_decide(st, qc, 1, rcpt, "recipient", d, err);
+	store_read_end(st, began);
+	return rc < 0 ? -1 : 0;
 }

@@ -546,6 +546,61 @@ test_recipient_decisions_carry_their_action(void **state)
 	access_decision_clear(&d);
 }
 
+/* The client decision for ip through st: the matched pattern or "-". */
+static const char *
+client_match(struct store *st, const char *ip, char *out, size_t outlen)
+{
+	static const struct access_cfg qc = {"+", "<>"};
+	struct store_errbuf err = {{0}};
+	struct access_decision d;
+
+	if (access_check_sender(st, &qc, "x@ok.example", ip, &d, &err) != 0)
+		fail_msg("%s: got -1 (%s), want a decision", ip, err.msg);
+	snprintf(out, outlen, "%s",
+		 d.action != ACCESS_NONE && d.row.pattern ? d.row.pattern
+							  : "-");
+	access_decision_clear(&d);
+	return out;
+}
+
+static void
+test_ip_row_changes_apply_on_the_next_lookup(void **state)
+{
+	struct dbfix *f = *state;
+	struct store_errbuf err = {{0}};
+	struct store *ro = NULL;
+	char got[128];
+
+	if (store_open(f->path, STORE_RO, 1000, &ro, &err) < 0)
+		fail_msg("open ro: %s", err.msg);
+	/* both readers have the table loaded before the change */
+	if (strcmp(client_match(ro, "203.0.113.5", got, sizeof(got)), "-"))
+		fail_msg("ro before add: got %s, want -", got);
+	if (strcmp(client_match(f->s, "203.0.113.5", got, sizeof(got)), "-"))
+		fail_msg("rw before add: got %s, want -", got);
+	if (store_access_add(f->s, 0, "203.0.113.0/24", "ip", "REJECT", 554,
+			     "5.7.1", "new", 1, &err) < 0)
+		fail_msg("add: %s", err.msg);
+	/* another connection's write, and this connection's own */
+	if (strcmp(client_match(ro, "203.0.113.5", got, sizeof(got)),
+		   "203.0.113.0/24"))
+		fail_msg("ro after add: got %s, want 203.0.113.0/24", got);
+	if (strcmp(client_match(f->s, "203.0.113.5", got, sizeof(got)),
+		   "203.0.113.0/24"))
+		fail_msg("rw after add: got %s, want 203.0.113.0/24", got);
+	if (store_access_del(f->s, 0, "203.0.113.0/24", &err) < 0)
+		fail_msg("del: %s", err.msg);
+	if (strcmp(client_match(ro, "203.0.113.5", got, sizeof(got)), "-"))
+		fail_msg("ro after del: got %s, want -", got);
+	if (strcmp(client_match(f->s, "203.0.113.5", got, sizeof(got)), "-"))
+		fail_msg("rw after del: got %s, want -", got);
+	/* the unchanged rows still match, longest prefix first */
+	if (strcmp(client_match(ro, "192.0.2.7", got, sizeof(got)),
+		   "192.0.2.7"))
+		fail_msg("ro 192.0.2.7: got %s, want 192.0.2.7", got);
+	store_free(&ro);
+}
+
 int
 main(void)
 {
@@ -574,6 +629,9 @@ main(void)
 		test_sender_decisions_follow_the_walk, db_setup, db_teardown),
 	    cmocka_unit_test_setup_teardown(
 		test_recipient_decisions_carry_their_action, db_setup,
+		db_teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_ip_row_changes_apply_on_the_next_lookup, db_setup,
 		db_teardown),
 	};
 

@@ -383,11 +383,49 @@ store_free(struct store **sp)
 
 	if (s == NULL)
 		return;
+	if (s->cache != NULL && s->cache_free != NULL)
+		s->cache_free(s->cache);
 	for (i = 0; i < ST__COUNT; i++)
 		sqlite3_finalize(s->st[i]);
 	sqlite3_close(s->db);
 	free(s);
 	*sp = NULL;
+}
+
+void *
+store_cache(struct store *s)
+{
+	return s->cache;
+}
+
+void
+store_set_cache(struct store *s, void *p, void (*free_fn)(void *p))
+{
+	if (s->cache != NULL && s->cache_free != NULL && s->cache != p)
+		s->cache_free(s->cache);
+	s->cache = p;
+	s->cache_free = free_fn;
+}
+
+int
+store_change_stamp(struct store *s, long long stamp[2],
+		   struct store_errbuf *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	st = store_stmt(s, ST_DATA_VERSION, "PRAGMA data_version", err);
+	if (st == NULL)
+		return STORE_EDB;
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		rc = store_dberr(s, err, "data_version");
+		store_stmt_done(st);
+		return rc;
+	}
+	stamp[0] = sqlite3_column_int64(st, 0);
+	stamp[1] = (long long)sqlite3_total_changes(s->db);
+	store_stmt_done(st);
+	return 0;
 }
 
 int
@@ -436,6 +474,25 @@ store_rollback(struct store *s)
 		return;
 	if (store_simple(s, ST_ROLLBACK, "ROLLBACK", NULL) < 0)
 		return; /* nothing more to do: the connection ends it */
+}
+
+int
+store_read_begin(struct store *s, struct store_errbuf *err)
+{
+	if (!sqlite3_get_autocommit(s->db))
+		return 0;
+	if (store_simple(s, ST_READ_BEGIN, "BEGIN", err) < 0)
+		return STORE_EDB;
+	return 1;
+}
+
+void
+store_read_end(struct store *s, int began)
+{
+	if (began <= 0 || sqlite3_get_autocommit(s->db))
+		return;
+	if (store_simple(s, ST_COMMIT, "COMMIT", NULL) < 0)
+		store_rollback(s);
 }
 
 int

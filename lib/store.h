@@ -81,6 +81,13 @@ __attribute__((warn_unused_result)) int store_begin(struct store *s,
 __attribute__((warn_unused_result)) int store_commit(struct store *s,
     struct store_errbuf *err);
 void store_rollback(struct store *s);
+/* A read transaction around several lookups (one snapshot, one lock
+ * instead of one per statement): 1 if begun, 0 if s is already inside a
+ * transaction (nothing to end), STORE_EDB with err. store_read_end()
+ * ends what store_read_begin() returned 1 for. */
+__attribute__((warn_unused_result)) int store_read_begin(struct store *s,
+    struct store_errbuf *err);
+void store_read_end(struct store *s, int began);
 
 /* ---- lookups (daemons; hot paths; keys as received, any case) ---- */
 
@@ -134,6 +141,19 @@ int store_access_lookup(struct store *s, int recipient_, const char *key,
 int store_access_ip_each(struct store *s,
     int (*fn)(void *ctx, const struct store_access *a), void *ctx,
     struct store_errbuf *err);
+
+/* A stamp of the database's content as seen by this store: it differs
+ * from the previous call's once any connection (another process, or this
+ * one) has committed a write in between (PRAGMA data_version and
+ * sqlite3_total_changes). Cheap: no table read. 0 or STORE_EDB. */
+int store_change_stamp(struct store *s, long long stamp[2],
+    struct store_errbuf *err);
+/* One cache slot per store for derived data (access.c's parsed IP rows):
+ * store_cache() returns it (NULL at first); store_set_cache() frees the
+ * previous one (if other) and takes p, which store_free() frees with
+ * free_fn. Tied to one store, so as thread-safe as the store. */
+void *store_cache(struct store *s);
+void store_set_cache(struct store *s, void *p, void (*free_fn)(void *p));
 
 /* ---- Sieve vacation tracking (facteur-lmtp; STORE_RW, schema >= 2) ---- */
 

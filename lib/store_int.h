@@ -24,6 +24,8 @@ enum store_stmt {
 	ST_SACCESS,
 	ST_RACCESS,
 	ST_IP_EACH,
+	ST_DATA_VERSION,
+	ST_READ_BEGIN,
 	ST_DOMAIN_ADD,
 	ST_DOMAIN_NUSERS,
 	ST_DOMAIN_DEL,
@@ -51,6 +53,8 @@ struct store {
 	sqlite3 *db;
 	enum store_mode mode;
 	sqlite3_stmt *st[ST__COUNT];
+	void *cache;		     /* store_set_cache(); freed by cache_free */
+	void (*cache_free)(void *p);
 };
 
 /* The cached statement for id, prepared from sql on first use. NULL with

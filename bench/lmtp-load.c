@@ -30,6 +30,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "benchutil.h"
+
 #define LOAD_MAXMSG (1L << 20)	/* bytes of one message, after stuffing */
 
 struct load {
@@ -49,35 +51,6 @@ struct worker {
 	size_t rlen, roff;
 	int fd;
 };
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int
-load_connect(const char *path)
-{
-	struct sockaddr_un sun;
-	int fd;
-
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sun.sun_path))
-		return -1;
-	memcpy(sun.sun_path, path, strlen(path) + 1);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) < 0)
-		return -1;
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
 
 static int
 load_write(int fd, const char *p, size_t n)
@@ -155,21 +128,21 @@ load_run(void *p)
 	struct load *ld = w->ld;
 	long i;
 
-	if ((w->fd = load_connect(ld->path)) < 0 || load_reply(w) != 220 ||
+	if ((w->fd = bench_connect_unix(ld->path)) < 0 || load_reply(w) != 220 ||
 	    load_write(w->fd, "LHLO bench\r\n", 12) < 0 ||
 	    load_reply(w) != 250) {
 		w->errors++;
 		goto out;
 	}
 	while ((i = atomic_fetch_add(&ld->next, 1)) < ld->count &&
-	    now() < ld->deadline) {
-		double t0 = now();
+	    bench_now() < ld->deadline) {
+		double t0 = bench_now();
 
 		if (load_one(w, i) < 0) {
 			w->errors++;
 			break;
 		}
-		w->lat[w->done++] = (now() - t0) * 1e3;
+		w->lat[w->done++] = (bench_now() - t0) * 1e3;
 	}
 	if (load_write(w->fd, "QUIT\r\n", 6) == 0)
 		(void)load_reply(w);
@@ -337,14 +310,6 @@ proc_tree_ms(long root)
 	return (double)sum * 1000.0 / (double)sysconf(_SC_CLK_TCK);
 }
 
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -381,7 +346,7 @@ main(int argc, char **argv)
 	if (w == NULL || t == NULL)
 		return 2;
 	cpu0 = proc_tree_ms(pid);
-	t0 = now();
+	t0 = bench_now();
 	ld.deadline = t0 + atof(argv[5]);
 	for (i = 0; i < conns; i++) {
 		w[i].ld = &ld;
@@ -396,7 +361,7 @@ main(int argc, char **argv)
 		done += w[i].done;
 		err += w[i].errors;
 	}
-	secs = now() - t0;
+	secs = bench_now() - t0;
 	usleep(200000); /* let the servers finish their logging */
 	cpu = proc_tree_ms(pid) - cpu0;
 	all = calloc((size_t)done + 1, sizeof(double));
@@ -405,7 +370,7 @@ main(int argc, char **argv)
 		j += w[i].done;
 		free(w[i].lat);
 	}
-	qsort(all, (size_t)done, sizeof(double), cmp_double);
+	qsort(all, (size_t)done, sizeof(double), bench_cmp_double);
 	printf("conns=%ld msgs=%ld secs=%.3f mps=%.1f cpu_ms=%.0f "
 	       "cpu_ms_per_msg=%.3f p50_ms=%.2f p99_ms=%.2f errors=%ld\n",
 	    conns, done, secs, done / secs, cpu, done ? cpu / done : 0.0,

@@ -9,17 +9,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "benchutil.h"
 #include "buf.h"
 #include "store.h"
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 int
 main(int argc, char **argv)
@@ -57,7 +49,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	buf_init(&out, 0);
-	t0 = now();
+	t0 = bench_now();
 	for (k = 0; k < total; k++) {
 		int rc;
 		i = (size_t)(k * 7) % n;
@@ -72,7 +64,7 @@ main(int argc, char **argv)
 		else if (rc != STORE_NOTFOUND)
 			errors++;
 	}
-	secs = now() - t0;
+	secs = bench_now() - t0;
 	printf("in-process queries=%ld secs=%.3f qps=%.0f found=%ld "
 	       "errors=%ld\n",
 	       total, secs, total / secs, found, errors);

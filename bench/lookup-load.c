@@ -17,6 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "benchutil.h"
+
 #define LOAD_MAXKEYS 4096
 
 struct load {
@@ -33,35 +35,6 @@ struct worker {
 	long done, found, notfound, errors;
 	double *lat; /* microseconds */
 };
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int
-load_connect(const char *path)
-{
-	struct sockaddr_un sun;
-	int fd;
-
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sun.sun_path))
-		return -1;
-	memcpy(sun.sun_path, path, strlen(path) + 1);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) < 0)
-		return -1;
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
 
 /* Reads one netstring reply into buf; returns its payload length or -1. */
 static long
@@ -98,14 +71,14 @@ load_run(void *p)
 	long i;
 	int fd;
 
-	if ((fd = load_connect(ld->path)) < 0) {
+	if ((fd = bench_connect_unix(ld->path)) < 0) {
 		w->errors++;
 		return NULL;
 	}
-	for (i = 0; i < ld->per_conn && now() < ld->deadline; i++) {
+	for (i = 0; i < ld->per_conn && bench_now() < ld->deadline; i++) {
 		const char *k = ld->keys[(size_t)(i * 7 + w->id) % ld->nkeys];
 		int n = snprintf(req, sizeof(req), "%zu:%s,", strlen(k), k);
-		double t0 = now();
+		double t0 = bench_now();
 		long plen;
 
 		if (n < 0 || (size_t)n >= sizeof(req) ||
@@ -114,7 +87,7 @@ load_run(void *p)
 			w->errors++;
 			break;
 		}
-		w->lat[w->done++] = (now() - t0) * 1e6;
+		w->lat[w->done++] = (bench_now() - t0) * 1e6;
 		if (memcmp(strchr(rep, ':') + 1, "OK ", 3) == 0)
 			w->found++;
 		else if (memcmp(strchr(rep, ':') + 1, "NOTFOUND", 8) == 0)
@@ -124,14 +97,6 @@ load_run(void *p)
 	}
 	close(fd);
 	return NULL;
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 static size_t
@@ -183,7 +148,7 @@ main(int argc, char **argv)
 	t = calloc((size_t)conns, sizeof(*t));
 	if (w == NULL || t == NULL)
 		return 2;
-	t0 = now();
+	t0 = bench_now();
 	ld.deadline = t0 + atof(argv[5]);
 	for (i = 0; i < conns; i++) {
 		w[i].ld = &ld;
@@ -200,14 +165,14 @@ main(int argc, char **argv)
 		nf += w[i].notfound;
 		err += w[i].errors;
 	}
-	secs = now() - t0;
+	secs = bench_now() - t0;
 	all = calloc((size_t)done + 1, sizeof(double));
 	for (i = 0; i < conns; i++) {
 		memcpy(all + j, w[i].lat, (size_t)w[i].done * sizeof(double));
 		j += w[i].done;
 		free(w[i].lat);
 	}
-	qsort(all, (size_t)done, sizeof(double), cmp_double);
+	qsort(all, (size_t)done, sizeof(double), bench_cmp_double);
 	printf("conns=%ld queries=%ld secs=%.3f qps=%.0f p50_us=%.1f "
 	       "p99_us=%.1f found=%ld notfound=%ld errors=%ld\n",
 	       conns, done, secs, done / secs, done ? all[done / 2] : 0.0,

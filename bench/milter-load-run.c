@@ -15,6 +15,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "benchutil.h"
 #include "milter-load.h"
 
 /* libmilter's mfdef.h values, spelled out: the bench needs no libmilter */
@@ -687,12 +688,12 @@ ml_worker_run(void *arg)
 		}
 		idx = atomic_fetch_add(&o->next, 1);
 		if (idx >= o->count || (o->deadline > 0 &&
-		    ml_now() > o->deadline))
+		    bench_now() > o->deadline))
 			break;
-		t0 = ml_now();
+		t0 = bench_now();
 		act = w->fd < 0 ? conn_act :
 		    ml_message(w, &o->msgs[(size_t)idx % o->nmsgs], idx);
-		ml_record(w, (ml_now() - t0) * 1000.0, act);
+		ml_record(w, (bench_now() - t0) * 1000.0, act);
 		if (act == ML_ERROR) {
 			close(w->fd);
 			w->fd = -1;

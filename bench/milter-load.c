@@ -31,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "benchutil.h"
 #include "milter-load.h"
 
 static const char usage[] =
@@ -113,35 +114,14 @@ ml_packet(struct ml_bytes *b, char cmd, const void *d1, size_t n1,
 		ml_put(b, d2, n2);
 }
 
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static int
 ml_connect(const struct ml_opts *o)
 {
-	struct sockaddr_un sun;
 	struct addrinfo hints, *ai = NULL, *a;
 	int fd = -1, one = 1;
 
-	if (o->unix_path != NULL) {
-		memset(&sun, 0, sizeof(sun));
-		sun.sun_family = AF_UNIX;
-		if (strlen(o->unix_path) >= sizeof(sun.sun_path))
-			return -1;
-		memcpy(sun.sun_path, o->unix_path, strlen(o->unix_path) + 1);
-		if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) < 0)
-			return -1;
-		if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0)
-			return fd;
-		close(fd);
-		return -1;
-	}
+	if (o->unix_path != NULL)
+		return bench_connect_unix(o->unix_path);
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = o->family;
 	hints.ai_socktype = SOCK_STREAM;
@@ -324,14 +304,6 @@ ml_status_kib(int pid, const char *key)
 	return v;
 }
 
-static int
-ml_cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static double
 ml_pct(const double *v, size_t n, double p)
 {
@@ -367,7 +339,7 @@ ml_report(const struct ml_opts *o, struct ml_worker *w, double secs,
 		grep += w[t].grep;
 		mods += w[t].mods;
 	}
-	qsort(lat, n, sizeof(*lat), ml_cmp_double);
+	qsort(lat, n, sizeof(*lat), bench_cmp_double);
 	p50 = ml_pct(lat, n, 0.50);
 	p99 = ml_pct(lat, n, 0.99);
 	mx = n ? lat[n - 1] : 0;
@@ -427,7 +399,7 @@ main(int argc, char **argv)
 		die("out of memory");
 	if (o.npids)
 		c0 = ml_cpu_ms(&o);
-	t0 = now();
+	t0 = bench_now();
 	o.deadline = o.secs > 0 ? t0 + o.secs : 0;
 	for (t = 0; t < o.conns; t++) {
 		w[t].o = &o;
@@ -437,17 +409,11 @@ main(int argc, char **argv)
 	}
 	for (t = 0; t < o.conns; t++)
 		pthread_join(w[t].th, NULL);
-	t1 = now();
+	t1 = bench_now();
 	if (o.npids)
 		c1 = ml_cpu_ms(&o);
 	ml_report(&o, w, t1 - t0, c1 - c0);
 	return 0;
-}
-
-double
-ml_now(void)
-{
-	return now();
 }
 
 int

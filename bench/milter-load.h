@@ -75,7 +75,6 @@ void ml_grow(struct ml_bytes *b, size_t more);
 void ml_put(struct ml_bytes *b, const void *p, size_t n);
 void ml_packet(struct ml_bytes *b, char cmd, const void *d1, size_t n1,
     const void *d2, size_t n2);
-double ml_now(void);
 int ml_dial(const struct ml_opts *o);
 
 /* milter-load-run.c */

@@ -19,11 +19,9 @@ usage: test_dkim_leadspc.py FACTEUR-DKIM FACTEUR BUILDDIR
 """
 import os
 import re
-import signal
 import subprocess
 import sys
 import tempfile
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "milter"))
@@ -31,6 +29,8 @@ sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 import milterclient  # noqa: E402
 from milterclient import MilterClient  # noqa: E402
 from dnsserver import DnsServer  # noqa: E402
+import harness  # noqa: E402
+from dkimtest import wait_for_socket  # noqa: E402
 import dkim  # noqa: E402
 
 MILTER, FACTEUR = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
@@ -144,27 +144,17 @@ def main():
                     "internal_hosts = 10.9.9.0/24\nresolver = 127.0.0.1@%d"
                     "\ndns_timeout = 2s\nspf = no\ndmarc = no\n"
                     % (db, sock, dns.port) + ENGINE)
-        proc = subprocess.Popen([MILTER, "-f", "-c", conf],
-                                stderr=subprocess.PIPE)
+        milter = harness.Daemon([MILTER, "-f", "-c", conf], "facteur-dkim",
+                                tmp)
         try:
-            end = time.monotonic() + 15
-            while not os.path.exists(sock) and time.monotonic() < end:
-                if proc.poll() is not None:
-                    break
-                time.sleep(0.05)
-            check(os.path.exists(sock), "facteur-dkim listens")
-            if os.path.exists(sock):
+            listening = wait_for_socket(milter, sock)
+            check(listening, "facteur-dkim listens")
+            if listening:
                 run_checks(sock, pem, rec)
         finally:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-            err = proc.stderr.read().decode()
-    check("ERROR: AddressSanitizer" not in err and
-          "runtime error" not in err, "no sanitizer report")
+            milter.close(10)
+            err = milter.log()
+    check(not milter.sanitizer_report(), "no sanitizer report")
     if FAILS:
         print(err)
         sys.exit(1)

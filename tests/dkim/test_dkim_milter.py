@@ -9,17 +9,17 @@ usage: test_dkim_milter.py FACTEUR-DKIM FACTEUR BUILDDIR
 """
 import os
 import re
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                "..", "milter"))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "milter"))
+sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 from milterclient import MilterClient  # noqa: E402
 import dkim  # noqa: E402
+import harness  # noqa: E402
+from dkimtest import wait_for_socket  # noqa: E402
 
 MILTER, FACTEUR = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
 BUILD = os.path.abspath(sys.argv[3])
@@ -55,15 +55,9 @@ def main():
                                 os.path.join(tmp, "keys")],
                          capture_output=True, check=True).stdout.decode()
     rec = "".join(re.findall(r'"([^"]*)"', out))
-    proc = subprocess.Popen([MILTER, "-f", "-c", conf],
-                            stderr=subprocess.PIPE)
+    milter = harness.Daemon([MILTER, "-f", "-c", conf], "facteur-dkim", tmp)
     try:
-        end = time.monotonic() + 15
-        while not os.path.exists(sock) and time.monotonic() < end:
-            if proc.poll() is not None:
-                break
-            time.sleep(0.05)
-        check(os.path.exists(sock), "facteur-dkim listens")
+        check(wait_for_socket(milter, sock), "facteur-dkim listens")
         headers = [("From", "Alice <alice@example.org>"),
                    ("To", "bob@example.net"), ("Subject", "milter test")]
         body = b"Hello  there\r\n\r\n"
@@ -106,15 +100,9 @@ def main():
             check(deleted == [1, 3], "forged A-Rs 3 and 1 deleted, "
                   "other.example's kept: %r" % r2.changed)
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        err = proc.stderr.read().decode()
-        check("ERROR: AddressSanitizer" not in err and
-              "runtime error" not in err, "no sanitizer report")
+        milter.close(10)
+        err = milter.log()
+        check(not milter.sanitizer_report(), "no sanitizer report")
     if FAILS:
         print(err)
         sys.exit(1)

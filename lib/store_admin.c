@@ -162,6 +162,23 @@ store_domain_add(struct store *s, const char *name, int is_default,
 	return rc;
 }
 
+/* Runs a prepared UPDATE/DELETE keyed by key: ENOENT with "<what> <key>
+ * does not exist" when no row changed. */
+static int
+store_run_existing(struct store *s, sqlite3_stmt *st, const char *what,
+		   const char *key, struct store_errbuf *err)
+{
+	int rc, n = 0;
+
+	if ((rc = store_run(s, st, &n, key, err)) < 0)
+		return rc;
+	if (n == 0) {
+		store_seterr(err, "%s %s does not exist", what, key);
+		return STORE_ENOENT;
+	}
+	return 0;
+}
+
 /* Runs an UPDATE/DELETE keyed by one text (and maybe an int): ENOENT with
  * "<what> <key> does not exist" when no row changed. */
 static int
@@ -170,7 +187,6 @@ store_change(struct store *s, enum store_stmt id, const char *sql,
 	     struct store_errbuf *err)
 {
 	sqlite3_stmt *st;
-	int rc, n = 0;
 
 	if (key == NULL) {
 		store_seterr(err, "%s: no name given", what);
@@ -184,13 +200,7 @@ store_change(struct store *s, enum store_stmt id, const char *sql,
 		store_seterr(err, "bind: %s", sqlite3_errmsg(s->db));
 		return STORE_EDB;
 	}
-	if ((rc = store_run(s, st, &n, key, err)) < 0)
-		return rc;
-	if (n == 0) {
-		store_seterr(err, "%s %s does not exist", what, key);
-		return STORE_ENOENT;
-	}
-	return 0;
+	return store_run_existing(s, st, what, key, err);
 }
 
 int
@@ -320,7 +330,6 @@ store_user_set_password(struct store *s, const char *address, const char *hash,
 			struct store_errbuf *err)
 {
 	sqlite3_stmt *st;
-	int rc, n = 0;
 
 	if (address == NULL || hash == NULL || *hash == '\0') {
 		store_seterr(err, "user: address and password hash required");
@@ -337,13 +346,7 @@ store_user_set_password(struct store *s, const char *address, const char *hash,
 		store_seterr(err, "bind: %s", sqlite3_errmsg(s->db));
 		return STORE_EDB;
 	}
-	if ((rc = store_run(s, st, &n, address, err)) < 0)
-		return rc;
-	if (n == 0) {
-		store_seterr(err, "user %s does not exist", address);
-		return STORE_ENOENT;
-	}
-	return 0;
+	return store_run_existing(s, st, "user", address, err);
 }
 
 int
@@ -360,7 +363,6 @@ store_user_set_quota(struct store *s, const char *address, long long bytes,
 		     long long messages, struct store_errbuf *err)
 {
 	sqlite3_stmt *st;
-	int rc, n = 0;
 
 	if (address == NULL) {
 		store_seterr(err, "user: no address given");
@@ -380,13 +382,7 @@ store_user_set_quota(struct store *s, const char *address, long long bytes,
 		store_seterr(err, "bind: %s", sqlite3_errmsg(s->db));
 		return STORE_EDB;
 	}
-	if ((rc = store_run(s, st, &n, address, err)) < 0)
-		return rc;
-	if (n == 0) {
-		store_seterr(err, "user %s does not exist", address);
-		return STORE_ENOENT;
-	}
-	return 0;
+	return store_run_existing(s, st, "user", address, err);
 }
 
 /* ---- aliases ---- */

@@ -638,6 +638,10 @@ bayes_open(const char *path, int rw, struct bayes **out, char *err,
 	    NULL) != SQLITE_OK)
 		goto fail;
 	sqlite3_busy_timeout(b->db, 5000);
+	/* readers map the file instead of a pread() per page */
+	if (!rw)
+		(void)sqlite3_exec(b->db, "PRAGMA mmap_size = 268435456",
+		    NULL, NULL, NULL);
 	if (rw && (sqlite3_exec(b->db, "PRAGMA journal_mode = WAL;"
 	    "PRAGMA synchronous = NORMAL;", NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_exec(b->db, bayes_schema, NULL, NULL, NULL) != SQLITE_OK))

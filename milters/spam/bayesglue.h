@@ -1,16 +1,21 @@
 /* milters/spam/bayesglue.h - how the engine asks the Bayes classifier for
- * a probability. bayesglue_on.c calls bayes.h; bayesglue_off.c is linked
- * instead when this tree has no bayes.c, so the engine carries no #if. */
+ * a probability: a pool of read-only handles on one token file, shared by
+ * the engine's threads. Opening a SQLite handle (and rebuilding its view
+ * of the WAL index) cost more than scoring a message, so handles are kept
+ * and reused; a file replaced under the same name (new inode) drops them. */
 #ifndef FACTEUR_SPAM_BAYESGLUE_H
 #define FACTEUR_SPAM_BAYESGLUE_H
 
 struct sp_view;
+struct sp_bayes_pool;
 
-/* 1 when the classifier is built in. */
-int sp_bayes_available(void);
-/* Spam probability of the message from the token file at path, or -1
- * (off, missing file, too little training, error). Thread-safe: opens its
- * own read-only handle. */
-double sp_bayes_prob(const char *path, const struct sp_view *v);
+/* A pool for the token file at path (it need not exist yet). 0, or -1
+ * (ENOMEM). *out owned. */
+__attribute__((warn_unused_result)) int sp_bayes_pool_new(const char *path,
+    struct sp_bayes_pool **out);
+void sp_bayes_pool_free(struct sp_bayes_pool **p);
+/* Spam probability of the message, or -1 (missing file, too little
+ * training, error). Thread-safe. */
+double sp_bayes_prob(struct sp_bayes_pool *p, const struct sp_view *v);
 
 #endif

@@ -82,7 +82,7 @@ struct sp_engine {
 	size_t nmetas;
 	size_t *bayes;       /* BAYES_* rules */
 	size_t nbayes;
-	char *bayes_path;
+	struct sp_bayes_pool *bayes_pool; /* NULL: Bayes off */
 	double required;
 	struct sp_limits lim;
 	size_t nfiles;
@@ -280,7 +280,7 @@ engine_build(struct sp_engine *e, const struct sp_engine_opts *o,
 	memset(&l, 0, sizeof(l));
 	l.e = e;
 	snprintf(l.dir, sizeof(l.dir), ".");
-	e->rs.have_bayes = sp_bayes_available() && o->bayes_path != NULL &&
+	e->rs.have_bayes = o->bayes_path != NULL &&
 	    *o->bayes_path != '\0';
 	if (sp_rules_parse(&e->rs, "(built-in)", engine_builtin,
 	    sizeof(engine_builtin) - 1, NULL, err) < 0)
@@ -323,7 +323,7 @@ sp_engine_new(const struct sp_engine_opts *o, struct sp_engine **out,
 	e->required = o->required_score;
 	e->lim = o->lim;
 	if (o->bayes_path != NULL && *o->bayes_path != '\0' &&
-	    (e->bayes_path = strdup(o->bayes_path)) == NULL) {
+	    sp_bayes_pool_new(o->bayes_path, &e->bayes_pool) < 0) {
 		snprintf(err, errlen, "out of memory");
 		sp_engine_free(&e);
 		return -1;
@@ -357,7 +357,7 @@ sp_engine_free(struct sp_engine **ep)
 	sp_rules_free(&e->rs);
 	free(e->metas);
 	free(e->bayes);
-	free(e->bayes_path);
+	sp_bayes_pool_free(&e->bayes_pool);
 	free(e);
 	*ep = NULL;
 }
@@ -371,7 +371,7 @@ sp_engine_rules(const struct sp_engine *e)
 int
 sp_engine_have_bayes(void)
 {
-	return sp_bayes_available();
+	return 1;
 }
 
 void
@@ -469,7 +469,7 @@ sp_engine_check(const struct sp_engine *e, const char *raw, size_t len,
 	if (sp_match_run(e->m, &e->rs, &v, envfrom, values, err, errlen) < 0)
 		goto out;
 	if (e->rs.have_bayes && e->nbayes > 0)
-		res->bayes = sp_bayes_prob(e->bayes_path, &v);
+		res->bayes = sp_bayes_prob(e->bayes_pool, &v);
 	res->score_set = res->bayes >= 0 ? 2 : 0;
 	if (engine_score(e, values, res) < 0) {
 		snprintf(err, errlen, "out of memory");

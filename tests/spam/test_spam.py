@@ -40,9 +40,10 @@ def check(cond, what, got=None, want=None):
 def conf(d, name, extra=""):
     p = os.path.join(d, name)
     with open(p, "w") as f:
+        bayes = "" if "bayes_path" in extra else "bayes_path =\n"
         f.write("[spam]\nsocket = unix:%s/spam.sock\nrules_path = %s\n"
-                "bayes_path =\nscore_authenticated = no\n%s" % (d, RULES,
-                                                                extra))
+                "%sscore_authenticated = no\n%s" % (d, RULES, bayes,
+                                                    extra))
     return p
 
 
@@ -182,9 +183,75 @@ def rejected(mc):
           (r.action, r.reply))
 
 
+def corpus(d, name, words, n=210):
+    """n messages built from words (enough for Bayes' 200 minimum)."""
+    p = os.path.join(d, name)
+    os.mkdir(p)
+    for i in range(n):
+        w = [words[(i * 7 + j * 3) % len(words)] for j in range(12)]
+        write(p, "%04d.eml" % i, "From: s%d@example.com\nSubject: %s\n"
+              "Message-Id: <%d.%s@example.com>\n\n%s\n" %
+              (i, " ".join(w[:3]), i, name, " ".join(w)))
+    return p
+
+
+SPAMMY = ["casino", "winner", "jackpot", "bonus", "prize", "lottery",
+          "claim", "million", "credit", "offer", "cheap", "pills"]
+HAMMY = ["meeting", "agenda", "project", "review", "lunch", "notes",
+         "budget", "schedule", "report", "draft", "minutes", "team"]
+
+
+def learn(db, spam_dir, ham_dir):
+    for flag, src in (("--spam", spam_dir), ("--ham", ham_dir)):
+        r = subprocess.run([CLI, "spam", "learn", "--bayes", db, flag, src],
+                           capture_output=True, text=True, timeout=120)
+        check(r.returncode == 0, "spam learn %s exits 0" % flag,
+              (r.returncode, r.stderr))
+
+
+def bayes_rule(mc):
+    r = mc.message(connect=ext(), mail_from="<s@example.com>",
+                   rcpts=["<bob@example.net>"],
+                   headers=[("From", "s@example.com"),
+                            ("Subject", "casino jackpot winner")],
+                   body=b"claim your casino bonus prize lottery million\r\n")
+    st = dict(r.added).get("X-Spam-Status", "")
+    return [t for t in st.replace("\n\t", "").split("tests=")[-1]
+            .split(" ")[0].split(",") if t.startswith("BAYES_")]
+
+
+def test_bayes(d):
+    """The milter answers from a trained token file, and keeps up when the
+    file is replaced or removed while it runs (its handles are pooled)."""
+    sp, hm = corpus(d, "bspam", SPAMMY), corpus(d, "bham", HAMMY)
+    db, db2 = os.path.join(d, "bayes.sqlite"), os.path.join(d, "b2.sqlite")
+    learn(db, sp, hm)
+    learn(db2, hm, sp)  # the other way round
+
+    def fn(mc):
+        got = bayes_rule(mc)
+        check("BAYES_99" in got,
+              "a spammy message hits BAYES_99/999", got)
+        check(bayes_rule(mc) == got, "the pooled handle answers the same",
+              bayes_rule(mc), got)
+        os.rename(db2, db)
+        for ext_ in ("-wal", "-shm"):
+            if os.path.exists(db + ext_):
+                os.unlink(db + ext_)
+        got = bayes_rule(mc)
+        check(got == ["BAYES_00"], "a replaced token file is read at once",
+              got, ["BAYES_00"])
+        os.unlink(db)
+        got = bayes_rule(mc)
+        check(got == [], "a removed token file means no BAYES_ rule", got,
+              [])
+    run_milter(d, "bayes.conf", "bayes_path = %s\n" % db, fn)
+
+
 def main():
     d = tempfile.mkdtemp(prefix="spam-", dir=PARENT)
     test_cli(d)
+    test_bayes(d)
     run_milter(d, "flag.conf", "rewrite_subject = yes\n", flagged)
     run_milter(d, "reject.conf", "reject_score = 20\n", rejected)
     if FAILS:

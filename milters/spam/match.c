@@ -4,13 +4,9 @@
  * and a pattern it refuses is skipped whatever hyperscan thinks. Then
  * hs_expression_info() sorts the patterns into exact hyperscan, prefilter
  * hyperscan (+PCRE2 confirmation) and PCRE2 only, per scanned text. */
-#include "match.h"
+#include "match_int.h"
 
-#define PCRE2_CODE_UNIT_WIDTH 8
 #include <ctype.h>
-#include <hs/hs.h>
-#include <pcre2.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,44 +14,7 @@
 
 #include "buf.h"
 #include "msgview.h"
-#include "rules.h"
 #include "rules_int.h"
-
-/* Patterns per hyperscan database: its compile time grows faster than
- * linearly with the pattern count, its scan time barely with the number
- * of databases. */
-#define MATCH_CHUNK 64
-
-struct mgroup {
-	enum sp_rtype type;
-	const char *hdr;     /* borrowed from the rule (header groups) */
-	enum sp_hmod hmod;
-	hs_database_t *db;
-	size_t *hs_rule;     /* hyperscan id -> rule index */
-	unsigned char *hs_confirm; /* id needs PCRE2 confirmation */
-	size_t nhs;
-	size_t *pc_rule;     /* PCRE2-only rules */
-	size_t npc;
-};
-
-struct scratch_pool {
-	pthread_mutex_t mu;
-	hs_scratch_t *proto;
-	hs_scratch_t **free;
-	size_t nfree, cap;
-};
-
-struct sp_matcher {
-	struct mgroup *g;
-	size_t ng;
-	pcre2_code **re;     /* per rule index, NULL if none */
-	size_t nre;
-	size_t *exists;      /* header exists: rules */
-	size_t nexists;
-	pcre2_match_context *mctx;
-	struct scratch_pool *pool;
-	struct sp_match_stats st;
-};
 
 static uint32_t
 match_pcre_flags(const struct sp_rule *r)
@@ -74,7 +33,7 @@ match_pcre_flags(const struct sp_rule *r)
 	return f;
 }
 
-static unsigned
+unsigned
 match_hs_flags(const struct sp_rule *r)
 {
 	uint32_t pf = match_pcre_flags(r);
@@ -99,7 +58,7 @@ match_is_pattern(const struct sp_rule *r)
 }
 
 static struct mgroup *
-match_group(struct sp_matcher *m, const struct sp_rule *r)
+match_group(struct sp_matcher *m, const struct sp_rule *r, size_t ri)
 {
 	struct mgroup *g;
 	size_t i;
@@ -121,6 +80,7 @@ match_group(struct sp_matcher *m, const struct sp_rule *r)
 	g->type = r->type;
 	g->hdr = r->hdr;
 	g->hmod = r->hmod;
+	g->first = ri;
 	return g;
 }
 
@@ -161,7 +121,7 @@ match_pcre(struct sp_matcher *m, struct sp_ruleset *rs, size_t i)
 static int
 match_classify(struct sp_matcher *m, struct sp_rule *r, size_t i)
 {
-	struct mgroup *g = match_group(m, r);
+	struct mgroup *g = match_group(m, r, i);
 	hs_expr_info_t *info = NULL;
 	hs_compile_error_t *ce = NULL;
 	unsigned f = match_hs_flags(r);
@@ -198,8 +158,7 @@ pcre:
 /* Builds the group's database; a pattern the full compile refuses moves
  * to PCRE2 only and the compile is retried (bounded). */
 static int
-match_compile_group(struct sp_matcher *m, const struct sp_ruleset *rs,
-    struct mgroup *g)
+match_compile_group(const struct sp_ruleset *rs, struct mgroup *g)
 {
 	const char **ex = NULL;
 	unsigned *fl = NULL, *ids = NULL;
@@ -246,14 +205,6 @@ match_compile_group(struct sp_matcher *m, const struct sp_ruleset *rs,
 				goto out;
 		g->nhs = 0;
 	}
-	for (k = 0; k < g->nhs; k++)
-		g->hs_confirm[k] ? m->st.hs_prefilter++ : m->st.hs_exact++;
-	m->st.pcre_only += g->npc;
-	if (g->db != NULL) {
-		m->st.databases++;
-		if (hs_alloc_scratch(g->db, &m->pool->proto) != HS_SUCCESS)
-			goto out;
-	}
 	rc = 0;
 out:
 	free(ex);
@@ -262,13 +213,100 @@ out:
 	return rc;
 }
 
-int
-sp_match_build(struct sp_ruleset *rs, struct sp_matcher **out, char *err,
-    size_t errlen)
+/* Counts what the groups hold and allocates the scratch they need: the
+ * same whether they were compiled or loaded. */
+static int
+match_finish(struct sp_matcher *m)
 {
-	struct sp_matcher *m;
+	const struct mgroup *g;
+	size_t i, k;
+
+	for (i = 0; i < m->ng; i++) {
+		g = &m->g[i];
+		for (k = 0; k < g->nhs; k++)
+			g->hs_confirm[k] ? m->st.hs_prefilter++ :
+			    m->st.hs_exact++;
+		m->st.pcre_only += g->npc;
+		if (g->db == NULL)
+			continue;
+		m->st.databases++;
+		if (hs_alloc_scratch(g->db, &m->pool->proto) != HS_SUCCESS)
+			return -1;
+	}
+	return 0;
+}
+
+/* PCRE2 for every pattern rule, and the header exists: list. */
+static int
+match_prepare(struct sp_matcher *m, struct sp_ruleset *rs)
+{
 	size_t i;
 	int rc;
+
+	for (i = 0; i < rs->n; i++) {
+		struct sp_rule *r = &rs->v[i];
+
+		if (r->skip == NULL && r->type == SP_R_HEADER && r->exists) {
+			if (match_push(&m->exists, &m->nexists, i) < 0)
+				return -1;
+			continue;
+		}
+		if (!match_is_pattern(r))
+			continue;
+		if ((rc = match_pcre(m, rs, i)) < 0)
+			return -1;
+		if (rc == 1)
+			(void)pcre2_jit_compile(m->re[i], PCRE2_JIT_COMPLETE);
+	}
+	return 0;
+}
+
+static int
+match_compile(struct sp_matcher *m, struct sp_ruleset *rs)
+{
+	size_t i;
+
+	for (i = 0; i < rs->n; i++)
+		if (m->re[i] != NULL && match_classify(m, &rs->v[i], i) < 0)
+			return -1;
+	for (i = 0; i < m->ng; i++)
+		if (match_compile_group(rs, &m->g[i]) < 0)
+			return -1;
+	return 0;
+}
+
+/* The groups from the cache, else compiled (and then saved). Only
+ * ENOMEM fails: a cache that cannot be read or written is a note. */
+static int
+match_groups(struct sp_matcher *m, struct sp_ruleset *rs,
+    const char *cache_dir)
+{
+	unsigned char key[MATCH_KEY_LEN];
+	int rc, keyed;
+
+	keyed = cache_dir != NULL && *cache_dir != '\0' &&
+	    match_cache_key(m, rs, key) == 0;
+	if (keyed) {
+		if ((rc = match_cache_load(m, rs, cache_dir, key)) < 0)
+			return -1;
+		if (rc == 1) {
+			m->st.from_cache = 1;
+			return 0;
+		}
+	}
+	if (match_compile(m, rs) < 0)
+		return -1;
+	if (keyed && match_cache_save(m, cache_dir, key, m->st.cache_error,
+	    sizeof(m->st.cache_error)) == 0)
+		m->st.cache_written = 1;
+	return 0;
+}
+
+int
+sp_match_build_cached(struct sp_ruleset *rs, const char *cache_dir,
+    struct sp_matcher **out, char *err, size_t errlen)
+{
+	struct sp_matcher *m;
 
 	*out = NULL;
 	if ((m = calloc(1, sizeof(*m))) == NULL ||
@@ -282,27 +320,9 @@ sp_match_build(struct sp_ruleset *rs, struct sp_matcher **out, char *err,
 	 * backtracking pattern run for minutes. */
 	pcre2_set_match_limit(m->mctx, 200000);
 	pcre2_set_depth_limit(m->mctx, 5000);
-	for (i = 0; i < rs->n; i++) {
-		struct sp_rule *r = &rs->v[i];
-
-		if (r->skip == NULL && r->type == SP_R_HEADER && r->exists) {
-			if (match_push(&m->exists, &m->nexists, i) < 0)
-				goto oom;
-			continue;
-		}
-		if (!match_is_pattern(r))
-			continue;
-		if ((rc = match_pcre(m, rs, i)) < 0)
-			goto oom;
-		if (rc == 0)
-			continue;
-		(void)pcre2_jit_compile(m->re[i], PCRE2_JIT_COMPLETE);
-		if (match_classify(m, r, i) < 0)
-			goto oom;
-	}
-	for (i = 0; i < m->ng; i++)
-		if (match_compile_group(m, rs, &m->g[i]) < 0)
-			goto oom;
+	if (match_prepare(m, rs) < 0 || match_groups(m, rs, cache_dir) < 0 ||
+	    match_finish(m) < 0)
+		goto oom;
 	*out = m;
 	return 0;
 oom:
@@ -312,6 +332,12 @@ oom:
 	return -1;
 }
 
+int
+sp_match_build(struct sp_ruleset *rs, struct sp_matcher **out, char *err,
+    size_t errlen)
+{
+	return sp_match_build_cached(rs, NULL, out, err, errlen);
+}
 
 /* ---- scanning ---- */
 
@@ -627,6 +653,22 @@ sp_match_stats(const struct sp_matcher *m, struct sp_match_stats *st)
 }
 
 void
+match_groups_free(struct sp_matcher *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->ng; i++) {
+		hs_free_database(m->g[i].db);
+		free(m->g[i].hs_rule);
+		free(m->g[i].hs_confirm);
+		free(m->g[i].pc_rule);
+	}
+	free(m->g);
+	m->g = NULL;
+	m->ng = 0;
+}
+
+void
 sp_match_free(struct sp_matcher **mp)
 {
 	struct sp_matcher *m = *mp;
@@ -634,12 +676,7 @@ sp_match_free(struct sp_matcher **mp)
 
 	if (m == NULL)
 		return;
-	for (i = 0; i < m->ng; i++) {
-		hs_free_database(m->g[i].db);
-		free(m->g[i].hs_rule);
-		free(m->g[i].hs_confirm);
-		free(m->g[i].pc_rule);
-	}
+	match_groups_free(m);
 	for (i = 0; m->re != NULL && i < m->nre; i++)
 		pcre2_code_free(m->re[i]);
 	if (m->pool != NULL) {
@@ -651,7 +688,6 @@ sp_match_free(struct sp_matcher **mp)
 		free(m->pool);
 	}
 	pcre2_match_context_free(m->mctx);
-	free(m->g);
 	free(m->re);
 	free(m->exists);
 	free(m);

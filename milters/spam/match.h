@@ -24,6 +24,10 @@ struct sp_match_stats {
 	size_t pcre_only;    /* PCRE2 alone */
 	size_t bad_regex;    /* skipped: PCRE2 cannot compile them either */
 	size_t databases;
+	/* sp_match_build_cached() only: */
+	int from_cache;      /* the databases were read from the cache */
+	int cache_written;   /* compiled, then saved in the cache */
+	char cache_error[256]; /* why they could not be saved, or "" */
 };
 
 /* Compiles the live regex rules of rs (rules whose pattern PCRE2 refuses
@@ -39,6 +43,21 @@ __attribute__((warn_unused_result)) int sp_match_build(
 __attribute__((warn_unused_result)) int sp_match_run(
     const struct sp_matcher *m, const struct sp_ruleset *rs,
     const struct sp_view *v, const char *envfrom, double *values,
+    char *err, size_t errlen);
+
+/* The same, with the hyperscan databases cached in cache_dir (NULL or
+ * "": no cache) as hs-KEY.db, KEY a SHA-256 of the rules' patterns,
+ * flags and order, the hyperscan and PCRE2 versions and the CPU: if the
+ * file is there and sound it is loaded (no compile), otherwise the
+ * databases are compiled and the file written atomically (mode 0644),
+ * and the hs-*.db of other keys are removed. A missing, corrupt or
+ * foreign file is compiled over, never an error; a cache that cannot be
+ * written leaves the reason in the stats' cache_error (the caller logs
+ * it). Nothing is logged. Builds sharing a cache_dir are safe (each
+ * writes its own temp file, then renames it), but two rule sets sharing
+ * one remove each other's file. */
+__attribute__((warn_unused_result)) int sp_match_build_cached(
+    struct sp_ruleset *rs, const char *cache_dir, struct sp_matcher **out,
     char *err, size_t errlen);
 
 void sp_match_stats(const struct sp_matcher *m, struct sp_match_stats *st);

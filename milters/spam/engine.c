@@ -338,7 +338,8 @@ sp_engine_new(const struct sp_engine_opts *o, struct sp_engine **out,
 		sp_engine_free(&e);
 		return -1;
 	}
-	if (sp_match_build(&e->rs, &e->m, err, errlen) < 0) {
+	if (sp_match_build_cached(&e->rs, o->cache_dir, &e->m, err,
+	    errlen) < 0) {
 		sp_engine_free(&e);
 		return -1;
 	}

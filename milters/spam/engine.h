@@ -21,6 +21,9 @@ struct sp_engine_opts {
 	const char *bayes_path; /* NULL/"": Bayes off */
 	double required_score;  /* spam at or above */
 	struct sp_limits lim;
+	/* The compiled hyperscan databases are cached there (match.h,
+	 * sp_match_build_cached); NULL/"": compiled at every start. */
+	const char *cache_dir;
 };
 
 struct sp_result {

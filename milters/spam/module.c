@@ -12,6 +12,8 @@
 #include <strings.h>
 
 #include "buf.h"
+#include "log.h"
+#include "match.h"
 
 #ifndef SP_RULES_DIR
 #define SP_RULES_DIR "/usr/local/share/facteur/rules"
@@ -39,6 +41,8 @@ const struct cfg_key spam_keys[] = {
 	NULL, "client networks whose mail is not scored"},
     {"max_scan_size", CFG_SIZE, "1M", 1024, (long long)1 << 30,
 	S(max_scan_size), NULL, "bytes of a message that are scanned"},
+    {"cache_dir", CFG_STR, "/var/cache/facteur", 0, 0, S(cache_dir), NULL,
+	"directory of the compiled pattern databases ('' = none)"},
 };
 #undef S
 const size_t spam_nkeys = sizeof(spam_keys) / sizeof(spam_keys[0]);
@@ -95,6 +99,19 @@ spam_nets(struct spam_settings *s, char *err, size_t errlen)
 	return rc;
 }
 
+/* A cache that cannot be written costs every start the compile: worth a
+ * warning, not a refusal to start. */
+static void
+spam_cache_warn(const struct spam_settings *s)
+{
+	struct sp_match_stats ms;
+
+	sp_engine_match_stats(s->engine, &ms);
+	if (ms.cache_error[0] != '\0')
+		log_warn("[spam] cache_dir: %s: compiled without a cache",
+		    ms.cache_error);
+}
+
 int
 spam_check(void *base, char *err, size_t errlen)
 {
@@ -117,9 +134,11 @@ spam_check(void *base, char *err, size_t errlen)
 	o.bayes_path = s->bayes_path;
 	o.required_score = s->required;
 	o.lim.max_decoded = s->max_scan_size;
+	o.cache_dir = s->cache_dir;
 	sp_engine_free(&s->engine);
 	if (sp_engine_new(&o, &s->engine, err, errlen) < 0)
 		return -1;
+	spam_cache_warn(s);
 	return 0;
 }
 

@@ -32,6 +32,7 @@ struct spam_settings {
 	int score_authenticated;
 	char *internal_hosts;    /* blank-separated CIDRs */
 	unsigned long long max_scan_size;
+	char *cache_dir;         /* compiled patterns; "" = none */
 	/* filled by spam_check() */
 	double required, reject;
 	struct spam_net nets[SPAM_MAX_NETS];

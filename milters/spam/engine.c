@@ -21,12 +21,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "bayesglue.h"
 #include "buf.h"
 #include "match.h"
 #include "meta.h"
+#include "net.h"
 
 #ifndef SP_RULES_DIR
 #define SP_RULES_DIR "/usr/local/share/facteur/rules"
@@ -83,6 +85,7 @@ struct sp_engine {
 	size_t *bayes;       /* BAYES_* rules */
 	size_t nbayes;
 	struct sp_bayes_pool *bayes_pool; /* NULL: Bayes off */
+	struct sp_net *net;  /* NULL: network tests off */
 	double required;
 	struct sp_limits lim;
 	size_t nfiles;
@@ -282,6 +285,7 @@ engine_build(struct sp_engine *e, const struct sp_engine_opts *o,
 	snprintf(l.dir, sizeof(l.dir), ".");
 	e->rs.have_bayes = o->bayes_path != NULL &&
 	    *o->bayes_path != '\0';
+	e->rs.network = o->network;
 	if (sp_rules_parse(&e->rs, "(built-in)", engine_builtin,
 	    sizeof(engine_builtin) - 1, NULL, err) < 0)
 		return -1;
@@ -304,6 +308,19 @@ engine_build(struct sp_engine *e, const struct sp_engine_opts *o,
 			e->bayes[e->nbayes++] = i;
 		}
 	return 0;
+}
+
+static int
+engine_net(struct sp_engine *e, const struct sp_engine_opts *o, char *err,
+    size_t errlen)
+{
+	struct sp_net_opts no;
+
+	memset(&no, 0, sizeof(no));
+	no.server = o->dns_server;
+	no.timeout_ms = o->dns_timeout_ms;
+	no.hostname = o->hostname;
+	return sp_net_new(&no, &e->rs, &e->net, err, errlen);
 }
 
 int
@@ -338,6 +355,10 @@ sp_engine_new(const struct sp_engine_opts *o, struct sp_engine **out,
 		sp_engine_free(&e);
 		return -1;
 	}
+	if (o->network && engine_net(e, o, err, errlen) < 0) {
+		sp_engine_free(&e);
+		return -1;
+	}
 	if (sp_match_build_cached(&e->rs, o->cache_dir, &e->m, err,
 	    errlen) < 0) {
 		sp_engine_free(&e);
@@ -354,6 +375,7 @@ sp_engine_free(struct sp_engine **ep)
 
 	if (e == NULL)
 		return;
+	sp_net_free(&e->net);
 	sp_match_free(&e->m);
 	sp_rules_free(&e->rs);
 	free(e->metas);
@@ -448,6 +470,34 @@ int
 sp_engine_check(const struct sp_engine *e, const char *raw, size_t len,
     const char *envfrom, struct sp_result *res, char *err, size_t errlen)
 {
+	struct sp_envelope env = {NULL, NULL, envfrom};
+
+	return sp_engine_check_env(e, raw, len, &env, res, err, errlen);
+}
+
+/* Runs the network tests into values; no client address in env: the
+ * first Received header naming a public one. */
+static int
+engine_net_check(const struct sp_engine *e, const struct sp_view *v,
+    const struct sp_envelope *env, double *values)
+{
+	struct sp_net_env ne = {env->client_ip, env->helo, env->envfrom};
+	char ip[64];
+	size_t i;
+
+	for (i = 0; ne.client_ip == NULL && i < v->nheaders; i++)
+		if (strcasecmp(v->headers[i].name, "Received") == 0 &&
+		    sp_net_received_ip(v->headers[i].raw, ip, sizeof(ip)) == 0)
+			ne.client_ip = ip;
+	return sp_net_check(e->net, &e->rs, v, &ne, values);
+}
+
+int
+sp_engine_check_env(const struct sp_engine *e, const char *raw, size_t len,
+    const struct sp_envelope *env, struct sp_result *res, char *err,
+    size_t errlen)
+{
+	const char *envfrom = env->envfrom;
 	struct sp_view v;
 	double *values;
 	char perr[128];
@@ -469,6 +519,10 @@ sp_engine_check(const struct sp_engine *e, const char *raw, size_t len,
 	}
 	if (sp_match_run(e->m, &e->rs, &v, envfrom, values, err, errlen) < 0)
 		goto out;
+	if (e->net != NULL && engine_net_check(e, &v, env, values) < 0) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
 	if (e->rs.have_bayes && e->nbayes > 0)
 		res->bayes = sp_bayes_prob(e->bayes_pool, &v);
 	res->score_set = res->bayes >= 0 ? 2 : 0;

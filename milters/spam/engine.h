@@ -21,6 +21,11 @@ struct sp_engine_opts {
 	const char *bayes_path; /* NULL/"": Bayes off */
 	double required_score;  /* spam at or above */
 	struct sp_limits lim;
+	/* Network tests (net.h): off unless network is set. */
+	int network;
+	const char *dns_server;  /* lib/dns syntax; NULL/"": resolv.conf */
+	long long dns_timeout_ms; /* all lookups of a message; 0 = 2000 */
+	const char *hostname;    /* SPF's receiving host; NULL: gethostname */
 	/* The compiled hyperscan databases are cached there (match.h,
 	 * sp_match_build_cached); NULL/"": compiled at every start. */
 	const char *cache_dir;
@@ -68,6 +73,25 @@ __attribute__((warn_unused_result)) int sp_engine_check(
     const struct sp_engine *e, const char *raw, size_t len,
     const char *envfrom, struct sp_result *res, char *err, size_t errlen);
 void sp_result_clear(struct sp_result *r);
+
+/* What the SMTP session says about a message, for the network tests.
+ * Every field may be NULL: no client_ip, no DNSBL and no SPF. */
+struct sp_envelope {
+	const char *client_ip;   /* "192.0.2.1", "2001:db8::1" */
+	const char *helo;
+	const char *envfrom;     /* "<a@b>", "a@b" or "<>" */
+};
+
+/* sp_engine_check() with the envelope. Network lookups (when the engine
+ * has them on) take at most opts.dns_timeout_ms; unanswered is "not
+ * listed". sp_engine_check() is this with envfrom only and, when network
+ * tests are on, the client address taken from the first Received header
+ * naming a public "[address]" (so "facteur spam check" tests a saved
+ * message's relay); none found: DNSBL and SPF do not run. */
+__attribute__((warn_unused_result)) int sp_engine_check_env(
+    const struct sp_engine *e, const char *raw, size_t len,
+    const struct sp_envelope *env, struct sp_result *res, char *err,
+    size_t errlen);
 
 /* ---- report.c: SpamAssassin's headers. Pure. ---- */
 

@@ -41,6 +41,12 @@ const struct cfg_key spam_keys[] = {
 	NULL, "client networks whose mail is not scored"},
     {"max_scan_size", CFG_SIZE, "1M", 1024, (long long)1 << 30,
 	S(max_scan_size), NULL, "bytes of a message that are scanned"},
+    {"network_tests", CFG_BOOL, "no", 0, 0, S(network_tests), NULL,
+	"run the DNSBL, URIBL, SPF and DKIM rules (DNS lookups)"},
+    {"dns_server", CFG_STR, "", 0, 0, S(dns_server), NULL,
+	"DNS server for network tests ('' = resolv.conf; 127.0.0.1@5353)"},
+    {"dns_timeout", CFG_DURATION, "2s", 100, 30000, S(dns_timeout), NULL,
+	"time all network lookups of one message may take together"},
     {"cache_dir", CFG_STR, "/var/cache/facteur", 0, 0, S(cache_dir), NULL,
 	"directory of the compiled pattern databases ('' = none)"},
 };
@@ -134,6 +140,9 @@ spam_check(void *base, char *err, size_t errlen)
 	o.bayes_path = s->bayes_path;
 	o.required_score = s->required;
 	o.lim.max_decoded = s->max_scan_size;
+	o.network = s->network_tests;
+	o.dns_server = s->dns_server;
+	o.dns_timeout_ms = s->dns_timeout;
 	o.cache_dir = s->cache_dir;
 	sp_engine_free(&s->engine);
 	if (sp_engine_new(&o, &s->engine, err, errlen) < 0)
@@ -264,6 +273,8 @@ spam_eom(struct mlt_ctx *c)
 {
 	const struct spam_settings *s = c->cfg;
 	struct mlt_msg *m = c->msg;
+	struct sp_envelope env = {c->conn->client_addr, c->conn->helo,
+	    m->mail_from};
 	struct sp_result r;
 	struct buf raw;
 	char err[256], text[128];
@@ -275,8 +286,8 @@ spam_eom(struct mlt_ctx *c)
 	buf_init(&raw, 0);
 	rc = spam_raw(m, s->max_scan_size, &raw);
 	if (rc == 0)
-		rc = sp_engine_check(s->engine, buf_str(&raw), raw.len,
-		    m->mail_from, &r, err, sizeof(err));
+		rc = sp_engine_check_env(s->engine, buf_str(&raw), raw.len,
+		    &env, &r, err, sizeof(err));
 	buf_free(&raw);
 	if (rc < 0)
 		return mlt_fail(c, "cannot score the message");

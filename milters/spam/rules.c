@@ -18,6 +18,7 @@
 
 #include "buf.h"
 #include "meta.h"
+#include "net.h"
 #include "rules_int.h"
 
 void
@@ -241,6 +242,7 @@ rule_reset(struct sp_rule *r)
 	free(r->if_unset);
 	free(r->meta);
 	sp_meta_free(&r->prog);
+	sp_net_rule_free(&r->net);
 	r->re = r->hdr = r->if_unset = r->meta = NULL;
 	r->negate = r->exists = 0;
 	r->hmod = SP_H_VALUE;
@@ -381,9 +383,19 @@ sp_rules_finish(struct sp_ruleset *rs, struct sp_rules_error *err)
 	for (i = 0; i < rs->n; i++) {
 		struct sp_rule *r = &rs->v[i];
 
+		if (r->urirhs != NULL && r->skip == NULL &&
+		    (r->type == SP_R_NONE || (r->type == SP_R_NET &&
+		    r->net->kind == SP_NET_URIBL))) {
+			/* urirhssub gives check_uridnsbl('NAME') its zone */
+			sp_net_rule_free(&r->net);
+			r->net = r->urirhs;
+			r->urirhs = NULL;
+			r->type = SP_R_NET;
+		}
 		if (r->type == SP_R_NONE && r->skip == NULL)
 			r->skip = "scored or described but never defined";
-		if (r->skip == NULL && (r->tflags & SP_TF_NET)) {
+		if (r->skip == NULL && (r->tflags & SP_TF_NET) &&
+		    !rs->network) {
 			r->skip = "network test (off)";
 			if (rules_skip(rs, r->name, r->file, r->line,
 			    "network test (tflags net)") < 0)
@@ -431,7 +443,7 @@ const char *
 sp_rtype_name(enum sp_rtype t)
 {
 	static const char *const names[] = {"none", "header", "body",
-	    "rawbody", "uri", "full", "meta", "bayes"};
+	    "rawbody", "uri", "full", "meta", "bayes", "net"};
 
 	return (size_t)t < sizeof(names) / sizeof(names[0]) ? names[t] : "?";
 }
@@ -451,6 +463,8 @@ sp_rules_free(struct sp_ruleset *rs)
 		free(r->meta);
 		free(r->describe);
 		sp_meta_free(&r->prog);
+		sp_net_rule_free(&r->net);
+		sp_net_rule_free(&r->urirhs);
 	}
 	for (i = 0; i < rs->nskipped; i++) {
 		free(rs->skipped[i].what);

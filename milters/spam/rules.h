@@ -16,6 +16,7 @@
 #include <stddef.h>
 
 struct sp_meta;
+struct sp_net_rule;
 
 enum sp_rtype {
 	SP_R_NONE,    /* only score/describe/tflags seen so far */
@@ -26,8 +27,9 @@ enum sp_rtype {
 	SP_R_FULL,
 	SP_R_META,
 	SP_R_BAYES,   /* eval:check_bayes(lo, hi) */
+	SP_R_NET,     /* a network eval (net.h): DNSBL, URIBL, SPF, DKIM */
 };
-#define SP_R_NTYPES 8
+#define SP_R_NTYPES 9
 
 enum sp_hmod { SP_H_VALUE, SP_H_RAW, SP_H_ADDR, SP_H_NAME };
 
@@ -60,6 +62,10 @@ struct sp_rule {
 	const char *file;    /* from the ruleset's file list */
 	int line;
 	const char *skip;    /* static reason the rule never runs, or NULL */
+	struct sp_net_rule *net;    /* SP_R_NET: what to look up; owned */
+	struct sp_net_rule *urirhs; /* urirhssub/urirhsbl NAME ...: the
+				       zone of a check_uridnsbl('NAME');
+				       owned, kept across redefinitions */
 };
 
 struct sp_skip {
@@ -85,6 +91,10 @@ struct sp_ruleset {
 	double required_score; /* from a rule file, if has_required */
 	int has_required;
 	int have_bayes;      /* ifplugin ...::Bayes is true */
+	int network;         /* network tests on: the DNSEval, URIDNSBL, SPF
+				and DKIM evals (net.h) parse into SP_R_NET
+				rules and "tflags net" rules run; off, they
+				are skipped and counted as before */
 };
 
 struct sp_rules_error {

@@ -8,6 +8,7 @@
 
 #include "buf.h"
 #include "meta.h"
+#include "net.h"
 #include "rules_int.h"
 
 #define BAYES_PLUGIN "Mail::SpamAssassin::Plugin::Bayes"
@@ -20,9 +21,24 @@ static const char *const rd_features[] = {
     NULL,
 };
 
+/* The plugins whose evals net.h runs when network tests are on. */
+static const char *const rd_net_plugins[] = {
+    "Mail::SpamAssassin::Plugin::DNSEval",
+    "Mail::SpamAssassin::Plugin::URIDNSBL",
+    "Mail::SpamAssassin::Plugin::SPF",
+    "Mail::SpamAssassin::Plugin::DKIM",
+    NULL,
+};
+
 static int
 rd_plugin(const struct rp *p, const char *name, size_t n)
 {
+	size_t i;
+
+	for (i = 0; p->rs->network && rd_net_plugins[i] != NULL; i++)
+		if (n == strlen(rd_net_plugins[i]) &&
+		    strncmp(name, rd_net_plugins[i], n) == 0)
+			return 1;
 	return p->rs->have_bayes && n == strlen(BAYES_PLUGIN) &&
 	    strncmp(name, BAYES_PLUGIN, n) == 0;
 }
@@ -135,6 +151,25 @@ rd_eval(struct rp *p, const char *name, const char *what)
 	if (!rp_active(p)) {
 		p->rs->nplugin++;
 		return rp_define(p, name, SP_R_NONE, &oom), oom ? -1 : 0;
+	}
+	if (p->rs->network) {
+		struct sp_net_rule *nr;
+		const char *why = NULL;
+		int k = sp_net_parse_eval(what, &nr, &why);
+
+		if (k != 0 && (r = rp_define(p, name, SP_R_NET, &oom)) ==
+		    NULL) {
+			sp_net_rule_free(&nr);
+			return oom ? -1 : 0;
+		}
+		if (k > 0) {
+			r->net = nr;
+			return 0;
+		}
+		if (k < 0) {
+			r->skip = "malformed";
+			return rp_error(p, name, "%s", why);
+		}
 	}
 	if ((r = rp_define(p, name, SP_R_NONE, &oom)) == NULL)
 		return oom ? -1 : 0;
@@ -334,6 +369,38 @@ rd_attr(struct rp *p, const char *dir, const char *name, char *rest)
 	return 0;
 }
 
+/* urirhssub / urirhsbl NAME zone. A [subtest]: kept on the entry of
+ * NAME until sp_rules_finish() joins it with check_uridnsbl('NAME'). */
+static int
+rd_urirhs(struct rp *p, const char *dir, char *rest)
+{
+	struct sp_net_rule *nr;
+	struct sp_rule *r;
+	const char *why;
+	char *name;
+	long idx;
+	int oom;
+
+	if (!rp_active(p))
+		return 0;
+	if ((name = rp_word(&rest)) == NULL || !rules_name_ok(name))
+		return rp_error(p, dir, "%s: want a rule name", dir);
+	if (sp_net_parse_urirhs(strcmp(dir, "urirhssub") == 0, rest, &nr,
+	    &why) < 0)
+		return rp_error(p, name, "%s", why);
+	if ((idx = sp_rules_find(p->rs, name, strlen(name))) < 0) {
+		if (rp_define(p, name, SP_R_NONE, &oom) == NULL && oom) {
+			sp_net_rule_free(&nr);
+			return -1;
+		}
+		idx = sp_rules_find(p->rs, name, strlen(name));
+	}
+	r = &p->rs->v[idx];
+	sp_net_rule_free(&r->urirhs);
+	r->urirhs = nr;
+	return 0;
+}
+
 static const char *const rd_ignored[] = {"lang", "report",
     "clear_report_template", "report_contact", "add_header", "remove_header",
     "clear_headers", "unsafe_report", "ok_locales", "use_bayes",
@@ -375,6 +442,9 @@ rd_line(struct rp *p, char *line)
 	for (i = 0; rd_ignored[i] != NULL; i++)
 		if (strcmp(dir, rd_ignored[i]) == 0)
 			return 0;
+	if (p->rs->network && (strcmp(dir, "urirhssub") == 0 ||
+	    strcmp(dir, "urirhsbl") == 0))
+		return rd_urirhs(p, dir, rest);
 	if (strcmp(dir, "header") && strcmp(dir, "body") &&
 	    strcmp(dir, "rawbody") && strcmp(dir, "uri") &&
 	    strcmp(dir, "full") && strcmp(dir, "meta") &&

@@ -32,6 +32,9 @@ struct spam_settings {
 	int score_authenticated;
 	char *internal_hosts;    /* blank-separated CIDRs */
 	unsigned long long max_scan_size;
+	int network_tests;       /* DNSBL, URIBL, SPF, DKIM evals */
+	char *dns_server;        /* "127.0.0.1@5353"; "": resolv.conf */
+	long long dns_timeout;   /* ms, all lookups of one message */
 	char *cache_dir;         /* compiled patterns; "" = none */
 	/* filled by spam_check() */
 	double required, reject;

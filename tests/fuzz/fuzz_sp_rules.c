@@ -5,7 +5,10 @@
  * file, or fails). Afterwards every rule must be well formed and every
  * compiled meta must evaluate without reading past the values array.
  *
- * The parser (rules.c, rules_dir.c, meta.c: pure, lib/buf only) is
+ * Bit 0x10 turns network tests on, so the eval and urirhssub parsers of
+ * net.c run too.
+ *
+ * The parser (rules.c, rules_dir.c, meta.c, net.c: pure) is
  * compiled into the target so that fuzzing builds instrument it. */
 #include <stddef.h>
 #include <stdint.h>
@@ -13,6 +16,7 @@
 #include <string.h>
 
 #include "../../milters/spam/meta.c"
+#include "../../milters/spam/net.c"
 #include "../../milters/spam/rules.c"
 #include "../../milters/spam/rules_dir.c"
 
@@ -86,6 +90,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	o.max_line = data[0] & 0x40 ? 64 : 0;
 	o.include = data[0] & 0x20 ? fz_include : NULL;
 	sp_rules_init(&rs);
+	rs.network = (data[0] & 0x10) != 0;
 	rc = sp_rules_parse(&rs, "fuzz.cf", (const char *)data + 1, size - 1,
 	    &o, &err);
 	if (err.line < 0 || memchr(err.msg, '\0', sizeof(err.msg)) == NULL)

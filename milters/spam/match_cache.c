@@ -9,10 +9,12 @@
  *   payload  per group: u32 type, hmod, first, nhs, npc, 0; u64 dblen;
  *            u32 hs_rule[nhs]; u8 confirm[nhs]; u32 pc_rule[npc];
  *            dblen bytes of hs_serialize_database()
- * in host byte order (the key covers the platform). The file is not
- * trusted to be ours: the digest, every index against the rule set and
- * the counts are checked before hyperscan sees the bytes, and anything
- * wrong means "compile", never an error. */
+ * in host byte order (the key covers the platform). Hyperscan runs the
+ * bytecode it deserializes, so only a file owned by root or by us and
+ * writable by no one else is read. Even then it is not trusted to be
+ * ours: the digest, every index against the rule set and the counts are
+ * checked before hyperscan sees the bytes, and anything wrong means
+ * "compile", never an error. */
 #include "match_int.h"
 
 #include <dirent.h>
@@ -322,7 +324,11 @@ cache_read(const char *path, size_t *len, int *oom)
 	*oom = 0;
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
 		return NULL;
+	/* hyperscan runs what it deserializes: only a file we or root
+	 * wrote, that no one else may change */
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    (st.st_uid != 0 && st.st_uid != geteuid()) ||
+	    (st.st_mode & 022) != 0 ||
 	    st.st_size < (off_t)sizeof(struct cache_hdr) ||
 	    st.st_size > CACHE_MAX_FILE) {
 		close(fd);

@@ -276,7 +276,7 @@ changed_rules_get_a_new_file_and_the_old_one_goes(void **state)
 		    after);
 }
 
-enum damage { TRUNCATE, FLIP_DB, FLIP_HEADER, GARBAGE, EMPTY };
+enum damage { TRUNCATE, FLIP_DB, FLIP_HEADER, GARBAGE, EMPTY, WRITABLE };
 
 static void
 damage(const char *path, enum damage how)
@@ -294,6 +294,9 @@ damage(const char *path, enum damage how)
 		break;
 	case EMPTY:
 		assert_int_equal(ftruncate(fd, 0), 0);
+		break;
+	case WRITABLE: /* sound, but anyone could have changed it */
+		assert_int_equal(fchmod(fd, 0666), 0);
 		break;
 	case GARBAGE:
 		assert_int_equal(ftruncate(fd, 0), 0);
@@ -314,12 +317,13 @@ static void
 damaged_cache_is_compiled_over_and_rewritten(void **state)
 {
 	static const enum damage how[] = {TRUNCATE, FLIP_DB, FLIP_HEADER,
-	    GARBAGE, EMPTY};
+	    GARBAGE, EMPTY, WRITABLE};
 	static const char *const what[] = {"truncated", "flipped payload",
-	    "flipped key", "foreign", "empty"};
+	    "flipped key", "foreign", "empty", "world-writable"};
 	struct fx *fx = *state;
 	struct sp_match_stats ms;
 	struct sp_engine *e;
+	struct stat st;
 	char name[128], path[PATH_MAX], v0[NMSGS][512], v1[NMSGS][512];
 	size_t i, k;
 
@@ -341,6 +345,10 @@ damaged_cache_is_compiled_over_and_rewritten(void **state)
 				fail_msg("%s cache, message %zu: got '%s', "
 				    "want '%s'", what[i], k, v1[k], v0[k]);
 		sp_engine_free(&e);
+		assert_int_equal(stat(path, &st), 0);
+		if ((st.st_mode & 07777) != 0644)
+			fail_msg("%s cache rewritten: got mode %o, want 644",
+			    what[i], (unsigned)(st.st_mode & 07777));
 		e = build(fx, fx->cache, &ms);
 		sp_engine_free(&e);
 		if (!ms.from_cache)

@@ -898,3 +898,19 @@ out:
 	free(prob);
 	return r;
 }
+
+/* Added for auto-learn (bayesglue.c): how long a statement waits for
+ * another writer before SQLITE_BUSY, instead of bayes_open()'s 5 s. */
+void
+bayes_set_busy_timeout(struct bayes *b, int ms)
+{
+	sqlite3_busy_timeout(b->db, ms);
+}
+
+/* Added for auto-learn: the class digest was learned as, without
+ * learning it: 1 spam, 0 ham, -1 never, -2 error. */
+int
+bayes_known(struct bayes *b, const unsigned char digest[32])
+{
+	return bayes_seen(b, digest);
+}

@@ -75,4 +75,11 @@ double bayes_chi_combine(const double *prob, size_t n, long long nspam,
 double bayes_combine_tokens(double *prob, size_t n, long long nspam,
     long long nham);
 
+/* Added (auto-learn): the SQLite busy timeout of this handle, instead of
+ * bayes_open()'s 5000 ms. */
+void bayes_set_busy_timeout(struct bayes *b, int ms);
+/* Added (auto-learn): the class digest was learned as: 1 spam, 0 ham,
+ * -1 never, -2 error. */
+int bayes_known(struct bayes *b, const unsigned char digest[32]);
+
 #endif

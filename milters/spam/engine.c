@@ -86,6 +86,8 @@ struct sp_engine {
 	size_t nbayes;
 	struct sp_bayes_pool *bayes_pool; /* NULL: Bayes off */
 	struct sp_net *net;  /* NULL: network tests off */
+	int auto_learn;
+	struct sp_al_thresholds al_thr;
 	double required;
 	struct sp_limits lim;
 	size_t nfiles;
@@ -339,6 +341,8 @@ sp_engine_new(const struct sp_engine_opts *o, struct sp_engine **out,
 	sp_rules_init(&e->rs);
 	e->required = o->required_score;
 	e->lim = o->lim;
+	e->auto_learn = o->auto_learn;
+	e->al_thr = o->al_thresholds;
 	if (o->bayes_path != NULL && *o->bayes_path != '\0' &&
 	    sp_bayes_pool_new(o->bayes_path, &e->bayes_pool) < 0) {
 		snprintf(err, errlen, "out of memory");
@@ -466,6 +470,76 @@ engine_score(const struct sp_engine *e, double *values,
 	return 0;
 }
 
+/* Meta: how many of the rules it reads are header / body rules. */
+static void
+engine_meta_deps(const struct sp_ruleset *rs, const struct sp_rule *r,
+    struct sp_al_hit *h)
+{
+	const long *deps;
+	size_t k, nd = sp_meta_deps(r->prog, &deps);
+
+	for (k = 0; k < nd; k++) {
+		enum sp_rtype t = rs->v[deps[k]].type;
+
+		if (t == SP_R_HEADER)
+			h->head_deps++;
+		else if (t == SP_R_BODY || t == SP_R_RAWBODY || t == SP_R_URI)
+			h->body_deps++;
+	}
+}
+
+/* The auto-learn decision over the rules that fired, scored in the set
+ * without Bayes (a rule may score 0 with Bayes and not be in hits). */
+static int
+engine_autolearn_decide(const struct sp_engine *e, const double *values,
+    struct sp_result *res)
+{
+	const struct sp_ruleset *rs = &e->rs;
+	struct sp_al_hit *h;
+	size_t i, n = 0;
+
+	if ((h = calloc(rs->n + 1, sizeof(*h))) == NULL)
+		return -1;
+	for (i = 0; i < rs->n; i++) {
+		const struct sp_rule *r = &rs->v[i];
+
+		if (values[i] == 0 || r->skip != NULL ||
+		    strncmp(r->name, "__", 2) == 0)
+			continue;
+		h[n].type = r->type;
+		h[n].tflags = r->tflags;
+		h[n].score = sp_rule_score(r, res->score_set & ~2);
+		h[n].learn_score = sp_rule_score(r, res->score_set);
+		if (r->type == SP_R_META && r->prog != NULL)
+			engine_meta_deps(rs, r, &h[n]);
+		n++;
+	}
+	sp_al_points(h, n, &res->al_points);
+	res->al_want = sp_al_decide(&res->al_points, res->is_spam,
+	    &e->al_thr);
+	free(h);
+	return 0;
+}
+
+void
+sp_engine_autolearn(const struct sp_engine *e, struct sp_result *r,
+    int busy_ms, char *err, size_t errlen)
+{
+	int rc;
+
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	if (r->al_want < 0 || r->al_sample == NULL ||
+	    r->autolearn != SP_AL_NO)
+		return;
+	rc = sp_bayes_learn(e->bayes_pool, r->al_sample, r->al_want, busy_ms,
+	    err, errlen);
+	if (rc > 0)
+		r->autolearn = r->al_want ? SP_AL_SPAM : SP_AL_HAM;
+	else if (rc < 0)
+		r->autolearn = SP_AL_FAILED;
+}
+
 int
 sp_engine_check(const struct sp_engine *e, const char *raw, size_t len,
     const char *envfrom, struct sp_result *res, char *err, size_t errlen)
@@ -506,6 +580,9 @@ sp_engine_check_env(const struct sp_engine *e, const char *raw, size_t len,
 	memset(res, 0, sizeof(*res));
 	res->required = e->required;
 	res->bayes = -1;
+	res->al_want = -1;
+	res->autolearn = e->auto_learn && e->bayes_pool == NULL ?
+	    SP_AL_UNAVAILABLE : SP_AL_NO;
 	if (sp_view_parse(raw, len, &e->lim, &v, perr, sizeof(perr)) < 0 &&
 	    v.body_text == NULL) {
 		snprintf(err, errlen, "MIME: %s", perr);
@@ -523,13 +600,23 @@ sp_engine_check_env(const struct sp_engine *e, const char *raw, size_t len,
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
-	if (e->rs.have_bayes && e->nbayes > 0)
-		res->bayes = sp_bayes_prob(e->bayes_pool, &v);
-	res->score_set = res->bayes >= 0 ? 2 : 0;
-	if (engine_score(e, values, res) < 0) {
+	/* tokens and digest once, for the probability and for learning */
+	if (e->bayes_pool != NULL && (e->auto_learn || (e->rs.have_bayes &&
+	    e->nbayes > 0)) && sp_bayes_sample_new(&v, &res->al_sample) < 0) {
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
+	if (e->rs.have_bayes && e->nbayes > 0)
+		res->bayes = sp_bayes_prob(e->bayes_pool, res->al_sample);
+	res->score_set = res->bayes >= 0 ? 2 : 0;
+	if (engine_score(e, values, res) < 0 || (e->auto_learn &&
+	    res->al_sample != NULL && engine_autolearn_decide(e, values,
+	    res) < 0)) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	if (res->al_want < 0)
+		sp_bayes_sample_free(&res->al_sample);
 	rc = 0;
 out:
 	free(values);
@@ -545,4 +632,5 @@ sp_result_clear(struct sp_result *r)
 	free(r->hits);
 	r->hits = NULL;
 	r->nhits = 0;
+	sp_bayes_sample_free(&r->al_sample);
 }

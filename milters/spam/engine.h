@@ -8,11 +8,13 @@
 
 #include <stddef.h>
 
+#include "autolearn.h"
 #include "msgview.h"
 #include "rules.h"
 
 struct sp_engine;
 struct buf;
+struct sp_bayes_sample;
 
 struct sp_engine_opts {
 	/* Rule files or directories (every *.cf in name order), separated
@@ -29,6 +31,10 @@ struct sp_engine_opts {
 	/* The compiled hyperscan databases are cached there (match.h,
 	 * sp_match_build_cached); NULL/"": compiled at every start. */
 	const char *cache_dir;
+	/* Auto-learn (autolearn.h): decide in sp_engine_check(), learn in
+	 * sp_engine_autolearn(). */
+	int auto_learn;
+	struct sp_al_thresholds al_thresholds;
 };
 
 struct sp_result {
@@ -41,6 +47,14 @@ struct sp_result {
 				        by name; only rules that score != 0 */
 	size_t nhits;
 	int truncated;       /* a MIME limit cut the walk */
+	/* Auto-learn: autolearn is what X-Spam-Status says (SP_AL_NO
+	 * until sp_engine_autolearn() learns); al_want the class the
+	 * decision asks for (1 spam, 0 ham, -1 none); al_sample the
+	 * message's tokens and digest when al_want >= 0 (owned). */
+	enum sp_autolearn autolearn;
+	int al_want;
+	struct sp_al_points al_points;
+	struct sp_bayes_sample *al_sample;
 };
 
 struct sp_load_stats {
@@ -92,6 +106,14 @@ __attribute__((warn_unused_result)) int sp_engine_check_env(
     const struct sp_engine *e, const char *raw, size_t len,
     const struct sp_envelope *env, struct sp_result *res, char *err,
     size_t errlen);
+
+/* Learns a checked message as r->al_want asked, waiting at most busy_ms
+ * for the token file; sets r->autolearn to spam/ham, no (nothing wanted,
+ * or already learned) or failed (busy or error: the detail goes to err,
+ * for the caller to log). Never fails the message. Thread-safe. The
+ * milter calls it; "facteur spam check" never does. */
+void sp_engine_autolearn(const struct sp_engine *e, struct sp_result *r,
+    int busy_ms, char *err, size_t errlen);
 
 /* ---- report.c: SpamAssassin's headers. Pure. ---- */
 

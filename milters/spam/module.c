@@ -19,6 +19,11 @@
 #define SP_RULES_DIR "/usr/local/share/facteur/rules"
 #endif
 
+/* How long a message may wait for the Bayes file when it is auto-learned
+ * (another thread's learn, or a "facteur spam learn" run holding the
+ * write lock); past it X-Spam-Status says autolearn=failed. */
+#define SPAM_LEARN_BUSY_MS 200
+
 #define S(f) offsetof(struct spam_settings, f)
 const struct cfg_key spam_keys[] = {
     {"required_score", CFG_STR, "5.0", 0, 0, S(required_score), NULL,
@@ -29,6 +34,14 @@ const struct cfg_key spam_keys[] = {
 	"rule files or directories of *.cf, separated by ':'"},
     {"bayes_path", CFG_STR, "/var/lib/facteur/bayes.sqlite", 0, 0,
 	S(bayes_path), NULL, "Bayes token database ('' = Bayes off)"},
+    {"bayes_auto_learn", CFG_BOOL, "no", 0, 0, S(bayes_auto_learn), NULL,
+	"learn clear spam and clear ham into the Bayes database"},
+    {"bayes_auto_learn_threshold_spam", CFG_STR, "12.0", 0, 0,
+	S(al_threshold_spam), NULL, "auto-learn as spam at or above this "
+	"score (without Bayes; 3 header and 3 body points needed too)"},
+    {"bayes_auto_learn_threshold_nonspam", CFG_STR, "0.1", 0, 0,
+	S(al_threshold_nonspam), NULL, "auto-learn as ham below this score "
+	"(without Bayes)"},
     {"rewrite_subject", CFG_BOOL, "no", 0, 0, S(rewrite_subject), NULL,
 	"prefix the Subject of spam with subject_tag"},
     {"subject_tag", CFG_STR, "*****SPAM*****", 0, 0, S(subject_tag), NULL,
@@ -126,7 +139,11 @@ spam_check(void *base, char *err, size_t errlen)
 
 	if (spam_number("required_score", s->required_score, &s->required,
 	    err, errlen) < 0 || spam_number("reject_score", s->reject_score,
-	    &s->reject, err, errlen) < 0)
+	    &s->reject, err, errlen) < 0 ||
+	    spam_number("bayes_auto_learn_threshold_spam",
+	    s->al_threshold_spam, &s->al_spam, err, errlen) < 0 ||
+	    spam_number("bayes_auto_learn_threshold_nonspam",
+	    s->al_threshold_nonspam, &s->al_nonspam, err, errlen) < 0)
 		return -1;
 	if (!mlt_header_value_ok(s->subject_tag)) {
 		snprintf(err, errlen, "[spam] subject_tag: not printable");
@@ -144,6 +161,9 @@ spam_check(void *base, char *err, size_t errlen)
 	o.dns_server = s->dns_server;
 	o.dns_timeout_ms = s->dns_timeout;
 	o.cache_dir = s->cache_dir;
+	o.auto_learn = s->bayes_auto_learn;
+	o.al_thresholds.spam = s->al_spam;
+	o.al_thresholds.nonspam = s->al_nonspam;
 	sp_engine_free(&s->engine);
 	if (sp_engine_new(&o, &s->engine, err, errlen) < 0)
 		return -1;
@@ -301,6 +321,12 @@ spam_eom(struct mlt_ctx *c)
 			return mlt_fail(c, "bad reject reply");
 		return MLT_REJECT;
 	}
+	/* bounded by SPAM_LEARN_BUSY_MS; a failure only shows in the header */
+	sp_engine_autolearn(s->engine, &r, SPAM_LEARN_BUSY_MS, err,
+	    sizeof(err));
+	if (r.autolearn == SP_AL_FAILED)
+		log_warn("%s: spam: auto-learn failed: %s",
+		    m->macros.queue_id ? m->macros.queue_id : "NOQUEUE", err);
 	rc = spam_plan(c, s, &r);
 	sp_result_clear(&r);
 	return rc < 0 ? mlt_fail(c, "cannot plan the X-Spam headers") :

@@ -68,7 +68,7 @@ sp_fmt_status(const struct sp_result *r, struct buf *out)
 		    r->hits[i]->name) < 0)
 			goto out;
 	if ((r->nhits == 0 && buf_adds(&line, "none") < 0) ||
-	    buf_adds(&line, " autolearn=no") < 0)
+	    buf_printf(&line, " autolearn=%s", sp_al_name(r->autolearn)) < 0)
 		goto out;
 	rc = sp_fold(buf_str(&line), strlen("X-Spam-Status: "), out);
 out:

@@ -26,6 +26,9 @@ struct spam_settings {
 	char *reject_score;      /* text; 0 = never reject */
 	char *rules_path;
 	char *bayes_path;
+	int bayes_auto_learn;
+	char *al_threshold_spam;    /* text, parsed into al_spam */
+	char *al_threshold_nonspam; /* text, parsed into al_nonspam */
 	int rewrite_subject;
 	char *subject_tag;
 	int add_report;
@@ -38,6 +41,7 @@ struct spam_settings {
 	char *cache_dir;         /* compiled patterns; "" = none */
 	/* filled by spam_check() */
 	double required, reject;
+	double al_spam, al_nonspam;
 	struct spam_net nets[SPAM_MAX_NETS];
 	size_t nnets;
 	struct sp_engine *engine; /* owned */

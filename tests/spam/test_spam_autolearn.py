@@ -1,0 +1,271 @@
+#!/usr/bin/python3
+"""Black-box test of facteur-spam's Bayes auto-learn (bayes_auto_learn):
+over the milter protocol, X-Spam-Status says autolearn=spam|ham|no|
+unavailable|failed and 'facteur spam stats --bayes PATH' counts each
+learned message once; 'facteur spam learn' of the delivered copy and
+'facteur spam check' add nothing.
+
+usage: test_spam_autolearn.py FACTEUR-SPAM FACTEUR MILTERCLIENT_DIR TMPPARENT
+"""
+
+import json
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+
+SPAM, CLI, MCDIR, PARENT = [os.path.abspath(a) for a in sys.argv[1:5]]
+sys.path.insert(0, MCDIR)
+from milterclient import MilterClient  # noqa: E402
+
+FAILS = []
+# A header rule and a body rule worth 7 each: 14 >= 12, with 7 header and
+# 7 body points; a sender rule worth -1 makes a plain ham score < 0.1.
+RULES = """header AL_SUBJ Subject =~ /limited offer/i
+score AL_SUBJ 7
+describe AL_SUBJ Subject sells something
+body AL_BODY /wire the fee today/
+score AL_BODY 7
+describe AL_BODY Body asks for money
+header AL_FRIEND From =~ /friend\\@example\\.org/
+score AL_FRIEND -1
+header AL_HDR_ONLY Subject =~ /header only/
+score AL_HDR_ONLY 14
+"""
+
+
+def check(cond, what, got=None, want=None):
+    if cond:
+        print("ok   " + what)
+        return
+    msg = "FAIL " + what
+    if got is not None or want is not None:
+        msg += ": got %r, want %r" % (got, want)
+    print(msg)
+    FAILS.append(msg)
+
+
+def write(d, name, text):
+    p = os.path.join(d, name)
+    with open(p, "w") as f:
+        f.write(text)
+    return p
+
+
+def conf(d, name, bayes, auto):
+    return write(d, name, "[spam]\nsocket = unix:%s/spam.sock\n"
+                 "rules_path = %s/al.cf\nbayes_path = %s\n"
+                 "bayes_auto_learn = %s\n" % (d, d, bayes, auto))
+
+
+def wait_socket(path, proc, deadline=60.0):
+    end = time.monotonic() + deadline
+    while time.monotonic() < end and proc.poll() is None:
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            s.connect(path)
+            return True
+        except OSError:
+            time.sleep(0.1)
+        finally:
+            s.close()
+    return False
+
+
+def run_milter(d, name, bayes, auto, fn):
+    c = conf(d, name, bayes, auto)
+    sock = os.path.join(d, "spam.sock")
+    logp = os.path.join(d, name + ".log")
+    log = open(logp, "w")
+    proc = subprocess.Popen([SPAM, "-f", "-c", c], stdout=log,
+                            stderr=subprocess.STDOUT)
+    try:
+        up = wait_socket(sock, proc)
+        check(up, "facteur-spam listens (%s)" % name)
+        if up:
+            fn(MilterClient("unix:" + sock))
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=5)
+        log.close()
+        if os.path.exists(sock):
+            os.unlink(sock)
+    with open(logp) as f:
+        text = f.read()
+    check("ERROR: AddressSanitizer" not in text and
+          "runtime error:" not in text, "no sanitizer report (%s)" % name,
+          text[-2000:])
+
+
+def stats(db):
+    r = subprocess.run([CLI, "spam", "stats", "--json", "--bayes", db],
+                       capture_output=True, text=True, timeout=60)
+    if r.returncode != 0:
+        return None
+    j = json.loads(r.stdout)
+    return (j["spam"], j["ham"])
+
+
+def msg(subject, body, mid, sender="x@spam.example"):
+    hdrs = [("Received", "from mx.example.net (mx.example.net "
+             "[192.0.2.9])\n\tby mail.example.org (Postfix) with ESMTP "
+             "id 4ABC; Mon, 1 Jan 2024 10:00:00 +0000"),
+            ("From", sender), ("To", "bob@example.net"),
+            ("Subject", subject),
+            ("Date", "Mon, 1 Jan 2024 10:00:00 +0000"),
+            ("Message-Id", "<%s@example.net>" % mid)]
+    return hdrs, body
+
+
+SPAM1 = msg("Limited offer for you", "Dear friend,\r\nwire the fee today "
+            "and collect your prize.\r\n", "spam1")
+SPAM2 = msg("Another limited offer", "Please wire the fee today, "
+            "quickly.\r\n", "spam2")
+SPAM3 = msg("Limited offer, third", "Again: wire the fee today.\r\n",
+            "spam3")
+HDR_ONLY = msg("header only", "Nothing special here.\r\n", "hdronly")
+HAM1 = msg("lunch tomorrow", "Hi Bob,\r\nshall we meet at noon?\r\n",
+           "ham1", sender="Alice <friend@example.org>")
+
+
+def send(mc, m):
+    hdrs, body = m
+    r = mc.message(connect=("mx.example.net", "192.0.2.9", 40000),
+                   mail_from="<x@spam.example>", rcpts=["<bob@example.net>"],
+                   headers=hdrs, body=body.encode())
+    st = dict(r.added).get("X-Spam-Status", "")
+    return r, st.replace("\n\t", " ")
+
+
+def delivered(d, name, m, status):
+    """The message as a mailbox would hold it: LF line ends, our
+    X-Spam-* headers and a Return-Path added."""
+    hdrs, body = m
+    text = "Return-Path: <x@spam.example>\nDelivered-To: bob@example.net\n"
+    text += "".join("%s: %s\n" % h for h in hdrs)
+    text += "X-Spam-Flag: YES\nX-Spam-Status: %s\n\n" % status
+    return write(d, name, text + body.replace("\r\n", "\n"))
+
+
+def test_on(d, db):
+    def fn(mc):
+        r, st = send(mc, SPAM1)
+        check(r.action == "continue", "the spam is accepted", r.action)
+        check(st.startswith("Yes, score=14.0") and
+              st.endswith(" autolearn=spam"),
+              "header 7 + body 7 is auto-learned as spam", st)
+        check(stats(db) == (1, 0), "stats count one spam", stats(db), (1, 0))
+        r, st = send(mc, SPAM1)
+        check(st.endswith(" autolearn=no"),
+              "the same message again says autolearn=no", st)
+        check(stats(db) == (1, 0), "and is not counted twice", stats(db),
+              (1, 0))
+        r, st = send(mc, HAM1)
+        check(st.startswith("No, score=-1.0") and
+              st.endswith(" autolearn=ham"),
+              "a plain ham (score -1) is auto-learned as ham", st)
+        check(stats(db) == (1, 1), "stats count one ham", stats(db), (1, 1))
+        r, st = send(mc, HDR_ONLY)
+        check(st.startswith("Yes, score=14.0") and
+              st.endswith(" autolearn=no"),
+              "14 points from headers alone are not learned", st)
+        check(stats(db) == (1, 1), "counts unchanged", stats(db), (1, 1))
+        # a trainer holding the write lock: the message goes on at once
+        # with autolearn=failed, and nothing is counted
+        hold = sqlite3.connect(db, timeout=1, isolation_level=None)
+        hold.execute("BEGIN IMMEDIATE")
+        t0 = time.monotonic()
+        r, st = send(mc, SPAM2)
+        took = time.monotonic() - t0
+        hold.execute("ROLLBACK")
+        hold.close()
+        check(r.action == "continue" and st.endswith(" autolearn=failed"),
+              "a busy Bayes file gives autolearn=failed", (r.action, st))
+        check(took < 3.0, "and delays the message briefly", took, "< 3 s")
+        check(stats(db) == (1, 1), "a failed learn counts nothing",
+              stats(db), (1, 1))
+        r, st = send(mc, SPAM2)
+        check(st.endswith(" autolearn=spam"),
+              "once the file is free the next one is learned", st)
+        check(stats(db) == (2, 1), "stats count two spam", stats(db),
+              (2, 1))
+    run_milter(d, "on.conf", db, "yes", fn)
+
+
+def test_manual_after_auto(d, db):
+    """facteur spam learn of the delivered copy finds it known."""
+    p = delivered(d, "spam1.eml", SPAM1, "Yes, score=14.0 required=5.0 "
+                  "tests=AL_BODY,AL_SUBJ autolearn=spam")
+    r = subprocess.run([CLI, "spam", "learn", "--bayes", db, "--spam", p],
+                       capture_output=True, text=True, timeout=60)
+    check(r.returncode == 0 and "learned 0 message(s), 1 unchanged" in
+          r.stdout, "learning the delivered copy again is a no-op",
+          (r.returncode, r.stdout, r.stderr))
+    check(stats(db) == (2, 1), "still two spam", stats(db), (2, 1))
+    r = subprocess.run([CLI, "spam", "learn", "--bayes", db, "--ham", p],
+                       capture_output=True, text=True, timeout=60)
+    check(r.returncode == 0 and "learned 1 message(s)" in r.stdout,
+          "learning it as ham moves it", (r.returncode, r.stdout))
+    check(stats(db) == (1, 2), "a class move, not a double count",
+          stats(db), (1, 2))
+
+
+def test_check_does_not_learn(d, db):
+    c = conf(d, "check.conf", db, "yes")
+    p = delivered(d, "spam3.eml", SPAM3, "x")
+    before = stats(db)
+    r = subprocess.run([CLI, "-c", c, "spam", "check", "--json", p],
+                       capture_output=True, text=True, timeout=60)
+    check(r.returncode == 0 and '"spam"' in r.stdout,
+          "spam check scores the spam", (r.returncode, r.stdout, r.stderr))
+    check(stats(db) == before, "spam check does not auto-learn",
+          stats(db), before)
+
+
+def test_off(d, db):
+    def fn(mc):
+        before = stats(db)
+        r, st = send(mc, SPAM3)
+        check(st.startswith("Yes, score=14.0") and
+              st.endswith(" autolearn=no"),
+              "with bayes_auto_learn = no the status says autolearn=no", st)
+        r, st = send(mc, msg("hello", "plain\r\n", "ham9",
+                             sender="friend@example.org"))
+        check(st.endswith(" autolearn=no"), "a ham too", st)
+        check(stats(db) == before, "and nothing is learned", stats(db),
+              before)
+    run_milter(d, "off.conf", db, "no", fn)
+
+
+def test_unavailable(d):
+    def fn(mc):
+        r, st = send(mc, SPAM1)
+        check(st.endswith(" autolearn=unavailable"),
+              "auto-learn without a Bayes file says unavailable", st)
+    run_milter(d, "nobayes.conf", "", "yes", fn)
+
+
+def main():
+    d = tempfile.mkdtemp(prefix="spam-al-", dir=PARENT)
+    write(d, "al.cf", RULES)
+    db = os.path.join(d, "bayes.sqlite")
+    test_on(d, db)
+    test_manual_after_auto(d, db)
+    test_check_does_not_learn(d, db)
+    test_off(d, db)
+    test_unavailable(d)
+    if FAILS:
+        print("%d failure(s)" % len(FAILS))
+        sys.exit(1)
+
+
+main()

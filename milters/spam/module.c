@@ -127,7 +127,7 @@ spam_cache_warn(const struct spam_settings *s)
 
 	sp_engine_match_stats(s->engine, &ms);
 	if (ms.cache_error[0] != '\0')
-		log_warn("[spam] cache_dir: %s: compiled without a cache",
+		log_warn("[spam] cache_dir: %s (compiled without a cache)",
 		    ms.cache_error);
 }
 

@@ -41,6 +41,8 @@ def conf(d, name, extra=""):
     p = os.path.join(d, name)
     with open(p, "w") as f:
         bayes = "" if "bayes_path" in extra else "bayes_path =\n"
+        if "cache_dir" not in extra:
+            extra += "cache_dir = %s/cache\n" % d
         f.write("[spam]\nsocket = unix:%s/spam.sock\nrules_path = %s\n"
                 "%sscore_authenticated = no\n%s" % (d, RULES, bayes,
                                                     extra))
@@ -80,7 +82,8 @@ def test_cli(d):
     check(r.returncode == 1 and "nope.eml" in r.stderr,
           "a missing file exits 1 naming it", (r.returncode, r.stderr))
     bad = write(d, "bad.cf", "body OK /x/\nheader BROKEN Subject =~ /x\n")
-    c2 = write(d, "bad.conf", "[spam]\nrules_path = %s\nbayes_path =\n" % bad)
+    c2 = write(d, "bad.conf", "[spam]\nrules_path = %s\nbayes_path =\n"
+               "cache_dir = %s/cache\n" % (bad, d))
     r = subprocess.run([CLI, "-c", c2, "spam", "rules", "--stats"],
                        capture_output=True, text=True, timeout=60)
     check(r.returncode == 0 and ("%s:2: BROKEN: error" % bad) in r.stdout,
@@ -248,9 +251,50 @@ def test_bayes(d):
     run_milter(d, "bayes.conf", "bayes_path = %s\n" % db, fn)
 
 
+def cache_files(c):
+    return sorted(f for f in os.listdir(c)
+                  if f.startswith("hs-") and f.endswith(".db"))
+
+
+def test_cache(d):
+    """The compiled patterns: written once, loaded (not rewritten) by the
+    next start, a damaged file compiled over, a missing dir a warning."""
+    c = os.path.join(d, "cache2")
+    os.mkdir(c)
+    extra = "rewrite_subject = yes\ncache_dir = %s\n" % c
+    run_milter(d, "cache.conf", extra, flagged)
+    files = cache_files(c)
+    check(len(files) == 1, "the first start writes one hs-*.db", files)
+    if len(files) != 1:
+        return
+    p = os.path.join(c, files[0])
+    st = os.stat(p)
+    check(st.st_mode & 0o777 == 0o644, "the cache file is 0644",
+          oct(st.st_mode & 0o777), "0o644")
+    run_milter(d, "cache.conf", extra, flagged)
+    st2 = os.stat(p)
+    check((st2.st_ino, st2.st_mtime_ns) == (st.st_ino, st.st_mtime_ns),
+          "the second start loads the file instead of rewriting it")
+    os.truncate(p, st.st_size // 2)
+    run_milter(d, "cache.conf", extra, flagged)
+    st3 = os.stat(p)
+    check(st3.st_size == st.st_size and cache_files(c) == files,
+          "a truncated cache file is compiled over and rewritten",
+          st3.st_size, st.st_size)
+    missing = os.path.join(d, "no-such-dir")
+    run_milter(d, "nocache.conf", "rewrite_subject = yes\ncache_dir = %s\n"
+               % missing, flagged)
+    with open(os.path.join(d, "nocache.conf.log")) as f:
+        log = f.read()
+    check("warning" in log and missing in log,
+          "a missing cache_dir is a warning naming it", log[-300:])
+
+
 def main():
     d = tempfile.mkdtemp(prefix="spam-", dir=PARENT)
+    os.mkdir(os.path.join(d, "cache"))
     test_cli(d)
+    test_cache(d)
     test_bayes(d)
     run_milter(d, "flag.conf", "rewrite_subject = yes\n", flagged)
     run_milter(d, "reject.conf", "reject_score = 20\n", rejected)

@@ -470,6 +470,16 @@ engine_score(const struct sp_engine *e, double *values,
 	return 0;
 }
 
+/* A rule's type as auto-learn counts it: SpamAssassin's DNSBL, SPF and
+ * DKIM evals are header tests, its URI blocklists body tests. */
+static enum sp_rtype
+engine_al_type(const struct sp_rule *r)
+{
+	if (r->type != SP_R_NET || r->net == NULL)
+		return r->type;
+	return r->net->kind == SP_NET_URIBL ? SP_R_URI : SP_R_HEADER;
+}
+
 /* Meta: how many of the rules it reads are header / body rules. */
 static void
 engine_meta_deps(const struct sp_ruleset *rs, const struct sp_rule *r,
@@ -479,7 +489,7 @@ engine_meta_deps(const struct sp_ruleset *rs, const struct sp_rule *r,
 	size_t k, nd = sp_meta_deps(r->prog, &deps);
 
 	for (k = 0; k < nd; k++) {
-		enum sp_rtype t = rs->v[deps[k]].type;
+		enum sp_rtype t = engine_al_type(&rs->v[deps[k]]);
 
 		if (t == SP_R_HEADER)
 			h->head_deps++;
@@ -506,7 +516,7 @@ engine_autolearn_decide(const struct sp_engine *e, const double *values,
 		if (values[i] == 0 || r->skip != NULL ||
 		    strncmp(r->name, "__", 2) == 0)
 			continue;
-		h[n].type = r->type;
+		h[n].type = engine_al_type(r);
 		h[n].tflags = r->tflags;
 		h[n].score = sp_rule_score(r, res->score_set & ~2);
 		h[n].learn_score = sp_rule_score(r, res->score_set);

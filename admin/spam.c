@@ -4,7 +4,8 @@
  * uses, and lists the loaded rule set.
  *
  * SECURITY: reads the configuration, the rule files and the named
- * messages with the caller's rights; writes nothing. */
+ * messages with the caller's rights; writes nothing but the compiled
+ * patterns in [spam] cache_dir, when the caller may (see match.h). */
 #include "admin.h"
 
 #include <dirent.h>
@@ -228,6 +229,9 @@ spam_stats(const struct sp_engine *e)
 	    "PCRE2, %zu PCRE2 only, %zu bad regex, %zu databases\n",
 	    ms.hs_exact, ms.hs_prefilter, ms.pcre_only, ms.bad_regex,
 	    ms.databases);
+	printf("pattern cache: %s%s\n", ms.from_cache ? "loaded" :
+	    ms.cache_written ? "written" : ms.cache_error[0] ? "not written: " :
+	    "off", ms.cache_error);
 	printf("bayes: %s\n", sp_engine_have_bayes() ? "built in" : "off");
 	printf("\nskipped:\n");
 	for (i = 0; i < rs->nskipped; i++)

@@ -196,8 +196,8 @@ same_stats(const struct sp_match_stats *got, const struct sp_match_stats *want)
 	    got->pcre_only != want->pcre_only ||
 	    got->bad_regex != want->bad_regex ||
 	    got->databases != want->databases)
-		fail_msg("got %zu/%zu/%zu/%zu/%zu exact/prefilter/pcre/bad/dbs, "
-		    "want %zu/%zu/%zu/%zu/%zu", got->hs_exact,
+		fail_msg("got %zu/%zu/%zu/%zu/%zu exact/prefilter/pcre/bad/"
+		    "dbs, want %zu/%zu/%zu/%zu/%zu", got->hs_exact,
 		    got->hs_prefilter, got->pcre_only, got->bad_regex,
 		    got->databases, want->hs_exact, want->hs_prefilter,
 		    want->pcre_only, want->bad_regex, want->databases);
@@ -267,8 +267,8 @@ changed_rules_get_a_new_file_and_the_old_one_goes(void **state)
 	e = build(fx, fx->cache, &ms);
 	sp_engine_free(&e);
 	if (ms.from_cache || !ms.cache_written)
-		fail_msg("changed rules: got from_cache %d written %d, want 0 1",
-		    ms.from_cache, ms.cache_written);
+		fail_msg("changed rules: got from_cache %d written %d, "
+		    "want 0 1", ms.from_cache, ms.cache_written);
 	if ((n = cache_files(fx, after, sizeof(after))) != 1)
 		fail_msg("got %d cache files, want 1", n);
 	if (strcmp(before, after) == 0)

@@ -41,7 +41,7 @@ def spam_section(sock, **extra):
     # smtpd (user postfix) connects to the 0660 socket of group postfix.
     sec = {"socket": "unix:" + sock, "socket_mode": "0660",
            "user": "nobody", "group": "postfix", "rules_path": RULES,
-           "bayes_path": "", "internal_hosts": ""}
+           "bayes_path": "", "internal_hosts": "", "cache_dir": ""}
     sec.update(extra)
     return sec
 

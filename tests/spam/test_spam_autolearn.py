@@ -59,7 +59,8 @@ def write(d, name, text):
 def conf(d, name, bayes, auto):
     return write(d, name, "[spam]\nsocket = unix:%s/spam.sock\n"
                  "rules_path = %s/al.cf\nbayes_path = %s\n"
-                 "bayes_auto_learn = %s\n" % (d, d, bayes, auto))
+                 "bayes_auto_learn = %s\ncache_dir = %s/cache\n" %
+                 (d, d, bayes, auto, d))
 
 
 def wait_socket(path, proc, deadline=60.0):

@@ -75,8 +75,8 @@ def conf(d, name, extra):
     p = os.path.join(d, name)
     with open(p, "w") as f:
         f.write("[spam]\nsocket = unix:%s/spam.sock\nrules_path = %s\n"
-                "bayes_path =\nrequired_score = 100\n%s" %
-                (d, os.path.join(d, "net.cf"), extra))
+                "bayes_path =\nrequired_score = 100\ncache_dir = %s/cache\n%s" %
+                (d, os.path.join(d, "net.cf"), d, extra))
     return p
 
 

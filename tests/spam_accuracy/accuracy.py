@@ -119,7 +119,8 @@ def main():
         conf = os.path.join(work, "facteur.conf")
         with open(conf, "w") as f:
             f.write(f"[spam]\nrules_path = {args.rules}\n"
-                    f"bayes_path = {os.path.join(work, 'bayes.sqlite')}\n")
+                    f"bayes_path = {os.path.join(work, 'bayes.sqlite')}\n"
+                    f"cache_dir = {os.path.join(work, 'cache')}\n")
         base = [args.facteur, "-c", conf, "--db", db, "spam"]
         print(f"facteur: training on {len(sets['spam'][0])} spam, "
               f"{len(sets['ham'][0])} ham; scoring {len(sets['spam'][1])} "

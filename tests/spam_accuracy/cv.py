@@ -50,7 +50,8 @@ def one_fold(args, sets, k, top):
     conf = os.path.join(work, "facteur.conf")
     with open(conf, "w") as f:
         f.write(f"[spam]\nrules_path = {args.rules}\n"
-                f"bayes_path = {work}/bayes.sqlite\n")
+                f"bayes_path = {work}/bayes.sqlite\n"
+                f"cache_dir = {top}/cache\n")
     base = [args.facteur, "-c", conf, "--db", os.path.join(work, "db"),
             "spam"]
     test = []

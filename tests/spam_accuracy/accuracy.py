@@ -8,8 +8,7 @@ held-out 30% with `facteur spam check --json` (the full engine: rules and
 Bayes, as the milter runs it) and prints spam recall and the ham false
 positive rate, and whether the targets of issue 5 (recall >= 97% with
 false positives <= 0.3%) are met. It fails below --recall-min /
---fp-max, which default to those targets; `make test` runs it with a
-regression floor instead (see meson.build) while the target is not met.
+--fp-max, which default to those targets (as `make test` runs it).
 --report-only prints without judging.
 
 facteur runs with its own configuration file: rules_path is the source

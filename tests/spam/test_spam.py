@@ -6,35 +6,22 @@ usage: test_spam.py FACTEUR-SPAM FACTEUR RULES_DIR MILTERCLIENT_DIR TMPPARENT
 
 import json
 import os
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 
 SPAM, CLI, RULES, MCDIR, PARENT = [os.path.abspath(a) for a in sys.argv[1:6]]
 sys.path.insert(0, MCDIR)
 from milterclient import MilterClient  # noqa: E402
+import spamtest  # noqa: E402
+from spamtest import FAILS, check, write  # noqa: E402
 
-FAILS = []
 GTUBE = "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X"
 HAM_HDRS = [("From", "Alice <alice@example.org>"), ("To", "bob@example.net"),
             ("Subject", "lunch tomorrow"),
             ("Date", "Mon, 1 Jan 2024 10:00:00 +0000"),
             ("Message-Id", "<1234@example.org>")]
 HAM_BODY = b"Hi Bob,\r\nshall we meet at noon at the usual place?\r\nAlice\r\n"
-
-
-def check(cond, what, got=None, want=None):
-    if cond:
-        print("ok   " + what)
-        return
-    msg = "FAIL " + what
-    if got is not None or want is not None:
-        msg += ": got %r, want %r" % (got, want)
-    print(msg)
-    FAILS.append(msg)
 
 
 def conf(d, name, extra=""):
@@ -46,13 +33,6 @@ def conf(d, name, extra=""):
         f.write("[spam]\nsocket = unix:%s/spam.sock\nrules_path = %s\n"
                 "%sscore_authenticated = no\n%s" % (d, RULES, bayes,
                                                     extra))
-    return p
-
-
-def write(d, name, text):
-    p = os.path.join(d, name)
-    with open(p, "w") as f:
-        f.write(text)
     return p
 
 
@@ -91,44 +71,9 @@ def test_cli(d):
           (r.returncode, r.stdout[-300:]))
 
 
-def wait_socket(path, proc, deadline=60.0):
-    end = time.monotonic() + deadline
-    while time.monotonic() < end:
-        if proc.poll() is not None:
-            return False
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        try:
-            s.connect(path)
-            return True
-        except OSError:
-            time.sleep(0.1)
-        finally:
-            s.close()
-    return False
-
-
 def run_milter(d, name, extra, fn):
-    c = conf(d, name, extra)
-    sock = os.path.join(d, "spam.sock")
-    log = open(os.path.join(d, name + ".log"), "w")
-    proc = subprocess.Popen([SPAM, "-f", "-c", c], stdout=log,
-                            stderr=subprocess.STDOUT)
-    try:
-        up = wait_socket(sock, proc)
-        check(up, "facteur-spam listens (%s)" % name)
-        if up:
-            fn(MilterClient("unix:" + sock))
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=5)
-        log.close()
-        if os.path.exists(sock):
-            os.unlink(sock)
+    spamtest.run_milter(SPAM, d, name, conf(d, name, extra), fn,
+                        MilterClient)
 
 
 def ext(addr="192.0.2.9"):

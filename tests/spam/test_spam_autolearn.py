@@ -10,8 +10,6 @@ usage: test_spam_autolearn.py FACTEUR-SPAM FACTEUR MILTERCLIENT_DIR TMPPARENT
 
 import json
 import os
-import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -21,8 +19,9 @@ import time
 SPAM, CLI, MCDIR, PARENT = [os.path.abspath(a) for a in sys.argv[1:5]]
 sys.path.insert(0, MCDIR)
 from milterclient import MilterClient  # noqa: E402
+import spamtest  # noqa: E402
+from spamtest import FAILS, check, write  # noqa: E402
 
-FAILS = []
 # A header rule and a body rule worth 7 each: 14 >= 12, with 7 header and
 # 7 body points; a sender rule worth -1 makes a plain ham score < 0.1.
 RULES = """header AL_SUBJ Subject =~ /limited offer/i
@@ -38,24 +37,6 @@ score AL_HDR_ONLY 14
 """
 
 
-def check(cond, what, got=None, want=None):
-    if cond:
-        print("ok   " + what)
-        return
-    msg = "FAIL " + what
-    if got is not None or want is not None:
-        msg += ": got %r, want %r" % (got, want)
-    print(msg)
-    FAILS.append(msg)
-
-
-def write(d, name, text):
-    p = os.path.join(d, name)
-    with open(p, "w") as f:
-        f.write(text)
-    return p
-
-
 def conf(d, name, bayes, auto):
     return write(d, name, "[spam]\nsocket = unix:%s/spam.sock\n"
                  "rules_path = %s/al.cf\nbayes_path = %s\n"
@@ -63,48 +44,9 @@ def conf(d, name, bayes, auto):
                  (d, d, bayes, auto, d))
 
 
-def wait_socket(path, proc, deadline=60.0):
-    end = time.monotonic() + deadline
-    while time.monotonic() < end and proc.poll() is None:
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        try:
-            s.connect(path)
-            return True
-        except OSError:
-            time.sleep(0.1)
-        finally:
-            s.close()
-    return False
-
-
 def run_milter(d, name, bayes, auto, fn):
-    c = conf(d, name, bayes, auto)
-    sock = os.path.join(d, "spam.sock")
-    logp = os.path.join(d, name + ".log")
-    log = open(logp, "w")
-    proc = subprocess.Popen([SPAM, "-f", "-c", c], stdout=log,
-                            stderr=subprocess.STDOUT)
-    try:
-        up = wait_socket(sock, proc)
-        check(up, "facteur-spam listens (%s)" % name)
-        if up:
-            fn(MilterClient("unix:" + sock))
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=5)
-        log.close()
-        if os.path.exists(sock):
-            os.unlink(sock)
-    with open(logp) as f:
-        text = f.read()
-    check("ERROR: AddressSanitizer" not in text and
-          "runtime error:" not in text, "no sanitizer report (%s)" % name,
-          text[-2000:])
+    spamtest.run_milter(SPAM, d, name, conf(d, name, bayes, auto), fn,
+                        MilterClient)
 
 
 def stats(db):

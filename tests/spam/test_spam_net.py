@@ -7,8 +7,6 @@ usage: test_spam_net.py FACTEUR-SPAM FACTEUR MILTERCLIENT_DIR INTEG_DIR TMP
 
 import os
 import re
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -19,8 +17,9 @@ sys.path.insert(0, MCDIR)
 sys.path.insert(0, INTEG)
 from milterclient import MilterClient  # noqa: E402
 from dnsserver import DnsServer  # noqa: E402
+import spamtest  # noqa: E402
+from spamtest import FAILS, check  # noqa: E402
 
-FAILS = []
 LISTED, REFUSED, CLEAN, SPF_OK = ("192.0.2.5", "192.0.2.6", "192.0.2.7",
                                   "192.0.2.10")
 LISTED2 = "192.0.2.8"  # listed, asked only while the server is paused
@@ -44,33 +43,6 @@ for _n in NETRULES:
     RULES += "score %s 0.1\n" % _n
 
 
-def check(cond, what, got=None, want=None):
-    if cond:
-        print("ok   " + what)
-        return
-    msg = "FAIL " + what
-    if got is not None or want is not None:
-        msg += ": got %r, want %r" % (got, want)
-    print(msg)
-    FAILS.append(msg)
-
-
-def wait_socket(path, proc, deadline=60.0):
-    end = time.monotonic() + deadline
-    while time.monotonic() < end:
-        if proc.poll() is not None:
-            return False
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        try:
-            s.connect(path)
-            return True
-        except OSError:
-            time.sleep(0.1)
-        finally:
-            s.close()
-    return False
-
-
 def conf(d, name, extra):
     p = os.path.join(d, name)
     with open(p, "w") as f:
@@ -81,32 +53,8 @@ def conf(d, name, extra):
 
 
 def run_milter(d, name, extra, fn):
-    c = conf(d, name, extra)
-    sock = os.path.join(d, "spam.sock")
-    log = open(os.path.join(d, name + ".log"), "w")
-    proc = subprocess.Popen([SPAM, "-f", "-c", c], stdout=log,
-                            stderr=subprocess.STDOUT)
-    try:
-        up = wait_socket(sock, proc)
-        check(up, "facteur-spam listens (%s)" % name)
-        if up:
-            fn(MilterClient("unix:" + sock))
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=5)
-        log.close()
-        if os.path.exists(sock):
-            os.unlink(sock)
-    with open(os.path.join(d, name + ".log")) as f:
-        text = f.read()
-    check("ERROR: AddressSanitizer" not in text and
-          "runtime error" not in text, "no sanitizer report (%s)" % name,
-          text[-500:])
+    spamtest.run_milter(SPAM, d, name, conf(d, name, extra), fn,
+                        MilterClient)
 
 
 def tests_of(r):

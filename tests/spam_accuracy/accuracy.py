@@ -140,11 +140,11 @@ def main():
     fpr = 100.0 * fp / len(ham)
     for path, v in sorted(spam.items()):
         if not v[2]:
-            print(f"  missed spam {os.path.basename(path)} score {v[0]:.1f}")
+            print(f"  missed spam {os.path.basename(path)} score {v[0]:.2f}")
     for path, v in sorted(ham.items()):
         if v[2]:
             print(f"  false positive {os.path.basename(path)} "
-                  f"score {v[0]:.1f}")
+                  f"score {v[0]:.2f}")
     for i, what in ((3, "BAYES_* alone"), (4, "rules alone")):
         h = sum(1 for v in spam.values() if v[i] >= v[1])
         f = sum(1 for v in ham.values() if v[i] >= v[1])

@@ -53,6 +53,8 @@ enum mlt_auth {
 	MLT_AUTH_TEMPERROR,
 	MLT_AUTH_PERMERROR,
 	MLT_AUTH_POLICY,
+	MLT_AUTH_ABSENT, /* evaluated, nothing to evaluate: no SPF/DMARC
+			    record, no DKIM signature (A-R "none") */
 };
 
 struct mlt_auth_result {

@@ -177,6 +177,72 @@ dkim_eom_sign(struct mlt_ctx *c, struct dkim_msg *m)
 	return MLT_CONTINUE;
 }
 
+/* The verdicts later filters of a chain read (mlt_results): facteur-spam
+ * takes SPF and DKIM from there instead of looking them up again. */
+static enum mlt_auth
+dkim_spf_auth(enum spf_result r)
+{
+	static const enum mlt_auth map[] = {
+	    [SPF_R_NONE] = MLT_AUTH_ABSENT,
+	    [SPF_R_NEUTRAL] = MLT_AUTH_NEUTRAL,
+	    [SPF_R_PASS] = MLT_AUTH_PASS,
+	    [SPF_R_FAIL] = MLT_AUTH_FAIL,
+	    [SPF_R_SOFTFAIL] = MLT_AUTH_SOFTFAIL,
+	    [SPF_R_TEMPERROR] = MLT_AUTH_TEMPERROR,
+	    [SPF_R_PERMERROR] = MLT_AUTH_PERMERROR,
+	};
+
+	return (size_t)r < sizeof(map) / sizeof(map[0]) ? map[r] :
+	    MLT_AUTH_PERMERROR;
+}
+
+static enum mlt_auth
+dkim_dk_auth(enum dk_result r)
+{
+	switch (r) {
+	case DK_R_PASS:
+		return MLT_AUTH_PASS;
+	case DK_R_FAIL:
+		return MLT_AUTH_FAIL;
+	case DK_R_NEUTRAL:
+		return MLT_AUTH_NEUTRAL;
+	case DK_R_POLICY:
+		return MLT_AUTH_POLICY;
+	case DK_R_TEMPERROR:
+		return MLT_AUTH_TEMPERROR;
+	case DK_R_PERMERROR:
+		return MLT_AUTH_PERMERROR;
+	default:
+		return MLT_AUTH_ABSENT;
+	}
+}
+
+/* DKIM: pass if one signature passed (domain: the author's d= first),
+ * else the first signature's result; absent without signatures. */
+static void
+dkim_share_dkim(struct mlt_ctx *c, const struct dk_sigresult *r, size_t n)
+{
+	struct mlt_auth_result *a = &c->msg->results.dkim;
+	const struct dkim_msg *m = *c->msg_priv;
+	size_t k, best = 0;
+	int pass = 0;
+
+	for (k = 0; k < n; k++) {
+		if (r[k].result != DK_R_PASS)
+			continue;
+		if (!pass)
+			best = k;
+		pass = 1;
+		if (strcasecmp(r[k].d, m->from_domain) == 0) {
+			best = k;
+			break;
+		}
+	}
+	a->status = n == 0 ? MLT_AUTH_ABSENT : dkim_dk_auth(r[best].result);
+	a->domain = n == 0 ? NULL :
+	    mlt_pool_strdup(&c->msg->pool, r[best].d);
+}
+
 /* SPF and DMARC into x; *reject when DMARC says p=reject and fail. */
 static void
 dkim_auth(const struct dkim_settings *s, struct mlt_ctx *c,
@@ -197,6 +263,9 @@ dkim_auth(const struct dkim_settings *s, struct mlt_ctx *c,
 		x->spf = spf_result_str(sr);
 		x->spf_mailfrom = from;
 		x->spf_helo = c->conn->helo;
+		c->msg->results.spf.status = dkim_spf_auth(sr);
+		c->msg->results.spf.domain = mlt_pool_strdup(&c->msg->pool,
+		    so->domain);
 	}
 	if (s->pslp == NULL || m->from_domain[0] == '\0')
 		return;
@@ -209,6 +278,14 @@ dkim_auth(const struct dkim_settings *s, struct mlt_ctx *c,
 	x->dmarc = dmarc_result_str(dmarc_evaluate(s->dns, s->pslp, &in,
 	    dout));
 	x->dmarc_from = m->from_domain;
+	c->msg->results.dmarc.status = dout->result == DMARC_R_NONE ?
+	    MLT_AUTH_ABSENT : dout->result == DMARC_R_PASS ? MLT_AUTH_PASS :
+	    dout->result == DMARC_R_FAIL ? MLT_AUTH_FAIL :
+	    dout->result == DMARC_R_TEMPERROR ? MLT_AUTH_TEMPERROR :
+	    MLT_AUTH_PERMERROR;
+	c->msg->results.dmarc.domain = c->msg->results.dmarc.status ==
+	    MLT_AUTH_ABSENT ? NULL : mlt_pool_strdup(&c->msg->pool,
+	    m->from_domain);
 	*reject = s->dmarc_reject && dout->result == DMARC_R_FAIL &&
 	    dout->policy == DMARC_P_REJECT && !dout->sampled_out;
 }
@@ -230,6 +307,7 @@ dkim_eom_verify(struct mlt_ctx *c, struct dkim_msg *m)
 	n = dk_verify_results(m->verify, &r);
 	memset(&so, 0, sizeof(so));
 	memset(&dout, 0, sizeof(dout));
+	dkim_share_dkim(c, r, n);
 	dkim_auth(s, c, r, n, &x, &so, &dout, &reject);
 	if (reject) {
 		if (mlt_reply(c, "550", "5.7.1", "DMARC policy of the From "

@@ -571,7 +571,8 @@ static int
 engine_net_check(const struct sp_engine *e, const struct sp_view *v,
     const struct sp_envelope *env, double *values)
 {
-	struct sp_net_env ne = {env->client_ip, env->helo, env->envfrom};
+	struct sp_net_env ne = {env->client_ip, env->helo, env->envfrom,
+	    env->given};
 	char ip[64];
 	size_t i;
 

@@ -88,12 +88,25 @@ __attribute__((warn_unused_result)) int sp_engine_check(
     const char *envfrom, struct sp_result *res, char *err, size_t errlen);
 void sp_result_clear(struct sp_result *r);
 
+/* Verdicts an earlier filter already computed for this message (in
+ * facteur-milter, facteur-dkim's mlt_results): the network tests take
+ * them instead of looking SPF up or verifying DKIM again. */
+struct sp_given {
+	int spf_set;             /* spf holds SPF's result */
+	int spf;                 /* enum spf_result (lib/spf.h) */
+	int dkim_set;            /* dkim_* hold DKIM's results */
+	int dkim_signed;         /* the message has a DKIM-Signature */
+	int dkim_valid;          /* one of them verifies */
+	const char *dkim_domain; /* its d= (the author's first), or NULL */
+};
+
 /* What the SMTP session says about a message, for the network tests.
  * Every field may be NULL: no client_ip, no DNSBL and no SPF. */
 struct sp_envelope {
 	const char *client_ip;   /* "192.0.2.1", "2001:db8::1" */
 	const char *helo;
 	const char *envfrom;     /* "<a@b>", "a@b" or "<>" */
+	const struct sp_given *given; /* NULL: look everything up */
 };
 
 /* sp_engine_check() with the envelope. Network lookups (when the engine

@@ -14,6 +14,7 @@
 #include "buf.h"
 #include "log.h"
 #include "match.h"
+#include "spf.h"
 
 #ifndef SP_RULES_DIR
 #define SP_RULES_DIR "/usr/local/share/facteur/rules"
@@ -288,13 +289,45 @@ spam_plan(struct mlt_ctx *c, const struct spam_settings *s,
 	return 0;
 }
 
+/* The SPF and DKIM verdicts an earlier filter of the chain left in
+ * mlt_results (facteur-dkim in facteur-milter), in the engine's terms;
+ * NULL when there are none (a standalone facteur-spam). */
+static const struct sp_given *
+spam_given(const struct mlt_results *res, struct sp_given *g)
+{
+	static const int spf[] = {
+	    [MLT_AUTH_PASS] = SPF_R_PASS, [MLT_AUTH_FAIL] = SPF_R_FAIL,
+	    [MLT_AUTH_SOFTFAIL] = SPF_R_SOFTFAIL,
+	    [MLT_AUTH_NEUTRAL] = SPF_R_NEUTRAL,
+	    [MLT_AUTH_TEMPERROR] = SPF_R_TEMPERROR,
+	    [MLT_AUTH_PERMERROR] = SPF_R_PERMERROR,
+	    [MLT_AUTH_POLICY] = SPF_R_NONE, [MLT_AUTH_ABSENT] = SPF_R_NONE,
+	};
+	enum mlt_auth d = res->dkim.status;
+
+	memset(g, 0, sizeof(*g));
+	if (res->spf.status != MLT_AUTH_NONE &&
+	    (size_t)res->spf.status < sizeof(spf) / sizeof(spf[0])) {
+		g->spf_set = 1;
+		g->spf = spf[res->spf.status];
+	}
+	if (d != MLT_AUTH_NONE) {
+		g->dkim_set = 1;
+		g->dkim_signed = d != MLT_AUTH_ABSENT;
+		g->dkim_valid = d == MLT_AUTH_PASS;
+		g->dkim_domain = res->dkim.domain;
+	}
+	return g->spf_set || g->dkim_set ? g : NULL;
+}
+
 static enum mlt_verdict
 spam_eom(struct mlt_ctx *c)
 {
 	const struct spam_settings *s = c->cfg;
 	struct mlt_msg *m = c->msg;
+	struct sp_given given;
 	struct sp_envelope env = {c->conn->client_addr, c->conn->helo,
-	    m->mail_from};
+	    m->mail_from, spam_given(&m->results, &given)};
 	struct sp_result r;
 	struct buf raw;
 	char err[256], text[128];

@@ -103,10 +103,13 @@ struct sp_net_opts {
 	const char *psl_path;     /* NULL: Debian's */
 };
 
+struct sp_given;
+
 struct sp_net_env {
 	const char *client_ip;    /* NULL: no DNSBL/SPF */
 	const char *helo;
 	const char *envfrom;      /* NULL: no SPF */
+	const struct sp_given *given; /* engine.h; NULL: compute all */
 };
 
 /* Starts the resolver and SPF and collects the SP_R_NET rules of rs

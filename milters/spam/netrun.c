@@ -11,7 +11,9 @@
  *
  * Why threads and not one query after another: thirty URIBL names at a
  * silent server would each take the timeout; started together they take
- * it once. Unanswered means not listed, as TEMPFAIL does. */
+ * it once. Unanswered means not listed, as TEMPFAIL does. SPF and DKIM
+ * verdicts an earlier filter gave (env->given: facteur-milter's chain) are
+ * tasks done from the start: nothing is looked up twice. */
 #include "net.h"
 
 #include <arpa/inet.h>
@@ -31,6 +33,7 @@
 #include "dmarc.h"
 #include "dns.h"
 #include "dnsbl.h"
+#include "engine.h"
 #include "msgview.h"
 #include "rules.h"
 #include "spf.h"
@@ -204,6 +207,8 @@ nr_worker(void *arg)
 		i = j->next++;
 		t = j->t[i];
 		pthread_mutex_unlock(&j->mu);
+		if (t.done)
+			continue; /* given: nothing to look up */
 		if (t.kind == NR_A)
 			nr_a(n, &t);
 		else if (t.kind == NR_SPF) {
@@ -241,6 +246,54 @@ nr_add(struct nr_job *j, enum nr_kind k)
 	return t;
 }
 
+/* A task whose answer an earlier filter gave (env->given): done now. */
+static void
+nr_given(struct nr_job *j, struct nr_task *t)
+{
+	t->done = 1;
+	j->ndone++;
+}
+
+/* SPF and DKIM: from env->given when it has them, else tasks to run.
+ * 0 or -1 ENOMEM. */
+static int
+nr_plan_auth(struct sp_net *n, struct nr_job *j, const struct sp_view *v,
+    const struct sp_net_env *env)
+{
+	const struct sp_given *g = env->given;
+	const struct sp_header *h;
+	struct nr_task *t;
+
+	if (n->want_spf && g != NULL && g->spf_set) {
+		if ((t = nr_add(j, NR_SPF)) != NULL) {
+			t->spf = (enum spf_result)g->spf;
+			nr_given(j, t);
+		}
+	} else if (env->client_ip && env->envfrom && n->want_spf)
+		(void)nr_add(j, NR_SPF);
+	if (!n->want_dkim || sp_view_header(v, "DKIM-Signature") == NULL)
+		return 0;
+	if ((h = sp_view_header(v, "From")) != NULL)
+		(void)dk_from_domain((const unsigned char *)h->raw,
+		    strlen(h->raw), j->from_domain, sizeof(j->from_domain));
+	if (g != NULL && g->dkim_set) {
+		if ((t = nr_add(j, NR_DKIM)) != NULL) {
+			t->dkim_signed = g->dkim_signed;
+			t->dkim_valid = g->dkim_valid;
+			t->dkim_author = g->dkim_valid && g->dkim_domain &&
+			    strcasecmp(g->dkim_domain, j->from_domain) == 0;
+			nr_given(j, t);
+		}
+		return 0;
+	}
+	if ((j->raw = malloc(v->raw_len + 1)) == NULL)
+		return -1;
+	memcpy(j->raw, v->raw, v->raw_len);
+	j->rawlen = v->raw_len;
+	(void)nr_add(j, NR_DKIM);
+	return 0;
+}
+
 static void
 nr_copy(char *dst, size_t len, const char *s)
 {
@@ -253,7 +306,6 @@ nr_plan(struct sp_net *n, struct nr_job *j, const struct sp_view *v,
     const struct sp_net_env *env)
 {
 	char (*doms)[256] = NULL;
-	const struct sp_header *h;
 	struct nr_task *t;
 	struct sp_net_env e = *env;
 	unsigned char bin[16];
@@ -269,19 +321,8 @@ nr_plan(struct sp_net *n, struct nr_job *j, const struct sp_view *v,
 		    dns_reverse_name(env->client_ip, n->rbl[i], t->qname,
 		    sizeof(t->qname)) < 0))
 			j->ntasks--;
-	if (env->client_ip && env->envfrom && n->want_spf)
-		(void)nr_add(j, NR_SPF);
-	if (n->want_dkim && sp_view_header(v, "DKIM-Signature") != NULL) {
-		if ((h = sp_view_header(v, "From")) != NULL)
-			(void)dk_from_domain((const unsigned char *)h->raw,
-			    strlen(h->raw), j->from_domain,
-			    sizeof(j->from_domain));
-		if ((j->raw = malloc(v->raw_len + 1)) == NULL)
-			return -1;
-		memcpy(j->raw, v->raw, v->raw_len);
-		j->rawlen = v->raw_len;
-		(void)nr_add(j, NR_DKIM);
-	}
+	if (nr_plan_auth(n, j, v, env) < 0)
+		return -1;
 	if (n->nuribl > 0 && v->nuris > 0) {
 		if ((doms = calloc(SP_NET_MAX_DOMAINS, sizeof(*doms))) == NULL)
 			return -1;
@@ -307,8 +348,8 @@ nr_plan(struct sp_net *n, struct nr_job *j, const struct sp_view *v,
 static void
 nr_start(struct sp_net *n, struct nr_job *j)
 {
-	size_t w, nw = j->ntasks < SP_NET_MAX_THREADS ? j->ntasks :
-	    SP_NET_MAX_THREADS;
+	size_t w, todo = j->ntasks - j->ndone,
+	    nw = todo < SP_NET_MAX_THREADS ? todo : SP_NET_MAX_THREADS;
 	pthread_attr_t at;
 	pthread_t tid;
 

@@ -130,7 +130,8 @@ def check_template(dest, prefix, tmp):
                 progs.append(os.path.join(root, d, p))
     for c in (conf, full):
         for p in progs:
-            cc = spam[c] if os.path.basename(p) == "facteur-spam" else c
+            cc = spam[c] if os.path.basename(p) in (
+                "facteur-spam", "facteur-milter") else c
             r = run([p, "-c", cc, "--check-config"])
             if r.returncode != 0:
                 fail("%s --check-config -c %s: got exit %d, want 0: %s" % (

@@ -25,6 +25,7 @@
 #include <strings.h>
 #include <time.h>
 #include <unistd.h>
+#include <openssl/crypto.h>
 
 #include "buf.h"
 #include "dk_dns.h"
@@ -226,6 +227,11 @@ nr_worker(void *arg)
 		pthread_mutex_unlock(&j->mu);
 	}
 	nr_job_unref(j);
+	/* OpenSSL keeps per-thread state (ldns draws query ids from its
+	 * RAND, DKIM verifies with it): free it now, not in a thread-exit
+	 * handler that may run after sp_net_free() returned and the process
+	 * exited (LeakSanitizer reported it, now and then) */
+	OPENSSL_thread_stop();
 	pthread_mutex_lock(&n->mu);
 	n->inflight--;
 	pthread_cond_broadcast(&n->cv);

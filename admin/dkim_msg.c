@@ -210,6 +210,9 @@ struct dkim_load {
 	struct admin *a;
 	struct dk_keyring kr;
 	const char *domain; /* only this one, or NULL */
+	dkim_check_fn skip; /* a key that cannot be loaded; NULL: print */
+	void *skipctx;
+	size_t nskipped;
 };
 
 static int
@@ -220,21 +223,35 @@ dkim_load_one(void *ctx, const struct store_dkim_key *k)
 	    getpwnam(l->a->cfg->dkim_user) : NULL;
 	char err[512];
 
+	char name[1024], detail[600];
+
 	if (dk_keyring_add(&l->kr, k->domain, k->selector, k->key_path,
-	    pw ? pw->pw_uid : (uid_t)-1, err, sizeof(err)) < 0)
+	    pw ? pw->pw_uid : (uid_t)-1, err, sizeof(err)) == 0)
+		return 0;
+	l->nskipped++;
+	if (l->skip == NULL) {
 		admin_errx(l->a, "skipping key %s of %s: %s", k->selector,
 		    k->domain, err);
+		return 0;
+	}
+	snprintf(name, sizeof(name), "%s._domainkey.%s", k->selector,
+	    k->domain);
+	snprintf(detail, sizeof(detail), "key not usable: %s", err);
+	l->skip(l->skipctx, name, 1, detail);
 	return 0;
 }
 
 static int
-dkim_load(struct admin *a, const char *domain, struct dkim_load *l)
+dkim_load(struct admin *a, const char *domain, struct dkim_load *l,
+    dkim_check_fn skip, void *skipctx)
 {
 	struct store_errbuf err = {{0}};
 	int rc;
 
 	memset(l, 0, sizeof(*l));
 	l->a = a;
+	l->skip = skip;
+	l->skipctx = skipctx;
 	if ((rc = admin_store(a, 1)) != 0)
 		return rc;
 	if ((rc = store_dkim_each(a->store, domain, 1, dkim_load_one, l,
@@ -255,7 +272,7 @@ dkim_sign_file(struct admin *a, const char *file, struct dk_sign_opts *o)
 
 	buf_init(&m, DKIM_MSG_MAX);
 	buf_init(&out, 0);
-	if ((rc = dkim_load(a, NULL, &l)) != 0)
+	if ((rc = dkim_load(a, NULL, &l, NULL, NULL)) != 0)
 		goto out;
 	rc = ADMIN_FAIL;
 	if (dkim_read(a, file, &m, &lf) < 0 || dk_sign_new(&l.kr, o, &s) < 0)
@@ -378,47 +395,87 @@ dkim_print_txt(const char *selector, const char *domain, EVP_PKEY *k)
 	return 0;
 }
 
-/* check: the published record against the key. 0 ok, 1 not. */
-static int
-dkim_check_one(struct dns_resolver *dns, const struct dk_signkey *k,
-    const char *want)
+int
+dkim_check_key(struct dns_resolver *dns, const struct dk_signkey *k,
+    char *detail, size_t len)
 {
 	struct dk_keyrec rec;
-	struct buf txt, got;
+	struct buf txt, got, want;
 	const char *why = "";
 	size_t off;
 	int rc = 1;
 
 	buf_init(&txt, 65536);
 	buf_init(&got, 0);
-	printf("%s._domainkey.%s: ", k->selector, k->domain);
+	buf_init(&want, 0);
+	if (dk_pubkey_b64(k->pkey, &want) < 0) {
+		snprintf(detail, len, "cannot read the public key");
+		goto out;
+	}
 	switch (dk_dns_fetch(dns, k->selector, k->domain, &txt)) {
 	case DK_FETCH_OK:
 		break;
 	case DK_FETCH_NONE:
-		printf("missing (no TXT record)\n");
+		snprintf(detail, len, "missing (no TXT record)");
 		goto out;
 	default:
-		printf("lookup failed\n");
+		snprintf(detail, len, "lookup failed");
 		goto out;
 	}
 	if (dk_keyrec_parse((const unsigned char *)buf_str(&txt), txt.len,
 	    &rec, &why, &off) != DK_KEY_OK)
-		printf("bad record (%s)\n", why);
+		snprintf(detail, len, "bad record (%s)", why);
 	else if (rec.revoked)
-		printf("revoked (p= is empty)\n");
+		snprintf(detail, len, "revoked (p= is empty)");
 	else if (dk_b64_encode(rec.p, rec.plen, &got) < 0 ||
-	    strcmp(buf_str(&got), want) != 0 ||
+	    strcmp(buf_str(&got), buf_str(&want)) != 0 ||
 	    rec.ed25519 != (k->alg == DK_ALG_ED25519_SHA256))
-		printf("differs from the key\n");
+		snprintf(detail, len, "differs from the key");
 	else {
-		printf("ok\n");
+		snprintf(detail, len, "ok");
 		rc = 0;
 	}
 out:
 	buf_free(&txt);
 	buf_free(&got);
+	buf_free(&want);
 	return rc;
+}
+
+int
+dkim_check_each(struct admin *a, struct dns_resolver *dns,
+    const char *domain, dkim_check_fn fn, void *ctx, size_t *nkeys)
+{
+	struct dkim_load l;
+	char name[1024], detail[512];
+	size_t k;
+	int rc;
+
+	*nkeys = 0;
+	if ((rc = dkim_load(a, domain, &l, fn, ctx)) != 0)
+		return rc;
+	*nkeys = l.nskipped;
+	for (k = 0; k < l.kr.n; k++) {
+		const struct dk_signkey *key = &l.kr.v[k];
+		int bad = dkim_check_key(dns, key, detail, sizeof(detail));
+
+		snprintf(name, sizeof(name), "%s._domainkey.%s", key->selector,
+		    key->domain);
+		fn(ctx, name, bad, detail);
+	}
+	*nkeys += l.kr.n;
+	dk_keyring_free(&l.kr);
+	return ADMIN_OK;
+}
+
+/* dkim check: one line per key. */
+static void
+dkim_check_print(void *ctx, const char *name, int bad, const char *detail)
+{
+	int *anybad = ctx;
+
+	printf("%s: %s\n", name, detail);
+	*anybad |= bad;
 }
 
 int
@@ -428,39 +485,35 @@ dkim_keys_main(struct admin *a, int argc, char **argv, int check)
 	const struct admin_opt opts[] = {{"resolver", &resolver, NULL}};
 	struct dns_resolver *dns = NULL;
 	struct dkim_load l;
-	struct buf p;
-	size_t k;
+	size_t k, n;
 	int rc, bad = 0;
 
 	if (admin_args(a, argc, argv, opts, check ? 1 : 0, pos, 1, 1,
 	    dkim_usage, &rc) < 0)
 		return rc;
-	if ((rc = dkim_load(a, pos[0], &l)) != 0)
+	if (check) {
+		if (dkim_resolver(a, resolver, &dns) < 0)
+			return ADMIN_FAIL;
+		rc = dkim_check_each(a, dns, pos[0], dkim_check_print, &bad,
+		    &n);
+		dns_resolver_free(&dns);
+		if (rc == ADMIN_OK && n == 0) {
+			admin_errx(a, "no usable active key for %s", pos[0]);
+			return ADMIN_FAIL;
+		}
+		return rc != ADMIN_OK ? rc : bad ? ADMIN_FAIL : ADMIN_OK;
+	}
+	if ((rc = dkim_load(a, pos[0], &l, NULL, NULL)) != 0)
 		return rc;
 	if (l.kr.n == 0) {
 		admin_errx(a, "no usable active key for %s", pos[0]);
 		dk_keyring_free(&l.kr);
 		return ADMIN_FAIL;
 	}
-	if (check && dkim_resolver(a, resolver, &dns) < 0) {
-		dk_keyring_free(&l.kr);
-		return ADMIN_FAIL;
-	}
-	buf_init(&p, 0);
-	for (k = 0; k < l.kr.n; k++) {
-		buf_reset(&p);
-		if (dk_pubkey_b64(l.kr.v[k].pkey, &p) < 0) {
+	for (k = 0; k < l.kr.n; k++)
+		if (dkim_print_txt(l.kr.v[k].selector, l.kr.v[k].domain,
+		    l.kr.v[k].pkey) < 0)
 			bad = 1;
-			continue;
-		}
-		if (check)
-			bad |= dkim_check_one(dns, &l.kr.v[k], buf_str(&p));
-		else if (dkim_print_txt(l.kr.v[k].selector,
-		    l.kr.v[k].domain, l.kr.v[k].pkey) < 0)
-			bad = 1;
-	}
-	buf_free(&p);
-	dns_resolver_free(&dns);
 	dk_keyring_free(&l.kr);
 	return bad ? ADMIN_FAIL : ADMIN_OK;
 }

@@ -36,6 +36,10 @@ static const char main_usage[] =
     "             learn --spam|--ham PATH... | forget PATH... | stats\n"
     "  dkim       keygen DOMAIN | list | enable | disable | del | dns |\n"
     "             check | sign FILE | verify FILE\n"
+    "  setup      --domain DOMAIN --hostname FQDN [--out DIR] [--force]\n"
+    "             [--dry-run]: render the config templates\n"
+    "  doctor     [--domain DOMAIN] [--resolver IP[@PORT]]: check the\n"
+    "             install and its DNS\n"
     "  help       this text\n"
     "\n"
     "'facteur NOUN --help' describes a noun. Exit status: 0 ok, 1 not\n"
@@ -254,6 +258,8 @@ static const struct main_noun main_nouns[] = {
     {"sieve", sieve_main},
     {"spam", spam_main},
     {"dkim", dkim_main},
+    {"setup", setup_main},
+    {"doctor", doctor_main},
 };
 
 enum { OPT_JSON = 0x2000 };

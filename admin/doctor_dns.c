@@ -216,7 +216,9 @@ doc_dkim_one(void *ctx, const char *name, int bad, const char *detail)
 	char check[1100];
 
 	snprintf(check, sizeof(check), "DKIM %s", name);
-	if (bad)
+	if (bad && strcmp(detail, "lookup failed") == 0)
+		doc_report(d, DOC_FAIL, check, "%s", detail);
+	else if (bad)
 		doc_report(d, DOC_FAIL, check, "%s: publish what 'facteur dkim "
 		    "dns' prints", detail);
 	else

@@ -149,6 +149,7 @@ KEY_TABLES = {
     "blacklist": ["lib/milter/daemon.c", "lib/blpolicy.c"],
     "scrub": ["lib/milter/daemon.c", "milters/scrub/module.c"],
     "spam": ["lib/milter/daemon.c", "milters/spam/module.c"],
+    "milter": ["lib/milter/daemon.c", "milters/chain/chain.c"],
 }
 
 
@@ -192,7 +193,8 @@ def man_keys(path):
             sec = None
         if sec and not line.startswith("\t"):
             keys[sec].update(re.findall(r"\*([a-z_]+)\* =", line))
-    for milter in ("example", "dkim", "blacklist", "scrub", "spam"):
+    for milter in ("example", "dkim", "blacklist", "scrub", "spam",
+                   "milter"):
         keys.setdefault(milter, set()).update(keys.get("common", set()))
     return keys
 

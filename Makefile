@@ -4,7 +4,7 @@ MESON ?= meson
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-.PHONY: all deps demo test install install-check clean fuzz format check-format
+.PHONY: all deps demo test clang install install-check clean fuzz format check-format
 
 all: $(BUILD)/build.ninja
 	$(MESON) compile -C $(BUILD)
@@ -19,10 +19,19 @@ $(BUILD)/build.ninja:
 demo: deps all
 	./scripts/demo
 
-test: deps all
+test: deps all clang
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	$(MESON) test -C $(BUILD) --print-errorlogs --num-processes 2
+
+# The same tree built by clang with -Werror (build-clang/, no tests run):
+# what gcc lets pass and clang warns about fails here.
+clang: deps
+	if [ ! -f build-clang/build.ninja ]; then \
+	    CC=clang $(MESON) setup build-clang -Dwerror=true \
+	        -Db_sanitize=none; \
+	fi
+	$(MESON) compile -C build-clang
 
 # A release build in build-release/, installed under $(PREFIX) (inside
 # $(DESTDIR) when set). An existing build-release/ is reconfigured, so a
@@ -51,4 +60,4 @@ format:
 	git ls-files '*.c' '*.h' | xargs clang-format -i
 
 clean:
-	rm -rf $(BUILD) build-release build-fuzz
+	rm -rf $(BUILD) build-release build-fuzz build-clang

@@ -349,6 +349,8 @@ struct scan {
 	unsigned char *hit;  /* per hyperscan id of the current group */
 	size_t hitcap;
 	double *values;
+	char *abuf;          /* scan_aligned()'s copy, 64-byte aligned */
+	size_t acap;
 };
 
 static int
@@ -379,9 +381,35 @@ scan_set(struct scan *s, size_t rule, int matched)
 	    matched != 0;
 }
 
+/* Vectorscan 5.4.9's AVX-512 code (Debian 12's libvectorscan5, run on
+ * CPUs that have AVX-512) can miss a match in the last bytes of a buffer
+ * whose end is not on a 64-byte boundary: its nvermicelli tail scan
+ * checks the wrong end of the last vector (VectorCamp/vectorscan#378,
+ * fixed after that release). Here FCT_HASHBUSTER, on a spam whose random
+ * line ends its body, was hit or missed with the heap's layout. The text
+ * hyperscan scans is therefore a copy that ends on a 64-byte boundary; its
+ * length, and so every anchor, is unchanged. NULL: out of memory. */
+static const char *
+scan_aligned(struct scan *s, const char *t, size_t n)
+{
+	size_t pad = (64 - n % 64) % 64, need;
+
+	need = (pad + n + 63) / 64 * 64;
+	if (need > s->acap) {
+		free(s->abuf);
+		s->acap = 0;
+		if ((s->abuf = aligned_alloc(64, need)) == NULL)
+			return NULL;
+		s->acap = need;
+	}
+	memcpy(s->abuf + pad, t, n);
+	return s->abuf + pad;
+}
+
 static int
 scan_group(struct scan *s, const struct mgroup *g, const char *t, size_t n)
 {
+	const char *at;
 	size_t k;
 
 	if (g->db != NULL) {
@@ -394,7 +422,8 @@ scan_group(struct scan *s, const struct mgroup *g, const char *t, size_t n)
 			s->hitcap = g->nhs;
 		}
 		memset(s->hit, 0, g->nhs);
-		if (hs_scan(g->db, n ? t : "", (unsigned)n, 0, s->scratch,
+		if ((at = n ? scan_aligned(s, t, n) : "") == NULL ||
+		    hs_scan(g->db, at, (unsigned)n, 0, s->scratch,
 		    scan_onmatch, s) != HS_SUCCESS)
 			return -1;
 		for (k = 0; k < g->nhs; k++)
@@ -643,6 +672,7 @@ sp_match_run(const struct sp_matcher *m, const struct sp_ruleset *rs,
 	pool_put(m->pool, s.scratch);
 	pcre2_match_data_free(s.md);
 	free(s.hit);
+	free(s.abuf);
 	return rc;
 }
 

@@ -198,6 +198,13 @@ int
 bayes_open(const char *path, int rw, struct bayes **out, char *err,
     size_t errlen)
 {
+	return bayes_open_busy(path, rw, 5000, out, err, errlen);
+}
+
+int
+bayes_open_busy(const char *path, int rw, int busy_ms, struct bayes **out,
+    char *err, size_t errlen)
+{
 	struct bayes *b;
 	int flags, i;
 
@@ -212,7 +219,7 @@ bayes_open(const char *path, int rw, struct bayes **out, char *err,
 	if (sqlite3_open_v2(path, &b->db, flags | SQLITE_OPEN_NOMUTEX,
 	    NULL) != SQLITE_OK)
 		goto fail;
-	sqlite3_busy_timeout(b->db, 5000);
+	sqlite3_busy_timeout(b->db, busy_ms);
 	/* readers map the file instead of a pread() per page */
 	if (!rw)
 		(void)sqlite3_exec(b->db, "PRAGMA mmap_size = 268435456",

@@ -35,6 +35,10 @@ uint64_t bayes_hash(const char *tok, size_t len);
  * handle per thread. */
 __attribute__((warn_unused_result)) int bayes_open(const char *path, int rw,
     struct bayes **out, char *err, size_t errlen);
+/* The same, waiting at most busy_ms (not 5 s) for another writer, the
+ * schema check of a read-write open included. */
+__attribute__((warn_unused_result)) int bayes_open_busy(const char *path,
+    int rw, int busy_ms, struct bayes **out, char *err, size_t errlen);
 void bayes_close(struct bayes **b);
 
 /* Learn/forget; is_spam 1/0. digest identifies the message (e.g. SHA-256

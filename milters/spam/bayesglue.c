@@ -246,7 +246,7 @@ sp_bayes_digest(const struct sp_view *v, unsigned char out[32])
 /* The read-write handle on the current file, opened (and the file
  * created) when missing or when the file was replaced. Lock held. */
 static int
-pool_rw(struct sp_bayes_pool *p, char *err, size_t errlen)
+pool_rw(struct sp_bayes_pool *p, int busy_ms, char *err, size_t errlen)
 {
 	struct stat sb;
 
@@ -255,7 +255,7 @@ pool_rw(struct sp_bayes_pool *p, char *err, size_t errlen)
 		bayes_close(&p->rw);
 	if (p->rw != NULL)
 		return 0;
-	if (bayes_open(p->path, 1, &p->rw, err, errlen) < 0)
+	if (bayes_open_busy(p->path, 1, busy_ms, &p->rw, err, errlen) < 0)
 		return -1;
 	if (stat(p->path, &sb) < 0) {
 		snprintf(err, errlen, "%s: %s", p->path, strerror(errno));
@@ -318,7 +318,7 @@ sp_bayes_learn(struct sp_bayes_pool *p, const struct sp_bayes_sample *s,
 		    "(another message is being learned)" : strerror(r));
 		return -1;
 	}
-	r = pool_rw(p, err, errlen);
+	r = pool_rw(p, busy_ms, err, errlen);
 	if (r == 0)
 		r = pool_learn(p->rw, s, is_spam, busy_ms, err, errlen);
 	pthread_mutex_unlock(&p->rw_mu);

@@ -197,6 +197,35 @@ def test_unavailable(d):
     run_milter(d, "nobayes.conf", "", "yes", fn)
 
 
+def test_first_open_busy(d):
+    """A trainer holds the write lock before the milter ever opened the
+    file for writing: that first open (schema check) also gives up within
+    the auto-learn bound, not SQLite's default 5 s."""
+    db = os.path.join(d, "busy-first.sqlite")
+    seed = write(d, "seed.eml", "From: a@b.example\nSubject: seed\n\n"
+                 "a message to create the token file\n")
+    r = subprocess.run([CLI, "spam", "learn", "--bayes", db, "--ham", seed],
+                       capture_output=True, text=True, timeout=60)
+    check(r.returncode == 0, "the token file is created", r.stderr)
+    hold = sqlite3.connect(db, timeout=1, isolation_level=None)
+    hold.execute("BEGIN IMMEDIATE")
+
+    def fn(mc):
+        t0 = time.monotonic()
+        r, st = send(mc, SPAM1)
+        took = time.monotonic() - t0
+        check(r.action == "continue" and st.endswith(" autolearn=failed"),
+              "a file locked from the start gives autolearn=failed",
+              (r.action, st))
+        check(took < 2.0, "and the first write open waits briefly", took,
+              "< 2 s")
+    try:
+        run_milter(d, "busy-first.conf", db, "yes", fn)
+    finally:
+        hold.execute("ROLLBACK")
+        hold.close()
+
+
 def main():
     d = tempfile.mkdtemp(prefix="spam-al-", dir=PARENT)
     write(d, "al.cf", RULES)
@@ -205,6 +234,7 @@ def main():
     test_manual_after_auto(d, db)
     test_check_does_not_learn(d, db)
     test_off(d, db)
+    test_first_open_busy(d)
     test_unavailable(d)
     if FAILS:
         print("%d failure(s)" % len(FAILS))

@@ -12,10 +12,15 @@
 #include "daemon.h"
 #include "filter.h"
 
+struct store_pool;
+
 struct bl_settings {
 	struct blp_settings pol; /* first: blp_keys' offsets apply to it */
 	struct mlt_settings common;
 	struct cfg_database db;
+	/* bl_init(): read-only stores kept across milter connections (one
+	 * per SMTP session), with their parsed IP/CIDR rows */
+	struct store_pool *stores;
 };
 
 extern const struct mlt_filter bl_filter;

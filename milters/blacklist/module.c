@@ -17,6 +17,7 @@
 
 #include "log.h"
 #include "store.h"
+#include "store_pool.h"
 
 int
 bl_check(void *base, char *err, size_t errlen)
@@ -40,6 +41,11 @@ bl_init(void *base, char *err, size_t errlen)
 		return -1;
 	}
 	store_free(&st);
+	if (store_pool_new(s->db.path, s->db.busy_timeout, 0, &s->stores) <
+	    0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	if (gethostname(host, sizeof(host)) != 0)
 		snprintf(host, sizeof(host), "localhost");
 	host[sizeof(host) - 1] = '\0';
@@ -57,6 +63,7 @@ bl_fini(void *base)
 	struct bl_settings *s = base;
 
 	blp_fini(&s->pol);
+	store_pool_free(&s->stores);
 }
 
 static const char *
@@ -67,7 +74,8 @@ bl_qid(const struct mlt_ctx *c)
 	return q && *q ? q : "NOQUEUE";
 }
 
-/* This connection's store, opened on first use; NULL (logged) if not. */
+/* This connection's store, taken from the pool on first use (given back
+ * at close); NULL (logged) if none can be opened. */
 static struct store *
 bl_store(struct mlt_ctx *c)
 {
@@ -77,8 +85,7 @@ bl_store(struct mlt_ctx *c)
 
 	if (*c->conn_priv != NULL)
 		return *c->conn_priv;
-	if (store_open(s->db.path, STORE_RO, s->db.busy_timeout, &st,
-	    &serr) < 0) {
+	if ((st = store_pool_get(s->stores, &serr)) == NULL) {
 		log_warn("%s: blacklist: database %s: %s", bl_qid(c),
 		    s->db.path, serr.msg);
 		return NULL;
@@ -215,10 +222,10 @@ bl_eoh(struct mlt_ctx *c)
 static void
 bl_close(struct mlt_ctx *c)
 {
+	const struct bl_settings *s = c->cfg;
 	struct store *st = *c->conn_priv;
 
-	if (st != NULL)
-		store_free(&st);
+	store_pool_put(s->stores, &st);
 	*c->conn_priv = NULL;
 }
 

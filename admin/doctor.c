@@ -34,6 +34,7 @@
 
 #include "buf.h"
 #include "daemon.h"
+#include "paths.h"
 #include "store.h"
 
 #define DOC_CHECK_CONFIG_MS 120000 /* facteur-spam compiles its rules */
@@ -56,27 +57,26 @@ struct doc_prog {
 	const char *section;
 	const char *prog;
 	enum doc_kind kind;
-	const char *defsock; /* built-in default, facteur.conf(5) */
+	const char *defsock; /* the daemon's built-in default (paths.h) */
 	const char *unit;    /* what starts it */
 };
 
 static const struct doc_prog doc_progs[] = {
-    {"lookup", "facteur-lookup", DOC_LOOKUP,
-	"/var/spool/postfix/private/facteur-lookup", "facteur-lookup"},
-    {"lmtp", "facteur-lmtp", DOC_LMTP,
-	"/var/spool/postfix/private/facteur-lmtp", NULL},
+    {"lookup", "facteur-lookup", DOC_LOOKUP, FACTEUR_SOCK_LOOKUP,
+	"facteur-lookup"},
+    {"lmtp", "facteur-lmtp", DOC_LMTP, FACTEUR_SOCK_LMTP, NULL},
     {"blacklist", "facteur-blacklist", DOC_MILTER,
-	"unix:/run/facteur/blacklist.sock", "facteur-milter@blacklist"},
-    {"scrub", "facteur-scrub", DOC_MILTER, "unix:/run/facteur/scrub.sock",
+	FACTEUR_SOCK_MILTER("blacklist"), "facteur-milter@blacklist"},
+    {"scrub", "facteur-scrub", DOC_MILTER, FACTEUR_SOCK_MILTER("scrub"),
 	"facteur-milter@scrub"},
-    {"dkim", "facteur-dkim", DOC_MILTER, "unix:/run/facteur/dkim.sock",
+    {"dkim", "facteur-dkim", DOC_MILTER, FACTEUR_SOCK_MILTER("dkim"),
 	"facteur-milter@dkim"},
-    {"spam", "facteur-spam", DOC_MILTER, "unix:/run/facteur/spam.sock",
+    {"spam", "facteur-spam", DOC_MILTER, FACTEUR_SOCK_MILTER("spam"),
 	"facteur-milter@spam"},
-    {"milter", "facteur-milter", DOC_MILTER,
-	"unix:/run/facteur/milter.sock", "facteur-milter@milter"},
+    {"milter", "facteur-milter", DOC_MILTER, FACTEUR_SOCK_MILTER("milter"),
+	"facteur-milter@milter"},
     {"example", "facteur-example", DOC_MILTER,
-	"unix:/run/facteur/example.sock", "facteur-example"},
+	FACTEUR_SOCK_MILTER("example"), "facteur-example"},
 };
 #define DOC_NPROGS (sizeof(doc_progs) / sizeof(doc_progs[0]))
 

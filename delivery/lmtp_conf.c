@@ -9,12 +9,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "paths.h"
+
 #define LMTP_OFF(f) offsetof(struct lmtp_settings, f)
 
 const struct cfg_key lmtp_conf_keys[] = {
     {"mail_root", CFG_STR, "/var/mail/utilisateurs", 0, 0,
 	LMTP_OFF(mail_root), NULL, "directory under which every Maildir lives"},
-    {"socket", CFG_STR, "/var/spool/postfix/private/facteur-lmtp", 0, 0,
+    {"socket", CFG_STR, FACTEUR_SOCK_LMTP, 0, 0,
 	LMTP_OFF(socket), NULL, "LMTP unix socket (empty = off)"},
     {"socket_mode", CFG_STR, "0660", 0, 0, LMTP_OFF(socket_mode), NULL,
 	"permissions of the unix socket (octal)"},

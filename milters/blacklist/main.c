@@ -9,6 +9,7 @@
 
 #include "blacklist.h"
 #include "daemon.h"
+#include "paths.h"
 
 int
 main(int argc, char **argv)
@@ -21,7 +22,7 @@ main(int argc, char **argv)
 	const struct mlt_program prog = {
 	    .ident = "facteur-blacklist",
 	    .section = "blacklist",
-	    .default_socket = "unix:/run/facteur/blacklist.sock",
+	    .default_socket = FACTEUR_SOCK_MILTER("blacklist"),
 	    .keys = blp_keys,
 	    .nkeys = blp_nkeys,
 	    .base = &settings,

@@ -11,6 +11,7 @@
 
 #include "chain.h"
 #include "daemon.h"
+#include "paths.h"
 
 static struct chain_settings settings;
 /* Not const: the chain's length is known once [milter] modules is read,
@@ -38,7 +39,7 @@ main(int argc, char **argv)
 	prog = (struct mlt_program){
 	    .ident = "facteur-milter",
 	    .section = "milter",
-	    .default_socket = "unix:/run/facteur/milter.sock",
+	    .default_socket = FACTEUR_SOCK_MILTER("milter"),
 	    .usage = "  [milter] modules lists the chain, in order (default "
 		CHAIN_DEFAULT_MODULES ");\n"
 		"  each module reads its own section, as its own daemon "

@@ -8,6 +8,7 @@
 
 #include "daemon.h"
 #include "dkim.h"
+#include "paths.h"
 
 int
 main(int argc, char **argv)
@@ -20,7 +21,7 @@ main(int argc, char **argv)
 	const struct mlt_program prog = {
 	    .ident = "facteur-dkim",
 	    .section = "dkim",
-	    .default_socket = "unix:/run/facteur/dkim.sock",
+	    .default_socket = FACTEUR_SOCK_MILTER("dkim"),
 	    .keys = dkim_keys,
 	    .nkeys = dkim_nkeys,
 	    .base = &settings,

@@ -7,6 +7,7 @@
 
 #include "daemon.h"
 #include "example.h"
+#include "paths.h"
 
 int
 main(int argc, char **argv)
@@ -18,7 +19,7 @@ main(int argc, char **argv)
 	const struct mlt_program prog = {
 	    .ident = "facteur-example",
 	    .section = "example",
-	    .default_socket = "unix:/run/facteur/example.sock",
+	    .default_socket = FACTEUR_SOCK_MILTER("example"),
 	    .keys = example_keys,
 	    .nkeys = example_nkeys,
 	    .base = &settings,

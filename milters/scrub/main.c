@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "daemon.h"
+#include "paths.h"
 #include "scrub.h"
 
 int
@@ -19,7 +20,7 @@ main(int argc, char **argv)
 	const struct mlt_program prog = {
 	    .ident = "facteur-scrub",
 	    .section = "scrub",
-	    .default_socket = "unix:/run/facteur/scrub.sock",
+	    .default_socket = FACTEUR_SOCK_MILTER("scrub"),
 	    .keys = scrub_keys,
 	    .nkeys = scrub_nkeys,
 	    .base = &settings,

@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "daemon.h"
+#include "paths.h"
 #include "spam.h"
 
 int
@@ -18,7 +19,7 @@ main(int argc, char **argv)
 	const struct mlt_program prog = {
 	    .ident = "facteur-spam",
 	    .section = "spam",
-	    .default_socket = "unix:/run/facteur/spam.sock",
+	    .default_socket = FACTEUR_SOCK_MILTER("spam"),
 	    .keys = spam_keys,
 	    .nkeys = spam_nkeys,
 	    .base = &settings,

@@ -141,6 +141,47 @@ priv_verify(uid_t uid, gid_t gid, char *err, size_t errlen)
 	return priv_check_groups(err, errlen);
 }
 
+/* With group = G overriding the user's primary group P (user facteur,
+ * group postfix: the socket's group), initgroups() lists only the groups
+ * /etc/group names the user in, so P was lost and with it what P may read
+ * (the 0640 root:facteur database). P joins the supplementary groups,
+ * unless it is 0. */
+static int
+priv_keep_primary(const char *user, gid_t gid, char *err, size_t errlen)
+{
+	gid_t *list, primary;
+	uid_t uid;
+	long max = sysconf(_SC_NGROUPS_MAX);
+	int n, i, rc = 0;
+
+	if (priv_lookup(user, NULL, &uid, &primary, err, errlen) != 0)
+		return -1;
+	if (primary == gid || primary == 0)
+		return 0;
+	if (max <= 0 || max > 65536)
+		max = 65536;
+	if ((list = calloc((size_t)max + 1, sizeof(*list))) == NULL) {
+		snprintf(err, errlen, "groups: out of memory");
+		return -1;
+	}
+	if ((n = getgroups((int)max, list)) < 0) {
+		snprintf(err, errlen, "getgroups: %s", strerror(errno));
+		free(list);
+		return -1;
+	}
+	for (i = 0; i < n && list[i] != primary; i++)
+		;
+	if (i == n) {
+		list[n++] = primary;
+		if (setgroups((size_t)n, list) != 0) {
+			snprintf(err, errlen, "setgroups: %s", strerror(errno));
+			rc = -1;
+		}
+	}
+	free(list);
+	return rc;
+}
+
 int
 priv_drop(const char *user, const char *group, char *err, size_t errlen)
 {
@@ -169,6 +210,8 @@ priv_drop(const char *user, const char *group, char *err, size_t errlen)
 		snprintf(err, errlen, "initgroups: %s", strerror(errno));
 		return -1;
 	}
+	if (priv_keep_primary(user, gid, err, errlen) != 0)
+		return -1;
 	if (setresgid(gid, gid, gid) != 0) {
 		snprintf(err, errlen, "setresgid: %s", strerror(errno));
 		return -1;

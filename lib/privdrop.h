@@ -2,9 +2,10 @@
  *
  * priv_drop() resolves user (and group, or the user's primary group),
  * calls initgroups(user, gid) (so the user's supplementary groups from
- * /etc/group apply), setresgid, setresuid, then checks that neither
- * root uid nor gid can be regained. A no-op returning 0 when user is NULL
- * or "" or when not running as root and already that user. */
+ * /etc/group apply; when group overrides the primary group, the primary
+ * group stays a supplementary one), setresgid, setresuid, then checks
+ * that neither root uid nor gid can be regained. A no-op returning 0 when
+ * user is NULL or "" or when not running as root and already that user. */
 #ifndef FACTEUR_LIB_PRIVDROP_H
 #define FACTEUR_LIB_PRIVDROP_H
 

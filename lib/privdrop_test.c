@@ -130,6 +130,44 @@ drop_as_root_cannot_regain_root(void **state)
 			 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 }
 
+/* Root only: with group = an other group, the user's primary group stays
+ * among the supplementary ones (it may be what reads the database). */
+static void
+drop_with_group_keeps_the_primary_group(void **state)
+{
+	struct passwd *pw = getpwnam("nobody");
+	struct group *gr = getgrnam("postfix");
+	char err[256] = "";
+	gid_t list[64];
+	pid_t pid;
+	int status, n, i, has_primary = 0;
+
+	if (geteuid() != 0 || pw == NULL || gr == NULL ||
+	    gr->gr_gid == pw->pw_gid)
+		skip();
+	if ((pid = fork()) < 0)
+		fail_msg("fork failed");
+	if (pid == 0) {
+		if (priv_drop("nobody", "postfix", err, sizeof(err)) != 0)
+			_exit(2);
+		if (getgid() != gr->gr_gid || getegid() != gr->gr_gid)
+			_exit(3);
+		if ((n = getgroups(64, list)) < 0)
+			_exit(4);
+		for (i = 0; i < n; i++)
+			if (list[i] == pw->pw_gid)
+				has_primary = 1;
+		_exit(has_primary ? 0 : 5);
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 0)
+		fail_msg("child after priv_drop(nobody, postfix): got status "
+			 "%d, want exit 0 (2 drop failed, 3 gid, 4 getgroups, "
+			 "5 primary group %u missing)",
+			 WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+			 (unsigned)pw->pw_gid);
+}
+
 int
 main(void)
 {
@@ -140,6 +178,7 @@ main(void)
 	    cmocka_unit_test(lookup_unknown_names_fail_with_message),
 	    cmocka_unit_test(drop_without_user_is_noop_and_root_is_refused),
 	    cmocka_unit_test(drop_as_root_cannot_regain_root),
+	    cmocka_unit_test(drop_with_group_keeps_the_primary_group),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -79,6 +79,8 @@ static const struct setup_file setup_files[] = {
 	"etc/systemd/system/facteur-lookup.service", 0644},
     {"systemd/facteur-milter@.service",
 	"etc/systemd/system/facteur-milter@.service", 0644},
+    {"systemd/facteur-lmtp.service",
+	"etc/systemd/system/facteur-lmtp.service", 0644},
     {"sysusers.d/facteur.conf", "etc/sysusers.d/facteur.conf", 0644},
     {"tmpfiles.d/facteur.conf", "etc/tmpfiles.d/facteur.conf", 0644},
 };
@@ -324,6 +326,8 @@ setup_next_steps(const struct setup *s)
 	    "    systemctl enable --now facteur-milter@blacklist "
 	    "facteur-milter@scrub\n"
 	    "    systemctl enable --now facteur-milter@dkim facteur-milter@spam\n"
+	    "    systemctl enable --now facteur-lmtp   (if it delivers: "
+	    "virtual_transport)\n"
 	    "    systemctl reload postfix dovecot\n"
 	    "  - facteur doctor\n", h, d, d, d, d, h, d, d, d);
 }

@@ -72,6 +72,9 @@ class Setup(unittest.TestCase):
                           "%s: got no database path %s" % (rel, self.db))
         unit = self.read("etc/systemd/system/facteur-lookup.service")
         self.assertRegex(unit, r"(?m)^ExecStart=/\S+/facteur-lookup serve$")
+        unit = self.read("etc/systemd/system/facteur-lmtp.service")
+        self.assertRegex(unit, r"(?m)^ExecStart=/\S+/facteur-lmtp$",
+                         "facteur-lmtp.service: got no ExecStart")
         left = []
         nfiles = 0
         for d, _, files in os.walk(self.out):

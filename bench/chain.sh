@@ -66,48 +66,19 @@ BAYES=${BAYES:-1}
 TRAIN=${TRAIN:-220}
 PY=/usr/bin/python3
 
-die() { echo "chain.sh: $*" >&2; exit 1; }
-[ "$(id -u)" = 0 ] || die "run as root (Postfix, the milters' user)"
-
-T=$(mktemp -d /tmp/facteur-bench-chain.XXXXXX)
-chmod 0755 "$T"
-PIDS=""
-cleanup() {
-	for p in $PIDS; do kill "$p" 2>/dev/null || true; done
-	for p in $PIDS; do wait "$p" 2>/dev/null || true; done
-	if [ -n "${KEEP:-}" ]; then echo "kept $T" >&2; else rm -rf "$T"; fi
-}
-trap cleanup EXIT INT TERM
-
-wait_sock() { # PATH PID
-	i=0
-	while [ ! -S "$1" ] && [ $i -lt 1200 ]; do
-		kill -0 "$2" 2>/dev/null || die "$1: daemon died: $(tail -3 "$T"/*.log)"
-		sleep 0.05; i=$((i + 1))
-	done
-	[ -S "$1" ] || die "$1 never appeared"
-}
+BENCH=chain
+. "$(dirname "$0")/benchlib.sh"
+[ "$(id -u)" = 0 ] || bench_die "run as root (Postfix, the milters' user)"
+bench_tmpdir
 
 # 1. The messages: MSGS/2 ham and MSGS/2 spam (interleaved by name), the
 # next TRAIN of each for Bayes.
-mkdir "$T/msgs" "$T/train-ham" "$T/train-spam"
-for cls in ham spam; do
-	ls "$CORPUS/$cls" | sort | head -n $((MSGS / 2 + TRAIN)) > "$T/$cls.list"
-	i=0
-	while read -r f; do
-		if [ $i -lt $((MSGS / 2)) ]; then
-			ln -s "$CORPUS/$cls/$f" "$T/msgs/$(printf %05d $i)-$cls"
-		else
-			ln -s "$CORPUS/$cls/$f" "$T/train-$cls/$f"
-		fi
-		i=$((i + 1))
-	done < "$T/$cls.list"
-done
+bench_split_corpus "$CORPUS" "$MSGS" "$TRAIN"
 
 # 2. The database (read per message by blacklist and spam's Bayes as
 # nobody:postfix) and the DKIM key.
 PFGID=$(getent group postfix | cut -d: -f3)
-[ -n "$PFGID" ] || die "no postfix group"
+[ -n "$PFGID" ] || bench_die "no postfix group"
 mkdir "$T/db" "$T/cache"
 chown "root:$PFGID" "$T/db"
 chmod 0770 "$T/db"
@@ -161,7 +132,7 @@ $FAC db init >/dev/null
 $FAC dkim keygen bench.example --selector s1 --algorithm rsa --bits 2048 \
     --keys-dir "$T/keys" > "$T/keygen.out"
 TXT=$($PY -c 'import re,sys; print("".join(re.findall(r"\"([^\"]*)\"", sys.stdin.read())))' < "$T/keygen.out")
-[ -n "$TXT" ] || die "no DKIM record from keygen"
+[ -n "$TXT" ] || bench_die "no DKIM record from keygen"
 i=0
 while [ $i -lt 10 ]; do
 	$FAC blacklist sender add "spammer$i@bulk$i.example" \
@@ -197,20 +168,20 @@ $PY "$T/dns.py" "$SRC/tests/integration" "$T/dns" "$TXT" &
 PIDS="$PIDS $!"
 i=0
 while [ ! -f "$T/dns/port" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
-[ -f "$T/dns/port" ] || die "Knot never started"
+[ -f "$T/dns/port" ] || bench_die "Knot never started"
 sed -i "s/DNSPORT/$(cat "$T/dns/port")/" "$T/facteur.conf"
 
 # 4. The milters. facteur-spam compiles the rules into cache_dir first,
 # as root (the daemons then load them from there, both sides alike).
 "$SPAM" --check-config -c "$T/facteur.conf" > "$T/check.out" 2>&1 ||
-	die "facteur-spam --check-config: $(tail -3 "$T/check.out")"
+	bench_die "facteur-spam --check-config: $(tail -3 "$T/check.out")"
 "$CHAIN" --check-config -c "$T/facteur.conf" > "$T/check.out" 2>&1 ||
-	die "facteur-milter --check-config: $(tail -3 "$T/check.out")"
+	bench_die "facteur-milter --check-config: $(tail -3 "$T/check.out")"
 start() { # NAME EXE SOCK; sets LASTPID
 	"$2" -f -c "$T/facteur.conf" 2> "$T/$1.log" &
 	LASTPID=$!
 	PIDS="$PIDS $LASTPID"
-	wait_sock "$T/$3.sock" $LASTPID
+	wait_sock "$T/$3.sock" $LASTPID 60
 }
 start blacklist "$BL" blacklist; P_BL=$LASTPID
 start scrub "$SCRUB" scrub; P_SC=$LASTPID
@@ -225,7 +196,7 @@ chmod 0755 "$T/signed"
     -F "Alice <alice@bench.example>" -g DKIM-Signature -w "$T/signed" \
     "unix:$T/dkim.sock" "$T/msgs" > "$T/presign.out" 2>&1
 grep -q "grep=$MSGS " "$T/presign.out" ||
-	die "pre-signing failed: $(cat "$T/presign.out")"
+	bench_die "pre-signing failed: $(cat "$T/presign.out")"
 
 # 6. Postfix, the load, the table.
 RC=0

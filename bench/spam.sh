@@ -72,24 +72,9 @@ for x in /usr/sbin/spamd /usr/sbin/spamass-milter /usr/bin/sa-learn \
 	[ -x "$x" ] || { echo "spam.sh: $x missing (run scripts/install-bench-deps)" >&2; exit 1; }
 done
 
-T=$(mktemp -d /tmp/facteur-bench-spam.XXXXXX)
-chmod 755 "$T"
-PIDS=""
-cleanup() {
-	for p in $PIDS; do kill "$p" 2>/dev/null || true; done
-	for p in $PIDS; do wait "$p" 2>/dev/null || true; done
-	if [ -n "${KEEP:-}" ]; then echo "kept $T" >&2; else rm -rf "$T"; fi
-}
-trap cleanup EXIT INT TERM
-
-wait_sock() { # PATH PID SECONDS
-	i=0
-	while [ ! -S "$1" ] && [ $i -lt $(($3 * 10)) ]; do
-		kill -0 "$2" 2>/dev/null || { echo "spam.sh: $1: daemon died" >&2; exit 1; }
-		sleep 0.1; i=$((i + 1))
-	done
-	[ -S "$1" ] || { echo "spam.sh: $1 never appeared" >&2; exit 1; }
-}
+BENCH=spam
+. "$(dirname "$0")/benchlib.sh"
+bench_tmpdir
 
 # Sum of CPU ticks (utime+stime+cutime+cstime) or of Pss KiB over the
 # given pids and all their descendants.
@@ -132,19 +117,7 @@ HZ=$(getconf CLK_TCK)
 # 1. The messages: MSGS/2 ham and MSGS/2 spam for the runs (interleaved by
 # name so every prefix of a run is half and half), the next TRAIN of each
 # for Bayes.
-mkdir "$T/msgs" "$T/train-ham" "$T/train-spam"
-for cls in ham spam; do
-	ls "$CORPUS/$cls" | sort | head -n $((MSGS / 2 + TRAIN)) > "$T/$cls.list"
-	i=0
-	while read -r f; do
-		if [ $i -lt $((MSGS / 2)) ]; then
-			ln -s "$CORPUS/$cls/$f" "$T/msgs/$(printf %05d $i)-$cls"
-		else
-			ln -s "$CORPUS/$cls/$f" "$T/train-$cls/$f"
-		fi
-		i=$((i + 1))
-	done < "$T/$cls.list"
-done
+bench_split_corpus "$CORPUS" "$MSGS" "$TRAIN"
 
 # 2. facteur-spam: SA's rules + ours, Bayes trained.
 cat > "$T/facteur.conf" <<EOF

@@ -28,7 +28,6 @@ struct sp_bayes_pool {
 	ino_t ino;
 	unsigned gen; /* bumped when that file is replaced */
 	struct bayes *idle[POOL_MAX];
-	unsigned idle_gen[POOL_MAX];
 	size_t nidle;
 	pthread_mutex_t rw_mu; /* guards the four below */
 	struct bayes *rw;      /* auto-learn's handle, or NULL */
@@ -107,13 +106,10 @@ pool_take(struct sp_bayes_pool *p, struct bayes **b, unsigned *gen)
 		p->gen++;
 	}
 	*gen = p->gen;
-	while (p->nidle > 0 && *b == NULL) {
-		p->nidle--;
-		if (p->idle_gen[p->nidle] == p->gen)
-			*b = p->idle[p->nidle];
-		else
-			bayes_close(&p->idle[p->nidle]);
-	}
+	/* idle handles are all on the current file: a new one empties the
+	 * stack above, and pool_give() keeps only current ones */
+	if (p->nidle > 0)
+		*b = p->idle[--p->nidle];
 	pthread_mutex_unlock(&p->mu);
 	return 0;
 }
@@ -123,7 +119,6 @@ pool_give(struct sp_bayes_pool *p, struct bayes *b, unsigned gen)
 {
 	pthread_mutex_lock(&p->mu);
 	if (gen == p->gen && p->nidle < POOL_MAX) {
-		p->idle_gen[p->nidle] = gen;
 		p->idle[p->nidle++] = b;
 		b = NULL;
 	}

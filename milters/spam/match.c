@@ -351,6 +351,10 @@ struct scan {
 	double *values;
 	char *abuf;          /* scan_aligned()'s copy, 64-byte aligned */
 	size_t acap;
+	const char *acopy;   /* where in abuf the copy starts */
+	int akey;            /* 1 + the group type whose text abuf holds
+				(body, rawbody, full, uri: one text each per
+				scan); 0: none or a header's, never reused */
 };
 
 static int
@@ -388,12 +392,19 @@ scan_set(struct scan *s, size_t rule, int matched)
  * fixed after that release). Here FCT_HASHBUSTER, on a spam whose random
  * line ends its body, was hit or missed with the heap's layout. The text
  * hyperscan scans is therefore a copy that ends on a 64-byte boundary; its
- * length, and so every anchor, is unchanged. NULL: out of memory. */
+ * length, and so every anchor, is unchanged. A message's body, raw body,
+ * whole text and URI list are copied once for all their groups; header
+ * targets, built in one reused buffer, every time. NULL: out of memory. */
 static const char *
-scan_aligned(struct scan *s, const char *t, size_t n)
+scan_aligned(struct scan *s, const struct mgroup *g, const char *t,
+    size_t n)
 {
+	int key = g->type == SP_R_HEADER ? 0 : (int)g->type + 1;
 	size_t pad = (64 - n % 64) % 64, need;
 
+	if (key != 0 && key == s->akey)
+		return s->acopy; /* the same text, already copied */
+	s->akey = 0;
 	need = (pad + n + 63) / 64 * 64;
 	if (need > s->acap) {
 		free(s->abuf);
@@ -403,7 +414,9 @@ scan_aligned(struct scan *s, const char *t, size_t n)
 		s->acap = need;
 	}
 	memcpy(s->abuf + pad, t, n);
-	return s->abuf + pad;
+	s->acopy = s->abuf + pad;
+	s->akey = key;
+	return s->acopy;
 }
 
 static int
@@ -422,7 +435,7 @@ scan_group(struct scan *s, const struct mgroup *g, const char *t, size_t n)
 			s->hitcap = g->nhs;
 		}
 		memset(s->hit, 0, g->nhs);
-		if ((at = n ? scan_aligned(s, t, n) : "") == NULL ||
+		if ((at = n ? scan_aligned(s, g, t, n) : "") == NULL ||
 		    hs_scan(g->db, at, (unsigned)n, 0, s->scratch,
 		    scan_onmatch, s) != HS_SUCCESS)
 			return -1;

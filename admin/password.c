@@ -31,8 +31,14 @@ pw_restore(int sig)
 	raise(sig);
 }
 
+/* pw_line's results besides 1 (a line) and 0 (EOF, nothing read). */
+enum {
+	PW_EREAD = -1, /* read error or a line too long */
+	PW_ENUL = -2,  /* a NUL byte: the hash would cover only the prefix */
+};
+
 /* Reads one line from fd into buf[0..size): 1 on a line, 0 at EOF with
- * nothing read, -1 on error or a line too long. Strips "\n" or "\r\n". */
+ * nothing read, PW_EREAD or PW_ENUL. Strips "\n" or "\r\n". */
 static int
 pw_line(int fd, char *buf, size_t size)
 {
@@ -45,11 +51,13 @@ pw_line(int fd, char *buf, size_t size)
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
-			return -1;
+			return PW_EREAD;
 		if (r == 0 || c == '\n')
 			break;
+		if (c == '\0')
+			return PW_ENUL;
 		if (n + 1 >= size)
-			return -1;
+			return PW_EREAD;
 		buf[n++] = c;
 	}
 	if (n > 0 && buf[n - 1] == '\r')
@@ -98,7 +106,9 @@ pw_read(struct admin *a, int from_stdin, char *pw, size_t size)
 		rc = pw_line(STDIN_FILENO, pw, size);
 		if (rc <= 0) {
 			admin_errx(a, "password: %s on standard input",
-			    rc == 0 ? "nothing" : "line too long or unreadable");
+			    rc == 0 ? "nothing" : rc == PW_ENUL ?
+			    "a NUL byte (refused: only the part before it "
+			    "would count)" : "line too long or unreadable");
 			return ADMIN_USAGE;
 		}
 		return ADMIN_OK;
@@ -108,10 +118,13 @@ pw_read(struct admin *a, int from_stdin, char *pw, size_t size)
 		    "use --password-stdin to read it from a pipe");
 		return ADMIN_USAGE;
 	}
-	if (pw_prompt("New password: ", pw, size) <= 0 ||
-	    pw_prompt("Retype new password: ", again, sizeof(again)) <= 0) {
+	if ((rc = pw_prompt("New password: ", pw, size)) <= 0 ||
+	    (rc = pw_prompt("Retype new password: ", again,
+	    sizeof(again))) <= 0) {
 		explicit_bzero(again, sizeof(again));
-		admin_errx(a, "password: cannot read it from the terminal");
+		admin_errx(a, "password: %s", rc == PW_ENUL ? "a NUL byte "
+		    "(refused: only the part before it would count)" :
+		    "cannot read it from the terminal");
 		return ADMIN_USAGE;
 	}
 	rc = strcmp(pw, again) == 0 ? ADMIN_OK : ADMIN_USAGE;

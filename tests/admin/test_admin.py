@@ -452,6 +452,25 @@ class TestValidation(Base):
                    stdin="")
         self.assertEqual(dump(self.db), before)
 
+    def test_password_with_a_nul_byte_is_refused(self):
+        # crypt(3) stops at the NUL: "pre\0post" used to be stored as the
+        # hash of "pre" (issue 10, finding 8).
+        self.init()
+        before = dump(self.db)
+        err = self.fails(2, "user", "add", "n@example.org",
+                         "--password-stdin", stdin="pre\0post\n")
+        self.assertIn("NUL", err, f"got stderr {err!r}, want it to name "
+                      "the NUL byte")
+        self.assertEqual(dump(self.db), before, "user add: database changed")
+        self.add_user("n@example.org", "old pass")
+        err = self.fails(2, "user", "passwd", "n@example.org",
+                         "--password-stdin", stdin="pre\0post\n")
+        self.assertIn("NUL", err, f"got stderr {err!r}")
+        for pw, want in (("old pass", 0), ("pre", 1)):
+            rc, msg = self.pwcheck("n@example.org", pw)
+            self.assertEqual(rc, want, f"pwcheck {pw!r} after a refused "
+                             f"passwd: got {rc} {msg}, want {want}")
+
 
 LEGACY_SCHEMA = """
 CREATE TABLE postfix_domaines(domaine TEXT PRIMARY KEY,

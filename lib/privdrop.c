@@ -14,6 +14,14 @@
 #include <string.h>
 #include <unistd.h>
 
+struct priv_id {
+	uid_t uid;
+	gid_t gid;     /* the group to run as */
+	gid_t primary; /* the user's primary group (passwd), or gid */
+	int named;     /* a passwd entry exists: name is its pw_name */
+	char name[256];
+};
+
 /* getpwnam_r/getgrnam_r scratch size: sysconf hint, at least 16 KiB. */
 static size_t
 priv_bufsize(int name)
@@ -23,29 +31,56 @@ priv_bufsize(int name)
 	return n > 16384 ? (size_t)n : 16384;
 }
 
+/* "3000": a numeric id (at most 2^32 - 2); 0 for anything else. */
 static int
-priv_user(const char *user, uid_t *uid, gid_t *gid, char *err, size_t errlen)
+priv_numeric(const char *s, unsigned long *v)
+{
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return 0;
+	errno = 0;
+	*v = strtoul(s, &end, 10);
+	return *end == '\0' && errno == 0 && *v < 0xffffffffUL;
+}
+
+/* The user by name, else by a numeric uid (its passwd entry if there is
+ * one: id->named then says initgroups can be used). */
+static int
+priv_user(const char *user, struct priv_id *id, char *err, size_t errlen)
 {
 	struct passwd pw, *res = NULL;
 	size_t n = priv_bufsize(_SC_GETPW_R_SIZE_MAX);
+	unsigned long num;
 	char *scratch;
-	int e;
+	int e, numeric = priv_numeric(user, &num);
 
 	if ((scratch = malloc(n)) == NULL) {
 		snprintf(err, errlen, "user %s: out of memory", user);
 		return -1;
 	}
 	e = getpwnam_r(user, &pw, scratch, n, &res);
-	if (res == NULL) {
+	if (res == NULL && numeric)
+		e = getpwuid_r((uid_t)num, &pw, scratch, n, &res);
+	if (res == NULL && numeric) { /* a uid with no passwd entry */
+		id->uid = (uid_t)num;
+		id->primary = (gid_t)num;
+		id->named = 0;
+	} else if (res == NULL) {
 		if (e != 0)
 			snprintf(err, errlen, "user %s: %s", user, strerror(e));
 		else
 			snprintf(err, errlen, "unknown user %s", user);
 		free(scratch);
 		return -1;
+	} else {
+		id->uid = pw.pw_uid;
+		id->primary = pw.pw_gid;
+		id->named = strlen(pw.pw_name) < sizeof(id->name);
+		if (id->named)
+			memcpy(id->name, pw.pw_name, strlen(pw.pw_name) + 1);
 	}
-	*uid = pw.pw_uid;
-	*gid = pw.pw_gid;
+	id->gid = id->primary;
 	free(scratch);
 	return 0;
 }
@@ -55,6 +90,7 @@ priv_group(const char *group, gid_t *gid, char *err, size_t errlen)
 {
 	struct group gr, *res = NULL;
 	size_t n = priv_bufsize(_SC_GETGR_R_SIZE_MAX);
+	unsigned long num;
 	char *scratch;
 	int e;
 
@@ -63,17 +99,36 @@ priv_group(const char *group, gid_t *gid, char *err, size_t errlen)
 		return -1;
 	}
 	e = getgrnam_r(group, &gr, scratch, n, &res);
-	if (res == NULL) {
-		if (e != 0)
-			snprintf(err, errlen, "group %s: %s", group,
-				 strerror(e));
-		else
-			snprintf(err, errlen, "unknown group %s", group);
-		free(scratch);
+	free(scratch);
+	if (res != NULL) {
+		*gid = gr.gr_gid;
+		return 0;
+	}
+	if (priv_numeric(group, &num)) {
+		*gid = (gid_t)num;
+		return 0;
+	}
+	if (e != 0)
+		snprintf(err, errlen, "group %s: %s", group, strerror(e));
+	else
+		snprintf(err, errlen, "unknown group %s", group);
+	return -1;
+}
+
+static int
+priv_resolve(const char *user, const char *group, struct priv_id *id,
+    char *err, size_t errlen)
+{
+	memset(id, 0, sizeof(*id));
+	if (user == NULL || *user == '\0') {
+		snprintf(err, errlen, "no user given");
 		return -1;
 	}
-	*gid = gr.gr_gid;
-	free(scratch);
+	if (priv_user(user, id, err, errlen) != 0)
+		return -1;
+	if (group != NULL && *group != '\0' &&
+	    priv_group(group, &id->gid, err, errlen) != 0)
+		return -1;
 	return 0;
 }
 
@@ -81,15 +136,12 @@ int
 priv_lookup(const char *user, const char *group, uid_t *uid, gid_t *gid,
 	    char *err, size_t errlen)
 {
-	if (user == NULL || *user == '\0') {
-		snprintf(err, errlen, "no user given");
+	struct priv_id id;
+
+	if (priv_resolve(user, group, &id, err, errlen) != 0)
 		return -1;
-	}
-	if (priv_user(user, uid, gid, err, errlen) != 0)
-		return -1;
-	if (group != NULL && *group != '\0' &&
-	    priv_group(group, gid, err, errlen) != 0)
-		return -1;
+	*uid = id.uid;
+	*gid = id.gid;
 	return 0;
 }
 
@@ -147,16 +199,13 @@ priv_verify(uid_t uid, gid_t gid, char *err, size_t errlen)
  * (the 0640 root:facteur database). P joins the supplementary groups,
  * unless it is 0. */
 static int
-priv_keep_primary(const char *user, gid_t gid, char *err, size_t errlen)
+priv_keep_primary(const struct priv_id *id, char *err, size_t errlen)
 {
-	gid_t *list, primary;
-	uid_t uid;
+	gid_t *list, primary = id->primary;
 	long max = sysconf(_SC_NGROUPS_MAX);
 	int n, i, rc = 0;
 
-	if (priv_lookup(user, NULL, &uid, &primary, err, errlen) != 0)
-		return -1;
-	if (primary == gid || primary == 0)
+	if (primary == id->gid || primary == 0)
 		return 0;
 	if (max <= 0 || max > 65536)
 		max = 65536;
@@ -182,23 +231,42 @@ priv_keep_primary(const char *user, gid_t gid, char *err, size_t errlen)
 	return rc;
 }
 
+/* Supplementary groups: the user's from /etc/group (initgroups) plus its
+ * primary group; a uid with no passwd entry gets its gid alone. */
+static int
+priv_groups(const struct priv_id *id, char *err, size_t errlen)
+{
+	if (!id->named) {
+		if (setgroups(1, &id->gid) != 0) {
+			snprintf(err, errlen, "setgroups: %s", strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
+	if (initgroups(id->name, id->gid) != 0) {
+		snprintf(err, errlen, "initgroups: %s", strerror(errno));
+		return -1;
+	}
+	return priv_keep_primary(id, err, errlen);
+}
+
 int
 priv_drop(const char *user, const char *group, char *err, size_t errlen)
 {
-	uid_t uid;
-	gid_t gid;
+	struct priv_id id;
 
 	if (user == NULL || *user == '\0')
 		return 0;
-	if (priv_lookup(user, group, &uid, &gid, err, errlen) != 0)
+	if (priv_resolve(user, group, &id, err, errlen) != 0)
 		return -1;
-	if (uid == 0) {
+	if (id.uid == 0) {
 		snprintf(err, errlen, "refusing to run as root (user %s)",
 			 user);
 		return -1;
 	}
 	if (geteuid() != 0) {
-		if (getuid() == uid && geteuid() == uid && getegid() == gid)
+		if (getuid() == id.uid && geteuid() == id.uid &&
+		    getegid() == id.gid)
 			return 0;
 		snprintf(err, errlen, "not root: cannot become user %s", user);
 		return -1;
@@ -206,19 +274,15 @@ priv_drop(const char *user, const char *group, char *err, size_t errlen)
 	/* The user's supplementary groups come along (initgroups): a milter
 	 * user in group postfix (its socket) and group facteur (the
 	 * database) needs both. */
-	if (initgroups(user, gid) != 0) {
-		snprintf(err, errlen, "initgroups: %s", strerror(errno));
+	if (priv_groups(&id, err, errlen) != 0)
 		return -1;
-	}
-	if (priv_keep_primary(user, gid, err, errlen) != 0)
-		return -1;
-	if (setresgid(gid, gid, gid) != 0) {
+	if (setresgid(id.gid, id.gid, id.gid) != 0) {
 		snprintf(err, errlen, "setresgid: %s", strerror(errno));
 		return -1;
 	}
-	if (setresuid(uid, uid, uid) != 0) {
+	if (setresuid(id.uid, id.uid, id.uid) != 0) {
 		snprintf(err, errlen, "setresuid: %s", strerror(errno));
 		return -1;
 	}
-	return priv_verify(uid, gid, err, errlen);
+	return priv_verify(id.uid, id.gid, err, errlen);
 }

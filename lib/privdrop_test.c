@@ -168,6 +168,76 @@ drop_with_group_keeps_the_primary_group(void **state)
 			 (unsigned)pw->pw_gid);
 }
 
+/* "65534" is nobody's uid: its passwd entry applies; a uid no entry has
+ * takes its own number as gid unless a group is given; "0" is root. */
+static void
+lookup_numeric_ids(void **state)
+{
+	struct passwd *pw = getpwnam("nobody");
+	char err[256] = "", num[32];
+	uid_t uid;
+	gid_t gid;
+
+	if (pw == NULL)
+		skip();
+	snprintf(num, sizeof(num), "%u", (unsigned)pw->pw_uid);
+	if (priv_lookup(num, NULL, &uid, &gid, err, sizeof(err)) != 0)
+		fail_msg("priv_lookup(\"%s\"): got -1 (%s), want 0", num, err);
+	if (uid != pw->pw_uid || gid != pw->pw_gid)
+		fail_msg("priv_lookup(\"%s\"): got %u:%u, want %u:%u", num,
+			 (unsigned)uid, (unsigned)gid, (unsigned)pw->pw_uid,
+			 (unsigned)pw->pw_gid);
+	if (getpwuid(54321) != NULL)
+		skip();
+	if (priv_lookup("54321", NULL, &uid, &gid, err, sizeof(err)) != 0 ||
+	    uid != 54321 || gid != 54321)
+		fail_msg("priv_lookup(\"54321\"): got %u:%u (%s), want "
+			 "54321:54321",
+			 (unsigned)uid, (unsigned)gid, err);
+	if (priv_lookup("54321", "4321", &uid, &gid, err, sizeof(err)) != 0 ||
+	    uid != 54321 || gid != 4321)
+		fail_msg("priv_lookup(\"54321\", \"4321\"): got %u:%u (%s), "
+			 "want 54321:4321",
+			 (unsigned)uid, (unsigned)gid, err);
+	if (priv_lookup("0", NULL, &uid, &gid, err, sizeof(err)) != 0 ||
+	    uid != 0)
+		fail_msg("priv_lookup(\"0\"): got uid %u, want 0 (root)",
+			 (unsigned)uid);
+	if (priv_lookup("12ab", NULL, &uid, &gid, err, sizeof(err)) != -1)
+		fail_msg("priv_lookup(\"12ab\"): got 0, want -1");
+}
+
+/* Root only: a uid with no passwd entry is dropped to, with its gid as
+ * the only group. */
+static void
+drop_to_numeric_uid_without_passwd_entry(void **state)
+{
+	char err[256] = "";
+	gid_t list[8];
+	pid_t pid;
+	int status;
+
+	if (geteuid() != 0 || getpwuid(54321) != NULL)
+		skip();
+	if ((pid = fork()) < 0)
+		fail_msg("fork failed");
+	if (pid == 0) {
+		if (priv_drop("54321", "54322", err, sizeof(err)) != 0)
+			_exit(2);
+		if (getuid() != 54321 || getgid() != 54322)
+			_exit(3);
+		if (getgroups(8, list) != 1 || list[0] != 54322)
+			_exit(4);
+		_exit(setuid(0) != -1 ? 5 : 0);
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 0)
+		fail_msg("child after priv_drop(\"54321\", \"54322\"): got "
+			 "status %d, want exit 0 (2 drop failed, 3 ids, 4 "
+			 "groups, 5 root regained)",
+			 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+}
+
 int
 main(void)
 {
@@ -179,6 +249,8 @@ main(void)
 	    cmocka_unit_test(drop_without_user_is_noop_and_root_is_refused),
 	    cmocka_unit_test(drop_as_root_cannot_regain_root),
 	    cmocka_unit_test(drop_with_group_keeps_the_primary_group),
+	    cmocka_unit_test(lookup_numeric_ids),
+	    cmocka_unit_test(drop_to_numeric_uid_without_passwd_entry),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,10 +12,12 @@
 #include <string.h>
 #include <strings.h>
 
+#include "addr_norm.h"
 #include "buf.h"
 
 #define ADDR_LABEL_MAX 63
 #define ADDR_COMMENT_DEPTH 32
+#define ADDR_CANON_LOCAL_MAX 512
 
 /* Scanner flags. */
 enum {
@@ -103,8 +105,8 @@ is_wsp(unsigned char c)
 
 /* Length of the well-formed UTF-8 sequence (RFC 3629) at p[0..n) whose
  * first byte is >= 0x80, or 0: no overlongs, surrogates or > U+10FFFF. */
-static size_t
-utf8_seq(const unsigned char *p, size_t n)
+size_t
+addr_utf8_seq(const unsigned char *p, size_t n)
 {
 	unsigned char c = p[0], lo = 0x80, hi = 0xbf;
 	size_t need, k;
@@ -285,7 +287,7 @@ scan_label(const unsigned char *p, size_t len, size_t i, int utf8, size_t *bad)
 		if (is_alpha(p[i]) || is_digit(p[i]) || p[i] == '-')
 			i++;
 		else if (p[i] >= 0x80 && utf8) {
-			if ((n = utf8_seq(p + i, len - i)) == 0) {
+			if ((n = addr_utf8_seq(p + i, len - i)) == 0) {
 				*bad = i;
 				return i;
 			}
@@ -363,7 +365,7 @@ scan_local(const unsigned char *p, size_t len, size_t i,
 			    p[i + 1] <= '~')
 				i++;
 			else if (p[i] >= 0x80 && utf8 &&
-				 (n = utf8_seq(p + i, len - i)) != 0)
+				 (n = addr_utf8_seq(p + i, len - i)) != 0)
 				i += n - 1;
 			else if (p[i] < ' ' || p[i] > '~' || p[i] == '\\') {
 				*err_off = i;
@@ -383,7 +385,7 @@ scan_local(const unsigned char *p, size_t len, size_t i,
 				if (is_atext(p[i]))
 					i++;
 				else if (p[i] >= 0x80 && utf8 &&
-					 (n = utf8_seq(p + i, len - i)) != 0)
+					 (n = addr_utf8_seq(p + i, len - i)) != 0)
 					i += n;
 				else
 					break;
@@ -819,21 +821,33 @@ int
 addr_canon(const unsigned char *p, const struct addr_parts *parts,
 	   struct buf *out)
 {
-	size_t i, n = parts->local_len + 1 + parts->domain_len;
-	unsigned char c;
+	const unsigned char *l = p + parts->local_off;
+	unsigned char loc[ADDR_CANON_LOCAL_MAX];
+	size_t i, n = 0, mark = out->len;
 
-	if (n < parts->local_len || buf_reserve(out, n) != 0)
-		return -1;
-	/* Room is reserved: the appends below cannot fail. */
-	if (buf_add(out, p + parts->local_off, parts->local_len) != 0 ||
-	    buf_addc(out, '@') != 0)
-		return -1;
-	for (i = 0; i < parts->domain_len; i++) {
-		c = p[parts->domain_off + i];
-		if (c >= 'A' && c <= 'Z')
-			c = (unsigned char)(c - 'A' + 'a');
-		if (buf_addc(out, (char)c) != 0)
+	if (!parts->quoted) {
+		if (parts->local_len > sizeof(loc))
 			return -1;
+		memcpy(loc, l, parts->local_len);
+		n = parts->local_len;
+	} else {
+		/* Unquote: the scanner left only well-formed pairs. */
+		for (i = 1; i + 1 < parts->local_len; i++) {
+			if (l[i] == '\\' && i + 2 < parts->local_len)
+				i++;
+			if (n == sizeof(loc))
+				return -1;
+			loc[n++] = l[i];
+		}
+	}
+	if (addr_norm_quote_local(loc, n, out) < 0)
+		return -1;
+	if (buf_addc(out, '@') < 0 ||
+	    addr_norm_domain(p + parts->domain_off, parts->domain_len, out) <
+		0) {
+		out->len = mark;
+		out->data[mark] = '\0';
+		return -1;
 	}
 	return 0;
 }

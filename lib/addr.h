@@ -82,9 +82,16 @@ void addr_split_ext(const unsigned char *local, size_t len,
     const char *delims, size_t *user_len, int *has_ext, size_t *ext_off,
     size_t *ext_len);
 
-/* Appends the canonical form "local@domain" to out: local part as given,
- * domain lowercased (ASCII). -1 if out is full. */
+/* Appends the canonical form "local@domain" to out: the local part
+ * unquoted, and quoted again only if it is not a dot-string ("spammer"
+ * is spammer, "a b" stays quoted), the domain case-folded: the form
+ * Postfix logs and looks up (addr_norm.h). -1 if out is full or the
+ * unquoted local part is over 512 bytes; out is then left as it was. */
 __attribute__((warn_unused_result)) int addr_canon(const unsigned char *p,
     const struct addr_parts *parts, struct buf *out);
+
+/* Length of the well-formed UTF-8 sequence (RFC 3629) at p[0..n) whose
+ * first byte is >= 0x80, or 0: no overlongs, surrogates or > U+10FFFF. */
+size_t addr_utf8_seq(const unsigned char *p, size_t n);
 
 #endif

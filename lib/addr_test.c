@@ -617,10 +617,16 @@ static const struct canon_case canon_cases[] = {
     {"\"Mixed Case\"@EXAMPLE.org", "\"Mixed Case\"@example.org"},
     {"u@[IPv6:2001:DB8::1]", "u@[ipv6:2001:db8::1]"},
     {"A@B", "A@b"},
+    /* Quoting only where Postfix's quote_822_local() needs it. */
+    {"\"spammer\"@bad.example", "spammer@bad.example"},
+    {"\"first\\.last\"@bad.example", "first.last@bad.example"},
+    {"\"a\\\"b\"@bad.example", "\"a\\\"b\"@bad.example"},
+    {"\"x@y\"@bad.example", "\"x@y\"@bad.example"},
+    {"\"spammer.\"@bad.example", "\"spammer.\"@bad.example"},
 };
 
 static void
-canon_lowercases_only_domain(void **state)
+canon_folds_domain_and_unquotes_what_needs_no_quotes(void **state)
 {
 	size_t i, off;
 
@@ -690,7 +696,7 @@ main(void)
 	    cmocka_unit_test(parse_header_bounds_comment_depth),
 	    cmocka_unit_test(parse_header_applies_limits),
 	    cmocka_unit_test(split_ext_table),
-	    cmocka_unit_test(canon_lowercases_only_domain),
+	    cmocka_unit_test(canon_folds_domain_and_unquotes_what_needs_no_quotes),
 	    cmocka_unit_test(canon_fails_whole_when_buffer_full),
 	    cmocka_unit_test(strerror_names_every_status),
 	};

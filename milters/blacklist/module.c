@@ -5,6 +5,14 @@
  * as a quarantine on the plan (libmilter allows it only at eom). Every
  * decision is logged once, with the queue id and the matched entry.
  *
+ * The envelope is normalised first (lib/addr_norm): Postfix hands a
+ * milter the client's text, "<\"spammer\"@bad.example.>", and resolves
+ * spammer@bad.example itself; every lookup and log line here uses the
+ * address Postfix resolves. An address that cannot be read the way
+ * Postfix reads it is refused (501), never looked up as raw text. A
+ * domainless one (<postmaster>) gets @ the MTA's j macro, Postfix's
+ * myhostname and so its default myorigin.
+ *
  * The database is opened per connection (a struct store is not
  * thread-safe; libmilter runs a connection in one thread at a time) and
  * read fresh at every lookup, so `facteur blacklist add` applies at
@@ -15,6 +23,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "addr_norm.h"
+#include "buf.h"
 #include "log.h"
 #include "store.h"
 #include "store_pool.h"
@@ -95,36 +105,68 @@ bl_store(struct mlt_ctx *c)
 }
 
 /* Logs the decision: "QID: blacklist: REJECT from=<a> client=ip
- * [to=<r>]: MATCH", then the reply sent. */
+ * [to=<r>]: MATCH", then the reply sent. from and rcpt are the addresses
+ * decided on; the client's spelling follows when it differs. */
 static void
-bl_log(struct mlt_ctx *c, const char *rcpt, const struct blp_outcome *o)
+bl_log(struct mlt_ctx *c, const char *from, const char *rcpt,
+    const char *raw, const struct blp_outcome *o)
 {
-	char from[256], to[280], text[256];
-	const char *f = c->msg->mail_from ? c->msg->mail_from : "";
+	char sf[256], to[280], text[256], sr[300];
 
-	log_safe(f, strlen(f), from, sizeof(from));
-	to[0] = '\0';
+	log_safe(from, strlen(from), sf, sizeof(sf));
+	to[0] = sr[0] = '\0';
 	if (rcpt != NULL) {
 		memcpy(to, " to=<", 6);
 		log_safe(rcpt, strlen(rcpt), to + 5, sizeof(to) - 7);
 		memcpy(to + strlen(to), ">", 2);
 	}
+	if (raw != NULL && strcmp(raw, rcpt ? rcpt : from) != 0) {
+		memcpy(sr, " (sent as <", 12);
+		log_safe(raw, strlen(raw), sr + 11, sizeof(sr) - 14);
+		memcpy(sr + strlen(sr), ">)", 3);
+	}
 	if (o->notes[0] != '\0')
-		log_warn("%s: blacklist: from=<%s> client=%s%s: %s", bl_qid(c),
-		    from, c->conn->client_addr, to, o->notes);
+		log_warn("%s: blacklist: from=<%s> client=%s%s%s: %s",
+		    bl_qid(c), sf, c->conn->client_addr, to, sr, o->notes);
 	if (o->verdict == BLP_PASS) {
-		log_debug("%s: blacklist: PASS from=<%s> client=%s%s",
-		    bl_qid(c), from, c->conn->client_addr, to);
+		log_debug("%s: blacklist: PASS from=<%s> client=%s%s%s",
+		    bl_qid(c), sf, c->conn->client_addr, to, sr);
 		return;
 	}
-	log_info("%s: blacklist: %s from=<%s> client=%s%s: %s", bl_qid(c),
-	    blp_verdict_name(o->verdict), from, c->conn->client_addr, to,
+	log_info("%s: blacklist: %s from=<%s> client=%s%s%s: %s", bl_qid(c),
+	    blp_verdict_name(o->verdict), sf, c->conn->client_addr, to, sr,
 	    o->match);
 	if (o->verdict == BLP_REJECT) {
 		log_safe(o->text, strlen(o->text), text, sizeof(text));
 		log_info("%s: blacklist: reply %s %s %s", bl_qid(c), o->code,
 		    o->xcode, text);
 	}
+}
+
+/* The address Postfix resolves raw to (addr_norm.h) into out: "" for
+ * the null sender, "local@" for a domainless one when the MTA sent no
+ * j macro. 0, or -1 (logged) when raw cannot be read as Postfix reads
+ * it. */
+static int
+bl_address(struct mlt_ctx *c, const char *what, const char *raw,
+    struct buf *out)
+{
+	static const struct addr_limits lim = {256, 255, 512, 1};
+	struct addr_norm n;
+	enum addr_status st;
+	char safe[300];
+	size_t off;
+
+	st = addr_norm_path((const unsigned char *)raw, strlen(raw), &lim,
+	    c->conn->myhostname, out, &n, &off);
+	if (st == ADDR_OK && (n.has_domain || n.is_null ||
+	    buf_addc(out, '@') == 0))
+		return 0;
+	log_safe(raw, strlen(raw), safe, sizeof(safe));
+	log_info("%s: blacklist: REJECT %s=<%s> client=%s: %s at byte %zu",
+	    bl_qid(c), what, safe, c->conn->client_addr, addr_strerror(st),
+	    off);
+	return -1;
 }
 
 /* REJECT with the outcome's reply (or the runner's default, logged, if
@@ -139,15 +181,51 @@ bl_reject(struct mlt_ctx *c, const struct blp_outcome *o)
 	return MLT_REJECT;
 }
 
+/* 501 for an envelope address we cannot read as Postfix does. */
+static enum mlt_verdict
+bl_bad_address(struct mlt_ctx *c, const char *xcode, const char *text)
+{
+	if (mlt_reply(c, "501", xcode, text) != 0)
+		log_warn("%s: blacklist: reply 501 %s refused; MTA default",
+		    bl_qid(c), xcode);
+	return MLT_REJECT;
+}
+
+/* MAIL FROM for the normalised sender (raw: for the log). */
+static enum mlt_verdict
+bl_mail(struct mlt_ctx *c, const char *from, const char *raw)
+{
+	const struct bl_settings *s = c->cfg;
+	const char *ip = c->conn->client_addr;
+	struct store_errbuf serr = {{0}};
+	struct blp_outcome o;
+	struct store *st;
+
+	if ((st = bl_store(c)) == NULL)
+		return mlt_fail(c, "cannot open the database");
+	if (blp_mail(&s->pol, st, from, strcmp(ip, "local") == 0 ? NULL : ip,
+	    c->conn->helo, &o, &serr) < 0) {
+		log_warn("%s: blacklist: database: %s", bl_qid(c), serr.msg);
+		return mlt_fail(c, "database lookup failed");
+	}
+	bl_log(c, from, NULL, raw, &o);
+	if (o.verdict == BLP_REJECT)
+		return bl_reject(c, &o);
+	if (o.verdict == BLP_ALLOW)
+		return MLT_ACCEPT;
+	if (o.dns_error && s->common.on_error == MLT_ON_ERROR_TEMPFAIL)
+		return mlt_fail(c, "DNSBL/SPF lookup failed");
+	return MLT_CONTINUE;
+}
+
 static enum mlt_verdict
 bl_envfrom(struct mlt_ctx *c, const char *from)
 {
 	const struct bl_settings *s = c->cfg;
 	const char *auth = c->msg->macros.auth_authen;
 	const char *ip = c->conn->client_addr;
-	struct store_errbuf serr = {{0}};
-	struct blp_outcome o;
-	struct store *st;
+	struct buf a;
+	enum mlt_verdict v;
 
 	if (auth != NULL && *auth != '\0') {
 		log_info("%s: blacklist: ALLOW client=%s: authenticated",
@@ -159,25 +237,19 @@ bl_envfrom(struct mlt_ctx *c, const char *from)
 		    bl_qid(c), ip);
 		return MLT_ACCEPT;
 	}
-	if ((st = bl_store(c)) == NULL)
-		return mlt_fail(c, "cannot open the database");
-	if (blp_mail(&s->pol, st, from, strcmp(ip, "local") == 0 ? NULL : ip,
-	    c->conn->helo, &o, &serr) < 0) {
-		log_warn("%s: blacklist: database: %s", bl_qid(c), serr.msg);
-		return mlt_fail(c, "database lookup failed");
+	buf_init(&a, 1024);
+	if (bl_address(c, "from", from, &a) < 0) {
+		buf_free(&a);
+		return bl_bad_address(c, "5.1.7", "Bad sender address syntax");
 	}
-	bl_log(c, NULL, &o);
-	if (o.verdict == BLP_REJECT)
-		return bl_reject(c, &o);
-	if (o.verdict == BLP_ALLOW)
-		return MLT_ACCEPT;
-	if (o.dns_error && s->common.on_error == MLT_ON_ERROR_TEMPFAIL)
-		return mlt_fail(c, "DNSBL/SPF lookup failed");
-	return MLT_CONTINUE;
+	v = bl_mail(c, buf_str(&a), from);
+	buf_free(&a);
+	return v;
 }
 
 static enum mlt_verdict
-bl_envrcpt(struct mlt_ctx *c, const char *rcpt)
+bl_rcpt(struct mlt_ctx *c, const char *rcpt, const char *from,
+    const char *raw)
 {
 	const struct bl_settings *s = c->cfg;
 	struct store_errbuf serr = {{0}};
@@ -191,7 +263,7 @@ bl_envrcpt(struct mlt_ctx *c, const char *rcpt)
 		log_warn("%s: blacklist: database: %s", bl_qid(c), serr.msg);
 		return mlt_fail(c, "database lookup failed");
 	}
-	bl_log(c, rcpt, &o);
+	bl_log(c, from, rcpt, raw, &o);
 	switch (o.verdict) {
 	case BLP_REJECT:
 		return bl_reject(c, &o);
@@ -208,6 +280,28 @@ bl_envrcpt(struct mlt_ctx *c, const char *rcpt)
 		break;
 	}
 	return MLT_CONTINUE;
+}
+
+static enum mlt_verdict
+bl_envrcpt(struct mlt_ctx *c, const char *rcpt)
+{
+	struct buf a, f;
+	enum mlt_verdict v;
+
+	buf_init(&a, 1024);
+	buf_init(&f, 1024);
+	if (bl_address(c, "to", rcpt, &a) < 0) {
+		buf_free(&a);
+		return bl_bad_address(c, "5.1.3", "Bad recipient address syntax");
+	}
+	/* The sender only names the log line: its raw text if unreadable. */
+	if (bl_address(c, "from", c->msg->mail_from ? c->msg->mail_from : "",
+	    &f) < 0)
+		buf_reset(&f);
+	v = bl_rcpt(c, buf_str(&a), buf_str(&f), rcpt);
+	buf_free(&a);
+	buf_free(&f);
+	return v;
 }
 
 /* Past the envelope there is nothing left to check: retire (a queued

@@ -14,6 +14,10 @@ logged loudly and not refused, a filtered code passes; SPF -all fails are
 refused only with spf_reject = fail (client 192.0.2.x: libspf2 passes
 loopback clients), softfail never; every decision is logged with the
 queue id and the matched entry. `facteur blacklist test` says the same.
+Every spelling of a blacklisted address that Postfix resolves to it
+(quotes, source route, trailing dot, case, domainless) is refused as the
+address itself, and an address that cannot be read as Postfix reads it
+is refused with 501 (issue 10, finding 5).
 usage: test_blacklist_milter.py FACTEUR-BLACKLIST FACTEUR BUILDDIR
 """
 import os
@@ -170,6 +174,59 @@ def sender_checks(sock):
           "internal_hosts client bypasses: %r" % r)
 
 
+def raw_msg(sock, mail_from, rcpts=("<bob@example.org>",), qid="QRAW",
+            j="example.org"):
+    """MAIL FROM / RCPT TO text exactly as a client sent it (Postfix
+    passes it on unchanged): no brackets added."""
+    return MilterClient("unix:" + sock).message(
+        macros={"connect": {"j": j}, "mail": {"i": qid}},
+        connect=("client.example", "198.51.100.77", 4567),
+        helo="client.example", mail_from=mail_from, rcpts=list(rcpts),
+        headers=[("Subject", "t")], body=b"x\r\n")
+
+
+def envelope_form_checks(sock):
+    """Issue 10, finding 5: every spelling Postfix resolves to a
+    blacklisted address is refused (these all passed on the raw text)."""
+    for raw in ('<"spammer"@example.com>', '<@relay.x:spammer@example.com>',
+                '<spammer@example.com.>', '<"spammer"@EXAMPLE.com.>',
+                '<@a,@b:"spammer"@example.com>', 'spammer@example.com'):
+        r = raw_msg(sock, raw)
+        check(r.action == "reject" and r.stage == "mail" and
+              r.reply == ("550", "5.7.1", "Go away, 100% spam"),
+              "sender %s: got %r %r, want the spammer row's 550" %
+              (raw, r.action, r.reply))
+    for raw in ("<x@evil.example.>", "<x@Sub.EVIL.example.>"):
+        r = raw_msg(sock, raw)
+        check(r.reply == ("553", "5.1.8", "Domain refused"),
+              "sender %s: got %r, want the domain row" % (raw, r.reply))
+    r = raw_msg(sock, "<x@bad.example.>")
+    check(r.reply == ("554", "5.7.1", "at-domain row"),
+          "sender <x@bad.example.>: got %r, want the @domain row" %
+          (r.reply,))
+    for raw in ('<"gone"@example.org>', "<gone@example.org.>",
+                "<@r:gone@example.org>", "<GONE@Example.ORG.>", "<gone>"):
+        r = raw_msg(sock, "<ok@example.net>", rcpts=[raw, "<bob@example.org>"])
+        check(len(r.rcpts) == 2 and r.rcpts[0][1] == "reject" and
+              r.rcpts[0][2] == ("550", "5.1.1", "No longer here") and
+              r.rcpts[1][1] == "continue",
+              "recipient %s: got %r, want the gone row's 550 5.1.1" %
+              (raw, r.rcpts))
+    r = raw_msg(sock, '<"spammer"@example.com.>', qid="QNORM")
+    r = raw_msg(sock, "<(c)spammer@example.com>", qid="QBADFROM")
+    check(r.action == "reject" and r.reply == ("501", "5.1.7",
+                                               "Bad sender address syntax"),
+          "a sender we cannot read as Postfix does is refused: %r" %
+          (r.reply,))
+    r = raw_msg(sock, "<ok@example.net>", rcpts=["<gone@example.org (x)>"],
+                qid="QBADRCPT")
+    check(r.rcpts and r.rcpts[0][1] == "reject" and
+          r.rcpts[0][2] == ("501", "5.1.3", "Bad recipient address syntax"),
+          "a recipient we cannot read is refused: %r" % (r.rcpts,))
+    r = raw_msg(sock, '<"a b"@example.net>', rcpts=['<"x y"@example.org>'])
+    check(passed(r), "quoting that is needed passes when no row: %r" % r)
+
+
 def rcpt_checks(sock):
     r = msg(sock, "ok@example.net", rcpts=["<gone@example.org>",
                                            "<bob@example.org>"],
@@ -272,6 +329,7 @@ def main():
     proc = start(c_none, sock, logp)
     try:
         sender_checks(sock)
+        envelope_form_checks(sock)
         rcpt_checks(sock)
         r = dnsbl_spf_checks(sock)
         check(passed(r), "spf_reject = none: SPF fail passes: %r" % r)
@@ -307,6 +365,11 @@ def main():
                  'client=198.51.100.77 to=<gone@example.org>: '
                  'recipient_blacklist "gone@example.org"',
                  'QHOLD: blacklist: HOLD', 'QDNSBL: blacklist: REJECT',
+                 'QNORM: blacklist: REJECT from=<spammer@example.com> '
+                 'client=198.51.100.77 (sent as <"spammer"@example.com.>): '
+                 'sender_blacklist "spammer@example.com"',
+                 'QBADFROM: blacklist: REJECT from=<(c)spammer@example.com>'
+                 ' client=198.51.100.77: bad local part at byte 0',
                  'dnsbl zen.test (127.0.0.2)', 'QSPF2: blacklist: REJECT',
                  'spf fail (spf.test)',
                  'QREFUSED: blacklist: from=<ok@example.net> '

@@ -259,8 +259,8 @@ def multi_from(c):
           "(RFC 5322 §2.2); the text names example.org")
     c.add(cls, "nul-after-attacker", c.tsign(message(
         [b"m@evil.example\x00alice@example.org"])),
-          {"reject", "permerror", "pass"}, None, "NUL cuts the field on "
-          "the milter wire; never a crash")
+          {"reject", "permerror", "pass", "fail"}, None, "the MTA cuts "
+          "the value at the NUL: whatever follows, never a crash")
 
 
 def canonicalization(c):

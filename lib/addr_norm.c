@@ -194,6 +194,7 @@ norm_emit(const unsigned char *local, size_t llen, const unsigned char *d,
 
 	if (llen > norm_max_local(lim))
 		return ADDR_ELIMIT;
+	n->domainless = d == NULL;
 	if (d == NULL && origin != NULL && *origin != '\0') {
 		d = (const unsigned char *)origin;
 		dlen = strlen(origin);

@@ -36,6 +36,7 @@ struct buf;
 struct addr_norm {
 	int is_null;	  /* "<>" (or nothing): out got nothing */
 	int has_domain;	  /* 0: bare local part, no origin given */
+	int domainless;	  /* the input had no domain (origin or not) */
 	int routed;	  /* a source route was dropped */
 	size_t local_len; /* the (quoted if needed) local part's length at
 			     the start of what was appended */

@@ -71,6 +71,11 @@ run(const char *what, norm_fn fn, const struct ncase *t, size_t nt)
 			BAD("%s(%s): got \"%s\" (domain %d), want \"%s\" "
 			    "(domain %d)", what, t[i].in, buf_str(&b),
 			    n.has_domain, t[i].want, t[i].has_domain);
+		else if (st == ADDR_OK && t[i].want != NULL &&
+		    n.domainless != (strchr(t[i].in, '@') == NULL ||
+			(t[i].in[0] == '<' && strchr(t[i].in + 2, '@') == NULL)))
+			BAD("%s(%s): got domainless %d", what, t[i].in,
+			    n.domainless);
 		else if (st != ADDR_OK && b.len != 0)
 			BAD("%s(%s): error left \"%s\" in out", what, t[i].in,
 			    buf_str(&b));

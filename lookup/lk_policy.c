@@ -1,10 +1,18 @@
-/* lookup/lk_policy.c - policy delegation verdicts; see lk_policy.h. */
+/* lookup/lk_policy.c - policy delegation verdicts; see lk_policy.h.
+ *
+ * Postfix sends sender= and recipient= in its internal form: unquoted,
+ * source route gone, but the trailing dot and the case as the client
+ * wrote them ("spammer@bad.example.", "a b@bad.example"), while it
+ * resolves and looks up spammer@bad.example, "a b"@bad.example. Both are
+ * normalised (lib/addr_norm) before any lookup, as facteur-blacklist
+ * does, so no spelling walks past a row. */
 #include "lk_policy.h"
 
 #include <string.h>
 #include <strings.h>
 
 #include "access.h"
+#include "addr_norm.h"
 #include "buf.h"
 
 /* Copies attribute i of r (p[off..off+len)) into b as a C string; a NUL
@@ -19,6 +27,28 @@ lk_attr_str(const unsigned char *p, const struct lk_policy_req *r,
 	if (memchr(p + r->attr[i].off, '\0', r->attr[i].len) != NULL)
 		return -1;
 	return buf_add(b, p + r->attr[i].off, r->attr[i].len);
+}
+
+/* Attribute i as the address Postfix resolves it to, into b: "" for
+ * the null sender, "user@" for a domainless one (a policy request
+ * carries no $myorigin: only the user@ rows can match it). -1 if the
+ * value cannot be read as Postfix's internal form, or holds a NUL. */
+static int
+lk_attr_addr(const unsigned char *p, const struct lk_policy_req *r,
+	     enum lk_attr i, struct buf *tmp, struct buf *b)
+{
+	static const struct addr_limits lim = {256, 255, 512, 1};
+	struct addr_norm n;
+	size_t off;
+
+	buf_reset(b);
+	if (lk_attr_str(p, r, i, tmp) < 0 ||
+	    addr_norm_internal((const unsigned char *)buf_str(tmp), tmp->len,
+			       &lim, NULL, b, &n, &off) != ADDR_OK)
+		return -1;
+	if (n.is_null)
+		return buf_adds(b, "");
+	return n.has_domain ? 0 : buf_addc(b, '@');
 }
 
 /* One check: 1 = a row acted (text in out), 0 = no row or an OK row
@@ -53,12 +83,17 @@ lk_policy_rcpt(struct store *st, const struct lk_query_cfg *qc,
 	       const unsigned char *p, const struct lk_policy_req *r,
 	       struct buf *text, struct store_errbuf *err)
 {
-	struct buf key;
+	struct buf key, tmp;
 	int rc = 0, ok = 0;
 
 	buf_init(&key, 4096);
-	if (lk_attr_str(p, r, LK_ATTR_SENDER, &key) < 0)
+	buf_init(&tmp, 4096);
+	if (lk_attr_addr(p, r, LK_ATTR_SENDER, &tmp, &key) < 0) {
+		rc = buf_adds(text, "501 5.1.7 Bad sender address syntax") < 0
+			 ? -1
+			 : 1;
 		goto out;
+	}
 	if (key.len == 0 && buf_adds(&key, qc->null_key) < 0)
 		goto out;
 	if ((rc = lk_policy_check(st, qc, 0, key.data, text, &ok, err)) != 0)
@@ -68,10 +103,19 @@ lk_policy_rcpt(struct store *st, const struct lk_query_cfg *qc,
 	    key.len > 0 &&
 	    (rc = lk_policy_check(st, qc, 0, key.data, text, &ok, err)) != 0)
 		goto out;
-	if (lk_attr_str(p, r, LK_ATTR_RECIPIENT, &key) == 0 && key.len > 0)
+	if (!r->attr[LK_ATTR_RECIPIENT].set ||
+	    r->attr[LK_ATTR_RECIPIENT].len == 0)
+		goto out;
+	if (lk_attr_addr(p, r, LK_ATTR_RECIPIENT, &tmp, &key) < 0)
+		rc = buf_adds(text, "501 5.1.3 Bad recipient address syntax") <
+			     0
+			 ? -1
+			 : 1;
+	else
 		rc = lk_policy_check(st, qc, 1, key.data, text, &ok, err);
 out:
 	buf_free(&key);
+	buf_free(&tmp);
 	return rc;
 }
 

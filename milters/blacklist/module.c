@@ -21,6 +21,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "addr_norm.h"
@@ -149,17 +150,16 @@ bl_log(struct mlt_ctx *c, const char *from, const char *rcpt,
  * it. */
 static int
 bl_address(struct mlt_ctx *c, const char *what, const char *raw,
-    struct buf *out)
+    struct buf *out, struct addr_norm *n)
 {
 	static const struct addr_limits lim = {256, 255, 512, 1};
-	struct addr_norm n;
 	enum addr_status st;
 	char safe[300];
 	size_t off;
 
 	st = addr_norm_path((const unsigned char *)raw, strlen(raw), &lim,
-	    c->conn->myhostname, out, &n, &off);
-	if (st == ADDR_OK && (n.has_domain || n.is_null ||
+	    c->conn->myhostname, out, n, &off);
+	if (st == ADDR_OK && (n->has_domain || n->is_null ||
 	    buf_addc(out, '@') == 0))
 		return 0;
 	log_safe(raw, strlen(raw), safe, sizeof(safe));
@@ -224,6 +224,7 @@ bl_envfrom(struct mlt_ctx *c, const char *from)
 	const struct bl_settings *s = c->cfg;
 	const char *auth = c->msg->macros.auth_authen;
 	const char *ip = c->conn->client_addr;
+	struct addr_norm n;
 	struct buf a;
 	enum mlt_verdict v;
 
@@ -238,7 +239,7 @@ bl_envfrom(struct mlt_ctx *c, const char *from)
 		return MLT_ACCEPT;
 	}
 	buf_init(&a, 1024);
-	if (bl_address(c, "from", from, &a) < 0) {
+	if (bl_address(c, "from", from, &a, &n) < 0) {
 		buf_free(&a);
 		return bl_bad_address(c, "5.1.7", "Bad sender address syntax");
 	}
@@ -282,21 +283,37 @@ bl_rcpt(struct mlt_ctx *c, const char *rcpt, const char *from,
 	return MLT_CONTINUE;
 }
 
+/* RFC 5321 4.5.1: the bare "postmaster" recipient must always be
+ * accepted, and Postfix's smtpd_check_rcpt() never checks it. */
+static int
+bl_is_postmaster(const struct buf *a, const struct addr_norm *n)
+{
+	return n->domainless && n->local_len == 10 &&
+	    strncasecmp(a->data, "postmaster", 10) == 0;
+}
+
 static enum mlt_verdict
 bl_envrcpt(struct mlt_ctx *c, const char *rcpt)
 {
+	struct addr_norm n, nf;
 	struct buf a, f;
 	enum mlt_verdict v;
 
 	buf_init(&a, 1024);
 	buf_init(&f, 1024);
-	if (bl_address(c, "to", rcpt, &a) < 0) {
+	if (bl_address(c, "to", rcpt, &a, &n) < 0) {
 		buf_free(&a);
 		return bl_bad_address(c, "5.1.3", "Bad recipient address syntax");
 	}
+	if (bl_is_postmaster(&a, &n)) {
+		log_info("%s: blacklist: ALLOW to=<%s>: postmaster (RFC 5321 "
+		    "4.5.1)", bl_qid(c), buf_str(&a));
+		buf_free(&a);
+		return MLT_CONTINUE;
+	}
 	/* The sender only names the log line: its raw text if unreadable. */
 	if (bl_address(c, "from", c->msg->mail_from ? c->msg->mail_from : "",
-	    &f) < 0)
+	    &f, &nf) < 0)
 		buf_reset(&f);
 	v = bl_rcpt(c, buf_str(&a), buf_str(&f), rcpt);
 	buf_free(&a);

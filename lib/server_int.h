@@ -1,0 +1,59 @@
+/* lib/server_int.h - the server skeleton's insides, shared by server.c
+ * (slots, workers, deadlines, signals) and server_listen.c (binding).
+ * Not for programs: they see server.h only. */
+#ifndef FACTEUR_LIB_SERVER_INT_H
+#define FACTEUR_LIB_SERVER_INT_H
+
+#include <pthread.h>
+
+#include "server.h"
+
+#define SRV_MAX_LISTENERS 8
+
+enum srv_state { SRV_FREE, SRV_QUEUED, SRV_IDLE, SRV_BUSY, SRV_CLOSING };
+
+struct srv_listener {
+	int fd;
+	int tag;
+	int tcp;
+	char *path; /* unix: owned, unlinked by srv_free */
+	char name[112];
+};
+
+struct srv_conn {
+	struct server *srv;
+	const struct srv_listener *l;
+	int fd;
+	enum srv_state state; /* the fields below: under srv->mu */
+	int cut;	      /* the backstop shut it down */
+	int served;	      /* answered a request (see srv_evictable) */
+	long long since_ms;   /* IDLE: idle since; BUSY: request start */
+	long long deadline_ms;
+	struct srv_conn *next; /* work queue */
+	char name[160];
+};
+
+struct server {
+	struct srv_limits lim;
+	struct srv_ops ops;
+	void *ctx;
+	struct srv_listener ls[SRV_MAX_LISTENERS];
+	size_t nls, rr; /* rr: the listener accepted from first */
+	pthread_mutex_t mu;
+	pthread_cond_t work; /* a connection queued, or stop */
+	pthread_cond_t gone; /* a worker thread ended */
+	struct srv_conn *slots;
+	size_t nused;	 /* slots not FREE */
+	size_t nthreads; /* live workers; >= nused while serving */
+	struct srv_conn *qhead, *qtail;
+	int stopping;
+	int want_wake; /* the accept thread waits for an idle connection */
+	long long evict_retry_ms; /* no eviction found: not before this */
+	int wake[2];   /* workers -> accept thread */
+	int sig[2];    /* signal handler -> accept thread */
+};
+
+/* Monotonic milliseconds. */
+long long srv_now_ms(void);
+
+#endif

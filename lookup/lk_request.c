@@ -135,13 +135,14 @@ lk_policy_parse(const unsigned char *p, size_t len,
 {
 	size_t max_req = lim && lim->max_request ? lim->max_request : 65536;
 	size_t max_attrs = lim && lim->max_attrs ? lim->max_attrs : 256;
+	const unsigned char *nul = NULL;
 	size_t pos = 0;
 
 	memset(r, 0, sizeof(*r));
 	*consumed = 0;
 	*err_off = 0;
 	for (;;) {
-		const unsigned char *nl, *eq;
+		const unsigned char *nl, *eq, *z;
 		size_t end, llen;
 
 		if (pos >= max_req) {
@@ -163,11 +164,20 @@ lk_policy_parse(const unsigned char *p, size_t len,
 			llen--;
 		if (llen == 0) {
 			*consumed = end + 1;
-			return LK_POL_OK;
+			if (nul == NULL)
+				return LK_POL_OK;
+			*err_off = (size_t)(nul - p);
+			return LK_POL_ENUL;
 		}
 		if (++r->nattrs > max_attrs) {
 			*err_off = pos;
 			return LK_POL_ELIMIT;
+		}
+		if ((z = memchr(p + pos, '\0', llen)) != NULL) {
+			if (nul == NULL)
+				nul = z;
+			pos = end + 1; /* the request is refused as a whole */
+			continue;
 		}
 		eq = memchr(p + pos, '=', llen);
 		if (eq == NULL || eq == p + pos) {
@@ -193,6 +203,8 @@ lk_pol_strerror(enum lk_pol_status st)
 		return "malformed attribute line: want name=value";
 	case LK_POL_ELIMIT:
 		return "request too long";
+	case LK_POL_ENUL:
+		return "NUL byte in an attribute";
 	}
 	return "unknown error";
 }

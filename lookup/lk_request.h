@@ -98,10 +98,15 @@ enum lk_pol_status {
 	LK_POL_INCOMPLETE, /* no empty line yet: read more */
 	LK_POL_ESYNTAX,	   /* line without '=' or with an empty name */
 	LK_POL_ELIMIT,	   /* request longer than max_request or too many */
+	LK_POL_ENUL,	   /* a NUL byte in a line, at *err_off: the request
+			      is framed (*consumed set), its answer refuses */
 };
 
 /* Parses one request at the start of p[0..len); on LK_POL_OK it ends at
- * p + *consumed (after the empty line). "\r\n" is accepted for "\n". */
+ * p + *consumed (after the empty line). "\r\n" is accepted for "\n".
+ * A NUL byte anywhere in a line makes the whole request LK_POL_ENUL once
+ * its empty line is seen (*err_off = the first NUL, *consumed as for OK):
+ * Postfix never sends one, and a C string would stop at it. */
 __attribute__((warn_unused_result)) enum lk_pol_status
 lk_policy_parse(const unsigned char *p, size_t len,
 		const struct lk_policy_limits *lim, struct lk_policy_req *r,

@@ -184,6 +184,46 @@ test_policy_request_errors(void **state)
 	}
 }
 
+/* Issue 10 finding 8: "sender=spammer\0@bad.example" used to be looked
+ * up as "spammer" (a C string stops at the NUL) and answered DUNNO. The
+ * request is refused as a whole, framed so the next one still parses. */
+static void
+test_policy_request_with_nul_is_refused_and_framed(void **state)
+{
+	static const char in[] = "request=smtpd_access_policy\n"
+				 "sender=spammer\0@bad.example\n"
+				 "recipient=a@b\n\n"
+				 "request=smtpd_access_policy\n\n";
+	static const char name[] = "request=smtpd_access_policy\nsen\0der=x\n"
+				   "\n";
+	size_t first = sizeof("request=smtpd_access_policy\n"
+			      "sender=spammer\0@bad.example\n"
+			      "recipient=a@b\n\n") - 1;
+	size_t nul = sizeof("request=smtpd_access_policy\nsender=spammer") - 1;
+	struct lk_policy_req r;
+	enum lk_pol_status st;
+	size_t used, eo;
+
+	st = lk_policy_parse((const unsigned char *)in, sizeof(in) - 1, NULL,
+			     &r, &used, &eo);
+	if (st != LK_POL_ENUL || eo != nul || used != first)
+		fail_msg("NUL in a value: got status %d at %zu, %zu used; want "
+			 "LK_POL_ENUL at %zu, %zu used",
+			 st, eo, used, nul, first);
+	st = lk_policy_parse((const unsigned char *)in + used,
+			     sizeof(in) - 1 - used, NULL, &r, &used, &eo);
+	if (st != LK_POL_OK)
+		fail_msg("request after the refused one: got %d, want OK", st);
+	st = lk_policy_parse((const unsigned char *)in, nul + 5, NULL, &r,
+			     &used, &eo);
+	if (st != LK_POL_INCOMPLETE)
+		fail_msg("NUL before the end: got %d, want INCOMPLETE", st);
+	st = lk_policy_parse((const unsigned char *)name, sizeof(name) - 1,
+			     NULL, &r, &used, &eo);
+	if (st != LK_POL_ENUL)
+		fail_msg("NUL in a name: got %d, want LK_POL_ENUL", st);
+}
+
 int
 main(void)
 {
@@ -195,6 +235,8 @@ main(void)
 	    cmocka_unit_test(
 		test_policy_request_reads_attributes_until_empty_line),
 	    cmocka_unit_test(test_policy_request_errors),
+	    cmocka_unit_test(
+		test_policy_request_with_nul_is_refused_and_framed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

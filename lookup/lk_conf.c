@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "access.h"
+#include "cidr.h"
 #include "paths.h"
 
 #define LK_OFF(f) offsetof(struct lk_settings, f)
@@ -25,9 +25,14 @@ const struct cfg_key lk_conf_keys[] = {
     {"allow_remote", CFG_BOOL, "no", 0, 0, LK_OFF(allow_remote), NULL,
      "allow a non-loopback TCP address"},
     {"max_clients", CFG_INT, "64", 1, 4096, LK_OFF(max_clients), NULL,
-     "connections served at once (one thread and one database handle each)"},
+     "connections served at once, on all listeners together (one thread "
+     "each); when full, the one idle longest is closed for a newcomer"},
     {"idle_timeout", CFG_DURATION, "300s", 100, 86400000, LK_OFF(idle_timeout),
-     NULL, "close a connection idle this long"},
+     NULL, "close a connection idle this long between requests"},
+    {"request_timeout", CFG_DURATION, "10s", 100, 600000,
+     LK_OFF(request_timeout), NULL,
+     "close a connection whose request is not answered this long after its "
+     "first byte"},
     {"max_key_len", CFG_INT, "1024", 16, 65536, LK_OFF(max_key_len), NULL,
      "longest lookup key accepted"},
     {"recipient_delimiter", CFG_STR, "+", 0, 0, LK_OFF(recipient_delimiter),
@@ -47,7 +52,7 @@ lk_tcp_parse(const char *s, struct lk_tcp_addr *out, char *err, size_t errlen)
 {
 	const char *colon, *host = s;
 	size_t hlen;
-	struct access_ip ip;
+	struct cidr_ip ip;
 	char *end;
 	long port;
 
@@ -68,9 +73,9 @@ lk_tcp_parse(const char *s, struct lk_tcp_addr *out, char *err, size_t errlen)
 	port = strtol(colon + 1, &end, 10);
 	if (colon[1] == '\0' || *end != '\0' || port < 1 || port > 65535)
 		goto bad;
-	if (access_ip_parse(host, hlen, &ip) < 0)
+	if (cidr_ip_parse(host, hlen, &ip) < 0)
 		goto bad;
-	out->loopback = access_ip_is_loopback(&ip);
+	out->loopback = cidr_ip_is_loopback(&ip);
 	if (ip.v6) {
 		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&out->ss;
 		a->sin6_family = AF_INET6;

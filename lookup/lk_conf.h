@@ -15,7 +15,8 @@ struct lk_settings {
 	char *policy_tcp;
 	int allow_remote; /* accept a non-loopback tcp address */
 	long long max_clients;
-	long long idle_timeout; /* ms */
+	long long idle_timeout;	   /* ms, between requests */
+	long long request_timeout; /* ms, first byte to answer */
 	long long max_key_len;
 	char *recipient_delimiter;
 	char *null_access_lookup_key;

@@ -1,18 +1,20 @@
 /* lookup/lk_conn.c - one client connection: the socketmap loop and the
- * policy delegation loop. Runs in its own thread with its own store.
+ * policy delegation loop. Runs in a lib/server worker; reads and writes go
+ * through srv_conn_read/write, which keep the deadlines (a request has
+ * request_timeout from its first byte to its answer, an idle connection
+ * idle_timeout). A loop tells the skeleton where requests end:
+ * srv_conn_next() when the next request is already buffered,
+ * srv_conn_idle() when nothing is. A store is borrowed from the pool for
+ * a request and given back when the connection goes idle.
  *
  * Bad input (a malformed netstring, an unknown map, a key too long) gets a
  * PERM reply and a log line; the connection stays open while the stream
  * can be resynchronised (an oversized netstring is skipped by its declared
  * length) and is closed otherwise. Nothing a client sends can stop the
  * daemon. */
-#include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "buf.h"
 #include "lk_policy.h"
@@ -21,14 +23,16 @@
 #include "lk_server.h"
 #include "log.h"
 #include "netstring.h"
+#include "server.h"
 #include "store.h"
+#include "store_pool.h"
 
 /* Largest netstring we skip to resynchronise; past it we close. */
 #define LK_SKIP_MAX ((size_t)16 << 20)
 
 struct lk_conn {
-	struct lk_server *srv;
-	int fd;
+	struct lk_service *svc;
+	struct srv_conn *sc;
 	unsigned char *in; /* read buffer */
 	size_t cap, len, pos;
 	struct buf out; /* replies not yet written */
@@ -36,13 +40,12 @@ struct lk_conn {
 	struct store *st;
 };
 
-/* Reads more into c->in after compacting; 1 read, 0 EOF/timeout/error. */
+/* Reads more into c->in after compacting; 1 read, 0 EOF, deadline (the
+ * skeleton logged it), error, or a full buffer. */
 static int
 lk_conn_read(struct lk_conn *c)
 {
-	struct pollfd pfd = {c->fd, POLLIN, 0};
 	ssize_t n;
-	int rc;
 
 	if (c->pos > 0) {
 		memmove(c->in, c->in + c->pos, c->len - c->pos);
@@ -51,48 +54,57 @@ lk_conn_read(struct lk_conn *c)
 	}
 	if (c->len == c->cap)
 		return 0;
-	for (;;) {
-		rc = poll(&pfd, 1, (int)c->srv->cfg->idle_timeout);
-		if (rc < 0 && errno == EINTR)
-			continue;
-		if (rc <= 0)
-			return 0; /* idle: Postfix reconnects when it needs us
-				   */
-		n = read(c->fd, c->in + c->len, c->cap - c->len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return 0;
-		c->len += (size_t)n;
-		return 1;
-	}
+	n = srv_conn_read(c->sc, c->in + c->len, c->cap - c->len);
+	if (n <= 0)
+		return 0; /* Postfix reconnects when it needs us */
+	c->len += (size_t)n;
+	return 1;
 }
 
 /* Writes the pending replies. 0 or -1. */
 static int
 lk_conn_flush(struct lk_conn *c)
 {
-	size_t off = 0;
-	ssize_t n;
-
-	while (off < c->out.len) {
-		n = send(c->fd, c->out.data + off, c->out.len - off,
-			 MSG_NOSIGNAL);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		off += (size_t)n;
-	}
+	if (c->out.len > 0 &&
+	    srv_conn_write(c->sc, c->out.data, c->out.len) < 0)
+		return -1;
 	buf_reset(&c->out);
 	return 0;
+}
+
+/* A request was answered (its reply is in c->out): the next one's
+ * deadline starts now if its bytes are already here. */
+static void
+lk_conn_answered(struct lk_conn *c)
+{
+	if (c->pos < c->len)
+		srv_conn_next(c->sc);
+}
+
+/* Before waiting for more bytes: replies out; with nothing buffered the
+ * connection is idle (and its store goes back to the pool). 0 or -1. */
+static int
+lk_conn_wait(struct lk_conn *c)
+{
+	if (lk_conn_flush(c) < 0)
+		return -1;
+	if (c->pos == c->len) {
+		store_pool_put(c->svc->pool, &c->st);
+		srv_conn_idle(c->sc);
+	}
+	return lk_conn_read(c) ? 0 : -1;
 }
 
 static struct store *
 lk_conn_store(struct lk_conn *c)
 {
-	if (c->st == NULL)
-		c->st = lk_pool_get(c->srv);
+	struct store_errbuf e;
+
+	if (c->st == NULL) {
+		e.msg[0] = '\0';
+		if ((c->st = store_pool_get(c->svc->pool, &e)) == NULL)
+			log_err("database: %s", e.msg[0] ? e.msg : "error");
+	}
 	return c->st;
 }
 
@@ -102,8 +114,7 @@ static void
 lk_conn_store_failed(struct lk_conn *c, const struct store_errbuf *e)
 {
 	log_err("database: %s", e->msg[0] ? e->msg : "error");
-	lk_pool_put(c->srv, c->st, 1);
-	c->st = NULL;
+	store_free(&c->st);
 }
 
 static int
@@ -121,7 +132,7 @@ lk_conn_perm(struct lk_conn *c, const char *why, const unsigned char *p,
 static int
 lk_conn_request(struct lk_conn *c, const unsigned char *p, size_t n)
 {
-	struct lk_limits lim = {(size_t)c->srv->cfg->max_key_len};
+	struct lk_limits lim = {(size_t)c->svc->cfg->max_key_len};
 	struct lk_request r;
 	struct store_errbuf e;
 	enum lk_req_status rs;
@@ -141,7 +152,7 @@ lk_conn_request(struct lk_conn *c, const unsigned char *p, size_t n)
 		return lk_reply_socketmap(LK_TEMP, "out of memory", 13,
 					  &c->out);
 	e.msg[0] = '\0';
-	st = lk_map_query(c->st, &c->srv->qc, r.map, key, &c->val, &e);
+	st = lk_map_query(c->st, &c->svc->qc, r.map, key, &c->val, &e);
 	if (log_debug_enabled()) {
 		char safe[128];
 		log_debug("%s %s -> %s %s", lk_map_name(r.map),
@@ -194,18 +205,19 @@ lk_conn_skip(struct lk_conn *c)
 static void
 lk_conn_free(struct lk_conn *c)
 {
-	lk_pool_put(c->srv, c->st, 0);
+	store_pool_put(c->svc->pool, &c->st);
 	free(c->in);
 	buf_free(&c->out);
 	buf_free(&c->val);
 }
 
 static int
-lk_conn_init(struct lk_conn *c, struct lk_server *srv, int fd, size_t cap)
+lk_conn_init(struct lk_conn *c, struct lk_service *svc, struct srv_conn *sc,
+	     size_t cap)
 {
 	memset(c, 0, sizeof(*c));
-	c->srv = srv;
-	c->fd = fd;
+	c->svc = svc;
+	c->sc = sc;
 	c->cap = cap;
 	buf_init(&c->out, 0);
 	buf_init(&c->val, LK_REPLY_MAX);
@@ -213,24 +225,24 @@ lk_conn_init(struct lk_conn *c, struct lk_server *srv, int fd, size_t cap)
 }
 
 void
-lk_conn_socketmap(struct lk_server *srv, int fd)
+lk_conn_socketmap(struct lk_service *svc, struct srv_conn *sc)
 {
-	size_t max = (size_t)srv->cfg->max_key_len + 32, off, plen, used, eo;
+	size_t max = (size_t)svc->cfg->max_key_len + 32, off, plen, used, eo;
 	struct lk_conn c;
 	enum ns_status ns;
-	int ok = 1;
 
-	if (lk_conn_init(&c, srv, fd, max + 16) < 0) {
+	if (lk_conn_init(&c, svc, sc, max + 16) < 0) {
 		lk_conn_free(&c);
 		return;
 	}
-	while (ok) {
+	for (;;) {
 		ns = ns_parse(c.in + c.pos, c.len - c.pos, max, &off, &plen,
 			      &used, &eo);
 		if (ns == NS_OK) {
 			if (lk_conn_request(&c, c.in + c.pos + off, plen) < 0)
 				break;
 			c.pos += used;
+			lk_conn_answered(&c);
 			continue;
 		}
 		if (ns == NS_ELIMIT) {
@@ -241,25 +253,46 @@ lk_conn_socketmap(struct lk_server *srv, int fd)
 						  16, &c.out);
 			if (lk_conn_flush(&c) < 0 || lk_conn_skip(&c) < 0)
 				break;
+			lk_conn_answered(&c);
 			continue;
 		}
 		if (ns == NS_ESYNTAX) {
 			(void)!lk_conn_perm(&c, "malformed netstring",
 					    c.in + c.pos, c.len - c.pos);
-			(void)!lk_conn_flush(&c);
 			break; /* no way to find the next request */
 		}
 		/* NS_INCOMPLETE: answer what we have, then wait. */
-		if (lk_conn_flush(&c) < 0)
+		if (lk_conn_wait(&c) < 0)
 			break;
-		ok = lk_conn_read(&c);
 	}
 	(void)!lk_conn_flush(&c);
 	lk_conn_free(&c);
 }
 
+/* A request with a NUL byte (issue 10, finding 8): Postfix never sends
+ * one, and looking up the text before it would answer for another
+ * address. The request is framed, so the stream stays in step: answer
+ * DEFER_IF_PERMIT (the mail waits unless a later restriction rejects it;
+ * never a 5xx for what may be our peer's bug) and log what was wrong. */
+static int
+lk_conn_policy_nul(struct lk_conn *c, size_t nul_off)
+{
+	const unsigned char *req = c->in + c->pos;
+	size_t line = nul_off;
+	char safe[128];
+
+	while (line > 0 && req[line - 1] != '\n')
+		line--;
+	log_warn("policy request refused: NUL byte at byte %zu, in the line "
+		 "\"%s\": answered DEFER_IF_PERMIT",
+		 nul_off,
+		 log_safe(req + line, nul_off - line + 1, safe, sizeof(safe)));
+	return lk_reply_policy("DEFER_IF_PERMIT 4.3.0 malformed policy request",
+			       &c->out);
+}
+
 void
-lk_conn_policy(struct lk_server *srv, int fd)
+lk_conn_policy(struct lk_service *svc, struct srv_conn *sc)
 {
 	struct lk_policy_limits lim = {65536, 256};
 	struct lk_policy_req r;
@@ -269,19 +302,24 @@ lk_conn_policy(struct lk_server *srv, int fd)
 	struct lk_conn c;
 	size_t used, eo;
 	char safe[128];
-	int ok = 1;
 
-	if (lk_conn_init(&c, srv, fd, lim.max_request) < 0) {
+	if (lk_conn_init(&c, svc, sc, lim.max_request) < 0) {
 		lk_conn_free(&c);
 		return;
 	}
-	while (ok) {
+	for (;;) {
 		ps = lk_policy_parse(c.in + c.pos, c.len - c.pos, &lim, &r,
 				     &used, &eo);
 		if (ps == LK_POL_INCOMPLETE) {
-			if (lk_conn_flush(&c) < 0)
+			if (lk_conn_wait(&c) < 0)
 				break;
-			ok = lk_conn_read(&c);
+			continue;
+		}
+		if (ps == LK_POL_ENUL) {
+			if (lk_conn_policy_nul(&c, eo) < 0)
+				break;
+			c.pos += used;
+			lk_conn_answered(&c);
 			continue;
 		}
 		if (ps != LK_POL_OK) {
@@ -300,13 +338,14 @@ lk_conn_policy(struct lk_server *srv, int fd)
 				 ? LK_PERM
 				 : LK_TEMP;
 		else
-			st = lk_policy_eval(c.st, &srv->qc, c.in + c.pos, &r,
+			st = lk_policy_eval(c.st, &svc->qc, c.in + c.pos, &r,
 					    &c.out, &e);
 		if (st == LK_TEMP && c.st)
 			lk_conn_store_failed(&c, &e);
 		if (st == LK_PERM)
 			break;
 		c.pos += used;
+		lk_conn_answered(&c);
 	}
 	(void)!lk_conn_flush(&c);
 	lk_conn_free(&c);

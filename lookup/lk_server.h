@@ -1,69 +1,57 @@
-/* lookup/lk_server.h - the facteur-lookup daemon: listeners, one thread
- * per connection up to max_clients, a pool of read-only stores.
+/* lookup/lk_server.h - facteur-lookup's service on the server skeleton
+ * (lib/server.h): its listeners, its shared context (settings, query
+ * configuration, the pool of read-only stores) and its serve() callback,
+ * which hands each connection to the socketmap or the policy loop
+ * (lk_conn.c). Slots, deadlines, eviction, signals and the privilege drop
+ * are lib/server's: see facteur-lookup(8) "LIMITS".
  *
- * SECURITY: the listeners are bound as root (the Postfix private/
- * directory is root/postfix-owned), then privileges are dropped before
- * the database is opened and before any byte from a client is read. */
+ * Dependencies run one way: main.c -> lk_server.c -> lk_conn.c; lk_conn.c
+ * only reads struct lk_service.
+ *
+ * SECURITY: lk_service_listen() runs as root (Postfix's private/ is
+ * root/postfix-owned); the database is opened after the privilege drop. */
 #ifndef FACTEUR_LOOKUP_LK_SERVER_H
 #define FACTEUR_LOOKUP_LK_SERVER_H
 
-#include <pthread.h>
+#include <stddef.h>
 
 #include "lk_conf.h"
 #include "lk_maps.h"
 
-struct store;
+struct server;
+struct srv_conn;
+struct store_pool;
 
-#define LK_MAX_LISTENERS 4
+/* Listener tags. */
+enum lk_proto { LK_PROTO_SOCKETMAP, LK_PROTO_POLICY };
 
-struct lk_listener {
-	int fd;
-	int policy;	 /* 0 socketmap, 1 policy delegation */
-	char *unix_path; /* owned; unlinked at exit when possible */
-};
-
-struct lk_pool_item;
-
-struct lk_server {
+struct lk_service {
 	const struct lk_settings *cfg; /* borrowed */
-	const char *db_path;	       /* borrowed */
-	long long busy_ms;
-	struct lk_query_cfg qc;
-	struct lk_listener ls[LK_MAX_LISTENERS];
-	size_t nls;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	int nconn;
-	int *conn_fds; /* max_clients slots, -1 = free */
-	struct lk_pool_item *idle;
-	int wake[2]; /* self-pipe written by the signal handler */
+	struct lk_query_cfg qc;	       /* strings borrowed from cfg */
+	struct store_pool *pool;       /* owned */
 };
 
-/* Creates every configured listener (unix sockets with cfg->mode, stale
- * sockets replaced). 0, or -1 with err. */
+/* Binds every configured listener of cfg on srv (unix sockets get
+ * cfg->mode; a stale socket is replaced, a live one is an error). 0, or
+ * -1 with err. */
 __attribute__((warn_unused_result)) int
-lk_server_listen(struct lk_server *srv, const struct lk_settings *cfg,
-		 char *err, size_t errlen);
-
-/* Opens one store to check the database is usable, keeps it pooled. */
-__attribute__((warn_unused_result)) int
-lk_server_open_db(struct lk_server *srv, const char *db_path, long long busy_ms,
+lk_service_listen(struct server *srv, const struct lk_settings *cfg,
 		  char *err, size_t errlen);
 
-/* Serves until SIGTERM / SIGINT, then closes every connection (bounded
- * wait) and frees everything. Returns 0 or -1. */
-int lk_server_run(struct lk_server *srv);
+/* Fills svc and opens one store to check the database is usable (it is
+ * pooled). 0, or -1 with err. */
+__attribute__((warn_unused_result)) int
+lk_service_open(struct lk_service *svc, const struct lk_settings *cfg,
+		const char *db_path, long long busy_ms, char *err,
+		size_t errlen);
 
-void lk_server_free(struct lk_server *srv);
+void lk_service_close(struct lk_service *svc);
 
-/* ---- used by the connection threads (lk_conn.c) ---- */
+/* The srv_ops.serve callback; ctx is a struct lk_service. */
+void lk_service_serve(struct srv_conn *c, void *ctx);
 
-/* A pooled store, or a new one; NULL on failure (logged). */
-struct store *lk_pool_get(struct lk_server *srv);
-/* Returns st to the pool (bad: free it instead, e.g. after a DB error). */
-void lk_pool_put(struct lk_server *srv, struct store *st, int bad);
-
-void lk_conn_socketmap(struct lk_server *srv, int fd);
-void lk_conn_policy(struct lk_server *srv, int fd);
+/* ---- lk_conn.c: one connection, until EOF, a deadline or an error ---- */
+void lk_conn_socketmap(struct lk_service *svc, struct srv_conn *c);
+void lk_conn_policy(struct lk_service *svc, struct srv_conn *c);
 
 #endif

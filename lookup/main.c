@@ -18,7 +18,7 @@
 #include "lk_maps.h"
 #include "lk_server.h"
 #include "log.h"
-#include "privdrop.h"
+#include "server.h"
 #include "store.h"
 
 static const char lk_usage[] =
@@ -79,29 +79,44 @@ lk_query(struct lk_main *m, const char *map, const char *key)
 	return rs == LK_OK ? 0 : rs == LK_NOTFOUND ? 1 : 2;
 }
 
+/* The one startup order (lib/server.h): bind as root, drop privileges,
+ * open the database, serve. */
 static int
 lk_serve(struct lk_main *m)
 {
-	struct lk_server srv;
+	const struct lk_settings *cfg = &m->set;
+	struct srv_limits lim = {(size_t)cfg->max_clients,
+				 cfg->request_timeout, cfg->idle_timeout, 0,
+				 0};
+	struct srv_ops ops = {lk_service_serve, NULL, 0, *cfg->user == '\0'};
+	struct lk_service svc;
+	struct server *srv = NULL;
 	char err[512];
-	int rc = 1;
+	int rc = 1, opened = 0;
 
-	if (lk_server_listen(&srv, &m->set, err, sizeof(err)) < 0) {
+	if (srv_new(&lim, &ops, &svc, &srv, err, sizeof(err)) < 0 ||
+	    lk_service_listen(srv, cfg, err, sizeof(err)) < 0) {
 		log_err("%s", err);
 		goto out;
 	}
-	if (priv_drop(m->set.user, m->set.group, err, sizeof(err)) < 0) {
+	if (srv_drop_privileges(srv, cfg->user, cfg->group, err,
+				sizeof(err)) < 0) {
 		log_err("cannot drop privileges: %s", err);
 		goto out;
 	}
-	if (lk_server_open_db(&srv, m->db.path, m->db.busy_timeout, err,
-			      sizeof(err)) < 0) {
+	opened = 1;
+	if (lk_service_open(&svc, cfg, m->db.path, m->db.busy_timeout, err,
+			    sizeof(err)) < 0 ||
+	    srv_run(srv, err, sizeof(err)) < 0) {
 		log_err("%s", err);
 		goto out;
 	}
-	rc = lk_server_run(&srv) < 0 ? 1 : 0;
+	rc = 0;
 out:
-	lk_server_free(&srv);
+	/* Workers still busy after the drain keep srv and the pool: they
+	 * go with the process. */
+	if (srv_free(&srv) == 0 && opened)
+		lk_service_close(&svc);
 	return rc;
 }
 

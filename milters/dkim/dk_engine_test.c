@@ -217,13 +217,15 @@ tampering_and_wrong_keys_fail(void **state)
 	assert_int_equal(dk_keyring_add(&kr, "example.org", "rsa1", f->rsa,
 	    (uid_t)-1, err, sizeof(err)), 0);
 	msg = sign(&kr, &o, msg_hdr, msg_body, &nsig);
-	/* l= covers the body: appended text does not break it */
+	/* l= covers the body: text appended after it leaves bytes no one
+	 * signed, so the signature is not a pass (RFC 6376 §8.2) */
 	assert_non_null(msg);
 	p = malloc(strlen(msg) + 32);
 	memcpy(p, msg, strlen(msg));
 	memcpy(p + strlen(msg), "appended\r\n", 11);
 	verify(p, keys, r);
-	CHECK(r[0].result == DK_R_PASS, "appended after l=: got %s (%s)",
+	CHECK(r[0].result == DK_R_POLICY && strstr(r[0].reason, "l=") !=
+	    NULL, "appended after l=: got %s (%s), want policy",
 	    dk_result_str(r[0].result), r[0].reason);
 	free(p);
 	p = strstr(msg, "see you");
@@ -242,6 +244,43 @@ tampering_and_wrong_keys_fail(void **state)
 	verify(msg, wrong, r);
 	CHECK(r[0].result == DK_R_PERMERROR, "ed25519 key for rsa sig: got %s",
 	    dk_result_str(r[0].result));
+	free(msg);
+	dk_keyring_free(&kr);
+}
+
+/* l=0 signs no body at all: any body may follow, and none passes; an
+ * exact l= still does. */
+static void
+body_length_zero_with_another_body_is_policy(void **state)
+{
+	struct fx *f = *state;
+	struct dk_keyring kr = {0};
+	struct dk_test_key keys[] = {
+	    {"ed1", "example.org", f->ed_txt, 0},
+	    {NULL, NULL, NULL, 0},
+	};
+	struct dk_sign_opts o = {DK_C_RELAXED, DK_C_RELAXED, 1700000000, 0,
+	    1, NULL, NULL, 1};
+	struct dk_sigresult r[1];
+	struct buf b;
+	char err[256], *msg;
+	size_t nsig;
+
+	assert_int_equal(dk_keyring_add(&kr, "example.org", "ed1", f->ed,
+	    (uid_t)-1, err, sizeof(err)), 0);
+	msg = sign(&kr, &o, msg_hdr, "", &nsig);
+	CHECK(strstr(msg, " l=0;") != NULL, "no l=0 in\n%s", msg);
+	verify(msg, keys, r);
+	CHECK(r[0].result == DK_R_PASS, "empty body, l=0: got %s (%s), want "
+	    "pass", dk_result_str(r[0].result), r[0].reason);
+	buf_init(&b, 0);
+	assert_int_equal(buf_printf(&b, "%sPay to IBAN XX00 now.\r\n", msg),
+	    0);
+	verify(buf_str(&b), keys, r);
+	CHECK(r[0].result == DK_R_POLICY, "l=0 with a body of the "
+	    "attacker's: got %s (%s), want policy",
+	    dk_result_str(r[0].result), r[0].reason);
+	buf_free(&b);
 	free(msg);
 	dk_keyring_free(&kr);
 }
@@ -275,6 +314,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(dual_signatures_verify_in_every_mode),
 	    cmocka_unit_test(tampering_and_wrong_keys_fail),
+	    cmocka_unit_test(body_length_zero_with_another_body_is_policy),
 	    cmocka_unit_test(keyring_uses_nearest_parent_and_refuses_open_key_files),
 	};
 

@@ -243,6 +243,25 @@ dk_verify_key(struct dk_verify *v, struct dk_vsig *vs, EVP_PKEY **pkey,
 	return DK_R_NONE;
 }
 
+/* l= against the canonical body (RFC 6376 §3.5, §8.2): longer than the
+ * body is a failure, as OpenDKIM has it; shorter leaves bytes anyone may
+ * replace or append to, so the signature vouches for less than the
+ * message: DK_R_POLICY, which neither DMARC nor the chain's readers count
+ * as a pass. */
+static enum dk_result
+dk_verify_length(long long l, unsigned long long total, const char **why)
+{
+	*why = "";
+	if (l < 0 || (unsigned long long)l == total)
+		return DK_R_PASS;
+	if ((unsigned long long)l > total) {
+		*why = "l= is longer than the body";
+		return DK_R_FAIL;
+	}
+	*why = "l= leaves part of the body unsigned";
+	return DK_R_POLICY;
+}
+
 static int
 dk_verify_one(struct dk_verify *v, struct dk_vsig *vs, struct dk_sigresult *r)
 {
@@ -269,8 +288,8 @@ dk_verify_one(struct dk_verify *v, struct dk_vsig *vs, struct dk_sigresult *r)
 		r->result = DK_R_FAIL;
 		r->reason = "body hash mismatch";
 	} else {
-		r->result = DK_R_PASS;
-		r->reason = "";
+		r->result = dk_verify_length(vs->sig.l, bh->canon.total,
+		    &r->reason);
 	}
 	return 0;
 }

@@ -209,22 +209,29 @@ class Client(MilterClient):
                                   headers, body)
 
 
+HEADER_NAME = re.compile(rb"[\x21-\x39\x3b-\x7e]+[ \t]*:")
+
+
 def split_message(msg):
-    """(headers, body) of a raw message: headers as [(name, value)]
-    bytes, value everything after the first ':' with folds as LF (what
-    Postfix hands a milter). A line without a colon is dropped, as an
-    MTA would not pass it as a header."""
+    """(headers, body) of a raw message as Postfix hands them to a
+    milter: headers [(name, value)] bytes, value everything after the
+    first ':' with folds as LF. The first line that is not a header
+    field (nor its continuation) starts the body, blank line or not."""
     if b"\r\n\r\n" in msg:
         head, body = msg.split(b"\r\n\r\n", 1)
+        body = b"\r\n" + body
     else:
         head, body = msg, b""
-    out = []
-    for f in re.split(rb"\r\n(?![ \t])", head):
-        if b":" not in f:
-            continue
-        name, value = f.split(b":", 1)
-        out.append((name, value.replace(b"\r\n", b"\n")))
-    return out, body
+    out, lines = [], head.split(b"\r\n")
+    for i, line in enumerate(lines):
+        if line[:1] in (b" ", b"\t") and out:
+            out[-1] = (out[-1][0], out[-1][1] + b"\n" + line)
+        elif HEADER_NAME.match(line):
+            name, value = line.split(b":", 1)
+            out.append((name, value))
+        else:
+            return out, b"\r\n".join(lines[i:]) + b"\r\n" + body
+    return out, body[2:] if body.startswith(b"\r\n") else body
 
 
 def send(sock, msg, client=CLIENT, extra_headers=()):

@@ -369,8 +369,8 @@ def tags(c):
         ("i-suffix-not-subdomain", [("i+", "@notevil.example")], "§3.5"),
         ("i-d-as-prefix", [("i+", "@evil.example.org")], "§3.5"),
         ("i-no-at", [("i+", "evil.example")], "§3.5 i= syntax"),
-        ("8bit-in-value", [("zz+", "caf\udcc3\udca9"), ("d", "evil.ex"
-                                                           "\udcc3\udca9mple")],
+        ("8bit-in-value", [("zz+", "caf\udcc3\udca9"),
+                           ("d", "evil.ex\udcc3\udca9mple")],
          "§3.2 tag values are ASCII"),
     ]
     for name, extra, why in bad:

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addr.h"
 #include "dmarc.h"
 #include "dns.h"
 
@@ -392,12 +393,13 @@ psl_has(const struct dmarc_psl *psl, char kind, const char *suffix)
 	       NULL;
 }
 
-/* Lowercase copy without the trailing dot; -1 if empty, too long or
- * with an empty label. */
+/* Lowercase copy without the trailing dot; -1 if empty, too long, with
+ * an empty label or one longer than 63, or with a byte DNS names cannot
+ * carry as text (so that a failed query is never the name's fault). */
 static int
 domain_norm(const char *d, char *out, size_t outlen)
 {
-	size_t n = strlen(d), i;
+	size_t n = strlen(d), i, label = 0;
 
 	if (n > 0 && d[n - 1] == '.')
 		n--;
@@ -406,7 +408,9 @@ domain_norm(const char *d, char *out, size_t outlen)
 	for (i = 0; i < n; i++) {
 		if (d[i] == '.' && (i == 0 || d[i - 1] == '.'))
 			return -1;
-		if ((unsigned char)d[i] <= ' ' || d[i] == 0x7f)
+		label = d[i] == '.' ? 0 : label + 1;
+		if ((unsigned char)d[i] <= ' ' || (unsigned char)d[i] >= 0x7f ||
+		    strchr("\\\"();@", d[i]) != NULL || label > 63)
 			return -1;
 		out[i] = (char)tolower((unsigned char)d[i]);
 	}
@@ -469,7 +473,7 @@ dmarc_aligned(const struct dmarc_psl *psl, const char *from, const char *other,
 
 /* ---- evaluation ---------------------------------------------------- */
 
-enum fetch { F_FOUND, F_EMPTY, F_MULTIPLE, F_INVALID, F_TEMP, F_PERM };
+enum fetch { F_FOUND, F_EMPTY, F_MULTIPLE, F_INVALID, F_TEMP };
 
 /* The DMARC record at _dmarc.<domain> (RFC 7489 §6.6.3 steps 1-5). */
 static enum fetch
@@ -489,13 +493,15 @@ fetch_record(struct dns_resolver *dns, const char *domain,
 	case DNS_NODATA:
 		return F_EMPTY;
 	case DNS_TEMPFAIL:
+	case DNS_PERMFAIL:
+		/* SERVFAIL, REFUSED, FORMERR, a timeout or a broken answer
+		 * say nothing of the domain's policy: a later try may find
+		 * it, so DMARC is temperror (RFC 7489 §6.6.3 step 2, and
+		 * what lib/spf answers). The name itself was checked by
+		 * domain_norm(), so no permanent fault is left here. */
 		snprintf(detail, dlen, "%.90s: %.60s", name, ans.error);
 		dns_answer_clear(&ans);
 		return F_TEMP;
-	case DNS_PERMFAIL:
-		snprintf(detail, dlen, "%.90s: %.60s", name, ans.error);
-		dns_answer_clear(&ans);
-		return F_PERM;
 	}
 	for (i = 0; i < ans.nrrs; i++)
 		switch (dmarc_parse_record((const unsigned char *)ans.rrs[i],
@@ -597,7 +603,6 @@ dmarc_evaluate(struct dns_resolver *dns, const struct dmarc_psl *psl,
 	case F_TEMP:
 		return done(out, DMARC_R_TEMPERROR, NULL);
 	case F_INVALID:
-	case F_PERM:
 		return done(out, DMARC_R_PERMERROR, NULL);
 	}
 	out->policy = at_org && rec.sp != DMARC_P_UNSET ? rec.sp : rec.p;
@@ -611,4 +616,159 @@ dmarc_evaluate(struct dns_resolver *dns, const struct dmarc_psl *psl,
 		out->sampled_out = roll >= (unsigned)rec.pct;
 	}
 	return done(out, DMARC_R_FAIL, "no aligned SPF or DKIM pass");
+}
+
+/* ---- author domains (RFC 7489 §6.6.1) ------------------------------ */
+
+void
+dmarc_from_init(struct dmarc_from *f)
+{
+	memset(f, 0, sizeof(*f));
+}
+
+/* Adds p[0..n) (an LDH domain, maybe with trailing dots) once. */
+static void
+from_domain(struct dmarc_from *f, const unsigned char *p, size_t n)
+{
+	char d[256];
+	size_t i, off;
+
+	while (n > 0 && p[n - 1] == '.')
+		n--;
+	if (n == 0 || n >= sizeof(d) ||
+	    addr_parse_domain(p, n, NULL, &off) != ADDR_OK) {
+		f->invalid = 1;
+		return;
+	}
+	for (i = 0; i < n; i++)
+		d[i] = (char)tolower(p[i]);
+	d[n] = '\0';
+	for (i = 0; i < f->ndomains; i++)
+		if (strcmp(f->domains[i], d) == 0)
+			return;
+	if (f->ndomains == DMARC_MAX_AUTHORS) {
+		f->toomany = 1;
+		return;
+	}
+	memcpy(f->domains[f->ndomains++], d, n + 1);
+}
+
+static int
+from_mailbox(void *ctx, const unsigned char *p, const struct addr_parts *a)
+{
+	struct dmarc_from *f = ctx;
+
+	f->nmailboxes++;
+	if (a->literal)
+		f->invalid = 1; /* [192.0.2.1] has no DMARC policy */
+	else
+		from_domain(f, p + a->domain_off, a->domain_len);
+	return 0;
+}
+
+/* A field no parser accepts: every domain its text names right after an
+ * '@', ending where an address could end. A domain running into another
+ * byte (8-bit, '_') names nothing we could look up. */
+static void
+from_salvage(struct dmarc_from *f, const unsigned char *p, size_t len)
+{
+	size_t i, j;
+
+	for (i = 0; i < len; i++) {
+		if (p[i] != '@')
+			continue;
+		for (j = i + 1; j < len && (isalnum(p[j]) || p[j] == '.' ||
+		    p[j] == '-'); j++)
+			;
+		if (j > i + 1 && (j == len || (p[j] != '\0' &&
+		    strchr(" \t\r\n>\"),;:(<", p[j]) != NULL)))
+			from_domain(f, p + i + 1, j - i - 1);
+	}
+}
+
+/* The parser reports a mailbox before it has seen what follows it, so
+ * what it found counts only when the whole field parsed. */
+void
+dmarc_from_add(struct dmarc_from *f, const unsigned char *value, size_t len)
+{
+	struct dmarc_from parsed = *f;
+	size_t off;
+	enum addr_status st;
+
+	f->nfields++;
+	parsed.nfields++;
+	st = addr_parse_header(value, len, NULL, from_mailbox, &parsed, &off);
+	if (st == ADDR_OK || (st == ADDR_EEMPTY && memchr(value, '@',
+	    len) == NULL)) {
+		*f = parsed; /* valid, or empty / a group without mailboxes */
+		return;
+	}
+	f->invalid = 1;
+	from_salvage(f, value, len);
+}
+
+int
+dmarc_from_valid(const struct dmarc_from *f)
+{
+	return f->nfields == 1 && f->nmailboxes == 1 && f->ndomains == 1 &&
+	    !f->invalid && !f->toomany;
+}
+
+const char *
+dmarc_from_problem(const struct dmarc_from *f)
+{
+	if (f->nfields == 0)
+		return "no From field";
+	if (f->ndomains == 0)
+		return f->invalid ? "From cannot be parsed" :
+		    "From has no mailbox";
+	if (f->nfields > 1)
+		return "several From fields";
+	if (f->nmailboxes > 1 || f->ndomains > 1)
+		return "several From mailboxes";
+	return f->invalid ? "From is malformed" : NULL;
+}
+
+/* Failures rank above errors, errors above none, none above pass; among
+ * failures the policy that applies (one step lower when pct sampled the
+ * message out, §6.6.4). */
+static int
+from_rank(const struct dmarc_outcome *o)
+{
+	static const int rank[] = {[DMARC_R_PASS] = 0, [DMARC_R_NONE] = 1,
+	    [DMARC_R_PERMERROR] = 2, [DMARC_R_TEMPERROR] = 3,
+	    [DMARC_R_FAIL] = 4};
+	int p = o->policy == DMARC_P_UNSET ? 0 : (int)o->policy;
+
+	if (o->result != DMARC_R_FAIL)
+		return rank[o->result] * 8;
+	return rank[DMARC_R_FAIL] * 8 + 2 * p - (o->sampled_out && p > 0);
+}
+
+enum dmarc_result
+dmarc_evaluate_from(struct dns_resolver *dns, const struct dmarc_psl *psl,
+    const struct dmarc_from *f, const struct dmarc_input *in,
+    struct dmarc_outcome *out, size_t *decider)
+{
+	struct dmarc_input one = *in;
+	struct dmarc_outcome o;
+	size_t k;
+
+	*decider = 0;
+	memset(out, 0, sizeof(*out));
+	if (f->ndomains == 0)
+		return done(out, DMARC_R_PERMERROR, dmarc_from_problem(f));
+	for (k = 0; k < f->ndomains; k++) {
+		one.from_domain = f->domains[k];
+		(void)dmarc_evaluate(dns, psl, &one, &o);
+		if (k == 0 || from_rank(&o) > from_rank(out)) {
+			*out = o;
+			*decider = k;
+		}
+	}
+	/* Domains past the limit were not evaluated: never a pass. */
+	if (f->toomany && (out->result == DMARC_R_PASS ||
+	    out->result == DMARC_R_NONE))
+		return done(out, DMARC_R_PERMERROR, "too many author domains");
+	return out->result;
 }

@@ -69,6 +69,51 @@ enum dmarc_result dmarc_evaluate(struct dns_resolver *dns,
 
 const char *dmarc_result_str(enum dmarc_result r);
 
+/* ---- the author domains (RFC 7489 §3.1, §6.6.1) -------------------
+ *
+ * DMARC is about the RFC5322.From domain; a message may carry several
+ * From fields, or one with several mailboxes, or none a parser accepts.
+ * dmarc_from_add() is called for each From field's value, in order; it
+ * keeps every distinct domain a mailbox names (lowercase, no trailing
+ * dot). A field that is not a valid mailbox-list still yields the
+ * domains its text names after an '@' (a trailing dot, a missing '>',
+ * a quoted "alice@example.org"): such mail is that domain's mail, and
+ * extra domains only make the verdict stricter. Pure, no allocation. */
+#define DMARC_MAX_AUTHORS 8
+
+struct dmarc_from {
+	size_t nfields;    /* From fields seen */
+	size_t nmailboxes; /* mailboxes parsed strictly, over all fields */
+	int invalid;       /* some field is not a valid mailbox-list, or a
+			      mailbox has no usable domain */
+	int toomany;       /* more than DMARC_MAX_AUTHORS distinct domains */
+	size_t ndomains;
+	char domains[DMARC_MAX_AUTHORS][256];
+};
+
+void dmarc_from_init(struct dmarc_from *f);
+void dmarc_from_add(struct dmarc_from *f, const unsigned char *value,
+    size_t len);
+/* 1 when the message has exactly one From field holding exactly one
+ * valid mailbox with a domain (what require_valid_from asks for). */
+int dmarc_from_valid(const struct dmarc_from *f);
+/* What is wrong with the From, for a reason= or a reply; NULL when
+ * dmarc_from_valid(). Static string. */
+const char *dmarc_from_problem(const struct dmarc_from *f);
+
+/* dmarc_evaluate() for every author domain of f (in->from_domain is
+ * ignored), combined as RFC 7489 §6.6.1 asks: pass only when every
+ * domain passes; otherwise fail before temperror before permerror before
+ * none, and among failures the strictest policy applied. out is the
+ * deciding domain's outcome (out->policy_domain, out->detail), *decider
+ * its index in f->domains. Without any author domain: permerror, detail
+ * dmarc_from_problem(f); more domains than DMARC_MAX_AUTHORS: at least
+ * permerror. */
+enum dmarc_result dmarc_evaluate_from(struct dns_resolver *dns,
+    const struct dmarc_psl *psl, const struct dmarc_from *f,
+    const struct dmarc_input *in, struct dmarc_outcome *out,
+    size_t *decider);
+
 /* Added with the implementation. */
 
 /* 1 if domain `other` (an SPF or DKIM d= domain) is aligned with the From

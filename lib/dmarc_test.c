@@ -254,6 +254,110 @@ test_evaluate_without_dns(void **state)
 	dns_resolver_free(&dns);
 }
 
+/* The author domains DMARC evaluates (RFC 7489 §6.6.1), per list of
+ * From field values. */
+struct from_case {
+	const char *fields[3]; /* NULL-terminated */
+	const char *want;      /* domains, space-separated */
+	int valid;
+	const char *problem;   /* NULL when valid */
+};
+
+static const struct from_case from_cases[] = {
+    {{"Alice <alice@Example.ORG>"}, "example.org", 1, NULL},
+    {{"alice@example.org (Alice)"}, "example.org", 1, NULL},
+    {{"=?utf-8?q?Al=C3=AFce?= <alice@example.org>"}, "example.org", 1, NULL},
+    /* several fields, several mailboxes: every domain, in order */
+    {{"alice@example.org", "m@evil.example"}, "example.org evil.example", 0,
+     "several From fields"},
+    {{"alice@example.org, m@evil.example"}, "example.org evil.example", 0,
+     "several From mailboxes"},
+    {{"a@example.org, b@EXAMPLE.org"}, "example.org", 0,
+     "several From mailboxes"},
+    {{"list: a@example.org, b@evil.example;"}, "example.org evil.example", 0,
+     "several From mailboxes"},
+    /* text that still names a domain is that domain's mail */
+    {{"alice@example.org."}, "example.org", 0, "From is malformed"},
+    {{"Alice <alice@example.org"}, "example.org", 0, "From is malformed"},
+    {{"\"alice@example.org\""}, "example.org", 0, "From is malformed"},
+    {{"Alice <alice@example.org.>"}, "example.org", 0, "From is malformed"},
+    {{"<alice@example.org> <m@evil.example>"}, "example.org evil.example", 0,
+     "several From mailboxes"},
+    /* nothing to evaluate */
+    {{NULL}, "", 0, "no From field"},
+    {{""}, "", 0, "From has no mailbox"},
+    {{"undisclosed:;"}, "", 0, "From has no mailbox"},
+    {{"alice@ex\xc3\xa4mple.org"}, "", 0, "From cannot be parsed"},
+    {{"Alice"}, "", 0, "From cannot be parsed"},
+    {{"alice@[192.0.2.1]"}, "", 0, "From cannot be parsed"},
+    {{"alice@"}, "", 0, "From cannot be parsed"},
+};
+
+static void
+test_from_author_domains_table(void **state)
+{
+	struct dmarc_from f;
+	char got[600];
+	const char *prob;
+	size_t i, k, n;
+
+	(void)state;
+	for (i = 0; i < sizeof(from_cases) / sizeof(from_cases[0]); i++) {
+		const struct from_case *c = &from_cases[i];
+
+		dmarc_from_init(&f);
+		for (k = 0; k < 3 && c->fields[k] != NULL; k++)
+			dmarc_from_add(&f, (const unsigned char *)c->fields[k],
+			    strlen(c->fields[k]));
+		for (got[0] = '\0', n = 0, k = 0; k < f.ndomains; k++)
+			n += (size_t)snprintf(got + n, sizeof(got) - n, "%s%s",
+			    k ? " " : "", f.domains[k]);
+		prob = dmarc_from_problem(&f);
+		if (strcmp(got, c->want) != 0 ||
+		    dmarc_from_valid(&f) != c->valid ||
+		    (prob == NULL) != (c->problem == NULL) ||
+		    (prob != NULL && strcmp(prob, c->problem) != 0))
+			fail_msg("case %zu '%s': got '%s' valid=%d (%s), want "
+			    "'%s' valid=%d (%s)", i, c->fields[0] ?
+			    c->fields[0] : "(none)", got, dmarc_from_valid(&f),
+			    prob ? prob : "-", c->want, c->valid,
+			    c->problem ? c->problem : "-");
+	}
+}
+
+/* At most DMARC_MAX_AUTHORS domains are kept (toomany says more were
+ * seen); without a From, evaluation is permerror with the reason. */
+static void
+test_from_caps_domains_and_no_from_is_permerror(void **state)
+{
+	struct dmarc_psl *psl = *state;
+	struct dns_config cfg = {0};
+	struct dns_resolver *dns;
+	struct dmarc_from f;
+	struct dmarc_input in = {0};
+	struct dmarc_outcome out;
+	char v[64], err[160];
+	size_t k, who;
+
+	dmarc_from_init(&f);
+	for (k = 0; k < DMARC_MAX_AUTHORS + 2; k++) {
+		snprintf(v, sizeof(v), "a@d%zu.example", k);
+		dmarc_from_add(&f, (const unsigned char *)v, strlen(v));
+	}
+	if (f.ndomains != DMARC_MAX_AUTHORS || !f.toomany)
+		fail_msg("got %zu domains toomany=%d, want %d and 1",
+		    f.ndomains, f.toomany, DMARC_MAX_AUTHORS);
+	cfg.server = "127.0.0.1@9";
+	cfg.timeout_ms = 100;
+	assert_int_equal(dns_resolver_new(&cfg, &dns, err, sizeof(err)), 0);
+	dmarc_from_init(&f);
+	if (dmarc_evaluate_from(dns, psl, &f, &in, &out, &who) !=
+	    DMARC_R_PERMERROR || strcmp(out.detail, "no From field") != 0)
+		fail_msg("no From: got %s (%s), want permerror (no From "
+		    "field)", dmarc_result_str(out.result), out.detail);
+	dns_resolver_free(&dns);
+}
+
 static int
 load_psl(void **state)
 {
@@ -287,6 +391,8 @@ main(void)
 	    cmocka_unit_test(test_alignment_table),
 	    cmocka_unit_test(test_psl_load_errors),
 	    cmocka_unit_test(test_evaluate_without_dns),
+	    cmocka_unit_test(test_from_author_domains_table),
+	    cmocka_unit_test(test_from_caps_domains_and_no_from_is_permerror),
 	};
 
 	return cmocka_run_group_tests(tests, load_psl, free_psl);

@@ -109,7 +109,11 @@ mlt_msg_begin(const struct mlt_chain *ch, struct mlt_conn *conn)
 		return -1;
 	mlt_pool_init(&m->pool, ch->lim.max_pool);
 	buf_init(&m->body, run_lim(ch->lim.max_body, RUN_DEFAULT_MAX_BODY));
-	m->plan.max = 0;
+	/* Room to delete every header (facteur-dkim removes each forged
+	 * Authentication-Results, however many) plus the default's worth
+	 * of other edits. */
+	m->plan.max = run_lim(ch->lim.max_headers, RUN_DEFAULT_MAX_HEADERS) +
+	    256;
 	m->priv = mlt_pool_alloc(&m->pool, (ch->n + 1) * sizeof(void *));
 	m->done = mlt_pool_alloc(&m->pool, ch->n + 1);
 	m->mail_from = "";

@@ -36,8 +36,13 @@ dk_ar_dkim(struct buf *out, const struct dk_sigresult *r)
 {
 	if (buf_printf(out, ";\n\tdkim=%s", dk_result_str(r->result)) < 0)
 		return -1;
+	/* A policy result says why in RFC 8601's reasonspec, so that a
+	 * reader need not parse comments to learn what was not accepted;
+	 * other results keep the reason as a comment. */
 	if (r->reason != NULL && *r->reason != '\0' &&
-	    buf_printf(out, " (%s)", r->reason) < 0)
+	    (r->result == DK_R_POLICY ? buf_adds(out, " reason=") < 0 ||
+	    dk_ar_value(out, r->reason) < 0 :
+	    buf_printf(out, " (%s)", r->reason) < 0))
 		return -1;
 	if (r->d[0] != '\0' && (buf_adds(out, " header.d=") < 0 ||
 	    dk_ar_value(out, r->d) < 0))
@@ -79,6 +84,9 @@ dk_ar_build(const char *authserv_id, const struct dk_sigresult *r, size_t n,
 	if (x != NULL && x->dmarc != NULL) {
 		if (buf_printf(out, ";\n\tdmarc=%s", x->dmarc) < 0)
 			return -1;
+		if (x->dmarc_reason && *x->dmarc_reason && (buf_adds(out,
+		    " reason=") < 0 || dk_ar_value(out, x->dmarc_reason) < 0))
+			return -1;
 		if (x->dmarc_from && *x->dmarc_from && (buf_adds(out,
 		    " header.from=") < 0 || dk_ar_value(out,
 		    x->dmarc_from) < 0))
@@ -107,14 +115,46 @@ dk_ar_cfws(const char *p)
 	return p;
 }
 
+/* id[0..n) equals ours once both lose surrounding whitespace and
+ * trailing dots ("mx.test." is the same host), case-insensitively. */
+static int
+dk_ar_id_eq(const char *id, size_t n, const char *ours)
+{
+	size_t m = strlen(ours);
+
+	while (n > 0 && strchr(" \t\r\n", id[0]) != NULL) {
+		id++;
+		n--;
+	}
+	while (n > 0 && strchr(" \t\r\n.", id[n - 1]) != NULL)
+		n--;
+	while (m > 0 && ours[m - 1] == '.')
+		m--;
+	return n == m && m > 0 && strncasecmp(id, ours, m) == 0;
+}
+
 int
 dk_ar_is_ours(const char *value, const char *authserv_id)
 {
-	const char *p = dk_ar_cfws(value), *e;
-	size_t n = strlen(authserv_id);
+	char id[1024];
+	const char *p = dk_ar_cfws(value);
+	size_t n = 0;
 
-	for (e = p; *e != '\0' && *e != ';' && *e != ' ' && *e != '\t' &&
-	    *e != '\r' && *e != '\n' && *e != '('; e++)
-		;
-	return (size_t)(e - p) == n && strncasecmp(p, authserv_id, n) == 0;
+	if (*p == '"') {
+		/* a quoted-string names the same id (RFC 8601 §2.2 value) */
+		for (p++; *p != '\0' && *p != '"'; p++) {
+			if (*p == '\\' && p[1] != '\0')
+				p++;
+			if (n == sizeof(id))
+				return 0;
+			id[n++] = *p;
+		}
+	} else {
+		for (; *p != '\0' && strchr(";()\" \t\r\n", *p) == NULL; p++) {
+			if (n == sizeof(id))
+				return 0;
+			id[n++] = *p;
+		}
+	}
+	return dk_ar_id_eq(id, n, authserv_id);
 }

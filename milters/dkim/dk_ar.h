@@ -17,6 +17,7 @@ struct dk_ar_extra {
 	const char *spf_mailfrom; /* smtp.mailfrom value */
 	const char *spf_helo;     /* smtp.helo, when mailfrom is <> */
 	const char *dmarc;        /* or NULL */
+	const char *dmarc_reason; /* reason="..." after dmarc=, or NULL */
 	const char *dmarc_from;   /* header.from */
 };
 
@@ -27,8 +28,12 @@ __attribute__((warn_unused_result)) int dk_ar_build(const char *authserv_id,
     const struct dk_sigresult *r, size_t n, const struct dk_ar_extra *x,
     struct buf *out);
 
-/* 1 if the A-R value's authserv-id (after CFWS, before ';' or a version)
- * equals ours, case-insensitively. Pure. */
+/* 1 if the A-R value's authserv-id names us: after CFWS (comments and
+ * folding), as a token or a quoted-string, before ';', a comment or a
+ * version; compared case-insensitively with surrounding whitespace and
+ * trailing dots dropped ("MX.Test.", "\"mx.test\"" and "(x) mx.test"
+ * all name mx.test). Erring towards "ours" is safe: the caller deletes
+ * the field, and only a forger writes our id. Pure. */
 int dk_ar_is_ours(const char *value, const char *authserv_id);
 
 #endif

@@ -50,13 +50,14 @@ dk_keyring_add(struct dk_keyring *kr, const char *domain,
 
 	if (strlen(domain) >= sizeof(k->domain) ||
 	    strlen(selector) >= sizeof(k->selector)) {
-		snprintf(err, errlen, "domain or selector too long");
+		snprintf(err, errlen, "%s: domain or selector too long",
+		    path);
 		return -1;
 	}
 	if (kr->n == kr->cap) {
 		size_t cap = kr->cap ? 2 * kr->cap : 8;
 		if ((nv = realloc(kr->v, cap * sizeof(*nv))) == NULL) {
-			snprintf(err, errlen, "out of memory");
+			snprintf(err, errlen, "%s: out of memory", path);
 			return -1;
 		}
 		kr->v = nv;

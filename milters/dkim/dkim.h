@@ -37,6 +37,8 @@ struct dkim_settings {
 	int spf;                /* evaluate SPF */
 	int dmarc;              /* evaluate DMARC */
 	int dmarc_reject;       /* 550 5.7.1 on p=reject failures */
+	int require_valid_from; /* 550 5.7.1 unless exactly one From with
+				   exactly one valid mailbox (inbound) */
 	char *psl;              /* public suffix list path; NULL: Debian's */
 	/* Filled by dkim_check / dkim_init; read-only while serving. */
 	struct cfg_database db;

@@ -45,6 +45,9 @@ const struct cfg_key dkim_keys[] = {
     {"dmarc", CFG_BOOL, "yes", 0, 0, E(dmarc), NULL, "evaluate DMARC"},
     {"dmarc_reject", CFG_BOOL, "no", 0, 0, E(dmarc_reject), NULL,
 	"reject DMARC failures of p=reject domains (550 5.7.1)"},
+    {"require_valid_from", CFG_BOOL, "no", 0, 0, E(require_valid_from), NULL,
+	"reject inbound mail without exactly one valid From mailbox "
+	"(550 5.7.1)"},
     {"public_suffix_list", CFG_STR, NULL, 0, 0, E(psl), NULL,
 	"Public Suffix List (default: Debian's publicsuffix)"},
 };
@@ -164,18 +167,27 @@ dkim_check(void *base, char *err, size_t errlen)
 struct dkim_load {
 	struct dkim_settings *s;
 	uid_t owner;
-	char *err;
-	size_t errlen;
+	size_t bad;
 };
 
+/* One key: a file we refuse (mode, owner, not a key) costs that key
+ * only. It is named with the reason, and the others still load: one
+ * mistyped chmod must not stop every signature, nor defer inbound mail
+ * by keeping the milter down. Mail of that domain leaves unsigned (or
+ * signed with its other selectors) until the file is fixed. */
 static int
 dkim_load_key(void *ctx, const struct store_dkim_key *k)
 {
 	struct dkim_load *l = ctx;
+	char why[512];
 
 	if (dk_keyring_add(&l->s->kr, k->domain, k->selector, k->key_path,
-	    l->owner, l->err, l->errlen) < 0)
-		return -1;
+	    l->owner, why, sizeof(why)) < 0) {
+		log_err("dkim: key %s for %s skipped: %s", k->selector,
+		    k->domain, why);
+		l->bad++;
+		return 0;
+	}
 	log_info("dkim: key %s for %s (%s)", k->selector, k->domain,
 	    k->algorithm);
 	return 0;
@@ -188,7 +200,7 @@ dkim_init_keys(struct dkim_settings *s, char *err, size_t errlen)
 	struct store *st = NULL;
 	const struct passwd *pw = s->common.user ? getpwnam(s->common.user) :
 	    NULL;
-	struct dkim_load l = {s, pw ? pw->pw_uid : (uid_t)-1, err, errlen};
+	struct dkim_load l = {s, pw ? pw->pw_uid : (uid_t)-1, 0};
 	int rc;
 
 	if (access(s->db.path, F_OK) != 0) {
@@ -202,9 +214,15 @@ dkim_init_keys(struct dkim_settings *s, char *err, size_t errlen)
 	}
 	rc = store_dkim_each(st, NULL, 1, dkim_load_key, &l, &serr);
 	store_free(&st);
-	if (rc == STORE_EDB)
-		snprintf(err, errlen, "database: %s", serr.msg);
-	return rc == 0 ? 0 : -1;
+	if (rc != 0) {
+		snprintf(err, errlen, "database: %s", serr.msg[0] != '\0' ?
+		    serr.msg : "cannot read dkim_keys");
+		return -1;
+	}
+	if (l.bad > 0)
+		log_err("dkim: %zu key(s) skipped, %zu loaded: fix the "
+		    "files named above and restart", l.bad, s->kr.n);
+	return 0;
 }
 
 int

@@ -19,14 +19,21 @@
 #include "dmarc.h"
 #include "spf.h"
 
-#define DKIM_MAX_AR 64
+/* A forged Authentication-Results: its name as received (the index
+ * counts fields of that name) and index. name is from the message pool. */
+struct dkim_ar {
+	const char *name;
+	int index;
+};
 
 struct dkim_msg {
 	struct dk_sign *sign;     /* one of sign/verify */
 	struct dk_verify *verify;
-	int ar_ours[DKIM_MAX_AR]; /* indices of A-R fields to delete */
-	size_t nar;
-	char from_domain[256];
+	struct dkim_ar *ar_ours;  /* A-R fields to delete, as many as the
+				     message has (the runner caps headers
+				     at max_headers) */
+	size_t nar, arcap;
+	struct dmarc_from from;   /* the author domains (verify only) */
 	struct buf field;         /* scratch: "Name: value" with CRLF */
 };
 
@@ -40,6 +47,7 @@ dkim_msg_free(struct dkim_msg **mp)
 	dk_sign_free(&m->sign);
 	dk_verify_free(&m->verify);
 	buf_free(&m->field);
+	free(m->ar_ours);
 	free(m);
 	*mp = NULL;
 }
@@ -70,6 +78,7 @@ dkim_envfrom(struct mlt_ctx *c, const char *from)
 		return mlt_fail(c, "out of memory");
 	*c->msg_priv = m;
 	buf_init(&m->field, 1 << 20);
+	dmarc_from_init(&m->from);
 	if (dkim_wants_sign(s, c)) {
 		o.hc = s->canonicalization < 2 ? DK_C_RELAXED : DK_C_SIMPLE;
 		o.bc = s->canonicalization % 2 ? DK_C_SIMPLE : DK_C_RELAXED;
@@ -106,6 +115,33 @@ dkim_field(struct buf *b, const struct mlt_header *h)
 	return 0;
 }
 
+/* 1 if the field is named name: case-insensitive, with the whitespace
+ * RFC 5322's obsolete syntax allows before the colon ("From :"). */
+static int
+dkim_name_is(const char *field, const char *name)
+{
+	size_t n = strlen(name);
+
+	return strncasecmp(field, name, n) == 0 &&
+	    field[n + strspn(field + n, " \t")] == '\0';
+}
+
+static int
+dkim_ar_push(struct dkim_msg *m, const struct mlt_header *h)
+{
+	struct dkim_ar *v;
+
+	if (m->nar == m->arcap) {
+		m->arcap = m->arcap ? 2 * m->arcap : 8;
+		if ((v = realloc(m->ar_ours, m->arcap * sizeof(*v))) == NULL)
+			return -1;
+		m->ar_ours = v;
+	}
+	m->ar_ours[m->nar].name = h->name;
+	m->ar_ours[m->nar++].index = h->index;
+	return 0;
+}
+
 static enum mlt_verdict
 dkim_header(struct mlt_ctx *c, const struct mlt_header *h)
 {
@@ -123,12 +159,13 @@ dkim_header(struct mlt_ctx *c, const struct mlt_header *h)
 		rc = dk_verify_header(m->verify, f, m->field.len);
 	if (rc < 0)
 		return mlt_fail(c, "too many headers");
-	if (m->verify != NULL && strcasecmp(h->name, "From") == 0)
-		(void)dk_from_domain((const unsigned char *)h->value,
-		    strlen(h->value), m->from_domain, sizeof(m->from_domain));
-	if (strcasecmp(h->name, "Authentication-Results") == 0 &&
-	    dk_ar_is_ours(h->value, s->authserv_id) && m->nar < DKIM_MAX_AR)
-		m->ar_ours[m->nar++] = h->index;
+	if (m->verify != NULL && dkim_name_is(h->name, "From"))
+		dmarc_from_add(&m->from, (const unsigned char *)h->value,
+		    strlen(h->value));
+	if (dkim_name_is(h->name, "Authentication-Results") &&
+	    dk_ar_is_ours(h->value, s->authserv_id) &&
+	    dkim_ar_push(m, h) < 0)
+		return mlt_fail(c, "out of memory");
 	return MLT_CONTINUE;
 }
 
@@ -233,7 +270,8 @@ dkim_share_dkim(struct mlt_ctx *c, const struct dk_sigresult *r, size_t n)
 		if (!pass)
 			best = k;
 		pass = 1;
-		if (strcasecmp(r[k].d, m->from_domain) == 0) {
+		if (m->from.ndomains > 0 &&
+		    strcasecmp(r[k].d, m->from.domains[0]) == 0) {
 			best = k;
 			break;
 		}
@@ -243,18 +281,64 @@ dkim_share_dkim(struct mlt_ctx *c, const struct dk_sigresult *r, size_t n)
 	    mlt_pool_strdup(&c->msg->pool, r[best].d);
 }
 
+static enum mlt_auth
+dkim_dmarc_auth(enum dmarc_result r)
+{
+	switch (r) {
+	case DMARC_R_NONE:
+		return MLT_AUTH_ABSENT;
+	case DMARC_R_PASS:
+		return MLT_AUTH_PASS;
+	case DMARC_R_FAIL:
+		return MLT_AUTH_FAIL;
+	case DMARC_R_TEMPERROR:
+		return MLT_AUTH_TEMPERROR;
+	default:
+		return MLT_AUTH_PERMERROR;
+	}
+}
+
+/* DMARC over every author domain (RFC 7489 §6.6.1): the strictest
+ * verdict and policy win, so a second From or mailbox cannot talk past a
+ * p=reject domain. Without a usable From it is permerror with the reason
+ * in the A-R, never a silent skip. */
+static void
+dkim_dmarc(const struct dkim_settings *s, struct mlt_ctx *c,
+    const struct dk_sigresult *r, size_t n, const char *spf_domain,
+    struct dk_ar_extra *x, struct dmarc_outcome *dout, int *reject)
+{
+	const char *dkd[8];
+	struct dmarc_input in = {0};
+	struct dkim_msg *m = *c->msg_priv;
+	enum dmarc_result res;
+	size_t k, who;
+
+	for (k = 0; k < n && in.ndkim < 8; k++)
+		if (r[k].result == DK_R_PASS)
+			dkd[in.ndkim++] = r[k].d;
+	in.spf_domain = spf_domain;
+	in.dkim_domains = dkd;
+	res = dmarc_evaluate_from(s->dns, s->pslp, &m->from, &in, dout, &who);
+	x->dmarc = dmarc_result_str(res);
+	x->dmarc_from = m->from.ndomains > 0 ? m->from.domains[who] : NULL;
+	x->dmarc_reason = res == DMARC_R_PERMERROR && x->dmarc_from == NULL ?
+	    dout->detail : dmarc_from_problem(&m->from);
+	c->msg->results.dmarc.status = dkim_dmarc_auth(res);
+	c->msg->results.dmarc.domain = x->dmarc_from == NULL ||
+	    res == DMARC_R_NONE ? NULL : mlt_pool_strdup(&c->msg->pool,
+	    x->dmarc_from);
+	*reject = s->dmarc_reject && res == DMARC_R_FAIL &&
+	    dout->policy == DMARC_P_REJECT && !dout->sampled_out;
+}
+
 /* SPF and DMARC into x; *reject when DMARC says p=reject and fail. */
 static void
 dkim_auth(const struct dkim_settings *s, struct mlt_ctx *c,
     const struct dk_sigresult *r, size_t n, struct dk_ar_extra *x,
     struct spf_outcome *so, struct dmarc_outcome *dout, int *reject)
 {
-	const char *dkd[8];
-	struct dmarc_input in = {0};
-	struct dkim_msg *m = *c->msg_priv;
 	const char *from = c->msg->mail_from ? c->msg->mail_from : "";
 	enum spf_result sr = SPF_R_NONE;
-	size_t k;
 
 	*reject = 0;
 	if (s->spfs != NULL && strcmp(c->conn->client_addr, "local") != 0) {
@@ -267,27 +351,9 @@ dkim_auth(const struct dkim_settings *s, struct mlt_ctx *c,
 		c->msg->results.spf.domain = mlt_pool_strdup(&c->msg->pool,
 		    so->domain);
 	}
-	if (s->pslp == NULL || m->from_domain[0] == '\0')
-		return;
-	for (k = 0; k < n && in.ndkim < 8; k++)
-		if (r[k].result == DK_R_PASS)
-			dkd[in.ndkim++] = r[k].d;
-	in.from_domain = m->from_domain;
-	in.spf_domain = sr == SPF_R_PASS ? so->domain : NULL;
-	in.dkim_domains = dkd;
-	x->dmarc = dmarc_result_str(dmarc_evaluate(s->dns, s->pslp, &in,
-	    dout));
-	x->dmarc_from = m->from_domain;
-	c->msg->results.dmarc.status = dout->result == DMARC_R_NONE ?
-	    MLT_AUTH_ABSENT : dout->result == DMARC_R_PASS ? MLT_AUTH_PASS :
-	    dout->result == DMARC_R_FAIL ? MLT_AUTH_FAIL :
-	    dout->result == DMARC_R_TEMPERROR ? MLT_AUTH_TEMPERROR :
-	    MLT_AUTH_PERMERROR;
-	c->msg->results.dmarc.domain = c->msg->results.dmarc.status ==
-	    MLT_AUTH_ABSENT ? NULL : mlt_pool_strdup(&c->msg->pool,
-	    m->from_domain);
-	*reject = s->dmarc_reject && dout->result == DMARC_R_FAIL &&
-	    dout->policy == DMARC_P_REJECT && !dout->sampled_out;
+	if (s->pslp != NULL)
+		dkim_dmarc(s, c, r, n, sr == SPF_R_PASS ? so->domain : NULL,
+		    x, dout, reject);
 }
 
 static enum mlt_verdict
@@ -307,6 +373,12 @@ dkim_eom_verify(struct mlt_ctx *c, struct dkim_msg *m)
 	n = dk_verify_results(m->verify, &r);
 	memset(&so, 0, sizeof(so));
 	memset(&dout, 0, sizeof(dout));
+	if (s->require_valid_from && !dmarc_from_valid(&m->from)) {
+		if (mlt_reply(c, "550", "5.7.1", "message needs exactly one "
+		    "From field with one valid address (RFC 5322 3.6.2)") < 0)
+			return mlt_fail(c, "bad reply");
+		return MLT_REJECT;
+	}
 	dkim_share_dkim(c, r, n);
 	dkim_auth(s, c, r, n, &x, &so, &dout, &reject);
 	if (reject) {
@@ -315,9 +387,11 @@ dkim_eom_verify(struct mlt_ctx *c, struct dkim_msg *m)
 			return mlt_fail(c, "bad reply");
 		return MLT_REJECT;
 	}
-	for (k = 0; k < m->nar; k++)
-		if (mlt_delete_header(c, "Authentication-Results",
-		    m->ar_ours[k]) < 0)
+	/* From the last index down (CVE-2022-48521); the plan orders its
+	 * deletions so too. */
+	for (k = m->nar; k-- > 0;)
+		if (mlt_delete_header(c, m->ar_ours[k].name,
+		    m->ar_ours[k].index) < 0)
 			return mlt_fail(c, "cannot plan A-R deletion");
 	buf_init(&ar, 16384);
 	rc = dk_ar_build(s->authserv_id, r, n, &x, &ar);

@@ -66,8 +66,9 @@ CASES = [
      '0', ''),
     ('missing domain is none', 99, 'nowhere.nodmarc.example', '-', [],
      'none', 'none', '0', ''),
-    ('refused query is permerror', 99, 'not-served.example', '-', [],
-     'permerror', 'none', '0', 'not-served.example'),
+    # RFC 7489 §6.6.3: a DNS error is temperror, REFUSED included
+    ('refused query is temperror', 99, 'not-served.example', '-', [],
+     'temperror', 'none', '0', 'not-served.example'),
     ('two records is none', 99, 'two.example.org', '-', [], 'none', 'none',
      '0', 'two.example.org'),
     ('non-DMARC TXT ignored', 99, 'mixed.example.org', '-', [], 'fail',

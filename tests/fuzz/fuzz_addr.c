@@ -2,12 +2,21 @@
  * lenient), addr_parse_header and addr_parse_domain on the same input; the
  * low bit of the first byte turns SMTPUTF8 on. Reported parts must lie in
  * the input, a reported hostname must parse again on its own, and a valid
- * mailbox must parse the same as "<mailbox>" and as a header. */
+ * mailbox must parse the same as "<mailbox>" and as a header.
+ *
+ * Round trips (issue 10): the normal form (addr_norm.h) is a fixed point,
+ * normalise(normalise(x)) == normalise(x), from the client's path and
+ * from Postfix's internal form alike; a mailbox addr_parse accepts prints
+ * (addr_canon) to text that parses again and prints the same, and that
+ * is what the path normaliser makes of it: parse(print(parse(x))) ==
+ * parse(x). */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "addr.h"
+#include "addr_norm.h"
+#include "buf.h"
 
 struct fz {
 	size_t size;
@@ -65,6 +74,66 @@ agree(const uint8_t *data, size_t size, struct fz *z,
 		__builtin_trap();
 }
 
+/* normalise(y) == y for a normal form y (is_null, has_domain too). */
+static void
+fixed_point(const struct buf *y, const struct addr_norm *ny,
+	    const struct addr_limits *lim)
+{
+	struct addr_norm n2;
+	struct buf b;
+	size_t off;
+
+	buf_init(&b, 4096);
+	if (addr_norm_path((const unsigned char *)buf_str(y), y->len, lim,
+			   NULL, &b, &n2, &off) != ADDR_OK ||
+	    b.len != y->len || memcmp(buf_str(&b), buf_str(y), y->len) != 0 ||
+	    n2.has_domain != ny->has_domain || n2.is_null != ny->is_null ||
+	    n2.local_len != ny->local_len)
+		__builtin_trap();
+	buf_free(&b);
+}
+
+static void
+round_trips(const uint8_t *data, size_t size, const struct addr_limits *lim)
+{
+	struct addr_parts pa, pc;
+	struct addr_norm n;
+	struct buf a, c, d;
+	size_t off;
+
+	buf_init(&a, 4096);
+	buf_init(&c, 4096);
+	buf_init(&d, 4096);
+	if (addr_norm_path(data, size, lim, NULL, &a, &n, &off) == ADDR_OK &&
+	    !n.is_null)
+		fixed_point(&a, &n, lim);
+	buf_reset(&a);
+	if (addr_norm_internal(data, size, lim, NULL, &a, &n, &off) ==
+		ADDR_OK &&
+	    !n.is_null)
+		fixed_point(&a, &n, lim);
+	if (addr_parse(data, size, lim, &pa, &off) == ADDR_OK &&
+	    addr_canon(data, &pa, &c) == 0) {
+		/* print(parse(x)) parses, prints the same, and is what the
+		 * path normaliser makes of x. */
+		if (addr_parse((const unsigned char *)buf_str(&c), c.len, lim,
+			       &pc, &off) != ADDR_OK ||
+		    addr_canon((const unsigned char *)buf_str(&c), &pc, &d) !=
+			0 ||
+		    strcmp(buf_str(&c), buf_str(&d)) != 0 ||
+		    pc.literal != pa.literal)
+			__builtin_trap();
+		buf_reset(&d);
+		if (addr_norm_path(data, size, lim, NULL, &d, &n, &off) !=
+			ADDR_OK ||
+		    strcmp(buf_str(&c), buf_str(&d)) != 0)
+			__builtin_trap();
+	}
+	buf_free(&a);
+	buf_free(&c);
+	buf_free(&d);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
@@ -94,5 +163,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		__builtin_trap();
 	if (addr_parse_domain(data, size, &lim, &off) != ADDR_OK && off > size)
 		__builtin_trap();
+	round_trips(data, size, &lim);
 	return 0;
 }

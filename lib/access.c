@@ -1,10 +1,10 @@
-/* lib/access.c - access(5) key walk, addresses and CIDR blocks, access
- * replies and the sender/recipient decisions; see access.h. The walk,
- * CIDR and reply code came from lookup/ (lk_walk, lk_cidr, lk_reply) so
- * facteur-lookup and facteur-blacklist run the same code. */
+/* lib/access.c - access(5) key walk, access replies and the
+ * sender/recipient decisions; see access.h. The walk and reply code came
+ * from lookup/ (lk_walk, lk_reply) so facteur-lookup and
+ * facteur-blacklist run the same code; addresses and CIDR blocks are
+ * lib/cidr's. */
 #include "access.h"
 
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,109 +150,6 @@ access_walk(const char *key, size_t len, const char *delims,
 	return 0;
 }
 
-/* ---- addresses and CIDR blocks ---- */
-
-static const unsigned char access_v4mapped[12] = {0, 0, 0, 0, 0,    0,
-						  0, 0, 0, 0, 0xff, 0xff};
-
-int
-access_ip_parse(const char *s, size_t len, struct access_ip *out)
-{
-	char tmp[64];
-
-	if (len >= 2 && s[0] == '[' && s[len - 1] == ']') {
-		s++;
-		len -= 2;
-	}
-	if (len >= 5 && strncasecmp(s, "IPv6:", 5) == 0) {
-		s += 5;
-		len -= 5;
-	}
-	if (len == 0 || len >= sizeof(tmp) || memchr(s, '\0', len) != NULL)
-		return -1;
-	memcpy(tmp, s, len);
-	tmp[len] = '\0';
-	memset(out, 0, sizeof(*out));
-	if (memchr(tmp, ':', len) == NULL) {
-		/* inet_pton takes only dotted quads, never "1.2.3" or 0x. */
-		return inet_pton(AF_INET, tmp, out->b) == 1 ? 0 : -1;
-	}
-	if (inet_pton(AF_INET6, tmp, out->b) != 1)
-		return -1;
-	if (memcmp(out->b, access_v4mapped, 12) == 0) {
-		memmove(out->b, out->b + 12, 4);
-		memset(out->b + 4, 0, 12);
-		return 0;
-	}
-	out->v6 = 1;
-	return 0;
-}
-
-int
-access_cidr_parse(const char *s, size_t len, struct access_cidr *out)
-{
-	const char *slash = memchr(s, '/', len);
-	size_t alen = slash ? (size_t)(slash - s) : len;
-	unsigned max, prefix = 0, i;
-	int mapped;
-	size_t k;
-
-	if (access_ip_parse(s, alen, &out->net) < 0)
-		return -1;
-	mapped = !out->net.v6 && memchr(s, ':', alen) != NULL;
-	max = out->net.v6 || mapped ? 128 : 32;
-	if (slash == NULL) {
-		out->prefix = out->net.v6 ? 128 : 32;
-		return 0;
-	}
-	if (alen + 1 == len || len - alen - 1 > 3)
-		return -1;
-	for (k = alen + 1; k < len; k++) {
-		if (s[k] < '0' || s[k] > '9')
-			return -1;
-		prefix = prefix * 10 + (unsigned)(s[k] - '0');
-	}
-	if (prefix > max || (len - alen - 1 > 1 && s[alen + 1] == '0'))
-		return -1;
-	/* A v4-mapped net "::ffff:10.0.0.0/104" became IPv4: rebase. */
-	if (mapped) {
-		if (prefix < 96)
-			return -1;
-		prefix -= 96;
-	}
-	out->prefix = prefix;
-	for (i = prefix; i < (out->net.v6 ? 128u : 32u); i++)
-		out->net.b[i / 8] &= (unsigned char)~(0x80u >> (i % 8));
-	return 0;
-}
-
-int
-access_cidr_match(const struct access_cidr *c, const struct access_ip *ip)
-{
-	unsigned full = c->prefix / 8, rest = c->prefix % 8;
-	unsigned char mask;
-
-	if (c->net.v6 != ip->v6)
-		return 0;
-	if (memcmp(c->net.b, ip->b, full) != 0)
-		return 0;
-	if (rest == 0)
-		return 1;
-	mask = (unsigned char)(0xff00u >> rest);
-	return (c->net.b[full] & mask) == (ip->b[full] & mask);
-}
-
-int
-access_ip_is_loopback(const struct access_ip *ip)
-{
-	static const unsigned char one[16] = {0, 0, 0, 0, 0, 0, 0, 0,
-					      0, 0, 0, 0, 0, 0, 0, 1};
-
-	if (!ip->v6)
-		return ip->b[0] == 127;
-	return memcmp(ip->b, one, 16) == 0;
-}
-
 /* ---- replies ---- */
 
 int
@@ -371,7 +268,7 @@ struct access_iptab {
 	long long stamp[2];
 	int loaded;
 	size_t n, cap;
-	struct access_cidr *nets;
+	struct cidr *nets;
 	struct store_access *rows;
 };
 
@@ -407,12 +304,12 @@ access_iptab_cb(void *ctx, const struct store_access *a)
 {
 	struct access_iptab_load *l = ctx;
 	struct access_iptab *t = l->t;
-	struct access_cidr net;
+	struct cidr net;
 	size_t cap;
 	void *p;
 
 	if (a->pattern == NULL ||
-	    access_cidr_parse(a->pattern, strlen(a->pattern), &net) < 0)
+	    cidr_parse(a->pattern, strlen(a->pattern), &net) != CIDR_OK)
 		return 0; /* the admin CLI validates; skip what we cannot use */
 	if (t->n == t->cap) {
 		cap = t->cap ? t->cap * 2 : 64;
@@ -478,17 +375,17 @@ access_find_cidr(struct store *st, const char *key, struct store_access *a,
 		 struct store_errbuf *err)
 {
 	struct access_iptab *t;
-	struct access_ip ip;
+	struct cidr_ip ip;
 	size_t i, best = 0;
 	int bestp = -1;
 
-	if (access_ip_parse(key, strlen(key), &ip) < 0)
+	if (cidr_ip_parse(key, strlen(key), &ip) < 0)
 		return STORE_NOTFOUND;
 	if ((t = access_iptab_get(st, err)) == NULL)
 		return STORE_EDB;
 	for (i = 0; i < t->n; i++)
 		if ((int)t->nets[i].prefix > bestp &&
-		    access_cidr_match(&t->nets[i], &ip)) {
+		    cidr_match(&t->nets[i], &ip)) {
 			bestp = (int)t->nets[i].prefix;
 			best = i;
 		}

@@ -14,8 +14,8 @@
  *     parent_domain_matches_subdomains). A domain-only key walks the
  *     domain and its parents; an IPv4 address walks "1.2.3.4", "1.2.3",
  *     "1.2", "1" (check_client_access); the null sender key is alone.
- *   - IPv4/IPv6 addresses and CIDR blocks (access_ip_*, access_cidr_*).
- *     IPv4-mapped IPv6 addresses (::ffff:192.0.2.1) are the IPv4 address.
+ *   - the IP/CIDR rows, parsed and matched by lib/cidr (IPv4-mapped IPv6
+ *     addresses, ::ffff:192.0.2.1, are the IPv4 address).
  *   - the access(5) result text of a row (access_reply) and its SMTP
  *     parts (access_reply_code).
  *   - the store lookups (access_find) and the decisions built on them
@@ -30,6 +30,7 @@
 #include <stddef.h>
 
 #include "buf.h"
+#include "cidr.h"
 #include "store.h"
 
 /* ---- the access(5) key walk ---- */
@@ -60,34 +61,6 @@ access_walk_key(const struct buf *keys, const struct access_walk *w, size_t i)
  * first byte) and 1; else 0. at is the offset of the last '@'. */
 int access_split_ext(const char *key, size_t at, const char *delims,
 		     size_t *user_len);
-
-/* ---- addresses and CIDR blocks ---- */
-
-struct access_ip {
-	int v6; /* 0: IPv4 in b[0..4), 1: IPv6 in b[0..16) */
-	unsigned char b[16];
-};
-
-/* s[0..len): "192.0.2.1", "2001:db8::1", with optional "[...]" or an
- * "IPv6:" prefix (as in address literals). 0, or -1 if not an address. */
-__attribute__((warn_unused_result)) int
-access_ip_parse(const char *s, size_t len, struct access_ip *out);
-
-struct access_cidr {
-	struct access_ip net; /* host bits cleared */
-	unsigned prefix;      /* 0..32 or 0..128 */
-};
-
-/* "192.0.2.0/24", "2001:db8::/32", or a plain address (full prefix). Host
- * bits set in the address are cleared, as a mask would. 0 or -1. */
-__attribute__((warn_unused_result)) int
-access_cidr_parse(const char *s, size_t len, struct access_cidr *out);
-
-/* 1 if ip is inside c (same family), else 0. */
-int access_cidr_match(const struct access_cidr *c, const struct access_ip *ip);
-
-/* 1 if ip is a loopback address (127.0.0.0/8, ::1). */
-int access_ip_is_loopback(const struct access_ip *ip);
 
 /* ---- replies ---- */
 

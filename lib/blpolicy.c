@@ -10,8 +10,8 @@
 
 #define E(f) offsetof(struct blp_settings, f)
 const struct cfg_key blp_keys[] = {
-    {"internal_hosts", CFG_STR, "127.0.0.0/8, ::1", 0, 0, E(internal_hosts),
-	NULL, "clients that skip every check (CIDR list)"},
+    {"internal_hosts", CFG_CIDR_LIST, "127.0.0.0/8, ::1", 0, 0,
+	E(internal_hosts), NULL, "clients that skip every check (CIDR list)"},
     {"recipient_delimiter", CFG_STR, "+", 0, 0, E(recipient_delimiter),
 	NULL, "address extension delimiters, as Postfix's"},
     {"dnsbl_zones", CFG_STR, "", 0, 0, E(dnsbl_zones), NULL,
@@ -26,37 +26,12 @@ const struct cfg_key blp_keys[] = {
 #undef E
 const size_t blp_nkeys = sizeof(blp_keys) / sizeof(blp_keys[0]);
 
-static int
-blp_nets_parse(const char *list, struct access_cidr *nets, size_t max,
-    size_t *n)
-{
-	const char *p = list ? list : "";
-	size_t len;
-
-	*n = 0;
-	for (;;) {
-		p += strspn(p, ", \t");
-		if ((len = strcspn(p, ", \t")) == 0)
-			return 0;
-		if (*n == max || access_cidr_parse(p, len, &nets[*n]) < 0)
-			return -1;
-		(*n)++;
-		p += len;
-	}
-}
-
 int
 blp_check(struct blp_settings *s, char *err, size_t errlen)
 {
 	const char *z = s->dnsbl_zones ? s->dnsbl_zones : "";
 	size_t off;
 
-	if (blp_nets_parse(s->internal_hosts, s->nets, BLP_MAX_NETS,
-	    &s->nnets) < 0) {
-		snprintf(err, errlen, "[blacklist] internal_hosts: not a CIDR "
-		    "list (at most %d entries)", BLP_MAX_NETS);
-		return -1;
-	}
 	if (dnsbl_zones_parse(z, strlen(z), NULL, s->zones, &s->nzones,
 	    &off) != DNSBL_OK) {
 		snprintf(err, errlen, "[blacklist] dnsbl_zones: bad zone or "
@@ -101,15 +76,7 @@ blp_fini(struct blp_settings *s)
 int
 blp_internal(const struct blp_settings *s, const char *ip)
 {
-	struct access_ip a;
-	size_t i;
-
-	if (ip == NULL || access_ip_parse(ip, strlen(ip), &a) < 0)
-		return 0;
-	for (i = 0; i < s->nnets; i++)
-		if (access_cidr_match(&s->nets[i], &a))
-			return 1;
-	return 0;
+	return cidr_list_match(&s->internal_hosts, ip);
 }
 
 const char *

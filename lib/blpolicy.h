@@ -29,20 +29,16 @@
 struct dns_resolver;
 struct spf;
 
-#define BLP_MAX_NETS 64
-
 enum blp_spf_reject { BLP_SPF_NONE, BLP_SPF_FAIL };
 
 struct blp_settings {
-	char *internal_hosts;      /* CIDR list: these clients skip checks */
+	struct cidr_list internal_hosts; /* these clients skip checks */
 	char *recipient_delimiter; /* for the access(5) walk, default "+" */
 	char *dnsbl_zones;         /* "" = no DNSBL */
 	long long dnsbl_timeout;   /* ms, per DNS query */
 	char *resolver;            /* DNS server IP[@PORT]; NULL resolv.conf */
 	int spf_reject;            /* enum blp_spf_reject */
 	/* Filled by blp_check. */
-	struct access_cidr nets[BLP_MAX_NETS];
-	size_t nnets;
 	struct dnsbl_zone zones[DNSBL_MAX_ZONES];
 	size_t nzones;
 	/* Filled by blp_init (owned; blp_fini frees). */
@@ -54,7 +50,7 @@ struct blp_settings {
 extern const struct cfg_key blp_keys[];
 extern const size_t blp_nkeys;
 
-/* Parses internal_hosts and dnsbl_zones. 0, or -1 with err. */
+/* Parses dnsbl_zones (cfg parsed internal_hosts). 0, or -1 with err. */
 __attribute__((warn_unused_result)) int
 blp_check(struct blp_settings *s, char *err, size_t errlen);
 /* Creates the resolver and SPF context if DNSBL or SPF is on; with_dns

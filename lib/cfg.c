@@ -129,6 +129,30 @@ cfg_parse_enum(const char *choices, const char *v, int *out)
 	}
 }
 
+/* Parses the whole list before it replaces (append: extends) the
+ * field's: a bad value leaves the old list untouched. */
+static int
+cfg_set_cidr(const struct cfg_key *k, struct cidr_list *field, int append,
+    const char *value, char *err, size_t errlen)
+{
+	struct cidr_list l;
+	enum cidr_status st;
+	size_t off = 0, len = 0;
+
+	l.n = 0;
+	if (append)
+		l = *field;
+	st = cidr_list_add(value, strlen(value), &l, &off, &len);
+	if (st != CIDR_OK) {
+		snprintf(err, errlen, "%s: \"%.*s\" %s", k->name,
+		    (int)(len > 64 ? 64 : len), value + off,
+		    cidr_strerror(st));
+		return -1;
+	}
+	*field = l;
+	return 0;
+}
+
 int
 cfg_set(const struct cfg_key *k, void *base, const char *value, char *err,
     size_t errlen)
@@ -164,6 +188,9 @@ cfg_set(const struct cfg_key *k, void *base, const char *value, char *err,
 		}
 		*(int *)(void *)field = b;
 		return 0;
+	case CFG_CIDR_LIST:
+		return cfg_set_cidr(k, (struct cidr_list *)(void *)field, 0,
+		    value, err, errlen);
 	case CFG_INT:
 		if (cfg_number(value, &n, &value) < 0 || *value != '\0') {
 			snprintf(err, errlen, "%s: not an integer", k->name);
@@ -197,12 +224,70 @@ cfg_set(const struct cfg_key *k, void *base, const char *value, char *err,
 	return 0;
 }
 
+/* inih reads a line into a fixed buffer (INI_MAX_LINE, 200 bytes in
+ * Debian's build) and parses what does not fit as the next line: an
+ * indented tail even became a continuation that replaced the value. A
+ * line that does not fit is an error here instead, before inih sees it. */
+struct cfg_reader {
+	FILE *f;
+	int line;     /* lines read */
+	int too_long; /* the first line that did not fit, or 0 */
+	int indented; /* the last line read starts with a blank */
+};
+
+static char *
+cfg_read_line(char *str, int num, void *stream)
+{
+	struct cfg_reader *r = stream;
+	size_t n;
+	int ch;
+
+	if (fgets(str, num, r->f) == NULL)
+		return NULL;
+	r->line++;
+	r->indented = str[0] == ' ' || str[0] == '\t';
+	n = strlen(str);
+	if (n + 1 < (size_t)num || str[n - 1] == '\n')
+		return str;
+	if ((ch = getc(r->f)) == EOF || ch == '\n')
+		return str; /* it just fits */
+	r->too_long = r->line;
+	return NULL;
+}
+
+/* An indented line goes on with the value of the key above it: inih
+ * hands it over as that key again. A CIDR list then grows by the line's
+ * blocks, so a list longer than a line still fits; any other key would
+ * be replaced by the tail without a word, so that is an error. */
 struct cfg_parse_ctx {
 	const struct cfg_section *secs;
 	size_t nsecs;
 	char err[512];
 	int failed;
+	const struct cfg_reader *r;
+	const struct cfg_key *prev; /* of the last key=value, or NULL */
+	const void *prev_base;
 };
+
+static int
+cfg_set_in_file(struct cfg_parse_ctx *c, const struct cfg_key *k,
+    void *base, const char *value)
+{
+	int cont = c->r->indented && c->prev == k && c->prev_base == base;
+
+	c->prev = k;
+	c->prev_base = base;
+	if (k->type == CFG_CIDR_LIST)
+		return cfg_set_cidr(k, (struct cidr_list *)(void *)((char *)base +
+		    k->off), cont, value, c->err, sizeof(c->err));
+	if (cont) {
+		snprintf(c->err, sizeof(c->err), "%s: an indented line goes on "
+		    "with the value above, and only a CIDR list may go on "
+		    "over lines (do not indent keys)", k->name);
+		return -1;
+	}
+	return cfg_set(k, base, value, c->err, sizeof(c->err));
+}
 
 static int
 cfg_known(const char *section)
@@ -231,8 +316,8 @@ cfg_handler(void *user, const char *section, const char *name,
 		for (j = 0; j < s->nkeys; j++) {
 			if (strcmp(s->keys[j].name, name) != 0)
 				continue;
-			if (cfg_set(&s->keys[j], s->base, value, c->err,
-			    sizeof(c->err)) < 0) {
+			if (cfg_set_in_file(c, &s->keys[j], s->base,
+			    value) < 0) {
 				c->failed = 1;
 				return 0;
 			}
@@ -255,6 +340,7 @@ cfg_handler(void *user, const char *section, const char *name,
 		c->failed = 1;
 		return 0;
 	}
+	c->prev = NULL;
 	return 1; /* another program's section */
 }
 
@@ -263,6 +349,7 @@ cfg_load(const char *path, const struct cfg_section *secs, size_t nsecs,
     int missing_ok, char *err, size_t errlen)
 {
 	struct cfg_parse_ctx c;
+	struct cfg_reader r;
 	size_t i, j;
 	FILE *f;
 	int line;
@@ -283,12 +370,23 @@ cfg_load(const char *path, const struct cfg_section *secs, size_t nsecs,
 		return -1;
 	}
 	memset(&c, 0, sizeof(c));
+	memset(&r, 0, sizeof(r));
 	c.secs = secs;
 	c.nsecs = nsecs;
-	line = ini_parse_file(f, cfg_handler, &c);
+	c.r = &r;
+	r.f = f;
+	line = ini_parse_stream(cfg_read_line, &r, cfg_handler, &c);
+	if (line == 0 && ferror(f))
+		line = -1;
 	fclose(f);
 	if (line < 0) {
 		snprintf(err, errlen, "%s: cannot read", path);
+		return -1;
+	}
+	if (line == 0 && r.too_long > 0) {
+		snprintf(err, errlen, "%s:%d: line longer than %d bytes (go on "
+		    "with a list on indented lines)", path, r.too_long,
+		    INI_MAX_LINE - 1);
 		return -1;
 	}
 	if (line > 0) {

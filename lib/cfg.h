@@ -12,6 +12,8 @@
 
 #include <stddef.h>
 
+#include "cidr.h"
+
 enum cfg_type {
 	CFG_STR,      /* char * (owned by the struct; cfg_free() frees it) */
 	CFG_INT,      /* long long, in [min, max] */
@@ -19,6 +21,9 @@ enum cfg_type {
 	CFG_SIZE,     /* unsigned long long bytes: 10M, 512k, 1G, plain */
 	CFG_DURATION, /* long long milliseconds: 500ms, 5s, 2m, 1h, 7d; plain=s */
 	CFG_ENUM,     /* int index into choices ("a|b|c") */
+	CFG_CIDR_LIST, /* struct cidr_list: "127.0.0.0/8, ::1" (lib/cidr.h),
+			* parsed and checked here, at load, so a bad block is
+			* a FILE:LINE error; "" is an empty list */
 };
 
 struct cfg_key {

@@ -19,6 +19,7 @@ struct t_settings {
 	unsigned long long max_size;
 	long long timeout;
 	int on_error;
+	struct cidr_list nets;
 };
 
 static const struct cfg_key t_keys[] = {
@@ -34,6 +35,8 @@ static const struct cfg_key t_keys[] = {
 	offsetof(struct t_settings, timeout), NULL, NULL},
     {"on_error", CFG_ENUM, "tempfail", 0, 0,
 	offsetof(struct t_settings, on_error), "accept|tempfail", NULL},
+    {"internal_hosts", CFG_CIDR_LIST, "127.0.0.0/8, ::1", 0, 0,
+	offsetof(struct t_settings, nets), NULL, NULL},
 };
 
 struct t_fixture {
@@ -83,6 +86,9 @@ defaults_apply_when_keys_absent(void **state)
 	assert_int_equal(f.set.max_size, 10 * 1024 * 1024);
 	assert_int_equal(f.set.timeout, 5000);
 	assert_int_equal(f.set.on_error, 1);
+	assert_int_equal(f.set.nets.n, 2);
+	assert_true(cidr_list_match(&f.set.nets, "127.0.0.9"));
+	assert_true(cidr_list_match(&f.set.nets, "::1"));
 	assert_string_equal(f.db.path, "/var/lib/facteur/facteur.sqlite");
 	t_done(&f);
 }
@@ -96,7 +102,8 @@ values_are_parsed_by_type(void **state)
 	    "; comment\n[database]\npath = /tmp/x.sqlite\n"
 	    "[lookup]\nsocket = inet:10044@127.0.0.1\nthreads = 64\n"
 	    "verbose = Yes\nmax_size = 512k\ntimeout = 250ms\n"
-	    "on_error = accept\n[dkim]\nwhatever = 1\n"), 0);
+	    "on_error = accept\ninternal_hosts = 10.1.0.0/16 2001:db8::/32,"
+	    "192.0.2.7\n[dkim]\nwhatever = 1\n"), 0);
 	assert_string_equal(f.db.path, "/tmp/x.sqlite");
 	assert_string_equal(f.set.socket, "inet:10044@127.0.0.1");
 	assert_int_equal(f.set.threads, 64);
@@ -104,6 +111,21 @@ values_are_parsed_by_type(void **state)
 	assert_int_equal(f.set.max_size, 512 * 1024);
 	assert_int_equal(f.set.timeout, 250);
 	assert_int_equal(f.set.on_error, 0);
+	assert_int_equal(f.set.nets.n, 3);
+	assert_true(cidr_list_match(&f.set.nets, "10.1.255.1"));
+	assert_true(cidr_list_match(&f.set.nets, "192.0.2.7"));
+	assert_false(cidr_list_match(&f.set.nets, "127.0.0.1"));
+	t_done(&f);
+}
+
+static void
+empty_cidr_list_is_empty(void **state)
+{
+	struct t_fixture f;
+
+	assert_int_equal(t_load(&f, "[lookup]\ninternal_hosts =\n"), 0);
+	assert_int_equal(f.set.nets.n, 0);
+	assert_false(cidr_list_match(&f.set.nets, "127.0.0.1"));
 	t_done(&f);
 }
 
@@ -129,6 +151,30 @@ errors_name_file_line_and_key(void **state)
 	    {"x = 1\n", ":1: key \"x\" outside any [section]"},
 	    {"[lookup]\nthis line has no equals\n", ":2: syntax error"},
 	    {"[lookup]\nmax_size = 99999999999G\n", ":2: max_size"},
+	    /* issue 10: [spam] read "192.0.2.0/" as /0 (atoi) */
+	    {"[lookup]\n\ninternal_hosts = 192.0.2.0/\n",
+		":3: internal_hosts: \"192.0.2.0/\" has an empty prefix length"},
+	    {"[lookup]\ninternal_hosts = ::1, 10.0.0.0/33\n",
+		":2: internal_hosts: \"10.0.0.0/33\" has a prefix length over"},
+	    {"[lookup]\ninternal_hosts = 2001:db8::/129\n",
+		":2: internal_hosts: \"2001:db8::/129\" has a prefix length"},
+	    {"[lookup]\ninternal_hosts = 10.0.0.0/8x\n",
+		":2: internal_hosts: \"10.0.0.0/8x\" has a prefix length that "
+		"is not"},
+	    {"[lookup]\ninternal_hosts = 10.0.0.0x/8\n",
+		":2: internal_hosts: \"10.0.0.0x/8\" is not an IPv4 or IPv6"},
+	    {"[lookup]\ninternal_hosts = 127.0.0.1;10.0.0.1\n",
+		":2: internal_hosts: \"127.0.0.1;10.0.0.1\" is not an IPv4"},
+	    {"[lookup]\ninternal_hosts = localhost\n",
+		":2: internal_hosts: \"localhost\" is not an IPv4 or IPv6"},
+	    {"[lookup]\ninternal_hosts = ::1,\n  192.0.2.0/ 10.0.0.1\n",
+		":3: internal_hosts: \"192.0.2.0/\" has an empty prefix"},
+	    /* inih hands an indented line over as the key above again: a
+	     * string was replaced by the tail, a number failed or not */
+	    {"[lookup]\nsocket = unix:/run/a.sock\n  unix:/run/b.sock\n",
+		":3: socket: an indented line goes on with the value above"},
+	    {"[lookup]\nthreads = 3\n\t4\n",
+		":3: threads: an indented line goes on"},
 	};
 	size_t i;
 
@@ -141,6 +187,89 @@ errors_name_file_line_and_key(void **state)
 			    i, r, f.err, cases[i].want);
 		t_done(&f);
 	}
+}
+
+static void
+cidr_list_goes_on_over_indented_lines(void **state)
+{
+	struct t_fixture f;
+
+	assert_int_equal(t_load(&f, "[lookup]\ninternal_hosts = 10.1.0.0/16,"
+	    "\n  192.0.2.0/24\n\t2001:db8::/32\nthreads = 2\n"), 0);
+	if (f.set.nets.n != 3 || !cidr_list_match(&f.set.nets, "10.1.2.3") ||
+	    !cidr_list_match(&f.set.nets, "2001:db8::1") ||
+	    cidr_list_match(&f.set.nets, "127.0.0.1"))
+		fail_msg("got %zu blocks, want 10.1.0.0/16 192.0.2.0/24 "
+		    "2001:db8::/32 (the default replaced)", f.set.nets.n);
+	t_done(&f);
+	/* the key again, not indented: the last value wins, as for any key */
+	assert_int_equal(t_load(&f, "[lookup]\ninternal_hosts = 10.1.0.0/16"
+	    "\n  10.2.0.0/16\n[dkim]\nx = 1\n[lookup]\ninternal_hosts = "
+	    "192.0.2.1\n"), 0);
+	if (f.set.nets.n != 1 || !cidr_list_match(&f.set.nets, "192.0.2.1"))
+		fail_msg("got %zu blocks, want 192.0.2.1 alone", f.set.nets.n);
+	t_done(&f);
+}
+
+static void
+too_many_cidr_blocks_is_an_error(void **state)
+{
+	char text[4096];
+	struct t_fixture f;
+	size_t n, i;
+	int r;
+
+	n = (size_t)snprintf(text, sizeof(text), "[lookup]\ninternal_hosts =");
+	for (i = 0; i <= CIDR_LIST_MAX; i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n,
+		    "%s10.%zu.0.0/16", i % 8 == 0 ? "\n  " : " ", i);
+	snprintf(text + n, sizeof(text) - n, "\n");
+	r = t_load(&f, text);
+	if (r != -1 || strstr(f.err, ":11: internal_hosts: \"10.64.0.0/16\" "
+	    "is one block too many (at most 64)") == NULL)
+		fail_msg("65 blocks: got %d \"%s\", want -1 at line 11 naming "
+		    "10.64.0.0/16", r, f.err);
+	t_done(&f);
+	n -= strlen(" 10.64.0.0/16");
+	text[n] = '\0';
+	if ((r = t_load(&f, text)) != 0 || f.set.nets.n != CIDR_LIST_MAX)
+		fail_msg("64 blocks: got %d \"%s\" with %zu, want 0 with 64", r,
+		    f.err, f.set.nets.n);
+	t_done(&f);
+}
+
+static void
+a_line_longer_than_inih_reads_is_an_error(void **state)
+{
+	char text[1024];
+	struct t_fixture f;
+	size_t n;
+	int r;
+
+	/* inih cut it at 199 bytes and read the tail as the next line; an
+	 * indented tail replaced the value as a continuation. */
+	n = (size_t)snprintf(text, sizeof(text), "[lookup]\nsocket = unix:/");
+	memset(text + n, 'a', 300);
+	n += 300;
+	snprintf(text + n, sizeof(text) - n, "\nthreads = 2\n");
+	r = t_load(&f, text);
+	if (r != -1 || strstr(f.err, ":2: line longer than") == NULL)
+		fail_msg("got %d \"%s\", want -1 with \":2: line longer than\"",
+		    r, f.err);
+	t_done(&f);
+	/* 199 bytes and its newline still fit, with or without the newline */
+	n = (size_t)snprintf(text, sizeof(text), "[lookup]\nsocket = ");
+	memset(text + n, 'b', 199 - 9);
+	n += 199 - 9;
+	snprintf(text + n, sizeof(text) - n, "\n");
+	if ((r = t_load(&f, text)) != 0 || strlen(f.set.socket) != 190)
+		fail_msg("a 199-byte line: got %d \"%s\", want 0", r, f.err);
+	t_done(&f);
+	text[n] = '\0';
+	if ((r = t_load(&f, text)) != 0 || strlen(f.set.socket) != 190)
+		fail_msg("a 199-byte last line: got %d \"%s\", want 0", r,
+		    f.err);
+	t_done(&f);
 }
 
 static void
@@ -167,7 +296,11 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(defaults_apply_when_keys_absent),
 	    cmocka_unit_test(values_are_parsed_by_type),
+	    cmocka_unit_test(empty_cidr_list_is_empty),
 	    cmocka_unit_test(errors_name_file_line_and_key),
+	    cmocka_unit_test(cidr_list_goes_on_over_indented_lines),
+	    cmocka_unit_test(too_many_cidr_blocks_is_an_error),
+	    cmocka_unit_test(a_line_longer_than_inih_reads_is_an_error),
 	    cmocka_unit_test(missing_file_is_an_error_unless_allowed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "access.h"
+#include "cidr.h"
 #include "dns.h"
 
 static int
@@ -199,13 +199,13 @@ dnsbl_check(struct dns_resolver *r, const struct dnsbl_zone *z, size_t n,
     const char *ip, struct dnsbl_result *res)
 {
 	char name[DNSBL_ZONE_MAX + 80], addr[INET6_ADDRSTRLEN];
-	struct access_ip a;
+	struct cidr_ip a;
 	struct dns_answer ans;
 	size_t i;
 
 	memset(res, 0, sizeof(*res));
 	/* "::ffff:192.0.2.1" is the IPv4 client: reverse it as such */
-	if (ip == NULL || access_ip_parse(ip, strlen(ip), &a) < 0 ||
+	if (ip == NULL || cidr_ip_parse(ip, strlen(ip), &a) < 0 ||
 	    inet_ntop(a.v6 ? AF_INET6 : AF_INET, a.b, addr, sizeof(addr)) ==
 	    NULL)
 		return -1;

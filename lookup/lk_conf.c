@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "access.h"
+#include "cidr.h"
 #include "paths.h"
 
 #define LK_OFF(f) offsetof(struct lk_settings, f)
@@ -52,7 +52,7 @@ lk_tcp_parse(const char *s, struct lk_tcp_addr *out, char *err, size_t errlen)
 {
 	const char *colon, *host = s;
 	size_t hlen;
-	struct access_ip ip;
+	struct cidr_ip ip;
 	char *end;
 	long port;
 
@@ -73,9 +73,9 @@ lk_tcp_parse(const char *s, struct lk_tcp_addr *out, char *err, size_t errlen)
 	port = strtol(colon + 1, &end, 10);
 	if (colon[1] == '\0' || *end != '\0' || port < 1 || port > 65535)
 		goto bad;
-	if (access_ip_parse(host, hlen, &ip) < 0)
+	if (cidr_ip_parse(host, hlen, &ip) < 0)
 		goto bad;
-	out->loopback = access_ip_is_loopback(&ip);
+	out->loopback = cidr_ip_is_loopback(&ip);
 	if (ip.v6) {
 		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&out->ss;
 		a->sin6_family = AF_INET6;

@@ -64,7 +64,7 @@ bl_init(void *base, char *err, size_t errlen)
 		return -1;
 	log_info("blacklist: %zu DNSBL zone(s), spf_reject=%s, %zu internal "
 	    "net(s)", s->pol.nzones, s->pol.spf_reject == BLP_SPF_FAIL ?
-	    "fail" : "none", s->pol.nnets);
+	    "fail" : "none", s->pol.internal_hosts.n);
 	return 0;
 }
 

@@ -15,18 +15,10 @@ struct dns_resolver;
 struct spf;
 struct dmarc_psl;
 
-#define DKIM_MAX_NETS 64
-
-struct dkim_net {
-	int family;            /* AF_INET / AF_INET6 */
-	unsigned char addr[16];
-	int prefix;
-};
-
 struct dkim_settings {
 	struct mlt_settings common;
 	char *authserv_id;      /* default: this host's name */
-	char *internal_hosts;   /* CIDR list */
+	struct cidr_list internal_hosts; /* clients whose mail is signed */
 	char *sign_daemons;     /* {daemon_name} values that sign */
 	int canonicalization;   /* index into DKIM_CANON_CHOICES */
 	long long expire;       /* ms; 0: no x= */
@@ -42,8 +34,6 @@ struct dkim_settings {
 	char *psl;              /* public suffix list path; NULL: Debian's */
 	/* Filled by dkim_check / dkim_init; read-only while serving. */
 	struct cfg_database db;
-	struct dkim_net nets[DKIM_MAX_NETS];
-	size_t nnets;
 	struct dk_keyring kr;
 	struct dns_resolver *dns;
 	struct spf *spfs;
@@ -61,11 +51,6 @@ __attribute__((warn_unused_result)) int dkim_init(void *base, char *err,
     size_t errlen);
 void dkim_fini(void *base);
 
-/* Parses "127.0.0.0/8, ::1" into s->nets. 0 or -1. Pure. */
-__attribute__((warn_unused_result)) int dkim_nets_parse(const char *list,
-    struct dkim_net *nets, size_t max, size_t *n);
-/* 1 if ip (text) is in one of nets. Pure. */
-int dkim_nets_match(const struct dkim_net *nets, size_t n, const char *ip);
 /* 1 if word is in the comma/space separated list (case-insensitive). */
 int dkim_list_has(const char *list, const char *word);
 

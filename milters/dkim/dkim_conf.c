@@ -6,7 +6,6 @@
  * here and refused unless 0600 and owned by root or the [dkim] user. */
 #include "dkim.h"
 
-#include <arpa/inet.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +23,7 @@
 const struct cfg_key dkim_keys[] = {
     {"authserv_id", CFG_STR, NULL, 0, 0, E(authserv_id), NULL,
 	"authserv-id of our Authentication-Results (default: hostname)"},
-    {"internal_hosts", CFG_STR, "127.0.0.0/8, ::1", 0, 0,
+    {"internal_hosts", CFG_CIDR_LIST, "127.0.0.0/8, ::1", 0, 0,
 	E(internal_hosts), NULL, "clients whose mail is signed (CIDR list)"},
     {"sign_daemons", CFG_STR, "ORIGINATING", 0, 0, E(sign_daemons), NULL,
 	"{daemon_name} values whose mail is signed"},
@@ -55,70 +54,6 @@ const struct cfg_key dkim_keys[] = {
 const size_t dkim_nkeys = sizeof(dkim_keys) / sizeof(dkim_keys[0]);
 
 int
-dkim_nets_parse(const char *list, struct dkim_net *nets, size_t max,
-    size_t *n)
-{
-	char tok[128], *slash, *end;
-	const char *p = list;
-	size_t len;
-	long pre;
-
-	*n = 0;
-	while (*p != '\0') {
-		p += strspn(p, ", \t");
-		if ((len = strcspn(p, ", \t")) == 0)
-			break;
-		if (len >= sizeof(tok) || *n == max)
-			return -1;
-		memcpy(tok, p, len);
-		tok[len] = '\0';
-		p += len;
-		slash = strchr(tok, '/');
-		if (slash != NULL)
-			*slash = '\0';
-		nets[*n].family = strchr(tok, ':') ? AF_INET6 : AF_INET;
-		if (inet_pton(nets[*n].family, tok, nets[*n].addr) != 1)
-			return -1;
-		pre = nets[*n].family == AF_INET ? 32 : 128;
-		if (slash != NULL) {
-			long v = strtol(slash + 1, &end, 10);
-			if (*end != '\0' || slash[1] == '\0' || v < 0 ||
-			    v > pre)
-				return -1;
-			pre = v;
-		}
-		nets[(*n)++].prefix = (int)pre;
-	}
-	return 0;
-}
-
-int
-dkim_nets_match(const struct dkim_net *nets, size_t n, const char *ip)
-{
-	unsigned char a[16];
-	int fam = ip && strchr(ip, ':') ? AF_INET6 : AF_INET;
-	size_t k;
-	int bits, full, rest;
-
-	if (ip == NULL || inet_pton(fam, ip, a) != 1)
-		return 0;
-	for (k = 0; k < n; k++) {
-		if (nets[k].family != fam)
-			continue;
-		bits = nets[k].prefix;
-		full = bits / 8;
-		rest = bits % 8;
-		if (memcmp(a, nets[k].addr, (size_t)full) != 0)
-			continue;
-		if (rest && ((a[full] ^ nets[k].addr[full]) &
-		    (0xff << (8 - rest)) & 0xff))
-			continue;
-		return 1;
-	}
-	return 0;
-}
-
-int
 dkim_list_has(const char *list, const char *word)
 {
 	size_t len, wl = word ? strlen(word) : 0;
@@ -142,11 +77,6 @@ dkim_check(void *base, char *err, size_t errlen)
 	struct dkim_settings *s = base;
 	char host[256];
 
-	if (dkim_nets_parse(s->internal_hosts, s->nets, DKIM_MAX_NETS,
-	    &s->nnets) < 0) {
-		snprintf(err, errlen, "[dkim] internal_hosts: not a CIDR list");
-		return -1;
-	}
 	if (s->authserv_id == NULL) {
 		if (gethostname(host, sizeof(host)) != 0)
 			snprintf(host, sizeof(host), "localhost");

@@ -60,7 +60,7 @@ dkim_wants_sign(const struct dkim_settings *s, const struct mlt_ctx *c)
 
 	if (c->msg->macros.auth_authen && *c->msg->macros.auth_authen)
 		return 1;
-	if (dkim_nets_match(s->nets, s->nnets, c->conn->client_addr))
+	if (cidr_list_match(&s->internal_hosts, c->conn->client_addr))
 		return 1;
 	return dkim_list_has(s->sign_daemons, dn);
 }

@@ -16,7 +16,7 @@
 
 #define E(f) offsetof(struct scrub_settings, f)
 const struct cfg_key scrub_keys[] = {
-    {"internal_hosts", CFG_STR, "", 0, 0, E(internal_hosts), NULL,
+    {"internal_hosts", CFG_CIDR_LIST, "", 0, 0, E(internal_hosts), NULL,
 	"unauthenticated clients whose mail is scrubbed too (CIDR list)"},
     {"remove_headers", CFG_STR, "", 0, 0, E(remove_headers), NULL,
 	"more header names to remove from outgoing mail"},
@@ -35,12 +35,6 @@ scrub_check(void *base, char *err, size_t errlen)
 	struct scrub_settings *s = base;
 	const char *p;
 
-	if (scrub_nets_parse(s->internal_hosts, s->nets, SCRUB_MAX_NETS,
-	    &s->nnets) != 0) {
-		snprintf(err, errlen, "[scrub] internal_hosts: not a CIDR list "
-		    "(at most %d entries)", SCRUB_MAX_NETS);
-		return -1;
-	}
 	for (p = s->remove_headers ? s->remove_headers : ""; *p; p++)
 		if ((unsigned char)*p < ' ' || (unsigned char)*p >= 0x7f ||
 		    *p == ':') {
@@ -60,7 +54,7 @@ scrub_envfrom(struct mlt_ctx *c, const char *from)
 	(void)from;
 	if (auth != NULL && *auth != '\0')
 		return MLT_CONTINUE;
-	if (scrub_nets_match(s->nets, s->nnets, c->conn->client_addr))
+	if (cidr_list_match(&s->internal_hosts, c->conn->client_addr))
 		return MLT_CONTINUE;
 	return MLT_ACCEPT; /* inbound: never touched */
 }
@@ -122,7 +116,7 @@ scrub_eom(struct mlt_ctx *c)
 {
 	const struct scrub_settings *s = c->cfg;
 	struct scrub_policy pol = {s->remove_headers, NULL,
-	    s->replace_message_id, s->nets, s->nnets};
+	    s->replace_message_id, &s->internal_hosts};
 	const struct mlt_msg *m = c->msg;
 	struct scrub_result res;
 	struct scrub_hdr *h;

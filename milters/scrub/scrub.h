@@ -13,19 +13,17 @@
 
 struct scrub_settings {
 	struct mlt_settings common;
-	char *internal_hosts;   /* CIDR list; "" = authenticated clients only */
+	struct cidr_list internal_hosts; /* "" = authenticated clients only */
 	char *remove_headers;   /* extra header names to remove */
 	int replace_message_id; /* rewrite a leaking Message-ID */
-	/* Filled by scrub_check; read-only while serving. */
-	struct scrub_net nets[SCRUB_MAX_NETS];
-	size_t nnets;
 };
 
 extern const struct cfg_key scrub_keys[];
 extern const size_t scrub_nkeys;
 extern const struct mlt_filter scrub_filter;
 
-/* Validates the settings and parses internal_hosts. 0, or -1 with err. */
+/* Validates remove_headers (cfg parsed internal_hosts). 0, or -1 with
+ * err. */
 __attribute__((warn_unused_result)) int
 scrub_check(void *base, char *err, size_t errlen);
 

@@ -3,7 +3,6 @@
  * first relay hop. Pure: the daemon logs, this file decides. */
 #include "scrub_select.h"
 
-#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -18,16 +17,16 @@ static const char *const scrub_builtin[] = {
 
 /* Never routed on the internet: a hop that names only these is the
  * client's own machine or LAN. */
-static const struct scrub_net scrub_private[] = {
-    {AF_INET, {10}, 8},
-    {AF_INET, {172, 16}, 12},
-    {AF_INET, {192, 168}, 16},
-    {AF_INET, {127}, 8},
-    {AF_INET, {169, 254}, 16},
-    {AF_INET, {100, 64}, 10},
-    {AF_INET6, {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}, 128},
-    {AF_INET6, {0xfe, 0x80}, 10},
-    {AF_INET6, {0xfc}, 7},
+static const struct cidr scrub_private[] = {
+    {{0, {10}}, 8},
+    {{0, {172, 16}}, 12},
+    {{0, {192, 168}}, 16},
+    {{0, {127}}, 8},
+    {{0, {169, 254}}, 16},
+    {{0, {100, 64}}, 10},
+    {{1, {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}}, 128},
+    {{1, {0xfe, 0x80}}, 10},
+    {{1, {0xfc}}, 7},
 };
 #define SCRUB_NPRIVATE (sizeof(scrub_private) / sizeof(scrub_private[0]))
 
@@ -98,103 +97,17 @@ scrub_host_eq(const char *a, size_t alen, const char *b)
 	return alen > 0 && alen == blen && strncasecmp(a, b, alen) == 0;
 }
 
+/* 1 if ip is private, loopback, link-local, CGNAT or ULA, or in nets
+ * (NULL: none). */
 static int
-scrub_in(const struct scrub_net *nets, size_t n, int fam,
-    const unsigned char *a)
+scrub_in(const struct cidr_list *nets, const struct cidr_ip *ip)
 {
 	size_t k;
-	int full, rest;
 
-	for (k = 0; k < n; k++) {
-		if (nets[k].family != fam)
-			continue;
-		full = nets[k].prefix / 8;
-		rest = nets[k].prefix % 8;
-		if (memcmp(a, nets[k].addr, (size_t)full) != 0)
-			continue;
-		if (rest && ((a[full] ^ nets[k].addr[full]) &
-		    (0xff << (8 - rest)) & 0xff))
-			continue;
-		return 1;
-	}
-	return 0;
-}
-
-/* Parses ip; 0 with *fam and a, or -1. IPv4-mapped IPv6 becomes IPv4. */
-static int
-scrub_ip(const char *ip, int *fam, unsigned char a[16])
-{
-	static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0,
-	    0, 0xff, 0xff};
-
-	if (ip == NULL)
-		return -1;
-	*fam = strchr(ip, ':') ? AF_INET6 : AF_INET;
-	if (inet_pton(*fam, ip, a) != 1)
-		return -1;
-	if (*fam == AF_INET6 && memcmp(a, mapped, 12) == 0) {
-		memmove(a, a + 12, 4);
-		*fam = AF_INET;
-	}
-	return 0;
-}
-
-int
-scrub_nets_match(const struct scrub_net *nets, size_t n, const char *ip)
-{
-	unsigned char a[16];
-	int fam;
-
-	return scrub_ip(ip, &fam, a) == 0 && scrub_in(nets, n, fam, a);
-}
-
-int
-scrub_ip_is_local(const char *ip, const struct scrub_net *nets, size_t n)
-{
-	unsigned char a[16];
-	int fam;
-
-	if (scrub_ip(ip, &fam, a) != 0)
-		return 0;
-	return scrub_in(scrub_private, SCRUB_NPRIVATE, fam, a) ||
-	    scrub_in(nets, n, fam, a);
-}
-
-int
-scrub_nets_parse(const char *list, struct scrub_net *nets, size_t max,
-    size_t *n)
-{
-	char tok[128], *slash, *end;
-	const char *p = list ? list : "";
-	size_t len;
-	long pre, v;
-
-	*n = 0;
-	while (*p != '\0') {
-		p += strspn(p, ", \t");
-		if ((len = strcspn(p, ", \t")) == 0)
-			break;
-		if (len >= sizeof(tok) || *n == max)
-			return -1;
-		memcpy(tok, p, len);
-		tok[len] = '\0';
-		p += len;
-		if ((slash = strchr(tok, '/')) != NULL)
-			*slash = '\0';
-		memset(nets[*n].addr, 0, sizeof(nets[*n].addr));
-		nets[*n].family = strchr(tok, ':') ? AF_INET6 : AF_INET;
-		if (inet_pton(nets[*n].family, tok, nets[*n].addr) != 1)
-			return -1;
-		pre = nets[*n].family == AF_INET ? 32 : 128;
-		if (slash != NULL) {
-			v = strtol(slash + 1, &end, 10);
-			if (slash[1] == '\0' || *end != '\0' || v < 0 || v > pre)
-				return -1;
-			pre = v;
-		}
-		nets[(*n)++].prefix = (int)pre;
-	}
-	return 0;
+	for (k = 0; k < SCRUB_NPRIVATE; k++)
+		if (cidr_match(&scrub_private[k], ip))
+			return 1;
+	return nets != NULL && cidr_list_match_ip(nets, ip);
 }
 
 static int
@@ -205,31 +118,25 @@ scrub_is_delim(unsigned char c)
 
 /* One token of a Received value: 1 if it is a routable address. */
 static int
-scrub_token_public(const char *t, size_t len, const struct scrub_net *nets,
-    size_t nnets)
+scrub_token_public(const char *t, size_t len, const struct cidr_list *nets)
 {
-	unsigned char a[16];
-	char ip[64];
-	int fam;
+	struct cidr_ip a;
 
 	if (len > 5 && strncasecmp(t, "IPv6:", 5) == 0) {
 		t += 5;
 		len -= 5;
 	}
-	if (len == 0 || len >= sizeof(ip) ||
+	if (len == 0 ||
 	    (memchr(t, '.', len) == NULL && memchr(t, ':', len) == NULL))
 		return 0;
-	memcpy(ip, t, len);
-	ip[len] = '\0';
-	if (scrub_ip(ip, &fam, a) != 0)
+	if (cidr_ip_parse(t, len, &a) != 0)
 		return 0; /* a host name, an id: not an address */
-	return !scrub_in(scrub_private, SCRUB_NPRIVATE, fam, a) &&
-	    !scrub_in(nets, nnets, fam, a);
+	return !scrub_in(nets, &a);
 }
 
 enum scrub_hop
 scrub_received_hop(const char *v, size_t len, const char *myhostname,
-    const struct scrub_net *nets, size_t nnets)
+    const struct cidr_list *nets)
 {
 	size_t i, start, end = len, tl;
 	int after_by = 0;
@@ -250,7 +157,7 @@ scrub_received_hop(const char *v, size_t len, const char *myhostname,
 		if (after_by && scrub_host_eq(v + start, tl, myhostname))
 			return SCRUB_HOP_RELAY;
 		after_by = tl == 2 && strncasecmp(v + start, "by", 2) == 0;
-		if (scrub_token_public(v + start, tl, nets, nnets))
+		if (scrub_token_public(v + start, tl, nets))
 			return SCRUB_HOP_RELAY;
 	}
 	return SCRUB_HOP_CLIENT;
@@ -380,8 +287,8 @@ scrub_select(const struct scrub_hdr *h, size_t n,
 			act[k] = SCRUB_DELETE;
 		} else if (strcasecmp(h[k].name, "Received") == 0) {
 			if (walking && scrub_received_hop(h[k].value,
-			    strlen(h[k].value), p->myhostname, p->nets,
-			    p->nnets) == SCRUB_HOP_CLIENT)
+			    strlen(h[k].value), p->myhostname,
+			    p->nets) == SCRUB_HOP_CLIENT)
 				act[k] = SCRUB_DELETE;
 			else
 				walking = 0;

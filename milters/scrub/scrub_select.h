@@ -28,20 +28,13 @@
 
 #include <stddef.h>
 
-#define SCRUB_MAX_NETS 64
-
-struct scrub_net {
-	int family; /* AF_INET / AF_INET6 */
-	unsigned char addr[16];
-	int prefix;
-};
+#include "cidr.h"
 
 struct scrub_policy {
 	const char *remove_headers;   /* "X-A, X-B" or NULL: extra names */
 	const char *myhostname;       /* our host name, or NULL */
 	int replace_message_id;
-	const struct scrub_net *nets; /* internal networks, borrowed */
-	size_t nnets;
+	const struct cidr_list *nets; /* internal networks, borrowed; NULL */
 };
 
 struct scrub_hdr {
@@ -79,7 +72,7 @@ void scrub_select(const struct scrub_hdr *h, size_t n,
  * allowed), or its "by" host is myhostname; SCRUB_HOP_CLIENT otherwise.
  * Any bytes are accepted. Pure. */
 enum scrub_hop scrub_received_hop(const char *v, size_t len,
-    const char *myhostname, const struct scrub_net *nets, size_t nnets);
+    const char *myhostname, const struct cidr_list *nets);
 
 /* The right-hand side of a Message-ID value v[0..len) ("<left@right>",
  * surrounding CFWS spaces allowed): 0 with *off and *rlen, or -1 if it is not
@@ -92,19 +85,5 @@ scrub_msgid_rhs(const char *v, size_t len, size_t *off, size_t *rlen);
 __attribute__((warn_unused_result)) int
 scrub_msgid_build(const unsigned char *rnd, size_t rndlen,
     const char *domain, char *out, size_t outlen);
-
-/* "127.0.0.0/8, ::1" (CIDR list) into nets[0..max); "" or NULL is an empty list.
- * 0, or -1 on a bad entry or past max. Pure. */
-__attribute__((warn_unused_result)) int
-scrub_nets_parse(const char *list, struct scrub_net *nets, size_t max,
-    size_t *n);
-
-/* 1 if the text address ip is in nets. Pure. */
-int scrub_nets_match(const struct scrub_net *nets, size_t n, const char *ip);
-
-/* 1 if the text address ip is private, loopback, link-local, CGNAT or ULA
- * (never routed on the internet) or in nets. Pure. */
-int scrub_ip_is_local(const char *ip, const struct scrub_net *nets,
-    size_t n);
 
 #endif

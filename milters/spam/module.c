@@ -5,7 +5,6 @@
  * engine.c. */
 #include "spam.h"
 
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,8 +50,8 @@ const struct cfg_key spam_keys[] = {
 	"add an X-Spam-Report header listing the rules hit"},
     {"score_authenticated", CFG_BOOL, "no", 0, 0, S(score_authenticated),
 	NULL, "also score mail from authenticated or internal clients"},
-    {"internal_hosts", CFG_STR, "127.0.0.0/8 ::1", 0, 0, S(internal_hosts),
-	NULL, "client networks whose mail is not scored"},
+    {"internal_hosts", CFG_CIDR_LIST, "127.0.0.0/8 ::1", 0, 0,
+	S(internal_hosts), NULL, "client networks whose mail is not scored"},
     {"max_scan_size", CFG_SIZE, "1M", 1024, (long long)1 << 30,
 	S(max_scan_size), NULL, "bytes of a message that are scanned"},
     {"network_tests", CFG_BOOL, "no", 0, 0, S(network_tests), NULL,
@@ -80,43 +79,6 @@ spam_number(const char *what, const char *s, double *out, char *err,
 		return -1;
 	}
 	return 0;
-}
-
-static int
-spam_nets(struct spam_settings *s, char *err, size_t errlen)
-{
-	char *copy, *w, *save = NULL, *slash;
-	int rc = 0;
-
-	if ((copy = strdup(s->internal_hosts)) == NULL)
-		return -1;
-	for (w = strtok_r(copy, " \t,", &save); w && rc == 0;
-	    w = strtok_r(NULL, " \t,", &save)) {
-		struct spam_net *n = &s->nets[s->nnets];
-		int max;
-
-		if (s->nnets >= SPAM_MAX_NETS) {
-			snprintf(err, errlen, "[spam] internal_hosts: more "
-			    "than %d networks", SPAM_MAX_NETS);
-			rc = -1;
-			break;
-		}
-		if ((slash = strchr(w, '/')) != NULL)
-			*slash++ = '\0';
-		n->family = strchr(w, ':') ? AF_INET6 : AF_INET;
-		max = n->family == AF_INET6 ? 128 : 32;
-		n->prefix = slash ? atoi(slash) : max;
-		if (inet_pton(n->family, w, n->addr) != 1 || n->prefix < 0 ||
-		    n->prefix > max) {
-			snprintf(err, errlen, "[spam] internal_hosts: '%s' is "
-			    "not an address or CIDR", w);
-			rc = -1;
-			break;
-		}
-		s->nnets++;
-	}
-	free(copy);
-	return rc;
 }
 
 /* A cache that cannot be written costs every start the compile: worth a
@@ -150,9 +112,6 @@ spam_check(void *base, char *err, size_t errlen)
 		snprintf(err, errlen, "[spam] subject_tag: not printable");
 		return -1;
 	}
-	s->nnets = 0;
-	if (spam_nets(s, err, errlen) < 0)
-		return -1;
 	memset(&o, 0, sizeof(o));
 	o.rules_path = s->rules_path;
 	o.bayes_path = s->bayes_path;
@@ -183,26 +142,9 @@ spam_fini(void *base)
 int
 spam_internal(const struct spam_settings *s, const char *addr)
 {
-	unsigned char a[16];
-	size_t i;
-
-	if (addr == NULL)
-		return 0;
-	if (strcmp(addr, "local") == 0)
+	if (addr != NULL && strcmp(addr, "local") == 0)
 		return 1;
-	for (i = 0; i < s->nnets; i++) {
-		const struct spam_net *n = &s->nets[i];
-		int full = n->prefix / 8, rest = n->prefix % 8;
-
-		if (inet_pton(n->family, addr, a) != 1)
-			continue;
-		if (memcmp(a, n->addr, (size_t)full) != 0)
-			continue;
-		if (rest == 0 || ((a[full] ^ n->addr[full]) &
-		    (0xff << (8 - rest))) == 0)
-			return 1;
-	}
-	return 0;
+	return cidr_list_match(&s->internal_hosts, addr);
 }
 
 /* Headers + blank line + the body, as the engine wants a message. */

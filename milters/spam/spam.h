@@ -5,20 +5,11 @@
 #define FACTEUR_MILTERS_SPAM_H
 
 #include <stddef.h>
-#include <netinet/in.h>
 
 #include "cfg.h"
 #include "daemon.h"
 #include "engine.h"
 #include "filter.h"
-
-#define SPAM_MAX_NETS 64
-
-struct spam_net {
-	int family; /* AF_INET / AF_INET6 */
-	unsigned char addr[16];
-	int prefix;
-};
 
 struct spam_settings {
 	struct mlt_settings common;
@@ -33,7 +24,7 @@ struct spam_settings {
 	char *subject_tag;
 	int add_report;
 	int score_authenticated;
-	char *internal_hosts;    /* blank-separated CIDRs */
+	struct cidr_list internal_hosts; /* checked by cfg at load */
 	unsigned long long max_scan_size;
 	int network_tests;       /* DNSBL, URIBL, SPF, DKIM evals */
 	char *dns_server;        /* "127.0.0.1@5353"; "": resolv.conf */
@@ -42,8 +33,6 @@ struct spam_settings {
 	/* filled by spam_check() */
 	double required, reject;
 	double al_spam, al_nonspam;
-	struct spam_net nets[SPAM_MAX_NETS];
-	size_t nnets;
 	struct sp_engine *engine; /* owned */
 };
 

@@ -17,10 +17,9 @@
 #define FZ_MAXH 64
 
 static void
-fz_select(char *text, const struct scrub_net *nets, size_t nnets)
+fz_select(char *text, const struct cidr_list *nets)
 {
-	struct scrub_policy p = {"X-Foo Bar", "mx.example.org", 1, nets,
-	    nnets};
+	struct scrub_policy p = {"X-Foo Bar", "mx.example.org", 1, nets};
 	struct scrub_hdr h[FZ_MAXH] = {{0}};
 	enum scrub_act act[FZ_MAXH];
 	struct scrub_result res;
@@ -67,15 +66,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct scrub_net nets[2];
-	size_t nnets, off, rlen;
+	static const char list[] = "203.0.113.0/24, 2001:db8::/32";
+	struct cidr_list nets;
+	size_t off, rlen;
 	char *text;
 
-	if (scrub_nets_parse("203.0.113.0/24, 2001:db8::/32", nets, 2,
-	    &nnets) != 0)
+	if (cidr_list_parse(list, sizeof(list) - 1, &nets, &off, &rlen) !=
+	    CIDR_OK)
 		__builtin_trap();
 	(void)scrub_received_hop((const char *)data, size, "mx.example.org",
-	    nets, nnets);
+	    &nets);
 	if (scrub_msgid_rhs((const char *)data, size, &off, &rlen) == 0 &&
 	    (off + rlen > size || rlen == 0))
 		__builtin_trap();
@@ -83,7 +83,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(text, data, size);
 	text[size] = '\0';
-	fz_select(text, nets, nnets);
+	fz_select(text, &nets);
 	free(text);
 	return 0;
 }

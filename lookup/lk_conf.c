@@ -26,7 +26,8 @@ const struct cfg_key lk_conf_keys[] = {
      "allow a non-loopback TCP address"},
     {"max_clients", CFG_INT, "64", 1, 4096, LK_OFF(max_clients), NULL,
      "connections served at once, on all listeners together (one thread "
-     "each); when full, the one idle longest is closed for a newcomer"},
+     "and one database handle each); when full, the one idle longest is "
+     "closed for a newcomer"},
     {"idle_timeout", CFG_DURATION, "300s", 100, 86400000, LK_OFF(idle_timeout),
      NULL, "close a connection idle this long between requests"},
     {"request_timeout", CFG_DURATION, "10s", 100, 600000,

@@ -4,8 +4,9 @@
  * request_timeout from its first byte to its answer, an idle connection
  * idle_timeout). A loop tells the skeleton where requests end:
  * srv_conn_next() when the next request is already buffered,
- * srv_conn_idle() when nothing is. A store is borrowed from the pool for
- * a request and given back when the connection goes idle.
+ * srv_conn_idle() when nothing is. A connection takes a store from the
+ * pool at its first request and gives it back when it closes (a store is
+ * not thread-safe; a pooled one keeps its prepared statements).
  *
  * Bad input (a malformed netstring, an unknown map, a key too long) gets a
  * PERM reply and a log line; the connection stays open while the stream
@@ -82,16 +83,14 @@ lk_conn_answered(struct lk_conn *c)
 }
 
 /* Before waiting for more bytes: replies out; with nothing buffered the
- * connection is idle (and its store goes back to the pool). 0 or -1. */
+ * connection is idle. 0 or -1. */
 static int
 lk_conn_wait(struct lk_conn *c)
 {
 	if (lk_conn_flush(c) < 0)
 		return -1;
-	if (c->pos == c->len) {
-		store_pool_put(c->svc->pool, &c->st);
+	if (c->pos == c->len)
 		srv_conn_idle(c->sc);
-	}
 	return lk_conn_read(c) ? 0 : -1;
 }
 

@@ -182,27 +182,36 @@ srv_conn_name(const struct srv_conn *c)
 	return c->name;
 }
 
-/* Under the lock: the end of the current wait, or -1 if the connection
- * must end now (evicted, cut, or idle while stopping). */
+/* The end of the current wait, or -1 if the connection must end now
+ * (evicted, cut, or idle while stopping). The worker owns its slot's
+ * times; the accept thread only moves IDLE to CLOSING (a compare and
+ * swap, which the worker's IDLE to BUSY races fairly) and sets cut. */
 static long long
 srv_conn_end(const struct srv_conn *c)
 {
 	const struct server *srv = c->srv;
+	int st = atomic_load(&c->state);
 
-	if (c->state == SRV_CLOSING || c->cut ||
-	    (srv->stopping && c->state == SRV_IDLE))
+	if (st == SRV_CLOSING || atomic_load(&c->cut) ||
+	    (atomic_load(&srv->stopping) && st == SRV_IDLE))
 		return -1;
-	if (c->state == SRV_IDLE)
-		return c->since_ms + srv->lim.idle_ms;
-	return c->deadline_ms;
+	if (st == SRV_IDLE)
+		return atomic_load(&c->since_ms) + srv->lim.idle_ms;
+	return atomic_load(&c->deadline_ms);
 }
 
-static void
-srv_conn_busy(struct srv_conn *c, long long now)
+/* A request starts: its deadline first, then the state, so the accept
+ * thread never sees BUSY with the last request's deadline. 0, or -1 if
+ * the accept thread closed the connection first. */
+static int
+srv_conn_busy(struct srv_conn *c, int from)
 {
-	c->state = SRV_BUSY;
-	c->since_ms = now;
-	c->deadline_ms = now + c->srv->lim.request_ms;
+	long long now = srv_now_ms();
+
+	atomic_store(&c->deadline_ms, now + c->srv->lim.request_ms);
+	atomic_store(&c->since_ms, now);
+	return atomic_compare_exchange_strong(&c->state, &from, SRV_BUSY) ?
+	    0 : -1;
 }
 
 static int
@@ -223,16 +232,13 @@ srv_conn_expired(struct srv_conn *c, int idle, int writing)
 static int
 srv_conn_wait(struct srv_conn *c, short ev, long long fixed_end, int *idle)
 {
-	struct server *srv = c->srv;
 	struct pollfd pfd = {c->fd, ev, 0};
 	long long end, now;
 	int rc;
 
 	for (;;) {
-		pthread_mutex_lock(&srv->mu);
 		end = srv_conn_end(c);
-		*idle = c->state == SRV_IDLE && fixed_end <= 0;
-		pthread_mutex_unlock(&srv->mu);
+		*idle = atomic_load(&c->state) == SRV_IDLE && fixed_end <= 0;
 		if (end < 0)
 			return SRV_IO_ERROR;
 		if (fixed_end > 0)
@@ -252,18 +258,13 @@ srv_conn_wait(struct srv_conn *c, short ev, long long fixed_end, int *idle)
 ssize_t
 srv_conn_read(struct srv_conn *c, void *buf, size_t len)
 {
-	struct server *srv = c->srv;
-	long long end;
 	ssize_t n;
 	int rc, idle;
 
 	for (;;) {
-		pthread_mutex_lock(&srv->mu);
-		end = srv_conn_end(c);
-		idle = c->state == SRV_IDLE;
-		pthread_mutex_unlock(&srv->mu);
-		if (end < 0)
+		if (srv_conn_end(c) < 0)
 			return SRV_IO_ERROR;
+		idle = atomic_load(&c->state) == SRV_IDLE;
 		if (!idle) { /* inside a request: read, then wait */
 			n = read(c->fd, buf, len);
 			if (n > 0)
@@ -276,32 +277,25 @@ srv_conn_read(struct srv_conn *c, void *buf, size_t len)
 		}
 		if ((rc = srv_conn_wait(c, POLLIN, 0, &idle)) < 0)
 			return rc;
-		if (!idle)
-			continue;
-		/* An idle connection reads nothing until it is BUSY, under
-		 * the lock: one the accept thread evicted (only IDLE ones
-		 * are) has not read a byte of the request its client sent,
-		 * and the client's retry loses nothing. */
-		pthread_mutex_lock(&srv->mu);
-		if (c->state == SRV_IDLE && srv_conn_end(c) >= 0)
-			srv_conn_busy(c, srv_now_ms());
-		pthread_mutex_unlock(&srv->mu);
+		/* An idle connection reads nothing until it is BUSY: one the
+		 * accept thread evicted (only IDLE ones are) has not read a
+		 * byte of the request its client sent, and the client's
+		 * retry loses nothing. */
+		if (idle && srv_conn_busy(c, SRV_IDLE) < 0)
+			return SRV_IO_ERROR;
 	}
 }
 
 int
 srv_conn_write(struct srv_conn *c, const void *p, size_t len)
 {
-	struct server *srv = c->srv;
 	long long end = 0;
 	size_t off = 0;
 	ssize_t n;
 	int rc, idle;
 
-	pthread_mutex_lock(&srv->mu);
-	if (c->state != SRV_BUSY)
-		end = srv_now_ms() + srv->lim.request_ms;
-	pthread_mutex_unlock(&srv->mu);
+	if (atomic_load(&c->state) != SRV_BUSY)
+		end = srv_now_ms() + c->srv->lim.request_ms;
 	while (off < len) {
 		n = send(c->fd, (const char *)p + off, len - off,
 		    MSG_NOSIGNAL);
@@ -321,30 +315,26 @@ srv_conn_write(struct srv_conn *c, const void *p, size_t len)
 void
 srv_conn_idle(struct srv_conn *c)
 {
-	struct server *srv = c->srv;
+	int busy = SRV_BUSY;
 
-	pthread_mutex_lock(&srv->mu);
-	if (c->state == SRV_BUSY) {
-		c->served = 1;
-		c->state = SRV_IDLE;
-		c->since_ms = srv_now_ms();
-		if (srv->want_wake)
-			srv_poke(srv);
-	}
-	pthread_mutex_unlock(&srv->mu);
+	if (atomic_load(&c->state) != SRV_BUSY)
+		return;
+	atomic_store(&c->since_ms, srv_now_ms());
+	if (!atomic_compare_exchange_strong(&c->state, &busy, SRV_IDLE))
+		return;
+	atomic_store(&c->served, 1);
+	if (atomic_load(&c->srv->want_wake))
+		srv_poke(c->srv);
 }
 
 void
 srv_conn_next(struct srv_conn *c)
 {
-	struct server *srv = c->srv;
-
-	pthread_mutex_lock(&srv->mu);
-	if (c->state == SRV_BUSY)
-		c->served = 1;
-	if (c->state == SRV_BUSY || c->state == SRV_IDLE)
-		srv_conn_busy(c, srv_now_ms());
-	pthread_mutex_unlock(&srv->mu);
+	if (atomic_load(&c->state) == SRV_BUSY) {
+		atomic_store(&c->served, 1);
+		(void)srv_conn_busy(c, SRV_BUSY);
+	} else
+		(void)srv_conn_busy(c, SRV_IDLE);
 }
 
 /* ---- workers ---- */
@@ -392,8 +382,8 @@ srv_worker(void *arg)
 			srv->qtail = NULL;
 		c->next = NULL;
 		if (c->state == SRV_QUEUED) {
-			c->state = SRV_IDLE;
 			c->since_ms = srv_now_ms();
+			c->state = SRV_IDLE;
 			if (srv->want_wake)
 				srv_poke(srv);
 		}
@@ -538,9 +528,9 @@ static int
 srv_evict(struct server *srv)
 {
 	struct srv_conn *old = NULL;
-	size_t i;
-
 	long long now = srv_now_ms(), at;
+	int idle = SRV_IDLE;
+	size_t i;
 
 	for (i = 0; i < srv->lim.max_conns; i++) {
 		struct srv_conn *c = &srv->slots[i];
@@ -549,11 +539,11 @@ srv_evict(struct server *srv)
 		    (old == NULL || c->since_ms < old->since_ms))
 			old = c;
 	}
-	if (old == NULL) { /* its worker is about to read: look again soon */
+	if (old == NULL || !atomic_compare_exchange_strong(&old->state, &idle,
+	    SRV_CLOSING)) { /* its worker is about to read: look again soon */
 		srv->evict_retry_ms = now + 10;
 		return 0;
 	}
-	old->state = SRV_CLOSING;
 	(void)shutdown(old->fd, SHUT_RDWR);
 	log_info("all %zu slots busy and a client waits: closed %s, "
 		 "idle longest (%lld ms)",
@@ -707,10 +697,11 @@ srv_stop(struct server *srv)
 		for (i = 0; i < srv->lim.max_conns; i++) {
 			struct srv_conn *c = &srv->slots[i];
 
-			if (c->state == SRV_IDLE ||
-			    (forced && c->state == SRV_BUSY && !c->cut)) {
-				if (c->state == SRV_IDLE)
-					c->state = SRV_CLOSING;
+			int idle = SRV_IDLE;
+
+			if (atomic_compare_exchange_strong(&c->state, &idle,
+			    SRV_CLOSING) || (forced && c->state == SRV_BUSY &&
+			    !c->cut)) {
 				c->cut = 1;
 				(void)shutdown(c->fd, SHUT_RDWR);
 			}

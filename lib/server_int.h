@@ -5,6 +5,7 @@
 #define FACTEUR_LIB_SERVER_INT_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "server.h"
 
@@ -23,12 +24,12 @@ struct srv_listener {
 struct srv_conn {
 	struct server *srv;
 	const struct srv_listener *l;
-	int fd;
-	enum srv_state state; /* the fields below: under srv->mu */
-	int cut;	      /* the backstop shut it down */
-	int served;	      /* answered a request (see srv_evictable) */
-	long long since_ms;   /* IDLE: idle since; BUSY: request start */
-	long long deadline_ms;
+	int fd;		      /* changes only under srv->mu */
+	_Atomic int state;    /* enum srv_state; see server.c */
+	atomic_int cut;	      /* the server shut it down (deadline, stop) */
+	atomic_int served;    /* answered a request (see srv_evictable) */
+	_Atomic long long since_ms; /* IDLE: idle since; BUSY: request start */
+	_Atomic long long deadline_ms;
 	struct srv_conn *next; /* work queue */
 	char name[160];
 };
@@ -46,8 +47,8 @@ struct server {
 	size_t nused;	 /* slots not FREE */
 	size_t nthreads; /* live workers; >= nused while serving */
 	struct srv_conn *qhead, *qtail;
-	int stopping;
-	int want_wake; /* the accept thread waits for an idle connection */
+	atomic_int stopping;
+	atomic_int want_wake; /* the accept thread waits for an idle one */
 	long long evict_retry_ms; /* no eviction found: not before this */
 	int wake[2];   /* workers -> accept thread */
 	int sig[2];    /* signal handler -> accept thread */

@@ -10,6 +10,8 @@ build(keys) returns a list of cases, each a dict:
          dmarc= result of the A-R ("pass", "fail", "none", "permerror",
          "temperror"); a missing dmarc= ("absent") is never acceptable
   why    the rule that decides it (RFC section)
+  valid_from  exactly one From with one valid mailbox (True/False/None
+         either): with require_valid_from = yes, False must be refused
 
 The verdicts are what the RFCs require, not what any implementation
 does today. DNS (authenv.zones): example.org publishes p=reject (the
@@ -628,12 +630,40 @@ def dmarc(c):
         ["a@Example.ORG"])), PASS, [PASS], "domains are case-insensitive")
 
 
+def valid_from(cid):
+    """Whether the case has exactly one From field holding exactly one
+    valid mailbox with a domain (RFC 5322 §3.6.2), what
+    require_valid_from = yes demands: True, False, or None where either
+    reading is defensible (RFC 6854 group syntax, obs syntax such as WSP
+    before the colon or in the domain, a NUL the MTA cuts)."""
+    cls, name = cid.split("/", 1)
+    if cls == "from-syntax":
+        form = re.sub(r"-(unsigned|attacker-signed|victim-signed)$", "",
+                      name)
+        _, _, authors, ok = [f for f in FROM_FORMS if f[0] == form][0]
+        if form in ("group-one", "obs-domain-space"):
+            return None
+        return ok and len(authors) == 1 and form != "domain-literal"
+    if cls == "from-name":
+        if name.endswith("-alone-unsigned"):
+            return True if name.split("-")[0] in ("upper", "lower",
+                                                  "mixed") else None
+        return False
+    if cls == "multi-from":
+        if name.startswith("nul-"):
+            return None
+        return name.endswith("-is-not-author")
+    return not (cls == "oversign" and name.startswith("from-"))
+
+
 def build(keys):
     c = Corpus(keys)
     for part in (baseline, from_syntax, from_names, multi_from,
                  canonicalization, tags, keys_part, body_length, oversign,
                  forged_ar, dmarc):
         part(c)
+    for case in c.cases:
+        case["valid_from"] = valid_from(case["id"])
     return c.cases
 
 

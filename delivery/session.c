@@ -2,7 +2,10 @@
  * recipient checks at RCPT, DATA, one reply per accepted recipient.
  *
  * Replies are buffered and written when the input runs dry, so a
- * pipelining client gets its replies in groups, as RFC 2920 intends.
+ * pipelining client gets its replies in groups, as RFC 2920 intends;
+ * after DATA, each recipient's reply is written as soon as its copy is
+ * saved (lmtp_deliver_all), so that no crash can make the client retry
+ * a recipient that already has the message.
  *
  * SECURITY: the peer is Postfix (or whoever can reach the socket: its
  * mode and group decide). Every line is bounded (max_line_length), the
@@ -433,6 +436,45 @@ lmtp_data_read(struct lmtp_sess *s, struct buf *msg, struct lmtp_data *d)
 	}
 }
 
+/* 1 if the client has closed the connection (read side at EOF; pending
+ * commands of a pipelining client are not consumed). */
+static int
+lmtp_peer_gone(const struct lmtp_sess *s)
+{
+	char c;
+	ssize_t r;
+
+	if (s->eof)
+		return 1;
+	do
+		r = recv(s->fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+	while (r < 0 && errno == EINTR);
+	return r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
+}
+
+/* Saves the message for each recipient and sends that recipient's reply
+ * at once. The client (Postfix) takes each reply as final as it reads
+ * it and tries again only the recipients it got none for: so a crash
+ * half way through costs no duplicate of the recipients already
+ * answered, and once the client has gone, the recipients left are not
+ * saved (it will try them again). */
+static void
+lmtp_deliver_all(struct lmtp_sess *s, const struct lmtp_msg *m)
+{
+	size_t i;
+
+	for (i = 0; i < s->nrcpt; i++) {
+		if (lmtp_peer_gone(s)) {
+			log_info("client gone after %zu of %zu recipient(s): "
+			    "<%s> and the rest not delivered (the client will "
+			    "try again)", i, s->nrcpt, s->rcpts[i].address);
+			return;
+		}
+		lmtp_deliver(s->srv, m, &s->rcpts[i], &s->out);
+		(void)lmtp_flush(s);
+	}
+}
+
 static void
 lmtp_data(struct lmtp_sess *s)
 {
@@ -476,8 +518,7 @@ lmtp_data(struct lmtp_sess *s)
 				lmtp_reply(s, "451 4.3.0 <%s> Out of memory",
 				    s->rcpts[i].address);
 		} else
-			for (i = 0; i < s->nrcpt; i++)
-				lmtp_deliver(s->srv, &m, &s->rcpts[i], &s->out);
+			lmtp_deliver_all(s, &m);
 		lmtp_msg_clear(&m);
 	}
 	buf_free(&msg);

@@ -87,7 +87,7 @@ def main():
     keys = authenv.Keys()
     cases = corpus.build(keys)
     known = read_known()
-    seen, new, bugs, by = set(), [], [], {}
+    seen, new, bugs, by, listed = set(), [], [], {}, []
     with authenv.start_dns(tmp, authenv.zones(keys)) as dns:
         os.makedirs(os.path.join(tmp, "rej"))
         os.makedirs(os.path.join(tmp, "rep"))
@@ -110,6 +110,7 @@ def main():
                     k = known.get(key)
                     if k and k[:2] == (fv[aspect], ov) and not prob:
                         t[1] += 1
+                        listed.append((key, fv[aspect], ov, k[2]))
                         continue
                     t[2] += 1
                     (bugs if prob else new).append(
@@ -132,10 +133,11 @@ def main():
                 print("  %s" % " | ".join(raw)[:300])
     for key in sorted(set(known) - seen):
         print("stale (no longer disagrees): %s %s %s" % key)
-    if write:
+    if write:  # the known file as it would be now, new ones to explain
         print("\n# candidates for %s" % KNOWN)
-        for (o, cid, aspect), fv, ov, prob, _ in new:
-            print("%s %s %s %s %s REASON" % (o, cid, aspect, fv, ov))
+        rows = listed + [(k, fv, ov, "REASON") for k, fv, ov, _, _ in new]
+        for (o, cid, aspect), fv, ov, reason in rows:
+            print("%s %s %s %s %s %s" % (o, cid, aspect, fv, ov, reason))
     print("%d cases, %d oracle verdicts compared in %.1f s" % (
         len(cases), sum(v[0] for v in by.values()), time.monotonic() - t0))
     for s in sans:

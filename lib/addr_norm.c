@@ -217,17 +217,35 @@ full:
 	return ADDR_ELIMIT;
 }
 
-/* The raw local part at p[*i..len) up to an unquoted '@' or the end,
- * unquoted into loc[0..*llen). */
+/* Offset of the last '@' outside quotes in p[i..len), or len. */
+static size_t
+norm_last_at(const unsigned char *p, size_t len, size_t i)
+{
+	size_t at = len;
+	int quoted = 0;
+
+	for (; i < len; i++) {
+		if (quoted && p[i] == '\\' && i + 1 < len)
+			i++;
+		else if (p[i] == '"')
+			quoted = !quoted;
+		else if (p[i] == '@' && !quoted)
+			at = i;
+	}
+	return at;
+}
+
+/* The raw local part p[*i..stop), unquoted into loc[0..*llen). stop is
+ * the last unquoted '@' (Postfix reads <a@b@c> as "a@b"@c) or the end. */
 static enum addr_status
-norm_scan_local(const unsigned char *p, size_t len, size_t *i,
+norm_scan_local(const unsigned char *p, size_t stop, size_t *i,
 		const struct addr_limits *lim, unsigned char *loc,
 		size_t cap, size_t *llen, size_t *err_off)
 {
 	size_t j = *i, k = 0, q = 0, seq;
 	int quoted = 0;
 
-	while (j < len && (p[j] != '@' || quoted)) {
+	while (j < stop) {
 		unsigned char c = p[j];
 
 		seq = 1;
@@ -238,15 +256,15 @@ norm_scan_local(const unsigned char *p, size_t len, size_t *i,
 			j++;
 			continue;
 		}
-		if (quoted && c == '\\' && j + 1 < len && p[j + 1] >= ' ' &&
+		if (quoted && c == '\\' && j + 1 < stop && p[j + 1] >= ' ' &&
 		    p[j + 1] <= '~')
 			c = p[++j];
 		else if (c >= 0x80) {
 			if (!norm_utf8(lim) ||
-			    (seq = addr_utf8_seq(p + j, len - j)) == 0)
+			    (seq = addr_utf8_seq(p + j, stop - j)) == 0)
 				goto bad;
 		} else if (quoted ? (c < ' ' || c > '~' || c == '\\')
-				  : (!norm_atext(c) && c != '.'))
+				  : (!norm_atext(c) && c != '.' && c != '@'))
 			goto bad;
 		if (k + seq > cap) {
 			*err_off = j;
@@ -308,8 +326,8 @@ addr_norm_path(const unsigned char *p, size_t len,
 		i = (size_t)(colon - p) + 1;
 		n->routed = 1;
 	}
-	st = norm_scan_local(p, end, &i, lim, loc, sizeof(loc), &llen,
-			     err_off);
+	st = norm_scan_local(p, norm_last_at(p, end, i), &i, lim, loc,
+			     sizeof(loc), &llen, err_off);
 	if (st != ADDR_OK)
 		return st;
 	if (i == end)
@@ -357,10 +375,9 @@ addr_norm_internal(const unsigned char *p, size_t len,
 			return ADDR_ELOCAL;
 		}
 	}
-	if (llen == 0) {
-		*err_off = 0;
+	/* An empty local part is ""@domain; alone it is nothing. */
+	if (llen == 0 && at == NULL)
 		return ADDR_ELOCAL;
-	}
 	if (at == NULL)
 		return norm_emit(p, llen, NULL, 0, lim, origin, out, n);
 	st = norm_check_domain(at + 1, len - llen - 1, lim, &dlen, &bad);

@@ -129,9 +129,14 @@ path_forms_resolve_as_postfix_does(void **state)
 	    {" <a@b.example> ", NULL, ADDR_OK, "a@b.example", 1},
 	    /* What Postfix refuses, or we cannot read as it does. */
 	    {"<spammer@bad.example..>", NULL, ADDR_EDOMAIN, "", 0},
+	    {"<a@b@bad.example>", NULL, ADDR_OK, "\"a@b\"@bad.example", 1},
+	    {"<\"a@b\"@c@bad.example>", NULL, ADDR_OK,
+		"\"a@b@c\"@bad.example", 1},
+	    {"<a@\"b@\"bad.example>", NULL, ADDR_EDOMAIN, "", 0},
+	    /* Postfix drops comments; we refuse rather than guess. */
 	    {"<(c)spammer@bad.example>", NULL, ADDR_ELOCAL, "", 0},
 	    {"<spam mer@bad.example>", NULL, ADDR_ELOCAL, "", 0},
-	    {"<a@b@bad.example>", NULL, ADDR_EDOMAIN, "", 0},
+	    {"<\"\"@bad.example>", NULL, ADDR_OK, "\"\"@bad.example", 1},
 	    {"<\"open@bad.example>", NULL, ADDR_ELOCAL, "", 0},
 	    {"<@bad.example>", NULL, ADDR_ELOCAL, "", 0},
 	    {"<@relay.x:>", NULL, ADDR_ELOCAL, "", 0},
@@ -170,7 +175,7 @@ internal_forms_from_a_policy_request_resolve_alike(void **state)
 		"postmaster@mx.facteur.test", 1},
 	    {"", NULL, ADDR_OK, NULL, 0},
 	    {"x\ny@bad.example", NULL, ADDR_ELOCAL, "", 0},
-	    {"@bad.example", NULL, ADDR_ELOCAL, "", 0},
+	    {"@bad.example", NULL, ADDR_OK, "\"\"@bad.example", 1},
 	    {"spammer@bad.example..", NULL, ADDR_EDOMAIN, "", 0},
 	    {"spammer@bad example", NULL, ADDR_EDOMAIN, "", 0},
 	};

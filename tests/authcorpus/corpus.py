@@ -143,6 +143,16 @@ FROM_FORMS = [
     ("quoted-local-evil-at", '"m@evil.example"@example.org', [V], True),
     ("obs-route", "<@evil.example:alice@example.org>", [V], True),
     ("obs-domain-space", "alice@example .org", [V], True),
+    ("obs-route-multi", "<@evil.example,@x.example:alice@example.org>",
+     [V], True),
+    ("comment-hides-evil", "<alice@example.org>(, m@evil.example)", [V],
+     True),
+    ("comment-hides-victim", "<m@evil.example>(, alice@example.org)", [A],
+     True),
+    ("encoded-victim-name", "=?utf-8?B?YWxpY2VAZXhhbXBsZS5vcmc=?= "
+     "<m@evil.example>", [A], True),
+    ("quoted-pair-comma", "alice@example.org\\,<m@evil.example>", [V, A],
+     False),
     ("trailing-dot", "alice@example.org.", [V], False),
     ("missing-gt", "Alice <alice@example.org", [V], False),
     ("quoted-whole", '"alice@example.org"', [V], False),
@@ -394,6 +404,12 @@ def tags(c):
           "§3.5 b= empty")
     c.add(cls, "selector-missing", c.tsign(raw, s="nosuch"), {"fail"},
           [{"permerror"}], "RFC 6376 §6.1.2: no key record")
+    c.add(cls, "victim-from-selector-nul-attacker-key", c.tsign(
+        raw_v, d=V, pem=c.k.evil.pem, extra=[
+            ("-s", ""), ("s+", "s1._domainkey.evil.example.\x00.x")]),
+        {"reject"}, None, "Chen et al. 2020: a selector naming the "
+        "attacker's key record; the MTA cuts at the NUL, the key found "
+        "(if any) is not example.org's")
     for name, extra, why in (
             ("dup-d-victim-last", [("d+", V)], "§3.2 duplicate d="),
             ("i-victim-d-attacker", [("i+", "@example.org")],

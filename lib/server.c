@@ -38,7 +38,7 @@
 #define SRV_BACKSTOP_MS 1000 /* past a deadline, the accept thread cuts */
 #define SRV_FRESH_MS 1000    /* a new connection's grace before eviction */
 
-static int srv_sig_fd = -1;
+static atomic_int srv_sig_fd = -1; /* lock-free: safe in a handler */
 
 long long
 srv_now_ms(void)
@@ -52,10 +52,10 @@ srv_now_ms(void)
 static void
 srv_on_signal(int sig)
 {
-	int saved = errno;
+	int saved = errno, fd = atomic_load(&srv_sig_fd);
 	char c = (char)sig;
 
-	if (srv_sig_fd >= 0 && write(srv_sig_fd, &c, 1) < 0) {
+	if (fd >= 0 && write(fd, &c, 1) < 0) {
 		/* the pipe is full: a wake-up is pending anyway */
 	}
 	errno = saved;
@@ -129,7 +129,7 @@ srv_free(struct server **srvp)
 {
 	struct server *srv = *srvp;
 	size_t i;
-	int busy;
+	int busy, fd;
 
 	if (srv == NULL)
 		return 0;
@@ -146,8 +146,8 @@ srv_free(struct server **srvp)
 			(void)!unlink(srv->ls[i].path);
 		free(srv->ls[i].path);
 	}
-	if (srv_sig_fd == srv->sig[1])
-		srv_sig_fd = -1;
+	fd = srv->sig[1];
+	(void)atomic_compare_exchange_strong(&srv_sig_fd, &fd, -1);
 	for (i = 0; i < 2; i++) {
 		if (srv->wake[i] >= 0)
 			close(srv->wake[i]);

@@ -12,6 +12,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +29,8 @@ struct fx {
 	char dir[64], a[96], b[96];
 	struct server *srv;
 	pthread_t t;
-	int rc, reloads;
+	int rc;
+	atomic_int reloads; /* written by the server thread */
 };
 
 static long long
@@ -269,8 +271,8 @@ sighup_calls_reload_and_keeps_serving(void **state)
 	if (ask(fd, 1000) != 1)
 		fail_msg("after SIGHUP: got no answer, want served");
 	close(fd);
-	if (f.reloads != 1)
-		fail_msg("reloads: got %d, want 1", f.reloads);
+	if (atomic_load(&f.reloads) != 1)
+		fail_msg("reloads: got %d, want 1", atomic_load(&f.reloads));
 	fx_stop(&f);
 }
 

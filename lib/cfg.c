@@ -94,6 +94,35 @@ cfg_parse_duration(const char *v, long long *out)
 	return cfg_scale(n, mul, out);
 }
 
+/* A plain decimal number: an optional sign, digits, optionally a point
+ * and more digits. strtod alone would also take "5.0x" up to the x, " 5",
+ * "1e3", "0x10", "inf" and "nan" (which compares false with every score). */
+static int
+cfg_parse_double(const char *v, double *out)
+{
+	const char *p = v;
+	char *end;
+
+	if (*p == '-' || *p == '+')
+		p++;
+	if (*p < '0' || *p > '9')
+		return -1;
+	while (*p >= '0' && *p <= '9')
+		p++;
+	if (*p == '.') {
+		p++;
+		if (*p < '0' || *p > '9')
+			return -1;
+		while (*p >= '0' && *p <= '9')
+			p++;
+	}
+	if (*p != '\0' || p - v > 32)
+		return -1;
+	errno = 0;
+	*out = strtod(v, &end);
+	return errno != 0 || *end != '\0' ? -1 : 0;
+}
+
 static int
 cfg_parse_bool(const char *v, int *out)
 {
@@ -153,6 +182,26 @@ cfg_set_cidr(const struct cfg_key *k, struct cidr_list *field, int append,
 	return 0;
 }
 
+static int
+cfg_set_double(const struct cfg_key *k, double *field, const char *value,
+    char *err, size_t errlen)
+{
+	double d;
+
+	if (cfg_parse_double(value, &d) < 0) {
+		snprintf(err, errlen, "%s: \"%s\" is not a decimal number "
+		    "(e.g. 5, 5.0, -0.5)", k->name, value);
+		return -1;
+	}
+	if ((k->min || k->max) && (d < (double)k->min || d > (double)k->max)) {
+		snprintf(err, errlen, "%s: %s is out of range [%lld, %lld]",
+		    k->name, value, k->min, k->max);
+		return -1;
+	}
+	*field = d;
+	return 0;
+}
+
 int
 cfg_set(const struct cfg_key *k, void *base, const char *value, char *err,
     size_t errlen)
@@ -191,6 +240,9 @@ cfg_set(const struct cfg_key *k, void *base, const char *value, char *err,
 	case CFG_CIDR_LIST:
 		return cfg_set_cidr(k, (struct cidr_list *)(void *)field, 0,
 		    value, err, errlen);
+	case CFG_DOUBLE:
+		return cfg_set_double(k, (double *)(void *)field, value, err,
+		    errlen);
 	case CFG_INT:
 		if (cfg_number(value, &n, &value) < 0 || *value != '\0') {
 			snprintf(err, errlen, "%s: not an integer", k->name);

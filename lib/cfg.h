@@ -21,6 +21,7 @@ enum cfg_type {
 	CFG_SIZE,     /* unsigned long long bytes: 10M, 512k, 1G, plain */
 	CFG_DURATION, /* long long milliseconds: 500ms, 5s, 2m, 1h, 7d; plain=s */
 	CFG_ENUM,     /* int index into choices ("a|b|c") */
+	CFG_DOUBLE,   /* double: [-]DIGITS[.DIGITS], in [min, max] */
 	CFG_CIDR_LIST, /* struct cidr_list: "127.0.0.0/8, ::1" (lib/cidr.h),
 			* parsed and checked here, at load, so a bad block is
 			* a FILE:LINE error; "" is an empty list */
@@ -30,7 +31,7 @@ struct cfg_key {
 	const char *name;
 	enum cfg_type type;
 	const char *def;     /* default, as text, parsed like the file's; NULL */
-	long long min, max;  /* for INT/SIZE/DURATION; both 0 = no bound */
+	long long min, max;  /* for INT/SIZE/DURATION/DOUBLE; both 0 = none */
 	size_t off;          /* offsetof(struct settings, field) */
 	const char *choices; /* CFG_ENUM: "accept|tempfail" */
 	const char *help;    /* one line, for --help / facteur.conf(5) */

@@ -20,6 +20,7 @@ struct t_settings {
 	long long timeout;
 	int on_error;
 	struct cidr_list nets;
+	double score;
 };
 
 static const struct cfg_key t_keys[] = {
@@ -37,6 +38,8 @@ static const struct cfg_key t_keys[] = {
 	offsetof(struct t_settings, on_error), "accept|tempfail", NULL},
     {"internal_hosts", CFG_CIDR_LIST, "127.0.0.0/8, ::1", 0, 0,
 	offsetof(struct t_settings, nets), NULL, NULL},
+    {"score", CFG_DOUBLE, "5.0", -1000, 10000,
+	offsetof(struct t_settings, score), NULL, NULL},
 };
 
 struct t_fixture {
@@ -86,6 +89,7 @@ defaults_apply_when_keys_absent(void **state)
 	assert_int_equal(f.set.max_size, 10 * 1024 * 1024);
 	assert_int_equal(f.set.timeout, 5000);
 	assert_int_equal(f.set.on_error, 1);
+	assert_true(f.set.score == 5.0);
 	assert_int_equal(f.set.nets.n, 2);
 	assert_true(cidr_list_match(&f.set.nets, "127.0.0.9"));
 	assert_true(cidr_list_match(&f.set.nets, "::1"));
@@ -103,7 +107,7 @@ values_are_parsed_by_type(void **state)
 	    "[lookup]\nsocket = inet:10044@127.0.0.1\nthreads = 64\n"
 	    "verbose = Yes\nmax_size = 512k\ntimeout = 250ms\n"
 	    "on_error = accept\ninternal_hosts = 10.1.0.0/16 2001:db8::/32,"
-	    "192.0.2.7\n[dkim]\nwhatever = 1\n"), 0);
+	    "192.0.2.7\nscore = -0.25\n[dkim]\nwhatever = 1\n"), 0);
 	assert_string_equal(f.db.path, "/tmp/x.sqlite");
 	assert_string_equal(f.set.socket, "inet:10044@127.0.0.1");
 	assert_int_equal(f.set.threads, 64);
@@ -111,6 +115,8 @@ values_are_parsed_by_type(void **state)
 	assert_int_equal(f.set.max_size, 512 * 1024);
 	assert_int_equal(f.set.timeout, 250);
 	assert_int_equal(f.set.on_error, 0);
+	if (f.set.score != -0.25)
+		fail_msg("score: got %g, want -0.25", f.set.score);
 	assert_int_equal(f.set.nets.n, 3);
 	assert_true(cidr_list_match(&f.set.nets, "10.1.255.1"));
 	assert_true(cidr_list_match(&f.set.nets, "192.0.2.7"));
@@ -175,6 +181,27 @@ errors_name_file_line_and_key(void **state)
 		":3: socket: an indented line goes on with the value above"},
 	    {"[lookup]\nthreads = 3\n\t4\n",
 		":3: threads: an indented line goes on"},
+	    /* scores were strings parsed later with strtod, and no line */
+	    {"[lookup]\nscore = 5.0x\n",
+		":2: score: \"5.0x\" is not a decimal number"},
+	    {"[lookup]\nscore = 5.\n", ":2: score: \"5.\" is not a decimal"},
+	    {"[lookup]\nscore = .5\n", ":2: score: \".5\" is not a decimal"},
+	    {"[lookup]\nscore = 1e3\n", ":2: score: \"1e3\" is not a decimal"},
+	    {"[lookup]\nscore = nan\n", ":2: score: \"nan\" is not a decimal"},
+	    {"[lookup]\nscore = inf\n", ":2: score: \"inf\" is not a decimal"},
+	    {"[lookup]\nscore = 0x10\n", ":2: score: \"0x10\" is not a"},
+	    {"[lookup]\nscore = 5,5\n", ":2: score: \"5,5\" is not a decimal"},
+	    {"[lookup]\nscore =\n", ":2: score: \"\" is not a decimal"},
+	    {"[lookup]\nscore = 10000.5\n",
+		":2: score: 10000.5 is out of range [-1000, 10000]"},
+	    {"[lookup]\nscore = -1000.01\n", ":2: score: -1000.01 is out of"},
+	    /* integers and durations were already strict: kept so */
+	    {"[lookup]\nthreads = 3.0\n", ":2: threads: not an integer"},
+	    {"[lookup]\nthreads = 0x10\n", ":2: threads: not an integer"},
+	    {"[lookup]\ntimeout = 10sec\n", ":2: timeout: \"10sec\" is not"},
+	    {"[lookup]\ntimeout = 1.5s\n", ":2: timeout: \"1.5s\" is not"},
+	    {"[lookup]\ntimeout = -5s\n", ":2: timeout: \"-5s\" is not"},
+	    {"[lookup]\nmax_size = 1.5M\n", ":2: max_size: \"1.5M\" is not"},
 	};
 	size_t i;
 

@@ -26,9 +26,9 @@
 
 #define S(f) offsetof(struct spam_settings, f)
 const struct cfg_key spam_keys[] = {
-    {"required_score", CFG_STR, "5.0", 0, 0, S(required_score), NULL,
+    {"required_score", CFG_DOUBLE, "5.0", -1000, 10000, S(required), NULL,
 	"score at or above which a message is spam"},
-    {"reject_score", CFG_STR, "0", 0, 0, S(reject_score), NULL,
+    {"reject_score", CFG_DOUBLE, "0", -1000, 10000, S(reject), NULL,
 	"score at or above which it is refused with 550 5.7.1 (0: never)"},
     {"rules_path", CFG_STR, SP_RULES_DIR, 0, 0, S(rules_path), NULL,
 	"rule files or directories of *.cf, separated by ':'"},
@@ -36,11 +36,11 @@ const struct cfg_key spam_keys[] = {
 	S(bayes_path), NULL, "Bayes token database ('' = Bayes off)"},
     {"bayes_auto_learn", CFG_BOOL, "no", 0, 0, S(bayes_auto_learn), NULL,
 	"learn clear spam and clear ham into the Bayes database"},
-    {"bayes_auto_learn_threshold_spam", CFG_STR, "12.0", 0, 0,
-	S(al_threshold_spam), NULL, "auto-learn as spam at or above this "
+    {"bayes_auto_learn_threshold_spam", CFG_DOUBLE, "12.0", -1000, 10000,
+	S(al_spam), NULL, "auto-learn as spam at or above this "
 	"score (without Bayes; 3 header and 3 body points needed too)"},
-    {"bayes_auto_learn_threshold_nonspam", CFG_STR, "0.1", 0, 0,
-	S(al_threshold_nonspam), NULL, "auto-learn as ham below this score "
+    {"bayes_auto_learn_threshold_nonspam", CFG_DOUBLE, "0.1", -1000, 10000,
+	S(al_nonspam), NULL, "auto-learn as ham below this score "
 	"(without Bayes)"},
     {"rewrite_subject", CFG_BOOL, "no", 0, 0, S(rewrite_subject), NULL,
 	"prefix the Subject of spam with subject_tag"},
@@ -66,21 +66,6 @@ const struct cfg_key spam_keys[] = {
 #undef S
 const size_t spam_nkeys = sizeof(spam_keys) / sizeof(spam_keys[0]);
 
-static int
-spam_number(const char *what, const char *s, double *out, char *err,
-    size_t errlen)
-{
-	char *end;
-
-	*out = strtod(s, &end);
-	if (end == s || *end != '\0' || *out < -1000 || *out > 10000) {
-		snprintf(err, errlen, "[spam] %s: '%s' is not a score", what,
-		    s);
-		return -1;
-	}
-	return 0;
-}
-
 /* A cache that cannot be written costs every start the compile: worth a
  * warning, not a refusal to start. */
 static void
@@ -100,14 +85,6 @@ spam_check(void *base, char *err, size_t errlen)
 	struct spam_settings *s = base;
 	struct sp_engine_opts o;
 
-	if (spam_number("required_score", s->required_score, &s->required,
-	    err, errlen) < 0 || spam_number("reject_score", s->reject_score,
-	    &s->reject, err, errlen) < 0 ||
-	    spam_number("bayes_auto_learn_threshold_spam",
-	    s->al_threshold_spam, &s->al_spam, err, errlen) < 0 ||
-	    spam_number("bayes_auto_learn_threshold_nonspam",
-	    s->al_threshold_nonspam, &s->al_nonspam, err, errlen) < 0)
-		return -1;
 	if (!mlt_header_value_ok(s->subject_tag)) {
 		snprintf(err, errlen, "[spam] subject_tag: not printable");
 		return -1;

@@ -13,13 +13,13 @@
 
 struct spam_settings {
 	struct mlt_settings common;
-	char *required_score;    /* text, parsed into required */
-	char *reject_score;      /* text; 0 = never reject */
+	double required;         /* required_score */
+	double reject;           /* reject_score; 0 = never reject */
 	char *rules_path;
 	char *bayes_path;
 	int bayes_auto_learn;
-	char *al_threshold_spam;    /* text, parsed into al_spam */
-	char *al_threshold_nonspam; /* text, parsed into al_nonspam */
+	double al_spam;          /* bayes_auto_learn_threshold_spam */
+	double al_nonspam;       /* bayes_auto_learn_threshold_nonspam */
 	int rewrite_subject;
 	char *subject_tag;
 	int add_report;
@@ -31,8 +31,6 @@ struct spam_settings {
 	long long dns_timeout;   /* ms, all lookups of one message */
 	char *cache_dir;         /* compiled patterns; "" = none */
 	/* filled by spam_check() */
-	double required, reject;
-	double al_spam, al_nonspam;
 	struct sp_engine *engine; /* owned */
 };
 

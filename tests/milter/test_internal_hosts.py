@@ -8,6 +8,11 @@ Issue 10, finding 8: facteur-spam read "192.0.2.0/" as /0 (atoi) and said
 "configuration OK"; dkim, scrub and blacklist each had a parser of their
 own, with their own errors and no line number.
 
+Also [spam]'s scores (cfg's decimal type): "5.0x" or "nan" is an error
+naming FILE:LINE; they were text converted with strtod after the file was
+read, with no line, and "nan" (which compares false with every score) was
+accepted.
+
 usage: test_internal_hosts.py SPAM DKIM SCRUB BLACKLIST MILTER TMPDIR_PARENT
 """
 
@@ -130,6 +135,28 @@ def test_program(d, name, binary, section, base, db):
     check(rc == 0, "%s accepts an empty list" % name, (rc, err))
 
 
+def test_scores(d, base):
+    keys = ["required_score", "reject_score",
+            "bayes_auto_learn_threshold_spam",
+            "bayes_auto_learn_threshold_nonspam"]
+    for i, (key, bad) in enumerate([(keys[0], "5.0x"), (keys[1], "nan"),
+                                    (keys[2], "1e3"), (keys[3], "0,1"),
+                                    (keys[0], "10000.5")]):
+        lines, ln = config("spam", base, [], ["%s = %s" % (key, bad)])
+        conf = write(d, "score%d.conf" % i, lines)
+        rc, err = check_config(SPAM, conf)
+        check(rc != 0 and ("%s:%d: %s:" % (conf, ln, key)) in err,
+              "facteur-spam refuses %s = %s at FILE:LINE" % (key, bad),
+              (rc, err))
+    lines, ln = config("spam", base, [], ["required_score = 6.5",
+                                          "reject_score = 20",
+                                          "bayes_auto_learn_threshold_"
+                                          "nonspam = -0.5"])
+    conf = write(d, "scores-good.conf", lines)
+    rc, err = check_config(SPAM, conf)
+    check(rc == 0, "facteur-spam accepts plain decimal scores", (rc, err))
+
+
 def main():
     d = tempfile.mkdtemp(prefix="internal-hosts-", dir=PARENT)
     try:
@@ -144,6 +171,7 @@ def main():
         check(rc != 0 and ("%s:%d: line longer than" % (conf, ln)) in err,
               "facteur-scrub refuses a line longer than 199 bytes",
               (rc, err))
+        test_scores(d, progs[0][3])
     finally:
         shutil.rmtree(d, ignore_errors=True)
     if FAILS:

@@ -11,6 +11,7 @@
 
 #include "addr.h"
 #include "buf.h"
+#include "cidr.h"
 
 #define CHK_REPLY_MAX 400 /* an SMTP reply line is 512 with code and CRLF */
 
@@ -270,49 +271,35 @@ chk_looks_ip(const char *s)
 	return i > 0;
 }
 
+/* Accepts exactly what lib/cidr (the blacklist and facteur-lookup)
+ * accepts: a row stored here is a row they use, never one they skip.
+ * The stored form keeps the address as given (host bits too, so "del"
+ * finds rows stored before); an IPv4-mapped IPv6 one is its IPv4 form. */
 int
 chk_ip(const char *what, const char *s, struct buf *canon, char *err,
     size_t errlen)
 {
-	unsigned char bin[16];
-	char addr[64], text[INET6_ADDRSTRLEN];
-	const char *slash = strchr(s, '/'), *p;
+	const char *slash = strchr(s, '/');
 	size_t alen = slash ? (size_t)(slash - s) : strlen(s);
-	int af, max, prefix = -1;
+	char text[INET6_ADDRSTRLEN];
+	enum cidr_status st;
+	struct cidr_ip ip;
+	struct cidr c;
 
-	if (alen == 0 || alen >= sizeof(addr)) {
-		snprintf(err, errlen, "%s: '%s' is not an IP address", what, s);
+	if ((st = cidr_parse(s, strlen(s), &c)) != CIDR_OK ||
+	    cidr_ip_parse(s, alen, &ip) != 0) {
+		snprintf(err, errlen, "%s: '%s' %s", what, s,
+		    cidr_strerror(st != CIDR_OK ? st : CIDR_EADDR));
 		return -1;
 	}
-	memcpy(addr, s, alen);
-	addr[alen] = '\0';
-	af = strchr(addr, ':') ? AF_INET6 : AF_INET;
-	max = af == AF_INET6 ? 128 : 32;
-	if (inet_pton(af, addr, bin) != 1) {
-		snprintf(err, errlen, "%s: '%s' is not an %s address", what,
-		    addr, af == AF_INET6 ? "IPv6" : "IPv4");
-		return -1;
-	}
-	if (slash) {
-		prefix = 0;
-		for (p = slash + 1; *p >= '0' && *p <= '9' && prefix <= 999;
-		    p++)
-			prefix = prefix * 10 + (*p - '0');
-		if (p == slash + 1 || *p != '\0' || p - slash > 4 ||
-		    prefix > max) {
-			snprintf(err, errlen, "%s: CIDR prefix '/%s' out of "
-			    "range; an %s prefix is /0 to /%d", what,
-			    slash + 1, af == AF_INET6 ? "IPv6" : "IPv4", max);
-			return -1;
-		}
-	}
-	if (inet_ntop(af, bin, text, sizeof(text)) == NULL) {
+	if (inet_ntop(ip.v6 ? AF_INET6 : AF_INET, ip.b, text,
+	    sizeof(text)) == NULL) {
 		snprintf(err, errlen, "%s: '%s': cannot format", what, s);
 		return -1;
 	}
 	buf_reset(canon);
-	if ((prefix < 0 ? buf_adds(canon, text) :
-	    buf_printf(canon, "%s/%d", text, prefix)) < 0) {
+	if ((slash == NULL ? buf_adds(canon, text) :
+	    buf_printf(canon, "%s/%u", text, c.prefix)) < 0) {
 		snprintf(err, errlen, "%s: out of memory", what);
 		return -1;
 	}

@@ -349,6 +349,26 @@ class TestBlacklist(Base):
         self.fails(1, "blacklist", "sender", "del", "evil.net")
         self.assertEqual(len(self.js("blacklist", "sender", "list")), 5)
 
+    def test_ip_rows_are_exactly_what_the_blacklist_reads(self):
+        # admin/check.c had a CIDR parser of its own: it took rows that
+        # lib/cidr (facteur-blacklist, facteur-lookup) skips without a
+        # word, e.g. a mapped /95, so the row blocked nothing (issue 10).
+        self.init()
+        before = dump(self.db)
+        for bad, why in (("::ffff:1.2.3.0/95", "prefix length"),
+                         ("192.0.2.0/", "empty prefix"),
+                         ("10.0.0.0/08", "not a plain decimal")):
+            err = self.fails(2, "blacklist", "sender", "add", bad)
+            self.assertIn(why, err, f"{bad}: got stderr {err!r}")
+        self.assertEqual(dump(self.db), before)
+        self.ok("blacklist", "sender", "add", "::ffff:10.0.0.0/104")
+        self.ok("blacklist", "sender", "add", "192.0.2.5/24")
+        self.ok("blacklist", "sender", "add", "2001:DB8::1")
+        got = sorted(r["pattern"] for r in self.js("blacklist", "sender",
+                                                   "list"))
+        self.assertEqual(got, ["10.0.0.0/8", "192.0.2.5/24", "2001:db8::1"])
+        self.ok("blacklist", "sender", "del", "192.0.2.5/24")
+
     def test_recipient_actions(self):
         self.init()
         self.ok("blacklist", "recipient", "add", "old@example.org",

@@ -284,6 +284,7 @@ struct cfg_reader {
 	FILE *f;
 	int line;     /* lines read */
 	int too_long; /* the first line that did not fit, or 0 */
+	int max;      /* the bytes a line may hold (inih's buffer - 1) */
 	int indented; /* the last line read starts with a blank */
 };
 
@@ -304,6 +305,7 @@ cfg_read_line(char *str, int num, void *stream)
 	if ((ch = getc(r->f)) == EOF || ch == '\n')
 		return str; /* it just fits */
 	r->too_long = r->line;
+	r->max = num - 1;
 	return NULL;
 }
 
@@ -437,8 +439,7 @@ cfg_load(const char *path, const struct cfg_section *secs, size_t nsecs,
 	}
 	if (line == 0 && r.too_long > 0) {
 		snprintf(err, errlen, "%s:%d: line longer than %d bytes (go on "
-		    "with a list on indented lines)", path, r.too_long,
-		    INI_MAX_LINE - 1);
+		    "with a list on indented lines)", path, r.too_long, r.max);
 		return -1;
 	}
 	if (line > 0) {

@@ -77,7 +77,8 @@ addr_norm_quote_local(const unsigned char *l, size_t len, struct buf *out)
 	if (buf_addc(out, '"') < 0)
 		return -1;
 	for (i = 0; i < len; i++)
-		if (((l[i] == '"' || l[i] == '\\') && buf_addc(out, '\\') < 0) ||
+		if (((l[i] == '"' || l[i] == '\\') &&
+		     buf_addc(out, '\\') < 0) ||
 		    buf_addc(out, (char)l[i]) < 0)
 			goto full;
 	if (buf_addc(out, '"') == 0)
@@ -239,8 +240,8 @@ norm_last_at(const unsigned char *p, size_t len, size_t i)
  * the last unquoted '@' (Postfix reads <a@b@c> as "a@b"@c) or the end. */
 static enum addr_status
 norm_scan_local(const unsigned char *p, size_t stop, size_t *i,
-		const struct addr_limits *lim, unsigned char *loc,
-		size_t cap, size_t *llen, size_t *err_off)
+		const struct addr_limits *lim, unsigned char *loc, size_t cap,
+		size_t *llen, size_t *err_off)
 {
 	size_t j = *i, k = 0, q = 0, seq;
 	int quoted = 0;
@@ -368,9 +369,9 @@ addr_norm_internal(const unsigned char *p, size_t len,
 	for (i = 0; i < llen; i += seq) {
 		seq = 1;
 		if (p[i] < ' ' || p[i] == 0x7f ||
-		    (p[i] >= 0x80 && (!norm_utf8(lim) ||
-				      (seq = addr_utf8_seq(p + i, llen - i)) ==
-					  0))) {
+		    (p[i] >= 0x80 &&
+		     (!norm_utf8(lim) ||
+		      (seq = addr_utf8_seq(p + i, llen - i)) == 0))) {
 			*err_off = i;
 			return ADDR_ELOCAL;
 		}

@@ -53,8 +53,8 @@ struct addr_norm {
  * it was on error. */
 __attribute__((warn_unused_result)) enum addr_status
 addr_norm_path(const unsigned char *p, size_t len,
-    const struct addr_limits *lim, const char *origin, struct buf *out,
-    struct addr_norm *n, size_t *err_off);
+	       const struct addr_limits *lim, const char *origin,
+	       struct buf *out, struct addr_norm *n, size_t *err_off);
 
 /* The same for Postfix's internal form, as a policy server gets it in
  * sender= and recipient=: the local part unquoted (anything up to the
@@ -62,8 +62,8 @@ addr_norm_path(const unsigned char *p, size_t len,
  * is the null sender. */
 __attribute__((warn_unused_result)) enum addr_status
 addr_norm_internal(const unsigned char *p, size_t len,
-    const struct addr_limits *lim, const char *origin, struct buf *out,
-    struct addr_norm *n, size_t *err_off);
+		   const struct addr_limits *lim, const char *origin,
+		   struct buf *out, struct addr_norm *n, size_t *err_off);
 
 /* Appends the unquoted local part l[0..len), quoted if it is not a
  * dot-string (quote_822_local). 0 or -1 if out is full. */

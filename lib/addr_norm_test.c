@@ -44,8 +44,8 @@ struct ncase {
 };
 
 typedef enum addr_status (*norm_fn)(const unsigned char *, size_t,
-    const struct addr_limits *, const char *, struct buf *,
-    struct addr_norm *, size_t *);
+				    const struct addr_limits *, const char *,
+				    struct buf *, struct addr_norm *, size_t *);
 
 static void
 run(const char *what, norm_fn fn, const struct ncase *t, size_t nt)
@@ -58,7 +58,7 @@ run(const char *what, norm_fn fn, const struct ncase *t, size_t nt)
 	for (i = 0; i < nt; i++) {
 		buf_init(&b, 0);
 		st = fn((const unsigned char *)t[i].in, strlen(t[i].in), &utf8,
-		    t[i].origin, &b, &n, &off);
+			t[i].origin, &b, &n, &off);
 		if (st != t[i].st)
 			BAD("%s(%s): got status %d (off %zu), want %d", what,
 			    t[i].in, st, off, t[i].st);
@@ -66,14 +66,16 @@ run(const char *what, norm_fn fn, const struct ncase *t, size_t nt)
 			BAD("%s(%s): got \"%s\", want the null path", what,
 			    t[i].in, buf_str(&b));
 		else if (st == ADDR_OK && t[i].want != NULL &&
-		    (strcmp(buf_str(&b), t[i].want) != 0 ||
-			n.has_domain != t[i].has_domain))
+			 (strcmp(buf_str(&b), t[i].want) != 0 ||
+			  n.has_domain != t[i].has_domain))
 			BAD("%s(%s): got \"%s\" (domain %d), want \"%s\" "
-			    "(domain %d)", what, t[i].in, buf_str(&b),
-			    n.has_domain, t[i].want, t[i].has_domain);
+			    "(domain %d)",
+			    what, t[i].in, buf_str(&b), n.has_domain, t[i].want,
+			    t[i].has_domain);
 		else if (st == ADDR_OK && t[i].want != NULL &&
-		    n.domainless != (strchr(t[i].in, '@') == NULL ||
-			(t[i].in[0] == '<' && strchr(t[i].in + 2, '@') == NULL)))
+			 n.domainless != (strchr(t[i].in, '@') == NULL ||
+					  (t[i].in[0] == '<' &&
+					   strchr(t[i].in + 2, '@') == NULL)))
 			BAD("%s(%s): got domainless %d", what, t[i].in,
 			    n.domainless);
 		else if (st != ADDR_OK && b.len != 0)
@@ -89,49 +91,53 @@ path_forms_resolve_as_postfix_does(void **state)
 	static const struct ncase t[] = {
 	    {"<spammer@bad.example>", NULL, ADDR_OK, "spammer@bad.example", 1},
 	    {"spammer@bad.example", NULL, ADDR_OK, "spammer@bad.example", 1},
-	    {"<\"spammer\"@bad.example>", NULL, ADDR_OK,
-		"spammer@bad.example", 1},
+	    {"<\"spammer\"@bad.example>", NULL, ADDR_OK, "spammer@bad.example",
+	     1},
 	    {"<@relay.x:spammer@bad.example>", NULL, ADDR_OK,
-		"spammer@bad.example", 1},
+	     "spammer@bad.example", 1},
 	    {"<@a,@b:u@c.example>", NULL, ADDR_OK, "u@c.example", 1},
-	    {"<spammer@bad.example.>", NULL, ADDR_OK, "spammer@bad.example",
-		1},
+	    {"<spammer@bad.example.>", NULL, ADDR_OK, "spammer@bad.example", 1},
 	    {"<x@EVIL.example.>", NULL, ADDR_OK, "x@evil.example", 1},
-	    {"<\"spammer\"@bad.example.>", NULL, ADDR_OK,
-		"spammer@bad.example", 1},
+	    {"<\"spammer\"@bad.example.>", NULL, ADDR_OK, "spammer@bad.example",
+	     1},
 	    {"<Spammer@Bad.Example>", NULL, ADDR_OK, "Spammer@bad.example", 1},
 	    {"<\"a b\"@bad.example>", NULL, ADDR_OK, "\"a b\"@bad.example", 1},
 	    {"<\"a\\\"b\"@bad.example>", NULL, ADDR_OK,
-		"\"a\\\"b\"@bad.example", 1},
+	     "\"a\\\"b\"@bad.example", 1},
 	    {"<\"a\\b\"@bad.example>", NULL, ADDR_OK, "ab@bad.example", 1},
 	    {"<\"spammer.\"@bad.example>", NULL, ADDR_OK,
-		"\"spammer.\"@bad.example", 1},
+	     "\"spammer.\"@bad.example", 1},
 	    {"<\"x@y\"@bad.example>", NULL, ADDR_OK, "\"x@y\"@bad.example", 1},
 	    {"<\"first\".\"last\"@bad.example>", NULL, ADDR_OK,
-		"first.last@bad.example", 1},
+	     "first.last@bad.example", 1},
 	    {"<abc.@ezweb.ne.jp>", NULL, ADDR_OK, "\"abc.\"@ezweb.ne.jp", 1},
 	    {"<a..b@docomo.ne.jp>", NULL, ADDR_OK, "\"a..b\"@docomo.ne.jp", 1},
 	    {"<u%v@bad.example>", NULL, ADDR_OK, "u%v@bad.example", 1},
 	    {"<spammer@[127.0.0.1]>", NULL, ADDR_OK, "spammer@[127.0.0.1]", 1},
 	    {"<\xc3\x89lodie@Exemple.Fr.>", NULL, ADDR_OK,
-		"\xc3\x89lodie@exemple.fr", 1},
-	    {"<u@\xc3\x89" "COLE.fr>", NULL, ADDR_OK, "u@\xc3\xa9\x63ole.fr", 1},
+	     "\xc3\x89lodie@exemple.fr", 1},
+	    {"<u@\xc3\x89"
+	     "COLE.fr>",
+	     NULL, ADDR_OK, "u@\xc3\xa9\x63ole.fr", 1},
 	    {"<u@\xd0\x9f\xd0\xa0\xd0\x98\xd0\x9c\xd0\x95\xd0\xa0.\xd1\x80\xd1"
-	     "\x84>", NULL, ADDR_OK, "u@\xd0\xbf\xd1\x80\xd0\xb8\xd0\xbc\xd0"
-	     "\xb5\xd1\x80.\xd1\x80\xd1\x84", 1},
+	     "\x84>",
+	     NULL, ADDR_OK,
+	     "u@\xd0\xbf\xd1\x80\xd0\xb8\xd0\xbc\xd0"
+	     "\xb5\xd1\x80.\xd1\x80\xd1\x84",
+	     1},
 	    {"<postmaster>", NULL, ADDR_OK, "postmaster", 0},
 	    {"<Postmaster>", "mx.facteur.test", ADDR_OK,
-		"Postmaster@mx.facteur.test", 1},
+	     "Postmaster@mx.facteur.test", 1},
 	    {"<postmaster>", "MX.Facteur.Test.", ADDR_OK,
-		"postmaster@mx.facteur.test", 1},
+	     "postmaster@mx.facteur.test", 1},
 	    {"<>", NULL, ADDR_OK, NULL, 0},
 	    {"", NULL, ADDR_OK, NULL, 0},
 	    {" <a@b.example> ", NULL, ADDR_OK, "a@b.example", 1},
 	    /* What Postfix refuses, or we cannot read as it does. */
 	    {"<spammer@bad.example..>", NULL, ADDR_EDOMAIN, "", 0},
 	    {"<a@b@bad.example>", NULL, ADDR_OK, "\"a@b\"@bad.example", 1},
-	    {"<\"a@b\"@c@bad.example>", NULL, ADDR_OK,
-		"\"a@b@c\"@bad.example", 1},
+	    {"<\"a@b\"@c@bad.example>", NULL, ADDR_OK, "\"a@b@c\"@bad.example",
+	     1},
 	    {"<a@\"b@\"bad.example>", NULL, ADDR_EDOMAIN, "", 0},
 	    /* Postfix drops comments; we refuse rather than guess. */
 	    {"<(c)spammer@bad.example>", NULL, ADDR_ELOCAL, "", 0},
@@ -165,14 +171,14 @@ internal_forms_from_a_policy_request_resolve_alike(void **state)
 	    {"a b@bad.example", NULL, ADDR_OK, "\"a b\"@bad.example", 1},
 	    {"a\"b@bad.example", NULL, ADDR_OK, "\"a\\\"b\"@bad.example", 1},
 	    {"spammer.@bad.example", NULL, ADDR_OK, "\"spammer.\"@bad.example",
-		1},
+	     1},
 	    {"x@y@bad.example", NULL, ADDR_OK, "\"x@y\"@bad.example", 1},
 	    {"@a:b@c.example", NULL, ADDR_OK, "\"@a:b\"@c.example", 1},
 	    {"\xc3\x89lodie@Exemple.Fr.", NULL, ADDR_OK,
-		"\xc3\x89lodie@exemple.fr", 1},
+	     "\xc3\x89lodie@exemple.fr", 1},
 	    {"postmaster", NULL, ADDR_OK, "postmaster", 0},
 	    {"postmaster", "mx.facteur.test", ADDR_OK,
-		"postmaster@mx.facteur.test", 1},
+	     "postmaster@mx.facteur.test", 1},
 	    {"", NULL, ADDR_OK, NULL, 0},
 	    {"x\ny@bad.example", NULL, ADDR_ELOCAL, "", 0},
 	    {"@bad.example", NULL, ADDR_OK, "\"\"@bad.example", 1},
@@ -192,10 +198,14 @@ static void
 normal_form_is_a_fixed_point(void **state)
 {
 	static const char *in[] = {
-	    "<\"spammer\"@bad.example.>", "<@r:gone@MX.TEST.>",
-	    "<\"a b\"@bad.example>", "<\"a\\\"b\\\\c\"@bad.example>",
-	    "<abc.@ezweb.ne.jp>", "<\"x@y\"@bad.example>",
-	    "<u@\xc3\x89\xc5\xb8\xc5\xb9.fr>", "<\"\"@bad.example>",
+	    "<\"spammer\"@bad.example.>",
+	    "<@r:gone@MX.TEST.>",
+	    "<\"a b\"@bad.example>",
+	    "<\"a\\\"b\\\\c\"@bad.example>",
+	    "<abc.@ezweb.ne.jp>",
+	    "<\"x@y\"@bad.example>",
+	    "<u@\xc3\x89\xc5\xb8\xc5\xb9.fr>",
+	    "<\"\"@bad.example>",
 	    "<u@[IPv6:2001:db8::1]>",
 	};
 	struct addr_norm n1, n2;
@@ -207,13 +217,15 @@ normal_form_is_a_fixed_point(void **state)
 		buf_init(&a, 0);
 		buf_init(&b, 0);
 		if (addr_norm_path((const unsigned char *)in[i], strlen(in[i]),
-			&utf8, NULL, &a, &n1, &off) != ADDR_OK)
+				   &utf8, NULL, &a, &n1, &off) != ADDR_OK)
 			BAD("addr_norm_path(%s): refused at %zu", in[i], off);
 		else if (addr_norm_path((const unsigned char *)a.data, a.len,
-			     &utf8, NULL, &b, &n2, &off) != ADDR_OK ||
-		    strcmp(buf_str(&a), buf_str(&b)) != 0)
+					&utf8, NULL, &b, &n2,
+					&off) != ADDR_OK ||
+			 strcmp(buf_str(&a), buf_str(&b)) != 0)
 			BAD("addr_norm_path(%s) = \"%s\", again: got \"%s\", "
-			    "want the same", in[i], buf_str(&a), buf_str(&b));
+			    "want the same",
+			    in[i], buf_str(&a), buf_str(&b));
 		buf_free(&a);
 		buf_free(&b);
 	}
@@ -226,10 +238,12 @@ quote_local_follows_quote_822_local(void **state)
 	static const struct {
 		const char *in, *want;
 	} t[] = {
-	    {"alice", "alice"},	 {"a.b", "a.b"},	{".a", "\".a\""},
-	    {"a.", "\"a.\""},	 {"a..b", "\"a..b\""},	{"a b", "\"a b\""},
-	    {"a\"b", "\"a\\\"b\""}, {"a\\b", "\"a\\\\b\""}, {"", "\"\""},
-	    {"x@y", "\"x@y\""},	 {"a(b", "\"a(b\""},	{"\xc3\xa9", "\xc3\xa9"},
+	    {"alice", "alice"},	    {"a.b", "a.b"},
+	    {".a", "\".a\""},	    {"a.", "\"a.\""},
+	    {"a..b", "\"a..b\""},   {"a b", "\"a b\""},
+	    {"a\"b", "\"a\\\"b\""}, {"a\\b", "\"a\\\\b\""},
+	    {"", "\"\""},	    {"x@y", "\"x@y\""},
+	    {"a(b", "\"a(b\""},	    {"\xc3\xa9", "\xc3\xa9"},
 	    {"{|}~", "{|}~"},
 	};
 	struct buf b;
@@ -239,7 +253,7 @@ quote_local_follows_quote_822_local(void **state)
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		buf_init(&b, 0);
 		if (addr_norm_quote_local((const unsigned char *)t[i].in,
-			strlen(t[i].in), &b) != 0 ||
+					  strlen(t[i].in), &b) != 0 ||
 		    strcmp(buf_str(&b), t[i].want) != 0)
 			BAD("quote_local(%s): got \"%s\", want \"%s\"", t[i].in,
 			    buf_str(&b), t[i].want);
@@ -260,12 +274,11 @@ full_buffer_fails_whole(void **state)
 	if (buf_adds(&b, "ab") != 0)
 		fail_msg("setup");
 	assert_int_equal(addr_norm_path((const unsigned char *)"<\"a b\"@c.d>",
-			     11, &utf8, NULL, &b, &n, &off),
-	    ADDR_ELIMIT);
+					11, &utf8, NULL, &b, &n, &off),
+			 ADDR_ELIMIT);
 	assert_string_equal(buf_str(&b), "ab");
-	assert_int_equal(addr_norm_domain((const unsigned char *)"ABCDEFGHIJ",
-			     10, &b),
-	    -1);
+	assert_int_equal(
+	    addr_norm_domain((const unsigned char *)"ABCDEFGHIJ", 10, &b), -1);
 	assert_string_equal(buf_str(&b), "ab");
 	buf_free(&b);
 }
@@ -281,20 +294,20 @@ limits_apply_to_the_unquoted_address(void **state)
 	(void)state;
 	buf_init(&b, 0);
 	assert_int_equal(addr_norm_path((const unsigned char *)"<\"abcd\"@x.y>",
-			     12, &small, NULL, &b, &n, &off),
-	    ADDR_OK);
+					12, &small, NULL, &b, &n, &off),
+			 ADDR_OK);
 	assert_string_equal(buf_str(&b), "abcd@x.y");
 	buf_reset(&b);
 	assert_int_equal(addr_norm_path((const unsigned char *)"<abcde@x.y>",
-			     11, &small, NULL, &b, &n, &off),
-	    ADDR_ELIMIT);
+					11, &small, NULL, &b, &n, &off),
+			 ADDR_ELIMIT);
 	assert_int_equal(addr_norm_path((const unsigned char *)"<abcd@xyz.y>",
-			     12, &small, NULL, &b, &n, &off),
-	    ADDR_ELIMIT);
+					12, &small, NULL, &b, &n, &off),
+			 ADDR_ELIMIT);
 	/* 8-bit only with SMTPUTF8. */
 	assert_int_equal(addr_norm_path((const unsigned char *)"<\xc3\xa9@x.y>",
-			     8, &small, NULL, &b, &n, &off),
-	    ADDR_ELOCAL);
+					8, &small, NULL, &b, &n, &off),
+			 ADDR_ELOCAL);
 	assert_int_equal(b.len, 0);
 	buf_free(&b);
 }
@@ -304,7 +317,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(path_forms_resolve_as_postfix_does),
-	    cmocka_unit_test(internal_forms_from_a_policy_request_resolve_alike),
+	    cmocka_unit_test(
+		internal_forms_from_a_policy_request_resolve_alike),
 	    cmocka_unit_test(normal_form_is_a_fixed_point),
 	    cmocka_unit_test(quote_local_follows_quote_822_local),
 	    cmocka_unit_test(full_buffer_fails_whole),

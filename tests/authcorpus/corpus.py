@@ -25,6 +25,12 @@ import time
 
 from signer import dkimpy_sign, sign_tags, std_tags
 
+try:
+    import authres  # noqa: F401
+    HAVE_AUTHRES = True
+except ImportError:
+    HAVE_AUTHRES = False
+
 V, A = "example.org", "evil.example"
 PASS = {"pass"}
 FAIL = {"fail"}
@@ -612,6 +618,26 @@ def forged_ar(c):
          "header.d=example.org; dmarc=pass header.from=example.org")]),
         {"reject"}, [], "RFC 8617 §7.2: ARC is only an input to local "
         "policy; a forged set must not override DMARC")
+    if HAVE_AUTHRES:  # dkimpy's ARC needs python3-authres
+        c.add(cls, "arc-valid-attacker-sealed", arc_valid(c), {"reject"},
+              [], "RFC 8617 §7.2: a valid chain from an unknown sealer "
+              "changes nothing")
+
+
+def arc_valid(c):
+    """A valid ARC set sealed by the attacker (dkimpy arc_sign), its
+    ARC-Authentication-Results claiming dmarc=pass for example.org: the
+    chain verifies, but it only says evil.example vouches (RFC 8617
+    §7.2: ARC is input to local policy); DMARC still refuses."""
+    import dkim
+    raw = message(top=[("Authentication-Results", "relay.evil.example; "
+                        "dkim=pass header.d=example.org; dmarc=pass "
+                        "header.from=example.org")])
+    arc = dkim.arc_sign(raw, b"s1", A.encode(), c.k.evil.pem,
+                        b"relay.evil.example",
+                        include_headers=[b"from", b"to", b"subject",
+                                         b"date"], timestamp=1700000000)
+    return b"".join(arc) + raw
 
 
 def dmarc(c):

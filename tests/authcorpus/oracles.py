@@ -53,6 +53,10 @@ def dkimpy_arc(msg):
     if b"\nARC-Seal:" not in b"\n" + msg:
         return None
     try:
+        import authres  # noqa: F401  dkimpy's ARC needs it
+    except ImportError:
+        return None
+    try:
         cv, _, _ = dkim.arc_verify(msg, timeout=3)
         return cv.decode() if isinstance(cv, bytes) else str(cv)
     except Exception as e:

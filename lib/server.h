@@ -26,6 +26,16 @@
  * A request whose deadline passed is also shut down by the accept thread
  * (a backstop for a serve() stuck outside srv_conn_read/write).
  *
+ * What a "request" is belongs to the protocol, told through
+ * srv_conn_idle() / srv_conn_next(): a socketmap netstring or a policy
+ * attribute list (facteur-lookup); for the daemons that move here later,
+ * one LMTP command and its reply (DATA: the whole message, so request_ms
+ * must cover max_message_size at the slowest rate accepted), one milter
+ * message from MAIL to end-of-message (idle between messages, when
+ * Postfix keeps the connection for the next one). A session protocol
+ * that greets first (LMTP 220) writes before its first request: the
+ * write is bounded by request_ms from then.
+ *
  * Signals: SIGTERM and SIGINT stop (listeners closed, idle connections
  * closed at once, busy ones get lim.drain_ms, then shut down); SIGHUP
  * calls ops.reload, or stops when ops.hup_stops, or is logged and

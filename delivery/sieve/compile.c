@@ -637,7 +637,7 @@ static enum sieve_status
 cx_commands(struct cx *cx, const struct sv_node *n, int top,
     struct sv_cmd **out)
 {
-	struct sv_cmd **tail = out, *c, *chain = NULL;
+	struct sv_cmd **tail = out, *c = NULL, *chain = NULL;
 	enum sieve_status st;
 	int alt;
 

@@ -276,16 +276,17 @@ lk_conn_socketmap(struct lk_service *svc, struct srv_conn *sc)
 static int
 lk_conn_policy_nul(struct lk_conn *c, size_t nul_off)
 {
-	const unsigned char *req = c->in + c->pos;
-	size_t line = nul_off;
+	const unsigned char *req = c->in + c->pos, *nl;
+	size_t line = nul_off, end;
 	char safe[128];
 
 	while (line > 0 && req[line - 1] != '\n')
 		line--;
+	nl = memchr(req + nul_off, '\n', c->len - c->pos - nul_off);
+	end = nl ? (size_t)(nl - req) : nul_off + 1; /* framed: nl is there */
 	log_warn("policy request refused: NUL byte at byte %zu, in the line "
 		 "\"%s\": answered DEFER_IF_PERMIT",
-		 nul_off,
-		 log_safe(req + line, nul_off - line + 1, safe, sizeof(safe)));
+		 nul_off, log_safe(req + line, end - line, safe, sizeof(safe)));
 	return lk_reply_policy("DEFER_IF_PERMIT 4.3.0 malformed policy request",
 			       &c->out);
 }

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "addr.h"
 #include "dns.h"
 #include "spf.h"
 #include "store.h"
@@ -22,6 +23,9 @@ const struct cfg_key blp_keys[] = {
 	"DNS server IP[@PORT] (default: /etc/resolv.conf)"},
     {"spf_reject", CFG_ENUM, "none", 0, 0, E(spf_reject), "none|fail",
 	"fail: reject SPF fail with 550 5.7.23; none: never"},
+    {"myorigin", CFG_STR, "", 0, 0, E(myorigin), NULL,
+	"domain of a domainless envelope address, as Postfix's myorigin "
+	"(empty: the MTA's j macro, Postfix's myhostname)"},
 };
 #undef E
 const size_t blp_nkeys = sizeof(blp_keys) / sizeof(blp_keys[0]);
@@ -30,8 +34,17 @@ int
 blp_check(struct blp_settings *s, char *err, size_t errlen)
 {
 	const char *z = s->dnsbl_zones ? s->dnsbl_zones : "";
-	size_t off;
+	const char *o = s->myorigin ? s->myorigin : "";
+	size_t off, olen = strlen(o);
 
+	if (olen > 1 && o[olen - 1] == '.')
+		olen--; /* as Postfix takes it */
+	if (olen > 0 && addr_parse_domain((const unsigned char *)o, olen,
+	    NULL, &off) != ADDR_OK) {
+		snprintf(err, errlen, "[blacklist] myorigin: \"%.80s\" is not "
+		    "a domain name", o);
+		return -1;
+	}
 	if (dnsbl_zones_parse(z, strlen(z), NULL, s->zones, &s->nzones,
 	    &off) != DNSBL_OK) {
 		snprintf(err, errlen, "[blacklist] dnsbl_zones: bad zone or "

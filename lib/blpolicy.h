@@ -38,6 +38,8 @@ struct blp_settings {
 	long long dnsbl_timeout;   /* ms, per DNS query */
 	char *resolver;            /* DNS server IP[@PORT]; NULL resolv.conf */
 	int spf_reject;            /* enum blp_spf_reject */
+	char *myorigin; /* @domain for a domainless envelope address; ""
+			   = the MTA's j macro (Postfix's myhostname) */
 	/* Filled by blp_check. */
 	struct dnsbl_zone zones[DNSBL_MAX_ZONES];
 	size_t nzones;

@@ -10,8 +10,8 @@
  * spammer@bad.example itself; every lookup and log line here uses the
  * address Postfix resolves. An address that cannot be read the way
  * Postfix reads it is refused (501), never looked up as raw text. A
- * domainless one (<postmaster>) gets @ the MTA's j macro, Postfix's
- * myhostname and so its default myorigin.
+ * domainless one (<postmaster>) gets @ myorigin, by default the MTA's j
+ * macro: Postfix's myhostname and so its default myorigin.
  *
  * The database is opened per connection (a struct store is not
  * thread-safe; libmilter runs a connection in one thread at a time) and
@@ -145,20 +145,23 @@ bl_log(struct mlt_ctx *c, const char *from, const char *rcpt,
 }
 
 /* The address Postfix resolves raw to (addr_norm.h) into out: "" for
- * the null sender, "local@" for a domainless one when the MTA sent no
- * j macro. 0, or -1 (logged) when raw cannot be read as Postfix reads
- * it. */
+ * the null sender, "local@" for a domainless one when there is neither
+ * myorigin nor a j macro. 0, or -1 (logged) when raw cannot be read as
+ * Postfix reads it. */
 static int
 bl_address(struct mlt_ctx *c, const char *what, const char *raw,
     struct buf *out, struct addr_norm *n)
 {
 	static const struct addr_limits lim = {256, 255, 512, 1};
+	const struct bl_settings *s = c->cfg;
+	const char *origin = s->pol.myorigin && *s->pol.myorigin ?
+	    s->pol.myorigin : c->conn->myhostname;
 	enum addr_status st;
 	char safe[300];
 	size_t off;
 
 	st = addr_norm_path((const unsigned char *)raw, strlen(raw), &lim,
-	    c->conn->myhostname, out, n, &off);
+	    origin, out, n, &off);
 	if (st == ADDR_OK && (n->has_domain || n->is_null ||
 	    buf_addc(out, '@') == 0))
 		return 0;

@@ -175,12 +175,12 @@ def sender_checks(sock):
 
 
 def raw_msg(sock, mail_from, rcpts=("<bob@example.org>",), qid="QRAW",
-            j="example.org"):
+            j="example.org", ip="198.51.100.77"):
     """MAIL FROM / RCPT TO text exactly as a client sent it (Postfix
     passes it on unchanged): no brackets added."""
     return MilterClient("unix:" + sock).message(
         macros={"connect": {"j": j}, "mail": {"i": qid}},
-        connect=("client.example", "198.51.100.77", 4567),
+        connect=("client.example", ip, 4567),
         helo="client.example", mail_from=mail_from, rcpts=list(rcpts),
         headers=[("Subject", "t")], body=b"x\r\n")
 
@@ -318,7 +318,7 @@ def main():
         return p
 
     c_none = conf("none.conf")
-    c_fail = conf("fail.conf", spf_reject="fail")
+    c_fail = conf("fail.conf", spf_reject="fail", myorigin="Example.ORG.")
     fill(c_none, db)
     bad = conf("bad.conf", dnsbl_zones="zen.test=127.0.0.1")
     chk = subprocess.run([MILTER, "-c", bad, "--check-config"],
@@ -345,6 +345,12 @@ def main():
               (r.reply,))
         r = msg(sock, "a@soft.spf.test", ip="192.0.2.50")
         check(passed(r), "softfail never rejects: %r" % r)
+        r = raw_msg(sock, "<a@spf.test>", rcpts=["<gone>"],
+                    j="mx.other.example", ip="192.0.2.200")
+        check(r.rcpts and r.rcpts[0][1] == "reject" and
+              r.rcpts[0][2] == ("550", "5.1.1", "No longer here"),
+              "myorigin, not the j macro, completes <gone>: %r" %
+              (r.rcpts,))
         r = msg(sock, "a@spf.test", ip="192.0.2.200")
         check(passed(r), "SPF pass from the allowed net: %r" % r)
     finally:

@@ -47,6 +47,7 @@ def in_namespace(argv):
         os.chmod(path, 0o644)
         subprocess.run(["mount", "--bind", path, "/etc/resolv.conf"],
                        check=True)
+        os.unlink(path)  # the mount keeps the file
         return
     env = dict(os.environ, **{NETNS_ENV: "1"})
     try:

@@ -12,6 +12,7 @@ sanitizer report.
 usage: test_auth_corpus.py FACTEUR-DKIM FACTEUR BUILDDIR [CASE-PREFIX]
 """
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -161,6 +162,7 @@ def main():
         print("sanitizer report:\n" + san)
     if bad or san:
         sys.exit(1)
+    shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ import hashlib
 import os
 import random
 import re
+import shutil
 import sys
 import tempfile
 import time
@@ -223,6 +224,7 @@ def main():
         print("sanitizer report:\n" + san)
     if fails or san:
         sys.exit(1)
+    shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ usage: test_auth_oracles.py FACTEUR-DKIM FACTEUR BUILDDIR [--write-known]
 Skips (77) when opendkim or opendmarc is not installed.
 """
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -145,6 +146,7 @@ def main():
             print("sanitizer report:\n" + s)
     if new or bugs or any(sans):
         sys.exit(1)
+    shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

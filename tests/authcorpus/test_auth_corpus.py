@@ -55,6 +55,11 @@ def problems(case, res):
                 r not in w for r, w in zip(dk, want)):
             out.append("dkim=%s, want %s" % (",".join(dk), ",".join(
                 "|".join(sorted(w)) for w in want)))
+    ars = authenv.ar_values(res, authenv.AUTHSERV)
+    if got != "reject" and len(ars) != 1:
+        out.append("%d Authentication-Results of ours, want 1" % len(ars))
+    if got == "reject" and (res.reply or ("",))[0] != "550":
+        out.append("refused with %r, want 550" % (res.reply,))
     if got != "reject":
         deleted = {i for (i, n, v) in res.changed
                    if n.lower() == "authentication-results" and v == ""}

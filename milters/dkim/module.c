@@ -12,6 +12,8 @@
 #include <strings.h>
 #include <time.h>
 
+#include <openssl/crypto.h>
+
 #include "buf.h"
 #include "dk_ar.h"
 #include "dk_dns.h"
@@ -373,7 +375,10 @@ dkim_eom_verify(struct mlt_ctx *c, struct dkim_msg *m)
 	n = dk_verify_results(m->verify, &r);
 	memset(&so, 0, sizeof(so));
 	memset(&dout, 0, sizeof(dout));
-	if (s->require_valid_from && !dmarc_from_valid(&m->from)) {
+	/* Mail from the internet only: sendmail(1) on this host (Postfix's
+	 * non_smtpd_milters, client "local") is not an author forgery. */
+	if (s->require_valid_from && !dmarc_from_valid(&m->from) &&
+	    strcmp(c->conn->client_addr, "local") != 0) {
 		if (mlt_reply(c, "550", "5.7.1", "message needs exactly one "
 		    "From field with one valid address (RFC 5322 3.6.2)") < 0)
 			return mlt_fail(c, "bad reply");
@@ -421,6 +426,19 @@ dkim_abort(struct mlt_ctx *c)
 		dkim_msg_free((struct dkim_msg **)c->msg_priv);
 }
 
+/* The connection's thread is about to end. OpenSSL keeps state per
+ * thread (the error queue, the DRBG ldns draws query ids from) that it
+ * frees from a thread-exit destructor; the server counts the thread gone
+ * before that runs, so a shutdown right after could run OpenSSL's atexit
+ * cleanup first and the state would leak (seen under LeakSanitizer).
+ * Freeing it here, while the thread is still counted, closes the race. */
+static void
+dkim_close(struct mlt_ctx *c)
+{
+	(void)c;
+	OPENSSL_thread_stop();
+}
+
 const struct mlt_filter dkim_filter = {
     .name = "dkim",
     .wants_body = 0,
@@ -430,6 +448,7 @@ const struct mlt_filter dkim_filter = {
     .body = dkim_body,
     .eom = dkim_eom,
     .abort = dkim_abort,
+    .close = dkim_close,
     /* refuses only at eom (dmarc_reject): the MTA need not wait before */
     .no_reply = MLT_NR_ENVFROM | MLT_NR_HEADER | MLT_NR_EOH | MLT_NR_BODY,
 };

@@ -156,6 +156,11 @@ def bad_from(sock, strict):
     r = inbound(strict, [("From", "Mallory <m@evil.example>")] + TO_SUBJ)
     check(r.action == "continue", "2. require_valid_from takes one valid "
           "From: %r %r" % (r.action, r.reply))
+    r = MilterClient("unix:" + strict).message(
+        connect=("localhost", None), helo=None, mail_from="<root>",
+        rcpts=["<bob@example.net>"], headers=TO_SUBJ, body=BODY)
+    check(r.action == "continue", "2. ... but not mail submitted on this "
+          "host (client 'local'): %r %r" % (r.action, r.reply))
 
 
 def body_length(sock, k):

@@ -19,15 +19,16 @@ MSGID = re.compile(rb"(?im)^Message-ID:[ \t]*<([^>]*)>")
 
 
 class Record:
-    __slots__ = ("phase", "n", "msgid", "sender", "rcpt", "stage", "code",
-                 "text", "qid", "t")
+    __slots__ = ("phase", "n", "msgid", "sender", "rcpts", "ok_rcpts",
+                 "stage", "code", "text", "qid", "t")
 
-    def __init__(self, phase, n, sender, rcpt):
+    def __init__(self, phase, n, sender, rcpts):
         self.phase = phase
         self.n = n
         self.msgid = "%d.%s.faults@example.net" % (n, phase)
         self.sender = sender
-        self.rcpt = rcpt
+        self.rcpts = rcpts
+        self.ok_rcpts = []  # those RCPT TO accepted
         self.stage = None   # mail, rcpt, data, dot, connect, drop
         self.code = None    # SMTP code, or None when the connection broke
         self.text = ""
@@ -51,14 +52,15 @@ class Record:
 
 def message(rec):
     body = ("Bonjour %s,\r\n\r\nMessage %d of phase %s, sent under load.\r\n"
-            % (rec.rcpt, rec.n, rec.phase)) + \
+            % (rec.rcpts[0], rec.n, rec.phase)) + \
         "".join("ligne %02d du facteur, rien a signaler.\r\n" % i
                 for i in range(12))
     return ("From: <%s>\r\nTo: <%s>\r\nSubject: faults %s %d\r\n"
             "Date: Mon, 07 Dec 2026 06:00:00 +0000\r\n"
             "Message-ID: <%s>\r\nX-Mailer: faults-load 1.0\r\n"
             "MIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\n%s" % (
-                rec.sender, rec.rcpt, rec.phase, rec.n, rec.msgid,
+                rec.sender, ">, <".join(rec.rcpts), rec.phase, rec.n,
+                rec.msgid,
                 body)).encode()
 
 
@@ -120,7 +122,8 @@ class Load:
             n = next(self.counter)
             sender = self.blocked if n % self.blocked_every == 0 \
                 else self.sender
-            rec = Record(self.phase, n, sender, random.choice(self.users))
+            k = 1 if n % 3 else 2   # one message in three to two users
+            rec = Record(self.phase, n, sender, random.sample(self.users, k))
             self.records.append(rec)
             return rec
 
@@ -161,10 +164,11 @@ class Load:
     def _one(self, s, rec):
         """Sends rec on session s; False when the session is over."""
         rec.t = time.monotonic()
+        steps = [("mail", lambda: s.mail(rec.sender))]
+        steps += [("rcpt", lambda r=r: s.rcpt(r)) for r in rec.rcpts]
+        steps += [("dot", lambda: s.data(message(rec)))]
         try:
-            for stage, call in (("mail", lambda: s.mail(rec.sender)),
-                                ("rcpt", lambda: s.rcpt(rec.rcpt)),
-                                ("dot", lambda: s.data(message(rec)))):
+            for i, (stage, call) in enumerate(steps):
                 rec.stage = stage
                 try:
                     code, text = call()
@@ -173,6 +177,11 @@ class Load:
                 rec.code, rec.text = code, text.decode("utf-8", "replace")
                 if code == 421:
                     return False
+                if stage == "rcpt":
+                    if code < 400:
+                        rec.ok_rcpts.append(rec.rcpts[i - 1])
+                    elif steps[i + 1][0] == "rcpt" or rec.ok_rcpts:
+                        continue    # another recipient may still pass
                 if code >= 400 or (stage == "dot" and code != 250):
                     return self._rset(s)
             m = QID.search(rec.text)

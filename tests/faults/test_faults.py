@@ -3,12 +3,15 @@
 
 A private Postfix with every facteur daemon (stack.py) takes a bounded SMTP
 load (load.py) while one fault at a time hits the stack: each daemon
-SIGKILLed and restarted (twice), the database held in a write
-transaction (BEGIN EXCLUSIVE and a write; WAL readers must go on), the DNS server stopped (SIGSTOP), the Maildir filesystem full;
-then facteur-milter in place of the four milters, SIGKILLed too.
+SIGKILLed and restarted (twice; lmtp four times), the database held in
+a write transaction (BEGIN EXCLUSIVE and a write; WAL readers must go
+on), the DNS server stopped (SIGSTOP; then again with the DNSBL answer
+cached, so that facteur-dkim's lookups are the ones that fail), the
+Maildir filesystem full; then facteur-milter in place of the four
+milters, SIGKILLed too. One message in three goes to two recipients.
 Afterwards Postfix's queue is flushed and, bounded in time, every message
 Postfix accepted (250 at the end of DATA) must be in its recipient's
-Maildir exactly once (counted by Message-ID), and:
+Maildir exactly once (counted by Message-ID, per recipient), and:
 
   - no message refused with a 5xx but the blacklisted sender's probes
     (on_error = tempfail and milter_default_action = tempfail: a fault is
@@ -20,8 +23,10 @@ Maildir exactly once (counted by Message-ID), and:
   - no daemon exited on its own, and no sanitizer report.
 
 Prints the fault table. Environment:
-FAULTS_LIMIT (messages per phase, 400), FAULTS_ONLY (a regex: run only
-the phases it matches; for debugging).
+FAULTS_LIMIT (messages per phase, 400), FAULTS_RATE (messages a second,
+30), FAULTS_KILLS (SIGKILLs per kill phase, default 2, 4 for lmtp),
+FAULTS_ONLY (a regex: run only the phases it matches). The defaults are
+what `meson test --suite faults` runs; the others are for hunting.
 
 usage: test_faults.py BUILD-DIR   (as root)
 """
@@ -39,13 +44,19 @@ import stack  # noqa: E402
 from stack import harness  # noqa: E402
 
 LIMIT = int(os.environ.get("FAULTS_LIMIT", "400"))
+RATE = float(os.environ.get("FAULTS_RATE", "30"))
+KILLS = int(os.environ.get("FAULTS_KILLS", "0"))   # 0: as PHASES says
 LEAD, TAIL = 2.0, 3.0
 FAILS = []
+AR = {}     # phase -> {"A-R spf=pass dmarc=...": count}
 
 
 def check(cond, what):
     if not cond:
-        print("FAIL " + what)
+        if len(FAILS) < 40:
+            print("FAIL " + what)
+        elif len(FAILS) == 40:
+            print("FAIL ... (only the first 40 are shown)")
         FAILS.append(what)
     return cond
 
@@ -77,13 +88,14 @@ def peers():
 # ------------------------------------------------------------ the faults
 # Each takes about five seconds and leaves the stack whole again.
 
-def kill(name):
+def kill(name, times=2):
     def fault(st):
-        for _ in range(2):
+        n = KILLS or times
+        for _ in range(n):
             st.kill(name)
-            time.sleep(1.5)
+            time.sleep(3.0 / n)
             st.start(name)
-            time.sleep(0.5)
+            time.sleep(1.0 / n)
     return fault
 
 
@@ -100,6 +112,15 @@ def dns_stop(st):
         st.dns.resume()
 
 
+def dns_stop_dnsbl_cached(st):
+    """The DNSBL answer for 127.0.0.1 gets an hour's TTL (127.0.0.1, "never
+    a listing"): facteur-blacklist answers from its cache, and the
+    messages reach facteur-dkim, whose SPF and DMARC lookups time out."""
+    st.dns.set_records("bl.test", [("1.0.0.127", "A", "127.0.0.1", 3600)])
+    time.sleep(2.0)
+    dns_stop(st)
+
+
 def fs_full(st):
     left = st.mailfs.fill()
     check(left == 0, "mail filesystem full: %d blocks left" % left)
@@ -111,19 +132,22 @@ def fs_full(st):
 
 # (name, milters mode, fault, what must be seen: "4xx" some client got a
 # tempfail, "deferred" some delivery was deferred, "no 4xx" no client got
-# a tempfail, None nothing required). The database is in WAL mode: a
+# a tempfail, "temperror" a message delivered with a DNS temperror in
+# facteur-dkim's Authentication-Results, None nothing required). The database is in WAL mode: a
 # write transaction blocks writers only, and every daemon only reads it
 # on the mail path, so holding it must change nothing.
 PHASES = [
     ("none", "separate", None, None),
     ("kill lookup", "separate", kill("lookup"), "4xx"),
-    ("kill lmtp", "separate", kill("lmtp"), "deferred"),
+    ("kill lmtp", "separate", kill("lmtp", 4), "deferred"),
     ("kill blacklist", "separate", kill("blacklist"), "4xx"),
     ("kill scrub", "separate", kill("scrub"), "4xx"),
     ("kill dkim", "separate", kill("dkim"), "4xx"),
     ("kill spam", "separate", kill("spam"), "4xx"),
     ("db write lock", "separate", db_lock, "no 4xx"),
     ("dns stopped", "separate", dns_stop, "4xx"),
+    ("dns stopped, bl cached", "separate", dns_stop_dnsbl_cached,
+     "temperror"),
     ("mail fs full", "separate", fs_full, "deferred"),
     ("chain: none", "chain", None, None),
     ("chain: kill milter", "chain", kill("milter"), "4xx"),
@@ -133,7 +157,8 @@ PHASES = [
 def run_phase(st, name, fault, counter):
     tag = re.sub(r"\W+", "-", name).strip("-")
     ld = load.Load(st.pf.host, st.pf.port, stack.USERS, stack.SENDER,
-                   stack.BLOCKED, tag, counter, limit=LIMIT).start()
+                   stack.BLOCKED, tag, counter, limit=LIMIT,
+                   rate=RATE).start()
     t0 = time.monotonic()
     time.sleep(LEAD)
     if fault is not None:
@@ -142,7 +167,7 @@ def run_phase(st, name, fault, counter):
     recs = ld.stop()
     dead = {n: rc for n, rc in st.alive().items() if rc is not None}
     check(not dead, "%s: daemons exited on their own: %r" % (name, dead))
-    print("phase %-20s %4d messages in %.1fs" % (name, len(recs),
+    print("phase %-22s %4d messages in %.1fs" % (name, len(recs),
                                                time.monotonic() - t0))
     return recs
 
@@ -204,32 +229,48 @@ def account(phase, recs, idx, plog, mail_root):
             check(not paths, "%s: %s delivered without a 250 (%s %r)" % (
                 phase, r.msgid, r.code, r.text))
             continue
-        if any(s == "deferred" for s, _ in plog.get(r.qid, [])):
+        hist = plog.get(r.qid, [])
+        if any(s == "deferred" for s, _ in hist):
             row["deferred"] += 1
-        check(not any(s == "bounced" for s, _ in plog.get(r.qid, [])),
-              "%s: %s (%s) bounced: %r" % (phase, r.msgid, r.qid,
-                                          plog.get(r.qid)))
-        if not paths:
-            row["lost"] += 1
-            check(False, "%s: %s (%s) accepted, not delivered: %r" % (
-                phase, r.msgid, r.qid, plog.get(r.qid)))
-            continue
-        row["delivered"] += 1
-        if len(paths) > 1:
-            row["dup"] += 1
-            check(False, "%s: %s delivered %d times: %s" % (
-                phase, r.msgid, len(paths), paths))
-        box = os.path.join(mail_root, "example.org",
-                           r.rcpt.split("@")[0]) + os.sep
-        check(paths[0].startswith(box), "%s: %s in %s, want %s" % (
-            phase, r.msgid, paths[0], box))
-        miss = marks_missing(paths[0])
-        check(not miss, "%s: %s delivered unfiltered: %s" % (
-            phase, r.msgid, ", ".join(miss)))
+        check(not any(s == "bounced" for s, _ in hist),
+              "%s: %s (%s) bounced: %r" % (phase, r.msgid, r.qid, hist))
+        row[delivery(phase, r, paths, hist, mail_root)] += 1
     return row
 
 
-COLS = [("fault", "fault", 20), ("sent", "sent", 5), ("250", "250", 5),
+def delivery(phase, r, paths, hist, mail_root):
+    """'delivered', 'dup' or 'lost': each recipient RCPT TO accepted has
+    exactly one copy in its own Maildir, the others none."""
+    want = {os.path.join(mail_root, "example.org", a.split("@")[0]) + os.sep
+            for a in r.ok_rcpts}
+    got = {}
+    for p in paths:
+        box = [w for w in want if p.startswith(w)]
+        check(box, "%s: %s in %s, want one of %s" % (phase, r.msgid, p,
+                                                    sorted(want)))
+        got[box[0] if box else p] = got.get(box[0] if box else p, 0) + 1
+    if any(n > 1 for n in got.values()):
+        check(False, "%s: %s delivered more than once: %s" % (
+            phase, r.msgid, paths))
+        return "dup"
+    if set(got) != want:
+        check(False, "%s: %s (%s) accepted for %s, delivered to %s: %r" % (
+            phase, r.msgid, r.qid, r.ok_rcpts, sorted(got), hist))
+        return "lost"
+    miss = marks_missing(paths[0])
+    check(not miss, "%s: %s delivered unfiltered: %s" % (
+        phase, r.msgid, ", ".join(miss)))
+    ar = re.search(r"(?mi)^Authentication-Results: %s;((?:.*\n[ \t])*.*)"
+                   % re.escape(stack.AUTHSERV), load.header_block(paths[0]))
+    if ar:
+        k = "A-R " + " ".join(re.findall(r"\b(?:spf|dkim|dmarc)=\w+",
+                                         ar.group(1)))
+        AR.setdefault(phase, {}).setdefault(k, 0)
+        AR[phase][k] += 1
+    return "delivered"
+
+
+COLS = [("fault", "fault", 22), ("sent", "sent", 5), ("250", "250", 5),
         ("4xx", "4xx", 5), ("5xx", "5xx", 4), ("deferred", "defer", 5),
         ("delivered", "deliv", 5), ("dup", "dup", 4), ("lost", "lost", 4)]
 
@@ -268,8 +309,9 @@ def replies(phases, plog):
                 if s == "deferred":
                     k = "deferred: " + norm(reason)
                     seen[k] = seen.get(k, 0) + 1
-        for k, n in sorted(seen.items(), key=lambda x: -x[1])[:4]:
-            print("%-20s %4d x %s" % (name, n, k[:100]))
+        seen.update(AR.get(name, {}))
+        for k, n in sorted(seen.items(), key=lambda x: -x[1])[:5]:
+            print("%-22s %4d x %s" % (name, n, k[:100]))
 
 
 def expectations(rows, want):
@@ -277,6 +319,10 @@ def expectations(rows, want):
         if w == "4xx":
             check(row["4xx"] > 0, "%s: no client saw a tempfail" %
                   row["fault"])
+        elif w == "temperror":
+            check(any("temperror" in k for k in AR.get(row["fault"], {})),
+                  "%s: no Authentication-Results with temperror: %r" % (
+                      row["fault"], AR.get(row["fault"])))
         elif w == "no 4xx":
             check(row["4xx"] == 0, "%s: %d tempfails, want none" % (
                 row["fault"], row["4xx"]))

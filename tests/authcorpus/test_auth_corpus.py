@@ -5,9 +5,9 @@ protocol, against the private Knot; each verdict must be the one the RFC
 requires (the case's `out` and `dkim`), and every Authentication-Results
 field naming our authserv-id must be deleted. A second pass with
 require_valid_from = yes: every case without exactly one From holding
-one valid mailbox is refused, the others keep their verdicts. Prints a table by attack
-class and the cases that disagree; fails on any disagreement or
-sanitizer report.
+one valid mailbox is refused, the others keep their verdicts. Prints a
+table by attack class and the cases that disagree; fails on any
+disagreement or sanitizer report.
 
 usage: test_auth_corpus.py FACTEUR-DKIM FACTEUR BUILDDIR [CASE-PREFIX]
 """

@@ -35,7 +35,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "milter"))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 from milterclient import MilterClient  # noqa: E402
-from dnsserver import DnsServer  # noqa: E402
+from dnsserver import DnsServer, KNOTD  # noqa: E402
 import harness  # noqa: E402
 from dkimtest import wait_for_socket  # noqa: E402
 import dkim  # noqa: E402
@@ -309,6 +309,10 @@ def chain_policy(tmp, db, port, sig, hdrs):
 
 
 def main():
+    if not os.access(KNOTD, os.X_OK):
+        print("SKIP: no %s (Debian's knot): the keys and DMARC records "
+              "need a DNS server" % KNOTD)
+        sys.exit(77)
     tmp = tempfile.mkdtemp(dir=BUILD, prefix="dkim-bypass-")
     db = os.path.join(tmp, "db.sqlite")
     fac = [FACTEUR, "-c", os.path.join(tmp, "admin.conf"), "--db", db]

@@ -16,6 +16,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "milter"))
@@ -145,6 +146,8 @@ def zones(k):
         "two.example": [("_dmarc", "TXT", "v=DMARC1; p=reject"),
                         ("_dmarc", "TXT", "v=DMARC1; p=none")],
         "envelope.example": [("@", "TXT", "v=spf1 -all")],
+        "servfail.example": [("_dmarc", "TXT", "v=DMARC1; p=reject"),
+                             ("s1._domainkey", "TXT", e.record())],
     }
 
 
@@ -153,7 +156,18 @@ def start_dns(tmp, zs):
     outside (a run without the namespace, e.g. by hand)."""
     if os.environ.get(NETNS_ENV) == "1":
         dnsserver.free_port = lambda: 53
-    return dnsserver.DnsServer(os.path.join(tmp, "dns"), zones=zs)
+    dns = dnsserver.DnsServer(os.path.join(tmp, "dns"), zones=zs)
+    if "servfail.example" in zs:
+        # A configured zone without data: Knot answers SERVFAIL.
+        os.unlink(os.path.join(dns.dir, "zones", "servfail.example.zone"))
+        dns._knotc("zone-purge", "-f", "servfail.example")
+        end = time.monotonic() + 10
+        while dnsserver.query(dns.port, "_dmarc.servfail.example",
+                              "TXT")[0] != "SERVFAIL":
+            if time.monotonic() > end:
+                raise RuntimeError("servfail.example still answers")
+            time.sleep(0.05)
+    return dns
 
 
 class Facteur:

@@ -18,7 +18,8 @@ does today. DNS (authenv.zones): example.org publishes p=reject (the
 victim, key s1), evil.example p=none with its own valid key (the
 attacker), strict.example adkim=s, quar.example p=quarantine,
 pct0.example p=reject pct=0, two.example two DMARC records,
-nodmarc.example none; nozone.example is served by no zone (REFUSED).
+nodmarc.example none; nozone.example is served by no zone (REFUSED),
+servfail.example's zone has no data (SERVFAIL).
 """
 import re
 import time
@@ -457,6 +458,9 @@ def keys(c):
               {"none"}, [res], "RFC 6376 " + why)
     c.add(cls, "dns-refused", c.tsign(raw, d="nozone.example"), {"none"},
           [{"temperror", "permerror"}], "RFC 6376 §6.1.2: no answer")
+    c.add(cls, "dns-servfail", c.tsign(raw, d="servfail.example"),
+          {"none"}, [{"temperror"}], "RFC 6376 §6.1.2: SERVFAIL is "
+          "transient")
 
 
 def body_length(c):
@@ -671,6 +675,9 @@ def dmarc(c):
     c.add(cls, "dns-refused", message(["a@nozone.example"]),
           {"temperror"}, [], "§6.6.3 / issue 10 finding 8: REFUSED is "
           "transient")
+    c.add(cls, "dns-servfail", message(["a@servfail.example"]),
+          {"temperror"}, [], "§6.6.3 / issue 10 finding 8: SERVFAIL is "
+          "transient, not p=reject's failure nor none")
     c.add(cls, "upper-case-from-domain-signed", c.vsign(message(
         ["a@Example.ORG"])), PASS, [PASS], "domains are case-insensitive")
 

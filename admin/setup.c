@@ -1,8 +1,10 @@
-/* admin/setup.c - facteur setup: renders config-templates/ for one
- * install (domain, host name, database path, sbindir) into a directory
- * that mirrors the system layout (DIR/etc/facteur/facteur.conf,
- * DIR/etc/postfix/..., DIR/etc/systemd/system/...), then prints the next
- * steps.
+/* admin/setup.c - facteur setup: its options, and --out: renders
+ * config-templates/ for one install (domain, host name, database path,
+ * sbindir) into a directory that mirrors the system layout
+ * (DIR/etc/facteur/facteur.conf, DIR/etc/postfix/...,
+ * DIR/etc/systemd/system/...), then prints the next steps. --apply and
+ * --undo, which change a live system, are in setup_apply.c (setup.h
+ * lists the files).
  *
  * Without --out nothing is written: the plan is printed (the safe
  * default; "--out /" writes into the live system on purpose). An
@@ -13,7 +15,7 @@
  * O_EXCL|O_NOFOLLOW (a planted symlink is not followed), modes from the
  * table below; the templates are read from the installed share dir or
  * --templates. Nothing here touches the database. */
-#include "admin.h"
+#include "setup.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,21 +23,34 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
 #include "facteur_build.h"
 
-#define SETUP_MAX ((size_t)1 << 20) /* a template or rendered file */
-
 const char setup_usage[] =
-    "usage: facteur setup --domain DOMAIN --hostname FQDN [--out DIR]\n"
+    "usage: facteur setup --apply --domain DOMAIN --hostname FQDN [--yes]\n"
+    "                     [--dry-run] [--root DIR] [--templates DIR]\n"
+    "       facteur setup --undo [--yes] [--dry-run] [--root DIR]\n"
+    "       facteur setup --domain DOMAIN --hostname FQDN [--out DIR]\n"
     "                     [--force] [--dry-run] [--templates DIR]\n"
     "\n"
-    "Renders the configuration templates for this install into DIR, laid\n"
-    "out like / (DIR/etc/facteur/facteur.conf, DIR/etc/postfix/...).\n"
-    "Without --out, prints what would be written where and writes\n"
-    "nothing. An existing file is skipped (and listed) unless --force.\n"
+    "--apply sets up this stock Debian Postfix + Dovecot for facteur:\n"
+    "main.cf and master.cf through postconf -e/-M/-P, a Dovecot drop-in\n"
+    "(conf.d/90-facteur.conf, 2.3 or 2.4 syntax by `dovecot --version`),\n"
+    "the users facteur, facteur-dkim and vmail, directories, the database\n"
+    "with DOMAIN, the first DKIM key, systemd units. It shows every change\n"
+    "as a diff and asks (--yes: do not ask; --dry-run: only show), saves\n"
+    "each file it changes under /var/backups/facteur/setup-STAMP/ with a\n"
+    "manifest, and never replaces an existing facteur.conf: it adds the\n"
+    "keys it lacks. Run again, it changes nothing. --undo reverses the\n"
+    "newest manifest: files restored byte for byte, what setup made\n"
+    "removed. --root DIR works on a copy of / at DIR (for tests).\n"
+    "\n"
+    "--out DIR only renders the templates into DIR, laid out like /; an\n"
+    "existing file is skipped unless --force, which keeps the old one as\n"
+    "FILE.bak-STAMP. Without --apply or --out, lists those files.\n"
     "The database path is [database] path (or --db); the daemons' path\n"
     "is " FACTEUR_SBINDIR ".\n";
 
@@ -73,8 +88,9 @@ static const struct setup_file setup_files[] = {
 	"etc/postfix/sqlite/virtual_mailbox_domains.cf", 0644},
     {"postfix/sqlite/virtual_mailbox_maps.cf",
 	"etc/postfix/sqlite/virtual_mailbox_maps.cf", 0644},
-    {"dovecot/dovecot-sql.conf.ext", "etc/dovecot/dovecot-sql.conf.ext",
+    {"dovecot/dovecot-sql.conf.ext", "etc/dovecot/facteur-sql.conf.ext",
 	0640},
+    {"dovecot/90-facteur.conf", "etc/dovecot/conf.d/90-facteur.conf", 0644},
     {"systemd/facteur-lookup.service",
 	"etc/systemd/system/facteur-lookup.service", 0644},
     {"systemd/facteur-milter@.service",
@@ -85,16 +101,6 @@ static const struct setup_file setup_files[] = {
     {"tmpfiles.d/facteur.conf", "etc/tmpfiles.d/facteur.conf", 0644},
 };
 #define SETUP_NFILES (sizeof(setup_files) / sizeof(setup_files[0]))
-
-struct setup {
-	struct admin *a;
-	const char *domain;   /* validated, lowercased */
-	const char *hostname; /* validated, lowercased */
-	const char *out;      /* NULL: plan only */
-	const char *tdir;
-	int force, dry_run;
-	size_t nwritten, nskipped;
-};
 
 /* Reads the template src (src.in when only that exists: the source
  * tree's systemd units) into b. 0, or -1 after printing. */
@@ -166,8 +172,8 @@ setup_leftover(const char *text, size_t *len)
 
 /* Renders template src into out: the placeholders, then the database
  * path where the templates have the built-in one. */
-static int
-setup_render(struct setup *s, const struct setup_file *f, struct buf *out)
+int
+setup_render(struct setup *s, const char *src, struct buf *out)
 {
 	const char *db = s->a->db_path;
 	char from[512], to[4200];
@@ -178,10 +184,10 @@ setup_render(struct setup *s, const struct setup_file *f, struct buf *out)
 
 	buf_init(&t, SETUP_MAX);
 	buf_init(&u, SETUP_MAX);
-	if (setup_read(s, f->src, &t) < 0)
+	if (setup_read(s, src, &t) < 0)
 		goto out;
 	if (strcmp(db, FACTEUR_DB) != 0 &&
-	    strcmp(f->src, "facteur.conf") == 0) {
+	    strcmp(src, "facteur.conf") == 0) {
 		/* the commented default would not apply: make it a setting */
 		snprintf(from, sizeof(from), "#path = %s", FACTEUR_DB);
 		snprintf(to, sizeof(to), "path = %s", db);
@@ -198,13 +204,13 @@ setup_render(struct setup *s, const struct setup_file *f, struct buf *out)
 		goto full;
 	if ((left = setup_leftover(buf_str(out), &n)) != NULL) {
 		admin_errx(s->a, "template %s: unknown placeholder %.*s",
-		    f->src, (int)n, left);
+		    src, (int)n, left);
 		goto out;
 	}
 	rc = 0;
 	goto out;
 full:
-	admin_errx(s->a, "template %s: rendered file too large", f->src);
+	admin_errx(s->a, "template %s: rendered file too large", src);
 out:
 	buf_free(&t);
 	buf_free(&u);
@@ -265,40 +271,67 @@ setup_write(const char *path, const struct buf *b, mode_t mode, int replace)
 	return 0;
 }
 
+/* With --force, the file about to be replaced is kept as
+ * PATH.bak-STAMP first (an edited facteur.conf is never lost). */
+static int
+setup_keep_old(const char *path, char *bak, size_t size)
+{
+	char stamp[32];
+	struct stat st;
+	struct buf b;
+	time_t now = time(NULL);
+	int rc = -1;
+
+	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", localtime(&now));
+	snprintf(bak, size, "%s.bak-%s", path, stamp);
+	buf_init(&b, SETUP_MAX * 16);
+	if (lstat(path, &st) == 0 && setup_slurp(path, &b) == 0)
+		rc = setup_write(bak, &b, st.st_mode & 07777, 0);
+	buf_free(&b);
+	return rc;
+}
+
 /* One file: render, then write, skip or (plan only) name it. */
 static int
 setup_one(struct setup *s, const struct setup_file *f)
 {
-	char path[4096];
+	char path[4096], bak[4200];
 	struct stat st;
-	struct buf b;
-	int exists, rc = -1;
+	struct buf b, old;
+	int exists, same, rc = -1;
 
 	buf_init(&b, SETUP_MAX);
-	if (setup_render(s, f, &b) < 0)
+	buf_init(&old, SETUP_MAX);
+	if (setup_render(s, f->src, &b) < 0)
 		goto out;
 	rc = 0;
-	if (s->out == NULL) {
-		printf("would write /%s\n", f->dst);
-		goto out;
-	}
-	snprintf(path, sizeof(path), "%s/%s", s->out, f->dst);
+	snprintf(path, sizeof(path), "%s/%s", s->out ? s->out : "", f->dst);
 	exists = lstat(path, &st) == 0;
-	if (exists && !s->force) {
-		printf("skipped %s (exists; --force replaces it)\n", path);
+	same = exists && setup_slurp(path, &old) == 0 &&
+	    strcmp(buf_str(&old), buf_str(&b)) == 0;
+	if (same) {
+		printf("unchanged %s\n", path);
+	} else if (exists && !s->force) {
+		printf("%s %s (exists; --force replaces it, keeping a "
+		    "copy)\n", s->out == NULL || s->dry_run ? "would skip" :
+		    "skipped", path);
 		s->nskipped++;
-	} else if (s->dry_run) {
+	} else if (s->out == NULL || s->dry_run) {
 		printf("would %s %s\n", exists ? "replace" : "write", path);
-	} else if (setup_mkdirs(path) < 0 ||
-	    setup_write(path, &b, f->mode, exists) < 0) {
+	} else if ((exists && setup_keep_old(path, bak, sizeof(bak)) < 0) ||
+	    setup_mkdirs(path) < 0 || setup_write(path, &b, f->mode,
+	    exists) < 0) {
 		admin_errx(s->a, "%s: %s", path, strerror(errno));
 		rc = -1;
 	} else {
-		printf("%s %s\n", exists ? "replaced" : "wrote", path);
+		printf("%s %s%s%s%s\n", exists ? "replaced" : "wrote", path,
+		    exists ? " (the old one is " : "", exists ? bak : "",
+		    exists ? ")" : "");
 		s->nwritten++;
 	}
 out:
 	buf_free(&b);
+	buf_free(&old);
 	return rc;
 }
 
@@ -307,7 +340,8 @@ setup_next_steps(const struct setup *s)
 {
 	const char *d = s->domain, *h = s->hostname;
 
-	printf("\nnext steps (see docs/install.md):\n"
+	printf("\nnext steps (see docs/install.md; `facteur setup --apply`"
+	    " does all of\nthem but DNS, with a backup and --undo):\n"
 	    "  - merge /etc/postfix/facteur/main.cf.host, main.cf.socketmap"
 	    " (or\n    main.cf.sqlite) and main.cf.milters into main.cf, e.g."
 	    " with\n      postconf -e \"myhostname = %s\" \"mydomain = %s\""
@@ -328,7 +362,12 @@ setup_next_steps(const struct setup *s)
 	    "    systemctl enable --now facteur-milter@dkim facteur-milter@spam\n"
 	    "    systemctl enable --now facteur-lmtp   (if it delivers: "
 	    "virtual_transport)\n"
-	    "    systemctl reload postfix dovecot\n"
+	    "  - Dovecot: etc/dovecot/conf.d/90-facteur.conf (Dovecot 2.3;"
+	    " passdb and\n    userdb over facteur-sql.conf.ext, Postfix's "
+	    "private/auth listener,\n    mail_location) goes to "
+	    "/etc/dovecot/conf.d/ as is; usermod -aG facteur\n    dovecot; "
+	    "Debian's dovecot-sql.conf.ext is not used\n"
+	    "    systemctl reload postfix; systemctl restart dovecot\n"
 	    "  - facteur doctor\n", h, d, d, d, d, h, d, d, d);
 }
 
@@ -362,51 +401,119 @@ setup_names(struct setup *s, const char *domain, const char *hostname,
 	return ADMIN_OK;
 }
 
+/* --root DIR into s->root: absolute, no trailing '/', "" for /. */
+static int
+setup_root(struct setup *s, const char *root)
+{
+	size_t n;
+
+	if (root == NULL)
+		root = "/";
+	if (root[0] != '/' || strlen(root) >= sizeof(s->root)) {
+		admin_errx(s->a, "--root: '%s' is not an absolute path", root);
+		return ADMIN_USAGE;
+	}
+	snprintf(s->root, sizeof(s->root), "%s", root);
+	n = strlen(s->root);
+	while (n > 0 && s->root[n - 1] == '/')
+		s->root[--n] = '\0';
+	return ADMIN_OK;
+}
+
+/* --out and the mode flags: which mode, and do they go together? */
+static int
+setup_modes(struct setup *s)
+{
+	if (s->apply + s->undo + (s->out != NULL) > 1)
+		return admin_usage_error(s->a, setup_usage, "--apply, --undo "
+		    "and --out exclude each other");
+	if (s->out != NULL && s->out[0] == '\0')
+		return admin_usage_error(s->a, setup_usage, "--out: empty");
+	if (s->force && (s->apply || s->undo))
+		return admin_usage_error(s->a, setup_usage, "--force is for "
+		    "--out (--apply never replaces facteur.conf)");
+	return ADMIN_OK;
+}
+
+/* The --out / plan-only mode. */
+static int
+setup_render_all(struct setup *s)
+{
+	char out[4096];
+	size_t i, n;
+	int failed = 0;
+
+	if (s->out != NULL) { /* "/" and "dir/" name no "//" paths */
+		snprintf(out, sizeof(out), "%s", s->out);
+		n = strlen(out);
+		while (n > 0 && out[n - 1] == '/')
+			out[--n] = '\0';
+		s->out = out;
+	} else
+		printf("no --out DIR: nothing is written; the files for / "
+		    "would be:\n");
+	for (i = 0; i < SETUP_NFILES; i++)
+		if (setup_one(s, &setup_files[i]) < 0)
+			failed = 1;
+	if (s->nskipped > 0)
+		printf("%zu file(s) %sskipped: they exist (--force replaces "
+		    "them, keeping a copy)\n", s->nskipped,
+		    s->out == NULL || s->dry_run ? "would be " : "");
+	if (!failed)
+		setup_next_steps(s);
+	s->out = NULL;
+	return failed ? ADMIN_FAIL : ADMIN_OK;
+}
+
 int
 setup_main(struct admin *a, int argc, char **argv)
 {
-	const char *domain = NULL, *hostname = NULL;
+	const char *domain = NULL, *hostname = NULL, *root = NULL;
+	char self[4096];
 	struct setup s;
 	const struct admin_opt opts[] = {{"domain", &domain, NULL},
 	    {"hostname", &hostname, NULL}, {"out", &s.out, NULL},
 	    {"templates", &s.tdir, NULL}, {"force", NULL, &s.force},
-	    {"dry-run", NULL, &s.dry_run}};
+	    {"dry-run", NULL, &s.dry_run}, {"apply", NULL, &s.apply},
+	    {"undo", NULL, &s.undo}, {"yes", NULL, &s.yes},
+	    {"root", &root, NULL},
+	    {"dovecot-version", &s.dovecot_version, NULL}};
 	struct buf dom, host;
-	size_t i;
-	int rc, failed = 0;
+	ssize_t n;
+	int rc;
 
 	memset(&s, 0, sizeof(s));
 	s.a = a;
 	s.tdir = FACTEUR_TEMPLATES;
-	if (admin_args(a, argc - 1, argv + 1, opts, 6, NULL, 0, 0,
-	    setup_usage, &rc) < 0)
+	if (admin_args(a, argc - 1, argv + 1, opts, sizeof(opts) /
+	    sizeof(*opts), NULL, 0, 0, setup_usage, &rc) < 0)
 		return rc;
+	if ((rc = setup_modes(&s)) != 0 || (rc = setup_root(&s, root)) != 0)
+		return rc;
+	if (s.undo)
+		return setup_undo_main(&s);
 	buf_init(&dom, 256);
 	buf_init(&host, 256);
 	if ((rc = setup_names(&s, domain, hostname, &dom, &host)) != 0)
 		goto out;
-	if (s.out != NULL && s.out[0] == '\0') {
-		rc = admin_usage_error(a, setup_usage, "--out: empty");
-		goto out;
-	}
 	if (access(s.tdir, R_OK | X_OK) != 0) {
 		admin_errx(a, "templates %s: %s (give --templates DIR)",
 		    s.tdir, strerror(errno));
 		rc = ADMIN_FAIL;
 		goto out;
 	}
-	if (s.out == NULL)
-		printf("no --out DIR: nothing is written; the files for / "
-		    "would be:\n");
-	for (i = 0; i < SETUP_NFILES; i++)
-		if (setup_one(&s, &setup_files[i]) < 0)
-			failed = 1;
-	if (s.nskipped > 0)
-		printf("%zu file(s) skipped: they exist (--force replaces "
-		    "them)\n", s.nskipped);
-	if (!failed)
-		setup_next_steps(&s);
-	rc = failed ? ADMIN_FAIL : ADMIN_OK;
+	if (!s.apply) {
+		rc = setup_render_all(&s);
+		goto out;
+	}
+	if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) <= 0) {
+		admin_errx(a, "/proc/self/exe: %s", strerror(errno));
+		rc = ADMIN_FAIL;
+		goto out;
+	}
+	self[n] = '\0';
+	s.self = self;
+	rc = setup_apply_main(&s);
 out:
 	buf_free(&dom);
 	buf_free(&host);

@@ -1,0 +1,206 @@
+/* admin/setup_db.c - the database and the first DKIM key of `facteur
+ * setup --apply`, made by this program's own verbs (db init, domain add,
+ * dkim keygen) run as subprocesses, so they behave exactly as when an
+ * admin types them. A database that exists is backed up before its
+ * first change; one setup created is removed by --undo. */
+#include "setup.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "buf.h"
+
+/* Runs `facteur -c /dev/null --db DB ARGS...`; output into out. */
+static int
+db_verb(struct setup *s, const char *db, const char *const *args,
+    struct buf *out)
+{
+	char *argv[16];
+	size_t n = 0, i;
+
+	argv[n++] = (char *)s->self;
+	argv[n++] = "-c";
+	argv[n++] = "/dev/null";
+	argv[n++] = "--db";
+	argv[n++] = (char *)db;
+	for (i = 0; args[i] != NULL && n < 15; i++)
+		argv[n++] = (char *)args[i];
+	argv[n] = NULL;
+	if (setup_run(argv, out) != 0) {
+		admin_errx(s->a, "facteur %s %s: %s", args[0], args[1] ?
+		    args[1] : "", buf_str(out));
+		return -1;
+	}
+	return 0;
+}
+
+/* Is the domain in the database? -1 when it cannot be read. */
+static int
+db_has_domain(struct setup *s, const char *db)
+{
+	const char *args[] = {"--json", "domain", "list", NULL};
+	char want[512];
+	struct buf out;
+	int rc;
+
+	buf_init(&out, 16 << 20);
+	rc = db_verb(s, db, args, &out);
+	snprintf(want, sizeof(want), "\"name\": \"%s\"", s->domain);
+	rc = rc < 0 ? -1 : strstr(buf_str(&out), want) != NULL;
+	buf_free(&out);
+	return rc;
+}
+
+/* The number of *.key files in dir (0 when it is missing). */
+static int
+db_keys(const char *dir)
+{
+	struct dirent *e;
+	size_t n;
+	DIR *d;
+	int k = 0;
+
+	if ((d = opendir(dir)) == NULL)
+		return 0;
+	while ((e = readdir(d)) != NULL) {
+		n = strlen(e->d_name);
+		if (n > 4 && strcmp(e->d_name + n - 4, ".key") == 0)
+			k++;
+	}
+	closedir(d);
+	return k;
+}
+
+/* Logs the new key files of dir as created, then gives them to
+ * facteur-dkim (0600). */
+static int
+db_own_keys(struct setup *s, const char *rel, const char *dir)
+{
+	char path[SETUP_PATH * 2];
+	long uid = setup_uid(s, "facteur-dkim");
+	long gid = setup_gid(s, "facteur-dkim");
+	struct dirent *e;
+	size_t n;
+	DIR *d;
+	int rc = 0;
+
+	if ((d = opendir(dir)) == NULL)
+		return -1;
+	while (rc == 0 && (e = readdir(d)) != NULL) {
+		n = strlen(e->d_name);
+		if (n <= 4 || strcmp(e->d_name + n - 4, ".key") != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (setup_log(s, "created %s/%s", rel, e->d_name) < 0 ||
+		    chown(path, (uid_t)(uid < 0 ? 0 : uid),
+		    (gid_t)(gid < 0 ? 0 : gid)) < 0 || chmod(path, 0600) < 0)
+			rc = -1;
+	}
+	closedir(d);
+	return rc;
+}
+
+/* The first key: facteur dkim keygen into ROOT/etc/facteur/dkim. */
+static int
+db_dkim(struct setup *s, const char *db, const char *dbrel, int do_it)
+{
+	char rel[SETUP_PATH], dir[SETUP_PATH], keys[SETUP_PATH];
+	const char *args[] = {"dkim", "keygen", s->domain, "--keys-dir", keys,
+	    NULL};
+	long gid = setup_gid(s, "facteur-dkim");
+	struct buf out;
+	int rc = -1;
+
+	snprintf(rel, sizeof(rel), "etc/facteur/dkim/%s", s->domain);
+	setup_abs(s, rel, dir, sizeof(dir));
+	setup_abs(s, "etc/facteur/dkim", keys, sizeof(keys));
+	if (db_keys(dir) > 0)
+		return 0;
+	if (!do_it) {
+		printf("+ DKIM key for %s in %s/ (owner facteur-dkim, 0600; "
+		    "facteur dkim dns %s prints its TXT record)\n", s->domain,
+		    dir, s->domain);
+		s->nchanges++;
+		return 0;
+	}
+	if (!s->db_created && access(db, F_OK) == 0 &&
+	    setup_backup(s, dbrel) < 0)
+		return -1;
+	if (access(dir, F_OK) != 0) {
+		if (mkdir(dir, 0750) < 0 || setup_log(s, "mkdir %s", rel) < 0 ||
+		    chown(dir, 0, (gid_t)(gid < 0 ? 0 : gid)) < 0)
+			return -1;
+	}
+	buf_init(&out, 1 << 20);
+	if (db_verb(s, db, args, &out) == 0 && db_own_keys(s, rel, dir) == 0) {
+		printf("%s", buf_str(&out));
+		rc = 0;
+	}
+	buf_free(&out);
+	return rc;
+}
+
+/* A new database: its files are logged before they exist, so --undo
+ * removes what a failed init left. */
+static int
+db_create(struct setup *s, const char *db, const char *dbrel)
+{
+	const char *init[] = {"db", "init", NULL};
+	static const char *const sfx[] = {"", "-wal", "-shm", "-journal"};
+	char p[SETUP_PATH + 16];
+	long gid = setup_gid(s, "facteur");
+	struct buf out;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < 4; i++)
+		if (setup_log(s, "created %s%s", dbrel, sfx[i]) < 0)
+			return -1;
+	buf_init(&out, 1 << 20);
+	rc = db_verb(s, db, init, &out);
+	buf_free(&out);
+	for (i = 0; rc == 0 && i < 3; i++) {
+		snprintf(p, sizeof(p), "%s%s", db, sfx[i]);
+		if (access(p, F_OK) == 0 && (chown(p, 0, (gid_t)(gid < 0 ?
+		    0 : gid)) < 0 || chmod(p, 0640) < 0))
+			rc = -1;
+	}
+	return rc;
+}
+
+int
+setup_db_step(struct setup *s, int do_it)
+{
+	const char *add[] = {"domain", "add", s->domain, NULL};
+	char db[SETUP_PATH], dbrel[SETUP_PATH];
+	struct buf out;
+	int exists, has = 0, rc = 0;
+
+	snprintf(dbrel, sizeof(dbrel), "%s", s->a->db_path + (s->a->db_path[0]
+	    == '/'));
+	setup_abs(s, dbrel, db, sizeof(db));
+	exists = access(db, F_OK) == 0;
+	if (exists && (has = db_has_domain(s, db)) < 0)
+		return -1;
+	if (!has && !do_it) {
+		printf("+ %s %s: domain %s\n", exists ? "database" :
+		    "new database (facteur db init, 0640 root:facteur)", db,
+		    s->domain);
+		s->nchanges++;
+	} else if (!has) {
+		buf_init(&out, 1 << 20);
+		if (exists ? setup_backup(s, dbrel) < 0 :
+		    db_create(s, db, dbrel) < 0)
+			rc = -1;
+		s->db_created = !exists;
+		if (rc == 0 && db_verb(s, db, add, &out) < 0)
+			rc = -1;
+		buf_free(&out);
+	}
+	if (rc == 0)
+		rc = db_dkim(s, db, dbrel, do_it);
+	return rc;
+}

@@ -92,19 +92,62 @@ int doctor_main(struct admin *a, int argc, char **argv); /* doctor.c */
 /* spam_learn.c: the Bayes verbs; argv holds the words after the verb. */
 int spam_learn_main(struct admin *a, int argc, char **argv);
 int spam_forget_main(struct admin *a, int argc, char **argv);
-int spam_stats_main(struct admin *a, int argc, char **argv);
+int spam_stats_main(struct admin *a, int argc, char **argv); /* spam_bayes.c */
 /* Calls fn on every message of path: a file (an mbox when it starts with
- * "From "), a Maildir (cur/ then new/) or a directory of files, in name
- * order. msg is borrowed for the call. Returns 0, or -1 when a path could
- * not be read (after printing it) or fn returned -1. */
+ * "From "; a message past 32 MiB is cut there), a Maildir (cur/ then new/,
+ * nothing else of it) or a directory of files, in name order. msg is
+ * borrowed for the call. Returns 0, or -1 when a path could not be read
+ * (after printing it) or fn returned -1. Used by learn and check. */
 int spam_foreach_message(const char *path,
     int (*fn)(void *ctx, const char *file, const char *msg, size_t len),
     void *ctx);
-/* The Bayes file: opt (--bayes) if given, else bayes.sqlite in the
- * directory of a->db_path. 0 or -1 (ENOMEM). */
-int spam_bayes_path(struct admin *a, const char *opt, struct buf *out);
-/* Reads a whole file into b (reset first). 0 or -1 with errno. */
-int spam_read_file(const char *path, struct buf *b);
+/* Reads at most max bytes of a file into b (reset first); *more = 1 when
+ * the file is longer. 0 or -1 with errno. */
+int spam_read_file(const char *path, size_t max, struct buf *b, int *more);
+
+/* spam_bayes.c: the Bayes file every spam verb uses, resolved as
+ * facteur-spam does: opt (--bayes) if given, else [spam] bayes_path when
+ * facteur.conf sets it, else bayes.sqlite beside --db when --db is not
+ * [database] path, else [spam] bayes_path's default. Pure; 0 or -1. */
+int spam_bayes_choose(const char *opt, const char *conf_bayes,
+    const char *db, const char *conf_db, const char *def, struct buf *out);
+/* Loads [spam] and [database] of facteur.conf into s (and the sections
+ * into sec[0..1], for cfg_free(sec, 2)) with s->bayes_path resolved as
+ * above ("" = Bayes off). ADMIN_OK, or ADMIN_FAIL after printing. */
+struct spam_settings;
+struct cfg_section;
+int spam_admin_settings(struct admin *a, const char *opt,
+    struct spam_settings *s, struct cfg_section *sec);
+/* The resolved path into out; ADMIN_FAIL (printed) when Bayes is off. */
+int spam_bayes_file(struct admin *a, const char *opt, struct buf *out);
+/* What the doctor needs: the Bayes file of the configuration and its
+ * counts. ADMIN_OK, or ADMIN_FAIL after printing (Bayes off, no file,
+ * unreadable). Opens the file read-only; never waits on a writer. */
+struct spam_bayes_info {
+	char path[4096];
+	long long nspam, nham, ntokens;
+	long long last_learn; /* Unix time of the last learn; 0 = never */
+};
+int spam_bayes_info(struct admin *a, struct spam_bayes_info *info);
+
+/* spam_spool.c: the IMAPSieve learning spool ("learn --spool DIR"). */
+struct spam_spool {
+	char **names; /* owned: files handed to fn, to remove once learned */
+	size_t n, cap;
+	long long bad; /* refused files (symlinks, FIFOs...), removed too */
+};
+/* Pure: 1 for "<digits>.<digits>.spam", 0 for ".ham", -1 otherwise. */
+int spam_spool_class(const char *name);
+void spam_spool_init(struct spam_spool *sp);
+void spam_spool_free(struct spam_spool *sp);
+/* Calls fn on each spooled message of dir, oldest first, with its class;
+ * records the names in sp. -1 when dir is unreadable or fn returned -1. */
+int spam_spool_each(struct admin *a, const char *dir, struct spam_spool *sp,
+    int (*fn)(void *ctx, const char *file, const char *msg, size_t len,
+    int is_spam), void *ctx);
+/* Removes the files recorded in sp (after the Bayes commit). */
+void spam_spool_remove(struct admin *a, const char *dir,
+    const struct spam_spool *sp);
 /* import-legacy, from db_main (legacy.c). */
 int legacy_main(struct admin *a, int argc, char **argv);
 

@@ -8,13 +8,10 @@
  * patterns in [spam] cache_dir, when the caller may (see match.h). */
 #include "admin.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
 
 #include "buf.h"
 #include "cfg.h"
@@ -24,67 +21,45 @@
 static const char spam_usage[] =
     "usage: facteur spam check [--json] FILE|DIR...\n"
     "       facteur spam rules [--stats] [--json]\n"
-    "       facteur spam learn --spam|--ham PATH...\n"
-    "       facteur spam forget PATH...\n"
-    "       facteur spam stats\n"
+    "       facteur spam learn --spam|--ham [--bayes PATH] PATH...\n"
+    "       facteur spam learn --spool DIR [--bayes PATH]\n"
+    "       facteur spam forget [--bayes PATH] PATH...\n"
+    "       facteur spam stats [--bayes PATH] [--json]\n"
     "\n"
-    "check scores each message (a directory: every file in it, Maildir\n"
-    "cur/ and new/ included) with facteur-spam's engine and [spam]\n"
-    "settings: 'FILE: Yes|No score/required TESTS', or one JSON object a\n"
-    "line with --json. Exit 0, 1 if a file could not be scored, 2 usage.\n"
+    "check scores each message (a Maildir: the messages of cur/ and new/;\n"
+    "another directory: its files; an mbox: each message) with\n"
+    "facteur-spam's engine, [spam] settings and Bayes file:\n"
+    "'FILE: Yes|No score/required TESTS', or one JSON object a line with\n"
+    "--json. Exit 0, 1 if a file could not be scored, 2 usage.\n"
     "rules lists the live rules; --stats counts loaded and skipped ones\n"
     "and says why each was skipped.\n";
 
 /* Loads [spam] as facteur-spam does (common milter keys included so the
- * same file is accepted) and builds the engine. */
-int
+ * same file is accepted), with the Bayes file every spam verb uses
+ * (spam_bayes.c), and builds the engine. */
+static int
 spam_admin_load(struct admin *a, struct spam_settings *s,
-    struct cfg_section *sec)
+    struct cfg_section sec[2])
 {
-	static struct cfg_key keys[MLT_SETTINGS_NKEYS + 32];
-	size_t nk;
 	char err[1024];
+	int rc;
 
-	memset(s, 0, sizeof(*s));
-	nk = mlt_settings_keys(keys, offsetof(struct spam_settings, common));
-	memcpy(keys + nk, spam_keys, spam_nkeys * sizeof(spam_keys[0]));
-	sec->name = "spam";
-	sec->keys = keys;
-	sec->nkeys = nk + spam_nkeys;
-	sec->base = s;
-	if (cfg_load(a->config_path, sec, 1, !a->config_given, err,
-	    sizeof(err)) < 0 || spam_check(s, err, sizeof(err)) < 0) {
+	if ((rc = spam_admin_settings(a, NULL, s, sec)) != ADMIN_OK)
+		return rc;
+	if (spam_check(s, err, sizeof(err)) < 0) {
 		admin_errx(a, "%s", err);
-		cfg_free(sec, 1);
+		spam_fini(s);
+		cfg_free(sec, 2);
 		return ADMIN_FAIL;
 	}
 	return ADMIN_OK;
 }
 
 static void
-spam_admin_free(struct spam_settings *s, struct cfg_section *sec)
+spam_admin_free(struct spam_settings *s, struct cfg_section sec[2])
 {
 	spam_fini(s);
-	cfg_free(sec, 1);
-}
-
-static int
-spam_read(const char *path, size_t max, struct buf *b)
-{
-	char chunk[16384];
-	size_t n;
-	FILE *f;
-
-	if ((f = fopen(path, "rb")) == NULL)
-		return -1;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		if (b->len + n > max)
-			n = max - b->len;
-		if (buf_add(b, chunk, n) < 0 || b->len >= max)
-			break;
-	}
-	fclose(f);
-	return 0;
+	cfg_free(sec, 2);
 }
 
 static void
@@ -114,76 +89,45 @@ spam_print(struct admin *a, const char *path, const struct sp_result *r)
 	putchar('\n');
 }
 
-static int
-spam_check_file(struct admin *a, const struct spam_settings *s,
-    const char *path)
-{
-	struct sp_result r;
-	struct buf b;
-	char err[256];
-	int rc;
+struct spam_checker {
+	struct admin *a;
+	const struct spam_settings *s;
+	int bad;
+};
 
-	buf_init(&b, 0);
-	if (spam_read(path, s->max_scan_size, &b) < 0) {
-		admin_errx(a, "%s: %s", path, strerror(errno));
-		buf_free(&b);
-		return 1;
+/* One message of spam_foreach_message(), the walk "learn" uses: a
+ * Maildir's cur/ and new/ only, never dovecot-uidlist, dovecot.index*,
+ * maildirfolder, subscriptions or dovecot-keywords beside them. */
+static int
+spam_check_one(void *ctx, const char *file, const char *msg, size_t len)
+{
+	struct spam_checker *c = ctx;
+	struct sp_result r;
+	char err[256];
+
+	if (len > c->s->max_scan_size)
+		len = c->s->max_scan_size;
+	if (sp_engine_check(c->s->engine, msg, len, NULL, &r, err,
+	    sizeof(err)) < 0) {
+		admin_errx(c->a, "%s: %s", file, err);
+		c->bad = 1;
+		return 0;
 	}
-	rc = sp_engine_check(s->engine, buf_str(&b), b.len, NULL, &r, err,
-	    sizeof(err));
-	buf_free(&b);
-	if (rc < 0) {
-		admin_errx(a, "%s: %s", path, err);
-		return 1;
-	}
-	spam_print(a, path, &r);
+	spam_print(c->a, file, &r);
 	sp_result_clear(&r);
 	return 0;
-}
-
-static int
-spam_check_path(struct admin *a, const struct spam_settings *s,
-    const char *path, int depth)
-{
-	struct dirent **ents;
-	struct stat st;
-	char full[4096];
-	int i, n, bad = 0;
-
-	if (stat(path, &st) < 0) {
-		admin_errx(a, "%s: %s", path, strerror(errno));
-		return 1;
-	}
-	if (!S_ISDIR(st.st_mode))
-		return spam_check_file(a, s, path);
-	if (depth > 2 || (n = scandir(path, &ents, NULL, alphasort)) < 0) {
-		admin_errx(a, "%s: cannot read the directory", path);
-		return 1;
-	}
-	for (i = 0; i < n; i++) {
-		const char *nm = ents[i]->d_name;
-
-		if (nm[0] != '.' && (depth == 0 || strcmp(nm, "tmp") != 0) &&
-		    snprintf(full, sizeof(full), "%s/%s", path, nm) <
-		    (int)sizeof(full))
-			bad |= spam_check_path(a, s, full, depth + 1);
-		free(ents[i]);
-	}
-	free(ents);
-	return bad;
 }
 
 static int
 spam_check_main(struct admin *a, int argc, char **argv)
 {
 	struct spam_settings s;
-	struct cfg_section sec;
-	const char *pos[1];
-	int i, rc, bad = 0, npos = 0;
+	struct cfg_section sec[2];
+	struct spam_checker c = {a, NULL, 0};
+	int i, rc, npos = 0;
 
 	for (i = 0; i < argc; i++)
 		npos += argv[i][0] != '-' || argv[i][1] == '\0';
-	(void)pos;
 	if (npos == 0) {
 		for (i = 0; i < argc; i++)
 			if (strcmp(argv[i], "-h") == 0 ||
@@ -199,13 +143,15 @@ spam_check_main(struct admin *a, int argc, char **argv)
 		else if (argv[i][0] == '-' && argv[i][1] != '\0')
 			return admin_usage_error(a, spam_usage, "unknown "
 			    "option '%s'", argv[i]);
-	if ((rc = spam_admin_load(a, &s, &sec)) != ADMIN_OK)
+	if ((rc = spam_admin_load(a, &s, sec)) != ADMIN_OK)
 		return rc;
+	c.s = &s;
 	for (i = 0; i < argc; i++)
-		if (argv[i][0] != '-' || argv[i][1] == '\0')
-			bad |= spam_check_path(a, &s, argv[i], 0);
-	spam_admin_free(&s, &sec);
-	return bad ? ADMIN_FAIL : ADMIN_OK;
+		if ((argv[i][0] != '-' || argv[i][1] == '\0') &&
+		    spam_foreach_message(argv[i], spam_check_one, &c) < 0)
+			c.bad = 1;
+	spam_admin_free(&s, sec);
+	return c.bad ? ADMIN_FAIL : ADMIN_OK;
 }
 
 static void
@@ -245,7 +191,7 @@ spam_rules_main(struct admin *a, int argc, char **argv)
 {
 	const struct admin_opt opts[] = {{"stats", NULL, NULL}};
 	struct spam_settings s;
-	struct cfg_section sec;
+	struct cfg_section sec[2];
 	const struct sp_ruleset *rs;
 	struct admin_opt o[1];
 	int stats = 0, rc;
@@ -257,7 +203,7 @@ spam_rules_main(struct admin *a, int argc, char **argv)
 	o[0].flag = &stats;
 	if (admin_args(a, argc, argv, o, 1, NULL, 0, 0, spam_usage, &rc) < 0)
 		return rc;
-	if ((rc = spam_admin_load(a, &s, &sec)) != ADMIN_OK)
+	if ((rc = spam_admin_load(a, &s, sec)) != ADMIN_OK)
 		return rc;
 	rs = sp_engine_rules(s.engine);
 	if (stats)
@@ -286,7 +232,7 @@ spam_rules_main(struct admin *a, int argc, char **argv)
 		}
 	if (a->json && !stats)
 		fputs(n ? "]\n" : "[]\n", stdout);
-	spam_admin_free(&s, &sec);
+	spam_admin_free(&s, sec);
 	return ADMIN_OK;
 }
 

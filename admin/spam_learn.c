@@ -1,15 +1,17 @@
 /* admin/spam_learn.c - "facteur spam learn --spam|--ham PATH...",
- * "facteur spam forget PATH..." and "facteur spam stats": trains the Bayes
- * classifier of facteur-spam (milters/spam/bayes.h) from files, Maildir
- * folders (cur/ and new/) and mbox files, in one transaction per command.
+ * "facteur spam learn --spool DIR" and "facteur spam forget PATH...":
+ * trains the Bayes classifier of facteur-spam (milters/spam/bayes.h) from
+ * files, Maildir folders (cur/ and new/), mbox files or the IMAPSieve
+ * spool (spam_spool.c), in one transaction per command. The message walk
+ * (spam_foreach_message) is also the one "facteur spam check" scores.
  *
- * The Bayes file is --bayes PATH, else bayes.sqlite next to the main
- * database (the directory of --db / [database] path).
+ * The Bayes file is the one facteur-spam reads (spam_bayes.c).
  *
- * SECURITY: run by the mail admin; reads the named mail with the caller's
- * rights and writes only the Bayes file. Messages are untrusted input and
- * go through the same MIME walk as the milter (msgview.h), with its
- * limits; a message larger than SPAM_LEARN_MAX is skipped. */
+ * SECURITY: run by the mail admin, or (--spool) by the Bayes file's
+ * owner; reads the named mail with the caller's rights and writes only
+ * the Bayes file (and removes learned spool files). Messages are untrusted
+ * input and go through the same MIME walk as the milter (msgview.h), with
+ * its limits; only the first SPAM_LEARN_MAX bytes of a message are read. */
 #include "admin.h"
 
 #include <dirent.h>
@@ -28,32 +30,43 @@
 
 static const char spam_learn_usage[] =
     "usage: facteur spam learn --spam|--ham [--bayes PATH] PATH...\n"
+    "       facteur spam learn --spool DIR [--bayes PATH]\n"
     "       facteur spam forget [--bayes PATH] PATH...\n"
-    "       facteur spam stats [--bayes PATH] [--json]\n"
     "\n"
     "PATH is a message file, a Maildir folder (cur/ and new/), a\n"
     "directory of message files, or an mbox file. Learning a message\n"
-    "twice is a no-op; learning it as the other class moves it.\n";
+    "twice is a no-op; learning it as the other class moves it.\n"
+    "--spool learns the messages the IMAPSieve wrappers (report-spam,\n"
+    "report-ham) left in DIR, oldest first, then removes them.\n";
 
 /* ---- reading mail ---- */
 
 int
-spam_read_file(const char *path, struct buf *b)
+spam_read_file(const char *path, size_t max, struct buf *b, int *more)
 {
 	char chunk[65536];
-	size_t n;
+	size_t n, room;
 	FILE *f;
 	int rc = 0;
 
 	buf_reset(b);
+	*more = 0;
 	if ((f = fopen(path, "rb")) == NULL)
 		return -1;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		room = max - b->len;
+		if (n > room) {
+			*more = 1;
+			n = room;
+		}
 		if (buf_add(b, chunk, n) < 0) {
-			errno = EFBIG;
+			errno = ENOMEM;
 			rc = -1;
 			break;
 		}
+		if (*more)
+			break;
+	}
 	if (rc == 0 && ferror(f)) {
 		errno = EIO;
 		rc = -1;
@@ -94,16 +107,27 @@ spam_each_mbox(const char *path, const char *p, size_t len,
 	return rc;
 }
 
+/* A message larger than SPAM_LEARN_MAX is cut there (its first 32 MiB
+ * decide its tokens and digest); an mbox that large is refused, since
+ * cutting it would lose whole messages. */
 static int
 spam_each_file(const char *path, struct buf *b,
     int (*fn)(void *, const char *, const char *, size_t), void *ctx)
 {
-	if (spam_read_file(path, b) < 0) {
+	int more;
+
+	if (spam_read_file(path, SPAM_LEARN_MAX, b, &more) < 0) {
 		fprintf(stderr, "facteur: %s: %s\n", path, strerror(errno));
 		return -1;
 	}
-	if (b->len >= 5 && memcmp(b->data, "From ", 5) == 0)
+	if (b->len >= 5 && memcmp(b->data, "From ", 5) == 0) {
+		if (more) {
+			fprintf(stderr, "facteur: %s: mbox larger than %zu "
+			    "bytes\n", path, SPAM_LEARN_MAX);
+			return -1;
+		}
 		return spam_each_mbox(path, b->data, b->len, fn, ctx);
+	}
 	return fn(ctx, path, buf_str(b), b->len);
 }
 
@@ -171,7 +195,7 @@ spam_foreach_message(const char *path,
 	int rc = 0, maildir = 0;
 	const char *const subs[] = {"cur", "new"};
 
-	buf_init(&b, SPAM_LEARN_MAX);
+	buf_init(&b, SPAM_LEARN_MAX + 1);
 	if (stat(path, &st) < 0) {
 		fprintf(stderr, "facteur: %s: %s\n", path, strerror(errno));
 		return -1;
@@ -194,23 +218,6 @@ spam_foreach_message(const char *path,
 		rc = spam_each_dir(path, &b, fn, ctx);
 	buf_free(&b);
 	return rc;
-}
-
-/* ---- the Bayes file ---- */
-
-int
-spam_bayes_path(struct admin *a, const char *opt, struct buf *out)
-{
-	const char *db = a->db_path, *slash;
-
-	buf_reset(out);
-	if (opt != NULL)
-		return buf_adds(out, opt);
-	if (db == NULL || (slash = strrchr(db, '/')) == NULL)
-		return buf_adds(out, "bayes.sqlite");
-	if (buf_add(out, db, (size_t)(slash - db) + 1) < 0)
-		return -1;
-	return buf_adds(out, "bayes.sqlite");
 }
 
 /* ---- learn / forget ---- */
@@ -261,19 +268,18 @@ spam_train_one(void *ctx, const char *file, const char *msg, size_t len)
 }
 
 static int
-spam_open(struct admin *a, const char *opt, int rw, struct bayes **b)
+spam_open(struct admin *a, const char *opt, struct bayes **b)
 {
 	char err[512];
 	struct buf path;
 	int rc;
 
 	buf_init(&path, 4096);
-	if (spam_bayes_path(a, opt, &path) < 0) {
+	if ((rc = spam_bayes_file(a, opt, &path)) != ADMIN_OK) {
 		buf_free(&path);
-		admin_errx(a, "bayes path too long");
-		return ADMIN_FAIL;
+		return rc;
 	}
-	rc = bayes_open(buf_str(&path), rw, b, err, sizeof(err));
+	rc = bayes_open(buf_str(&path), 1, b, err, sizeof(err));
 	buf_free(&path);
 	if (rc < 0) {
 		admin_errx(a, "%s", err);
@@ -282,54 +288,109 @@ spam_open(struct admin *a, const char *opt, int rw, struct bayes **b)
 	return ADMIN_OK;
 }
 
+/* A spooled message (spam_spool.c): its class comes from its name. */
+static int
+spam_train_spooled(void *ctx, const char *file, const char *msg,
+    size_t len, int is_spam)
+{
+	struct spam_train *t = ctx;
+
+	t->is_spam = is_spam;
+	return spam_train_one(ctx, file, msg, len);
+}
+
+static void
+spam_train_report(struct admin *a, const struct spam_train *t, int forget)
+{
+	if (a->json)
+		printf("{\"%s\": %lld, \"unchanged\": %lld, \"failed\": %lld}"
+		    "\n", forget ? "forgotten" : "learned", t->done, t->known,
+		    t->failed);
+	else
+		printf("%s %lld message(s), %lld unchanged, %lld unreadable\n",
+		    forget ? "forgot" : "learned", t->done, t->known,
+		    t->failed);
+}
+
+/* Learns (or forgets) pos[] or the spool in one transaction. */
+static int
+spam_train_run(struct admin *a, struct spam_train *t, const char *bayes,
+    const char **pos, const char *spool, int forget)
+{
+	struct spam_spool sp;
+	int rc, i, fail = 0;
+
+	if ((rc = spam_open(a, bayes, &t->b)) != ADMIN_OK) {
+		if (spool != NULL)
+			admin_errx(a, "nothing learned, the spool is kept");
+		return rc;
+	}
+	spam_spool_init(&sp);
+	if (bayes_begin(t->b) < 0) {
+		admin_errx(a, "bayes: cannot start a transaction (busy?)%s",
+		    spool ? ": the spool is kept" : "");
+		rc = ADMIN_FAIL;
+		goto out;
+	}
+	if (spool != NULL) {
+		fail = spam_spool_each(a, spool, &sp, spam_train_spooled, t) <
+		    0;
+		t->failed += sp.bad;
+	}
+	for (i = 0; pos != NULL && pos[i] != NULL && !fail; i++)
+		if (spam_foreach_message(pos[i], spam_train_one, t) < 0)
+			fail = 1;
+	if (fail || bayes_commit(t->b) < 0) {
+		admin_errx(a, "nothing %s%s", forget ? "forgotten" : "learned",
+		    spool ? ", the spool is kept" : "");
+		rc = ADMIN_FAIL;
+		goto out;
+	}
+	/* only once the Bayes file has it: a crash before keeps the spool */
+	if (spool != NULL)
+		spam_spool_remove(a, spool, &sp);
+	spam_train_report(a, t, forget);
+	rc = t->failed && spool == NULL ? ADMIN_FAIL : ADMIN_OK;
+out:
+	spam_spool_free(&sp);
+	bayes_close(&t->b);
+	return rc;
+}
+
 static int
 spam_train(struct admin *a, int argc, char **argv, int forget)
 {
-	const char *bayes = NULL, **pos;
-	int spam = 0, ham = 0, rc, i, fail = 0;
+	const char *bayes = NULL, *spool = NULL, **pos;
+	int spam = 0, ham = 0, rc;
 	struct spam_train t = {a, NULL, -1, 0, 0, 0};
 	const struct admin_opt opts[] = {
 	    {"bayes", &bayes, NULL}, {"spam", NULL, &spam},
-	    {"ham", NULL, &ham},
+	    {"ham", NULL, &ham}, {"spool", &spool, NULL},
 	};
 
 	if ((pos = calloc((size_t)argc + 1, sizeof(*pos))) == NULL)
 		return ADMIN_FAIL;
-	if (admin_args(a, argc, argv, opts, forget ? 1 : 3, pos, 1,
+	if (admin_args(a, argc, argv, opts, forget ? 1 : 4, pos, 0,
 	    (size_t)argc, spam_learn_usage, &rc) < 0)
 		goto out;
 	rc = ADMIN_USAGE;
-	if (!forget && spam == ham) {
+	if (spool != NULL && (spam || ham || pos[0] != NULL)) {
+		admin_usage_error(a, spam_learn_usage, "--spool takes the "
+		    "class from each file's name: no --spam, --ham or PATH");
+		goto out;
+	}
+	if (spool == NULL && pos[0] == NULL) {
+		admin_usage_error(a, spam_learn_usage, "missing PATH");
+		goto out;
+	}
+	if (!forget && spool == NULL && spam == ham) {
 		admin_usage_error(a, spam_learn_usage, "give one of --spam, "
 		    "--ham");
 		goto out;
 	}
 	t.is_spam = forget ? -1 : spam;
-	if ((rc = spam_open(a, bayes, 1, &t.b)) != ADMIN_OK)
-		goto out;
-	if (bayes_begin(t.b) < 0) {
-		admin_errx(a, "bayes: cannot start a transaction");
-		rc = ADMIN_FAIL;
-		goto out;
-	}
-	for (i = 0; pos[i] != NULL && !fail; i++)
-		if (spam_foreach_message(pos[i], spam_train_one, &t) < 0)
-			fail = 1;
-	if (fail || bayes_commit(t.b) < 0) {
-		admin_errx(a, "nothing %s", forget ? "forgotten" : "learned");
-		rc = ADMIN_FAIL;
-		goto out;
-	}
-	if (a->json)
-		printf("{\"%s\": %lld, \"unchanged\": %lld, \"failed\": %lld}"
-		    "\n", forget ? "forgotten" : "learned", t.done, t.known,
-		    t.failed);
-	else
-		printf("%s %lld message(s), %lld unchanged, %lld unreadable\n",
-		    forget ? "forgot" : "learned", t.done, t.known, t.failed);
-	rc = t.failed ? ADMIN_FAIL : ADMIN_OK;
+	rc = spam_train_run(a, &t, bayes, pos, spool, forget);
 out:
-	bayes_close(&t.b);
 	free(pos);
 	return rc;
 }
@@ -344,33 +405,4 @@ int
 spam_forget_main(struct admin *a, int argc, char **argv)
 {
 	return spam_train(a, argc, argv, 1);
-}
-
-int
-spam_stats_main(struct admin *a, int argc, char **argv)
-{
-	const char *bayes = NULL;
-	const struct admin_opt opts[] = {{"bayes", &bayes, NULL}};
-	struct bayes_stats st;
-	struct bayes *b = NULL;
-	int rc;
-
-	if (admin_args(a, argc, argv, opts, 1, NULL, 0, 0, spam_learn_usage,
-	    &rc) < 0)
-		return rc;
-	if ((rc = spam_open(a, bayes, 0, &b)) != ADMIN_OK)
-		return rc;
-	if (bayes_stats(b, &st) < 0) {
-		bayes_close(&b);
-		admin_errx(a, "bayes: cannot read the statistics");
-		return ADMIN_FAIL;
-	}
-	bayes_close(&b);
-	if (a->json)
-		printf("{\"spam\": %lld, \"ham\": %lld, \"tokens\": %lld}\n",
-		    st.nspam, st.nham, st.ntokens);
-	else
-		printf("spam      %lld\nham       %lld\ntokens    %lld\n",
-		    st.nspam, st.nham, st.ntokens);
-	return ADMIN_OK;
 }

@@ -150,7 +150,9 @@ static const char *const bayes_sql[ST_COUNT] = {
 	[ST_GET_TOTALS] = "SELECT nspam, nham FROM totals WHERE id = 1",
 	[ST_ADD_TOTALS] = "UPDATE totals SET nspam = max(nspam + ?1, 0), "
 	    "nham = max(nham + ?2, 0) WHERE id = 1",
-	[ST_NTOKENS] = "SELECT count(*) FROM tokens",
+	/* atime is set when a message is learned: the newest is the time of
+	 * the last learn (facteur spam stats, doctor) */
+	[ST_NTOKENS] = "SELECT count(*), coalesce(max(atime), 0) FROM tokens",
 };
 
 static const char bayes_schema[] =
@@ -437,9 +439,11 @@ bayes_stats(struct bayes *b, struct bayes_stats *st)
 
 	if (bayes_totals(b, &st->nspam, &st->nham) < 0)
 		return -1;
-	st->ntokens = 0;
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+	st->ntokens = st->last_learn = 0;
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		st->ntokens = sqlite3_column_int64(s, 0);
+		st->last_learn = sqlite3_column_int64(s, 1);
+	}
 	sqlite3_reset(s);
 	return rc == SQLITE_ROW ? 0 : -1;
 }

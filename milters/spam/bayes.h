@@ -54,6 +54,7 @@ int bayes_commit(struct bayes *b);
 
 struct bayes_stats {
 	long long nspam, nham, ntokens;
+	long long last_learn; /* Unix time of the last learn, 0 = never */
 };
 int bayes_stats(struct bayes *b, struct bayes_stats *st);
 

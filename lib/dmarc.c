@@ -666,24 +666,88 @@ from_mailbox(void *ctx, const unsigned char *p, const struct addr_parts *a)
 	return 0;
 }
 
+/* Where an address may end: specials, whitespace. */
+static const char from_ends[] = "<>()[]:;@\\,\" \t\r\n";
+
+static int
+from_ldh(unsigned char c)
+{
+	return isalnum(c) || c == '-';
+}
+
+static int
+from_end(unsigned char c)
+{
+	return c != '\0' && strchr(from_ends, c) != NULL;
+}
+
+/* Skips whitespace and (nested) comments from i. */
+static size_t
+from_cfws(const unsigned char *p, size_t len, size_t i)
+{
+	int depth = 0;
+
+	for (; i < len; i++) {
+		if (p[i] == '(')
+			depth++;
+		else if (p[i] == ')' && depth > 0)
+			depth--;
+		else if (p[i] == '\\' && depth > 0 && i + 1 < len)
+			i++;
+		else if (depth == 0 && (p[i] == '\0' ||
+		    strchr(" \t\r\n", p[i]) == NULL))
+			break;
+	}
+	return i;
+}
+
+/* The domain after the '@' at p[i] into d[0..cap): labels joined by dots
+ * that may have CFWS around them (RFC 5322 obs-domain, "example .org").
+ * Its length, or 0 when it names nothing: empty, too long, or running
+ * into a byte that continues the label ("ex<8-bit>mple.org",
+ * "ex_ample.org"). A byte that only follows a whole domain
+ * ("example.org<NBSP>", "example.org\,") ends it. */
+static size_t
+from_salvage_one(const unsigned char *p, size_t len, size_t i, char *d,
+    size_t cap)
+{
+	size_t n = 0, j = i + 1, k;
+
+	for (;;) {
+		for (k = j; k < len && from_ldh(p[k]); k++) {
+			if (n + 1 >= cap)
+				return 0;
+			d[n++] = (char)p[k];
+		}
+		if (k == j)
+			break;
+		j = k;
+		k = from_cfws(p, len, j);
+		if (k >= len || p[k] != '.' || n + 1 >= cap)
+			break;
+		d[n++] = '.';
+		j = from_cfws(p, len, k + 1);
+	}
+	if (n == 0 || j >= len || from_end(p[j]))
+		return n;
+	for (k = j; k < len && !from_ldh(p[k]) && p[k] != '.' &&
+	    !from_end(p[k]); k++)
+		;
+	return k < len && (from_ldh(p[k]) || p[k] == '.') ? 0 : n;
+}
+
 /* A field no parser accepts: every domain its text names right after an
- * '@', ending where an address could end. A domain running into another
- * byte (8-bit, '_') names nothing we could look up. */
+ * '@'. Extra domains can only make the verdict stricter. */
 static void
 from_salvage(struct dmarc_from *f, const unsigned char *p, size_t len)
 {
-	size_t i, j;
+	char d[256];
+	size_t i, n;
 
-	for (i = 0; i < len; i++) {
-		if (p[i] != '@')
-			continue;
-		for (j = i + 1; j < len && (isalnum(p[j]) || p[j] == '.' ||
-		    p[j] == '-'); j++)
-			;
-		if (j > i + 1 && (j == len || (p[j] != '\0' &&
-		    strchr(" \t\r\n>\"),;:(<", p[j]) != NULL)))
-			from_domain(f, p + i + 1, j - i - 1);
-	}
+	for (i = 0; i < len; i++)
+		if (p[i] == '@' && (n = from_salvage_one(p, len, i, d,
+		    sizeof(d))) > 0)
+			from_domain(f, (const unsigned char *)d, n);
 }
 
 /* The parser reports a mailbox before it has seen what follows it, so

@@ -283,6 +283,16 @@ static const struct from_case from_cases[] = {
     {{"Alice <alice@example.org.>"}, "example.org", 0, "From is malformed"},
     {{"<alice@example.org> <m@evil.example>"}, "example.org evil.example", 0,
      "several From mailboxes"},
+    /* cases of tests/authcorpus (helper B's corpus found them) */
+    {{"alice@example .org"}, "example.org", 0, "From is malformed"},
+    {{"alice@example. (c) org"}, "example.org", 0, "From is malformed"},
+    {{"alice@example.org\\,<m@evil.example>"}, "example.org evil.example",
+     0, "several From mailboxes"},
+    {{"alice@example.org@evil.example"}, "example.org evil.example", 0,
+     "several From mailboxes"},
+    {{"alice@example.org\xc2\xa0"}, "example.org", 0, "From is malformed"},
+    {{"alice@example.org junk"}, "example.org", 0, "From is malformed"},
+    {{"alice@ex_ample.org"}, "", 0, "From cannot be parsed"},
     /* nothing to evaluate */
     {{NULL}, "", 0, "no From field"},
     {{""}, "", 0, "From has no mailbox"},

@@ -213,9 +213,6 @@ def from_syntax(c):
         for mode, signer in (("unsigned", None), ("attacker-signed", A),
                              ("victim-signed", V)):
             out, why = from_outcomes(authors, ok, signer)
-            if name == "8bit-after-domain":  # or 8-bit in the domain
-                out, why = out | {"permerror"}, why + "; issue 10: or " \
-                    "8-bit bytes in the domain, permerror"
             msg = raw if signer is None else c.tsign(raw, d=signer)
             c.add(cls, "%s-%s" % (name, mode), msg, out,
                   [] if signer is None else [PASS], why)

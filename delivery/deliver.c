@@ -1,6 +1,6 @@
 /* delivery/deliver.c - one recipient's delivery after DATA: Sieve's
- * decision, then each file written the Maildir way, the quota file
- * updated, and the recipient's reply.
+ * decision, then each file written the Maildir way, the recipient's
+ * reply, and the quota file updated.
  *
  * All or nothing per recipient: if one of several copies (fileinto +
  * keep) fails, the copies already written are removed again before the
@@ -183,32 +183,53 @@ lmtp_undo(struct lmtp_dctx *c, int unlink_them)
 }
 
 static void
-lmtp_quota_update(struct lmtp_dctx *c)
+lmtp_quota_update(struct lmtp_dctx *c, size_t ncopies)
 {
 	size_t total = c->pc[0].len + c->pc[1].len;
 	char err[300];
 
-	if (c->ncopies == 0)
+	if (ncopies == 0)
 		return;
-	if (quota_add(c->home, (long long)(total * c->ncopies),
-	    (long long)c->ncopies, err, sizeof(err)) < 0)
+	if (quota_add(c->home, (long long)(total * ncopies),
+	    (long long)ncopies, err, sizeof(err)) < 0)
 		log_warn("<%s>: %s", c->r->address, err);
+}
+
+/* The recipient's reply line for rc and c->err, appended to out. */
+static void
+lmtp_deliver_reply(const struct lmtp_dctx *c, int rc, struct buf *out)
+{
+	const char *a = c->r->address;
+	int e;
+
+	if (rc == 0)
+		e = buf_printf(out, "250 2.0.0 <%s> Saved\r\n", a);
+	else if (c->err == ENOSPC || c->err == EDQUOT)
+		e = buf_printf(out, "452 4.3.1 <%s> Insufficient system "
+		    "storage\r\n", a);
+	else
+		e = buf_printf(out, "451 4.3.0 <%s> Temporary delivery "
+		    "failure\r\n", a);
+	if (e < 0)
+		log_err("<%s>: no room for the reply", a);
 }
 
 void
 lmtp_deliver(struct lmtp_server *srv, const struct lmtp_msg *m,
-    const struct lmtp_rcpt *r, struct buf *out)
+    const struct lmtp_rcpt *r, const struct lmtp_out *out)
 {
 	struct sieve_result res = {0};
 	struct sieve_action keep = {0};
 	struct lmtp_dctx c;
 	char err[300];
+	size_t saved;
 	int rc = -1, have;
 
 	memset(&c, 0, sizeof(c));
 	c.srv = srv;
 	c.m = m;
 	c.r = r;
+	c.home = -1;
 	buf_init(&c.prefix, 4096);
 	if (buf_printf(&c.prefix, "Return-Path: <%s>\nDelivered-To: %s\n",
 	    m->sender, r->address) < 0) {
@@ -220,6 +241,7 @@ lmtp_deliver(struct lmtp_server *srv, const struct lmtp_msg *m,
 	if (maildir_open_home(srv->rootfd, r->maildir, 1, &c.home, err,
 	    sizeof(err)) < 0) {
 		c.err = errno;
+		c.home = -1;
 		log_err("<%s>: %s", r->address, err);
 		goto reply;
 	}
@@ -233,20 +255,19 @@ lmtp_deliver(struct lmtp_server *srv, const struct lmtp_msg *m,
 		keep.type = SIEVE_ACT_KEEP;
 		rc = lmtp_actions(&c, &one);
 	}
-	if (rc == 0)
-		lmtp_quota_update(&c);
-	lmtp_undo(&c, rc < 0);
-	close(c.home);
 reply:
+	saved = rc == 0 ? c.ncopies : 0;
+	lmtp_undo(&c, rc < 0);
+	lmtp_deliver_reply(&c, rc, out->buf);
+	/* The copies are durable: the reply goes out now, and the quota
+	 * file after it (a crash in between leaves maildirsize one message
+	 * short, which Dovecot recalculates; a crash before the reply would
+	 * make the client deliver the message again). */
+	if (out->flush != NULL)
+		out->flush(out->arg);
+	if (c.home >= 0) {
+		lmtp_quota_update(&c, saved);
+		close(c.home);
+	}
 	buf_free(&c.prefix);
-	if (rc == 0) {
-		if (buf_printf(out, "250 2.0.0 <%s> Saved\r\n", r->address) < 0)
-			return;
-	} else if (c.err == ENOSPC || c.err == EDQUOT) {
-		if (buf_printf(out, "452 4.3.1 <%s> Insufficient system "
-		    "storage\r\n", r->address) < 0)
-			return;
-	} else if (buf_printf(out, "451 4.3.0 <%s> Temporary delivery "
-	    "failure\r\n", r->address) < 0)
-		return;
 }

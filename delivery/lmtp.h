@@ -57,10 +57,20 @@ struct lmtp_msg {
 /* session.c: serves one connection to its end; closes fd. */
 void lmtp_session_run(struct lmtp_server *srv, int fd);
 
+/* Where lmtp_deliver() puts the recipient's reply: the line is appended
+ * to buf, then flush(arg), when set, writes it out before the quota file
+ * is updated, so that the reply leaves as soon as the copy is durable. */
+struct lmtp_out {
+	struct buf *buf;
+	void (*flush)(void *arg);
+	void *arg;
+};
+
 /* deliver.c: delivers m to r (Sieve, folders, quota) and appends the
- * recipient's reply line ("250 2.0.0 <a> Saved\r\n" or a 4xx) to out. */
+ * recipient's reply line ("250 2.0.0 <a> Saved\r\n" or a 4xx) to
+ * out->buf. */
 void lmtp_deliver(struct lmtp_server *srv, const struct lmtp_msg *m,
-    const struct lmtp_rcpt *r, struct buf *out);
+    const struct lmtp_rcpt *r, const struct lmtp_out *out);
 
 /* lmtp_sieve.c */
 struct lmtp_sieve_cache *lmtp_sieve_cache_new(void);

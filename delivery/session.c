@@ -459,8 +459,15 @@ lmtp_peer_gone(const struct lmtp_sess *s)
  * answered, and once the client has gone, the recipients left are not
  * saved (it will try them again). */
 static void
+lmtp_flush_cb(void *arg)
+{
+	(void)lmtp_flush(arg);
+}
+
+static void
 lmtp_deliver_all(struct lmtp_sess *s, const struct lmtp_msg *m)
 {
+	const struct lmtp_out out = {&s->out, lmtp_flush_cb, s};
 	size_t i;
 
 	for (i = 0; i < s->nrcpt; i++) {
@@ -470,8 +477,7 @@ lmtp_deliver_all(struct lmtp_sess *s, const struct lmtp_msg *m)
 			    "try again)", i, s->nrcpt, s->rcpts[i].address);
 			return;
 		}
-		lmtp_deliver(s->srv, m, &s->rcpts[i], &s->out);
-		(void)lmtp_flush(s);
+		lmtp_deliver(s->srv, m, &s->rcpts[i], &out);
 	}
 }
 

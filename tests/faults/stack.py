@@ -35,7 +35,7 @@ USERS = ["u%d@example.org" % i for i in range(4)]
 SENDER = "sender@example.net"
 BLOCKED = "spammer@bad.example"
 AUTHSERV = "mx.faults.test"
-MAILFS_SIZE = "48m"
+MAILFS_SIZE = "96m"
 
 
 def main_cf_milter_action():
@@ -46,15 +46,26 @@ def main_cf_milter_action():
 
 
 class MailFs:
-    """A small tmpfs for the Maildirs, mounted by the test (we are root)
-    and unmounted at close(), also from harness's SIGTERM handler."""
+    """A small filesystem for the Maildirs, mounted by the test (we are
+    root) and unmounted at close(), also from harness's SIGTERM handler:
+    kind "tmpfs" (the default) or "ext4" (a loop file beside it: real
+    fsync, as on a disk; FAULTS_MAILFS=ext4). On ext4 a SIGKILL mostly
+    lands in an fsync, which completes first: in the directory fsync after
+    the rename it duplicates that recipient (docs/faults.md)."""
 
-    def __init__(self, path, size=MAILFS_SIZE):
+    def __init__(self, path, size=MAILFS_SIZE, kind="tmpfs"):
         self.path = path
         self.filler = None
+        self.kind = kind
         os.makedirs(path, exist_ok=True)
-        harness.run(["mount", "-t", "tmpfs", "-o",
-                     "size=%s,mode=0755" % size, "faults-mail", path])
+        if kind == "tmpfs":
+            harness.run(["mount", "-t", "tmpfs", "-o",
+                         "size=%s,mode=0755" % size, "faults-mail", path])
+        else:
+            img = path + ".img"
+            harness.run(["truncate", "-s", size.upper(), img])
+            harness.run(["mkfs.ext4", "-q", "-F", "-m", "0", img])
+            harness.run(["mount", "-o", "loop", img, path])
         harness._register(self)
 
     def fill(self):
@@ -80,7 +91,10 @@ class MailFs:
 
     def close(self):
         harness._unregister(self)
+        subprocess.run(["umount", self.path], capture_output=True)
         subprocess.run(["umount", "-l", self.path], capture_output=True)
+        if os.path.exists(self.path + ".img"):
+            os.unlink(self.path + ".img")
 
 
 def dns_zones():
@@ -157,7 +171,8 @@ class Stack:
         self.exe = exe
         self.tmp = tmp
         self.daemons = {}
-        self.mailfs = MailFs(os.path.join(tmp, "mailfs"))
+        self.mailfs = MailFs(os.path.join(tmp, "mailfs"),
+                             kind=os.environ.get("FAULTS_MAILFS", "tmpfs"))
         uid, gid = harness.user_ids(harness.DEFAULT_MAIL_USER)
         os.chown(self.mailfs.path, uid, gid)
         self.mail_root = self.mailfs.path

@@ -25,7 +25,8 @@ Maildir exactly once (counted by Message-ID, per recipient), and:
 Prints the fault table. Environment:
 FAULTS_LIMIT (messages per phase, 400), FAULTS_RATE (messages a second,
 30), FAULTS_KILLS (SIGKILLs per kill phase, default 2, 4 for lmtp),
-FAULTS_ONLY (a regex: run only the phases it matches). The defaults are
+FAULTS_ONLY (a regex: run only the phases it matches), FAULTS_MAILFS
+(tmpfs, or ext4 on a loop file: real fsyncs). The defaults are
 what `meson test --suite faults` runs; the others are for hunting.
 
 usage: test_faults.py BUILD-DIR   (as root)
@@ -173,19 +174,17 @@ def run_phase(st, name, fault, counter):
 
 
 def drain(st, records, timeout=90):
-    """Flushes the queue until every accepted message is delivered or the
-    queue is empty (bounded); returns the Maildir index."""
+    """Flushes the queue until it is empty and every accepted message is
+    in some Maildir, or the time is up; returns the Maildir index."""
     want = {r.msgid for r in records if r.accepted()}
     deadline = time.monotonic() + timeout
     while True:
         idx = load.maildir_index(st.mail_root)
-        if want <= set(idx) or time.monotonic() > deadline:
-            return idx
-        if "Mail queue is empty" in st.pf.queue() and \
-                not (want - set(idx)):
+        empty = "Mail queue is empty" in st.pf.queue()
+        if (empty and want <= set(idx)) or time.monotonic() > deadline:
             return idx
         st.pf.flush()
-        time.sleep(2)
+        time.sleep(1)
 
 
 def postfix_log(st):

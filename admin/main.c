@@ -38,6 +38,8 @@ static const char main_usage[] =
     "             check | sign FILE | verify FILE\n"
     "  setup      --domain DOMAIN --hostname FQDN [--out DIR] [--force]\n"
     "             [--dry-run]: render the config templates\n"
+    "  explain    FILE [--from-ip IP --helo H --mail-from A --rcpt R |\n"
+    "             --submission USER]: every decision on one message\n"
     "  doctor     [--domain DOMAIN] [--resolver IP[@PORT]]: check the\n"
     "             install and its DNS\n"
     "  help       this text\n"
@@ -260,6 +262,7 @@ static const struct main_noun main_nouns[] = {
     {"dkim", dkim_main},
     {"setup", setup_main},
     {"doctor", doctor_main},
+    {"explain", explain_main},
 };
 
 enum { OPT_JSON = 0x2000 };

@@ -1,0 +1,327 @@
+#!/usr/bin/python3
+"""tests/admin/test_doctor_live.py - 'facteur doctor' on a running private
+stack, reading the live configuration:
+
+  private Postfix (tests/integration/harness.py) with
+    virtual_mailbox_domains/maps = socketmap on facteur-lookup,
+    smtpd_recipient_restrictions = check_policy_service on its policy
+      socket,
+    smtpd_milters = facteur-blacklist, facteur-dkim, facteur-spam,
+    virtual_transport = lmtp:unix: facteur-lmtp;
+  private Dovecot with passdb/userdb sql over facteur's database
+    (config-templates/dovecot/dovecot-sql.conf.ext);
+  a private Knot with example.org's MX, A, SPF, DMARC and DKIM record.
+
+doctor --postfix-dir/--dovecot-config on them says no FAIL and exits 0;
+then each of these, broken in turn (and mended after), gives a FAIL
+naming it and exit 1:
+  - facteur-lookup stopped (the socketmap lookups);
+  - one milter stopped (facteur-spam), told as "not running";
+  - the DKIM key owned by a user facteur-dkim refuses;
+  - the DKIM TXT record holding another key;
+  - Dovecot's user_query reading the wrong table.
+
+usage: test_doctor_live.py FACTEUR LOOKUP LMTP BLACKLIST DKIM SPAM SRCDIR
+(as root; skipped without Postfix, Dovecot or Knot). Runtime: ~40 s.
+"""
+import os
+import re
+import shutil
+import sys
+import unittest
+
+EXE = {}
+SRC = None
+MILTERS = ("blacklist", "dkim", "spam")
+DOMAIN = "example.org"
+ALICE = "alice@example.org"
+
+
+def txt_of(out):
+    return "".join(re.findall(r'"([^"]*)"', out))
+
+
+class Stack:
+    """The running install doctor looks at."""
+
+    def __init__(self, tmp):
+        import dnsserver
+        import fixtures
+        import harness
+        self.h = harness
+        self.tmp = tmp
+        self.sbin = os.path.join(tmp, "sbin")
+        os.mkdir(self.sbin)
+        for name in ("lookup", "lmtp", "blacklist", "dkim", "spam"):
+            os.symlink(EXE[name], os.path.join(
+                self.sbin, os.path.basename(EXE[name])))
+        self.dns = dnsserver.DnsServer(os.path.join(tmp, "knot"),
+                                       {DOMAIN: [("@", "MX", "10 mail")]})
+        self.resolver = "127.0.0.1@%d" % self.dns.port
+        uid, gid = harness.user_ids(harness.DEFAULT_MAIL_USER)
+        self.uid = uid
+        dbdir = os.path.join(tmp, "db")
+        os.mkdir(dbdir)
+        self.db = os.path.join(dbdir, "facteur.sqlite")
+        self.sock = {n: os.path.join(tmp, n + ".sock") for n in
+                     MILTERS + ("lookup", "policy", "lmtp")}
+        mail_root = os.path.join(tmp, "mail")
+        os.mkdir(mail_root)
+        os.chown(mail_root, uid, gid)
+
+        def milter(name, extra):
+            keys = {"socket": "unix:" + self.sock[name],
+                    "socket_mode": "0660",
+                    "user": harness.DEFAULT_MAIL_USER, "group": "postfix"}
+            keys.update(extra)
+            return keys
+        self.conf = fixtures.write_conf(os.path.join(tmp, "facteur.conf"), {
+            "database": {"path": self.db},
+            "admin": {"mail_root": mail_root,
+                      "dkim_keys_dir": os.path.join(tmp, "dkim"),
+                      "dkim_user": harness.DEFAULT_MAIL_USER},
+            "lookup": {"socket": self.sock["lookup"],
+                       "policy_socket": self.sock["policy"], "user": ""},
+            "lmtp": {"socket": self.sock["lmtp"], "socket_group": "postfix",
+                     "mail_root": mail_root, "user": str(uid),
+                     "group": str(gid), "hostname": "mx.facteur.test"},
+            "blacklist": milter("blacklist", {
+                "internal_hosts": "", "dnsbl_zones": "",
+                "resolver": self.resolver}),
+            "dkim": milter("dkim", {
+                "authserv_id": "mx.facteur.test", "resolver": self.resolver,
+                "dns_timeout": "1s"}),
+            "spam": milter("spam", {
+                "internal_hosts": "",
+                "rules_path": os.path.join(SRC, "rules"),
+                "bayes_path": os.path.join(tmp, "bayes.sqlite"),
+                "cache_dir": os.path.join(tmp, "cache")}),
+        })
+        self.admin = fixtures.Admin(EXE["facteur"], self.conf, self.db)
+        self.admin("db", "init")
+        self.admin("domain", "add", DOMAIN)
+        self.admin.add_user(ALICE, "alice-secret")
+        out = self.admin("dkim", "keygen", DOMAIN, "--selector",
+                         "s1").stdout
+        self.key = os.path.join(tmp, "dkim", DOMAIN, "s1.key")
+        self.dkim_txt = self.admin("dkim", "dns", DOMAIN).stdout
+        self.dkim_txt = txt_of(self.dkim_txt) or txt_of(out)
+        for f in [""] + os.listdir(dbdir):
+            os.chown(os.path.join(dbdir, f), uid, gid)
+        self.good = [
+            ("@", "MX", "10 mail"),
+            ("mail", "A", "127.0.0.1"),
+            ("@", "TXT", "v=spf1 mx -all"),
+            ("_dmarc", "TXT", "v=DMARC1; p=none"),
+            ("s1._domainkey", "TXT", self.dkim_txt),
+        ]
+        self.dns.set_records(DOMAIN, self.good)
+        self.procs = {}
+        self.start("lookup")
+        for name in MILTERS:
+            self.start(name)
+        self.start("lmtp")
+        sm = "socketmap:unix:%s:" % self.sock["lookup"]
+        self.pf = harness.Postfix(os.path.join(tmp, "pf"), main_cf_extra={
+            "virtual_mailbox_domains": sm + "domains",
+            "virtual_mailbox_maps": sm + "mailboxes",
+            "virtual_alias_maps": sm + "virtual_aliases",
+            "virtual_transport": "lmtp:unix:" + self.sock["lmtp"],
+            "smtpd_recipient_restrictions":
+                "check_policy_service unix:%s, permit_mynetworks, "
+                "reject_unauth_destination" % self.sock["policy"],
+            "smtpd_milters": ", ".join("unix:" + self.sock[n]
+                                       for n in MILTERS),
+            "milter_default_action": "tempfail",
+        })
+        self.sqlconf = os.path.join(tmp, "dovecot-sql.conf.ext")
+        passdb, userdb = fixtures.dovecot_sql_blocks(
+            self.sqlconf, self.db, self.pf.mail_dir, uid, gid)
+        with open(self.sqlconf) as f:
+            self.sqltext = f.read()
+        self.dc = harness.Dovecot(os.path.join(tmp, "dc"), passdb=passdb,
+                                  userdb=userdb, mail_root=self.pf.mail_dir)
+
+    def start(self, name):
+        h = self.h
+        if name == "lookup":
+            p = h.Daemon([EXE["lookup"], "-f", "-c", self.conf, "--db",
+                          self.db], "facteur-lookup", self.tmp,
+                         ready=lambda: h.unix_socket_open(
+                             self.sock["lookup"]))
+        elif name == "lmtp":
+            p = h.Daemon([EXE["lmtp"], "-f", "-c", self.conf],
+                         "facteur-lmtp", self.tmp,
+                         ready=lambda: h.unix_socket_open(self.sock["lmtp"]))
+        else:
+            p = h.Daemon([EXE[name], "-f", "-c", self.conf],
+                         "facteur-" + name, self.tmp, timeout=120,
+                         ready=lambda: h.unix_socket_open(self.sock[name]))
+        self.procs[name] = p
+
+    def stop(self, name):
+        self.procs.pop(name).close()
+
+    def doctor(self, *args):
+        p = self.h.run([EXE["facteur"], "-c", self.conf, "doctor",
+                        "--postfix-dir", self.pf.config_dir,
+                        "--dovecot-config", self.dc.conf,
+                        "--sbindir", self.sbin, "--resolver",
+                        self.resolver] + list(args), check=False,
+                       timeout=300)
+        return p.returncode, p.stdout, p.stderr
+
+    def close(self):
+        for obj in [self.dc, self.pf] + list(self.procs.values()) + \
+                [self.dns]:
+            obj.close()
+
+
+def lines(out, status):
+    return [ln for ln in out.splitlines() if ln.startswith(status + " ")]
+
+
+class DoctorLive(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        import harness
+        cls.tmpdir = harness.TmpDir("doc")
+        cls.stack = Stack(cls.tmpdir.path)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.stack.close()
+        cls.tmpdir.close()
+
+    def fails_with(self, want, why):
+        rc, out, err = self.stack.doctor()
+        fails = lines(out, "FAIL")
+        self.assertEqual(rc, 1, "%s: got exit %d, want 1:\n%s%s" % (
+            why, rc, out, err))
+        hit = [f for f in fails if re.search(want, f)]
+        self.assertTrue(hit, "%s: got FAIL lines %s, want one matching "
+                        "%r\n%s" % (why, fails, want, out))
+        return hit, fails
+
+    def test_1_running_stack_is_all_ok(self):
+        rc, out, err = self.stack.doctor()
+        self.assertEqual(lines(out, "FAIL"), [], "got FAIL lines, want "
+                         "none:\n" + out + err)
+        self.assertEqual(rc, 0, "got exit %d, want 0" % rc)
+        s = self.stack.sock
+        for want in (
+                r"ok   smtpd_milters unix:%s: facteur-spam answers "
+                r"\(milter protocol version 6\)" % re.escape(s["spam"]),
+                r"ok   smtpd_milters unix:%s: facteur-dkim answers" %
+                re.escape(s["dkim"]),
+                r"ok   socketmap unix:%s:domains \(virtual_mailbox_domains\)"
+                r": 'domains example.org' -> OK" % re.escape(s["lookup"]),
+                r"ok   socketmap .*:mailboxes .*'mailboxes %s' -> OK" % ALICE,
+                r"ok   check_policy_service unix:%s .*answers action=" %
+                re.escape(s["policy"]),
+                r"ok   virtual_transport: lmtp:unix:%s answers LHLO" %
+                re.escape(s["lmtp"]),
+                r"ok   dovecot passdb: password_query of .* finds %s" % ALICE,
+                r"ok   dovecot userdb: user_query of .* finds %s" % ALICE,
+                r"ok   doveadm user: %s" % ALICE,
+                r"ok   \[dkim\] key s1._domainkey.example.org: .*fit for "
+                r"nobody",
+                r"ok   \[lmtp\] database: facteur-lmtp \(as %d\) can read" %
+                self.stack.uid,
+                r"ok   DKIM s1._domainkey.example.org",
+                r"ok   doveadm user: %s: uid=%d" % (ALICE, self.stack.uid),
+                r"warn bayes: "):
+            self.assertRegex(out, want)
+
+    def test_lookup_down_fails(self):
+        self.stack.stop("lookup")
+        try:
+            hit, _ = self.fails_with(r"^FAIL socketmap unix:.*lookup\.sock"
+                                     r":domains", "lookup down")
+            self.assertIn("not running", hit[0])
+            self.assertIn("451 4.3.0", hit[0])
+        finally:
+            self.stack.start("lookup")
+
+    def test_one_milter_down_fails_as_not_running(self):
+        self.stack.stop("spam")
+        try:
+            hit, fails = self.fails_with(r"^FAIL smtpd_milters unix:.*"
+                                         r"spam\.sock", "spam milter down")
+            self.assertIn("facteur-spam is not running", hit[0])
+            self.assertFalse([f for f in fails if "dkim.sock" in f],
+                             "the running milters FAILed too: %s" % fails)
+        finally:
+            self.stack.start("spam")
+
+    def test_key_unreadable_by_its_daemon_fails(self):
+        st = os.stat(self.stack.key)
+        os.chown(self.stack.key, 1, -1)  # daemon: facteur-dkim is nobody
+        try:
+            hit, _ = self.fails_with(r"^FAIL \[dkim\] key s1\._domainkey\."
+                                     r"example\.org", "key owner")
+            self.assertIn("chown nobody", hit[0])
+        finally:
+            os.chown(self.stack.key, st.st_uid, st.st_gid)
+        os.chmod(self.stack.key, 0o640)
+        try:
+            hit, _ = self.fails_with(r"^FAIL \[dkim\] key s1\._domainkey\.",
+                                     "key mode")
+            self.assertIn("chmod 600", hit[0])
+        finally:
+            os.chmod(self.stack.key, 0o600)
+
+    def test_dkim_txt_not_matching_fails(self):
+        other = self.stack.dkim_txt.replace("p=M", "p=N", 1)
+        self.assertNotEqual(other, self.stack.dkim_txt)
+        self.stack.dns.set_records(DOMAIN, [
+            r for r in self.stack.good if r[0] != "s1._domainkey"] + [
+            ("s1._domainkey", "TXT", other)])
+        try:
+            self.fails_with(r"^FAIL DKIM s1\._domainkey\.example\.org",
+                            "DKIM TXT")
+        finally:
+            self.stack.dns.set_records(DOMAIN, self.stack.good)
+
+    def test_dovecot_user_query_wrong_fails(self):
+        bad = self.stack.sqltext.replace(
+            "FROM users u JOIN domains d ON d.name = u.domain \\\n"
+            "  WHERE u.address = '%u' AND u.active = 1 AND d.active = 1\n"
+            "\n# For doveadm",
+            "FROM mailbox u JOIN domains d ON d.name = u.domain \\\n"
+            "  WHERE u.address = '%u' AND u.active = 1 AND d.active = 1\n"
+            "\n# For doveadm")
+        self.assertNotEqual(bad, self.stack.sqltext, "edit did not apply")
+        with open(self.stack.sqlconf, "w") as f:
+            f.write(bad)
+        try:
+            hit, _ = self.fails_with(r"^FAIL dovecot userdb: user_query",
+                                     "user_query")
+            self.assertIn("no such table: mailbox", hit[0])
+        finally:
+            with open(self.stack.sqlconf, "w") as f:
+                f.write(self.stack.sqltext)
+
+
+def main():
+    global SRC
+    names = ["facteur", "lookup", "lmtp", "blacklist", "dkim", "spam"]
+    if len(sys.argv) < 8:
+        sys.exit(__doc__)
+    for n, p in zip(names, sys.argv[1:7]):
+        EXE[n] = os.path.abspath(p)
+    SRC = os.path.abspath(sys.argv[7])
+    sys.path.insert(0, os.path.join(SRC, "tests", "integration"))
+    if os.geteuid() != 0:
+        print("skip: needs root (Postfix and Dovecot start as root)")
+        sys.exit(77)
+    for peer in ("/usr/sbin/postfix", "/usr/sbin/dovecot",
+                 "/usr/sbin/knotd"):
+        if not os.access(peer, os.X_OK):
+            print("skip: no %s" % peer)
+            sys.exit(77)
+    unittest.main(argv=[sys.argv[0]] + sys.argv[8:], verbosity=2)
+
+
+if __name__ == "__main__":
+    main()

@@ -188,8 +188,8 @@ class Doctor(unittest.TestCase):
         cls.dsock = os.path.join(t, "dkim.sock")
         with open(cls.conf, "w") as f:
             f.write("[database]\npath = %s\n[lookup]\nsocket = %s\n"
-                    "[dkim]\nsocket = unix:%s\n" % (cls.db, cls.lsock,
-                                                   cls.dsock))
+                    "[dkim]\nsocket = unix:%s\nuser = postfix\n" % (
+                        cls.db, cls.lsock, cls.dsock))
         cls.sbin = os.path.join(t, "sbin")
         os.mkdir(cls.sbin)
         for p in (LOOKUP, DKIM):
@@ -235,8 +235,10 @@ class Doctor(unittest.TestCase):
         self.dns.set_records("example.org", self.good)
 
     def doctor(self, *args):
+        # no Postfix or Dovecot here: test_doctor_live.py has them
         return run([FACTEUR, "-c", self.conf, "doctor", "--sbindir",
-                    self.sbin, "--resolver", self.resolver] + list(args))
+                    self.sbin, "--resolver", self.resolver, "--postfix-dir",
+                    "none", "--dovecot-config", "none"] + list(args))
 
     def lines(self, out, status):
         return [ln for ln in out.splitlines() if ln.startswith(status + " ")]

@@ -122,8 +122,9 @@ int spam_admin_settings(struct admin *a, const char *opt,
 /* The resolved path into out; ADMIN_FAIL (printed) when Bayes is off. */
 int spam_bayes_file(struct admin *a, const char *opt, struct buf *out);
 /* What the doctor needs: the Bayes file of the configuration and its
- * counts. ADMIN_OK, or ADMIN_FAIL after printing (Bayes off, no file,
- * unreadable). Opens the file read-only; never waits on a writer. */
+ * counts (all 0 when the file does not exist yet: nothing learned).
+ * ADMIN_OK, or ADMIN_FAIL after printing (Bayes off, unreadable). Opens
+ * the file read-only. */
 struct spam_bayes_info {
 	char path[4096];
 	long long nspam, nham, ntokens;

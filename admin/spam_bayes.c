@@ -19,10 +19,12 @@
  * SECURITY: reads facteur.conf and opens the Bayes file read-only. */
 #include "admin.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "bayes.h"
 #include "buf.h"
@@ -143,6 +145,9 @@ spam_bayes_info(struct admin *a, struct spam_bayes_info *info)
 	}
 	snprintf(info->path, sizeof(info->path), "%s", buf_str(&path));
 	buf_free(&path);
+	/* never learned: no file yet, nothing counted (not an error) */
+	if (access(info->path, F_OK) < 0 && errno == ENOENT)
+		return ADMIN_OK;
 	if (bayes_open(info->path, 0, &b, err, sizeof(err)) < 0) {
 		admin_errx(a, "%s", err);
 		return ADMIN_FAIL;
@@ -197,7 +202,10 @@ spam_stats_main(struct admin *a, int argc, char **argv)
 		buf_free(&path);
 		return rc;
 	}
-	if (bayes_open(buf_str(&path), 0, &b, err, sizeof(err)) < 0 ||
+	memset(&st, 0, sizeof(st));
+	if (access(buf_str(&path), F_OK) < 0 && errno == ENOENT)
+		; /* nothing learned yet: all counts 0 */
+	else if (bayes_open(buf_str(&path), 0, &b, err, sizeof(err)) < 0 ||
 	    bayes_stats(b, &st) < 0) {
 		admin_errx(a, "%s", b == NULL ? err : "bayes: cannot read the "
 		    "statistics");

@@ -30,7 +30,7 @@ import authenv  # noqa: E402
 import corpus  # noqa: E402
 import dkim  # noqa: E402
 from dkim.canonicalization import CanonicalizationPolicy  # noqa: E402
-from signer import canon_header, dkimpy_sign, select, split  # noqa
+from signer import canon_header, dkimpy_sign, select  # noqa: E402
 
 FROM = ["M <m@evil.example>"]
 EXTRA = [("Received", "from a.example by b.example; Mon, 1 Jan 2024"),
@@ -61,10 +61,13 @@ def bases(keys):
 def signed_data(msg):
     """What the first signature covers, canonicalized: (h= fields and
     the signature field without b=, body hash); None if unreadable.
-    Fields are split by signer.split, which reads obs-syntax names
-    ("To :") as RFC 5322 §4.5.3 says; dkimpy's parser refuses them."""
+    The message is split as the MTA hands it to the milter
+    (authenv.split_message: obs-syntax names such as "To :" are fields,
+    RFC 5322 §4.5.3, which dkimpy's parser refuses; the first line that
+    is no field starts the body, as in Postfix)."""
     try:
-        headers, body = split(msg)
+        headers, body = authenv.split_message(msg)
+        headers = [(n, v.replace(b"\n", b"\r\n")) for n, v in headers]
         sigs = [v for n, v in headers if n.lower() == b"dkim-signature"]
         tags = dkim.util.parse_tag_value(sigs[0])
         hc, _, bc = tags.get(b"c", b"simple").partition(b"/")

@@ -21,7 +21,6 @@ usage: lmtp_replies_test.py FACTEUR-LMTP FACTEUR   (as root)
 import os
 import socket
 import sys
-import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -97,19 +96,21 @@ def fifo_script(root, user):
     return path
 
 
-def release(path):
-    """Opens the FIFO for writing (the blocked open() returns) and writes
-    a script that keeps the message; bounded."""
-    def w():
+def release(path, timeout=1.0):
+    """Writes a script that keeps the message into the FIFO once
+    facteur-lmtp has it open for reading (its blocked open() returns);
+    gives up after timeout if it never opens it."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
         try:
-            fd = os.open(path, os.O_WRONLY)
-            os.write(fd, b"keep;\n")
-            os.close(fd)
-        except OSError:
-            pass
-    t = threading.Thread(target=w, daemon=True)
-    t.start()
-    t.join(5)
+            fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
+        except OSError:     # ENXIO: no reader yet
+            time.sleep(0.02)
+            continue
+        os.write(fd, b"keep;\n")
+        os.close(fd)
+        return True
+    return False
 
 
 def setup(exe, tmp):
@@ -183,8 +184,8 @@ def killed_half_way(exe, root, sock, conf, tmp):
 
 
 def client_gone(exe, root, sock, conf, tmp):
-    """u0, u1 (held), u2; the client leaves after u0's reply: u1, whose
-    delivery had begun, is saved; u2 is not (the client retries it)."""
+    """u0, u1 (held), u2; the client leaves after u0's reply: u2 is not
+    saved (the client retries it)."""
     before = {u: copies(root, u) for u in USERS}
     fifo = fifo_script(root, "u1")
     d = start(exe, conf, sock, tmp)
@@ -203,9 +204,11 @@ def client_gone(exe, root, sock, conf, tmp):
     time.sleep(0.3)
     os.unlink(fifo)
     got = {u: copies(root, u) - before[u] for u in USERS}
-    check(got == {"u0": 1, "u1": 1, "u2": 0},
-          "client gone after u0's reply: new copies %r, want u0 1, u1 1, "
-          "u2 0" % got)
+    # u1 is saved if its delivery had begun before the client left, and
+    # not if facteur-lmtp saw the client gone first: both are right
+    check(got["u0"] == 1 and got["u1"] in (0, 1) and got["u2"] == 0,
+          "client gone after u0's reply: new copies %r, want u0 1, u1 0 or "
+          "1, u2 0" % got)
     d.close()
     return d
 

@@ -8,7 +8,8 @@ changed):
   - IMAP MOVE INBOX -> Spam learns spam, Spam -> INBOX learns ham (the
     message moves class), Spam -> Trash learns nothing, APPEND into Spam
     learns spam, COPY back into Spam of a message known as spam is a
-    no-op; `facteur spam stats` counts each and the time of the last learn;
+    no-op; Junk is a spam folder too, Junk -> Spam is no ham, APPEND
+    to INBOX learns nothing; `facteur spam stats` counts each and the time of the last learn;
   - the MOVE answers within MOVE_BOUND seconds even while another writer
     holds the Bayes file (sqlite3 BEGIN EXCLUSIVE): the wrapper only drops
     the message into the spool; the drain (`facteur spam learn --spool`)
@@ -110,7 +111,7 @@ class ImapSieveLearning(unittest.TestCase):
             harness.run(["sievec", "-c", cls.dc.conf,
                          os.path.join(sieve, name + ".sieve")])
         m = cls.imap()
-        for box in ("Spam", "Trash"):
+        for box in ("Spam", "Junk", "Trash", "Archive"):
             m.create(box)
         m.logout()
 
@@ -334,7 +335,27 @@ class ImapSieveLearning(unittest.TestCase):
         self.assertEqual(self.stats()[:2], before, "nothing learned "
                          "through it")
 
-    def test_7_dovecot_logged_no_sieve_error(self):
+    def test_7_junk_counts_as_spam_and_spam_to_junk_is_no_ham(self):
+        self.append("INBOX", 7, "miracle diet")
+        self.move("INBOX", "Junk", 7)
+        self.assertEqual(self.wait_spooled(1), ["spam"],
+                         "a move into Junk spools spam")
+        self.move("Junk", "Spam", 7)
+        self.assertEqual(self.wait_spooled(2), ["spam", "spam"],
+                         "Junk -> Spam spools spam again, no ham")
+        self.move("Spam", "Archive", 7)
+        self.assertEqual(self.wait_spooled(3), ["spam", "spam", "ham"],
+                         "Spam -> any other folder spools ham")
+        self.append("INBOX", 8, "plain note")
+        time.sleep(0.3)
+        self.assertEqual(len(self.spooled()), 3, "APPEND to INBOX spools "
+                         "nothing")
+        out = json.loads(self.drain().stdout)
+        self.assertEqual((out["learned"], out["unchanged"]), (2, 1),
+                         "spam, spam again (no-op), then ham (moved): "
+                         "got %r" % out)
+
+    def test_8_dovecot_logged_no_sieve_error(self):
         log = self.dc.log()
         bad = [ln for ln in log.splitlines()
                if "sieve" in ln.lower() and ("Error" in ln or

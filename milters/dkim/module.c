@@ -87,9 +87,8 @@ dkim_envfrom(struct mlt_ctx *c, const char *from)
 		o.now = (long long)time(NULL);
 		o.expire = s->expire / 1000;
 		o.body_length = s->body_length;
-		if (s->kr.n == 0)
-			return MLT_ACCEPT; /* nothing to sign with */
-		if (dk_sign_new(&s->kr, &o, &m->sign) < 0)
+		/* No keys: nothing to sign, but forged A-Rs still go. */
+		if (s->kr.n > 0 && dk_sign_new(&s->kr, &o, &m->sign) < 0)
 			return mlt_fail(c, "out of memory");
 	} else if (dk_verify_new(&lim, dk_dns_fetch, s->dns,
 	    (long long)time(NULL), &m->verify) < 0)
@@ -157,8 +156,10 @@ dkim_header(struct mlt_ctx *c, const struct mlt_header *h)
 	f = (const unsigned char *)m->field.data;
 	if (m->sign != NULL)
 		rc = dk_sign_header(m->sign, f, m->field.len);
-	else
+	else if (m->verify != NULL)
 		rc = dk_verify_header(m->verify, f, m->field.len);
+	else
+		rc = 0;
 	if (rc < 0)
 		return mlt_fail(c, "too many headers");
 	if (m->verify != NULL && dkim_name_is(h->name, "From"))
@@ -179,13 +180,17 @@ dkim_eoh(struct mlt_ctx *c)
 	if (m->verify != NULL)
 		return dk_verify_eoh(m->verify) < 0 ?
 		    mlt_fail(c, "out of memory") : MLT_CONTINUE;
-	switch (dk_sign_eoh(m->sign)) {
+	switch (m->sign != NULL ? dk_sign_eoh(m->sign) : DK_SIGN_NOKEY) {
 	case DK_SIGN_OK:
 		return MLT_CONTINUE;
 	case DK_SIGN_ERROR:
 		return mlt_fail(c, "out of memory");
 	default:
-		return MLT_ACCEPT; /* no From: or no key: leave it unsigned */
+		/* No From: or no key: unsigned. Forged A-Rs carrying our id
+		 * are deleted at eom all the same (a submitting account must
+		 * not forge our verdict to local recipients either). */
+		dk_sign_free(&m->sign);
+		return m->nar > 0 ? MLT_CONTINUE : MLT_ACCEPT;
 	}
 }
 
@@ -196,9 +201,23 @@ dkim_body(struct mlt_ctx *c, const unsigned char *p, size_t len)
 
 	if (m->sign != NULL)
 		dk_sign_body(m->sign, p, len);
-	else
+	else if (m->verify != NULL)
 		dk_verify_body(m->verify, p, len);
 	return MLT_CONTINUE;
+}
+
+/* Deletes the A-R fields carrying our authserv-id, from the last index
+ * down (CVE-2022-48521); the plan orders its deletions so too. */
+static int
+dkim_strip_ar(struct mlt_ctx *c, const struct dkim_msg *m)
+{
+	size_t k;
+
+	for (k = m->nar; k-- > 0;)
+		if (mlt_delete_header(c, m->ar_ours[k].name,
+		    m->ar_ours[k].index) < 0)
+			return -1;
+	return 0;
 }
 
 static enum mlt_verdict
@@ -367,7 +386,7 @@ dkim_eom_verify(struct mlt_ctx *c, struct dkim_msg *m)
 	struct spf_outcome so;
 	struct dmarc_outcome dout;
 	struct buf ar;
-	size_t n, k;
+	size_t n;
 	int reject, rc;
 
 	if (dk_verify_eom(m->verify) < 0)
@@ -392,12 +411,8 @@ dkim_eom_verify(struct mlt_ctx *c, struct dkim_msg *m)
 			return mlt_fail(c, "bad reply");
 		return MLT_REJECT;
 	}
-	/* From the last index down (CVE-2022-48521); the plan orders its
-	 * deletions so too. */
-	for (k = m->nar; k-- > 0;)
-		if (mlt_delete_header(c, m->ar_ours[k].name,
-		    m->ar_ours[k].index) < 0)
-			return mlt_fail(c, "cannot plan A-R deletion");
+	if (dkim_strip_ar(c, m) < 0)
+		return mlt_fail(c, "cannot plan A-R deletion");
 	buf_init(&ar, 16384);
 	rc = dk_ar_build(s->authserv_id, r, n, &x, &ar);
 	if (rc == 0)
@@ -414,7 +429,14 @@ dkim_eom(struct mlt_ctx *c)
 	struct dkim_msg *m = *c->msg_priv;
 	enum mlt_verdict v;
 
-	v = m->sign != NULL ? dkim_eom_sign(c, m) : dkim_eom_verify(c, m);
+	if (m->verify != NULL)
+		v = dkim_eom_verify(c, m);
+	else if (m->sign != NULL)
+		v = dkim_eom_sign(c, m);
+	else
+		v = MLT_CONTINUE;
+	if (m->verify == NULL && v == MLT_CONTINUE && dkim_strip_ar(c, m) < 0)
+		v = mlt_fail(c, "cannot plan A-R deletion");
 	dkim_msg_free((struct dkim_msg **)c->msg_priv);
 	return v;
 }

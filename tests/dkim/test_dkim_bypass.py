@@ -18,7 +18,8 @@ fix:
    facteur-milter (dkim + spam) such a signature is no DKIM_VALID;
 4. 300 forged A-Rs with our authserv-id in every spelling (case, trailing
    dot, quoted, comment before) are all deleted, from the last index down,
-   and another host's A-R stays;
+   and another host's A-R stays; an authenticated sender's too, whether
+   its mail is signed or not (no key for its domain);
 7. a key file with mode 0644 is named in the log with the reason, skipped,
    and the milter still starts and signs with the other key;
 8. REFUSED on _dmarc gives dmarc=temperror (RFC 7489 §6.6.3).
@@ -211,6 +212,26 @@ def forged_ar(sock):
           "4. deleted from the last index down")
 
 
+def forged_ar_outbound(sock):
+    """4: an authenticated sender's forged A-R goes too, signed or not."""
+    for frm, signed in (("alice@example.org", True),
+                        ("bob@nokey.example", False)):
+        hdrs = [("From", frm), ("Authentication-Results",
+                                 "mx.test.; dkim=pass header.d=bank.example"),
+                ("Authentication-Results", "other.example; spf=pass")] + \
+            TO_SUBJ
+        r = MilterClient("unix:" + sock).message(
+            macros={"mail": {"{auth_authen}": "alice", "i": "Q4"}},
+            connect=("c.example", "10.9.9.7", 4567), helo="c.example",
+            mail_from="<%s>" % frm, rcpts=["<b@example.net>"],
+            headers=hdrs, body=BODY)
+        dels = [i for (i, nm, v) in r.changed if v == ""]
+        sigs = [v for (_, n, v) in r.inserted if n == "DKIM-Signature"]
+        check(dels == [1] and bool(sigs) == signed, "4. authenticated, "
+              "From %s: forged A-R deleted (%r), signed %s" % (
+                  frm, dels, bool(sigs)))
+
+
 def refused(sock):
     a = ar_of(inbound(sock, [("From", "a@refused.example")] + TO_SUBJ))
     print("     A-R: " + a)
@@ -345,6 +366,7 @@ def main():
             bad_from(sock, strict)
             sig, hdrs = body_length(sock, k)
             forged_ar(sock)
+            forged_ar_outbound(sock)
             refused(sock)
         finally:
             stop(a, "facteur-dkim")

@@ -154,6 +154,38 @@ spam_check_main(struct admin *a, int argc, char **argv)
 	return c.bad ? ADMIN_FAIL : ADMIN_OK;
 }
 
+/* Every rule that does not run, counted by reason, then one a line with
+ * its reason (the reasons are static strings: compared by value). */
+static void
+spam_stats_reasons(const struct sp_ruleset *rs)
+{
+	const char *seen[64];
+	size_t count[64], ns = 0, i, k;
+
+	for (i = 0; i < rs->n; i++) {
+		const char *w = rs->v[i].skip;
+
+		if (w == NULL)
+			continue;
+		for (k = 0; k < ns && strcmp(seen[k], w) != 0; k++)
+			;
+		if (k == ns && ns < 64) {
+			seen[ns] = w;
+			count[ns++] = 0;
+		}
+		if (k < ns)
+			count[k]++;
+	}
+	printf("\nskipped rules by reason:\n");
+	for (k = 0; k < ns; k++)
+		printf("  %5zu %s\n", count[k], seen[k]);
+	printf("\nskipped rules:\n");
+	for (i = 0; i < rs->n; i++)
+		if (rs->v[i].skip != NULL)
+			printf("%s:%d: %s: %s\n", rs->v[i].file, rs->v[i].line,
+			    rs->v[i].name, rs->v[i].skip);
+}
+
 static void
 spam_stats(const struct sp_engine *e)
 {
@@ -179,6 +211,7 @@ spam_stats(const struct sp_engine *e)
 	    ms.cache_written ? "written" : ms.cache_error[0] ? "not written: " :
 	    "off", ms.cache_error);
 	printf("bayes: %s\n", sp_engine_have_bayes() ? "built in" : "off");
+	spam_stats_reasons(rs);
 	printf("\nskipped:\n");
 	for (i = 0; i < rs->nskipped; i++)
 		printf("%s:%d: %s: %s\n", rs->skipped[i].file,

@@ -14,6 +14,7 @@
  * one spam in 350) takes 2.5 off, so a newsletter that trips several
  * sales rules stays ham. */
 #include "engine.h"
+#include "ev.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -21,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <strings.h>
 #include <sys/stat.h>
 
@@ -29,6 +31,7 @@
 #include "match.h"
 #include "meta.h"
 #include "net.h"
+#include "received.h"
 
 #ifndef SP_RULES_DIR
 #define SP_RULES_DIR "/usr/local/share/facteur/rules"
@@ -583,18 +586,52 @@ engine_net_check(const struct sp_engine *e, const struct sp_view *v,
 	return sp_net_check(e->net, &e->rs, v, &ne, values);
 }
 
+/* SpamAssassin's X-Spam-Relays-{Trusted,Untrusted,Internal,External}
+ * metadata headers from the Received chain, for the header rules. */
+static int
+engine_pseudo(struct sp_evctx *c, struct sp_view *v)
+{
+	static const char *const names[] = {"X-Spam-Relays-Trusted",
+	    "X-Spam-Relays-Untrusted", "X-Spam-Relays-Internal",
+	    "X-Spam-Relays-External"};
+	const struct sp_relays *r = sp_ev_relays(c);
+	int k;
+
+	if ((v->pseudo = calloc(4, sizeof(*v->pseudo))) == NULL)
+		return -1;
+	for (k = 0; k < 4; k++) {
+		struct sp_header *h = &v->pseudo[v->npseudo];
+		struct buf b;
+
+		buf_init(&b, (size_t)1 << 20);
+		if (sp_relays_string(r, k, &b) < 0 || buf_add(&b, "", 0) < 0 ||
+		    (h->raw = buf_steal(&b)) == NULL ||
+		    (h->decoded = strdup(h->raw)) == NULL ||
+		    (h->name = strdup(names[k])) == NULL) {
+			buf_free(&b);
+			free(h->raw);
+			free(h->decoded);
+			return -1;
+		}
+		v->npseudo++;
+	}
+	return 0;
+}
+
 int
 sp_engine_check_env(const struct sp_engine *e, const char *raw, size_t len,
     const struct sp_envelope *env, struct sp_result *res, char *err,
     size_t errlen)
 {
 	const char *envfrom = env->envfrom;
+	struct sp_evctx ec;
 	struct sp_view v;
 	double *values;
 	char perr[128];
 	int rc = -1;
 
 	memset(res, 0, sizeof(*res));
+	memset(&ec, 0, sizeof(ec));
 	res->required = e->required;
 	res->bayes = -1;
 	res->al_want = -1;
@@ -611,9 +648,21 @@ sp_engine_check_env(const struct sp_engine *e, const char *raw, size_t len,
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
+	ec.v = &v;
+	ec.rs = &e->rs;
+	ec.envfrom = envfrom;
+	ec.now = time(NULL);
+	if (engine_pseudo(&ec, &v) < 0) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
 	if (sp_match_run(e->m, &e->rs, &v, envfrom, values, err, errlen) < 0)
 		goto out;
 	if (e->net != NULL && engine_net_check(e, &v, env, values) < 0) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	if (sp_ev_run(&ec, values) < 0) {
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
@@ -625,7 +674,8 @@ sp_engine_check_env(const struct sp_engine *e, const char *raw, size_t len,
 	}
 	if (e->rs.have_bayes && e->nbayes > 0)
 		res->bayes = sp_bayes_prob(e->bayes_pool, res->al_sample);
-	res->score_set = res->bayes >= 0 ? 2 : 0;
+	/* SpamAssassin's score sets: +1 with network tests, +2 with Bayes */
+	res->score_set = (res->bayes >= 0 ? 2 : 0) + (e->net != NULL ? 1 : 0);
 	if (engine_score(e, values, res) < 0 || (e->auto_learn &&
 	    res->al_sample != NULL && engine_autolearn_decide(e, values,
 	    res) < 0)) {
@@ -637,6 +687,7 @@ sp_engine_check_env(const struct sp_engine *e, const char *raw, size_t len,
 	rc = 0;
 out:
 	free(values);
+	sp_ev_ctx_clear(&ec);
 	sp_view_clear(&v);
 	if (rc < 0)
 		sp_result_clear(res);

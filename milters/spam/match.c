@@ -522,8 +522,9 @@ scan_header(const struct sp_view *v, const struct mgroup *g,
 		return buf_adds(out, envfrom) < 0 ? -1 : 1;
 	else if (strcmp(g->hdr, "EnvelopeFrom") == 0)
 		one[0] = "Return-Path";
-	for (i = 0; i < v->nheaders; i++) {
-		const struct sp_header *h = &v->headers[i];
+	for (i = 0; i < v->nheaders + (all ? 0 : v->npseudo); i++) {
+		const struct sp_header *h = i < v->nheaders ? &v->headers[i] :
+		    &v->pseudo[i - v->nheaders];
 		const char *val = g->hmod == SP_H_RAW ? h->raw : h->decoded;
 
 		if (!all && !scan_is(h->name, names))

@@ -24,6 +24,7 @@ struct mime_walk {
 	size_t decoded;
 	struct buf body, rawbody;
 	int oom;
+	int depth, alt, nalt;  /* of the part being walked */
 };
 
 static pthread_once_t mime_once = PTHREAD_ONCE_INIT;
@@ -195,6 +196,61 @@ mime_add_part(struct mime_walk *w, struct sp_part *sp)
 	return 0;
 }
 
+static void
+mime_part_free(struct sp_part *p)
+{
+	free(p->content_type);
+	free(p->text);
+	free(p->filename);
+	free(p->html);
+	free(p->charset);
+	free(p->cte);
+	free(p->headers);
+}
+
+static char *
+mime_lower_dup(const char *s)
+{
+	char *d, *q;
+
+	if (s == NULL || (d = strdup(s)) == NULL)
+		return NULL;
+	for (q = d; *q; q++)
+		*q = (char)(*q >= 'A' && *q <= 'Z' ? *q + 32 : *q);
+	return d;
+}
+
+/* What the evals read of a part: charset, transfer encoding, headers,
+ * where it sits. */
+static int
+mime_part_meta(struct mime_walk *w, GMimeObject *obj, struct sp_part *sp)
+{
+	const char *cs = g_mime_object_get_content_type_parameter(obj,
+	    "charset");
+	const char *te = g_mime_object_get_header(obj,
+	    "Content-Transfer-Encoding");
+	GMimeHeaderList *hl = g_mime_object_get_header_list(obj);
+	char *hs;
+
+	sp->depth = w->depth;
+	sp->alt_group = w->alt;
+	sp->in_alternative = w->alt != 0;
+	if ((cs != NULL && (sp->charset = mime_lower_dup(cs)) == NULL) ||
+	    (te != NULL && (sp->cte = mime_lower_dup(te)) == NULL))
+		return -1;
+	if (hl != NULL && (hs = g_mime_header_list_to_string(hl, NULL)) !=
+	    NULL) {
+		struct buf u;
+
+		buf_init(&u, (size_t)1 << 20);
+		if (mt_unfold(hs, strlen(hs), &u) == 0)
+			sp->headers = buf_steal(&u);
+		buf_free(&u);
+		g_free(hs);
+	}
+	return 0;
+}
+
 /* A leaf: record it; decode it if it is text. */
 static int
 mime_leaf(struct mime_walk *w, GMimeObject *obj)
@@ -229,13 +285,16 @@ mime_leaf(struct mime_walk *w, GMimeObject *obj)
 		sp.raw_size = l > 0 ? (size_t)l : 0;
 	}
 	sp.is_html = strcmp(sp.content_type, "text/html") == 0;
+	if (mime_part_meta(w, obj, &sp) < 0)
+		goto oom;
 	if (strncmp(sp.content_type, "text/", 5) != 0 || sp.filename != NULL)
-		return mime_add_part(w, &sp) < 0 ? (free(sp.content_type),
-		    free(sp.filename), -1) : 0;
+		return mime_add_part(w, &sp) < 0 ? (mime_part_free(&sp), -1) :
+		    0;
 	left = w->lim.max_decoded - w->decoded;
 	if (left == 0) {
 		w->v->truncated = 1;
-		return mime_add_part(w, &sp) < 0 ? -1 : 0;
+		return mime_add_part(w, &sp) < 0 ? (mime_part_free(&sp), -1) :
+		    0;
 	}
 	cs = g_mime_object_get_content_type_parameter(obj, "charset");
 	buf_init(&dec, 0);
@@ -251,8 +310,10 @@ mime_leaf(struct mime_walk *w, GMimeObject *obj)
 		goto oom_bufs;
 	if (sp.is_html) {
 		if (mt_html_text(buf_str(&dec), dec.len, &txt, mime_uri,
-		    w) < 0)
+		    w) < 0 || (sp.html = mime_strndup(buf_str(&dec),
+		    dec.len)) == NULL)
 			goto oom_bufs;
+		sp.html_len = dec.len;
 	} else if (buf_add(&txt, buf_str(&dec), dec.len) < 0)
 		goto oom_bufs;
 	if (mt_text_uris(buf_str(&txt), txt.len, mime_uri, w) < 0 ||
@@ -262,17 +323,14 @@ mime_leaf(struct mime_walk *w, GMimeObject *obj)
 	if ((sp.text = buf_steal(&txt)) == NULL)
 		goto oom_bufs;
 	buf_free(&dec);
-	if (mime_add_part(w, &sp) < 0) {
-		free(sp.text);
+	if (mime_add_part(w, &sp) < 0)
 		goto oom;
-	}
 	return 0;
 oom_bufs:
 	buf_free(&dec);
 	buf_free(&txt);
 oom:
-	free(sp.content_type);
-	free(sp.filename);
+	mime_part_free(&sp);
 	return -1;
 }
 
@@ -287,12 +345,20 @@ mime_walk(struct mime_walk *w, GMimeObject *obj, size_t depth)
 		w->v->truncated = 1;
 		return 0;
 	}
+	w->depth = (int)depth;
 	if (GMIME_IS_MULTIPART(obj)) {
+		GMimeContentType *ct = g_mime_object_get_content_type(obj);
+		int alt = w->alt;
+
+		if (ct != NULL && g_mime_content_type_is_type(ct, "multipart",
+		    "alternative"))
+			w->alt = ++w->nalt;
 		n = g_mime_multipart_get_count(GMIME_MULTIPART(obj));
 		for (i = 0; i < n; i++)
 			if (mime_walk(w, g_mime_multipart_get_part(
 			    GMIME_MULTIPART(obj), i), depth + 1) < 0)
 				return -1;
+		w->alt = alt;
 		return 0;
 	}
 	if (GMIME_IS_MESSAGE_PART(obj)) {
@@ -426,15 +492,18 @@ sp_view_clear(struct sp_view *v)
 		free(v->headers[i].raw);
 		free(v->headers[i].decoded);
 	}
-	for (i = 0; i < v->nparts; i++) {
-		free(v->parts[i].content_type);
-		free(v->parts[i].text);
-		free(v->parts[i].filename);
-	}
+	for (i = 0; i < v->nparts; i++)
+		mime_part_free(&v->parts[i]);
 	for (i = 0; i < v->nuris; i++) {
 		free(v->uris[i]);
 		free(v->uri_domains[i]);
 	}
+	for (i = 0; i < v->npseudo; i++) {
+		free(v->pseudo[i].name);
+		free(v->pseudo[i].raw);
+		free(v->pseudo[i].decoded);
+	}
+	free(v->pseudo);
 	free(v->headers);
 	free(v->parts);
 	free(v->uris);

@@ -26,6 +26,17 @@ struct sp_part {
 	size_t raw_size;    /* encoded size in the message */
 	char *filename;     /* attachment name if any, UTF-8, or NULL */
 	int is_html;
+	/* Added for the evals (ev_*.c): */
+	char *html;         /* text/html parts: the decoded HTML, or NULL */
+	size_t html_len;
+	char *charset;      /* charset parameter, lowercased, or NULL */
+	char *cte;          /* Content-Transfer-Encoding, lowercased, or
+			       NULL */
+	char *headers;      /* the part's header block as received
+			       ("Name: value\n" unfolded), or NULL */
+	int depth;          /* nesting depth of the part */
+	int in_alternative; /* a child of multipart/alternative */
+	int alt_group;      /* which multipart/alternative (1-based), 0 */
 };
 
 struct sp_limits {
@@ -55,6 +66,11 @@ struct sp_view {
 	 * "rawbody" rules see. */
 	char *rawbody_text;
 	size_t rawbody_text_len;
+	/* SpamAssassin's metadata headers (X-Spam-Relays-Untrusted...):
+	 * header rules naming them see them, "ALL" and Bayes do not. Set
+	 * by the engine after the parse; owned, freed by sp_view_clear. */
+	struct sp_header *pseudo;
+	size_t npseudo;
 };
 
 /* Parses raw[0..len). Returns 0 or -1 (ENOMEM / not parseable at all:

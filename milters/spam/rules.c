@@ -17,6 +17,7 @@
 #include <strings.h>
 
 #include "buf.h"
+#include "ev.h"
 #include "meta.h"
 #include "net.h"
 #include "rules_int.h"
@@ -189,6 +190,18 @@ rp_active(const struct rp *p)
 	return 1;
 }
 
+/* Why the innermost false level is false (the rule's skip reason). */
+const char *
+rp_false_why(const struct rp *p)
+{
+	int i;
+
+	for (i = p->ncond - 1; i >= 0; i--)
+		if (!p->cond[i])
+			return p->why[i] ? p->why[i] : "inside a false if";
+	return "inside a false if";
+}
+
 int
 rules_name_ok(const char *s)
 {
@@ -243,10 +256,12 @@ rule_reset(struct sp_rule *r)
 	free(r->meta);
 	sp_meta_free(&r->prog);
 	sp_net_rule_free(&r->net);
+	sp_ev_free(&r->ev);
 	r->re = r->hdr = r->if_unset = r->meta = NULL;
 	r->negate = r->exists = 0;
 	r->hmod = SP_H_VALUE;
 	r->re_flags = 0;
+	r->replaced = 0;
 	r->skip = NULL;
 }
 
@@ -267,7 +282,7 @@ rp_define(struct rp *p, const char *name, enum sp_rtype t, int *oom)
 	if (!rp_active(p)) {
 		/* remember it as skipped unless a live definition exists */
 		if (r->type == SP_R_NONE && r->skip == NULL)
-			r->skip = "inside a false ifplugin/if";
+			r->skip = rp_false_why(p);
 		return NULL;
 	}
 	rule_reset(r);
@@ -380,6 +395,8 @@ sp_rules_finish(struct sp_ruleset *rs, struct sp_rules_error *err)
 	enum sp_meta_status st;
 	size_t i, off;
 
+	if (sp_rules_replace_tags(rs) < 0)
+		goto oom;
 	for (i = 0; i < rs->n; i++) {
 		struct sp_rule *r = &rs->v[i];
 
@@ -434,16 +451,18 @@ sp_rule_score(const struct sp_rule *r, int set)
 		return r->score[set];
 	if (strncmp(r->name, "__", 2) == 0)
 		return 0;
+	/* SpamAssassin's defaults: 1, 0.01 for T_ rules, negated for
+	 * tflags nice */
 	if (strncmp(r->name, "T_", 2) == 0)
-		return 0.01;
-	return 1.0;
+		return r->tflags & SP_TF_NICE ? -0.01 : 0.01;
+	return r->tflags & SP_TF_NICE ? -1.0 : 1.0;
 }
 
 const char *
 sp_rtype_name(enum sp_rtype t)
 {
 	static const char *const names[] = {"none", "header", "body",
-	    "rawbody", "uri", "full", "meta", "bayes", "net"};
+	    "rawbody", "uri", "full", "meta", "bayes", "net", "eval"};
 
 	return (size_t)t < sizeof(names) / sizeof(names[0]) ? names[t] : "?";
 }
@@ -465,6 +484,11 @@ sp_rules_free(struct sp_ruleset *rs)
 		sp_meta_free(&r->prog);
 		sp_net_rule_free(&r->net);
 		sp_net_rule_free(&r->urirhs);
+		sp_ev_free(&r->ev);
+	}
+	if (rs->conf != NULL) {
+		sp_evconf_free(rs->conf);
+		free(rs->conf);
 	}
 	for (i = 0; i < rs->nskipped; i++) {
 		free(rs->skipped[i].what);

@@ -17,6 +17,8 @@
 
 struct sp_meta;
 struct sp_net_rule;
+struct sp_evcall;
+struct sp_evconf;
 
 enum sp_rtype {
 	SP_R_NONE,    /* only score/describe/tflags seen so far */
@@ -28,8 +30,9 @@ enum sp_rtype {
 	SP_R_META,
 	SP_R_BAYES,   /* eval:check_bayes(lo, hi) */
 	SP_R_NET,     /* a network eval (net.h): DNSBL, URIBL, SPF, DKIM */
+	SP_R_EVAL,    /* a local eval (ev.h): HeaderEval, MIMEEval, ... */
 };
-#define SP_R_NTYPES 9
+#define SP_R_NTYPES 10
 
 enum sp_hmod { SP_H_VALUE, SP_H_RAW, SP_H_ADDR, SP_H_NAME };
 
@@ -63,6 +66,8 @@ struct sp_rule {
 	int line;
 	const char *skip;    /* static reason the rule never runs, or NULL */
 	struct sp_net_rule *net;    /* SP_R_NET: what to look up; owned */
+	struct sp_evcall *ev;       /* SP_R_EVAL: the call; owned */
+	int replaced;               /* ReplaceTags already applied */
 	struct sp_net_rule *urirhs; /* urirhssub/urirhsbl NAME ...: the
 				       zone of a check_uridnsbl('NAME');
 				       owned, kept across redefinitions */
@@ -91,6 +96,8 @@ struct sp_ruleset {
 	double required_score; /* from a rule file, if has_required */
 	int has_required;
 	int have_bayes;      /* ifplugin ...::Bayes is true */
+	struct sp_evconf *conf; /* lists the evals read (ev.h); owned, NULL
+				   until a directive sets one */
 	int network;         /* network tests on: the DNSEval, URIDNSBL, SPF
 				and DKIM evals (net.h) parse into SP_R_NET
 				rules and "tflags net" rules run; off, they
@@ -130,6 +137,11 @@ __attribute__((warn_unused_result)) int sp_rules_parse(struct sp_ruleset *rs,
  * (ENOMEM). */
 __attribute__((warn_unused_result)) int sp_rules_finish(
     struct sp_ruleset *rs, struct sp_rules_error *err);
+
+/* ReplaceTags: the "<TAG>"s of the rules named by replace_rules become
+ * their patterns (rules_replace.c). Called by sp_rules_finish(). 0 or
+ * -1 (ENOMEM). */
+int sp_rules_replace_tags(struct sp_ruleset *rs);
 
 /* The index of a name, or -1. */
 long sp_rules_find(const struct sp_ruleset *rs, const char *name, size_t n);

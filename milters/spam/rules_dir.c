@@ -7,40 +7,110 @@
 #include <strings.h>
 
 #include "buf.h"
+#include "ev.h"
 #include "meta.h"
 #include "net.h"
 #include "rules_int.h"
 
-#define BAYES_PLUGIN "Mail::SpamAssassin::Plugin::Bayes"
 
 /* Conf.pm "can" features whose rules we can run. */
 static const char *const rd_features[] = {
     "Mail::SpamAssassin::Conf::feature_bug6558_free",
     "Mail::SpamAssassin::Conf::feature_welcomelist_blocklist",
     "Mail::SpamAssassin::Conf::perl_min_version_5010000",
+    "Mail::SpamAssassin::Conf::feature_registryboundaries",
+    "Mail::SpamAssassin::Conf::feature_uri_host_listed",
+    "Mail::SpamAssassin::Plugin::BodyEval::has_check_body_length",
     NULL,
 };
 
-/* The plugins whose evals net.h runs when network tests are on. */
-static const char *const rd_net_plugins[] = {
-    "Mail::SpamAssassin::Plugin::DNSEval",
-    "Mail::SpamAssassin::Plugin::URIDNSBL",
-    "Mail::SpamAssassin::Plugin::SPF",
-    "Mail::SpamAssassin::Plugin::DKIM",
-    NULL,
+/* SpamAssassin plugins as facteur sees them in "ifplugin NAME". */
+enum rd_pstate {
+	RD_P_ON,       /* implemented (its evals: ev.h) */
+	RD_P_NET,      /* network plugin: on with network tests (net.h) */
+	RD_P_BAYES,    /* on with Bayes */
+	RD_P_TODO,     /* loaded by SpamAssassin, not implemented here */
 };
+
+static const struct rd_plug {
+	const char *name;
+	enum rd_pstate st;
+	const char *why;   /* skip reason when off */
+} rd_plugs[] = {
+	{"Check", RD_P_ON, NULL},
+	{"HeaderEval", RD_P_ON, NULL},
+	{"MIMEEval", RD_P_ON, NULL},
+	{"HTMLEval", RD_P_ON, NULL},
+	{"BodyEval", RD_P_ON, NULL},
+	{"RelayEval", RD_P_ON, NULL},
+	{"URIEval", RD_P_ON, NULL},
+	{"WLBLEval", RD_P_ON, NULL},
+	{"VBounce", RD_P_ON, NULL},
+	{"FreeMail", RD_P_ON, NULL},
+	{"WelcomeListSubject", RD_P_ON, NULL},
+	{"WhiteListSubject", RD_P_ON, NULL},
+	{"AutoLearnThreshold", RD_P_ON, NULL},
+	{"HTTPSMismatch", RD_P_ON, NULL},
+	{"ImageInfo", RD_P_ON, NULL},
+	{"Bayes", RD_P_BAYES, "Bayes off (no bayes_path)"},
+	{"DNSEval", RD_P_NET, "network tests off (plugin DNSEval)"},
+	{"URIDNSBL", RD_P_NET, "network tests off (plugin URIDNSBL)"},
+	{"SPF", RD_P_NET, "network tests off (plugin SPF)"},
+	{"DKIM", RD_P_NET, "network tests off (plugin DKIM)"},
+	{"MIMEHeader", RD_P_TODO, "plugin MIMEHeader not implemented "
+	    "(mimeheader rules)"},
+	{"ReplaceTags", RD_P_ON, NULL},
+	{"URIDetail", RD_P_TODO, "plugin URIDetail not implemented "
+	    "(uri_detail rules)"},
+	{"AskDNS", RD_P_TODO, "network plugin AskDNS not implemented"},
+	{"HashBL", RD_P_TODO, "network plugin HashBL not implemented"},
+	{"DMARC", RD_P_TODO, "network plugin DMARC not implemented"},
+	{"Dmarc", RD_P_TODO, "network plugin DMARC not implemented"},
+	{"Pyzor", RD_P_TODO, "network plugin Pyzor not implemented"},
+	{"Razor2", RD_P_TODO, "network plugin Razor2 not implemented"},
+	{"SpamCop", RD_P_TODO, "plugin SpamCop not implemented"},
+	{NULL, RD_P_TODO, NULL},
+};
+
+/* 1 if plugin `name` (full Perl name) is on; *why when it is not. */
+static int
+rd_plugin_why(const struct rp *p, const char *name, size_t n,
+    const char **why)
+{
+	static const char prefix[] = "Mail::SpamAssassin::Plugin::";
+	const struct rd_plug *pl;
+
+	*why = "plugin not loaded by SpamAssassin's default .pre either";
+	if (n <= sizeof(prefix) - 1 || strncmp(name, prefix,
+	    sizeof(prefix) - 1) != 0)
+		return 0;
+	name += sizeof(prefix) - 1;
+	n -= sizeof(prefix) - 1;
+	for (pl = rd_plugs; pl->name != NULL; pl++) {
+		if (strlen(pl->name) != n || strncmp(pl->name, name, n) != 0)
+			continue;
+		if (pl->why != NULL)
+			*why = pl->why;
+		switch (pl->st) {
+		case RD_P_ON:
+			return 1;
+		case RD_P_NET:
+			return p->rs->network;
+		case RD_P_BAYES:
+			return p->rs->have_bayes;
+		case RD_P_TODO:
+			return 0;
+		}
+	}
+	return 0;
+}
 
 static int
 rd_plugin(const struct rp *p, const char *name, size_t n)
 {
-	size_t i;
+	const char *why;
 
-	for (i = 0; p->rs->network && rd_net_plugins[i] != NULL; i++)
-		if (n == strlen(rd_net_plugins[i]) &&
-		    strncmp(name, rd_net_plugins[i], n) == 0)
-			return 1;
-	return p->rs->have_bayes && n == strlen(BAYES_PLUGIN) &&
-	    strncmp(name, BAYES_PLUGIN, n) == 0;
+	return rd_plugin_why(p, name, n, &why);
 }
 
 static int
@@ -127,6 +197,8 @@ rd_cond(struct rp *p, const char *dir, char *rest)
 		if (p->ncond == 0)
 			return rp_error(p, dir, "else without if");
 		p->cond[p->ncond - 1] = !p->cond[p->ncond - 1];
+		p->why[p->ncond - 1] = "inside the else of a true "
+		    "ifplugin/if";
 		return 0;
 	}
 	if (p->ncond >= RULES_MAX_COND) {
@@ -136,10 +208,35 @@ rd_cond(struct rp *p, const char *dir, char *rest)
 	if (strcmp(dir, "ifplugin") == 0) {
 		for (n = 0; rest[n] && !isspace((unsigned char)rest[n]); n++)
 			;
-		p->cond[p->ncond++] = rd_plugin(p, rest, n);
-	} else
+		p->cond[p->ncond] = rd_plugin_why(p, rest, n,
+		    &p->why[p->ncond]);
+		p->ncond++;
+	} else {
+		p->why[p->ncond] = "inside an if that is false here "
+		    "(can()/plugin()/version)";
 		p->cond[p->ncond++] = rd_if_value(p, rest);
+	}
 	return 0;
+}
+
+/* The static reason an eval rule is skipped: its function's name, kept
+ * in the ruleset's reason table so the pointer lives as long as it. */
+static const char *
+rd_eval_why(struct sp_ruleset *rs, const char *what)
+{
+	static const char *const netfns[] = {"check_rbl", "check_uridnsbl",
+	    "check_for_spf", "check_dkim", "check_arc", "check_dmarc",
+	    "check_dns_sender", "check_hashbl", "check_pyzor", "check_razor",
+	    "check_dcc", "askdns", NULL};
+	char fn[64];
+	size_t i;
+
+	(void)rs;
+	sp_ev_name(what, fn, sizeof(fn));
+	for (i = 0; netfns[i] != NULL; i++)
+		if (strncmp(fn, netfns[i], strlen(netfns[i])) == 0)
+			return "eval: network test (not run here)";
+	return "eval: function not implemented";
 }
 
 static int
@@ -171,9 +268,28 @@ rd_eval(struct rp *p, const char *name, const char *what)
 			return rp_error(p, name, "%s", why);
 		}
 	}
+	{
+		struct sp_evcall *ec;
+		const char *why = NULL;
+		int k = sp_ev_parse(what, &ec, &why);
+
+		if (k != 0 && (r = rp_define(p, name, SP_R_EVAL, &oom)) ==
+		    NULL) {
+			sp_ev_free(&ec);
+			return oom ? -1 : 0;
+		}
+		if (k > 0) {
+			r->ev = ec;
+			return 0;
+		}
+		if (k < 0) {
+			r->skip = "malformed";
+			return rp_error(p, name, "%s", why);
+		}
+	}
 	if ((r = rp_define(p, name, SP_R_NONE, &oom)) == NULL)
 		return oom ? -1 : 0;
-	r->skip = "eval: test not implemented";
+	r->skip = rd_eval_why(p->rs, what);
 	p->rs->nevals++;
 	return rules_skip(p->rs, name, p->file, p->line, "%.200s", what);
 }
@@ -442,6 +558,13 @@ rd_line(struct rp *p, char *line)
 	for (i = 0; rd_ignored[i] != NULL; i++)
 		if (strcmp(dir, rd_ignored[i]) == 0)
 			return 0;
+	if (rp_active(p)) {
+		if (p->rs->conf == NULL && (p->rs->conf = calloc(1,
+		    sizeof(*p->rs->conf))) == NULL)
+			return -1;
+		if ((rc = sp_evconf_directive(p->rs->conf, dir, rest)) != 0)
+			return rc < 0 ? -1 : 0;
+	}
 	if (p->rs->network && (strcmp(dir, "urirhssub") == 0 ||
 	    strcmp(dir, "urirhsbl") == 0))
 		return rd_urirhs(p, dir, rest);

@@ -14,6 +14,7 @@ struct rp {
 	const char *file;
 	int line;
 	int cond[RULES_MAX_COND]; /* 1 active, 0 not */
+	const char *why[RULES_MAX_COND]; /* static: why a level is false */
 	int ncond;
 	size_t max_rules;
 };
@@ -24,6 +25,7 @@ int rp_error(struct rp *p, const char *what, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 int rp_fail(struct rp *p, const char *msg);
 int rp_active(const struct rp *p);
+const char *rp_false_why(const struct rp *p);
 int rules_name_ok(const char *s);
 char *rp_word(char **s);
 int rp_strset(char **dst, const char *src);

@@ -1,0 +1,468 @@
+/* milters/spam/ev_html.c - HTMLEval's functions (SpamAssassin 4.0
+ * Plugin/HTMLEval.pm over HTML.pm's counters), one set of counters per
+ * text/html part as SpamAssassin keeps them (html_all): tags and known
+ * elements, the open/close balance of each tag, visible text length,
+ * image area, and the text of title, comments and anchors. A small tag
+ * scanner, bounded by the part; no statics. */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <ctype.h>
+#include <stdio.h>
+#include <pcre2.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "buf.h"
+#include "ev_int.h"
+#include "msgview.h"
+
+#define EVH_MAX_TAGS 256  /* distinct tag names counted per part */
+
+struct evh_tag {
+	char name[16];
+	long inside;   /* balance, never below 0 (closed_extra counts) */
+};
+
+struct evh_part {
+	struct evh_tag tags[EVH_MAX_TAGS];
+	size_t ntags;
+	long ntag, nelem, seen, seen_elem, closed_extra;
+	double length, non_space, image_area;
+	struct buf title, comment, anchor; /* strings joined by '\n' */
+};
+
+struct ev_html {
+	struct evh_part *p;
+	size_t n;
+};
+
+static const char *const evh_elements[] = {"a", "abbr", "acronym",
+    "address", "area", "b", "base", "bdo", "big", "blockquote", "body", "br",
+    "button", "caption", "cite", "code", "col", "colgroup", "dd", "del",
+    "dfn", "div", "dl", "dt", "em", "fieldset", "form", "h1", "h2", "h3",
+    "h4", "h5", "h6", "head", "hr", "html", "i", "img", "input", "ins",
+    "kbd", "label", "legend", "li", "link", "map", "meta", "noscript",
+    "object", "ol", "optgroup", "option", "p", "param", "pre", "q", "samp",
+    "script", "select", "small", "span", "strong", "style", "sub", "sup",
+    "table", "tbody", "td", "textarea", "tfoot", "th", "thead", "title",
+    "tr", "tt", "ul", "var", "applet", "basefont", "center", "dir", "font",
+    "frame", "frameset", "iframe", "isindex", "menu", "noframes", "s",
+    "strike", "u", "nobr", "x-sigsep", "x-tab", NULL};
+
+static int
+evh_is_element(const char *t)
+{
+	size_t i;
+
+	for (i = 0; evh_elements[i] != NULL; i++)
+		if (strcmp(evh_elements[i], t) == 0)
+			return 1;
+	return 0;
+}
+
+static struct evh_tag *
+evh_find(struct evh_part *h, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < h->ntags; i++)
+		if (strcmp(h->tags[i].name, name) == 0)
+			return &h->tags[i];
+	return NULL;
+}
+
+/* HTML.pm's html_tag(): counts, and the balance of the tag. */
+static void
+evh_tag(struct evh_part *h, const char *name, int num)
+{
+	struct evh_tag *t = evh_find(h, name);
+
+	if (evh_is_element(name)) {
+		h->nelem++;
+		if (t == NULL)
+			h->seen_elem++;
+	}
+	h->ntag++;
+	if (t == NULL) {
+		h->seen++;
+		if (h->ntags >= EVH_MAX_TAGS)
+			return;
+		t = &h->tags[h->ntags++];
+		memset(t, 0, sizeof(*t));
+		memcpy(t->name, name, strlen(name) + 1);
+	}
+	t->inside += num;
+	if (t->inside < 0) {
+		t->inside = 0;
+		h->closed_extra++;
+	}
+}
+
+/* Appends to a capped text buffer: past its cap the text is dropped
+ * (the match then sees what fit). */
+static void
+evh_keep(struct buf *b, const char *s, size_t n)
+{
+	if (buf_add(b, s, n) < 0)
+		return;
+}
+
+static long
+evh_inside(struct evh_part *h, const char *name)
+{
+	struct evh_tag *t = evh_find(h, name);
+
+	return t ? t->inside : 0;
+}
+
+/* The numeric value of attribute `at` in tag text s[0..n), or -1. */
+static double
+evh_attr_num(const char *s, size_t n, const char *at)
+{
+	size_t al = strlen(at), i;
+
+	for (i = 0; i + al + 1 < n; i++)
+		if (strncasecmp(s + i, at, al) == 0 && !isalnum(
+		    (unsigned char)s[i - (i > 0)]) && s[i + al] == '=') {
+			const char *v = s + i + al + 1;
+
+			while (*v == '"' || *v == '\'')
+				v++;
+			return isdigit((unsigned char)*v) ? atof(v) : -1;
+		}
+	return -1;
+}
+
+static void
+evh_text(struct evh_part *h, const char *s, size_t n)
+{
+	size_t i;
+	int ws = 0;
+
+	if (evh_inside(h, "script") > 0 || evh_inside(h, "style") > 0)
+		return;
+	for (i = 0; i < n; i++) {
+		if (!isspace((unsigned char)s[i]))
+			h->non_space++;
+		if (isspace((unsigned char)s[i])) {
+			if (ws)
+				continue;
+			ws = 1;
+		} else
+			ws = 0;
+		h->length++;
+	}
+	if (evh_inside(h, "title") > 0)
+		evh_keep(&h->title, s, n);
+	if (evh_inside(h, "a") > 0)
+		evh_keep(&h->anchor, s, n);
+}
+
+static size_t
+evh_markup(struct evh_part *h, const char *p, const char *end)
+{
+	const char *q = p + 1, *e;
+	char name[16];
+	size_t nl = 0;
+	int close = 0;
+
+	if (q < end && *q == '!') {
+		const char *ce = q + 1 < end && q[1] == '-' && q + 2 < end &&
+		    q[2] == '-' ? memmem(q, (size_t)(end - q), "-->", 3) :
+		    memchr(q, '>', (size_t)(end - q));
+
+		e = ce ? ce + (ce[0] == '-' ? 3 : 1) : end;
+		evh_keep(&h->comment, p, (size_t)(e - p));
+		evh_keep(&h->comment, "\n", 1);
+		return (size_t)(e - p);
+	}
+	if (q < end && *q == '/') {
+		close = 1;
+		q++;
+	}
+	if (q >= end || !isalpha((unsigned char)*q)) {
+		evh_text(h, p, 1);
+		return 1;
+	}
+	while (q + nl < end && (isalnum((unsigned char)q[nl]) || q[nl] == '-' ||
+	    q[nl] == ':') && nl < sizeof(name) - 1) {
+		name[nl] = (char)tolower((unsigned char)q[nl]);
+		nl++;
+	}
+	name[nl] = '\0';
+	e = memchr(q, '>', (size_t)(end - q));
+	e = e ? e + 1 : end;
+	evh_tag(h, name, close ? -1 : 1);
+	if (!close && strcmp(name, "img") == 0) {
+		double w = evh_attr_num(p, (size_t)(e - p), "width");
+		double hh = evh_attr_num(p, (size_t)(e - p), "height");
+
+		if (w > 0 && hh > 0)
+			h->image_area += w * hh;
+		if (evh_inside(h, "a") > 0)
+			evh_keep(&h->anchor, "<img>", 5);
+	}
+	if (!close && (strcmp(name, "script") == 0 || strcmp(name, "style") ==
+	    0)) {
+		/* raw text up to the end tag */
+		const char *t = e;
+
+		while (t < end && !(t[0] == '<' && t + 1 < end && t[1] == '/' &&
+		    strncasecmp(t + 2, name, strlen(name)) == 0))
+			t++;
+		return (size_t)(t - p);
+	}
+	if (close && strcmp(name, "a") == 0)
+		evh_keep(&h->anchor, "\n", 1);
+	return (size_t)(e - p);
+}
+
+static void
+evh_scan(struct evh_part *h, const char *s, size_t n)
+{
+	const char *p = s, *end = s + n;
+
+	while (p < end) {
+		const char *lt = memchr(p, '<', (size_t)(end - p));
+
+		if (lt == NULL) {
+			evh_text(h, p, (size_t)(end - p));
+			break;
+		}
+		if (lt > p)
+			evh_text(h, p, (size_t)(lt - p));
+		p = lt + evh_markup(h, lt, end);
+	}
+}
+
+const struct ev_html *
+ev_html_get(struct sp_evctx *c)
+{
+	struct ev_html *x;
+	size_t i, n = 0;
+
+	if (c->html_done)
+		return c->html;
+	c->html_done = 1;
+	for (i = 0; i < c->v->nparts; i++)
+		n += c->v->parts[i].html != NULL;
+	if (n == 0 || (x = calloc(1, sizeof(*x))) == NULL ||
+	    (x->p = calloc(n, sizeof(*x->p))) == NULL) {
+		if (n > 0)
+			free(x);
+		return NULL;
+	}
+	for (i = 0; i < c->v->nparts; i++) {
+		const struct sp_part *p = &c->v->parts[i];
+		struct evh_part *h;
+
+		if (p->html == NULL)
+			continue;
+		h = &x->p[x->n++];
+		buf_init(&h->title, 65536);
+		buf_init(&h->comment, 65536);
+		buf_init(&h->anchor, 65536);
+		evh_scan(h, p->html, p->html_len);
+	}
+	c->html = x;
+	return x;
+}
+
+void
+ev_html_free(struct ev_html **hp)
+{
+	struct ev_html *h = *hp;
+	size_t i;
+
+	if (h == NULL)
+		return;
+	for (i = 0; i < h->n; i++) {
+		buf_free(&h->p[i].title);
+		buf_free(&h->p[i].comment);
+		buf_free(&h->p[i].anchor);
+	}
+	free(h->p);
+	free(h);
+	*hp = NULL;
+}
+
+/* "< 384", "!= 0", ">= 2" applied to v. */
+static int
+evh_expr(double v, const char *e)
+{
+	char op[3] = "";
+	size_t n = 0;
+	double k;
+
+	while (isspace((unsigned char)*e))
+		e++;
+	while (n < 2 && strchr("<>=!", *e) != NULL)
+		op[n++] = *e++;
+	op[n] = '\0';
+	k = atof(e);
+	if (strcmp(op, "<") == 0) return v < k;
+	if (strcmp(op, "<=") == 0) return v <= k;
+	if (strcmp(op, ">") == 0) return v > k;
+	if (strcmp(op, ">=") == 0) return v >= k;
+	if (strcmp(op, "==") == 0) return v == k;
+	if (strcmp(op, "!=") == 0) return v != k;
+	return 0;
+}
+
+/* A named result of one part; 0 if it has none. */
+static int
+evh_value(const struct evh_part *h, const char *t, double *v)
+{
+	if (strcmp(t, "length") == 0)
+		*v = h->length;
+	else if (strcmp(t, "closed_extra_ratio") == 0 && h->ntag > 0)
+		*v = (double)h->closed_extra / (double)h->ntag;
+	else if (strcmp(t, "bad_tag_ratio") == 0 && h->ntag > 0)
+		*v = (double)(h->ntag - h->nelem) / (double)h->ntag;
+	else if (strcmp(t, "non_element_ratio") == 0 && h->seen > 0)
+		*v = (double)(h->seen - h->seen_elem) / (double)h->seen;
+	else if (strcmp(t, "image_area") == 0)
+		*v = h->image_area;
+	else
+		return 0;
+	return 1;
+}
+
+static int
+ev_html_range(struct sp_evctx *c, const struct sp_evcall *a)
+{
+	const struct ev_html *x = ev_html_get(c);
+	double lo = sp_ev_num(a, 1, 0), hi = sp_ev_num(a, 2, 1e308), v;
+	size_t i;
+
+	for (i = 0; x != NULL && i < x->n; i++)
+		if (evh_value(&x->p[i], a->argv[0], &v) && v > lo && v <= hi)
+			return 1;
+	return 0;
+}
+
+static int
+ev_html_eval(struct sp_evctx *c, const struct sp_evcall *a)
+{
+	const struct ev_html *x = ev_html_get(c);
+	double v;
+	size_t i;
+
+	for (i = 0; x != NULL && i < x->n; i++)
+		if (evh_value(&x->p[i], a->argv[0], &v) && evh_expr(v,
+		    a->argv[1]))
+			return 1;
+	return 0;
+}
+
+static int
+ev_html_test(struct sp_evctx *c, const struct sp_evcall *a)
+{
+	const struct ev_html *x = ev_html_get(c);
+
+	return strcmp(a->argv[0], "html") == 0 && x != NULL && x->n > 0;
+}
+
+static int
+ev_tag_exists(struct sp_evctx *c, const struct sp_evcall *a)
+{
+	const struct ev_html *x = ev_html_get(c);
+	size_t i;
+
+	for (i = 0; x != NULL && i < x->n; i++)
+		if (evh_find(&x->p[i], a->argv[0]) != NULL)
+			return 1;
+	return 0;
+}
+
+static int
+ev_tag_balance(struct sp_evctx *c, const struct sp_evcall *a)
+{
+	const struct ev_html *x = ev_html_get(c);
+	size_t i;
+
+	for (i = 0; x != NULL && i < x->n; i++) {
+		struct evh_tag *t = evh_find(&x->p[i], a->argv[0]);
+
+		if (t != NULL && evh_expr((double)t->inside, a->argv[1]))
+			return 1;
+	}
+	return 0;
+}
+
+static int
+ev_image_only(struct sp_evctx *c, const struct sp_evcall *a)
+{
+	const struct ev_html *x = ev_html_get(c);
+	double lo = sp_ev_num(a, 0, 0), hi = sp_ev_num(a, 1, 0);
+	size_t i;
+
+	for (i = 0; x != NULL && i < x->n; i++)
+		if (evh_find(&x->p[i], "img") != NULL && x->p[i].length > lo &&
+		    x->p[i].length <= hi)
+			return 1;
+	return 0;
+}
+
+static int
+ev_image_ratio(struct sp_evctx *c, const struct sp_evcall *a)
+{
+	const struct ev_html *x = ev_html_get(c);
+	double lo = sp_ev_num(a, 0, 0), hi = sp_ev_num(a, 1, 0), r;
+	size_t i;
+
+	for (i = 0; x != NULL && i < x->n; i++) {
+		if (x->p[i].image_area <= 0)
+			continue;
+		r = x->p[i].non_space / x->p[i].image_area;
+		if (r > lo && r <= hi)
+			return 1;
+	}
+	return 0;
+}
+
+static int
+ev_text_match(struct sp_evctx *c, const struct sp_evcall *a)
+{
+	const struct ev_html *x = ev_html_get(c);
+	pcre2_match_data *md = NULL;
+	pcre2_code *re;
+	PCRE2_SIZE off;
+	size_t i;
+	int en, hit = 0;
+
+	if (x == NULL || (re = pcre2_compile((PCRE2_SPTR)a->argv[1],
+	    PCRE2_ZERO_TERMINATED, 0, &en, &off, NULL)) == NULL)
+		return 0;
+	md = pcre2_match_data_create_from_pattern(re, NULL);
+	for (i = 0; md != NULL && i < x->n && !hit; i++) {
+		const struct buf *b = strcmp(a->argv[0], "title") == 0 ?
+		    &x->p[i].title : strcmp(a->argv[0], "comment") == 0 ?
+		    &x->p[i].comment : strcmp(a->argv[0], "anchor") == 0 ?
+		    &x->p[i].anchor : NULL;
+
+		if (b != NULL && b->len > 0)
+			hit = pcre2_match(re, (PCRE2_SPTR)buf_str(b), b->len, 0,
+			    0, md, NULL) >= 0;
+	}
+	pcre2_match_data_free(md);
+	pcre2_code_free(re);
+	return hit;
+}
+
+static const char *const evh_values[] = {"length", "closed_extra_ratio",
+    "bad_tag_ratio", "non_element_ratio", "image_area", NULL};
+static const char *const evh_tests[] = {"html", NULL};
+static const char *const evh_texts[] = {"title", "comment", "anchor", NULL};
+
+const struct sp_evdef ev_html_defs[] = {
+	{"html_range", ev_html_range, 2, 3, evh_values},
+	{"html_eval", ev_html_eval, 2, 2, evh_values},
+	{"html_test", ev_html_test, 1, 1, evh_tests},
+	{"html_tag_exists", ev_tag_exists, 1, 1},
+	{"html_tag_balance", ev_tag_balance, 2, 2},
+	{"html_image_only", ev_image_only, 2, 2},
+	{"html_image_ratio", ev_image_ratio, 2, 2},
+	{"html_text_match", ev_text_match, 2, 2, evh_texts},
+	{NULL, NULL, 0, 0},
+};

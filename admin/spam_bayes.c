@@ -31,25 +31,6 @@
 #include "cfg.h"
 #include "spam.h"
 
-int
-spam_bayes_choose(const char *opt, const char *conf_bayes, const char *db,
-    const char *conf_db, const char *def, struct buf *out)
-{
-	const char *slash;
-
-	buf_reset(out);
-	if (opt != NULL)
-		return buf_adds(out, opt);
-	if (conf_bayes != NULL)
-		return buf_adds(out, conf_bayes);
-	if (db == NULL || (conf_db != NULL && strcmp(db, conf_db) == 0))
-		return buf_adds(out, def);
-	if ((slash = strrchr(db, '/')) != NULL &&
-	    buf_add(out, db, (size_t)(slash - db) + 1) < 0)
-		return -1;
-	return buf_adds(out, "bayes.sqlite");
-}
-
 /* [spam] bayes_path's default, from the milter's own key table. */
 static const char *
 spam_bayes_default(void)

@@ -37,28 +37,6 @@
 /* a wrapper's ".NAME" older than this was left by a killed wrapper */
 #define SPAM_SPOOL_STALE 3600
 
-int
-spam_spool_class(const char *name)
-{
-	const char *p = name, *dot;
-	size_t n;
-
-	for (n = 0; *p >= '0' && *p <= '9'; p++)
-		n++;
-	if (n == 0 || n > 24 || *p++ != '.')
-		return -1;
-	for (n = 0; *p >= '0' && *p <= '9'; p++)
-		n++;
-	if (n == 0 || n > 10 || *p != '.')
-		return -1;
-	dot = p + 1;
-	if (strcmp(dot, "spam") == 0)
-		return 1;
-	if (strcmp(dot, "ham") == 0)
-		return 0;
-	return -1;
-}
-
 void
 spam_spool_init(struct spam_spool *sp)
 {

@@ -40,6 +40,8 @@ static const char main_usage[] =
     "             [--dry-run]: render the config templates\n"
     "  explain    FILE [--from-ip IP --helo H --mail-from A --rcpt R |\n"
     "             --submission USER]: every decision on one message\n"
+    "  selftest   [--domain D] [--smtp H:P] [--submission H:P|none]\n"
+    "             [--imap H:P]: send mail through the install, follow it\n"
     "  doctor     [--domain DOMAIN] [--resolver IP[@PORT]]: check the\n"
     "             install and its DNS\n"
     "  help       this text\n"
@@ -263,6 +265,7 @@ static const struct main_noun main_nouns[] = {
     {"setup", setup_main},
     {"doctor", doctor_main},
     {"explain", explain_main},
+    {"selftest", selftest_main},
 };
 
 enum { OPT_JSON = 0x2000 };

@@ -13,6 +13,10 @@ stack, reading the live configuration:
   a private Knot with example.org's MX, A, SPF, DMARC and DKIM record.
 
 doctor --postfix-dir/--dovecot-config on them says no FAIL and exits 0;
+selftest (Postfix with smtpd_authorized_xclient_hosts = 127.0.0.1 and a
+submission service with Dovecot SASL) follows an inbound and a submitted
+message to IMAP and removes its throw-away mailbox, and fails naming
+the fix without XCLIENT;
 then each of these, broken in turn (and mended after), gives a FAIL
 naming it and exit 1:
   - facteur-lookup stopped (the socketmap lookups);
@@ -122,6 +126,7 @@ class Stack:
             self.start(name)
         self.start("lmtp")
         sm = "socketmap:unix:%s:" % self.sock["lookup"]
+        self.sub_port = harness.free_port()
         self.pf = harness.Postfix(os.path.join(tmp, "pf"), main_cf_extra={
             "virtual_mailbox_domains": sm + "domains",
             "virtual_mailbox_maps": sm + "mailboxes",
@@ -133,14 +138,27 @@ class Stack:
             "smtpd_milters": ", ".join("unix:" + self.sock[n]
                                        for n in MILTERS),
             "milter_default_action": "tempfail",
-        })
+            "smtpd_authorized_xclient_hosts": "127.0.0.1",
+        }, master_cf_extra=(
+            "127.0.0.1:%d inet n - n - - smtpd\n"
+            "  -o smtpd_sasl_auth_enable=yes\n"
+            "  -o smtpd_sasl_type=dovecot\n"
+            "  -o smtpd_sasl_path=%s\n"
+            "  -o smtpd_recipient_restrictions=permit_sasl_authenticated,"
+            "reject\n"
+            "  -o milter_macro_daemon_name=submission\n" % (
+                self.sub_port, os.path.join(tmp, "dc", "run",
+                                            "auth-postfix"))))
         self.sqlconf = os.path.join(tmp, "dovecot-sql.conf.ext")
         passdb, userdb = fixtures.dovecot_sql_blocks(
-            self.sqlconf, self.db, self.pf.mail_dir, uid, gid)
+            self.sqlconf, self.db, mail_root, uid, gid)
         with open(self.sqlconf) as f:
             self.sqltext = f.read()
-        self.dc = harness.Dovecot(os.path.join(tmp, "dc"), passdb=passdb,
-                                  userdb=userdb, mail_root=self.pf.mail_dir)
+        self.dc = harness.Dovecot(
+            os.path.join(tmp, "dc"), passdb=passdb, userdb=userdb,
+            mail_root=mail_root, conf_extra=(
+                "service auth {\n  unix_listener auth-postfix {\n"
+                "    mode = 0666\n  }\n}\n"))
 
     def start(self, name):
         h = self.h
@@ -169,6 +187,13 @@ class Stack:
                         "--sbindir", self.sbin, "--resolver",
                         self.resolver] + list(args), check=False,
                        timeout=300)
+        return p.returncode, p.stdout, p.stderr
+
+    def selftest(self, *args):
+        p = self.h.run([EXE["facteur"], "-c", self.conf, "selftest",
+                        "--postfix-dir", self.pf.config_dir, "--imap",
+                        "127.0.0.1:%d" % self.dc.port, "--timeout", "30"] +
+                       list(args), check=False, timeout=120)
         return p.returncode, p.stdout, p.stderr
 
     def close(self):
@@ -232,6 +257,49 @@ class DoctorLive(unittest.TestCase):
                 r"ok   doveadm user: %s: uid=%d" % (ALICE, self.stack.uid),
                 r"warn bayes: "):
             self.assertRegex(out, want)
+
+    def test_selftest_follows_both_messages_to_imap(self):
+        rc, out, err = self.stack.selftest()
+        self.assertEqual(rc, 0, "selftest: got exit %d, want 0:\n%s%s" % (
+            rc, out, err))
+        pf = self.stack.pf
+        for want in (
+                r"inbound: <> -> Postfix smtpd 127\.0\.0\.1:%d, XCLIENT "
+                r"ADDR=192\.0\.2\.25" % pf.port,
+                r"\+\d+\.\d{3}s  XCLIENT: 220",
+                r"end of DATA \(milters' verdict, queued\): 250 .*queued",
+                r"submission: selftest-[0-9a-f]{8}@example\.org -> Postfix "
+                r"127\.0\.0\.1:%d, AUTH PLAIN" % self.stack.sub_port,
+                r"AUTH PLAIN \(Dovecot SASL\): 235",
+                r"inbound message:\n.*Dovecot IMAP: in INBOX",
+                r"Authentication-Results: mx\.facteur\.test; dkim=none; spf=\w+ "
+                r"smtp\.helo=selftest\.invalid",
+                r"X-Spam-Status: No, score=",
+                r"submitted message:\n.*Dovecot IMAP: in INBOX",
+                r"DKIM-Signature: v=1; .*d=example\.org; s=s1; .*b=\.\.\.",
+                r"Received: from selftest\.invalid \(unknown \[192\.0\.2\.25\]\)",
+                r"mailbox selftest-[0-9a-f]{8}@example\.org removed",
+                r"selftest: ok"):
+            self.assertRegex(out, want)
+        user = re.search(r"selftest-[0-9a-f]{8}@example\.org", out).group(0)
+        users = self.stack.admin("user", "list").stdout
+        self.assertNotIn(user, users, "the throw-away mailbox is left")
+        self.assertFalse(os.path.exists(os.path.join(
+            self.stack.tmp, "mail", "example.org", user.split("@")[0])),
+            "its Maildir is left")
+
+    def test_selftest_without_xclient_fails_saying_the_fix(self):
+        pf = self.stack.pf
+        pf.postconf("smtpd_authorized_xclient_hosts=")
+        pf.reload()
+        try:
+            rc, out, err = self.stack.selftest("--submission", "none")
+            self.assertEqual(rc, 1, out + err)
+            self.assertIn("smtpd_authorized_xclient_hosts", out)
+            self.assertIn("removed", out)
+        finally:
+            pf.postconf("smtpd_authorized_xclient_hosts=127.0.0.1")
+            pf.reload()
 
     def test_lookup_down_fails(self):
         self.stack.stop("lookup")

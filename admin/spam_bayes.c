@@ -47,7 +47,7 @@ int
 spam_admin_settings(struct admin *a, const char *opt,
     struct spam_settings *s, struct cfg_section *sec)
 {
-	static struct cfg_key keys[MLT_SETTINGS_NKEYS + 32];
+	static struct cfg_key keys[MLT_SETTINGS_NKEYS + 64];
 	static struct cfg_database dbcfg;
 	struct buf path;
 	size_t nk, i;
@@ -55,6 +55,11 @@ spam_admin_settings(struct admin *a, const char *opt,
 
 	memset(s, 0, sizeof(*s));
 	memset(&dbcfg, 0, sizeof(dbcfg));
+	if (spam_nkeys > sizeof(keys) / sizeof(keys[0]) - MLT_SETTINGS_NKEYS) {
+		admin_errx(a, "[spam]: %zu keys, room for %zu", spam_nkeys,
+		    sizeof(keys) / sizeof(keys[0]) - MLT_SETTINGS_NKEYS);
+		return ADMIN_FAIL;
+	}
 	nk = mlt_settings_keys(keys, offsetof(struct spam_settings, common));
 	memcpy(keys + nk, spam_keys, spam_nkeys * sizeof(spam_keys[0]));
 	/* no default: NULL after the load says the file did not set it */

@@ -82,6 +82,17 @@ void doc_conn_error(int e, const char *path, const char *spec,
  * receive timeouts of s seconds. fd, or -errno. */
 int doc_dial(const char *path, const char *host, const char *port, int s);
 
+/* Writes all of p, or -1. */
+int doc_write(int fd, const void *p, size_t n);
+/* Reads into out (reset first) until done(out) says it holds a whole
+ * answer: 0; EOF, an error, out's max or the socket's receive timeout:
+ * -1. */
+int doc_read_until(int fd, struct buf *out, int (*done)(const struct buf *));
+/* s[0..n) with control bytes as spaces, trailing ones cut, into out. */
+void doc_clean(const char *s, size_t n, char *out, size_t outlen);
+
+#define DOC_PROBE_S 5 /* seconds to answer a probe */
+
 /* The live configuration: Postfix (postconf -n, -P), its milters,
  * socketmaps, policy services and virtual_transport. */
 void doctor_postfix(struct doctor *d);

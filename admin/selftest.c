@@ -254,6 +254,9 @@ st_account_del(struct st *s)
 
 /* Sends a command, reads the reply, prints the hop. want: the code
  * wanted (2xx/3xx by its first digit when < 10). 0 or -1. */
+static int st_cmd(struct st *s, struct st_conn *c, const char *shown,
+    int want, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
 static int
 st_cmd(struct st *s, struct st_conn *c, const char *shown, int want,
     const char *fmt, ...)

@@ -3,7 +3,8 @@
 # moves or copies a message out of Spam or Junk: the message goes to
 # facteur's learning spool as ham, unless it went to the Trash (deleting
 # spam says nothing about it) or to the other spam folder.
-# Compile it once after each change: sievec /etc/dovecot/sieve/report-ham.sieve
+# Compile it once after each change, as root:
+#   sievec /etc/dovecot/sieve/report-ham.sieve
 require ["vnd.dovecot.pipe", "copy", "imapsieve", "environment"];
 
 if anyof (environment :is "imap.mailbox" ["Trash", "INBOX.Trash",

@@ -4,7 +4,8 @@
 # to facteur's learning spool as spam. Only report-spam can be piped to:
 # sieve_pipe_bin_dir holds nothing else, and vnd.dovecot.pipe is a global
 # extension, out of reach of the users' own scripts.
-# Compile it once after each change: sievec /etc/dovecot/sieve/report-spam.sieve
+# Compile it once after each change, as root:
+#   sievec /etc/dovecot/sieve/report-spam.sieve
 require ["vnd.dovecot.pipe", "copy"];
 
 pipe :copy "report-spam";

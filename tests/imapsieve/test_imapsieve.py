@@ -9,7 +9,8 @@ changed):
     message moves class), Spam -> Trash learns nothing, APPEND into Spam
     learns spam, COPY back into Spam of a message known as spam is a
     no-op; Junk is a spam folder too, Junk -> Spam is no ham, APPEND
-    to INBOX learns nothing; `facteur spam stats` counts each and the time of the last learn;
+    to INBOX learns nothing; `facteur spam stats` counts each and the
+    time of the last learn;
   - the MOVE answers within MOVE_BOUND seconds even while another writer
     holds the Bayes file (sqlite3 BEGIN EXCLUSIVE): the wrapper only drops
     the message into the spool; the drain (`facteur spam learn --spool`)

@@ -10,7 +10,6 @@ import os
 import random
 import re
 import smtplib
-import socket
 import threading
 import time
 

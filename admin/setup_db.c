@@ -101,14 +101,16 @@ db_keys(const char *dir)
 	return k;
 }
 
-/* Logs the new key files of dir as created, then gives them to
- * facteur-dkim (0600). */
+/* Logs the new key files of dir as created, then makes them root's,
+ * 0600 (keygen gives them to [admin] dkim_user when that user exists):
+ * facteur-milter and facteur-dkim load their keys as root, before they
+ * drop to their users, so no daemon user can read a key afterwards, and
+ * either deployment accepts the file (0600, owned by root or the
+ * milter's user). */
 static int
 db_own_keys(struct setup *s, const char *rel, const char *dir)
 {
 	char path[SETUP_PATH * 2];
-	long uid = setup_uid(s, "facteur-dkim");
-	long gid = setup_gid(s, "facteur-dkim");
 	struct dirent *e;
 	size_t n;
 	DIR *d;
@@ -122,8 +124,7 @@ db_own_keys(struct setup *s, const char *rel, const char *dir)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
 		if (setup_log(s, "created %s/%s", rel, e->d_name) < 0 ||
-		    chown(path, (uid_t)(uid < 0 ? 0 : uid),
-		    (gid_t)(gid < 0 ? 0 : gid)) < 0 || chmod(path, 0600) < 0)
+		    chown(path, 0, 0) < 0 || chmod(path, 0600) < 0)
 			rc = -1;
 	}
 	closedir(d);
@@ -137,7 +138,6 @@ db_dkim(struct setup *s, const char *db, const char *dbrel, int do_it)
 	char rel[SETUP_PATH], dir[SETUP_PATH], keys[SETUP_PATH];
 	const char *args[] = {"dkim", "keygen", s->domain, "--keys-dir", keys,
 	    NULL};
-	long gid = setup_gid(s, "facteur-dkim");
 	struct buf out;
 	int rc = -1;
 
@@ -147,7 +147,7 @@ db_dkim(struct setup *s, const char *db, const char *dbrel, int do_it)
 	if (db_keys(dir) > 0)
 		return 0;
 	if (!do_it) {
-		printf("+ DKIM key for %s in %s/ (owner facteur-dkim, 0600; "
+		printf("+ DKIM key for %s in %s/ (root, 0600; "
 		    "facteur dkim dns %s prints its TXT record)\n", s->domain,
 		    dir, s->domain);
 		s->nchanges++;
@@ -157,8 +157,7 @@ db_dkim(struct setup *s, const char *db, const char *dbrel, int do_it)
 	    setup_backup(s, dbrel) < 0)
 		return -1;
 	if (access(dir, F_OK) != 0) {
-		if (mkdir(dir, 0750) < 0 || setup_log(s, "mkdir %s", rel) < 0 ||
-		    chown(dir, 0, (gid_t)(gid < 0 ? 0 : gid)) < 0)
+		if (mkdir(dir, 0700) < 0 || setup_log(s, "mkdir %s", rel) < 0)
 			return -1;
 	}
 	buf_init(&out, 1 << 20);

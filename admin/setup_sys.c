@@ -1,11 +1,12 @@
-/* admin/setup_sys.c - the accounts, directories, database and first DKIM
- * key of `facteur setup --apply`.
+/* admin/setup_sys.c - the accounts and directories of `facteur setup
+ * --apply` (the database and the DKIM key: setup_db.c).
  *
  * Accounts go through groupadd/useradd/usermod (--prefix ROOT under
  * --root), never by editing /etc/passwd: facteur (the daemons, group
- * facteur reads the database), facteur-dkim (facteur-dkim's own user: the
- * private keys are its alone, not the queue owner's), vmail 3000:3000
- * (the Maildirs). dovecot and vmail join group facteur to read the
+ * facteur reads the database), facteur-dkim ([dkim] user when
+ * facteur-dkim runs on its own: a network-facing parser without the
+ * queue owner's rights; the keys stay root's), vmail 3000:3000 (the
+ * Maildirs). dovecot and vmail join group facteur to read the
  * database. The shadow tools' own backups (/etc/passwd- ...) are saved
  * first, so --undo puts them back too. */
 #include "setup.h"
@@ -46,7 +47,7 @@ struct sys_dir {
 
 static const struct sys_dir sys_dirs[] = {
     {"etc/facteur", 0755, "root", "root"},
-    {"etc/facteur/dkim", 0750, "root", "facteur-dkim"},
+    {"etc/facteur/dkim", 0700, "root", "root"}, /* keys: setup_db.c */
     {"var/lib/facteur", 02770, "root", "facteur"},
     {"var/cache/facteur", 0750, "facteur", "facteur"},
     {"var/spool/postfix/facteur", 0750, "root", "postfix"},

@@ -656,7 +656,8 @@ sp_engine_check_env(const struct sp_engine *e, const char *raw, size_t len,
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
-	if (sp_match_run(e->m, &e->rs, &v, envfrom, values, err, errlen) < 0)
+	if (sp_match_run(e->m, &e->rs, &v, sp_ev_envfrom(&ec), values, err,
+	    errlen) < 0)
 		goto out;
 	if (e->net != NULL && engine_net_check(e, &v, env, values) < 0) {
 		snprintf(err, errlen, "out of memory");

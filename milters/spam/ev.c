@@ -208,6 +208,12 @@ ev_relays(struct sp_evctx *c)
 	return c->relays;
 }
 
+const char *
+sp_ev_envfrom(struct sp_evctx *c)
+{
+	return ev_envfrom(c);
+}
+
 const struct sp_relays *
 sp_ev_relays(struct sp_evctx *c)
 {

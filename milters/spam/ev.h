@@ -61,6 +61,9 @@ struct sp_evctx {
 	struct sp_relays *relays; /* lazily parsed; owned */
 	struct ev_html *html;     /* lazily scanned; owned */
 	int relays_done, html_done;
+	int envfrom_done;
+	char envfrom_buf[320];
+	const char *envfrom_sa;   /* ev_envfrom()'s answer */
 };
 
 /* Parses the text after the rule name ("eval:NAME(args)"). Returns 1 with
@@ -76,6 +79,11 @@ void sp_ev_name(const char *text, char *out, size_t outlen);
 /* The message's Received chain (received.h), parsed on first use; NULL
  * on ENOMEM. Borrowed until sp_ev_ctx_clear(). */
 const struct sp_relays *sp_ev_relays(struct sp_evctx *c);
+
+/* SpamAssassin's EnvelopeFrom for the message (the envelope sender
+ * given, else what the Received chain or the headers say), or NULL.
+ * Borrowed until sp_ev_ctx_clear(). */
+const char *sp_ev_envfrom(struct sp_evctx *c);
 
 /* Sets values[i] for every live SP_R_EVAL rule of rs. 0 or -1 (ENOMEM). */
 int sp_ev_run(struct sp_evctx *c, double *values);

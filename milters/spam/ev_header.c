@@ -10,6 +10,7 @@
 
 #include "ev_int.h"
 #include "msgview.h"
+#include "received.h"
 
 static const char *const ev_months[] = {"jan", "feb", "mar", "apr", "may",
     "jun", "jul", "aug", "sep", "oct", "nov", "dec"};
@@ -334,17 +335,65 @@ ev_unresolved_template(struct sp_evctx *c, const struct sp_evcall *a)
 	return 0;
 }
 
-/* EnvelopeFrom as SpamAssassin finds it in a saved message. */
-const char *
-ev_envfrom(const struct sp_evctx *c)
+/* Header `name`'s first value, unless a Received field comes before
+ * it in the header block. */
+static const char *
+ev_before_rcvd(const struct sp_evctx *c, const char *name, int *present)
 {
-	const char *e = c->envfrom;
+	const struct sp_view *v = c->v;
+	size_t i;
+	int rcvd = 0;
 
-	if (e == NULL || *e == '\0')
-		e = ev_header(c, "X-Envelope-From", 0, 0);
-	if (e == NULL || *e == '\0')
-		e = ev_header(c, "Return-Path", 0, 0);
-	return e;
+	*present = 0;
+	for (i = 0; i < v->nheaders; i++) {
+		if (strcasecmp(v->headers[i].name, "Received") == 0)
+			rcvd = 1;
+		else if (strcasecmp(v->headers[i].name, name) == 0) {
+			*present = 1;
+			return rcvd ? NULL : v->headers[i].raw;
+		}
+	}
+	return NULL;
+}
+
+const char *
+ev_envfrom(struct sp_evctx *c)
+{
+	static const char *const names[] = {"X-Envelope-From",
+	    "Envelope-Sender", "Return-Path", NULL};
+	const struct sp_relays *r;
+	const char *e = NULL;
+	size_t i;
+	int present;
+
+	if (c->envfrom_done)
+		return c->envfrom_sa;
+	c->envfrom_done = 1;
+	if (c->envfrom != NULL && *c->envfrom != '\0')
+		return c->envfrom_sa = c->envfrom;
+	if ((r = ev_relays(c)) != NULL && r->n > 0) {
+		const struct sp_relay *h = r->n > r->ntrusted ?
+		    &r->v[r->ntrusted] : &r->v[r->ntrusted - 1];
+		const char *at = strchr(h->envfrom, '@');
+
+		if (at != NULL && at > h->envfrom) {
+			snprintf(c->envfrom_buf, sizeof(c->envfrom_buf), "%s",
+			    h->envfrom);
+			return c->envfrom_sa = c->envfrom_buf;
+		}
+	}
+	if (ev_header(c, "X-Sender", 0, 0) != NULL)
+		for (i = 0; (e = ev_header(c, "Received", 0, i)) != NULL; i++)
+			if (strstr(e, "(fetchmail") != NULL)
+				return NULL;
+	for (i = 0; names[i] != NULL; i++) {
+		e = ev_before_rcvd(c, names[i], &present);
+		if (e != NULL)
+			return c->envfrom_sa = e;
+		if (present && i == 0)
+			return NULL;
+	}
+	return NULL;
 }
 
 static int
@@ -452,7 +501,38 @@ ev_outlook_msgid(struct sp_evctx *c, const struct sp_evcall *a)
 	    27111902.8329849)) >= 250;
 }
 
+/* The last two labels of the domain of an address ("" if none). */
+static void
+ev_dom2(const char *value, char *out, size_t outlen)
+{
+	char a[256];
+	const char *at, *p, *last = NULL, *prev = NULL;
+
+	out[0] = '\0';
+	if (value == NULL || ev_addr(value, a, sizeof(a)) < 0 ||
+	    (at = strrchr(a, '@')) == NULL)
+		return;
+	for (p = at + 1; *p; p++)
+		if (*p == '.') {
+			prev = last;
+			last = p;
+		}
+	snprintf(out, outlen, "%s", prev != NULL ? prev + 1 : at + 1);
+}
+
+static int
+ev_equal_from_domains(struct sp_evctx *c, const struct sp_evcall *a)
+{
+	char f[256], e[256];
+
+	(void)a;
+	ev_dom2(ev_header(c, "From", 0, 0), f, sizeof(f));
+	ev_dom2(ev_envfrom(c), e, sizeof(e));
+	return f[0] != '\0' && e[0] != '\0' && strcasecmp(f, e) != 0;
+}
+
 const struct sp_evdef ev_header_defs[] = {
+	{"check_equal_from_domains", ev_equal_from_domains, 0, 0},
 	{"check_for_shifted_date", ev_shifted_date, 2, 2},
 	{"subject_is_all_caps", ev_subject_caps, 0, 0},
 	{"check_for_missing_to_header", ev_missing_to, 0, 0},

@@ -42,6 +42,12 @@ int ev_addr(const char *value, char *out, size_t outlen);
 /* The display name of a From-like value into out ("" when none). */
 void ev_display_name(const char *value, char *out, size_t outlen);
 
+/* SpamAssassin's EnvelopeFrom (PerMsgStatus::get_envelope_from): the
+ * envelope sender given, else the last hop's envelope-from, else
+ * X-Envelope-From, Envelope-Sender or Return-Path when no Received
+ * field comes before it. NULL when none. Cached in c. */
+const char *ev_envfrom(struct sp_evctx *c);
+
 /* The parsed Received chain (received.h), computed on first use. */
 const struct sp_relays *ev_relays(struct sp_evctx *c);
 /* The HTML statistics (ev_html.c), computed on first use; NULL if no

@@ -14,7 +14,6 @@
 #include "ev_int.h"
 #include "msgview.h"
 
-const char *ev_envfrom(const struct sp_evctx *c);
 
 static int
 ev_false(struct sp_evctx *c, const struct sp_evcall *a)

@@ -9,7 +9,6 @@
 #include "ev_int.h"
 #include "received.h"
 
-const char *ev_envfrom(const struct sp_evctx *c);
 
 static int
 ev_no_relays(struct sp_evctx *c, const struct sp_evcall *a)

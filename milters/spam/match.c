@@ -501,6 +501,26 @@ scan_is(const char *name, const char *const *list)
 	return 0;
 }
 
+/* exists:NAME, with SpamAssassin's names for several headers (ToCc,
+ * MESSAGEID) and its metadata headers. */
+static int
+scan_exists(const struct sp_view *v, const char *name)
+{
+	size_t i;
+
+	if (strcasecmp(name, "ToCc") == 0)
+		return sp_view_header(v, "To") != NULL ||
+		    sp_view_header(v, "Cc") != NULL;
+	if (strcmp(name, "MESSAGEID") == 0)
+		return sp_view_header(v, "Message-Id") != NULL ||
+		    sp_view_header(v, "Resent-Message-Id") != NULL ||
+		    sp_view_header(v, "X-Message-Id") != NULL;
+	for (i = 0; i < v->npseudo; i++)
+		if (strcasecmp(v->pseudo[i].name, name) == 0)
+			return 1;
+	return sp_view_header(v, name) != NULL;
+}
+
 /* The text a header rule target sees. 1 present, 0 absent, -1 ENOMEM. */
 static int
 scan_header(const struct sp_view *v, const struct mgroup *g,
@@ -521,7 +541,7 @@ scan_header(const struct sp_view *v, const struct mgroup *g,
 	else if (strcmp(g->hdr, "EnvelopeFrom") == 0 && envfrom != NULL)
 		return buf_adds(out, envfrom) < 0 ? -1 : 1;
 	else if (strcmp(g->hdr, "EnvelopeFrom") == 0)
-		one[0] = "Return-Path";
+		return 0; /* the engine found none (ev.h, sp_ev_envfrom) */
 	for (i = 0; i < v->nheaders + (all ? 0 : v->npseudo); i++) {
 		const struct sp_header *h = i < v->nheaders ? &v->headers[i] :
 		    &v->pseudo[i - v->nheaders];
@@ -649,8 +669,8 @@ scan_run(struct scan *s, const struct sp_view *v, const char *envfrom)
 			goto out;
 	}
 	for (k = 0; k < m->nexists; k++)
-		s->values[m->exists[k]] = sp_view_header(v,
-		    s->rs->v[m->exists[k]].hdr) != NULL;
+		s->values[m->exists[k]] = scan_exists(v,
+		    s->rs->v[m->exists[k]].hdr);
 	rc = 0;
 out:
 	buf_free(&uris);

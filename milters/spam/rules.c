@@ -262,6 +262,7 @@ rule_reset(struct sp_rule *r)
 	r->hmod = SP_H_VALUE;
 	r->re_flags = 0;
 	r->replaced = 0;
+	r->zero = 0;
 	r->skip = NULL;
 }
 
@@ -374,7 +375,8 @@ rules_propagate(struct sp_ruleset *rs)
 				continue;
 			nd = sp_meta_deps(r->prog, &deps);
 			for (k = 0; k < nd; k++)
-				if (rs->v[deps[k]].skip != NULL)
+				if (rs->v[deps[k]].skip != NULL &&
+				    !rs->v[deps[k]].zero)
 					break;
 			if (k == nd)
 				continue;
@@ -411,12 +413,19 @@ sp_rules_finish(struct sp_ruleset *rs, struct sp_rules_error *err)
 		}
 		if (r->type == SP_R_NONE && r->skip == NULL)
 			r->skip = "scored or described but never defined";
-		if (r->skip == NULL && (r->tflags & SP_TF_NET) &&
-		    !rs->network) {
-			r->skip = "network test (off)";
-			if (rules_skip(rs, r->name, r->file, r->line,
-			    "network test (tflags net)") < 0)
-				goto oom;
+		/* Check.pm: an eval with tflags net runs only in the score
+		 * sets with network tests, tflags learn only with Bayes */
+		if (r->skip == NULL && r->type == SP_R_EVAL &&
+		    (((r->tflags & SP_TF_NET) && !rs->network) ||
+		    ((r->tflags & SP_TF_LEARN) && !rs->have_bayes))) {
+			r->skip = "eval with tflags net/learn: its score set "
+			    "is off";
+			r->zero = 1;
+		}
+		if (r->skip == NULL && r->type == SP_R_BAYES &&
+		    !rs->have_bayes) {
+			r->skip = "Bayes off (no bayes_path)";
+			r->zero = 1;
 		}
 		if (r->type != SP_R_META || r->skip != NULL)
 			continue;

@@ -65,6 +65,11 @@ struct sp_rule {
 	const char *file;    /* from the ruleset's file list */
 	int line;
 	const char *skip;    /* static reason the rule never runs, or NULL */
+	int zero;            /* skipped, yet metas read it as 0, as
+				SpamAssassin does with a test it defines but
+				does not run (network tests in local mode,
+				Bayes off); otherwise a skipped rule skips
+				the metas over it */
 	struct sp_net_rule *net;    /* SP_R_NET: what to look up; owned */
 	struct sp_evcall *ev;       /* SP_R_EVAL: the call; owned */
 	int replaced;               /* ReplaceTags already applied */

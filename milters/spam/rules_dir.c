@@ -27,8 +27,6 @@ static const char *const rd_features[] = {
 /* SpamAssassin plugins as facteur sees them in "ifplugin NAME". */
 enum rd_pstate {
 	RD_P_ON,       /* implemented (its evals: ev.h) */
-	RD_P_NET,      /* network plugin: on with network tests (net.h) */
-	RD_P_BAYES,    /* on with Bayes */
 	RD_P_TODO,     /* loaded by SpamAssassin, not implemented here */
 };
 
@@ -52,22 +50,25 @@ static const struct rd_plug {
 	{"AutoLearnThreshold", RD_P_ON, NULL},
 	{"HTTPSMismatch", RD_P_ON, NULL},
 	{"ImageInfo", RD_P_ON, NULL},
-	{"Bayes", RD_P_BAYES, "Bayes off (no bayes_path)"},
-	{"DNSEval", RD_P_NET, "network tests off (plugin DNSEval)"},
-	{"URIDNSBL", RD_P_NET, "network tests off (plugin URIDNSBL)"},
-	{"SPF", RD_P_NET, "network tests off (plugin SPF)"},
-	{"DKIM", RD_P_NET, "network tests off (plugin DKIM)"},
+	/* loaded as SpamAssassin loads them: their network evals are
+	 * skipped (read as 0 by metas) when network tests are off or when
+	 * facteur does not implement them, their other rules run */
+	{"Bayes", RD_P_ON, NULL},
+	{"DNSEval", RD_P_ON, NULL},
+	{"URIDNSBL", RD_P_ON, NULL},
+	{"SPF", RD_P_ON, NULL},
+	{"DKIM", RD_P_ON, NULL},
+	{"AskDNS", RD_P_ON, NULL},
+	{"HashBL", RD_P_ON, NULL},
+	{"DMARC", RD_P_ON, NULL},
+	{"Dmarc", RD_P_ON, NULL},
+	{"Pyzor", RD_P_ON, NULL},
+	{"Razor2", RD_P_ON, NULL},
 	{"MIMEHeader", RD_P_TODO, "plugin MIMEHeader not implemented "
 	    "(mimeheader rules)"},
 	{"ReplaceTags", RD_P_ON, NULL},
 	{"URIDetail", RD_P_TODO, "plugin URIDetail not implemented "
 	    "(uri_detail rules)"},
-	{"AskDNS", RD_P_TODO, "network plugin AskDNS not implemented"},
-	{"HashBL", RD_P_TODO, "network plugin HashBL not implemented"},
-	{"DMARC", RD_P_TODO, "network plugin DMARC not implemented"},
-	{"Dmarc", RD_P_TODO, "network plugin DMARC not implemented"},
-	{"Pyzor", RD_P_TODO, "network plugin Pyzor not implemented"},
-	{"Razor2", RD_P_TODO, "network plugin Razor2 not implemented"},
 	{"SpamCop", RD_P_TODO, "plugin SpamCop not implemented"},
 	{NULL, RD_P_TODO, NULL},
 };
@@ -94,10 +95,6 @@ rd_plugin_why(const struct rp *p, const char *name, size_t n,
 		switch (pl->st) {
 		case RD_P_ON:
 			return 1;
-		case RD_P_NET:
-			return p->rs->network;
-		case RD_P_BAYES:
-			return p->rs->have_bayes;
 		case RD_P_TODO:
 			return 0;
 		}
@@ -222,7 +219,7 @@ rd_cond(struct rp *p, const char *dir, char *rest)
 /* The static reason an eval rule is skipped: its function's name, kept
  * in the ruleset's reason table so the pointer lives as long as it. */
 static const char *
-rd_eval_why(struct sp_ruleset *rs, const char *what)
+rd_eval_why(struct sp_ruleset *rs, const char *what, int *zero)
 {
 	static const char *const netfns[] = {"check_rbl", "check_uridnsbl",
 	    "check_for_spf", "check_dkim", "check_arc", "check_dmarc",
@@ -231,11 +228,15 @@ rd_eval_why(struct sp_ruleset *rs, const char *what)
 	char fn[64];
 	size_t i;
 
-	(void)rs;
 	sp_ev_name(what, fn, sizeof(fn));
+	*zero = 0;
 	for (i = 0; netfns[i] != NULL; i++)
-		if (strncmp(fn, netfns[i], strlen(netfns[i])) == 0)
-			return "eval: network test (not run here)";
+		if (strncmp(fn, netfns[i], strlen(netfns[i])) == 0) {
+			*zero = 1;
+			return rs->network ? "eval: network test not "
+			    "implemented" : "eval: network test (network_tests "
+			    "off)";
+		}
 	return "eval: function not implemented";
 }
 
@@ -289,7 +290,7 @@ rd_eval(struct rp *p, const char *name, const char *what)
 	}
 	if ((r = rp_define(p, name, SP_R_NONE, &oom)) == NULL)
 		return oom ? -1 : 0;
-	r->skip = rd_eval_why(p->rs, what);
+	r->skip = rd_eval_why(p->rs, what, &r->zero);
 	p->rs->nevals++;
 	return rules_skip(p->rs, name, p->file, p->line, "%.200s", what);
 }
@@ -517,6 +518,46 @@ rd_urirhs(struct rp *p, const char *dir, char *rest)
 	return 0;
 }
 
+/* Directives that define a network rule by name (URIDNSBL, AskDNS). */
+static int
+rd_netdef(const char *dir)
+{
+	static const char *const d[] = {"urirhssub", "urirhsbl", "uridnssub",
+	    "uridnsbl", "urinsrhssub", "urinsrhsbl", "urifullnsrhssub",
+	    "urifullnsrhsbl", "askdns", NULL};
+	size_t i;
+
+	for (i = 0; d[i] != NULL; i++)
+		if (strcmp(dir, d[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* A network rule that does not run here: defined, skipped, read as 0 by
+ * metas (SpamAssassin in local mode). */
+static int
+rd_netrule(struct rp *p, const char *dir, char *rest)
+{
+	struct sp_rule *r;
+	char *name;
+	long idx;
+	int oom;
+
+	if (!rp_active(p))
+		return 0;
+	if ((name = rp_word(&rest)) == NULL || !rules_name_ok(name))
+		return rp_error(p, dir, "%s: want a rule name", dir);
+	idx = sp_rules_find(p->rs, name, strlen(name));
+	if (idx >= 0 && p->rs->v[idx].type != SP_R_NONE)
+		return 0;
+	if ((r = rp_define(p, name, SP_R_NONE, &oom)) == NULL)
+		return oom ? -1 : 0;
+	r->skip = p->rs->network ? "network test not implemented" :
+	    "network test (network_tests off)";
+	r->zero = 1;
+	return 0;
+}
+
 static const char *const rd_ignored[] = {"lang", "report",
     "clear_report_template", "report_contact", "add_header", "remove_header",
     "clear_headers", "unsafe_report", "ok_locales", "use_bayes",
@@ -568,6 +609,8 @@ rd_line(struct rp *p, char *line)
 	if (p->rs->network && (strcmp(dir, "urirhssub") == 0 ||
 	    strcmp(dir, "urirhsbl") == 0))
 		return rd_urirhs(p, dir, rest);
+	if (rd_netdef(dir))
+		return rd_netrule(p, dir, rest);
 	if (strcmp(dir, "header") && strcmp(dir, "body") &&
 	    strcmp(dir, "rawbody") && strcmp(dir, "uri") &&
 	    strcmp(dir, "full") && strcmp(dir, "meta") &&

@@ -255,7 +255,7 @@ xp_phase(struct admin *a, struct xp_rec *r, size_t *from, const char *phase,
 			printf("null");
 		printf("}");
 	} else {
-		printf("%-10s", phase);
+		printf("%-15s", phase);
 		if (arg != NULL) {
 			xp_put(arg);
 			putchar(' ');
@@ -301,7 +301,7 @@ xp_edits(struct admin *a, const struct xp_rec *r)
 				out_json_string(stdout, o->value);
 			else
 				printf("null");
-			printf("}");
+			printf(", \"index\": %d}", o->index);
 			continue;
 		}
 		printf("  %-7s %s%s", what[w], o->name, o->value ? ": " : "");

@@ -10,6 +10,10 @@ be equal:
   - Authentication-Results (dkim, spf, dmarc);
   - X-Spam-Flag, X-Spam-Score and X-Spam-Status (score, flag, rules).
 
+And one submission (--submission USER against the milter given
+{auth_authen}): the same DKIM-Signature (d=, s=, h=, bh=) and the same
+edits of facteur-scrub.
+
 Messages: the first N ham and N spam of ../shared/corpus/spamassassin
 (N = 8 by default, EXPLAIN_N to change), a message signed with 'facteur
 dkim sign' (dkim=pass against a private Knot), GTUBE, and a blacklisted
@@ -49,6 +53,13 @@ def split_message(raw):
             fields.append([n, v])
     dec = [(n.decode("latin-1"), v.decode("latin-1")) for n, v in fields]
     return dec, body.replace(b"\n", b"\r\n")
+
+
+def sig_tags(v):
+    """A DKIM-Signature without its time-dependent tags (t=, x=, b=)."""
+    tags = [t.strip() for t in re.sub(r"\s+", "", v).split(";") if t]
+    return ";".join(t for t in tags if t.split("=", 1)[0] not in
+                    ("t", "x", "b"))
 
 
 def sender_of(fields):
@@ -110,7 +121,7 @@ class Explain(unittest.TestCase):
         cls.dns.close()
         cls.tmp.close()
 
-    def milter_side(self, raw, sender):
+    def milter_side(self, raw, sender, auth=None):
         from milterclient import MilterClient, OFFER_PROTOCOL, \
             SMFIP_HDR_LEADSPC
         fields, body = split_message(raw)
@@ -118,27 +129,36 @@ class Explain(unittest.TestCase):
         neg = mc.negotiate
         mc.negotiate = lambda: neg(protocol=OFFER_PROTOCOL |
                                    SMFIP_HDR_LEADSPC)
+        mail = {"i": "EXPLAIN"}
+        if auth:
+            mail.update({"{auth_authen}": auth, "{auth_type}": "PLAIN"})
+        ip = "127.0.0.1" if auth else IP
         r = mc.message(
             macros={"connect": {"j": socket.gethostname(),
-                                "{daemon_name}": "smtpd"},
-                    "mail": {"i": "EXPLAIN"}},
-            connect=("[%s]" % IP, IP, 4567), helo=HELO,
+                                "{daemon_name}": "submission" if auth
+                                else "smtpd"},
+                    "mail": mail},
+            connect=("[%s]" % ip, ip, 4567), helo=HELO,
             mail_from="<%s>" % sender, rcpts=["<%s>" % RCPT],
             headers=fields, body=body)
         got = {}
         for n, v in list(r.added) + [(n, v) for _, n, v in r.inserted]:
             if n in HEADERS:
                 got[n] = v.strip()
+            elif n == "DKIM-Signature":
+                got[n] = sig_tags(v)
+        for i, n, v in r.changed:
+            got["%s[%d]" % (n, i)] = v.strip()
         outcome = r.action
         if r.action in ("reject", "tempfail"):
             outcome += " " + " ".join(r.reply)
         return outcome, got
 
-    def explain_side(self, path, sender):
-        p = self.h.run([FACTEUR, "-c", self.conf, "explain", path,
-                        "--from-ip", IP, "--helo", HELO, "--mail-from",
-                        sender, "--rcpt", RCPT, "--json"], check=False,
-                       timeout=120)
+    def explain_side(self, path, sender, auth=None):
+        who = ["--submission", auth] if auth else ["--from-ip", IP]
+        p = self.h.run([FACTEUR, "-c", self.conf, "explain", path] + who +
+                       ["--helo", HELO, "--mail-from", sender, "--rcpt",
+                        RCPT, "--json"], check=False, timeout=120)
         self.assertEqual(p.returncode, 0, "explain %s: exit %d: %s" % (
             path, p.returncode, p.stderr[-2000:]))
         doc = json.loads(p.stdout)
@@ -146,6 +166,11 @@ class Explain(unittest.TestCase):
         for e in doc["edits"]:
             if e["name"] in HEADERS and e["op"] in ("add", "insert"):
                 got[e["name"]] = e["value"].strip()
+            elif e["name"] == "DKIM-Signature":
+                got[e["name"]] = sig_tags(e["value"])
+            elif e["op"] in ("change", "delete"):
+                got["%s[%d]" % (e["name"], e["index"])] = \
+                    (e["value"] or "").strip()
         outcome = {"continue": "continue", "accept": "accept",
                    "REJECT": "reject", "TEMPFAIL": "tempfail"}[
                        doc["verdict"]]
@@ -154,13 +179,13 @@ class Explain(unittest.TestCase):
             outcome += " " + reply[-1]
         return outcome, got, doc
 
-    def same(self, path, sender=None, want=None):
+    def same(self, path, sender=None, want=None, auth=None):
         with open(path, "rb") as f:
             raw = f.read()
         if sender is None:
             sender = sender_of(split_message(raw)[0])
-        m_out, m_hdr = self.milter_side(raw, sender)
-        e_out, e_hdr, doc = self.explain_side(path, sender)
+        m_out, m_hdr = self.milter_side(raw, sender, auth)
+        e_out, e_hdr, doc = self.explain_side(path, sender, auth)
         name = os.path.basename(path)
         self.assertEqual(e_out, m_out, "%s: outcome: explain %r, milter "
                          "%r" % (name, e_out, m_out))
@@ -211,6 +236,27 @@ class Explain(unittest.TestCase):
         out, _ = self.same(msg, "spammer@bad.example",
                            want=[r"sender_blacklist: .*spammer@bad"])
         self.assertRegex(out, r"^reject 554 .*Parle a ma main$")
+
+
+    def test_submission_signs_and_scrubs_like_the_milter(self):
+        """--submission USER against the milter given {auth_authen}: dkim
+        signs (same d=, s=, h=, bh=), scrub's edits are the same."""
+        t = self.tmp.path
+        msg = os.path.join(t, "sub.eml")
+        with open(msg, "w") as f:
+            f.write("Received: from laptop (laptop [10.0.0.2])\n\tby "
+                    "mx with ESMTPSA\nFrom: Alice <alice@example.org>\n"
+                    "To: <%s>\nSubject: report\nUser-Agent: Mutt/2.2\n"
+                    "Message-ID: <r1@example.org>\n"
+                    "Date: Mon, 07 Dec 2026 05:00:00 +0000\n\n"
+                    "The report is attached.\n" % RCPT)
+        _, hdr = self.same(msg, "alice@example.org",
+                           auth="alice@example.org")
+        self.assertRegex(hdr.get("DKIM-Signature", ""),
+                         r"d=example\.org;s=s1", hdr)
+        for gone in ("Received[1]", "User-Agent[1]"):
+            self.assertEqual(hdr.get(gone), "", "%s: want scrub's delete, "
+                             "got %s" % (gone, hdr))
 
 
 def main():

@@ -49,7 +49,7 @@ static const struct sys_dir sys_dirs[] = {
     {"etc/facteur", 0755, "root", "root"},
     {"etc/facteur/dkim", 0700, "root", "root"}, /* keys: setup_db.c */
     {"var/lib/facteur", 02770, "root", "facteur"},
-    {"var/cache/facteur", 0750, "facteur", "facteur"},
+    {"var/cache/facteur", 0755, "facteur", "facteur"}, /* as tmpfiles.d */
     {"var/spool/postfix/facteur", 0750, "root", "postfix"},
     {"var/mail/utilisateurs", 0750, "vmail", "vmail"},
 };

@@ -35,13 +35,16 @@ FACTEUR = SRC = LOOKUP = LMTP = MILTER = None
 
 def set_key(text, section, key, value):
     """facteur.conf text with `key = value` in [section]: replaces the
-    key's line (set or commented out), else adds it after the header."""
+    key's first line (set or commented out) and drops its others, else
+    adds it after the header."""
     out, cur, done = [], None, False
     for line in text.splitlines():
         if line.startswith("["):
             cur = line.strip()
-        if (cur == "[%s]" % section and not done and
+        if (cur == "[%s]" % section and
                 re.match(r"#?%s\s*=" % re.escape(key), line)):
+            if done:
+                continue
             line, done = "%s = %s" % (key, value), True
         out.append(line)
     text = "\n".join(out) + "\n"

@@ -27,6 +27,8 @@ struct evh_part {
 	struct evh_tag tags[EVH_MAX_TAGS];
 	size_t ntags;
 	long ntag, nelem, seen, seen_elem, closed_extra;
+	long max_size;     /* largest font size set (HTML.pm: from 3) */
+	int font_face_bad;
 	double length, non_space, image_area;
 	struct buf title, comment, anchor; /* strings joined by '\n' */
 };
@@ -115,6 +117,91 @@ evh_inside(struct evh_part *h, const char *name)
 	return t ? t->inside : 0;
 }
 
+/* The value of attribute `at` of tag text s[0..n) into out (quotes
+ * removed); 1 if the tag has it, else 0. */
+static int
+evh_attr(const char *s, size_t n, const char *at, char *out, size_t outlen)
+{
+	size_t al = strlen(at), i = 1, k;
+
+	while (i < n && !isspace((unsigned char)s[i]) && s[i] != '>')
+		i++;
+	while (i < n && s[i] != '>') {
+		size_t ns, nl;
+		char q = 0;
+
+		while (i < n && (isspace((unsigned char)s[i]) || s[i] == '/'))
+			i++;
+		for (ns = i; i < n && !isspace((unsigned char)s[i]) &&
+		    s[i] != '=' && s[i] != '>'; i++)
+			;
+		nl = i - ns;
+		while (i < n && isspace((unsigned char)s[i]))
+			i++;
+		k = 0;
+		if (i < n && s[i] == '=') {
+			i++;
+			while (i < n && isspace((unsigned char)s[i]))
+				i++;
+			if (i < n && (s[i] == '"' || s[i] == '\''))
+				q = s[i++];
+			for (; i < n && (q ? s[i] != q : (!isspace(
+			    (unsigned char)s[i]) && s[i] != '>')); i++)
+				if (k + 1 < outlen && nl == al)
+					out[k++] = s[i];
+			if (q && i < n)
+				i++;
+		}
+		if (nl == al && nl > 0 && strncasecmp(s + ns, at, al) == 0) {
+			out[k] = '\0';
+			return 1;
+		}
+		if (nl == 0 && i < n && s[i] != '>')
+			i++;
+	}
+	return 0;
+}
+
+/* HTMLEval's per-tag tests: font face and size. */
+static void
+evh_font(struct evh_part *h, const char *s, size_t n)
+{
+	char v[512];
+	long sz;
+
+	if (evh_attr(s, n, "face", v, sizeof(v))) {
+		pcre2_match_data *md;
+		pcre2_code *re;
+		PCRE2_SIZE off;
+		int en;
+
+		re = pcre2_compile((PCRE2_SPTR)"^\\s*[\"'.]?[a-z ][a-z -]*[a-z]"
+		    "\\d?[\"']?(?:,\\s*[\"']?[a-z][a-z -]*[a-z]\\d?[\"']?)*;?$",
+		    PCRE2_ZERO_TERMINATED, PCRE2_CASELESS, &en, &off, NULL);
+		md = re ? pcre2_match_data_create_from_pattern(re, NULL) :
+		    NULL;
+		if (md != NULL && pcre2_match(re, (PCRE2_SPTR)v, strlen(v), 0,
+		    0, md, NULL) < 0)
+			h->font_face_bad = 1;
+		pcre2_match_data_free(md);
+		pcre2_code_free(re);
+	}
+	if (evh_attr(s, n, "size", v, sizeof(v))) {
+		const char *p = v;
+
+		while (isspace((unsigned char)*p))
+			p++;
+		if ((*p == '+' || *p == '-') && isdigit((unsigned char)p[1]))
+			sz = 3 + strtol(p, NULL, 10);
+		else if (isdigit((unsigned char)*p))
+			sz = strtol(p, NULL, 10);
+		else
+			return;
+		if (sz > h->max_size)
+			h->max_size = sz;
+	}
+}
+
 /* The numeric value of attribute `at` in tag text s[0..n), or -1. */
 static double
 evh_attr_num(const char *s, size_t n, const char *at)
@@ -193,6 +280,8 @@ evh_markup(struct evh_part *h, const char *p, const char *end)
 	e = memchr(q, '>', (size_t)(end - q));
 	e = e ? e + 1 : end;
 	evh_tag(h, name, close ? -1 : 1);
+	if (!close && strcmp(name, "font") == 0)
+		evh_font(h, p, (size_t)(e - p));
 	if (!close && strcmp(name, "img") == 0) {
 		double w = evh_attr_num(p, (size_t)(e - p), "width");
 		double hh = evh_attr_num(p, (size_t)(e - p), "height");
@@ -259,6 +348,7 @@ ev_html_get(struct sp_evctx *c)
 		if (p->html == NULL)
 			continue;
 		h = &x->p[x->n++];
+		h->max_size = 3;
 		buf_init(&h->title, 65536);
 		buf_init(&h->comment, 65536);
 		buf_init(&h->anchor, 65536);
@@ -323,6 +413,8 @@ evh_value(const struct evh_part *h, const char *t, double *v)
 		*v = (double)(h->seen - h->seen_elem) / (double)h->seen;
 	else if (strcmp(t, "image_area") == 0)
 		*v = h->image_area;
+	else if (strcmp(t, "max_size") == 0)
+		*v = (double)h->max_size;
 	else
 		return 0;
 	return 1;
@@ -359,8 +451,16 @@ static int
 ev_html_test(struct sp_evctx *c, const struct sp_evcall *a)
 {
 	const struct ev_html *x = ev_html_get(c);
+	size_t i;
 
-	return strcmp(a->argv[0], "html") == 0 && x != NULL && x->n > 0;
+	if (x == NULL)
+		return 0;
+	if (strcmp(a->argv[0], "html") == 0)
+		return x->n > 0;
+	for (i = 0; i < x->n; i++)
+		if (x->p[i].font_face_bad)
+			return 1;
+	return 0;
 }
 
 static int
@@ -451,8 +551,8 @@ ev_text_match(struct sp_evctx *c, const struct sp_evcall *a)
 }
 
 static const char *const evh_values[] = {"length", "closed_extra_ratio",
-    "bad_tag_ratio", "non_element_ratio", "image_area", NULL};
-static const char *const evh_tests[] = {"html", NULL};
+    "bad_tag_ratio", "non_element_ratio", "image_area", "max_size", NULL};
+static const char *const evh_tests[] = {"html", "font_face_bad", NULL};
 static const char *const evh_texts[] = {"title", "comment", "anchor", NULL};
 
 const struct sp_evdef ev_html_defs[] = {

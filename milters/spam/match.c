@@ -376,13 +376,46 @@ scan_pcre(struct scan *s, size_t rule, const char *t, size_t n)
 	return rc >= 0;
 }
 
+/* tflags multiple: how many times the rule matches t (at most its
+ * maxhits, else 1000), as SpamAssassin counts it for metas. */
+static double
+scan_count(struct scan *s, size_t rule, const char *t, size_t n)
+{
+	const struct sp_rule *r = &s->rs->v[rule];
+	size_t max = r->maxhits ? r->maxhits : 1000, c = 0, off = 0;
+
+	while (c < max && off <= n) {
+		PCRE2_SIZE *ov;
+
+		if (pcre2_match(s->m->re[rule], (PCRE2_SPTR)t, n, off, 0,
+		    s->md, s->m->mctx) < 0)
+			break;
+		c++;
+		ov = pcre2_get_ovector_pointer(s->md);
+		off = ov[1] > ov[0] ? ov[1] : ov[1] + 1;
+	}
+	return c > 0 ? (double)c : 1.0;
+}
+
 static void
-scan_set(struct scan *s, size_t rule, int matched)
+scan_set_text(struct scan *s, size_t rule, int matched, const char *t,
+    size_t n)
 {
 	const struct sp_rule *r = &s->rs->v[rule];
 
+	if (matched && (r->tflags & SP_TF_MULTIPLE) && t != NULL &&
+	    !(r->type == SP_R_HEADER && r->negate)) {
+		s->values[rule] = scan_count(s, rule, t, n);
+		return;
+	}
 	s->values[rule] = r->type == SP_R_HEADER && r->negate ? !matched :
 	    matched != 0;
+}
+
+static void
+scan_set(struct scan *s, size_t rule, int matched)
+{
+	scan_set_text(s, rule, matched, NULL, 0);
 }
 
 /* Vectorscan 5.4.9's AVX-512 code (Debian 12's libvectorscan5, run on
@@ -440,12 +473,13 @@ scan_group(struct scan *s, const struct mgroup *g, const char *t, size_t n)
 		    scan_onmatch, s) != HS_SUCCESS)
 			return -1;
 		for (k = 0; k < g->nhs; k++)
-			scan_set(s, g->hs_rule[k], s->hit[k] &&
+			scan_set_text(s, g->hs_rule[k], s->hit[k] &&
 			    (!g->hs_confirm[k] || scan_pcre(s, g->hs_rule[k],
-			    t, n)));
+			    t, n)), t, n);
 	}
 	for (k = 0; k < g->npc; k++)
-		scan_set(s, g->pc_rule[k], scan_pcre(s, g->pc_rule[k], t, n));
+		scan_set_text(s, g->pc_rule[k], scan_pcre(s, g->pc_rule[k], t,
+		    n), t, n);
 	return 0;
 }
 

@@ -107,14 +107,14 @@ rc_ip_at(const char *s, size_t n, char *out, size_t outlen)
 				}
 			}
 		}
-		if (isdigit((unsigned char)s[i]) && (i == 0 ||
-		    (!isalnum((unsigned char)s[i - 1]) && s[i - 1] != '.' &&
-		    s[i - 1] != '-'))) {
+		/* a bare address only as "(IP)", "(user@IP)", "(IP:port)" */
+		if (isdigit((unsigned char)s[i]) && i > 0 && (s[i - 1] == '(' ||
+		    s[i - 1] == '@')) {
 			for (k = i; k < n && (isdigit((unsigned char)s[k]) ||
 			    s[k] == '.'); k++)
 				;
-			if (k - i >= 7 && k - i <= 15 && (k == n ||
-			    !isalnum((unsigned char)s[k])) && s[k - 1] != '.' &&
+			if (k - i >= 7 && k - i <= 15 && k < n && (s[k] == ')' ||
+			    s[k] == ':') && s[k - 1] != '.' &&
 			    cidr_ip_parse(s + i, k - i, &ip) == 0 && !ip.v6) {
 				rc_copy(out, outlen, s + i, k - i, 0);
 				return 0;
@@ -226,6 +226,13 @@ sp_received_parse(const char *v, size_t len, struct sp_relay *out)
 	if (len < 5 || strncasecmp(v, "from", 4) != 0 ||
 	    !isspace((unsigned char)v[4]))
 		return SP_RCVD_IGNORE;
+	/* Received.pm: local handovers and forms that name no relay */
+	if (rc_find(v, semi, "with local for", 0) < semi ||
+	    rc_find(v, semi, "(LSMTP for", 0) < semi)
+		return SP_RCVD_IGNORE;
+	if (rc_find(v, semi, "with POP3", 0) < semi ||
+	    rc_find(v, semi, "with IMAP", 0) < semi)
+		return SP_RCVD_FETCH;
 	if ((k = rc_find(v, len, "(authenticated", 0)) < len ||
 	    (k = rc_find(v, len, "authenticated sender", 0)) < len ||
 	    (k = rc_find(v, len, "(using authentication", 0)) < len)
@@ -253,8 +260,16 @@ sp_received_parse(const char *v, size_t len, struct sp_relay *out)
 	if (rc_find(v, by, "invoked by", 0) < by ||
 	    rc_find(v, by, "invoked from network", 0) < by)
 		return out->ip[0] ? SP_RCVD_OK : SP_RCVD_IGNORE;
-	if (out->ip[0] == '\0')
+	if (out->ip[0] == '\0') {
+		/* "from X by Y ...", "from X with Z by Y", "from a@b by Y":
+		 * no comment, no address: Received.pm ignores them */
+		const char *f = v + 5;
+		size_t fl = by > 5 ? by - 5 : 0;
+
+		if (memchr(f, '(', fl) == NULL && memchr(f, '[', fl) == NULL)
+			return SP_RCVD_IGNORE;
 		return SP_RCVD_UNPARSEABLE;
+	}
 	out->ip_private = sp_ip_private(out->ip) == 1;
 	return SP_RCVD_OK;
 }
@@ -334,7 +349,7 @@ sp_relays_from_view(const struct sp_view *v, const struct sp_evconf *cf,
 {
 	struct sp_relays *rs;
 	size_t i;
-	int in_trusted = 1, in_internal = 1;
+	int in_trusted = 1, in_internal = 1, allow_fetch = 0;
 
 	if ((rs = calloc(1, sizeof(*rs))) == NULL ||
 	    (rs->v = calloc(RCVD_MAX_RELAYS, sizeof(*rs->v))) == NULL) {
@@ -352,11 +367,17 @@ sp_relays_from_view(const struct sp_view *v, const struct sp_evconf *cf,
 		st = sp_received_parse(val, strlen(val), r);
 		if (st == SP_RCVD_UNPARSEABLE)
 			rs->nunparseable++;
+		if (st == SP_RCVD_FETCH && allow_fetch) {
+			/* a mail fetcher's handover inside the trusted part:
+			 * the chain starts again below it */
+			rs->n = rs->ntrusted = 0;
+		}
 		if (st != SP_RCVD_OK)
 			continue;
 		rc_trust(r, cf, &in_trusted, &in_internal);
 		if (r->trusted)
 			rs->ntrusted++;
+		allow_fetch = r->trusted;
 		rs->n++;
 	}
 	rc_originating(v, cf, rs, &in_trusted, &in_internal);

@@ -21,7 +21,12 @@
 struct sp_view;
 struct sp_evconf;
 
-enum sp_rcvd { SP_RCVD_OK, SP_RCVD_IGNORE, SP_RCVD_UNPARSEABLE };
+enum sp_rcvd {
+	SP_RCVD_OK,
+	SP_RCVD_IGNORE,      /* names no relay */
+	SP_RCVD_UNPARSEABLE,
+	SP_RCVD_FETCH,       /* a POP3/IMAP fetcher's handover */
+};
 
 struct sp_relay {
 	char ip[64];       /* "192.0.2.1" or "2001:db8::1" */

@@ -62,6 +62,7 @@ struct sp_rule {
 	int nscores;         /* 0: default score (1.0; T_ 0.01; __ 0) */
 	char *describe;
 	unsigned tflags;
+	unsigned maxhits;    /* tflags maxhits=N (multiple), 0 = none */
 	const char *file;    /* from the ruleset's file list */
 	int line;
 	const char *skip;    /* static reason the rule never runs, or NULL */

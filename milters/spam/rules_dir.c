@@ -462,7 +462,10 @@ rd_attr(struct rp *p, const char *dir, const char *name, char *rest)
 		return rp_strset(&r->describe, rest);
 	if (strcmp(dir, "tflags") == 0) {
 		r->tflags = 0;
+		r->maxhits = 0;
 		while ((w = rp_word(&rest)) != NULL) {
+			if (strncmp(w, "maxhits=", 8) == 0)
+				r->maxhits = (unsigned)strtoul(w + 8, NULL, 10);
 			r->tflags |= strcmp(w, "multiple") == 0 ?
 			    SP_TF_MULTIPLE : strcmp(w, "nice") == 0 ?
 			    SP_TF_NICE : strcmp(w, "learn") == 0 ?

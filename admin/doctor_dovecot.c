@@ -80,6 +80,9 @@ doc_dove_parse(char *text, struct doc_dove *dv)
 	struct doc_db *cur = NULL;
 	int depth = 0;
 
+	/* a value continued with '\' at the end of a line is one value */
+	for (line = text; (line = strstr(line, "\\\n")) != NULL;)
+		*line++ = ' ', *line++ = ' ';
 	for (line = text; line != NULL && *line != '\0'; line = next) {
 		if ((next = strchr(line, '\n')) != NULL)
 			*next++ = '\0';

@@ -7,6 +7,8 @@ stack, reading the live configuration:
     smtpd_recipient_restrictions = check_policy_service on its policy
       socket,
     smtpd_milters = facteur-blacklist, facteur-dkim, facteur-spam,
+    non_smtpd_milters = facteur-milter (modules = dkim: the one-socket
+      deployment, for mail submitted on this host),
     virtual_transport = lmtp:unix: facteur-lmtp;
   private Dovecot with passdb/userdb sql over facteur's database
     (config-templates/dovecot/dovecot-sql.conf.ext);
@@ -21,11 +23,12 @@ then each of these, broken in turn (and mended after), gives a FAIL
 naming it and exit 1:
   - facteur-lookup stopped (the socketmap lookups);
   - one milter stopped (facteur-spam), told as "not running";
-  - the DKIM key owned by a user facteur-dkim refuses;
+  - the DKIM key owned by a user facteur-dkim and facteur-milter refuse;
   - the DKIM TXT record holding another key;
   - Dovecot's user_query reading the wrong table.
 
-usage: test_doctor_live.py FACTEUR LOOKUP LMTP BLACKLIST DKIM SPAM SRCDIR
+usage: test_doctor_live.py FACTEUR LOOKUP LMTP BLACKLIST DKIM SPAM MILTER
+       SRCDIR
 (as root; skipped without Postfix, Dovecot or Knot). Runtime: ~40 s.
 """
 import os
@@ -56,7 +59,8 @@ class Stack:
         self.tmp = tmp
         self.sbin = os.path.join(tmp, "sbin")
         os.mkdir(self.sbin)
-        for name in ("lookup", "lmtp", "blacklist", "dkim", "spam"):
+        for name in ("lookup", "lmtp", "blacklist", "dkim", "spam",
+                     "milter"):
             os.symlink(EXE[name], os.path.join(
                 self.sbin, os.path.basename(EXE[name])))
         self.dns = dnsserver.DnsServer(os.path.join(tmp, "knot"),
@@ -68,7 +72,7 @@ class Stack:
         os.mkdir(dbdir)
         self.db = os.path.join(dbdir, "facteur.sqlite")
         self.sock = {n: os.path.join(tmp, n + ".sock") for n in
-                     MILTERS + ("lookup", "policy", "lmtp")}
+                     MILTERS + ("lookup", "policy", "lmtp", "milter")}
         mail_root = os.path.join(tmp, "mail")
         os.mkdir(mail_root)
         os.chown(mail_root, uid, gid)
@@ -95,6 +99,7 @@ class Stack:
             "dkim": milter("dkim", {
                 "authserv_id": "mx.facteur.test", "resolver": self.resolver,
                 "dns_timeout": "1s"}),
+            "milter": milter("milter", {"modules": "dkim"}),
             "spam": milter("spam", {
                 "internal_hosts": "",
                 "rules_path": os.path.join(SRC, "rules"),
@@ -122,7 +127,7 @@ class Stack:
         self.dns.set_records(DOMAIN, self.good)
         self.procs = {}
         self.start("lookup")
-        for name in MILTERS:
+        for name in MILTERS + ("milter",):
             self.start(name)
         self.start("lmtp")
         sm = "socketmap:unix:%s:" % self.sock["lookup"]
@@ -137,6 +142,7 @@ class Stack:
                 "reject_unauth_destination" % self.sock["policy"],
             "smtpd_milters": ", ".join("unix:" + self.sock[n]
                                        for n in MILTERS),
+            "non_smtpd_milters": "unix:" + self.sock["milter"],
             "milter_default_action": "tempfail",
             "smtpd_authorized_xclient_hosts": "127.0.0.1",
         }, master_cf_extra=(
@@ -251,6 +257,10 @@ class DoctorLive(unittest.TestCase):
                 r"ok   doveadm user: %s" % ALICE,
                 r"ok   \[dkim\] key s1._domainkey.example.org: .*fit for "
                 r"nobody",
+                r"ok   non_smtpd_milters unix:%s: facteur-milter answers" %
+                re.escape(s["milter"]),
+                r"ok   \[milter\] key s1._domainkey.example.org: .*fit for "
+                r"nobody",
                 r"ok   \[lmtp\] database: facteur-lmtp \(as %d\) can read" %
                 self.stack.uid,
                 r"ok   DKIM s1._domainkey.example.org",
@@ -326,9 +336,12 @@ class DoctorLive(unittest.TestCase):
         st = os.stat(self.stack.key)
         os.chown(self.stack.key, 1, -1)  # daemon: facteur-dkim is nobody
         try:
-            hit, _ = self.fails_with(r"^FAIL \[dkim\] key s1\._domainkey\."
-                                     r"example\.org", "key owner")
+            hit, fails = self.fails_with(r"^FAIL \[dkim\] key s1\."
+                                         r"_domainkey\.example\.org",
+                                         "key owner")
             self.assertIn("chown nobody", hit[0])
+            self.assertTrue([f for f in fails if f.startswith(
+                "FAIL [milter] key s1._domainkey.example.org")], fails)
         finally:
             os.chown(self.stack.key, st.st_uid, st.st_gid)
         os.chmod(self.stack.key, 0o640)
@@ -373,12 +386,13 @@ class DoctorLive(unittest.TestCase):
 
 def main():
     global SRC
-    names = ["facteur", "lookup", "lmtp", "blacklist", "dkim", "spam"]
-    if len(sys.argv) < 8:
+    names = ["facteur", "lookup", "lmtp", "blacklist", "dkim", "spam",
+             "milter"]
+    if len(sys.argv) < 9:
         sys.exit(__doc__)
-    for n, p in zip(names, sys.argv[1:7]):
+    for n, p in zip(names, sys.argv[1:8]):
         EXE[n] = os.path.abspath(p)
-    SRC = os.path.abspath(sys.argv[7])
+    SRC = os.path.abspath(sys.argv[8])
     sys.path.insert(0, os.path.join(SRC, "tests", "integration"))
     if os.geteuid() != 0:
         print("skip: needs root (Postfix and Dovecot start as root)")
@@ -388,7 +402,7 @@ def main():
         if not os.access(peer, os.X_OK):
             print("skip: no %s" % peer)
             sys.exit(77)
-    unittest.main(argv=[sys.argv[0]] + sys.argv[8:], verbosity=2)
+    unittest.main(argv=[sys.argv[0]] + sys.argv[9:], verbosity=2)
 
 
 if __name__ == "__main__":

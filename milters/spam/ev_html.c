@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "buf.h"
+#include "ev_htmlstyle.h"
 #include "ev_int.h"
 #include "msgview.h"
 
@@ -28,7 +29,8 @@ struct evh_part {
 	size_t ntags;
 	long ntag, nelem, seen, seen_elem, closed_extra;
 	long max_size;     /* largest font size set (HTML.pm: from 3) */
-	int font_face_bad;
+	int font_face_bad, low_contrast, invalid_color;
+	struct evs_stack st;
 	double length, non_space, image_area;
 	struct buf title, comment, anchor; /* strings joined by '\n' */
 };
@@ -202,6 +204,30 @@ evh_font(struct evh_part *h, const char *s, size_t n)
 	}
 }
 
+/* A start tag's effect on the text style: HTML.pm's ok_attributes. */
+static void
+evh_style(struct evh_part *h, const char *name, const char *s, size_t n)
+{
+	static const char *const css_tags[] = {"table", "td", "th", "tr",
+	    "span", "p", "div", "a", NULL};
+	char color[128], size[32], css[512];
+	int is_font = strcmp(name, "font") == 0 ||
+	    strcmp(name, "basefont") == 0;
+	int has_color = 0, has_size = 0, has_css = 0;
+	size_t i;
+
+	if (is_font) {
+		has_color = evh_attr(s, n, "color", color, sizeof(color));
+		has_size = evh_attr(s, n, "size", size, sizeof(size));
+	} else if (strcmp(name, "body") == 0)
+		has_color = evh_attr(s, n, "text", color, sizeof(color));
+	for (i = 0; css_tags[i] != NULL; i++)
+		if (strcmp(name, css_tags[i]) == 0)
+			has_css = evh_attr(s, n, "style", css, sizeof(css));
+	evs_open(&h->st, name, has_color ? color : NULL, has_size ? size :
+	    NULL, has_css ? css : NULL);
+}
+
 /* The numeric value of attribute `at` in tag text s[0..n), or -1. */
 static double
 evh_attr_num(const char *s, size_t n, const char *at)
@@ -228,6 +254,11 @@ evh_text(struct evh_part *h, const char *s, size_t n)
 
 	if (evh_inside(h, "script") > 0 || evh_inside(h, "style") > 0)
 		return;
+	for (i = 0; i < n && isspace((unsigned char)s[i]); i++)
+		;
+	if (i < n)
+		(void)evs_invisible(&h->st, &h->low_contrast,
+		    &h->invalid_color);
 	for (i = 0; i < n; i++) {
 		if (!isspace((unsigned char)s[i]))
 			h->non_space++;
@@ -282,6 +313,10 @@ evh_markup(struct evh_part *h, const char *p, const char *end)
 	evh_tag(h, name, close ? -1 : 1);
 	if (!close && strcmp(name, "font") == 0)
 		evh_font(h, p, (size_t)(e - p));
+	if (close)
+		evs_close(&h->st, name);
+	else
+		evh_style(h, name, p, (size_t)(e - p));
 	if (!close && strcmp(name, "img") == 0) {
 		double w = evh_attr_num(p, (size_t)(e - p), "width");
 		double hh = evh_attr_num(p, (size_t)(e - p), "height");
@@ -349,6 +384,7 @@ ev_html_get(struct sp_evctx *c)
 			continue;
 		h = &x->p[x->n++];
 		h->max_size = 3;
+		evs_init(&h->st);
 		buf_init(&h->title, 65536);
 		buf_init(&h->comment, 65536);
 		buf_init(&h->anchor, 65536);
@@ -458,7 +494,10 @@ ev_html_test(struct sp_evctx *c, const struct sp_evcall *a)
 	if (strcmp(a->argv[0], "html") == 0)
 		return x->n > 0;
 	for (i = 0; i < x->n; i++)
-		if (x->p[i].font_face_bad)
+		if (strcmp(a->argv[0], "font_face_bad") == 0 ?
+		    x->p[i].font_face_bad : strcmp(a->argv[0],
+		    "font_low_contrast") == 0 ? x->p[i].low_contrast :
+		    x->p[i].invalid_color)
 			return 1;
 	return 0;
 }
@@ -552,7 +591,8 @@ ev_text_match(struct sp_evctx *c, const struct sp_evcall *a)
 
 static const char *const evh_values[] = {"length", "closed_extra_ratio",
     "bad_tag_ratio", "non_element_ratio", "image_area", "max_size", NULL};
-static const char *const evh_tests[] = {"html", "font_face_bad", NULL};
+static const char *const evh_tests[] = {"html", "font_face_bad",
+    "font_low_contrast", "font_invalid_color", NULL};
 static const char *const evh_texts[] = {"title", "comment", "anchor", NULL};
 
 const struct sp_evdef ev_html_defs[] = {

@@ -363,7 +363,7 @@ const struct ev_html *
 ev_html_get(struct sp_evctx *c)
 {
 	struct ev_html *x;
-	size_t i, n = 0;
+	size_t i, k, n = 0;
 
 	if (c->html_done)
 		return c->html;
@@ -389,6 +389,18 @@ ev_html_get(struct sp_evctx *c)
 		buf_init(&h->comment, 65536);
 		buf_init(&h->anchor, 65536);
 		evh_scan(h, p->html, p->html_len);
+		/* HTML.pm's length is the HTML's own; Node.pm's
+		 * non_space_len counts the characters of the rendered
+		 * text that are not blanks */
+		h->length = (double)p->html_len;
+		h->non_space = 0;
+		for (k = 0; p->text != NULL && k < p->text_len; k++) {
+			unsigned char ch = (unsigned char)p->text[k];
+
+			h->non_space += (ch & 0xc0) != 0x80 && ch != ' ' &&
+			    ch != '\t' && ch != '\n' && ch != '\r' &&
+			    ch != 0x0b;
+		}
 	}
 	c->html = x;
 	return x;

@@ -18,17 +18,21 @@
  * to the filters. At connect/helo such a refusal holds for the rest of
  * the connection.
  *
- * Threads: one per connection, detached, at most MLT_NATIVE_MAX_CONNS at
- * once (then the listener waits): filters block in DNS and SQLite, as
- * under libmilter, so an event loop would stall every connection behind
- * one lookup. A connection's state is touched by its thread only.
+ * Threads: one per connection, at most MLT_NATIVE_MAX_CONNS at once
+ * (then the listener waits): filters block in DNS and SQLite, as under
+ * libmilter, so an event loop would stall every connection behind one
+ * lookup. A connection's state is touched by its thread only. The
+ * listener joins each thread once it has ended, so its slot counts until
+ * the thread's exit destructors (OpenSSL's, ldns') have run, and
+ * mlt_native_serve() does not return while one still runs.
  *
  * Hostile input: a length over MLT_PROTO_MAX_PACKET, a payload that does
  * not decode or an unknown command closes the connection with one log
  * line; so does no data for `timeout` (SO_RCVTIMEO / SO_SNDTIMEO, no
  * extra syscall per read). SIGTERM, SIGINT and SIGHUP stop accepting,
  * close idle connections, let those inside a message finish it (for at
- * most the timeout, 30 s at most), then return. */
+ * most the timeout, 30 s at most), join their threads, then return (a
+ * thread still busy 1 s after that is left running, with a warning). */
 #ifndef FACTEUR_LIB_MILTER_NATIVE_H
 #define FACTEUR_LIB_MILTER_NATIVE_H
 

@@ -1,6 +1,10 @@
 /* lib/milter/native_serve.c - the native engine's listener: the socket,
- * one detached thread per connection (capped), signals and the drain;
- * see native.h. The protocol itself is native.c.
+ * one thread per connection (capped), signals and the drain; see
+ * native.h. The protocol itself is native.c.
+ * A connection's slot is free only once its thread is joined: the thread
+ * exit runs destructors (OpenSSL's and ldns' per-thread state) after the
+ * thread function returns, and the process must not exit, nor take a new
+ * connection in that slot, before they are done.
  * SECURITY: binds as root before the privilege drop (daemon.c); serves
  * after it. */
 #include "native.h"
@@ -26,13 +30,23 @@
 #include "log.h"
 #include "native_int.h"
 
-/* The live connections, for the cap and the drain. */
+/* A connection thread's slot: FREE, RUN (conn is its state, for the
+ * drain) or DONE (returned, not joined yet). */
+enum ns_state { NS_FREE, NS_RUN, NS_DONE };
+
+struct ns_slot {
+	enum ns_state state;
+	pthread_t t;
+	struct nconn *conn;
+};
+
+/* The connection threads, for the cap and the drain. */
 struct ns_server {
 	const struct mlt_chain *ch;
 	long long timeout_ms;
 	pthread_mutex_t mu;
-	struct nconn *live[MLT_NATIVE_MAX_CONNS];
-	size_t nlive;
+	struct ns_slot slot[MLT_NATIVE_MAX_CONNS];
+	size_t nlive; /* slots not FREE: threads not joined */
 	atomic_int stop;
 	int wake[2]; /* a thread that ends writes a byte */
 };
@@ -134,23 +148,43 @@ ns_thread(void *arg)
 	nc_run(&j->c, srv->timeout_ms, &srv->stop);
 	nc_free(&j->c);
 	pthread_mutex_lock(&srv->mu);
-	srv->live[j->slot] = NULL;
-	srv->nlive--;
+	srv->slot[j->slot].state = NS_DONE; /* ns_reap() joins it */
+	srv->slot[j->slot].conn = NULL;
 	close(j->c.fd); /* under the lock: the drain shuts live fds down */
 	if (write(srv->wake[1], &b, 1) < 0) {
 		/* the pipe is full: the listener wakes anyway */
 	}
-	pthread_mutex_unlock(&srv->mu); /* srv is not touched after this */
+	pthread_mutex_unlock(&srv->mu);
 	free(j);
-	return NULL;
+	return NULL; /* the thread's destructors run after this */
+}
+
+/* Joins the threads that have returned and frees their slots. Only the
+ * listener calls it. Returns the threads not joined. */
+static size_t
+ns_reap(struct ns_server *srv)
+{
+	size_t i, n;
+
+	pthread_mutex_lock(&srv->mu);
+	for (i = 0; i < MLT_NATIVE_MAX_CONNS; i++) {
+		if (srv->slot[i].state != NS_DONE)
+			continue;
+		/* DONE threads take the lock no more: joining under it is
+		 * safe, and waits only for their exit destructors */
+		(void)pthread_join(srv->slot[i].t, NULL);
+		srv->slot[i].state = NS_FREE;
+		srv->nlive--;
+	}
+	n = srv->nlive;
+	pthread_mutex_unlock(&srv->mu);
+	return n;
 }
 
 static void
 ns_spawn(struct ns_server *srv, int fd)
 {
 	struct ns_job *j;
-	pthread_attr_t at;
-	pthread_t t;
 	size_t i;
 	int one = 1;
 
@@ -163,43 +197,42 @@ ns_spawn(struct ns_server *srv, int fd)
 	j->srv = srv;
 	nc_init(&j->c, srv->ch, fd);
 	pthread_mutex_lock(&srv->mu);
-	for (i = 0; srv->live[i] != NULL; i++)
+	for (i = 0; srv->slot[i].state != NS_FREE; i++)
 		; /* nlive < MAX: a free slot exists */
 	j->slot = i;
-	srv->live[i] = &j->c;
+	srv->slot[i].state = NS_RUN;
+	srv->slot[i].conn = &j->c;
 	srv->nlive++;
-	pthread_mutex_unlock(&srv->mu);
-	pthread_attr_init(&at);
-	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
-	if (pthread_create(&t, &at, ns_thread, j) != 0) {
+	/* under the lock, so the thread cannot mark it DONE before t is set */
+	if (pthread_create(&srv->slot[i].t, NULL, ns_thread, j) != 0) {
 		log_err("accept: cannot start a thread");
-		pthread_mutex_lock(&srv->mu);
-		srv->live[i] = NULL;
+		srv->slot[i].state = NS_FREE;
+		srv->slot[i].conn = NULL;
 		srv->nlive--;
 		pthread_mutex_unlock(&srv->mu);
 		nc_free(&j->c);
 		close(fd);
 		free(j);
+		return;
 	}
-	pthread_attr_destroy(&at);
+	pthread_mutex_unlock(&srv->mu);
 }
 
 /* Closes the connections waiting for their next message (all of them
- * when force); a thread inside a message ends it first. Returns how many
- * are live. */
+ * when force); a thread inside a message ends it first. Joins those that
+ * ended; returns how many are not joined. */
 static size_t
 ns_shut(struct ns_server *srv, int force)
 {
-	size_t i, n;
+	size_t i;
 
 	pthread_mutex_lock(&srv->mu);
 	for (i = 0; i < MLT_NATIVE_MAX_CONNS; i++)
-		if (srv->live[i] != NULL &&
-		    (force || !atomic_load(&srv->live[i]->in_msg)))
-			(void)shutdown(srv->live[i]->fd, SHUT_RDWR);
-	n = srv->nlive;
+		if (srv->slot[i].state == NS_RUN &&
+		    (force || !atomic_load(&srv->slot[i].conn->in_msg)))
+			(void)shutdown(srv->slot[i].conn->fd, SHUT_RDWR);
 	pthread_mutex_unlock(&srv->mu);
-	return n;
+	return ns_reap(srv);
 }
 
 static void
@@ -266,9 +299,11 @@ ns_loop(struct ns_server *srv, int lfd, int sfd)
 		}
 		if (pf[0].revents)
 			return; /* a stop signal: read it no further */
-		if (pf[1].revents)
+		if (pf[1].revents) {
 			while (read(srv->wake[0], junk, sizeof(junk)) > 0)
 				;
+			(void)ns_reap(srv);
+		}
 		if (nfd < 3 || !(pf[2].revents & POLLIN))
 			continue;
 		fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
@@ -305,10 +340,7 @@ mlt_native_serve(const struct mlt_chain *ch, int lfd, long long timeout_ms,
 	close(lfd);
 	ns_drain(srv);
 	close(sfd);
-	pthread_mutex_lock(&srv->mu);
-	n = srv->nlive;
-	pthread_mutex_unlock(&srv->mu);
-	if (n == 0) {
+	if ((n = ns_reap(srv)) == 0) {
 		close(srv->wake[0]);
 		close(srv->wake[1]);
 		pthread_mutex_destroy(&srv->mu);

@@ -3,9 +3,13 @@
  * Every domain kept is a lowercase LDH name without a trailing dot, named
  * once; a field added never drops a domain found before (more fields only
  * make the verdict stricter); "valid" is exactly one field, one mailbox,
- * one domain, and is what dmarc_from_problem() calls no problem. */
+ * one domain, and is what dmarc_from_problem() calls no problem.
+ * Round trip: each domain kept, printed back as a plain mailbox
+ * "u@domain" and as "Name <u@domain>", parses to a valid From naming
+ * that domain alone (what we decide on is what we would print). */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "addr.h"
@@ -36,6 +40,27 @@ check_domains(const struct dmarc_from *f)
 	}
 }
 
+static void
+check_reprint(const char *domain)
+{
+	static const char *const forms[] = {"u@%s", "Name <u@%s>"};
+	struct dmarc_from g;
+	char line[300];
+	size_t k;
+	int n;
+
+	for (k = 0; k < sizeof(forms) / sizeof(forms[0]); k++) {
+		n = snprintf(line, sizeof(line), forms[k], domain);
+		if (n < 0 || (size_t)n >= sizeof(line))
+			__builtin_trap();
+		dmarc_from_init(&g);
+		dmarc_from_add(&g, (const unsigned char *)line, (size_t)n);
+		if (!dmarc_from_valid(&g) || g.ndomains != 1 ||
+		    strcmp(g.domains[0], domain) != 0)
+			__builtin_trap();
+	}
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -50,6 +75,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		before = f;
 		dmarc_from_add(&f, p, len);
 		check_domains(&f);
+		for (k = 0; k < f.ndomains; k++)
+			check_reprint(f.domains[k]);
 		for (k = 0; k < before.ndomains; k++) {
 			for (j = 0; j < f.ndomains; j++)
 				if (strcmp(before.domains[k], f.domains[j]) == 0)

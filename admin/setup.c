@@ -55,8 +55,8 @@ const char setup_usage[] =
     "is " FACTEUR_SBINDIR ".\n";
 
 struct setup_file {
-	const char *src;  /* under the templates directory */
-	const char *dst;  /* under DIR */
+	const char *src; /* under the templates directory */
+	const char *dst; /* under DIR */
 	mode_t mode;
 };
 
@@ -68,35 +68,32 @@ static const struct setup_file setup_files[] = {
     {"sieve/before.sieve", "etc/facteur/sieve/before.sieve", 0644},
     {"postfix/main.cf.host", "etc/postfix/facteur/main.cf.host", 0644},
     {"postfix/main.cf.socketmap", "etc/postfix/facteur/main.cf.socketmap",
-	0644},
+     0644},
     {"postfix/main.cf.sqlite", "etc/postfix/facteur/main.cf.sqlite", 0644},
-    {"postfix/main.cf.milters", "etc/postfix/facteur/main.cf.milters",
-	0644},
-    {"postfix/master.cf.submission",
-	"etc/postfix/facteur/master.cf.submission", 0644},
-    {"postfix/submission_header_checks",
-	"etc/postfix/submission_header_checks", 0644},
-    {"postfix/sqlite/alias_maps.cf", "etc/postfix/sqlite/alias_maps.cf",
-	0644},
+    {"postfix/main.cf.milters", "etc/postfix/facteur/main.cf.milters", 0644},
+    {"postfix/master.cf.submission", "etc/postfix/facteur/master.cf.submission",
+     0644},
+    {"postfix/submission_header_checks", "etc/postfix/submission_header_checks",
+     0644},
+    {"postfix/sqlite/alias_maps.cf", "etc/postfix/sqlite/alias_maps.cf", 0644},
     {"postfix/sqlite/recipient_access.cf",
-	"etc/postfix/sqlite/recipient_access.cf", 0644},
-    {"postfix/sqlite/sender_access.cf",
-	"etc/postfix/sqlite/sender_access.cf", 0644},
+     "etc/postfix/sqlite/recipient_access.cf", 0644},
+    {"postfix/sqlite/sender_access.cf", "etc/postfix/sqlite/sender_access.cf",
+     0644},
     {"postfix/sqlite/virtual_alias_maps.cf",
-	"etc/postfix/sqlite/virtual_alias_maps.cf", 0644},
+     "etc/postfix/sqlite/virtual_alias_maps.cf", 0644},
     {"postfix/sqlite/virtual_mailbox_domains.cf",
-	"etc/postfix/sqlite/virtual_mailbox_domains.cf", 0644},
+     "etc/postfix/sqlite/virtual_mailbox_domains.cf", 0644},
     {"postfix/sqlite/virtual_mailbox_maps.cf",
-	"etc/postfix/sqlite/virtual_mailbox_maps.cf", 0644},
-    {"dovecot/dovecot-sql.conf.ext", "etc/dovecot/facteur-sql.conf.ext",
-	0640},
+     "etc/postfix/sqlite/virtual_mailbox_maps.cf", 0644},
+    {"dovecot/dovecot-sql.conf.ext", "etc/dovecot/facteur-sql.conf.ext", 0640},
     {"dovecot/90-facteur.conf", "etc/dovecot/conf.d/90-facteur.conf", 0644},
     {"systemd/facteur-lookup.service",
-	"etc/systemd/system/facteur-lookup.service", 0644},
+     "etc/systemd/system/facteur-lookup.service", 0644},
     {"systemd/facteur-milter@.service",
-	"etc/systemd/system/facteur-milter@.service", 0644},
-    {"systemd/facteur-lmtp.service",
-	"etc/systemd/system/facteur-lmtp.service", 0644},
+     "etc/systemd/system/facteur-milter@.service", 0644},
+    {"systemd/facteur-lmtp.service", "etc/systemd/system/facteur-lmtp.service",
+     0644},
     {"sysusers.d/facteur.conf", "etc/sysusers.d/facteur.conf", 0644},
     {"tmpfiles.d/facteur.conf", "etc/tmpfiles.d/facteur.conf", 0644},
 };
@@ -119,7 +116,7 @@ setup_read(struct setup *s, const char *src, struct buf *b)
 	}
 	if (f == NULL) {
 		admin_errx(s->a, "template %s/%s: %s", s->tdir, src,
-		    strerror(errno));
+			   strerror(errno));
 		return -1;
 	}
 	buf_reset(b);
@@ -135,8 +132,7 @@ setup_read(struct setup *s, const char *src, struct buf *b)
 
 /* Appends in to out with every `from` replaced by `to`. */
 static int
-setup_replace(const char *in, const char *from, const char *to,
-    struct buf *out)
+setup_replace(const char *in, const char *from, const char *to, struct buf *out)
 {
 	size_t flen = strlen(from);
 	const char *p;
@@ -160,7 +156,8 @@ setup_leftover(const char *text, size_t *len)
 
 	for (p = strchr(text, '@'); p != NULL; p = strchr(p + 1, '@')) {
 		for (q = p + 1; (*q >= 'A' && *q <= 'Z') ||
-		    (*q >= 'a' && *q <= 'z') || *q == '_'; q++)
+				(*q >= 'a' && *q <= 'z') || *q == '_';
+		     q++)
 			;
 		if (*q == '@' && q > p + 1) {
 			*len = (size_t)(q - p + 1);
@@ -186,8 +183,7 @@ setup_render(struct setup *s, const char *src, struct buf *out)
 	buf_init(&u, SETUP_MAX);
 	if (setup_read(s, src, &t) < 0)
 		goto out;
-	if (strcmp(db, FACTEUR_DB) != 0 &&
-	    strcmp(src, "facteur.conf") == 0) {
+	if (strcmp(db, FACTEUR_DB) != 0 && strcmp(src, "facteur.conf") == 0) {
 		/* the commented default would not apply: make it a setting */
 		snprintf(from, sizeof(from), "#path = %s", FACTEUR_DB);
 		snprintf(to, sizeof(to), "path = %s", db);
@@ -203,8 +199,8 @@ setup_render(struct setup *s, const char *src, struct buf *out)
 	    setup_replace(buf_str(&u), FACTEUR_DB, db, out) < 0)
 		goto full;
 	if ((left = setup_leftover(buf_str(out), &n)) != NULL) {
-		admin_errx(s->a, "template %s: unknown placeholder %.*s",
-		    src, (int)n, left);
+		admin_errx(s->a, "template %s: unknown placeholder %.*s", src,
+			   (int)n, left);
 		goto out;
 	}
 	rc = 0;
@@ -247,11 +243,11 @@ setup_write(const char *path, const struct buf *b, mode_t mode, int replace)
 
 	if (replace) {
 		snprintf(tmp, sizeof(tmp), "%s.facteur-setup.%ld", path,
-		    (long)getpid());
+			 (long)getpid());
 		target = tmp;
 	}
-	fd = open(target, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, mode);
+	fd = open(target, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		  mode);
 	if (fd < 0)
 		return -1;
 	if (fchmod(fd, mode) < 0 ||
@@ -308,25 +304,26 @@ setup_one(struct setup *s, const struct setup_file *f)
 	snprintf(path, sizeof(path), "%s/%s", s->out ? s->out : "", f->dst);
 	exists = lstat(path, &st) == 0;
 	same = exists && setup_slurp(path, &old) == 0 &&
-	    strcmp(buf_str(&old), buf_str(&b)) == 0;
+	       strcmp(buf_str(&old), buf_str(&b)) == 0;
 	if (same) {
 		printf("unchanged %s\n", path);
 	} else if (exists && !s->force) {
 		printf("%s %s (exists; --force replaces it, keeping a "
-		    "copy)\n", s->out == NULL || s->dry_run ? "would skip" :
-		    "skipped", path);
+		       "copy)\n",
+		       s->out == NULL || s->dry_run ? "would skip" : "skipped",
+		       path);
 		s->nskipped++;
 	} else if (s->out == NULL || s->dry_run) {
 		printf("would %s %s\n", exists ? "replace" : "write", path);
 	} else if ((exists && setup_keep_old(path, bak, sizeof(bak)) < 0) ||
-	    setup_mkdirs(path) < 0 || setup_write(path, &b, f->mode,
-	    exists) < 0) {
+		   setup_mkdirs(path) < 0 ||
+		   setup_write(path, &b, f->mode, exists) < 0) {
 		admin_errx(s->a, "%s: %s", path, strerror(errno));
 		rc = -1;
 	} else {
 		printf("%s %s%s%s%s\n", exists ? "replaced" : "wrote", path,
-		    exists ? " (the old one is " : "", exists ? bak : "",
-		    exists ? ")" : "");
+		       exists ? " (the old one is " : "", exists ? bak : "",
+		       exists ? ")" : "");
 		s->nwritten++;
 	}
 out:
@@ -340,7 +337,8 @@ setup_next_steps(const struct setup *s)
 {
 	const char *d = s->domain, *h = s->hostname;
 
-	printf("\nnext steps (see docs/install.md; `facteur setup --apply`"
+	printf(
+	    "\nnext steps (see docs/install.md; `facteur setup --apply`"
 	    " does all of\nthem but DNS, with a backup and --undo):\n"
 	    "  - merge /etc/postfix/facteur/main.cf.host, main.cf.socketmap"
 	    " (or\n    main.cf.sqlite) and main.cf.milters into main.cf, e.g."
@@ -353,13 +351,15 @@ setup_next_steps(const struct setup *s)
 	    "  - publish in DNS:\n"
 	    "      %s. MX 10 %s.\n"
 	    "      %s. TXT \"v=spf1 mx -all\"\n"
-	    "      _dmarc.%s. TXT \"v=DMARC1; p=none; rua=mailto:postmaster@%s\""
+	    "      _dmarc.%s. TXT \"v=DMARC1; p=none; "
+	    "rua=mailto:postmaster@%s\""
 	    "\n"
 	    "  - systemctl daemon-reload\n"
 	    "    systemctl enable --now facteur-lookup\n"
 	    "    systemctl enable --now facteur-milter@blacklist "
 	    "facteur-milter@scrub\n"
-	    "    systemctl enable --now facteur-milter@dkim facteur-milter@spam\n"
+	    "    systemctl enable --now facteur-milter@dkim "
+	    "facteur-milter@spam\n"
 	    "    systemctl enable --now facteur-lmtp   (if it delivers: "
 	    "virtual_transport)\n"
 	    "  - Dovecot: etc/dovecot/conf.d/90-facteur.conf (Dovecot 2.3;"
@@ -368,19 +368,21 @@ setup_next_steps(const struct setup *s)
 	    "/etc/dovecot/conf.d/ as is; usermod -aG facteur\n    dovecot; "
 	    "Debian's dovecot-sql.conf.ext is not used\n"
 	    "    systemctl reload postfix; systemctl restart dovecot\n"
-	    "  - facteur doctor\n", h, d, d, d, d, h, d, d, d);
+	    "  - facteur doctor\n",
+	    h, d, d, d, d, h, d, d, d);
 }
 
 /* Checks --domain / --hostname; the canonical forms go to dom and host. */
 static int
 setup_names(struct setup *s, const char *domain, const char *hostname,
-    struct buf *dom, struct buf *host)
+	    struct buf *dom, struct buf *host)
 {
 	char err[512];
 
 	if (domain == NULL || hostname == NULL)
-		return admin_usage_error(s->a, setup_usage, "setup needs "
-		    "--domain and --hostname");
+		return admin_usage_error(s->a, setup_usage,
+					 "setup needs "
+					 "--domain and --hostname");
 	if (chk_domain("--domain", domain, dom, err, sizeof(err)) < 0 ||
 	    chk_domain("--hostname", hostname, host, err, sizeof(err)) < 0) {
 		admin_errx(s->a, "%s", err);
@@ -388,12 +390,14 @@ setup_names(struct setup *s, const char *domain, const char *hostname,
 	}
 	if (strchr(buf_str(dom), '.') == NULL) {
 		admin_errx(s->a, "--domain: '%s' is not a domain (no dot)",
-		    domain);
+			   domain);
 		return ADMIN_USAGE;
 	}
 	if (strchr(buf_str(host), '.') == NULL) {
-		admin_errx(s->a, "--hostname: '%s' is not a fully qualified "
-		    "name (no dot)", hostname);
+		admin_errx(s->a,
+			   "--hostname: '%s' is not a fully qualified "
+			   "name (no dot)",
+			   hostname);
 		return ADMIN_USAGE;
 	}
 	s->domain = buf_str(dom);
@@ -425,12 +429,15 @@ static int
 setup_modes(struct setup *s)
 {
 	if (s->apply + s->undo + (s->out != NULL) > 1)
-		return admin_usage_error(s->a, setup_usage, "--apply, --undo "
-		    "and --out exclude each other");
+		return admin_usage_error(s->a, setup_usage,
+					 "--apply, --undo "
+					 "and --out exclude each other");
 	if (s->out != NULL && s->out[0] == '\0')
 		return admin_usage_error(s->a, setup_usage, "--out: empty");
 	if (s->force && (s->apply || s->undo))
-		return admin_usage_error(s->a, setup_usage, "--force is for "
+		return admin_usage_error(
+		    s->a, setup_usage,
+		    "--force is for "
 		    "--out (--apply never replaces facteur.conf)");
 	return ADMIN_OK;
 }
@@ -451,14 +458,15 @@ setup_render_all(struct setup *s)
 		s->out = out;
 	} else
 		printf("no --out DIR: nothing is written; the files for / "
-		    "would be:\n");
+		       "would be:\n");
 	for (i = 0; i < SETUP_NFILES; i++)
 		if (setup_one(s, &setup_files[i]) < 0)
 			failed = 1;
 	if (s->nskipped > 0)
 		printf("%zu file(s) %sskipped: they exist (--force replaces "
-		    "them, keeping a copy)\n", s->nskipped,
-		    s->out == NULL || s->dry_run ? "would be " : "");
+		       "them, keeping a copy)\n",
+		       s->nskipped,
+		       s->out == NULL || s->dry_run ? "would be " : "");
 	if (!failed)
 		setup_next_steps(s);
 	s->out = NULL;
@@ -471,11 +479,16 @@ setup_main(struct admin *a, int argc, char **argv)
 	const char *domain = NULL, *hostname = NULL, *root = NULL;
 	char self[4096];
 	struct setup s;
-	const struct admin_opt opts[] = {{"domain", &domain, NULL},
-	    {"hostname", &hostname, NULL}, {"out", &s.out, NULL},
-	    {"templates", &s.tdir, NULL}, {"force", NULL, &s.force},
-	    {"dry-run", NULL, &s.dry_run}, {"apply", NULL, &s.apply},
-	    {"undo", NULL, &s.undo}, {"yes", NULL, &s.yes},
+	const struct admin_opt opts[] = {
+	    {"domain", &domain, NULL},
+	    {"hostname", &hostname, NULL},
+	    {"out", &s.out, NULL},
+	    {"templates", &s.tdir, NULL},
+	    {"force", NULL, &s.force},
+	    {"dry-run", NULL, &s.dry_run},
+	    {"apply", NULL, &s.apply},
+	    {"undo", NULL, &s.undo},
+	    {"yes", NULL, &s.yes},
 	    {"root", &root, NULL},
 	    {"dovecot-version", &s.dovecot_version, NULL}};
 	struct buf dom, host;
@@ -485,8 +498,9 @@ setup_main(struct admin *a, int argc, char **argv)
 	memset(&s, 0, sizeof(s));
 	s.a = a;
 	s.tdir = FACTEUR_TEMPLATES;
-	if (admin_args(a, argc - 1, argv + 1, opts, sizeof(opts) /
-	    sizeof(*opts), NULL, 0, 0, setup_usage, &rc) < 0)
+	if (admin_args(a, argc - 1, argv + 1, opts,
+		       sizeof(opts) / sizeof(*opts), NULL, 0, 0, setup_usage,
+		       &rc) < 0)
 		return rc;
 	if ((rc = setup_modes(&s)) != 0 || (rc = setup_root(&s, root)) != 0)
 		return rc;
@@ -497,8 +511,8 @@ setup_main(struct admin *a, int argc, char **argv)
 	if ((rc = setup_names(&s, domain, hostname, &dom, &host)) != 0)
 		goto out;
 	if (access(s.tdir, R_OK | X_OK) != 0) {
-		admin_errx(a, "templates %s: %s (give --templates DIR)",
-		    s.tdir, strerror(errno));
+		admin_errx(a, "templates %s: %s (give --templates DIR)", s.tdir,
+			   strerror(errno));
 		rc = ADMIN_FAIL;
 		goto out;
 	}

@@ -25,21 +25,21 @@ struct buf;
 
 struct setup {
 	struct admin *a;
-	const char *domain;   /* validated, lowercased */
-	const char *hostname; /* validated, lowercased */
-	const char *out;      /* --out DIR: render only */
-	const char *tdir;     /* templates */
+	const char *domain;    /* validated, lowercased */
+	const char *hostname;  /* validated, lowercased */
+	const char *out;       /* --out DIR: render only */
+	const char *tdir;      /* templates */
 	char root[SETUP_PATH]; /* --root without trailing '/'; "" is / */
-	const char *self;     /* this program, for db init / dkim keygen */
+	const char *self;      /* this program, for db init / dkim keygen */
 	int force, dry_run, apply, undo, yes;
 	size_t nwritten, nskipped;
 	/* --apply */
 	const char *dovecot_version; /* --dovecot-version, else detected */
-	int dc_major, dc_minor;      /* 0.0: no Dovecot */
+	int dc_major, dc_minor;	     /* 0.0: no Dovecot */
 	int pf_major, pf_minor;
 	size_t nchanges;
-	int db_created;   /* this run made the database: no backup of it */
-	FILE *manifest; /* open while applying */
+	int db_created;	       /* this run made the database: no backup of it */
+	FILE *manifest;	       /* open while applying */
 	char bdir[SETUP_PATH]; /* ROOT/var/backups/facteur/setup-STAMP */
 };
 
@@ -68,8 +68,7 @@ int setup_versions(struct setup *s);
 
 /* setup_util.c */
 /* ROOT/rel into out ("/rel" for the real root). */
-void setup_abs(const struct setup *s, const char *rel, char *out,
-    size_t size);
+void setup_abs(const struct setup *s, const char *rel, char *out, size_t size);
 /* in with each absolute path setup knows (/etc/facteur, /var/lib/facteur,
  * /var/spool/postfix, ...) prefixed with the root; a copy for "/". */
 int setup_reroot(const struct setup *s, const char *in, struct buf *out);
@@ -81,7 +80,7 @@ int setup_slurp(const char *path, struct buf *b);
 /* Writes b to path through a temporary file and rename(2), with mode and
  * owner (-1: leave). 0 or -1 with errno. */
 int setup_put(const char *path, const char *data, size_t len, mode_t mode,
-    uid_t uid, gid_t gid);
+	      uid_t uid, gid_t gid);
 /* Prints a unified diff of old (NULL: absent) and new for display name
  * shown; -1 when diff(1) could not run. */
 int setup_diff(const char *shown, const char *old, const char *new_);

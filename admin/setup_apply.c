@@ -37,7 +37,7 @@ static int
 setup_open_manifest(struct setup *s)
 {
 	static const char *const parents[] = {"var", "var/backups",
-	    "var/backups/facteur"};
+					      "var/backups/facteur"};
 	char made[3][64], stamp[64], rel[128], path[SETUP_PATH + 16];
 	time_t now = time(NULL);
 	size_t i, nmade = 0;
@@ -47,14 +47,14 @@ setup_open_manifest(struct setup *s)
 		setup_abs(s, parents[i], path, sizeof(path));
 		if (mkdir(path, 0700) == 0)
 			snprintf(made[nmade++], sizeof(made[0]), "%s",
-			    parents[i]);
+				 parents[i]);
 		else if (errno != EEXIST)
 			goto fail;
 	}
 	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", localtime(&now));
 	for (n = 0; n < 100; n++) {
 		snprintf(rel, sizeof(rel), "var/backups/facteur/setup-%s%s%.0d",
-		    stamp, n ? "-" : "", n);
+			 stamp, n ? "-" : "", n);
 		setup_abs(s, rel, s->bdir, sizeof(s->bdir));
 		if (mkdir(s->bdir, 0700) == 0)
 			break;
@@ -64,9 +64,10 @@ setup_open_manifest(struct setup *s)
 	snprintf(path, sizeof(path), "%s/manifest", s->bdir);
 	if ((s->manifest = fopen(path, "wx")) == NULL)
 		goto fail;
-	fprintf(s->manifest, "# facteur setup --apply, %s; undo: facteur "
-	    "setup --undo%s%s\n", stamp, s->root[0] ? " --root " : "",
-	    s->root);
+	fprintf(s->manifest,
+		"# facteur setup --apply, %s; undo: facteur "
+		"setup --undo%s%s\n",
+		stamp, s->root[0] ? " --root " : "", s->root);
 	for (i = 0; i < nmade; i++)
 		fprintf(s->manifest, "backupdir %s\n", made[i]);
 	return 0;
@@ -134,9 +135,9 @@ setup_backup(struct setup *s, const char *rel)
 	if (lstat(src, &st) < 0 || !S_ISREG(st.st_mode) ||
 	    setup_slurp(src, &b) != 0 || setup_backup_dirs(dst) < 0 ||
 	    setup_put(dst, b.data, b.len, st.st_mode & 07777, st.st_uid,
-	    st.st_gid) < 0)
+		      st.st_gid) < 0)
 		admin_errx(s->a, "backup of %s to %s: %s", src, dst,
-		    strerror(errno));
+			   strerror(errno));
 	else
 		rc = 0;
 	buf_free(&b);
@@ -164,8 +165,10 @@ setup_confirm(struct setup *s, const char *what)
 	if (s->yes)
 		return 1;
 	if (!isatty(0)) {
-		admin_errx(s->a, "standard input is not a terminal: give --yes "
-		    "to %s, or --dry-run to only look", what);
+		admin_errx(s->a,
+			   "standard input is not a terminal: give --yes "
+			   "to %s, or --dry-run to only look",
+			   what);
 		return 0;
 	}
 	printf("%s? [y/N] ", what);
@@ -180,7 +183,8 @@ setup_apply_next(const struct setup *s)
 {
 	const char *d = s->domain, *h = s->hostname;
 
-	printf("\nnext steps (docs/install.md):\n"
+	printf(
+	    "\nnext steps (docs/install.md):\n"
 	    "  systemctl daemon-reload\n"
 	    "  systemctl enable --now facteur-lookup facteur-lmtp "
 	    "facteur-milter@milter\n"
@@ -195,10 +199,11 @@ setup_apply_next(const struct setup *s)
 	    "ssl_cert/ssl_key\n"
 	    "    in a Dovecot drop-in\n"
 	    "  DNS: %s. MX 10 %s.; %s. TXT \"v=spf1 mx -all\";\n"
-	    "    _dmarc.%s. TXT \"v=DMARC1; p=none\"; DKIM: facteur dkim dns %s\n"
+	    "    _dmarc.%s. TXT \"v=DMARC1; p=none\"; DKIM: facteur dkim dns "
+	    "%s\n"
 	    "  facteur doctor\n"
-	    "  to reverse all of it: facteur setup --undo\n", d, h, h, d, h, d,
-	    d, d);
+	    "  to reverse all of it: facteur setup --undo\n",
+	    d, h, h, d, h, d, d, d);
 }
 
 int
@@ -212,7 +217,7 @@ setup_apply_main(struct setup *s)
 		return ADMIN_FAIL;
 	if (s->nchanges == 0) {
 		printf("nothing to change: %s is already set up for %s\n",
-		    s->root[0] ? s->root : "/", s->domain);
+		       s->root[0] ? s->root : "/", s->domain);
 		return ADMIN_OK;
 	}
 	printf("%zu change(s)\n", s->nchanges);
@@ -229,8 +234,10 @@ setup_apply_main(struct setup *s)
 	while (nbacked_up > 0)
 		free(backed_up[--nbacked_up]);
 	if (rc < 0) {
-		admin_errx(s->a, "setup stopped; what it did is in %s/manifest:"
-		    " facteur setup --undo reverses it", s->bdir);
+		admin_errx(s->a,
+			   "setup stopped; what it did is in %s/manifest:"
+			   " facteur setup --undo reverses it",
+			   s->bdir);
 		return ADMIN_FAIL;
 	}
 	printf("done; backups and the manifest: %s\n", s->bdir);

@@ -17,7 +17,7 @@
 /* Runs `facteur -c /dev/null --db DB ARGS...`; output into out. */
 static int
 db_verb(struct setup *s, const char *db, const char *const *args,
-    struct buf *out)
+	struct buf *out)
 {
 	char *argv[16];
 	size_t n = 0, i;
@@ -31,8 +31,8 @@ db_verb(struct setup *s, const char *db, const char *const *args,
 		argv[n++] = (char *)args[i];
 	argv[n] = NULL;
 	if (setup_run(argv, out) != 0) {
-		admin_errx(s->a, "facteur %s %s: %s", args[0], args[1] ?
-		    args[1] : "", buf_str(out));
+		admin_errx(s->a, "facteur %s %s: %s", args[0],
+			   args[1] ? args[1] : "", buf_str(out));
 		return -1;
 	}
 	return 0;
@@ -53,11 +53,12 @@ db_has_domain_ro(struct setup *s, const char *db)
 	snprintf(uri, sizeof(uri), "file:%s?immutable=1", db);
 	if (strpbrk(db, "?#%") == NULL &&
 	    sqlite3_open_v2(uri, &h, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI,
-	    NULL) == SQLITE_OK &&
+			    NULL) == SQLITE_OK &&
 	    sqlite3_prepare_v2(h, "SELECT 1 FROM domains WHERE name = ?1", -1,
-	    &st, NULL) == SQLITE_OK &&
+			       &st, NULL) == SQLITE_OK &&
 	    sqlite3_bind_text(st, 1, s->domain, -1, SQLITE_STATIC) ==
-	    SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
 		found = 1;
 	sqlite3_finalize(st);
 	sqlite3_close(h);
@@ -136,8 +137,8 @@ static int
 db_dkim(struct setup *s, const char *db, const char *dbrel, int do_it)
 {
 	char rel[SETUP_PATH], dir[SETUP_PATH], keys[SETUP_PATH];
-	const char *args[] = {"dkim", "keygen", s->domain, "--keys-dir", keys,
-	    NULL};
+	const char *args[] = {"dkim",	    "keygen", s->domain,
+			      "--keys-dir", keys,     NULL};
 	struct buf out;
 	int rc = -1;
 
@@ -148,8 +149,8 @@ db_dkim(struct setup *s, const char *db, const char *dbrel, int do_it)
 		return 0;
 	if (!do_it) {
 		printf("+ DKIM key for %s in %s/ (root, 0600; "
-		    "facteur dkim dns %s prints its TXT record)\n", s->domain,
-		    dir, s->domain);
+		       "facteur dkim dns %s prints its TXT record)\n",
+		       s->domain, dir, s->domain);
 		s->nchanges++;
 		return 0;
 	}
@@ -190,8 +191,9 @@ db_create(struct setup *s, const char *db, const char *dbrel)
 	buf_free(&out);
 	for (i = 0; rc == 0 && i < 3; i++) {
 		snprintf(p, sizeof(p), "%s%s", db, sfx[i]);
-		if (access(p, F_OK) == 0 && (chown(p, 0, (gid_t)(gid < 0 ?
-		    0 : gid)) < 0 || chmod(p, 0640) < 0))
+		if (access(p, F_OK) == 0 &&
+		    (chown(p, 0, (gid_t)(gid < 0 ? 0 : gid)) < 0 ||
+		     chmod(p, 0640) < 0))
 			rc = -1;
 	}
 	return rc;
@@ -205,22 +207,25 @@ setup_db_step(struct setup *s, int do_it)
 	struct buf out;
 	int exists, has = 0, rc = 0;
 
-	snprintf(dbrel, sizeof(dbrel), "%s", s->a->db_path + (s->a->db_path[0]
-	    == '/'));
+	snprintf(dbrel, sizeof(dbrel), "%s",
+		 s->a->db_path + (s->a->db_path[0] == '/'));
 	setup_abs(s, dbrel, db, sizeof(db));
 	exists = access(db, F_OK) == 0;
 	if (exists && !(has = db_has_domain_ro(s, db)) &&
 	    (has = db_has_domain(s, db)) < 0)
 		return -1;
 	if (!has && !do_it) {
-		printf("+ %s %s: domain %s\n", exists ? "database" :
-		    "new database (facteur db init, 0640 root:facteur)", db,
-		    s->domain);
+		printf(
+		    "+ %s %s: domain %s\n",
+		    exists
+			? "database"
+			: "new database (facteur db init, 0640 root:facteur)",
+		    db, s->domain);
 		s->nchanges++;
 	} else if (!has) {
 		buf_init(&out, 1 << 20);
-		if (exists ? setup_backup(s, dbrel) < 0 :
-		    db_create(s, db, dbrel) < 0)
+		if (exists ? setup_backup(s, dbrel) < 0
+			   : db_create(s, db, dbrel) < 0)
 			rc = -1;
 		s->db_created = !exists;
 		if (rc == 0 && db_verb(s, db, add, &out) < 0)

@@ -15,34 +15,34 @@
 enum { SF_ALL, SF_DOVECOT23, SF_DOVECOT24 };
 
 struct sf_file {
-	const char *src;   /* template */
-	const char *dst;   /* under the root */
+	const char *src; /* template */
+	const char *dst; /* under the root */
 	mode_t mode;
 	const char *group; /* NULL: root */
 	int when;
-	int merge;         /* facteur.conf */
+	int merge; /* facteur.conf */
 };
 
 static const struct sf_file sf_files[] = {
     {"facteur.conf", "etc/facteur/facteur.conf", 0644, NULL, SF_ALL, 1},
-    {"sieve/before.sieve", "etc/facteur/sieve/before.sieve", 0644, NULL,
-	SF_ALL, 0},
-    {"postfix/submission_header_checks",
-	"etc/postfix/submission_header_checks", 0644, NULL, SF_ALL, 0},
+    {"sieve/before.sieve", "etc/facteur/sieve/before.sieve", 0644, NULL, SF_ALL,
+     0},
+    {"postfix/submission_header_checks", "etc/postfix/submission_header_checks",
+     0644, NULL, SF_ALL, 0},
     {"dovecot/90-facteur.conf", "etc/dovecot/conf.d/90-facteur.conf", 0644,
-	NULL, SF_DOVECOT23, 0},
-    {"dovecot/dovecot-sql.conf.ext", "etc/dovecot/facteur-sql.conf.ext",
-	0640, "dovecot", SF_DOVECOT23, 0},
-    {"dovecot/90-facteur-2.4.conf", "etc/dovecot/conf.d/90-facteur.conf",
-	0640, "dovecot", SF_DOVECOT24, 0},
+     NULL, SF_DOVECOT23, 0},
+    {"dovecot/dovecot-sql.conf.ext", "etc/dovecot/facteur-sql.conf.ext", 0640,
+     "dovecot", SF_DOVECOT23, 0},
+    {"dovecot/90-facteur-2.4.conf", "etc/dovecot/conf.d/90-facteur.conf", 0640,
+     "dovecot", SF_DOVECOT24, 0},
     {"systemd/facteur-lookup.service",
-	"etc/systemd/system/facteur-lookup.service", 0644, NULL, SF_ALL, 0},
+     "etc/systemd/system/facteur-lookup.service", 0644, NULL, SF_ALL, 0},
     {"systemd/facteur-milter@.service",
-	"etc/systemd/system/facteur-milter@.service", 0644, NULL, SF_ALL, 0},
-    {"systemd/facteur-lmtp.service",
-	"etc/systemd/system/facteur-lmtp.service", 0644, NULL, SF_ALL, 0},
+     "etc/systemd/system/facteur-milter@.service", 0644, NULL, SF_ALL, 0},
+    {"systemd/facteur-lmtp.service", "etc/systemd/system/facteur-lmtp.service",
+     0644, NULL, SF_ALL, 0},
     {"tmpfiles.d/facteur.conf", "etc/tmpfiles.d/facteur.conf", 0644, NULL,
-	SF_ALL, 0},
+     SF_ALL, 0},
 };
 
 /* The key a facteur.conf line sets or shows ("key = v" or "#key = v"),
@@ -54,7 +54,7 @@ sf_key(const char *line, const char **p)
 	size_t n = 0;
 
 	while ((q[n] >= 'a' && q[n] <= 'z') || q[n] == '_' ||
-	    (q[n] >= '0' && q[n] <= '9'))
+	       (q[n] >= '0' && q[n] <= '9'))
 		n++;
 	if (n == 0 || !(q[0] >= 'a' && q[0] <= 'z'))
 		return 0;
@@ -72,7 +72,7 @@ sf_key(const char *line, const char **p)
  * the section is absent. */
 static const char *
 sf_section(const char *text, const char *sec, const char *key, size_t klen,
-    int *has_key)
+	   int *has_key)
 {
 	const char *p, *e, *k, *end = NULL;
 	size_t slen = strlen(sec);
@@ -129,11 +129,15 @@ sf_merge(const char *have, const char *tmpl, struct buf *out)
 		if (*p == '[' && (size_t)(e - p) < sizeof(sec)) {
 			memcpy(sec, p, (size_t)(e - p));
 			sec[e - p] = '\0';
-			sec_missing = sf_section(buf_str(out), sec, "", 0,
-			    &has) == NULL;
-			if (sec_missing && (buf_printf(out, "%s\n%s\n",
-			    out->len && out->data[out->len - 1] != '\n' ?
-			    "\n" : "", sec) < 0))
+			sec_missing =
+			    sf_section(buf_str(out), sec, "", 0, &has) == NULL;
+			if (sec_missing &&
+			    (buf_printf(out, "%s\n%s\n",
+					out->len &&
+						out->data[out->len - 1] != '\n'
+					    ? "\n"
+					    : "",
+					sec) < 0))
 				return -1;
 			continue;
 		}
@@ -151,7 +155,7 @@ sf_merge(const char *have, const char *tmpl, struct buf *out)
 		snprintf(key, sizeof(key), "%.*s", (int)klen, k);
 		at = sf_section(buf_str(out), sec, key, klen, &has);
 		if (!has && sf_insert(out, (size_t)(at - out->data), p,
-		    (size_t)(e - p)) < 0)
+				      (size_t)(e - p)) < 0)
 			return -1;
 	}
 	return 0;
@@ -184,7 +188,7 @@ sf_mkparents(struct setup *s, const char *rel)
 /* Writes want to ROOT/dst (had: the file existed). */
 static int
 sf_write(struct setup *s, const struct sf_file *f, const struct buf *want,
-    int had)
+	 int had)
 {
 	char path[SETUP_PATH];
 	long gid = f->group ? setup_gid(s, f->group) : 0;
@@ -195,7 +199,7 @@ sf_write(struct setup *s, const struct sf_file *f, const struct buf *want,
 	if (!had && setup_log(s, "created %s", f->dst) < 0)
 		return -1;
 	if (setup_put(path, want->data, want->len, f->mode, 0,
-	    (gid_t)(gid < 0 ? 0 : gid)) < 0) {
+		      (gid_t)(gid < 0 ? 0 : gid)) < 0) {
 		admin_errx(s->a, "%s: %s", path, strerror(errno));
 		return -1;
 	}
@@ -234,7 +238,7 @@ sf_one(struct setup *s, const struct sf_file *f, int do_it)
 	if (!do_it) {
 		s->nchanges++;
 		rc = setup_diff(path, st == 0 ? buf_str(&have) : NULL,
-		    buf_str(&want));
+				buf_str(&want));
 	} else
 		rc = sf_write(s, f, &want, st == 0);
 out:

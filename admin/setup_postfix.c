@@ -43,8 +43,8 @@ pf_free(struct pf_cmds *l)
 }
 
 static int
-pf_add(struct setup *s, struct pf_cmds *l, const char *flag,
-    const char *name, const char *value)
+pf_add(struct setup *s, struct pf_cmds *l, const char *flag, const char *name,
+       const char *value)
 {
 	struct buf b;
 
@@ -64,11 +64,10 @@ pf_add(struct setup *s, struct pf_cmds *l, const char *flag,
 
 /* postconf -c dir FLAG what: its output, trailing newline cut. */
 static int
-pf_query(const char *dir, const char *flag, const char *what,
-    struct buf *out)
+pf_query(const char *dir, const char *flag, const char *what, struct buf *out)
 {
-	char *argv[] = {"postconf", "-c", (char *)dir, (char *)flag,
-	    (char *)what, NULL};
+	char *argv[] = {"postconf",   "-c",	    (char *)dir,
+			(char *)flag, (char *)what, NULL};
 	int rc = setup_run(argv, out);
 
 	if (rc != 0)
@@ -116,7 +115,8 @@ pf_same_fields(const char *have, const char *want)
 /* Reads a name = value file (main.cf syntax): calls fn for each. */
 static int
 pf_each_param(struct setup *s, const char *text,
-    int (*fn)(struct setup *, void *, const char *, const char *), void *arg)
+	      int (*fn)(struct setup *, void *, const char *, const char *),
+	      void *arg)
 {
 	struct buf name, val;
 	const char *p, *e, *eq;
@@ -144,7 +144,7 @@ pf_each_param(struct setup *s, const char *text,
 		while (eq && eq > p && (eq[-1] == ' ' || eq[-1] == '\t'))
 			eq--;
 		if (rc == 0 && (buf_add(&name, p, (size_t)(eq - p)) < 0 ||
-		    buf_reserve(&val, 0) < 0))
+				buf_reserve(&val, 0) < 0))
 			rc = -1;
 		if (rc == 0) {
 			eq = memchr(p, '=', (size_t)(e - p)) + 1;
@@ -167,8 +167,7 @@ struct pf_walk {
 };
 
 static int
-pf_main_param(struct setup *s, void *arg, const char *name,
-    const char *value)
+pf_main_param(struct setup *s, void *arg, const char *name, const char *value)
 {
 	struct pf_walk *w = arg;
 	struct buf have;
@@ -188,8 +187,8 @@ pf_main_param(struct setup *s, void *arg, const char *name,
 
 /* One master.cf.submission service: the entry, then its -o lines. */
 static int
-pf_master_entry(struct setup *s, struct pf_walk *w, const char *line,
-    char *svc, size_t svclen)
+pf_master_entry(struct setup *s, struct pf_walk *w, const char *line, char *svc,
+		size_t svclen)
 {
 	struct buf have;
 	char name[128], type[32];
@@ -210,7 +209,7 @@ pf_master_entry(struct setup *s, struct pf_walk *w, const char *line,
 
 static int
 pf_master_opt(struct setup *s, struct pf_walk *w, const char *svc,
-    const char *opt)
+	      const char *opt)
 {
 	char key[512];
 	struct buf have;
@@ -301,12 +300,14 @@ pf_exec(struct setup *s, const char *dir, const struct pf_cmds *cmds)
 
 	buf_init(&out, 1 << 20);
 	for (i = 0; i < cmds->n && rc == 0; i++) {
-		char *argv[] = {"postconf", "-c", (char *)dir,
-		    (char *)cmds->c[i].flag, cmds->c[i].arg, NULL};
+		char *argv[] = {"postconf",	"-c",
+				(char *)dir,	(char *)cmds->c[i].flag,
+				cmds->c[i].arg, NULL};
 
 		if (setup_run(argv, &out) != 0) {
 			admin_errx(s->a, "postconf -c %s %s '%s': %s", dir,
-			    cmds->c[i].flag, cmds->c[i].arg, buf_str(&out));
+				   cmds->c[i].flag, cmds->c[i].arg,
+				   buf_str(&out));
 			rc = -1;
 		}
 	}
@@ -322,9 +323,10 @@ pf_copy(const char *src, const char *dst)
 	int rc;
 
 	buf_init(&b, 16 << 20);
-	rc = setup_slurp(src, &b) == 0 &&
-	    setup_put(dst, b.data, b.len, 0644, (uid_t)-1, (gid_t)-1) == 0
-	    ? 0 : -1;
+	rc = setup_slurp(src, &b) == 0 && setup_put(dst, b.data, b.len, 0644,
+						    (uid_t)-1, (gid_t)-1) == 0
+		 ? 0
+		 : -1;
 	buf_free(&b);
 	return rc;
 }
@@ -364,7 +366,7 @@ pf_preview(struct setup *s, const char *dir, const struct pf_cmds *cmds)
 	int rc = -1;
 
 	snprintf(tmp, sizeof(tmp), "%s/facteur-setup-pf.XXXXXX",
-	    t && t[0] == '/' ? t : "/tmp");
+		 t && t[0] == '/' ? t : "/tmp");
 	if (mkdtemp(tmp) == NULL)
 		return -1;
 	for (i = 0; i < 2; i++) {
@@ -434,8 +436,10 @@ setup_versions(struct setup *s)
 	setup_abs(s, "etc/postfix", dir, sizeof(dir));
 	buf_init(&out, 1 << 16);
 	if (pf_query(dir, "-h", "mail_version", &out) < 0 || out.len == 0) {
-		admin_errx(s->a, "no Postfix: postconf -c %s -h mail_version "
-		    "failed (apt install postfix)", dir);
+		admin_errx(s->a,
+			   "no Postfix: postconf -c %s -h mail_version "
+			   "failed (apt install postfix)",
+			   dir);
 		rc = -1;
 		goto out;
 	}
@@ -448,8 +452,8 @@ setup_versions(struct setup *s)
 	printf("Postfix %d.%d", s->pf_major, s->pf_minor);
 	if (s->dc_major > 0)
 		printf(", Dovecot %d.%d (%s syntax)\n", s->dc_major,
-		    s->dc_minor, s->dc_major > 2 || s->dc_minor >= 4 ? "2.4" :
-		    "2.3");
+		       s->dc_minor,
+		       s->dc_major > 2 || s->dc_minor >= 4 ? "2.4" : "2.3");
 	else
 		printf(", no Dovecot (%s): its files are left out\n", conf);
 out:

@@ -36,8 +36,7 @@ static const struct sys_user sys_users[] = {
     {"vmail", "3000", "vmail", "/var/mail/utilisateurs"}};
 /* user, group: only when the user exists */
 static const char *const sys_members[][2] = {
-    {"facteur-dkim", "facteur"}, {"vmail", "facteur"},
-    {"dovecot", "facteur"}};
+    {"facteur-dkim", "facteur"}, {"vmail", "facteur"}, {"dovecot", "facteur"}};
 
 struct sys_dir {
 	const char *rel;
@@ -75,7 +74,7 @@ sys_tool(struct setup *s, const char *const *args)
 	rc = setup_run(argv, &out);
 	if (rc != 0)
 		admin_errx(s->a, "%s %s: %s", args[0], argv[n - 1],
-		    out.len ? buf_str(&out) : "failed");
+			   out.len ? buf_str(&out) : "failed");
 	buf_free(&out);
 	return rc == 0 ? 0 : -1;
 }
@@ -86,14 +85,15 @@ static int
 sys_save_shadow_backups(struct setup *s)
 {
 	static const char *const f[] = {"etc/passwd-", "etc/group-",
-	    "etc/shadow-", "etc/gshadow-"};
+					"etc/shadow-", "etc/gshadow-"};
 	char path[SETUP_PATH];
 	size_t i;
 
 	for (i = 0; i < 4; i++) {
 		setup_abs(s, f[i], path, sizeof(path));
-		if (access(path, F_OK) == 0 ? setup_backup(s, f[i]) < 0 :
-		    setup_log(s, "created %s", f[i]) < 0)
+		if (access(path, F_OK) == 0
+			? setup_backup(s, f[i]) < 0
+			: setup_log(s, "created %s", f[i]) < 0)
 			return -1;
 	}
 	return 0;
@@ -108,8 +108,8 @@ sys_group(struct setup *s, const struct sys_group *g, int do_it)
 	if (setup_gid(s, g->name) >= 0)
 		return 0;
 	if (!do_it) {
-		printf("+ group %s%s%s\n", g->name, g->gid ? " gid " : " (system)",
-		    g->gid ? g->gid : "");
+		printf("+ group %s%s%s\n", g->name,
+		       g->gid ? " gid " : " (system)", g->gid ? g->gid : "");
 		s->nchanges++;
 		return 0;
 	}
@@ -121,18 +121,29 @@ sys_group(struct setup *s, const struct sys_group *g, int do_it)
 static int
 sys_user(struct setup *s, const struct sys_user *u, int do_it)
 {
-	const char *sys[] = {"useradd", "--system", "--gid", u->group,
-	    "--home-dir", u->home, "--no-create-home", "--shell",
-	    "/usr/sbin/nologin", u->name, NULL};
-	const char *fix[] = {"useradd", "--uid", u->uid, "--gid", u->group,
-	    "--home-dir", u->home, "--no-create-home", "--shell",
-	    "/usr/sbin/nologin", u->name, NULL};
+	const char *sys[] = {"useradd",
+			     "--system",
+			     "--gid",
+			     u->group,
+			     "--home-dir",
+			     u->home,
+			     "--no-create-home",
+			     "--shell",
+			     "/usr/sbin/nologin",
+			     u->name,
+			     NULL};
+	const char *fix[] = {"useradd", "--uid",
+			     u->uid,	"--gid",
+			     u->group,	"--home-dir",
+			     u->home,	"--no-create-home",
+			     "--shell", "/usr/sbin/nologin",
+			     u->name,	NULL};
 
 	if (setup_uid(s, u->name) >= 0)
 		return 0;
 	if (!do_it) {
 		printf("+ user %s (%s, group %s, home %s)\n", u->name,
-		    u->uid ? u->uid : "system", u->group, u->home);
+		       u->uid ? u->uid : "system", u->group, u->home);
 		s->nchanges++;
 		return 0;
 	}
@@ -144,8 +155,8 @@ sys_user(struct setup *s, const struct sys_user *u, int do_it)
 static int
 sys_member(struct setup *s, const char *user, const char *group, int do_it)
 {
-	const char *add[] = {"usermod", "--append", "--groups", group, user,
-	    NULL};
+	const char *add[] = {"usermod", "--append", "--groups",
+			     group,	user,	    NULL};
 
 	if (setup_member(s, user, group))
 		return 0;
@@ -196,8 +207,8 @@ setup_accounts_step(struct setup *s, int do_it)
 		if (sys_user(s, &sys_users[i], do_it) < 0)
 			return -1;
 	for (i = 0; i < sizeof(sys_members) / sizeof(*sys_members); i++)
-		if (sys_member(s, sys_members[i][0], sys_members[i][1],
-		    do_it) < 0)
+		if (sys_member(s, sys_members[i][0], sys_members[i][1], do_it) <
+		    0)
 			return -1;
 	return 0;
 }
@@ -206,7 +217,7 @@ setup_accounts_step(struct setup *s, int do_it)
  * (a name missing at plan time is created before this runs). */
 static void
 sys_ids(struct setup *s, const char *owner, const char *group, long *uid,
-    long *gid)
+	long *gid)
 {
 	*uid = strcmp(owner, "root") == 0 ? 0 : setup_uid(s, owner);
 	*gid = strcmp(group, "root") == 0 ? 0 : setup_gid(s, group);
@@ -216,7 +227,7 @@ sys_ids(struct setup *s, const char *owner, const char *group, long *uid,
  * fixed (the old ones logged for --undo). dir: mkdir when absent. */
 static int
 sys_path(struct setup *s, const char *rel, mode_t mode, const char *owner,
-    const char *group, int dir, int do_it)
+	 const char *group, int dir, int do_it)
 {
 	char path[SETUP_PATH];
 	struct stat st;
@@ -234,18 +245,18 @@ sys_path(struct setup *s, const char *rel, mode_t mode, const char *owner,
 	if (!do_it) {
 		if (exists)
 			printf("~ %s: %04o -> %04o %s:%s\n", path,
-			    (unsigned)(st.st_mode & 07777), (unsigned)mode,
-			    owner, group);
+			       (unsigned)(st.st_mode & 07777), (unsigned)mode,
+			       owner, group);
 		else
 			printf("+ directory %s %04o %s:%s\n", path,
-			    (unsigned)mode, owner, group);
+			       (unsigned)mode, owner, group);
 		s->nchanges++;
 		return 0;
 	}
 	if (exists) {
 		if (setup_log(s, "perm %s %o %ld %ld", rel,
-		    (unsigned)(st.st_mode & 07777), (long)st.st_uid,
-		    (long)st.st_gid) < 0)
+			      (unsigned)(st.st_mode & 07777), (long)st.st_uid,
+			      (long)st.st_gid) < 0)
 			return -1;
 	} else {
 		if (mkdir(path, 0700) < 0 && errno != EEXIST) {
@@ -256,7 +267,8 @@ sys_path(struct setup *s, const char *rel, mode_t mode, const char *owner,
 			return -1;
 	}
 	if (chown(path, (uid_t)(uid < 0 ? 0 : uid),
-	    (gid_t)(gid < 0 ? 0 : gid)) < 0 || chmod(path, mode) < 0) {
+		  (gid_t)(gid < 0 ? 0 : gid)) < 0 ||
+	    chmod(path, mode) < 0) {
 		admin_errx(s->a, "%s: %s", path, strerror(errno));
 		return -1;
 	}
@@ -303,11 +315,11 @@ setup_dirs_step(struct setup *s, int do_it)
 	for (i = 0; i < sizeof(sys_dirs) / sizeof(*sys_dirs); i++) {
 		d = &sys_dirs[i];
 		if (sys_parents(s, d->rel, do_it) < 0 ||
-		    sys_path(s, d->rel, d->mode, d->owner, d->group, 1,
-		    do_it) < 0)
+		    sys_path(s, d->rel, d->mode, d->owner, d->group, 1, do_it) <
+			0)
 			return -1;
 	}
 	/* bayes.sqlite was created 0644 by facteur spam learn */
 	return sys_path(s, "var/lib/facteur/bayes.sqlite", 0640, "facteur",
-	    "facteur", 0, do_it);
+			"facteur", 0, do_it);
 }

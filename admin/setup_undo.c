@@ -65,7 +65,7 @@ undo_tool(struct setup *s, const char *const *args)
 	buf_init(&out, 1 << 16);
 	if ((rc = setup_run(argv, &out)) != 0)
 		admin_errx(s->a, "%s %s: %s", args[0], argv[n - 1],
-		    buf_str(&out));
+			   buf_str(&out));
 	buf_free(&out);
 	return rc == 0 ? 0 : -1;
 }
@@ -83,7 +83,7 @@ undo_restore(struct setup *s, const char *rel, const char *path)
 	buf_init(&b, 1 << 30);
 	if (lstat(src, &st) == 0 && setup_slurp(src, &b) == 0 &&
 	    setup_put(path, b.data, b.len, st.st_mode & 07777, st.st_uid,
-	    st.st_gid) == 0)
+		      st.st_gid) == 0)
 		rc = 0;
 	buf_free(&b);
 	return rc;
@@ -116,7 +116,9 @@ undo_line(struct setup *s, char *line)
 		*b = '\0';
 		setup_abs(s, arg, path, sizeof(path));
 		return chown(path, (uid_t)uid, (gid_t)gid) == 0 &&
-		    chmod(path, mode) == 0 ? 0 : -1;
+			       chmod(path, mode) == 0
+			   ? 0
+			   : -1;
 	}
 	if (strcmp(line, "user") == 0) {
 		const char *del[] = {"userdel", arg, NULL};
@@ -129,8 +131,8 @@ undo_line(struct setup *s, char *line)
 		return setup_gid(s, arg) < 0 ? 0 : undo_tool(s, del);
 	}
 	if (strcmp(line, "member") == 0 && (c = strchr(arg, ' ')) != NULL) {
-		const char *rm[] = {"usermod", "--remove", "--groups", c + 1,
-		    arg, NULL};
+		const char *rm[] = {"usermod", "--remove", "--groups",
+				    c + 1,     arg,	   NULL};
 
 		*c = '\0';
 		return !setup_member(s, arg, c + 1) ? 0 : undo_tool(s, rm);
@@ -173,7 +175,7 @@ undo_lines(char *text, char **lines, size_t max)
 	char *p;
 
 	for (p = strtok(text, "\n"); p != NULL && n < max;
-	    p = strtok(NULL, "\n"))
+	     p = strtok(NULL, "\n"))
 		lines[n++] = p;
 	return n;
 }
@@ -187,7 +189,8 @@ setup_undo_main(struct setup *s)
 
 	if (undo_find(s) < 0) {
 		printf("nothing to undo: no manifest under %s/var/backups/"
-		    "facteur\n", s->root);
+		       "facteur\n",
+		       s->root);
 		return ADMIN_OK;
 	}
 	snprintf(m, sizeof(m), "%s/manifest", s->bdir);
@@ -207,7 +210,7 @@ setup_undo_main(struct setup *s)
 		snprintf(copy, sizeof(copy), "%s", lines[i]);
 		if (undo_line(s, copy) < 0) {
 			admin_errx(s->a, "could not undo: %s (%s)", lines[i],
-			    strerror(errno));
+				   strerror(errno));
 			failed++;
 		}
 	}
@@ -221,8 +224,10 @@ setup_undo_main(struct setup *s)
 	}
 	buf_free(&b);
 	if (failed > 0) {
-		admin_errx(s->a, "%zu step(s) not undone; the backups stay in "
-		    "%s", failed, s->bdir);
+		admin_errx(s->a,
+			   "%zu step(s) not undone; the backups stay in "
+			   "%s",
+			   failed, s->bdir);
 		return ADMIN_FAIL;
 	}
 	return ADMIN_OK;

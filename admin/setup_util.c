@@ -33,8 +33,9 @@ setup_prefix(const struct setup *s)
 /* The absolute paths facteur's files name that live in the tree setup
  * manages. Only these move under --root: /usr/... and /run stay. */
 static const char *const setup_rooted[] = {
-    "/etc/facteur", "/etc/postfix", "/etc/dovecot", "/var/lib/facteur",
-    "/var/spool/postfix", "/var/mail/utilisateurs", "/var/cache/facteur",
+    "/etc/facteur",	  "/etc/postfix",	"/etc/dovecot",
+    "/var/lib/facteur",	  "/var/spool/postfix", "/var/mail/utilisateurs",
+    "/var/cache/facteur",
 };
 
 /* Is p the start of a path (not inside a longer word or path)? */
@@ -60,11 +61,11 @@ setup_reroot(const struct setup *s, const char *in, struct buf *out)
 		return buf_adds(out, in);
 	while (*p != '\0') {
 		for (i = 0; i < sizeof(setup_rooted) / sizeof(*setup_rooted);
-		    i++) {
+		     i++) {
 			n = strlen(setup_rooted[i]);
 			if (strncmp(p, setup_rooted[i], n) == 0 &&
 			    (p[n] == '/' || p[n] == '\0' ||
-			    strchr(" \t\n\"',;", p[n]) != NULL) &&
+			     strchr(" \t\n\"',;", p[n]) != NULL) &&
 			    setup_path_start(in, p))
 				break;
 		}
@@ -165,23 +166,21 @@ setup_slurp(const char *path, struct buf *b)
 
 int
 setup_put(const char *path, const char *data, size_t len, mode_t mode,
-    uid_t uid, gid_t gid)
+	  uid_t uid, gid_t gid)
 {
 	char tmp[SETUP_PATH + 64];
 	int fd, e;
 
 	snprintf(tmp, sizeof(tmp), "%s.facteur-setup.%ld", path,
-	    (long)getpid());
+		 (long)getpid());
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-	    0600);
+		  0600);
 	if (fd < 0)
 		return -1;
-	if ((uid != (uid_t)-1 || gid != (gid_t)-1) &&
-	    fchown(fd, uid, gid) < 0)
+	if ((uid != (uid_t)-1 || gid != (gid_t)-1) && fchown(fd, uid, gid) < 0)
 		goto fail;
 	if (fchmod(fd, mode) < 0 ||
-	    (len > 0 && write(fd, data, len) != (ssize_t)len) ||
-	    fsync(fd) < 0)
+	    (len > 0 && write(fd, data, len) != (ssize_t)len) || fsync(fd) < 0)
 		goto fail;
 	if (close(fd) < 0) {
 		fd = -1;
@@ -212,7 +211,7 @@ setup_tmpfile(const char *text, char *path, size_t size)
 	int fd;
 
 	snprintf(path, size, "%s/facteur-setup.XXXXXX",
-	    dir && dir[0] == '/' ? dir : "/tmp");
+		 dir && dir[0] == '/' ? dir : "/tmp");
 	if ((fd = mkstemp(path)) < 0)
 		return -1;
 	if (write(fd, text, len) != (ssize_t)len) {
@@ -228,8 +227,7 @@ int
 setup_diff(const char *shown, const char *old, const char *new_)
 {
 	char a[SETUP_PATH], b[SETUP_PATH], la[SETUP_PATH], lb[SETUP_PATH];
-	char *argv[] = {"diff", "-u", "--label", la, "--label", lb, a, b,
-	    NULL};
+	char *argv[] = {"diff", "-u", "--label", la, "--label", lb, a, b, NULL};
 	pid_t pid;
 	int st, rc = -1;
 
@@ -258,7 +256,7 @@ out_a:
  * the whole line into line when line != NULL. -1 if absent. */
 static long
 setup_dbline(const struct setup *s, const char *file, const char *name,
-    struct buf *line)
+	     struct buf *line)
 {
 	char path[SETUP_PATH];
 	struct buf b;

@@ -299,6 +299,32 @@ service imap-login {{
         self.assertEqual(m.group(1), "sent", self.pf.log()[-2000:])
         self.assertNotIn("alias database unavailable", self.pf.log())
 
+    def test_socketmap_in_alias_maps_would_defer_local_mail(self):
+        """Why setup keeps alias_maps = hash:/etc/aliases (issue 12): with
+        facteur's aliases there through a socketmap, as the templates
+        had it, local(8) refuses the map and mail to postmaster waits."""
+        pf = os.path.join(self.root, "etc/postfix")
+        keep = harness.run([harness.POSTCONF, "-c", pf, "-h",
+                            "alias_maps"]).stdout.strip()
+        harness.run([harness.POSTCONF, "-c", pf, "-e", "alias_maps=socketmap:"
+                     "unix:private/facteur-lookup:aliases"])
+        try:
+            self.pf.reload()
+            msg = harness.make_message("bob@example.net",
+                                       "postmaster@localhost",
+                                       subject="alias socketmap")
+            self.pf.send("bob@example.net", "postmaster@localhost", msg)
+            self.pf.wait_for_log(r"to=<postmaster@localhost>.*"
+                                 r"status=deferred \(alias database "
+                                 r"unavailable\)", timeout=30)
+            self.assertIn("not allowed for security-sensitive data",
+                          self.pf.log())
+        finally:
+            harness.run([harness.POSTCONF, "-c", pf, "-e",
+                         "alias_maps=" + keep])
+            self.pf.reload()
+            self.pf.flush()
+
     def test_dovecot_authenticates_the_user_through_the_drop_in(self):
         ok, out = self.dc.auth_test("alice@example.org", "s3cret-pass")
         self.assertTrue(ok, out + self.dc.log()[-2000:])

@@ -171,6 +171,36 @@ class SetupApply(unittest.TestCase):
         self.assertEqual(rc, 0)
         self.assertIn("nothing to undo", out)
 
+    def test_a_run_that_fails_halfway_is_undone_too(self):
+        """postconf -e on the real main.cf fails (a wrapper first in
+        PATH; the preview on a scratch copy works): accounts, directories
+        and files are done by then; the manifest has them, so --undo
+        gives back the stock tree."""
+        fake = os.path.join(self.dir, "bin")
+        os.mkdir(fake)
+        with open(os.path.join(fake, "postconf"), "w") as f:
+            f.write('#!/bin/sh\ncase "$*" in "-c %s -e "*)\n'
+                    '  echo "postconf: fatal: disk full" >&2; exit 1;; esac'
+                    '\nexec %s "$@"\n' % (self.path("etc/postfix"),
+                                            POSTCONF))
+        os.chmod(os.path.join(fake, "postconf"), 0o755)
+        env = dict(os.environ, PATH=fake + ":" + os.environ["PATH"])
+        rc, out, err = run([FACTEUR, "-c", "/dev/null", "setup", "--root",
+                            self.root, "--templates",
+                            os.path.join(SRC, "config-templates"),
+                            "--apply", "--yes", "--domain",
+                            stockroot.DOMAIN, "--hostname",
+                            stockroot.HOSTNAME], env=env)
+        self.assertEqual(rc, 1, "failed postconf: got exit %d" % rc)
+        self.assertIn("setup --undo reverses it", err)
+        self.assertTrue(os.path.exists(self.path("etc/facteur/facteur.conf")),
+                        "want the steps before postconf done")
+        rc, out, err = setup(self.root, "--undo", "--yes")
+        self.assertEqual(rc, 0, "undo: %s%s" % (out, err))
+        after = stockroot.tree_state(self.root)
+        self.assertEqual(sorted(k for k in set(after) | set(self.stock)
+                                if after.get(k) != self.stock.get(k)), [])
+
     def test_dry_run_shows_diffs_and_changes_nothing(self):
         rc, out, err = apply(self.root, "--dry-run")
         self.assertEqual(rc, 0, err)

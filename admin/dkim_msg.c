@@ -1,5 +1,5 @@
 /* admin/dkim_msg.c - 'facteur dkim dns|check|sign|verify': the milter's
- * engine (milters/dkim) run from the shell. See dkim_msg.h.
+ * engine (lib/dkim) run from the shell. See dkim_msg.h.
  *
  * SECURITY: reads private keys (sign, dns, check) with the same mode and
  * owner checks as facteur-dkim; reads the message file with the caller's
@@ -17,6 +17,7 @@
 #include "buf.h"
 #include "dk_crypto.h"
 #include "dk_dns.h"
+#include "dk_key.h"
 #include "dk_sign.h"
 #include "dk_verify.h"
 #include "dns.h"

@@ -16,7 +16,7 @@
  *
  * DNS goes through lib/dns (its TTL cache) and lib/dnsbl's classification
  * (127.255.255.x refusals and 127.0.0.1 are never a listing), SPF through
- * lib/spf, DKIM through milters/dkim's verifier (dk_verify, dk_dns_fetch):
+ * lib/spf, DKIM through lib/dkim's verifier (dk_verify, dk_dns_fetch):
  * the same code facteur-dkim runs. The lookups of one message run on a few
  * worker threads under one time budget; what has not answered by then
  * counts as "not listed" and the message is scored without waiting.

@@ -29,7 +29,6 @@
 
 #include "buf.h"
 #include "dk_dns.h"
-#include "dk_sign.h"
 #include "dk_verify.h"
 #include "dmarc.h"
 #include "dns.h"

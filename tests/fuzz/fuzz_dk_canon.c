@@ -13,9 +13,9 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "../../milters/dkim/dk_canon.c"
-#include "../../milters/dkim/dk_sig.c"
-#include "../../milters/dkim/dk_tag.c"
+#include "../../lib/dkim/dk_canon.c"
+#include "../../lib/dkim/dk_sig.c"
+#include "../../lib/dkim/dk_tag.c"
 #include "buf.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../milters/dkim/dk_sig.c"
-#include "../../milters/dkim/dk_tag.c"
+#include "../../lib/dkim/dk_sig.c"
+#include "../../lib/dkim/dk_tag.c"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

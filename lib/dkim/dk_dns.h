@@ -1,4 +1,4 @@
-/* milters/dkim/dk_dns.h - key records through lib/dns (the shared
+/* lib/dkim/dk_dns.h - key records through lib/dns (the shared
  * resolver and TTL cache), as a dk_fetch_fn; and key overrides from files
  * for the shell command ('facteur dkim verify --key-file'). */
 #ifndef FACTEUR_DKIM_DK_DNS_H

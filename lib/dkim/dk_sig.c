@@ -1,4 +1,4 @@
-/* milters/dkim/dk_sig.c - DKIM-Signature and key record validation on top
+/* lib/dkim/dk_sig.c - DKIM-Signature and key record validation on top
  * of the tag-list parser. Pure; see dk_sig.h. */
 #include "dk_sig.h"
 

@@ -1,13 +1,14 @@
-/* milters/dkim/dk_crypto.h - OpenSSL 3 EVP for DKIM: key files, public
- * keys from key records, RSA-SHA256 and Ed25519-SHA256 (RFC 8463) over a
- * SHA-256 digest, base64, and the header hash shared by signing and
- * verifying. Never logs: errors come back as text. Thread-safe (no
- * statics; an EVP_PKEY is used read-only by many threads). */
+/* lib/dkim/dk_crypto.h - OpenSSL 3 EVP for DKIM verification: public
+ * keys from key records, RSA-SHA256 and Ed25519-SHA256 (RFC 8463)
+ * verification of a SHA-256 digest, base64, and the header and body
+ * hashes shared by signing and verifying. No private key passes here
+ * (dk_key.h, the signing library). Never logs: errors come back as text.
+ * Thread-safe (no statics; an EVP_PKEY is used read-only by many
+ * threads). */
 #ifndef FACTEUR_DKIM_DK_CRYPTO_H
 #define FACTEUR_DKIM_DK_CRYPTO_H
 
 #include <stddef.h>
-#include <sys/types.h>
 
 #include <openssl/evp.h>
 
@@ -18,30 +19,14 @@ struct buf;
 
 #define DK_RSA_MIN_BITS 1024
 
-/* Loads a PEM private key (RSA >= 1024 bits or Ed25519). The file must be
- * a regular file, not readable or writable by group or other, and owned
- * by root, the effective user or owner (pass (uid_t)-1 for none), checked
- * with fstat on the open descriptor. The file's bytes are wiped from
- * memory. *out owned (EVP_PKEY_free), *alg its algorithm. 0, or -1. */
-__attribute__((warn_unused_result)) int dk_key_load(const char *path,
-    uid_t owner, EVP_PKEY **out, enum dk_alg *alg, char *err,
-    size_t errlen);
-
 /* The public key of a key record: *out owned. 0, or -1 with a static
  * reason (RSA under DK_RSA_MIN_BITS is refused, RFC 8301). */
 __attribute__((warn_unused_result)) int dk_pubkey_from_rec(
     const struct dk_keyrec *rec, EVP_PKEY **out, const char **why);
 
-/* The p= text of a private or public key (base64 of the DER
- * SubjectPublicKeyInfo for RSA, of the raw 32 bytes for Ed25519). */
-__attribute__((warn_unused_result)) int dk_pubkey_b64(EVP_PKEY *k,
-    struct buf *out);
-
-/* Signs / verifies a SHA-256 digest: RSASSA-PKCS1-v1_5 for RSA, PureEdDSA
- * over the 32 digest bytes for Ed25519 (RFC 8463 §3). sig holds
- * *siglen bytes on input. verify: 1 valid, 0 not, -1 error. */
-__attribute__((warn_unused_result)) int dk_sign_digest(EVP_PKEY *k,
-    const unsigned char dig[32], unsigned char *sig, size_t *siglen);
+/* Verifies a SHA-256 digest: RSASSA-PKCS1-v1_5 for RSA, PureEdDSA over
+ * the 32 digest bytes for Ed25519 (RFC 8463 §3). 1 valid, 0 not, -1
+ * error. */
 int dk_verify_digest(EVP_PKEY *k, const unsigned char dig[32],
     const unsigned char *sig, size_t siglen);
 

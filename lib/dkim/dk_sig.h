@@ -1,4 +1,4 @@
-/* milters/dkim/dk_sig.h - the DKIM-Signature header (RFC 6376 §3.5) and
+/* lib/dkim/dk_sig.h - the DKIM-Signature header (RFC 6376 §3.5) and
  * the key record (§3.6.1, RFC 8463) as validated structs. Pure: no I/O,
  * no logging, no statics; thread-safe. */
 #ifndef FACTEUR_DKIM_DK_SIG_H

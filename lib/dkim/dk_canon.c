@@ -1,4 +1,4 @@
-/* milters/dkim/dk_canon.c - header and body canonicalization (RFC 6376
+/* lib/dkim/dk_canon.c - header and body canonicalization (RFC 6376
  * §3.4) and header selection (§5.4.2). Pure; see dk_canon.h. */
 #include "dk_canon.h"
 

@@ -1,4 +1,4 @@
-/* milters/dkim/dk_engine_test.c - the signing engine against the
+/* lib/dkim/dk_engine_test.c - the signing engine against the
  * verifying engine: RSA and Ed25519, relaxed and simple, with and without
  * l=, the default h= (From over-signed, no Received), parent-domain keys,
  * and key files refused for their mode. Keys are made with OpenSSL in a
@@ -18,6 +18,7 @@
 
 #include "buf.h"
 #include "dk_crypto.h"
+#include "dk_key.h"
 #include "dk_sign.h"
 #include "dk_test_util.h"
 #include "dk_verify.h"

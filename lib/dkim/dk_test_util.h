@@ -1,4 +1,4 @@
-/* milters/dkim/dk_test_util.h - helpers shared by the engine's cmocka
+/* lib/dkim/dk_test_util.h - helpers shared by the engine's cmocka
  * tests: feed a whole message to an engine, serve keys from a table. */
 #ifndef FACTEUR_DKIM_DK_TEST_UTIL_H
 #define FACTEUR_DKIM_DK_TEST_UTIL_H

@@ -1,4 +1,4 @@
-/* milters/dkim/dk_verify.c - the verifying engine (RFC 6376 §6); see
+/* lib/dkim/dk_verify.c - the verifying engine (RFC 6376 §6); see
  * dk_verify.h. Body hashes are shared between signatures with the same
  * body canonicalization and l=, so a message signed twice (RSA and
  * Ed25519) is canonicalized and hashed once. */
@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "addr.h"
 #include "buf.h"
 #include "dk_crypto.h"
 #include "dk_sig.h"
@@ -314,4 +315,43 @@ dk_verify_results(const struct dk_verify *v, const struct dk_sigresult **r)
 {
 	*r = v->res;
 	return v->nsigs;
+}
+
+struct dk_from_ctx {
+	char *out;
+	size_t outlen;
+	int found;
+};
+
+static int
+dk_from_each(void *ctx, const unsigned char *p, const struct addr_parts *a)
+{
+	struct dk_from_ctx *fc = ctx;
+	struct buf b;
+	const char *at;
+	size_t i;
+
+	buf_init(&b, 1024);
+	if (addr_canon(p, a, &b) == 0 && (at = strrchr(buf_str(&b), '@')) &&
+	    strlen(at + 1) < fc->outlen) {
+		for (i = 0; at[1 + i] != '\0'; i++)
+			fc->out[i] = at[1 + i];
+		fc->out[i] = '\0';
+		fc->found = 1;
+	}
+	buf_free(&b);
+	return 1; /* the first mailbox only */
+}
+
+int
+dk_from_domain(const unsigned char *value, size_t len, char *out,
+    size_t outlen)
+{
+	struct dk_from_ctx fc = {out, outlen, 0};
+	size_t off;
+
+	if (addr_parse_header(value, len, NULL, dk_from_each, &fc, &off) !=
+	    ADDR_OK && !fc.found)
+		return -1;
+	return fc.found ? 0 : -1;
 }

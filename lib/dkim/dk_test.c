@@ -1,4 +1,4 @@
-/* milters/dkim/dk_test.c - table tests of the pure DKIM parts: tag lists,
+/* lib/dkim/dk_test.c - table tests of the pure DKIM parts: tag lists,
  * DKIM-Signature and key record validation, canonicalization (RFC 6376
  * §3.4.6), header selection, and the RFC 8463 Appendix A vectors verified
  * through the engine. */

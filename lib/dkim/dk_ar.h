@@ -1,4 +1,4 @@
-/* milters/dkim/dk_ar.h - the Authentication-Results header (RFC 8601):
+/* lib/dkim/dk_ar.h - the Authentication-Results header (RFC 8601):
  * building ours, and recognizing forged ones carrying our authserv-id.
  * Pure: no I/O, no logging, no statics. */
 #ifndef FACTEUR_DKIM_DK_AR_H

@@ -1,4 +1,4 @@
-/* milters/dkim/dk_ar_test.c - Authentication-Results: which fields name
+/* lib/dkim/dk_ar_test.c - Authentication-Results: which fields name
  * our authserv-id (every spelling a forger may use, RFC 8601 §2.2/§5),
  * and how results with a reason are written. */
 #include <setjmp.h>

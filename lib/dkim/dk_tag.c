@@ -1,4 +1,4 @@
-/* milters/dkim/dk_tag.c - tag=value lists (RFC 6376 §3.2) and base64.
+/* lib/dkim/dk_tag.c - tag=value lists (RFC 6376 §3.2) and base64.
  * Pure; see dk_tag.h. */
 #include "dk_tag.h"
 

@@ -1,4 +1,4 @@
-/* milters/dkim/dk_verify.h - the verifying engine, shaped like the milter
+/* lib/dkim/dk_verify.h - the verifying engine, shaped like the milter
  * phases: dk_verify_header() per field, dk_verify_eoh(), dk_verify_body()
  * per chunk, dk_verify_eom(), then the results. It knows nothing of
  * libmilter or DNS: keys come through a fetch callback, so the milter
@@ -72,5 +72,11 @@ __attribute__((warn_unused_result)) int dk_verify_eom(struct dk_verify *v);
  * until dk_verify_free. */
 size_t dk_verify_results(const struct dk_verify *v,
     const struct dk_sigresult **r);
+
+/* The From: domain of a header value (first mailbox), lowercased into out:
+ * the author domain a caller compares a passing d= with. Used by signing
+ * too (which domain signs). 0, or -1 if none. Pure. */
+int dk_from_domain(const unsigned char *value, size_t len, char *out,
+    size_t outlen);
 
 #endif

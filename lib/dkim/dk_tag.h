@@ -1,4 +1,4 @@
-/* milters/dkim/dk_tag.h - RFC 6376 §3.2 tag=value lists and the base64
+/* lib/dkim/dk_tag.h - RFC 6376 §3.2 tag=value lists and the base64
  * of b=/bh=/p= (with folding whitespace). Pure: no I/O, no logging, no
  * statics; thread-safe. Results are offsets into the input. */
 #ifndef FACTEUR_DKIM_DK_TAG_H

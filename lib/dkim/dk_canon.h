@@ -1,4 +1,4 @@
-/* milters/dkim/dk_canon.h - RFC 6376 §3.4 canonicalization and header
+/* lib/dkim/dk_canon.h - RFC 6376 §3.4 canonicalization and header
  * selection. Pure: no I/O, no logging, no statics; thread-safe.
  *
  * A header field is given whole, as it appears in the message: the name,

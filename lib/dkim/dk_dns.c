@@ -1,4 +1,4 @@
-/* milters/dkim/dk_dns.c - key record lookups; see dk_dns.h. */
+/* lib/dkim/dk_dns.c - key record lookups; see dk_dns.h. */
 #include "dk_dns.h"
 
 #include <stdio.h>

@@ -1,4 +1,4 @@
-/* milters/dkim/dk_sign.c - the signing engine (RFC 6376 §5, RFC 8463);
+/* lib/dkim/dk_sign.c - the signing engine (RFC 6376 §5, RFC 8463);
  * see dk_sign.h. All keys of the signing domain share one body hash. */
 #include "dk_sign.h"
 
@@ -7,10 +7,11 @@
 #include <string.h>
 #include <strings.h>
 
-#include "addr.h"
 #include "buf.h"
 #include "dk_canon.h"
 #include "dk_crypto.h"
+#include "dk_key.h"
+#include "dk_verify.h"
 
 #define DK_MAXKEYS 8
 
@@ -142,45 +143,6 @@ int
 dk_sign_header(struct dk_sign *s, const unsigned char *field, size_t len)
 {
 	return dk_hdrs_add(&s->hdrs, field, len);
-}
-
-struct dk_from_ctx {
-	char *out;
-	size_t outlen;
-	int found;
-};
-
-static int
-dk_from_each(void *ctx, const unsigned char *p, const struct addr_parts *a)
-{
-	struct dk_from_ctx *fc = ctx;
-	struct buf b;
-	const char *at;
-	size_t i;
-
-	buf_init(&b, 1024);
-	if (addr_canon(p, a, &b) == 0 && (at = strrchr(buf_str(&b), '@')) &&
-	    strlen(at + 1) < fc->outlen) {
-		for (i = 0; at[1 + i] != '\0'; i++)
-			fc->out[i] = at[1 + i];
-		fc->out[i] = '\0';
-		fc->found = 1;
-	}
-	buf_free(&b);
-	return 1; /* the first mailbox only */
-}
-
-int
-dk_from_domain(const unsigned char *value, size_t len, char *out,
-    size_t outlen)
-{
-	struct dk_from_ctx fc = {out, outlen, 0};
-	size_t off;
-
-	if (addr_parse_header(value, len, NULL, dk_from_each, &fc, &off) !=
-	    ADDR_OK && !fc.found)
-		return -1;
-	return fc.found ? 0 : -1;
 }
 
 static int

@@ -1,4 +1,4 @@
-/* milters/dkim/dk_sign.h - the signing engine and its keyring, shaped like
+/* lib/dkim/dk_sign.h - the signing engine and its keyring, shaped like
  * the milter phases: dk_sign_header() per field, dk_sign_eoh() (picks the
  * signing domain from From: and the keys), dk_sign_body() per chunk,
  * dk_sign_eom() (one DKIM-Signature per active key of the domain).
@@ -82,10 +82,5 @@ const char *dk_sign_value(const struct dk_sign *s, size_t k);
 size_t dk_sign_count(const struct dk_sign *s);
 /* The signing domain chosen at eoh, or "". */
 const char *dk_sign_domain(const struct dk_sign *s);
-
-/* The From: domain of a header value (first mailbox), lowercased into out.
- * 0, or -1 if none. Pure. */
-int dk_from_domain(const unsigned char *value, size_t len, char *out,
-    size_t outlen);
 
 #endif

@@ -1,4 +1,4 @@
-/* milters/dkim/dk_ar.c - Authentication-Results (RFC 8601); see dk_ar.h. */
+/* lib/dkim/dk_ar.c - Authentication-Results (RFC 8601); see dk_ar.h. */
 #include "dk_ar.h"
 
 #include <string.h>

@@ -158,6 +158,9 @@ rc_from(const char *s, size_t n, struct sp_relay *r)
 	} else
 		rc_copy(r->helo, sizeof(r->helo), s, w, 0);
 	if ((k = rc_find(s, n, "helo=", 0)) < n) {
+		/* Exim: "from RDNS ([IP] helo=HELO)" */
+		if (w > 0 && s[0] != '[')
+			rc_copy(r->rdns, sizeof(r->rdns), s, w, 0);
 		p = s + k + 5;
 		rc_copy(r->helo, sizeof(r->helo), p, rc_word(p, n - k - 5), 0);
 		if (r->helo[0] == '[')
@@ -168,7 +171,10 @@ rc_from(const char *s, size_t n, struct sp_relay *r)
 		p = s + k + 6;
 		rc_copy(r->helo, sizeof(r->helo), p, rc_word(p, n - k - 6), 0);
 	}
-	(void)rc_ip_at(s, n, r->ip, sizeof(r->ip));
+	/* the address the receiver saw is in the comment after the HELO
+	 * name; a bracketed HELO ("from [IP]") only when there is none */
+	if (rc_ip_at(s + w, n - w, r->ip, sizeof(r->ip)) < 0)
+		(void)rc_ip_at(s, n, r->ip, sizeof(r->ip));
 	/* "(rdns [ip])": the word before the bracket inside a comment */
 	for (k = 0; k < n; k++) {
 		size_t e, ww;
@@ -177,6 +183,13 @@ rc_from(const char *s, size_t n, struct sp_relay *r)
 			continue;
 		p = s + k + 1;
 		ww = rc_word(p, n - k - 1);
+		for (e = 0; e < ww && p[e] != '@'; e++)
+			;
+		if (e < ww) { /* "(ident@rdns [ip])" */
+			rc_copy(r->ident, sizeof(r->ident), p, e, 0);
+			p += e + 1;
+			ww -= e + 1;
+		}
 		for (e = 0; e < ww && p[e] != '['; e++)
 			;
 		if (rc_hostname(p, e) && strncasecmp(p, "helo", 4) != 0 &&

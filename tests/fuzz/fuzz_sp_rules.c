@@ -8,17 +8,27 @@
  * Bit 0x10 turns network tests on, so the eval and urirhssub parsers of
  * net.c run too.
  *
- * The parser (rules.c, rules_dir.c, meta.c, net.c: pure) is
+ * The parser (rules.c, rules_dir.c, rules_replace.c, meta.c, net.c, and
+ * the eval call parser ev.c with the eval tables it names: pure) is
  * compiled into the target so that fuzzing builds instrument it. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../milters/spam/ev.c"
+#include "../../milters/spam/ev_header.c"
+#include "../../milters/spam/ev_html.c"
+#include "../../milters/spam/ev_htmlstyle.c"
+#include "../../milters/spam/ev_list.c"
+#include "../../milters/spam/ev_mime.c"
+#include "../../milters/spam/ev_relay.c"
 #include "../../milters/spam/meta.c"
 #include "../../milters/spam/net.c"
+#include "../../milters/spam/received.c"
 #include "../../milters/spam/rules.c"
 #include "../../milters/spam/rules_dir.c"
+#include "../../milters/spam/rules_replace.c"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

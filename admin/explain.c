@@ -29,12 +29,14 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <syslog.h>
 #include <unistd.h>
 #include <libmilter/mfapi.h>
 
 #include "buf.h"
 #include "chain.h"
 #include "glue.h"
+#include "log.h"
 #include "seam.h"
 
 #define XP_MAX_MSG ((size_t)64 << 20)
@@ -262,7 +264,7 @@ xp_phase(struct admin *a, struct xp_rec *r, size_t *from, const char *phase,
 		}
 		printf("-> %s", xp_smfis(v));
 		if (reply != NULL) {
-			printf(": %s", code);
+			printf(": %s ", code);
 			xp_put(reply);
 		}
 		putchar('\n');
@@ -583,6 +585,40 @@ out:
 	return v;
 }
 
+/* xp_run with what the modules log (their own account of each decision:
+ * the blacklist row that matched, scrub's removals, DNS errors), taken
+ * from standard error, where the CLI's log goes, into logbuf. */
+static int
+xp_run_logged(struct admin *a, const struct mlt_chain *ch, struct xp_rec *r,
+    const struct xp_msg *m, struct buf *logbuf)
+{
+	char line[2048];
+	FILE *tf = tmpfile();
+	int saved = -1, v;
+
+	fflush(stderr);
+	if (tf != NULL && (saved = dup(2)) >= 0 && dup2(fileno(tf), 2) < 0) {
+		close(saved);
+		saved = -1;
+	}
+	log_set_level(LOG_DEBUG);
+	v = xp_run(a, ch, r, m);
+	log_set_level(LOG_INFO);
+	fflush(stderr);
+	if (saved >= 0) {
+		dup2(saved, 2);
+		close(saved);
+	}
+	if (tf == NULL)
+		return v;
+	rewind(tf);
+	while (fgets(line, sizeof(line), tf) != NULL)
+		if (buf_adds(logbuf, line) < 0)
+			break;
+	fclose(tf);
+	return v;
+}
+
 /* Fills the envelope from the options, else the message. */
 static int
 xp_envelope(struct admin *a, struct xp_msg *m, const char *rcpts,
@@ -664,7 +700,7 @@ explain_main(struct admin *a, int argc, char **argv)
 	struct xp_msg m;
 	static struct xp_rec r;
 	static struct xp_edit edits[256];
-	struct buf text;
+	struct buf text, logbuf;
 	size_t nsecs = 0;
 	int rc, v;
 
@@ -680,6 +716,7 @@ explain_main(struct admin *a, int argc, char **argv)
 	if (m.auth_user != NULL && m.client_ip == NULL)
 		m.client_ip = "127.0.0.1";
 	buf_init(&text, XP_MAX_MSG);
+	buf_init(&logbuf, 1 << 20);
 	rc = ADMIN_FAIL;
 	if (xp_read(a, pos[0], &text) < 0)
 		goto out;
@@ -707,9 +744,11 @@ explain_main(struct admin *a, int argc, char **argv)
 	ch.n = s.norder;
 	ch.seam = &xp_seam;
 	xp_header_line(a, &m, s.modules);
-	v = xp_run(a, &ch, &r, &m);
+	v = xp_run_logged(a, &ch, &r, &m, &logbuf);
 	xp_edits(a, &r);
-	xp_why(a, &s, &m, edits, xp_rec_edits(r.ops, r.n, edits, 256));
+	xp_why(a, &s, &m, buf_str(&logbuf), v == SMFIS_CONTINUE ||
+	    v == SMFIS_ACCEPT ? edits : NULL, xp_rec_edits(r.ops, r.n, edits,
+	    256));
 	if (a->json)
 		printf(",\n  \"verdict\": \"%s\"}\n", xp_smfis(v));
 	else
@@ -724,5 +763,6 @@ out:
 	xp_rec_clear(&r);
 	xp_msg_free(&m);
 	buf_free(&text);
+	buf_free(&logbuf);
 	return rc;
 }

@@ -1,7 +1,8 @@
 /* admin/explain.h - the halves of 'facteur explain': running one
  * message through the filter modules (explain.c) and what it prints
  * beside their verdicts: the DNS answers behind DKIM, SPF and DMARC,
- * the blacklist rows that match, each recipient's Sieve (explain_why.c).
+ * what the modules logged (the blacklist row that decided), each
+ * recipient's Sieve (explain_why.c).
  * Private to admin/explain*.c. */
 #ifndef FACTEUR_ADMIN_EXPLAIN_H
 #define FACTEUR_ADMIN_EXPLAIN_H
@@ -37,9 +38,12 @@ struct xp_edit {
 };
 
 /* Prints the DNS answers the DKIM, SPF and DMARC verdicts rest on
- * (resolver: [dkim] resolver or NULL), the blacklist rows matching the
- * envelope, and each recipient's Sieve outcome. */
+ * (resolver: [dkim] resolver or NULL), the modules' log lines of the run
+ * (log, one per line), and each recipient's Sieve outcome over the
+ * message with the edits e[0..ne) applied (e NULL: it was refused, no
+ * Sieve). */
 void xp_why(struct admin *a, const struct chain_settings *s,
-    const struct xp_msg *m, const struct xp_edit *e, size_t ne);
+    const struct xp_msg *m, const char *log, const struct xp_edit *e,
+    size_t ne);
 
 #endif

@@ -4,9 +4,10 @@
  *     record of each DKIM-Signature (s=, d=), the SPF record of the
  *     envelope sender's domain (the HELO name for <>), the DMARC record
  *     of the From domain, asked through [dkim] resolver;
- *   - the blacklist rows naming the sender, the recipients, their
- *     domains or the client address (the decision itself is the
- *     blacklist module's, above);
+ *   - what the modules logged while they ran: facteur-blacklist's
+ *     decision and the row behind it ('sender_blacklist "@x"'), scrub's
+ *     removals, DNS errors: their own words, so nothing here can
+ *     disagree with the verdicts;
  *   - each recipient's Sieve: facteur-lmtp's own lmtp_sieve_run (the
  *     [lmtp] sieve_before script, then the user's ~/.dovecot.sieve) over
  *     the message as delivered (the modules' header edits applied), and
@@ -160,77 +161,24 @@ xp_dns(struct admin *a, int *first, const struct chain_settings *s,
 	dns_resolver_free(&r);
 }
 
-/* ---- blacklist rows ---- */
+/* ---- what the modules logged ---- */
 
-struct xp_bl {
-	struct admin *a;
-	int *first;
-	const char *table;
-	const char *keys[8];
-	size_t nkeys;
-};
-
-static int
-xp_bl_row(void *ctx, int ncols, const char *const *names,
-    const char *const *values)
-{
-	struct xp_bl *b = ctx;
-	char line[1200];
-	size_t n = 0, i, k;
-	int hit = 0;
-
-	for (i = 0; i < (size_t)ncols; i++)
-		if (strcmp(names[i], "pattern") == 0 && values[i] != NULL)
-			for (k = 0; k < b->nkeys; k++)
-				hit |= strcasecmp(values[i], b->keys[k]) == 0;
-	if (!hit)
-		return 0;
-	for (i = 0; i < (size_t)ncols && n < sizeof(line) - 1; i++)
-		n += (size_t)snprintf(line + n, sizeof(line) - n, "%s%s=%s",
-		    i ? " " : "", names[i], values[i] ? values[i] : "");
-	xp_show(b->a, b->first, b->table, line, strlen(line));
-	return 0;
-}
-
+/* "facteur: info: EXPLAIN: blacklist: REJECT ...": one entry each,
+ * without the program's name. */
 static void
-xp_blacklist(struct admin *a, int *first, const struct xp_msg *m)
+xp_log(struct admin *a, int *first, const char *log)
 {
-	struct store_errbuf err = {{0}};
-	char dom[300], local[300], rdom[8][300];
-	struct xp_bl b;
-	const char *at;
-	size_t i;
+	const char *p = log, *nl;
+	size_t n;
 
-	if (admin_store(a, 1) != ADMIN_OK)
-		return;
-	memset(&b, 0, sizeof(b));
-	b.a = a;
-	b.first = first;
-	b.table = "sender_blacklist";
-	b.keys[b.nkeys++] = m->mail_from;
-	if ((at = strrchr(m->mail_from, '@')) != NULL) {
-		snprintf(dom, sizeof(dom), "@%s", at + 1);
-		b.keys[b.nkeys++] = dom;
-		b.keys[b.nkeys++] = at + 1;
-		snprintf(local, sizeof(local), "%.*s@", (int)(at -
-		    m->mail_from), m->mail_from);
-		b.keys[b.nkeys++] = local;
+	for (; *p != '\0'; p = nl ? nl + 1 : p + n) {
+		nl = strchr(p, '\n');
+		n = nl ? (size_t)(nl - p) : strlen(p);
+		if (strncmp(p, "facteur: ", 9) == 0)
+			p += 9, n -= 9;
+		if (n > 0)
+			xp_show(a, first, "log", p, n);
 	}
-	if (m->client_ip != NULL)
-		b.keys[b.nkeys++] = m->client_ip;
-	if (store_list(a->store, b.table, NULL, xp_bl_row, &b, &err) != 0)
-		xp_show(a, first, b.table, err.msg, strlen(err.msg));
-	b.table = "recipient_blacklist";
-	b.nkeys = 0;
-	for (i = 0; i < m->nrcpts && b.nkeys + 2 <= 8; i++) {
-		b.keys[b.nkeys++] = m->rcpts[i];
-		if ((at = strrchr(m->rcpts[i], '@')) != NULL) {
-			snprintf(rdom[i], sizeof(rdom[i]), "@%s", at + 1);
-			b.keys[b.nkeys++] = rdom[i];
-		}
-	}
-	if (store_list(a->store, b.table, NULL, xp_bl_row, &b, &err) != 0)
-		xp_show(a, first, b.table, err.msg, strlen(err.msg));
 }
 
 /* ---- Sieve ---- */
@@ -401,7 +349,8 @@ out:
 
 void
 xp_why(struct admin *a, const struct chain_settings *s,
-    const struct xp_msg *m, const struct xp_edit *e, size_t ne)
+    const struct xp_msg *m, const char *log, const struct xp_edit *e,
+    size_t ne)
 {
 	int first = 1;
 
@@ -410,8 +359,8 @@ xp_why(struct admin *a, const struct chain_settings *s,
 	else
 		printf("why:\n");
 	xp_dns(a, &first, s, m);
-	xp_blacklist(a, &first, m);
-	if (a->store != NULL)
+	xp_log(a, &first, log);
+	if (e != NULL && admin_store(a, 1) == ADMIN_OK)
 		xp_sieve(a, &first, m, e, ne);
 	if (a->json)
 		printf("\n  ]");

@@ -234,7 +234,9 @@ class Explain(unittest.TestCase):
         _, hdr = self.same(gtube, "x@spam.example")
         self.assertEqual(hdr.get("X-Spam-Flag"), "YES")
         out, _ = self.same(msg, "spammer@bad.example",
-                           want=[r"sender_blacklist: .*spammer@bad"])
+                           want=[r"log: info: EXPLAIN: blacklist: REJECT "
+                                 r"from=<spammer@bad\.example> "
+                                 r"client=192\.0\.2\.10: sender_blacklist"])
         self.assertRegex(out, r"^reject 554 .*Parle a ma main$")
 
 

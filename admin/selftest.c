@@ -522,6 +522,13 @@ st_imap_open(struct st *s, struct st_conn *c)
 	/* the greeting, "* OK ...", is one line as an SMTP reply is */
 	(void)st_smtp_reply(c, greet, sizeof(greet));
 	buf_init(&out, 65536);
+	if (strstr(greet, "LOGINDISABLED") != NULL &&
+	    (st_sendf(c, "t1 STARTTLS\r\n") < 0 || st_imap(c, "t1",
+	    &out) < 0 || st_starttls(c, err, sizeof(err)) < 0)) {
+		st_fail(s, "Dovecot IMAP STARTTLS", out.data ? out.data : err);
+		buf_free(&out);
+		return -1;
+	}
 	rc = st_sendf(c, "l1 LOGIN \"%s\" \"%s\"\r\n", s->user, s->pass) ==
 	    0 ? st_imap(c, "l1", &out) : -1;
 	if (rc < 0)

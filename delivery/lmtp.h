@@ -1,4 +1,4 @@
-/* delivery/lmtp.h - facteur-lmtp internals shared by server.c,
+/* delivery/lmtp.h - facteur-lmtp internals shared by lmtp_server.c,
  * session.c, deliver.c and lmtp_sieve.c. Not a library contract. */
 #ifndef FACTEUR_DELIVERY_LMTP_H
 #define FACTEUR_DELIVERY_LMTP_H
@@ -14,23 +14,16 @@ struct sieve_header;
 struct sieve_result;
 struct lmtp_sieve_cache;
 
-#define LMTP_MAX_LISTENERS 2
+struct srv_conn;
 
+/* What every connection shares; lmtp_server.c sets it up. */
 struct lmtp_server {
 	const struct lmtp_settings *cfg; /* borrowed */
 	const char *db_path;             /* borrowed */
 	long long busy_ms;
 	int rootfd;      /* mail_root, O_DIRECTORY */
 	char host[256];  /* hostname for replies and file names */
-	int lfd[LMTP_MAX_LISTENERS];
-	size_t nlfd;
-	char *unix_path; /* owned; the socket we bound */
-	pthread_mutex_t mu; /* nconn, and subscriptions file updates */
-	pthread_cond_t cv;
-	int nconn;
-	int wake[2];     /* self-pipe written by the signal handler */
-	int stop[2];     /* written once at shutdown, never read: wakes
-			    every session waiting for input */
+	pthread_mutex_t mu; /* subscriptions file updates */
 	struct lmtp_sieve_cache *sieve;
 };
 
@@ -54,8 +47,8 @@ struct lmtp_msg {
 	char *hdr_store;     /* owned: the unfolded header copy */
 };
 
-/* session.c: serves one connection to its end; closes fd. */
-void lmtp_session_run(struct lmtp_server *srv, int fd);
+/* session.c: serves one connection (a lib/server worker) to its end. */
+void lmtp_session_run(struct lmtp_server *srv, struct srv_conn *c);
 
 /* Where lmtp_deliver() puts the recipient's reply: the line is appended
  * to buf, then flush(arg), when set, writes it out before the quota file

@@ -21,7 +21,9 @@ struct lmtp_settings {
 	long long max_data_line_length; /* message lines, bytes */
 	long long max_recipients;
 	long long max_clients;
-	long long idle_timeout;     /* ms */
+	long long idle_timeout;     /* ms, between commands */
+	long long command_timeout;  /* ms, a command line to its reply */
+	long long data_timeout;     /* ms, DATA's body; each delivery */
 	int quota_tempfail;
 	char *sieve_before;  /* global script run first; "" = none */
 	int sieve_user;      /* run ~/.dovecot.sieve */

@@ -7,13 +7,19 @@
  * saved (lmtp_deliver_all), so that no crash can make the client retry
  * a recipient that already has the message.
  *
+ * Requests, as lib/server counts them (server.h): each command line is
+ * one, from its first byte to its reply (command_timeout); DATA's body
+ * has data_timeout from the 354 to the final dot, and each recipient's
+ * delivery after it data_timeout again (srv_conn_deadline). Between
+ * commands the connection is idle (idle_timeout). A deadline, an idle
+ * timeout or the server stopping is told with a 421 before the close.
+ *
  * SECURITY: the peer is Postfix (or whoever can reach the socket: its
  * mode and group decide). Every line is bounded (max_line_length), the
  * message by max_message_size; a recipient whose local part could name a
  * path ('/', control bytes) is refused before any lookup. Runs as the
  * mail user with a read-only database connection of its own. */
 #include <errno.h>
-#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +35,7 @@
 #include "log.h"
 #include "maildir.h"
 #include "maildir_name.h"
+#include "server.h"
 #include "sieve.h"
 #include "store.h"
 
@@ -38,11 +45,13 @@
 struct lmtp_sess {
 	struct lmtp_server *srv;
 	const struct lmtp_settings *cfg;
-	int fd;
+	struct srv_conn *sc;
 	unsigned char *rbuf;
 	size_t rcap, rpos, rlen;
 	struct buf out;
 	int eof;
+	int in_data; /* reading DATA's body: inside a request */
+	int partial; /* skipping a line too long: inside a request */
 	int lhlo;
 	int mail;
 	char *sender;
@@ -92,37 +101,45 @@ lmtp_reply(struct lmtp_sess *s, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Writes the pending replies, bounded by the current request's deadline
+ * (lib/server). 0, or -1 when the client can not be written to. */
 static int
 lmtp_flush(struct lmtp_sess *s)
 {
-	size_t off = 0;
-	ssize_t w;
+	int rc = 0;
 
-	while (off < s->out.len) {
-		w = send(s->fd, s->out.data + off, s->out.len - off,
-		    MSG_NOSIGNAL);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			s->eof = 1;
-			buf_reset(&s->out);
-			return -1;
-		}
-		off += (size_t)w;
+	if (s->out.len > 0 &&
+	    srv_conn_write(s->sc, s->out.data, s->out.len) < 0) {
+		s->eof = 1;
+		rc = -1;
 	}
 	buf_reset(&s->out);
-	return 0;
+	return rc;
+}
+
+/* A read ended the session: the 421 the client is told, if any. */
+static void
+lmtp_read_failed(struct lmtp_sess *s, ssize_t rc, int idle)
+{
+	s->eof = 1;
+	if (rc == SRV_IO_DEADLINE)
+		lmtp_reply(s, "421 4.4.2 %s %s, closing", s->srv->host,
+		    idle ? "Idle timeout" : "Timeout");
+	else if (rc == SRV_IO_ERROR && srv_conn_stopping(s->sc))
+		lmtp_reply(s, "421 4.3.2 %s Shutting down", s->srv->host);
+	else
+		return;
+	(void)lmtp_flush(s);
 }
 
 /* Makes input available: flushes pending replies first (the client may
- * wait for them), then reads with the idle timeout. 0, or -1 at EOF. */
+ * wait for them); with no byte of a next command read, the connection
+ * is idle until one comes. 0, or -1 at EOF. */
 static int
 lmtp_fill(struct lmtp_sess *s)
 {
-	struct pollfd pfd[2] = {{s->fd, POLLIN, 0},
-	    {s->srv->stop[0], POLLIN, 0}};
 	ssize_t r;
-	int pr;
+	int idle;
 
 	if (s->rpos > 0 && s->rpos == s->rlen)
 		s->rpos = s->rlen = 0;
@@ -133,22 +150,12 @@ lmtp_fill(struct lmtp_sess *s)
 	}
 	if (lmtp_flush(s) < 0)
 		return -1;
-	do
-		pr = poll(pfd, 2, (int)s->cfg->idle_timeout);
-	while (pr < 0 && errno == EINTR);
-	if (pr == 0 || (pr > 0 && !(pfd[0].revents & POLLIN) &&
-	    (pfd[1].revents & POLLIN))) {
-		lmtp_reply(s, pr == 0 ? "421 4.4.2 %s Idle timeout, closing" :
-		    "421 4.3.2 %s Shutting down", s->srv->host);
-		(void)lmtp_flush(s);
-		s->eof = 1;
-		return -1;
-	}
-	do
-		r = read(s->fd, s->rbuf + s->rlen, s->rcap - s->rlen);
-	while (r < 0 && errno == EINTR);
+	idle = !s->in_data && !s->partial && s->rlen == 0;
+	if (idle)
+		srv_conn_idle(s->sc);
+	r = srv_conn_read(s->sc, s->rbuf + s->rlen, s->rcap - s->rlen);
 	if (r <= 0) {
-		s->eof = 1;
+		lmtp_read_failed(s, r, idle);
 		return -1;
 	}
 	s->rlen += (size_t)r;
@@ -171,9 +178,11 @@ lmtp_line(struct lmtp_sess *s, const unsigned char **line, size_t *len)
 			toolong = 1; /* drop what we have, keep looking */
 			s->rlen = 0;
 		}
+		s->partial = toolong;
 		if (lmtp_fill(s) < 0)
 			return -1;
 	}
+	s->partial = 0;
 	*line = s->rbuf + s->rpos;
 	*len = (size_t)(nl - *line);
 	s->rpos = (size_t)(nl - s->rbuf) + 1;
@@ -447,7 +456,7 @@ lmtp_peer_gone(const struct lmtp_sess *s)
 	if (s->eof)
 		return 1;
 	do
-		r = recv(s->fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+		r = recv(srv_conn_fd(s->sc), &c, 1, MSG_PEEK | MSG_DONTWAIT);
 	while (r < 0 && errno == EINTR);
 	return r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
 }
@@ -477,6 +486,9 @@ lmtp_deliver_all(struct lmtp_sess *s, const struct lmtp_msg *m)
 			    "try again)", i, s->nrcpt, s->rcpts[i].address);
 			return;
 		}
+		/* Postfix waits lmtp_data_done_timeout (600 s) for each
+		 * reply: each delivery has a bound of its own. */
+		srv_conn_deadline(s->sc, s->cfg->data_timeout);
 		lmtp_deliver(s->srv, m, &s->rcpts[i], &out);
 	}
 }
@@ -488,6 +500,7 @@ lmtp_data(struct lmtp_sess *s)
 	struct lmtp_data d;
 	struct buf msg;
 	size_t i;
+	int rc;
 
 	if (!s->mail) {
 		lmtp_reply(s, "503 5.5.1 Error: need MAIL command");
@@ -499,7 +512,12 @@ lmtp_data(struct lmtp_sess *s)
 	}
 	lmtp_reply(s, "354 End data with <CR><LF>.<CR><LF>");
 	buf_init(&msg, (size_t)s->cfg->max_message_size + 1);
-	if (lmtp_data_read(s, &msg, &d) < 0) {
+	/* The body is not a command: its own bound, from the 354 on. */
+	srv_conn_deadline(s->sc, s->cfg->data_timeout);
+	s->in_data = 1;
+	rc = lmtp_data_read(s, &msg, &d);
+	s->in_data = 0;
+	if (rc < 0) {
 		log_info("client disconnected during DATA from <%s>: nothing "
 		    "delivered", s->sender);
 		buf_free(&msg);
@@ -610,7 +628,7 @@ lmtp_command(struct lmtp_sess *s, const unsigned char *p, size_t len)
 }
 
 void
-lmtp_session_run(struct lmtp_server *srv, int fd)
+lmtp_session_run(struct lmtp_server *srv, struct srv_conn *sc)
 {
 	struct lmtp_sess s;
 	const unsigned char *line;
@@ -620,15 +638,13 @@ lmtp_session_run(struct lmtp_server *srv, int fd)
 	memset(&s, 0, sizeof(s));
 	s.srv = srv;
 	s.cfg = srv->cfg;
-	s.fd = fd;
+	s.sc = sc;
 	s.rcap = (size_t)srv->cfg->max_line_length + 2;
 	if (s.rcap < LMTP_RBUF_MIN)
 		s.rcap = LMTP_RBUF_MIN;
 	buf_init(&s.out, 0);
-	if ((s.rbuf = malloc(s.rcap)) == NULL) {
-		close(fd);
+	if ((s.rbuf = malloc(s.rcap)) == NULL)
 		return;
-	}
 	lmtp_reply(&s, "220 %s LMTP facteur-lmtp ready", srv->host);
 	while (!s.eof) {
 		rc = lmtp_line(&s, &line, &len);
@@ -644,6 +660,11 @@ lmtp_session_run(struct lmtp_server *srv, int fd)
 			    srv->host);
 			break;
 		}
+		/* The command is answered (its reply may wait for the
+		 * rest of a pipelined group): the next one, already here,
+		 * starts its own deadline; else lmtp_fill goes idle. */
+		if (s.rpos < s.rlen)
+			srv_conn_next(sc);
 	}
 	(void)lmtp_flush(&s);
 	lmtp_reset(&s);
@@ -651,5 +672,4 @@ lmtp_session_run(struct lmtp_server *srv, int fd)
 	free(s.rbuf);
 	buf_free(&s.out);
 	store_free(&s.st);
-	close(fd);
 }

@@ -221,9 +221,10 @@ srv_conn_expired(struct srv_conn *c, int idle, int writing)
 		log_debug("%s: idle for %lld ms: closed", c->name,
 		    c->srv->lim.idle_ms);
 	else
-		log_warn("%s: %s after %lld ms (request_timeout): closed",
+		log_warn("%s: %s after %lld ms (its deadline): closed",
 		    c->name, writing ? "answer not written" :
-		    "request not complete", c->srv->lim.request_ms);
+		    "request not complete",
+		    srv_now_ms() - atomic_load(&c->since_ms));
 	return SRV_IO_DEADLINE;
 }
 
@@ -335,6 +336,19 @@ srv_conn_next(struct srv_conn *c)
 		(void)srv_conn_busy(c, SRV_BUSY);
 	} else
 		(void)srv_conn_busy(c, SRV_IDLE);
+}
+
+void
+srv_conn_deadline(struct srv_conn *c, long long ms)
+{
+	if (atomic_load(&c->state) == SRV_BUSY)
+		atomic_store(&c->deadline_ms, srv_now_ms() + ms);
+}
+
+int
+srv_conn_stopping(const struct srv_conn *c)
+{
+	return atomic_load(&c->srv->stopping);
 }
 
 /* ---- workers ---- */
@@ -699,9 +713,14 @@ srv_stop(struct server *srv)
 
 			int idle = SRV_IDLE;
 
+			/* An idle one may still write its goodbye (see
+			 * srv_conn_stopping); a busy one past the drain
+			 * is cut both ways. */
 			if (atomic_compare_exchange_strong(&c->state, &idle,
-			    SRV_CLOSING) || (forced && c->state == SRV_BUSY &&
-			    !c->cut)) {
+			    SRV_CLOSING)) {
+				c->cut = 1;
+				(void)shutdown(c->fd, SHUT_RD);
+			} else if (forced && c->state == SRV_BUSY && !c->cut) {
 				c->cut = 1;
 				(void)shutdown(c->fd, SHUT_RDWR);
 			}

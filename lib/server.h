@@ -29,8 +29,8 @@
  * What a "request" is belongs to the protocol, told through
  * srv_conn_idle() / srv_conn_next(): a socketmap netstring or a policy
  * attribute list (facteur-lookup); for the daemons that move here later,
- * one LMTP command and its reply (DATA: the whole message, so request_ms
- * must cover max_message_size at the slowest rate accepted), one milter
+ * one LMTP command and its reply (DATA's body and each recipient's
+ * delivery get bounds of their own through srv_conn_deadline()), one milter
  * message from MAIL to end-of-message (idle between messages, when
  * Postfix keeps the connection for the next one). A session protocol
  * that greets first (LMTP 220) writes before its first request: the
@@ -144,5 +144,17 @@ void srv_conn_idle(struct srv_conn *c);
 /* The request is answered and the next one's bytes are already read:
  * its deadline starts now. */
 void srv_conn_next(struct srv_conn *c);
+
+/* Inside a request: its deadline becomes ms from now, longer or shorter
+ * than request_ms, for a part of the protocol with a bound of its own
+ * (LMTP's DATA: the message body, then each recipient's delivery). The
+ * next request gets request_ms again. Ignored while idle. */
+void srv_conn_deadline(struct srv_conn *c, long long ms);
+
+/* 1 once the server is stopping (SIGTERM): a session protocol may say
+ * goodbye (LMTP's 421) when srv_conn_read() then fails. At the stop an
+ * idle connection's read side is shut down, not its write side, so that
+ * goodbye can still be written (bounded by request_ms). */
+int srv_conn_stopping(const struct srv_conn *c);
 
 #endif

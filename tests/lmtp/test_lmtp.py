@@ -277,6 +277,56 @@ class LmtpTest(unittest.TestCase):
             p.terminate()
             p.wait(10)
 
+    def other_daemon(self, extra, suffix):
+        """A second facteur-lmtp on its own socket, extra [lmtp] lines
+        appended; returns (process, socket path)."""
+        conf2 = self.conf + "." + suffix
+        sock2 = self.sock + suffix
+        with open(self.conf) as f:
+            text = f.read()
+        with open(conf2, "w") as f:
+            f.write(text.replace("socket = " + self.sock, "socket = " + sock2)
+                    + extra)
+        p = subprocess.Popen([LMTP, "-f", "-c", conf2], stdout=self.log,
+                             stderr=self.log)
+        if not wait_for(lambda: os.path.exists(sock2)):
+            p.kill()
+            p.wait(5)
+            self.fail("second facteur-lmtp did not start: " + self.logtext())
+        return p, sock2
+
+    def test_body_has_its_own_deadline_not_the_commands(self):
+        # command_timeout bounds a command line, not DATA's body (which
+        # has data_timeout): with 1 s, a command trickled past it is cut
+        # with a 421, a body trickled for 2.5 s is delivered.
+        p, sock2 = self.other_daemon("command_timeout = 1s\n", "deadline")
+        try:
+            c = Client(sock2)
+            c.cmd("LHLO t")
+            start = time.monotonic()
+            c.send("MAIL FROM:<slow@")
+            self.want(c.reply(), 421, "4.4.2", "trickled command")
+            self.assertLess(time.monotonic() - start, 3)
+            c.close()
+            before = self.box("alice")
+            c = Client(sock2)
+            c.cmd("LHLO t")
+            self.want(c.cmd("MAIL FROM:<a@b.example>"), 250)
+            self.want(c.cmd("RCPT TO:<alice@example.org>"), 250)
+            self.want(c.cmd("DATA"), 354)
+            body = stuff(b"Subject: slow body\n\n" + b"a line\n" * 50)
+            n = len(body) // 5 + 1
+            for i in range(5):
+                c.send(body[i * n:(i + 1) * n])
+                time.sleep(0.5)
+            self.want(c.reply(), 250, "2.0.0", "trickled body")
+            self.want(c.cmd("NOOP"), 250, what="next command")
+            c.close()
+            self.assertEqual(len(self.new_files(before, "alice")), 1)
+        finally:
+            p.terminate()
+            p.wait(10)
+
     def test_zz_clean_exit_without_sanitizer_reports(self):
         # an idle session is told and closed at once, not waited for
         start = time.monotonic()

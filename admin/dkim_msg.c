@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "admin.h"
+#include "base64.h"
 #include "buf.h"
 #include "dk_crypto.h"
 #include "dk_dns.h"
@@ -428,7 +429,7 @@ dkim_check_key(struct dns_resolver *dns, const struct dk_signkey *k,
 		snprintf(detail, len, "bad record (%s)", why);
 	else if (rec.revoked)
 		snprintf(detail, len, "revoked (p= is empty)");
-	else if (dk_b64_encode(rec.p, rec.plen, &got) < 0 ||
+	else if (b64_encode(rec.p, rec.plen, &got) < 0 ||
 	    strcmp(buf_str(&got), buf_str(&want)) != 0 ||
 	    rec.ed25519 != (k->alg == DK_ALG_ED25519_SHA256))
 		snprintf(detail, len, "differs from the key");

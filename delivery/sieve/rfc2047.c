@@ -6,9 +6,11 @@
  * left exactly as it was: the test then sees the raw text. Pure. */
 #include "sieve_int.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "base64.h"
 #include "buf.h"
 
 enum cs { CS_UTF8, CS_LATIN1 };
@@ -22,22 +24,6 @@ hexval(int c)
 		return c - 'a' + 10;
 	if (c >= 'A' && c <= 'F')
 		return c - 'A' + 10;
-	return -1;
-}
-
-static int
-b64val(int c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
 	return -1;
 }
 
@@ -80,29 +66,24 @@ dec_q(const char *t, size_t n, enum cs cs, struct buf *out)
 	return 1;
 }
 
+/* The "B" encoding: lib/base64, padding optional (clients omit it). */
 static int
 dec_b(const char *t, size_t n, enum cs cs, struct buf *out)
 {
-	unsigned acc = 0, bits = 0;
-	size_t i, pad = 0;
-	int v;
+	unsigned char *bin;
+	size_t i, len, off, cap = b64_decoded_max(n);
+	int rc = 1;
 
-	for (i = 0; i < n; i++) {
-		if (t[i] == '=') {
-			pad++;
-			continue;
-		}
-		if (pad > 0 || (v = b64val(t[i])) < 0)
-			return 0;
-		acc = (acc << 6 | (unsigned)v) & 0xffffff;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			if (put(out, (unsigned char)(acc >> bits), cs) < 0)
-				return -1;
-		}
-	}
-	return pad <= 2 ? 1 : 0;
+	if ((bin = malloc(cap)) == NULL)
+		return -1;
+	if (b64_decode((const unsigned char *)t, n, B64_NOPAD, bin, cap, &len,
+	    &off) != B64_OK)
+		rc = 0;
+	for (i = 0; rc == 1 && i < len; i++)
+		if (put(out, bin[i], cs) < 0)
+			rc = -1;
+	free(bin);
+	return rc;
 }
 
 /* An encoded-word at p[0..len): 1 and *wlen when decoded into out, 0 when

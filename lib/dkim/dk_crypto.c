@@ -77,19 +77,6 @@ dk_verify_digest(EVP_PKEY *k, const unsigned char dig[32],
 }
 
 int
-dk_b64_encode(const unsigned char *p, size_t n, struct buf *out)
-{
-	size_t need = 4 * ((n + 2) / 3);
-
-	if (n > (size_t)1 << 20 || buf_reserve(out, need + 1) < 0)
-		return -1;
-	EVP_EncodeBlock((unsigned char *)out->data + out->len, p, (int)n);
-	out->len += need;
-	out->data[out->len] = '\0';
-	return 0;
-}
-
-int
 dk_hdrs_add(struct dk_hdrs *h, const unsigned char *field, size_t len)
 {
 	size_t max = h->max ? h->max : 1000;

@@ -1,6 +1,6 @@
 /* lib/dkim/dk_crypto.h - OpenSSL 3 EVP for DKIM verification: public
  * keys from key records, RSA-SHA256 and Ed25519-SHA256 (RFC 8463)
- * verification of a SHA-256 digest, base64, and the header and body
+ * verification of a SHA-256 digest, and the header and body
  * hashes shared by signing and verifying. No private key passes here
  * (dk_key.h, the signing library). Never logs: errors come back as text.
  * Thread-safe (no statics; an EVP_PKEY is used read-only by many
@@ -29,10 +29,6 @@ __attribute__((warn_unused_result)) int dk_pubkey_from_rec(
  * error. */
 int dk_verify_digest(EVP_PKEY *k, const unsigned char dig[32],
     const unsigned char *sig, size_t siglen);
-
-/* Appends base64 of p[0..n). 0 or -1. */
-__attribute__((warn_unused_result)) int dk_b64_encode(
-    const unsigned char *p, size_t n, struct buf *out);
 
 /* The header fields of a message, copied (owned). */
 struct dk_hdrs {

@@ -20,6 +20,7 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
+#include "base64.h"
 #include "buf.h"
 #include "dk_crypto.h"
 
@@ -130,11 +131,11 @@ dk_pubkey_b64(EVP_PKEY *k, struct buf *out)
 	if (EVP_PKEY_get_base_id(k) == EVP_PKEY_ED25519) {
 		if (EVP_PKEY_get_raw_public_key(k, raw, &rl) != 1)
 			return -1;
-		return dk_b64_encode(raw, rl, out);
+		return b64_encode(raw, rl, out);
 	}
 	if ((n = i2d_PUBKEY(k, &der)) <= 0)
 		return -1;
-	rc = dk_b64_encode(der, (size_t)n, out);
+	rc = b64_encode(der, (size_t)n, out);
 	OPENSSL_free(der);
 	return rc;
 }

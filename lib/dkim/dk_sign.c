@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base64.h"
 #include "buf.h"
 #include "dk_canon.h"
 #include "dk_crypto.h"
@@ -273,7 +274,7 @@ dk_sign_build(struct dk_sign *s, const struct dk_signkey *key,
 	if (dk_fold_add(b, &col, " h=", 3) < 0 ||
 	    dk_sign_hlist(s, b, &col, sig->h, sizeof(sig->h), &sig->nh) < 0)
 		goto out;
-	if (dk_b64_encode(s->bh.dig, 32, &bh64) < 0 ||
+	if (b64_encode(s->bh.dig, 32, &bh64) < 0 ||
 	    buf_printf(b, "\r\n\tbh=%s;\r\n\tb=", buf_str(&bh64)) < 0)
 		goto out;
 	rc = 0;
@@ -319,7 +320,7 @@ dk_sign_one(struct dk_sign *s, const struct dk_signkey *key, const char **why)
 	if (dk_sign_digest(key->pkey, dig, sigb, &siglen) < 0)
 		goto out;
 	*why = "out of memory";
-	if (dk_b64_encode(sigb, siglen, &b64) < 0)
+	if (b64_encode(sigb, siglen, &b64) < 0)
 		goto out;
 	for (k = 0; k < b64.len; k += 72)
 		if ((k > 0 && buf_add(&val, "\r\n\t ", 4) < 0) ||

@@ -4,6 +4,8 @@
 
 #include <string.h>
 
+#include "base64.h"
+
 static int
 dk_tag_wsp(unsigned char c)
 {
@@ -144,57 +146,16 @@ dk_tag_find(const struct dk_tag *tags, size_t n, const char *name)
 	return NULL;
 }
 
-static int
-dk_b64_val(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
+/* RFC 6376 §3.2: base64 in a tag may be folded; its length and padding
+ * are strict. */
 int
 dk_b64_decode(const unsigned char *p, size_t len, unsigned char *out,
     size_t outcap, size_t *outlen)
 {
-	unsigned long acc = 0;
-	size_t i, n = 0, bits = 0, pad = 0, sym = 0;
-	int v;
+	size_t off;
 
-	*outlen = 0;
-	for (i = 0; i < len; i++) {
-		if (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' ||
-		    p[i] == '\n')
-			continue;
-		if (p[i] == '=') {
-			pad++;
-			sym++;
-			continue;
-		}
-		if (pad > 0 || (v = dk_b64_val(p[i])) < 0)
-			return -1;
-		sym++;
-		acc = (acc << 6) | (unsigned long)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			if (n == outcap)
-				return -1;
-			out[n++] = (unsigned char)(acc >> bits);
-			acc &= (1UL << bits) - 1;
-		}
-	}
-	if (pad > 2 || sym % 4 != 0)
-		return -1;
-	*outlen = n;
-	return 0;
+	return b64_decode(p, len, B64_FWS, out, outcap, outlen, &off) ==
+	    B64_OK ? 0 : -1;
 }
 
 const char *

@@ -43,8 +43,8 @@ const struct dk_tag *dk_tag_find(const struct dk_tag *tags, size_t n,
     const char *name);
 
 /* Decodes base64 that may hold FWS (SP, HTAB, CR, LF are skipped) into
- * out[0..*outlen). 0, or -1 on a bad character, bad padding or when out
- * (outcap bytes) is too small. */
+ * out[0..*outlen): lib/base64 with B64_FWS. 0, or -1 on a bad character,
+ * bad padding or when out (outcap bytes) is too small. */
 __attribute__((warn_unused_result)) int dk_b64_decode(const unsigned char *p,
     size_t len, unsigned char *out, size_t outcap, size_t *outlen);
 

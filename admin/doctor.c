@@ -139,7 +139,7 @@ doc_database(struct doctor *d)
 	size_t n[2] = {0, 0};
 	int rc;
 
-	if (access(a->db_path, F_OK) != 0) {
+	if (!store_exists(a->db_path)) {
 		doc_report(d, DOC_FAIL, "database", "no database at %s: "
 		    "create it with 'facteur db init'", a->db_path);
 		return;

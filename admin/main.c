@@ -115,7 +115,7 @@ admin_store(struct admin *a, int need_schema)
 
 	if (a->store != NULL)
 		return 0;
-	if (need_schema && access(a->db_path, F_OK) != 0) {
+	if (need_schema && !store_exists(a->db_path)) {
 		admin_errx(a, "no database at %s; create it with 'facteur db "
 		    "init'", a->db_path);
 		return ADMIN_FAIL;

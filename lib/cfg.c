@@ -22,6 +22,9 @@ const struct cfg_key cfg_database_keys[] = {
     {"busy_timeout", CFG_DURATION, "5s", 0, 600000,
 	offsetof(struct cfg_database, busy_timeout), NULL,
 	"how long to wait for a lock held by another process"},
+    /* Same field as path: store_open() picks the backend by its form. */
+    {"url", CFG_STR, NULL, 0, 0, offsetof(struct cfg_database, path), NULL,
+	"a PostgreSQL database (postgresql://...) instead of path"},
 };
 const size_t cfg_database_nkeys =
     sizeof(cfg_database_keys) / sizeof(cfg_database_keys[0]);

@@ -64,7 +64,7 @@ void cfg_free(const struct cfg_section *secs, size_t nsecs);
 
 /* The [database] section every program reads. */
 struct cfg_database {
-	char *path;               /* default FACTEUR_DB */
+	char *path;               /* default FACTEUR_DB; or url = */
 	long long busy_timeout;   /* ms, default 5000 */
 };
 extern const struct cfg_key cfg_database_keys[];

@@ -58,7 +58,16 @@ struct store_errbuf {
 	char msg[256];
 };
 
-/* Opens (STORE_RW creates the file if missing, mode 0640). Does not create
+/* target is a SQLite file's path or a PostgreSQL URL (postgresql://...
+ * or postgres://..., libpq's syntax: host, port, dbname, user, service;
+ * passwords come from ~/.pgpass, PGPASSFILE or a service file, never from
+ * the URL's caller). The backend is chosen here; nothing else differs.
+ * On PostgreSQL, STORE_RO sessions are read-only
+ * (default_transaction_read_only), and a lost connection is re-opened by
+ * the next call outside a transaction: the failing call returns STORE_EDB,
+ * a later one works again once the server is back.
+ *
+ * Opens (STORE_RW creates the file if missing, mode 0640). Does not create
  * or migrate the schema; STORE_RO fails with STORE_EVERSION when the
  * schema version differs from STORE_SCHEMA_VERSION. *out owned; free with
  * store_free(). */
@@ -66,6 +75,19 @@ __attribute__((warn_unused_result)) int
 store_open(const char *path, enum store_mode mode, long long busy_ms,
     struct store **out, struct store_errbuf *err);
 void store_free(struct store **s);
+
+/* 1 if target is a PostgreSQL URL. */
+int store_is_url(const char *target);
+/* 1 if target may hold a database: a file that exists, or any URL. */
+int store_exists(const char *target);
+/* "sqlite" or "postgresql" (for messages). */
+const char *store_backend(const struct store *s);
+/* PostgreSQL only: creates (if missing) the roles facteur_lookup,
+ * facteur_lmtp and facteur_milter (read-only; facteur_lmtp may also write
+ * vacation_sent) and facteur_admin (writes), LOGIN without a password,
+ * and grants them the schema's tables. EINVAL on SQLite. */
+__attribute__((warn_unused_result)) int store_roles(struct store *s,
+    struct store_errbuf *err);
 
 /* user_version of the open database (0 = empty). */
 int store_version(struct store *s);

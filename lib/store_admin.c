@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "buf.h"
 #include "store_int.h"
@@ -34,7 +35,8 @@ struct store_table {
 	" created FROM dkim_keys"
 /* "rows of that domain": the key ends in "@domain" (a catch-all too). */
 #define IN_DOMAIN(col)                                                         \
-	" WHERE lower(substr(" col ", -length(?1) - 1)) = '@' || lower(?1)"
+	" WHERE lower(substr(" col ", length(" col ")"                       \
+	" - length(CAST(?1 AS TEXT)))) = '@' || lower(CAST(?1 AS TEXT))"
 
 /* The password hash is left out on purpose: a listing is for people. */
 static const struct store_table store_tables[] = {
@@ -68,28 +70,28 @@ _Static_assert(sizeof(store_tables) / sizeof(store_tables[0]) * 2 ==
 	       "one pair of list slots per table");
 
 static int
-store_list_rows(struct store *s, sqlite3_stmt *st, store_row_fn fn, void *ctx,
+store_list_rows(struct store *s, struct store_q *st, store_row_fn fn, void *ctx,
 		struct store_errbuf *err)
 {
 	const char *names[STORE_LIST_MAXCOLS], *vals[STORE_LIST_MAXCOLS];
-	int i, n, rc, ret = 0;
+	int i, n = -1, rc, ret = 0;
 
-	n = sqlite3_column_count(st);
-	if (n > STORE_LIST_MAXCOLS)
-		n = STORE_LIST_MAXCOLS;
-	for (i = 0; i < n; i++)
-		names[i] = sqlite3_column_name(st, i);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = store_step(s, st, "list", err)) == 1) {
+		if (n < 0) { /* a result's columns are known once it runs */
+			n = s->ops->ncols(st);
+			if (n > STORE_LIST_MAXCOLS)
+				n = STORE_LIST_MAXCOLS;
+			for (i = 0; i < n; i++)
+				names[i] = s->ops->col_name(st, i);
+		}
 		for (i = 0; i < n; i++)
-			vals[i] = (const char *)sqlite3_column_text(st, i);
+			vals[i] = store_col_text(s, st, i);
 		if ((ret = fn(ctx, n, names, vals)) != 0)
 			break;
 	}
-	if (ret == 0 && rc != SQLITE_DONE) {
-		store_seterr(err, "list: %s", sqlite3_errmsg(s->db));
+	if (ret == 0 && rc < 0)
 		ret = STORE_EDB;
-	}
-	store_stmt_done(st);
+	store_stmt_done(s, st);
 	return ret;
 }
 
@@ -98,7 +100,7 @@ store_list(struct store *s, const char *table, const char *where_domain,
 	   store_row_fn fn, void *ctx, struct store_errbuf *err)
 {
 	const struct store_table *t = NULL;
-	sqlite3_stmt *st;
+	struct store_q *st;
 	size_t i;
 	int id;
 
@@ -115,9 +117,9 @@ store_list(struct store *s, const char *table, const char *where_domain,
 			where_domain ? t->where : t->all, err);
 	if (st == NULL)
 		return STORE_EDB;
-	if (where_domain && store_bind_text(st, 1, where_domain) < 0) {
-		store_stmt_done(st);
-		store_seterr(err, "bind: %s", sqlite3_errmsg(s->db));
+	if (where_domain && store_bind_text(s, st, 1, where_domain) < 0) {
+		store_stmt_done(s, st);
+		store_seterr(err, "bind failed");
 		return STORE_EDB;
 	}
 	return store_list_rows(s, st, fn, ctx, err);
@@ -137,7 +139,7 @@ store_domain_add(struct store *s, const char *name, int is_default,
 		 struct store_errbuf *err)
 {
 	struct buf d;
-	sqlite3_stmt *st;
+	struct store_q *st;
 	int rc, n;
 
 	if (name == NULL || *name == '\0') {
@@ -151,11 +153,11 @@ store_domain_add(struct store *s, const char *name, int is_default,
 			"INSERT INTO domains(name, is_default) VALUES (?1, ?2)",
 			err);
 	rc = STORE_EDB;
-	if (st != NULL && store_bind_text(st, 1, buf_str(&d)) == 0 &&
-	    sqlite3_bind_int(st, 2, is_default != 0) == SQLITE_OK)
+	if (st != NULL && store_bind_text(s, st, 1, buf_str(&d)) == 0 &&
+	    store_bind_int(s, st, 2, is_default != 0) == 0)
 		rc = store_run(s, st, &n, buf_str(&d), err);
 	else if (st != NULL)
-		store_stmt_done(st);
+		store_stmt_done(s, st);
 	if (rc == STORE_EDUP)
 		store_seterr(err, "domain %s already exists", buf_str(&d));
 	buf_free(&d);
@@ -165,7 +167,7 @@ store_domain_add(struct store *s, const char *name, int is_default,
 /* Runs a prepared UPDATE/DELETE keyed by key: ENOENT with "<what> <key>
  * does not exist" when no row changed. */
 static int
-store_run_existing(struct store *s, sqlite3_stmt *st, const char *what,
+store_run_existing(struct store *s, struct store_q *st, const char *what,
 		   const char *key, struct store_errbuf *err)
 {
 	int rc, n = 0;
@@ -186,7 +188,7 @@ store_change(struct store *s, enum store_stmt id, const char *sql,
 	     const char *what, const char *key, int use_int, long long v,
 	     struct store_errbuf *err)
 {
-	sqlite3_stmt *st;
+	struct store_q *st;
 
 	if (key == NULL) {
 		store_seterr(err, "%s: no name given", what);
@@ -194,10 +196,10 @@ store_change(struct store *s, enum store_stmt id, const char *sql,
 	}
 	if ((st = store_stmt(s, id, sql, err)) == NULL)
 		return STORE_EDB;
-	if (store_bind_text(st, 1, key) < 0 ||
-	    (use_int && sqlite3_bind_int64(st, 2, v) != SQLITE_OK)) {
-		store_stmt_done(st);
-		store_seterr(err, "bind: %s", sqlite3_errmsg(s->db));
+	if (store_bind_text(s, st, 1, key) < 0 ||
+	    (use_int && store_bind_int(s, st, 2, v) < 0)) {
+		store_stmt_done(s, st);
+		store_seterr(err, "bind failed");
 		return STORE_EDB;
 	}
 	return store_run_existing(s, st, what, key, err);
@@ -206,7 +208,7 @@ store_change(struct store *s, enum store_stmt id, const char *sql,
 int
 store_domain_del(struct store *s, const char *name, struct store_errbuf *err)
 {
-	sqlite3_stmt *st;
+	struct store_q *st;
 	long long users = 0;
 	int rc;
 
@@ -218,9 +220,9 @@ store_domain_del(struct store *s, const char *name, struct store_errbuf *err)
 			"SELECT count(*) FROM users WHERE domain = ?1", err);
 	if (st == NULL)
 		return STORE_EDB;
-	if (store_bind_text(st, 1, name) == 0 && sqlite3_step(st) == SQLITE_ROW)
-		users = sqlite3_column_int64(st, 0);
-	store_stmt_done(st);
+	if (store_bind_text(s, st, 1, name) == 0 && store_step(s, st, "domain", err) == 1)
+		users = store_col_int(s, st, 0);
+	store_stmt_done(s, st);
 	if (users > 0) {
 		store_seterr(err, "domain %s still has %lld user%s", name,
 			     users, users > 1 ? "s" : "");
@@ -248,25 +250,27 @@ store_domain_set_active(struct store *s, const char *name, int active,
 /* ---- users ---- */
 
 static int
-store_user_bind(sqlite3_stmt *st, const struct store_user *u,
+store_user_bind(struct store *s, struct store_q *st,
+    const struct store_user *u,
 		const char *address, const char *domain)
 {
 	/* uid/gid 0 would mean root: 0 and -1 both mean "not set". */
 	long long uid = u->uid > 0 ? u->uid : -1;
 	long long gid = u->gid > 0 ? u->gid : -1;
 
-	if (store_bind_text(st, 1, address) < 0 ||
-	    store_bind_text(st, 2, domain) < 0 ||
-	    store_bind_text(st, 3, u->password) < 0 ||
-	    store_bind_text(st, 4, u->full_name ? u->full_name : "") < 0 ||
-	    store_bind_text(st, 5, u->maildir) < 0 ||
-	    sqlite3_bind_int64(st, 6, uid) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 7, gid) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 8, u->quota_bytes) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 9, u->quota_messages) != SQLITE_OK)
+	if (store_bind_text(s, st, 1, address) < 0 ||
+	    store_bind_text(s, st, 2, domain) < 0 ||
+	    store_bind_text(s, st, 3, u->password) < 0 ||
+	    store_bind_text(s, st, 4, u->full_name ? u->full_name : "") < 0 ||
+	    store_bind_text(s, st, 5, u->maildir) < 0 ||
+	    store_bind_int(s, st, 6, uid) < 0 ||
+	    store_bind_int(s, st, 7, gid) < 0 ||
+	    store_bind_int(s, st, 8, u->quota_bytes) < 0 ||
+	    store_bind_int(s, st, 9, u->quota_messages) < 0)
 		return -1;
-	if (u->created > 0 &&
-	    sqlite3_bind_int64(st, 10, u->created) != SQLITE_OK)
+	/* The time is ours, not the database's: one SQL text for both. */
+	if (store_bind_int(s, st, 10,
+	    u->created > 0 ? u->created : (long long)time(NULL)) < 0)
 		return -1;
 	return 0;
 }
@@ -276,7 +280,7 @@ store_user_add(struct store *s, const struct store_user *u,
 	       struct store_errbuf *err)
 {
 	struct buf a, d;
-	sqlite3_stmt *st;
+	struct store_q *st;
 	int rc = STORE_EDB, n;
 
 	if (u->address == NULL || u->domain == NULL || u->password == NULL ||
@@ -297,13 +301,13 @@ store_user_add(struct store *s, const struct store_user *u,
 	    "INSERT INTO users(address, domain,"
 	    " password, full_name, maildir, uid, gid, quota_bytes,"
 	    " quota_messages, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,"
-	    " ?8, ?9, coalesce(?10, CAST(strftime('%s', 'now') AS INTEGER)))",
+	    " ?8, ?9, ?10)",
 	    err);
 	if (st == NULL)
 		goto out;
-	if (store_user_bind(st, u, buf_str(&a), buf_str(&d)) < 0) {
-		store_stmt_done(st);
-		store_seterr(err, "bind: %s", sqlite3_errmsg(s->db));
+	if (store_user_bind(s, st, u, buf_str(&a), buf_str(&d)) < 0) {
+		store_stmt_done(s, st);
+		store_seterr(err, "bind failed");
 		goto out;
 	}
 	rc = store_run(s, st, &n, buf_str(&a), err);
@@ -329,7 +333,7 @@ int
 store_user_set_password(struct store *s, const char *address, const char *hash,
 			struct store_errbuf *err)
 {
-	sqlite3_stmt *st;
+	struct store_q *st;
 
 	if (address == NULL || hash == NULL || *hash == '\0') {
 		store_seterr(err, "user: address and password hash required");
@@ -340,10 +344,10 @@ store_user_set_password(struct store *s, const char *address, const char *hash,
 			err);
 	if (st == NULL)
 		return STORE_EDB;
-	if (store_bind_text(st, 1, address) < 0 ||
-	    store_bind_text(st, 2, hash) < 0) {
-		store_stmt_done(st);
-		store_seterr(err, "bind: %s", sqlite3_errmsg(s->db));
+	if (store_bind_text(s, st, 1, address) < 0 ||
+	    store_bind_text(s, st, 2, hash) < 0) {
+		store_stmt_done(s, st);
+		store_seterr(err, "bind failed");
 		return STORE_EDB;
 	}
 	return store_run_existing(s, st, "user", address, err);
@@ -362,7 +366,7 @@ int
 store_user_set_quota(struct store *s, const char *address, long long bytes,
 		     long long messages, struct store_errbuf *err)
 {
-	sqlite3_stmt *st;
+	struct store_q *st;
 
 	if (address == NULL) {
 		store_seterr(err, "user: no address given");
@@ -375,11 +379,11 @@ store_user_set_quota(struct store *s, const char *address, long long bytes,
 	    err);
 	if (st == NULL)
 		return STORE_EDB;
-	if (store_bind_text(st, 1, address) < 0 ||
-	    sqlite3_bind_int64(st, 2, bytes) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 3, messages) != SQLITE_OK) {
-		store_stmt_done(st);
-		store_seterr(err, "bind: %s", sqlite3_errmsg(s->db));
+	if (store_bind_text(s, st, 1, address) < 0 ||
+	    store_bind_int(s, st, 2, bytes) < 0 ||
+	    store_bind_int(s, st, 3, messages) < 0) {
+		store_stmt_done(s, st);
+		store_seterr(err, "bind failed");
 		return STORE_EDB;
 	}
 	return store_run_existing(s, st, "user", address, err);
@@ -392,7 +396,7 @@ store_alias_add(struct store *s, int virtual_, const char *key,
 		const char *destination, int active, struct store_errbuf *err)
 {
 	struct buf k, d;
-	sqlite3_stmt *st;
+	struct store_q *st;
 	int rc = STORE_EDB, n;
 
 	if (key == NULL || destination == NULL) {
@@ -420,11 +424,11 @@ store_alias_add(struct store *s, int virtual_, const char *key,
 		    err);
 	if (st == NULL)
 		goto out;
-	if (store_bind_text(st, 1, buf_str(&k)) < 0 ||
-	    store_bind_text(st, 2, buf_str(&d)) < 0 ||
-	    sqlite3_bind_int(st, 3, active) != SQLITE_OK) {
-		store_stmt_done(st);
-		store_seterr(err, "bind: %s", sqlite3_errmsg(s->db));
+	if (store_bind_text(s, st, 1, buf_str(&k)) < 0 ||
+	    store_bind_text(s, st, 2, buf_str(&d)) < 0 ||
+	    store_bind_int(s, st, 3, active) < 0) {
+		store_stmt_done(s, st);
+		store_seterr(err, "bind failed");
 		goto out;
 	}
 	rc = store_run(s, st, &n, buf_str(&k), err);
@@ -441,7 +445,7 @@ int
 store_alias_del(struct store *s, int virtual_, const char *key,
 		const char *destination, struct store_errbuf *err)
 {
-	sqlite3_stmt *st;
+	struct store_q *st;
 	int rc, n = 0;
 
 	if (key == NULL) {
@@ -470,10 +474,10 @@ store_alias_del(struct store *s, int virtual_, const char *key,
 				err);
 	if (st == NULL)
 		return STORE_EDB;
-	if (store_bind_text(st, 1, key) < 0 ||
-	    (destination && store_bind_text(st, 2, destination) < 0)) {
-		store_stmt_done(st);
-		store_seterr(err, "bind: %s", sqlite3_errmsg(s->db));
+	if (store_bind_text(s, st, 1, key) < 0 ||
+	    (destination && store_bind_text(s, st, 2, destination) < 0)) {
+		store_stmt_done(s, st);
+		store_seterr(err, "bind failed");
 		return STORE_EDB;
 	}
 	if ((rc = store_run(s, st, &n, key, err)) < 0)
@@ -490,19 +494,20 @@ store_alias_del(struct store *s, int virtual_, const char *key,
 /* ---- blacklists ---- */
 
 static int
-store_access_bind(sqlite3_stmt *st, int recipient_, const char *pattern,
+store_access_bind(struct store *s, struct store_q *st, int recipient_,
+		  const char *pattern,
 		  const char *kind, const char *action, int code,
 		  const char *enhanced, const char *message, int active)
 {
 	int i = 1;
 
-	if (store_bind_text(st, i++, pattern) < 0 ||
-	    (!recipient_ && store_bind_text(st, i++, kind) < 0) ||
-	    store_bind_text(st, i++, action) < 0 ||
-	    sqlite3_bind_int(st, i++, code) != SQLITE_OK ||
-	    store_bind_text(st, i++, enhanced) < 0 ||
-	    store_bind_text(st, i++, message ? message : "") < 0 ||
-	    sqlite3_bind_int(st, i, active) != SQLITE_OK)
+	if (store_bind_text(s, st, i++, pattern) < 0 ||
+	    (!recipient_ && store_bind_text(s, st, i++, kind) < 0) ||
+	    store_bind_text(s, st, i++, action) < 0 ||
+	    store_bind_int(s, st, i++, code) < 0 ||
+	    store_bind_text(s, st, i++, enhanced) < 0 ||
+	    store_bind_text(s, st, i++, message ? message : "") < 0 ||
+	    store_bind_int(s, st, i, active) < 0)
 		return -1;
 	return 0;
 }
@@ -514,7 +519,7 @@ store_access_add(struct store *s, int recipient_, const char *pattern,
 		 struct store_errbuf *err)
 {
 	struct buf p;
-	sqlite3_stmt *st;
+	struct store_q *st;
 	const char *enh = enhanced ? enhanced : "";
 	int rc = STORE_EDB, n, reject;
 
@@ -548,10 +553,10 @@ store_access_add(struct store *s, int recipient_, const char *pattern,
 		    err);
 	if (st == NULL)
 		goto out;
-	if (store_access_bind(st, recipient_, buf_str(&p), kind, action, code,
+	if (store_access_bind(s, st, recipient_, buf_str(&p), kind, action, code,
 			      enh, message, active) < 0) {
-		store_stmt_done(st);
-		store_seterr(err, "bind: %s", sqlite3_errmsg(s->db));
+		store_stmt_done(s, st);
+		store_seterr(err, "bind failed");
 		goto out;
 	}
 	rc = store_run(s, st, &n, buf_str(&p), err);
@@ -584,24 +589,20 @@ store_access_del(struct store *s, int recipient_, const char *pattern,
 
 static int
 store_vac_prepare(struct store *s, const char *sql, const char *address,
-    const char *sender, const char *handle, sqlite3_stmt **st,
+    const char *sender, const char *handle, struct store_q **st,
     struct store_errbuf *err)
 {
 	if (address == NULL || sender == NULL || handle == NULL) {
 		store_seterr(err, "vacation: missing address, sender or handle");
 		return STORE_EINVAL;
 	}
-	if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK) {
-		store_seterr(err, "vacation: %s", sqlite3_errmsg(s->db));
-		sqlite3_finalize(*st);
-		*st = NULL;
+	if ((*st = store_q_new(s, sql, err)) == NULL)
 		return STORE_EDB;
-	}
-	if (store_bind_text(*st, 1, address) < 0 ||
-	    store_bind_text(*st, 2, sender) < 0 ||
-	    store_bind_text(*st, 3, handle) < 0) {
-		store_seterr(err, "bind: %s", sqlite3_errmsg(s->db));
-		sqlite3_finalize(*st);
+	if (store_bind_text(s, *st, 1, address) < 0 ||
+	    store_bind_text(s, *st, 2, sender) < 0 ||
+	    store_bind_text(s, *st, 3, handle) < 0) {
+		store_seterr(err, "bind failed");
+		store_q_free(s, *st);
 		*st = NULL;
 		return STORE_EDB;
 	}
@@ -613,7 +614,7 @@ store_vacation_recent(struct store *s, const char *address,
     const char *sender, const char *handle, long long since,
     struct store_errbuf *err)
 {
-	sqlite3_stmt *st;
+	struct store_q *st;
 	int rc;
 
 	if ((rc = store_vac_prepare(s,
@@ -621,21 +622,19 @@ store_vacation_recent(struct store *s, const char *address,
 	    " AND handle = ?3 AND sent_at >= ?4",
 	    address, sender, handle, &st, err)) < 0)
 		return rc;
-	if (sqlite3_bind_int64(st, 4, since) != SQLITE_OK) {
-		store_seterr(err, "bind: %s", sqlite3_errmsg(s->db));
-		sqlite3_finalize(st);
+	if (store_bind_int(s, st, 4, since) < 0) {
+		store_seterr(err, "bind failed");
+		store_q_free(s, st);
 		return STORE_EDB;
 	}
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	rc = store_step(s, st, "vacation lookup", err);
+	if (rc == 1)
 		rc = STORE_FOUND;
-	else if (rc == SQLITE_DONE)
+	else if (rc == 0)
 		rc = STORE_NOTFOUND;
-	else {
-		store_seterr(err, "vacation lookup: %s", sqlite3_errmsg(s->db));
+	else
 		rc = STORE_EDB;
-	}
-	sqlite3_finalize(st);
+	store_q_free(s, st);
 	return rc;
 }
 
@@ -644,7 +643,7 @@ store_vacation_record(struct store *s, const char *address,
     const char *sender, const char *handle, long long now,
     long long forget_before, struct store_errbuf *err)
 {
-	sqlite3_stmt *st;
+	struct store_q *st;
 	int rc, n;
 
 	if ((rc = store_vac_prepare(s,
@@ -653,24 +652,25 @@ store_vacation_record(struct store *s, const char *address,
 	    " DO UPDATE SET sent_at = excluded.sent_at",
 	    address, sender, handle, &st, err)) < 0)
 		return rc;
-	if (sqlite3_bind_int64(st, 4, now) != SQLITE_OK) {
-		sqlite3_finalize(st);
-		store_seterr(err, "bind: %s", sqlite3_errmsg(s->db));
+	if (store_bind_int(s, st, 4, now) < 0) {
+		store_q_free(s, st);
+		store_seterr(err, "bind failed");
 		return STORE_EDB;
 	}
 	rc = store_run(s, st, &n, "vacation", err);
-	sqlite3_finalize(st);
+	store_q_free(s, st);
 	if (rc < 0)
 		return rc;
-	if (sqlite3_prepare_v2(s->db, "DELETE FROM vacation_sent WHERE"
-	    " address = ?1 AND sent_at < ?2", -1, &st, NULL) != SQLITE_OK ||
-	    store_bind_text(st, 1, address) < 0 ||
-	    sqlite3_bind_int64(st, 2, forget_before) != SQLITE_OK) {
-		store_seterr(err, "vacation: %s", sqlite3_errmsg(s->db));
-		sqlite3_finalize(st);
+	if ((st = store_q_new(s, "DELETE FROM vacation_sent WHERE"
+	    " address = ?1 AND sent_at < ?2", err)) == NULL)
+		return STORE_EDB;
+	if (store_bind_text(s, st, 1, address) < 0 ||
+	    store_bind_int(s, st, 2, forget_before) < 0) {
+		store_seterr(err, "vacation: bind failed");
+		store_q_free(s, st);
 		return STORE_EDB;
 	}
 	rc = store_run(s, st, &n, "vacation", err);
-	sqlite3_finalize(st);
+	store_q_free(s, st);
 	return rc < 0 ? rc : 0;
 }

@@ -16,28 +16,25 @@
  * (when not NULL). */
 static int
 store_dkim_prepare(struct store *s, const char *sql, const char *domain,
-    const char *selector, sqlite3_stmt **st, struct store_errbuf *err)
+    const char *selector, struct store_q **st, struct store_errbuf *err)
 {
 	struct buf d;
 	int rc = 0;
 
 	*st = NULL;
-	if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK) {
-		store_seterr(err, "dkim_keys: %s", sqlite3_errmsg(s->db));
+	if ((*st = store_q_new(s, sql, err)) == NULL)
 		return STORE_EDB;
-	}
 	buf_init(&d, 1024);
 	if (domain != NULL && (store_lower(domain, 1, &d) < 0 ||
-	    sqlite3_bind_text(*st, 1, d.data, (int)d.len,
-	    SQLITE_TRANSIENT) != SQLITE_OK))
+	    store_bind_text(s, *st, 1, buf_str(&d)) < 0))
 		rc = STORE_EDB;
 	if (rc == 0 && selector != NULL &&
-	    store_bind_text(*st, 2, selector) < 0)
+	    store_bind_text(s, *st, 2, selector) < 0)
 		rc = STORE_EDB;
 	buf_free(&d);
 	if (rc != 0) {
 		store_seterr(err, "dkim_keys: bind failed");
-		sqlite3_finalize(*st);
+		store_q_free(s, *st);
 		*st = NULL;
 	}
 	return rc;
@@ -47,21 +44,21 @@ int
 store_dkim_add(struct store *s, const char *domain, const char *selector,
     const char *algorithm, const char *key_path, struct store_errbuf *err)
 {
-	sqlite3_stmt *st;
+	struct store_q *st;
 	int rc, n;
 
 	if ((rc = store_dkim_prepare(s, "INSERT INTO dkim_keys(domain,"
 	    " selector, algorithm, key_path) VALUES (?1, ?2, ?3, ?4)",
 	    domain, selector, &st, err)) < 0)
 		return rc;
-	if (store_bind_text(st, 3, algorithm) < 0 ||
-	    store_bind_text(st, 4, key_path) < 0) {
-		sqlite3_finalize(st);
+	if (store_bind_text(s, st, 3, algorithm) < 0 ||
+	    store_bind_text(s, st, 4, key_path) < 0) {
+		store_q_free(s, st);
 		store_seterr(err, "dkim_keys: bind failed");
 		return STORE_EDB;
 	}
 	rc = store_run(s, st, &n, "dkim key", err);
-	sqlite3_finalize(st);
+	store_q_free(s, st);
 	return rc;
 }
 
@@ -69,18 +66,18 @@ static int
 store_dkim_change(struct store *s, const char *sql, const char *domain,
     const char *selector, int active, struct store_errbuf *err)
 {
-	sqlite3_stmt *st;
+	struct store_q *st;
 	int rc, n = 0;
 
 	if ((rc = store_dkim_prepare(s, sql, domain, selector, &st, err)) < 0)
 		return rc;
-	if (active >= 0 && sqlite3_bind_int(st, 3, active) != SQLITE_OK) {
-		sqlite3_finalize(st);
+	if (active >= 0 && store_bind_int(s, st, 3, active) < 0) {
+		store_q_free(s, st);
 		store_seterr(err, "dkim_keys: bind failed");
 		return STORE_EDB;
 	}
 	rc = store_run(s, st, &n, "dkim key", err);
-	sqlite3_finalize(st);
+	store_q_free(s, st);
 	if (rc == 0 && n == 0) {
 		store_seterr(err, "no key %s for %s", selector, domain);
 		return STORE_ENOENT;
@@ -123,27 +120,25 @@ store_dkim_each(struct store *s, const char *domain, int active_only,
 		" ORDER BY domain, selector"},
 	};
 	struct store_dkim_key k;
-	sqlite3_stmt *st;
+	struct store_q *st;
 	int rc, ret = 0;
 
 	if ((rc = store_dkim_prepare(s, sql[domain != NULL][active_only != 0],
 	    domain, NULL, &st, err)) < 0)
 		return rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		k.id = sqlite3_column_int64(st, 0);
-		k.domain = (const char *)sqlite3_column_text(st, 1);
-		k.selector = (const char *)sqlite3_column_text(st, 2);
-		k.algorithm = (const char *)sqlite3_column_text(st, 3);
-		k.key_path = (const char *)sqlite3_column_text(st, 4);
-		k.active = sqlite3_column_int(st, 5);
-		k.created = sqlite3_column_int64(st, 6);
+	while ((rc = store_step(s, st, "dkim_keys", err)) == 1) {
+		k.id = store_col_int(s, st, 0);
+		k.domain = store_col_text(s, st, 1);
+		k.selector = store_col_text(s, st, 2);
+		k.algorithm = store_col_text(s, st, 3);
+		k.key_path = store_col_text(s, st, 4);
+		k.active = (int)store_col_int(s, st, 5);
+		k.created = store_col_int(s, st, 6);
 		if ((ret = fn(ctx, &k)) != 0)
 			break;
 	}
-	if (ret == 0 && rc != SQLITE_DONE) {
-		store_seterr(err, "dkim_keys: %s", sqlite3_errmsg(s->db));
+	if (ret == 0 && rc < 0)
 		ret = STORE_EDB;
-	}
-	sqlite3_finalize(st);
+	store_q_free(s, st);
 	return ret;
 }

@@ -133,7 +133,7 @@ dkim_init_keys(struct dkim_settings *s, char *err, size_t errlen)
 	struct dkim_load l = {s, pw ? pw->pw_uid : (uid_t)-1, 0};
 	int rc;
 
-	if (access(s->db.path, F_OK) != 0) {
+	if (!store_exists(s->db.path)) {
 		log_warn("dkim: no database at %s: verify only", s->db.path);
 		return 0;
 	}

@@ -19,7 +19,8 @@ import time
 
 BIN, MKDB = sys.argv[1], sys.argv[2]
 TMP = tempfile.mkdtemp(prefix="lookup-", dir=os.getcwd())
-DB = os.path.join(TMP, "facteur.sqlite")
+# tests/postgres runs this file again on PostgreSQL (run_with_pg.py).
+DB = os.environ.get("FACTEUR_TEST_DB_URL") or os.path.join(TMP, "facteur.sqlite")
 SOCK = os.path.join(TMP, "sm.sock")
 PSOCK = os.path.join(TMP, "pol.sock")
 CONF = os.path.join(TMP, "facteur.conf")
@@ -135,9 +136,10 @@ def policy(conn, attrs):
 def start(port, conf=CONF, log_path=LOG, sock=SOCK, psock=PSOCK,
           extra="max_clients = 32\nidle_timeout = 20s\n"):
     with open(conf, "w") as f:
-        f.write("[database]\npath = %s\n\n[lookup]\nsocket = %s\n"
+        f.write("[database]\n%s = %s\n\n[lookup]\nsocket = %s\n"
                 "tcp = 127.0.0.1:%d\npolicy_socket = %s\nuser =\n"
-                "max_key_len = 256\n%s" % (DB, sock, port, psock, extra))
+                "max_key_len = 256\n%s" % ("url" if "://" in DB else "path",
+                                           DB, sock, port, psock, extra))
     log = open(log_path, "w")
     p = subprocess.Popen([BIN, "-c", conf, "-f", "serve"], stdout=log,
                          stderr=subprocess.STDOUT)

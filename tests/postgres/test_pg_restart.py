@@ -1,0 +1,114 @@
+#!/usr/bin/python3
+"""tests/postgres/test_pg_restart.py - facteur-lookup over PostgreSQL
+while the server stops and comes back.
+
+While PostgreSQL is down every socketmap lookup answers TEMP (Postfix
+defers), never NOTFOUND (which would bounce mail) and never a dropped
+connection; once it is back, the same facteur-lookup, on the same client
+connection, answers OK again without being restarted. Runs in ~5 s.
+
+usage: test_pg_restart.py FACTEUR_LOOKUP MKDB
+"""
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pgserver import PG  # noqa: E402
+
+BIN, MKDB = sys.argv[1], sys.argv[2]
+FAILURES = []
+
+
+def check(what, got, want):
+    if got != want:
+        FAILURES.append("%s: got %r, want %r" % (what, got, want))
+        print("FAIL " + FAILURES[-1], flush=True)
+
+
+class SM:
+    def __init__(self, path):
+        self.s = socket.socket(socket.AF_UNIX)
+        self.s.settimeout(15)
+        self.s.connect(path)
+        self.buf = b""
+
+    def q(self, name, key):
+        data = ("%s %s" % (name, key)).encode()
+        self.s.sendall(b"%d:%s," % (len(data), data))
+        while True:
+            if b":" in self.buf:
+                n, rest = self.buf.split(b":", 1)
+                if len(rest) >= int(n) + 1:
+                    self.buf = rest[int(n) + 1:]
+                    return rest[:int(n)].decode()
+            chunk = self.s.recv(65536)
+            if not chunk:
+                return None
+            self.buf += chunk
+
+
+def start_lookup(tmp, url):
+    conf, sock = os.path.join(tmp, "f.conf"), os.path.join(tmp, "sm.sock")
+    with open(conf, "w") as f:
+        f.write("[database]\nurl = %s\nbusy_timeout = 1s\n\n[lookup]\n"
+                "socket = %s\nuser =\n" % (url, sock))
+    log = open(os.path.join(tmp, "lookup.log"), "w")
+    p = subprocess.Popen([BIN, "-c", conf, "-f", "serve"], stdout=log,
+                         stderr=subprocess.STDOUT)
+    for _ in range(200):
+        if os.path.exists(sock):
+            return p, sock
+        if p.poll() is not None:
+            break
+        time.sleep(0.05)
+    raise RuntimeError("facteur-lookup did not start: " +
+                       open(os.path.join(tmp, "lookup.log")).read())
+
+
+def main():
+    if PG.missing():
+        print("SKIP: no " + PG.missing())
+        return 77
+    tmp = tempfile.mkdtemp(prefix="pgrestart-", dir=os.getcwd())
+    with PG(int(os.environ.get("PG_PORT", "54333"))) as pg:
+        url = pg.createdb("restart")
+        subprocess.run([MKDB, url], check=True, timeout=30, input=(
+            b"domain|example.org\nuser|alice@example.org|"
+            b"example.org/alice/\n"))
+        lk, sock = start_lookup(tmp, url)
+        try:
+            c = SM(sock)
+            check("before", c.q("mailboxes", "alice@example.org"),
+                  "OK example.org/alice/")
+            pg.stop()
+            for i in range(3):
+                r = c.q("mailboxes", "alice@example.org")
+                check("down, same connection #%d" % i,
+                      (r or "EOF").split(" ")[0], "TEMP")
+                r = SM(sock).q("mailboxes", "alice@example.org")
+                check("down, new connection #%d" % i,
+                      (r or "EOF").split(" ")[0], "TEMP")
+            pg.start()
+            check("back, same connection",
+                  c.q("mailboxes", "alice@example.org"),
+                  "OK example.org/alice/")
+            check("back, unknown user",
+                  c.q("mailboxes", "nobody@example.org"), "NOTFOUND ")
+            check("facteur-lookup still running", lk.poll(), None)
+        finally:
+            lk.terminate()
+            lk.wait(10)
+    if FAILURES:
+        print(open(os.path.join(tmp, "lookup.log")).read())
+        print("%d failure(s)" % len(FAILURES))
+        return 1
+    print("restart test passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

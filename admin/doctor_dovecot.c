@@ -7,7 +7,9 @@
  *     holds driver, connect, password_query and user_query;
  *   - Dovecot 2.4: passdb NAME { driver = sql  query = ... } with
  *     sql_driver and sqlite_path at the top.
- * A query that fails or finds nothing for that user is a FAIL (nobody
+ * Checked against Debian 13's doveconf 2.4.1 -n output (one line per
+ * query, "passdb sql {"). A query that fails or finds nothing for that
+ * user is a FAIL (nobody
  * could log in, or no mail could be delivered); so is a password query
  * without a password column. When doveadm is there and Dovecot runs,
  * `doveadm user` asks the running auth service too.
@@ -262,11 +264,12 @@ out:
 /* Checks one query of a passdb (userdb 0) or userdb. */
 static void
 doc_query(struct doctor *d, const char *where, int userdb,
-    const char *dbpath, const char *query)
+    const char *dbpath, const char *query, int v24)
 {
 	char check[600], why[512];
 	struct doc_qres r;
-	const char *what = userdb ? "user_query" : "password_query";
+	const char *what = v24 ? "query" : userdb ? "user_query" :
+	    "password_query";
 
 	snprintf(check, sizeof(check), "dovecot %s", userdb ? "userdb" :
 	    "passdb");
@@ -314,7 +317,7 @@ doc_sql_db(struct doctor *d, const struct doc_dove *dv,
 		dbpath = dv->sqlite_path[0] ? dv->sqlite_path :
 		    d->a->db_path;
 		doc_query(d, db->userdb ? "userdb sql" : "passdb sql",
-		    db->userdb, dbpath, db->query);
+		    db->userdb, dbpath, db->query, 1);
 		return;
 	}
 	if (doc_sql_file(db->args, connect, sizeof(connect), pq, uq,
@@ -331,7 +334,7 @@ doc_sql_db(struct doctor *d, const struct doc_dove *dv,
 		doc_report(d, DOC_WARN, "dovecot database", "%s reads %s, "
 		    "facteur's database is %s", db->args, dbpath,
 		    d->a->db_path);
-	doc_query(d, db->args, db->userdb, dbpath, db->userdb ? uq : pq);
+	doc_query(d, db->args, db->userdb, dbpath, db->userdb ? uq : pq, 0);
 }
 
 /* doveadm user's "field\tvalue" lines as "k=v k=v", or its first line

@@ -34,6 +34,7 @@ from milterclient import MilterClient  # noqa: E402
 import dnsserver  # noqa: E402
 
 MILTER, ADMIN = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
+ENGINE = os.environ.get("FACTEUR_MILTER_ENGINE")  # native|libmilter
 BUILD = os.path.abspath(sys.argv[3])
 FAILS = []
 
@@ -315,6 +316,8 @@ def main():
         with open(p, "w") as f:
             f.write("[database]\npath = %s\n[blacklist]\n" % db)
             f.write("".join("%s = %s\n" % kv for kv in keys.items()))
+            if ENGINE:  # the -libmilter test (tests/meson.build)
+                f.write("engine = %s\n" % ENGINE)
         return p
 
     c_none = conf("none.conf")
@@ -386,6 +389,8 @@ def main():
           "no SPF reject with spf_reject = none")
     check("AddressSanitizer" not in log and "runtime error" not in log,
           "no sanitizer report")
+    check(not ENGINE or "(%s engine)" % ENGINE in log,
+          "listened with the engine of FACTEUR_MILTER_ENGINE")
     if FAILS:
         print(log)
         sys.exit(1)

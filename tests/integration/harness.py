@@ -26,7 +26,10 @@ Pieces:
   Dovecot(...)           a private Dovecot (IMAP on 127.0.0.1:port),
                          doveadm wrapper, auth_test()
   Daemon(argv, ...)      any other process (facteur-lookup, a milter):
-                         output to a log file, stopped with TERM then KILL
+                         output to a log file, stopped with TERM then KILL;
+                         a milter that listened with another engine than
+                         FACTEUR_MILTER_ENGINE fails close()
+  engine_mismatch(log)   that check on any milter log
   run(argv, ...)         subprocess.run with a timeout and captured text
 
 Every instance is also registered for cleanup at interpreter exit, and on
@@ -353,6 +356,23 @@ class TmpDir:
 # ---------------------------------------------------------------- Daemon
 
 
+def engine_mismatch(log):
+    """With FACTEUR_MILTER_ENGINE set (meson's *-libmilter tests), every
+    milter of a log must say it listened with that engine: a test that
+    forgot to write `engine =` into its facteur.conf would otherwise pass
+    its -libmilter run on the native engine. Returns what is wrong, or
+    None."""
+    want = os.environ.get("FACTEUR_MILTER_ENGINE")
+    if not want:
+        return None
+    for m in re.finditer(r"listening on \S+ \((\w+) engine\)", log):
+        if m.group(1) != want:
+            return ("listened with the %s engine, want %s "
+                    "(FACTEUR_MILTER_ENGINE): is engine = missing from "
+                    "its facteur.conf?" % (m.group(1), want))
+    return None
+
+
 class Daemon:
     """A foreground process started by a test (facteur-lookup, a milter).
 
@@ -413,6 +433,9 @@ class Daemon:
                 self.proc.wait(timeout)
         self._logf.close()
         _unregister(self)
+        wrong = engine_mismatch(self.log())
+        if wrong:
+            raise AssertionError("%s: %s" % (self.name, wrong))
         return self.proc.returncode
 
     def __enter__(self):

@@ -235,6 +235,15 @@ hostname = mx.test.example
               "a message after an abort has its own counts",
               Result_ok.added)
 
+        # A body of several BODY packets (65535 bytes at most each): both
+        # engines hand the filter every chunk.
+        big = (b"x" * 998 + b"\r\n") * 150
+        r = mc.message(mail_from="<alice@example.org>",
+                       rcpts=["<bob@example.net>"], body=big)
+        check(r.added and "body=%d bytes" % len(big) in r.added[0][1],
+              "a body of %d BODY packets is counted whole" %
+              (len(big) // 65535 + 1), r.added)
+
         check(proc.poll() is None, "the daemon survived bad clients")
         r = mc.message(mail_from="<alice@example.org>",
                        rcpts=["<bob@example.net>"], body=b"x")
@@ -249,6 +258,9 @@ hostname = mx.test.example
     check("ERROR: AddressSanitizer" not in text and "runtime error" not in
           text, "no sanitizer report", text[-2000:] if "Sanitizer" in text
           else None)
+    e = os.environ.get("FACTEUR_MILTER_ENGINE")
+    check(not e or "(%s engine)" % e in text,
+          "listened with the engine of FACTEUR_MILTER_ENGINE", e)
 
 
 def main():

@@ -156,6 +156,8 @@ def main():
         check(secret not in log, "log never shows the value %r" % secret)
     check("ERROR: AddressSanitizer" not in log and
           "runtime error" not in log, "no sanitizer report")
+    check(not ENGINE or "(%s engine)" % ENGINE.split()[-1] in log,
+          "listened with the engine of FACTEUR_MILTER_ENGINE")
     if FAILS:
         print(log)
         sys.exit(1)

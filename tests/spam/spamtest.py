@@ -54,6 +54,10 @@ def run_milter(spam, d, name, conf, fn, client):
     holds no sanitizer report."""
     sock = os.path.join(d, "spam.sock")
     logp = os.path.join(d, name + ".log")
+    engine = os.environ.get("FACTEUR_MILTER_ENGINE")
+    if engine:  # the *-libmilter tests (tests/meson.build): one [spam]
+        with open(conf, "a") as f:
+            f.write("\nengine = %s\n" % engine)
     with open(logp, "w") as log:
         proc = subprocess.Popen([spam, "-f", "-c", conf], stdout=log,
                                 stderr=subprocess.STDOUT)
@@ -77,3 +81,7 @@ def run_milter(spam, d, name, conf, fn, client):
     check("ERROR: AddressSanitizer" not in text and
           "runtime error:" not in text, "no sanitizer report (%s)" % name,
           text[-2000:])
+    if engine:
+        check("(%s engine)" % engine in text,
+              "facteur-spam listened with the %s engine (%s)" %
+              (engine, name), text[-2000:])

@@ -237,7 +237,11 @@ lmtp_deliver(struct lmtp_server *srv, const struct lmtp_msg *m,
 		goto reply;
 	}
 	c.pc[0] = (struct maildir_piece){c.prefix.data, c.prefix.len};
-	c.pc[1] = (struct maildir_piece){m->data, m->len};
+	if (m->fd >= 0)
+		c.pc[1] = (struct maildir_piece){NULL, m->size, m->fd,
+		    m->vsize};
+	else
+		c.pc[1] = (struct maildir_piece){m->data, m->len, -1, 0};
 	if (maildir_open_home(srv->rootfd, r->maildir, 1, &c.home, err,
 	    sizeof(err)) < 0) {
 		c.err = errno;

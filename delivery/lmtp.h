@@ -22,6 +22,7 @@ struct lmtp_server {
 	const char *db_path;             /* borrowed */
 	long long busy_ms;
 	int rootfd;      /* mail_root, O_DIRECTORY */
+	int spoolfd;     /* spool_dir (or mail_root), for lmtp_spool.h */
 	char host[256];  /* hostname for replies and file names */
 	pthread_mutex_t mu; /* subscriptions file updates */
 	struct lmtp_sieve_cache *sieve;
@@ -40,11 +41,15 @@ void lmtp_rcpt_clear(struct lmtp_rcpt *r);
 /* The message after DATA, shared by every recipient. Borrowed. */
 struct lmtp_msg {
 	const char *sender;  /* envelope sender, "" for <> */
-	const char *data;    /* LF line endings, unstuffed */
+	const char *data;    /* LF line endings, unstuffed: the message, or
+				when spooled (fd >= 0) its header section */
 	size_t len;
 	struct sieve_header *headers; /* owned by the session */
 	size_t nheaders;
 	char *hdr_store;     /* owned: the unfolded header copy */
+	int fd;              /* the spool file (lmtp_spool.h), or -1 */
+	size_t size;         /* the whole message's bytes */
+	size_t vsize;        /* spooled: its size with CRLF line ends */
 };
 
 /* session.c: serves one connection (a lib/server worker) to its end. */

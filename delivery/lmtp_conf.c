@@ -53,6 +53,12 @@ const struct cfg_key lmtp_conf_keys[] = {
 	LMTP_OFF(data_timeout), NULL,
 	"DATA's body from the 354 to the final dot; each recipient's "
 	"delivery after it"},
+    {"spool_threshold", CFG_SIZE, "1M", 4096, 1LL << 40,
+	LMTP_OFF(spool_threshold), NULL,
+	"a message body past this goes to a temporary file, not memory"},
+    {"spool_dir", CFG_STR, "", 0, 0, LMTP_OFF(spool_dir), NULL,
+	"directory of those files (empty = mail_root, the Maildirs' "
+	"filesystem)"},
     {"quota_tempfail", CFG_BOOL, "no", 0, 0, LMTP_OFF(quota_tempfail), NULL,
 	"over quota: 452 4.2.2 (retry) instead of 552 5.2.2 (bounce)"},
     {"sieve_before", CFG_STR, "/etc/facteur/sieve/before.sieve", 0, 0,
@@ -146,6 +152,11 @@ lmtp_conf_check(struct lmtp_settings *s, char *err, size_t errlen)
 	    strchr(s->recipient_delimiter, '.')) {
 		snprintf(err, errlen, "[lmtp] recipient_delimiter: \"%s\" may "
 		    "not hold '@' or '.'", s->recipient_delimiter);
+		return -1;
+	}
+	if (*s->spool_dir && s->spool_dir[0] != '/') {
+		snprintf(err, errlen, "[lmtp] spool_dir: \"%s\" is not an "
+		    "absolute path", s->spool_dir);
 		return -1;
 	}
 	if (lmtp_conf_tcp(s, err, errlen) < 0)

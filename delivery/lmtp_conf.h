@@ -24,6 +24,8 @@ struct lmtp_settings {
 	long long idle_timeout;     /* ms, between commands */
 	long long command_timeout;  /* ms, a command line to its reply */
 	long long data_timeout;     /* ms, DATA's body; each delivery */
+	long long spool_threshold;  /* bytes of a body kept in memory */
+	char *spool_dir;     /* spool files; "" = mail_root */
 	int quota_tempfail;
 	char *sieve_before;  /* global script run first; "" = none */
 	int sieve_user;      /* run ~/.dovecot.sieve */

@@ -310,7 +310,8 @@ lmtp_data_put(struct lmtp_data *d, struct buf *out, char c)
 {
 	if (d->too_big)
 		return;
-	if ((d->max_size && out->len >= d->max_size) || buf_addc(out, c) < 0)
+	if ((d->max_size && d->spilled + out->len >= d->max_size) ||
+	    buf_addc(out, c) < 0)
 		d->too_big = 1;
 }
 

@@ -75,6 +75,8 @@ struct lmtp_data {
 	size_t line_len;    /* private */
 	size_t max_line;    /* message lines longer than this: too_long */
 	size_t max_size;    /* output bytes above this: too_big */
+	size_t spilled;     /* output bytes the caller took out of out
+			       (lmtp_spool.c): they count for max_size */
 	int too_long;
 	int too_big;
 	int done;           /* the final "." line was seen */

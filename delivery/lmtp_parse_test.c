@@ -266,6 +266,29 @@ data_over_max_size_is_flagged_and_capped(void **state)
 	buf_free(&out);
 }
 
+/* The spool (lmtp_spool.c) empties out as the message grows: the bytes
+ * it took still count for max_size. */
+static void
+data_spilled_bytes_count_for_max_size(void **state)
+{
+	const char *a = "0123456789\n", *b = "0123456789\n.\n";
+	struct lmtp_data d = {0};
+	struct buf out;
+
+	(void)state;
+	d.at_bol = 1;
+	d.max_size = 15;
+	buf_init(&out, 0);
+	(void)lmtp_data_feed(&d, (const unsigned char *)a, strlen(a), &out);
+	d.spilled += out.len; /* the caller moved them to a file */
+	buf_reset(&out);
+	(void)lmtp_data_feed(&d, (const unsigned char *)b, strlen(b), &out);
+	if (!d.done || !d.too_big || d.spilled + out.len > 15)
+		fail_msg("got done %d big %d total %zu, want 1 1 <= 15",
+		    d.done, d.too_big, d.spilled + out.len);
+	buf_free(&out);
+}
+
 int
 main(void)
 {
@@ -277,6 +300,7 @@ main(void)
 	    cmocka_unit_test(lhlo_argument_is_reported),
 	    cmocka_unit_test(data_is_unstuffed_and_normalised),
 	    cmocka_unit_test(data_over_max_size_is_flagged_and_capped),
+	    cmocka_unit_test(data_spilled_bytes_count_for_max_size),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -24,6 +24,7 @@
 #include "addr.h"
 #include "buf.h"
 #include "lmtp.h"
+#include "lmtp_spool.h"
 #include "log.h"
 #include "sieve.h"
 #include "store.h"
@@ -32,16 +33,16 @@ extern char **environ;
 
 #define LMTP_VACATION_KEEP_DAYS 31
 
-/* Runs sendmail with argv, writes pieces to its stdin, waits. 0 if it
- * exited 0. */
+/* Runs sendmail with argv, writes a[0..alen) to its stdin, then the
+ * first flen bytes of the file fd when fd >= 0, waits. 0 if it exited
+ * 0. */
 static int
-lmtp_sendmail(char *const argv[], const char *a, size_t alen, const char *b,
-    size_t blen)
+lmtp_sendmail(char *const argv[], const char *a, size_t alen, int fd,
+    size_t flen)
 {
 	posix_spawn_file_actions_t fa;
-	const char *pc[2] = {a, b};
-	size_t pl[2] = {alen, blen}, off;
-	int pfd[2], st, k, ok = 1;
+	size_t off;
+	int pfd[2], st, ok = 1;
 	pid_t pid;
 	ssize_t w;
 
@@ -57,14 +58,15 @@ lmtp_sendmail(char *const argv[], const char *a, size_t alen, const char *b,
 	}
 	posix_spawn_file_actions_destroy(&fa);
 	close(pfd[0]);
-	for (k = 0; k < 2 && ok; k++)
-		for (off = 0; off < pl[k] && ok; off += (size_t)w) {
-			w = write(pfd[1], pc[k] + off, pl[k] - off);
-			if (w < 0 && errno == EINTR)
-				w = 0;
-			else if (w <= 0)
-				ok = 0; /* EPIPE: sendmail died; see status */
-		}
+	for (off = 0; off < alen && ok; off += (size_t)w) {
+		w = write(pfd[1], a + off, alen - off);
+		if (w < 0 && errno == EINTR)
+			w = 0;
+		else if (w <= 0)
+			ok = 0; /* EPIPE: sendmail died; see status */
+	}
+	if (ok && fd >= 0 && lmtp_spool_copy(fd, flen, pfd[1]) < 0)
+		ok = 0;
 	close(pfd[1]);
 	while (waitpid(pid, &st, 0) < 0)
 		if (errno != EINTR)
@@ -84,7 +86,8 @@ lmtp_sieve_redirect(struct lmtp_server *srv, const struct lmtp_msg *m,
 		log_warn("redirect to \"%s\" refused", address ? address : "");
 		return -1;
 	}
-	if (lmtp_sendmail(argv, m->data, m->len, NULL, 0) < 0) {
+	if (lmtp_sendmail(argv, m->fd >= 0 ? "" : m->data, m->fd >= 0 ? 0 :
+	    m->len, m->fd, m->size) < 0) {
 		log_err("redirect to <%s>: %s failed; mail kept", address,
 		    srv->cfg->sendmail);
 		return -1;
@@ -314,7 +317,7 @@ lmtp_sieve_vacation(struct lmtp_server *srv, const struct lmtp_msg *m,
 	buf_init(&b, 1 << 20);
 	if (lmtp_vacation_text(srv, m, r, a, &b) < 0)
 		log_err("<%s>: vacation: reply too large", r->address);
-	else if (lmtp_sendmail(argv, b.data, b.len, NULL, 0) < 0)
+	else if (lmtp_sendmail(argv, b.data, b.len, -1, 0) < 0)
 		log_err("<%s>: vacation: %s failed", r->address,
 		    srv->cfg->sendmail);
 	else {

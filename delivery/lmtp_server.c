@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "lmtp.h"
+#include "lmtp_spool.h"
 #include "log.h"
 #include "server.h"
 #include "store.h"
@@ -63,6 +64,7 @@ lmtp_ctx_init(struct lmtp_server *ls, const struct lmtp_settings *cfg,
 	memset(ls, 0, sizeof(*ls));
 	ls->cfg = cfg;
 	ls->rootfd = -1;
+	ls->spoolfd = -1;
 	pthread_mutex_init(&ls->mu, NULL);
 	if (*cfg->hostname)
 		snprintf(ls->host, sizeof(ls->host), "%s", cfg->hostname);
@@ -72,6 +74,31 @@ lmtp_ctx_init(struct lmtp_server *ls, const struct lmtp_settings *cfg,
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	return 0;
+}
+
+/* As the mail user: where large bodies are spooled (lmtp_spool.h). A
+ * directory we can not create files in is only a warning: bodies then
+ * stay in memory, as they all did before spooling. */
+static int
+lmtp_spool_dir(struct lmtp_server *ls, char *err, size_t errlen)
+{
+	const char *dir = *ls->cfg->spool_dir ? ls->cfg->spool_dir :
+	    ls->cfg->mail_root;
+	int fd;
+
+	ls->spoolfd = *ls->cfg->spool_dir ? open(dir, O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC) : dup(ls->rootfd);
+	if (ls->spoolfd < 0) {
+		snprintf(err, errlen, "spool_dir %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if ((fd = lmtp_spool_probe(ls->spoolfd)) < 0)
+		log_warn("spool_dir %s: cannot create a temporary file (%s): "
+		    "message bodies past spool_threshold stay in memory", dir,
+		    strerror(errno));
+	else
+		close(fd);
 	return 0;
 }
 
@@ -93,6 +120,8 @@ lmtp_ctx_open(struct lmtp_server *ls, const char *db_path, long long busy_ms,
 		    strerror(errno));
 		return -1;
 	}
+	if (lmtp_spool_dir(ls, err, errlen) < 0)
+		return -1;
 	if (store_open(db_path, STORE_RO, busy_ms, &st, &e) < 0) {
 		snprintf(err, errlen, "%s: %s", db_path, e.msg);
 		return -1;
@@ -106,6 +135,8 @@ lmtp_ctx_free(struct lmtp_server *ls)
 {
 	if (ls->rootfd >= 0)
 		close(ls->rootfd);
+	if (ls->spoolfd >= 0)
+		close(ls->spoolfd);
 	lmtp_sieve_cache_free(&ls->sieve);
 	pthread_mutex_destroy(&ls->mu);
 }

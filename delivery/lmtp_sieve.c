@@ -257,7 +257,7 @@ lmtp_sieve_run(struct lmtp_server *srv, int homefd,
 		sm.env_from = m->sender;
 		sm.env_to = r->address;
 		sm.delimiter = cfg->recipient_delimiter;
-		sm.size = m->len;
+		sm.size = m->size;
 		sm.headers = m->headers;
 		sm.nheaders = m->nheaders;
 		rc = sieve_execute(scripts, n, &sm, NULL, res, &se);

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "lmtp_spool.h"
 #include "maildir_name.h"
 
 #define MAILDIR_DIR_MODE 0700
@@ -368,6 +369,11 @@ maildir_deliver(int mdfd, const struct maildir_piece *pc, size_t npc,
 
 	for (k = 0; k < npc; k++) {
 		size += pc[k].len;
+		if (pc[k].p == NULL) { /* a file piece: counted as spooled */
+			vsize += pc[k].vsize;
+			prev_cr = 0;
+			continue;
+		}
 		vsize += maildir_vsize(pc[k].p, pc[k].len, prev_cr);
 		if (pc[k].len)
 			prev_cr = ((const char *)pc[k].p)[pc[k].len - 1] == '\r';
@@ -381,7 +387,8 @@ maildir_deliver(int mdfd, const struct maildir_piece *pc, size_t npc,
 		goto out;
 	}
 	for (k = 0; k < npc; k++)
-		if (maildir_write_all(fd, pc[k].p, pc[k].len) < 0)
+		if (pc[k].p == NULL ? lmtp_spool_copy(pc[k].fd, pc[k].len,
+		    fd) < 0 : maildir_write_all(fd, pc[k].p, pc[k].len) < 0)
 			break;
 	ok = k == npc && fsync(fd) == 0;
 	e = errno;

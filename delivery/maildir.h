@@ -16,9 +16,15 @@
 
 struct buf;
 
+/* A part of the message: len bytes at p, or, when p is NULL, the first
+ * len bytes of the file fd (a spooled body, lmtp_spool.h) whose size with
+ * CRLF line ends is vsize; a file piece comes last, after a piece that
+ * ends in LF. */
 struct maildir_piece {
 	const void *p;
 	size_t len;
+	int fd;
+	size_t vsize;
 };
 
 /* Opens rel (checked with maildir_path_ok) under the directory rootfd,

@@ -14,6 +14,10 @@
  * commands the connection is idle (idle_timeout). A deadline, an idle
  * timeout or the server stopping is told with a 421 before the close.
  *
+ * DATA's body stays in memory up to spool_threshold and then goes to an
+ * unlinked temporary file (lmtp_spool.h): a connection holds at most
+ * about that much of a message in RAM, whatever max_message_size is.
+ *
  * SECURITY: the peer is Postfix (or whoever can reach the socket: its
  * mode and group decide). Every line is bounded (max_line_length), the
  * message by max_message_size; a recipient whose local part could name a
@@ -32,6 +36,7 @@
 #include "buf.h"
 #include "lmtp.h"
 #include "lmtp_parse.h"
+#include "lmtp_spool.h"
 #include "log.h"
 #include "maildir.h"
 #include "maildir_name.h"
@@ -423,10 +428,11 @@ out:
 	free(domain);
 }
 
-/* Reads the message to its final dot. 0 done, -1 the client went away
- * (nothing was written anywhere). */
+/* Reads the message to its final dot into sp. 0 done, -1 the client
+ * went away (nothing was written anywhere). */
 static int
-lmtp_data_read(struct lmtp_sess *s, struct buf *msg, struct lmtp_data *d)
+lmtp_data_read(struct lmtp_sess *s, struct lmtp_spool *sp,
+    struct lmtp_data *d)
 {
 	size_t n;
 
@@ -436,8 +442,9 @@ lmtp_data_read(struct lmtp_sess *s, struct buf *msg, struct lmtp_data *d)
 	d->max_size = (size_t)s->cfg->max_message_size;
 	for (;;) {
 		n = lmtp_data_feed(d, s->rbuf + s->rpos, s->rlen - s->rpos,
-		    msg);
+		    &sp->mem);
 		s->rpos += n;
+		lmtp_spool_settle(sp, d);
 		if (d->done)
 			return 0;
 		if (lmtp_fill(s) < 0)
@@ -493,13 +500,50 @@ lmtp_deliver_all(struct lmtp_sess *s, const struct lmtp_msg *m)
 	}
 }
 
+/* Each recipient's reply when the message can not be delivered at all. */
+static void
+lmtp_data_refuse(struct lmtp_sess *s, const struct lmtp_data *d, int err)
+{
+	size_t i;
+
+	for (i = 0; i < s->nrcpt; i++) {
+		const char *a = s->rcpts[i].address;
+
+		if (d->too_big)
+			lmtp_reply(s, "552 5.3.4 <%s> Message too big (limit %lld"
+			    " bytes)", a, s->cfg->max_message_size);
+		else if (d->too_long)
+			lmtp_reply(s, "552 5.3.4 <%s> Message line longer than "
+			    "%lld bytes", a, s->cfg->max_data_line_length);
+		else if (err == ENOSPC || err == EDQUOT)
+			lmtp_reply(s, "452 4.3.1 <%s> Insufficient system "
+			    "storage", a);
+		else
+			lmtp_reply(s, "451 4.3.0 <%s> Temporary failure", a);
+	}
+}
+
+/* The message as read: in memory, or spooled with its header section. */
+static void
+lmtp_data_msg(const struct lmtp_sess *s, const struct lmtp_spool *sp,
+    struct lmtp_msg *m)
+{
+	const struct buf *b = sp->fd >= 0 ? &sp->head : &sp->mem;
+
+	m->sender = s->sender;
+	m->data = b->data ? b->data : "";
+	m->len = b->len;
+	m->fd = sp->fd;
+	m->size = sp->fd >= 0 ? sp->size : sp->mem.len;
+	m->vsize = sp->vsize;
+}
+
 static void
 lmtp_data(struct lmtp_sess *s)
 {
 	struct lmtp_msg m = {0};
+	struct lmtp_spool sp;
 	struct lmtp_data d;
-	struct buf msg;
-	size_t i;
 	int rc;
 
 	if (!s->mail) {
@@ -511,41 +555,34 @@ lmtp_data(struct lmtp_sess *s)
 		return;
 	}
 	lmtp_reply(s, "354 End data with <CR><LF>.<CR><LF>");
-	buf_init(&msg, (size_t)s->cfg->max_message_size + 1);
+	lmtp_spool_init(&sp, s->srv->spoolfd, (size_t)s->cfg->spool_threshold,
+	    (size_t)s->cfg->max_message_size + 1);
 	/* The body is not a command: its own bound, from the 354 on. */
 	srv_conn_deadline(s->sc, s->cfg->data_timeout);
 	s->in_data = 1;
-	rc = lmtp_data_read(s, &msg, &d);
+	rc = lmtp_data_read(s, &sp, &d);
 	s->in_data = 0;
 	if (rc < 0) {
 		log_info("client disconnected during DATA from <%s>: nothing "
 		    "delivered", s->sender);
-		buf_free(&msg);
+		lmtp_spool_free(&sp);
 		return;
 	}
-	for (i = 0; i < s->nrcpt; i++) {
-		const char *a = s->rcpts[i].address;
-
-		if (d.too_big)
-			lmtp_reply(s, "552 5.3.4 <%s> Message too big (limit %lld"
-			    " bytes)", a, s->cfg->max_message_size);
-		else if (d.too_long)
-			lmtp_reply(s, "552 5.3.4 <%s> Message line longer than "
-			    "%lld bytes", a, s->cfg->max_data_line_length);
-	}
-	if (!d.too_big && !d.too_long) {
-		m.sender = s->sender;
-		m.data = msg.data ? msg.data : "";
-		m.len = msg.len;
-		if (lmtp_msg_headers(&m) < 0) {
-			for (i = 0; i < s->nrcpt; i++)
-				lmtp_reply(s, "451 4.3.0 <%s> Out of memory",
-				    s->rcpts[i].address);
-		} else
+	if (d.too_big || d.too_long)
+		lmtp_data_refuse(s, &d, 0);
+	else if (lmtp_spool_finish(&sp, &d) < 0) {
+		log_err("spool: %s: message from <%s> not delivered",
+		    strerror(errno), s->sender);
+		lmtp_data_refuse(s, &d, errno);
+	} else {
+		lmtp_data_msg(s, &sp, &m);
+		if (lmtp_msg_headers(&m) < 0)
+			lmtp_data_refuse(s, &d, ENOMEM);
+		else
 			lmtp_deliver_all(s, &m);
 		lmtp_msg_clear(&m);
 	}
-	buf_free(&msg);
+	lmtp_spool_free(&sp);
 	lmtp_reset(s);
 }
 

@@ -327,6 +327,97 @@ class LmtpTest(unittest.TestCase):
             p.terminate()
             p.wait(10)
 
+    # ---- spooling (issue 13 item 5) ----
+
+    @staticmethod
+    def vm_hwm(pid):
+        with open("/proc/%d/status" % pid) as f:
+            for ln in f:
+                if ln.startswith("VmHWM:"):
+                    return int(ln.split()[1]) * 1024
+        raise RuntimeError("no VmHWM")
+
+    def spool_send(self, c, rcpts, body):
+        self.want(c.cmd("MAIL FROM:<big@example.net>"), 250)
+        for r in rcpts:
+            self.want(c.cmd("RCPT TO:<%s>" % r), 250, what=r)
+        self.want(c.cmd("DATA"), 354)
+        c.send(stuff(body))
+        return [c.reply() for _ in rcpts]
+
+    def assert_saved_as(self, path, body, rcpt):
+        with open(path, "rb") as f:
+            got = f.read()
+        prefix = ("Return-Path: <big@example.net>\nDelivered-To: %s\n"
+                  % rcpt).encode()
+        self.assertTrue(got.startswith(prefix), got[:200])
+        self.assertTrue(got[len(prefix):] == body,
+                        "%s: %d bytes saved, want the %d sent, byte for "
+                        "byte" % (rcpt, len(got) - len(prefix), len(body)))
+        name = os.path.basename(path)
+        self.assertIn(",S=%d," % len(got), name)
+        self.assertIn(",W=%d" % (len(got) + got.count(b"\n")), name)
+
+    def test_large_body_is_spooled_not_held_in_memory(self):
+        # 50 MB through a daemon with spool_threshold = 1M: its peak RSS
+        # (VmHWM) grows by a few MB, not by the message, and the copy is
+        # byte for byte the message. Sieve still sees the header section
+        # (alice's script flags "flagme"), redirect reads the spool file,
+        # and nothing is left in the mail root.
+        p, sock2 = self.other_daemon("max_message_size = 60M\n"
+                                     "spool_threshold = 1M\n", "spool")
+        try:
+            c = Client(sock2)
+            c.cmd("LHLO t")
+            line = b"%07d " + b"x" * 68 + b"\n"
+            small = b"Subject: flagme warm\n\n" + b"".join(
+                line % i for i in range(30000))  # 2.3 MB: spooled too
+            before = (self.box("alice", sub="cur"), self.box("erin"))
+            got = self.spool_send(c, ["alice@example.org",
+                                      "erin@example.org"], small)
+            for r in got:
+                self.want(r, 250, "2.0.0", "2 MB to two recipients")
+            a = self.new_files(before[0], "alice", sub="cur")
+            e = self.new_files(before[1], "erin")
+            self.assertEqual((len(a), len(e)), (1, 1))
+            self.assertTrue(a[0].endswith(":2,FS"), a[0])
+            self.assert_saved_as(a[0], small, "alice@example.org")
+            self.assert_saved_as(e[0], small, "erin@example.org")
+            sent = set(os.listdir(self.sent))
+            redir = small.replace(b"flagme warm", b"redirectme", 1)
+            self.want(self.spool_send(c, ["alice@example.org"], redir)[0],
+                      250)
+            msgs = [n for n in set(os.listdir(self.sent)) - sent
+                    if n.endswith(".msg")]
+            self.assertEqual(len(msgs), 1)
+            with open(os.path.join(self.sent, msgs[0]), "rb") as f:
+                self.assertTrue(f.read() == redir, "redirect: not the "
+                                "message byte for byte")
+            big = b"Subject: fifty\n\n" + b"".join(
+                line % i for i in range(50 * 1024 * 1024 // len(line % 0)))
+            hwm0 = self.vm_hwm(p.pid)
+            before = self.box("alice")
+            start = time.monotonic()
+            self.want(self.spool_send(c, ["alice@example.org"], big)[0],
+                      250, "2.0.0", "50 MB")
+            took = time.monotonic() - start
+            growth = self.vm_hwm(p.pid) - hwm0
+            print("\n  50 MB message: VmHWM %.1f MB -> +%.2f MB, %.2f s"
+                  % (hwm0 / 1e6, growth / 1e6, took), file=sys.stderr)
+            self.assertLess(growth, 6 * 1024 * 1024,
+                            "peak RSS grew by %d bytes for a %d-byte "
+                            "message" % (growth, len(big)))
+            new = self.new_files(before, "alice")
+            self.assertEqual(len(new), 1)
+            self.assert_saved_as(new[0], big, "alice@example.org")
+            os.unlink(new[0])
+            c.close()
+            left = [n for n in os.listdir(self.root) if "spool" in n]
+            self.assertEqual(left, [])
+        finally:
+            p.terminate()
+            p.wait(10)
+
     def test_zz_clean_exit_without_sanitizer_reports(self):
         # an idle session is told and closed at once, not waited for
         start = time.monotonic()

@@ -3,7 +3,9 @@
  * configuration lists they read. See ev.h. */
 #include "ev.h"
 
+#define PCRE2_CODE_UNIT_WIDTH 8
 #include <ctype.h>
+#include <pcre2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,6 +145,18 @@ sp_ev_parse(const char *text, struct sp_evcall **out, const char **why)
 			return 0;
 		}
 	}
+	if (d->re_arg > 0 && d->re_arg <= c->argc) {
+		PCRE2_SIZE off;
+		int en;
+
+		if ((c->re = pcre2_compile((PCRE2_SPTR)c->argv[d->re_arg - 1],
+		    PCRE2_ZERO_TERMINATED, 0, &en, &off, NULL)) == NULL) {
+			*why = "bad regex in eval call";
+			sp_ev_free(&c);
+			return -1;
+		}
+		(void)pcre2_jit_compile(c->re, PCRE2_JIT_COMPLETE);
+	}
 	*out = c;
 	return 1;
 bad:
@@ -161,6 +175,7 @@ sp_ev_free(struct sp_evcall **cp)
 		return;
 	for (i = 0; i < c->argc; i++)
 		free(c->argv[i]);
+	pcre2_code_free(c->re);
 	free(c);
 	*cp = NULL;
 }
@@ -206,6 +221,96 @@ ev_relays(struct sp_evctx *c)
 			c->relays = NULL;
 	}
 	return c->relays;
+}
+
+int
+ev_re_match(const struct sp_evcall *a, const char *s, size_t n)
+{
+	pcre2_match_data *md;
+	int rc;
+
+	if (a->re == NULL || (md = pcre2_match_data_create_from_pattern(
+	    a->re, NULL)) == NULL)
+		return 0;
+	rc = pcre2_match(a->re, (PCRE2_SPTR)s, n, 0, 0, md, NULL);
+	pcre2_match_data_free(md);
+	return rc >= 0;
+}
+
+/* rules_regex() and the SP_RE_* flags, from the rule parser */
+#include "rules_int.h"
+
+int
+sp_ev_mimeheader(const char *text, struct sp_evcall **out, const char **why)
+{
+	extern const struct sp_evdef ev_mimeheader_def;
+	struct sp_evcall *c;
+	char *dup, *p, *hdr, *re = NULL, *u;
+	unsigned fl = 0;
+	uint32_t pf = 0;
+	PCRE2_SIZE off;
+	int en, neg;
+
+	*out = NULL;
+	if ((c = calloc(1, sizeof(*c))) == NULL || (dup = strdup(text)) ==
+	    NULL) {
+		free(c);
+		*why = "out of memory";
+		return -1;
+	}
+	c->def = &ev_mimeheader_def;
+	p = dup;
+	hdr = p;
+	while (*p && !isspace((unsigned char)*p) && *p != '=' && *p != '!')
+		p++;
+	if (*p != '\0')
+		*p++ = '\0';
+	while (isspace((unsigned char)*p))
+		p++;
+	if ((p[0] != '=' && p[0] != '!') || p[1] != '~')
+		goto bad;
+	neg = p[0] == '!';
+	p += 2;
+	while (isspace((unsigned char)*p))
+		p++;
+	if (rules_regex(&p, &re, &fl, why) < 0)
+		goto bad;
+	while (isspace((unsigned char)*p))
+		p++;
+	u = NULL;
+	if (strncmp(p, "[if-unset:", 10) == 0 && (u = strrchr(p, ']')) !=
+	    NULL) {
+		*u = '\0';
+		for (u = p + 10; *u == ' '; u++)
+			;
+	}
+	pf = (fl & SP_RE_I ? PCRE2_CASELESS : 0) | (fl & SP_RE_M ?
+	    PCRE2_MULTILINE : 0) | (fl & SP_RE_S ? PCRE2_DOTALL : 0) |
+	    (fl & SP_RE_X ? PCRE2_EXTENDED : 0);
+	if ((c->re = pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED, pf,
+	    &en, &off, NULL)) == NULL) {
+		*why = "bad regex";
+		goto bad;
+	}
+	(void)pcre2_jit_compile(c->re, PCRE2_JIT_COMPLETE);
+	if ((c->argv[0] = strdup(hdr)) == NULL ||
+	    (c->argv[1] = strdup(neg ? "1" : "0")) == NULL ||
+	    (c->argv[2] = strdup(u ? u : "")) == NULL)
+		goto oom;
+	c->argc = 3;
+	free(re);
+	free(dup);
+	*out = c;
+	return 1;
+oom:
+	*why = "out of memory";
+bad:
+	if (*why == NULL)
+		*why = "mimeheader: want 'Header =~ /pattern/'";
+	free(re);
+	free(dup);
+	sp_ev_free(&c);
+	return -1;
 }
 
 const char *

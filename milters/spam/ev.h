@@ -30,6 +30,8 @@ struct sp_evcall {
 	const struct sp_evdef *def; /* static table entry */
 	int argc;
 	char *argv[SP_EV_MAXARGS];  /* owned, quotes removed */
+	void *re;                   /* the call's regex argument compiled
+				       once (pcre2_code), or NULL; owned */
 };
 
 /* Lists set by configuration directives of the rule files that the evals
@@ -71,6 +73,11 @@ struct sp_evctx {
  * it), -1 on a malformed call or ENOMEM (*why). */
 int sp_ev_parse(const char *text, struct sp_evcall **out, const char **why);
 void sp_ev_free(struct sp_evcall **c);
+
+/* MIMEHeader: "mimeheader NAME Header[:raw] =~ /re/flags [if-unset: X]"
+ * (the text after NAME) into a call. 1 with *out, -1 (*why). */
+int sp_ev_mimeheader(const char *text, struct sp_evcall **out,
+    const char **why);
 
 /* The name of the eval function in "eval:NAME(...)", into out (at most
  * outlen - 1 bytes), for skip reasons. */

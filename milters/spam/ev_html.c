@@ -576,29 +576,17 @@ static int
 ev_text_match(struct sp_evctx *c, const struct sp_evcall *a)
 {
 	const struct ev_html *x = ev_html_get(c);
-	pcre2_match_data *md = NULL;
-	pcre2_code *re;
-	PCRE2_SIZE off;
 	size_t i;
-	int en, hit = 0;
 
-	if (x == NULL || (re = pcre2_compile((PCRE2_SPTR)a->argv[1],
-	    PCRE2_ZERO_TERMINATED, 0, &en, &off, NULL)) == NULL)
-		return 0;
-	md = pcre2_match_data_create_from_pattern(re, NULL);
-	for (i = 0; md != NULL && i < x->n && !hit; i++) {
+	for (i = 0; x != NULL && i < x->n; i++) {
 		const struct buf *b = strcmp(a->argv[0], "title") == 0 ?
 		    &x->p[i].title : strcmp(a->argv[0], "comment") == 0 ?
-		    &x->p[i].comment : strcmp(a->argv[0], "anchor") == 0 ?
-		    &x->p[i].anchor : NULL;
+		    &x->p[i].comment : &x->p[i].anchor;
 
-		if (b != NULL && b->len > 0)
-			hit = pcre2_match(re, (PCRE2_SPTR)buf_str(b), b->len, 0,
-			    0, md, NULL) >= 0;
+		if (b->len > 0 && ev_re_match(a, buf_str(b), b->len))
+			return 1;
 	}
-	pcre2_match_data_free(md);
-	pcre2_code_free(re);
-	return hit;
+	return 0;
 }
 
 static const char *const evh_values[] = {"length", "closed_extra_ratio",
@@ -615,6 +603,6 @@ const struct sp_evdef ev_html_defs[] = {
 	{"html_tag_balance", ev_tag_balance, 2, 2},
 	{"html_image_only", ev_image_only, 2, 2},
 	{"html_image_ratio", ev_image_ratio, 2, 2},
-	{"html_text_match", ev_text_match, 2, 2, evh_texts},
+	{"html_text_match", ev_text_match, 2, 2, evh_texts, 2},
 	{NULL, NULL, 0, 0},
 };

@@ -17,7 +17,12 @@ struct sp_evdef {
 	/* When set: the first argument values implemented (others are
 	 * skipped as not implemented). */
 	const char *const *only;
+	int re_arg;     /* 1 + index of an argument that is a regex (compiled
+			   once into sp_evcall.re), 0 none */
 };
+
+/* The call's compiled regex matches s. */
+int ev_re_match(const struct sp_evcall *a, const char *s, size_t n);
 
 /* Each table ends with a {NULL} entry. */
 extern const struct sp_evdef ev_header_defs[];

@@ -3,10 +3,8 @@
  * Plugin/WLBLEval.pm, VBounce.pm, FreeMail.pm). Lists come from the rule
  * files (sp_evconf). facteur reads no welcomelist_from/blocklist_from
  * lines, so those evals are false, as in SpamAssassin with empty lists. */
-#define PCRE2_CODE_UNIT_WIDTH 8
 #include <ctype.h>
 #include <stdio.h>
-#include <pcre2.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -21,26 +19,6 @@ ev_false(struct sp_evctx *c, const struct sp_evcall *a)
 	(void)c;
 	(void)a;
 	return 0;
-}
-
-static int
-ev_re(const char *re, const char *s, unsigned flags)
-{
-	pcre2_match_data *md;
-	pcre2_code *code;
-	PCRE2_SIZE off;
-	int en, rc = 0;
-
-	if ((code = pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED,
-	    flags, &en, &off, NULL)) == NULL)
-		return 0;
-	if ((md = pcre2_match_data_create_from_pattern(code, NULL)) != NULL) {
-		rc = pcre2_match(code, (PCRE2_SPTR)s, strlen(s), 0, 0, md,
-		    NULL) >= 0;
-		pcre2_match_data_free(md);
-	}
-	pcre2_code_free(code);
-	return rc;
 }
 
 /* Addresses of a header (comma-separated mailboxes), lowercased. */
@@ -152,6 +130,52 @@ ev_have_bounce_relays(struct sp_evctx *c, const struct sp_evcall *a)
 /* ---- FreeMail ---- */
 
 static int
+ev_hexn(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!isxdigit((unsigned char)s[i]) || isupper((unsigned char)s[i]))
+			return 0;
+	return 1;
+}
+
+/* FreeMail.pm's $email_welcomelist, for the local part l[0..n):
+ * ^(?:abuse|support|...|undisclosed.*|request-[a-f0-9]{16}|bounced?-|
+ * [a-f0-9]{8}(?:\.[a-f0-9]{8}|-UUID)|.+=.+=.+)@ (case-insensitive). */
+static int
+ev_local_welcome(const char *l, size_t n)
+{
+	static const char *const words[] = {"abuse", "support", "sales",
+	    "info", "helpdesk", "contact", "kontakt", "postmaster",
+	    "hostmaster", "domainmaster", "bounce-", "bounced-", NULL};
+	size_t i, eq = 0;
+
+	for (i = 0; words[i] != NULL; i++)
+		if (strlen(words[i]) == n && strncasecmp(l, words[i], n) == 0)
+			return 1;
+	if (n >= 11 && strncasecmp(l, "undisclosed", 11) == 0)
+		return 1;
+	if (n == 24 && strncasecmp(l, "request-", 8) == 0 &&
+	    ev_hexn(l + 8, 16))
+		return 1;
+	if (n == 17 && ev_hexn(l, 8) && l[8] == '.' && ev_hexn(l + 9, 8))
+		return 1;
+	if (n == 45 && ev_hexn(l, 8) && l[8] == '-' && ev_hexn(l + 9, 4) &&
+	    l[13] == '-' && ev_hexn(l + 14, 4) && l[18] == '-' &&
+	    ev_hexn(l + 19, 4) && l[23] == '-' && ev_hexn(l + 24, 12))
+		return 1;
+	/* .+=.+=.+ : an '=' after the first byte, another at least two
+	 * further on and before the last byte */
+	for (i = 1; i < n && l[i] != '='; i++)
+		;
+	for (eq = i + 2; eq + 1 < n; eq++)
+		if (l[eq] == '=')
+			return 1;
+	return 0;
+}
+
+static int
 ev_is_freemail(const struct sp_evctx *c, const char *email)
 {
 	const struct sp_evconf *cf = ev_conf(c);
@@ -164,10 +188,7 @@ ev_is_freemail(const struct sp_evctx *c, const char *email)
 		if (strcasecmp(cf->freemail_wl.v[i], email) == 0 ||
 		    strcasecmp(cf->freemail_wl.v[i], dom) == 0)
 			return 0;
-	if (ev_re("^(?:abuse|support|sales|info|helpdesk|contact|kontakt"
-	    "|(?:post|host|domain)master|undisclosed.*|request-[a-f0-9]{16}"
-	    "|bounced?-|[a-f0-9]{8}(?:\\.[a-f0-9]{8}|-[a-f0-9]{4}-[a-f0-9]{4}"
-	    "-[a-f0-9]{4}-[a-f0-9]{12})|.+=.+=.+)@", email, PCRE2_CASELESS))
+	if (ev_local_welcome(email, (size_t)(dom - 1 - email)))
 		return 0;
 	for (i = 0; i < cf->freemail.n; i++)
 		if (sp_ev_glob(cf->freemail.v[i], dom))
@@ -184,7 +205,7 @@ ev_freemail_from(struct sp_evctx *c, const struct sp_evcall *a)
 
 	for (i = 0; i < n; i++)
 		if (ev_is_freemail(c, addrs[i]) && (a->argc == 0 ||
-		    ev_re(a->argv[0], addrs[i], 0)))
+		    ev_re_match(a, addrs[i], strlen(addrs[i]))))
 			return 1;
 	return 0;
 }
@@ -241,7 +262,7 @@ ev_freemail_header(struct sp_evctx *c, const struct sp_evcall *a)
 			    ev_addrs(h, addrs + n, 8 - n);
 	for (i = 0; i < n; i++)
 		if (ev_is_freemail(c, addrs[i]) && (a->argc < 2 ||
-		    ev_re(a->argv[1], addrs[i], 0)))
+		    ev_re_match(a, addrs[i], strlen(addrs[i]))))
 			return 1;
 	return 0;
 }
@@ -311,8 +332,8 @@ const struct sp_evdef ev_list_defs[] = {
 	{"have_any_bounce_relays", ev_have_bounce_relays, 0, 0},
 	{"check_whitelist_bounce_relays", ev_false, 0, 0},
 	{"check_welcomelist_bounce_relays", ev_false, 0, 0},
-	{"check_freemail_from", ev_freemail_from, 0, 1},
-	{"check_freemail_header", ev_freemail_header, 1, 2},
+	{"check_freemail_from", ev_freemail_from, 0, 1, NULL, 1},
+	{"check_freemail_header", ev_freemail_header, 1, 2, NULL, 2},
 	{"check_freemail_replyto", ev_freemail_replyto, 0, 1},
 	{NULL, NULL, 0, 0},
 };

@@ -10,6 +10,49 @@
 #include "ev_int.h"
 #include "msgview.h"
 
+/* A part has the header. */
+static int
+ev_part_has(const struct sp_part *p, const char *name)
+{
+	const char *h = p->headers;
+	size_t nl = strlen(name);
+
+	while (h != NULL && *h) {
+		if (strncasecmp(h, name, nl) == 0 && h[nl] == ':')
+			return 1;
+		h = strchr(h, '\n');
+		h = h ? h + 1 : NULL;
+	}
+	return 0;
+}
+
+/* A part header's value as received into out ("" when absent). */
+static void
+ev_part_header_raw(const struct sp_part *p, const char *name, char *out,
+    size_t outlen)
+{
+	const char *h = p->headers, *e;
+	size_t nl = strlen(name), n;
+
+	out[0] = '\0';
+	while (h != NULL && *h) {
+		if (strncasecmp(h, name, nl) == 0 && h[nl] == ':') {
+			h += nl + 1;
+			while (*h == ' ' || *h == '\t')
+				h++;
+			e = strchr(h, '\n');
+			n = e ? (size_t)(e - h) : strlen(h);
+			if (n >= outlen)
+				n = outlen - 1;
+			memcpy(out, h, n);
+			out[n] = '\0';
+			return;
+		}
+		h = strchr(h, '\n');
+		h = h ? h + 1 : NULL;
+	}
+}
+
 /* A part header's value ("content-disposition"), lowercased, into out. */
 static void
 ev_part_header(const struct sp_part *p, const char *name, char *out,
@@ -217,6 +260,104 @@ ev_body_8bits(struct sp_evctx *c, const struct sp_evcall *a)
 	return 0;
 }
 
+/* text/plain, ASCII or no charset, not base64/QP: the part's bytes as
+ * received (= decoded). */
+static int
+ev_plain_7bit(const struct sp_part *p, int need_ascii)
+{
+	const char *cte = p->cte ? p->cte : "";
+
+	return strcmp(p->content_type, "text/plain") == 0 && p->text != NULL &&
+	    (!need_ascii || p->charset == NULL ||
+	    strcmp(p->charset, "us-ascii") == 0) &&
+	    (cte[0] == '\0' || strcmp(cte, "7bit") == 0 ||
+	    strcmp(cte, "8bit") == 0);
+}
+
+/* MIMEEval's check_for_ascii_text_illegal. */
+static int
+ev_ascii_illegal(struct sp_evctx *c, const struct sp_evcall *a)
+{
+	size_t i, k;
+
+	(void)a;
+	for (i = 0; i < c->v->nparts; i++) {
+		const struct sp_part *p = &c->v->parts[i];
+
+		if (!ev_plain_7bit(p, 1))
+			continue;
+		for (k = 0; k < p->text_len; k++) {
+			unsigned char ch = (unsigned char)p->text[k];
+
+			if (ch == 0 || ch == '\r' || ch >= 0x80)
+				return 1;
+		}
+	}
+	return 0;
+}
+
+/* MIMEEval's check_abundant_unicode_ratio: "&#xHHHH;" escapes per byte
+ * of 7bit/8bit text/plain. */
+static int
+ev_unicode_ratio(struct sp_evctx *c, const struct sp_evcall *a)
+{
+	size_t i, k, normal = 0, uni = 0;
+
+	for (i = 0; i < c->v->nparts; i++) {
+		const struct sp_part *p = &c->v->parts[i];
+
+		if (!ev_plain_7bit(p, 0))
+			continue;
+		for (k = 0; k < p->text_len; k++) {
+			const char *t = p->text + k;
+
+			if (k + 8 <= p->text_len && t[0] == '&' && t[1] == '#' &&
+			    t[2] == 'x' && strspn(t + 3, "0123456789ABCDEF") >=
+			    4 && t[7] == ';') {
+				uni++;
+				k += 7;
+				continue;
+			}
+			normal++;
+		}
+	}
+	return normal > 0 && (double)uni / (double)normal >=
+	    sp_ev_num(a, 0, 1e9);
+}
+
+/* MIMEHeader's eval_hook_called: the header of each MIME part (the
+ * message's own first, then each leaf part; facteur's view has no
+ * multipart containers) against the rule's regex; !~ hits when no part
+ * matches. argv: header (":raw" allowed), "1" if negated, if-unset. */
+static int
+ev_mimeheader(struct sp_evctx *c, const struct sp_evcall *a)
+{
+	char name[128], val[2048], *colon;
+	size_t i;
+	int neg = a->argv[1][0] == '1';
+
+	snprintf(name, sizeof(name), "%s", a->argv[0]);
+	if ((colon = strchr(name, ':')) != NULL)
+		*colon = '\0';
+	for (i = 0; i <= c->v->nparts; i++) {
+		const char *v;
+
+		if (i == 0) {
+			v = ev_header(c, name, colon != NULL, 0);
+			if (v == NULL)
+				continue; /* the top is a leaf too when single */
+		} else {
+			ev_part_header_raw(&c->v->parts[i - 1], name, val,
+			    sizeof(val));
+			v = val[0] != '\0' || ev_part_has(&c->v->parts[i - 1],
+			    name) ? val : a->argv[2];
+		}
+		if (ev_re_match(a, v, strlen(v)))
+			return !neg;
+	}
+	return neg;
+}
+
 static const char *const ev_mime_tests[] = {"mime_base64_count",
     "mime_qp_count", "mime_attachment", "mime_base64_encoded_text",
     "mime_bad_iso_charset", "mimepart_limit_exceeded", NULL};
@@ -227,8 +368,13 @@ const struct sp_evdef ev_mime_defs[] = {
 	{"check_for_mime_html_only", ev_mime_html_only, 0, 0},
 	{"check_ma_non_text", ev_ma_non_text, 0, 0},
 	{"check_for_uppercase", ev_uppercase, 2, 2},
+	{"check_for_ascii_text_illegal", ev_ascii_illegal, 0, 0},
+	{"check_abundant_unicode_ratio", ev_unicode_ratio, 1, 1},
 	{NULL, NULL, 0, 0},
 };
+
+const struct sp_evdef ev_mimeheader_def = {"mimeheader", ev_mimeheader, 3,
+    3, NULL, 0};
 
 const struct sp_evdef ev_body_defs[] = {
 	{"check_body_length", ev_body_length, 1, 1},

@@ -21,6 +21,14 @@ static const char *const rd_features[] = {
     "Mail::SpamAssassin::Conf::feature_registryboundaries",
     "Mail::SpamAssassin::Conf::feature_uri_host_listed",
     "Mail::SpamAssassin::Plugin::BodyEval::has_check_body_length",
+    "Mail::SpamAssassin::Plugin::MIMEEval::has_check_for_ascii_text_illegal",
+    "Mail::SpamAssassin::Plugin::MIMEEval::has_check_abundant_unicode_ratio",
+    /* network plugins: their rules are defined, and skipped (read as 0)
+     * unless facteur runs them */
+    "Mail::SpamAssassin::Plugin::DKIM::has_arc",
+    "Mail::SpamAssassin::Plugin::SPF::has_check_for_spf_errors",
+    "Mail::SpamAssassin::Plugin::URIDNSBL::has_uridnsbl_for_a",
+    "Mail::SpamAssassin::Plugin::URIDNSBL::has_tflags_domains_only",
     NULL,
 };
 
@@ -64,8 +72,7 @@ static const struct rd_plug {
 	{"Dmarc", RD_P_ON, NULL},
 	{"Pyzor", RD_P_ON, NULL},
 	{"Razor2", RD_P_ON, NULL},
-	{"MIMEHeader", RD_P_TODO, "plugin MIMEHeader not implemented "
-	    "(mimeheader rules)"},
+	{"MIMEHeader", RD_P_ON, NULL},
 	{"ReplaceTags", RD_P_ON, NULL},
 	{"URIDetail", RD_P_TODO, "plugin URIDetail not implemented "
 	    "(uri_detail rules)"},
@@ -209,8 +216,9 @@ rd_cond(struct rp *p, const char *dir, char *rest)
 		    &p->why[p->ncond]);
 		p->ncond++;
 	} else {
-		p->why[p->ncond] = "inside an if that is false here "
-		    "(can()/plugin()/version)";
+		p->why[p->ncond] = strstr(rest, "feature_capture_rules") ?
+		    "needs capture rules (%{TAG}), not implemented" :
+		    "inside an if that is false (as in SpamAssassin 4.0.1)";
 		p->cond[p->ncond++] = rd_if_value(p, rest);
 	}
 	return 0;
@@ -521,6 +529,29 @@ rd_urirhs(struct rp *p, const char *dir, char *rest)
 	return 0;
 }
 
+/* MIMEHeader's "mimeheader NAME Header =~ /re/": an eval rule. */
+static int
+rd_mimeheader(struct rp *p, char *rest)
+{
+	struct sp_evcall *ec;
+	struct sp_rule *r;
+	const char *why = NULL;
+	char *name;
+	int oom;
+
+	if ((name = rp_word(&rest)) == NULL || !rules_name_ok(name))
+		return rp_active(p) ? rp_error(p, "mimeheader", "mimeheader: "
+		    "want a rule name") : 0;
+	if ((r = rp_define(p, name, SP_R_EVAL, &oom)) == NULL)
+		return oom ? -1 : (p->rs->nplugin++, 0);
+	if (sp_ev_mimeheader(rest, &ec, &why) < 0) {
+		r->skip = "malformed";
+		return rp_error(p, name, "%s", why);
+	}
+	r->ev = ec;
+	return 0;
+}
+
 /* Directives that define a network rule by name (URIDNSBL, AskDNS). */
 static int
 rd_netdef(const char *dir)
@@ -614,6 +645,8 @@ rd_line(struct rp *p, char *line)
 		return rd_urirhs(p, dir, rest);
 	if (rd_netdef(dir))
 		return rd_netrule(p, dir, rest);
+	if (strcmp(dir, "mimeheader") == 0)
+		return rd_mimeheader(p, rest);
 	if (strcmp(dir, "header") && strcmp(dir, "body") &&
 	    strcmp(dir, "rawbody") && strcmp(dir, "uri") &&
 	    strcmp(dir, "full") && strcmp(dir, "meta") &&

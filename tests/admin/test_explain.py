@@ -267,10 +267,10 @@ def main():
         sys.exit(__doc__)
     FACTEUR, MILTER, SRC = [os.path.abspath(a) for a in sys.argv[1:4]]
     if os.geteuid() != 0:
-        print("skip: needs root (the DKIM key is root's)")
+        print("SKIP: missing peer: root (the DKIM key is root's)")
         sys.exit(77)
     if not os.access("/usr/sbin/knotd", os.X_OK):
-        print("skip: no knotd (Debian's knot)")
+        print("SKIP: missing peer: knotd (Debian's knot)")
         sys.exit(77)
     unittest.main(argv=[sys.argv[0]] + sys.argv[4:], verbosity=2)
 

@@ -38,8 +38,8 @@ NETNS_ENV = "FACTEUR_AUTH_NETNS"
 def in_namespace(argv):
     """Re-runs this script under 'unshare -nm' unless already there; in
     the namespace, brings loopback up and points resolv.conf at
-    127.0.0.1. Returns only inside the namespace; exits 77 (skip) when
-    the namespace can not be made (not root)."""
+    127.0.0.1. Returns only inside the namespace; exits 77 (skip, 'SKIP:
+    missing peer: root') when not root, 1 when root cannot make it."""
     if os.environ.get(NETNS_ENV) == "1":
         subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
         fd, path = tempfile.mkstemp(prefix="auth-resolv-")
@@ -54,12 +54,16 @@ def in_namespace(argv):
         probe = subprocess.run(["unshare", "--net", "--mount", "ip", "link",
                                 "set", "lo", "up"], capture_output=True)
     except FileNotFoundError:
-        print("SKIP: unshare (util-linux) is missing")
+        print("SKIP: missing peer: unshare (util-linux)")
         sys.exit(77)
-    if probe.returncode != 0:
-        print("SKIP: cannot make a private network namespace (unshare "
-              "-nm and ip need root): %s" % probe.stderr.decode().strip())
+    if probe.returncode != 0 and os.geteuid() != 0:
+        print("SKIP: missing peer: root (unshare -nm and ip need it): %s"
+              % probe.stderr.decode().strip())
         sys.exit(77)
+    if probe.returncode != 0:  # root, and still no namespace: a failure
+        print("FAIL: cannot make a private network namespace: %s"
+              % probe.stderr.decode().strip())
+        sys.exit(1)
     env = dict(os.environ, **{NETNS_ENV: "1"})
     sys.exit(subprocess.run(["unshare", "--net", "--mount", "--",
                              sys.executable] + argv, env=env).returncode)

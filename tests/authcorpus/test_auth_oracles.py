@@ -77,8 +77,8 @@ def main():
     authenv.in_namespace(sys.argv)
     missing = oracles.available()
     if missing:
-        print("SKIP: oracle not installed: %s (scripts/install-deps)"
-              % " ".join(missing))
+        print("SKIP: missing peer: %s (oracles not installed: %s; "
+              "scripts/install-deps)" % (missing[0], " ".join(missing)))
         sys.exit(77)
     milter, fac = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
     build = os.path.abspath(sys.argv[3])

@@ -298,11 +298,13 @@ def admin_test_checks(c_none, c_fail, db):
 
 def main():
     tmp = tempfile.mkdtemp(dir=BUILD, prefix="bl-milter-")
-    try:
-        dns = dnsserver.DnsServer(os.path.join(tmp, "dns"), ZONES)
-    except Exception as e:  # no knotd: the DNS part cannot run
-        print("SKIP: no DNS server: %s" % e)
+    if not os.access(dnsserver.KNOTD, os.X_OK):
+        # meson's "skipped", naming the missing optional peer (.ci/run)
+        print("SKIP: missing peer: knotd (%s, Debian's knot)" %
+              dnsserver.KNOTD)
         sys.exit(77)
+    # any other failure to start it is a failure, never a skip
+    dns = dnsserver.DnsServer(os.path.join(tmp, "dns"), ZONES)
     db = os.path.join(tmp, "facteur.sqlite")
     sock = os.path.join(tmp, "bl.sock")
     logp = os.path.join(tmp, "bl.log")

@@ -331,8 +331,8 @@ def chain_policy(tmp, db, port, sig, hdrs):
 
 def main():
     if not os.access(KNOTD, os.X_OK):
-        print("SKIP: no %s (Debian's knot): the keys and DMARC records "
-              "need a DNS server" % KNOTD)
+        print("SKIP: missing peer: knotd (%s, Debian's knot): the keys "
+              "and DMARC records need a DNS server" % KNOTD)
         sys.exit(77)
     tmp = tempfile.mkdtemp(dir=BUILD, prefix="dkim-bypass-")
     db = os.path.join(tmp, "db.sqlite")

@@ -194,7 +194,7 @@ def opendkim_signs(tmp, key, rec):
 
 def main():
     if not os.access(OPENDKIM, os.X_OK):
-        print("SKIP: opendkim not installed (scripts/install-deps)")
+        print("SKIP: missing peer: opendkim (scripts/install-deps)")
         sys.exit(77)
     tmp = tempfile.mkdtemp(dir=os.path.abspath(BUILD), prefix="dkim-odk-")
     with open(os.path.join(tmp, "facteur.conf"), "w") as f:

@@ -99,7 +99,7 @@ def main():
         print('usage: test_dmarc.py DMARCCHECK', file=sys.stderr)
         return 2
     if not os.path.exists(KNOTD):
-        print('SKIP: knotd not installed (scripts/install-deps)')
+        print('SKIP: missing peer: knotd (scripts/install-deps)')
         return 77
     failures = []
     tmp = tempfile.mkdtemp(prefix='dmarc-', dir=os.getcwd())

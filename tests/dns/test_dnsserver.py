@@ -27,7 +27,7 @@ def check(cond, what, failures):
 
 def main():
     if not os.path.exists(KNOTD):
-        print('SKIP: knotd not installed (scripts/install-deps)')
+        print('SKIP: missing peer: knotd (scripts/install-deps)')
         return 77
     failures = []
     tmp = tempfile.mkdtemp(prefix='dnssrv-', dir=os.getcwd())

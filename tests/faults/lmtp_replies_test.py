@@ -216,7 +216,7 @@ def client_gone(exe, root, sock, conf, tmp):
 def main():
     exe = fixtures.exe_args(sys.argv, ["facteur-lmtp", "facteur"])
     if os.geteuid() != 0:
-        print("skip: needs root (facteur-lmtp drops to nobody)")
+        print("SKIP: missing peer: root (facteur-lmtp drops to nobody)")
         sys.exit(77)
     tmp = harness.TmpDir("lmtp-replies")
     daemons = []

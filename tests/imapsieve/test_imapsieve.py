@@ -370,7 +370,7 @@ if __name__ == "__main__":
                if not os.path.exists(p)]
     if missing:
         # meson's "skipped", naming the missing optional peer
-        print("skip: dovecot-sieve (Pigeonhole) is not installed: no %s" %
+        print("SKIP: missing peer: dovecot-sieve (Pigeonhole; no %s)" %
               ", ".join(missing))
         sys.exit(77)
     unittest.main(argv=sys.argv[:1], verbosity=2)

@@ -145,6 +145,6 @@ class SpamPaths(unittest.TestCase):
 if __name__ == "__main__":
     if len(sys.argv) < 3:
         print("usage: test_spam_paths.py FACTEUR RULES_DIR")
-        sys.exit(77)
+        sys.exit(2)
     EXE, RULES = os.path.abspath(sys.argv[1]), sys.argv[2]
     unittest.main(argv=sys.argv[:1], verbosity=2)

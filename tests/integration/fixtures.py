@@ -119,15 +119,17 @@ def dovecot_sql_blocks(dst, db, mail_root, uid, gid):
 
 
 def exe_args(argv, names):
-    """Maps test arguments (paths of built binaries, in order) to names;
-    exits 77 (meson's "skipped") if one is missing or not built."""
-    if len(argv) < len(names):
+    """Maps test arguments (paths of built binaries, in order) to names.
+    A missing argument exits 2; a binary not built exits 1: meson builds
+    every binary before it runs a test, so either is a harness bug, and a
+    skip would hide it (issue 13 item 6)."""
+    if len(argv) <= len(names):
         print("usage: %s %s" % (argv[0], " ".join(n.upper() for n in names)))
-        raise SystemExit(77)
+        raise SystemExit(2)
     out = {}
     for n, p in zip(names, argv[1:]):
         if not os.access(p, os.X_OK):
-            print("skip: %s not built (%s)" % (n, p))
-            raise SystemExit(77)
+            print("FAIL: %s not built (%s)" % (n, p))
+            raise SystemExit(1)
         out[n] = os.path.abspath(p)
     return out

@@ -30,6 +30,9 @@ Pieces:
                          a milter that listened with another engine than
                          FACTEUR_MILTER_ENGINE fails close()
   engine_mismatch(log)   that check on any milter log
+  skip_missing_peer(name) exit 77 as 'SKIP: missing peer: NAME', the one
+                         skip .ci/run accepts; require_peers({name: path}),
+                         require_root(why)
   run(argv, ...)         subprocess.run with a timeout and captured text
 
 Every instance is also registered for cleanup at interpreter exit, and on
@@ -354,6 +357,32 @@ class TmpDir:
 
 
 # ---------------------------------------------------------------- Daemon
+
+
+def skip_missing_peer(peer, detail=None):
+    """Exits 77, meson's "skipped", printing the one line a skip may
+    print: 'SKIP: missing peer: NAME (detail)'. .ci/run fails every skip
+    whose output has no such line, so use it only when an optional peer
+    is not installed (knotd, opendkim, dovecot-sieve...) or the test
+    needs root and is not root (NAME root); a peer that is installed but
+    fails to start is a failure, never a skip."""
+    print("SKIP: missing peer: %s%s" % (peer, " (%s)" % detail if detail
+                                        else ""), flush=True)
+    raise SystemExit(77)
+
+
+def require_peers(peers):
+    """skip_missing_peer() for the first of {name: executable path} that
+    is not there."""
+    for name, path in peers.items():
+        if not os.access(path, os.X_OK):
+            skip_missing_peer(name, path)
+
+
+def require_root(why):
+    """skip_missing_peer('root', why) unless running as root."""
+    if os.geteuid() != 0:
+        skip_missing_peer("root", why)
 
 
 def engine_mismatch(log):

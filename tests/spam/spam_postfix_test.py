@@ -189,6 +189,6 @@ if __name__ == "__main__":
     EXE = fixtures.exe_args(sys.argv, ["facteur_spam"])
     if len(sys.argv) < 3 or not os.path.isdir(sys.argv[2]):
         print("usage: spam_postfix_test.py FACTEUR_SPAM RULES_DIR")
-        raise SystemExit(77)
+        raise SystemExit(2)
     RULES = os.path.abspath(sys.argv[2])
     unittest.main(argv=sys.argv[:1], verbosity=2)

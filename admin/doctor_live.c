@@ -612,6 +612,23 @@ doc_transport(struct doctor *d, const char *value)
 	close(fd);
 }
 
+/* facteur selftest sends as from the Internet with XCLIENT: Postfix must
+ * allow it from this host. A warning: mail flows without it. */
+static void
+doc_xclient(struct doctor *d, const char *v)
+{
+	if (v != NULL && (strstr(v, "127.") != NULL || strstr(v, "::1") !=
+	    NULL || strstr(v, "localhost") != NULL))
+		doc_report(d, DOC_OK, "smtpd_authorized_xclient_hosts", "%s: "
+		    "'facteur selftest' can run", v);
+	else
+		doc_report(d, DOC_WARN, "smtpd_authorized_xclient_hosts",
+		    "%s: 'facteur selftest' cannot send as a client from the "
+		    "Internet: postconf -e 'smtpd_authorized_xclient_hosts = "
+		    "127.0.0.1' ('facteur setup --apply' sets it)", v && *v ?
+		    v : "unset");
+}
+
 /* ---- all of it ---- */
 
 static int
@@ -691,6 +708,8 @@ doctor_postfix(struct doctor *d)
 			doc_policies(d, &pf, pf.v[i].name, pf.v[i].value);
 		}
 		doc_transport(d, doc_pf_get(&pf, "virtual_transport"));
+		doc_xclient(d, doc_pf_get(&pf,
+		    "smtpd_authorized_xclient_hosts"));
 	}
 	free(pf.v);
 	buf_free(&pf.text);

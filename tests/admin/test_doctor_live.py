@@ -265,6 +265,8 @@ class DoctorLive(unittest.TestCase):
                 self.stack.uid,
                 r"ok   DKIM s1._domainkey.example.org",
                 r"ok   doveadm user: %s: uid=%d" % (ALICE, self.stack.uid),
+                r"ok   smtpd_authorized_xclient_hosts: 127\.0\.0\.1: 'facteur "
+                r"selftest' can run",
                 r"warn bayes: "):
             self.assertRegex(out, want)
 
@@ -307,6 +309,9 @@ class DoctorLive(unittest.TestCase):
             self.assertEqual(rc, 1, out + err)
             self.assertIn("smtpd_authorized_xclient_hosts", out)
             self.assertIn("removed", out)
+            rc, out, err = self.stack.doctor()
+            self.assertRegex(out, r"(?m)^warn smtpd_authorized_xclient_hosts"
+                             r": unset: 'facteur selftest' cannot")
         finally:
             pf.postconf("smtpd_authorized_xclient_hosts=127.0.0.1")
             pf.reload()

@@ -185,6 +185,102 @@ cfg_set_cidr(const struct cfg_key *k, struct cidr_list *field, int append,
 	return 0;
 }
 
+int
+cfg_list_has(const struct cfg_list *l, const char *word, size_t wl)
+{
+	size_t i;
+
+	if (l == NULL || wl == 0)
+		return 0;
+	for (i = 0; i < l->n; i++)
+		if (strlen(l->v[i]) == wl && strncasecmp(l->v[i], word, wl) == 0)
+			return 1;
+	return 0;
+}
+
+void
+cfg_list_free(struct cfg_list *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+/* The words of value appended to l (which grows). 0, or -1 with err:
+ * then l holds the words before the bad one, for the caller to drop. */
+static int
+cfg_list_add(const struct cfg_key *k, struct cfg_list *l, const char *value,
+    char *err, size_t errlen)
+{
+	const char *p = value, *w;
+	char **nv;
+	size_t len;
+
+	for (;;) {
+		p += strspn(p, ", \t");
+		if (*p == '\0')
+			return 0;
+		w = p;
+		while (*p != '\0' && *p != ',' && *p != ' ' && *p != '\t') {
+			if ((unsigned char)*p < 0x21 || (unsigned char)*p > 0x7e) {
+				snprintf(err, errlen, "%s: byte %#x is not "
+				    "printable ASCII", k->name,
+				    (unsigned)(unsigned char)*p);
+				return -1;
+			}
+			p++;
+		}
+		if ((len = (size_t)(p - w)) > CFG_LIST_WORD_MAX) {
+			snprintf(err, errlen, "%s: \"%.32s...\" is longer "
+			    "than %d bytes", k->name, w, CFG_LIST_WORD_MAX);
+			return -1;
+		}
+		if (l->n == CFG_LIST_MAX) {
+			snprintf(err, errlen, "%s: more than %d words",
+			    k->name, CFG_LIST_MAX);
+			return -1;
+		}
+		if ((nv = realloc(l->v, (l->n + 1) * sizeof(*nv))) == NULL)
+			goto oom;
+		l->v = nv;
+		if ((nv[l->n] = strndup(w, len)) == NULL)
+			goto oom;
+		l->n++;
+	}
+oom:
+	snprintf(err, errlen, "out of memory");
+	return -1;
+}
+
+/* Like cfg_set_cidr: the field changes only when the whole value is
+ * good; append (an indented line) adds to the words above. */
+static int
+cfg_set_list(const struct cfg_key *k, struct cfg_list *field, int append,
+    const char *value, char *err, size_t errlen)
+{
+	struct cfg_list l = {NULL, 0};
+	size_t n0 = field->n;
+
+	if (append) {
+		if (cfg_list_add(k, field, value, err, errlen) == 0)
+			return 0;
+		while (field->n > n0)
+			free(field->v[--field->n]);
+		return -1;
+	}
+	if (cfg_list_add(k, &l, value, err, errlen) < 0) {
+		cfg_list_free(&l);
+		return -1;
+	}
+	cfg_list_free(field);
+	*field = l;
+	return 0;
+}
+
 static int
 cfg_set_double(const struct cfg_key *k, double *field, const char *value,
     char *err, size_t errlen)
@@ -242,6 +338,9 @@ cfg_set(const struct cfg_key *k, void *base, const char *value, char *err,
 		return 0;
 	case CFG_CIDR_LIST:
 		return cfg_set_cidr(k, (struct cidr_list *)(void *)field, 0,
+		    value, err, errlen);
+	case CFG_LIST:
+		return cfg_set_list(k, (struct cfg_list *)(void *)field, 0,
 		    value, err, errlen);
 	case CFG_DOUBLE:
 		return cfg_set_double(k, (double *)(void *)field, value, err,
@@ -337,10 +436,13 @@ cfg_set_in_file(struct cfg_parse_ctx *c, const struct cfg_key *k,
 	if (k->type == CFG_CIDR_LIST)
 		return cfg_set_cidr(k, (struct cidr_list *)(void *)((char *)base +
 		    k->off), cont, value, c->err, sizeof(c->err));
+	if (k->type == CFG_LIST)
+		return cfg_set_list(k, (struct cfg_list *)(void *)((char *)base +
+		    k->off), cont, value, c->err, sizeof(c->err));
 	if (cont) {
 		snprintf(c->err, sizeof(c->err), "%s: an indented line goes on "
-		    "with the value above, and only a CIDR list may go on "
-		    "over lines (do not indent keys)", k->name);
+		    "with the value above, and only a list may go on over "
+		    "lines (do not indent keys)", k->name);
 		return -1;
 	}
 	return cfg_set(k, base, value, c->err, sizeof(c->err));
@@ -462,6 +564,9 @@ cfg_free(const struct cfg_section *secs, size_t nsecs)
 		for (j = 0; j < secs[i].nkeys; j++) {
 			const struct cfg_key *k = &secs[i].keys[j];
 			char **p;
+			if (k->type == CFG_LIST)
+				cfg_list_free((struct cfg_list *)(void *)((char *)
+				    secs[i].base + k->off));
 			if (k->type != CFG_STR)
 				continue;
 			p = (char **)(void *)((char *)secs[i].base + k->off);

@@ -25,7 +25,28 @@ enum cfg_type {
 	CFG_CIDR_LIST, /* struct cidr_list: "127.0.0.0/8, ::1" (lib/cidr.h),
 			* parsed and checked here, at load, so a bad block is
 			* a FILE:LINE error; "" is an empty list */
+	CFG_LIST,     /* struct cfg_list: words separated by commas and/or
+		       * blanks ("ORIGINATING, SUBMISSION"), split and checked
+		       * at load; "" is an empty list. Owned by the struct:
+		       * cfg_free() frees it. Like a CIDR list it may go on
+		       * over indented lines. */
 };
+
+/* A CFG_LIST value: at most CFG_LIST_MAX words of printable ASCII (no
+ * blank, no comma), each at most CFG_LIST_WORD_MAX bytes. */
+#define CFG_LIST_MAX 256
+#define CFG_LIST_WORD_MAX 255
+struct cfg_list {
+	char **v; /* owned; NUL-terminated words */
+	size_t n;
+};
+
+/* 1 if word[0..wl) is one of l's words, in any (ASCII) case; 0 if not,
+ * or if l is NULL or wl is 0. Thread-safe on a list nobody changes. */
+int cfg_list_has(const struct cfg_list *l, const char *word, size_t wl);
+
+/* Frees l's words; l is then the empty list. */
+void cfg_list_free(struct cfg_list *l);
 
 struct cfg_key {
 	const char *name;
@@ -59,7 +80,7 @@ __attribute__((warn_unused_result)) int
 cfg_set(const struct cfg_key *k, void *base, const char *value, char *err,
     size_t errlen);
 
-/* Frees CFG_STR fields of the sections. */
+/* Frees the CFG_STR and CFG_LIST fields of the sections. */
 void cfg_free(const struct cfg_section *secs, size_t nsecs);
 
 /* The [database] section every program reads. */

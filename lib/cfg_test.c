@@ -21,6 +21,7 @@ struct t_settings {
 	int on_error;
 	struct cidr_list nets;
 	double score;
+	struct cfg_list daemons;
 };
 
 static const struct cfg_key t_keys[] = {
@@ -40,6 +41,8 @@ static const struct cfg_key t_keys[] = {
 	offsetof(struct t_settings, nets), NULL, NULL},
     {"score", CFG_DOUBLE, "5.0", -1000, 10000,
 	offsetof(struct t_settings, score), NULL, NULL},
+    {"daemons", CFG_LIST, "ORIGINATING", 0, 0,
+	offsetof(struct t_settings, daemons), NULL, NULL},
 };
 
 struct t_fixture {
@@ -93,6 +96,8 @@ defaults_apply_when_keys_absent(void **state)
 	assert_int_equal(f.set.nets.n, 2);
 	assert_true(cidr_list_match(&f.set.nets, "127.0.0.9"));
 	assert_true(cidr_list_match(&f.set.nets, "::1"));
+	assert_int_equal(f.set.daemons.n, 1);
+	assert_string_equal(f.set.daemons.v[0], "ORIGINATING");
 	assert_string_equal(f.db.path, "/var/lib/facteur/facteur.sqlite");
 	t_done(&f);
 }
@@ -107,7 +112,8 @@ values_are_parsed_by_type(void **state)
 	    "[lookup]\nsocket = inet:10044@127.0.0.1\nthreads = 64\n"
 	    "verbose = Yes\nmax_size = 512k\ntimeout = 250ms\n"
 	    "on_error = accept\ninternal_hosts = 10.1.0.0/16 2001:db8::/32,"
-	    "192.0.2.7\nscore = -0.25\n[dkim]\nwhatever = 1\n"), 0);
+	    "192.0.2.7\nscore = -0.25\ndaemons = , SUBMISSION,smtps\tX ,,\n"
+	    "[dkim]\nwhatever = 1\n"), 0);
 	assert_string_equal(f.db.path, "/tmp/x.sqlite");
 	assert_string_equal(f.set.socket, "inet:10044@127.0.0.1");
 	assert_int_equal(f.set.threads, 64);
@@ -121,6 +127,11 @@ values_are_parsed_by_type(void **state)
 	assert_true(cidr_list_match(&f.set.nets, "10.1.255.1"));
 	assert_true(cidr_list_match(&f.set.nets, "192.0.2.7"));
 	assert_false(cidr_list_match(&f.set.nets, "127.0.0.1"));
+	if (f.set.daemons.n != 3 || strcmp(f.set.daemons.v[0], "SUBMISSION") ||
+	    strcmp(f.set.daemons.v[1], "smtps") || strcmp(f.set.daemons.v[2],
+	    "X"))
+		fail_msg("daemons: got %zu words, want SUBMISSION smtps X",
+		    f.set.daemons.n);
 	t_done(&f);
 }
 
@@ -202,6 +213,14 @@ errors_name_file_line_and_key(void **state)
 	    {"[lookup]\ntimeout = 1.5s\n", ":2: timeout: \"1.5s\" is not"},
 	    {"[lookup]\ntimeout = -5s\n", ":2: timeout: \"-5s\" is not"},
 	    {"[lookup]\nmax_size = 1.5M\n", ":2: max_size: \"1.5M\" is not"},
+	    /* lists: split and checked here, once (dkim and scrub each
+	     * split them at every message before, and took any byte) */
+	    {"[lookup]\ndaemons = A,\001B\n",
+		":2: daemons: byte 0x1 is not printable ASCII"},
+	    {"[lookup]\ndaemons = ORIGIN\xc3\xa9\n",
+		":2: daemons: byte 0xc3 is not printable ASCII"},
+	    {"[lookup]\ndaemons = A\n  B \x7f\n",
+		":3: daemons: byte 0x7f is not printable ASCII"},
 	};
 	size_t i;
 
@@ -214,6 +233,90 @@ errors_name_file_line_and_key(void **state)
 			    i, r, f.err, cases[i].want);
 		t_done(&f);
 	}
+}
+
+/* The words of a list over indented lines add up; the default goes. */
+static void
+list_goes_on_over_indented_lines(void **state)
+{
+	struct t_fixture f;
+
+	assert_int_equal(t_load(&f, "[lookup]\ndaemons = A,\n  b c\n"
+	    "\tD\nthreads = 2\n"), 0);
+	if (f.set.daemons.n != 4 || !cfg_list_has(&f.set.daemons, "a", 1) ||
+	    !cfg_list_has(&f.set.daemons, "d", 1) ||
+	    cfg_list_has(&f.set.daemons, "ORIGINATING", 11))
+		fail_msg("got %zu words, want A b c D (the default replaced)",
+		    f.set.daemons.n);
+	assert_int_equal(f.set.threads, 2);
+	t_done(&f);
+}
+
+/* cfg_list_has: whole words in any case, never a prefix; NULL, "" and
+ * an empty list hold nothing. */
+static void
+list_has_whole_words_any_case(void **state)
+{
+	static const struct cfg_key k = {"l", CFG_LIST, NULL, 0, 0, 0, NULL,
+	    NULL};
+	static const struct {
+		const char *w;
+		int want;
+	} t[] = {
+	    {"ORIGINATING", 1}, {"originating", 1}, {"Submission", 1},
+	    {"ORIGINATIN", 0}, {"ORIGINATING2", 0}, {"", 0}, {",", 0},
+	    {"ORIGINATING SUBMISSION", 0},
+	};
+	struct cfg_list l = {NULL, 0};
+	char err[128];
+	size_t i;
+
+	assert_int_equal(cfg_set(&k, &l, "ORIGINATING submission", err,
+	    sizeof(err)), 0);
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (cfg_list_has(&l, t[i].w, strlen(t[i].w)) != t[i].want)
+			fail_msg("\"%s\": got %d, want %d", t[i].w, !t[i].want,
+			    t[i].want);
+	assert_int_equal(cfg_list_has(NULL, "A", 1), 0);
+	assert_int_equal(cfg_set(&k, &l, "", err, sizeof(err)), 0);
+	assert_int_equal(l.n, 0);
+	assert_int_equal(cfg_list_has(&l, "ORIGINATING", 11), 0);
+	cfg_list_free(&l);
+}
+
+/* A 256-byte word and a 257th word are refused, and a refused value
+ * leaves the list as it was. */
+static void
+list_limits_are_errors(void **state)
+{
+	static const struct cfg_key k = {"l", CFG_LIST, NULL, 0, 0, 0, NULL,
+	    NULL};
+	struct cfg_list l = {NULL, 0};
+	char err[128], word[CFG_LIST_WORD_MAX + 2], *many;
+	size_t i;
+
+	assert_int_equal(cfg_set(&k, &l, "KEEP", err, sizeof(err)), 0);
+	memset(word, 'w', sizeof(word) - 1);
+	word[sizeof(word) - 1] = '\0';
+	assert_int_equal(cfg_set(&k, &l, word, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "is longer than 255 bytes"));
+	word[sizeof(word) - 2] = '\0';
+	assert_int_equal(cfg_set(&k, &l, word, err, sizeof(err)), 0);
+	assert_int_equal(cfg_set(&k, &l, "KEEP", err, sizeof(err)), 0);
+	many = malloc(2 * (CFG_LIST_MAX + 1) + 1);
+	assert_non_null(many);
+	for (i = 0; i < CFG_LIST_MAX + 1; i++)
+		memcpy(many + 2 * i, "x ", 2);
+	many[2 * (CFG_LIST_MAX + 1)] = '\0';
+	assert_int_equal(cfg_set(&k, &l, many, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "more than 256 words"));
+	if (l.n != 1 || strcmp(l.v[0], "KEEP") != 0)
+		fail_msg("got %zu words, want KEEP alone", l.n);
+	many[2 * CFG_LIST_MAX] = '\0';
+	assert_int_equal(cfg_set(&k, &l, many, err, sizeof(err)), 0);
+	assert_int_equal(l.n, CFG_LIST_MAX);
+	free(many);
+	cfg_list_free(&l);
 }
 
 static void
@@ -326,6 +429,9 @@ main(void)
 	    cmocka_unit_test(empty_cidr_list_is_empty),
 	    cmocka_unit_test(errors_name_file_line_and_key),
 	    cmocka_unit_test(cidr_list_goes_on_over_indented_lines),
+	    cmocka_unit_test(list_goes_on_over_indented_lines),
+	    cmocka_unit_test(list_has_whole_words_any_case),
+	    cmocka_unit_test(list_limits_are_errors),
 	    cmocka_unit_test(too_many_cidr_blocks_is_an_error),
 	    cmocka_unit_test(a_line_longer_than_inih_reads_is_an_error),
 	    cmocka_unit_test(missing_file_is_an_error_unless_allowed),

@@ -19,7 +19,7 @@ struct dkim_settings {
 	struct mlt_settings common;
 	char *authserv_id;      /* default: this host's name */
 	struct cidr_list internal_hosts; /* clients whose mail is signed */
-	char *sign_daemons;     /* {daemon_name} values that sign */
+	struct cfg_list sign_daemons; /* {daemon_name} values that sign */
 	int canonicalization;   /* index into DKIM_CANON_CHOICES */
 	long long expire;       /* ms; 0: no x= */
 	int body_length;        /* l= */
@@ -50,8 +50,5 @@ __attribute__((warn_unused_result)) int dkim_check(void *base, char *err,
 __attribute__((warn_unused_result)) int dkim_init(void *base, char *err,
     size_t errlen);
 void dkim_fini(void *base);
-
-/* 1 if word is in the comma/space separated list (case-insensitive). */
-int dkim_list_has(const char *list, const char *word);
 
 #endif

@@ -25,7 +25,7 @@ const struct cfg_key dkim_keys[] = {
 	"authserv-id of our Authentication-Results (default: hostname)"},
     {"internal_hosts", CFG_CIDR_LIST, "127.0.0.0/8, ::1", 0, 0,
 	E(internal_hosts), NULL, "clients whose mail is signed (CIDR list)"},
-    {"sign_daemons", CFG_STR, "ORIGINATING", 0, 0, E(sign_daemons), NULL,
+    {"sign_daemons", CFG_LIST, "ORIGINATING", 0, 0, E(sign_daemons), NULL,
 	"{daemon_name} values whose mail is signed"},
     {"canonicalization", CFG_ENUM, "relaxed/relaxed", 0, 0,
 	E(canonicalization), "relaxed/relaxed|relaxed/simple|simple/relaxed|"
@@ -52,24 +52,6 @@ const struct cfg_key dkim_keys[] = {
 };
 #undef E
 const size_t dkim_nkeys = sizeof(dkim_keys) / sizeof(dkim_keys[0]);
-
-int
-dkim_list_has(const char *list, const char *word)
-{
-	size_t len, wl = word ? strlen(word) : 0;
-	const char *p = list;
-
-	if (p == NULL || wl == 0)
-		return 0;
-	while (*p != '\0') {
-		p += strspn(p, ", \t");
-		len = strcspn(p, ", \t");
-		if (len == wl && strncasecmp(p, word, wl) == 0)
-			return 1;
-		p += len;
-	}
-	return 0;
-}
 
 int
 dkim_check(void *base, char *err, size_t errlen)

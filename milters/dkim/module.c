@@ -64,7 +64,7 @@ dkim_wants_sign(const struct dkim_settings *s, const struct mlt_ctx *c)
 		return 1;
 	if (cidr_list_match(&s->internal_hosts, c->conn->client_addr))
 		return 1;
-	return dkim_list_has(s->sign_daemons, dn);
+	return cfg_list_has(&s->sign_daemons, dn, dn ? strlen(dn) : 0);
 }
 
 static enum mlt_verdict

@@ -18,7 +18,7 @@
 const struct cfg_key scrub_keys[] = {
     {"internal_hosts", CFG_CIDR_LIST, "", 0, 0, E(internal_hosts), NULL,
 	"unauthenticated clients whose mail is scrubbed too (CIDR list)"},
-    {"remove_headers", CFG_STR, "", 0, 0, E(remove_headers), NULL,
+    {"remove_headers", CFG_LIST, "", 0, 0, E(remove_headers), NULL,
 	"more header names to remove from outgoing mail"},
     {"replace_message_id", CFG_BOOL, "no", 0, 0, E(replace_message_id),
 	NULL, "replace a Message-ID that names a host with a random one"},
@@ -33,13 +33,13 @@ int
 scrub_check(void *base, char *err, size_t errlen)
 {
 	struct scrub_settings *s = base;
-	const char *p;
+	size_t i;
 
-	for (p = s->remove_headers ? s->remove_headers : ""; *p; p++)
-		if ((unsigned char)*p < ' ' || (unsigned char)*p >= 0x7f ||
-		    *p == ':') {
-			snprintf(err, errlen, "[scrub] remove_headers: not a "
-			    "list of header names");
+	/* cfg took printable ASCII words only; a field name has no ':'. */
+	for (i = 0; i < s->remove_headers.n; i++)
+		if (strchr(s->remove_headers.v[i], ':') != NULL) {
+			snprintf(err, errlen, "[scrub] remove_headers: \"%s\" "
+			    "is not a header name", s->remove_headers.v[i]);
 			return -1;
 		}
 	return 0;
@@ -115,7 +115,7 @@ static enum mlt_verdict
 scrub_eom(struct mlt_ctx *c)
 {
 	const struct scrub_settings *s = c->cfg;
-	struct scrub_policy pol = {s->remove_headers, NULL,
+	struct scrub_policy pol = {&s->remove_headers, NULL,
 	    s->replace_message_id, &s->internal_hosts};
 	const struct mlt_msg *m = c->msg;
 	struct scrub_result res;

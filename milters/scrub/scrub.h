@@ -14,7 +14,7 @@
 struct scrub_settings {
 	struct mlt_settings common;
 	struct cidr_list internal_hosts; /* "" = authenticated clients only */
-	char *remove_headers;   /* extra header names to remove */
+	struct cfg_list remove_headers; /* extra header names to remove */
 	int replace_message_id; /* rewrite a leaking Message-ID */
 };
 
@@ -22,8 +22,8 @@ extern const struct cfg_key scrub_keys[];
 extern const size_t scrub_nkeys;
 extern const struct mlt_filter scrub_filter;
 
-/* Validates remove_headers (cfg parsed internal_hosts). 0, or -1 with
- * err. */
+/* Validates remove_headers' words as field names (cfg split the list and
+ * parsed internal_hosts). 0, or -1 with err. */
 __attribute__((warn_unused_result)) int
 scrub_check(void *base, char *err, size_t errlen);
 

@@ -54,25 +54,6 @@ scrub_value_ok(const char *v)
 	return 1;
 }
 
-/* 1 if word[0..wl) is in the comma/space separated list, any case. */
-static int
-scrub_list_has(const char *list, const char *word, size_t wl)
-{
-	const char *p = list;
-	size_t len;
-
-	if (p == NULL || wl == 0)
-		return 0;
-	while (*p != '\0') {
-		p += strspn(p, ", \t");
-		len = strcspn(p, ", \t");
-		if (len == wl && strncasecmp(p, word, wl) == 0)
-			return 1;
-		p += len;
-	}
-	return 0;
-}
-
 static int
 scrub_removed_name(const struct scrub_policy *p, const char *name)
 {
@@ -81,7 +62,7 @@ scrub_removed_name(const struct scrub_policy *p, const char *name)
 	for (k = 0; k < sizeof(scrub_builtin) / sizeof(scrub_builtin[0]); k++)
 		if (strcasecmp(name, scrub_builtin[k]) == 0)
 			return 1;
-	return scrub_list_has(p->remove_headers, name, strlen(name));
+	return cfg_list_has(p->remove_headers, name, strlen(name));
 }
 
 /* a[0..alen) and b equal as host names: any case, one trailing dot. */

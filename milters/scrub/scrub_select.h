@@ -28,10 +28,12 @@
 
 #include <stddef.h>
 
+#include "cfg.h"
 #include "cidr.h"
 
 struct scrub_policy {
-	const char *remove_headers;   /* "X-A, X-B" or NULL: extra names */
+	const struct cfg_list *remove_headers; /* extra names, borrowed;
+						  NULL: none */
 	const char *myhostname;       /* our host name, or NULL */
 	int replace_message_id;
 	const struct cidr_list *nets; /* internal networks, borrowed; NULL */

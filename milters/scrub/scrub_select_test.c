@@ -125,17 +125,24 @@ act_letter(enum scrub_act a)
 static void
 run_msg_case(const struct msg_case *t)
 {
+	static const struct cfg_key rkey = {"remove_headers", CFG_LIST, NULL,
+	    0, 0, 0, NULL, NULL};
 	struct cidr_list nets;
-	struct scrub_policy p = {t->remove, MYHOST, t->replace_msgid, &nets};
+	struct cfg_list rm = {NULL, 0};
+	struct scrub_policy p = {&rm, MYHOST, t->replace_msgid, &nets};
 	const char *list = t->nets ? t->nets : "";
 	struct scrub_hdr h[MAXH];
 	enum scrub_act act[MAXH];
 	struct scrub_result res;
 	char got[MAXH + 1];
 	size_t n, k, j, nd = 0, off, len;
+	char err[128];
 
 	assert_int_equal(cidr_list_parse(list, strlen(list), &nets, &off,
 	    &len), CIDR_OK);
+	if (t->remove != NULL && cfg_set(&rkey, &rm, t->remove, err,
+	    sizeof(err)) != 0)
+		fail_msg("%s: remove_headers: %s", t->what, err);
 	for (n = 0; n < MAXH && t->h[n][0] != NULL; n++) {
 		h[n].name = t->h[n][0];
 		h[n].value = t->h[n][1];
@@ -145,6 +152,7 @@ run_msg_case(const struct msg_case *t)
 				h[n].index++;
 	}
 	scrub_select(h, n, &p, act, &res);
+	cfg_list_free(&rm);
 	for (k = 0; k < n; k++) {
 		got[k] = act_letter(act[k]);
 		nd += act[k] == SCRUB_DELETE;

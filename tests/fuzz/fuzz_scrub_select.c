@@ -17,9 +17,10 @@
 #define FZ_MAXH 64
 
 static void
-fz_select(char *text, const struct cidr_list *nets)
+fz_select(char *text, const struct cidr_list *nets,
+    const struct cfg_list *rm)
 {
-	struct scrub_policy p = {"X-Foo Bar", "mx.example.org", 1, nets};
+	struct scrub_policy p = {rm, "mx.example.org", 1, nets};
 	struct scrub_hdr h[FZ_MAXH] = {{0}};
 	enum scrub_act act[FZ_MAXH];
 	struct scrub_result res;
@@ -67,7 +68,11 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char list[] = "203.0.113.0/24, 2001:db8::/32";
+	static const struct cfg_key rkey = {"remove_headers", CFG_LIST, NULL,
+	    0, 0, 0, NULL, NULL};
+	struct cfg_list rm = {NULL, 0};
 	struct cidr_list nets;
+	char err[128];
 	size_t off, rlen;
 	char *text;
 
@@ -83,7 +88,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(text, data, size);
 	text[size] = '\0';
-	fz_select(text, &nets);
+	if (cfg_set(&rkey, &rm, "X-Foo Bar", err, sizeof(err)) != 0 ||
+	    rm.n != 2)
+		__builtin_trap();
+	fz_select(text, &nets, &rm);
+	cfg_list_free(&rm);
 	free(text);
 	return 0;
 }

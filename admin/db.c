@@ -1,7 +1,10 @@
-/* admin/db.c - facteur db: create, migrate and import a database.
+/* admin/db.c - facteur db: create, migrate and import a database, and
+ * copy a SQLite database into PostgreSQL (migrate --to URL).
  *
  * SECURITY: creates the database file (mode 0640, see store_open); run it
- * as the user that should own the file. */
+ * as the user that should own the file. On PostgreSQL, init --url runs as
+ * the schema's owner and creates the per-program roles; passwords come
+ * from libpq (~/.pgpass, PGPASSFILE, a service file), never from argv. */
 #include "admin.h"
 
 #include <stdio.h>
@@ -10,20 +13,59 @@
 #include "store.h"
 
 const char db_usage[] =
-    "usage: facteur db init\n"
-    "       facteur db migrate\n"
+    "usage: facteur db init [--url postgresql://...]\n"
+    "       facteur db migrate [--to postgresql://...]\n"
     "       facteur db import-legacy PATH [--transliterate] "
     "[--mail-root DIR]\n";
+
+static void
+db_count(void *ctx, const char *table, long long src, long long dst)
+{
+	(void)ctx;
+	printf("%-20s %8lld %8lld%s\n", table, src, dst,
+	    src == dst ? "" : "  DIFFERENT");
+}
+
+/* Copies the open database into an empty one at url, after creating
+ * its schema; counts every table on both sides. */
+static int
+db_copy_to(struct admin *a, const char *url)
+{
+	struct store_errbuf err = {{0}};
+	struct store *dst = NULL;
+	int rc;
+
+	if ((rc = admin_store(a, 1)) != 0)
+		return rc;
+	if (store_open(url, STORE_RW, a->busy_ms, &dst, &err) < 0 ||
+	    store_migrate(dst, NULL, NULL, &err) < 0) {
+		store_free(&dst);
+		return admin_store_fail(a, STORE_EDB, err.msg);
+	}
+	printf("%-20s %8s %8s\n", "table", "source", "copy");
+	rc = store_copy(a->store, dst, db_count, NULL, &err);
+	store_free(&dst);
+	if (rc < 0)
+		return admin_store_fail(a, rc, err.msg);
+	printf("%s: copied into %s, every table counted equal\n", a->db_path,
+	    store_is_url(url) ? "the PostgreSQL database" : url);
+	return ADMIN_OK;
+}
 
 static int
 db_migrate(struct admin *a, int argc, char **argv, int init)
 {
 	struct store_errbuf err = {{0}};
-	const char *pos[1];
+	const char *pos[1], *url = NULL;
+	const struct admin_opt opts[] = {{init ? "url" : "to", &url, NULL}};
 	int rc, from = 0, to = 0;
 
-	if (admin_args(a, argc, argv, NULL, 0, pos, 0, 0, db_usage, &rc) < 0)
+	if (admin_args(a, argc, argv, opts, 1, pos, 0, 0, db_usage, &rc) < 0)
 		return rc;
+	if (url != NULL && !init)
+		return db_copy_to(a, url);
+	if (url != NULL)
+		a->db_path = url;
 	if ((rc = admin_store(a, 0)) != 0)
 		return rc;
 	if ((rc = store_migrate(a->store, &from, &to, &err)) < 0)
@@ -35,6 +77,12 @@ db_migrate(struct admin *a, int argc, char **argv, int init)
 	else
 		printf("%s: migrated from version %d to %d\n", a->db_path,
 		    from, to);
+	if (init && store_is_url(a->db_path)) {
+		if ((rc = store_roles(a->store, &err)) < 0)
+			return admin_store_fail(a, rc, err.msg);
+		printf("roles facteur_lookup, facteur_lmtp, facteur_milter"
+		    " (read-only) and facteur_admin: granted\n");
+	}
 	return ADMIN_OK;
 }
 

@@ -89,6 +89,16 @@ const char *store_backend(const struct store *s);
 __attribute__((warn_unused_result)) int store_roles(struct store *s,
     struct store_errbuf *err);
 
+/* Copies every table of src into dst (empty, schema current; facteur db
+ * migrate --to), in one transaction on dst, then counts each table on
+ * both sides, calling fn (may be NULL) with the two counts; a difference
+ * or any failure rolls dst back. 0 or a negative store_err. */
+typedef void (*store_copy_fn)(void *ctx, const char *table, long long src,
+    long long dst);
+__attribute__((warn_unused_result)) int store_copy(struct store *src,
+    struct store *dst, store_copy_fn fn, void *ctx,
+    struct store_errbuf *err);
+
 /* user_version of the open database (0 = empty). */
 int store_version(struct store *s);
 /* Creates the schema on an empty database, or migrates an older one to

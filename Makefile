@@ -59,5 +59,10 @@ fuzz:
 format:
 	git ls-files '*.c' '*.h' | xargs clang-format -i
 
+# .clang-format on the files that already match it (tests/format-clean.txt;
+# make test runs the same check as style-clang-format).
+check-format:
+	tests/check-format.sh .
+
 clean:
 	rm -rf $(BUILD) build-release build-fuzz build-clang

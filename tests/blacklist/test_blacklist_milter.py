@@ -305,7 +305,9 @@ def main():
         sys.exit(77)
     # any other failure to start it is a failure, never a skip
     dns = dnsserver.DnsServer(os.path.join(tmp, "dns"), ZONES)
-    db = os.path.join(tmp, "facteur.sqlite")
+    # tests/postgres runs this file again on PostgreSQL.
+    db = os.environ.get("FACTEUR_TEST_DB_URL") or os.path.join(
+        tmp, "facteur.sqlite")
     sock = os.path.join(tmp, "bl.sock")
     logp = os.path.join(tmp, "bl.log")
     base = {"socket": "unix:" + sock, "internal_hosts": "10.9.9.0/24",

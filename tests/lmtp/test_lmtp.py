@@ -80,6 +80,22 @@ def stuff(body):
     return b"\r\n".join(out) + b"\r\n.\r\n"
 
 
+def db_sql(db, sql):
+    """Runs sql on the SQLite file or PostgreSQL URL db; the first column
+    of the first row as text (or None)."""
+    if "://" in db:
+        return subprocess.run(["psql", "-X", "-q", "-A", "-t", "-d", db,
+                               "-c", sql], check=True, capture_output=True,
+                              text=True).stdout.strip() or None
+    con = sqlite3.connect(db)
+    try:
+        row = con.execute(sql).fetchone()
+        con.commit()
+        return None if row is None else str(row[0])
+    finally:
+        con.close()
+
+
 class LmtpTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -87,8 +103,10 @@ class LmtpTest(unittest.TestCase):
         os.chmod(cls.dir, 0o755)
         cls.root = os.path.join(cls.dir, "mail")
         os.mkdir(cls.root)
-        cls.db = os.path.join(cls.dir, "db", "facteur.sqlite")
-        os.mkdir(os.path.dirname(cls.db))
+        os.mkdir(os.path.join(cls.dir, "db"))
+        # tests/postgres runs this file again on PostgreSQL.
+        cls.db = os.environ.get("FACTEUR_TEST_DB_URL") or os.path.join(
+            cls.dir, "db", "facteur.sqlite")
         cls.sock = os.path.join(cls.dir, "lmtp.sock")
         cls.sent = os.path.join(cls.dir, "sent")
         os.mkdir(cls.sent)
@@ -99,11 +117,8 @@ class LmtpTest(unittest.TestCase):
                       stdin="secret-" + u + "\n")
         cls.admin("user", "quota", "bob@example.org", "1M")
         cls.admin("user", "disable", "carol@example.org")
-        con = sqlite3.connect(cls.db)
-        con.execute("UPDATE users SET quota_messages = 2 WHERE address = "
-                    "'frank@example.org'")
-        con.commit()
-        con.close()
+        db_sql(cls.db, "UPDATE users SET quota_messages = 2 WHERE address = "
+               "'frank@example.org'")
         # bob is full: a maildirsize saying so (fresh, so it is believed)
         bob = os.path.join(cls.root, "example.org", "bob")
         for d in ("cur", "new", "tmp"):
@@ -655,10 +670,8 @@ class LmtpTest(unittest.TestCase):
                   b"Subject: Out of office", b"In-Reply-To: <m1@example.net>",
                   b"From: alice@example.org"):
             self.assertIn(h, reply)
-        con = sqlite3.connect(self.db)
-        n = con.execute("SELECT count(*) FROM vacation_sent").fetchone()[0]
-        con.close()
-        self.assertEqual(n, 1)
+        n = db_sql(self.db, "SELECT count(*) FROM vacation_sent")
+        self.assertEqual(int(n), 1)
 
 
 def main():

@@ -1,6 +1,6 @@
 /* milters/blacklist/blacklist.h - the facteur-blacklist filter module:
  * settings, startup check and init, and the filter callbacks (module.c).
- * The decisions themselves are lib/blpolicy (shared with `facteur
+ * The decisions themselves are blpolicy.c (shared with `facteur
  * blacklist test`); this module only translates milter phases. */
 #ifndef FACTEUR_MILTERS_BLACKLIST_H
 #define FACTEUR_MILTERS_BLACKLIST_H

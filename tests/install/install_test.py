@@ -146,7 +146,7 @@ KEY_TABLES = {
     "admin": ["admin/main.c"],
     "lmtp": ["delivery/lmtp_conf.c"],
     "dkim": ["lib/milter/daemon.c", "milters/dkim/dkim_conf.c"],
-    "blacklist": ["lib/milter/daemon.c", "lib/blpolicy.c"],
+    "blacklist": ["lib/milter/daemon.c", "milters/blacklist/blpolicy.c"],
     "scrub": ["lib/milter/daemon.c", "milters/scrub/module.c"],
     "spam": ["lib/milter/daemon.c", "milters/spam/module.c"],
     "milter": ["lib/milter/daemon.c", "milters/chain/chain.c"],

@@ -1,4 +1,4 @@
-/* lib/blpolicy.c - facteur-blacklist's decisions; see blpolicy.h. */
+/* milters/blacklist/blpolicy.c - facteur-blacklist's decisions; see blpolicy.h. */
 #include "blpolicy.h"
 
 #include <stdio.h>

@@ -1,4 +1,4 @@
-/* lib/blpolicy.h - the sender policy of facteur-blacklist, shared with
+/* milters/blacklist/blpolicy.h - the sender policy of facteur-blacklist, shared with
  * `facteur blacklist test` so the shell shows exactly what the milter
  * does: the [blacklist] settings, and the MAIL FROM / RCPT TO decisions
  * over lib/access (tables), lib/dnsbl and lib/spf.
@@ -17,8 +17,8 @@
  * on the way (refused DNSBL queries, DNS errors) for the caller to log.
  * After blp_init the settings are read-only and shared by threads; the
  * store is the caller's (one per thread). */
-#ifndef FACTEUR_LIB_BLPOLICY_H
-#define FACTEUR_LIB_BLPOLICY_H
+#ifndef FACTEUR_MILTERS_BLPOLICY_H
+#define FACTEUR_MILTERS_BLPOLICY_H
 
 #include <stddef.h>
 

@@ -21,7 +21,7 @@ ev_tables(void)
 {
 	static const struct sp_evdef *const t[] = {ev_header_defs,
 	    ev_mime_defs, ev_html_defs, ev_body_defs, ev_relay_defs,
-	    ev_list_defs, NULL};
+	    ev_list_defs, ev_image_defs, NULL};
 
 	return t;
 }

@@ -30,6 +30,8 @@ struct sp_evcall {
 	const struct sp_evdef *def; /* static table entry */
 	int argc;
 	char *argv[SP_EV_MAXARGS];  /* owned, quotes removed */
+	int rtype;                  /* enum sp_rtype of the directive
+				       (body, rawbody, header...) */
 	void *re;                   /* the call's regex argument compiled
 				       once (pcre2_code), or NULL; owned */
 };

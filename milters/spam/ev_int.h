@@ -31,6 +31,7 @@ extern const struct sp_evdef ev_html_defs[];
 extern const struct sp_evdef ev_body_defs[];
 extern const struct sp_evdef ev_relay_defs[];
 extern const struct sp_evdef ev_list_defs[];
+extern const struct sp_evdef ev_image_defs[];
 
 /* The ruleset's configuration lists. */
 const struct sp_evconf *ev_conf(const struct sp_evctx *c);

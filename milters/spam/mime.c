@@ -251,6 +251,36 @@ mime_part_meta(struct mime_walk *w, GMimeObject *obj, struct sp_part *sp)
 	return 0;
 }
 
+/* ImageInfo: a GIF/PNG/JPEG part sent in base64 gets its size, read
+ * from at most the first 256 KiB decoded (JPEG's frame header comes
+ * before the scan data). */
+static int
+mime_image(GMimePart *part, struct sp_part *sp)
+{
+	const char *t = sp->content_type;
+	struct buf dec;
+	int rc;
+
+	if (sp->cte == NULL || strcmp(sp->cte, "base64") != 0 ||
+	    strncmp(t, "image/", 6) != 0)
+		return 0;
+	t += 6;
+	sp->img_type = strcmp(t, "gif") == 0 ? SP_IMG_GIF : strcmp(t, "png") ==
+	    0 ? SP_IMG_PNG : strcmp(t, "jpeg") == 0 || strcmp(t, "jpg") == 0 ?
+	    SP_IMG_JPEG : SP_IMG_NONE;
+	if (sp->img_type == SP_IMG_NONE)
+		return 0;
+	buf_init(&dec, 0);
+	if ((rc = mime_decode(part, NULL, &dec, (size_t)256 << 10)) < 0) {
+		buf_free(&dec);
+		return -1;
+	}
+	(void)sp_image_dims((const unsigned char *)buf_str(&dec), dec.len,
+	    sp->img_type, &sp->img_w, &sp->img_h);
+	buf_free(&dec);
+	return 0;
+}
+
 /* A leaf: record it; decode it if it is text. */
 static int
 mime_leaf(struct mime_walk *w, GMimeObject *obj)
@@ -285,7 +315,7 @@ mime_leaf(struct mime_walk *w, GMimeObject *obj)
 		sp.raw_size = l > 0 ? (size_t)l : 0;
 	}
 	sp.is_html = strcmp(sp.content_type, "text/html") == 0;
-	if (mime_part_meta(w, obj, &sp) < 0)
+	if (mime_part_meta(w, obj, &sp) < 0 || mime_image(part, &sp) < 0)
 		goto oom;
 	if (strncmp(sp.content_type, "text/", 5) != 0 || sp.filename != NULL)
 		return mime_add_part(w, &sp) < 0 ? (mime_part_free(&sp), -1) :

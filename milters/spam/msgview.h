@@ -37,7 +37,16 @@ struct sp_part {
 	int depth;          /* nesting depth of the part */
 	int in_alternative; /* a child of multipart/alternative */
 	int alt_group;      /* which multipart/alternative (1-based), 0 */
+	int img_type;       /* SP_IMG_*: a GIF/PNG/JPEG part in base64 */
+	unsigned img_w, img_h; /* its size (ImageInfo.pm), 0 if unread */
 };
+
+enum { SP_IMG_NONE, SP_IMG_GIF, SP_IMG_PNG, SP_IMG_JPEG };
+
+/* The width and height of a decoded image (type SP_IMG_*), read from its
+ * header as SpamAssassin's ImageInfo does. 0 or -1. Pure. */
+int sp_image_dims(const unsigned char *p, size_t n, int type, unsigned *w,
+    unsigned *h);
 
 struct sp_limits {
 	size_t max_parts;        /* 0 = 100 */

@@ -249,7 +249,7 @@ rd_eval_why(struct sp_ruleset *rs, const char *what, int *zero)
 }
 
 static int
-rd_eval(struct rp *p, const char *name, const char *what)
+rd_eval(struct rp *p, const char *name, const char *what, enum sp_rtype t)
 {
 	struct sp_rule *r;
 	int oom;
@@ -289,6 +289,7 @@ rd_eval(struct rp *p, const char *name, const char *what)
 		}
 		if (k > 0) {
 			r->ev = ec;
+			ec->rtype = (int)t;
 			return 0;
 		}
 		if (k < 0) {
@@ -356,7 +357,7 @@ rd_header(struct rp *p, const char *name, char *rest)
 	int oom;
 
 	if (strncmp(rest, "eval:", 5) == 0)
-		return rd_eval(p, name, rest);
+		return rd_eval(p, name, rest, SP_R_HEADER);
 	if ((r = rp_define(p, name, SP_R_HEADER, &oom)) == NULL)
 		return oom ? -1 : (p->rs->nplugin++, 0);
 	if (strncmp(rest, "exists:", 7) == 0) {
@@ -413,7 +414,7 @@ rd_pattern(struct rp *p, enum sp_rtype t, const char *name, char *rest)
 		return 0;
 	}
 	if (strncmp(rest, "eval:", 5) == 0)
-		return rd_eval(p, name, rest);
+		return rd_eval(p, name, rest, t);
 	if ((r = rp_define(p, name, t, &oom)) == NULL)
 		return oom ? -1 : (p->rs->nplugin++, 0);
 	if (rules_regex(&rest, &r->re, &r->re_flags, &why) < 0) {

@@ -20,6 +20,7 @@
 #include "../../milters/spam/ev_header.c"
 #include "../../milters/spam/ev_html.c"
 #include "../../milters/spam/ev_htmlstyle.c"
+#include "../../milters/spam/ev_image.c"
 #include "../../milters/spam/ev_list.c"
 #include "../../milters/spam/ev_mime.c"
 #include "../../milters/spam/ev_relay.c"

@@ -174,7 +174,10 @@ def stats_off(d):
     n = int(m.group(1)) if m else -1
     check(r.returncode == 0 and n == 10, "network_tests = no: the 10 net "
           "evals are counted as skipped", n, 10)
-    check("urirhssub" in r.stdout, "and urirhssub is an unknown directive",
+    check(re.search(r"^\S+: NET_URIBL: (eval: )?network test "
+                    r"\(network_tests off\)$",
+                    r.stdout, re.M) is not None,
+          "and the urirhssub rule is named as a network test that is off",
           r.stdout[-400:])
     c = conf(d, "stats-on.conf", "network_tests = yes\n"
              "dns_server = 127.0.0.1@9\n")

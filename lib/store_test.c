@@ -754,6 +754,42 @@ dkim_keys_add_disable_walk_and_delete(void **state)
 	WANT_STR(d.text, "example.org/s2/ed25519-sha256/0 ");
 }
 
+/* PostgreSQL only: the server ends our session (a restart, a failover,
+ * pg_terminate_backend). Outside a transaction the next call reconnects
+ * and succeeds; inside one it fails (the transaction is gone) and the
+ * call after it works again. */
+static void
+lost_connection_is_reopened_by_the_next_call(void **state)
+{
+	struct fixture *f = *state;
+	struct store_errbuf err = {""};
+	struct store *ro = NULL;
+	const char *kill = "SELECT count(pg_terminate_backend(pid)) FROM"
+	    " pg_stat_activity WHERE application_name = $$facteur$$"
+	    " AND pid <> pg_backend_pid()";
+	int began;
+
+	if (!f->pg)
+		skip(); /* a SQLite file has no connection to lose */
+	open_init(f);
+	WANT_RC(store_domain_add(f->s, "example.org", 0, &err), 0, err);
+	WANT_RC(store_open(f->path, STORE_RO, 1000, &ro, &err), 0, err);
+	WANT_RC(store_domain_active(ro, "example.org", &err), STORE_FOUND, err);
+	if (pg_sql(f->path, kill) < 0)
+		fail_msg("psql: got failure, want the sessions ended");
+	WANT_RC(store_domain_active(ro, "example.org", &err), STORE_FOUND, err);
+	WANT_RC(store_domain_active(f->s, "example.org", &err), STORE_FOUND,
+	    err);
+	began = store_read_begin(ro, &err);
+	WANT_RC(began, 1, err);
+	if (pg_sql(f->path, kill) < 0)
+		fail_msg("psql: got failure, want the sessions ended");
+	WANT_RC(store_domain_active(ro, "example.org", &err), STORE_EDB, err);
+	store_read_end(ro, began);
+	WANT_RC(store_domain_active(ro, "example.org", &err), STORE_FOUND, err);
+	store_free(&ro);
+}
+
 int
 main(void)
 {
@@ -780,6 +816,7 @@ main(void)
 	    T(rollback_undoes_a_transaction),
 	    T(vacation_reply_is_remembered_per_sender_and_handle),
 	    T(dkim_keys_add_disable_walk_and_delete),
+	    T(lost_connection_is_reopened_by_the_next_call),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -13,6 +13,11 @@ naming FILE:LINE; they were text converted with strtod after the file was
 read, with no line, and "nan" (which compares false with every score) was
 accepted.
 
+And cfg's list type (issue 13): [dkim] sign_daemons and [scrub]
+remove_headers are split and checked when the file is read, so a control
+or 8-bit byte is an error naming FILE:LINE (both were strings split again
+at every message; dkim took any byte), and they go on over indented lines.
+
 usage: test_internal_hosts.py SPAM DKIM SCRUB BLACKLIST MILTER TMPDIR_PARENT
 """
 
@@ -157,6 +162,41 @@ def test_scores(d, base):
     check(rc == 0, "facteur-spam accepts plain decimal scores", (rc, err))
 
 
+def test_lists(d, progs, db):
+    """sign_daemons and remove_headers: cfg's list type."""
+    by_name = {p[0]: p for p in progs}
+    cases = [("facteur-dkim", "sign_daemons", "ORIGINATING, SUB\x01MISSION",
+              "byte 0x1 is not printable ASCII"),
+             ("facteur-milter", "sign_daemons", "ORIGINAT\u00c9D",
+              "byte 0xc3 is not printable ASCII"),
+             ("facteur-scrub", "remove_headers", "X-A X-\x7f",
+              "byte 0x7f is not printable ASCII")]
+    for i, (name, key, value, why) in enumerate(cases):
+        _, binary, section, base = by_name[name]
+        lines, ln = config(section, base, db, ["%s = %s" % (key, value)])
+        conf = write(d, "list-bad%d.conf" % i, lines)
+        rc, err = check_config(binary, conf)
+        check(rc != 0 and ("%s:%d: %s: %s" % (conf, ln, key, why)) in err,
+              "%s refuses %s = %r at FILE:LINE" % (name, key, value),
+              (rc, err))
+    _, binary, section, base = by_name["facteur-scrub"]
+    lines, ln = config(section, base, db, ["remove_headers = X-A, X-B:C"])
+    conf = write(d, "list-colon.conf", lines)
+    rc, err = check_config(binary, conf)
+    check(rc != 0 and '"X-B:C" is not a header name' in err,
+          "facteur-scrub names the remove_headers word with a colon",
+          (rc, err))
+    for name, key in [("facteur-dkim", "sign_daemons"),
+                      ("facteur-scrub", "remove_headers")]:
+        _, binary, section, base = by_name[name]
+        lines, ln = config(section, base, db, ["%s = A-1," % key,
+                                               "  B-2 C-3", "\tD-4"])
+        conf = write(d, "list-cont-%s.conf" % section, lines)
+        rc, err = check_config(binary, conf)
+        check(rc == 0 and "configuration OK" in err,
+              "%s takes %s over indented lines" % (name, key), (rc, err))
+
+
 def main():
     d = tempfile.mkdtemp(prefix="internal-hosts-", dir=PARENT)
     try:
@@ -172,6 +212,7 @@ def main():
               "facteur-scrub refuses a line longer than 199 bytes",
               (rc, err))
         test_scores(d, progs[0][3])
+        test_lists(d, progs, db)
     finally:
         shutil.rmtree(d, ignore_errors=True)
     if FAILS:

@@ -1,13 +1,15 @@
 #!/usr/bin/python3
-"""tests/postgres/test_pg_restart.py - facteur-lookup over PostgreSQL
-while the server stops and comes back.
+"""tests/postgres/test_pg_restart.py - facteur-lookup and
+facteur-blacklist over PostgreSQL while the server stops and comes back.
 
 While PostgreSQL is down every socketmap lookup answers TEMP (Postfix
 defers), never NOTFOUND (which would bounce mail) and never a dropped
-connection; once it is back, the same facteur-lookup, on the same client
-connection, answers OK again without being restarted. Runs in ~5 s.
+connection; the milter answers tempfail for a blacklisted sender (its
+on_error default), never accept. Once the server is back the same
+daemons, not restarted, answer as before (the lookup on the same client
+connection). Runs in ~5 s.
 
-usage: test_pg_restart.py FACTEUR_LOOKUP MKDB
+usage: test_pg_restart.py FACTEUR_LOOKUP MKDB [FACTEUR_BLACKLIST]
 """
 import os
 import socket
@@ -19,7 +21,12 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from pgserver import PG  # noqa: E402
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "milter"))
+from milterclient import MilterClient  # noqa: E402
+
 BIN, MKDB = sys.argv[1], sys.argv[2]
+BLACKLIST = sys.argv[3] if len(sys.argv) > 3 else None
 FAILURES = []
 
 
@@ -69,6 +76,36 @@ def start_lookup(tmp, url):
                        open(os.path.join(tmp, "lookup.log")).read())
 
 
+def start_milter(tmp, url):
+    conf, sock = os.path.join(tmp, "bl.conf"), os.path.join(tmp, "bl.sock")
+    with open(conf, "w") as f:
+        f.write("[database]\nurl = %s\nbusy_timeout = 1s\n\n[blacklist]\n"
+                "socket = unix:%s\n" % (url, sock))
+        if os.environ.get("FACTEUR_MILTER_ENGINE"):
+            f.write("engine = %s\n" % os.environ["FACTEUR_MILTER_ENGINE"])
+    log = open(os.path.join(tmp, "bl.log"), "w")
+    p = subprocess.Popen([BLACKLIST, "-f", "-c", conf], stdout=log,
+                         stderr=subprocess.STDOUT)
+    for _ in range(200):
+        if os.path.exists(sock):
+            return p, sock
+        if p.poll() is not None:
+            break
+        time.sleep(0.05)
+    raise RuntimeError("facteur-blacklist did not start: " +
+                       open(os.path.join(tmp, "bl.log")).read())
+
+
+def milter_action(sock, sender):
+    r = MilterClient("unix:" + sock).message(
+        macros={"mail": {"i": "Q1"}},
+        connect=("client.example", "198.51.100.77", 4567),
+        helo="client.example", mail_from="<%s>" % sender,
+        rcpts=["<alice@example.org>"], headers=[("From", sender)],
+        body=b"x\r\n")
+    return r.action
+
+
 def main():
     if PG.missing():
         print("SKIP: no " + PG.missing())
@@ -78,12 +115,18 @@ def main():
         url = pg.createdb("restart")
         subprocess.run([MKDB, url], check=True, timeout=30, input=(
             b"domain|example.org\nuser|alice@example.org|"
-            b"example.org/alice/\n"))
+            b"example.org/alice/\n"
+            b"sender|spam@bad.example|address|REJECT|554|5.7.1|No\n"))
         lk, sock = start_lookup(tmp, url)
+        bl, blsock = start_milter(tmp, url) if BLACKLIST else (None, None)
         try:
             c = SM(sock)
             check("before", c.q("mailboxes", "alice@example.org"),
                   "OK example.org/alice/")
+            if bl:
+                check("milter, before", milter_action(blsock,
+                                                      "spam@bad.example"),
+                      "reject")
             pg.stop()
             for i in range(3):
                 r = c.q("mailboxes", "alice@example.org")
@@ -92,6 +135,10 @@ def main():
                 r = SM(sock).q("mailboxes", "alice@example.org")
                 check("down, new connection #%d" % i,
                       (r or "EOF").split(" ")[0], "TEMP")
+            if bl:
+                check("milter, down", milter_action(blsock,
+                                                    "spam@bad.example"),
+                      "tempfail")
             pg.start()
             check("back, same connection",
                   c.q("mailboxes", "alice@example.org"),
@@ -99,9 +146,19 @@ def main():
             check("back, unknown user",
                   c.q("mailboxes", "nobody@example.org"), "NOTFOUND ")
             check("facteur-lookup still running", lk.poll(), None)
+            if bl:
+                check("milter, back", milter_action(blsock,
+                                                    "spam@bad.example"),
+                      "reject")
+                check("milter, back, clean sender",
+                      milter_action(blsock, "ok@good.example"), "accept")
+                check("facteur-blacklist still running", bl.poll(), None)
         finally:
             lk.terminate()
             lk.wait(10)
+            if bl:
+                bl.terminate()
+                bl.wait(10)
     if FAILURES:
         print(open(os.path.join(tmp, "lookup.log")).read())
         print("%d failure(s)" % len(FAILURES))

@@ -14,8 +14,8 @@
  * sockets without sending anything, runs the installed daemons with
  * --check-config only (never as a server), and asks DNS through lib/dns
  * (the configured or given resolver). */
-#include "admin.h"
 #include "doctor.h"
+#include "admin.h"
 
 #include <errno.h>
 #include <ini.h>
@@ -58,21 +58,22 @@ const char doctor_usage[] =
 
 const struct doc_prog doc_progs[DOC_NSECTS] = {
     [DOC_S_LOOKUP] = {"lookup", "facteur-lookup", DOC_LOOKUP,
-	FACTEUR_SOCK_LOOKUP, "facteur-lookup"},
+		      FACTEUR_SOCK_LOOKUP, "facteur-lookup"},
     [DOC_S_LMTP] = {"lmtp", "facteur-lmtp", DOC_LMTP, FACTEUR_SOCK_LMTP,
-	"facteur-lmtp"},
+		    "facteur-lmtp"},
     [DOC_S_BLACKLIST] = {"blacklist", "facteur-blacklist", DOC_MILTER,
-	FACTEUR_SOCK_MILTER("blacklist"), "facteur-milter@blacklist"},
+			 FACTEUR_SOCK_MILTER("blacklist"),
+			 "facteur-milter@blacklist"},
     [DOC_S_SCRUB] = {"scrub", "facteur-scrub", DOC_MILTER,
-	FACTEUR_SOCK_MILTER("scrub"), "facteur-milter@scrub"},
+		     FACTEUR_SOCK_MILTER("scrub"), "facteur-milter@scrub"},
     [DOC_S_DKIM] = {"dkim", "facteur-dkim", DOC_MILTER,
-	FACTEUR_SOCK_MILTER("dkim"), "facteur-milter@dkim"},
+		    FACTEUR_SOCK_MILTER("dkim"), "facteur-milter@dkim"},
     [DOC_S_SPAM] = {"spam", "facteur-spam", DOC_MILTER,
-	FACTEUR_SOCK_MILTER("spam"), "facteur-milter@spam"},
+		    FACTEUR_SOCK_MILTER("spam"), "facteur-milter@spam"},
     [DOC_S_MILTER] = {"milter", "facteur-milter", DOC_MILTER,
-	FACTEUR_SOCK_MILTER("milter"), "facteur-milter@milter"},
+		      FACTEUR_SOCK_MILTER("milter"), "facteur-milter@milter"},
     [DOC_S_EXAMPLE] = {"example", "facteur-example", DOC_MILTER,
-	FACTEUR_SOCK_MILTER("example"), "facteur-example"},
+		       FACTEUR_SOCK_MILTER("example"), "facteur-example"},
 };
 #define DOC_NPROGS DOC_NSECTS
 
@@ -84,7 +85,7 @@ struct doc_ini {
 
 void
 doc_report(struct doctor *d, enum doc_status st, const char *check,
-    const char *fmt, ...)
+	   const char *fmt, ...)
 {
 	static const char *const word[] = {"ok", "warn", "FAIL"};
 	struct buf b;
@@ -118,7 +119,7 @@ doc_report(struct doctor *d, enum doc_status st, const char *check,
 
 static int
 doc_domain_row(void *ctx, int ncols, const char *const *names,
-    const char *const *values)
+	       const char *const *values)
 {
 	size_t *n = ctx;
 	int i;
@@ -140,8 +141,10 @@ doc_database(struct doctor *d)
 	int rc;
 
 	if (!store_exists(a->db_path)) {
-		doc_report(d, DOC_FAIL, "database", "no database at %s: "
-		    "create it with 'facteur db init'", a->db_path);
+		doc_report(d, DOC_FAIL, "database",
+			   "no database at %s: "
+			   "create it with 'facteur db init'",
+			   a->db_path);
 		return;
 	}
 	rc = store_open(a->db_path, STORE_RO, a->busy_ms, &a->store, &err);
@@ -150,26 +153,29 @@ doc_database(struct doctor *d)
 		return;
 	}
 	if (rc != 0) {
-		doc_report(d, DOC_FAIL, "database", "cannot open %s: %s (run "
-		    "doctor as root or a member of group facteur)",
-		    a->db_path, err.msg);
+		doc_report(d, DOC_FAIL, "database",
+			   "cannot open %s: %s (run "
+			   "doctor as root or a member of group facteur)",
+			   a->db_path, err.msg);
 		return;
 	}
 	doc_report(d, DOC_OK, "database", "%s opens", a->db_path);
 	doc_report(d, DOC_OK, "schema", "version %d is current",
-	    STORE_SCHEMA_VERSION);
-	if (store_list(a->store, "domains", NULL, doc_domain_row, n,
-	    &err) != 0)
+		   STORE_SCHEMA_VERSION);
+	if (store_list(a->store, "domains", NULL, doc_domain_row, n, &err) != 0)
 		doc_report(d, DOC_FAIL, "domains", "cannot list: %s", err.msg);
 	else if (n[0] == 0)
-		doc_report(d, DOC_FAIL, "domains", "no domain: add one with "
-		    "'facteur domain add DOMAIN'");
+		doc_report(d, DOC_FAIL, "domains",
+			   "no domain: add one with "
+			   "'facteur domain add DOMAIN'");
 	else if (n[1] == 0)
-		doc_report(d, DOC_FAIL, "domains", "%zu domain(s), none "
-		    "enabled: 'facteur domain enable DOMAIN'", n[0]);
+		doc_report(d, DOC_FAIL, "domains",
+			   "%zu domain(s), none "
+			   "enabled: 'facteur domain enable DOMAIN'",
+			   n[0]);
 	else
 		doc_report(d, DOC_OK, "domains", "%zu domain(s), %zu enabled",
-		    n[0], n[1]);
+			   n[0], n[1]);
 }
 
 /* ---- facteur.conf ---- */
@@ -183,7 +189,7 @@ doc_ini_set(char **field, const char *value)
 
 static int
 doc_ini_handler(void *user, const char *section, const char *name,
-    const char *value)
+		const char *value)
 {
 	static const struct {
 		const char *name;
@@ -211,7 +217,7 @@ doc_ini_handler(void *user, const char *section, const char *name,
 	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		if (strcmp(name, keys[i].name) == 0 &&
 		    !doc_ini_set((char **)(void *)((char *)s + keys[i].off),
-		    value))
+				 value))
 			ini->failed = 1;
 	if (strcmp(section, "dkim") == 0 && strcmp(name, "resolver") == 0 &&
 	    !doc_ini_set(&ini->resolver, value))
@@ -257,7 +263,7 @@ doc_run_check(struct doctor *d, const char *prog, char *out, size_t outlen)
 		return 1;
 	if (pipe(fds) < 0 || (pid = fork()) < 0) {
 		snprintf(out, outlen, "cannot run %s: %s", prog,
-		    strerror(errno));
+			 strerror(errno));
 		return -1;
 	}
 	if (pid == 0) {
@@ -266,7 +272,7 @@ doc_run_check(struct doctor *d, const char *prog, char *out, size_t outlen)
 		close(fds[0]);
 		close(fds[1]);
 		execl(path, prog, "-c", d->a->config_path, "--check-config",
-		    (char *)NULL);
+		      (char *)NULL);
 		_exit(127);
 	}
 	close(fds[1]);
@@ -276,7 +282,7 @@ doc_run_check(struct doctor *d, const char *prog, char *out, size_t outlen)
 	for (;;) {
 		clock_gettime(CLOCK_MONOTONIC, &t);
 		ms = DOC_CHECK_CONFIG_MS - ((t.tv_sec - t0.tv_sec) * 1000 +
-		    (t.tv_nsec - t0.tv_nsec) / 1000000);
+					    (t.tv_nsec - t0.tv_nsec) / 1000000);
 		if (ms <= 0 || poll(&pfd, 1, (int)ms) == 0) {
 			kill(pid, SIGKILL);
 			snprintf(out, outlen, "timed out");
@@ -288,8 +294,9 @@ doc_run_check(struct doctor *d, const char *prog, char *out, size_t outlen)
 			break;
 		}
 		if (got + 1 < outlen) {
-			size_t k = (size_t)n < outlen - got - 1 ? (size_t)n :
-			    outlen - got - 1;
+			size_t k = (size_t)n < outlen - got - 1
+				       ? (size_t)n
+				       : outlen - got - 1;
 			memcpy(out + got, chunk, k);
 			got += k;
 			out[got] = '\0';
@@ -329,7 +336,7 @@ doc_hostport(const char *s, char *host, size_t hlen, const char **port)
  * yes) into host and port. */
 static int
 doc_port_at_host(const char *spec, char *host, size_t hlen, char *port,
-    size_t plen)
+		 size_t plen)
 {
 	const char *p = strchr(spec, ':') + 1, *at = strchr(p, '@');
 	size_t n = (size_t)(at - p);
@@ -352,7 +359,7 @@ doc_port_at_host(const char *spec, char *host, size_t hlen, char *port,
 /* One listener: spec is a milter spec (milter 1) or a path / HOST:PORT. */
 static void
 doc_socket(struct doctor *d, const struct doc_prog *p, const char *key,
-    const char *spec, int milter)
+	   const char *spec, int milter)
 {
 	char check[64], host[256], pbuf[16], why[1024];
 	const char *path = NULL, *port = pbuf;
@@ -362,16 +369,18 @@ doc_socket(struct doctor *d, const struct doc_prog *p, const char *key,
 	snprintf(check, sizeof(check), "[%s] %s", p->section, key);
 	if (milter)
 		bad = mlt_socket_parse(spec, &kind, &path) < 0 ||
-		    (kind != MLT_SOCK_UNIX && doc_port_at_host(spec, host,
-		    sizeof(host), pbuf, sizeof(pbuf)) < 0);
+		      (kind != MLT_SOCK_UNIX &&
+		       doc_port_at_host(spec, host, sizeof(host), pbuf,
+					sizeof(pbuf)) < 0);
 	else if (spec[0] == '/')
 		bad = 0, path = spec;
 	else
 		bad = doc_hostport(spec, host, sizeof(host), &port) < 0;
 	if (bad) {
-		doc_report(d, DOC_FAIL, check, "'%s' is not %s", spec, milter ?
-		    "unix:PATH, inet:PORT@HOST or inet6:PORT@HOST" :
-		    "a path or HOST:PORT");
+		doc_report(d, DOC_FAIL, check, "'%s' is not %s", spec,
+			   milter
+			       ? "unix:PATH, inet:PORT@HOST or inet6:PORT@HOST"
+			       : "a path or HOST:PORT");
 		return;
 	}
 	e = doc_dial(path, host, port, DOC_CONNECT_S);
@@ -395,9 +404,11 @@ doc_sockets(struct doctor *d, enum doc_sect i)
 
 	if (p->kind == DOC_MILTER) {
 		if (d->postfix_read && !(d->milters_used & (1u << i)))
-			doc_report(d, DOC_OK, "[%s] socket", "%s: Postfix "
-			    "does not use it (not in smtpd_milters or "
-			    "non_smtpd_milters)", sock);
+			doc_report(d, DOC_OK, "[%s] socket",
+				   "%s: Postfix "
+				   "does not use it (not in smtpd_milters or "
+				   "non_smtpd_milters)",
+				   sock);
 		else if (!d->postfix_read)
 			doc_socket(d, p, "socket", sock, 1);
 		return;
@@ -424,8 +435,9 @@ doc_config_read(struct doctor *d)
 	ini.secs = d->secs;
 	if ((f = fopen(conf, "r")) == NULL) {
 		doc_report(d, errno == ENOENT ? DOC_WARN : DOC_FAIL, "config",
-		    "%s: %s (built-in defaults apply; 'facteur setup' "
-		    "renders one)", conf, strerror(errno));
+			   "%s: %s (built-in defaults apply; 'facteur setup' "
+			   "renders one)",
+			   conf, strerror(errno));
 		return;
 	}
 	if (ini_parse_file(f, doc_ini_handler, &ini) != 0 || ini.failed) {
@@ -437,7 +449,7 @@ doc_config_read(struct doctor *d)
 	}
 	fclose(f);
 	doc_report(d, DOC_OK, "config", "%s parses ([database], [admin])",
-	    conf);
+		   conf);
 	d->conf_resolver = ini.resolver;
 }
 
@@ -457,14 +469,18 @@ doc_config_check(struct doctor *d)
 		snprintf(check, sizeof(check), "[%s] config", p->section);
 		rc = doc_run_check(d, p->prog, out, sizeof(out));
 		if (rc == 1)
-			doc_report(d, DOC_WARN, check, "%s is not in %s: "
-			    "section not checked", p->prog, d->sbindir);
+			doc_report(d, DOC_WARN, check,
+				   "%s is not in %s: "
+				   "section not checked",
+				   p->prog, d->sbindir);
 		else if (rc < 0)
 			doc_report(d, DOC_FAIL, check, "%s --check-config: %s",
-			    p->prog, out[0] ? out : "failed");
+				   p->prog, out[0] ? out : "failed");
 		else
-			doc_report(d, DOC_OK, check, "%s --check-config "
-			    "accepts it", p->prog);
+			doc_report(d, DOC_OK, check,
+				   "%s --check-config "
+				   "accepts it",
+				   p->prog);
 		doc_sockets(d, (enum doc_sect)i);
 	}
 }
@@ -472,7 +488,7 @@ doc_config_check(struct doctor *d)
 /* store_list rows: the first enabled domain, the first active user. */
 static int
 doc_probe_row(void *ctx, int ncols, const char *const *names,
-    const char *const *values)
+	      const char *const *values)
 {
 	char **out = ctx;
 	const char *key = NULL;
@@ -500,11 +516,10 @@ doc_probes(struct doctor *d)
 	if (d->a->store == NULL)
 		return;
 	if (store_list(d->a->store, "domains", NULL, doc_probe_row,
-	    &d->probe_domain, &err) != 0 ||
+		       &d->probe_domain, &err) != 0 ||
 	    store_list(d->a->store, "users", NULL, doc_probe_row,
-	    &d->probe_user, &err) != 0)
-		doc_report(d, DOC_WARN, "database", "cannot list: %s",
-		    err.msg);
+		       &d->probe_user, &err) != 0)
+		doc_report(d, DOC_WARN, "database", "cannot list: %s", err.msg);
 }
 
 int
@@ -512,8 +527,10 @@ doctor_main(struct admin *a, int argc, char **argv)
 {
 	const char *domain = NULL;
 	struct doctor d;
-	const struct admin_opt opts[] = {{"domain", &domain, NULL},
-	    {"resolver", &d.resolver, NULL}, {"sbindir", &d.sbindir, NULL},
+	const struct admin_opt opts[] = {
+	    {"domain", &domain, NULL},
+	    {"resolver", &d.resolver, NULL},
+	    {"sbindir", &d.sbindir, NULL},
 	    {"postfix-dir", &d.postfix_dir, NULL},
 	    {"dovecot-config", &d.dovecot_config, NULL}};
 	struct buf dom;
@@ -523,13 +540,13 @@ doctor_main(struct admin *a, int argc, char **argv)
 	memset(&d, 0, sizeof(d));
 	d.a = a;
 	d.sbindir = FACTEUR_SBINDIR;
-	if (admin_args(a, argc - 1, argv + 1, opts, 5, NULL, 0, 0,
-	    doctor_usage, &rc) < 0)
+	if (admin_args(a, argc - 1, argv + 1, opts, 5, NULL, 0, 0, doctor_usage,
+		       &rc) < 0)
 		return rc;
 	buf_init(&dom, 256);
 	if (domain != NULL) {
-		if (chk_domain("--domain", domain, &dom, err,
-		    sizeof(err)) < 0) {
+		if (chk_domain("--domain", domain, &dom, err, sizeof(err)) <
+		    0) {
 			admin_errx(a, "%s", err);
 			buf_free(&dom);
 			return ADMIN_USAGE;
@@ -550,10 +567,10 @@ doctor_main(struct admin *a, int argc, char **argv)
 	doctor_dns(&d);
 	if (a->json)
 		printf("\n  ],\n  \"failures\": %zu, \"warnings\": %zu}\n",
-		    d.nfail, d.nwarn);
+		       d.nfail, d.nwarn);
 	else
 		printf("%zu checks: %zu FAIL, %zu warn\n", d.nchecks, d.nfail,
-		    d.nwarn);
+		       d.nwarn);
 	doc_secs_free(d.secs);
 	free(d.conf_resolver);
 	free(d.queue_dir);

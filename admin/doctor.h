@@ -17,8 +17,17 @@ struct admin;
 enum doc_status { DOC_OK, DOC_WARN, DOC_FAIL };
 
 /* The daemons' sections of facteur.conf doctor reads, in doc_progs order. */
-enum doc_sect { DOC_S_LOOKUP, DOC_S_LMTP, DOC_S_BLACKLIST, DOC_S_SCRUB,
-	DOC_S_DKIM, DOC_S_SPAM, DOC_S_MILTER, DOC_S_EXAMPLE, DOC_NSECTS };
+enum doc_sect {
+	DOC_S_LOOKUP,
+	DOC_S_LMTP,
+	DOC_S_BLACKLIST,
+	DOC_S_SCRUB,
+	DOC_S_DKIM,
+	DOC_S_SPAM,
+	DOC_S_MILTER,
+	DOC_S_EXAMPLE,
+	DOC_NSECTS
+};
 
 enum doc_kind { DOC_LOOKUP, DOC_LMTP, DOC_MILTER };
 
@@ -36,16 +45,16 @@ struct doc_sec {
 	int present;
 	char *socket, *tcp, *policy_socket, *policy_tcp;
 	char *user, *group;
-	char *modules;    /* [milter] modules */
+	char *modules;	  /* [milter] modules */
 	char *bayes_path; /* [spam] bayes_path */
 };
 
 struct doctor {
 	struct admin *a;
-	const char *domain;    /* --domain (lowercased), or NULL: all */
-	const char *resolver;  /* --resolver, [dkim] resolver, or NULL */
-	char *conf_resolver;   /* owned: [dkim] resolver from the file */
-	const char *sbindir;   /* where the daemons' binaries are */
+	const char *domain;	    /* --domain (lowercased), or NULL: all */
+	const char *resolver;	    /* --resolver, [dkim] resolver, or NULL */
+	char *conf_resolver;	    /* owned: [dkim] resolver from the file */
+	const char *sbindir;	    /* where the daemons' binaries are */
 	const char *postfix_dir;    /* postconf -c DIR; NULL: Postfix's own;
 				       "none": no Postfix checks */
 	const char *dovecot_config; /* doveconf -c FILE; NULL, "none" */
@@ -54,16 +63,16 @@ struct doctor {
 	 * which sections' milter sockets it names (1 << enum doc_sect). */
 	int postfix_read;
 	unsigned milters_used;
-	char *queue_dir;       /* owned: Postfix's queue_directory */
-	char *probe_domain;    /* owned: an enabled domain, or NULL */
-	char *probe_user;      /* owned: an active user, or NULL */
+	char *queue_dir;    /* owned: Postfix's queue_directory */
+	char *probe_domain; /* owned: an enabled domain, or NULL */
+	char *probe_user;   /* owned: an active user, or NULL */
 	size_t nfail, nwarn, nchecks;
 };
 
 /* Prints one check: "ok   CHECK: DETAIL" (warn, FAIL), or one JSON
  * object of the array with --json. */
 void doc_report(struct doctor *d, enum doc_status st, const char *check,
-    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /* Runs argv (argv[0] a path) with stdin /dev/null, its stdout (and
  * stderr when with_err) into out, bounded by out's max, killed after ms.
@@ -75,8 +84,8 @@ int doc_capture(char *const argv[], int with_err, int ms, struct buf *out);
  * the detail for a connection error e to spec, prog (or NULL) and unit
  * (or NULL): "not running (stale socket left behind)" when the file
  * exists and nobody listens. Writes into out. */
-void doc_conn_error(int e, const char *path, const char *spec,
-    const char *prog, const char *unit, char *out, size_t outlen);
+void doc_conn_error(int e, const char *path, const char *spec, const char *prog,
+		    const char *unit, char *out, size_t outlen);
 
 /* Connects to a unix path (host NULL) or host:port, with send and
  * receive timeouts of s seconds. fd, or -errno. */

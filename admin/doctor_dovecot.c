@@ -36,10 +36,10 @@
 
 /* One passdb or userdb block of doveconf -n. */
 struct doc_db {
-	int userdb;          /* 0 passdb, 1 userdb */
+	int userdb; /* 0 passdb, 1 userdb */
 	char driver[64];
-	char args[512];      /* 2.3: the sql file */
-	char query[4096];    /* 2.4: the query in the block */
+	char args[512];	  /* 2.3: the sql file */
+	char query[4096]; /* 2.4: the query in the block */
 };
 
 struct doc_dove {
@@ -90,7 +90,7 @@ doc_dove_parse(char *text, struct doc_dove *dv)
 			*next++ = '\0';
 		if (strncmp(line, "# ", 2) == 0 && dv->version[0] == '\0') {
 			snprintf(dv->version, sizeof(dv->version), "%.*s",
-			    (int)strcspn(line + 2, " "), line + 2);
+				 (int)strcspn(line + 2, " "), line + 2);
 			continue;
 		}
 		line = doc_trim(line);
@@ -102,14 +102,14 @@ doc_dove_parse(char *text, struct doc_dove *dv)
 		if (line[0] != '\0' && line[strlen(line) - 1] == '{') {
 			if (depth++ == 0 && dv->n < DOC_MAX_DBS &&
 			    (strncmp(line, "passdb", 6) == 0 ||
-			    strncmp(line, "userdb", 6) == 0)) {
+			     strncmp(line, "userdb", 6) == 0)) {
 				cur = &dv->dbs[dv->n++];
 				memset(cur, 0, sizeof(*cur));
 				cur->userdb = line[0] == 'u';
 				/* 2.4: "passdb sql {" names the driver */
 				if (strncmp(line + 6, " sql ", 5) == 0)
 					snprintf(cur->driver,
-					    sizeof(cur->driver), "sql");
+						 sizeof(cur->driver), "sql");
 			}
 			continue;
 		}
@@ -120,15 +120,15 @@ doc_dove_parse(char *text, struct doc_dove *dv)
 			doc_dove_key(cur, line, eq + 3);
 		else if (depth == 0 && strcmp(line, "sqlite_path") == 0)
 			snprintf(dv->sqlite_path, sizeof(dv->sqlite_path), "%s",
-			    eq + 3);
+				 eq + 3);
 	}
 }
 
 /* Reads a dovecot-sql.conf.ext: "key = value", '\' continues a line,
  * '#' comments. Fills connect and the two queries. -1 if unreadable. */
 static int
-doc_sql_file(const char *path, char *connect, size_t clen, char *pq,
-    char *uq, size_t qlen)
+doc_sql_file(const char *path, char *connect, size_t clen, char *pq, char *uq,
+	     size_t qlen)
 {
 	char line[4096], key[64], *k, *eq, *v;
 	struct buf val;
@@ -214,7 +214,7 @@ struct doc_qres {
 /* Runs one query (expanded for user) on db read-only. 0 or -1 (why). */
 static int
 doc_run_query(const char *dbpath, const char *query, const char *user,
-    struct doc_qres *res, char *why, size_t wlen)
+	      struct doc_qres *res, char *why, size_t wlen)
 {
 	sqlite3 *db = NULL;
 	sqlite3_stmt *st = NULL;
@@ -230,7 +230,7 @@ doc_run_query(const char *dbpath, const char *query, const char *user,
 	if (sqlite3_open_v2(dbpath, &db, SQLITE_OPEN_READONLY, NULL) !=
 	    SQLITE_OK) {
 		snprintf(why, wlen, "cannot open %s: %s", dbpath,
-		    db ? sqlite3_errmsg(db) : "out of memory");
+			 db ? sqlite3_errmsg(db) : "out of memory");
 		goto out;
 	}
 	sqlite3_busy_timeout(db, 2000);
@@ -242,9 +242,9 @@ doc_run_query(const char *dbpath, const char *query, const char *user,
 		const char *c = sqlite3_column_name(st, i);
 
 		res->has_password |= strcasecmp(c, "password") == 0 ||
-		    strcasecmp(c, "nopassword") == 0;
-		res->has_home |= strcasecmp(c, "home") == 0 ||
-		    strcasecmp(c, "mail") == 0;
+				     strcasecmp(c, "nopassword") == 0;
+		res->has_home |=
+		    strcasecmp(c, "home") == 0 || strcasecmp(c, "mail") == 0;
 		res->has_user |= strcasecmp(c, "user") == 0;
 	}
 	while ((i = sqlite3_step(st)) == SQLITE_ROW)
@@ -263,77 +263,92 @@ out:
 
 /* Checks one query of a passdb (userdb 0) or userdb. */
 static void
-doc_query(struct doctor *d, const char *where, int userdb,
-    const char *dbpath, const char *query, int v24)
+doc_query(struct doctor *d, const char *where, int userdb, const char *dbpath,
+	  const char *query, int v24)
 {
 	char check[600], why[512];
 	struct doc_qres r;
-	const char *what = v24 ? "query" : userdb ? "user_query" :
-	    "password_query";
+	const char *what = v24	    ? "query"
+			   : userdb ? "user_query"
+				    : "password_query";
 
-	snprintf(check, sizeof(check), "dovecot %s", userdb ? "userdb" :
-	    "passdb");
+	snprintf(check, sizeof(check), "dovecot %s",
+		 userdb ? "userdb" : "passdb");
 	if (query == NULL || query[0] == '\0') {
-		doc_report(d, DOC_FAIL, check, "%s has no %s: Dovecot cannot "
-		    "%s; use the one 'facteur setup' writes", where, what,
-		    userdb ? "find a mailbox" : "check a password");
+		doc_report(d, DOC_FAIL, check,
+			   "%s has no %s: Dovecot cannot "
+			   "%s; use the one 'facteur setup' writes",
+			   where, what,
+			   userdb ? "find a mailbox" : "check a password");
 		return;
 	}
 	if (d->probe_user == NULL) {
-		doc_report(d, DOC_WARN, check, "%s not run: the database has "
-		    "no active user yet", what);
+		doc_report(d, DOC_WARN, check,
+			   "%s not run: the database has "
+			   "no active user yet",
+			   what);
 		return;
 	}
-	if (doc_run_query(dbpath, query, d->probe_user, &r, why,
-	    sizeof(why)) < 0)
-		doc_report(d, DOC_FAIL, check, "%s of %s on %s: %s: fix it "
+	if (doc_run_query(dbpath, query, d->probe_user, &r, why, sizeof(why)) <
+	    0)
+		doc_report(
+		    d, DOC_FAIL, check,
+		    "%s of %s on %s: %s: fix it "
 		    "(docs/schema.md has the tables; 'facteur setup' writes a "
-		    "working one)", what, where, dbpath, why);
+		    "working one)",
+		    what, where, dbpath, why);
 	else if (r.rows == 0)
-		doc_report(d, DOC_FAIL, check, "%s of %s finds nothing for %s, "
+		doc_report(
+		    d, DOC_FAIL, check,
+		    "%s of %s finds nothing for %s, "
 		    "an active user of the database: nobody can %s; fix the "
-		    "query", what, where, d->probe_user, userdb ?
-		    "receive mail" : "log in");
+		    "query",
+		    what, where, d->probe_user,
+		    userdb ? "receive mail" : "log in");
 	else if (!userdb && !r.has_password)
-		doc_report(d, DOC_FAIL, check, "%s of %s gives no 'password' "
-		    "column: name the hash column AS password", what, where);
+		doc_report(d, DOC_FAIL, check,
+			   "%s of %s gives no 'password' "
+			   "column: name the hash column AS password",
+			   what, where);
 	else if (userdb && !r.has_home)
-		doc_report(d, DOC_WARN, check, "%s of %s gives no home or "
-		    "mail column: Dovecot needs mail_location then", what,
-		    where);
+		doc_report(d, DOC_WARN, check,
+			   "%s of %s gives no home or "
+			   "mail column: Dovecot needs mail_location then",
+			   what, where);
 	else
 		doc_report(d, DOC_OK, check, "%s of %s finds %s in %s", what,
-		    where, d->probe_user, dbpath);
+			   where, d->probe_user, dbpath);
 }
 
 static void
-doc_sql_db(struct doctor *d, const struct doc_dove *dv,
-    const struct doc_db *db)
+doc_sql_db(struct doctor *d, const struct doc_dove *dv, const struct doc_db *db)
 {
 	char connect[512], pq[8192], uq[8192];
 	const char *dbpath;
 
 	if (db->query[0] != '\0' || db->args[0] == '\0') { /* 2.4 */
-		dbpath = dv->sqlite_path[0] ? dv->sqlite_path :
-		    d->a->db_path;
+		dbpath = dv->sqlite_path[0] ? dv->sqlite_path : d->a->db_path;
 		doc_query(d, db->userdb ? "userdb sql" : "passdb sql",
-		    db->userdb, dbpath, db->query, 1);
+			  db->userdb, dbpath, db->query, 1);
 		return;
 	}
 	if (doc_sql_file(db->args, connect, sizeof(connect), pq, uq,
-	    sizeof(pq)) < 0) {
-		doc_report(d, DOC_FAIL, db->userdb ? "dovecot userdb" :
-		    "dovecot passdb", "cannot read %s: Dovecot's auth cannot "
-		    "either", db->args);
+			 sizeof(pq)) < 0) {
+		doc_report(d, DOC_FAIL,
+			   db->userdb ? "dovecot userdb" : "dovecot passdb",
+			   "cannot read %s: Dovecot's auth cannot "
+			   "either",
+			   db->args);
 		return;
 	}
 	dbpath = connect[0] ? connect : d->a->db_path;
 	if (strncmp(dbpath, "dbname=", 7) == 0)
 		dbpath += 7;
 	if (strcmp(dbpath, d->a->db_path) != 0)
-		doc_report(d, DOC_WARN, "dovecot database", "%s reads %s, "
-		    "facteur's database is %s", db->args, dbpath,
-		    d->a->db_path);
+		doc_report(d, DOC_WARN, "dovecot database",
+			   "%s reads %s, "
+			   "facteur's database is %s",
+			   db->args, dbpath, d->a->db_path);
 	doc_query(d, db->args, db->userdb, dbpath, db->userdb ? uq : pq, 0);
 }
 
@@ -351,12 +366,12 @@ doc_fields(const char *out, int ok, char *line, size_t len)
 		return;
 	}
 	for (p = strchr(out, '\n'); p != NULL && *++p != '\0';
-	    p = strchr(p, '\n')) {
+	     p = strchr(p, '\n')) {
 		k = strcspn(p, "\n");
 		if (n + k + 2 >= len)
 			break;
-		n += (size_t)snprintf(line + n, len - n, "%s%.*s", n ? " " :
-		    "", (int)k, p);
+		n += (size_t)snprintf(line + n, len - n, "%s%.*s", n ? " " : "",
+				      (int)k, p);
 	}
 	for (k = 0; k < n; k++)
 		if (line[k] == '\t')
@@ -386,14 +401,19 @@ doc_doveadm_user(struct doctor *d)
 	doc_fields(buf_str(&out), rc == 0, line, sizeof(line));
 	if (rc == 0)
 		doc_report(d, DOC_OK, "doveadm user", "%s: %s", d->probe_user,
-		    line);
+			   line);
 	else if (rc == 67)
-		doc_report(d, DOC_FAIL, "doveadm user", "Dovecot's userdb does "
+		doc_report(
+		    d, DOC_FAIL, "doveadm user",
+		    "Dovecot's userdb does "
 		    "not know %s, an active user of the database: fix the "
-		    "userdb", d->probe_user);
+		    "userdb",
+		    d->probe_user);
 	else
-		doc_report(d, DOC_WARN, "doveadm user", "%s: exit %d: %s (is "
-		    "Dovecot running?)", d->probe_user, rc, line);
+		doc_report(d, DOC_WARN, "doveadm user",
+			   "%s: exit %d: %s (is "
+			   "Dovecot running?)",
+			   d->probe_user, rc, line);
 	buf_free(&out);
 }
 
@@ -406,12 +426,13 @@ doctor_dovecot(struct doctor *d)
 	size_t i, nsql = 0;
 	int n = 0, rc;
 
-	if (d->dovecot_config != NULL && strcmp(d->dovecot_config, "none") ==
-	    0)
+	if (d->dovecot_config != NULL && strcmp(d->dovecot_config, "none") == 0)
 		return;
 	if (access(DOC_DOVECONF, X_OK) != 0) {
-		doc_report(d, DOC_WARN, "dovecot", "no %s: Dovecot checks "
-		    "skipped", DOC_DOVECONF);
+		doc_report(d, DOC_WARN, "dovecot",
+			   "no %s: Dovecot checks "
+			   "skipped",
+			   DOC_DOVECONF);
 		return;
 	}
 	argv[n++] = (char *)DOC_DOVECONF;
@@ -424,8 +445,10 @@ doctor_dovecot(struct doctor *d)
 	buf_init(&out, 4 << 20);
 	memset(&dv, 0, sizeof(dv));
 	if ((rc = doc_capture(argv, 0, DOC_DOVE_MS, &out)) != 0) {
-		doc_report(d, DOC_FAIL, "dovecot", "doveconf -n: exit %d: "
-		    "Dovecot's configuration does not load", rc);
+		doc_report(d, DOC_FAIL, "dovecot",
+			   "doveconf -n: exit %d: "
+			   "Dovecot's configuration does not load",
+			   rc);
 		buf_free(&out);
 		return;
 	}
@@ -436,10 +459,12 @@ doctor_dovecot(struct doctor *d)
 			nsql++;
 		}
 	if (nsql == 0)
-		doc_report(d, DOC_WARN, "dovecot", "%s: no sql passdb or "
+		doc_report(
+		    d, DOC_WARN, "dovecot",
+		    "%s: no sql passdb or "
 		    "userdb: Dovecot does not read facteur's users ('facteur "
-		    "setup --apply' adds them)", dv.version[0] ? dv.version :
-		    "doveconf -n");
+		    "setup --apply' adds them)",
+		    dv.version[0] ? dv.version : "doveconf -n");
 	else
 		doc_doveadm_user(d);
 	buf_free(&out);

@@ -45,7 +45,7 @@ struct doc_param {
 };
 
 struct doc_pf {
-	struct buf text;         /* postconf -n -x, then -P -x */
+	struct buf text; /* postconf -n -x, then -P -x */
 	struct doc_param *v;
 	size_t n;
 	char seen[DOC_MAX_SEEN][512]; /* endpoints probed (no repeats) */
@@ -76,8 +76,8 @@ doc_pf_split(struct doc_pf *pf)
 
 /* Runs postconf with args on the configuration; appends its output. */
 static int
-doc_postconf(struct doctor *d, const char *a1, const char *a2,
-    struct buf *out, struct buf *err)
+doc_postconf(struct doctor *d, const char *a1, const char *a2, struct buf *out,
+	     struct buf *err)
 {
 	char *argv[8];
 	int n = 0, rc;
@@ -130,7 +130,7 @@ struct doc_ep {
 
 static int
 doc_ep_parse(const struct doctor *d, const char *spec, size_t n,
-    struct doc_ep *ep)
+	     struct doc_ep *ep)
 {
 	char s[512];
 	const char *colon;
@@ -149,10 +149,10 @@ doc_ep_parse(const struct doctor *d, const char *spec, size_t n,
 			return -1;
 		if (*p == '/' || d->queue_dir == NULL)
 			n = (size_t)snprintf(ep->path, sizeof(ep->path), "%s",
-			    p);
+					     p);
 		else
 			n = (size_t)snprintf(ep->path, sizeof(ep->path),
-			    "%s/%s", d->queue_dir, p);
+					     "%s/%s", d->queue_dir, p);
 		return n < sizeof(ep->path) ? 0 : -1;
 	}
 	if (strncmp(s, "inet:", 5) != 0)
@@ -174,7 +174,7 @@ static int
 doc_ep_dial(const struct doc_ep *ep)
 {
 	return doc_dial(ep->is_unix ? ep->path : NULL, ep->host, ep->port,
-	    DOC_PROBE_S);
+			DOC_PROBE_S);
 }
 
 /* The facteur.conf section whose socket is ep, or -1. */
@@ -188,8 +188,8 @@ doc_ep_section(const struct doctor *d, const struct doc_ep *ep)
 	for (i = 0; i < DOC_NSECTS; i++) {
 		if (doc_progs[i].kind != DOC_MILTER)
 			continue;
-		spec = d->secs[i].socket ? d->secs[i].socket :
-		    doc_progs[i].defsock;
+		spec = d->secs[i].socket ? d->secs[i].socket
+					 : doc_progs[i].defsock;
 		if (mlt_socket_parse(spec, &kind, &path) < 0)
 			continue;
 		if (kind == MLT_SOCK_UNIX) {
@@ -200,7 +200,7 @@ doc_ep_section(const struct doctor *d, const struct doc_ep *ep)
 		at = strchr(spec, '@');
 		if (!ep->is_unix && at != NULL &&
 		    strncmp(strchr(spec, ':') + 1, ep->port,
-		    strlen(ep->port)) == 0 &&
+			    strlen(ep->port)) == 0 &&
 		    strchr(spec, ':') + 1 + strlen(ep->port) == at &&
 		    strstr(at + 1, ep->host) != NULL)
 			return (int)i;
@@ -218,8 +218,8 @@ doc_milter_done(const struct buf *b)
 
 	if (b->len < 4)
 		return 0;
-	n = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
+	n = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 |
+	    p[3];
 	return b->len >= 4 + (size_t)n || n > 65536;
 }
 
@@ -228,8 +228,9 @@ doc_milter_done(const struct buf *b)
 static int
 doc_optneg(int fd, char *detail, size_t dlen)
 {
-	static const unsigned char optneg[17] = {0, 0, 0, 13, 'O', 0, 0, 0,
-	    6, 0, 0, 0x01, 0xff, 0, 0x1f, 0xff, 0xff};
+	static const unsigned char optneg[17] = {0,    0, 0,	13,   'O', 0,
+						 0,    0, 6,	0,    0,   0x01,
+						 0xff, 0, 0x1f, 0xff, 0xff};
 	static const unsigned char quit[5] = {0, 0, 0, 1, 'Q'};
 	const unsigned char *p;
 	struct buf b;
@@ -238,17 +239,20 @@ doc_optneg(int fd, char *detail, size_t dlen)
 	buf_init(&b, 70000);
 	if (doc_write(fd, optneg, sizeof(optneg)) < 0)
 		snprintf(detail, dlen, "cannot send OPTNEG: %s",
-		    strerror(errno));
+			 strerror(errno));
 	else if (doc_read_until(fd, &b, doc_milter_done) < 0)
 		snprintf(detail, dlen, "no answer to OPTNEG within %d s (%s)",
-		    DOC_PROBE_S, b.len ? "cut short" : "silence");
+			 DOC_PROBE_S, b.len ? "cut short" : "silence");
 	else if (b.len < 17 || (p = (const unsigned char *)b.data)[4] != 'O')
-		snprintf(detail, dlen, "answered OPTNEG with '%c', not a "
-		    "negotiation", b.len > 4 && b.data[4] >= 0x20 &&
-		    b.data[4] < 0x7f ? b.data[4] : '?');
+		snprintf(detail, dlen,
+			 "answered OPTNEG with '%c', not a "
+			 "negotiation",
+			 b.len > 4 && b.data[4] >= 0x20 && b.data[4] < 0x7f
+			     ? b.data[4]
+			     : '?');
 	else {
 		snprintf(detail, dlen, "milter protocol version %u",
-		    (unsigned)p[8]);
+			 (unsigned)p[8]);
 		(void)doc_write(fd, quit, sizeof(quit));
 		rc = 0;
 	}
@@ -258,7 +262,7 @@ doc_optneg(int fd, char *detail, size_t dlen)
 
 static void
 doc_one_milter(struct doctor *d, struct doc_pf *pf, const char *param,
-    const char *spec, size_t n)
+	       const char *spec, size_t n)
 {
 	char check[600], why[1200], detail[256], key[512];
 	const char *prog = NULL, *unit = NULL;
@@ -270,8 +274,10 @@ doc_one_milter(struct doctor *d, struct doc_pf *pf, const char *param,
 		return;
 	snprintf(check, sizeof(check), "%s %.*s", param, (int)n, spec);
 	if (doc_ep_parse(d, spec, n, &ep) < 0) {
-		doc_report(d, DOC_FAIL, check, "not unix:PATH or "
-		    "inet:HOST:PORT: fix %s in main.cf", param);
+		doc_report(d, DOC_FAIL, check,
+			   "not unix:PATH or "
+			   "inet:HOST:PORT: fix %s in main.cf",
+			   param);
 		return;
 	}
 	if ((sec = doc_ep_section(d, &ep)) >= 0) {
@@ -281,27 +287,31 @@ doc_one_milter(struct doctor *d, struct doc_pf *pf, const char *param,
 	}
 	if ((fd = doc_ep_dial(&ep)) < 0) {
 		doc_conn_error(-fd, ep.is_unix ? ep.path : NULL, key + 7,
-		    prog ? prog : "the milter", unit, why, sizeof(why));
-		doc_report(d, DOC_FAIL, check, "%s (Postfix answers "
-		    "milter_default_action meanwhile, 451 4.7.1 when "
-		    "tempfail)", why);
+			       prog ? prog : "the milter", unit, why,
+			       sizeof(why));
+		doc_report(d, DOC_FAIL, check,
+			   "%s (Postfix answers "
+			   "milter_default_action meanwhile, 451 4.7.1 when "
+			   "tempfail)",
+			   why);
 		return;
 	}
 	if (doc_optneg(fd, detail, sizeof(detail)) < 0)
 		doc_report(d, DOC_FAIL, check, "%s: %s: restart %s", key + 7,
-		    detail, prog ? prog : "the milter");
+			   detail, prog ? prog : "the milter");
 	else
-		doc_report(d, DOC_OK, check, "%s answers (%s)%s%s%s", prog ?
-		    prog : "the milter", detail, sec >= 0 ? ", facteur.conf [" :
-		    "", sec >= 0 ? doc_progs[sec].section : "", sec >= 0 ? "]" :
-		    "");
+		doc_report(d, DOC_OK, check, "%s answers (%s)%s%s%s",
+			   prog ? prog : "the milter", detail,
+			   sec >= 0 ? ", facteur.conf [" : "",
+			   sec >= 0 ? doc_progs[sec].section : "",
+			   sec >= 0 ? "]" : "");
 	close(fd);
 }
 
 /* smtpd_milters's list: "a, b", "{ a, connect_timeout=1s }, b". */
 static void
 doc_milters(struct doctor *d, struct doc_pf *pf, const char *param,
-    const char *list)
+	    const char *list)
 {
 	const char *p = list;
 	size_t n;
@@ -334,8 +344,9 @@ doc_ns_done(const struct buf *b)
 {
 	size_t off, plen, used, bad;
 
-	return b->len > 0 && ns_parse((const unsigned char *)b->data, b->len,
-	    0, &off, &plen, &used, &bad) != NS_INCOMPLETE;
+	return b->len > 0 &&
+	       ns_parse((const unsigned char *)b->data, b->len, 0, &off, &plen,
+			&used, &bad) != NS_INCOMPLETE;
 }
 
 /* The key to ask table name: a domain or user of the database for the
@@ -358,8 +369,7 @@ doc_sm_key(const struct doctor *d, const char *name, int *want_ok)
 
 /* Asks "name key"; the answer (printable) into ans. 0 or -1 (why). */
 static int
-doc_sm_ask(int fd, const char *name, const char *key, char *ans,
-    size_t alen)
+doc_sm_ask(int fd, const char *name, const char *key, char *ans, size_t alen)
 {
 	struct buf q, r;
 	size_t off, plen, used, bad;
@@ -374,8 +384,8 @@ doc_sm_ask(int fd, const char *name, const char *key, char *ans,
 		snprintf(ans, alen, "cannot send: %s", strerror(errno));
 	else if (doc_read_until(fd, &r, doc_ns_done) < 0)
 		snprintf(ans, alen, "no answer within %d s", DOC_PROBE_S);
-	else if (ns_parse((const unsigned char *)r.data, r.len, 0, &off,
-	    &plen, &used, &bad) != NS_OK)
+	else if (ns_parse((const unsigned char *)r.data, r.len, 0, &off, &plen,
+			  &used, &bad) != NS_OK)
 		snprintf(ans, alen, "not a netstring answer");
 	else {
 		doc_clean(r.data + off, plen > 200 ? 200 : plen, ans, alen);
@@ -389,7 +399,7 @@ doc_sm_ask(int fd, const char *name, const char *key, char *ans,
 /* "socketmap:unix:PATH:NAME" / "socketmap:inet:HOST:PORT:NAME". */
 static void
 doc_one_socketmap(struct doctor *d, struct doc_pf *pf, const char *param,
-    const char *spec, size_t n)
+		  const char *spec, size_t n)
 {
 	char check[700], why[1200], ans[256], name[128], key[512];
 	const char *last, *qkey;
@@ -403,11 +413,12 @@ doc_one_socketmap(struct doctor *d, struct doc_pf *pf, const char *param,
 		return;
 	last = memrchr(spec, ':', n);
 	nl = (size_t)(spec + n - last - 1);
-	if (last == NULL || last < spec + 10 || nl == 0 || nl >= sizeof(name)
-	    || doc_ep_parse(d, spec + 10, (size_t)(last - spec - 10), &ep) <
-	    0) {
-		doc_report(d, DOC_FAIL, check, "not socketmap:unix:PATH:NAME "
-		    "or socketmap:inet:HOST:PORT:NAME: fix %s", param);
+	if (last == NULL || last < spec + 10 || nl == 0 || nl >= sizeof(name) ||
+	    doc_ep_parse(d, spec + 10, (size_t)(last - spec - 10), &ep) < 0) {
+		doc_report(d, DOC_FAIL, check,
+			   "not socketmap:unix:PATH:NAME "
+			   "or socketmap:inet:HOST:PORT:NAME: fix %s",
+			   param);
 		return;
 	}
 	memcpy(name, last + 1, nl);
@@ -415,30 +426,38 @@ doc_one_socketmap(struct doctor *d, struct doc_pf *pf, const char *param,
 	qkey = doc_sm_key(d, name, &want_ok);
 	if ((fd = doc_ep_dial(&ep)) < 0) {
 		doc_conn_error(-fd, ep.is_unix ? ep.path : NULL, key,
-		    "facteur-lookup", "facteur-lookup", why, sizeof(why));
-		doc_report(d, DOC_FAIL, check, "%s (Postfix answers 451 4.3.0 "
-		    "to every address it looks up there)", why);
+			       "facteur-lookup", "facteur-lookup", why,
+			       sizeof(why));
+		doc_report(d, DOC_FAIL, check,
+			   "%s (Postfix answers 451 4.3.0 "
+			   "to every address it looks up there)",
+			   why);
 		return;
 	}
 	if (doc_sm_ask(fd, name, qkey, ans, sizeof(ans)) < 0)
-		doc_report(d, DOC_FAIL, check, "'%s %s': %s: restart "
-		    "facteur-lookup", name, qkey, ans);
-	else if (strncmp(ans, "OK", 2) == 0 || (!want_ok &&
-	    strncmp(ans, "NOTFOUND", 8) == 0))
+		doc_report(d, DOC_FAIL, check,
+			   "'%s %s': %s: restart "
+			   "facteur-lookup",
+			   name, qkey, ans);
+	else if (strncmp(ans, "OK", 2) == 0 ||
+		 (!want_ok && strncmp(ans, "NOTFOUND", 8) == 0))
 		doc_report(d, DOC_OK, check, "'%s %s' -> %s", name, qkey, ans);
 	else if (strncmp(ans, "NOTFOUND", 8) == 0)
-		doc_report(d, DOC_FAIL, check, "'%s %s' -> NOTFOUND, yet the "
-		    "database has it: does facteur-lookup read %s?", name,
-		    qkey, d->a->db_path);
+		doc_report(d, DOC_FAIL, check,
+			   "'%s %s' -> NOTFOUND, yet the "
+			   "database has it: does facteur-lookup read %s?",
+			   name, qkey, d->a->db_path);
 	else
-		doc_report(d, DOC_FAIL, check, "'%s %s' -> %s: see "
-		    "facteur-lookup's log", name, qkey, ans);
+		doc_report(d, DOC_FAIL, check,
+			   "'%s %s' -> %s: see "
+			   "facteur-lookup's log",
+			   name, qkey, ans);
 	close(fd);
 }
 
 static void
 doc_socketmaps(struct doctor *d, struct doc_pf *pf, const char *param,
-    const char *value)
+	       const char *value)
 {
 	const char *p = value;
 	size_t n;
@@ -464,7 +483,7 @@ doc_policy_done(const struct buf *b)
 
 static void
 doc_one_policy(struct doctor *d, struct doc_pf *pf, const char *param,
-    const char *spec, size_t n)
+	       const char *spec, size_t n)
 {
 	char check[700], why[1200], ans[256], key[512], req[1024];
 	const char *act;
@@ -473,33 +492,40 @@ doc_one_policy(struct doctor *d, struct doc_pf *pf, const char *param,
 	int fd;
 
 	snprintf(key, sizeof(key), "policy %.*s", (int)n, spec);
-	snprintf(check, sizeof(check), "check_policy_service %.*s (%s)",
-	    (int)n, spec, param);
+	snprintf(check, sizeof(check), "check_policy_service %.*s (%s)", (int)n,
+		 spec, param);
 	if (doc_pf_seen(pf, key))
 		return;
 	if (doc_ep_parse(d, spec, n, &ep) < 0) {
-		doc_report(d, DOC_FAIL, check, "not unix:PATH or "
-		    "inet:HOST:PORT: fix %s", param);
+		doc_report(d, DOC_FAIL, check,
+			   "not unix:PATH or "
+			   "inet:HOST:PORT: fix %s",
+			   param);
 		return;
 	}
 	if ((fd = doc_ep_dial(&ep)) < 0) {
 		doc_conn_error(-fd, ep.is_unix ? ep.path : NULL, key + 7,
-		    "the policy server", NULL, why, sizeof(why));
-		doc_report(d, DOC_FAIL, check, "%s (Postfix answers 451 4.3.5 "
-		    "meanwhile)", why);
+			       "the policy server", NULL, why, sizeof(why));
+		doc_report(d, DOC_FAIL, check,
+			   "%s (Postfix answers 451 4.3.5 "
+			   "meanwhile)",
+			   why);
 		return;
 	}
-	snprintf(req, sizeof(req), "request=smtpd_access_policy\n"
-	    "protocol_state=RCPT\nprotocol_name=ESMTP\n"
-	    "client_address=192.0.2.1\nclient_name=unknown\n"
-	    "helo_name=doctor.example\nsender=doctor@example.invalid\n"
-	    "recipient=postmaster@%s\n\n", d->probe_domain ?
-	    d->probe_domain : "example.invalid");
+	snprintf(req, sizeof(req),
+		 "request=smtpd_access_policy\n"
+		 "protocol_state=RCPT\nprotocol_name=ESMTP\n"
+		 "client_address=192.0.2.1\nclient_name=unknown\n"
+		 "helo_name=doctor.example\nsender=doctor@example.invalid\n"
+		 "recipient=postmaster@%s\n\n",
+		 d->probe_domain ? d->probe_domain : "example.invalid");
 	buf_init(&r, 65536);
 	if (doc_write(fd, req, strlen(req)) < 0 ||
 	    doc_read_until(fd, &r, doc_policy_done) < 0)
-		doc_report(d, DOC_FAIL, check, "no answer to a policy request "
-		    "within %d s: see the policy server's log", DOC_PROBE_S);
+		doc_report(d, DOC_FAIL, check,
+			   "no answer to a policy request "
+			   "within %d s: see the policy server's log",
+			   DOC_PROBE_S);
 	else if ((act = strstr(r.data, "action=")) == NULL)
 		doc_report(d, DOC_FAIL, check, "answered without action=");
 	else {
@@ -512,7 +538,7 @@ doc_one_policy(struct doctor *d, struct doc_pf *pf, const char *param,
 
 static void
 doc_policies(struct doctor *d, struct doc_pf *pf, const char *param,
-    const char *value)
+	     const char *value)
 {
 	const char *p = value;
 	size_t n;
@@ -559,9 +585,9 @@ doc_lhlo(int fd, char *why, size_t wlen)
 	else if (strncmp(b.data, "220", 3) != 0)
 		doc_clean(b.data, strcspn(b.data, "\r\n"), why, wlen);
 	else if (doc_write(fd, lhlo, sizeof(lhlo) - 1) < 0 ||
-	    doc_read_until(fd, &b, doc_smtp_done) < 0)
+		 doc_read_until(fd, &b, doc_smtp_done) < 0)
 		snprintf(why, wlen, "no answer to LHLO within %d s",
-		    DOC_PROBE_S);
+			 DOC_PROBE_S);
 	else if (strncmp(b.data, "250", 3) != 0)
 		doc_clean(b.data, strcspn(b.data, "\r\n"), why, wlen);
 	else {
@@ -581,8 +607,10 @@ doc_transport(struct doctor *d, const char *value)
 	int fd;
 
 	if (value == NULL || strncmp(value, "lmtp:", 5) != 0) {
-		doc_report(d, DOC_OK, "virtual_transport", "%s: not LMTP, not "
-		    "checked", value ? value : "virtual (the default)");
+		doc_report(d, DOC_OK, "virtual_transport",
+			   "%s: not LMTP, not "
+			   "checked",
+			   value ? value : "virtual (the default)");
 		return;
 	}
 	p += 5;
@@ -592,23 +620,30 @@ doc_transport(struct doctor *d, const char *value)
 	else
 		snprintf(spec, sizeof(spec), "inet:%s", p);
 	if (doc_ep_parse(d, spec, strlen(spec), &ep) < 0) {
-		doc_report(d, DOC_FAIL, "virtual_transport", "%s: not "
-		    "lmtp:unix:PATH or lmtp:inet:HOST:PORT", value);
+		doc_report(d, DOC_FAIL, "virtual_transport",
+			   "%s: not "
+			   "lmtp:unix:PATH or lmtp:inet:HOST:PORT",
+			   value);
 		return;
 	}
 	if ((fd = doc_ep_dial(&ep)) < 0) {
 		doc_conn_error(-fd, ep.is_unix ? ep.path : NULL, value,
-		    "facteur-lmtp", "facteur-lmtp", why, sizeof(why));
-		doc_report(d, DOC_FAIL, "virtual_transport", "%s (mail stays "
-		    "in Postfix's queue meanwhile)", why);
+			       "facteur-lmtp", "facteur-lmtp", why,
+			       sizeof(why));
+		doc_report(d, DOC_FAIL, "virtual_transport",
+			   "%s (mail stays "
+			   "in Postfix's queue meanwhile)",
+			   why);
 		return;
 	}
 	if (doc_lhlo(fd, why, sizeof(why)) < 0)
-		doc_report(d, DOC_FAIL, "virtual_transport", "%s: %s: see the "
-		    "LMTP server's log", value, why);
+		doc_report(d, DOC_FAIL, "virtual_transport",
+			   "%s: %s: see the "
+			   "LMTP server's log",
+			   value, why);
 	else
 		doc_report(d, DOC_OK, "virtual_transport", "%s answers LHLO",
-		    value);
+			   value);
 	close(fd);
 }
 
@@ -617,16 +652,20 @@ doc_transport(struct doctor *d, const char *value)
 static void
 doc_xclient(struct doctor *d, const char *v)
 {
-	if (v != NULL && (strstr(v, "127.") != NULL || strstr(v, "::1") !=
-	    NULL || strstr(v, "localhost") != NULL))
-		doc_report(d, DOC_OK, "smtpd_authorized_xclient_hosts", "%s: "
-		    "'facteur selftest' can run", v);
+	if (v != NULL &&
+	    (strstr(v, "127.") != NULL || strstr(v, "::1") != NULL ||
+	     strstr(v, "localhost") != NULL))
+		doc_report(d, DOC_OK, "smtpd_authorized_xclient_hosts",
+			   "%s: "
+			   "'facteur selftest' can run",
+			   v);
 	else
-		doc_report(d, DOC_WARN, "smtpd_authorized_xclient_hosts",
+		doc_report(
+		    d, DOC_WARN, "smtpd_authorized_xclient_hosts",
 		    "%s: 'facteur selftest' cannot send as a client from the "
 		    "Internet: postconf -e 'smtpd_authorized_xclient_hosts = "
-		    "127.0.0.1' ('facteur setup --apply' sets it)", v && *v ?
-		    v : "unset");
+		    "127.0.0.1' ('facteur setup --apply' sets it)",
+		    v && *v ? v : "unset");
 }
 
 /* ---- all of it ---- */
@@ -644,12 +683,16 @@ doc_pf_read(struct doctor *d, struct doc_pf *pf)
 	    doc_postconf(d, "-P", "-x", &pf->text, &err) < 0) {
 		char why[300];
 
-		doc_clean(err.data ? err.data : "", strcspn(err.data ?
-		    err.data : "", "\n"), why, sizeof(why));
-		doc_report(d, strstr(why, "No such file") ? DOC_WARN :
-		    DOC_FAIL, "postfix", "postconf%s%s: %s: Postfix checks "
-		    "skipped", d->postfix_dir ? " -c " : "", d->postfix_dir ?
-		    d->postfix_dir : "", why[0] ? why : "failed");
+		doc_clean(err.data ? err.data : "",
+			  strcspn(err.data ? err.data : "", "\n"), why,
+			  sizeof(why));
+		doc_report(d, strstr(why, "No such file") ? DOC_WARN : DOC_FAIL,
+			   "postfix",
+			   "postconf%s%s: %s: Postfix checks "
+			   "skipped",
+			   d->postfix_dir ? " -c " : "",
+			   d->postfix_dir ? d->postfix_dir : "",
+			   why[0] ? why : "failed");
 		goto out;
 	}
 	if (doc_postconf(d, "-h", "queue_directory", &q, &err) == 0 &&
@@ -686,30 +729,34 @@ doctor_postfix(struct doctor *d)
 	if (d->postfix_dir != NULL && strcmp(d->postfix_dir, "none") == 0)
 		return;
 	if (access(DOC_POSTCONF, X_OK) != 0) {
-		doc_report(d, DOC_WARN, "postfix", "no %s: Postfix checks "
-		    "skipped", DOC_POSTCONF);
+		doc_report(d, DOC_WARN, "postfix",
+			   "no %s: Postfix checks "
+			   "skipped",
+			   DOC_POSTCONF);
 		return;
 	}
 	memset(&pf, 0, sizeof(pf));
 	buf_init(&pf.text, 1 << 20);
 	if (doc_pf_read(d, &pf) == 0) {
 		d->postfix_read = 1;
-		doc_report(d, DOC_OK, "postfix", "postconf -n: %zu settings "
-		    "in use (main.cf and master.cf)", pf.n);
+		doc_report(d, DOC_OK, "postfix",
+			   "postconf -n: %zu settings "
+			   "in use (main.cf and master.cf)",
+			   pf.n);
 		for (i = 0; i < pf.n; i++) {
 			base = doc_param_base(pf.v[i].name);
 			if (strcmp(base, "smtpd_milters") == 0 ||
 			    strcmp(base, "non_smtpd_milters") == 0)
 				doc_milters(d, &pf, pf.v[i].name,
-				    pf.v[i].value);
+					    pf.v[i].value);
 		}
 		for (i = 0; i < pf.n; i++) {
 			doc_socketmaps(d, &pf, pf.v[i].name, pf.v[i].value);
 			doc_policies(d, &pf, pf.v[i].name, pf.v[i].value);
 		}
 		doc_transport(d, doc_pf_get(&pf, "virtual_transport"));
-		doc_xclient(d, doc_pf_get(&pf,
-		    "smtpd_authorized_xclient_hosts"));
+		doc_xclient(d,
+			    doc_pf_get(&pf, "smtpd_authorized_xclient_hosts"));
 	}
 	free(pf.v);
 	buf_free(&pf.text);

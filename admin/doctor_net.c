@@ -36,7 +36,7 @@ doc_ms_since(const struct timespec *t0)
 
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return (t.tv_sec - t0->tv_sec) * 1000 +
-	    (t.tv_nsec - t0->tv_nsec) / 1000000;
+	       (t.tv_nsec - t0->tv_nsec) / 1000000;
 }
 
 static int
@@ -69,7 +69,7 @@ doc_capture(char *const argv[], int with_err, int ms, struct buf *out)
 	buf_reset(out);
 	if (pipe2(fds, O_CLOEXEC) < 0 || (pid = fork()) < 0) {
 		if (buf_printf(out, "cannot run %s: %s", argv[0],
-		    strerror(errno)) < 0)
+			       strerror(errno)) < 0)
 			buf_reset(out);
 		return -1;
 	}
@@ -139,7 +139,7 @@ doc_dial(const char *path, const char *host, const char *port, int s)
 		return -EHOSTUNREACH;
 	for (p = ai; p != NULL; p = p->ai_next) {
 		if ((fd = socket(p->ai_family, p->ai_socktype | SOCK_CLOEXEC,
-		    0)) < 0)
+				 0)) < 0)
 			continue;
 		(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 		(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
@@ -155,7 +155,7 @@ doc_dial(const char *path, const char *host, const char *port, int s)
 
 void
 doc_conn_error(int e, const char *path, const char *spec, const char *prog,
-    const char *unit, char *out, size_t outlen)
+	       const char *unit, char *out, size_t outlen)
 {
 	struct stat st;
 	const char *who = prog ? prog : "the server";
@@ -165,22 +165,30 @@ doc_conn_error(int e, const char *path, const char *spec, const char *prog,
 		snprintf(start, sizeof(start), " (systemctl start %s)", unit);
 	if (path != NULL && e == ECONNREFUSED && stat(path, &st) == 0 &&
 	    S_ISSOCK(st.st_mode))
-		snprintf(out, outlen, "%s: %s is not running: the socket file "
+		snprintf(
+		    out, outlen,
+		    "%s: %s is not running: the socket file "
 		    "is left behind and nobody listens (connection refused); "
-		    "start it%s", spec, who, start);
+		    "start it%s",
+		    spec, who, start);
 	else if (path != NULL && e == ENOENT)
-		snprintf(out, outlen, "%s: no such socket: %s is not running "
-		    "or listens elsewhere; start it%s or fix the path", spec,
-		    who, start);
+		snprintf(out, outlen,
+			 "%s: no such socket: %s is not running "
+			 "or listens elsewhere; start it%s or fix the path",
+			 spec, who, start);
 	else if (e == EACCES || e == EPERM)
-		snprintf(out, outlen, "%s: permission denied: give the "
-		    "client the socket's group or mode", spec);
+		snprintf(out, outlen,
+			 "%s: permission denied: give the "
+			 "client the socket's group or mode",
+			 spec);
 	else if (e == ECONNREFUSED)
-		snprintf(out, outlen, "%s: connection refused: %s is not "
-		    "running; start it%s", spec, who, start);
+		snprintf(out, outlen,
+			 "%s: connection refused: %s is not "
+			 "running; start it%s",
+			 spec, who, start);
 	else
 		snprintf(out, outlen, "%s: %s: is %s running?%s", spec,
-		    strerror(e), who, start);
+			 strerror(e), who, start);
 }
 
 /* Writes all of p or fails. */
@@ -233,4 +241,3 @@ doc_clean(const char *s, size_t n, char *out, size_t outlen)
 		k--;
 	out[k] = '\0';
 }
-

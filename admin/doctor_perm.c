@@ -62,14 +62,16 @@ doc_who(const struct doc_sec *s, struct doc_who *w, char *why, size_t wlen)
 	if ((pw = getpwnam(s->user)) != NULL) {
 		w->uid = pw->pw_uid;
 		w->ngids = DOC_MAX_GROUPS - 1;
-		if (getgrouplist(pw->pw_name, pw->pw_gid, w->gids,
-		    &w->ngids) < 0)
+		if (getgrouplist(pw->pw_name, pw->pw_gid, w->gids, &w->ngids) <
+		    0)
 			w->ngids = DOC_MAX_GROUPS - 1;
 	} else {
 		n = strtoul(s->user, &end, 10);
 		if (*end != '\0' || end == s->user) {
-			snprintf(why, wlen, "user '%s' does not exist: create "
-			    "it ('facteur setup --apply' does)", s->user);
+			snprintf(why, wlen,
+				 "user '%s' does not exist: create "
+				 "it ('facteur setup --apply' does)",
+				 s->user);
 			return -1;
 		}
 		w->uid = (uid_t)n;
@@ -82,7 +84,7 @@ doc_who(const struct doc_sec *s, struct doc_who *w, char *why, size_t wlen)
 			w->gids[w->ngids++] = (gid_t)n;
 		else {
 			snprintf(why, wlen, "group '%s' does not exist",
-			    s->group);
+				 s->group);
 			return -1;
 		}
 	}
@@ -109,8 +111,7 @@ doc_may(const struct doc_who *w, const struct stat *st, unsigned want)
 /* Can w read path, searching every directory above it? 0, or -1 with
  * the first place it stops into why. */
 static int
-doc_can_read(const struct doc_who *w, const char *path, char *why,
-    size_t wlen)
+doc_can_read(const struct doc_who *w, const char *path, char *why, size_t wlen)
 {
 	char dir[4096];
 	struct stat st;
@@ -118,12 +119,14 @@ doc_can_read(const struct doc_who *w, const char *path, char *why,
 
 	snprintf(dir, sizeof(dir), "%s", path);
 	for (slash = strchr(dir + 1, '/'); slash != NULL;
-	    slash = strchr(slash + 1, '/')) {
+	     slash = strchr(slash + 1, '/')) {
 		*slash = '\0';
 		if (stat(dir, &st) == 0 && !doc_may(w, &st, 1)) {
-			snprintf(why, wlen, "cannot enter %.300s (mode %04o, "
-			    "%u:%u)", dir, (unsigned)(st.st_mode & 07777),
-			    (unsigned)st.st_uid, (unsigned)st.st_gid);
+			snprintf(why, wlen,
+				 "cannot enter %.300s (mode %04o, "
+				 "%u:%u)",
+				 dir, (unsigned)(st.st_mode & 07777),
+				 (unsigned)st.st_uid, (unsigned)st.st_gid);
 			return -1;
 		}
 		*slash = '/';
@@ -131,9 +134,9 @@ doc_can_read(const struct doc_who *w, const char *path, char *why,
 	if (stat(path, &st) != 0)
 		return 0; /* reported elsewhere */
 	if (!doc_may(w, &st, 4)) {
-		snprintf(why, wlen, "cannot read %.300s (mode %04o, %u:%u)", path,
-		    (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid,
-		    (unsigned)st.st_gid);
+		snprintf(why, wlen, "cannot read %.300s (mode %04o, %u:%u)",
+			 path, (unsigned)(st.st_mode & 07777),
+			 (unsigned)st.st_uid, (unsigned)st.st_gid);
 		return -1;
 	}
 	return 0;
@@ -187,25 +190,31 @@ doc_key_one(void *ctx, const struct store_dkim_key *k)
 		return 0;
 	dk->n++;
 	snprintf(check, sizeof(check), "[%s] key %s._domainkey.%s", sec,
-	    k->selector, k->domain);
+		 k->selector, k->domain);
 	if (lstat(k->key_path, &st) != 0 || !S_ISREG(st.st_mode))
-		doc_report(d, DOC_FAIL, check, "%s: missing or not a regular "
-		    "file: %s refuses to start; 'facteur dkim del' or "
-		    "keygen again", k->key_path, doc_progs[dk->sect].prog);
+		doc_report(d, DOC_FAIL, check,
+			   "%s: missing or not a regular "
+			   "file: %s refuses to start; 'facteur dkim del' or "
+			   "keygen again",
+			   k->key_path, doc_progs[dk->sect].prog);
 	else if ((st.st_mode & 077) != 0)
-		doc_report(d, DOC_FAIL, check, "%s: mode %04o: %s refuses a "
-		    "key others can read: chmod 600 %s", k->key_path,
-		    (unsigned)(st.st_mode & 07777), doc_progs[dk->sect].prog,
-		    k->key_path);
+		doc_report(d, DOC_FAIL, check,
+			   "%s: mode %04o: %s refuses a "
+			   "key others can read: chmod 600 %s",
+			   k->key_path, (unsigned)(st.st_mode & 07777),
+			   doc_progs[dk->sect].prog, k->key_path);
 	else if (st.st_uid != 0 && (dk->who.root || st.st_uid != dk->who.uid))
-		doc_report(d, DOC_FAIL, check, "%s: owned by uid %u, not root "
-		    "or %s ([%s] user): %s refuses it: chown %s %s",
-		    k->key_path, (unsigned)st.st_uid, dk->who.name, sec,
-		    doc_progs[dk->sect].prog, dk->who.root ? "root" :
-		    dk->who.name, k->key_path);
+		doc_report(d, DOC_FAIL, check,
+			   "%s: owned by uid %u, not root "
+			   "or %s ([%s] user): %s refuses it: chown %s %s",
+			   k->key_path, (unsigned)st.st_uid, dk->who.name, sec,
+			   doc_progs[dk->sect].prog,
+			   dk->who.root ? "root" : dk->who.name, k->key_path);
 	else
-		doc_report(d, DOC_OK, check, "%s: 0600, owner uid %u, fit for "
-		    "%s", k->key_path, (unsigned)st.st_uid, dk->who.name);
+		doc_report(d, DOC_OK, check,
+			   "%s: 0600, owner uid %u, fit for "
+			   "%s",
+			   k->key_path, (unsigned)st.st_uid, dk->who.name);
 	return 0;
 }
 
@@ -224,10 +233,9 @@ doc_keys(struct doctor *d, enum doc_sect sect)
 		doc_report(d, DOC_FAIL, check, "%s", why);
 		return;
 	}
-	if (store_dkim_each(d->a->store, NULL, 1, doc_key_one, &dk,
-	    &err) != 0)
+	if (store_dkim_each(d->a->store, NULL, 1, doc_key_one, &dk, &err) != 0)
 		doc_report(d, DOC_FAIL, "dkim keys", "cannot list: %s",
-		    err.msg);
+			   err.msg);
 }
 
 static void
@@ -237,18 +245,20 @@ doc_db_access(struct doctor *d, enum doc_sect sect)
 	struct doc_who w;
 
 	snprintf(check, sizeof(check), "[%s] database",
-	    doc_progs[sect].section);
+		 doc_progs[sect].section);
 	if (doc_who(&d->secs[sect], &w, why, sizeof(why)) < 0)
 		doc_report(d, DOC_FAIL, check, "[%s] %s",
-		    doc_progs[sect].section, why);
+			   doc_progs[sect].section, why);
 	else if (doc_can_read(&w, d->a->db_path, why, sizeof(why)) < 0)
-		doc_report(d, DOC_FAIL, check, "%s runs as %s and %s: give "
+		doc_report(
+		    d, DOC_FAIL, check,
+		    "%s runs as %s and %s: give "
 		    "that user the database's group (facteur) or change [%s] "
-		    "user", doc_progs[sect].prog, w.name, why,
-		    doc_progs[sect].section);
+		    "user",
+		    doc_progs[sect].prog, w.name, why, doc_progs[sect].section);
 	else
 		doc_report(d, DOC_OK, check, "%s (as %s) can read %s",
-		    doc_progs[sect].prog, w.name, d->a->db_path);
+			   doc_progs[sect].prog, w.name, d->a->db_path);
 }
 
 static void
@@ -258,32 +268,42 @@ doc_bayes(struct doctor *d)
 	long long days;
 
 	if (spam_bayes_info(d->a, &bi) != ADMIN_OK) {
-		doc_report(d, DOC_WARN, "bayes", "cannot read the Bayes "
+		doc_report(
+		    d, DOC_WARN, "bayes",
+		    "cannot read the Bayes "
 		    "store (why is on standard error): facteur-spam scores "
 		    "without Bayes until it learns");
 		return;
 	}
-	days = bi.last_learn > 0 ? ((long long)time(NULL) - bi.last_learn) /
-	    86400 : -1;
+	days = bi.last_learn > 0
+		   ? ((long long)time(NULL) - bi.last_learn) / 86400
+		   : -1;
 	if (bi.nspam < DOC_BAYES_MIN || bi.nham < DOC_BAYES_MIN)
-		doc_report(d, DOC_WARN, "bayes", "%s: %lld spam and %lld ham "
+		doc_report(
+		    d, DOC_WARN, "bayes",
+		    "%s: %lld spam and %lld ham "
 		    "learned; Bayes needs %d of each: 'facteur spam learn "
-		    "--spam|--ham PATH'", bi.path, bi.nspam, bi.nham,
-		    DOC_BAYES_MIN);
+		    "--spam|--ham PATH'",
+		    bi.path, bi.nspam, bi.nham, DOC_BAYES_MIN);
 	else if (days < 0 || days >= DOC_BAYES_DAYS)
-		doc_report(d, DOC_WARN, "bayes", "%s: nothing learned in the "
+		doc_report(
+		    d, DOC_WARN, "bayes",
+		    "%s: nothing learned in the "
 		    "last %d days: feed it recent spam and ham ('facteur "
-		    "spam learn')", bi.path, DOC_BAYES_DAYS);
+		    "spam learn')",
+		    bi.path, DOC_BAYES_DAYS);
 	else
-		doc_report(d, DOC_OK, "bayes", "%s: %lld spam, %lld ham, last "
-		    "learn %lld day(s) ago", bi.path, bi.nspam, bi.nham, days);
+		doc_report(d, DOC_OK, "bayes",
+			   "%s: %lld spam, %lld ham, last "
+			   "learn %lld day(s) ago",
+			   bi.path, bi.nspam, bi.nham, days);
 }
 
 void
 doctor_perm(struct doctor *d)
 {
 	static const enum doc_sect readers[] = {DOC_S_LOOKUP, DOC_S_LMTP,
-	    DOC_S_BLACKLIST, DOC_S_MILTER};
+						DOC_S_BLACKLIST, DOC_S_MILTER};
 	size_t i;
 
 	if (d->a->store != NULL) {
@@ -295,7 +315,7 @@ doctor_perm(struct doctor *d)
 			if (doc_in_use(d, readers[i]))
 				doc_db_access(d, readers[i]);
 	}
-	if (doc_in_use(d, DOC_S_SPAM) || (doc_in_use(d, DOC_S_MILTER) &&
-	    doc_chain_has(d, "spam")))
+	if (doc_in_use(d, DOC_S_SPAM) ||
+	    (doc_in_use(d, DOC_S_MILTER) && doc_chain_has(d, "spam")))
 		doc_bayes(d);
 }

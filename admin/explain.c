@@ -18,11 +18,12 @@
  * startup) and the spam rules; asks DNS through [dkim]/[blacklist]
  * resolver like the daemons. The message is untrusted input, parsed by
  * the modules' own code; what is printed passes through out_clean. */
-#include "admin.h"
 #include "explain.h"
+#include "admin.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <libmilter/mfapi.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,7 +32,6 @@
 #include <sys/socket.h>
 #include <syslog.h>
 #include <unistd.h>
-#include <libmilter/mfapi.h>
 
 #include "buf.h"
 #include "chain.h"
@@ -70,14 +70,14 @@ struct xp_op {
 
 /* The edits of r for xp_why, into e (at most n). */
 static size_t
-xp_rec_edits(const struct xp_op *ops, size_t nops, struct xp_edit *e,
-    size_t n)
+xp_rec_edits(const struct xp_op *ops, size_t nops, struct xp_edit *e, size_t n)
 {
 	size_t i, k = 0;
 
 	for (i = 0; i < nops && k < n; i++)
 		if (strchr("aicd", ops[i].kind) != NULL)
-			e[k++] = (struct xp_edit){ops[i].kind, ops[i].name,
+			e[k++] = (struct xp_edit){
+			    ops[i].kind, ops[i].name,
 			    ops[i].value ? ops[i].value : "", ops[i].index};
 	return k;
 }
@@ -170,8 +170,8 @@ xp_quarantine(void *h, const char *reason)
 }
 
 static const struct mlt_seam xp_seam = {
-    xp_add, xp_ins, xp_chg, xp_reply, xp_sym, xp_setpriv, xp_getpriv,
-    xp_quarantine,
+    xp_add, xp_ins,	xp_chg,	    xp_reply,
+    xp_sym, xp_setpriv, xp_getpriv, xp_quarantine,
 };
 
 static void
@@ -233,7 +233,7 @@ xp_smfis(int v)
  * reply so the next phase starts clean. JSON: one object. */
 static void
 xp_phase(struct admin *a, struct xp_rec *r, size_t *from, const char *phase,
-    const char *arg, int v, int *first)
+	 const char *arg, int v, int *first)
 {
 	const char *reply = NULL, *code = NULL;
 	size_t i;
@@ -244,8 +244,8 @@ xp_phase(struct admin *a, struct xp_rec *r, size_t *from, const char *phase,
 			reply = r->ops[i].value;
 		}
 	if (a->json) {
-		printf("%s\n    {\"phase\": \"%s\", \"arg\": ", *first ? "" :
-		    ",", phase);
+		printf("%s\n    {\"phase\": \"%s\", \"arg\": ",
+		       *first ? "" : ",", phase);
 		out_json_string(stdout, arg ? arg : "");
 		printf(", \"verdict\": \"%s\", \"reply\": ", xp_smfis(v));
 		if (reply != NULL) {
@@ -277,8 +277,8 @@ xp_phase(struct admin *a, struct xp_rec *r, size_t *from, const char *phase,
 static void
 xp_edits(struct admin *a, const struct xp_rec *r)
 {
-	static const char *const what[] = {"add", "insert", "change",
-	    "delete", "quarantine"};
+	static const char *const what[] = {"add", "insert", "change", "delete",
+					   "quarantine"};
 	size_t i, k = 0;
 	int w;
 
@@ -286,17 +286,20 @@ xp_edits(struct admin *a, const struct xp_rec *r)
 		printf("\n  ],\n  \"edits\": [");
 	else
 		printf("header edits (applied by the MTA at end of "
-		    "message):\n");
+		       "message):\n");
 	for (i = 0; i < r->n; i++) {
 		const struct xp_op *o = &r->ops[i];
 
 		if (o->kind == 'r')
 			continue;
-		w = o->kind == 'a' ? 0 : o->kind == 'i' ? 1 : o->kind == 'c' ?
-		    2 : o->kind == 'd' ? 3 : 4;
+		w = o->kind == 'a'   ? 0
+		    : o->kind == 'i' ? 1
+		    : o->kind == 'c' ? 2
+		    : o->kind == 'd' ? 3
+				     : 4;
 		if (a->json) {
-			printf("%s\n    {\"op\": \"%s\", \"name\": ", k++ ?
-			    "," : "", what[w]);
+			printf("%s\n    {\"op\": \"%s\", \"name\": ",
+			       k++ ? "," : "", what[w]);
 			out_json_string(stdout, o->name);
 			printf(", \"value\": ");
 			if (o->value)
@@ -344,8 +347,8 @@ xp_parse(const char *text, size_t len, struct xp_msg *m)
 	size_t cap = 0, n;
 
 	buf_init(&v, 1 << 20);
-	while (p < end && *p != '\n' && !(*p == '\r' && p + 1 < end &&
-	    p[1] == '\n')) {
+	while (p < end && *p != '\n' &&
+	       !(*p == '\r' && p + 1 < end && p[1] == '\n')) {
 		nl = memchr(p, '\n', (size_t)(end - p));
 		n = (size_t)((nl ? nl : end) - p);
 		if (n > 0 && p[n - 1] == '\r')
@@ -365,17 +368,17 @@ xp_parse(const char *text, size_t len, struct xp_msg *m)
 				goto bad;
 			if (m->nheaders == cap) {
 				cap = cap ? cap * 2 : 32;
-				m->hnames = realloc(m->hnames, cap *
-				    sizeof(char *));
-				m->hvalues = realloc(m->hvalues, cap *
-				    sizeof(char *));
+				m->hnames =
+				    realloc(m->hnames, cap * sizeof(char *));
+				m->hvalues =
+				    realloc(m->hvalues, cap * sizeof(char *));
 				if (m->hnames == NULL || m->hvalues == NULL)
 					return -1;
 			}
-			m->hnames[m->nheaders] = strndup(p,
-			    (size_t)(colon - p));
-			m->hvalues[m->nheaders] = strndup(colon + 1,
-			    (size_t)(p + n - colon - 1));
+			m->hnames[m->nheaders] =
+			    strndup(p, (size_t)(colon - p));
+			m->hvalues[m->nheaders] =
+			    strndup(colon + 1, (size_t)(p + n - colon - 1));
 			if (m->hnames[m->nheaders] == NULL ||
 			    m->hvalues[m->nheaders] == NULL)
 				return -1;
@@ -450,7 +453,7 @@ xp_crlf(const struct xp_msg *m, struct buf *out)
 /* Loads [milter] and the module sections; checks and inits the chain. */
 static int
 xp_load(struct admin *a, struct chain_settings *s, struct cfg_section *secs,
-    size_t *nsecs, struct cfg_key *mkeys)
+	size_t *nsecs, struct cfg_key *mkeys)
 {
 	char err[1024];
 	size_t nk;
@@ -459,14 +462,13 @@ xp_load(struct admin *a, struct chain_settings *s, struct cfg_section *secs,
 		admin_errx(a, "out of memory");
 		return -1;
 	}
-	nk = mlt_settings_keys(mkeys, offsetof(struct chain_settings,
-	    common));
+	nk = mlt_settings_keys(mkeys, offsetof(struct chain_settings, common));
 	memcpy(mkeys + nk, chain_keys, chain_nkeys * sizeof(*mkeys));
-	secs[CHAIN_NSECTIONS] = (struct cfg_section){"milter", mkeys,
-	    nk + chain_nkeys, s};
+	secs[CHAIN_NSECTIONS] =
+	    (struct cfg_section){"milter", mkeys, nk + chain_nkeys, s};
 	*nsecs = CHAIN_NSECTIONS + 1;
 	if (cfg_load(a->config_path, secs, *nsecs, !a->config_given, err,
-	    sizeof(err)) < 0) {
+		     sizeof(err)) < 0) {
 		admin_errx(a, "%s", err);
 		return -1;
 	}
@@ -475,7 +477,7 @@ xp_load(struct admin *a, struct chain_settings *s, struct cfg_section *secs,
 		s->db.path = strdup(a->db_path);
 	}
 	s->spam.bayes_auto_learn = 0; /* explain never writes Bayes */
-	s->spam.add_report = 1;       /* the rules hit, with scores */
+	s->spam.add_report = 1;	      /* the rules hit, with scores */
 	if (chain_check(s, err, sizeof(err)) != 0 ||
 	    chain_init(s, err, sizeof(err)) != 0) {
 		admin_errx(a, "%s", err);
@@ -512,7 +514,7 @@ xp_unadopt(struct chain_settings *s)
  * or the verdict that ended it. */
 static int
 xp_run(struct admin *a, const struct mlt_chain *ch, struct xp_rec *r,
-    const struct xp_msg *m)
+       const struct xp_msg *m)
 {
 	struct sockaddr_in sin;
 	struct sockaddr_in6 sin6;
@@ -525,21 +527,22 @@ xp_run(struct admin *a, const struct mlt_chain *ch, struct xp_rec *r,
 
 	memset(&sin, 0, sizeof(sin));
 	memset(&sin6, 0, sizeof(sin6));
-	if (m->client_ip && inet_pton(AF_INET, m->client_ip,
-	    &sin.sin_addr) == 1)
+	if (m->client_ip &&
+	    inet_pton(AF_INET, m->client_ip, &sin.sin_addr) == 1)
 		sin.sin_family = AF_INET, sa = (struct sockaddr *)&sin;
-	else if (m->client_ip && inet_pton(AF_INET6, m->client_ip,
-	    &sin6.sin6_addr) == 1)
+	else if (m->client_ip &&
+		 inet_pton(AF_INET6, m->client_ip, &sin6.sin6_addr) == 1)
 		sin6.sin6_family = AF_INET6, sa = (struct sockaddr *)&sin6;
-	snprintf(name, sizeof(name), "[%s]", m->client_ip ? m->client_ip :
-	    "127.0.0.1");
-	(void)mlt_glue_negotiate(ch, r, SMFIF_ADDHDRS | SMFIF_CHGHDRS |
-	    SMFIF_QUARANTINE, SMFIP_HDR_LEADSPC, &p0, &p1, &p2, &p3);
+	snprintf(name, sizeof(name), "[%s]",
+		 m->client_ip ? m->client_ip : "127.0.0.1");
+	(void)mlt_glue_negotiate(
+	    ch, r, SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE,
+	    SMFIP_HDR_LEADSPC, &p0, &p1, &p2, &p3);
 	if (a->json)
 		printf("{\"phases\": [");
 	v = mlt_glue_connect(ch, r, sa ? name : "localhost", sa);
-	xp_phase(a, r, &at, "connect", m->client_ip ? m->client_ip : "local",
-	    v, &first);
+	xp_phase(a, r, &at, "connect", m->client_ip ? m->client_ip : "local", v,
+		 &first);
 	if (v != SMFIS_CONTINUE)
 		goto out;
 	v = mlt_glue_helo(ch, r, m->helo);
@@ -560,8 +563,8 @@ xp_run(struct admin *a, const struct mlt_chain *ch, struct xp_rec *r,
 			goto out;
 	}
 	for (i = 0; i < m->nheaders; i++)
-		if ((v = mlt_glue_header(ch, r, m->hnames[i],
-		    m->hvalues[i])) != SMFIS_CONTINUE) {
+		if ((v = mlt_glue_header(ch, r, m->hnames[i], m->hvalues[i])) !=
+		    SMFIS_CONTINUE) {
 			xp_phase(a, r, &at, "header", m->hnames[i], v, &first);
 			goto out;
 		}
@@ -570,9 +573,10 @@ xp_run(struct admin *a, const struct mlt_chain *ch, struct xp_rec *r,
 		goto out;
 	}
 	buf_init(&body, XP_MAX_MSG * 2);
-	if (xp_crlf(m, &body) < 0 || (body.len > 0 && (v = mlt_glue_body(ch,
-	    r, (const unsigned char *)body.data, body.len)) !=
-	    SMFIS_CONTINUE)) {
+	if (xp_crlf(m, &body) < 0 ||
+	    (body.len > 0 &&
+	     (v = mlt_glue_body(ch, r, (const unsigned char *)body.data,
+				body.len)) != SMFIS_CONTINUE)) {
 		buf_free(&body);
 		xp_phase(a, r, &at, "body", NULL, v, &first);
 		goto out;
@@ -590,7 +594,7 @@ out:
  * from standard error, where the CLI's log goes, into logbuf. */
 static int
 xp_run_logged(struct admin *a, const struct mlt_chain *ch, struct xp_rec *r,
-    const struct xp_msg *m, struct buf *logbuf)
+	      const struct xp_msg *m, struct buf *logbuf)
 {
 	char line[2048];
 	FILE *tf = tmpfile();
@@ -621,8 +625,8 @@ xp_run_logged(struct admin *a, const struct mlt_chain *ch, struct xp_rec *r,
 
 /* Fills the envelope from the options, else the message. */
 static int
-xp_envelope(struct admin *a, struct xp_msg *m, const char *rcpts,
-    char *from, size_t flen, char *rbuf, size_t rlen)
+xp_envelope(struct admin *a, struct xp_msg *m, const char *rcpts, char *from,
+	    size_t flen, char *rbuf, size_t rlen)
 {
 	const char *v;
 	char *p;
@@ -643,7 +647,7 @@ xp_envelope(struct admin *a, struct xp_msg *m, const char *rcpts,
 	if ((m->rcpts = calloc(XP_MAX_RCPTS, sizeof(*m->rcpts))) == NULL)
 		return -1;
 	for (p = strtok(rbuf, ", "); p != NULL && m->nrcpts < XP_MAX_RCPTS;
-	    p = strtok(NULL, ", "))
+	     p = strtok(NULL, ", "))
 		m->rcpts[m->nrcpts++] = p;
 	if (m->helo == NULL)
 		m->helo = m->client_ip ? m->client_ip : "localhost";
@@ -677,10 +681,11 @@ xp_header_line(struct admin *a, const struct xp_msg *m, const char *chain)
 	if (a->json)
 		return;
 	printf("explain: client %s, helo %s, mail from <%s>, %zu "
-	    "recipient(s)%s%s\nmodules: %s (facteur.conf's settings; Bayes "
-	    "auto-learn off)\n", m->client_ip ? m->client_ip : "local",
-	    m->helo, m->mail_from, m->nrcpts, m->auth_user ?
-	    ", SMTP AUTH as " : "", m->auth_user ? m->auth_user : "", chain);
+	       "recipient(s)%s%s\nmodules: %s (facteur.conf's settings; Bayes "
+	       "auto-learn off)\n",
+	       m->client_ip ? m->client_ip : "local", m->helo, m->mail_from,
+	       m->nrcpts, m->auth_user ? ", SMTP AUTH as " : "",
+	       m->auth_user ? m->auth_user : "", chain);
 }
 
 int
@@ -694,8 +699,10 @@ explain_main(struct admin *a, int argc, char **argv)
 	const char *m_ip = NULL, *m_helo = NULL, *m_from = NULL;
 	const char *m_auth = NULL;
 	const struct admin_opt opts[] = {{"from-ip", &m_ip, NULL},
-	    {"helo", &m_helo, NULL}, {"mail-from", &m_from, NULL},
-	    {"rcpt", &rcpts, NULL}, {"submission", &m_auth, NULL}};
+					 {"helo", &m_helo, NULL},
+					 {"mail-from", &m_from, NULL},
+					 {"rcpt", &rcpts, NULL},
+					 {"submission", &m_auth, NULL}};
 	struct mlt_chain ch;
 	struct xp_msg m;
 	static struct xp_rec r;
@@ -706,8 +713,8 @@ explain_main(struct admin *a, int argc, char **argv)
 
 	memset(&m, 0, sizeof(m));
 	memset(&r, 0, sizeof(r));
-	if (admin_args(a, argc - 1, argv + 1, opts, 5, pos, 1, 1,
-	    explain_usage, &rc) < 0)
+	if (admin_args(a, argc - 1, argv + 1, opts, 5, pos, 1, 1, explain_usage,
+		       &rc) < 0)
 		return rc;
 	m.client_ip = m_ip;
 	m.helo = m_helo;
@@ -725,8 +732,9 @@ explain_main(struct admin *a, int argc, char **argv)
 		rc = ADMIN_USAGE;
 		goto out;
 	}
-	if (xp_envelope(a, &m, rcpts, from, sizeof(from), rbuf,
-	    sizeof(rbuf)) < 0 || xp_load(a, &s, secs, &nsecs, mkeys) < 0)
+	if (xp_envelope(a, &m, rcpts, from, sizeof(from), rbuf, sizeof(rbuf)) <
+		0 ||
+	    xp_load(a, &s, secs, &nsecs, mkeys) < 0)
 		goto out;
 	(void)gethostname(host, sizeof(host) - 1);
 	r.macros[0] = "j";
@@ -746,9 +754,9 @@ explain_main(struct admin *a, int argc, char **argv)
 	xp_header_line(a, &m, s.modules);
 	v = xp_run_logged(a, &ch, &r, &m, &logbuf);
 	xp_edits(a, &r);
-	xp_why(a, &s, &m, buf_str(&logbuf), v == SMFIS_CONTINUE ||
-	    v == SMFIS_ACCEPT ? edits : NULL, xp_rec_edits(r.ops, r.n, edits,
-	    256));
+	xp_why(a, &s, &m, buf_str(&logbuf),
+	       v == SMFIS_CONTINUE || v == SMFIS_ACCEPT ? edits : NULL,
+	       xp_rec_edits(r.ops, r.n, edits, 256));
 	if (a->json)
 		printf(",\n  \"verdict\": \"%s\"}\n", xp_smfis(v));
 	else

@@ -14,15 +14,15 @@ struct chain_settings;
 
 /* What explain ran: the envelope and the message's header fields. */
 struct xp_msg {
-	const char *client_ip;   /* NULL: a local submission ("local") */
+	const char *client_ip; /* NULL: a local submission ("local") */
 	const char *helo;
-	const char *mail_from;   /* without <> */
-	const char **rcpts;      /* without <> */
+	const char *mail_from; /* without <> */
+	const char **rcpts;    /* without <> */
 	size_t nrcpts;
-	const char *auth_user;   /* --submission USER, or NULL */
+	const char *auth_user;	  /* --submission USER, or NULL */
 	char **hnames, **hvalues; /* owned: fields as in the file */
 	size_t nheaders;
-	const char *body;        /* the body (LF), borrowed */
+	const char *body; /* the body (LF), borrowed */
 	size_t bodylen;
 };
 
@@ -43,7 +43,7 @@ struct xp_edit {
  * message with the edits e[0..ne) applied (e NULL: it was refused, no
  * Sieve). */
 void xp_why(struct admin *a, const struct chain_settings *s,
-    const struct xp_msg *m, const char *log, const struct xp_edit *e,
-    size_t ne);
+	    const struct xp_msg *m, const char *log, const struct xp_edit *e,
+	    size_t ne);
 
 #endif

@@ -37,7 +37,7 @@
 /* Prints "  label: text" on one line (JSON: one string of "why"). */
 static void
 xp_show(struct admin *a, int *first, const char *label, const char *text,
-    size_t len)
+	size_t len)
 {
 	struct buf b;
 	size_t i;
@@ -46,8 +46,10 @@ xp_show(struct admin *a, int *first, const char *label, const char *text,
 	if (buf_printf(&b, "%s: ", label) < 0)
 		buf_reset(&b);
 	for (i = 0; i < len && i < 2000; i++)
-		if (buf_addc(&b, (unsigned char)text[i] < 0x20 ||
-		    text[i] == 0x7f ? ' ' : text[i]) < 0)
+		if (buf_addc(&b,
+			     (unsigned char)text[i] < 0x20 || text[i] == 0x7f
+				 ? ' '
+				 : text[i]) < 0)
 			break;
 	if (a->json) {
 		printf("%s\n    ", *first ? "" : ",");
@@ -59,8 +61,8 @@ xp_show(struct admin *a, int *first, const char *label, const char *text,
 }
 
 static void
-xp_txt(struct admin *a, int *first, struct dns_resolver *r,
-    const char *label, const char *name, const char *prefix)
+xp_txt(struct admin *a, int *first, struct dns_resolver *r, const char *label,
+       const char *name, const char *prefix)
 {
 	struct dns_answer ans;
 	char l[600];
@@ -71,8 +73,9 @@ xp_txt(struct admin *a, int *first, struct dns_resolver *r,
 	switch (dns_query(r, name, DNS_T_TXT, &ans)) {
 	case DNS_OK:
 		for (i = 0; i < ans.nrrs; i++)
-			if (prefix == NULL || strncasecmp(ans.rrs[i], prefix,
-			    strlen(prefix)) == 0) {
+			if (prefix == NULL ||
+			    strncasecmp(ans.rrs[i], prefix, strlen(prefix)) ==
+				0) {
 				xp_show(a, first, l, ans.rrs[i], ans.lens[i]);
 				shown++;
 			}
@@ -84,9 +87,10 @@ xp_txt(struct admin *a, int *first, struct dns_resolver *r,
 		xp_show(a, first, l, "no such record", 14);
 		break;
 	default:
-		xp_show(a, first, l, ans.error[0] ? ans.error :
-		    dns_strstatus(ans.status), strlen(ans.error[0] ? ans.error
-		    : dns_strstatus(ans.status)));
+		xp_show(a, first, l,
+			ans.error[0] ? ans.error : dns_strstatus(ans.status),
+			strlen(ans.error[0] ? ans.error
+					    : dns_strstatus(ans.status)));
 	}
 	dns_answer_clear(&ans);
 }
@@ -100,13 +104,13 @@ xp_tag(const char *sig, const char *t, char *out, size_t outlen)
 
 	while (*p != '\0') {
 		p += strspn(p, " \t\r\n;");
-		if (strncmp(p, t, tl) == 0 && p[tl + strspn(p + tl, " \t")] ==
-		    '=') {
+		if (strncmp(p, t, tl) == 0 &&
+		    p[tl + strspn(p + tl, " \t")] == '=') {
 			p += tl + strspn(p + tl, " \t") + 1;
 			p += strspn(p, " \t\r\n");
 			n = strcspn(p, "; \t\r\n");
-			snprintf(out, outlen, "%.*s", (int)(n < outlen ? n :
-			    outlen - 1), p);
+			snprintf(out, outlen, "%.*s",
+				 (int)(n < outlen ? n : outlen - 1), p);
 			return 0;
 		}
 		p += strcspn(p, ";");
@@ -124,7 +128,7 @@ xp_domain_of(const char *addr)
 
 static void
 xp_dns(struct admin *a, int *first, const struct chain_settings *s,
-    const struct xp_msg *m)
+       const struct xp_msg *m)
 {
 	struct dns_resolver *r = NULL;
 	struct dns_config cfg;
@@ -143,7 +147,8 @@ xp_dns(struct admin *a, int *first, const struct chain_settings *s,
 		if (strcasecmp(m->hnames[i], "DKIM-Signature") == 0 &&
 		    xp_tag(m->hvalues[i], "d", d, sizeof(d)) == 0 &&
 		    xp_tag(m->hvalues[i], "s", sel, sizeof(sel)) == 0) {
-			snprintf(name, sizeof(name), "%s._domainkey.%s", sel, d);
+			snprintf(name, sizeof(name), "%s._domainkey.%s", sel,
+				 d);
 			xp_txt(a, first, r, "DKIM key", name, NULL);
 		}
 	dom = m->mail_from[0] ? xp_domain_of(m->mail_from) : m->helo;
@@ -188,7 +193,7 @@ xp_log(struct admin *a, int *first, const char *log)
  * LF line ends, as facteur-lmtp stores it. */
 static int
 xp_delivered(const struct xp_msg *m, const struct xp_edit *e, size_t ne,
-    struct buf *out)
+	     struct buf *out)
 {
 	size_t i, k;
 	int idx, gone, r = 0;
@@ -211,7 +216,7 @@ xp_delivered(const struct xp_msg *m, const struct xp_edit *e, size_t ne,
 			}
 		if (!gone)
 			r = buf_printf(out, "%s:%s%s\n", m->hnames[i],
-			    v != m->hvalues[i] ? " " : "", v);
+				       v != m->hvalues[i] ? " " : "", v);
 	}
 	for (k = 0; k < ne && r == 0; k++)
 		if (e[k].kind == 'a')
@@ -231,7 +236,7 @@ xp_folder(int homefd, const char *detail)
 
 	if (detail == NULL || *detail == '\0' || homefd < 0 ||
 	    maildir_open_folder(homefd, detail, 0, &fd, &created, err,
-	    sizeof(err)) != 0)
+				sizeof(err)) != 0)
 		return "INBOX";
 	close(fd);
 	return detail;
@@ -240,7 +245,7 @@ xp_folder(int homefd, const char *detail)
 /* One recipient: its mailbox, its scripts' actions, the folder. */
 static void
 xp_sieve_one(struct admin *a, int *first, struct lmtp_server *srv,
-    struct lmtp_msg *lm, const char *rcpt)
+	     struct lmtp_msg *lm, const char *rcpt)
 {
 	struct store_errbuf err = {{0}};
 	struct lmtp_rcpt r;
@@ -265,16 +270,21 @@ xp_sieve_one(struct admin *a, int *first, struct lmtp_server *srv,
 	if (at != NULL && ln < (size_t)(at - rcpt))
 		r.detail = strndup(rcpt + ln + 1, (size_t)(at - rcpt) - ln - 1);
 	if (store_mailbox_lookup(a->store, user, &md, &err) != STORE_FOUND) {
-		xp_show(a, first, label, "no active mailbox (an alias or "
-		    "unknown: Postfix resolves aliases before LMTP)", 75);
+		xp_show(a, first, label,
+			"no active mailbox (an alias or "
+			"unknown: Postfix resolves aliases before LMTP)",
+			75);
 		goto out;
 	}
 	r.maildir = (char *)buf_str(&md);
-	homefd = openat(srv->rootfd, r.maildir, O_RDONLY | O_DIRECTORY |
-	    O_CLOEXEC);
+	homefd =
+	    openat(srv->rootfd, r.maildir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	ran = lmtp_sieve_run(srv, homefd, lm, &r, &res);
-	if ((!ran || res.nactions == 0) && buf_printf(&line, "no script: "
-	    "keep into %s", xp_folder(homefd, r.detail)) < 0)
+	if ((!ran || res.nactions == 0) &&
+	    buf_printf(&line,
+		       "no script: "
+		       "keep into %s",
+		       xp_folder(homefd, r.detail)) < 0)
 		buf_reset(&line);
 	for (i = 0; i < res.nactions; i++) {
 		const struct sieve_action *act = &res.actions[i];
@@ -303,11 +313,10 @@ out:
 
 static void
 xp_sieve(struct admin *a, int *first, const struct xp_msg *m,
-    const struct xp_edit *e, size_t ne)
+	 const struct xp_edit *e, size_t ne)
 {
 	struct lmtp_settings ls;
-	struct cfg_section sec = {"lmtp", lmtp_conf_keys, lmtp_conf_nkeys,
-	    &ls};
+	struct cfg_section sec = {"lmtp", lmtp_conf_keys, lmtp_conf_nkeys, &ls};
 	struct lmtp_server srv;
 	struct lmtp_msg lm;
 	struct buf text;
@@ -319,16 +328,19 @@ xp_sieve(struct admin *a, int *first, const struct xp_msg *m,
 	memset(&lm, 0, sizeof(lm));
 	buf_init(&text, (size_t)128 << 20);
 	if (cfg_load(a->config_path, &sec, 1, !a->config_given, err,
-	    sizeof(err)) < 0) {
+		     sizeof(err)) < 0) {
 		xp_show(a, first, "sieve", err, strlen(err));
 		goto out;
 	}
 	srv.cfg = &ls;
 	if ((srv.sieve = lmtp_sieve_cache_new()) == NULL ||
-	    (srv.rootfd = open(ls.mail_root, O_RDONLY | O_DIRECTORY |
-	    O_CLOEXEC)) < 0 || xp_delivered(m, e, ne, &text) < 0) {
-		snprintf(err, sizeof(err), "[lmtp] mail_root %s cannot be "
-		    "opened", ls.mail_root);
+	    (srv.rootfd =
+		 open(ls.mail_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+	    xp_delivered(m, e, ne, &text) < 0) {
+		snprintf(err, sizeof(err),
+			 "[lmtp] mail_root %s cannot be "
+			 "opened",
+			 ls.mail_root);
 		xp_show(a, first, "sieve", err, strlen(err));
 		goto out;
 	}
@@ -348,9 +360,8 @@ out:
 }
 
 void
-xp_why(struct admin *a, const struct chain_settings *s,
-    const struct xp_msg *m, const char *log, const struct xp_edit *e,
-    size_t ne)
+xp_why(struct admin *a, const struct chain_settings *s, const struct xp_msg *m,
+       const char *log, const struct xp_edit *e, size_t ne)
 {
 	int first = 1;
 

@@ -14,15 +14,15 @@ struct ssl_ctx_st;
 
 struct st_conn {
 	int fd;
-	struct ssl_st *ssl;     /* after st_starttls */
+	struct ssl_st *ssl; /* after st_starttls */
 	struct ssl_ctx_st *ctx;
-	struct buf in;          /* read, not yet consumed */
+	struct buf in; /* read, not yet consumed */
 };
 
 /* Connects to HOST:PORT ("[::1]:587"), reads and writes time out after
  * timeout_s. 0, or -1 with err. */
-int st_open(struct st_conn *c, const char *hostport, int timeout_s,
-    char *err, size_t errlen);
+int st_open(struct st_conn *c, const char *hostport, int timeout_s, char *err,
+	    size_t errlen);
 void st_close(struct st_conn *c);
 /* TLS on the open connection, certificate not verified (loopback). */
 int st_starttls(struct st_conn *c, char *err, size_t errlen);

@@ -27,7 +27,7 @@
 
 int
 st_open(struct st_conn *c, const char *hostport, int timeout_s, char *err,
-    size_t errlen)
+	size_t errlen)
 {
 	struct timeval tv = {timeout_s, 0};
 	struct addrinfo hints, *ai = NULL, *p;
@@ -56,13 +56,13 @@ st_open(struct st_conn *c, const char *hostport, int timeout_s, char *err,
 		return -1;
 	}
 	for (p = ai; p != NULL; p = p->ai_next) {
-		if ((c->fd = socket(p->ai_family, p->ai_socktype |
-		    SOCK_CLOEXEC, 0)) < 0)
+		if ((c->fd = socket(p->ai_family, p->ai_socktype | SOCK_CLOEXEC,
+				    0)) < 0)
 			continue;
 		(void)setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv,
-		    sizeof(tv));
+				 sizeof(tv));
 		(void)setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv,
-		    sizeof(tv));
+				 sizeof(tv));
 		if (connect(c->fd, p->ai_addr, p->ai_addrlen) == 0)
 			break;
 		e = errno;
@@ -102,8 +102,9 @@ st_starttls(struct st_conn *c, char *err, size_t errlen)
 	    (c->ssl = SSL_new(c->ctx)) == NULL ||
 	    SSL_set_fd(c->ssl, c->fd) != 1 || SSL_connect(c->ssl) != 1) {
 		snprintf(err, errlen, "TLS handshake failed: %s",
-		    ERR_reason_error_string(ERR_get_error()) ?
-		    ERR_reason_error_string(ERR_get_error()) : "?");
+			 ERR_reason_error_string(ERR_get_error())
+			     ? ERR_reason_error_string(ERR_get_error())
+			     : "?");
 		return -1;
 	}
 	return 0;
@@ -116,8 +117,8 @@ st_send(struct st_conn *c, const char *p, size_t n)
 
 	while (n > 0) {
 		if (c->ssl != NULL) {
-			int k = SSL_write(c->ssl, p, n > 65536 ? 65536 :
-			    (int)n);
+			int k =
+			    SSL_write(c->ssl, p, n > 65536 ? 65536 : (int)n);
 
 			if (k <= 0)
 				return -1;
@@ -159,11 +160,12 @@ st_line(struct st_conn *c, char *line, size_t len)
 	size_t k;
 
 	for (;;) {
-		if (c->in.len > 0 && (nl = memchr(c->in.data, '\n',
-		    c->in.len)) != NULL) {
+		if (c->in.len > 0 &&
+		    (nl = memchr(c->in.data, '\n', c->in.len)) != NULL) {
 			k = (size_t)(nl - c->in.data);
-			snprintf(line, len, "%.*s", (int)(k > 0 &&
-			    nl[-1] == '\r' ? k - 1 : k), c->in.data);
+			snprintf(line, len, "%.*s",
+				 (int)(k > 0 && nl[-1] == '\r' ? k - 1 : k),
+				 c->in.data);
 			memmove(c->in.data, nl + 1, c->in.len - k - 1);
 			c->in.len -= k + 1;
 			c->in.data[c->in.len] = '\0';
@@ -197,8 +199,8 @@ st_smtp_reply(struct st_conn *c, char *text, size_t len)
 			continue;
 		code = atoi(line);
 		if (n + 2 < len)
-			n += (size_t)snprintf(text + n, len - n, "%s%s", n ?
-			    " | " : "", line);
+			n += (size_t)snprintf(text + n, len - n, "%s%s",
+					      n ? " | " : "", line);
 		if (line[3] != '-')
 			return code;
 	}

@@ -76,12 +76,12 @@ def doctor(root, tmp, resolver):
 
 def main():
     if os.geteuid() != 0:
-        print("skip: needs root (unshare, chroot)")
+        print("SKIP: missing peer: root (unshare, chroot)")
         sys.exit(77)
     root = trixie_root()
     if root is None:
-        print("skip: no cached trixie root with doveconf (suite debian13 "
-              "builds it under /var/cache/facteur-test)")
+        print("SKIP: missing peer: trixie root with doveconf (suite "
+              "debian13 builds it under /var/cache/facteur-test)")
         sys.exit(77)
     tmp = tempfile.mkdtemp(prefix="dc24-", dir=os.getcwd())
     dns, resolver = refuser()

@@ -400,12 +400,13 @@ def main():
     SRC = os.path.abspath(sys.argv[8])
     sys.path.insert(0, os.path.join(SRC, "tests", "integration"))
     if os.geteuid() != 0:
-        print("skip: needs root (Postfix and Dovecot start as root)")
+        print("SKIP: missing peer: root (Postfix and Dovecot start as "
+              "root)")
         sys.exit(77)
     for peer in ("/usr/sbin/postfix", "/usr/sbin/dovecot",
                  "/usr/sbin/knotd"):
         if not os.access(peer, os.X_OK):
-            print("skip: no %s" % peer)
+            print("SKIP: missing peer: %s" % os.path.basename(peer))
             sys.exit(77)
     unittest.main(argv=[sys.argv[0]] + sys.argv[9:], verbosity=2)
 

@@ -280,27 +280,45 @@ mlt_check(const struct mlt_program *p, const struct mlt_settings *s,
 	return 0;
 }
 
-/* The engine's protocol loop, after the privilege drop. */
+/* The engine's protocol loop, after the privilege drop. Sets *busy when
+ * a connection may still call a filter: the filters' state must then
+ * outlive mlt_serve (no fini). */
 static int
 mlt_run_engine(const struct mlt_settings *s, const struct mlt_chain *ch,
-    int lfd, char *err, size_t errlen)
+    int lfd, int *busy, char *err, size_t errlen)
 {
-	if (s->engine == MLT_ENGINE_NATIVE)
-		return mlt_native_serve(ch, lfd, s->timeout, err, errlen);
+	long long wait = s->timeout < 30000 ? s->timeout : 30000;
+	size_t n, msgs = 0, conns = 0;
+	int r = 0, calls;
+
+	if (s->engine == MLT_ENGINE_NATIVE) {
+		r = mlt_native_serve(ch, lfd, s->timeout, &n, err, errlen);
+		*busy = r == 0 && n > 0;
+		return r;
+	}
 	if (smfi_main() != MI_SUCCESS) {
 		snprintf(err, errlen, "smfi_main failed");
-		return -1;
+		r = -1;
 	}
-	return 0;
+	/* smfi_main returns without waiting for its connections: no filter
+	 * state may go while a callback can still reach it */
+	calls = mlt_glue_drain(wait, &msgs, &conns);
+	if (msgs > 0)
+		log_warn("stopping with %zu message(s) under way: libmilter "
+		    "answers them no more", msgs);
+	*busy = calls > 0 || msgs > 0 || conns > 0;
+	return r;
 }
 
 static int
 mlt_serve(const struct mlt_program *p, const struct mlt_settings *s,
-    int foreground, char *err, size_t errlen)
+    int foreground, int *busy, char *err, size_t errlen)
 {
 	const char *spec = s->socket ? s->socket : p->default_socket;
 	int native = s->engine == MLT_ENGINE_NATIVE, lfd = -1;
-	struct mlt_chain ch;
+	/* static: a connection still open after the drain (*busy) may read
+	 * it until the process exits; mlt_main runs once */
+	static struct mlt_chain ch;
 	struct smfiDesc desc;
 	size_t i;
 
@@ -337,7 +355,7 @@ mlt_serve(const struct mlt_program *p, const struct mlt_settings *s,
 	signal(SIGPIPE, SIG_IGN);
 	log_info("listening on %s (%s engine)", spec,
 	    native ? "native" : "libmilter");
-	if (mlt_run_engine(s, &ch, lfd, err, errlen) != 0)
+	if (mlt_run_engine(s, &ch, lfd, busy, err, errlen) != 0)
 		return -1;
 	log_info("stopped");
 	return 0;
@@ -350,7 +368,7 @@ mlt_main(int argc, char **argv, const struct mlt_program *p)
 	    (struct mlt_settings *)(void *)((char *)p->base + p->common_off);
 	struct cli_common cli;
 	char err[1024];
-	int oi, r;
+	int oi, r, busy = 0;
 
 	if (cli_parse(argc, argv, &cli, NULL, NULL, NULL, NULL, &oi) != 0) {
 		mlt_usage(stderr, p);
@@ -379,10 +397,11 @@ mlt_main(int argc, char **argv, const struct mlt_program *p)
 		printf("%s: %s: configuration OK\n", p->ident, cli.config);
 		return 0;
 	}
-	r = mlt_serve(p, s, cli.foreground, err, sizeof(err));
+	r = mlt_serve(p, s, cli.foreground, &busy, err, sizeof(err));
 	if (r != 0)
 		log_err("%s", err);
-	if (p->fini)
+	/* a connection still open may call a filter until the exit */
+	if (p->fini && !busy)
 		p->fini(p->base);
 	return r != 0;
 }

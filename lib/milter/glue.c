@@ -1,12 +1,15 @@
 /* lib/milter/glue.c - libmilter callbacks; see glue.h. Each one translates
  * libmilter's arguments, lets the runner decide, and maps the verdict to an
- * SMFIS_ value. The only static is the chain, set once before threads. */
+ * SMFIS_ value. The statics are the chain, set once before threads, and
+ * the atomic counters of mlt_glue_drain(). */
 #include "glue.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <string.h>
+#include <time.h>
 #include <libmilter/mfapi.h>
 
 #include "buf.h"
@@ -310,75 +313,170 @@ mlt_glue_close(const struct mlt_chain *ch, void *h)
 	return SMFIS_CONTINUE;
 }
 
-/* The xxfi_ callbacks libmilter calls: one line each. */
+/* The xxfi_ callbacks libmilter calls. Each translates to one mlt_glue_*
+ * call between glue_enter() and glue_leave(), which count the callbacks
+ * running, the connections and the connections inside a message, for
+ * mlt_glue_drain(): libmilter's smfi_main() returns on SIGTERM without
+ * waiting for its connection threads. */
+static atomic_int glue_calls, glue_conns, glue_msgs, glue_stopping;
+
+struct glue_mark {
+	int conn, msg;
+};
+
+static void
+glue_mark(SMFICTX *h, struct glue_mark *m)
+{
+	const struct mlt_conn *c = glue_conn(glue_chain, h);
+
+	m->conn = c != NULL;
+	m->msg = c != NULL && c->msg != NULL;
+}
+
+/* Returns 1 when this callback must not start anything (a stop is under
+ * way and refuse is set): the caller answers tempfail. */
+static int
+glue_enter(SMFICTX *h, struct glue_mark *m, int refuse)
+{
+	atomic_fetch_add(&glue_calls, 1); /* before the load: see drain */
+	glue_mark(h, m);
+	return refuse && atomic_load(&glue_stopping);
+}
+
+static sfsistat
+glue_leave(SMFICTX *h, const struct glue_mark *was, int r)
+{
+	struct glue_mark now;
+
+	glue_mark(h, &now);
+	atomic_fetch_add(&glue_conns, now.conn - was->conn);
+	atomic_fetch_add(&glue_msgs, now.msg - was->msg);
+	atomic_fetch_sub(&glue_calls, 1);
+	return r;
+}
+
+int
+mlt_glue_drain(long long wait_ms, size_t *msgs, size_t *conns)
+{
+	struct timespec ts = {0, 20 * 1000 * 1000};
+	int calls;
+
+	atomic_store(&glue_stopping, 1); /* before the loads: see enter */
+	while ((calls = atomic_load(&glue_calls)) > 0 && wait_ms > 0) {
+		nanosleep(&ts, NULL);
+		wait_ms -= 20;
+	}
+	*msgs = (size_t)atomic_load(&glue_msgs);
+	*conns = (size_t)atomic_load(&glue_conns);
+	return calls;
+}
+
 static sfsistat
 xx_negotiate(SMFICTX *h, unsigned long f0, unsigned long f1,
     unsigned long f2, unsigned long f3, unsigned long *pf0,
     unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
 {
+	struct glue_mark m;
+
 	(void)f2;
 	(void)f3;
-	return mlt_glue_negotiate(glue_chain, h, f0, f1, pf0, pf1, pf2, pf3);
+	(void)glue_enter(h, &m, 0);
+	return glue_leave(h, &m, mlt_glue_negotiate(glue_chain, h, f0, f1,
+	    pf0, pf1, pf2, pf3));
 }
 
 static sfsistat
 xx_connect(SMFICTX *h, char *host, _SOCK_ADDR *sa)
 {
-	return mlt_glue_connect(glue_chain, h, host, sa);
+	struct glue_mark m;
+
+	if (glue_enter(h, &m, 1))
+		return glue_leave(h, &m, SMFIS_TEMPFAIL);
+	return glue_leave(h, &m, mlt_glue_connect(glue_chain, h, host, sa));
 }
 
 static sfsistat
 xx_helo(SMFICTX *h, char *helo)
 {
-	return mlt_glue_helo(glue_chain, h, helo);
+	struct glue_mark m;
+
+	if (glue_enter(h, &m, 1))
+		return glue_leave(h, &m, SMFIS_TEMPFAIL);
+	return glue_leave(h, &m, mlt_glue_helo(glue_chain, h, helo));
 }
 
 static sfsistat
 xx_envfrom(SMFICTX *h, char **argv)
 {
-	return mlt_glue_envfrom(glue_chain, h, argv);
+	struct glue_mark m;
+
+	/* stopping: no new message; one under way is finished */
+	if (glue_enter(h, &m, 1))
+		return glue_leave(h, &m, SMFIS_TEMPFAIL);
+	return glue_leave(h, &m, mlt_glue_envfrom(glue_chain, h, argv));
 }
 
 static sfsistat
 xx_envrcpt(SMFICTX *h, char **argv)
 {
-	return mlt_glue_envrcpt(glue_chain, h, argv);
+	struct glue_mark m;
+
+	(void)glue_enter(h, &m, 0);
+	return glue_leave(h, &m, mlt_glue_envrcpt(glue_chain, h, argv));
 }
 
 static sfsistat
 xx_header(SMFICTX *h, char *name, char *value)
 {
-	return mlt_glue_header(glue_chain, h, name, value);
+	struct glue_mark m;
+
+	(void)glue_enter(h, &m, 0);
+	return glue_leave(h, &m, mlt_glue_header(glue_chain, h, name, value));
 }
 
 static sfsistat
 xx_eoh(SMFICTX *h)
 {
-	return mlt_glue_eoh(glue_chain, h);
+	struct glue_mark m;
+
+	(void)glue_enter(h, &m, 0);
+	return glue_leave(h, &m, mlt_glue_eoh(glue_chain, h));
 }
 
 static sfsistat
 xx_body(SMFICTX *h, unsigned char *p, size_t len)
 {
-	return mlt_glue_body(glue_chain, h, p, len);
+	struct glue_mark m;
+
+	(void)glue_enter(h, &m, 0);
+	return glue_leave(h, &m, mlt_glue_body(glue_chain, h, p, len));
 }
 
 static sfsistat
 xx_eom(SMFICTX *h)
 {
-	return mlt_glue_eom(glue_chain, h);
+	struct glue_mark m;
+
+	(void)glue_enter(h, &m, 0);
+	return glue_leave(h, &m, mlt_glue_eom(glue_chain, h));
 }
 
 static sfsistat
 xx_abort(SMFICTX *h)
 {
-	return mlt_glue_abort(glue_chain, h);
+	struct glue_mark m;
+
+	(void)glue_enter(h, &m, 0);
+	return glue_leave(h, &m, mlt_glue_abort(glue_chain, h));
 }
 
 static sfsistat
 xx_close(SMFICTX *h)
 {
-	return mlt_glue_close(glue_chain, h);
+	struct glue_mark m;
+
+	(void)glue_enter(h, &m, 0);
+	return glue_leave(h, &m, mlt_glue_close(glue_chain, h));
 }
 
 void

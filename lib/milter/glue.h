@@ -37,6 +37,17 @@ int mlt_glue_eom(const struct mlt_chain *ch, void *h);
 int mlt_glue_abort(const struct mlt_chain *ch, void *h);
 int mlt_glue_close(const struct mlt_chain *ch, void *h);
 
+/* After smfi_main() returned. libmilter does not wait for its
+ * connections, and Debian's (built with its workers pool) serves none
+ * once a stop was asked for: a message under way then gets no answer
+ * (docs/milter-engines.md). From now on the xxfi_ callbacks answer
+ * tempfail to a new connect, HELO or MAIL without calling the filters.
+ * Waits up to wait_ms for no callback to be running; returns how many
+ * still run, with *msgs the connections inside a message and *conns
+ * those still open: unless all three are 0 a callback may still reach
+ * the filters, and the caller must keep their state. xxfi_ path only. */
+int mlt_glue_drain(long long wait_ms, size_t *msgs, size_t *conns);
+
 /* Sets the chain the real xxfi_ callbacks use (once, before smfi_main;
  * borrowed forever) and fills desc with name and callbacks. */
 void mlt_glue_use(const struct mlt_chain *ch, const char *name,

@@ -539,6 +539,62 @@ desc_callbacks_reach_the_glue_with_libmilters_arguments(void **state)
 	assert_int_equal(f.g.closes, 1);
 }
 
+/* After smfi_main() returned: nothing new starts, a message under way
+ * that libmilter still hands over is finished, and the drain counts what
+ * is left. Runs last: the stop is for good. */
+static void
+drain_refuses_new_messages_and_counts_what_is_left(void **state)
+{
+	struct fixture f;
+	struct smfiDesc d;
+	struct rec other;
+	SMFICTX *h, *h2;
+	unsigned long p0, p1, p2, p3;
+	char from[] = "<a@x>", host[] = "client.example";
+	char *fv[] = {from, NULL};
+	size_t conns, msgs;
+	int calls;
+
+	fx_init(&f);
+	memset(&other, 0, sizeof(other));
+	other.macros = fx_macros;
+	h = (SMFICTX *)(void *)&f.rec;
+	h2 = (SMFICTX *)(void *)&other;
+	mlt_glue_use(&f.ch, "facteur-test", &d);
+	want(d.xxfi_negotiate(h, 0x3f, 0, 0, 0, &p0, &p1, &p2, &p3),
+	    SMFIS_CONTINUE, "negotiate");
+	want(d.xxfi_connect(h, host, NULL), SMFIS_CONTINUE, "connect");
+	want(d.xxfi_envfrom(h, fv), SMFIS_CONTINUE, "envfrom");
+	calls = mlt_glue_drain(60, &msgs, &conns);
+	if (calls != 0 || msgs != 1 || conns != 1)
+		fail_msg("drain with a message under way: got %d calls, %zu "
+		    "messages, %zu open, want 0, 1, 1", calls, msgs, conns);
+	/* a connection accepted before the stop: no filter sees it */
+	want(d.xxfi_negotiate(h2, 0x3f, 0, 0, 0, &p0, &p1, &p2, &p3),
+	    SMFIS_CONTINUE, "negotiate 2");
+	f.g.name = NULL;
+	want(d.xxfi_connect(h2, host, NULL), SMFIS_TEMPFAIL, "connect 2");
+	assert_null(f.g.name);
+	/* the message under way ends normally */
+	want(d.xxfi_eom(h), SMFIS_CONTINUE, "eom");
+	assert_int_equal(f.g.eoms, 1);
+	calls = mlt_glue_drain(60, &msgs, &conns);
+	if (calls != 0 || msgs != 0 || conns != 2)
+		fail_msg("drain, message done: got %d calls, %zu messages, %zu "
+		    "open, want 0, 0, 2", calls, msgs, conns);
+	/* and no next one */
+	f.g.from = NULL;
+	want(d.xxfi_envfrom(h, fv), SMFIS_TEMPFAIL, "envfrom after the stop");
+	assert_null(f.g.from);
+	want(d.xxfi_close(h), SMFIS_CONTINUE, "close");
+	want(d.xxfi_close(h2), SMFIS_CONTINUE, "close 2");
+	calls = mlt_glue_drain(0, &msgs, &conns);
+	if (calls != 0 || msgs != 0 || conns != 0)
+		fail_msg("drain, all closed: got %d calls, %zu messages, %zu "
+		    "open, want 0, 0, 0", calls, msgs, conns);
+	assert_int_equal(f.g.closes, 2);
+}
+
 int
 main(void)
 {
@@ -562,6 +618,8 @@ main(void)
 		quarantine_goes_to_the_seam_after_the_header_edits),
 	    cmocka_unit_test(
 		desc_callbacks_reach_the_glue_with_libmilters_arguments),
+	    cmocka_unit_test(
+		drain_refuses_new_messages_and_counts_what_is_left),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

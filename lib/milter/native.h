@@ -70,10 +70,13 @@ void mlt_native_conn(const struct mlt_chain *ch, int fd, long long timeout_ms);
 
 /* Accepts on lfd and serves every connection in its own thread until a
  * SIGTERM/SIGINT/SIGHUP; then drains (see above), closes lfd and returns
- * 0, or -1 with err when it could not start. Blocks those signals in the
- * calling thread (the connection threads inherit the mask). */
+ * 0 with *left the connection threads still running after the drain (0
+ * but for a filter stuck past the grace period: the caller must then
+ * keep the filters' state), or -1 with err when it could not start.
+ * Blocks those signals in the calling thread (the connection threads
+ * inherit the mask). */
 __attribute__((warn_unused_result)) int
 mlt_native_serve(const struct mlt_chain *ch, int lfd, long long timeout_ms,
-    char *err, size_t errlen);
+    size_t *left, char *err, size_t errlen);
 
 #endif

@@ -318,12 +318,13 @@ ns_loop(struct ns_server *srv, int lfd, int sfd)
 
 int
 mlt_native_serve(const struct mlt_chain *ch, int lfd, long long timeout_ms,
-    char *err, size_t errlen)
+    size_t *left, char *err, size_t errlen)
 {
 	struct ns_server *srv;
 	size_t n;
 	int sfd;
 
+	*left = 0;
 	if ((srv = calloc(1, sizeof(*srv))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
@@ -340,7 +341,7 @@ mlt_native_serve(const struct mlt_chain *ch, int lfd, long long timeout_ms,
 	close(lfd);
 	ns_drain(srv);
 	close(sfd);
-	if ((n = ns_reap(srv)) == 0) {
+	if ((*left = n = ns_reap(srv)) == 0) {
 		close(srv->wake[0]);
 		close(srv->wake[1]);
 		pthread_mutex_destroy(&srv->mu);

@@ -63,6 +63,7 @@ struct fixture {
 	socklen_t sunlen;
 	pthread_t t;
 	int lfd, rc;
+	size_t left;
 	char err[256];
 };
 
@@ -71,7 +72,7 @@ ns_serve(void *arg)
 {
 	struct fixture *f = arg;
 
-	f->rc = mlt_native_serve(&f->ch, f->lfd, 5000, f->err,
+	f->rc = mlt_native_serve(&f->ch, f->lfd, 5000, &f->left, f->err,
 	    sizeof(f->err));
 	return NULL;
 }
@@ -157,6 +158,8 @@ fx_stop(struct fixture *f)
 	assert_int_equal(pthread_join(f->t, NULL), 0);
 	if (f->rc != 0)
 		fail_msg("mlt_native_serve: got -1 (%s), want 0", f->err);
+	if (f->left != 0)
+		fail_msg("got %zu connection threads left, want 0", f->left);
 }
 
 static void

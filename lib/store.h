@@ -1,6 +1,9 @@
-/* lib/store.h - the one SQLite database (schema, migrations, queries).
+/* lib/store.h - the one database (schema, migrations, queries): a SQLite
+ * file, or the same schema on PostgreSQL (docs/postgresql.md); store_open()
+ * picks the backend from its target, nothing else differs.
  *
- * Schema (PRAGMA user_version = STORE_SCHEMA_VERSION), see docs/schema.md:
+ * Schema (PRAGMA user_version = STORE_SCHEMA_VERSION; on PostgreSQL the
+ * facteur_schema table), see docs/schema.md:
  *   domains(name PK NOCASE, is_default, active, created)
  *   users(address PK NOCASE, domain FK->domains, password, full_name,
  *         maildir, uid, gid, quota_bytes, quota_messages, active, created)
@@ -22,9 +25,10 @@
  * compare case-insensitively (Postfix folds table keys to lower case before
  * it asks, so a case-sensitive local part could never match).
  *
- * Connections: WAL, busy_timeout, foreign_keys=ON, prepared statements only
- * (cached per connection). A struct store is NOT thread-safe: a threaded
- * daemon opens one per thread. Daemons open STORE_RO.
+ * Connections: SQLite: WAL, busy_timeout, foreign_keys=ON; PostgreSQL:
+ * one libpq connection, lock_timeout. Prepared statements only (cached
+ * per connection). A struct store is NOT thread-safe: a threaded daemon
+ * opens one per thread. Daemons open STORE_RO.
  *
  * Errors: functions returning int give 0 on success or a negative
  * enum store_err, with a message in err (may be NULL). Lookups return
@@ -45,7 +49,8 @@ enum store_err {
 	STORE_OK = 0,
 	STORE_FOUND = 0,
 	STORE_NOTFOUND = 1,
-	STORE_EDB = -1,      /* SQLite failure, busy past timeout, bad schema */
+	STORE_EDB = -1,      /* database failure, busy past timeout, bad
+				schema, server unreachable */
 	STORE_EDUP = -2,     /* already exists */
 	STORE_ENOENT = -3,   /* the thing to change does not exist */
 	STORE_EREF = -4,     /* refers to a missing row (user in no domain) */

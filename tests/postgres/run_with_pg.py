@@ -18,7 +18,7 @@ from pgserver import PG  # noqa: E402
 def main():
     miss = PG.missing()
     if miss:
-        print("SKIP: no %s" % miss)
+        print("SKIP: missing peer: %s" % miss)
         return 77
     with PG(int(sys.argv[1])) as pg:
         env = dict(os.environ, FACTEUR_TEST_DB_URL=pg.createdb("facteur"),

@@ -182,7 +182,7 @@ def main():
     global FACTEUR, SERVER
     FACTEUR = os.path.abspath(sys.argv.pop(1))
     if PG.missing():
-        print("SKIP: no " + PG.missing())
+        print("SKIP: missing peer: " + PG.missing())
         return 77
     with PG(int(os.environ.get("PG_PORT", "54334"))) as pg:
         SERVER = pg

@@ -108,7 +108,7 @@ def milter_action(sock, sender):
 
 def main():
     if PG.missing():
-        print("SKIP: no " + PG.missing())
+        print("SKIP: missing peer: " + PG.missing())
         return 77
     tmp = tempfile.mkdtemp(prefix="pgrestart-", dir=os.getcwd())
     with PG(int(os.environ.get("PG_PORT", "54333"))) as pg:

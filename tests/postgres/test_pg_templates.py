@@ -127,7 +127,7 @@ def main():
     miss = PG.missing() or (None if os.access(POSTMAP, os.X_OK)
                             else POSTMAP + " (postfix)")
     if miss:
-        print("SKIP: no " + miss)
+        print("SKIP: missing peer: " + miss)
         return 77
     tmp = tempfile.mkdtemp(prefix="pgtpl-", dir=os.getcwd())
     try:

@@ -5,6 +5,8 @@ Run: /usr/bin/python3 tests/integration/harness_test.py (as root)."""
 
 import imaplib
 import os
+import re
+import subprocess
 import sys
 import unittest
 
@@ -86,6 +88,23 @@ class DovecotHarness(unittest.TestCase):
         self.assertFalse(harness._alive(master),
                          "after close: dovecot master %d still alive"
                          % master)
+
+
+class SkipFormat(unittest.TestCase):
+    """The one skip .ci/run accepts: exit 77 and the line it reads."""
+
+    def test_missing_peer_exits_77_with_the_line_ci_reads(self):
+        here = os.path.dirname(os.path.abspath(__file__))
+        p = subprocess.run(
+            [sys.executable, "-c", "import sys; sys.path.insert(0, %r); "
+             "import harness; harness.require_peers({'nosuchd': "
+             "'/nonexistent/nosuchd'})" % here],
+            capture_output=True, text=True, timeout=30)
+        self.assertEqual(p.returncode, 77, p.stdout + p.stderr)
+        # the pattern of .ci/run
+        m = re.search(r"^SKIP: missing peer: (\S+)", p.stdout, re.M)
+        self.assertIsNotNone(m, "got %r" % p.stdout)
+        self.assertEqual(m.group(1), "nosuchd")
 
 
 if __name__ == "__main__":

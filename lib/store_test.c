@@ -754,6 +754,32 @@ dkim_keys_add_disable_walk_and_delete(void **state)
 	WANT_STR(d.text, "example.org/s2/ed25519-sha256/0 ");
 }
 
+/* The stamp a reader's caches hang on (access.c's IP rows) moves when
+ * another connection commits a change to a cached table, and only then. */
+static void
+change_stamp_moves_when_another_connection_writes(void **state)
+{
+	struct fixture *f = *state;
+	struct store_errbuf err = {""};
+	struct store *ro = NULL;
+	long long a[2], b[2], c[2];
+
+	open_init(f);
+	WANT_RC(store_open(f->path, STORE_RO, 1000, &ro, &err), 0, err);
+	WANT_RC(store_change_stamp(ro, a, &err), 0, err);
+	WANT_RC(store_change_stamp(ro, b, &err), 0, err);
+	if (a[0] != b[0] || a[1] != b[1])
+		fail_msg("no write: got %lld/%lld then %lld/%lld, want equal",
+		    a[0], a[1], b[0], b[1]);
+	WANT_RC(store_access_add(f->s, 0, "192.0.2.0/24", "ip", "REJECT", 0,
+	    NULL, NULL, 1, &err), 0, err);
+	WANT_RC(store_change_stamp(ro, c, &err), 0, err);
+	if (b[0] == c[0] && b[1] == c[1])
+		fail_msg("after a write: got %lld/%lld again, want a change",
+		    c[0], c[1]);
+	store_free(&ro);
+}
+
 /* PostgreSQL only: the server ends our session (a restart, a failover,
  * pg_terminate_backend). Outside a transaction the next call reconnects
  * and succeeds; inside one it fails (the transaction is gone) and the
@@ -816,6 +842,7 @@ main(void)
 	    T(rollback_undoes_a_transaction),
 	    T(vacation_reply_is_remembered_per_sender_and_handle),
 	    T(dkim_keys_add_disable_walk_and_delete),
+	    T(change_stamp_moves_when_another_connection_writes),
 	    T(lost_connection_is_reopened_by_the_next_call),
 	};
 #undef T

@@ -46,6 +46,7 @@ struct doc_dove {
 	struct doc_db dbs[DOC_MAX_DBS];
 	size_t n;
 	char sqlite_path[512]; /* 2.4 */
+	char sql_driver[32];   /* 2.4 */
 	char version[32];
 };
 
@@ -118,6 +119,9 @@ doc_dove_parse(char *text, struct doc_dove *dv)
 		*eq = '\0';
 		if (depth == 1 && cur != NULL)
 			doc_dove_key(cur, line, eq + 3);
+		else if (depth == 0 && strcmp(line, "sql_driver") == 0)
+			snprintf(dv->sql_driver, sizeof(dv->sql_driver), "%s",
+				 eq + 3);
 		else if (depth == 0 && strcmp(line, "sqlite_path") == 0)
 			snprintf(dv->sqlite_path, sizeof(dv->sqlite_path), "%s",
 				 eq + 3);
@@ -127,8 +131,8 @@ doc_dove_parse(char *text, struct doc_dove *dv)
 /* Reads a dovecot-sql.conf.ext: "key = value", '\' continues a line,
  * '#' comments. Fills connect and the two queries. -1 if unreadable. */
 static int
-doc_sql_file(const char *path, char *connect, size_t clen, char *pq, char *uq,
-	     size_t qlen)
+doc_sql_file(const char *path, char *drv, char *connect, size_t clen, char *pq,
+	     char *uq, size_t qlen)
 {
 	char line[4096], key[64], *k, *eq, *v;
 	struct buf val;
@@ -136,7 +140,7 @@ doc_sql_file(const char *path, char *connect, size_t clen, char *pq, char *uq,
 
 	if ((f = fopen(path, "r")) == NULL)
 		return -1;
-	connect[0] = pq[0] = uq[0] = '\0';
+	drv[0] = connect[0] = pq[0] = uq[0] = '\0';
 	buf_init(&val, 65536);
 	while (fgets(line, sizeof(line), f) != NULL) {
 		k = doc_trim(line);
@@ -158,7 +162,9 @@ doc_sql_file(const char *path, char *connect, size_t clen, char *pq, char *uq,
 				break;
 			v = doc_trim(line);
 		}
-		if (strcmp(k, "connect") == 0)
+		if (strcmp(k, "driver") == 0)
+			snprintf(drv, 32, "%s", doc_trim(val.data));
+		else if (strcmp(k, "connect") == 0)
 			snprintf(connect, clen, "%s", doc_trim(val.data));
 		else if (strcmp(k, "password_query") == 0)
 			snprintf(pq, qlen, "%s", doc_trim(val.data));
@@ -320,19 +326,35 @@ doc_query(struct doctor *d, const char *where, int userdb, const char *dbpath,
 			   where, d->probe_user, dbpath);
 }
 
+/* Queries on another SQL server (PostgreSQL) are left to doveadm user,
+ * which asks the running Dovecot. 1 when drv is set and not sqlite. */
+static int
+doc_not_sqlite(struct doctor *d, const struct doc_db *db, const char *drv)
+{
+	if (drv[0] == '\0' || strcmp(drv, "sqlite") == 0)
+		return 0;
+	doc_report(d, DOC_OK, db->userdb ? "dovecot userdb" : "dovecot passdb",
+		   "sql driver %s: its query is checked through 'doveadm "
+		   "user' below",
+		   drv);
+	return 1;
+}
+
 static void
 doc_sql_db(struct doctor *d, const struct doc_dove *dv, const struct doc_db *db)
 {
-	char connect[512], pq[8192], uq[8192];
+	char connect[512], pq[8192], uq[8192], drv[32];
 	const char *dbpath;
 
 	if (db->query[0] != '\0' || db->args[0] == '\0') { /* 2.4 */
+		if (doc_not_sqlite(d, db, dv->sql_driver))
+			return;
 		dbpath = dv->sqlite_path[0] ? dv->sqlite_path : d->a->db_path;
 		doc_query(d, db->userdb ? "userdb sql" : "passdb sql",
 			  db->userdb, dbpath, db->query, 1);
 		return;
 	}
-	if (doc_sql_file(db->args, connect, sizeof(connect), pq, uq,
+	if (doc_sql_file(db->args, drv, connect, sizeof(connect), pq, uq,
 			 sizeof(pq)) < 0) {
 		doc_report(d, DOC_FAIL,
 			   db->userdb ? "dovecot userdb" : "dovecot passdb",
@@ -341,6 +363,8 @@ doc_sql_db(struct doctor *d, const struct doc_dove *dv, const struct doc_db *db)
 			   db->args);
 		return;
 	}
+	if (doc_not_sqlite(d, db, drv))
+		return;
 	dbpath = connect[0] ? connect : d->a->db_path;
 	if (strncmp(dbpath, "dbname=", 7) == 0)
 		dbpath += 7;

@@ -311,7 +311,10 @@ doctor_perm(struct doctor *d)
 			doc_keys(d, DOC_S_DKIM);
 		if (doc_in_use(d, DOC_S_MILTER) && doc_chain_has(d, "dkim"))
 			doc_keys(d, DOC_S_MILTER);
-		for (i = 0; i < sizeof(readers) / sizeof(readers[0]); i++)
+		/* a PostgreSQL URL has no file mode to check */
+		for (i = 0; i < sizeof(readers) / sizeof(readers[0]) &&
+			    !store_is_url(d->a->db_path);
+		     i++)
 			if (doc_in_use(d, readers[i]))
 				doc_db_access(d, readers[i]);
 	}

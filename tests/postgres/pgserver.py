@@ -75,6 +75,15 @@ class PG:
         self.stop()
         self.start()
 
+    def hba_first(self, line):
+        """Puts line before initdb's trust rules in pg_hba.conf; reloads."""
+        p = os.path.join(self.data, "pg_hba.conf")
+        with open(p) as f:
+            text = f.read()
+        with open(p, "w") as f:
+            f.write(line + "\n" + text)
+        self._as_pg([BIN + "/pg_ctl", "-D", self.data, "reload"])
+
     def __exit__(self, *exc):
         self.stop("immediate")
         shutil.rmtree(self.dir, ignore_errors=True)

@@ -8,8 +8,10 @@ Against a private PostgreSQL (pgserver.py), drives the real binary:
     --db postgresql://..., and facteur-lookup's rows are what they wrote;
   - db migrate --to copies a SQLite database and prints equal counts per
     table; a second copy into the same database refuses (duplicates) and
-    leaves it as it was.
-Runs in ~6 s.
+    leaves it as it was; a count that differs is refused and rolled back;
+  - a role with a password authenticates from PGPASSFILE or a service
+    file (PGSERVICEFILE), never from the command line.
+Runs in ~12 s.
 
 usage: test_pg_admin.py FACTEUR
 """
@@ -164,6 +166,44 @@ class PgAdmin(unittest.TestCase):
                       err)
         self.assertEqual(self.sql("SELECT count(*) FROM domains"), "0",
                          "the copy was not rolled back")
+
+    def test_password_comes_from_pgpassfile_or_service_file(self):
+        self.ok("db", "init", "--url", self.url)
+        # facteur_admin must give a password on this database only.
+        SERVER.hba_first("local %s facteur_admin scram-sha-256"
+                         % self.dbname)
+        self.sql("ALTER ROLE facteur_admin PASSWORD 'pw-of-admin'")
+        url = SERVER.url(self.dbname, "facteur_admin")
+        env = dict(os.environ, PGPASSFILE="/nonexistent")
+        p = subprocess.run([FACTEUR, "--db", url, "domain", "add",
+                            "a.example"], env=env, capture_output=True,
+                           text=True, timeout=60)
+        self.assertNotEqual(p.returncode, 0, "no password: got exit 0")
+        self.assertIn("password", p.stderr)
+        passfile = os.path.join(self.dir, "pgpass")
+        with open(passfile, "w") as f:
+            f.write("*:*:%s:facteur_admin:pw-of-admin\n" % self.dbname)
+        os.chmod(passfile, 0o600)
+        env["PGPASSFILE"] = passfile
+        p = subprocess.run([FACTEUR, "--db", url, "domain", "add",
+                            "a.example"], env=env, capture_output=True,
+                           text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, "PGPASSFILE: " + p.stderr)
+        # A service file names host, port, database and role; the URL
+        # only the service.
+        svc = os.path.join(self.dir, "pg_service.conf")
+        with open(svc, "w") as f:
+            f.write("[facteur]\nhost=%s\nport=%d\ndbname=%s\n"
+                    "user=facteur_admin\n" % (SERVER.dir, SERVER.port,
+                                              self.dbname))
+        env["PGSERVICEFILE"] = svc
+        p = subprocess.run([FACTEUR, "--db", "postgresql://?service=facteur",
+                            "domain", "add", "b.example"], env=env,
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, "service file: " + p.stderr)
+        self.assertEqual(self.sql("SELECT string_agg(name, ',' ORDER BY"
+                                  " name) FROM domains"),
+                         "a.example,b.example")
 
     @staticmethod
     def _lite_one(path, q):

@@ -40,7 +40,7 @@ b64_fail(enum b64_status st, size_t off, size_t *outlen, size_t *err_off)
 
 enum b64_status
 b64_decode(const unsigned char *p, size_t len, unsigned flags,
-    unsigned char *out, size_t outcap, size_t *outlen, size_t *err_off)
+	   unsigned char *out, size_t outcap, size_t *outlen, size_t *err_off)
 {
 	unsigned long acc = 0;
 	size_t i, n = 0, bits = 0, pad = 0, sym = 0;
@@ -65,8 +65,7 @@ b64_decode(const unsigned char *p, size_t len, unsigned flags,
 		if (bits >= 8) {
 			bits -= 8;
 			if (n == outcap)
-				return b64_fail(B64_ESPACE, i, outlen,
-				    err_off);
+				return b64_fail(B64_ESPACE, i, outlen, err_off);
 			out[n++] = (unsigned char)(acc >> bits);
 			acc &= (1UL << bits) - 1;
 		}

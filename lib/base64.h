@@ -22,9 +22,9 @@ enum b64_flags {
 
 enum b64_status {
 	B64_OK,
-	B64_EBYTE,   /* not in the alphabet, or data after '=' */
-	B64_EPAD,    /* more than two '=', or a length not a multiple of 4 */
-	B64_ESPACE,  /* out too small */
+	B64_EBYTE,  /* not in the alphabet, or data after '=' */
+	B64_EPAD,   /* more than two '=', or a length not a multiple of 4 */
+	B64_ESPACE, /* out too small */
 };
 
 /* The most bytes len symbols decode to: the size out needs. */
@@ -41,12 +41,12 @@ b64_decoded_max(size_t len)
  * allows a decoder to ignore them, and DKIM verifiers do). */
 __attribute__((warn_unused_result)) enum b64_status
 b64_decode(const unsigned char *p, size_t len, unsigned flags,
-    unsigned char *out, size_t outcap, size_t *outlen, size_t *err_off);
+	   unsigned char *out, size_t outcap, size_t *outlen, size_t *err_off);
 
 /* Appends the padded base64 of p[0..n) to out (kept NUL-terminated), no
  * line breaks. 0, or -1 past out's max or on ENOMEM (out unchanged). */
 __attribute__((warn_unused_result)) int b64_encode(const unsigned char *p,
-    size_t n, struct buf *out);
+						   size_t n, struct buf *out);
 
 const char *b64_strerror(enum b64_status st);
 

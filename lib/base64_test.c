@@ -25,7 +25,7 @@ b64_decode_table(void **state)
 		unsigned flags;
 		enum b64_status want;
 		const char *out; /* when B64_OK */
-		size_t off;      /* when not */
+		size_t off;	 /* when not */
 	} t[] = {
 	    /* RFC 4648 §10 */
 	    {"", 0, B64_OK, "", 0},
@@ -40,12 +40,12 @@ b64_decode_table(void **state)
 	    {" Zm9v\r\n\tYmFy ", FWS, B64_OK, "foobar", 0},
 	    {"Zm9vYg=\r\n =", FWS, B64_OK, "foob", 0},
 	    {"Zm9v YmFy", 0, B64_EBYTE, NULL, 4},
-	    {"Zm9vYg", FWS, B64_EPAD, NULL, 6},     /* padding required */
+	    {"Zm9vYg", FWS, B64_EPAD, NULL, 6},	      /* padding required */
 	    {"Zm9vY", FWS | NOPAD, B64_OK, "foo", 0}, /* 6 bits: no byte */
 	    {"Zg===", FWS, B64_EPAD, NULL, 4},
-	    {"Zg=a", FWS, B64_EBYTE, NULL, 3},      /* data after '=' */
+	    {"Zg=a", FWS, B64_EBYTE, NULL, 3}, /* data after '=' */
 	    {"Zm9v=Zm9v", FWS, B64_EBYTE, NULL, 5},
-	    {"Zm9-", FWS, B64_EBYTE, NULL, 3},      /* base64url is not */
+	    {"Zm9-", FWS, B64_EBYTE, NULL, 3}, /* base64url is not */
 	    {"Zm9_", FWS, B64_EBYTE, NULL, 3},
 	    {"====", FWS, B64_EPAD, NULL, 2},
 	    /* RFC 2047 words: padding optional, no blanks */
@@ -64,19 +64,21 @@ b64_decode_table(void **state)
 
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		len = strlen(t[i].in);
-		st = b64_decode((const unsigned char *)t[i].in, len,
-		    t[i].flags, out, sizeof(out), &n, &off);
+		st = b64_decode((const unsigned char *)t[i].in, len, t[i].flags,
+				out, sizeof(out), &n, &off);
 		if (st != t[i].want)
 			fail_msg("\"%s\" flags %u: got %s, want %s", t[i].in,
-			    t[i].flags, b64_strerror(st),
-			    b64_strerror(t[i].want));
-		if (st == B64_OK && (n != strlen(t[i].out) ||
-		    memcmp(out, t[i].out, n) != 0))
+				 t[i].flags, b64_strerror(st),
+				 b64_strerror(t[i].want));
+		if (st == B64_OK &&
+		    (n != strlen(t[i].out) || memcmp(out, t[i].out, n) != 0))
 			fail_msg("\"%s\": got %zu bytes \"%.*s\", want \"%s\"",
-			    t[i].in, n, (int)n, (const char *)out, t[i].out);
+				 t[i].in, n, (int)n, (const char *)out,
+				 t[i].out);
 		if (st != B64_OK && (off != t[i].off || n != 0))
 			fail_msg("\"%s\": got offset %zu (%zu bytes), want %zu "
-			    "(0)", t[i].in, off, n, t[i].off);
+				 "(0)",
+				 t[i].in, off, n, t[i].off);
 	}
 }
 
@@ -88,7 +90,8 @@ b64_decode_nul_is_a_bad_byte(void **state)
 	size_t n, off;
 
 	assert_int_equal(b64_decode((const unsigned char *)"Zm\0009v", 5,
-	    B64_FWS, out, sizeof(out), &n, &off), B64_EBYTE);
+				    B64_FWS, out, sizeof(out), &n, &off),
+			 B64_EBYTE);
 	assert_int_equal(off, 2);
 }
 
@@ -102,13 +105,15 @@ b64_decode_stops_at_outcap(void **state)
 	size_t n, off;
 
 	memset(out, 'x', sizeof(out));
-	assert_int_equal(b64_decode((const unsigned char *)in, 8, 0, out, 5,
-	    &n, &off), B64_ESPACE);
+	assert_int_equal(
+	    b64_decode((const unsigned char *)in, 8, 0, out, 5, &n, &off),
+	    B64_ESPACE);
 	if (n != 0 || out[5] != 'x')
 		fail_msg("got %zu bytes and out[5] %#x, want 0 and 'x'", n,
-		    out[5]);
-	assert_int_equal(b64_decode((const unsigned char *)in, 8, 0, out, 6,
-	    &n, &off), B64_OK);
+			 out[5]);
+	assert_int_equal(
+	    b64_decode((const unsigned char *)in, 8, 0, out, 6, &n, &off),
+	    B64_OK);
 	assert_int_equal(n, 6);
 	assert_true(b64_decoded_max(8) >= 6 && b64_decoded_max(7) >= 5);
 }
@@ -117,9 +122,14 @@ static void
 b64_encode_vectors(void **state)
 {
 	static const char *const t[][2] = {
-	    {"", ""}, {"f", "Zg=="}, {"fo", "Zm8="}, {"foo", "Zm9v"},
-	    {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="},
-	    {"foobar", "Zm9vYmFy"}, {"\xfb\xff\xbf", "+/+/"},
+	    {"", ""},
+	    {"f", "Zg=="},
+	    {"fo", "Zm8="},
+	    {"foo", "Zm9v"},
+	    {"foob", "Zm9vYg=="},
+	    {"fooba", "Zm9vYmE="},
+	    {"foobar", "Zm9vYmFy"},
+	    {"\xfb\xff\xbf", "+/+/"},
 	};
 	struct buf b;
 	size_t i;
@@ -128,10 +138,11 @@ b64_encode_vectors(void **state)
 		buf_init(&b, 0);
 		assert_int_equal(buf_adds(&b, "p="), 0);
 		assert_int_equal(b64_encode((const unsigned char *)t[i][0],
-		    strlen(t[i][0]), &b), 0);
+					    strlen(t[i][0]), &b),
+				 0);
 		if (strcmp(buf_str(&b) + 2, t[i][1]) != 0)
 			fail_msg("\"%s\": got \"%s\", want \"%s\"", t[i][0],
-			    buf_str(&b) + 2, t[i][1]);
+				 buf_str(&b) + 2, t[i][1]);
 		buf_free(&b);
 	}
 }
@@ -143,12 +154,11 @@ b64_encode_refuses_past_max(void **state)
 
 	buf_init(&b, 7); /* "Zm9vYmFy" is 8 */
 	assert_int_equal(b64_encode((const unsigned char *)"foobar", 6, &b),
-	    -1);
+			 -1);
 	assert_int_equal(b.len, 0);
 	buf_free(&b);
 	buf_init(&b, 8);
-	assert_int_equal(b64_encode((const unsigned char *)"foobar", 6, &b),
-	    0);
+	assert_int_equal(b64_encode((const unsigned char *)"foobar", 6, &b), 0);
 	assert_string_equal(buf_str(&b), "Zm9vYmFy");
 	buf_free(&b);
 }
@@ -171,10 +181,12 @@ b64_round_trip(void **state)
 		assert_int_equal(b.len, 4 * ((len + 2) / 3));
 		for (k = 0; k < 4; k++) {
 			if (b64_decode((const unsigned char *)buf_str(&b),
-			    b.len, flags[k], out, sizeof(out), &n, &off) !=
-			    B64_OK || n != len || memcmp(in, out, len) != 0)
+				       b.len, flags[k], out, sizeof(out), &n,
+				       &off) != B64_OK ||
+			    n != len || memcmp(in, out, len) != 0)
 				fail_msg("length %zu flags %u: got %zu bytes, "
-				    "want them back", len, flags[k], n);
+					 "want them back",
+					 len, flags[k], n);
 		}
 		buf_free(&b);
 	}

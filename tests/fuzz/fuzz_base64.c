@@ -14,12 +14,11 @@
 #include "base64.h"
 #include "buf.h"
 
-static const unsigned fz_flags[] = {0, B64_FWS, B64_NOPAD,
-    B64_FWS | B64_NOPAD};
+static const unsigned fz_flags[] = {0, B64_FWS, B64_NOPAD, B64_FWS | B64_NOPAD};
 
 static void
 fz_round_trip(const unsigned char *bin, size_t n, const uint8_t *data,
-    size_t size)
+	      size_t size)
 {
 	unsigned char *back;
 	struct buf b;
@@ -31,8 +30,8 @@ fz_round_trip(const unsigned char *bin, size_t n, const uint8_t *data,
 	if ((back = malloc(n + 1)) == NULL)
 		__builtin_trap();
 	if (b64_decode((const unsigned char *)buf_str(&b), b.len, 0, back,
-	    n + 1, &m, &off) != B64_OK || m != n ||
-	    (n > 0 && memcmp(back, bin, n) != 0))
+		       n + 1, &m, &off) != B64_OK ||
+	    m != n || (n > 0 && memcmp(back, bin, n) != 0))
 		__builtin_trap();
 	/* A strict decode took exactly the encoder's text, up to the spare
 	 * bits of the last data symbol. */
@@ -59,7 +58,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if ((out[k] = malloc(cap)) == NULL)
 			__builtin_trap();
 		st[k] = b64_decode(data, size, fz_flags[k], out[k], cap, &n[k],
-		    &off);
+				   &off);
 		if (st[k] == B64_ESPACE)
 			__builtin_trap();
 		if (st[k] != B64_OK && (n[k] != 0 || off > size))
@@ -69,14 +68,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	for (k = 1; k < 4; k++)
 		if (st[0] == B64_OK && (st[k] != B64_OK || n[k] != n[0] ||
-		    memcmp(out[k], out[0], n[0]) != 0))
+					memcmp(out[k], out[0], n[0]) != 0))
 			__builtin_trap();
 	if (st[1] == B64_OK && (st[3] != B64_OK || n[3] != n[1] ||
-	    memcmp(out[3], out[1], n[1]) != 0))
+				memcmp(out[3], out[1], n[1]) != 0))
 		__builtin_trap();
 	if (st[3] == B64_OK && n[3] > 0 &&
 	    b64_decode(data, size, fz_flags[3], out[3], n[3] - 1, &n[2],
-	    &off) != B64_ESPACE)
+		       &off) != B64_ESPACE)
 		__builtin_trap();
 	if (st[0] == B64_OK)
 		fz_round_trip(out[0], n[0], data, size);

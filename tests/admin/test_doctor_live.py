@@ -31,6 +31,7 @@ usage: test_doctor_live.py FACTEUR LOOKUP LMTP BLACKLIST DKIM SPAM MILTER
        SRCDIR
 (as root; skipped without Postfix, Dovecot or Knot). Runtime: ~40 s.
 """
+import json
 import os
 import re
 import shutil
@@ -315,6 +316,17 @@ class DoctorLive(unittest.TestCase):
         finally:
             pf.postconf("smtpd_authorized_xclient_hosts=127.0.0.1")
             pf.reload()
+
+    def test_json_is_one_object_with_the_live_checks(self):
+        rc, out, err = self.stack.doctor("--json")
+        self.assertEqual(rc, 0, out + err)
+        doc = json.loads(out)
+        st = {c["check"]: c["status"] for c in doc["checks"]}
+        self.assertEqual(doc["failures"], 0)
+        self.assertEqual(st.get("virtual_transport"), "ok", st)
+        self.assertEqual(st.get("dovecot userdb"), "ok", st)
+        self.assertTrue([k for k in st if k.startswith("smtpd_milters ")],
+                        st)
 
     def test_lookup_down_fails(self):
         self.stack.stop("lookup")

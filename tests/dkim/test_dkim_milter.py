@@ -39,7 +39,9 @@ def check(cond, what):
 
 def main():
     tmp = tempfile.mkdtemp(dir=BUILD, prefix="dkim-milter-")
-    db = os.path.join(tmp, "db.sqlite")
+    # tests/postgres runs this file again on PostgreSQL (key rows there).
+    db = os.environ.get("FACTEUR_TEST_DB_URL") or os.path.join(
+        tmp, "db.sqlite")
     conf = os.path.join(tmp, "facteur.conf")
     sock = os.path.join(tmp, "dkim.sock")
     with open(conf, "w") as f:

@@ -80,16 +80,18 @@ sys_tool(struct setup *s, const char *const *args)
 }
 
 /* Saves /etc/passwd- and the other shadow backups before the first
- * account change. */
+ * account change. Debian 13's useradd also writes /etc/subuid- and
+ * /etc/subgid- (subordinate ids for the non-system vmail). */
 static int
 sys_save_shadow_backups(struct setup *s)
 {
 	static const char *const f[] = {"etc/passwd-", "etc/group-",
-					"etc/shadow-", "etc/gshadow-"};
+					"etc/shadow-", "etc/gshadow-",
+					"etc/subuid-", "etc/subgid-"};
 	char path[SETUP_PATH];
 	size_t i;
 
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
 		setup_abs(s, f[i], path, sizeof(path));
 		if (access(path, F_OK) == 0
 			? setup_backup(s, f[i]) < 0

@@ -263,26 +263,26 @@ lmtp_vacation_text(struct lmtp_server *srv, const struct lmtp_msg *m,
 	return buf_adds(b, a->reason ? a->reason : "");
 }
 
-/* STORE_FOUND when already answered in the period, NOTFOUND, or EDB. */
+/* STORE_FOUND when already answered in the period (by this host or
+ * another sharing the database), NOTFOUND when this delivery has claimed
+ * the reply and must send it, or EDB. One atomic claim, so concurrent
+ * deliveries send one reply; a failed send is not retried in the period. */
 static int
 lmtp_vacation_seen(struct lmtp_server *srv, struct store *st,
     const struct lmtp_msg *m, const struct lmtp_rcpt *r, const char *handle,
-    long days, int record)
+    long days)
 {
 	struct store_errbuf e = {""};
 	long long now = (long long)time(NULL);
 	int rc;
 
-	if (record)
-		rc = store_vacation_record(st, r->user, m->sender, handle, now,
-		    now - LMTP_VACATION_KEEP_DAYS * 86400LL, &e);
-	else
-		rc = store_vacation_recent(st, r->user, m->sender, handle,
-		    now - days * 86400LL, &e);
+	rc = store_vacation_claim(st, r->user, m->sender, handle, now,
+	    now - days * 86400LL, now - LMTP_VACATION_KEEP_DAYS * 86400LL, &e);
 	if (rc < 0)
 		log_err("<%s>: vacation: %s: %s", r->address, srv->db_path,
 		    e.msg);
-	return rc;
+	return rc == STORE_FOUND ? STORE_NOTFOUND :
+	    rc == STORE_NOTFOUND ? STORE_FOUND : rc;
 }
 
 void
@@ -311,7 +311,7 @@ lmtp_sieve_vacation(struct lmtp_server *srv, const struct lmtp_msg *m,
 		    e.msg);
 		return;
 	}
-	if (lmtp_vacation_seen(srv, st, m, r, handle, a->days, 0) !=
+	if (lmtp_vacation_seen(srv, st, m, r, handle, a->days) !=
 	    STORE_NOTFOUND)
 		goto out; /* answered already, or unknown: do not spam */
 	buf_init(&b, 1 << 20);
@@ -323,7 +323,6 @@ lmtp_sieve_vacation(struct lmtp_server *srv, const struct lmtp_msg *m,
 	else {
 		log_info("<%s>: vacation: replied to <%s>", r->address,
 		    m->sender);
-		(void)lmtp_vacation_seen(srv, st, m, r, handle, a->days, 1);
 	}
 	buf_free(&b);
 out:

@@ -206,6 +206,17 @@ __attribute__((warn_unused_result)) int store_vacation_record(
     const char *handle, long long now, long long forget_before,
     struct store_errbuf *err);
 
+/* Claims the reply of address to sender for handle, atomically, so that
+ * several hosts (or processes) delivering at once send one reply: records
+ * now and returns STORE_FOUND (send it) unless a reply was recorded at or
+ * after since, then STORE_NOTFOUND (one INSERT ... ON CONFLICT DO UPDATE
+ * ... WHERE, never a read then a write). Also forgets replies of address
+ * older than forget_before. STORE_EDB on failure (do not send). */
+__attribute__((warn_unused_result)) int store_vacation_claim(
+    struct store *s, const char *address, const char *sender,
+    const char *handle, long long now, long long since,
+    long long forget_before, struct store_errbuf *err);
+
 /* ---- administration (facteur CLI; STORE_RW) ---- */
 
 /* Generic listing: calls fn once per row with column names and values

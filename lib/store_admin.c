@@ -583,6 +583,9 @@ store_access_del(struct store *s, int recipient_, const char *pattern,
 			    "sender blacklist entry", pattern, 0, 0, err);
 }
 
+static int store_vacation_forget(struct store *s, const char *address,
+    long long forget_before, struct store_errbuf *err);
+
 /* ---- Sieve vacation tracking ----
  * Rare (one query per vacation action), so these statements are prepared
  * per call rather than cached: the cache slots stay for hot paths. */
@@ -661,6 +664,16 @@ store_vacation_record(struct store *s, const char *address,
 	store_q_free(s, st);
 	if (rc < 0)
 		return rc;
+	return store_vacation_forget(s, address, forget_before, err);
+}
+
+static int
+store_vacation_forget(struct store *s, const char *address,
+    long long forget_before, struct store_errbuf *err)
+{
+	struct store_q *st;
+	int rc, n;
+
 	if ((st = store_q_new(s, "DELETE FROM vacation_sent WHERE"
 	    " address = ?1 AND sent_at < ?2", err)) == NULL)
 		return STORE_EDB;
@@ -673,4 +686,40 @@ store_vacation_record(struct store *s, const char *address,
 	rc = store_run(s, st, &n, "vacation", err);
 	store_q_free(s, st);
 	return rc < 0 ? rc : 0;
+}
+
+int
+store_vacation_claim(struct store *s, const char *address,
+    const char *sender, const char *handle, long long now, long long since,
+    long long forget_before, struct store_errbuf *err)
+{
+	struct store_q *st;
+	int rc;
+
+	/* The row is written only if it is new or older than since; the
+	 * database's unique key decides between concurrent claimers. */
+	if ((rc = store_vac_prepare(s,
+	    "INSERT INTO vacation_sent(address, sender, handle, sent_at)"
+	    " VALUES (?1, ?2, ?3, ?4) ON CONFLICT(address, sender, handle)"
+	    " DO UPDATE SET sent_at = excluded.sent_at"
+	    " WHERE vacation_sent.sent_at < ?5 RETURNING sent_at",
+	    address, sender, handle, &st, err)) < 0)
+		return rc;
+	if (store_bind_int(s, st, 4, now) < 0 ||
+	    store_bind_int(s, st, 5, since) < 0) {
+		store_q_free(s, st);
+		store_seterr(err, "bind failed");
+		return STORE_EDB;
+	}
+	rc = store_step(s, st, "vacation", err);
+	if (rc == 1) /* SQLite completes the write on the next step */
+		rc = store_step(s, st, "vacation", err) < 0 ? STORE_EDB :
+		    STORE_FOUND;
+	else if (rc == 0)
+		rc = STORE_NOTFOUND; /* else: the mapped store_err */
+	store_q_free(s, st);
+	/* Housekeeping: a failure here must not stop the claimed reply. */
+	if (rc == STORE_FOUND)
+		(void)store_vacation_forget(s, address, forget_before, NULL);
+	return rc;
 }

@@ -3,6 +3,7 @@
  * FACTEUR_TEST_DB_URL names a PostgreSQL database (tests/postgres), over
  * that database with its schema emptied before each test: the same tests
  * on both backends. */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -696,6 +697,89 @@ vacation_reply_is_remembered_per_sender_and_handle(void **state)
 		STORE_EINVAL, err);
 }
 
+static void
+vacation_claim_is_once_per_period(void **state)
+{
+	struct store *s = open_init(*state);
+	struct store_errbuf err = {""};
+	const char *me = "alice@example.org", *bob = "bob@example.net";
+	long long day = 86400, t = 1000000;
+
+	WANT_RC(store_vacation_claim(s, me, bob, "h1", t, t - day, 0, &err),
+	    STORE_FOUND, err);
+	WANT_RC(store_vacation_claim(s, me, bob, "h1", t + 10, t + 10 - day,
+	    0, &err), STORE_NOTFOUND, err);
+	WANT_RC(store_vacation_claim(s, me, "BOB@example.net", "h1", t + 20,
+	    t + 20 - day, 0, &err), STORE_NOTFOUND, err);
+	WANT_RC(store_vacation_claim(s, me, bob, "h2", t + 30, t + 30 - day,
+	    0, &err), STORE_FOUND, err);
+	/* A period later: claimed again, and the time moves on. */
+	WANT_RC(store_vacation_claim(s, me, bob, "h1", t + 2 * day, t + day,
+	    0, &err), STORE_FOUND, err);
+	WANT_RC(store_vacation_recent(s, me, bob, "h1", t + day + 1, &err),
+	    STORE_FOUND, err);
+	WANT_RC(store_vacation_claim(s, me, "", "h1", t, 0, 0, &err),
+	    STORE_EINVAL, err);
+}
+
+#define CLAIMERS 8
+
+struct claimer {
+	const char *path;
+	pthread_barrier_t *start;
+	int rc;
+	struct store_errbuf err;
+};
+
+static void *
+claimer_run(void *arg)
+{
+	struct claimer *c = arg;
+	struct store *s = NULL;
+
+	c->rc = store_open(c->path, STORE_RW, 10000, &s, &c->err);
+	pthread_barrier_wait(c->start);
+	if (c->rc == 0)
+		c->rc = store_vacation_claim(s, "alice@example.org",
+		    "bob@example.net", "h1", 1000000, 1000000 - 86400, 0,
+		    &c->err);
+	store_free(&s);
+	return NULL;
+}
+
+/* Two hosts delivering to the same user at the same moment: one reply.
+ * Eight connections claim at once; exactly one wins. */
+static void
+concurrent_vacation_claims_send_one_reply(void **state)
+{
+	struct fixture *f = *state;
+	struct claimer c[CLAIMERS];
+	pthread_t th[CLAIMERS];
+	pthread_barrier_t start;
+	int i, won = 0;
+
+	open_init(f);
+	pthread_barrier_init(&start, NULL, CLAIMERS);
+	for (i = 0; i < CLAIMERS; i++) {
+		memset(&c[i], 0, sizeof(c[i]));
+		c[i].path = f->path;
+		c[i].start = &start;
+		assert_int_equal(pthread_create(&th[i], NULL, claimer_run,
+		    &c[i]), 0);
+	}
+	for (i = 0; i < CLAIMERS; i++)
+		pthread_join(th[i], NULL);
+	pthread_barrier_destroy(&start);
+	for (i = 0; i < CLAIMERS; i++) {
+		if (c[i].rc != STORE_FOUND && c[i].rc != STORE_NOTFOUND)
+			fail_msg("claimer %d: got %d (%s), want 0 or 1", i,
+			    c[i].rc, c[i].err.msg);
+		won += c[i].rc == STORE_FOUND;
+	}
+	if (won != 1)
+		fail_msg("replies: got %d, want 1", won);
+}
+
 struct dkim_seen {
 	char text[512];
 	size_t n;
@@ -841,6 +925,8 @@ main(void)
 	    T(list_filters_by_domain_in_stable_order),
 	    T(rollback_undoes_a_transaction),
 	    T(vacation_reply_is_remembered_per_sender_and_handle),
+	    T(vacation_claim_is_once_per_period),
+	    T(concurrent_vacation_claims_send_one_reply),
 	    T(dkim_keys_add_disable_walk_and_delete),
 	    T(change_stamp_moves_when_another_connection_writes),
 	    T(lost_connection_is_reopened_by_the_next_call),

@@ -9,6 +9,9 @@
 # lookup-ceiling (the same keys through the store API in one thread).
 #
 # usage: lookup.sh FACTEUR_LOOKUP MKDB LOOKUP_LOAD LOOKUP_CEILING
+# With DB_URL=postgresql://... (an empty database) the same run goes to
+# PostgreSQL instead of a SQLite file; bench/lookup-backends.py runs both
+# side by side on a private PostgreSQL.
 # Measure with a release build without sanitizers:
 #   meson setup build-bench --buildtype=release -Db_sanitize=none
 #   ninja -C build-bench bench-lookup
@@ -39,7 +42,8 @@ i=0
 		i=$((i + 1))
 	done
 } >"$DIR/db.txt"
-"$MKDB" "$DIR/facteur.sqlite" "$DIR/db.txt"
+DB=${DB_URL:-$DIR/facteur.sqlite}
+"$MKDB" "$DB" "$DIR/db.txt"
 
 {
 	i=0
@@ -60,7 +64,7 @@ i=0
 
 cat >"$DIR/facteur.conf" <<CONF
 [database]
-path = $DIR/facteur.sqlite
+$(case $DB in postgres*://*) echo url;; *) echo path;; esac) = $DB
 [lookup]
 socket = $DIR/lookup.sock
 user =
@@ -75,7 +79,7 @@ while [ ! -S "$DIR/lookup.sock" ] && [ $n -lt 100 ]; do
 done
 [ -S "$DIR/lookup.sock" ] || { cat "$DIR/lookup.log"; exit 1; }
 
-ceil=$("$CEIL" "$DIR/facteur.sqlite" "$DIR/keys.txt" 200000)
+ceil=$("$CEIL" "$DB" "$DIR/keys.txt" 200000)
 cqps=$(echo "$ceil" | sed 's/.*qps=\([0-9]*\).*/\1/')
 printf '%-22s %10s %10s %10s %8s\n' "run" "queries/s" "p50 us" "p99 us" \
     "ratio"

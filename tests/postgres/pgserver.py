@@ -58,7 +58,7 @@ class PG:
         with open(os.path.join(self.data, "postgresql.conf"), "a") as f:
             f.write("listen_addresses = ''\n"
                     "unix_socket_directories = '%s'\n"
-                    "port = %d\nfsync = off\nmax_connections = 60\n"
+                    "port = %d\nfsync = off\nmax_connections = 200\n"
                     % (self.dir, self.port))
         self.start()
         return self

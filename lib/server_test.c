@@ -42,13 +42,16 @@ now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* The test protocol: a line in, "ok\n" out; idle when nothing is left. */
+/* The test protocol: a line in, "ok\n" out; idle when nothing is left.
+ * A line starting with 'L' has a deadline of its own, 1500 ms (as LMTP's
+ * DATA body). At the stop, an idle connection is told "bye\n". */
 static void
 line_serve(struct srv_conn *c, void *ctx)
 {
 	char buf[256];
 	size_t len = 0, i;
 	ssize_t n;
+	int own = 0;
 
 	(void)ctx;
 	for (;;) {
@@ -58,11 +61,19 @@ line_serve(struct srv_conn *c, void *ctx)
 			if (len == sizeof(buf))
 				return;
 			if ((n = srv_conn_read(c, buf + len,
-			    sizeof(buf) - len)) <= 0)
+			    sizeof(buf) - len)) <= 0) {
+				if (srv_conn_stopping(c))
+					(void)!srv_conn_write(c, "bye\n", 4);
 				return;
+			}
 			len += (size_t)n;
+			if (buf[0] == 'L' && !own) {
+				srv_conn_deadline(c, 1500);
+				own = 1;
+			}
 			continue;
 		}
+		own = 0;
 		i = (size_t)(nl - buf) + 1;
 		if (srv_conn_write(c, "ok\n", 3) < 0)
 			return;
@@ -226,6 +237,54 @@ request_deadline_counts_from_the_first_byte(void **state)
 	fx_stop(&f);
 }
 
+/* A request the protocol gave a deadline of its own (1500 ms) is not cut
+ * at request_ms (400 ms): LMTP's DATA body is not a command. */
+static void
+protocol_deadline_outlives_request_ms(void **state)
+{
+	struct fx f;
+	int fd, i;
+
+	fx_start(&f, 2, 400, 5000);
+	fd = dial(f.a);
+	for (i = 0; i < 10; i++) { /* 1 s, one byte each 100 ms */
+		if (send(fd, i ? "x" : "L", 1, MSG_NOSIGNAL) != 1 ||
+		    answer(fd, 100) == 0)
+			fail_msg("own deadline: cut after %d ms, want served",
+			    i * 100);
+	}
+	if (ask(fd, 1000) != 1)
+		fail_msg("own deadline: got no answer, want ok");
+	close(fd);
+	fx_stop(&f);
+}
+
+/* At the stop an idle connection's write side stays open for a goodbye
+ * (LMTP's 421 4.3.2), and the server still stops at once. */
+static void
+idle_connection_can_say_goodbye_at_stop(void **state)
+{
+	struct fx f;
+	long long t0;
+	char buf[8] = "";
+	int fd;
+
+	fx_start(&f, 2, 2000, 60000);
+	fd = dial(f.a);
+	if (ask(fd, 1000) != 1)
+		fail_msg("before the stop: got no answer");
+	t0 = now_ms();
+	fx_stop(&f);
+	if (now_ms() - t0 > 1000)
+		fail_msg("stop took %lld ms with an idle client, want < 1 s",
+		    now_ms() - t0);
+	if (recv(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT) != 4 ||
+	    strcmp(buf, "bye\n") != 0)
+		fail_msg("idle client at the stop: got \"%s\", want \"bye\"",
+		    buf);
+	close(fd);
+}
+
 /* Full, with idle connections: a newcomer gets the slot of the one idle
  * longest, at once; the other keeps its connection. */
 static void
@@ -330,6 +389,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(clients_queued_on_two_listeners_are_served),
 	    cmocka_unit_test(request_deadline_counts_from_the_first_byte),
+	    cmocka_unit_test(protocol_deadline_outlives_request_ms),
+	    cmocka_unit_test(idle_connection_can_say_goodbye_at_stop),
 	    cmocka_unit_test(idle_longest_is_evicted_for_a_newcomer),
 	    cmocka_unit_test(sighup_calls_reload_and_keeps_serving),
 	    cmocka_unit_test(listen_replaces_only_a_stale_socket),

@@ -160,9 +160,14 @@ lmtp_spool_start(struct lmtp_spool *sp, struct lmtp_data *d)
 void
 lmtp_spool_settle(struct lmtp_spool *sp, struct lmtp_data *d)
 {
+	if (d->too_long) { /* refused: read to the dot, keep nothing */
+		d->spilled += sp->mem.len;
+		buf_reset(&sp->mem);
+		return;
+	}
 	if (sp->fd < 0) {
 		if (sp->mem.len > sp->threshold && sp->dirfd >= 0 &&
-		    !sp->warned && !d->too_big && !d->too_long)
+		    !sp->warned && !d->too_big)
 			lmtp_spool_start(sp, d);
 		return;
 	}

@@ -108,6 +108,34 @@ small_body_stays_in_memory(void **state)
 	lmtp_spool_free(&sp);
 }
 
+/* A message refused for a line too long is read to its dot, but none of
+ * it is kept (it used to grow to max_message_size in memory). */
+static void
+refused_body_is_not_kept(void **state)
+{
+	struct lmtp_spool sp;
+	struct lmtp_data d;
+	struct buf in;
+	size_t i;
+
+	(void)state;
+	buf_init(&in, 0);
+	assert_int_equal(buf_adds(&in, "Subject: long\r\n\r\n"), 0);
+	for (i = 0; i < 2000; i++)
+		assert_int_equal(buf_adds(&in, "0123456789"), 0);
+	for (i = 0; i < 2000; i++)
+		assert_int_equal(buf_adds(&in, "a short line\r\n"), 0);
+	assert_int_equal(buf_adds(&in, ".\r\n"), 0);
+	lmtp_spool_init(&sp, -1, 1 << 20, 1 << 21);
+	feed(&sp, &d, in.data, 1000);
+	assert_true(d.too_long);
+	if (sp.mem.len > 1000)
+		fail_msg("refused body: got %zu bytes kept, want <= 1000",
+		    sp.mem.len);
+	lmtp_spool_free(&sp);
+	buf_free(&in);
+}
+
 static void
 copy_appends_the_first_len_bytes(void **state)
 {
@@ -146,6 +174,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(large_body_goes_to_the_file_byte_for_byte),
 	    cmocka_unit_test(small_body_stays_in_memory),
+	    cmocka_unit_test(refused_body_is_not_kept),
 	    cmocka_unit_test(copy_appends_the_first_len_bytes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

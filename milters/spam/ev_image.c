@@ -1,8 +1,7 @@
 /* milters/spam/ev_image.c - ImageInfo's functions (SpamAssassin 4.0
  * Plugin/ImageInfo.pm): the sizes of the GIF, PNG and JPEG parts sent in
  * base64, their count and pixel area per type, their names, and the ratio
- * of text to image area. sp_image_dims() reads a decoded image's header
- * as ImageInfo.pm does; pure and bounded by the buffer. */
+ * of text to image area (the sizes: mime.c's sp_image_dims()). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,71 +10,6 @@
 #include "ev_int.h"
 #include "msgview.h"
 #include "rules.h"
-
-static unsigned
-img_be16(const unsigned char *p)
-{
-	return (unsigned)p[0] << 8 | p[1];
-}
-
-static unsigned
-img_be32(const unsigned char *p)
-{
-	return (unsigned)p[0] << 24 | (unsigned)p[1] << 16 |
-	    (unsigned)p[2] << 8 | p[3];
-}
-
-static int
-img_jpeg(const unsigned char *p, size_t n, unsigned *w, unsigned *h)
-{
-	size_t pos = 2;
-
-	if (n < 2 || p[0] != 0xff || p[1] != 0xd8)
-		return -1;
-	while (pos + 4 <= n) {
-		unsigned mark = p[pos + 1], len = img_be16(p + pos + 2);
-
-		if (p[pos] != 0xff || mark == 0xda || mark == 0xd9 || len < 2)
-			return -1;
-		pos += 4;
-		if ((mark >= 0xc0 && mark <= 0xc3) || (mark >= 0xc5 &&
-		    mark <= 0xc7) || (mark >= 0xc9 && mark <= 0xcb) ||
-		    (mark >= 0xcd && mark <= 0xcf)) {
-			if (pos + 5 > n)
-				return -1;
-			*h = img_be16(p + pos + 1);
-			*w = img_be16(p + pos + 3);
-			return 0;
-		}
-		pos += len - 2;
-	}
-	return -1;
-}
-
-int
-sp_image_dims(const unsigned char *p, size_t n, int type, unsigned *w,
-    unsigned *h)
-{
-	*w = *h = 0;
-	if (type == SP_IMG_GIF) {
-		if (n < 10 || memcmp(p, "GIF8", 4) != 0 || (p[4] != '7' &&
-		    p[4] != '9') || p[5] != 'a')
-			return -1;
-		*w = p[6] | (unsigned)p[7] << 8;
-		*h = p[8] | (unsigned)p[9] << 8;
-	} else if (type == SP_IMG_PNG) {
-		if (n < 24 || memcmp(p, "\x89PNG\r\n\x1a\n", 8) != 0 ||
-		    memcmp(p + 12, "IHDR", 4) != 0 || img_be32(p + 8) != 13)
-			return -1;
-		*w = img_be32(p + 16);
-		*h = img_be32(p + 20);
-	} else if (type == SP_IMG_JPEG) {
-		if (img_jpeg(p, n, w, h) < 0)
-			return -1;
-	} else
-		return -1;
-	return *w > 0 && *h > 0 ? 0 : -1;
-}
 
 static int
 img_type(const char *name)

@@ -150,6 +150,23 @@ pg_bind_int(struct store_q *q, int idx, long long v)
 	return pg_bind_text(q, idx, n);
 }
 
+/* libpq's messages span lines ("...\n\tIs the server running...\n");
+ * ours are one line, for one log line. */
+static void
+pg_trim(struct store_errbuf *err)
+{
+	size_t i, n;
+
+	if (err == NULL)
+		return;
+	n = strlen(err->msg);
+	for (i = 0; i < n; i++)
+		if (err->msg[i] == '\n' || err->msg[i] == '\t')
+			err->msg[i] = ' ';
+	while (n > 0 && err->msg[n - 1] == ' ')
+		err->msg[--n] = '\0';
+}
+
 /* Maps a failed result to a store_err, with "what: message" in err. */
 static int
 pg_fail(struct store *s, PGresult *res, const char *what,
@@ -161,6 +178,7 @@ pg_fail(struct store *s, PGresult *res, const char *what,
 	if (msg == NULL)
 		msg = PQerrorMessage(pg_conn(s));
 	store_seterr(err, "%s: %s", what, msg);
+	pg_trim(err);
 	if (state == NULL)
 		return STORE_EDB;
 	if (strcmp(state, "23505") == 0)
@@ -182,6 +200,7 @@ pg_reconnect(struct store *s, struct store_errbuf *err)
 	if (PQstatus(b->conn) != CONNECTION_OK) {
 		store_seterr(err, "database connection: %s",
 		    PQerrorMessage(b->conn));
+		pg_trim(err);
 		return STORE_EDB;
 	}
 	return 0;
@@ -325,6 +344,7 @@ pg_open(struct store *s, const char *url, long long busy_ms,
 	if (b->conn == NULL || PQstatus(b->conn) != CONNECTION_OK) {
 		store_seterr(err, "%s", b->conn ? PQerrorMessage(b->conn) :
 		    "out of memory");
+		pg_trim(err);
 		return STORE_EDB;
 	}
 	PQsetNoticeProcessor(b->conn, pg_notice, NULL);

@@ -4,7 +4,8 @@ facteur-blacklist over PostgreSQL while the server stops and comes back.
 
 While PostgreSQL is down every socketmap lookup answers TEMP (Postfix
 defers), never NOTFOUND (which would bounce mail) and never a dropped
-connection; the milter answers tempfail for a blacklisted sender (its
+connection; the policy service answers 451 4.3.0; the milter answers
+tempfail for a blacklisted sender (its
 on_error default), never accept. Once the server is back the same
 daemons, not restarted, answer as before (the lookup on the same client
 connection). Runs in ~5 s.
@@ -58,11 +59,33 @@ class SM:
             self.buf += chunk
 
 
+def policy(path, sender):
+    """One policy delegation request on a new connection; the reply."""
+    s = socket.socket(socket.AF_UNIX)
+    s.settimeout(15)
+    s.connect(path)
+    attrs = [("request", "smtpd_access_policy"), ("protocol_state", "RCPT"),
+             ("protocol_name", "ESMTP"), ("helo_name", "mx.example.net"),
+             ("queue_id", ""), ("client_name", "unknown"),
+             ("sender", sender), ("client_address", "198.51.100.7"),
+             ("recipient", "alice@example.org")]
+    s.sendall(("".join("%s=%s\n" % kv for kv in attrs) + "\n").encode())
+    data = b""
+    while not data.endswith(b"\n\n"):
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    s.close()
+    return data.decode().strip() or "EOF"
+
+
 def start_lookup(tmp, url):
     conf, sock = os.path.join(tmp, "f.conf"), os.path.join(tmp, "sm.sock")
     with open(conf, "w") as f:
         f.write("[database]\nurl = %s\nbusy_timeout = 1s\n\n[lookup]\n"
-                "socket = %s\nuser =\n" % (url, sock))
+                "socket = %s\npolicy_socket = %s\nuser =\n"
+                % (url, sock, os.path.join(tmp, "pol.sock")))
     log = open(os.path.join(tmp, "lookup.log"), "w")
     p = subprocess.Popen([BIN, "-c", conf, "-f", "serve"], stdout=log,
                          stderr=subprocess.STDOUT)
@@ -135,6 +158,9 @@ def main():
                 r = SM(sock).q("mailboxes", "alice@example.org")
                 check("down, new connection #%d" % i,
                       (r or "EOF").split(" ")[0], "TEMP")
+            check("policy, down", policy(os.path.join(tmp, "pol.sock"),
+                                         "spam@bad.example"),
+                  "action=451 4.3.0 temporary lookup failure")
             if bl:
                 check("milter, down", milter_action(blsock,
                                                     "spam@bad.example"),
@@ -145,6 +171,9 @@ def main():
                   "OK example.org/alice/")
             check("back, unknown user",
                   c.q("mailboxes", "nobody@example.org"), "NOTFOUND ")
+            check("policy, back", policy(os.path.join(tmp, "pol.sock"),
+                                         "spam@bad.example"),
+                  "action=554 5.7.1 No")
             check("facteur-lookup still running", lk.poll(), None)
             if bl:
                 check("milter, back", milter_action(blsock,

@@ -42,7 +42,7 @@ def rows(table):
 
 def main():
     if PG.missing():
-        print("SKIP: no " + PG.missing())
+        print("SKIP: missing peer: " + PG.missing())
         return 77
     lite = run({})
     with PG(int(os.environ.get("PG_PORT", "54340"))) as pg:

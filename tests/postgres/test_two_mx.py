@@ -190,7 +190,7 @@ def main():
     del sys.argv[1:3]
     miss = PG.missing()
     if miss or os.geteuid() != 0:
-        print("SKIP: no %s" % (miss or "root (Postfix)"))
+        print("SKIP: missing peer: %s" % (miss or "root (to run Postfix)"))
         return 77
     with PG(int(os.environ.get("PG_PORT", "54339"))) as pg:
         SERVER = pg

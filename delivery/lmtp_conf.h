@@ -46,4 +46,13 @@ extern const size_t lmtp_conf_nkeys;
 __attribute__((warn_unused_result)) int lmtp_conf_check(
     struct lmtp_settings *s, char *err, size_t errlen);
 
+/* --check-config (lmtp_check.c): opens what the daemon opens after its
+ * privilege drop (mail_root, spool_dir, the database read-only,
+ * sieve_before) in a child dropped to [lmtp] user/group. What does not
+ * exist yet, or a user unknown here, is only warned about. 0, or -1 with
+ * the first path that user cannot use. */
+__attribute__((warn_unused_result)) int lmtp_check_as_user(
+    const struct lmtp_settings *s, const char *db_path, long long busy_ms,
+    char *err, size_t errlen);
+
 #endif

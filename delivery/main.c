@@ -63,6 +63,9 @@ main(int argc, char **argv)
 	    (cli.db && cfg_set(&cfg_database_keys[0], &db, cli.db, err,
 	    sizeof(err)) < 0))
 		log_err("%s", err);
+	else if (cli.check_config && lmtp_check_as_user(&set, db.path,
+	    db.busy_timeout, err, sizeof(err)) < 0)
+		log_err("%s", err);
 	else if (cli.check_config) {
 		printf("facteur-lmtp: %s: configuration ok\n", cli.config);
 		rc = 0;

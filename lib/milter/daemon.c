@@ -221,6 +221,38 @@ mlt_bind(const struct mlt_settings *s, const char *spec, int *lfd,
 	return 0;
 }
 
+/* The unix socket just bound, to know it at the stop. */
+static void
+mlt_bound(const char *spec, struct stat *st)
+{
+	enum mlt_sock_kind k;
+	const char *path;
+
+	if (mlt_socket_parse(spec, &k, &path) != 0 || k != MLT_SOCK_UNIX ||
+	    lstat(path, st) != 0)
+		memset(st, 0, sizeof(*st));
+}
+
+/* A clean stop removes the unix socket, if it is still the one bound
+ * (not a newer instance's), so that a stopped milter is a missing file
+ * and not "connection refused" (issue 12). After the privilege drop the
+ * directory may not let the user remove it: it then stays, and facteur
+ * doctor tells it as "not running". libmilter removes its own. */
+static void
+mlt_unbind(const char *spec, const struct stat *was)
+{
+	enum mlt_sock_kind k;
+	const char *path;
+	struct stat st;
+
+	if (was->st_ino == 0 || mlt_socket_parse(spec, &k, &path) != 0 ||
+	    lstat(path, &st) != 0 || st.st_ino != was->st_ino ||
+	    st.st_dev != was->st_dev)
+		return;
+	if (unlink(path) != 0)
+		log_info("socket %s left (%s)", path, strerror(errno));
+}
+
 static void
 mlt_usage(FILE *f, const struct mlt_program *p)
 {
@@ -319,6 +351,7 @@ mlt_serve(const struct mlt_program *p, const struct mlt_settings *s,
 	/* static: a connection still open after the drain (*busy) may read
 	 * it until the process exits; mlt_main runs once */
 	static struct mlt_chain ch;
+	struct stat bound = {0};
 	struct smfiDesc desc;
 	size_t i;
 
@@ -343,6 +376,7 @@ mlt_serve(const struct mlt_program *p, const struct mlt_settings *s,
 		return -1;
 	if (mlt_bind(s, spec, &lfd, err, errlen) != 0)
 		return -1;
+	mlt_bound(spec, &bound);
 	/* only now, with its mode and owner set, may anyone connect */
 	if (native && mlt_native_listen(lfd, err, errlen) != 0)
 		return -1;
@@ -357,9 +391,12 @@ mlt_serve(const struct mlt_program *p, const struct mlt_settings *s,
 	    native ? "native" : "libmilter");
 	if (mlt_run_engine(s, &ch, lfd, busy, err, errlen) != 0)
 		return -1;
+	mlt_unbind(spec, &bound);
 	log_info("stopped");
 	return 0;
 }
+
+int mlt_check_config_only;
 
 int
 mlt_main(int argc, char **argv, const struct mlt_program *p)
@@ -388,6 +425,7 @@ mlt_main(int argc, char **argv, const struct mlt_program *p)
 		return 2;
 	}
 	log_open(p->ident, cli.foreground || cli.check_config);
+	mlt_check_config_only = cli.check_config;
 	if (mlt_load(p, &cli, err, sizeof(err)) != 0 ||
 	    mlt_check(p, s, cli.config, err, sizeof(err)) != 0) {
 		log_err("%s", err);

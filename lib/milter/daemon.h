@@ -77,6 +77,11 @@ struct mlt_program {
 	void (*fini)(void *base);
 };
 
+/* Set by mlt_main before the program's check when the run is only
+ * --check-config: a check may then also try what init would only log
+ * (facteur-dkim's key files). */
+extern int mlt_check_config_only;
+
 /* Runs the milter; returns the process exit status (0, 1 error, 2 usage). */
 int mlt_main(int argc, char **argv, const struct mlt_program *prog);
 

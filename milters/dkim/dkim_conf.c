@@ -13,6 +13,8 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "daemon.h"
+#include "dk_key.h"
 #include "dmarc.h"
 #include "dns.h"
 #include "log.h"
@@ -53,6 +55,9 @@ const struct cfg_key dkim_keys[] = {
 #undef E
 const size_t dkim_nkeys = sizeof(dkim_keys) / sizeof(dkim_keys[0]);
 
+static int dkim_check_keys(struct dkim_settings *s, char *err,
+    size_t errlen);
+
 int
 dkim_check(void *base, char *err, size_t errlen)
 {
@@ -73,6 +78,10 @@ dkim_check(void *base, char *err, size_t errlen)
 		snprintf(err, errlen, "[dkim] authserv_id: not a token");
 		return -1;
 	}
+	/* at a start, a key refused costs that key only (dkim_load_key);
+	 * --check-config says so, since the daemon would sign without it */
+	if (mlt_check_config_only)
+		return dkim_check_keys(s, err, errlen);
 	return 0;
 }
 
@@ -80,6 +89,7 @@ struct dkim_load {
 	struct dkim_settings *s;
 	uid_t owner;
 	size_t bad;
+	char first[640]; /* --check-config: the first key refused */
 };
 
 /* One key: a file we refuse (mode, owner, not a key) costs that key
@@ -105,6 +115,62 @@ dkim_load_key(void *ctx, const struct store_dkim_key *k)
 	return 0;
 }
 
+/* --check-config: each active key file as dkim_init_keys will load it
+ * (as root, mode 0600, owner root or the milter's user). The first one
+ * refused is the error. */
+static int
+dkim_check_key(void *ctx, const struct store_dkim_key *k)
+{
+	struct dkim_load *l = ctx;
+	EVP_PKEY *key = NULL;
+	enum dk_alg alg;
+	char why[512];
+
+	if (dk_key_load(k->key_path, l->owner, &key, &alg, why,
+	    sizeof(why)) < 0) {
+		if (l->bad++ == 0)
+			snprintf(l->first, sizeof(l->first), "key %s for %s: "
+			    "%s", k->selector, k->domain, why);
+		return 0;
+	}
+	EVP_PKEY_free(key);
+	return 0;
+}
+
+static int
+dkim_check_keys(struct dkim_settings *s, char *err, size_t errlen)
+{
+	struct store_errbuf serr = {{0}};
+	struct store *st = NULL;
+	const struct passwd *pw = s->common.user ? getpwnam(s->common.user) :
+	    NULL;
+	struct dkim_load l = {s, pw ? pw->pw_uid : (uid_t)-1, 0, ""};
+	int rc;
+
+	/* the database is doctor's to check; a check before the install is
+	 * complete (no database yet, the server not reachable) only warns */
+	if (!store_exists(s->db.path))
+		return 0;
+	if (store_open(s->db.path, STORE_RO, s->db.busy_timeout, &st,
+	    &serr) < 0) {
+		log_warn("dkim: keys not checked: database: %s", serr.msg);
+		return 0;
+	}
+	rc = store_dkim_each(st, NULL, 1, dkim_check_key, &l, &serr);
+	store_free(&st);
+	if (rc != 0) {
+		snprintf(err, errlen, "database: %s", serr.msg[0] != '\0' ?
+		    serr.msg : "cannot read dkim_keys");
+		return -1;
+	}
+	if (l.bad == 0)
+		return 0;
+	snprintf(err, errlen, "[dkim] %zu key(s) the daemon (user %s) would "
+	    "not load, so it would not sign with them; the first: %s",
+	    l.bad, s->common.user ? s->common.user : "root", l.first);
+	return -1;
+}
+
 static int
 dkim_init_keys(struct dkim_settings *s, char *err, size_t errlen)
 {
@@ -112,7 +178,7 @@ dkim_init_keys(struct dkim_settings *s, char *err, size_t errlen)
 	struct store *st = NULL;
 	const struct passwd *pw = s->common.user ? getpwnam(s->common.user) :
 	    NULL;
-	struct dkim_load l = {s, pw ? pw->pw_uid : (uid_t)-1, 0};
+	struct dkim_load l = {s, pw ? pw->pw_uid : (uid_t)-1, 0, ""};
 	int rc;
 
 	if (!store_exists(s->db.path)) {

@@ -7,6 +7,7 @@
 #include "dkim_msg.h"
 
 #include <errno.h>
+#include <ini.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,18 +102,47 @@ dkim_sh(void *ctx, const unsigned char *p, size_t n)
 }
 
 static int
+dkim_ini_resolver(void *user, const char *section, const char *name,
+    const char *value)
+{
+	char **res = user;
+
+	if (strcmp(section, "dkim") != 0 || strcmp(name, "resolver") != 0)
+		return 1;
+	free(*res);
+	return (*res = strdup(value)) != NULL;
+}
+
+/* --resolver, else [dkim] resolver of facteur.conf (the one facteur-dkim
+ * and doctor use), else /etc/resolv.conf. Only that key is read: the
+ * file's other sections are the daemons' to check. */
+static int
 dkim_resolver(struct admin *a, const char *server, struct dns_resolver **r)
 {
 	struct dns_config cfg = {0};
-	char err[256];
+	char err[256], *conf = NULL;
+	FILE *f;
+	int rc = 0;
 
+	if (server == NULL && a->config_path != NULL &&
+	    (f = fopen(a->config_path, "r")) != NULL) {
+		if (ini_parse_file(f, dkim_ini_resolver, &conf) != 0) {
+			admin_errx(a, "%s: cannot read [dkim] resolver",
+			    a->config_path);
+			rc = -1;
+		}
+		fclose(f);
+		if (conf != NULL && *conf != '\0')
+			server = conf;
+	}
 	cfg.server = server;
 	cfg.timeout_ms = 5000;
-	if (dns_resolver_new(&cfg, r, err, sizeof(err)) < 0) {
+	if (rc == 0 && dns_resolver_new(&cfg, r, err, sizeof(err)) < 0) {
 		admin_errx(a, "resolver: %s", err);
-		return -1;
+		rc = -1;
 	}
-	return 0;
+	free(conf);
+	return rc;
 }
 
 /* --key-file NAME=FILE: the record text from FILE. */

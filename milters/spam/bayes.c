@@ -12,12 +12,15 @@
  * view; SQL is prepared statements only. */
 #include "bayes.h"
 
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -203,6 +206,21 @@ bayes_open(const char *path, int rw, struct bayes **out, char *err,
 	return bayes_open_busy(path, rw, 5000, out, err, errlen);
 }
 
+/* A missing token file is made 0640 first (SQLite would make it 0644 &
+ * ~umask; its -wal/-shm files take the file's mode): words of the users'
+ * mail, never world-readable (issue 12). */
+static void
+bayes_create_0640(const char *path)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0640);
+
+	if (fd >= 0) {
+		(void)fchmod(fd, 0640);
+		close(fd);
+	}
+}
+
 int
 bayes_open_busy(const char *path, int rw, int busy_ms, struct bayes **out,
     char *err, size_t errlen)
@@ -218,6 +236,8 @@ bayes_open_busy(const char *path, int rw, int busy_ms, struct bayes **out,
 	b->min_spam = b->min_ham = 200;
 	flags = rw ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE :
 	    SQLITE_OPEN_READONLY;
+	if (rw && *path != '\0' && strcmp(path, ":memory:") != 0)
+		bayes_create_0640(path);
 	if (sqlite3_open_v2(path, &b->db, flags | SQLITE_OPEN_NOMUTEX,
 	    NULL) != SQLITE_OK)
 		goto fail;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -394,6 +395,30 @@ open_missing_file_read_only_fails(void **state)
 		fail_msg("error: got \"%s\", want the path in it", err);
 }
 
+/* SQLite would make a new file 0644 & ~umask: the tokens are words of
+ * the users' mail (issue 12). */
+static void
+new_file_is_0640_whatever_the_umask(void **state)
+{
+	struct scratch s;
+	struct bayes *b;
+	struct stat st;
+	char err[256];
+	mode_t old;
+
+	(void)state;
+	scratch_make(&s);
+	old = umask(022);
+	assert_int_equal(bayes_open(s.path, 1, &b, err, sizeof(err)), 0);
+	umask(old);
+	assert_int_equal(stat(s.path, &st), 0);
+	if ((st.st_mode & 0777) != 0640)
+		fail_msg("mode: got %03o, want 640", (unsigned)(st.st_mode &
+		    0777));
+	bayes_close(&b);
+	scratch_remove(&s);
+}
+
 int
 main(void)
 {
@@ -408,6 +433,7 @@ main(void)
 	    cmocka_unit_test(learn_is_idempotent_and_relearn_moves_counts),
 	    cmocka_unit_test(score_separates_learned_classes),
 	    cmocka_unit_test(open_missing_file_read_only_fails),
+	    cmocka_unit_test(new_file_is_0640_whatever_the_umask),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

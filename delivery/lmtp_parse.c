@@ -324,15 +324,58 @@ lmtp_data_byte(struct lmtp_data *d, struct buf *out, unsigned char c)
 	lmtp_data_put(d, out, (char)c);
 }
 
+/* The bytes of p[0..n) before its first CR or LF. */
+static size_t
+lmtp_data_span(const unsigned char *p, size_t n)
+{
+	const unsigned char *nl = memchr(p, '\n', n), *cr;
+	size_t end = nl ? (size_t)(nl - p) : n;
+
+	cr = memchr(p, '\r', end);
+	return cr ? (size_t)(cr - p) : end;
+}
+
+/* n bytes inside a line at once, exactly as n calls of lmtp_data_byte
+ * would: at the size limit, byte by byte (out then ends where it would
+ * have, however the stream was cut into pieces). */
+static void
+lmtp_data_run(struct lmtp_data *d, struct buf *out, const unsigned char *p,
+    size_t n)
+{
+	size_t room = n, k;
+
+	d->line_len += n;
+	if (d->max_line && d->line_len > d->max_line)
+		d->too_long = 1;
+	if (d->too_big)
+		return;
+	if (d->max_size)
+		room = d->spilled + out->len >= d->max_size ? 0 :
+		    d->max_size - d->spilled - out->len;
+	if (room >= n && buf_add(out, p, n) == 0)
+		return;
+	for (k = 0; k < n && !d->too_big; k++)
+		lmtp_data_put(d, out, (char)p[k]);
+}
+
 size_t
 lmtp_data_feed(struct lmtp_data *d, const unsigned char *p, size_t len,
     struct buf *out)
 {
-	size_t i;
+	size_t i, n;
 
 	for (i = 0; i < len && !d->done; i++) {
 		unsigned char c = p[i];
 
+		/* The common case, inside a line: up to its CR or LF in one
+		 * go (a 2 MB message took 2 million calls per byte). */
+		if (!d->at_bol && d->state == D_MID && c != '\r' &&
+		    c != '\n') {
+			n = lmtp_data_span(p + i, len - i);
+			lmtp_data_run(d, out, p + i, n);
+			i += n - 1;
+			continue;
+		}
 		if (d->at_bol) {
 			d->at_bol = 0;
 			d->line_len = 0;

@@ -289,6 +289,44 @@ data_spilled_bytes_count_for_max_size(void **state)
 	buf_free(&out);
 }
 
+/* Lines go in by runs, not byte by byte: cut anywhere, the stream gives
+ * the same output, capped at max_size at the same byte. */
+static void
+data_runs_cut_anywhere_give_the_same_output(void **state)
+{
+	const char *in = "Subject: x\r\n\r\nabcdefghijklmnopqrstuvwxyz\r\n"
+	    "..dot\rcr\r\n.\r\n";
+	size_t len = strlen(in), cut, max;
+	struct lmtp_data a, b;
+	struct buf oa, ob;
+
+	(void)state;
+	for (max = 20; max <= 100; max += 80)
+		for (cut = 0; cut <= len; cut++) {
+			memset(&a, 0, sizeof(a));
+			memset(&b, 0, sizeof(b));
+			a.at_bol = b.at_bol = 1;
+			a.max_size = b.max_size = max;
+			buf_init(&oa, 0);
+			buf_init(&ob, 0);
+			(void)lmtp_data_feed(&a, (const unsigned char *)in, len,
+			    &oa);
+			(void)lmtp_data_feed(&b, (const unsigned char *)in, cut,
+			    &ob);
+			(void)lmtp_data_feed(&b, (const unsigned char *)in + cut,
+			    len - cut, &ob);
+			if (!a.done || !b.done || a.too_big != b.too_big ||
+			    oa.len != ob.len || oa.len > max ||
+			    memcmp(buf_str(&oa), buf_str(&ob), oa.len) != 0)
+				fail_msg("max %zu cut at %zu: got \"%s\" (big %d), "
+				    "want \"%s\" (big %d)", max, cut,
+				    buf_str(&ob), b.too_big, buf_str(&oa),
+				    a.too_big);
+			buf_free(&oa);
+			buf_free(&ob);
+		}
+}
+
 int
 main(void)
 {
@@ -301,6 +339,7 @@ main(void)
 	    cmocka_unit_test(data_is_unstuffed_and_normalised),
 	    cmocka_unit_test(data_over_max_size_is_flagged_and_capped),
 	    cmocka_unit_test(data_spilled_bytes_count_for_max_size),
+	    cmocka_unit_test(data_runs_cut_anywhere_give_the_same_output),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -64,12 +64,14 @@ maildir_flags_suffix(unsigned flags, struct buf *out)
 size_t
 maildir_vsize(const unsigned char *p, size_t len, int prev_cr)
 {
-	size_t i, v = len;
+	const unsigned char *s = p, *nl;
+	size_t v = len;
 
-	for (i = 0; i < len; i++) {
-		if (p[i] == '\n' && !prev_cr)
+	while (s < p + len && (nl = memchr(s, '\n', len - (size_t)(s - p))) !=
+	    NULL) {
+		if (!(nl == p ? prev_cr : nl[-1] == '\r'))
 			v++;
-		prev_cr = p[i] == '\r';
+		s = nl + 1;
 	}
 	return v;
 }

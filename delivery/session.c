@@ -44,7 +44,7 @@
 #include "sieve.h"
 #include "store.h"
 
-#define LMTP_RBUF_MIN 16384
+#define LMTP_RBUF_MIN 65536 /* fewer reads for a large DATA */
 #define LMTP_MAX_ERRORS 20
 
 struct lmtp_sess {

@@ -6,13 +6,10 @@
  * directory's *.cf in name order, as spamd reads /usr/share/spamassassin),
  * so that any file can redefine or rescore a built-in.
  *
- * The BAYES_* scores weigh Bayes more than SpamAssassin does (its 3.5 at
- * 99% needs other rules to agree): facteur's rule set is small, and
- * cross-validation inside the training split found no ham at >= 0.6 but
- * a fifth of the spam between 0.5 and 0.99. So >= 0.8 is spam on its
- * own, 0.4-0.8 needs a rule or two to agree; below 0.01 (98% of ham,
- * one spam in 350) takes 2.5 off, so a newsletter that trips several
- * sales rules stays ham. */
+ * The BAYES_* bands score as SpamAssassin 4's 50_scores.cf (score sets 2
+ * and 3), which rescores them when it is on rules_path (the default): no
+ * band flags a message alone. Stronger bands were fitted to one corpus
+ * and flagged legitimate mail Bayes had not seen (issue 11). */
 #include "engine.h"
 #include "ev.h"
 
@@ -40,12 +37,8 @@
 #define ENGINE_MAX_FILE ((size_t)16 << 20)
 #define ENGINE_MAX_INCLUDE 8
 
-/* GTUBE and the Bayes bands. The band scores are facteur's, not
- * SpamAssassin's: Bayes carries most of the verdict here (BAYES_80 and up
- * flag alone, BAYES_50 needs one more sign), and BAYES_00 at -4.0 keeps a
- * newsletter that Bayes knows as ham from being flagged by the sales
- * words it shares with spam (5-fold CV in the training split: 1 of 1750
- * ham flagged at -2.5, none at -4.0, the same 348 of 350 spam). */
+/* GTUBE and the Bayes bands, with SpamAssassin 4's band scores (its
+ * 50_scores.cf, score sets 2 and 3) for a rules_path without it. */
 static const char engine_builtin[] =
     "body GTUBE /XJS\\*C4JDBQADN1\\.NSBN3\\*2IDNEN\\*GTUBE-STANDARD-ANTI-"
     "UBE-TEST-EMAIL\\*C\\.34X/\n"
@@ -75,15 +68,15 @@ static const char engine_builtin[] =
     "describe BAYES_999 Bayes spam probability is 99.9 to 100%\n"
     "tflags BAYES_00 nice learn\n"
     "tflags BAYES_05 nice learn\n"
-    "score BAYES_00 0 0 -4.0 -4.0\n"
+    "score BAYES_00 0 0 -1.5 -1.9\n"
     "score BAYES_05 0 0 -0.3 -0.5\n"
     "score BAYES_20 0 0 -0.001 -0.001\n"
     "score BAYES_40 0 0 -0.001 -0.001\n"
-    "score BAYES_50 0 0 3.5 3.5\n"
-    "score BAYES_60 0 0 4.0 4.0\n"
-    "score BAYES_80 0 0 5.5 5.5\n"
-    "score BAYES_95 0 0 5.5 5.5\n"
-    "score BAYES_99 0 0 5.5 5.5\n"
+    "score BAYES_50 0 0 2.0 0.8\n"
+    "score BAYES_60 0 0 2.5 1.5\n"
+    "score BAYES_80 0 0 2.7 2.0\n"
+    "score BAYES_95 0 0 3.2 3.0\n"
+    "score BAYES_99 0 0 3.8 3.5\n"
     "score BAYES_999 0 0 0.2 0.2\n";
 
 struct sp_engine {

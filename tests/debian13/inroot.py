@@ -9,6 +9,8 @@ Steps, each timed; the first failure ends the run (exit 1):
   1. build facteur from /facteur/src in /facteur/build (kept between
      runs: only what changed is rebuilt), -Dwerror=true, no sanitizers,
      and `meson install` it under /usr/local, as `make install` would;
+     the unit tests (suite unit) pass on trixie's libraries (OpenSSL
+     3.5, glibc 2.41, vectorscan, PCRE2, SQLite);
   2. the stock Postfix and Dovecot started, as apt leaves them (real
      ports 25, 587, 143: the network namespace is private; a syslog
      socket at /dev/log collects their logs); `facteur setup --apply
@@ -511,6 +513,13 @@ def main():
         run(["gcc", "-dumpfullversion"]).stdout.strip()))
     build()
     step("facteur built and installed under /usr/local")
+    p = run(["meson", "test", "-C", BUILD, "--no-rebuild", "--suite", "unit",
+             "--num-processes", "2", "--print-errorlogs"], check=False,
+            timeout=600)
+    expect(p.returncode == 0, "unit tests on trixie:\n" + p.stdout[-6000:])
+    step("unit tests on trixie's libraries: %s" % ", ".join(
+        "%s %s" % x for x in re.findall(r"(?m)^(Ok|Fail|Skipped):\s+(\d+)",
+                                         p.stdout)))
     start_stock()
     step("stock Postfix and Dovecot running (ports 25, 587, 143)")
     stock = setup_cycle()

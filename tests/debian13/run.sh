@@ -60,6 +60,12 @@ mkdir -p "$m/facteur/src" "$m/facteur/build"
 mount --bind "$src" "$m/facteur/src"
 mount -o remount,bind,ro "$m/facteur/src"
 mount --bind "$build" "$m/facteur/build"
+# the shared test corpus beside the checkout, where unit tests look for it
+if [ -d "$src/../shared" ]; then
+	mkdir -p "$m/facteur/shared"
+	mount --bind "$src/../shared" "$m/facteur/shared"
+	mount -o remount,bind,ro "$m/facteur/shared"
+fi
 mount -t proc proc "$m/proc"
 mount -t tmpfs -o mode=0755 tmpfs "$m/dev"
 for d in null zero full random urandom tty; do

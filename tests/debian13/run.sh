@@ -50,7 +50,7 @@ trap 'rm -rf "$tmp"' EXIT INT TERM
 mkdir "$tmp/upper" "$tmp/work" "$tmp/root"
 
 rc=0
-unshare --mount --net --pid --fork --propagation private /bin/sh -eu -c '
+unshare --mount --net --pid --fork --kill-child --propagation private /bin/sh -eu -c '
 root=$1 tmp=$2 src=$3 build=$4
 shift 4
 m=$tmp/root

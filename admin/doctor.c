@@ -401,10 +401,12 @@ doc_sockets(struct doctor *d, enum doc_sect i)
 	const struct doc_prog *p = &doc_progs[i];
 	const struct doc_sec *s = &d->secs[i];
 	const char *sock = s->socket ? s->socket : p->defsock;
+	char check[64];
 
 	if (p->kind == DOC_MILTER) {
+		snprintf(check, sizeof(check), "[%s] socket", p->section);
 		if (d->postfix_read && !(d->milters_used & (1u << i)))
-			doc_report(d, DOC_OK, "[%s] socket",
+			doc_report(d, DOC_OK, check,
 				   "%s: Postfix "
 				   "does not use it (not in smtpd_milters or "
 				   "non_smtpd_milters)",

@@ -188,7 +188,7 @@ class Delivery(unittest.TestCase):
                  "queue_run_delay=1s", "minimal_backoff_time=1s",
                  "maximal_backoff_time=2s", "smtpd_error_sleep_time=0",
                  "in_flow_delay=0")
-        postconf("-X", "smtp/inet", "submission/inet", "smtps/inet")
+        postconf("-MX", "smtp/inet", "submission/inet", "smtps/inet")
         postconf("-M", "127.0.0.1:%d/inet=127.0.0.1:%d inet n - n - - "
                  "smtpd" % (cls.port, cls.port))
         postconf("-F", "*/*/chroot=n")

@@ -488,8 +488,9 @@ nr_set_zone(const struct sp_ruleset *rs, const char *set)
 	for (i = 0; i < rs->n; i++) {
 		const struct sp_rule *r = &rs->v[i];
 
-		if (r->type == SP_R_NET && r->net->kind == SP_NET_RBL &&
-		    strcmp(r->net->set, set) == 0)
+		/* a skipped (malformed) network eval has no lookup */
+		if (r->type == SP_R_NET && r->skip == NULL && r->net != NULL &&
+		    r->net->kind == SP_NET_RBL && strcmp(r->net->set, set) == 0)
 			return r->net->zone;
 	}
 	return NULL;
@@ -509,7 +510,7 @@ nr_collect(struct sp_net *n, struct sp_ruleset *rs, char *err,
 		struct sp_net_rule *nr = r->net;
 		const char *zone;
 
-		if (r->type != SP_R_NET || r->skip != NULL)
+		if (r->type != SP_R_NET || r->skip != NULL || nr == NULL)
 			continue;
 		if (nr->kind == SP_NET_RBL_SUB) {
 			if ((zone = nr_set_zone(rs, nr->set)) == NULL) {

@@ -32,9 +32,10 @@ import os
 import subprocess
 import sys
 
-# Regression floors: the figures measured at the commit that set them,
-# rounded down (see docs/spam-parity.md).
-FLOORS = {"pairs": 0.999, "hits": 0.92, "corr": 0.98}
+# Regression floors: the figures measured at the commit that set them
+# (pairs 0.9997, hits 0.9470, corr 0.9900 on this sample), rounded down
+# (see docs/spam-parity.md).
+FLOORS = {"pairs": 0.999, "hits": 0.93, "corr": 0.985}
 
 
 def sample(corpus, n):

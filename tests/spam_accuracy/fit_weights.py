@@ -64,8 +64,9 @@ def features(recs, file_w):
     out = []
     for o in recs:
         own = [r["name"] for r in o["rules"] if OWN.match(r["name"])]
-        off = o["score"] - sum(r["score"] for r in o["rules"]
-                               if OWN.match(r["name"]))
+        # from the rules (3 decimals), not the total (rounded to 0.1)
+        off = sum(r["score"] for r in o["rules"]
+                  if not OWN.match(r["name"]))
         y = 1 if o["class"] == "spam" else -1
         out.append((y, 1.0 if y > 0 else FP_COST, off, o["required"], own,
                     o["class"]))

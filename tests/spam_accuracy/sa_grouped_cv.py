@@ -43,7 +43,10 @@ def spamc(port, path):
         p = subprocess.run(["spamc", "-d", "127.0.0.1", "-p", str(port),
                             "-c"], stdin=f, capture_output=True,
                            timeout=300)
-    return float(p.stdout.decode().split("/")[0])
+    out = p.stdout.decode().strip()
+    if out in ("", "0/0"):
+        raise RuntimeError(f"spamc: no answer for {path}")
+    return float(out.split("/")[0])
 
 
 def fold(args, items, k, top):
@@ -62,23 +65,29 @@ def fold(args, items, k, top):
                        check=True, capture_output=True)
     subprocess.run(["chmod", "-R", "a+rwX", work], check=True)
     port = args.port + k
-    home = os.path.join(work, "home")
-    os.mkdir(home)
-    subprocess.run(["chmod", "a+rwx", home], check=True)
     log = open(os.path.join(work, "spamd.log"), "w")
+    # spamd runs as nobody, who may not write /tmp (0755 here)
+    tmp = os.path.join(work, "tmp")
+    os.mkdir(tmp)
+    os.chmod(tmp, 0o1777)
     sp = subprocess.Popen(["spamd", "-L", "-x", "--siteconfigpath", sitedir,
                            "-i", "127.0.0.1", "-p", str(port),
                            "-A", "127.0.0.1", "-m", "2", "-u", "nobody",
-                           "-H", home, "-s", "stderr"],
-                          stderr=log)
+                           "-s", "stderr"],
+                          stderr=log, env=dict(os.environ, TMPDIR=tmp))
     try:
         for _ in range(600):
-            r = subprocess.run(["spamc", "-d", "127.0.0.1", "-p", str(port),
-                                "-c"], stdin=subprocess.DEVNULL,
-                               capture_output=True)
-            if r.returncode in (0, 1) and b"/" in r.stdout:
+            if sp.poll() is not None:
+                sys.exit(f"sa_grouped_cv: spamd exited, see {log.name}")
+            with open(items[0][1], "rb") as probe:
+                r = subprocess.run(["spamc", "-d", "127.0.0.1", "-p",
+                                    str(port), "-c"], stdin=probe,
+                                   capture_output=True)
+            if r.stdout.strip() not in (b"", b"0/0"):
                 break
             time.sleep(0.5)
+        else:
+            sys.exit("sa_grouped_cv: spamd did not answer")
         test = [(c, p) for c, p, j in items if j == k]
         with ThreadPoolExecutor(max_workers=args.jobs) as ex:
             scores = list(ex.map(lambda t: spamc(port, t[1]), test))
@@ -105,7 +114,14 @@ def main():
         res = []
         for k in range(args.folds):
             res += fold(args, items, k, top)
-            print(f"fold {k} scored", flush=True)
+            n = {c: [0, 0] for c in grouped_cv.CLASSES}
+            for c, _, j, sc in res:
+                if j == k:
+                    n[c][1] += 1
+                    n[c][0] += sc >= 5.0
+            print(f"fold {k}: at 5.0 " + ", ".join(
+                f"{c} {n[c][0]}/{n[c][1]}" for c in grouped_cv.CLASSES),
+                flush=True)
     finally:
         shutil.rmtree(top, ignore_errors=True)
     if args.dump:

@@ -5,11 +5,11 @@ domain over the shared SpamAssassin corpus (issue 11, item 3).
 Folds: every message of spam/, ham/ and hard-ham/ is grouped by the
 registrable domain of its From: address (public suffix list of Debian's
 publicsuffix package; no parsable From: makes a group of its own file
-name). Groups are dealt, largest first, each to the fold whose summed shares of
-spam and ham (the fold's part of each class) stay lowest (ties: the
-lowest hard-ham share, then the lowest fold number); groups of equal size are ordered
-by sha256(SEED + domain), so the folds are fixed and no sender
-domain is on both sides of a fold.
+name). Groups are dealt, largest first, each to the fold whose summed
+shares of spam and ham (the fold's part of each class) stay lowest (ties:
+the lowest hard-ham share, then the lowest fold number); groups of equal
+size are ordered by sha256(SEED + domain), so the folds are fixed and no
+sender domain is on both sides of a fold.
 
 Bayes: for outer fold k the test fold is scored with a Bayes file learned
 (`facteur spam learn`) from the other folds only. To fit weights and pick

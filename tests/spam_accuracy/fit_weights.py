@@ -36,7 +36,7 @@ SpamAssassin's rules + Bayes without FCT_* and for the files' weights).
 that did not learn it) and print the weights; --write rewrites the
 score lines of rules/*.cf with them.
 
-usage: fit_weights.py DUMP (--cv | --fit [--write RULESDIR]) [--json OUT]
+usage: fit_weights.py DUMP (--cv | --fit [--write]) [--rules DIR] [--json OUT]
 """
 import argparse
 import json

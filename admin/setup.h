@@ -75,6 +75,11 @@ int setup_reroot(const struct setup *s, const char *in, struct buf *out);
 /* Runs argv (argv[0] looked up in PATH, then /usr/sbin), its stdout and
  * stderr into out (may be NULL). Exit status, or -1 if it did not run. */
 int setup_run(char *const argv[], struct buf *out);
+/* Runs a shadow tool (useradd, groupadd, usermod, userdel, groupdel,
+ * gpasswd: args NULL-terminated, at most 12), with --prefix ROOT under
+ * --root; a failure is reported through admin_errx with the tool's
+ * output. 0 or -1. */
+int setup_tool(struct setup *s, const char *const *args);
 /* Whole file into b (reset). 0, 1 if absent, -1 with errno. */
 int setup_slurp(const char *path, struct buf *b);
 /* Writes b to path through a temporary file and rename(2), with mode and

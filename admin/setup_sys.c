@@ -54,8 +54,8 @@ static const struct sys_dir sys_dirs[] = {
 };
 
 /* Runs a shadow tool, with --prefix ROOT under --root. */
-static int
-sys_tool(struct setup *s, const char *const *args)
+int
+setup_tool(struct setup *s, const char *const *args)
 {
 	char *argv[16];
 	struct buf out;
@@ -117,7 +117,7 @@ sys_group(struct setup *s, const struct sys_group *g, int do_it)
 	}
 	if (setup_log(s, "group %s", g->name) < 0)
 		return -1;
-	return sys_tool(s, g->gid ? fix : sys);
+	return setup_tool(s, g->gid ? fix : sys);
 }
 
 static int
@@ -151,7 +151,7 @@ sys_user(struct setup *s, const struct sys_user *u, int do_it)
 	}
 	if (setup_log(s, "user %s", u->name) < 0)
 		return -1;
-	return sys_tool(s, u->uid ? fix : sys);
+	return setup_tool(s, u->uid ? fix : sys);
 }
 
 static int
@@ -173,7 +173,7 @@ sys_member(struct setup *s, const char *user, const char *group, int do_it)
 		return 0; /* no Dovecot */
 	if (setup_log(s, "member %s %s", user, group) < 0)
 		return -1;
-	return sys_tool(s, add);
+	return setup_tool(s, add);
 }
 
 /* Would any account change? (then the shadow backups are saved first) */

@@ -46,30 +46,6 @@ undo_find(struct setup *s)
 	return 0;
 }
 
-static int
-undo_tool(struct setup *s, const char *const *args)
-{
-	char *argv[10];
-	struct buf out;
-	size_t n = 0, i;
-	int rc;
-
-	argv[n++] = (char *)args[0];
-	if (setup_prefix(s)[0] != '\0') {
-		argv[n++] = "--prefix";
-		argv[n++] = (char *)setup_prefix(s);
-	}
-	for (i = 1; args[i] != NULL && n < 9; i++)
-		argv[n++] = (char *)args[i];
-	argv[n] = NULL;
-	buf_init(&out, 1 << 16);
-	if ((rc = setup_run(argv, &out)) != 0)
-		admin_errx(s->a, "%s %s: %s", args[0], argv[n - 1],
-			   buf_str(&out));
-	buf_free(&out);
-	return rc == 0 ? 0 : -1;
-}
-
 /* Puts files/REL back over ROOT/REL. */
 static int
 undo_restore(struct setup *s, const char *rel, const char *path)
@@ -123,19 +99,19 @@ undo_line(struct setup *s, char *line)
 	if (strcmp(line, "user") == 0) {
 		const char *del[] = {"userdel", arg, NULL};
 
-		return setup_uid(s, arg) < 0 ? 0 : undo_tool(s, del);
+		return setup_uid(s, arg) < 0 ? 0 : setup_tool(s, del);
 	}
 	if (strcmp(line, "group") == 0) {
 		const char *del[] = {"groupdel", arg, NULL};
 
-		return setup_gid(s, arg) < 0 ? 0 : undo_tool(s, del);
+		return setup_gid(s, arg) < 0 ? 0 : setup_tool(s, del);
 	}
 	if (strcmp(line, "member") == 0 && (c = strchr(arg, ' ')) != NULL) {
 		const char *rm[] = {"usermod", "--remove", "--groups",
 				    c + 1,     arg,	   NULL};
 
 		*c = '\0';
-		return !setup_member(s, arg, c + 1) ? 0 : undo_tool(s, rm);
+		return !setup_member(s, arg, c + 1) ? 0 : setup_tool(s, rm);
 	}
 	return -1;
 }

@@ -81,6 +81,10 @@ int admin_dispatch(struct admin *a, const struct admin_verb *verbs,
 /* ---- nouns ---- */
 int db_main(struct admin *a, int argc, char **argv);
 int domain_main(struct admin *a, int argc, char **argv);
+/* A store_list row of "domains": its name when the domain is enabled,
+ * else NULL (borrowed from values). */
+const char *domain_row_enabled(int ncols, const char *const *names,
+    const char *const *values);
 int user_main(struct admin *a, int argc, char **argv);
 int alias_main(struct admin *a, int argc, char **argv);
 int blacklist_main(struct admin *a, int argc, char **argv);

@@ -50,18 +50,9 @@ doc_enabled_row(void *ctx, int ncols, const char *const *names,
     const char *const *values)
 {
 	struct doc_domains *l = ctx;
-	const char *name = NULL;
-	int i, active = 0;
+	const char *name = domain_row_enabled(ncols, names, values);
 
-	for (i = 0; i < ncols; i++) {
-		if (values[i] == NULL)
-			continue;
-		if (strcmp(names[i], "name") == 0)
-			name = values[i];
-		else if (strcmp(names[i], "active") == 0)
-			active = strcmp(values[i], "1") == 0;
-	}
-	if (name != NULL && active && doc_domain_add(l, name) < 0)
+	if (name != NULL && doc_domain_add(l, name) < 0)
 		l->failed = 1;
 	return 0;
 }

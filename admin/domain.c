@@ -176,3 +176,21 @@ domain_main(struct admin *a, int argc, char **argv)
 	return admin_dispatch(a, verbs, sizeof(verbs) / sizeof(verbs[0]),
 	    domain_usage, argc, argv);
 }
+
+const char *
+domain_row_enabled(int ncols, const char *const *names,
+    const char *const *values)
+{
+	const char *name = NULL;
+	int i, active = 0;
+
+	for (i = 0; i < ncols; i++) {
+		if (values[i] == NULL)
+			continue;
+		if (strcmp(names[i], "name") == 0)
+			name = values[i];
+		else if (strcmp(names[i], "active") == 0)
+			active = strcmp(values[i], "1") == 0;
+	}
+	return active ? name : NULL;
+}

@@ -589,18 +589,9 @@ st_domain_row(void *ctx, int ncols, const char *const *names,
 	      const char *const *values)
 {
 	char **out = ctx;
-	const char *name = NULL;
-	int i, active = 0;
+	const char *name = domain_row_enabled(ncols, names, values);
 
-	for (i = 0; i < ncols; i++) {
-		if (values[i] == NULL)
-			continue;
-		if (strcmp(names[i], "name") == 0)
-			name = values[i];
-		else if (strcmp(names[i], "active") == 0)
-			active = strcmp(values[i], "1") == 0;
-	}
-	if (*out == NULL && name != NULL && active)
+	if (*out == NULL && name != NULL)
 		*out = strdup(name);
 	return 0;
 }

@@ -23,11 +23,13 @@ MIRROR=${FACTEUR_TRIXIE_MIRROR:-http://deb.debian.org/debian}
 SRC=${1:?usage: mkroot.sh SRCDIR [CACHE]}
 CACHE=${2:-${FACTEUR_TEST_CACHE:-/var/cache/facteur-test}}
 HOST=mail.example.org
-# What a stock trixie mail server installs (with recommends), then what
-# facteur builds with (install-deps' build list, no recommends) and the
-# test needs (cmocka for the unit tests' build, python3, ip).
+# What a stock trixie mail server installs (with recommends), with
+# spamassassin for its rule files (facteur-spam's default rules_path, as
+# install-deps --runtime installs it), then what facteur builds with
+# (install-deps' build list, no recommends) and the test needs (cmocka
+# for the unit tests' build, python3, ip).
 SERVER_PKGS="postfix dovecot-core dovecot-imapd dovecot-lmtpd dovecot-sieve
-dovecot-sqlite publicsuffix"
+dovecot-sqlite publicsuffix spamassassin"
 build_pkgs=
 eval "$(sed -n '/^build_pkgs="/,/"$/p' "$SRC/scripts/install-deps")"
 [ -n "$build_pkgs" ] ||

@@ -296,9 +296,11 @@ def start_facteur():
              start_unit("facteur-lmtp.service"),
              start_unit("facteur-milter@.service", "milter")]
     spool = "/var/spool/postfix"
-    for s in ("private/facteur-lookup", "private/facteur-lmtp",
-              "facteur/milter.sock"):
-        wait_for(s, lambda: sock_ok(os.path.join(spool, s)), 60)
+    # facteur-milter's first start compiles SpamAssassin's rules (the
+    # default rules_path) into its cache_dir: a minute or more, once
+    for s, t in (("private/facteur-lookup", 60), ("private/facteur-lmtp", 60),
+                 ("facteur/milter.sock", 600)):
+        wait_for(s, lambda: sock_ok(os.path.join(spool, s)), t)
     daemon(["postfix", "reload"])
     restart_dovecot()
     return procs

@@ -58,27 +58,9 @@ static void
 ev_part_header(const struct sp_part *p, const char *name, char *out,
     size_t outlen)
 {
-	const char *h = p->headers, *e;
-	size_t nl = strlen(name), n;
-
-	out[0] = '\0';
-	while (h != NULL && *h) {
-		if (strncasecmp(h, name, nl) == 0 && h[nl] == ':') {
-			h += nl + 1;
-			while (*h == ' ' || *h == '\t')
-				h++;
-			e = strchr(h, '\n');
-			n = e ? (size_t)(e - h) : strlen(h);
-			if (n >= outlen)
-				n = outlen - 1;
-			for (size_t i = 0; i < n; i++)
-				out[i] = (char)tolower((unsigned char)h[i]);
-			out[n] = '\0';
-			return;
-		}
-		h = strchr(h, '\n');
-		h = h ? h + 1 : NULL;
-	}
+	ev_part_header_raw(p, name, out, outlen);
+	for (; *out != '\0'; out++)
+		*out = (char)tolower((unsigned char)*out);
 }
 
 static int

@@ -13,7 +13,7 @@
 
 const char *const cfg_known_sections[] = {
     "database", "lookup", "lmtp", "dkim", "spam", "scrub", "blacklist",
-    "milter", "example", "admin", NULL,
+    "milter", "example", "admin", "av", NULL,
 };
 
 const struct cfg_key cfg_database_keys[] = {

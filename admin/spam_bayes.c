@@ -132,7 +132,7 @@ spam_bayes_info(struct admin *a, struct spam_bayes_info *info)
 	snprintf(info->path, sizeof(info->path), "%s", buf_str(&path));
 	buf_free(&path);
 	/* never learned: no file yet, nothing counted (not an error) */
-	if (access(info->path, F_OK) < 0 && errno == ENOENT)
+	if (!bayes_exists(info->path))
 		return ADMIN_OK;
 	if (bayes_open(info->path, 0, &b, err, sizeof(err)) < 0) {
 		admin_errx(a, "%s", err);
@@ -189,7 +189,7 @@ spam_stats_main(struct admin *a, int argc, char **argv)
 		return rc;
 	}
 	memset(&st, 0, sizeof(st));
-	if (access(buf_str(&path), F_OK) < 0 && errno == ENOENT)
+	if (!bayes_exists(buf_str(&path)))
 		; /* nothing learned yet: all counts 0 */
 	else if (bayes_open(buf_str(&path), 0, &b, err, sizeof(err)) < 0 ||
 	    bayes_stats(b, &st) < 0) {

@@ -38,6 +38,17 @@ static const struct choose_case choose_cases[] = {
 	"f.sqlite", CDB, "bayes.sqlite"},
     {"no database at all: the milter's default", NULL, NULL, NULL, NULL,
 	DEF},
+    {"[database] url on PostgreSQL: Bayes is in that database", NULL,
+	NULL, NULL, "postgresql:///f?host=/run/pg", "postgresql:///f?host=/run/pg"},
+    {"--db a PostgreSQL URL: Bayes is in it", NULL, NULL,
+	"postgres://db.example/f", CDB, "postgres://db.example/f"},
+    {"bayes_path at its default, on PostgreSQL: the database", NULL, DEF,
+	"postgres://db.example/f", "postgres://db.example/f",
+	"postgres://db.example/f"},
+    {"bayes_path elsewhere keeps a file, on PostgreSQL too", NULL,
+	"/c/b.sqlite", NULL, "postgres://db.example/f", "/c/b.sqlite"},
+    {"--bayes wins on PostgreSQL too", "/x/b.sqlite", NULL, NULL,
+	"postgres://db.example/f", "/x/b.sqlite"},
 };
 
 static void

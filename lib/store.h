@@ -20,6 +20,8 @@
  *         created) UNIQUE(domain, selector)
  *   vacation_sent(address NOCASE, sender NOCASE, handle, sent_at)
  *         PK(address, sender, handle); version 2, facteur-lmtp
+ *   bayes_tokens, bayes_seen, bayes_totals: version 3, PostgreSQL only
+ *         (facteur-spam's Bayes; SQLite keeps it in its own file)
  *
  * Addresses are stored as local@domain with the domain lowercased; lookups
  * compare case-insensitively (Postfix folds table keys to lower case before
@@ -41,7 +43,7 @@
 struct buf;
 struct store;
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 enum store_mode { STORE_RO, STORE_RW };
 

@@ -38,6 +38,16 @@
 	" TRUNCATE ON " t " FOR EACH STATEMENT"                                \
 	" EXECUTE FUNCTION facteur_stamp_bump();"
 
+/* The Bayes tables hold words of the users' mail: read and written by
+ * the admin (facteur spam learn) and the milters (scoring, and
+ * auto-learn, whose handle turns its session's read-only default off);
+ * not readable by lookup and lmtp. */
+#define PG_BAYES_GRANTS                                                        \
+	"REVOKE ALL ON bayes_tokens, bayes_seen, bayes_totals FROM"            \
+	" facteur_lookup, facteur_lmtp;"                                       \
+	"GRANT SELECT, INSERT, UPDATE, DELETE ON bayes_tokens, bayes_seen,"    \
+	" bayes_totals TO facteur_milter, facteur_admin;"
+
 const char *const store_pg_steps[STORE_SCHEMA_VERSION] = {
     /* 0 -> 1: the first schema; see docs/schema.md. */
     "CREATE EXTENSION IF NOT EXISTS citext;"
@@ -144,6 +154,32 @@ const char *const store_pg_steps[STORE_SCHEMA_VERSION] = {
     " sent_at bigint NOT NULL,"
     " PRIMARY KEY (address, sender, handle));"
     "CREATE INDEX vacation_sent_at ON vacation_sent(sent_at);",
+    /* 2 -> 3: facteur-spam's Bayes (milters/spam/bayes_pg.c), the same
+     * tables as the SQLite bayes file: token counts, the digests of the
+     * messages learned (learning twice is a no-op), the class totals.
+     * Counts change in place (HOT updates: fillfactor). Roles made by an
+     * earlier db init get the same grants as store_pg_roles_sql gives. */
+    "CREATE TABLE bayes_tokens ("
+    " h bigint NOT NULL PRIMARY KEY,"
+    " spam bigint NOT NULL DEFAULT 0"
+    "  CONSTRAINT \"spam count must not be negative\" CHECK (spam >= 0),"
+    " ham bigint NOT NULL DEFAULT 0"
+    "  CONSTRAINT \"ham count must not be negative\" CHECK (ham >= 0),"
+    " atime bigint NOT NULL DEFAULT 0) WITH (fillfactor = 80);"
+    "CREATE TABLE bayes_seen ("
+    " digest bytea NOT NULL PRIMARY KEY"
+    "  CONSTRAINT \"digest must be 32 bytes\" CHECK (length(digest) = 32),"
+    " is_spam integer NOT NULL"
+    "  CONSTRAINT \"is_spam must be 0 or 1\" CHECK (is_spam IN (0, 1)));"
+    "CREATE TABLE bayes_totals ("
+    " id integer NOT NULL PRIMARY KEY CHECK (id = 1),"
+    " nspam bigint NOT NULL CHECK (nspam >= 0),"
+    " nham bigint NOT NULL CHECK (nham >= 0));"
+    "INSERT INTO bayes_totals VALUES (1, 0, 0);"
+    "DO $$ BEGIN"
+    " IF EXISTS (SELECT FROM pg_roles WHERE rolname = 'facteur_admin')"
+    "  THEN " PG_BAYES_GRANTS " END IF;"
+    " END $$;",
 };
 
 /* Roles: created if missing (LOGIN, no password: set one with psql's
@@ -169,6 +205,7 @@ const char store_pg_roles_sql[] =
     " virtual_aliases, sender_blacklist, recipient_blacklist, dkim_keys,"
     " vacation_sent, facteur_stamp TO facteur_admin;"
     "GRANT INSERT, UPDATE, DELETE ON vacation_sent TO facteur_lmtp;"
+    PG_BAYES_GRANTS
     "REVOKE ALL ON facteur_schema FROM facteur_lookup, facteur_lmtp,"
     " facteur_milter;"
     "GRANT SELECT ON facteur_schema TO facteur_lookup, facteur_lmtp,"

@@ -166,6 +166,9 @@ static const char *const store_steps[STORE_SCHEMA_VERSION] = {
     " sent_at INTEGER NOT NULL,"
     " PRIMARY KEY (address, sender, handle));"
     "CREATE INDEX vacation_sent_at ON vacation_sent(sent_at);",
+    /* 2 -> 3: the Bayes tables, PostgreSQL only: on SQLite the tokens
+     * stay in their own file (bayes.sqlite, milters/spam/bayes.c). */
+    "",
 };
 
 static sqlite3 *

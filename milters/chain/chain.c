@@ -40,7 +40,8 @@ static const struct chain_module chain_mods[CHAIN_NMOD] = {
 	offsetof(struct dkim_settings, db), dkim_keys, &dkim_nkeys,
 	dkim_check, dkim_init, dkim_fini},
     [CHAIN_SPAM] = {"spam", &spam_filter, CS(spam),
-	offsetof(struct spam_settings, common), NO_DB, spam_keys,
+	offsetof(struct spam_settings, common),
+	offsetof(struct spam_settings, db), spam_keys,
 	&spam_nkeys, spam_check, NULL, spam_fini},
 };
 

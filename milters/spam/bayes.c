@@ -1,6 +1,7 @@
 /* milters/spam/bayes.c - the Bayes classifier: SQLite storage and
  * Robinson/Fisher scoring (the contract is bayes.h; the tokenizer is
- * bayes_tok.c).
+ * bayes_tok.c; a postgresql:// target is stored by bayes_pg.c, and each
+ * storage function below hands such a handle over to it).
  *
  * Scoring follows SpamAssassin 4 (Bayes/CombineChi.pm): x=0.538, tokens
  * with |f(w)-0.5| < 0.346 ignored, the 150 strongest kept, Fisher's
@@ -24,7 +25,9 @@
 
 #include <sqlite3.h>
 
+#include "bayes_pg.h"
 #include "msgview.h"
+#include "store.h"
 
 /* ---- maths (pure) ---- */
 
@@ -170,6 +173,7 @@ static const char bayes_schema[] =
     "PRAGMA user_version = 1;";
 
 struct bayes {
+	struct bayes_pg *pg; /* a PostgreSQL target; db is then NULL */
 	sqlite3 *db;
 	sqlite3_stmt *st[ST_COUNT];
 	long long min_spam, min_ham;
@@ -195,6 +199,7 @@ bayes_close(struct bayes **bp)
 	for (i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(b->st[i]);
 	sqlite3_close(b->db);
+	bayes_pg_close(&b->pg);
 	free(b);
 	*bp = NULL;
 }
@@ -234,6 +239,14 @@ bayes_open_busy(const char *path, int rw, int busy_ms, struct bayes **out,
 		return -1;
 	}
 	b->min_spam = b->min_ham = 200;
+	if (store_is_url(path)) {
+		if (bayes_pg_open(path, rw, busy_ms, &b->pg, err, errlen) < 0) {
+			free(b);
+			return -1;
+		}
+		*out = b;
+		return 0;
+	}
 	flags = rw ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE :
 	    SQLITE_OPEN_READONLY;
 	if (rw && *path != '\0' && strcmp(path, ":memory:") != 0)
@@ -403,6 +416,9 @@ bayes_learn(struct bayes *b, const struct bayes_tokens *t,
 	int prev;
 
 	is_spam = is_spam ? 1 : 0;
+	if (b->pg != NULL)
+		return bayes_pg_change(b->pg, t, digest, is_spam, 0, err,
+		    errlen);
 	if ((prev = bayes_seen(b, digest)) == -2) {
 		bayes_err(err, errlen, "bayes", b->db);
 		return -1;
@@ -418,6 +434,8 @@ bayes_forget(struct bayes *b, const struct bayes_tokens *t,
 {
 	int prev;
 
+	if (b->pg != NULL)
+		return bayes_pg_change(b->pg, t, digest, -1, 0, err, errlen);
 	if ((prev = bayes_seen(b, digest)) == -2) {
 		bayes_err(err, errlen, "bayes", b->db);
 		return -1;
@@ -430,7 +448,9 @@ bayes_forget(struct bayes *b, const struct bayes_tokens *t,
 int
 bayes_begin(struct bayes *b)
 {
-	if (b->in_batch)
+	/* PostgreSQL: each learn is its own short transaction, so learners
+	 * on other hosts never wait behind a whole batch */
+	if (b->in_batch || b->pg != NULL)
 		return 0;
 	if (bayes_sp(b, "BEGIN IMMEDIATE") < 0)
 		return -1;
@@ -457,6 +477,8 @@ bayes_stats(struct bayes *b, struct bayes_stats *st)
 	sqlite3_stmt *s = b->st[ST_NTOKENS];
 	int rc;
 
+	if (b->pg != NULL)
+		return bayes_pg_stats(b->pg, st);
 	if (bayes_totals(b, &st->nspam, &st->nham) < 0)
 		return -1;
 	st->ntokens = st->last_learn = 0;
@@ -468,6 +490,29 @@ bayes_stats(struct bayes *b, struct bayes_stats *st)
 	return rc == SQLITE_ROW ? 0 : -1;
 }
 
+/* One statement gives the totals and the known tokens' counts. */
+static double
+bayes_score_pg(struct bayes *b, const struct bayes_tokens *t)
+{
+	long long nspam, nham, *cnt;
+	double *prob, r = -1;
+	size_t i, n;
+
+	cnt = malloc((t->n ? t->n : 1) * 2 * sizeof(*cnt));
+	prob = malloc((t->n ? t->n : 1) * sizeof(*prob));
+	if (cnt != NULL && prob != NULL && bayes_pg_lookup(b->pg, t, &nspam,
+	    &nham, cnt, &n) == 0 && nspam >= b->min_spam &&
+	    nham >= b->min_ham && nspam > 0 && nham > 0) {
+		for (i = 0; i < n; i++)
+			prob[i] = bayes_token_prob(cnt[2 * i], cnt[2 * i + 1],
+			    nspam, nham);
+		r = bayes_combine_tokens(prob, n, nspam, nham);
+	}
+	free(cnt);
+	free(prob);
+	return r;
+}
+
 double
 bayes_score(struct bayes *b, const struct bayes_tokens *t)
 {
@@ -477,6 +522,8 @@ bayes_score(struct bayes *b, const struct bayes_tokens *t)
 	size_t i, n = 0;
 	int rc = SQLITE_DONE;
 
+	if (b->pg != NULL)
+		return bayes_score_pg(b, t);
 	if ((prob = malloc((t->n ? t->n : 1) * sizeof(*prob))) == NULL)
 		return -1;
 	/* one snapshot for totals and tokens, even while a trainer commits */
@@ -510,7 +557,10 @@ out:
 void
 bayes_set_busy_timeout(struct bayes *b, int ms)
 {
-	sqlite3_busy_timeout(b->db, ms);
+	if (b->pg != NULL)
+		bayes_pg_set_busy(b->pg, ms);
+	else
+		sqlite3_busy_timeout(b->db, ms);
 }
 
 /* Added for auto-learn: the class digest was learned as, without
@@ -518,5 +568,170 @@ bayes_set_busy_timeout(struct bayes *b, int ms)
 int
 bayes_known(struct bayes *b, const unsigned char digest[32])
 {
+	if (b->pg != NULL)
+		return bayes_pg_seen(b->pg, digest);
 	return bayes_seen(b, digest);
+}
+
+int
+bayes_learn_new(struct bayes *b, const struct bayes_tokens *t,
+    const unsigned char digest[32], int is_spam, char *err, size_t errlen)
+{
+	int r;
+
+	if (b->pg != NULL)
+		return bayes_pg_change(b->pg, t, digest, is_spam ? 1 : 0, 1,
+		    err, errlen);
+	/* one transaction: a trainer cannot slip between the two */
+	if (bayes_begin(b) < 0) {
+		snprintf(err, errlen, "bayes: busy (another writer)");
+		return -1;
+	}
+	if ((r = bayes_seen(b, digest)) == -2) {
+		snprintf(err, errlen, "bayes: cannot read the seen table");
+		r = -1;
+	} else if (r >= 0)
+		r = 0;
+	else
+		r = bayes_learn(b, t, digest, is_spam, err, errlen);
+	if (bayes_commit(b) < 0 && r >= 0) {
+		snprintf(err, errlen, "bayes: commit failed (busy?)");
+		r = -1;
+	}
+	return r;
+}
+
+int
+bayes_exists(const char *path)
+{
+	return store_exists(path);
+}
+
+/* ---- bayes_copy(): a SQLite file into PostgreSQL ---- */
+
+#define COPY_CHUNK 4096
+
+static int
+bayes_copy_tokens(struct bayes *src, struct bayes *dst, char *err,
+    size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+	long long *rows;
+	size_t k = 0;
+	int rc = -1, step = SQLITE_ERROR, c;
+
+	if ((rows = malloc(COPY_CHUNK * 4 * sizeof(*rows))) == NULL ||
+	    sqlite3_prepare_v2(src->db, "SELECT h, spam, ham, atime FROM "
+	    "tokens", -1, &st, NULL) != SQLITE_OK)
+		goto out;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		for (c = 0; c < 4; c++)
+			rows[k * 4 + (size_t)c] = sqlite3_column_int64(st, c);
+		if (++k == COPY_CHUNK) {
+			if (bayes_pg_copy_tokens(dst->pg, rows, k, err,
+			    errlen) < 0)
+				goto done;
+			k = 0;
+		}
+	}
+out:
+	if (step != SQLITE_DONE)
+		bayes_err(err, errlen, "bayes: reading the tokens", src->db);
+	else if (k == 0 || bayes_pg_copy_tokens(dst->pg, rows, k, err,
+	    errlen) == 0)
+		rc = 0;
+done:
+	sqlite3_finalize(st);
+	free(rows);
+	return rc;
+}
+
+/* Digests not 32 bytes long are left out: the counts then differ. */
+static int
+bayes_copy_seen(struct bayes *src, struct bayes *dst, char *err,
+    size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+	unsigned char *dig;
+	int *cls, rc = -1, step = SQLITE_ERROR;
+	size_t k = 0;
+
+	dig = malloc(COPY_CHUNK * 32);
+	cls = malloc(COPY_CHUNK * sizeof(*cls));
+	if (dig == NULL || cls == NULL || sqlite3_prepare_v2(src->db,
+	    "SELECT digest, is_spam FROM seen", -1, &st, NULL) != SQLITE_OK)
+		goto out;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		if (sqlite3_column_bytes(st, 0) != 32)
+			continue;
+		memcpy(dig + 32 * k, sqlite3_column_blob(st, 0), 32);
+		cls[k] = sqlite3_column_int(st, 1) ? 1 : 0;
+		if (++k == COPY_CHUNK) {
+			if (bayes_pg_copy_seen(dst->pg, dig, cls, k, err,
+			    errlen) < 0)
+				goto done;
+			k = 0;
+		}
+	}
+out:
+	if (step != SQLITE_DONE)
+		bayes_err(err, errlen, "bayes: reading the messages", src->db);
+	else if (k == 0 || bayes_pg_copy_seen(dst->pg, dig, cls, k, err,
+	    errlen) == 0)
+		rc = 0;
+done:
+	sqlite3_finalize(st);
+	free(dig);
+	free(cls);
+	return rc;
+}
+
+/* Rows in the source, counted by SQL (not by the copy loops). */
+static int
+bayes_copy_count(struct bayes *src, long long n[4])
+{
+	sqlite3_stmt *st = NULL;
+	int i, ok;
+
+	ok = sqlite3_prepare_v2(src->db, "SELECT (SELECT count(*) FROM "
+	    "tokens), (SELECT count(*) FROM seen), nspam, nham FROM totals "
+	    "WHERE id = 1", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW;
+	for (i = 0; ok && i < 4; i++)
+		n[i] = sqlite3_column_int64(st, i);
+	sqlite3_finalize(st);
+	return ok ? 0 : -1;
+}
+
+int
+bayes_copy(struct bayes *src, struct bayes *dst, bayes_copy_fn fn,
+    void *ctx, char *err, size_t errlen)
+{
+	long long n[4];
+
+	if (src->db == NULL || dst->pg == NULL || dst->in_batch) {
+		snprintf(err, errlen, "bayes: copies a file into PostgreSQL "
+		    "only");
+		return -1;
+	}
+	if (sqlite3_exec(src->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
+	    bayes_copy_count(src, n) < 0) {
+		bayes_err(err, errlen, "bayes", src->db);
+		(void)sqlite3_exec(src->db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	if (bayes_pg_copy_begin(dst->pg, err, errlen) < 0)
+		goto fail;
+	if (bayes_copy_tokens(src, dst, err, errlen) < 0 ||
+	    bayes_copy_seen(src, dst, err, errlen) < 0) {
+		bayes_pg_rollback(dst->pg);
+		goto fail;
+	}
+	if (bayes_pg_copy_end(dst->pg, n, fn, ctx, err, errlen) < 0)
+		goto fail;
+	(void)sqlite3_exec(src->db, "COMMIT", NULL, NULL, NULL);
+	return 0;
+fail:
+	(void)sqlite3_exec(src->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
 }

@@ -87,4 +87,28 @@ void bayes_set_busy_timeout(struct bayes *b, int ms);
  * -1 never, -2 error. */
 int bayes_known(struct bayes *b, const unsigned char digest[32]);
 
+/* Added (auto-learn): learns the message unless its digest is known in
+ * either class (auto-learn never moves a message a person classed), in
+ * one transaction. 1 learned, 0 known, -1 error or busy. */
+int bayes_learn_new(struct bayes *b, const struct bayes_tokens *t,
+    const unsigned char digest[32], int is_spam, char *err, size_t errlen);
+
+/* Added (issue 14): the target may be a SQLite file's path or a
+ * postgresql:// URL (the bayes_* tables of facteur's database, lib/store
+ * schema version 3), with the same semantics; there learners on several
+ * hosts may run at once, bayes_begin()/bayes_commit() do nothing (each
+ * learn is its own transaction) and bayes_score() reads the totals and
+ * the message's tokens in one statement. 1 if target may hold Bayes data
+ * (a file that exists, or any URL). */
+int bayes_exists(const char *target);
+
+/* Copies every row of src (a SQLite file) into dst (a PostgreSQL
+ * database whose Bayes tables are empty) in one transaction, then counts
+ * both sides (tokens, messages, spam and ham totals: fn, may be NULL,
+ * sees each pair); a difference rolls dst back. 0, or -1 with err. */
+typedef void (*bayes_copy_fn)(void *ctx, const char *what, long long src,
+    long long dst);
+int bayes_copy(struct bayes *src, struct bayes *dst, bayes_copy_fn fn,
+    void *ctx, char *err, size_t errlen);
+
 #endif

@@ -18,6 +18,7 @@
 
 #include "bayes.h"
 #include "msgview.h"
+#include "store.h"
 
 #define POOL_MAX 32 /* idle handles kept; more threads open and close */
 
@@ -96,7 +97,10 @@ pool_take(struct sp_bayes_pool *p, struct bayes **b, unsigned *gen)
 	struct stat sb;
 
 	*b = NULL;
-	if (stat(p->path, &sb) < 0)
+	/* a PostgreSQL database is never replaced under its name */
+	if (store_is_url(p->path))
+		memset(&sb, 0, sizeof(sb));
+	else if (stat(p->path, &sb) < 0)
 		return -1;
 	pthread_mutex_lock(&p->mu);
 	if (sb.st_dev != p->dev || sb.st_ino != p->ino) {
@@ -245,6 +249,12 @@ pool_rw(struct sp_bayes_pool *p, int busy_ms, char *err, size_t errlen)
 {
 	struct stat sb;
 
+	if (store_is_url(p->path)) {
+		if (p->rw == NULL && bayes_open_busy(p->path, 1, busy_ms,
+		    &p->rw, err, errlen) < 0)
+			return -1;
+		return 0;
+	}
 	if (p->rw != NULL && (stat(p->path, &sb) < 0 ||
 	    sb.st_dev != p->rw_dev || sb.st_ino != p->rw_ino))
 		bayes_close(&p->rw);
@@ -262,32 +272,13 @@ pool_rw(struct sp_bayes_pool *p, int busy_ms, char *err, size_t errlen)
 	return 0;
 }
 
-/* Lock held: one transaction, so a trainer cannot slip between the
- * "known?" and the learn. */
+/* Lock held. */
 static int
 pool_learn(struct bayes *b, const struct sp_bayes_sample *s, int is_spam,
     int busy_ms, char *err, size_t errlen)
 {
-	int r;
-
 	bayes_set_busy_timeout(b, busy_ms);
-	if (bayes_begin(b) < 0) {
-		snprintf(err, errlen, "bayes: busy (another writer for more "
-		    "than %d ms)", busy_ms);
-		return -1;
-	}
-	if ((r = bayes_known(b, s->digest)) == -2) {
-		snprintf(err, errlen, "bayes: cannot read the seen table");
-		r = -1;
-	} else if (r >= 0)
-		r = 0;
-	else
-		r = bayes_learn(b, &s->tok, s->digest, is_spam, err, errlen);
-	if (bayes_commit(b) < 0 && r >= 0) {
-		snprintf(err, errlen, "bayes: commit failed (busy?)");
-		r = -1;
-	}
-	return r;
+	return bayes_learn_new(b, &s->tok, s->digest, is_spam, err, errlen);
 }
 
 int

@@ -16,6 +16,7 @@ main(int argc, char **argv)
 	static struct mlt_chain_entry entries[] = {
 	    {&spam_filter, &settings, MLT_ON_ERROR_TEMPFAIL},
 	};
+	static struct cfg_section more[1];
 	const struct mlt_program prog = {
 	    .ident = "facteur-spam",
 	    .section = "spam",
@@ -24,11 +25,18 @@ main(int argc, char **argv)
 	    .nkeys = spam_nkeys,
 	    .base = &settings,
 	    .common_off = offsetof(struct spam_settings, common),
+	    .more = more,
+	    .nmore = 1,
 	    .entries = entries,
 	    .nentries = 1,
 	    .check = spam_check,
 	    .fini = spam_fini,
 	};
 
+	/* [database]: with a PostgreSQL url, Bayes lives there too */
+	more[0].name = "database";
+	more[0].keys = cfg_database_keys;
+	more[0].nkeys = cfg_database_nkeys;
+	more[0].base = &settings.db;
 	return mlt_main(argc, argv, &prog);
 }

@@ -14,6 +14,7 @@
 #include "log.h"
 #include "match.h"
 #include "spf.h"
+#include "store.h"
 
 #ifndef SP_RULES_DIR
 #define SP_RULES_DIR "/usr/local/share/facteur/rules"
@@ -79,6 +80,23 @@ spam_cache_warn(const struct spam_settings *s)
 		    ms.cache_error);
 }
 
+/* Where Bayes lives: bayes_path, or the PostgreSQL database of
+ * [database] url when bayes_path was left at its default (a file beside
+ * the SQLite database); the engine's storage takes either. */
+const char *
+spam_bayes_target(const struct spam_settings *s)
+{
+	size_t i;
+
+	if (s->bayes_path == NULL || !store_is_url(s->db.path))
+		return s->bayes_path;
+	for (i = 0; i < spam_nkeys; i++)
+		if (strcmp(spam_keys[i].name, "bayes_path") == 0 &&
+		    strcmp(spam_keys[i].def, s->bayes_path) == 0)
+			return s->db.path;
+	return s->bayes_path;
+}
+
 int
 spam_check(void *base, char *err, size_t errlen)
 {
@@ -91,7 +109,7 @@ spam_check(void *base, char *err, size_t errlen)
 	}
 	memset(&o, 0, sizeof(o));
 	o.rules_path = s->rules_path;
-	o.bayes_path = s->bayes_path;
+	o.bayes_path = spam_bayes_target(s);
 	o.required_score = s->required;
 	o.lim.max_decoded = s->max_scan_size;
 	o.network = s->network_tests;

@@ -30,6 +30,10 @@ struct spam_settings {
 	char *dns_server;        /* "127.0.0.1@5353"; "": resolv.conf */
 	long long dns_timeout;   /* ms, all lookups of one message */
 	char *cache_dir;         /* compiled patterns; "" = none */
+	/* the program's [database] (facteur-spam, facteur-milter): with a
+	 * postgresql:// url and bayes_path at its default, Bayes is in that
+	 * database (issue 14); path NULL elsewhere */
+	struct cfg_database db;
 	/* filled by spam_check() */
 	struct sp_engine *engine; /* owned */
 };
@@ -43,6 +47,9 @@ extern const struct mlt_filter spam_filter;
 __attribute__((warn_unused_result)) int spam_check(void *base, char *err,
     size_t errlen);
 void spam_fini(void *base);
+/* The Bayes target the engine gets: bayes_path, or db.path when that is
+ * a PostgreSQL URL and bayes_path is at its default. */
+const char *spam_bayes_target(const struct spam_settings *s);
 
 /* 1 if addr ("192.0.2.1", "::1", "local") is in internal_hosts. */
 int spam_internal(const struct spam_settings *s, const char *addr);

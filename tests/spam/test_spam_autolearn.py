@@ -5,6 +5,11 @@ unavailable|failed and 'facteur spam stats --bayes PATH' counts each
 learned message once; 'facteur spam learn' of the delivered copy and
 'facteur spam check' add nothing.
 
+With FACTEUR_TEST_DB_URL (tests/postgres/run_with_pg.py) the same tests
+run on PostgreSQL: Bayes is then in that database, chosen by the
+milter's [database] url (bayes_path left at its default), and a psql
+session holding the totals row stands for the SQLite writer's lock.
+
 usage: test_spam_autolearn.py FACTEUR-SPAM FACTEUR MILTERCLIENT_DIR TMPPARENT
 """
 
@@ -17,6 +22,7 @@ import tempfile
 import time
 
 SPAM, CLI, MCDIR, PARENT = [os.path.abspath(a) for a in sys.argv[1:5]]
+URL = os.environ.get("FACTEUR_TEST_DB_URL")
 sys.path.insert(0, MCDIR)
 from milterclient import MilterClient  # noqa: E402
 import spamtest  # noqa: E402
@@ -38,10 +44,42 @@ score AL_HDR_ONLY 14
 
 
 def conf(d, name, bayes, auto):
-    return write(d, name, "[spam]\nsocket = unix:%s/spam.sock\n"
-                 "rules_path = %s/al.cf\nbayes_path = %s\n"
+    # on PostgreSQL, [database] url alone says where Bayes is
+    where = ("[database]\nurl = %s\n" % URL if URL and bayes == URL
+             else "") + "[spam]\n"
+    if bayes != URL:
+        where += "bayes_path = %s\n" % bayes
+    return write(d, name, where + "socket = unix:%s/spam.sock\n"
+                 "rules_path = %s/al.cf\n"
                  "bayes_auto_learn = %s\ncache_dir = %s/cache\n" %
-                 (d, d, bayes, auto, d))
+                 (d, d, auto, d))
+
+
+class Hold:
+    """Another writer holding Bayes: SQLite's write lock, or on
+    PostgreSQL a transaction holding the totals row every learn updates."""
+
+    def __init__(self, db):
+        if URL is None:
+            self.db = sqlite3.connect(db, timeout=1, isolation_level=None)
+            self.db.execute("BEGIN IMMEDIATE")
+            return
+        self.db = None
+        self.p = subprocess.Popen(["/usr/bin/psql", "-X", "-q", "-d", URL],
+                                  stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE, text=True)
+        self.p.stdin.write("BEGIN;\nSELECT 1 FROM bayes_totals FOR UPDATE;"
+                           "\n\\echo locked\n")
+        self.p.stdin.flush()
+        while "locked" not in self.p.stdout.readline():
+            pass
+
+    def release(self):
+        if self.db is not None:
+            self.db.execute("ROLLBACK")
+            self.db.close()
+            return
+        self.p.communicate("ROLLBACK;\n\\q\n", timeout=30)
 
 
 def run_milter(d, name, bayes, auto, fn):
@@ -124,13 +162,11 @@ def test_on(d, db):
         check(stats(db) == (1, 1), "counts unchanged", stats(db), (1, 1))
         # a trainer holding the write lock: the message goes on at once
         # with autolearn=failed, and nothing is counted
-        hold = sqlite3.connect(db, timeout=1, isolation_level=None)
-        hold.execute("BEGIN IMMEDIATE")
+        hold = Hold(db)
         t0 = time.monotonic()
         r, st = send(mc, SPAM2)
         took = time.monotonic() - t0
-        hold.execute("ROLLBACK")
-        hold.close()
+        hold.release()
         check(r.action == "continue" and st.endswith(" autolearn=failed"),
               "a busy Bayes file gives autolearn=failed", (r.action, st))
         check(took < 3.0, "and delays the message briefly", took, "< 3 s")
@@ -201,18 +237,19 @@ def test_first_open_busy(d):
     """A trainer holds the write lock before the milter ever opened the
     file for writing: that first open (schema check) also gives up within
     the auto-learn bound, not SQLite's default 5 s."""
-    db = os.path.join(d, "busy-first.sqlite")
+    db = URL or os.path.join(d, "busy-first.sqlite")
     seed = write(d, "seed.eml", "From: a@b.example\nSubject: seed\n\n"
                  "a message to create the token file\n")
     r = subprocess.run([CLI, "spam", "learn", "--bayes", db, "--ham", seed],
                        capture_output=True, text=True, timeout=60)
     check(r.returncode == 0, "the token file is created", r.stderr)
-    hold = sqlite3.connect(db, timeout=1, isolation_level=None)
-    hold.execute("BEGIN IMMEDIATE")
+    hold = Hold(db)
 
     def fn(mc):
         t0 = time.monotonic()
-        r, st = send(mc, SPAM1)
+        # never learned (on PostgreSQL the database is the one of
+        # test_on, where SPAM1 is known and needs no write)
+        r, st = send(mc, SPAM3)
         took = time.monotonic() - t0
         check(r.action == "continue" and st.endswith(" autolearn=failed"),
               "a file locked from the start gives autolearn=failed",
@@ -222,14 +259,19 @@ def test_first_open_busy(d):
     try:
         run_milter(d, "busy-first.conf", db, "yes", fn)
     finally:
-        hold.execute("ROLLBACK")
-        hold.close()
+        hold.release()
 
 
 def main():
     d = tempfile.mkdtemp(prefix="spam-al-", dir=PARENT)
     write(d, "al.cf", RULES)
     db = os.path.join(d, "bayes.sqlite")
+    if URL:
+        r = subprocess.run([CLI, "-c", "/dev/null", "--db", URL, "db",
+                            "init", "--url", URL], capture_output=True,
+                           text=True, timeout=60)
+        check(r.returncode == 0, "db init --url", r.stderr)
+        db = URL
     test_on(d, db)
     test_manual_after_auto(d, db)
     test_check_does_not_learn(d, db)

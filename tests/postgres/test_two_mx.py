@@ -12,25 +12,37 @@ Maildir paths; one private PostgreSQL (pgserver.py). Checks:
   - PostgreSQL restarted in the middle of a bounded load (30 messages,
     alternating hosts, a client that retries on 4xx as an MTA would):
     while it is down the hosts answer 4xx (defer), never 5xx; afterwards
-    every Message-ID is in the Maildirs exactly once.
-Runs in ~25 s, as root; shares nothing with other tests but free ports.
+    every Message-ID is in the Maildirs exactly once;
+  - Bayes (the bayes_* tables, chosen by [database] url): both hosts run
+    "facteur spam learn" at the same time, on distinct messages and on
+    the same ones; the token counts then equal, row for row, those of one
+    SQLite file that learned the same messages one after the other; each
+    message counts once; learning a message again is a no-op; and
+    facteur-spam on B scores with what was learned through A.
+Runs in ~35 s, as root; shares nothing with other tests but free ports.
 
-usage: test_two_mx.py FACTEUR FACTEUR_LOOKUP
+usage: test_two_mx.py FACTEUR FACTEUR_LOOKUP FACTEUR_SPAM
 """
 import os
 import re
+import sqlite3
 import sys
+import threading
 import time
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
+sys.path.insert(0, os.path.join(HERE, "..", "spam"))
+sys.path.insert(0, os.path.join(HERE, "..", "milter"))
 import fixtures  # noqa: E402
 import harness  # noqa: E402
+import spamtest  # noqa: E402
+from milterclient import MilterClient  # noqa: E402
 from pgserver import PG  # noqa: E402
 
-FACTEUR = LOOKUP = None
+FACTEUR = LOOKUP = SPAM = None
 SERVER = None
 MAPS = ("domains", "mailboxes", "virtual_aliases", "sender_access")
 
@@ -73,6 +85,34 @@ class Host:
         for o in (self.pf, self.lookup):
             if o is not None:
                 o.close()
+
+
+# Words only host A's spam has (the message B scores is made of them),
+# only B's, and ham's.
+SPAMMY_A = ["casino", "winner", "jackpot", "bonus", "prize", "lottery",
+            "claim", "million"]
+SPAMMY_B = ["pills", "pharmacy", "cheap", "discount", "refill", "dosage",
+            "generic", "shipping"]
+HAMMY = ["meeting", "agenda", "project", "review", "lunch", "notes",
+         "budget", "schedule", "report", "draft", "minutes", "team"]
+
+
+# Learning takes ~0.3 ms a message: enough of them that the two learners
+# overlap in time despite their start-up.
+N_BOTH = 1500
+
+
+def bayes_corpus(d, name, words, n):
+    """n distinct messages of words (plus one word of their own)."""
+    p = os.path.join(d, name)
+    os.mkdir(p)
+    for i in range(n):
+        w = [words[(i * 7 + j * 3) % len(words)] for j in range(12)]
+        with open(os.path.join(p, "%04d.eml" % i), "w") as f:
+            f.write("From: s%d@example.com\nSubject: %s\n"
+                    "Message-Id: <%d.%s@example.com>\n\n%s %s%d\n" %
+                    (i, " ".join(w[:3]), i, name, " ".join(w), name, i))
+    return p
 
 
 def message_ids(hosts):
@@ -189,11 +229,100 @@ class TwoMx(unittest.TestCase):
         print("load: %d messages, %d deferred tries while down"
               % (len(sent), deferred), file=sys.stderr)
 
+    def learn(self, host, flag, *dirs):
+        r = host.admin("spam", "learn", flag, *dirs)
+        m = re.search(r"learned (\d+) message\(s\), (\d+) unchanged",
+                      r.stdout)
+        self.assertIsNotNone(m, r.stdout + r.stderr)
+        return int(m.group(1)), int(m.group(2))
+
+    def pg_tokens(self):
+        rows = SERVER.psql("SELECT h, spam, ham FROM bayes_tokens",
+                           db="twomx").split()
+        return {int(h): (int(s), int(m)) for h, s, m in
+                (r.split("|") for r in rows)}
+
+    def test_4_bayes_concurrent_hosts_count_exactly(self):
+        d = self.tmp.path
+        sa = bayes_corpus(d, "spam_a", SPAMMY_A, 60)
+        sb = bayes_corpus(d, "spam_b", SPAMMY_B, 60)
+        both = bayes_corpus(d, "spam_both", SPAMMY_A + SPAMMY_B, N_BOTH)
+        # the same files named the other way round: B learns them in the
+        # reverse order, so the two learners meet in the middle
+        rev = os.path.join(d, "spam_both_rev")
+        os.mkdir(rev)
+        for i in range(N_BOTH):
+            os.link(os.path.join(both, "%04d.eml" % i),
+                    os.path.join(rev, "%04d.eml" % (N_BOTH - 1 - i)))
+        ham = bayes_corpus(d, "ham", HAMMY, 220)
+        got = {}
+
+        def run(name, host, jobs):
+            got[name] = [self.learn(host, f, p) for f, p in jobs]
+        # both start with the same messages: they race for them
+        ts = [threading.Thread(target=run, args=("a", self.a, [
+                  ("--spam", both), ("--spam", sa)])),
+              threading.Thread(target=run, args=("b", self.b, [
+                  ("--spam", rev), ("--spam", sb), ("--ham", ham)]))]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join(120)
+        print("bayes: shared messages learned by a/b: %d/%d"
+              % (got["a"][0][0], got["b"][0][0]), file=sys.stderr)
+        # the messages both learned count once: one host or the other
+        self.assertEqual(got["a"][1], (60, 0))
+        self.assertEqual(got["a"][0][0] + got["b"][0][0], N_BOTH,
+                         "shared messages learned: %r" % (got,))
+        self.assertEqual((got["b"][1], got["b"][2]), ((60, 0), (220, 0)))
+        st = self.b.admin("spam", "stats", "--json").stdout
+        self.assertIn('"spam": %d, "ham": 220' % (120 + N_BOTH), st)
+        # the same messages, one after the other, into one SQLite file
+        ref = os.path.join(d, "ref.sqlite")
+        for f, p in (("--spam", sa), ("--spam", both), ("--spam", sb),
+                     ("--ham", ham)):
+            harness.run([FACTEUR, "-c", "/dev/null", "spam", "learn",
+                         "--bayes", ref, f, p])
+        want = {h: (s, m) for h, s, m in sqlite3.connect(ref).execute(
+            "SELECT h, spam, ham FROM tokens")}
+        pg = self.pg_tokens()
+        self.assertEqual(len(pg), len(want))
+        self.assertEqual(pg, want, "token counts differ from one learner's")
+        # again, through the other host: nothing changes
+        self.assertEqual(self.learn(self.b, "--spam", sa), (0, 60))
+        self.assertEqual(self.learn(self.a, "--ham", ham), (0, 220))
+        self.assertEqual(self.pg_tokens(), want)
+
+    def test_5_bayes_learned_through_a_scores_through_b(self):
+        d = os.path.join(self.tmp.path, "spam-b")
+        os.mkdir(d)
+        spamtest.write(d, "b.cf", "score BAYES_99 3.5\nscore BAYES_00 -1.9\n"
+                       "score BAYES_999 0.2\n")
+        conf = spamtest.write(d, "spam.conf", "[database]\nurl = %s\n"
+                              "[spam]\nsocket = unix:%s/spam.sock\n"
+                              "rules_path = %s/b.cf\ncache_dir = %s\n"
+                              % (self.b.url, d, d, d))
+        seen = {}
+
+        def fn(mc):
+            for name, words in (("spam", SPAMMY_A), ("ham", HAMMY)):
+                r = mc.message(
+                    connect=("mx.example.net", "192.0.2.9", 40000),
+                    mail_from="<s@example.com>", rcpts=["<bob@example.org>"],
+                    headers=[("From", "s@example.com"),
+                             ("Subject", " ".join(words[:3]))],
+                    body=(" ".join(words) + "\r\n").encode())
+                seen[name] = dict(r.added).get("X-Spam-Status", "")
+        spamtest.run_milter(SPAM, d, "spam-b", conf, fn, MilterClient)
+        self.assertEqual(spamtest.FAILS, [])
+        self.assertIn("BAYES_99", seen.get("spam", ""), seen)
+        self.assertIn("BAYES_00", seen.get("ham", ""), seen)
+
 
 def main():
-    global FACTEUR, LOOKUP, SERVER
-    FACTEUR, LOOKUP = (os.path.abspath(p) for p in sys.argv[1:3])
-    del sys.argv[1:3]
+    global FACTEUR, LOOKUP, SPAM, SERVER
+    FACTEUR, LOOKUP, SPAM = (os.path.abspath(p) for p in sys.argv[1:4])
+    del sys.argv[1:4]
     miss = PG.missing()
     if miss or os.geteuid() != 0:
         print("SKIP: missing peer: %s" % (miss or "root (to run Postfix)"))

@@ -3,29 +3,33 @@
  *
  * The record parser is pure and bounded by its input (every OpenDMARC
  * CVE was a parser bug: no copies, no fixed buffers, offsets only). The
- * PSL is loaded once into a sorted array of rules searched with
- * bsearch(); it is read-only afterwards, so lookups are thread-safe.
+ * PSL is libpsl's (Debian's libpsl5): loaded once, as Debian's tools do,
+ * with psl_latest() (the newer of libpsl's built-in list and the
+ * publicsuffix package's DAFSA) or psl_load_file() on a configured
+ * .dat/.dafsa; read-only afterwards, so lookups are thread-safe.
  *
  * SECURITY: _dmarc TXT records are untrusted input; the PSL file is
- * trusted (root-owned, from Debian's publicsuffix package) but still
- * read with bounded lines and rule counts. No privilege needed. */
+ * trusted (root-owned, from Debian's publicsuffix package). Names are
+ * checked and lowercased (domain_norm) before libpsl sees them. No
+ * privilege needed. */
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <libpsl.h>
+
 #include "addr.h"
 #include "dmarc.h"
 #include "dns.h"
 
-#define PSL_DEFAULT "/usr/share/publicsuffix/public_suffix_list.dat"
-#define PSL_MAX_RULES 200000
-#define DMARC_MAX_LABELS 128
+/* What psl_latest(NULL) reads besides libpsl's built-in list (named in
+ * errors only). */
+#define PSL_DEFAULT "/usr/share/publicsuffix/public_suffix_list.dafsa"
 
 struct dmarc_psl {
-	char **rules; /* "n<rule>", "w<rule after *.>", "e<rule after !>" */
-	size_t n;
+	psl_ctx_t *ctx; /* read-only once loaded */
 };
 
 static unsigned (*pct_roll)(void *);
@@ -258,139 +262,53 @@ dmarc_parse_record(const unsigned char *p, size_t len, struct dmarc_record *out,
 	return DMARC_REC_OK;
 }
 
-/* ---- Public Suffix List ------------------------------------------- */
-
-static int
-rule_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* One line of the list into a tagged rule (malloc'ed) or NULL. */
-static char *
-psl_rule(const char *line)
-{
-	const char *s = line, *e;
-	char kind = 'n', *r;
-	size_t n, i;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	if (*s == '\0' || *s == '\n' || (s[0] == '/' && s[1] == '/'))
-		return NULL;
-	e = s;
-	while (*e != '\0' && !isspace((unsigned char)*e))
-		e++;
-	if (*s == '!') {
-		kind = 'e';
-		s++;
-	} else if (s[0] == '*' && s[1] == '.') {
-		kind = 'w';
-		s += 2;
-	}
-	n = (size_t)(e - s);
-	if (n == 0 || n > 253 || memchr(s, '*', n) != NULL)
-		return NULL;
-	r = malloc(n + 2);
-	if (r == NULL)
-		return NULL;
-	r[0] = kind;
-	for (i = 0; i < n; i++)
-		r[i + 1] = (char)tolower((unsigned char)s[i]);
-	r[n + 1] = '\0';
-	return r;
-}
-
-static int
-psl_push(struct dmarc_psl *psl, size_t *cap, char *rule)
-{
-	char **nr;
-
-	if (psl->n == *cap) {
-		*cap = *cap ? *cap * 2 : 1024;
-		nr = realloc(psl->rules, *cap * sizeof(*nr));
-		if (nr == NULL)
-			return -1;
-		psl->rules = nr;
-	}
-	psl->rules[psl->n++] = rule;
-	return 0;
-}
+/* ---- Public Suffix List (libpsl) ---------------------------------- */
 
 int
 dmarc_psl_load(const char *path, struct dmarc_psl **out, char *err,
 	       size_t errlen)
 {
 	struct dmarc_psl *psl;
-	char line[1024], *rule;
-	size_t cap = 0;
-	FILE *f;
+	int count;
 
 	*out = NULL;
-	if (path == NULL)
-		path = PSL_DEFAULT;
-	f = fopen(path, "re");
-	if (f == NULL) {
-		snprintf(err, errlen, "cannot open %s: %s", path,
-			 strerror(errno));
+	psl = calloc(1, sizeof(*psl));
+	if (psl == NULL) {
+		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	psl = calloc(1, sizeof(*psl));
-	if (psl == NULL)
-		goto nomem;
-	while (fgets(line, sizeof(line), f) != NULL) {
-		rule = psl_rule(line);
-		if (rule == NULL)
-			continue;
-		if (psl->n >= PSL_MAX_RULES || psl_push(psl, &cap, rule) != 0) {
-			free(rule);
-			goto nomem;
-		}
+	errno = 0;
+	psl->ctx = path == NULL ? psl_latest(NULL) : psl_load_file(path);
+	if (psl->ctx == NULL) {
+		snprintf(err, errlen,
+			 "cannot load the Public Suffix List %s%s%s",
+			 path ? path : PSL_DEFAULT, errno ? ": " : "",
+			 errno ? strerror(errno) : "");
+		free(psl);
+		return -1;
 	}
-	fclose(f);
-	if (psl->n == 0) {
-		snprintf(err, errlen, "%s: no rules", path);
+	/* a .dat file gives its count, a DAFSA -1 (unknown) */
+	count = psl_suffix_count(psl->ctx);
+	if (count == 0) {
+		snprintf(err, errlen, "%s: no rules",
+			 path ? path : PSL_DEFAULT);
 		dmarc_psl_free(&psl);
 		return -1;
 	}
-	qsort(psl->rules, psl->n, sizeof(*psl->rules), rule_cmp);
 	*out = psl;
 	return 0;
-nomem:
-	fclose(f);
-	dmarc_psl_free(&psl);
-	snprintf(err, errlen, "%s: out of memory or too many rules", path);
-	return -1;
 }
 
 void
 dmarc_psl_free(struct dmarc_psl **pp)
 {
 	struct dmarc_psl *psl = *pp;
-	size_t i;
 
 	if (psl == NULL)
 		return;
-	for (i = 0; i < psl->n; i++)
-		free(psl->rules[i]);
-	free(psl->rules);
+	psl_free(psl->ctx);
 	free(psl);
 	*pp = NULL;
-}
-
-static int
-psl_has(const struct dmarc_psl *psl, char kind, const char *suffix)
-{
-	char key[256];
-	const char *k = key;
-	size_t n = strlen(suffix);
-
-	if (n + 2 > sizeof(key))
-		return 0;
-	key[0] = kind;
-	memcpy(key + 1, suffix, n + 1);
-	return bsearch(&k, psl->rules, psl->n, sizeof(*psl->rules), rule_cmp) !=
-	       NULL;
 }
 
 /* Lowercase copy without the trailing dot; -1 if empty, too long, with
@@ -420,37 +338,52 @@ domain_norm(const char *d, char *out, size_t outlen)
 	return 0;
 }
 
+/* libpsl, as the browsers do, makes the parent of a wildcard rule a public
+ * suffix: with "*.compute.amazonaws.com", compute.amazonaws.com too. The
+ * PSL's algorithm (the longest rule that matches) and RFC 7489 §3.2 do
+ * not when no rule names it, nor did the parser lib/dmarc had before:
+ * there its public suffix is its parent's. 1 if d (a public suffix to
+ * libpsl) is one only that way: "*.d" is a rule, "*.<parent>" is not.
+ * ("*" is never a label of a rule, so the probes only meet wildcards. A
+ * list with both "d" and "*.d" would make this wrong; Debian's has none,
+ * and unit-dmarc-psl checks every rule against the old parser.) */
+static int
+psl_wildcard_parent_only(const psl_ctx_t *ctx, const char *d)
+{
+	char probe[260];
+	const char *parent = strchr(d, '.');
+
+	if (parent == NULL)
+		return 0;
+	snprintf(probe, sizeof(probe), "*.%s", d);
+	if (!psl_is_public_suffix(ctx, probe))
+		return 0;
+	snprintf(probe, sizeof(probe), "*.%s", parent + 1);
+	return !psl_is_public_suffix(ctx, probe);
+}
+
 int
 dmarc_org_domain(const struct dmarc_psl *psl, const char *domain, char *out,
 		 size_t outlen)
 {
 	char d[256];
-	size_t off[DMARC_MAX_LABELS], n = 0, i, ps, len;
+	const char *org;
+	size_t len;
 
 	if (psl == NULL || domain_norm(domain, d, sizeof(d)) != 0)
 		return -1;
-	off[n++] = 0;
-	for (i = 0; d[i] != '\0' && n < DMARC_MAX_LABELS; i++)
-		if (d[i] == '.')
-			off[n++] = i + 1;
-	ps = n - 1; /* no rule matches: the TLD alone ("*") */
-	for (i = 0; i < n; i++) {
-		if (psl_has(psl, 'e', d + off[i])) {
-			ps = i + 1;
-			break;
-		}
-		if (psl_has(psl, 'n', d + off[i]) ||
-		    (i + 1 < n && psl_has(psl, 'w', d + off[i + 1]))) {
-			ps = i;
-			break;
-		}
-	}
-	/* A public suffix itself has no organizational domain: keep it. */
-	i = ps == 0 || ps >= n ? 0 : off[ps - 1];
-	len = strlen(d + i);
+	/* libpsl applies the implicit "*" rule (an unknown TLD is a public
+	 * suffix) and reads IDN rules for A-labels. NULL: d is a public
+	 * suffix, which has no organizational domain: keep it. */
+	org = psl_registrable_domain(psl->ctx, d);
+	if (org == NULL && psl_wildcard_parent_only(psl->ctx, d))
+		org = psl_registrable_domain(psl->ctx, strchr(d, '.') + 1);
+	if (org == NULL)
+		org = d;
+	len = strlen(org);
 	if (len >= outlen)
 		return -1;
-	memcpy(out, d + i, len + 1);
+	memcpy(out, org, len + 1);
 	return 0;
 }
 

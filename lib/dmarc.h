@@ -1,9 +1,9 @@
 /* lib/dmarc.h - DMARC (RFC 7489) evaluation, result only (no reports).
  *
  * dmarc_parse_record() is a pure parser over a TXT record ("v=DMARC1;
- * p=reject; ..."). dmarc_org_domain() uses the Public Suffix List shipped
- * by Debian's publicsuffix package (/usr/share/publicsuffix/
- * public_suffix_list.dat), loaded once by dmarc_psl_load(). dmarc_evaluate()
+ * p=reject; ..."). dmarc_org_domain() uses the Public Suffix List through
+ * libpsl (Debian's libpsl5 and publicsuffix packages), loaded once by
+ * dmarc_psl_load(). dmarc_evaluate()
  * looks up _dmarc.<from-domain>, falls back to _dmarc.<org-domain>, and
  * applies relaxed/strict alignment against the SPF and DKIM results. */
 #ifndef FACTEUR_LIB_DMARC_H
@@ -30,11 +30,16 @@ enum dmarc_rstatus { DMARC_REC_OK, DMARC_REC_ESYNTAX, DMARC_REC_ENOTDMARC };
 enum dmarc_rstatus dmarc_parse_record(const unsigned char *p, size_t len,
     struct dmarc_record *out, size_t *err_off);
 
-/* Loads the PSL file (NULL = Debian's path). *out owned. */
+/* Loads the PSL: path NULL = psl_latest(), the newer of libpsl's
+ * built-in list and /usr/share/publicsuffix/public_suffix_list.dafsa;
+ * else that .dat or .dafsa file. *out owned. */
 __attribute__((warn_unused_result)) int dmarc_psl_load(const char *path,
     struct dmarc_psl **out, char *err, size_t errlen);
 void dmarc_psl_free(struct dmarc_psl **psl);
-/* Organizational domain of a lowercase domain into out. Pure given psl. */
+/* Organizational domain (RFC 7489 §3.2) of domain into out: lowercased,
+ * without a trailing dot; a public suffix is its own. -1 for a name DNS
+ * cannot carry as text (non-ASCII bytes: IDNs go as A-labels). Pure given
+ * psl. */
 __attribute__((warn_unused_result)) int dmarc_org_domain(
     const struct dmarc_psl *psl, const char *domain, char *out,
     size_t outlen);

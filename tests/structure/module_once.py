@@ -31,8 +31,8 @@ def main():
     for src in want:
         n = count.get(src, 0)
         if n != 1:
-            print('FAIL: %s compiled %d times' % (os.path.relpath(src, root), n),
-                  file=sys.stderr)
+            rel = os.path.relpath(src, root)
+            print('FAIL: %s compiled %d times' % (rel, n), file=sys.stderr)
             bad = 1
     if not bad:
         print('ok: %d module files, each compiled once' % len(want))

@@ -95,6 +95,7 @@ int setup_main(struct admin *a, int argc, char **argv); /* setup.c */
 int doctor_main(struct admin *a, int argc, char **argv); /* doctor.c */
 int explain_main(struct admin *a, int argc, char **argv); /* explain.c */
 int selftest_main(struct admin *a, int argc, char **argv); /* selftest.c */
+int av_main(struct admin *a, int argc, char **argv);     /* av.c */
 /* spam_learn.c: the Bayes verbs; argv holds the words after the verb. */
 int spam_learn_main(struct admin *a, int argc, char **argv);
 int spam_forget_main(struct admin *a, int argc, char **argv);

@@ -564,6 +564,7 @@ doctor_main(struct admin *a, int argc, char **argv)
 	doc_config_check(&d);
 	doctor_dovecot(&d);
 	doctor_perm(&d);
+	doctor_av(&d);
 	if (d.resolver == NULL && d.conf_resolver && d.conf_resolver[0])
 		d.resolver = d.conf_resolver;
 	doctor_dns(&d);

@@ -109,6 +109,8 @@ void doctor_postfix(struct doctor *d);
 void doctor_dovecot(struct doctor *d);
 /* DKIM keys and the database against each daemon's user; Bayes. */
 void doctor_perm(struct doctor *d);
+/* clamd's PING and signature age when [av] is used (doctor_av.c). */
+void doctor_av(struct doctor *d);
 
 /* DNS of each enabled domain of the database (or d->domain): MX, SPF,
  * DMARC, the DKIM keys' records, A/AAAA of the MX hosts. */

@@ -505,6 +505,9 @@ xp_unadopt(struct chain_settings *s)
 		case CHAIN_DKIM:
 			memset(&s->dkim.common, 0, sizeof(s->dkim.common));
 			break;
+		case CHAIN_AV:
+			memset(&s->av.common, 0, sizeof(s->av.common));
+			break;
 		default:
 			memset(&s->spam.common, 0, sizeof(s->spam.common));
 		}

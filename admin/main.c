@@ -34,6 +34,8 @@ static const char main_usage[] =
     "  sieve      check FILE...\n"
     "  spam       check [--json] FILE|DIR... | rules [--stats] |\n"
     "             learn --spam|--ham PATH... | forget PATH... | stats\n"
+    "  av         check [--json] FILE|DIR...: clamd's verdicts, as\n"
+    "             facteur-av gives them\n"
     "  dkim       keygen DOMAIN | list | enable | disable | del | dns |\n"
     "             check | sign FILE | verify FILE\n"
     "  setup      --apply --domain DOMAIN --hostname FQDN [--yes]\n"
@@ -268,6 +270,7 @@ static const struct main_noun main_nouns[] = {
     {"doctor", doctor_main},
     {"explain", explain_main},
     {"selftest", selftest_main},
+    {"av", av_main},
 };
 
 enum { OPT_JSON = 0x2000 };

@@ -43,11 +43,14 @@ static const struct chain_module chain_mods[CHAIN_NMOD] = {
 	offsetof(struct spam_settings, common),
 	offsetof(struct spam_settings, db), spam_keys,
 	&spam_nkeys, spam_check, NULL, spam_fini},
+    [CHAIN_AV] = {"av", &av_filter, CS(av),
+	offsetof(struct av_settings, common), NO_DB, av_keys, &av_nkeys,
+	av_check, av_init, av_fini},
 };
 
 const struct cfg_key chain_keys[] = {
     {"modules", CFG_STR, CHAIN_DEFAULT_MODULES, 0, 0, CS(modules), NULL,
-	"the filter modules, in chain order: blacklist, scrub, dkim, spam"},
+	"the filter modules, in chain order: " CHAIN_KNOWN_MODULES},
 };
 const size_t chain_nkeys = sizeof(chain_keys) / sizeof(chain_keys[0]);
 #undef CS
@@ -78,7 +81,7 @@ chain_modules_parse(const char *list, enum chain_mod order[CHAIN_NMOD],
 				break;
 		if (m == CHAIN_NMOD) {
 			snprintf(err, errlen, "modules: unknown module \"%.*s\""
-			    " (known: " CHAIN_DEFAULT_MODULES ")",
+			    " (known: " CHAIN_KNOWN_MODULES ")",
 			    len > 64 ? 64 : (int)len, p);
 			return -1;
 		}
@@ -93,7 +96,7 @@ chain_modules_parse(const char *list, enum chain_mod order[CHAIN_NMOD],
 	}
 	if (*n == 0) {
 		snprintf(err, errlen, "modules: empty (give one or more of "
-		    CHAIN_DEFAULT_MODULES ")");
+		    CHAIN_KNOWN_MODULES ")");
 		return -1;
 	}
 	return 0;
@@ -137,6 +140,7 @@ chain_adopt(struct chain_settings *s, enum chain_mod m)
 	char *base = chain_base(s, m);
 	struct mlt_settings *c = (struct mlt_settings *)(void *)(base +
 	    cm->common_off);
+	int on_error;
 
 	/* the module's own socket, user... are not used: free them, then
 	 * share the chain's strings (both live as long as the process) */
@@ -144,7 +148,10 @@ chain_adopt(struct chain_settings *s, enum chain_mod m)
 	free(c->socket_mode);
 	free(c->user);
 	free(c->group);
+	on_error = c->on_error;
 	memcpy(c, &s->common, sizeof(*c));
+	if (m == CHAIN_AV) /* [av] on_error: what clamd down means */
+		c->on_error = on_error;
 	if (cm->db_off != NO_DB)
 		memcpy(base + cm->db_off, &s->db, sizeof(s->db));
 }

@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 
+#include "av.h"
 #include "blacklist.h"
 #include "cfg.h"
 #include "daemon.h"
@@ -22,9 +23,12 @@
 #include "spam.h"
 
 enum chain_mod { CHAIN_BLACKLIST, CHAIN_SCRUB, CHAIN_DKIM, CHAIN_SPAM,
-	CHAIN_NMOD };
+	CHAIN_AV, CHAIN_NMOD };
 
 #define CHAIN_DEFAULT_MODULES "blacklist, scrub, dkim, spam"
+/* av needs a clamd, so it is not in the default; its place is after
+ * blacklist, before spam (an infected message costs no spam scan). */
+#define CHAIN_KNOWN_MODULES "blacklist, av, scrub, dkim, spam"
 /* The sections facteur-milter reads besides [milter]: one per module and
  * [database]. */
 #define CHAIN_NSECTIONS (CHAIN_NMOD + 1)
@@ -37,6 +41,7 @@ struct chain_settings {
 	struct scrub_settings scrub;
 	struct dkim_settings dkim;
 	struct spam_settings spam;
+	struct av_settings av;
 	/* Filled by chain_check; read-only while serving. */
 	enum chain_mod order[CHAIN_NMOD];
 	size_t norder;

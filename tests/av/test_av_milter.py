@@ -19,6 +19,7 @@ private clamd (clamdtest.py) and `facteur av check` on the same mail:
 usage: test_av_milter.py FACTEUR-AV FACTEUR BUILDDIR   (as root)
 """
 import os
+import re
 import socket
 import sys
 import threading
@@ -93,8 +94,11 @@ class FakeClamd:
         c.settimeout(20)
         try:
             cmd = c.recv(64)
-            if cmd.startswith(b"zVERSION"):
-                c.sendall(b"ClamAV 9.9.9\0")
+            if cmd.startswith(b"zVERSION"):  # signatures from 2024
+                c.sendall(b"ClamAV 9.9.9/27000/Mon Jan  1 00:00:00 2024\0")
+                return
+            if cmd.startswith(b"zPING"):
+                c.sendall(b"PONG\0")
                 return
             if self.mode == "garbage":
                 c.sendall(b"stream: \x1b[31mOK FOUND\0")
@@ -225,17 +229,27 @@ def av_check(tmp, conf, clamd):
               p.returncode, p.stdout + p.stderr))
 
 
+def doctor(conf, what, want):
+    p = harness.run([EXE["facteur"], "-c", conf, "doctor", "--sbindir",
+                     "/nonexistent", "--postfix-dir", "none",
+                     "--dovecot-config", "none"], check=False, timeout=60)
+    lines = [l for l in p.stdout.splitlines() if "[av]" in l]
+    check(all(any(re.match(w, l) for l in lines) for w in want),
+          "facteur doctor, %s: %r" % (what, lines))
+
+
 def run(tmp):
     clamd = clamdtest.Clamd(os.path.join(tmp, "clamd"))
     fakes = []
     daemons = []
     socks = {}
+    confs = {}
     try:
         for mode in ("garbage", "endless", "silent"):
             path = os.path.join(tmp, "fake-%s.sock" % mode)
             fakes.append(FakeClamd(path, mode))
-            socks[mode], d, _ = start_av(tmp, mode, path,
-                                         clamd_timeout="2s")
+            socks[mode], d, confs[mode] = start_av(tmp, mode, path,
+                                                   clamd_timeout="2s")
             daemons.append(d)
         dead = os.path.join(tmp, "nobody.sock")
         for name, keys in (
@@ -249,6 +263,7 @@ def run(tmp):
             keys = dict({"clamd_socket": clamd.sock}, **keys)
             cs = keys.pop("clamd_socket")
             socks[name], d, conf = start_av(tmp, name, cs, **keys)
+            confs[name] = conf
             if name == "reject":
                 reject_conf = conf
             daemons.append(d)
@@ -256,6 +271,14 @@ def run(tmp):
         clean_cases(socks)
         limit_cases(socks)
         av_check(tmp, reject_conf, clamd)
+        doctor(reject_conf, "clamd up, private database", [
+            r"ok +\[av\] clamd_socket: clamd answers PING",
+            r"warn +\[av\] signatures: .*no signature database date"])
+        doctor(confs["garbage"], "signatures from 2024", [
+            r"ok +\[av\] clamd_socket",
+            r"FAIL +\[av\] signatures: .*day\(s\) old.*freshclam"])
+        doctor(confs["down"], "clamd down", [
+            r"FAIL +\[av\] clamd_socket: .*clamav-daemon running"])
     finally:
         for f in fakes:
             f.close()

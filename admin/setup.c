@@ -28,13 +28,16 @@
 
 #include "buf.h"
 #include "facteur_build.h"
+#include "store.h"
 
 const char setup_usage[] =
     "usage: facteur setup --apply --domain DOMAIN --hostname FQDN [--yes]\n"
     "                     [--dry-run] [--root DIR] [--templates DIR]\n"
+    "                     [--database postgresql://...]\n"
     "       facteur setup --undo [--yes] [--dry-run] [--root DIR]\n"
     "       facteur setup --domain DOMAIN --hostname FQDN [--out DIR]\n"
     "                     [--force] [--dry-run] [--templates DIR]\n"
+    "                     [--database postgresql://...]\n"
     "\n"
     "--apply sets up this stock Debian Postfix + Dovecot for facteur:\n"
     "main.cf and master.cf through postconf -e/-M/-P, a Dovecot drop-in\n"
@@ -52,7 +55,13 @@ const char setup_usage[] =
     "existing file is skipped unless --force, which keeps the old one as\n"
     "FILE.bak-STAMP. Without --apply or --out, lists those files.\n"
     "The database path is [database] path (or --db); the daemons' path\n"
-    "is " FACTEUR_SBINDIR ".\n";
+    "is " FACTEUR_SBINDIR ".\n"
+    "\n"
+    "--database URL puts the database on PostgreSQL (docs/postgresql.md):\n"
+    "[database] url, Dovecot's driver = pgsql (2.3 or 2.4 syntax) and\n"
+    "Postfix's pgsql: tables (/etc/postfix/pgsql/*.cf) for the same\n"
+    "schema, connecting as the read-only role facteur_lookup; --apply runs\n"
+    "facteur db init --url (schema, roles) and adds DOMAIN there.\n";
 
 struct setup_file {
 	const char *src; /* under the templates directory */
@@ -198,6 +207,8 @@ setup_render(struct setup *s, const char *src, struct buf *out)
 	    setup_replace(buf_str(&t), "@sbindir@", FACTEUR_SBINDIR, &u) < 0 ||
 	    setup_replace(buf_str(&u), FACTEUR_DB, db, out) < 0)
 		goto full;
+	if (setup_pg_render(s, out) < 0)
+		goto out;
 	if ((left = setup_leftover(buf_str(out), &n)) != NULL) {
 		admin_errx(s->a, "template %s: unknown placeholder %.*s", src,
 			   (int)n, left);
@@ -296,12 +307,15 @@ setup_one(struct setup *s, const struct setup_file *f)
 	struct buf b, old;
 	int exists, same, rc = -1;
 
+	const char *src = f->src, *dst = f->dst;
+
 	buf_init(&b, SETUP_MAX);
 	buf_init(&old, SETUP_MAX);
-	if (setup_render(s, f->src, &b) < 0)
+	setup_pg_swap(s, &src, &dst);
+	if (setup_render(s, src, &b) < 0)
 		goto out;
 	rc = 0;
-	snprintf(path, sizeof(path), "%s/%s", s->out ? s->out : "", f->dst);
+	snprintf(path, sizeof(path), "%s/%s", s->out ? s->out : "", dst);
 	exists = lstat(path, &st) == 0;
 	same = exists && setup_slurp(path, &old) == 0 &&
 	       strcmp(buf_str(&old), buf_str(&b)) == 0;
@@ -341,12 +355,12 @@ setup_next_steps(const struct setup *s)
 	    "\nnext steps (see docs/install.md; `facteur setup --apply`"
 	    " does all of\nthem but DNS, with a backup and --undo):\n"
 	    "  - merge /etc/postfix/facteur/main.cf.host, main.cf.socketmap"
-	    " (or\n    main.cf.sqlite) and main.cf.milters into main.cf, e.g."
+	    " (or\n    main.cf.%s) and main.cf.milters into main.cf, e.g."
 	    " with\n      postconf -e \"myhostname = %s\" \"mydomain = %s\""
 	    "\n    and append master.cf.submission to master.cf; then"
 	    " postfix check\n"
 	    "  - systemd-sysusers; systemd-tmpfiles --create\n"
-	    "  - facteur db init && facteur domain add %s\n"
+	    "  - facteur db init%s && facteur domain add %s\n"
 	    "  - facteur dkim keygen %s (prints the TXT record to publish)\n"
 	    "  - publish in DNS:\n"
 	    "      %s. MX 10 %s.\n"
@@ -369,7 +383,8 @@ setup_next_steps(const struct setup *s)
 	    "Debian's dovecot-sql.conf.ext is not used\n"
 	    "    systemctl reload postfix; systemctl restart dovecot\n"
 	    "  - facteur doctor\n",
-	    h, d, d, d, d, h, d, d, d);
+	    s->pg ? "pgsql" : "sqlite", h, d, s->pg ? " --url URL" : "", d,
+	    d, d, h, d, d, d);
 }
 
 /* Checks --domain / --hostname; the canonical forms go to dom and host. */
@@ -490,7 +505,8 @@ setup_main(struct admin *a, int argc, char **argv)
 	    {"undo", NULL, &s.undo},
 	    {"yes", NULL, &s.yes},
 	    {"root", &root, NULL},
-	    {"dovecot-version", &s.dovecot_version, NULL}};
+	    {"dovecot-version", &s.dovecot_version, NULL},
+	    {"database", &s.pg, NULL}};
 	struct buf dom, host;
 	ssize_t n;
 	int rc;
@@ -504,6 +520,9 @@ setup_main(struct admin *a, int argc, char **argv)
 		return rc;
 	if ((rc = setup_modes(&s)) != 0 || (rc = setup_root(&s, root)) != 0)
 		return rc;
+	if (s.pg != NULL && !store_is_url(s.pg))
+		return admin_usage_error(a, setup_usage, "--database: not a "
+					 "postgresql:// URL");
 	if (s.undo)
 		return setup_undo_main(&s);
 	buf_init(&dom, 256);

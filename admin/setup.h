@@ -29,6 +29,7 @@ struct setup {
 	const char *hostname;  /* validated, lowercased */
 	const char *out;       /* --out DIR: render only */
 	const char *tdir;      /* templates */
+	const char *pg;	       /* --database postgresql://...; NULL: SQLite */
 	char root[SETUP_PATH]; /* --root without trailing '/'; "" is / */
 	const char *self;      /* this program, for db init / dkim keygen */
 	int force, dry_run, apply, undo, yes;
@@ -45,6 +46,14 @@ struct setup {
 
 /* setup.c: renders template src (placeholders, database path). */
 int setup_render(struct setup *s, const char *src, struct buf *out);
+
+/* setup_db.c: with --database, the PostgreSQL form of a rendered
+ * template (facteur.conf's url, Dovecot's and Postfix's connection
+ * lines, from the URL; they connect as facteur_lookup), and the
+ * PostgreSQL twin of a SQLite-only template (*src, *dst: static until
+ * the next call). 0, or -1 after printing. */
+int setup_pg_render(struct setup *s, struct buf *text);
+void setup_pg_swap(const struct setup *s, const char **src, const char **dst);
 
 /* setup_apply.c */
 int setup_apply_main(struct setup *s);

@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <libpq-fe.h>
+
 #include "buf.h"
 
 /* Runs `facteur -c /dev/null --db DB ARGS...`; output into out. */
@@ -154,7 +156,7 @@ db_dkim(struct setup *s, const char *db, const char *dbrel, int do_it)
 		s->nchanges++;
 		return 0;
 	}
-	if (!s->db_created && access(db, F_OK) == 0 &&
+	if (!s->db_created && s->pg == NULL && access(db, F_OK) == 0 &&
 	    setup_backup(s, dbrel) < 0)
 		return -1;
 	if (access(dir, F_OK) != 0) {
@@ -199,6 +201,33 @@ db_create(struct setup *s, const char *db, const char *dbrel)
 	return rc;
 }
 
+/* --database: the schema and the roles (db init --url, idempotent),
+ * then the domain; nothing of a server is logged for --undo (rows are
+ * never dropped: docs/postgresql.md). */
+static int
+db_step_pg(struct setup *s, int do_it)
+{
+	const char *init[] = {"db", "init", "--url", s->pg, NULL};
+	const char *add[] = {"domain", "add", s->domain, NULL};
+	struct buf out;
+	int has, rc = 0;
+
+	buf_init(&out, 1 << 20);
+	/* not initialised yet: the listing fails, and the domain is missing */
+	has = db_has_domain(s, s->pg) == 1;
+	if (!has && !do_it) {
+		printf("+ PostgreSQL database %s: facteur db init --url "
+		       "(schema, roles), domain %s\n", s->pg, s->domain);
+		s->nchanges++;
+	} else if (!has && (db_verb(s, s->pg, init, &out) < 0 ||
+			    db_verb(s, s->pg, add, &out) < 0))
+		rc = -1;
+	buf_free(&out);
+	if (rc == 0)
+		rc = db_dkim(s, s->pg, "", do_it);
+	return rc;
+}
+
 int
 setup_db_step(struct setup *s, int do_it)
 {
@@ -207,6 +236,8 @@ setup_db_step(struct setup *s, int do_it)
 	struct buf out;
 	int exists, has = 0, rc = 0;
 
+	if (s->pg != NULL)
+		return db_step_pg(s, do_it);
 	snprintf(dbrel, sizeof(dbrel), "%s",
 		 s->a->db_path + (s->a->db_path[0] == '/'));
 	setup_abs(s, dbrel, db, sizeof(db));
@@ -235,4 +266,176 @@ setup_db_step(struct setup *s, int do_it)
 	if (rc == 0)
 		rc = db_dkim(s, db, dbrel, do_it);
 	return rc;
+}
+
+/* ---- --database postgresql://... (issue 14) ---- */
+
+/* The parts of the URL Postfix's and Dovecot's own PostgreSQL clients
+ * need; they connect as facteur_lookup (read-only), whoever the URL
+ * names. Defaults: Debian's socket directory, database "facteur". */
+struct pg_parts {
+	char host[512], port[32], dbname[256], sslmode[32];
+};
+
+static void
+pg_copy(char *dst, size_t n, const char *v, const char *def)
+{
+	snprintf(dst, n, "%s", v != NULL && *v != '\0' ? v : def);
+}
+
+static int
+pg_parse(struct setup *s, struct pg_parts *p)
+{
+	PQconninfoOption *o, *opts;
+	char *err = NULL;
+
+	if ((opts = PQconninfoParse(s->pg, &err)) == NULL) {
+		admin_errx(s->a, "--database: %s", err ? err : "out of memory");
+		PQfreemem(err);
+		return -1;
+	}
+	memset(p, 0, sizeof(*p));
+	pg_copy(p->host, sizeof(p->host), NULL, "/var/run/postgresql");
+	pg_copy(p->dbname, sizeof(p->dbname), NULL, "facteur");
+	for (o = opts; o->keyword != NULL; o++) {
+		if (o->val == NULL || *o->val == '\0')
+			continue;
+		if (strcmp(o->keyword, "host") == 0)
+			pg_copy(p->host, sizeof(p->host), o->val, "");
+		else if (strcmp(o->keyword, "port") == 0)
+			pg_copy(p->port, sizeof(p->port), o->val, "");
+		else if (strcmp(o->keyword, "dbname") == 0)
+			pg_copy(p->dbname, sizeof(p->dbname), o->val, "");
+		else if (strcmp(o->keyword, "sslmode") == 0)
+			pg_copy(p->sslmode, sizeof(p->sslmode), o->val, "");
+	}
+	PQconninfoFree(opts);
+	/* the values go into config files: no quotes, blanks or newlines */
+	if (strpbrk(p->host, " \t\r\n'\"\\{}#") != NULL ||
+	    strpbrk(p->dbname, " \t\r\n'\"\\{}#&?=%") != NULL ||
+	    strspn(p->port, "0123456789") != strlen(p->port) ||
+	    strspn(p->sslmode, "abcdefghijklmnopqrstuvwxyz-") !=
+		strlen(p->sslmode)) {
+		admin_errx(s->a, "--database: host, dbname, port or sslmode "
+			   "holds characters setup will not write into "
+			   "Postfix's and Dovecot's files");
+		return -1;
+	}
+	return 0;
+}
+
+/* The replacements, template text -> this database's. */
+static int
+pg_pairs(struct setup *s, const struct pg_parts *p, struct buf *from,
+	 struct buf *to, size_t *n)
+{
+	const char *pt = p->port[0] ? " port=" : "", *ss = p->sslmode[0] ?
+	    " sslmode=" : "";
+	int bad = 0;
+
+	*n = 4;
+	/* facteur.conf: the URL as given */
+	bad |= buf_printf(&from[0], "#url = postgresql:///facteur?host=/run/"
+		   "postgresql&user=facteur_lookup") < 0;
+	bad |= buf_printf(&to[0], "url = %s", s->pg) < 0;
+	/* Dovecot 2.3's dovecot-pgsql.conf.ext: libpq keywords */
+	bad |= buf_printf(&from[1], "connect = host=/var/run/postgresql "
+		   "dbname=facteur user=facteur_lookup") < 0;
+	bad |= buf_printf(&to[1], "connect = host=%s%s%s dbname=%s%s%s "
+		   "user=facteur_lookup", p->host, pt, p->port, p->dbname,
+		   ss, p->sslmode) < 0;
+	/* Postfix's pgsql_table(5): a URI in hosts carries port and role */
+	bad |= buf_printf(&from[2], "hosts = unix:/var/run/postgresql\n"
+		   "dbname = facteur\n") < 0;
+	bad |= buf_printf(&to[2], "hosts = postgresql:///%s?host=%s%s%s%s%s"
+		   "&user=facteur_lookup\ndbname = %s\n", p->dbname, p->host,
+		   p->port[0] ? "&port=" : "", p->port,
+		   p->sslmode[0] ? "&sslmode=" : "", p->sslmode, p->dbname) < 0;
+	/* Dovecot 2.4: the driver's named filter is the host */
+	bad |= buf_printf(&from[3], "sql_driver = sqlite\nsqlite_path = "
+		   "/var/lib/facteur/facteur.sqlite\n") < 0;
+	bad |= buf_printf(&to[3], "sql_driver = pgsql\npgsql \"%s\" {\n"
+		   "  parameters {\n%s%s%s    dbname = %s\n%s%s%s"
+		   "    user = facteur_lookup\n  }\n}\n", p->host,
+		   p->port[0] ? "    port = " : "", p->port,
+		   p->port[0] ? "\n" : "", p->dbname,
+		   p->sslmode[0] ? "    sslmode = " : "", p->sslmode,
+		   p->sslmode[0] ? "\n" : "") < 0;
+	return bad ? -1 : 0;
+}
+
+int
+setup_pg_render(struct setup *s, struct buf *text)
+{
+	struct buf from[4], to[4], out;
+	struct pg_parts p;
+	size_t i, n = 0;
+	const char *at;
+	int rc = -1;
+
+	if (s->pg == NULL)
+		return 0;
+	if (pg_parse(s, &p) < 0)
+		return -1;
+	for (i = 0; i < 4; i++) {
+		buf_init(&from[i], 4096);
+		buf_init(&to[i], 8192);
+	}
+	buf_init(&out, SETUP_MAX);
+	if (pg_pairs(s, &p, from, to, &n) < 0)
+		goto out;
+	for (i = 0; i < n; i++) {
+		if ((at = strstr(buf_str(text), buf_str(&from[i]))) == NULL)
+			continue;
+		buf_reset(&out);
+		if (buf_add(&out, text->data, (size_t)(at - text->data)) < 0 ||
+		    buf_adds(&out, buf_str(&to[i])) < 0 ||
+		    buf_adds(&out, at + from[i].len) < 0)
+			goto out;
+		buf_reset(text);
+		if (buf_add(text, out.data, out.len) < 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	if (rc < 0)
+		admin_errx(s->a, "--database: rendered file too large");
+	for (i = 0; i < 4; i++) {
+		buf_free(&from[i]);
+		buf_free(&to[i]);
+	}
+	buf_free(&out);
+	return rc;
+}
+
+/* With --database, the SQLite-only templates give way to their
+ * PostgreSQL twins (config-templates/README.md). */
+void
+setup_pg_swap(const struct setup *s, const char **src, const char **dst)
+{
+	static const char *const swap[][4] = {
+	    {"postfix/main.cf.sqlite", "etc/postfix/facteur/main.cf.sqlite",
+	     "postfix/main.cf.pgsql", "etc/postfix/facteur/main.cf.pgsql"},
+	    {"dovecot/dovecot-sql.conf.ext", NULL,
+	     "dovecot/dovecot-pgsql.conf.ext", NULL},
+	};
+	static char sbuf[256], dbuf[256];
+	size_t i;
+
+	if (s->pg == NULL)
+		return;
+	for (i = 0; i < sizeof(swap) / sizeof(swap[0]); i++)
+		if (strcmp(*src, swap[i][0]) == 0) {
+			*src = swap[i][2];
+			if (swap[i][1] != NULL)
+				*dst = swap[i][3];
+			return;
+		}
+	if (strncmp(*src, "postfix/sqlite/", 15) == 0 &&
+	    strncmp(*dst, "etc/postfix/sqlite/", 19) == 0) {
+		snprintf(sbuf, sizeof(sbuf), "postfix/pgsql/%s", *src + 15);
+		snprintf(dbuf, sizeof(dbuf), "etc/postfix/pgsql/%s", *dst + 19);
+		*src = sbuf;
+		*dst = dbuf;
+	}
 }

@@ -12,7 +12,7 @@
 
 #include "buf.h"
 
-enum { SF_ALL, SF_DOVECOT23, SF_DOVECOT24 };
+enum { SF_ALL, SF_DOVECOT23, SF_DOVECOT24, SF_PGSQL };
 
 struct sf_file {
 	const char *src; /* template */
@@ -43,6 +43,14 @@ static const struct sf_file sf_files[] = {
      0644, NULL, SF_ALL, 0},
     {"tmpfiles.d/facteur.conf", "etc/tmpfiles.d/facteur.conf", 0644, NULL,
      SF_ALL, 0},
+    /* --database: Postfix's own pgsql: tables (main.cf keeps asking
+     * facteur-lookup; these are for postmap -q and the pgsql: route) */
+#define SF_PG(t) {"postfix/pgsql/" t, "etc/postfix/pgsql/" t, 0644, NULL,  \
+	SF_PGSQL, 0}
+    SF_PG("alias_maps.cf"), SF_PG("recipient_access.cf"),
+    SF_PG("sender_access.cf"), SF_PG("virtual_alias_maps.cf"),
+    SF_PG("virtual_mailbox_domains.cf"), SF_PG("virtual_mailbox_maps.cf"),
+#undef SF_PG
 };
 
 /* The key a facteur.conf line sets or shows ("key = v" or "#key = v"),
@@ -212,13 +220,15 @@ sf_one(struct setup *s, const struct sf_file *f, int do_it)
 {
 	char path[SETUP_PATH];
 	struct buf t, want, have;
+	const char *src = f->src, *dst = f->dst;
 	int rc = -1, st;
 
+	setup_pg_swap(s, &src, &dst); /* Dovecot 2.3's pgsql twin */
 	buf_init(&t, SETUP_MAX);
 	buf_init(&want, SETUP_MAX);
 	buf_init(&have, SETUP_MAX);
 	setup_abs(s, f->dst, path, sizeof(path));
-	if (setup_render(s, f->src, &t) < 0 ||
+	if (setup_render(s, src, &t) < 0 ||
 	    setup_reroot(s, buf_str(&t), &want) < 0)
 		goto out;
 	if ((st = setup_slurp(path, &have)) < 0) {
@@ -258,7 +268,8 @@ setup_files_step(struct setup *s, int do_it)
 		const struct sf_file *f = &sf_files[i];
 
 		if ((f->when == SF_DOVECOT23 && (s->dc_major == 0 || v24)) ||
-		    (f->when == SF_DOVECOT24 && !v24))
+		    (f->when == SF_DOVECOT24 && !v24) ||
+		    (f->when == SF_PGSQL && s->pg == NULL))
 			continue;
 		if (sf_one(s, f, do_it) < 0)
 			return -1;

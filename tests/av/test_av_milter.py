@@ -282,6 +282,9 @@ def run(tmp):
     finally:
         for f in fakes:
             f.close()
+        for d in daemons:  # libmilter takes seconds to stop: all at once
+            if d.proc.poll() is None:
+                d.proc.terminate()
         for d in daemons:
             d.close()
             rep = d.sanitizer_report()

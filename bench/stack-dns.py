@@ -1,0 +1,25 @@
+#!/usr/bin/python3
+"""bench/stack-dns.py HARNESS_DIR DIR DKIM_TXT - bench/stack.sh's private
+Knot (tests/integration/dnsserver.py) on loopback: bench.example with the
+DKIM key s1 and SPF 'v=spf1 ip4:127.0.0.0/8 -all', and the DNSBL zone
+dnsbl.bench (127.0.0.2 listed). Writes its port to DIR/port, then runs
+until SIGTERM or its parent goes away (at most 4 hours)."""
+import os
+import signal
+import sys
+import time
+
+sys.path.insert(0, sys.argv[1])
+from dnsserver import DnsServer  # noqa: E402
+
+signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
+with DnsServer(sys.argv[2], zones={
+        'bench.example': [('s1._domainkey', 'TXT', sys.argv[3]),
+                          ('@', 'TXT', 'v=spf1 ip4:127.0.0.0/8 -all')],
+        'dnsbl.bench': [('2.0.0.127', 'A', '127.0.0.2')]}) as dns:
+    with open(sys.argv[2] + '/port.tmp', 'w') as f:
+        f.write('%d\n' % dns.port)
+    os.rename(sys.argv[2] + '/port.tmp', sys.argv[2] + '/port')
+    end = time.monotonic() + 4 * 3600
+    while time.monotonic() < end and os.getppid() != 1:
+        time.sleep(0.2)

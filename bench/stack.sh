@@ -1,0 +1,435 @@
+#!/bin/sh
+# bench/stack.sh - the whole inbound stack measured through Postfix:
+# smtp-source -> a private Postfix (loopback) -> milters -> LMTP -> Maildir,
+# six configurations in ONE interleaved run (round r sends to 1, 2, ... 6,
+# then round r+1; every run starts from an empty Maildir):
+#
+#   1 pf-lmtp   Postfix alone -> facteur-lmtp
+#   2 fmilter   facteur-milter (blacklist, scrub, dkim, spam) + facteur-lmtp
+#   3 four      facteur-blacklist, -scrub, -dkim, -spam + facteur-lmtp
+#   4 rspamd    rspamd (milter mode) + Dovecot LMTP
+#   5 classic   OpenDKIM + spamass-milter/spamd + Dovecot LMTP
+#   6 pf-dove   Postfix alone -> Dovecot LMTP (the LMTP pair of 1)
+#
+# Each configuration has its own private Postfix (tests/integration/
+# harness.py: no chroot, in_flow_delay 0) with virtual_transport = lmtp:
+# to its LMTP server's unix socket and smtpd_milters = its milters
+# (milter_default_action = tempfail: a milter that fails loses the message,
+# and the run fails). smtp-source sends N copies of ONE message (MSG, a
+# 4 KB ham message of the corpus, DKIM-signed once up front by
+# facteur-dkim for bench.example; From: alice@bench.example), SESSIONS
+# SMTP sessions at once, one message per session (as smtp-source does
+# without -d; Postfix opens a milter connection per session).
+#
+# bench/stack-run.py (read its header) counts every message in the
+# Maildirs by Postfix queue id (a missing or duplicated one fails the
+# run), and prints msg/s (N over the time from the first connection to
+# the last delivered file's mtime), CPU ms per message of every process
+# of each daemon (utime+stime from /proc/<pid>/stat of the daemon's whole
+# process tree, reaped children included: Postfix's master and all its
+# children, Dovecot's, rspamd's, spamd's...), the peak Pss of each
+# daemon (sum of smaps_rollup over its tree, sampled every second during
+# the runs) and the ratios against issue 13's targets.
+#
+# What runs, all offline, all on loopback:
+#  - DNS: a private Knot (tests/integration/dnsserver.py) serving
+#    bench.example (the DKIM key, SPF 'v=spf1 ip4:127.0.0.0/8 -all') and
+#    a DNSBL zone; it refuses other names at once.
+#  - facteur: one facteur.conf; [dkim] verifies only (spf = no, dmarc =
+#    no: the same work as OpenDKIM, so the DKIM target compares like with
+#    like); [spam] evaluates SPF itself (network_tests = yes), with
+#    rules_path = SpamAssassin's rules + facteur's (the default) unless
+#    RULES=facteur, Bayes trained on TRAIN+TRAIN corpus messages unless
+#    BAYES=0; [blacklist] 10 sender rows and one DNSBL zone. facteur-lmtp
+#    runs the guide's sieve_before and fsyncs the file and new/.
+#  - rspamd (Debian 12's 3.4, unpacked by scripts/install-bench-deps):
+#    bench/spam.sh's private offline instance (self_scan proxy in milter
+#    mode, no Bayes: its statistics need Redis) but with its dkim and spf
+#    modules ON against the same Knot.
+#  - OpenDKIM: Mode v, the key from TestDNSData (it cannot take a resolver
+#    port; see bench/dkim.sh). spamd -L with its Bayes trained with
+#    sa-learn on the same messages, 8 children; spamass-milter -m.
+#  - Dovecot 2.3 LMTP: static userdb, maildir:~/, Pigeonhole sieve_before
+#    with the same script, mail_fsync = optimized (its default: fsync of
+#    the file, and fdatasync of new/ at commit) - both servers fsync.
+#
+# usage (as root, release binaries: meson setup build-stack-rel
+# --buildtype=release; ninja -C build-stack-rel bench-stack):
+#   bench/stack.sh FACTEUR-LMTP FACTEUR-MILTER FACTEUR-BLACKLIST \
+#       FACTEUR-SCRUB FACTEUR-DKIM FACTEUR-SPAM FACTEUR MILTER-LOAD SRC
+#   env: N (1000 messages per run), N_CLASSIC (300: configuration 5,
+#   SpamAssassin is slow), ROUNDS (3), SESSIONS (20), WARM (100 per
+#   configuration first), SECS (300: a run that has not delivered
+#   everything by then fails), CONFIGS ("1 2 3 4 5 6"), MSG (ham/00003...),
+#   RULES (sa: SpamAssassin's + facteur's; facteur: facteur's only),
+#   BAYES (1), TRAIN (220), SPAM_CACHE (facteur-spam's cache_dir; default
+#   in the temp dir, so the rules are compiled once per run, ~1 min),
+#   RSPAMD_ROOT (/opt/facteur-bench/rspamd), KEEP=1 keeps the temp dir.
+set -eu
+LMTP=$1 CHAIN=$2 BL=$3 SCRUB=$4 DKIM=$5 SPAM=$6 FACTEUR=$7 LOAD=$8 SRC=$9
+CORPUS=${CORPUS:-/work/shared/corpus/spamassassin}
+MSG=${MSG:-$CORPUS/ham/00003.860e3c3cee1b42ead714c5c874fe25f7.eml}
+N=${N:-1000}
+N_CLASSIC=${N_CLASSIC:-300}
+ROUNDS=${ROUNDS:-3}
+SESSIONS=${SESSIONS:-20}
+WARM=${WARM:-100}
+SECS=${SECS:-300}
+CONFIGS=${CONFIGS:-1 2 3 4 5 6}
+RULES=${RULES:-sa}
+BAYES=${BAYES:-1}
+TRAIN=${TRAIN:-220}
+RSPAMD_ROOT=${RSPAMD_ROOT:-/opt/facteur-bench/rspamd}
+PY=/usr/bin/python3
+NCPU=$(nproc)
+
+BENCH=stack
+. "$(dirname "$0")/benchlib.sh"
+[ "$(id -u)" = 0 ] || bench_die "run as root (Postfix, Dovecot, the daemons' users)"
+for x in /usr/sbin/smtp-source /usr/sbin/spamd /usr/sbin/spamass-milter \
+    /usr/sbin/opendkim /usr/sbin/dovecot /usr/lib/dovecot/lmtp \
+    "$RSPAMD_ROOT/usr/bin/rspamd"; do
+	[ -x "$x" ] || bench_die "$x missing (scripts/install-bench-deps)"
+done
+bench_tmpdir
+has() { case " $CONFIGS " in *" $1 "*) return 0 ;; esac; return 1; }
+
+# 1. Bayes training messages (the next TRAIN of each class after MSGS=0).
+bench_split_corpus "$CORPUS" 0 "$TRAIN"
+
+# 2. facteur: database, users, key, config.
+PFGID=$(getent group postfix | cut -d: -f3)
+MUID=$(id -u nobody) MGID=$(id -g nobody)
+mkdir "$T/db" "$T/mail-facteur" "$T/mail-dovecot" "$T/sieve" "$T/dc"
+chown "root:$PFGID" "$T/db"
+chmod 0770 "$T/db"
+cp "$SRC/config-templates/sieve/before.sieve" "$T/sieve/"
+SPAM_CACHE=${SPAM_CACHE:-$T/cache}
+mkdir -p "$SPAM_CACHE"
+RULES_PATH=/usr/share/spamassassin:$SRC/rules
+[ "$RULES" = facteur ] && RULES_PATH=$SRC/rules
+BAYES_PATH=""
+[ "$BAYES" = 1 ] && BAYES_PATH=$T/db/bayes.sqlite
+COMMON="user = nobody
+group = postfix
+socket_mode = 0660"
+cat > "$T/facteur.conf" <<EOF
+[database]
+path = $T/db/facteur.sqlite
+[admin]
+dkim_user = root
+mail_root = $T/mail-facteur
+[lmtp]
+mail_root = $T/mail-facteur
+socket = $T/lmtp.sock
+socket_group = postfix
+user = $MUID
+group = $PFGID
+hostname = lmtp.bench
+max_clients = 64
+sieve_before = $T/sieve/before.sieve
+[milter]
+socket = unix:$T/milter.sock
+$COMMON
+modules = blacklist, scrub, dkim, spam
+[blacklist]
+socket = unix:$T/blacklist.sock
+$COMMON
+internal_hosts =
+dnsbl_zones = dnsbl.bench
+resolver = 127.0.0.1@DNSPORT
+dnsbl_timeout = 2s
+[scrub]
+socket = unix:$T/scrub.sock
+$COMMON
+[dkim]
+socket = unix:$T/dkim.sock
+$COMMON
+authserv_id = mx.bench
+internal_hosts = 10.1.2.3/32
+sign_daemons =
+resolver = 127.0.0.1@DNSPORT
+dns_timeout = 2s
+spf = no
+dmarc = no
+[spam]
+socket = unix:$T/spam.sock
+$COMMON
+rules_path = $RULES_PATH
+bayes_path = $BAYES_PATH
+cache_dir = $SPAM_CACHE
+internal_hosts = 10.1.2.3/32
+network_tests = yes
+dns_server = 127.0.0.1@DNSPORT
+dns_timeout = 2s
+EOF
+FAC="$FACTEUR -c $T/facteur.conf --db $T/db/facteur.sqlite"
+$FAC db init >/dev/null
+$FAC domain add bench.example >/dev/null
+r=0
+while [ $r -le "$ROUNDS" ]; do
+	for c in 1 2 3; do
+		echo "pw-$c-$r" | $FAC user add "c${c}r$r@bench.example" \
+		    --password-stdin >/dev/null
+	done
+	r=$((r + 1))
+done
+$FAC dkim keygen bench.example --selector s1 --algorithm rsa --bits 2048 \
+    --keys-dir "$T/keys" > "$T/keygen.out"
+TXT=$($PY -c 'import re,sys; print("".join(re.findall(r"\"([^\"]*)\"", sys.stdin.read())))' < "$T/keygen.out")
+[ -n "$TXT" ] || bench_die "no DKIM record from keygen"
+i=0
+while [ $i -lt 10 ]; do
+	$FAC blacklist sender add "spammer$i@bulk$i.example" \
+	    --message "bench row $i" >/dev/null
+	i=$((i + 1))
+done
+if [ "$BAYES" = 1 ]; then
+	$FAC spam learn --bayes "$BAYES_PATH" --spam "$T/train-spam" > "$T/learn.out"
+	$FAC spam learn --bayes "$BAYES_PATH" --ham "$T/train-ham" >> "$T/learn.out"
+fi
+chown "root:$PFGID" "$T"/db/*
+chmod 0660 "$T"/db/*
+chown -R "$MUID:$PFGID" "$T/mail-facteur" "$T/sieve"
+chown -R "$MUID:$MGID" "$T/mail-dovecot"
+
+# 3. DNS: a private Knot (bench/stack-dns.py).
+mkdir "$T/dns"
+$PY "$SRC/bench/stack-dns.py" "$SRC/tests/integration" "$T/dns" "$TXT" &
+PIDS="$PIDS $!"
+i=0
+while [ ! -f "$T/dns/port" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+[ -f "$T/dns/port" ] || bench_die "Knot never started"
+DNSPORT=$(cat "$T/dns/port")
+sed -i "s/DNSPORT/$DNSPORT/" "$T/facteur.conf"
+
+# 4. facteur's daemons. facteur-spam compiles the rules into cache_dir
+# first, as root; the daemons load them from there.
+if has 2 || has 3; then
+	"$SPAM" --check-config -c "$T/facteur.conf" > "$T/check.out" 2>&1 ||
+		bench_die "facteur-spam --check-config: $(tail -3 "$T/check.out")"
+fi
+start() { # NAME EXE SOCK; sets LASTPID
+	"$2" -f -c "$T/facteur.conf" 2> "$T/$1.log" &
+	LASTPID=$!
+	PIDS="$PIDS $LASTPID"
+	wait_sock "$3" $LASTPID 120
+}
+start lmtp "$LMTP" "$T/lmtp.sock"; P_LMTP=$LASTPID
+start dkim "$DKIM" "$T/dkim.sock"; P_DK=$LASTPID
+P_CH=0 P_BL=0 P_SC=0 P_SP=0
+if has 2; then start milter "$CHAIN" "$T/milter.sock"; P_CH=$LASTPID; fi
+if has 3; then
+	start blacklist "$BL" "$T/blacklist.sock"; P_BL=$LASTPID
+	start scrub "$SCRUB" "$T/scrub.sock"; P_SC=$LASTPID
+	start spam "$SPAM" "$T/spam.sock"; P_SP=$LASTPID
+fi
+
+# 5. The message, signed once by facteur-dkim (10.1.2.3 is internal),
+# with LF line ends for smtp-source -F (it appends CRLF to each line).
+mkdir "$T/one" "$T/signed"
+cp "$MSG" "$T/one/msg.eml"
+"$LOAD" -q -n 1 -i 10.1.2.3 -m auth_authen=alice -m auth_type=PLAIN \
+    -F "Alice <alice@bench.example>" -g DKIM-Signature -w "$T/signed" \
+    "unix:$T/dkim.sock" "$T/one" > "$T/presign.out" 2>&1
+grep -q "grep=1 " "$T/presign.out" ||
+	bench_die "signing failed: $(cat "$T/presign.out")"
+tr -d '\r' < "$T/signed/00000.eml" > "$T/msg.txt"
+
+# 6. Dovecot: LMTP only, as bench/lmtp.sh.
+DPID=0
+if has 4 || has 5 || has 6; then
+	cat > "$T/dc/dovecot.conf" <<EOF
+base_dir = $T/dc/run
+state_dir = $T/dc/state
+log_path = $T/dc/dovecot.log
+instance_name = facteur-bench-stack-$$
+protocols = lmtp
+ssl = no
+default_internal_user = dovecot
+default_internal_group = dovecot
+default_login_user = dovenull
+first_valid_uid = 1
+mail_location = maildir:~/
+service lmtp {
+  unix_listener lmtp {
+    mode = 0666
+  }
+}
+passdb {
+  driver = static
+  args = nopassword=y
+}
+userdb {
+  driver = static
+  args = uid=$MUID gid=$MGID home=$T/mail-dovecot/%d/%n allow_all_users=yes
+}
+protocol lmtp {
+  mail_plugins = \$mail_plugins sieve
+}
+plugin {
+  sieve_before = $T/sieve/before.sieve
+  sieve = file:~/sieve;active=~/.dovecot.sieve
+}
+EOF
+	su -s /bin/sh nobody -c "sievec $T/sieve/before.sieve" || true
+	dovecot -c "$T/dc/dovecot.conf"
+	i=0
+	while [ ! -s "$T/dc/run/master.pid" ] && [ $i -lt 100 ]; do
+		sleep 0.1; i=$((i + 1))
+	done
+	DPID=$(cat "$T/dc/run/master.pid")
+	PIDS="$PIDS $DPID"
+	wait_sock "$T/dc/run/lmtp" "$DPID" 10
+fi
+
+# 7. rspamd: spam.sh's private instance, with dkim and spf on (Knot).
+RPID=0
+if has 4; then
+	R=$RSPAMD_ROOT L=$T/rspamd
+	mkdir -p "$L/local.d" "$L/override.d" "$L/db" "$L/run"
+	cat > "$L/override.d/worker-proxy.inc" <<EOF
+milter = yes;
+timeout = 120s;
+bind_socket = "$T/rspamd.sock mode=0666";
+upstream "local" { default = yes; self_scan = yes; }
+count = $NCPU;
+max_retries = 5;
+discard_on_reject = false;
+quarantine_on_reject = false;
+spam_header = "X-Spam";
+reject_message = "Spam message rejected";
+EOF
+	for w in worker-normal worker-controller worker-fuzzy; do
+		echo "enabled = false;" > "$L/override.d/$w.inc"
+	done
+	echo "dns { nameserver = [\"127.0.0.1:$DNSPORT\"]; timeout = 2s; retransmits = 1; }" \
+	    > "$L/local.d/options.inc"
+	echo 'type = "file"; filename = "'"$L"'/rspamd.log"; level = "error";' \
+	    > "$L/override.d/logging.inc"
+	for m in rbl surbl emails dmarc arc asn dkim_signing phishing \
+	    fuzzy_check mx_check hfilter rspamd_update url_redirector neural \
+	    ratelimit greylist replies reputation history_redis dcc \
+	    external_services antivirus metadata_exporter clickhouse elastic \
+	    p0f bimi aws_s3 metric_exporter; do
+		echo "enabled = false;" > "$L/local.d/$m.conf"
+	done
+	echo 'backend = "redis"; enabled = false;' > "$L/local.d/classifier-bayes.conf"
+	echo 'use = ["x-spam-status", "authentication-results"]; skip_local = false; skip_authenticated = false;' \
+	    > "$L/local.d/milter_headers.conf"
+	LD_LIBRARY_PATH=$R/usr/lib/x86_64-linux-gnu:$R/usr/lib/rspamd \
+	    "$R/usr/bin/rspamd" -f -u root -g root -i -c "$R/etc/rspamd/rspamd.conf" \
+	    --var=CONFDIR=$R/etc/rspamd --var=LOCAL_CONFDIR=$L \
+	    --var=RULESDIR=$R/usr/share/rspamd/rules \
+	    --var=LUALIBDIR=$R/usr/share/rspamd/lualib \
+	    --var=PLUGINSDIR=$R/usr/share/rspamd/plugins \
+	    --var=SHAREDIR=$R/usr/share/rspamd \
+	    --var=WWWDIR=$R/usr/share/rspamd/www --var=DBDIR=$L/db \
+	    --var=RUNDIR=$L/run --var=LOGDIR=$L > "$T/rspamd.log" 2>&1 &
+	RPID=$!; PIDS="$PIDS $RPID"
+	wait_sock "$T/rspamd.sock" $RPID 120
+fi
+
+# 8. OpenDKIM (verify) + spamass-milter/spamd (SpamAssassin, Bayes).
+OPID=0 SPID=0 MPID=0
+if has 5; then
+	echo "s1._domainkey.bench.example $TXT" > "$T/testdns"
+	cat > "$T/opendkim.conf" <<EOF
+Syslog no
+Mode v
+Canonicalization relaxed/relaxed
+AuthservID mx.bench
+Socket local:$T/opendkim.sock
+UMask 000
+TestDNSData file:$T/testdns
+EOF
+	/usr/sbin/opendkim -f -x "$T/opendkim.conf" 2> "$T/opendkim.log" &
+	OPID=$!; PIDS="$PIDS $OPID"
+	mkdir -p "$T/sa" "$T/sa-bayes"
+	cat > "$T/sa/local.cf" <<EOF
+use_bayes $BAYES
+bayes_auto_learn 0
+bayes_auto_expire 0
+bayes_path $T/sa-bayes/bayes
+bayes_file_mode 0666
+skip_rbl_checks 1
+use_razor2 0
+use_pyzor 0
+use_dcc 0
+dns_available no
+EOF
+	cp /etc/spamassassin/*.pre "$T/sa/"
+	SA_OPTS="--siteconfigpath=$T/sa -L"
+	if [ "$BAYES" = 1 ]; then
+		sa-learn $SA_OPTS --spam "$T/train-spam" > "$T/sa-learn.out" 2>&1
+		sa-learn $SA_OPTS --ham "$T/train-ham" >> "$T/sa-learn.out" 2>&1
+	fi
+	chmod -R a+rwX "$T/sa-bayes"
+	# spamd preloads with HOME in a private temp dir under TMPDIR, which
+	# must be world-writable and sticky.
+	mkdir -m 1777 "$T/satmp"
+	TMPDIR=$T/satmp /usr/sbin/spamd $SA_OPTS -x -u nobody --socketpath="$T/spamd.sock" \
+	    --socketmode=0666 --min-children=8 --max-children=8 \
+	    --min-spare=8 --max-spare=8 --max-conn-per-child=1000000 \
+	    -s stderr > "$T/spamd.log" 2>&1 &
+	SPID=$!; PIDS="$PIDS $SPID"
+	(umask 000; exec /usr/sbin/spamass-milter -p "$T/spamass.sock" -m -- \
+	    -U "$T/spamd.sock") > "$T/spamass.log" 2>&1 &
+	MPID=$!; PIDS="$PIDS $MPID"
+	wait_sock "$T/opendkim.sock" $OPID 30
+	wait_sock "$T/spamd.sock" $SPID 180
+	wait_sock "$T/spamass.sock" $MPID 30
+fi
+
+# 9. The configurations, Postfix, the load, the table.
+cat > "$T/configs.json" <<EOF
+[
+ {"id": 1, "key": "pf-lmtp", "label": "Postfix alone -> facteur-lmtp",
+  "milters": "", "lmtp": "$T/lmtp.sock",
+  "box": "$T/mail-facteur/bench.example/{user}", "n": $N,
+  "procs": [["facteur-lmtp", [$P_LMTP]]]},
+ {"id": 2, "key": "fmilter", "label": "facteur-milter + facteur-lmtp",
+  "milters": "unix:$T/milter.sock", "lmtp": "$T/lmtp.sock",
+  "box": "$T/mail-facteur/bench.example/{user}", "n": $N,
+  "procs": [["facteur-milter", [$P_CH]], ["facteur-lmtp", [$P_LMTP]]]},
+ {"id": 3, "key": "four", "label": "4 facteur milters + facteur-lmtp",
+  "milters": "unix:$T/blacklist.sock, unix:$T/scrub.sock, unix:$T/dkim.sock, unix:$T/spam.sock",
+  "lmtp": "$T/lmtp.sock",
+  "box": "$T/mail-facteur/bench.example/{user}", "n": $N,
+  "procs": [["facteur-blacklist", [$P_BL]], ["facteur-scrub", [$P_SC]],
+            ["facteur-dkim", [$P_DK]], ["facteur-spam", [$P_SP]],
+            ["facteur-lmtp", [$P_LMTP]]]},
+ {"id": 4, "key": "rspamd", "label": "rspamd + Dovecot LMTP",
+  "milters": "unix:$T/rspamd.sock", "lmtp": "$T/dc/run/lmtp",
+  "box": "$T/mail-dovecot/bench.example/{user}", "n": $N,
+  "procs": [["rspamd", [$RPID]], ["dovecot", [$DPID]]]},
+ {"id": 5, "key": "classic", "label": "OpenDKIM + spamass-milter/spamd + Dovecot LMTP",
+  "milters": "unix:$T/opendkim.sock, unix:$T/spamass.sock",
+  "lmtp": "$T/dc/run/lmtp",
+  "box": "$T/mail-dovecot/bench.example/{user}", "n": $N_CLASSIC,
+  "procs": [["opendkim", [$OPID]], ["spamass-milter", [$MPID]],
+            ["spamd", [$SPID]], ["dovecot", [$DPID]]]},
+ {"id": 6, "key": "pf-dove", "label": "Postfix alone -> Dovecot LMTP",
+  "milters": "", "lmtp": "$T/dc/run/lmtp",
+  "box": "$T/mail-dovecot/bench.example/{user}", "n": $N,
+  "procs": [["dovecot", [$DPID]]]}
+]
+EOF
+RC=0
+$PY "$SRC/bench/stack-run.py" --harness "$SRC/tests/integration" \
+    --tmp "$T" --msg "$T/msg.txt" --configs "$T/configs.json" \
+    --only "$CONFIGS" --rounds "$ROUNDS" --sessions "$SESSIONS" \
+    --warm "$WARM" --secs "$SECS" \
+    --title "$(basename "$MSG") ($(wc -c < "$T/msg.txt") bytes signed), spam rules: $RULES, Bayes: $BAYES; $NCPU CPUs, load before: $(cut -d' ' -f1-3 /proc/loadavg)" ||
+    RC=$?
+for d in lmtp:$P_LMTP dkim:$P_DK milter:$P_CH blacklist:$P_BL scrub:$P_SC spam:$P_SP; do
+	name=${d%%:*} pid=${d#*:}
+	[ "$pid" = 0 ] && continue
+	kill -0 "$pid" 2>/dev/null ||
+		{ echo "stack.sh: facteur-$name died during the run" >&2; RC=1; }
+	if grep -qi "AddressSanitizer\|runtime error" "$T/$name.log"; then
+		echo "stack.sh: facteur-$name: sanitizer report" >&2; RC=1
+	fi
+done
+[ "$DPID" = 0 ] || doveadm -c "$T/dc/dovecot.conf" stop 2>/dev/null || true
+exit $RC

@@ -1,57 +1,83 @@
 #!/usr/bin/python3
-"""tests/spam_accuracy/fit_weights.py - weights for facteur's own rules
-(FCT_*) by a regularized fit, and the grouped cross-validation figures
-(issue 11, items 2 and 3).
+"""tests/spam_accuracy/fit_weights.py - weights for the rules facteur
+scores itself, by a regularized fit with an explicit false-positive cost,
+chosen and measured by nested grouped cross-validation (issue 11, items
+2 and 3).
 
 Input: the dump of grouped_cv.py (--dump), made with rules_path =
 SpamAssassin's stock rules + rules/. Each record gives the rules a
-message hit and their scores. A message's score is split into
-  offset = everything but FCT_* (SpamAssassin's rules at their stock
-           score set 3, the BAYES_* band at SpamAssassin's score), fixed;
-  own    = sum of w_r over the FCT_* rules it hit, w fitted here.
+message hit and their scores. Rules fall in three kinds:
+  fixed    SpamAssassin's rules that have a score line in its files
+           (50_scores.cf, 73_sandbox_manual_scores.cf...: mass-checked),
+           its T_* testing rules (0.01) and the BAYES_* bands at
+           SpamAssassin 4's scores: never changed here;
+  unscored SpamAssassin's rules that its files leave without a score
+           (most of 72_active.cf: sa-update ships their scores, Debian's
+           package does not), which therefore score SpamAssassin's
+           placeholder 1.0 (-1.0 with tflags nice);
+  own      facteur's FCT_* rules.
 The fit minimizes, over the training messages,
-  sum_i c_i * log(1 + exp(-y_i * (offset_i + own_i - required)))
+  sum_i c_i * log(1 + exp(-y_i * (fixed_i + sum_r w_r x_ir - 5.0)))
   + LAMBDA * sum_r w_r^2
-with y = +1 for spam, -1 for ham and hard ham, c = 1 for spam and
-FP_COST for ham (a false positive costs FP_COST missed spam), and each
-w_r bounded to [lo_r, hi_r]:
-  hi_r = min(CAP, max(0, LLR_r))  for a rule scored > 0 in the files,
-  lo_r = max(-CAP, min(0, LLR_r)) for one scored < 0 (lo = hi = 0
-         otherwise: no rule changes sign),
-where LLR_r = ln(P(hit | spam) / P(hit | ham)) on the training messages
-(add-one smoothing): no rule weighs more than its own spam evidence
-(in the same logit units as the loss), and none reaches CAP < required
-score, so no FCT_* rule flags a message alone. LAMBDA, FP_COST and CAP
-are fixed below, not tuned. Projected gradient descent, pure Python.
+with y = +1 for spam, -1 for ham; c = 1 for spam, HAM_COST for easy ham
+and HARD_COST for hard ham (a false positive costs that many missed
+spam). Each w_r is bounded, and never changes sign:
+  a rule that adds points: 0 <= w_r <= min(CAP, LLR_r, LLR_hard_r)
+  a rule that takes points: max(-CAP, LLR_r) <= w_r <= 0
+where LLR_r = ln(P(hit | spam) / P(hit | ham)), LLR_hard_r the same
+against hard ham only (add-one smoothing, training messages): no rule
+weighs more than its own spam evidence against either kind of ham, and
+CAP < 5.0, so no fitted rule flags a message alone. Coordinate descent
+with a Newton step per weight, projected on the bounds; pure Python.
+
+The grid (SCOPES x HARD_COSTS x LAMBDAS) is fixed below. For outer fold
+k, each configuration is fitted and validated by inner cross-validation
+over the other folds (fit on all but k and j, validate on j, for each
+j != k); the configuration kept is the first by (number of targets the
+validation misses: all-ham FP > 0.3%, hard-ham FP > 5%), then the highest
+spam recall, then the fewest false positives. It is then fitted on all
+training folds and scored on fold k, at 5.0 and at the threshold giving
+<= 0.3% FP on the training folds. Fold k is never used to choose.
 
 Bayes inputs are honest: for outer fold k the training messages of fold
 j carry the Bayes result of a model learned without k and j (grouped_cv.py
-nested models), the test fold that of a model learned without k.
+nested models), the test fold that of a model learned without k. (In the
+inner loop, a training fold's Bayes model did learn the validation fold:
+features only, never labels of the fold being validated.)
 
---cv: per outer fold, fit on its training folds, choose the threshold
-for <= 0.3% FP of all ham on the training folds, score the test fold;
-print the four figures summed over the test folds (and the same for
-SpamAssassin's rules + Bayes without FCT_* and for the files' weights).
---fit: fit on every outer-fold record (each scored by a Bayes model
-that did not learn it) and print the weights; --write rewrites the
-score lines of rules/*.cf with them.
+--cv      the nested run above; prints the four figures summed over the
+          test folds, with the same for SpamAssassin's rules + Bayes at
+          its scores and no FCT_* (the baseline).
+--fit     the same selection with all five folds, then the fit on every
+          outer-fold record (each scored by a Bayes model that did not
+          learn it); --write rewrites the FCT_* score lines of rules/*.cf
+          and rules/50_facteur_sa_scores.cf with it.
+--flagged the ham and hard ham flagged at the weights in the files (from
+          the dump's own scores), per outer fold, and the rules that put
+          points on them.
 
-usage: fit_weights.py DUMP (--cv | --fit [--write]) [--rules DIR] [--json OUT]
+usage: fit_weights.py DUMP (--cv | --fit [--write] | --flagged)
+                      [--rules DIR] [--sa-rules DIR] [--json OUT]
 """
 import argparse
+import collections
 import json
 import math
 import os
 import re
 import sys
 
-LAMBDA = 2.0      # L2 penalty per rule weight (points^2)
-FP_COST = 10.0    # weight of a ham message in the loss
-CAP = 2.5         # no FCT_* rule above half of required_score 5.0
-ITERS = 1500
-STEP = 0.5
+SCOPES = ("own", "own+unscored")
+HAM_COSTS = (1.0, 3.0, 10.0)
+HARD_COSTS = (1.0, 3.0, 10.0, 30.0)
+LAMBDAS = (0.5, 2.0, 8.0)
+CAP = 2.5
+REQUIRED = 5.0
 FP_TARGET = 0.003
+HARD_TARGET = 0.05
+SWEEPS = 200
 OWN = re.compile(r"^FCT_")
+SA_FILE = "50_facteur_sa_scores.cf"
 
 
 def load(path):
@@ -59,155 +85,339 @@ def load(path):
         return [json.loads(x) for x in f if x.strip()]
 
 
-def features(recs, file_w):
-    """[(y, cost, offset, required, [rule names])] per record."""
-    out = []
-    for o in recs:
-        own = [r["name"] for r in o["rules"] if OWN.match(r["name"])]
-        # from the rules (3 decimals), not the total (rounded to 0.1)
-        off = sum(r["score"] for r in o["rules"]
-                  if not OWN.match(r["name"]))
-        y = 1 if o["class"] == "spam" else -1
-        out.append((y, 1.0 if y > 0 else FP_COST, off, o["required"], own,
-                    o["class"]))
-    return out
-
-
-def bounds(data, file_w):
-    ns = sum(1 for d in data if d[0] > 0)
-    nh = len(data) - ns
-    hs, hh = {}, {}
-    for d in data:
-        for r in d[4]:
-            (hs if d[0] > 0 else hh)[r] = (hs if d[0] > 0 else hh).get(
-                r, 0) + 1
-    b = {}
-    for r in set(hs) | set(hh):
-        llr = math.log(((hs.get(r, 0) + 1) / (ns + 2)) /
-                       ((hh.get(r, 0) + 1) / (nh + 2)))
-        fw = file_w.get(r, 1.0)
-        if fw > 0:
-            b[r] = (0.0, min(CAP, max(0.0, llr)))
-        elif fw < 0:
-            b[r] = (max(-CAP, min(0.0, llr)), 0.0)
-        else:
-            b[r] = (0.0, 0.0)
-    return b, hs, hh, ns, nh
-
-
-def fit(data, file_w):
-    b, hs, hh, ns, nh = bounds(data, file_w)
-    w = {r: 0.0 for r in b}
-    norm = sum(d[1] for d in data)
-    for it in range(ITERS):
-        g = {r: 2 * LAMBDA * w[r] / norm for r in w}
-        for y, c, off, req, own, _ in data:
-            z = y * (off + sum(w[r] for r in own) - req)
-            # d/dz log(1+exp(-z)) = -1/(1+exp(z))
-            s = -y * c / (1.0 + math.exp(z)) if z < 30 else \
-                -y * c * math.exp(-z)
-            for r in own:
-                g[r] += s / norm
-        step = STEP / (1 + it / 500)
-        for r in w:
-            lo, hi = b[r]
-            w[r] = min(hi, max(lo, w[r] - step * 20 * g[r]))
-    return w, b, hs, hh, ns, nh
-
-
-def score(d, w):
-    return d[2] + sum(w.get(r, 0.0) for r in d[4])
-
-
-def threshold(data, w):
-    """Lowest score t with at most FP_TARGET of the ham at >= t."""
-    hams = sorted((score(d, w) for d in data if d[0] < 0), reverse=True)
-    allow = int(math.floor(FP_TARGET * len(hams)))
-    # t just above the (allow+1)-th highest ham score
-    return hams[allow] + 1e-6 if allow < len(hams) else -1e9
-
-
-def figures(test, w, t):
-    c = {"spam": [0, 0], "ham": [0, 0], "hard-ham": [0, 0]}
-    at = {"spam": 0, "ham": 0, "hard-ham": 0}
-    for d in test:
-        s = score(d, w)
-        c[d[5]][1] += 1
-        c[d[5]][0] += s >= d[3]
-        at[d[5]] += s >= t
-    return c, at
-
-
-def cv(recs, file_w):
-    folds = sorted({o["fold"] for o in recs})
-    names = ("fitted FCT_* weights", "files' FCT_* weights",
-             "SpamAssassin rules + Bayes, no FCT_*")
-    tot = {n: ({"spam": [0, 0], "ham": [0, 0], "hard-ham": [0, 0]},
-               {"spam": 0, "ham": 0, "hard-ham": 0}) for n in names}
-    per = []
-    for k in folds:
-        train = features([o for o in recs if o["fold"] != k and
-                          sorted(o["excl"]) == sorted({k, o["fold"]})],
-                         file_w)
-        test = features([o for o in recs if o["excl"] == [k]], file_w)
-        wf, _, _, _, _, _ = fit(train, file_w)
-        for n, w in zip(names, (wf, dict(file_w), {})):
-            if n == names[1]:
-                w = {r: file_w.get(r, 0.0) for d in train for r in d[4]}
-            t = threshold(train, w)
-            c, at = figures(test, w, t)
-            for cl in c:
-                tot[n][0][cl][0] += c[cl][0]
-                tot[n][0][cl][1] += c[cl][1]
-                tot[n][1][cl] += at[cl]
-            if n == names[0]:
-                per.append((k, t, c, at, wf))
-    for k, t, c, at, wf in per:
-        print(f"fold {k}: threshold {t:.2f}; at 5.0 spam {c['spam'][0]}/"
-              f"{c['spam'][1]} ham {c['ham'][0]}/{c['ham'][1]} hard "
-              f"{c['hard-ham'][0]}/{c['hard-ham'][1]}; at threshold spam "
-              f"{at['spam']} ham {at['ham']} hard {at['hard-ham']}")
-    out = {}
-    for n in names:
-        c, at = tot[n]
-        ham_n = c["ham"][1] + c["hard-ham"][1]
-        r = {
-            "spam_recall": [c["spam"][0], c["spam"][1]],
-            "easy_ham_fp": [c["ham"][0], c["ham"][1]],
-            "hard_ham_fp": [c["hard-ham"][0], c["hard-ham"][1]],
-            "recall_at_0.3pct_fp": [at["spam"], c["spam"][1]],
-            "fp_at_that_threshold": [at["ham"] + at["hard-ham"], ham_n],
-        }
-        out[n] = r
-
-        def pct(a):
-            return f"{a[0]}/{a[1]} = {100.0 * a[0] / max(a[1], 1):.2f}%"
-        print(f"{n}:\n  spam recall {pct(r['spam_recall'])}\n"
-              f"  easy-ham FP {pct(r['easy_ham_fp'])}\n"
-              f"  hard-ham FP {pct(r['hard_ham_fp'])}\n"
-              f"  recall at <= 0.3% FP (threshold from the training folds)"
-              f" {pct(r['recall_at_0.3pct_fp'])}, FP there "
-              f"{pct(r['fp_at_that_threshold'])}")
-    return out
-
-
-def file_weights(rulesdir):
+def score_lines(d):
+    """{rule: value} of the score lines of the .cf files in d."""
     w = {}
-    for n in sorted(os.listdir(rulesdir)):
-        if n.endswith(".cf"):
-            with open(os.path.join(rulesdir, n)) as f:
-                for line in f:
-                    m = re.match(r"^score\s+(FCT_\w+)\s+(-?[\d.]+)", line)
-                    if m:
-                        w[m.group(1)] = float(m.group(2))
+    for n in sorted(os.listdir(d)):
+        if not n.endswith(".cf"):
+            continue
+        with open(os.path.join(d, n), errors="replace") as f:
+            for line in f:
+                m = re.match(r"^\s*score\s+(\w+)\s+(-?[\d.]+)", line)
+                if m:
+                    w[m.group(1)] = float(m.group(2))
     return w
 
 
-def write(rulesdir, w, b, hs, hh, ns, nh):
-    for n in sorted(os.listdir(rulesdir)):
-        if not n.endswith(".cf"):
+class Kinds:
+    """Which rules are fitted: own (FCT_*) and SpamAssassin's unscored."""
+
+    def __init__(self, sa_scored):
+        self.sa_scored = sa_scored
+
+    def kind(self, name):
+        if OWN.match(name):
+            return "own"
+        if name in self.sa_scored or name.startswith(("T_", "BAYES_",
+                                                      "__")):
+            return "fixed"
+        return "unscored"
+
+
+def rows(recs, kinds):
+    """Per record: y, cost class, fixed offset, own, unscored [(name,
+    SpamAssassin's placeholder)], fold, excl."""
+    out = []
+    for o in recs:
+        off, own, uns = 0.0, [], []
+        for r in o["rules"]:
+            k = kinds.kind(r["name"])
+            if k == "fixed":
+                off += r["score"]
+            elif k == "own":
+                own.append(r["name"])
+            else:
+                uns.append((r["name"], -1.0 if r["score"] < 0 else 1.0))
+        out.append({"y": 1 if o["class"] == "spam" else -1,
+                    "cls": o["class"], "off": off, "own": own, "uns": uns,
+                    "fold": o["fold"], "excl": tuple(sorted(o["excl"])),
+                    "file": o["file"], "rules": o["rules"]})
+    return out
+
+
+def design(data, scope):
+    """(offsets, [fitted rule names per row], sign per rule)."""
+    offs, feats, sign = [], [], {}
+    for d in data:
+        off, f = d["off"], list(d["own"])
+        for n, v in d["uns"]:
+            if scope != "own":
+                f.append(n)
+                sign[n] = v
+            else:
+                off += v
+        for n in d["own"]:
+            sign.setdefault(n, 1.0)
+        offs.append(off)
+        feats.append(f)
+    return offs, feats, sign
+
+
+def llr(a, na, b, nb):
+    return math.log(((a + 1) / (na + 2)) / ((b + 1) / (nb + 2)))
+
+
+def bounds(data, feats, sign, own_sign):
+    """Per rule (lo, hi) from its LLRs over the training messages."""
+    n = collections.Counter(d["cls"] for d in data)
+    hit = collections.defaultdict(collections.Counter)
+    for d, f in zip(data, feats):
+        for r in f:
+            hit[r][d["cls"]] += 1
+    ns, nh, nhh = n["spam"], n["ham"] + n["hard-ham"], n["hard-ham"]
+    b = {}
+    for r, h in hit.items():
+        s = own_sign.get(r, sign.get(r, 1.0))
+        all_ = llr(h["spam"], ns, h["ham"] + h["hard-ham"], nh)
+        if s > 0:
+            hard = llr(h["spam"], ns, h["hard-ham"], nhh) if nhh else CAP
+            b[r] = (0.0, max(0.0, min(CAP, all_, hard)))
+        elif s < 0:
+            b[r] = (max(-CAP, min(0.0, all_)), 0.0)
+        else:
+            b[r] = (0.0, 0.0)
+    return b, hit, n
+
+
+def fit(data, scope, ham_cost, hard_cost, lam, own_sign):
+    """Bounded L2 logistic fit; returns (w, bounds, hits, class sizes)."""
+    offs, feats, sign = design(data, scope)
+    b, hit, n = bounds(data, feats, sign, own_sign)
+    cost = {"spam": 1.0, "ham": ham_cost, "hard-ham": hard_cost}
+    y = [d["y"] for d in data]
+    c = [cost[d["cls"]] for d in data]
+    z = [o - REQUIRED for o in offs]
+    idx = collections.defaultdict(list)
+    for i, f in enumerate(feats):
+        for r in f:
+            idx[r].append(i)
+    w = {r: 0.0 for r in b}
+    order = sorted(idx)
+    for _ in range(SWEEPS):
+        moved = 0.0
+        for r in order:
+            g, h = 2 * lam * w[r], 2 * lam
+            for i in idx[r]:
+                m = y[i] * z[i]
+                p = 1.0 / (1.0 + math.exp(m)) if m < 35 else math.exp(-m)
+                g -= c[i] * y[i] * p
+                h += c[i] * p * (1 - p)
+            lo, hi = b[r]
+            new = min(hi, max(lo, w[r] - max(-1.0, min(1.0, g / h))))
+            d = new - w[r]
+            if d:
+                for i in idx[r]:
+                    z[i] += d
+                w[r] = new
+                moved = max(moved, abs(d))
+        if moved < 1e-4:
+            break
+    return w, b, hit, n
+
+
+def scores(data, scope, w):
+    offs, feats, _ = design(data, scope)
+    return [o + sum(w.get(r, 0.0) for r in f) for o, f in zip(offs, feats)]
+
+
+def counts(data, sc, t):
+    c = {k: [0, 0] for k in ("spam", "ham", "hard-ham")}
+    for d, s in zip(data, sc):
+        c[d["cls"]][1] += 1
+        c[d["cls"]][0] += s >= t
+    return c
+
+
+def threshold(data, sc):
+    """Lowest score t with at most FP_TARGET of the ham at >= t."""
+    hams = sorted((s for d, s in zip(data, sc) if d["y"] < 0),
+                  reverse=True)
+    allow = int(math.floor(FP_TARGET * len(hams)))
+    return hams[allow] + 1e-6 if allow < len(hams) else -1e9
+
+
+def select_key(c):
+    ham_n = c["ham"][1] + c["hard-ham"][1]
+    fp = c["ham"][0] + c["hard-ham"][0]
+    miss = int(fp > FP_TARGET * ham_n) + int(
+        c["hard-ham"][0] > HARD_TARGET * c["hard-ham"][1])
+    return (miss, -c["spam"][0], fp)
+
+
+def grid():
+    return [(s, c, hc, lam) for s in SCOPES for c in HAM_COSTS
+            for hc in HARD_COSTS for lam in LAMBDAS]
+
+
+def model_of(outer, fold):
+    """The Bayes model whose results a record of fold carries when outer
+    is the test fold (None: no test fold)."""
+    return tuple(sorted({fold} | ({outer} if outer is not None else
+                                  set())))
+
+
+def train_set(data, outer, drop=()):
+    """Records of the folds other than outer and drop, each from the model
+    that learned neither outer nor its own fold."""
+    return [d for d in data if d["fold"] != outer and d["fold"] not in drop
+            and d["excl"] == model_of(outer, d["fold"])]
+
+
+def choose(data, folds, outer, own_sign, log):
+    """The grid configuration inner CV over folds (minus outer) keeps, and
+    the threshold for <= FP_TARGET of the ham on its pooled validation
+    scores (each scored by a fit that did not see it)."""
+    inner = [j for j in folds if j != outer]
+    best = None
+    for cfg in grid():
+        tot = {k: [0, 0] for k in ("spam", "ham", "hard-ham")}
+        pool, psc = [], []
+        for j in inner:
+            tr = train_set(data, outer, (j,))
+            va = [d for d in data if d["fold"] == j and
+                  d["excl"] == model_of(outer, j)]
+            w = fit(tr, *cfg, own_sign)[0]
+            sc = scores(va, cfg[0], w)
+            add(tot, counts(va, sc, REQUIRED))
+            pool += va
+            psc += sc
+        key = select_key(tot)
+        log.append((outer, cfg, tot, key))
+        if best is None or key < best[0]:
+            best = (key, cfg, threshold(pool, psc))
+    return best[1], best[2]
+
+
+def fmt_cfg(cfg):
+    return (f"{cfg[0]}, ham cost {cfg[1]:g}, hard-ham cost {cfg[2]:g}, "
+            f"lambda {cfg[3]:g}")
+
+
+def fmt_c(c):
+    return (f"spam {c['spam'][0]}/{c['spam'][1]} ham {c['ham'][0]}/"
+            f"{c['ham'][1]} hard {c['hard-ham'][0]}/{c['hard-ham'][1]}")
+
+
+def pct(a):
+    return f"{a[0]}/{a[1]} = {100.0 * a[0] / max(a[1], 1):.2f}%"
+
+
+def summary(name, c, at):
+    ham_n = c["ham"][1] + c["hard-ham"][1]
+    r = {"spam_recall": c["spam"], "easy_ham_fp": c["ham"],
+         "hard_ham_fp": c["hard-ham"],
+         "all_ham_fp": [c["ham"][0] + c["hard-ham"][0], ham_n],
+         "recall_at_0.3pct_fp": [at["spam"][0], c["spam"][1]],
+         "fp_at_that_threshold": [at["ham"][0] + at["hard-ham"][0], ham_n]}
+    print(f"{name}:\n  spam recall {pct(r['spam_recall'])}\n"
+          f"  easy-ham FP {pct(r['easy_ham_fp'])}\n"
+          f"  hard-ham FP {pct(r['hard_ham_fp'])}\n"
+          f"  all-ham FP {pct(r['all_ham_fp'])}\n"
+          f"  recall at <= 0.3% FP (threshold from the training folds, "
+          f"inner CV) "
+          f"{pct(r['recall_at_0.3pct_fp'])}, FP there "
+          f"{pct(r['fp_at_that_threshold'])}")
+    return r
+
+
+def add(tot, c):
+    for k in c:
+        tot[k][0] += c[k][0]
+        tot[k][1] += c[k][1]
+
+
+def cv(data, own_sign):
+    folds = sorted({d["fold"] for d in data})
+    z = lambda: {k: [0, 0] for k in ("spam", "ham", "hard-ham")}  # noqa
+    tot = {n: (z(), z()) for n in ("fit", "base")}
+    log, per = [], []
+    for k in folds:
+        cfg, t = choose(data, folds, k, own_sign, log)
+        tr = train_set(data, k)
+        te = [d for d in data if d["excl"] == (k,)]
+        w = fit(tr, *cfg, own_sign)[0]
+        sc = scores(te, cfg[0], w)
+        c, at = counts(te, sc, REQUIRED), counts(te, sc, t)
+        add(tot["fit"][0], c)
+        add(tot["fit"][1], at)
+        per.append((k, cfg, t, c, at))
+        # baseline: SpamAssassin's rules at its scores + Bayes, no FCT_*
+        bw = {}
+        tb = threshold(tr, scores(tr, "own", bw))
+        sb = scores(te, "own", bw)
+        add(tot["base"][0], counts(te, sb, REQUIRED))
+        add(tot["base"][1], counts(te, sb, tb))
+    for outer, cfg, c, key in log:
+        print(f"inner {outer}: {fmt_cfg(cfg)}: {fmt_c(c)}")
+    for k, cfg, t, c, at in per:
+        print(f"fold {k}: kept {fmt_cfg(cfg)}; threshold {t:.2f}; at 5.0 "
+              f"{fmt_c(c)}; at "
+              f"threshold {fmt_c(at)}")
+    return {"fitted (nested)": summary("fitted, nested", *tot["fit"]),
+            "baseline": summary(
+                "SpamAssassin's rules at its scores + Bayes, no FCT_*",
+                *tot["base"]),
+            "folds": [{"fold": k, "config": list(cfg), "threshold": t,
+                       "at_5": c, "at_threshold": at}
+                      for k, cfg, t, c, at in per]}
+
+
+def flagged(data):
+    """Ham flagged at the dump's own scores, and the rules behind it."""
+    for cls in ("hard-ham", "ham"):
+        fl = [d for d in data if len(d["excl"]) == 1 and d["cls"] == cls
+              and sum(r["score"] for r in d["rules"]) >= REQUIRED]
+        print(f"== {cls} flagged: {len(fl)}")
+        for k in sorted({d["fold"] for d in fl}):
+            pts = collections.Counter()
+            nk = 0
+            for d in fl:
+                if d["fold"] != k:
+                    continue
+                nk += 1
+                for r in d["rules"]:
+                    if r["score"] > 0:
+                        pts[r["name"]] += r["score"]
+            top = ", ".join(f"{n} {v:.1f}" for n, v in pts.most_common(8))
+            print(f"  fold {k}: {nk}; points from {top}")
+
+
+def fit_all(data, own_sign):
+    folds = sorted({d["fold"] for d in data})
+    log = []
+    cfg, t = choose(data, folds, None, own_sign, log)
+    for _, c, tot, key in log:
+        print(f"cv: {fmt_cfg(c)}: {fmt_c(tot)}")
+    print(f"kept: {fmt_cfg(cfg)}; its threshold for <= 0.3% FP in "
+          f"cross-validation {t:.2f}")
+    outer = [d for d in data if len(d["excl"]) == 1]
+    w, b, hit, n = fit(outer, *cfg, own_sign)
+    return cfg, w, b, hit, n
+
+
+def fit_line(r, w, b, hit, n):
+    h = hit.get(r, {})
+    return (f"# fit: spam {h.get('spam', 0)}/{n['spam']}, ham "
+            f"{h.get('ham', 0)}/{n['ham']}, hard ham {h.get('hard-ham', 0)}/"
+            f"{n['hard-ham']}, bound [{b[r][0]:.2f}, {b[r][1]:.2f}], "
+            f"fitted {w[r]:.3f}\n")
+
+
+def shipped(r, w, b):
+    """0 would disable the rule and the metas built on it."""
+    v = w[r]
+    if b[r][1] > 0:
+        return max(v, 0.001)
+    if b[r][0] < 0:
+        return min(v, -0.001)
+    return 0.001
+
+
+def write_own(rulesdir, w, b, hit, n):
+    for name in sorted(os.listdir(rulesdir)):
+        if not name.endswith(".cf") or name == SA_FILE:
             continue
-        p = os.path.join(rulesdir, n)
+        p = os.path.join(rulesdir, name)
         with open(p) as f:
             lines = f.readlines()
         out = []
@@ -218,18 +428,49 @@ def write(rulesdir, w, b, hs, hh, ns, nh):
                          line.rstrip("\n"))
             if m and m.group(2) in w:
                 r = m.group(2)
-                v = w[r]
-                # 0 would disable the rule and the metas built on it
-                v = max(v, 0.001) if b[r][1] > 0 else min(v, -0.001) \
-                    if b[r][0] < 0 else 0.001
-                out.append(f"# fit: spam {hs.get(r, 0)}/{ns}, ham "
-                           f"{hh.get(r, 0)}/{nh}, bound [{b[r][0]:.2f}, "
-                           f"{b[r][1]:.2f}], fitted {w[r]:.3f}\n")
-                out.append(f"{m.group(1)}{r}{m.group(3)}{v:.3f}\n")
+                out.append(fit_line(r, w, b, hit, n))
+                out.append(f"{m.group(1)}{r}{m.group(3)}"
+                           f"{shipped(r, w, b):.3f}\n")
             else:
                 out.append(line)
         with open(p, "w") as f:
             f.writelines(out)
+
+
+SA_HEAD = """\
+# rules/50_facteur_sa_scores.cf - scores for SpamAssassin's rules that
+# its own files leave unscored. Written by
+# tests/spam_accuracy/fit_weights.py --fit --write; do not edit by hand.
+#
+# Debian's spamassassin package ships 72_active.cf (the rules of
+# SpamAssassin's nightly mass-check) without 72_scores.cf (their scores,
+# which only sa-update installs), so each of those rules scores
+# SpamAssassin's placeholder 1.0 (-1.0 when tflags nice): no mass-check
+# chose it. facteur fits them with its own rules, by the regularized
+# logistic fit of docs/spam-accuracy.md: a false positive costs {ham:.0f}
+# missed spam ({hard:.0f} for hard ham), L2 penalty {lam:.1f}, each weight
+# bounded by the rule's own log-likelihood ratio against all ham and
+# against hard ham, and by {cap:.1f}, sign kept. The '# fit:' line above
+# each score gives the counts over the corpus, the bound and the fitted
+# value. Rules SpamAssassin scores itself (50_scores.cf,
+# 73_sandbox_manual_scores.cf...) and its T_* testing rules keep their
+# scores. Without /usr/share/spamassassin in rules_path these lines
+# score rules that are not defined, and are skipped.
+"""
+
+
+def write_sa(rulesdir, cfg, w, b, hit, n):
+    p = os.path.join(rulesdir, SA_FILE)
+    out = [SA_HEAD.format(ham=cfg[1], hard=cfg[2], lam=cfg[3], cap=CAP)]
+    uns = sorted(r for r in w if not OWN.match(r))
+    if not uns:
+        out.append("#\n# The fit kept SpamAssassin's placeholders: no "
+                   "score here.\n")
+    for r in uns:
+        out.append("\n" + fit_line(r, w, b, hit, n))
+        out.append(f"score    {r:30s} {shipped(r, w, b):.3f}\n")
+    with open(p, "w") as f:
+        f.writelines(out)
 
 
 def main():
@@ -238,26 +479,35 @@ def main():
     ap.add_argument("dump")
     ap.add_argument("--cv", action="store_true")
     ap.add_argument("--fit", action="store_true")
+    ap.add_argument("--flagged", action="store_true")
     ap.add_argument("--rules", default=os.path.normpath(os.path.join(
         here, "..", "..", "rules")))
+    ap.add_argument("--sa-rules", default="/usr/share/spamassassin")
     ap.add_argument("--write", action="store_true")
     ap.add_argument("--json")
     args = ap.parse_args()
-    recs = load(args.dump)
-    file_w = file_weights(args.rules)
+    kinds = Kinds(set(score_lines(args.sa_rules)))
+    own_sign = {r: (-1.0 if v < 0 else 1.0 if v > 0 else 0.0)
+                for r, v in score_lines(args.rules).items()
+                if OWN.match(r)}
+    data = rows(load(args.dump), kinds)
     out = {}
+    if args.flagged:
+        flagged(data)
     if args.cv:
-        out["cv"] = cv(recs, file_w)
+        out["cv"] = cv(data, own_sign)
     if args.fit:
-        data = features([o for o in recs if len(o["excl"]) == 1], file_w)
-        w, b, hs, hh, ns, nh = fit(data, file_w)
+        cfg, w, b, hit, n = fit_all(data, own_sign)
         for r in sorted(w):
-            print(f"{r:24s} {w[r]:6.2f}  (file {file_w.get(r, 0):5.2f}, "
-                  f"spam {hs.get(r, 0)}/{ns}, ham {hh.get(r, 0)}/{nh}, "
-                  f"bound [{b[r][0]:.2f}, {b[r][1]:.2f}])")
+            print(f"{r:30s} {w[r]:6.3f}  bound [{b[r][0]:.2f}, "
+                  f"{b[r][1]:.2f}]  spam {hit[r]['spam']} ham "
+                  f"{hit[r]['ham']} hard {hit[r]['hard-ham']}")
+        out["config"] = list(cfg)
         out["weights"] = w
         if args.write:
-            write(args.rules, w, b, hs, hh, ns, nh)
+            write_own(args.rules, {r: v for r, v in w.items()
+                                   if OWN.match(r)}, b, hit, n)
+            write_sa(args.rules, cfg, w, b, hit, n)
     if args.json:
         with open(args.json, "w") as f:
             json.dump(out, f, indent=1, sort_keys=True)

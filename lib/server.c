@@ -103,8 +103,12 @@ srv_new(const struct srv_limits *lim, const struct srv_ops *ops, void *ctx,
 	pthread_cond_init(&srv->gone, NULL);
 	srv->wake[0] = srv->wake[1] = srv->sig[0] = srv->sig[1] = -1;
 	srv->slots = calloc(srv->lim.max_conns, sizeof(*srv->slots));
-	if (srv->slots == NULL)
+	srv->tids = calloc(srv->lim.max_conns, sizeof(*srv->tids));
+	if (srv->slots == NULL || srv->tids == NULL) {
+		free(srv->slots);
+		free(srv->tids);
 		goto oom;
+	}
 	for (i = 0; i < srv->lim.max_conns; i++) {
 		srv->slots[i].srv = srv;
 		srv->slots[i].fd = -1;
@@ -122,6 +126,22 @@ oom:
 		free(srv);
 	snprintf(err, errlen, "server: out of memory");
 	return -1;
+}
+
+/* A clean stop removes the unix socket if it is still the one bound (not
+ * a newer instance's), so a stopped server is a missing file, not
+ * "connection refused". After the privilege drop the directory may not
+ * let the user remove it: it then stays (facteur doctor: "not running"). */
+static void
+srv_unlink_ours(const struct srv_listener *l)
+{
+	struct stat st;
+
+	if (l->path == NULL || lstat(l->path, &st) != 0 ||
+	    st.st_ino != l->ino || st.st_dev != l->dev)
+		return;
+	if (unlink(l->path) != 0)
+		log_info("socket %s left (%s)", l->path, strerror(errno));
 }
 
 int
@@ -142,8 +162,7 @@ srv_free(struct server **srvp)
 	for (i = 0; i < srv->nls; i++) {
 		if (srv->ls[i].fd >= 0)
 			close(srv->ls[i].fd);
-		if (srv->ls[i].path != NULL)
-			(void)!unlink(srv->ls[i].path);
+		srv_unlink_ours(&srv->ls[i]);
 		free(srv->ls[i].path);
 	}
 	fd = srv->sig[1];
@@ -158,6 +177,7 @@ srv_free(struct server **srvp)
 	pthread_cond_destroy(&srv->work);
 	pthread_mutex_destroy(&srv->mu);
 	free(srv->slots);
+	free(srv->tids);
 	free(srv);
 	return 0;
 }
@@ -432,22 +452,23 @@ srv_slot_take(struct server *srv)
 
 /* Under the lock: a worker for c. Workers are never fewer than the used
  * slots, so a queued connection always has a worker free or about to be.
- * 0, or -1 (no thread could be started: the caller closes c). */
+ * Workers are kept until the stop, and joinable: srv_stop joins them, so
+ * their thread-exit destructors (OpenSSL's, ldns' per-thread state) have
+ * run before srv_run returns and the process may exit. At most max_conns
+ * are ever started. 0, or -1 (no thread could be started: the caller
+ * closes c). */
 static int
 srv_dispatch(struct server *srv, struct srv_conn *c)
 {
-	pthread_attr_t at;
-	pthread_t t;
 	int rc = 0;
 
-	if (srv->nthreads < srv->nused) {
-		pthread_attr_init(&at);
-		pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
-		rc = pthread_create(&t, &at, srv_worker, srv);
-		pthread_attr_destroy(&at);
-		if (rc == 0)
+	if (srv->nthreads < srv->nused && srv->ntids < srv->lim.max_conns) {
+		rc = pthread_create(&srv->tids[srv->ntids], NULL, srv_worker,
+		    srv);
+		if (rc == 0) {
 			srv->nthreads++;
-		else if (srv->nthreads < srv->nused) {
+			srv->ntids++;
+		} else {
 			log_err("cannot start a worker thread: %s",
 			    strerror(rc));
 			return -1;
@@ -697,7 +718,7 @@ srv_stop(struct server *srv)
 {
 	long long end = srv_now_ms() + srv->lim.drain_ms;
 	struct timespec ts;
-	size_t i;
+	size_t i, left;
 	int forced = 0;
 
 	for (i = 0; i < srv->nls; i++) {
@@ -742,7 +763,14 @@ srv_stop(struct server *srv)
 	if (srv->nused > 0)
 		log_warn("stopping with %zu connection(s) still busy",
 		    srv->nused);
+	left = srv->nthreads;
 	pthread_mutex_unlock(&srv->mu);
+	/* every worker has left its loop: wait for its exit destructors;
+	 * with one still busy none is joined (the process exits with it) */
+	for (i = 0; left == 0 && i < srv->ntids; i++)
+		(void)pthread_join(srv->tids[i], NULL);
+	if (left == 0)
+		srv->ntids = 0;
 }
 
 int

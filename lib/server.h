@@ -78,7 +78,8 @@ __attribute__((warn_unused_result)) int
 srv_new(const struct srv_limits *lim, const struct srv_ops *ops, void *ctx,
     struct server **out, char *err, size_t errlen);
 
-/* Frees srv (listeners closed, unix sockets unlinked); *srvp = NULL.
+/* Frees srv (listeners closed, unix sockets unlinked when the file is
+ * still the one bound, not a newer instance's); *srvp = NULL.
  * Returns 0, or 1 if workers were still busy after srv_run() gave up on
  * them: srv is then left to exit(3), and so must be what serve() uses. */
 int srv_free(struct server **srvp);
@@ -90,6 +91,13 @@ int srv_free(struct server **srvp);
 __attribute__((warn_unused_result)) int
 srv_listen_unix(struct server *srv, const char *path, unsigned mode, uid_t uid,
     gid_t gid, int tag, char *err, size_t errlen);
+
+/* The stale-socket rule of srv_listen_unix, for a program whose protocol
+ * library binds its own socket (libmilter): nothing at path, or a socket
+ * no one answers on (removed), is 0; a live socket or another file is -1
+ * with err. */
+__attribute__((warn_unused_result)) int
+srv_unix_clear_stale(const char *path, char *err, size_t errlen);
 
 /* Binds a TCP listener (SO_REUSEADDR; TCP_NODELAY on its connections).
  * name is for logs ("127.0.0.1:10044"). 0, or -1 with err. */
@@ -104,7 +112,10 @@ srv_drop_privileges(struct server *srv, const char *user, const char *group,
     char *err, size_t errlen);
 
 /* Accepts and serves until SIGTERM / SIGINT (or SIGHUP with hup_stops).
- * 0, or -1 with err (no listener, root without allow_root, poll). */
+ * Returns once every worker thread has ended and been joined (its
+ * thread-exit destructors done), or after the drain with a worker still
+ * busy (srv_free then says so). 0, or -1 with err (no listener, root
+ * without allow_root, poll). */
 __attribute__((warn_unused_result)) int
 srv_run(struct server *srv, char *err, size_t errlen);
 

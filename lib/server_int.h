@@ -6,6 +6,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <sys/types.h>
 
 #include "server.h"
 
@@ -17,7 +18,9 @@ struct srv_listener {
 	int fd;
 	int tag;
 	int tcp;
-	char *path; /* unix: owned, unlinked by srv_free */
+	char *path; /* unix: owned, unlinked by srv_free if still ours */
+	dev_t dev;  /* unix: the socket file bound, to know it at the end */
+	ino_t ino;
 	char name[112];
 };
 
@@ -46,6 +49,9 @@ struct server {
 	struct srv_conn *slots;
 	size_t nused;	 /* slots not FREE */
 	size_t nthreads; /* live workers; >= nused while serving */
+	pthread_t *tids; /* every worker started (max_conns), joined at
+			    the stop so their exit destructors are done */
+	size_t ntids;
 	struct srv_conn *qhead, *qtail;
 	atomic_int stopping;
 	atomic_int want_wake; /* the accept thread waits for an idle one */

@@ -79,11 +79,28 @@ srv_clear_stale(const struct sockaddr_un *sun, char *err, size_t errlen)
 }
 
 int
+srv_unix_clear_stale(const char *path, char *err, size_t errlen)
+{
+	struct sockaddr_un sun;
+	size_t n = strlen(path);
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (n == 0 || n >= sizeof(sun.sun_path)) {
+		snprintf(err, errlen, "%s: socket path empty or too long", path);
+		return -1;
+	}
+	memcpy(sun.sun_path, path, n + 1);
+	return srv_clear_stale(&sun, err, errlen);
+}
+
+int
 srv_listen_unix(struct server *srv, const char *path, unsigned mode, uid_t uid,
     gid_t gid, int tag, char *err, size_t errlen)
 {
 	struct srv_listener *l;
 	struct sockaddr_un sun;
+	struct stat st;
 	size_t n = strlen(path);
 	mode_t old;
 	int fd;
@@ -111,7 +128,7 @@ srv_listen_unix(struct server *srv, const char *path, unsigned mode, uid_t uid,
 	umask(old);
 	if (chmod(path, (mode_t)mode) != 0 ||
 	    ((uid != (uid_t)-1 || gid != (gid_t)-1) &&
-	    chown(path, uid, gid) != 0)) {
+	    chown(path, uid, gid) != 0) || lstat(path, &st) != 0) {
 		snprintf(err, errlen, "%s: mode or owner: %s", sun.sun_path,
 		    strerror(errno));
 		close(fd);
@@ -123,6 +140,8 @@ srv_listen_unix(struct server *srv, const char *path, unsigned mode, uid_t uid,
 		return -1;
 	}
 	snprintf(l->name, sizeof(l->name), "%s", path);
+	l->dev = st.st_dev;
+	l->ino = st.st_ino;
 	if ((l->path = strdup(path)) == NULL) {
 		snprintf(err, errlen, "server: out of memory");
 		return -1;

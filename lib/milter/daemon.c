@@ -4,6 +4,8 @@
 #include "daemon.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -15,6 +17,7 @@
 #include <unistd.h>
 #include <libmilter/mfapi.h>
 
+#include "body.h"
 #include "cli.h"
 #include "facteur_build.h"
 #include "glue.h"
@@ -22,6 +25,7 @@
 #include "native.h"
 #include "privdrop.h"
 #include "seam.h"
+#include "server.h"
 
 #define S(f) offsetof(struct mlt_settings, f)
 static const struct cfg_key mlt_common_keys[MLT_SETTINGS_NKEYS] = {
@@ -45,6 +49,10 @@ static const struct cfg_key mlt_common_keys[MLT_SETTINGS_NKEYS] = {
 	"how long to wait for the MTA"},
     {"engine", CFG_ENUM, "native", 0, 0, S(engine), "native|libmilter",
 	"milter protocol engine: facteur's own, or libmilter"},
+    {"spool_threshold", CFG_SIZE, "1M", 4096, 1LL << 30, S(spool_threshold),
+	NULL, "a kept body larger than this goes to a file in spool_dir"},
+    {"spool_dir", CFG_STR, "/var/tmp", 0, 0, S(spool_dir), NULL,
+	"directory for message bodies past spool_threshold"},
 };
 #undef S
 
@@ -133,44 +141,67 @@ mlt_settings_check(const struct mlt_settings *s)
 	return NULL;
 }
 
-/* A unix socket left by a dead instance is removed; one that answers
- * belongs to a live milter; anything else is not ours to delete. */
+/* The drop user's ids, for the owner of a unix socket; -1 to keep. */
 static int
-mlt_clear_stale(const char *path, char *err, size_t errlen)
+mlt_owner(const struct mlt_settings *s, uid_t *uid, gid_t *gid, char *err,
+    size_t errlen)
 {
-	struct sockaddr_un sun;
-	struct stat st;
-	int fd, r;
-
-	if (lstat(path, &st) != 0)
-		return errno == ENOENT ? 0 : -1;
-	if (!S_ISSOCK(st.st_mode)) {
-		snprintf(err, errlen, "%s exists and is not a socket", path);
-		return -1;
-	}
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	memcpy(sun.sun_path, path, strlen(path) + 1);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
-		return -1;
-	r = connect(fd, (struct sockaddr *)&sun, sizeof(sun));
-	close(fd);
-	if (r == 0) {
-		snprintf(err, errlen, "%s is in use by a running milter",
-		    path);
-		return -1;
-	}
-	if (unlink(path) != 0) {
-		snprintf(err, errlen, "cannot remove stale %s: %s", path,
-		    strerror(errno));
-		return -1;
-	}
+	*uid = (uid_t)-1;
+	*gid = (gid_t)-1;
+	if (s->user && *s->user && geteuid() == 0)
+		return priv_lookup(s->user, s->group, uid, gid, err, errlen);
 	return 0;
 }
 
-/* Binds the socket; a unix one gets its mode and the drop user's owner. */
+/* The native engine's listener, through lib/server: a unix socket (stale
+ * one replaced, mode and owner set before listen) or each address of
+ * inet:PORT@HOST until one binds. */
 static int
-mlt_bind(const struct mlt_settings *s, const char *spec, int *lfd,
+mlt_listen(struct server *srv, const struct mlt_settings *s,
+    const char *spec, char *err, size_t errlen)
+{
+	struct addrinfo hints, *res = NULL, *ai;
+	enum mlt_sock_kind k;
+	const char *path, *p, *at;
+	char port[8], host[256];
+	uid_t uid;
+	gid_t gid;
+	mode_t m;
+	int e;
+
+	if (mlt_socket_parse(spec, &k, &path) != 0 ||
+	    mlt_mode(s->socket_mode, &m) != 0) {
+		snprintf(err, errlen, "bad socket %s", spec);
+		return -1;
+	}
+	if (k == MLT_SOCK_UNIX)
+		return mlt_owner(s, &uid, &gid, err, errlen) != 0 ? -1 :
+		    srv_listen_unix(srv, path, m, uid, gid, 0, err, errlen);
+	p = strchr(spec, ':') + 1;
+	at = strchr(p, '@'); /* checked by mlt_socket_parse: 1-5 digits */
+	snprintf(port, sizeof(port), "%.*s", (int)(at - p), p);
+	snprintf(host, sizeof(host), "%s", at + 1);
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = k == MLT_SOCK_INET6 ? AF_INET6 : AF_INET;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	if ((e = getaddrinfo(host, port, &hints, &res)) != 0) {
+		snprintf(err, errlen, "%s: %s", spec, gai_strerror(e));
+		return -1;
+	}
+	e = -1;
+	for (ai = res; ai != NULL && e != 0; ai = ai->ai_next)
+		e = srv_listen_inet(srv, ai->ai_addr, ai->ai_addrlen, spec, 0,
+		    err, errlen);
+	freeaddrinfo(res);
+	return e;
+}
+
+/* libmilter binds its own socket (smfi_opensocket): of lib/server only
+ * the stale-socket rule applies; the mode and owner are set here, under
+ * a umask that lets no one connect before. */
+static int
+mlt_libmilter_bind(const struct mlt_settings *s, const char *spec,
     char *err, size_t errlen)
 {
 	enum mlt_sock_kind k;
@@ -178,79 +209,39 @@ mlt_bind(const struct mlt_settings *s, const char *spec, int *lfd,
 	uid_t uid;
 	gid_t gid;
 	mode_t m, old;
+	int r;
 
 	if (mlt_socket_parse(spec, &k, &path) != 0 ||
 	    mlt_mode(s->socket_mode, &m) != 0) {
 		snprintf(err, errlen, "bad socket %s", spec);
 		return -1;
 	}
-	if (k == MLT_SOCK_UNIX && mlt_clear_stale(path, err, errlen) != 0)
+	if (k == MLT_SOCK_UNIX && srv_unix_clear_stale(path, err, errlen) != 0)
 		return -1;
-	if (s->engine == MLT_ENGINE_LIBMILTER &&
-	    smfi_setconn((char *)spec) != MI_SUCCESS) {
+	if (smfi_setconn((char *)spec) != MI_SUCCESS) {
 		snprintf(err, errlen, "smfi_setconn %s failed", spec);
 		return -1;
 	}
 	old = umask(0177);
-	if (s->engine == MLT_ENGINE_NATIVE) {
-		if (mlt_native_bind(spec, lfd, err, errlen) != 0) {
-			umask(old);
-			return -1;
-		}
-	} else if (smfi_opensocket(false) != MI_SUCCESS) {
-		umask(old);
+	r = smfi_opensocket(false);
+	umask(old);
+	if (r != MI_SUCCESS) {
 		snprintf(err, errlen, "cannot listen on %s", spec);
 		return -1;
 	}
-	umask(old);
 	if (k != MLT_SOCK_UNIX)
 		return 0;
 	if (chmod(path, m) != 0) {
 		snprintf(err, errlen, "chmod %s: %s", path, strerror(errno));
 		return -1;
 	}
-	if (s->user && *s->user && geteuid() == 0) {
-		if (priv_lookup(s->user, s->group, &uid, &gid, err, errlen) != 0)
-			return -1;
-		if (chown(path, uid, gid) != 0) {
-			snprintf(err, errlen, "chown %s: %s", path,
-			    strerror(errno));
-			return -1;
-		}
+	if (mlt_owner(s, &uid, &gid, err, errlen) != 0)
+		return -1;
+	if (uid != (uid_t)-1 && chown(path, uid, gid) != 0) {
+		snprintf(err, errlen, "chown %s: %s", path, strerror(errno));
+		return -1;
 	}
 	return 0;
-}
-
-/* The unix socket just bound, to know it at the stop. */
-static void
-mlt_bound(const char *spec, struct stat *st)
-{
-	enum mlt_sock_kind k;
-	const char *path;
-
-	if (mlt_socket_parse(spec, &k, &path) != 0 || k != MLT_SOCK_UNIX ||
-	    lstat(path, st) != 0)
-		memset(st, 0, sizeof(*st));
-}
-
-/* A clean stop removes the unix socket, if it is still the one bound
- * (not a newer instance's), so that a stopped milter is a missing file
- * and not "connection refused" (issue 12). After the privilege drop the
- * directory may not let the user remove it: it then stays, and facteur
- * doctor tells it as "not running". libmilter removes its own. */
-static void
-mlt_unbind(const char *spec, const struct stat *was)
-{
-	enum mlt_sock_kind k;
-	const char *path;
-	struct stat st;
-
-	if (was->st_ino == 0 || mlt_socket_parse(spec, &k, &path) != 0 ||
-	    lstat(path, &st) != 0 || st.st_ino != was->st_ino ||
-	    st.st_dev != was->st_dev)
-		return;
-	if (unlink(path) != 0)
-		log_info("socket %s left (%s)", path, strerror(errno));
 }
 
 static void
@@ -312,28 +303,105 @@ mlt_check(const struct mlt_program *p, const struct mlt_settings *s,
 	return 0;
 }
 
-/* The engine's protocol loop, after the privilege drop. Sets *busy when
- * a connection may still call a filter: the filters' state must then
- * outlive mlt_serve (no fini). */
+/* spool_dir, opened before the privilege drop (as the sockets are); a
+ * directory that cannot be opened is an error. */
 static int
-mlt_run_engine(const struct mlt_settings *s, const struct mlt_chain *ch,
-    int lfd, int *busy, char *err, size_t errlen)
+mlt_spool_open(const struct mlt_settings *s, struct mlt_chain *ch,
+    char *err, size_t errlen)
+{
+	ch->lim.spool_threshold = (size_t)s->spool_threshold;
+	ch->lim.spool_dirfd = open(s->spool_dir, O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC);
+	if (ch->lim.spool_dirfd < 0) {
+		snprintf(err, errlen, "spool_dir %s: %s", s->spool_dir,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* After the drop: one file as the user. A directory the user cannot
+ * write keeps bodies in memory (as before spooling), with one warning. */
+static void
+mlt_spool_probe(const struct mlt_settings *s, struct mlt_chain *ch)
+{
+	int fd = mlt_body_probe(ch->lim.spool_dirfd);
+
+	if (fd >= 0) {
+		close(fd);
+		return;
+	}
+	log_warn("spool_dir %s: cannot create a temporary file (%s): "
+	    "message bodies stay in memory", s->spool_dir, strerror(errno));
+	ch->lim.spool_threshold = 0;
+}
+
+static int
+mlt_detach(int foreground, char *err, size_t errlen)
+{
+	if (!foreground && daemon(0, 0) != 0) {
+		snprintf(err, errlen, "daemon: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* The native engine: lib/server binds, drops privileges, keeps the slots
+ * (MLT_NATIVE_MAX_CONNS), the deadlines (native.h) and the signals
+ * (SIGTERM, SIGINT and SIGHUP stop: a message under way gets the drain).
+ * Sets *busy when a worker was still inside a filter after the drain. */
+static int
+mlt_serve_native(const struct mlt_settings *s, struct mlt_chain *ch,
+    const char *spec, int foreground, int *busy, char *err, size_t errlen)
+{
+	static struct mlt_native_ctx nx; /* read by workers left busy */
+	struct srv_limits lim = {MLT_NATIVE_MAX_CONNS, s->timeout, s->timeout,
+	    s->timeout < 30000 ? s->timeout : 30000, 0};
+	struct srv_ops ops = {mlt_native_serve, NULL, 1,
+	    !(s->user && *s->user)};
+	struct server *srv = NULL;
+	int r = -1;
+
+	nx = (struct mlt_native_ctx){ch, s->timeout};
+	if (srv_new(&lim, &ops, &nx, &srv, err, errlen) != 0)
+		return -1;
+	if (mlt_listen(srv, s, spec, err, errlen) == 0 &&
+	    mlt_spool_open(s, ch, err, errlen) == 0 &&
+	    srv_drop_privileges(srv, s->user, s->group, err, errlen) == 0 &&
+	    mlt_detach(foreground, err, errlen) == 0) {
+		mlt_spool_probe(s, ch);
+		log_info("listening on %s (native engine)", spec);
+		r = srv_run(srv, err, errlen);
+	}
+	*busy = srv_free(&srv) != 0;
+	return r;
+}
+
+/* libmilter keeps its own accept loop, threads and signal thread
+ * (SIGTERM/SIGHUP stop, SIGINT aborts); lib/milter binds with the
+ * server's stale-socket rule and drops privileges with lib/privdrop.
+ * smfi_main returns without waiting for its connections: no filter state
+ * may go while a callback can still reach it (*busy). */
+static int
+mlt_serve_libmilter(const struct mlt_settings *s, struct mlt_chain *ch,
+    const char *spec, int foreground, int *busy, char *err, size_t errlen)
 {
 	long long wait = s->timeout < 30000 ? s->timeout : 30000;
-	size_t n, msgs = 0, conns = 0;
+	size_t msgs = 0, conns = 0;
 	int r = 0, calls;
 
-	if (s->engine == MLT_ENGINE_NATIVE) {
-		r = mlt_native_serve(ch, lfd, s->timeout, &n, err, errlen);
-		*busy = r == 0 && n > 0;
-		return r;
-	}
+	if (mlt_libmilter_bind(s, spec, err, errlen) != 0 ||
+	    mlt_spool_open(s, ch, err, errlen) != 0 ||
+	    priv_drop(s->user, s->group, err, errlen) != 0 ||
+	    mlt_detach(foreground, err, errlen) != 0)
+		return -1;
+	mlt_spool_probe(s, ch);
+	signal(SIGPIPE, SIG_IGN);
+	log_info("listening on %s (libmilter engine)", spec);
 	if (smfi_main() != MI_SUCCESS) {
 		snprintf(err, errlen, "smfi_main failed");
 		r = -1;
 	}
-	/* smfi_main returns without waiting for its connections: no filter
-	 * state may go while a callback can still reach it */
 	calls = mlt_glue_drain(wait, &msgs, &conns);
 	if (msgs > 0)
 		log_warn("stopping with %zu message(s) under way: libmilter "
@@ -347,11 +415,10 @@ mlt_serve(const struct mlt_program *p, const struct mlt_settings *s,
     int foreground, int *busy, char *err, size_t errlen)
 {
 	const char *spec = s->socket ? s->socket : p->default_socket;
-	int native = s->engine == MLT_ENGINE_NATIVE, lfd = -1;
+	int native = s->engine == MLT_ENGINE_NATIVE;
 	/* static: a connection still open after the drain (*busy) may read
 	 * it until the process exits; mlt_main runs once */
 	static struct mlt_chain ch;
-	struct stat bound = {0};
 	struct smfiDesc desc;
 	size_t i;
 
@@ -374,24 +441,10 @@ mlt_serve(const struct mlt_program *p, const struct mlt_settings *s,
 	}
 	if (p->init && p->init(p->base, err, errlen) != 0)
 		return -1;
-	if (mlt_bind(s, spec, &lfd, err, errlen) != 0)
+	if ((native ? mlt_serve_native(s, &ch, spec, foreground, busy, err,
+	    errlen) : mlt_serve_libmilter(s, &ch, spec, foreground, busy, err,
+	    errlen)) != 0)
 		return -1;
-	mlt_bound(spec, &bound);
-	/* only now, with its mode and owner set, may anyone connect */
-	if (native && mlt_native_listen(lfd, err, errlen) != 0)
-		return -1;
-	if (priv_drop(s->user, s->group, err, errlen) != 0)
-		return -1;
-	if (!foreground && daemon(0, 0) != 0) {
-		snprintf(err, errlen, "daemon: %s", strerror(errno));
-		return -1;
-	}
-	signal(SIGPIPE, SIG_IGN);
-	log_info("listening on %s (%s engine)", spec,
-	    native ? "native" : "libmilter");
-	if (mlt_run_engine(s, &ch, lfd, busy, err, errlen) != 0)
-		return -1;
-	mlt_unbind(spec, &bound);
 	log_info("stopped");
 	return 0;
 }

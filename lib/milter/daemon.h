@@ -5,11 +5,15 @@
  * (lib/cfg.h: the program's section = the common milter keys below + its
  * own), --check-config, the program's init (open keys, database), bind the
  * socket (a stale unix socket is removed, a live one is an error; mode and
- * owner are set), drop privileges (lib/privdrop.h), then serve with the
- * section's engine: native (native.h: SIGTERM/SIGHUP/SIGINT drain and
- * stop) or libmilter's smfi_main() (its signal thread turns SIGTERM/SIGHUP
- * into a clean stop and SIGINT into an abort). mlt_main() returns the exit
- * status. */
+ * owner are set before anyone may connect), drop privileges
+ * (lib/privdrop.h), then serve with the section's engine:
+ *   - native: lib/server (server.h) binds, drops, runs the bounded worker
+ *     pool, the deadlines and the signals, and calls mlt_native_serve()
+ *     per connection (native.h: SIGTERM/SIGHUP/SIGINT drain and stop);
+ *   - libmilter: smfi_main() keeps its own accept loop, threads and
+ *     signal thread (SIGTERM/SIGHUP a clean stop, SIGINT an abort); of
+ *     lib/server only the stale-socket rule is used, and lib/privdrop.
+ * mlt_main() returns the exit status. */
 #ifndef FACTEUR_LIB_MILTER_DAEMON_H
 #define FACTEUR_LIB_MILTER_DAEMON_H
 
@@ -31,13 +35,15 @@ struct mlt_settings {
 	long long max_rcpts;
 	long long timeout;      /* ms, MTA inactivity, default 2m */
 	int engine;             /* enum mlt_engine */
+	long long spool_threshold; /* body bytes in RAM; past it on disk */
+	char *spool_dir;        /* where (body.h), default /var/tmp */
 };
 
 /* Who speaks the milter protocol: facteur's own engine (native.h) or
  * libmilter. Same filters, glue and runner either way. */
 enum mlt_engine { MLT_ENGINE_NATIVE, MLT_ENGINE_LIBMILTER };
 
-#define MLT_SETTINGS_NKEYS 10
+#define MLT_SETTINGS_NKEYS 12
 
 /* Copies the common keys, their offsets shifted by common_off, into out
  * (at least MLT_SETTINGS_NKEYS entries). Returns the count. */

@@ -33,6 +33,15 @@ filter_plan(struct mlt_ctx *c, enum mlt_edit_kind k, const char *name,
 }
 
 int
+mlt_msg_body(const struct mlt_msg *m, size_t max, const unsigned char **p,
+    size_t *n)
+{
+	/* the view (a mapping) is the body's state, not the message's:
+	 * const for the filter, which only reads */
+	return mlt_body_view((struct mlt_body *)&m->body, max, p, n);
+}
+
+int
 mlt_add_header(struct mlt_ctx *c, const char *name, const char *value)
 {
 	return filter_plan(c, MLT_EDIT_ADD, name, 0, value);

@@ -18,6 +18,7 @@
 
 #include <stddef.h>
 
+#include "body.h"
 #include "buf.h"
 #include "plan.h"
 #include "pool.h"
@@ -98,7 +99,8 @@ struct mlt_msg {
 	size_t nrcpts;
 	struct mlt_header *headers;
 	size_t nheaders;
-	struct buf body;          /* stored only if a filter wants_body */
+	struct mlt_body body;     /* kept only if a filter wants_body:
+				     read it with mlt_msg_body() */
 	size_t body_size;         /* bytes seen, stored or not */
 	struct mlt_results results;
 	struct mlt_plan plan;
@@ -197,6 +199,14 @@ mlt_delete_header(struct mlt_ctx *c, const char *name, int index);
  * message reaches eom. 0, or -1 (bad reason, ENOMEM): MLT_ERROR then. */
 __attribute__((warn_unused_result)) int
 mlt_quarantine(struct mlt_ctx *c, const char *reason);
+
+/* The first min(max, size) bytes of the kept body (wants_body) at eom:
+ * *p (never NULL) and *n, borrowed until the message ends or the next
+ * call. A large body is a read-only mapping of its spool file: read
+ * only what is scanned. 0, or -1 (cannot be mapped): MLT_ERROR then. */
+__attribute__((warn_unused_result)) int
+mlt_msg_body(const struct mlt_msg *m, size_t max, const unsigned char **p,
+    size_t *n);
 
 /* Returns MLT_ERROR after recording why (static text) for the log. */
 enum mlt_verdict mlt_fail(struct mlt_ctx *c, const char *why);

@@ -21,6 +21,7 @@
 #include "log.h"
 #include "native_int.h"
 #include "proto.h"
+#include "server.h"
 
 /* Macro slots in libmilter's search order (smfi_getsymval). */
 static const unsigned char nc_slot_cmd[NC_NSLOTS] = {
@@ -325,7 +326,7 @@ nc_msg_over(struct nconn *c, int clear_macros)
 		buf_reset(&c->pending);
 	if (clear_macros)
 		nc_clear_macros(c, NC_FIRST_MSG_SLOT);
-	atomic_store(&c->in_msg, 0);
+	c->in_msg = 0;
 }
 
 /* ---- commands ---------------------------------------------------- */
@@ -415,7 +416,7 @@ nc_envelope(struct nconn *c, const struct mlt_packet *pk, int rcpt)
 	v[n] = NULL;
 	if (!rcpt) {
 		nc_msg_over(c, 0);
-		atomic_store(&c->in_msg, 1);
+		c->in_msg = 1;
 	}
 	if (nc_skipping(c))
 		return nc_replay(c, nr);
@@ -491,7 +492,7 @@ nc_quit_nc(struct nconn *c)
 	c->skip_msg = c->conn_refused = 0;
 	buf_reset(&c->pending);
 	nc_clear_macros(c, 0);
-	atomic_store(&c->in_msg, 0);
+	c->in_msg = 0;
 }
 
 /* One packet. 0 go on, 1 the MTA quit, -1 protocol error. */
@@ -552,20 +553,22 @@ nc_packet(struct nconn *c, const struct mlt_packet *pk)
 /* ---- the connection ---------------------------------------------- */
 
 void
-nc_init(struct nconn *c, const struct mlt_chain *ch, int fd)
+nc_init(struct nconn *c, const struct mlt_chain *ch, int fd,
+    struct srv_conn *sc, long long timeout_ms)
 {
 	int i;
 
 	memset(c, 0, sizeof(*c));
 	c->ch = ch;
-	c->fd = fd;
+	c->fd = sc != NULL ? srv_conn_fd(sc) : fd;
+	c->sc = sc;
+	c->timeout_ms = timeout_ms;
 	buf_init(&c->in, MLT_PROTO_MAX_PACKET + 8);
 	buf_init(&c->out, NC_OUT_MAX);
 	buf_init(&c->reply, 4096);
 	buf_init(&c->pending, 8192);
 	for (i = 0; i < NC_NSLOTS; i++)
 		buf_init(&c->mac[i].b, MLT_PROTO_MAX_PACKET);
-	atomic_init(&c->in_msg, 0);
 }
 
 void
@@ -584,12 +587,25 @@ nc_free(struct nconn *c)
 		buf_free(&c->mac[i].b);
 }
 
+/* Writes every answer gathered. On a server slot the write is bounded by
+ * the message's deadline, given `timeout` from now: the filters' time at
+ * end of message does not count against the MTA. 0, or -1 (logged). */
 static int
 nc_flush(struct nconn *c)
 {
 	size_t done = 0;
 	ssize_t w;
 
+	if (c->sc != NULL) {
+		if (c->timeout_ms > 0)
+			srv_conn_deadline(c->sc, c->timeout_ms);
+		if (srv_conn_write(c->sc, c->out.data, c->out.len) != 0) {
+			log_warn("milter connection: answer not written");
+			return -1;
+		}
+		buf_reset(&c->out);
+		return 0;
+	}
 	while (done < c->out.len) {
 		w = write(c->fd, c->out.data + done, c->out.len - done);
 		if (w < 0 && errno == EINTR)
@@ -625,14 +641,22 @@ nc_fill(struct nconn *c, size_t need)
 		return -1;
 	}
 	for (;;) {
-		r = read(c->fd, c->in.data + c->in.len,
-		    c->in.cap - 1 - c->in.len);
+		r = c->sc != NULL ? srv_conn_read(c->sc, c->in.data +
+		    c->in.len, c->in.cap - 1 - c->in.len) : read(c->fd,
+		    c->in.data + c->in.len, c->in.cap - 1 - c->in.len);
 		if (r > 0) {
 			c->in.len += (size_t)r;
+			/* inside a message the MTA may take `timeout` for
+			 * each packet, as under libmilter: Postfix bounds
+			 * its own client (smtpd_timeout), not the whole */
+			if (c->sc != NULL && c->in_msg && c->timeout_ms > 0)
+				srv_conn_deadline(c->sc, c->timeout_ms);
 			return 1;
 		}
 		if (r == 0)
 			return 0;
+		if (c->sc != NULL)
+			return -1; /* deadline or stop: the server logged */
 		if (errno == EINTR)
 			continue;
 		if (errno == EAGAIN || errno == EWOULDBLOCK)
@@ -652,23 +676,42 @@ nc_status_text(enum mlt_proto_status st)
 	    "zero-length packet";
 }
 
+/* Between two reads on a server slot: outside a message the connection
+ * is idle (it may be evicted, it ends at the stop), unless bytes of the
+ * next packet are already buffered. */
+static void
+nc_between(struct nconn *c)
+{
+	if (c->sc == NULL || c->in_msg)
+		return;
+	if (c->off == c->in.len)
+		srv_conn_idle(c->sc);
+	else
+		srv_conn_next(c->sc);
+}
+
+static void
+nc_plain_timeout(struct nconn *c)
+{
+	struct timeval tv;
+
+	if (c->sc != NULL || c->timeout_ms <= 0)
+		return;
+	tv.tv_sec = (time_t)(c->timeout_ms / 1000);
+	tv.tv_usec = (suseconds_t)(c->timeout_ms % 1000) * 1000;
+	(void)setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	(void)setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+}
+
 void
-nc_run(struct nconn *c, long long timeout_ms, const atomic_int *stop)
+nc_run(struct nconn *c)
 {
 	struct mlt_packet pk;
 	enum mlt_proto_status st;
-	struct timeval tv;
 	size_t used;
 	int r;
 
-	if (timeout_ms > 0) {
-		tv.tv_sec = (time_t)(timeout_ms / 1000);
-		tv.tv_usec = (suseconds_t)(timeout_ms % 1000) * 1000;
-		(void)setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv,
-		    sizeof(tv));
-		(void)setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv,
-		    sizeof(tv));
-	}
+	nc_plain_timeout(c);
 	if (buf_reserve(&c->in, NC_IN_START) != 0)
 		return;
 	for (;;) {
@@ -696,8 +739,7 @@ nc_run(struct nconn *c, long long timeout_ms, const atomic_int *stop)
 		 * all their answers go in one write */
 		if (c->out.len > 0 && nc_flush(c) != 0)
 			return;
-		if (stop && atomic_load(stop) && !atomic_load(&c->in_msg))
-			return;
+		nc_between(c);
 		if (nc_fill(c, used) <= 0)
 			return;
 	}
@@ -713,8 +755,8 @@ mlt_native_conn(const struct mlt_chain *ch, int fd, long long timeout_ms)
 		close(fd);
 		return;
 	}
-	nc_init(c, ch, fd);
-	nc_run(c, timeout_ms, NULL);
+	nc_init(c, ch, fd, NULL, timeout_ms);
+	nc_run(c);
 	nc_free(c);
 	close(fd);
 	free(c);

@@ -18,21 +18,25 @@
  * to the filters. At connect/helo such a refusal holds for the rest of
  * the connection.
  *
- * Threads: one per connection, at most MLT_NATIVE_MAX_CONNS at once
- * (then the listener waits): filters block in DNS and SQLite, as under
+ * Threads and deadlines are lib/server's (server.h): the daemon
+ * (daemon.c) binds through it and gives mlt_native_serve() as serve();
+ * a connection holds one of MLT_NATIVE_MAX_CONNS slots and is served by
+ * a pooled worker thread (filters block in DNS and SQLite, as under
  * libmilter, so an event loop would stall every connection behind one
- * lookup. A connection's state is touched by its thread only. The
- * listener joins each thread once it has ended, so its slot counts until
- * the thread's exit destructors (OpenSSL's, ldns') have run, and
- * mlt_native_serve() does not return while one still runs.
+ * lookup). A connection's state is touched by its worker only.
+ * Between messages a connection is idle for the server: at most
+ * `timeout` (idle_ms), evicted first when every slot is taken, closed at
+ * once at a stop. From a message's first packet to its end the MTA may
+ * be silent `timeout` per packet (the deadline moves with each read, as
+ * libmilter's timeout does: Postfix bounds its own SMTP client), and the
+ * answer is written within `timeout` of the last packet. At a stop a
+ * message under way may finish within the drain (the timeout, 30 s at
+ * most); the server joins every worker (thread-exit destructors done:
+ * OpenSSL's, ldns') before mlt_main frees the filters.
  *
  * Hostile input: a length over MLT_PROTO_MAX_PACKET, a payload that does
  * not decode or an unknown command closes the connection with one log
- * line; so does no data for `timeout` (SO_RCVTIMEO / SO_SNDTIMEO, no
- * extra syscall per read). SIGTERM, SIGINT and SIGHUP stop accepting,
- * close idle connections, let those inside a message finish it (for at
- * most the timeout, 30 s at most), join their threads, then return (a
- * thread still busy 1 s after that is left running, with a warning). */
+ * line. */
 #ifndef FACTEUR_LIB_MILTER_NATIVE_H
 #define FACTEUR_LIB_MILTER_NATIVE_H
 
@@ -51,32 +55,22 @@ extern const struct mlt_seam mlt_seam_native;
  * of the chain may refuse: what the engine asks for when offered. Pure. */
 uint32_t mlt_native_nr_flags(const struct mlt_chain *ch);
 
-/* Creates the socket for spec (daemon.h syntax) and binds it, without
- * listening yet: the caller gives a unix socket its mode and owner first,
- * so nobody connects to it before. A unix socket path must not exist (the
- * caller clears a stale one) and takes the caller's umask. 0 and *fd, or
- * -1 with err. */
-__attribute__((warn_unused_result)) int
-mlt_native_bind(const char *spec, int *fd, char *err, size_t errlen);
-
-/* listen() on a socket from mlt_native_bind. 0, or -1 with err. */
-__attribute__((warn_unused_result)) int
-mlt_native_listen(int fd, char *err, size_t errlen);
-
-/* Serves one connected socket until the MTA quits, an error or a stop;
- * closes fd. timeout_ms: 0 = none. The chain's seam must be
- * &mlt_seam_native. For the server and for tests (over a socketpair). */
+/* Serves one connected blocking socket until the MTA quits or an error
+ * (SO_RCVTIMEO / SO_SNDTIMEO = timeout_ms, 0 = none); closes fd. The
+ * chain's seam must be &mlt_seam_native. For tests, over a socketpair. */
 void mlt_native_conn(const struct mlt_chain *ch, int fd, long long timeout_ms);
 
-/* Accepts on lfd and serves every connection in its own thread until a
- * SIGTERM/SIGINT/SIGHUP; then drains (see above), closes lfd and returns
- * 0 with *left the connection threads still running after the drain (0
- * but for a filter stuck past the grace period: the caller must then
- * keep the filters' state), or -1 with err when it could not start.
- * Blocks those signals in the calling thread (the connection threads
- * inherit the mask). */
-__attribute__((warn_unused_result)) int
-mlt_native_serve(const struct mlt_chain *ch, int lfd, long long timeout_ms,
-    size_t *left, char *err, size_t errlen);
+struct srv_conn;
+
+/* What mlt_native_serve() is given as the server's ctx. */
+struct mlt_native_ctx {
+	const struct mlt_chain *ch; /* seam &mlt_seam_native */
+	long long timeout_ms;       /* see above; 0 = none */
+};
+
+/* lib/server's serve(): one MTA connection on a server slot, until the
+ * MTA quits, an error, a deadline or the stop. ctx: struct
+ * mlt_native_ctx. The server closes the fd. */
+void mlt_native_serve(struct srv_conn *sc, void *ctx);
 
 #endif

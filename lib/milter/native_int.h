@@ -4,12 +4,13 @@
 #ifndef FACTEUR_LIB_MILTER_NATIVE_INT_H
 #define FACTEUR_LIB_MILTER_NATIVE_INT_H
 
-#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "buf.h"
 #include "runner.h"
+
+struct srv_conn;
 
 #define NC_NSLOTS 7
 #define NC_MAX_MACROS 64
@@ -23,6 +24,8 @@ struct nc_macros {
 struct nconn {
 	const struct mlt_chain *ch;
 	int fd;
+	struct srv_conn *sc;    /* lib/server's slot, or NULL: plain fd */
+	long long timeout_ms;   /* MTA silence inside a message; 0 none */
 	struct buf in;          /* read buffer: in.data[off..in.len) unread */
 	size_t off;
 	struct buf out;         /* answers not yet written */
@@ -36,15 +39,19 @@ struct nconn {
 	int conn_refused;       /* decided at connect/helo: for good */
 	void *priv;             /* the glue's struct mlt_conn */
 	struct nc_macros mac[NC_NSLOTS];
-	atomic_int in_msg;      /* between MAIL and eom/abort (for drain) */
+	int in_msg;             /* between MAIL and eom/abort: busy, for the
+				   server (idle between messages) */
 };
 
-/* Initialises c for fd; frees with nc_free(). */
-void nc_init(struct nconn *c, const struct mlt_chain *ch, int fd);
+/* Initialises c for fd, or for lib/server's sc when not NULL (its fd);
+ * frees with nc_free(). timeout_ms: see native.h. */
+void nc_init(struct nconn *c, const struct mlt_chain *ch, int fd,
+    struct srv_conn *sc, long long timeout_ms);
 void nc_free(struct nconn *c);
-/* Runs the connection until it ends; returns with fd still open. *stop
- * is polled after each message: when set, the connection closes between
- * messages. */
-void nc_run(struct nconn *c, long long timeout_ms, const atomic_int *stop);
+/* Runs the connection until it ends; returns with fd still open. On a
+ * server slot it tells the server where messages begin and end
+ * (srv_conn_idle between them), and ends between messages once the
+ * server stops. */
+void nc_run(struct nconn *c);
 
 #endif

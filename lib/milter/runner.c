@@ -2,6 +2,7 @@
  * No libmilter here: the glue translates, this decides. */
 #include "runner.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -70,7 +71,7 @@ mlt_msg_end(const struct mlt_chain *ch, struct mlt_conn *conn)
 		ch->v[i].filter->abort(&x);
 	}
 	mlt_plan_free(&m->plan);
-	buf_free(&m->body);
+	mlt_body_free(&m->body);
 	free(m->headers);
 	free(m->rcpts);
 	mlt_pool_free(&m->pool);
@@ -108,7 +109,9 @@ mlt_msg_begin(const struct mlt_chain *ch, struct mlt_conn *conn)
 	if ((m = calloc(1, sizeof(*m))) == NULL)
 		return -1;
 	mlt_pool_init(&m->pool, ch->lim.max_pool);
-	buf_init(&m->body, run_lim(ch->lim.max_body, RUN_DEFAULT_MAX_BODY));
+	mlt_body_init(&m->body, ch->lim.spool_threshold > 0 ?
+	    ch->lim.spool_dirfd : -1, ch->lim.spool_threshold,
+	    run_lim(ch->lim.max_body, RUN_DEFAULT_MAX_BODY));
 	/* Room to delete every header (facteur-dkim removes each forged
 	 * Authentication-Results, however many) plus the default's worth
 	 * of other edits. */
@@ -303,9 +306,10 @@ run_store_body(const struct mlt_chain *ch, struct mlt_conn *conn,
 	for (i = 0; i < ch->n; i++)
 		if (run_active(conn, i) && ch->v[i].filter->wants_body)
 			break;
-	if (i == ch->n || buf_add(&conn->msg->body, ev->p, ev->len) == 0)
+	if (i == ch->n || mlt_body_add(&conn->msg->body, ev->p, ev->len) == 0)
 		return NULL;
-	return "message body over max_body_size (or out of memory)";
+	return errno == EFBIG ? "message body over max_body_size" :
+	    "message body not kept (out of memory or spool_dir)";
 }
 
 static enum mlt_verdict

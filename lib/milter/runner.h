@@ -34,6 +34,9 @@ struct mlt_chain_entry {
 
 struct mlt_limits {
 	size_t max_body;    /* bytes kept for wants_body filters; 0 = 64M */
+	size_t spool_threshold; /* past it the kept body is in a file in
+				   spool_dirfd (body.h); 0 = memory only */
+	int spool_dirfd;
 	size_t max_headers; /* 0 = 1000 */
 	size_t max_rcpts;   /* 0 = 1000 */
 	size_t max_pool;    /* per-message pool bytes; 0 = 16M */

@@ -148,6 +148,7 @@ chain_adopt(struct chain_settings *s, enum chain_mod m)
 	free(c->socket_mode);
 	free(c->user);
 	free(c->group);
+	free(c->spool_dir);
 	on_error = c->on_error;
 	memcpy(c, &s->common, sizeof(*c));
 	if (m == CHAIN_AV) /* [av] on_error: what clamd down means */

@@ -21,7 +21,8 @@ ev_tables(void)
 {
 	static const struct sp_evdef *const t[] = {ev_header_defs,
 	    ev_mime_defs, ev_html_defs, ev_body_defs, ev_relay_defs,
-	    ev_list_defs, ev_image_defs, NULL};
+	    ev_list_defs, ev_image_defs, ev_forged_defs, ev_rawmime_defs,
+	    ev_text_defs, NULL};
 
 	return t;
 }
@@ -145,11 +146,13 @@ sp_ev_parse(const char *text, struct sp_evcall **out, const char **why)
 			return 0;
 		}
 	}
-	if (d->re_arg > 0 && d->re_arg <= c->argc) {
+	if ((d->re_arg > 0 && d->re_arg <= c->argc) || d->re_fixed != NULL) {
+		const char *re = d->re_fixed != NULL ? d->re_fixed :
+		    c->argv[d->re_arg - 1];
 		PCRE2_SIZE off;
 		int en;
 
-		if ((c->re = pcre2_compile((PCRE2_SPTR)c->argv[d->re_arg - 1],
+		if ((c->re = pcre2_compile((PCRE2_SPTR)re,
 		    PCRE2_ZERO_TERMINATED, 0, &en, &off, NULL)) == NULL) {
 			*why = "bad regex in eval call";
 			sp_ev_free(&c);
@@ -201,7 +204,8 @@ sp_ev_ctx_clear(struct sp_evctx *c)
 {
 	sp_relays_free(&c->relays);
 	ev_html_free(&c->html);
-	c->relays_done = c->html_done = 0;
+	ev_rawmime_free(&c->rawmime);
+	c->relays_done = c->html_done = c->rawmime_done = 0;
 }
 
 const struct sp_evconf *

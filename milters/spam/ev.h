@@ -23,6 +23,7 @@ struct sp_view;
 struct sp_ruleset;
 struct sp_relays;
 struct ev_html;
+struct ev_rawmime;
 
 #define SP_EV_MAXARGS 6
 
@@ -64,7 +65,8 @@ struct sp_evctx {
 	time_t now;            /* for Date shifts with no Received date */
 	struct sp_relays *relays; /* lazily parsed; owned */
 	struct ev_html *html;     /* lazily scanned; owned */
-	int relays_done, html_done;
+	struct ev_rawmime *rawmime; /* lazily parsed; owned */
+	int relays_done, html_done, rawmime_done;
 	int envfrom_done;
 	char envfrom_buf[320];
 	const char *envfrom_sa;   /* ev_envfrom()'s answer */

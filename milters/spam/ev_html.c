@@ -30,6 +30,13 @@ struct evh_part {
 	long ntag, nelem, seen, seen_elem, closed_extra;
 	long max_size;     /* largest font size set (HTML.pm: from 3) */
 	int font_face_bad, low_contrast, invalid_color;
+	int embeds, form_mailto, iframe_src;
+	/* HTML.pm's obfuscation count: a text chunk that starts with a
+	 * word character right after one that ended with one (a word cut
+	 * by a tag); last_end: -1 no text yet, 0 blank or punctuation, 1
+	 * a word character; in_text: the chunk goes on (no tag since) */
+	long obfuscation;
+	int last_end, in_text;
 	struct evs_stack st;
 	double length, non_space, image_area;
 	struct buf title, comment, anchor; /* strings joined by '\n' */
@@ -228,6 +235,23 @@ evh_style(struct evh_part *h, const char *name, const char *s, size_t n)
 	    NULL, has_css ? css : NULL);
 }
 
+/* HTML.pm's html_tests and html_uri, the parts HTMLEval reads: embeds,
+ * a form posting to mailto:, an iframe with a source. */
+static void
+evh_flags(struct evh_part *h, const char *name, const char *s, size_t n)
+{
+	char v[512];
+
+	if (strcmp(name, "object") == 0 || strcmp(name, "embed") == 0)
+		h->embeds = 1;
+	else if (strcmp(name, "form") == 0 && evh_attr(s, n, "action", v,
+	    sizeof(v)) && strcasestr(v, "mailto:") != NULL)
+		h->form_mailto = 1;
+	else if (strcmp(name, "iframe") == 0 && evh_attr(s, n, "src", v,
+	    sizeof(v)) && v[strspn(v, " \t\r\n")] != '\0')
+		h->iframe_src = 1;
+}
+
 /* The numeric value of attribute `at` in tag text s[0..n), or -1. */
 static double
 evh_attr_num(const char *s, size_t n, const char *at)
@@ -246,6 +270,46 @@ evh_attr_num(const char *s, size_t n, const char *at)
 	return -1;
 }
 
+/* Not blank and not ASCII punctuation: HTML.pm's
+ * [^\s\x21-\x2f\x3a-\x40\x5b-\x60\x7b-\x7e]. */
+static int
+evh_wordch(unsigned char ch)
+{
+	if (ch >= 0x80)
+		return 1;
+	return !isspace(ch) && !(ch >= 0x21 && ch <= 0x2f) && !(ch >= 0x3a &&
+	    ch <= 0x40) && !(ch >= 0x5b && ch <= 0x60) && !(ch >= 0x7b &&
+	    ch <= 0x7e);
+}
+
+/* A text chunk for the obfuscation count. */
+static void
+evh_obfus(struct evh_part *h, const char *s, size_t n)
+{
+	if (n == 0)
+		return;
+	if (!h->in_text && h->last_end == 1 && evh_wordch((unsigned char)s[0]))
+		h->obfuscation++;
+	h->last_end = evh_wordch((unsigned char)s[n - 1]);
+	h->in_text = 1;
+}
+
+/* The elements HTML.pm's html_whitespace() writes a blank for. */
+static int
+evh_blank_tag(const char *t)
+{
+	static const char *const tags[] = {"br", "div", "li", "th", "td",
+	    "dt", "dd", "p", "hr", "blockquote", "pre", "embed", "listing",
+	    "plaintext", "xmp", "title", "h1", "h2", "h3", "h4", "h5", "h6",
+	    NULL};
+	size_t i;
+
+	for (i = 0; tags[i] != NULL; i++)
+		if (strcmp(tags[i], t) == 0)
+			return 1;
+	return 0;
+}
+
 static void
 evh_text(struct evh_part *h, const char *s, size_t n)
 {
@@ -254,6 +318,7 @@ evh_text(struct evh_part *h, const char *s, size_t n)
 
 	if (evh_inside(h, "script") > 0 || evh_inside(h, "style") > 0)
 		return;
+	evh_obfus(h, s, n);
 	for (i = 0; i < n && isspace((unsigned char)s[i]); i++)
 		;
 	if (i < n)
@@ -290,6 +355,7 @@ evh_markup(struct evh_part *h, const char *p, const char *end)
 		    memchr(q, '>', (size_t)(end - q));
 
 		e = ce ? ce + (ce[0] == '-' ? 3 : 1) : end;
+		h->in_text = 0;
 		evh_keep(&h->comment, p, (size_t)(e - p));
 		evh_keep(&h->comment, "\n", 1);
 		return (size_t)(e - p);
@@ -311,6 +377,11 @@ evh_markup(struct evh_part *h, const char *p, const char *end)
 	e = memchr(q, '>', (size_t)(end - q));
 	e = e ? e + 1 : end;
 	evh_tag(h, name, close ? -1 : 1);
+	h->in_text = 0;
+	if (evh_blank_tag(name))
+		h->last_end = 0;
+	if (!close)
+		evh_flags(h, name, p, (size_t)(e - p));
 	if (!close && strcmp(name, "font") == 0)
 		evh_font(h, p, (size_t)(e - p));
 	if (close)
@@ -384,6 +455,7 @@ ev_html_get(struct sp_evctx *c)
 			continue;
 		h = &x->p[x->n++];
 		h->max_size = 3;
+		h->last_end = -1;
 		evs_init(&h->st);
 		buf_init(&h->title, 65536);
 		buf_init(&h->comment, 65536);
@@ -463,6 +535,9 @@ evh_value(const struct evh_part *h, const char *t, double *v)
 		*v = h->image_area;
 	else if (strcmp(t, "max_size") == 0)
 		*v = (double)h->max_size;
+	else if (strcmp(t, "obfuscation_ratio") == 0 && h->ntag > 0 &&
+	    h->obfuscation > 0)
+		*v = (double)h->obfuscation / (double)h->ntag;
 	else
 		return 0;
 	return 1;
@@ -505,13 +580,53 @@ ev_html_test(struct sp_evctx *c, const struct sp_evcall *a)
 		return 0;
 	if (strcmp(a->argv[0], "html") == 0)
 		return x->n > 0;
-	for (i = 0; i < x->n; i++)
-		if (strcmp(a->argv[0], "font_face_bad") == 0 ?
-		    x->p[i].font_face_bad : strcmp(a->argv[0],
-		    "font_low_contrast") == 0 ? x->p[i].low_contrast :
-		    x->p[i].invalid_color)
+	for (i = 0; i < x->n; i++) {
+		const struct evh_part *h = &x->p[i];
+		const char *t = a->argv[0];
+
+		if (strcmp(t, "font_face_bad") == 0 ? h->font_face_bad :
+		    strcmp(t, "font_low_contrast") == 0 ? h->low_contrast :
+		    strcmp(t, "embeds") == 0 ? h->embeds :
+		    strcmp(t, "form_action_mailto") == 0 ? h->form_mailto :
+		    h->invalid_color)
+			return 1;
+	}
+	return 0;
+}
+
+static int
+ev_iframe_src(struct sp_evctx *c, const struct sp_evcall *a)
+{
+	const struct ev_html *x = ev_html_get(c);
+	size_t i;
+
+	(void)a;
+	for (i = 0; x != NULL && i < x->n; i++)
+		if (x->p[i].iframe_src)
 			return 1;
 	return 0;
+}
+
+/* The title's length over the Subject's (with its newline, as the
+ * Perl's get('Subject') returns it). */
+static int
+ev_title_subject(struct sp_evctx *c, const struct sp_evcall *a)
+{
+	const struct ev_html *x = ev_html_get(c);
+	char *subj = ev_header_all(c, "Subject", 0);
+	double ratio = sp_ev_num(a, 0, 0), sl;
+	size_t i;
+	int hit = 0;
+
+	if (subj == NULL)
+		return 0;
+	sl = (double)strlen(subj);
+	free(subj);
+	for (i = 0; x != NULL && i < x->n && !hit; i++)
+		if (x->p[i].title.len > 0 && (double)x->p[i].title.len / sl >
+		    ratio)
+			hit = 1;
+	return hit;
 }
 
 static int
@@ -590,9 +705,11 @@ ev_text_match(struct sp_evctx *c, const struct sp_evcall *a)
 }
 
 static const char *const evh_values[] = {"length", "closed_extra_ratio",
-    "bad_tag_ratio", "non_element_ratio", "image_area", "max_size", NULL};
+    "bad_tag_ratio", "non_element_ratio", "image_area", "max_size",
+    "obfuscation_ratio", NULL};
 static const char *const evh_tests[] = {"html", "font_face_bad",
-    "font_low_contrast", "font_invalid_color", NULL};
+    "font_low_contrast", "font_invalid_color", "embeds",
+    "form_action_mailto", NULL};
 static const char *const evh_texts[] = {"title", "comment", "anchor", NULL};
 
 const struct sp_evdef ev_html_defs[] = {
@@ -604,5 +721,7 @@ const struct sp_evdef ev_html_defs[] = {
 	{"html_image_only", ev_image_only, 2, 2},
 	{"html_image_ratio", ev_image_ratio, 2, 2},
 	{"html_text_match", ev_text_match, 2, 2, evh_texts, 2},
+	{"check_iframe_src", ev_iframe_src, 0, 0},
+	{"html_title_subject_ratio", ev_title_subject, 1, 1},
 	{NULL, NULL, 0, 0},
 };

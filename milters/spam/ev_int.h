@@ -19,6 +19,8 @@ struct sp_evdef {
 	const char *const *only;
 	int re_arg;     /* 1 + index of an argument that is a regex (compiled
 			   once into sp_evcall.re), 0 none */
+	const char *re_fixed; /* or a regex of the function's own, compiled
+				 once into sp_evcall.re; NULL none */
 };
 
 /* The call's compiled regex matches s. */
@@ -32,6 +34,9 @@ extern const struct sp_evdef ev_body_defs[];
 extern const struct sp_evdef ev_relay_defs[];
 extern const struct sp_evdef ev_list_defs[];
 extern const struct sp_evdef ev_image_defs[];
+extern const struct sp_evdef ev_forged_defs[];
+extern const struct sp_evdef ev_rawmime_defs[];
+extern const struct sp_evdef ev_text_defs[];
 
 /* The ruleset's configuration lists. */
 const struct sp_evconf *ev_conf(const struct sp_evctx *c);
@@ -60,5 +65,13 @@ const struct sp_relays *ev_relays(struct sp_evctx *c);
  * HTML part (or ENOMEM). */
 const struct ev_html *ev_html_get(struct sp_evctx *c);
 void ev_html_free(struct ev_html **h);
+
+/* The raw MIME structure as Message.pm parses it (ev_rawmime.c),
+ * computed on first use. */
+struct ev_rawmime;
+void ev_rawmime_free(struct ev_rawmime **m);
+/* check_for_mime('mime_qp_long_line'): a quoted-printable leaf has a raw
+ * line over 78 characters plus its newline. */
+int ev_rawmime_qp_long_line(struct sp_evctx *c);
 
 #endif

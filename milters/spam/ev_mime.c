@@ -121,6 +121,12 @@ ev_for_mime(struct sp_evctx *c, const struct sp_evcall *a)
 		return b64text;
 	if (strcmp(t, "mime_bad_iso_charset") == 0)
 		return badiso;
+	if (strcmp(t, "mime_qp_long_line") == 0)
+		return ev_rawmime_qp_long_line(c);
+	/* false under ok_locales all, SpamAssassin's default (facteur
+	 * reads no ok_locales) */
+	if (strcmp(t, "mime_faraway_charset") == 0)
+		return 0;
 	if (strcmp(t, "mimepart_limit_exceeded") == 0)
 		return c->v->truncated && c->v->nparts >= 100;
 	return 0;
@@ -342,7 +348,8 @@ ev_mimeheader(struct sp_evctx *c, const struct sp_evcall *a)
 
 static const char *const ev_mime_tests[] = {"mime_base64_count",
     "mime_qp_count", "mime_attachment", "mime_base64_encoded_text",
-    "mime_bad_iso_charset", "mimepart_limit_exceeded", NULL};
+    "mime_bad_iso_charset", "mimepart_limit_exceeded", "mime_qp_long_line",
+    "mime_faraway_charset", NULL};
 
 const struct sp_evdef ev_mime_defs[] = {
 	{"check_for_mime", ev_for_mime, 1, 1, ev_mime_tests},

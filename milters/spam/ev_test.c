@@ -39,7 +39,7 @@ eval_calls_parse_with_quoted_and_bare_arguments(void **state)
 	    &why), 0);
 	assert_non_null(why);
 	/* an argument value facteur does not implement is a skip */
-	assert_int_equal(sp_ev_parse("eval:html_test('embeds')", &c, &why),
+	assert_int_equal(sp_ev_parse("eval:html_test('no_such_test')", &c, &why),
 	    0);
 	assert_int_equal(sp_ev_parse("eval:check_for_mime('x'", &c, &why),
 	    -1);
@@ -202,6 +202,13 @@ struct eval_case {
 };
 
 #define HDRS "From: a@example.com\r\nTo: b@example.net\r\n"
+/* 90 characters */
+#define LINE90 "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ" \
+	"0123456789abcdefghijklmnopqr"
+#define L1K LINE90 LINE90 LINE90 LINE90 LINE90 LINE90 LINE90 LINE90 LINE90 \
+	LINE90 LINE90 LINE90
+/* over 8192 characters */
+#define LONG8K L1K L1K L1K L1K L1K L1K L1K L1K
 
 static const struct eval_case eval_cases[] = {
 	{"header T eval:subject_is_all_caps()\n",
@@ -283,6 +290,170 @@ static const struct eval_case eval_cases[] = {
 	{"body __L /^\\s*\\S/\ntflags __L multiple maxhits=3\n"
 	    "meta T __L < 3\n", HDRS "Subject: s\r\n\r\none\r\n\r\ntwo\r\n"
 	    "\r\nthree\r\n\r\nfour\r\n", "T", 0},
+	/* HeaderEval's forged Received checks */
+	{"header T eval:check_for_forged_hotmail_received_headers()\n",
+	    "Received: from mx.hotmail.com (spam.example [203.0.113.5]) by "
+	    "mx.example.net with SMTP id 1\r\n" HDRS "Subject: s\r\n\r\nx\r\n",
+	    "T", 1},
+	{"header T eval:check_for_no_hotmail_received_headers()\n",
+	    "Received: from spam.example (spam.example [203.0.113.5]) by "
+	    "mx.example.net with SMTP id 1\r\nFrom: a@hotmail.com\r\n"
+	    "To: b@example.net\r\nSubject: s\r\n\r\nx\r\n", "T", 1},
+	{"header T eval:check_for_no_hotmail_received_headers()\n",
+	    "Received: from hotmail.com (f1.law8.hotmail.com [216.33.241.1]) "
+	    "by mx.example.net with SMTP id 1\r\nX-Originating-IP: "
+	    "[198.51.100.7]\r\nFrom: a@hotmail.com\r\nTo: b@example.net\r\n"
+	    "Subject: s\r\n\r\nx\r\n", "T", 0},
+	{"header T eval:check_for_forged_yahoo_received_headers()\n",
+	    "Received: from spam.example (spam.example [203.0.113.5]) by "
+	    "mx.example.net with SMTP id 1\r\nFrom: a@yahoo.com\r\n"
+	    "To: b@example.net\r\nSubject: s\r\n\r\nx\r\n", "T", 1},
+	{"header T eval:check_for_forged_yahoo_received_headers()\n",
+	    "Received: from [198.51.100.7] by web12.mail.ukl.yahoo.com via "
+	    "HTTP; Mon, 7 Dec 2026 05:00:00 +0000\r\nFrom: a@yahoo.com\r\n"
+	    "To: b@example.net\r\nSubject: s\r\n\r\nx\r\n", "T", 0},
+	{"header T eval:check_for_forged_gmail_received_headers()\n",
+	    "Received: from spam.example (spam.example [203.0.113.5]) by "
+	    "mx.example.net with SMTP id 1\r\nFrom: a@gmail.com\r\n"
+	    "To: b@example.net\r\nSubject: s\r\n\r\nx\r\n", "T", 1},
+	{"header T eval:check_for_forged_gmail_received_headers()\n",
+	    "X-Received: by 10.1.2.3 with SMTP id abc\r\n"
+	    "Received: from mail-x.google.com (mail-x.google.com [209.85.1.1])"
+	    " by mx.example.net with SMTP id 1\r\nFrom: a@gmail.com\r\n"
+	    "To: b@example.net\r\nSubject: s\r\n\r\nx\r\n", "T", 0},
+	{"header T eval:check_for_forged_juno_received_headers()\n",
+	    "Received: from spam.example (spam.example [203.0.113.5]) by "
+	    "mx.example.net with SMTP id 1\r\nFrom: a@juno.com\r\n"
+	    "To: b@example.net\r\nSubject: s\r\n\r\nx\r\n", "T", 1},
+	{"header T eval:check_for_forged_eudoramail_received_headers()\n",
+	    "Received: from spam.example (spam.example [203.0.113.5]) by "
+	    "mx.example.net with SMTP id 1\r\nFrom: a@eudoramail.com\r\n"
+	    "To: b@example.net\r\nSubject: s\r\n\r\nx\r\n", "T", 1},
+	{"header T eval:check_for_fake_aol_relay_in_rcvd()\n",
+	    "Received: from unknown (HELO mta05.example) (80.71.176.130) by "
+	    "rly-xw01.mx.aol.com with QMQP; 15 Jun 2002 23:37:16 -0000\r\n"
+	    HDRS "Subject: s\r\n\r\nx\r\n", "T", 1},
+	{"header T eval:check_for_fake_aol_relay_in_rcvd()\n",
+	    "Received: from rly-xj02.mx.aol.com (rly-xj02.mail.aol.com "
+	    "[172.20.116.39]) by omr-r05.mx.aol.com (v83.35) with ESMTP id "
+	    "RELAYIN7-0501132011\r\n" HDRS "Subject: s\r\n\r\nx\r\n", "T", 0},
+	{"header T eval:check_for_forged_received_trail()\n",
+	    "Received: from a.one.example (a.one.example [203.0.113.1]) by "
+	    "mx.final.example with SMTP id 1\r\n"
+	    "Received: from b.two.example (b.two.example [203.0.113.2]) by "
+	    "c.three.example with SMTP id 2\r\n"
+	    "Received: from d.four.example (d.four.example [203.0.113.3]) by "
+	    "e.five.example with SMTP id 3\r\n" HDRS "Subject: s\r\n\r\nx\r\n",
+	    "T", 1},
+	{"header T eval:check_for_forged_received_trail()\n",
+	    "Received: from a.one.example (a.one.example [203.0.113.1]) by "
+	    "mx.final.example with SMTP id 1\r\n"
+	    "Received: from b.two.example (b.two.example [203.0.113.2]) by "
+	    "c.one.example with SMTP id 2\r\n" HDRS "Subject: s\r\n\r\nx\r\n",
+	    "T", 0},
+	/* recipient lists */
+	{"header T eval:sorted_recipients()\n", "From: a@example.com\r\n"
+	    "To: a@x.example, b@x.example, c@x.example, d@x.example, "
+	    "e@x.example, f@x.example, g@x.example\r\nSubject: s\r\n\r\nx\r\n",
+	    "T", 1},
+	{"header T eval:sorted_recipients()\n", "From: a@example.com\r\n"
+	    "To: g@x.example, b@x.example, c@x.example, d@x.example, "
+	    "e@x.example, f@x.example, a@x.example\r\nSubject: s\r\n\r\nx\r\n",
+	    "T", 0},
+	{"header T eval:similar_recipients('0.65','undef')\n",
+	    "From: a@example.com\r\nTo: aa1@xx.a.example, aa2@xx.b.example, "
+	    "aa3@xx.c.example\r\nCc: \"A\" <aa4@xx.d.example>, "
+	    "aa5@xx.e.example\r\nSubject: s\r\n\r\nx\r\n", "T", 1},
+	{"header T eval:similar_recipients('0.65','undef')\n",
+	    "From: a@example.com\r\nTo: ann@a.example, bob@b.example, "
+	    "cy@c.example, dee@d.example, eve@e.example\r\nSubject: s\r\n\r\n"
+	    "x\r\n", "T", 0},
+	/* Message.pm's parse flags */
+	{"header T eval:check_msg_parse_flags('missing_head_body_separator')\n",
+	    HDRS "Subject: s\r\n", "T", 1},
+	{"header T eval:check_msg_parse_flags('missing_head_body_separator')\n",
+	    HDRS "Subject: s\r\n\r\nx\r\n", "T", 0},
+	{"header T eval:check_msg_parse_flags('truncated_header')\n",
+	    HDRS "Subject: s\r\nX-Long: " LONG8K "\r\n\r\nx\r\n", "T", 1},
+	{"body T eval:check_msg_parse_flags('mime_epilogue_exists')\n",
+	    HDRS "Subject: s\r\nMIME-Version: 1.0\r\nContent-Type: multipart/"
+	    "mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n"
+	    "\r\nhi\r\n--b--\r\nafter the end\r\n", "T", 1},
+	{"body T eval:check_msg_parse_flags('mime_epilogue_exists')\n",
+	    HDRS "Subject: s\r\nMIME-Version: 1.0\r\nContent-Type: multipart/"
+	    "mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n"
+	    "\r\nhi\r\n--b--\r\n.\r\n", "T", 0},
+	{"body T eval:check_msg_parse_flags('missing_mime_headers')\n",
+	    HDRS "Subject: s\r\nMIME-Version: 1.0\r\nContent-Type: multipart/"
+	    "mixed; boundary=\"b\"\r\n\r\n--b\r\nno headers here\r\n--b--\r\n",
+	    "T", 1},
+	{"body T eval:check_msg_parse_flags("
+	    "'missing_mime_head_body_separator')\n",
+	    HDRS "Subject: s\r\nMIME-Version: 1.0\r\nContent-Type: multipart/"
+	    "mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n"
+	    "no blank line\r\n--b--\r\n", "T", 1},
+	/* MIMEEval over the raw parts */
+	{"rawbody T eval:check_for_mime('mime_qp_long_line')\n", HDRS
+	    "Subject: s\r\nMIME-Version: 1.0\r\nContent-Type: text/plain\r\n"
+	    "Content-Transfer-Encoding: quoted-printable\r\n\r\n" LINE90
+	    "\r\n", "T", 1},
+	{"rawbody T eval:check_for_mime('mime_qp_long_line')\n", HDRS
+	    "Subject: s\r\nMIME-Version: 1.0\r\nContent-Type: text/plain\r\n"
+	    "Content-Transfer-Encoding: quoted-printable\r\n\r\nshort=\r\n"
+	    "line\r\n", "T", 0},
+	{"body T eval:check_base64_length('79')\n", HDRS
+	    "Subject: s\r\nMIME-Version: 1.0\r\nContent-Type: text/plain\r\n"
+	    "Content-Transfer-Encoding: base64\r\n\r\n" LINE90 "\r\n", "T", 1},
+	{"body T eval:check_base64_length('79')\n", HDRS
+	    "Subject: s\r\nMIME-Version: 1.0\r\nContent-Type: text/plain\r\n"
+	    "Content-Transfer-Encoding: base64\r\n\r\naGVsbG8K\r\n", "T", 0},
+	{"body T eval:check_mime_multipart_ratio('0.00','0.01')\n", HDRS
+	    "Subject: s\r\nMIME-Version: 1.0\r\nContent-Type: multipart/"
+	    "alternative; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n"
+	    "\r\n\r\n--b\r\nContent-Type: text/html\r\n\r\n<p>" LINE90 LINE90
+	    "</p>\r\n--b--\r\n", "T", 1},
+	/* BodyEval over the text */
+	{"body T eval:tvd_vertical_words('0','10')\n", HDRS
+	    "Subject: s\r\n\r\nhelloworldthisisalongword\r\n", "T", 1},
+	{"body T eval:tvd_vertical_words('0','10')\n", HDRS
+	    "Subject: s\r\n\r\nh e l l o w o r l d\r\n", "T", 0},
+	{"body T eval:check_blank_line_ratio('40','60','1')\n", HDRS
+	    "Subject: s\r\n\r\na\r\n\r\n\r\nb\r\n", "T", 1},
+	{"body T eval:check_stock_info('2')\n", HDRS
+	    "Subject: s\r\n\r\nSymbol: ABCD\r\nTarget: 5 USD\r\n", "T", 1},
+	{"body T eval:check_stock_info('2')\n", HDRS
+	    "Subject: s\r\n\r\nSymbol: ABCD\r\nhello: there\r\n", "T", 0},
+	{"body T eval:check_for_faraway_charset()\n", HDRS
+	    "Subject: s\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; "
+	    "charset=koi8-r\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+	    "\xf0\xd2\xc9\xd7\xc5\xd4\r\n", "T", 0},
+	/* HTML.pm's counters */
+	{"body T eval:html_range('obfuscation_ratio','.3','.4')\n", HDRS
+	    "Subject: s\r\nMIME-Version: 1.0\r\nContent-Type: text/html\r\n"
+	    "\r\n<p>he<b>llo</b> wo<i>rld</i> x</p>\r\n", "T", 1},
+	{"body T eval:html_range('obfuscation_ratio','.05','1')\n", HDRS
+	    "Subject: s\r\nMIME-Version: 1.0\r\nContent-Type: text/html\r\n"
+	    "\r\n<p>hello <b>world</b></p>\r\n", "T", 0},
+	{"body T eval:html_test('embeds')\n", HDRS
+	    "Subject: s\r\nMIME-Version: 1.0\r\nContent-Type: text/html\r\n"
+	    "\r\n<p>x<embed src=\"a.swf\"></p>\r\n", "T", 1},
+	{"body T eval:html_test('form_action_mailto')\n", HDRS
+	    "Subject: s\r\nMIME-Version: 1.0\r\nContent-Type: text/html\r\n"
+	    "\r\n<form action=\"MAILTO:a@example.com\">x</form>\r\n", "T", 1},
+	{"body T eval:check_iframe_src()\n", HDRS
+	    "Subject: s\r\nMIME-Version: 1.0\r\nContent-Type: text/html\r\n"
+	    "\r\n<p>x<iframe src=\"http://example.com/\"></iframe></p>\r\n",
+	    "T", 1},
+	{"body T eval:check_iframe_src()\n", HDRS
+	    "Subject: s\r\nMIME-Version: 1.0\r\nContent-Type: text/html\r\n"
+	    "\r\n<p>x<iframe src=\"\"></iframe></p>\r\n", "T", 0},
+	{"body T eval:html_title_subject_ratio('3.5')\n", HDRS
+	    "Subject: hi\r\nMIME-Version: 1.0\r\nContent-Type: text/html\r\n"
+	    "\r\n<title>a much longer title</title><p>x</p>\r\n", "T", 1},
+	{"body T eval:html_title_subject_ratio('3.5')\n", HDRS
+	    "Subject: a subject of some length\r\nMIME-Version: 1.0\r\n"
+	    "Content-Type: text/html\r\n"
+	    "\r\n<title>a title</title><p>x</p>\r\n", "T", 0},
 	/* the X-Spam-Relays-Untrusted metadata header */
 	{"header T X-Spam-Relays-Untrusted =~ /^[^\\]]+ rdns= /\n",
 	    "Received: from x (unknown [203.0.113.5]) by b with SMTP id 1\r\n"

@@ -2,7 +2,10 @@
  * engine they load (spam_check). Part of spamengine, not of the filter
  * glue: "facteur spam ..." loads the engine as facteur-spam does without
  * linking lib/milter or libmilter (struct spam_settings only embeds the
- * common milter keys' struct, a type). */
+ * common milter keys' struct, a type).
+ * SECURITY: runs at startup, before the privilege drop in the daemons
+ * and as the caller in 'facteur spam': it reads facteur.conf's values
+ * (trusted) and the rule files and Bayes store the engine opens. */
 #include "spam.h"
 
 #include <stdio.h>

@@ -147,6 +147,50 @@ class PgAdmin(unittest.TestCase):
                 "--algorithm", "ed25519", "--keys-dir",
                 os.path.join(self.dir, "keys"))
 
+    def _bayes_setup(self):
+        lite = os.path.join(self.dir, "facteur.sqlite")
+        self.ok("db", "init", db=lite)
+        msgs = []
+        for i in range(6):
+            p = os.path.join(self.dir, "m%d.eml" % i)
+            with open(p, "w") as f:
+                f.write("From: a%d@example.net\nSubject: offer %d\n"
+                        "Message-ID: <%d@example.net>\n\nwords of message"
+                        " %d, cheap offer%d\n" % (i, i, i, i, i))
+            msgs.append(p)
+        self.ok("spam", "learn", "--spam", *msgs[:4], db=lite)
+        self.ok("spam", "learn", "--ham", *msgs[4:], db=lite)
+        return lite
+
+    def test_migrate_to_copies_the_bayes_file(self):
+        lite = self._bayes_setup()
+        out = self.ok("db", "migrate", "--to", self.url, db=lite)
+        want = json.loads(self.ok("spam", "stats", "--json", db=lite))
+        self.assertEqual((want["spam"], want["ham"]), (4, 2))
+        self.assertRegex(out, r"(?m)^bayes_tokens +%d +%d$"
+                         % (want["tokens"], want["tokens"]))
+        self.assertRegex(out, r"(?m)^bayes_seen +6 +6$")
+        got = json.loads(self.ok("spam", "stats", "--json"))
+        self.assertEqual((got["spam"], got["ham"], got["tokens"]),
+                         (4, 2, want["tokens"]))
+        self.assertEqual(self.sql("SELECT sum(spam), sum(ham) FROM"
+                                  " bayes_tokens"), self._lite_one(
+            os.path.join(self.dir, "bayes.sqlite"),
+            "SELECT sum(spam) || '|' || sum(ham) FROM tokens"))
+
+    def test_migrate_to_refuses_a_bayes_copy_that_differs(self):
+        lite = self._bayes_setup()
+        self.ok("db", "init", "--url", self.url)
+        self.sql("CREATE FUNCTION drop_tok() RETURNS trigger LANGUAGE"
+                 " plpgsql AS $$BEGIN RETURN NULL; END$$;"
+                 " CREATE TRIGGER eat BEFORE INSERT ON bayes_tokens"
+                 " FOR EACH ROW EXECUTE FUNCTION drop_tok()")
+        rc, out, err = run("--db", lite, "db", "migrate", "--to", self.url)
+        self.assertNotEqual(rc, 0, "got exit 0, want a refusal")
+        self.assertIn("counts differ", err)
+        self.assertEqual(self.sql("SELECT count(*) FROM bayes_seen"), "0",
+                         "the Bayes copy was not rolled back")
+
     def test_migrate_to_refuses_a_count_that_differs(self):
         lite = os.path.join(self.dir, "facteur.sqlite")
         self.ok("db", "init", db=lite)

@@ -1,5 +1,5 @@
 /* admin/doctor_av.c - facteur doctor's antivirus checks: when facteur.conf
- * has an [av] section or [milter] modules names av, clamd must answer
+ * sets a key of [av] or [milter] modules names av, clamd must answer
  * zPING at [av] clamd_socket, and the signature database clamd reports
  * (zVERSION's date) must not be older than [av] max_signature_age:
  * freshclam is not running or cannot reach its mirror otherwise.
@@ -26,14 +26,15 @@ doc_av_ini(void *user, const char *section, const char *name,
 {
 	int *present = user;
 
-	(void)name;
 	(void)value;
-	if (strcmp(section, "av") == 0)
+	if (strcmp(section, "av") == 0 && name != NULL && *name != '\0')
 		*present = 1;
 	return 1;
 }
 
-/* 1 if the file has [av] or facteur-milter's modules list has av. */
+/* 1 if the file sets a key of [av] (the shipped template has the section
+ * with every key commented out: not in use) or facteur-milter's modules
+ * list has av. */
 static int
 doc_av_wanted(struct doctor *d)
 {

@@ -150,6 +150,7 @@ KEY_TABLES = {
     "scrub": ["lib/milter/daemon.c", "milters/scrub/module.c"],
     "spam": ["lib/milter/daemon.c", "milters/spam/module.c"],
     "milter": ["lib/milter/daemon.c", "milters/chain/chain.c"],
+    "av": ["lib/milter/daemon.c", "milters/av/av_engine.c"],
 }
 
 
@@ -194,7 +195,7 @@ def man_keys(path):
         if sec and not line.startswith("\t"):
             keys[sec].update(re.findall(r"\*([a-z_]+)\* =", line))
     for milter in ("example", "dkim", "blacklist", "scrub", "spam",
-                   "milter"):
+                   "milter", "av"):
         keys.setdefault(milter, set()).update(keys.get("common", set()))
     return keys
 

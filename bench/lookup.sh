@@ -5,7 +5,9 @@
 # store API), starts facteur-lookup on a unix socket, and runs lookup-load
 # with 1, 8 and 64 connections (QUERIES queries each level, SECS cap) over
 # a fixed key set: 50% existing mailboxes, 25% missing ones, 25% aliases
-# (half missing). Prints queries/s, p50/p99 latency and the ratio to
+# (half missing). Prints queries/s, p50/p99 latency, facteur-lookup's CPU
+# per query (utime + stime of its threads, from /proc; with PG_PID, the
+# PostgreSQL server's too: that pid and its children) and the ratio to
 # lookup-ceiling (the same keys through the store API in one thread).
 #
 # usage: lookup.sh FACTEUR_LOOKUP MKDB LOOKUP_LOAD LOOKUP_CEILING
@@ -79,19 +81,40 @@ while [ ! -S "$DIR/lookup.sock" ] && [ $n -lt 100 ]; do
 done
 [ -S "$DIR/lookup.sock" ] || { cat "$DIR/lookup.log"; exit 1; }
 
+# CPU ticks of a pid and its children (the server's backends)
+ticks() {
+	[ -n "${1:-}" ] || { echo 0; return; }
+	t=0
+	for p in $1 $(cat /proc/"$1"/task/*/children 2>/dev/null); do
+		s=$(sed 's/.*) //' /proc/"$p"/stat 2>/dev/null) || continue
+		t=$((t + $(echo "$s" | awk '{ print $12 + $13 + $14 + $15 }')))
+	done
+	echo $t
+}
+HZ=$(getconf CLK_TCK)
+
 ceil=$("$CEIL" "$DB" "$DIR/keys.txt" 200000)
 cqps=$(echo "$ceil" | sed 's/.*qps=\([0-9]*\).*/\1/')
-printf '%-22s %10s %10s %10s %8s\n' "run" "queries/s" "p50 us" "p99 us" \
-    "ratio"
-printf '%-22s %10s %10s %10s %8s\n' "in-process (store)" "$cqps" "-" "-" \
-    "1.00"
+printf '%-22s %10s %10s %10s %8s %10s %10s\n' "run" "queries/s" "p50 us" \
+    "p99 us" "ratio" "cpu us/q" "pg us/q"
+printf '%-22s %10s %10s %10s %8s %10s %10s\n' "in-process (store)" "$cqps" \
+    "-" "-" "1.00" "-" "-"
 for c in 1 8 64; do
+	t0=$(ticks "$PID") g0=$(ticks "${PG_PID:-}")
 	out=$("$LOAD" "$DIR/lookup.sock" "$DIR/keys.txt" $c "$QUERIES" "$SECS")
+	t1=$(ticks "$PID") g1=$(ticks "${PG_PID:-}")
+	nq=$(echo "$out" | sed 's/.*queries=\([0-9]*\).*/\1/')
+	cpu=$(awk -v t=$((t1 - t0)) -v hz="$HZ" -v n="$nq" \
+	    'BEGIN { printf "%.1f", n ? t * 1e6 / hz / n : 0 }')
+	pgc=$(awk -v t=$((g1 - g0)) -v hz="$HZ" -v n="$nq" \
+	    'BEGIN { printf "%.1f", n ? t * 1e6 / hz / n : 0 }')
 	qps=$(echo "$out" | sed 's/.*qps=\([0-9]*\).*/\1/')
 	p50=$(echo "$out" | sed 's/.*p50_us=\([0-9.]*\).*/\1/')
 	p99=$(echo "$out" | sed 's/.*p99_us=\([0-9.]*\).*/\1/')
 	errs=$(echo "$out" | sed 's/.*errors=\([0-9]*\).*/\1/')
 	ratio=$(awk -v a="$qps" -v b="$cqps" 'BEGIN { printf "%.2f", a / b }')
-	printf '%-22s %10s %10s %10s %8s%s\n' "socketmap, $c conn" "$qps" \
-	    "$p50" "$p99" "$ratio" "$([ "$errs" = 0 ] || echo " ($errs errors)")"
+	printf '%-22s %10s %10s %10s %8s %10s %10s%s\n' "socketmap, $c conn" \
+	    "$qps" "$p50" "$p99" "$ratio" "$cpu" \
+	    "$([ -n "${PG_PID:-}" ] && echo "$pgc" || echo -)" \
+	    "$([ "$errs" = 0 ] || echo " ($errs errors)")"
 done

@@ -1,6 +1,8 @@
 /* admin/doctor.c - facteur doctor: checks a running install and prints
  * one line per check (ok, warn, FAIL) with what to do; doctor_dns.c
- * checks the DNS of the mail domains. Exit 0 when nothing FAILed.
+ * checks the DNS of the mail domains. Exit 0 when nothing FAILed. The
+ * report line and the daemons' table every doctor_*.c uses are
+ * doctor_report.c: the checks call it, never back into this file.
  *
  * facteur.conf is checked by the same loader the daemons use: main.c
  * loaded [database] and [admin] (and refused unknown sections) before
@@ -56,25 +58,6 @@ const char doctor_usage[] =
     "--resolver, else [dkim] resolver, else resolv.conf.\n"
     "Exit 0 when no check FAILed, 1 otherwise.\n";
 
-const struct doc_prog doc_progs[DOC_NSECTS] = {
-    [DOC_S_LOOKUP] = {"lookup", "facteur-lookup", DOC_LOOKUP,
-		      FACTEUR_SOCK_LOOKUP, "facteur-lookup"},
-    [DOC_S_LMTP] = {"lmtp", "facteur-lmtp", DOC_LMTP, FACTEUR_SOCK_LMTP,
-		    "facteur-lmtp"},
-    [DOC_S_BLACKLIST] = {"blacklist", "facteur-blacklist", DOC_MILTER,
-			 FACTEUR_SOCK_MILTER("blacklist"),
-			 "facteur-milter@blacklist"},
-    [DOC_S_SCRUB] = {"scrub", "facteur-scrub", DOC_MILTER,
-		     FACTEUR_SOCK_MILTER("scrub"), "facteur-milter@scrub"},
-    [DOC_S_DKIM] = {"dkim", "facteur-dkim", DOC_MILTER,
-		    FACTEUR_SOCK_MILTER("dkim"), "facteur-milter@dkim"},
-    [DOC_S_SPAM] = {"spam", "facteur-spam", DOC_MILTER,
-		    FACTEUR_SOCK_MILTER("spam"), "facteur-milter@spam"},
-    [DOC_S_MILTER] = {"milter", "facteur-milter", DOC_MILTER,
-		      FACTEUR_SOCK_MILTER("milter"), "facteur-milter@milter"},
-    [DOC_S_EXAMPLE] = {"example", "facteur-example", DOC_MILTER,
-		       FACTEUR_SOCK_MILTER("example"), "facteur-example"},
-};
 #define DOC_NPROGS DOC_NSECTS
 
 struct doc_ini {
@@ -82,38 +65,6 @@ struct doc_ini {
 	char *resolver; /* [dkim] resolver */
 	int failed;
 };
-
-void
-doc_report(struct doctor *d, enum doc_status st, const char *check,
-	   const char *fmt, ...)
-{
-	static const char *const word[] = {"ok", "warn", "FAIL"};
-	struct buf b;
-	va_list ap;
-
-	buf_init(&b, 8192);
-	va_start(ap, fmt);
-	if (buf_vprintf(&b, fmt, ap) < 0) {
-		buf_reset(&b);
-		if (buf_adds(&b, "(detail too long)") < 0)
-			buf_reset(&b);
-	}
-	va_end(ap);
-	if (st == DOC_FAIL)
-		d->nfail++;
-	else if (st == DOC_WARN)
-		d->nwarn++;
-	if (d->a->json) {
-		printf("%s\n    {\"check\": ", d->nchecks ? "," : "");
-		out_json_string(stdout, check);
-		printf(", \"status\": \"%s\", \"detail\": ", word[st]);
-		out_json_string(stdout, buf_str(&b));
-		printf("}");
-	} else
-		printf("%-4s %s: %s\n", word[st], check, buf_str(&b));
-	d->nchecks++;
-	buf_free(&b);
-}
 
 /* ---- database ---- */
 

@@ -57,22 +57,6 @@ dns_strstatus(enum dns_status st)
 	return "unknown";
 }
 
-void
-dns_answer_clear(struct dns_answer *ans)
-{
-	size_t i;
-
-	if (ans->rrs != NULL)
-		for (i = 0; i < ans->nrrs; i++)
-			free(ans->rrs[i]);
-	free(ans->rrs);
-	free(ans->lens);
-	ans->rrs = NULL;
-	ans->lens = NULL;
-	ans->nrrs = 0;
-	ans->ttl = 0;
-}
-
 static enum dns_status
 answer_fail(struct dns_answer *ans, enum dns_status st, const char *what)
 {

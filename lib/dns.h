@@ -12,6 +12,8 @@
 
 #include <stddef.h>
 
+#include "dns_answer.h"
+
 struct dns_resolver;
 
 struct dns_config {
@@ -25,30 +27,6 @@ struct dns_config {
 	int use_tcp;           /* TCP only (tests); default UDP with TC->TCP */
 };
 
-enum dns_status {
-	DNS_OK,        /* at least one record of the type */
-	DNS_NXDOMAIN,  /* name does not exist */
-	DNS_NODATA,    /* name exists, no record of that type */
-	DNS_TEMPFAIL,  /* timeout, SERVFAIL, network error: try later */
-	DNS_PERMFAIL,  /* malformed name or answer, REFUSED */
-};
-
-enum dns_type { DNS_T_A = 1, DNS_T_TXT = 16, DNS_T_AAAA = 28, DNS_T_MX = 15,
-	DNS_T_PTR = 12 };
-
-/* An answer: rr strings in the order received. For TXT, each record's
- * character-strings are concatenated (RFC 6376 §3.6.2.2 and RFC 7208
- * §3.3 both want that). For A/AAAA, the presentation form ("127.0.0.2").
- * For MX, "PREF HOST". For PTR, the host (no trailing dot). */
-struct dns_answer {
-	enum dns_status status;
-	char **rrs;    /* owned; dns_answer_clear() frees */
-	size_t *lens;  /* byte lengths (TXT may hold NUL bytes) */
-	size_t nrrs;
-	unsigned ttl;  /* smallest TTL of the set */
-	char error[160]; /* for TEMPFAIL/PERMFAIL: what happened */
-};
-
 __attribute__((warn_unused_result)) int
 dns_resolver_new(const struct dns_config *cfg, struct dns_resolver **out,
     char *err, size_t errlen);
@@ -58,7 +36,6 @@ void dns_resolver_free(struct dns_resolver **r);
  * fills *ans (status set); returns ans->status. */
 enum dns_status dns_query(struct dns_resolver *r, const char *name,
     enum dns_type type, struct dns_answer *ans);
-void dns_answer_clear(struct dns_answer *ans);
 
 /* Reverse names for DNSBLs: "4.3.2.1.zone" and the IPv6 nibble form.
  * Pure. 0, or -1 if ip is not an address or out is too small. */

@@ -9,7 +9,7 @@
 
 #include <stddef.h>
 
-#include "dns.h"
+#include "dns_answer.h"
 
 struct dns_cache;
 

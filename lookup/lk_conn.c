@@ -13,6 +13,8 @@
  * can be resynchronised (an oversized netstring is skipped by its declared
  * length) and is closed otherwise. Nothing a client sends can stop the
  * daemon. */
+#include "lk_conn.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +23,6 @@
 #include "lk_policy.h"
 #include "lk_reply.h"
 #include "lk_request.h"
-#include "lk_server.h"
 #include "log.h"
 #include "netstring.h"
 #include "server.h"

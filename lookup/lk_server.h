@@ -6,7 +6,8 @@
  * are lib/server's: see facteur-lookup(8) "LIMITS".
  *
  * Dependencies run one way: main.c -> lk_server.c -> lk_conn.c; lk_conn.c
- * only reads struct lk_service.
+ * (lk_conn.h: struct lk_service and the two loops) knows nothing of this
+ * file.
  *
  * SECURITY: lk_service_listen() runs as root (Postfix's private/ is
  * root/postfix-owned); the database is opened after the privilege drop. */
@@ -16,20 +17,13 @@
 #include <stddef.h>
 
 #include "lk_conf.h"
-#include "lk_maps.h"
+#include "lk_conn.h"
 
 struct server;
 struct srv_conn;
-struct store_pool;
 
 /* Listener tags. */
 enum lk_proto { LK_PROTO_SOCKETMAP, LK_PROTO_POLICY };
-
-struct lk_service {
-	const struct lk_settings *cfg; /* borrowed */
-	struct lk_query_cfg qc;	       /* strings borrowed from cfg */
-	struct store_pool *pool;       /* owned */
-};
 
 /* Binds every configured listener of cfg on srv (unix sockets get
  * cfg->mode; a stale socket is replaced, a live one is an error). 0, or
@@ -49,9 +43,5 @@ void lk_service_close(struct lk_service *svc);
 
 /* The srv_ops.serve callback; ctx is a struct lk_service. */
 void lk_service_serve(struct srv_conn *c, void *ctx);
-
-/* ---- lk_conn.c: one connection, until EOF, a deadline or an error ---- */
-void lk_conn_socketmap(struct lk_service *svc, struct srv_conn *c);
-void lk_conn_policy(struct lk_service *svc, struct srv_conn *c);
 
 #endif

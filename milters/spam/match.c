@@ -16,38 +16,6 @@
 #include "msgview.h"
 #include "rules_int.h"
 
-static uint32_t
-match_pcre_flags(const struct sp_rule *r)
-{
-	uint32_t f = 0;
-
-	if (r->re_flags & SP_RE_I)
-		f |= PCRE2_CASELESS;
-	if ((r->re_flags & SP_RE_M) || r->type == SP_R_BODY ||
-	    r->type == SP_R_RAWBODY || r->type == SP_R_URI)
-		f |= PCRE2_MULTILINE;
-	if (r->re_flags & SP_RE_S)
-		f |= PCRE2_DOTALL;
-	if (r->re_flags & SP_RE_X)
-		f |= PCRE2_EXTENDED;
-	return f;
-}
-
-unsigned
-match_hs_flags(const struct sp_rule *r)
-{
-	uint32_t pf = match_pcre_flags(r);
-	unsigned f = HS_FLAG_SINGLEMATCH | HS_FLAG_ALLOWEMPTY;
-
-	if (pf & PCRE2_CASELESS)
-		f |= HS_FLAG_CASELESS;
-	if (pf & PCRE2_MULTILINE)
-		f |= HS_FLAG_MULTILINE;
-	if (pf & PCRE2_DOTALL)
-		f |= HS_FLAG_DOTALL;
-	return f;
-}
-
 static int
 match_is_pattern(const struct sp_rule *r)
 {
@@ -748,22 +716,6 @@ void
 sp_match_stats(const struct sp_matcher *m, struct sp_match_stats *st)
 {
 	*st = m->st;
-}
-
-void
-match_groups_free(struct sp_matcher *m)
-{
-	size_t i;
-
-	for (i = 0; i < m->ng; i++) {
-		hs_free_database(m->g[i].db);
-		free(m->g[i].hs_rule);
-		free(m->g[i].hs_confirm);
-		free(m->g[i].pc_rule);
-	}
-	free(m->g);
-	m->g = NULL;
-	m->ng = 0;
 }
 
 void

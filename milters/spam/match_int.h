@@ -7,6 +7,8 @@
 #include <hs/hs.h>
 #include <pcre2.h>
 #include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
 
 #include "match.h"
 #include "rules.h"
@@ -48,10 +50,60 @@ struct sp_matcher {
 	struct sp_match_stats st;
 };
 
+/* Inline here, not in match.c, so that match_cache.c needs nothing of
+ * match.c: match.c uses the cache, never the other way (issue 13 item 7).
+ */
+
+/* The PCRE2 options of a rule's pattern. */
+static inline uint32_t
+match_pcre_flags(const struct sp_rule *r)
+{
+	uint32_t f = 0;
+
+	if (r->re_flags & SP_RE_I)
+		f |= PCRE2_CASELESS;
+	if ((r->re_flags & SP_RE_M) || r->type == SP_R_BODY ||
+	    r->type == SP_R_RAWBODY || r->type == SP_R_URI)
+		f |= PCRE2_MULTILINE;
+	if (r->re_flags & SP_RE_S)
+		f |= PCRE2_DOTALL;
+	if (r->re_flags & SP_RE_X)
+		f |= PCRE2_EXTENDED;
+	return f;
+}
+
 /* The hyperscan flags of a rule's pattern (prefilter not included). */
-unsigned match_hs_flags(const struct sp_rule *r);
+static inline unsigned
+match_hs_flags(const struct sp_rule *r)
+{
+	uint32_t pf = match_pcre_flags(r);
+	unsigned f = HS_FLAG_SINGLEMATCH | HS_FLAG_ALLOWEMPTY;
+
+	if (pf & PCRE2_CASELESS)
+		f |= HS_FLAG_CASELESS;
+	if (pf & PCRE2_MULTILINE)
+		f |= HS_FLAG_MULTILINE;
+	if (pf & PCRE2_DOTALL)
+		f |= HS_FLAG_DOTALL;
+	return f;
+}
+
 /* Frees the groups and their databases; m->g = NULL, m->ng = 0. */
-void match_groups_free(struct sp_matcher *m);
+static inline void
+match_groups_free(struct sp_matcher *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->ng; i++) {
+		hs_free_database(m->g[i].db);
+		free(m->g[i].hs_rule);
+		free(m->g[i].hs_confirm);
+		free(m->g[i].pc_rule);
+	}
+	free(m->g);
+	m->g = NULL;
+	m->ng = 0;
+}
 
 /* ---- match_cache.c ---- */
 

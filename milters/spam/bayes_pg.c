@@ -154,7 +154,8 @@ bayes_pg_open(const char *url, int rw, int busy_ms, struct bayes_pg **out,
 	snprintf(opts, sizeof(opts), "-c lock_timeout=%d -c "
 	    "default_transaction_read_only=%s", busy_ms > 0 ? busy_ms : 0,
 	    rw ? "off" : "on");
-	snprintf(tmo, sizeof(tmo), "%d", busy_ms / 1000 + 2);
+	/* a reader gives up soon: the message is scored without Bayes */
+	snprintf(tmo, sizeof(tmo), "%d", rw ? busy_ms / 1000 + 2 : 2);
 	vals[0] = url;
 	vals[1] = opts;
 	vals[2] = tmo;

@@ -304,19 +304,34 @@ class TwoMx(unittest.TestCase):
                               % (self.b.url, d, d, d))
         seen = {}
 
+        def score(mc, words):
+            r = mc.message(
+                connect=("mx.example.net", "192.0.2.9", 40000),
+                mail_from="<s@example.com>", rcpts=["<bob@example.org>"],
+                headers=[("From", "s@example.com"),
+                         ("Subject", " ".join(words[:3]))],
+                body=(" ".join(words) + "\r\n").encode())
+            return r.action, dict(r.added).get("X-Spam-Status", "")
+
         def fn(mc):
-            for name, words in (("spam", SPAMMY_A), ("ham", HAMMY)):
-                r = mc.message(
-                    connect=("mx.example.net", "192.0.2.9", 40000),
-                    mail_from="<s@example.com>", rcpts=["<bob@example.org>"],
-                    headers=[("From", "s@example.com"),
-                             ("Subject", " ".join(words[:3]))],
-                    body=(" ".join(words) + "\r\n").encode())
-                seen[name] = dict(r.added).get("X-Spam-Status", "")
+            seen["spam"] = score(mc, SPAMMY_A)
+            seen["ham"] = score(mc, HAMMY)
+            # PostgreSQL away: scored without Bayes (as without a Bayes
+            # file), not refused; back: the pooled handles reconnect
+            SERVER.stop()
+            try:
+                seen["down"] = score(mc, SPAMMY_A)
+            finally:
+                SERVER.start()
+            seen["back"] = score(mc, SPAMMY_A)
         spamtest.run_milter(SPAM, d, "spam-b", conf, fn, MilterClient)
         self.assertEqual(spamtest.FAILS, [])
-        self.assertIn("BAYES_99", seen.get("spam", ""), seen)
-        self.assertIn("BAYES_00", seen.get("ham", ""), seen)
+        self.assertIn("BAYES_99", seen["spam"][1], seen)
+        self.assertIn("BAYES_00", seen["ham"][1], seen)
+        self.assertEqual(seen["down"][0], "continue", seen)
+        self.assertTrue(seen["down"][1].startswith("No, score=") and
+                        "BAYES_" not in seen["down"][1], seen)
+        self.assertIn("BAYES_99", seen["back"][1], seen)
 
 
 def main():

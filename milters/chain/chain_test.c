@@ -98,6 +98,36 @@ chain_check_names_the_milter_section(void **state)
 	check_has(err, "[milter] modules: unknown module \"scurb\"", "error");
 }
 
+static void
+av_is_known_and_keeps_its_own_on_error(void **state)
+{
+	static struct chain_settings s;
+	enum chain_mod o[CHAIN_NMOD];
+	char err[512] = "";
+	size_t n = 0;
+
+	(void)state;
+	check_int(chain_modules_parse(CHAIN_KNOWN_MODULES, o, &n, err,
+	    sizeof(err)), 0, "parse known");
+	check_int((long)n, 5, "known count");
+	check_int(o[1], CHAIN_AV, "av after blacklist");
+	check_int(o[4], CHAIN_SPAM, "spam last");
+	/* [av] on_error says what clamd down does: [milter]'s must not
+	 * replace it, as it replaces av's socket and user */
+	s.modules = (char *)"av";
+	s.common.on_error = MLT_ON_ERROR_TEMPFAIL;
+	s.av.common.on_error = MLT_ON_ERROR_ACCEPT;
+	s.av.clamd_socket = (char *)"/run/clamav/clamd.ctl";
+	check_int(chain_check(&s, err, sizeof(err)), 0, "check");
+	check_int(s.av.common.on_error, MLT_ON_ERROR_ACCEPT, "av on_error");
+	check_int(s.av.common.max_rcpts == s.common.max_rcpts, 1,
+	    "the other common keys are [milter]'s");
+	s.av.clamd_socket = (char *)"192.0.2.1:3310";
+	check_int(chain_check(&s, err, sizeof(err)), -1, "remote clamd");
+	check_has(err, "[av] clamd_socket: 192.0.2.1 is not on loopback",
+	    "remote clamd");
+}
+
 /* ---- results sharing: the engine with SPF/DKIM evals and a DNS server
  * that never answers (a closed loopback port). ---- */
 
@@ -236,6 +266,7 @@ main(void)
 	    cmocka_unit_test(default_modules_are_designs_order),
 	    cmocka_unit_test(modules_take_commas_blanks_and_any_case),
 	    cmocka_unit_test(unknown_repeated_or_no_module_is_an_error_naming_it),
+	    cmocka_unit_test(av_is_known_and_keeps_its_own_on_error),
 	    cmocka_unit_test(chain_check_names_the_milter_section),
 	};
 	const struct CMUnitTest net[] = {

@@ -53,7 +53,8 @@ av_load(struct admin *a, struct av_settings *s, struct cfg_section *sec)
 	memcpy(keys + nk, av_keys, av_nkeys * sizeof(av_keys[0]));
 	*sec = (struct cfg_section){"av", keys, nk + av_nkeys, s};
 	if (cfg_load(a->config_path, sec, 1, !a->config_given, err,
-	    sizeof(err)) < 0 || av_check(s, err, sizeof(err)) < 0 ||
+		     sizeof(err)) < 0 ||
+	    av_check(s, err, sizeof(err)) < 0 ||
 	    av_init(s, err, sizeof(err)) < 0) {
 		admin_errx(a, "%s", err);
 		cfg_free(sec, 1);
@@ -69,13 +70,14 @@ av_cli_action(const struct av_decision *d, enum av_action act)
 		return "reject";
 	if (d->verdict == MLT_TEMPFAIL)
 		return "tempfail";
-	return d->quarantine ? "quarantine" : act == AV_ACT_TAG ||
-	    d->status[0] ? "tag" : "accept";
+	return d->quarantine			   ? "quarantine"
+	       : act == AV_ACT_TAG || d->status[0] ? "tag"
+						   : "accept";
 }
 
 static void
 av_print(struct av_cli *c, const char *path, const struct av_result *r,
-    const struct av_decision *d)
+	 const struct av_decision *d)
 {
 	const char *act = av_cli_action(d, (enum av_action)c->s->action);
 	const char *detail = r->kind == AV_K_INFECTED ? r->name : r->why;
@@ -137,8 +139,8 @@ av_check_file(struct av_cli *c, const char *path)
 	av_scan_end(&sc, &r);
 	av_version(c->s, version, sizeof(version));
 	av_decide(&r, (enum av_action)c->s->action,
-	    (enum mlt_on_error)c->s->common.on_error, version, c->authserv,
-	    &d);
+		  (enum mlt_on_error)c->s->common.on_error, version,
+		  c->authserv, &d);
 	av_print(c, path, &r, &d);
 	if (r.kind != AV_K_CLEAN)
 		c->bad = 1;
@@ -185,7 +187,7 @@ av_walk_dir(struct av_cli *c, const char *path, int depth)
 		qsort(names, n, sizeof(*names), av_name_cmp);
 	for (i = 0; i < n; i++) {
 		if ((size_t)snprintf(sub, sizeof(sub), "%s/%s", path,
-		    names[i]) < sizeof(sub))
+				     names[i]) < sizeof(sub))
 			av_walk(c, sub, depth + 1);
 		free(names[i]);
 	}
@@ -218,16 +220,18 @@ av_check_main(struct admin *a, int argc, char **argv)
 	int i, rc, npos = 0;
 
 	for (i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") ==
-		    0) {
+		if (strcmp(argv[i], "-h") == 0 ||
+		    strcmp(argv[i], "--help") == 0) {
 			fputs(av_usage, stdout);
 			return ADMIN_OK;
 		}
 		if (strcmp(argv[i], "--json") == 0)
 			a->json = 1;
 		else if (argv[i][0] == '-')
-			return admin_usage_error(a, av_usage, "unknown option "
-			    "'%s'", argv[i]);
+			return admin_usage_error(a, av_usage,
+						 "unknown option "
+						 "'%s'",
+						 argv[i]);
 		else
 			npos++;
 	}
@@ -255,5 +259,5 @@ av_main(struct admin *a, int argc, char **argv)
 	};
 
 	return admin_dispatch(a, verbs, sizeof(verbs) / sizeof(verbs[0]),
-	    av_usage, argc, argv);
+			      av_usage, argc, argv);
 }

@@ -6,8 +6,8 @@
  *
  * SECURITY: read-only: reads facteur.conf and asks clamd PING and
  * VERSION; never sends it mail. */
-#include "doctor.h"
 #include "admin.h"
+#include "doctor.h"
 
 #include <ini.h>
 #include <stdio.h>
@@ -21,8 +21,7 @@
 #define DOC_AV_TIMEOUT_MS 5000
 
 static int
-doc_av_ini(void *user, const char *section, const char *name,
-    const char *value)
+doc_av_ini(void *user, const char *section, const char *name, const char *value)
 {
 	int *present = user;
 
@@ -46,8 +45,8 @@ doc_av_wanted(struct doctor *d)
 		(void)ini_parse_file(f, doc_av_ini, &present);
 		fclose(f);
 	}
-	for (p = m; p != NULL && !present && *p != '\0'; p += strcspn(p,
-	    ", \t")) {
+	for (p = m; p != NULL && !present && *p != '\0';
+	     p += strcspn(p, ", \t")) {
 		p += strspn(p, ", \t");
 		if (strncasecmp(p, "av", 2) == 0 && strchr(", \t", p[2]))
 			present = 1;
@@ -57,26 +56,34 @@ doc_av_wanted(struct doctor *d)
 
 static void
 doc_av_signatures(struct doctor *d, const struct av_settings *s,
-    const struct av_version *v)
+		  const struct av_version *v)
 {
 	long long age, max_days = s->max_signature_age / 86400000;
 
 	if (v->dbtime == 0) {
-		doc_report(d, DOC_WARN, "[av] signatures", "clamd %s reports "
+		doc_report(
+		    d, DOC_WARN, "[av] signatures",
+		    "clamd %s reports "
 		    "no signature database date (a private database?): run "
-		    "freshclam, or check clamav-freshclam", v->version);
+		    "freshclam, or check clamav-freshclam",
+		    v->version);
 		return;
 	}
 	age = ((long long)time(NULL) - (long long)v->dbtime) / 86400;
 	if (age > max_days) {
-		doc_report(d, DOC_FAIL, "[av] signatures", "clamd's daily "
+		doc_report(
+		    d, DOC_FAIL, "[av] signatures",
+		    "clamd's daily "
 		    "database %ld is %lld day(s) old (max_signature_age %lld): "
 		    "run freshclam and check that clamav-freshclam runs and "
-		    "reaches its mirror", v->dbver, age, max_days);
+		    "reaches its mirror",
+		    v->dbver, age, max_days);
 		return;
 	}
-	doc_report(d, DOC_OK, "[av] signatures", "clamd %s, daily database "
-	    "%ld, %lld day(s) old", v->version, v->dbver, age < 0 ? 0 : age);
+	doc_report(d, DOC_OK, "[av] signatures",
+		   "clamd %s, daily database "
+		   "%ld, %lld day(s) old",
+		   v->version, v->dbver, age < 0 ? 0 : age);
 }
 
 void
@@ -102,15 +109,17 @@ doctor_av(struct doctor *d)
 		return;
 	}
 	if (av_clamd_version(&s.addr, DOC_AV_TIMEOUT_MS, &v, err,
-	    sizeof(err)) != 0) {
-		doc_report(d, DOC_FAIL, "[av] clamd_socket", "%s: %s (is "
-		    "clamav-daemon running? mail is answered per [av] "
-		    "on_error meanwhile)", s.clamd_socket, err);
+			     sizeof(err)) != 0) {
+		doc_report(d, DOC_FAIL, "[av] clamd_socket",
+			   "%s: %s (is "
+			   "clamav-daemon running? mail is answered per [av] "
+			   "on_error meanwhile)",
+			   s.clamd_socket, err);
 		cfg_free(&sec, 1);
 		return;
 	}
 	doc_report(d, DOC_OK, "[av] clamd_socket", "clamd answers PING at %s",
-	    s.clamd_socket);
+		   s.clamd_socket);
 	doc_av_signatures(d, &s, &v);
 	cfg_free(&sec, 1);
 }

@@ -26,12 +26,12 @@ enum av_action { AV_ACT_REJECT, AV_ACT_QUARANTINE, AV_ACT_TAG };
 
 struct av_settings {
 	struct mlt_settings common; /* on_error: clamd down or too slow */
-	char *clamd_socket;     /* unix path, or HOST:PORT on loopback */
-	int action;             /* enum av_action */
+	char *clamd_socket;	    /* unix path, or HOST:PORT on loopback */
+	int action;		    /* enum av_action */
 	unsigned long long max_scan_size; /* bigger: tagged "not scanned" */
-	int skip_authenticated; /* SASL-authenticated mail is not scanned */
+	int skip_authenticated;	 /* SASL-authenticated mail is not scanned */
 	long long clamd_timeout; /* ms, each clamd I/O step */
-	char *authserv_id;      /* X-Virus-Scanned's host; "" = MTA's j */
+	char *authserv_id;	 /* X-Virus-Scanned's host; "" = MTA's j */
 	long long max_signature_age; /* ms, for facteur doctor */
 	/* av_check: clamd_socket parsed */
 	struct av_addr addr;
@@ -40,7 +40,7 @@ struct av_settings {
 	pthread_mutex_t lock;
 	int lock_ready;
 	char version[AV_VERSION_MAX + 1];
-	long long version_at;   /* monotonic s, 0 = never */
+	long long version_at; /* monotonic s, 0 = never */
 };
 
 #define AV_VERSION_TTL 300
@@ -51,12 +51,12 @@ extern const size_t av_nkeys;
 extern const struct mlt_filter av_filter;
 
 /* Parses clamd_socket. 0, or -1 with err. */
-__attribute__((warn_unused_result)) int
-av_check(void *base, char *err, size_t errlen);
+__attribute__((warn_unused_result)) int av_check(void *base, char *err,
+						 size_t errlen);
 /* Sets up the version cache and asks clamd's version once (a clamd that
  * is down is logged, not fatal: it may start after us). 0 or -1. */
-__attribute__((warn_unused_result)) int
-av_init(void *base, char *err, size_t errlen);
+__attribute__((warn_unused_result)) int av_init(void *base, char *err,
+						size_t errlen);
 void av_fini(void *base);
 
 /* clamd's version for X-Virus-Scanned ("1.4.6/27112"), from the cache,
@@ -73,14 +73,14 @@ enum av_kind {
 struct av_result {
 	enum av_kind kind;
 	char name[AV_NAME_MAX + 1]; /* AV_K_INFECTED */
-	char why[200];              /* AV_K_FAILED / AV_K_TOOBIG */
+	char why[200];		    /* AV_K_FAILED / AV_K_TOOBIG */
 	unsigned long long size;    /* bytes offered to the scan */
 };
 
 struct av_scan {
 	struct av_stream st;
 	unsigned long long size;
-	int state;                  /* see av_engine.c */
+	int state; /* see av_engine.c */
 	char err[200];
 };
 
@@ -90,7 +90,7 @@ void av_scan_begin(struct av_scan *sc, const struct av_settings *s);
 /* Streams the next bytes of the message (headers as on the wire, then
  * the body). */
 void av_scan_feed(struct av_scan *sc, const struct av_settings *s,
-    const void *p, size_t len);
+		  const void *p, size_t len);
 /* Ends the scan and closes the stream. */
 void av_scan_end(struct av_scan *sc, struct av_result *r);
 /* Drops a scan (aborted message). Idempotent. */
@@ -98,21 +98,21 @@ void av_scan_abort(struct av_scan *sc);
 
 /* What the MTA is told. Headers are "" when not added. */
 struct av_decision {
-	enum mlt_verdict verdict;  /* CONTINUE, REJECT or TEMPFAIL */
-	int quarantine;            /* hold the message (action quarantine) */
-	const char *code, *xcode;  /* REJECT / TEMPFAIL reply, static */
-	char text[300];            /* reply text */
-	char scanned[300];         /* X-Virus-Scanned value */
-	char status[300];          /* X-Virus-Status value */
-	const char *what;          /* one word for the log: clean,
-				      infected, not-scanned, error */
+	enum mlt_verdict verdict; /* CONTINUE, REJECT or TEMPFAIL */
+	int quarantine;		  /* hold the message (action quarantine) */
+	const char *code, *xcode; /* REJECT / TEMPFAIL reply, static */
+	char text[300];		  /* reply text */
+	char scanned[300];	  /* X-Virus-Scanned value */
+	char status[300];	  /* X-Virus-Status value */
+	const char *what;	  /* one word for the log: clean,
+				     infected, not-scanned, error */
 };
 
 /* The pure decision: result r under action and on_error, with clamd's
  * version and the authserv-id for the headers. */
 void av_decide(const struct av_result *r, enum av_action action,
-    enum mlt_on_error on_error, const char *version, const char *authserv,
-    struct av_decision *d);
+	       enum mlt_on_error on_error, const char *version,
+	       const char *authserv, struct av_decision *d);
 
 /* "reject", "quarantine", "tag". */
 const char *av_action_name(enum av_action a);

@@ -57,8 +57,10 @@ av_addr_parse(const char *spec, struct av_addr *a, char *err, size_t errlen)
 		return 0;
 	}
 	if ((colon = strrchr(spec, ':')) == NULL) {
-		snprintf(err, errlen, "clamd_socket: \"%.100s\" is neither an "
-		    "absolute path nor HOST:PORT", spec);
+		snprintf(err, errlen,
+			 "clamd_socket: \"%.100s\" is neither an "
+			 "absolute path nor HOST:PORT",
+			 spec);
 		return -1;
 	}
 	hl = (size_t)(colon - spec);
@@ -69,15 +71,17 @@ av_addr_parse(const char *spec, struct av_addr *a, char *err, size_t errlen)
 	if (hl == 0 || hl >= sizeof(a->host) || colon[1] == '\0' ||
 	    *end != '\0' || errno || port < 1 || port > 65535) {
 		snprintf(err, errlen, "clamd_socket: bad HOST:PORT \"%.100s\"",
-		    spec);
+			 spec);
 		return -1;
 	}
 	memcpy(a->host, h, hl);
 	a->host[hl] = '\0';
 	snprintf(a->port, sizeof(a->port), "%ld", port);
 	if (!av_loopback(a->host)) {
-		snprintf(err, errlen, "clamd_socket: %s is not on loopback "
-		    "(clamd's TCP port has no authentication)", a->host);
+		snprintf(err, errlen,
+			 "clamd_socket: %s is not on loopback "
+			 "(clamd's TCP port has no authentication)",
+			 a->host);
 		return -1;
 	}
 	return 0;
@@ -116,7 +120,7 @@ av_wait(int fd, short ev, long long deadline)
 
 static int
 av_dial_one(int family, const struct sockaddr *sa, socklen_t salen,
-    long long deadline)
+	    long long deadline)
 {
 	socklen_t el = sizeof(int);
 	int fd, e = 0;
@@ -144,8 +148,7 @@ fail:
 
 /* A connected non-blocking socket, or -1 with err. */
 static int
-av_dial(const struct av_addr *a, long long deadline, char *err,
-    size_t errlen)
+av_dial(const struct av_addr *a, long long deadline, char *err, size_t errlen)
 {
 	struct addrinfo hints, *res = NULL, *ai;
 	struct sockaddr_un sun;
@@ -155,11 +158,11 @@ av_dial(const struct av_addr *a, long long deadline, char *err,
 		memset(&sun, 0, sizeof(sun));
 		sun.sun_family = AF_UNIX;
 		memcpy(sun.sun_path, a->path, strlen(a->path) + 1);
-		fd = av_dial_one(AF_UNIX, (struct sockaddr *)&sun,
-		    sizeof(sun), deadline);
+		fd = av_dial_one(AF_UNIX, (struct sockaddr *)&sun, sizeof(sun),
+				 deadline);
 		if (fd < 0)
 			snprintf(err, errlen, "clamd %s: %s", a->path,
-			    strerror(errno));
+				 strerror(errno));
 		return fd;
 	}
 	memset(&hints, 0, sizeof(hints));
@@ -167,15 +170,15 @@ av_dial(const struct av_addr *a, long long deadline, char *err,
 	hints.ai_flags = AI_NUMERICSERV;
 	if ((gai = getaddrinfo(a->host, a->port, &hints, &res)) != 0) {
 		snprintf(err, errlen, "clamd %s:%s: %s", a->host, a->port,
-		    gai_strerror(gai));
+			 gai_strerror(gai));
 		return -1;
 	}
 	for (ai = res; ai != NULL && fd < 0; ai = ai->ai_next)
 		fd = av_dial_one(ai->ai_family, ai->ai_addr, ai->ai_addrlen,
-		    deadline);
+				 deadline);
 	if (fd < 0)
 		snprintf(err, errlen, "clamd %s:%s: %s", a->host, a->port,
-		    strerror(errno));
+			 strerror(errno));
 	freeaddrinfo(res);
 	return fd;
 }
@@ -207,7 +210,7 @@ av_send_all(int fd, const void *p, size_t len, long long deadline)
 /* Reads until a NUL (or EOF, or cap bytes): *n bytes in out. 0 or -1. */
 static int
 av_recv_reply(int fd, unsigned char *out, size_t cap, size_t *n,
-    long long deadline)
+	      long long deadline)
 {
 	ssize_t r;
 
@@ -247,7 +250,7 @@ av_stream_open(struct av_stream *s, const struct av_addr *a, int timeout_ms)
 	if (av_send_all(s->fd, cmd, sizeof(cmd), av_now_ms() + timeout_ms) !=
 	    0) {
 		snprintf(s->err, sizeof(s->err), "clamd: sending zINSTREAM: %s",
-		    strerror(errno));
+			 strerror(errno));
 		av_stream_close(s);
 		return -1;
 	}
@@ -275,7 +278,7 @@ av_stream_write(struct av_stream *s, const void *p, size_t len)
 				return 0;
 			}
 			snprintf(s->err, sizeof(s->err), "clamd: streaming: %s",
-			    strerror(errno));
+				 strerror(errno));
 			av_stream_close(s);
 			return -1;
 		}
@@ -298,17 +301,18 @@ av_stream_end(struct av_stream *s, struct av_reply *r)
 		snprintf(s->err, sizeof(s->err), "clamd: stream not open");
 		return -1;
 	}
-	if (!s->peer_closed && av_send_all(s->fd, zero, 4, av_now_ms() +
-	    s->timeout_ms) != 0 && errno != EPIPE && errno != ECONNRESET) {
+	if (!s->peer_closed &&
+	    av_send_all(s->fd, zero, 4, av_now_ms() + s->timeout_ms) != 0 &&
+	    errno != EPIPE && errno != ECONNRESET) {
 		snprintf(s->err, sizeof(s->err), "clamd: ending the stream: %s",
-		    strerror(errno));
+			 strerror(errno));
 		av_stream_close(s);
 		return -1;
 	}
-	if (av_recv_reply(s->fd, buf, sizeof(buf), &n, av_now_ms() +
-	    s->timeout_ms) != 0) {
+	if (av_recv_reply(s->fd, buf, sizeof(buf), &n,
+			  av_now_ms() + s->timeout_ms) != 0) {
 		snprintf(s->err, sizeof(s->err), "clamd: no verdict: %s",
-		    errno == ETIMEDOUT ? "timed out" : strerror(errno));
+			 errno == ETIMEDOUT ? "timed out" : strerror(errno));
 		av_stream_close(s);
 		return -1;
 	}
@@ -316,8 +320,8 @@ av_stream_end(struct av_stream *s, struct av_reply *r)
 	st = av_reply_parse(buf, n, NULL, r, &used, &off);
 	if (st != AVR_OK) {
 		snprintf(s->err, sizeof(s->err), "clamd: %s%s at byte %zu",
-		    n == 0 ? "closed without a verdict: " : "",
-		    av_rstatus_name(st), off);
+			 n == 0 ? "closed without a verdict: " : "",
+			 av_rstatus_name(st), off);
 		return -1;
 	}
 	return 0;
@@ -333,7 +337,7 @@ av_stream_close(struct av_stream *s)
 
 int
 av_command(const struct av_addr *a, int timeout_ms, const char *cmd,
-    unsigned char *out, size_t cap, size_t *n, char *err, size_t errlen)
+	   unsigned char *out, size_t cap, size_t *n, char *err, size_t errlen)
 {
 	long long deadline = av_now_ms() + timeout_ms;
 	char line[32];
@@ -350,33 +354,33 @@ av_command(const struct av_addr *a, int timeout_ms, const char *cmd,
 	if (rc == 0)
 		rc = av_recv_reply(fd, out, cap, n, deadline);
 	if (rc != 0)
-		snprintf(err, errlen, "clamd: z%s: %s", cmd, errno ==
-		    ETIMEDOUT ? "timed out" : strerror(errno));
+		snprintf(err, errlen, "clamd: z%s: %s", cmd,
+			 errno == ETIMEDOUT ? "timed out" : strerror(errno));
 	close(fd);
 	return rc;
 }
 
 int
-av_clamd_version(const struct av_addr *a, int timeout_ms,
-    struct av_version *v, char *err, size_t errlen)
+av_clamd_version(const struct av_addr *a, int timeout_ms, struct av_version *v,
+		 char *err, size_t errlen)
 {
 	unsigned char buf[AV_REPLY_CAP];
 	size_t n, used, off;
 	enum av_rstatus st;
 
 	if (av_command(a, timeout_ms, "PING", buf, sizeof(buf), &n, err,
-	    errlen) != 0)
+		       errlen) != 0)
 		return -1;
 	if ((st = av_pong_parse(buf, n, NULL, &used, &off)) != AVR_OK) {
 		snprintf(err, errlen, "clamd: zPING: %s", av_rstatus_name(st));
 		return -1;
 	}
 	if (av_command(a, timeout_ms, "VERSION", buf, sizeof(buf), &n, err,
-	    errlen) != 0)
+		       errlen) != 0)
 		return -1;
 	if ((st = av_version_parse(buf, n, NULL, v, &used, &off)) != AVR_OK) {
 		snprintf(err, errlen, "clamd: zVERSION: %s at byte %zu",
-		    av_rstatus_name(st), off);
+			 av_rstatus_name(st), off);
 		return -1;
 	}
 	return 0;

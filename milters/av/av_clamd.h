@@ -18,7 +18,7 @@
 struct av_addr {
 	int is_unix;
 	char path[108]; /* unix socket path */
-	char host[64];  /* loopback host: "127.0.0.1", "::1", "localhost" */
+	char host[64];	/* loopback host: "127.0.0.1", "::1", "localhost" */
 	char port[8];
 };
 
@@ -29,11 +29,11 @@ __attribute__((warn_unused_result)) int
 av_addr_parse(const char *spec, struct av_addr *a, char *err, size_t errlen);
 
 struct av_stream {
-	int fd;             /* -1 when closed */
-	int timeout_ms;     /* each connect, write and the reply */
-	int peer_closed;    /* clamd hung up mid-stream: read its reason */
+	int fd;			 /* -1 when closed */
+	int timeout_ms;		 /* each connect, write and the reply */
+	int peer_closed;	 /* clamd hung up mid-stream: read its reason */
 	unsigned long long sent; /* payload bytes streamed */
-	char err[200];      /* why the last call failed */
+	char err[200];		 /* why the last call failed */
 };
 
 /* Connects and sends zINSTREAM. 0, or -1 with s->err (s closed). */
@@ -49,8 +49,8 @@ av_stream_write(struct av_stream *s, const void *p, size_t len);
 
 /* Ends the stream and reads clamd's verdict into *r; closes s. 0, or -1
  * with s->err (no answer in time, a reply we do not know). */
-__attribute__((warn_unused_result)) int
-av_stream_end(struct av_stream *s, struct av_reply *r);
+__attribute__((warn_unused_result)) int av_stream_end(struct av_stream *s,
+						      struct av_reply *r);
 
 /* Closes s without a verdict (abort). Idempotent. */
 void av_stream_close(struct av_stream *s);
@@ -60,11 +60,11 @@ void av_stream_close(struct av_stream *s);
  * err. */
 __attribute__((warn_unused_result)) int
 av_command(const struct av_addr *a, int timeout_ms, const char *cmd,
-    unsigned char *out, size_t cap, size_t *n, char *err, size_t errlen);
+	   unsigned char *out, size_t cap, size_t *n, char *err, size_t errlen);
 
 /* zPING then zVERSION: 0 with *v filled, or -1 with err. */
 __attribute__((warn_unused_result)) int
-av_clamd_version(const struct av_addr *a, int timeout_ms,
-    struct av_version *v, char *err, size_t errlen);
+av_clamd_version(const struct av_addr *a, int timeout_ms, struct av_version *v,
+		 char *err, size_t errlen);
 
 #endif

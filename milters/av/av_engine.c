@@ -11,20 +11,20 @@
 #define E(f) offsetof(struct av_settings, f)
 const struct cfg_key av_keys[] = {
     {"clamd_socket", CFG_STR, AV_DEFAULT_SOCKET, 0, 0, E(clamd_socket), NULL,
-	"clamd's socket: a unix path, or HOST:PORT on loopback"},
-    {"action", CFG_ENUM, "reject", 0, 0, E(action),
-	"reject|quarantine|tag", "what to do with an infected message"},
-    {"max_scan_size", CFG_SIZE, "25M", 1024, 4LL << 30, E(max_scan_size),
-	NULL, "bigger messages are tagged \"not scanned\", never clean"},
-    {"skip_authenticated", CFG_BOOL, "no", 0, 0, E(skip_authenticated),
-	NULL, "do not scan mail from SASL-authenticated clients"},
-    {"clamd_timeout", CFG_DURATION, "60s", 100, 600000, E(clamd_timeout),
-	NULL, "each clamd step (connect, write, the verdict)"},
+     "clamd's socket: a unix path, or HOST:PORT on loopback"},
+    {"action", CFG_ENUM, "reject", 0, 0, E(action), "reject|quarantine|tag",
+     "what to do with an infected message"},
+    {"max_scan_size", CFG_SIZE, "25M", 1024, 4LL << 30, E(max_scan_size), NULL,
+     "bigger messages are tagged \"not scanned\", never clean"},
+    {"skip_authenticated", CFG_BOOL, "no", 0, 0, E(skip_authenticated), NULL,
+     "do not scan mail from SASL-authenticated clients"},
+    {"clamd_timeout", CFG_DURATION, "60s", 100, 600000, E(clamd_timeout), NULL,
+     "each clamd step (connect, write, the verdict)"},
     {"authserv_id", CFG_STR, "", 0, 0, E(authserv_id), NULL,
-	"host named in X-Virus-Scanned; empty: the MTA's myhostname"},
+     "host named in X-Virus-Scanned; empty: the MTA's myhostname"},
     {"max_signature_age", CFG_DURATION, "7d", 3600000, 365LL * 86400000,
-	E(max_signature_age), NULL,
-	"facteur doctor warns when clamd's signatures are older"},
+     E(max_signature_age), NULL,
+     "facteur doctor warns when clamd's signatures are older"},
 };
 #undef E
 const size_t av_nkeys = sizeof(av_keys) / sizeof(av_keys[0]);
@@ -35,8 +35,9 @@ enum { AV_S_STREAMING, AV_S_TOOBIG, AV_S_FAILED };
 const char *
 av_action_name(enum av_action a)
 {
-	return a == AV_ACT_REJECT ? "reject" : a == AV_ACT_QUARANTINE ?
-	    "quarantine" : "tag";
+	return a == AV_ACT_REJECT	? "reject"
+	       : a == AV_ACT_QUARANTINE ? "quarantine"
+					: "tag";
 }
 
 int
@@ -63,15 +64,15 @@ av_mono_s(void)
 
 /* Asks clamd's version now; 0 with out filled, or -1 with err. */
 static int
-av_version_ask(const struct av_settings *s, char *out, size_t outlen,
-    char *err, size_t errlen)
+av_version_ask(const struct av_settings *s, char *out, size_t outlen, char *err,
+	       size_t errlen)
 {
 	unsigned char buf[1025];
 	struct av_version v;
 	size_t n, used, off;
 
 	if (av_command(&s->addr, (int)s->clamd_timeout, "VERSION", buf,
-	    sizeof(buf), &n, err, errlen) != 0)
+		       sizeof(buf), &n, err, errlen) != 0)
 		return -1;
 	if (av_version_parse(buf, n, NULL, &v, &used, &off) != AVR_OK) {
 		snprintf(err, errlen, "clamd: zVERSION: unknown reply");
@@ -97,14 +98,14 @@ av_init(void *base, char *err, size_t errlen)
 	s->lock_ready = 1;
 	snprintf(s->version, sizeof(s->version), "unknown");
 	if (av_version_ask(s, s->version, sizeof(s->version), why,
-	    sizeof(why)) != 0) {
+			   sizeof(why)) != 0) {
 		log_warn("av: %s (scans answer on_error until it is up)", why);
 		return 0;
 	}
 	s->version_at = av_mono_s();
 	log_info("av: clamd %s at %s, action=%s, max_scan_size=%llu",
-	    s->version, s->clamd_socket, av_action_name(s->action),
-	    s->max_scan_size);
+		 s->version, s->clamd_socket, av_action_name(s->action),
+		 s->max_scan_size);
 	return 0;
 }
 
@@ -161,7 +162,7 @@ av_scan_begin(struct av_scan *sc, const struct av_settings *s)
 
 void
 av_scan_feed(struct av_scan *sc, const struct av_settings *s, const void *p,
-    size_t len)
+	     size_t len)
 {
 	sc->size += len;
 	if (sc->state != AV_S_STREAMING)
@@ -211,12 +212,14 @@ av_scan_end(struct av_scan *sc, struct av_result *r)
 		break;
 	case AV_TOOBIG:
 		r->kind = AV_K_TOOBIG;
-		snprintf(r->why, sizeof(r->why), "larger than clamd's "
-		    "StreamMaxLength");
+		snprintf(r->why, sizeof(r->why),
+			 "larger than clamd's "
+			 "StreamMaxLength");
 		break;
 	case AV_FAILED:
 		r->kind = AV_K_FAILED;
-		snprintf(r->why, sizeof(r->why), "clamd: %.150s ERROR", rep.text);
+		snprintf(r->why, sizeof(r->why), "clamd: %.150s ERROR",
+			 rep.text);
 		break;
 	}
 }
@@ -229,8 +232,8 @@ av_scan_abort(struct av_scan *sc)
 
 void
 av_decide(const struct av_result *r, enum av_action action,
-    enum mlt_on_error on_error, const char *version, const char *authserv,
-    struct av_decision *d)
+	  enum mlt_on_error on_error, const char *version, const char *authserv,
+	  struct av_decision *d)
 {
 	memset(d, 0, sizeof(*d));
 	d->verdict = MLT_CONTINUE;
@@ -238,12 +241,12 @@ av_decide(const struct av_result *r, enum av_action action,
 	case AV_K_CLEAN:
 	case AV_K_INFECTED:
 		snprintf(d->scanned, sizeof(d->scanned), "clamav %s on %s",
-		    version, authserv);
+			 version, authserv);
 		break;
 	case AV_K_TOOBIG:
 		d->what = "not-scanned";
 		snprintf(d->status, sizeof(d->status), "not scanned (%s)",
-		    r->why);
+			 r->why);
 		return;
 	case AV_K_FAILED:
 		d->what = "error";
@@ -251,12 +254,14 @@ av_decide(const struct av_result *r, enum av_action action,
 			d->verdict = MLT_TEMPFAIL;
 			d->code = "451";
 			d->xcode = "4.3.0";
-			snprintf(d->text, sizeof(d->text), "Virus scanner "
-			    "unavailable, try again later");
+			snprintf(d->text, sizeof(d->text),
+				 "Virus scanner "
+				 "unavailable, try again later");
 			return;
 		}
-		snprintf(d->status, sizeof(d->status), "not scanned (virus "
-		    "scanner unavailable)");
+		snprintf(d->status, sizeof(d->status),
+			 "not scanned (virus "
+			 "scanner unavailable)");
 		return;
 	}
 	if (r->kind == AV_K_CLEAN) {
@@ -269,8 +274,10 @@ av_decide(const struct av_result *r, enum av_action action,
 		d->code = "554";
 		d->xcode = "5.7.1";
 		d->scanned[0] = '\0';
-		snprintf(d->text, sizeof(d->text), "Message refused: virus "
-		    "found (%s)", r->name);
+		snprintf(d->text, sizeof(d->text),
+			 "Message refused: virus "
+			 "found (%s)",
+			 r->name);
 		return;
 	}
 	d->quarantine = action == AV_ACT_QUARANTINE;

@@ -29,10 +29,10 @@ av_rstatus_name(enum av_rstatus s)
 /* Finds the NUL that ends the reply: AVR_OK with *n its offset. */
 static enum av_rstatus
 av_line(const unsigned char *p, size_t len, const struct av_reply_limits *lim,
-    size_t *n, size_t *err_off)
+	size_t *n, size_t *err_off)
 {
-	size_t max = lim && lim->max_reply ? lim->max_reply :
-	    AV_DEFAULT_MAX_REPLY;
+	size_t max =
+	    lim && lim->max_reply ? lim->max_reply : AV_DEFAULT_MAX_REPLY;
 	size_t scan = len < max + 1 ? len : max + 1;
 	const unsigned char *z = scan ? memchr(p, '\0', scan) : NULL;
 
@@ -48,8 +48,8 @@ static int
 av_name_byte(unsigned char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9') || (c != '\0' &&
-	    strchr("._:/+()@#!=~-", c) != NULL);
+	       (c >= '0' && c <= '9') ||
+	       (c != '\0' && strchr("._:/+()@#!=~-", c) != NULL);
 }
 
 /* s[0..n) printable into out (cap bytes + NUL), others as '?'. */
@@ -75,8 +75,8 @@ av_ends_with(const unsigned char *p, size_t n, const char *suffix)
 
 enum av_rstatus
 av_reply_parse(const unsigned char *p, size_t len,
-    const struct av_reply_limits *lim, struct av_reply *out, size_t *used,
-    size_t *err_off)
+	       const struct av_reply_limits *lim, struct av_reply *out,
+	       size_t *used, size_t *err_off)
 {
 	const size_t sl = sizeof(av_stream) - 1;
 	enum av_rstatus st;
@@ -97,8 +97,9 @@ av_reply_parse(const unsigned char *p, size_t len,
 		return AVR_OK;
 	}
 	if (n < sl || memcmp(p, av_stream, sl) != 0) {
-		for (i = 0; i < n && i < sl && p[i] == (unsigned char)av_stream[i];
-		    i++)
+		for (i = 0;
+		     i < n && i < sl && p[i] == (unsigned char)av_stream[i];
+		     i++)
 			;
 		*err_off = i;
 		return AVR_ESYNTAX;
@@ -129,7 +130,7 @@ av_reply_parse(const unsigned char *p, size_t len,
 
 enum av_rstatus
 av_pong_parse(const unsigned char *p, size_t len,
-    const struct av_reply_limits *lim, size_t *used, size_t *err_off)
+	      const struct av_reply_limits *lim, size_t *used, size_t *err_off)
 {
 	enum av_rstatus st;
 	size_t n;
@@ -166,7 +167,7 @@ av_num(const char *p, size_t len, size_t *i, int n, long *v)
 
 	*v = 0;
 	for (k = 0; k < want && *i < len && p[*i] >= '0' && p[*i] <= '9';
-	    k++, (*i)++)
+	     k++, (*i)++)
 		*v = *v * 10 + (p[*i] - '0');
 	return k == want || (n < 0 && k > 0) ? 0 : -1;
 }
@@ -204,18 +205,18 @@ av_date_parse(const char *p, size_t len, time_t *out)
 	    av_num(p, len, &i, 2, &ss) || av_lit(p, len, &i, ' ') ||
 	    av_num(p, len, &i, 4, &year) || i != len)
 		return -1;
-	if (day < 1 || day > 31 || hh > 23 || mm > 59 || ss > 60 ||
-	    year < 1970)
+	if (day < 1 || day > 31 || hh > 23 || mm > 59 || ss > 60 || year < 1970)
 		return -1;
-	*out = (time_t)(av_days(year, (unsigned)mon + 1, (unsigned)day) *
-	    86400 + hh * 3600 + mm * 60 + ss);
+	*out =
+	    (time_t)(av_days(year, (unsigned)mon + 1, (unsigned)day) * 86400 +
+		     hh * 3600 + mm * 60 + ss);
 	return 0;
 }
 
 enum av_rstatus
 av_version_parse(const unsigned char *p, size_t len,
-    const struct av_reply_limits *lim, struct av_version *out, size_t *used,
-    size_t *err_off)
+		 const struct av_reply_limits *lim, struct av_version *out,
+		 size_t *used, size_t *err_off)
 {
 	const char *s = (const char *)p;
 	size_t n, i = 7, v0, v1;

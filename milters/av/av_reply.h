@@ -26,17 +26,17 @@ struct av_reply_limits {
 };
 
 enum av_rstatus {
-	AVR_OK,      /* parsed; *used is the reply's length with its NUL */
+	AVR_OK,	     /* parsed; *used is the reply's length with its NUL */
 	AVR_ETRUNC,  /* no NUL yet: read more */
 	AVR_ESYNTAX, /* not a reply we know; *err_off is the bad byte */
 	AVR_ELIMIT,  /* no NUL within max_reply bytes */
 };
 
 enum av_answer {
-	AV_CLEAN,   /* "stream: OK" */
-	AV_FOUND,   /* "stream: NAME FOUND": name holds NAME */
-	AV_TOOBIG,  /* "INSTREAM size limit exceeded. ERROR": not scanned */
-	AV_FAILED,  /* "... ERROR": clamd could not scan; text says why */
+	AV_CLEAN,  /* "stream: OK" */
+	AV_FOUND,  /* "stream: NAME FOUND": name holds NAME */
+	AV_TOOBIG, /* "INSTREAM size limit exceeded. ERROR": not scanned */
+	AV_FAILED, /* "... ERROR": clamd could not scan; text says why */
 };
 
 struct av_reply {
@@ -50,13 +50,13 @@ struct av_reply {
  * [A-Za-z0-9._:/+()@#!=~-], 1..AV_NAME_MAX bytes, else AVR_ESYNTAX. */
 __attribute__((warn_unused_result)) enum av_rstatus
 av_reply_parse(const unsigned char *p, size_t len,
-    const struct av_reply_limits *lim, struct av_reply *out, size_t *used,
-    size_t *err_off);
+	       const struct av_reply_limits *lim, struct av_reply *out,
+	       size_t *used, size_t *err_off);
 
 struct av_version {
 	char version[AV_VERSION_MAX + 1]; /* "1.4.6" or "1.4.6/27112" */
-	long dbver;                       /* 27112, or 0 if not given */
-	time_t dbtime;                    /* the daily database's date (UTC
+	long dbver;			  /* 27112, or 0 if not given */
+	time_t dbtime;			  /* the daily database's date (UTC
 					     as clamd prints it), or 0 */
 };
 
@@ -64,18 +64,18 @@ struct av_version {
  * 2026" (a private database gives only "ClamAV 1.4.6"). */
 __attribute__((warn_unused_result)) enum av_rstatus
 av_version_parse(const unsigned char *p, size_t len,
-    const struct av_reply_limits *lim, struct av_version *out, size_t *used,
-    size_t *err_off);
+		 const struct av_reply_limits *lim, struct av_version *out,
+		 size_t *used, size_t *err_off);
 
 /* Parses the answer to zPING: AVR_OK only for "PONG". */
 __attribute__((warn_unused_result)) enum av_rstatus
 av_pong_parse(const unsigned char *p, size_t len,
-    const struct av_reply_limits *lim, size_t *used, size_t *err_off);
+	      const struct av_reply_limits *lim, size_t *used, size_t *err_off);
 
 /* An asctime()-style date, "Mon Dec  7 08:00:00 2026", read as UTC.
  * 0, or -1 if it is not one. */
-__attribute__((warn_unused_result)) int
-av_date_parse(const char *p, size_t len, time_t *out);
+__attribute__((warn_unused_result)) int av_date_parse(const char *p, size_t len,
+						      time_t *out);
 
 /* The 4-byte network-order length that starts an INSTREAM chunk (0 ends
  * the stream). */

@@ -35,7 +35,7 @@ av_envfrom(struct mlt_ctx *c, const char *from)
 	(void)from;
 	if (s->skip_authenticated && auth != NULL && *auth != '\0') {
 		log_info("%s: av: not scanned: authenticated client",
-		    av_qid(c));
+			 av_qid(c));
 		return MLT_ACCEPT;
 	}
 	return MLT_CONTINUE;
@@ -66,9 +66,10 @@ av_header_block(const struct mlt_ctx *c, struct buf *b)
 
 	for (k = 0; k < m->nheaders; k++) {
 		h = &m->headers[k];
-		if (buf_adds(b, h->name) < 0 || buf_adds(b, h->raw ? ":" :
-		    ": ") < 0 || av_add_crlf(b, h->raw ? h->raw : h->value) <
-		    0 || buf_add(b, "\r\n", 2) < 0)
+		if (buf_adds(b, h->name) < 0 ||
+		    buf_adds(b, h->raw ? ":" : ": ") < 0 ||
+		    av_add_crlf(b, h->raw ? h->raw : h->value) < 0 ||
+		    buf_add(b, "\r\n", 2) < 0)
 			return -1;
 	}
 	return buf_add(b, "\r\n", 2);
@@ -109,7 +110,7 @@ av_body(struct mlt_ctx *c, const unsigned char *p, size_t len)
 
 static void
 av_log(struct mlt_ctx *c, const struct av_result *r,
-    const struct av_decision *d, const char *version)
+       const struct av_decision *d, const char *version)
 {
 	char why[256];
 
@@ -117,20 +118,24 @@ av_log(struct mlt_ctx *c, const struct av_result *r,
 	switch (r->kind) {
 	case AV_K_CLEAN:
 		log_info("%s: av: clean size=%llu clamav=%s", av_qid(c),
-		    r->size, version);
+			 r->size, version);
 		break;
 	case AV_K_INFECTED:
 		log_info("%s: av: %s infected (%s) size=%llu", av_qid(c),
-		    d->verdict == MLT_REJECT ? "REJECT" : d->quarantine ?
-		    "HOLD" : "TAG", r->name, r->size);
+			 d->verdict == MLT_REJECT ? "REJECT"
+			 : d->quarantine	  ? "HOLD"
+						  : "TAG",
+			 r->name, r->size);
 		break;
 	case AV_K_TOOBIG:
 		log_info("%s: av: TAG not scanned (%s) size=%llu", av_qid(c),
-		    why, r->size);
+			 why, r->size);
 		break;
 	case AV_K_FAILED:
-		log_warn("%s: av: %s: %s", av_qid(c), d->verdict ==
-		    MLT_TEMPFAIL ? "TEMPFAIL" : "TAG not scanned", why);
+		log_warn("%s: av: %s: %s", av_qid(c),
+			 d->verdict == MLT_TEMPFAIL ? "TEMPFAIL"
+						    : "TAG not scanned",
+			 why);
 		break;
 	}
 }
@@ -146,7 +151,7 @@ av_apply(struct mlt_ctx *c, const struct av_decision *d, const char *name)
 	for (k = m->nheaders; k-- > 0;)
 		if (strcasecmp(m->headers[k].name, "X-Virus-Status") == 0 &&
 		    mlt_delete_header(c, m->headers[k].name,
-		    m->headers[k].index) != 0)
+				      m->headers[k].index) != 0)
 			return -1;
 	if (d->scanned[0] != '\0' &&
 	    mlt_add_header(c, "X-Virus-Scanned", d->scanned) != 0)
@@ -168,9 +173,10 @@ av_eom(struct mlt_ctx *c)
 	struct av_settings *s = c->cfg;
 	struct av_scan *sc = *c->msg_priv;
 	char version[AV_VERSION_MAX + 1];
-	const char *id = s->authserv_id && *s->authserv_id ? s->authserv_id :
-	    c->msg->macros.myhostname ? c->msg->macros.myhostname :
-	    c->conn->myhostname ? c->conn->myhostname : "localhost";
+	const char *id = s->authserv_id && *s->authserv_id ? s->authserv_id
+			 : c->msg->macros.myhostname ? c->msg->macros.myhostname
+			 : c->conn->myhostname	     ? c->conn->myhostname
+						     : "localhost";
 	struct av_decision d;
 	struct av_result r;
 
@@ -183,12 +189,12 @@ av_eom(struct mlt_ctx *c)
 	else
 		snprintf(version, sizeof(version), "-");
 	av_decide(&r, (enum av_action)s->action,
-	    (enum mlt_on_error)s->common.on_error, version, id, &d);
+		  (enum mlt_on_error)s->common.on_error, version, id, &d);
 	av_log(c, &r, &d, version);
 	if (d.verdict == MLT_REJECT || d.verdict == MLT_TEMPFAIL) {
 		if (mlt_reply(c, d.code, d.xcode, d.text) != 0)
 			log_warn("%s: av: reply %s %s refused; MTA default",
-			    av_qid(c), d.code, d.xcode);
+				 av_qid(c), d.code, d.xcode);
 		return d.verdict;
 	}
 	if (av_apply(c, &d, r.name) != 0)

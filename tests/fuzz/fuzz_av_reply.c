@@ -17,8 +17,9 @@ fz_used(enum av_rstatus st, const uint8_t *data, size_t size, size_t used)
 {
 	if (st > AVR_ELIMIT)
 		__builtin_trap();
-	if (st == AVR_OK && (used == 0 || used > size ||
-	    data[used - 1] != '\0' || memchr(data, '\0', used - 1) != NULL))
+	if (st == AVR_OK &&
+	    (used == 0 || used > size || data[used - 1] != '\0' ||
+	     memchr(data, '\0', used - 1) != NULL))
 		__builtin_trap();
 }
 
@@ -51,8 +52,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fz_used(st, data, size, used);
 	st = av_version_parse(data, size, NULL, &v, &used, &off);
 	fz_used(st, data, size, used);
-	if (st == AVR_OK && (v.version[0] == '\0' ||
-	    strlen(v.version) > AV_VERSION_MAX))
+	if (st == AVR_OK &&
+	    (v.version[0] == '\0' || strlen(v.version) > AV_VERSION_MAX))
 		__builtin_trap();
 	if (av_date_parse((const char *)data, size, &t) == 0 && t < 0)
 		__builtin_trap();

@@ -11,8 +11,9 @@ cannot reach freshclam's mirrors): an .ndb body signature for the EICAR
 test string (any file type, so it fires on the plain body, the decoded
 attachment, the file clamd unpacks from a zip, the nested message) and an
 .hdb (MD5:size) for a test attachment's exact bytes. clamd runs in the
-foreground with LocalSocket in the test's directory; a missing clamd is
-'SKIP: missing peer: clamd'.
+foreground with LocalSocket in the test's directory and a StreamMaxLength
+of 1M (its own size limit is tested too); a missing clamd is 'SKIP:
+missing peer: clamd'.
 """
 
 import base64
@@ -67,7 +68,7 @@ class Clamd:
             f.write("Foreground yes\nLocalSocket %s\nLocalSocketMode 666\n"
                     "DatabaseDirectory %s\nUser root\nLogFile %s\n"
                     "LogTime yes\nMaxThreads 4\nSelfCheck 0\n"
-                    "StreamMaxLength 10M\nReadTimeout 30\n" % (
+                    "StreamMaxLength 1M\nReadTimeout 30\n" % (
                         self.sock, self.db,
                         os.path.join(self.dir, "clamd.log")))
         self.daemon = None

@@ -187,6 +187,14 @@ def limit_cases(socks):
           r.added and not [v for n, v in r.added if n == "X-Virus-Scanned"],
           "over max_scan_size: tagged not scanned, never clean: %r" %
           r.added)
+    raw = clamdtest.big_message("bigger", 2 * 1024 * 1024)
+    r = send(socks["reject"], raw)
+    check(r.action == "continue" and
+          ("X-Virus-Status", "not scanned (larger than clamd's "
+           "StreamMaxLength)") in r.added and
+          not [v for n, v in r.added if n == "X-Virus-Scanned"],
+          "over clamd's StreamMaxLength (1M), under max_scan_size: tagged "
+          "not scanned: %r %r" % (r.action, r.added))
     raw = clamdtest.messages("d")["eicar-plain"][0]
     r = send(socks["down"], raw)
     check(r.action == "tempfail" and r.reply and

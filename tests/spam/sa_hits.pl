@@ -37,8 +37,9 @@ my $sa = Mail::SpamAssassin->new({
 $sa->compile_now(0);
 for my $f (@files) {
 	open(my $fh, '<', $f) or do { print "$f\tERR\t\n"; next };
-	local $/;
-	my $raw = <$fh>;
+	# slurp with $/ undefined only for the read: SpamAssassin's own
+	# chomp()s (MIMEEval's Content-Transfer-Encoding, ...) need "\n"
+	my $raw = do { local $/; <$fh> };
 	close $fh;
 	my $msg = $sa->parse($raw);
 	my $st = $sa->check($msg);

@@ -12,6 +12,11 @@
 Bayes gives a probability only after 200 spam and 200 ham, so the test
 learns 200 + 200 generated messages (under a second).
 
+With FACTEUR_TEST_DB_URL (tests/postgres/run_with_pg.py) --db is that
+PostgreSQL database: without bayes_path every verb then uses the
+database's Bayes tables (no file anywhere), and a bayes_path set in
+facteur.conf still wins.
+
 Usage: test_spam_paths.py FACTEUR RULES_DIR
 """
 
@@ -24,6 +29,7 @@ import tempfile
 import unittest
 
 EXE = RULES = None
+URL = os.environ.get("FACTEUR_TEST_DB_URL")
 
 
 def write(path, text):
@@ -51,8 +57,24 @@ class SpamPaths(unittest.TestCase):
                 write(os.path.join(self.d, "train-" + cls, "%03d" % n),
                       msg(n, cls))
 
+        if URL:
+            self.run_cli("-c", "/dev/null", "--db", URL, "db", "init",
+                         "--url", URL)
+            subprocess.run(["/usr/bin/psql", "-X", "-q", "-d", URL, "-c",
+                            "TRUNCATE bayes_tokens, bayes_seen; UPDATE "
+                            "bayes_totals SET nspam = 0, nham = 0"],
+                           check=True, capture_output=True, timeout=30)
+
     def tearDown(self):
         shutil.rmtree(self.d, ignore_errors=True)
+
+    def db(self):
+        """The database --db names: a file, or the PostgreSQL URL."""
+        if URL:
+            return URL
+        db = os.path.join(self.d, "db", "facteur.sqlite")
+        os.makedirs(os.path.dirname(db))
+        return db
 
     def conf(self, spam_extra=""):
         return write(os.path.join(self.d, "facteur.conf"),
@@ -104,9 +126,7 @@ class SpamPaths(unittest.TestCase):
     def test_learn_writes_the_configured_bayes_path_check_reads_it(self):
         bayes = os.path.join(self.d, "conf-bayes.sqlite")
         conf = self.conf("bayes_path = %s\n" % bayes)
-        db = os.path.join(self.d, "db", "facteur.sqlite")
-        os.makedirs(os.path.dirname(db))
-        pre = ("-c", conf, "--db", db)
+        pre = ("-c", conf, "--db", self.db())
         self.learn_all(*pre)
         self.assertTrue(os.path.exists(bayes), "learn wrote [spam] "
                         "bayes_path")
@@ -119,20 +139,27 @@ class SpamPaths(unittest.TestCase):
         b = self.check_bayes(*pre)
         self.assertGreater(b, 0.9, "check reads what learn wrote: bayes "
                            "%r" % b)
+        if URL:
+            st = self.stats("-c", "/dev/null", "--db", URL)
+            self.assertEqual((st["bayes"], st["spam"]), (URL, 0),
+                             "the database's Bayes was not written")
 
     def test_without_bayes_path_every_verb_uses_the_file_beside_db(self):
         conf = self.conf()
-        db = os.path.join(self.d, "db", "facteur.sqlite")
-        os.makedirs(os.path.dirname(db))
+        db = self.db()
         pre = ("-c", conf, "--db", db)
         self.learn_all(*pre)
         b = self.check_bayes(*pre)
-        self.assertGreater(b, 0.9, "check reads the file beside --db: "
-                           "bayes %r" % b)
-        want = os.path.join(self.d, "db", "bayes.sqlite")
+        self.assertGreater(b, 0.9, "check reads the file beside --db "
+                           "(on PostgreSQL: the database): bayes %r" % b)
+        want = URL or os.path.join(self.d, "db", "bayes.sqlite")
         st = self.stats(*pre)
         self.assertEqual((st["bayes"], st["spam"]), (want, 200),
                          "stats: %r" % st)
+        if URL:
+            found = [f for _, _, fs in os.walk(self.d) for f in fs
+                     if f.startswith("bayes")]
+            self.assertEqual(found, [], "a Bayes file was made")
 
     def test_bayes_off_learn_refuses(self):
         conf = self.conf("bayes_path =\n")

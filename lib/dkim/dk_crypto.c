@@ -9,9 +9,27 @@
 #include <openssl/x509.h>
 
 #include "buf.h"
+#include "dk_keycache.h"
+
+static int dk_pubkey_decode(const struct dk_keyrec *rec, EVP_PKEY **out,
+    const char **why);
 
 int
 dk_pubkey_from_rec(const struct dk_keyrec *rec, EVP_PKEY **out,
+    const char **why)
+{
+	if ((*out = dk_keycache_get(rec->ed25519, rec->p, rec->plen)) != NULL)
+		return 0;
+	if (dk_pubkey_decode(rec, out, why) < 0)
+		return -1;
+	dk_keycache_put(rec->ed25519, rec->p, rec->plen, *out);
+	return 0;
+}
+
+/* The key of rec, decoded and checked (the costly part: see
+ * dk_keycache.h). */
+static int
+dk_pubkey_decode(const struct dk_keyrec *rec, EVP_PKEY **out,
     const char **why)
 {
 	const unsigned char *p = rec->p;

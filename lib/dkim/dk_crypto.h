@@ -3,8 +3,8 @@
  * verification of a SHA-256 digest, and the header and body
  * hashes shared by signing and verifying. No private key passes here
  * (dk_key.h, the signing library). Never logs: errors come back as text.
- * Thread-safe (no statics; an EVP_PKEY is used read-only by many
- * threads). */
+ * Thread-safe (an EVP_PKEY is used read-only by many threads; the one
+ * static, dk_keycache, has its lock). */
 #ifndef FACTEUR_DKIM_DK_CRYPTO_H
 #define FACTEUR_DKIM_DK_CRYPTO_H
 
@@ -20,7 +20,8 @@ struct buf;
 #define DK_RSA_MIN_BITS 1024
 
 /* The public key of a key record: *out owned. 0, or -1 with a static
- * reason (RSA under DK_RSA_MIN_BITS is refused, RFC 8301). */
+ * reason (RSA under DK_RSA_MIN_BITS is refused, RFC 8301). Accepted keys
+ * are kept in dk_keycache, so the same record is decoded once. */
 __attribute__((warn_unused_result)) int dk_pubkey_from_rec(
     const struct dk_keyrec *rec, EVP_PKEY **out, const char **why);
 

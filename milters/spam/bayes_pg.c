@@ -79,6 +79,8 @@ struct bayes_pg {
 	PGconn *c;
 	int rw;
 	int prepared; /* on the current connection */
+	int busy_ms;  /* the session's lock_timeout */
+	int busy_open; /* ... as a new connection starts */
 };
 
 /* One call's parameters: text, except a 32-byte digest sent binary. */
@@ -151,6 +153,7 @@ bayes_pg_open(const char *url, int rw, int busy_ms, struct bayes_pg **out,
 		return -1;
 	}
 	p->rw = rw;
+	p->busy_ms = p->busy_open = busy_ms > 0 ? busy_ms : 0;
 	snprintf(opts, sizeof(opts), "-c lock_timeout=%d -c "
 	    "default_transaction_read_only=%s", busy_ms > 0 ? busy_ms : 0,
 	    rw ? "off" : "on");
@@ -188,9 +191,14 @@ bayes_pg_set_busy(struct bayes_pg *p, int busy_ms)
 {
 	char sql[64];
 
-	snprintf(sql, sizeof(sql), "SET lock_timeout = %d",
-	    busy_ms > 0 ? busy_ms : 0);
+	/* auto-learn sets it before each message: a round trip only when it
+	 * changes (a reset connection starts again from the URL's options) */
+	busy_ms = busy_ms > 0 ? busy_ms : 0;
+	if (busy_ms == p->busy_ms)
+		return;
+	snprintf(sql, sizeof(sql), "SET lock_timeout = %d", busy_ms);
 	PQclear(PQexec(p->c, sql));
+	p->busy_ms = busy_ms;
 }
 
 /* Runs statement id; a lost connection is reset and, outside a
@@ -209,6 +217,7 @@ pq_run(struct bayes_pg *p, int id, const struct pq_args *a, int binary,
 	for (try = 0; try < 2; try++) {
 		if (PQstatus(p->c) != CONNECTION_OK) {
 			PQreset(p->c);
+			p->busy_ms = p->busy_open;
 			p->prepared = 0;
 			if (PQstatus(p->c) != CONNECTION_OK ||
 			    pq_prepare_all(p) < 0)
@@ -501,6 +510,7 @@ bayes_pg_change(struct bayes_pg *p, const struct bayes_tokens *t,
 	for (try = 0; try < 3; try++) {
 		if (PQstatus(p->c) != CONNECTION_OK) {
 			PQreset(p->c);
+			p->busy_ms = p->busy_open;
 			if (PQstatus(p->c) != CONNECTION_OK ||
 			    pq_prepare_all(p) < 0) {
 				pq_err(err, errlen, p, NULL);

@@ -181,7 +181,10 @@ setup_leftover(const char *text, size_t *len)
 int
 setup_render(struct setup *s, const char *src, struct buf *out)
 {
-	const char *db = s->a->db_path;
+	/* a PostgreSQL database is rendered by setup_pg_render() below; the
+	 * file paths in the templates then stay as they are */
+	const char *db = store_is_url(s->a->db_path) ? FACTEUR_DB :
+	    s->a->db_path;
 	char from[512], to[4200];
 	const char *left;
 	struct buf t, u, swap;
@@ -523,6 +526,9 @@ setup_main(struct admin *a, int argc, char **argv)
 	if (s.pg != NULL && !store_is_url(s.pg))
 		return admin_usage_error(a, setup_usage, "--database: not a "
 					 "postgresql:// URL");
+	/* --db URL or [database] url: the same as --database URL */
+	if (s.pg == NULL && store_is_url(a->db_path))
+		s.pg = a->db_path;
 	if (s.undo)
 		return setup_undo_main(&s);
 	buf_init(&dom, 256);

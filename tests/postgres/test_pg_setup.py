@@ -196,6 +196,19 @@ class SetupPg(unittest.TestCase):
                                                      "sqlite")))
         self.assertIn("pgsql:", slurp(os.path.join(
             out, "etc/postfix/facteur/main.cf.pgsql")))
+        # --db URL (or [database] url) means the same as --database
+        out2 = os.path.join(self.dir, "out2")
+        rc, o, err = run([FACTEUR, "-c", "/dev/null", "--db", self.url,
+                          "setup", "--templates",
+                          os.path.join(SRC, "config-templates"),
+                          "--domain", "example.org", "--hostname",
+                          "mx.example.org", "--out", out2])
+        self.assertEqual(rc, 0, o + err)
+        for rel in ("etc/facteur/facteur.conf",
+                    "etc/dovecot/facteur-sql.conf.ext",
+                    "etc/postfix/pgsql/virtual_mailbox_maps.cf"):
+            self.assertEqual(slurp(os.path.join(out2, rel)),
+                             slurp(os.path.join(out, rel)), rel)
 
 
 def main():

@@ -183,8 +183,8 @@ setup_render(struct setup *s, const char *src, struct buf *out)
 {
 	/* a PostgreSQL database is rendered by setup_pg_render() below; the
 	 * file paths in the templates then stay as they are */
-	const char *db = store_is_url(s->a->db_path) ? FACTEUR_DB :
-	    s->a->db_path;
+	const char *db =
+	    store_is_url(s->a->db_path) ? FACTEUR_DB : s->a->db_path;
 	char from[512], to[4200];
 	const char *left;
 	struct buf t, u, swap;
@@ -354,40 +354,39 @@ setup_next_steps(const struct setup *s)
 {
 	const char *d = s->domain, *h = s->hostname;
 
-	printf(
-	    "\nnext steps (see docs/install.md; `facteur setup --apply`"
-	    " does all of\nthem but DNS, with a backup and --undo):\n"
-	    "  - merge /etc/postfix/facteur/main.cf.host, main.cf.socketmap"
-	    " (or\n    main.cf.%s) and main.cf.milters into main.cf, e.g."
-	    " with\n      postconf -e \"myhostname = %s\" \"mydomain = %s\""
-	    "\n    and append master.cf.submission to master.cf; then"
-	    " postfix check\n"
-	    "  - systemd-sysusers; systemd-tmpfiles --create\n"
-	    "  - facteur db init%s && facteur domain add %s\n"
-	    "  - facteur dkim keygen %s (prints the TXT record to publish)\n"
-	    "  - publish in DNS:\n"
-	    "      %s. MX 10 %s.\n"
-	    "      %s. TXT \"v=spf1 mx -all\"\n"
-	    "      _dmarc.%s. TXT \"v=DMARC1; p=none; "
-	    "rua=mailto:postmaster@%s\""
-	    "\n"
-	    "  - systemctl daemon-reload\n"
-	    "    systemctl enable --now facteur-lookup\n"
-	    "    systemctl enable --now facteur-milter@blacklist "
-	    "facteur-milter@scrub\n"
-	    "    systemctl enable --now facteur-milter@dkim "
-	    "facteur-milter@spam\n"
-	    "    systemctl enable --now facteur-lmtp   (if it delivers: "
-	    "virtual_transport)\n"
-	    "  - Dovecot: etc/dovecot/conf.d/90-facteur.conf (Dovecot 2.3;"
-	    " passdb and\n    userdb over facteur-sql.conf.ext, Postfix's "
-	    "private/auth listener,\n    mail_location) goes to "
-	    "/etc/dovecot/conf.d/ as is; usermod -aG facteur\n    dovecot; "
-	    "Debian's dovecot-sql.conf.ext is not used\n"
-	    "    systemctl reload postfix; systemctl restart dovecot\n"
-	    "  - facteur doctor\n",
-	    s->pg ? "pgsql" : "sqlite", h, d, s->pg ? " --url URL" : "", d,
-	    d, d, h, d, d, d);
+	printf("\nnext steps (see docs/install.md; `facteur setup --apply`"
+	       " does all of\nthem but DNS, with a backup and --undo):\n"
+	       "  - merge /etc/postfix/facteur/main.cf.host, main.cf.socketmap"
+	       " (or\n    main.cf.%s) and main.cf.milters into main.cf, e.g."
+	       " with\n      postconf -e \"myhostname = %s\" \"mydomain = %s\""
+	       "\n    and append master.cf.submission to master.cf; then"
+	       " postfix check\n"
+	       "  - systemd-sysusers; systemd-tmpfiles --create\n"
+	       "  - facteur db init%s && facteur domain add %s\n"
+	       "  - facteur dkim keygen %s (prints the TXT record to publish)\n"
+	       "  - publish in DNS:\n"
+	       "      %s. MX 10 %s.\n"
+	       "      %s. TXT \"v=spf1 mx -all\"\n"
+	       "      _dmarc.%s. TXT \"v=DMARC1; p=none; "
+	       "rua=mailto:postmaster@%s\""
+	       "\n"
+	       "  - systemctl daemon-reload\n"
+	       "    systemctl enable --now facteur-lookup\n"
+	       "    systemctl enable --now facteur-milter@blacklist "
+	       "facteur-milter@scrub\n"
+	       "    systemctl enable --now facteur-milter@dkim "
+	       "facteur-milter@spam\n"
+	       "    systemctl enable --now facteur-lmtp   (if it delivers: "
+	       "virtual_transport)\n"
+	       "  - Dovecot: etc/dovecot/conf.d/90-facteur.conf (Dovecot 2.3;"
+	       " passdb and\n    userdb over facteur-sql.conf.ext, Postfix's "
+	       "private/auth listener,\n    mail_location) goes to "
+	       "/etc/dovecot/conf.d/ as is; usermod -aG facteur\n    dovecot; "
+	       "Debian's dovecot-sql.conf.ext is not used\n"
+	       "    systemctl reload postfix; systemctl restart dovecot\n"
+	       "  - facteur doctor\n",
+	       s->pg ? "pgsql" : "sqlite", h, d, s->pg ? " --url URL" : "", d,
+	       d, d, h, d, d, d);
 }
 
 /* Checks --domain / --hostname; the canonical forms go to dom and host. */
@@ -524,7 +523,8 @@ setup_main(struct admin *a, int argc, char **argv)
 	if ((rc = setup_modes(&s)) != 0 || (rc = setup_root(&s, root)) != 0)
 		return rc;
 	if (s.pg != NULL && !store_is_url(s.pg))
-		return admin_usage_error(a, setup_usage, "--database: not a "
+		return admin_usage_error(a, setup_usage,
+					 "--database: not a "
 					 "postgresql:// URL");
 	/* --db URL or [database] url: the same as --database URL */
 	if (s.pg == NULL && store_is_url(a->db_path))

@@ -217,7 +217,8 @@ db_step_pg(struct setup *s, int do_it)
 	has = db_has_domain(s, s->pg) == 1;
 	if (!has && !do_it) {
 		printf("+ PostgreSQL database %s: facteur db init --url "
-		       "(schema, roles), domain %s\n", s->pg, s->domain);
+		       "(schema, roles), domain %s\n",
+		       s->pg, s->domain);
 		s->nchanges++;
 	} else if (!has && (db_verb(s, s->pg, init, &out) < 0 ||
 			    db_verb(s, s->pg, add, &out) < 0))
@@ -317,8 +318,8 @@ pg_parse(struct setup *s, struct pg_parts *p)
 	    strspn(p->sslmode, "abcdefghijklmnopqrstuvwxyz-") !=
 		strlen(p->sslmode)) {
 		admin_errx(s->a, "--database: host, dbname, port or sslmode "
-			   "holds characters setup will not write into "
-			   "Postfix's and Dovecot's files");
+				 "holds characters setup will not write into "
+				 "Postfix's and Dovecot's files");
 		return -1;
 	}
 	return 0;
@@ -329,38 +330,42 @@ static int
 pg_pairs(struct setup *s, const struct pg_parts *p, struct buf *from,
 	 struct buf *to, size_t *n)
 {
-	const char *pt = p->port[0] ? " port=" : "", *ss = p->sslmode[0] ?
-	    " sslmode=" : "";
+	const char *pt = p->port[0] ? " port=" : "",
+		   *ss = p->sslmode[0] ? " sslmode=" : "";
 	int bad = 0;
 
 	*n = 4;
 	/* facteur.conf: the URL as given */
 	bad |= buf_printf(&from[0], "#url = postgresql:///facteur?host=/run/"
-		   "postgresql&user=facteur_lookup") < 0;
+				    "postgresql&user=facteur_lookup") < 0;
 	bad |= buf_printf(&to[0], "url = %s", s->pg) < 0;
 	/* Dovecot 2.3's dovecot-pgsql.conf.ext: libpq keywords */
 	bad |= buf_printf(&from[1], "connect = host=/var/run/postgresql "
-		   "dbname=facteur user=facteur_lookup") < 0;
-	bad |= buf_printf(&to[1], "connect = host=%s%s%s dbname=%s%s%s "
-		   "user=facteur_lookup", p->host, pt, p->port, p->dbname,
-		   ss, p->sslmode) < 0;
+				    "dbname=facteur user=facteur_lookup") < 0;
+	bad |= buf_printf(&to[1],
+			  "connect = host=%s%s%s dbname=%s%s%s "
+			  "user=facteur_lookup",
+			  p->host, pt, p->port, p->dbname, ss, p->sslmode) < 0;
 	/* Postfix's pgsql_table(5): a URI in hosts carries port and role */
 	bad |= buf_printf(&from[2], "hosts = unix:/var/run/postgresql\n"
-		   "dbname = facteur\n") < 0;
-	bad |= buf_printf(&to[2], "hosts = postgresql:///%s?host=%s%s%s%s%s"
-		   "&user=facteur_lookup\ndbname = %s\n", p->dbname, p->host,
-		   p->port[0] ? "&port=" : "", p->port,
-		   p->sslmode[0] ? "&sslmode=" : "", p->sslmode, p->dbname) < 0;
+				    "dbname = facteur\n") < 0;
+	bad |= buf_printf(&to[2],
+			  "hosts = postgresql:///%s?host=%s%s%s%s%s"
+			  "&user=facteur_lookup\ndbname = %s\n",
+			  p->dbname, p->host, p->port[0] ? "&port=" : "",
+			  p->port, p->sslmode[0] ? "&sslmode=" : "", p->sslmode,
+			  p->dbname) < 0;
 	/* Dovecot 2.4: the driver's named filter is the host */
 	bad |= buf_printf(&from[3], "sql_driver = sqlite\nsqlite_path = "
-		   "/var/lib/facteur/facteur.sqlite\n") < 0;
-	bad |= buf_printf(&to[3], "sql_driver = pgsql\npgsql \"%s\" {\n"
-		   "  parameters {\n%s%s%s    dbname = %s\n%s%s%s"
-		   "    user = facteur_lookup\n  }\n}\n", p->host,
-		   p->port[0] ? "    port = " : "", p->port,
-		   p->port[0] ? "\n" : "", p->dbname,
-		   p->sslmode[0] ? "    sslmode = " : "", p->sslmode,
-		   p->sslmode[0] ? "\n" : "") < 0;
+				    "/var/lib/facteur/facteur.sqlite\n") < 0;
+	bad |= buf_printf(&to[3],
+			  "sql_driver = pgsql\npgsql \"%s\" {\n"
+			  "  parameters {\n%s%s%s    dbname = %s\n%s%s%s"
+			  "    user = facteur_lookup\n  }\n}\n",
+			  p->host, p->port[0] ? "    port = " : "", p->port,
+			  p->port[0] ? "\n" : "", p->dbname,
+			  p->sslmode[0] ? "    sslmode = " : "", p->sslmode,
+			  p->sslmode[0] ? "\n" : "") < 0;
 	return bad ? -1 : 0;
 }
 

@@ -45,12 +45,18 @@ static const struct sf_file sf_files[] = {
      SF_ALL, 0},
     /* --database: Postfix's own pgsql: tables (main.cf keeps asking
      * facteur-lookup; these are for postmap -q and the pgsql: route) */
-#define SF_PG(t) {"postfix/pgsql/" t, "etc/postfix/pgsql/" t, 0644, NULL,  \
-	SF_PGSQL, 0}
-    SF_PG("alias_maps.cf"), SF_PG("recipient_access.cf"),
-    SF_PG("sender_access.cf"), SF_PG("virtual_alias_maps.cf"),
-    SF_PG("virtual_mailbox_domains.cf"), SF_PG("virtual_mailbox_maps.cf"),
-#undef SF_PG
+    {"postfix/pgsql/alias_maps.cf", "etc/postfix/pgsql/alias_maps.cf", 0644,
+     NULL, SF_PGSQL, 0},
+    {"postfix/pgsql/recipient_access.cf",
+     "etc/postfix/pgsql/recipient_access.cf", 0644, NULL, SF_PGSQL, 0},
+    {"postfix/pgsql/sender_access.cf", "etc/postfix/pgsql/sender_access.cf",
+     0644, NULL, SF_PGSQL, 0},
+    {"postfix/pgsql/virtual_alias_maps.cf",
+     "etc/postfix/pgsql/virtual_alias_maps.cf", 0644, NULL, SF_PGSQL, 0},
+    {"postfix/pgsql/virtual_mailbox_domains.cf",
+     "etc/postfix/pgsql/virtual_mailbox_domains.cf", 0644, NULL, SF_PGSQL, 0},
+    {"postfix/pgsql/virtual_mailbox_maps.cf",
+     "etc/postfix/pgsql/virtual_mailbox_maps.cf", 0644, NULL, SF_PGSQL, 0},
 };
 
 /* The key a facteur.conf line sets or shows ("key = v" or "#key = v"),

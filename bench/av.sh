@@ -55,7 +55,9 @@ User root
 LogFile $T/clamd.log
 MaxThreads 8
 SelfCheck 0
+TemporaryDirectory $T/clamd-tmp
 EOF
+mkdir "$T/clamd-tmp"
 /usr/sbin/clamd -c "$T/clamd.conf" > "$T/clamd.out" 2>&1 &
 CLAMD=$!
 PIDS="$PIDS $CLAMD"

@@ -63,14 +63,19 @@ class Clamd:
         self.sock = os.path.join(self.dir, "clamd.sock")
         self.conf = os.path.join(self.dir, "clamd.conf")
         self.db = os.path.join(self.dir, "db")
+        # clamd's scratch files, left behind when it is SIGKILLed: here,
+        # never in the shared /tmp
+        self.tmp = os.path.join(self.dir, "tmp")
+        os.makedirs(self.tmp, exist_ok=True)
         write_database(self.db)
         with open(self.conf, "w") as f:
             f.write("Foreground yes\nLocalSocket %s\nLocalSocketMode 666\n"
                     "DatabaseDirectory %s\nUser root\nLogFile %s\n"
                     "LogTime yes\nMaxThreads 4\nSelfCheck 0\n"
-                    "StreamMaxLength 1M\nReadTimeout 30\n" % (
+                    "StreamMaxLength 1M\nReadTimeout 30\n"
+                    "TemporaryDirectory %s\n" % (
                         self.sock, self.db,
-                        os.path.join(self.dir, "clamd.log")))
+                        os.path.join(self.dir, "clamd.log"), self.tmp))
         self.daemon = None
         self.starts = 0
         if start:

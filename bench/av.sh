@@ -156,8 +156,11 @@ END {
 		printf "%-8s %12.4f %10.1f %9.1f %14.4f %8d\n", k, cpu[k],
 		    rate[k], p99[k], cl[k], g[k]
 	}
-	printf "\nclamav-milter / facteur-milter CPU per message: %.2fx\n",
-	    cpu["clamav"] / cpu["facteur"]
+	if (cpu["facteur"] > 0)
+		printf "\nclamav-milter / facteur-milter CPU per message: " \
+		    "%.2fx\n", cpu["clamav"] / cpu["facteur"]
+	else
+		printf "\nfacteur-milter: under one CPU tick: raise N\n"
 	printf "av module own cost (facteur - base): %.4f ms/msg " \
 	    "(target < 0.1)\n", cpu["facteur"] - cpu["base"]
 }' "$T/results"

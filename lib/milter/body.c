@@ -5,8 +5,9 @@
  * through facteur-milter with every module raised its peak RSS by 56 MB
  * when the runner kept the body in one growing buffer (spool_threshold =
  * 1G: the doubling copy holds two at once). Spooled, the same messages
- * raise it by 1 to 2 MB over what 2 MB ones cost (about 10 MB: facteur-spam's
- * scan of max_scan_size): the cost no longer grows with the body.
+ * raise it by 1 to 2 MB over what 2 MB ones cost (about 10 MB, which is
+ * facteur-spam's scan of max_scan_size): it no longer grows with the
+ * body.
  *
  * SECURITY: runs as the milter's user; the file is 0600 and has no name
  * (or one unlinked before a byte is written), so no other process sees

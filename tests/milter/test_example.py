@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """Black-box test of facteur-example: runs the real binary on a unix socket
-in a temp dir and drives it over the milter protocol with milterclient.
+in a temp dir (and on inet: and inet6: loopback listeners) and drives it
+over the milter protocol with milterclient.
 
 usage: test_example.py PATH/TO/facteur-example TMPDIR_PARENT
 """
@@ -327,10 +328,72 @@ def test_stop_mid_message(d):
               "the log says a message was cut off", text[-1000:])
 
 
+def free_port(fam, host):
+    s = socket.socket(fam, socket.SOCK_STREAM)
+    try:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+    finally:
+        s.close()
+
+
+def test_inet(d):
+    """inet: and inet6: listeners (lib/server's TCP listener under the
+    native engine, libmilter's own under libmilter): a message is
+    answered, and SIGTERM stops the daemon. Both daemons run at once and
+    stop together: libmilter takes up to 5 s to see a stop."""
+    procs = []
+    for kind, fam, host in (("inet", socket.AF_INET, "127.0.0.1"),
+                            ("inet6", socket.AF_INET6, "::1")):
+        try:
+            port = free_port(fam, host)
+        except OSError:
+            print("note: no %s loopback here; %s: not tried" % (host, kind))
+            continue
+        spec = "%s:%d@%s" % (kind, port, host)
+        conf = write_conf(d, kind + ".conf", "[example]\nsocket = %s\n"
+                          % spec + engine_line())
+        with open(os.path.join(d, kind + ".log"), "w") as log:
+            procs.append((kind, spec, subprocess.Popen(
+                [BIN, "-f", "-c", conf], stdout=log,
+                stderr=subprocess.STDOUT)))
+    try:
+        for kind, spec, proc in procs:
+            r = None
+            for _ in range(150):
+                try:
+                    r = MilterClient(spec).message(
+                        mail_from="<alice@example.org>",
+                        rcpts=["<bob@example.net>"],
+                        headers=[("Subject", "tcp")], body=b"hi\r\n")
+                    break
+                except OSError:
+                    if proc.poll() is not None:
+                        break
+                    time.sleep(0.1)
+            check(r is not None and r.action == "continue" and
+                  r.stage == "eom", "a message over %s is answered" % kind,
+                  r and (r.action, r.stage))
+        for kind, spec, proc in procs:
+            proc.send_signal(signal.SIGTERM)
+        for kind, spec, proc in procs:
+            check(stop(proc, timeout=15) == 0,
+                  "SIGTERM stops the %s daemon, exit 0" % kind)
+    finally:
+        for kind, spec, proc in procs:
+            stop(proc)
+    for kind, spec, proc in procs:
+        with open(os.path.join(d, kind + ".log")) as f:
+            text = f.read()
+        check("Sanitizer" not in text and "runtime error" not in text,
+              "%s: no sanitizer report" % kind, text[-2000:])
+
+
 def main():
     d = tempfile.mkdtemp(prefix="milter-example-", dir=PARENT)
     test_cli(d)
     test_daemon(d)
+    test_inet(d)
     test_stop_mid_message(d)
     if FAILS:
         print("%d failure(s)" % len(FAILS))

@@ -18,6 +18,7 @@
 #define FACTEUR_LIB_MILTER_DAEMON_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "cfg.h"
 #include "runner.h"
@@ -59,6 +60,10 @@ enum mlt_sock_kind { MLT_SOCK_UNIX, MLT_SOCK_INET, MLT_SOCK_INET6 };
 __attribute__((warn_unused_result)) int
 mlt_socket_parse(const char *spec, enum mlt_sock_kind *kind,
     const char **path);
+
+/* socket_mode: an octal mode, 0 to 0777, into *mode. 0 or -1. Pure. */
+__attribute__((warn_unused_result)) int mlt_socket_mode(const char *s,
+    mode_t *mode);
 
 struct mlt_program {
 	const char *ident;          /* "facteur-example" */

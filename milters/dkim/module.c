@@ -103,17 +103,24 @@ dkim_envfrom(struct mlt_ctx *c, const char *from)
 static int
 dkim_field(struct buf *b, const struct mlt_header *h)
 {
-	const char *v, *val = h->raw != NULL ? h->raw : h->value;
+	const char *val = h->raw != NULL ? h->raw : h->value;
+	const char *run, *nl;
+	int bare;
 
 	buf_reset(b);
-	if (buf_printf(b, "%s:%s", h->name, h->raw != NULL ||
-	    val[0] == ' ' || val[0] == '\t' ? "" : " ") < 0)
+	if (buf_adds(b, h->name) < 0 || buf_addc(b, ':') < 0 ||
+	    (h->raw == NULL && val[0] != ' ' && val[0] != '\t' &&
+	    buf_addc(b, ' ') < 0))
 		return -1;
-	for (v = val; *v != '\0'; v++)
-		if ((*v == '\n' && (v == val || v[-1] != '\r') &&
-		    buf_addc(b, '\r') < 0) || buf_addc(b, *v) < 0)
+	/* copied a line at a time (once a byte at a time: 5% of the
+	 * milter's CPU through Postfix); a bare LF becomes CRLF */
+	for (run = val; (nl = strchr(run, '\n')) != NULL; run = nl + 1) {
+		bare = nl == val || nl[-1] != '\r';
+		if (buf_add(b, run, (size_t)(nl - run)) < 0 ||
+		    (bare && buf_addc(b, '\r') < 0) || buf_addc(b, '\n') < 0)
 			return -1;
-	return 0;
+	}
+	return buf_adds(b, run);
 }
 
 /* 1 if the field is named name: case-insensitive, with the whitespace

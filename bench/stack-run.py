@@ -174,6 +174,8 @@ class Config:
             "virtual_mailbox_maps": "static:ok",
             "virtual_transport": "lmtp:unix:" + self.lmtp,
             "message_size_limit": "0",
+            # short ids (inode + microseconds) can repeat within a run
+            "enable_long_queue_ids": "yes",
             "smtpd_milters": self.milters,
             "milter_default_action": "tempfail"})
         self.runs = []

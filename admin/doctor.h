@@ -26,6 +26,7 @@ enum doc_sect {
 	DOC_S_SPAM,
 	DOC_S_MILTER,
 	DOC_S_EXAMPLE,
+	DOC_S_AV,
 	DOC_NSECTS
 };
 

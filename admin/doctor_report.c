@@ -31,6 +31,8 @@ const struct doc_prog doc_progs[DOC_NSECTS] = {
 		      FACTEUR_SOCK_MILTER("milter"), "facteur-milter@milter"},
     [DOC_S_EXAMPLE] = {"example", "facteur-example", DOC_MILTER,
 		       FACTEUR_SOCK_MILTER("example"), "facteur-example"},
+    [DOC_S_AV] = {"av", "facteur-av", DOC_MILTER, FACTEUR_SOCK_MILTER("av"),
+		  "facteur-milter@av"},
 };
 
 void

@@ -1,5 +1,8 @@
 /* milters/spam/bayes_test.c - tokenizer, maths and storage of bayes.c,
- * over hand-built message views and a scratch SQLite file. */
+ * over hand-built message views and a scratch SQLite file; with
+ * FACTEUR_TEST_DB_URL (tests/postgres/run_with_pg.py: postgres-spam-bayes)
+ * the storage tests run on that PostgreSQL database instead, emptied
+ * before each, and the file-only ones are skipped. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,10 +15,12 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <libpq-fe.h>
 #include <sqlite3.h>
 
 #include "bayes.h"
 #include "msgview.h"
+#include "store.h"
 
 /* ---- tokenizer ---- */
 
@@ -234,12 +239,55 @@ combine_keeps_strong_tokens_only(void **state)
 
 struct scratch {
 	char dir[64];
-	char path[128];
+	char path[1024];
 };
+
+/* The PostgreSQL database of the run, or NULL (SQLite files). */
+static const char *
+pg_url(void)
+{
+	const char *u = getenv("FACTEUR_TEST_DB_URL");
+
+	return u != NULL && *u != '\0' ? u : NULL;
+}
+
+static void
+pg_exec(const char *sql)
+{
+	PGconn *c = PQconnectdb(pg_url());
+	PGresult *r = PQexec(c, sql);
+
+	if (PQresultStatus(r) != PGRES_COMMAND_OK &&
+	    PQresultStatus(r) != PGRES_TUPLES_OK)
+		fail_msg("%s: %s", sql, PQerrorMessage(c));
+	PQclear(r);
+	PQfinish(c);
+}
+
+/* The schema (lib/store's, version 3 has the Bayes tables), emptied. */
+static void
+pg_fresh(struct scratch *s)
+{
+	struct store_errbuf err;
+	struct store *st = NULL;
+
+	snprintf(s->path, sizeof(s->path), "%s", pg_url());
+	if (store_open(s->path, STORE_RW, 5000, &st, &err) < 0 ||
+	    store_migrate(st, NULL, NULL, &err) < 0)
+		fail_msg("schema: %s", err.msg);
+	store_free(&st);
+	pg_exec("TRUNCATE bayes_tokens, bayes_seen;"
+	    "UPDATE bayes_totals SET nspam = 0, nham = 0");
+}
 
 static void
 scratch_make(struct scratch *s)
 {
+	s->dir[0] = '\0';
+	if (pg_url() != NULL) {
+		pg_fresh(s);
+		return;
+	}
 	snprintf(s->dir, sizeof(s->dir), "bayes_test.XXXXXX");
 	if (mkdtemp(s->dir) == NULL)
 		fail_msg("mkdtemp failed");
@@ -249,8 +297,10 @@ scratch_make(struct scratch *s)
 static void
 scratch_remove(struct scratch *s)
 {
-	char p[160];
+	char p[1100];
 
+	if (s->dir[0] == '\0')
+		return;
 	unlink(s->path);
 	snprintf(p, sizeof(p), "%s-wal", s->path);
 	unlink(p);
@@ -271,7 +321,28 @@ check_stats(struct bayes *b, long long ns, long long nh, long long nt)
 		    nt);
 }
 
-/* The counts stored for a token, read straight from the file. */
+/* The counts stored for a token, read straight from the database. */
+static void
+pg_counts(uint64_t h, long long *s, long long *hm)
+{
+	char v[32];
+	const char *vals[1] = {v};
+	PGconn *c = PQconnectdb(pg_url());
+	PGresult *r;
+
+	snprintf(v, sizeof(v), "%lld", (long long)(int64_t)h);
+	r = PQexecParams(c, "SELECT spam, ham FROM bayes_tokens WHERE h = $1",
+	    1, NULL, vals, NULL, NULL, 0);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK)
+		fail_msg("counts: %s", PQerrorMessage(c));
+	if (PQntuples(r) == 1) {
+		*s = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+		*hm = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
+	}
+	PQclear(r);
+	PQfinish(c);
+}
+
 static void
 check_counts(const char *path, uint64_t h, long long ws, long long wh)
 {
@@ -279,6 +350,10 @@ check_counts(const char *path, uint64_t h, long long ws, long long wh)
 	sqlite3_stmt *st;
 	long long s = -1, hm = -1;
 
+	if (pg_url() != NULL) {
+		pg_counts(h, &s, &hm);
+		goto cmp;
+	}
 	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY,
 	    NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_prepare_v2(db,
@@ -291,6 +366,7 @@ check_counts(const char *path, uint64_t h, long long ws, long long wh)
 	}
 	sqlite3_finalize(st);
 	sqlite3_close(db);
+cmp:
 	if (s != ws || hm != wh)
 		fail_msg("token counts: got spam=%lld ham=%lld, want %lld %lld "
 		    "(-1: no row)", s, hm, ws, wh);
@@ -299,8 +375,9 @@ check_counts(const char *path, uint64_t h, long long ws, long long wh)
 static void
 learn_is_idempotent_and_relearn_moves_counts(void **state)
 {
-	uint64_t h[] = {1, 2, 3};
-	struct bayes_tokens t = {h, 3};
+	/* sorted as unsigned: the last is negative as a SQL bigint */
+	uint64_t h[] = {1, 2, 3, UINT64_C(0x8000000000000005)};
+	struct bayes_tokens t = {h, 4};
 	unsigned char d[32] = {1};
 	struct scratch s;
 	struct bayes *b;
@@ -312,15 +389,18 @@ learn_is_idempotent_and_relearn_moves_counts(void **state)
 	check_stats(b, 0, 0, 0);
 	assert_int_equal(bayes_learn(b, &t, d, 1, err, sizeof(err)), 1);
 	assert_int_equal(bayes_learn(b, &t, d, 1, err, sizeof(err)), 0);
-	check_stats(b, 1, 0, 3);
+	check_stats(b, 1, 0, 4);
 	check_counts(s.path, 2, 1, 0);
+	check_counts(s.path, h[3], 1, 0);
 	assert_int_equal(bayes_learn(b, &t, d, 0, err, sizeof(err)), 1);
-	check_stats(b, 0, 1, 3);
+	check_stats(b, 0, 1, 4);
 	check_counts(s.path, 2, 0, 1);
+	check_counts(s.path, h[3], 0, 1);
 	assert_int_equal(bayes_forget(b, &t, d, err, sizeof(err)), 1);
 	assert_int_equal(bayes_forget(b, &t, d, err, sizeof(err)), 0);
 	check_stats(b, 0, 0, 0);
 	check_counts(s.path, 2, -1, -1);
+	check_counts(s.path, h[3], -1, -1);
 	bayes_close(&b);
 	assert_null(b);
 	scratch_remove(&s);
@@ -388,6 +468,8 @@ open_missing_file_read_only_fails(void **state)
 	char err[256] = "";
 
 	(void)state;
+	if (pg_url() != NULL)
+		skip(); /* a file's */
 	assert_int_equal(bayes_open("no/such/dir/bayes.sqlite", 0, &b, err,
 	    sizeof(err)), -1);
 	assert_null(b);
@@ -407,6 +489,8 @@ new_file_is_0640_whatever_the_umask(void **state)
 	mode_t old;
 
 	(void)state;
+	if (pg_url() != NULL)
+		skip(); /* a file's */
 	scratch_make(&s);
 	old = umask(022);
 	assert_int_equal(bayes_open(s.path, 1, &b, err, sizeof(err)), 0);

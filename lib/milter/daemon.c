@@ -174,6 +174,31 @@ mlt_load(const struct mlt_program *p, const struct cli_common *cli,
 	return r;
 }
 
+/* --check-config: spool_dir must be a directory (the daemon would not
+ * start), and one the user can create a file in (else bodies stay in
+ * memory: said, not an error). As the daemon's user when run so. */
+static int
+mlt_spool_check(const struct mlt_program *p, const struct mlt_settings *s,
+    const char *path, char *err, size_t errlen)
+{
+	int dfd, fd;
+
+	dfd = open(s->spool_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0) {
+		snprintf(err, errlen, "%s: [%s] spool_dir %s: %s", path,
+		    p->section, s->spool_dir, strerror(errno));
+		return -1;
+	}
+	if ((fd = mlt_body_probe(dfd)) >= 0)
+		close(fd);
+	else
+		log_warn("[%s] spool_dir %s: cannot create a temporary file "
+		    "(%s): message bodies would stay in memory", p->section,
+		    s->spool_dir, strerror(errno));
+	close(dfd);
+	return 0;
+}
+
 static int
 mlt_check(const struct mlt_program *p, const struct mlt_settings *s,
     const char *path, char *err, size_t errlen)
@@ -186,7 +211,8 @@ mlt_check(const struct mlt_program *p, const struct mlt_settings *s,
 	}
 	if (p->check && p->check(p->base, err, errlen) != 0)
 		return -1;
-	return 0;
+	return mlt_check_config_only ? mlt_spool_check(p, s, path, err,
+	    errlen) : 0;
 }
 
 /* spool_dir, opened before the privilege drop (as the sockets are); a

@@ -118,6 +118,13 @@ def test_cli(d):
     check(r.returncode == 1 and ("%s:2:" % bad4) in r.stderr,
           "a bad on_error is reported as FILE:LINE", (r.returncode,
                                                       r.stderr))
+    bad5 = write_conf(d, "bad5.conf", "[example]\nspool_dir = %s\n" %
+                      os.path.join(d, "no-such-dir"))
+    r = run(["-c", bad5, "--check-config"])
+    check(r.returncode == 1 and "spool_dir" in r.stderr and
+          "no-such-dir" in r.stderr,
+          "a missing spool_dir fails --check-config", (r.returncode,
+                                                      r.stderr))
 
 
 def engine_line():

@@ -586,6 +586,57 @@ sp_evconf_directive(struct sp_evconf *cf, const char *dir, const char *rest)
 	return 0;
 }
 
+static int
+ev_strcmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+int
+sp_evconf_finish(struct sp_evconf *cf)
+{
+	struct sp_strlist *l = &cf->freemail;
+	size_t i, k = 0;
+
+	for (i = 0; i < l->n; i++) {
+		char *s = l->v[i], *p;
+
+		if (strpbrk(s, "*?") != NULL) {
+			l->v[k++] = s;
+			continue;
+		}
+		for (p = s; *p; p++)
+			*p = (char)tolower((unsigned char)*p);
+		if (ev_list_add(&cf->freemail_exact, s, strlen(s)) < 0)
+			return -1;
+		free(s);
+	}
+	l->n = k;
+	if (cf->freemail_exact.n > 1)
+		qsort(cf->freemail_exact.v, cf->freemail_exact.n,
+		    sizeof(char *), ev_strcmp);
+	return 0;
+}
+
+int
+sp_evconf_freemail(const struct sp_evconf *cf, const char *domain)
+{
+	char low[256], *key = low;
+	size_t i, n = strlen(domain);
+
+	if (n >= sizeof(low))
+		return 0;
+	for (i = 0; i <= n; i++)
+		low[i] = (char)tolower((unsigned char)domain[i]);
+	if (cf->freemail_exact.n > 0 && bsearch(&key, cf->freemail_exact.v,
+	    cf->freemail_exact.n, sizeof(char *), ev_strcmp) != NULL)
+		return 1;
+	for (i = 0; i < cf->freemail.n; i++)
+		if (sp_ev_glob(cf->freemail.v[i], domain))
+			return 1;
+	return 0;
+}
+
 static void
 ev_list_free(struct sp_strlist *l)
 {
@@ -601,6 +652,7 @@ void
 sp_evconf_free(struct sp_evconf *cf)
 {
 	ev_list_free(&cf->freemail);
+	ev_list_free(&cf->freemail_exact);
 	ev_list_free(&cf->freemail_wl);
 	ev_list_free(&cf->addrlist);
 	ev_list_free(&cf->urihost);

@@ -190,10 +190,7 @@ ev_is_freemail(const struct sp_evctx *c, const char *email)
 			return 0;
 	if (ev_local_welcome(email, (size_t)(dom - 1 - email)))
 		return 0;
-	for (i = 0; i < cf->freemail.n; i++)
-		if (sp_ev_glob(cf->freemail.v[i], dom))
-			return 1;
-	return 0;
+	return sp_evconf_freemail(cf, dom);
 }
 
 static int

@@ -249,6 +249,15 @@ static const struct eval_case eval_cases[] = {
 	    "header T eval:check_freemail_from()\n",
 	    "From: someone@mail.yahoo.com\r\nTo: b@example.net\r\n"
 	    "Subject: s\r\n\r\nx\r\n", "T", 1},
+	/* exact names are looked up in a sorted index, any case */
+	{"freemail_domains zz.example gmail.com aa.example *.yahoo.com\n"
+	    "header T eval:check_freemail_from()\n",
+	    "From: someone@GMail.COM\r\nTo: b@example.net\r\n"
+	    "Subject: s\r\n\r\nx\r\n", "T", 1},
+	{"freemail_domains zz.example gmail.com aa.example\n"
+	    "header T eval:check_freemail_from()\n",
+	    "From: someone@gmail.co\r\nTo: b@example.net\r\n"
+	    "Subject: s\r\n\r\nx\r\n", "T", 0},
 	{"freemail_domains gmail.com\nheader T eval:check_freemail_from()\n",
 	    "From: info@gmail.com\r\nTo: b@example.net\r\n"
 	    "Subject: s\r\n\r\nx\r\n", "T", 0},

@@ -397,7 +397,8 @@ sp_rules_finish(struct sp_ruleset *rs, struct sp_rules_error *err)
 	enum sp_meta_status st;
 	size_t i, off;
 
-	if (sp_rules_replace_tags(rs) < 0)
+	if (sp_rules_replace_tags(rs) < 0 || (rs->conf != NULL &&
+	    sp_evconf_finish(rs->conf) < 0))
 		goto oom;
 	for (i = 0; i < rs->n; i++) {
 		struct sp_rule *r = &rs->v[i];

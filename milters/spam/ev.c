@@ -206,6 +206,7 @@ sp_ev_ctx_clear(struct sp_evctx *c)
 	ev_html_free(&c->html);
 	ev_rawmime_free(&c->rawmime);
 	c->relays_done = c->html_done = c->rawmime_done = 0;
+	c->madiff_done = 0;
 }
 
 const struct sp_evconf *

@@ -71,6 +71,9 @@ struct sp_evctx {
 	struct ev_html *html;     /* lazily scanned; owned */
 	struct ev_rawmime *rawmime; /* lazily parsed; owned */
 	int relays_done, html_done, rawmime_done;
+	int madiff_done;          /* multipart_alternative_difference */
+	double madiff;
+	size_t madiff_html, madiff_text;
 	int envfrom_done;
 	char envfrom_buf[320];
 	const char *envfrom_sa;   /* ev_envfrom()'s answer */

@@ -421,6 +421,21 @@ static const struct eval_case eval_cases[] = {
 	    "alternative; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n"
 	    "\r\n\r\n--b\r\nContent-Type: text/html\r\n\r\n<p>" LINE90 LINE90
 	    "</p>\r\n--b--\r\n", "T", 1},
+	{"body T eval:multipart_alternative_difference('99', '100')\n", HDRS
+	    "Subject: s\r\nMIME-Version: 1.0\r\nContent-Type: multipart/"
+	    "alternative; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n"
+	    "\r\nhello there friend\r\n--b\r\nContent-Type: text/html\r\n\r\n"
+	    "<p>buy cheap watches now</p>\r\n--b--\r\n", "T", 1},
+	{"body T eval:multipart_alternative_difference('99', '100')\n", HDRS
+	    "Subject: s\r\nMIME-Version: 1.0\r\nContent-Type: multipart/"
+	    "alternative; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n"
+	    "\r\nhello there friend\r\n--b\r\nContent-Type: text/html\r\n\r\n"
+	    "<p>hello <b>there</b> friend</p>\r\n--b--\r\n", "T", 0},
+	{"body T eval:multipart_alternative_difference_count('3', '1')\n",
+	    HDRS "Subject: s\r\nMIME-Version: 1.0\r\nContent-Type: multipart/"
+	    "alternative; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n"
+	    "\r\na b c d e f g h i j\r\n--b\r\nContent-Type: text/html\r\n"
+	    "\r\n<p>a b</p>\r\n--b--\r\n", "T", 1},
 	/* BodyEval over the text */
 	{"body T eval:tvd_vertical_words('0','10')\n", HDRS
 	    "Subject: s\r\n\r\nhelloworldthisisalongword\r\n", "T", 1},

@@ -1,6 +1,7 @@
 /* milters/spam/ev_text.c - BodyEval's and MIMEEval's tests over the body
  * text (SpamAssassin 4.0.1 Plugin/BodyEval.pm, MIMEEval.pm, HeaderEval.pm):
  * tvd_vertical_words (the share of spaces on the body's lines),
+ * multipart_alternative_difference (HTML words the text part lacks),
  * check_blank_line_ratio, check_stock_info, and the "faraway charset"
  * tests, which are false under ok_locales all (SpamAssassin's default;
  * facteur reads no ok_locales line). Pure over the view. */
@@ -188,6 +189,204 @@ ev_stock_info(struct sp_evctx *c, const struct sp_evcall *a)
 	return (double)nseen >= min;
 }
 
+/* ---- multipart_alternative_difference ---- */
+
+#define EVT_MAXTOK 8192 /* distinct tokens kept per side */
+
+struct evt_tok {
+	const char *s;
+	size_t n;
+	long count;
+};
+
+/* Open addressing, at most half full. */
+struct evt_set {
+	struct evt_tok *v;
+	size_t n, cap, slots;
+};
+
+static size_t
+evt_hash(const char *s, size_t n)
+{
+	size_t h = 5381, i;
+
+	for (i = 0; i < n; i++)
+		h = h * 33 + (unsigned char)s[i];
+	return h;
+}
+
+static struct evt_tok *
+evt_find(struct evt_set *t, const char *s, size_t n, int add)
+{
+	size_t i;
+
+	if (t->slots == 0)
+		return NULL;
+	for (i = evt_hash(s, n) % t->slots; t->v[i].s != NULL;
+	    i = (i + 1) % t->slots)
+		if (t->v[i].n == n && memcmp(t->v[i].s, s, n) == 0)
+			return &t->v[i];
+	if (!add || t->n >= t->cap)
+		return NULL;
+	t->v[i].s = s;
+	t->v[i].n = n;
+	t->n++;
+	return &t->v[i];
+}
+
+/* Room for up to `want` distinct tokens (capped). 0 or -1. */
+static int
+evt_set_init(struct evt_set *t, size_t want)
+{
+	t->n = 0;
+	t->cap = want < EVT_MAXTOK ? want : EVT_MAXTOK;
+	t->slots = t->cap * 2 + 1;
+	return (t->v = calloc(t->slots, sizeof(*t->v))) == NULL ? -1 : 0;
+}
+
+/* The blank-separated tokens of s[0..n) that have a word character
+ * (split(/\s+/) then grep(/\w/)), counted into t (NULL: only counted,
+ * the return value). */
+static size_t
+evt_tokens(struct evt_set *t, const char *s, size_t n)
+{
+	size_t i = 0, b, c = 0;
+
+	while (i < n) {
+		int w = 0;
+		struct evt_tok *k;
+
+		while (i < n && isspace((unsigned char)s[i]))
+			i++;
+		for (b = i; i < n && !isspace((unsigned char)s[i]); i++)
+			w |= isalnum((unsigned char)s[i]) || s[i] == '_';
+		c += w;
+		if (w && t != NULL && (k = evt_find(t, s + b, i - b, 1)) !=
+		    NULL)
+			k->count++;
+	}
+	return c;
+}
+
+/* Exchange's meeting requests (multipart/alternative of text/html and
+ * text/calendar only) are left alone. */
+static int
+evt_meeting(const struct sp_evctx *c)
+{
+	const char *ct = ev_header(c, "Content-Type", 0, 0);
+
+	while (ct != NULL && isspace((unsigned char)*ct))
+		ct++;
+	return ct != NULL && strncasecmp(ct, "multipart/alternative", 21) ==
+	    0 && c->v->nparts == 2 && strcmp(c->v->parts[0].content_type,
+	    "text/html") == 0 && strcmp(c->v->parts[1].content_type,
+	    "text/calendar") == 0;
+}
+
+/* The HTML tokens of one multipart/alternative (g) its text parts lack,
+ * in percent; *nhtml, *ntext: the distinct tokens of each side. -1 when
+ * it has no HTML words (or ENOMEM). */
+static double
+evt_madiff_group(const struct sp_view *v, int g, size_t *nhtml,
+    size_t *ntext)
+{
+	struct evt_set h, t;
+	size_t i, k, left = 0, nh = 0, nt = 0;
+	int img = 0;
+	double d = -1;
+
+	for (i = 0; i < v->nparts; i++) {
+		const struct sp_part *p = &v->parts[i];
+
+		if (p->alt_group != g || p->text == NULL ||
+		    strncmp(p->content_type, "text", 4) != 0)
+			continue;
+		*(p->is_html ? &nh : &nt) += evt_tokens(NULL, p->text,
+		    p->text_len);
+	}
+	if (evt_set_init(&h, nh + 1) < 0)
+		return -1;
+	if (evt_set_init(&t, nt + 1) < 0) {
+		free(h.v);
+		return -1;
+	}
+	for (i = 0; i < v->nparts; i++) {
+		const struct sp_part *p = &v->parts[i];
+
+		if (p->alt_group != g || p->text == NULL ||
+		    strncmp(p->content_type, "text", 4) != 0)
+			continue;
+		(void)evt_tokens(p->is_html ? &h : &t, p->text, p->text_len);
+		img |= p->is_html && p->html != NULL && memmem(p->html,
+		    p->html_len, "<img", 4) != NULL;
+	}
+	if (h.n == 0 && img) /* the Perl's "\n" mark */
+		(void)evt_find(&h, "\n", 1, 1);
+	if (h.n > 0) {
+		*nhtml = h.n;
+		*ntext = t.n;
+		for (k = 0; k < h.slots; k++) {
+			struct evt_tok *x = &h.v[k], *y;
+
+			if (x->s == NULL)
+				continue;
+			y = evt_find(&t, x->s, x->n, 0);
+			left += y == NULL || x->count - y->count >= 1;
+		}
+		d = 100.0 * (double)left / (double)h.n;
+	}
+	free(h.v);
+	free(t.v);
+	return d;
+}
+
+/* BodyEval's _multipart_alternative_difference: the largest share (%)
+ * over the message's multipart/alternatives, and the last one's token
+ * counts; computed once per message. */
+static void
+evt_madiff(struct sp_evctx *c)
+{
+	int g, maxg = 0;
+	size_t i;
+	double d;
+
+	if (c->madiff_done)
+		return;
+	c->madiff_done = 1;
+	c->madiff = 0;
+	c->madiff_html = c->madiff_text = 0;
+	for (i = 0; i < c->v->nparts; i++)
+		if (c->v->parts[i].alt_group > maxg)
+			maxg = c->v->parts[i].alt_group;
+	if (maxg == 0 || evt_meeting(c))
+		return;
+	for (g = 1; g <= maxg; g++)
+		if ((d = evt_madiff_group(c->v, g, &c->madiff_html,
+		    &c->madiff_text)) > c->madiff)
+			c->madiff = d;
+}
+
+static int
+ev_madiff(struct sp_evctx *c, const struct sp_evcall *a)
+{
+	double lo = sp_ev_num(a, 0, 0);
+
+	evt_madiff(c);
+	return (lo == 0 || c->madiff > lo) && (strcmp(a->argv[1], "undef") ==
+	    0 || c->madiff <= sp_ev_num(a, 1, 0));
+}
+
+static int
+ev_madiff_count(struct sp_evctx *c, const struct sp_evcall *a)
+{
+	evt_madiff(c);
+	if ((double)c->madiff_html <= sp_ev_num(a, 1, 0) ||
+	    c->madiff_html == 0)
+		return 0;
+	return (double)c->madiff_text / (double)c->madiff_html > sp_ev_num(a,
+	    0, 0);
+}
+
 /* ok_locales all: no charset is far away. */
 static int
 ev_faraway(struct sp_evctx *c, const struct sp_evcall *a)
@@ -199,6 +398,8 @@ ev_faraway(struct sp_evctx *c, const struct sp_evcall *a)
 
 const struct sp_evdef ev_text_defs[] = {
 	{"tvd_vertical_words", ev_vertical_words, 2, 2},
+	{"multipart_alternative_difference", ev_madiff, 2, 2},
+	{"multipart_alternative_difference_count", ev_madiff_count, 2, 2},
 	{"check_blank_line_ratio", ev_blank_line_ratio, 2, 3},
 	{"check_stock_info", ev_stock_info, 1, 1, NULL, 0, EVT_STOCK_RE},
 	{"check_for_faraway_charset", ev_faraway, 0, 0},

@@ -30,14 +30,16 @@ weighs more than its own spam evidence against either kind of ham, and
 CAP < 5.0, so no fitted rule flags a message alone. Coordinate descent
 with a Newton step per weight, projected on the bounds; pure Python.
 
-The grid (SCOPES x HARD_COSTS x LAMBDAS) is fixed below. For outer fold
-k, each configuration is fitted and validated by inner cross-validation
-over the other folds (fit on all but k and j, validate on j, for each
-j != k); the configuration kept is the first by (number of targets the
-validation misses: all-ham FP > 0.3%, hard-ham FP > 5%), then the highest
-spam recall, then the fewest false positives. It is then fitted on all
-training folds and scored on fold k, at 5.0 and at the threshold giving
-<= 0.3% FP on the training folds. Fold k is never used to choose.
+The grid (SCOPES x HAM_COSTS x HARD_COSTS x LAMBDAS, scope "own" being
+the former model: SpamAssassin's placeholders kept) is fixed below. For
+outer fold k, each configuration is fitted and validated by inner
+cross-validation over the other folds (fit on all but k and j, validate
+on j, for each j != k); the configuration kept is the first by (number
+of targets the pooled validation misses: all-ham FP > 0.3%, hard-ham
+FP > 5%), then the highest spam recall at 5.0, then the fewest false
+positives. It is then fitted on all training folds and scored on fold k,
+at 5.0 and at the threshold giving <= 0.3% FP on its pooled inner
+validation scores. Fold k is never used to choose.
 
 Bayes inputs are honest: for outer fold k the training messages of fold
 j carry the Bayes result of a model learned without k and j (grouped_cv.py

@@ -4,7 +4,8 @@
  * selected header tokens, URI hosts), hashed to 64 bits. Storage is its own
  * SQLite file (bayes.sqlite next to the main database unless configured),
  * WAL, so training never blocks lookups; a reader sees a consistent
- * snapshot. Scoring: Robinson's f(w) with Fisher/chi-square combining, as
+ * snapshot. A postgresql:// target keeps the same data in the bayes_*
+ * tables of facteur's database (bayes_pg.c; see bayes_exists() below). Scoring: Robinson's f(w) with Fisher/chi-square combining, as
  * SpamBayes and SpamAssassin do. Training is idempotent per message
  * (a message-id-like digest is remembered; learning the same message twice
  * as the same class is a no-op, as the other class moves it). */

@@ -78,6 +78,21 @@ class PgAdmin(unittest.TestCase):
                  " 'b@x.org', 'h', 1)", "facteur_lmtp")
         self.sql("INSERT INTO domains(name) VALUES ('y.org')",
                  "facteur_admin")
+        # Bayes (words of the users' mail): the milters read it and, with
+        # the session default turned off as auto-learn does, write it;
+        # lookup and lmtp can not even read it.
+        self.assertEqual(self.sql("SELECT nspam FROM bayes_totals",
+                                  "facteur_milter"), "0")
+        with self.assertRaises(RuntimeError, msg="milter writes by default"):
+            self.sql("UPDATE bayes_totals SET nspam = 1", "facteur_milter")
+        self.sql("BEGIN READ WRITE; UPDATE bayes_totals SET nspam = 0;"
+                 " COMMIT", "facteur_milter")
+        with self.assertRaises(RuntimeError, msg="milter writes domains"):
+            self.sql("BEGIN READ WRITE; DELETE FROM domains; COMMIT",
+                     "facteur_milter")
+        for role in ("facteur_lookup", "facteur_lmtp"):
+            with self.assertRaises(RuntimeError, msg=role + " reads bayes"):
+                self.sql("SELECT count(*) FROM bayes_tokens", role)
         # Idempotent: a second init changes nothing and fails nothing.
         self.assertIn("up to date", self.ok("db", "init", "--url",
                                             self.url))

@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "buf.h"
+#include "ev_anchor.h"
 #include "ev_htmlstyle.h"
 #include "ev_int.h"
 #include "msgview.h"
@@ -37,6 +38,7 @@ struct evh_part {
 	 * a word character; in_text: the chunk goes on (no tag since) */
 	long obfuscation;
 	int last_end, in_text;
+	struct eva_state an; /* anchors: targets and texts */
 	struct evs_stack st;
 	double length, non_space, image_area;
 	struct buf title, comment, anchor; /* strings joined by '\n' */
@@ -319,6 +321,7 @@ evh_text(struct evh_part *h, const char *s, size_t n)
 	if (evh_inside(h, "script") > 0 || evh_inside(h, "style") > 0)
 		return;
 	evh_obfus(h, s, n);
+	eva_text(&h->an, s, n);
 	for (i = 0; i < n && isspace((unsigned char)s[i]); i++)
 		;
 	if (i < n)
@@ -407,8 +410,15 @@ evh_markup(struct evh_part *h, const char *p, const char *end)
 			t++;
 		return (size_t)(t - p);
 	}
-	if (close && strcmp(name, "a") == 0)
+	if (close && strcmp(name, "a") == 0) {
 		evh_keep(&h->anchor, "\n", 1);
+		eva_close(&h->an);
+	} else if (strcmp(name, "a") == 0) {
+		char href[1024];
+
+		eva_open(&h->an, evh_attr(p, (size_t)(e - p), "href", href,
+		    sizeof(href)) ? href : NULL);
+	}
 	return (size_t)(e - p);
 }
 
@@ -456,11 +466,13 @@ ev_html_get(struct sp_evctx *c)
 		h = &x->p[x->n++];
 		h->max_size = 3;
 		h->last_end = -1;
+		eva_init(&h->an);
 		evs_init(&h->st);
 		buf_init(&h->title, 65536);
 		buf_init(&h->comment, 65536);
 		buf_init(&h->anchor, 65536);
 		evh_scan(h, p->html, p->html_len);
+		eva_close(&h->an);
 		/* HTML.pm's length is the HTML's own; Node.pm's
 		 * non_space_len counts the characters of the rendered
 		 * text that are not blanks */
@@ -607,6 +619,38 @@ ev_iframe_src(struct sp_evctx *c, const struct sp_evcall *a)
 	return 0;
 }
 
+static int
+ev_https_ip_mismatch(struct sp_evctx *c, const struct sp_evcall *a)
+{
+	const struct ev_html *x = ev_html_get(c);
+	size_t i;
+
+	(void)a;
+	for (i = 0; x != NULL && i < x->n; i++)
+		if (x->p[i].an.ip_mismatch)
+			return 1;
+	return 0;
+}
+
+static int
+ev_https_http_mismatch(struct sp_evctx *c, const struct sp_evcall *a)
+{
+	const struct ev_html *x = ev_html_get(c);
+	double lo = sp_ev_num(a, 0, 1), hi = sp_ev_num(a, 1, 1e308);
+	size_t i;
+
+	if (lo == 0)
+		lo = 1;
+	for (i = 0; x != NULL && i < x->n; i++) {
+		const struct eva_state *s = &x->p[i].an;
+
+		if (s->http_mismatch && (double)s->anchors >= lo &&
+		    (double)s->anchors < hi)
+			return 1;
+	}
+	return 0;
+}
+
 /* The title's length over the Subject's (with its newline, as the
  * Perl's get('Subject') returns it). */
 static int
@@ -722,6 +766,8 @@ const struct sp_evdef ev_html_defs[] = {
 	{"html_image_ratio", ev_image_ratio, 2, 2},
 	{"html_text_match", ev_text_match, 2, 2, evh_texts, 2},
 	{"check_iframe_src", ev_iframe_src, 0, 0},
+	{"check_https_ip_mismatch", ev_https_ip_mismatch, 0, 0},
+	{"check_https_http_mismatch", ev_https_http_mismatch, 0, 2},
 	{"html_title_subject_ratio", ev_title_subject, 1, 1},
 	{NULL, NULL, 0, 0},
 };

@@ -122,19 +122,24 @@ ev_regdom(const char *h)
 {
 	const char *p = h + strlen(h), *l1 = NULL, *l2 = NULL, *l3 = NULL;
 
-	while (p > h) {
+	/* from the end: l1 starts the last label, l2 the one before, l3
+	 * the one before that (NULL: h starts it) */
+	while (p > h && l3 == NULL) {
 		p--;
-		if (*p == '.') {
-			l3 = l2;
-			l2 = l1;
+		if (*p != '.')
+			continue;
+		if (l1 == NULL)
 			l1 = p + 1;
-		}
+		else if (l2 == NULL)
+			l2 = p + 1;
+		else
+			l3 = p + 1;
 	}
 	if (l1 == NULL)
 		return h;
 	if (l2 == NULL)
-		return h;
-	if (strlen(l1) == 2 && l1 - l2 - 1 <= 3)
+		l2 = h;
+	if (strlen(l1) == 2 && l1 - l2 - 1 <= 3 && l2 != h)
 		return l3 ? l3 : h;
 	return l2;
 }

@@ -464,6 +464,22 @@ static const struct eval_case eval_cases[] = {
 	{"body T eval:html_test('form_action_mailto')\n", HDRS
 	    "Subject: s\r\nMIME-Version: 1.0\r\nContent-Type: text/html\r\n"
 	    "\r\n<form action=\"MAILTO:a@example.com\">x</form>\r\n", "T", 1},
+	{"body T eval:check_https_ip_mismatch()\n", HDRS
+	    "Subject: s\r\nMIME-Version: 1.0\r\nContent-Type: text/html\r\n"
+	    "\r\n<a href=\"http://192.0.2.7/x\">https://bank.example/</a>\r\n",
+	    "T", 1},
+	{"body T eval:check_https_ip_mismatch()\n", HDRS
+	    "Subject: s\r\nMIME-Version: 1.0\r\nContent-Type: text/html\r\n"
+	    "\r\n<a href=\"http://bank.example/x\">https://bank.example/</a>"
+	    "\r\n", "T", 0},
+	{"body T eval:check_https_http_mismatch('1','10')\n", HDRS
+	    "Subject: s\r\nMIME-Version: 1.0\r\nContent-Type: text/html\r\n"
+	    "\r\n<a href=\"http://www.evil.example/\">https://www.bank.example"
+	    "/login</a>\r\n", "T", 1},
+	{"body T eval:check_https_http_mismatch('1','10')\n", HDRS
+	    "Subject: s\r\nMIME-Version: 1.0\r\nContent-Type: text/html\r\n"
+	    "\r\n<a href=\"http://mail.bank.example/\">https://www.bank.example"
+	    "/login</a>\r\n", "T", 0},
 	{"body T eval:check_iframe_src()\n", HDRS
 	    "Subject: s\r\nMIME-Version: 1.0\r\nContent-Type: text/html\r\n"
 	    "\r\n<p>x<iframe src=\"http://example.com/\"></iframe></p>\r\n",

@@ -27,6 +27,7 @@
 #include "../../milters/spam/ev_forged.c"
 #include "../../milters/spam/ev_rawmime.c"
 #include "../../milters/spam/ev_text.c"
+#include "../../milters/spam/ev_anchor.c"
 #include "../../milters/spam/meta.c"
 #include "../../milters/spam/net.c"
 #include "../../milters/spam/received.c"

@@ -9,8 +9,9 @@
 # site config (copies of /etc/spamassassin/*.pre plus use_bayes 1,
 # bayes_auto_learn 0, no DNS, no RBL), queried with spamc -c; a message is
 # spam at score >= 5.0 (required_score's default). Then, when FACTEUR is
-# given, facteur's side runs through tests/spam_accuracy/grouped_cv.py
-# (other folds; the grouped comparison is sa_grouped_cv.py).
+# given, facteur's side runs through tests/spam_accuracy/grouped_cv.py and
+# fit_weights.py --cv (grouped folds, nested fit; the grouped comparison
+# of SpamAssassin is sa_grouped_cv.py).
 #
 # usage: spam-accuracy.sh [FACTEUR_BINARY]
 # Costs minutes of CPU (SpamAssassin is ~0.1-0.3 s per message): not part
@@ -110,8 +111,10 @@ END {
 
 if [ -n "$FACTEUR" ]; then
 	# accuracy.py (this split) is gone: facteur's figures come from the
-	# grouped cross-validation (docs/spam-accuracy.md); this prints
-	# facteur at the shipped weights on its outer folds.
+	# grouped cross-validation (docs/spam-accuracy.md): the dump of the
+	# outer and nested folds, then the nested fit and its figures.
 	/usr/bin/python3 "$HERE/../tests/spam_accuracy/grouped_cv.py" \
-	    --facteur "$FACTEUR" --corpus "$CORPUS"
+	    --facteur "$FACTEUR" --corpus "$CORPUS" --dump "$DIR/gcv.jsonl"
+	/usr/bin/python3 "$HERE/../tests/spam_accuracy/fit_weights.py" \
+	    "$DIR/gcv.jsonl" --cv | grep -v '^inner'
 fi

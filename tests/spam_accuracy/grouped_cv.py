@@ -20,9 +20,10 @@ k and j). `--dump FILE` writes one JSON object per (model, scored message):
 file, class (spam, ham, hard-ham), fold, excl (the folds the model did not
 learn), score, bayes, rules [{name, score}].
 
-Then fit_weights.py --cv FILE reads the dump, fits facteur's own rule
-weights on the training folds of each outer fold and reports the four
-figures on the test folds. With --report, this script reports them itself
+Then fit_weights.py --cv FILE reads the dump, chooses and fits the weights
+of facteur's own rules and of SpamAssassin's unscored ones on the
+training folds of each outer fold, and reports the four figures on the
+test folds. With --report, this script reports them itself
 for the rule weights as they are in the files (no fitting).
 
 usage: grouped_cv.py --facteur BIN [--corpus DIR] [--rules PATH]

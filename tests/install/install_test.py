@@ -142,15 +142,15 @@ def check_template(dest, prefix, tmp):
 KEY_TABLES = {
     "database": ["lib/cfg.c"],
     "lookup": ["lookup/lk_conf.c"],
-    "example": ["lib/milter/daemon.c", "milters/example/example.c"],
+    "example": ["lib/milter/settings.c", "milters/example/example.c"],
     "admin": ["admin/main.c"],
     "lmtp": ["delivery/lmtp_conf.c"],
-    "dkim": ["lib/milter/daemon.c", "milters/dkim/dkim_conf.c"],
-    "blacklist": ["lib/milter/daemon.c", "milters/blacklist/blpolicy.c"],
-    "scrub": ["lib/milter/daemon.c", "milters/scrub/module.c"],
-    "spam": ["lib/milter/daemon.c", "milters/spam/module.c"],
-    "milter": ["lib/milter/daemon.c", "milters/chain/chain.c"],
-    "av": ["lib/milter/daemon.c", "milters/av/av_engine.c"],
+    "dkim": ["lib/milter/settings.c", "milters/dkim/dkim_conf.c"],
+    "blacklist": ["lib/milter/settings.c", "milters/blacklist/blpolicy.c"],
+    "scrub": ["lib/milter/settings.c", "milters/scrub/module.c"],
+    "spam": ["lib/milter/settings.c", "milters/spam/spam_conf.c"],
+    "milter": ["lib/milter/settings.c", "milters/chain/chain.c"],
+    "av": ["lib/milter/settings.c", "milters/av/av_engine.c"],
 }
 
 

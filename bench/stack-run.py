@@ -383,11 +383,17 @@ def ratios(by):
                  rng(div(rate(3), rate(4))), ">= 2"))
     rows.append(("stack: facteur-milter (2) / Postfix alone (1) msg/s",
                  rng(div(rate(2), rate(1))), ">= 0.90"))
+    rows.append(("stack: 4 milters (3) / Postfix alone (1) msg/s",
+                 rng(div(rate(3), rate(1))), ">= 0.90"))
     if 2 in by:
         own = [a + b for a, b in zip(cpu(2, "facteur-milter"),
                                       cpu(2, "facteur-lmtp"))]
         rows.append(("facteur CPU (milter+lmtp) / Postfix CPU, (2)",
                      rng(div(own, cpu(2, "postfix"))), "<= 0.50"))
+    if 3 in by:
+        own = [sum(x) for x in zip(*[cpu(3, g) for g, _ in by[3].procs])]
+        rows.append(("facteur CPU (4 milters+lmtp) / Postfix CPU, (3)",
+                     rng(div(own, cpu(3, "postfix"))), "<= 0.50"))
     print("ratios against the targets (range over the rounds):")
     for name, v, target in rows:
         print("  %-60s %11s   target %s" % (name, v, target))

@@ -13,6 +13,7 @@ struct buf;
 struct sieve_header;
 struct sieve_result;
 struct lmtp_sieve_cache;
+struct store_pool;
 
 struct srv_conn;
 
@@ -26,6 +27,10 @@ struct lmtp_server {
 	char host[256];  /* hostname for replies and file names */
 	pthread_mutex_t mu; /* subscriptions file updates */
 	struct lmtp_sieve_cache *sieve;
+	/* Read-only stores a session takes and gives back: Postfix opens
+	 * an LMTP connection per message when idle, and opening one costs
+	 * ~0.3 ms (60 times a user lookup on an open store). */
+	struct store_pool *stores;
 };
 
 /* One accepted recipient. All strings owned (lmtp_rcpt_clear). */

@@ -30,6 +30,7 @@
 #include "log.h"
 #include "server.h"
 #include "store.h"
+#include "store_pool.h"
 
 #define LMTP_DRAIN_MS 30000 /* at SIGTERM, for deliveries under way */
 
@@ -122,11 +123,15 @@ lmtp_ctx_open(struct lmtp_server *ls, const char *db_path, long long busy_ms,
 	}
 	if (lmtp_spool_dir(ls, err, errlen) < 0)
 		return -1;
-	if (store_open(db_path, STORE_RO, busy_ms, &st, &e) < 0) {
+	if (store_pool_new(db_path, busy_ms, 0, &ls->stores) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if ((st = store_pool_get(ls->stores, &e)) == NULL) {
 		snprintf(err, errlen, "%s: %s", db_path, e.msg);
 		return -1;
 	}
-	store_free(&st);
+	store_pool_put(ls->stores, &st); /* the first session's */
 	return 0;
 }
 
@@ -138,6 +143,7 @@ lmtp_ctx_free(struct lmtp_server *ls)
 	if (ls->spoolfd >= 0)
 		close(ls->spoolfd);
 	lmtp_sieve_cache_free(&ls->sieve);
+	store_pool_free(&ls->stores);
 	pthread_mutex_destroy(&ls->mu);
 }
 

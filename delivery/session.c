@@ -43,6 +43,7 @@
 #include "server.h"
 #include "sieve.h"
 #include "store.h"
+#include "store_pool.h"
 
 #define LMTP_RBUF_MIN 65536 /* fewer reads for a large DATA */
 #define LMTP_MAX_ERRORS 20
@@ -274,12 +275,12 @@ lmtp_user_lookup(struct lmtp_sess *s, const char *address,
 {
 	int rc;
 
-	if (s->st == NULL && store_open(s->srv->db_path, STORE_RO,
-	    s->srv->busy_ms, &s->st, e) < 0)
+	if (s->st == NULL && (s->st = store_pool_get(s->srv->stores, e)) ==
+	    NULL)
 		return STORE_EDB;
 	rc = store_user_get(s->st, address, u, e);
 	if (rc == STORE_EDB)
-		store_free(&s->st); /* reopen next time */
+		store_free(&s->st); /* not given back: reopen next time */
 	return rc;
 }
 
@@ -708,5 +709,5 @@ lmtp_session_run(struct lmtp_server *srv, struct srv_conn *sc)
 	free(s.rcpts);
 	free(s.rbuf);
 	buf_free(&s.out);
-	store_free(&s.st);
+	store_pool_put(srv->stores, &s.st); /* the next session's */
 }

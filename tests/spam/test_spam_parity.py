@@ -20,9 +20,9 @@ The measured figures are guarded as regression floors (FLOORS below).
   test_spam_parity.py FACTEUR SA_HITS_PL RULES_DIR CORPUS BUILD_DIR [N]
 
 Skips (exit 77) when spamassassin's Perl modules or the corpus are
-missing. N = messages per class (default 50: 150 in all, about a minute
+missing. N = messages per class (default 50: 150 in all, about 15 s
 once the pattern cache in BUILD_DIR is warm; the first run compiles
-SpamAssassin's rules, a minute or two more). PARITY_N=all in the
+SpamAssassin's rules, two and a half minutes in the sanitizer build). PARITY_N=all in the
 environment runs the whole corpus (for the note, not for make test).
 """
 

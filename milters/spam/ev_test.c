@@ -360,6 +360,17 @@ static const struct eval_case eval_cases[] = {
 	    "Received: from b.two.example (b.two.example [203.0.113.2]) by "
 	    "c.one.example with SMTP id 2\r\n" HDRS "Subject: s\r\n\r\nx\r\n",
 	    "T", 0},
+	/* the registrable domains of the envelope sender and the relay */
+	{"header T eval:check_mailfrom_matches_rcvd()\n",
+	    "Return-Path: <bounce@news.example.com>\r\n"
+	    "Received: from mail.news.example.com (mail.news.example.com "
+	    "[203.0.113.9]) by mx.example.net with ESMTP id 1\r\n" HDRS
+	    "Subject: s\r\n\r\nx\r\n", "T", 1},
+	{"header T eval:check_mailfrom_matches_rcvd()\n",
+	    "Return-Path: <bounce@news.example.org>\r\n"
+	    "Received: from mail.news.example.com (mail.news.example.com "
+	    "[203.0.113.9]) by mx.example.net with ESMTP id 1\r\n" HDRS
+	    "Subject: s\r\n\r\nx\r\n", "T", 0},
 	/* recipient lists */
 	{"header T eval:sorted_recipients()\n", "From: a@example.com\r\n"
 	    "To: a@x.example, b@x.example, c@x.example, d@x.example, "

@@ -154,7 +154,10 @@ SA_OPTS="--siteconfigpath=$T/sa -L"
 sa-learn $SA_OPTS --spam "$T/train-spam" > "$T/sa-learn.out" 2>&1
 sa-learn $SA_OPTS --ham "$T/train-ham" >> "$T/sa-learn.out" 2>&1
 chmod -R a+rwX "$T/sa-bayes"
-/usr/sbin/spamd $SA_OPTS -x -u nobody --socketpath="$T/spamd.sock" \
+# spamd's children run as nobody and make a temporary directory per
+# message: a /tmp of mode 0755 (as here) left SpamAssassin unable to score.
+mkdir -p "$T/sa-tmp" && chmod 1777 "$T/sa-tmp"
+TMPDIR="$T/sa-tmp" /usr/sbin/spamd $SA_OPTS -x -u nobody --socketpath="$T/spamd.sock" \
     --socketmode=0666 --min-children=8 --max-children=8 --min-spare=8 \
     --max-spare=8 --max-conn-per-child=1000000 -s stderr \
     > "$T/spamd.log" 2>&1 &

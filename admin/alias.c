@@ -25,7 +25,7 @@ const char valias_usage[] =
 /* Parses KEY [DEST] (mindest 1: DEST required). */
 static int
 alias_parse(struct admin *a, int argc, char **argv, int virtual_,
-    size_t mindest, struct buf *key, struct buf *dest, int *has_dest)
+	    size_t mindest, struct buf *key, struct buf *dest, int *has_dest)
 {
 	const char *usage = virtual_ ? valias_usage : alias_usage;
 	const char *pos[2];
@@ -33,12 +33,13 @@ alias_parse(struct admin *a, int argc, char **argv, int virtual_,
 	int rc;
 
 	if (admin_args(a, argc, argv, NULL, 0, pos, 1 + mindest, 2, usage,
-	    &rc) < 0)
+		       &rc) < 0)
 		return rc;
 	if (chk_alias(virtual_ ? "address" : "alias", pos[0], virtual_,
-	    !virtual_, key, err, sizeof(err)) < 0 ||
-	    (pos[1] && chk_alias("destination", pos[1],
-	    virtual_ && key->data[0] == '@', 0, dest, err, sizeof(err)) < 0)) {
+		      !virtual_, key, err, sizeof(err)) < 0 ||
+	    (pos[1] &&
+	     chk_alias("destination", pos[1], virtual_ && key->data[0] == '@',
+		       0, dest, err, sizeof(err)) < 0)) {
 		admin_errx(a, "%s", err);
 		return ADMIN_USAGE;
 	}
@@ -59,29 +60,29 @@ alias_change(struct admin *a, int argc, char **argv, int add)
 	buf_init(&key, 1024);
 	buf_init(&dest, 1024);
 	rc = alias_parse(a, argc, argv, virtual_, add ? 1 : 0, &key, &dest,
-	    &has_dest);
+			 &has_dest);
 	if (rc != 0)
 		goto out;
 	if (add)
 		rc = store_alias_add(a->store, virtual_, key.data, dest.data, 1,
-		    &err);
+				     &err);
 	else
 		rc = store_alias_del(a->store, virtual_, key.data,
-		    has_dest ? dest.data : NULL, &err);
+				     has_dest ? dest.data : NULL, &err);
 	if (rc == STORE_EDUP)
 		admin_errx(a, "%s %s -> %s already exists", what, key.data,
-		    dest.data);
+			   dest.data);
 	else if (rc == STORE_ENOENT || rc == STORE_NOTFOUND)
 		admin_errx(a, "%s %s%s%s does not exist", what, key.data,
-		    has_dest ? " -> " : "", has_dest ? dest.data : "");
+			   has_dest ? " -> " : "", has_dest ? dest.data : "");
 	else if (rc != 0)
 		admin_errx(a, "%s %s: %s", what, key.data, err.msg);
 	else
 		printf("%s %s%s%s %s\n", what, key.data, has_dest ? " -> " : "",
-		    has_dest ? dest.data : "", add ? "added" : "deleted");
+		       has_dest ? dest.data : "", add ? "added" : "deleted");
 	if (rc != 0)
-		rc = (rc == STORE_EDUP || rc == STORE_EINVAL) ? ADMIN_USAGE :
-		    ADMIN_FAIL;
+		rc = (rc == STORE_EDUP || rc == STORE_EINVAL) ? ADMIN_USAGE
+							      : ADMIN_FAIL;
 out:
 	buf_free(&key);
 	buf_free(&dest);
@@ -109,16 +110,16 @@ alias_list(struct admin *a, int argc, char **argv)
 	struct buf dom;
 
 	if (admin_args(a, argc, argv, NULL, 0, pos, 0, 1,
-	    virtual_ ? valias_usage : alias_usage, &rc) < 0)
+		       virtual_ ? valias_usage : alias_usage, &rc) < 0)
 		return rc;
 	buf_init(&dom, 1024);
-	if (pos[0] && chk_domain("domain", pos[0], &dom, err,
-	    sizeof(err)) < 0) {
+	if (pos[0] &&
+	    chk_domain("domain", pos[0], &dom, err, sizeof(err)) < 0) {
 		admin_errx(a, "%s", err);
 		rc = ADMIN_USAGE;
 	} else {
 		rc = admin_list(a, virtual_ ? "virtual_aliases" : "aliases",
-		    pos[0] ? dom.data : NULL, NULL);
+				pos[0] ? dom.data : NULL, NULL);
 	}
 	buf_free(&dom);
 	return rc;
@@ -134,6 +135,7 @@ alias_main(struct admin *a, int argc, char **argv)
 	};
 
 	return admin_dispatch(a, verbs, sizeof(verbs) / sizeof(verbs[0]),
-	    strcmp(argv[0], "valias") == 0 ? valias_usage : alias_usage, argc,
-	    argv);
+			      strcmp(argv[0], "valias") == 0 ? valias_usage
+							     : alias_usage,
+			      argc, argv);
 }

@@ -48,7 +48,7 @@ bl_check_reply(struct admin *a, struct bl_rule *r)
 
 	if (strcmp(r->action, "REJECT") != 0 && (r->code_s || r->enhanced)) {
 		admin_errx(a, "--code/--enhanced: only for REJECT, not %s",
-		    r->action);
+			   r->action);
 		return ADMIN_USAGE;
 	}
 	if (strcmp(r->action, "OK") == 0 && r->message) {
@@ -56,14 +56,14 @@ bl_check_reply(struct admin *a, struct bl_rule *r)
 		return ADMIN_USAGE;
 	}
 	r->code = strcmp(r->action, "REJECT") == 0 ? 554 : 0;
-	if (r->code_s && chk_smtp_code(r->code_s, &r->code, err,
-	    sizeof(err)) < 0)
+	if (r->code_s &&
+	    chk_smtp_code(r->code_s, &r->code, err, sizeof(err)) < 0)
 		goto bad;
-	if (r->enhanced && chk_enhanced(r->enhanced, r->code, err,
-	    sizeof(err)) < 0)
+	if (r->enhanced &&
+	    chk_enhanced(r->enhanced, r->code, err, sizeof(err)) < 0)
 		goto bad;
-	if (r->message && chk_reply_text("message", r->message, err,
-	    sizeof(err)) < 0)
+	if (r->message &&
+	    chk_reply_text("message", r->message, err, sizeof(err)) < 0)
 		goto bad;
 	return ADMIN_OK;
 bad:
@@ -75,7 +75,7 @@ static int
 bl_parse_action(struct admin *a, const char *s, struct bl_rule *r)
 {
 	static const char *const actions[] = {"REJECT", "DISCARD", "HOLD",
-	    "OK"};
+					      "OK"};
 	size_t i;
 
 	for (i = 0; i < sizeof(actions) / sizeof(actions[0]); i++)
@@ -100,16 +100,16 @@ bl_add(struct admin *a, int argc, char **argv, int recipient_)
 	    {"enhanced", &r.enhanced, NULL},
 	    {"message", &r.message, NULL},
 	    {recipient_ ? "action" : "allow", recipient_ ? &action : NULL,
-		recipient_ ? NULL : &allow},
+	     recipient_ ? NULL : &allow},
 	};
 	struct buf pat;
 
 	if (admin_args(a, argc, argv, opts, 4, pos, 1, 1, blacklist_usage,
-	    &rc) < 0)
+		       &rc) < 0)
 		return rc;
 	buf_init(&pat, 1024);
 	if (chk_pattern("pattern", pos[0], !recipient_, &pat, &kind, msg,
-	    sizeof(msg)) < 0) {
+			sizeof(msg)) < 0) {
 		admin_errx(a, "%s", msg);
 		rc = ADMIN_USAGE;
 		goto out;
@@ -120,23 +120,26 @@ bl_add(struct admin *a, int argc, char **argv, int recipient_)
 	    (rc = bl_check_reply(a, &r)) != 0 || (rc = admin_store(a, 1)) != 0)
 		goto out;
 	rc = store_access_add(a->store, recipient_, pat.data, kind, r.action,
-	    r.code, r.enhanced ? r.enhanced : "", r.message ? r.message : "",
-	    1, &err);
+			      r.code, r.enhanced ? r.enhanced : "",
+			      r.message ? r.message : "", 1, &err);
 	if (rc == STORE_EDUP)
-		snprintf(msg, sizeof(msg), "%s blacklist: %s is already "
-		    "listed", recipient_ ? "recipient" : "sender", pat.data);
+		snprintf(msg, sizeof(msg),
+			 "%s blacklist: %s is already "
+			 "listed",
+			 recipient_ ? "recipient" : "sender", pat.data);
 	else
 		snprintf(msg, sizeof(msg), "%s blacklist: %s: %s",
-		    recipient_ ? "recipient" : "sender", pat.data, err.msg);
+			 recipient_ ? "recipient" : "sender", pat.data,
+			 err.msg);
 	if (rc != 0)
 		rc = admin_store_fail(a, rc, msg);
 	else if (r.code)
 		printf("%s blacklist: %s added (%s %d)\n",
-		    recipient_ ? "recipient" : "sender", pat.data, r.action,
-		    r.code);
+		       recipient_ ? "recipient" : "sender", pat.data, r.action,
+		       r.code);
 	else
 		printf("%s blacklist: %s added (%s)\n",
-		    recipient_ ? "recipient" : "sender", pat.data, r.action);
+		       recipient_ ? "recipient" : "sender", pat.data, r.action);
 out:
 	buf_free(&pat);
 	return rc;
@@ -152,24 +155,25 @@ bl_del(struct admin *a, int argc, char **argv, int recipient_)
 	int rc;
 
 	if (admin_args(a, argc, argv, NULL, 0, pos, 1, 1, blacklist_usage,
-	    &rc) < 0)
+		       &rc) < 0)
 		return rc;
 	buf_init(&pat, 1024);
 	if (chk_pattern("pattern", pos[0], !recipient_, &pat, &kind, msg,
-	    sizeof(msg)) < 0) {
+			sizeof(msg)) < 0) {
 		admin_errx(a, "%s", msg);
 		rc = ADMIN_USAGE;
 	} else if ((rc = admin_store(a, 1)) == 0) {
 		rc = store_access_del(a->store, recipient_, pat.data, &err);
 		if (rc == STORE_ENOENT || rc == STORE_NOTFOUND) {
 			admin_errx(a, "%s blacklist: %s is not listed",
-			    recipient_ ? "recipient" : "sender", pat.data);
+				   recipient_ ? "recipient" : "sender",
+				   pat.data);
 			rc = ADMIN_FAIL;
 		} else if (rc != 0) {
 			rc = admin_store_fail(a, rc, err.msg);
 		} else {
 			printf("%s blacklist: %s deleted\n",
-			    recipient_ ? "recipient" : "sender", pat.data);
+			       recipient_ ? "recipient" : "sender", pat.data);
 		}
 	}
 	buf_free(&pat);
@@ -183,10 +187,11 @@ bl_list(struct admin *a, int argc, char **argv, int recipient_)
 	int rc;
 
 	if (admin_args(a, argc, argv, NULL, 0, pos, 0, 0, blacklist_usage,
-	    &rc) < 0)
+		       &rc) < 0)
 		return rc;
-	return admin_list(a, recipient_ ? "recipient_blacklist" :
-	    "sender_blacklist", NULL, NULL);
+	return admin_list(
+	    a, recipient_ ? "recipient_blacklist" : "sender_blacklist", NULL,
+	    NULL);
 }
 
 /* The [blacklist] section as facteur-blacklist reads it. */
@@ -197,20 +202,21 @@ struct bl_test_cfg {
 
 static int
 bl_test_load(struct admin *a, const char *path, struct bl_test_cfg *c,
-    struct cfg_key *keys, struct cfg_section *sec)
+	     struct cfg_key *keys, struct cfg_section *sec)
 {
 	char err[512];
 	size_t n;
 
 	memcpy(keys, blp_keys, blp_nkeys * sizeof(*keys));
 	n = blp_nkeys + mlt_settings_keys(keys + blp_nkeys,
-	    offsetof(struct bl_test_cfg, common));
+					  offsetof(struct bl_test_cfg, common));
 	sec->name = "blacklist";
 	sec->keys = keys;
 	sec->nkeys = n;
 	sec->base = c;
 	if (cfg_load(path ? path : FACTEUR_CONF, sec, 1, path == NULL, err,
-	    sizeof(err)) < 0 || blp_check(&c->pol, err, sizeof(err)) < 0) {
+		     sizeof(err)) < 0 ||
+	    blp_check(&c->pol, err, sizeof(err)) < 0) {
 		admin_errx(a, "%s", err);
 		return ADMIN_USAGE;
 	}
@@ -224,7 +230,8 @@ bl_test_show(const char *what, const struct blp_outcome *o)
 	if (o->verdict != BLP_PASS)
 		printf(": %s", o->match);
 	if (o->verdict == BLP_REJECT)
-		printf("\n%-10s %s %s %s", "reply:", o->code, o->xcode, o->text);
+		printf("\n%-10s %s %s %s", "reply:", o->code, o->xcode,
+		       o->text);
 	else if (o->text[0] != '\0')
 		printf(" (%s)", o->text);
 	putchar('\n');
@@ -239,17 +246,17 @@ bl_test_dns_line(const struct bl_test_cfg *c, int dns)
 		printf("%-10s off (dnsbl_zones is empty)\n", "DNSBL:");
 	else
 		printf("%-10s %zu zone(s), %s\n", "DNSBL:", c->pol.nzones,
-		    dns ? "checked" : "skipped (no --dns)");
+		       dns ? "checked" : "skipped (no --dns)");
 	if (c->pol.spf_reject == BLP_SPF_NONE)
 		printf("%-10s off (spf_reject = none)\n", "SPF:");
 	else
-		printf("%-10s spf_reject = fail, %s\n", "SPF:",
-		    dns ? "checked" : "skipped (no --dns)");
+		printf("%-10s spf_reject = fail, %s\n",
+		       "SPF:", dns ? "checked" : "skipped (no --dns)");
 }
 
 static int
 bl_test_run(struct admin *a, const struct bl_test_cfg *c, const char *sender,
-    const char *ip, const char *rcpt)
+	    const char *ip, const char *rcpt)
 {
 	struct store_errbuf err = {{0}};
 	struct blp_outcome o;
@@ -257,7 +264,7 @@ bl_test_run(struct admin *a, const struct bl_test_cfg *c, const char *sender,
 	printf("sender <%s>, client %s\n", sender, ip ? ip : "(none)");
 	if (ip && blp_internal(&c->pol, ip)) {
 		printf("%-10s ALLOW: internal_hosts client, no check\n",
-		    "MAIL FROM:");
+		       "MAIL FROM:");
 		return ADMIN_OK;
 	}
 	if (blp_mail(&c->pol, a->store, sender, ip, NULL, &o, &err) < 0)
@@ -289,7 +296,7 @@ bl_test(struct admin *a, int argc, char **argv)
 	char err[512];
 
 	if (admin_args(a, argc, argv, opts, 4, pos, 1, 1, blacklist_usage,
-	    &rc) < 0)
+		       &rc) < 0)
 		return rc;
 	memset(&c, 0, sizeof(c));
 	if ((rc = bl_test_load(a, conf, &c, keys, &sec)) != 0)
@@ -303,7 +310,7 @@ bl_test(struct admin *a, int argc, char **argv)
 	}
 	bl_test_dns_line(&c, dns);
 	rc = bl_test_run(a, &c, strcmp(pos[0], "<>") == 0 ? "" : pos[0], ip,
-	    rcpt);
+			 rcpt);
 	blp_fini(&c.pol);
 out:
 	cfg_free(&sec, 1);
@@ -346,7 +353,8 @@ blacklist_main(struct admin *a, int argc, char **argv)
 	const char *table = argc > 1 ? argv[1] : NULL;
 
 	if (table == NULL)
-		return admin_usage_error(a, blacklist_usage,
+		return admin_usage_error(
+		    a, blacklist_usage,
 		    "blacklist: missing 'sender' or 'recipient'");
 	if (strcmp(table, "-h") == 0 || strcmp(table, "--help") == 0 ||
 	    strcmp(table, "help") == 0) {
@@ -356,8 +364,11 @@ blacklist_main(struct admin *a, int argc, char **argv)
 	if (strcmp(table, "test") == 0)
 		return bl_test(a, argc - 2, argv + 2);
 	if (strcmp(table, "sender") != 0 && strcmp(table, "recipient") != 0)
-		return admin_usage_error(a, blacklist_usage, "blacklist: "
-		    "unknown table '%s' (sender or recipient)", table);
+		return admin_usage_error(
+		    a, blacklist_usage,
+		    "blacklist: "
+		    "unknown table '%s' (sender or recipient)",
+		    table);
 	return admin_dispatch(a, verbs, sizeof(verbs) / sizeof(verbs[0]),
-	    blacklist_usage, argc - 1, argv + 1);
+			      blacklist_usage, argc - 1, argv + 1);
 }

@@ -66,7 +66,7 @@ chk_charpos(const char *s, size_t off)
 
 static int
 chk_text(const char *what, const char *s, int ascii_only, char *err,
-    size_t errlen)
+	 size_t errlen)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t n = strlen(s), i = 0, l;
@@ -74,25 +74,32 @@ chk_text(const char *what, const char *s, int ascii_only, char *err,
 
 	while (i < n) {
 		if ((l = chk_utf8(p + i, n - i, &cp)) == 0) {
-			snprintf(err, errlen, "%s: invalid UTF-8 byte 0x%02X "
-			    "at position %zu", what, p[i], chk_charpos(s, i));
+			snprintf(err, errlen,
+				 "%s: invalid UTF-8 byte 0x%02X "
+				 "at position %zu",
+				 what, p[i], chk_charpos(s, i));
 			return -1;
 		}
 		if (cp == '\r' || cp == '\n') {
-			snprintf(err, errlen, "%s: line break (%s) at "
-			    "position %zu; the text must be one line", what,
-			    cp == '\r' ? "CR" : "LF", chk_charpos(s, i));
+			snprintf(err, errlen,
+				 "%s: line break (%s) at "
+				 "position %zu; the text must be one line",
+				 what, cp == '\r' ? "CR" : "LF",
+				 chk_charpos(s, i));
 			return -1;
 		}
 		if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0)) {
-			snprintf(err, errlen, "%s: control character U+%04lX "
-			    "at position %zu", what, cp, chk_charpos(s, i));
+			snprintf(err, errlen,
+				 "%s: control character U+%04lX "
+				 "at position %zu",
+				 what, cp, chk_charpos(s, i));
 			return -1;
 		}
 		if (ascii_only && cp >= 0x80) {
-			snprintf(err, errlen, "%s: non-ASCII character U+%04lX "
-			    "'%.*s' at position %zu; use plain ASCII", what,
-			    cp, (int)l, s + i, chk_charpos(s, i));
+			snprintf(err, errlen,
+				 "%s: non-ASCII character U+%04lX "
+				 "'%.*s' at position %zu; use plain ASCII",
+				 what, cp, (int)l, s + i, chk_charpos(s, i));
 			return -1;
 		}
 		i += l;
@@ -107,7 +114,7 @@ chk_reply_text(const char *what, const char *s, char *err, size_t errlen)
 		return -1;
 	if (strlen(s) > CHK_REPLY_MAX) {
 		snprintf(err, errlen, "%s: %zu characters, at most %d", what,
-		    strlen(s), CHK_REPLY_MAX);
+			 strlen(s), CHK_REPLY_MAX);
 		return -1;
 	}
 	return 0;
@@ -123,23 +130,26 @@ static const struct addr_limits chk_limits; /* all defaults, ASCII only */
 
 int
 chk_address(const char *what, const char *s, struct buf *canon, char *err,
-    size_t errlen)
+	    size_t errlen)
 {
 	struct addr_parts parts;
 	enum addr_status st;
 	size_t off = 0;
 
 	st = addr_parse((const unsigned char *)s, strlen(s), &chk_limits,
-	    &parts, &off);
+			&parts, &off);
 	if (st != ADDR_OK) {
-		snprintf(err, errlen, "%s: invalid address '%s': %s at "
-		    "position %zu", what, s, addr_strerror(st),
-		    chk_charpos(s, off));
+		snprintf(err, errlen,
+			 "%s: invalid address '%s': %s at "
+			 "position %zu",
+			 what, s, addr_strerror(st), chk_charpos(s, off));
 		return -1;
 	}
 	if (parts.literal) {
-		snprintf(err, errlen, "%s: '%s': an address literal can not "
-		    "be used here; use a domain name", what, s);
+		snprintf(err, errlen,
+			 "%s: '%s': an address literal can not "
+			 "be used here; use a domain name",
+			 what, s);
 		return -1;
 	}
 	buf_reset(canon);
@@ -152,17 +162,18 @@ chk_address(const char *what, const char *s, struct buf *canon, char *err,
 
 int
 chk_domain(const char *what, const char *s, struct buf *canon, char *err,
-    size_t errlen)
+	   size_t errlen)
 {
 	enum addr_status st;
 	size_t off = 0, i;
 
-	st = addr_parse_domain((const unsigned char *)s, strlen(s),
-	    &chk_limits, &off);
+	st = addr_parse_domain((const unsigned char *)s, strlen(s), &chk_limits,
+			       &off);
 	if (st != ADDR_OK) {
-		snprintf(err, errlen, "%s: invalid domain '%s': %s at "
-		    "position %zu", what, s, addr_strerror(st),
-		    chk_charpos(s, off));
+		snprintf(err, errlen,
+			 "%s: invalid domain '%s': %s at "
+			 "position %zu",
+			 what, s, addr_strerror(st), chk_charpos(s, off));
 		return -1;
 	}
 	buf_reset(canon);
@@ -192,16 +203,18 @@ chk_local(const char *what, const char *s, char *err, size_t errlen)
 		return -1;
 	}
 	st = addr_parse((const unsigned char *)b.data, b.len, &chk_limits,
-	    &parts, &off);
+			&parts, &off);
 	if (st != ADDR_OK || strchr(s, '@') != NULL) {
 		if (off > strlen(s))
 			off = strlen(s);
 		if (st == ADDR_OK)
 			off = (size_t)(strchr(s, '@') - s);
-		snprintf(err, errlen, "%s: invalid local part '%s': %s at "
-		    "position %zu", what, s,
-		    st == ADDR_OK ? "unexpected '@'" : addr_strerror(st),
-		    chk_charpos(s, off));
+		snprintf(err, errlen,
+			 "%s: invalid local part '%s': %s at "
+			 "position %zu",
+			 what, s,
+			 st == ADDR_OK ? "unexpected '@'" : addr_strerror(st),
+			 chk_charpos(s, off));
 		rc = -1;
 	}
 	buf_free(&b);
@@ -217,8 +230,10 @@ chk_smtp_code(const char *s, int *code, char *err, size_t errlen)
 	v = strtol(s, &end, 10);
 	if (*s < '0' || *s > '9' || *end != '\0' || end - s != 3 || v < 400 ||
 	    v > 599) {
-		snprintf(err, errlen, "code: '%s' is not an SMTP error code; "
-		    "use 400..599 (e.g. 554)", s);
+		snprintf(err, errlen,
+			 "code: '%s' is not an SMTP error code; "
+			 "use 400..599 (e.g. 554)",
+			 s);
 		return -1;
 	}
 	*code = (int)v;
@@ -244,15 +259,19 @@ chk_enhanced(const char *s, int code, char *err, size_t errlen)
 
 	if ((s[0] != '4' && s[0] != '5') || *p++ != '.' || !chk_digits(&p) ||
 	    *p++ != '.' || !chk_digits(&p) || *p != '\0') {
-		snprintf(err, errlen, "enhanced: '%s' is not an enhanced "
+		snprintf(
+		    err, errlen,
+		    "enhanced: '%s' is not an enhanced "
 		    "status code (RFC 3463): use CLASS.SUBJECT.DETAIL with "
-		    "class 4 or 5, e.g. 5.7.1", s);
+		    "class 4 or 5, e.g. 5.7.1",
+		    s);
 		return -1;
 	}
 	if (s[0] - '0' != code / 100) {
-		snprintf(err, errlen, "enhanced: class %c.x.x does not match "
-		    "code %d; use %d.x.x with %dxx", s[0], code, code / 100,
-		    code / 100);
+		snprintf(err, errlen,
+			 "enhanced: class %c.x.x does not match "
+			 "code %d; use %d.x.x with %dxx",
+			 s[0], code, code / 100, code / 100);
 		return -1;
 	}
 	return 0;
@@ -277,7 +296,7 @@ chk_looks_ip(const char *s)
  * finds rows stored before); an IPv4-mapped IPv6 one is its IPv4 form. */
 int
 chk_ip(const char *what, const char *s, struct buf *canon, char *err,
-    size_t errlen)
+       size_t errlen)
 {
 	const char *slash = strchr(s, '/');
 	size_t alen = slash ? (size_t)(slash - s) : strlen(s);
@@ -289,17 +308,17 @@ chk_ip(const char *what, const char *s, struct buf *canon, char *err,
 	if ((st = cidr_parse(s, strlen(s), &c)) != CIDR_OK ||
 	    cidr_ip_parse(s, alen, &ip) != 0) {
 		snprintf(err, errlen, "%s: '%s' %s", what, s,
-		    cidr_strerror(st != CIDR_OK ? st : CIDR_EADDR));
+			 cidr_strerror(st != CIDR_OK ? st : CIDR_EADDR));
 		return -1;
 	}
-	if (inet_ntop(ip.v6 ? AF_INET6 : AF_INET, ip.b, text,
-	    sizeof(text)) == NULL) {
+	if (inet_ntop(ip.v6 ? AF_INET6 : AF_INET, ip.b, text, sizeof(text)) ==
+	    NULL) {
 		snprintf(err, errlen, "%s: '%s': cannot format", what, s);
 		return -1;
 	}
 	buf_reset(canon);
-	if ((slash == NULL ? buf_adds(canon, text) :
-	    buf_printf(canon, "%s/%u", text, c.prefix)) < 0) {
+	if ((slash == NULL ? buf_adds(canon, text)
+			   : buf_printf(canon, "%s/%u", text, c.prefix)) < 0) {
 		snprintf(err, errlen, "%s: out of memory", what);
 		return -1;
 	}
@@ -308,7 +327,7 @@ chk_ip(const char *what, const char *s, struct buf *canon, char *err,
 
 int
 chk_size(const char *what, const char *s, long long *bytes, char *err,
-    size_t errlen)
+	 size_t errlen)
 {
 	unsigned long long v, mul = 1;
 	char *end;
@@ -319,23 +338,27 @@ chk_size(const char *what, const char *s, long long *bytes, char *err,
 	switch (*end) {
 	case '\0':
 		break;
-	case 'k': case 'K':
+	case 'k':
+	case 'K':
 		mul = 1ULL << 10;
 		break;
-	case 'm': case 'M':
+	case 'm':
+	case 'M':
 		mul = 1ULL << 20;
 		break;
-	case 'g': case 'G':
+	case 'g':
+	case 'G':
 		mul = 1ULL << 30;
 		break;
-	case 't': case 'T':
+	case 't':
+	case 'T':
 		mul = 1ULL << 40;
 		break;
 	default:
 		goto bad;
 	}
-	if (*end != '\0' && end[1] != '\0' && !((end[1] == 'B' ||
-	    end[1] == 'b') && end[2] == '\0'))
+	if (*end != '\0' && end[1] != '\0' &&
+	    !((end[1] == 'B' || end[1] == 'b') && end[2] == '\0'))
 		goto bad;
 	if (v > (unsigned long long)(1LL << 60) / mul) {
 		snprintf(err, errlen, "%s: '%s' is too large", what, s);
@@ -344,14 +367,16 @@ chk_size(const char *what, const char *s, long long *bytes, char *err,
 	*bytes = (long long)(v * mul);
 	return 0;
 bad:
-	snprintf(err, errlen, "%s: '%s' is not a size; use a number with an "
-	    "optional K, M, G or T suffix (0 = unlimited)", what, s);
+	snprintf(err, errlen,
+		 "%s: '%s' is not a size; use a number with an "
+		 "optional K, M, G or T suffix (0 = unlimited)",
+		 what, s);
 	return -1;
 }
 
 int
 chk_pattern(const char *what, const char *s, int allow_ip, struct buf *canon,
-    const char **kind, char *err, size_t errlen)
+	    const char **kind, char *err, size_t errlen)
 {
 	const char *at = strchr(s, '@');
 	size_t l = strlen(s);
@@ -362,8 +387,10 @@ chk_pattern(const char *what, const char *s, int allow_ip, struct buf *canon,
 	}
 	if (at == NULL && chk_looks_ip(s)) {
 		if (!allow_ip) {
-			snprintf(err, errlen, "%s: '%s': IP patterns are for "
-			    "senders only", what, s);
+			snprintf(err, errlen,
+				 "%s: '%s': IP patterns are for "
+				 "senders only",
+				 what, s);
 			return -1;
 		}
 		*kind = "ip";
@@ -405,25 +432,25 @@ static const struct {
 	unsigned long cp;
 	const char *ascii;
 } chk_translit[] = {
-	{0x00a0, " "}, {0x00ab, "\""}, {0x00b0, "o"}, {0x00bb, "\""},
-	{0x00c0, "A"}, {0x00c1, "A"}, {0x00c2, "A"}, {0x00c3, "A"},
-	{0x00c4, "A"}, {0x00c5, "A"}, {0x00c6, "AE"}, {0x00c7, "C"},
-	{0x00c8, "E"}, {0x00c9, "E"}, {0x00ca, "E"}, {0x00cb, "E"},
-	{0x00cc, "I"}, {0x00cd, "I"}, {0x00ce, "I"}, {0x00cf, "I"},
-	{0x00d1, "N"}, {0x00d2, "O"}, {0x00d3, "O"}, {0x00d4, "O"},
-	{0x00d5, "O"}, {0x00d6, "O"}, {0x00d8, "O"}, {0x00d9, "U"},
-	{0x00da, "U"}, {0x00db, "U"}, {0x00dc, "U"}, {0x00dd, "Y"},
-	{0x00df, "ss"}, {0x00e0, "a"}, {0x00e1, "a"}, {0x00e2, "a"},
-	{0x00e3, "a"}, {0x00e4, "a"}, {0x00e5, "a"}, {0x00e6, "ae"},
-	{0x00e7, "c"}, {0x00e8, "e"}, {0x00e9, "e"}, {0x00ea, "e"},
-	{0x00eb, "e"}, {0x00ec, "i"}, {0x00ed, "i"}, {0x00ee, "i"},
-	{0x00ef, "i"}, {0x00f1, "n"}, {0x00f2, "o"}, {0x00f3, "o"},
-	{0x00f4, "o"}, {0x00f5, "o"}, {0x00f6, "o"}, {0x00f8, "o"},
-	{0x00f9, "u"}, {0x00fa, "u"}, {0x00fb, "u"}, {0x00fc, "u"},
-	{0x00fd, "y"}, {0x00ff, "y"}, {0x0152, "OE"}, {0x0153, "oe"},
-	{0x0178, "Y"}, {0x2013, "-"}, {0x2014, "-"}, {0x2018, "'"},
-	{0x2019, "'"}, {0x201c, "\""}, {0x201d, "\""}, {0x2026, "..."},
-	{0x202f, " "}, {0x20ac, "EUR"},
+    {0x00a0, " "},  {0x00ab, "\""},  {0x00b0, "o"},  {0x00bb, "\""},
+    {0x00c0, "A"},  {0x00c1, "A"},   {0x00c2, "A"},  {0x00c3, "A"},
+    {0x00c4, "A"},  {0x00c5, "A"},   {0x00c6, "AE"}, {0x00c7, "C"},
+    {0x00c8, "E"},  {0x00c9, "E"},   {0x00ca, "E"},  {0x00cb, "E"},
+    {0x00cc, "I"},  {0x00cd, "I"},   {0x00ce, "I"},  {0x00cf, "I"},
+    {0x00d1, "N"},  {0x00d2, "O"},   {0x00d3, "O"},  {0x00d4, "O"},
+    {0x00d5, "O"},  {0x00d6, "O"},   {0x00d8, "O"},  {0x00d9, "U"},
+    {0x00da, "U"},  {0x00db, "U"},   {0x00dc, "U"},  {0x00dd, "Y"},
+    {0x00df, "ss"}, {0x00e0, "a"},   {0x00e1, "a"},  {0x00e2, "a"},
+    {0x00e3, "a"},  {0x00e4, "a"},   {0x00e5, "a"},  {0x00e6, "ae"},
+    {0x00e7, "c"},  {0x00e8, "e"},   {0x00e9, "e"},  {0x00ea, "e"},
+    {0x00eb, "e"},  {0x00ec, "i"},   {0x00ed, "i"},  {0x00ee, "i"},
+    {0x00ef, "i"},  {0x00f1, "n"},   {0x00f2, "o"},  {0x00f3, "o"},
+    {0x00f4, "o"},  {0x00f5, "o"},   {0x00f6, "o"},  {0x00f8, "o"},
+    {0x00f9, "u"},  {0x00fa, "u"},   {0x00fb, "u"},  {0x00fc, "u"},
+    {0x00fd, "y"},  {0x00ff, "y"},   {0x0152, "OE"}, {0x0153, "oe"},
+    {0x0178, "Y"},  {0x2013, "-"},   {0x2014, "-"},  {0x2018, "'"},
+    {0x2019, "'"},  {0x201c, "\""},  {0x201d, "\""}, {0x2026, "..."},
+    {0x202f, " "},  {0x20ac, "EUR"},
 };
 
 static const char *
@@ -474,8 +501,8 @@ chk_transliterate(const char *s, struct buf *out)
 }
 
 int
-chk_alias(const char *what, const char *s, int allow_at_domain,
-    int allow_local, struct buf *canon, char *err, size_t errlen)
+chk_alias(const char *what, const char *s, int allow_at_domain, int allow_local,
+	  struct buf *canon, char *err, size_t errlen)
 {
 	struct buf d;
 	int rc;

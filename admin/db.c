@@ -26,7 +26,7 @@ db_count(void *ctx, const char *table, long long src, long long dst)
 {
 	(void)ctx;
 	printf("%-20s %8lld %8lld%s\n", table, src, dst,
-	    src == dst ? "" : "  DIFFERENT");
+	       src == dst ? "" : "  DIFFERENT");
 }
 
 /* The Bayes file of the source (--bayes, or the one the spam verbs
@@ -80,11 +80,11 @@ db_copy_to(struct admin *a, const char *url, const char *bayes)
 	store_free(&dst);
 	if (rc < 0)
 		return admin_store_fail(a, rc, err.msg);
-	if (store_is_url(url) && (rc = db_copy_bayes(a, bayes, url)) !=
-	    ADMIN_OK)
+	if (store_is_url(url) &&
+	    (rc = db_copy_bayes(a, bayes, url)) != ADMIN_OK)
 		return rc;
 	printf("%s: copied into %s, every table counted equal\n", a->db_path,
-	    store_is_url(url) ? "the PostgreSQL database" : url);
+	       store_is_url(url) ? "the PostgreSQL database" : url);
 	return ADMIN_OK;
 }
 
@@ -94,11 +94,11 @@ db_migrate(struct admin *a, int argc, char **argv, int init)
 	struct store_errbuf err = {{0}};
 	const char *pos[1], *url = NULL, *bayes = NULL;
 	const struct admin_opt opts[] = {{init ? "url" : "to", &url, NULL},
-	    {"bayes", &bayes, NULL}};
+					 {"bayes", &bayes, NULL}};
 	int rc, from = 0, to = 0;
 
-	if (admin_args(a, argc, argv, opts, init ? 1 : 2, pos, 0, 0,
-	    db_usage, &rc) < 0)
+	if (admin_args(a, argc, argv, opts, init ? 1 : 2, pos, 0, 0, db_usage,
+		       &rc) < 0)
 		return rc;
 	if (url != NULL && !init)
 		return db_copy_to(a, url, bayes);
@@ -113,13 +113,13 @@ db_migrate(struct admin *a, int argc, char **argv, int init)
 	else if (init && from == 0)
 		printf("%s: created, schema version %d\n", a->db_path, to);
 	else
-		printf("%s: migrated from version %d to %d\n", a->db_path,
-		    from, to);
+		printf("%s: migrated from version %d to %d\n", a->db_path, from,
+		       to);
 	if (init && store_is_url(a->db_path)) {
 		if ((rc = store_roles(a->store, &err)) < 0)
 			return admin_store_fail(a, rc, err.msg);
 		printf("roles facteur_lookup, facteur_lmtp, facteur_milter"
-		    " (read-only) and facteur_admin: granted\n");
+		       " (read-only) and facteur_admin: granted\n");
 	}
 	return ADMIN_OK;
 }
@@ -146,5 +146,5 @@ db_main(struct admin *a, int argc, char **argv)
 	};
 
 	return admin_dispatch(a, verbs, sizeof(verbs) / sizeof(verbs[0]),
-	    db_usage, argc, argv);
+			      db_usage, argc, argv);
 }

@@ -32,7 +32,8 @@
 #include "store.h"
 
 const char dkim_usage[] =
-    "usage: facteur dkim keygen DOMAIN [--selector S] [--algorithm rsa|ed25519]\n"
+    "usage: facteur dkim keygen DOMAIN [--selector S] [--algorithm "
+    "rsa|ed25519]\n"
     "                    [--bits 2048] [--keys-dir DIR]\n"
     "       facteur dkim list [DOMAIN] [--json]\n"
     "       facteur dkim enable|disable|del DOMAIN SELECTOR\n"
@@ -87,21 +88,21 @@ dkim_write_key(struct admin *a, EVP_PKEY *k, const char *path)
 	int fd, rc = 0;
 
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-	    0600);
+		  0600);
 	if (fd < 0) {
 		admin_errx(a, "%s: %s", path, strerror(errno));
 		return -1;
 	}
 	pw = a->cfg->dkim_user ? getpwnam(a->cfg->dkim_user) : NULL;
-	if (pw != NULL && geteuid() == 0 && fchown(fd, pw->pw_uid,
-	    pw->pw_gid) < 0)
+	if (pw != NULL && geteuid() == 0 &&
+	    fchown(fd, pw->pw_uid, pw->pw_gid) < 0)
 		rc = -1;
 	if ((f = fdopen(fd, "w")) == NULL) {
 		close(fd);
 		rc = -1;
 	} else {
-		if (rc == 0 && PEM_write_PrivateKey(f, k, NULL, NULL, 0, NULL,
-		    NULL) != 1)
+		if (rc == 0 &&
+		    PEM_write_PrivateKey(f, k, NULL, NULL, 0, NULL, NULL) != 1)
 			rc = -1;
 		if (fclose(f) != 0)
 			rc = -1;
@@ -119,8 +120,9 @@ dkim_keygen(struct admin *a, int argc, char **argv)
 	const char *pos[1], *sel = NULL, *alg = "rsa", *bits_s = "2048";
 	const char *dir = a->cfg->dkim_keys_dir;
 	const struct admin_opt opts[] = {{"selector", &sel, NULL},
-	    {"algorithm", &alg, NULL}, {"bits", &bits_s, NULL},
-	    {"keys-dir", &dir, NULL}};
+					 {"algorithm", &alg, NULL},
+					 {"bits", &bits_s, NULL},
+					 {"keys-dir", &dir, NULL}};
 	struct store_errbuf serr = {{0}};
 	char err[512], selbuf[32], path[4096];
 	struct buf dom;
@@ -130,8 +132,7 @@ dkim_keygen(struct admin *a, int argc, char **argv)
 	int rc, ed;
 	time_t now = time(NULL);
 
-	if (admin_args(a, argc, argv, opts, 4, pos, 1, 1, dkim_usage,
-	    &rc) < 0)
+	if (admin_args(a, argc, argv, opts, 4, pos, 1, 1, dkim_usage, &rc) < 0)
 		return rc;
 	buf_init(&dom, 1024);
 	if (chk_domain("domain", pos[0], &dom, err, sizeof(err)) < 0) {
@@ -144,12 +145,13 @@ dkim_keygen(struct admin *a, int argc, char **argv)
 	if ((!ed && strcmp(alg, "rsa") != 0) || *end != '\0' ||
 	    (!ed && (bits < 1024 || bits > 8192))) {
 		buf_free(&dom);
-		return admin_usage_error(a, dkim_usage, "--algorithm rsa|"
-		    "ed25519, --bits 1024..8192");
+		return admin_usage_error(a, dkim_usage,
+					 "--algorithm rsa|"
+					 "ed25519, --bits 1024..8192");
 	}
 	if (sel == NULL) {
 		strftime(selbuf, sizeof(selbuf), ed ? "%Y%me" : "%Y%mr",
-		    gmtime(&now));
+			 gmtime(&now));
 		sel = selbuf;
 	}
 	if (chk_local("selector", sel, err, sizeof(err)) < 0 ||
@@ -164,8 +166,8 @@ dkim_keygen(struct admin *a, int argc, char **argv)
 	}
 	snprintf(path, sizeof(path), "%s/%s", dir, dom.data);
 	if (dir[0] != '/' || dkim_mkdirs(path) < 0) {
-		admin_errx(a, "%s: %s", path, dir[0] != '/' ? "not absolute" :
-		    strerror(errno));
+		admin_errx(a, "%s: %s", path,
+			   dir[0] != '/' ? "not absolute" : strerror(errno));
 		buf_free(&dom);
 		return ADMIN_FAIL;
 	}
@@ -174,12 +176,15 @@ dkim_keygen(struct admin *a, int argc, char **argv)
 	if ((k = dkim_genkey(ed, bits)) == NULL)
 		admin_errx(a, "key generation failed");
 	else if (dkim_write_key(a, k, path) == 0) {
-		rc = store_dkim_add(a->store, dom.data, sel, ed ?
-		    "ed25519-sha256" : "rsa-sha256", path, &serr);
+		rc = store_dkim_add(a->store, dom.data, sel,
+				    ed ? "ed25519-sha256" : "rsa-sha256", path,
+				    &serr);
 		if (rc != 0) {
 			unlink(path);
-			rc = admin_store_fail(a, rc, rc == STORE_EDUP ?
-			    "that selector already exists" : serr.msg);
+			rc = admin_store_fail(
+			    a, rc,
+			    rc == STORE_EDUP ? "that selector already exists"
+					     : serr.msg);
 		} else if (dkim_print_txt(sel, dom.data, k) < 0)
 			rc = ADMIN_FAIL;
 	}
@@ -194,8 +199,7 @@ dkim_list(struct admin *a, int argc, char **argv)
 	const char *pos[1] = {NULL};
 	int rc;
 
-	if (admin_args(a, argc, argv, NULL, 0, pos, 0, 1, dkim_usage,
-	    &rc) < 0)
+	if (admin_args(a, argc, argv, NULL, 0, pos, 0, 1, dkim_usage, &rc) < 0)
 		return rc;
 	return admin_list(a, "dkim_keys", pos[0], NULL);
 }
@@ -209,13 +213,13 @@ dkim_change(struct admin *a, int argc, char **argv, int what)
 	const char *pos[2];
 	int rc;
 
-	if (admin_args(a, argc, argv, NULL, 0, pos, 2, 2, dkim_usage,
-	    &rc) < 0)
+	if (admin_args(a, argc, argv, NULL, 0, pos, 2, 2, dkim_usage, &rc) < 0)
 		return rc;
 	if ((rc = admin_store(a, 1)) != 0)
 		return rc;
-	rc = what == 2 ? store_dkim_del(a->store, pos[0], pos[1], &err) :
-	    store_dkim_set_active(a->store, pos[0], pos[1], what, &err);
+	rc = what == 2
+		 ? store_dkim_del(a->store, pos[0], pos[1], &err)
+		 : store_dkim_set_active(a->store, pos[0], pos[1], what, &err);
 	if (rc != 0)
 		return admin_store_fail(a, rc, err.msg);
 	printf("dkim key %s of %s %s\n", pos[1], pos[0], done[what]);
@@ -268,17 +272,13 @@ int
 dkim_main(struct admin *a, int argc, char **argv)
 {
 	static const struct admin_verb verbs[] = {
-	    {"keygen", dkim_keygen},
-	    {"list", dkim_list},
-	    {"enable", dkim_enable},
-	    {"disable", dkim_disable},
-	    {"del", dkim_del},
-	    {"dns", dkim_dns},
-	    {"check", dkim_check},
-	    {"sign", dkim_sign},
+	    {"keygen", dkim_keygen}, {"list", dkim_list},
+	    {"enable", dkim_enable}, {"disable", dkim_disable},
+	    {"del", dkim_del},	     {"dns", dkim_dns},
+	    {"check", dkim_check},   {"sign", dkim_sign},
 	    {"verify", dkim_verify},
 	};
 
 	return admin_dispatch(a, verbs, sizeof(verbs) / sizeof(verbs[0]),
-	    dkim_usage, argc, argv);
+			      dkim_usage, argc, argv);
 }

@@ -64,8 +64,9 @@ full:
 /* Calls fn for each header field of m (without its CRLF); returns the
  * body's offset. */
 static size_t
-dkim_split(const struct buf *m, int (*fn)(void *, const unsigned char *,
-    size_t), void *ctx, int *failed)
+dkim_split(const struct buf *m,
+	   int (*fn)(void *, const unsigned char *, size_t), void *ctx,
+	   int *failed)
 {
 	const char *p = buf_str(m);
 	size_t i = 0, start = 0, n = m->len;
@@ -103,7 +104,7 @@ dkim_sh(void *ctx, const unsigned char *p, size_t n)
 
 static int
 dkim_ini_resolver(void *user, const char *section, const char *name,
-    const char *value)
+		  const char *value)
 {
 	char **res = user;
 
@@ -128,7 +129,7 @@ dkim_resolver(struct admin *a, const char *server, struct dns_resolver **r)
 	    (f = fopen(a->config_path, "r")) != NULL) {
 		if (ini_parse_file(f, dkim_ini_resolver, &conf) != 0) {
 			admin_errx(a, "%s: cannot read [dkim] resolver",
-			    a->config_path);
+				   a->config_path);
 			rc = -1;
 		}
 		fclose(f);
@@ -148,7 +149,7 @@ dkim_resolver(struct admin *a, const char *server, struct dns_resolver **r)
 /* --key-file NAME=FILE: the record text from FILE. */
 static int
 dkim_override(struct admin *a, const char *spec, struct dk_key_override *ov,
-    struct buf *name, struct buf *txt)
+	      struct buf *name, struct buf *txt)
 {
 	const char *eq = strchr(spec, '=');
 	int lf;
@@ -177,13 +178,13 @@ dkim_verify_file(struct admin *a, const struct buf *m, void *fetchctx)
 	int failed, rc = ADMIN_FAIL;
 
 	if (dk_verify_new(NULL, dk_chain_fetch, fetchctx, (long long)time(NULL),
-	    &v) < 0)
+			  &v) < 0)
 		goto oom;
 	body = dkim_split(m, dkim_vh, v, &failed);
 	if (failed || dk_verify_eoh(v) < 0)
 		goto oom;
 	dk_verify_body(v, (const unsigned char *)buf_str(m) + body,
-	    m->len - body);
+		       m->len - body);
 	if (dk_verify_eom(v) < 0)
 		goto oom;
 	if ((n = dk_verify_results(v, &r)) == 0)
@@ -192,7 +193,7 @@ dkim_verify_file(struct admin *a, const struct buf *m, void *fetchctx)
 		rc = ADMIN_OK;
 	for (k = 0; k < n; k++) {
 		printf("d=%s s=%s a=%s %s", r[k].d, r[k].s, r[k].a,
-		    dk_result_str(r[k].result));
+		       dk_result_str(r[k].result));
 		if (r[k].reason && *r[k].reason)
 			printf(" (%s)", r[k].reason);
 		printf("\n");
@@ -209,7 +210,7 @@ oom:
 
 static int
 dkim_verify(struct admin *a, const char *file, const char *resolver,
-    const char *keyfile)
+	    const char *keyfile)
 {
 	struct dk_key_override ov;
 	struct dk_fetch_chain fc = {NULL, 0, NULL};
@@ -251,23 +252,23 @@ static int
 dkim_load_one(void *ctx, const struct store_dkim_key *k)
 {
 	struct dkim_load *l = ctx;
-	const struct passwd *pw = l->a->cfg->dkim_user ?
-	    getpwnam(l->a->cfg->dkim_user) : NULL;
+	const struct passwd *pw =
+	    l->a->cfg->dkim_user ? getpwnam(l->a->cfg->dkim_user) : NULL;
 	char err[512];
 
 	char name[1024], detail[600];
 
 	if (dk_keyring_add(&l->kr, k->domain, k->selector, k->key_path,
-	    pw ? pw->pw_uid : (uid_t)-1, err, sizeof(err)) == 0)
+			   pw ? pw->pw_uid : (uid_t)-1, err, sizeof(err)) == 0)
 		return 0;
 	l->nskipped++;
 	if (l->skip == NULL) {
 		admin_errx(l->a, "skipping key %s of %s: %s", k->selector,
-		    k->domain, err);
+			   k->domain, err);
 		return 0;
 	}
 	snprintf(name, sizeof(name), "%s._domainkey.%s", k->selector,
-	    k->domain);
+		 k->domain);
 	snprintf(detail, sizeof(detail), "key not usable: %s", err);
 	l->skip(l->skipctx, name, 1, detail);
 	return 0;
@@ -275,7 +276,7 @@ dkim_load_one(void *ctx, const struct store_dkim_key *k)
 
 static int
 dkim_load(struct admin *a, const char *domain, struct dkim_load *l,
-    dkim_check_fn skip, void *skipctx)
+	  dkim_check_fn skip, void *skipctx)
 {
 	struct store_errbuf err = {{0}};
 	int rc;
@@ -287,7 +288,7 @@ dkim_load(struct admin *a, const char *domain, struct dkim_load *l,
 	if ((rc = admin_store(a, 1)) != 0)
 		return rc;
 	if ((rc = store_dkim_each(a->store, domain, 1, dkim_load_one, l,
-	    &err)) != 0)
+				  &err)) != 0)
 		return admin_store_fail(a, rc, err.msg);
 	return 0;
 }
@@ -318,26 +319,26 @@ dkim_sign_file(struct admin *a, const char *file, struct dk_sign_opts *o)
 		goto out;
 	case DK_SIGN_NOKEY:
 		admin_errx(a, "%s: no active key for %s or a parent domain",
-		    file, dk_sign_domain(s));
+			   file, dk_sign_domain(s));
 		goto out;
 	default:
 		admin_errx(a, "%s: out of memory", file);
 		goto out;
 	}
 	dk_sign_body(s, (const unsigned char *)buf_str(&m) + body,
-	    m.len - body);
+		     m.len - body);
 	if (dk_sign_eom(s, &why) < 0) {
 		admin_errx(a, "%s: %s", file, why);
 		goto out;
 	}
 	for (k = dk_sign_count(s); k-- > 0;)
-		if (buf_printf(&out, "DKIM-Signature: %s%s", dk_sign_value(s, k),
-		    lf ? "\n" : "\r\n") < 0)
+		if (buf_printf(&out, "DKIM-Signature: %s%s",
+			       dk_sign_value(s, k), lf ? "\n" : "\r\n") < 0)
 			goto out;
 	fwrite(out.data, 1, out.len, stdout);
 	for (k = 0; k < m.len; k++)
 		if (!(lf && m.data[k] == '\r' && k + 1 < m.len &&
-		    m.data[k + 1] == '\n'))
+		      m.data[k + 1] == '\n'))
 			putchar(m.data[k]);
 	rc = ADMIN_OK;
 out:
@@ -373,27 +374,28 @@ dkim_msg_main(struct admin *a, int argc, char **argv, int sign)
 	const char *canon = NULL, *expire = "0";
 	int bl = 0, rc;
 	const struct admin_opt vopts[] = {{"resolver", &resolver, NULL},
-	    {"key-file", &keyfile, NULL}};
+					  {"key-file", &keyfile, NULL}};
 	const struct admin_opt sopts[] = {{"selector", &sel, NULL},
-	    {"canon", &canon, NULL}, {"body-length", NULL, &bl},
-	    {"expire", &expire, NULL}};
-	struct dk_sign_opts o = {DK_C_RELAXED, DK_C_RELAXED, 0, 0, 0, NULL,
-	    NULL, 1};
+					  {"canon", &canon, NULL},
+					  {"body-length", NULL, &bl},
+					  {"expire", &expire, NULL}};
+	struct dk_sign_opts o = {DK_C_RELAXED, DK_C_RELAXED, 0, 0, 0,
+				 NULL,	       NULL,	     1};
 	char *end;
 
 	if (!sign) {
 		if (admin_args(a, argc, argv, vopts, 2, pos, 1, 1, dkim_usage,
-		    &rc) < 0)
+			       &rc) < 0)
 			return rc;
 		return dkim_verify(a, pos[0], resolver, keyfile);
 	}
-	if (admin_args(a, argc, argv, sopts, 4, pos, 1, 1, dkim_usage,
-	    &rc) < 0)
+	if (admin_args(a, argc, argv, sopts, 4, pos, 1, 1, dkim_usage, &rc) < 0)
 		return rc;
 	o.expire = strtoll(expire, &end, 10);
 	if (dkim_canon_opt(canon, &o) < 0 || *end != '\0' || o.expire < 0)
-		return admin_usage_error(a, dkim_usage, "--canon simple|relaxed"
-		    "/simple|relaxed, --expire SECONDS");
+		return admin_usage_error(a, dkim_usage,
+					 "--canon simple|relaxed"
+					 "/simple|relaxed, --expire SECONDS");
 	o.now = (long long)time(NULL);
 	o.body_length = bl;
 	o.selector = sel;
@@ -409,9 +411,11 @@ dkim_print_txt(const char *selector, const char *domain, EVP_PKEY *k)
 
 	buf_init(&rec, 0);
 	buf_init(&p, 0);
-	if (dk_pubkey_b64(k, &p) < 0 || buf_printf(&rec, "v=DKIM1; k=%s; p=%s",
-	    EVP_PKEY_get_base_id(k) == EVP_PKEY_ED25519 ? "ed25519" : "rsa",
-	    buf_str(&p)) < 0) {
+	if (dk_pubkey_b64(k, &p) < 0 ||
+	    buf_printf(&rec, "v=DKIM1; k=%s; p=%s",
+		       EVP_PKEY_get_base_id(k) == EVP_PKEY_ED25519 ? "ed25519"
+								   : "rsa",
+		       buf_str(&p)) < 0) {
 		buf_free(&rec);
 		buf_free(&p);
 		return -1;
@@ -429,7 +433,7 @@ dkim_print_txt(const char *selector, const char *domain, EVP_PKEY *k)
 
 int
 dkim_check_key(struct dns_resolver *dns, const struct dk_signkey *k,
-    char *detail, size_t len)
+	       char *detail, size_t len)
 {
 	struct dk_keyrec rec;
 	struct buf txt, got, want;
@@ -454,14 +458,14 @@ dkim_check_key(struct dns_resolver *dns, const struct dk_signkey *k,
 		snprintf(detail, len, "lookup failed");
 		goto out;
 	}
-	if (dk_keyrec_parse((const unsigned char *)buf_str(&txt), txt.len,
-	    &rec, &why, &off) != DK_KEY_OK)
+	if (dk_keyrec_parse((const unsigned char *)buf_str(&txt), txt.len, &rec,
+			    &why, &off) != DK_KEY_OK)
 		snprintf(detail, len, "bad record (%s)", why);
 	else if (rec.revoked)
 		snprintf(detail, len, "revoked (p= is empty)");
 	else if (b64_encode(rec.p, rec.plen, &got) < 0 ||
-	    strcmp(buf_str(&got), buf_str(&want)) != 0 ||
-	    rec.ed25519 != (k->alg == DK_ALG_ED25519_SHA256))
+		 strcmp(buf_str(&got), buf_str(&want)) != 0 ||
+		 rec.ed25519 != (k->alg == DK_ALG_ED25519_SHA256))
 		snprintf(detail, len, "differs from the key");
 	else {
 		snprintf(detail, len, "ok");
@@ -475,8 +479,8 @@ out:
 }
 
 int
-dkim_check_each(struct admin *a, struct dns_resolver *dns,
-    const char *domain, dkim_check_fn fn, void *ctx, size_t *nkeys)
+dkim_check_each(struct admin *a, struct dns_resolver *dns, const char *domain,
+		dkim_check_fn fn, void *ctx, size_t *nkeys)
 {
 	struct dkim_load l;
 	char name[1024], detail[512];
@@ -492,7 +496,7 @@ dkim_check_each(struct admin *a, struct dns_resolver *dns,
 		int bad = dkim_check_key(dns, key, detail, sizeof(detail));
 
 		snprintf(name, sizeof(name), "%s._domainkey.%s", key->selector,
-		    key->domain);
+			 key->domain);
 		fn(ctx, name, bad, detail);
 	}
 	*nkeys += l.kr.n;
@@ -521,13 +525,13 @@ dkim_keys_main(struct admin *a, int argc, char **argv, int check)
 	int rc, bad = 0;
 
 	if (admin_args(a, argc, argv, opts, check ? 1 : 0, pos, 1, 1,
-	    dkim_usage, &rc) < 0)
+		       dkim_usage, &rc) < 0)
 		return rc;
 	if (check) {
 		if (dkim_resolver(a, resolver, &dns) < 0)
 			return ADMIN_FAIL;
-		rc = dkim_check_each(a, dns, pos[0], dkim_check_print, &bad,
-		    &n);
+		rc =
+		    dkim_check_each(a, dns, pos[0], dkim_check_print, &bad, &n);
 		dns_resolver_free(&dns);
 		if (rc == ADMIN_OK && n == 0) {
 			admin_errx(a, "no usable active key for %s", pos[0]);
@@ -544,7 +548,7 @@ dkim_keys_main(struct admin *a, int argc, char **argv, int check)
 	}
 	for (k = 0; k < l.kr.n; k++)
 		if (dkim_print_txt(l.kr.v[k].selector, l.kr.v[k].domain,
-		    l.kr.v[k].pkey) < 0)
+				   l.kr.v[k].pkey) < 0)
 			bad = 1;
 	dk_keyring_free(&l.kr);
 	return bad ? ADMIN_FAIL : ADMIN_OK;

@@ -21,25 +21,25 @@ int dkim_msg_main(struct admin *a, int argc, char **argv, int sign);
 
 /* Prints "SEL._domainkey.DOMAIN. IN TXT ( "..." "..." )" with the key's
  * record in character-strings of at most 255 bytes. 0 or -1. */
-int dkim_print_txt(const char *selector, const char *domain,
-    EVP_PKEY *k);
+int dkim_print_txt(const char *selector, const char *domain, EVP_PKEY *k);
 
 /* One key's result: name "SEL._domainkey.DOMAIN", bad 0 (published and
  * equal to the key) or 1, detail "ok" or what is wrong. */
 typedef void (*dkim_check_fn)(void *ctx, const char *name, int bad,
-    const char *detail);
+			      const char *detail);
 
 /* Compares the record published for k with its public key: 0 with "ok",
  * or 1 with the reason ("missing (no TXT record)", "differs from the
  * key", ...) in detail. */
 int dkim_check_key(struct dns_resolver *dns, const struct dk_signkey *k,
-    char *detail, size_t len);
+		   char *detail, size_t len);
 
 /* dkim check for the active keys of domain (NULL: every domain), also
  * used by facteur doctor: fn once per key, a key file that cannot be
  * loaded included (bad 1). *nkeys: keys reported. Returns ADMIN_OK, or
  * an exit status after printing a database error. */
 int dkim_check_each(struct admin *a, struct dns_resolver *dns,
-    const char *domain, dkim_check_fn fn, void *ctx, size_t *nkeys);
+		    const char *domain, dkim_check_fn fn, void *ctx,
+		    size_t *nkeys);
 
 #endif

@@ -47,7 +47,7 @@ doc_domain_add(struct doc_domains *l, const char *name)
 /* store_list row of "domains": keeps the enabled ones. */
 static int
 doc_enabled_row(void *ctx, int ncols, const char *const *names,
-    const char *const *values)
+		const char *const *values)
 {
 	struct doc_domains *l = ctx;
 	const char *name = domain_row_enabled(ncols, names, values);
@@ -65,7 +65,7 @@ doc_txt_is(const char *txt, size_t len, const char *tag)
 	size_t n = strlen(tag);
 
 	return len >= n && strncasecmp(txt, tag, n) == 0 &&
-	    (len == n || txt[n] == ' ' || txt[n] == ';');
+	       (len == n || txt[n] == ' ' || txt[n] == ';');
 }
 
 /* Prints a TXT answer bounded, for a detail. */
@@ -84,7 +84,7 @@ doc_short(const char *s, size_t len, char *out, size_t outlen)
 /* One TXT record starting with tag at name. */
 static void
 doc_txt(struct doctor *d, struct dns_resolver *r, const char *check,
-    const char *name, const char *tag, const char *fix)
+	const char *name, const char *tag, const char *fix)
 {
 	struct dns_answer ans;
 	char shown[200];
@@ -98,8 +98,8 @@ doc_txt(struct doctor *d, struct dns_resolver *r, const char *check,
 		break;
 	default:
 		doc_report(d, DOC_FAIL, check, "TXT %s: lookup failed (%s%s%s)",
-		    name, dns_strstatus(ans.status), ans.error[0] ? ": " : "",
-		    ans.error);
+			   name, dns_strstatus(ans.status),
+			   ans.error[0] ? ": " : "", ans.error);
 		dns_answer_clear(&ans);
 		return;
 	}
@@ -110,11 +110,12 @@ doc_txt(struct doctor *d, struct dns_resolver *r, const char *check,
 		}
 	if (found == 0)
 		doc_report(d, DOC_FAIL, check, "no %s record at %s: publish %s",
-		    tag, name, fix);
+			   tag, name, fix);
 	else if (found > 1)
-		doc_report(d, DOC_FAIL, check, "%zu %s records at %s: keep "
-		    "one (RFC 7208 / 7489 treat several as none)", found, tag,
-		    name);
+		doc_report(d, DOC_FAIL, check,
+			   "%zu %s records at %s: keep "
+			   "one (RFC 7208 / 7489 treat several as none)",
+			   found, tag, name);
 	else {
 		doc_short(ans.rrs[at], ans.lens[at], shown, sizeof(shown));
 		doc_report(d, DOC_OK, check, "%s TXT \"%s\"", name, shown);
@@ -125,7 +126,7 @@ doc_txt(struct doctor *d, struct dns_resolver *r, const char *check,
 /* MX of domain: the hosts go to hosts[] (owned). */
 static size_t
 doc_mx(struct doctor *d, struct dns_resolver *r, const char *domain,
-    char **hosts)
+       char **hosts)
 {
 	struct dns_answer ans;
 	char check[300];
@@ -139,14 +140,16 @@ doc_mx(struct doctor *d, struct dns_resolver *r, const char *domain,
 		break;
 	case DNS_NXDOMAIN:
 	case DNS_NODATA:
-		doc_report(d, DOC_FAIL, check, "no MX record: publish "
-		    "\"%s. MX 10 <this host's name>.\"", domain);
+		doc_report(d, DOC_FAIL, check,
+			   "no MX record: publish "
+			   "\"%s. MX 10 <this host's name>.\"",
+			   domain);
 		dns_answer_clear(&ans);
 		return 0;
 	default:
 		doc_report(d, DOC_FAIL, check, "lookup failed (%s%s%s)",
-		    dns_strstatus(ans.status), ans.error[0] ? ": " : "",
-		    ans.error);
+			   dns_strstatus(ans.status), ans.error[0] ? ": " : "",
+			   ans.error);
 		dns_answer_clear(&ans);
 		return 0;
 	}
@@ -158,11 +161,12 @@ doc_mx(struct doctor *d, struct dns_resolver *r, const char *domain,
 			n++;
 	}
 	if (n == 0)
-		doc_report(d, DOC_FAIL, check, "null MX (RFC 7505): the domain "
-		    "refuses all mail; publish a real MX");
+		doc_report(d, DOC_FAIL, check,
+			   "null MX (RFC 7505): the domain "
+			   "refuses all mail; publish a real MX");
 	else
-		doc_report(d, DOC_OK, check, "%zu MX record(s): %s%s",
-		    ans.nrrs, ans.rrs[0], ans.nrrs > 1 ? ", ..." : "");
+		doc_report(d, DOC_OK, check, "%zu MX record(s): %s%s", ans.nrrs,
+			   ans.rrs[0], ans.nrrs > 1 ? ", ..." : "");
 	dns_answer_clear(&ans);
 	return n;
 }
@@ -185,18 +189,21 @@ doc_host(struct doctor *d, struct dns_resolver *r, const char *host)
 		    ans.status == DNS_PERMFAIL)
 			failed = 1;
 		for (i = 0; i < ans.nrrs; i++, n++)
-			snprintf(addrs + strlen(addrs), sizeof(addrs) -
-			    strlen(addrs), "%s%s", n ? " " : "", ans.rrs[i]);
+			snprintf(addrs + strlen(addrs),
+				 sizeof(addrs) - strlen(addrs), "%s%s",
+				 n ? " " : "", ans.rrs[i]);
 		dns_answer_clear(&ans);
 	}
 	if (n > 0)
 		doc_report(d, DOC_OK, check, "%s", addrs);
 	else if (failed)
-		doc_report(d, DOC_FAIL, check, "lookup failed: the MX host's "
-		    "address cannot be resolved now");
+		doc_report(d, DOC_FAIL, check,
+			   "lookup failed: the MX host's "
+			   "address cannot be resolved now");
 	else
-		doc_report(d, DOC_FAIL, check, "no A or AAAA record: the MX "
-		    "points at a name without an address");
+		doc_report(d, DOC_FAIL, check,
+			   "no A or AAAA record: the MX "
+			   "points at a name without an address");
 }
 
 /* dkim_check_each callback. */
@@ -210,8 +217,10 @@ doc_dkim_one(void *ctx, const char *name, int bad, const char *detail)
 	if (bad && strcmp(detail, "lookup failed") == 0)
 		doc_report(d, DOC_FAIL, check, "%s", detail);
 	else if (bad)
-		doc_report(d, DOC_FAIL, check, "%s: publish what 'facteur dkim "
-		    "dns' prints", detail);
+		doc_report(d, DOC_FAIL, check,
+			   "%s: publish what 'facteur dkim "
+			   "dns' prints",
+			   detail);
 	else
 		doc_report(d, DOC_OK, check, "record matches the key");
 }
@@ -224,17 +233,20 @@ doc_dkim(struct doctor *d, struct dns_resolver *r, const char *domain)
 
 	snprintf(check, sizeof(check), "DKIM %s", domain);
 	if (d->a->store == NULL) {
-		doc_report(d, DOC_WARN, check, "keys not checked: no "
-		    "database");
+		doc_report(d, DOC_WARN, check,
+			   "keys not checked: no "
+			   "database");
 		return;
 	}
-	if (dkim_check_each(d->a, r, domain, doc_dkim_one, d, &n) !=
-	    ADMIN_OK)
-		doc_report(d, DOC_FAIL, check, "cannot read the keys from "
-		    "the database");
+	if (dkim_check_each(d->a, r, domain, doc_dkim_one, d, &n) != ADMIN_OK)
+		doc_report(d, DOC_FAIL, check,
+			   "cannot read the keys from "
+			   "the database");
 	else if (n == 0)
-		doc_report(d, DOC_WARN, check, "no active key: mail is not "
-		    "signed ('facteur dkim keygen %s')", domain);
+		doc_report(d, DOC_WARN, check,
+			   "no active key: mail is not "
+			   "signed ('facteur dkim keygen %s')",
+			   domain);
 }
 
 static void
@@ -247,12 +259,14 @@ doc_domain(struct doctor *d, struct dns_resolver *r, const char *domain)
 	n = doc_mx(d, r, domain, hosts);
 	snprintf(check, sizeof(check), "SPF %s", domain);
 	snprintf(fix, sizeof(fix), "\"%s. TXT \\\"v=spf1 mx -all\\\"\"",
-	    domain);
+		 domain);
 	doc_txt(d, r, check, domain, "v=spf1", fix);
 	snprintf(name, sizeof(name), "_dmarc.%s", domain);
 	snprintf(check, sizeof(check), "DMARC %s", name);
-	snprintf(fix, sizeof(fix), "\"%s. TXT \\\"v=DMARC1; p=none; "
-	    "rua=mailto:postmaster@%s\\\"\"", name, domain);
+	snprintf(fix, sizeof(fix),
+		 "\"%s. TXT \\\"v=DMARC1; p=none; "
+		 "rua=mailto:postmaster@%s\\\"\"",
+		 name, domain);
 	doc_txt(d, r, check, name, "v=DMARC1", fix);
 	doc_dkim(d, r, domain);
 	for (i = 0; i < n; i++) {
@@ -275,13 +289,14 @@ doctor_dns(struct doctor *d)
 		if (doc_domain_add(&l, d->domain) < 0)
 			l.failed = 1;
 	} else if (d->a->store == NULL) {
-		doc_report(d, DOC_WARN, "dns", "not checked: no database to "
-		    "list the domains (or give --domain)");
+		doc_report(d, DOC_WARN, "dns",
+			   "not checked: no database to "
+			   "list the domains (or give --domain)");
 		return;
-	} else if (store_list(d->a->store, "domains", NULL, doc_enabled_row,
-	    &l, &err) != 0) {
+	} else if (store_list(d->a->store, "domains", NULL, doc_enabled_row, &l,
+			      &err) != 0) {
 		doc_report(d, DOC_FAIL, "dns", "cannot list the domains: %s",
-		    err.msg);
+			   err.msg);
 		return;
 	}
 	memset(&cfg, 0, sizeof(cfg));
@@ -291,7 +306,7 @@ doctor_dns(struct doctor *d)
 		doc_report(d, DOC_FAIL, "dns", "out of memory");
 	else if (dns_resolver_new(&cfg, &r, e, sizeof(e)) < 0)
 		doc_report(d, DOC_FAIL, "dns", "resolver %s: %s",
-		    d->resolver ? d->resolver : "(resolv.conf)", e);
+			   d->resolver ? d->resolver : "(resolv.conf)", e);
 	else
 		for (i = 0; i < l.n; i++)
 			doc_domain(d, r, l.v[i]);

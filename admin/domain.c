@@ -7,24 +7,23 @@
 #include "buf.h"
 #include "store.h"
 
-const char domain_usage[] =
-    "usage: facteur domain add NAME [--default]\n"
-    "       facteur domain del NAME\n"
-    "       facteur domain list [--json]\n"
-    "       facteur domain enable NAME\n"
-    "       facteur domain disable NAME\n";
+const char domain_usage[] = "usage: facteur domain add NAME [--default]\n"
+			    "       facteur domain del NAME\n"
+			    "       facteur domain list [--json]\n"
+			    "       facteur domain enable NAME\n"
+			    "       facteur domain disable NAME\n";
 
 /* Parses the one NAME argument into name (lowercased). */
 static int
-domain_arg(struct admin *a, int argc, char **argv,
-    const struct admin_opt *opts, size_t nopts, struct buf *name)
+domain_arg(struct admin *a, int argc, char **argv, const struct admin_opt *opts,
+	   size_t nopts, struct buf *name)
 {
 	const char *pos[1];
 	char err[512];
 	int rc;
 
 	if (admin_args(a, argc, argv, opts, nopts, pos, 1, 1, domain_usage,
-	    &rc) < 0)
+		       &rc) < 0)
 		return rc;
 	if (chk_domain("domain", pos[0], name, err, sizeof(err)) < 0) {
 		admin_errx(a, "%s", err);
@@ -35,7 +34,7 @@ domain_arg(struct admin *a, int argc, char **argv,
 
 static int
 domain_fail(struct admin *a, int rc, const char *name,
-    const struct store_errbuf *err)
+	    const struct store_errbuf *err)
 {
 	char msg[512];
 
@@ -44,12 +43,11 @@ domain_fail(struct admin *a, int rc, const char *name,
 	else if (rc == STORE_ENOENT || rc == STORE_NOTFOUND)
 		snprintf(msg, sizeof(msg), "domain %s does not exist", name);
 	else if (rc == STORE_EINUSE)
-		snprintf(msg, sizeof(msg), "%s; delete them first",
-		    err->msg);
+		snprintf(msg, sizeof(msg), "%s; delete them first", err->msg);
 	else
 		snprintf(msg, sizeof(msg), "domain %s: %s", name, err->msg);
 	return admin_store_fail(a, rc == STORE_NOTFOUND ? STORE_ENOENT : rc,
-	    msg);
+				msg);
 }
 
 static int
@@ -100,13 +98,12 @@ domain_set_active(struct admin *a, int argc, char **argv, int active)
 
 	buf_init(&name, 1024);
 	if ((rc = domain_arg(a, argc, argv, NULL, 0, &name)) == 0) {
-		rc = store_domain_set_active(a->store, name.data, active,
-		    &err);
+		rc = store_domain_set_active(a->store, name.data, active, &err);
 		if (rc != 0)
 			rc = domain_fail(a, rc, name.data, &err);
 		else
 			printf("domain %s %s\n", name.data,
-			    active ? "enabled" : "disabled");
+			       active ? "enabled" : "disabled");
 	}
 	buf_free(&name);
 	return rc;
@@ -127,7 +124,7 @@ domain_disable(struct admin *a, int argc, char **argv)
 /* Prints one table of the store; shared by every noun's list verb. */
 int
 admin_list(struct admin *a, const char *table, const char *where,
-    const char *const *skip)
+	   const char *const *skip)
 {
 	struct store_errbuf err = {{0}};
 	struct out o;
@@ -156,8 +153,8 @@ domain_list(struct admin *a, int argc, char **argv)
 	const char *pos[1];
 	int rc;
 
-	if (admin_args(a, argc, argv, NULL, 0, pos, 0, 0, domain_usage,
-	    &rc) < 0)
+	if (admin_args(a, argc, argv, NULL, 0, pos, 0, 0, domain_usage, &rc) <
+	    0)
 		return rc;
 	return admin_list(a, "domains", NULL, NULL);
 }
@@ -166,20 +163,18 @@ int
 domain_main(struct admin *a, int argc, char **argv)
 {
 	static const struct admin_verb verbs[] = {
-	    {"add", domain_add},
-	    {"del", domain_del},
-	    {"list", domain_list},
-	    {"enable", domain_enable},
+	    {"add", domain_add},	 {"del", domain_del},
+	    {"list", domain_list},	 {"enable", domain_enable},
 	    {"disable", domain_disable},
 	};
 
 	return admin_dispatch(a, verbs, sizeof(verbs) / sizeof(verbs[0]),
-	    domain_usage, argc, argv);
+			      domain_usage, argc, argv);
 }
 
 const char *
 domain_row_enabled(int ncols, const char *const *names,
-    const char *const *values)
+		   const char *const *values)
 {
 	const char *name = NULL;
 	int i, active = 0;

@@ -49,8 +49,8 @@ lg_invalid(struct lg *g, const char *fmt, ...)
 	char key[256];
 	va_list ap;
 
-	fprintf(stderr, "invalid: %s %s: ", g->table, lg_key(g, key,
-	    sizeof(key)));
+	fprintf(stderr, "invalid: %s %s: ", g->table,
+		lg_key(g, key, sizeof(key)));
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -64,8 +64,7 @@ lg_note(struct lg *g, const char *fmt, ...)
 	char key[256];
 	va_list ap;
 
-	fprintf(stderr, "note: %s %s: ", g->table, lg_key(g, key,
-	    sizeof(key)));
+	fprintf(stderr, "note: %s %s: ", g->table, lg_key(g, key, sizeof(key)));
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -164,13 +163,17 @@ lg_maildir(struct lg *g, const char *rep, const char *addr, struct buf *out)
 	buf_reset(out);
 	if (lg_empty(rep)) {
 		lg_note(g, "rep_perso: empty; using %s/%.*s/", at + 1,
-		    (int)(at - addr), addr);
+			(int)(at - addr), addr);
 		return buf_printf(out, "%s/%.*s/", at + 1, (int)(at - addr),
-		    addr) < 0 ? -1 : 0;
+				  addr) < 0
+			   ? -1
+			   : 0;
 	}
 	if (rep[0] == '/') {
 		if (strncmp(rep, g->root.data, rl) != 0 || rep[rl] != '/') {
-			lg_invalid(g, "rep_perso: '%s' is outside the mail "
+			lg_invalid(
+			    g,
+			    "rep_perso: '%s' is outside the mail "
 			    "root %s (set [admin] mail_root or --mail-root)",
 			    rep, g->root.data);
 			return -1;
@@ -180,10 +183,13 @@ lg_maildir(struct lg *g, const char *rep, const char *addr, struct buf *out)
 	while (*rel == '/')
 		rel++;
 	for (i = 0; rel[i]; i++) {
-		if ((unsigned char)rel[i] < 0x20 || (rel[i] == '.' &&
-		    rel[i + 1] == '.' && (i == 0 || rel[i - 1] == '/'))) {
-			lg_invalid(g, "rep_perso: '%s' holds a control byte "
-			    "or '..'", rep);
+		if ((unsigned char)rel[i] < 0x20 ||
+		    (rel[i] == '.' && rel[i + 1] == '.' &&
+		     (i == 0 || rel[i - 1] == '/'))) {
+			lg_invalid(g,
+				   "rep_perso: '%s' holds a control byte "
+				   "or '..'",
+				   rep);
 			return -1;
 		}
 	}
@@ -191,8 +197,8 @@ lg_maildir(struct lg *g, const char *rep, const char *addr, struct buf *out)
 		lg_invalid(g, "rep_perso: '%s' is the mail root itself", rep);
 		return -1;
 	}
-	if (buf_adds(out, rel) < 0 || (rel[strlen(rel) - 1] != '/' &&
-	    buf_addc(out, '/') < 0))
+	if (buf_adds(out, rel) < 0 ||
+	    (rel[strlen(rel) - 1] != '/' && buf_addc(out, '/') < 0))
 		return -1;
 	return 0;
 }
@@ -214,8 +220,8 @@ lg_user_add(struct lg *g, const char *const *v, struct buf *addr)
 		goto out;
 	}
 	if (chk_utf8_text("mot_de_passe", v[1], msg, sizeof(msg)) < 0 ||
-	    (v[2] && chk_utf8_text("nom_complet", v[2], msg,
-	    sizeof(msg)) < 0)) {
+	    (v[2] &&
+	     chk_utf8_text("nom_complet", v[2], msg, sizeof(msg)) < 0)) {
 		res = lg_invalid(g, "%s", msg);
 		goto out;
 	}
@@ -231,14 +237,19 @@ lg_user_add(struct lg *g, const char *const *v, struct buf *addr)
 	u.active = active;
 	res = lg_store(g, store_user_add(g->a->store, &u, &err), &err);
 	if (res == LG_NEW && !active)
-		res = lg_store(g, store_user_set_active(g->a->store,
-		    addr->data, 0, &err), &err);
+		res = lg_store(
+		    g, store_user_set_active(g->a->store, addr->data, 0, &err),
+		    &err);
 	if (res == LG_NEW && !lg_empty(v[6]))
-		lg_note(g, "privilege '%s' not imported (facteur has no such "
-		    "field)", v[6]);
+		lg_note(g,
+			"privilege '%s' not imported (facteur has no such "
+			"field)",
+			v[6]);
 	if (res == LG_NEW && !lg_empty(v[7]))
-		lg_note(g, "prefixe '%s' not imported (facteur has no such "
-		    "field)", v[7]);
+		lg_note(g,
+			"prefixe '%s' not imported (facteur has no such "
+			"field)",
+			v[7]);
 out:
 	buf_free(&maildir);
 	return res;
@@ -276,10 +287,11 @@ lg_user(struct lg *g, const char *const *v)
 	buf_init(&addr, 1024);
 	if (chk_address("utilisateur", v[0], &addr, msg, sizeof(msg)) < 0) {
 		res = lg_invalid(g, "%s", msg);
-	} else if (addr.data[0] == '"' || ((at = strrchr(addr.data, '@')) &&
-	    memchr(addr.data, '/', (size_t)(at - addr.data)))) {
+	} else if (addr.data[0] == '"' ||
+		   ((at = strrchr(addr.data, '@')) &&
+		    memchr(addr.data, '/', (size_t)(at - addr.data)))) {
 		res = lg_invalid(g, "utilisateur: a mailbox local part may "
-		    "not be quoted nor hold '/'");
+				    "not be quoted nor hold '/'");
 	} else if ((res = lg_user_present(g, addr.data)) == LG_NEW) {
 		res = lg_user_add(g, v, &addr);
 	}
@@ -295,7 +307,7 @@ lg_user(struct lg *g, const char *const *v)
  * row is imported whole or not at all. */
 static enum lg_res
 lg_alias_dests(struct lg *g, int virtual_, const char *key, const char *dst,
-    int active)
+	       int active)
 {
 	struct store_errbuf err = {{0}};
 	char *copy, *tok, *save = NULL, msg[512];
@@ -307,20 +319,23 @@ lg_alias_dests(struct lg *g, int virtual_, const char *key, const char *dst,
 		return LG_FATAL;
 	buf_init(&d, 1024);
 	for (pass = 0; pass < 2 && res != LG_INVALID && res != LG_FATAL;
-	    pass++) {
+	     pass++) {
 		memcpy(copy, dst, strlen(dst) + 1);
 		for (tok = strtok_r(copy, ", \t", &save); tok;
-		    tok = strtok_r(NULL, ", \t", &save)) {
-			if (chk_alias("destination", tok, virtual_ &&
-			    key[0] == '@', 0, &d, msg, sizeof(msg)) < 0) {
+		     tok = strtok_r(NULL, ", \t", &save)) {
+			if (chk_alias("destination", tok,
+				      virtual_ && key[0] == '@', 0, &d, msg,
+				      sizeof(msg)) < 0) {
 				res = lg_invalid(g, "%s", msg);
 				break;
 			}
 			n++;
 			if (pass == 0)
 				continue;
-			r = lg_store(g, store_alias_add(g->a->store, virtual_,
-			    key, d.data, active, &err), &err);
+			r = lg_store(g,
+				     store_alias_add(g->a->store, virtual_, key,
+						     d.data, active, &err),
+				     &err);
 			if (r != LG_PRESENT)
 				res = r;
 			if (r == LG_INVALID || r == LG_FATAL)
@@ -343,15 +358,15 @@ lg_alias_row(struct lg *g, const char *const *v, int virtual_)
 	int active;
 
 	if (lg_empty(v[0]))
-		return lg_invalid(g, "%s: empty", virtual_ ? "courriel" :
-		    "alias");
+		return lg_invalid(g, "%s: empty",
+				  virtual_ ? "courriel" : "alias");
 	if (lg_empty(v[1]))
 		return lg_invalid(g, "destination: empty");
 	if (lg_active(g, v[2], &active) < 0)
 		return LG_INVALID;
 	buf_init(&key, 1024);
 	if (chk_alias(virtual_ ? "courriel" : "alias", v[0], virtual_,
-	    !virtual_, &key, msg, sizeof(msg)) < 0)
+		      !virtual_, &key, msg, sizeof(msg)) < 0)
 		res = lg_invalid(g, "%s", msg);
 	else
 		res = lg_alias_dests(g, virtual_, key.data, v[1], active);
@@ -374,21 +389,31 @@ lg_valias(struct lg *g, const char *const *v)
 /* ---- the driver ---- */
 
 static const struct lg_table lg_tables[] = {
-    {"postfix_domaines", "SELECT domaine, defaut, active FROM "
-	"postfix_domaines ORDER BY rowid", 3, lg_domain},
-    {"postfix_utilisateurs", "SELECT utilisateur, mot_de_passe, "
-	"nom_complet, rep_perso, uid, gid, privilege, prefixe, active FROM "
-	"postfix_utilisateurs ORDER BY rowid", 9, lg_user},
-    {"postfix_alias", "SELECT alias, destination, active FROM postfix_alias "
-	"ORDER BY rowid", 3, lg_alias},
-    {"postfix_alias_virtuels", "SELECT courriel, destination, active FROM "
-	"postfix_alias_virtuels ORDER BY rowid", 3, lg_valias},
-    {"postfix_liste_noire_expediteurs", "SELECT courriel, code_retour, "
-	"message, active FROM postfix_liste_noire_expediteurs ORDER BY rowid",
-	4, lg_sender},
-    {"postfix_liste_noire_destinataires", "SELECT courriel, action, active "
-	"FROM postfix_liste_noire_destinataires ORDER BY rowid", 3,
-	lg_recipient},
+    {"postfix_domaines",
+     "SELECT domaine, defaut, active FROM "
+     "postfix_domaines ORDER BY rowid",
+     3, lg_domain},
+    {"postfix_utilisateurs",
+     "SELECT utilisateur, mot_de_passe, "
+     "nom_complet, rep_perso, uid, gid, privilege, prefixe, active FROM "
+     "postfix_utilisateurs ORDER BY rowid",
+     9, lg_user},
+    {"postfix_alias",
+     "SELECT alias, destination, active FROM postfix_alias "
+     "ORDER BY rowid",
+     3, lg_alias},
+    {"postfix_alias_virtuels",
+     "SELECT courriel, destination, active FROM "
+     "postfix_alias_virtuels ORDER BY rowid",
+     3, lg_valias},
+    {"postfix_liste_noire_expediteurs",
+     "SELECT courriel, code_retour, "
+     "message, active FROM postfix_liste_noire_expediteurs ORDER BY rowid",
+     4, lg_sender},
+    {"postfix_liste_noire_destinataires",
+     "SELECT courriel, action, active "
+     "FROM postfix_liste_noire_destinataires ORDER BY rowid",
+     3, lg_recipient},
 };
 
 /* 1 if the legacy file has the table, 0 if not, -1 on error. */
@@ -398,8 +423,10 @@ lg_has_table(struct lg *g, const char *name)
 	sqlite3_stmt *st;
 	int rc;
 
-	if (sqlite3_prepare_v2(g->db, "SELECT 1 FROM sqlite_master WHERE "
-	    "type = 'table' AND name = ?1", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(g->db,
+			       "SELECT 1 FROM sqlite_master WHERE "
+			       "type = 'table' AND name = ?1",
+			       -1, &st, NULL) != SQLITE_OK)
 		return -1;
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
@@ -422,7 +449,7 @@ lg_import_table(struct lg *g, const struct lg_table *t)
 		if (rc < 0)
 			goto dberr;
 		printf("%s: absent from the legacy database, skipped\n",
-		    t->name);
+		       t->name);
 		return 0;
 	}
 	if (sqlite3_prepare_v2(g->db, t->sql, -1, &st, NULL) != SQLITE_OK)
@@ -442,12 +469,12 @@ lg_import_table(struct lg *g, const struct lg_table *t)
 		goto dberr;
 	g->invalid += g->count[LG_INVALID];
 	printf("%s: %lld imported, %lld already present, %lld invalid\n",
-	    t->name, g->count[LG_NEW], g->count[LG_PRESENT],
-	    g->count[LG_INVALID]);
+	       t->name, g->count[LG_NEW], g->count[LG_PRESENT],
+	       g->count[LG_INVALID]);
 	return 0;
 dberr:
 	admin_errx(g->a, "legacy database: %s: %s", t->name,
-	    sqlite3_errmsg(g->db));
+		   sqlite3_errmsg(g->db));
 	return -1;
 }
 
@@ -458,11 +485,13 @@ lg_open(struct lg *g, const char *path)
 
 	rc = sqlite3_open_v2(path, &g->db, SQLITE_OPEN_READONLY, NULL);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_exec(g->db, "PRAGMA query_only = ON;"
-		    "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL);
+		rc = sqlite3_exec(g->db,
+				  "PRAGMA query_only = ON;"
+				  "SELECT count(*) FROM sqlite_master",
+				  NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
 		admin_errx(g->a, "legacy database %s: %s", path,
-		    g->db ? sqlite3_errmsg(g->db) : "out of memory");
+			   g->db ? sqlite3_errmsg(g->db) : "out of memory");
 		return ADMIN_FAIL;
 	}
 	return ADMIN_OK;
@@ -499,7 +528,7 @@ lg_run(struct lg *g)
 		if (lg_import_table(g, &lg_tables[i]) < 0) {
 			store_rollback(g->a->store);
 			admin_errx(g->a, "import-legacy: nothing imported "
-			    "(transaction rolled back)");
+					 "(transaction rolled back)");
 			return ADMIN_FAIL;
 		}
 	}
@@ -508,9 +537,10 @@ lg_run(struct lg *g)
 		return admin_store_fail(g->a, rc, err.msg);
 	}
 	if (g->invalid > 0) {
-		admin_errx(g->a, "import-legacy: %lld invalid row%s not "
-		    "imported (listed above); the others were", g->invalid,
-		    g->invalid == 1 ? "" : "s");
+		admin_errx(g->a,
+			   "import-legacy: %lld invalid row%s not "
+			   "imported (listed above); the others were",
+			   g->invalid, g->invalid == 1 ? "" : "s");
 		return ADMIN_FAIL;
 	}
 	return ADMIN_OK;

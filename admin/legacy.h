@@ -14,13 +14,13 @@ enum lg_res { LG_FATAL = -1, LG_NEW = 0, LG_PRESENT = 1, LG_INVALID = 2 };
 
 struct lg {
 	struct admin *a;
-	sqlite3 *db;          /* the legacy file, read-only */
-	int translit;         /* --transliterate */
-	const char *table;    /* the table being read */
-	const char *key;      /* the current row's key (raw, borrowed) */
-	struct buf root;      /* mail root without trailing '/' */
-	long long count[3];   /* per table: new, present, invalid */
-	long long invalid;    /* in all tables */
+	sqlite3 *db;	    /* the legacy file, read-only */
+	int translit;	    /* --transliterate */
+	const char *table;  /* the table being read */
+	const char *key;    /* the current row's key (raw, borrowed) */
+	struct buf root;    /* mail root without trailing '/' */
+	long long count[3]; /* per table: new, present, invalid */
+	long long invalid;  /* in all tables */
 };
 
 /* Lists the current row as invalid on stderr; returns LG_INVALID. */

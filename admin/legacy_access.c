@@ -16,7 +16,7 @@
 
 struct lg_reply {
 	const char *action; /* REJECT, OK, DISCARD, HOLD */
-	int code;           /* 0 unless REJECT */
+	int code;	    /* 0 unless REJECT */
 	char enhanced[16];
 	struct buf text;
 	struct buf change; /* the transliteration, printed once imported */
@@ -29,8 +29,8 @@ lg_show(const char *s, char *out, size_t outlen)
 	size_t i;
 
 	for (i = 0; s[i] && i + 1 < outlen; i++)
-		out[i] = ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) ? '?' :
-		    s[i];
+		out[i] =
+		    ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) ? '?' : s[i];
 	out[i] = '\0';
 	return out;
 }
@@ -72,8 +72,8 @@ lg_take_enhanced(struct lg_reply *r, const char **text)
 
 /* Parses an access(5) result into r; -1 (listed as invalid) if unusable. */
 static int
-lg_parse_result(struct lg *g, const char *field, const char *s,
-    int recipient_, struct lg_reply *r)
+lg_parse_result(struct lg *g, const char *field, const char *s, int recipient_,
+		struct lg_reply *r)
 {
 	static const char *const words[] = {"REJECT", "OK", "DISCARD", "HOLD"};
 	char err[512];
@@ -104,9 +104,12 @@ lg_parse_result(struct lg *g, const char *field, const char *s,
 			    strncasecmp(s, words[i], n) == 0)
 				break;
 		if (i == nwords) {
-			lg_invalid(g, "%s: '%.*s' is not an SMTP code nor one "
-			    "of %s", field, (int)n, s, recipient_ ?
-			    "REJECT, OK, DISCARD, HOLD" : "REJECT, OK");
+			lg_invalid(g,
+				   "%s: '%.*s' is not an SMTP code nor one "
+				   "of %s",
+				   field, (int)n, s,
+				   recipient_ ? "REJECT, OK, DISCARD, HOLD"
+					      : "REJECT, OK");
 			return -1;
 		}
 		r->action = words[i];
@@ -131,12 +134,14 @@ lg_text(struct lg *g, const char *field, struct lg_reply *r)
 	if (g->translit) {
 		buf_init(&t, 4096);
 		if ((n = chk_transliterate(buf_str(&r->text), &t)) > 0) {
-			if (buf_printf(&r->change, "%s %s: %s: '%s' -> '%s'\n",
-			    g->table,
-			    log_safe(g->key, strlen(g->key), key, sizeof(key)),
-			    field, lg_show(buf_str(&r->text), old,
-			    sizeof(old)), lg_show(buf_str(&t), nw,
-			    sizeof(nw))) < 0)
+			if (buf_printf(
+				&r->change, "%s %s: %s: '%s' -> '%s'\n",
+				g->table,
+				log_safe(g->key, strlen(g->key), key,
+					 sizeof(key)),
+				field,
+				lg_show(buf_str(&r->text), old, sizeof(old)),
+				lg_show(buf_str(&t), nw, sizeof(nw))) < 0)
 				n = -1;
 			buf_reset(&r->text);
 			if (buf_adds(&r->text, buf_str(&t)) < 0)
@@ -144,33 +149,35 @@ lg_text(struct lg *g, const char *field, struct lg_reply *r)
 		}
 		buf_free(&t);
 		if (n > 0 && chk_reply_text(field, buf_str(&r->text), err,
-		    sizeof(err)) == 0)
+					    sizeof(err)) == 0)
 			return 0;
 	}
-	lg_invalid(g, "%s%s", err, g->translit ? "" :
-	    " (--transliterate can fix accents)");
+	lg_invalid(g, "%s%s", err,
+		   g->translit ? "" : " (--transliterate can fix accents)");
 	return -1;
 }
 
 /* Checks the enhanced code against the code and adds the row. */
 static enum lg_res
 lg_access_add(struct lg *g, int recipient_, const char *pattern,
-    const char *kind, struct lg_reply *r, int active)
+	      const char *kind, struct lg_reply *r, int active)
 {
 	struct store_errbuf err = {{0}};
 	char msg[512];
 
-	if (r->enhanced[0] && chk_enhanced(r->enhanced, r->code, msg,
-	    sizeof(msg)) < 0)
+	if (r->enhanced[0] &&
+	    chk_enhanced(r->enhanced, r->code, msg, sizeof(msg)) < 0)
 		return lg_invalid(g, "%s", msg);
-	return lg_store(g, store_access_add(g->a->store, recipient_, pattern,
-	    kind, r->action, r->code, r->enhanced, buf_str(&r->text), active,
-	    &err), &err);
+	return lg_store(g,
+			store_access_add(g->a->store, recipient_, pattern, kind,
+					 r->action, r->code, r->enhanced,
+					 buf_str(&r->text), active, &err),
+			&err);
 }
 
 static enum lg_res
 lg_access_row(struct lg *g, int recipient_, const char *courriel,
-    const char *result, const char *message, const char *active_s)
+	      const char *result, const char *message, const char *active_s)
 {
 	struct lg_reply r;
 	struct buf pat;
@@ -189,18 +196,17 @@ lg_access_row(struct lg *g, int recipient_, const char *courriel,
 		goto out;
 	}
 	if (chk_pattern("courriel", courriel, !recipient_, &pat, &kind, msg,
-	    sizeof(msg)) < 0) {
+			sizeof(msg)) < 0) {
 		res = lg_invalid(g, "%s", msg);
 		goto out;
 	}
 	if (lg_active(g, active_s, &active) < 0 ||
-	    lg_parse_result(g, field, result ? result : "", recipient_,
-	    &r) < 0)
+	    lg_parse_result(g, field, result ? result : "", recipient_, &r) < 0)
 		goto out;
 	if (!lg_empty(message)) {
 		if (r.text.len > 0) {
 			res = lg_invalid(g, "both code_retour and message "
-			    "carry a reply text");
+					    "carry a reply text");
 			goto out;
 		}
 		if (r.code != 0)

@@ -55,17 +55,17 @@ static const char main_usage[] =
 
 static const struct cfg_key admin_keys[] = {
     {"mail_root", CFG_STR, ADMIN_MAIL_ROOT, 0, 0,
-	offsetof(struct admin_cfg, mail_root), NULL,
-	"mail root the legacy rep_perso paths are relative to"},
+     offsetof(struct admin_cfg, mail_root), NULL,
+     "mail root the legacy rep_perso paths are relative to"},
     {"password_scheme", CFG_STR, "SHA512-CRYPT", 0, 0,
-	offsetof(struct admin_cfg, password_scheme), NULL,
-	"Dovecot scheme for new password hashes"},
+     offsetof(struct admin_cfg, password_scheme), NULL,
+     "Dovecot scheme for new password hashes"},
     {"dkim_keys_dir", CFG_STR, ADMIN_DKIM_KEYS_DIR, 0, 0,
-	offsetof(struct admin_cfg, dkim_keys_dir), NULL,
-	"where facteur dkim keygen writes DOMAIN/SELECTOR.key"},
+     offsetof(struct admin_cfg, dkim_keys_dir), NULL,
+     "where facteur dkim keygen writes DOMAIN/SELECTOR.key"},
     {"dkim_user", CFG_STR, "postfix", 0, 0,
-	offsetof(struct admin_cfg, dkim_user), NULL,
-	"owner of new DKIM key files (facteur-dkim's user), if it exists"},
+     offsetof(struct admin_cfg, dkim_user), NULL,
+     "owner of new DKIM key files (facteur-dkim's user), if it exists"},
 };
 
 void
@@ -118,12 +118,13 @@ admin_store(struct admin *a, int need_schema)
 	if (a->store != NULL)
 		return 0;
 	if (need_schema && !store_exists(a->db_path)) {
-		admin_errx(a, "no database at %s; create it with 'facteur db "
-		    "init'", a->db_path);
+		admin_errx(a,
+			   "no database at %s; create it with 'facteur db "
+			   "init'",
+			   a->db_path);
 		return ADMIN_FAIL;
 	}
-	if (store_open(a->db_path, STORE_RW, a->busy_ms, &a->store, &err) <
-	    0) {
+	if (store_open(a->db_path, STORE_RW, a->busy_ms, &a->store, &err) < 0) {
 		admin_errx(a, "cannot open the database: %s", err.msg);
 		return ADMIN_FAIL;
 	}
@@ -134,22 +135,24 @@ admin_store(struct admin *a, int need_schema)
 		return 0;
 	if (v == 0)
 		admin_errx(a, "%s is not initialised; run 'facteur db init'",
-		    a->db_path);
+			   a->db_path);
 	else if (v > 0 && v < STORE_SCHEMA_VERSION)
-		admin_errx(a, "%s has schema version %d, this program needs "
-		    "%d; run 'facteur db migrate'", a->db_path, v,
-		    STORE_SCHEMA_VERSION);
+		admin_errx(a,
+			   "%s has schema version %d, this program needs "
+			   "%d; run 'facteur db migrate'",
+			   a->db_path, v, STORE_SCHEMA_VERSION);
 	else
-		admin_errx(a, "%s has schema version %d, newer than this "
-		    "program's %d (or unreadable)", a->db_path, v,
-		    STORE_SCHEMA_VERSION);
+		admin_errx(a,
+			   "%s has schema version %d, newer than this "
+			   "program's %d (or unreadable)",
+			   a->db_path, v, STORE_SCHEMA_VERSION);
 	store_free(&a->store);
 	return ADMIN_FAIL;
 }
 
 static const struct admin_opt *
 admin_find_opt(const struct admin_opt *opts, size_t nopts, const char *name,
-    size_t len)
+	       size_t len)
 {
 	size_t i;
 
@@ -161,9 +164,9 @@ admin_find_opt(const struct admin_opt *opts, size_t nopts, const char *name,
 }
 
 int
-admin_args(struct admin *a, int argc, char **argv,
-    const struct admin_opt *opts, size_t nopts, const char **pos,
-    size_t minpos, size_t maxpos, const char *usage, int *rc)
+admin_args(struct admin *a, int argc, char **argv, const struct admin_opt *opts,
+	   size_t nopts, const char **pos, size_t minpos, size_t maxpos,
+	   const char *usage, int *rc)
 {
 	const struct admin_opt *o;
 	size_t npos = 0, nlen;
@@ -176,8 +179,10 @@ admin_args(struct admin *a, int argc, char **argv,
 
 		if (only_pos || w[0] != '-' || w[1] == '\0') {
 			if (npos >= maxpos) {
-				admin_usage_error(a, usage, "unexpected "
-				    "argument '%s'", w);
+				admin_usage_error(a, usage,
+						  "unexpected "
+						  "argument '%s'",
+						  w);
 				return -1;
 			}
 			pos[npos++] = w;
@@ -205,8 +210,10 @@ admin_args(struct admin *a, int argc, char **argv,
 		}
 		if (o->flag) {
 			if (eq) {
-				admin_usage_error(a, usage, "option '--%s' "
-				    "takes no value", o->name);
+				admin_usage_error(a, usage,
+						  "option '--%s' "
+						  "takes no value",
+						  o->name);
 				return -1;
 			}
 			*o->flag = 1;
@@ -215,8 +222,10 @@ admin_args(struct admin *a, int argc, char **argv,
 		} else if (i + 1 < argc) {
 			*o->val = argv[++i];
 		} else {
-			admin_usage_error(a, usage, "option '--%s' needs a "
-			    "value", o->name);
+			admin_usage_error(a, usage,
+					  "option '--%s' needs a "
+					  "value",
+					  o->name);
 			return -1;
 		}
 	}
@@ -231,8 +240,8 @@ admin_args(struct admin *a, int argc, char **argv,
 }
 
 int
-admin_dispatch(struct admin *a, const struct admin_verb *verbs,
-    size_t nverbs, const char *usage, int argc, char **argv)
+admin_dispatch(struct admin *a, const struct admin_verb *verbs, size_t nverbs,
+	       const char *usage, int argc, char **argv)
 {
 	const char *verb = argc > 1 ? argv[1] : NULL;
 	size_t i;
@@ -248,7 +257,7 @@ admin_dispatch(struct admin *a, const struct admin_verb *verbs,
 		if (strcmp(verb, verbs[i].name) == 0)
 			return verbs[i].fn(a, argc - 2, argv + 2);
 	return admin_usage_error(a, usage, "%s: unknown verb '%s'", argv[0],
-	    verb);
+				 verb);
 }
 
 struct main_noun {
@@ -315,7 +324,7 @@ main(int argc, char **argv)
 	struct cfg_section secs[] = {
 	    {"database", cfg_database_keys, 0, &dbcfg},
 	    {"admin", admin_keys, sizeof(admin_keys) / sizeof(admin_keys[0]),
-		&acfg},
+	     &acfg},
 	};
 	struct cli_common c;
 	struct admin a;

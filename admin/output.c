@@ -16,8 +16,8 @@
 
 /* Columns whose values are integers: JSON numbers, not strings. */
 static const char *const out_int_cols[] = {
-	"is_default", "active", "uid", "gid", "quota_bytes", "quota_messages",
-	"code", "created", "id", NULL,
+    "is_default",     "active", "uid",	   "gid", "quota_bytes",
+    "quota_messages", "code",	"created", "id",  NULL,
 };
 
 static int
@@ -123,7 +123,7 @@ out_json_string(FILE *f, const char *s)
 
 static void
 out_json_row(struct out *o, int ncols, const char *const *names,
-    const char *const *values)
+	     const char *const *values)
 {
 	int i, first = 1;
 
@@ -138,7 +138,7 @@ out_json_row(struct out *o, int ncols, const char *const *names,
 		if (values[i] == NULL)
 			fputs("null", o->f);
 		else if (out_in(out_int_cols, names[i]) &&
-		    out_is_int(values[i]))
+			 out_is_int(values[i]))
 			fputs(values[i], o->f);
 		else
 			out_json_string(o->f, values[i]);
@@ -174,7 +174,7 @@ out_cell(const char *name, const char *v)
 
 int
 out_row(void *ctx, int ncols, const char *const *names,
-    const char *const *values)
+	const char *const *values)
 {
 	struct out *o = ctx;
 	size_t i, k;
@@ -259,7 +259,8 @@ out_table(struct out *o)
 		width[c] = out_width(o->names[c]);
 		for (r = 0; r < o->nrows; r++)
 			if (out_width(o->cells[r * o->ncols + c]) > width[c])
-				width[c] = out_width(o->cells[r * o->ncols + c]);
+				width[c] =
+				    out_width(o->cells[r * o->ncols + c]);
 	}
 	for (c = 0; c < o->ncols; c++) {
 		char up[64];
@@ -269,8 +270,9 @@ out_table(struct out *o)
 			continue;
 		for (i = 0; o->names[c][i] && i < sizeof(up) - 1; i++)
 			up[i] = (char)(o->names[c][i] >= 'a' &&
-			    o->names[c][i] <= 'z' ? o->names[c][i] - 32 :
-			    o->names[c][i]);
+					       o->names[c][i] <= 'z'
+					   ? o->names[c][i] - 32
+					   : o->names[c][i]);
 		up[i] = '\0';
 		out_pad(o->f, up, width[c], c == lastc);
 	}
@@ -279,7 +281,7 @@ out_table(struct out *o)
 		for (c = 0; c < o->ncols; c++)
 			if (!out_in(o->skip, o->names[c]))
 				out_pad(o->f, o->cells[r * o->ncols + c],
-				    width[c], c == lastc);
+					width[c], c == lastc);
 		fputc('\n', o->f);
 	}
 	free(width);

@@ -106,38 +106,44 @@ pw_read(struct admin *a, int from_stdin, char *pw, size_t size)
 		rc = pw_line(STDIN_FILENO, pw, size);
 		if (rc <= 0) {
 			admin_errx(a, "password: %s on standard input",
-			    rc == 0 ? "nothing" : rc == PW_ENUL ?
-			    "a NUL byte (refused: only the part before it "
-			    "would count)" : "line too long or unreadable");
+				   rc == 0 ? "nothing"
+				   : rc == PW_ENUL
+				       ? "a NUL byte (refused: only the part "
+					 "before it "
+					 "would count)"
+				       : "line too long or unreadable");
 			return ADMIN_USAGE;
 		}
 		return ADMIN_OK;
 	}
 	if (!isatty(STDIN_FILENO)) {
 		admin_errx(a, "password: standard input is not a terminal; "
-		    "use --password-stdin to read it from a pipe");
+			      "use --password-stdin to read it from a pipe");
 		return ADMIN_USAGE;
 	}
 	if ((rc = pw_prompt("New password: ", pw, size)) <= 0 ||
-	    (rc = pw_prompt("Retype new password: ", again,
-	    sizeof(again))) <= 0) {
+	    (rc = pw_prompt("Retype new password: ", again, sizeof(again))) <=
+		0) {
 		explicit_bzero(again, sizeof(again));
-		admin_errx(a, "password: %s", rc == PW_ENUL ? "a NUL byte "
-		    "(refused: only the part before it would count)" :
-		    "cannot read it from the terminal");
+		admin_errx(
+		    a, "password: %s",
+		    rc == PW_ENUL
+			? "a NUL byte "
+			  "(refused: only the part before it would count)"
+			: "cannot read it from the terminal");
 		return ADMIN_USAGE;
 	}
 	rc = strcmp(pw, again) == 0 ? ADMIN_OK : ADMIN_USAGE;
 	explicit_bzero(again, sizeof(again));
 	if (rc != ADMIN_OK)
 		admin_errx(a, "password: the two entries do not match; "
-		    "nothing changed");
+			      "nothing changed");
 	return rc;
 }
 
 int
 admin_read_password(struct admin *a, int from_stdin, const char *scheme,
-    struct buf *hash)
+		    struct buf *hash)
 {
 	char pw[PW_MAX], err[256];
 	int rc;
@@ -145,8 +151,10 @@ admin_read_password(struct admin *a, int from_stdin, const char *scheme,
 	if (scheme == NULL)
 		scheme = a->cfg->password_scheme;
 	if (!pw_scheme_available(scheme)) {
-		admin_errx(a, "--scheme: '%s' is unknown or not available on "
-		    "this system (try SHA512-CRYPT)", scheme);
+		admin_errx(a,
+			   "--scheme: '%s' is unknown or not available on "
+			   "this system (try SHA512-CRYPT)",
+			   scheme);
 		return ADMIN_USAGE;
 	}
 	if ((rc = pw_read(a, from_stdin, pw, sizeof(pw))) != ADMIN_OK) {

@@ -70,8 +70,8 @@ sieve_check_file(struct admin *a, const char *path)
 		buf_free(&b);
 		return 2;
 	}
-	st = sieve_compile((const unsigned char *)buf_str(&b), b.len, NULL,
-	    &s, &err);
+	st = sieve_compile((const unsigned char *)buf_str(&b), b.len, NULL, &s,
+			   &err);
 	buf_free(&b);
 	sieve_free(&s);
 	if (st == SIEVE_OK) {
@@ -80,7 +80,7 @@ sieve_check_file(struct admin *a, const char *path)
 	}
 	if (err.line > 0)
 		printf("%s:%u:%u: error: %s\n", path, err.line, err.col,
-		    err.msg);
+		       err.msg);
 	else
 		printf("%s: error: %s\n", path, err.msg);
 	return 1;
@@ -95,12 +95,12 @@ sieve_check(struct admin *a, int argc, char **argv)
 		if (!only_files && strcmp(argv[i], "--") == 0) {
 			only_files = 1;
 		} else if (!only_files && (strcmp(argv[i], "-h") == 0 ||
-		    strcmp(argv[i], "--help") == 0)) {
+					   strcmp(argv[i], "--help") == 0)) {
 			fputs(sieve_usage, stdout);
 			return ADMIN_OK;
 		} else if (!only_files && argv[i][0] == '-') {
-			return admin_usage_error(a, sieve_usage,
-			    "unknown option '%s'", argv[i]);
+			return admin_usage_error(
+			    a, sieve_usage, "unknown option '%s'", argv[i]);
 		} else {
 			nfiles++;
 		}
@@ -130,5 +130,5 @@ sieve_main(struct admin *a, int argc, char **argv)
 	};
 
 	return admin_dispatch(a, verbs, sizeof(verbs) / sizeof(verbs[0]),
-	    sieve_usage, argc, argv);
+			      sieve_usage, argc, argv);
 }

@@ -39,7 +39,7 @@ static const char spam_usage[] =
  * (spam_bayes.c), and builds the engine. */
 static int
 spam_admin_load(struct admin *a, struct spam_settings *s,
-    struct cfg_section sec[2])
+		struct cfg_section sec[2])
 {
 	char err[1024];
 	int rc;
@@ -71,19 +71,20 @@ spam_print(struct admin *a, const char *path, const struct sp_result *r)
 		fputs("{\"file\":", stdout);
 		out_json_string(stdout, path);
 		printf(",\"score\":%.1f,\"required\":%.1f,\"verdict\":\"%s\","
-		    "\"bayes\":%.4f,\"rules\":[", r->score, r->required,
-		    r->is_spam ? "spam" : "ham", r->bayes);
+		       "\"bayes\":%.4f,\"rules\":[",
+		       r->score, r->required, r->is_spam ? "spam" : "ham",
+		       r->bayes);
 		for (i = 0; i < r->nhits; i++) {
 			printf("%s{\"name\":", i ? "," : "");
 			out_json_string(stdout, r->hits[i]->name);
-			printf(",\"score\":%.3f}", sp_rule_score(r->hits[i],
-			    r->score_set));
+			printf(",\"score\":%.3f}",
+			       sp_rule_score(r->hits[i], r->score_set));
 		}
 		fputs("]}\n", stdout);
 		return;
 	}
 	printf("%s: %s %.1f/%.1f", path, r->is_spam ? "Yes" : "No", r->score,
-	    r->required);
+	       r->required);
 	for (i = 0; i < r->nhits; i++)
 		printf("%s%s", i ? "," : " ", r->hits[i]->name);
 	putchar('\n');
@@ -108,7 +109,7 @@ spam_check_one(void *ctx, const char *file, const char *msg, size_t len)
 	if (len > c->s->max_scan_size)
 		len = c->s->max_scan_size;
 	if (sp_engine_check(c->s->engine, msg, len, NULL, &r, err,
-	    sizeof(err)) < 0) {
+			    sizeof(err)) < 0) {
 		admin_errx(c->a, "%s: %s", file, err);
 		c->bad = 1;
 		return 0;
@@ -141,8 +142,10 @@ spam_check_main(struct admin *a, int argc, char **argv)
 		if (strcmp(argv[i], "--json") == 0)
 			a->json = 1;
 		else if (argv[i][0] == '-' && argv[i][1] != '\0')
-			return admin_usage_error(a, spam_usage, "unknown "
-			    "option '%s'", argv[i]);
+			return admin_usage_error(a, spam_usage,
+						 "unknown "
+						 "option '%s'",
+						 argv[i]);
 	if ((rc = spam_admin_load(a, &s, sec)) != ADMIN_OK)
 		return rc;
 	c.s = &s;
@@ -183,7 +186,7 @@ spam_stats_reasons(const struct sp_ruleset *rs)
 	for (i = 0; i < rs->n; i++)
 		if (rs->v[i].skip != NULL)
 			printf("%s:%d: %s: %s\n", rs->v[i].file, rs->v[i].line,
-			    rs->v[i].name, rs->v[i].skip);
+			       rs->v[i].name, rs->v[i].skip);
 }
 
 static void
@@ -199,24 +202,27 @@ spam_stats(const struct sp_engine *e)
 	printf("files: %zu\nrules loaded: %zu\n", st.files, st.live);
 	for (i = 1; i < SP_R_NTYPES; i++)
 		printf("  %-8s %zu\n", sp_rtype_name((enum sp_rtype)i),
-		    st.loaded[i]);
+		       st.loaded[i]);
 	printf("rules skipped: %zu\n  eval: %zu\n  in false ifplugin/if: "
-	    "%zu\n  unknown directives: %zu\n  malformed lines: %zu\n",
-	    st.skipped, rs->nevals, rs->nplugin, rs->nunknown, rs->nerrors);
+	       "%zu\n  unknown directives: %zu\n  malformed lines: %zu\n",
+	       st.skipped, rs->nevals, rs->nplugin, rs->nunknown, rs->nerrors);
 	printf("patterns: %zu hyperscan exact, %zu hyperscan prefilter + "
-	    "PCRE2, %zu PCRE2 only, %zu bad regex, %zu databases\n",
-	    ms.hs_exact, ms.hs_prefilter, ms.pcre_only, ms.bad_regex,
-	    ms.databases);
-	printf("pattern cache: %s%s\n", ms.from_cache ? "loaded" :
-	    ms.cache_written ? "written" : ms.cache_error[0] ? "not written: " :
-	    "off", ms.cache_error);
+	       "PCRE2, %zu PCRE2 only, %zu bad regex, %zu databases\n",
+	       ms.hs_exact, ms.hs_prefilter, ms.pcre_only, ms.bad_regex,
+	       ms.databases);
+	printf("pattern cache: %s%s\n",
+	       ms.from_cache	   ? "loaded"
+	       : ms.cache_written  ? "written"
+	       : ms.cache_error[0] ? "not written: "
+				   : "off",
+	       ms.cache_error);
 	printf("bayes: %s\n", sp_engine_have_bayes() ? "built in" : "off");
 	spam_stats_reasons(rs);
 	printf("\nskipped:\n");
 	for (i = 0; i < rs->nskipped; i++)
 		printf("%s:%d: %s: %s\n", rs->skipped[i].file,
-		    rs->skipped[i].line, rs->skipped[i].what,
-		    rs->skipped[i].reason);
+		       rs->skipped[i].line, rs->skipped[i].what,
+		       rs->skipped[i].reason);
 }
 
 static int
@@ -251,17 +257,19 @@ spam_rules_main(struct admin *a, int argc, char **argv)
 				printf("%s{\"name\":", n++ ? "," : "[");
 				out_json_string(stdout, r->name);
 				printf(",\"type\":\"%s\",\"score\":%.3f,"
-				    "\"file\":", sp_rtype_name(r->type),
-				    sp_rule_score(r, 0));
+				       "\"file\":",
+				       sp_rtype_name(r->type),
+				       sp_rule_score(r, 0));
 				out_json_string(stdout, r->file);
 				printf(",\"line\":%d,\"describe\":", r->line);
-				out_json_string(stdout, r->describe ?
-				    r->describe : "");
+				out_json_string(stdout,
+						r->describe ? r->describe : "");
 				putchar('}');
 			} else
 				printf("%-24s %-7s %7.3f %s\n", r->name,
-				    sp_rtype_name(r->type), sp_rule_score(r, 0),
-				    r->describe ? r->describe : "");
+				       sp_rtype_name(r->type),
+				       sp_rule_score(r, 0),
+				       r->describe ? r->describe : "");
 		}
 	if (a->json && !stats)
 		fputs(n ? "]\n" : "[]\n", stdout);
@@ -274,13 +282,11 @@ spam_main(struct admin *a, int argc, char **argv)
 {
 	/* learn/forget/stats live in spam_learn.c (the Bayes side). */
 	static const struct admin_verb verbs[] = {
-	    {"check", spam_check_main},
-	    {"rules", spam_rules_main},
-	    {"learn", spam_learn_main},
-	    {"forget", spam_forget_main},
+	    {"check", spam_check_main}, {"rules", spam_rules_main},
+	    {"learn", spam_learn_main}, {"forget", spam_forget_main},
 	    {"stats", spam_stats_main},
 	};
 
 	return admin_dispatch(a, verbs, sizeof(verbs) / sizeof(verbs[0]),
-	    spam_usage, argc, argv);
+			      spam_usage, argc, argv);
 }

@@ -44,8 +44,8 @@ spam_bayes_default(void)
 }
 
 int
-spam_admin_settings(struct admin *a, const char *opt,
-    struct spam_settings *s, struct cfg_section *sec)
+spam_admin_settings(struct admin *a, const char *opt, struct spam_settings *s,
+		    struct cfg_section *sec)
 {
 	static struct cfg_key keys[MLT_SETTINGS_NKEYS + 64];
 	static struct cfg_database dbcfg;
@@ -57,7 +57,7 @@ spam_admin_settings(struct admin *a, const char *opt,
 	memset(&dbcfg, 0, sizeof(dbcfg));
 	if (spam_nkeys > sizeof(keys) / sizeof(keys[0]) - MLT_SETTINGS_NKEYS) {
 		admin_errx(a, "[spam]: %zu keys, room for %zu", spam_nkeys,
-		    sizeof(keys) / sizeof(keys[0]) - MLT_SETTINGS_NKEYS);
+			   sizeof(keys) / sizeof(keys[0]) - MLT_SETTINGS_NKEYS);
 		return ADMIN_FAIL;
 	}
 	nk = mlt_settings_keys(keys, offsetof(struct spam_settings, common));
@@ -68,16 +68,16 @@ spam_admin_settings(struct admin *a, const char *opt,
 			keys[i].def = NULL;
 	sec[0] = (struct cfg_section){"spam", keys, nk + spam_nkeys, s};
 	sec[1] = (struct cfg_section){"database", cfg_database_keys,
-	    cfg_database_nkeys, &dbcfg};
+				      cfg_database_nkeys, &dbcfg};
 	if (cfg_load(a->config_path, sec, 2, !a->config_given, err,
-	    sizeof(err)) < 0) {
+		     sizeof(err)) < 0) {
 		admin_errx(a, "%s", err);
 		cfg_free(sec, 2);
 		return ADMIN_FAIL;
 	}
 	buf_init(&path, 4096);
 	if (spam_bayes_choose(opt, s->bayes_path, a->db_path, dbcfg.path,
-	    spam_bayes_default(), &path) < 0) {
+			      spam_bayes_default(), &path) < 0) {
 		buf_free(&path);
 		cfg_free(sec, 2);
 		admin_errx(a, "bayes path too long");
@@ -181,7 +181,7 @@ spam_stats_main(struct admin *a, int argc, char **argv)
 	int rc;
 
 	if (admin_args(a, argc, argv, opts, 1, NULL, 0, 0, spam_stats_usage,
-	    &rc) < 0)
+		       &rc) < 0)
 		return rc;
 	buf_init(&path, 4096);
 	if ((rc = spam_bayes_file(a, bayes, &path)) != ADMIN_OK) {
@@ -192,9 +192,11 @@ spam_stats_main(struct admin *a, int argc, char **argv)
 	if (!bayes_exists(buf_str(&path)))
 		; /* nothing learned yet: all counts 0 */
 	else if (bayes_open(buf_str(&path), 0, &b, err, sizeof(err)) < 0 ||
-	    bayes_stats(b, &st) < 0) {
-		admin_errx(a, "%s", b == NULL ? err : "bayes: cannot read the "
-		    "statistics");
+		 bayes_stats(b, &st) < 0) {
+		admin_errx(a, "%s",
+			   b == NULL ? err
+				     : "bayes: cannot read the "
+				       "statistics");
 		bayes_close(&b);
 		buf_free(&path);
 		return ADMIN_FAIL;
@@ -205,12 +207,12 @@ spam_stats_main(struct admin *a, int argc, char **argv)
 		fputs("{\"bayes\": ", stdout);
 		out_json_string(stdout, buf_str(&path));
 		printf(", \"spam\": %lld, \"ham\": %lld, \"tokens\": %lld, "
-		    "\"last_learn\": %lld}\n", st.nspam, st.nham, st.ntokens,
-		    st.last_learn);
+		       "\"last_learn\": %lld}\n",
+		       st.nspam, st.nham, st.ntokens, st.last_learn);
 	} else
 		printf("bayes       %s\nspam        %lld\nham         %lld\n"
-		    "tokens      %lld\nlast learn  %s\n", buf_str(&path),
-		    st.nspam, st.nham, st.ntokens, when);
+		       "tokens      %lld\nlast learn  %s\n",
+		       buf_str(&path), st.nspam, st.nham, st.ntokens, when);
 	buf_free(&path);
 	return ADMIN_OK;
 }

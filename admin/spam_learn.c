@@ -80,7 +80,7 @@ spam_read_file(const char *path, size_t max, struct buf *b, int *more)
  * left as it is (it does not change the tokens that matter). */
 static int
 spam_each_mbox(const char *path, const char *p, size_t len,
-    int (*fn)(void *, const char *, const char *, size_t), void *ctx)
+	       int (*fn)(void *, const char *, const char *, size_t), void *ctx)
 {
 	size_t off = 0, start, end;
 	const char *nl;
@@ -112,7 +112,7 @@ spam_each_mbox(const char *path, const char *p, size_t len,
  * cutting it would lose whole messages. */
 static int
 spam_each_file(const char *path, struct buf *b,
-    int (*fn)(void *, const char *, const char *, size_t), void *ctx)
+	       int (*fn)(void *, const char *, const char *, size_t), void *ctx)
 {
 	int more;
 
@@ -122,8 +122,10 @@ spam_each_file(const char *path, struct buf *b,
 	}
 	if (b->len >= 5 && memcmp(b->data, "From ", 5) == 0) {
 		if (more) {
-			fprintf(stderr, "facteur: %s: mbox larger than %zu "
-			    "bytes\n", path, SPAM_LEARN_MAX);
+			fprintf(stderr,
+				"facteur: %s: mbox larger than %zu "
+				"bytes\n",
+				path, SPAM_LEARN_MAX);
 			return -1;
 		}
 		return spam_each_mbox(path, b->data, b->len, fn, ctx);
@@ -140,7 +142,7 @@ spam_name_cmp(const void *x, const void *y)
 /* The regular files of a directory, in name order (not recursive). */
 static int
 spam_each_dir(const char *dir, struct buf *b,
-    int (*fn)(void *, const char *, const char *, size_t), void *ctx)
+	      int (*fn)(void *, const char *, const char *, size_t), void *ctx)
 {
 	char **names = NULL, **nn, path[4096];
 	size_t n = 0, cap = 0, i;
@@ -174,9 +176,11 @@ spam_each_dir(const char *dir, struct buf *b,
 	if (n > 1)
 		qsort(names, n, sizeof(*names), spam_name_cmp);
 	for (i = 0; i < n; i++) {
-		if (rc == 0 && snprintf(path, sizeof(path), "%s/%s", dir,
-		    names[i]) < (int)sizeof(path) && stat(path, &st) == 0 &&
-		    S_ISREG(st.st_mode) && spam_each_file(path, b, fn, ctx) < 0)
+		if (rc == 0 &&
+		    snprintf(path, sizeof(path), "%s/%s", dir, names[i]) <
+			(int)sizeof(path) &&
+		    stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+		    spam_each_file(path, b, fn, ctx) < 0)
 			rc = -1;
 		free(names[i]);
 	}
@@ -186,8 +190,9 @@ spam_each_dir(const char *dir, struct buf *b,
 
 int
 spam_foreach_message(const char *path,
-    int (*fn)(void *ctx, const char *file, const char *msg, size_t len),
-    void *ctx)
+		     int (*fn)(void *ctx, const char *file, const char *msg,
+			       size_t len),
+		     void *ctx)
 {
 	char sub[4096];
 	struct stat st;
@@ -207,8 +212,8 @@ spam_foreach_message(const char *path,
 	}
 	for (size_t i = 0; i < 2; i++) {
 		if (snprintf(sub, sizeof(sub), "%s/%s", path, subs[i]) >=
-		    (int)sizeof(sub) || stat(sub, &st) < 0 ||
-		    !S_ISDIR(st.st_mode))
+			(int)sizeof(sub) ||
+		    stat(sub, &st) < 0 || !S_ISDIR(st.st_mode))
 			continue;
 		maildir = 1;
 		if (spam_each_dir(sub, &b, fn, ctx) < 0)
@@ -225,7 +230,7 @@ spam_foreach_message(const char *path,
 struct spam_train {
 	struct admin *a;
 	struct bayes *b;
-	int is_spam;  /* 1, 0, or -1 to forget */
+	int is_spam; /* 1, 0, or -1 to forget */
 	long long done, known, failed;
 };
 
@@ -242,8 +247,7 @@ spam_train_one(void *ctx, const char *file, const char *msg, size_t len)
 	/* the digest auto-learn records too (bayesglue.h): a message the
 	 * milter learned is then a no-op here, or a class move */
 	if (sp_view_parse(msg, len, NULL, &v, err, sizeof(err)) < 0 ||
-	    sp_bayes_digest(&v, digest) < 0 ||
-	    bayes_tokenize(&v, &tok) < 0) {
+	    sp_bayes_digest(&v, digest) < 0 || bayes_tokenize(&v, &tok) < 0) {
 		sp_view_clear(&v);
 		admin_errx(t->a, "%s: cannot read the message", file);
 		t->failed++;
@@ -254,7 +258,7 @@ spam_train_one(void *ctx, const char *file, const char *msg, size_t len)
 		r = bayes_forget(t->b, &tok, digest, err, sizeof(err));
 	else
 		r = bayes_learn(t->b, &tok, digest, t->is_spam, err,
-		    sizeof(err));
+				sizeof(err));
 	bayes_tokens_clear(&tok);
 	if (r < 0) {
 		admin_errx(t->a, "%s: %s", file, err);
@@ -290,8 +294,8 @@ spam_open(struct admin *a, const char *opt, struct bayes **b)
 
 /* A spooled message (spam_spool.c): its class comes from its name. */
 static int
-spam_train_spooled(void *ctx, const char *file, const char *msg,
-    size_t len, int is_spam)
+spam_train_spooled(void *ctx, const char *file, const char *msg, size_t len,
+		   int is_spam)
 {
 	struct spam_train *t = ctx;
 
@@ -304,18 +308,19 @@ spam_train_report(struct admin *a, const struct spam_train *t, int forget)
 {
 	if (a->json)
 		printf("{\"%s\": %lld, \"unchanged\": %lld, \"failed\": %lld}"
-		    "\n", forget ? "forgotten" : "learned", t->done, t->known,
-		    t->failed);
+		       "\n",
+		       forget ? "forgotten" : "learned", t->done, t->known,
+		       t->failed);
 	else
 		printf("%s %lld message(s), %lld unchanged, %lld unreadable\n",
-		    forget ? "forgot" : "learned", t->done, t->known,
-		    t->failed);
+		       forget ? "forgot" : "learned", t->done, t->known,
+		       t->failed);
 }
 
 /* Learns (or forgets) pos[] or the spool in one transaction. */
 static int
 spam_train_run(struct admin *a, struct spam_train *t, const char *bayes,
-    const char **pos, const char *spool, int forget)
+	       const char **pos, const char *spool, int forget)
 {
 	struct spam_spool sp;
 	int rc, i, fail = 0;
@@ -328,13 +333,13 @@ spam_train_run(struct admin *a, struct spam_train *t, const char *bayes,
 	spam_spool_init(&sp);
 	if (bayes_begin(t->b) < 0) {
 		admin_errx(a, "bayes: cannot start a transaction (busy?)%s",
-		    spool ? ": the spool is kept" : "");
+			   spool ? ": the spool is kept" : "");
 		rc = ADMIN_FAIL;
 		goto out;
 	}
 	if (spool != NULL) {
-		fail = spam_spool_each(a, spool, &sp, spam_train_spooled, t) <
-		    0;
+		fail =
+		    spam_spool_each(a, spool, &sp, spam_train_spooled, t) < 0;
 		t->failed += sp.bad;
 	}
 	for (i = 0; pos != NULL && pos[i] != NULL && !fail; i++)
@@ -342,7 +347,7 @@ spam_train_run(struct admin *a, struct spam_train *t, const char *bayes,
 			fail = 1;
 	if (fail || bayes_commit(t->b) < 0) {
 		admin_errx(a, "nothing %s%s", forget ? "forgotten" : "learned",
-		    spool ? ", the spool is kept" : "");
+			   spool ? ", the spool is kept" : "");
 		rc = ADMIN_FAIL;
 		goto out;
 	}
@@ -364,18 +369,22 @@ spam_train(struct admin *a, int argc, char **argv, int forget)
 	int spam = 0, ham = 0, rc;
 	struct spam_train t = {a, NULL, -1, 0, 0, 0};
 	const struct admin_opt opts[] = {
-	    {"bayes", &bayes, NULL}, {"spam", NULL, &spam},
-	    {"ham", NULL, &ham}, {"spool", &spool, NULL},
+	    {"bayes", &bayes, NULL},
+	    {"spam", NULL, &spam},
+	    {"ham", NULL, &ham},
+	    {"spool", &spool, NULL},
 	};
 
 	if ((pos = calloc((size_t)argc + 1, sizeof(*pos))) == NULL)
 		return ADMIN_FAIL;
 	if (admin_args(a, argc, argv, opts, forget ? 1 : 4, pos, 0,
-	    (size_t)argc, spam_learn_usage, &rc) < 0)
+		       (size_t)argc, spam_learn_usage, &rc) < 0)
 		goto out;
 	rc = ADMIN_USAGE;
 	if (spool != NULL && (spam || ham || pos[0] != NULL)) {
-		admin_usage_error(a, spam_learn_usage, "--spool takes the "
+		admin_usage_error(
+		    a, spam_learn_usage,
+		    "--spool takes the "
 		    "class from each file's name: no --spam, --ham or PATH");
 		goto out;
 	}
@@ -384,8 +393,9 @@ spam_train(struct admin *a, int argc, char **argv, int forget)
 		goto out;
 	}
 	if (!forget && spool == NULL && spam == ham) {
-		admin_usage_error(a, spam_learn_usage, "give one of --spam, "
-		    "--ham");
+		admin_usage_error(a, spam_learn_usage,
+				  "give one of --spam, "
+				  "--ham");
 		goto out;
 	}
 	t.is_spam = forget ? -1 : spam;

@@ -11,7 +11,7 @@
 
 int
 spam_bayes_choose(const char *opt, const char *conf_bayes, const char *db,
-    const char *conf_db, const char *def, struct buf *out)
+		  const char *conf_db, const char *def, struct buf *out)
 {
 	const char *slash, *use = db != NULL ? db : conf_db;
 
@@ -20,8 +20,8 @@ spam_bayes_choose(const char *opt, const char *conf_bayes, const char *db,
 		return buf_adds(out, opt);
 	/* a PostgreSQL database holds Bayes too, unless bayes_path names
 	 * another place than its default (facteur-spam's spam_bayes_target) */
-	if (store_is_url(use) && (conf_bayes == NULL ||
-	    strcmp(conf_bayes, def) == 0))
+	if (store_is_url(use) &&
+	    (conf_bayes == NULL || strcmp(conf_bayes, def) == 0))
 		return buf_adds(out, use);
 	if (conf_bayes != NULL)
 		return buf_adds(out, conf_bayes);

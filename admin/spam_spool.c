@@ -96,7 +96,8 @@ spam_spool_list(int dfd, struct spam_spool *out)
 			if (strcmp(de->d_name, ".") != 0 &&
 			    strcmp(de->d_name, "..") != 0 &&
 			    fstatat(dfd, de->d_name, &st,
-			    AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+				    AT_SYMLINK_NOFOLLOW) == 0 &&
+			    S_ISREG(st.st_mode) &&
 			    st.st_mtime + SPAM_SPOOL_STALE < time(NULL))
 				(void)unlinkat(dfd, de->d_name, 0);
 			continue;
@@ -108,8 +109,7 @@ spam_spool_list(int dfd, struct spam_spool *out)
 	}
 	closedir(d);
 	if (out->n > 1)
-		qsort(out->names, out->n, sizeof(*out->names),
-		    spam_spool_cmp);
+		qsort(out->names, out->n, sizeof(*out->names), spam_spool_cmp);
 	return 0;
 }
 
@@ -125,8 +125,7 @@ spam_spool_read(int dfd, const char *name, struct buf *b)
 	int fd;
 
 	buf_reset(b);
-	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
-	    O_CLOEXEC);
+	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT ? 0 : -1;
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
@@ -135,8 +134,8 @@ spam_spool_read(int dfd, const char *name, struct buf *b)
 		return -1;
 	}
 	while ((room = SPAM_SPOOL_MAX - b->len) > 0 &&
-	    (n = read(fd, chunk, room < sizeof(chunk) ? room :
-	    sizeof(chunk))) != 0) {
+	       (n = read(fd, chunk,
+			 room < sizeof(chunk) ? room : sizeof(chunk))) != 0) {
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 || buf_add(b, chunk, (size_t)n) < 0) {
@@ -150,8 +149,9 @@ spam_spool_read(int dfd, const char *name, struct buf *b)
 
 int
 spam_spool_each(struct admin *a, const char *dir, struct spam_spool *sp,
-    int (*fn)(void *ctx, const char *file, const char *msg, size_t len,
-    int is_spam), void *ctx)
+		int (*fn)(void *ctx, const char *file, const char *msg,
+			  size_t len, int is_spam),
+		void *ctx)
 {
 	struct spam_spool all;
 	struct buf b;
@@ -165,24 +165,26 @@ spam_spool_each(struct admin *a, const char *dir, struct spam_spool *sp,
 	spam_spool_init(&all);
 	if (spam_spool_list(dfd, &all) < 0) {
 		admin_errx(a, "%s: cannot read the spool: %s", dir,
-		    strerror(errno));
+			   strerror(errno));
 		close(dfd);
 		return -1;
 	}
 	buf_init(&b, SPAM_SPOOL_MAX + 1);
 	for (i = 0; i < all.n && rc == 0; i++) {
 		if ((cls = spam_spool_class(all.names[i])) < 0) {
-			admin_errx(a, "%s/%s: not a spooled message, left "
-			    "alone", dir, all.names[i]);
+			admin_errx(a,
+				   "%s/%s: not a spooled message, left "
+				   "alone",
+				   dir, all.names[i]);
 			continue;
 		}
 		if ((r = spam_spool_read(dfd, all.names[i], &b)) == 0)
 			continue;
 		if (r < 0) {
 			admin_errx(a, "%s/%s: %s: removed", dir, all.names[i],
-			    errno == ELOOP ? "a symbolic link" :
-			    errno == EINVAL ? "not a regular file" :
-			    strerror(errno));
+				   errno == ELOOP    ? "a symbolic link"
+				   : errno == EINVAL ? "not a regular file"
+						     : strerror(errno));
 			sp->bad++;
 		} else if (fn(ctx, all.names[i], buf_str(&b), b.len, cls) < 0)
 			rc = -1;
@@ -196,8 +198,7 @@ spam_spool_each(struct admin *a, const char *dir, struct spam_spool *sp,
 }
 
 void
-spam_spool_remove(struct admin *a, const char *dir,
-    const struct spam_spool *sp)
+spam_spool_remove(struct admin *a, const char *dir, const struct spam_spool *sp)
 {
 	size_t i;
 	int dfd;
@@ -209,6 +210,6 @@ spam_spool_remove(struct admin *a, const char *dir,
 	for (i = 0; i < sp->n; i++)
 		if (unlinkat(dfd, sp->names[i], 0) < 0 && errno != ENOENT)
 			admin_errx(a, "%s/%s: cannot remove: %s", dir,
-			    sp->names[i], strerror(errno));
+				   sp->names[i], strerror(errno));
 	close(dfd);
 }

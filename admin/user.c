@@ -39,10 +39,13 @@ user_addr(struct admin *a, const char *s, int mailbox, struct buf *canon)
 		return ADMIN_USAGE;
 	}
 	at = strrchr(canon->data, '@');
-	if (mailbox && (canon->data[0] == '"' ||
-	    memchr(canon->data, '/', (size_t)(at - canon->data)) != NULL)) {
-		admin_errx(a, "address: '%s': a mailbox local part may not be "
-		    "quoted nor hold '/'", s);
+	if (mailbox &&
+	    (canon->data[0] == '"' ||
+	     memchr(canon->data, '/', (size_t)(at - canon->data)) != NULL)) {
+		admin_errx(a,
+			   "address: '%s': a mailbox local part may not be "
+			   "quoted nor hold '/'",
+			   s);
 		return ADMIN_USAGE;
 	}
 	return ADMIN_OK;
@@ -50,7 +53,7 @@ user_addr(struct admin *a, const char *s, int mailbox, struct buf *canon)
 
 static int
 user_count_row(void *ctx, int ncols, const char *const *names,
-    const char *const *values)
+	       const char *const *values)
 {
 	(*(int *)ctx)++;
 	return 0;
@@ -67,8 +70,10 @@ user_domain_exists(struct admin *a, const char *addr, const char *domain)
 	if (rc < 0)
 		return admin_store_fail(a, rc, err.msg);
 	if (n == 0) {
-		admin_errx(a, "user %s: domain %s does not exist; add it "
-		    "first with 'facteur domain add %s'", addr, domain, domain);
+		admin_errx(a,
+			   "user %s: domain %s does not exist; add it "
+			   "first with 'facteur domain add %s'",
+			   addr, domain, domain);
 		return ADMIN_USAGE;
 	}
 	return ADMIN_OK;
@@ -93,7 +98,7 @@ user_get(struct admin *a, const char *addr, struct store_user *u)
 
 static int
 user_fail(struct admin *a, int rc, const char *addr,
-    const struct store_errbuf *err)
+	  const struct store_errbuf *err)
 {
 	char msg[512];
 
@@ -104,19 +109,21 @@ user_fail(struct admin *a, int rc, const char *addr,
 	else
 		snprintf(msg, sizeof(msg), "user %s: %s", addr, err->msg);
 	return admin_store_fail(a, rc == STORE_NOTFOUND ? STORE_ENOENT : rc,
-	    msg);
+				msg);
 }
 
 /* Checks the options of "user add" before anything is asked. */
 static int
 user_add_check(struct admin *a, const char *name, const char *quota,
-    long long *bytes)
+	       long long *bytes)
 {
 	char err[512];
 
-	if (name && (chk_utf8_text("--name", name, err, sizeof(err)) < 0 ||
-	    (strlen(name) > 200 && snprintf(err, sizeof(err), "--name: "
-	    "longer than 200 bytes") > 0))) {
+	if (name &&
+	    (chk_utf8_text("--name", name, err, sizeof(err)) < 0 ||
+	     (strlen(name) > 200 && snprintf(err, sizeof(err),
+					     "--name: "
+					     "longer than 200 bytes") > 0))) {
 		admin_errx(a, "%s", err);
 		return ADMIN_USAGE;
 	}
@@ -130,7 +137,7 @@ user_add_check(struct admin *a, const char *name, const char *quota,
 
 static int
 user_add_store(struct admin *a, struct store_user *u, struct buf *addr,
-    int from_stdin, const char *scheme)
+	       int from_stdin, const char *scheme)
 {
 	struct store_errbuf err = {{0}};
 	struct store_user old;
@@ -154,7 +161,7 @@ user_add_store(struct admin *a, struct store_user *u, struct buf *addr,
 	/* "domain/local/", lowercased: one directory per mailbox whatever
 	 * case the address is written in. */
 	if (buf_printf(&maildir, "%s/%.*s/", at + 1, (int)(at - addr->data),
-	    addr->data) < 0) {
+		       addr->data) < 0) {
 		rc = user_fail(a, STORE_EINVAL, addr->data, &err);
 		goto out;
 	}
@@ -169,7 +176,7 @@ user_add_store(struct admin *a, struct store_user *u, struct buf *addr,
 		rc = user_fail(a, rc, addr->data, &err);
 	else
 		printf("user %s added (maildir %s)\n", addr->data,
-		    maildir.data);
+		       maildir.data);
 out:
 	explicit_bzero(hash.data ? hash.data : "", hash.len);
 	buf_free(&hash);
@@ -191,8 +198,7 @@ user_add(struct admin *a, int argc, char **argv)
 	struct store_user u;
 	struct buf addr;
 
-	if (admin_args(a, argc, argv, opts, 4, pos, 1, 1, user_usage,
-	    &rc) < 0)
+	if (admin_args(a, argc, argv, opts, 4, pos, 1, 1, user_usage, &rc) < 0)
 		return rc;
 	memset(&u, 0, sizeof(u));
 	u.uid = u.gid = -1;
@@ -208,14 +214,13 @@ user_add(struct admin *a, int argc, char **argv)
 
 /* Parses "ADDR [extra...]" for the verbs that change one user. */
 static int
-user_one(struct admin *a, int argc, char **argv,
-    const struct admin_opt *opts, size_t nopts, const char **pos,
-    size_t npos, struct buf *addr)
+user_one(struct admin *a, int argc, char **argv, const struct admin_opt *opts,
+	 size_t nopts, const char **pos, size_t npos, struct buf *addr)
 {
 	int rc;
 
-	if (admin_args(a, argc, argv, opts, nopts, pos, npos, npos,
-	    user_usage, &rc) < 0)
+	if (admin_args(a, argc, argv, opts, nopts, pos, npos, npos, user_usage,
+		       &rc) < 0)
 		return rc;
 	if ((rc = user_addr(a, pos[0], 0, addr)) != 0)
 		return rc;
@@ -236,7 +241,8 @@ user_del(struct admin *a, int argc, char **argv)
 			rc = user_fail(a, rc, addr.data, &err);
 		else
 			printf("user %s deleted (its maildir is left on "
-			    "disk)\n", addr.data);
+			       "disk)\n",
+			       addr.data);
 	}
 	buf_free(&addr);
 	return rc;
@@ -262,7 +268,7 @@ user_passwd(struct admin *a, int argc, char **argv)
 	    (rc = user_get(a, addr.data, &u)) == 0 &&
 	    (rc = admin_read_password(a, from_stdin, scheme, &hash)) == 0) {
 		rc = store_user_set_password(a->store, addr.data, hash.data,
-		    &err);
+					     &err);
 		if (rc != 0)
 			rc = user_fail(a, rc, addr.data, &err);
 		else
@@ -290,7 +296,7 @@ user_set_active(struct admin *a, int argc, char **argv, int active)
 			rc = user_fail(a, rc, addr.data, &err);
 		else
 			printf("user %s %s\n", addr.data,
-			    active ? "enabled" : "disabled");
+			       active ? "enabled" : "disabled");
 	}
 	buf_free(&addr);
 	return rc;
@@ -330,13 +336,13 @@ user_quota(struct admin *a, int argc, char **argv)
 	}
 	if ((rc = user_get(a, addr.data, &u)) != 0)
 		goto out;
-	rc = store_user_set_quota(a->store, addr.data, bytes,
-	    u.quota_messages, &err);
+	rc = store_user_set_quota(a->store, addr.data, bytes, u.quota_messages,
+				  &err);
 	if (rc != 0)
 		rc = user_fail(a, rc, addr.data, &err);
 	else
 		printf("user %s: quota %lld bytes%s\n", addr.data, bytes,
-		    bytes == 0 ? " (unlimited)" : "");
+		       bytes == 0 ? " (unlimited)" : "");
 out:
 	store_user_clear(&u);
 	buf_free(&addr);
@@ -351,17 +357,16 @@ user_list(struct admin *a, int argc, char **argv)
 	struct buf dom;
 	int rc;
 
-	if (admin_args(a, argc, argv, NULL, 0, pos, 0, 1, user_usage,
-	    &rc) < 0)
+	if (admin_args(a, argc, argv, NULL, 0, pos, 0, 1, user_usage, &rc) < 0)
 		return rc;
 	buf_init(&dom, 1024);
-	if (pos[0] && chk_domain("domain", pos[0], &dom, err,
-	    sizeof(err)) < 0) {
+	if (pos[0] &&
+	    chk_domain("domain", pos[0], &dom, err, sizeof(err)) < 0) {
 		admin_errx(a, "%s", err);
 		rc = ADMIN_USAGE;
 	} else {
 		rc = admin_list(a, "users", pos[0] ? dom.data : NULL,
-		    user_hidden);
+				user_hidden);
 	}
 	buf_free(&dom);
 	return rc;
@@ -371,15 +376,12 @@ int
 user_main(struct admin *a, int argc, char **argv)
 {
 	static const struct admin_verb verbs[] = {
-	    {"add", user_add},
-	    {"del", user_del},
-	    {"list", user_list},
-	    {"passwd", user_passwd},
-	    {"enable", user_enable},
-	    {"disable", user_disable},
+	    {"add", user_add},	     {"del", user_del},
+	    {"list", user_list},     {"passwd", user_passwd},
+	    {"enable", user_enable}, {"disable", user_disable},
 	    {"quota", user_quota},
 	};
 
 	return admin_dispatch(a, verbs, sizeof(verbs) / sizeof(verbs[0]),
-	    user_usage, argc, argv);
+			      user_usage, argc, argv);
 }

@@ -32,7 +32,7 @@
 
 #include "benchutil.h"
 
-#define LOAD_MAXMSG (1L << 20)	/* bytes of one message, after stuffing */
+#define LOAD_MAXMSG (1L << 20) /* bytes of one message, after stuffing */
 
 struct load {
 	const char *path, *domain;
@@ -95,8 +95,8 @@ load_reply(struct worker *w)
 			n = 0;
 			continue;
 		}
-		return n >= 3 && isdigit((unsigned char)line[0]) ?
-		    atoi(line) : -1;
+		return n >= 3 && isdigit((unsigned char)line[0]) ? atoi(line)
+								 : -1;
 	}
 }
 
@@ -108,7 +108,8 @@ load_one(struct worker *w, long i)
 	long k = i % ld->count;
 	int n;
 
-	n = snprintf(env, sizeof(env),
+	n = snprintf(
+	    env, sizeof(env),
 	    "MAIL FROM:<bench@example.net>\r\nRCPT TO:<u%ld@%s>\r\nDATA\r\n",
 	    i % ld->users, ld->domain);
 	if (n < 0 || (size_t)n >= sizeof(env) ||
@@ -128,14 +129,15 @@ load_run(void *p)
 	struct load *ld = w->ld;
 	long i;
 
-	if ((w->fd = bench_connect_unix(ld->path)) < 0 || load_reply(w) != 220 ||
+	if ((w->fd = bench_connect_unix(ld->path)) < 0 ||
+	    load_reply(w) != 220 ||
 	    load_write(w->fd, "LHLO bench\r\n", 12) < 0 ||
 	    load_reply(w) != 250) {
 		w->errors++;
 		goto out;
 	}
 	while ((i = atomic_fetch_add(&ld->next, 1)) < ld->count &&
-	    bench_now() < ld->deadline) {
+	       bench_now() < ld->deadline) {
 		double t0 = bench_now();
 
 		if (load_one(w, i) < 0) {
@@ -186,7 +188,8 @@ load_file(const char *dir, const char *name, char **msg, size_t *len)
 	size_t n;
 
 	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >=
-	    (int)sizeof(path) || (f = fopen(path, "rb")) == NULL)
+		(int)sizeof(path) ||
+	    (f = fopen(path, "rb")) == NULL)
 		return -1;
 	raw = malloc(LOAD_MAXMSG / 2);
 	n = raw ? fread(raw, 1, LOAD_MAXMSG / 2, f) : 0;
@@ -218,7 +221,7 @@ load_messages(struct load *ld, const char *dir)
 		return -1;
 	for (k = 0; k < ld->count && k < n; k++)
 		if (load_file(dir, names[k]->d_name, &ld->msg[k],
-		    &ld->msglen[k]) < 0)
+			      &ld->msglen[k]) < 0)
 			return -1;
 	for (; k < ld->count; k++) { /* cycle: share the loaded copies */
 		ld->msg[k] = ld->msg[k % n];
@@ -254,8 +257,10 @@ proc_read(const char *pid, struct proc *p)
 		return -1;
 	/* state ppid pgrp session tty tpgid flags minflt cminflt majflt
 	 * cmajflt utime stime cutime cstime */
-	if (sscanf(s + 2, "%*c %ld %*d %*d %*d %*d %*u %*u %*u %*u %*u "
-	    "%llu %llu %llu %llu", &p->ppid, &u, &st, &cu, &cs) != 5)
+	if (sscanf(s + 2,
+		   "%*c %ld %*d %*d %*d %*d %*u %*u %*u %*u %*u "
+		   "%llu %llu %llu %llu",
+		   &p->ppid, &u, &st, &cu, &cs) != 5)
 		return -1;
 	p->pid = atol(pid);
 	p->ticks = u + st;
@@ -304,8 +309,8 @@ proc_tree_ms(long root)
 	}
 	for (i = 0; i < n; i++)
 		if (ps[i].in)
-			sum += ps[i].ticks + (ps[i].pid == root ?
-			    ps[i].cticks : 0);
+			sum += ps[i].ticks +
+			       (ps[i].pid == root ? ps[i].cticks : 0);
 	free(ps);
 	return (double)sum * 1000.0 / (double)sysconf(_SC_CLK_TCK);
 }
@@ -332,12 +337,11 @@ main(int argc, char **argv)
 	ld.domain = argv[6];
 	ld.users = atol(argv[7]);
 	pid = atol(argv[8]);
-	if (ld.count < 1 || conns < 1 || conns > 256 || ld.users < 1 ||
-	    pid < 1)
+	if (ld.count < 1 || conns < 1 || conns > 256 || ld.users < 1 || pid < 1)
 		return 2;
 	if (load_messages(&ld, argv[2]) < 0) {
 		fprintf(stderr, "lmtp-load: %s: cannot load messages\n",
-		    argv[2]);
+			argv[2]);
 		return 2;
 	}
 	atomic_init(&ld.next, 0);
@@ -373,9 +377,9 @@ main(int argc, char **argv)
 	qsort(all, (size_t)done, sizeof(double), bench_cmp_double);
 	printf("conns=%ld msgs=%ld secs=%.3f mps=%.1f cpu_ms=%.0f "
 	       "cpu_ms_per_msg=%.3f p50_ms=%.2f p99_ms=%.2f errors=%ld\n",
-	    conns, done, secs, done / secs, cpu, done ? cpu / done : 0.0,
-	    done ? all[done / 2] : 0.0,
-	    done ? all[(size_t)((double)done * 0.99)] : 0.0, err);
+	       conns, done, secs, done / secs, cpu, done ? cpu / done : 0.0,
+	       done ? all[done / 2] : 0.0,
+	       done ? all[(size_t)((double)done * 0.99)] : 0.0, err);
 	free(all);
 	free(w);
 	free(t);

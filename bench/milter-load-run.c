@@ -95,7 +95,7 @@ ml_parse_header(struct ml_msg *m, const unsigned char *p, size_t len)
 		if ((*e == ' ' || *e == '\t') && m->nf > 0) {
 			memset(&v, 0, sizeof(v));
 			ml_put(&v, m->f[m->nf - 1].value,
-			    strlen(m->f[m->nf - 1].value));
+			       strlen(m->f[m->nf - 1].value));
 			ml_put(&v, "\n", 1);
 			ml_put(&v, e, ll);
 			ml_put(&v, "", 1);
@@ -103,13 +103,13 @@ ml_parse_header(struct ml_msg *m, const unsigned char *p, size_t len)
 			m->f[m->nf - 1].value = (char *)v.p;
 		} else if ((colon = memchr(e, ':', ll)) != NULL && colon > e) {
 			nlen = (size_t)(colon - e);
-			while (nlen > 0 && (e[nlen - 1] == ' ' ||
-			    e[nlen - 1] == '\t'))
+			while (nlen > 0 &&
+			       (e[nlen - 1] == ' ' || e[nlen - 1] == '\t'))
 				nlen--;
 			if (nlen == 0)
 				return pos;
-			nv = ml_strndup(colon + 1,
-			    ll - (size_t)(colon - e) - 1);
+			nv =
+			    ml_strndup(colon + 1, ll - (size_t)(colon - e) - 1);
 			ml_add_field(m, ml_strndup(e, nlen), nv);
 		} else
 			return pos;
@@ -120,7 +120,7 @@ ml_parse_header(struct ml_msg *m, const unsigned char *p, size_t len)
 
 static void
 ml_parse(const struct ml_opts *o, struct ml_msg *m, const unsigned char *p,
-    size_t len)
+	 size_t len)
 {
 	struct ml_bytes b = {0};
 	size_t pos = ml_parse_header(m, p, len), k, fi = m->nf;
@@ -139,8 +139,9 @@ ml_parse(const struct ml_opts *o, struct ml_msg *m, const unsigned char *p,
 			free(m->f[fi].value);
 			m->f[fi].value = nv;
 		} else
-			ml_add_field(m, ml_strndup((const unsigned char *)
-			    "From", 4), nv);
+			ml_add_field(
+			    m, ml_strndup((const unsigned char *)"From", 4),
+			    nv);
 	}
 	ml_grow(&b, len - pos + 1);
 	for (k = pos; k < len; k++) {
@@ -170,7 +171,7 @@ ml_load_file(struct ml_opts *o, const char *path)
 	}
 	data = ml_alloc((size_t)st.st_size + 1);
 	while (got < (size_t)st.st_size &&
-	    (r = read(fd, data + got, (size_t)st.st_size - got)) > 0)
+	       (r = read(fd, data + got, (size_t)st.st_size - got)) > 0)
 		got += (size_t)r;
 	close(fd);
 	if (o->nmsgs == o->mcap) {
@@ -211,13 +212,13 @@ ml_load_dir(struct ml_opts *o, const char *dir)
 				ml_fail("load", "out of memory");
 		}
 		names[n++] = ml_strndup((const unsigned char *)de->d_name,
-		    strlen(de->d_name));
+					strlen(de->d_name));
 	}
 	closedir(d);
 	qsort(names, n, sizeof(*names), ml_cmp_str);
 	for (k = 0; k < n; k++) {
 		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir,
-		    names[k]) < sizeof(path))
+				     names[k]) < sizeof(path))
 			ml_load_file(o, path);
 		free(names[k]);
 	}
@@ -258,7 +259,7 @@ ml_encode(struct ml_opts *o)
 			if (!(o->pflags & SMFIP_HDR_LEADSPC))
 				v += strspn(v, " \t");
 			ml_packet(&m->hdrs, 'L', m->f[k].name,
-			    strlen(m->f[k].name) + 1, v, strlen(v) + 1);
+				  strlen(m->f[k].name) + 1, v, strlen(v) + 1);
 		}
 		m->hoff[m->nf] = m->hdrs.len;
 	}
@@ -271,8 +272,7 @@ ml_flush(struct ml_worker *w)
 	ssize_t r;
 
 	while (off < w->out.len) {
-		r = send(w->fd, w->out.p + off, w->out.len - off,
-		    MSG_NOSIGNAL);
+		r = send(w->fd, w->out.p + off, w->out.len - off, MSG_NOSIGNAL);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
@@ -285,8 +285,7 @@ ml_flush(struct ml_worker *w)
 
 /* Next reply: *cmd, its data in w->in at *d (valid until the next call). */
 static int
-ml_reply(struct ml_worker *w, char *cmd, const unsigned char **d,
-    size_t *dlen)
+ml_reply(struct ml_worker *w, char *cmd, const unsigned char **d, size_t *dlen)
 {
 	uint32_t n;
 	ssize_t r;
@@ -304,7 +303,7 @@ ml_reply(struct ml_worker *w, char *cmd, const unsigned char **d,
 		}
 		if (w->inpos > 0) {
 			memmove(w->in.p, w->in.p + w->inpos,
-			    w->in.len - w->inpos);
+				w->in.len - w->inpos);
 			w->in.len -= w->inpos;
 			w->inpos = 0;
 		}
@@ -326,8 +325,7 @@ ml_reply(struct ml_worker *w, char *cmd, const unsigned char **d,
 static int
 ml_optneg(struct ml_worker *w)
 {
-	uint32_t v[3] = {htonl(6), htonl(ML_OFFER_ACTS),
-	    htonl(ML_OFFER_PROTO)};
+	uint32_t v[3] = {htonl(6), htonl(ML_OFFER_ACTS), htonl(ML_OFFER_PROTO)};
 	const unsigned char *d;
 	size_t n;
 	char c;
@@ -364,13 +362,20 @@ static enum ml_action
 ml_final(char c, const unsigned char *d, size_t n)
 {
 	switch (c) {
-	case 'c': return ML_CONTINUE;
-	case 'a': return ML_ACCEPT;
-	case 'r': return ML_REJECT;
-	case 't': return ML_TEMPFAIL;
-	case 'd': return ML_DISCARD;
-	case 'y': return n > 0 && d[0] == '4' ? ML_REPLY4 : ML_REPLY5;
-	default: return ML_ERROR;
+	case 'c':
+		return ML_CONTINUE;
+	case 'a':
+		return ML_ACCEPT;
+	case 'r':
+		return ML_REJECT;
+	case 't':
+		return ML_TEMPFAIL;
+	case 'd':
+		return ML_DISCARD;
+	case 'y':
+		return n > 0 && d[0] == '4' ? ML_REPLY4 : ML_REPLY5;
+	default:
+		return ML_ERROR;
 	}
 }
 
@@ -399,7 +404,7 @@ ml_step(struct ml_worker *w, unsigned noreply, enum ml_action *act)
 
 static void
 ml_macros(struct ml_worker *w, char stage, const struct ml_bytes *b,
-    const char *qid)
+	  const char *qid)
 {
 	struct ml_bytes m = {0};
 
@@ -470,14 +475,13 @@ ml_envelope(struct ml_worker *w, const char *qid, enum ml_action *act)
 
 	if (!(o->pflags & SMFIP_NOMAIL)) {
 		ml_macros(w, 'M', &o->mail_macros, qid);
-		ml_packet(&w->out, 'M', o->sender, strlen(o->sender) + 1,
-		    NULL, 0);
+		ml_packet(&w->out, 'M', o->sender, strlen(o->sender) + 1, NULL,
+			  0);
 		if ((rc = ml_step(w, SMFIP_NR_MAIL, act)) != 0)
 			return rc;
 	}
 	if (!(o->pflags & SMFIP_NORCPT)) {
-		ml_packet(&w->out, 'R', o->rcpt, strlen(o->rcpt) + 1, NULL,
-		    0);
+		ml_packet(&w->out, 'R', o->rcpt, strlen(o->rcpt) + 1, NULL, 0);
 		if ((rc = ml_step(w, SMFIP_NR_RCPT, act)) != 0)
 			return rc;
 	}
@@ -503,7 +507,7 @@ ml_content(struct ml_worker *w, const struct ml_msg *m, enum ml_action *act)
 		else
 			for (k = 0; k < m->nf; k++) {
 				ml_put(&w->out, m->hdrs.p + m->hoff[k],
-				    m->hoff[k + 1] - m->hoff[k]);
+				       m->hoff[k + 1] - m->hoff[k]);
 				if ((rc = ml_step(w, 0, act)) != 0)
 					return rc;
 			}
@@ -687,12 +691,14 @@ ml_worker_run(void *arg)
 			}
 		}
 		idx = atomic_fetch_add(&o->next, 1);
-		if (idx >= o->count || (o->deadline > 0 &&
-		    bench_now() > o->deadline))
+		if (idx >= o->count ||
+		    (o->deadline > 0 && bench_now() > o->deadline))
 			break;
 		t0 = bench_now();
-		act = w->fd < 0 ? conn_act :
-		    ml_message(w, &o->msgs[(size_t)idx % o->nmsgs], idx);
+		act =
+		    w->fd < 0
+			? conn_act
+			: ml_message(w, &o->msgs[(size_t)idx % o->nmsgs], idx);
 		ml_record(w, (bench_now() - t0) * 1000.0, act);
 		if (act == ML_ERROR) {
 			close(w->fd);

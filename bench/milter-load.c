@@ -52,8 +52,7 @@ static const char usage[] =
     "          or added, to OUTDIR/NNNNN.eml (CRLF); use with -c 1\n"
     "  -p      milter pids: CPU ms per message and VmHWM\n";
 
-static void __attribute__((format(printf, 1, 2)))
-die(const char *fmt, ...)
+static void __attribute__((format(printf, 1, 2))) die(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -102,7 +101,7 @@ ml_put(struct ml_bytes *b, const void *p, size_t n)
 /* One packet: 4-byte length (command + data), command, data pieces. */
 void
 ml_packet(struct ml_bytes *b, char cmd, const void *d1, size_t n1,
-    const void *d2, size_t n2)
+	  const void *d2, size_t n2)
 {
 	uint32_t len = htonl((uint32_t)(1 + n1 + n2));
 
@@ -140,7 +139,7 @@ ml_connect(const struct ml_opts *o)
 	 * stall small replies 40 ms. We measure the milter, not that. */
 	if (fd >= 0)
 		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
-		    sizeof(one));
+				 sizeof(one));
 	return fd;
 }
 
@@ -186,7 +185,7 @@ ml_macro_add(struct ml_opts *o, const char *arg)
 		n -= 2;
 	}
 	mail = (n == 1 && arg[0] == 'i') || strncmp(arg, "auth_", 5) == 0 ||
-	    strncmp(arg, "mail_", 5) == 0;
+	       strncmp(arg, "mail_", 5) == 0;
 	b = mail ? &o->mail_macros : &o->conn_macros;
 	if (n > 1)
 		ml_put(b, "{", 1);
@@ -235,20 +234,48 @@ ml_args(struct ml_opts *o, int argc, char **argv, int *first)
 	o->rcpt = "<bob@bench.example>";
 	while ((ch = getopt(argc, argv, "c:n:t:m:i:H:f:r:F:g:w:p:qh")) != -1) {
 		switch (ch) {
-		case 'c': o->conns = (int)ml_num(optarg, "-c"); break;
-		case 'n': o->count = ml_num(optarg, "-n"); break;
-		case 't': o->secs = (double)ml_num(optarg, "-t"); break;
-		case 'm': ml_macro_add(o, optarg); break;
-		case 'i': o->client_ip = optarg; break;
-		case 'H': o->helo = optarg; break;
-		case 'f': o->sender = optarg; break;
-		case 'r': o->rcpt = optarg; break;
-		case 'F': o->from_field = optarg; break;
-		case 'g': o->grep = optarg; break;
-		case 'w': o->outdir = optarg; break;
-		case 'p': ml_pids_parse(o, optarg); break;
-		case 'q': o->quiet = 1; break;
-		default: fputs(usage, stderr); exit(2);
+		case 'c':
+			o->conns = (int)ml_num(optarg, "-c");
+			break;
+		case 'n':
+			o->count = ml_num(optarg, "-n");
+			break;
+		case 't':
+			o->secs = (double)ml_num(optarg, "-t");
+			break;
+		case 'm':
+			ml_macro_add(o, optarg);
+			break;
+		case 'i':
+			o->client_ip = optarg;
+			break;
+		case 'H':
+			o->helo = optarg;
+			break;
+		case 'f':
+			o->sender = optarg;
+			break;
+		case 'r':
+			o->rcpt = optarg;
+			break;
+		case 'F':
+			o->from_field = optarg;
+			break;
+		case 'g':
+			o->grep = optarg;
+			break;
+		case 'w':
+			o->outdir = optarg;
+			break;
+		case 'p':
+			ml_pids_parse(o, optarg);
+			break;
+		case 'q':
+			o->quiet = 1;
+			break;
+		default:
+			fputs(usage, stderr);
+			exit(2);
 		}
 	}
 	if (argc - optind < 2 || o->conns < 1 || o->conns > ML_MAX_CONNS) {
@@ -276,8 +303,10 @@ ml_cpu_ms(const struct ml_opts *o)
 		p = fgets(line, sizeof(line), f);
 		fclose(f);
 		if (p == NULL || (p = strrchr(line, ')')) == NULL ||
-		    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u "
-			"%*u %llu %llu", &ut, &st) != 2)
+		    sscanf(p + 2,
+			   "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u "
+			   "%*u %llu %llu",
+			   &ut, &st) != 2)
 			die("%s: cannot parse", path);
 		ms += (double)(ut + st) * 1000.0 / tick;
 	}
@@ -316,12 +345,12 @@ ml_pct(const double *v, size_t n, double p)
 }
 
 static const char *const action_names[ML_NACTIONS] = {
-    "continue", "accept", "reject", "tempfail", "discard", "reply4xx",
-    "reply5xx", "error"};
+    "continue", "accept",   "reject",	"tempfail",
+    "discard",	"reply4xx", "reply5xx", "error"};
 
 static void
 ml_report(const struct ml_opts *o, struct ml_worker *w, double secs,
-    double cpu_ms)
+	  double cpu_ms)
 {
 	size_t total = 0, k, n = 0;
 	long acts[ML_NACTIONS] = {0}, grep = 0, mods = 0, hwm = 0, rss = 0;
@@ -344,7 +373,7 @@ ml_report(const struct ml_opts *o, struct ml_worker *w, double secs,
 	p99 = ml_pct(lat, n, 0.99);
 	mx = n ? lat[n - 1] : 0;
 	printf("milter-load: %zu messages, %d connection(s), %.3f s\n", n,
-	    o->conns, secs);
+	       o->conns, secs);
 	printf("  msgs/s       %.1f\n", secs > 0 ? (double)n / secs : 0);
 	printf("  latency ms   p50 %.3f  p99 %.3f  max %.3f\n", p50, p99, mx);
 	printf("  actions     ");
@@ -362,14 +391,14 @@ ml_report(const struct ml_opts *o, struct ml_worker *w, double secs,
 			rss += ml_status_kib(o->pids[k], "VmRSS");
 		}
 		printf("  milter cpu   %.3f ms/msg (%.0f ms in all)\n", cpu,
-		    cpu_ms);
+		       cpu_ms);
 		printf("  milter rss   VmHWM %ld KiB, VmRSS now %ld KiB\n", hwm,
-		    rss);
+		       rss);
 	}
 	printf("RESULT msgs=%zu secs=%.3f msgs_s=%.1f p50_ms=%.3f p99_ms=%.3f"
-	    " cpu_ms_msg=%.4f hwm_kib=%ld grep=%ld errors=%ld\n", n, secs,
-	    secs > 0 ? (double)n / secs : 0, p50, p99, cpu, hwm, grep,
-	    acts[ML_ERROR]);
+	       " cpu_ms_msg=%.4f hwm_kib=%ld grep=%ld errors=%ld\n",
+	       n, secs, secs > 0 ? (double)n / secs : 0, p50, p99, cpu, hwm,
+	       grep, acts[ML_ERROR]);
 	free(lat);
 }
 
@@ -391,9 +420,10 @@ main(int argc, char **argv)
 		die("cannot negotiate with %s", argv[first - 1]);
 	ml_encode(&o);
 	if (!o.quiet)
-		fprintf(stderr, "milter-load: %zu messages loaded, milter "
-		    "protocol flags 0x%x, actions 0x%x\n", o.nmsgs,
-		    o.pflags, o.aflags);
+		fprintf(stderr,
+			"milter-load: %zu messages loaded, milter "
+			"protocol flags 0x%x, actions 0x%x\n",
+			o.nmsgs, o.pflags, o.aflags);
 	w = calloc((size_t)o.conns, sizeof(*w));
 	if (w == NULL)
 		die("out of memory");

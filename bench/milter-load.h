@@ -12,8 +12,15 @@
 
 /* Final action of a message, as counted in the report. */
 enum ml_action {
-	ML_CONTINUE, ML_ACCEPT, ML_REJECT, ML_TEMPFAIL, ML_DISCARD,
-	ML_REPLY4, ML_REPLY5, ML_ERROR, ML_NACTIONS
+	ML_CONTINUE,
+	ML_ACCEPT,
+	ML_REJECT,
+	ML_TEMPFAIL,
+	ML_DISCARD,
+	ML_REPLY4,
+	ML_REPLY5,
+	ML_ERROR,
+	ML_NACTIONS
 };
 
 struct ml_bytes {
@@ -32,7 +39,7 @@ struct ml_msg {
 	unsigned char *body; /* CRLF line ends */
 	size_t blen;
 	struct ml_bytes hdrs; /* the SMFIC_HEADER packets, back to back */
-	size_t *hoff;         /* nf + 1 offsets into hdrs */
+	size_t *hoff;	      /* nf + 1 offsets into hdrs */
 };
 
 struct ml_opts {
@@ -74,7 +81,7 @@ void *ml_alloc(size_t n);
 void ml_grow(struct ml_bytes *b, size_t more);
 void ml_put(struct ml_bytes *b, const void *p, size_t n);
 void ml_packet(struct ml_bytes *b, char cmd, const void *d1, size_t n1,
-    const void *d2, size_t n2);
+	       const void *d2, size_t n2);
 int ml_dial(const struct ml_opts *o);
 
 /* milter-load-run.c */

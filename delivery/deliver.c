@@ -25,7 +25,7 @@
 #define LMTP_MAX_COPIES 16
 
 struct lmtp_copy {
-	int dirfd;       /* the folder's fd, owned */
+	int dirfd;	 /* the folder's fd, owned */
 	struct buf name; /* "new/..." relative to dirfd */
 };
 
@@ -47,37 +47,36 @@ struct lmtp_dctx {
  * when fileinto fails). */
 static int
 lmtp_folder(struct lmtp_dctx *c, const char *name, int create,
-    const char **used)
+	    const char **used)
 {
 	char err[300];
 	int fd, created = 0, rc;
 
 	rc = maildir_open_folder(c->home, name, create, &fd, &created, err,
-	    sizeof(err));
+				 sizeof(err));
 	if (rc == 0) {
 		*used = name;
 		if (created) {
 			pthread_mutex_lock(&c->srv->mu);
-			if (maildir_subscribe(c->home, name, err,
-			    sizeof(err)) < 0)
-				log_warn("<%s>: subscribe %s: %s", c->r->address,
-				    name, err);
+			if (maildir_subscribe(c->home, name, err, sizeof(err)) <
+			    0)
+				log_warn("<%s>: subscribe %s: %s",
+					 c->r->address, name, err);
 			pthread_mutex_unlock(&c->srv->mu);
 		}
 		return fd;
 	}
 	if (rc < 0 && errno != EINVAL)
 		return -1;
-	log_warn("<%s>: fileinto \"%s\": %s; kept in INBOX", c->r->address,
-	    name, rc > 0 ? "no such mailbox (use :create)" :
-	    "mailbox name refused");
+	log_warn(
+	    "<%s>: fileinto \"%s\": %s; kept in INBOX", c->r->address, name,
+	    rc > 0 ? "no such mailbox (use :create)" : "mailbox name refused");
 	*used = "INBOX";
 	return dup(c->home);
 }
 
 static int
-lmtp_save(struct lmtp_dctx *c, const char *mailbox, int create,
-    unsigned flags)
+lmtp_save(struct lmtp_dctx *c, const char *mailbox, int create, unsigned flags)
 {
 	struct lmtp_copy *cp;
 	const char *used = mailbox;
@@ -91,7 +90,7 @@ lmtp_save(struct lmtp_dctx *c, const char *mailbox, int create,
 	if ((fd = lmtp_folder(c, mailbox, create, &used)) < 0) {
 		c->err = errno;
 		log_err("<%s>: open %s: %s", c->r->address, mailbox,
-		    strerror(errno));
+			strerror(errno));
 		return -1;
 	}
 	if (strcasecmp(used, "INBOX") == 0) {
@@ -105,7 +104,7 @@ lmtp_save(struct lmtp_dctx *c, const char *mailbox, int create,
 	cp->dirfd = fd;
 	buf_init(&cp->name, 0);
 	if (maildir_deliver(fd, c->pc, 2, flags, c->srv->host, &cp->name, err,
-	    sizeof(err)) < 0) {
+			    sizeof(err)) < 0) {
 		c->err = errno;
 		log_err("<%s>: save to %s: %s", c->r->address, used, err);
 		buf_free(&cp->name);
@@ -127,7 +126,7 @@ lmtp_default_mailbox(struct lmtp_dctx *c)
 	if (c->r->detail == NULL || *c->r->detail == '\0')
 		return "INBOX";
 	if (maildir_open_folder(c->home, c->r->detail, 0, &fd, &created, err,
-	    sizeof(err)) != 0)
+				sizeof(err)) != 0)
 		return "INBOX";
 	close(fd);
 	return c->r->detail;
@@ -174,8 +173,8 @@ lmtp_undo(struct lmtp_dctx *c, int unlink_them)
 
 	for (i = 0; i < c->ncopies; i++) {
 		if (unlink_them)
-			(void)unlinkat(c->copies[i].dirfd, c->copies[i].name.data,
-			    0);
+			(void)unlinkat(c->copies[i].dirfd,
+				       c->copies[i].name.data, 0);
 		close(c->copies[i].dirfd);
 		buf_free(&c->copies[i].name);
 	}
@@ -190,8 +189,8 @@ lmtp_quota_update(struct lmtp_dctx *c, size_t ncopies)
 
 	if (ncopies == 0)
 		return;
-	if (quota_add(c->home, (long long)(total * ncopies),
-	    (long long)ncopies, err, sizeof(err)) < 0)
+	if (quota_add(c->home, (long long)(total * ncopies), (long long)ncopies,
+		      err, sizeof(err)) < 0)
 		log_warn("<%s>: %s", c->r->address, err);
 }
 
@@ -205,18 +204,22 @@ lmtp_deliver_reply(const struct lmtp_dctx *c, int rc, struct buf *out)
 	if (rc == 0)
 		e = buf_printf(out, "250 2.0.0 <%s> Saved\r\n", a);
 	else if (c->err == ENOSPC || c->err == EDQUOT)
-		e = buf_printf(out, "452 4.3.1 <%s> Insufficient system "
-		    "storage\r\n", a);
+		e = buf_printf(out,
+			       "452 4.3.1 <%s> Insufficient system "
+			       "storage\r\n",
+			       a);
 	else
-		e = buf_printf(out, "451 4.3.0 <%s> Temporary delivery "
-		    "failure\r\n", a);
+		e = buf_printf(out,
+			       "451 4.3.0 <%s> Temporary delivery "
+			       "failure\r\n",
+			       a);
 	if (e < 0)
 		log_err("<%s>: no room for the reply", a);
 }
 
 void
 lmtp_deliver(struct lmtp_server *srv, const struct lmtp_msg *m,
-    const struct lmtp_rcpt *r, const struct lmtp_out *out)
+	     const struct lmtp_rcpt *r, const struct lmtp_out *out)
 {
 	struct sieve_result res = {0};
 	struct sieve_action keep = {0};
@@ -232,18 +235,18 @@ lmtp_deliver(struct lmtp_server *srv, const struct lmtp_msg *m,
 	c.home = -1;
 	buf_init(&c.prefix, 4096);
 	if (buf_printf(&c.prefix, "Return-Path: <%s>\nDelivered-To: %s\n",
-	    m->sender, r->address) < 0) {
+		       m->sender, r->address) < 0) {
 		c.err = ENOMEM;
 		goto reply;
 	}
 	c.pc[0] = (struct maildir_piece){c.prefix.data, c.prefix.len};
 	if (m->fd >= 0)
-		c.pc[1] = (struct maildir_piece){NULL, m->size, m->fd,
-		    m->vsize};
+		c.pc[1] =
+		    (struct maildir_piece){NULL, m->size, m->fd, m->vsize};
 	else
 		c.pc[1] = (struct maildir_piece){m->data, m->len, -1, 0};
 	if (maildir_open_home(srv->rootfd, r->maildir, 1, &c.home, err,
-	    sizeof(err)) < 0) {
+			      sizeof(err)) < 0) {
 		c.err = errno;
 		c.home = -1;
 		log_err("<%s>: %s", r->address, err);

@@ -20,11 +20,11 @@ struct srv_conn;
 /* What every connection shares; lmtp_server.c sets it up. */
 struct lmtp_server {
 	const struct lmtp_settings *cfg; /* borrowed */
-	const char *db_path;             /* borrowed */
+	const char *db_path;		 /* borrowed */
 	long long busy_ms;
-	int rootfd;      /* mail_root, O_DIRECTORY */
-	int spoolfd;     /* spool_dir (or mail_root), for lmtp_spool.h */
-	char host[256];  /* hostname for replies and file names */
+	int rootfd;	    /* mail_root, O_DIRECTORY */
+	int spoolfd;	    /* spool_dir (or mail_root), for lmtp_spool.h */
+	char host[256];	    /* hostname for replies and file names */
 	pthread_mutex_t mu; /* subscriptions file updates */
 	struct lmtp_sieve_cache *sieve;
 	/* Read-only stores a session takes and gives back: Postfix opens
@@ -45,16 +45,16 @@ void lmtp_rcpt_clear(struct lmtp_rcpt *r);
 
 /* The message after DATA, shared by every recipient. Borrowed. */
 struct lmtp_msg {
-	const char *sender;  /* envelope sender, "" for <> */
-	const char *data;    /* LF line endings, unstuffed: the message, or
-				when spooled (fd >= 0) its header section */
+	const char *sender; /* envelope sender, "" for <> */
+	const char *data;   /* LF line endings, unstuffed: the message, or
+			       when spooled (fd >= 0) its header section */
 	size_t len;
 	struct sieve_header *headers; /* owned by the session */
 	size_t nheaders;
-	char *hdr_store;     /* owned: the unfolded header copy */
-	int fd;              /* the spool file (lmtp_spool.h), or -1 */
-	size_t size;         /* the whole message's bytes */
-	size_t vsize;        /* spooled: its size with CRLF line ends */
+	char *hdr_store; /* owned: the unfolded header copy */
+	int fd;		 /* the spool file (lmtp_spool.h), or -1 */
+	size_t size;	 /* the whole message's bytes */
+	size_t vsize;	 /* spooled: its size with CRLF line ends */
 };
 
 /* session.c: serves one connection (a lib/server worker) to its end. */
@@ -73,7 +73,7 @@ struct lmtp_out {
  * recipient's reply line ("250 2.0.0 <a> Saved\r\n" or a 4xx) to
  * out->buf. */
 void lmtp_deliver(struct lmtp_server *srv, const struct lmtp_msg *m,
-    const struct lmtp_rcpt *r, const struct lmtp_out *out);
+		  const struct lmtp_rcpt *r, const struct lmtp_out *out);
 
 /* lmtp_sieve.c */
 struct lmtp_sieve_cache *lmtp_sieve_cache_new(void);
@@ -88,14 +88,16 @@ const char *lmtp_msg_header(const struct lmtp_msg *m, const char *name);
  * res filled (an error inside is logged and leaves a single KEEP), or 0
  * when there is no script at all (plain keep). */
 int lmtp_sieve_run(struct lmtp_server *srv, int homefd,
-    const struct lmtp_msg *m, const struct lmtp_rcpt *r,
-    struct sieve_result *res);
-/* lmtp_send.c: re-injects m to address through sendmail, envelope sender kept. */
-__attribute__((warn_unused_result)) int lmtp_sieve_redirect(
-    struct lmtp_server *srv, const struct lmtp_msg *m, const char *address);
+		   const struct lmtp_msg *m, const struct lmtp_rcpt *r,
+		   struct sieve_result *res);
+/* lmtp_send.c: re-injects m to address through sendmail, envelope sender kept.
+ */
+__attribute__((warn_unused_result)) int
+lmtp_sieve_redirect(struct lmtp_server *srv, const struct lmtp_msg *m,
+		    const char *address);
 /* Sends the vacation reply of action a (a struct sieve_action) if RFC
  * 3834 and the once-per-period rule allow; everything is logged. */
 void lmtp_sieve_vacation(struct lmtp_server *srv, const struct lmtp_msg *m,
-    const struct lmtp_rcpt *r, const void *a);
+			 const struct lmtp_rcpt *r, const void *a);
 
 #endif

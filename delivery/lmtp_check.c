@@ -42,31 +42,31 @@ lmtp_check_exists(const char *path, const char *what)
 		return 0;
 	if (stat(path, &st) == 0)
 		return 1;
-	log_warn("[lmtp] %s %s: %s (not checked)", what, path,
-	    strerror(errno));
+	log_warn("[lmtp] %s %s: %s (not checked)", what, path, strerror(errno));
 	return 0;
 }
 
 /* As the mail user: 0, or -1 with the first failure. */
 static int
 lmtp_check_opens(const struct lmtp_settings *s, const char *db_path,
-    long long busy_ms, const struct lmtp_check_have *h, char *err,
-    size_t errlen)
+		 long long busy_ms, const struct lmtp_check_have *h, char *err,
+		 size_t errlen)
 {
 	struct store_errbuf e = {""};
 	struct store *st = NULL;
 	int fd;
 
-	if (h->root && ((fd = open(s->mail_root, O_RDONLY | O_DIRECTORY |
-	    O_CLOEXEC)) < 0 || close(fd) < 0 ||
-	    access(s->mail_root, W_OK | X_OK) < 0)) {
+	if (h->root &&
+	    ((fd = open(s->mail_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) <
+		 0 ||
+	     close(fd) < 0 || access(s->mail_root, W_OK | X_OK) < 0)) {
 		snprintf(err, errlen, "mail_root %s: %s", s->mail_root,
-		    strerror(errno));
+			 strerror(errno));
 		return -1;
 	}
 	if (h->spool && access(s->spool_dir, W_OK | X_OK) < 0) {
 		snprintf(err, errlen, "spool_dir %s: %s", s->spool_dir,
-		    strerror(errno));
+			 strerror(errno));
 		return -1;
 	}
 	if (h->db && store_open(db_path, STORE_RO, busy_ms, &st, &e) < 0) {
@@ -74,10 +74,11 @@ lmtp_check_opens(const struct lmtp_settings *s, const char *db_path,
 		return -1;
 	}
 	store_free(&st);
-	if (h->sieve && ((fd = open(s->sieve_before, O_RDONLY |
-	    O_CLOEXEC)) < 0 || close(fd) < 0)) {
+	if (h->sieve &&
+	    ((fd = open(s->sieve_before, O_RDONLY | O_CLOEXEC)) < 0 ||
+	     close(fd) < 0)) {
 		snprintf(err, errlen, "sieve_before %s: %s", s->sieve_before,
-		    strerror(errno));
+			 strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -85,7 +86,7 @@ lmtp_check_opens(const struct lmtp_settings *s, const char *db_path,
 
 static void
 lmtp_check_child(const struct lmtp_settings *s, const char *db_path,
-    long long busy_ms, const struct lmtp_check_have *h, int wfd)
+		 long long busy_ms, const struct lmtp_check_have *h, int wfd)
 {
 	char msg[768];
 	ssize_t n;
@@ -96,7 +97,7 @@ lmtp_check_child(const struct lmtp_settings *s, const char *db_path,
 		rc = 2;
 	else
 		rc = lmtp_check_opens(s, db_path, busy_ms, h, msg,
-		    sizeof(msg)) < 0;
+				      sizeof(msg)) < 0;
 	n = write(wfd, msg, strlen(msg));
 	(void)n;
 	_exit(rc);
@@ -104,7 +105,7 @@ lmtp_check_child(const struct lmtp_settings *s, const char *db_path,
 
 int
 lmtp_check_as_user(const struct lmtp_settings *s, const char *db_path,
-    long long busy_ms, char *err, size_t errlen)
+		   long long busy_ms, char *err, size_t errlen)
 {
 	struct lmtp_check_have h;
 	char msg[768];
@@ -123,12 +124,12 @@ lmtp_check_as_user(const struct lmtp_settings *s, const char *db_path,
 		return lmtp_check_opens(s, db_path, busy_ms, &h, err, errlen);
 	if (priv_lookup(s->user, s->group, &uid, &gid, msg, sizeof(msg)) < 0) {
 		log_warn("[lmtp] user %s: %s (not checked as that user)",
-		    s->user, msg);
+			 s->user, msg);
 		return 0;
 	}
 	if (pipe(fds) < 0 || (pid = fork()) < 0) {
 		snprintf(err, errlen, "check as [lmtp] user %s: %s", s->user,
-		    strerror(errno));
+			 strerror(errno));
 		return -1;
 	}
 	if (pid == 0) {
@@ -136,8 +137,9 @@ lmtp_check_as_user(const struct lmtp_settings *s, const char *db_path,
 		lmtp_check_child(s, db_path, busy_ms, &h, fds[1]);
 	}
 	close(fds[1]);
-	while (len < sizeof(msg) - 1 && ((n = read(fds[0], msg + len,
-	    sizeof(msg) - 1 - len)) > 0 || (n < 0 && errno == EINTR)))
+	while (len < sizeof(msg) - 1 &&
+	       ((n = read(fds[0], msg + len, sizeof(msg) - 1 - len)) > 0 ||
+		(n < 0 && errno == EINTR)))
 		len += n > 0 ? (size_t)n : 0;
 	msg[len] = '\0';
 	close(fds[0]);
@@ -145,9 +147,12 @@ lmtp_check_as_user(const struct lmtp_settings *s, const char *db_path,
 		;
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
-	snprintf(err, errlen, "as [lmtp] user %s (uid %u, gid %u): %s: the "
-	    "daemon could not open it after its privilege drop", s->user,
-	    (unsigned)uid, (unsigned)gid, len ? msg : "the check did not "
-	    "finish");
+	snprintf(err, errlen,
+		 "as [lmtp] user %s (uid %u, gid %u): %s: the "
+		 "daemon could not open it after its privilege drop",
+		 s->user, (unsigned)uid, (unsigned)gid,
+		 len ? msg
+		     : "the check did not "
+		       "finish");
 	return -1;
 }

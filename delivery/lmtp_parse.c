@@ -22,12 +22,10 @@ struct lmtp_verb {
 };
 
 static const struct lmtp_verb lmtp_verbs[] = {
-    {"LHLO", LMTP_CMD_LHLO}, {"HELO", LMTP_CMD_HELO},
-    {"EHLO", LMTP_CMD_HELO}, {"MAIL", LMTP_CMD_MAIL},
-    {"RCPT", LMTP_CMD_RCPT}, {"DATA", LMTP_CMD_DATA},
-    {"BDAT", LMTP_CMD_BDAT}, {"RSET", LMTP_CMD_RSET},
-    {"NOOP", LMTP_CMD_NOOP}, {"QUIT", LMTP_CMD_QUIT},
-    {"VRFY", LMTP_CMD_VRFY},
+    {"LHLO", LMTP_CMD_LHLO}, {"HELO", LMTP_CMD_HELO}, {"EHLO", LMTP_CMD_HELO},
+    {"MAIL", LMTP_CMD_MAIL}, {"RCPT", LMTP_CMD_RCPT}, {"DATA", LMTP_CMD_DATA},
+    {"BDAT", LMTP_CMD_BDAT}, {"RSET", LMTP_CMD_RSET}, {"NOOP", LMTP_CMD_NOOP},
+    {"QUIT", LMTP_CMD_QUIT}, {"VRFY", LMTP_CMD_VRFY},
 };
 
 const char *
@@ -89,7 +87,7 @@ lmtp_word_is(const unsigned char *p, size_t n, const char *w)
 /* One ESMTP parameter "KEY[=VALUE]" of MAIL FROM. */
 static enum lmtp_status
 lmtp_mail_param(const unsigned char *p, size_t n, struct lmtp_cmdline *out,
-    const struct lmtp_limits *lim)
+		const struct lmtp_limits *lim)
 {
 	const unsigned char *eq = memchr(p, '=', n);
 	size_t klen = eq ? (size_t)(eq - p) : n;
@@ -128,8 +126,8 @@ lmtp_mail_param(const unsigned char *p, size_t n, struct lmtp_cmdline *out,
 /* "FROM:<path> params" or "TO:<path> params" starting at i. */
 static enum lmtp_status
 lmtp_path(const unsigned char *p, size_t len, size_t i, const char *kw,
-    int mail, const struct lmtp_limits *lim, struct lmtp_cmdline *out,
-    size_t *err_off)
+	  int mail, const struct lmtp_limits *lim, struct lmtp_cmdline *out,
+	  size_t *err_off)
 {
 	struct addr_limits al = {0, 0, 0, 1};
 	size_t kwlen = strlen(kw), end, off, s, np = 0;
@@ -144,7 +142,7 @@ lmtp_path(const unsigned char *p, size_t len, size_t i, const char *kw,
 	while (i < len && lmtp_is_sp(p[i])) /* "FROM: <a@b>" is common */
 		i++;
 	as = addr_parse_path(p + i, len - i, &al, 0, &out->path,
-	    &out->null_path, &end, &off);
+			     &out->null_path, &end, &off);
 	if (as != ADDR_OK) {
 		*err_off = i + off;
 		return as == ADDR_EEMPTY ? LMTP_ESYNTAX : LMTP_EADDR;
@@ -184,7 +182,7 @@ lmtp_path(const unsigned char *p, size_t len, size_t i, const char *kw,
 /* "BDAT size [LAST]". */
 static enum lmtp_status
 lmtp_bdat(const unsigned char *p, size_t len, size_t i,
-    struct lmtp_cmdline *out, size_t *err_off)
+	  struct lmtp_cmdline *out, size_t *err_off)
 {
 	size_t s;
 
@@ -211,7 +209,7 @@ lmtp_bdat(const unsigned char *p, size_t len, size_t i,
  * printable word, as Postfix does not check either) or VRFY. */
 static enum lmtp_status
 lmtp_word_arg(const unsigned char *p, size_t len, size_t i, int one_word,
-    struct lmtp_cmdline *out, size_t *err_off)
+	      struct lmtp_cmdline *out, size_t *err_off)
 {
 	size_t e = len;
 
@@ -245,10 +243,11 @@ lmtp_verb(const unsigned char *p, size_t n)
 
 enum lmtp_status
 lmtp_parse_line(const unsigned char *p, size_t len,
-    const struct lmtp_limits *lim, struct lmtp_cmdline *out, size_t *err_off)
+		const struct lmtp_limits *lim, struct lmtp_cmdline *out,
+		size_t *err_off)
 {
-	size_t max = lim && lim->max_line ? lim->max_line
-					  : LMTP_MAX_LINE_DEFAULT;
+	size_t max =
+	    lim && lim->max_line ? lim->max_line : LMTP_MAX_LINE_DEFAULT;
 	size_t i, vlen;
 	int noarg;
 
@@ -340,7 +339,7 @@ lmtp_data_span(const unsigned char *p, size_t n)
  * have, however the stream was cut into pieces). */
 static void
 lmtp_data_run(struct lmtp_data *d, struct buf *out, const unsigned char *p,
-    size_t n)
+	      size_t n)
 {
 	size_t room = n, k;
 
@@ -350,8 +349,9 @@ lmtp_data_run(struct lmtp_data *d, struct buf *out, const unsigned char *p,
 	if (d->too_big)
 		return;
 	if (d->max_size)
-		room = d->spilled + out->len >= d->max_size ? 0 :
-		    d->max_size - d->spilled - out->len;
+		room = d->spilled + out->len >= d->max_size
+			   ? 0
+			   : d->max_size - d->spilled - out->len;
 	if (room >= n && buf_add(out, p, n) == 0)
 		return;
 	for (k = 0; k < n && !d->too_big; k++)
@@ -360,7 +360,7 @@ lmtp_data_run(struct lmtp_data *d, struct buf *out, const unsigned char *p,
 
 size_t
 lmtp_data_feed(struct lmtp_data *d, const unsigned char *p, size_t len,
-    struct buf *out)
+	       struct buf *out)
 {
 	size_t i, n;
 
@@ -369,8 +369,7 @@ lmtp_data_feed(struct lmtp_data *d, const unsigned char *p, size_t len,
 
 		/* The common case, inside a line: up to its CR or LF in one
 		 * go (a 2 MB message took 2 million calls per byte). */
-		if (!d->at_bol && d->state == D_MID && c != '\r' &&
-		    c != '\n') {
+		if (!d->at_bol && d->state == D_MID && c != '\r' && c != '\n') {
 			n = lmtp_data_span(p + i, len - i);
 			lmtp_data_run(d, out, p + i, n);
 			i += n - 1;

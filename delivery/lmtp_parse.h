@@ -11,8 +11,8 @@
 #include "addr.h"
 
 struct lmtp_limits {
-	size_t max_line;              /* bytes without CRLF; 0 = 2048 */
-	unsigned long long max_size;  /* SIZE= above this: ETOOBIG; 0 = none */
+	size_t max_line;	     /* bytes without CRLF; 0 = 2048 */
+	unsigned long long max_size; /* SIZE= above this: ETOOBIG; 0 = none */
 };
 
 enum lmtp_cmd {
@@ -48,12 +48,12 @@ struct lmtp_cmdline {
 	size_t arg_off, arg_len;
 	/* MAIL / RCPT path: parts are offsets into the line */
 	struct addr_parts path;
-	int null_path;              /* "<>" */
-	unsigned long long size;    /* MAIL SIZE=, BDAT chunk size */
+	int null_path;		 /* "<>" */
+	unsigned long long size; /* MAIL SIZE=, BDAT chunk size */
 	int has_size;
-	enum lmtp_body body;        /* MAIL BODY= */
-	int smtputf8;               /* MAIL SMTPUTF8 */
-	int last;                   /* BDAT ... LAST */
+	enum lmtp_body body; /* MAIL BODY= */
+	int smtputf8;	     /* MAIL SMTPUTF8 */
+	int last;	     /* BDAT ... LAST */
 };
 
 /* Parses one command line p[0..len). On error *err_off is the offset of
@@ -61,7 +61,8 @@ struct lmtp_cmdline {
  * verb was recognised, so the caller can answer in context. */
 __attribute__((warn_unused_result)) enum lmtp_status
 lmtp_parse_line(const unsigned char *p, size_t len,
-    const struct lmtp_limits *lim, struct lmtp_cmdline *out, size_t *err_off);
+		const struct lmtp_limits *lim, struct lmtp_cmdline *out,
+		size_t *err_off);
 
 /* The DATA phase as a byte stream (RFC 5321 4.5.2): removes one leading
  * '.' of each line, ends at "." alone on a line, turns CRLF into LF (the
@@ -70,16 +71,16 @@ lmtp_parse_line(const unsigned char *p, size_t len,
  * still be read to its end before the replies. Start with the struct
  * zeroed and at_bol = 1. */
 struct lmtp_data {
-	int state;          /* private */
-	int at_bol;         /* private: 1 before the first byte */
-	size_t line_len;    /* private */
-	size_t max_line;    /* message lines longer than this: too_long */
-	size_t max_size;    /* output bytes above this: too_big */
-	size_t spilled;     /* output bytes the caller took out of out
-			       (lmtp_spool.c): they count for max_size */
+	int state;	 /* private */
+	int at_bol;	 /* private: 1 before the first byte */
+	size_t line_len; /* private */
+	size_t max_line; /* message lines longer than this: too_long */
+	size_t max_size; /* output bytes above this: too_big */
+	size_t spilled;	 /* output bytes the caller took out of out
+			    (lmtp_spool.c): they count for max_size */
 	int too_long;
 	int too_big;
-	int done;           /* the final "." line was seen */
+	int done; /* the final "." line was seen */
 };
 
 struct buf;
@@ -88,8 +89,8 @@ struct buf;
  * bytes to out; returns how many input bytes were consumed (== len
  * unless the end of data was reached). Never fails: when out can not
  * grow, too_big is set and bytes are dropped. */
-size_t lmtp_data_feed(struct lmtp_data *d, const unsigned char *p,
-    size_t len, struct buf *out);
+size_t lmtp_data_feed(struct lmtp_data *d, const unsigned char *p, size_t len,
+		      struct buf *out);
 
 /* Short English text for a status ("unknown command"...). Static string. */
 const char *lmtp_strerror(enum lmtp_status st);

@@ -27,40 +27,39 @@ static const struct pcase pcases[] = {
     {"LHLO a b", LMTP_ESYNTAX, LMTP_CMD_LHLO, NULL, NULL},
     {"EHLO mx", LMTP_OK, LMTP_CMD_HELO, NULL, NULL},
     {"MAIL FROM:<bob@example.net>", LMTP_OK, LMTP_CMD_MAIL, "bob",
-	"example.net"},
+     "example.net"},
     {"mail from:<>", LMTP_OK, LMTP_CMD_MAIL, NULL, NULL},
     {"MAIL FROM: <bob@example.net>", LMTP_OK, LMTP_CMD_MAIL, "bob",
-	"example.net"},
-    {"MAIL FROM:<bob@example.net> SIZE=1000 BODY=8BITMIME SMTPUTF8",
-	LMTP_OK, LMTP_CMD_MAIL, "bob", "example.net"},
-    {"MAIL FROM:<bob@example.net> BODY=BINARYMIME", LMTP_EPARAM,
-	LMTP_CMD_MAIL, NULL, NULL},
-    {"MAIL FROM:<bob@example.net> SIZE=12x", LMTP_EPARAM, LMTP_CMD_MAIL,
-	NULL, NULL},
-    {"MAIL FROM:<bob@example.net> SIZE=99999999999999999999999",
-	LMTP_EPARAM, LMTP_CMD_MAIL, NULL, NULL},
-    {"MAIL FROM:<bob@example.net> SIZE=2000000", LMTP_ETOOBIG,
-	LMTP_CMD_MAIL, NULL, NULL},
-    {"MAIL FROM:<bob@example.net> RET=FULL", LMTP_EPARAM, LMTP_CMD_MAIL,
-	NULL, NULL},
+     "example.net"},
+    {"MAIL FROM:<bob@example.net> SIZE=1000 BODY=8BITMIME SMTPUTF8", LMTP_OK,
+     LMTP_CMD_MAIL, "bob", "example.net"},
+    {"MAIL FROM:<bob@example.net> BODY=BINARYMIME", LMTP_EPARAM, LMTP_CMD_MAIL,
+     NULL, NULL},
+    {"MAIL FROM:<bob@example.net> SIZE=12x", LMTP_EPARAM, LMTP_CMD_MAIL, NULL,
+     NULL},
+    {"MAIL FROM:<bob@example.net> SIZE=99999999999999999999999", LMTP_EPARAM,
+     LMTP_CMD_MAIL, NULL, NULL},
+    {"MAIL FROM:<bob@example.net> SIZE=2000000", LMTP_ETOOBIG, LMTP_CMD_MAIL,
+     NULL, NULL},
+    {"MAIL FROM:<bob@example.net> RET=FULL", LMTP_EPARAM, LMTP_CMD_MAIL, NULL,
+     NULL},
     {"MAIL FROM:<bob@example.net>junk", LMTP_ESYNTAX, LMTP_CMD_MAIL, NULL,
-	NULL},
+     NULL},
     {"MAIL FROM:bob@example.net", LMTP_EADDR, LMTP_CMD_MAIL, NULL, NULL},
     {"MAIL TO:<bob@example.net>", LMTP_ESYNTAX, LMTP_CMD_MAIL, NULL, NULL},
     {"MAIL", LMTP_ESYNTAX, LMTP_CMD_MAIL, NULL, NULL},
-    {"RCPT TO:<alice+news@example.org>", LMTP_OK, LMTP_CMD_RCPT,
-	"alice+news", "example.org"},
+    {"RCPT TO:<alice+news@example.org>", LMTP_OK, LMTP_CMD_RCPT, "alice+news",
+     "example.org"},
     {"RCPT TO:<@relay.example:alice@example.org>", LMTP_OK, LMTP_CMD_RCPT,
-	"alice", "example.org"},
+     "alice", "example.org"},
     {"RCPT TO:<\"a b\"@example.org>", LMTP_OK, LMTP_CMD_RCPT, "\"a b\"",
-	"example.org"},
+     "example.org"},
     {"RCPT TO:<j\xc3\xa9r\xc3\xb4me@example.org>", LMTP_OK, LMTP_CMD_RCPT,
-	"j\xc3\xa9r\xc3\xb4me", "example.org"},
+     "j\xc3\xa9r\xc3\xb4me", "example.org"},
     {"RCPT TO:<>", LMTP_EADDR, LMTP_CMD_RCPT, NULL, NULL},
-    {"RCPT TO:<alice@example.org> NOTIFY=NEVER", LMTP_EPARAM,
-	LMTP_CMD_RCPT, NULL, NULL},
-    {"RCPT TO:<../../etc@example.org>", LMTP_EADDR, LMTP_CMD_RCPT, NULL,
-	NULL},
+    {"RCPT TO:<alice@example.org> NOTIFY=NEVER", LMTP_EPARAM, LMTP_CMD_RCPT,
+     NULL, NULL},
+    {"RCPT TO:<../../etc@example.org>", LMTP_EADDR, LMTP_CMD_RCPT, NULL, NULL},
     {"RCPT TO:<alice@exa mple.org>", LMTP_EADDR, LMTP_CMD_RCPT, NULL, NULL},
     {"DATA", LMTP_OK, LMTP_CMD_DATA, NULL, NULL},
     {"DATA x", LMTP_ESYNTAX, LMTP_CMD_DATA, NULL, NULL},
@@ -93,25 +92,25 @@ parses_each_command_as_expected(void **state)
 		st = lmtp_parse_line(p, strlen(c->line), &lim, &cl, &off);
 		if (st != c->want)
 			fail_msg("%s: got status %s, want %s", c->line,
-			    lmtp_strerror(st), lmtp_strerror(c->want));
+				 lmtp_strerror(st), lmtp_strerror(c->want));
 		if (st == LMTP_OK && cl.cmd != c->cmd)
 			fail_msg("%s: got cmd %d, want %d", c->line, cl.cmd,
-			    c->cmd);
+				 c->cmd);
 		if (c->local && (cl.path.local_len != strlen(c->local) ||
-		    memcmp(p + cl.path.local_off, c->local,
-		    cl.path.local_len) != 0))
-			fail_msg("%s: got local \"%.*s\", want \"%s\"",
-			    c->line, (int)cl.path.local_len,
-			    c->line + cl.path.local_off, c->local);
+				 memcmp(p + cl.path.local_off, c->local,
+					cl.path.local_len) != 0))
+			fail_msg("%s: got local \"%.*s\", want \"%s\"", c->line,
+				 (int)cl.path.local_len,
+				 c->line + cl.path.local_off, c->local);
 		if (c->domain && (cl.path.domain_len != strlen(c->domain) ||
-		    memcmp(p + cl.path.domain_off, c->domain,
-		    cl.path.domain_len) != 0))
+				  memcmp(p + cl.path.domain_off, c->domain,
+					 cl.path.domain_len) != 0))
 			fail_msg("%s: got domain \"%.*s\", want \"%s\"",
-			    c->line, (int)cl.path.domain_len,
-			    c->line + cl.path.domain_off, c->domain);
+				 c->line, (int)cl.path.domain_len,
+				 c->line + cl.path.domain_off, c->domain);
 		if (off > strlen(c->line))
 			fail_msg("%s: got err_off %zu past the line", c->line,
-			    off);
+				 off);
 	}
 }
 
@@ -124,11 +123,13 @@ mail_reports_size_body_and_smtputf8(void **state)
 
 	(void)state;
 	assert_int_equal(lmtp_parse_line((const unsigned char *)l, strlen(l),
-	    NULL, &cl, &off), LMTP_OK);
+					 NULL, &cl, &off),
+			 LMTP_OK);
 	if (!cl.null_path || !cl.has_size || cl.size != 4096 ||
 	    cl.body != LMTP_BODY_8BITMIME || !cl.smtputf8)
 		fail_msg("got null=%d size=%llu body=%d utf8=%d, want 1 4096 "
-		    "8BITMIME 1", cl.null_path, cl.size, cl.body, cl.smtputf8);
+			 "8BITMIME 1",
+			 cl.null_path, cl.size, cl.body, cl.smtputf8);
 }
 
 static void
@@ -142,14 +143,12 @@ line_over_the_limit_is_refused(void **state)
 	(void)state;
 	memset(line, 'a', sizeof(line));
 	memcpy(line, "NOOP ", 5);
-	assert_int_equal(lmtp_parse_line(line, 100, &lim, &cl, &off),
-	    LMTP_OK);
+	assert_int_equal(lmtp_parse_line(line, 100, &lim, &cl, &off), LMTP_OK);
 	assert_int_equal(lmtp_parse_line(line, 101, &lim, &cl, &off),
-	    LMTP_ELONG);
-	assert_int_equal(lmtp_parse_line(line, 2048, NULL, &cl, &off),
-	    LMTP_OK);
+			 LMTP_ELONG);
+	assert_int_equal(lmtp_parse_line(line, 2048, NULL, &cl, &off), LMTP_OK);
 	assert_int_equal(lmtp_parse_line(line, 2049, NULL, &cl, &off),
-	    LMTP_ELONG);
+			 LMTP_ELONG);
 }
 
 static void
@@ -161,10 +160,10 @@ bdat_reports_chunk_size_and_last(void **state)
 
 	(void)state;
 	assert_int_equal(lmtp_parse_line((const unsigned char *)l, strlen(l),
-	    NULL, &cl, &off), LMTP_OK);
+					 NULL, &cl, &off),
+			 LMTP_OK);
 	if (cl.size != 123 || !cl.last)
-		fail_msg("got size=%llu last=%d, want 123 1", cl.size,
-		    cl.last);
+		fail_msg("got size=%llu last=%d, want 123 1", cl.size, cl.last);
 }
 
 static void
@@ -176,11 +175,12 @@ lhlo_argument_is_reported(void **state)
 
 	(void)state;
 	assert_int_equal(lmtp_parse_line((const unsigned char *)l, strlen(l),
-	    NULL, &cl, &off), LMTP_OK);
-	if (cl.arg_len != 16 || memcmp(l + cl.arg_off, "mail.example.org",
-	    16) != 0)
-		fail_msg("got \"%.*s\", want mail.example.org",
-		    (int)cl.arg_len, l + cl.arg_off);
+					 NULL, &cl, &off),
+			 LMTP_OK);
+	if (cl.arg_len != 16 ||
+	    memcmp(l + cl.arg_off, "mail.example.org", 16) != 0)
+		fail_msg("got \"%.*s\", want mail.example.org", (int)cl.arg_len,
+			 l + cl.arg_off);
 }
 
 struct dcase {
@@ -225,23 +225,27 @@ data_is_unstuffed_and_normalised(void **state)
 			d.max_line = 9;
 			buf_reset(&out);
 			if (k == 0)
-				got = lmtp_data_feed(&d, p, strlen(c->in), &out);
+				got =
+				    lmtp_data_feed(&d, p, strlen(c->in), &out);
 			else
 				for (got = 0; got < strlen(c->in) && !d.done;
-				    got += n)
-					n = lmtp_data_feed(&d, p + got, 1, &out);
+				     got += n)
+					n = lmtp_data_feed(&d, p + got, 1,
+							   &out);
 			if (strcmp(buf_str(&out), c->want) != 0)
-				fail_msg("case %zu/%zu: got \"%s\", want \"%s\"",
-				    i, k, buf_str(&out), c->want);
+				fail_msg(
+				    "case %zu/%zu: got \"%s\", want \"%s\"", i,
+				    k, buf_str(&out), c->want);
 			if (got != (c->consumed ? c->consumed : strlen(c->in)))
 				fail_msg("case %zu/%zu: got consumed %zu", i, k,
-				    got);
+					 got);
 			if (d.done != c->done || d.too_long != c->too_long ||
 			    d.too_big != c->too_big)
-				fail_msg("case %zu/%zu: got done %d long %d big "
-				    "%d, want %d %d %d", i, k, d.done,
-				    d.too_long, d.too_big, c->done,
-				    c->too_long, c->too_big);
+				fail_msg(
+				    "case %zu/%zu: got done %d long %d big "
+				    "%d, want %d %d %d",
+				    i, k, d.done, d.too_long, d.too_big,
+				    c->done, c->too_long, c->too_big);
 		}
 	}
 	buf_free(&out);
@@ -258,11 +262,12 @@ data_over_max_size_is_flagged_and_capped(void **state)
 	d.at_bol = 1;
 	d.max_size = 15;
 	buf_init(&out, 0);
-	assert_int_equal(lmtp_data_feed(&d, (const unsigned char *)in,
-	    strlen(in), &out), strlen(in));
+	assert_int_equal(
+	    lmtp_data_feed(&d, (const unsigned char *)in, strlen(in), &out),
+	    strlen(in));
 	if (!d.done || !d.too_big || out.len > 15)
 		fail_msg("got done %d big %d len %zu, want 1 1 <= 15", d.done,
-		    d.too_big, out.len);
+			 d.too_big, out.len);
 	buf_free(&out);
 }
 
@@ -284,8 +289,8 @@ data_spilled_bytes_count_for_max_size(void **state)
 	buf_reset(&out);
 	(void)lmtp_data_feed(&d, (const unsigned char *)b, strlen(b), &out);
 	if (!d.done || !d.too_big || d.spilled + out.len > 15)
-		fail_msg("got done %d big %d total %zu, want 1 1 <= 15",
-		    d.done, d.too_big, d.spilled + out.len);
+		fail_msg("got done %d big %d total %zu, want 1 1 <= 15", d.done,
+			 d.too_big, d.spilled + out.len);
 	buf_free(&out);
 }
 
@@ -295,7 +300,7 @@ static void
 data_runs_cut_anywhere_give_the_same_output(void **state)
 {
 	const char *in = "Subject: x\r\n\r\nabcdefghijklmnopqrstuvwxyz\r\n"
-	    "..dot\rcr\r\n.\r\n";
+			 "..dot\rcr\r\n.\r\n";
 	size_t len = strlen(in), cut, max;
 	struct lmtp_data a, b;
 	struct buf oa, ob;
@@ -310,18 +315,20 @@ data_runs_cut_anywhere_give_the_same_output(void **state)
 			buf_init(&oa, 0);
 			buf_init(&ob, 0);
 			(void)lmtp_data_feed(&a, (const unsigned char *)in, len,
-			    &oa);
+					     &oa);
 			(void)lmtp_data_feed(&b, (const unsigned char *)in, cut,
-			    &ob);
-			(void)lmtp_data_feed(&b, (const unsigned char *)in + cut,
-			    len - cut, &ob);
+					     &ob);
+			(void)lmtp_data_feed(&b,
+					     (const unsigned char *)in + cut,
+					     len - cut, &ob);
 			if (!a.done || !b.done || a.too_big != b.too_big ||
 			    oa.len != ob.len || oa.len > max ||
 			    memcmp(buf_str(&oa), buf_str(&ob), oa.len) != 0)
-				fail_msg("max %zu cut at %zu: got \"%s\" (big %d), "
-				    "want \"%s\" (big %d)", max, cut,
-				    buf_str(&ob), b.too_big, buf_str(&oa),
-				    a.too_big);
+				fail_msg(
+				    "max %zu cut at %zu: got \"%s\" (big %d), "
+				    "want \"%s\" (big %d)",
+				    max, cut, buf_str(&ob), b.too_big,
+				    buf_str(&oa), a.too_big);
 			buf_free(&oa);
 			buf_free(&ob);
 		}

@@ -38,7 +38,7 @@ extern char **environ;
  * 0. */
 static int
 lmtp_sendmail(char *const argv[], const char *a, size_t alen, int fd,
-    size_t flen)
+	      size_t flen)
 {
 	posix_spawn_file_actions_t fa;
 	size_t off;
@@ -76,20 +76,24 @@ lmtp_sendmail(char *const argv[], const char *a, size_t alen, int fd,
 
 int
 lmtp_sieve_redirect(struct lmtp_server *srv, const struct lmtp_msg *m,
-    const char *address)
+		    const char *address)
 {
-	char *argv[] = {srv->cfg->sendmail, "-i", "-f",
-	    (char *)(*m->sender ? m->sender : "<>"), "--", (char *)address,
-	    NULL};
+	char *argv[] = {srv->cfg->sendmail,
+			"-i",
+			"-f",
+			(char *)(*m->sender ? m->sender : "<>"),
+			"--",
+			(char *)address,
+			NULL};
 
 	if (address == NULL || *address == '-' || *address == '\0') {
 		log_warn("redirect to \"%s\" refused", address ? address : "");
 		return -1;
 	}
-	if (lmtp_sendmail(argv, m->fd >= 0 ? "" : m->data, m->fd >= 0 ? 0 :
-	    m->len, m->fd, m->size) < 0) {
+	if (lmtp_sendmail(argv, m->fd >= 0 ? "" : m->data,
+			  m->fd >= 0 ? 0 : m->len, m->fd, m->size) < 0) {
 		log_err("redirect to <%s>: %s failed; mail kept", address,
-		    srv->cfg->sendmail);
+			srv->cfg->sendmail);
 		return -1;
 	}
 	log_info("redirected mail from <%s> to <%s>", m->sender, address);
@@ -122,7 +126,7 @@ lmtp_find_cb(void *ctx, const unsigned char *p, const struct addr_parts *pa)
 	for (k = 0; f->want[k]; k++)
 		if (strlen(f->want[k]) == n &&
 		    strncasecmp((const char *)p + pa->local_off, f->want[k],
-		    n) == 0) {
+				n) == 0) {
 			f->found = 1;
 			return 1;
 		}
@@ -134,7 +138,7 @@ static int
 lmtp_addressed_to(const struct lmtp_msg *m, const char *const *want)
 {
 	static const char *const fields[] = {"to", "cc", "bcc", "resent-to",
-	    "resent-cc"};
+					     "resent-cc"};
 	struct addr_limits lim = {0, 0, 0, 1};
 	struct lmtp_findaddr f = {want, 0};
 	size_t i, k, off;
@@ -145,8 +149,9 @@ lmtp_addressed_to(const struct lmtp_msg *m, const char *const *want)
 				const char *v = m->headers[i].value;
 
 				if (addr_parse_header((const unsigned char *)v,
-				    strlen(v), &lim, lmtp_find_cb, &f, &off) !=
-				    ADDR_OK) {
+						      strlen(v), &lim,
+						      lmtp_find_cb, &f,
+						      &off) != ADDR_OK) {
 					/* a bad tail: what was found counts */
 				}
 				break;
@@ -157,11 +162,11 @@ lmtp_addressed_to(const struct lmtp_msg *m, const char *const *want)
 /* RFC 3834 2 and RFC 5230 4.5: why not to answer, or NULL. */
 static const char *
 lmtp_vacation_why_not(const struct lmtp_msg *m, const struct lmtp_rcpt *r,
-    const struct sieve_action *a)
+		      const struct sieve_action *a)
 {
-	static const char *const lists[] = {"list-id", "list-help",
-	    "list-unsubscribe", "list-subscribe", "list-post", "list-owner",
-	    "list-archive"};
+	static const char *const lists[] = {
+	    "list-id",	 "list-help",  "list-unsubscribe", "list-subscribe",
+	    "list-post", "list-owner", "list-archive"};
 	const char *v, *at, *mine[66];
 	size_t i, k = 0, llen;
 
@@ -171,15 +176,15 @@ lmtp_vacation_why_not(const struct lmtp_msg *m, const struct lmtp_rcpt *r,
 	llen = at ? (size_t)(at - m->sender) : strlen(m->sender);
 	if (strncasecmp(m->sender, "mailer-daemon", 13) == 0 ||
 	    strncasecmp(m->sender, "owner-", 6) == 0 ||
-	    (llen >= 8 && strncasecmp(m->sender + llen - 8, "-request", 8) ==
-	    0))
+	    (llen >= 8 &&
+	     strncasecmp(m->sender + llen - 8, "-request", 8) == 0))
 		return "sender is a daemon or a list";
 	if ((v = lmtp_msg_header(m, "auto-submitted")) != NULL &&
 	    strncasecmp(v, "no", 2) != 0)
 		return "Auto-Submitted";
 	if ((v = lmtp_msg_header(m, "precedence")) != NULL &&
 	    (strcasecmp(v, "bulk") == 0 || strcasecmp(v, "list") == 0 ||
-	    strcasecmp(v, "junk") == 0))
+	     strcasecmp(v, "junk") == 0))
 		return "Precedence bulk/list/junk";
 	for (i = 0; i < sizeof(lists) / sizeof(lists[0]); i++)
 		if (lmtp_msg_header(m, lists[i]) != NULL)
@@ -201,7 +206,7 @@ lmtp_vacation_handle(const struct sieve_action *a, char *out, size_t n)
 {
 	uint64_t h = 1469598103934665603ULL;
 	const char *parts[2] = {a->reason ? a->reason : "",
-	    a->subject ? a->subject : ""};
+				a->subject ? a->subject : ""};
 	const char *s;
 	int k;
 
@@ -219,7 +224,8 @@ lmtp_vacation_handle(const struct sieve_action *a, char *out, size_t n)
 
 static int
 lmtp_vacation_text(struct lmtp_server *srv, const struct lmtp_msg *m,
-    const struct lmtp_rcpt *r, const struct sieve_action *a, struct buf *b)
+		   const struct lmtp_rcpt *r, const struct sieve_action *a,
+		   struct buf *b)
 {
 	const char *subj = lmtp_msg_header(m, "subject");
 	const char *mid = lmtp_msg_header(m, "message-id");
@@ -231,7 +237,7 @@ lmtp_vacation_text(struct lmtp_server *srv, const struct lmtp_msg *m,
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000",
-	    gmtime_r(&now, &tm));
+		 gmtime_r(&now, &tm));
 	if (buf_adds(b, "From: ") < 0 ||
 	    lmtp_add_clean(b, a->from ? a->from : r->user) < 0 ||
 	    buf_adds(b, "\nTo: <") < 0 || lmtp_add_clean(b, m->sender) < 0 ||
@@ -241,24 +247,28 @@ lmtp_vacation_text(struct lmtp_server *srv, const struct lmtp_msg *m,
 		if (lmtp_add_clean(b, a->subject) < 0)
 			return -1;
 	} else if (buf_adds(b, "Auto: ") < 0 ||
-	    lmtp_add_clean(b, subj ? subj : "") < 0)
+		   lmtp_add_clean(b, subj ? subj : "") < 0)
 		return -1;
-	if (buf_printf(b, "\nDate: %s\nMessage-ID: <%lld.%ld.vacation@%s>\n"
-	    "Auto-Submitted: auto-replied (vacation)\n", date,
-	    (long long)ts.tv_sec, ts.tv_nsec, srv->host) < 0)
+	if (buf_printf(b,
+		       "\nDate: %s\nMessage-ID: <%lld.%ld.vacation@%s>\n"
+		       "Auto-Submitted: auto-replied (vacation)\n",
+		       date, (long long)ts.tv_sec, ts.tv_nsec, srv->host) < 0)
 		return -1;
 	if (mid) {
-		if (buf_adds(b, "In-Reply-To: ") < 0 || lmtp_add_clean(b, mid) < 0 ||
+		if (buf_adds(b, "In-Reply-To: ") < 0 ||
+		    lmtp_add_clean(b, mid) < 0 ||
 		    buf_adds(b, "\nReferences: ") < 0 ||
-		    (refs && (lmtp_add_clean(b, refs) < 0 ||
-		    buf_addc(b, ' ') < 0)) || lmtp_add_clean(b, mid) < 0 ||
-		    buf_addc(b, '\n') < 0)
+		    (refs &&
+		     (lmtp_add_clean(b, refs) < 0 || buf_addc(b, ' ') < 0)) ||
+		    lmtp_add_clean(b, mid) < 0 || buf_addc(b, '\n') < 0)
 			return -1;
 	}
 	if (buf_adds(b, "MIME-Version: 1.0\n") < 0)
 		return -1;
-	if (!a->mime && buf_adds(b, "Content-Type: text/plain; "
-	    "charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n") < 0)
+	if (!a->mime &&
+	    buf_adds(b,
+		     "Content-Type: text/plain; "
+		     "charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n") < 0)
 		return -1;
 	return buf_adds(b, a->reason ? a->reason : "");
 }
@@ -269,29 +279,31 @@ lmtp_vacation_text(struct lmtp_server *srv, const struct lmtp_msg *m,
  * deliveries send one reply; a failed send is not retried in the period. */
 static int
 lmtp_vacation_seen(struct lmtp_server *srv, struct store *st,
-    const struct lmtp_msg *m, const struct lmtp_rcpt *r, const char *handle,
-    long days)
+		   const struct lmtp_msg *m, const struct lmtp_rcpt *r,
+		   const char *handle, long days)
 {
 	struct store_errbuf e = {""};
 	long long now = (long long)time(NULL);
 	int rc;
 
 	rc = store_vacation_claim(st, r->user, m->sender, handle, now,
-	    now - days * 86400LL, now - LMTP_VACATION_KEEP_DAYS * 86400LL, &e);
+				  now - days * 86400LL,
+				  now - LMTP_VACATION_KEEP_DAYS * 86400LL, &e);
 	if (rc < 0)
 		log_err("<%s>: vacation: %s: %s", r->address, srv->db_path,
-		    e.msg);
-	return rc == STORE_FOUND ? STORE_NOTFOUND :
-	    rc == STORE_NOTFOUND ? STORE_FOUND : rc;
+			e.msg);
+	return rc == STORE_FOUND      ? STORE_NOTFOUND
+	       : rc == STORE_NOTFOUND ? STORE_FOUND
+				      : rc;
 }
 
 void
 lmtp_sieve_vacation(struct lmtp_server *srv, const struct lmtp_msg *m,
-    const struct lmtp_rcpt *r, const void *act)
+		    const struct lmtp_rcpt *r, const void *act)
 {
 	const struct sieve_action *a = act;
 	char *argv[] = {srv->cfg->sendmail, "-i", "-f", "<>", "--",
-	    (char *)m->sender, NULL};
+			(char *)m->sender,  NULL};
 	struct store_errbuf e = {""};
 	struct store *st = NULL;
 	const char *why;
@@ -300,7 +312,7 @@ lmtp_sieve_vacation(struct lmtp_server *srv, const struct lmtp_msg *m,
 
 	if ((why = lmtp_vacation_why_not(m, r, a)) != NULL) {
 		log_info("<%s>: vacation: no reply to <%s>: %s", r->address,
-		    m->sender, why);
+			 m->sender, why);
 		return;
 	}
 	if (*m->sender == '-')
@@ -308,7 +320,7 @@ lmtp_sieve_vacation(struct lmtp_server *srv, const struct lmtp_msg *m,
 	lmtp_vacation_handle(a, handle, sizeof(handle));
 	if (store_open(srv->db_path, STORE_RW, srv->busy_ms, &st, &e) < 0) {
 		log_err("<%s>: vacation: %s: %s", r->address, srv->db_path,
-		    e.msg);
+			e.msg);
 		return;
 	}
 	if (lmtp_vacation_seen(srv, st, m, r, handle, a->days) !=
@@ -319,10 +331,10 @@ lmtp_sieve_vacation(struct lmtp_server *srv, const struct lmtp_msg *m,
 		log_err("<%s>: vacation: reply too large", r->address);
 	else if (lmtp_sendmail(argv, b.data, b.len, -1, 0) < 0)
 		log_err("<%s>: vacation: %s failed", r->address,
-		    srv->cfg->sendmail);
+			srv->cfg->sendmail);
 	else {
 		log_info("<%s>: vacation: replied to <%s>", r->address,
-		    m->sender);
+			 m->sender);
 	}
 	buf_free(&b);
 out:

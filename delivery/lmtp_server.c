@@ -36,7 +36,7 @@
 
 static int
 lmtp_listen(struct server *srv, const struct lmtp_settings *cfg, char *err,
-    size_t errlen)
+	    size_t errlen)
 {
 	struct group *gr = NULL;
 
@@ -44,23 +44,24 @@ lmtp_listen(struct server *srv, const struct lmtp_settings *cfg, char *err,
 		if (*cfg->socket_group &&
 		    (gr = getgrnam(cfg->socket_group)) == NULL) {
 			snprintf(err, errlen, "%s: group %s: no such group",
-			    cfg->socket, cfg->socket_group);
+				 cfg->socket, cfg->socket_group);
 			return -1;
 		}
 		if (srv_listen_unix(srv, cfg->socket, cfg->mode, (uid_t)-1,
-		    gr ? gr->gr_gid : (gid_t)-1, 0, err, errlen) < 0)
+				    gr ? gr->gr_gid : (gid_t)-1, 0, err,
+				    errlen) < 0)
 			return -1;
 	}
-	if (*cfg->tcp && srv_listen_inet(srv,
-	    (const struct sockaddr *)&cfg->tcp_addr, cfg->tcp_len, cfg->tcp,
-	    0, err, errlen) < 0)
+	if (*cfg->tcp &&
+	    srv_listen_inet(srv, (const struct sockaddr *)&cfg->tcp_addr,
+			    cfg->tcp_len, cfg->tcp, 0, err, errlen) < 0)
 		return -1;
 	return 0;
 }
 
 static int
 lmtp_ctx_init(struct lmtp_server *ls, const struct lmtp_settings *cfg,
-    char *err, size_t errlen)
+	      char *err, size_t errlen)
 {
 	memset(ls, 0, sizeof(*ls));
 	ls->cfg = cfg;
@@ -84,20 +85,21 @@ lmtp_ctx_init(struct lmtp_server *ls, const struct lmtp_settings *cfg,
 static int
 lmtp_spool_dir(struct lmtp_server *ls, char *err, size_t errlen)
 {
-	const char *dir = *ls->cfg->spool_dir ? ls->cfg->spool_dir :
-	    ls->cfg->mail_root;
+	const char *dir =
+	    *ls->cfg->spool_dir ? ls->cfg->spool_dir : ls->cfg->mail_root;
 	int fd;
 
-	ls->spoolfd = *ls->cfg->spool_dir ? open(dir, O_RDONLY | O_DIRECTORY |
-	    O_CLOEXEC) : dup(ls->rootfd);
+	ls->spoolfd = *ls->cfg->spool_dir
+			  ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+			  : dup(ls->rootfd);
 	if (ls->spoolfd < 0) {
 		snprintf(err, errlen, "spool_dir %s: %s", dir, strerror(errno));
 		return -1;
 	}
 	if ((fd = lmtp_spool_probe(ls->spoolfd)) < 0)
 		log_warn("spool_dir %s: cannot create a temporary file (%s): "
-		    "message bodies past spool_threshold stay in memory", dir,
-		    strerror(errno));
+			 "message bodies past spool_threshold stay in memory",
+			 dir, strerror(errno));
 	else
 		close(fd);
 	return 0;
@@ -107,18 +109,18 @@ lmtp_spool_dir(struct lmtp_server *ls, char *err, size_t errlen)
  * failures are per-recipient 451s). */
 static int
 lmtp_ctx_open(struct lmtp_server *ls, const char *db_path, long long busy_ms,
-    char *err, size_t errlen)
+	      char *err, size_t errlen)
 {
 	struct store_errbuf e = {""};
 	struct store *st = NULL;
 
 	ls->db_path = db_path;
 	ls->busy_ms = busy_ms;
-	ls->rootfd = open(ls->cfg->mail_root, O_RDONLY | O_DIRECTORY |
-	    O_CLOEXEC);
+	ls->rootfd =
+	    open(ls->cfg->mail_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (ls->rootfd < 0) {
 		snprintf(err, errlen, "mail_root %s: %s", ls->cfg->mail_root,
-		    strerror(errno));
+			 strerror(errno));
 		return -1;
 	}
 	if (lmtp_spool_dir(ls, err, errlen) < 0)
@@ -155,10 +157,10 @@ lmtp_serve_conn(struct srv_conn *c, void *ctx)
 
 int
 lmtp_serve(const struct lmtp_settings *cfg, const char *db_path,
-    long long busy_ms)
+	   long long busy_ms)
 {
-	struct srv_limits lim = {(size_t)cfg->max_clients,
-	    cfg->command_timeout, cfg->idle_timeout, LMTP_DRAIN_MS, 0};
+	struct srv_limits lim = {(size_t)cfg->max_clients, cfg->command_timeout,
+				 cfg->idle_timeout, LMTP_DRAIN_MS, 0};
 	struct srv_ops ops = {lmtp_serve_conn, NULL, 0, *cfg->user == '\0'};
 	static struct lmtp_server ls; /* outlives srv when workers hang */
 	struct server *srv = NULL;
@@ -171,8 +173,8 @@ lmtp_serve(const struct lmtp_settings *cfg, const char *db_path,
 		log_err("%s", err);
 		goto out;
 	}
-	if (srv_drop_privileges(srv, cfg->user, cfg->group, err,
-	    sizeof(err)) < 0) {
+	if (srv_drop_privileges(srv, cfg->user, cfg->group, err, sizeof(err)) <
+	    0) {
 		log_err("cannot drop privileges: %s", err);
 		goto out;
 	}

@@ -10,6 +10,6 @@
 /* Serves with the [lmtp] settings cfg and the database at db_path until
  * SIGTERM / SIGINT. 0, or 1 after logging why it could not start. */
 int lmtp_serve(const struct lmtp_settings *cfg, const char *db_path,
-    long long busy_ms);
+	       long long busy_ms);
 
 #endif

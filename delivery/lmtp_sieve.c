@@ -41,7 +41,7 @@ struct lmtp_cached {
 	struct timespec mtime;
 	off_t size;
 	struct sieve_script *script; /* NULL: did not compile */
-	int refs;                    /* users + 1 while in the cache */
+	int refs;		     /* users + 1 while in the cache */
 	struct lmtp_cached *next;
 };
 
@@ -92,14 +92,14 @@ static int
 lmtp_same(const struct lmtp_cached *e, const struct stat *st)
 {
 	return e->dev == st->st_dev && e->ino == st->st_ino &&
-	    e->size == st->st_size && e->mtime.tv_sec == st->st_mtim.tv_sec &&
-	    e->mtime.tv_nsec == st->st_mtim.tv_nsec;
+	       e->size == st->st_size &&
+	       e->mtime.tv_sec == st->st_mtim.tv_sec &&
+	       e->mtime.tv_nsec == st->st_mtim.tv_nsec;
 }
 
 /* Reads fd (at most SIEVE_FILE_MAX) and compiles it; logs errors. */
 static struct lmtp_cached *
-lmtp_compile(int fd, const struct stat *st, const char *key,
-    const char *shown)
+lmtp_compile(int fd, const struct stat *st, const char *key, const char *shown)
 {
 	struct sieve_error se = {0, 0, ""};
 	struct lmtp_cached *e;
@@ -123,15 +123,17 @@ lmtp_compile(int fd, const struct stat *st, const char *key,
 		if (buf_add(&b, chunk, (size_t)r) < 0)
 			break;
 	if (r != 0) {
-		log_err("%s: %s", shown, r < 0 ? strerror(errno) :
-		    "script larger than 1 MiB; ignored");
+		log_err("%s: %s", shown,
+			r < 0 ? strerror(errno)
+			      : "script larger than 1 MiB; ignored");
 	} else {
-		rc = sieve_compile((const unsigned char *)(b.data ? b.data : ""),
-		    b.len, NULL, &e->script, &se);
+		rc =
+		    sieve_compile((const unsigned char *)(b.data ? b.data : ""),
+				  b.len, NULL, &e->script, &se);
 		if (rc != SIEVE_OK)
 			log_err("%s:%u:%u: %s: %s; script ignored, mail kept",
-			    shown, se.line, se.col, sieve_strerror(rc),
-			    se.msg);
+				shown, se.line, se.col, sieve_strerror(rc),
+				se.msg);
 	}
 	buf_free(&b);
 	return e;
@@ -141,7 +143,7 @@ lmtp_compile(int fd, const struct stat *st, const char *key,
  * the caller drops with lmtp_cache_put (under the lock). */
 static struct lmtp_cached *
 lmtp_cache_get(struct lmtp_sieve_cache *c, int fd, const char *key,
-    const char *shown)
+	       const char *shown)
 {
 	struct lmtp_cached *e, **pp, *fresh;
 	struct stat st;
@@ -201,8 +203,8 @@ lmtp_user_script_fd(int homefd, char *target, size_t tlen)
 	ssize_t n;
 	int fd;
 
-	fd = openat(homefd, ".dovecot.sieve", O_RDONLY | O_NOFOLLOW |
-	    O_CLOEXEC);
+	fd =
+	    openat(homefd, ".dovecot.sieve", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd >= 0 || errno != ELOOP) {
 		snprintf(target, tlen, ".dovecot.sieve");
 		return fd;
@@ -213,7 +215,8 @@ lmtp_user_script_fd(int homefd, char *target, size_t tlen)
 	target[n] = '\0';
 	if (maildir_path_ok(target) < 0) {
 		log_warn(".dovecot.sieve -> %s: not a relative path inside "
-		    "the home; ignored", target);
+			 "the home; ignored",
+			 target);
 		errno = EPERM;
 		return -1;
 	}
@@ -221,9 +224,8 @@ lmtp_user_script_fd(int homefd, char *target, size_t tlen)
 }
 
 int
-lmtp_sieve_run(struct lmtp_server *srv, int homefd,
-    const struct lmtp_msg *m, const struct lmtp_rcpt *r,
-    struct sieve_result *res)
+lmtp_sieve_run(struct lmtp_server *srv, int homefd, const struct lmtp_msg *m,
+	       const struct lmtp_rcpt *r, struct sieve_result *res)
 {
 	const struct lmtp_settings *cfg = srv->cfg;
 	const struct sieve_script *scripts[2];
@@ -238,14 +240,14 @@ lmtp_sieve_run(struct lmtp_server *srv, int homefd,
 	if (*cfg->sieve_before &&
 	    (fd = open(cfg->sieve_before, O_RDONLY | O_CLOEXEC)) >= 0) {
 		ent[0] = lmtp_cache_get(srv->sieve, fd, cfg->sieve_before,
-		    cfg->sieve_before);
+					cfg->sieve_before);
 		close(fd);
 	}
 	if (cfg->sieve_user &&
 	    (fd = lmtp_user_script_fd(homefd, target, sizeof(target))) >= 0) {
 		snprintf(key, sizeof(key), "%s%s", r->maildir, target);
 		snprintf(shown, sizeof(shown), "%s/%s%s", cfg->mail_root,
-		    r->maildir, target);
+			 r->maildir, target);
 		ent[1] = lmtp_cache_get(srv->sieve, fd, key, shown);
 		close(fd);
 	}
@@ -263,8 +265,8 @@ lmtp_sieve_run(struct lmtp_server *srv, int homefd,
 		rc = sieve_execute(scripts, n, &sm, NULL, res, &se);
 		if (rc != SIEVE_OK)
 			log_err("<%s>: sieve: line %u:%u: %s: %s; mail kept",
-			    r->address, se.line, se.col, sieve_strerror(rc),
-			    se.msg);
+				r->address, se.line, se.col, sieve_strerror(rc),
+				se.msg);
 	}
 	lmtp_cache_put(srv->sieve, ent[0]);
 	lmtp_cache_put(srv->sieve, ent[1]);
@@ -319,8 +321,8 @@ lmtp_msg_headers(struct lmtp_msg *m)
 		while (p < m->data + hlen) {
 			if (*p == '\n') {
 				p++;
-				if (p < m->data + hlen && (*p == ' ' ||
-				    *p == '\t'))
+				if (p < m->data + hlen &&
+				    (*p == ' ' || *p == '\t'))
 					continue;
 				break;
 			}
@@ -353,4 +355,3 @@ lmtp_msg_header(const struct lmtp_msg *m, const char *name)
 			return m->headers[i].value;
 	return NULL;
 }
-

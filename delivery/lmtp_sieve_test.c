@@ -14,7 +14,8 @@
 static void
 headers_are_split_and_unfolded(void **state)
 {
-	const char *data = "Subject: hello\n world\nX-Spam-Flag:YES\n"
+	const char *data =
+	    "Subject: hello\n world\nX-Spam-Flag:YES\n"
 	    "From bob@example.net not a field\nTo: a@b.example\n\n"
 	    "Body: not a header\n";
 	struct lmtp_msg m = {"", data, strlen(data), NULL, 0, NULL};
@@ -33,8 +34,8 @@ headers_are_split_and_unfolded(void **state)
 		if (strcmp(m.headers[i].name, want[i][0]) ||
 		    strcmp(m.headers[i].value, want[i][1]))
 			fail_msg("header %zu: got \"%s: %s\", want \"%s: %s\"",
-			    i, m.headers[i].name, m.headers[i].value,
-			    want[i][0], want[i][1]);
+				 i, m.headers[i].name, m.headers[i].value,
+				 want[i][0], want[i][1]);
 	if (lmtp_msg_header(&m, "x-spam-flag") == NULL ||
 	    lmtp_msg_header(&m, "body") != NULL)
 		fail_msg("got wrong lookups by name");
@@ -49,13 +50,13 @@ message_without_header_section_has_no_fields(void **state)
 
 	(void)state;
 	for (i = 0; i < 3; i++) {
-		struct lmtp_msg m = {"", cases[i], strlen(cases[i]), NULL, 0,
-		    NULL};
+		struct lmtp_msg m = {"",   cases[i], strlen(cases[i]),
+				     NULL, 0,	     NULL};
 
 		assert_int_equal(lmtp_msg_headers(&m), 0);
 		if (m.nheaders != 0)
 			fail_msg("case %zu: got %zu headers, want 0", i,
-			    m.nheaders);
+				 m.nheaders);
 		lmtp_msg_clear(&m);
 	}
 }

@@ -31,8 +31,7 @@
 static atomic_uint lmtp_spool_seq;
 
 void
-lmtp_spool_init(struct lmtp_spool *sp, int dirfd, size_t threshold,
-    size_t max)
+lmtp_spool_init(struct lmtp_spool *sp, int dirfd, size_t threshold, size_t max)
 {
 	memset(sp, 0, sizeof(*sp));
 	buf_init(&sp->mem, max);
@@ -61,14 +60,15 @@ lmtp_spool_open(int dirfd)
 	int fd, tries;
 
 	fd = openat(dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-	if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR &&
-	    errno != EINVAL))
+	if (fd >= 0 ||
+	    (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL))
 		return fd;
 	for (tries = 0; tries < 10; tries++) {
 		snprintf(name, sizeof(name), ".facteur-lmtp-spool.%ld.%u",
-		    (long)getpid(), atomic_fetch_add(&lmtp_spool_seq, 1));
-		fd = openat(dirfd, name, O_RDWR | O_CREAT | O_EXCL |
-		    O_NOFOLLOW | O_CLOEXEC, 0600);
+			 (long)getpid(), atomic_fetch_add(&lmtp_spool_seq, 1));
+		fd = openat(dirfd, name,
+			    O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			    0600);
 		if (fd >= 0) {
 			(void)unlinkat(dirfd, name, 0);
 			return fd;
@@ -144,12 +144,14 @@ lmtp_spool_start(struct lmtp_spool *sp, struct lmtp_data *d)
 
 	if ((sp->fd = lmtp_spool_open(sp->dirfd)) < 0) {
 		log_warn("spool: cannot create a temporary file: %s; this "
-		    "message stays in memory", strerror(errno));
+			 "message stays in memory",
+			 strerror(errno));
 		sp->warned = 1;
 		return;
 	}
-	h = lmtp_spool_hdr_len(sp->mem.data, sp->mem.len < sp->threshold ?
-	    sp->mem.len : sp->threshold);
+	h = lmtp_spool_hdr_len(sp->mem.data, sp->mem.len < sp->threshold
+						 ? sp->mem.len
+						 : sp->threshold);
 	if (buf_add(&sp->head, sp->mem.data, h) < 0)
 		sp->err = ENOMEM;
 	lmtp_spool_flush(sp, d);
@@ -197,19 +199,22 @@ lmtp_spool_copy(int from, size_t len, int to)
 	while ((size_t)off < len) {
 		if (kernel) {
 			n = copy_file_range(from, &off, to, NULL,
-			    len - (size_t)off, 0);
+					    len - (size_t)off, 0);
 			if (n > 0 || (n < 0 && errno == EINTR))
 				continue;
-			if (n == 0 || (errno != EXDEV && errno != EINVAL &&
-			    errno != ENOSYS && errno != EOPNOTSUPP)) {
+			if (n == 0 ||
+			    (errno != EXDEV && errno != EINVAL &&
+			     errno != ENOSYS && errno != EOPNOTSUPP)) {
 				if (n == 0)
 					errno = EIO; /* the file is short */
 				return -1;
 			}
 			kernel = 0; /* a pipe, or another filesystem */
 		}
-		n = pread(from, buf, len - (size_t)off < sizeof(buf) ?
-		    len - (size_t)off : sizeof(buf), off);
+		n = pread(from, buf,
+			  len - (size_t)off < sizeof(buf) ? len - (size_t)off
+							  : sizeof(buf),
+			  off);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {

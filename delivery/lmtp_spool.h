@@ -33,19 +33,19 @@ struct lmtp_spool {
 	size_t size;	  /* bytes written to the file */
 	size_t vsize;	  /* of those, with CRLF line ends */
 	int prev_cr;
-	int err;	  /* errno of a failed write: the message fails */
-	int warned;	  /* could not create the file: stays in memory */
+	int err;    /* errno of a failed write: the message fails */
+	int warned; /* could not create the file: stays in memory */
 };
 
 /* An empty spool; max bounds sp->mem (max_message_size and a read). */
 void lmtp_spool_init(struct lmtp_spool *sp, int dirfd, size_t threshold,
-    size_t max);
+		     size_t max);
 /* After lmtp_data_feed(d, ..., &sp->mem): moves bytes to the file when
  * the message is past the threshold (and adds them to d->spilled). */
 void lmtp_spool_settle(struct lmtp_spool *sp, struct lmtp_data *d);
 /* At the final dot: the rest to the file. 0, or -1 (sp->err set). */
-__attribute__((warn_unused_result)) int lmtp_spool_finish(
-    struct lmtp_spool *sp, struct lmtp_data *d);
+__attribute__((warn_unused_result)) int lmtp_spool_finish(struct lmtp_spool *sp,
+							  struct lmtp_data *d);
 void lmtp_spool_free(struct lmtp_spool *sp);
 
 /* A spool file in dirfd, as a message past the threshold would get one:
@@ -55,7 +55,7 @@ int lmtp_spool_probe(int dirfd);
 /* Copies len bytes of from, from offset 0, to the end of to:
  * copy_file_range(2) when the kernel can, else pread/write. 0, or -1
  * with errno. */
-__attribute__((warn_unused_result)) int lmtp_spool_copy(int from,
-    size_t len, int to);
+__attribute__((warn_unused_result)) int lmtp_spool_copy(int from, size_t len,
+							int to);
 
 #endif

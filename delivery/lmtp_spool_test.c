@@ -32,7 +32,7 @@ feed(struct lmtp_spool *sp, struct lmtp_data *d, const char *in, size_t step)
 	while (!d->done && off < len) {
 		n = len - off < step ? len - off : step;
 		off += lmtp_data_feed(d, (const unsigned char *)in + off, n,
-		    &sp->mem);
+				      &sp->mem);
 		lmtp_spool_settle(sp, d);
 	}
 	assert_true(d->done);
@@ -67,10 +67,12 @@ large_body_goes_to_the_file_byte_for_byte(void **state)
 	assert_int_equal(buf_adds(&in, "Subject: big\r\nX: y\r\n\r\n"), 0);
 	assert_int_equal(buf_adds(&want, "Subject: big\nX: y\n\n"), 0);
 	for (i = 0; i < 3000; i++) {
-		assert_int_equal(buf_printf(&in, "%s%05zu a\rb\r\n",
-		    i % 7 ? "" : "..", i), 0);
-		assert_int_equal(buf_printf(&want, "%s%05zu a\rb\n",
-		    i % 7 ? "" : ".", i), 0);
+		assert_int_equal(
+		    buf_printf(&in, "%s%05zu a\rb\r\n", i % 7 ? "" : "..", i),
+		    0);
+		assert_int_equal(
+		    buf_printf(&want, "%s%05zu a\rb\n", i % 7 ? "" : ".", i),
+		    0);
 	}
 	assert_int_equal(buf_adds(&in, ".\r\n"), 0);
 	for (i = 0; i < want.len; i++)
@@ -131,7 +133,7 @@ refused_body_is_not_kept(void **state)
 	assert_true(d.too_long);
 	if (sp.mem.len > 1000)
 		fail_msg("refused body: got %zu bytes kept, want <= 1000",
-		    sp.mem.len);
+			 sp.mem.len);
 	lmtp_spool_free(&sp);
 	buf_free(&in);
 }

@@ -25,8 +25,8 @@
 #define MAILDIR_DIR_MODE 0700
 #define MAILDIR_FILE_MODE 0600
 #define MAILDIR_SUBS_MAX ((size_t)1 << 20)
-#define MAILDIR_LOCK_TRIES 50       /* x 100 ms */
-#define MAILDIR_LOCK_STALE 120      /* seconds, Dovecot's dotlock default */
+#define MAILDIR_LOCK_TRIES 50  /* x 100 ms */
+#define MAILDIR_LOCK_STALE 120 /* seconds, Dovecot's dotlock default */
 
 static atomic_ulong maildir_q;
 
@@ -46,16 +46,16 @@ maildir_subdir(int dirfd, const char *name, int create, int *created)
 {
 	int fd;
 
-	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC);
+	fd = openat(dirfd, name,
+		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd >= 0 || errno != ENOENT || !create)
 		return fd;
 	if (mkdirat(dirfd, name, MAILDIR_DIR_MODE) < 0 && errno != EEXIST)
 		return -1;
 	if (created)
 		*created = 1;
-	return openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC);
+	return openat(dirfd, name,
+		      O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 }
 
 /* cur/ new/ tmp/ in fd; fsyncs fd when something was created. */
@@ -76,8 +76,8 @@ maildir_ensure(int fd, char *err, size_t errlen)
 }
 
 int
-maildir_open_home(int rootfd, const char *rel, int create, int *fd,
-    char *err, size_t errlen)
+maildir_open_home(int rootfd, const char *rel, int create, int *fd, char *err,
+		  size_t errlen)
 {
 	char comp[256];
 	const char *p = rel, *slash;
@@ -86,8 +86,10 @@ maildir_open_home(int rootfd, const char *rel, int create, int *fd,
 
 	*fd = -1;
 	if (maildir_path_ok(rel) < 0) {
-		snprintf(err, errlen, "maildir \"%s\" refused: not a safe "
-		    "relative path", rel);
+		snprintf(err, errlen,
+			 "maildir \"%s\" refused: not a safe "
+			 "relative path",
+			 rel);
 		errno = EINVAL;
 		return -1;
 	}
@@ -130,7 +132,7 @@ maildir_open_home(int rootfd, const char *rel, int create, int *fd,
 
 int
 maildir_open_folder(int homefd, const char *name, int create, int *fd,
-    int *created, char *err, size_t errlen)
+		    int *created, char *err, size_t errlen)
 {
 	struct buf dir;
 	int f, mf, made = 0;
@@ -168,8 +170,9 @@ maildir_open_folder(int homefd, const char *name, int create, int *fd,
 	if (maildir_ensure(f, err, errlen) < 0)
 		goto fail;
 	if (made) {
-		mf = openat(f, "maildirfolder", O_WRONLY | O_CREAT | O_NOFOLLOW |
-		    O_CLOEXEC, MAILDIR_FILE_MODE);
+		mf = openat(f, "maildirfolder",
+			    O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+			    MAILDIR_FILE_MODE);
 		if (mf < 0 || close(mf) < 0 || fsync(f) < 0 ||
 		    fsync(homefd) < 0) {
 			maildir_fail(err, errlen, "create", "maildirfolder");
@@ -237,12 +240,14 @@ maildir_dotlock(int homefd)
 	int fd, k;
 
 	for (k = 0; k < MAILDIR_LOCK_TRIES; k++) {
-		fd = openat(homefd, "subscriptions.lock", O_WRONLY | O_CREAT |
-		    O_EXCL | O_NOFOLLOW | O_CLOEXEC, MAILDIR_FILE_MODE);
+		fd =
+		    openat(homefd, "subscriptions.lock",
+			   O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			   MAILDIR_FILE_MODE);
 		if (fd >= 0 || errno != EEXIST)
 			return fd;
 		if (fstatat(homefd, "subscriptions.lock", &st,
-		    AT_SYMLINK_NOFOLLOW) == 0 &&
+			    AT_SYMLINK_NOFOLLOW) == 0 &&
 		    time(NULL) - st.st_mtime > MAILDIR_LOCK_STALE)
 			(void)unlinkat(homefd, "subscriptions.lock", 0);
 		else
@@ -293,8 +298,8 @@ maildir_subscribe(int homefd, const char *name, char *err, size_t errlen)
 		maildir_fail(err, errlen, "read", "subscriptions");
 		goto out;
 	}
-	if (maildir_has_line(cur.data ? cur.data : "", cur.len,
-	    line.data + 1, line.len - 1)) {
+	if (maildir_has_line(cur.data ? cur.data : "", cur.len, line.data + 1,
+			     line.len - 1)) {
 		rc = 0;
 		goto out;
 	}
@@ -310,7 +315,7 @@ maildir_subscribe(int homefd, const char *name, char *err, size_t errlen)
 	}
 	if (maildir_write_all(fd, cur.data, cur.len) < 0 || fsync(fd) < 0 ||
 	    renameat(homefd, "subscriptions.lock", homefd, "subscriptions") <
-	    0) {
+		0) {
 		maildir_fail(err, errlen, "write", "subscriptions");
 		goto out;
 	}
@@ -330,7 +335,7 @@ out:
 /* Creates tmp/<unique name> exclusively; fills name (base name). */
 static int
 maildir_create_tmp(int mdfd, size_t size, size_t vsize, const char *host,
-    struct buf *name, struct buf *path)
+		   struct buf *name, struct buf *path)
 {
 	struct maildir_uniq u;
 	struct timespec ts;
@@ -350,8 +355,10 @@ maildir_create_tmp(int mdfd, size_t size, size_t vsize, const char *host,
 			errno = ENAMETOOLONG;
 			return -1;
 		}
-		fd = openat(mdfd, path->data, O_WRONLY | O_CREAT | O_EXCL |
-		    O_NOFOLLOW | O_CLOEXEC, MAILDIR_FILE_MODE);
+		fd =
+		    openat(mdfd, path->data,
+			   O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			   MAILDIR_FILE_MODE);
 		if (fd >= 0 || errno != EEXIST)
 			return fd;
 	}
@@ -360,8 +367,8 @@ maildir_create_tmp(int mdfd, size_t size, size_t vsize, const char *host,
 
 int
 maildir_deliver(int mdfd, const struct maildir_piece *pc, size_t npc,
-    unsigned flags, const char *host, struct buf *name_out, char *err,
-    size_t errlen)
+		unsigned flags, const char *host, struct buf *name_out,
+		char *err, size_t errlen)
 {
 	struct buf name, tmp, fin;
 	size_t size = 0, vsize = 0, k;
@@ -376,7 +383,8 @@ maildir_deliver(int mdfd, const struct maildir_piece *pc, size_t npc,
 		}
 		vsize += maildir_vsize(pc[k].p, pc[k].len, prev_cr);
 		if (pc[k].len)
-			prev_cr = ((const char *)pc[k].p)[pc[k].len - 1] == '\r';
+			prev_cr =
+			    ((const char *)pc[k].p)[pc[k].len - 1] == '\r';
 	}
 	buf_init(&name, 1024);
 	buf_init(&tmp, 1100);
@@ -387,8 +395,9 @@ maildir_deliver(int mdfd, const struct maildir_piece *pc, size_t npc,
 		goto out;
 	}
 	for (k = 0; k < npc; k++)
-		if (pc[k].p == NULL ? lmtp_spool_copy(pc[k].fd, pc[k].len,
-		    fd) < 0 : maildir_write_all(fd, pc[k].p, pc[k].len) < 0)
+		if (pc[k].p == NULL
+			? lmtp_spool_copy(pc[k].fd, pc[k].len, fd) < 0
+			: maildir_write_all(fd, pc[k].p, pc[k].len) < 0)
 			break;
 	ok = k == npc && fsync(fd) == 0;
 	e = errno;
@@ -413,8 +422,8 @@ maildir_deliver(int mdfd, const struct maildir_piece *pc, size_t npc,
 		maildir_fail(err, errlen, "rename", tmp.data);
 		goto unlink;
 	}
-	dfd = openat(mdfd, flags ? "cur" : "new", O_RDONLY | O_DIRECTORY |
-	    O_NOFOLLOW | O_CLOEXEC);
+	dfd = openat(mdfd, flags ? "cur" : "new",
+		     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dfd < 0 || fsync(dfd) < 0) {
 		/* The file is in place but maybe not durable: tempfail and
 		 * take it back, so the retry does not make a duplicate. */

@@ -30,30 +30,32 @@ struct maildir_piece {
 /* Opens rel (checked with maildir_path_ok) under the directory rootfd,
  * creating missing components (mode 0700) when create is set, and makes
  * sure cur/, new/ and tmp/ exist. *fd is an O_DIRECTORY fd, owned. */
-__attribute__((warn_unused_result)) int maildir_open_home(int rootfd,
-    const char *rel, int create, int *fd, char *err, size_t errlen);
+__attribute__((warn_unused_result)) int
+maildir_open_home(int rootfd, const char *rel, int create, int *fd, char *err,
+		  size_t errlen);
 
 /* Opens the folder name (UTF-8, '.' separator; "INBOX" = the home itself)
  * of the Maildir homefd. Missing: with create, it is made (cur/ new/
  * tmp/ and the empty maildirfolder file, as Dovecot does) and *created is
  * set; without, returns 1 and errno ENOENT. 0 on success. */
-__attribute__((warn_unused_result)) int maildir_open_folder(int homefd,
-    const char *name, int create, int *fd, int *created, char *err,
-    size_t errlen);
+__attribute__((warn_unused_result)) int
+maildir_open_folder(int homefd, const char *name, int create, int *fd,
+		    int *created, char *err, size_t errlen);
 
 /* Adds name to the "subscriptions" file of homefd in Dovecot 2.3's format
  * ("V\t2\n\n", then one mailbox per line, levels separated by TAB, in the
  * on-disk modified UTF-7), unless it is already there. Replaced
  * atomically (temp file + rename). Serialised by the caller per user. */
-__attribute__((warn_unused_result)) int maildir_subscribe(int homefd,
-    const char *name, char *err, size_t errlen);
+__attribute__((warn_unused_result)) int
+maildir_subscribe(int homefd, const char *name, char *err, size_t errlen);
 
 /* Delivers the message made of pieces (LF line endings) into mdfd.
  * host: this machine's name for the file name; flags MAILDIR_FLAG_*.
  * The final file name (relative to mdfd, "new/..." or "cur/...") is
  * appended to name_out when not NULL. */
-__attribute__((warn_unused_result)) int maildir_deliver(int mdfd,
-    const struct maildir_piece *pc, size_t npc, unsigned flags,
-    const char *host, struct buf *name_out, char *err, size_t errlen);
+__attribute__((warn_unused_result)) int
+maildir_deliver(int mdfd, const struct maildir_piece *pc, size_t npc,
+		unsigned flags, const char *host, struct buf *name_out,
+		char *err, size_t errlen);
 
 #endif

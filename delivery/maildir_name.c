@@ -37,10 +37,11 @@ maildir_host_escape(const char *host, struct buf *out)
 
 int
 maildir_basename(const struct maildir_uniq *u, size_t size, size_t vsize,
-    struct buf *out)
+		 struct buf *out)
 {
 	if (buf_printf(out, "%lld.M%ldP%ldQ%lu.", u->secs, u->usecs, u->pid,
-	    u->q) < 0 || maildir_host_escape(u->host, out) < 0 ||
+		       u->q) < 0 ||
+	    maildir_host_escape(u->host, out) < 0 ||
 	    buf_printf(out, ",S=%zu,W=%zu", size, vsize) < 0)
 		return -1;
 	return 0;
@@ -67,8 +68,8 @@ maildir_vsize(const unsigned char *p, size_t len, int prev_cr)
 	const unsigned char *s = p, *nl;
 	size_t v = len;
 
-	while (s < p + len && (nl = memchr(s, '\n', len - (size_t)(s - p))) !=
-	    NULL) {
+	while (s < p + len &&
+	       (nl = memchr(s, '\n', len - (size_t)(s - p))) != NULL) {
 		if (!(nl == p ? prev_cr : nl[-1] == '\r'))
 			v++;
 		s = nl + 1;
@@ -150,8 +151,10 @@ maildir_utf7_run(const unsigned char *p, size_t n, struct buf *out)
 			nbits += 16;
 			while (nbits >= 6) {
 				nbits -= 6;
-				if (buf_addc(out,
-				    maildir_b64[(bits >> nbits) & 0x3f]) < 0)
+				if (buf_addc(
+					out,
+					maildir_b64[(bits >> nbits) & 0x3f]) <
+				    0)
 					return -1;
 			}
 		}

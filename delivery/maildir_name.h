@@ -18,29 +18,29 @@ struct buf;
 #define MAILDIR_FLAG_DRAFT 0x10
 
 struct maildir_uniq {
-	long long secs;  /* time of delivery */
-	long usecs;      /* 0..999999 */
+	long long secs; /* time of delivery */
+	long usecs;	/* 0..999999 */
 	long pid;
-	unsigned long q; /* per-process delivery counter */
+	unsigned long q;  /* per-process delivery counter */
 	const char *host; /* hostname, escaped here as Dovecot does */
 };
 
 /* Appends the hostname with '/' as "\057" and ':' as "\072" (Dovecot's
  * maildir_filename_generate escaping). */
 __attribute__((warn_unused_result)) int maildir_host_escape(const char *host,
-    struct buf *out);
+							    struct buf *out);
 
 /* Appends "<secs>.M<usecs>P<pid>Q<q>.<host>,S=<size>,W=<vsize>": the base
  * name used in tmp/ and new/. size is the size on disk (LF line endings),
  * vsize the size with CRLF line endings; Dovecot trusts both. */
-__attribute__((warn_unused_result)) int maildir_basename(
-    const struct maildir_uniq *u, size_t size, size_t vsize,
-    struct buf *out);
+__attribute__((warn_unused_result)) int
+maildir_basename(const struct maildir_uniq *u, size_t size, size_t vsize,
+		 struct buf *out);
 
 /* Appends ":2,<letters>" for flags (D F R S T in ASCII order, as Dovecot
  * writes them); appends nothing when flags is 0. */
 __attribute__((warn_unused_result)) int maildir_flags_suffix(unsigned flags,
-    struct buf *out);
+							     struct buf *out);
 
 /* Size with CRLF line endings of p[0..len) stored with LF endings: each
  * LF not preceded by CR counts two octets. prev_cr says whether the byte
@@ -54,7 +54,7 @@ size_t maildir_vsize(const unsigned char *p, size_t len, int prev_cr);
  * characters, '/', an empty level ("a..b", ".a", "a."), a level "." or
  * "..", and names over 255 bytes once encoded. */
 __attribute__((warn_unused_result)) int maildir_folder_dir(const char *name,
-    struct buf *out);
+							   struct buf *out);
 
 /* Checks a maildir path taken from the database: relative, components
  * separated by single '/', none empty (a trailing '/' is allowed), none

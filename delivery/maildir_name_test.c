@@ -15,8 +15,9 @@ static void
 basename_follows_dovecot_format(void **state)
 {
 	struct maildir_uniq u = {1700000000, 123456, 4242, 7,
-	    "mx/1:a.example.org"};
-	const char *want = "1700000000.M123456P4242Q7.mx\\0571\\072a.example.org"
+				 "mx/1:a.example.org"};
+	const char *want =
+	    "1700000000.M123456P4242Q7.mx\\0571\\072a.example.org"
 	    ",S=100,W=104";
 	struct buf b;
 
@@ -51,7 +52,7 @@ flags_suffix_is_sorted_like_dovecot(void **state)
 		assert_int_equal(maildir_flags_suffix(c[i].flags, &b), 0);
 		if (strcmp(buf_str(&b), c[i].want) != 0)
 			fail_msg("flags %#x: got \"%s\", want \"%s\"",
-			    c[i].flags, buf_str(&b), c[i].want);
+				 c[i].flags, buf_str(&b), c[i].want);
 	}
 	buf_free(&b);
 }
@@ -64,22 +65,18 @@ vsize_counts_lf_without_cr_twice(void **state)
 		int prev_cr;
 		size_t want;
 	} c[] = {
-	    {"", 0, 0},
-	    {"a\nb\n", 0, 6},
-	    {"a\r\nb\n", 0, 6},
-	    {"\n", 1, 1},
-	    {"\r", 0, 1},
-	    {"\n\n\n", 0, 6},
+	    {"", 0, 0},	  {"a\nb\n", 0, 6}, {"a\r\nb\n", 0, 6},
+	    {"\n", 1, 1}, {"\r", 0, 1},	    {"\n\n\n", 0, 6},
 	};
 	size_t i, got;
 
 	(void)state;
 	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
 		got = maildir_vsize((const unsigned char *)c[i].s,
-		    strlen(c[i].s), c[i].prev_cr);
+				    strlen(c[i].s), c[i].prev_cr);
 		if (got != c[i].want)
 			fail_msg("case %zu: got %zu, want %zu", i, got,
-			    c[i].want);
+				 c[i].want);
 	}
 }
 
@@ -121,10 +118,10 @@ folder_names_map_like_dovecot_maildirpp(void **state)
 		rc = maildir_folder_dir(c[i].name, &b);
 		if (c[i].want == NULL && rc == 0)
 			fail_msg("\"%s\": got \"%s\", want refused", c[i].name,
-			    buf_str(&b));
+				 buf_str(&b));
 		if (c[i].want && (rc != 0 || strcmp(buf_str(&b), c[i].want)))
 			fail_msg("\"%s\": got rc %d \"%s\", want \"%s\"",
-			    c[i].name, rc, buf_str(&b), c[i].want);
+				 c[i].name, rc, buf_str(&b), c[i].want);
 	}
 	buf_free(&b);
 }
@@ -167,7 +164,7 @@ database_paths_must_stay_relative(void **state)
 	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++)
 		if (maildir_path_ok(c[i].p) != c[i].want)
 			fail_msg("\"%s\": got %d, want %d", c[i].p,
-			    maildir_path_ok(c[i].p), c[i].want);
+				 maildir_path_ok(c[i].p), c[i].want);
 }
 
 int

@@ -83,13 +83,14 @@ delivers_into_new_with_exact_sizes(void **state)
 
 	buf_init(&name, 0);
 	assert_int_equal(maildir_open_home(t->fd, "example.org/alice/", 1,
-	    &home, err, sizeof(err)), 0);
+					   &home, err, sizeof(err)),
+			 0);
 	if (maildir_deliver(home, pc, 2, 0, "mx:1", &name, err, sizeof(err)))
 		fail_msg("deliver: %s", err);
 	if (strncmp(buf_str(&name), "new/", 4) != 0)
 		fail_msg("got %s, want new/...", buf_str(&name));
 	snprintf(want, sizeof(want), ".mx\\0721,S=%zu,W=%zu",
-	    strlen(hdr) + strlen(body), strlen(hdr) + strlen(body) + 5);
+		 strlen(hdr) + strlen(body), strlen(hdr) + strlen(body) + 5);
 	if (strstr(buf_str(&name), want) == NULL)
 		fail_msg("got %s, want it to contain %s", buf_str(&name), want);
 	assert_int_equal(fstatat(home, name.data, &st, 0), 0);
@@ -115,10 +116,13 @@ flags_put_the_message_in_cur(void **state)
 	int home;
 
 	buf_init(&name, 0);
-	assert_int_equal(maildir_open_home(t->fd, "d/u/", 1, &home, err,
-	    sizeof(err)), 0);
-	assert_int_equal(maildir_deliver(home, &pc, 1, MAILDIR_FLAG_SEEN |
-	    MAILDIR_FLAG_FLAGGED, "h", &name, err, sizeof(err)), 0);
+	assert_int_equal(
+	    maildir_open_home(t->fd, "d/u/", 1, &home, err, sizeof(err)), 0);
+	assert_int_equal(
+	    maildir_deliver(home, &pc, 1,
+			    MAILDIR_FLAG_SEEN | MAILDIR_FLAG_FLAGGED, "h",
+			    &name, err, sizeof(err)),
+	    0);
 	if (strncmp(buf_str(&name), "cur/", 4) != 0 || name.len < 5 ||
 	    strcmp(buf_str(&name) + name.len - 5, ":2,FS") != 0)
 		fail_msg("got %s, want cur/...:2,FS", buf_str(&name));
@@ -134,13 +138,15 @@ unsafe_paths_and_symlinks_are_refused(void **state)
 	char err[256];
 	int home;
 
-	assert_int_equal(maildir_open_home(t->fd, "../escape/", 1, &home, err,
-	    sizeof(err)), -1);
-	assert_int_equal(maildir_open_home(t->fd, "/tmp/", 1, &home, err,
-	    sizeof(err)), -1);
+	assert_int_equal(
+	    maildir_open_home(t->fd, "../escape/", 1, &home, err, sizeof(err)),
+	    -1);
+	assert_int_equal(
+	    maildir_open_home(t->fd, "/tmp/", 1, &home, err, sizeof(err)), -1);
 	assert_int_equal(symlinkat("/tmp", t->fd, "link"), 0);
-	assert_int_equal(maildir_open_home(t->fd, "link/alice/", 1, &home, err,
-	    sizeof(err)), -1);
+	assert_int_equal(
+	    maildir_open_home(t->fd, "link/alice/", 1, &home, err, sizeof(err)),
+	    -1);
 	if (errno != ELOOP && errno != ENOTDIR)
 		fail_msg("got errno %d, want ELOOP or ENOTDIR", errno);
 }
@@ -155,30 +161,33 @@ folder_is_created_with_maildirfolder_and_subscribed(void **state)
 	struct stat st;
 	ssize_t n;
 
-	assert_int_equal(maildir_open_home(t->fd, "e/bob/", 1, &home, err,
-	    sizeof(err)), 0);
-	assert_int_equal(maildir_open_folder(home, "Spam", 0, &f, &created,
-	    err, sizeof(err)), 1);
-	assert_int_equal(maildir_open_folder(home, "Spam", 1, &f, &created,
-	    err, sizeof(err)), 0);
+	assert_int_equal(
+	    maildir_open_home(t->fd, "e/bob/", 1, &home, err, sizeof(err)), 0);
+	assert_int_equal(maildir_open_folder(home, "Spam", 0, &f, &created, err,
+					     sizeof(err)),
+			 1);
+	assert_int_equal(maildir_open_folder(home, "Spam", 1, &f, &created, err,
+					     sizeof(err)),
+			 0);
 	assert_int_equal(created, 1);
 	assert_int_equal(fstatat(f, "maildirfolder", &st, 0), 0);
 	assert_int_equal(count(f, "new"), 0);
 	close(f);
-	assert_int_equal(maildir_open_folder(home, "Spam", 0, &f, &created,
-	    err, sizeof(err)), 0);
+	assert_int_equal(maildir_open_folder(home, "Spam", 0, &f, &created, err,
+					     sizeof(err)),
+			 0);
 	assert_int_equal(created, 0);
 	close(f);
-	assert_int_equal(maildir_open_folder(home, "../x", 1, &f, &created,
-	    err, sizeof(err)), -1);
+	assert_int_equal(maildir_open_folder(home, "../x", 1, &f, &created, err,
+					     sizeof(err)),
+			 -1);
 	assert_int_equal(maildir_subscribe(home, "Spam", err, sizeof(err)), 0);
-	assert_int_equal(maildir_subscribe(home, "lists.foo", err,
-	    sizeof(err)), 0);
+	assert_int_equal(maildir_subscribe(home, "lists.foo", err, sizeof(err)),
+			 0);
 	assert_int_equal(maildir_subscribe(home, "Spam", err, sizeof(err)), 0);
-	assert_int_equal(maildir_subscribe(home, "Entw\xc3\xbcrfe", err,
-	    sizeof(err)), 0);
-	assert_int_equal(maildir_subscribe(home, "INBOX", err, sizeof(err)),
-	    0);
+	assert_int_equal(
+	    maildir_subscribe(home, "Entw\xc3\xbcrfe", err, sizeof(err)), 0);
+	assert_int_equal(maildir_subscribe(home, "INBOX", err, sizeof(err)), 0);
 	fd = openat(home, "subscriptions", O_RDONLY);
 	n = read(fd, got, sizeof(got) - 1);
 	close(fd);
@@ -194,9 +203,9 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(delivers_into_new_with_exact_sizes,
-		setup, teardown),
-	    cmocka_unit_test_setup_teardown(flags_put_the_message_in_cur,
-		setup, teardown),
+					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(flags_put_the_message_in_cur, setup,
+					    teardown),
 	    cmocka_unit_test_setup_teardown(
 		unsafe_paths_and_symlinks_are_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(

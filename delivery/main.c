@@ -27,9 +27,10 @@ lmtp_debug(int opt, const char *arg, void *ctx)
 int
 main(int argc, char **argv)
 {
-	static const struct option extra[] = {
-	    {"debug", no_argument, NULL, 'd'}, {NULL, 0, NULL, 0}};
-	static const char usage[] = "usage: facteur-lmtp [-c FILE] [--db PATH] "
+	static const struct option extra[] = {{"debug", no_argument, NULL, 'd'},
+					      {NULL, 0, NULL, 0}};
+	static const char usage[] =
+	    "usage: facteur-lmtp [-c FILE] [--db PATH] "
 	    "[-f] [-d]\n       facteur-lmtp --check-config | -V | -h\n";
 	static struct lmtp_settings set;
 	static struct cfg_database db;
@@ -41,8 +42,8 @@ main(int argc, char **argv)
 	int idx, debug = 0, rc = 2;
 
 	memset(&cli, 0, sizeof(cli));
-	if (cli_parse(argc, argv, &cli, extra, "d", lmtp_debug, &debug,
-	    &idx) < 0)
+	if (cli_parse(argc, argv, &cli, extra, "d", lmtp_debug, &debug, &idx) <
+	    0)
 		return 2;
 	if (cli.help || cli.version) {
 		if (cli.version)
@@ -58,13 +59,15 @@ main(int argc, char **argv)
 	log_open("facteur-lmtp", cli.foreground || cli.check_config);
 	if (debug)
 		log_set_level(LOG_DEBUG);
-	if (cfg_load(cli.config, secs, 2, !cli.config_given, err,
-	    sizeof(err)) < 0 || lmtp_conf_check(&set, err, sizeof(err)) < 0 ||
-	    (cli.db && cfg_set(&cfg_database_keys[0], &db, cli.db, err,
-	    sizeof(err)) < 0))
+	if (cfg_load(cli.config, secs, 2, !cli.config_given, err, sizeof(err)) <
+		0 ||
+	    lmtp_conf_check(&set, err, sizeof(err)) < 0 ||
+	    (cli.db &&
+	     cfg_set(&cfg_database_keys[0], &db, cli.db, err, sizeof(err)) < 0))
 		log_err("%s", err);
-	else if (cli.check_config && lmtp_check_as_user(&set, db.path,
-	    db.busy_timeout, err, sizeof(err)) < 0)
+	else if (cli.check_config &&
+		 lmtp_check_as_user(&set, db.path, db.busy_timeout, err,
+				    sizeof(err)) < 0)
 		log_err("%s", err);
 	else if (cli.check_config) {
 		printf("facteur-lmtp: %s: configuration ok\n", cli.config);

@@ -19,7 +19,7 @@
 
 #define QUOTA_FILE "maildirsize"
 #define QUOTA_LOCK "maildirsize.lock"
-#define QUOTA_MAX_FILE 5120     /* Maildir++: recalculate above this */
+#define QUOTA_MAX_FILE 5120 /* Maildir++: recalculate above this */
 #define QUOTA_STALE_SECS (15 * 60)
 #define QUOTA_READ_MAX 65536
 
@@ -72,7 +72,7 @@ quota_parse_header(const char *p, const char *end, struct quota_limits *h)
 
 int
 quota_parse(const char *p, size_t len, struct quota_limits *hdr,
-    struct quota_usage *u, size_t *nlines)
+	    struct quota_usage *u, size_t *nlines)
 {
 	const char *end = p + len, *nl, *q;
 	long long b, c;
@@ -111,7 +111,7 @@ quota_parse(const char *p, size_t len, struct quota_limits *hdr,
 
 int
 quota_exceeded(const struct quota_limits *lim, const struct quota_usage *u,
-    unsigned long long size)
+	       unsigned long long size)
 {
 	if (lim->count > 0 && u->count + 1 > lim->count)
 		return 1;
@@ -120,7 +120,7 @@ quota_exceeded(const struct quota_limits *lim, const struct quota_usage *u,
 	if (size == 0)
 		return u->bytes >= lim->bytes;
 	return (unsigned long long)(u->bytes < 0 ? 0 : u->bytes) + size >
-	    (unsigned long long)lim->bytes;
+	       (unsigned long long)lim->bytes;
 }
 
 /* The size of a message file: its ",S=" field, else stat. */
@@ -134,8 +134,8 @@ quota_file_size(int dirfd, const char *name)
 
 	if (s) {
 		v = strtoll(s + 3, &end, 10);
-		if (end != s + 3 && v >= 0 && (*end == ',' || *end == ':' ||
-		    *end == '\0'))
+		if (end != s + 3 && v >= 0 &&
+		    (*end == ',' || *end == ':' || *end == '\0'))
 			return v;
 	}
 	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
@@ -152,8 +152,8 @@ quota_walk_dir(int dirfd, const char *sub, struct quota_usage *u)
 	DIR *d;
 	int fd;
 
-	fd = openat(dirfd, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC);
+	fd =
+	    openat(dirfd, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT ? 0 : -1;
 	if ((d = fdopendir(fd)) == NULL) {
@@ -184,7 +184,8 @@ quota_walk(int homefd, struct quota_usage *u)
 	    quota_walk_dir(homefd, "new", u) < 0)
 		return -1;
 	if ((fd = openat(homefd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) <
-	    0 || (d = fdopendir(fd)) == NULL) {
+		0 ||
+	    (d = fdopendir(fd)) == NULL) {
 		if (fd >= 0)
 			close(fd);
 		return -1;
@@ -193,8 +194,8 @@ quota_walk(int homefd, struct quota_usage *u)
 		if (de->d_name[0] != '.' || strcmp(de->d_name, ".") == 0 ||
 		    strcmp(de->d_name, "..") == 0)
 			continue;
-		sub = openat(fd, de->d_name, O_RDONLY | O_DIRECTORY |
-		    O_NOFOLLOW | O_CLOEXEC);
+		sub = openat(fd, de->d_name,
+			     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (sub < 0)
 			continue; /* a file, or gone */
 		if (quota_walk_dir(sub, "cur", u) < 0 ||
@@ -220,8 +221,8 @@ quota_fail(char *err, size_t errlen, const char *what)
 }
 
 int
-quota_recalc(int homefd, const struct quota_limits *lim,
-    struct quota_usage *u, char *err, size_t errlen)
+quota_recalc(int homefd, const struct quota_limits *lim, struct quota_usage *u,
+	     char *err, size_t errlen)
 {
 	char text[128];
 	size_t n = 0;
@@ -233,13 +234,13 @@ quota_recalc(int homefd, const struct quota_limits *lim,
 		n += (size_t)snprintf(text, sizeof(text), "%lldS", lim->bytes);
 	if (lim->count > 0)
 		n += (size_t)snprintf(text + n, sizeof(text) - n, "%s%lldC",
-		    n ? "," : "", lim->count);
+				      n ? "," : "", lim->count);
 	w = snprintf(text + n, sizeof(text) - n, "\n%lld %lld\n", u->bytes,
-	    u->count);
+		     u->count);
 	n += (size_t)w;
 	/* Someone else recalculating: their result will do. */
-	fd = openat(homefd, QUOTA_LOCK, O_WRONLY | O_CREAT | O_EXCL |
-	    O_NOFOLLOW | O_CLOEXEC, 0600);
+	fd = openat(homefd, QUOTA_LOCK,
+		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return errno == EEXIST ? 0 : quota_fail(err, errlen, "lock");
 	if (write(fd, text, n) != (ssize_t)n || fsync(fd) < 0) {
@@ -260,7 +261,7 @@ quota_recalc(int homefd, const struct quota_limits *lim,
 /* Reads maildirsize; 1 if it must be recalculated, 0 ok, -1 error. */
 static int
 quota_read(int homefd, const struct quota_limits *lim, time_t now,
-    struct quota_usage *u)
+	   struct quota_usage *u)
 {
 	struct quota_limits hdr;
 	struct stat st;
@@ -296,7 +297,7 @@ quota_read(int homefd, const struct quota_limits *lim, time_t now,
 
 int
 quota_get(int homefd, const struct quota_limits *lim, time_t now,
-    struct quota_usage *u, char *err, size_t errlen)
+	  struct quota_usage *u, char *err, size_t errlen)
 {
 	int rc;
 
@@ -313,13 +314,13 @@ quota_get(int homefd, const struct quota_limits *lim, time_t now,
 
 int
 quota_add(int homefd, long long bytes, long long count, char *err,
-    size_t errlen)
+	  size_t errlen)
 {
 	char line[64];
 	int fd, n;
 
-	fd = openat(homefd, QUOTA_FILE, O_WRONLY | O_APPEND | O_NOFOLLOW |
-	    O_CLOEXEC);
+	fd = openat(homefd, QUOTA_FILE,
+		    O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT ? 0 : quota_fail(err, errlen, "open");
 	n = snprintf(line, sizeof(line), "%lld %lld\n", bytes, count);

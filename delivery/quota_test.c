@@ -47,13 +47,13 @@ parses_header_and_sums_lines(void **state)
 		rc = quota_parse(c[i].text, strlen(c[i].text), &h, &u, &n);
 		if (rc != c[i].rc)
 			fail_msg("case %zu: got rc %d, want %d", i, rc,
-			    c[i].rc);
+				 c[i].rc);
 		if (rc == 0 && (h.bytes != c[i].lb || h.count != c[i].lc ||
-		    u.bytes != c[i].ub || u.count != c[i].uc))
+				u.bytes != c[i].ub || u.count != c[i].uc))
 			fail_msg("case %zu: got %lldS %lldC %lld %lld, want "
-			    "%lldS %lldC %lld %lld", i, h.bytes, h.count,
-			    u.bytes, u.count, c[i].lb, c[i].lc, c[i].ub,
-			    c[i].uc);
+				 "%lldS %lldC %lld %lld",
+				 i, h.bytes, h.count, u.bytes, u.count, c[i].lb,
+				 c[i].lc, c[i].ub, c[i].uc);
 	}
 }
 
@@ -84,8 +84,8 @@ exceeded_follows_limits(void **state)
 		u.bytes = c[i].ub;
 		u.count = c[i].uc;
 		if (quota_exceeded(&l, &u, c[i].size) != c[i].want)
-			fail_msg("case %zu: got %d, want %d", i,
-			    !c[i].want, c[i].want);
+			fail_msg("case %zu: got %d, want %d", i, !c[i].want,
+				 c[i].want);
 	}
 }
 
@@ -112,36 +112,37 @@ recalculates_when_missing_then_appends(void **state)
 	(void)state;
 	assert_non_null(mkdtemp(dir));
 	root = open(dir, O_RDONLY | O_DIRECTORY);
-	assert_int_equal(maildir_open_home(root, "d/u/", 1, &home, err,
-	    sizeof(err)), 0);
-	assert_int_equal(maildir_deliver(home, &pc, 1, 0, "h", NULL, err,
-	    sizeof(err)), 0);
-	assert_int_equal(maildir_open_folder(home, "Spam", 1, &f, &created,
-	    err, sizeof(err)), 0);
-	assert_int_equal(maildir_deliver(f, &pc, 1, 1, "h", NULL, err,
-	    sizeof(err)), 0);
+	assert_int_equal(
+	    maildir_open_home(root, "d/u/", 1, &home, err, sizeof(err)), 0);
+	assert_int_equal(
+	    maildir_deliver(home, &pc, 1, 0, "h", NULL, err, sizeof(err)), 0);
+	assert_int_equal(maildir_open_folder(home, "Spam", 1, &f, &created, err,
+					     sizeof(err)),
+			 0);
+	assert_int_equal(
+	    maildir_deliver(f, &pc, 1, 1, "h", NULL, err, sizeof(err)), 0);
 	close(f);
-	assert_int_equal(quota_get(home, &lim, time(NULL), &u, err,
-	    sizeof(err)), 0);
+	assert_int_equal(
+	    quota_get(home, &lim, time(NULL), &u, err, sizeof(err)), 0);
 	if (u.bytes != 12 || u.count != 2)
 		fail_msg("got %lld bytes %lld messages, want 12 2", u.bytes,
-		    u.count);
+			 u.count);
 	read_file(home, "maildirsize", text, sizeof(text));
 	if (strcmp(text, "1048576S,100C\n12 2\n") != 0)
 		fail_msg("got \"%s\", want \"1048576S,100C\\n12 2\\n\"", text);
 	assert_int_equal(quota_add(home, 6, 1, err, sizeof(err)), 0);
-	assert_int_equal(quota_get(home, &lim, time(NULL), &u, err,
-	    sizeof(err)), 0);
+	assert_int_equal(
+	    quota_get(home, &lim, time(NULL), &u, err, sizeof(err)), 0);
 	if (u.bytes != 18 || u.count != 3)
 		fail_msg("got %lld %lld, want 18 3 (appended line)", u.bytes,
-		    u.count);
+			 u.count);
 	/* Other limits in the header: recalculated from disk (2 files). */
 	lim.bytes = 2000;
-	assert_int_equal(quota_get(home, &lim, time(NULL), &u, err,
-	    sizeof(err)), 0);
+	assert_int_equal(
+	    quota_get(home, &lim, time(NULL), &u, err, sizeof(err)), 0);
 	if (u.bytes != 12 || u.count != 2)
 		fail_msg("got %lld %lld, want 12 2 after a limit change",
-		    u.bytes, u.count);
+			 u.bytes, u.count);
 	read_file(home, "maildirsize", text, sizeof(text));
 	assert_string_equal(text, "2000S,100C\n12 2\n");
 	close(home);
@@ -162,21 +163,21 @@ stale_file_over_quota_is_recalculated(void **state)
 	(void)state;
 	assert_non_null(mkdtemp(dir));
 	root = open(dir, O_RDONLY | O_DIRECTORY);
-	assert_int_equal(maildir_open_home(root, "d/u/", 1, &home, err,
-	    sizeof(err)), 0);
+	assert_int_equal(
+	    maildir_open_home(root, "d/u/", 1, &home, err, sizeof(err)), 0);
 	fd = openat(home, "maildirsize", O_WRONLY | O_CREAT, 0600);
 	assert_int_equal(write(fd, "100S\n500 3\n", 11), 11);
 	close(fd);
 	/* Fresh and over quota: believed. */
-	assert_int_equal(quota_get(home, &lim, time(NULL), &u, err,
-	    sizeof(err)), 0);
+	assert_int_equal(
+	    quota_get(home, &lim, time(NULL), &u, err, sizeof(err)), 0);
 	assert_int_equal(u.bytes, 500);
 	/* Older than 15 minutes and over quota: recalculated (empty). */
 	fd = openat(home, "maildirsize", O_RDONLY);
 	assert_int_equal(futimes(fd, tv), 0);
 	close(fd);
-	assert_int_equal(quota_get(home, &lim, time(NULL), &u, err,
-	    sizeof(err)), 0);
+	assert_int_equal(
+	    quota_get(home, &lim, time(NULL), &u, err, sizeof(err)), 0);
 	if (u.bytes != 0 || u.count != 0)
 		fail_msg("got %lld %lld, want 0 0", u.bytes, u.count);
 	close(home);

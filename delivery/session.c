@@ -92,8 +92,7 @@ lmtp_reset(struct lmtp_sess *s)
 	s->size_hint = 0;
 }
 
-static void
-lmtp_reply(struct lmtp_sess *s, const char *fmt, ...)
+static void lmtp_reply(struct lmtp_sess *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 static void
@@ -130,7 +129,7 @@ lmtp_read_failed(struct lmtp_sess *s, ssize_t rc, int idle)
 	s->eof = 1;
 	if (rc == SRV_IO_DEADLINE)
 		lmtp_reply(s, "421 4.4.2 %s %s, closing", s->srv->host,
-		    idle ? "Idle timeout" : "Timeout");
+			   idle ? "Idle timeout" : "Timeout");
 	else if (rc == SRV_IO_ERROR && srv_conn_stopping(s->sc))
 		lmtp_reply(s, "421 4.3.2 %s Shutting down", s->srv->host);
 	else
@@ -202,14 +201,15 @@ lmtp_lhlo(struct lmtp_sess *s)
 {
 	lmtp_reset(s);
 	s->lhlo = 1;
-	lmtp_reply(s, "250-%s\r\n250-PIPELINING\r\n250-ENHANCEDSTATUSCODES\r\n"
-	    "250-8BITMIME\r\n250-SIZE %lld\r\n250 SMTPUTF8", s->srv->host,
-	    s->cfg->max_message_size);
+	lmtp_reply(s,
+		   "250-%s\r\n250-PIPELINING\r\n250-ENHANCEDSTATUSCODES\r\n"
+		   "250-8BITMIME\r\n250-SIZE %lld\r\n250 SMTPUTF8",
+		   s->srv->host, s->cfg->max_message_size);
 }
 
 static void
 lmtp_mail(struct lmtp_sess *s, const unsigned char *p,
-    const struct lmtp_cmdline *cl)
+	  const struct lmtp_cmdline *cl)
 {
 	struct buf a;
 
@@ -270,13 +270,13 @@ lmtp_local(const unsigned char *p, const struct addr_parts *pa)
 }
 
 static int
-lmtp_user_lookup(struct lmtp_sess *s, const char *address,
-    struct store_user *u, struct store_errbuf *e)
+lmtp_user_lookup(struct lmtp_sess *s, const char *address, struct store_user *u,
+		 struct store_errbuf *e)
 {
 	int rc;
 
-	if (s->st == NULL && (s->st = store_pool_get(s->srv->stores, e)) ==
-	    NULL)
+	if (s->st == NULL &&
+	    (s->st = store_pool_get(s->srv->stores, e)) == NULL)
 		return STORE_EDB;
 	rc = store_user_get(s->st, address, u, e);
 	if (rc == STORE_EDB)
@@ -296,7 +296,7 @@ lmtp_quota_rcpt(struct lmtp_sess *s, const struct lmtp_rcpt *r)
 	if (r->lim.bytes <= 0 && r->lim.count <= 0)
 		return 0;
 	if (maildir_open_home(s->srv->rootfd, r->maildir, 0, &home, err,
-	    sizeof(err)) < 0)
+			      sizeof(err)) < 0)
 		return errno == ENOENT ? 0 : -1; /* no Maildir yet: empty */
 	rc = quota_get(home, &r->lim, time(NULL), &u, err, sizeof(err));
 	close(home);
@@ -311,7 +311,7 @@ lmtp_quota_rcpt(struct lmtp_sess *s, const struct lmtp_rcpt *r)
  * recipient is refused. */
 static int
 lmtp_rcpt_find(struct lmtp_sess *s, const char *local, const char *domain,
-    struct lmtp_rcpt *r)
+	       struct lmtp_rcpt *r)
 {
 	struct store_errbuf e = {""};
 	struct store_user u = {0};
@@ -324,7 +324,8 @@ lmtp_rcpt_find(struct lmtp_sess *s, const char *local, const char *domain,
 		goto tmp;
 	rc = lmtp_user_lookup(s, a.data, &u, &e);
 	addr_split_ext((const unsigned char *)local, strlen(local),
-	    s->cfg->recipient_delimiter, &ulen, &has_ext, &xoff, &xlen);
+		       s->cfg->recipient_delimiter, &ulen, &has_ext, &xoff,
+		       &xlen);
 	if (rc == STORE_NOTFOUND && has_ext) {
 		buf_reset(&a);
 		if (buf_printf(&a, "%.*s@%s", (int)ulen, local, domain) < 0 ||
@@ -335,7 +336,7 @@ lmtp_rcpt_find(struct lmtp_sess *s, const char *local, const char *domain,
 	if (rc == STORE_EDB) {
 		log_warn("<%s>: database: %s", r->address, e.msg);
 		lmtp_reply(s, "451 4.3.0 <%s> Temporary lookup failure",
-		    r->address);
+			   r->address);
 		goto out;
 	}
 	if (rc == STORE_NOTFOUND) {
@@ -347,8 +348,10 @@ lmtp_rcpt_find(struct lmtp_sess *s, const char *local, const char *domain,
 		goto out;
 	}
 	if (maildir_path_ok(u.maildir) < 0) {
-		log_err("<%s>: refusing maildir \"%s\" from the database: not a "
-		    "safe relative path", r->address, u.maildir);
+		log_err(
+		    "<%s>: refusing maildir \"%s\" from the database: not a "
+		    "safe relative path",
+		    r->address, u.maildir);
 		lmtp_reply(s, "451 4.3.0 <%s> Mailbox unavailable", r->address);
 		goto out;
 	}
@@ -370,7 +373,7 @@ out:
 
 static void
 lmtp_rcpt(struct lmtp_sess *s, const unsigned char *p,
-    const struct lmtp_cmdline *cl)
+	  const struct lmtp_cmdline *cl)
 {
 	struct lmtp_rcpt r = {0};
 	char *local = NULL, *domain = NULL, safe[300];
@@ -388,14 +391,15 @@ lmtp_rcpt(struct lmtp_sess *s, const unsigned char *p,
 	local = lmtp_local(p, &cl->path);
 	if (local == NULL) {
 		log_warn("refused recipient %s: unsafe local part",
-		    log_safe(p + cl->path.local_off, cl->path.local_len, safe,
-		    sizeof(safe)));
+			 log_safe(p + cl->path.local_off, cl->path.local_len,
+				  safe, sizeof(safe)));
 		lmtp_reply(s, "550 5.1.3 Invalid recipient address");
 		goto out;
 	}
-	domain = strndup((const char *)p + cl->path.domain_off,
-	    cl->path.domain_len);
-	if (domain == NULL || asprintf(&r.address, "%s@%s", local, domain) < 0) {
+	domain =
+	    strndup((const char *)p + cl->path.domain_off, cl->path.domain_len);
+	if (domain == NULL ||
+	    asprintf(&r.address, "%s@%s", local, domain) < 0) {
 		r.address = NULL;
 		lmtp_reply(s, "451 4.3.0 Out of memory");
 		goto out;
@@ -405,13 +409,13 @@ lmtp_rcpt(struct lmtp_sess *s, const unsigned char *p,
 	if ((q = lmtp_quota_rcpt(s, &r)) != 0) {
 		if (q < 0)
 			lmtp_reply(s, "451 4.3.0 <%s> Temporary failure",
-			    r.address);
+				   r.address);
 		else if (s->cfg->quota_tempfail)
 			lmtp_reply(s, "452 4.2.2 <%s> Mailbox is full",
-			    r.address);
+				   r.address);
 		else
 			lmtp_reply(s, "552 5.2.2 <%s> Mailbox is full",
-			    r.address);
+				   r.address);
 		goto out;
 	}
 	grown = realloc(s->rcpts, (s->nrcpt + 1) * sizeof(*grown));
@@ -432,8 +436,7 @@ out:
 /* Reads the message to its final dot into sp. 0 done, -1 the client
  * went away (nothing was written anywhere). */
 static int
-lmtp_data_read(struct lmtp_sess *s, struct lmtp_spool *sp,
-    struct lmtp_data *d)
+lmtp_data_read(struct lmtp_sess *s, struct lmtp_spool *sp, struct lmtp_data *d)
 {
 	size_t n;
 
@@ -443,7 +446,7 @@ lmtp_data_read(struct lmtp_sess *s, struct lmtp_spool *sp,
 	d->max_size = (size_t)s->cfg->max_message_size;
 	for (;;) {
 		n = lmtp_data_feed(d, s->rbuf + s->rpos, s->rlen - s->rpos,
-		    &sp->mem);
+				   &sp->mem);
 		s->rpos += n;
 		lmtp_spool_settle(sp, d);
 		if (d->done)
@@ -489,9 +492,11 @@ lmtp_deliver_all(struct lmtp_sess *s, const struct lmtp_msg *m)
 
 	for (i = 0; i < s->nrcpt; i++) {
 		if (lmtp_peer_gone(s)) {
-			log_info("client gone after %zu of %zu recipient(s): "
+			log_info(
+			    "client gone after %zu of %zu recipient(s): "
 			    "<%s> and the rest not delivered (the client will "
-			    "try again)", i, s->nrcpt, s->rcpts[i].address);
+			    "try again)",
+			    i, s->nrcpt, s->rcpts[i].address);
 			return;
 		}
 		/* Postfix waits lmtp_data_done_timeout (600 s) for each
@@ -511,14 +516,20 @@ lmtp_data_refuse(struct lmtp_sess *s, const struct lmtp_data *d, int err)
 		const char *a = s->rcpts[i].address;
 
 		if (d->too_big)
-			lmtp_reply(s, "552 5.3.4 <%s> Message too big (limit %lld"
-			    " bytes)", a, s->cfg->max_message_size);
+			lmtp_reply(s,
+				   "552 5.3.4 <%s> Message too big (limit %lld"
+				   " bytes)",
+				   a, s->cfg->max_message_size);
 		else if (d->too_long)
-			lmtp_reply(s, "552 5.3.4 <%s> Message line longer than "
-			    "%lld bytes", a, s->cfg->max_data_line_length);
+			lmtp_reply(s,
+				   "552 5.3.4 <%s> Message line longer than "
+				   "%lld bytes",
+				   a, s->cfg->max_data_line_length);
 		else if (err == ENOSPC || err == EDQUOT)
-			lmtp_reply(s, "452 4.3.1 <%s> Insufficient system "
-			    "storage", a);
+			lmtp_reply(s,
+				   "452 4.3.1 <%s> Insufficient system "
+				   "storage",
+				   a);
 		else
 			lmtp_reply(s, "451 4.3.0 <%s> Temporary failure", a);
 	}
@@ -527,7 +538,7 @@ lmtp_data_refuse(struct lmtp_sess *s, const struct lmtp_data *d, int err)
 /* The message as read: in memory, or spooled with its header section. */
 static void
 lmtp_data_msg(const struct lmtp_sess *s, const struct lmtp_spool *sp,
-    struct lmtp_msg *m)
+	      struct lmtp_msg *m)
 {
 	const struct buf *b = sp->fd >= 0 ? &sp->head : &sp->mem;
 
@@ -557,7 +568,7 @@ lmtp_data(struct lmtp_sess *s)
 	}
 	lmtp_reply(s, "354 End data with <CR><LF>.<CR><LF>");
 	lmtp_spool_init(&sp, s->srv->spoolfd, (size_t)s->cfg->spool_threshold,
-	    (size_t)s->cfg->max_message_size + 1);
+			(size_t)s->cfg->max_message_size + 1);
 	/* The body is not a command: its own bound, from the 354 on. */
 	srv_conn_deadline(s->sc, s->cfg->data_timeout);
 	s->in_data = 1;
@@ -565,7 +576,8 @@ lmtp_data(struct lmtp_sess *s)
 	s->in_data = 0;
 	if (rc < 0) {
 		log_info("client disconnected during DATA from <%s>: nothing "
-		    "delivered", s->sender);
+			 "delivered",
+			 s->sender);
 		lmtp_spool_free(&sp);
 		return;
 	}
@@ -573,7 +585,7 @@ lmtp_data(struct lmtp_sess *s)
 		lmtp_data_refuse(s, &d, 0);
 	else if (lmtp_spool_finish(&sp, &d) < 0) {
 		log_err("spool: %s: message from <%s> not delivered",
-		    strerror(errno), s->sender);
+			strerror(errno), s->sender);
 		lmtp_data_refuse(s, &d, errno);
 	} else {
 		lmtp_data_msg(s, &sp, &m);
@@ -592,7 +604,7 @@ static int
 lmtp_command(struct lmtp_sess *s, const unsigned char *p, size_t len)
 {
 	struct lmtp_limits lim = {(size_t)s->cfg->max_line_length,
-	    (unsigned long long)s->cfg->max_message_size};
+				  (unsigned long long)s->cfg->max_message_size};
 	struct lmtp_cmdline cl;
 	enum lmtp_status st;
 	size_t off;
@@ -606,19 +618,23 @@ lmtp_command(struct lmtp_sess *s, const unsigned char *p, size_t len)
 			lmtp_reply(s, "500 5.5.2 Error: %s", lmtp_strerror(st));
 			break;
 		case LMTP_EUNKNOWN:
-			lmtp_reply(s, "500 5.5.1 Error: command not recognized");
+			lmtp_reply(s,
+				   "500 5.5.1 Error: command not recognized");
 			break;
 		case LMTP_EADDR:
 			lmtp_reply(s, "501 %s Bad %s address syntax",
-			    cl.cmd == LMTP_CMD_MAIL ? "5.1.7" : "5.1.3",
-			    cl.cmd == LMTP_CMD_MAIL ? "sender" : "recipient");
+				   cl.cmd == LMTP_CMD_MAIL ? "5.1.7" : "5.1.3",
+				   cl.cmd == LMTP_CMD_MAIL ? "sender"
+							   : "recipient");
 			break;
 		case LMTP_EPARAM:
 			lmtp_reply(s, "555 5.5.4 Unsupported option");
 			break;
 		case LMTP_ETOOBIG:
-			lmtp_reply(s, "552 5.3.4 Message size exceeds the limit "
-			    "(%lld bytes)", s->cfg->max_message_size);
+			lmtp_reply(s,
+				   "552 5.3.4 Message size exceeds the limit "
+				   "(%lld bytes)",
+				   s->cfg->max_message_size);
 			break;
 		default:
 			lmtp_reply(s, "501 5.5.4 Syntax error in parameters");
@@ -695,7 +711,7 @@ lmtp_session_run(struct lmtp_server *srv, struct srv_conn *sc)
 			break;
 		if (s.errors >= LMTP_MAX_ERRORS) {
 			lmtp_reply(&s, "421 4.7.0 %s Too many errors",
-			    srv->host);
+				   srv->host);
 			break;
 		}
 		/* The command is answered (its reply may wait for the

@@ -385,7 +385,8 @@ scan_local(const unsigned char *p, size_t len, size_t i,
 				if (is_atext(p[i]))
 					i++;
 				else if (p[i] >= 0x80 && utf8 &&
-					 (n = addr_utf8_seq(p + i, len - i)) != 0)
+					 (n = addr_utf8_seq(p + i, len - i)) !=
+					     0)
 					i += n;
 				else
 					break;

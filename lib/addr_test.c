@@ -696,7 +696,8 @@ main(void)
 	    cmocka_unit_test(parse_header_bounds_comment_depth),
 	    cmocka_unit_test(parse_header_applies_limits),
 	    cmocka_unit_test(split_ext_table),
-	    cmocka_unit_test(canon_folds_domain_and_unquotes_what_needs_no_quotes),
+	    cmocka_unit_test(
+		canon_folds_domain_and_unquotes_what_needs_no_quotes),
 	    cmocka_unit_test(canon_fails_whole_when_buffer_full),
 	    cmocka_unit_test(strerror_names_every_status),
 	};

@@ -30,7 +30,7 @@ buf_init(struct buf *b, size_t max)
 /* Makes room for n more bytes (+NUL). 0, or -1 on overflow / max / ENOMEM. */
 __attribute__((warn_unused_result)) int buf_reserve(struct buf *b, size_t n);
 __attribute__((warn_unused_result)) int buf_add(struct buf *b, const void *p,
-    size_t n);
+						size_t n);
 __attribute__((warn_unused_result)) int buf_adds(struct buf *b, const char *s);
 __attribute__((warn_unused_result)) int buf_addc(struct buf *b, char c);
 __attribute__((warn_unused_result, format(printf, 2, 3))) int

@@ -12,19 +12,19 @@
 #include "facteur_build.h"
 
 const char *const cfg_known_sections[] = {
-    "database", "lookup", "lmtp", "dkim", "spam", "scrub", "blacklist",
-    "milter", "example", "admin", "av", NULL,
+    "database",	 "lookup", "lmtp",    "dkim",  "spam", "scrub",
+    "blacklist", "milter", "example", "admin", "av",   NULL,
 };
 
 const struct cfg_key cfg_database_keys[] = {
     {"path", CFG_STR, FACTEUR_DB, 0, 0, offsetof(struct cfg_database, path),
-	NULL, "the SQLite database every program reads"},
+     NULL, "the SQLite database every program reads"},
     {"busy_timeout", CFG_DURATION, "5s", 0, 600000,
-	offsetof(struct cfg_database, busy_timeout), NULL,
-	"how long to wait for a lock held by another process"},
+     offsetof(struct cfg_database, busy_timeout), NULL,
+     "how long to wait for a lock held by another process"},
     /* Same field as path: store_open() picks the backend by its form. */
     {"url", CFG_STR, NULL, 0, 0, offsetof(struct cfg_database, path), NULL,
-	"a PostgreSQL database (postgresql://...) instead of path"},
+     "a PostgreSQL database (postgresql://...) instead of path"},
 };
 const size_t cfg_database_nkeys =
     sizeof(cfg_database_keys) / sizeof(cfg_database_keys[0]);
@@ -165,7 +165,7 @@ cfg_parse_enum(const char *choices, const char *v, int *out)
  * field's: a bad value leaves the old list untouched. */
 static int
 cfg_set_cidr(const struct cfg_key *k, struct cidr_list *field, int append,
-    const char *value, char *err, size_t errlen)
+	     const char *value, char *err, size_t errlen)
 {
 	struct cidr_list l;
 	enum cidr_status st;
@@ -177,8 +177,8 @@ cfg_set_cidr(const struct cfg_key *k, struct cidr_list *field, int append,
 	st = cidr_list_add(value, strlen(value), &l, &off, &len);
 	if (st != CIDR_OK) {
 		snprintf(err, errlen, "%s: \"%.*s\" %s", k->name,
-		    (int)(len > 64 ? 64 : len), value + off,
-		    cidr_strerror(st));
+			 (int)(len > 64 ? 64 : len), value + off,
+			 cidr_strerror(st));
 		return -1;
 	}
 	*field = l;
@@ -193,7 +193,8 @@ cfg_list_has(const struct cfg_list *l, const char *word, size_t wl)
 	if (l == NULL || wl == 0)
 		return 0;
 	for (i = 0; i < l->n; i++)
-		if (strlen(l->v[i]) == wl && strncasecmp(l->v[i], word, wl) == 0)
+		if (strlen(l->v[i]) == wl &&
+		    strncasecmp(l->v[i], word, wl) == 0)
 			return 1;
 	return 0;
 }
@@ -214,7 +215,7 @@ cfg_list_free(struct cfg_list *l)
  * then l holds the words before the bad one, for the caller to drop. */
 static int
 cfg_list_add(const struct cfg_key *k, struct cfg_list *l, const char *value,
-    char *err, size_t errlen)
+	     char *err, size_t errlen)
 {
 	const char *p = value, *w;
 	char **nv;
@@ -226,22 +227,26 @@ cfg_list_add(const struct cfg_key *k, struct cfg_list *l, const char *value,
 			return 0;
 		w = p;
 		while (*p != '\0' && *p != ',' && *p != ' ' && *p != '\t') {
-			if ((unsigned char)*p < 0x21 || (unsigned char)*p > 0x7e) {
-				snprintf(err, errlen, "%s: byte %#x is not "
-				    "printable ASCII", k->name,
-				    (unsigned)(unsigned char)*p);
+			if ((unsigned char)*p < 0x21 ||
+			    (unsigned char)*p > 0x7e) {
+				snprintf(err, errlen,
+					 "%s: byte %#x is not "
+					 "printable ASCII",
+					 k->name, (unsigned)(unsigned char)*p);
 				return -1;
 			}
 			p++;
 		}
 		if ((len = (size_t)(p - w)) > CFG_LIST_WORD_MAX) {
-			snprintf(err, errlen, "%s: \"%.32s...\" is longer "
-			    "than %d bytes", k->name, w, CFG_LIST_WORD_MAX);
+			snprintf(err, errlen,
+				 "%s: \"%.32s...\" is longer "
+				 "than %d bytes",
+				 k->name, w, CFG_LIST_WORD_MAX);
 			return -1;
 		}
 		if (l->n == CFG_LIST_MAX) {
-			snprintf(err, errlen, "%s: more than %d words",
-			    k->name, CFG_LIST_MAX);
+			snprintf(err, errlen, "%s: more than %d words", k->name,
+				 CFG_LIST_MAX);
 			return -1;
 		}
 		if ((nv = realloc(l->v, (l->n + 1) * sizeof(*nv))) == NULL)
@@ -260,7 +265,7 @@ oom:
  * good; append (an indented line) adds to the words above. */
 static int
 cfg_set_list(const struct cfg_key *k, struct cfg_list *field, int append,
-    const char *value, char *err, size_t errlen)
+	     const char *value, char *err, size_t errlen)
 {
 	struct cfg_list l = {NULL, 0};
 	size_t n0 = field->n;
@@ -283,18 +288,20 @@ cfg_set_list(const struct cfg_key *k, struct cfg_list *field, int append,
 
 static int
 cfg_set_double(const struct cfg_key *k, double *field, const char *value,
-    char *err, size_t errlen)
+	       char *err, size_t errlen)
 {
 	double d;
 
 	if (cfg_parse_double(value, &d) < 0) {
-		snprintf(err, errlen, "%s: \"%s\" is not a decimal number "
-		    "(e.g. 5, 5.0, -0.5)", k->name, value);
+		snprintf(err, errlen,
+			 "%s: \"%s\" is not a decimal number "
+			 "(e.g. 5, 5.0, -0.5)",
+			 k->name, value);
 		return -1;
 	}
 	if ((k->min || k->max) && (d < (double)k->min || d > (double)k->max)) {
 		snprintf(err, errlen, "%s: %s is out of range [%lld, %lld]",
-		    k->name, value, k->min, k->max);
+			 k->name, value, k->min, k->max);
 		return -1;
 	}
 	*field = d;
@@ -303,7 +310,7 @@ cfg_set_double(const struct cfg_key *k, double *field, const char *value,
 
 int
 cfg_set(const struct cfg_key *k, void *base, const char *value, char *err,
-    size_t errlen)
+	size_t errlen)
 {
 	char *field = (char *)base + k->off;
 	long long n = 0;
@@ -322,8 +329,8 @@ cfg_set(const struct cfg_key *k, void *base, const char *value, char *err,
 	}
 	case CFG_BOOL:
 		if (cfg_parse_bool(value, &b) < 0) {
-			snprintf(err, errlen,
-			    "%s: \"%s\" is not yes or no", k->name, value);
+			snprintf(err, errlen, "%s: \"%s\" is not yes or no",
+				 k->name, value);
 			return -1;
 		}
 		*(int *)(void *)field = b;
@@ -331,20 +338,20 @@ cfg_set(const struct cfg_key *k, void *base, const char *value, char *err,
 	case CFG_ENUM:
 		if (cfg_parse_enum(k->choices, value, &b) < 0) {
 			snprintf(err, errlen, "%s: \"%s\" is not one of %s",
-			    k->name, value, k->choices);
+				 k->name, value, k->choices);
 			return -1;
 		}
 		*(int *)(void *)field = b;
 		return 0;
 	case CFG_CIDR_LIST:
 		return cfg_set_cidr(k, (struct cidr_list *)(void *)field, 0,
-		    value, err, errlen);
+				    value, err, errlen);
 	case CFG_LIST:
 		return cfg_set_list(k, (struct cfg_list *)(void *)field, 0,
-		    value, err, errlen);
+				    value, err, errlen);
 	case CFG_DOUBLE:
 		return cfg_set_double(k, (double *)(void *)field, value, err,
-		    errlen);
+				      errlen);
 	case CFG_INT:
 		if (cfg_number(value, &n, &value) < 0 || *value != '\0') {
 			snprintf(err, errlen, "%s: not an integer", k->name);
@@ -353,7 +360,8 @@ cfg_set(const struct cfg_key *k, void *base, const char *value, char *err,
 		break;
 	case CFG_SIZE:
 		if (cfg_parse_size(value, &n) < 0) {
-			snprintf(err, errlen,
+			snprintf(
+			    err, errlen,
 			    "%s: \"%s\" is not a size (e.g. 512k, 10M, 1G)",
 			    k->name, value);
 			return -1;
@@ -361,7 +369,8 @@ cfg_set(const struct cfg_key *k, void *base, const char *value, char *err,
 		break;
 	case CFG_DURATION:
 		if (cfg_parse_duration(value, &n) < 0) {
-			snprintf(err, errlen,
+			snprintf(
+			    err, errlen,
 			    "%s: \"%s\" is not a duration (e.g. 500ms, 5s, "
 			    "2m, 1h, 7d)",
 			    k->name, value);
@@ -371,7 +380,7 @@ cfg_set(const struct cfg_key *k, void *base, const char *value, char *err,
 	}
 	if ((k->min || k->max) && (n < k->min || n > k->max)) {
 		snprintf(err, errlen, "%s: %lld is out of range [%lld, %lld]",
-		    k->name, n, k->min, k->max);
+			 k->name, n, k->min, k->max);
 		return -1;
 	}
 	*(long long *)(void *)field = n;
@@ -426,23 +435,27 @@ struct cfg_parse_ctx {
 };
 
 static int
-cfg_set_in_file(struct cfg_parse_ctx *c, const struct cfg_key *k,
-    void *base, const char *value)
+cfg_set_in_file(struct cfg_parse_ctx *c, const struct cfg_key *k, void *base,
+		const char *value)
 {
 	int cont = c->r->indented && c->prev == k && c->prev_base == base;
 
 	c->prev = k;
 	c->prev_base = base;
 	if (k->type == CFG_CIDR_LIST)
-		return cfg_set_cidr(k, (struct cidr_list *)(void *)((char *)base +
-		    k->off), cont, value, c->err, sizeof(c->err));
+		return cfg_set_cidr(
+		    k, (struct cidr_list *)(void *)((char *)base + k->off),
+		    cont, value, c->err, sizeof(c->err));
 	if (k->type == CFG_LIST)
-		return cfg_set_list(k, (struct cfg_list *)(void *)((char *)base +
-		    k->off), cont, value, c->err, sizeof(c->err));
+		return cfg_set_list(
+		    k, (struct cfg_list *)(void *)((char *)base + k->off), cont,
+		    value, c->err, sizeof(c->err));
 	if (cont) {
-		snprintf(c->err, sizeof(c->err), "%s: an indented line goes on "
-		    "with the value above, and only a list may go on over "
-		    "lines (do not indent keys)", k->name);
+		snprintf(c->err, sizeof(c->err),
+			 "%s: an indented line goes on "
+			 "with the value above, and only a list may go on over "
+			 "lines (do not indent keys)",
+			 k->name);
 		return -1;
 	}
 	return cfg_set(k, base, value, c->err, sizeof(c->err));
@@ -461,7 +474,7 @@ cfg_known(const char *section)
 
 static int
 cfg_handler(void *user, const char *section, const char *name,
-    const char *value)
+	    const char *value)
 {
 	struct cfg_parse_ctx *c = user;
 	size_t i, j;
@@ -475,27 +488,27 @@ cfg_handler(void *user, const char *section, const char *name,
 		for (j = 0; j < s->nkeys; j++) {
 			if (strcmp(s->keys[j].name, name) != 0)
 				continue;
-			if (cfg_set_in_file(c, &s->keys[j], s->base,
-			    value) < 0) {
+			if (cfg_set_in_file(c, &s->keys[j], s->base, value) <
+			    0) {
 				c->failed = 1;
 				return 0;
 			}
 			return 1;
 		}
 		snprintf(c->err, sizeof(c->err), "[%s] unknown key \"%s\"",
-		    section, name);
+			 section, name);
 		c->failed = 1;
 		return 0;
 	}
 	if (*section == '\0') {
 		snprintf(c->err, sizeof(c->err),
-		    "key \"%s\" outside any [section]", name);
+			 "key \"%s\" outside any [section]", name);
 		c->failed = 1;
 		return 0;
 	}
 	if (!cfg_known(section)) {
 		snprintf(c->err, sizeof(c->err), "unknown section [%s]",
-		    section);
+			 section);
 		c->failed = 1;
 		return 0;
 	}
@@ -505,7 +518,7 @@ cfg_handler(void *user, const char *section, const char *name,
 
 int
 cfg_load(const char *path, const struct cfg_section *secs, size_t nsecs,
-    int missing_ok, char *err, size_t errlen)
+	 int missing_ok, char *err, size_t errlen)
 {
 	struct cfg_parse_ctx c;
 	struct cfg_reader r;
@@ -543,13 +556,15 @@ cfg_load(const char *path, const struct cfg_section *secs, size_t nsecs,
 		return -1;
 	}
 	if (line == 0 && r.too_long > 0) {
-		snprintf(err, errlen, "%s:%d: line longer than %d bytes (go on "
-		    "with a list on indented lines)", path, r.too_long, r.max);
+		snprintf(err, errlen,
+			 "%s:%d: line longer than %d bytes (go on "
+			 "with a list on indented lines)",
+			 path, r.too_long, r.max);
 		return -1;
 	}
 	if (line > 0) {
 		snprintf(err, errlen, "%s:%d: %s", path, line,
-		    c.failed ? c.err : "syntax error");
+			 c.failed ? c.err : "syntax error");
 		return -1;
 	}
 	return 0;
@@ -565,8 +580,10 @@ cfg_free(const struct cfg_section *secs, size_t nsecs)
 			const struct cfg_key *k = &secs[i].keys[j];
 			char **p;
 			if (k->type == CFG_LIST)
-				cfg_list_free((struct cfg_list *)(void *)((char *)
-				    secs[i].base + k->off));
+				cfg_list_free(
+				    (struct cfg_list *)(void *)((char *)secs[i]
+								    .base +
+								k->off));
 			if (k->type != CFG_STR)
 				continue;
 			p = (char **)(void *)((char *)secs[i].base + k->off);

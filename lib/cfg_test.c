@@ -26,23 +26,23 @@ struct t_settings {
 
 static const struct cfg_key t_keys[] = {
     {"socket", CFG_STR, "unix:/run/x.sock", 0, 0,
-	offsetof(struct t_settings, socket), NULL, NULL},
-    {"threads", CFG_INT, "4", 1, 64, offsetof(struct t_settings, threads),
-	NULL, NULL},
+     offsetof(struct t_settings, socket), NULL, NULL},
+    {"threads", CFG_INT, "4", 1, 64, offsetof(struct t_settings, threads), NULL,
+     NULL},
     {"verbose", CFG_BOOL, "no", 0, 0, offsetof(struct t_settings, verbose),
-	NULL, NULL},
-    {"max_size", CFG_SIZE, "10M", 0, 0,
-	offsetof(struct t_settings, max_size), NULL, NULL},
-    {"timeout", CFG_DURATION, "5s", 0, 0,
-	offsetof(struct t_settings, timeout), NULL, NULL},
+     NULL, NULL},
+    {"max_size", CFG_SIZE, "10M", 0, 0, offsetof(struct t_settings, max_size),
+     NULL, NULL},
+    {"timeout", CFG_DURATION, "5s", 0, 0, offsetof(struct t_settings, timeout),
+     NULL, NULL},
     {"on_error", CFG_ENUM, "tempfail", 0, 0,
-	offsetof(struct t_settings, on_error), "accept|tempfail", NULL},
+     offsetof(struct t_settings, on_error), "accept|tempfail", NULL},
     {"internal_hosts", CFG_CIDR_LIST, "127.0.0.0/8, ::1", 0, 0,
-	offsetof(struct t_settings, nets), NULL, NULL},
+     offsetof(struct t_settings, nets), NULL, NULL},
     {"score", CFG_DOUBLE, "5.0", -1000, 10000,
-	offsetof(struct t_settings, score), NULL, NULL},
+     offsetof(struct t_settings, score), NULL, NULL},
     {"daemons", CFG_LIST, "ORIGINATING", 0, 0,
-	offsetof(struct t_settings, daemons), NULL, NULL},
+     offsetof(struct t_settings, daemons), NULL, NULL},
 };
 
 struct t_fixture {
@@ -66,10 +66,10 @@ t_load(struct t_fixture *f, const char *text)
 	fp = fdopen(fd, "w");
 	fputs(text, fp);
 	fclose(fp);
-	f->secs[0] = (struct cfg_section){"lookup", t_keys,
-	    sizeof(t_keys) / sizeof(t_keys[0]), &f->set};
+	f->secs[0] = (struct cfg_section){
+	    "lookup", t_keys, sizeof(t_keys) / sizeof(t_keys[0]), &f->set};
 	f->secs[1] = (struct cfg_section){"database", cfg_database_keys,
-	    cfg_database_nkeys, &f->db};
+					  cfg_database_nkeys, &f->db};
 	return cfg_load(f->path, f->secs, 2, 0, f->err, sizeof(f->err));
 }
 
@@ -107,13 +107,16 @@ values_are_parsed_by_type(void **state)
 {
 	struct t_fixture f;
 
-	assert_int_equal(t_load(&f,
-	    "; comment\n[database]\npath = /tmp/x.sqlite\n"
-	    "[lookup]\nsocket = inet:10044@127.0.0.1\nthreads = 64\n"
-	    "verbose = Yes\nmax_size = 512k\ntimeout = 250ms\n"
-	    "on_error = accept\ninternal_hosts = 10.1.0.0/16 2001:db8::/32,"
-	    "192.0.2.7\nscore = -0.25\ndaemons = , SUBMISSION,smtps\tX ,,\n"
-	    "[dkim]\nwhatever = 1\n"), 0);
+	assert_int_equal(
+	    t_load(
+		&f,
+		"; comment\n[database]\npath = /tmp/x.sqlite\n"
+		"[lookup]\nsocket = inet:10044@127.0.0.1\nthreads = 64\n"
+		"verbose = Yes\nmax_size = 512k\ntimeout = 250ms\n"
+		"on_error = accept\ninternal_hosts = 10.1.0.0/16 2001:db8::/32,"
+		"192.0.2.7\nscore = -0.25\ndaemons = , SUBMISSION,smtps\tX ,,\n"
+		"[dkim]\nwhatever = 1\n"),
+	    0);
 	assert_string_equal(f.db.path, "/tmp/x.sqlite");
 	assert_string_equal(f.set.socket, "inet:10044@127.0.0.1");
 	assert_int_equal(f.set.threads, 64);
@@ -128,10 +131,10 @@ values_are_parsed_by_type(void **state)
 	assert_true(cidr_list_match(&f.set.nets, "192.0.2.7"));
 	assert_false(cidr_list_match(&f.set.nets, "127.0.0.1"));
 	if (f.set.daemons.n != 3 || strcmp(f.set.daemons.v[0], "SUBMISSION") ||
-	    strcmp(f.set.daemons.v[1], "smtps") || strcmp(f.set.daemons.v[2],
-	    "X"))
+	    strcmp(f.set.daemons.v[1], "smtps") ||
+	    strcmp(f.set.daemons.v[2], "X"))
 		fail_msg("daemons: got %zu words, want SUBMISSION smtps X",
-		    f.set.daemons.n);
+			 f.set.daemons.n);
 	t_done(&f);
 }
 
@@ -155,46 +158,49 @@ static void
 errors_name_file_line_and_key(void **state)
 {
 	static const struct t_bad cases[] = {
-	    {"[lookup]\n\nthreadz = 3\n", ":3: [lookup] unknown key \"threadz\""},
+	    {"[lookup]\n\nthreadz = 3\n",
+	     ":3: [lookup] unknown key \"threadz\""},
 	    {"[lookup]\nthreads = 65\n", ":2: threads: 65 is out of range"},
 	    {"[lookup]\nthreads = 0\n", ":2: threads: 0 is out of range"},
 	    {"[lookup]\nthreads = 3x\n", ":2: threads: not an integer"},
 	    {"[lookup]\nverbose = maybe\n", ":2: verbose: \"maybe\" is not"},
-	    {"[lookup]\nmax_size = 10Q\n", ":2: max_size: \"10Q\" is not a size"},
+	    {"[lookup]\nmax_size = 10Q\n",
+	     ":2: max_size: \"10Q\" is not a size"},
 	    {"[lookup]\nmax_size = -1\n", ":2: max_size"},
 	    {"[lookup]\ntimeout = 5 s\n", ":2: timeout"},
-	    {"[lookup]\non_error = drop\n", ":2: on_error: \"drop\" is not one of"},
+	    {"[lookup]\non_error = drop\n",
+	     ":2: on_error: \"drop\" is not one of"},
 	    {"[lokup]\nx = 1\n", ":2: unknown section [lokup]"},
 	    {"x = 1\n", ":1: key \"x\" outside any [section]"},
 	    {"[lookup]\nthis line has no equals\n", ":2: syntax error"},
 	    {"[lookup]\nmax_size = 99999999999G\n", ":2: max_size"},
 	    /* issue 10: [spam] read "192.0.2.0/" as /0 (atoi) */
 	    {"[lookup]\n\ninternal_hosts = 192.0.2.0/\n",
-		":3: internal_hosts: \"192.0.2.0/\" has an empty prefix length"},
+	     ":3: internal_hosts: \"192.0.2.0/\" has an empty prefix length"},
 	    {"[lookup]\ninternal_hosts = ::1, 10.0.0.0/33\n",
-		":2: internal_hosts: \"10.0.0.0/33\" has a prefix length over"},
+	     ":2: internal_hosts: \"10.0.0.0/33\" has a prefix length over"},
 	    {"[lookup]\ninternal_hosts = 2001:db8::/129\n",
-		":2: internal_hosts: \"2001:db8::/129\" has a prefix length"},
+	     ":2: internal_hosts: \"2001:db8::/129\" has a prefix length"},
 	    {"[lookup]\ninternal_hosts = 10.0.0.0/8x\n",
-		":2: internal_hosts: \"10.0.0.0/8x\" has a prefix length that "
-		"is not"},
+	     ":2: internal_hosts: \"10.0.0.0/8x\" has a prefix length that "
+	     "is not"},
 	    {"[lookup]\ninternal_hosts = 10.0.0.0x/8\n",
-		":2: internal_hosts: \"10.0.0.0x/8\" is not an IPv4 or IPv6"},
+	     ":2: internal_hosts: \"10.0.0.0x/8\" is not an IPv4 or IPv6"},
 	    {"[lookup]\ninternal_hosts = 127.0.0.1;10.0.0.1\n",
-		":2: internal_hosts: \"127.0.0.1;10.0.0.1\" is not an IPv4"},
+	     ":2: internal_hosts: \"127.0.0.1;10.0.0.1\" is not an IPv4"},
 	    {"[lookup]\ninternal_hosts = localhost\n",
-		":2: internal_hosts: \"localhost\" is not an IPv4 or IPv6"},
+	     ":2: internal_hosts: \"localhost\" is not an IPv4 or IPv6"},
 	    {"[lookup]\ninternal_hosts = ::1,\n  192.0.2.0/ 10.0.0.1\n",
-		":3: internal_hosts: \"192.0.2.0/\" has an empty prefix"},
+	     ":3: internal_hosts: \"192.0.2.0/\" has an empty prefix"},
 	    /* inih hands an indented line over as the key above again: a
 	     * string was replaced by the tail, a number failed or not */
 	    {"[lookup]\nsocket = unix:/run/a.sock\n  unix:/run/b.sock\n",
-		":3: socket: an indented line goes on with the value above"},
+	     ":3: socket: an indented line goes on with the value above"},
 	    {"[lookup]\nthreads = 3\n\t4\n",
-		":3: threads: an indented line goes on"},
+	     ":3: threads: an indented line goes on"},
 	    /* scores were strings parsed later with strtod, and no line */
 	    {"[lookup]\nscore = 5.0x\n",
-		":2: score: \"5.0x\" is not a decimal number"},
+	     ":2: score: \"5.0x\" is not a decimal number"},
 	    {"[lookup]\nscore = 5.\n", ":2: score: \"5.\" is not a decimal"},
 	    {"[lookup]\nscore = .5\n", ":2: score: \".5\" is not a decimal"},
 	    {"[lookup]\nscore = 1e3\n", ":2: score: \"1e3\" is not a decimal"},
@@ -204,7 +210,7 @@ errors_name_file_line_and_key(void **state)
 	    {"[lookup]\nscore = 5,5\n", ":2: score: \"5,5\" is not a decimal"},
 	    {"[lookup]\nscore =\n", ":2: score: \"\" is not a decimal"},
 	    {"[lookup]\nscore = 10000.5\n",
-		":2: score: 10000.5 is out of range [-1000, 10000]"},
+	     ":2: score: 10000.5 is out of range [-1000, 10000]"},
 	    {"[lookup]\nscore = -1000.01\n", ":2: score: -1000.01 is out of"},
 	    /* integers and durations were already strict: kept so */
 	    {"[lookup]\nthreads = 3.0\n", ":2: threads: not an integer"},
@@ -216,11 +222,11 @@ errors_name_file_line_and_key(void **state)
 	    /* lists: split and checked here, once (dkim and scrub each
 	     * split them at every message before, and took any byte) */
 	    {"[lookup]\ndaemons = A,\001B\n",
-		":2: daemons: byte 0x1 is not printable ASCII"},
+	     ":2: daemons: byte 0x1 is not printable ASCII"},
 	    {"[lookup]\ndaemons = ORIGIN\xc3\xa9\n",
-		":2: daemons: byte 0xc3 is not printable ASCII"},
+	     ":2: daemons: byte 0xc3 is not printable ASCII"},
 	    {"[lookup]\ndaemons = A\n  B \x7f\n",
-		":3: daemons: byte 0x7f is not printable ASCII"},
+	     ":3: daemons: byte 0x7f is not printable ASCII"},
 	};
 	size_t i;
 
@@ -230,7 +236,7 @@ errors_name_file_line_and_key(void **state)
 		if (r != -1 || strstr(f.err, cases[i].want) == NULL ||
 		    strstr(f.err, f.path) != f.err)
 			fail_msg("case %zu: got %d \"%s\", want -1 with \"%s\"",
-			    i, r, f.err, cases[i].want);
+				 i, r, f.err, cases[i].want);
 		t_done(&f);
 	}
 }
@@ -242,12 +248,13 @@ list_goes_on_over_indented_lines(void **state)
 	struct t_fixture f;
 
 	assert_int_equal(t_load(&f, "[lookup]\ndaemons = A,\n  b c\n"
-	    "\tD\nthreads = 2\n"), 0);
+				    "\tD\nthreads = 2\n"),
+			 0);
 	if (f.set.daemons.n != 4 || !cfg_list_has(&f.set.daemons, "a", 1) ||
 	    !cfg_list_has(&f.set.daemons, "d", 1) ||
 	    cfg_list_has(&f.set.daemons, "ORIGINATING", 11))
 		fail_msg("got %zu words, want A b c D (the default replaced)",
-		    f.set.daemons.n);
+			 f.set.daemons.n);
 	assert_int_equal(f.set.threads, 2);
 	t_done(&f);
 }
@@ -257,26 +264,31 @@ list_goes_on_over_indented_lines(void **state)
 static void
 list_has_whole_words_any_case(void **state)
 {
-	static const struct cfg_key k = {"l", CFG_LIST, NULL, 0, 0, 0, NULL,
-	    NULL};
+	static const struct cfg_key k = {"l", CFG_LIST, NULL, 0,
+					 0,   0,	NULL, NULL};
 	static const struct {
 		const char *w;
 		int want;
 	} t[] = {
-	    {"ORIGINATING", 1}, {"originating", 1}, {"Submission", 1},
-	    {"ORIGINATIN", 0}, {"ORIGINATING2", 0}, {"", 0}, {",", 0},
+	    {"ORIGINATING", 1},
+	    {"originating", 1},
+	    {"Submission", 1},
+	    {"ORIGINATIN", 0},
+	    {"ORIGINATING2", 0},
+	    {"", 0},
+	    {",", 0},
 	    {"ORIGINATING SUBMISSION", 0},
 	};
 	struct cfg_list l = {NULL, 0};
 	char err[128];
 	size_t i;
 
-	assert_int_equal(cfg_set(&k, &l, "ORIGINATING submission", err,
-	    sizeof(err)), 0);
+	assert_int_equal(
+	    cfg_set(&k, &l, "ORIGINATING submission", err, sizeof(err)), 0);
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
 		if (cfg_list_has(&l, t[i].w, strlen(t[i].w)) != t[i].want)
 			fail_msg("\"%s\": got %d, want %d", t[i].w, !t[i].want,
-			    t[i].want);
+				 t[i].want);
 	assert_int_equal(cfg_list_has(NULL, "A", 1), 0);
 	assert_int_equal(cfg_set(&k, &l, "", err, sizeof(err)), 0);
 	assert_int_equal(l.n, 0);
@@ -289,8 +301,8 @@ list_has_whole_words_any_case(void **state)
 static void
 list_limits_are_errors(void **state)
 {
-	static const struct cfg_key k = {"l", CFG_LIST, NULL, 0, 0, 0, NULL,
-	    NULL};
+	static const struct cfg_key k = {"l", CFG_LIST, NULL, 0,
+					 0,   0,	NULL, NULL};
 	struct cfg_list l = {NULL, 0};
 	char err[128], word[CFG_LIST_WORD_MAX + 2], *many;
 	size_t i;
@@ -324,18 +336,24 @@ cidr_list_goes_on_over_indented_lines(void **state)
 {
 	struct t_fixture f;
 
-	assert_int_equal(t_load(&f, "[lookup]\ninternal_hosts = 10.1.0.0/16,"
-	    "\n  192.0.2.0/24\n\t2001:db8::/32\nthreads = 2\n"), 0);
+	assert_int_equal(
+	    t_load(&f, "[lookup]\ninternal_hosts = 10.1.0.0/16,"
+		       "\n  192.0.2.0/24\n\t2001:db8::/32\nthreads = 2\n"),
+	    0);
 	if (f.set.nets.n != 3 || !cidr_list_match(&f.set.nets, "10.1.2.3") ||
 	    !cidr_list_match(&f.set.nets, "2001:db8::1") ||
 	    cidr_list_match(&f.set.nets, "127.0.0.1"))
 		fail_msg("got %zu blocks, want 10.1.0.0/16 192.0.2.0/24 "
-		    "2001:db8::/32 (the default replaced)", f.set.nets.n);
+			 "2001:db8::/32 (the default replaced)",
+			 f.set.nets.n);
 	t_done(&f);
 	/* the key again, not indented: the last value wins, as for any key */
-	assert_int_equal(t_load(&f, "[lookup]\ninternal_hosts = 10.1.0.0/16"
-	    "\n  10.2.0.0/16\n[dkim]\nx = 1\n[lookup]\ninternal_hosts = "
-	    "192.0.2.1\n"), 0);
+	assert_int_equal(
+	    t_load(&f,
+		   "[lookup]\ninternal_hosts = 10.1.0.0/16"
+		   "\n  10.2.0.0/16\n[dkim]\nx = 1\n[lookup]\ninternal_hosts = "
+		   "192.0.2.1\n"),
+	    0);
 	if (f.set.nets.n != 1 || !cidr_list_match(&f.set.nets, "192.0.2.1"))
 		fail_msg("got %zu blocks, want 192.0.2.1 alone", f.set.nets.n);
 	t_done(&f);
@@ -352,19 +370,22 @@ too_many_cidr_blocks_is_an_error(void **state)
 	n = (size_t)snprintf(text, sizeof(text), "[lookup]\ninternal_hosts =");
 	for (i = 0; i <= CIDR_LIST_MAX; i++)
 		n += (size_t)snprintf(text + n, sizeof(text) - n,
-		    "%s10.%zu.0.0/16", i % 8 == 0 ? "\n  " : " ", i);
+				      "%s10.%zu.0.0/16",
+				      i % 8 == 0 ? "\n  " : " ", i);
 	snprintf(text + n, sizeof(text) - n, "\n");
 	r = t_load(&f, text);
-	if (r != -1 || strstr(f.err, ":11: internal_hosts: \"10.64.0.0/16\" "
-	    "is one block too many (at most 64)") == NULL)
+	if (r != -1 ||
+	    strstr(f.err, ":11: internal_hosts: \"10.64.0.0/16\" "
+			  "is one block too many (at most 64)") == NULL)
 		fail_msg("65 blocks: got %d \"%s\", want -1 at line 11 naming "
-		    "10.64.0.0/16", r, f.err);
+			 "10.64.0.0/16",
+			 r, f.err);
 	t_done(&f);
 	n -= strlen(" 10.64.0.0/16");
 	text[n] = '\0';
 	if ((r = t_load(&f, text)) != 0 || f.set.nets.n != CIDR_LIST_MAX)
 		fail_msg("64 blocks: got %d \"%s\" with %zu, want 0 with 64", r,
-		    f.err, f.set.nets.n);
+			 f.err, f.set.nets.n);
 	t_done(&f);
 }
 
@@ -385,7 +406,7 @@ a_line_longer_than_inih_reads_is_an_error(void **state)
 	r = t_load(&f, text);
 	if (r != -1 || strstr(f.err, ":2: line longer than") == NULL)
 		fail_msg("got %d \"%s\", want -1 with \":2: line longer than\"",
-		    r, f.err);
+			 r, f.err);
 	t_done(&f);
 	/* 199 bytes and its newline still fit, with or without the newline */
 	n = (size_t)snprintf(text, sizeof(text), "[lookup]\nsocket = ");
@@ -398,7 +419,7 @@ a_line_longer_than_inih_reads_is_an_error(void **state)
 	text[n] = '\0';
 	if ((r = t_load(&f, text)) != 0 || strlen(f.set.socket) != 190)
 		fail_msg("a 199-byte last line: got %d \"%s\", want 0", r,
-		    f.err);
+			 f.err);
 	t_done(&f);
 }
 
@@ -407,15 +428,17 @@ missing_file_is_an_error_unless_allowed(void **state)
 {
 	struct t_settings set;
 	struct cfg_section sec = {"lookup", t_keys,
-	    sizeof(t_keys) / sizeof(t_keys[0]), &set};
+				  sizeof(t_keys) / sizeof(t_keys[0]), &set};
 	char err[256];
 
 	memset(&set, 0, sizeof(set));
-	assert_int_equal(cfg_load("/nonexistent/facteur.conf", &sec, 1, 0,
-	    err, sizeof(err)), -1);
+	assert_int_equal(
+	    cfg_load("/nonexistent/facteur.conf", &sec, 1, 0, err, sizeof(err)),
+	    -1);
 	assert_non_null(strstr(err, "/nonexistent/facteur.conf: No such"));
-	assert_int_equal(cfg_load("/nonexistent/facteur.conf", &sec, 1, 1,
-	    err, sizeof(err)), 0);
+	assert_int_equal(
+	    cfg_load("/nonexistent/facteur.conf", &sec, 1, 1, err, sizeof(err)),
+	    0);
 	assert_int_equal(set.threads, 4);
 	cfg_free(&sec, 1);
 }

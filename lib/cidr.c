@@ -7,7 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
-static const unsigned char cidr_v4mapped[12] = {0, 0, 0, 0, 0,    0,
+static const unsigned char cidr_v4mapped[12] = {0, 0, 0, 0, 0,	  0,
 						0, 0, 0, 0, 0xff, 0xff};
 
 const char *
@@ -104,7 +104,7 @@ cidr_parse(const char *s, size_t len, struct cidr *out)
 		return CIDR_OK;
 	}
 	st = cidr_prefix(slash + 1, len - alen - 1,
-	    out->net.v6 || mapped ? 128 : 32, &prefix);
+			 out->net.v6 || mapped ? 128 : 32, &prefix);
 	if (st != CIDR_OK)
 		return st;
 	/* A v4-mapped net "::ffff:10.0.0.0/104" became IPv4: rebase. */
@@ -127,15 +127,15 @@ cidr_is_sep(char c)
 
 enum cidr_status
 cidr_list_parse(const char *s, size_t len, struct cidr_list *out,
-    size_t *err_off, size_t *err_len)
+		size_t *err_off, size_t *err_len)
 {
 	out->n = 0;
 	return cidr_list_add(s, len, out, err_off, err_len);
 }
 
 enum cidr_status
-cidr_list_add(const char *s, size_t len, struct cidr_list *out,
-    size_t *err_off, size_t *err_len)
+cidr_list_add(const char *s, size_t len, struct cidr_list *out, size_t *err_off,
+	      size_t *err_len)
 {
 	enum cidr_status st;
 	size_t i = 0, start;

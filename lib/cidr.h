@@ -41,11 +41,11 @@ struct cidr_list {
 
 enum cidr_status {
 	CIDR_OK,
-	CIDR_EADDR,	   /* not an IPv4 or IPv6 address */
-	CIDR_EPREFIX_EMPTY, /* "192.0.2.0/": nothing after '/' */
+	CIDR_EADDR,	     /* not an IPv4 or IPv6 address */
+	CIDR_EPREFIX_EMPTY,  /* "192.0.2.0/": nothing after '/' */
 	CIDR_EPREFIX_SYNTAX, /* "/24x", "/08", "/ 24": not a plain number */
-	CIDR_EPREFIX_RANGE, /* over 32 (IPv4) or 128 (IPv6) */
-	CIDR_ELIMIT,	   /* a list of more than CIDR_LIST_MAX blocks */
+	CIDR_EPREFIX_RANGE,  /* over 32 (IPv4) or 128 (IPv6) */
+	CIDR_ELIMIT,	     /* a list of more than CIDR_LIST_MAX blocks */
 };
 
 /* What st means, for error messages ("empty prefix length after '/'").
@@ -53,8 +53,8 @@ enum cidr_status {
 const char *cidr_strerror(enum cidr_status st);
 
 /* s[0..len) as an address. 0, or -1 if it is not one. */
-__attribute__((warn_unused_result)) int
-cidr_ip_parse(const char *s, size_t len, struct cidr_ip *out);
+__attribute__((warn_unused_result)) int cidr_ip_parse(const char *s, size_t len,
+						      struct cidr_ip *out);
 
 /* s[0..len) as a block. CIDR_OK with *out, or why not. */
 __attribute__((warn_unused_result)) enum cidr_status
@@ -66,13 +66,13 @@ cidr_parse(const char *s, size_t len, struct cidr *out);
  * blocks before the bad one. */
 __attribute__((warn_unused_result)) enum cidr_status
 cidr_list_parse(const char *s, size_t len, struct cidr_list *out,
-    size_t *err_off, size_t *err_len);
+		size_t *err_off, size_t *err_len);
 
 /* The same, appending to the blocks already in *out (a list that goes
  * on over several configuration lines). */
 __attribute__((warn_unused_result)) enum cidr_status
-cidr_list_add(const char *s, size_t len, struct cidr_list *out,
-    size_t *err_off, size_t *err_len);
+cidr_list_add(const char *s, size_t len, struct cidr_list *out, size_t *err_off,
+	      size_t *err_len);
 
 /* 1 if ip is inside c (same family), else 0. */
 int cidr_match(const struct cidr *c, const struct cidr_ip *ip);

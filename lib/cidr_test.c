@@ -131,8 +131,8 @@ bad_cidrs_are_refused_with_their_reason(void **state)
 		enum cidr_status got = cidr_parse(t[i].s, strlen(t[i].s), &c);
 		if (got != t[i].want)
 			fail_msg("\"%s\": got %d (%s), want %d (%s)", t[i].s,
-			    got, cidr_strerror(got), t[i].want,
-			    cidr_strerror(t[i].want));
+				 got, cidr_strerror(got), t[i].want,
+				 cidr_strerror(t[i].want));
 	}
 }
 
@@ -163,11 +163,12 @@ lists_take_commas_and_blanks(void **state)
 	size_t i, off, len;
 
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		enum cidr_status st = cidr_list_parse(t[i].s, strlen(t[i].s),
-		    &l, &off, &len);
+		enum cidr_status st =
+		    cidr_list_parse(t[i].s, strlen(t[i].s), &l, &off, &len);
 		if (st != CIDR_OK || l.n != t[i].n)
 			fail_msg("\"%s\": got %d with %zu blocks, want ok with "
-			    "%zu", t[i].s, st, l.n, t[i].n);
+				 "%zu",
+				 t[i].s, st, l.n, t[i].n);
 	}
 }
 
@@ -191,13 +192,14 @@ list_errors_point_at_the_bad_block(void **state)
 	size_t i, off = 0, len = 0;
 
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		enum cidr_status st = cidr_list_parse(t[i].s, strlen(t[i].s),
-		    &l, &off, &len);
+		enum cidr_status st =
+		    cidr_list_parse(t[i].s, strlen(t[i].s), &l, &off, &len);
 		if (st != t[i].want || len != strlen(t[i].bad) ||
 		    strncmp(t[i].s + off, t[i].bad, len) != 0)
 			fail_msg("\"%s\": got %d at \"%.*s\", want %d at "
-			    "\"%s\"", t[i].s, st, (int)len, t[i].s + off,
-			    t[i].want, t[i].bad);
+				 "\"%s\"",
+				 t[i].s, st, (int)len, t[i].s + off, t[i].want,
+				 t[i].bad);
 	}
 }
 
@@ -210,17 +212,18 @@ lists_hold_at_most_64_blocks(void **state)
 	enum cidr_status st;
 
 	for (i = 0; i < CIDR_LIST_MAX; i++)
-		n += (size_t)snprintf(s + n, sizeof(s) - n, "10.0.%zu.0/24 ",
-		    i);
+		n +=
+		    (size_t)snprintf(s + n, sizeof(s) - n, "10.0.%zu.0/24 ", i);
 	st = cidr_list_parse(s, n, &l, &off, &len);
 	if (st != CIDR_OK || l.n != CIDR_LIST_MAX)
 		fail_msg("64 blocks: got %d with %zu, want ok with 64", st,
-		    l.n);
+			 l.n);
 	n += (size_t)snprintf(s + n, sizeof(s) - n, "192.0.2.1");
 	st = cidr_list_parse(s, n, &l, &off, &len);
 	if (st != CIDR_ELIMIT || strncmp(s + off, "192.0.2.1", len) != 0)
 		fail_msg("65 blocks: got %d at \"%.*s\", want CIDR_ELIMIT at "
-		    "192.0.2.1", st, (int)len, s + off);
+			 "192.0.2.1",
+			 st, (int)len, s + off);
 }
 
 static void
@@ -248,11 +251,12 @@ list_match_takes_text_addresses(void **state)
 	size_t i, off, len;
 
 	assert_int_equal(cidr_list_parse(list, strlen(list), &l, &off, &len),
-	    CIDR_OK);
+			 CIDR_OK);
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
 		if (cidr_list_match(&l, t[i].ip) != t[i].want)
-			fail_msg("%s: got %d, want %d", t[i].ip ? t[i].ip :
-			    "(null)", !t[i].want, t[i].want);
+			fail_msg("%s: got %d, want %d",
+				 t[i].ip ? t[i].ip : "(null)", !t[i].want,
+				 t[i].want);
 	l.n = 0;
 	if (cidr_list_match(&l, "127.0.0.1"))
 		fail_msg("empty list: got a match, want none");

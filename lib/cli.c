@@ -23,8 +23,8 @@ static const struct option cli_common_opts[] = {
 
 int
 cli_parse(int argc, char **argv, struct cli_common *c,
-    const struct option *extra, const char *extra_short, cli_extra_fn fn,
-    void *ctx, int *optind_r)
+	  const struct option *extra, const char *extra_short, cli_extra_fn fn,
+	  void *ctx, int *optind_r)
 {
 	size_t ncommon = sizeof(cli_common_opts) / sizeof(cli_common_opts[0]);
 	size_t nextra = 0, i;
@@ -44,7 +44,7 @@ cli_parse(int argc, char **argv, struct cli_common *c,
 		opts[ncommon + i] = extra[i];
 	memset(&opts[ncommon + nextra], 0, sizeof(opts[0]));
 	snprintf(shorts, sizeof(shorts), "+c:fhV%s",
-	    extra_short ? extra_short : "");
+		 extra_short ? extra_short : "");
 
 	opterr = 0;
 	optind = 1;
@@ -57,7 +57,7 @@ cli_parse(int argc, char **argv, struct cli_common *c,
 		case CLI_DB:
 			if (optarg[0] == '\0') {
 				fprintf(stderr, "%s: --db: empty path\n",
-				    argv[0]);
+					argv[0]);
 				return -1;
 			}
 			c->db = optarg;
@@ -79,13 +79,14 @@ cli_parse(int argc, char **argv, struct cli_common *c,
 			if (optopt && optopt < 0x1000 &&
 			    strchr(shorts, optopt) != NULL)
 				fprintf(stderr,
-				    "%s: option -%c needs an argument\n",
-				    argv[0], optopt);
+					"%s: option -%c needs an argument\n",
+					argv[0], optopt);
 			else if (optopt && optopt < 0x1000)
 				fprintf(stderr, "%s: unknown option -%c\n",
-				    argv[0], optopt);
+					argv[0], optopt);
 			else
-				fprintf(stderr,
+				fprintf(
+				    stderr,
 				    "%s: unknown option or missing argument: "
 				    "%s\n",
 				    argv[0], argv[optind - 1]);

@@ -17,9 +17,9 @@
 #include <getopt.h>
 
 struct cli_common {
-	const char *config;  /* borrowed from argv, or the default */
-	const char *db;      /* borrowed from argv, or NULL */
-	int config_given;    /* -c was on the command line */
+	const char *config; /* borrowed from argv, or the default */
+	const char *db;	    /* borrowed from argv, or NULL */
+	int config_given;   /* -c was on the command line */
 	int foreground;
 	int check_config;
 	int help;
@@ -32,7 +32,7 @@ typedef int (*cli_extra_fn)(int opt, const char *arg, void *ctx);
 /* Returns 0, or -1 after printing "PROG: error" to stderr (bad option). */
 __attribute__((warn_unused_result)) int
 cli_parse(int argc, char **argv, struct cli_common *c,
-    const struct option *extra, const char *extra_short, cli_extra_fn fn,
-    void *ctx, int *optind_r);
+	  const struct option *extra, const char *extra_short, cli_extra_fn fn,
+	  void *ctx, int *optind_r);
 
 #endif

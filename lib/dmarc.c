@@ -627,8 +627,8 @@ from_cfws(const unsigned char *p, size_t len, size_t i)
 			depth--;
 		else if (p[i] == '\\' && depth > 0 && i + 1 < len)
 			i++;
-		else if (depth == 0 && (p[i] == '\0' ||
-		    strchr(" \t\r\n", p[i]) == NULL))
+		else if (depth == 0 &&
+			 (p[i] == '\0' || strchr(" \t\r\n", p[i]) == NULL))
 			break;
 	}
 	return i;
@@ -642,7 +642,7 @@ from_cfws(const unsigned char *p, size_t len, size_t i)
  * ("example.org<NBSP>", "example.org\,") ends it. */
 static size_t
 from_salvage_one(const unsigned char *p, size_t len, size_t i, char *d,
-    size_t cap)
+		 size_t cap)
 {
 	size_t n = 0, j = i + 1, k;
 
@@ -663,8 +663,8 @@ from_salvage_one(const unsigned char *p, size_t len, size_t i, char *d,
 	}
 	if (n == 0 || j >= len || from_end(p[j]))
 		return n;
-	for (k = j; k < len && !from_ldh(p[k]) && p[k] != '.' &&
-	    !from_end(p[k]); k++)
+	for (k = j;
+	     k < len && !from_ldh(p[k]) && p[k] != '.' && !from_end(p[k]); k++)
 		;
 	return k < len && (from_ldh(p[k]) || p[k] == '.') ? 0 : n;
 }
@@ -678,8 +678,8 @@ from_salvage(struct dmarc_from *f, const unsigned char *p, size_t len)
 	size_t i, n;
 
 	for (i = 0; i < len; i++)
-		if (p[i] == '@' && (n = from_salvage_one(p, len, i, d,
-		    sizeof(d))) > 0)
+		if (p[i] == '@' &&
+		    (n = from_salvage_one(p, len, i, d, sizeof(d))) > 0)
 			from_domain(f, (const unsigned char *)d, n);
 }
 
@@ -695,8 +695,8 @@ dmarc_from_add(struct dmarc_from *f, const unsigned char *value, size_t len)
 	f->nfields++;
 	parsed.nfields++;
 	st = addr_parse_header(value, len, NULL, from_mailbox, &parsed, &off);
-	if (st == ADDR_OK || (st == ADDR_EEMPTY && memchr(value, '@',
-	    len) == NULL)) {
+	if (st == ADDR_OK ||
+	    (st == ADDR_EEMPTY && memchr(value, '@', len) == NULL)) {
 		*f = parsed; /* valid, or empty / a group without mailboxes */
 		return;
 	}
@@ -708,7 +708,7 @@ int
 dmarc_from_valid(const struct dmarc_from *f)
 {
 	return f->nfields == 1 && f->nmailboxes == 1 && f->ndomains == 1 &&
-	    !f->invalid && !f->toomany;
+	       !f->invalid && !f->toomany;
 }
 
 const char *
@@ -717,8 +717,8 @@ dmarc_from_problem(const struct dmarc_from *f)
 	if (f->nfields == 0)
 		return "no From field";
 	if (f->ndomains == 0)
-		return f->invalid ? "From cannot be parsed" :
-		    "From has no mailbox";
+		return f->invalid ? "From cannot be parsed"
+				  : "From has no mailbox";
 	if (f->nfields > 1)
 		return "several From fields";
 	if (f->nmailboxes > 1 || f->ndomains > 1)
@@ -732,9 +732,11 @@ dmarc_from_problem(const struct dmarc_from *f)
 static int
 from_rank(const struct dmarc_outcome *o)
 {
-	static const int rank[] = {[DMARC_R_PASS] = 0, [DMARC_R_NONE] = 1,
-	    [DMARC_R_PERMERROR] = 2, [DMARC_R_TEMPERROR] = 3,
-	    [DMARC_R_FAIL] = 4};
+	static const int rank[] = {[DMARC_R_PASS] = 0,
+				   [DMARC_R_NONE] = 1,
+				   [DMARC_R_PERMERROR] = 2,
+				   [DMARC_R_TEMPERROR] = 3,
+				   [DMARC_R_FAIL] = 4};
 	int p = o->policy == DMARC_P_UNSET ? 0 : (int)o->policy;
 
 	if (o->result != DMARC_R_FAIL)
@@ -744,8 +746,8 @@ from_rank(const struct dmarc_outcome *o)
 
 enum dmarc_result
 dmarc_evaluate_from(struct dns_resolver *dns, const struct dmarc_psl *psl,
-    const struct dmarc_from *f, const struct dmarc_input *in,
-    struct dmarc_outcome *out, size_t *decider)
+		    const struct dmarc_from *f, const struct dmarc_input *in,
+		    struct dmarc_outcome *out, size_t *decider)
 {
 	struct dmarc_input one = *in;
 	struct dmarc_outcome o;
@@ -764,8 +766,8 @@ dmarc_evaluate_from(struct dns_resolver *dns, const struct dmarc_psl *psl,
 		}
 	}
 	/* Domains past the limit were not evaluated: never a pass. */
-	if (f->toomany && (out->result == DMARC_R_PASS ||
-	    out->result == DMARC_R_NONE))
+	if (f->toomany &&
+	    (out->result == DMARC_R_PASS || out->result == DMARC_R_NONE))
 		return done(out, DMARC_R_PERMERROR, "too many author domains");
 	return out->result;
 }

@@ -99,8 +99,7 @@ psl_push(struct ref_psl *psl, size_t *cap, char *rule)
 }
 
 static int
-ref_psl_load(const char *path, struct ref_psl **out, char *err,
-	       size_t errlen)
+ref_psl_load(const char *path, struct ref_psl **out, char *err, size_t errlen)
 {
 	struct ref_psl *psl;
 	char line[1024], *rule;
@@ -203,7 +202,7 @@ ref_domain_norm(const char *d, char *out, size_t outlen)
 
 static int
 ref_org_domain(const struct ref_psl *psl, const char *domain, char *out,
-		 size_t outlen)
+	       size_t outlen)
 {
 	char d[256];
 	size_t off[DMARC_MAX_LABELS], n = 0, i, ps, len;
@@ -243,7 +242,7 @@ struct lists {
 };
 
 static const char *const list_name[3] = {"psl_latest()", DEBIAN_DAT,
-    DEBIAN_DAFSA};
+					 DEBIAN_DAFSA};
 
 /* want NULL: both must refuse the name (-1). */
 struct tricky {
@@ -342,8 +341,8 @@ differs(const struct lists *l, const char *name)
 		rg = org(l->psl[i], name, got, sizeof(got));
 		if (rg != rw || (rw == 0 && strcmp(got, want) != 0)) {
 			fprintf(stderr, "%s with %s: got %s, old parser %s\n",
-			    name, list_name[i], rg ? "-1" : got,
-			    rw ? "-1" : want);
+				name, list_name[i], rg ? "-1" : got,
+				rw ? "-1" : want);
 			return 1;
 		}
 	}
@@ -366,7 +365,7 @@ test_tricky_names_give_the_old_org_domains(void **state)
 		if (t->want == NULL ? rc != -1
 				    : rc != 0 || strcmp(got, t->want) != 0) {
 			fprintf(stderr, "%s: got %s, want %s\n", t->name,
-			    rc ? "-1" : got, t->want ? t->want : "-1");
+				rc ? "-1" : got, t->want ? t->want : "-1");
 			bad++;
 		}
 	}
@@ -382,16 +381,16 @@ test_idn_rules_match_a_labels_where_the_old_parser_missed(void **state)
 	size_t i, k;
 
 	for (i = 0; i < sizeof(idn) / sizeof(idn[0]); i++) {
-		assert_int_equal(ref_org_domain(l->ref, idn[i].name, old,
-		    sizeof(old)), 0);
+		assert_int_equal(
+		    ref_org_domain(l->ref, idn[i].name, old, sizeof(old)), 0);
 		assert_string_equal(old, idn[i].old);
 		for (k = 0; k < 3; k++) {
-			assert_int_equal(org(l->psl[k], idn[i].name, got,
-			    sizeof(got)), 0);
+			assert_int_equal(
+			    org(l->psl[k], idn[i].name, got, sizeof(got)), 0);
 			if (strcmp(got, idn[i].want) != 0)
 				fail_msg("%s with %s: got %s, want %s",
-				    idn[i].name, list_name[k], got,
-				    idn[i].want);
+					 idn[i].name, list_name[k], got,
+					 idn[i].want);
 		}
 	}
 }
@@ -469,8 +468,7 @@ load(void **state)
 	    dmarc_psl_load(NULL, &l->psl[0], err, sizeof(err)) != 0 ||
 	    dmarc_psl_load(DEBIAN_DAT, &l->psl[1], err, sizeof(err)) != 0 ||
 	    dmarc_psl_load(DEBIAN_DAFSA, &l->psl[2], err, sizeof(err)) != 0) {
-		fprintf(stderr, "%s (install publicsuffix and libpsl5)\n",
-		    err);
+		fprintf(stderr, "%s (install publicsuffix and libpsl5)\n", err);
 		return -1;
 	}
 	return 0;

@@ -260,7 +260,7 @@ struct from_case {
 	const char *fields[3]; /* NULL-terminated */
 	const char *want;      /* domains, space-separated */
 	int valid;
-	const char *problem;   /* NULL when valid */
+	const char *problem; /* NULL when valid */
 };
 
 static const struct from_case from_cases[] = {
@@ -268,27 +268,41 @@ static const struct from_case from_cases[] = {
     {{"alice@example.org (Alice)"}, "example.org", 1, NULL},
     {{"=?utf-8?q?Al=C3=AFce?= <alice@example.org>"}, "example.org", 1, NULL},
     /* several fields, several mailboxes: every domain, in order */
-    {{"alice@example.org", "m@evil.example"}, "example.org evil.example", 0,
+    {{"alice@example.org", "m@evil.example"},
+     "example.org evil.example",
+     0,
      "several From fields"},
-    {{"alice@example.org, m@evil.example"}, "example.org evil.example", 0,
+    {{"alice@example.org, m@evil.example"},
+     "example.org evil.example",
+     0,
      "several From mailboxes"},
-    {{"a@example.org, b@EXAMPLE.org"}, "example.org", 0,
+    {{"a@example.org, b@EXAMPLE.org"},
+     "example.org",
+     0,
      "several From mailboxes"},
-    {{"list: a@example.org, b@evil.example;"}, "example.org evil.example", 0,
+    {{"list: a@example.org, b@evil.example;"},
+     "example.org evil.example",
+     0,
      "several From mailboxes"},
     /* text that still names a domain is that domain's mail */
     {{"alice@example.org."}, "example.org", 0, "From is malformed"},
     {{"Alice <alice@example.org"}, "example.org", 0, "From is malformed"},
     {{"\"alice@example.org\""}, "example.org", 0, "From is malformed"},
     {{"Alice <alice@example.org.>"}, "example.org", 0, "From is malformed"},
-    {{"<alice@example.org> <m@evil.example>"}, "example.org evil.example", 0,
+    {{"<alice@example.org> <m@evil.example>"},
+     "example.org evil.example",
+     0,
      "several From mailboxes"},
     /* cases of tests/authcorpus (helper B's corpus found them) */
     {{"alice@example .org"}, "example.org", 0, "From is malformed"},
     {{"alice@example. (c) org"}, "example.org", 0, "From is malformed"},
-    {{"alice@example.org\\,<m@evil.example>"}, "example.org evil.example",
-     0, "several From mailboxes"},
-    {{"alice@example.org@evil.example"}, "example.org evil.example", 0,
+    {{"alice@example.org\\,<m@evil.example>"},
+     "example.org evil.example",
+     0,
+     "several From mailboxes"},
+    {{"alice@example.org@evil.example"},
+     "example.org evil.example",
+     0,
      "several From mailboxes"},
     {{"alice@example.org\xc2\xa0"}, "example.org", 0, "From is malformed"},
     {{"alice@example.org junk"}, "example.org", 0, "From is malformed"},
@@ -318,20 +332,21 @@ test_from_author_domains_table(void **state)
 		dmarc_from_init(&f);
 		for (k = 0; k < 3 && c->fields[k] != NULL; k++)
 			dmarc_from_add(&f, (const unsigned char *)c->fields[k],
-			    strlen(c->fields[k]));
+				       strlen(c->fields[k]));
 		for (got[0] = '\0', n = 0, k = 0; k < f.ndomains; k++)
 			n += (size_t)snprintf(got + n, sizeof(got) - n, "%s%s",
-			    k ? " " : "", f.domains[k]);
+					      k ? " " : "", f.domains[k]);
 		prob = dmarc_from_problem(&f);
 		if (strcmp(got, c->want) != 0 ||
 		    dmarc_from_valid(&f) != c->valid ||
 		    (prob == NULL) != (c->problem == NULL) ||
 		    (prob != NULL && strcmp(prob, c->problem) != 0))
 			fail_msg("case %zu '%s': got '%s' valid=%d (%s), want "
-			    "'%s' valid=%d (%s)", i, c->fields[0] ?
-			    c->fields[0] : "(none)", got, dmarc_from_valid(&f),
-			    prob ? prob : "-", c->want, c->valid,
-			    c->problem ? c->problem : "-");
+				 "'%s' valid=%d (%s)",
+				 i, c->fields[0] ? c->fields[0] : "(none)", got,
+				 dmarc_from_valid(&f), prob ? prob : "-",
+				 c->want, c->valid,
+				 c->problem ? c->problem : "-");
 	}
 }
 
@@ -356,15 +371,17 @@ test_from_caps_domains_and_no_from_is_permerror(void **state)
 	}
 	if (f.ndomains != DMARC_MAX_AUTHORS || !f.toomany)
 		fail_msg("got %zu domains toomany=%d, want %d and 1",
-		    f.ndomains, f.toomany, DMARC_MAX_AUTHORS);
+			 f.ndomains, f.toomany, DMARC_MAX_AUTHORS);
 	cfg.server = "127.0.0.1@9";
 	cfg.timeout_ms = 100;
 	assert_int_equal(dns_resolver_new(&cfg, &dns, err, sizeof(err)), 0);
 	dmarc_from_init(&f);
 	if (dmarc_evaluate_from(dns, psl, &f, &in, &out, &who) !=
-	    DMARC_R_PERMERROR || strcmp(out.detail, "no From field") != 0)
+		DMARC_R_PERMERROR ||
+	    strcmp(out.detail, "no From field") != 0)
 		fail_msg("no From: got %s (%s), want permerror (no From "
-		    "field)", dmarc_result_str(out.result), out.detail);
+			 "field)",
+			 dmarc_result_str(out.result), out.detail);
 	dns_resolver_free(&dns);
 }
 

@@ -17,30 +17,30 @@
 struct dns_resolver;
 
 struct dns_config {
-	const char *server;    /* "127.0.0.1", "127.0.0.1@5353", "[::1]:53",
-				  or NULL/"" for resolv.conf */
-	long long timeout_ms;  /* per query, all retries included; 0 = 5000 */
-	int retries;           /* 0 = 1 */
-	long long max_ttl;     /* seconds; 0 = 3600 */
-	long long neg_ttl;     /* seconds; 0 = 300 */
-	size_t cache_entries;  /* 0 = 10000 */
-	int use_tcp;           /* TCP only (tests); default UDP with TC->TCP */
+	const char *server;   /* "127.0.0.1", "127.0.0.1@5353", "[::1]:53",
+				 or NULL/"" for resolv.conf */
+	long long timeout_ms; /* per query, all retries included; 0 = 5000 */
+	int retries;	      /* 0 = 1 */
+	long long max_ttl;    /* seconds; 0 = 3600 */
+	long long neg_ttl;    /* seconds; 0 = 300 */
+	size_t cache_entries; /* 0 = 10000 */
+	int use_tcp;	      /* TCP only (tests); default UDP with TC->TCP */
 };
 
 __attribute__((warn_unused_result)) int
 dns_resolver_new(const struct dns_config *cfg, struct dns_resolver **out,
-    char *err, size_t errlen);
+		 char *err, size_t errlen);
 void dns_resolver_free(struct dns_resolver **r);
 
 /* Looks name up (absolute; a trailing dot optional). Thread-safe. Always
  * fills *ans (status set); returns ans->status. */
 enum dns_status dns_query(struct dns_resolver *r, const char *name,
-    enum dns_type type, struct dns_answer *ans);
+			  enum dns_type type, struct dns_answer *ans);
 
 /* Reverse names for DNSBLs: "4.3.2.1.zone" and the IPv6 nibble form.
  * Pure. 0, or -1 if ip is not an address or out is too small. */
-__attribute__((warn_unused_result)) int dns_reverse_name(const char *ip,
-    const char *zone, char *out, size_t outlen);
+__attribute__((warn_unused_result)) int
+dns_reverse_name(const char *ip, const char *zone, char *out, size_t outlen);
 
 const char *dns_strstatus(enum dns_status st);
 
@@ -58,7 +58,7 @@ void dns_stats(struct dns_resolver *r, struct dns_stats *st);
  * the authority section in *neg_ttl (0 = no SOA: do not cache). Fills
  * *ans like dns_query() and returns ans->status. No I/O. */
 enum dns_status dns_parse_answer(const unsigned char *wire, size_t len,
-    const char *qname, enum dns_type type, struct dns_answer *ans,
-    unsigned *neg_ttl);
+				 const char *qname, enum dns_type type,
+				 struct dns_answer *ans, unsigned *neg_ttl);
 
 #endif

@@ -31,7 +31,7 @@ dnsbl_name_ok(const char *p, size_t len)
 			continue;
 		}
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '-' || c == '_'))
+		      (c >= '0' && c <= '9') || c == '-' || c == '_'))
 			return 0;
 		if (++label > 63)
 			return 0;
@@ -71,8 +71,8 @@ dnsbl_one(const char *p, size_t len, struct dnsbl_zone *z, size_t *bad)
 		return DNSBL_ESYNTAX;
 	}
 	for (i = 0; i < nl; i++)
-		z->name[i] = p[i] >= 'A' && p[i] <= 'Z' ? (char)(p[i] + 32) :
-		    p[i];
+		z->name[i] =
+		    p[i] >= 'A' && p[i] <= 'Z' ? (char)(p[i] + 32) : p[i];
 	if (eq == NULL)
 		return DNSBL_OK;
 	for (start = nl + 1, i = start; i <= len; i++) {
@@ -82,8 +82,7 @@ dnsbl_one(const char *p, size_t len, struct dnsbl_zone *z, size_t *bad)
 			*bad = start;
 			return DNSBL_ELIMIT;
 		}
-		if (dnsbl_code(p + start, i - start, z->codes[z->ncodes]) <
-		    0) {
+		if (dnsbl_code(p + start, i - start, z->codes[z->ncodes]) < 0) {
 			*bad = start;
 			return DNSBL_ESYNTAX;
 		}
@@ -95,7 +94,7 @@ dnsbl_one(const char *p, size_t len, struct dnsbl_zone *z, size_t *bad)
 
 enum dnsbl_status
 dnsbl_zones_parse(const char *p, size_t len, const struct dnsbl_limits *lim,
-    struct dnsbl_zone *z, size_t *n, size_t *err_off)
+		  struct dnsbl_zone *z, size_t *n, size_t *err_off)
 {
 	size_t max = lim && lim->max_zones ? lim->max_zones : DNSBL_MAX_ZONES;
 	size_t i = 0, tok, bad = 0;
@@ -167,7 +166,7 @@ dnsbl_class_name(enum dnsbl_class c)
 /* The answers of one zone into res; 1 if listed. */
 static int
 dnsbl_answers(const struct dnsbl_zone *z, const struct dns_answer *ans,
-    struct dnsbl_result *res)
+	      struct dnsbl_result *res)
 {
 	size_t k;
 	int refused = 0;
@@ -178,7 +177,7 @@ dnsbl_answers(const struct dnsbl_zone *z, const struct dns_answer *ans,
 			res->listed = 1;
 			res->zone = z;
 			snprintf(res->code, sizeof(res->code), "%s",
-			    ans->rrs[k]);
+				 ans->rrs[k]);
 			return 1;
 		}
 		if (c == DNSBL_REFUSED && !refused) {
@@ -186,8 +185,8 @@ dnsbl_answers(const struct dnsbl_zone *z, const struct dns_answer *ans,
 			if (res->refused++ == 0) {
 				res->refused_zone = z;
 				snprintf(res->refused_code,
-				    sizeof(res->refused_code), "%s",
-				    ans->rrs[k]);
+					 sizeof(res->refused_code), "%s",
+					 ans->rrs[k]);
 			}
 		}
 	}
@@ -196,7 +195,7 @@ dnsbl_answers(const struct dnsbl_zone *z, const struct dns_answer *ans,
 
 int
 dnsbl_check(struct dns_resolver *r, const struct dnsbl_zone *z, size_t n,
-    const char *ip, struct dnsbl_result *res)
+	    const char *ip, struct dnsbl_result *res)
 {
 	char name[DNSBL_ZONE_MAX + 80], addr[INET6_ADDRSTRLEN];
 	struct cidr_ip a;
@@ -207,7 +206,7 @@ dnsbl_check(struct dns_resolver *r, const struct dnsbl_zone *z, size_t n,
 	/* "::ffff:192.0.2.1" is the IPv4 client: reverse it as such */
 	if (ip == NULL || cidr_ip_parse(ip, strlen(ip), &a) < 0 ||
 	    inet_ntop(a.v6 ? AF_INET6 : AF_INET, a.b, addr, sizeof(addr)) ==
-	    NULL)
+		NULL)
 		return -1;
 	for (i = 0; i < n; i++) {
 		if (dns_reverse_name(addr, z[i].name, name, sizeof(name)) < 0)
@@ -218,10 +217,11 @@ dnsbl_check(struct dns_resolver *r, const struct dnsbl_zone *z, size_t n,
 			return 0;
 		}
 		if ((ans.status == DNS_TEMPFAIL ||
-		    ans.status == DNS_PERMFAIL) && res->errors++ == 0) {
+		     ans.status == DNS_PERMFAIL) &&
+		    res->errors++ == 0) {
 			res->error_zone = &z[i];
 			snprintf(res->error, sizeof(res->error), "%s: %.120s",
-			    dns_strstatus(ans.status), ans.error);
+				 dns_strstatus(ans.status), ans.error);
 		}
 		dns_answer_clear(&ans);
 	}

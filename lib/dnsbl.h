@@ -30,7 +30,7 @@ struct dnsbl_limits {
 };
 
 struct dnsbl_zone {
-	char name[DNSBL_ZONE_MAX + 1];          /* lowercased, no final dot */
+	char name[DNSBL_ZONE_MAX + 1];		 /* lowercased, no final dot */
 	unsigned char codes[DNSBL_MAX_CODES][4]; /* filter; none = any */
 	size_t ncodes;
 };
@@ -42,36 +42,37 @@ enum dnsbl_status { DNSBL_OK, DNSBL_ESYNTAX, DNSBL_ELIMIT };
  * is the offset of the bad byte. */
 __attribute__((warn_unused_result)) enum dnsbl_status
 dnsbl_zones_parse(const char *p, size_t len, const struct dnsbl_limits *lim,
-    struct dnsbl_zone *z, size_t *n, size_t *err_off);
+		  struct dnsbl_zone *z, size_t *n, size_t *err_off);
 
 enum dnsbl_class {
-	DNSBL_LISTED,   /* 127.0.0.0/8, not .1, passes the zone's filter */
+	DNSBL_LISTED,	/* 127.0.0.0/8, not .1, passes the zone's filter */
 	DNSBL_FILTERED, /* a listing code the zone's filter does not want */
-	DNSBL_REFUSED,  /* 127.255.255.x: the operator refused the query */
-	DNSBL_BOGUS,    /* not an address, outside 127/8, or 127.0.0.1 */
+	DNSBL_REFUSED,	/* 127.255.255.x: the operator refused the query */
+	DNSBL_BOGUS,	/* not an address, outside 127/8, or 127.0.0.1 */
 };
 
 /* Classifies one A answer ("127.0.0.2") of zone z. */
 enum dnsbl_class dnsbl_classify(const struct dnsbl_zone *z, const char *a);
 
 struct dnsbl_result {
-	int listed;                   /* 1: zone/code below name the listing */
+	int listed;		       /* 1: zone/code below name the listing */
 	const struct dnsbl_zone *zone; /* the listing zone (borrowed) */
-	char code[16];                 /* its answer */
-	int refused;                   /* number of zones that refused */
+	char code[16];		       /* its answer */
+	int refused;		       /* number of zones that refused */
 	const struct dnsbl_zone *refused_zone; /* the first one (borrowed) */
 	char refused_code[16];
-	int errors;                    /* zones that did not answer */
+	int errors;			     /* zones that did not answer */
 	const struct dnsbl_zone *error_zone; /* the first one (borrowed) */
-	char error[160];               /* what lib/dns said */
+	char error[160];		     /* what lib/dns said */
 };
 
 /* Looks ip up in every zone, in order, until one lists it. Zones that
  * refuse or fail are counted (first one named) and skipped. 0, or -1 if
  * ip is not an address. */
-__attribute__((warn_unused_result)) int
-dnsbl_check(struct dns_resolver *r, const struct dnsbl_zone *z, size_t n,
-    const char *ip, struct dnsbl_result *res);
+__attribute__((warn_unused_result)) int dnsbl_check(struct dns_resolver *r,
+						    const struct dnsbl_zone *z,
+						    size_t n, const char *ip,
+						    struct dnsbl_result *res);
 
 const char *dnsbl_class_name(enum dnsbl_class c);
 

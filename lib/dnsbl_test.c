@@ -20,7 +20,8 @@ parse_one(const char *s, struct dnsbl_zone *z, size_t want_n)
 	st = dnsbl_zones_parse(s, strlen(s), NULL, z, &n, &off);
 	if (st != DNSBL_OK || n != want_n)
 		fail_msg("\"%s\": got status %d, %zu zones (bad byte %zu), "
-		    "want OK, %zu", s, st, n, off, want_n);
+			 "want OK, %zu",
+			 s, st, n, off, want_n);
 }
 
 static void
@@ -33,13 +34,15 @@ test_zone_lists_parse_with_filters(void **state)
 	parse_one("Zen.Spamhaus.ORG.", z, 1);
 	if (strcmp(z[0].name, "zen.spamhaus.org") != 0 || z[0].ncodes != 0)
 		fail_msg("got \"%s\" %zu codes, want zen.spamhaus.org 0",
-		    z[0].name, z[0].ncodes);
+			 z[0].name, z[0].ncodes);
 	parse_one("zen.spamhaus.org=127.0.0.2,127.0.0.3,127.0.0.4 "
-	    "\tbl.example", z, 2);
+		  "\tbl.example",
+		  z, 2);
 	if (z[0].ncodes != 3 || z[0].codes[2][3] != 4 ||
 	    strcmp(z[1].name, "bl.example") != 0)
 		fail_msg("got %zu codes, second zone \"%s\"; want 3, "
-		    "bl.example", z[0].ncodes, z[1].name);
+			 "bl.example",
+			 z[0].ncodes, z[1].name);
 }
 
 static void
@@ -65,10 +68,10 @@ test_bad_zone_lists_name_the_bad_byte(void **state)
 
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		st = dnsbl_zones_parse(t[i].s, strlen(t[i].s), NULL, z, &n,
-		    &off);
+				       &off);
 		if (st != t[i].st || off != t[i].off)
 			fail_msg("\"%s\": got status %d at %zu, want %d at %zu",
-			    t[i].s, st, off, t[i].st, t[i].off);
+				 t[i].s, st, off, t[i].st, t[i].off);
 	}
 }
 
@@ -98,17 +101,20 @@ test_answers_are_classified_as_rfc5782_says(void **state)
 	enum dnsbl_class c;
 	const char *s = "zen.example=127.0.0.2,127.0.0.3,127.0.0.4";
 
-	assert_int_equal(dnsbl_zones_parse("any.example", 11, NULL, &any, &n,
-	    &off), DNSBL_OK);
-	assert_int_equal(dnsbl_zones_parse(s, strlen(s), NULL, &filt, &n,
-	    &off), DNSBL_OK);
+	assert_int_equal(
+	    dnsbl_zones_parse("any.example", 11, NULL, &any, &n, &off),
+	    DNSBL_OK);
+	assert_int_equal(dnsbl_zones_parse(s, strlen(s), NULL, &filt, &n, &off),
+			 DNSBL_OK);
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		if ((c = dnsbl_classify(&any, t[i].a)) != t[i].any)
 			fail_msg("%s, no filter: got %s, want %s", t[i].a,
-			    dnsbl_class_name(c), dnsbl_class_name(t[i].any));
+				 dnsbl_class_name(c),
+				 dnsbl_class_name(t[i].any));
 		if ((c = dnsbl_classify(&filt, t[i].a)) != t[i].filt)
 			fail_msg("%s, filtered: got %s, want %s", t[i].a,
-			    dnsbl_class_name(c), dnsbl_class_name(t[i].filt));
+				 dnsbl_class_name(c),
+				 dnsbl_class_name(t[i].filt));
 	}
 	if (dnsbl_classify(&any, NULL) != DNSBL_BOGUS)
 		fail_msg("NULL: got not bogus, want bogus");

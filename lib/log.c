@@ -34,8 +34,8 @@ log_debug_enabled(void)
 static void __attribute__((format(printf, 2, 0)))
 log_v(int prio, const char *fmt, va_list ap)
 {
-	static const char *names[] = {"emerg", "alert", "crit", "error",
-	    "warning", "notice", "info", "debug"};
+	static const char *names[] = {"emerg",	 "alert",  "crit", "error",
+				      "warning", "notice", "info", "debug"};
 	char line[2048];
 
 	if (prio > log_level)
@@ -43,7 +43,7 @@ log_v(int prio, const char *fmt, va_list ap)
 	vsnprintf(line, sizeof(line), fmt, ap);
 	if (log_stderr)
 		fprintf(stderr, "%s: %s: %s\n", log_ident, names[prio & 7],
-		    line);
+			line);
 	else
 		syslog(LOG_MAIL | prio, "%s", line);
 }

@@ -19,11 +19,11 @@ enum ns_status {
  * p + *consumed. A length with leading zeros ("01:") is a syntax error. */
 __attribute__((warn_unused_result)) enum ns_status
 ns_parse(const unsigned char *p, size_t len, size_t max, size_t *off,
-    size_t *plen, size_t *consumed, size_t *err_off);
+	 size_t *plen, size_t *consumed, size_t *err_off);
 
 /* Appends the netstring of p[0..n) to out. 0 or -1 (out full). */
 __attribute__((warn_unused_result)) int ns_format(struct buf *out,
-    const void *p, size_t n);
+						  const void *p, size_t n);
 
 const char *ns_strerror(enum ns_status st);
 

@@ -116,8 +116,8 @@ priv_group(const char *group, gid_t *gid, char *err, size_t errlen)
 }
 
 static int
-priv_resolve(const char *user, const char *group, struct priv_id *id,
-    char *err, size_t errlen)
+priv_resolve(const char *user, const char *group, struct priv_id *id, char *err,
+	     size_t errlen)
 {
 	memset(id, 0, sizeof(*id));
 	if (user == NULL || *user == '\0') {
@@ -161,7 +161,7 @@ priv_check_groups(char *err, size_t errlen)
 	for (i = 0; i < n; i++)
 		if (groups[i] == 0) {
 			snprintf(err, errlen,
-			    "the user is in group root (gid 0): refusing");
+				 "the user is in group root (gid 0): refusing");
 			return -1;
 		}
 	return 0;

@@ -20,9 +20,11 @@
 
 /* Looks up user/group; -1 with a message if unknown. */
 __attribute__((warn_unused_result)) int priv_lookup(const char *user,
-    const char *group, uid_t *uid, gid_t *gid, char *err, size_t errlen);
+						    const char *group,
+						    uid_t *uid, gid_t *gid,
+						    char *err, size_t errlen);
 
-__attribute__((warn_unused_result)) int priv_drop(const char *user,
-    const char *group, char *err, size_t errlen);
+__attribute__((warn_unused_result)) int
+priv_drop(const char *user, const char *group, char *err, size_t errlen);
 
 #endif

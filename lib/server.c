@@ -73,7 +73,7 @@ srv_poke(struct server *srv)
 
 int
 srv_new(const struct srv_limits *lim, const struct srv_ops *ops, void *ctx,
-    struct server **out, char *err, size_t errlen)
+	struct server **out, char *err, size_t errlen)
 {
 	struct server *srv;
 	size_t i;
@@ -230,8 +230,8 @@ srv_conn_busy(struct srv_conn *c, int from)
 
 	atomic_store(&c->deadline_ms, now + c->srv->lim.request_ms);
 	atomic_store(&c->since_ms, now);
-	return atomic_compare_exchange_strong(&c->state, &from, SRV_BUSY) ?
-	    0 : -1;
+	return atomic_compare_exchange_strong(&c->state, &from, SRV_BUSY) ? 0
+									  : -1;
 }
 
 static int
@@ -239,12 +239,12 @@ srv_conn_expired(struct srv_conn *c, int idle, int writing)
 {
 	if (idle)
 		log_debug("%s: idle for %lld ms: closed", c->name,
-		    c->srv->lim.idle_ms);
+			  c->srv->lim.idle_ms);
 	else
-		log_warn("%s: %s after %lld ms (its deadline): closed",
-		    c->name, writing ? "answer not written" :
-		    "request not complete",
-		    srv_now_ms() - atomic_load(&c->since_ms));
+		log_warn("%s: %s after %lld ms (its deadline): closed", c->name,
+			 writing ? "answer not written"
+				 : "request not complete",
+			 srv_now_ms() - atomic_load(&c->since_ms));
 	return SRV_IO_DEADLINE;
 }
 
@@ -265,10 +265,10 @@ srv_conn_wait(struct srv_conn *c, short ev, long long fixed_end, int *idle)
 		if (fixed_end > 0)
 			end = fixed_end;
 		if ((now = srv_now_ms()) >= end)
-			return srv_conn_expired(c, *idle, fixed_end > 0 ||
-			    ev == POLLOUT);
-		rc = poll(&pfd, 1, end - now > INT_MAX ? INT_MAX :
-		    (int)(end - now));
+			return srv_conn_expired(c, *idle,
+						fixed_end > 0 || ev == POLLOUT);
+		rc = poll(&pfd, 1,
+			  end - now > INT_MAX ? INT_MAX : (int)(end - now));
 		if (rc > 0)
 			return 1;
 		if (rc < 0 && errno != EINTR)
@@ -318,8 +318,7 @@ srv_conn_write(struct srv_conn *c, const void *p, size_t len)
 	if (atomic_load(&c->state) != SRV_BUSY)
 		end = srv_now_ms() + c->srv->lim.request_ms;
 	while (off < len) {
-		n = send(c->fd, (const char *)p + off, len - off,
-		    MSG_NOSIGNAL);
+		n = send(c->fd, (const char *)p + off, len - off, MSG_NOSIGNAL);
 		if (n > 0) {
 			off += (size_t)n;
 			continue;
@@ -464,13 +463,13 @@ srv_dispatch(struct server *srv, struct srv_conn *c)
 
 	if (srv->nthreads < srv->nused && srv->ntids < srv->lim.max_conns) {
 		rc = pthread_create(&srv->tids[srv->ntids], NULL, srv_worker,
-		    srv);
+				    srv);
 		if (rc == 0) {
 			srv->nthreads++;
 			srv->ntids++;
 		} else {
 			log_err("cannot start a worker thread: %s",
-			    strerror(rc));
+				strerror(rc));
 			return -1;
 		}
 	}
@@ -503,12 +502,12 @@ srv_accept(struct server *srv, const struct srv_listener *l)
 		c->cut = 0;
 		c->served = 0;
 		snprintf(c->name, sizeof(c->name), "slot %zu on %s",
-		    (size_t)(c - srv->slots), l->name);
+			 (size_t)(c - srv->slots), l->name);
 		if (srv_dispatch(srv, c) == 0) {
 			pthread_mutex_unlock(&srv->mu);
 			if (l->tcp)
 				(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY,
-				    &one, sizeof(one));
+						 &one, sizeof(one));
 			return;
 		}
 		close(fd);
@@ -574,15 +573,17 @@ srv_evict(struct server *srv)
 		    (old == NULL || c->since_ms < old->since_ms))
 			old = c;
 	}
-	if (old == NULL || !atomic_compare_exchange_strong(&old->state, &idle,
-	    SRV_CLOSING)) { /* its worker is about to read: look again soon */
+	if (old == NULL ||
+	    !atomic_compare_exchange_strong(
+		&old->state, &idle, SRV_CLOSING)) { /* its worker is about to
+						       read: look again soon */
 		srv->evict_retry_ms = now + 10;
 		return 0;
 	}
 	(void)shutdown(old->fd, SHUT_RDWR);
 	log_info("all %zu slots busy and a client waits: closed %s, "
 		 "idle longest (%lld ms)",
-	    srv->lim.max_conns, old->name, srv_now_ms() - old->since_ms);
+		 srv->lim.max_conns, old->name, srv_now_ms() - old->since_ms);
 	return 1;
 }
 
@@ -611,13 +612,13 @@ srv_scan(struct server *srv, int *take, int *evict)
 			c->cut = 1;
 			(void)shutdown(c->fd, SHUT_RDWR);
 			log_warn("%s: request past its deadline: shut down",
-			    c->name);
+				 c->name);
 		} else
 			next = srv_sooner(next, at);
 	}
 	*take = srv->nused < srv->lim.max_conns;
-	*evict = !*take && closing == 0 && idle > 0 &&
-	    now >= srv->evict_retry_ms;
+	*evict =
+	    !*take && closing == 0 && idle > 0 && now >= srv->evict_retry_ms;
 	if (!*take && closing == 0 && idle > 0 && !*evict)
 		next = srv_sooner(next, srv->evict_retry_ms);
 	srv->want_wake = !*take && !*evict;
@@ -738,7 +739,7 @@ srv_stop(struct server *srv)
 			 * srv_conn_stopping); a busy one past the drain
 			 * is cut both ways. */
 			if (atomic_compare_exchange_strong(&c->state, &idle,
-			    SRV_CLOSING)) {
+							   SRV_CLOSING)) {
 				c->cut = 1;
 				(void)shutdown(c->fd, SHUT_RD);
 			} else if (forced && c->state == SRV_BUSY && !c->cut) {
@@ -762,7 +763,7 @@ srv_stop(struct server *srv)
 	}
 	if (srv->nused > 0)
 		log_warn("stopping with %zu connection(s) still busy",
-		    srv->nused);
+			 srv->nused);
 	left = srv->nthreads;
 	pthread_mutex_unlock(&srv->mu);
 	/* every worker has left its loop: wait for its exit destructors;
@@ -789,8 +790,8 @@ srv_run(struct server *srv, char *err, size_t errlen)
 	srv_signals_install(srv);
 	log_info("ready: %zu listener(s), up to %zu connections, "
 		 "request_timeout %lld ms, idle_timeout %lld ms",
-	    srv->nls, srv->lim.max_conns, srv->lim.request_ms,
-	    srv->lim.idle_ms);
+		 srv->nls, srv->lim.max_conns, srv->lim.request_ms,
+		 srv->lim.idle_ms);
 	while ((rc = srv_turn(srv)) == 0)
 		;
 	if (rc < 0)

@@ -55,7 +55,7 @@ struct server;
 struct srv_conn;
 
 struct srv_limits {
-	size_t max_conns;    /* slots, 0 = 64 */
+	size_t max_conns;     /* slots, 0 = 64 */
 	long long request_ms; /* first byte to answer, 0 = 10 s */
 	long long idle_ms;    /* between requests, 0 = 300 s */
 	long long drain_ms;   /* at stop, for busy requests, 0 = 5 s */
@@ -68,15 +68,16 @@ struct srv_ops {
 	void (*serve)(struct srv_conn *c, void *ctx);
 	/* SIGHUP, in the accept thread; NULL: see hup_stops. */
 	void (*reload)(void *ctx);
-	int hup_stops; /* with reload NULL: SIGHUP stops like SIGTERM */
+	int hup_stops;	/* with reload NULL: SIGHUP stops like SIGTERM */
 	int allow_root; /* srv_run() may serve as uid 0 (tests, "user =") */
 };
 
 /* A server with no listener yet. 0, or -1 with err. The limits are
  * copied. */
-__attribute__((warn_unused_result)) int
-srv_new(const struct srv_limits *lim, const struct srv_ops *ops, void *ctx,
-    struct server **out, char *err, size_t errlen);
+__attribute__((warn_unused_result)) int srv_new(const struct srv_limits *lim,
+						const struct srv_ops *ops,
+						void *ctx, struct server **out,
+						char *err, size_t errlen);
 
 /* Frees srv (listeners closed, unix sockets unlinked when the file is
  * still the one bound, not a newer instance's); *srvp = NULL.
@@ -90,7 +91,7 @@ int srv_free(struct server **srvp);
  * srv_conn_tag() returns for its connections. 0, or -1 with err. */
 __attribute__((warn_unused_result)) int
 srv_listen_unix(struct server *srv, const char *path, unsigned mode, uid_t uid,
-    gid_t gid, int tag, char *err, size_t errlen);
+		gid_t gid, int tag, char *err, size_t errlen);
 
 /* The stale-socket rule of srv_listen_unix, for a program whose protocol
  * library binds its own socket (libmilter): nothing at path, or a socket
@@ -103,21 +104,21 @@ srv_unix_clear_stale(const char *path, char *err, size_t errlen);
  * name is for logs ("127.0.0.1:10044"). 0, or -1 with err. */
 __attribute__((warn_unused_result)) int
 srv_listen_inet(struct server *srv, const struct sockaddr *sa, socklen_t len,
-    const char *name, int tag, char *err, size_t errlen);
+		const char *name, int tag, char *err, size_t errlen);
 
 /* priv_drop(user, group) (lib/privdrop.h: names or numeric ids). An empty
  * user keeps the current one. 0, or -1 with err. */
 __attribute__((warn_unused_result)) int
 srv_drop_privileges(struct server *srv, const char *user, const char *group,
-    char *err, size_t errlen);
+		    char *err, size_t errlen);
 
 /* Accepts and serves until SIGTERM / SIGINT (or SIGHUP with hup_stops).
  * Returns once every worker thread has ended and been joined (its
  * thread-exit destructors done), or after the drain with a worker still
  * busy (srv_free then says so). 0, or -1 with err (no listener, root
  * without allow_root, poll). */
-__attribute__((warn_unused_result)) int
-srv_run(struct server *srv, char *err, size_t errlen);
+__attribute__((warn_unused_result)) int srv_run(struct server *srv, char *err,
+						size_t errlen);
 
 /* ---- for serve(): the connection ---- */
 

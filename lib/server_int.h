@@ -27,10 +27,10 @@ struct srv_listener {
 struct srv_conn {
 	struct server *srv;
 	const struct srv_listener *l;
-	int fd;		      /* changes only under srv->mu */
-	_Atomic int state;    /* enum srv_state; see server.c */
-	atomic_int cut;	      /* the server shut it down (deadline, stop) */
-	atomic_int served;    /* answered a request (see srv_evictable) */
+	int fd;		   /* changes only under srv->mu */
+	_Atomic int state; /* enum srv_state; see server.c */
+	atomic_int cut;	   /* the server shut it down (deadline, stop) */
+	atomic_int served; /* answered a request (see srv_evictable) */
 	_Atomic long long since_ms; /* IDLE: idle since; BUSY: request start */
 	_Atomic long long deadline_ms;
 	struct srv_conn *next; /* work queue */
@@ -54,10 +54,10 @@ struct server {
 	size_t ntids;
 	struct srv_conn *qhead, *qtail;
 	atomic_int stopping;
-	atomic_int want_wake; /* the accept thread waits for an idle one */
+	atomic_int want_wake;	  /* the accept thread waits for an idle one */
 	long long evict_retry_ms; /* no eviction found: not before this */
-	int wake[2];   /* workers -> accept thread */
-	int sig[2];    /* signal handler -> accept thread */
+	int wake[2];		  /* workers -> accept thread */
+	int sig[2];		  /* signal handler -> accept thread */
 };
 
 /* Monotonic milliseconds. */

@@ -19,13 +19,13 @@
 
 static struct srv_listener *
 srv_listener_add(struct server *srv, int fd, int tag, int tcp, char *err,
-    size_t errlen)
+		 size_t errlen)
 {
 	struct srv_listener *l;
 
 	if (srv->nls == SRV_MAX_LISTENERS) {
 		snprintf(err, errlen, "server: more than %d listeners",
-		    SRV_MAX_LISTENERS);
+			 SRV_MAX_LISTENERS);
 		close(fd);
 		return NULL;
 	}
@@ -72,7 +72,7 @@ srv_clear_stale(const struct sockaddr_un *sun, char *err, size_t errlen)
 	}
 	if (unlink(path) != 0) {
 		snprintf(err, errlen, "%s: cannot remove the stale socket: %s",
-		    path, strerror(errno));
+			 path, strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -87,7 +87,8 @@ srv_unix_clear_stale(const char *path, char *err, size_t errlen)
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	if (n == 0 || n >= sizeof(sun.sun_path)) {
-		snprintf(err, errlen, "%s: socket path empty or too long", path);
+		snprintf(err, errlen, "%s: socket path empty or too long",
+			 path);
 		return -1;
 	}
 	memcpy(sun.sun_path, path, n + 1);
@@ -96,7 +97,7 @@ srv_unix_clear_stale(const char *path, char *err, size_t errlen)
 
 int
 srv_listen_unix(struct server *srv, const char *path, unsigned mode, uid_t uid,
-    gid_t gid, int tag, char *err, size_t errlen)
+		gid_t gid, int tag, char *err, size_t errlen)
 {
 	struct srv_listener *l;
 	struct sockaddr_un sun;
@@ -108,7 +109,8 @@ srv_listen_unix(struct server *srv, const char *path, unsigned mode, uid_t uid,
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	if (n == 0 || n >= sizeof(sun.sun_path)) {
-		snprintf(err, errlen, "%s: socket path empty or too long", path);
+		snprintf(err, errlen, "%s: socket path empty or too long",
+			 path);
 		return -1;
 	}
 	memcpy(sun.sun_path, path, n + 1);
@@ -128,9 +130,10 @@ srv_listen_unix(struct server *srv, const char *path, unsigned mode, uid_t uid,
 	umask(old);
 	if (chmod(path, (mode_t)mode) != 0 ||
 	    ((uid != (uid_t)-1 || gid != (gid_t)-1) &&
-	    chown(path, uid, gid) != 0) || lstat(path, &st) != 0) {
+	     chown(path, uid, gid) != 0) ||
+	    lstat(path, &st) != 0) {
 		snprintf(err, errlen, "%s: mode or owner: %s", sun.sun_path,
-		    strerror(errno));
+			 strerror(errno));
 		close(fd);
 		(void)!unlink(path);
 		return -1;
@@ -151,7 +154,7 @@ srv_listen_unix(struct server *srv, const char *path, unsigned mode, uid_t uid,
 
 int
 srv_listen_inet(struct server *srv, const struct sockaddr *sa, socklen_t len,
-    const char *name, int tag, char *err, size_t errlen)
+		const char *name, int tag, char *err, size_t errlen)
 {
 	struct srv_listener *l;
 	int fd, one = 1;
@@ -174,9 +177,8 @@ srv_listen_inet(struct server *srv, const struct sockaddr *sa, socklen_t len,
 
 int
 srv_drop_privileges(struct server *srv, const char *user, const char *group,
-    char *err, size_t errlen)
+		    char *err, size_t errlen)
 {
 	(void)srv;
 	return priv_drop(user, group, err, errlen);
 }
-

@@ -61,7 +61,7 @@ line_serve(struct srv_conn *c, void *ctx)
 			if (len == sizeof(buf))
 				return;
 			if ((n = srv_conn_read(c, buf + len,
-			    sizeof(buf) - len)) <= 0) {
+					       sizeof(buf) - len)) <= 0) {
 				if (srv_conn_stopping(c))
 					(void)!srv_conn_write(c, "bye\n", 4);
 				return;
@@ -118,9 +118,9 @@ fx_start(struct fx *f, size_t max, long long req_ms, long long idle_ms)
 	snprintf(f->b, sizeof(f->b), "%s/b.sock", f->dir);
 	if (srv_new(&lim, &ops, f, &f->srv, err, sizeof(err)) != 0 ||
 	    srv_listen_unix(f->srv, f->a, 0600, (uid_t)-1, (gid_t)-1, 1, err,
-	    sizeof(err)) != 0 ||
+			    sizeof(err)) != 0 ||
 	    srv_listen_unix(f->srv, f->b, 0600, (uid_t)-1, (gid_t)-1, 2, err,
-	    sizeof(err)) != 0)
+			    sizeof(err)) != 0)
 		fail_msg("server setup: got \"%s\", want success", err);
 	if (pthread_create(&f->t, NULL, run_thread, f) != 0)
 		fail_msg("pthread_create failed");
@@ -225,7 +225,8 @@ request_deadline_counts_from_the_first_byte(void **state)
 	fd = dial(f.a);
 	t0 = now_ms();
 	for (i = 0; i < 30; i++) {
-		if (send(fd, "x", 1, MSG_NOSIGNAL) != 1 || answer(fd, 100) == 0) {
+		if (send(fd, "x", 1, MSG_NOSIGNAL) != 1 ||
+		    answer(fd, 100) == 0) {
 			took = now_ms() - t0;
 			break;
 		}
@@ -233,7 +234,7 @@ request_deadline_counts_from_the_first_byte(void **state)
 	close(fd);
 	if (took < 300 || took > 900)
 		fail_msg("trickled request closed after %lld ms, want ~400",
-		    took);
+			 took);
 	fx_stop(&f);
 }
 
@@ -251,7 +252,7 @@ protocol_deadline_outlives_request_ms(void **state)
 		if (send(fd, i ? "x" : "L", 1, MSG_NOSIGNAL) != 1 ||
 		    answer(fd, 100) == 0)
 			fail_msg("own deadline: cut after %d ms, want served",
-			    i * 100);
+				 i * 100);
 	}
 	if (ask(fd, 1000) != 1)
 		fail_msg("own deadline: got no answer, want ok");
@@ -277,11 +278,11 @@ idle_connection_can_say_goodbye_at_stop(void **state)
 	fx_stop(&f);
 	if (now_ms() - t0 > 1000)
 		fail_msg("stop took %lld ms with an idle client, want < 1 s",
-		    now_ms() - t0);
+			 now_ms() - t0);
 	if (recv(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT) != 4 ||
 	    strcmp(buf, "bye\n") != 0)
 		fail_msg("idle client at the stop: got \"%s\", want \"bye\"",
-		    buf);
+			 buf);
 	close(fd);
 }
 
@@ -306,7 +307,8 @@ idle_longest_is_evicted_for_a_newcomer(void **state)
 	if (ask(c, 1000) != 1)
 		fail_msg("newcomer while full: got no answer within 1 s");
 	if (answer(a, 1000) != 0)
-		fail_msg("the connection idle longest: got it open, want closed");
+		fail_msg(
+		    "the connection idle longest: got it open, want closed");
 	if (ask(b, 1000) != 1)
 		fail_msg("the other idle connection: got closed, want served");
 	close(a);
@@ -363,17 +365,19 @@ listen_replaces_only_a_stale_socket(void **state)
 	    srv_new(&lim, &ops, NULL, &s2, err, sizeof(err)) != 0)
 		fail_msg("srv_new: %s", err);
 	if (srv_listen_unix(s1, path, 0640, (uid_t)-1, (gid_t)-1, 0, err,
-	    sizeof(err)) != 0)
+			    sizeof(err)) != 0)
 		fail_msg("stale socket: got \"%s\", want it replaced", err);
 	if (stat(path, &st) != 0 || (st.st_mode & 0777) != 0640)
 		fail_msg("socket mode: got %o, want 640", st.st_mode & 0777);
 	if (srv_listen_unix(s2, path, 0640, (uid_t)-1, (gid_t)-1, 0, err,
-	    sizeof(err)) != -1 || strstr(err, "in use") == NULL)
+			    sizeof(err)) != -1 ||
+	    strstr(err, "in use") == NULL)
 		fail_msg("live socket: got \"%s\", want \"in use\"", err);
 	fd = open(file, O_CREAT | O_WRONLY, 0600);
 	close(fd);
 	if (srv_listen_unix(s2, file, 0640, (uid_t)-1, (gid_t)-1, 0, err,
-	    sizeof(err)) != -1 || stat(file, &st) != 0 || !S_ISREG(st.st_mode))
+			    sizeof(err)) != -1 ||
+	    stat(file, &st) != 0 || !S_ISREG(st.st_mode))
 		fail_msg("regular file: got it replaced or accepted (%s)", err);
 	srv_free(&s1);
 	srv_free(&s2);

@@ -32,16 +32,18 @@ struct spf_outcome {
 
 /* receiving_host: our hostname (for %{r}). dns borrowed for life. */
 __attribute__((warn_unused_result)) int spf_new(struct dns_resolver *dns,
-    const char *receiving_host, struct spf **out, char *err, size_t errlen);
+						const char *receiving_host,
+						struct spf **out, char *err,
+						size_t errlen);
 void spf_free(struct spf **s);
 
 /* Checks client ip with helo and envelope sender (may be "" for <>: then
  * the HELO identity is checked, RFC 7208 §2.4). Thread-safe. */
 enum spf_result spf_check(struct spf *s, const char *ip, const char *helo,
-    const char *mailfrom, struct spf_outcome *out);
+			  const char *mailfrom, struct spf_outcome *out);
 /* HELO identity alone (RFC 7208 §2.3). */
-enum spf_result spf_check_helo(struct spf *s, const char *ip,
-    const char *helo, struct spf_outcome *out);
+enum spf_result spf_check_helo(struct spf *s, const char *ip, const char *helo,
+			       struct spf_outcome *out);
 
 /* "pass", "fail", ... as RFC 8601 spells them. */
 const char *spf_result_str(enum spf_result r);

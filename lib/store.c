@@ -33,9 +33,8 @@ store_seterr(struct store_errbuf *err, const char *fmt, ...)
 int
 store_is_url(const char *target)
 {
-	return target != NULL &&
-	    (strncmp(target, "postgresql://", 13) == 0 ||
-	    strncmp(target, "postgres://", 11) == 0);
+	return target != NULL && (strncmp(target, "postgresql://", 13) == 0 ||
+				  strncmp(target, "postgres://", 11) == 0);
 }
 
 int
@@ -54,7 +53,7 @@ store_backend(const struct store *s)
 
 struct store_q *
 store_stmt(struct store *s, enum store_stmt id, const char *sql,
-    struct store_errbuf *err)
+	   struct store_errbuf *err)
 {
 	if (s->st[id] == NULL)
 		s->st[id] = s->ops->prepare(s, sql, err);
@@ -82,7 +81,7 @@ store_q_free(struct store *s, struct store_q *q)
 
 int
 store_run(struct store *s, struct store_q *q, int *changes, const char *what,
-    struct store_errbuf *err)
+	  struct store_errbuf *err)
 {
 	int rc;
 
@@ -119,7 +118,7 @@ store_lower(const char *in, int whole, struct buf *out)
 
 int
 store_open(const char *target, enum store_mode mode, long long busy_ms,
-    struct store **out, struct store_errbuf *err)
+	   struct store **out, struct store_errbuf *err)
 {
 	struct store *s;
 	int rc, v;
@@ -138,10 +137,12 @@ store_open(const char *target, enum store_mode mode, long long busy_ms,
 	if (mode == STORE_RO &&
 	    (v = store_version(s)) != STORE_SCHEMA_VERSION) {
 		if (v < 0)
-			store_seterr(err,
-			    "%s: cannot read the schema version", target);
+			store_seterr(err, "%s: cannot read the schema version",
+				     target);
 		else
-			store_seterr(err, "%s: schema version %d, this program "
+			store_seterr(
+			    err,
+			    "%s: schema version %d, this program "
 			    "needs %d (run: facteur db init / db migrate)",
 			    target, v, STORE_SCHEMA_VERSION);
 		store_free(&s);
@@ -186,7 +187,7 @@ store_set_cache(struct store *s, void *p, void (*free_fn)(void *p))
 
 int
 store_change_stamp(struct store *s, long long stamp[2],
-    struct store_errbuf *err)
+		   struct store_errbuf *err)
 {
 	return s->ops->stamp(s, stamp, err);
 }
@@ -202,7 +203,7 @@ store_roles(struct store *s, struct store_errbuf *err)
 {
 	if (s->ops->roles == NULL) {
 		store_seterr(err, "database roles need a PostgreSQL database"
-		    " ([database] url)");
+				  " ([database] url)");
 		return STORE_EINVAL;
 	}
 	return s->ops->roles(s, err);
@@ -210,7 +211,7 @@ store_roles(struct store *s, struct store_errbuf *err)
 
 static int
 store_simple(struct store *s, enum store_stmt id, const char *sql,
-    struct store_errbuf *err)
+	     struct store_errbuf *err)
 {
 	struct store_q *q;
 	int n;
@@ -278,8 +279,10 @@ store_migrate(struct store *s, int *from, int *to, struct store_errbuf *err)
 	if (from)
 		*from = v;
 	if (v > STORE_SCHEMA_VERSION) {
-		store_seterr(err, "database schema version %d is newer than "
-		    "this program's %d", v, STORE_SCHEMA_VERSION);
+		store_seterr(err,
+			     "database schema version %d is newer than "
+			     "this program's %d",
+			     v, STORE_SCHEMA_VERSION);
 		rc = STORE_EVERSION;
 		goto fail;
 	}

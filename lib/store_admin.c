@@ -35,7 +35,7 @@ struct store_table {
 	" created FROM dkim_keys"
 /* "rows of that domain": the key ends in "@domain" (a catch-all too). */
 #define IN_DOMAIN(col)                                                         \
-	" WHERE lower(substr(" col ", length(" col ")"                       \
+	" WHERE lower(substr(" col ", length(" col ")"                         \
 	" - length(CAST(?1 AS TEXT)))) = '@' || lower(CAST(?1 AS TEXT))"
 
 /* The password hash is left out on purpose: a listing is for people. */
@@ -220,7 +220,8 @@ store_domain_del(struct store *s, const char *name, struct store_errbuf *err)
 			"SELECT count(*) FROM users WHERE domain = ?1", err);
 	if (st == NULL)
 		return STORE_EDB;
-	if (store_bind_text(s, st, 1, name) == 0 && store_step(s, st, "domain", err) == 1)
+	if (store_bind_text(s, st, 1, name) == 0 &&
+	    store_step(s, st, "domain", err) == 1)
 		users = store_col_int(s, st, 0);
 	store_stmt_done(s, st);
 	if (users > 0) {
@@ -250,8 +251,7 @@ store_domain_set_active(struct store *s, const char *name, int active,
 /* ---- users ---- */
 
 static int
-store_user_bind(struct store *s, struct store_q *st,
-    const struct store_user *u,
+store_user_bind(struct store *s, struct store_q *st, const struct store_user *u,
 		const char *address, const char *domain)
 {
 	/* uid/gid 0 would mean root: 0 and -1 both mean "not set". */
@@ -270,7 +270,8 @@ store_user_bind(struct store *s, struct store_q *st,
 		return -1;
 	/* The time is ours, not the database's: one SQL text for both. */
 	if (store_bind_int(s, st, 10,
-	    u->created > 0 ? u->created : (long long)time(NULL)) < 0)
+			   u->created > 0 ? u->created
+					  : (long long)time(NULL)) < 0)
 		return -1;
 	return 0;
 }
@@ -495,9 +496,9 @@ store_alias_del(struct store *s, int virtual_, const char *key,
 
 static int
 store_access_bind(struct store *s, struct store_q *st, int recipient_,
-		  const char *pattern,
-		  const char *kind, const char *action, int code,
-		  const char *enhanced, const char *message, int active)
+		  const char *pattern, const char *kind, const char *action,
+		  int code, const char *enhanced, const char *message,
+		  int active)
 {
 	int i = 1;
 
@@ -553,8 +554,8 @@ store_access_add(struct store *s, int recipient_, const char *pattern,
 		    err);
 	if (st == NULL)
 		goto out;
-	if (store_access_bind(s, st, recipient_, buf_str(&p), kind, action, code,
-			      enh, message, active) < 0) {
+	if (store_access_bind(s, st, recipient_, buf_str(&p), kind, action,
+			      code, enh, message, active) < 0) {
 		store_stmt_done(s, st);
 		store_seterr(err, "bind failed");
 		goto out;
@@ -584,7 +585,8 @@ store_access_del(struct store *s, int recipient_, const char *pattern,
 }
 
 static int store_vacation_forget(struct store *s, const char *address,
-    long long forget_before, struct store_errbuf *err);
+				 long long forget_before,
+				 struct store_errbuf *err);
 
 /* ---- Sieve vacation tracking ----
  * Rare (one query per vacation action), so these statements are prepared
@@ -592,11 +594,12 @@ static int store_vacation_forget(struct store *s, const char *address,
 
 static int
 store_vac_prepare(struct store *s, const char *sql, const char *address,
-    const char *sender, const char *handle, struct store_q **st,
-    struct store_errbuf *err)
+		  const char *sender, const char *handle, struct store_q **st,
+		  struct store_errbuf *err)
 {
 	if (address == NULL || sender == NULL || handle == NULL) {
-		store_seterr(err, "vacation: missing address, sender or handle");
+		store_seterr(err,
+			     "vacation: missing address, sender or handle");
 		return STORE_EINVAL;
 	}
 	if ((*st = store_q_new(s, sql, err)) == NULL)
@@ -613,17 +616,18 @@ store_vac_prepare(struct store *s, const char *sql, const char *address,
 }
 
 int
-store_vacation_recent(struct store *s, const char *address,
-    const char *sender, const char *handle, long long since,
-    struct store_errbuf *err)
+store_vacation_recent(struct store *s, const char *address, const char *sender,
+		      const char *handle, long long since,
+		      struct store_errbuf *err)
 {
 	struct store_q *st;
 	int rc;
 
 	if ((rc = store_vac_prepare(s,
-	    "SELECT 1 FROM vacation_sent WHERE address = ?1 AND sender = ?2"
-	    " AND handle = ?3 AND sent_at >= ?4",
-	    address, sender, handle, &st, err)) < 0)
+				    "SELECT 1 FROM vacation_sent WHERE address "
+				    "= ?1 AND sender = ?2"
+				    " AND handle = ?3 AND sent_at >= ?4",
+				    address, sender, handle, &st, err)) < 0)
 		return rc;
 	if (store_bind_int(s, st, 4, since) < 0) {
 		store_seterr(err, "bind failed");
@@ -642,18 +646,19 @@ store_vacation_recent(struct store *s, const char *address,
 }
 
 int
-store_vacation_record(struct store *s, const char *address,
-    const char *sender, const char *handle, long long now,
-    long long forget_before, struct store_errbuf *err)
+store_vacation_record(struct store *s, const char *address, const char *sender,
+		      const char *handle, long long now,
+		      long long forget_before, struct store_errbuf *err)
 {
 	struct store_q *st;
 	int rc, n;
 
-	if ((rc = store_vac_prepare(s,
-	    "INSERT INTO vacation_sent(address, sender, handle, sent_at)"
-	    " VALUES (?1, ?2, ?3, ?4) ON CONFLICT(address, sender, handle)"
-	    " DO UPDATE SET sent_at = excluded.sent_at",
-	    address, sender, handle, &st, err)) < 0)
+	if ((rc = store_vac_prepare(
+		 s,
+		 "INSERT INTO vacation_sent(address, sender, handle, sent_at)"
+		 " VALUES (?1, ?2, ?3, ?4) ON CONFLICT(address, sender, handle)"
+		 " DO UPDATE SET sent_at = excluded.sent_at",
+		 address, sender, handle, &st, err)) < 0)
 		return rc;
 	if (store_bind_int(s, st, 4, now) < 0) {
 		store_q_free(s, st);
@@ -669,13 +674,15 @@ store_vacation_record(struct store *s, const char *address,
 
 static int
 store_vacation_forget(struct store *s, const char *address,
-    long long forget_before, struct store_errbuf *err)
+		      long long forget_before, struct store_errbuf *err)
 {
 	struct store_q *st;
 	int rc, n;
 
-	if ((st = store_q_new(s, "DELETE FROM vacation_sent WHERE"
-	    " address = ?1 AND sent_at < ?2", err)) == NULL)
+	if ((st = store_q_new(s,
+			      "DELETE FROM vacation_sent WHERE"
+			      " address = ?1 AND sent_at < ?2",
+			      err)) == NULL)
 		return STORE_EDB;
 	if (store_bind_text(s, st, 1, address) < 0 ||
 	    store_bind_int(s, st, 2, forget_before) < 0) {
@@ -689,21 +696,22 @@ store_vacation_forget(struct store *s, const char *address,
 }
 
 int
-store_vacation_claim(struct store *s, const char *address,
-    const char *sender, const char *handle, long long now, long long since,
-    long long forget_before, struct store_errbuf *err)
+store_vacation_claim(struct store *s, const char *address, const char *sender,
+		     const char *handle, long long now, long long since,
+		     long long forget_before, struct store_errbuf *err)
 {
 	struct store_q *st;
 	int rc;
 
 	/* The row is written only if it is new or older than since; the
 	 * database's unique key decides between concurrent claimers. */
-	if ((rc = store_vac_prepare(s,
-	    "INSERT INTO vacation_sent(address, sender, handle, sent_at)"
-	    " VALUES (?1, ?2, ?3, ?4) ON CONFLICT(address, sender, handle)"
-	    " DO UPDATE SET sent_at = excluded.sent_at"
-	    " WHERE vacation_sent.sent_at < ?5 RETURNING sent_at",
-	    address, sender, handle, &st, err)) < 0)
+	if ((rc = store_vac_prepare(
+		 s,
+		 "INSERT INTO vacation_sent(address, sender, handle, sent_at)"
+		 " VALUES (?1, ?2, ?3, ?4) ON CONFLICT(address, sender, handle)"
+		 " DO UPDATE SET sent_at = excluded.sent_at"
+		 " WHERE vacation_sent.sent_at < ?5 RETURNING sent_at",
+		 address, sender, handle, &st, err)) < 0)
 		return rc;
 	if (store_bind_int(s, st, 4, now) < 0 ||
 	    store_bind_int(s, st, 5, since) < 0) {
@@ -713,8 +721,8 @@ store_vacation_claim(struct store *s, const char *address,
 	}
 	rc = store_step(s, st, "vacation", err);
 	if (rc == 1) /* SQLite completes the write on the next step */
-		rc = store_step(s, st, "vacation", err) < 0 ? STORE_EDB :
-		    STORE_FOUND;
+		rc = store_step(s, st, "vacation", err) < 0 ? STORE_EDB
+							    : STORE_FOUND;
 	else if (rc == 0)
 		rc = STORE_NOTFOUND; /* else: the mapped store_err */
 	store_q_free(s, st);

@@ -19,35 +19,43 @@ struct store_copy_table {
 };
 
 #define CT(t, cols, params, order)                                             \
-	{t, "SELECT " cols " FROM " t " ORDER BY " order,                      \
-	    "INSERT INTO " t "(" cols ") VALUES (" params ")",                 \
-	    "SELECT count(*) FROM " t}
+	{                                                                      \
+		t, "SELECT " cols " FROM " t " ORDER BY " order,               \
+		    "INSERT INTO " t "(" cols ") VALUES (" params ")",         \
+		    "SELECT count(*) FROM " t                                  \
+	}
 
 /* Parents before children (users refer to domains). */
 static const struct store_copy_table store_copy_tables[] = {
     CT("domains", "name, is_default, active, created", "?1, ?2, ?3, ?4",
-	"name"),
-    CT("users", "address, domain, password, full_name, maildir, uid, gid,"
-	" quota_bytes, quota_messages, active, created",
-	"?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11", "address"),
+       "name"),
+    CT("users",
+       "address, domain, password, full_name, maildir, uid, gid,"
+       " quota_bytes, quota_messages, active, created",
+       "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11", "address"),
     CT("aliases", "alias, destination, active", "?1, ?2, ?3", "rowid"),
     CT("virtual_aliases", "address, destination, active", "?1, ?2, ?3",
-	"rowid"),
-    CT("sender_blacklist", "pattern, kind, action, code, enhanced,"
-	" message, active, created", "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8",
-	"pattern"),
-    CT("recipient_blacklist", "pattern, action, code, enhanced, message,"
-	" active, created", "?1, ?2, ?3, ?4, ?5, ?6, ?7", "pattern"),
-    CT("dkim_keys", "id, domain, selector, algorithm, key_path, active,"
-	" created", "?1, ?2, ?3, ?4, ?5, ?6, ?7", "id"),
-    CT("vacation_sent", "address, sender, handle, sent_at",
-	"?1, ?2, ?3, ?4", "address, sender, handle"),
+       "rowid"),
+    CT("sender_blacklist",
+       "pattern, kind, action, code, enhanced,"
+       " message, active, created",
+       "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8", "pattern"),
+    CT("recipient_blacklist",
+       "pattern, action, code, enhanced, message,"
+       " active, created",
+       "?1, ?2, ?3, ?4, ?5, ?6, ?7", "pattern"),
+    CT("dkim_keys",
+       "id, domain, selector, algorithm, key_path, active,"
+       " created",
+       "?1, ?2, ?3, ?4, ?5, ?6, ?7", "id"),
+    CT("vacation_sent", "address, sender, handle, sent_at", "?1, ?2, ?3, ?4",
+       "address, sender, handle"),
 };
 #define STORE_NCOPY (sizeof(store_copy_tables) / sizeof(store_copy_tables[0]))
 
 static int
 store_copy_count(struct store *s, const struct store_copy_table *t,
-    long long *n, struct store_errbuf *err)
+		 long long *n, struct store_errbuf *err)
 {
 	struct store_q *q;
 	int rc;
@@ -62,7 +70,7 @@ store_copy_count(struct store *s, const struct store_copy_table *t,
 
 static int
 store_copy_rows(struct store *src, struct store *dst,
-    const struct store_copy_table *t, struct store_errbuf *err)
+		const struct store_copy_table *t, struct store_errbuf *err)
 {
 	struct store_q *in, *out = NULL;
 	int i, n, rc, changes;
@@ -76,7 +84,7 @@ store_copy_rows(struct store *src, struct store *dst,
 		n = src->ops->ncols(in);
 		for (i = 0; i < n; i++)
 			if (store_bind_text(dst, out, i + 1,
-			    store_col_text(src, in, i)) < 0)
+					    store_col_text(src, in, i)) < 0)
 				break;
 		if (i < n) {
 			store_seterr(err, "%s: bind failed", t->name);
@@ -100,9 +108,12 @@ store_copy_fix_ids(struct store *dst, struct store_errbuf *err)
 
 	if (dst->ops != &store_pg_ops)
 		return 0;
-	if ((q = store_q_new(dst, "SELECT setval(pg_get_serial_sequence("
-	    "'dkim_keys', 'id'), coalesce(max(id), 0) + 1, false)"
-	    " FROM dkim_keys", err)) == NULL)
+	if ((q = store_q_new(
+		 dst,
+		 "SELECT setval(pg_get_serial_sequence("
+		 "'dkim_keys', 'id'), coalesce(max(id), 0) + 1, false)"
+		 " FROM dkim_keys",
+		 err)) == NULL)
 		return STORE_EDB;
 	rc = store_step(dst, q, "dkim_keys id", err);
 	store_q_free(dst, q);
@@ -111,7 +122,7 @@ store_copy_fix_ids(struct store *dst, struct store_errbuf *err)
 
 int
 store_copy(struct store *src, struct store *dst, store_copy_fn fn, void *ctx,
-    struct store_errbuf *err)
+	   struct store_errbuf *err)
 {
 	long long a, b;
 	size_t i;
@@ -121,21 +132,23 @@ store_copy(struct store *src, struct store *dst, store_copy_fn fn, void *ctx,
 		return rc;
 	for (i = 0; i < STORE_NCOPY; i++)
 		if ((rc = store_copy_rows(src, dst, &store_copy_tables[i],
-		    err)) < 0)
+					  err)) < 0)
 			goto fail;
 	if ((rc = store_copy_fix_ids(dst, err)) < 0)
 		goto fail;
 	for (i = 0; i < STORE_NCOPY; i++) {
 		if ((rc = store_copy_count(src, &store_copy_tables[i], &a,
-		    err)) < 0 || (rc = store_copy_count(dst,
-		    &store_copy_tables[i], &b, err)) < 0)
+					   err)) < 0 ||
+		    (rc = store_copy_count(dst, &store_copy_tables[i], &b,
+					   err)) < 0)
 			goto fail;
 		if (fn != NULL)
 			fn(ctx, store_copy_tables[i].name, a, b);
 		if (a != b) {
-			store_seterr(err, "%s: %lld rows in the source, %lld"
-			    " in the destination", store_copy_tables[i].name,
-			    a, b);
+			store_seterr(err,
+				     "%s: %lld rows in the source, %lld"
+				     " in the destination",
+				     store_copy_tables[i].name, a, b);
 			rc = STORE_EDB;
 			goto fail;
 		}

@@ -16,7 +16,8 @@
  * (when not NULL). */
 static int
 store_dkim_prepare(struct store *s, const char *sql, const char *domain,
-    const char *selector, struct store_q **st, struct store_errbuf *err)
+		   const char *selector, struct store_q **st,
+		   struct store_errbuf *err)
 {
 	struct buf d;
 	int rc = 0;
@@ -26,7 +27,7 @@ store_dkim_prepare(struct store *s, const char *sql, const char *domain,
 		return STORE_EDB;
 	buf_init(&d, 1024);
 	if (domain != NULL && (store_lower(domain, 1, &d) < 0 ||
-	    store_bind_text(s, *st, 1, buf_str(&d)) < 0))
+			       store_bind_text(s, *st, 1, buf_str(&d)) < 0))
 		rc = STORE_EDB;
 	if (rc == 0 && selector != NULL &&
 	    store_bind_text(s, *st, 2, selector) < 0)
@@ -42,14 +43,17 @@ store_dkim_prepare(struct store *s, const char *sql, const char *domain,
 
 int
 store_dkim_add(struct store *s, const char *domain, const char *selector,
-    const char *algorithm, const char *key_path, struct store_errbuf *err)
+	       const char *algorithm, const char *key_path,
+	       struct store_errbuf *err)
 {
 	struct store_q *st;
 	int rc, n;
 
-	if ((rc = store_dkim_prepare(s, "INSERT INTO dkim_keys(domain,"
-	    " selector, algorithm, key_path) VALUES (?1, ?2, ?3, ?4)",
-	    domain, selector, &st, err)) < 0)
+	if ((rc = store_dkim_prepare(
+		 s,
+		 "INSERT INTO dkim_keys(domain,"
+		 " selector, algorithm, key_path) VALUES (?1, ?2, ?3, ?4)",
+		 domain, selector, &st, err)) < 0)
 		return rc;
 	if (store_bind_text(s, st, 3, algorithm) < 0 ||
 	    store_bind_text(s, st, 4, key_path) < 0) {
@@ -64,7 +68,7 @@ store_dkim_add(struct store *s, const char *domain, const char *selector,
 
 static int
 store_dkim_change(struct store *s, const char *sql, const char *domain,
-    const char *selector, int active, struct store_errbuf *err)
+		  const char *selector, int active, struct store_errbuf *err)
 {
 	struct store_q *st;
 	int rc, n = 0;
@@ -86,45 +90,48 @@ store_dkim_change(struct store *s, const char *sql, const char *domain,
 }
 
 int
-store_dkim_set_active(struct store *s, const char *domain,
-    const char *selector, int active, struct store_errbuf *err)
+store_dkim_set_active(struct store *s, const char *domain, const char *selector,
+		      int active, struct store_errbuf *err)
 {
-	return store_dkim_change(s, "UPDATE dkim_keys SET active = ?3"
-	    " WHERE domain = ?1 AND selector = ?2", domain, selector,
-	    active ? 1 : 0, err);
+	return store_dkim_change(s,
+				 "UPDATE dkim_keys SET active = ?3"
+				 " WHERE domain = ?1 AND selector = ?2",
+				 domain, selector, active ? 1 : 0, err);
 }
 
 int
 store_dkim_del(struct store *s, const char *domain, const char *selector,
-    struct store_errbuf *err)
+	       struct store_errbuf *err)
 {
-	return store_dkim_change(s, "DELETE FROM dkim_keys"
-	    " WHERE domain = ?1 AND selector = ?2", domain, selector, -1, err);
+	return store_dkim_change(s,
+				 "DELETE FROM dkim_keys"
+				 " WHERE domain = ?1 AND selector = ?2",
+				 domain, selector, -1, err);
 }
 
 int
 store_dkim_each(struct store *s, const char *domain, int active_only,
-    store_dkim_fn fn, void *ctx, struct store_errbuf *err)
+		store_dkim_fn fn, void *ctx, struct store_errbuf *err)
 {
 	static const char *const sql[2][2] = {
 	    {"SELECT id, domain, selector, algorithm, key_path, active,"
-		" created FROM dkim_keys ORDER BY domain, selector",
-		"SELECT id, domain, selector, algorithm, key_path, active,"
-		" created FROM dkim_keys WHERE active = 1"
-		" ORDER BY domain, selector"},
+	     " created FROM dkim_keys ORDER BY domain, selector",
+	     "SELECT id, domain, selector, algorithm, key_path, active,"
+	     " created FROM dkim_keys WHERE active = 1"
+	     " ORDER BY domain, selector"},
 	    {"SELECT id, domain, selector, algorithm, key_path, active,"
-		" created FROM dkim_keys WHERE domain = ?1"
-		" ORDER BY domain, selector",
-		"SELECT id, domain, selector, algorithm, key_path, active,"
-		" created FROM dkim_keys WHERE domain = ?1 AND active = 1"
-		" ORDER BY domain, selector"},
+	     " created FROM dkim_keys WHERE domain = ?1"
+	     " ORDER BY domain, selector",
+	     "SELECT id, domain, selector, algorithm, key_path, active,"
+	     " created FROM dkim_keys WHERE domain = ?1 AND active = 1"
+	     " ORDER BY domain, selector"},
 	};
 	struct store_dkim_key k;
 	struct store_q *st;
 	int rc, ret = 0;
 
 	if ((rc = store_dkim_prepare(s, sql[domain != NULL][active_only != 0],
-	    domain, NULL, &st, err)) < 0)
+				     domain, NULL, &st, err)) < 0)
 		return rc;
 	while ((rc = store_step(s, st, "dkim_keys", err)) == 1) {
 		k.id = store_col_int(s, st, 0);

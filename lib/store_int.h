@@ -63,15 +63,15 @@ enum store_stmt {
 struct store_ops {
 	const char *name;
 	int (*open)(struct store *s, const char *target, long long busy_ms,
-	    struct store_errbuf *err);
+		    struct store_errbuf *err);
 	void (*close)(struct store *s);
 	struct store_q *(*prepare)(struct store *s, const char *sql,
-	    struct store_errbuf *err);
+				   struct store_errbuf *err);
 	void (*finalize)(struct store *s, struct store_q *q);
 	int (*bind_text)(struct store_q *q, int idx, const char *v);
 	int (*bind_int)(struct store_q *q, int idx, long long v);
 	int (*step)(struct store *s, struct store_q *q, const char *what,
-	    struct store_errbuf *err);
+		    struct store_errbuf *err);
 	const char *(*col_text)(struct store_q *q, int col);
 	long long (*col_int)(struct store_q *q, int col);
 	int (*ncols)(struct store_q *q);
@@ -85,7 +85,7 @@ struct store_ops {
 	int (*run_step)(struct store *s, int to, struct store_errbuf *err);
 	int (*lock_schema)(struct store *s, struct store_errbuf *err);
 	int (*stamp)(struct store *s, long long stamp[2],
-	    struct store_errbuf *err);
+		     struct store_errbuf *err);
 	/* Per-program roles (facteur db init --url); NULL if none. */
 	int (*roles)(struct store *s, struct store_errbuf *err);
 	const char *begin_write; /* the text of a write transaction's BEGIN */
@@ -100,18 +100,18 @@ struct store {
 	enum store_mode mode;
 	int closing; /* store_free() under way: statements die with it */
 	struct store_q *st[ST__COUNT];
-	void *cache;		     /* store_set_cache(); freed by cache_free */
+	void *cache; /* store_set_cache(); freed by cache_free */
 	void (*cache_free)(void *p);
 };
 
 /* The cached statement for id, prepared from sql on first use. NULL with
  * err set on failure. Give it back with store_stmt_done() after use. */
-struct store_q *store_stmt(struct store *s, enum store_stmt id,
-    const char *sql, struct store_errbuf *err);
+struct store_q *store_stmt(struct store *s, enum store_stmt id, const char *sql,
+			   struct store_errbuf *err);
 void store_stmt_done(struct store *s, struct store_q *q);
 /* A statement prepared for one use; free with store_q_free(). */
 struct store_q *store_q_new(struct store *s, const char *sql,
-    struct store_errbuf *err);
+			    struct store_errbuf *err);
 void store_q_free(struct store *s, struct store_q *q);
 
 void store_seterr(struct store_errbuf *err, const char *fmt, ...)
@@ -121,12 +121,12 @@ void store_seterr(struct store_errbuf *err, const char *fmt, ...)
  * 0 (*changes set), or a negative store_err with "what: message" in err. */
 __attribute__((warn_unused_result)) int
 store_run(struct store *s, struct store_q *q, int *changes, const char *what,
-    struct store_errbuf *err);
+	  struct store_errbuf *err);
 
 /* Copies in to out with ASCII letters after the last '@' lowercased, or
  * all of them if whole is nonzero. 0, or -1 on ENOMEM. */
 __attribute__((warn_unused_result)) int store_lower(const char *in, int whole,
-    struct buf *out);
+						    struct buf *out);
 
 /* Binds text (NULL binds SQL NULL) or an integer; 0 or -1. */
 __attribute__((warn_unused_result)) static inline int
@@ -141,7 +141,7 @@ store_bind_int(struct store *s, struct store_q *q, int idx, long long v)
 }
 static inline int
 store_step(struct store *s, struct store_q *q, const char *what,
-    struct store_errbuf *err)
+	   struct store_errbuf *err)
 {
 	return s->ops->step(s, q, what, err);
 }

@@ -15,20 +15,24 @@ vacation_claim_is_once_per_period(void **state)
 	long long day = 86400, t = 1000000;
 
 	WANT_RC(store_vacation_claim(s, me, bob, "h1", t, t - day, 0, &err),
-	    STORE_FOUND, err);
-	WANT_RC(store_vacation_claim(s, me, bob, "h1", t + 10, t + 10 - day,
-	    0, &err), STORE_NOTFOUND, err);
+		STORE_FOUND, err);
+	WANT_RC(store_vacation_claim(s, me, bob, "h1", t + 10, t + 10 - day, 0,
+				     &err),
+		STORE_NOTFOUND, err);
 	WANT_RC(store_vacation_claim(s, me, "BOB@example.net", "h1", t + 20,
-	    t + 20 - day, 0, &err), STORE_NOTFOUND, err);
-	WANT_RC(store_vacation_claim(s, me, bob, "h2", t + 30, t + 30 - day,
-	    0, &err), STORE_FOUND, err);
+				     t + 20 - day, 0, &err),
+		STORE_NOTFOUND, err);
+	WANT_RC(store_vacation_claim(s, me, bob, "h2", t + 30, t + 30 - day, 0,
+				     &err),
+		STORE_FOUND, err);
 	/* A period later: claimed again, and the time moves on. */
-	WANT_RC(store_vacation_claim(s, me, bob, "h1", t + 2 * day, t + day,
-	    0, &err), STORE_FOUND, err);
+	WANT_RC(store_vacation_claim(s, me, bob, "h1", t + 2 * day, t + day, 0,
+				     &err),
+		STORE_FOUND, err);
 	WANT_RC(store_vacation_recent(s, me, bob, "h1", t + day + 1, &err),
-	    STORE_FOUND, err);
+		STORE_FOUND, err);
 	WANT_RC(store_vacation_claim(s, me, "", "h1", t, 0, 0, &err),
-	    STORE_EINVAL, err);
+		STORE_EINVAL, err);
 }
 
 #define CLAIMERS 8
@@ -50,8 +54,8 @@ claimer_run(void *arg)
 	pthread_barrier_wait(c->start);
 	if (c->rc == 0)
 		c->rc = store_vacation_claim(s, "alice@example.org",
-		    "bob@example.net", "h1", 1000000, 1000000 - 86400, 0,
-		    &c->err);
+					     "bob@example.net", "h1", 1000000,
+					     1000000 - 86400, 0, &c->err);
 	store_free(&s);
 	return NULL;
 }
@@ -73,8 +77,8 @@ concurrent_vacation_claims_send_one_reply(void **state)
 		memset(&c[i], 0, sizeof(c[i]));
 		c[i].path = f->path;
 		c[i].start = &start;
-		assert_int_equal(pthread_create(&th[i], NULL, claimer_run,
-		    &c[i]), 0);
+		assert_int_equal(
+		    pthread_create(&th[i], NULL, claimer_run, &c[i]), 0);
 	}
 	for (i = 0; i < CLAIMERS; i++)
 		pthread_join(th[i], NULL);
@@ -82,7 +86,7 @@ concurrent_vacation_claims_send_one_reply(void **state)
 	for (i = 0; i < CLAIMERS; i++) {
 		if (c[i].rc != STORE_FOUND && c[i].rc != STORE_NOTFOUND)
 			fail_msg("claimer %d: got %d (%s), want 0 or 1", i,
-			    c[i].rc, c[i].err.msg);
+				 c[i].rc, c[i].err.msg);
 		won += c[i].rc == STORE_FOUND;
 	}
 	if (won != 1)
@@ -105,13 +109,14 @@ change_stamp_moves_when_another_connection_writes(void **state)
 	WANT_RC(store_change_stamp(ro, b, &err), 0, err);
 	if (a[0] != b[0] || a[1] != b[1])
 		fail_msg("no write: got %lld/%lld then %lld/%lld, want equal",
-		    a[0], a[1], b[0], b[1]);
+			 a[0], a[1], b[0], b[1]);
 	WANT_RC(store_access_add(f->s, 0, "192.0.2.0/24", "ip", "REJECT", 0,
-	    NULL, NULL, 1, &err), 0, err);
+				 NULL, NULL, 1, &err),
+		0, err);
 	WANT_RC(store_change_stamp(ro, c, &err), 0, err);
 	if (b[0] == c[0] && b[1] == c[1])
 		fail_msg("after a write: got %lld/%lld again, want a change",
-		    c[0], c[1]);
+			 c[0], c[1]);
 	store_free(&ro);
 }
 
@@ -125,7 +130,8 @@ lost_connection_is_reopened_by_the_next_call(void **state)
 	struct fixture *f = *state;
 	struct store_errbuf err = {""};
 	struct store *ro = NULL;
-	const char *kill = "SELECT count(pg_terminate_backend(pid)) FROM"
+	const char *kill =
+	    "SELECT count(pg_terminate_backend(pid)) FROM"
 	    " pg_stat_activity WHERE application_name = $$facteur$$"
 	    " AND pid <> pg_backend_pid()";
 	int began;
@@ -140,7 +146,7 @@ lost_connection_is_reopened_by_the_next_call(void **state)
 		fail_msg("psql: got failure, want the sessions ended");
 	WANT_RC(store_domain_active(ro, "example.org", &err), STORE_FOUND, err);
 	WANT_RC(store_domain_active(f->s, "example.org", &err), STORE_FOUND,
-	    err);
+		err);
 	began = store_read_begin(ro, &err);
 	WANT_RC(began, 1, err);
 	if (pg_sql(f->path, kill) < 0)

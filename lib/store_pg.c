@@ -170,7 +170,7 @@ pg_trim(struct store_errbuf *err)
 /* Maps a failed result to a store_err, with "what: message" in err. */
 static int
 pg_fail(struct store *s, PGresult *res, const char *what,
-    struct store_errbuf *err)
+	struct store_errbuf *err)
 {
 	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
 	const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
@@ -199,7 +199,7 @@ pg_reconnect(struct store *s, struct store_errbuf *err)
 	b->gen++;
 	if (PQstatus(b->conn) != CONNECTION_OK) {
 		store_seterr(err, "database connection: %s",
-		    PQerrorMessage(b->conn));
+			     PQerrorMessage(b->conn));
 		pg_trim(err);
 		return STORE_EDB;
 	}
@@ -209,7 +209,7 @@ pg_reconnect(struct store *s, struct store_errbuf *err)
 /* Runs q once: a connection, the statement prepared on it, the result. */
 static PGresult *
 pg_exec(struct store *s, struct store_q *q, const char *what,
-    struct store_errbuf *err, int *rc)
+	struct store_errbuf *err, int *rc)
 {
 	struct store_pg *b = s->be;
 	PGresult *res;
@@ -229,7 +229,7 @@ pg_exec(struct store *s, struct store_q *q, const char *what,
 		q->gen = b->gen;
 	}
 	res = PQexecPrepared(b->conn, q->name, q->nparams,
-	    (const char *const *)q->vals, NULL, NULL, 0);
+			     (const char *const *)q->vals, NULL, NULL, 0);
 	if (PQresultStatus(res) == PGRES_TUPLES_OK ||
 	    PQresultStatus(res) == PGRES_COMMAND_OK)
 		return res;
@@ -240,13 +240,13 @@ pg_exec(struct store *s, struct store_q *q, const char *what,
 
 static int
 pg_step(struct store *s, struct store_q *q, const char *what,
-    struct store_errbuf *err)
+	struct store_errbuf *err)
 {
 	int idle, rc;
 
 	if (q->res == NULL) {
 		idle = PQtransactionStatus(pg_conn(s)) == PQTRANS_IDLE ||
-		    PQstatus(pg_conn(s)) != CONNECTION_OK;
+		       PQstatus(pg_conn(s)) != CONNECTION_OK;
 		q->res = pg_exec(s, q, what, err, &rc);
 		/* The server went away under us (restart, failover): once
 		 * more on a new connection, unless a transaction was open. */
@@ -316,10 +316,10 @@ pg_notice(void *arg, const char *message)
 
 static int
 pg_open(struct store *s, const char *url, long long busy_ms,
-    struct store_errbuf *err)
+	struct store_errbuf *err)
 {
-	static const char *const keys[] = {"dbname", "options",
-	    "connect_timeout", "application_name", NULL};
+	static const char *const keys[] = {
+	    "dbname", "options", "connect_timeout", "application_name", NULL};
 	const char *vals[5];
 	char opts[128], tmo[32];
 	struct store_pg *b;
@@ -333,7 +333,8 @@ pg_open(struct store *s, const char *url, long long busy_ms,
 		busy_ms = 0;
 	/* lock_timeout is SQLite's busy_timeout: how long a writer waits. */
 	snprintf(opts, sizeof(opts), "-c lock_timeout=%lld%s", busy_ms,
-	    s->mode == STORE_RO ? " -c default_transaction_read_only=on" : "");
+		 s->mode == STORE_RO ? " -c default_transaction_read_only=on"
+				     : "");
 	snprintf(tmo, sizeof(tmo), "%lld", busy_ms / 1000 + 2);
 	vals[0] = url;
 	vals[1] = opts;
@@ -342,8 +343,9 @@ pg_open(struct store *s, const char *url, long long busy_ms,
 	vals[4] = NULL;
 	b->conn = PQconnectdbParams(keys, vals, 1);
 	if (b->conn == NULL || PQstatus(b->conn) != CONNECTION_OK) {
-		store_seterr(err, "%s", b->conn ? PQerrorMessage(b->conn) :
-		    "out of memory");
+		store_seterr(err, "%s",
+			     b->conn ? PQerrorMessage(b->conn)
+				     : "out of memory");
 		pg_trim(err);
 		return STORE_EDB;
 	}
@@ -370,7 +372,7 @@ pg_close(struct store *s)
 /* Runs a cached one-integer query; -1 (err set) on error or no row. */
 static long long
 pg_int_query(struct store *s, struct store_q **q, const char *sql,
-    struct store_errbuf *err)
+	     struct store_errbuf *err)
 {
 	long long v = -1;
 
@@ -388,10 +390,14 @@ pg_version(struct store *s)
 	struct store_pg *b = s->be;
 	long long v;
 
-	v = pg_int_query(s, &b->has_schema, "SELECT CASE WHEN"
-	    " to_regclass('facteur_schema') IS NULL THEN 0 ELSE 1 END", NULL);
+	v = pg_int_query(
+	    s, &b->has_schema,
+	    "SELECT CASE WHEN"
+	    " to_regclass('facteur_schema') IS NULL THEN 0 ELSE 1 END",
+	    NULL);
 	if (v == 1)
-		v = pg_int_query(s, &b->version,
+		v = pg_int_query(
+		    s, &b->version,
 		    "SELECT coalesce(max(version), 0) FROM facteur_schema",
 		    NULL);
 	return (int)v;
@@ -400,7 +406,7 @@ pg_version(struct store *s)
 /* A fixed text (DDL) as one simple query; 0 or STORE_EDB. */
 static int
 pg_exec_fixed(struct store *s, const char *sql, const char *what,
-    struct store_errbuf *err)
+	      struct store_errbuf *err)
 {
 	PGresult *res = PQexec(pg_conn(s), sql);
 	int rc = 0;
@@ -421,12 +427,16 @@ pg_run_step(struct store *s, int to, struct store_errbuf *err)
 
 	snprintf(what, sizeof(what), "migration to version %d", to);
 	if ((rc = pg_exec_fixed(s, store_pg_steps[to - 1], what, err)) < 0 ||
-	    (rc = pg_exec_fixed(s, "CREATE TABLE IF NOT EXISTS facteur_schema"
-	    " (version integer NOT NULL); DELETE FROM facteur_schema", what,
-	    err)) < 0)
+	    (rc = pg_exec_fixed(
+		 s,
+		 "CREATE TABLE IF NOT EXISTS facteur_schema"
+		 " (version integer NOT NULL); DELETE FROM facteur_schema",
+		 what, err)) < 0)
 		return rc;
-	if ((q = pg_prepare(s, "INSERT INTO facteur_schema VALUES"
-	    " (CAST(?1 AS integer))", err)) == NULL)
+	if ((q = pg_prepare(s,
+			    "INSERT INTO facteur_schema VALUES"
+			    " (CAST(?1 AS integer))",
+			    err)) == NULL)
 		return STORE_EDB;
 	if (pg_bind_int(q, 1, to) < 0)
 		rc = STORE_EDB;
@@ -442,7 +452,7 @@ pg_lock_schema(struct store *s, struct store_errbuf *err)
 {
 	/* Two migrators on one database: the second waits for the first. */
 	return pg_exec_fixed(s, "SELECT pg_advisory_xact_lock(4627327)",
-	    "schema lock", err);
+			     "schema lock", err);
 }
 
 static int

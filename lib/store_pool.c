@@ -16,7 +16,7 @@ struct store_pool {
 
 int
 store_pool_new(const char *path, long long busy_ms, size_t max_idle,
-    struct store_pool **out)
+	       struct store_pool **out)
 {
 	struct store_pool *p;
 
@@ -66,8 +66,7 @@ store_pool_get(struct store_pool *p, struct store_errbuf *err)
 		p->idle[p->nidle] = NULL;
 	}
 	pthread_mutex_unlock(&p->mu);
-	if (s == NULL && store_open(p->path, STORE_RO, p->busy_ms, &s,
-	    err) < 0)
+	if (s == NULL && store_open(p->path, STORE_RO, p->busy_ms, &s, err) < 0)
 		return NULL;
 	return s;
 }

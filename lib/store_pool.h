@@ -17,7 +17,9 @@ struct store_pool;
 /* A pool of STORE_RO stores on path (nothing is opened yet), keeping at
  * most max_idle idle ones (0 = 16). 0, or -1 (ENOMEM). */
 __attribute__((warn_unused_result)) int store_pool_new(const char *path,
-    long long busy_ms, size_t max_idle, struct store_pool **out);
+						       long long busy_ms,
+						       size_t max_idle,
+						       struct store_pool **out);
 /* Closes the idle stores; the ones still out must have been put back or
  * freed by their holders. */
 void store_pool_free(struct store_pool **p);

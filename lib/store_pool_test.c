@@ -30,7 +30,7 @@ setup(void **state)
 
 	assert_non_null(f);
 	snprintf(f->dir, sizeof(f->dir), "%s/store_pool.XXXXXX",
-	    tmp ? tmp : ".");
+		 tmp ? tmp : ".");
 	assert_non_null(mkdtemp(f->dir));
 	snprintf(f->path, sizeof(f->path), "%s/db.sqlite", f->dir);
 	if (store_open(f->path, STORE_RW, 1000, &s, &err) < 0 ||
@@ -79,7 +79,7 @@ a_store_given_back_is_the_next_one_handed_out(void **state)
 	c = store_pool_get(p, &err);
 	if (c != kept)
 		fail_msg("get after put: got %p, want the store given back %p",
-		    (void *)c, (void *)kept);
+			 (void *)c, (void *)kept);
 	store_pool_put(p, &c);
 	store_pool_free(&p);
 	assert_null(p);
@@ -97,7 +97,7 @@ a_reused_store_sees_a_later_write(void **state)
 	r = store_pool_get(p, &err);
 	assert_non_null(r);
 	assert_int_equal(store_domain_active(r, "example.org", &err),
-	    STORE_NOTFOUND);
+			 STORE_NOTFOUND);
 	store_pool_put(p, &r);
 	if (store_open(f->path, STORE_RW, 1000, &w, &err) < 0 ||
 	    store_domain_add(w, "example.org", 0, &err) < 0)
@@ -107,7 +107,8 @@ a_reused_store_sees_a_later_write(void **state)
 	assert_non_null(r);
 	if (store_domain_active(r, "example.org", &err) != STORE_FOUND)
 		fail_msg("domain added through another connection: got not "
-		    "active (%s), want active", err.msg);
+			 "active (%s), want active",
+			 err.msg);
 	store_pool_put(p, &r);
 	store_pool_free(&p);
 }
@@ -133,10 +134,9 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(
-		a_store_given_back_is_the_next_one_handed_out, setup,
-		teardown),
+		a_store_given_back_is_the_next_one_handed_out, setup, teardown),
 	    cmocka_unit_test_setup_teardown(a_reused_store_sees_a_later_write,
-		setup, teardown),
+					    setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 		a_missing_database_is_an_error_not_a_store, setup, teardown),
 	};

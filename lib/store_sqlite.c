@@ -199,7 +199,7 @@ sq_create_file(const char *path, struct store_errbuf *err)
 	int fd;
 
 	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-	    0640);
+		  0640);
 	if (fd < 0) {
 		if (errno == EEXIST)
 			return 0;
@@ -242,14 +242,14 @@ sq_pragmas(struct store *s, long long busy_ms, struct store_errbuf *err)
 	 * which it could not if it had to create them. */
 	if (s->mode == STORE_RW &&
 	    sqlite3_file_control(sq_db(s), "main", SQLITE_FCNTL_PERSIST_WAL,
-	    &persist) != SQLITE_OK)
+				 &persist) != SQLITE_OK)
 		return sq_err(s, err, "persist_wal");
 	return 0;
 }
 
 static int
 sq_open(struct store *s, const char *path, long long busy_ms,
-    struct store_errbuf *err)
+	struct store_errbuf *err)
 {
 	struct store_sqlite *b;
 	int flags, rc;
@@ -261,11 +261,12 @@ sq_open(struct store *s, const char *path, long long busy_ms,
 		return STORE_EDB;
 	}
 	s->be = b;
-	flags = (s->mode == STORE_RW ? SQLITE_OPEN_READWRITE :
-	    SQLITE_OPEN_READONLY) | SQLITE_OPEN_NOMUTEX;
+	flags = (s->mode == STORE_RW ? SQLITE_OPEN_READWRITE
+				     : SQLITE_OPEN_READONLY) |
+		SQLITE_OPEN_NOMUTEX;
 	if (sqlite3_open_v2(path, &b->db, flags, NULL) != SQLITE_OK) {
 		store_seterr(err, "%s: %s", path,
-		    b->db ? sqlite3_errmsg(b->db) : "out of memory");
+			     b->db ? sqlite3_errmsg(b->db) : "out of memory");
 		return STORE_EDB;
 	}
 	sqlite3_extended_result_codes(b->db, 1);
@@ -292,7 +293,7 @@ sq_prepare(struct store *s, const char *sql, struct store_errbuf *err)
 	sqlite3_stmt *st = NULL;
 
 	if (sqlite3_prepare_v3(sq_db(s), sql, -1, SQLITE_PREPARE_PERSISTENT,
-	    &st, NULL) != SQLITE_OK) {
+			       &st, NULL) != SQLITE_OK) {
 		store_seterr(err, "prepare: %s", sqlite3_errmsg(sq_db(s)));
 		sqlite3_finalize(st);
 		return NULL;
@@ -341,7 +342,7 @@ sq_map_constraint(int ext)
 
 static int
 sq_step(struct store *s, struct store_q *q, const char *what,
-    struct store_errbuf *err)
+	struct store_errbuf *err)
 {
 	int rc;
 
@@ -406,8 +407,9 @@ sq_pragma_int(struct store *s, sqlite3_stmt **st, const char *sql)
 {
 	long long v = -1;
 
-	if (*st == NULL && sqlite3_prepare_v3(sq_db(s), sql, -1,
-	    SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK) {
+	if (*st == NULL &&
+	    sqlite3_prepare_v3(sq_db(s), sql, -1, SQLITE_PREPARE_PERSISTENT, st,
+			       NULL) != SQLITE_OK) {
 		sqlite3_finalize(*st);
 		*st = NULL;
 		return -1;
@@ -433,10 +435,10 @@ sq_run_step(struct store *s, int to, struct store_errbuf *err)
 
 	snprintf(set, sizeof(set), "PRAGMA user_version = %d", to);
 	if (sqlite3_exec(sq_db(s), store_steps[to - 1], NULL, NULL, NULL) !=
-	    SQLITE_OK ||
+		SQLITE_OK ||
 	    sqlite3_exec(sq_db(s), set, NULL, NULL, NULL) != SQLITE_OK) {
 		store_seterr(err, "migration to version %d: %s", to,
-		    sqlite3_errmsg(sq_db(s)));
+			     sqlite3_errmsg(sq_db(s)));
 		return STORE_EDB;
 	}
 	return 0;
@@ -458,8 +460,7 @@ sq_stamp(struct store *s, long long stamp[2], struct store_errbuf *err)
 	struct store_sqlite *b = s->be;
 	long long v;
 
-	if ((v = sq_pragma_int(s, &b->data_version, "PRAGMA data_version")) <
-	    0)
+	if ((v = sq_pragma_int(s, &b->data_version, "PRAGMA data_version")) < 0)
 		return sq_err(s, err, "data_version");
 	stamp[0] = v;
 	stamp[1] = (long long)sqlite3_total_changes(sq_db(s));

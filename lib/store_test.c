@@ -60,7 +60,7 @@ readonly_open_refuses_uninitialised_database(void **state)
 	/* A missing file; a PostgreSQL database is always there. */
 	if (!f->pg)
 		WANT_RC(store_open(f->path, STORE_RO, 100, &ro, &err),
-		    STORE_EDB, err);
+			STORE_EDB, err);
 	WANT_RC(store_open(f->path, STORE_RW, 100, &f->s, &err), 0, err);
 	WANT_RC(store_open(f->path, STORE_RO, 100, &ro, &err), STORE_EVERSION,
 		err);
@@ -131,8 +131,10 @@ migrate_refuses_newer_database(void **state)
 	snprintf(cmd, sizeof(cmd), "sqlite3 '%s' 'PRAGMA user_version = %d'",
 		 f->path, STORE_SCHEMA_VERSION + 1);
 	if (f->pg) {
-		snprintf(cmd, sizeof(cmd), "UPDATE facteur_schema"
-		    " SET version = %d", STORE_SCHEMA_VERSION + 1);
+		snprintf(cmd, sizeof(cmd),
+			 "UPDATE facteur_schema"
+			 " SET version = %d",
+			 STORE_SCHEMA_VERSION + 1);
 		if (pg_sql(f->path, cmd) < 0)
 			fail_msg("psql: got failure, want the version set");
 	} else if (system(cmd) != 0)
@@ -566,12 +568,12 @@ vacation_reply_is_remembered_per_sender_and_handle(void **state)
 	WANT_RC(store_vacation_record(s, me, "bob@example.net", "h1", 1000, 0,
 				      &err),
 		0, err);
-	WANT_RC(store_vacation_recent(s, me, "BOB@example.net", "h1", 500,
-				      &err),
-		STORE_FOUND, err);
-	WANT_RC(store_vacation_recent(s, me, "bob@example.net", "h1", 1001,
-				      &err),
-		STORE_NOTFOUND, err);
+	WANT_RC(
+	    store_vacation_recent(s, me, "BOB@example.net", "h1", 500, &err),
+	    STORE_FOUND, err);
+	WANT_RC(
+	    store_vacation_recent(s, me, "bob@example.net", "h1", 1001, &err),
+	    STORE_NOTFOUND, err);
 	WANT_RC(store_vacation_recent(s, me, "bob@example.net", "h2", 0, &err),
 		STORE_NOTFOUND, err);
 	WANT_RC(store_vacation_recent(s, "carol@example.org", "bob@example.net",
@@ -581,9 +583,9 @@ vacation_reply_is_remembered_per_sender_and_handle(void **state)
 	WANT_RC(store_vacation_record(s, me, "bob@example.net", "h1", 2000, 0,
 				      &err),
 		0, err);
-	WANT_RC(store_vacation_recent(s, me, "bob@example.net", "h1", 1500,
-				      &err),
-		STORE_FOUND, err);
+	WANT_RC(
+	    store_vacation_recent(s, me, "bob@example.net", "h1", 1500, &err),
+	    STORE_FOUND, err);
 	WANT_RC(store_vacation_record(s, me, "dave@example.net", "h1", 9000,
 				      5000, &err),
 		0, err);
@@ -604,9 +606,9 @@ dkim_collect(void *ctx, const struct store_dkim_key *k)
 	struct dkim_seen *d = ctx;
 	int n;
 
-	n = snprintf(d->text + strlen(d->text), sizeof(d->text) -
-	    strlen(d->text), "%s/%s/%s/%d ", k->domain, k->selector,
-	    k->algorithm, k->active);
+	n = snprintf(d->text + strlen(d->text),
+		     sizeof(d->text) - strlen(d->text), "%s/%s/%s/%d ",
+		     k->domain, k->selector, k->algorithm, k->active);
 	assert_true(n > 0);
 	d->n++;
 	return 0;
@@ -620,34 +622,38 @@ dkim_keys_add_disable_walk_and_delete(void **state)
 	struct dkim_seen d = {"", 0};
 
 	WANT_RC(store_dkim_add(s, "Example.ORG", "s2", "ed25519-sha256",
-	    "/etc/facteur/dkim/example.org/s2.key", &err), 0, err);
+			       "/etc/facteur/dkim/example.org/s2.key", &err),
+		0, err);
 	WANT_RC(store_dkim_add(s, "example.org", "s1", "rsa-sha256",
-	    "/etc/facteur/dkim/example.org/s1.key", &err), 0, err);
-	WANT_RC(store_dkim_add(s, "other.net", "s1", "rsa-sha256",
-	    "/k", &err), 0, err);
-	WANT_RC(store_dkim_add(s, "EXAMPLE.org", "s1", "rsa-sha256", "/k",
-	    &err), STORE_EDUP, err);
+			       "/etc/facteur/dkim/example.org/s1.key", &err),
+		0, err);
+	WANT_RC(store_dkim_add(s, "other.net", "s1", "rsa-sha256", "/k", &err),
+		0, err);
+	WANT_RC(
+	    store_dkim_add(s, "EXAMPLE.org", "s1", "rsa-sha256", "/k", &err),
+	    STORE_EDUP, err);
 	WANT_RC(store_dkim_add(s, "example.org", "s3", "rsa-sha1", "/k", &err),
+		STORE_EINVAL, err);
+	WANT_RC(
+	    store_dkim_add(s, "example.org", "s3", "rsa-sha256", "rel/k", &err),
 	    STORE_EINVAL, err);
-	WANT_RC(store_dkim_add(s, "example.org", "s3", "rsa-sha256", "rel/k",
-	    &err), STORE_EINVAL, err);
-	WANT_RC(store_dkim_set_active(s, "example.org", "s2", 0, &err), 0,
-	    err);
+	WANT_RC(store_dkim_set_active(s, "example.org", "s2", 0, &err), 0, err);
 	WANT_RC(store_dkim_set_active(s, "example.org", "nope", 0, &err),
-	    STORE_ENOENT, err);
-	WANT_RC(store_dkim_each(s, "EXAMPLE.ORG", 1, dkim_collect, &d, &err),
-	    0, err);
+		STORE_ENOENT, err);
+	WANT_RC(store_dkim_each(s, "EXAMPLE.ORG", 1, dkim_collect, &d, &err), 0,
+		err);
 	WANT_STR(d.text, "example.org/s1/rsa-sha256/1 ");
 	d.text[0] = '\0';
 	WANT_RC(store_dkim_each(s, NULL, 0, dkim_collect, &d, &err), 0, err);
-	WANT_STR(d.text, "example.org/s1/rsa-sha256/1 "
-	    "example.org/s2/ed25519-sha256/0 other.net/s1/rsa-sha256/1 ");
+	WANT_STR(d.text,
+		 "example.org/s1/rsa-sha256/1 "
+		 "example.org/s2/ed25519-sha256/0 other.net/s1/rsa-sha256/1 ");
 	WANT_RC(store_dkim_del(s, "example.org", "s1", &err), 0, err);
 	WANT_RC(store_dkim_del(s, "example.org", "s1", &err), STORE_ENOENT,
-	    err);
+		err);
 	d.text[0] = '\0';
-	WANT_RC(store_dkim_each(s, "example.org", 0, dkim_collect, &d, &err),
-	    0, err);
+	WANT_RC(store_dkim_each(s, "example.org", 0, dkim_collect, &d, &err), 0,
+		err);
 	WANT_STR(d.text, "example.org/s2/ed25519-sha256/0 ");
 }
 

@@ -34,8 +34,10 @@ pg_sql(const char *url, const char *sql)
 {
 	char cmd[2048];
 
-	snprintf(cmd, sizeof(cmd), "psql -X -q -v ON_ERROR_STOP=1 -d '%s'"
-	    " -c '%s' >/dev/null", url, sql);
+	snprintf(cmd, sizeof(cmd),
+		 "psql -X -q -v ON_ERROR_STOP=1 -d '%s'"
+		 " -c '%s' >/dev/null",
+		 url, sql);
 	return system(cmd) == 0 ? 0 : -1;
 }
 
@@ -70,11 +72,11 @@ setup(void **state)
 	snprintf(f->path, sizeof(f->path), "%s/facteur.sqlite", f->dir);
 	if (getenv("FACTEUR_TEST_DB_URL") != NULL) {
 		snprintf(f->path, sizeof(f->path), "%s",
-		    getenv("FACTEUR_TEST_DB_URL"));
+			 getenv("FACTEUR_TEST_DB_URL"));
 		f->pg = 1;
 		if (pg_sql(f->path, "SET client_min_messages = warning;"
-		    " DROP SCHEMA public CASCADE;"
-		    " CREATE SCHEMA public") < 0)
+				    " DROP SCHEMA public CASCADE;"
+				    " CREATE SCHEMA public") < 0)
 			return -1;
 	}
 	*state = f;
@@ -110,6 +112,5 @@ open_init(struct fixture *f)
 	WANT_RC(store_migrate(f->s, &from, &to, &err), 0, err);
 	return f->s;
 }
-
 
 #endif

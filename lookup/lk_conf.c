@@ -12,8 +12,8 @@
 #define LK_OFF(f) offsetof(struct lk_settings, f)
 
 const struct cfg_key lk_conf_keys[] = {
-    {"socket", CFG_STR, FACTEUR_SOCK_LOOKUP, 0, 0,
-     LK_OFF(socket), NULL, "socketmap unix socket (empty = off)"},
+    {"socket", CFG_STR, FACTEUR_SOCK_LOOKUP, 0, 0, LK_OFF(socket), NULL,
+     "socketmap unix socket (empty = off)"},
     {"socket_mode", CFG_STR, "0666", 0, 0, LK_OFF(socket_mode), NULL,
      "permissions of the unix sockets (octal)"},
     {"tcp", CFG_STR, "", 0, 0, LK_OFF(tcp), NULL,

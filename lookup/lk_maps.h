@@ -5,8 +5,9 @@
  * ("example.org/alice/") (user+ext@domain falls back to user@domain) aliases
  * local alias              -> "dest1,dest2" virtual_aliases   user+ext@domain,
  * user@domain, @domain (virtual(5)) sender_access     access(5) walk
- * (access_walk in lib/access.h), then for an IP key the longest matching CIDR row -> access(5)
- * result text recipient_access  access(5) walk -> access(5) result text
+ * (access_walk in lib/access.h), then for an IP key the longest matching CIDR
+ * row -> access(5) result text recipient_access  access(5) walk -> access(5)
+ * result text
  *
  * Thread-safety: as the store: one struct store per thread. */
 #ifndef FACTEUR_LOOKUP_LK_MAPS_H

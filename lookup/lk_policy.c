@@ -107,10 +107,10 @@ lk_policy_rcpt(struct store *st, const struct lk_query_cfg *qc,
 	    r->attr[LK_ATTR_RECIPIENT].len == 0)
 		goto out;
 	if (lk_attr_addr(p, r, LK_ATTR_RECIPIENT, &tmp, &key) < 0)
-		rc = buf_adds(text, "501 5.1.3 Bad recipient address syntax") <
-			     0
-			 ? -1
-			 : 1;
+		rc =
+		    buf_adds(text, "501 5.1.3 Bad recipient address syntax") < 0
+			? -1
+			: 1;
 	else
 		rc = lk_policy_check(st, qc, 1, key.data, text, &ok, err);
 out:

@@ -198,7 +198,8 @@ test_policy_request_with_nul_is_refused_and_framed(void **state)
 				   "\n";
 	size_t first = sizeof("request=smtpd_access_policy\n"
 			      "sender=spammer\0@bad.example\n"
-			      "recipient=a@b\n\n") - 1;
+			      "recipient=a@b\n\n") -
+		       1;
 	size_t nul = sizeof("request=smtpd_access_policy\nsender=spammer") - 1;
 	struct lk_policy_req r;
 	enum lk_pol_status st;

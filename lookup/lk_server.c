@@ -27,8 +27,8 @@ lk_listen_tcp(struct server *srv, const char *spec, int tag, char *err,
 }
 
 int
-lk_service_listen(struct server *srv, const struct lk_settings *cfg,
-		  char *err, size_t errlen)
+lk_service_listen(struct server *srv, const struct lk_settings *cfg, char *err,
+		  size_t errlen)
 {
 	if (*cfg->socket &&
 	    srv_listen_unix(srv, cfg->socket, cfg->mode, (uid_t)-1, (gid_t)-1,
@@ -41,9 +41,8 @@ lk_service_listen(struct server *srv, const struct lk_settings *cfg,
 	    srv_listen_unix(srv, cfg->policy_socket, cfg->mode, (uid_t)-1,
 			    (gid_t)-1, LK_PROTO_POLICY, err, errlen) < 0)
 		return -1;
-	if (*cfg->policy_tcp &&
-	    lk_listen_tcp(srv, cfg->policy_tcp, LK_PROTO_POLICY, err, errlen) <
-		0)
+	if (*cfg->policy_tcp && lk_listen_tcp(srv, cfg->policy_tcp,
+					      LK_PROTO_POLICY, err, errlen) < 0)
 		return -1;
 	return 0;
 }

@@ -29,8 +29,8 @@ enum lk_proto { LK_PROTO_SOCKETMAP, LK_PROTO_POLICY };
  * cfg->mode; a stale socket is replaced, a live one is an error). 0, or
  * -1 with err. */
 __attribute__((warn_unused_result)) int
-lk_service_listen(struct server *srv, const struct lk_settings *cfg,
-		  char *err, size_t errlen);
+lk_service_listen(struct server *srv, const struct lk_settings *cfg, char *err,
+		  size_t errlen);
 
 /* Fills svc and opens one store to check the database is usable (it is
  * pooled). 0, or -1 with err. */

@@ -85,9 +85,8 @@ static int
 lk_serve(struct lk_main *m)
 {
 	const struct lk_settings *cfg = &m->set;
-	struct srv_limits lim = {(size_t)cfg->max_clients,
-				 cfg->request_timeout, cfg->idle_timeout, 0,
-				 0};
+	struct srv_limits lim = {(size_t)cfg->max_clients, cfg->request_timeout,
+				 cfg->idle_timeout, 0, 0};
 	struct srv_ops ops = {lk_service_serve, NULL, 0, *cfg->user == '\0'};
 	struct lk_service svc;
 	struct server *srv = NULL;
@@ -99,8 +98,8 @@ lk_serve(struct lk_main *m)
 		log_err("%s", err);
 		goto out;
 	}
-	if (srv_drop_privileges(srv, cfg->user, cfg->group, err,
-				sizeof(err)) < 0) {
+	if (srv_drop_privileges(srv, cfg->user, cfg->group, err, sizeof(err)) <
+	    0) {
 		log_err("cannot drop privileges: %s", err);
 		goto out;
 	}

@@ -81,7 +81,7 @@ sv_strndup(struct sv_arena *a, const char *p, size_t n)
 
 enum sieve_status
 sv_err(struct sieve_error *err, enum sieve_status st, unsigned line,
-    unsigned col, const char *fmt, ...)
+       unsigned col, const char *fmt, ...)
 {
 	va_list ap;
 	size_t i;

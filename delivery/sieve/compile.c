@@ -44,9 +44,9 @@ struct cx {
 };
 
 static enum sieve_status cx_test(struct cx *cx, const struct sv_node *n,
-    struct sv_test **out);
+				 struct sv_test **out);
 static enum sieve_status cx_commands(struct cx *cx, const struct sv_node *n,
-    int top, struct sv_cmd **out);
+				     int top, struct sv_cmd **out);
 
 static enum sieve_status
 cx_nomem(struct cx *cx, const struct sv_node *n)
@@ -56,12 +56,12 @@ cx_nomem(struct cx *cx, const struct sv_node *n)
 
 static enum sieve_status
 cx_need(struct cx *cx, unsigned line, unsigned col, unsigned bit,
-    const char *ext, const char *what)
+	const char *ext, const char *what)
 {
 	if (cx->ext & bit)
 		return SIEVE_OK;
 	return sv_err(cx->err, SIEVE_EUNSUPPORTED, line, col,
-	    "%s needs require \"%s\"", what, ext);
+		      "%s needs require \"%s\"", what, ext);
 }
 
 static enum sieve_status
@@ -69,15 +69,15 @@ cx_unknown_tag(struct cx *cx, const struct sv_node *n, const struct sv_arg *g)
 {
 	if (g->kind != SV_ARG_TAG)
 		return sv_err(cx->err, SIEVE_ESYNTAX, g->line, g->col,
-		    "too many arguments for '%.40s'", n->name);
+			      "too many arguments for '%.40s'", n->name);
 	return sv_err(cx->err, SIEVE_ESYNTAX, g->line, g->col,
-	    "unknown tag ':%.40s' for '%.40s'", g->tag, n->name);
+		      "unknown tag ':%.40s' for '%.40s'", g->tag, n->name);
 }
 
 /* Copies a string list into the script's arena. */
 static enum sieve_status
 cx_strlist(struct cx *cx, const struct sv_node *n, const struct sv_arg *g,
-    struct sv_strlist *out)
+	   struct sv_strlist *out)
 {
 	const char **v;
 	size_t i;
@@ -86,7 +86,7 @@ cx_strlist(struct cx *cx, const struct sv_node *n, const struct sv_arg *g,
 		return cx_nomem(cx, n);
 	for (i = 0; i < g->nstrs; i++)
 		if ((v[i] = sv_strndup(cx->a, g->strs[i],
-		    strlen(g->strs[i]))) == NULL)
+				       strlen(g->strs[i]))) == NULL)
 			return cx_nomem(cx, n);
 	out->v = v;
 	out->n = g->nstrs;
@@ -96,15 +96,17 @@ cx_strlist(struct cx *cx, const struct sv_node *n, const struct sv_arg *g,
 /* The value after a tag: *gp is the tag, it moves to the value. */
 static enum sieve_status
 cx_tag_value(struct cx *cx, const struct sv_node *n, const struct sv_arg **gp,
-    enum sv_arg_kind kind, int single)
+	     enum sv_arg_kind kind, int single)
 {
 	const struct sv_arg *t = *gp, *v = t->next;
 
 	if (v == NULL || v->kind != kind || (single && v->nstrs != 1))
 		return sv_err(cx->err, SIEVE_ESYNTAX, t->line, t->col,
-		    ":%.40s of '%.40s' needs a %s after it", t->tag, n->name,
-		    kind == SV_ARG_NUM ? "number" :
-		    single ? "string" : "string list");
+			      ":%.40s of '%.40s' needs a %s after it", t->tag,
+			      n->name,
+			      kind == SV_ARG_NUM ? "number"
+			      : single		 ? "string"
+						 : "string list");
 	*gp = v;
 	return SIEVE_OK;
 }
@@ -112,38 +114,40 @@ cx_tag_value(struct cx *cx, const struct sv_node *n, const struct sv_arg **gp,
 /* Exactly want positional string arguments from g on (no tags left). */
 static enum sieve_status
 cx_positional(struct cx *cx, const struct sv_node *n, const struct sv_arg *g,
-    const struct sv_arg **pos, size_t want, const char *what)
+	      const struct sv_arg **pos, size_t want, const char *what)
 {
 	size_t got = 0;
 
 	for (; g != NULL; g = g->next) {
 		if (g->kind == SV_ARG_TAG)
-			return sv_err(cx->err, SIEVE_ESYNTAX, g->line, g->col,
+			return sv_err(
+			    cx->err, SIEVE_ESYNTAX, g->line, g->col,
 			    "tag ':%.40s' of '%.40s' must come before the "
-			    "other arguments", g->tag, n->name);
+			    "other arguments",
+			    g->tag, n->name);
 		if (got == want)
 			return cx_unknown_tag(cx, n, g);
 		if (g->kind != SV_ARG_STRS)
 			return sv_err(cx->err, SIEVE_ESYNTAX, g->line, g->col,
-			    "'%.40s' expects %s, got a number", n->name,
-			    what);
+				      "'%.40s' expects %s, got a number",
+				      n->name, what);
 		pos[got++] = g;
 	}
 	if (got != want)
 		return sv_err(cx->err, SIEVE_ESYNTAX, n->line, n->col,
-		    "'%.40s' expects %s", n->name, what);
+			      "'%.40s' expects %s", n->name, what);
 	return SIEVE_OK;
 }
 
 static enum sieve_status
 cx_single(struct cx *cx, const struct sv_node *n, const struct sv_arg *g,
-    const char *what, const char **out)
+	  const char *what, const char **out)
 {
 	if (g->nstrs != 1)
 		return sv_err(cx->err, SIEVE_ESYNTAX, g->line, g->col,
-		    "'%.40s' expects a single string for %s", n->name, what);
-	if ((*out = sv_strndup(cx->a, g->strs[0], strlen(g->strs[0]))) ==
-	    NULL)
+			      "'%.40s' expects a single string for %s", n->name,
+			      what);
+	if ((*out = sv_strndup(cx->a, g->strs[0], strlen(g->strs[0]))) == NULL)
 		return cx_nomem(cx, n);
 	return SIEVE_OK;
 }
@@ -152,11 +156,11 @@ cx_single(struct cx *cx, const struct sv_node *n, const struct sv_arg *g,
  * ones), and with parts the address parts. *handled 0 if not one. */
 static enum sieve_status
 cx_match_tag(struct cx *cx, const struct sv_node *n, const struct sv_arg **gp,
-    struct sv_test *t, int parts, unsigned *seen, int *handled)
+	     struct sv_test *t, int parts, unsigned *seen, int *handled)
 {
 	static const char *const mt[] = {"is", "contains", "matches"};
-	static const char *const ap[] = {"all", "localpart", "domain",
-	    "user", "detail"};
+	static const char *const ap[] = {"all", "localpart", "domain", "user",
+					 "detail"};
 	const struct sv_arg *g = *gp;
 	enum sieve_status st;
 	const char *c, *dup;
@@ -175,10 +179,12 @@ cx_match_tag(struct cx *cx, const struct sv_node *n, const struct sv_arg **gp,
 	if (strcasecmp(g->tag, "count") == 0 ||
 	    strcasecmp(g->tag, "value") == 0 ||
 	    strcasecmp(g->tag, "regex") == 0)
-		return sv_err(cx->err, SIEVE_EUNSUPPORTED, g->line, g->col,
+		return sv_err(
+		    cx->err, SIEVE_EUNSUPPORTED, g->line, g->col,
 		    "match type :%.40s is not supported (no %s extension)",
-		    g->tag, g->tag[0] == 'r' || g->tag[0] == 'R' ? "regex" :
-		    "relational");
+		    g->tag,
+		    g->tag[0] == 'r' || g->tag[0] == 'R' ? "regex"
+							 : "relational");
 	if (strcasecmp(g->tag, "comparator") == 0) {
 		dup = "comparator";
 		if (*seen & 2)
@@ -192,9 +198,12 @@ cx_match_tag(struct cx *cx, const struct sv_node *n, const struct sv_arg **gp,
 		else if (strcmp(c, "i;octet") == 0)
 			t->cmp = SV_CMP_OCTET;
 		else
-			return sv_err(cx->err, SIEVE_EUNSUPPORTED,
-			    (*gp)->line, (*gp)->col, "unknown comparator "
-			    "\"%.40s\" (have i;ascii-casemap, i;octet)", c);
+			return sv_err(
+			    cx->err, SIEVE_EUNSUPPORTED, (*gp)->line,
+			    (*gp)->col,
+			    "unknown comparator "
+			    "\"%.40s\" (have i;ascii-casemap, i;octet)",
+			    c);
 		return SIEVE_OK;
 	}
 	for (i = 0; parts && i < 5; i++)
@@ -204,20 +213,22 @@ cx_match_tag(struct cx *cx, const struct sv_node *n, const struct sv_arg **gp,
 				goto twice;
 			*seen |= 4;
 			t->part = (enum sv_part)i;
-			return i < 3 ? SIEVE_OK : cx_need(cx, g->line, g->col,
-			    EXT_SUBADDRESS, "subaddress", "address part");
+			return i < 3 ? SIEVE_OK
+				     : cx_need(cx, g->line, g->col,
+					       EXT_SUBADDRESS, "subaddress",
+					       "address part");
 		}
 	*handled = 0;
 	return SIEVE_OK;
 twice:
 	return sv_err(cx->err, SIEVE_ESYNTAX, g->line, g->col,
-	    "'%.40s' has more than one %s", n->name, dup);
+		      "'%.40s' has more than one %s", n->name, dup);
 }
 
 /* header / address / envelope / hasflag: tags, then names and keys. */
 static enum sieve_status
 cx_match_test(struct cx *cx, const struct sv_node *n, struct sv_test *t,
-    int parts, size_t npos)
+	      int parts, size_t npos)
 {
 	const struct sv_arg *g, *pos[2];
 	enum sieve_status st;
@@ -225,17 +236,18 @@ cx_match_test(struct cx *cx, const struct sv_node *n, struct sv_test *t,
 	int handled;
 
 	for (g = n->args; g != NULL && g->kind == SV_ARG_TAG; g = g->next) {
-		if ((st = cx_match_tag(cx, n, &g, t, parts, &seen,
-		    &handled)) != SIEVE_OK)
+		if ((st = cx_match_tag(cx, n, &g, t, parts, &seen, &handled)) !=
+		    SIEVE_OK)
 			return st;
 		if (!handled)
 			return cx_unknown_tag(cx, n, g);
 	}
-	if ((st = cx_positional(cx, n, g, pos, npos, npos == 2 ?
-	    "a name list and a key list" : "a key list")) != SIEVE_OK)
+	if ((st = cx_positional(cx, n, g, pos, npos,
+				npos == 2 ? "a name list and a key list"
+					  : "a key list")) != SIEVE_OK)
 		return st;
-	if (npos == 2 && (st = cx_strlist(cx, n, pos[0], &t->names)) !=
-	    SIEVE_OK)
+	if (npos == 2 &&
+	    (st = cx_strlist(cx, n, pos[0], &t->names)) != SIEVE_OK)
 		return st;
 	return cx_strlist(cx, n, pos[npos - 1], &t->keys);
 }
@@ -247,15 +259,17 @@ cx_envelope(struct cx *cx, const struct sv_node *n, struct sv_test *t)
 	size_t i;
 
 	if ((st = cx_need(cx, n->line, n->col, EXT_ENVELOPE, "envelope",
-	    "test 'envelope'")) != SIEVE_OK ||
+			  "test 'envelope'")) != SIEVE_OK ||
 	    (st = cx_match_test(cx, n, t, 1, 2)) != SIEVE_OK)
 		return st;
 	for (i = 0; i < t->names.n; i++)
 		if (strcasecmp(t->names.v[i], "from") != 0 &&
 		    strcasecmp(t->names.v[i], "to") != 0)
-			return sv_err(cx->err, SIEVE_EUNSUPPORTED, n->line,
-			    n->col, "envelope part \"%.40s\" is not supported "
-			    "(have \"from\", \"to\")", t->names.v[i]);
+			return sv_err(
+			    cx->err, SIEVE_EUNSUPPORTED, n->line, n->col,
+			    "envelope part \"%.40s\" is not supported "
+			    "(have \"from\", \"to\")",
+			    t->names.v[i]);
 	return SIEVE_OK;
 }
 
@@ -271,12 +285,12 @@ cx_size(struct cx *cx, const struct sv_node *n, struct sv_test *t)
 			return cx_unknown_tag(cx, n, g);
 		if (seen++)
 			return sv_err(cx->err, SIEVE_ESYNTAX, g->line, g->col,
-			    "'size' takes one of :over or :under");
+				      "'size' takes one of :over or :under");
 		t->over = strcasecmp(g->tag, "over") == 0;
 	}
 	if (!seen || g == NULL || g->kind != SV_ARG_NUM || g->next != NULL)
 		return sv_err(cx->err, SIEVE_ESYNTAX, n->line, n->col,
-		    "'size' expects :over or :under and a number");
+			      "'size' expects :over or :under and a number");
 	t->size = g->num;
 	return SIEVE_OK;
 }
@@ -289,11 +303,12 @@ cx_logic(struct cx *cx, const struct sv_node *n, struct sv_test *t)
 	enum sieve_status st;
 	size_t i = 0;
 
-	if (t->kind == SV_TEST_NOT ? n->ntests != 1 || n->test_list :
-	    !n->test_list)
+	if (t->kind == SV_TEST_NOT ? n->ntests != 1 || n->test_list
+				   : !n->test_list)
 		return sv_err(cx->err, SIEVE_ESYNTAX, n->line, n->col,
-		    "'%.40s' expects %s", n->name, t->kind == SV_TEST_NOT ?
-		    "one test" : "a test list ( ... )");
+			      "'%.40s' expects %s", n->name,
+			      t->kind == SV_TEST_NOT ? "one test"
+						     : "a test list ( ... )");
 	if ((t->kids = sv_alloc(cx->a, n->ntests * sizeof(*t->kids))) == NULL)
 		return cx_nomem(cx, n);
 	for (k = n->tests; k != NULL; k = k->next)
@@ -328,7 +343,7 @@ cx_test(struct cx *cx, const struct sv_node *n, struct sv_test **out)
 			break;
 	if (i == sizeof(cx_tests) / sizeof(cx_tests[0]))
 		return sv_err(cx->err, SIEVE_ESYNTAX, n->line, n->col,
-		    "unknown test '%.40s'", n->name);
+			      "unknown test '%.40s'", n->name);
 	if ((t = sv_alloc(cx->a, sizeof(*t))) == NULL)
 		return cx_nomem(cx, n);
 	*out = t;
@@ -336,7 +351,8 @@ cx_test(struct cx *cx, const struct sv_node *n, struct sv_test **out)
 	if (n->ntests > 0 && t->kind != SV_TEST_NOT &&
 	    t->kind != SV_TEST_ALLOF && t->kind != SV_TEST_ANYOF)
 		return sv_err(cx->err, SIEVE_ESYNTAX, n->tests->line,
-		    n->tests->col, "test '%.40s' takes no test", n->name);
+			      n->tests->col, "test '%.40s' takes no test",
+			      n->name);
 	switch (t->kind) {
 	case SV_TEST_TRUE:
 	case SV_TEST_FALSE:
@@ -355,14 +371,14 @@ cx_test(struct cx *cx, const struct sv_node *n, struct sv_test **out)
 		return cx_envelope(cx, n, t);
 	case SV_TEST_EXISTS:
 		if ((st = cx_positional(cx, n, n->args, pos, 1,
-		    "a header name list")) != SIEVE_OK)
+					"a header name list")) != SIEVE_OK)
 			return st;
 		return cx_strlist(cx, n, pos[0], &t->names);
 	case SV_TEST_SIZE:
 		return cx_size(cx, n, t);
 	case SV_TEST_HASFLAG:
 		if ((st = cx_need(cx, n->line, n->col, EXT_IMAP4FLAGS,
-		    "imap4flags", "test 'hasflag'")) != SIEVE_OK)
+				  "imap4flags", "test 'hasflag'")) != SIEVE_OK)
 			return st;
 		return cx_match_test(cx, n, t, 0, 1);
 	}
@@ -380,18 +396,20 @@ cx_require(struct cx *cx, const struct sv_node *n, int top)
 
 	if (!top || cx->past_require)
 		return sv_err(cx->err, SIEVE_ESYNTAX, n->line, n->col,
-		    "'require' must come before any other command");
+			      "'require' must come before any other command");
 	if ((st = cx_positional(cx, n, n->args, pos, 1,
-	    "a list of extension names")) != SIEVE_OK)
+				"a list of extension names")) != SIEVE_OK)
 		return st;
 	for (i = 0; i < pos[0]->nstrs; i++) {
 		for (j = 0; j < nx; j++)
 			if (strcmp(pos[0]->strs[i], cx_exts[j].name) == 0)
 				break;
 		if (j == nx)
-			return sv_err(cx->err, SIEVE_EUNSUPPORTED,
-			    pos[0]->line, pos[0]->col, "extension \"%.60s\" "
-			    "is not supported", pos[0]->strs[i]);
+			return sv_err(cx->err, SIEVE_EUNSUPPORTED, pos[0]->line,
+				      pos[0]->col,
+				      "extension \"%.60s\" "
+				      "is not supported",
+				      pos[0]->strs[i]);
 		cx->ext |= cx_exts[j].bit;
 	}
 	return SIEVE_OK;
@@ -411,7 +429,7 @@ cx_flag_bits(const struct sv_arg *g)
 /* :copy, :create, :flags, as allowed by mask (bits EXT_*). */
 static enum sieve_status
 cx_action_tag(struct cx *cx, const struct sv_node *n, const struct sv_arg **gp,
-    struct sv_cmd *c, unsigned mask)
+	      struct sv_cmd *c, unsigned mask)
 {
 	const struct sv_arg *g = *gp;
 	enum sieve_status st;
@@ -419,18 +437,17 @@ cx_action_tag(struct cx *cx, const struct sv_node *n, const struct sv_arg **gp,
 	if ((mask & EXT_COPY) && strcasecmp(g->tag, "copy") == 0) {
 		c->copy = 1;
 		return cx_need(cx, g->line, g->col, EXT_COPY, "copy",
-		    "tag :copy");
+			       "tag :copy");
 	}
 	if ((mask & EXT_MAILBOX) && strcasecmp(g->tag, "create") == 0) {
 		c->create = 1;
 		return cx_need(cx, g->line, g->col, EXT_MAILBOX, "mailbox",
-		    "tag :create");
+			       "tag :create");
 	}
 	if ((mask & EXT_IMAP4FLAGS) && strcasecmp(g->tag, "flags") == 0) {
 		if ((st = cx_need(cx, g->line, g->col, EXT_IMAP4FLAGS,
-		    "imap4flags", "tag :flags")) != SIEVE_OK ||
-		    (st = cx_tag_value(cx, n, gp, SV_ARG_STRS, 0)) !=
-		    SIEVE_OK)
+				  "imap4flags", "tag :flags")) != SIEVE_OK ||
+		    (st = cx_tag_value(cx, n, gp, SV_ARG_STRS, 0)) != SIEVE_OK)
 			return st;
 		c->has_flags = 1;
 		c->flags = cx_flag_bits(*gp);
@@ -442,7 +459,7 @@ cx_action_tag(struct cx *cx, const struct sv_node *n, const struct sv_arg **gp,
 /* keep, fileinto, redirect, discard, stop and the flag commands. */
 static enum sieve_status
 cx_action(struct cx *cx, const struct sv_node *n, struct sv_cmd *c,
-    unsigned tags, size_t npos, const char *what)
+	  unsigned tags, size_t npos, const char *what)
 {
 	const struct sv_arg *g, *pos[1];
 	enum sieve_status st;
@@ -462,9 +479,8 @@ cx_action(struct cx *cx, const struct sv_node *n, struct sv_cmd *c,
 	if ((st = cx_single(cx, n, pos[0], what, &c->arg)) != SIEVE_OK)
 		return st;
 	if (c->arg[0] == '\0')
-		return sv_err(cx->err, SIEVE_ESYNTAX, pos[0]->line,
-		    pos[0]->col, "'%.40s' needs a non-empty %s", n->name,
-		    what);
+		return sv_err(cx->err, SIEVE_ESYNTAX, pos[0]->line, pos[0]->col,
+			      "'%.40s' needs a non-empty %s", n->name, what);
 	return SIEVE_OK;
 }
 
@@ -477,17 +493,17 @@ cx_redirect_addr(struct cx *cx, const struct sv_node *n, struct sv_cmd *c)
 	size_t off;
 
 	as = addr_parse((const unsigned char *)c->arg, strlen(c->arg), &al,
-	    &parts, &off);
+			&parts, &off);
 	if (as == ADDR_OK)
 		return SIEVE_OK;
 	return sv_err(cx->err, SIEVE_ESYNTAX, n->line, n->col,
-	    "redirect to an invalid address \"%.60s\": %s", c->arg,
-	    addr_strerror(as));
+		      "redirect to an invalid address \"%.60s\": %s", c->arg,
+		      addr_strerror(as));
 }
 
 static enum sieve_status
 cx_vacation_tag(struct cx *cx, const struct sv_node *n,
-    const struct sv_arg **gp, struct sv_cmd *c)
+		const struct sv_arg **gp, struct sv_cmd *c)
 {
 	static const char *const strtags[] = {"subject", "from", "handle"};
 	const char **dst[] = {&c->subject, &c->from, &c->handle};
@@ -503,8 +519,9 @@ cx_vacation_tag(struct cx *cx, const struct sv_node *n,
 		if ((st = cx_tag_value(cx, n, gp, SV_ARG_NUM, 0)) != SIEVE_OK)
 			return st;
 		/* RFC 5230 section 4.1: at least 1; we cap at 30. */
-		c->days = (*gp)->num < 1 ? 1 : (*gp)->num > 30 ? 30 :
-		    (long)(*gp)->num;
+		c->days = (*gp)->num < 1    ? 1
+			  : (*gp)->num > 30 ? 30
+					    : (long)(*gp)->num;
 		return SIEVE_OK;
 	}
 	if (strcasecmp(g->tag, "addresses") == 0) {
@@ -570,13 +587,14 @@ cx_cmd_body(struct cx *cx, const struct sv_node *n, struct sv_cmd *c)
 			return cx_unknown_tag(cx, n, n->args);
 		if (is_else ? n->ntests != 0 : n->ntests != 1 || n->test_list)
 			return sv_err(cx->err, SIEVE_ESYNTAX, n->line, n->col,
-			    "'%.40s' %s", n->name, is_else ? "takes no test" :
-			    "expects one test");
+				      "'%.40s' %s", n->name,
+				      is_else ? "takes no test"
+					      : "expects one test");
 		if (!n->has_block)
 			return sv_err(cx->err, SIEVE_ESYNTAX, n->line, n->col,
-			    "'%.40s' needs a block { ... }", n->name);
-		if (!is_else && (st = cx_test(cx, n->tests, &c->test)) !=
-		    SIEVE_OK)
+				      "'%.40s' needs a block { ... }", n->name);
+		if (!is_else &&
+		    (st = cx_test(cx, n->tests, &c->test)) != SIEVE_OK)
 			return st;
 		return cx_commands(cx, n->block, 0, &c->body);
 	case SV_CMD_STOP:
@@ -585,8 +603,9 @@ cx_cmd_body(struct cx *cx, const struct sv_node *n, struct sv_cmd *c)
 	case SV_CMD_KEEP:
 		return cx_action(cx, n, c, EXT_IMAP4FLAGS, 0, "no argument");
 	case SV_CMD_FILEINTO:
-		return cx_action(cx, n, c, EXT_COPY | EXT_MAILBOX |
-		    EXT_IMAP4FLAGS, 1, "a mailbox name");
+		return cx_action(cx, n, c,
+				 EXT_COPY | EXT_MAILBOX | EXT_IMAP4FLAGS, 1,
+				 "a mailbox name");
 	case SV_CMD_REDIRECT:
 		if ((st = cx_action(cx, n, c, EXT_COPY, 1, "an address")) !=
 		    SIEVE_OK)
@@ -614,11 +633,14 @@ cx_command(struct cx *cx, const struct sv_node *n, struct sv_cmd **out)
 			break;
 	if (i == sizeof(cx_cmds) / sizeof(cx_cmds[0]))
 		return sv_err(cx->err, SIEVE_ESYNTAX, n->line, n->col,
-		    "unknown command '%.40s'", n->name);
-	if (cx_cmds[i].ext != 0 && (st = cx_need(cx, n->line, n->col,
-	    cx_cmds[i].ext, cx_cmds[i].ext_name, "command")) != SIEVE_OK)
-		return sv_err(cx->err, st, n->line, n->col, "command '%.40s' "
-		    "needs require \"%s\"", n->name, cx_cmds[i].ext_name);
+			      "unknown command '%.40s'", n->name);
+	if (cx_cmds[i].ext != 0 &&
+	    (st = cx_need(cx, n->line, n->col, cx_cmds[i].ext,
+			  cx_cmds[i].ext_name, "command")) != SIEVE_OK)
+		return sv_err(cx->err, st, n->line, n->col,
+			      "command '%.40s' "
+			      "needs require \"%s\"",
+			      n->name, cx_cmds[i].ext_name);
 	if ((c = sv_alloc(cx->a, sizeof(*c))) == NULL)
 		return cx_nomem(cx, n);
 	c->kind = cx_cmds[i].kind;
@@ -626,16 +648,18 @@ cx_command(struct cx *cx, const struct sv_node *n, struct sv_cmd **out)
 	*out = c;
 	if (c->kind != SV_CMD_IF && n->ntests > 0)
 		return sv_err(cx->err, SIEVE_ESYNTAX, n->tests->line,
-		    n->tests->col, "command '%.40s' takes no test", n->name);
+			      n->tests->col, "command '%.40s' takes no test",
+			      n->name);
 	if (c->kind != SV_CMD_IF && n->has_block)
 		return sv_err(cx->err, SIEVE_ESYNTAX, n->line, n->col,
-		    "command '%.40s' takes no block (missing ';'?)", n->name);
+			      "command '%.40s' takes no block (missing ';'?)",
+			      n->name);
 	return cx_cmd_body(cx, n, c);
 }
 
 static enum sieve_status
 cx_commands(struct cx *cx, const struct sv_node *n, int top,
-    struct sv_cmd **out)
+	    struct sv_cmd **out)
 {
 	struct sv_cmd **tail = out, *c = NULL, *chain = NULL;
 	enum sieve_status st;
@@ -649,10 +673,11 @@ cx_commands(struct cx *cx, const struct sv_node *n, int top,
 		}
 		cx->past_require = 1;
 		alt = strcasecmp(n->name, "elsif") == 0 ||
-		    strcasecmp(n->name, "else") == 0;
+		      strcasecmp(n->name, "else") == 0;
 		if (alt && chain == NULL)
 			return sv_err(cx->err, SIEVE_ESYNTAX, n->line, n->col,
-			    "'%.40s' without a preceding 'if'", n->name);
+				      "'%.40s' without a preceding 'if'",
+				      n->name);
 		if ((st = cx_command(cx, n, &c)) != SIEVE_OK)
 			return st;
 		if (alt) {
@@ -666,11 +691,10 @@ cx_commands(struct cx *cx, const struct sv_node *n, int top,
 	return SIEVE_OK;
 }
 
-
 enum sieve_status
 sieve_compile(const unsigned char *p, size_t len,
-    const struct sieve_limits *lim, struct sieve_script **out,
-    struct sieve_error *err)
+	      const struct sieve_limits *lim, struct sieve_script **out,
+	      struct sieve_error *err)
 {
 	size_t max = lim && lim->max_script ? lim->max_script : (size_t)1 << 20;
 	struct sieve_script *s;
@@ -684,7 +708,8 @@ sieve_compile(const unsigned char *p, size_t len,
 		memset(err, 0, sizeof(*err));
 	if (len > max)
 		return sv_err(err, SIEVE_ELIMIT, 0, 0,
-		    "script of %zu bytes is larger than %zu", len, max);
+			      "script of %zu bytes is larger than %zu", len,
+			      max);
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return sv_err(err, SIEVE_ENOMEM, 0, 0, "out of memory");
 	sv_arena_init(&s->arena);

@@ -21,7 +21,7 @@ struct ev {
 /* Any key matches v[0..len)? */
 static int
 ev_keys(const struct sv_test *t, const char *v, size_t len,
-    enum sieve_status *st)
+	enum sieve_status *st)
 {
 	size_t i;
 	int r;
@@ -45,13 +45,13 @@ ev_trim(const char **p, size_t *len)
 		(*len)--;
 	}
 	while (*len > 0 && ((*p)[*len - 1] == ' ' || (*p)[*len - 1] == '\t' ||
-	    (*p)[*len - 1] == '\r' || (*p)[*len - 1] == '\n'))
+			    (*p)[*len - 1] == '\r' || (*p)[*len - 1] == '\n'))
 		(*len)--;
 }
 
 static int
-ev_header(const struct sv_test *t, const struct sieve_msg *msg,
-    struct buf *tmp, enum sieve_status *st)
+ev_header(const struct sv_test *t, const struct sieve_msg *msg, struct buf *tmp,
+	  enum sieve_status *st)
 {
 	const char *v;
 	size_t i, j, len;
@@ -59,7 +59,8 @@ ev_header(const struct sv_test *t, const struct sieve_msg *msg,
 
 	for (i = 0; i < t->names.n; i++)
 		for (j = 0; j < msg->nheaders; j++) {
-			if (strcasecmp(msg->headers[j].name, t->names.v[i]) != 0)
+			if (strcasecmp(msg->headers[j].name, t->names.v[i]) !=
+			    0)
 				continue;
 			v = msg->headers[j].value;
 			len = strlen(v);
@@ -77,8 +78,8 @@ ev_header(const struct sv_test *t, const struct sieve_msg *msg,
 
 /* The address part asked for; 0 when it has none (no :detail). */
 static int
-ev_part(const struct ev *e, const char *local, size_t llen,
-    const char *domain, size_t dlen, const char **v, size_t *vlen)
+ev_part(const struct ev *e, const char *local, size_t llen, const char *domain,
+	size_t dlen, const char **v, size_t *vlen)
 {
 	size_t ulen, eoff, elen;
 	int has_ext;
@@ -88,7 +89,7 @@ ev_part(const struct ev *e, const char *local, size_t llen,
 		buf_reset(e->tmp);
 		if (buf_add(e->tmp, local, llen) < 0 ||
 		    (dlen > 0 && (buf_addc(e->tmp, '@') < 0 ||
-		    buf_add(e->tmp, domain, dlen) < 0))) {
+				  buf_add(e->tmp, domain, dlen) < 0))) {
 			*e->st = SIEVE_ENOMEM;
 			return -1;
 		}
@@ -108,7 +109,7 @@ ev_part(const struct ev *e, const char *local, size_t llen,
 		break;
 	}
 	addr_split_ext((const unsigned char *)local, llen, e->msg->delimiter,
-	    &ulen, &has_ext, &eoff, &elen);
+		       &ulen, &has_ext, &eoff, &elen);
 	if (e->t->part == SV_PART_USER) {
 		*v = local;
 		*vlen = ulen;
@@ -123,7 +124,7 @@ ev_part(const struct ev *e, const char *local, size_t llen,
 
 static int
 ev_addr(struct ev *e, const char *local, size_t llen, const char *domain,
-    size_t dlen)
+	size_t dlen)
 {
 	const char *v;
 	size_t vlen;
@@ -140,7 +141,7 @@ ev_each(void *ctx, const unsigned char *p, const struct addr_parts *pa)
 	struct ev *e = ctx;
 
 	e->r = ev_addr(e, (const char *)p + pa->local_off, pa->local_len,
-	    (const char *)p + pa->domain_off, pa->domain_len);
+		       (const char *)p + pa->domain_off, pa->domain_len);
 	return e->r != 0;
 }
 
@@ -156,7 +157,8 @@ ev_address(struct ev *e)
 
 	for (i = 0; i < t->names.n; i++)
 		for (j = 0; j < msg->nheaders; j++) {
-			if (strcasecmp(msg->headers[j].name, t->names.v[i]) != 0)
+			if (strcasecmp(msg->headers[j].name, t->names.v[i]) !=
+			    0)
 				continue;
 			v = msg->headers[j].value;
 			len = strlen(v);
@@ -165,7 +167,7 @@ ev_address(struct ev *e)
 			/* A field that fails to parse part way still gave
 			 * us its good mailboxes; the rest cannot match. */
 			as = addr_parse_header((const unsigned char *)v, len,
-			    &al, ev_each, e, &off);
+					       &al, ev_each, e, &off);
 			(void)as;
 			if (e->r != 0)
 				return e->r;
@@ -181,8 +183,8 @@ ev_envelope(struct ev *e)
 	int r;
 
 	for (i = 0; i < e->t->names.n; i++) {
-		v = strcasecmp(e->t->names.v[i], "from") == 0 ?
-		    e->msg->env_from : e->msg->env_to;
+		v = strcasecmp(e->t->names.v[i], "from") == 0 ? e->msg->env_from
+							      : e->msg->env_to;
 		if (v == NULL)
 			continue;
 		len = strlen(v);
@@ -197,7 +199,7 @@ ev_envelope(struct ev *e)
 			r = ev_addr(e, v, len, "", 0);
 		else
 			r = ev_addr(e, v, (size_t)(at - v), at + 1,
-			    len - (size_t)(at - v) - 1);
+				    len - (size_t)(at - v) - 1);
 		if (r != 0)
 			return r;
 	}
@@ -211,7 +213,8 @@ ev_exists(const struct sv_test *t, const struct sieve_msg *msg)
 
 	for (i = 0; i < t->names.n; i++) {
 		for (j = 0; j < msg->nheaders; j++)
-			if (strcasecmp(msg->headers[j].name, t->names.v[i]) == 0)
+			if (strcasecmp(msg->headers[j].name, t->names.v[i]) ==
+			    0)
 				break;
 		if (j == msg->nheaders)
 			return 0;
@@ -237,7 +240,7 @@ ev_hasflag(const struct sv_test *t, unsigned flags, enum sieve_status *st)
 
 int
 sv_eval(const struct sv_test *t, const struct sieve_msg *msg, unsigned flags,
-    struct buf *tmp, enum sieve_status *st)
+	struct buf *tmp, enum sieve_status *st)
 {
 	struct ev e = {t, msg, tmp, st, 0};
 	size_t i;

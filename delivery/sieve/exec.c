@@ -71,7 +71,7 @@ ex_new(struct ex *ex, enum sieve_action_type type, int limited)
 
 static struct sieve_action *
 ex_find(struct ex *ex, enum sieve_action_type type, const char *mailbox,
-    const char *address)
+	const char *address)
 {
 	struct sieve_action *v;
 	size_t i;
@@ -80,11 +80,11 @@ ex_find(struct ex *ex, enum sieve_action_type type, const char *mailbox,
 		v = &ex->res->actions[i];
 		if (v->type != type)
 			continue;
-		if (type == SIEVE_ACT_FILEINTO && strcmp(v->mailbox,
-		    mailbox) != 0)
+		if (type == SIEVE_ACT_FILEINTO &&
+		    strcmp(v->mailbox, mailbox) != 0)
 			continue;
-		if (type == SIEVE_ACT_REDIRECT && strcasecmp(v->address,
-		    address) != 0)
+		if (type == SIEVE_ACT_REDIRECT &&
+		    strcasecmp(v->address, address) != 0)
 			continue;
 		return v;
 	}
@@ -94,10 +94,10 @@ ex_find(struct ex *ex, enum sieve_action_type type, const char *mailbox,
 /* keep / fileinto: one per mailbox, flags and :create merged. */
 static int
 ex_store(struct ex *ex, const char *mailbox, unsigned flags, int create,
-    int limited)
+	 int limited)
 {
-	enum sieve_action_type t = mailbox ? SIEVE_ACT_FILEINTO :
-					     SIEVE_ACT_KEEP;
+	enum sieve_action_type t =
+	    mailbox ? SIEVE_ACT_FILEINTO : SIEVE_ACT_KEEP;
 	struct sieve_action *v;
 
 	if ((v = ex_find(ex, t, mailbox, NULL)) == NULL) {
@@ -136,8 +136,9 @@ ex_vacation(struct ex *ex, const struct sv_cmd *c)
 	size_t i;
 
 	if (ex->vacation++)
-		return ex_fail(ex, SIEVE_ERUNTIME, "more than one vacation "
-		    "action");
+		return ex_fail(ex, SIEVE_ERUNTIME,
+			       "more than one vacation "
+			       "action");
 	if ((v = ex_new(ex, SIEVE_ACT_VACATION, 1)) == NULL)
 		return -1;
 	v->days = c->days;
@@ -162,9 +163,12 @@ ex_test(struct ex *ex, const struct sv_test *t)
 	int r;
 
 	if ((r = sv_eval(t, ex->msg, ex->flags, &ex->tmp, &st)) < 0)
-		return ex_fail(ex, st, st == SIEVE_ENOMEM ? "out of memory" :
-		    "a test took too many steps (:matches pattern too "
-		    "complex for this message)");
+		return ex_fail(
+		    ex, st,
+		    st == SIEVE_ENOMEM
+			? "out of memory"
+			: "a test took too many steps (:matches pattern too "
+			  "complex for this message)");
 	return r;
 }
 
@@ -191,7 +195,7 @@ ex_cmd(struct ex *ex, const struct sv_cmd *c, int *keep)
 	case SV_CMD_KEEP:
 		*keep = 0;
 		return ex_store(ex, NULL, c->has_flags ? c->flags : ex->flags,
-		    0, 1);
+				0, 1);
 	case SV_CMD_DISCARD:
 		*keep = 0;
 		ex->discarded = 1;
@@ -199,8 +203,8 @@ ex_cmd(struct ex *ex, const struct sv_cmd *c, int *keep)
 	case SV_CMD_FILEINTO:
 		if (!c->copy)
 			*keep = 0;
-		return ex_store(ex, c->arg, c->has_flags ? c->flags :
-		    ex->flags, c->create, 1);
+		return ex_store(ex, c->arg, c->has_flags ? c->flags : ex->flags,
+				c->create, 1);
 	case SV_CMD_REDIRECT:
 		if (!c->copy)
 			*keep = 0;
@@ -261,8 +265,8 @@ ex_fallback(struct sieve_result *r)
 
 enum sieve_status
 sieve_execute(const struct sieve_script *const *scripts, size_t n,
-    const struct sieve_msg *msg, const struct sieve_limits *lim,
-    struct sieve_result *out, struct sieve_error *err)
+	      const struct sieve_msg *msg, const struct sieve_limits *lim,
+	      struct sieve_result *out, struct sieve_error *err)
 {
 	struct sv_priv *priv;
 	struct ex ex;

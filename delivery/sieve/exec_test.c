@@ -24,21 +24,22 @@ render(const struct sieve_result *r, char *out, size_t len)
 			n += (size_t)snprintf(out + n, len - n, "keep");
 		else if (a->type == SIEVE_ACT_FILEINTO)
 			n += (size_t)snprintf(out + n, len - n, "fileinto:%s%s",
-			    a->mailbox, a->create ? "!create" : "");
+					      a->mailbox,
+					      a->create ? "!create" : "");
 		else if (a->type == SIEVE_ACT_REDIRECT)
 			n += (size_t)snprintf(out + n, len - n, "redirect:%s",
-			    a->address);
+					      a->address);
 		else if (a->type == SIEVE_ACT_DISCARD)
 			n += (size_t)snprintf(out + n, len - n, "discard");
 		else
-			n += (size_t)snprintf(out + n, len - n,
-			    "vacation:%ld", a->days);
+			n += (size_t)snprintf(out + n, len - n, "vacation:%ld",
+					      a->days);
 		if (a->flags && n < len)
 			n += (size_t)snprintf(out + n, len - n, "+");
 		for (k = 0; k < 5 && n < len; k++)
 			if (a->flags & (1u << k))
 				n += (size_t)snprintf(out + n, len - n, "%c",
-				    letters[k]);
+						      letters[k]);
 	}
 }
 
@@ -65,107 +66,115 @@ static const struct x_case x_cases[] = {
     {"discard;", NULL, NULL, NULL, 0, "discard", SIEVE_OK},
     {"stop; discard;", NULL, NULL, NULL, 0, "keep", SIEVE_OK},
     {"require \"fileinto\"; fileinto \"A\"; fileinto \"A\"; fileinto \"B\";",
-	NULL, NULL, NULL, 0, "fileinto:A fileinto:B", SIEVE_OK},
-    {"require [\"fileinto\",\"copy\"]; fileinto :copy \"A\";", NULL, NULL,
-	NULL, 0, "fileinto:A keep", SIEVE_OK},
+     NULL, NULL, NULL, 0, "fileinto:A fileinto:B", SIEVE_OK},
+    {"require [\"fileinto\",\"copy\"]; fileinto :copy \"A\";", NULL, NULL, NULL,
+     0, "fileinto:A keep", SIEVE_OK},
     {"redirect \"x@example.net\"; redirect \"X@example.net\";", NULL, NULL,
-	NULL, 0, "redirect:x@example.net", SIEVE_OK},
-    {"require \"copy\"; redirect :copy \"x@example.net\";", NULL, NULL,
-	NULL, 0, "redirect:x@example.net keep", SIEVE_OK},
+     NULL, 0, "redirect:x@example.net", SIEVE_OK},
+    {"require \"copy\"; redirect :copy \"x@example.net\";", NULL, NULL, NULL, 0,
+     "redirect:x@example.net keep", SIEVE_OK},
     {"discard; keep;", NULL, NULL, NULL, 0, "keep", SIEVE_OK},
     {"require \"fileinto\"; discard; fileinto \"A\";", NULL, NULL, NULL, 0,
-	"fileinto:A", SIEVE_OK},
+     "fileinto:A", SIEVE_OK},
     /* header: RFC 2047, trimming, several fields, case of names */
-    {"if header :is \"subject\" \"caf\xc3\xa9 time\" { discard; }", NULL,
-	NULL, NULL, 0, "discard", SIEVE_OK},
-    {"if header :contains \"received\" \"from b\" { discard; }", NULL,
-	NULL, NULL, 0, "discard", SIEVE_OK},
-    {"if header :matches \"Subject\" \"caf? *\" { discard; }", NULL,
-	NULL, NULL, 0, "discard", SIEVE_OK},
+    {"if header :is \"subject\" \"caf\xc3\xa9 time\" { discard; }", NULL, NULL,
+     NULL, 0, "discard", SIEVE_OK},
+    {"if header :contains \"received\" \"from b\" { discard; }", NULL, NULL,
+     NULL, 0, "discard", SIEVE_OK},
+    {"if header :matches \"Subject\" \"caf? *\" { discard; }", NULL, NULL, NULL,
+     0, "discard", SIEVE_OK},
     {"if header :is :comparator \"i;octet\" \"subject\" \"CAF\xc3\xa9 "
-	"time\" { discard; }", NULL, NULL, NULL, 0, "keep", SIEVE_OK},
-    {"if header :contains \"X-None\" \"\" { discard; }", NULL, NULL, NULL,
-	0, "keep", SIEVE_OK},
+     "time\" { discard; }",
+     NULL, NULL, NULL, 0, "keep", SIEVE_OK},
+    {"if header :contains \"X-None\" \"\" { discard; }", NULL, NULL, NULL, 0,
+     "keep", SIEVE_OK},
     /* address parts, subaddress (delimiter "+") */
-    {"if address :is \"from\" \"joe+lists@example.com\" { discard; }",
-	NULL, NULL, NULL, 0, "discard", SIEVE_OK},
-    {"if address :domain :is \"from\" \"example.com\" { discard; }", NULL,
-	NULL, NULL, 0, "discard", SIEVE_OK},
+    {"if address :is \"from\" \"joe+lists@example.com\" { discard; }", NULL,
+     NULL, NULL, 0, "discard", SIEVE_OK},
+    {"if address :domain :is \"from\" \"example.com\" { discard; }", NULL, NULL,
+     NULL, 0, "discard", SIEVE_OK},
     {"if address :localpart :is \"from\" \"joe+lists\" { discard; }", NULL,
-	NULL, NULL, 0, "discard", SIEVE_OK},
+     NULL, NULL, 0, "discard", SIEVE_OK},
     {"require \"subaddress\"; if address :user \"from\" \"joe\" "
-	"{ discard; }", NULL, NULL, NULL, 0, "discard", SIEVE_OK},
+     "{ discard; }",
+     NULL, NULL, NULL, 0, "discard", SIEVE_OK},
     {"require \"subaddress\"; if address :detail \"from\" \"lists\" "
-	"{ discard; }", NULL, NULL, NULL, 0, "discard", SIEVE_OK},
+     "{ discard; }",
+     NULL, NULL, NULL, 0, "discard", SIEVE_OK},
     {"require \"subaddress\"; if address :detail :matches \"to\" \"*\" "
-	"{ discard; }", NULL, NULL, NULL, 0, "keep", SIEVE_OK},
+     "{ discard; }",
+     NULL, NULL, NULL, 0, "keep", SIEVE_OK},
     {"if address :all :is \"to\" \"other@example.net\" { discard; }", NULL,
-	NULL, NULL, 0, "discard", SIEVE_OK},
+     NULL, NULL, 0, "discard", SIEVE_OK},
     {"if address :is \"to\" \"Other\" { discard; }", NULL, NULL, NULL, 0,
-	"keep", SIEVE_OK},
+     "keep", SIEVE_OK},
     /* envelope */
     {"require \"envelope\"; if envelope :is \"from\" \"bounce@list.org\" "
-	"{ discard; }", NULL, NULL, NULL, 0, "discard", SIEVE_OK},
+     "{ discard; }",
+     NULL, NULL, NULL, 0, "discard", SIEVE_OK},
     {"require [\"envelope\", \"subaddress\"]; if envelope :detail \"to\" "
-	"\"shop\" { discard; }", NULL, NULL, NULL, 0, "discard", SIEVE_OK},
+     "\"shop\" { discard; }",
+     NULL, NULL, NULL, 0, "discard", SIEVE_OK},
     {"require [\"envelope\", \"subaddress\"]; if envelope :user \"to\" "
-	"\"me\" { discard; }", NULL, NULL, NULL, 0, "discard", SIEVE_OK},
+     "\"me\" { discard; }",
+     NULL, NULL, NULL, 0, "discard", SIEVE_OK},
     /* exists, size, logic */
-    {"if exists [\"From\", \"Received\"] { discard; }", NULL, NULL, NULL,
-	0, "discard", SIEVE_OK},
-    {"if exists [\"From\", \"X-No\"] { discard; }", NULL, NULL, NULL, 0,
-	"keep", SIEVE_OK},
+    {"if exists [\"From\", \"Received\"] { discard; }", NULL, NULL, NULL, 0,
+     "discard", SIEVE_OK},
+    {"if exists [\"From\", \"X-No\"] { discard; }", NULL, NULL, NULL, 0, "keep",
+     SIEVE_OK},
     {"if size :over 1K { discard; }", NULL, NULL, NULL, 1025, "discard",
-	SIEVE_OK},
-    {"if size :over 1K { discard; }", NULL, NULL, NULL, 1024, "keep",
-	SIEVE_OK},
+     SIEVE_OK},
+    {"if size :over 1K { discard; }", NULL, NULL, NULL, 1024, "keep", SIEVE_OK},
     {"if size :under 1K { discard; }", NULL, NULL, NULL, 1023, "discard",
-	SIEVE_OK},
-    {"if allof(true, not false) { discard; }", NULL, NULL, NULL, 0,
-	"discard", SIEVE_OK},
+     SIEVE_OK},
+    {"if allof(true, not false) { discard; }", NULL, NULL, NULL, 0, "discard",
+     SIEVE_OK},
     {"if anyof(false, false) { discard; }", NULL, NULL, NULL, 0, "keep",
-	SIEVE_OK},
+     SIEVE_OK},
     {"if false { discard; } elsif true { redirect \"a@b.c\"; } else "
-	"{ keep; }", NULL, NULL, NULL, 0, "redirect:a@b.c", SIEVE_OK},
+     "{ keep; }",
+     NULL, NULL, NULL, 0, "redirect:a@b.c", SIEVE_OK},
     {"if false { discard; } elsif false { keep; } else "
-	"{ redirect \"a@b.c\"; }", NULL, NULL, NULL, 0, "redirect:a@b.c",
-	SIEVE_OK},
+     "{ redirect \"a@b.c\"; }",
+     NULL, NULL, NULL, 0, "redirect:a@b.c", SIEVE_OK},
     /* several scripts: stop ends one, explicit actions carry over */
     {"stop;", "discard;", NULL, NULL, 0, "discard", SIEVE_OK},
     {spam_rule, "", "X-Spam-Flag", "YES", 0, "fileinto:Spam", SIEVE_OK},
     {spam_rule, "keep;", "X-Spam-Flag", "YES", 0, "fileinto:Spam keep",
-	SIEVE_OK},
+     SIEVE_OK},
     {spam_rule, "", "X-Spam-Flag", "NO", 0, "keep", SIEVE_OK},
     {spam_rule, "", NULL, NULL, 0, "keep", SIEVE_OK},
     /* imap4flags */
-    {"require \"imap4flags\"; setflag \"\\\\Seen\"; keep;", NULL, NULL,
-	NULL, 0, "keep+S", SIEVE_OK},
+    {"require \"imap4flags\"; setflag \"\\\\Seen\"; keep;", NULL, NULL, NULL, 0,
+     "keep+S", SIEVE_OK},
     {"require \"imap4flags\"; addflag [\"\\\\Seen\",\"\\\\Flagged\"];"
-	"removeflag \"\\\\Seen\";", NULL, NULL, NULL, 0, "keep+F", SIEVE_OK},
+     "removeflag \"\\\\Seen\";",
+     NULL, NULL, NULL, 0, "keep+F", SIEVE_OK},
     {"require [\"imap4flags\", \"fileinto\"]; addflag \"\\\\Seen\";"
-	"fileinto :flags \"\\\\Flagged \\\\Draft\" \"A\"; fileinto \"B\";",
-	NULL, NULL, NULL, 0, "fileinto:A+FR fileinto:B+S", SIEVE_OK},
+     "fileinto :flags \"\\\\Flagged \\\\Draft\" \"A\"; fileinto \"B\";",
+     NULL, NULL, NULL, 0, "fileinto:A+FR fileinto:B+S", SIEVE_OK},
     {"require \"imap4flags\"; setflag \"\\\\Flagged\"; if hasflag "
-	"\"\\\\flagged\" { discard; }", NULL, NULL, NULL, 0, "discard",
-	SIEVE_OK},
-    {"require \"imap4flags\"; if hasflag :contains \"Seen\" { discard; }",
-	NULL, NULL, NULL, 0, "keep", SIEVE_OK},
-    {"require \"imap4flags\"; setflag \"\\\\Seen $Label1\";", "", NULL,
-	NULL, 0, "keep", SIEVE_OK},
+     "\"\\\\flagged\" { discard; }",
+     NULL, NULL, NULL, 0, "discard", SIEVE_OK},
+    {"require \"imap4flags\"; if hasflag :contains \"Seen\" { discard; }", NULL,
+     NULL, NULL, 0, "keep", SIEVE_OK},
+    {"require \"imap4flags\"; setflag \"\\\\Seen $Label1\";", "", NULL, NULL, 0,
+     "keep", SIEVE_OK},
     /* mailbox :create */
-    {"require [\"fileinto\", \"mailbox\"]; fileinto :create \"A.B\";",
-	NULL, NULL, NULL, 0, "fileinto:A.B!create", SIEVE_OK},
+    {"require [\"fileinto\", \"mailbox\"]; fileinto :create \"A.B\";", NULL,
+     NULL, NULL, 0, "fileinto:A.B!create", SIEVE_OK},
     /* vacation does not cancel the implicit keep; a second is an error */
     {"require \"vacation\"; vacation \"away\";", NULL, NULL, NULL, 0,
-	"vacation:7 keep", SIEVE_OK},
-    {"require \"vacation\"; vacation :days 0 \"away\"; discard;", NULL,
-	NULL, NULL, 0, "vacation:1 discard", SIEVE_OK},
+     "vacation:7 keep", SIEVE_OK},
+    {"require \"vacation\"; vacation :days 0 \"away\"; discard;", NULL, NULL,
+     NULL, 0, "vacation:1 discard", SIEVE_OK},
     {"require \"vacation\"; vacation \"a\"; vacation \"b\"; discard;", NULL,
-	NULL, NULL, 0, "keep", SIEVE_ERUNTIME},
+     NULL, NULL, 0, "keep", SIEVE_ERUNTIME},
     /* limits: errors fall back to one plain KEEP */
     {"redirect \"a@b.c\"; redirect \"b@b.c\"; redirect \"c@b.c\";"
-	"redirect \"d@b.c\"; redirect \"e@b.c\";", NULL, NULL, NULL, 0,
-	"keep", SIEVE_ELIMIT},
+     "redirect \"d@b.c\"; redirect \"e@b.c\";",
+     NULL, NULL, NULL, 0, "keep", SIEVE_ELIMIT},
 };
 
 static void
@@ -204,8 +213,8 @@ test_execute_table(void **state)
 			s2 = compile_str(c->script2, NULL, &st, &err);
 		if (st != SIEVE_OK) {
 			BAD("case %zu: compile: got %s %u:%u %s, want "
-			    "SIEVE_OK", i, st_name(st), err.line, err.col,
-			    err.msg);
+			    "SIEVE_OK",
+			    i, st_name(st), err.line, err.col, err.msg);
 			sieve_free(&s1);
 			continue;
 		}
@@ -215,8 +224,8 @@ test_execute_table(void **state)
 		render(&res, got, sizeof(got));
 		if (st != c->want_st || strcmp(got, c->want) != 0)
 			BAD("case %zu: execute(%s%s%s): got %s \"%s\" (%s), "
-			    "want %s \"%s\"", i, c->script,
-			    c->script2 ? " THEN " : "",
+			    "want %s \"%s\"",
+			    i, c->script, c->script2 ? " THEN " : "",
 			    c->script2 ? c->script2 : "", st_name(st), got,
 			    err.msg, st_name(c->want_st), c->want);
 		sieve_result_free(&res);
@@ -265,7 +274,7 @@ test_vacation_action_carries_its_tags(void **state)
 	sieve_free(&s);
 
 	s = compile_str("require \"vacation\"; vacation \"r\";", NULL, &st,
-	    &err);
+			&err);
 	list[0] = s;
 	st = sieve_execute(list, 1, &msg, NULL, &res, &err);
 	v = &res.actions[0];
@@ -273,7 +282,8 @@ test_vacation_action_carries_its_tags(void **state)
 	    v->from != NULL || v->handle != NULL || v->mime ||
 	    v->addresses == NULL || v->addresses[0] != NULL)
 		BAD("vacation defaults: got days %ld subject %p, want 7 and "
-		    "NULLs", v->days, (const void *)v->subject);
+		    "NULLs",
+		    v->days, (const void *)v->subject);
 	sieve_result_free(&res);
 	sieve_free(&s);
 	done();
@@ -293,15 +303,16 @@ test_max_actions_falls_back_to_keep(void **state)
 	(void)state;
 	lim.max_actions = 2;
 	s = compile_str("require \"fileinto\"; fileinto \"a\";\n"
-	    "fileinto \"b\";\nfileinto \"c\";", &lim, &st, &err);
+			"fileinto \"b\";\nfileinto \"c\";",
+			&lim, &st, &err);
 	list[0] = s;
 	st = sieve_execute(list, 1, &msg, &lim, &res, &err);
 	if (st != SIEVE_ELIMIT || res.nactions != 1 ||
 	    res.actions[0].type != SIEVE_ACT_KEEP || !res.implicit_keep ||
 	    err.line != 3)
 		BAD("3 fileinto, max 2: got %s, %zu action(s), line %u, want "
-		    "SIEVE_ELIMIT, one KEEP, line 3", st_name(st),
-		    res.nactions, err.line);
+		    "SIEVE_ELIMIT, one KEEP, line 3",
+		    st_name(st), res.nactions, err.line);
 	sieve_result_free(&res);
 	sieve_free(&s);
 	done();
@@ -320,7 +331,7 @@ test_result_outlives_script(void **state)
 
 	(void)state;
 	s = compile_str("require \"fileinto\"; fileinto \"Lists.dev\";", NULL,
-	    &st, &err);
+			&st, &err);
 	list[0] = s;
 	st = sieve_execute(list, 1, &msg, NULL, &res, &err);
 	sieve_free(&s);

@@ -11,7 +11,7 @@
 
 void
 sv_lex_init(struct sv_lexer *lx, const unsigned char *p, size_t len,
-    struct sv_arena *a)
+	    struct sv_arena *a)
 {
 	lx->p = p;
 	lx->len = len;
@@ -26,10 +26,10 @@ sv_tok_name(enum sv_tok k)
 {
 	static const char *const names[] = {
 	    "end of script", "identifier", "tag", "number", "string",
-	    "'['", "']'", "'('", "')'", "'{'", "'}'", "','", "';'"};
+	    "'['",	     "']'",	   "'('", "')'",    "'{'",
+	    "'}'",	     "','",	   "';'"};
 
-	return (unsigned)k < sizeof(names) / sizeof(names[0]) ? names[k] :
-								"?";
+	return (unsigned)k < sizeof(names) / sizeof(names[0]) ? names[k] : "?";
 }
 
 static int
@@ -81,10 +81,11 @@ lx_skip(struct sv_lexer *lx, struct sieve_error *err)
 			c = lx->col;
 			lx_adv(lx);
 			lx_adv(lx);
-			while (!(lx_peek(lx, 0) == '*' &&
-			    lx_peek(lx, 1) == '/')) {
+			while (
+			    !(lx_peek(lx, 0) == '*' && lx_peek(lx, 1) == '/')) {
 				if (lx_peek(lx, 0) == -1)
-					return sv_err(err, SIEVE_ESYNTAX, l, c,
+					return sv_err(
+					    err, SIEVE_ESYNTAX, l, c,
 					    "unterminated /* comment");
 				lx_adv(lx);
 			}
@@ -98,7 +99,7 @@ lx_skip(struct sv_lexer *lx, struct sieve_error *err)
 
 static enum sieve_status
 lx_string_done(struct sv_lexer *lx, struct sv_token *t, struct buf *b,
-    struct sieve_error *err)
+	       struct sieve_error *err)
 {
 	t->kind = SV_T_STR;
 	t->len = b->len;
@@ -106,7 +107,7 @@ lx_string_done(struct sv_lexer *lx, struct sv_token *t, struct buf *b,
 	buf_free(b);
 	if (t->s == NULL)
 		return sv_err(err, SIEVE_ENOMEM, t->line, t->col,
-		    "out of memory");
+			      "out of memory");
 	return SIEVE_OK;
 }
 
@@ -124,7 +125,7 @@ lx_quoted(struct sv_lexer *lx, struct sv_token *t, struct sieve_error *err)
 		if (ch == -1) {
 			buf_free(&b);
 			return sv_err(err, SIEVE_ESYNTAX, t->line, t->col,
-			    "unterminated quoted string");
+				      "unterminated quoted string");
 		}
 		if (ch == '"')
 			break;
@@ -137,12 +138,12 @@ lx_quoted(struct sv_lexer *lx, struct sv_token *t, struct sieve_error *err)
 		if (ch == 0) {
 			buf_free(&b);
 			return sv_err(err, SIEVE_ESYNTAX, lx->line, lx->col,
-			    "NUL byte in a string");
+				      "NUL byte in a string");
 		}
 		if (buf_addc(&b, (char)ch) < 0) {
 			buf_free(&b);
 			return sv_err(err, SIEVE_ELIMIT, t->line, t->col,
-			    "string too long");
+				      "string too long");
 		}
 		lx_adv(lx);
 	}
@@ -167,7 +168,7 @@ lx_text(struct sv_lexer *lx, struct sv_token *t, struct sieve_error *err)
 		lx_adv(lx);
 	} else if (ch != '\n') {
 		return sv_err(err, SIEVE_ESYNTAX, lx->line, lx->col,
-		    "text: must be followed by the end of the line");
+			      "text: must be followed by the end of the line");
 	}
 	if (lx_peek(lx, 0) == '\n')
 		lx_adv(lx);
@@ -175,7 +176,8 @@ lx_text(struct sv_lexer *lx, struct sv_token *t, struct sieve_error *err)
 	for (;;) {
 		if (lx_peek(lx, 0) == -1) {
 			buf_free(&b);
-			return sv_err(err, SIEVE_ESYNTAX, t->line, t->col,
+			return sv_err(
+			    err, SIEVE_ESYNTAX, t->line, t->col,
 			    "unterminated text: string (no line with a "
 			    "single '.')");
 		}
@@ -186,7 +188,7 @@ lx_text(struct sv_lexer *lx, struct sv_token *t, struct sieve_error *err)
 		if (memchr(lx->p + start, 0, end - start) != NULL) {
 			buf_free(&b);
 			return sv_err(err, SIEVE_ESYNTAX, lx->line, 1,
-			    "NUL byte in a string");
+				      "NUL byte in a string");
 		}
 		if (lx_peek(lx, 0) == '\n')
 			lx_adv(lx);
@@ -199,7 +201,7 @@ lx_text(struct sv_lexer *lx, struct sv_token *t, struct sieve_error *err)
 		if (buf_add(&b, lx->p + start, lx->pos - start) < 0) {
 			buf_free(&b);
 			return sv_err(err, SIEVE_ELIMIT, t->line, t->col,
-			    "string too long");
+				      "string too long");
 		}
 	}
 	return lx_string_done(lx, t, &b, err);
@@ -214,7 +216,7 @@ lx_number(struct sv_lexer *lx, struct sv_token *t, struct sieve_error *err)
 	while (is_digit(ch = lx_peek(lx, 0))) {
 		if (n > (UINT64_MAX - (uint64_t)(ch - '0')) / 10)
 			return sv_err(err, SIEVE_ESYNTAX, t->line, t->col,
-			    "number too large");
+				      "number too large");
 		n = n * 10 + (uint64_t)(ch - '0');
 		lx_adv(lx);
 	}
@@ -228,13 +230,13 @@ lx_number(struct sv_lexer *lx, struct sv_token *t, struct sieve_error *err)
 		lx_adv(lx);
 		if (n > UINT64_MAX / mul)
 			return sv_err(err, SIEVE_ESYNTAX, t->line, t->col,
-			    "number too large");
+				      "number too large");
 		n *= mul;
 	}
 	if (is_alpha(lx_peek(lx, 0)) || is_digit(lx_peek(lx, 0)))
 		return sv_err(err, SIEVE_ESYNTAX, lx->line, lx->col,
-		    "bad number: unexpected '%c' after the digits",
-		    lx_peek(lx, 0));
+			      "bad number: unexpected '%c' after the digits",
+			      lx_peek(lx, 0));
 	t->kind = SV_T_NUM;
 	t->num = n;
 	return SIEVE_OK;
@@ -243,7 +245,7 @@ lx_number(struct sv_lexer *lx, struct sv_token *t, struct sieve_error *err)
 /* An identifier, a tag (after ':'), or the start of "text:". */
 static enum sieve_status
 lx_word(struct sv_lexer *lx, struct sv_token *t, int tag,
-    struct sieve_error *err)
+	struct sieve_error *err)
 {
 	size_t start = lx->pos;
 
@@ -260,14 +262,14 @@ lx_word(struct sv_lexer *lx, struct sv_token *t, int tag,
 	if ((t->s = sv_strndup(lx->a, (const char *)lx->p + start, t->len)) ==
 	    NULL)
 		return sv_err(err, SIEVE_ENOMEM, t->line, t->col,
-		    "out of memory");
+			      "out of memory");
 	return SIEVE_OK;
 }
 
 static const char lx_punct[] = "[]()}{,;";
-static const enum sv_tok lx_punct_tok[] = {SV_T_LBRACKET, SV_T_RBRACKET,
-    SV_T_LPAREN, SV_T_RPAREN, SV_T_RBRACE, SV_T_LBRACE, SV_T_COMMA,
-    SV_T_SEMI};
+static const enum sv_tok lx_punct_tok[] = {
+    SV_T_LBRACKET, SV_T_RBRACKET, SV_T_LPAREN, SV_T_RPAREN,
+    SV_T_RBRACE,   SV_T_LBRACE,	  SV_T_COMMA,  SV_T_SEMI};
 
 enum sieve_status
 sv_lex_next(struct sv_lexer *lx, struct sv_token *t, struct sieve_error *err)
@@ -295,7 +297,7 @@ sv_lex_next(struct sv_lexer *lx, struct sv_token *t, struct sieve_error *err)
 	if (ch == ':') {
 		if (!is_alpha(lx_peek(lx, 1)))
 			return sv_err(err, SIEVE_ESYNTAX, t->line, t->col,
-			    "':' must be followed by a tag name");
+				      "':' must be followed by a tag name");
 		lx_adv(lx);
 		return lx_word(lx, t, 1, err);
 	}
@@ -306,7 +308,7 @@ sv_lex_next(struct sv_lexer *lx, struct sv_token *t, struct sieve_error *err)
 	}
 	if (ch >= 0x21 && ch < 0x7f)
 		return sv_err(err, SIEVE_ESYNTAX, t->line, t->col,
-		    "unexpected character '%c'", ch);
+			      "unexpected character '%c'", ch);
 	return sv_err(err, SIEVE_ESYNTAX, t->line, t->col,
-	    "unexpected byte 0x%02x", (unsigned)ch);
+		      "unexpected byte 0x%02x", (unsigned)ch);
 }

@@ -19,7 +19,8 @@ render(const char *in, char *out, size_t outlen)
 	struct sieve_error err;
 	size_t n = 0;
 	static const char *const kinds[] = {"EOF", "ID", "TAG", "NUM", "STR",
-	    "[", "]", "(", ")", "{", "}", ",", ";"};
+					    "[",   "]",	 "(",	")",   "{",
+					    "}",   ",",	 ";"};
 
 	sv_arena_init(&a);
 	sv_lex_init(&lx, (const unsigned char *)in, strlen(in), &a);
@@ -27,21 +28,21 @@ render(const char *in, char *out, size_t outlen)
 	for (;;) {
 		if (sv_lex_next(&lx, &t, &err) != SIEVE_OK) {
 			snprintf(out + n, outlen - n, "ERR %u:%u %s", err.line,
-			    err.col, err.msg);
+				 err.col, err.msg);
 			break;
 		}
 		if (t.kind == SV_T_EOF)
 			break;
 		if (t.kind == SV_T_NUM)
 			n += (size_t)snprintf(out + n, outlen - n, "NUM:%llu ",
-			    (unsigned long long)t.num);
+					      (unsigned long long)t.num);
 		else if (t.kind == SV_T_IDENT || t.kind == SV_T_TAG ||
-		    t.kind == SV_T_STR)
+			 t.kind == SV_T_STR)
 			n += (size_t)snprintf(out + n, outlen - n, "%s:%s ",
-			    kinds[t.kind], t.s);
+					      kinds[t.kind], t.s);
 		else
 			n += (size_t)snprintf(out + n, outlen - n, "%s ",
-			    kinds[t.kind]);
+					      kinds[t.kind]);
 		if (n >= outlen)
 			break;
 	}
@@ -52,14 +53,14 @@ static const struct lex_case lex_cases[] = {
     {"", ""},
     {"keep;", "ID:keep ; "},
     {"if header :contains \"a\" [\"b\",\"c\"] { stop; }",
-	"ID:if ID:header TAG:contains STR:a [ STR:b , STR:c ] { ID:stop ; } "},
+     "ID:if ID:header TAG:contains STR:a [ STR:b , STR:c ] { ID:stop ; } "},
     {"anyof(true, false)", "ID:anyof ( ID:true , ID:false ) "},
     {"size :over 100K 2M 3g 0 7", "ID:size TAG:over NUM:102400 "
-	"NUM:2097152 NUM:3221225472 NUM:0 NUM:7 "},
+				  "NUM:2097152 NUM:3221225472 NUM:0 NUM:7 "},
     {"\"a\\\\b\\\"c\\d\"", "STR:a\\b\"cd "},
     {"\"two\nlines\"", "STR:two\nlines "},
     {"# comment\nkeep; # more\n/* block\n comment */ stop;",
-	"ID:keep ; ID:stop ; "},
+     "ID:keep ; ID:stop ; "},
     {"text:\nhello\n..dot\n.\n;", "STR:hello\n.dot\n ; "},
     {"text: # comment\r\nline\r\n.\r\n", "STR:line\r\n "},
     {"TEXT:\n.\n", "STR: "},
@@ -69,9 +70,9 @@ static const struct lex_case lex_cases[] = {
     {"keep;\n  \"open", "ID:keep ; ERR 2:3 unterminated quoted string"},
     {"/* never closed", "ERR 1:1 unterminated /* comment"},
     {"keep;\ntext:\nno end\n", "ID:keep ; ERR 2:1 unterminated text: "
-	"string (no line with a single '.')"},
+			       "string (no line with a single '.')"},
     {"text: junk\n.\n", "ERR 1:7 text: must be followed by the end of "
-	"the line"},
+			"the line"},
     {"keep @", "ID:keep ERR 1:6 unexpected character '@'"},
     {"a :", "ID:a ERR 1:3 ':' must be followed by a tag name"},
     {"99999999999999999999", "ERR 1:1 number too large"},
@@ -112,7 +113,8 @@ test_lexer_rejects_nul_in_string(void **state)
 	st = sv_lex_next(&lx, &t, &err);
 	if (st != SIEVE_ESYNTAX || err.col != 3)
 		BAD("lex(NUL in string): got %s at col %u, want SIEVE_ESYNTAX "
-		    "at col 3", st_name(st), err.col);
+		    "at col 3",
+		    st_name(st), err.col);
 	sv_arena_free(&a);
 	done();
 }

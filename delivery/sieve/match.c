@@ -51,8 +51,7 @@ charlen(const unsigned char *v, size_t i, size_t len, enum sv_cmp c)
 }
 
 static int
-glob(const unsigned char *v, size_t vlen, const unsigned char *k,
-    enum sv_cmp c)
+glob(const unsigned char *v, size_t vlen, const unsigned char *k, enum sv_cmp c)
 {
 	size_t klen = strlen((const char *)k), vi = 0, ki = 0, steps = 0;
 	size_t star_k = (size_t)-1, star_v = 0, kstep;
@@ -98,7 +97,7 @@ glob(const unsigned char *v, size_t vlen, const unsigned char *k,
 
 int
 sv_match(enum sv_match m, enum sv_cmp c, const char *v, size_t vlen,
-    const char *key)
+	 const char *key)
 {
 	const unsigned char *uv = (const unsigned char *)v;
 	const unsigned char *uk = (const unsigned char *)key;
@@ -120,8 +119,8 @@ sv_match(enum sv_match m, enum sv_cmp c, const char *v, size_t vlen,
 	return 0;
 }
 
-static const char *const sv_flag_names[] = {"\\Seen", "\\Answered",
-    "\\Flagged", "\\Deleted", "\\Draft"};
+static const char *const sv_flag_names[] = {"\\Seen", "\\Answered", "\\Flagged",
+					    "\\Deleted", "\\Draft"};
 
 const char *
 sv_flag_name(unsigned bit)

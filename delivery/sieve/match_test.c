@@ -31,9 +31,18 @@ static const struct m_case m_cases[] = {
     {SV_MATCH_MATCHES, CM, "make money fast", "money*", 0},
     {SV_MATCH_MATCHES, CM, "abc", "a?c", 1},
     {SV_MATCH_MATCHES, CM, "ac", "a?c", 0},
-    {SV_MATCH_MATCHES, CM, "a\xc3\xa9" "c", "a?c", 1},
-    {SV_MATCH_MATCHES, OC, "a\xc3\xa9" "c", "a?c", 0},
-    {SV_MATCH_MATCHES, OC, "a\xc3\xa9" "c", "a??c", 1},
+    {SV_MATCH_MATCHES, CM,
+     "a\xc3\xa9"
+     "c",
+     "a?c", 1},
+    {SV_MATCH_MATCHES, OC,
+     "a\xc3\xa9"
+     "c",
+     "a?c", 0},
+    {SV_MATCH_MATCHES, OC,
+     "a\xc3\xa9"
+     "c",
+     "a??c", 1},
     {SV_MATCH_MATCHES, CM, "", "*", 1},
     {SV_MATCH_MATCHES, CM, "", "?", 0},
     {SV_MATCH_MATCHES, CM, "a*b", "a\\*b", 1},
@@ -43,7 +52,7 @@ static const struct m_case m_cases[] = {
     {SV_MATCH_MATCHES, CM, "a\\b", "a\\\\b", 1},
     {SV_MATCH_MATCHES, CM, "abcabd", "*abd", 1},
     {SV_MATCH_MATCHES, CM, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab",
-	"*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*c", 0},
+     "*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*c", 0},
     {SV_MATCH_MATCHES, CM, "x", "x***", 1},
     {SV_MATCH_MATCHES, CM, "x", "", 0},
 };
@@ -61,8 +70,8 @@ test_match_types_and_comparators(void **state)
 		got = sv_match(c->m, c->c, c->value, strlen(c->value), c->key);
 		if (got != c->want)
 			BAD("match(type %d, cmp %d, \"%s\", \"%s\"): got %d, "
-			    "want %d", c->m, c->c, c->value, c->key, got,
-			    c->want);
+			    "want %d",
+			    c->m, c->c, c->value, c->key, got, c->want);
 	}
 	done();
 }

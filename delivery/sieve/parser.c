@@ -15,9 +15,10 @@ struct ps {
 };
 
 static enum sieve_status ps_arguments(struct ps *ps, struct sv_node *n,
-    size_t depth);
+				      size_t depth);
 static enum sieve_status ps_commands(struct ps *ps, size_t depth,
-    const struct sv_token *open, struct sv_node **out);
+				     const struct sv_token *open,
+				     struct sv_node **out);
 
 static enum sieve_status
 ps_next(struct ps *ps)
@@ -29,19 +30,19 @@ static enum sieve_status
 ps_nomem(struct ps *ps)
 {
 	return sv_err(ps->err, SIEVE_ENOMEM, ps->tok.line, ps->tok.col,
-	    "out of memory");
+		      "out of memory");
 }
 
 static enum sieve_status
 ps_unexpected(struct ps *ps, const char *want)
 {
 	if (ps->tok.kind == SV_T_IDENT || ps->tok.kind == SV_T_TAG)
-		return sv_err(ps->err, SIEVE_ESYNTAX, ps->tok.line,
-		    ps->tok.col, "expected %s, got %s%s '%.40s'", want,
-		    sv_tok_name(ps->tok.kind),
-		    ps->tok.kind == SV_T_TAG ? " :" : "", ps->tok.s);
+		return sv_err(ps->err, SIEVE_ESYNTAX, ps->tok.line, ps->tok.col,
+			      "expected %s, got %s%s '%.40s'", want,
+			      sv_tok_name(ps->tok.kind),
+			      ps->tok.kind == SV_T_TAG ? " :" : "", ps->tok.s);
 	return sv_err(ps->err, SIEVE_ESYNTAX, ps->tok.line, ps->tok.col,
-	    "expected %s, got %s", want, sv_tok_name(ps->tok.kind));
+		      "expected %s, got %s", want, sv_tok_name(ps->tok.kind));
 }
 
 static enum sieve_status
@@ -49,7 +50,7 @@ ps_depth(struct ps *ps, size_t depth)
 {
 	if (depth > ps->max_depth)
 		return sv_err(ps->err, SIEVE_ELIMIT, ps->tok.line, ps->tok.col,
-		    "nesting deeper than %zu", ps->max_depth);
+			      "nesting deeper than %zu", ps->max_depth);
 	return SIEVE_OK;
 }
 
@@ -75,16 +76,15 @@ ps_strlist(struct ps *ps, struct sv_arg *arg)
 		if (ps->tok.kind != SV_T_STR)
 			return ps_unexpected(ps, "a string in the list");
 		if (arg->nstrs >= ps->max_strings)
-			return sv_err(ps->err, SIEVE_ELIMIT, ps->tok.line,
-			    ps->tok.col, "string list longer than %zu",
-			    ps->max_strings);
+			return sv_err(
+			    ps->err, SIEVE_ELIMIT, ps->tok.line, ps->tok.col,
+			    "string list longer than %zu", ps->max_strings);
 		if (arg->nstrs == cap) {
 			cap = cap ? cap * 2 : 4;
 			if ((v = sv_alloc(ps->a, cap * sizeof(*v))) == NULL)
 				return ps_nomem(ps);
 			if (arg->nstrs > 0)
-				memcpy(v, arg->strs,
-				    arg->nstrs * sizeof(*v));
+				memcpy(v, arg->strs, arg->nstrs * sizeof(*v));
 			arg->strs = v;
 		}
 		arg->strs[arg->nstrs++] = (char *)ps->tok.s;
@@ -206,9 +206,9 @@ ps_command(struct ps *ps, size_t depth, struct sv_node **out)
 		return ps_next(ps);
 	if (ps->tok.kind != SV_T_LBRACE) {
 		if (ps->tok.kind == SV_T_EOF || ps->tok.kind == SV_T_RBRACE)
-			return sv_err(ps->err, SIEVE_ESYNTAX, ps->tok.line,
-			    ps->tok.col, "missing ';' after command '%.40s'",
-			    n->name);
+			return sv_err(
+			    ps->err, SIEVE_ESYNTAX, ps->tok.line, ps->tok.col,
+			    "missing ';' after command '%.40s'", n->name);
 		return ps_unexpected(ps, "';' or '{'");
 	}
 	open = ps->tok;
@@ -224,7 +224,7 @@ ps_command(struct ps *ps, size_t depth, struct sv_node **out)
 /* commands up to EOF (open NULL) or the '}' closing open. */
 static enum sieve_status
 ps_commands(struct ps *ps, size_t depth, const struct sv_token *open,
-    struct sv_node **out)
+	    struct sv_node **out)
 {
 	struct sv_node **tail = out;
 	enum sieve_status st;
@@ -232,7 +232,7 @@ ps_commands(struct ps *ps, size_t depth, const struct sv_token *open,
 	for (;;) {
 		if (ps->tok.kind == SV_T_EOF && open != NULL)
 			return sv_err(ps->err, SIEVE_ESYNTAX, open->line,
-			    open->col, "'{' is never closed");
+				      open->col, "'{' is never closed");
 		if (ps->tok.kind == SV_T_EOF)
 			return SIEVE_OK;
 		if (ps->tok.kind == SV_T_RBRACE && open != NULL)
@@ -247,7 +247,7 @@ ps_commands(struct ps *ps, size_t depth, const struct sv_token *open,
 
 enum sieve_status
 sv_parse(const unsigned char *p, size_t len, const struct sieve_limits *lim,
-    struct sv_arena *a, struct sv_node **out, struct sieve_error *err)
+	 struct sv_arena *a, struct sv_node **out, struct sieve_error *err)
 {
 	struct ps ps;
 	enum sieve_status st;

@@ -115,8 +115,9 @@ test_compile_accepts_rfc_examples(void **state)
 		sc = compile_str(valid[i], NULL, &st, &err);
 		if (st != SIEVE_OK || sc == NULL)
 			BAD("compile(valid #%zu): got %s %u:%u %s, want "
-			    "SIEVE_OK\n%s", i, st_name(st), err.line, err.col,
-			    err.msg, valid[i]);
+			    "SIEVE_OK\n%s",
+			    i, st_name(st), err.line, err.col, err.msg,
+			    valid[i]);
 		sieve_free(&sc);
 		if (sc != NULL)
 			BAD("sieve_free did not clear the pointer");
@@ -133,75 +134,75 @@ struct bad_case {
 
 static const struct bad_case invalid[] = {
     {"require [\"fileinto\", \"reject\"];", SIEVE_EUNSUPPORTED, 1, 9,
-	"extension \"reject\" is not supported"},
+     "extension \"reject\" is not supported"},
     {"fileinto \"x\";", SIEVE_EUNSUPPORTED, 1, 1,
-	"command 'fileinto' needs require \"fileinto\""},
+     "command 'fileinto' needs require \"fileinto\""},
     {"keep;\nrequire \"fileinto\";", SIEVE_ESYNTAX, 2, 1,
-	"'require' must come before any other command"},
+     "'require' must come before any other command"},
     {"if true {\n  require \"fileinto\";\n}", SIEVE_ESYNTAX, 2, 3,
-	"'require' must come before"},
+     "'require' must come before"},
     {"frobnicate;", SIEVE_ESYNTAX, 1, 1, "unknown command 'frobnicate'"},
     {"if frob { keep; }", SIEVE_ESYNTAX, 1, 4, "unknown test 'frob'"},
     {"if header :frob \"a\" \"b\" { keep; }", SIEVE_ESYNTAX, 1, 11,
-	"unknown tag ':frob' for 'header'"},
-    {"if header :comparator \"i;unknown\" \"a\" \"b\" {}",
-	SIEVE_EUNSUPPORTED, 1, 23, "unknown comparator \"i;unknown\""},
+     "unknown tag ':frob' for 'header'"},
+    {"if header :comparator \"i;unknown\" \"a\" \"b\" {}", SIEVE_EUNSUPPORTED,
+     1, 23, "unknown comparator \"i;unknown\""},
     {"if header :count \"gt\" \"a\" \"1\" {}", SIEVE_EUNSUPPORTED, 1, 11,
-	"match type :count is not supported (no relational extension)"},
+     "match type :count is not supported (no relational extension)"},
     {"if header :value \"gt\" \"a\" \"1\" {}", SIEVE_EUNSUPPORTED, 1, 11,
-	"match type :value is not supported"},
+     "match type :value is not supported"},
     {"if header :is :contains \"a\" \"b\" {}", SIEVE_ESYNTAX, 1, 15,
-	"'header' has more than one match type"},
+     "'header' has more than one match type"},
     {"if header \"a\" {}", SIEVE_ESYNTAX, 1, 4,
-	"'header' expects a name list and a key list"},
+     "'header' expects a name list and a key list"},
     {"if address :user \"to\" \"x\" {}", SIEVE_EUNSUPPORTED, 1, 12,
-	"address part needs require \"subaddress\""},
+     "address part needs require \"subaddress\""},
     {"if envelope \"from\" \"x\" {}", SIEVE_EUNSUPPORTED, 1, 4,
-	"test 'envelope' needs require \"envelope\""},
-    {"require \"envelope\";\nif envelope \"auth\" \"x\" {}",
-	SIEVE_EUNSUPPORTED, 2, 4, "envelope part \"auth\" is not supported"},
+     "test 'envelope' needs require \"envelope\""},
+    {"require \"envelope\";\nif envelope \"auth\" \"x\" {}", SIEVE_EUNSUPPORTED,
+     2, 4, "envelope part \"auth\" is not supported"},
     {"if size 10 {}", SIEVE_ESYNTAX, 1, 4,
-	"'size' expects :over or :under and a number"},
+     "'size' expects :over or :under and a number"},
     {"if size :over :under 10 {}", SIEVE_ESYNTAX, 1, 15,
-	"'size' takes one of :over or :under"},
+     "'size' takes one of :over or :under"},
     {"keep", SIEVE_ESYNTAX, 1, 5, "missing ';' after command 'keep'"},
     {"if true { keep; ", SIEVE_ESYNTAX, 1, 9, "'{' is never closed"},
     {"if true keep;", SIEVE_ESYNTAX, 1, 1, "'if' needs a block { ... }"},
-    {"keep :x \"a\" )", SIEVE_ESYNTAX, 1, 13, "expected ';' or '{', got "
-	"')'"},
+    {"keep :x \"a\" )", SIEVE_ESYNTAX, 1, 13,
+     "expected ';' or '{', got "
+     "')'"},
     {"if true;", SIEVE_ESYNTAX, 1, 1, "'if' needs a block"},
     {"if (true) {}", SIEVE_ESYNTAX, 1, 1, "'if' expects one test"},
     {"else { keep; }", SIEVE_ESYNTAX, 1, 1, "'else' without a preceding"},
     {"if true {} else {} elsif true {}", SIEVE_ESYNTAX, 1, 20,
-	"'elsif' without a preceding 'if'"},
+     "'elsif' without a preceding 'if'"},
     {"keep { }", SIEVE_ESYNTAX, 1, 1, "command 'keep' takes no block"},
     {"keep \"x\";", SIEVE_ESYNTAX, 1, 6, "too many arguments for 'keep'"},
     {"redirect \"not an address\";", SIEVE_ESYNTAX, 1, 1,
-	"redirect to an invalid address \"not an address\""},
+     "redirect to an invalid address \"not an address\""},
     {"redirect [\"a@b.c\", \"d@e.f\"];", SIEVE_ESYNTAX, 1, 10,
-	"'redirect' expects a single string"},
+     "'redirect' expects a single string"},
     {"require \"fileinto\";\nfileinto \"\";", SIEVE_ESYNTAX, 2, 10,
-	"'fileinto' needs a non-empty a mailbox name"},
-    {"require \"fileinto\";\nfileinto :create \"x\";", SIEVE_EUNSUPPORTED,
-	2, 10, "tag :create needs require \"mailbox\""},
+     "'fileinto' needs a non-empty a mailbox name"},
+    {"require \"fileinto\";\nfileinto :create \"x\";", SIEVE_EUNSUPPORTED, 2,
+     10, "tag :create needs require \"mailbox\""},
     {"redirect :copy \"a@b.c\";", SIEVE_EUNSUPPORTED, 1, 10,
-	"tag :copy needs require \"copy\""},
-    {"require \"vacation\";\nvacation :days \"x\" \"r\";", SIEVE_ESYNTAX,
-	2, 10, ":days of 'vacation' needs a number"},
-    {"require \"vacation\";\nvacation :seconds 5 \"r\";", SIEVE_ESYNTAX,
-	2, 10, "unknown tag ':seconds' for 'vacation'"},
+     "tag :copy needs require \"copy\""},
+    {"require \"vacation\";\nvacation :days \"x\" \"r\";", SIEVE_ESYNTAX, 2, 10,
+     ":days of 'vacation' needs a number"},
+    {"require \"vacation\";\nvacation :seconds 5 \"r\";", SIEVE_ESYNTAX, 2, 10,
+     "unknown tag ':seconds' for 'vacation'"},
     {"if header [\"a\" \"b\"] \"c\" {}", SIEVE_ESYNTAX, 1, 16,
-	"expected ',' or ']', got string"},
+     "expected ',' or ']', got string"},
     {"if anyof(true false) {}", SIEVE_ESYNTAX, 1, 15,
-	"test 'true' takes no test"},
+     "test 'true' takes no test"},
     {"if anyof(true, \"x\") {}", SIEVE_ESYNTAX, 1, 16,
-	"expected a test, got string"},
+     "expected a test, got string"},
     {"if not (true) {}", SIEVE_ESYNTAX, 1, 4, "'not' expects one test"},
-    {"if allof true {}", SIEVE_ESYNTAX, 1, 4,
-	"'allof' expects a test list"},
+    {"if allof true {}", SIEVE_ESYNTAX, 1, 4, "'allof' expects a test list"},
     {"stop :x;", SIEVE_ESYNTAX, 1, 6, "unknown tag ':x' for 'stop'"},
     {"if header :is \"a\" \"b\" :is {}", SIEVE_ESYNTAX, 1, 23,
-	"tag ':is' of 'header' must come before"},
+     "tag ':is' of 'header' must come before"},
     {"}", SIEVE_ESYNTAX, 1, 1, "expected a command, got '}'"},
 };
 
@@ -222,9 +223,9 @@ test_compile_reports_errors_with_position(void **state)
 		    err.col != c->col ||
 		    strncmp(err.msg, c->msg, strlen(c->msg)) != 0)
 			BAD("compile(\"%s\"): got %s %u:%u \"%s\", want %s "
-			    "%u:%u \"%s...\"", c->in, st_name(st), err.line,
-			    err.col, err.msg, st_name(c->st), c->line, c->col,
-			    c->msg);
+			    "%u:%u \"%s...\"",
+			    c->in, st_name(st), err.line, err.col, err.msg,
+			    st_name(c->st), c->line, c->col, c->msg);
 		sieve_free(&sc);
 	}
 	done();
@@ -250,7 +251,7 @@ test_compile_enforces_limits(void **state)
 	lim.max_script = 0;
 	lim.max_strings = 2;
 	sc = compile_str("if header \"a\" [\"1\",\"2\",\"3\"] {}", &lim, &st,
-	    &err);
+			 &err);
 	if (st != SIEVE_ELIMIT || err.col != 24)
 		BAD("max_strings 2: got %s col %u, want SIEVE_ELIMIT col 24",
 		    st_name(st), err.col);
@@ -262,7 +263,8 @@ test_compile_enforces_limits(void **state)
 	sc = compile_str(deep, NULL, &st, &err);
 	if (st != SIEVE_ELIMIT || strstr(err.msg, "nesting") == NULL)
 		BAD("40 nested blocks: got %s \"%s\", want SIEVE_ELIMIT "
-		    "nesting", st_name(st), err.msg);
+		    "nesting",
+		    st_name(st), err.msg);
 	sieve_free(&sc);
 
 	n = 0;
@@ -292,7 +294,8 @@ test_error_messages_are_plain_ascii(void **state)
 		if ((unsigned char)err.msg[i] < 0x20 ||
 		    (unsigned char)err.msg[i] >= 0x7f)
 			BAD("error message byte %zu is 0x%02x, want printable "
-			    "ASCII", i, (unsigned char)err.msg[i]);
+			    "ASCII",
+			    i, (unsigned char)err.msg[i]);
 	if (st != SIEVE_EUNSUPPORTED)
 		BAD("got %s, want SIEVE_EUNSUPPORTED", st_name(st));
 	sieve_free(&sc);

@@ -77,7 +77,7 @@ dec_b(const char *t, size_t n, enum cs cs, struct buf *out)
 	if ((bin = malloc(cap)) == NULL)
 		return -1;
 	if (b64_decode((const unsigned char *)t, n, B64_NOPAD, bin, cap, &len,
-	    &off) != B64_OK)
+		       &off) != B64_OK)
 		rc = 0;
 	for (i = 0; rc == 1 && i < len; i++)
 		if (put(out, bin[i], cs) < 0)
@@ -99,8 +99,8 @@ word(const char *p, size_t len, size_t *wlen, struct buf *out)
 	if (len < 8 || p[0] != '=' || p[1] != '?')
 		return 0;
 	cs_s = p + 2;
-	if ((enc = memchr(cs_s, '?', len - 2)) == NULL ||
-	    enc + 3 > p + len || enc[2] != '?')
+	if ((enc = memchr(cs_s, '?', len - 2)) == NULL || enc + 3 > p + len ||
+	    enc[2] != '?')
 		return 0;
 	cs_n = (size_t)(enc - cs_s);
 	if ((star = memchr(cs_s, '*', cs_n)) != NULL)
@@ -146,7 +146,7 @@ sv_rfc2047_decode(const char *p, size_t len, struct buf *out)
 		j = i;
 		if (prev)
 			while (j < len && (p[j] == ' ' || p[j] == '\t' ||
-			    p[j] == '\r' || p[j] == '\n'))
+					   p[j] == '\r' || p[j] == '\n'))
 				j++;
 		if ((r = word(p + j, len - j, &wlen, out)) < 0)
 			return -1;

@@ -40,10 +40,10 @@ test_rfc2047_decodes_encoded_words(void **state)
 	for (i = 0; i < sizeof(dec_cases) / sizeof(dec_cases[0]); i++) {
 		buf_init(&b, 0);
 		if (sv_rfc2047_decode(dec_cases[i].in, strlen(dec_cases[i].in),
-		    &b) != 0)
+				      &b) != 0)
 			BAD("decode(\"%s\"): failed", dec_cases[i].in);
 		else if (strcmp(buf_str(&b), dec_cases[i].want) != 0 ||
-		    b.len != strlen(dec_cases[i].want))
+			 b.len != strlen(dec_cases[i].want))
 			BAD("decode(\"%s\"): got \"%s\", want \"%s\"",
 			    dec_cases[i].in, buf_str(&b), dec_cases[i].want);
 		buf_free(&b);

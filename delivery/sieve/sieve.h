@@ -32,17 +32,17 @@ struct sieve_limits {
 
 enum sieve_status {
 	SIEVE_OK,
-	SIEVE_ESYNTAX,      /* parse error at line:col */
+	SIEVE_ESYNTAX,	    /* parse error at line:col */
 	SIEVE_EUNSUPPORTED, /* require of an extension we lack, or a command
 			       / tag used without its require */
-	SIEVE_ELIMIT,       /* a limit above was passed */
-	SIEVE_ERUNTIME,     /* execution error (e.g. conflicting actions) */
+	SIEVE_ELIMIT,	    /* a limit above was passed */
+	SIEVE_ERUNTIME,	    /* execution error (e.g. conflicting actions) */
 	SIEVE_ENOMEM,
 };
 
 struct sieve_error {
 	unsigned line, col; /* 1-based; 0 when not about a position */
-	char msg[256];      /* plain ASCII, no newline */
+	char msg[256];	    /* plain ASCII, no newline */
 };
 
 struct sieve_script;
@@ -51,8 +51,8 @@ struct sieve_script;
  * *out owned; free with sieve_free(). */
 __attribute__((warn_unused_result)) enum sieve_status
 sieve_compile(const unsigned char *p, size_t len,
-    const struct sieve_limits *lim, struct sieve_script **out,
-    struct sieve_error *err);
+	      const struct sieve_limits *lim, struct sieve_script **out,
+	      struct sieve_error *err);
 void sieve_free(struct sieve_script **s);
 
 struct sieve_header {
@@ -67,13 +67,13 @@ struct sieve_msg {
 	const char *env_to;    /* envelope recipient as received (with any
 				  +detail) */
 	const char *delimiter; /* recipient_delimiter chars, e.g. "+" */
-	size_t size;           /* message size in octets */
+	size_t size;	       /* message size in octets */
 	const struct sieve_header *headers;
 	size_t nheaders;
 };
 
 enum sieve_action_type {
-	SIEVE_ACT_KEEP,     /* into INBOX (explicit or implicit keep) */
+	SIEVE_ACT_KEEP,	    /* into INBOX (explicit or implicit keep) */
 	SIEVE_ACT_FILEINTO, /* into mailbox */
 	SIEVE_ACT_REDIRECT, /* to address */
 	SIEVE_ACT_DISCARD,
@@ -90,15 +90,15 @@ struct sieve_action {
 	enum sieve_action_type type;
 	const char *mailbox; /* FILEINTO: UTF-8 IMAP name, "." hierarchy
 				separator as Dovecot Maildir++ shows it */
-	int create;          /* FILEINTO :create (mailbox extension) */
+	int create;	     /* FILEINTO :create (mailbox extension) */
 	const char *address; /* REDIRECT target */
-	unsigned flags;      /* KEEP/FILEINTO: SIEVE_FLAG_* to set */
+	unsigned flags;	     /* KEEP/FILEINTO: SIEVE_FLAG_* to set */
 	/* VACATION (RFC 5230) */
 	const char *reason;  /* body text */
 	const char *subject; /* NULL = "Auto: " + original subject */
 	const char *from;    /* NULL = the recipient */
 	const char *handle;  /* NULL = derived from reason/subject */
-	long days;           /* already clamped to [1, 30]; default 7 */
+	long days;	     /* already clamped to [1, 30]; default 7 */
 	const char *const *addresses; /* :addresses, NULL-terminated */
 	int mime;
 	/* where in the script, for logs */
@@ -110,7 +110,7 @@ struct sieve_result {
 	size_t nactions;
 	int implicit_keep; /* 1 if no action cancelled it: the caller adds
 			      a KEEP (already listed in actions if set) */
-	void *priv;        /* the interpreter's storage */
+	void *priv;	   /* the interpreter's storage */
 };
 
 /* Runs scripts[0..n) in order over one result (see above). The result's
@@ -119,8 +119,8 @@ struct sieve_result {
  * a single KEEP (never lose mail) and err says what and where. */
 __attribute__((warn_unused_result)) enum sieve_status
 sieve_execute(const struct sieve_script *const *scripts, size_t n,
-    const struct sieve_msg *msg, const struct sieve_limits *lim,
-    struct sieve_result *out, struct sieve_error *err);
+	      const struct sieve_msg *msg, const struct sieve_limits *lim,
+	      struct sieve_result *out, struct sieve_error *err);
 void sieve_result_free(struct sieve_result *r);
 
 const char *sieve_strerror(enum sieve_status st);

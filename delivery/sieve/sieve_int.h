@@ -26,16 +26,16 @@ void *sv_alloc(struct sv_arena *a, size_t n);
 char *sv_strndup(struct sv_arena *a, const char *p, size_t n);
 /* Sets err (line, col, printf message) and returns st. */
 enum sieve_status sv_err(struct sieve_error *err, enum sieve_status st,
-    unsigned line, unsigned col, const char *fmt, ...)
+			 unsigned line, unsigned col, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 
 /* ---- lexer.c: RFC 5228 section 8.1 ---- */
 enum sv_tok {
 	SV_T_EOF,
-	SV_T_IDENT,  /* s = name */
-	SV_T_TAG,    /* s = name without ':' */
-	SV_T_NUM,    /* num, quantifier applied */
-	SV_T_STR,    /* s = decoded value (quoted or text:), NUL-terminated */
+	SV_T_IDENT, /* s = name */
+	SV_T_TAG,   /* s = name without ':' */
+	SV_T_NUM,   /* num, quantifier applied */
+	SV_T_STR,   /* s = decoded value (quoted or text:), NUL-terminated */
 	SV_T_LBRACKET,
 	SV_T_RBRACKET,
 	SV_T_LPAREN,
@@ -49,7 +49,7 @@ enum sv_tok {
 struct sv_token {
 	enum sv_tok kind;
 	unsigned line, col; /* where the token starts, 1-based */
-	const char *s;      /* from the lexer's arena */
+	const char *s;	    /* from the lexer's arena */
 	size_t len;
 	uint64_t num;
 };
@@ -62,7 +62,7 @@ struct sv_lexer {
 };
 
 void sv_lex_init(struct sv_lexer *lx, const unsigned char *p, size_t len,
-    struct sv_arena *a);
+		 struct sv_arena *a);
 /* Next token; on error err has line:col. */
 __attribute__((warn_unused_result)) enum sieve_status
 sv_lex_next(struct sv_lexer *lx, struct sv_token *t, struct sieve_error *err);
@@ -97,7 +97,7 @@ struct sv_node {
 /* Parses a whole script into *out (from arena a). */
 __attribute__((warn_unused_result)) enum sieve_status
 sv_parse(const unsigned char *p, size_t len, const struct sieve_limits *lim,
-    struct sv_arena *a, struct sv_node **out, struct sieve_error *err);
+	 struct sv_arena *a, struct sv_node **out, struct sieve_error *err);
 
 /* ---- compile.c: the checked, typed form that sieve_execute runs ---- */
 enum sv_match { SV_MATCH_IS, SV_MATCH_CONTAINS, SV_MATCH_MATCHES };
@@ -167,7 +167,7 @@ struct sv_cmd {
 	const char *arg; /* FILEINTO mailbox, REDIRECT address,
 			    VACATION reason */
 	int copy, create;
-	int has_flags;  /* :flags given (KEEP, FILEINTO) */
+	int has_flags;	/* :flags given (KEEP, FILEINTO) */
 	unsigned flags; /* :flags or the flag command's list */
 	/* VACATION */
 	long days;
@@ -186,15 +186,17 @@ struct sieve_script {
  * scratch space. 1 true, 0 false, -1 with *st (ERUNTIME when a match
  * passed its bound, ENOMEM). */
 __attribute__((warn_unused_result)) int sv_eval(const struct sv_test *t,
-    const struct sieve_msg *msg, unsigned flags, struct buf *tmp,
-    enum sieve_status *st);
+						const struct sieve_msg *msg,
+						unsigned flags, struct buf *tmp,
+						enum sieve_status *st);
 
 /* ---- match.c ---- */
 /* Matches value v[0..vlen) against key (NUL-terminated) with match type
  * and comparator. 1 match, 0 no match, -1 when :matches passed its step
  * bound (a runtime error: never a silent yes or no). */
-__attribute__((warn_unused_result)) int sv_match(enum sv_match m,
-    enum sv_cmp c, const char *v, size_t vlen, const char *key);
+__attribute__((warn_unused_result)) int sv_match(enum sv_match m, enum sv_cmp c,
+						 const char *v, size_t vlen,
+						 const char *key);
 /* Flag names ("\\Seen \\Flagged", case-insensitive, space-separated) to
  * SIEVE_FLAG_* bits; unknown names (keywords) are ignored. */
 unsigned sv_flags_parse(const char *s);
@@ -206,7 +208,7 @@ const char *sv_flag_name(unsigned bit);
  * encoded-words in UTF-8, US-ASCII and ISO-8859-1 become UTF-8, blanks
  * between two encoded-words vanish, anything else (other charsets, bad
  * words) is copied as it is. -1 only when out is full. */
-__attribute__((warn_unused_result)) int sv_rfc2047_decode(const char *p,
-    size_t len, struct buf *out);
+__attribute__((warn_unused_result)) int
+sv_rfc2047_decode(const char *p, size_t len, struct buf *out);
 
 #endif

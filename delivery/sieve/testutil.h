@@ -36,9 +36,9 @@ done(void)
 static inline const char *
 st_name(enum sieve_status st)
 {
-	static const char *const names[] = {"SIEVE_OK", "SIEVE_ESYNTAX",
-	    "SIEVE_EUNSUPPORTED", "SIEVE_ELIMIT", "SIEVE_ERUNTIME",
-	    "SIEVE_ENOMEM"};
+	static const char *const names[] = {
+	    "SIEVE_OK",	    "SIEVE_ESYNTAX",  "SIEVE_EUNSUPPORTED",
+	    "SIEVE_ELIMIT", "SIEVE_ERUNTIME", "SIEVE_ENOMEM"};
 
 	return (unsigned)st < 6 ? names[st] : "?";
 }
@@ -46,12 +46,11 @@ st_name(enum sieve_status st)
 /* Compiles s (NUL-terminated); NULL on error with err filled. */
 static inline struct sieve_script *
 compile_str(const char *s, const struct sieve_limits *lim,
-    enum sieve_status *st, struct sieve_error *err)
+	    enum sieve_status *st, struct sieve_error *err)
 {
 	struct sieve_script *sc = NULL;
 
-	*st = sieve_compile((const unsigned char *)s, strlen(s), lim, &sc,
-	    err);
+	*st = sieve_compile((const unsigned char *)s, strlen(s), lim, &sc, err);
 	return sc;
 }
 

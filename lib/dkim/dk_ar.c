@@ -40,27 +40,28 @@ dk_ar_dkim(struct buf *out, const struct dk_sigresult *r)
 	 * reader need not parse comments to learn what was not accepted;
 	 * other results keep the reason as a comment. */
 	if (r->reason != NULL && *r->reason != '\0' &&
-	    (r->result == DK_R_POLICY ? buf_adds(out, " reason=") < 0 ||
-	    dk_ar_value(out, r->reason) < 0 :
-	    buf_printf(out, " (%s)", r->reason) < 0))
+	    (r->result == DK_R_POLICY
+		 ? buf_adds(out, " reason=") < 0 ||
+		       dk_ar_value(out, r->reason) < 0
+		 : buf_printf(out, " (%s)", r->reason) < 0))
 		return -1;
-	if (r->d[0] != '\0' && (buf_adds(out, " header.d=") < 0 ||
-	    dk_ar_value(out, r->d) < 0))
+	if (r->d[0] != '\0' &&
+	    (buf_adds(out, " header.d=") < 0 || dk_ar_value(out, r->d) < 0))
 		return -1;
-	if (r->s[0] != '\0' && (buf_adds(out, " header.s=") < 0 ||
-	    dk_ar_value(out, r->s) < 0))
+	if (r->s[0] != '\0' &&
+	    (buf_adds(out, " header.s=") < 0 || dk_ar_value(out, r->s) < 0))
 		return -1;
 	if (r->a[0] != '\0' && buf_printf(out, " header.a=%s", r->a) < 0)
 		return -1;
-	if (r->b[0] != '\0' && (buf_adds(out, " header.b=") < 0 ||
-	    dk_ar_value(out, r->b) < 0))
+	if (r->b[0] != '\0' &&
+	    (buf_adds(out, " header.b=") < 0 || dk_ar_value(out, r->b) < 0))
 		return -1;
 	return 0;
 }
 
 int
 dk_ar_build(const char *authserv_id, const struct dk_sigresult *r, size_t n,
-    const struct dk_ar_extra *x, struct buf *out)
+	    const struct dk_ar_extra *x, struct buf *out)
 {
 	size_t k;
 
@@ -74,22 +75,24 @@ dk_ar_build(const char *authserv_id, const struct dk_sigresult *r, size_t n,
 	if (x != NULL && x->spf != NULL) {
 		if (buf_printf(out, ";\n\tspf=%s", x->spf) < 0)
 			return -1;
-		if (x->spf_mailfrom && *x->spf_mailfrom ?
-		    buf_adds(out, " smtp.mailfrom=") < 0 ||
-		    dk_ar_value(out, x->spf_mailfrom) < 0 :
-		    x->spf_helo && *x->spf_helo && (buf_adds(out,
-		    " smtp.helo=") < 0 || dk_ar_value(out, x->spf_helo) < 0))
+		if (x->spf_mailfrom && *x->spf_mailfrom
+			? buf_adds(out, " smtp.mailfrom=") < 0 ||
+			      dk_ar_value(out, x->spf_mailfrom) < 0
+			: x->spf_helo && *x->spf_helo &&
+			      (buf_adds(out, " smtp.helo=") < 0 ||
+			       dk_ar_value(out, x->spf_helo) < 0))
 			return -1;
 	}
 	if (x != NULL && x->dmarc != NULL) {
 		if (buf_printf(out, ";\n\tdmarc=%s", x->dmarc) < 0)
 			return -1;
-		if (x->dmarc_reason && *x->dmarc_reason && (buf_adds(out,
-		    " reason=") < 0 || dk_ar_value(out, x->dmarc_reason) < 0))
+		if (x->dmarc_reason && *x->dmarc_reason &&
+		    (buf_adds(out, " reason=") < 0 ||
+		     dk_ar_value(out, x->dmarc_reason) < 0))
 			return -1;
-		if (x->dmarc_from && *x->dmarc_from && (buf_adds(out,
-		    " header.from=") < 0 || dk_ar_value(out,
-		    x->dmarc_from) < 0))
+		if (x->dmarc_from && *x->dmarc_from &&
+		    (buf_adds(out, " header.from=") < 0 ||
+		     dk_ar_value(out, x->dmarc_from) < 0))
 			return -1;
 	}
 	return 0;
@@ -108,8 +111,8 @@ dk_ar_cfws(const char *p)
 			depth--;
 		else if (*p == '\\' && depth > 0 && p[1] != '\0')
 			p++;
-		else if (depth == 0 && *p != ' ' && *p != '\t' &&
-		    *p != '\r' && *p != '\n')
+		else if (depth == 0 && *p != ' ' && *p != '\t' && *p != '\r' &&
+			 *p != '\n')
 			break;
 	}
 	return p;

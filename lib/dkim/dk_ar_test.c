@@ -62,8 +62,8 @@ authserv_id_spellings_that_name_us(void **state)
 		got = dk_ar_is_ours(ours_cases[k].value, ours_cases[k].id);
 		if (got != ours_cases[k].want)
 			fail_msg("'%s' vs id %s: got %d, want %d",
-			    ours_cases[k].value, ours_cases[k].id, got,
-			    ours_cases[k].want);
+				 ours_cases[k].value, ours_cases[k].id, got,
+				 ours_cases[k].want);
 	}
 }
 
@@ -85,10 +85,12 @@ policy_reason_and_dmarc_reason_are_reasonspecs(void **state)
 	x.dmarc_reason = "no From field";
 	buf_init(&b, 0);
 	assert_int_equal(dk_ar_build("mx.test", r, 2, &x, &b), 0);
-	if (strcmp(buf_str(&b), "mx.test;\n\tdkim=policy reason=\"l= leaves "
-	    "part of the body unsigned\" header.d=example.org;\n\tdkim=fail "
-	    "(body hash mismatch);\n\tdmarc=permerror reason=\"no From "
-	    "field\"") != 0)
+	if (strcmp(buf_str(&b),
+		   "mx.test;\n\tdkim=policy reason=\"l= leaves "
+		   "part of the body unsigned\" "
+		   "header.d=example.org;\n\tdkim=fail "
+		   "(body hash mismatch);\n\tdmarc=permerror reason=\"no From "
+		   "field\"") != 0)
 		fail_msg("got '%s'", buf_str(&b));
 	buf_free(&b);
 }

@@ -69,7 +69,7 @@ dk_canon_relaxed(const unsigned char *p, size_t len, struct buf *out)
 
 int
 dk_canon_header(enum dk_canon c, const unsigned char *field, size_t len,
-    int crlf, struct buf *out)
+		int crlf, struct buf *out)
 {
 	if (c == DK_C_RELAXED) {
 		if (dk_canon_relaxed(field, len, out) < 0)
@@ -81,7 +81,7 @@ dk_canon_header(enum dk_canon c, const unsigned char *field, size_t len,
 
 void
 dk_body_init(struct dk_body *b, enum dk_canon c, long long limit,
-    dk_body_sink sink, void *ctx)
+	     dk_body_sink sink, void *ctx)
 {
 	memset(b, 0, sizeof(*b));
 	b->c = c;
@@ -96,8 +96,9 @@ dk_emit(struct dk_body *b, const unsigned char *p, size_t n)
 	unsigned long long room;
 
 	if (b->limit >= 0) {
-		room = (unsigned long long)b->limit > b->total ?
-		    (unsigned long long)b->limit - b->total : 0;
+		room = (unsigned long long)b->limit > b->total
+			   ? (unsigned long long)b->limit - b->total
+			   : 0;
 		if (room > 0)
 			b->sink(b->ctx, p, n < room ? n : (size_t)room);
 	} else {
@@ -149,7 +150,8 @@ dk_body_update(struct dk_body *b, const unsigned char *p, size_t n)
 		}
 		/* A run of plain bytes goes out in one call. */
 		for (run = 1; k + run < n && p[k + run] != '\r' &&
-		    !(b->c == DK_C_RELAXED && dk_wsp(p[k + run])); run++)
+			      !(b->c == DK_C_RELAXED && dk_wsp(p[k + run]));
+		     run++)
 			;
 		dk_content(b, p + k, run);
 		k += run - 1;
@@ -177,12 +179,12 @@ static int
 dk_name_eq(const struct dk_field *f, const char *name, size_t nl)
 {
 	return f->name_len == nl &&
-	    strncasecmp((const char *)f->p, name, nl) == 0;
+	       strncasecmp((const char *)f->p, name, nl) == 0;
 }
 
 void
 dk_select(const struct dk_field *f, size_t nfields, const struct dk_sig *sig,
-    long *sel, unsigned char *used)
+	  long *sel, unsigned char *used)
 {
 	const char *name;
 	size_t k, nl;

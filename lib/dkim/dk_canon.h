@@ -15,8 +15,9 @@ struct buf;
 /* Appends the canonical form of field[0..len) to out, then CRLF when crlf
  * is set (every signed field but the DKIM-Signature itself). 0, or -1 when
  * out is full. */
-__attribute__((warn_unused_result)) int dk_canon_header(enum dk_canon c,
-    const unsigned char *field, size_t len, int crlf, struct buf *out);
+__attribute__((warn_unused_result)) int
+dk_canon_header(enum dk_canon c, const unsigned char *field, size_t len,
+		int crlf, struct buf *out);
 
 /* Receives canonical body bytes. */
 typedef void (*dk_body_sink)(void *ctx, const unsigned char *p, size_t n);
@@ -28,16 +29,16 @@ struct dk_body {
 	enum dk_canon c;
 	long long limit;
 	unsigned long long total;
-	unsigned long long blank;  /* empty lines not yet known to be inner */
-	int cr;                    /* a CR waits for its LF */
-	int wsp;                   /* relaxed: a WSP run waits */
-	int any;                   /* some non-empty line was seen */
+	unsigned long long blank; /* empty lines not yet known to be inner */
+	int cr;			  /* a CR waits for its LF */
+	int wsp;		  /* relaxed: a WSP run waits */
+	int any;		  /* some non-empty line was seen */
 	dk_body_sink sink;
 	void *ctx;
 };
 
 void dk_body_init(struct dk_body *b, enum dk_canon c, long long limit,
-    dk_body_sink sink, void *ctx);
+		  dk_body_sink sink, void *ctx);
 void dk_body_update(struct dk_body *b, const unsigned char *p, size_t n);
 /* Ends the body (trailing empty lines dropped, the final CRLF). */
 void dk_body_final(struct dk_body *b);
@@ -54,7 +55,7 @@ struct dk_field {
  * no unused field of that name is left (over-signing). Needs nfields
  * bytes of scratch in used. Pure. */
 void dk_select(const struct dk_field *f, size_t nfields,
-    const struct dk_sig *sig, long *sel, unsigned char *used);
+	       const struct dk_sig *sig, long *sel, unsigned char *used);
 
 /* Length of the field name (bytes before ':', trailing WSP dropped); 0
  * when there is no ':' or the name is empty. */

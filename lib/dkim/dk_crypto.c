@@ -12,11 +12,11 @@
 #include "dk_keycache.h"
 
 static int dk_pubkey_decode(const struct dk_keyrec *rec, EVP_PKEY **out,
-    const char **why);
+			    const char **why);
 
 int
 dk_pubkey_from_rec(const struct dk_keyrec *rec, EVP_PKEY **out,
-    const char **why)
+		   const char **why)
 {
 	if ((*out = dk_keycache_get(rec->ed25519, rec->p, rec->plen)) != NULL)
 		return 0;
@@ -29,8 +29,7 @@ dk_pubkey_from_rec(const struct dk_keyrec *rec, EVP_PKEY **out,
 /* The key of rec, decoded and checked (the costly part: see
  * dk_keycache.h). */
 static int
-dk_pubkey_decode(const struct dk_keyrec *rec, EVP_PKEY **out,
-    const char **why)
+dk_pubkey_decode(const struct dk_keyrec *rec, EVP_PKEY **out, const char **why)
 {
 	const unsigned char *p = rec->p;
 
@@ -41,7 +40,7 @@ dk_pubkey_decode(const struct dk_keyrec *rec, EVP_PKEY **out,
 			return -1;
 		}
 		*out = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL,
-		    rec->p, 32);
+						   rec->p, 32);
 		if (*out == NULL) {
 			*why = "bad Ed25519 key";
 			return -1;
@@ -70,7 +69,7 @@ dk_pubkey_decode(const struct dk_keyrec *rec, EVP_PKEY **out,
 
 int
 dk_verify_digest(EVP_PKEY *k, const unsigned char dig[32],
-    const unsigned char *sig, size_t siglen)
+		 const unsigned char *sig, size_t siglen)
 {
 	EVP_PKEY_CTX *pc;
 	EVP_MD_CTX *md;
@@ -137,8 +136,8 @@ dk_hdrs_free(struct dk_hdrs *h)
 
 int
 dk_header_hash(const struct dk_hdrs *h, const struct dk_sig *sig,
-    const unsigned char *sigfield, size_t len, size_t value_off,
-    struct buf *scratch, unsigned char dig[32])
+	       const unsigned char *sigfield, size_t len, size_t value_off,
+	       struct buf *scratch, unsigned char dig[32])
 {
 	long sel[512];
 	unsigned char *used;
@@ -153,8 +152,9 @@ dk_header_hash(const struct dk_hdrs *h, const struct dk_sig *sig,
 	free(used);
 	buf_reset(scratch);
 	for (k = 0; k < sig->nh; k++)
-		if (sel[k] >= 0 && dk_canon_header(sig->hc, h->v[sel[k]].p,
-		    h->v[sel[k]].len, 1, scratch) < 0)
+		if (sel[k] >= 0 &&
+		    dk_canon_header(sig->hc, h->v[sel[k]].p, h->v[sel[k]].len,
+				    1, scratch) < 0)
 			return -1;
 	/* The signature field itself, b= emptied, without its CRLF. The
 	 * cut is done on a copy appended after the signed fields. */
@@ -180,7 +180,9 @@ dk_header_hash(const struct dk_hdrs *h, const struct dk_sig *sig,
 			goto out;
 	}
 	rc = EVP_Digest(scratch->data, scratch->len, dig, NULL, EVP_sha256(),
-	    NULL) == 1 ? 0 : -1;
+			NULL) == 1
+		 ? 0
+		 : -1;
 out:
 	return rc;
 }
@@ -218,8 +220,7 @@ dk_bodyhash_final(struct dk_bodyhash *bh)
 	unsigned int n = 0;
 
 	dk_body_final(&bh->canon);
-	return EVP_DigestFinal_ex(bh->md, bh->dig, &n) == 1 && n == 32 ? 0 :
-	    -1;
+	return EVP_DigestFinal_ex(bh->md, bh->dig, &n) == 1 && n == 32 ? 0 : -1;
 }
 
 void

@@ -13,8 +13,8 @@ struct dns_resolver;
 
 /* ctx: a struct dns_resolver *. Queries SELECTOR._domainkey.DOMAIN TXT;
  * several TXT records for one name are a permanent error (§3.6.2.2). */
-enum dk_fetch dk_dns_fetch(void *ctx, const char *selector,
-    const char *domain, struct buf *txt);
+enum dk_fetch dk_dns_fetch(void *ctx, const char *selector, const char *domain,
+			   struct buf *txt);
 
 /* A fixed key for "SELECTOR._domainkey.DOMAIN". */
 struct dk_key_override {
@@ -25,11 +25,11 @@ struct dk_key_override {
 struct dk_fetch_chain {
 	const struct dk_key_override *ov; /* checked first */
 	size_t nov;
-	struct dns_resolver *dns;         /* then DNS; NULL: none */
+	struct dns_resolver *dns; /* then DNS; NULL: none */
 };
 
 /* ctx: a struct dk_fetch_chain *. */
 enum dk_fetch dk_chain_fetch(void *ctx, const char *selector,
-    const char *domain, struct buf *txt);
+			     const char *domain, struct buf *txt);
 
 #endif

@@ -28,7 +28,7 @@
 
 static int
 dk_key_read(const char *path, uid_t owner, unsigned char *data, size_t cap,
-    size_t *len, char *err, size_t errlen)
+	    size_t *len, char *err, size_t errlen)
 {
 	struct stat st;
 	ssize_t r;
@@ -44,15 +44,18 @@ dk_key_read(const char *path, uid_t owner, unsigned char *data, size_t cap,
 		goto fail;
 	}
 	if ((st.st_mode & 077) != 0) {
-		snprintf(err, errlen, "%s: key file is accessible by group or "
-		    "other (mode %04o); refusing it (chmod 600)", path,
-		    (unsigned)(st.st_mode & 07777));
+		snprintf(err, errlen,
+			 "%s: key file is accessible by group or "
+			 "other (mode %04o); refusing it (chmod 600)",
+			 path, (unsigned)(st.st_mode & 07777));
 		goto fail;
 	}
 	if (st.st_uid != 0 && st.st_uid != geteuid() &&
 	    (owner == (uid_t)-1 || st.st_uid != owner)) {
-		snprintf(err, errlen, "%s: key file owned by uid %u, not by "
-		    "root or the milter's user", path, (unsigned)st.st_uid);
+		snprintf(err, errlen,
+			 "%s: key file owned by uid %u, not by "
+			 "root or the milter's user",
+			 path, (unsigned)st.st_uid);
 		goto fail;
 	}
 	while (*len < cap && (r = read(fd, data + *len, cap - *len)) != 0) {
@@ -77,7 +80,7 @@ fail:
 
 int
 dk_key_load(const char *path, uid_t owner, EVP_PKEY **out, enum dk_alg *alg,
-    char *err, size_t errlen)
+	    char *err, size_t errlen)
 {
 	unsigned char *data;
 	size_t len;
@@ -89,8 +92,8 @@ dk_key_load(const char *path, uid_t owner, EVP_PKEY **out, enum dk_alg *alg,
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	if (dk_key_read(path, owner, data, DK_KEYFILE_MAX, &len, err,
-	    errlen) < 0)
+	if (dk_key_read(path, owner, data, DK_KEYFILE_MAX, &len, err, errlen) <
+	    0)
 		goto done;
 	if ((bio = BIO_new_mem_buf(data, (int)len)) == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -105,11 +108,13 @@ dk_key_load(const char *path, uid_t owner, EVP_PKEY **out, enum dk_alg *alg,
 	if (EVP_PKEY_get_base_id(*out) == EVP_PKEY_ED25519) {
 		*alg = DK_ALG_ED25519_SHA256;
 	} else if (EVP_PKEY_get_base_id(*out) == EVP_PKEY_RSA &&
-	    EVP_PKEY_get_bits(*out) >= DK_RSA_MIN_BITS) {
+		   EVP_PKEY_get_bits(*out) >= DK_RSA_MIN_BITS) {
 		*alg = DK_ALG_RSA_SHA256;
 	} else {
-		snprintf(err, errlen, "%s: not an RSA (>= %d bits) or "
-		    "Ed25519 key", path, DK_RSA_MIN_BITS);
+		snprintf(err, errlen,
+			 "%s: not an RSA (>= %d bits) or "
+			 "Ed25519 key",
+			 path, DK_RSA_MIN_BITS);
 		EVP_PKEY_free(*out);
 		*out = NULL;
 		goto done;
@@ -142,7 +147,7 @@ dk_pubkey_b64(EVP_PKEY *k, struct buf *out)
 
 int
 dk_sign_digest(EVP_PKEY *k, const unsigned char dig[32], unsigned char *sig,
-    size_t *siglen)
+	       size_t *siglen)
 {
 	EVP_PKEY_CTX *pc = NULL;
 	EVP_MD_CTX *md;

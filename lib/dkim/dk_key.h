@@ -20,18 +20,20 @@ struct buf;
  * with fstat on the open descriptor. The file's bytes are wiped from
  * memory. *out owned (EVP_PKEY_free), *alg its algorithm. 0, or -1. */
 __attribute__((warn_unused_result)) int dk_key_load(const char *path,
-    uid_t owner, EVP_PKEY **out, enum dk_alg *alg, char *err,
-    size_t errlen);
+						    uid_t owner, EVP_PKEY **out,
+						    enum dk_alg *alg, char *err,
+						    size_t errlen);
 
 /* The p= text of a private or public key (base64 of the DER
  * SubjectPublicKeyInfo for RSA, of the raw 32 bytes for Ed25519). */
 __attribute__((warn_unused_result)) int dk_pubkey_b64(EVP_PKEY *k,
-    struct buf *out);
+						      struct buf *out);
 
 /* Signs a SHA-256 digest: RSASSA-PKCS1-v1_5 for RSA, PureEdDSA over the
  * 32 digest bytes for Ed25519 (RFC 8463 §3). sig holds *siglen bytes on
  * input, the signature's length on output. 0, or -1. */
-__attribute__((warn_unused_result)) int dk_sign_digest(EVP_PKEY *k,
-    const unsigned char dig[32], unsigned char *sig, size_t *siglen);
+__attribute__((warn_unused_result)) int
+dk_sign_digest(EVP_PKEY *k, const unsigned char dig[32], unsigned char *sig,
+	       size_t *siglen);
 
 #endif

@@ -54,8 +54,7 @@ dk_keycache_get(int ed25519, const unsigned char *der, size_t len)
 }
 
 void
-dk_keycache_put(int ed25519, const unsigned char *der, size_t len,
-    EVP_PKEY *k)
+dk_keycache_put(int ed25519, const unsigned char *der, size_t len, EVP_PKEY *k)
 {
 	struct dk_kc_entry *e;
 	unsigned char *copy;

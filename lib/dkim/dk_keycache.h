@@ -24,13 +24,12 @@
 
 /* The key stored for (ed25519, der[0..len)), with a new reference the
  * caller frees; NULL when there is none. */
-EVP_PKEY *dk_keycache_get(int ed25519, const unsigned char *der,
-    size_t len);
+EVP_PKEY *dk_keycache_get(int ed25519, const unsigned char *der, size_t len);
 
 /* Stores k (a reference is taken; k stays the caller's) for those bytes;
  * silently does nothing when they are too long or memory is short. */
 void dk_keycache_put(int ed25519, const unsigned char *der, size_t len,
-    EVP_PKEY *k);
+		     EVP_PKEY *k);
 
 /* Drops every entry (tests; a process may also call it at exit). */
 void dk_keycache_clear(void);

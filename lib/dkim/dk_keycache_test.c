@@ -22,14 +22,18 @@
 	} while (0)
 
 /* RFC 8463 Appendix A's keys (RSA-1024 and Ed25519). */
-#define REC_RSA "v=DKIM1; k=rsa; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDkH" \
-	"lOQoBTzWRiGs5V6NpP3idY6Wk08a5qhdR6wy5bdOKb2jLQiY/J16JYi0Qvx/byYzCNb" \
-	"3W91y3FutACDfzwQ/BC/e/8uBsCR+yz1Lxj+PL6lHvqMKrM3rG4hstT5QjvHO9PzoxZ" \
+#define REC_RSA                                                                \
+	"v=DKIM1; k=rsa; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDkH"          \
+	"lOQoBTzWRiGs5V6NpP3idY6Wk08a5qhdR6wy5bdOKb2jLQiY/J16JYi0Qvx/byYzCNb"  \
+	"3W91y3FutACDfzwQ/BC/e/8uBsCR+yz1Lxj+PL6lHvqMKrM3rG4hstT5QjvHO9PzoxZ"  \
 	"yVYLzBfO2EeC3Ip3G+2kryOTIKT+l/K4w3QIDAQAB"
-#define REC_ED "v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="
+#define REC_ED                                                                 \
+	"v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="
 /* 512 bits: refused (RFC 8301) */
-#define REC_WEAK "p=MFwwDQYJKoZIhvcNAQEBBQADSwAwSAJBANmBe10IgY+u7h3enWTukkqtUD" \
-	"5PR52Tb/mPfjC0QJTocVBq6Za/PlzfV+Py92VaCak19F4WrbVTK5Gg5tW220MCAwEAAQ=="
+#define REC_WEAK                                                               \
+	"p=MFwwDQYJKoZIhvcNAQEBBQADSwAwSAJBANmBe10IgY+u7h3enWTukkqtUD"         \
+	"5PR52Tb/mPfjC0QJTocVBq6Za/"                                           \
+	"PlzfV+Py92VaCak19F4WrbVTK5Gg5tW220MCAwEAAQ=="
 
 static void
 parse(const char *txt, struct dk_keyrec *rec)
@@ -38,7 +42,8 @@ parse(const char *txt, struct dk_keyrec *rec)
 	size_t off;
 
 	CHECK(dk_keyrec_parse((const unsigned char *)txt, strlen(txt), rec,
-	    &why, &off) == DK_KEY_OK, "%s: %s", txt, why);
+			      &why, &off) == DK_KEY_OK,
+	      "%s: %s", txt, why);
 }
 
 static EVP_PKEY *
@@ -48,7 +53,7 @@ key_of(const struct dk_keyrec *rec)
 	EVP_PKEY *k = NULL;
 
 	CHECK(dk_pubkey_from_rec(rec, &k, &why) == 0 && k != NULL,
-	    "key refused: %s", why);
+	      "key refused: %s", why);
 	return k;
 }
 
@@ -71,7 +76,7 @@ same_raw(EVP_PKEY *k, const struct dk_keyrec *rec)
 	size_t n = sizeof(raw);
 
 	return EVP_PKEY_get_raw_public_key(k, raw, &n) == 1 && n == 32 &&
-	    memcmp(raw, rec->p, 32) == 0;
+	       memcmp(raw, rec->p, 32) == 0;
 }
 
 static void
@@ -92,7 +97,7 @@ a_record_is_decoded_once(void **state)
 	/* the cache's own reference keeps it alive for the next caller */
 	a = key_of(&rec);
 	CHECK(EVP_PKEY_get_bits(a) == 1024, "after free: bits %d",
-	    EVP_PKEY_get_bits(a));
+	      EVP_PKEY_get_bits(a));
 	EVP_PKEY_free(a);
 	dk_keycache_clear();
 }
@@ -111,12 +116,13 @@ a_changed_byte_is_another_key(void **state)
 	a = key_of(&r1);
 	b = key_of(&r2);
 	CHECK(a != b && EVP_PKEY_eq(a, b) != 1 && same_raw(a, &r1) &&
-	    same_raw(b, &r2), "one changed byte gave the cached key");
+		  same_raw(b, &r2),
+	      "one changed byte gave the cached key");
 	EVP_PKEY_free(a);
 	EVP_PKEY_free(b);
 	/* the same bytes as RSA are not the Ed25519 entry */
 	CHECK(dk_keycache_get(0, r1.p, r1.plen) == NULL,
-	    "an Ed25519 entry answered for k=rsa");
+	      "an Ed25519 entry answered for k=rsa");
 	dk_keycache_clear();
 }
 
@@ -133,10 +139,10 @@ refused_keys_are_never_kept(void **state)
 	parse(REC_WEAK, &rec);
 	for (i = 0; i < 2; i++) {
 		CHECK(dk_pubkey_from_rec(&rec, &k, &why) < 0 && k == NULL &&
-		    strstr(why, "1024") != NULL, "try %d: 512-bit key: %s", i,
-		    why);
+			  strstr(why, "1024") != NULL,
+		      "try %d: 512-bit key: %s", i, why);
 		CHECK(dk_keycache_get(0, rec.p, rec.plen) == NULL,
-		    "a refused key was cached");
+		      "a refused key was cached");
 	}
 	dk_keycache_clear();
 }
@@ -155,7 +161,7 @@ eviction_keeps_every_answer_right(void **state)
 			ed_rec(i, &rec);
 			k = key_of(&rec);
 			CHECK(same_raw(k, &rec), "round %u key %u: wrong key",
-			    round, i);
+			      round, i);
 			EVP_PKEY_free(k);
 		}
 	dk_keycache_clear();
@@ -173,7 +179,8 @@ hammer(void *arg)
 		seed = seed * 1103515245u + 12345u;
 		ed_rec((seed >> 16) % (DK_KEYCACHE_N + 8), &rec);
 		k = NULL;
-		if (dk_pubkey_from_rec(&rec, &k, &why) < 0 || !same_raw(k, &rec))
+		if (dk_pubkey_from_rec(&rec, &k, &why) < 0 ||
+		    !same_raw(k, &rec))
 			bad++;
 		EVP_PKEY_free(k);
 	}
@@ -191,11 +198,12 @@ threads_share_it_safely(void **state)
 	dk_keycache_clear();
 	for (i = 0; i < 4; i++)
 		CHECK(pthread_create(&t[i], NULL, hammer,
-		    (void *)(uintptr_t)(i + 1)) == 0, "pthread_create");
+				     (void *)(uintptr_t)(i + 1)) == 0,
+		      "pthread_create");
 	for (i = 0; i < 4; i++) {
 		CHECK(pthread_join(t[i], &bad) == 0, "pthread_join");
 		CHECK(bad == NULL, "thread %zu: %zu wrong keys", i,
-		    (size_t)(uintptr_t)bad);
+		      (size_t)(uintptr_t)bad);
 	}
 	dk_keycache_clear();
 }

@@ -28,7 +28,8 @@ dk_copy_name(const struct dk_tag *t, char *out, size_t outlen)
 	for (k = 0; k < t->value_len; k++) {
 		c = t->value[k];
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_'))
+		      (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+		      c == '_'))
 			return -1;
 		if (c == '.' && (k == 0 || t->value[k - 1] == '.'))
 			return -1;
@@ -59,7 +60,7 @@ static int
 dk_is(const struct dk_tag *t, const char *s)
 {
 	return t->value_len == strlen(s) &&
-	    strncasecmp((const char *)t->value, s, t->value_len) == 0;
+	       strncasecmp((const char *)t->value, s, t->value_len) == 0;
 }
 
 /* h=: names separated by ':' with FWS around, into sig->h. */
@@ -77,8 +78,8 @@ dk_parse_h(const struct dk_tag *t, struct dk_sig *sig, int *has_from)
 		if (c == ':') {
 			if (!in_name || n + 1 >= sizeof(sig->h))
 				return -1;
-			if (n - start == 4 && memcmp(sig->h + start, "from",
-			    4) == 0)
+			if (n - start == 4 &&
+			    memcmp(sig->h + start, "from", 4) == 0)
 				*has_from = 1;
 			sig->h[n++] = ':';
 			start = n;
@@ -100,8 +101,7 @@ dk_parse_h(const struct dk_tag *t, struct dk_sig *sig, int *has_from)
 }
 
 int
-dk_sig_hname(const struct dk_sig *sig, size_t k, const char **name,
-    size_t *len)
+dk_sig_hname(const struct dk_sig *sig, size_t k, const char **name, size_t *len)
 {
 	const char *p = sig->h, *e;
 
@@ -119,11 +119,10 @@ dk_sig_hname(const struct dk_sig *sig, size_t k, const char **name,
 static enum dk_sig_status
 dk_sig_req(const struct dk_tag *tags, size_t n, const char **why)
 {
-	static const char *const req[] = {"v", "a", "b", "bh", "d", "h",
-	    "s"};
-	static const char *const msg[] = {"missing v=", "missing a=",
-	    "missing b=", "missing bh=", "missing d=", "missing h=",
-	    "missing s="};
+	static const char *const req[] = {"v", "a", "b", "bh", "d", "h", "s"};
+	static const char *const msg[] = {
+	    "missing v=", "missing a=", "missing b=", "missing bh=",
+	    "missing d=", "missing h=", "missing s="};
 	size_t k;
 
 	for (k = 0; k < sizeof(req) / sizeof(req[0]); k++)
@@ -136,7 +135,7 @@ dk_sig_req(const struct dk_tag *tags, size_t n, const char **why)
 
 static enum dk_sig_status
 dk_sig_algs(const struct dk_tag *tags, size_t n, struct dk_sig *sig,
-    const char **why)
+	    const char **why)
 {
 	const struct dk_tag *t = dk_tag_find(tags, n, "a");
 	const unsigned char *sl;
@@ -207,9 +206,9 @@ dk_sig_auid(const struct dk_tag *t, struct dk_sig *sig, const char **why)
 	il = strlen(dom);
 	for (k = 0; k < il; k++)
 		sig->i[(size_t)(at + 1 - t->value) + k] = dom[k];
-	if (il == dl ? strcmp(dom, sig->d) == 0 :
-	    il > dl && dom[il - dl - 1] == '.' &&
-	    strcmp(dom + il - dl, sig->d) == 0)
+	if (il == dl ? strcmp(dom, sig->d) == 0
+		     : il > dl && dom[il - dl - 1] == '.' &&
+			   strcmp(dom + il - dl, sig->d) == 0)
 		return DK_SIG_OK;
 	*why = "i= not in d=";
 	return DK_SIG_EDOMAIN;
@@ -217,7 +216,7 @@ dk_sig_auid(const struct dk_tag *t, struct dk_sig *sig, const char **why)
 
 static enum dk_sig_status
 dk_sig_numbers(const struct dk_tag *tags, size_t n, struct dk_sig *sig,
-    const char **why)
+	       const char **why)
 {
 	const struct dk_tag *t;
 
@@ -248,19 +247,21 @@ dk_sig_numbers(const struct dk_tag *tags, size_t n, struct dk_sig *sig,
 
 static enum dk_sig_status
 dk_sig_blobs(const struct dk_tag *tags, size_t n, struct dk_sig *sig,
-    const char **why)
+	     const char **why)
 {
 	const struct dk_tag *b = dk_tag_find(tags, n, "b");
 	const struct dk_tag *bh = dk_tag_find(tags, n, "bh");
 	size_t k, j = 0;
 
 	if (dk_b64_decode(b->value, b->value_len, sig->b, sizeof(sig->b),
-	    &sig->blen) < 0 || sig->blen == 0) {
+			  &sig->blen) < 0 ||
+	    sig->blen == 0) {
 		*why = "bad b=";
 		return DK_SIG_EVALUE;
 	}
 	if (dk_b64_decode(bh->value, bh->value_len, sig->bh, sizeof(sig->bh),
-	    &sig->bhlen) < 0 || sig->bhlen == 0) {
+			  &sig->bhlen) < 0 ||
+	    sig->bhlen == 0) {
 		*why = "bad bh=";
 		return DK_SIG_EVALUE;
 	}
@@ -275,7 +276,7 @@ dk_sig_blobs(const struct dk_tag *tags, size_t n, struct dk_sig *sig,
 
 enum dk_sig_status
 dk_sig_parse(const unsigned char *p, size_t len, struct dk_sig *out,
-    const char **why, size_t *err_off)
+	     const char **why, size_t *err_off)
 {
 	struct dk_tag tags[DK_MAXTAGS];
 	struct dk_tag_limits lim = {DK_MAXTAGS, 0};
@@ -286,8 +287,8 @@ dk_sig_parse(const unsigned char *p, size_t len, struct dk_sig *out,
 
 	memset(out, 0, sizeof(*out));
 	*err_off = 0;
-	if ((ts = dk_tag_parse(p, len, &lim, tags, DK_MAXTAGS, &n,
-	    err_off)) != DK_TAG_OK) {
+	if ((ts = dk_tag_parse(p, len, &lim, tags, DK_MAXTAGS, &n, err_off)) !=
+	    DK_TAG_OK) {
 		*why = dk_tag_strerror(ts);
 		return DK_SIG_ESYNTAX;
 	}
@@ -299,13 +300,13 @@ dk_sig_parse(const unsigned char *p, size_t len, struct dk_sig *out,
 	}
 	if ((st = dk_sig_algs(tags, n, out, why)) != DK_SIG_OK)
 		return st;
-	if (dk_copy_name(dk_tag_find(tags, n, "d"), out->d,
-	    sizeof(out->d)) < 0) {
+	if (dk_copy_name(dk_tag_find(tags, n, "d"), out->d, sizeof(out->d)) <
+	    0) {
 		*why = "bad d=";
 		return DK_SIG_EVALUE;
 	}
-	if (dk_copy_name(dk_tag_find(tags, n, "s"), out->s,
-	    sizeof(out->s)) < 0) {
+	if (dk_copy_name(dk_tag_find(tags, n, "s"), out->s, sizeof(out->s)) <
+	    0) {
 		*why = "bad s=";
 		return DK_SIG_EVALUE;
 	}
@@ -346,9 +347,9 @@ dk_list_has(const struct dk_tag *t, const char *word, int star)
 	size_t k = 0, s, e, wl = strlen(word);
 
 	while (k <= t->value_len) {
-		while (k < t->value_len && (t->value[k] == ' ' ||
-		    t->value[k] == '\t' || t->value[k] == '\r' ||
-		    t->value[k] == '\n'))
+		while (k < t->value_len &&
+		       (t->value[k] == ' ' || t->value[k] == '\t' ||
+			t->value[k] == '\r' || t->value[k] == '\n'))
 			k++;
 		s = k;
 		while (k < t->value_len && t->value[k] != ':')
@@ -356,9 +357,9 @@ dk_list_has(const struct dk_tag *t, const char *word, int star)
 		e = k;
 		while (e > s && t->value[e - 1] <= ' ')
 			e--;
-		if ((e - s == wl && strncasecmp((const char *)t->value + s,
-		    word, wl) == 0) || (star && e - s == 1 &&
-		    t->value[s] == '*'))
+		if ((e - s == wl &&
+		     strncasecmp((const char *)t->value + s, word, wl) == 0) ||
+		    (star && e - s == 1 && t->value[s] == '*'))
 			return 1;
 		k++;
 	}
@@ -367,7 +368,7 @@ dk_list_has(const struct dk_tag *t, const char *word, int star)
 
 enum dk_key_status
 dk_keyrec_parse(const unsigned char *p, size_t len, struct dk_keyrec *out,
-    const char **why, size_t *err_off)
+		const char **why, size_t *err_off)
 {
 	struct dk_tag tags[DK_MAXTAGS];
 	struct dk_tag_limits lim = {DK_MAXTAGS, 0};
@@ -410,7 +411,8 @@ dk_keyrec_parse(const unsigned char *p, size_t len, struct dk_keyrec *out,
 		return DK_KEY_OK;
 	}
 	if (dk_b64_decode(t->value, t->value_len, out->p, sizeof(out->p),
-	    &out->plen) < 0 || out->plen == 0) {
+			  &out->plen) < 0 ||
+	    out->plen == 0) {
 		*why = "bad p= base64";
 		*err_off = t->value_off;
 		return DK_KEY_EVALUE;

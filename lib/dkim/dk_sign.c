@@ -18,15 +18,38 @@
 
 /* h= candidates: what a reader sees and what a forwarder must not
  * change. Trace and client-identifying fields are never signed. */
-static const char *const dk_default_headers[] = {"from", "sender",
-    "reply-to", "subject", "date", "message-id", "to", "cc", "mime-version",
-    "content-type", "content-transfer-encoding", "content-id",
-    "content-description", "resent-date", "resent-from", "resent-sender",
-    "resent-to", "resent-cc", "resent-message-id", "in-reply-to",
-    "references", "list-id", "list-help", "list-unsubscribe",
-    "list-subscribe", "list-post", "list-owner", "list-archive", NULL};
-static const char *const dk_never[] = {"received", "x-mailer", "user-agent",
-    "x-originating-ip", "return-path", "dkim-signature", NULL};
+static const char *const dk_default_headers[] = {"from",
+						 "sender",
+						 "reply-to",
+						 "subject",
+						 "date",
+						 "message-id",
+						 "to",
+						 "cc",
+						 "mime-version",
+						 "content-type",
+						 "content-transfer-encoding",
+						 "content-id",
+						 "content-description",
+						 "resent-date",
+						 "resent-from",
+						 "resent-sender",
+						 "resent-to",
+						 "resent-cc",
+						 "resent-message-id",
+						 "in-reply-to",
+						 "references",
+						 "list-id",
+						 "list-help",
+						 "list-unsubscribe",
+						 "list-subscribe",
+						 "list-post",
+						 "list-owner",
+						 "list-archive",
+						 NULL};
+static const char *const dk_never[] = {
+    "received",	   "x-mailer",	     "user-agent", "x-originating-ip",
+    "return-path", "dkim-signature", NULL};
 
 struct dk_sign {
 	const struct dk_keyring *kr;
@@ -43,17 +66,15 @@ struct dk_sign {
 };
 
 int
-dk_keyring_add(struct dk_keyring *kr, const char *domain,
-    const char *selector, const char *path, uid_t owner, char *err,
-    size_t errlen)
+dk_keyring_add(struct dk_keyring *kr, const char *domain, const char *selector,
+	       const char *path, uid_t owner, char *err, size_t errlen)
 {
 	struct dk_signkey *k, *nv;
 	size_t i;
 
 	if (strlen(domain) >= sizeof(k->domain) ||
 	    strlen(selector) >= sizeof(k->selector)) {
-		snprintf(err, errlen, "%s: domain or selector too long",
-		    path);
+		snprintf(err, errlen, "%s: domain or selector too long", path);
 		return -1;
 	}
 	if (kr->n == kr->cap) {
@@ -68,8 +89,9 @@ dk_keyring_add(struct dk_keyring *kr, const char *domain,
 	k = &kr->v[kr->n];
 	memset(k, 0, sizeof(*k));
 	for (i = 0; domain[i] != '\0'; i++)
-		k->domain[i] = (char)(domain[i] >= 'A' && domain[i] <= 'Z' ?
-		    domain[i] + 32 : domain[i]);
+		k->domain[i] =
+		    (char)(domain[i] >= 'A' && domain[i] <= 'Z' ? domain[i] + 32
+								: domain[i]);
 	snprintf(k->selector, sizeof(k->selector), "%s", selector);
 	if (dk_key_load(path, owner, &k->pkey, &k->alg, err, errlen) < 0)
 		return -1;
@@ -110,7 +132,7 @@ dk_keyring_domain(const struct dk_keyring *kr, const char *from_domain)
 
 int
 dk_sign_new(const struct dk_keyring *kr, const struct dk_sign_opts *o,
-    struct dk_sign **out)
+	    struct dk_sign **out)
 {
 	struct dk_sign *s;
 
@@ -169,8 +191,8 @@ dk_sign_eoh(struct dk_sign *s)
 			from = &s->hdrs.v[k];
 			nfrom++;
 		}
-	if (nfrom != 1 || dk_from_domain(from->p + 5, from->len - 5,
-	    s->domain, sizeof(s->domain)) < 0)
+	if (nfrom != 1 || dk_from_domain(from->p + 5, from->len - 5, s->domain,
+					 sizeof(s->domain)) < 0)
 		return DK_SIGN_NOFROM;
 	if ((dom = dk_keyring_domain(s->kr, s->domain)) == NULL)
 		return DK_SIGN_NOKEY;
@@ -178,7 +200,7 @@ dk_sign_eoh(struct dk_sign *s)
 	for (k = 0; k < s->kr->n && s->nkeys < DK_MAXKEYS; k++)
 		if (strcmp(s->kr->v[k].domain, dom) == 0 &&
 		    (s->o.selector == NULL ||
-		    strcasecmp(s->o.selector, s->kr->v[k].selector) == 0))
+		     strcasecmp(s->o.selector, s->kr->v[k].selector) == 0))
 			s->keys[s->nkeys++] = &s->kr->v[k];
 	if (s->nkeys == 0)
 		return DK_SIGN_NOKEY;
@@ -211,10 +233,10 @@ dk_fold_add(struct buf *b, size_t *col, const char *tok, size_t n)
 /* h= from the message's fields, From once more (over-signed). */
 static int
 dk_sign_hlist(struct dk_sign *s, struct buf *b, size_t *col, char *h,
-    size_t hlen, size_t *nh)
+	      size_t hlen, size_t *nh)
 {
-	const char *const *cand = s->o.headers ? s->o.headers :
-	    dk_default_headers;
+	const char *const *cand =
+	    s->o.headers ? s->o.headers : dk_default_headers;
 	size_t k, j, n = 0;
 	char name[128];
 	const struct dk_field *f;
@@ -228,8 +250,10 @@ dk_sign_hlist(struct dk_sign *s, struct buf *b, size_t *col, char *h,
 			    dk_in(dk_never, f->p, f->name_len))
 				continue;
 			for (j = 0; j < f->name_len; j++)
-				name[j] = (char)(f->p[j] >= 'A' && f->p[j] <=
-				    'Z' ? f->p[j] + 32 : f->p[j]);
+				name[j] =
+				    (char)(f->p[j] >= 'A' && f->p[j] <= 'Z'
+					       ? f->p[j] + 32
+					       : f->p[j]);
 			name[j] = '\0';
 		} else {
 			snprintf(name, sizeof(name), "from");
@@ -237,7 +261,7 @@ dk_sign_hlist(struct dk_sign *s, struct buf *b, size_t *col, char *h,
 		if (n + strlen(name) + 2 > hlen)
 			return -1;
 		n += (size_t)snprintf(h + n, hlen - n, "%s%s", n ? ":" : "",
-		    name);
+				      name);
 		(*nh)++;
 		if (dk_fold_add(b, col, name, strlen(name)) < 0 ||
 		    dk_fold_add(b, col, k < s->hdrs.n ? ":" : ";", 1) < 0)
@@ -248,8 +272,8 @@ dk_sign_hlist(struct dk_sign *s, struct buf *b, size_t *col, char *h,
 
 /* The value without b=, into b (CRLF folds); sig gets h= and canon. */
 static int
-dk_sign_build(struct dk_sign *s, const struct dk_signkey *key,
-    struct buf *b, struct dk_sig *sig)
+dk_sign_build(struct dk_sign *s, const struct dk_signkey *key, struct buf *b,
+	      struct dk_sig *sig)
 {
 	struct buf bh64;
 	size_t col = 17;
@@ -259,18 +283,18 @@ dk_sign_build(struct dk_sign *s, const struct dk_signkey *key,
 	memset(sig, 0, sizeof(*sig));
 	sig->hc = s->o.hc;
 	if (buf_printf(b, "v=1; a=%s; c=%s/%s; d=%s; s=%s;\r\n\tt=%lld;",
-	    dk_alg_name(key->alg), s->o.hc == DK_C_RELAXED ? "relaxed" :
-	    "simple", s->o.bc == DK_C_RELAXED ? "relaxed" : "simple",
-	    key->domain, key->selector, s->o.now) < 0)
+		       dk_alg_name(key->alg),
+		       s->o.hc == DK_C_RELAXED ? "relaxed" : "simple",
+		       s->o.bc == DK_C_RELAXED ? "relaxed" : "simple",
+		       key->domain, key->selector, s->o.now) < 0)
 		goto out;
-	if (s->o.expire > 0 && buf_printf(b, " x=%lld;", s->o.now +
-	    s->o.expire) < 0)
+	if (s->o.expire > 0 &&
+	    buf_printf(b, " x=%lld;", s->o.now + s->o.expire) < 0)
 		goto out;
-	if (s->o.body_length && buf_printf(b, " l=%llu;",
-	    s->bh.canon.total) < 0)
+	if (s->o.body_length &&
+	    buf_printf(b, " l=%llu;", s->bh.canon.total) < 0)
 		goto out;
-	col = 8 + b->len - (size_t)(strrchr(buf_str(b), '\t') -
-	    buf_str(b));
+	col = 8 + b->len - (size_t)(strrchr(buf_str(b), '\t') - buf_str(b));
 	if (dk_fold_add(b, &col, " h=", 3) < 0 ||
 	    dk_sign_hlist(s, b, &col, sig->h, sizeof(sig->h), &sig->nh) < 0)
 		goto out;
@@ -314,7 +338,7 @@ dk_sign_one(struct dk_sign *s, const struct dk_signkey *key, const char **why)
 	vlen = field.len - 15;
 	sig.b_off = sig.b_end = vlen;
 	if (dk_header_hash(&s->hdrs, &sig, (const unsigned char *)field.data,
-	    field.len, 15, &s->scratch, dig) < 0)
+			   field.len, 15, &s->scratch, dig) < 0)
 		goto out;
 	*why = "signing failed";
 	if (dk_sign_digest(key->pkey, dig, sigb, &siglen) < 0)
@@ -324,8 +348,8 @@ dk_sign_one(struct dk_sign *s, const struct dk_signkey *key, const char **why)
 		goto out;
 	for (k = 0; k < b64.len; k += 72)
 		if ((k > 0 && buf_add(&val, "\r\n\t ", 4) < 0) ||
-		    buf_add(&val, b64.data + k, b64.len - k < 72 ?
-		    b64.len - k : 72) < 0)
+		    buf_add(&val, b64.data + k,
+			    b64.len - k < 72 ? b64.len - k : 72) < 0)
 			goto out;
 	if (!s->o.crlf)
 		dk_to_lf(val.data);

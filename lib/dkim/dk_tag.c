@@ -50,7 +50,7 @@ dk_valchar(unsigned char c)
 /* Parses one tag-spec at *ip; sets t. */
 static enum dk_tag_status
 dk_tag_one(const unsigned char *p, size_t len, size_t *ip, struct dk_tag *t,
-    size_t *err_off)
+	   size_t *err_off)
 {
 	size_t i = *ip, vend;
 
@@ -92,8 +92,8 @@ dk_tag_one(const unsigned char *p, size_t len, size_t *ip, struct dk_tag *t,
 
 enum dk_tag_status
 dk_tag_parse(const unsigned char *p, size_t len,
-    const struct dk_tag_limits *lim, struct dk_tag *tags, size_t maxtags,
-    size_t *ntags, size_t *err_off)
+	     const struct dk_tag_limits *lim, struct dk_tag *tags,
+	     size_t maxtags, size_t *ntags, size_t *err_off)
 {
 	size_t max_tags = lim && lim->max_tags ? lim->max_tags : 64;
 	size_t max_len = lim && lim->max_len ? lim->max_len : 65536;
@@ -122,7 +122,7 @@ dk_tag_parse(const unsigned char *p, size_t len,
 		for (k = 0; k < n; k++)
 			if (tags[k].name_len == tags[n].name_len &&
 			    memcmp(tags[k].name, tags[n].name,
-			    tags[n].name_len) == 0) {
+				   tags[n].name_len) == 0) {
 				*err_off = (size_t)(tags[n].name - p);
 				return DK_TAG_EDUP;
 			}
@@ -150,12 +150,13 @@ dk_tag_find(const struct dk_tag *tags, size_t n, const char *name)
  * are strict. */
 int
 dk_b64_decode(const unsigned char *p, size_t len, unsigned char *out,
-    size_t outcap, size_t *outlen)
+	      size_t outcap, size_t *outlen)
 {
 	size_t off;
 
-	return b64_decode(p, len, B64_FWS, out, outcap, outlen, &off) ==
-	    B64_OK ? 0 : -1;
+	return b64_decode(p, len, B64_FWS, out, outcap, outlen, &off) == B64_OK
+		   ? 0
+		   : -1;
 }
 
 const char *

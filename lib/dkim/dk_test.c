@@ -53,21 +53,23 @@ tag_list_parses_fws_and_trailing_semicolon(void **state)
 
 	for (k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
 		st = dk_tag_parse((const unsigned char *)cases[k].in,
-		    strlen(cases[k].in), NULL, tags, 8, &n, &off);
+				  strlen(cases[k].in), NULL, tags, 8, &n, &off);
 		CHECK(st == cases[k].st, "%s: got status %d, want %d",
-		    cases[k].in, st, cases[k].st);
+		      cases[k].in, st, cases[k].st);
 		if (st != DK_TAG_OK)
 			continue;
 		CHECK(n == cases[k].n, "%s: got %zu tags, want %zu",
-		    cases[k].in, n, cases[k].n);
+		      cases[k].in, n, cases[k].n);
 		CHECK(tags[1].name_len == strlen(cases[k].name1) &&
-		    memcmp(tags[1].name, cases[k].name1, tags[1].name_len) ==
-		    0, "%s: got tag name %.*s, want %s", cases[k].in,
-		    (int)tags[1].name_len, tags[1].name, cases[k].name1);
+			  memcmp(tags[1].name, cases[k].name1,
+				 tags[1].name_len) == 0,
+		      "%s: got tag name %.*s, want %s", cases[k].in,
+		      (int)tags[1].name_len, tags[1].name, cases[k].name1);
 		CHECK(tags[1].value_len == strlen(cases[k].val1) &&
-		    memcmp(tags[1].value, cases[k].val1, tags[1].value_len) ==
-		    0, "%s: got value '%.*s', want '%s'", cases[k].in,
-		    (int)tags[1].value_len, tags[1].value, cases[k].val1);
+			  memcmp(tags[1].value, cases[k].val1,
+				 tags[1].value_len) == 0,
+		      "%s: got value '%.*s', want '%s'", cases[k].in,
+		      (int)tags[1].value_len, tags[1].value, cases[k].val1);
 	}
 }
 
@@ -77,8 +79,9 @@ tag_list_limits_tag_count(void **state)
 	struct dk_tag tags[2];
 	size_t n, off;
 
-	CHECK(dk_tag_parse((const unsigned char *)"a=1;b=2;c=3", 11, NULL,
-	    tags, 2, &n, &off) == DK_TAG_ELIMIT, "got no limit, want ELIMIT");
+	CHECK(dk_tag_parse((const unsigned char *)"a=1;b=2;c=3", 11, NULL, tags,
+			   2, &n, &off) == DK_TAG_ELIMIT,
+	      "got no limit, want ELIMIT");
 }
 
 static void
@@ -88,17 +91,22 @@ base64_skips_fws_and_checks_padding(void **state)
 	size_t n;
 
 	CHECK(dk_b64_decode((const unsigned char *)"aGVs\r\n bG8=", 11, out,
-	    sizeof(out), &n) == 0 && n == 5 && memcmp(out, "hello", 5) == 0,
-	    "got %zu bytes, want hello", n);
+			    sizeof(out), &n) == 0 &&
+		  n == 5 && memcmp(out, "hello", 5) == 0,
+	      "got %zu bytes, want hello", n);
 	CHECK(dk_b64_decode((const unsigned char *)"aGVsbG8", 7, out,
-	    sizeof(out), &n) < 0, "got ok, want bad length");
-	CHECK(dk_b64_decode((const unsigned char *)"aG=s", 4, out,
-	    sizeof(out), &n) < 0, "got ok, want data after padding refused");
-	CHECK(dk_b64_decode((const unsigned char *)"aGVsbG8=", 8, out, 3,
-	    &n) < 0, "got ok, want overflow refused");
+			    sizeof(out), &n) < 0,
+	      "got ok, want bad length");
+	CHECK(dk_b64_decode((const unsigned char *)"aG=s", 4, out, sizeof(out),
+			    &n) < 0,
+	      "got ok, want data after padding refused");
+	CHECK(dk_b64_decode((const unsigned char *)"aGVsbG8=", 8, out, 3, &n) <
+		  0,
+	      "got ok, want overflow refused");
 }
 
-#define SIGOK "v=1; a=rsa-sha256; d=example.com; s=sel; h=From:To; " \
+#define SIGOK                                                                  \
+	"v=1; a=rsa-sha256; d=example.com; s=sel; h=From:To; "                 \
 	"bh=AAAA; b=AAAA"
 
 static void
@@ -123,23 +131,23 @@ signature_validation_table(void **state)
 	    {SIGOK "; q=dns/txt", DK_SIG_OK},
 	    {SIGOK "; q=http", DK_SIG_EVALUE},
 	    {"v=2; a=rsa-sha256; d=e.com; s=s; h=from; bh=AAAA; b=AAAA",
-		DK_SIG_EVERSION},
+	     DK_SIG_EVERSION},
 	    {"v=1; a=rsa-md5; d=e.com; s=s; h=from; bh=AAAA; b=AAAA",
-		DK_SIG_EALG},
+	     DK_SIG_EALG},
 	    {"v=1; a=rsa-sha256; d=e.com; s=s; h=to:subject; bh=AAAA; b=AAAA",
-		DK_SIG_ENOFROM},
+	     DK_SIG_ENOFROM},
 	    {"v=1; a=rsa-sha256; s=s; h=from; bh=AAAA; b=AAAA",
-		DK_SIG_EMISSING},
+	     DK_SIG_EMISSING},
 	    {"v=1; a=rsa-sha256; d=e.com; s=s; h=from; b=AAAA",
-		DK_SIG_EMISSING},
+	     DK_SIG_EMISSING},
 	    {"v=1; a=rsa-sha256; d=e.com; s=s; h=from; bh=AAAA; b=A!AA",
-		DK_SIG_EVALUE},
+	     DK_SIG_EVALUE},
 	    {"v=1; a=rsa-sha256; d=e..com; s=s; h=from; bh=AAAA; b=AAAA",
-		DK_SIG_EVALUE},
+	     DK_SIG_EVALUE},
 	    {"v=1; a=rsa-sha256; d=e.com; s=s; h=from::to; bh=AAAA; b=AAAA",
-		DK_SIG_EVALUE},
+	     DK_SIG_EVALUE},
 	    {"v=1; a=ed25519-sha256; d=e.com; s=s; h=from; bh=AAAA; b=AAAA",
-		DK_SIG_OK},
+	     DK_SIG_OK},
 	    {"v=1; a", DK_SIG_ESYNTAX},
 	    {"v=1 a=rsa", DK_SIG_EMISSING}, /* value "1 a=rsa" */
 	};
@@ -151,16 +159,17 @@ signature_validation_table(void **state)
 	for (k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
 		why = "";
 		st = dk_sig_parse((const unsigned char *)cases[k].in,
-		    strlen(cases[k].in), &sig, &why, &off);
+				  strlen(cases[k].in), &sig, &why, &off);
 		CHECK(st == cases[k].st, "%s: got %d (%s), want %d",
-		    cases[k].in, st, why, cases[k].st);
+		      cases[k].in, st, why, cases[k].st);
 	}
 }
 
 static void
 signature_fields_are_normalized(void **state)
 {
-	const char *in = "v=1; a=rsa-sha256; c=relaxed/relaxed; d=Example.COM;"
+	const char *in =
+	    "v=1; a=rsa-sha256; c=relaxed/relaxed; d=Example.COM;"
 	    " s=sel; i=Joe@Mail.Example.com; h=From : To:\r\n SUBJECT;"
 	    " l=42; t=10; x=20; bh=AAAA; b=Zm9v\r\n YmFy";
 	struct dk_sig sig;
@@ -168,23 +177,32 @@ signature_fields_are_normalized(void **state)
 	size_t off, nl;
 
 	CHECK(dk_sig_parse((const unsigned char *)in, strlen(in), &sig, &why,
-	    &off) == DK_SIG_OK, "got error %s, want ok", why);
+			   &off) == DK_SIG_OK,
+	      "got error %s, want ok", why);
 	CHECK(strcmp(sig.d, "example.com") == 0, "got d=%s", sig.d);
 	CHECK(strcmp(sig.i, "Joe@mail.example.com") == 0, "got i=%s", sig.i);
 	CHECK(strcmp(sig.h, "from:to:subject") == 0 && sig.nh == 3,
-	    "got h=%s (%zu), want from:to:subject (3)", sig.h, sig.nh);
-	CHECK(sig.hc == DK_C_RELAXED && sig.bc == DK_C_RELAXED, "got canon "
-	    "%d/%d", sig.hc, sig.bc);
-	CHECK(sig.l == 42 && sig.t == 10 && sig.x == 20, "got l=%lld t=%lld "
-	    "x=%lld", sig.l, sig.t, sig.x);
-	CHECK(sig.blen == 6 && memcmp(sig.b, "foobar", 6) == 0, "got b of %zu "
-	    "bytes, want foobar", sig.blen);
+	      "got h=%s (%zu), want from:to:subject (3)", sig.h, sig.nh);
+	CHECK(sig.hc == DK_C_RELAXED && sig.bc == DK_C_RELAXED,
+	      "got canon "
+	      "%d/%d",
+	      sig.hc, sig.bc);
+	CHECK(sig.l == 42 && sig.t == 10 && sig.x == 20,
+	      "got l=%lld t=%lld "
+	      "x=%lld",
+	      sig.l, sig.t, sig.x);
+	CHECK(sig.blen == 6 && memcmp(sig.b, "foobar", 6) == 0,
+	      "got b of %zu "
+	      "bytes, want foobar",
+	      sig.blen);
 	CHECK(strcmp(sig.bprefix, "Zm9vYmFy") == 0, "got prefix %s",
-	    sig.bprefix);
+	      sig.bprefix);
 	CHECK(strcmp(in + sig.b_off, "Zm9v\r\n YmFy") == 0 &&
-	    sig.b_end == strlen(in), "got b span '%s'", in + sig.b_off);
+		  sig.b_end == strlen(in),
+	      "got b span '%s'", in + sig.b_off);
 	CHECK(dk_sig_hname(&sig, 2, &name, &nl) == 0 && nl == 7 &&
-	    memcmp(name, "subject", 7) == 0, "got h[2] %.*s", (int)nl, name);
+		  memcmp(name, "subject", 7) == 0,
+	      "got h[2] %.*s", (int)nl, name);
 }
 
 static void
@@ -218,17 +236,20 @@ key_record_table(void **state)
 
 	for (k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
 		st = dk_keyrec_parse((const unsigned char *)cases[k].in,
-		    strlen(cases[k].in), &rec, &why, &off);
-		CHECK(st == cases[k].st, "%s: got %d, want %d", cases[k].in,
-		    st, cases[k].st);
+				     strlen(cases[k].in), &rec, &why, &off);
+		CHECK(st == cases[k].st, "%s: got %d, want %d", cases[k].in, st,
+		      cases[k].st);
 		if (st != DK_KEY_OK)
 			continue;
-		CHECK(rec.ed25519 == cases[k].ed && rec.revoked ==
-		    cases[k].revoked && rec.strict == cases[k].strict &&
-		    rec.sha256_ok == cases[k].sha256 && rec.email_ok ==
-		    cases[k].email, "%s: got ed=%d revoked=%d strict=%d "
-		    "sha256=%d email=%d", cases[k].in, rec.ed25519,
-		    rec.revoked, rec.strict, rec.sha256_ok, rec.email_ok);
+		CHECK(rec.ed25519 == cases[k].ed &&
+			  rec.revoked == cases[k].revoked &&
+			  rec.strict == cases[k].strict &&
+			  rec.sha256_ok == cases[k].sha256 &&
+			  rec.email_ok == cases[k].email,
+		      "%s: got ed=%d revoked=%d strict=%d "
+		      "sha256=%d email=%d",
+		      cases[k].in, rec.ed25519, rec.revoked, rec.strict,
+		      rec.sha256_ok, rec.email_ok);
 	}
 }
 
@@ -254,12 +275,13 @@ check_body(enum dk_canon c, long long limit, const char *in, const char *want)
 			dk_body_update(&b, (const unsigned char *)in, n);
 		else
 			for (k = 0; k < n; k++)
-				dk_body_update(&b,
-				    (const unsigned char *)in + k, 1);
+				dk_body_update(
+				    &b, (const unsigned char *)in + k, 1);
 		dk_body_final(&b);
-		CHECK(strcmp(buf_str(&out), want) == 0, "canon %d of '%s' "
-		    "(pass %d): got '%s', want '%s'", c, in, pass,
-		    buf_str(&out), want);
+		CHECK(strcmp(buf_str(&out), want) == 0,
+		      "canon %d of '%s' "
+		      "(pass %d): got '%s', want '%s'",
+		      c, in, pass, buf_str(&out), want);
 		buf_free(&out);
 	}
 }
@@ -272,22 +294,27 @@ canon_rfc6376_3_4_6_example(void **state)
 
 	buf_init(&out, 0);
 	assert_int_equal(dk_canon_header(DK_C_RELAXED,
-	    (const unsigned char *)h1, strlen(h1), 1, &out), 0);
+					 (const unsigned char *)h1, strlen(h1),
+					 1, &out),
+			 0);
 	assert_int_equal(dk_canon_header(DK_C_RELAXED,
-	    (const unsigned char *)h2, strlen(h2), 1, &out), 0);
+					 (const unsigned char *)h2, strlen(h2),
+					 1, &out),
+			 0);
 	CHECK(strcmp(buf_str(&out), "a:X\r\nb:Y Z\r\n") == 0,
-	    "relaxed headers: got '%s', want 'a:X\\r\\nb:Y Z\\r\\n'",
-	    buf_str(&out));
+	      "relaxed headers: got '%s', want 'a:X\\r\\nb:Y Z\\r\\n'",
+	      buf_str(&out));
 	buf_reset(&out);
-	assert_int_equal(dk_canon_header(DK_C_SIMPLE,
-	    (const unsigned char *)h2, strlen(h2), 1, &out), 0);
+	assert_int_equal(dk_canon_header(DK_C_SIMPLE, (const unsigned char *)h2,
+					 strlen(h2), 1, &out),
+			 0);
 	CHECK(strcmp(buf_str(&out), "B : Y\t\r\n\tZ  \r\n") == 0,
-	    "simple header: got '%s'", buf_str(&out));
+	      "simple header: got '%s'", buf_str(&out));
 	buf_free(&out);
 	check_body(DK_C_RELAXED, -1, " C \r\nD \t E\r\n\r\n\r\n",
-	    " C\r\nD E\r\n");
+		   " C\r\nD E\r\n");
 	check_body(DK_C_SIMPLE, -1, " C \r\nD \t E\r\n\r\n\r\n",
-	    " C \r\nD \t E\r\n");
+		   " C \r\nD \t E\r\n");
 }
 
 static void
@@ -323,12 +350,15 @@ canon_relaxed_header_lowercases_and_unfolds(void **state)
 	buf_init(&out, 0);
 	for (k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
 		buf_reset(&out);
-		assert_int_equal(dk_canon_header(DK_C_RELAXED,
-		    (const unsigned char *)cases[k].in, strlen(cases[k].in),
-		    1, &out), 0);
-		CHECK(strcmp(buf_str(&out), cases[k].want) == 0, "'%s': got "
-		    "'%s', want '%s'", cases[k].in, buf_str(&out),
-		    cases[k].want);
+		assert_int_equal(
+		    dk_canon_header(DK_C_RELAXED,
+				    (const unsigned char *)cases[k].in,
+				    strlen(cases[k].in), 1, &out),
+		    0);
+		CHECK(strcmp(buf_str(&out), cases[k].want) == 0,
+		      "'%s': got "
+		      "'%s', want '%s'",
+		      cases[k].in, buf_str(&out), cases[k].want);
 	}
 	buf_free(&out);
 }
@@ -336,9 +366,11 @@ canon_relaxed_header_lowercases_and_unfolds(void **state)
 static void
 select_is_bottom_up_and_oversigned(void **state)
 {
-	static const char *const fields[] = {"From: a", "Received: 1",
-	    "To: x", "Received: 2", "Subject: s", "to: y"};
-	const char *in = "v=1; a=rsa-sha256; d=e.com; s=s; "
+	static const char *const fields[] = {"From: a",	   "Received: 1",
+					     "To: x",	   "Received: 2",
+					     "Subject: s", "to: y"};
+	const char *in =
+	    "v=1; a=rsa-sha256; d=e.com; s=s; "
 	    "h=received:to:from:received:to:to:from:received; bh=AA==; b=AA==";
 	static const long want[] = {3, 5, 0, 1, 2, -1, -1, -1};
 	struct dk_field f[6];
@@ -354,11 +386,12 @@ select_is_bottom_up_and_oversigned(void **state)
 		f[k].name_len = dk_field_name_len(f[k].p, f[k].len);
 	}
 	CHECK(dk_sig_parse((const unsigned char *)in, strlen(in), &sig, &why,
-	    &off) == DK_SIG_OK, "got %s", why);
+			   &off) == DK_SIG_OK,
+	      "got %s", why);
 	dk_select(f, 6, &sig, sel, used);
 	for (k = 0; k < 8; k++)
 		CHECK(sel[k] == want[k], "h[%zu]: got field %ld, want %ld", k,
-		    sel[k], want[k]);
+		      sel[k], want[k]);
 }
 
 /* RFC 8463 Appendix A: the example message signed with Ed25519 (key
@@ -391,34 +424,34 @@ static const char rfc8463_msg[] =
     "\r\n"
     "Joe.\r\n";
 
-#define RFC8463_ED "v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="
-#define RFC8463_RSA "v=DKIM1; k=rsa; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBg" \
-	"QDkHlOQoBTzWRiGs5V6NpP3idY6Wk08a5qhdR6wy5bdOKb2jLQiY/J16JYi0Qvx/byY" \
-	"zCNb3W91y3FutACDfzwQ/BC/e/8uBsCR+yz1Lxj+PL6lHvqMKrM3rG4hstT5QjvHO9P" \
+#define RFC8463_ED                                                             \
+	"v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="
+#define RFC8463_RSA                                                            \
+	"v=DKIM1; k=rsa; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBg"              \
+	"QDkHlOQoBTzWRiGs5V6NpP3idY6Wk08a5qhdR6wy5bdOKb2jLQiY/J16JYi0Qvx/byY"  \
+	"zCNb3W91y3FutACDfzwQ/BC/e/8uBsCR+yz1Lxj+PL6lHvqMKrM3rG4hstT5QjvHO9P"  \
 	"zoxZyVYLzBfO2EeC3Ip3G+2kryOTIKT+l/K4w3QIDAQAB"
 
 static void
 feed_hdr(void *ctx, const char *p, size_t n)
 {
-	assert_int_equal(dk_verify_header(ctx, (const unsigned char *)p, n),
-	    0);
+	assert_int_equal(dk_verify_header(ctx, (const unsigned char *)p, n), 0);
 }
 
 /* Verifies msg against keys; returns the results count. */
 static size_t
 verify_msg(const char *msg, struct dk_test_key *keys, long long now,
-    struct dk_sigresult *out, size_t max)
+	   struct dk_sigresult *out, size_t max)
 {
 	const struct dk_sigresult *r;
 	struct dk_verify *v;
 	size_t body, n;
 
-	assert_int_equal(dk_verify_new(NULL, dk_test_fetch, keys, now, &v),
-	    0);
+	assert_int_equal(dk_verify_new(NULL, dk_test_fetch, keys, now, &v), 0);
 	body = dk_test_split(msg, feed_hdr, v);
 	assert_int_equal(dk_verify_eoh(v), 0);
 	dk_verify_body(v, (const unsigned char *)msg + body,
-	    strlen(msg) - body);
+		       strlen(msg) - body);
 	assert_int_equal(dk_verify_eom(v), 0);
 	n = dk_verify_results(v, &r);
 	assert_true(n <= max);
@@ -440,15 +473,16 @@ rfc8463_vectors_verify(void **state)
 
 	n = verify_msg(rfc8463_msg, keys, 1600000000, r, 4);
 	CHECK(n == 2, "got %zu results, want 2", n);
-	CHECK(r[0].result == DK_R_PASS && strcmp(r[0].a, "ed25519-sha256") ==
-	    0, "ed25519: got %s (%s), want pass", dk_result_str(r[0].result),
-	    r[0].reason);
+	CHECK(r[0].result == DK_R_PASS && strcmp(r[0].a, "ed25519-sha256") == 0,
+	      "ed25519: got %s (%s), want pass", dk_result_str(r[0].result),
+	      r[0].reason);
 	CHECK(r[1].result == DK_R_PASS && strcmp(r[1].a, "rsa-sha256") == 0,
-	    "rsa: got %s (%s), want pass", dk_result_str(r[1].result),
-	    r[1].reason);
-	CHECK(strcmp(r[0].d, "football.example.com") == 0 && strcmp(r[0].s,
-	    "brisbane") == 0 && strcmp(r[0].b, "9/dsDChY") == 0,
-	    "got d=%s s=%s b=%s", r[0].d, r[0].s, r[0].b);
+	      "rsa: got %s (%s), want pass", dk_result_str(r[1].result),
+	      r[1].reason);
+	CHECK(strcmp(r[0].d, "football.example.com") == 0 &&
+		  strcmp(r[0].s, "brisbane") == 0 &&
+		  strcmp(r[0].b, "9/dsDChY") == 0,
+	      "got d=%s s=%s b=%s", r[0].d, r[0].s, r[0].b);
 }
 
 static void
@@ -469,19 +503,20 @@ rfc8463_vectors_fail_when_altered(void **state)
 	p[0] = 'H';
 	n = verify_msg(msg, keys, 0, r, 4);
 	CHECK(n == 2 && r[0].result == DK_R_FAIL &&
-	    strcmp(r[0].reason, "body hash mismatch") == 0,
-	    "altered body: got %s (%s), want fail (body hash mismatch)",
-	    dk_result_str(r[0].result), r[0].reason);
-	CHECK(r[1].result == DK_R_FAIL && strcmp(r[1].reason, "key revoked") ==
-	    0, "revoked: got %s (%s)", dk_result_str(r[1].result),
-	    r[1].reason);
+		  strcmp(r[0].reason, "body hash mismatch") == 0,
+	      "altered body: got %s (%s), want fail (body hash mismatch)",
+	      dk_result_str(r[0].result), r[0].reason);
+	CHECK(r[1].result == DK_R_FAIL &&
+		  strcmp(r[1].reason, "key revoked") == 0,
+	      "revoked: got %s (%s)", dk_result_str(r[1].result), r[1].reason);
 	memcpy(msg, rfc8463_msg, sizeof(msg));
 	p = strstr(msg, "dinner");
 	p[0] = 'D';
 	n = verify_msg(msg, keys, 0, r, 4);
-	CHECK(r[0].result == DK_R_FAIL && strcmp(r[0].reason,
-	    "signature did not verify") == 0, "altered subject: got %s (%s)",
-	    dk_result_str(r[0].result), r[0].reason);
+	CHECK(r[0].result == DK_R_FAIL &&
+		  strcmp(r[0].reason, "signature did not verify") == 0,
+	      "altered subject: got %s (%s)", dk_result_str(r[0].result),
+	      r[0].reason);
 }
 
 static void
@@ -495,29 +530,34 @@ key_problems_map_to_results(void **state)
 	};
 	/* a 512-bit RSA key: refused (RFC 8301) */
 	struct dk_test_key weak[] = {
-	    {"brisbane", "football.example.com", "k=ed25519; h=sha1; "
-		"p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=", 0},
-	    {"test", "football.example.com", "p=MFwwDQYJKoZIhvcNAQEBBQADSwAwSA"
-		"JBANmBe10IgY+u7h3enWTukkqtUD5PR52Tb/mPfjC0QJTocVBq6Za/PlzfV+Py"
-		"92VaCak19F4WrbVTK5Gg5tW220MCAwEAAQ==", 0},
+	    {"brisbane", "football.example.com",
+	     "k=ed25519; h=sha1; "
+	     "p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=",
+	     0},
+	    {"test", "football.example.com",
+	     "p=MFwwDQYJKoZIhvcNAQEBBQADSwAwSA"
+	     "JBANmBe10IgY+u7h3enWTukkqtUD5PR52Tb/mPfjC0QJTocVBq6Za/PlzfV+Py"
+	     "92VaCak19F4WrbVTK5Gg5tW220MCAwEAAQ==",
+	     0},
 	    {NULL, NULL, NULL, 0},
 	};
 	struct dk_sigresult r[4];
 
 	verify_msg(rfc8463_msg, nokey, 0, r, 4);
-	CHECK(r[0].result == DK_R_PERMERROR && strcmp(r[0].reason, "no key") ==
-	    0, "no key: got %s (%s)", dk_result_str(r[0].result), r[0].reason);
+	CHECK(r[0].result == DK_R_PERMERROR &&
+		  strcmp(r[0].reason, "no key") == 0,
+	      "no key: got %s (%s)", dk_result_str(r[0].result), r[0].reason);
 	verify_msg(rfc8463_msg, temp, 0, r, 4);
 	CHECK(r[0].result == DK_R_TEMPERROR, "tempfail: got %s",
-	    dk_result_str(r[0].result));
+	      dk_result_str(r[0].result));
 	CHECK(r[1].result == DK_R_PERMERROR, "k mismatch: got %s (%s)",
-	    dk_result_str(r[1].result), r[1].reason);
+	      dk_result_str(r[1].result), r[1].reason);
 	verify_msg(rfc8463_msg, weak, 0, r, 4);
 	CHECK(r[0].result == DK_R_PERMERROR, "key h=sha1: got %s (%s)",
-	    dk_result_str(r[0].result), r[0].reason);
+	      dk_result_str(r[0].result), r[0].reason);
 	CHECK(r[1].result == DK_R_FAIL && strstr(r[1].reason, "1024"),
-	    "512-bit RSA: got %s (%s), want fail", dk_result_str(r[1].result),
-	    r[1].reason);
+	      "512-bit RSA: got %s (%s), want fail", dk_result_str(r[1].result),
+	      r[1].reason);
 }
 
 static void
@@ -538,12 +578,13 @@ rsa_sha1_is_policy_and_expired_x_fails(void **state)
 	n = verify_msg(msg, keys, 300, r, 4);
 	CHECK(n == 3, "got %zu results", n);
 	CHECK(r[0].result == DK_R_POLICY, "rsa-sha1: got %s, want policy",
-	    dk_result_str(r[0].result));
-	CHECK(r[1].result == DK_R_FAIL && strcmp(r[1].reason,
-	    "signature expired") == 0, "x=200 at 300: got %s (%s)",
-	    dk_result_str(r[1].result), r[1].reason);
+	      dk_result_str(r[0].result));
+	CHECK(r[1].result == DK_R_FAIL &&
+		  strcmp(r[1].reason, "signature expired") == 0,
+	      "x=200 at 300: got %s (%s)", dk_result_str(r[1].result),
+	      r[1].reason);
 	CHECK(r[2].result == DK_R_PERMERROR, "h= without from: got %s",
-	    dk_result_str(r[2].result));
+	      dk_result_str(r[2].result));
 }
 
 int

@@ -17,7 +17,7 @@ struct dk_test_key {
 /* ctx: a NULL-selector-terminated array of struct dk_test_key. */
 static inline enum dk_fetch
 dk_test_fetch(void *ctx, const char *selector, const char *domain,
-    struct buf *txt)
+	      struct buf *txt)
 {
 	const struct dk_test_key *k;
 
@@ -29,8 +29,8 @@ dk_test_fetch(void *ctx, const char *selector, const char *domain,
 			return DK_FETCH_TEMPFAIL;
 		if (k->txt == NULL)
 			return DK_FETCH_NONE;
-		return buf_adds(txt, k->txt) == 0 ? DK_FETCH_OK :
-		    DK_FETCH_PERMFAIL;
+		return buf_adds(txt, k->txt) == 0 ? DK_FETCH_OK
+						  : DK_FETCH_PERMFAIL;
 	}
 	return DK_FETCH_NONE;
 }
@@ -39,7 +39,7 @@ dk_test_fetch(void *ctx, const char *selector, const char *domain,
  * field (without its CRLF) and returns the body's offset. */
 static inline size_t
 dk_test_split(const char *msg, void (*hdr)(void *, const char *, size_t),
-    void *ctx)
+	      void *ctx)
 {
 	size_t i = 0, start = 0, n = strlen(msg);
 
@@ -47,8 +47,8 @@ dk_test_split(const char *msg, void (*hdr)(void *, const char *, size_t),
 		if (msg[i] == '\r' && msg[i + 1] == '\n') {
 			if (i == start)
 				return i + 2;
-			if (i + 2 < n && (msg[i + 2] == ' ' ||
-			    msg[i + 2] == '\t')) {
+			if (i + 2 < n &&
+			    (msg[i + 2] == ' ' || msg[i + 2] == '\t')) {
 				i += 2;
 				continue;
 			}

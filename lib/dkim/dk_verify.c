@@ -18,9 +18,9 @@
 
 struct dk_vsig {
 	struct dk_sig sig;
-	size_t field;     /* index in hdrs */
+	size_t field;	  /* index in hdrs */
 	size_t value_off; /* of the value in the field */
-	int hasher;       /* -1: no body hash needed (already decided) */
+	int hasher;	  /* -1: no body hash needed (already decided) */
 };
 
 struct dk_verify {
@@ -40,15 +40,16 @@ struct dk_verify {
 const char *
 dk_result_str(enum dk_result r)
 {
-	static const char *const names[] = {"none", "pass", "fail", "neutral",
-	    "policy", "temperror", "permerror"};
+	static const char *const names[] = {"none",	"pass",	  "fail",
+					    "neutral",	"policy", "temperror",
+					    "permerror"};
 
 	return (size_t)r < sizeof(names) / sizeof(names[0]) ? names[r] : "?";
 }
 
 int
-dk_verify_new(const struct dk_verify_limits *lim, dk_fetch_fn fetch,
-    void *ctx, long long now, struct dk_verify **out)
+dk_verify_new(const struct dk_verify_limits *lim, dk_fetch_fn fetch, void *ctx,
+	      long long now, struct dk_verify **out)
 {
 	struct dk_verify *v;
 
@@ -96,7 +97,7 @@ static int
 dk_is_sig_field(const struct dk_field *f)
 {
 	return f->name_len == 14 &&
-	    strncasecmp((const char *)f->p, "DKIM-Signature", 14) == 0;
+	       strncasecmp((const char *)f->p, "DKIM-Signature", 14) == 0;
 }
 
 static int
@@ -127,8 +128,8 @@ dk_verify_prepare(struct dk_verify *v, size_t fi, size_t k)
 	vs->field = fi;
 	vs->value_off = (size_t)(colon - f->p) + 1;
 	vs->hasher = -1;
-	if (dk_sig_parse(f->p + vs->value_off, f->len - vs->value_off,
-	    &vs->sig, &why, &off) != DK_SIG_OK) {
+	if (dk_sig_parse(f->p + vs->value_off, f->len - vs->value_off, &vs->sig,
+			 &why, &off) != DK_SIG_OK) {
 		r->result = DK_R_PERMERROR;
 		r->reason = why;
 	}
@@ -136,8 +137,8 @@ dk_verify_prepare(struct dk_verify *v, size_t fi, size_t k)
 	snprintf(r->s, sizeof(r->s), "%s", vs->sig.s);
 	snprintf(r->b, sizeof(r->b), "%s", vs->sig.bprefix);
 	snprintf(r->i, sizeof(r->i), "%s", vs->sig.i);
-	snprintf(r->a, sizeof(r->a), "%s", r->result == DK_R_NONE ?
-	    dk_alg_name(vs->sig.alg) : "");
+	snprintf(r->a, sizeof(r->a), "%s",
+		 r->result == DK_R_NONE ? dk_alg_name(vs->sig.alg) : "");
 	if (r->result != DK_R_NONE)
 		return 0;
 	if (vs->sig.alg == DK_ALG_RSA_SHA1) {
@@ -192,7 +193,7 @@ dk_verify_body(struct dk_verify *v, const unsigned char *p, size_t n)
 /* Fetches and checks the key of vs; *pkey owned on DK_R_NONE. */
 static enum dk_result
 dk_verify_key(struct dk_verify *v, struct dk_vsig *vs, EVP_PKEY **pkey,
-    struct dk_sigresult *r)
+	      struct dk_sigresult *r)
 {
 	struct dk_keyrec rec;
 	const char *why = "";
@@ -213,8 +214,8 @@ dk_verify_key(struct dk_verify *v, struct dk_vsig *vs, EVP_PKEY **pkey,
 		r->reason = "key lookup failed";
 		return DK_R_PERMERROR;
 	}
-	if (dk_keyrec_parse((const unsigned char *)buf_str(&v->txt),
-	    v->txt.len, &rec, &why, &off) != DK_KEY_OK) {
+	if (dk_keyrec_parse((const unsigned char *)buf_str(&v->txt), v->txt.len,
+			    &rec, &why, &off) != DK_KEY_OK) {
 		r->reason = why;
 		return DK_R_PERMERROR;
 	}
@@ -228,8 +229,8 @@ dk_verify_key(struct dk_verify *v, struct dk_vsig *vs, EVP_PKEY **pkey,
 		return DK_R_PERMERROR;
 	}
 	if (!rec.sha256_ok || !rec.email_ok) {
-		r->reason = !rec.sha256_ok ? "key h= excludes sha256" :
-		    "key s= excludes email";
+		r->reason = !rec.sha256_ok ? "key h= excludes sha256"
+					   : "key s= excludes email";
 		return DK_R_PERMERROR;
 	}
 	dom = strchr(vs->sig.i, '@') + 1;
@@ -275,7 +276,7 @@ dk_verify_one(struct dk_verify *v, struct dk_vsig *vs, struct dk_sigresult *r)
 	if ((r->result = dk_verify_key(v, vs, &pkey, r)) != DK_R_NONE)
 		return 0;
 	if (dk_header_hash(&v->hdrs, &vs->sig, f->p, f->len, vs->value_off,
-	    &v->scratch, dig) < 0) {
+			   &v->scratch, dig) < 0) {
 		EVP_PKEY_free(pkey);
 		return -1;
 	}
@@ -284,13 +285,13 @@ dk_verify_one(struct dk_verify *v, struct dk_vsig *vs, struct dk_sigresult *r)
 	if (ok != 1) {
 		r->result = DK_R_FAIL;
 		r->reason = "signature did not verify";
-	} else if (vs->sig.bhlen != 32 || memcmp(vs->sig.bh, bh->dig,
-	    32) != 0) {
+	} else if (vs->sig.bhlen != 32 ||
+		   memcmp(vs->sig.bh, bh->dig, 32) != 0) {
 		r->result = DK_R_FAIL;
 		r->reason = "body hash mismatch";
 	} else {
-		r->result = dk_verify_length(vs->sig.l, bh->canon.total,
-		    &r->reason);
+		r->result =
+		    dk_verify_length(vs->sig.l, bh->canon.total, &r->reason);
 	}
 	return 0;
 }
@@ -344,14 +345,14 @@ dk_from_each(void *ctx, const unsigned char *p, const struct addr_parts *a)
 }
 
 int
-dk_from_domain(const unsigned char *value, size_t len, char *out,
-    size_t outlen)
+dk_from_domain(const unsigned char *value, size_t len, char *out, size_t outlen)
 {
 	struct dk_from_ctx fc = {out, outlen, 0};
 	size_t off;
 
 	if (addr_parse_header(value, len, NULL, dk_from_each, &fc, &off) !=
-	    ADDR_OK && !fc.found)
+		ADDR_OK &&
+	    !fc.found)
 		return -1;
 	return fc.found ? 0 : -1;
 }

@@ -44,14 +44,15 @@ mlt_body_probe(int dirfd)
 	int fd, tries;
 
 	fd = openat(dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-	if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR &&
-	    errno != EINVAL))
+	if (fd >= 0 ||
+	    (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL))
 		return fd;
 	for (tries = 0; tries < 10; tries++) {
 		snprintf(name, sizeof(name), ".facteur-milter-body.%ld.%u",
-		    (long)getpid(), atomic_fetch_add(&mlt_body_seq, 1));
-		fd = openat(dirfd, name, O_RDWR | O_CREAT | O_EXCL |
-		    O_NOFOLLOW | O_CLOEXEC, 0600);
+			 (long)getpid(), atomic_fetch_add(&mlt_body_seq, 1));
+		fd = openat(dirfd, name,
+			    O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			    0600);
 		if (fd >= 0) {
 			(void)unlinkat(dirfd, name, 0);
 			return fd;
@@ -131,8 +132,9 @@ mlt_body_add(struct mlt_body *b, const void *p, size_t n)
 		return -1;
 	b->size += n;
 	if (b->fd < 0)
-		return b->threshold > 0 && b->size > b->threshold ?
-		    mlt_body_spill(b) : 0;
+		return b->threshold > 0 && b->size > b->threshold
+			   ? mlt_body_spill(b)
+			   : 0;
 	return b->mem.len >= MLT_BODY_CHUNK ? mlt_body_flush(b) : 0;
 }
 
@@ -144,7 +146,7 @@ mlt_body_size(const struct mlt_body *b)
 
 int
 mlt_body_view(struct mlt_body *b, size_t want, const unsigned char **p,
-    size_t *n)
+	      size_t *n)
 {
 	size_t len = want < b->size ? want : b->size;
 	void *m;

@@ -31,19 +31,18 @@ struct mlt_body {
 	size_t filed;	  /* of those, in the file */
 	void *map;	  /* the current view's mapping, or NULL */
 	size_t maplen;
-	int err;	  /* errno of a failed file write: errs from then */
+	int err; /* errno of a failed file write: errs from then */
 };
 
 /* An empty body. dirfd < 0 or threshold 0: memory only (up to max). */
-void mlt_body_init(struct mlt_body *b, int dirfd, size_t threshold,
-    size_t max);
+void mlt_body_init(struct mlt_body *b, int dirfd, size_t threshold, size_t max);
 
 /* Appends p[0..n). 0, or -1: past max, out of memory, or the file could
  * not be written (errno; the message must fail, nothing is dropped
  * silently). Past the threshold the file is created; if it cannot be
  * (the directory is not writable), the body stays in memory. */
-__attribute__((warn_unused_result)) int
-mlt_body_add(struct mlt_body *b, const void *p, size_t n);
+__attribute__((warn_unused_result)) int mlt_body_add(struct mlt_body *b,
+						     const void *p, size_t n);
 
 /* The body's size in bytes. */
 size_t mlt_body_size(const struct mlt_body *b);
@@ -51,9 +50,10 @@ size_t mlt_body_size(const struct mlt_body *b);
 /* A read-only view of the first min(want, size) bytes: *p (never NULL;
  * "" when empty) and *n. Borrowed until the next mlt_body_add, view or
  * free. 0, or -1 with errno (the file could not be mapped). */
-__attribute__((warn_unused_result)) int
-mlt_body_view(struct mlt_body *b, size_t want, const unsigned char **p,
-    size_t *n);
+__attribute__((warn_unused_result)) int mlt_body_view(struct mlt_body *b,
+						      size_t want,
+						      const unsigned char **p,
+						      size_t *n);
 
 /* Frees memory, the view and the file. */
 void mlt_body_free(struct mlt_body *b);

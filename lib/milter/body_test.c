@@ -43,7 +43,7 @@ fx_teardown(void **state)
 	close(f->dirfd);
 	if (rmdir(f->dir) != 0) /* a named spool file would be left here */
 		fail_msg("rmdir %s: %s, want the directory empty", f->dir,
-		    strerror(errno));
+			 strerror(errno));
 	free(f);
 	return 0;
 }
@@ -70,7 +70,7 @@ add_chunks(struct mlt_body *b, size_t total, size_t chunk)
 		fill(p, n, off);
 		if (mlt_body_add(b, p, n) != 0)
 			fail_msg("add at %zu: got -1 (%s), want 0", off,
-			    strerror(errno));
+				 strerror(errno));
 	}
 	free(p);
 }
@@ -86,13 +86,12 @@ check_view(struct mlt_body *b, size_t want, size_t expect)
 	assert_non_null(p);
 	if (n != expect)
 		fail_msg("view of %zu: got %zu bytes, want %zu", want, n,
-		    expect);
+			 expect);
 	ref = malloc(expect + 1);
 	assert_non_null(ref);
 	fill(ref, expect, 0);
 	if (memcmp(p, ref, expect) != 0)
-		fail_msg("view of %zu: bytes differ from what was added",
-		    want);
+		fail_msg("view of %zu: bytes differ from what was added", want);
 	free(ref);
 }
 
@@ -106,7 +105,7 @@ small_body_stays_in_memory(void **state)
 	add_chunks(&b, 4096, 1000);
 	if (b.fd >= 0)
 		fail_msg("4096 bytes at threshold 4096: got a file, want "
-		    "memory");
+			 "memory");
 	assert_int_equal(mlt_body_size(&b), 4096);
 	check_view(&b, 100000, 4096);
 	check_view(&b, 10, 10);
@@ -126,7 +125,7 @@ large_body_goes_to_a_file_and_reads_back_the_same(void **state)
 		fail_msg("3 MB at threshold 64 KB: got memory, want a file");
 	if (b.mem.cap > (size_t)512 << 10)
 		fail_msg("spooled: %zu bytes of memory held, want a chunk",
-		    b.mem.cap);
+			 b.mem.cap);
 	assert_int_equal(mlt_body_size(&b), total);
 	check_view(&b, (size_t)1 << 20, (size_t)1 << 20); /* a scan */
 	check_view(&b, total * 2, total);
@@ -146,7 +145,7 @@ body_past_max_is_refused(void **state)
 	errno = 0;
 	if (mlt_body_add(&b, p, sizeof(p)) != -1 || errno != EFBIG)
 		fail_msg("past max: got success or errno %d, want EFBIG",
-		    errno);
+			 errno);
 	assert_int_equal(mlt_body_size(&b), 9950);
 	check_view(&b, 20000, 9950);
 	mlt_body_free(&b);
@@ -186,15 +185,15 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(small_body_stays_in_memory,
-		fx_setup, fx_teardown),
+					    fx_setup, fx_teardown),
 	    cmocka_unit_test_setup_teardown(
 		large_body_goes_to_a_file_and_reads_back_the_same, fx_setup,
 		fx_teardown),
-	    cmocka_unit_test_setup_teardown(body_past_max_is_refused,
-		fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(body_past_max_is_refused, fx_setup,
+					    fx_teardown),
 	    cmocka_unit_test(no_spool_directory_keeps_it_in_memory),
 	    cmocka_unit_test_setup_teardown(empty_body_views_as_empty_string,
-		fx_setup, fx_teardown),
+					    fx_setup, fx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -30,7 +30,7 @@
 /* The drop user's ids, for the owner of a unix socket; -1 to keep. */
 static int
 mlt_owner(const struct mlt_settings *s, uid_t *uid, gid_t *gid, char *err,
-    size_t errlen)
+	  size_t errlen)
 {
 	*uid = (uid_t)-1;
 	*gid = (gid_t)-1;
@@ -43,8 +43,8 @@ mlt_owner(const struct mlt_settings *s, uid_t *uid, gid_t *gid, char *err,
  * one replaced, mode and owner set before listen) or each address of
  * inet:PORT@HOST until one binds. */
 static int
-mlt_listen(struct server *srv, const struct mlt_settings *s,
-    const char *spec, char *err, size_t errlen)
+mlt_listen(struct server *srv, const struct mlt_settings *s, const char *spec,
+	   char *err, size_t errlen)
 {
 	struct addrinfo hints, *res = NULL, *ai;
 	enum mlt_sock_kind k;
@@ -61,8 +61,10 @@ mlt_listen(struct server *srv, const struct mlt_settings *s,
 		return -1;
 	}
 	if (k == MLT_SOCK_UNIX)
-		return mlt_owner(s, &uid, &gid, err, errlen) != 0 ? -1 :
-		    srv_listen_unix(srv, path, m, uid, gid, 0, err, errlen);
+		return mlt_owner(s, &uid, &gid, err, errlen) != 0
+			   ? -1
+			   : srv_listen_unix(srv, path, m, uid, gid, 0, err,
+					     errlen);
 	p = strchr(spec, ':') + 1;
 	at = strchr(p, '@'); /* checked by mlt_socket_parse: 1-5 digits */
 	snprintf(port, sizeof(port), "%.*s", (int)(at - p), p);
@@ -78,7 +80,7 @@ mlt_listen(struct server *srv, const struct mlt_settings *s,
 	e = -1;
 	for (ai = res; ai != NULL && e != 0; ai = ai->ai_next)
 		e = srv_listen_inet(srv, ai->ai_addr, ai->ai_addrlen, spec, 0,
-		    err, errlen);
+				    err, errlen);
 	freeaddrinfo(res);
 	return e;
 }
@@ -87,8 +89,8 @@ mlt_listen(struct server *srv, const struct mlt_settings *s,
  * the stale-socket rule applies; the mode and owner are set here, under
  * a umask that lets no one connect before. */
 static int
-mlt_libmilter_bind(const struct mlt_settings *s, const char *spec,
-    char *err, size_t errlen)
+mlt_libmilter_bind(const struct mlt_settings *s, const char *spec, char *err,
+		   size_t errlen)
 {
 	enum mlt_sock_kind k;
 	const char *path;
@@ -133,7 +135,8 @@ mlt_libmilter_bind(const struct mlt_settings *s, const char *spec,
 static void
 mlt_usage(FILE *f, const struct mlt_program *p)
 {
-	fprintf(f,
+	fprintf(
+	    f,
 	    "usage: %s [-fhV] [-c FILE] [--check-config]\n"
 	    "  -c, --config FILE  configuration (default %s), section [%s]\n"
 	    "  -f, --foreground   stay in the foreground, log to stderr\n"
@@ -146,8 +149,8 @@ mlt_usage(FILE *f, const struct mlt_program *p)
 
 /* Loads [section] (common + own keys) and prog->more. */
 static int
-mlt_load(const struct mlt_program *p, const struct cli_common *cli,
-    char *err, size_t errlen)
+mlt_load(const struct mlt_program *p, const struct cli_common *cli, char *err,
+	 size_t errlen)
 {
 	struct cfg_section *secs;
 	struct cfg_key *keys;
@@ -160,12 +163,12 @@ mlt_load(const struct mlt_program *p, const struct cli_common *cli,
 		nk = mlt_settings_keys(keys, p->common_off);
 		if (p->nkeys)
 			memcpy(keys + nk, p->keys, p->nkeys * sizeof(*keys));
-		secs[0] = (struct cfg_section){p->section, keys,
-		    nk + p->nkeys, p->base};
+		secs[0] = (struct cfg_section){p->section, keys, nk + p->nkeys,
+					       p->base};
 		if (p->nmore)
 			memcpy(secs + 1, p->more, p->nmore * sizeof(*secs));
 		r = cfg_load(cli->config, secs, 1 + p->nmore,
-		    !cli->config_given, err, errlen);
+			     !cli->config_given, err, errlen);
 	} else
 		snprintf(err, errlen, "out of memory");
 	/* CFG_STR fields stay owned by base: the process lives with them. */
@@ -179,29 +182,29 @@ mlt_load(const struct mlt_program *p, const struct cli_common *cli,
  * memory: said, not an error). As the daemon's user when run so. */
 static int
 mlt_spool_check(const struct mlt_program *p, const struct mlt_settings *s,
-    const char *path, char *err, size_t errlen)
+		const char *path, char *err, size_t errlen)
 {
 	int dfd, fd;
 
 	dfd = open(s->spool_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0) {
 		snprintf(err, errlen, "%s: [%s] spool_dir %s: %s", path,
-		    p->section, s->spool_dir, strerror(errno));
+			 p->section, s->spool_dir, strerror(errno));
 		return -1;
 	}
 	if ((fd = mlt_body_probe(dfd)) >= 0)
 		close(fd);
 	else
 		log_warn("[%s] spool_dir %s: cannot create a temporary file "
-		    "(%s): message bodies would stay in memory", p->section,
-		    s->spool_dir, strerror(errno));
+			 "(%s): message bodies would stay in memory",
+			 p->section, s->spool_dir, strerror(errno));
 	close(dfd);
 	return 0;
 }
 
 static int
 mlt_check(const struct mlt_program *p, const struct mlt_settings *s,
-    const char *path, char *err, size_t errlen)
+	  const char *path, char *err, size_t errlen)
 {
 	const char *why;
 
@@ -211,22 +214,22 @@ mlt_check(const struct mlt_program *p, const struct mlt_settings *s,
 	}
 	if (p->check && p->check(p->base, err, errlen) != 0)
 		return -1;
-	return mlt_check_config_only ? mlt_spool_check(p, s, path, err,
-	    errlen) : 0;
+	return mlt_check_config_only ? mlt_spool_check(p, s, path, err, errlen)
+				     : 0;
 }
 
 /* spool_dir, opened before the privilege drop (as the sockets are); a
  * directory that cannot be opened is an error. */
 static int
-mlt_spool_open(const struct mlt_settings *s, struct mlt_chain *ch,
-    char *err, size_t errlen)
+mlt_spool_open(const struct mlt_settings *s, struct mlt_chain *ch, char *err,
+	       size_t errlen)
 {
 	ch->lim.spool_threshold = (size_t)s->spool_threshold;
-	ch->lim.spool_dirfd = open(s->spool_dir, O_RDONLY | O_DIRECTORY |
-	    O_CLOEXEC);
+	ch->lim.spool_dirfd =
+	    open(s->spool_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (ch->lim.spool_dirfd < 0) {
 		snprintf(err, errlen, "spool_dir %s: %s", s->spool_dir,
-		    strerror(errno));
+			 strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -244,7 +247,8 @@ mlt_spool_probe(const struct mlt_settings *s, struct mlt_chain *ch)
 		return;
 	}
 	log_warn("spool_dir %s: cannot create a temporary file (%s): "
-	    "message bodies stay in memory", s->spool_dir, strerror(errno));
+		 "message bodies stay in memory",
+		 s->spool_dir, strerror(errno));
 	ch->lim.spool_threshold = 0;
 }
 
@@ -264,13 +268,14 @@ mlt_detach(int foreground, char *err, size_t errlen)
  * Sets *busy when a worker was still inside a filter after the drain. */
 static int
 mlt_serve_native(const struct mlt_settings *s, struct mlt_chain *ch,
-    const char *spec, int foreground, int *busy, char *err, size_t errlen)
+		 const char *spec, int foreground, int *busy, char *err,
+		 size_t errlen)
 {
 	static struct mlt_native_ctx nx; /* read by workers left busy */
 	struct srv_limits lim = {MLT_NATIVE_MAX_CONNS, s->timeout, s->timeout,
-	    s->timeout < 30000 ? s->timeout : 30000, 0};
+				 s->timeout < 30000 ? s->timeout : 30000, 0};
 	struct srv_ops ops = {mlt_native_serve, NULL, 1,
-	    !(s->user && *s->user)};
+			      !(s->user && *s->user)};
 	struct server *srv = NULL;
 	int r = -1;
 
@@ -296,7 +301,8 @@ mlt_serve_native(const struct mlt_settings *s, struct mlt_chain *ch,
  * may go while a callback can still reach it (*busy). */
 static int
 mlt_serve_libmilter(const struct mlt_settings *s, struct mlt_chain *ch,
-    const char *spec, int foreground, int *busy, char *err, size_t errlen)
+		    const char *spec, int foreground, int *busy, char *err,
+		    size_t errlen)
 {
 	long long wait = s->timeout < 30000 ? s->timeout : 30000;
 	size_t msgs = 0, conns = 0;
@@ -317,14 +323,15 @@ mlt_serve_libmilter(const struct mlt_settings *s, struct mlt_chain *ch,
 	calls = mlt_glue_drain(wait, &msgs, &conns);
 	if (msgs > 0)
 		log_warn("stopping with %zu message(s) under way: libmilter "
-		    "answers them no more", msgs);
+			 "answers them no more",
+			 msgs);
 	*busy = calls > 0 || msgs > 0 || conns > 0;
 	return r;
 }
 
 static int
 mlt_serve(const struct mlt_program *p, const struct mlt_settings *s,
-    int foreground, int *busy, char *err, size_t errlen)
+	  int foreground, int *busy, char *err, size_t errlen)
 {
 	const char *spec = s->socket ? s->socket : p->default_socket;
 	int native = s->engine == MLT_ENGINE_NATIVE;
@@ -353,9 +360,10 @@ mlt_serve(const struct mlt_program *p, const struct mlt_settings *s,
 	}
 	if (p->init && p->init(p->base, err, errlen) != 0)
 		return -1;
-	if ((native ? mlt_serve_native(s, &ch, spec, foreground, busy, err,
-	    errlen) : mlt_serve_libmilter(s, &ch, spec, foreground, busy, err,
-	    errlen)) != 0)
+	if ((native
+		 ? mlt_serve_native(s, &ch, spec, foreground, busy, err, errlen)
+		 : mlt_serve_libmilter(s, &ch, spec, foreground, busy, err,
+				       errlen)) != 0)
 		return -1;
 	log_info("stopped");
 	return 0;
@@ -384,7 +392,7 @@ mlt_main(int argc, char **argv, const struct mlt_program *p)
 	}
 	if (oi < argc) {
 		fprintf(stderr, "%s: unexpected argument: %s\n", p->ident,
-		    argv[oi]);
+			argv[oi]);
 		return 2;
 	}
 	log_open(p->ident, cli.foreground || cli.check_config);

@@ -26,18 +26,18 @@
 /* The keys every milter's section has. Embed it in the program's settings
  * struct; give its offset as common_off. */
 struct mlt_settings {
-	char *socket;           /* unix:PATH | inet:PORT@HOST | inet6:PORT@HOST */
-	char *socket_mode;      /* octal, default "0660" (unix only) */
-	char *user;             /* drop to this user after bind; NULL: stay */
-	char *group;            /* NULL: the user's primary group */
-	int on_error;           /* enum mlt_on_error, default tempfail */
+	char *socket;	   /* unix:PATH | inet:PORT@HOST | inet6:PORT@HOST */
+	char *socket_mode; /* octal, default "0660" (unix only) */
+	char *user;	   /* drop to this user after bind; NULL: stay */
+	char *group;	   /* NULL: the user's primary group */
+	int on_error;	   /* enum mlt_on_error, default tempfail */
 	long long max_body_size;
 	long long max_headers;
 	long long max_rcpts;
-	long long timeout;      /* ms, MTA inactivity, default 2m */
-	int engine;             /* enum mlt_engine */
+	long long timeout;	   /* ms, MTA inactivity, default 2m */
+	int engine;		   /* enum mlt_engine */
 	long long spool_threshold; /* body bytes in RAM; past it on disk */
-	char *spool_dir;        /* where (body.h), default /var/tmp */
+	char *spool_dir;	   /* where (body.h), default /var/tmp */
 };
 
 /* Who speaks the milter protocol: facteur's own engine (native.h) or
@@ -58,22 +58,21 @@ enum mlt_sock_kind { MLT_SOCK_UNIX, MLT_SOCK_INET, MLT_SOCK_INET6 };
 
 /* Parses a socket spec; for unix, *path points into spec. 0 or -1. Pure. */
 __attribute__((warn_unused_result)) int
-mlt_socket_parse(const char *spec, enum mlt_sock_kind *kind,
-    const char **path);
+mlt_socket_parse(const char *spec, enum mlt_sock_kind *kind, const char **path);
 
 /* socket_mode: an octal mode, 0 to 0777, into *mode. 0 or -1. Pure. */
 __attribute__((warn_unused_result)) int mlt_socket_mode(const char *s,
-    mode_t *mode);
+							mode_t *mode);
 
 struct mlt_program {
-	const char *ident;          /* "facteur-example" */
-	const char *section;        /* "example" */
+	const char *ident;	    /* "facteur-example" */
+	const char *section;	    /* "example" */
 	const char *default_socket; /* used when socket is not set */
-	const char *usage;          /* extra lines for -h, or NULL */
+	const char *usage;	    /* extra lines for -h, or NULL */
 	const struct cfg_key *keys; /* the program's own keys, or NULL */
 	size_t nkeys;
-	void *base;                 /* settings struct the keys bind into */
-	size_t common_off;          /* offsetof(base type, struct mlt_settings) */
+	void *base;	   /* settings struct the keys bind into */
+	size_t common_off; /* offsetof(base type, struct mlt_settings) */
 	const struct cfg_section *more; /* other sections read, or NULL */
 	size_t nmore;
 	/* The filters, in order; each .on_error is set from the section's

@@ -9,7 +9,7 @@
 
 int
 mlt_reply(struct mlt_ctx *c, const char *code, const char *xcode,
-    const char *text)
+	  const char *text)
 {
 	struct mlt_reply *r = &c->reply;
 
@@ -25,7 +25,7 @@ mlt_reply(struct mlt_ctx *c, const char *code, const char *xcode,
 
 static int
 filter_plan(struct mlt_ctx *c, enum mlt_edit_kind k, const char *name,
-    int index, const char *value)
+	    int index, const char *value)
 {
 	if (c->msg == NULL)
 		return -1;
@@ -34,7 +34,7 @@ filter_plan(struct mlt_ctx *c, enum mlt_edit_kind k, const char *name,
 
 int
 mlt_msg_body(const struct mlt_msg *m, size_t max, const unsigned char **p,
-    size_t *n)
+	     size_t *n)
 {
 	/* the view (a mapping) is the body's state, not the message's:
 	 * const for the filter, which only reads */
@@ -55,14 +55,14 @@ mlt_quarantine(struct mlt_ctx *c, const char *reason)
 
 int
 mlt_insert_header(struct mlt_ctx *c, int pos, const char *name,
-    const char *value)
+		  const char *value)
 {
 	return filter_plan(c, MLT_EDIT_INSERT, name, pos, value);
 }
 
 int
 mlt_change_header(struct mlt_ctx *c, const char *name, int index,
-    const char *value)
+		  const char *value)
 {
 	return filter_plan(c, MLT_EDIT_CHANGE, name, index, value);
 }

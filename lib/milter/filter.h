@@ -65,7 +65,7 @@ struct mlt_auth_result {
 
 struct mlt_results {
 	struct mlt_auth_result spf, dkim, dmarc;
-	int spam_scored;   /* spam_score is meaningful */
+	int spam_scored; /* spam_score is meaningful */
 	double spam_score;
 };
 
@@ -73,7 +73,7 @@ struct mlt_header {
 	const char *name;  /* as received */
 	const char *value; /* as received (folded lines joined by "\n"),
 			      leading whitespace removed */
-	int index;         /* 1-based among headers of the same name (case-
+	int index;	   /* 1-based among headers of the same name (case-
 			      insensitive): the index smfi_chgheader wants */
 	const char *raw;   /* the exact bytes after the ':' (leading
 			      whitespace kept: "Subject:x" gives "x") when
@@ -85,42 +85,42 @@ struct mlt_header {
  * NULL when absent. */
 struct mlt_macros {
 	const char *daemon_name; /* {daemon_name} */
-	const char *myhostname;  /* j */
-	const char *queue_id;    /* i */
+	const char *myhostname;	 /* j */
+	const char *queue_id;	 /* i */
 	const char *auth_authen; /* {auth_authen}: SASL login if any */
-	const char *auth_type;   /* {auth_type} */
+	const char *auth_type;	 /* {auth_type} */
 };
 
 struct mlt_msg {
 	struct mlt_pool pool;
 	struct mlt_macros macros; /* message-phase macros (i, auth_*) */
-	const char *mail_from;    /* without <>; "" for the null sender */
-	const char **rcpts;       /* without <>; accepted ones only */
+	const char *mail_from;	  /* without <>; "" for the null sender */
+	const char **rcpts;	  /* without <>; accepted ones only */
 	size_t nrcpts;
 	struct mlt_header *headers;
 	size_t nheaders;
-	struct mlt_body body;     /* kept only if a filter wants_body:
-				     read it with mlt_msg_body() */
-	size_t body_size;         /* bytes seen, stored or not */
+	struct mlt_body body; /* kept only if a filter wants_body:
+				 read it with mlt_msg_body() */
+	size_t body_size;     /* bytes seen, stored or not */
 	struct mlt_results results;
 	struct mlt_plan plan;
-	void **priv;              /* one slot per filter, freed with the msg */
-	unsigned char *done;      /* one per filter: accepted this message */
+	void **priv;	     /* one slot per filter, freed with the msg */
+	unsigned char *done; /* one per filter: accepted this message */
 };
 
 struct mlt_conn {
 	struct mlt_pool pool;
 	const char *client_name; /* PTR name or "[addr]" as the MTA says */
 	const char *client_addr; /* "192.0.2.1", "2001:db8::1", or "local" */
-	const char *helo;        /* last HELO/EHLO argument, or NULL */
+	const char *helo;	 /* last HELO/EHLO argument, or NULL */
 	const char *daemon_name; /* {daemon_name} at connect */
-	const char *myhostname;  /* j at connect */
-	struct mlt_msg *msg;     /* current message, or NULL */
-	void **priv;             /* one slot per filter, for its close() */
-	unsigned char *done;     /* one per filter: accepted the connection */
+	const char *myhostname;	 /* j at connect */
+	struct mlt_msg *msg;	 /* current message, or NULL */
+	void **priv;		 /* one slot per filter, for its close() */
+	unsigned char *done;	 /* one per filter: accepted the connection */
 	size_t nfilters;
-	int leadspc;             /* SMFIP_HDR_LEADSPC negotiated: header
-				    values arrive and leave exact */
+	int leadspc; /* SMFIP_HDR_LEADSPC negotiated: header
+			values arrive and leave exact */
 };
 
 struct mlt_filter;
@@ -128,27 +128,27 @@ struct mlt_filter;
 /* What a callback sees. */
 struct mlt_ctx {
 	const struct mlt_filter *filter;
-	void *cfg;                /* the filter's settings, read-only */
+	void *cfg; /* the filter's settings, read-only */
 	struct mlt_conn *conn;
-	struct mlt_msg *msg;      /* NULL at connect, helo and close */
-	void **conn_priv;         /* this filter's per-connection slot */
-	void **msg_priv;          /* this filter's per-message slot, or NULL */
-	struct mlt_reply reply;   /* set with mlt_reply() */
-	const char *error;        /* static text set with MLT_ERROR, or NULL */
+	struct mlt_msg *msg;	/* NULL at connect, helo and close */
+	void **conn_priv;	/* this filter's per-connection slot */
+	void **msg_priv;	/* this filter's per-message slot, or NULL */
+	struct mlt_reply reply; /* set with mlt_reply() */
+	const char *error;	/* static text set with MLT_ERROR, or NULL */
 };
 
 struct mlt_filter {
-	const char *name;  /* "example", "dkim": log prefix */
-	int wants_body;    /* the message body must be kept in msg->body */
+	const char *name; /* "example", "dkim": log prefix */
+	int wants_body;	  /* the message body must be kept in msg->body */
 	enum mlt_verdict (*connect)(struct mlt_ctx *c);
 	enum mlt_verdict (*helo)(struct mlt_ctx *c, const char *helo);
 	enum mlt_verdict (*envfrom)(struct mlt_ctx *c, const char *from);
 	enum mlt_verdict (*envrcpt)(struct mlt_ctx *c, const char *rcpt);
 	enum mlt_verdict (*header)(struct mlt_ctx *c,
-	    const struct mlt_header *h);
+				   const struct mlt_header *h);
 	enum mlt_verdict (*eoh)(struct mlt_ctx *c);
 	enum mlt_verdict (*body)(struct mlt_ctx *c, const unsigned char *p,
-	    size_t len);
+				 size_t len);
 	enum mlt_verdict (*eom)(struct mlt_ctx *c);
 	/* abort and close cannot change the outcome; they free state. */
 	void (*abort)(struct mlt_ctx *c);
@@ -177,36 +177,40 @@ enum {
 /* Sets the reply for the verdict the callback is about to return.
  * Returns 0, or -1 if code/xcode/text are not valid (see reply.h); the
  * reply is then left unset and the runner uses its default. */
-__attribute__((warn_unused_result)) int
-mlt_reply(struct mlt_ctx *c, const char *code, const char *xcode,
-    const char *text);
+__attribute__((warn_unused_result)) int mlt_reply(struct mlt_ctx *c,
+						  const char *code,
+						  const char *xcode,
+						  const char *text);
 
 /* Queue header edits on the current message's plan (only when c->msg).
  * 0, or -1 on a bad name/value or ENOMEM: return MLT_ERROR then. */
 __attribute__((warn_unused_result)) int
 mlt_add_header(struct mlt_ctx *c, const char *name, const char *value);
-__attribute__((warn_unused_result)) int
-mlt_insert_header(struct mlt_ctx *c, int pos, const char *name,
-    const char *value);
-__attribute__((warn_unused_result)) int
-mlt_change_header(struct mlt_ctx *c, const char *name, int index,
-    const char *value);
+__attribute__((warn_unused_result)) int mlt_insert_header(struct mlt_ctx *c,
+							  int pos,
+							  const char *name,
+							  const char *value);
+__attribute__((warn_unused_result)) int mlt_change_header(struct mlt_ctx *c,
+							  const char *name,
+							  int index,
+							  const char *value);
 __attribute__((warn_unused_result)) int
 mlt_delete_header(struct mlt_ctx *c, const char *name, int index);
 
 /* Asks the MTA to put the current message on hold (Postfix: the hold
  * queue) with reason, at end of message: queued on the plan, so the
  * message reaches eom. 0, or -1 (bad reason, ENOMEM): MLT_ERROR then. */
-__attribute__((warn_unused_result)) int
-mlt_quarantine(struct mlt_ctx *c, const char *reason);
+__attribute__((warn_unused_result)) int mlt_quarantine(struct mlt_ctx *c,
+						       const char *reason);
 
 /* The first min(max, size) bytes of the kept body (wants_body) at eom:
  * *p (never NULL) and *n, borrowed until the message ends or the next
  * call. A large body is a read-only mapping of its spool file: read
  * only what is scanned. 0, or -1 (cannot be mapped): MLT_ERROR then. */
-__attribute__((warn_unused_result)) int
-mlt_msg_body(const struct mlt_msg *m, size_t max, const unsigned char **p,
-    size_t *n);
+__attribute__((warn_unused_result)) int mlt_msg_body(const struct mlt_msg *m,
+						     size_t max,
+						     const unsigned char **p,
+						     size_t *n);
 
 /* Returns MLT_ERROR after recording why (static text) for the log. */
 enum mlt_verdict mlt_fail(struct mlt_ctx *c, const char *why);

@@ -52,9 +52,9 @@ glue_answer(const struct mlt_chain *ch, void *h, const struct mlt_outcome *o)
 		buf_init(&text, 4 * MLT_REPLY_TEXT_MAX);
 		if (mlt_reply_escape(o->reply.text, &text) == 0 &&
 		    ch->seam->setreply(h, o->reply.code, o->reply.xcode,
-			buf_str(&text)) != 0)
+				       buf_str(&text)) != 0)
 			log_warn("cannot set reply %s %s", o->reply.code,
-			    o->reply.xcode);
+				 o->reply.xcode);
 		buf_free(&text);
 	}
 	return glue_smfis(o->verdict);
@@ -68,7 +68,7 @@ glue_conn(const struct mlt_chain *ch, void *h)
 
 static const char *
 glue_macro(const struct mlt_chain *ch, void *h, struct mlt_pool *p,
-    const char *name)
+	   const char *name)
 {
 	const char *v = ch->seam->getsymval(h, name);
 
@@ -86,8 +86,7 @@ glue_addr(struct mlt_pool *p, const struct sockaddr *sa)
 	if (sa->sa_family == AF_INET)
 		a = &((const struct sockaddr_in *)(const void *)sa)->sin_addr;
 	else if (sa->sa_family == AF_INET6)
-		a = &((const struct sockaddr_in6 *)(const void *)sa)
-			 ->sin6_addr;
+		a = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
 	else
 		return "local";
 	if (inet_ntop(sa->sa_family, a, s, sizeof(s)) == NULL)
@@ -113,8 +112,8 @@ glue_conn_new(const struct mlt_chain *ch, void *h)
 
 int
 mlt_glue_negotiate(const struct mlt_chain *ch, void *h, unsigned long f0,
-    unsigned long f1, unsigned long *pf0, unsigned long *pf1,
-    unsigned long *pf2, unsigned long *pf3)
+		   unsigned long f1, unsigned long *pf0, unsigned long *pf1,
+		   unsigned long *pf2, unsigned long *pf3)
 {
 	struct mlt_conn *c = glue_conn(ch, h);
 
@@ -129,7 +128,7 @@ mlt_glue_negotiate(const struct mlt_chain *ch, void *h, unsigned long f0,
 
 int
 mlt_glue_connect(const struct mlt_chain *ch, void *h, const char *hostname,
-    const struct sockaddr *sa)
+		 const struct sockaddr *sa)
 {
 	struct mlt_event ev = {0};
 	struct mlt_outcome o;
@@ -217,7 +216,7 @@ mlt_glue_envrcpt(const struct mlt_chain *ch, void *h, char **argv)
 
 int
 mlt_glue_header(const struct mlt_chain *ch, void *h, const char *name,
-    const char *value)
+		const char *value)
 {
 	struct mlt_conn *c = glue_conn(ch, h);
 	struct mlt_event ev = {0};
@@ -226,7 +225,7 @@ mlt_glue_header(const struct mlt_chain *ch, void *h, const char *name,
 	if (c == NULL || c->msg == NULL)
 		return SMFIS_TEMPFAIL;
 	if (mlt_msg_add_header(ch, c, name ? name : "", value ? value : "",
-	    &ev.hdr) != 0)
+			       &ev.hdr) != 0)
 		ev.fail = "too many headers (or out of memory)";
 	mlt_run(ch, c, MLT_PH_HEADER, &ev, &o);
 	return glue_answer(ch, h, &o);
@@ -248,7 +247,7 @@ mlt_glue_eoh(const struct mlt_chain *ch, void *h)
 
 int
 mlt_glue_body(const struct mlt_chain *ch, void *h, const unsigned char *p,
-    size_t len)
+	      size_t len)
 {
 	struct mlt_conn *c = glue_conn(ch, h);
 	struct mlt_event ev = {0};
@@ -280,9 +279,9 @@ mlt_glue_eom(const struct mlt_chain *ch, void *h)
 	    mlt_plan_apply(&c->msg->plan, ch->seam, h, &what) != 0) {
 		/* a half-edited message must not be accepted */
 		log_warn("%s: cannot apply header edit %s; tempfail",
-		    c->msg->macros.queue_id ? c->msg->macros.queue_id
-					    : "NOQUEUE",
-		    what ? what : "?");
+			 c->msg->macros.queue_id ? c->msg->macros.queue_id
+						 : "NOQUEUE",
+			 what ? what : "?");
 		memset(&o, 0, sizeof(o));
 		o.verdict = MLT_TEMPFAIL;
 	}
@@ -372,17 +371,18 @@ mlt_glue_drain(long long wait_ms, size_t *msgs, size_t *conns)
 }
 
 static sfsistat
-xx_negotiate(SMFICTX *h, unsigned long f0, unsigned long f1,
-    unsigned long f2, unsigned long f3, unsigned long *pf0,
-    unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
+xx_negotiate(SMFICTX *h, unsigned long f0, unsigned long f1, unsigned long f2,
+	     unsigned long f3, unsigned long *pf0, unsigned long *pf1,
+	     unsigned long *pf2, unsigned long *pf3)
 {
 	struct glue_mark m;
 
 	(void)f2;
 	(void)f3;
 	(void)glue_enter(h, &m, 0);
-	return glue_leave(h, &m, mlt_glue_negotiate(glue_chain, h, f0, f1,
-	    pf0, pf1, pf2, pf3));
+	return glue_leave(
+	    h, &m,
+	    mlt_glue_negotiate(glue_chain, h, f0, f1, pf0, pf1, pf2, pf3));
 }
 
 static sfsistat
@@ -480,8 +480,7 @@ xx_close(SMFICTX *h)
 }
 
 void
-mlt_glue_use(const struct mlt_chain *ch, const char *name,
-    struct smfiDesc *d)
+mlt_glue_use(const struct mlt_chain *ch, const char *name, struct smfiDesc *d)
 {
 	glue_chain = ch;
 	memset(d, 0, sizeof(*d));

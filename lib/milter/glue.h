@@ -21,18 +21,18 @@ struct smfiDesc;
  * and unknown-command events we have no callback for. Creates the
  * connection state early to remember it. Returns SMFIS_CONTINUE. */
 int mlt_glue_negotiate(const struct mlt_chain *ch, void *h, unsigned long f0,
-    unsigned long f1, unsigned long *pf0, unsigned long *pf1,
-    unsigned long *pf2, unsigned long *pf3);
-int mlt_glue_connect(const struct mlt_chain *ch, void *h,
-    const char *hostname, const struct sockaddr *sa);
+		       unsigned long f1, unsigned long *pf0, unsigned long *pf1,
+		       unsigned long *pf2, unsigned long *pf3);
+int mlt_glue_connect(const struct mlt_chain *ch, void *h, const char *hostname,
+		     const struct sockaddr *sa);
 int mlt_glue_helo(const struct mlt_chain *ch, void *h, const char *helo);
 int mlt_glue_envfrom(const struct mlt_chain *ch, void *h, char **argv);
 int mlt_glue_envrcpt(const struct mlt_chain *ch, void *h, char **argv);
 int mlt_glue_header(const struct mlt_chain *ch, void *h, const char *name,
-    const char *value);
+		    const char *value);
 int mlt_glue_eoh(const struct mlt_chain *ch, void *h);
-int mlt_glue_body(const struct mlt_chain *ch, void *h,
-    const unsigned char *p, size_t len);
+int mlt_glue_body(const struct mlt_chain *ch, void *h, const unsigned char *p,
+		  size_t len);
 int mlt_glue_eom(const struct mlt_chain *ch, void *h);
 int mlt_glue_abort(const struct mlt_chain *ch, void *h);
 int mlt_glue_close(const struct mlt_chain *ch, void *h);
@@ -51,6 +51,6 @@ int mlt_glue_drain(long long wait_ms, size_t *msgs, size_t *conns);
 /* Sets the chain the real xxfi_ callbacks use (once, before smfi_main;
  * borrowed forever) and fills desc with name and callbacks. */
 void mlt_glue_use(const struct mlt_chain *ch, const char *name,
-    struct smfiDesc *desc);
+		  struct smfiDesc *desc);
 
 #endif

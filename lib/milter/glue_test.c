@@ -27,7 +27,7 @@
 struct gf {
 	const char *addr, *name, *daemon, *myhost, *helo; /* at connect/helo */
 	const char *queue_at_from, *from, *rcpt; /* while the message lasts */
-	char queue_at_eom[32], auth[32]; /* copies: kept after eom */
+	char queue_at_eom[32], auth[32];	 /* copies: kept after eom */
 	const char *hvalue, *hraw;
 	size_t body_len;
 	int quarantine, aborts, closes, eoms;
@@ -93,10 +93,10 @@ gf_eom(struct mlt_ctx *c)
 
 	g->eoms++;
 	snprintf(g->queue_at_eom, sizeof(g->queue_at_eom), "%s",
-	    c->msg->macros.queue_id ? c->msg->macros.queue_id : "(null)");
+		 c->msg->macros.queue_id ? c->msg->macros.queue_id : "(null)");
 	snprintf(g->auth, sizeof(g->auth), "%s",
-	    c->msg->macros.auth_authen ? c->msg->macros.auth_authen
-				       : "(null)");
+		 c->msg->macros.auth_authen ? c->msg->macros.auth_authen
+					    : "(null)");
 	if (mlt_add_header(c, "X-Glue", "seen") != 0)
 		return MLT_ERROR;
 	if (g->quarantine && mlt_quarantine(c, "held by test") != 0)
@@ -117,9 +117,16 @@ gf_close(struct mlt_ctx *c)
 }
 
 static const struct mlt_filter gf_filter = {
-    .name = "glue", .connect = gf_connect, .helo = gf_helo,
-    .envfrom = gf_envfrom, .envrcpt = gf_envrcpt, .header = gf_header,
-    .body = gf_body, .eom = gf_eom, .abort = gf_abort, .close = gf_close,
+    .name = "glue",
+    .connect = gf_connect,
+    .helo = gf_helo,
+    .envfrom = gf_envfrom,
+    .envrcpt = gf_envrcpt,
+    .header = gf_header,
+    .body = gf_body,
+    .eom = gf_eom,
+    .abort = gf_abort,
+    .close = gf_close,
 };
 
 struct fixture {
@@ -130,15 +137,15 @@ struct fixture {
 };
 
 static const char *const fx_macros[] = {
-    "{daemon_name}", "smtpd", "j", "mx.example", "{auth_authen}", "alice",
-    NULL};
+    "{daemon_name}", "smtpd", "j", "mx.example",
+    "{auth_authen}", "alice", NULL};
 
 static void
 fx_init(struct fixture *f)
 {
 	memset(f, 0, sizeof(*f));
-	f->e = (struct mlt_chain_entry){&gf_filter, &f->g,
-	    MLT_ON_ERROR_TEMPFAIL};
+	f->e =
+	    (struct mlt_chain_entry){&gf_filter, &f->g, MLT_ON_ERROR_TEMPFAIL};
 	f->ch.v = &f->e;
 	f->ch.n = 1;
 	f->ch.seam = &rec_seam;
@@ -149,7 +156,7 @@ static const char *
 smfis(int r)
 {
 	static const char *n[] = {"continue", "reject", "discard", "accept",
-	    "tempfail"};
+				  "tempfail"};
 
 	return r >= 0 && r <= 4 ? n[r] : "?";
 }
@@ -166,7 +173,7 @@ want_str(const char *got, const char *exp, const char *what)
 {
 	if (got == NULL || strcmp(got, exp) != 0)
 		fail_msg("%s: got \"%s\", want \"%s\"", what,
-		    got ? got : "(null)", exp);
+			 got ? got : "(null)", exp);
 }
 
 static void
@@ -196,13 +203,14 @@ negotiate_asks_for_leadspc_and_the_actions_the_plan_uses(void **state)
 
 	fx_init(&f);
 	want(mlt_glue_negotiate(&f.ch, &f.rec, 0x1ff, 0x1fffff, &p0, &p1, &p2,
-	    &p3), SMFIS_CONTINUE, "negotiate");
+				&p3),
+	     SMFIS_CONTINUE, "negotiate");
 	if (p0 != (SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE))
 		fail_msg("actions: got %#lx, want ADDHDRS|CHGHDRS|QUARANTINE",
-		    p0);
+			 p0);
 	if (p1 != (SMFIP_HDR_LEADSPC | SMFIP_NOUNKNOWN | SMFIP_NODATA))
 		fail_msg("protocol: got %#lx, want LEADSPC|NOUNKNOWN|NODATA",
-		    p1);
+			 p1);
 	assert_int_equal(p2, 0);
 	assert_int_equal(p3, 0);
 	c = f.rec.priv; /* the connection exists from negotiate on */
@@ -220,14 +228,15 @@ negotiate_asks_nothing_the_mta_does_not_offer(void **state)
 
 	fx_init(&f);
 	want(mlt_glue_negotiate(&f.ch, &f.rec, SMFIF_ADDHDRS, 0, &p0, &p1, &p2,
-	    &p3), SMFIS_CONTINUE, "negotiate");
+				&p3),
+	     SMFIS_CONTINUE, "negotiate");
 	assert_int_equal(p0, SMFIF_ADDHDRS);
 	assert_int_equal(p1, 0);
 	c = f.rec.priv;
 	assert_int_equal(c->leadspc, 0);
 	/* connect finds the connection negotiate made: one close */
 	want(mlt_glue_connect(&f.ch, &f.rec, "h", NULL), SMFIS_CONTINUE,
-	    "connect");
+	     "connect");
 	assert_ptr_equal(f.rec.priv, c);
 	fx_end(&f);
 }
@@ -235,13 +244,13 @@ negotiate_asks_nothing_the_mta_does_not_offer(void **state)
 /* connect with sa; returns what the filter saw as client_addr. */
 static void
 connect_sees(const struct sockaddr *sa, const char *host, const char *addr,
-    const char *name)
+	     const char *name)
 {
 	struct fixture f;
 
 	fx_init(&f);
 	want(mlt_glue_connect(&f.ch, &f.rec, host, sa), SMFIS_CONTINUE,
-	    "connect");
+	     "connect");
 	want_str(f.g.addr, addr, "client_addr");
 	want_str(f.g.name, name, "client_name");
 	want_str(f.g.daemon, "smtpd", "daemon_name ({daemon_name})");
@@ -260,13 +269,13 @@ connect_gives_each_address_family_as_text(void **state)
 	in4.sin_family = AF_INET;
 	assert_int_equal(inet_pton(AF_INET, "192.0.2.25", &in4.sin_addr), 1);
 	connect_sees((struct sockaddr *)&in4, "client.example", "192.0.2.25",
-	    "client.example");
+		     "client.example");
 	memset(&in6, 0, sizeof(in6));
 	in6.sin6_family = AF_INET6;
 	assert_int_equal(inet_pton(AF_INET6, "2001:db8::25", &in6.sin6_addr),
-	    1);
+			 1);
 	connect_sees((struct sockaddr *)&in6, "[2001:db8::25]", "2001:db8::25",
-	    "[2001:db8::25]");
+		     "[2001:db8::25]");
 	memset(&un, 0, sizeof(un));
 	un.sun_family = AF_UNIX;
 	connect_sees((struct sockaddr *)&un, "localhost", "local", "localhost");
@@ -283,9 +292,9 @@ helo_and_envelope_reach_the_filter_without_angles(void **state)
 
 	fx_init(&f);
 	want(mlt_glue_connect(&f.ch, &f.rec, "h", NULL), SMFIS_CONTINUE,
-	    "connect");
+	     "connect");
 	want(mlt_glue_helo(&f.ch, &f.rec, "client.example"), SMFIS_CONTINUE,
-	    "helo");
+	     "helo");
 	want_str(f.g.helo, "client.example", "helo");
 	fx_from(&f, "<>");
 	want_str(f.g.from, "", "the null sender");
@@ -303,12 +312,13 @@ header_after(struct fixture *f, unsigned long proto, const char *value)
 
 	fx_init(f);
 	want(mlt_glue_negotiate(&f->ch, &f->rec, 0x3f, proto, &p0, &p1, &p2,
-	    &p3), SMFIS_CONTINUE, "negotiate");
+				&p3),
+	     SMFIS_CONTINUE, "negotiate");
 	want(mlt_glue_connect(&f->ch, &f->rec, "h", NULL), SMFIS_CONTINUE,
-	    "connect");
+	     "connect");
 	fx_from(f, "<a@x>");
-	want(mlt_glue_header(&f->ch, &f->rec, "Subject", value),
-	    SMFIS_CONTINUE, "header");
+	want(mlt_glue_header(&f->ch, &f->rec, "Subject", value), SMFIS_CONTINUE,
+	     "header");
 }
 
 static void
@@ -343,18 +353,18 @@ queue_id_given_only_at_eom_is_seen_at_eom(void **state)
 {
 	static const char *const late[] = {"j", "mx.example", NULL};
 	static const char *const eom[] = {"i", "4QxYz", "j", "mx.example",
-	    NULL};
+					  NULL};
 	struct fixture f;
 
 	fx_init(&f);
 	f.rec.macros = late;
 	want(mlt_glue_connect(&f.ch, &f.rec, "h", NULL), SMFIS_CONTINUE,
-	    "connect");
+	     "connect");
 	fx_from(&f, "<a@x>");
 	assert_null(f.g.queue_at_from);
 	f.rec.macros = eom;
 	want(mlt_glue_body(&f.ch, &f.rec, (const unsigned char *)"abc", 3),
-	    SMFIS_CONTINUE, "body");
+	     SMFIS_CONTINUE, "body");
 	want(mlt_glue_eom(&f.ch, &f.rec), SMFIS_CONTINUE, "eom");
 	want_str(f.g.queue_at_eom, "4QxYz", "queue id at eom");
 	want_str(f.g.auth, "(null)", "auth_authen, not given");
@@ -377,13 +387,13 @@ phases_without_a_connection_or_message_tempfail(void **state)
 	want(mlt_glue_close(&f.ch, &f.rec), SMFIS_CONTINUE, "close");
 	/* a connection, no message */
 	want(mlt_glue_connect(&f.ch, &f.rec, "h", NULL), SMFIS_CONTINUE,
-	    "connect");
+	     "connect");
 	want(mlt_glue_envrcpt(&f.ch, &f.rec, rv), SMFIS_TEMPFAIL, "envrcpt");
 	want(mlt_glue_header(&f.ch, &f.rec, "A", "b"), SMFIS_TEMPFAIL,
-	    "header");
+	     "header");
 	want(mlt_glue_eoh(&f.ch, &f.rec), SMFIS_TEMPFAIL, "eoh");
 	want(mlt_glue_body(&f.ch, &f.rec, (const unsigned char *)"x", 1),
-	    SMFIS_TEMPFAIL, "body");
+	     SMFIS_TEMPFAIL, "body");
 	want(mlt_glue_eom(&f.ch, &f.rec), SMFIS_TEMPFAIL, "eom");
 	assert_int_equal(f.g.eoms, 0);
 	fx_end(&f);
@@ -397,10 +407,10 @@ abort_ends_the_message_and_the_next_starts_clean(void **state)
 
 	fx_init(&f);
 	want(mlt_glue_connect(&f.ch, &f.rec, "h", NULL), SMFIS_CONTINUE,
-	    "connect");
+	     "connect");
 	fx_from(&f, "<first@x>");
 	want(mlt_glue_header(&f.ch, &f.rec, "Subject", "one"), SMFIS_CONTINUE,
-	    "header");
+	     "header");
 	want(mlt_glue_abort(&f.ch, &f.rec), SMFIS_CONTINUE, "abort");
 	c = f.rec.priv;
 	assert_null(c->msg);
@@ -426,7 +436,7 @@ recipient_past_max_rcpts_is_refused_alone(void **state)
 	fx_init(&f);
 	f.ch.lim.max_rcpts = 1;
 	want(mlt_glue_connect(&f.ch, &f.rec, "h", NULL), SMFIS_CONTINUE,
-	    "connect");
+	     "connect");
 	fx_from(&f, "<a@x>");
 	want(mlt_glue_envrcpt(&f.ch, &f.rec, v1), SMFIS_CONTINUE, "rcpt 1");
 	want(mlt_glue_envrcpt(&f.ch, &f.rec, v2), SMFIS_TEMPFAIL, "rcpt 2");
@@ -444,13 +454,14 @@ header_past_max_headers_tempfails_with_451(void **state)
 	fx_init(&f);
 	f.ch.lim.max_headers = 1;
 	want(mlt_glue_connect(&f.ch, &f.rec, "h", NULL), SMFIS_CONTINUE,
-	    "connect");
+	     "connect");
 	fx_from(&f, "<a@x>");
 	want(mlt_glue_header(&f.ch, &f.rec, "A", "1"), SMFIS_CONTINUE, "1st");
 	want(mlt_glue_header(&f.ch, &f.rec, "B", "2"), SMFIS_TEMPFAIL, "2nd");
 	assert_int_equal(f.rec.n, 1);
 	want_str(f.rec.ops[0],
-	    "reply 451 4.3.0 Temporary local error, try again later", "reply");
+		 "reply 451 4.3.0 Temporary local error, try again later",
+		 "reply");
 	fx_end(&f);
 }
 
@@ -464,7 +475,7 @@ edit_the_mta_refuses_at_eom_tempfails_the_message(void **state)
 	f.g.quarantine = 1;
 	f.rec.fail_at = 1; /* smfi_addheader fails */
 	want(mlt_glue_connect(&f.ch, &f.rec, "h", NULL), SMFIS_CONTINUE,
-	    "connect");
+	     "connect");
 	fx_from(&f, "<a@x>");
 	want(mlt_glue_eom(&f.ch, &f.rec), SMFIS_TEMPFAIL, "eom");
 	/* stopped at the failing edit: no quarantine after it */
@@ -483,7 +494,7 @@ quarantine_goes_to_the_seam_after_the_header_edits(void **state)
 	fx_init(&f);
 	f.g.quarantine = 1;
 	want(mlt_glue_connect(&f.ch, &f.rec, "h", NULL), SMFIS_CONTINUE,
-	    "connect");
+	     "connect");
 	fx_from(&f, "<a@x>");
 	want(mlt_glue_eom(&f.ch, &f.rec), SMFIS_CONTINUE, "eom");
 	assert_int_equal(f.rec.n, 2);
@@ -513,11 +524,12 @@ desc_callbacks_reach_the_glue_with_libmilters_arguments(void **state)
 	want_str(d.xxfi_name, "facteur-test", "xxfi_name");
 	assert_int_equal(d.xxfi_version, SMFI_VERSION);
 	assert_int_equal(d.xxfi_flags,
-	    SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE);
+			 SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE);
 	assert_null(d.xxfi_unknown);
 	assert_null(d.xxfi_data);
 	want(d.xxfi_negotiate(h, 0x3f, SMFIP_HDR_LEADSPC, 0, 0, &p0, &p1, &p2,
-	    &p3), SMFIS_CONTINUE, "xxfi_negotiate");
+			      &p3),
+	     SMFIS_CONTINUE, "xxfi_negotiate");
 	assert_int_equal(p1, SMFIP_HDR_LEADSPC);
 	want(d.xxfi_connect(h, host, NULL), SMFIS_CONTINUE, "xxfi_connect");
 	want_str(f.g.name, "client.example", "client_name");
@@ -562,16 +574,17 @@ drain_refuses_new_messages_and_counts_what_is_left(void **state)
 	h2 = (SMFICTX *)(void *)&other;
 	mlt_glue_use(&f.ch, "facteur-test", &d);
 	want(d.xxfi_negotiate(h, 0x3f, 0, 0, 0, &p0, &p1, &p2, &p3),
-	    SMFIS_CONTINUE, "negotiate");
+	     SMFIS_CONTINUE, "negotiate");
 	want(d.xxfi_connect(h, host, NULL), SMFIS_CONTINUE, "connect");
 	want(d.xxfi_envfrom(h, fv), SMFIS_CONTINUE, "envfrom");
 	calls = mlt_glue_drain(60, &msgs, &conns);
 	if (calls != 0 || msgs != 1 || conns != 1)
 		fail_msg("drain with a message under way: got %d calls, %zu "
-		    "messages, %zu open, want 0, 1, 1", calls, msgs, conns);
+			 "messages, %zu open, want 0, 1, 1",
+			 calls, msgs, conns);
 	/* a connection accepted before the stop: no filter sees it */
 	want(d.xxfi_negotiate(h2, 0x3f, 0, 0, 0, &p0, &p1, &p2, &p3),
-	    SMFIS_CONTINUE, "negotiate 2");
+	     SMFIS_CONTINUE, "negotiate 2");
 	f.g.name = NULL;
 	want(d.xxfi_connect(h2, host, NULL), SMFIS_TEMPFAIL, "connect 2");
 	assert_null(f.g.name);
@@ -581,7 +594,8 @@ drain_refuses_new_messages_and_counts_what_is_left(void **state)
 	calls = mlt_glue_drain(60, &msgs, &conns);
 	if (calls != 0 || msgs != 0 || conns != 2)
 		fail_msg("drain, message done: got %d calls, %zu messages, %zu "
-		    "open, want 0, 0, 2", calls, msgs, conns);
+			 "open, want 0, 0, 2",
+			 calls, msgs, conns);
 	/* and no next one */
 	f.g.from = NULL;
 	want(d.xxfi_envfrom(h, fv), SMFIS_TEMPFAIL, "envfrom after the stop");
@@ -591,7 +605,8 @@ drain_refuses_new_messages_and_counts_what_is_left(void **state)
 	calls = mlt_glue_drain(0, &msgs, &conns);
 	if (calls != 0 || msgs != 0 || conns != 0)
 		fail_msg("drain, all closed: got %d calls, %zu messages, %zu "
-		    "open, want 0, 0, 0", calls, msgs, conns);
+			 "open, want 0, 0, 0",
+			 calls, msgs, conns);
 	assert_int_equal(f.g.closes, 2);
 }
 
@@ -603,8 +618,7 @@ main(void)
 		negotiate_asks_for_leadspc_and_the_actions_the_plan_uses),
 	    cmocka_unit_test(negotiate_asks_nothing_the_mta_does_not_offer),
 	    cmocka_unit_test(connect_gives_each_address_family_as_text),
-	    cmocka_unit_test(
-		helo_and_envelope_reach_the_filter_without_angles),
+	    cmocka_unit_test(helo_and_envelope_reach_the_filter_without_angles),
 	    cmocka_unit_test(header_with_leadspc_keeps_the_exact_bytes_in_raw),
 	    cmocka_unit_test(header_without_leadspc_has_no_raw),
 	    cmocka_unit_test(queue_id_given_only_at_eom_is_seen_at_eom),
@@ -612,8 +626,7 @@ main(void)
 	    cmocka_unit_test(abort_ends_the_message_and_the_next_starts_clean),
 	    cmocka_unit_test(recipient_past_max_rcpts_is_refused_alone),
 	    cmocka_unit_test(header_past_max_headers_tempfails_with_451),
-	    cmocka_unit_test(
-		edit_the_mta_refuses_at_eom_tempfails_the_message),
+	    cmocka_unit_test(edit_the_mta_refuses_at_eom_tempfails_the_message),
 	    cmocka_unit_test(
 		quarantine_goes_to_the_seam_after_the_header_edits),
 	    cmocka_unit_test(

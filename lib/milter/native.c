@@ -25,8 +25,8 @@
 
 /* Macro slots in libmilter's search order (smfi_getsymval). */
 static const unsigned char nc_slot_cmd[NC_NSLOTS] = {
-    MLT_C_CONNECT, MLT_C_HELO, MLT_C_MAIL, MLT_C_RCPT, MLT_C_DATA,
-    MLT_C_BODYEOB, MLT_C_EOH,
+    MLT_C_CONNECT, MLT_C_HELO,	  MLT_C_MAIL, MLT_C_RCPT,
+    MLT_C_DATA,	   MLT_C_BODYEOB, MLT_C_EOH,
 };
 
 #define NC_FIRST_MSG_SLOT 2
@@ -72,7 +72,7 @@ nc_store_macros(struct nconn *c, const struct mlt_packet *pk)
 	buf_reset(&m->b);
 	if (buf_add(&m->b, pairs, plen) != 0 ||
 	    mlt_proto_strings((const unsigned char *)m->b.data, plen, m->v,
-		NC_MAX_MACROS * 2, &m->n) != MLT_PROTO_OK) {
+			      NC_MAX_MACROS * 2, &m->n) != MLT_PROTO_OK) {
 		m->n = 0;
 		return -1;
 	}
@@ -88,10 +88,12 @@ nc_name_eq(const char *have, const char *want)
 
 	if (strcmp(have, want) == 0)
 		return 1;
-	a = have[0] == '{' && have[1] && have[2] == '}' && !have[3] ?
-	    have[1] : (have[0] && !have[1] ? have[0] : 0);
-	b = want[0] == '{' && want[1] && want[2] == '}' && !want[3] ?
-	    want[1] : (want[0] && !want[1] ? want[0] : 0);
+	a = have[0] == '{' && have[1] && have[2] == '}' && !have[3]
+		? have[1]
+		: (have[0] && !have[1] ? have[0] : 0);
+	b = want[0] == '{' && want[1] && want[2] == '}' && !want[3]
+		? want[1]
+		: (want[0] && !want[1] ? want[0] : 0);
 	return a && a == b;
 }
 
@@ -99,7 +101,7 @@ nc_name_eq(const char *have, const char *want)
 
 static int
 ns_edit(void *h, unsigned char cmd, long idx, const char *s1, const char *s2,
-    uint32_t need)
+	uint32_t need)
 {
 	struct nconn *c = h;
 
@@ -118,7 +120,7 @@ static int
 ns_insheader(void *h, int pos, const char *name, const char *value)
 {
 	return ns_edit(h, MLT_R_INSHEADER, pos < 0 ? 0 : pos, name, value,
-	    MLT_F_ADDHDRS);
+		       MLT_F_ADDHDRS);
 }
 
 static int
@@ -127,7 +129,7 @@ ns_chgheader(void *h, const char *name, int index, const char *value)
 	if (index < 0)
 		return -1;
 	return ns_edit(h, MLT_R_CHGHEADER, index, name, value ? value : "",
-	    MLT_F_CHGHDRS);
+		       MLT_F_CHGHDRS);
 }
 
 static int
@@ -135,8 +137,7 @@ ns_quarantine(void *h, const char *reason)
 {
 	if (reason == NULL || *reason == '\0')
 		return -1;
-	return ns_edit(h, MLT_R_QUARANTINE, -1, reason, NULL,
-	    MLT_F_QUARANTINE);
+	return ns_edit(h, MLT_R_QUARANTINE, -1, reason, NULL, MLT_F_QUARANTINE);
 }
 
 static int
@@ -149,10 +150,12 @@ ns_setreply(void *h, const char *code, const char *xcode, const char *text)
 		return -1;
 	buf_reset(&c->reply);
 	if (buf_adds(&c->reply, code) != 0 ||
-	    (xcode && *xcode && (buf_addc(&c->reply, ' ') != 0 ||
-		buf_adds(&c->reply, xcode) != 0)) ||
-	    (text && *text && (buf_addc(&c->reply, ' ') != 0 ||
-		buf_adds(&c->reply, text) != 0))) {
+	    (xcode && *xcode &&
+	     (buf_addc(&c->reply, ' ') != 0 ||
+	      buf_adds(&c->reply, xcode) != 0)) ||
+	    (text && *text &&
+	     (buf_addc(&c->reply, ' ') != 0 ||
+	      buf_adds(&c->reply, text) != 0))) {
 		buf_reset(&c->reply);
 		return -1;
 	}
@@ -208,7 +211,7 @@ mlt_native_nr_flags(const struct mlt_chain *ch)
 	} map[] = {
 	    {MLT_NR_CONNECT, MLT_P_NR_CONN}, {MLT_NR_HELO, MLT_P_NR_HELO},
 	    {MLT_NR_ENVFROM, MLT_P_NR_MAIL}, {MLT_NR_ENVRCPT, MLT_P_NR_RCPT},
-	    {MLT_NR_HEADER, MLT_P_NR_HDR}, {MLT_NR_EOH, MLT_P_NR_EOH},
+	    {MLT_NR_HEADER, MLT_P_NR_HDR},   {MLT_NR_EOH, MLT_P_NR_EOH},
 	    {MLT_NR_BODY, MLT_P_NR_BODY},
 	};
 	uint32_t out = MLT_P_NR_DATA | MLT_P_NR_UNKN; /* no callbacks */
@@ -218,11 +221,12 @@ mlt_native_nr_flags(const struct mlt_chain *ch)
 	for (i = 0; i < ch->n; i++) {
 		const struct mlt_filter *f = ch->v[i].filter;
 		unsigned has = (f->connect ? MLT_NR_CONNECT : 0) |
-		    (f->helo ? MLT_NR_HELO : 0) |
-		    (f->envfrom ? MLT_NR_ENVFROM : 0) |
-		    (f->envrcpt ? MLT_NR_ENVRCPT : 0) |
-		    (f->header ? MLT_NR_HEADER : 0) | (f->eoh ? MLT_NR_EOH : 0) |
-		    (f->body ? MLT_NR_BODY : 0);
+			       (f->helo ? MLT_NR_HELO : 0) |
+			       (f->envfrom ? MLT_NR_ENVFROM : 0) |
+			       (f->envrcpt ? MLT_NR_ENVRCPT : 0) |
+			       (f->header ? MLT_NR_HEADER : 0) |
+			       (f->eoh ? MLT_NR_EOH : 0) |
+			       (f->body ? MLT_NR_BODY : 0);
 		quiet &= ~(has & ~f->no_reply);
 	}
 	for (k = 0; k < sizeof(map) / sizeof(map[0]); k++)
@@ -278,8 +282,7 @@ nc_answer(struct nconn *c, int rc, uint32_t nr, int msg, int rcpt)
 	int replies = !(c->proto & nr);
 
 	if (rc == SMFIS_CONTINUE || (!msg && rc == SMFIS_ACCEPT) ||
-	    (rcpt && replies &&
-		(rc == SMFIS_REJECT || rc == SMFIS_TEMPFAIL))) {
+	    (rcpt && replies && (rc == SMFIS_REJECT || rc == SMFIS_TEMPFAIL))) {
 		if (!replies) {
 			buf_reset(&c->reply);
 			return 0;
@@ -340,10 +343,10 @@ nc_optneg(struct nconn *c, const struct mlt_packet *pk)
 	if (mlt_proto_optneg(pk, &o) != MLT_PROTO_OK || o.version < 2)
 		return -1;
 	if (mlt_glue_negotiate(c->ch, c, o.actions, o.protocol, &pf0, &pf1,
-	    &pf2, &pf3) != SMFIS_CONTINUE)
+			       &pf2, &pf3) != SMFIS_CONTINUE)
 		return -1;
-	r.version = o.version < MLT_PROTO_VERSION ? o.version :
-	    MLT_PROTO_VERSION;
+	r.version =
+	    o.version < MLT_PROTO_VERSION ? o.version : MLT_PROTO_VERSION;
 	r.actions = (uint32_t)pf0;
 	/* the glue's choices (LEADSPC, skipped steps) + no-reply phases */
 	r.protocol = ((uint32_t)pf1 | mlt_native_nr_flags(c->ch)) & o.protocol;
@@ -357,7 +360,7 @@ nc_optneg(struct nconn *c, const struct mlt_packet *pk)
 /* CONNECT's address as the glue wants it: NULL for unix/unknown. */
 static int
 nc_sockaddr(const struct mlt_proto_connect *pc, struct sockaddr_storage *ss,
-    const struct sockaddr **sa)
+	    const struct sockaddr **sa)
 {
 	struct sockaddr_in *s4 = (struct sockaddr_in *)(void *)ss;
 	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)(void *)ss;
@@ -411,7 +414,8 @@ nc_envelope(struct nconn *c, const struct mlt_packet *pk, int rcpt)
 	int rc;
 
 	if (mlt_proto_strings(pk->data, pk->len, v, NC_MAX_ARGS, &n) !=
-	    MLT_PROTO_OK || n == 0)
+		MLT_PROTO_OK ||
+	    n == 0)
 		return -1;
 	v[n] = NULL;
 	if (!rcpt) {
@@ -420,8 +424,8 @@ nc_envelope(struct nconn *c, const struct mlt_packet *pk, int rcpt)
 	}
 	if (nc_skipping(c))
 		return nc_replay(c, nr);
-	rc = rcpt ? mlt_glue_envrcpt(c->ch, c, (char **)(void *)v) :
-	    mlt_glue_envfrom(c->ch, c, (char **)(void *)v);
+	rc = rcpt ? mlt_glue_envrcpt(c->ch, c, (char **)(void *)v)
+		  : mlt_glue_envfrom(c->ch, c, (char **)(void *)v);
 	return nc_answer(c, rc, nr, 1, rcpt);
 }
 
@@ -435,7 +439,7 @@ nc_header(struct nconn *c, const struct mlt_packet *pk)
 	if (nc_skipping(c))
 		return nc_replay(c, MLT_P_NR_HDR);
 	return nc_answer(c, mlt_glue_header(c->ch, c, name, value),
-	    MLT_P_NR_HDR, 1, 0);
+			 MLT_P_NR_HDR, 1, 0);
 }
 
 static int
@@ -444,7 +448,7 @@ nc_body(struct nconn *c, const struct mlt_packet *pk)
 	if (nc_skipping(c))
 		return nc_replay(c, MLT_P_NR_BODY);
 	return nc_answer(c, mlt_glue_body(c->ch, c, pk->data, pk->len),
-	    MLT_P_NR_BODY, 1, 0);
+			 MLT_P_NR_BODY, 1, 0);
 }
 
 /* End of message: its edits and its answer leave in one write; edits
@@ -513,12 +517,13 @@ nc_packet(struct nconn *c, const struct mlt_packet *pk)
 		return nc_connect(c, pk);
 	case MLT_C_HELO:
 		if (mlt_proto_strings(pk->data, pk->len, v, 1, &n) !=
-		    MLT_PROTO_OK || n != 1)
+			MLT_PROTO_OK ||
+		    n != 1)
 			return -1;
 		if (nc_skipping(c))
 			return nc_replay(c, MLT_P_NR_HELO);
 		return nc_answer(c, mlt_glue_helo(c->ch, c, v[0]),
-		    MLT_P_NR_HELO, 0, 0);
+				 MLT_P_NR_HELO, 0, 0);
 	case MLT_C_MAIL:
 		return nc_envelope(c, pk, 0);
 	case MLT_C_RCPT:
@@ -554,7 +559,7 @@ nc_packet(struct nconn *c, const struct mlt_packet *pk)
 
 void
 nc_init(struct nconn *c, const struct mlt_chain *ch, int fd,
-    struct srv_conn *sc, long long timeout_ms)
+	struct srv_conn *sc, long long timeout_ms)
 {
 	int i;
 
@@ -612,8 +617,8 @@ nc_flush(struct nconn *c)
 			continue;
 		if (w <= 0) {
 			log_warn("milter connection: write: %s",
-			    w < 0 && errno == EAGAIN ? "timeout" :
-			    strerror(errno));
+				 w < 0 && errno == EAGAIN ? "timeout"
+							  : strerror(errno));
 			return -1;
 		}
 		done += (size_t)w;
@@ -641,9 +646,10 @@ nc_fill(struct nconn *c, size_t need)
 		return -1;
 	}
 	for (;;) {
-		r = c->sc != NULL ? srv_conn_read(c->sc, c->in.data +
-		    c->in.len, c->in.cap - 1 - c->in.len) : read(c->fd,
-		    c->in.data + c->in.len, c->in.cap - 1 - c->in.len);
+		r = c->sc != NULL ? srv_conn_read(c->sc, c->in.data + c->in.len,
+						  c->in.cap - 1 - c->in.len)
+				  : read(c->fd, c->in.data + c->in.len,
+					 c->in.cap - 1 - c->in.len);
 		if (r > 0) {
 			c->in.len += (size_t)r;
 			/* inside a message the MTA may take `timeout` for
@@ -661,10 +667,10 @@ nc_fill(struct nconn *c, size_t need)
 			continue;
 		if (errno == EAGAIN || errno == EWOULDBLOCK)
 			log_warn("milter connection: no data from the MTA "
-			    "for the timeout; closing");
+				 "for the timeout; closing");
 		else if (errno != ECONNRESET)
 			log_warn("milter connection: read: %s",
-			    strerror(errno));
+				 strerror(errno));
 		return -1;
 	}
 }
@@ -672,8 +678,8 @@ nc_fill(struct nconn *c, size_t need)
 static const char *
 nc_status_text(enum mlt_proto_status st)
 {
-	return st == MLT_PROTO_ELIMIT ? "packet longer than the limit" :
-	    "zero-length packet";
+	return st == MLT_PROTO_ELIMIT ? "packet longer than the limit"
+				      : "zero-length packet";
 }
 
 /* Between two reads on a server slot: outside a message the connection
@@ -715,16 +721,17 @@ nc_run(struct nconn *c)
 	if (buf_reserve(&c->in, NC_IN_START) != 0)
 		return;
 	for (;;) {
-		while ((st = mlt_proto_next((unsigned char *)c->in.data +
-		    c->off, c->in.len - c->off, NULL, &pk, &used)) ==
-		    MLT_PROTO_OK) {
+		while (
+		    (st = mlt_proto_next((unsigned char *)c->in.data + c->off,
+					 c->in.len - c->off, NULL, &pk,
+					 &used)) == MLT_PROTO_OK) {
 			c->off += used;
 			if ((r = nc_packet(c, &pk)) != 0) {
 				if (r < 0)
 					log_warn("milter connection: bad or "
-					    "unexpected command 0x%02x "
-					    "(%zu bytes); closing",
-					    pk.cmd, pk.len);
+						 "unexpected command 0x%02x "
+						 "(%zu bytes); closing",
+						 pk.cmd, pk.len);
 				else
 					(void)nc_flush(c);
 				return;
@@ -732,7 +739,7 @@ nc_run(struct nconn *c)
 		}
 		if (st != MLT_PROTO_MORE) {
 			log_warn("milter connection: %s; closing",
-			    nc_status_text(st));
+				 nc_status_text(st));
 			return;
 		}
 		/* every packet the MTA sent before waiting is handled:

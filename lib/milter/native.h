@@ -65,7 +65,7 @@ struct srv_conn;
 /* What mlt_native_serve() is given as the server's ctx. */
 struct mlt_native_ctx {
 	const struct mlt_chain *ch; /* seam &mlt_seam_native */
-	long long timeout_ms;       /* see above; 0 = none */
+	long long timeout_ms;	    /* see above; 0 = none */
 };
 
 /* lib/server's serve(): one MTA connection on a server slot, until the

@@ -16,37 +16,37 @@ struct srv_conn;
 #define NC_MAX_MACROS 64
 
 struct nc_macros {
-	struct buf b;                    /* a copy of the name/value bytes */
+	struct buf b;			  /* a copy of the name/value bytes */
 	const char *v[NC_MAX_MACROS * 2]; /* into b */
-	size_t n;                        /* strings in v: 0 = none */
+	size_t n;			  /* strings in v: 0 = none */
 };
 
 struct nconn {
 	const struct mlt_chain *ch;
 	int fd;
-	struct srv_conn *sc;    /* lib/server's slot, or NULL: plain fd */
-	long long timeout_ms;   /* MTA silence inside a message; 0 none */
-	struct buf in;          /* read buffer: in.data[off..in.len) unread */
+	struct srv_conn *sc;  /* lib/server's slot, or NULL: plain fd */
+	long long timeout_ms; /* MTA silence inside a message; 0 none */
+	struct buf in;	      /* read buffer: in.data[off..in.len) unread */
 	size_t off;
-	struct buf out;         /* answers not yet written */
-	struct buf reply;       /* "code xcode text" from setreply, or "" */
-	struct buf pending;     /* the packet answering a decided phase */
-	uint32_t actions;       /* negotiated SMFIF_* */
-	uint32_t proto;         /* negotiated SMFIP_* */
+	struct buf out;	    /* answers not yet written */
+	struct buf reply;   /* "code xcode text" from setreply, or "" */
+	struct buf pending; /* the packet answering a decided phase */
+	uint32_t actions;   /* negotiated SMFIF_* */
+	uint32_t proto;	    /* negotiated SMFIP_* */
 	int leadspc;
 	int negotiated;
-	int skip_msg;           /* decided inside the message: skip to its end */
-	int conn_refused;       /* decided at connect/helo: for good */
-	void *priv;             /* the glue's struct mlt_conn */
+	int skip_msg;	  /* decided inside the message: skip to its end */
+	int conn_refused; /* decided at connect/helo: for good */
+	void *priv;	  /* the glue's struct mlt_conn */
 	struct nc_macros mac[NC_NSLOTS];
-	int in_msg;             /* between MAIL and eom/abort: busy, for the
-				   server (idle between messages) */
+	int in_msg; /* between MAIL and eom/abort: busy, for the
+		       server (idle between messages) */
 };
 
 /* Initialises c for fd, or for lib/server's sc when not NULL (its fd);
  * frees with nc_free(). timeout_ms: see native.h. */
 void nc_init(struct nconn *c, const struct mlt_chain *ch, int fd,
-    struct srv_conn *sc, long long timeout_ms);
+	     struct srv_conn *sc, long long timeout_ms);
 void nc_free(struct nconn *c);
 /* Runs the connection until it ends; returns with fd still open. On a
  * server slot it tells the server where messages begin and end

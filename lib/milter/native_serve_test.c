@@ -36,10 +36,10 @@
 #include "server.h"
 
 static pthread_key_t ns_key;
-static atomic_int ns_closes;     /* filter close callbacks run */
-static atomic_int ns_threads;    /* worker threads that got a value */
+static atomic_int ns_closes;	 /* filter close callbacks run */
+static atomic_int ns_threads;	 /* worker threads that got a value */
 static atomic_int ns_destructed; /* thread-exit destructors finished */
-static atomic_int ns_eoms;       /* messages that reached the filter */
+static atomic_int ns_eoms;	 /* messages that reached the filter */
 
 static void
 ns_destructor(void *v)
@@ -113,8 +113,8 @@ fx_start(struct fixture *f, long long timeout_ms)
 	atomic_store(&ns_threads, 0);
 	atomic_store(&ns_destructed, 0);
 	atomic_store(&ns_eoms, 0);
-	f->e = (struct mlt_chain_entry){&ns_filter, NULL,
-	    MLT_ON_ERROR_TEMPFAIL};
+	f->e =
+	    (struct mlt_chain_entry){&ns_filter, NULL, MLT_ON_ERROR_TEMPFAIL};
 	f->ch.v = &f->e;
 	f->ch.n = 1;
 	f->ch.seam = &mlt_seam_native;
@@ -123,12 +123,10 @@ fx_start(struct fixture *f, long long timeout_ms)
 	if (mkdtemp(f->dir) == NULL)
 		fail_msg("mkdtemp: %s", strerror(errno));
 	f->sun.sun_family = AF_UNIX;
-	snprintf(f->sun.sun_path, sizeof(f->sun.sun_path), "%s/m.sock",
-	    f->dir);
-	if (srv_new(&lim, &ops, &f->nx, &f->srv, f->err,
-	    sizeof(f->err)) != 0 ||
-	    srv_listen_unix(f->srv, f->sun.sun_path, 0600, (uid_t)-1,
-	    (gid_t)-1, 0, f->err, sizeof(f->err)) != 0)
+	snprintf(f->sun.sun_path, sizeof(f->sun.sun_path), "%s/m.sock", f->dir);
+	if (srv_new(&lim, &ops, &f->nx, &f->srv, f->err, sizeof(f->err)) != 0 ||
+	    srv_listen_unix(f->srv, f->sun.sun_path, 0600, (uid_t)-1, (gid_t)-1,
+			    0, f->err, sizeof(f->err)) != 0)
 		fail_msg("server setup: got \"%s\", want success", f->err);
 	assert_int_equal(pthread_create(&f->t, NULL, ns_run, f), 0);
 }
@@ -139,8 +137,8 @@ fx_dial(struct fixture *f)
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
 	assert_true(fd >= 0);
-	assert_int_equal(connect(fd, (struct sockaddr *)&f->sun,
-	    sizeof(f->sun)), 0);
+	assert_int_equal(
+	    connect(fd, (struct sockaddr *)&f->sun, sizeof(f->sun)), 0);
 	return fd;
 }
 
@@ -173,9 +171,11 @@ fx_reply(int fd, int ms)
 		got += (size_t)r;
 	}
 	len = ((size_t)h[0] << 24 | (size_t)h[1] << 16 | (size_t)h[2] << 8 |
-	    h[3]) - 1;
-	while (len > 0 && (r = read(fd, skip, len < sizeof(skip) ? len :
-	    sizeof(skip))) > 0)
+	       h[3]) -
+	      1;
+	while (len > 0 &&
+	       (r = read(fd, skip, len < sizeof(skip) ? len : sizeof(skip))) >
+		   0)
 		len -= (size_t)r;
 	return h[4];
 }
@@ -224,7 +224,7 @@ fx_wait_closes(int n)
 		nanosleep(&ts, NULL);
 	if (atomic_load(&ns_closes) < n)
 		fail_msg("got %d connection closes, want %d",
-		    atomic_load(&ns_closes), n);
+			 atomic_load(&ns_closes), n);
 }
 
 static long long
@@ -265,10 +265,11 @@ stop_waits_for_the_worker_threads_exit_destructors(void **state)
 	 * spends 300 ms in its destructor */
 	fx_stop(&f);
 	if (atomic_load(&ns_destructed) != atomic_load(&ns_threads))
-		fail_msg("srv_run returned with %d of %d thread exit "
+		fail_msg(
+		    "srv_run returned with %d of %d thread exit "
 		    "destructors done: the process could exit while a worker "
-		    "still frees its state", atomic_load(&ns_destructed),
-		    atomic_load(&ns_threads));
+		    "still frees its state",
+		    atomic_load(&ns_destructed), atomic_load(&ns_threads));
 }
 
 static void
@@ -283,8 +284,7 @@ connections_one_after_another_are_each_served(void **state)
 		fx_wait_closes(i);
 	}
 	fx_stop(&f);
-	assert_int_equal(atomic_load(&ns_destructed),
-	    atomic_load(&ns_threads));
+	assert_int_equal(atomic_load(&ns_destructed), atomic_load(&ns_threads));
 }
 
 /* At a stop a connection between messages is closed at once, and one
@@ -309,7 +309,7 @@ stop_closes_idle_connections_and_finishes_a_message(void **state)
 	fx_send(busy, MLT_C_BODYEOB, NULL, 0);
 	if (fx_reply(busy, 2000) != MLT_R_CONTINUE)
 		fail_msg("message under way at the stop: got no answer to "
-		    "its end, want CONTINUE");
+			 "its end, want CONTINUE");
 	assert_int_equal(atomic_load(&ns_eoms), 1);
 	close(busy);
 	close(idle);
@@ -337,10 +337,11 @@ mta_silent_inside_a_message_is_cut_at_the_timeout(void **state)
 	r = fx_reply(fd, 3000);
 	if (r != -1)
 		fail_msg("silent MTA inside a message: got %d, want the "
-		    "connection closed", r);
+			 "connection closed",
+			 r);
 	if (fx_now_ms() - t0 < 300 || fx_now_ms() - t0 > 2000)
 		fail_msg("closed after %lld ms, want about 400",
-		    fx_now_ms() - t0);
+			 fx_now_ms() - t0);
 	close(fd);
 	fx_stop(&f);
 }
@@ -354,8 +355,7 @@ main(void)
 	    cmocka_unit_test(connections_one_after_another_are_each_served),
 	    cmocka_unit_test(
 		stop_closes_idle_connections_and_finishes_a_message),
-	    cmocka_unit_test(
-		mta_silent_inside_a_message_is_cut_at_the_timeout),
+	    cmocka_unit_test(mta_silent_inside_a_message_is_cut_at_the_timeout),
 	};
 	if (pthread_key_create(&ns_key, ns_destructor) != 0)
 		return 1;

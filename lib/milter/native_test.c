@@ -40,8 +40,8 @@ static enum mlt_verdict
 nt_header(struct mlt_ctx *c, const struct mlt_header *h)
 {
 	((struct nt *)c->cfg)->headers++;
-	return strcmp(h->name, "Boom") == 0 ? mlt_fail(c, "boom") :
-	    MLT_CONTINUE;
+	return strcmp(h->name, "Boom") == 0 ? mlt_fail(c, "boom")
+					    : MLT_CONTINUE;
 }
 
 static enum mlt_verdict
@@ -50,8 +50,8 @@ nt_eom(struct mlt_ctx *c)
 	const char *q = c->msg->macros.queue_id;
 
 	((struct nt *)c->cfg)->eoms++;
-	return mlt_add_header(c, "X-Q", q ? q : "none") == 0 ? MLT_CONTINUE :
-	    MLT_ERROR;
+	return mlt_add_header(c, "X-Q", q ? q : "none") == 0 ? MLT_CONTINUE
+							     : MLT_ERROR;
 }
 
 static const struct mlt_filter nt_filter = {
@@ -87,8 +87,8 @@ setup(void **state)
 	int sv[2];
 
 	assert_non_null(f);
-	f->e = (struct mlt_chain_entry){&nt_filter, &f->st,
-	    MLT_ON_ERROR_TEMPFAIL};
+	f->e =
+	    (struct mlt_chain_entry){&nt_filter, &f->st, MLT_ON_ERROR_TEMPFAIL};
 	f->ch.v = &f->e;
 	f->ch.n = 1;
 	f->ch.seam = &mlt_seam_native;
@@ -143,7 +143,8 @@ nt_read(struct fixture *f, char *cmd, char *data, size_t cap, size_t *len)
 		got += (size_t)r;
 	}
 	n = ((size_t)h[0] << 24 | (size_t)h[1] << 16 | (size_t)h[2] << 8 |
-	    h[3]) - 1;
+	     h[3]) -
+	    1;
 	assert_true(n < cap);
 	for (got = 0; got < n; got += (size_t)r)
 		if (poll(&p, 1, 2000) != 1 ||
@@ -181,14 +182,16 @@ nt_negotiate(struct fixture *f, uint32_t offer)
 	assert_int_equal(cmd, 'O');
 	assert_int_equal(n, 12);
 	return (uint32_t)(unsigned char)d[8] << 24 |
-	    (uint32_t)(unsigned char)d[9] << 16 |
-	    (uint32_t)(unsigned char)d[10] << 8 | (unsigned char)d[11];
+	       (uint32_t)(unsigned char)d[9] << 16 |
+	       (uint32_t)(unsigned char)d[10] << 8 | (unsigned char)d[11];
 }
 
 static void
 nt_connect_mail(struct fixture *f, const char *from, size_t flen)
 {
-	static const char conn[] = "h\0" "4\0\x19" "192.0.2.1";
+	static const char conn[] = "h\0"
+				   "4\0\x19"
+				   "192.0.2.1";
 
 	nt_put(f, 'D', "Cj\0mx.test", 11);
 	nt_put(f, 'C', conn, sizeof(conn));
@@ -207,10 +210,12 @@ test_negotiates_no_reply_where_no_filter_refuses(void **state)
 	    !(p & MLT_P_NR_HDR) || !(p & MLT_P_NR_BODY) ||
 	    !(p & MLT_P_NR_EOH) || !(p & MLT_P_NR_RCPT))
 		fail_msg("got protocol 0x%x, want the NR flags of every "
-			 "phase but MAIL", p);
+			 "phase but MAIL",
+			 p);
 	if (p & MLT_P_NR_MAIL)
 		fail_msg("got NR_MAIL in 0x%x, want a reply at MAIL (the "
-			 "filter may reject there)", p);
+			 "filter may reject there)",
+			 p);
 	assert_true(p & MLT_P_HDR_LEADSPC);
 	/* only what the MTA offers */
 	assert_int_equal(p & ~(uint32_t)0x1fffff, 0);
@@ -249,10 +254,9 @@ test_pipelined_message_gets_one_answer_at_eom(void **state)
 	nt_put(f, 'E', NULL, 0);
 	nt_send(f);
 	assert_int_equal(nt_read(f, &cmd, d, sizeof(d), &n), 0);
-	if (cmd != 'h' || strcmp(d, "X-Q") != 0 ||
-	    strcmp(d + 4, " QID42") != 0)
+	if (cmd != 'h' || strcmp(d, "X-Q") != 0 || strcmp(d + 4, " QID42") != 0)
 		fail_msg("got %c %s:%s, want h X-Q: QID42 first", cmd, d,
-		    d + 4);
+			 d + 4);
 	assert_int_equal(nt_read(f, &cmd, d, sizeof(d), &n), 0);
 	assert_int_equal(cmd, 'c');
 	assert_true(nt_quiet(f)); /* nothing for RCPT, header, EOH, body */
@@ -340,8 +344,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(
 		test_asks_nothing_the_mta_does_not_offer, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
-		test_pipelined_message_gets_one_answer_at_eom, setup,
-		teardown),
+		test_pipelined_message_gets_one_answer_at_eom, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 		test_error_at_no_reply_phase_is_answered_at_eom, setup,
 		teardown),

@@ -66,14 +66,14 @@ plan_grow(struct mlt_plan *p)
 
 int
 mlt_plan_add(struct mlt_plan *p, enum mlt_edit_kind kind, const char *name,
-    int index, const char *value)
+	     int index, const char *value)
 {
 	struct mlt_edit e = {kind, NULL, NULL, index};
 
 	if (!mlt_header_name_ok(name))
 		return -1;
 	if (kind == MLT_EDIT_DELETE ? value != NULL
-	    : !mlt_header_value_ok(value))
+				    : !mlt_header_value_ok(value))
 		return -1;
 	if ((kind == MLT_EDIT_CHANGE || kind == MLT_EDIT_DELETE) && index < 1)
 		return -1;
@@ -150,7 +150,7 @@ plan_apply_one(const struct mlt_edit *e, const struct mlt_seam *s, void *h)
  * value still means delete). */
 static int
 plan_apply_spaced(const struct mlt_plan *p, const struct mlt_edit *e,
-    const struct mlt_seam *s, void *h)
+		  const struct mlt_seam *s, void *h)
 {
 	struct mlt_edit sp = *e;
 	size_t n;
@@ -158,7 +158,7 @@ plan_apply_spaced(const struct mlt_plan *p, const struct mlt_edit *e,
 
 	if (!p->leadspc || e->value == NULL || e->value[0] == '\0' ||
 	    (e->kind != MLT_EDIT_ADD && e->kind != MLT_EDIT_INSERT &&
-	    e->kind != MLT_EDIT_CHANGE))
+	     e->kind != MLT_EDIT_CHANGE))
 		return plan_apply_one(e, s, h);
 	n = strlen(e->value);
 	if ((sp.value = malloc(n + 2)) == NULL)
@@ -171,8 +171,8 @@ plan_apply_spaced(const struct mlt_plan *p, const struct mlt_edit *e,
 }
 
 int
-mlt_plan_apply(const struct mlt_plan *p, const struct mlt_seam *s,
-    void *handle, const char **what)
+mlt_plan_apply(const struct mlt_plan *p, const struct mlt_seam *s, void *handle,
+	       const char **what)
 {
 	size_t *order, i;
 	int r = 0;

@@ -17,8 +17,13 @@ struct mlt_seam;
 /* MLT_EDIT_QUARANTINE is no header edit: it asks the MTA to hold the
  * message (smfi_quarantine, value = reason), which libmilter allows only
  * at eom, so it travels in the plan. */
-enum mlt_edit_kind { MLT_EDIT_ADD, MLT_EDIT_INSERT, MLT_EDIT_CHANGE,
-	MLT_EDIT_DELETE, MLT_EDIT_QUARANTINE };
+enum mlt_edit_kind {
+	MLT_EDIT_ADD,
+	MLT_EDIT_INSERT,
+	MLT_EDIT_CHANGE,
+	MLT_EDIT_DELETE,
+	MLT_EDIT_QUARANTINE
+};
 
 struct mlt_edit {
 	enum mlt_edit_kind kind;
@@ -30,11 +35,11 @@ struct mlt_edit {
 struct mlt_plan {
 	struct mlt_edit *v; /* owned */
 	size_t n, cap;
-	size_t max;         /* 0 = 256 edits */
-	int leadspc;        /* SMFIP_HDR_LEADSPC: the MTA writes "Name:" and
-			       the value as given, so apply() prefixes the
-			       values of ADD/INSERT/CHANGE with one space
-			       ("Name: value", as without it) */
+	size_t max;  /* 0 = 256 edits */
+	int leadspc; /* SMFIP_HDR_LEADSPC: the MTA writes "Name:" and
+			the value as given, so apply() prefixes the
+			values of ADD/INSERT/CHANGE with one space
+			("Name: value", as without it) */
 };
 
 /* Header name: 1..997 printable ASCII bytes other than ':'. Value: no NUL,
@@ -45,16 +50,17 @@ int mlt_header_value_ok(const char *value);
 /* Queue an edit. 0, or -1 on a bad name/value/index, past max or ENOMEM. */
 __attribute__((warn_unused_result)) int
 mlt_plan_add(struct mlt_plan *p, enum mlt_edit_kind kind, const char *name,
-    int index, const char *value);
+	     int index, const char *value);
 
 /* Fills order[0..p->n) with edit indices in application order. Pure. */
 void mlt_plan_order(const struct mlt_plan *p, size_t *order);
 
 /* Applies the plan in order through the seam. 0, or -1 with the failing
  * edit's name in *what (borrowed from the plan). */
-__attribute__((warn_unused_result)) int
-mlt_plan_apply(const struct mlt_plan *p, const struct mlt_seam *s,
-    void *handle, const char **what);
+__attribute__((warn_unused_result)) int mlt_plan_apply(const struct mlt_plan *p,
+						       const struct mlt_seam *s,
+						       void *handle,
+						       const char **what);
 
 void mlt_plan_free(struct mlt_plan *p);
 

@@ -22,7 +22,7 @@ expect_ops(const struct rec *r, const char *const *want, size_t n)
 	for (i = 0; i < n; i++)
 		if (strcmp(r->ops[i], want[i]) != 0)
 			fail_msg("edit %zu: got \"%s\", want \"%s\"", i,
-			    r->ops[i], want[i]);
+				 r->ops[i], want[i]);
 }
 
 static void
@@ -39,11 +39,14 @@ deletions_apply_from_last_index_down(void **state)
 	};
 
 	assert_int_equal(mlt_plan_add(&p, MLT_EDIT_DELETE,
-	    "Authentication-Results", 1, NULL), 0);
+				      "Authentication-Results", 1, NULL),
+			 0);
 	assert_int_equal(mlt_plan_add(&p, MLT_EDIT_DELETE,
-	    "authentication-results", 2, NULL), 0);
+				      "authentication-results", 2, NULL),
+			 0);
 	assert_int_equal(mlt_plan_add(&p, MLT_EDIT_DELETE,
-	    "Authentication-Results", 3, NULL), 0);
+				      "Authentication-Results", 3, NULL),
+			 0);
 	assert_int_equal(mlt_plan_apply(&p, &rec_seam, &r, &what), 0);
 	/* names are as queued; compare case-insensitively on the middle one */
 	if (strcasecmp(r.ops[1], want[1]) == 0)
@@ -64,13 +67,15 @@ quarantine_travels_in_the_plan_after_header_changes(void **state)
 	    "add X-New: v",
 	};
 
-	assert_int_equal(mlt_plan_add(&p, MLT_EDIT_QUARANTINE, "quarantine",
-	    0, "recipient_blacklist hold.example"), 0);
+	assert_int_equal(mlt_plan_add(&p, MLT_EDIT_QUARANTINE, "quarantine", 0,
+				      "recipient_blacklist hold.example"),
+			 0);
 	assert_int_equal(mlt_plan_add(&p, MLT_EDIT_DELETE, "X-Old", 1, NULL),
-	    0);
+			 0);
 	assert_int_equal(mlt_plan_add(&p, MLT_EDIT_ADD, "X-New", 0, "v"), 0);
-	assert_int_equal(mlt_plan_add(&p, MLT_EDIT_QUARANTINE, "quarantine",
-	    0, "bad\r\nreason"), -1);
+	assert_int_equal(mlt_plan_add(&p, MLT_EDIT_QUARANTINE, "quarantine", 0,
+				      "bad\r\nreason"),
+			 -1);
 	assert_int_equal(mlt_plan_apply(&p, &rec_seam, &r, &what), 0);
 	expect_ops(&r, want, 3);
 	mlt_plan_free(&p);
@@ -91,12 +96,11 @@ leadspc_gives_added_values_their_leading_space(void **state)
 
 	p.leadspc = 1;
 	assert_int_equal(mlt_plan_add(&p, MLT_EDIT_ADD, "X-Add", 0, "a"), 0);
-	assert_int_equal(mlt_plan_add(&p, MLT_EDIT_INSERT, "X-Ins", 0, "i"),
-	    0);
+	assert_int_equal(mlt_plan_add(&p, MLT_EDIT_INSERT, "X-Ins", 0, "i"), 0);
 	assert_int_equal(mlt_plan_add(&p, MLT_EDIT_CHANGE, "X-Chg", 1, "new"),
-	    0);
+			 0);
 	assert_int_equal(mlt_plan_add(&p, MLT_EDIT_DELETE, "X-Old", 1, NULL),
-	    0);
+			 0);
 	assert_int_equal(mlt_plan_apply(&p, &rec_seam, &r, &what), 0);
 	expect_ops(&r, want, 4);
 	mlt_plan_free(&p);
@@ -117,18 +121,20 @@ changes_before_inserts_and_adds_in_queue_order(void **state)
 	    "add X-Spam-Score: 9.1",
 	};
 
-	assert_int_equal(mlt_plan_add(&p, MLT_EDIT_ADD, "X-Spam-Flag", 0,
-	    "YES"), 0);
-	assert_int_equal(mlt_plan_add(&p, MLT_EDIT_DELETE, "X-Mailer", 1,
-	    NULL), 0);
+	assert_int_equal(
+	    mlt_plan_add(&p, MLT_EDIT_ADD, "X-Spam-Flag", 0, "YES"), 0);
+	assert_int_equal(mlt_plan_add(&p, MLT_EDIT_DELETE, "X-Mailer", 1, NULL),
+			 0);
 	assert_int_equal(mlt_plan_add(&p, MLT_EDIT_INSERT,
-	    "Authentication-Results", 0, "mx; spf=pass"), 0);
-	assert_int_equal(mlt_plan_add(&p, MLT_EDIT_CHANGE, "Subject", 1,
-	    "[SPAM] hi"), 0);
-	assert_int_equal(mlt_plan_add(&p, MLT_EDIT_ADD, "X-Spam-Score", 0,
-	    "9.1"), 0);
-	assert_int_equal(mlt_plan_add(&p, MLT_EDIT_DELETE, "Received", 2,
-	    NULL), 0);
+				      "Authentication-Results", 0,
+				      "mx; spf=pass"),
+			 0);
+	assert_int_equal(
+	    mlt_plan_add(&p, MLT_EDIT_CHANGE, "Subject", 1, "[SPAM] hi"), 0);
+	assert_int_equal(
+	    mlt_plan_add(&p, MLT_EDIT_ADD, "X-Spam-Score", 0, "9.1"), 0);
+	assert_int_equal(mlt_plan_add(&p, MLT_EDIT_DELETE, "Received", 2, NULL),
+			 0);
 	assert_int_equal(mlt_plan_apply(&p, &rec_seam, &r, &what), 0);
 	expect_ops(&r, want, 6);
 	mlt_plan_free(&p);
@@ -159,9 +165,9 @@ bad_names_values_and_indices_are_refused(void **state)
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		if (mlt_plan_add(&p, bad[i].k, bad[i].name, bad[i].index,
-		    bad[i].value) != -1)
+				 bad[i].value) != -1)
 			fail_msg("case %zu (%s): got accepted, want -1", i,
-			    bad[i].name);
+				 bad[i].name);
 	assert_int_equal(p.n, 0);
 	/* folding is fine */
 	assert_int_equal(mlt_plan_add(&p, MLT_EDIT_ADD, "X", 0, "a\n\tb"), 0);
@@ -177,7 +183,7 @@ plan_stops_at_its_maximum(void **state)
 	p.max = 3;
 	for (i = 0; i < 3; i++)
 		assert_int_equal(mlt_plan_add(&p, MLT_EDIT_ADD, "X", 0, "v"),
-		    0);
+				 0);
 	if (mlt_plan_add(&p, MLT_EDIT_ADD, "X", 0, "v") != -1)
 		fail_msg("got a 4th edit accepted, want -1 at max 3");
 	mlt_plan_free(&p);

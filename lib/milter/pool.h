@@ -12,8 +12,8 @@ struct mlt_pool_chunk;
 
 struct mlt_pool {
 	struct mlt_pool_chunk *head; /* owned */
-	size_t used;                 /* bytes handed out */
-	size_t max;                  /* 0 = MLT_POOL_DEFAULT_MAX */
+	size_t used;		     /* bytes handed out */
+	size_t max;		     /* 0 = MLT_POOL_DEFAULT_MAX */
 };
 
 #define MLT_POOL_DEFAULT_MAX ((size_t)16 << 20)
@@ -27,13 +27,13 @@ mlt_pool_init(struct mlt_pool *p, size_t max)
 }
 
 /* Zeroed memory from the pool, or NULL on ENOMEM or past max. */
-__attribute__((warn_unused_result)) void *
-mlt_pool_alloc(struct mlt_pool *p, size_t n);
+__attribute__((warn_unused_result)) void *mlt_pool_alloc(struct mlt_pool *p,
+							 size_t n);
 /* Copies s[0..n) and NUL-terminates; NULL on failure. */
 __attribute__((warn_unused_result)) char *
 mlt_pool_strndup(struct mlt_pool *p, const char *s, size_t n);
-__attribute__((warn_unused_result)) char *
-mlt_pool_strdup(struct mlt_pool *p, const char *s);
+__attribute__((warn_unused_result)) char *mlt_pool_strdup(struct mlt_pool *p,
+							  const char *s);
 /* Frees everything; the pool can be used again. */
 void mlt_pool_free(struct mlt_pool *p);
 

@@ -9,7 +9,7 @@ static uint32_t
 proto_u32(const unsigned char *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | (uint32_t)p[3];
+	       (uint32_t)p[2] << 8 | (uint32_t)p[3];
 }
 
 static void
@@ -23,10 +23,11 @@ proto_put_u32(unsigned char *p, uint32_t v)
 
 enum mlt_proto_status
 mlt_proto_next(const unsigned char *p, size_t len,
-    const struct mlt_proto_limits *lim, struct mlt_packet *pk, size_t *used)
+	       const struct mlt_proto_limits *lim, struct mlt_packet *pk,
+	       size_t *used)
 {
-	size_t max = lim && lim->max_packet ? lim->max_packet :
-	    MLT_PROTO_MAX_PACKET;
+	size_t max =
+	    lim && lim->max_packet ? lim->max_packet : MLT_PROTO_MAX_PACKET;
 	uint32_t n;
 
 	*used = 5;
@@ -48,7 +49,7 @@ mlt_proto_next(const unsigned char *p, size_t len,
 
 enum mlt_proto_status
 mlt_proto_strings(const unsigned char *data, size_t len, const char **v,
-    size_t maxv, size_t *n)
+		  size_t maxv, size_t *n)
 {
 	const unsigned char *end = data + len, *z;
 
@@ -111,7 +112,7 @@ mlt_proto_connect(const struct mlt_packet *pk, struct mlt_proto_connect *c)
 
 enum mlt_proto_status
 mlt_proto_macro(const struct mlt_packet *pk, unsigned char *for_cmd,
-    const unsigned char **pairs, size_t *plen)
+		const unsigned char **pairs, size_t *plen)
 {
 	if (pk->len < 1)
 		return MLT_PROTO_ESYNTAX;
@@ -125,7 +126,7 @@ mlt_proto_macro(const struct mlt_packet *pk, unsigned char *for_cmd,
 
 enum mlt_proto_status
 mlt_proto_header(const struct mlt_packet *pk, const char **name,
-    const char **value)
+		 const char **value)
 {
 	const char *v[2];
 	size_t n;
@@ -139,8 +140,7 @@ mlt_proto_header(const struct mlt_packet *pk, const char **name,
 }
 
 int
-mlt_proto_put(struct buf *out, unsigned char cmd, const void *data,
-    size_t len)
+mlt_proto_put(struct buf *out, unsigned char cmd, const void *data, size_t len)
 {
 	unsigned char h[5];
 	size_t old = out->len;
@@ -158,7 +158,7 @@ mlt_proto_put(struct buf *out, unsigned char cmd, const void *data,
 
 int
 mlt_proto_put_strs(struct buf *out, unsigned char cmd, long index,
-    const char *s1, const char *s2)
+		   const char *s1, const char *s2)
 {
 	size_t l1 = strlen(s1) + 1, l2 = s2 ? strlen(s2) + 1 : 0;
 	size_t n = (index >= 0 ? 4 : 0) + l1 + l2, old = out->len;

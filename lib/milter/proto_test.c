@@ -13,27 +13,28 @@
 static void
 test_next_splits_a_stream_and_waits_for_partial_packets(void **state)
 {
-	static const unsigned char s[] = "\0\0\0\2Tx" "\0\0\0\1N" "\0\0\0\5L";
+	static const unsigned char s[] = "\0\0\0\2Tx"
+					 "\0\0\0\1N"
+					 "\0\0\0\5L";
 	struct mlt_packet pk;
 	size_t used;
 
 	(void)state;
 	assert_int_equal(mlt_proto_next(s, 3, NULL, &pk, &used),
-	    MLT_PROTO_MORE);
+			 MLT_PROTO_MORE);
 	assert_int_equal(mlt_proto_next(s, 5, NULL, &pk, &used),
-	    MLT_PROTO_MORE);
+			 MLT_PROTO_MORE);
 	assert_int_equal(used, 6); /* the whole packet's size is known */
-	assert_int_equal(mlt_proto_next(s, 6, NULL, &pk, &used),
-	    MLT_PROTO_OK);
+	assert_int_equal(mlt_proto_next(s, 6, NULL, &pk, &used), MLT_PROTO_OK);
 	assert_int_equal(pk.cmd, 'T');
 	assert_int_equal(pk.len, 1);
 	assert_int_equal(pk.data[0], 'x');
 	assert_int_equal(mlt_proto_next(s + 6, 5, NULL, &pk, &used),
-	    MLT_PROTO_OK);
+			 MLT_PROTO_OK);
 	assert_int_equal(pk.cmd, 'N');
 	assert_int_equal(pk.len, 0);
 	assert_int_equal(mlt_proto_next(s + 11, 5, NULL, &pk, &used),
-	    MLT_PROTO_MORE);
+			 MLT_PROTO_MORE);
 	assert_int_equal(used, 9);
 }
 
@@ -49,11 +50,11 @@ test_next_refuses_zero_and_oversized_lengths(void **state)
 
 	(void)state;
 	assert_int_equal(mlt_proto_next(zero, 5, NULL, &pk, &used),
-	    MLT_PROTO_ESYNTAX);
+			 MLT_PROTO_ESYNTAX);
 	assert_int_equal(mlt_proto_next(big, 5, NULL, &pk, &used),
-	    MLT_PROTO_ELIMIT);
+			 MLT_PROTO_ELIMIT);
 	assert_int_equal(mlt_proto_next(ten, 5, &lim, &pk, &used),
-	    MLT_PROTO_ELIMIT);
+			 MLT_PROTO_ELIMIT);
 }
 
 struct strs_case {
@@ -82,20 +83,22 @@ test_strings_need_a_final_nul_and_respect_maxv(void **state)
 		    (const unsigned char *)t[i].in, t[i].len, v, 2, &n);
 		if (got != t[i].want)
 			fail_msg("case %zu: got status %d, want %d", i, got,
-			    t[i].want);
+				 t[i].want);
 		if (got == MLT_PROTO_OK && n != t[i].n)
 			fail_msg("case %zu: got %zu strings, want %zu", i, n,
-			    t[i].n);
+				 t[i].n);
 	}
 }
 
 static void
 test_connect_decodes_inet_unix_and_unknown(void **state)
 {
-	static const unsigned char v4[] = "mx.example\0" "4\x00\x19"
+	static const unsigned char v4[] = "mx.example\0"
+					  "4\x00\x19"
 					  "192.0.2.1";
 	static const unsigned char unk[] = "host\0U";
-	static const unsigned char bad[] = "host\0" "4\x00";
+	static const unsigned char bad[] = "host\0"
+					   "4\x00";
 	static const unsigned char fam[] = "host\0Zabc";
 	struct mlt_proto_connect c;
 	struct mlt_packet pk = {'C', v4, sizeof(v4)};
@@ -118,8 +121,8 @@ test_connect_decodes_inet_unix_and_unknown(void **state)
 static void
 test_optneg_macro_header_decode(void **state)
 {
-	static const unsigned char o[] = {0, 0, 0, 6, 0, 0, 1, 0xff, 0, 0x1f,
-	    0xff, 0xff};
+	static const unsigned char o[] = {0, 0,	   0, 6,    0,	  0,
+					  1, 0xff, 0, 0x1f, 0xff, 0xff};
 	static const unsigned char m[] = "Mi\0ABC123\0{auth_type}\0PLAIN";
 	static const unsigned char h[] = "Subject\0 hi";
 	struct mlt_proto_optneg on;
@@ -138,28 +141,29 @@ test_optneg_macro_header_decode(void **state)
 	assert_int_equal(on.protocol, 0x1fffff);
 	pk = (struct mlt_packet){'D', m, sizeof(m)};
 	assert_int_equal(mlt_proto_macro(&pk, &cmd, &pairs, &plen),
-	    MLT_PROTO_OK);
+			 MLT_PROTO_OK);
 	assert_int_equal(cmd, 'M');
 	assert_int_equal(plen, sizeof(m) - 1);
 	pk.len--; /* no final NUL */
 	assert_int_equal(mlt_proto_macro(&pk, &cmd, &pairs, &plen),
-	    MLT_PROTO_ESYNTAX);
+			 MLT_PROTO_ESYNTAX);
 	pk = (struct mlt_packet){'L', h, sizeof(h)};
 	assert_int_equal(mlt_proto_header(&pk, &name, &value), MLT_PROTO_OK);
 	assert_string_equal(name, "Subject");
 	assert_string_equal(value, " hi");
 	pk.len = 8; /* the name only */
 	assert_int_equal(mlt_proto_header(&pk, &name, &value),
-	    MLT_PROTO_ESYNTAX);
+			 MLT_PROTO_ESYNTAX);
 }
 
 static void
 test_encoders_write_length_command_and_strings(void **state)
 {
-	static const unsigned char want[] =
-	    "\0\0\0\1c"
-	    "\0\0\0\x0b" "hX-A\0value\0"
-	    "\0\0\0\x0e" "m\0\0\0\2Subj\0new\0";
+	static const unsigned char want[] = "\0\0\0\1c"
+					    "\0\0\0\x0b"
+					    "hX-A\0value\0"
+					    "\0\0\0\x0e"
+					    "m\0\0\0\2Subj\0new\0";
 	struct mlt_proto_optneg o = {6, 0x31, 0x100000}, back;
 	struct mlt_packet pk;
 	struct buf b;
@@ -171,12 +175,13 @@ test_encoders_write_length_command_and_strings(void **state)
 	assert_int_equal(mlt_proto_put_strs(&b, 'h', -1, "X-A", "value"), 0);
 	assert_int_equal(mlt_proto_put_strs(&b, 'm', 2, "Subj", "new"), 0);
 	if (b.len != sizeof(want) - 1 || memcmp(b.data, want, b.len) != 0)
-		fail_msg("got %zu bytes, want %zu (or different bytes)",
-		    b.len, sizeof(want) - 1);
+		fail_msg("got %zu bytes, want %zu (or different bytes)", b.len,
+			 sizeof(want) - 1);
 	buf_reset(&b);
 	assert_int_equal(mlt_proto_put_optneg(&b, &o), 0);
-	assert_int_equal(mlt_proto_next((unsigned char *)b.data, b.len, NULL,
-	    &pk, &used), MLT_PROTO_OK);
+	assert_int_equal(
+	    mlt_proto_next((unsigned char *)b.data, b.len, NULL, &pk, &used),
+	    MLT_PROTO_OK);
 	assert_int_equal(pk.cmd, 'O');
 	assert_int_equal(mlt_proto_optneg(&pk, &back), MLT_PROTO_OK);
 	assert_memory_equal(&o, &back, sizeof(o));

@@ -22,8 +22,7 @@ mlt_reply_check(const char *code, const char *xcode, const char *text)
 	const char *e;
 	size_t i;
 
-	if (code == NULL || strlen(code) != 3 ||
-	    !reply_digits(code, 3, 3, &e))
+	if (code == NULL || strlen(code) != 3 || !reply_digits(code, 3, 3, &e))
 		return "reply code must be three digits";
 	if (code[0] != '4' && code[0] != '5')
 		return "reply code must be 4xx or 5xx";

@@ -15,11 +15,11 @@ struct buf;
  * printable ASCII bytes (space allowed, no CR/LF/control). Returns NULL if
  * valid, else a static reason. */
 const char *mlt_reply_check(const char *code, const char *xcode,
-    const char *text);
+			    const char *text);
 
 /* Appends text to out with every '%' doubled: libmilter hands the text to a
  * printf-like formatter. 0, or -1 if out is full. */
-__attribute__((warn_unused_result)) int
-mlt_reply_escape(const char *text, struct buf *out);
+__attribute__((warn_unused_result)) int mlt_reply_escape(const char *text,
+							 struct buf *out);
 
 #endif

@@ -27,14 +27,14 @@ valid_replies_pass(void **state)
 	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
 		if ((why = mlt_reply_check(ok[i][0], ok[i][1], ok[i][2])))
 			fail_msg("%s %s %s: got \"%s\", want valid", ok[i][0],
-			    ok[i][1] ? ok[i][1] : "(null)", ok[i][2], why);
+				 ok[i][1] ? ok[i][1] : "(null)", ok[i][2], why);
 }
 
 static void
 invalid_replies_are_refused(void **state)
 {
 	static const char *bad[][3] = {
-	    {"250", "2.0.0", "Ok"},            /* not 4xx/5xx */
+	    {"250", "2.0.0", "Ok"}, /* not 4xx/5xx */
 	    {"350", "", "x"},
 	    {"55", "5.7.1", "short"},
 	    {"5501", "5.7.1", "long"},
@@ -56,9 +56,9 @@ invalid_replies_are_refused(void **state)
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		if (mlt_reply_check(bad[i][0], bad[i][1], bad[i][2]) == NULL)
-			fail_msg("case %zu (%s %s): got valid, want refused",
-			    i, bad[i][0] ? bad[i][0] : "(null)",
-			    bad[i][1] ? bad[i][1] : "(null)");
+			fail_msg("case %zu (%s %s): got valid, want refused", i,
+				 bad[i][0] ? bad[i][0] : "(null)",
+				 bad[i][1] ? bad[i][1] : "(null)");
 }
 
 static void
@@ -69,12 +69,11 @@ overlong_text_is_refused(void **state)
 	memset(text, 'a', sizeof(text) - 1);
 	text[sizeof(text) - 1] = '\0';
 	if (mlt_reply_check("550", "5.7.1", text) == NULL)
-		fail_msg("got valid for %zu bytes, want refused",
-		    strlen(text));
+		fail_msg("got valid for %zu bytes, want refused", strlen(text));
 	text[MLT_REPLY_TEXT_MAX] = '\0';
 	if (mlt_reply_check("550", "5.7.1", text) != NULL)
 		fail_msg("got refused for %d bytes, want valid",
-		    MLT_REPLY_TEXT_MAX);
+			 MLT_REPLY_TEXT_MAX);
 }
 
 static void
@@ -94,7 +93,7 @@ percent_is_doubled_for_setreply(void **state)
 		assert_int_equal(mlt_reply_escape(cases[i][0], &b), 0);
 		if (strcmp(buf_str(&b), cases[i][1]) != 0)
 			fail_msg("escape \"%s\": got \"%s\", want \"%s\"",
-			    cases[i][0], buf_str(&b), cases[i][1]);
+				 cases[i][0], buf_str(&b), cases[i][1]);
 		buf_free(&b);
 	}
 }

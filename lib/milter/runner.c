@@ -43,7 +43,7 @@ mlt_conn_new(const struct mlt_chain *ch)
 
 static void
 run_ctx(const struct mlt_chain *ch, struct mlt_conn *conn, size_t i,
-    struct mlt_ctx *x)
+	struct mlt_ctx *x)
 {
 	memset(x, 0, sizeof(*x));
 	x->filter = ch->v[i].filter;
@@ -109,14 +109,15 @@ mlt_msg_begin(const struct mlt_chain *ch, struct mlt_conn *conn)
 	if ((m = calloc(1, sizeof(*m))) == NULL)
 		return -1;
 	mlt_pool_init(&m->pool, ch->lim.max_pool);
-	mlt_body_init(&m->body, ch->lim.spool_threshold > 0 ?
-	    ch->lim.spool_dirfd : -1, ch->lim.spool_threshold,
-	    run_lim(ch->lim.max_body, RUN_DEFAULT_MAX_BODY));
+	mlt_body_init(&m->body,
+		      ch->lim.spool_threshold > 0 ? ch->lim.spool_dirfd : -1,
+		      ch->lim.spool_threshold,
+		      run_lim(ch->lim.max_body, RUN_DEFAULT_MAX_BODY));
 	/* Room to delete every header (facteur-dkim removes each forged
 	 * Authentication-Results, however many) plus the default's worth
 	 * of other edits. */
-	m->plan.max = run_lim(ch->lim.max_headers, RUN_DEFAULT_MAX_HEADERS) +
-	    256;
+	m->plan.max =
+	    run_lim(ch->lim.max_headers, RUN_DEFAULT_MAX_HEADERS) + 256;
 	m->priv = mlt_pool_alloc(&m->pool, (ch->n + 1) * sizeof(void *));
 	m->done = mlt_pool_alloc(&m->pool, ch->n + 1);
 	m->mail_from = "";
@@ -153,7 +154,7 @@ mlt_msg_set_from(struct mlt_conn *conn, const char *from)
 
 int
 mlt_msg_add_rcpt(const struct mlt_chain *ch, struct mlt_conn *conn,
-    const char *rcpt)
+		 const char *rcpt)
 {
 	struct mlt_msg *m = conn->msg;
 	const char **v;
@@ -173,14 +174,15 @@ mlt_msg_add_rcpt(const struct mlt_chain *ch, struct mlt_conn *conn,
 
 int
 mlt_msg_add_header(const struct mlt_chain *ch, struct mlt_conn *conn,
-    const char *name, const char *value, const struct mlt_header **hp)
+		   const char *name, const char *value,
+		   const struct mlt_header **hp)
 {
 	struct mlt_msg *m = conn->msg;
 	struct mlt_header *v, h;
 	size_t i;
 
-	if (m == NULL || m->nheaders >=
-	    run_lim(ch->lim.max_headers, RUN_DEFAULT_MAX_HEADERS))
+	if (m == NULL || m->nheaders >= run_lim(ch->lim.max_headers,
+						RUN_DEFAULT_MAX_HEADERS))
 		return -1;
 	h.name = mlt_pool_strdup(&m->pool, name);
 	h.value = h.raw = mlt_pool_strdup(&m->pool, value);
@@ -214,7 +216,7 @@ run_active(const struct mlt_conn *conn, size_t i)
 
 static enum mlt_verdict
 run_call(const struct mlt_filter *f, struct mlt_ctx *x, enum mlt_phase ph,
-    const struct mlt_event *ev)
+	 const struct mlt_event *ev)
 {
 	switch (ph) {
 	case MLT_PH_CONNECT:
@@ -249,16 +251,17 @@ run_retire(struct mlt_conn *conn, enum mlt_phase ph, size_t i)
 /* MLT_ERROR through on_error: TEMPFAIL (filled in out) or ACCEPT. */
 static enum mlt_verdict
 run_error(const struct mlt_chain *ch, const struct mlt_conn *conn, size_t i,
-    const char *why, struct mlt_outcome *out)
+	  const char *why, struct mlt_outcome *out)
 {
 	const char *name = ch->v[i].filter->name;
-	const char *qid = conn->msg && conn->msg->macros.queue_id ?
-	    conn->msg->macros.queue_id : "NOQUEUE";
+	const char *qid = conn->msg && conn->msg->macros.queue_id
+			      ? conn->msg->macros.queue_id
+			      : "NOQUEUE";
 
 	why = why ? why : "internal error";
 	if (ch->v[i].on_error == MLT_ON_ERROR_ACCEPT) {
-		log_warn("%s: %s: %s; on_error=accept, skipping it", qid,
-		    name, why);
+		log_warn("%s: %s: %s; on_error=accept, skipping it", qid, name,
+			 why);
 		return MLT_ACCEPT;
 	}
 	log_warn("%s: %s: %s; on_error=tempfail", qid, name, why);
@@ -267,7 +270,7 @@ run_error(const struct mlt_chain *ch, const struct mlt_conn *conn, size_t i,
 	memcpy(out->reply.code, "451", 4);
 	memcpy(out->reply.xcode, "4.3.0", 6);
 	memcpy(out->reply.text, "Temporary local error, try again later",
-	    sizeof("Temporary local error, try again later"));
+	       sizeof("Temporary local error, try again later"));
 	return MLT_TEMPFAIL;
 }
 
@@ -275,7 +278,7 @@ run_error(const struct mlt_chain *ch, const struct mlt_conn *conn, size_t i,
  * 4xx tempfail); otherwise the MTA's default text is better than a lie. */
 static void
 run_take_reply(enum mlt_verdict v, const struct mlt_reply *r,
-    struct mlt_outcome *out)
+	       struct mlt_outcome *out)
 {
 	if (!r->set || out->reply.set)
 		return;
@@ -298,7 +301,7 @@ run_all_retired(const struct mlt_chain *ch, const struct mlt_conn *conn)
 /* Stores a body chunk once for the filters that want it. */
 static const char *
 run_store_body(const struct mlt_chain *ch, struct mlt_conn *conn,
-    const struct mlt_event *ev)
+	       const struct mlt_event *ev)
 {
 	size_t i;
 
@@ -308,20 +311,20 @@ run_store_body(const struct mlt_chain *ch, struct mlt_conn *conn,
 			break;
 	if (i == ch->n || mlt_body_add(&conn->msg->body, ev->p, ev->len) == 0)
 		return NULL;
-	return errno == EFBIG ? "message body over max_body_size" :
-	    "message body not kept (out of memory or spool_dir)";
+	return errno == EFBIG
+		   ? "message body over max_body_size"
+		   : "message body not kept (out of memory or spool_dir)";
 }
 
 static enum mlt_verdict
-run_finish(const struct mlt_chain *ch, struct mlt_conn *conn,
-    enum mlt_phase ph, struct mlt_outcome *out)
+run_finish(const struct mlt_chain *ch, struct mlt_conn *conn, enum mlt_phase ph,
+	   struct mlt_outcome *out)
 {
 	enum mlt_verdict v = out->verdict;
 	int in_msg = ph >= MLT_PH_ENVFROM && ph < MLT_PH_EOM;
 
 	/* at eom, CONTINUE already means accept, with the planned edits */
-	if (v == MLT_CONTINUE && ph != MLT_PH_EOM &&
-	    run_all_retired(ch, conn))
+	if (v == MLT_CONTINUE && ph != MLT_PH_EOM && run_all_retired(ch, conn))
 		v = MLT_ACCEPT;
 	if (v == MLT_ACCEPT && in_msg && conn->msg->plan.n > 0)
 		v = MLT_CONTINUE; /* the planned edits must reach eom */
@@ -335,7 +338,7 @@ run_finish(const struct mlt_chain *ch, struct mlt_conn *conn,
 
 enum mlt_verdict
 mlt_run(const struct mlt_chain *ch, struct mlt_conn *conn, enum mlt_phase ph,
-    const struct mlt_event *ev, struct mlt_outcome *out)
+	const struct mlt_event *ev, struct mlt_outcome *out)
 {
 	const char *body_fail = NULL;
 	enum mlt_verdict v;

@@ -28,12 +28,12 @@ struct mlt_seam;
 
 struct mlt_chain_entry {
 	const struct mlt_filter *filter; /* borrowed forever */
-	void *cfg;                       /* borrowed forever */
+	void *cfg;			 /* borrowed forever */
 	enum mlt_on_error on_error;
 };
 
 struct mlt_limits {
-	size_t max_body;    /* bytes kept for wants_body filters; 0 = 64M */
+	size_t max_body;	/* bytes kept for wants_body filters; 0 = 64M */
 	size_t spool_threshold; /* past it the kept body is in a file in
 				   spool_dirfd (body.h); 0 = memory only */
 	int spool_dirfd;
@@ -74,9 +74,9 @@ struct mlt_event {
 
 struct mlt_outcome {
 	enum mlt_verdict verdict; /* never MLT_ERROR */
-	struct mlt_reply reply;   /* .set = 0: let the MTA pick the text */
-	const char *filter;       /* who decided (static), or NULL */
-	const char *error;        /* the error behind a TEMPFAIL, or NULL */
+	struct mlt_reply reply;	  /* .set = 0: let the MTA pick the text */
+	const char *filter;	  /* who decided (static), or NULL */
+	const char *error;	  /* the error behind a TEMPFAIL, or NULL */
 };
 
 /* A connection with one priv slot per filter. NULL on ENOMEM. Owned: free
@@ -93,24 +93,26 @@ void mlt_msg_end(const struct mlt_chain *ch, struct mlt_conn *conn);
 
 /* Record envelope/header data in the message (the glue calls these before
  * mlt_run for the phase). 0, or -1 past a limit or on ENOMEM. */
-__attribute__((warn_unused_result)) int
-mlt_msg_set_from(struct mlt_conn *conn, const char *from);
+__attribute__((warn_unused_result)) int mlt_msg_set_from(struct mlt_conn *conn,
+							 const char *from);
 __attribute__((warn_unused_result)) int
 mlt_msg_add_rcpt(const struct mlt_chain *ch, struct mlt_conn *conn,
-    const char *rcpt);
+		 const char *rcpt);
 /* Computes the per-name index; *hp points at the stored header. */
 __attribute__((warn_unused_result)) int
 mlt_msg_add_header(const struct mlt_chain *ch, struct mlt_conn *conn,
-    const char *name, const char *value, const struct mlt_header **hp);
+		   const char *name, const char *value,
+		   const struct mlt_header **hp);
 
 /* Runs one phase over every filter still active. Fills *out and returns
  * out->verdict. Ends the message itself when the outcome ends it before
  * eom; after eom the caller applies the plan and calls mlt_msg_end(). */
 enum mlt_verdict mlt_run(const struct mlt_chain *ch, struct mlt_conn *conn,
-    enum mlt_phase ph, const struct mlt_event *ev, struct mlt_outcome *out);
+			 enum mlt_phase ph, const struct mlt_event *ev,
+			 struct mlt_outcome *out);
 
 /* Strips one pair of <> and returns a pool copy, NULL on ENOMEM. */
-__attribute__((warn_unused_result)) char *
-mlt_strip_angle(struct mlt_pool *p, const char *addr);
+__attribute__((warn_unused_result)) char *mlt_strip_angle(struct mlt_pool *p,
+							  const char *addr);
 
 #endif

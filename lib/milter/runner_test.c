@@ -31,8 +31,8 @@ tf_do(struct mlt_ctx *c, enum mlt_phase ph)
 
 	t->calls[ph]++;
 	if (t->reply[0] && t->at[ph] != MLT_CONTINUE)
-		assert_int_equal(mlt_reply(c, t->reply[0], t->reply[1],
-		    t->reply[2]), 0);
+		assert_int_equal(
+		    mlt_reply(c, t->reply[0], t->reply[1], t->reply[2]), 0);
 	if (ph == MLT_PH_EOM && t->del) {
 		assert_int_equal(mlt_delete_header(c, t->del, 1), 0);
 		assert_int_equal(mlt_delete_header(c, t->del, 2), 0);
@@ -44,33 +44,66 @@ tf_do(struct mlt_ctx *c, enum mlt_phase ph)
 	return t->at[ph];
 }
 
-static enum mlt_verdict tf_connect(struct mlt_ctx *c)
-{ return tf_do(c, MLT_PH_CONNECT); }
-static enum mlt_verdict tf_envfrom(struct mlt_ctx *c, const char *s)
-{ return tf_do(c, MLT_PH_ENVFROM); }
-static enum mlt_verdict tf_envrcpt(struct mlt_ctx *c, const char *s)
-{ return tf_do(c, MLT_PH_ENVRCPT); }
-static enum mlt_verdict tf_header(struct mlt_ctx *c,
-    const struct mlt_header *h)
-{ return tf_do(c, MLT_PH_HEADER); }
-static enum mlt_verdict tf_body(struct mlt_ctx *c, const unsigned char *p,
-    size_t n)
-{ return tf_do(c, MLT_PH_BODY); }
-static enum mlt_verdict tf_eom(struct mlt_ctx *c)
-{ return tf_do(c, MLT_PH_EOM); }
-static void tf_abort(struct mlt_ctx *c)
-{ ((struct tf *)c->cfg)->aborts++; }
-static void tf_close(struct mlt_ctx *c)
-{ ((struct tf *)c->cfg)->closes++; }
+static enum mlt_verdict
+tf_connect(struct mlt_ctx *c)
+{
+	return tf_do(c, MLT_PH_CONNECT);
+}
+static enum mlt_verdict
+tf_envfrom(struct mlt_ctx *c, const char *s)
+{
+	return tf_do(c, MLT_PH_ENVFROM);
+}
+static enum mlt_verdict
+tf_envrcpt(struct mlt_ctx *c, const char *s)
+{
+	return tf_do(c, MLT_PH_ENVRCPT);
+}
+static enum mlt_verdict
+tf_header(struct mlt_ctx *c, const struct mlt_header *h)
+{
+	return tf_do(c, MLT_PH_HEADER);
+}
+static enum mlt_verdict
+tf_body(struct mlt_ctx *c, const unsigned char *p, size_t n)
+{
+	return tf_do(c, MLT_PH_BODY);
+}
+static enum mlt_verdict
+tf_eom(struct mlt_ctx *c)
+{
+	return tf_do(c, MLT_PH_EOM);
+}
+static void
+tf_abort(struct mlt_ctx *c)
+{
+	((struct tf *)c->cfg)->aborts++;
+}
+static void
+tf_close(struct mlt_ctx *c)
+{
+	((struct tf *)c->cfg)->closes++;
+}
 
 static const struct mlt_filter tf_filter = {
-    .name = "scripted", .connect = tf_connect, .envfrom = tf_envfrom,
-    .envrcpt = tf_envrcpt, .header = tf_header, .body = tf_body,
-    .eom = tf_eom, .abort = tf_abort, .close = tf_close,
+    .name = "scripted",
+    .connect = tf_connect,
+    .envfrom = tf_envfrom,
+    .envrcpt = tf_envrcpt,
+    .header = tf_header,
+    .body = tf_body,
+    .eom = tf_eom,
+    .abort = tf_abort,
+    .close = tf_close,
 };
 static const struct mlt_filter tf_body_filter = {
-    .name = "bodyscan", .wants_body = 1, .envfrom = tf_envfrom,
-    .body = tf_body, .eom = tf_eom, .abort = tf_abort, .close = tf_close,
+    .name = "bodyscan",
+    .wants_body = 1,
+    .envfrom = tf_envfrom,
+    .body = tf_body,
+    .eom = tf_eom,
+    .abort = tf_abort,
+    .close = tf_close,
 };
 
 struct fixture {
@@ -82,7 +115,7 @@ struct fixture {
 
 static void
 fx_init(struct fixture *f, const struct mlt_filter *fa,
-    const struct mlt_filter *fb)
+	const struct mlt_filter *fb)
 {
 	static const char *const macros[] = {"i", "4AbCdE", NULL};
 
@@ -95,16 +128,16 @@ fx_init(struct fixture *f, const struct mlt_filter *fa,
 	f->rec.macros = macros;
 }
 
-static const char *smfis_name[] = {"continue", "reject", "discard",
-    "accept", "tempfail"};
+static const char *smfis_name[] = {"continue", "reject", "discard", "accept",
+				   "tempfail"};
 
 static void
 expect_smfis(int got, int want, const char *where)
 {
 	if (got != want)
 		fail_msg("%s: got %s, want %s", where,
-		    got >= 0 && got <= 4 ? smfis_name[got] : "?",
-		    smfis_name[want]);
+			 got >= 0 && got <= 4 ? smfis_name[got] : "?",
+			 smfis_name[want]);
 }
 
 /* Runs connect..eom; returns the first non-continue answer (or eom's). */
@@ -132,7 +165,7 @@ fx_message(struct fixture *f, const char *body, int *phase)
 		return r;
 	*phase = MLT_PH_BODY;
 	if ((r = mlt_glue_body(&f->ch, &f->rec, (const unsigned char *)body,
-	    strlen(body))))
+			       strlen(body))))
 		return r;
 	*phase = MLT_PH_EOM;
 	return mlt_glue_eom(&f->ch, &f->rec);
@@ -162,7 +195,8 @@ reject_from_second_filter_is_the_answer_with_its_reply(void **state)
 	expect_smfis(r, SMFIS_REJECT, "envfrom");
 	assert_int_equal(ph, MLT_PH_ENVFROM);
 	assert_int_equal(f.rec.n, 1);
-	assert_string_equal(f.rec.ops[0], "reply 550 5.7.1 Go away, 100%% sure");
+	assert_string_equal(f.rec.ops[0],
+			    "reply 550 5.7.1 Go away, 100%% sure");
 	/* the rejected message is over: both filters saw its end */
 	assert_int_equal(f.a.aborts, 1);
 	assert_int_equal(f.b.aborts, 1);
@@ -182,7 +216,7 @@ first_terminal_verdict_stops_later_filters(void **state)
 	expect_smfis(r, SMFIS_TEMPFAIL, "header");
 	if (f.b.calls[MLT_PH_HEADER] != 0)
 		fail_msg("got %d header calls to filter 2, want 0",
-		    f.b.calls[MLT_PH_HEADER]);
+			 f.b.calls[MLT_PH_HEADER]);
 	/* no reply set: the MTA's default text */
 	assert_int_equal(f.rec.n, 0);
 	fx_close(&f);
@@ -237,7 +271,8 @@ error_with_on_error_tempfail_answers_451(void **state)
 	expect_smfis(r, SMFIS_TEMPFAIL, "eom");
 	/* no half-edited message: the planned header is not applied */
 	assert_int_equal(f.rec.n, 1);
-	assert_string_equal(f.rec.ops[0],
+	assert_string_equal(
+	    f.rec.ops[0],
 	    "reply 451 4.3.0 Temporary local error, try again later");
 	fx_close(&f);
 }
@@ -273,7 +308,8 @@ body_over_limit_tempfails(void **state)
 	assert_int_equal(ph, MLT_PH_BODY);
 	assert_int_equal(f.b.calls[MLT_PH_BODY], 0);
 	assert_int_equal(f.rec.n, 1);
-	assert_string_equal(f.rec.ops[0],
+	assert_string_equal(
+	    f.rec.ops[0],
 	    "reply 451 4.3.0 Temporary local error, try again later");
 	fx_close(&f);
 }
@@ -325,16 +361,16 @@ rejected_recipient_is_dropped_and_the_message_goes_on(void **state)
 	struct mlt_conn *c;
 
 	fx_init(&f, &tf_filter, &tf_filter);
-	expect_smfis(mlt_glue_connect(&f.ch, &f.rec, "h", NULL),
-	    SMFIS_CONTINUE, "connect");
+	expect_smfis(mlt_glue_connect(&f.ch, &f.rec, "h", NULL), SMFIS_CONTINUE,
+		     "connect");
 	expect_smfis(mlt_glue_envfrom(&f.ch, &f.rec, fv), SMFIS_CONTINUE,
-	    "envfrom");
+		     "envfrom");
 	f.b.at[MLT_PH_ENVRCPT] = MLT_REJECT;
 	expect_smfis(mlt_glue_envrcpt(&f.ch, &f.rec, v1), SMFIS_REJECT,
-	    "rcpt 1");
+		     "rcpt 1");
 	f.b.at[MLT_PH_ENVRCPT] = MLT_CONTINUE;
 	expect_smfis(mlt_glue_envrcpt(&f.ch, &f.rec, v2), SMFIS_CONTINUE,
-	    "rcpt 2");
+		     "rcpt 2");
 	c = f.rec.priv;
 	assert_non_null(c->msg);
 	if (c->msg->nrcpts != 1)
@@ -369,7 +405,7 @@ headers_get_their_per_name_index(void **state)
 	char from[] = "<a@x>";
 	char *fv[] = {from, NULL};
 	static const char *names[] = {"Received", "Subject", "received",
-	    "RECEIVED", "Subject"};
+				      "RECEIVED", "Subject"};
 	static const int want[] = {1, 1, 2, 3, 2};
 	struct mlt_conn *c;
 	size_t i;
@@ -379,12 +415,12 @@ headers_get_their_per_name_index(void **state)
 	assert_int_equal(mlt_glue_envfrom(&f.ch, &f.rec, fv), 0);
 	for (i = 0; i < 5; i++)
 		assert_int_equal(mlt_glue_header(&f.ch, &f.rec, names[i], "v"),
-		    0);
+				 0);
 	c = f.rec.priv;
 	for (i = 0; i < 5; i++)
 		if (c->msg->headers[i].index != want[i])
 			fail_msg("%s (#%zu): got index %d, want %d", names[i],
-			    i, c->msg->headers[i].index, want[i]);
+				 i, c->msg->headers[i].index, want[i]);
 	fx_close(&f);
 }
 

@@ -35,7 +35,8 @@ static int
 seam_setreply(void *h, const char *code, const char *xcode, const char *text)
 {
 	return seam_rc(smfi_setreply(h, (char *)code,
-	    xcode && *xcode ? (char *)xcode : NULL, (char *)text));
+				     xcode && *xcode ? (char *)xcode : NULL,
+				     (char *)text));
 }
 
 static const char *

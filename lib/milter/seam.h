@@ -10,13 +10,13 @@
 struct mlt_seam {
 	int (*addheader)(void *handle, const char *name, const char *value);
 	int (*insheader)(void *handle, int pos, const char *name,
-	    const char *value);
+			 const char *value);
 	/* value NULL deletes the index-th header of that name */
 	int (*chgheader)(void *handle, const char *name, int index,
-	    const char *value);
+			 const char *value);
 	/* text already %-escaped (see mlt_reply_escape) */
 	int (*setreply)(void *handle, const char *code, const char *xcode,
-	    const char *text);
+			const char *text);
 	/* borrowed until the callback returns; NULL if unset */
 	const char *(*getsymval)(void *handle, const char *name);
 	int (*setpriv)(void *handle, void *priv);

@@ -17,29 +17,29 @@ int mlt_check_config_only;
 #define S(f) offsetof(struct mlt_settings, f)
 static const struct cfg_key mlt_common_keys[MLT_SETTINGS_NKEYS] = {
     {"socket", CFG_STR, NULL, 0, 0, S(socket), NULL,
-	"where to listen: unix:PATH, inet:PORT@HOST or inet6:PORT@HOST"},
+     "where to listen: unix:PATH, inet:PORT@HOST or inet6:PORT@HOST"},
     {"socket_mode", CFG_STR, "0660", 0, 0, S(socket_mode), NULL,
-	"octal mode of a unix socket"},
+     "octal mode of a unix socket"},
     {"user", CFG_STR, NULL, 0, 0, S(user), NULL,
-	"user to run as after binding the socket"},
+     "user to run as after binding the socket"},
     {"group", CFG_STR, NULL, 0, 0, S(group), NULL,
-	"group to run as (default: the user's primary group)"},
+     "group to run as (default: the user's primary group)"},
     {"on_error", CFG_ENUM, "tempfail", 0, 0, S(on_error), "accept|tempfail",
-	"answer when the filter cannot do its job"},
+     "answer when the filter cannot do its job"},
     {"max_body_size", CFG_SIZE, "64M", 1, 1LL << 30, S(max_body_size), NULL,
-	"largest body kept for inspection; bigger is an error"},
+     "largest body kept for inspection; bigger is an error"},
     {"max_headers", CFG_INT, "1000", 1, 100000, S(max_headers), NULL,
-	"most header fields per message; more is an error"},
+     "most header fields per message; more is an error"},
     {"max_rcpts", CFG_INT, "1000", 1, 100000, S(max_rcpts), NULL,
-	"most recipients per message"},
+     "most recipients per message"},
     {"timeout", CFG_DURATION, "2m", 1000, 3600000, S(timeout), NULL,
-	"how long to wait for the MTA"},
+     "how long to wait for the MTA"},
     {"engine", CFG_ENUM, "native", 0, 0, S(engine), "native|libmilter",
-	"milter protocol engine: facteur's own, or libmilter"},
+     "milter protocol engine: facteur's own, or libmilter"},
     {"spool_threshold", CFG_SIZE, "1M", 4096, 1LL << 30, S(spool_threshold),
-	NULL, "a kept body larger than this goes to a file in spool_dir"},
+     NULL, "a kept body larger than this goes to a file in spool_dir"},
     {"spool_dir", CFG_STR, "/var/tmp", 0, 0, S(spool_dir), NULL,
-	"directory for message bodies past spool_threshold"},
+     "directory for message bodies past spool_threshold"},
 };
 #undef S
 
@@ -71,8 +71,7 @@ mlt_port_ok(const char *p, const char *at)
 }
 
 int
-mlt_socket_parse(const char *spec, enum mlt_sock_kind *kind,
-    const char **path)
+mlt_socket_parse(const char *spec, enum mlt_sock_kind *kind, const char **path)
 {
 	const char *at;
 
@@ -81,8 +80,10 @@ mlt_socket_parse(const char *spec, enum mlt_sock_kind *kind,
 		*kind = MLT_SOCK_UNIX;
 		*path = strchr(spec, ':') + 1;
 		return (**path == '/' &&
-		    strlen(*path) < sizeof(((struct sockaddr_un *)0)->sun_path))
-		    ? 0 : -1;
+			strlen(*path) <
+			    sizeof(((struct sockaddr_un *)0)->sun_path))
+			   ? 0
+			   : -1;
 	}
 	if (strncmp(spec, "inet:", 5) == 0)
 		*kind = MLT_SOCK_INET, spec += 5;

@@ -65,7 +65,7 @@ rec_reply(void *h, const char *code, const char *xcode, const char *text)
 	char s[256];
 
 	snprintf(s, sizeof(s), "reply %s %s %s", code, xcode ? xcode : "-",
-	    text);
+		 text);
 	return rec_push(h, s);
 }
 
@@ -104,8 +104,8 @@ rec_quarantine(void *h, const char *reason)
 }
 
 static const struct mlt_seam rec_seam = {
-    rec_add, rec_ins, rec_chg, rec_reply, rec_sym, rec_setpriv, rec_getpriv,
-    rec_quarantine,
+    rec_add, rec_ins,	  rec_chg,     rec_reply,
+    rec_sym, rec_setpriv, rec_getpriv, rec_quarantine,
 };
 
 #endif

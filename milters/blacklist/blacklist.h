@@ -26,12 +26,12 @@ struct bl_settings {
 extern const struct mlt_filter bl_filter;
 
 /* Validates the settings (internal_hosts, dnsbl_zones). 0 or -1, err. */
-__attribute__((warn_unused_result)) int
-bl_check(void *base, char *err, size_t errlen);
+__attribute__((warn_unused_result)) int bl_check(void *base, char *err,
+						 size_t errlen);
 /* Before the privilege drop: checks the database opens, sets up DNS and
  * SPF when configured. 0 or -1 with err. */
-__attribute__((warn_unused_result)) int
-bl_init(void *base, char *err, size_t errlen);
+__attribute__((warn_unused_result)) int bl_init(void *base, char *err,
+						size_t errlen);
 void bl_fini(void *base);
 
 #endif

@@ -1,5 +1,5 @@
-/* milters/blacklist/blpolicy.h - the sender policy of facteur-blacklist, shared with
- * `facteur blacklist test` so the shell shows exactly what the milter
+/* milters/blacklist/blpolicy.h - the sender policy of facteur-blacklist, shared
+ * with `facteur blacklist test` so the shell shows exactly what the milter
  * does: the [blacklist] settings, and the MAIL FROM / RCPT TO decisions
  * over lib/access (tables), lib/dnsbl and lib/spf.
  *
@@ -34,10 +34,10 @@ enum blp_spf_reject { BLP_SPF_NONE, BLP_SPF_FAIL };
 struct blp_settings {
 	struct cidr_list internal_hosts; /* these clients skip checks */
 	char *recipient_delimiter; /* for the access(5) walk, default "+" */
-	char *dnsbl_zones;         /* "" = no DNSBL */
+	char *dnsbl_zones;	   /* "" = no DNSBL */
 	long long dnsbl_timeout;   /* ms, per DNS query */
-	char *resolver;            /* DNS server IP[@PORT]; NULL resolv.conf */
-	int spf_reject;            /* enum blp_spf_reject */
+	char *resolver;		   /* DNS server IP[@PORT]; NULL resolv.conf */
+	int spf_reject;		   /* enum blp_spf_reject */
 	char *myorigin; /* @domain for a domainless envelope address; ""
 			   = the MTA's j macro (Postfix's myhostname) */
 	/* Filled by blp_check. */
@@ -53,13 +53,14 @@ extern const struct cfg_key blp_keys[];
 extern const size_t blp_nkeys;
 
 /* Parses dnsbl_zones (cfg parsed internal_hosts). 0, or -1 with err. */
-__attribute__((warn_unused_result)) int
-blp_check(struct blp_settings *s, char *err, size_t errlen);
+__attribute__((warn_unused_result)) int blp_check(struct blp_settings *s,
+						  char *err, size_t errlen);
 /* Creates the resolver and SPF context if DNSBL or SPF is on; with_dns
  * 0 leaves them off (the shell without --dns). 0 or -1 with err. */
-__attribute__((warn_unused_result)) int
-blp_init(struct blp_settings *s, int with_dns, const char *hostname,
-    char *err, size_t errlen);
+__attribute__((warn_unused_result)) int blp_init(struct blp_settings *s,
+						 int with_dns,
+						 const char *hostname,
+						 char *err, size_t errlen);
 void blp_fini(struct blp_settings *s);
 
 /* 1 if ip is in internal_hosts. */
@@ -76,11 +77,11 @@ enum blp_verdict {
 struct blp_outcome {
 	enum blp_verdict verdict;
 	char code[4], xcode[16];
-	char text[512];  /* printable ASCII, not %-escaped */
+	char text[512];	 /* printable ASCII, not %-escaped */
 	char match[600]; /* what decided: sender_blacklist "@x" (REJECT) */
 	char notes[600]; /* refused DNSBL queries, DNS errors, skips */
-	int refused;     /* a DNSBL refused the query (127.255.255.x) */
-	int dns_error;   /* a DNSBL or SPF lookup failed (temperror) */
+	int refused;	 /* a DNSBL refused the query (127.255.255.x) */
+	int dns_error;	 /* a DNSBL or SPF lookup failed (temperror) */
 };
 
 /* MAIL FROM: sender without <> ("" = null sender), client ip, helo (may
@@ -88,13 +89,13 @@ struct blp_outcome {
  * filled, or -1 on a database error (err). */
 __attribute__((warn_unused_result)) int
 blp_mail(const struct blp_settings *s, struct store *st, const char *sender,
-    const char *ip, const char *helo, struct blp_outcome *o,
-    struct store_errbuf *err);
+	 const char *ip, const char *helo, struct blp_outcome *o,
+	 struct store_errbuf *err);
 
 /* RCPT TO: rcpt in recipient_blacklist. 0 or -1 (err). */
 __attribute__((warn_unused_result)) int
 blp_rcpt(const struct blp_settings *s, struct store *st, const char *rcpt,
-    struct blp_outcome *o, struct store_errbuf *err);
+	 struct blp_outcome *o, struct store_errbuf *err);
 
 const char *blp_verdict_name(enum blp_verdict v);
 

@@ -46,14 +46,13 @@ bl_init(void *base, char *err, size_t errlen)
 	struct store *st = NULL;
 	char host[256];
 
-	if (store_open(s->db.path, STORE_RO, s->db.busy_timeout, &st,
-	    &serr) < 0) {
+	if (store_open(s->db.path, STORE_RO, s->db.busy_timeout, &st, &serr) <
+	    0) {
 		snprintf(err, errlen, "database %s: %s", s->db.path, serr.msg);
 		return -1;
 	}
 	store_free(&st);
-	if (store_pool_new(s->db.path, s->db.busy_timeout, 0, &s->stores) <
-	    0) {
+	if (store_pool_new(s->db.path, s->db.busy_timeout, 0, &s->stores) < 0) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -63,8 +62,10 @@ bl_init(void *base, char *err, size_t errlen)
 	if (blp_init(&s->pol, 1, host, err, errlen) < 0)
 		return -1;
 	log_info("blacklist: %zu DNSBL zone(s), spf_reject=%s, %zu internal "
-	    "net(s)", s->pol.nzones, s->pol.spf_reject == BLP_SPF_FAIL ?
-	    "fail" : "none", s->pol.internal_hosts.n);
+		 "net(s)",
+		 s->pol.nzones,
+		 s->pol.spf_reject == BLP_SPF_FAIL ? "fail" : "none",
+		 s->pol.internal_hosts.n);
 	return 0;
 }
 
@@ -98,7 +99,7 @@ bl_store(struct mlt_ctx *c)
 		return *c->conn_priv;
 	if ((st = store_pool_get(s->stores, &serr)) == NULL) {
 		log_warn("%s: blacklist: database %s: %s", bl_qid(c),
-		    s->db.path, serr.msg);
+			 s->db.path, serr.msg);
 		return NULL;
 	}
 	*c->conn_priv = st;
@@ -109,8 +110,8 @@ bl_store(struct mlt_ctx *c)
  * [to=<r>]: MATCH", then the reply sent. from and rcpt are the addresses
  * decided on; the client's spelling follows when it differs. */
 static void
-bl_log(struct mlt_ctx *c, const char *from, const char *rcpt,
-    const char *raw, const struct blp_outcome *o)
+bl_log(struct mlt_ctx *c, const char *from, const char *rcpt, const char *raw,
+       const struct blp_outcome *o)
 {
 	char sf[256], to[280], text[256], sr[300];
 
@@ -128,19 +129,19 @@ bl_log(struct mlt_ctx *c, const char *from, const char *rcpt,
 	}
 	if (o->notes[0] != '\0')
 		log_warn("%s: blacklist: from=<%s> client=%s%s%s: %s",
-		    bl_qid(c), sf, c->conn->client_addr, to, sr, o->notes);
+			 bl_qid(c), sf, c->conn->client_addr, to, sr, o->notes);
 	if (o->verdict == BLP_PASS) {
 		log_debug("%s: blacklist: PASS from=<%s> client=%s%s%s",
-		    bl_qid(c), sf, c->conn->client_addr, to, sr);
+			  bl_qid(c), sf, c->conn->client_addr, to, sr);
 		return;
 	}
 	log_info("%s: blacklist: %s from=<%s> client=%s%s%s: %s", bl_qid(c),
-	    blp_verdict_name(o->verdict), sf, c->conn->client_addr, to, sr,
-	    o->match);
+		 blp_verdict_name(o->verdict), sf, c->conn->client_addr, to, sr,
+		 o->match);
 	if (o->verdict == BLP_REJECT) {
 		log_safe(o->text, strlen(o->text), text, sizeof(text));
 		log_info("%s: blacklist: reply %s %s %s", bl_qid(c), o->code,
-		    o->xcode, text);
+			 o->xcode, text);
 	}
 }
 
@@ -150,25 +151,26 @@ bl_log(struct mlt_ctx *c, const char *from, const char *rcpt,
  * Postfix reads it. */
 static int
 bl_address(struct mlt_ctx *c, const char *what, const char *raw,
-    struct buf *out, struct addr_norm *n)
+	   struct buf *out, struct addr_norm *n)
 {
 	static const struct addr_limits lim = {256, 255, 512, 1};
 	const struct bl_settings *s = c->cfg;
-	const char *origin = s->pol.myorigin && *s->pol.myorigin ?
-	    s->pol.myorigin : c->conn->myhostname;
+	const char *origin = s->pol.myorigin && *s->pol.myorigin
+				 ? s->pol.myorigin
+				 : c->conn->myhostname;
 	enum addr_status st;
 	char safe[300];
 	size_t off;
 
 	st = addr_norm_path((const unsigned char *)raw, strlen(raw), &lim,
-	    origin, out, n, &off);
-	if (st == ADDR_OK && (n->has_domain || n->is_null ||
-	    buf_addc(out, '@') == 0))
+			    origin, out, n, &off);
+	if (st == ADDR_OK &&
+	    (n->has_domain || n->is_null || buf_addc(out, '@') == 0))
 		return 0;
 	log_safe(raw, strlen(raw), safe, sizeof(safe));
 	log_info("%s: blacklist: REJECT %s=<%s> client=%s: %s at byte %zu",
-	    bl_qid(c), what, safe, c->conn->client_addr, addr_strerror(st),
-	    off);
+		 bl_qid(c), what, safe, c->conn->client_addr, addr_strerror(st),
+		 off);
 	return -1;
 }
 
@@ -180,7 +182,7 @@ bl_reject(struct mlt_ctx *c, const struct blp_outcome *o)
 	if (mlt_reply(c, o->code, o->xcode, o->text) != 0 &&
 	    mlt_reply(c, o->code, o->xcode, "Access denied") != 0)
 		log_warn("%s: blacklist: reply %s %s refused; MTA default",
-		    bl_qid(c), o->code, o->xcode);
+			 bl_qid(c), o->code, o->xcode);
 	return MLT_REJECT;
 }
 
@@ -190,7 +192,7 @@ bl_bad_address(struct mlt_ctx *c, const char *xcode, const char *text)
 {
 	if (mlt_reply(c, "501", xcode, text) != 0)
 		log_warn("%s: blacklist: reply 501 %s refused; MTA default",
-		    bl_qid(c), xcode);
+			 bl_qid(c), xcode);
 	return MLT_REJECT;
 }
 
@@ -207,7 +209,7 @@ bl_mail(struct mlt_ctx *c, const char *from, const char *raw)
 	if ((st = bl_store(c)) == NULL)
 		return mlt_fail(c, "cannot open the database");
 	if (blp_mail(&s->pol, st, from, strcmp(ip, "local") == 0 ? NULL : ip,
-	    c->conn->helo, &o, &serr) < 0) {
+		     c->conn->helo, &o, &serr) < 0) {
 		log_warn("%s: blacklist: database: %s", bl_qid(c), serr.msg);
 		return mlt_fail(c, "database lookup failed");
 	}
@@ -233,12 +235,12 @@ bl_envfrom(struct mlt_ctx *c, const char *from)
 
 	if (auth != NULL && *auth != '\0') {
 		log_info("%s: blacklist: ALLOW client=%s: authenticated",
-		    bl_qid(c), ip);
+			 bl_qid(c), ip);
 		return MLT_ACCEPT;
 	}
 	if (blp_internal(&s->pol, ip)) {
 		log_info("%s: blacklist: ALLOW client=%s: internal_hosts",
-		    bl_qid(c), ip);
+			 bl_qid(c), ip);
 		return MLT_ACCEPT;
 	}
 	buf_init(&a, 1024);
@@ -252,8 +254,7 @@ bl_envfrom(struct mlt_ctx *c, const char *from)
 }
 
 static enum mlt_verdict
-bl_rcpt(struct mlt_ctx *c, const char *rcpt, const char *from,
-    const char *raw)
+bl_rcpt(struct mlt_ctx *c, const char *rcpt, const char *from, const char *raw)
 {
 	const struct bl_settings *s = c->cfg;
 	struct store_errbuf serr = {{0}};
@@ -274,8 +275,9 @@ bl_rcpt(struct mlt_ctx *c, const char *rcpt, const char *from,
 	case BLP_DISCARD:
 		return MLT_DISCARD;
 	case BLP_HOLD:
-		snprintf(reason, sizeof(reason), "facteur-blacklist: %.300s%s%.300s",
-		    o.match, o.text[0] ? ": " : "", o.text);
+		snprintf(reason, sizeof(reason),
+			 "facteur-blacklist: %.300s%s%.300s", o.match,
+			 o.text[0] ? ": " : "", o.text);
 		if (mlt_quarantine(c, reason) != 0)
 			return mlt_fail(c, "cannot queue the hold");
 		return MLT_CONTINUE;
@@ -292,7 +294,7 @@ static int
 bl_is_postmaster(const struct buf *a, const struct addr_norm *n)
 {
 	return n->domainless && n->local_len == 10 &&
-	    strncasecmp(a->data, "postmaster", 10) == 0;
+	       strncasecmp(a->data, "postmaster", 10) == 0;
 }
 
 static enum mlt_verdict
@@ -306,17 +308,19 @@ bl_envrcpt(struct mlt_ctx *c, const char *rcpt)
 	buf_init(&f, 1024);
 	if (bl_address(c, "to", rcpt, &a, &n) < 0) {
 		buf_free(&a);
-		return bl_bad_address(c, "5.1.3", "Bad recipient address syntax");
+		return bl_bad_address(c, "5.1.3",
+				      "Bad recipient address syntax");
 	}
 	if (bl_is_postmaster(&a, &n)) {
 		log_info("%s: blacklist: ALLOW to=<%s>: postmaster (RFC 5321 "
-		    "4.5.1)", bl_qid(c), buf_str(&a));
+			 "4.5.1)",
+			 bl_qid(c), buf_str(&a));
 		buf_free(&a);
 		return MLT_CONTINUE;
 	}
 	/* The sender only names the log line: its raw text if unreadable. */
 	if (bl_address(c, "from", c->msg->mail_from ? c->msg->mail_from : "",
-	    &f, &nf) < 0)
+		       &f, &nf) < 0)
 		buf_reset(&f);
 	v = bl_rcpt(c, buf_str(&a), buf_str(&f), rcpt);
 	buf_free(&a);

@@ -22,8 +22,14 @@
 #include "scrub.h"
 #include "spam.h"
 
-enum chain_mod { CHAIN_BLACKLIST, CHAIN_SCRUB, CHAIN_DKIM, CHAIN_SPAM,
-	CHAIN_AV, CHAIN_NMOD };
+enum chain_mod {
+	CHAIN_BLACKLIST,
+	CHAIN_SCRUB,
+	CHAIN_DKIM,
+	CHAIN_SPAM,
+	CHAIN_AV,
+	CHAIN_NMOD
+};
 
 #define CHAIN_DEFAULT_MODULES "blacklist, scrub, dkim, spam"
 /* av needs a clamd, so it is not in the default; its place is after
@@ -35,7 +41,7 @@ enum chain_mod { CHAIN_BLACKLIST, CHAIN_SCRUB, CHAIN_DKIM, CHAIN_SPAM,
 
 struct chain_settings {
 	struct mlt_settings common;
-	char *modules;          /* "blacklist, scrub, dkim, spam" */
+	char *modules;		/* "blacklist, scrub, dkim, spam" */
 	struct cfg_database db; /* [database], copied into the modules */
 	struct bl_settings bl;
 	struct scrub_settings scrub;
@@ -59,22 +65,22 @@ const char *chain_mod_name(enum chain_mod m);
 /* Parses a modules list (names separated by commas and/or blanks) into
  * order[0..*n). An unknown or repeated name, or an empty list, is -1 with
  * "modules: ..." in err. Pure. */
-__attribute__((warn_unused_result)) int chain_modules_parse(
-    const char *list, enum chain_mod order[CHAIN_NMOD], size_t *n,
-    char *err, size_t errlen);
+__attribute__((warn_unused_result)) int
+chain_modules_parse(const char *list, enum chain_mod order[CHAIN_NMOD],
+		    size_t *n, char *err, size_t errlen);
 
 /* Fills secs[0..CHAIN_NSECTIONS) with the module sections (common keys +
  * the module's own, bound into s) and [database]. 0, or -1 ENOMEM. */
-__attribute__((warn_unused_result)) int chain_sections(
-    struct chain_settings *s, struct cfg_section *secs);
+__attribute__((warn_unused_result)) int
+chain_sections(struct chain_settings *s, struct cfg_section *secs);
 
 /* Parses modules, builds s->entries, gives each chosen module the chain's
  * common settings and [database], and runs its check. 0 or -1 with err. */
 __attribute__((warn_unused_result)) int chain_check(void *base, char *err,
-    size_t errlen);
+						    size_t errlen);
 /* Runs each chosen module's init, in chain order. 0 or -1 with err. */
 __attribute__((warn_unused_result)) int chain_init(void *base, char *err,
-    size_t errlen);
+						   size_t errlen);
 /* Each chosen module's fini, last first. */
 void chain_fini(void *base);
 

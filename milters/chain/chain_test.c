@@ -27,8 +27,8 @@ static void
 check_has(const char *got, const char *want, const char *what)
 {
 	if (strstr(got, want) == NULL)
-		fail_msg("%s: got \"%s\", want it to contain \"%s\"", what,
-		    got, want);
+		fail_msg("%s: got \"%s\", want it to contain \"%s\"", what, got,
+			 want);
 }
 
 static void
@@ -39,8 +39,9 @@ default_modules_are_designs_order(void **state)
 	size_t n = 9;
 
 	(void)state;
-	check_int(chain_modules_parse(CHAIN_DEFAULT_MODULES, o, &n, err,
-	    sizeof(err)), 0, "parse default");
+	check_int(
+	    chain_modules_parse(CHAIN_DEFAULT_MODULES, o, &n, err, sizeof(err)),
+	    0, "parse default");
 	check_int((long)n, 4, "count");
 	check_int(o[0], CHAIN_BLACKLIST, "first");
 	check_int(o[1], CHAIN_SCRUB, "second");
@@ -57,13 +58,14 @@ modules_take_commas_blanks_and_any_case(void **state)
 
 	(void)state;
 	check_int(chain_modules_parse("  DKIM,spam\tblacklist,, ", o, &n, err,
-	    sizeof(err)), 0, "parse");
+				      sizeof(err)),
+		  0, "parse");
 	check_int((long)n, 3, "count");
 	check_int(o[0], CHAIN_DKIM, "first");
 	check_int(o[1], CHAIN_SPAM, "second");
 	check_int(o[2], CHAIN_BLACKLIST, "third");
 	check_int(chain_modules_parse("spam", o, &n, err, sizeof(err)), 0,
-	    "spam alone");
+		  "spam alone");
 	check_int((long)n, 1, "spam alone count");
 }
 
@@ -75,14 +77,16 @@ unknown_repeated_or_no_module_is_an_error_naming_it(void **state)
 	size_t n = 0;
 
 	(void)state;
-	check_int(chain_modules_parse("dkim, spamassassin", o, &n, err,
-	    sizeof(err)), -1, "unknown");
+	check_int(
+	    chain_modules_parse("dkim, spamassassin", o, &n, err, sizeof(err)),
+	    -1, "unknown");
 	check_has(err, "modules: unknown module \"spamassassin\"", "unknown");
-	check_int(chain_modules_parse("dkim spam Dkim", o, &n, err,
-	    sizeof(err)), -1, "repeated");
+	check_int(
+	    chain_modules_parse("dkim spam Dkim", o, &n, err, sizeof(err)), -1,
+	    "repeated");
 	check_has(err, "modules: dkim is listed twice", "repeated");
 	check_int(chain_modules_parse(" , ", o, &n, err, sizeof(err)), -1,
-	    "empty");
+		  "empty");
 	check_has(err, "modules: empty", "empty");
 }
 
@@ -107,8 +111,9 @@ av_is_known_and_keeps_its_own_on_error(void **state)
 	size_t n = 0;
 
 	(void)state;
-	check_int(chain_modules_parse(CHAIN_KNOWN_MODULES, o, &n, err,
-	    sizeof(err)), 0, "parse known");
+	check_int(
+	    chain_modules_parse(CHAIN_KNOWN_MODULES, o, &n, err, sizeof(err)),
+	    0, "parse known");
 	check_int((long)n, 5, "known count");
 	check_int(o[1], CHAIN_AV, "av after blacklist");
 	check_int(o[4], CHAIN_SPAM, "spam last");
@@ -121,11 +126,11 @@ av_is_known_and_keeps_its_own_on_error(void **state)
 	check_int(chain_check(&s, err, sizeof(err)), 0, "check");
 	check_int(s.av.common.on_error, MLT_ON_ERROR_ACCEPT, "av on_error");
 	check_int(s.av.common.max_rcpts == s.common.max_rcpts, 1,
-	    "the other common keys are [milter]'s");
+		  "the other common keys are [milter]'s");
 	s.av.clamd_socket = (char *)"192.0.2.1:3310";
 	check_int(chain_check(&s, err, sizeof(err)), -1, "remote clamd");
 	check_has(err, "[av] clamd_socket: 192.0.2.1 is not on loopback",
-	    "remote clamd");
+		  "remote clamd");
 }
 
 /* ---- results sharing: the engine with SPF/DKIM evals and a DNS server
@@ -209,11 +214,11 @@ static void
 score(struct net_fixture *f, const struct sp_given *g, struct sp_result *r)
 {
 	struct sp_envelope env = {"192.0.2.7", "client.example",
-	    "alice@example.org", g};
+				  "alice@example.org", g};
 	char err[256] = "";
 
 	if (sp_engine_check_env(f->e, msg, sizeof(msg) - 1, &env, r, err,
-	    sizeof(err)) != 0)
+				sizeof(err)) != 0)
 		fail_msg("sp_engine_check_env: %s", err);
 }
 
@@ -265,7 +270,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(default_modules_are_designs_order),
 	    cmocka_unit_test(modules_take_commas_blanks_and_any_case),
-	    cmocka_unit_test(unknown_repeated_or_no_module_is_an_error_naming_it),
+	    cmocka_unit_test(
+		unknown_repeated_or_no_module_is_an_error_naming_it),
 	    cmocka_unit_test(av_is_known_and_keeps_its_own_on_error),
 	    cmocka_unit_test(chain_check_names_the_milter_section),
 	};
@@ -275,5 +281,5 @@ main(void)
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL) |
-	    cmocka_run_group_tests(net, net_setup, net_teardown);
+	       cmocka_run_group_tests(net, net_setup, net_teardown);
 }

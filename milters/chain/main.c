@@ -40,10 +40,10 @@ main(int argc, char **argv)
 	    .ident = "facteur-milter",
 	    .section = "milter",
 	    .default_socket = FACTEUR_SOCK_MILTER("milter"),
-	    .usage = "  [milter] modules lists the chain, in order (default "
-		CHAIN_DEFAULT_MODULES ");\n"
-		"  each module reads its own section, as its own daemon "
-		"does\n",
+	    .usage = "  [milter] modules lists the chain, in order "
+		     "(default " CHAIN_DEFAULT_MODULES ");\n"
+		     "  each module reads its own section, as its own daemon "
+		     "does\n",
 	    .keys = chain_keys,
 	    .nkeys = chain_nkeys,
 	    .base = &settings,

@@ -24,39 +24,39 @@
 #define E(f) offsetof(struct dkim_settings, f)
 const struct cfg_key dkim_keys[] = {
     {"authserv_id", CFG_STR, NULL, 0, 0, E(authserv_id), NULL,
-	"authserv-id of our Authentication-Results (default: hostname)"},
+     "authserv-id of our Authentication-Results (default: hostname)"},
     {"internal_hosts", CFG_CIDR_LIST, "127.0.0.0/8, ::1", 0, 0,
-	E(internal_hosts), NULL, "clients whose mail is signed (CIDR list)"},
+     E(internal_hosts), NULL, "clients whose mail is signed (CIDR list)"},
     {"sign_daemons", CFG_LIST, "ORIGINATING", 0, 0, E(sign_daemons), NULL,
-	"{daemon_name} values whose mail is signed"},
-    {"canonicalization", CFG_ENUM, "relaxed/relaxed", 0, 0,
-	E(canonicalization), "relaxed/relaxed|relaxed/simple|simple/relaxed|"
-	"simple/simple", "c= of our signatures (header/body)"},
+     "{daemon_name} values whose mail is signed"},
+    {"canonicalization", CFG_ENUM, "relaxed/relaxed", 0, 0, E(canonicalization),
+     "relaxed/relaxed|relaxed/simple|simple/relaxed|"
+     "simple/simple",
+     "c= of our signatures (header/body)"},
     {"expire", CFG_DURATION, "0", 0, 0, E(expire), NULL,
-	"signature lifetime for x= (0: no x=)"},
+     "signature lifetime for x= (0: no x=)"},
     {"body_length", CFG_BOOL, "no", 0, 0, E(body_length), NULL,
-	"add l= to signatures"},
+     "add l= to signatures"},
     {"max_signatures", CFG_INT, "5", 1, 50, E(max_signatures), NULL,
-	"DKIM-Signature fields verified per message"},
+     "DKIM-Signature fields verified per message"},
     {"resolver", CFG_STR, NULL, 0, 0, E(resolver), NULL,
-	"DNS server IP[@PORT] (default: /etc/resolv.conf)"},
+     "DNS server IP[@PORT] (default: /etc/resolv.conf)"},
     {"dns_timeout", CFG_DURATION, "5s", 100, 60000, E(dns_timeout), NULL,
-	"DNS timeout per query"},
+     "DNS timeout per query"},
     {"spf", CFG_BOOL, "yes", 0, 0, E(spf), NULL, "check SPF"},
     {"dmarc", CFG_BOOL, "yes", 0, 0, E(dmarc), NULL, "evaluate DMARC"},
     {"dmarc_reject", CFG_BOOL, "no", 0, 0, E(dmarc_reject), NULL,
-	"reject DMARC failures of p=reject domains (550 5.7.1)"},
+     "reject DMARC failures of p=reject domains (550 5.7.1)"},
     {"require_valid_from", CFG_BOOL, "no", 0, 0, E(require_valid_from), NULL,
-	"reject inbound mail without exactly one valid From mailbox "
-	"(550 5.7.1)"},
+     "reject inbound mail without exactly one valid From mailbox "
+     "(550 5.7.1)"},
     {"public_suffix_list", CFG_STR, NULL, 0, 0, E(psl), NULL,
-	"Public Suffix List (default: Debian's publicsuffix)"},
+     "Public Suffix List (default: Debian's publicsuffix)"},
 };
 #undef E
 const size_t dkim_nkeys = sizeof(dkim_keys) / sizeof(dkim_keys[0]);
 
-static int dkim_check_keys(struct dkim_settings *s, char *err,
-    size_t errlen);
+static int dkim_check_keys(struct dkim_settings *s, char *err, size_t errlen);
 
 int
 dkim_check(void *base, char *err, size_t errlen)
@@ -104,14 +104,14 @@ dkim_load_key(void *ctx, const struct store_dkim_key *k)
 	char why[512];
 
 	if (dk_keyring_add(&l->s->kr, k->domain, k->selector, k->key_path,
-	    l->owner, why, sizeof(why)) < 0) {
+			   l->owner, why, sizeof(why)) < 0) {
 		log_err("dkim: key %s for %s skipped: %s", k->selector,
-		    k->domain, why);
+			k->domain, why);
 		l->bad++;
 		return 0;
 	}
 	log_info("dkim: key %s for %s (%s)", k->selector, k->domain,
-	    k->algorithm);
+		 k->algorithm);
 	return 0;
 }
 
@@ -126,11 +126,13 @@ dkim_check_key(void *ctx, const struct store_dkim_key *k)
 	enum dk_alg alg;
 	char why[512];
 
-	if (dk_key_load(k->key_path, l->owner, &key, &alg, why,
-	    sizeof(why)) < 0) {
+	if (dk_key_load(k->key_path, l->owner, &key, &alg, why, sizeof(why)) <
+	    0) {
 		if (l->bad++ == 0)
-			snprintf(l->first, sizeof(l->first), "key %s for %s: "
-			    "%s", k->selector, k->domain, why);
+			snprintf(l->first, sizeof(l->first),
+				 "key %s for %s: "
+				 "%s",
+				 k->selector, k->domain, why);
 		return 0;
 	}
 	EVP_PKEY_free(key);
@@ -142,8 +144,8 @@ dkim_check_keys(struct dkim_settings *s, char *err, size_t errlen)
 {
 	struct store_errbuf serr = {{0}};
 	struct store *st = NULL;
-	const struct passwd *pw = s->common.user ? getpwnam(s->common.user) :
-	    NULL;
+	const struct passwd *pw =
+	    s->common.user ? getpwnam(s->common.user) : NULL;
 	struct dkim_load l = {s, pw ? pw->pw_uid : (uid_t)-1, 0, ""};
 	int rc;
 
@@ -151,23 +153,25 @@ dkim_check_keys(struct dkim_settings *s, char *err, size_t errlen)
 	 * complete (no database yet, the server not reachable) only warns */
 	if (!store_exists(s->db.path))
 		return 0;
-	if (store_open(s->db.path, STORE_RO, s->db.busy_timeout, &st,
-	    &serr) < 0) {
+	if (store_open(s->db.path, STORE_RO, s->db.busy_timeout, &st, &serr) <
+	    0) {
 		log_warn("dkim: keys not checked: database: %s", serr.msg);
 		return 0;
 	}
 	rc = store_dkim_each(st, NULL, 1, dkim_check_key, &l, &serr);
 	store_free(&st);
 	if (rc != 0) {
-		snprintf(err, errlen, "database: %s", serr.msg[0] != '\0' ?
-		    serr.msg : "cannot read dkim_keys");
+		snprintf(err, errlen, "database: %s",
+			 serr.msg[0] != '\0' ? serr.msg
+					     : "cannot read dkim_keys");
 		return -1;
 	}
 	if (l.bad == 0)
 		return 0;
-	snprintf(err, errlen, "[dkim] %zu key(s) the daemon (user %s) would "
-	    "not load, so it would not sign with them; the first: %s",
-	    l.bad, s->common.user ? s->common.user : "root", l.first);
+	snprintf(err, errlen,
+		 "[dkim] %zu key(s) the daemon (user %s) would "
+		 "not load, so it would not sign with them; the first: %s",
+		 l.bad, s->common.user ? s->common.user : "root", l.first);
 	return -1;
 }
 
@@ -176,8 +180,8 @@ dkim_init_keys(struct dkim_settings *s, char *err, size_t errlen)
 {
 	struct store_errbuf serr = {{0}};
 	struct store *st = NULL;
-	const struct passwd *pw = s->common.user ? getpwnam(s->common.user) :
-	    NULL;
+	const struct passwd *pw =
+	    s->common.user ? getpwnam(s->common.user) : NULL;
 	struct dkim_load l = {s, pw ? pw->pw_uid : (uid_t)-1, 0, ""};
 	int rc;
 
@@ -185,21 +189,23 @@ dkim_init_keys(struct dkim_settings *s, char *err, size_t errlen)
 		log_warn("dkim: no database at %s: verify only", s->db.path);
 		return 0;
 	}
-	if (store_open(s->db.path, STORE_RO, s->db.busy_timeout, &st,
-	    &serr) < 0) {
+	if (store_open(s->db.path, STORE_RO, s->db.busy_timeout, &st, &serr) <
+	    0) {
 		snprintf(err, errlen, "database: %s", serr.msg);
 		return -1;
 	}
 	rc = store_dkim_each(st, NULL, 1, dkim_load_key, &l, &serr);
 	store_free(&st);
 	if (rc != 0) {
-		snprintf(err, errlen, "database: %s", serr.msg[0] != '\0' ?
-		    serr.msg : "cannot read dkim_keys");
+		snprintf(err, errlen, "database: %s",
+			 serr.msg[0] != '\0' ? serr.msg
+					     : "cannot read dkim_keys");
 		return -1;
 	}
 	if (l.bad > 0)
 		log_err("dkim: %zu key(s) skipped, %zu loaded: fix the "
-		    "files named above and restart", l.bad, s->kr.n);
+			"files named above and restart",
+			l.bad, s->kr.n);
 	return 0;
 }
 
@@ -215,8 +221,8 @@ dkim_init(void *base, char *err, size_t errlen)
 	dc.timeout_ms = s->dns_timeout;
 	if (dns_resolver_new(&dc, &s->dns, err, errlen) < 0)
 		return -1;
-	if (s->spf && spf_new(s->dns, s->authserv_id, &s->spfs, err,
-	    errlen) < 0)
+	if (s->spf &&
+	    spf_new(s->dns, s->authserv_id, &s->spfs, err, errlen) < 0)
 		return -1;
 	if (s->dmarc && dmarc_psl_load(s->psl, &s->pslp, err, errlen) < 0)
 		return -1;

@@ -29,14 +29,14 @@ struct dkim_ar {
 };
 
 struct dkim_msg {
-	struct dk_sign *sign;     /* one of sign/verify */
+	struct dk_sign *sign; /* one of sign/verify */
 	struct dk_verify *verify;
-	struct dkim_ar *ar_ours;  /* A-R fields to delete, as many as the
-				     message has (the runner caps headers
-				     at max_headers) */
+	struct dkim_ar *ar_ours; /* A-R fields to delete, as many as the
+				    message has (the runner caps headers
+				    at max_headers) */
 	size_t nar, arcap;
-	struct dmarc_from from;   /* the author domains (verify only) */
-	struct buf field;         /* scratch: "Name: value" with CRLF */
+	struct dmarc_from from; /* the author domains (verify only) */
+	struct buf field;	/* scratch: "Name: value" with CRLF */
 };
 
 static void
@@ -57,8 +57,8 @@ dkim_msg_free(struct dkim_msg **mp)
 static int
 dkim_wants_sign(const struct dkim_settings *s, const struct mlt_ctx *c)
 {
-	const char *dn = c->msg->macros.daemon_name ?
-	    c->msg->macros.daemon_name : c->conn->daemon_name;
+	const char *dn = c->msg->macros.daemon_name ? c->msg->macros.daemon_name
+						    : c->conn->daemon_name;
 
 	if (c->msg->macros.auth_authen && *c->msg->macros.auth_authen)
 		return 1;
@@ -72,8 +72,8 @@ dkim_envfrom(struct mlt_ctx *c, const char *from)
 {
 	const struct dkim_settings *s = c->cfg;
 	struct dk_verify_limits lim = {(size_t)s->max_signatures, 0};
-	struct dk_sign_opts o = {DK_C_RELAXED, DK_C_RELAXED, 0, 0, 0, NULL,
-	    NULL, 0};
+	struct dk_sign_opts o = {DK_C_RELAXED, DK_C_RELAXED, 0, 0, 0,
+				 NULL,	       NULL,	     0};
 	struct dkim_msg *m;
 
 	if ((m = calloc(1, sizeof(*m))) == NULL)
@@ -91,7 +91,7 @@ dkim_envfrom(struct mlt_ctx *c, const char *from)
 		if (s->kr.n > 0 && dk_sign_new(&s->kr, &o, &m->sign) < 0)
 			return mlt_fail(c, "out of memory");
 	} else if (dk_verify_new(&lim, dk_dns_fetch, s->dns,
-	    (long long)time(NULL), &m->verify) < 0)
+				 (long long)time(NULL), &m->verify) < 0)
 		return mlt_fail(c, "out of memory");
 	return MLT_CONTINUE;
 }
@@ -110,7 +110,7 @@ dkim_field(struct buf *b, const struct mlt_header *h)
 	buf_reset(b);
 	if (buf_adds(b, h->name) < 0 || buf_addc(b, ':') < 0 ||
 	    (h->raw == NULL && val[0] != ' ' && val[0] != '\t' &&
-	    buf_addc(b, ' ') < 0))
+	     buf_addc(b, ' ') < 0))
 		return -1;
 	/* copied a line at a time (once a byte at a time: 5% of the
 	 * milter's CPU through Postfix); a bare LF becomes CRLF */
@@ -131,7 +131,7 @@ dkim_name_is(const char *field, const char *name)
 	size_t n = strlen(name);
 
 	return strncasecmp(field, name, n) == 0 &&
-	    field[n + strspn(field + n, " \t")] == '\0';
+	       field[n + strspn(field + n, " \t")] == '\0';
 }
 
 static int
@@ -171,10 +171,9 @@ dkim_header(struct mlt_ctx *c, const struct mlt_header *h)
 		return mlt_fail(c, "too many headers");
 	if (m->verify != NULL && dkim_name_is(h->name, "From"))
 		dmarc_from_add(&m->from, (const unsigned char *)h->value,
-		    strlen(h->value));
+			       strlen(h->value));
 	if (dkim_name_is(h->name, "Authentication-Results") &&
-	    dk_ar_is_ours(h->value, s->authserv_id) &&
-	    dkim_ar_push(m, h) < 0)
+	    dk_ar_is_ours(h->value, s->authserv_id) && dkim_ar_push(m, h) < 0)
 		return mlt_fail(c, "out of memory");
 	return MLT_CONTINUE;
 }
@@ -185,8 +184,9 @@ dkim_eoh(struct mlt_ctx *c)
 	struct dkim_msg *m = *c->msg_priv;
 
 	if (m->verify != NULL)
-		return dk_verify_eoh(m->verify) < 0 ?
-		    mlt_fail(c, "out of memory") : MLT_CONTINUE;
+		return dk_verify_eoh(m->verify) < 0
+			   ? mlt_fail(c, "out of memory")
+			   : MLT_CONTINUE;
 	switch (m->sign != NULL ? dk_sign_eoh(m->sign) : DK_SIGN_NOKEY) {
 	case DK_SIGN_OK:
 		return MLT_CONTINUE;
@@ -222,7 +222,7 @@ dkim_strip_ar(struct mlt_ctx *c, const struct dkim_msg *m)
 
 	for (k = m->nar; k-- > 0;)
 		if (mlt_delete_header(c, m->ar_ours[k].name,
-		    m->ar_ours[k].index) < 0)
+				      m->ar_ours[k].index) < 0)
 			return -1;
 	return 0;
 }
@@ -237,7 +237,7 @@ dkim_eom_sign(struct mlt_ctx *c, struct dkim_msg *m)
 		return mlt_fail(c, why);
 	for (k = dk_sign_count(m->sign); k-- > 0;)
 		if (mlt_insert_header(c, 0, "DKIM-Signature",
-		    dk_sign_value(m->sign, k)) < 0)
+				      dk_sign_value(m->sign, k)) < 0)
 			return mlt_fail(c, "cannot plan DKIM-Signature");
 	return MLT_CONTINUE;
 }
@@ -257,8 +257,8 @@ dkim_spf_auth(enum spf_result r)
 	    [SPF_R_PERMERROR] = MLT_AUTH_PERMERROR,
 	};
 
-	return (size_t)r < sizeof(map) / sizeof(map[0]) ? map[r] :
-	    MLT_AUTH_PERMERROR;
+	return (size_t)r < sizeof(map) / sizeof(map[0]) ? map[r]
+							: MLT_AUTH_PERMERROR;
 }
 
 static enum mlt_auth
@@ -305,8 +305,7 @@ dkim_share_dkim(struct mlt_ctx *c, const struct dk_sigresult *r, size_t n)
 		}
 	}
 	a->status = n == 0 ? MLT_AUTH_ABSENT : dkim_dk_auth(r[best].result);
-	a->domain = n == 0 ? NULL :
-	    mlt_pool_strdup(&c->msg->pool, r[best].d);
+	a->domain = n == 0 ? NULL : mlt_pool_strdup(&c->msg->pool, r[best].d);
 }
 
 static enum mlt_auth
@@ -332,8 +331,8 @@ dkim_dmarc_auth(enum dmarc_result r)
  * in the A-R, never a silent skip. */
 static void
 dkim_dmarc(const struct dkim_settings *s, struct mlt_ctx *c,
-    const struct dk_sigresult *r, size_t n, const char *spf_domain,
-    struct dk_ar_extra *x, struct dmarc_outcome *dout, int *reject)
+	   const struct dk_sigresult *r, size_t n, const char *spf_domain,
+	   struct dk_ar_extra *x, struct dmarc_outcome *dout, int *reject)
 {
 	const char *dkd[8];
 	struct dmarc_input in = {0};
@@ -349,21 +348,23 @@ dkim_dmarc(const struct dkim_settings *s, struct mlt_ctx *c,
 	res = dmarc_evaluate_from(s->dns, s->pslp, &m->from, &in, dout, &who);
 	x->dmarc = dmarc_result_str(res);
 	x->dmarc_from = m->from.ndomains > 0 ? m->from.domains[who] : NULL;
-	x->dmarc_reason = res == DMARC_R_PERMERROR && x->dmarc_from == NULL ?
-	    dout->detail : dmarc_from_problem(&m->from);
+	x->dmarc_reason = res == DMARC_R_PERMERROR && x->dmarc_from == NULL
+			      ? dout->detail
+			      : dmarc_from_problem(&m->from);
 	c->msg->results.dmarc.status = dkim_dmarc_auth(res);
-	c->msg->results.dmarc.domain = x->dmarc_from == NULL ||
-	    res == DMARC_R_NONE ? NULL : mlt_pool_strdup(&c->msg->pool,
-	    x->dmarc_from);
+	c->msg->results.dmarc.domain =
+	    x->dmarc_from == NULL || res == DMARC_R_NONE
+		? NULL
+		: mlt_pool_strdup(&c->msg->pool, x->dmarc_from);
 	*reject = s->dmarc_reject && res == DMARC_R_FAIL &&
-	    dout->policy == DMARC_P_REJECT && !dout->sampled_out;
+		  dout->policy == DMARC_P_REJECT && !dout->sampled_out;
 }
 
 /* SPF and DMARC into x; *reject when DMARC says p=reject and fail. */
 static void
 dkim_auth(const struct dkim_settings *s, struct mlt_ctx *c,
-    const struct dk_sigresult *r, size_t n, struct dk_ar_extra *x,
-    struct spf_outcome *so, struct dmarc_outcome *dout, int *reject)
+	  const struct dk_sigresult *r, size_t n, struct dk_ar_extra *x,
+	  struct spf_outcome *so, struct dmarc_outcome *dout, int *reject)
 {
 	const char *from = c->msg->mail_from ? c->msg->mail_from : "";
 	enum spf_result sr = SPF_R_NONE;
@@ -371,17 +372,17 @@ dkim_auth(const struct dkim_settings *s, struct mlt_ctx *c,
 	*reject = 0;
 	if (s->spfs != NULL && strcmp(c->conn->client_addr, "local") != 0) {
 		sr = spf_check(s->spfs, c->conn->client_addr,
-		    c->conn->helo ? c->conn->helo : "", from, so);
+			       c->conn->helo ? c->conn->helo : "", from, so);
 		x->spf = spf_result_str(sr);
 		x->spf_mailfrom = from;
 		x->spf_helo = c->conn->helo;
 		c->msg->results.spf.status = dkim_spf_auth(sr);
-		c->msg->results.spf.domain = mlt_pool_strdup(&c->msg->pool,
-		    so->domain);
+		c->msg->results.spf.domain =
+		    mlt_pool_strdup(&c->msg->pool, so->domain);
 	}
 	if (s->pslp != NULL)
-		dkim_dmarc(s, c, r, n, sr == SPF_R_PASS ? so->domain : NULL,
-		    x, dout, reject);
+		dkim_dmarc(s, c, r, n, sr == SPF_R_PASS ? so->domain : NULL, x,
+			   dout, reject);
 }
 
 static enum mlt_verdict
@@ -405,16 +406,20 @@ dkim_eom_verify(struct mlt_ctx *c, struct dkim_msg *m)
 	 * non_smtpd_milters, client "local") is not an author forgery. */
 	if (s->require_valid_from && !dmarc_from_valid(&m->from) &&
 	    strcmp(c->conn->client_addr, "local") != 0) {
-		if (mlt_reply(c, "550", "5.7.1", "message needs exactly one "
-		    "From field with one valid address (RFC 5322 3.6.2)") < 0)
+		if (mlt_reply(
+			c, "550", "5.7.1",
+			"message needs exactly one "
+			"From field with one valid address (RFC 5322 3.6.2)") <
+		    0)
 			return mlt_fail(c, "bad reply");
 		return MLT_REJECT;
 	}
 	dkim_share_dkim(c, r, n);
 	dkim_auth(s, c, r, n, &x, &so, &dout, &reject);
 	if (reject) {
-		if (mlt_reply(c, "550", "5.7.1", "DMARC policy of the From "
-		    "domain rejects this message") < 0)
+		if (mlt_reply(c, "550", "5.7.1",
+			      "DMARC policy of the From "
+			      "domain rejects this message") < 0)
 			return mlt_fail(c, "bad reply");
 		return MLT_REJECT;
 	}
@@ -424,10 +429,10 @@ dkim_eom_verify(struct mlt_ctx *c, struct dkim_msg *m)
 	rc = dk_ar_build(s->authserv_id, r, n, &x, &ar);
 	if (rc == 0)
 		rc = mlt_insert_header(c, 0, "Authentication-Results",
-		    buf_str(&ar));
+				       buf_str(&ar));
 	buf_free(&ar);
-	return rc < 0 ? mlt_fail(c, "cannot plan Authentication-Results") :
-	    MLT_CONTINUE;
+	return rc < 0 ? mlt_fail(c, "cannot plan Authentication-Results")
+		      : MLT_CONTINUE;
 }
 
 static enum mlt_verdict

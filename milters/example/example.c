@@ -13,17 +13,17 @@
 #define E(f) offsetof(struct example_settings, f)
 const struct cfg_key example_keys[] = {
     {"header", CFG_STR, "X-Facteur-Example", 0, 0, E(header), NULL,
-	"name of the header added to every message"},
+     "name of the header added to every message"},
     {"hostname", CFG_STR, NULL, 0, 0, E(hostname), NULL,
-	"name written in the header (default: this host's name)"},
+     "name written in the header (default: this host's name)"},
     {"reject_sender", CFG_STR, NULL, 0, 0, E(reject_sender), NULL,
-	"envelope sender to reject (case-insensitive)"},
+     "envelope sender to reject (case-insensitive)"},
     {"reject_code", CFG_STR, "550", 0, 0, E(reject_code), NULL,
-	"SMTP code of that rejection"},
+     "SMTP code of that rejection"},
     {"reject_xcode", CFG_STR, "5.7.1", 0, 0, E(reject_xcode), NULL,
-	"enhanced status code of that rejection"},
-    {"reject_text", CFG_STR, "Sender rejected by policy", 0, 0,
-	E(reject_text), NULL, "text of that rejection"},
+     "enhanced status code of that rejection"},
+    {"reject_text", CFG_STR, "Sender rejected by policy", 0, 0, E(reject_text),
+     NULL, "text of that rejection"},
 };
 #undef E
 const size_t example_nkeys = sizeof(example_keys) / sizeof(example_keys[0]);
@@ -40,7 +40,7 @@ example_check(void *base, char *err, size_t errlen)
 		return -1;
 	}
 	if ((why = mlt_reply_check(s->reject_code, s->reject_xcode,
-	    s->reject_text)) != NULL) {
+				   s->reject_text)) != NULL) {
 		snprintf(err, errlen, "[example] reject_*: %s", why);
 		return -1;
 	}
@@ -84,8 +84,10 @@ example_eom(struct mlt_ctx *c)
 	char value[512];
 	int n;
 
-	n = snprintf(value, sizeof(value), "seen by %s; rcpts=%zu; body=%zu "
-	    "bytes", s->hostname, c->msg->nrcpts, c->msg->body_size);
+	n = snprintf(value, sizeof(value),
+		     "seen by %s; rcpts=%zu; body=%zu "
+		     "bytes",
+		     s->hostname, c->msg->nrcpts, c->msg->body_size);
 	if (n < 0 || (size_t)n >= sizeof(value))
 		return mlt_fail(c, "header value too long");
 	if (mlt_add_header(c, s->header, value) != 0)

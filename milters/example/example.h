@@ -12,8 +12,8 @@
 
 struct example_settings {
 	struct mlt_settings common;
-	char *header;        /* name of the added header */
-	char *hostname;      /* NULL: gethostname() at startup */
+	char *header;	     /* name of the added header */
+	char *hostname;	     /* NULL: gethostname() at startup */
 	char *reject_sender; /* NULL: reject nobody */
 	char *reject_code;   /* "550" */
 	char *reject_xcode;  /* "5.7.1" */
@@ -25,7 +25,7 @@ extern const size_t example_nkeys;
 extern const struct mlt_filter example_filter;
 
 /* Validates the settings and fills hostname. 0, or -1 with err. */
-__attribute__((warn_unused_result)) int
-example_check(void *base, char *err, size_t errlen);
+__attribute__((warn_unused_result)) int example_check(void *base, char *err,
+						      size_t errlen);
 
 #endif

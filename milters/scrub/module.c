@@ -17,11 +17,11 @@
 #define E(f) offsetof(struct scrub_settings, f)
 const struct cfg_key scrub_keys[] = {
     {"internal_hosts", CFG_CIDR_LIST, "", 0, 0, E(internal_hosts), NULL,
-	"unauthenticated clients whose mail is scrubbed too (CIDR list)"},
+     "unauthenticated clients whose mail is scrubbed too (CIDR list)"},
     {"remove_headers", CFG_LIST, "", 0, 0, E(remove_headers), NULL,
-	"more header names to remove from outgoing mail"},
-    {"replace_message_id", CFG_BOOL, "no", 0, 0, E(replace_message_id),
-	NULL, "replace a Message-ID that names a host with a random one"},
+     "more header names to remove from outgoing mail"},
+    {"replace_message_id", CFG_BOOL, "no", 0, 0, E(replace_message_id), NULL,
+     "replace a Message-ID that names a host with a random one"},
 };
 #undef E
 const size_t scrub_nkeys = sizeof(scrub_keys) / sizeof(scrub_keys[0]);
@@ -38,8 +38,10 @@ scrub_check(void *base, char *err, size_t errlen)
 	/* cfg took printable ASCII words only; a field name has no ':'. */
 	for (i = 0; i < s->remove_headers.n; i++)
 		if (strchr(s->remove_headers.v[i], ':') != NULL) {
-			snprintf(err, errlen, "[scrub] remove_headers: \"%s\" "
-			    "is not a header name", s->remove_headers.v[i]);
+			snprintf(err, errlen,
+				 "[scrub] remove_headers: \"%s\" "
+				 "is not a header name",
+				 s->remove_headers.v[i]);
 			return -1;
 		}
 	return 0;
@@ -62,8 +64,8 @@ scrub_envfrom(struct mlt_ctx *c, const char *from)
 /* Plans the edits; appends the removed names to names. 0 or -1. */
 static int
 scrub_plan(struct mlt_ctx *c, const struct scrub_hdr *h, size_t n,
-    const enum scrub_act *act, const struct scrub_result *res,
-    struct buf *names)
+	   const enum scrub_act *act, const struct scrub_result *res,
+	   struct buf *names)
 {
 	unsigned char rnd[SCRUB_MSGID_RANDOM];
 	char id[512];
@@ -74,14 +76,14 @@ scrub_plan(struct mlt_ctx *c, const struct scrub_hdr *h, size_t n,
 			continue;
 		if (mlt_delete_header(c, h[k].name, h[k].index) != 0 ||
 		    buf_printf(names, "%s%s", names->len ? "," : "",
-		    h[k].name) < 0)
+			       h[k].name) < 0)
 			return -1;
 	}
 	if (res->msgid < 0)
 		return 0;
 	arc4random_buf(rnd, sizeof(rnd));
 	if (scrub_msgid_build(rnd, sizeof(rnd), res->from_domain, id,
-	    sizeof(id)) != 0)
+			      sizeof(id)) != 0)
 		return 0; /* From domain too long: keep the old one */
 	k = (size_t)res->msgid;
 	return mlt_change_header(c, h[k].name, h[k].index, id);
@@ -89,26 +91,28 @@ scrub_plan(struct mlt_ctx *c, const struct scrub_hdr *h, size_t n,
 
 static void
 scrub_log(struct mlt_ctx *c, const struct scrub_hdr *h,
-    const struct scrub_result *res, const struct buf *names)
+	  const struct scrub_result *res, const struct buf *names)
 {
-	const char *qid = c->msg->macros.queue_id ? c->msg->macros.queue_id :
-	    "NOQUEUE";
+	const char *qid =
+	    c->msg->macros.queue_id ? c->msg->macros.queue_id : "NOQUEUE";
 	char safe_qid[64], bad[128];
 
 	log_safe(qid, strlen(qid), safe_qid, sizeof(safe_qid));
 	if (res->nmalformed > 0) {
 		log_safe(h[res->first_malformed].name,
-		    strlen(h[res->first_malformed].name), bad, sizeof(bad));
-		log_warn("%s: scrub: removed %s%s; %zu malformed header(s) left "
-		    "alone, first #%zu named \"%s\"", safe_qid,
-		    names->len ? buf_str(names) : "nothing",
+			 strlen(h[res->first_malformed].name), bad,
+			 sizeof(bad));
+		log_warn(
+		    "%s: scrub: removed %s%s; %zu malformed header(s) left "
+		    "alone, first #%zu named \"%s\"",
+		    safe_qid, names->len ? buf_str(names) : "nothing",
 		    res->msgid >= 0 ? "; Message-ID replaced" : "",
 		    res->nmalformed, res->first_malformed + 1, bad);
 		return;
 	}
 	log_info("%s: scrub: removed %s%s", safe_qid,
-	    names->len ? buf_str(names) : "nothing",
-	    res->msgid >= 0 ? "; Message-ID replaced" : "");
+		 names->len ? buf_str(names) : "nothing",
+		 res->msgid >= 0 ? "; Message-ID replaced" : "");
 }
 
 static enum mlt_verdict
@@ -116,7 +120,7 @@ scrub_eom(struct mlt_ctx *c)
 {
 	const struct scrub_settings *s = c->cfg;
 	struct scrub_policy pol = {&s->remove_headers, NULL,
-	    s->replace_message_id, &s->internal_hosts};
+				   s->replace_message_id, &s->internal_hosts};
 	const struct mlt_msg *m = c->msg;
 	struct scrub_result res;
 	struct scrub_hdr *h;
@@ -125,8 +129,8 @@ scrub_eom(struct mlt_ctx *c)
 	size_t k, n = m->nheaders;
 	int rc;
 
-	pol.myhostname = m->macros.myhostname ? m->macros.myhostname :
-	    c->conn->myhostname;
+	pol.myhostname =
+	    m->macros.myhostname ? m->macros.myhostname : c->conn->myhostname;
 	h = calloc(n ? n : 1, sizeof(*h));
 	act = calloc(n ? n : 1, sizeof(*act));
 	if (h == NULL || act == NULL) {
@@ -147,8 +151,9 @@ scrub_eom(struct mlt_ctx *c)
 	buf_free(&names);
 	free(act);
 	free(h);
-	return rc == 0 ? MLT_CONTINUE : mlt_fail(c, "cannot plan the "
-	    "header edits");
+	return rc == 0 ? MLT_CONTINUE
+		       : mlt_fail(c, "cannot plan the "
+				     "header edits");
 }
 
 const struct mlt_filter scrub_filter = {

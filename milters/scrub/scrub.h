@@ -14,8 +14,8 @@
 struct scrub_settings {
 	struct mlt_settings common;
 	struct cidr_list internal_hosts; /* "" = authenticated clients only */
-	struct cfg_list remove_headers; /* extra header names to remove */
-	int replace_message_id; /* rewrite a leaking Message-ID */
+	struct cfg_list remove_headers;	 /* extra header names to remove */
+	int replace_message_id;		 /* rewrite a leaking Message-ID */
 };
 
 extern const struct cfg_key scrub_keys[];
@@ -24,7 +24,7 @@ extern const struct mlt_filter scrub_filter;
 
 /* Validates remove_headers' words as field names (cfg split the list and
  * parsed internal_hosts). 0, or -1 with err. */
-__attribute__((warn_unused_result)) int
-scrub_check(void *base, char *err, size_t errlen);
+__attribute__((warn_unused_result)) int scrub_check(void *base, char *err,
+						    size_t errlen);
 
 #endif

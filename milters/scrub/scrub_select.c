@@ -12,7 +12,9 @@
 /* Always removed on outgoing mail: they name the client's address or
  * software. */
 static const char *const scrub_builtin[] = {
-    "X-Originating-IP", "X-Mailer", "User-Agent",
+    "X-Originating-IP",
+    "X-Mailer",
+    "User-Agent",
 };
 
 /* Never routed on the internet: a hop that names only these is the
@@ -117,7 +119,7 @@ scrub_token_public(const char *t, size_t len, const struct cidr_list *nets)
 
 enum scrub_hop
 scrub_received_hop(const char *v, size_t len, const char *myhostname,
-    const struct cidr_list *nets)
+		   const struct cidr_list *nets)
 {
 	size_t i, start, end = len, tl;
 	int after_by = 0;
@@ -173,8 +175,8 @@ scrub_msgid_rhs(const char *v, size_t len, size_t *off, size_t *rlen)
 }
 
 int
-scrub_msgid_build(const unsigned char *rnd, size_t rndlen,
-    const char *domain, char *out, size_t outlen)
+scrub_msgid_build(const unsigned char *rnd, size_t rndlen, const char *domain,
+		  char *out, size_t outlen)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t dl = domain ? strlen(domain) : 0, k, o = 0;
@@ -196,21 +198,20 @@ scrub_msgid_build(const unsigned char *rnd, size_t rndlen,
 
 static int
 scrub_first_domain(void *ctx, const unsigned char *p,
-    const struct addr_parts *parts)
+		   const struct addr_parts *parts)
 {
 	struct scrub_result *res = ctx;
 
 	if (!parts->literal && parts->domain_len < sizeof(res->from_domain)) {
 		memcpy(res->from_domain, p + parts->domain_off,
-		    parts->domain_len);
+		       parts->domain_len);
 		res->from_domain[parts->domain_len] = '\0';
 	}
 	return 1;
 }
 
 static void
-scrub_from_domain(const struct scrub_hdr *h, size_t n,
-    struct scrub_result *res)
+scrub_from_domain(const struct scrub_hdr *h, size_t n, struct scrub_result *res)
 {
 	struct addr_limits lim = {0, 0, 0, 0};
 	size_t k, eoff;
@@ -220,8 +221,9 @@ scrub_from_domain(const struct scrub_hdr *h, size_t n,
 	for (k = 0; k < n; k++)
 		if (strcasecmp(h[k].name, "From") == 0) {
 			if (addr_parse_header((const unsigned char *)h[k].value,
-			    strlen(h[k].value), &lim, scrub_first_domain, res,
-			    &eoff) != ADDR_OK)
+					      strlen(h[k].value), &lim,
+					      scrub_first_domain, res,
+					      &eoff) != ADDR_OK)
 				res->from_domain[0] = '\0';
 			return;
 		}
@@ -230,7 +232,7 @@ scrub_from_domain(const struct scrub_hdr *h, size_t n,
 /* The Message-ID field h: SCRUB_MSGID if its right-hand side leaks. */
 static enum scrub_act
 scrub_msgid_act(const struct scrub_hdr *h, const struct scrub_policy *p,
-    const struct scrub_result *res)
+		const struct scrub_result *res)
 {
 	size_t off, rlen;
 
@@ -246,9 +248,8 @@ scrub_msgid_act(const struct scrub_hdr *h, const struct scrub_policy *p,
 }
 
 void
-scrub_select(const struct scrub_hdr *h, size_t n,
-    const struct scrub_policy *p, enum scrub_act *act,
-    struct scrub_result *res)
+scrub_select(const struct scrub_hdr *h, size_t n, const struct scrub_policy *p,
+	     enum scrub_act *act, struct scrub_result *res)
 {
 	int walking = 1;
 	size_t k;
@@ -267,14 +268,16 @@ scrub_select(const struct scrub_hdr *h, size_t n,
 		} else if (scrub_removed_name(p, h[k].name)) {
 			act[k] = SCRUB_DELETE;
 		} else if (strcasecmp(h[k].name, "Received") == 0) {
-			if (walking && scrub_received_hop(h[k].value,
-			    strlen(h[k].value), p->myhostname,
-			    p->nets) == SCRUB_HOP_CLIENT)
+			if (walking &&
+			    scrub_received_hop(h[k].value, strlen(h[k].value),
+					       p->myhostname,
+					       p->nets) == SCRUB_HOP_CLIENT)
 				act[k] = SCRUB_DELETE;
 			else
 				walking = 0;
 		} else if (strcasecmp(h[k].name, "Message-ID") == 0 &&
-		    (act[k] = scrub_msgid_act(&h[k], p, res)) == SCRUB_MSGID) {
+			   (act[k] = scrub_msgid_act(&h[k], p, res)) ==
+			       SCRUB_MSGID) {
 			res->msgid = (int)k;
 		}
 		if (act[k] == SCRUB_DELETE)

@@ -34,7 +34,7 @@
 struct scrub_policy {
 	const struct cfg_list *remove_headers; /* extra names, borrowed;
 						  NULL: none */
-	const char *myhostname;       /* our host name, or NULL */
+	const char *myhostname;		       /* our host name, or NULL */
 	int replace_message_id;
 	const struct cidr_list *nets; /* internal networks, borrowed; NULL */
 };
@@ -42,13 +42,13 @@ struct scrub_policy {
 struct scrub_hdr {
 	const char *name;  /* as received; NUL-terminated */
 	const char *value; /* as received (folds joined by "\n") */
-	int index;         /* 1-based among fields of the same name */
+	int index;	   /* 1-based among fields of the same name */
 };
 
 enum scrub_act {
 	SCRUB_KEEP,
 	SCRUB_DELETE,
-	SCRUB_MSGID,     /* replace the value with a fresh Message-ID */
+	SCRUB_MSGID,	 /* replace the value with a fresh Message-ID */
 	SCRUB_MALFORMED, /* kept; to be reported */
 };
 
@@ -56,8 +56,8 @@ struct scrub_result {
 	size_t ndelete;
 	size_t nmalformed;
 	size_t first_malformed; /* header number, valid if nmalformed */
-	int msgid;              /* header number to replace, or -1 */
-	char from_domain[256];  /* of the first From mailbox, or "" */
+	int msgid;		/* header number to replace, or -1 */
+	char from_domain[256];	/* of the first From mailbox, or "" */
 };
 
 enum scrub_hop { SCRUB_HOP_CLIENT, SCRUB_HOP_RELAY };
@@ -65,8 +65,8 @@ enum scrub_hop { SCRUB_HOP_CLIENT, SCRUB_HOP_RELAY };
 /* Fills act[0..n) for the fields h[0..n) of one message, in message
  * order, and *res. Pure. */
 void scrub_select(const struct scrub_hdr *h, size_t n,
-    const struct scrub_policy *p, enum scrub_act *act,
-    struct scrub_result *res);
+		  const struct scrub_policy *p, enum scrub_act *act,
+		  struct scrub_result *res);
 
 /* The Received value v[0..len): SCRUB_HOP_RELAY if, before its date (the
  * last ';'), it names an IP address outside the private ranges and nets
@@ -74,7 +74,8 @@ void scrub_select(const struct scrub_hdr *h, size_t n,
  * allowed), or its "by" host is myhostname; SCRUB_HOP_CLIENT otherwise.
  * Any bytes are accepted. Pure. */
 enum scrub_hop scrub_received_hop(const char *v, size_t len,
-    const char *myhostname, const struct cidr_list *nets);
+				  const char *myhostname,
+				  const struct cidr_list *nets);
 
 /* The right-hand side of a Message-ID value v[0..len) ("<left@right>",
  * surrounding CFWS spaces allowed): 0 with *off and *rlen, or -1 if it is not
@@ -85,7 +86,7 @@ scrub_msgid_rhs(const char *v, size_t len, size_t *off, size_t *rlen);
 /* Writes "<HEX(rnd)@domain>" into out[0..outlen). 0, or -1 if it does not
  * fit or domain is empty. Pure. */
 __attribute__((warn_unused_result)) int
-scrub_msgid_build(const unsigned char *rnd, size_t rndlen,
-    const char *domain, char *out, size_t outlen);
+scrub_msgid_build(const unsigned char *rnd, size_t rndlen, const char *domain,
+		  char *out, size_t outlen);
 
 #endif

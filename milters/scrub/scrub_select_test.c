@@ -18,92 +18,166 @@
 
 struct msg_case {
 	const char *what;
-	const char *remove;     /* remove_headers */
-	const char *nets;       /* internal networks */
+	const char *remove; /* remove_headers */
+	const char *nets;   /* internal networks */
 	int replace_msgid;
 	const char *h[MAXH][2]; /* name, value; NULL name ends */
-	const char *want;       /* one letter per field: K D M R(msgid) */
+	const char *want;	/* one letter per field: K D M R(msgid) */
 };
 
 static const struct msg_case msg_cases[] = {
-    {"builtin names are removed in any case", NULL, NULL, 0,
-	{{"From", "a@example.org"}, {"X-Mailer", "Thunderbird"},
-	 {"user-agent", "Mutt/2.2"}, {"X-ORIGINATING-IP", "[192.0.2.7]"},
-	 {"Subject", "hi"}, {"X-Mailer-Version", "1"}}, "KDDDKK"},
-    {"remove_headers adds names, any case", "X-Foo, x-bar", NULL, 0,
-	{{"X-Foo", "1"}, {"X-BAR", "2"}, {"X-Baz", "3"}, {"X-Fo", "4"}},
-	"DDKK"},
-    {"client and LAN Received hops are removed", NULL, NULL, 0,
-	{{"Received", "from laptop (laptop.lan [192.168.1.23])\n\tby "
-	  "relay.lan (Postfix) with ESMTP id 4AB; Mon, 1 Jan 2024 10:00:00 "
-	  "+0100"},
-	 {"Received", "by laptop.home (Postfix, from userid 1000) id 3C; "
-	  "Mon, 1 Jan 2024 09:59:59 +0100"},
-	 {"Received", "from localhost (localhost [127.0.0.1]) by laptop"},
-	 {"Subject", "x"}}, "DDDK"},
-    {"a public hop stops the walk: the relay trace below is kept", NULL,
-	NULL, 0,
-	{{"Received", "from pc ([10.0.0.5]) by relay.lan; date"},
-	 {"Received", "from mx.example.net (mx.example.net [198.51.100.9])"
-	  " by relay.lan; date"},
-	 {"Received", "from inner ([10.0.0.9]) by mx.example.net; date"}},
-	"DKK"},
-    {"our own host's hop stops the walk (a loop must stay visible)", NULL,
-	NULL, 0,
-	{{"Received", "by MX.facteur.test. (facteur) with ESMTPSA id 1A; "
-	  "Mon, 1 Jan 2024 10:00:00 +0000"},
-	 {"Received", "from pc ([10.0.0.5]) by relay.lan; date"}}, "KK"},
-    {"IPv6: ULA, link-local and v4-mapped private are client hops", NULL,
-	NULL, 0,
-	{{"Received", "from a ([IPv6:fd00::5]) by b; d"},
-	 {"Received", "from a ([IPv6:fe80::1%eth0]) by b; d"},
-	 {"Received", "from a ([IPv6:fe80::1]) by b; d"},
-	 {"Received", "from a ([IPv6:::ffff:10.1.2.3]) by b; d"},
-	 {"Received", "from a ([IPv6:2001:db8::1]) by b; d"},
-	 {"Received", "from a ([10.0.0.1]) by b; d"}}, "DDDDKK"},
-    {"internal_hosts count as the client's LAN", NULL,
-	"203.0.113.0/24, 2001:db8:1::/48", 0,
-	{{"Received", "from h ([203.0.113.5]) by relay; d"},
-	 {"Received", "from h ([IPv6:2001:db8:1::7]) by relay; d"},
-	 {"Received", "from h ([203.0.114.5]) by relay; d"}}, "DDK"},
-    {"addresses after the date separator are ignored", NULL, NULL, 0,
-	{{"Received", "by laptop id 1; Mon, 1 Jan 2024 10:00:00 +0000 "
-	  "198.51.100.1"}}, "D"},
-    {"bare IPs in comments count (Exchange style)", NULL, NULL, 0,
-	{{"Received", "from EXCH01.corp.local (10.0.0.5) by EXCH02; d"},
-	 {"Received", "from gw (198.51.100.3) by EXCH01; d"}}, "DK"},
-    {"malformed fields are left alone whatever their name", NULL, NULL, 0,
-	{{"X-Mail\xc3\xa9r", "x"}, {"Bad Name", "x"}, {"X-Mailer", "a\rb"},
-	 {"X-Mailer", "ok\n\tfolded"}, {"X-Mailer", "bare\nlf"},
-	 {"", "empty"}}, "MMMDMM"},
-    {"a malformed Received stops the walk", NULL, NULL, 0,
-	{{"Received", "from a ([10.0.0.1]) by b; d"},
-	 {"Received", "from a\r([10.0.0.2]) by b; d"},
-	 {"Received", "from a ([10.0.0.3]) by b; d"}}, "DMK"},
-    {"Message-ID naming a host is replaced", NULL, NULL, 1,
-	{{"From", "Alice <alice@example.org>"},
-	 {"Message-ID", " <abc.123@laptop.lan>"}}, "KR"},
-    {"Message-ID on the From domain or our host is kept", NULL, NULL, 1,
-	{{"From", "alice@Example.org"}, {"Message-ID", "<a@EXAMPLE.ORG.>"},
-	 {"Message-Id", "<b@mx.facteur.test>"}}, "KKK"},
-    {"only the first Message-ID is replaced", NULL, NULL, 1,
-	{{"Message-ID", "<a@pc.lan>"}, {"From", "alice@example.org"},
-	 {"Message-ID", "<b@pc.lan>"}}, "RKK"},
-    {"Message-ID with an address literal is replaced", NULL, NULL, 1,
-	{{"From", "alice@example.org"}, {"Message-ID", "<x@[10.0.0.1]>"}},
-	"KR"},
-    {"Message-ID not msg-id shaped is kept", NULL, NULL, 1,
-	{{"From", "alice@example.org"}, {"Message-ID", "abc@laptop.lan"}},
-	"KK"},
-    {"Message-ID kept without a From domain", NULL, NULL, 1,
-	{{"From", "undisclosed"}, {"Message-ID", "<a@laptop.lan>"}}, "KK"},
-    {"Message-ID kept when replace_message_id is off", NULL, NULL, 0,
-	{{"From", "alice@example.org"}, {"Message-ID", "<a@laptop.lan>"}},
-	"KK"},
+    {"builtin names are removed in any case",
+     NULL,
+     NULL,
+     0,
+     {{"From", "a@example.org"},
+      {"X-Mailer", "Thunderbird"},
+      {"user-agent", "Mutt/2.2"},
+      {"X-ORIGINATING-IP", "[192.0.2.7]"},
+      {"Subject", "hi"},
+      {"X-Mailer-Version", "1"}},
+     "KDDDKK"},
+    {"remove_headers adds names, any case",
+     "X-Foo, x-bar",
+     NULL,
+     0,
+     {{"X-Foo", "1"}, {"X-BAR", "2"}, {"X-Baz", "3"}, {"X-Fo", "4"}},
+     "DDKK"},
+    {"client and LAN Received hops are removed",
+     NULL,
+     NULL,
+     0,
+     {{"Received",
+       "from laptop (laptop.lan [192.168.1.23])\n\tby "
+       "relay.lan (Postfix) with ESMTP id 4AB; Mon, 1 Jan 2024 10:00:00 "
+       "+0100"},
+      {"Received", "by laptop.home (Postfix, from userid 1000) id 3C; "
+		   "Mon, 1 Jan 2024 09:59:59 +0100"},
+      {"Received", "from localhost (localhost [127.0.0.1]) by laptop"},
+      {"Subject", "x"}},
+     "DDDK"},
+    {"a public hop stops the walk: the relay trace below is kept",
+     NULL,
+     NULL,
+     0,
+     {{"Received", "from pc ([10.0.0.5]) by relay.lan; date"},
+      {"Received", "from mx.example.net (mx.example.net [198.51.100.9])"
+		   " by relay.lan; date"},
+      {"Received", "from inner ([10.0.0.9]) by mx.example.net; date"}},
+     "DKK"},
+    {"our own host's hop stops the walk (a loop must stay visible)",
+     NULL,
+     NULL,
+     0,
+     {{"Received", "by MX.facteur.test. (facteur) with ESMTPSA id 1A; "
+		   "Mon, 1 Jan 2024 10:00:00 +0000"},
+      {"Received", "from pc ([10.0.0.5]) by relay.lan; date"}},
+     "KK"},
+    {"IPv6: ULA, link-local and v4-mapped private are client hops",
+     NULL,
+     NULL,
+     0,
+     {{"Received", "from a ([IPv6:fd00::5]) by b; d"},
+      {"Received", "from a ([IPv6:fe80::1%eth0]) by b; d"},
+      {"Received", "from a ([IPv6:fe80::1]) by b; d"},
+      {"Received", "from a ([IPv6:::ffff:10.1.2.3]) by b; d"},
+      {"Received", "from a ([IPv6:2001:db8::1]) by b; d"},
+      {"Received", "from a ([10.0.0.1]) by b; d"}},
+     "DDDDKK"},
+    {"internal_hosts count as the client's LAN",
+     NULL,
+     "203.0.113.0/24, 2001:db8:1::/48",
+     0,
+     {{"Received", "from h ([203.0.113.5]) by relay; d"},
+      {"Received", "from h ([IPv6:2001:db8:1::7]) by relay; d"},
+      {"Received", "from h ([203.0.114.5]) by relay; d"}},
+     "DDK"},
+    {"addresses after the date separator are ignored",
+     NULL,
+     NULL,
+     0,
+     {{"Received", "by laptop id 1; Mon, 1 Jan 2024 10:00:00 +0000 "
+		   "198.51.100.1"}},
+     "D"},
+    {"bare IPs in comments count (Exchange style)",
+     NULL,
+     NULL,
+     0,
+     {{"Received", "from EXCH01.corp.local (10.0.0.5) by EXCH02; d"},
+      {"Received", "from gw (198.51.100.3) by EXCH01; d"}},
+     "DK"},
+    {"malformed fields are left alone whatever their name",
+     NULL,
+     NULL,
+     0,
+     {{"X-Mail\xc3\xa9r", "x"},
+      {"Bad Name", "x"},
+      {"X-Mailer", "a\rb"},
+      {"X-Mailer", "ok\n\tfolded"},
+      {"X-Mailer", "bare\nlf"},
+      {"", "empty"}},
+     "MMMDMM"},
+    {"a malformed Received stops the walk",
+     NULL,
+     NULL,
+     0,
+     {{"Received", "from a ([10.0.0.1]) by b; d"},
+      {"Received", "from a\r([10.0.0.2]) by b; d"},
+      {"Received", "from a ([10.0.0.3]) by b; d"}},
+     "DMK"},
+    {"Message-ID naming a host is replaced",
+     NULL,
+     NULL,
+     1,
+     {{"From", "Alice <alice@example.org>"},
+      {"Message-ID", " <abc.123@laptop.lan>"}},
+     "KR"},
+    {"Message-ID on the From domain or our host is kept",
+     NULL,
+     NULL,
+     1,
+     {{"From", "alice@Example.org"},
+      {"Message-ID", "<a@EXAMPLE.ORG.>"},
+      {"Message-Id", "<b@mx.facteur.test>"}},
+     "KKK"},
+    {"only the first Message-ID is replaced",
+     NULL,
+     NULL,
+     1,
+     {{"Message-ID", "<a@pc.lan>"},
+      {"From", "alice@example.org"},
+      {"Message-ID", "<b@pc.lan>"}},
+     "RKK"},
+    {"Message-ID with an address literal is replaced",
+     NULL,
+     NULL,
+     1,
+     {{"From", "alice@example.org"}, {"Message-ID", "<x@[10.0.0.1]>"}},
+     "KR"},
+    {"Message-ID not msg-id shaped is kept",
+     NULL,
+     NULL,
+     1,
+     {{"From", "alice@example.org"}, {"Message-ID", "abc@laptop.lan"}},
+     "KK"},
+    {"Message-ID kept without a From domain",
+     NULL,
+     NULL,
+     1,
+     {{"From", "undisclosed"}, {"Message-ID", "<a@laptop.lan>"}},
+     "KK"},
+    {"Message-ID kept when replace_message_id is off",
+     NULL,
+     NULL,
+     0,
+     {{"From", "alice@example.org"}, {"Message-ID", "<a@laptop.lan>"}},
+     "KK"},
     {"Message-ID in remove_headers is deleted, not replaced",
-	"Message-ID", NULL, 1,
-	{{"From", "alice@example.org"}, {"Message-ID", "<a@laptop.lan>"}},
-	"KD"},
+     "Message-ID",
+     NULL,
+     1,
+     {{"From", "alice@example.org"}, {"Message-ID", "<a@laptop.lan>"}},
+     "KD"},
 };
 
 static char
@@ -125,8 +199,8 @@ act_letter(enum scrub_act a)
 static void
 run_msg_case(const struct msg_case *t)
 {
-	static const struct cfg_key rkey = {"remove_headers", CFG_LIST, NULL,
-	    0, 0, 0, NULL, NULL};
+	static const struct cfg_key rkey = {
+	    "remove_headers", CFG_LIST, NULL, 0, 0, 0, NULL, NULL};
 	struct cidr_list nets;
 	struct cfg_list rm = {NULL, 0};
 	struct scrub_policy p = {&rm, MYHOST, t->replace_msgid, &nets};
@@ -138,10 +212,10 @@ run_msg_case(const struct msg_case *t)
 	size_t n, k, j, nd = 0, off, len;
 	char err[128];
 
-	assert_int_equal(cidr_list_parse(list, strlen(list), &nets, &off,
-	    &len), CIDR_OK);
-	if (t->remove != NULL && cfg_set(&rkey, &rm, t->remove, err,
-	    sizeof(err)) != 0)
+	assert_int_equal(cidr_list_parse(list, strlen(list), &nets, &off, &len),
+			 CIDR_OK);
+	if (t->remove != NULL &&
+	    cfg_set(&rkey, &rm, t->remove, err, sizeof(err)) != 0)
 		fail_msg("%s: remove_headers: %s", t->what, err);
 	for (n = 0; n < MAXH && t->h[n][0] != NULL; n++) {
 		h[n].name = t->h[n][0];
@@ -161,13 +235,13 @@ run_msg_case(const struct msg_case *t)
 	if (strcmp(got, t->want) != 0)
 		fail_msg("%s: got %s, want %s", t->what, got, t->want);
 	if (res.ndelete != nd)
-		fail_msg("%s: ndelete got %zu, want %zu", t->what,
-		    res.ndelete, nd);
+		fail_msg("%s: ndelete got %zu, want %zu", t->what, res.ndelete,
+			 nd);
 	if ((res.msgid >= 0) != (strchr(t->want, 'R') != NULL))
 		fail_msg("%s: msgid got %d", t->what, res.msgid);
 	if (res.nmalformed > 0 && got[res.first_malformed] != 'M')
 		fail_msg("%s: first_malformed got %zu, not an M", t->what,
-		    res.first_malformed);
+			 res.first_malformed);
 }
 
 static void
@@ -185,7 +259,8 @@ select_reports_from_domain_and_counts(void **state)
 {
 	struct scrub_hdr h[] = {
 	    {"From", "\"A, B\" <a@Example.ORG>, c@other.example", 1},
-	    {"Bad:Name", "x", 1}, {"X-Mailer", "y", 1},
+	    {"Bad:Name", "x", 1},
+	    {"X-Mailer", "y", 1},
 	    {"Received", "from x ([10.1.1.1]) by y; d", 1},
 	};
 	struct scrub_policy p = {NULL, NULL, 0, NULL};
@@ -196,11 +271,10 @@ select_reports_from_domain_and_counts(void **state)
 	scrub_select(h, 4, &p, act, &res);
 	if (strcmp(res.from_domain, "Example.ORG") != 0)
 		fail_msg("from_domain: got \"%s\", want \"Example.ORG\"",
-		    res.from_domain);
-	if (res.ndelete != 2 || res.nmalformed != 1 ||
-	    res.first_malformed != 1)
+			 res.from_domain);
+	if (res.ndelete != 2 || res.nmalformed != 1 || res.first_malformed != 1)
 		fail_msg("got ndelete %zu nmalformed %zu first %zu, want 2 1 1",
-		    res.ndelete, res.nmalformed, res.first_malformed);
+			 res.ndelete, res.nmalformed, res.first_malformed);
 }
 
 static void
@@ -214,7 +288,7 @@ select_handles_no_headers(void **state)
 	scrub_select(NULL, 0, &p, act, &res);
 	if (res.ndelete != 0 || res.msgid != -1 || res.from_domain[0] != '\0')
 		fail_msg("empty message: got ndelete %zu msgid %d, want 0 -1",
-		    res.ndelete, res.msgid);
+			 res.ndelete, res.msgid);
 }
 
 static const struct {
@@ -222,18 +296,12 @@ static const struct {
 	int ok;
 	const char *rhs;
 } msgid_cases[] = {
-    {"<a@b.c>", 1, "b.c"},
-    {"  <a.b@c.d>\r\n", 1, "c.d"},
-    {"<a@b@c.d>", 1, "c.d"},
-    {"<a@[10.0.0.1]>", 1, "[10.0.0.1]"},
-    {"<@b.c>", 0, NULL},
-    {"<a@>", 0, NULL},
-    {"<abc>", 0, NULL},
-    {"a@b.c", 0, NULL},
-    {"<a@b c>", 0, NULL},
-    {"<a@b>c>", 0, NULL},
-    {"", 0, NULL},
-    {"<>", 0, NULL},
+    {"<a@b.c>", 1, "b.c"},   {"  <a.b@c.d>\r\n", 1, "c.d"},
+    {"<a@b@c.d>", 1, "c.d"}, {"<a@[10.0.0.1]>", 1, "[10.0.0.1]"},
+    {"<@b.c>", 0, NULL},     {"<a@>", 0, NULL},
+    {"<abc>", 0, NULL},	     {"a@b.c", 0, NULL},
+    {"<a@b c>", 0, NULL},    {"<a@b>c>", 0, NULL},
+    {"", 0, NULL},	     {"<>", 0, NULL},
 };
 
 static void
@@ -245,15 +313,16 @@ msgid_rhs_table(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(msgid_cases) / sizeof(msgid_cases[0]); i++) {
 		rc = scrub_msgid_rhs(msgid_cases[i].v, strlen(msgid_cases[i].v),
-		    &off, &len);
+				     &off, &len);
 		if ((rc == 0) != msgid_cases[i].ok)
 			fail_msg("\"%s\": got %d, want ok=%d", msgid_cases[i].v,
-			    rc, msgid_cases[i].ok);
-		if (rc == 0 && (len != strlen(msgid_cases[i].rhs) ||
-		    memcmp(msgid_cases[i].v + off, msgid_cases[i].rhs, len)))
+				 rc, msgid_cases[i].ok);
+		if (rc == 0 &&
+		    (len != strlen(msgid_cases[i].rhs) ||
+		     memcmp(msgid_cases[i].v + off, msgid_cases[i].rhs, len)))
 			fail_msg("\"%s\": got rhs \"%.*s\", want \"%s\"",
-			    msgid_cases[i].v, (int)len, msgid_cases[i].v + off,
-			    msgid_cases[i].rhs);
+				 msgid_cases[i].v, (int)len,
+				 msgid_cases[i].v + off, msgid_cases[i].rhs);
 	}
 }
 
@@ -264,18 +333,15 @@ msgid_build_is_hex_at_domain_and_bounded(void **state)
 	char out[32];
 
 	(void)state;
-	assert_int_equal(scrub_msgid_build(rnd, 3, "example.org", out,
-	    sizeof(out)), 0);
+	assert_int_equal(
+	    scrub_msgid_build(rnd, 3, "example.org", out, sizeof(out)), 0);
 	if (strcmp(out, "<00abff@example.org>") != 0)
 		fail_msg("got \"%s\", want \"<00abff@example.org>\"", out);
 	/* 1 + 6 + 1 + 11 + 1 + NUL = 21 bytes */
-	assert_int_equal(scrub_msgid_build(rnd, 3, "example.org", out, 21),
-	    0);
-	assert_int_equal(scrub_msgid_build(rnd, 3, "example.org", out, 20),
-	    -1);
+	assert_int_equal(scrub_msgid_build(rnd, 3, "example.org", out, 21), 0);
+	assert_int_equal(scrub_msgid_build(rnd, 3, "example.org", out, 20), -1);
 	assert_int_equal(scrub_msgid_build(rnd, 3, "", out, sizeof(out)), -1);
-	assert_int_equal(scrub_msgid_build(rnd, 3, "example.org", out, 2),
-	    -1);
+	assert_int_equal(scrub_msgid_build(rnd, 3, "example.org", out, 2), -1);
 }
 
 static const struct {
@@ -306,12 +372,13 @@ received_hop_table(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(hop_cases) / sizeof(hop_cases[0]); i++) {
 		got = scrub_received_hop(hop_cases[i].v, strlen(hop_cases[i].v),
-		    MYHOST, NULL);
+					 MYHOST, NULL);
 		if (got != hop_cases[i].want)
 			fail_msg("\"%s\": got %s, want %s", hop_cases[i].v,
-			    got == SCRUB_HOP_RELAY ? "relay" : "client",
-			    hop_cases[i].want == SCRUB_HOP_RELAY ? "relay" :
-			    "client");
+				 got == SCRUB_HOP_RELAY ? "relay" : "client",
+				 hop_cases[i].want == SCRUB_HOP_RELAY
+				     ? "relay"
+				     : "client");
 	}
 }
 

@@ -9,8 +9,8 @@
 
 #define AL_MIN_HEAD 3.0
 #define AL_MIN_BODY 3.0
-#define AL_LEARNER_HAM -1.0  /* learn-rule points below: Bayes says ham */
-#define AL_LEARNER_SPAM 1.0  /* above: Bayes says spam */
+#define AL_LEARNER_HAM -1.0 /* learn-rule points below: Bayes says ham */
+#define AL_LEARNER_SPAM 1.0 /* above: Bayes says spam */
 
 static double
 al_round3(double x)
@@ -53,7 +53,7 @@ sp_al_points(const struct sp_al_hit *hits, size_t n, struct sp_al_points *out)
 		else if (al_is_body(h->type))
 			out->body += h->score;
 		else if (h->type == SP_R_META &&
-		    (deps = h->head_deps + h->body_deps) > 0) {
+			 (deps = h->head_deps + h->body_deps) > 0) {
 			out->head += al_round3(h->score * h->head_deps / deps);
 			out->body += al_round3(h->score * h->body_deps / deps);
 		}
@@ -64,7 +64,7 @@ sp_al_points(const struct sp_al_hit *hits, size_t n, struct sp_al_points *out)
 
 int
 sp_al_decide(const struct sp_al_points *p, int is_spam,
-    const struct sp_al_thresholds *t)
+	     const struct sp_al_thresholds *t)
 {
 	if (p->points < t->nonspam)
 		return p->learned <= AL_LEARNER_SPAM && !is_spam ? 0 : -1;

@@ -12,7 +12,10 @@
 #include "buf.h"
 #include "engine.h"
 
-#define H(t, f, s) {t, f, s, s, 0, 0}
+#define H(t, f, s)                                                             \
+	{                                                                      \
+		t, f, s, s, 0, 0                                               \
+	}
 #define NHITS 6
 
 struct al_case {
@@ -27,47 +30,87 @@ static const struct sp_al_thresholds al_sa = {12.0, 0.1};
 
 static const struct al_case al_cases[] = {
     {"header 7 + body 7 is spam",
-	{H(SP_R_HEADER, 0, 7), H(SP_R_BODY, 0, 7)}, 2, 1, 1},
+     {H(SP_R_HEADER, 0, 7), H(SP_R_BODY, 0, 7)},
+     2,
+     1,
+     1},
     {"14 points all from headers is not learned",
-	{H(SP_R_HEADER, 0, 7), H(SP_R_HEADER, 0, 7)}, 2, 1, -1},
+     {H(SP_R_HEADER, 0, 7), H(SP_R_HEADER, 0, 7)},
+     2,
+     1,
+     -1},
     {"14 points with 2.9 body points is not learned",
-	{H(SP_R_HEADER, 0, 11.1), H(SP_R_URI, 0, 2.9)}, 2, 1, -1},
+     {H(SP_R_HEADER, 0, 11.1), H(SP_R_URI, 0, 2.9)},
+     2,
+     1,
+     -1},
     {"rawbody and uri count as body",
-	{H(SP_R_HEADER, 0, 9), H(SP_R_RAWBODY, 0, 1.5), H(SP_R_URI, 0, 1.5)},
-	3, 1, 1},
+     {H(SP_R_HEADER, 0, 9), H(SP_R_RAWBODY, 0, 1.5), H(SP_R_URI, 0, 1.5)},
+     3,
+     1,
+     1},
     {"11.9 points is between the thresholds",
-	{H(SP_R_HEADER, 0, 5.9), H(SP_R_BODY, 0, 6)}, 2, 1, -1},
+     {H(SP_R_HEADER, 0, 5.9), H(SP_R_BODY, 0, 6)},
+     2,
+     1,
+     -1},
     {"BAYES_99 does not count toward spam",
-	{H(SP_R_HEADER, 0, 4), H(SP_R_BODY, 0, 4),
-	H(SP_R_BAYES, SP_TF_LEARN, 5.5)}, 3, 1, -1},
+     {H(SP_R_HEADER, 0, 4), H(SP_R_BODY, 0, 4),
+      H(SP_R_BAYES, SP_TF_LEARN, 5.5)},
+     3,
+     1,
+     -1},
     {"a learn rule does not count toward spam",
-	{H(SP_R_HEADER, 0, 6), H(SP_R_BODY, 0, 3),
-	H(SP_R_BODY, SP_TF_LEARN, 5)}, 3, 1, -1},
+     {H(SP_R_HEADER, 0, 6), H(SP_R_BODY, 0, 3), H(SP_R_BODY, SP_TF_LEARN, 5)},
+     3,
+     1,
+     -1},
     {"a noautolearn rule does not count toward spam",
-	{H(SP_R_HEADER, 0, 6), H(SP_R_BODY, 0, 3),
-	H(SP_R_BODY, SP_TF_NOAUTOLEARN, 5)}, 3, 1, -1},
+     {H(SP_R_HEADER, 0, 6), H(SP_R_BODY, 0, 3),
+      H(SP_R_BODY, SP_TF_NOAUTOLEARN, 5)},
+     3,
+     1,
+     -1},
     {"spam when Bayes says ham (BAYES_00 -2.5) is not learned",
-	{H(SP_R_HEADER, 0, 7), H(SP_R_BODY, 0, 7),
-	H(SP_R_BAYES, SP_TF_LEARN | SP_TF_NICE, -2.5)}, 3, 1, -1},
+     {H(SP_R_HEADER, 0, 7), H(SP_R_BODY, 0, 7),
+      H(SP_R_BAYES, SP_TF_LEARN | SP_TF_NICE, -2.5)},
+     3,
+     1,
+     -1},
     {"spam points but not spam (required above) is not learned",
-	{H(SP_R_HEADER, 0, 7), H(SP_R_BODY, 0, 7)}, 2, 0, -1},
+     {H(SP_R_HEADER, 0, 7), H(SP_R_BODY, 0, 7)},
+     2,
+     0,
+     -1},
     {"no rules at all is ham", {{0}}, 0, 0, 0},
     {"a negative rule is ham", {H(SP_R_HEADER, 0, -1)}, 1, 0, 0},
     {"0.1 points is not ham", {H(SP_R_BODY, 0, 0.1)}, 1, 0, -1},
     {"BAYES_00 does not make ham of 0.5 points",
-	{H(SP_R_BODY, 0, 0.5), H(SP_R_BAYES, SP_TF_LEARN, -2.5)}, 2, 0, -1},
+     {H(SP_R_BODY, 0, 0.5), H(SP_R_BAYES, SP_TF_LEARN, -2.5)},
+     2,
+     0,
+     -1},
     {"ham when Bayes says spam (BAYES_99) is not learned",
-	{H(SP_R_BAYES, SP_TF_LEARN, 5.5)}, 1, 0, -1},
+     {H(SP_R_BAYES, SP_TF_LEARN, 5.5)},
+     1,
+     0,
+     -1},
     {"ham that scored as spam is not learned", {{0}}, 0, 1, -1},
     {"a meta of one header and one body rule splits its points",
-	{H(SP_R_HEADER, 0, 4), H(SP_R_BODY, 0, 2),
-	{SP_R_META, 0, 6, 6, 1, 1}}, 3, 1, 1},
+     {H(SP_R_HEADER, 0, 4), H(SP_R_BODY, 0, 2), {SP_R_META, 0, 6, 6, 1, 1}},
+     3,
+     1,
+     1},
     {"a meta of header rules gives header points only",
-	{H(SP_R_HEADER, 0, 4), H(SP_R_BODY, 0, 2),
-	{SP_R_META, 0, 6, 6, 2, 0}}, 3, 1, -1},
+     {H(SP_R_HEADER, 0, 4), H(SP_R_BODY, 0, 2), {SP_R_META, 0, 6, 6, 2, 0}},
+     3,
+     1,
+     -1},
     {"a full rule counts toward the score only",
-	{H(SP_R_HEADER, 0, 3), H(SP_R_BODY, 0, 3), H(SP_R_FULL, 0, 6)},
-	3, 1, 1},
+     {H(SP_R_HEADER, 0, 3), H(SP_R_BODY, 0, 3), H(SP_R_FULL, 0, 6)},
+     3,
+     1,
+     1},
 };
 
 static const char *
@@ -92,23 +135,26 @@ decision_follows_spamassassin(void **state)
 		got = sp_al_decide(&p, c->is_spam, &al_sa);
 		if (got != c->want) {
 			print_error("%s: got %s, want %s (points %.3f head "
-			    "%.3f body %.3f learned %.3f)\n", c->name,
-			    al_want_name(got), al_want_name(c->want),
-			    p.points, p.head, p.body, p.learned);
+				    "%.3f body %.3f learned %.3f)\n",
+				    c->name, al_want_name(got),
+				    al_want_name(c->want), p.points, p.head,
+				    p.body, p.learned);
 			bad++;
 		}
 	}
 	if (bad)
 		fail_msg("%d of %zu cases wrong", bad,
-		    sizeof(al_cases) / sizeof(al_cases[0]));
+			 sizeof(al_cases) / sizeof(al_cases[0]));
 }
 
 static void
 points_split_head_body_and_learned(void **state)
 {
 	const struct sp_al_hit h[] = {
-	    H(SP_R_HEADER, 0, 2.5), H(SP_R_BODY, 0, 1.25),
-	    {SP_R_META, 0, 3, 3, 1, 2}, H(SP_R_BAYES, SP_TF_LEARN, 3.5),
+	    H(SP_R_HEADER, 0, 2.5),
+	    H(SP_R_BODY, 0, 1.25),
+	    {SP_R_META, 0, 3, 3, 1, 2},
+	    H(SP_R_BAYES, SP_TF_LEARN, 3.5),
 	    H(SP_R_URI, SP_TF_NOAUTOLEARN, 9),
 	};
 	struct sp_al_points p;
@@ -118,14 +164,14 @@ points_split_head_body_and_learned(void **state)
 	if (p.points != 6.75 || p.head != 3.5 || p.body != 3.25 ||
 	    p.learned != 3.5)
 		fail_msg("got points %g head %g body %g learned %g, want "
-		    "6.75 3.5 3.25 3.5", p.points, p.head, p.body, p.learned);
+			 "6.75 3.5 3.25 3.5",
+			 p.points, p.head, p.body, p.learned);
 }
 
 static void
 thresholds_come_from_the_config(void **state)
 {
-	const struct sp_al_hit h[] = {H(SP_R_HEADER, 0, 4),
-	    H(SP_R_BODY, 0, 4)};
+	const struct sp_al_hit h[] = {H(SP_R_HEADER, 0, 4), H(SP_R_BODY, 0, 4)};
 	const struct sp_al_thresholds low = {8.0, -5.0};
 	struct sp_al_points p;
 	int got;
@@ -134,10 +180,10 @@ thresholds_come_from_the_config(void **state)
 	sp_al_points(h, 2, &p);
 	if ((got = sp_al_decide(&p, 1, &low)) != 1)
 		fail_msg("8 points at threshold_spam 8: got %s, want spam",
-		    al_want_name(got));
+			 al_want_name(got));
 	if ((got = sp_al_decide(&p, 1, &al_sa)) != -1)
 		fail_msg("8 points at threshold_spam 12: got %s, want none",
-		    al_want_name(got));
+			 al_want_name(got));
 }
 
 struct st_case {
@@ -150,15 +196,15 @@ status_carries_autolearn(void **state)
 {
 	static const struct st_case c[] = {
 	    {SP_AL_SPAM, "Yes, score=14.0 required=5.0 tests=A,B "
-		"autolearn=spam"},
+			 "autolearn=spam"},
 	    {SP_AL_HAM, "Yes, score=14.0 required=5.0 tests=A,B "
-		"autolearn=ham"},
+			"autolearn=ham"},
 	    {SP_AL_NO, "Yes, score=14.0 required=5.0 tests=A,B "
-		"autolearn=no"},
+		       "autolearn=no"},
 	    {SP_AL_UNAVAILABLE, "Yes, score=14.0 required=5.0 tests=A,B "
-		"autolearn=unavailable"},
+				"autolearn=unavailable"},
 	    {SP_AL_FAILED, "Yes, score=14.0 required=5.0 tests=A,B "
-		"autolearn=failed"},
+			   "autolearn=failed"},
 	};
 	struct sp_rule rules[2];
 	const struct sp_rule *hits[2] = {&rules[0], &rules[1]};

@@ -38,8 +38,8 @@
  * chi-square's "don't know" 0.5. Robinson's own default s = 1 keeps rare
  * words moderate; 5-fold cross-validation inside the training split took
  * spam at >= 0.99 from 233/350 to 307/350 with no ham above 0.6. */
-#define BAYES_S 1.0	/* Robinson's s: strength of the prior x */
-#define BAYES_X 0.538	/* Robinson's x: f(w) of a token never seen */
+#define BAYES_S 1.0   /* Robinson's s: strength of the prior x */
+#define BAYES_X 0.538 /* Robinson's x: f(w) of a token never seen */
 #define BAYES_MIN_STRENGTH 0.346
 #define BAYES_NSIG 150
 
@@ -74,8 +74,7 @@ bayes_chi2q(double x2, size_t halfv)
 }
 
 double
-bayes_chi_combine(const double *prob, size_t n, long long nspam,
-    long long nham)
+bayes_chi_combine(const double *prob, size_t n, long long nspam, long long nham)
 {
 	double S, H, f;
 	int e, Se = 0, He = 0;
@@ -134,31 +133,39 @@ bayes_combine_tokens(double *prob, size_t n, long long nspam, long long nham)
 /* ---- storage ---- */
 
 enum {
-	ST_GET_TOKEN, ST_ADD_TOKEN, ST_SUB_TOKEN, ST_DEL_EMPTY, ST_GET_SEEN,
-	ST_PUT_SEEN, ST_DEL_SEEN, ST_GET_TOTALS, ST_ADD_TOTALS, ST_NTOKENS,
+	ST_GET_TOKEN,
+	ST_ADD_TOKEN,
+	ST_SUB_TOKEN,
+	ST_DEL_EMPTY,
+	ST_GET_SEEN,
+	ST_PUT_SEEN,
+	ST_DEL_SEEN,
+	ST_GET_TOTALS,
+	ST_ADD_TOTALS,
+	ST_NTOKENS,
 	ST_COUNT
 };
 
 static const char *const bayes_sql[ST_COUNT] = {
-	[ST_GET_TOKEN] = "SELECT spam, ham FROM tokens WHERE h = ?1",
-	[ST_ADD_TOKEN] = "INSERT INTO tokens(h, spam, ham, atime) "
-	    "VALUES (?1, ?2, ?3, ?4) ON CONFLICT(h) DO UPDATE SET "
-	    "spam = spam + excluded.spam, ham = ham + excluded.ham, "
-	    "atime = excluded.atime",
-	[ST_SUB_TOKEN] = "UPDATE tokens SET spam = max(spam - ?2, 0), "
-	    "ham = max(ham - ?3, 0) WHERE h = ?1",
-	[ST_DEL_EMPTY] = "DELETE FROM tokens WHERE h = ?1 AND spam = 0 "
-	    "AND ham = 0",
-	[ST_GET_SEEN] = "SELECT is_spam FROM seen WHERE digest = ?1",
-	[ST_PUT_SEEN] = "INSERT OR REPLACE INTO seen(digest, is_spam) "
-	    "VALUES (?1, ?2)",
-	[ST_DEL_SEEN] = "DELETE FROM seen WHERE digest = ?1",
-	[ST_GET_TOTALS] = "SELECT nspam, nham FROM totals WHERE id = 1",
-	[ST_ADD_TOTALS] = "UPDATE totals SET nspam = max(nspam + ?1, 0), "
-	    "nham = max(nham + ?2, 0) WHERE id = 1",
-	/* atime is set when a message is learned: the newest is the time of
-	 * the last learn (facteur spam stats, doctor) */
-	[ST_NTOKENS] = "SELECT count(*), coalesce(max(atime), 0) FROM tokens",
+    [ST_GET_TOKEN] = "SELECT spam, ham FROM tokens WHERE h = ?1",
+    [ST_ADD_TOKEN] = "INSERT INTO tokens(h, spam, ham, atime) "
+		     "VALUES (?1, ?2, ?3, ?4) ON CONFLICT(h) DO UPDATE SET "
+		     "spam = spam + excluded.spam, ham = ham + excluded.ham, "
+		     "atime = excluded.atime",
+    [ST_SUB_TOKEN] = "UPDATE tokens SET spam = max(spam - ?2, 0), "
+		     "ham = max(ham - ?3, 0) WHERE h = ?1",
+    [ST_DEL_EMPTY] = "DELETE FROM tokens WHERE h = ?1 AND spam = 0 "
+		     "AND ham = 0",
+    [ST_GET_SEEN] = "SELECT is_spam FROM seen WHERE digest = ?1",
+    [ST_PUT_SEEN] = "INSERT OR REPLACE INTO seen(digest, is_spam) "
+		    "VALUES (?1, ?2)",
+    [ST_DEL_SEEN] = "DELETE FROM seen WHERE digest = ?1",
+    [ST_GET_TOTALS] = "SELECT nspam, nham FROM totals WHERE id = 1",
+    [ST_ADD_TOTALS] = "UPDATE totals SET nspam = max(nspam + ?1, 0), "
+		      "nham = max(nham + ?2, 0) WHERE id = 1",
+    /* atime is set when a message is learned: the newest is the time of
+     * the last learn (facteur spam stats, doctor) */
+    [ST_NTOKENS] = "SELECT count(*), coalesce(max(atime), 0) FROM tokens",
 };
 
 static const char bayes_schema[] =
@@ -185,7 +192,7 @@ bayes_err(char *err, size_t errlen, const char *what, sqlite3 *db)
 {
 	if (err != NULL && errlen > 0)
 		snprintf(err, errlen, "%s: %s", what,
-		    db != NULL ? sqlite3_errmsg(db) : "out of memory");
+			 db != NULL ? sqlite3_errmsg(db) : "out of memory");
 }
 
 void
@@ -206,7 +213,7 @@ bayes_close(struct bayes **bp)
 
 int
 bayes_open(const char *path, int rw, struct bayes **out, char *err,
-    size_t errlen)
+	   size_t errlen)
 {
 	return bayes_open_busy(path, rw, 5000, out, err, errlen);
 }
@@ -217,8 +224,8 @@ bayes_open(const char *path, int rw, struct bayes **out, char *err,
 static void
 bayes_create_0640(const char *path)
 {
-	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, 0640);
+	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		      0640);
 
 	if (fd >= 0) {
 		(void)fchmod(fd, 0640);
@@ -228,7 +235,7 @@ bayes_create_0640(const char *path)
 
 int
 bayes_open_busy(const char *path, int rw, int busy_ms, struct bayes **out,
-    char *err, size_t errlen)
+		char *err, size_t errlen)
 {
 	struct bayes *b;
 	int flags, i;
@@ -247,21 +254,24 @@ bayes_open_busy(const char *path, int rw, int busy_ms, struct bayes **out,
 		*out = b;
 		return 0;
 	}
-	flags = rw ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE :
-	    SQLITE_OPEN_READONLY;
+	flags = rw ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+		   : SQLITE_OPEN_READONLY;
 	if (rw && *path != '\0' && strcmp(path, ":memory:") != 0)
 		bayes_create_0640(path);
-	if (sqlite3_open_v2(path, &b->db, flags | SQLITE_OPEN_NOMUTEX,
-	    NULL) != SQLITE_OK)
+	if (sqlite3_open_v2(path, &b->db, flags | SQLITE_OPEN_NOMUTEX, NULL) !=
+	    SQLITE_OK)
 		goto fail;
 	sqlite3_busy_timeout(b->db, busy_ms);
 	/* readers map the file instead of a pread() per page */
 	if (!rw)
-		(void)sqlite3_exec(b->db, "PRAGMA mmap_size = 268435456",
-		    NULL, NULL, NULL);
-	if (rw && (sqlite3_exec(b->db, "PRAGMA journal_mode = WAL;"
-	    "PRAGMA synchronous = NORMAL;", NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_exec(b->db, bayes_schema, NULL, NULL, NULL) != SQLITE_OK))
+		(void)sqlite3_exec(b->db, "PRAGMA mmap_size = 268435456", NULL,
+				   NULL, NULL);
+	if (rw &&
+	    (sqlite3_exec(b->db,
+			  "PRAGMA journal_mode = WAL;"
+			  "PRAGMA synchronous = NORMAL;",
+			  NULL, NULL, NULL) != SQLITE_OK ||
+	     sqlite3_exec(b->db, bayes_schema, NULL, NULL, NULL) != SQLITE_OK))
 		goto fail;
 	for (i = 0; i < ST_COUNT; i++) {
 		/* a read-only handle cannot write: leave those unprepared */
@@ -269,7 +279,8 @@ bayes_open_busy(const char *path, int rw, int busy_ms, struct bayes **out,
 		    i != ST_GET_TOTALS && i != ST_NTOKENS)
 			continue;
 		if (sqlite3_prepare_v3(b->db, bayes_sql[i], -1,
-		    SQLITE_PREPARE_PERSISTENT, &b->st[i], NULL) != SQLITE_OK)
+				       SQLITE_PREPARE_PERSISTENT, &b->st[i],
+				       NULL) != SQLITE_OK)
 			goto fail;
 	}
 	*out = b;
@@ -333,8 +344,7 @@ bayes_seen(struct bayes *b, const unsigned char digest[32])
 
 /* Adds (sign 1) or removes (sign -1) one message of class is_spam. */
 static int
-bayes_move(struct bayes *b, const struct bayes_tokens *t, int is_spam,
-    int sign)
+bayes_move(struct bayes *b, const struct bayes_tokens *t, int is_spam, int sign)
 {
 	sqlite3_stmt *st;
 	long long now = (long long)time(NULL);
@@ -366,16 +376,15 @@ bayes_move(struct bayes *b, const struct bayes_tokens *t, int is_spam,
 static int
 bayes_sp(struct bayes *b, const char *sql)
 {
-	return sqlite3_exec(b->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 :
-	    -1;
+	return sqlite3_exec(b->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
 }
 
 /* prev: the class the message was learned as (-1 none); to: the class
  * to learn it as, or -1 to forget it. */
 static int
 bayes_change(struct bayes *b, const struct bayes_tokens *t,
-    const unsigned char digest[32], int prev, int to, char *err,
-    size_t errlen)
+	     const unsigned char digest[32], int prev, int to, char *err,
+	     size_t errlen)
 {
 	sqlite3_stmt *st;
 
@@ -411,14 +420,15 @@ fail:
 
 int
 bayes_learn(struct bayes *b, const struct bayes_tokens *t,
-    const unsigned char digest[32], int is_spam, char *err, size_t errlen)
+	    const unsigned char digest[32], int is_spam, char *err,
+	    size_t errlen)
 {
 	int prev;
 
 	is_spam = is_spam ? 1 : 0;
 	if (b->pg != NULL)
 		return bayes_pg_change(b->pg, t, digest, is_spam, 0, err,
-		    errlen);
+				       errlen);
 	if ((prev = bayes_seen(b, digest)) == -2) {
 		bayes_err(err, errlen, "bayes", b->db);
 		return -1;
@@ -430,7 +440,7 @@ bayes_learn(struct bayes *b, const struct bayes_tokens *t,
 
 int
 bayes_forget(struct bayes *b, const struct bayes_tokens *t,
-    const unsigned char digest[32], char *err, size_t errlen)
+	     const unsigned char digest[32], char *err, size_t errlen)
 {
 	int prev;
 
@@ -500,12 +510,13 @@ bayes_score_pg(struct bayes *b, const struct bayes_tokens *t)
 
 	cnt = malloc((t->n ? t->n : 1) * 2 * sizeof(*cnt));
 	prob = malloc((t->n ? t->n : 1) * sizeof(*prob));
-	if (cnt != NULL && prob != NULL && bayes_pg_lookup(b->pg, t, &nspam,
-	    &nham, cnt, &n) == 0 && nspam >= b->min_spam &&
-	    nham >= b->min_ham && nspam > 0 && nham > 0) {
+	if (cnt != NULL && prob != NULL &&
+	    bayes_pg_lookup(b->pg, t, &nspam, &nham, cnt, &n) == 0 &&
+	    nspam >= b->min_spam && nham >= b->min_ham && nspam > 0 &&
+	    nham > 0) {
 		for (i = 0; i < n; i++)
 			prob[i] = bayes_token_prob(cnt[2 * i], cnt[2 * i + 1],
-			    nspam, nham);
+						   nspam, nham);
 		r = bayes_combine_tokens(prob, n, nspam, nham);
 	}
 	free(cnt);
@@ -537,7 +548,8 @@ bayes_score(struct bayes *b, const struct bayes_tokens *t)
 	for (i = 0; i < t->n && rc != SQLITE_ERROR; i++) {
 		sqlite3_bind_int64(st, 1, (sqlite3_int64)t->h[i]);
 		if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-			prob[n++] = bayes_token_prob(sqlite3_column_int64(st, 0),
+			prob[n++] = bayes_token_prob(
+			    sqlite3_column_int64(st, 0),
 			    sqlite3_column_int64(st, 1), nspam, nham);
 		else if (rc != SQLITE_DONE)
 			rc = SQLITE_ERROR;
@@ -575,13 +587,14 @@ bayes_known(struct bayes *b, const unsigned char digest[32])
 
 int
 bayes_learn_new(struct bayes *b, const struct bayes_tokens *t,
-    const unsigned char digest[32], int is_spam, char *err, size_t errlen)
+		const unsigned char digest[32], int is_spam, char *err,
+		size_t errlen)
 {
 	int r;
 
 	if (b->pg != NULL)
 		return bayes_pg_change(b->pg, t, digest, is_spam ? 1 : 0, 1,
-		    err, errlen);
+				       err, errlen);
 	/* one transaction: a trainer cannot slip between the two */
 	if (bayes_begin(b) < 0) {
 		snprintf(err, errlen, "bayes: busy (another writer)");
@@ -613,7 +626,7 @@ bayes_exists(const char *path)
 
 static int
 bayes_copy_tokens(struct bayes *src, struct bayes *dst, char *err,
-    size_t errlen)
+		  size_t errlen)
 {
 	sqlite3_stmt *st = NULL;
 	long long *rows;
@@ -621,15 +634,17 @@ bayes_copy_tokens(struct bayes *src, struct bayes *dst, char *err,
 	int rc = -1, step = SQLITE_ERROR, c;
 
 	if ((rows = malloc(COPY_CHUNK * 4 * sizeof(*rows))) == NULL ||
-	    sqlite3_prepare_v2(src->db, "SELECT h, spam, ham, atime FROM "
-	    "tokens", -1, &st, NULL) != SQLITE_OK)
+	    sqlite3_prepare_v2(src->db,
+			       "SELECT h, spam, ham, atime FROM "
+			       "tokens",
+			       -1, &st, NULL) != SQLITE_OK)
 		goto out;
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		for (c = 0; c < 4; c++)
 			rows[k * 4 + (size_t)c] = sqlite3_column_int64(st, c);
 		if (++k == COPY_CHUNK) {
 			if (bayes_pg_copy_tokens(dst->pg, rows, k, err,
-			    errlen) < 0)
+						 errlen) < 0)
 				goto done;
 			k = 0;
 		}
@@ -637,8 +652,8 @@ bayes_copy_tokens(struct bayes *src, struct bayes *dst, char *err,
 out:
 	if (step != SQLITE_DONE)
 		bayes_err(err, errlen, "bayes: reading the tokens", src->db);
-	else if (k == 0 || bayes_pg_copy_tokens(dst->pg, rows, k, err,
-	    errlen) == 0)
+	else if (k == 0 ||
+		 bayes_pg_copy_tokens(dst->pg, rows, k, err, errlen) == 0)
 		rc = 0;
 done:
 	sqlite3_finalize(st);
@@ -648,8 +663,7 @@ done:
 
 /* Digests not 32 bytes long are left out: the counts then differ. */
 static int
-bayes_copy_seen(struct bayes *src, struct bayes *dst, char *err,
-    size_t errlen)
+bayes_copy_seen(struct bayes *src, struct bayes *dst, char *err, size_t errlen)
 {
 	sqlite3_stmt *st = NULL;
 	unsigned char *dig;
@@ -658,8 +672,9 @@ bayes_copy_seen(struct bayes *src, struct bayes *dst, char *err,
 
 	dig = malloc(COPY_CHUNK * 32);
 	cls = malloc(COPY_CHUNK * sizeof(*cls));
-	if (dig == NULL || cls == NULL || sqlite3_prepare_v2(src->db,
-	    "SELECT digest, is_spam FROM seen", -1, &st, NULL) != SQLITE_OK)
+	if (dig == NULL || cls == NULL ||
+	    sqlite3_prepare_v2(src->db, "SELECT digest, is_spam FROM seen", -1,
+			       &st, NULL) != SQLITE_OK)
 		goto out;
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		if (sqlite3_column_bytes(st, 0) != 32)
@@ -668,7 +683,7 @@ bayes_copy_seen(struct bayes *src, struct bayes *dst, char *err,
 		cls[k] = sqlite3_column_int(st, 1) ? 1 : 0;
 		if (++k == COPY_CHUNK) {
 			if (bayes_pg_copy_seen(dst->pg, dig, cls, k, err,
-			    errlen) < 0)
+					       errlen) < 0)
 				goto done;
 			k = 0;
 		}
@@ -676,8 +691,8 @@ bayes_copy_seen(struct bayes *src, struct bayes *dst, char *err,
 out:
 	if (step != SQLITE_DONE)
 		bayes_err(err, errlen, "bayes: reading the messages", src->db);
-	else if (k == 0 || bayes_pg_copy_seen(dst->pg, dig, cls, k, err,
-	    errlen) == 0)
+	else if (k == 0 ||
+		 bayes_pg_copy_seen(dst->pg, dig, cls, k, err, errlen) == 0)
 		rc = 0;
 done:
 	sqlite3_finalize(st);
@@ -693,9 +708,13 @@ bayes_copy_count(struct bayes *src, long long n[4])
 	sqlite3_stmt *st = NULL;
 	int i, ok;
 
-	ok = sqlite3_prepare_v2(src->db, "SELECT (SELECT count(*) FROM "
-	    "tokens), (SELECT count(*) FROM seen), nspam, nham FROM totals "
-	    "WHERE id = 1", -1, &st, NULL) == SQLITE_OK &&
+	ok =
+	    sqlite3_prepare_v2(
+		src->db,
+		"SELECT (SELECT count(*) FROM "
+		"tokens), (SELECT count(*) FROM seen), nspam, nham FROM totals "
+		"WHERE id = 1",
+		-1, &st, NULL) == SQLITE_OK &&
 	    sqlite3_step(st) == SQLITE_ROW;
 	for (i = 0; ok && i < 4; i++)
 		n[i] = sqlite3_column_int64(st, i);
@@ -704,14 +723,15 @@ bayes_copy_count(struct bayes *src, long long n[4])
 }
 
 int
-bayes_copy(struct bayes *src, struct bayes *dst, bayes_copy_fn fn,
-    void *ctx, char *err, size_t errlen)
+bayes_copy(struct bayes *src, struct bayes *dst, bayes_copy_fn fn, void *ctx,
+	   char *err, size_t errlen)
 {
 	long long n[4];
 
 	if (src->db == NULL || dst->pg == NULL || dst->in_batch) {
-		snprintf(err, errlen, "bayes: copies a file into PostgreSQL "
-		    "only");
+		snprintf(err, errlen,
+			 "bayes: copies a file into PostgreSQL "
+			 "only");
 		return -1;
 	}
 	if (sqlite3_exec(src->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||

@@ -34,8 +34,17 @@
 #include <libpq-fe.h>
 
 enum {
-	PQ_SCORE, PQ_SEEN, PQ_SEEN_NEW, PQ_SEEN_LOCK, PQ_SEEN_SET,
-	PQ_SEEN_DEL, PQ_ADD, PQ_SUB, PQ_DEL_EMPTY, PQ_TOTALS, PQ_STATS,
+	PQ_SCORE,
+	PQ_SEEN,
+	PQ_SEEN_NEW,
+	PQ_SEEN_LOCK,
+	PQ_SEEN_SET,
+	PQ_SEEN_DEL,
+	PQ_ADD,
+	PQ_SUB,
+	PQ_DEL_EMPTY,
+	PQ_TOTALS,
+	PQ_STATS,
 	PQ_COUNT
 };
 
@@ -44,42 +53,52 @@ static const struct {
 	int nparams;
 } pq_sql[PQ_COUNT] = {
     [PQ_SCORE] = {"SELECT 0, nspam, nham FROM bayes_totals WHERE id = 1"
-	" UNION ALL SELECT 1, spam, ham FROM bayes_tokens"
-	" WHERE h = ANY($1::bigint[])", 1},
+		  " UNION ALL SELECT 1, spam, ham FROM bayes_tokens"
+		  " WHERE h = ANY($1::bigint[])",
+		  1},
     [PQ_SEEN] = {"SELECT is_spam FROM bayes_seen WHERE digest = $1", 1},
-    [PQ_SEEN_NEW] = {"INSERT INTO bayes_seen(digest, is_spam)"
-	" VALUES ($1, $2) ON CONFLICT (digest) DO NOTHING RETURNING is_spam",
-	2},
+    [PQ_SEEN_NEW] =
+	{"INSERT INTO bayes_seen(digest, is_spam)"
+	 " VALUES ($1, $2) ON CONFLICT (digest) DO NOTHING RETURNING is_spam",
+	 2},
     [PQ_SEEN_LOCK] = {"SELECT is_spam FROM bayes_seen WHERE digest = $1"
-	" FOR UPDATE", 1},
+		      " FOR UPDATE",
+		      1},
     [PQ_SEEN_SET] = {"UPDATE bayes_seen SET is_spam = $2"
-	" WHERE digest = $1", 2},
+		     " WHERE digest = $1",
+		     2},
     [PQ_SEEN_DEL] = {"DELETE FROM bayes_seen WHERE digest = $1"
-	" RETURNING is_spam", 1},
+		     " RETURNING is_spam",
+		     1},
     /* unnest keeps the array's order: rows are locked in it */
     [PQ_ADD] = {"INSERT INTO bayes_tokens(h, spam, ham, atime)"
-	" SELECT u.h, $2, $3, $4 FROM unnest($1::bigint[]) AS u(h)"
-	" ON CONFLICT (h) DO UPDATE SET spam = bayes_tokens.spam +"
-	" excluded.spam, ham = bayes_tokens.ham + excluded.ham,"
-	" atime = excluded.atime", 4},
+		" SELECT u.h, $2, $3, $4 FROM unnest($1::bigint[]) AS u(h)"
+		" ON CONFLICT (h) DO UPDATE SET spam = bayes_tokens.spam +"
+		" excluded.spam, ham = bayes_tokens.ham + excluded.ham,"
+		" atime = excluded.atime",
+		4},
     [PQ_SUB] = {"UPDATE bayes_tokens SET spam = greatest(spam - $2, 0),"
-	" ham = greatest(ham - $3, 0) WHERE h = ANY($1::bigint[])", 3},
+		" ham = greatest(ham - $3, 0) WHERE h = ANY($1::bigint[])",
+		3},
     [PQ_DEL_EMPTY] = {"DELETE FROM bayes_tokens WHERE h = ANY($1::bigint[])"
-	" AND spam = 0 AND ham = 0", 1},
+		      " AND spam = 0 AND ham = 0",
+		      1},
     [PQ_TOTALS] = {"UPDATE bayes_totals SET nspam = greatest(nspam + $1, 0),"
-	" nham = greatest(nham + $2, 0) WHERE id = 1", 2},
+		   " nham = greatest(nham + $2, 0) WHERE id = 1",
+		   2},
     /* atime is set when a message is learned: the newest is the time of
      * the last learn */
     [PQ_STATS] = {"SELECT nspam, nham, (SELECT count(*) FROM bayes_tokens),"
-	" (SELECT coalesce(max(atime), 0) FROM bayes_tokens)"
-	" FROM bayes_totals WHERE id = 1", 0},
+		  " (SELECT coalesce(max(atime), 0) FROM bayes_tokens)"
+		  " FROM bayes_totals WHERE id = 1",
+		  0},
 };
 
 struct bayes_pg {
 	PGconn *c;
 	int rw;
-	int prepared; /* on the current connection */
-	int busy_ms;  /* the session's lock_timeout */
+	int prepared;  /* on the current connection */
+	int busy_ms;   /* the session's lock_timeout */
 	int busy_open; /* ... as a new connection starts */
 };
 
@@ -93,15 +112,17 @@ struct pq_args {
 static void
 pq_err(char *err, size_t errlen, struct bayes_pg *p, PGresult *res)
 {
-	const char *m = res != NULL ?
-	    PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	const char *m = res != NULL
+			    ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)
+			    : NULL;
 	size_t n;
 
 	if (err == NULL || errlen == 0)
 		return;
-	snprintf(err, errlen, "bayes: %s", m != NULL ? m :
-	    p != NULL && p->c != NULL ? PQerrorMessage(p->c) :
-	    "out of memory");
+	snprintf(err, errlen, "bayes: %s",
+		 m != NULL		     ? m
+		 : p != NULL && p->c != NULL ? PQerrorMessage(p->c)
+					     : "out of memory");
 	n = strlen(err);
 	while (n > 0 && (err[n - 1] == '\n' || err[n - 1] == ' '))
 		err[--n] = '\0';
@@ -127,7 +148,7 @@ pq_prepare_all(struct bayes_pg *p)
 			continue;
 		snprintf(name, sizeof(name), "bayes_%d", i);
 		res = PQprepare(p->c, name, pq_sql[i].sql, pq_sql[i].nparams,
-		    NULL);
+				NULL);
 		ok = PQresultStatus(res) == PGRES_COMMAND_OK;
 		PQclear(res);
 		if (!ok)
@@ -139,10 +160,11 @@ pq_prepare_all(struct bayes_pg *p)
 
 int
 bayes_pg_open(const char *url, int rw, int busy_ms, struct bayes_pg **out,
-    char *err, size_t errlen)
+	      char *err, size_t errlen)
 {
 	static const char *const keys[] = {"dbname", "options",
-	    "connect_timeout", "fallback_application_name", NULL};
+					   "connect_timeout",
+					   "fallback_application_name", NULL};
 	const char *vals[5];
 	char opts[128], tmo[32];
 	struct bayes_pg *p;
@@ -154,9 +176,10 @@ bayes_pg_open(const char *url, int rw, int busy_ms, struct bayes_pg **out,
 	}
 	p->rw = rw;
 	p->busy_ms = p->busy_open = busy_ms > 0 ? busy_ms : 0;
-	snprintf(opts, sizeof(opts), "-c lock_timeout=%d -c "
-	    "default_transaction_read_only=%s", busy_ms > 0 ? busy_ms : 0,
-	    rw ? "off" : "on");
+	snprintf(opts, sizeof(opts),
+		 "-c lock_timeout=%d -c "
+		 "default_transaction_read_only=%s",
+		 busy_ms > 0 ? busy_ms : 0, rw ? "off" : "on");
 	/* a reader gives up soon: the message is scored without Bayes */
 	snprintf(tmo, sizeof(tmo), "%d", rw ? busy_ms / 1000 + 2 : 2);
 	vals[0] = url;
@@ -206,7 +229,7 @@ bayes_pg_set_busy(struct bayes_pg *p, int busy_ms)
  * then holds the failed result, or NULL). */
 static PGresult *
 pq_run(struct bayes_pg *p, int id, const struct pq_args *a, int binary,
-    PGresult **res_err)
+       PGresult **res_err)
 {
 	PGresult *res = NULL;
 	char name[16];
@@ -225,8 +248,9 @@ pq_run(struct bayes_pg *p, int id, const struct pq_args *a, int binary,
 		}
 		idle = PQtransactionStatus(p->c) == PQTRANS_IDLE;
 		res = PQexecPrepared(p->c, name, pq_sql[id].nparams,
-		    a != NULL ? a->v : NULL, a != NULL ? a->len : NULL,
-		    a != NULL ? a->fmt : NULL, binary);
+				     a != NULL ? a->v : NULL,
+				     a != NULL ? a->len : NULL,
+				     a != NULL ? a->fmt : NULL, binary);
 		st = PQresultStatus(res);
 		if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
 			return res;
@@ -291,7 +315,7 @@ pq_array(const struct bayes_tokens *t)
 		uint64_t h = t->h[(k + i) % t->n];
 
 		n += (size_t)snprintf(s + n, cap - n, "%s%lld", i ? "," : "",
-		    (long long)(int64_t)h);
+				      (long long)(int64_t)h);
 	}
 	s[n++] = '}';
 	s[n] = '\0';
@@ -300,7 +324,7 @@ pq_array(const struct bayes_tokens *t)
 
 int
 bayes_pg_lookup(struct bayes_pg *p, const struct bayes_tokens *t,
-    long long *nspam, long long *nham, long long *cnt, size_t *n)
+		long long *nspam, long long *nham, long long *cnt, size_t *n)
 {
 	struct pq_args a = {{0}};
 	PGresult *res, *bad;
@@ -321,8 +345,8 @@ bayes_pg_lookup(struct bayes_pg *p, const struct bayes_tokens *t,
 	}
 	rows = PQntuples(res);
 	for (i = 0; i < rows; i++) {
-		if (PQgetlength(res, i, 0) != 4 || PQgetlength(res, i, 1) != 8 ||
-		    PQgetlength(res, i, 2) != 8)
+		if (PQgetlength(res, i, 0) != 4 ||
+		    PQgetlength(res, i, 1) != 8 || PQgetlength(res, i, 2) != 8)
 			break;
 		memcpy(&v[0], PQgetvalue(res, i, 1), 8);
 		memcpy(&v[1], PQgetvalue(res, i, 2), 8);
@@ -366,8 +390,8 @@ bayes_pg_stats(struct bayes_pg *p, struct bayes_stats *st)
 /* Runs a write statement of a learn; -1 with err, -2 when the server
  * chose this transaction as a deadlock's victim (retry). */
 static int
-pq_step(struct bayes_pg *p, int id, const struct pq_args *a,
-    PGresult **out, char *err, size_t errlen)
+pq_step(struct bayes_pg *p, int id, const struct pq_args *a, PGresult **out,
+	char *err, size_t errlen)
 {
 	PGresult *res, *bad;
 	const char *state;
@@ -380,10 +404,9 @@ pq_step(struct bayes_pg *p, int id, const struct pq_args *a,
 			PQclear(res);
 		return 0;
 	}
-	state = bad != NULL ? PQresultErrorField(bad, PG_DIAG_SQLSTATE) :
-	    NULL;
-	if (state != NULL && (strcmp(state, "40P01") == 0 ||
-	    strcmp(state, "40001") == 0))
+	state = bad != NULL ? PQresultErrorField(bad, PG_DIAG_SQLSTATE) : NULL;
+	if (state != NULL &&
+	    (strcmp(state, "40P01") == 0 || strcmp(state, "40001") == 0))
 		rc = -2;
 	pq_err(err, errlen, p, bad);
 	PQclear(bad);
@@ -393,8 +416,8 @@ pq_step(struct bayes_pg *p, int id, const struct pq_args *a,
 /* The class the digest has, claimed for this transaction: the row is
  * inserted as to (prev -1) or locked (prev its class). */
 static int
-pq_claim(struct bayes_pg *p, const unsigned char digest[32], int to,
-    int *prev, char *err, size_t errlen)
+pq_claim(struct bayes_pg *p, const unsigned char digest[32], int to, int *prev,
+	 char *err, size_t errlen)
 {
 	struct pq_args a = {{0}};
 	char cls[2] = {(char)('0' + to), '\0'};
@@ -426,8 +449,8 @@ pq_claim(struct bayes_pg *p, const unsigned char digest[32], int to,
 
 /* Adds (sign 1) or removes (-1) one message's tokens of class cls. */
 static int
-pq_move(struct bayes_pg *p, const char *arr, int cls, int sign,
-    char *err, size_t errlen)
+pq_move(struct bayes_pg *p, const char *arr, int cls, int sign, char *err,
+	size_t errlen)
 {
 	struct pq_args a = {{0}};
 	char now[32];
@@ -451,8 +474,8 @@ pq_move(struct bayes_pg *p, const char *arr, int cls, int sign,
  * -1 error, -2 deadlock victim. */
 static int
 pq_change_txn(struct bayes_pg *p, const char *arr,
-    const unsigned char digest[32], int to, int only_new, char *err,
-    size_t errlen)
+	      const unsigned char digest[32], int to, int only_new, char *err,
+	      size_t errlen)
 {
 	struct pq_args a = {{0}};
 	char cls[2] = {(char)('0' + (to > 0)), '\0'}, ds[8], dh[8];
@@ -466,8 +489,8 @@ pq_change_txn(struct bayes_pg *p, const char *arr,
 		if (prev == to || (only_new && prev >= 0))
 			return 0;
 		a.v[1] = cls;
-		if (prev >= 0 && (rc = pq_step(p, PQ_SEEN_SET, &a, NULL, err,
-		    errlen)) < 0)
+		if (prev >= 0 &&
+		    (rc = pq_step(p, PQ_SEEN_SET, &a, NULL, err, errlen)) < 0)
 			return rc;
 	} else {
 		if ((rc = pq_step(p, PQ_SEEN_DEL, &a, &res, err, errlen)) < 0)
@@ -493,8 +516,8 @@ pq_change_txn(struct bayes_pg *p, const char *arr,
 
 int
 bayes_pg_change(struct bayes_pg *p, const struct bayes_tokens *t,
-    const unsigned char digest[32], int to, int only_new, char *err,
-    size_t errlen)
+		const unsigned char digest[32], int to, int only_new, char *err,
+		size_t errlen)
 {
 	char *arr;
 	int rc = -1, try;
@@ -548,7 +571,7 @@ bayes_pg_rollback(struct bayes_pg *p)
 
 static PGresult *
 pq_once(struct bayes_pg *p, const char *sql, int n, const char *const *v,
-    char *err, size_t errlen)
+	char *err, size_t errlen)
 {
 	PGresult *res = PQexecParams(p->c, sql, n, NULL, v, NULL, NULL, 0);
 	int st = PQresultStatus(res);
@@ -570,18 +593,21 @@ bayes_pg_copy_begin(struct bayes_pg *p, char *err, size_t errlen)
 		pq_err(err, errlen, p, NULL);
 		return -1;
 	}
-	if ((res = pq_once(p, "SELECT NOT EXISTS (SELECT FROM bayes_tokens)"
-	    " AND NOT EXISTS (SELECT FROM bayes_seen) AND (SELECT nspam +"
-	    " nham FROM bayes_totals WHERE id = 1) = 0", 0, NULL, err,
-	    errlen)) == NULL) {
+	if ((res = pq_once(
+		 p,
+		 "SELECT NOT EXISTS (SELECT FROM bayes_tokens)"
+		 " AND NOT EXISTS (SELECT FROM bayes_seen) AND (SELECT nspam +"
+		 " nham FROM bayes_totals WHERE id = 1) = 0",
+		 0, NULL, err, errlen)) == NULL) {
 		bayes_pg_rollback(p);
 		return -1;
 	}
 	empty = PQntuples(res) == 1 && *PQgetvalue(res, 0, 0) == 't';
 	PQclear(res);
 	if (!empty) {
-		snprintf(err, errlen, "bayes: the database's Bayes tables are "
-		    "not empty");
+		snprintf(err, errlen,
+			 "bayes: the database's Bayes tables are "
+			 "not empty");
 		bayes_pg_rollback(p);
 		return -1;
 	}
@@ -600,7 +626,7 @@ pq_col(const long long *rows, size_t n, size_t ncol, size_t col)
 	s[0] = '{';
 	for (i = 0; i < n; i++)
 		k += (size_t)snprintf(s + k, cap - k, "%s%lld", i ? "," : "",
-		    rows[i * ncol + col]);
+				      rows[i * ncol + col]);
 	s[k++] = '}';
 	s[k] = '\0';
 	return s;
@@ -608,7 +634,7 @@ pq_col(const long long *rows, size_t n, size_t ncol, size_t col)
 
 int
 bayes_pg_copy_tokens(struct bayes_pg *p, const long long *rows, size_t n,
-    char *err, size_t errlen)
+		     char *err, size_t errlen)
 {
 	char *v[4] = {NULL};
 	PGresult *res = NULL;
@@ -618,10 +644,12 @@ bayes_pg_copy_tokens(struct bayes_pg *p, const long long *rows, size_t n,
 		if ((v[i] = pq_col(rows, n, 4, i)) == NULL)
 			break;
 	if (i == 4)
-		res = pq_once(p, "INSERT INTO bayes_tokens(h, spam, ham, atime)"
-		    " SELECT * FROM unnest($1::bigint[], $2::bigint[],"
-		    " $3::bigint[], $4::bigint[])", 4, (const char *const *)v,
-		    err, errlen);
+		res =
+		    pq_once(p,
+			    "INSERT INTO bayes_tokens(h, spam, ham, atime)"
+			    " SELECT * FROM unnest($1::bigint[], $2::bigint[],"
+			    " $3::bigint[], $4::bigint[])",
+			    4, (const char *const *)v, err, errlen);
 	else
 		pq_err(err, errlen, NULL, NULL);
 	for (i = 0; i < 4; i++)
@@ -632,7 +660,7 @@ bayes_pg_copy_tokens(struct bayes_pg *p, const long long *rows, size_t n,
 
 int
 bayes_pg_copy_seen(struct bayes_pg *p, const unsigned char *digests,
-    const int *cls, size_t n, char *err, size_t errlen)
+		   const int *cls, size_t n, char *err, size_t errlen)
 {
 	static const char hex[] = "0123456789abcdef";
 	char *v[2];
@@ -656,10 +684,12 @@ bayes_pg_copy_seen(struct bayes_pg *p, const unsigned char *digests,
 		}
 		memcpy(v[0] + k, "}", 2);
 		memcpy(v[1] + c, "}", 2);
-		res = pq_once(p, "INSERT INTO bayes_seen(digest, is_spam)"
+		res = pq_once(
+		    p,
+		    "INSERT INTO bayes_seen(digest, is_spam)"
 		    " SELECT decode(d, 'hex'), c FROM unnest($1::text[],"
-		    " $2::integer[]) AS u(d, c)", 2, (const char *const *)v,
-		    err, errlen);
+		    " $2::integer[]) AS u(d, c)",
+		    2, (const char *const *)v, err, errlen);
 	} else
 		pq_err(err, errlen, NULL, NULL);
 	free(v[0]);
@@ -669,11 +699,11 @@ bayes_pg_copy_seen(struct bayes_pg *p, const unsigned char *digests,
 }
 
 int
-bayes_pg_copy_end(struct bayes_pg *p, const long long src[4],
-    bayes_copy_fn fn, void *ctx, char *err, size_t errlen)
+bayes_pg_copy_end(struct bayes_pg *p, const long long src[4], bayes_copy_fn fn,
+		  void *ctx, char *err, size_t errlen)
 {
 	static const char *const what[4] = {"bayes_tokens", "bayes_seen",
-	    "bayes spam", "bayes ham"};
+					    "bayes spam", "bayes ham"};
 	char s[2][32];
 	const char *v[2] = {s[0], s[1]};
 	long long dst[4];
@@ -682,25 +712,32 @@ bayes_pg_copy_end(struct bayes_pg *p, const long long src[4],
 
 	snprintf(s[0], sizeof(s[0]), "%lld", src[2]);
 	snprintf(s[1], sizeof(s[1]), "%lld", src[3]);
-	if ((res = pq_once(p, "UPDATE bayes_totals SET nspam = $1, nham = $2"
-	    " WHERE id = 1", 2, v, err, errlen)) == NULL)
+	if ((res = pq_once(p,
+			   "UPDATE bayes_totals SET nspam = $1, nham = $2"
+			   " WHERE id = 1",
+			   2, v, err, errlen)) == NULL)
 		goto fail;
 	PQclear(res);
-	if ((res = pq_once(p, "SELECT (SELECT count(*) FROM bayes_tokens),"
-	    " (SELECT count(*) FROM bayes_seen), nspam, nham FROM"
-	    " bayes_totals WHERE id = 1", 0, NULL, err, errlen)) == NULL)
+	if ((res =
+		 pq_once(p,
+			 "SELECT (SELECT count(*) FROM bayes_tokens),"
+			 " (SELECT count(*) FROM bayes_seen), nspam, nham FROM"
+			 " bayes_totals WHERE id = 1",
+			 0, NULL, err, errlen)) == NULL)
 		goto fail;
 	for (i = 0; i < 4; i++) {
-		dst[i] = PQntuples(res) == 1 ?
-		    strtoll(PQgetvalue(res, 0, i), NULL, 10) : -1;
+		dst[i] = PQntuples(res) == 1
+			     ? strtoll(PQgetvalue(res, 0, i), NULL, 10)
+			     : -1;
 		if (fn != NULL)
 			fn(ctx, what[i], src[i], dst[i]);
 		same &= dst[i] == src[i];
 	}
 	PQclear(res);
 	if (!same) {
-		snprintf(err, errlen, "bayes: the copy's counts differ: "
-		    "rolled back");
+		snprintf(err, errlen,
+			 "bayes: the copy's counts differ: "
+			 "rolled back");
 		goto fail;
 	}
 	if (pq_exec(p, "COMMIT") == 0)

@@ -54,25 +54,39 @@ check_tokens(const struct sp_view *v, const struct tok_case *c, size_t n)
 	for (i = 0; i < n; i++)
 		if (has_token(&t, c[i].token) != c[i].want)
 			fail_msg("token \"%s\": got %s, want %s", c[i].token,
-			    c[i].want ? "absent" : "present",
-			    c[i].want ? "present" : "absent");
+				 c[i].want ? "absent" : "present",
+				 c[i].want ? "present" : "absent");
 	bayes_tokens_clear(&t);
 }
 
 static void
 body_words_are_lowercased_bounded_and_shaped(void **state)
 {
-	static const char body[] = "Hello WORLD, hello! ab abc \"quoted\" "
+	static const char body[] =
+	    "Hello WORLD, hello! ab abc \"quoted\" "
 	    "supercalifragilisticexpialidocious 12345 $1,000 2002 "
 	    "\xc3\xa9t\xc3\xa9 \xc3\xa9\xc3\xa9 win2k ...dots... "
 	    "exactly20characters!";
 	static const struct tok_case cases[] = {
-	    {"hello", 1}, {"world", 1}, {"Hello", 0}, {"hello!", 1},
-	    {"ab", 0}, {"abc", 1}, {"quoted", 1}, {"\"quoted\"", 0},
-	    {"sk:s:3", 1}, {"supercalifragilisticexpialidocious", 0},
-	    {"n:5", 1}, {"n:$4", 1}, {"n:4", 1}, {"12345", 0},
-	    {"\xc3\xa9t\xc3\xa9", 1}, {"\xc3\xa9\xc3\xa9", 0},
-	    {"win2k", 1}, {"dots", 1}, {"exactly20characters!", 1},
+	    {"hello", 1},
+	    {"world", 1},
+	    {"Hello", 0},
+	    {"hello!", 1},
+	    {"ab", 0},
+	    {"abc", 1},
+	    {"quoted", 1},
+	    {"\"quoted\"", 0},
+	    {"sk:s:3", 1},
+	    {"supercalifragilisticexpialidocious", 0},
+	    {"n:5", 1},
+	    {"n:$4", 1},
+	    {"n:4", 1},
+	    {"12345", 0},
+	    {"\xc3\xa9t\xc3\xa9", 1},
+	    {"\xc3\xa9\xc3\xa9", 0},
+	    {"win2k", 1},
+	    {"dots", 1},
+	    {"exactly20characters!", 1},
 	};
 	struct sp_view v = {0};
 
@@ -87,33 +101,46 @@ headers_give_prefixed_tokens(void **state)
 {
 	static struct sp_header hdrs[] = {
 	    {"From", "\"John Doe\" <john@mail.Example.COM>",
-		"\"John Doe\" <john@mail.Example.COM>"},
+	     "\"John Doe\" <john@mail.Example.COM>"},
 	    {"Subject", "=?utf-8?q?Cheap?= pills", "Cheap pills"},
 	    {"X-Mailer", "Microsoft Outlook Express 6.00",
-		"Microsoft Outlook Express 6.00"},
+	     "Microsoft Outlook Express 6.00"},
 	    {"Content-Type", "text/HTML; charset=\"ISO-8859-1\"",
-		"text/HTML; charset=\"ISO-8859-1\""},
-	    {"Received", "from helo.spammer.net (unknown [10.1.2.3]) by "
-		"mx.example.org (Postfix) with ESMTP id ABC123; Mon, 1 Jan",
-		NULL},
+	     "text/HTML; charset=\"ISO-8859-1\""},
+	    {"Received",
+	     "from helo.spammer.net (unknown [10.1.2.3]) by "
+	     "mx.example.org (Postfix) with ESMTP id ABC123; Mon, 1 Jan",
+	     NULL},
 	    {"Message-ID", "<123.456@bulk.mailer.biz>",
-		"<123.456@bulk.mailer.biz>"},
+	     "<123.456@bulk.mailer.biz>"},
 	    {"X-Spam-Status", "Yes, score=99", "Yes, score=99"},
 	    {"Date", "Mon, 1 Jan 2024 10:00:00 +0000",
-		"Mon, 1 Jan 2024 10:00:00 +0000"},
+	     "Mon, 1 Jan 2024 10:00:00 +0000"},
 	};
 	static const struct tok_case cases[] = {
-	    {"hn:from", 1}, {"hn:x-mailer", 1}, {"hn:date", 1},
-	    {"hn:x-spam-status", 0}, {"h:from:john", 1}, {"h:from:doe", 1},
-	    {"h:from:mail.example.com", 1}, {"h:from:example.com", 1},
-	    {"s:cheap", 1}, {"s:pills", 1}, {"cheap", 0},
-	    {"h:x-mailer:microsoft", 1}, {"h:x-mailer:outlook", 1},
-	    {"ct:text/html", 1}, {"cs:iso-8859-1", 1},
+	    {"hn:from", 1},
+	    {"hn:x-mailer", 1},
+	    {"hn:date", 1},
+	    {"hn:x-spam-status", 0},
+	    {"h:from:john", 1},
+	    {"h:from:doe", 1},
+	    {"h:from:mail.example.com", 1},
+	    {"h:from:example.com", 1},
+	    {"s:cheap", 1},
+	    {"s:pills", 1},
+	    {"cheap", 0},
+	    {"h:x-mailer:microsoft", 1},
+	    {"h:x-mailer:outlook", 1},
+	    {"ct:text/html", 1},
+	    {"cs:iso-8859-1", 1},
 	    {"h:received:helo.spammer.net", 1},
-	    {"h:received:spammer.net", 1}, {"h:received:mx.example.org", 1},
+	    {"h:received:spammer.net", 1},
+	    {"h:received:mx.example.org", 1},
 	    {"h:received:abc123", 0},
 	    {"h:message-id:bulk.mailer.biz", 1},
-	    {"h:message-id:mailer.biz", 1}, {"score", 0}, {"2024", 0},
+	    {"h:message-id:mailer.biz", 1},
+	    {"score", 0},
+	    {"2024", 0},
 	};
 	struct sp_view v = {0};
 
@@ -127,18 +154,23 @@ static void
 uri_hosts_and_parts_give_tokens(void **state)
 {
 	static char *uris[] = {"http://www.shop.example.co.uk/buy",
-	    "http://192.0.2.7/x", "https://Bit.LY/abc"};
-	static char *doms[] = {"www.shop.example.co.uk", "192.0.2.7",
-	    "Bit.LY"};
+			       "http://192.0.2.7/x", "https://Bit.LY/abc"};
+	static char *doms[] = {"www.shop.example.co.uk", "192.0.2.7", "Bit.LY"};
 	static struct sp_part parts[] = {
 	    {"text/html", "x", 1, 1, NULL, 1},
 	    {"application/octet-stream", NULL, 0, 10, "setup.EXE", 0},
 	};
 	static const struct tok_case cases[] = {
-	    {"u:www.shop.example.co.uk", 1}, {"u:shop.example.co.uk", 1},
-	    {"u:example.co.uk", 1}, {"u:co.uk", 1}, {"u:uk", 0},
-	    {"u:ip-literal", 1}, {"u:192.0.2.7", 0}, {"u:bit.ly", 1},
-	    {"pt:text/html", 1}, {"pt:application/octet-stream", 1},
+	    {"u:www.shop.example.co.uk", 1},
+	    {"u:shop.example.co.uk", 1},
+	    {"u:example.co.uk", 1},
+	    {"u:co.uk", 1},
+	    {"u:uk", 0},
+	    {"u:ip-literal", 1},
+	    {"u:192.0.2.7", 0},
+	    {"u:bit.ly", 1},
+	    {"pt:text/html", 1},
+	    {"pt:application/octet-stream", 1},
 	    {"pe:exe", 1},
 	};
 	struct sp_view v = {0};
@@ -184,8 +216,7 @@ robinson_fw_matches_hand_values(void **state)
 	/* (0.538 + 10 * 0.5) / 11 */
 	near(bayes_token_prob(5, 5, 10, 10), 5.538 / 11, "f(5,5)");
 	/* ratio 1/10 vs 1/40 -> p = 0.8, n = 2 */
-	near(bayes_token_prob(1, 1, 10, 40), (0.538 + 1.6) / 3,
-	    "f(1,1|10,40)");
+	near(bayes_token_prob(1, 1, 10, 40), (0.538 + 1.6) / 3, "f(1,1|10,40)");
 	near(bayes_token_prob(0, 0, 10, 10), -1, "f(unseen)");
 }
 
@@ -201,19 +232,21 @@ chi_combine_matches_hand_values(void **state)
 	near(bayes_chi_combine(one, 1, 1, 1), 0.745, "one token");
 	/* two tokens: chi2q(-2 ln P, 2) = P (1 - ln P) */
 	near(bayes_chi_combine(two, 2, 1, 1),
-	    (1.0 - 0.01 * (1.0 - log(0.01)) - 1.0 +
-		0.36 * (1.0 - log(0.36)) + 1.0) / 2.0, "two tokens");
+	     (1.0 - 0.01 * (1.0 - log(0.01)) - 1.0 + 0.36 * (1.0 - log(0.36)) +
+	      1.0) /
+		 2.0,
+	     "two tokens");
 	near(bayes_chi_combine(two, 0, 1, 1), 0.5, "no tokens");
 	for (i = 0; i < 400; i++)
 		many[i] = 0.99;
 	if (!(bayes_chi_combine(many, 400, 1, 1) > 0.999))
 		fail_msg("400 spammy tokens: got %f, want > 0.999",
-		    bayes_chi_combine(many, 400, 1, 1));
+			 bayes_chi_combine(many, 400, 1, 1));
 	for (i = 0; i < 400; i++)
 		many[i] = 0.01;
 	if (!(bayes_chi_combine(many, 400, 1, 1) < 0.001))
 		fail_msg("400 hammy tokens: got %f, want < 0.001",
-		    bayes_chi_combine(many, 400, 1, 1));
+			 bayes_chi_combine(many, 400, 1, 1));
 }
 
 static void
@@ -225,14 +258,14 @@ combine_keeps_strong_tokens_only(void **state)
 
 	(void)state;
 	near(bayes_combine_tokens(p, 5, 1, 1), bayes_chi_combine(one, 1, 1, 1),
-	    "weak tokens ignored");
+	     "weak tokens ignored");
 	/* 160 very hammy and 40 mildly spammy: the 150 strongest are ham */
 	for (i = 0; i < 200; i++)
 		many[i] = i % 5 == 0 ? 0.9 : 0.001;
 	for (i = 0; i < 150; i++)
 		want[i] = 0.001;
 	near(bayes_combine_tokens(many, 200, 1, 1),
-	    bayes_chi_combine(want, 150, 1, 1), "150 strongest");
+	     bayes_chi_combine(want, 150, 1, 1), "150 strongest");
 }
 
 /* ---- storage ---- */
@@ -277,7 +310,7 @@ pg_fresh(struct scratch *s)
 		fail_msg("schema: %s", err.msg);
 	store_free(&st);
 	pg_exec("TRUNCATE bayes_tokens, bayes_seen;"
-	    "UPDATE bayes_totals SET nspam = 0, nham = 0");
+		"UPDATE bayes_totals SET nspam = 0, nham = 0");
 }
 
 static void
@@ -317,8 +350,8 @@ check_stats(struct bayes *b, long long ns, long long nh, long long nt)
 	assert_int_equal(bayes_stats(b, &st), 0);
 	if (st.nspam != ns || st.nham != nh || st.ntokens != nt)
 		fail_msg("stats: got spam=%lld ham=%lld tokens=%lld, want "
-		    "%lld %lld %lld", st.nspam, st.nham, st.ntokens, ns, nh,
-		    nt);
+			 "%lld %lld %lld",
+			 st.nspam, st.nham, st.ntokens, ns, nh, nt);
 }
 
 /* The counts stored for a token, read straight from the database. */
@@ -332,7 +365,7 @@ pg_counts(uint64_t h, long long *s, long long *hm)
 
 	snprintf(v, sizeof(v), "%lld", (long long)(int64_t)h);
 	r = PQexecParams(c, "SELECT spam, ham FROM bayes_tokens WHERE h = $1",
-	    1, NULL, vals, NULL, NULL, 0);
+			 1, NULL, vals, NULL, NULL, 0);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK)
 		fail_msg("counts: %s", PQerrorMessage(c));
 	if (PQntuples(r) == 1) {
@@ -354,10 +387,11 @@ check_counts(const char *path, uint64_t h, long long ws, long long wh)
 		pg_counts(h, &s, &hm);
 		goto cmp;
 	}
-	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY,
-	    NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db,
-	    "SELECT spam, ham FROM tokens WHERE h = ?", -1, &st, NULL),
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL),
+			 SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_prepare_v2(db, "SELECT spam, ham FROM tokens WHERE h = ?",
+			       -1, &st, NULL),
 	    SQLITE_OK);
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)h);
 	if (sqlite3_step(st) == SQLITE_ROW) {
@@ -369,7 +403,8 @@ check_counts(const char *path, uint64_t h, long long ws, long long wh)
 cmp:
 	if (s != ws || hm != wh)
 		fail_msg("token counts: got spam=%lld ham=%lld, want %lld %lld "
-		    "(-1: no row)", s, hm, ws, wh);
+			 "(-1: no row)",
+			 s, hm, ws, wh);
 }
 
 static void
@@ -429,10 +464,10 @@ score_separates_learned_classes(void **state)
 		d[0] = (unsigned char)i;
 		d[1] = 1;
 		assert_int_equal(bayes_learn(b, &ts, d, 1, err, sizeof(err)),
-		    1);
+				 1);
 		d[1] = 2;
 		assert_int_equal(bayes_learn(b, &th, d, 0, err, sizeof(err)),
-		    1);
+				 1);
 	}
 	assert_int_equal(bayes_commit(b), 0);
 	check_stats(b, 10, 10, 6);
@@ -447,7 +482,7 @@ score_separates_learned_classes(void **state)
 	want2[0] = bayes_token_prob(10, 0, 10, 10);
 	want2[1] = bayes_token_prob(0, 10, 10, 10);
 	near(bayes_score(b, &tm), bayes_chi_combine(want2, 2, 10, 10),
-	    "one spam and one ham token");
+	     "one spam and one ham token");
 
 	/* a read-only handle scores and refuses to learn */
 	assert_int_equal(bayes_open(s.path, 0, &ro, err, sizeof(err)), 0);
@@ -470,8 +505,9 @@ open_missing_file_read_only_fails(void **state)
 	(void)state;
 	if (pg_url() != NULL)
 		skip(); /* a file's */
-	assert_int_equal(bayes_open("no/such/dir/bayes.sqlite", 0, &b, err,
-	    sizeof(err)), -1);
+	assert_int_equal(
+	    bayes_open("no/such/dir/bayes.sqlite", 0, &b, err, sizeof(err)),
+	    -1);
 	assert_null(b);
 	if (strstr(err, "no/such/dir") == NULL)
 		fail_msg("error: got \"%s\", want the path in it", err);
@@ -497,8 +533,8 @@ new_file_is_0640_whatever_the_umask(void **state)
 	umask(old);
 	assert_int_equal(stat(s.path, &st), 0);
 	if ((st.st_mode & 0777) != 0640)
-		fail_msg("mode: got %03o, want 640", (unsigned)(st.st_mode &
-		    0777));
+		fail_msg("mode: got %03o, want 640",
+			 (unsigned)(st.st_mode & 0777));
 	bayes_close(&b);
 	scratch_remove(&s);
 }

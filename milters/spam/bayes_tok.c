@@ -22,11 +22,11 @@
 #include "msgview.h"
 
 enum {
-	TOK_MIN = 3,            /* characters */
-	TOK_MAX = 20,           /* characters; longer -> skip: shape */
-	TOK_HDR_MAX = 40,       /* bytes kept of a header token */
+	TOK_MIN = 3,		   /* characters */
+	TOK_MAX = 20,		   /* characters; longer -> skip: shape */
+	TOK_HDR_MAX = 40,	   /* bytes kept of a header token */
 	TOK_BODY_SCAN = 256 << 10, /* bytes of body text tokenized */
-	TOK_HDR_SCAN = 2048,    /* bytes of one header value tokenized */
+	TOK_HDR_SCAN = 2048,	   /* bytes of one header value tokenized */
 	TOK_MAX_HEADERS = 200,
 	TOK_MAX_URIS = 300,
 	TOK_MAX_TOKENS = 50000,
@@ -147,7 +147,7 @@ tok_number(struct tokbuf *tb, const char *prefix, const char *w, size_t len)
 
 static void
 tok_word(struct tokbuf *tb, const char *prefix, const char *w, size_t len,
-    size_t maxchars)
+	 size_t maxchars)
 {
 	char low[TOK_HDR_MAX + 1];
 	char shape[16];
@@ -170,8 +170,9 @@ tok_word(struct tokbuf *tb, const char *prefix, const char *w, size_t len,
 		shape[k++] = 's';
 		shape[k++] = 'k';
 		shape[k++] = ':';
-		shape[k++] = (char)((w[0] >= 'A' && w[0] <= 'Z') ?
-		    w[0] - 'A' + 'a' : w[0]);
+		shape[k++] =
+		    (char)((w[0] >= 'A' && w[0] <= 'Z') ? w[0] - 'A' + 'a'
+							: w[0]);
 		shape[k++] = ':';
 		nch = nch / 10 > 9 ? 9 : nch / 10;
 		shape[k++] = (char)('0' + nch);
@@ -185,7 +186,7 @@ tok_word(struct tokbuf *tb, const char *prefix, const char *w, size_t len,
 
 static void
 tok_words(struct tokbuf *tb, const char *prefix, const char *s, size_t len,
-    size_t maxchars)
+	  size_t maxchars)
 {
 	size_t i = 0, start;
 
@@ -203,8 +204,7 @@ tok_words(struct tokbuf *tb, const char *prefix, const char *s, size_t len,
 /* Adds "prefix" + host and each parent with at least two labels, so that
  * "a.b.example.com" also counts as "example.com". */
 static void
-tok_domain(struct tokbuf *tb, const char *prefix, const char *host,
-    size_t len)
+tok_domain(struct tokbuf *tb, const char *prefix, const char *host, size_t len)
 {
 	char low[256];
 	size_t i, dots = 0;
@@ -214,8 +214,9 @@ tok_domain(struct tokbuf *tb, const char *prefix, const char *host,
 	if (len == 0 || len >= sizeof(low))
 		return;
 	for (i = 0; i < len; i++) {
-		low[i] = (host[i] >= 'A' && host[i] <= 'Z') ?
-		    host[i] - 'A' + 'a' : host[i];
+		low[i] = (host[i] >= 'A' && host[i] <= 'Z')
+			     ? host[i] - 'A' + 'a'
+			     : host[i];
 		if (low[i] == '.')
 			dots++;
 	}
@@ -243,7 +244,7 @@ tok_addr_domain(struct tokbuf *tb, const char *prefix, const char *v)
 	at++;
 	end = at;
 	while (*end != '\0' && *end != '>' && *end != ' ' && *end != ')' &&
-	    *end != ',' && *end != ';' && *end != '"')
+	       *end != ',' && *end != ';' && *end != '"')
 		end++;
 	tok_domain(tb, prefix, at, (size_t)(end - at));
 }
@@ -259,8 +260,8 @@ tok_ctype(struct tokbuf *tb, const char *v)
 	n = strcspn(v, "; \t");
 	if (n > 0 && n < sizeof(low)) {
 		for (size_t i = 0; i < n; i++)
-			low[i] = (v[i] >= 'A' && v[i] <= 'Z') ?
-			    v[i] - 'A' + 'a' : v[i];
+			low[i] = (v[i] >= 'A' && v[i] <= 'Z') ? v[i] - 'A' + 'a'
+							      : v[i];
 		tok_add(tb, "ct:", low, n);
 	}
 	if ((cs = strcasestr(v, "charset=")) == NULL)
@@ -271,8 +272,9 @@ tok_ctype(struct tokbuf *tb, const char *v)
 	n = strcspn(cs, "\"; \t");
 	if (n > 0 && n < sizeof(low)) {
 		for (size_t i = 0; i < n; i++)
-			low[i] = (cs[i] >= 'A' && cs[i] <= 'Z') ?
-			    cs[i] - 'A' + 'a' : cs[i];
+			low[i] = (cs[i] >= 'A' && cs[i] <= 'Z')
+				     ? cs[i] - 'A' + 'a'
+				     : cs[i];
 		tok_add(tb, "cs:", low, n);
 	}
 }
@@ -281,12 +283,29 @@ tok_ctype(struct tokbuf *tb, const char *v)
  * Date and Message-ID are handled apart; the rest (To, Delivered-To, our
  * own X-Spam-*) say more about the mailbox than about the mail. */
 static const char *const tok_word_headers[] = {
-	"from", "reply-to", "sender", "return-path", "errors-to",
-	"x-mailer", "user-agent", "x-mimeole", "x-msmail-priority",
-	"x-priority", "importance", "organization", "content-type",
-	"content-transfer-encoding", "mime-version", "precedence",
-	"list-id", "x-originating-ip", "x-sender",
-	"to", "cc", "x-accept-language", "content-disposition",
+    "from",
+    "reply-to",
+    "sender",
+    "return-path",
+    "errors-to",
+    "x-mailer",
+    "user-agent",
+    "x-mimeole",
+    "x-msmail-priority",
+    "x-priority",
+    "importance",
+    "organization",
+    "content-type",
+    "content-transfer-encoding",
+    "mime-version",
+    "precedence",
+    "list-id",
+    "x-originating-ip",
+    "x-sender",
+    "to",
+    "cc",
+    "x-accept-language",
+    "content-disposition",
 };
 
 static int
@@ -295,7 +314,7 @@ tok_is_word_header(const char *low)
 	size_t i;
 
 	for (i = 0; i < sizeof(tok_word_headers) / sizeof(*tok_word_headers);
-	    i++)
+	     i++)
 		if (strcmp(low, tok_word_headers[i]) == 0)
 			return 1;
 	return 0;
@@ -335,8 +354,9 @@ tok_header(struct tokbuf *tb, const struct sp_header *h)
 	if (n == 0 || n >= sizeof(low))
 		return;
 	for (size_t i = 0; i < n; i++)
-		low[i] = (h->name[i] >= 'A' && h->name[i] <= 'Z') ?
-		    h->name[i] - 'A' + 'a' : h->name[i];
+		low[i] = (h->name[i] >= 'A' && h->name[i] <= 'Z')
+			     ? h->name[i] - 'A' + 'a'
+			     : h->name[i];
 	low[n] = '\0';
 	if (strncmp(low, "x-spam-", 7) == 0)
 		return;
@@ -378,11 +398,11 @@ tok_parts(struct tokbuf *tb, const struct sp_view *v)
 		p = &v->parts[i];
 		if (p->content_type != NULL)
 			tok_add(tb, "pt:", p->content_type,
-			    strnlen(p->content_type, 64));
+				strnlen(p->content_type, 64));
 		if (p->filename != NULL &&
 		    (dot = strrchr(p->filename, '.')) != NULL)
 			tok_words(tb, "pe:", dot + 1, strnlen(dot + 1, 16),
-			    TOK_MAX);
+				  TOK_MAX);
 	}
 }
 
@@ -407,12 +427,13 @@ bayes_tokenize(const struct sp_view *v, struct bayes_tokens *out)
 	tok_parts(&tb, v);
 	if (v->body_text != NULL)
 		tok_words(&tb, "", v->body_text,
-		    v->body_text_len < TOK_BODY_SCAN ? v->body_text_len :
-		    TOK_BODY_SCAN, TOK_MAX);
+			  v->body_text_len < TOK_BODY_SCAN ? v->body_text_len
+							   : TOK_BODY_SCAN,
+			  TOK_MAX);
 	for (i = 0; i < v->nuris && i < TOK_MAX_URIS; i++)
 		if (v->uri_domains != NULL && v->uri_domains[i] != NULL)
 			tok_domain(&tb, "u:", v->uri_domains[i],
-			    strlen(v->uri_domains[i]));
+				   strlen(v->uri_domains[i]));
 	if (tb.oom) {
 		free(tb.h);
 		return -1;

@@ -25,7 +25,7 @@
 struct sp_bayes_pool {
 	pthread_mutex_t mu;
 	char *path;
-	dev_t dev;   /* the file the idle handles were opened on */
+	dev_t dev; /* the file the idle handles were opened on */
 	ino_t ino;
 	unsigned gen; /* bumped when that file is replaced */
 	struct bayes *idle[POOL_MAX];
@@ -155,8 +155,8 @@ sp_bayes_sample_new(const struct sp_view *v, struct sp_bayes_sample **out)
 	*out = NULL;
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return -1;
-	if (bayes_tokenize(v, &s->tok) < 0 || sp_bayes_digest(v, s->digest) <
-	    0) {
+	if (bayes_tokenize(v, &s->tok) < 0 ||
+	    sp_bayes_digest(v, s->digest) < 0) {
 		sp_bayes_sample_free(&s);
 		return -1;
 	}
@@ -202,10 +202,13 @@ digest_header(EVP_MD_CTX *md, const struct sp_view *v, const char *name)
 static int
 digest_body(EVP_MD_CTX *md, const struct sp_view *v)
 {
-	const char *p = v->raw != NULL && v->body_off <= v->raw_len ?
-	    v->raw + v->body_off : "";
-	size_t n = v->raw != NULL && v->body_off <= v->raw_len ?
-	    v->raw_len - v->body_off : 0, i, kept = 0, end = 0;
+	const char *p = v->raw != NULL && v->body_off <= v->raw_len
+			    ? v->raw + v->body_off
+			    : "";
+	size_t n = v->raw != NULL && v->body_off <= v->raw_len
+		       ? v->raw_len - v->body_off
+		       : 0,
+	       i, kept = 0, end = 0;
 	char *c;
 	int rc;
 
@@ -251,12 +254,12 @@ pool_rw(struct sp_bayes_pool *p, int busy_ms, char *err, size_t errlen)
 
 	if (store_is_url(p->path)) {
 		if (p->rw == NULL && bayes_open_busy(p->path, 1, busy_ms,
-		    &p->rw, err, errlen) < 0)
+						     &p->rw, err, errlen) < 0)
 			return -1;
 		return 0;
 	}
 	if (p->rw != NULL && (stat(p->path, &sb) < 0 ||
-	    sb.st_dev != p->rw_dev || sb.st_ino != p->rw_ino))
+			      sb.st_dev != p->rw_dev || sb.st_ino != p->rw_ino))
 		bayes_close(&p->rw);
 	if (p->rw != NULL)
 		return 0;
@@ -275,7 +278,7 @@ pool_rw(struct sp_bayes_pool *p, int busy_ms, char *err, size_t errlen)
 /* Lock held. */
 static int
 pool_learn(struct bayes *b, const struct sp_bayes_sample *s, int is_spam,
-    int busy_ms, char *err, size_t errlen)
+	   int busy_ms, char *err, size_t errlen)
 {
 	bayes_set_busy_timeout(b, busy_ms);
 	return bayes_learn_new(b, &s->tok, s->digest, is_spam, err, errlen);
@@ -283,7 +286,7 @@ pool_learn(struct bayes *b, const struct sp_bayes_sample *s, int is_spam,
 
 int
 sp_bayes_learn(struct sp_bayes_pool *p, const struct sp_bayes_sample *s,
-    int is_spam, int busy_ms, char *err, size_t errlen)
+	       int is_spam, int busy_ms, char *err, size_t errlen)
 {
 	struct timespec dl;
 	int r;
@@ -300,8 +303,10 @@ sp_bayes_learn(struct sp_bayes_pool *p, const struct sp_bayes_sample *s,
 		dl.tv_nsec -= 1000000000L;
 	}
 	if ((r = pthread_mutex_timedlock(&p->rw_mu, &dl)) != 0) {
-		snprintf(err, errlen, "bayes: %s", r == ETIMEDOUT ? "busy "
-		    "(another message is being learned)" : strerror(r));
+		snprintf(err, errlen, "bayes: %s",
+			 r == ETIMEDOUT ? "busy "
+					  "(another message is being learned)"
+					: strerror(r));
 		return -1;
 	}
 	r = pool_rw(p, busy_ms, err, errlen);

@@ -14,19 +14,18 @@ struct sp_bayes_sample; /* one message's tokens and digest */
 
 /* A pool for the token file at path (it need not exist yet). 0, or -1
  * (ENOMEM). *out owned. */
-__attribute__((warn_unused_result)) int sp_bayes_pool_new(const char *path,
-    struct sp_bayes_pool **out);
+__attribute__((warn_unused_result)) int
+sp_bayes_pool_new(const char *path, struct sp_bayes_pool **out);
 void sp_bayes_pool_free(struct sp_bayes_pool **p);
 /* Spam probability of the message, or -1 (missing file, too little
  * training, error). Thread-safe. */
-double sp_bayes_prob(struct sp_bayes_pool *p,
-    const struct sp_bayes_sample *s);
+double sp_bayes_prob(struct sp_bayes_pool *p, const struct sp_bayes_sample *s);
 
 /* The tokens (bayes_tokenize) and digest (sp_bayes_digest) of a message,
  * computed once for scoring and learning. 0, or -1 (ENOMEM). *out owned;
  * it borrows nothing from v. */
-__attribute__((warn_unused_result)) int sp_bayes_sample_new(
-    const struct sp_view *v, struct sp_bayes_sample **out);
+__attribute__((warn_unused_result)) int
+sp_bayes_sample_new(const struct sp_view *v, struct sp_bayes_sample **out);
 void sp_bayes_sample_free(struct sp_bayes_sample **s);
 
 /* Pure: the digest that names a message in the token file's "seen"
@@ -38,8 +37,8 @@ void sp_bayes_sample_free(struct sp_bayes_sample **s);
  * (Received, X-Spam-*, DKIM-Signature, Return-Path) and a rewritten
  * Subject do not count. 0, or -1. */
 #define SP_DIGEST_BODY ((size_t)64 << 10)
-__attribute__((warn_unused_result)) int sp_bayes_digest(
-    const struct sp_view *v, unsigned char out[32]);
+__attribute__((warn_unused_result)) int sp_bayes_digest(const struct sp_view *v,
+							unsigned char out[32]);
 
 /* Learns the sample as spam (1) or ham (0) through one read-write handle
  * kept by the pool (created with the file if missing), unless its digest
@@ -47,8 +46,8 @@ __attribute__((warn_unused_result)) int sp_bayes_digest(
  * person classed). Waits at most busy_ms for the handle or for another
  * writer (a "facteur spam learn" run). Returns 1 learned, 0 already
  * known, -1 busy or failed, with err. Thread-safe. */
-__attribute__((warn_unused_result)) int sp_bayes_learn(
-    struct sp_bayes_pool *p, const struct sp_bayes_sample *s, int is_spam,
-    int busy_ms, char *err, size_t errlen);
+__attribute__((warn_unused_result)) int
+sp_bayes_learn(struct sp_bayes_pool *p, const struct sp_bayes_sample *s,
+	       int is_spam, int busy_ms, char *err, size_t errlen);
 
 #endif

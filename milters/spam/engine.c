@@ -82,12 +82,12 @@ static const char engine_builtin[] =
 struct sp_engine {
 	struct sp_ruleset rs;
 	struct sp_matcher *m;
-	size_t *metas;       /* meta rules in evaluation order */
+	size_t *metas; /* meta rules in evaluation order */
 	size_t nmetas;
-	size_t *bayes;       /* BAYES_* rules */
+	size_t *bayes; /* BAYES_* rules */
 	size_t nbayes;
 	struct sp_bayes_pool *bayes_pool; /* NULL: Bayes off */
-	struct sp_net *net;  /* NULL: network tests off */
+	struct sp_net *net;		  /* NULL: network tests off */
 	int auto_learn;
 	struct sp_al_thresholds al_thr;
 	double required;
@@ -97,11 +97,11 @@ struct sp_engine {
 
 struct engine_load {
 	struct sp_engine *e;
-	char dir[4096];      /* directory of the file being parsed */
+	char dir[4096]; /* directory of the file being parsed */
 };
 
 static int engine_file(struct engine_load *l, const char *path, int depth,
-    struct sp_rules_error *err);
+		       struct sp_rules_error *err);
 
 static int
 engine_read(const char *path, struct buf *b, struct sp_rules_error *err)
@@ -112,14 +112,16 @@ engine_read(const char *path, struct buf *b, struct sp_rules_error *err)
 
 	if ((f = fopen(path, "rb")) == NULL) {
 		snprintf(err->msg, sizeof(err->msg), "%s: %s", path,
-		    strerror(errno));
+			 strerror(errno));
 		return -1;
 	}
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
 		if (buf_add(b, chunk, n) < 0) {
 			fclose(f);
-			snprintf(err->msg, sizeof(err->msg), "%s: larger than "
-			    "%zu bytes", path, ENGINE_MAX_FILE);
+			snprintf(err->msg, sizeof(err->msg),
+				 "%s: larger than "
+				 "%zu bytes",
+				 path, ENGINE_MAX_FILE);
 			return -1;
 		}
 	if (ferror(f)) {
@@ -133,15 +135,17 @@ engine_read(const char *path, struct buf *b, struct sp_rules_error *err)
 
 static int
 engine_include(void *ctx, struct sp_ruleset *rs, const char *path, int depth,
-    struct sp_rules_error *err)
+	       struct sp_rules_error *err)
 {
 	struct engine_load *l = ctx;
 	char full[8200];
 	int n;
 
 	if (depth > ENGINE_MAX_INCLUDE) {
-		snprintf(err->msg, sizeof(err->msg), "include nested deeper "
-		    "than %d", ENGINE_MAX_INCLUDE);
+		snprintf(err->msg, sizeof(err->msg),
+			 "include nested deeper "
+			 "than %d",
+			 ENGINE_MAX_INCLUDE);
 		return -1;
 	}
 	if (path[0] == '/')
@@ -157,7 +161,7 @@ engine_include(void *ctx, struct sp_ruleset *rs, const char *path, int depth,
 
 static int
 engine_file(struct engine_load *l, const char *path, int depth,
-    struct sp_rules_error *err)
+	    struct sp_rules_error *err)
 {
 	struct sp_rules_opts o = {engine_include, l, depth, 0, 0};
 	char saved[sizeof(l->dir)], tmp[4096];
@@ -185,12 +189,11 @@ engine_cf(const struct dirent *d)
 	size_t n = strlen(d->d_name);
 
 	return n > 3 && d->d_name[0] != '.' &&
-	    strcmp(d->d_name + n - 3, ".cf") == 0;
+	       strcmp(d->d_name + n - 3, ".cf") == 0;
 }
 
 static int
-engine_path(struct engine_load *l, const char *path,
-    struct sp_rules_error *err)
+engine_path(struct engine_load *l, const char *path, struct sp_rules_error *err)
 {
 	struct dirent **ents;
 	struct stat st;
@@ -198,15 +201,15 @@ engine_path(struct engine_load *l, const char *path,
 	int i, n, rc = 0;
 
 	if (stat(path, &st) < 0) {
-		snprintf(err->msg, sizeof(err->msg), "rules_path %s: %s",
-		    path, strerror(errno));
+		snprintf(err->msg, sizeof(err->msg), "rules_path %s: %s", path,
+			 strerror(errno));
 		return -1;
 	}
 	if (!S_ISDIR(st.st_mode))
 		return engine_file(l, path, 0, err);
 	if ((n = scandir(path, &ents, engine_cf, alphasort)) < 0) {
-		snprintf(err->msg, sizeof(err->msg), "rules_path %s: %s",
-		    path, strerror(errno));
+		snprintf(err->msg, sizeof(err->msg), "rules_path %s: %s", path,
+			 strerror(errno));
 		return -1;
 	}
 	for (i = 0; i < n; i++) {
@@ -275,28 +278,27 @@ engine_order(struct sp_engine *e)
 
 static int
 engine_build(struct sp_engine *e, const struct sp_engine_opts *o,
-    struct sp_rules_error *err)
+	     struct sp_rules_error *err)
 {
 	struct engine_load l;
 	char *paths, *save = NULL, *p;
-	const char *rp = o->rules_path && *o->rules_path ? o->rules_path :
-	    SP_RULES_DIR;
+	const char *rp =
+	    o->rules_path && *o->rules_path ? o->rules_path : SP_RULES_DIR;
 	size_t i;
 	int rc = 0;
 
 	memset(&l, 0, sizeof(l));
 	l.e = e;
 	snprintf(l.dir, sizeof(l.dir), ".");
-	e->rs.have_bayes = o->bayes_path != NULL &&
-	    *o->bayes_path != '\0';
+	e->rs.have_bayes = o->bayes_path != NULL && *o->bayes_path != '\0';
 	e->rs.network = o->network;
 	if (sp_rules_parse(&e->rs, "(built-in)", engine_builtin,
-	    sizeof(engine_builtin) - 1, NULL, err) < 0)
+			   sizeof(engine_builtin) - 1, NULL, err) < 0)
 		return -1;
 	if ((paths = strdup(rp)) == NULL)
 		return -1;
 	for (p = strtok_r(paths, ":", &save); p && rc == 0;
-	    p = strtok_r(NULL, ":", &save))
+	     p = strtok_r(NULL, ":", &save))
 		rc = engine_path(&l, p, err);
 	free(paths);
 	if (rc < 0 || sp_rules_finish(&e->rs, err) < 0 || engine_order(e) < 0)
@@ -304,7 +306,7 @@ engine_build(struct sp_engine *e, const struct sp_engine_opts *o,
 	for (i = 0; i < e->rs.n; i++)
 		if (e->rs.v[i].type == SP_R_BAYES && e->rs.v[i].skip == NULL) {
 			size_t *nb = reallocarray(e->bayes, e->nbayes + 1,
-			    sizeof(size_t));
+						  sizeof(size_t));
 
 			if (nb == NULL)
 				return -1;
@@ -316,7 +318,7 @@ engine_build(struct sp_engine *e, const struct sp_engine_opts *o,
 
 static int
 engine_net(struct sp_engine *e, const struct sp_engine_opts *o, char *err,
-    size_t errlen)
+	   size_t errlen)
 {
 	struct sp_net_opts no;
 
@@ -328,8 +330,8 @@ engine_net(struct sp_engine *e, const struct sp_engine_opts *o, char *err,
 }
 
 int
-sp_engine_new(const struct sp_engine_opts *o, struct sp_engine **out,
-    char *err, size_t errlen)
+sp_engine_new(const struct sp_engine_opts *o, struct sp_engine **out, char *err,
+	      size_t errlen)
 {
 	struct sp_rules_error re;
 	struct sp_engine *e;
@@ -354,10 +356,10 @@ sp_engine_new(const struct sp_engine_opts *o, struct sp_engine **out,
 	if (engine_build(e, o, &re) < 0) {
 		if (re.line > 0 && re.file[0] != '\0')
 			snprintf(err, errlen, "%s:%d: %s", re.file, re.line,
-			    re.msg);
+				 re.msg);
 		else
-			snprintf(err, errlen, "%s", re.msg[0] ? re.msg :
-			    "out of memory");
+			snprintf(err, errlen, "%s",
+				 re.msg[0] ? re.msg : "out of memory");
 		sp_engine_free(&e);
 		return -1;
 	}
@@ -365,8 +367,8 @@ sp_engine_new(const struct sp_engine_opts *o, struct sp_engine **out,
 		sp_engine_free(&e);
 		return -1;
 	}
-	if (sp_match_build_cached(&e->rs, o->cache_dir, &e->m, err,
-	    errlen) < 0) {
+	if (sp_match_build_cached(&e->rs, o->cache_dir, &e->m, err, errlen) <
+	    0) {
 		sp_engine_free(&e);
 		return -1;
 	}
@@ -438,8 +440,7 @@ engine_hit_cmp(const void *a, const void *b)
 
 /* Bayes bands, metas, then the sum. */
 static int
-engine_score(const struct sp_engine *e, double *values,
-    struct sp_result *res)
+engine_score(const struct sp_engine *e, double *values, struct sp_result *res)
 {
 	const struct sp_ruleset *rs = &e->rs;
 	size_t i;
@@ -447,12 +448,13 @@ engine_score(const struct sp_engine *e, double *values,
 	for (i = 0; i < e->nbayes && res->bayes >= 0; i++) {
 		const struct sp_rule *r = &rs->v[e->bayes[i]];
 
-		values[e->bayes[i]] = res->bayes >= r->bayes_lo &&
+		values[e->bayes[i]] =
+		    res->bayes >= r->bayes_lo &&
 		    (res->bayes < r->bayes_hi || r->bayes_hi >= 1.0);
 	}
 	for (i = 0; i < e->nmetas; i++)
-		values[e->metas[i]] = sp_meta_eval(rs->v[e->metas[i]].prog,
-		    values) != 0;
+		values[e->metas[i]] =
+		    sp_meta_eval(rs->v[e->metas[i]].prog, values) != 0;
 	if ((res->hits = calloc(rs->n + 1, sizeof(*res->hits))) == NULL)
 		return -1;
 	for (i = 0; i < rs->n; i++) {
@@ -485,7 +487,7 @@ engine_al_type(const struct sp_rule *r)
 /* Meta: how many of the rules it reads are header / body rules. */
 static void
 engine_meta_deps(const struct sp_ruleset *rs, const struct sp_rule *r,
-    struct sp_al_hit *h)
+		 struct sp_al_hit *h)
 {
 	const long *deps;
 	size_t k, nd = sp_meta_deps(r->prog, &deps);
@@ -504,7 +506,7 @@ engine_meta_deps(const struct sp_ruleset *rs, const struct sp_rule *r,
  * without Bayes (a rule may score 0 with Bayes and not be in hits). */
 static int
 engine_autolearn_decide(const struct sp_engine *e, const double *values,
-    struct sp_result *res)
+			struct sp_result *res)
 {
 	const struct sp_ruleset *rs = &e->rs;
 	struct sp_al_hit *h;
@@ -527,25 +529,23 @@ engine_autolearn_decide(const struct sp_engine *e, const double *values,
 		n++;
 	}
 	sp_al_points(h, n, &res->al_points);
-	res->al_want = sp_al_decide(&res->al_points, res->is_spam,
-	    &e->al_thr);
+	res->al_want = sp_al_decide(&res->al_points, res->is_spam, &e->al_thr);
 	free(h);
 	return 0;
 }
 
 void
-sp_engine_autolearn(const struct sp_engine *e, struct sp_result *r,
-    int busy_ms, char *err, size_t errlen)
+sp_engine_autolearn(const struct sp_engine *e, struct sp_result *r, int busy_ms,
+		    char *err, size_t errlen)
 {
 	int rc;
 
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
-	if (r->al_want < 0 || r->al_sample == NULL ||
-	    r->autolearn != SP_AL_NO)
+	if (r->al_want < 0 || r->al_sample == NULL || r->autolearn != SP_AL_NO)
 		return;
 	rc = sp_bayes_learn(e->bayes_pool, r->al_sample, r->al_want, busy_ms,
-	    err, errlen);
+			    err, errlen);
 	if (rc > 0)
 		r->autolearn = r->al_want ? SP_AL_SPAM : SP_AL_HAM;
 	else if (rc < 0)
@@ -554,7 +554,8 @@ sp_engine_autolearn(const struct sp_engine *e, struct sp_result *r,
 
 int
 sp_engine_check(const struct sp_engine *e, const char *raw, size_t len,
-    const char *envfrom, struct sp_result *res, char *err, size_t errlen)
+		const char *envfrom, struct sp_result *res, char *err,
+		size_t errlen)
 {
 	struct sp_envelope env = {NULL, NULL, envfrom};
 
@@ -565,10 +566,10 @@ sp_engine_check(const struct sp_engine *e, const char *raw, size_t len,
  * first Received header naming a public one. */
 static int
 engine_net_check(const struct sp_engine *e, const struct sp_view *v,
-    const struct sp_envelope *env, double *values)
+		 const struct sp_envelope *env, double *values)
 {
 	struct sp_net_env ne = {env->client_ip, env->helo, env->envfrom,
-	    env->given};
+				env->given};
 	char ip[64];
 	size_t i;
 
@@ -584,9 +585,9 @@ engine_net_check(const struct sp_engine *e, const struct sp_view *v,
 static int
 engine_pseudo(struct sp_evctx *c, struct sp_view *v)
 {
-	static const char *const names[] = {"X-Spam-Relays-Trusted",
-	    "X-Spam-Relays-Untrusted", "X-Spam-Relays-Internal",
-	    "X-Spam-Relays-External"};
+	static const char *const names[] = {
+	    "X-Spam-Relays-Trusted", "X-Spam-Relays-Untrusted",
+	    "X-Spam-Relays-Internal", "X-Spam-Relays-External"};
 	const struct sp_relays *r = sp_ev_relays(c);
 	int k;
 
@@ -613,8 +614,8 @@ engine_pseudo(struct sp_evctx *c, struct sp_view *v)
 
 int
 sp_engine_check_env(const struct sp_engine *e, const char *raw, size_t len,
-    const struct sp_envelope *env, struct sp_result *res, char *err,
-    size_t errlen)
+		    const struct sp_envelope *env, struct sp_result *res,
+		    char *err, size_t errlen)
 {
 	const char *envfrom = env->envfrom;
 	struct sp_evctx ec;
@@ -628,8 +629,9 @@ sp_engine_check_env(const struct sp_engine *e, const char *raw, size_t len,
 	res->required = e->required;
 	res->bayes = -1;
 	res->al_want = -1;
-	res->autolearn = e->auto_learn && e->bayes_pool == NULL ?
-	    SP_AL_UNAVAILABLE : SP_AL_NO;
+	res->autolearn = e->auto_learn && e->bayes_pool == NULL
+			     ? SP_AL_UNAVAILABLE
+			     : SP_AL_NO;
 	if (sp_view_parse(raw, len, &e->lim, &v, perr, sizeof(perr)) < 0 &&
 	    v.body_text == NULL) {
 		snprintf(err, errlen, "MIME: %s", perr);
@@ -650,7 +652,7 @@ sp_engine_check_env(const struct sp_engine *e, const char *raw, size_t len,
 		goto out;
 	}
 	if (sp_match_run(e->m, &e->rs, &v, sp_ev_envfrom(&ec), values, err,
-	    errlen) < 0)
+			 errlen) < 0)
 		goto out;
 	if (e->net != NULL && engine_net_check(e, &v, env, values) < 0) {
 		snprintf(err, errlen, "out of memory");
@@ -661,8 +663,9 @@ sp_engine_check_env(const struct sp_engine *e, const char *raw, size_t len,
 		goto out;
 	}
 	/* tokens and digest once, for the probability and for learning */
-	if (e->bayes_pool != NULL && (e->auto_learn || (e->rs.have_bayes &&
-	    e->nbayes > 0)) && sp_bayes_sample_new(&v, &res->al_sample) < 0) {
+	if (e->bayes_pool != NULL &&
+	    (e->auto_learn || (e->rs.have_bayes && e->nbayes > 0)) &&
+	    sp_bayes_sample_new(&v, &res->al_sample) < 0) {
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
@@ -670,9 +673,9 @@ sp_engine_check_env(const struct sp_engine *e, const char *raw, size_t len,
 		res->bayes = sp_bayes_prob(e->bayes_pool, res->al_sample);
 	/* SpamAssassin's score sets: +1 with network tests, +2 with Bayes */
 	res->score_set = (res->bayes >= 0 ? 2 : 0) + (e->net != NULL ? 1 : 0);
-	if (engine_score(e, values, res) < 0 || (e->auto_learn &&
-	    res->al_sample != NULL && engine_autolearn_decide(e, values,
-	    res) < 0)) {
+	if (engine_score(e, values, res) < 0 ||
+	    (e->auto_learn && res->al_sample != NULL &&
+	     engine_autolearn_decide(e, values, res) < 0)) {
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}

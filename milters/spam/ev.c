@@ -19,10 +19,10 @@
 static const struct sp_evdef *const *
 ev_tables(void)
 {
-	static const struct sp_evdef *const t[] = {ev_header_defs,
-	    ev_mime_defs, ev_html_defs, ev_body_defs, ev_relay_defs,
-	    ev_list_defs, ev_image_defs, ev_forged_defs, ev_rawmime_defs,
-	    ev_text_defs, NULL};
+	static const struct sp_evdef *const t[] = {
+	    ev_header_defs,  ev_mime_defs, ev_html_defs,  ev_body_defs,
+	    ev_relay_defs,   ev_list_defs, ev_image_defs, ev_forged_defs,
+	    ev_rawmime_defs, ev_text_defs, NULL};
 
 	return t;
 }
@@ -35,8 +35,8 @@ ev_lookup(const char *name, size_t n)
 
 	for (t = ev_tables(); *t != NULL; t++)
 		for (d = *t; d->name != NULL; d++)
-			if (strlen(d->name) == n && memcmp(d->name, name, n) ==
-			    0)
+			if (strlen(d->name) == n &&
+			    memcmp(d->name, name, n) == 0)
 				return d;
 	return NULL;
 }
@@ -138,7 +138,7 @@ sp_ev_parse(const char *text, struct sp_evcall **out, const char **why)
 		const char *const *o;
 
 		for (o = d->only; *o != NULL && strcmp(*o, c->argv[0]) != 0;
-		    o++)
+		     o++)
 			;
 		if (*o == NULL) {
 			*why = "eval function argument not implemented";
@@ -147,13 +147,14 @@ sp_ev_parse(const char *text, struct sp_evcall **out, const char **why)
 		}
 	}
 	if ((d->re_arg > 0 && d->re_arg <= c->argc) || d->re_fixed != NULL) {
-		const char *re = d->re_fixed != NULL ? d->re_fixed :
-		    c->argv[d->re_arg - 1];
+		const char *re =
+		    d->re_fixed != NULL ? d->re_fixed : c->argv[d->re_arg - 1];
 		PCRE2_SIZE off;
 		int en;
 
-		if ((c->re = pcre2_compile((PCRE2_SPTR)re,
-		    PCRE2_ZERO_TERMINATED, 0, &en, &off, NULL)) == NULL) {
+		if ((c->re =
+			 pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED, 0,
+				       &en, &off, NULL)) == NULL) {
 			*why = "bad regex in eval call";
 			sp_ev_free(&c);
 			return -1;
@@ -234,8 +235,8 @@ ev_re_match(const struct sp_evcall *a, const char *s, size_t n)
 	pcre2_match_data *md;
 	int rc;
 
-	if (a->re == NULL || (md = pcre2_match_data_create_from_pattern(
-	    a->re, NULL)) == NULL)
+	if (a->re == NULL ||
+	    (md = pcre2_match_data_create_from_pattern(a->re, NULL)) == NULL)
 		return 0;
 	rc = pcre2_match(a->re, (PCRE2_SPTR)s, n, 0, 0, md, NULL);
 	pcre2_match_data_free(md);
@@ -257,8 +258,8 @@ sp_ev_mimeheader(const char *text, struct sp_evcall **out, const char **why)
 	int en, neg;
 
 	*out = NULL;
-	if ((c = calloc(1, sizeof(*c))) == NULL || (dup = strdup(text)) ==
-	    NULL) {
+	if ((c = calloc(1, sizeof(*c))) == NULL ||
+	    (dup = strdup(text)) == NULL) {
 		free(c);
 		*why = "out of memory";
 		return -1;
@@ -283,17 +284,18 @@ sp_ev_mimeheader(const char *text, struct sp_evcall **out, const char **why)
 	while (isspace((unsigned char)*p))
 		p++;
 	u = NULL;
-	if (strncmp(p, "[if-unset:", 10) == 0 && (u = strrchr(p, ']')) !=
-	    NULL) {
+	if (strncmp(p, "[if-unset:", 10) == 0 &&
+	    (u = strrchr(p, ']')) != NULL) {
 		*u = '\0';
 		for (u = p + 10; *u == ' '; u++)
 			;
 	}
-	pf = (fl & SP_RE_I ? PCRE2_CASELESS : 0) | (fl & SP_RE_M ?
-	    PCRE2_MULTILINE : 0) | (fl & SP_RE_S ? PCRE2_DOTALL : 0) |
-	    (fl & SP_RE_X ? PCRE2_EXTENDED : 0);
+	pf = (fl & SP_RE_I ? PCRE2_CASELESS : 0) |
+	     (fl & SP_RE_M ? PCRE2_MULTILINE : 0) |
+	     (fl & SP_RE_S ? PCRE2_DOTALL : 0) |
+	     (fl & SP_RE_X ? PCRE2_EXTENDED : 0);
 	if ((c->re = pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED, pf,
-	    &en, &off, NULL)) == NULL) {
+				   &en, &off, NULL)) == NULL) {
 		*why = "bad regex";
 		goto bad;
 	}
@@ -360,7 +362,7 @@ sp_ev_glob(const char *pat, const char *s)
 			star = pat++;
 			ss = s;
 		} else if (*pat == '?' || tolower((unsigned char)*pat) ==
-		    tolower((unsigned char)*s)) {
+					      tolower((unsigned char)*s)) {
 			pat++;
 			s++;
 		} else if (star != NULL) {
@@ -420,7 +422,8 @@ ev_addr(const char *value, char *out, size_t outlen)
 		for (s = value; isspace((unsigned char)*s); s++)
 			;
 		for (e = s; *e && !isspace((unsigned char)*e) && *e != '(' &&
-		    *e != ','; e++)
+			    *e != ',';
+		     e++)
 			;
 	}
 	while (s < e && isspace((unsigned char)*s))
@@ -448,7 +451,7 @@ ev_display_name(const char *value, char *out, size_t outlen)
 	while (s < lt && (isspace((unsigned char)*s) || *s == '"'))
 		s++;
 	for (e = lt; e > s && (isspace((unsigned char)e[-1]) || e[-1] == '"');
-	    e--)
+	     e--)
 		;
 	n = (size_t)(e - s);
 	if (n >= outlen)
@@ -498,8 +501,8 @@ ev_list_words(struct sp_strlist *l, const char *prefix, const char *rest)
 		if (n == 0)
 			break;
 		k = prefix ? snprintf(tmp, sizeof(tmp), "%s\t%.*s", prefix,
-		    (int)n, rest) : snprintf(tmp, sizeof(tmp), "%.*s", (int)n,
-		    rest);
+				      (int)n, rest)
+			   : snprintf(tmp, sizeof(tmp), "%.*s", (int)n, rest);
 		if (k > 0 && (size_t)k < sizeof(tmp) &&
 		    ev_list_add(l, tmp, (size_t)k) < 0)
 			return -1;
@@ -567,23 +570,21 @@ sp_evconf_directive(struct sp_evconf *cf, const char *dir, const char *rest)
 		return ev_list_words(&cf->freemail, NULL, rest) < 0 ? -1 : 1;
 	if (strcmp(dir, "freemail_whitelist") == 0 ||
 	    strcmp(dir, "freemail_welcomelist") == 0)
-		return ev_list_words(&cf->freemail_wl, NULL, rest) < 0 ? -1 :
-		    1;
+		return ev_list_words(&cf->freemail_wl, NULL, rest) < 0 ? -1 : 1;
 	if (strcmp(dir, "enlist_addrlist") == 0)
 		return ev_list_named(&cf->addrlist, rest) < 0 ? -1 : 1;
 	if (strcmp(dir, "enlist_uri_host") == 0)
 		return ev_list_named(&cf->urihost, rest) < 0 ? -1 : 1;
 	if (strcmp(dir, "whitelist_bounce_relays") == 0 ||
 	    strcmp(dir, "welcomelist_bounce_relays") == 0)
-		return ev_list_words(&cf->bounce_relays, NULL, rest) < 0 ?
-		    -1 : 1;
+		return ev_list_words(&cf->bounce_relays, NULL, rest) < 0 ? -1
+									 : 1;
 	if (strcmp(dir, "trusted_networks") == 0)
 		return ev_list_words(&cf->trusted, NULL, rest) < 0 ? -1 : 1;
 	if (strcmp(dir, "internal_networks") == 0)
 		return ev_list_words(&cf->internal, NULL, rest) < 0 ? -1 : 1;
 	if (strcmp(dir, "url_shortener") == 0)
-		return ev_list_words(&cf->shorteners, NULL, rest) < 0 ? -1 :
-		    1;
+		return ev_list_words(&cf->shorteners, NULL, rest) < 0 ? -1 : 1;
 	return 0;
 }
 
@@ -615,7 +616,7 @@ sp_evconf_finish(struct sp_evconf *cf)
 	l->n = k;
 	if (cf->freemail_exact.n > 1)
 		qsort(cf->freemail_exact.v, cf->freemail_exact.n,
-		    sizeof(char *), ev_strcmp);
+		      sizeof(char *), ev_strcmp);
 	return 0;
 }
 
@@ -629,8 +630,9 @@ sp_evconf_freemail(const struct sp_evconf *cf, const char *domain)
 		return 0;
 	for (i = 0; i <= n; i++)
 		low[i] = (char)tolower((unsigned char)domain[i]);
-	if (cf->freemail_exact.n > 0 && bsearch(&key, cf->freemail_exact.v,
-	    cf->freemail_exact.n, sizeof(char *), ev_strcmp) != NULL)
+	if (cf->freemail_exact.n > 0 &&
+	    bsearch(&key, cf->freemail_exact.v, cf->freemail_exact.n,
+		    sizeof(char *), ev_strcmp) != NULL)
 		return 1;
 	for (i = 0; i < cf->freemail.n; i++)
 		if (sp_ev_glob(cf->freemail.v[i], domain))

@@ -30,11 +30,11 @@ struct ev_rawmime;
 struct sp_evcall {
 	const struct sp_evdef *def; /* static table entry */
 	int argc;
-	char *argv[SP_EV_MAXARGS];  /* owned, quotes removed */
-	int rtype;                  /* enum sp_rtype of the directive
-				       (body, rawbody, header...) */
-	void *re;                   /* the call's regex argument compiled
-				       once (pcre2_code), or NULL; owned */
+	char *argv[SP_EV_MAXARGS]; /* owned, quotes removed */
+	int rtype;		   /* enum sp_rtype of the directive
+				      (body, rawbody, header...) */
+	void *re;		   /* the call's regex argument compiled
+				      once (pcre2_code), or NULL; owned */
 };
 
 /* Lists set by configuration directives of the rule files that the evals
@@ -46,18 +46,18 @@ struct sp_strlist {
 };
 
 struct sp_evconf {
-	struct sp_strlist freemail;      /* freemail_domains (globs; after
-					    sp_evconf_finish, only those
-					    with '*' or '?') */
+	struct sp_strlist freemail;	  /* freemail_domains (globs; after
+					     sp_evconf_finish, only those
+					     with '*' or '?') */
 	struct sp_strlist freemail_exact; /* the others, lowercased and
 					     sorted (sp_evconf_finish) */
-	struct sp_strlist freemail_wl;   /* freemail_whitelist */
-	struct sp_strlist addrlist;      /* "LIST\tglob" (enlist_addrlist) */
-	struct sp_strlist urihost;       /* "LIST\thost" (enlist_uri_host) */
-	struct sp_strlist bounce_relays; /* whitelist_bounce_relays */
-	struct sp_strlist trusted;       /* trusted_networks (CIDR) */
-	struct sp_strlist internal;      /* internal_networks (CIDR) */
-	struct sp_strlist shorteners;    /* url_shortener hosts */
+	struct sp_strlist freemail_wl;	  /* freemail_whitelist */
+	struct sp_strlist addrlist;	  /* "LIST\tglob" (enlist_addrlist) */
+	struct sp_strlist urihost;	  /* "LIST\thost" (enlist_uri_host) */
+	struct sp_strlist bounce_relays;  /* whitelist_bounce_relays */
+	struct sp_strlist trusted;	  /* trusted_networks (CIDR) */
+	struct sp_strlist internal;	  /* internal_networks (CIDR) */
+	struct sp_strlist shorteners;	  /* url_shortener hosts */
 	/* ReplaceTags (rules_replace.c): "NAME\tvalue" and rule names */
 	struct sp_strlist rtags, rpre, rpost, rinter, rrules;
 };
@@ -65,18 +65,18 @@ struct sp_evconf {
 struct sp_evctx {
 	const struct sp_view *v;
 	const struct sp_ruleset *rs;
-	const char *envfrom;   /* may be NULL */
-	time_t now;            /* for Date shifts with no Received date */
-	struct sp_relays *relays; /* lazily parsed; owned */
-	struct ev_html *html;     /* lazily scanned; owned */
+	const char *envfrom;	    /* may be NULL */
+	time_t now;		    /* for Date shifts with no Received date */
+	struct sp_relays *relays;   /* lazily parsed; owned */
+	struct ev_html *html;	    /* lazily scanned; owned */
 	struct ev_rawmime *rawmime; /* lazily parsed; owned */
 	int relays_done, html_done, rawmime_done;
-	int madiff_done;          /* multipart_alternative_difference */
+	int madiff_done; /* multipart_alternative_difference */
 	double madiff;
 	size_t madiff_html, madiff_text;
 	int envfrom_done;
 	char envfrom_buf[320];
-	const char *envfrom_sa;   /* ev_envfrom()'s answer */
+	const char *envfrom_sa; /* ev_envfrom()'s answer */
 };
 
 /* Parses the text after the rule name ("eval:NAME(args)"). Returns 1 with
@@ -88,7 +88,7 @@ void sp_ev_free(struct sp_evcall **c);
 /* MIMEHeader: "mimeheader NAME Header[:raw] =~ /re/flags [if-unset: X]"
  * (the text after NAME) into a call. 1 with *out, -1 (*why). */
 int sp_ev_mimeheader(const char *text, struct sp_evcall **out,
-    const char **why);
+		     const char **why);
 
 /* The name of the eval function in "eval:NAME(...)", into out (at most
  * outlen - 1 bytes), for skip reasons. */
@@ -110,7 +110,7 @@ void sp_ev_ctx_clear(struct sp_evctx *c);
 /* Configuration directives the evals read: returns 1 if `dir` is one
  * (handled), 0 if not, -1 on ENOMEM. */
 int sp_evconf_directive(struct sp_evconf *cf, const char *dir,
-    const char *rest);
+			const char *rest);
 void sp_evconf_free(struct sp_evconf *cf);
 /* After the last directive: indexes the lists the evals search per
  * message (freemail_domains: 2,500 names, 29 of them globs). 0 or -1

@@ -196,7 +196,7 @@ eva_close(struct eva_state *a)
 		return;
 	if (eva_new_uri(a, a->href))
 		a->anchors++;
-	if (eva_text_https(a->text, tdom, sizeof(tdom)) && strcmp(dom,
-	    tdom) != 0)
+	if (eva_text_https(a->text, tdom, sizeof(tdom)) &&
+	    strcmp(dom, tdom) != 0)
 		a->http_mismatch = 1;
 }

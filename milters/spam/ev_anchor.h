@@ -11,15 +11,15 @@
 #define EVA_MAXURIS 256
 
 struct eva_state {
-	char href[1024];      /* the open anchor's target, "" none */
-	char text[1024];      /* its text so far (truncated) */
+	char href[1024]; /* the open anchor's target, "" none */
+	char text[1024]; /* its text so far (truncated) */
 	size_t tlen;
 	int open;
 	unsigned long uris[EVA_MAXURIS]; /* hashes of the targets seen */
 	size_t nuris;
-	long anchors;         /* distinct http(s) targets with a domain */
-	int ip_mismatch;      /* an https: text on a numeric-IP target */
-	int http_mismatch;    /* an https://host text on another domain */
+	long anchors;	   /* distinct http(s) targets with a domain */
+	int ip_mismatch;   /* an https: text on a numeric-IP target */
+	int http_mismatch; /* an https://host text on another domain */
 };
 
 void eva_init(struct eva_state *a);

@@ -20,7 +20,8 @@
 #include "received.h"
 
 /* SpamAssassin's $IP_ADDRESS, near enough: dotted quads and IPv6. */
-#define EVF_IP "(?:\\d{1,3}(?:\\.\\d{1,3}){3}|[0-9a-fA-F]{0,4}" \
+#define EVF_IP                                                                 \
+	"(?:\\d{1,3}(?:\\.\\d{1,3}){3}|[0-9a-fA-F]{0,4}"                       \
 	"(?::[0-9a-fA-F]{0,4}){2,7})"
 
 /* s matches the Perl regex re (flags: PCRE2 options). 0 on no match or
@@ -33,12 +34,13 @@ evf_rx(const char *re, uint32_t flags, const char *s)
 	PCRE2_SIZE off;
 	int en, rc = -1;
 
-	if (s == NULL || (code = pcre2_compile((PCRE2_SPTR)re,
-	    PCRE2_ZERO_TERMINATED, flags, &en, &off, NULL)) == NULL)
+	if (s == NULL ||
+	    (code = pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED, flags,
+				  &en, &off, NULL)) == NULL)
 		return 0;
 	if ((md = pcre2_match_data_create_from_pattern(code, NULL)) != NULL)
-		rc = pcre2_match(code, (PCRE2_SPTR)s, strlen(s), 0, 0, md,
-		    NULL);
+		rc =
+		    pcre2_match(code, (PCRE2_SPTR)s, strlen(s), 0, 0, md, NULL);
 	pcre2_match_data_free(md);
 	pcre2_code_free(code);
 	return rc >= 0;
@@ -76,8 +78,7 @@ evf_get_squeezed(const struct sp_evctx *c, const char *name)
 
 /* From:addr ends with the domain (after a word boundary). */
 static int
-evf_from_at(const struct sp_evctx *c, const char *dom, char *addr,
-    size_t alen)
+evf_from_at(const struct sp_evctx *c, const char *dom, char *addr, size_t alen)
 {
 	const char *f = ev_header(c, "From", 1, 0);
 	size_t n, dl = strlen(dom);
@@ -86,8 +87,8 @@ evf_from_at(const struct sp_evctx *c, const char *dom, char *addr,
 		return 0;
 	n = strlen(addr);
 	return n >= dl && strcasecmp(addr + n - dl, dom) == 0 &&
-	    (n == dl || !(isalnum((unsigned char)addr[n - dl - 1]) ||
-	    addr[n - dl - 1] == '_'));
+	       (n == dl || !(isalnum((unsigned char)addr[n - dl - 1]) ||
+			     addr[n - dl - 1] == '_'));
 }
 
 /* HeaderEval's gated_through_received_hdr_remover. */
@@ -99,14 +100,16 @@ evf_gated(const struct sp_evctx *c)
 	int hit = 0;
 
 	if (ml != NULL && evf_rx("^contact \\S+\\@\\S+\\; run by ezmlm$",
-	    PCRE2_MULTILINE, ml)) {
+				 PCRE2_MULTILINE, ml)) {
 		char *dl = evf_get(c, "Delivered-To");
 
 		r = evf_get(c, "Received");
-		hit = dl != NULL && r != NULL &&
+		hit =
+		    dl != NULL && r != NULL &&
 		    evf_rx("^mailing list \\S+\\@\\S+", PCRE2_MULTILINE, dl) &&
 		    evf_rx("qmail \\d+ invoked (?:from network|by .{3,20})\\);"
-		    " \\d+ ... \\d+", 0, r);
+			   " \\d+ ... \\d+",
+			   0, r);
 		free(dl);
 		free(r);
 		if (hit)
@@ -115,8 +118,8 @@ evf_gated(const struct sp_evctx *c)
 	if (ev_header(c, "Received", 0, 0) == NULL)
 		return 1;
 	r = evf_get(c, "Received");
-	hit = r == NULL || evf_rx("from groups\\.msn\\.com \\(\\S+\\.msn\\.com ",
-	    0, r);
+	hit = r == NULL ||
+	      evf_rx("from groups\\.msn\\.com \\(\\S+\\.msn\\.com ", 0, r);
 	free(r);
 	return hit;
 }
@@ -128,8 +131,9 @@ evf_msn_groups(const struct sp_evctx *c, const char *rcvd)
 	const char *to = ev_header(c, "To", 0, 0);
 
 	return to != NULL && strstr(to, "@groups.msn.com>") != NULL &&
-	    evf_rx("from mail pickup service by (?:p\\d\\d\\.)groups\\.msn"
-	    "\\.com\\b", 0, rcvd);
+	       evf_rx("from mail pickup service by (?:p\\d\\d\\.)groups\\.msn"
+		      "\\.com\\b",
+		      0, rcvd);
 }
 
 /* _check_for_forged_hotmail_received_headers: 1 forged (a Hotmail HELO
@@ -146,8 +150,9 @@ evf_hotmail(struct sp_evctx *c)
 	static const char *const ok_org[] = {
 	    "from \\S*\\.outbound\\.protection\\.outlook\\.com \\(\\S+\\."
 	    "outbound\\.protection\\.outlook\\.com[ \\)]",
-	    "from \\S*\\.(?:eur|nam)prd\\d+\\.prod\\.outlook\\.com \\("
-	    EVF_IP "\\)", NULL};
+	    "from \\S*\\.(?:eur|nam)prd\\d+\\.prod\\.outlook\\.com \\(" EVF_IP
+	    "\\)",
+	    NULL};
 	const char *xip = ev_header(c, "X-Originating-Ip", 0, 0);
 	const char *org = ev_header(c, "X-OriginatorOrg", 0, 0);
 	char *r, addr[256];
@@ -157,11 +162,12 @@ evf_hotmail(struct sp_evctx *c)
 	if ((r = evf_get_squeezed(c, "Received")) == NULL)
 		return 0;
 	/* both answers need "hotmail.com" in Received or From */
-	if (strstr(r, "hotmail.com") == NULL && !evf_from_at(c,
-	    "hotmail.com", addr, sizeof(addr)))
+	if (strstr(r, "hotmail.com") == NULL &&
+	    !evf_from_at(c, "hotmail.com", addr, sizeof(addr)))
 		goto out;
 	if (strstr(r, "from mail pickup service by hotmail.com with "
-	    "Microsoft SMTPSVC;") != NULL || evf_msn_groups(c, r))
+		      "Microsoft SMTPSVC;") != NULL ||
+	    evf_msn_groups(c, r))
 		goto out;
 	ip = xip != NULL && evf_rx(EVF_IP, 0, xip);
 	og = org != NULL && evf_rx("hotmail\\.com|msonline\\-outlook", 0, org);
@@ -218,7 +224,7 @@ ev_forged_eudoramail(struct sp_evctx *c, const struct sp_evcall *a)
 	if ((r = evf_get_squeezed(c, "Received")) == NULL)
 		return 0;
 	ok = evf_rx("by \\S*whowhere.com\\;", 0, r) && xip != NULL &&
-	    evf_rx(EVF_IP, 0, xip);
+	     evf_rx(EVF_IP, 0, xip);
 	free(r);
 	return !ok;
 }
@@ -236,8 +242,9 @@ evf_yahoo_relay(struct sp_evctx *c)
 	for (i = 0; i < n; i++) {
 		size_t k = strlen(rl->v[i].rdns);
 
-		if (k > 10 && strcmp(rl->v[i].rdns + k - 10, ".yahoo.com") ==
-		    0 && strchr(rl->v[i].rdns, ' ') == NULL)
+		if (k > 10 &&
+		    strcmp(rl->v[i].rdns + k - 10, ".yahoo.com") == 0 &&
+		    strchr(rl->v[i].rdns, ' ') == NULL)
 			return 1;
 	}
 	return 0;
@@ -253,7 +260,8 @@ ev_forged_yahoo(struct sp_evctx *c, const struct sp_evcall *a)
 	    "from \\[" EVF_IP "\\] by \\S+\\.(?:groups|scd|dcn)\\.yahoo\\.com "
 	    "with NNFMP",
 	    "by \\w+\\.\\w+\\.yahoo\\.com \\(\\d+\\.\\d+\\.\\d+\\/\\d+\\.\\d+"
-	    "\\.\\d+\\)(?: with ESMTP)? id \\w+", NULL};
+	    "\\.\\d+\\)(?: with ESMTP)? id \\w+",
+	    NULL};
 	char addr[256], *r;
 	const char *rf, *rt;
 	size_t i;
@@ -265,9 +273,9 @@ ev_forged_yahoo(struct sp_evctx *c, const struct sp_evcall *a)
 	rf = ev_header(c, "Resent-From", 0, 0);
 	rt = ev_header(c, "Resent-To", 0, 0);
 	r = rf != NULL && *rf && rt != NULL && *rt &&
-	    ev_header(c, "X-Received", 0, 0) != NULL ?
-	    evf_get_squeezed(c, "X-Received") : evf_get_squeezed(c,
-	    "Received");
+		    ev_header(c, "X-Received", 0, 0) != NULL
+		? evf_get_squeezed(c, "X-Received")
+		: evf_get_squeezed(c, "Received");
 	if (r == NULL)
 		return 0;
 	if (evf_gated(c) || evf_yahoo_relay(c))
@@ -275,8 +283,9 @@ ev_forged_yahoo(struct sp_evctx *c, const struct sp_evcall *a)
 	for (i = 0; res && ok[i] != NULL; i++)
 		if (evf_rx(ok[i], 0, r))
 			res = 0;
-	if (res && evf_rx("\\bmailer\\d+\\.bulk\\.scd\\.yahoo\\.com\\b", 0, r)
-	    && evf_rx("\\@reply\\.yahoo\\.com$", PCRE2_CASELESS, addr))
+	if (res &&
+	    evf_rx("\\bmailer\\d+\\.bulk\\.scd\\.yahoo\\.com\\b", 0, r) &&
+	    evf_rx("\\@reply\\.yahoo\\.com$", PCRE2_CASELESS, addr))
 		res = 0;
 	free(r);
 	return res;
@@ -298,8 +307,11 @@ ev_forged_juno(struct sp_evctx *c, const struct sp_evcall *a)
 		xm = "";
 	if (xo != NULL && *xo) {
 		if (!evf_rx("from.*\\b(?:juno|untd)\\.com.*[\\[\\(]" EVF_IP
-		    "[\\]\\)].*by", 0, r) && !evf_rx(" cookie\\.(?:juno|untd)"
-		    "\\.com ", 0, r))
+			    "[\\]\\)].*by",
+			    0, r) &&
+		    !evf_rx(" cookie\\.(?:juno|untd)"
+			    "\\.com ",
+			    0, r))
 			res = 1;
 		else if (strstr(xm, "Juno ") == NULL)
 			res = 1;
@@ -328,8 +340,9 @@ ev_forged_gmail(struct sp_evctx *c, const struct sp_evcall *a)
 	if (xgms == NULL || xss == NULL || xr == NULL || r == NULL ||
 	    evf_rx("by 10\\.\\S+ with SMTP id \\S+", 0, xr) ||
 	    evf_rx("by 2002\\:a\\d\\d\\:\\w+\\:\\S+ with SMTP id \\S+", 0,
-	    xr) || evf_rx("by smtp\\.googlemail\\.com with ESMTPSA id \\S+",
-	    0, r) || (strlen(xgms) >= 60 && strlen(xss) >= 60))
+		   xr) ||
+	    evf_rx("by smtp\\.googlemail\\.com with ESMTPSA id \\S+", 0, r) ||
+	    (strlen(xgms) >= 60 && strlen(xss) >= 60))
 		res = 0;
 	free(xgms);
 	free(xss);
@@ -350,7 +363,7 @@ ev_fake_aol_relay(struct sp_evctx *c, const struct sp_evcall *a)
 	if (strcasestr(r, " rly-") != NULL &&
 	    evf_rx(" rly-[a-z][a-z]\\d\\d\\.", PCRE2_CASELESS, r))
 		res = !evf_rx("\\/AOL-\\d+\\.\\d+\\.\\d+\\)", 0, r) &&
-		    !evf_rx("ESMTP id (?:RELAY|MAILRELAY|MAILIN)", 0, r);
+		      !evf_rx("ESMTP id (?:RELAY|MAILRELAY|MAILIN)", 0, r);
 	free(r);
 	return res;
 }
@@ -377,8 +390,9 @@ evf_host_dom(const char *h, char *out, size_t outlen)
 		if (nl < 3)
 			lab[nl] = h;
 		n = (size_t)(e - lab[0]);
-		if (nl >= 1 && (n >= 3 || memmem(lab[0], n, "ie", 2) ||
-		    memmem(lab[0], n, "fr", 2) || memmem(lab[0], n, "de", 2)))
+		if (nl >= 1 &&
+		    (n >= 3 || memmem(lab[0], n, "ie", 2) ||
+		     memmem(lab[0], n, "fr", 2) || memmem(lab[0], n, "de", 2)))
 			p = lab[1];
 		else if (nl >= 2)
 			p = lab[2];
@@ -406,7 +420,7 @@ evf_hostlike(const char *s)
 		if (s[i] == '.')
 			lastdot = i;
 		else if (!(isalnum((unsigned char)s[i]) || s[i] == '_' ||
-		    s[i] == '-'))
+			   s[i] == '-'))
 			return 0;
 	}
 	if (lastdot < 2 || lastdot + 1 >= n)
@@ -431,13 +445,15 @@ ev_forged_trail(struct sp_evctx *c, const struct sp_evcall *a)
 
 		evf_host_dom(x->by, by, sizeof(by));
 		evf_host_dom(x->rdns, from, sizeof(from));
-		if (evf_hostlike(by) && (strcmp(from, "localhost") == 0 ||
-		    strcmp(from, "localhost.localdomain") == 0) &&
+		if (evf_hostlike(by) &&
+		    (strcmp(from, "localhost") == 0 ||
+		     strcmp(from, "localhost.localdomain") == 0) &&
 		    strcmp(x->ip, "127.0.0.1") == 0)
 			from[0] = '\0';
 		if (evf_hostlike(by) && have_prev && evf_hostlike(prev) &&
-		    strcmp(by, prev) != 0 && !(strcmp(by, "msn.com") == 0 &&
-		    strcmp(prev, "hotmail.com") == 0))
+		    strcmp(by, prev) != 0 &&
+		    !(strcmp(by, "msn.com") == 0 &&
+		      strcmp(prev, "hotmail.com") == 0))
 			mismatch++;
 		memcpy(prev, from, sizeof(prev));
 		have_prev = 1;
@@ -570,23 +586,22 @@ ev_similar_recips(struct sp_evctx *c, const struct sp_evcall *a)
 	int sorted;
 
 	evf_recipients(c, &sorted, &sim);
-	return (strcmp(a->argv[0], "undef") == 0 || sim >= sp_ev_num(a, 0,
-	    0)) && (strcmp(a->argv[1], "undef") == 0 || sim < sp_ev_num(a, 1,
-	    0));
+	return (strcmp(a->argv[0], "undef") == 0 ||
+		sim >= sp_ev_num(a, 0, 0)) &&
+	       (strcmp(a->argv[1], "undef") == 0 || sim < sp_ev_num(a, 1, 0));
 }
 
 const struct sp_evdef ev_forged_defs[] = {
-	{"check_for_forged_hotmail_received_headers", ev_forged_hotmail, 0,
-	    0},
-	{"check_for_no_hotmail_received_headers", ev_no_hotmail, 0, 0},
-	{"check_for_forged_eudoramail_received_headers",
-	    ev_forged_eudoramail, 0, 0},
-	{"check_for_forged_yahoo_received_headers", ev_forged_yahoo, 0, 0},
-	{"check_for_forged_juno_received_headers", ev_forged_juno, 0, 0},
-	{"check_for_forged_gmail_received_headers", ev_forged_gmail, 0, 0},
-	{"check_for_fake_aol_relay_in_rcvd", ev_fake_aol_relay, 0, 0},
-	{"check_for_forged_received_trail", ev_forged_trail, 0, 0},
-	{"sorted_recipients", ev_sorted_recips, 0, 0},
-	{"similar_recipients", ev_similar_recips, 2, 2},
-	{NULL, NULL, 0, 0},
+    {"check_for_forged_hotmail_received_headers", ev_forged_hotmail, 0, 0},
+    {"check_for_no_hotmail_received_headers", ev_no_hotmail, 0, 0},
+    {"check_for_forged_eudoramail_received_headers", ev_forged_eudoramail, 0,
+     0},
+    {"check_for_forged_yahoo_received_headers", ev_forged_yahoo, 0, 0},
+    {"check_for_forged_juno_received_headers", ev_forged_juno, 0, 0},
+    {"check_for_forged_gmail_received_headers", ev_forged_gmail, 0, 0},
+    {"check_for_fake_aol_relay_in_rcvd", ev_fake_aol_relay, 0, 0},
+    {"check_for_forged_received_trail", ev_forged_trail, 0, 0},
+    {"sorted_recipients", ev_sorted_recips, 0, 0},
+    {"similar_recipients", ev_similar_recips, 2, 2},
+    {NULL, NULL, 0, 0},
 };

@@ -12,24 +12,27 @@
 #include "msgview.h"
 #include "received.h"
 
-static const char *const ev_months[] = {"jan", "feb", "mar", "apr", "may",
-    "jun", "jul", "aug", "sep", "oct", "nov", "dec"};
+static const char *const ev_months[] = {"jan", "feb", "mar", "apr",
+					"may", "jun", "jul", "aug",
+					"sep", "oct", "nov", "dec"};
 
 static long
 ev_zone(const char *z)
 {
-	static const struct { const char *n; int h; } names[] = {
-	    {"ut", 0}, {"gmt", 0}, {"utc", 0}, {"z", 0}, {"est", -5},
-	    {"edt", -4}, {"cst", -6}, {"cdt", -5}, {"mst", -7}, {"mdt", -6},
-	    {"pst", -8}, {"pdt", -7}, {"bst", 1}, {"cet", 1}, {"cest", 2},
-	    {NULL, 0}};
+	static const struct {
+		const char *n;
+		int h;
+	} names[] = {{"ut", 0},	  {"gmt", 0},  {"utc", 0},  {"z", 0},
+		     {"est", -5}, {"edt", -4}, {"cst", -6}, {"cdt", -5},
+		     {"mst", -7}, {"mdt", -6}, {"pst", -8}, {"pdt", -7},
+		     {"bst", 1},  {"cet", 1},  {"cest", 2}, {NULL, 0}};
 	size_t i;
 
 	if ((*z == '+' || *z == '-') && isdigit((unsigned char)z[1]) &&
 	    isdigit((unsigned char)z[2]) && isdigit((unsigned char)z[3]) &&
 	    isdigit((unsigned char)z[4])) {
 		long v = ((z[1] - '0') * 10 + (z[2] - '0')) * 3600 +
-		    ((z[3] - '0') * 10 + (z[4] - '0')) * 60;
+			 ((z[3] - '0') * 10 + (z[4] - '0')) * 60;
 
 		return *z == '-' ? -v : v;
 	}
@@ -52,8 +55,8 @@ ev_parse_date(const char *s, time_t *out)
 
 	while (*s && !isdigit((unsigned char)*s))
 		s++;
-	if (sscanf(s, "%d %3s %d %d:%d%n", &day, mname, &year, &hh, &mm,
-	    &n) != 5)
+	if (sscanf(s, "%d %3s %d %d:%d%n", &day, mname, &year, &hh, &mm, &n) !=
+	    5)
 		return -1;
 	s += n;
 	if (*s == ':' && isdigit((unsigned char)s[1]))
@@ -90,16 +93,16 @@ ev_rcvd_times(const struct sp_evctx *c, time_t *t, size_t max)
 
 	r = ev_header(c, "Received", 0, 0);
 	if (r != NULL && (strstr(r, "from localhost ") != NULL ||
-	    strstr(r, "127.0.0.1") != NULL || strstr(r, " invoked by uid ") !=
-	    NULL)) {
+			  strstr(r, "127.0.0.1") != NULL ||
+			  strstr(r, " invoked by uid ") != NULL)) {
 		const char *r2 = ev_header(c, "Received", 0, 1);
 
 		if (r2 != NULL && strstr(r2, "by localhost with ") != NULL &&
 		    strstr(r2, "(fetchmail-") != NULL)
 			first = 2;
 	}
-	for (i = first; n < max && (r = ev_header(c, "Received", 0, i)) !=
-	    NULL; i++) {
+	for (i = first; n < max && (r = ev_header(c, "Received", 0, i)) != NULL;
+	     i++) {
 		const char *p;
 
 		for (p = r; *p; p++) {
@@ -109,8 +112,9 @@ ev_rcvd_times(const struct sp_evctx *c, time_t *t, size_t max)
 				continue;
 			if (*q && !isdigit((unsigned char)*q))
 				q++;
-			if (isdigit((unsigned char)*q) && ev_parse_date(q,
-			    &t[n]) == 0 && strchr(q, ':') != NULL) {
+			if (isdigit((unsigned char)*q) &&
+			    ev_parse_date(q, &t[n]) == 0 &&
+			    strchr(q, ':') != NULL) {
 				n++;
 				break;
 			}
@@ -139,14 +143,15 @@ ev_shifted_date(struct sp_evctx *c, const struct sp_evcall *a)
 		}
 	}
 	return (strcmp(lo, "undef") == 0 || best >= 3600 * atof(lo)) &&
-	    (strcmp(hi, "undef") == 0 || best < 3600 * atof(hi));
+	       (strcmp(hi, "undef") == 0 || best < 3600 * atof(hi));
 }
 
 static int
 ev_subject_caps(struct sp_evctx *c, const struct sp_evcall *a)
 {
-	static const char *const pre[] = {"re:", "fwd:", "fw:", "aw:",
-	    "antwort:", "wg:", "sv:", "vb:", "vs:", "vl:", NULL};
+	static const char *const pre[] = {
+	    "re:", "fwd:", "fw:", "aw:", "antwort:", "wg:",
+	    "sv:", "vb:",  "vs:", "vl:", NULL};
 	const char *s = ev_header(c, "Subject", 0, 0), *raw, *e;
 	size_t i, letters = 0;
 	int again = 1;
@@ -175,16 +180,17 @@ ev_subject_caps(struct sp_evctx *c, const struct sp_evcall *a)
 	if (s + i == e)
 		return 0;
 	raw = ev_header(c, "Subject", 1, 0);
-	if (raw != NULL && strstr(raw, "=?") != NULL && (strcasestr(raw,
-	    "=?koi8-r?") || strcasestr(raw, "=?iso-2022-jp?") ||
-	    strcasestr(raw, "=?gb2312?") || strcasestr(raw, "=?big5?") ||
-	    strcasestr(raw, "=?euc-kr?") || strcasestr(raw, "=?ks_c_5601")))
+	if (raw != NULL && strstr(raw, "=?") != NULL &&
+	    (strcasestr(raw, "=?koi8-r?") ||
+	     strcasestr(raw, "=?iso-2022-jp?") ||
+	     strcasestr(raw, "=?gb2312?") || strcasestr(raw, "=?big5?") ||
+	     strcasestr(raw, "=?euc-kr?") || strcasestr(raw, "=?ks_c_5601")))
 		return 0;
 	for (; s < e; s++) {
 		if (islower((unsigned char)*s) && (unsigned char)*s < 128)
 			return 0;
-		letters += isupper((unsigned char)*s) && (unsigned char)*s <
-		    128;
+		letters +=
+		    isupper((unsigned char)*s) && (unsigned char)*s < 128;
 	}
 	return letters > 0;
 }
@@ -220,8 +226,11 @@ static int
 ev_valid_utf8(const unsigned char *s)
 {
 	while (*s) {
-		int n = *s < 0x80 ? 0 : (*s & 0xe0) == 0xc0 ? 1 :
-		    (*s & 0xf0) == 0xe0 ? 2 : (*s & 0xf8) == 0xf0 ? 3 : -1;
+		int n = *s < 0x80	      ? 0
+			: (*s & 0xe0) == 0xc0 ? 1
+			: (*s & 0xf0) == 0xe0 ? 2
+			: (*s & 0xf8) == 0xf0 ? 3
+					      : -1;
 
 		if (n < 0 || (n == 1 && *s < 0xc2))
 			return 0;
@@ -246,24 +255,25 @@ ev_illegal_chars(struct sp_evctx *c, const struct sp_evcall *a)
 
 		for (i = 0; i < c->v->nheaders; i++)
 			tot += strlen(c->v->headers[i].name) + 2 +
-			    strlen(c->v->headers[i].raw) + 1;
+			       strlen(c->v->headers[i].raw) + 1;
 		if ((all = malloc(tot + 1)) == NULL)
 			return 0;
 		all[0] = '\0';
 		for (i = 0, len = 0; i < c->v->nheaders; i++)
-			len += (size_t)snprintf(all + len, tot + 1 - len,
-			    "%s: %s\n", c->v->headers[i].name,
-			    c->v->headers[i].raw);
+			len += (size_t)snprintf(
+			    all + len, tot + 1 - len, "%s: %s\n",
+			    c->v->headers[i].name, c->v->headers[i].raw);
 	} else if ((all = ev_header_all(c, name, 1)) == NULL)
 		return 0;
 	s = (const unsigned char *)all;
 	len = strlen(all);
 	for (i = 0; i < len; i++) {
 		nonascii += s[i] >= 0x80;
-		ctl += s[i] < 0x20 && s[i] != '\t' && s[i] != '\n' &&
-		    s[i] != '\r';
+		ctl +=
+		    s[i] < 0x20 && s[i] != '\t' && s[i] != '\n' && s[i] != '\r';
 		ill += (s[i] < 0x20 && s[i] != '\t' && s[i] != '\n' &&
-		    s[i] != '\r') || s[i] >= 0x7f;
+			s[i] != '\r') ||
+		       s[i] >= 0x7f;
 		ex += s[i] == 0xa2 || s[i] == 0xa3 || s[i] == 0xae;
 	}
 	if (nonascii > 0 && ev_valid_utf8(s) && ctl == 0)
@@ -301,20 +311,30 @@ ev_to_in_subject(struct sp_evctx *c, const struct sp_evcall *a)
 	/* \Q$to\E$ ; $to[,:;!?-] ; re: [word] $to$ */
 	if (sl >= ul && strcasecmp(subj + sl - ul, addr) == 0 &&
 	    (sl == ul || strncasecmp(subj, "re:", 3) == 0 ||
-	    strncasecmp(subj, "fw:", 3) == 0))
+	     strncasecmp(subj, "fw:", 3) == 0))
 		return 1;
 	return strncmp(subj, addr, ul) == 0 && subj[ul] != '\0' &&
-	    strchr(",:;!?-", subj[ul]) != NULL && (subj[ul + 1] == '\0' ||
-	    isspace((unsigned char)subj[ul + 1]));
+	       strchr(",:;!?-", subj[ul]) != NULL &&
+	       (subj[ul + 1] == '\0' || isspace((unsigned char)subj[ul + 1]));
 }
 
 static int
 ev_unresolved_template(struct sp_evctx *c, const struct sp_evcall *a)
 {
-	static const char *const ok[] = {"X-VMS-To", "X-UIDL", "X-Face", "To",
-	    "Cc", "From", "Subject", "References", "In-Reply-To",
-	    "Message-Id", "X-Message-Id", "Resent-Message-Id",
-	    "X-Original-Message-Id", NULL};
+	static const char *const ok[] = {"X-VMS-To",
+					 "X-UIDL",
+					 "X-Face",
+					 "To",
+					 "Cc",
+					 "From",
+					 "Subject",
+					 "References",
+					 "In-Reply-To",
+					 "Message-Id",
+					 "X-Message-Id",
+					 "Resent-Message-Id",
+					 "X-Original-Message-Id",
+					 NULL};
 	size_t i, k;
 
 	(void)a;
@@ -324,8 +344,8 @@ ev_unresolved_template(struct sp_evctx *c, const struct sp_evcall *a)
 
 		for (; *p && !hit; p++)
 			hit = p[0] == '%' && isupper((unsigned char)p[1]) &&
-			    (isupper((unsigned char)p[2]) || p[2] == '_' ||
-			    p[2] == '-');
+			      (isupper((unsigned char)p[2]) || p[2] == '_' ||
+			       p[2] == '-');
 		for (k = 0; hit && ok[k] != NULL; k++)
 			if (strcasecmp(c->v->headers[i].name, ok[k]) == 0)
 				hit = 0;
@@ -359,8 +379,8 @@ ev_before_rcvd(const struct sp_evctx *c, const char *name, int *present)
 const char *
 ev_envfrom(struct sp_evctx *c)
 {
-	static const char *const names[] = {"X-Envelope-From",
-	    "Envelope-Sender", "Return-Path", NULL};
+	static const char *const names[] = {
+	    "X-Envelope-From", "Envelope-Sender", "Return-Path", NULL};
 	const struct sp_relays *r;
 	const char *e = NULL;
 	size_t i;
@@ -372,13 +392,14 @@ ev_envfrom(struct sp_evctx *c)
 	if (c->envfrom != NULL && *c->envfrom != '\0')
 		return c->envfrom_sa = c->envfrom;
 	if ((r = ev_relays(c)) != NULL && r->n > 0) {
-		const struct sp_relay *h = r->n > r->ntrusted ?
-		    &r->v[r->ntrusted] : &r->v[r->ntrusted - 1];
+		const struct sp_relay *h = r->n > r->ntrusted
+					       ? &r->v[r->ntrusted]
+					       : &r->v[r->ntrusted - 1];
 		const char *at = strchr(h->envfrom, '@');
 
 		if (at != NULL && at > h->envfrom) {
 			snprintf(c->envfrom_buf, sizeof(c->envfrom_buf), "%s",
-			    h->envfrom);
+				 h->envfrom);
 			return c->envfrom_sa = c->envfrom_buf;
 		}
 	}
@@ -442,8 +463,7 @@ ev_ratware_name_id(struct sp_evctx *c, const struct sp_evcall *a)
 	    e == p + 30)
 		return 0;
 	snprintf(want, sizeof(want), "<%.*s>", (int)(e - p - 30), p + 30);
-	return (p = strstr(f, want)) != NULL && p > f && strchr(f, '"') !=
-	    NULL;
+	return (p = strstr(f, want)) != NULL && p > f && strchr(f, '"') != NULL;
 }
 
 static int
@@ -476,7 +496,8 @@ ev_outlook_msgid(struct sp_evctx *c, const struct sp_evcall *a)
 	if (m == NULL || m[0] != '<')
 		return 0;
 	for (i = 1; i <= 12; i++)
-		if (!isxdigit((unsigned char)m[i]) || isupper((unsigned char)m[i]))
+		if (!isxdigit((unsigned char)m[i]) ||
+		    isupper((unsigned char)m[i]))
 			return 0;
 	if (m[13] != '$' || strspn(m + 14, "0123456789abcdef") != 8 ||
 	    m[22] != '$' || strspn(m + 23, "0123456789abcdef") != 8 ||
@@ -485,11 +506,11 @@ ev_outlook_msgid(struct sp_evctx *c, const struct sp_evcall *a)
 	memcpy(hex, m + 5, 8);
 	hex[8] = '\0';
 	tok = strtoul(hex, NULL, 16);
-	if ((d = ev_header(c, "Date", 0, 0)) == NULL || ev_parse_date(d, &t)
-	    < 0)
+	if ((d = ev_header(c, "Date", 0, 0)) == NULL ||
+	    ev_parse_date(d, &t) < 0)
 		t = 0;
-	if (labs((long)tok - (long)(t * 0.0023283064365387 +
-	    27111902.8329849)) < 250)
+	if (labs((long)tok -
+		 (long)(t * 0.0023283064365387 + 27111902.8329849)) < 250)
 		return 0;
 	t = 0;
 	if ((d = ev_header(c, "Received", 0, 0)) != NULL)
@@ -497,8 +518,8 @@ ev_outlook_msgid(struct sp_evctx *c, const struct sp_evcall *a)
 			if (isspace((unsigned char)d[-1]) &&
 			    ev_parse_date(d, &t) == 0)
 				break;
-	return labs((long)tok - (long)(t * 0.0023283064365387 +
-	    27111902.8329849)) >= 250;
+	return labs((long)tok -
+		    (long)(t * 0.0023283064365387 + 27111902.8329849)) >= 250;
 }
 
 /* The last two labels of the domain of an address ("" if none). */
@@ -532,18 +553,18 @@ ev_equal_from_domains(struct sp_evctx *c, const struct sp_evcall *a)
 }
 
 const struct sp_evdef ev_header_defs[] = {
-	{"check_equal_from_domains", ev_equal_from_domains, 0, 0},
-	{"check_for_shifted_date", ev_shifted_date, 2, 2},
-	{"subject_is_all_caps", ev_subject_caps, 0, 0},
-	{"check_for_missing_to_header", ev_missing_to, 0, 0},
-	{"check_header_count_range", ev_header_count, 3, 3},
-	{"check_illegal_chars", ev_illegal_chars, 3, 3},
-	{"check_for_to_in_subject", ev_to_in_subject, 1, 1},
-	{"check_unresolved_template", ev_unresolved_template, 0, 0},
-	{"check_for_matching_env_and_hdr_from", ev_env_hdr_from, 0, 0},
-	{"gated_through_received_hdr_remover", ev_gated, 0, 0},
-	{"check_ratware_name_id", ev_ratware_name_id, 0, 0},
-	{"check_ratware_envelope_from", ev_ratware_envfrom, 0, 0},
-	{"check_outlook_message_id", ev_outlook_msgid, 0, 0},
-	{NULL, NULL, 0, 0},
+    {"check_equal_from_domains", ev_equal_from_domains, 0, 0},
+    {"check_for_shifted_date", ev_shifted_date, 2, 2},
+    {"subject_is_all_caps", ev_subject_caps, 0, 0},
+    {"check_for_missing_to_header", ev_missing_to, 0, 0},
+    {"check_header_count_range", ev_header_count, 3, 3},
+    {"check_illegal_chars", ev_illegal_chars, 3, 3},
+    {"check_for_to_in_subject", ev_to_in_subject, 1, 1},
+    {"check_unresolved_template", ev_unresolved_template, 0, 0},
+    {"check_for_matching_env_and_hdr_from", ev_env_hdr_from, 0, 0},
+    {"gated_through_received_hdr_remover", ev_gated, 0, 0},
+    {"check_ratware_name_id", ev_ratware_name_id, 0, 0},
+    {"check_ratware_envelope_from", ev_ratware_envfrom, 0, 0},
+    {"check_outlook_message_id", ev_outlook_msgid, 0, 0},
+    {NULL, NULL, 0, 0},
 };

@@ -18,18 +18,18 @@
 #include "ev_int.h"
 #include "msgview.h"
 
-#define EVH_MAX_TAGS 256  /* distinct tag names counted per part */
+#define EVH_MAX_TAGS 256 /* distinct tag names counted per part */
 
 struct evh_tag {
 	char name[16];
-	long inside;   /* balance, never below 0 (closed_extra counts) */
+	long inside; /* balance, never below 0 (closed_extra counts) */
 };
 
 struct evh_part {
 	struct evh_tag tags[EVH_MAX_TAGS];
 	size_t ntags;
 	long ntag, nelem, seen, seen_elem, closed_extra;
-	long max_size;     /* largest font size set (HTML.pm: from 3) */
+	long max_size; /* largest font size set (HTML.pm: from 3) */
 	int font_face_bad, low_contrast, invalid_color;
 	int embeds, form_mailto, iframe_src;
 	/* HTML.pm's obfuscation count: a text chunk that starts with a
@@ -49,18 +49,23 @@ struct ev_html {
 	size_t n;
 };
 
-static const char *const evh_elements[] = {"a", "abbr", "acronym",
-    "address", "area", "b", "base", "bdo", "big", "blockquote", "body", "br",
-    "button", "caption", "cite", "code", "col", "colgroup", "dd", "del",
-    "dfn", "div", "dl", "dt", "em", "fieldset", "form", "h1", "h2", "h3",
-    "h4", "h5", "h6", "head", "hr", "html", "i", "img", "input", "ins",
-    "kbd", "label", "legend", "li", "link", "map", "meta", "noscript",
-    "object", "ol", "optgroup", "option", "p", "param", "pre", "q", "samp",
-    "script", "select", "small", "span", "strong", "style", "sub", "sup",
-    "table", "tbody", "td", "textarea", "tfoot", "th", "thead", "title",
-    "tr", "tt", "ul", "var", "applet", "basefont", "center", "dir", "font",
-    "frame", "frameset", "iframe", "isindex", "menu", "noframes", "s",
-    "strike", "u", "nobr", "x-sigsep", "x-tab", NULL};
+static const char *const evh_elements[] = {
+    "a",	"abbr",	    "acronym",	"address",    "area",	"b",
+    "base",	"bdo",	    "big",	"blockquote", "body",	"br",
+    "button",	"caption",  "cite",	"code",	      "col",	"colgroup",
+    "dd",	"del",	    "dfn",	"div",	      "dl",	"dt",
+    "em",	"fieldset", "form",	"h1",	      "h2",	"h3",
+    "h4",	"h5",	    "h6",	"head",	      "hr",	"html",
+    "i",	"img",	    "input",	"ins",	      "kbd",	"label",
+    "legend",	"li",	    "link",	"map",	      "meta",	"noscript",
+    "object",	"ol",	    "optgroup", "option",     "p",	"param",
+    "pre",	"q",	    "samp",	"script",     "select", "small",
+    "span",	"strong",   "style",	"sub",	      "sup",	"table",
+    "tbody",	"td",	    "textarea", "tfoot",      "th",	"thead",
+    "title",	"tr",	    "tt",	"ul",	      "var",	"applet",
+    "basefont", "center",   "dir",	"font",	      "frame",	"frameset",
+    "iframe",	"isindex",  "menu",	"noframes",   "s",	"strike",
+    "u",	"nobr",	    "x-sigsep", "x-tab",      NULL};
 
 static int
 evh_is_element(const char *t)
@@ -144,7 +149,8 @@ evh_attr(const char *s, size_t n, const char *at, char *out, size_t outlen)
 		while (i < n && (isspace((unsigned char)s[i]) || s[i] == '/'))
 			i++;
 		for (ns = i; i < n && !isspace((unsigned char)s[i]) &&
-		    s[i] != '=' && s[i] != '>'; i++)
+			     s[i] != '=' && s[i] != '>';
+		     i++)
 			;
 		nl = i - ns;
 		while (i < n && isspace((unsigned char)s[i]))
@@ -156,8 +162,10 @@ evh_attr(const char *s, size_t n, const char *at, char *out, size_t outlen)
 				i++;
 			if (i < n && (s[i] == '"' || s[i] == '\''))
 				q = s[i++];
-			for (; i < n && (q ? s[i] != q : (!isspace(
-			    (unsigned char)s[i]) && s[i] != '>')); i++)
+			for (; i < n && (q ? s[i] != q
+					   : (!isspace((unsigned char)s[i]) &&
+					      s[i] != '>'));
+			     i++)
 				if (k + 1 < outlen && nl == al)
 					out[k++] = s[i];
 			if (q && i < n)
@@ -186,13 +194,14 @@ evh_font(struct evh_part *h, const char *s, size_t n)
 		PCRE2_SIZE off;
 		int en;
 
-		re = pcre2_compile((PCRE2_SPTR)"^\\s*[\"'.]?[a-z ][a-z -]*[a-z]"
-		    "\\d?[\"']?(?:,\\s*[\"']?[a-z][a-z -]*[a-z]\\d?[\"']?)*;?$",
+		re = pcre2_compile(
+		    (PCRE2_SPTR) "^\\s*[\"'.]?[a-z ][a-z -]*[a-z]"
+				 "\\d?[\"']?(?:,\\s*[\"']?[a-z][a-z "
+				 "-]*[a-z]\\d?[\"']?)*;?$",
 		    PCRE2_ZERO_TERMINATED, PCRE2_CASELESS, &en, &off, NULL);
-		md = re ? pcre2_match_data_create_from_pattern(re, NULL) :
-		    NULL;
+		md = re ? pcre2_match_data_create_from_pattern(re, NULL) : NULL;
 		if (md != NULL && pcre2_match(re, (PCRE2_SPTR)v, strlen(v), 0,
-		    0, md, NULL) < 0)
+					      0, md, NULL) < 0)
 			h->font_face_bad = 1;
 		pcre2_match_data_free(md);
 		pcre2_code_free(re);
@@ -217,11 +226,11 @@ evh_font(struct evh_part *h, const char *s, size_t n)
 static void
 evh_style(struct evh_part *h, const char *name, const char *s, size_t n)
 {
-	static const char *const css_tags[] = {"table", "td", "th", "tr",
-	    "span", "p", "div", "a", NULL};
+	static const char *const css_tags[] = {
+	    "table", "td", "th", "tr", "span", "p", "div", "a", NULL};
 	char color[128], size[32], css[512];
-	int is_font = strcmp(name, "font") == 0 ||
-	    strcmp(name, "basefont") == 0;
+	int is_font =
+	    strcmp(name, "font") == 0 || strcmp(name, "basefont") == 0;
 	int has_color = 0, has_size = 0, has_css = 0;
 	size_t i;
 
@@ -233,8 +242,8 @@ evh_style(struct evh_part *h, const char *name, const char *s, size_t n)
 	for (i = 0; css_tags[i] != NULL; i++)
 		if (strcmp(name, css_tags[i]) == 0)
 			has_css = evh_attr(s, n, "style", css, sizeof(css));
-	evs_open(&h->st, name, has_color ? color : NULL, has_size ? size :
-	    NULL, has_css ? css : NULL);
+	evs_open(&h->st, name, has_color ? color : NULL, has_size ? size : NULL,
+		 has_css ? css : NULL);
 }
 
 /* HTML.pm's html_tests and html_uri, the parts HTMLEval reads: embeds,
@@ -246,11 +255,13 @@ evh_flags(struct evh_part *h, const char *name, const char *s, size_t n)
 
 	if (strcmp(name, "object") == 0 || strcmp(name, "embed") == 0)
 		h->embeds = 1;
-	else if (strcmp(name, "form") == 0 && evh_attr(s, n, "action", v,
-	    sizeof(v)) && strcasestr(v, "mailto:") != NULL)
+	else if (strcmp(name, "form") == 0 &&
+		 evh_attr(s, n, "action", v, sizeof(v)) &&
+		 strcasestr(v, "mailto:") != NULL)
 		h->form_mailto = 1;
-	else if (strcmp(name, "iframe") == 0 && evh_attr(s, n, "src", v,
-	    sizeof(v)) && v[strspn(v, " \t\r\n")] != '\0')
+	else if (strcmp(name, "iframe") == 0 &&
+		 evh_attr(s, n, "src", v, sizeof(v)) &&
+		 v[strspn(v, " \t\r\n")] != '\0')
 		h->iframe_src = 1;
 }
 
@@ -261,8 +272,9 @@ evh_attr_num(const char *s, size_t n, const char *at)
 	size_t al = strlen(at), i;
 
 	for (i = 0; i + al + 1 < n; i++)
-		if (strncasecmp(s + i, at, al) == 0 && !isalnum(
-		    (unsigned char)s[i - (i > 0)]) && s[i + al] == '=') {
+		if (strncasecmp(s + i, at, al) == 0 &&
+		    !isalnum((unsigned char)s[i - (i > 0)]) &&
+		    s[i + al] == '=') {
 			const char *v = s + i + al + 1;
 
 			while (*v == '"' || *v == '\'')
@@ -279,9 +291,9 @@ evh_wordch(unsigned char ch)
 {
 	if (ch >= 0x80)
 		return 1;
-	return !isspace(ch) && !(ch >= 0x21 && ch <= 0x2f) && !(ch >= 0x3a &&
-	    ch <= 0x40) && !(ch >= 0x5b && ch <= 0x60) && !(ch >= 0x7b &&
-	    ch <= 0x7e);
+	return !isspace(ch) && !(ch >= 0x21 && ch <= 0x2f) &&
+	       !(ch >= 0x3a && ch <= 0x40) && !(ch >= 0x5b && ch <= 0x60) &&
+	       !(ch >= 0x7b && ch <= 0x7e);
 }
 
 /* A text chunk for the obfuscation count. */
@@ -300,10 +312,11 @@ evh_obfus(struct evh_part *h, const char *s, size_t n)
 static int
 evh_blank_tag(const char *t)
 {
-	static const char *const tags[] = {"br", "div", "li", "th", "td",
-	    "dt", "dd", "p", "hr", "blockquote", "pre", "embed", "listing",
-	    "plaintext", "xmp", "title", "h1", "h2", "h3", "h4", "h5", "h6",
-	    NULL};
+	static const char *const tags[] = {
+	    "br",      "div",	    "li",  "th",	 "td",	"dt",
+	    "dd",      "p",	    "hr",  "blockquote", "pre", "embed",
+	    "listing", "plaintext", "xmp", "title",	 "h1",	"h2",
+	    "h3",      "h4",	    "h5",  "h6",	 NULL};
 	size_t i;
 
 	for (i = 0; tags[i] != NULL; i++)
@@ -326,7 +339,7 @@ evh_text(struct evh_part *h, const char *s, size_t n)
 		;
 	if (i < n)
 		(void)evs_invisible(&h->st, &h->low_contrast,
-		    &h->invalid_color);
+				    &h->invalid_color);
 	for (i = 0; i < n; i++) {
 		if (!isspace((unsigned char)s[i]))
 			h->non_space++;
@@ -353,9 +366,10 @@ evh_markup(struct evh_part *h, const char *p, const char *end)
 	int close = 0;
 
 	if (q < end && *q == '!') {
-		const char *ce = q + 1 < end && q[1] == '-' && q + 2 < end &&
-		    q[2] == '-' ? memmem(q, (size_t)(end - q), "-->", 3) :
-		    memchr(q, '>', (size_t)(end - q));
+		const char *ce =
+		    q + 1 < end && q[1] == '-' && q + 2 < end && q[2] == '-'
+			? memmem(q, (size_t)(end - q), "-->", 3)
+			: memchr(q, '>', (size_t)(end - q));
 
 		e = ce ? ce + (ce[0] == '-' ? 3 : 1) : end;
 		h->in_text = 0;
@@ -371,8 +385,10 @@ evh_markup(struct evh_part *h, const char *p, const char *end)
 		evh_text(h, p, 1);
 		return 1;
 	}
-	while (q + nl < end && (isalnum((unsigned char)q[nl]) || q[nl] == '-' ||
-	    q[nl] == ':') && nl < sizeof(name) - 1) {
+	while (
+	    q + nl < end &&
+	    (isalnum((unsigned char)q[nl]) || q[nl] == '-' || q[nl] == ':') &&
+	    nl < sizeof(name) - 1) {
 		name[nl] = (char)tolower((unsigned char)q[nl]);
 		nl++;
 	}
@@ -400,13 +416,14 @@ evh_markup(struct evh_part *h, const char *p, const char *end)
 		if (evh_inside(h, "a") > 0)
 			evh_keep(&h->anchor, "<img>", 5);
 	}
-	if (!close && (strcmp(name, "script") == 0 || strcmp(name, "style") ==
-	    0)) {
+	if (!close &&
+	    (strcmp(name, "script") == 0 || strcmp(name, "style") == 0)) {
 		/* raw text up to the end tag */
 		const char *t = e;
 
-		while (t < end && !(t[0] == '<' && t + 1 < end && t[1] == '/' &&
-		    strncasecmp(t + 2, name, strlen(name)) == 0))
+		while (t < end &&
+		       !(t[0] == '<' && t + 1 < end && t[1] == '/' &&
+			 strncasecmp(t + 2, name, strlen(name)) == 0))
 			t++;
 		return (size_t)(t - p);
 	}
@@ -417,7 +434,9 @@ evh_markup(struct evh_part *h, const char *p, const char *end)
 		char href[1024];
 
 		eva_open(&h->an, evh_attr(p, (size_t)(e - p), "href", href,
-		    sizeof(href)) ? href : NULL);
+					  sizeof(href))
+				     ? href
+				     : NULL);
 	}
 	return (size_t)(e - p);
 }
@@ -482,8 +501,8 @@ ev_html_get(struct sp_evctx *c)
 			unsigned char ch = (unsigned char)p->text[k];
 
 			h->non_space += (ch & 0xc0) != 0x80 && ch != ' ' &&
-			    ch != '\t' && ch != '\n' && ch != '\r' &&
-			    ch != 0x0b;
+					ch != '\t' && ch != '\n' &&
+					ch != '\r' && ch != 0x0b;
 		}
 	}
 	c->html = x;
@@ -522,12 +541,18 @@ evh_expr(double v, const char *e)
 		op[n++] = *e++;
 	op[n] = '\0';
 	k = atof(e);
-	if (strcmp(op, "<") == 0) return v < k;
-	if (strcmp(op, "<=") == 0) return v <= k;
-	if (strcmp(op, ">") == 0) return v > k;
-	if (strcmp(op, ">=") == 0) return v >= k;
-	if (strcmp(op, "==") == 0) return v == k;
-	if (strcmp(op, "!=") == 0) return v != k;
+	if (strcmp(op, "<") == 0)
+		return v < k;
+	if (strcmp(op, "<=") == 0)
+		return v <= k;
+	if (strcmp(op, ">") == 0)
+		return v > k;
+	if (strcmp(op, ">=") == 0)
+		return v >= k;
+	if (strcmp(op, "==") == 0)
+		return v == k;
+	if (strcmp(op, "!=") == 0)
+		return v != k;
 	return 0;
 }
 
@@ -548,7 +573,7 @@ evh_value(const struct evh_part *h, const char *t, double *v)
 	else if (strcmp(t, "max_size") == 0)
 		*v = (double)h->max_size;
 	else if (strcmp(t, "obfuscation_ratio") == 0 && h->ntag > 0 &&
-	    h->obfuscation > 0)
+		 h->obfuscation > 0)
 		*v = (double)h->obfuscation / (double)h->ntag;
 	else
 		return 0;
@@ -576,8 +601,8 @@ ev_html_eval(struct sp_evctx *c, const struct sp_evcall *a)
 	size_t i;
 
 	for (i = 0; x != NULL && i < x->n; i++)
-		if (evh_value(&x->p[i], a->argv[0], &v) && evh_expr(v,
-		    a->argv[1]))
+		if (evh_value(&x->p[i], a->argv[0], &v) &&
+		    evh_expr(v, a->argv[1]))
 			return 1;
 	return 0;
 }
@@ -596,11 +621,11 @@ ev_html_test(struct sp_evctx *c, const struct sp_evcall *a)
 		const struct evh_part *h = &x->p[i];
 		const char *t = a->argv[0];
 
-		if (strcmp(t, "font_face_bad") == 0 ? h->font_face_bad :
-		    strcmp(t, "font_low_contrast") == 0 ? h->low_contrast :
-		    strcmp(t, "embeds") == 0 ? h->embeds :
-		    strcmp(t, "form_action_mailto") == 0 ? h->form_mailto :
-		    h->invalid_color)
+		if (strcmp(t, "font_face_bad") == 0	   ? h->font_face_bad
+		    : strcmp(t, "font_low_contrast") == 0  ? h->low_contrast
+		    : strcmp(t, "embeds") == 0		   ? h->embeds
+		    : strcmp(t, "form_action_mailto") == 0 ? h->form_mailto
+							   : h->invalid_color)
 			return 1;
 	}
 	return 0;
@@ -667,8 +692,8 @@ ev_title_subject(struct sp_evctx *c, const struct sp_evcall *a)
 	sl = (double)strlen(subj);
 	free(subj);
 	for (i = 0; x != NULL && i < x->n && !hit; i++)
-		if (x->p[i].title.len > 0 && (double)x->p[i].title.len / sl >
-		    ratio)
+		if (x->p[i].title.len > 0 &&
+		    (double)x->p[i].title.len / sl > ratio)
 			hit = 1;
 	return hit;
 }
@@ -738,9 +763,10 @@ ev_text_match(struct sp_evctx *c, const struct sp_evcall *a)
 	size_t i;
 
 	for (i = 0; x != NULL && i < x->n; i++) {
-		const struct buf *b = strcmp(a->argv[0], "title") == 0 ?
-		    &x->p[i].title : strcmp(a->argv[0], "comment") == 0 ?
-		    &x->p[i].comment : &x->p[i].anchor;
+		const struct buf *b =
+		    strcmp(a->argv[0], "title") == 0	 ? &x->p[i].title
+		    : strcmp(a->argv[0], "comment") == 0 ? &x->p[i].comment
+							 : &x->p[i].anchor;
 
 		if (b->len > 0 && ev_re_match(a, buf_str(b), b->len))
 			return 1;
@@ -748,26 +774,35 @@ ev_text_match(struct sp_evctx *c, const struct sp_evcall *a)
 	return 0;
 }
 
-static const char *const evh_values[] = {"length", "closed_extra_ratio",
-    "bad_tag_ratio", "non_element_ratio", "image_area", "max_size",
-    "obfuscation_ratio", NULL};
-static const char *const evh_tests[] = {"html", "font_face_bad",
-    "font_low_contrast", "font_invalid_color", "embeds",
-    "form_action_mailto", NULL};
+static const char *const evh_values[] = {"length",
+					 "closed_extra_ratio",
+					 "bad_tag_ratio",
+					 "non_element_ratio",
+					 "image_area",
+					 "max_size",
+					 "obfuscation_ratio",
+					 NULL};
+static const char *const evh_tests[] = {"html",
+					"font_face_bad",
+					"font_low_contrast",
+					"font_invalid_color",
+					"embeds",
+					"form_action_mailto",
+					NULL};
 static const char *const evh_texts[] = {"title", "comment", "anchor", NULL};
 
 const struct sp_evdef ev_html_defs[] = {
-	{"html_range", ev_html_range, 2, 3, evh_values},
-	{"html_eval", ev_html_eval, 2, 2, evh_values},
-	{"html_test", ev_html_test, 1, 1, evh_tests},
-	{"html_tag_exists", ev_tag_exists, 1, 1},
-	{"html_tag_balance", ev_tag_balance, 2, 2},
-	{"html_image_only", ev_image_only, 2, 2},
-	{"html_image_ratio", ev_image_ratio, 2, 2},
-	{"html_text_match", ev_text_match, 2, 2, evh_texts, 2},
-	{"check_iframe_src", ev_iframe_src, 0, 0},
-	{"check_https_ip_mismatch", ev_https_ip_mismatch, 0, 0},
-	{"check_https_http_mismatch", ev_https_http_mismatch, 0, 2},
-	{"html_title_subject_ratio", ev_title_subject, 1, 1},
-	{NULL, NULL, 0, 0},
+    {"html_range", ev_html_range, 2, 3, evh_values},
+    {"html_eval", ev_html_eval, 2, 2, evh_values},
+    {"html_test", ev_html_test, 1, 1, evh_tests},
+    {"html_tag_exists", ev_tag_exists, 1, 1},
+    {"html_tag_balance", ev_tag_balance, 2, 2},
+    {"html_image_only", ev_image_only, 2, 2},
+    {"html_image_ratio", ev_image_ratio, 2, 2},
+    {"html_text_match", ev_text_match, 2, 2, evh_texts, 2},
+    {"check_iframe_src", ev_iframe_src, 0, 0},
+    {"check_https_ip_mismatch", ev_https_ip_mismatch, 0, 0},
+    {"check_https_http_mismatch", ev_https_http_mismatch, 0, 2},
+    {"html_title_subject_ratio", ev_title_subject, 1, 1},
+    {NULL, NULL, 0, 0},
 };

@@ -11,7 +11,7 @@ struct evs_style {
 	char tag[16];
 	char fg[16], bg[16]; /* "#rrggbb", "invalid" or "transparent" */
 	int size;
-	int hidden;          /* display:none / visibility:hidden */
+	int hidden; /* display:none / visibility:hidden */
 };
 
 struct evs_stack {
@@ -24,7 +24,7 @@ void evs_rgb(const char *in, char *out, size_t outlen);
 void evs_init(struct evs_stack *s);
 /* A start tag: color/size/css are its attribute values or NULL. */
 void evs_open(struct evs_stack *s, const char *tag, const char *color,
-    const char *size, const char *css);
+	      const char *size, const char *css);
 void evs_close(struct evs_stack *s, const char *tag);
 int evs_invisible(const struct evs_stack *s, int *low, int *invalid);
 

@@ -14,9 +14,11 @@
 static int
 img_type(const char *name)
 {
-	return strcmp(name, "gif") == 0 ? SP_IMG_GIF : strcmp(name, "png") ==
-	    0 ? SP_IMG_PNG : strcmp(name, "jpeg") == 0 ? SP_IMG_JPEG :
-	    strcmp(name, "all") == 0 ? -1 : 0;
+	return strcmp(name, "gif") == 0	   ? SP_IMG_GIF
+	       : strcmp(name, "png") == 0  ? SP_IMG_PNG
+	       : strcmp(name, "jpeg") == 0 ? SP_IMG_JPEG
+	       : strcmp(name, "all") == 0  ? -1
+					   : 0;
 }
 
 /* Count and pixel area of the images of type t (-1: all). */
@@ -77,8 +79,9 @@ ev_image_size_exact(struct sp_evctx *c, const struct sp_evcall *a)
 	for (i = 0; i < c->v->nparts; i++) {
 		const struct sp_part *p = &c->v->parts[i];
 
-		if (p->img_type != 0 && p->img_w > 0 && (t < 0 ||
-		    p->img_type == t) && p->img_h == h && p->img_w == w)
+		if (p->img_type != 0 && p->img_w > 0 &&
+		    (t < 0 || p->img_type == t) && p->img_h == h &&
+		    p->img_w == w)
 			return 1;
 	}
 	return 0;
@@ -93,11 +96,11 @@ ev_image_size_range(struct sp_evctx *c, const struct sp_evcall *a)
 	for (i = 0; i < c->v->nparts; i++) {
 		const struct sp_part *p = &c->v->parts[i];
 
-		if (p->img_type == 0 || p->img_w == 0 || (t > 0 &&
-		    p->img_type != t))
+		if (p->img_type == 0 || p->img_w == 0 ||
+		    (t > 0 && p->img_type != t))
 			continue;
-		if (p->img_h < sp_ev_num(a, 1, 0) || p->img_w <
-		    sp_ev_num(a, 2, 0))
+		if (p->img_h < sp_ev_num(a, 1, 0) ||
+		    p->img_w < sp_ev_num(a, 2, 0))
 			continue;
 		if ((a->argc > 3 && p->img_h > sp_ev_num(a, 3, 0)) ||
 		    (a->argc > 4 && p->img_w > sp_ev_num(a, 4, 0)))
@@ -126,8 +129,9 @@ ev_image_named(struct sp_evctx *c, const struct sp_evcall *a)
 static int
 ev_image_text_ratio(struct sp_evctx *c, const struct sp_evcall *a)
 {
-	double n, area, text = (double)(a->rtype == SP_R_RAWBODY ?
-	    c->v->rawbody_text_len : c->v->body_text_len);
+	double n, area,
+	    text = (double)(a->rtype == SP_R_RAWBODY ? c->v->rawbody_text_len
+						     : c->v->body_text_len);
 
 	img_sum(c, img_type(a->argv[0]), &n, &area);
 	if (text <= 0 || area <= 0)
@@ -138,11 +142,11 @@ ev_image_text_ratio(struct sp_evctx *c, const struct sp_evcall *a)
 static const char *const img_types[] = {"all", "gif", "png", "jpeg", NULL};
 
 const struct sp_evdef ev_image_defs[] = {
-	{"image_count", ev_image_count, 2, 3, img_types, 0},
-	{"pixel_coverage", ev_pixel_coverage, 2, 3, img_types, 0},
-	{"image_size_exact", ev_image_size_exact, 3, 3, img_types, 0},
-	{"image_size_range", ev_image_size_range, 3, 5, img_types, 0},
-	{"image_named", ev_image_named, 1, 1, NULL, 0},
-	{"image_to_text_ratio", ev_image_text_ratio, 3, 3, img_types, 0},
-	{NULL, NULL, 0, 0, NULL, 0},
+    {"image_count", ev_image_count, 2, 3, img_types, 0},
+    {"pixel_coverage", ev_pixel_coverage, 2, 3, img_types, 0},
+    {"image_size_exact", ev_image_size_exact, 3, 3, img_types, 0},
+    {"image_size_range", ev_image_size_range, 3, 5, img_types, 0},
+    {"image_named", ev_image_named, 1, 1, NULL, 0},
+    {"image_to_text_ratio", ev_image_text_ratio, 3, 3, img_types, 0},
+    {NULL, NULL, 0, 0, NULL, 0},
 };

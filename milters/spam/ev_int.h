@@ -17,8 +17,8 @@ struct sp_evdef {
 	/* When set: the first argument values implemented (others are
 	 * skipped as not implemented). */
 	const char *const *only;
-	int re_arg;     /* 1 + index of an argument that is a regex (compiled
-			   once into sp_evcall.re), 0 none */
+	int re_arg; /* 1 + index of an argument that is a regex (compiled
+		       once into sp_evcall.re), 0 none */
 	const char *re_fixed; /* or a regex of the function's own, compiled
 				 once into sp_evcall.re; NULL none */
 };
@@ -44,7 +44,7 @@ const struct sp_evconf *ev_conf(const struct sp_evctx *c);
 /* Headers by name: the n-th (0-based) value (decoded unless raw), or
  * NULL. */
 const char *ev_header(const struct sp_evctx *c, const char *name, int raw,
-    size_t nth);
+		      size_t nth);
 /* All values of a header joined by "\n" into a malloc'd string, or NULL
  * when absent (ENOMEM also NULL: the eval is then false). */
 char *ev_header_all(const struct sp_evctx *c, const char *name, int raw);

@@ -12,7 +12,6 @@
 #include "ev_int.h"
 #include "msgview.h"
 
-
 static int
 ev_false(struct sp_evctx *c, const struct sp_evcall *a)
 {
@@ -44,8 +43,8 @@ ev_addrs(const char *v, char out[][256], size_t max)
 			else if (!q && d == 0 && *p == ',')
 				break;
 		}
-		l = (size_t)(p - s) < sizeof(item) ? (size_t)(p - s) :
-		    sizeof(item) - 1;
+		l = (size_t)(p - s) < sizeof(item) ? (size_t)(p - s)
+						   : sizeof(item) - 1;
 		memcpy(item, s, l);
 		item[l] = '\0';
 		if (ev_addr(item, out[n], 256) == 0 && strchr(out[n], '@'))
@@ -135,7 +134,8 @@ ev_hexn(const char *s, size_t n)
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (!isxdigit((unsigned char)s[i]) || isupper((unsigned char)s[i]))
+		if (!isxdigit((unsigned char)s[i]) ||
+		    isupper((unsigned char)s[i]))
 			return 0;
 	return 1;
 }
@@ -146,9 +146,10 @@ ev_hexn(const char *s, size_t n)
 static int
 ev_local_welcome(const char *l, size_t n)
 {
-	static const char *const words[] = {"abuse", "support", "sales",
-	    "info", "helpdesk", "contact", "kontakt", "postmaster",
-	    "hostmaster", "domainmaster", "bounce-", "bounced-", NULL};
+	static const char *const words[] = {
+	    "abuse",   "support",  "sales",	 "info",       "helpdesk",
+	    "contact", "kontakt",  "postmaster", "hostmaster", "domainmaster",
+	    "bounce-", "bounced-", NULL};
 	size_t i, eq = 0;
 
 	for (i = 0; words[i] != NULL; i++)
@@ -156,8 +157,7 @@ ev_local_welcome(const char *l, size_t n)
 			return 1;
 	if (n >= 11 && strncasecmp(l, "undisclosed", 11) == 0)
 		return 1;
-	if (n == 24 && strncasecmp(l, "request-", 8) == 0 &&
-	    ev_hexn(l + 8, 16))
+	if (n == 24 && strncasecmp(l, "request-", 8) == 0 && ev_hexn(l + 8, 16))
 		return 1;
 	if (n == 17 && ev_hexn(l, 8) && l[8] == '.' && ev_hexn(l + 9, 8))
 		return 1;
@@ -201,8 +201,9 @@ ev_freemail_from(struct sp_evctx *c, const struct sp_evcall *a)
 	size_t i, n = f ? ev_addrs(f, addrs, 4) : 0;
 
 	for (i = 0; i < n; i++)
-		if (ev_is_freemail(c, addrs[i]) && (a->argc == 0 ||
-		    ev_re_match(a, addrs[i], strlen(addrs[i]))))
+		if (ev_is_freemail(c, addrs[i]) &&
+		    (a->argc == 0 ||
+		     ev_re_match(a, addrs[i], strlen(addrs[i]))))
 			return 1;
 	return 0;
 }
@@ -214,22 +215,21 @@ ev_text_emails(const char *t, char out[][256], size_t max)
 	const char *p;
 	size_t n = 0;
 
-	for (p = strchr(t, '@'); p != NULL && n < max; p = strchr(p + 1,
-	    '@')) {
+	for (p = strchr(t, '@'); p != NULL && n < max; p = strchr(p + 1, '@')) {
 		const char *s = p, *e = p + 1;
 		size_t l, i;
 
 		while (s > t && (isalnum((unsigned char)s[-1]) ||
-		    strchr("._+-", s[-1]) != NULL))
+				 strchr("._+-", s[-1]) != NULL))
 			s--;
-		while (*e && (isalnum((unsigned char)*e) || *e == '.' ||
-		    *e == '-'))
+		while (*e &&
+		       (isalnum((unsigned char)*e) || *e == '.' || *e == '-'))
 			e++;
 		while (e > p + 1 && e[-1] == '.')
 			e--;
 		l = (size_t)(e - s);
-		if (s == p || e == p + 1 || l >= 256 || memchr(p, '.',
-		    (size_t)(e - p)) == NULL)
+		if (s == p || e == p + 1 || l >= 256 ||
+		    memchr(p, '.', (size_t)(e - p)) == NULL)
 			continue;
 		for (i = 0; i < l; i++)
 			out[n][i] = (char)tolower((unsigned char)s[i]);
@@ -252,14 +252,14 @@ ev_freemail_header(struct sp_evctx *c, const struct sp_evcall *a)
 		if ((h = ev_envfrom(c)) != NULL)
 			n = ev_addrs(h, addrs, 8);
 	} else
-		for (hi = 0; (h = ev_header(c, name, 0, hi)) != NULL &&
-		    n < 8; hi++)
-			n += strcasecmp(name, "Subject") == 0 ?
-			    ev_text_emails(h, addrs + n, 8 - n) :
-			    ev_addrs(h, addrs + n, 8 - n);
+		for (hi = 0; (h = ev_header(c, name, 0, hi)) != NULL && n < 8;
+		     hi++)
+			n += strcasecmp(name, "Subject") == 0
+				 ? ev_text_emails(h, addrs + n, 8 - n)
+				 : ev_addrs(h, addrs + n, 8 - n);
 	for (i = 0; i < n; i++)
-		if (ev_is_freemail(c, addrs[i]) && (a->argc < 2 ||
-		    ev_re_match(a, addrs[i], strlen(addrs[i]))))
+		if (ev_is_freemail(c, addrs[i]) &&
+		    (a->argc < 2 || ev_re_match(a, addrs[i], strlen(addrs[i]))))
 			return 1;
 	return 0;
 }
@@ -271,10 +271,10 @@ ev_freemail_replyto(struct sp_evctx *c, const struct sp_evcall *a)
 	const char *f = ev_header(c, "From", 0, 0);
 	const char *r = ev_header(c, "Reply-To", 0, 0);
 	const char *what = a->argc > 0 ? a->argv[0] : "replyto";
-	size_t nf = f ? ev_addrs(f, from, 4) : 0, nr = r ? ev_addrs(r, rt, 4) :
-	    0, nb, i, k, nfb = 0;
+	size_t nf = f ? ev_addrs(f, from, 4) : 0,
+	       nr = r ? ev_addrs(r, rt, 4) : 0, nb, i, k, nfb = 0;
 	int ffm = 0, rfm = 0, notin = 1;
-	char (*reply)[256];
+	char(*reply)[256];
 	size_t nreply;
 
 	for (i = 0; i < nf; i++)
@@ -303,34 +303,34 @@ ev_freemail_replyto(struct sp_evctx *c, const struct sp_evcall *a)
 }
 
 const struct sp_evdef ev_list_defs[] = {
-	{"check_from_in_list", ev_from_in_list, 1, 1},
-	{"check_replyto_in_list", ev_replyto_in_list, 1, 1},
-	{"check_uri_host_listed", ev_uri_host_listed, 1, 1},
-	{"check_from_in_blacklist", ev_false, 0, 0},
-	{"check_from_in_blocklist", ev_false, 0, 0},
-	{"check_from_in_whitelist", ev_false, 0, 0},
-	{"check_from_in_welcomelist", ev_false, 0, 0},
-	{"check_from_in_default_whitelist", ev_false, 0, 0},
-	{"check_from_in_default_welcomelist", ev_false, 0, 0},
-	{"check_to_in_blacklist", ev_false, 0, 0},
-	{"check_to_in_blocklist", ev_false, 0, 0},
-	{"check_to_in_whitelist", ev_false, 0, 0},
-	{"check_to_in_welcomelist", ev_false, 0, 0},
-	{"check_to_in_all_spam", ev_false, 0, 0},
-	{"check_to_in_more_spam", ev_false, 0, 0},
-	{"check_uri_host_in_blacklist", ev_false, 0, 0},
-	{"check_uri_host_in_blocklist", ev_false, 0, 0},
-	{"check_uri_host_in_whitelist", ev_false, 0, 0},
-	{"check_uri_host_in_welcomelist", ev_false, 0, 0},
-	{"check_subject_in_blacklist", ev_false, 0, 0},
-	{"check_subject_in_blocklist", ev_false, 0, 0},
-	{"check_subject_in_whitelist", ev_false, 0, 0},
-	{"check_subject_in_welcomelist", ev_false, 0, 0},
-	{"have_any_bounce_relays", ev_have_bounce_relays, 0, 0},
-	{"check_whitelist_bounce_relays", ev_false, 0, 0},
-	{"check_welcomelist_bounce_relays", ev_false, 0, 0},
-	{"check_freemail_from", ev_freemail_from, 0, 1, NULL, 1},
-	{"check_freemail_header", ev_freemail_header, 1, 2, NULL, 2},
-	{"check_freemail_replyto", ev_freemail_replyto, 0, 1},
-	{NULL, NULL, 0, 0},
+    {"check_from_in_list", ev_from_in_list, 1, 1},
+    {"check_replyto_in_list", ev_replyto_in_list, 1, 1},
+    {"check_uri_host_listed", ev_uri_host_listed, 1, 1},
+    {"check_from_in_blacklist", ev_false, 0, 0},
+    {"check_from_in_blocklist", ev_false, 0, 0},
+    {"check_from_in_whitelist", ev_false, 0, 0},
+    {"check_from_in_welcomelist", ev_false, 0, 0},
+    {"check_from_in_default_whitelist", ev_false, 0, 0},
+    {"check_from_in_default_welcomelist", ev_false, 0, 0},
+    {"check_to_in_blacklist", ev_false, 0, 0},
+    {"check_to_in_blocklist", ev_false, 0, 0},
+    {"check_to_in_whitelist", ev_false, 0, 0},
+    {"check_to_in_welcomelist", ev_false, 0, 0},
+    {"check_to_in_all_spam", ev_false, 0, 0},
+    {"check_to_in_more_spam", ev_false, 0, 0},
+    {"check_uri_host_in_blacklist", ev_false, 0, 0},
+    {"check_uri_host_in_blocklist", ev_false, 0, 0},
+    {"check_uri_host_in_whitelist", ev_false, 0, 0},
+    {"check_uri_host_in_welcomelist", ev_false, 0, 0},
+    {"check_subject_in_blacklist", ev_false, 0, 0},
+    {"check_subject_in_blocklist", ev_false, 0, 0},
+    {"check_subject_in_whitelist", ev_false, 0, 0},
+    {"check_subject_in_welcomelist", ev_false, 0, 0},
+    {"have_any_bounce_relays", ev_have_bounce_relays, 0, 0},
+    {"check_whitelist_bounce_relays", ev_false, 0, 0},
+    {"check_welcomelist_bounce_relays", ev_false, 0, 0},
+    {"check_freemail_from", ev_freemail_from, 0, 1, NULL, 1},
+    {"check_freemail_header", ev_freemail_header, 1, 2, NULL, 2},
+    {"check_freemail_replyto", ev_freemail_replyto, 0, 1},
+    {NULL, NULL, 0, 0},
 };

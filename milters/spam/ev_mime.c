@@ -29,7 +29,7 @@ ev_part_has(const struct sp_part *p, const char *name)
 /* A part header's value as received into out ("" when absent). */
 static void
 ev_part_header_raw(const struct sp_part *p, const char *name, char *out,
-    size_t outlen)
+		   size_t outlen)
 {
 	const char *h = p->headers, *e;
 	size_t nl = strlen(name), n;
@@ -56,7 +56,7 @@ ev_part_header_raw(const struct sp_part *p, const char *name, char *out,
 /* A part header's value ("content-disposition"), lowercased, into out. */
 static void
 ev_part_header(const struct sp_part *p, const char *name, char *out,
-    size_t outlen)
+	       size_t outlen)
 {
 	ev_part_header_raw(p, name, out, outlen);
 	for (; *out != '\0'; out++)
@@ -66,9 +66,10 @@ ev_part_header(const struct sp_part *p, const char *name, char *out,
 static int
 ev_ascii_charset(const char *cs)
 {
-	static const char *const names[] = {"us-ascii", "ansi_x3.4-1968",
-	    "iso-ir-6", "ansi_x3.4-1986", "iso_646.irv:1991", "ascii",
-	    "iso646-us", "us", "ibm367", "cp367", "csascii", NULL};
+	static const char *const names[] = {
+	    "us-ascii",		"ansi_x3.4-1968", "iso-ir-6",  "ansi_x3.4-1986",
+	    "iso_646.irv:1991", "ascii",	  "iso646-us", "us",
+	    "ibm367",		"cp367",	  "csascii",   NULL};
 	size_t i;
 
 	if (cs == NULL || *cs == '\0')
@@ -104,8 +105,8 @@ ev_for_mime(struct sp_evctx *c, const struct sp_evcall *a)
 		    strncmp(cd, "attachment", 10) != 0 &&
 		    strncmp(cd, "inline", 6) != 0)
 			b64text = 1;
-		if (p->charset != NULL && strncmp(p->charset, "iso-", 4) ==
-		    0 && strchr(p->charset + 4, '-') != NULL &&
+		if (p->charset != NULL && strncmp(p->charset, "iso-", 4) == 0 &&
+		    strchr(p->charset + 4, '-') != NULL &&
 		    strncmp(p->charset, "iso-8859-", 9) != 0 &&
 		    strncmp(p->charset, "iso-2022-jp", 11) != 0 &&
 		    strncmp(p->charset, "iso-2022-kr", 11) != 0)
@@ -189,9 +190,9 @@ ev_ma_non_text(struct sp_evctx *c, const struct sp_evcall *a)
 	for (i = 0; i < c->v->nparts; i++) {
 		const struct sp_part *p = &c->v->parts[i];
 
-		if (p->in_alternative && strncmp(p->content_type, "text/",
-		    5) != 0 && strcmp(p->content_type, "application/rtf") !=
-		    0)
+		if (p->in_alternative &&
+		    strncmp(p->content_type, "text/", 5) != 0 &&
+		    strcmp(p->content_type, "application/rtf") != 0)
 			return 1;
 	}
 	return 0;
@@ -213,14 +214,15 @@ ev_uppercase(struct sp_evctx *c, const struct sp_evcall *a)
 			e = p + strlen(p);
 		for (i = 1; p + i + 1 < e && !mid; i++)
 			mid = isspace((unsigned char)p[i]) &&
-			    !isspace((unsigned char)p[i - 1]);
+			      !isspace((unsigned char)p[i - 1]);
 		if (!mid)
 			continue;
 		for (i = 0; p + i < e; i++) {
 			unsigned char ch = (unsigned char)p[i];
 
 			len++;
-			if ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9'))
+			if ((ch >= 'a' && ch <= 'z') ||
+			    (ch >= '0' && ch <= '9'))
 				lower++;
 			else if (ch >= 'A' && ch <= 'Z')
 				upper++;
@@ -256,10 +258,10 @@ ev_plain_7bit(const struct sp_part *p, int need_ascii)
 	const char *cte = p->cte ? p->cte : "";
 
 	return strcmp(p->content_type, "text/plain") == 0 && p->text != NULL &&
-	    (!need_ascii || p->charset == NULL ||
-	    strcmp(p->charset, "us-ascii") == 0) &&
-	    (cte[0] == '\0' || strcmp(cte, "7bit") == 0 ||
-	    strcmp(cte, "8bit") == 0);
+	       (!need_ascii || p->charset == NULL ||
+		strcmp(p->charset, "us-ascii") == 0) &&
+	       (cte[0] == '\0' || strcmp(cte, "7bit") == 0 ||
+		strcmp(cte, "8bit") == 0);
 }
 
 /* MIMEEval's check_for_ascii_text_illegal. */
@@ -299,9 +301,10 @@ ev_unicode_ratio(struct sp_evctx *c, const struct sp_evcall *a)
 		for (k = 0; k < p->text_len; k++) {
 			const char *t = p->text + k;
 
-			if (k + 8 <= p->text_len && t[0] == '&' && t[1] == '#' &&
-			    t[2] == 'x' && strspn(t + 3, "0123456789ABCDEF") >=
-			    4 && t[7] == ';') {
+			if (k + 8 <= p->text_len && t[0] == '&' &&
+			    t[1] == '#' && t[2] == 'x' &&
+			    strspn(t + 3, "0123456789ABCDEF") >= 4 &&
+			    t[7] == ';') {
 				uni++;
 				k += 7;
 				continue;
@@ -309,8 +312,8 @@ ev_unicode_ratio(struct sp_evctx *c, const struct sp_evcall *a)
 			normal++;
 		}
 	}
-	return normal > 0 && (double)uni / (double)normal >=
-	    sp_ev_num(a, 0, 1e9);
+	return normal > 0 &&
+	       (double)uni / (double)normal >= sp_ev_num(a, 0, 1e9);
 }
 
 /* MIMEHeader's eval_hook_called: the header of each MIME part (the
@@ -333,12 +336,15 @@ ev_mimeheader(struct sp_evctx *c, const struct sp_evcall *a)
 		if (i == 0) {
 			v = ev_header(c, name, colon != NULL, 0);
 			if (v == NULL)
-				continue; /* the top is a leaf too when single */
+				continue; /* the top is a leaf too when single
+					   */
 		} else {
 			ev_part_header_raw(&c->v->parts[i - 1], name, val,
-			    sizeof(val));
-			v = val[0] != '\0' || ev_part_has(&c->v->parts[i - 1],
-			    name) ? val : a->argv[2];
+					   sizeof(val));
+			v = val[0] != '\0' ||
+				    ev_part_has(&c->v->parts[i - 1], name)
+				? val
+				: a->argv[2];
 		}
 		if (ev_re_match(a, v, strlen(v)))
 			return !neg;
@@ -347,26 +353,31 @@ ev_mimeheader(struct sp_evctx *c, const struct sp_evcall *a)
 }
 
 static const char *const ev_mime_tests[] = {"mime_base64_count",
-    "mime_qp_count", "mime_attachment", "mime_base64_encoded_text",
-    "mime_bad_iso_charset", "mimepart_limit_exceeded", "mime_qp_long_line",
-    "mime_faraway_charset", NULL};
+					    "mime_qp_count",
+					    "mime_attachment",
+					    "mime_base64_encoded_text",
+					    "mime_bad_iso_charset",
+					    "mimepart_limit_exceeded",
+					    "mime_qp_long_line",
+					    "mime_faraway_charset",
+					    NULL};
 
 const struct sp_evdef ev_mime_defs[] = {
-	{"check_for_mime", ev_for_mime, 1, 1, ev_mime_tests},
-	{"check_for_mime_html", ev_mime_html, 0, 0},
-	{"check_for_mime_html_only", ev_mime_html_only, 0, 0},
-	{"check_ma_non_text", ev_ma_non_text, 0, 0},
-	{"check_for_uppercase", ev_uppercase, 2, 2},
-	{"check_for_ascii_text_illegal", ev_ascii_illegal, 0, 0},
-	{"check_abundant_unicode_ratio", ev_unicode_ratio, 1, 1},
-	{NULL, NULL, 0, 0},
+    {"check_for_mime", ev_for_mime, 1, 1, ev_mime_tests},
+    {"check_for_mime_html", ev_mime_html, 0, 0},
+    {"check_for_mime_html_only", ev_mime_html_only, 0, 0},
+    {"check_ma_non_text", ev_ma_non_text, 0, 0},
+    {"check_for_uppercase", ev_uppercase, 2, 2},
+    {"check_for_ascii_text_illegal", ev_ascii_illegal, 0, 0},
+    {"check_abundant_unicode_ratio", ev_unicode_ratio, 1, 1},
+    {NULL, NULL, 0, 0},
 };
 
-const struct sp_evdef ev_mimeheader_def = {"mimeheader", ev_mimeheader, 3,
-    3, NULL, 0};
+const struct sp_evdef ev_mimeheader_def = {
+    "mimeheader", ev_mimeheader, 3, 3, NULL, 0};
 
 const struct sp_evdef ev_body_defs[] = {
-	{"check_body_length", ev_body_length, 1, 1},
-	{"check_body_8bits", ev_body_8bits, 0, 0},
-	{NULL, NULL, 0, 0},
+    {"check_body_length", ev_body_length, 1, 1},
+    {"check_body_8bits", ev_body_8bits, 0, 0},
+    {NULL, NULL, 0, 0},
 };

@@ -22,14 +22,14 @@
 struct ev_rawmime {
 	int missing_hb_sep, truncated_header, missing_mime_headers;
 	int missing_mime_hb_sep, epilogue, qp_long_line;
-	size_t b64_len;        /* longest raw line of a base64 leaf */
-	int alternative;       /* a multipart/alternative was seen */
+	size_t b64_len;		     /* longest raw line of a base64 leaf */
+	int alternative;	     /* a multipart/alternative was seen */
 	long text_bytes, html_bytes; /* last text/plain, text/html leaf */
 	int have_text, have_html;
 	size_t nparts;
 };
 
-/* The length of the line at s, its "\n" included. */static size_t
+/* The length of the line at s, its "\n" included. */ static size_t
 evr_linelen(const char *s, const char *end)
 {
 	const char *nl = memchr(s, '\n', (size_t)(end - s));
@@ -56,8 +56,9 @@ evr_is_field(const char *s, size_t n, int ws)
 static int
 evr_blank(const char *s, size_t n)
 {
-	return n == 0 || (n == 1 && s[0] == '\n') || (n == 2 && s[0] == '\r' &&
-	    s[1] == '\n') || (n == 1 && s[0] == '\r');
+	return n == 0 || (n == 1 && s[0] == '\n') ||
+	       (n == 2 && s[0] == '\r' && s[1] == '\n') ||
+	       (n == 1 && s[0] == '\r');
 }
 
 struct evr_hdrs {
@@ -81,12 +82,11 @@ evr_field(struct evr_hdrs *h, const char *s, size_t n)
 	if (kl == 12 && strncasecmp(s, "Content-Type", 12) == 0) {
 		dst = h->ct;
 		cap = sizeof(h->ct);
-	} else if (kl == 25 && strncasecmp(s,
-	    "Content-Transfer-Encoding", 25) == 0) {
+	} else if (kl == 25 &&
+		   strncasecmp(s, "Content-Transfer-Encoding", 25) == 0) {
 		dst = h->cte;
 		cap = sizeof(h->cte);
-	} else if (kl == 19 && strncasecmp(s, "Content-Disposition", 19) ==
-	    0) {
+	} else if (kl == 19 && strncasecmp(s, "Content-Disposition", 19) == 0) {
 		dst = h->cd;
 		cap = sizeof(h->cd);
 	} else
@@ -101,8 +101,8 @@ evr_field(struct evr_hdrs *h, const char *s, size_t n)
 	if (vl >= cap)
 		vl = cap - 1;
 	for (i = 0; i < vl; i++)
-		dst[i] = v[i] == '\n' || v[i] == '\r' || v[i] == '\t' ? ' ' :
-		    v[i];
+		dst[i] =
+		    v[i] == '\n' || v[i] == '\r' || v[i] == '\t' ? ' ' : v[i];
 	dst[vl] = '\0';
 }
 
@@ -120,7 +120,7 @@ evr_ctype(const char *ct, char *type, size_t tlen, char *bnd, size_t blen)
 	while (isspace((unsigned char)*p))
 		p++;
 	while (p[n] && p[n] != ';' && !isspace((unsigned char)p[n]) &&
-	    n + 1 < tlen) {
+	       n + 1 < tlen) {
 		type[n] = (char)tolower((unsigned char)p[n]);
 		n++;
 	}
@@ -142,7 +142,7 @@ evr_ctype(const char *ct, char *type, size_t tlen, char *bnd, size_t blen)
 				;
 		else
 			while (q[n] && q[n] != ';' && q[n] != '"' &&
-			    !isspace((unsigned char)q[n]))
+			       !isspace((unsigned char)q[n]))
 				n++;
 		if (n > 0 && n < blen) {
 			memcpy(bnd, q, n);
@@ -159,8 +159,8 @@ evr_boundary(const char *s, size_t n, const char *b)
 	size_t bl = strlen(b), i;
 	int close = 0;
 
-	if (n < bl + 2 || s[0] != '-' || s[1] != '-' || memcmp(s + 2, b, bl) !=
-	    0)
+	if (n < bl + 2 || s[0] != '-' || s[1] != '-' ||
+	    memcmp(s + 2, b, bl) != 0)
 		return 0;
 	i = bl + 2;
 	if (i + 2 <= n && s[i] == '-' && s[i + 1] == '-') {
@@ -174,20 +174,20 @@ evr_boundary(const char *s, size_t n, const char *b)
 }
 
 static void evr_body(struct ev_rawmime *m, const struct evr_hdrs *h,
-    const char *s, const char *end, int depth, int top);
+		     const char *s, const char *end, int depth, int top);
 
 /* A leaf's raw lines [s, end): MIMEEval's _check_attachments and
  * _check_base64_length. */
 static void
 evr_leaf(struct ev_rawmime *m, const char *type, const struct evr_hdrs *h,
-    const char *s, const char *end)
+	 const char *s, const char *end)
 {
 	int qp = strcasecmp(h->cte, "quoted-printable") == 0;
-	int b64 = strcasecmp(h->cte, "base64") == 0 && strcmp(type,
-	    "application/ics") != 0;
+	int b64 = strcasecmp(h->cte, "base64") == 0 &&
+		  strcmp(type, "application/ics") != 0;
 	int att = strcasestr(h->cd, "attachment") != NULL;
-	int txt = strcmp(type, "text/plain") == 0, html = strcmp(type,
-	    "text/html") == 0;
+	int txt = strcmp(type, "text/plain") == 0,
+	    html = strcmp(type, "text/html") == 0;
 	long bytes = 0;
 
 	while (s < end) {
@@ -215,7 +215,7 @@ evr_leaf(struct ev_rawmime *m, const char *type, const struct evr_hdrs *h,
 /* Message.pm's _parse_multipart over the body [s, end). */
 static void
 evr_multipart(struct ev_rawmime *m, const char *bnd, const char *s,
-    const char *end, int depth, int top)
+	      const char *end, int depth, int top)
 {
 	const char *p = s, *part = NULL, *pend, *hs = NULL;
 	struct evr_hdrs h;
@@ -227,8 +227,8 @@ evr_multipart(struct ev_rawmime *m, const char *bnd, const char *s,
 		if (evr_boundary(p, n, bnd) == 1) {
 			const char *q = p + n;
 
-			if (q < end && !evr_is_field(q, evr_linelen(q, end), 0) &&
-			    top)
+			if (q < end &&
+			    !evr_is_field(q, evr_linelen(q, end), 0) && top)
 				m->missing_mime_headers = 1;
 			p = q;
 			break;
@@ -270,8 +270,9 @@ evr_multipart(struct ev_rawmime *m, const char *bnd, const char *s,
 					}
 				return;
 			}
-			if (b && p + n < end && !evr_is_field(p + n,
-			    evr_linelen(p + n, end), 0) && top)
+			if (b && p + n < end &&
+			    !evr_is_field(p + n, evr_linelen(p + n, end), 0) &&
+			    top)
 				m->missing_mime_headers = 1;
 			memset(&h, 0, sizeof(h));
 			in_body = 0;
@@ -292,7 +293,7 @@ evr_multipart(struct ev_rawmime *m, const char *bnd, const char *s,
 
 				evr_field(&h, hs, (size_t)(p - hs));
 				evr_ctype(h.ct, type, sizeof(type), cb,
-				    sizeof(cb));
+					  sizeof(cb));
 				if (cb[0] && strcmp(cb, bnd) == 0)
 					nested = 1;
 			}
@@ -312,7 +313,7 @@ evr_multipart(struct ev_rawmime *m, const char *bnd, const char *s,
 /* A part's body [s, end) with its headers h. */
 static void
 evr_body(struct ev_rawmime *m, const struct evr_hdrs *h, const char *s,
-    const char *end, int depth, int top)
+	 const char *end, int depth, int top)
 {
 	char type[128], bnd[256];
 
@@ -324,10 +325,11 @@ evr_body(struct ev_rawmime *m, const struct evr_hdrs *h, const char *s,
 		evr_multipart(m, bnd, s, end, depth, top);
 		return;
 	}
-	if ((strcmp(type, "message/rfc822") == 0 || strcmp(type,
-	    "message/global") == 0) && depth < EVR_MAXDEPTH &&
+	if ((strcmp(type, "message/rfc822") == 0 ||
+	     strcmp(type, "message/global") == 0) &&
+	    depth < EVR_MAXDEPTH &&
 	    (h->cte[0] == '\0' || strcasecmp(h->cte, "7bit") == 0 ||
-	    strcasecmp(h->cte, "8bit") == 0)) {
+	     strcasecmp(h->cte, "8bit") == 0)) {
 		/* a message of its own: its parse flags are its own */
 		struct evr_hdrs sub;
 		const char *p = s;
@@ -361,7 +363,7 @@ evr_body(struct ev_rawmime *m, const struct evr_hdrs *h, const char *s,
  * fields the parser keeps. */
 static void
 evr_top_field(struct ev_rawmime *m, struct evr_hdrs *h, const char *hs,
-    const char *p, int crlf)
+	      const char *p, int crlf)
 {
 	const char *colon = memchr(hs, ':', (size_t)(p - hs)), *q;
 	size_t kl, vl;
@@ -383,7 +385,7 @@ evr_top_field(struct ev_rawmime *m, struct evr_hdrs *h, const char *hs,
  * the body starts. */
 static const char *
 evr_top(struct ev_rawmime *m, struct evr_hdrs *h, const char *s,
-    const char *end, int crlf)
+	const char *end, int crlf)
 {
 	const char *p = s, *hs = NULL;
 	size_t n;
@@ -403,8 +405,8 @@ evr_top(struct ev_rawmime *m, struct evr_hdrs *h, const char *s,
 			m->missing_hb_sep = 1;
 			return end;
 		}
-		if (crlf ? n == 2 && p[0] == '\r' && p[1] == '\n' : n == 1 &&
-		    p[0] == '\n')
+		if (crlf ? n == 2 && p[0] == '\r' && p[1] == '\n'
+			 : n == 1 && p[0] == '\n')
 			return p + n;
 		if ((n >= 2 && p[0] == '-' && p[1] == '-') ||
 		    (!evr_is_field(p, n, 1) && ++errs > 3)) {
@@ -433,7 +435,7 @@ evr_parse(const char *raw, size_t len)
 	n = s < end ? evr_linelen(s, end) : 0;
 	/* Message.pm: CRLF when the first or the last line has one */
 	crlf = (n >= 2 && s[n - 2] == '\r' && s[n - 1] == '\n') ||
-	    (end - s >= 2 && end[-1] == '\n' && end[-2] == '\r');
+	       (end - s >= 2 && end[-1] == '\n' && end[-2] == '\r');
 	body = evr_top(m, &h, s, end, crlf);
 	evr_body(m, &h, body, end, 0, 1);
 	return m;
@@ -512,8 +514,8 @@ ev_multipart_ratio(struct sp_evctx *c, const struct sp_evcall *a)
 }
 
 const struct sp_evdef ev_rawmime_defs[] = {
-	{"check_msg_parse_flags", ev_parse_flags, 1, 2},
-	{"check_base64_length", ev_base64_length, 1, 2},
-	{"check_mime_multipart_ratio", ev_multipart_ratio, 2, 2},
-	{NULL, NULL, 0, 0},
+    {"check_msg_parse_flags", ev_parse_flags, 1, 2},
+    {"check_base64_length", ev_base64_length, 1, 2},
+    {"check_mime_multipart_ratio", ev_multipart_ratio, 2, 2},
+    {NULL, NULL, 0, 0},
 };

@@ -9,7 +9,6 @@
 #include "ev_int.h"
 #include "received.h"
 
-
 static int
 ev_no_relays(struct sp_evctx *c, const struct sp_evcall *a)
 {
@@ -26,7 +25,7 @@ ev_all_trusted(struct sp_evctx *c, const struct sp_evcall *a)
 
 	(void)a;
 	return r != NULL && r->ntrusted > 0 && r->n == r->ntrusted &&
-	    r->nunparseable == 0;
+	       r->nunparseable == 0;
 }
 
 static int
@@ -73,8 +72,7 @@ ev_helo_ip_mismatch(struct sp_evctx *c, const struct sp_evcall *a)
 		/* different IP is fine within the same /24 */
 		for (d = x->helo; *d && k < 3; d++)
 			k += *d == '.';
-		snprintf(pre, sizeof(pre), "%.*s", (int)(d - x->helo),
-		    x->helo);
+		snprintf(pre, sizeof(pre), "%.*s", (int)(d - x->helo), x->helo);
 		if (strncmp(x->ip, pre, strlen(pre)) != 0)
 			return 1;
 	}
@@ -87,15 +85,16 @@ ev_ends_label(const char *h, const char *dom)
 	size_t hl = strlen(h), dl = strlen(dom);
 
 	return hl >= dl && strcasecmp(h + hl - dl, dom) == 0 &&
-	    (hl == dl || h[hl - dl - 1] == '.');
+	       (hl == dl || h[hl - dl - 1] == '.');
 }
 
 static int
 ev_no_rdns_dotcom_helo(struct sp_evctx *c, const struct sp_evcall *a)
 {
-	static const char *const doms[] = {"lycos.com", "lycos.co.uk",
-	    "hotmail.com", "localhost.com", "excite.com", "caramail.com",
-	    "cs.com", "aol.com", "msn.com", "yahoo.com", "drizzle.com", NULL};
+	static const char *const doms[] = {
+	    "lycos.com",  "lycos.co.uk",  "hotmail.com", "localhost.com",
+	    "excite.com", "caramail.com", "cs.com",	 "aol.com",
+	    "msn.com",	  "yahoo.com",	  "drizzle.com", NULL};
 	const struct sp_relays *r = ev_relays(c);
 	size_t i, k;
 	int hit = 0;
@@ -172,11 +171,11 @@ ev_mailfrom_rcvd(struct sp_evctx *c, const struct sp_evcall *a)
 }
 
 const struct sp_evdef ev_relay_defs[] = {
-	{"check_no_relays", ev_no_relays, 0, 0},
-	{"check_all_trusted", ev_all_trusted, 0, 0},
-	{"check_relays_unparseable", ev_unparseable, 0, 0},
-	{"helo_ip_mismatch", ev_helo_ip_mismatch, 0, 0},
-	{"check_for_no_rdns_dotcom_helo", ev_no_rdns_dotcom_helo, 0, 0},
-	{"check_mailfrom_matches_rcvd", ev_mailfrom_rcvd, 0, 0},
-	{NULL, NULL, 0, 0},
+    {"check_no_relays", ev_no_relays, 0, 0},
+    {"check_all_trusted", ev_all_trusted, 0, 0},
+    {"check_relays_unparseable", ev_unparseable, 0, 0},
+    {"helo_ip_mismatch", ev_helo_ip_mismatch, 0, 0},
+    {"check_for_no_rdns_dotcom_helo", ev_no_rdns_dotcom_helo, 0, 0},
+    {"check_mailfrom_matches_rcvd", ev_mailfrom_rcvd, 0, 0},
+    {NULL, NULL, 0, 0},
 };

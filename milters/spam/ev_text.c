@@ -92,18 +92,18 @@ ev_blank_line_ratio(struct sp_evctx *c, const struct sp_evcall *a)
 	if (minl < 1)
 		minl = 1;
 	evt_blank_lines(c->v, &lines, &blank);
-	r = (double)lines < minl ? -1 : 100.0 * (double)blank /
-	    (double)lines;
+	r = (double)lines < minl ? -1 : 100.0 * (double)blank / (double)lines;
 	return (lo == 0 && r <= hi) || (r > lo && r <= hi);
 }
 
 /* check_stock_info's key words, over the letters of a "Key: value"
  * line's key (the Perl's alternation: only the first is anchored). */
-#define EVT_STOCK_RE "(^trad(?:e|ing)date|company(?:name)?|" \
-	"s\\w?(?:t\\w?o\\w?c\\w?k|y\\w?m(?:\\w?b\\w?o\\w?l)?)|" \
-	"t(?:arget|icker)|(?:opening|current)p(?:rice)?|" \
-	"p(?:rojected|osition)|expectations|weeks?high|marketperformance|" \
-	"(?:year|week|month|day|price)(?:target|estimates?)|sector|" \
+#define EVT_STOCK_RE                                                           \
+	"(^trad(?:e|ing)date|company(?:name)?|"                                \
+	"s\\w?(?:t\\w?o\\w?c\\w?k|y\\w?m(?:\\w?b\\w?o\\w?l)?)|"                \
+	"t(?:arget|icker)|(?:opening|current)p(?:rice)?|"                      \
+	"p(?:rojected|osition)|expectations|weeks?high|marketperformance|"     \
+	"(?:year|week|month|day|price)(?:target|estimates?)|sector|"           \
 	"r(?:ecommendation|ating))$"
 
 #define EVT_STOCK_MAX 16
@@ -112,7 +112,7 @@ ev_blank_line_ratio(struct sp_evctx *c, const struct sp_evcall *a)
  * lowercased, into out; 0 when the line is not one. */
 static int
 evt_stock_key(const char *p, const char *e, const char *end, char *out,
-    size_t outlen)
+	      size_t outlen)
 {
 	const char *k, *colon;
 	size_t n = 0, i;
@@ -127,8 +127,8 @@ evt_stock_key(const char *p, const char *e, const char *end, char *out,
 	 * blanks the \s* may take */
 	if (colon == NULL || colon - k < 3)
 		return 0;
-	for (i = (size_t)(colon - k); i > 0 && isspace((unsigned char)k[i -
-	    1]); i--)
+	for (i = (size_t)(colon - k); i > 0 && isspace((unsigned char)k[i - 1]);
+	     i--)
 		;
 	if (i > 30 || i < 1 || (size_t)(colon - k) < 3)
 		return 0;
@@ -168,15 +168,15 @@ ev_stock_info(struct sp_evctx *c, const struct sp_evcall *a)
 
 		if (evt_stock_key(p, nl ? nl : end, end, key, sizeof(key)) &&
 		    pcre2_match(a->re, (PCRE2_SPTR)key, strlen(key), 0, 0, md,
-		    NULL) >= 0) {
+				NULL) >= 0) {
 			PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
 			size_t ml = ov[3] - ov[2], k;
 
 			if (ml >= sizeof(seen[0]))
 				ml = sizeof(seen[0]) - 1;
 			for (k = 0; k < nseen; k++)
-				if (strlen(seen[k]) == ml && memcmp(seen[k],
-				    key + ov[2], ml) == 0)
+				if (strlen(seen[k]) == ml &&
+				    memcmp(seen[k], key + ov[2], ml) == 0)
 					break;
 			if (k == nseen) {
 				memcpy(seen[nseen], key + ov[2], ml);
@@ -223,7 +223,7 @@ evt_find(struct evt_set *t, const char *s, size_t n, int add)
 	if (t->slots == 0)
 		return NULL;
 	for (i = evt_hash(s, n) % t->slots; t->v[i].s != NULL;
-	    i = (i + 1) % t->slots)
+	     i = (i + 1) % t->slots)
 		if (t->v[i].n == n && memcmp(t->v[i].s, s, n) == 0)
 			return &t->v[i];
 	if (!add || t->n >= t->cap)
@@ -261,8 +261,8 @@ evt_tokens(struct evt_set *t, const char *s, size_t n)
 		for (b = i; i < n && !isspace((unsigned char)s[i]); i++)
 			w |= isalnum((unsigned char)s[i]) || s[i] == '_';
 		c += w;
-		if (w && t != NULL && (k = evt_find(t, s + b, i - b, 1)) !=
-		    NULL)
+		if (w && t != NULL &&
+		    (k = evt_find(t, s + b, i - b, 1)) != NULL)
 			k->count++;
 	}
 	return c;
@@ -277,18 +277,18 @@ evt_meeting(const struct sp_evctx *c)
 
 	while (ct != NULL && isspace((unsigned char)*ct))
 		ct++;
-	return ct != NULL && strncasecmp(ct, "multipart/alternative", 21) ==
-	    0 && c->v->nparts == 2 && strcmp(c->v->parts[0].content_type,
-	    "text/html") == 0 && strcmp(c->v->parts[1].content_type,
-	    "text/calendar") == 0;
+	return ct != NULL &&
+	       strncasecmp(ct, "multipart/alternative", 21) == 0 &&
+	       c->v->nparts == 2 &&
+	       strcmp(c->v->parts[0].content_type, "text/html") == 0 &&
+	       strcmp(c->v->parts[1].content_type, "text/calendar") == 0;
 }
 
 /* The HTML tokens of one multipart/alternative (g) its text parts lack,
  * in percent; *nhtml, *ntext: the distinct tokens of each side. -1 when
  * it has no HTML words (or ENOMEM). */
 static double
-evt_madiff_group(const struct sp_view *v, int g, size_t *nhtml,
-    size_t *ntext)
+evt_madiff_group(const struct sp_view *v, int g, size_t *nhtml, size_t *ntext)
 {
 	struct evt_set h, t;
 	size_t i, k, left = 0, nh = 0, nt = 0;
@@ -301,8 +301,8 @@ evt_madiff_group(const struct sp_view *v, int g, size_t *nhtml,
 		if (p->alt_group != g || p->text == NULL ||
 		    strncmp(p->content_type, "text", 4) != 0)
 			continue;
-		*(p->is_html ? &nh : &nt) += evt_tokens(NULL, p->text,
-		    p->text_len);
+		*(p->is_html ? &nh : &nt) +=
+		    evt_tokens(NULL, p->text, p->text_len);
 	}
 	if (evt_set_init(&h, nh + 1) < 0)
 		return -1;
@@ -317,8 +317,8 @@ evt_madiff_group(const struct sp_view *v, int g, size_t *nhtml,
 		    strncmp(p->content_type, "text", 4) != 0)
 			continue;
 		(void)evt_tokens(p->is_html ? &h : &t, p->text, p->text_len);
-		img |= p->is_html && p->html != NULL && memmem(p->html,
-		    p->html_len, "<img", 4) != NULL;
+		img |= p->is_html && p->html != NULL &&
+		       memmem(p->html, p->html_len, "<img", 4) != NULL;
 	}
 	if (h.n == 0 && img) /* the Perl's "\n" mark */
 		(void)evt_find(&h, "\n", 1, 1);
@@ -362,7 +362,7 @@ evt_madiff(struct sp_evctx *c)
 		return;
 	for (g = 1; g <= maxg; g++)
 		if ((d = evt_madiff_group(c->v, g, &c->madiff_html,
-		    &c->madiff_text)) > c->madiff)
+					  &c->madiff_text)) > c->madiff)
 			c->madiff = d;
 }
 
@@ -372,19 +372,19 @@ ev_madiff(struct sp_evctx *c, const struct sp_evcall *a)
 	double lo = sp_ev_num(a, 0, 0);
 
 	evt_madiff(c);
-	return (lo == 0 || c->madiff > lo) && (strcmp(a->argv[1], "undef") ==
-	    0 || c->madiff <= sp_ev_num(a, 1, 0));
+	return (lo == 0 || c->madiff > lo) &&
+	       (strcmp(a->argv[1], "undef") == 0 ||
+		c->madiff <= sp_ev_num(a, 1, 0));
 }
 
 static int
 ev_madiff_count(struct sp_evctx *c, const struct sp_evcall *a)
 {
 	evt_madiff(c);
-	if ((double)c->madiff_html <= sp_ev_num(a, 1, 0) ||
-	    c->madiff_html == 0)
+	if ((double)c->madiff_html <= sp_ev_num(a, 1, 0) || c->madiff_html == 0)
 		return 0;
-	return (double)c->madiff_text / (double)c->madiff_html > sp_ev_num(a,
-	    0, 0);
+	return (double)c->madiff_text / (double)c->madiff_html >
+	       sp_ev_num(a, 0, 0);
 }
 
 /* ok_locales all: no charset is far away. */
@@ -397,13 +397,13 @@ ev_faraway(struct sp_evctx *c, const struct sp_evcall *a)
 }
 
 const struct sp_evdef ev_text_defs[] = {
-	{"tvd_vertical_words", ev_vertical_words, 2, 2},
-	{"multipart_alternative_difference", ev_madiff, 2, 2},
-	{"multipart_alternative_difference_count", ev_madiff_count, 2, 2},
-	{"check_blank_line_ratio", ev_blank_line_ratio, 2, 3},
-	{"check_stock_info", ev_stock_info, 1, 1, NULL, 0, EVT_STOCK_RE},
-	{"check_for_faraway_charset", ev_faraway, 0, 0},
-	{"check_for_faraway_charset_in_headers", ev_faraway, 0, 0},
-	{"html_charset_faraway", ev_faraway, 0, 0},
-	{NULL, NULL, 0, 0},
+    {"tvd_vertical_words", ev_vertical_words, 2, 2},
+    {"multipart_alternative_difference", ev_madiff, 2, 2},
+    {"multipart_alternative_difference_count", ev_madiff_count, 2, 2},
+    {"check_blank_line_ratio", ev_blank_line_ratio, 2, 3},
+    {"check_stock_info", ev_stock_info, 1, 1, NULL, 0, EVT_STOCK_RE},
+    {"check_for_faraway_charset", ev_faraway, 0, 0},
+    {"check_for_faraway_charset_in_headers", ev_faraway, 0, 0},
+    {"html_charset_faraway", ev_faraway, 0, 0},
+    {NULL, NULL, 0, 0},
 };

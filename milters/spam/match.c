@@ -20,9 +20,9 @@ static int
 match_is_pattern(const struct sp_rule *r)
 {
 	return r->skip == NULL && r->re != NULL && !r->exists &&
-	    (r->type == SP_R_HEADER || r->type == SP_R_BODY ||
-	    r->type == SP_R_RAWBODY || r->type == SP_R_URI ||
-	    r->type == SP_R_FULL);
+	       (r->type == SP_R_HEADER || r->type == SP_R_BODY ||
+		r->type == SP_R_RAWBODY || r->type == SP_R_URI ||
+		r->type == SP_R_FULL);
 }
 
 static struct mgroup *
@@ -35,8 +35,8 @@ match_group(struct sp_matcher *m, const struct sp_rule *r, size_t ri)
 		g = &m->g[i];
 		if (g->type != r->type || g->nhs >= MATCH_CHUNK)
 			continue;
-		if (r->type != SP_R_HEADER || (g->hmod == r->hmod &&
-		    strcasecmp(g->hdr, r->hdr) == 0))
+		if (r->type != SP_R_HEADER ||
+		    (g->hmod == r->hmod && strcasecmp(g->hdr, r->hdr) == 0))
 			return g;
 	}
 	g = reallocarray(m->g, m->ng + 1, sizeof(*g));
@@ -75,14 +75,18 @@ match_pcre(struct sp_matcher *m, struct sp_ruleset *rs, size_t i)
 	int ec;
 
 	m->re[i] = pcre2_compile((PCRE2_SPTR)r->re, PCRE2_ZERO_TERMINATED,
-	    match_pcre_flags(r), &ec, &off, NULL);
+				 match_pcre_flags(r), &ec, &off, NULL);
 	if (m->re[i] != NULL)
 		return 1;
 	pcre2_get_error_message(ec, msg, sizeof(msg));
 	r->skip = "bad regex";
 	m->st.bad_regex++;
-	return rules_skip(rs, r->name, r->file, r->line, "bad regex at "
-	    "offset %zu: %s", (size_t)off, (char *)msg) < 0 ? -1 : 0;
+	return rules_skip(rs, r->name, r->file, r->line,
+			  "bad regex at "
+			  "offset %zu: %s",
+			  (size_t)off, (char *)msg) < 0
+		   ? -1
+		   : 0;
 }
 
 /* Sorts rule i into its group: exact, prefilter or PCRE2 only. */
@@ -107,7 +111,7 @@ match_classify(struct sp_matcher *m, struct sp_rule *r, size_t i)
 		 * patterns PCRE2 would run slowly on every message. */
 		if (strlen(r->re) < 40 ||
 		    hs_expression_info(r->re, f | HS_FLAG_PREFILTER, &info,
-		    &ce) != HS_SUCCESS) {
+				       &ce) != HS_SUCCESS) {
 			hs_free_compile_error(ce);
 			goto pcre;
 		}
@@ -146,12 +150,13 @@ match_compile_group(const struct sp_ruleset *rs, struct mgroup *g)
 			const struct sp_rule *r = &rs->v[g->hs_rule[k]];
 
 			ex[k] = r->re;
-			fl[k] = match_hs_flags(r) | (g->hs_confirm[k] ?
-			    HS_FLAG_PREFILTER : 0);
+			fl[k] = match_hs_flags(r) |
+				(g->hs_confirm[k] ? HS_FLAG_PREFILTER : 0);
 			ids[k] = (unsigned)k;
 		}
 		if (hs_compile_multi(ex, fl, ids, (unsigned)g->nhs,
-		    HS_MODE_BLOCK, NULL, &g->db, &ce) == HS_SUCCESS)
+				     HS_MODE_BLOCK, NULL, &g->db,
+				     &ce) == HS_SUCCESS)
 			break;
 		k = ce->expression >= 0 ? (size_t)ce->expression : g->nhs;
 		hs_free_compile_error(ce);
@@ -162,9 +167,9 @@ match_compile_group(const struct sp_ruleset *rs, struct mgroup *g)
 		if (match_push(&g->pc_rule, &g->npc, g->hs_rule[k]) < 0)
 			goto out;
 		memmove(&g->hs_rule[k], &g->hs_rule[k + 1],
-		    (g->nhs - k - 1) * sizeof(size_t));
+			(g->nhs - k - 1) * sizeof(size_t));
 		memmove(&g->hs_confirm[k], &g->hs_confirm[k + 1],
-		    g->nhs - k - 1);
+			g->nhs - k - 1);
 		g->nhs--;
 	}
 	if (g->db == NULL) { /* give up on hyperscan for this group */
@@ -192,8 +197,8 @@ match_finish(struct sp_matcher *m)
 	for (i = 0; i < m->ng; i++) {
 		g = &m->g[i];
 		for (k = 0; k < g->nhs; k++)
-			g->hs_confirm[k] ? m->st.hs_prefilter++ :
-			    m->st.hs_exact++;
+			g->hs_confirm[k] ? m->st.hs_prefilter++
+					 : m->st.hs_exact++;
 		m->st.pcre_only += g->npc;
 		if (g->db == NULL)
 			continue;
@@ -246,14 +251,13 @@ match_compile(struct sp_matcher *m, struct sp_ruleset *rs)
 /* The groups from the cache, else compiled (and then saved). Only
  * ENOMEM fails: a cache that cannot be read or written is a note. */
 static int
-match_groups(struct sp_matcher *m, struct sp_ruleset *rs,
-    const char *cache_dir)
+match_groups(struct sp_matcher *m, struct sp_ruleset *rs, const char *cache_dir)
 {
 	unsigned char key[MATCH_KEY_LEN];
 	int rc, keyed;
 
 	keyed = cache_dir != NULL && *cache_dir != '\0' &&
-	    match_cache_key(m, rs, key) == 0;
+		match_cache_key(m, rs, key) == 0;
 	if (keyed) {
 		if ((rc = match_cache_load(m, rs, cache_dir, key)) < 0)
 			return -1;
@@ -265,14 +269,14 @@ match_groups(struct sp_matcher *m, struct sp_ruleset *rs,
 	if (match_compile(m, rs) < 0)
 		return -1;
 	if (keyed && match_cache_save(m, cache_dir, key, m->st.cache_error,
-	    sizeof(m->st.cache_error)) == 0)
+				      sizeof(m->st.cache_error)) == 0)
 		m->st.cache_written = 1;
 	return 0;
 }
 
 int
 sp_match_build_cached(struct sp_ruleset *rs, const char *cache_dir,
-    struct sp_matcher **out, char *err, size_t errlen)
+		      struct sp_matcher **out, char *err, size_t errlen)
 {
 	struct sp_matcher *m;
 
@@ -294,15 +298,16 @@ sp_match_build_cached(struct sp_ruleset *rs, const char *cache_dir,
 	*out = m;
 	return 0;
 oom:
-	snprintf(err, errlen, "cannot build the pattern matcher: out of "
-	    "memory");
+	snprintf(err, errlen,
+		 "cannot build the pattern matcher: out of "
+		 "memory");
 	sp_match_free(&m);
 	return -1;
 }
 
 int
 sp_match_build(struct sp_ruleset *rs, struct sp_matcher **out, char *err,
-    size_t errlen)
+	       size_t errlen)
 {
 	return sp_match_build_cached(rs, NULL, out, err, errlen);
 }
@@ -314,20 +319,20 @@ struct scan {
 	const struct sp_ruleset *rs;
 	pcre2_match_data *md;
 	hs_scratch_t *scratch;
-	unsigned char *hit;  /* per hyperscan id of the current group */
+	unsigned char *hit; /* per hyperscan id of the current group */
 	size_t hitcap;
 	double *values;
-	char *abuf;          /* scan_aligned()'s copy, 64-byte aligned */
+	char *abuf; /* scan_aligned()'s copy, 64-byte aligned */
 	size_t acap;
-	const char *acopy;   /* where in abuf the copy starts */
-	int akey;            /* 1 + the group type whose text abuf holds
-				(body, rawbody, full, uri: one text each per
-				scan); 0: none or a header's, never reused */
+	const char *acopy; /* where in abuf the copy starts */
+	int akey;	   /* 1 + the group type whose text abuf holds
+			      (body, rawbody, full, uri: one text each per
+			      scan); 0: none or a header's, never reused */
 };
 
 static int
 scan_onmatch(unsigned id, unsigned long long from, unsigned long long to,
-    unsigned flags, void *ctx)
+	     unsigned flags, void *ctx)
 {
 	struct scan *s = ctx;
 
@@ -339,7 +344,7 @@ static int
 scan_pcre(struct scan *s, size_t rule, const char *t, size_t n)
 {
 	int rc = pcre2_match(s->m->re[rule], (PCRE2_SPTR)t, n, 0, 0, s->md,
-	    s->m->mctx);
+			     s->m->mctx);
 
 	return rc >= 0;
 }
@@ -355,8 +360,8 @@ scan_count(struct scan *s, size_t rule, const char *t, size_t n)
 	while (c < max && off <= n) {
 		PCRE2_SIZE *ov;
 
-		if (pcre2_match(s->m->re[rule], (PCRE2_SPTR)t, n, off, 0,
-		    s->md, s->m->mctx) < 0)
+		if (pcre2_match(s->m->re[rule], (PCRE2_SPTR)t, n, off, 0, s->md,
+				s->m->mctx) < 0)
 			break;
 		c++;
 		ov = pcre2_get_ovector_pointer(s->md);
@@ -366,8 +371,7 @@ scan_count(struct scan *s, size_t rule, const char *t, size_t n)
 }
 
 static void
-scan_set_text(struct scan *s, size_t rule, int matched, const char *t,
-    size_t n)
+scan_set_text(struct scan *s, size_t rule, int matched, const char *t, size_t n)
 {
 	const struct sp_rule *r = &s->rs->v[rule];
 
@@ -376,8 +380,8 @@ scan_set_text(struct scan *s, size_t rule, int matched, const char *t,
 		s->values[rule] = scan_count(s, rule, t, n);
 		return;
 	}
-	s->values[rule] = r->type == SP_R_HEADER && r->negate ? !matched :
-	    matched != 0;
+	s->values[rule] =
+	    r->type == SP_R_HEADER && r->negate ? !matched : matched != 0;
 }
 
 static void
@@ -397,8 +401,7 @@ scan_set(struct scan *s, size_t rule, int matched)
  * whole text and URI list are copied once for all their groups; header
  * targets, built in one reused buffer, every time. NULL: out of memory. */
 static const char *
-scan_aligned(struct scan *s, const struct mgroup *g, const char *t,
-    size_t n)
+scan_aligned(struct scan *s, const struct mgroup *g, const char *t, size_t n)
 {
 	int key = g->type == SP_R_HEADER ? 0 : (int)g->type + 1;
 	size_t pad = (64 - n % 64) % 64, need;
@@ -437,17 +440,19 @@ scan_group(struct scan *s, const struct mgroup *g, const char *t, size_t n)
 		}
 		memset(s->hit, 0, g->nhs);
 		if ((at = n ? scan_aligned(s, g, t, n) : "") == NULL ||
-		    hs_scan(g->db, at, (unsigned)n, 0, s->scratch,
-		    scan_onmatch, s) != HS_SUCCESS)
+		    hs_scan(g->db, at, (unsigned)n, 0, s->scratch, scan_onmatch,
+			    s) != HS_SUCCESS)
 			return -1;
 		for (k = 0; k < g->nhs; k++)
-			scan_set_text(s, g->hs_rule[k], s->hit[k] &&
-			    (!g->hs_confirm[k] || scan_pcre(s, g->hs_rule[k],
-			    t, n)), t, n);
+			scan_set_text(s, g->hs_rule[k],
+				      s->hit[k] &&
+					  (!g->hs_confirm[k] ||
+					   scan_pcre(s, g->hs_rule[k], t, n)),
+				      t, n);
 	}
 	for (k = 0; k < g->npc; k++)
-		scan_set_text(s, g->pc_rule[k], scan_pcre(s, g->pc_rule[k], t,
-		    n), t, n);
+		scan_set_text(s, g->pc_rule[k],
+			      scan_pcre(s, g->pc_rule[k], t, n), t, n);
 	return 0;
 }
 
@@ -462,14 +467,15 @@ scan_addr(const char *v, struct buf *out, int want_name)
 		if (lt == NULL) {
 			p = strchr(v, '(');
 			e = p ? strchr(p, ')') : NULL;
-			return p && e ? buf_add(out, p + 1, (size_t)(e - p -
-			    1)) : buf_add(out, "", 0);
+			return p && e ? buf_add(out, p + 1, (size_t)(e - p - 1))
+				      : buf_add(out, "", 0);
 		}
-		for (p = v; p < lt && (isspace((unsigned char)*p) ||
-		    *p == '"'); p++)
+		for (p = v; p < lt && (isspace((unsigned char)*p) || *p == '"');
+		     p++)
 			;
-		for (e = lt; e > p && (isspace((unsigned char)e[-1]) ||
-		    e[-1] == '"'); e--)
+		for (e = lt;
+		     e > p && (isspace((unsigned char)e[-1]) || e[-1] == '"');
+		     e--)
 			;
 		return buf_add(out, p, (size_t)(e - p));
 	}
@@ -484,7 +490,8 @@ scan_addr(const char *v, struct buf *out, int want_name)
 			continue;
 		}
 		for (e = p; *e && !isspace((unsigned char)*e) && *e != ',' &&
-		    *e != '('; e++)
+			    *e != '(';
+		     e++)
 			;
 		if (memchr(p, '@', (size_t)(e - p)) != NULL)
 			return buf_add(out, p, (size_t)(e - p));
@@ -512,11 +519,11 @@ scan_exists(const struct sp_view *v, const char *name)
 
 	if (strcasecmp(name, "ToCc") == 0)
 		return sp_view_header(v, "To") != NULL ||
-		    sp_view_header(v, "Cc") != NULL;
+		       sp_view_header(v, "Cc") != NULL;
 	if (strcmp(name, "MESSAGEID") == 0)
 		return sp_view_header(v, "Message-Id") != NULL ||
-		    sp_view_header(v, "Resent-Message-Id") != NULL ||
-		    sp_view_header(v, "X-Message-Id") != NULL;
+		       sp_view_header(v, "Resent-Message-Id") != NULL ||
+		       sp_view_header(v, "X-Message-Id") != NULL;
 	for (i = 0; i < v->npseudo; i++)
 		if (strcasecmp(v->pseudo[i].name, name) == 0)
 			return 1;
@@ -526,11 +533,11 @@ scan_exists(const struct sp_view *v, const char *name)
 /* The text a header rule target sees. 1 present, 0 absent, -1 ENOMEM. */
 static int
 scan_header(const struct sp_view *v, const struct mgroup *g,
-    const char *envfrom, struct buf *out)
+	    const char *envfrom, struct buf *out)
 {
 	static const char *const tocc[] = {"To", "Cc", NULL};
 	static const char *const msgid[] = {"Message-Id", "Resent-Message-Id",
-	    "X-Message-Id", NULL};
+					    "X-Message-Id", NULL};
 	const char *one[2] = {g->hdr, NULL};
 	const char *const *names = one;
 	int all = strcmp(g->hdr, "ALL") == 0, found = 0;
@@ -545,8 +552,9 @@ scan_header(const struct sp_view *v, const struct mgroup *g,
 	else if (strcmp(g->hdr, "EnvelopeFrom") == 0)
 		return 0; /* the engine found none (ev.h, sp_ev_envfrom) */
 	for (i = 0; i < v->nheaders + (all ? 0 : v->npseudo); i++) {
-		const struct sp_header *h = i < v->nheaders ? &v->headers[i] :
-		    &v->pseudo[i - v->nheaders];
+		const struct sp_header *h = i < v->nheaders
+						? &v->headers[i]
+						: &v->pseudo[i - v->nheaders];
 		const char *val = g->hmod == SP_H_RAW ? h->raw : h->decoded;
 
 		if (!all && !scan_is(h->name, names))
@@ -569,7 +577,7 @@ scan_header(const struct sp_view *v, const struct mgroup *g,
 
 static int
 scan_headers(struct scan *s, const struct mgroup *g, const struct sp_view *v,
-    const char *envfrom, struct buf *b)
+	     const char *envfrom, struct buf *b)
 {
 	const struct sp_rule *r;
 	size_t k;
@@ -600,8 +608,8 @@ pool_get(struct scratch_pool *p)
 	pthread_mutex_lock(&p->mu);
 	if (p->nfree > 0)
 		s = p->free[--p->nfree];
-	else if (p->proto != NULL && hs_clone_scratch(p->proto, &s) !=
-	    HS_SUCCESS)
+	else if (p->proto != NULL &&
+		 hs_clone_scratch(p->proto, &s) != HS_SUCCESS)
 		s = NULL;
 	pthread_mutex_unlock(&p->mu);
 	return s;
@@ -653,7 +661,7 @@ scan_run(struct scan *s, const struct sp_view *v, const char *envfrom)
 			break;
 		case SP_R_RAWBODY:
 			r = scan_group(s, g, v->rawbody_text,
-			    v->rawbody_text_len);
+				       v->rawbody_text_len);
 			break;
 		case SP_R_FULL:
 			r = scan_group(s, g, v->raw, v->raw_len);
@@ -671,8 +679,8 @@ scan_run(struct scan *s, const struct sp_view *v, const char *envfrom)
 			goto out;
 	}
 	for (k = 0; k < m->nexists; k++)
-		s->values[m->exists[k]] = scan_exists(v,
-		    s->rs->v[m->exists[k]].hdr);
+		s->values[m->exists[k]] =
+		    scan_exists(v, s->rs->v[m->exists[k]].hdr);
 	rc = 0;
 out:
 	buf_free(&uris);
@@ -682,8 +690,8 @@ out:
 
 int
 sp_match_run(const struct sp_matcher *m, const struct sp_ruleset *rs,
-    const struct sp_view *v, const char *envfrom, double *values, char *err,
-    size_t errlen)
+	     const struct sp_view *v, const char *envfrom, double *values,
+	     char *err, size_t errlen)
 {
 	struct scan s;
 	int rc;

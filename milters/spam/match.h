@@ -25,25 +25,26 @@ struct sp_match_stats {
 	size_t bad_regex;    /* skipped: PCRE2 cannot compile them either */
 	size_t databases;
 	/* sp_match_build_cached() only: */
-	int from_cache;      /* the databases were read from the cache */
-	int cache_written;   /* compiled, then saved in the cache */
+	int from_cache;	       /* the databases were read from the cache */
+	int cache_written;     /* compiled, then saved in the cache */
 	char cache_error[256]; /* why they could not be saved, or "" */
 };
 
 /* Compiles the live regex rules of rs (rules whose pattern PCRE2 refuses
  * get skip = "bad regex", with a skipped entry). *out owned. 0 or -1 with
  * err. */
-__attribute__((warn_unused_result)) int sp_match_build(
-    struct sp_ruleset *rs, struct sp_matcher **out, char *err,
-    size_t errlen);
+__attribute__((warn_unused_result)) int sp_match_build(struct sp_ruleset *rs,
+						       struct sp_matcher **out,
+						       char *err,
+						       size_t errlen);
 
 /* Scans the view: values[i] becomes 1 for each pattern rule i that hits
  * (header !~ included), 0 otherwise; others are left alone. envfrom may
  * be NULL. 0 or -1 (ENOMEM, scan error) with err. Thread-safe. */
-__attribute__((warn_unused_result)) int sp_match_run(
-    const struct sp_matcher *m, const struct sp_ruleset *rs,
-    const struct sp_view *v, const char *envfrom, double *values,
-    char *err, size_t errlen);
+__attribute__((warn_unused_result)) int
+sp_match_run(const struct sp_matcher *m, const struct sp_ruleset *rs,
+	     const struct sp_view *v, const char *envfrom, double *values,
+	     char *err, size_t errlen);
 
 /* The same, with the hyperscan databases cached in cache_dir (NULL or
  * "": no cache) as hs-KEY.db, KEY a SHA-256 of the rules' patterns,
@@ -56,9 +57,9 @@ __attribute__((warn_unused_result)) int sp_match_run(
  * it). Nothing is logged. Builds sharing a cache_dir are safe (each
  * writes its own temp file, then renames it), but two rule sets sharing
  * one remove each other's file. */
-__attribute__((warn_unused_result)) int sp_match_build_cached(
-    struct sp_ruleset *rs, const char *cache_dir, struct sp_matcher **out,
-    char *err, size_t errlen);
+__attribute__((warn_unused_result)) int
+sp_match_build_cached(struct sp_ruleset *rs, const char *cache_dir,
+		      struct sp_matcher **out, char *err, size_t errlen);
 
 void sp_match_stats(const struct sp_matcher *m, struct sp_match_stats *st);
 void sp_match_free(struct sp_matcher **m);

@@ -77,22 +77,27 @@ key_str(EVP_MD_CTX *c, const char *s)
 {
 	size_t n = s != NULL ? strlen(s) : 0;
 
-	return key_u64(c, s != NULL ? n + 1 : 0) < 0 || key_add(c, s ? s :
-	    "", n) < 0 ? -1 : 0;
+	return key_u64(c, s != NULL ? n + 1 : 0) < 0 ||
+		       key_add(c, s ? s : "", n) < 0
+		   ? -1
+		   : 0;
 }
 
 static int
 key_rule(EVP_MD_CTX *c, const struct sp_rule *r, size_t i)
 {
 	return key_u64(c, i) < 0 || key_u64(c, (uint64_t)r->type) < 0 ||
-	    key_u64(c, (uint64_t)r->hmod) < 0 || key_str(c, r->hdr) < 0 ||
-	    key_u64(c, r->re_flags) < 0 || key_u64(c, match_hs_flags(r)) < 0 ||
-	    key_str(c, r->re) < 0 ? -1 : 0;
+		       key_u64(c, (uint64_t)r->hmod) < 0 ||
+		       key_str(c, r->hdr) < 0 || key_u64(c, r->re_flags) < 0 ||
+		       key_u64(c, match_hs_flags(r)) < 0 ||
+		       key_str(c, r->re) < 0
+		   ? -1
+		   : 0;
 }
 
 int
 match_cache_key(const struct sp_matcher *m, const struct sp_ruleset *rs,
-    unsigned char key[MATCH_KEY_LEN])
+		unsigned char key[MATCH_KEY_LEN])
 {
 	hs_platform_info_t pl;
 	char pcre_version[64];
@@ -130,13 +135,15 @@ cache_digest(const void *p, size_t n, unsigned char out[MATCH_KEY_LEN])
 	unsigned int len = 0;
 
 	return EVP_Digest(p, n, out, &len, EVP_sha256(), NULL) == 1 &&
-	    len == MATCH_KEY_LEN ? 0 : -1;
+		       len == MATCH_KEY_LEN
+		   ? 0
+		   : -1;
 }
 
 /* "DIR/hs-HEX.db", or with tmp "DIR/.hs-HEX.XXXXXX" for mkstemp. */
 static int
 cache_path(char *out, size_t outlen, const char *dir,
-    const unsigned char key[MATCH_KEY_LEN], int tmp)
+	   const unsigned char key[MATCH_KEY_LEN], int tmp)
 {
 	char hex[2 * MATCH_KEY_LEN + 1];
 	size_t i;
@@ -144,8 +151,8 @@ cache_path(char *out, size_t outlen, const char *dir,
 
 	for (i = 0; i < MATCH_KEY_LEN; i++)
 		snprintf(hex + 2 * i, 3, "%02x", key[i]);
-	n = snprintf(out, outlen, tmp ? "%s/.hs-%s.XXXXXX" : "%s/hs-%s.db",
-	    dir, hex);
+	n = snprintf(out, outlen, tmp ? "%s/.hs-%s.XXXXXX" : "%s/hs-%s.db", dir,
+		     hex);
 	return n < 0 || (size_t)n >= outlen ? -1 : 0;
 }
 
@@ -172,8 +179,8 @@ cur_take(struct cur *c, size_t n)
  * of group g not seen before. 0, -1 ENOMEM, 1 bad. */
 static int
 cache_rules(struct cur *c, const struct sp_matcher *m,
-    const struct sp_ruleset *rs, const struct mgroup *g, unsigned char *seen,
-    size_t n, size_t **out)
+	    const struct sp_ruleset *rs, const struct mgroup *g,
+	    unsigned char *seen, size_t n, size_t **out)
 {
 	const unsigned char *p = cur_take(c, n * sizeof(uint32_t));
 	const struct sp_rule *r;
@@ -189,8 +196,9 @@ cache_rules(struct cur *c, const struct sp_matcher *m,
 		if (v >= rs->n || v >= m->nre || m->re[v] == NULL || seen[v])
 			return 1;
 		r = &rs->v[v];
-		if (r->type != g->type || (g->type == SP_R_HEADER &&
-		    (r->hmod != g->hmod || strcasecmp(r->hdr, g->hdr) != 0)))
+		if (r->type != g->type ||
+		    (g->type == SP_R_HEADER &&
+		     (r->hmod != g->hmod || strcasecmp(r->hdr, g->hdr) != 0)))
 			return 1;
 		seen[v] = 1;
 		(*out)[k] = v;
@@ -211,14 +219,15 @@ cache_db(struct cur *c, uint64_t dblen, struct mgroup *g)
 	if (dblen > c->left || (p = cur_take(c, (size_t)dblen)) == NULL)
 		return 1;
 	if (hs_serialized_database_info((const char *)p, (size_t)dblen,
-	    &info) != HS_SUCCESS || info == NULL)
+					&info) != HS_SUCCESS ||
+	    info == NULL)
 		return 1;
 	ok = strncmp(info, "Version: ", 9) == 0 &&
-	    strncmp(info + 9, ver, vlen) == 0 && info[9 + vlen] == ' ' &&
-	    strstr(info, "Mode: BLOCK") != NULL;
+	     strncmp(info + 9, ver, vlen) == 0 && info[9 + vlen] == ' ' &&
+	     strstr(info, "Mode: BLOCK") != NULL;
 	free(info);
 	if (!ok || hs_deserialize_database((const char *)p, (size_t)dblen,
-	    &g->db) != HS_SUCCESS) {
+					   &g->db) != HS_SUCCESS) {
 		g->db = NULL;
 		return 1;
 	}
@@ -227,7 +236,7 @@ cache_db(struct cur *c, uint64_t dblen, struct mgroup *g)
 
 static int
 cache_group(struct cur *c, struct sp_matcher *m, const struct sp_ruleset *rs,
-    struct mgroup *g, unsigned char *seen)
+	    struct mgroup *g, unsigned char *seen)
 {
 	const unsigned char *p = cur_take(c, sizeof(struct cache_ghdr));
 	const struct sp_rule *f;
@@ -239,8 +248,8 @@ cache_group(struct cur *c, struct sp_matcher *m, const struct sp_ruleset *rs,
 		return 1;
 	memcpy(&gh, p, sizeof(gh));
 	if (gh.first >= rs->n || gh.first >= m->nre ||
-	    m->re[gh.first] == NULL || gh.nhs > MATCH_CHUNK ||
-	    gh.npc > rs->n || gh.zero != 0 || (gh.nhs == 0) != (gh.dblen == 0))
+	    m->re[gh.first] == NULL || gh.nhs > MATCH_CHUNK || gh.npc > rs->n ||
+	    gh.zero != 0 || (gh.nhs == 0) != (gh.dblen == 0))
 		return 1;
 	f = &rs->v[gh.first];
 	if ((uint32_t)f->type != gh.type || (uint32_t)f->hmod != gh.hmod)
@@ -268,8 +277,8 @@ cache_group(struct cur *c, struct sp_matcher *m, const struct sp_ruleset *rs,
 /* 1 sound (m->g filled), 0 not ours, -1 ENOMEM. */
 static int
 cache_parse(struct sp_matcher *m, const struct sp_ruleset *rs,
-    const unsigned char *data, size_t len,
-    const unsigned char key[MATCH_KEY_LEN])
+	    const unsigned char *data, size_t len,
+	    const unsigned char key[MATCH_KEY_LEN])
 {
 	unsigned char digest[MATCH_KEY_LEN], *seen;
 	struct cache_hdr h;
@@ -291,8 +300,7 @@ cache_parse(struct sp_matcher *m, const struct sp_ruleset *rs,
 	    memcmp(digest, h.digest, MATCH_KEY_LEN) != 0)
 		return 0;
 	if ((seen = calloc(rs->n ? rs->n : 1, 1)) == NULL ||
-	    (m->g = calloc(h.ngroups ? h.ngroups : 1, sizeof(*m->g))) ==
-	    NULL) {
+	    (m->g = calloc(h.ngroups ? h.ngroups : 1, sizeof(*m->g))) == NULL) {
 		free(seen);
 		return -1;
 	}
@@ -358,7 +366,7 @@ cache_read(const char *path, size_t *len, int *oom)
 
 int
 match_cache_load(struct sp_matcher *m, const struct sp_ruleset *rs,
-    const char *dir, const unsigned char key[MATCH_KEY_LEN])
+		 const char *dir, const unsigned char key[MATCH_KEY_LEN])
 {
 	char path[PATH_MAX];
 	unsigned char *data;
@@ -382,7 +390,7 @@ struct wr {
 	int fd;
 	EVP_MD_CTX *md;
 	uint64_t len;
-	int err;             /* errno of the first failure, or -1 */
+	int err; /* errno of the first failure, or -1 */
 };
 
 static int
@@ -435,8 +443,8 @@ wr_group(struct wr *w, const struct mgroup *g)
 	size_t len = 0;
 	int rc;
 
-	if (g->db != NULL && hs_serialize_database(g->db, &bytes, &len) !=
-	    HS_SUCCESS) {
+	if (g->db != NULL &&
+	    hs_serialize_database(g->db, &bytes, &len) != HS_SUCCESS) {
 		w->err = ENOMEM;
 		return -1;
 	}
@@ -448,10 +456,12 @@ wr_group(struct wr *w, const struct mgroup *g)
 	gh.npc = (uint32_t)g->npc;
 	gh.dblen = g->db != NULL ? len : 0;
 	rc = wr_all(w, &gh, sizeof(gh)) < 0 ||
-	    wr_rules(w, g->hs_rule, gh.nhs) < 0 ||
-	    wr_all(w, g->hs_confirm, gh.nhs) < 0 ||
-	    wr_rules(w, g->pc_rule, g->npc) < 0 ||
-	    wr_all(w, bytes, gh.dblen) < 0 ? -1 : 0;
+		     wr_rules(w, g->hs_rule, gh.nhs) < 0 ||
+		     wr_all(w, g->hs_confirm, gh.nhs) < 0 ||
+		     wr_rules(w, g->pc_rule, g->npc) < 0 ||
+		     wr_all(w, bytes, gh.dblen) < 0
+		 ? -1
+		 : 0;
 	free(bytes);
 	return rc;
 }
@@ -459,7 +469,7 @@ wr_group(struct wr *w, const struct mgroup *g)
 /* The payload, then the header (with its digest) at offset 0. */
 static int
 wr_file(struct wr *w, const struct sp_matcher *m,
-    const unsigned char key[MATCH_KEY_LEN])
+	const unsigned char key[MATCH_KEY_LEN])
 {
 	struct cache_hdr h;
 	unsigned int dlen = 0;
@@ -496,8 +506,8 @@ is_hex_name(const char *name, const char *prefix, size_t tail)
 	size_t n = strlen(name), p = strlen(prefix);
 
 	return n == p + 2 * MATCH_KEY_LEN + tail &&
-	    strncmp(name, prefix, p) == 0 &&
-	    strspn(name + p, "0123456789abcdef") == 2 * MATCH_KEY_LEN;
+	       strncmp(name, prefix, p) == 0 &&
+	       strspn(name + p, "0123456789abcdef") == 2 * MATCH_KEY_LEN;
 }
 
 /* Removes the hs-*.db of other keys and temp files left by a build that
@@ -521,9 +531,9 @@ cache_prune(const char *dir, const char *keep)
 		    !S_ISREG(st.st_mode))
 			continue;
 		if ((is_hex_name(name, "hs-", 3) &&
-		    strcmp(name + strlen(name) - 3, ".db") == 0) ||
+		     strcmp(name + strlen(name) - 3, ".db") == 0) ||
 		    (is_hex_name(name, ".hs-", 7) &&
-		    now - st.st_mtime > CACHE_TMP_AGE))
+		     now - st.st_mtime > CACHE_TMP_AGE))
 			(void)unlinkat(dirfd(d), name, 0);
 	}
 	closedir(d);
@@ -542,7 +552,8 @@ cache_sync_dir(const char *dir)
 
 int
 match_cache_save(const struct sp_matcher *m, const char *dir,
-    const unsigned char key[MATCH_KEY_LEN], char *why, size_t whylen)
+		 const unsigned char key[MATCH_KEY_LEN], char *why,
+		 size_t whylen)
 {
 	char path[PATH_MAX], tmp[PATH_MAX];
 	struct wr w;
@@ -580,8 +591,8 @@ match_cache_save(const struct sp_matcher *m, const char *dir,
 	if (rc < 0) {
 		if (w.err == 0)
 			w.err = errno ? errno : EIO;
-		snprintf(why, whylen, "cannot write %s: %s", tmp, w.err > 0 ?
-		    strerror(w.err) : "hashing failed");
+		snprintf(why, whylen, "cannot write %s: %s", tmp,
+			 w.err > 0 ? strerror(w.err) : "hashing failed");
 		(void)unlink(tmp);
 		return -1;
 	}

@@ -20,14 +20,14 @@
 
 struct mgroup {
 	enum sp_rtype type;
-	const char *hdr;     /* borrowed from rule `first` (header groups) */
+	const char *hdr; /* borrowed from rule `first` (header groups) */
 	enum sp_hmod hmod;
-	size_t first;        /* the rule that opened the group */
+	size_t first; /* the rule that opened the group */
 	hs_database_t *db;
-	size_t *hs_rule;     /* hyperscan id -> rule index */
+	size_t *hs_rule;	   /* hyperscan id -> rule index */
 	unsigned char *hs_confirm; /* id needs PCRE2 confirmation */
 	size_t nhs;
-	size_t *pc_rule;     /* PCRE2-only rules */
+	size_t *pc_rule; /* PCRE2-only rules */
 	size_t npc;
 };
 
@@ -41,9 +41,9 @@ struct scratch_pool {
 struct sp_matcher {
 	struct mgroup *g;
 	size_t ng;
-	pcre2_code **re;     /* per rule index, NULL if none */
+	pcre2_code **re; /* per rule index, NULL if none */
 	size_t nre;
-	size_t *exists;      /* header exists: rules */
+	size_t *exists; /* header exists: rules */
 	size_t nexists;
 	pcre2_match_context *mctx;
 	struct scratch_pool *pool;
@@ -114,14 +114,15 @@ match_groups_free(struct sp_matcher *m)
  * PCRE2 (m->re[i] != NULL): index, type, header, modifier, flags and
  * pattern bytes, in order. 0 or -1 (ENOMEM/OpenSSL). */
 int match_cache_key(const struct sp_matcher *m, const struct sp_ruleset *rs,
-    unsigned char key[MATCH_KEY_LEN]);
+		    unsigned char key[MATCH_KEY_LEN]);
 /* Fills m->g from dir/hs-KEY.db. 1 loaded, 0 absent or unusable (m->g
  * left empty: compile), -1 ENOMEM. Never logs. */
 int match_cache_load(struct sp_matcher *m, const struct sp_ruleset *rs,
-    const char *dir, const unsigned char key[MATCH_KEY_LEN]);
+		     const char *dir, const unsigned char key[MATCH_KEY_LEN]);
 /* Writes m->g atomically to dir/hs-KEY.db (mode 0644) and removes the
  * hs-*.db files of other keys. 0, or -1 with why. */
 int match_cache_save(const struct sp_matcher *m, const char *dir,
-    const unsigned char key[MATCH_KEY_LEN], char *why, size_t whylen);
+		     const unsigned char key[MATCH_KEY_LEN], char *why,
+		     size_t whylen);
 
 #endif

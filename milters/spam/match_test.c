@@ -88,7 +88,8 @@ setup(void **state)
 		return -1;
 	*slash = '\0';
 	if (snprintf(fx->dir, sizeof(fx->dir), "%s/match_test.XXXXXX", exe) >=
-	    (int)sizeof(fx->dir) || mkdtemp(fx->dir) == NULL)
+		(int)sizeof(fx->dir) ||
+	    mkdtemp(fx->dir) == NULL)
 		return -1;
 	fx_path(fx->cache, fx->dir, "cache");
 	fx_path(fx->rules, fx->dir, "t.cf");
@@ -110,8 +111,8 @@ rm_dir(const char *dir)
 	if (d == NULL)
 		return;
 	while ((de = readdir(d)) != NULL && i++ < 1000) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") ==
-		    0)
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
 			continue;
 		snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
 		if (unlink(p) < 0)
@@ -182,12 +183,12 @@ verdicts(const struct sp_engine *e, char out[NMSGS][512])
 
 	for (i = 0; i < NMSGS; i++) {
 		if (sp_engine_check(e, msgs[i], strlen(msgs[i]), NULL, &r, err,
-		    sizeof(err)) < 0)
+				    sizeof(err)) < 0)
 			fail_msg("check: got error '%s', want none", err);
 		n = snprintf(out[i], 512, "%.2f", r.score);
 		for (k = 0; k < r.nhits && n > 0 && n < 512; k++)
 			n += snprintf(out[i] + n, 512 - (size_t)n, "%s%s",
-			    k ? "," : " ", r.hits[k]->name);
+				      k ? "," : " ", r.hits[k]->name);
 		sp_result_clear(&r);
 	}
 }
@@ -201,10 +202,11 @@ same_stats(const struct sp_match_stats *got, const struct sp_match_stats *want)
 	    got->bad_regex != want->bad_regex ||
 	    got->databases != want->databases)
 		fail_msg("got %zu/%zu/%zu/%zu/%zu exact/prefilter/pcre/bad/"
-		    "dbs, want %zu/%zu/%zu/%zu/%zu", got->hs_exact,
-		    got->hs_prefilter, got->pcre_only, got->bad_regex,
-		    got->databases, want->hs_exact, want->hs_prefilter,
-		    want->pcre_only, want->bad_regex, want->databases);
+			 "dbs, want %zu/%zu/%zu/%zu/%zu",
+			 got->hs_exact, got->hs_prefilter, got->pcre_only,
+			 got->bad_regex, got->databases, want->hs_exact,
+			 want->hs_prefilter, want->pcre_only, want->bad_regex,
+			 want->databases);
 }
 
 static void
@@ -222,31 +224,34 @@ second_build_loads_the_cache_and_scores_alike(void **state)
 	e1 = build(fx, fx->cache, &m1);
 	if (m1.from_cache || !m1.cache_written)
 		fail_msg("first build: got from_cache %d written %d (%s), want "
-		    "0 1", m1.from_cache, m1.cache_written, m1.cache_error);
+			 "0 1",
+			 m1.from_cache, m1.cache_written, m1.cache_error);
 	if ((n = cache_files(fx, NULL, 0)) != 1)
 		fail_msg("got %d cache files, want 1", n);
 	e2 = build(fx, fx->cache, &m2);
 	if (!m2.from_cache || m2.cache_written)
 		fail_msg("second build: got from_cache %d written %d, want 1 0",
-		    m2.from_cache, m2.cache_written);
+			 m2.from_cache, m2.cache_written);
 	/* every kind of pattern went through the cache */
 	assert_true(m0.hs_exact > 0 && m0.hs_prefilter > 0 &&
-	    m0.pcre_only > 0 && m0.bad_regex == 1);
+		    m0.pcre_only > 0 && m0.bad_regex == 1);
 	same_stats(&m1, &m0);
 	same_stats(&m2, &m0);
 	verdicts(e0, v0);
 	verdicts(e1, v1);
 	verdicts(e2, v2);
-	if (strstr(v0[0], "BACKREF") == NULL || strstr(v0[0], "LOOK") ==
-	    NULL || strstr(v0[0], "PILLS") == NULL)
+	if (strstr(v0[0], "BACKREF") == NULL || strstr(v0[0], "LOOK") == NULL ||
+	    strstr(v0[0], "PILLS") == NULL)
 		fail_msg("spam: got '%s', want BACKREF, LOOK and PILLS", v0[0]);
 	for (i = 0; i < NMSGS; i++) {
 		if (strcmp(v1[i], v0[i]) != 0)
 			fail_msg("message %zu, compiled and saved: got '%s', "
-			    "want '%s'", i, v1[i], v0[i]);
+				 "want '%s'",
+				 i, v1[i], v0[i]);
 		if (strcmp(v2[i], v0[i]) != 0)
 			fail_msg("message %zu, from the cache: got '%s', want "
-			    "'%s'", i, v2[i], v0[i]);
+				 "'%s'",
+				 i, v2[i], v0[i]);
 	}
 	sp_engine_free(&e0);
 	sp_engine_free(&e1);
@@ -265,19 +270,19 @@ changed_rules_get_a_new_file_and_the_old_one_goes(void **state)
 	e = build(fx, fx->cache, &ms);
 	sp_engine_free(&e);
 	assert_int_equal(cache_files(fx, before, sizeof(before)), 1);
-	snprintf(rules_b, sizeof(rules_b), "%sbody NEW /brand new/\n",
-	    rules_a);
+	snprintf(rules_b, sizeof(rules_b), "%sbody NEW /brand new/\n", rules_a);
 	write_file(fx->rules, rules_b);
 	e = build(fx, fx->cache, &ms);
 	sp_engine_free(&e);
 	if (ms.from_cache || !ms.cache_written)
 		fail_msg("changed rules: got from_cache %d written %d, "
-		    "want 0 1", ms.from_cache, ms.cache_written);
+			 "want 0 1",
+			 ms.from_cache, ms.cache_written);
 	if ((n = cache_files(fx, after, sizeof(after))) != 1)
 		fail_msg("got %d cache files, want 1", n);
 	if (strcmp(before, after) == 0)
 		fail_msg("got the same file %s for other rules, want a new key",
-		    after);
+			 after);
 }
 
 enum damage { TRUNCATE, FLIP_DB, FLIP_HEADER, GARBAGE, EMPTY, WRITABLE };
@@ -321,9 +326,10 @@ static void
 damaged_cache_is_compiled_over_and_rewritten(void **state)
 {
 	static const enum damage how[] = {TRUNCATE, FLIP_DB, FLIP_HEADER,
-	    GARBAGE, EMPTY, WRITABLE};
-	static const char *const what[] = {"truncated", "flipped payload",
-	    "flipped key", "foreign", "empty", "world-writable"};
+					  GARBAGE,  EMPTY,   WRITABLE};
+	static const char *const what[] = {"truncated",	  "flipped payload",
+					   "flipped key", "foreign",
+					   "empty",	  "world-writable"};
 	struct fx *fx = *state;
 	struct sp_match_stats ms;
 	struct sp_engine *e;
@@ -341,23 +347,26 @@ damaged_cache_is_compiled_over_and_rewritten(void **state)
 		e = build(fx, fx->cache, &ms);
 		if (ms.from_cache || !ms.cache_written)
 			fail_msg("%s cache: got from_cache %d written %d (%s), "
-			    "want 0 1", what[i], ms.from_cache,
-			    ms.cache_written, ms.cache_error);
+				 "want 0 1",
+				 what[i], ms.from_cache, ms.cache_written,
+				 ms.cache_error);
 		verdicts(e, v1);
 		for (k = 0; k < NMSGS; k++)
 			if (strcmp(v1[k], v0[k]) != 0)
 				fail_msg("%s cache, message %zu: got '%s', "
-				    "want '%s'", what[i], k, v1[k], v0[k]);
+					 "want '%s'",
+					 what[i], k, v1[k], v0[k]);
 		sp_engine_free(&e);
 		assert_int_equal(stat(path, &st), 0);
 		if ((st.st_mode & 07777) != 0644)
 			fail_msg("%s cache rewritten: got mode %o, want 644",
-			    what[i], (unsigned)(st.st_mode & 07777));
+				 what[i], (unsigned)(st.st_mode & 07777));
 		e = build(fx, fx->cache, &ms);
 		sp_engine_free(&e);
 		if (!ms.from_cache)
 			fail_msg("after the %s cache was rewritten: got "
-			    "from_cache 0, want 1", what[i]);
+				 "from_cache 0, want 1",
+				 what[i]);
 	}
 }
 
@@ -381,11 +390,12 @@ unusable_cache_dir_still_builds_and_says_why(void **state)
 		if (ms.from_cache || ms.cache_written ||
 		    ms.cache_error[0] == '\0')
 			fail_msg("%s: got from_cache %d written %d error '%s', "
-			    "want 0 0 and a reason", dirs[i], ms.from_cache,
-			    ms.cache_written, ms.cache_error);
+				 "want 0 0 and a reason",
+				 dirs[i], ms.from_cache, ms.cache_written,
+				 ms.cache_error);
 		if (strstr(ms.cache_error, dirs[i]) == NULL)
 			fail_msg("got '%s', want the directory named",
-			    ms.cache_error);
+				 ms.cache_error);
 		verdicts(e, v0);
 		if (strstr(v0[0], "PILLS") == NULL)
 			fail_msg("got '%s', want PILLS", v0[0]);
@@ -395,8 +405,8 @@ unusable_cache_dir_still_builds_and_says_why(void **state)
 	sp_engine_free(&e);
 	if (ms.cache_written || ms.from_cache || ms.cache_error[0] != '\0')
 		fail_msg("cache_dir '': got written %d from_cache %d error "
-		    "'%s', want no cache and no error", ms.cache_written,
-		    ms.from_cache, ms.cache_error);
+			 "'%s', want no cache and no error",
+			 ms.cache_written, ms.from_cache, ms.cache_error);
 	assert_int_equal(cache_files(fx, NULL, 0), 0);
 }
 
@@ -407,8 +417,9 @@ unusable_cache_dir_still_builds_and_says_why(void **state)
  * AVX-512 tail bug made it miss that line for 13 of the 64 places of the
  * body text relative to a cache line (match.c, scan_aligned). */
 #define HB_RULES "../../rules"
-#define HB_MSG "../../../shared/corpus/spamassassin/spam/" \
-    "00085.f63a9484ac582233db057dbb45dc0eaf.eml"
+#define HB_MSG                                                                 \
+	"../../../shared/corpus/spamassassin/spam/"                            \
+	"00085.f63a9484ac582233db057dbb45dc0eaf.eml"
 
 static char *
 slurp(const char *path, size_t *len)
@@ -418,7 +429,7 @@ slurp(const char *path, size_t *len)
 
 	if (f == NULL)
 		fail_msg("%s: got %s, want a readable file", path,
-		    strerror(errno));
+			 strerror(errno));
 	p = malloc(1 << 22);
 	assert_non_null(p);
 	*len = fread(p, 1, (1 << 22) - 1, f);
@@ -430,8 +441,9 @@ slurp(const char *path, size_t *len)
 static void
 rules_dir(struct sp_ruleset *rs)
 {
-	static const char *const files[] = {"20_facteur_headers.cf",
-	    "30_facteur_body.cf", "40_facteur_more.cf", "45_facteur_pitch.cf"};
+	static const char *const files[] = {
+	    "20_facteur_headers.cf", "30_facteur_body.cf", "40_facteur_more.cf",
+	    "45_facteur_pitch.cf"};
 	struct sp_rules_error re;
 	char path[PATH_MAX];
 	size_t i, len;
@@ -470,7 +482,7 @@ a_match_does_not_depend_on_the_text_address(void **state)
 	raw = slurp(HB_MSG, &len);
 	memset(&lim, 0, sizeof(lim));
 	assert_int_equal(sp_view_parse(raw, len, &lim, &v, err, sizeof(err)),
-	    0);
+			 0);
 	text = v.body_text;
 	area = aligned_alloc(64, (v.body_text_len + 128 + 63) / 64 * 64);
 	values = calloc(rs.n + 1, sizeof(double));
@@ -479,8 +491,8 @@ a_match_does_not_depend_on_the_text_address(void **state)
 		memcpy(area + off, text, v.body_text_len + 1);
 		v.body_text = area + off;
 		memset(values, 0, (rs.n + 1) * sizeof(double));
-		if (sp_match_run(m, &rs, &v, NULL, values, err,
-		    sizeof(err)) < 0)
+		if (sp_match_run(m, &rs, &v, NULL, values, err, sizeof(err)) <
+		    0)
 			fail_msg("run: got error '%s', want none", err);
 		if (values[hb] != 1)
 			missed++;
@@ -488,7 +500,8 @@ a_match_does_not_depend_on_the_text_address(void **state)
 	v.body_text = text;
 	if (missed > 0)
 		fail_msg("FCT_HASHBUSTER: got %zu misses of 64 places of the "
-		    "body, want 0", missed);
+			 "body, want 0",
+			 missed);
 	free(values);
 	free(area);
 	sp_view_clear(&v);
@@ -502,17 +515,14 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(
-		second_build_loads_the_cache_and_scores_alike, setup,
-		teardown),
+		second_build_loads_the_cache_and_scores_alike, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 		changed_rules_get_a_new_file_and_the_old_one_goes, setup,
 		teardown),
 	    cmocka_unit_test_setup_teardown(
-		damaged_cache_is_compiled_over_and_rewritten, setup,
-		teardown),
+		damaged_cache_is_compiled_over_and_rewritten, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
-		unusable_cache_dir_still_builds_and_says_why, setup,
-		teardown),
+		unusable_cache_dir_still_builds_and_says_why, setup, teardown),
 	    cmocka_unit_test(a_match_does_not_depend_on_the_text_address),
 	};
 

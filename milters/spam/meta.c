@@ -7,8 +7,22 @@
 #include <string.h>
 
 enum meta_op {
-	OP_NUM, OP_VAR, OP_NOT, OP_NEG, OP_ADD, OP_SUB, OP_MUL, OP_DIV,
-	OP_LT, OP_LE, OP_GT, OP_GE, OP_EQ, OP_NE, OP_AND, OP_OR,
+	OP_NUM,
+	OP_VAR,
+	OP_NOT,
+	OP_NEG,
+	OP_ADD,
+	OP_SUB,
+	OP_MUL,
+	OP_DIV,
+	OP_LT,
+	OP_LE,
+	OP_GT,
+	OP_GE,
+	OP_EQ,
+	OP_NE,
+	OP_AND,
+	OP_OR,
 };
 
 struct meta_ins {
@@ -102,8 +116,8 @@ meta_primary(struct meta_p *p)
 		return 0;
 	}
 	start = p->i;
-	if (isdigit((unsigned char)s[p->i]) || (s[p->i] == '.' &&
-	    isdigit((unsigned char)s[p->i + 1]))) {
+	if (isdigit((unsigned char)s[p->i]) ||
+	    (s[p->i] == '.' && isdigit((unsigned char)s[p->i + 1]))) {
 		char *end;
 		double d = strtod(s + p->i, &end);
 
@@ -195,7 +209,7 @@ meta_cmp(struct meta_p *p)
 		const char *s;
 		enum meta_op op;
 	} ops[] = {{"<=", OP_LE}, {">=", OP_GE}, {"==", OP_EQ},
-	    {"!=", OP_NE}, {"<", OP_LT}, {">", OP_GT}};
+		   {"!=", OP_NE}, {"<", OP_LT},	 {">", OP_GT}};
 	size_t k;
 
 	if (meta_add(p) < 0)
@@ -268,7 +282,7 @@ meta_finish(struct sp_meta *m)
 
 enum sp_meta_status
 sp_meta_compile(const char *expr, sp_meta_resolve_fn resolve, void *ctx,
-    struct sp_meta **out, size_t *err_off)
+		struct sp_meta **out, size_t *err_off)
 {
 	struct meta_p p;
 
@@ -328,19 +342,44 @@ sp_meta_eval(const struct sp_meta *m, const double *values)
 		b = s[--sp];
 		a = s[sp - 1];
 		switch (in->op) {
-		case OP_ADD: a = a + b; break;
-		case OP_SUB: a = a - b; break;
-		case OP_MUL: a = a * b; break;
-		case OP_DIV: a = b == 0 ? 0 : a / b; break;
-		case OP_LT: a = a < b; break;
-		case OP_LE: a = a <= b; break;
-		case OP_GT: a = a > b; break;
-		case OP_GE: a = a >= b; break;
-		case OP_EQ: a = a == b; break;
-		case OP_NE: a = a != b; break;
-		case OP_AND: a = a != 0 && b != 0; break;
-		case OP_OR: a = a != 0 || b != 0; break;
-		default: break;
+		case OP_ADD:
+			a = a + b;
+			break;
+		case OP_SUB:
+			a = a - b;
+			break;
+		case OP_MUL:
+			a = a * b;
+			break;
+		case OP_DIV:
+			a = b == 0 ? 0 : a / b;
+			break;
+		case OP_LT:
+			a = a < b;
+			break;
+		case OP_LE:
+			a = a <= b;
+			break;
+		case OP_GT:
+			a = a > b;
+			break;
+		case OP_GE:
+			a = a >= b;
+			break;
+		case OP_EQ:
+			a = a == b;
+			break;
+		case OP_NE:
+			a = a != b;
+			break;
+		case OP_AND:
+			a = a != 0 && b != 0;
+			break;
+		case OP_OR:
+			a = a != 0 || b != 0;
+			break;
+		default:
+			break;
 		}
 		s[sp - 1] = a;
 	}
@@ -373,11 +412,16 @@ const char *
 sp_meta_strerror(enum sp_meta_status st)
 {
 	switch (st) {
-	case SP_META_OK: return "ok";
-	case SP_META_ESYNTAX: return "syntax error";
-	case SP_META_EUNKNOWN: return "unknown rule name";
-	case SP_META_ELIMIT: return "expression too long or too deep";
-	case SP_META_ENOMEM: return "out of memory";
+	case SP_META_OK:
+		return "ok";
+	case SP_META_ESYNTAX:
+		return "syntax error";
+	case SP_META_EUNKNOWN:
+		return "unknown rule name";
+	case SP_META_ELIMIT:
+		return "expression too long or too deep";
+	case SP_META_ENOMEM:
+		return "out of memory";
 	}
 	return "?";
 }

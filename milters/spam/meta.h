@@ -16,16 +16,16 @@ typedef long (*sp_meta_resolve_fn)(void *ctx, const char *name, size_t n);
 
 enum sp_meta_status {
 	SP_META_OK,
-	SP_META_ESYNTAX, /* *err_off: the offending byte */
+	SP_META_ESYNTAX,  /* *err_off: the offending byte */
 	SP_META_EUNKNOWN, /* an identifier the resolver does not know */
-	SP_META_ELIMIT,  /* longer than 4096 terms or nested past 64 */
+	SP_META_ELIMIT,	  /* longer than 4096 terms or nested past 64 */
 	SP_META_ENOMEM,
 };
 
 /* Compiles expr (NUL-terminated). *out owned: free with sp_meta_free. */
-__attribute__((warn_unused_result)) enum sp_meta_status sp_meta_compile(
-    const char *expr, sp_meta_resolve_fn resolve, void *ctx,
-    struct sp_meta **out, size_t *err_off);
+__attribute__((warn_unused_result)) enum sp_meta_status
+sp_meta_compile(const char *expr, sp_meta_resolve_fn resolve, void *ctx,
+		struct sp_meta **out, size_t *err_off);
 
 /* Evaluates over values[] (indices from the resolver). Booleans are 0/1;
  * division by zero gives 0. */

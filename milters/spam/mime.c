@@ -24,7 +24,7 @@ struct mime_walk {
 	size_t decoded;
 	struct buf body, rawbody;
 	int oom;
-	int depth, alt, nalt;  /* of the part being walked */
+	int depth, alt, nalt; /* of the part being walked */
 };
 
 static pthread_once_t mime_once = PTHREAD_ONCE_INIT;
@@ -65,7 +65,7 @@ mime_grow(void **v, size_t *cap, size_t n, size_t size)
 
 static int
 mime_header(void *ctx, const char *name, size_t nlen, const char *value,
-    size_t vlen)
+	    size_t vlen)
 {
 	struct mime_walk *w = ctx;
 	struct sp_view *v = w->v;
@@ -74,7 +74,7 @@ mime_header(void *ctx, const char *name, size_t nlen, const char *value,
 	char *dec;
 
 	if (mime_grow((void **)&v->headers, &w->cap_headers, v->nheaders,
-	    sizeof(*v->headers)) < 0)
+		      sizeof(*v->headers)) < 0)
 		return -1;
 	h = &v->headers[v->nheaders];
 	memset(h, 0, sizeof(*h));
@@ -124,11 +124,11 @@ mime_uri(void *ctx, const char *u, size_t n)
 			return 0;
 		}
 	if (mime_grow((void **)&v->uris, &w->cap_uris, v->nuris,
-	    sizeof(char *)) < 0)
+		      sizeof(char *)) < 0)
 		goto oom;
 	{
-		char **d = reallocarray(v->uri_domains, w->cap_uris,
-		    sizeof(char *));
+		char **d =
+		    reallocarray(v->uri_domains, w->cap_uris, sizeof(char *));
 
 		if (d == NULL)
 			goto oom;
@@ -151,8 +151,7 @@ oom:
 
 /* Decodes a leaf's content (transfer encoding, then charset to UTF-8). */
 static int
-mime_decode(GMimePart *part, const char *charset, struct buf *out,
-    size_t max)
+mime_decode(GMimePart *part, const char *charset, struct buf *out, size_t max)
 {
 	GMimeDataWrapper *dw = g_mime_part_get_content(part);
 	GMimeStream *mem, *filt;
@@ -174,8 +173,8 @@ mime_decode(GMimePart *part, const char *charset, struct buf *out,
 		rc = 1; /* keep what was decoded */
 	g_mime_stream_flush(filt);
 	ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
-	if (ba != NULL && ba->len > 0 && buf_add(out, ba->data,
-	    ba->len > max ? max : ba->len) < 0)
+	if (ba != NULL && ba->len > 0 &&
+	    buf_add(out, ba->data, ba->len > max ? max : ba->len) < 0)
 		rc = -1;
 	else if (ba != NULL && ba->len > max)
 		rc = 2;
@@ -190,7 +189,7 @@ mime_add_part(struct mime_walk *w, struct sp_part *sp)
 	struct sp_view *v = w->v;
 
 	if (mime_grow((void **)&v->parts, &w->cap_parts, v->nparts,
-	    sizeof(*v->parts)) < 0)
+		      sizeof(*v->parts)) < 0)
 		return -1;
 	v->parts[v->nparts++] = *sp;
 	return 0;
@@ -225,10 +224,10 @@ mime_lower_dup(const char *s)
 static int
 mime_part_meta(struct mime_walk *w, GMimeObject *obj, struct sp_part *sp)
 {
-	const char *cs = g_mime_object_get_content_type_parameter(obj,
-	    "charset");
-	const char *te = g_mime_object_get_header(obj,
-	    "Content-Transfer-Encoding");
+	const char *cs =
+	    g_mime_object_get_content_type_parameter(obj, "charset");
+	const char *te =
+	    g_mime_object_get_header(obj, "Content-Transfer-Encoding");
 	GMimeHeaderList *hl = g_mime_object_get_header_list(obj);
 	char *hs;
 
@@ -238,8 +237,8 @@ mime_part_meta(struct mime_walk *w, GMimeObject *obj, struct sp_part *sp)
 	if ((cs != NULL && (sp->charset = mime_lower_dup(cs)) == NULL) ||
 	    (te != NULL && (sp->cte = mime_lower_dup(te)) == NULL))
 		return -1;
-	if (hl != NULL && (hs = g_mime_header_list_to_string(hl, NULL)) !=
-	    NULL) {
+	if (hl != NULL &&
+	    (hs = g_mime_header_list_to_string(hl, NULL)) != NULL) {
 		struct buf u;
 
 		buf_init(&u, (size_t)1 << 20);
@@ -263,7 +262,7 @@ static unsigned
 img_be32(const unsigned char *p)
 {
 	return (unsigned)p[0] << 24 | (unsigned)p[1] << 16 |
-	    (unsigned)p[2] << 8 | p[3];
+	       (unsigned)p[2] << 8 | p[3];
 }
 
 static int
@@ -279,8 +278,9 @@ img_jpeg(const unsigned char *p, size_t n, unsigned *w, unsigned *h)
 		if (p[pos] != 0xff || mark == 0xda || mark == 0xd9 || len < 2)
 			return -1;
 		pos += 4;
-		if ((mark >= 0xc0 && mark <= 0xc3) || (mark >= 0xc5 &&
-		    mark <= 0xc7) || (mark >= 0xc9 && mark <= 0xcb) ||
+		if ((mark >= 0xc0 && mark <= 0xc3) ||
+		    (mark >= 0xc5 && mark <= 0xc7) ||
+		    (mark >= 0xc9 && mark <= 0xcb) ||
 		    (mark >= 0xcd && mark <= 0xcf)) {
 			if (pos + 5 > n)
 				return -1;
@@ -295,12 +295,12 @@ img_jpeg(const unsigned char *p, size_t n, unsigned *w, unsigned *h)
 
 int
 sp_image_dims(const unsigned char *p, size_t n, int type, unsigned *w,
-    unsigned *h)
+	      unsigned *h)
 {
 	*w = *h = 0;
 	if (type == SP_IMG_GIF) {
-		if (n < 10 || memcmp(p, "GIF8", 4) != 0 || (p[4] != '7' &&
-		    p[4] != '9') || p[5] != 'a')
+		if (n < 10 || memcmp(p, "GIF8", 4) != 0 ||
+		    (p[4] != '7' && p[4] != '9') || p[5] != 'a')
 			return -1;
 		*w = p[6] | (unsigned)p[7] << 8;
 		*h = p[8] | (unsigned)p[9] << 8;
@@ -332,9 +332,11 @@ mime_image(GMimePart *part, struct sp_part *sp)
 	    strncmp(t, "image/", 6) != 0)
 		return 0;
 	t += 6;
-	sp->img_type = strcmp(t, "gif") == 0 ? SP_IMG_GIF : strcmp(t, "png") ==
-	    0 ? SP_IMG_PNG : strcmp(t, "jpeg") == 0 || strcmp(t, "jpg") == 0 ?
-	    SP_IMG_JPEG : SP_IMG_NONE;
+	sp->img_type = strcmp(t, "gif") == 0   ? SP_IMG_GIF
+		       : strcmp(t, "png") == 0 ? SP_IMG_PNG
+		       : strcmp(t, "jpeg") == 0 || strcmp(t, "jpg") == 0
+			   ? SP_IMG_JPEG
+			   : SP_IMG_NONE;
 	if (sp->img_type == SP_IMG_NONE)
 		return 0;
 	buf_init(&dec, 0);
@@ -343,7 +345,7 @@ mime_image(GMimePart *part, struct sp_part *sp)
 		return -1;
 	}
 	(void)sp_image_dims((const unsigned char *)buf_str(&dec), dec.len,
-	    sp->img_type, &sp->img_w, &sp->img_h);
+			    sp->img_type, &sp->img_w, &sp->img_h);
 	buf_free(&dec);
 	return 0;
 }
@@ -365,7 +367,7 @@ mime_leaf(struct mime_walk *w, GMimeObject *obj)
 	memset(&sp, 0, sizeof(sp));
 	mt = ct ? g_mime_content_type_get_mime_type(ct) : NULL;
 	sp.content_type = mime_strndup(mt ? mt : "text/plain",
-	    strlen(mt ? mt : "text/plain"));
+				       strlen(mt ? mt : "text/plain"));
 	g_free(mt);
 	if (sp.content_type == NULL)
 		return -1;
@@ -376,8 +378,8 @@ mime_leaf(struct mime_walk *w, GMimeObject *obj)
 		goto oom;
 	dw = g_mime_part_get_content(part);
 	if (dw != NULL && g_mime_data_wrapper_get_stream(dw) != NULL) {
-		gint64 l = g_mime_stream_length(
-		    g_mime_data_wrapper_get_stream(dw));
+		gint64 l =
+		    g_mime_stream_length(g_mime_data_wrapper_get_stream(dw));
 
 		sp.raw_size = l > 0 ? (size_t)l : 0;
 	}
@@ -385,13 +387,13 @@ mime_leaf(struct mime_walk *w, GMimeObject *obj)
 	if (mime_part_meta(w, obj, &sp) < 0 || mime_image(part, &sp) < 0)
 		goto oom;
 	if (strncmp(sp.content_type, "text/", 5) != 0 || sp.filename != NULL)
-		return mime_add_part(w, &sp) < 0 ? (mime_part_free(&sp), -1) :
-		    0;
+		return mime_add_part(w, &sp) < 0 ? (mime_part_free(&sp), -1)
+						 : 0;
 	left = w->lim.max_decoded - w->decoded;
 	if (left == 0) {
 		w->v->truncated = 1;
-		return mime_add_part(w, &sp) < 0 ? (mime_part_free(&sp), -1) :
-		    0;
+		return mime_add_part(w, &sp) < 0 ? (mime_part_free(&sp), -1)
+						 : 0;
 	}
 	cs = g_mime_object_get_content_type_parameter(obj, "charset");
 	buf_init(&dec, 0);
@@ -406,9 +408,9 @@ mime_leaf(struct mime_walk *w, GMimeObject *obj)
 	    buf_addc(&w->rawbody, '\n') < 0)
 		goto oom_bufs;
 	if (sp.is_html) {
-		if (mt_html_text(buf_str(&dec), dec.len, &txt, mime_uri,
-		    w) < 0 || (sp.html = mime_strndup(buf_str(&dec),
-		    dec.len)) == NULL)
+		if (mt_html_text(buf_str(&dec), dec.len, &txt, mime_uri, w) <
+			0 ||
+		    (sp.html = mime_strndup(buf_str(&dec), dec.len)) == NULL)
 			goto oom_bufs;
 		sp.html_len = dec.len;
 	} else if (buf_add(&txt, buf_str(&dec), dec.len) < 0)
@@ -447,23 +449,26 @@ mime_walk(struct mime_walk *w, GMimeObject *obj, size_t depth)
 		GMimeContentType *ct = g_mime_object_get_content_type(obj);
 		int alt = w->alt;
 
-		if (ct != NULL && g_mime_content_type_is_type(ct, "multipart",
-		    "alternative"))
+		if (ct != NULL &&
+		    g_mime_content_type_is_type(ct, "multipart", "alternative"))
 			w->alt = ++w->nalt;
 		n = g_mime_multipart_get_count(GMIME_MULTIPART(obj));
 		for (i = 0; i < n; i++)
-			if (mime_walk(w, g_mime_multipart_get_part(
-			    GMIME_MULTIPART(obj), i), depth + 1) < 0)
+			if (mime_walk(w,
+				      g_mime_multipart_get_part(
+					  GMIME_MULTIPART(obj), i),
+				      depth + 1) < 0)
 				return -1;
 		w->alt = alt;
 		return 0;
 	}
 	if (GMIME_IS_MESSAGE_PART(obj)) {
-		GMimeMessage *m = g_mime_message_part_get_message(
-		    GMIME_MESSAGE_PART(obj));
+		GMimeMessage *m =
+		    g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
 
 		return m ? mime_walk(w, g_mime_message_get_mime_part(m),
-		    depth + 1) : 0;
+				     depth + 1)
+			 : 0;
 	}
 	if (GMIME_IS_PART(obj))
 		return mime_leaf(w, obj);
@@ -524,7 +529,7 @@ mime_gmime(struct mime_walk *w)
 
 int
 sp_view_parse(const char *raw, size_t len, const struct sp_limits *lim,
-    struct sp_view *out, char *err, size_t errlen)
+	      struct sp_view *out, char *err, size_t errlen)
 {
 	struct mime_walk w;
 	const struct sp_header *subj;
@@ -538,8 +543,8 @@ sp_view_parse(const char *raw, size_t len, const struct sp_limits *lim,
 		w.lim = *lim;
 	w.lim.max_parts = w.lim.max_parts ? w.lim.max_parts : 100;
 	w.lim.max_depth = w.lim.max_depth ? w.lim.max_depth : 20;
-	w.lim.max_decoded = w.lim.max_decoded ? w.lim.max_decoded :
-	    (size_t)4 << 20;
+	w.lim.max_decoded =
+	    w.lim.max_decoded ? w.lim.max_decoded : (size_t)4 << 20;
 	w.lim.max_uris = w.lim.max_uris ? w.lim.max_uris : 1000;
 	buf_init(&w.body, 0);
 	buf_init(&w.rawbody, 0);
@@ -549,7 +554,7 @@ sp_view_parse(const char *raw, size_t len, const struct sp_limits *lim,
 		goto oom;
 	subj = sp_view_header(out, "Subject");
 	if (subj != NULL && (buf_adds(&w.body, subj->decoded) < 0 ||
-	    buf_addc(&w.body, '\n') < 0))
+			     buf_addc(&w.body, '\n') < 0))
 		goto oom;
 	rc = mime_gmime(&w);
 	if (rc < 0)

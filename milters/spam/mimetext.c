@@ -13,7 +13,7 @@
 
 int
 mt_headers(const char *raw, size_t len, size_t max_fields, mt_header_fn fn,
-    void *ctx, size_t *body_off)
+	   void *ctx, size_t *body_off)
 {
 	size_t i = 0, nfields = 0;
 
@@ -23,8 +23,8 @@ mt_headers(const char *raw, size_t len, size_t max_fields, mt_header_fn fn,
 		size_t start = i, colon = 0, end;
 		int has_colon = 0;
 
-		if (raw[i] == '\n' || (raw[i] == '\r' && i + 1 < len &&
-		    raw[i + 1] == '\n')) {
+		if (raw[i] == '\n' ||
+		    (raw[i] == '\r' && i + 1 < len && raw[i + 1] == '\n')) {
 			*body_off = i + (raw[i] == '\r' ? 2 : 1);
 			return 0;
 		}
@@ -34,8 +34,9 @@ mt_headers(const char *raw, size_t len, size_t max_fields, mt_header_fn fn,
 				has_colon = 1;
 				colon = end;
 			}
-			if (raw[end] == '\n' && (end + 1 >= len ||
-			    (raw[end + 1] != ' ' && raw[end + 1] != '\t')))
+			if (raw[end] == '\n' &&
+			    (end + 1 >= len ||
+			     (raw[end + 1] != ' ' && raw[end + 1] != '\t')))
 				break;
 		}
 		i = end < len ? end + 1 : len;
@@ -46,13 +47,13 @@ mt_headers(const char *raw, size_t len, size_t max_fields, mt_header_fn fn,
 		{
 			size_t nlen = colon, vs = colon + 1, ve = end;
 
-			while (nlen > start && (raw[nlen - 1] == ' ' ||
-			    raw[nlen - 1] == '\t'))
+			while (nlen > start &&
+			       (raw[nlen - 1] == ' ' || raw[nlen - 1] == '\t'))
 				nlen--;
 			while (vs < ve && (raw[vs] == ' ' || raw[vs] == '\t'))
 				vs++;
 			if (fn(ctx, raw + start, nlen - start, raw + vs,
-			    ve - vs) < 0)
+			       ve - vs) < 0)
 				return -1;
 		}
 	}
@@ -86,15 +87,15 @@ struct mt_entity {
 };
 
 static const struct mt_entity mt_entities[] = {
-    {"amp", '&'}, {"lt", '<'}, {"gt", '>'}, {"quot", '"'}, {"apos", '\''},
-    {"nbsp", ' '}, {"copy", 0xa9}, {"reg", 0xae}, {"euro", 0x20ac},
-    {"eacute", 0xe9}, {"egrave", 0xe8}, {"agrave", 0xe0}, {"ccedil", 0xe7},
-    {"ecirc", 0xea}, {"ocirc", 0xf4}, {"uuml", 0xfc}, {"ouml", 0xf6},
-    {"auml", 0xe4}, {"szlig", 0xdf}, {"pound", 0xa3}, {"trade", 0x2122},
-    {"hellip", 0x2026}, {"mdash", 0x2014}, {"ndash", 0x2013},
-    {"laquo", 0xab}, {"raquo", 0xbb}, {"rsquo", 0x2019}, {"lsquo", 0x2018},
-    {"ldquo", 0x201c}, {"rdquo", 0x201d}, {"zwnj", 0x200c},
-    {"zwj", 0x200d}, {"shy", 0xad},
+    {"amp", '&'},      {"lt", '<'},	   {"gt", '>'},	      {"quot", '"'},
+    {"apos", '\''},    {"nbsp", ' '},	   {"copy", 0xa9},    {"reg", 0xae},
+    {"euro", 0x20ac},  {"eacute", 0xe9},   {"egrave", 0xe8},  {"agrave", 0xe0},
+    {"ccedil", 0xe7},  {"ecirc", 0xea},	   {"ocirc", 0xf4},   {"uuml", 0xfc},
+    {"ouml", 0xf6},    {"auml", 0xe4},	   {"szlig", 0xdf},   {"pound", 0xa3},
+    {"trade", 0x2122}, {"hellip", 0x2026}, {"mdash", 0x2014}, {"ndash", 0x2013},
+    {"laquo", 0xab},   {"raquo", 0xbb},	   {"rsquo", 0x2019}, {"lsquo", 0x2018},
+    {"ldquo", 0x201c}, {"rdquo", 0x201d},  {"zwnj", 0x200c},  {"zwj", 0x200d},
+    {"shy", 0xad},
 };
 
 static int
@@ -144,8 +145,10 @@ mt_entity(const char *p, size_t n, unsigned *cp)
 			int c = (unsigned char)p[i];
 
 			if (hex && isxdigit(c))
-				v = v * 16 + (unsigned)(isdigit(c) ? c - '0' :
-				    tolower(c) - 'a' + 10);
+				v = v * 16 +
+				    (unsigned)(isdigit(c)
+						   ? c - '0'
+						   : tolower(c) - 'a' + 10);
 			else if (!hex && isdigit(c))
 				v = v * 10 + (unsigned)(c - '0');
 			else
@@ -202,8 +205,8 @@ mt_tag_is(const char *name, size_t n, const char *const *list)
 }
 
 static const char *const mt_block_tags[] = {
-    "br", "p", "div", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6",
-    "table", "ul", "ol", "blockquote", "hr", "title", "td", "th", NULL,
+    "br", "p",	   "div", "tr", "li",	      "h1", "h2",    "h3", "h4", "h5",
+    "h6", "table", "ul",  "ol", "blockquote", "hr", "title", "td", "th", NULL,
 };
 
 /* Reports the URL attributes of one tag t[0..n) (between < and >). */
@@ -211,7 +214,7 @@ static int
 mt_tag_uris(const char *t, size_t n, mt_uri_fn fn, void *ctx)
 {
 	static const char *const attrs[] = {"href", "src", "action",
-	    "background", NULL};
+					    "background", NULL};
 	size_t i = 0;
 
 	while (i < n && !isspace((unsigned char)t[i]))
@@ -272,7 +275,7 @@ mt_skip_raw(const char *p, size_t n, size_t i, const char *tag)
 
 int
 mt_html_text(const char *p, size_t n, struct buf *out, mt_uri_fn uri_fn,
-    void *ctx)
+	     void *ctx)
 {
 	size_t i = 0, text = 0;
 
@@ -287,7 +290,8 @@ mt_html_text(const char *p, size_t n, struct buf *out, mt_uri_fn uri_fn,
 		if (mt_add_decoded(out, p + text, i - text) < 0)
 			return -1;
 		if (i + 3 < n && strncmp(p + i, "<!--", 4) == 0) {
-			const char *end = memmem(p + i + 4, n - i - 4, "-->", 3);
+			const char *end =
+			    memmem(p + i + 4, n - i - 4, "-->", 3);
 
 			i = end ? (size_t)(end - p) + 3 : n;
 			text = i;
@@ -298,8 +302,9 @@ mt_html_text(const char *p, size_t n, struct buf *out, mt_uri_fn uri_fn,
 		while (e < n && p[e] != '>')
 			e++;
 		name = p + s + (s < n && p[s] == '/');
-		for (nl = 0; name + nl < p + e && isalnum((unsigned char)
-		    name[nl]); nl++)
+		for (nl = 0;
+		     name + nl < p + e && isalnum((unsigned char)name[nl]);
+		     nl++)
 			;
 		if (mt_tag_uris(p + s, e - s, uri_fn, ctx) < 0)
 			return -1;
@@ -309,11 +314,11 @@ mt_html_text(const char *p, size_t n, struct buf *out, mt_uri_fn uri_fn,
 		} else if (nl > 0 && buf_addc(out, ' ') < 0)
 			return -1;
 		i = e < n ? e + 1 : n;
-		if (name == p + s && nl == 6 && strncasecmp(name, "script",
-		    6) == 0)
+		if (name == p + s && nl == 6 &&
+		    strncasecmp(name, "script", 6) == 0)
 			i = mt_skip_raw(p, n, i, "script");
-		else if (name == p + s && nl == 5 && strncasecmp(name, "style",
-		    5) == 0)
+		else if (name == p + s && nl == 5 &&
+			 strncasecmp(name, "style", 5) == 0)
 			i = mt_skip_raw(p, n, i, "style");
 		text = i;
 	}
@@ -330,12 +335,12 @@ static int
 mt_uri_char(int c)
 {
 	return c > 0x20 && c != 0x7f && c != '<' && c != '>' && c != '"' &&
-	    c != '\'' && c != '`' && c != '{' && c != '}' && c != '|' &&
-	    c != '\\' && c != '^';
+	       c != '\'' && c != '`' && c != '{' && c != '}' && c != '|' &&
+	       c != '\\' && c != '^';
 }
 
 static const char *const mt_schemes[] = {"http://", "https://", "ftp://",
-    "www.", "mailto:", NULL};
+					 "www.",    "mailto:",	NULL};
 
 int
 mt_text_uris(const char *p, size_t n, mt_uri_fn fn, void *ctx)
@@ -351,16 +356,18 @@ mt_text_uris(const char *p, size_t n, mt_uri_fn fn, void *ctx)
 			i++;
 			continue;
 		}
-		if (i > 0 && (isalnum((unsigned char)p[i - 1]) ||
-		    p[i - 1] == '.' || p[i - 1] == '/' || p[i - 1] == '@')) {
+		if (i > 0 &&
+		    (isalnum((unsigned char)p[i - 1]) || p[i - 1] == '.' ||
+		     p[i - 1] == '/' || p[i - 1] == '@')) {
 			i++;
 			continue;
 		}
 		for (k = 0; mt_schemes[k] != NULL; k++) {
 			size_t sl = strlen(mt_schemes[k]);
 
-			if (n - i > sl && strncasecmp(p + i, mt_schemes[k],
-			    sl) == 0 && mt_uri_char((unsigned char)p[i + sl]))
+			if (n - i > sl &&
+			    strncasecmp(p + i, mt_schemes[k], sl) == 0 &&
+			    mt_uri_char((unsigned char)p[i + sl]))
 				break;
 		}
 		if (mt_schemes[k] == NULL) {
@@ -393,13 +400,13 @@ mt_uri_normalise(const char *u, size_t n, struct buf *out, struct buf *host)
 	size_t i, hs, he, sl;
 	const char *colon;
 
-	while (n > 0 && (isspace((unsigned char)*u) || *u == '"' ||
-	    *u == '\'')) {
+	while (n > 0 &&
+	       (isspace((unsigned char)*u) || *u == '"' || *u == '\'')) {
 		u++;
 		n--;
 	}
 	while (n > 0 && (isspace((unsigned char)u[n - 1]) ||
-	    strchr(".,;:!?)]'\"", u[n - 1]) != NULL))
+			 strchr(".,;:!?)]'\"", u[n - 1]) != NULL))
 		n--;
 	if (n == 0 || n > 4096)
 		return 1;
@@ -422,7 +429,7 @@ mt_uri_normalise(const char *u, size_t n, struct buf *out, struct buf *host)
 			return -1;
 		sl = 0;
 	} else if (colon != NULL && colon + 2 < u + n && colon[1] == '/' &&
-	    colon[2] == '/') {
+		   colon[2] == '/') {
 		sl = (size_t)(colon - u) + 3;
 		for (i = 0; i + 3 < sl; i++)
 			if (!isalpha((unsigned char)u[i]))
@@ -433,7 +440,7 @@ mt_uri_normalise(const char *u, size_t n, struct buf *out, struct buf *host)
 		return 1;
 	hs = sl;
 	for (he = hs; he < n && u[he] != '/' && u[he] != '?' && u[he] != '#';
-	    he++)
+	     he++)
 		;
 	/* userinfo@ is a classic way to hide the real host */
 	for (i = he; i > hs; i--)

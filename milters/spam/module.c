@@ -30,7 +30,7 @@ spam_raw(const struct mlt_msg *m, size_t max, struct buf *b)
 
 	for (i = 0; i < m->nheaders; i++)
 		if (buf_printf(b, "%s: %s\n", m->headers[i].name,
-		    m->headers[i].value) < 0)
+			       m->headers[i].value) < 0)
 			return -1;
 	if (buf_addc(b, '\n') < 0 || mlt_msg_body(m, max, &p, &n) != 0)
 		return -1;
@@ -38,8 +38,9 @@ spam_raw(const struct mlt_msg *m, size_t max, struct buf *b)
 }
 
 static int
-spam_header(struct mlt_ctx *c, const char *name, int (*fmt)(
-    const struct sp_result *, struct buf *), const struct sp_result *r)
+spam_header(struct mlt_ctx *c, const char *name,
+	    int (*fmt)(const struct sp_result *, struct buf *),
+	    const struct sp_result *r)
 {
 	struct buf v;
 	int rc;
@@ -71,18 +72,18 @@ spam_subject(struct mlt_ctx *c, const struct spam_settings *s)
 			break;
 	buf_init(&v, 0);
 	rc = buf_printf(&v, "%s %s", s->subject_tag,
-	    i < m->nheaders ? m->headers[i].value : "");
+			i < m->nheaders ? m->headers[i].value : "");
 	if (rc == 0)
-		rc = i < m->nheaders ? mlt_change_header(c, "Subject", 1,
-		    buf_str(&v)) : mlt_add_header(c, "Subject",
-		    s->subject_tag);
+		rc = i < m->nheaders
+			 ? mlt_change_header(c, "Subject", 1, buf_str(&v))
+			 : mlt_add_header(c, "Subject", s->subject_tag);
 	buf_free(&v);
 	return rc;
 }
 
 int
 spam_plan(struct mlt_ctx *c, const struct spam_settings *s,
-    const struct sp_result *r)
+	  const struct sp_result *r)
 {
 	const struct mlt_msg *m = c->msg;
 	size_t i;
@@ -90,7 +91,7 @@ spam_plan(struct mlt_ctx *c, const struct spam_settings *s,
 	for (i = 0; i < m->nheaders; i++)
 		if (strncasecmp(m->headers[i].name, "X-Spam-", 7) == 0 &&
 		    mlt_delete_header(c, m->headers[i].name,
-		    m->headers[i].index) < 0)
+				      m->headers[i].index) < 0)
 			return -1;
 	if (mlt_add_header(c, "X-Spam-Flag", r->is_spam ? "YES" : "NO") < 0 ||
 	    spam_header(c, "X-Spam-Score", spam_score_hdr, r) < 0 ||
@@ -112,12 +113,14 @@ static const struct sp_given *
 spam_given(const struct mlt_results *res, struct sp_given *g)
 {
 	static const int spf[] = {
-	    [MLT_AUTH_PASS] = SPF_R_PASS, [MLT_AUTH_FAIL] = SPF_R_FAIL,
+	    [MLT_AUTH_PASS] = SPF_R_PASS,
+	    [MLT_AUTH_FAIL] = SPF_R_FAIL,
 	    [MLT_AUTH_SOFTFAIL] = SPF_R_SOFTFAIL,
 	    [MLT_AUTH_NEUTRAL] = SPF_R_NEUTRAL,
 	    [MLT_AUTH_TEMPERROR] = SPF_R_TEMPERROR,
 	    [MLT_AUTH_PERMERROR] = SPF_R_PERMERROR,
-	    [MLT_AUTH_POLICY] = SPF_R_NONE, [MLT_AUTH_ABSENT] = SPF_R_NONE,
+	    [MLT_AUTH_POLICY] = SPF_R_NONE,
+	    [MLT_AUTH_ABSENT] = SPF_R_NONE,
 	};
 	enum mlt_auth d = res->dkim.status;
 
@@ -143,28 +146,31 @@ spam_eom(struct mlt_ctx *c)
 	struct mlt_msg *m = c->msg;
 	struct sp_given given;
 	struct sp_envelope env = {c->conn->client_addr, c->conn->helo,
-	    m->mail_from, spam_given(&m->results, &given)};
+				  m->mail_from,
+				  spam_given(&m->results, &given)};
 	struct sp_result r;
 	struct buf raw;
 	char err[256], text[128];
 	int rc;
 
 	if (!s->score_authenticated && (m->macros.auth_authen != NULL ||
-	    spam_internal(s, c->conn->client_addr)))
+					spam_internal(s, c->conn->client_addr)))
 		return MLT_ACCEPT;
 	buf_init(&raw, 0);
 	rc = spam_raw(m, s->max_scan_size, &raw);
 	if (rc == 0)
 		rc = sp_engine_check_env(s->engine, buf_str(&raw), raw.len,
-		    &env, &r, err, sizeof(err));
+					 &env, &r, err, sizeof(err));
 	buf_free(&raw);
 	if (rc < 0)
 		return mlt_fail(c, "cannot score the message");
 	m->results.spam_scored = 1;
 	m->results.spam_score = r.score;
 	if (s->reject > 0 && r.score >= s->reject) {
-		snprintf(text, sizeof(text), "Message rejected as spam (score "
-		    "%.1f)", r.score);
+		snprintf(text, sizeof(text),
+			 "Message rejected as spam (score "
+			 "%.1f)",
+			 r.score);
 		sp_result_clear(&r);
 		if (mlt_reply(c, "550", "5.7.1", text) < 0)
 			return mlt_fail(c, "bad reject reply");
@@ -172,14 +178,15 @@ spam_eom(struct mlt_ctx *c)
 	}
 	/* bounded by SPAM_LEARN_BUSY_MS; a failure only shows in the header */
 	sp_engine_autolearn(s->engine, &r, SPAM_LEARN_BUSY_MS, err,
-	    sizeof(err));
+			    sizeof(err));
 	if (r.autolearn == SP_AL_FAILED)
 		log_warn("%s: spam: auto-learn failed: %s",
-		    m->macros.queue_id ? m->macros.queue_id : "NOQUEUE", err);
+			 m->macros.queue_id ? m->macros.queue_id : "NOQUEUE",
+			 err);
 	rc = spam_plan(c, s, &r);
 	sp_result_clear(&r);
-	return rc < 0 ? mlt_fail(c, "cannot plan the X-Spam headers") :
-	    MLT_CONTINUE;
+	return rc < 0 ? mlt_fail(c, "cannot plan the X-Spam headers")
+		      : MLT_CONTINUE;
 }
 
 const struct mlt_filter spam_filter = {

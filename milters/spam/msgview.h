@@ -20,24 +20,24 @@ struct sp_header {
 
 struct sp_part {
 	char *content_type; /* lowercase "text/plain", "text/html", ... */
-	char *text;         /* decoded UTF-8 text (HTML reduced), or NULL for
+	char *text;	    /* decoded UTF-8 text (HTML reduced), or NULL for
 			       non-text parts */
 	size_t text_len;
-	size_t raw_size;    /* encoded size in the message */
-	char *filename;     /* attachment name if any, UTF-8, or NULL */
+	size_t raw_size; /* encoded size in the message */
+	char *filename;	 /* attachment name if any, UTF-8, or NULL */
 	int is_html;
 	/* Added for the evals (ev_*.c): */
-	char *html;         /* text/html parts: the decoded HTML, or NULL */
+	char *html; /* text/html parts: the decoded HTML, or NULL */
 	size_t html_len;
-	char *charset;      /* charset parameter, lowercased, or NULL */
-	char *cte;          /* Content-Transfer-Encoding, lowercased, or
-			       NULL */
-	char *headers;      /* the part's header block as received
-			       ("Name: value\n" unfolded), or NULL */
-	int depth;          /* nesting depth of the part */
-	int in_alternative; /* a child of multipart/alternative */
-	int alt_group;      /* which multipart/alternative (1-based), 0 */
-	int img_type;       /* SP_IMG_*: a GIF/PNG/JPEG part in base64 */
+	char *charset;	       /* charset parameter, lowercased, or NULL */
+	char *cte;	       /* Content-Transfer-Encoding, lowercased, or
+				  NULL */
+	char *headers;	       /* the part's header block as received
+				  ("Name: value\n" unfolded), or NULL */
+	int depth;	       /* nesting depth of the part */
+	int in_alternative;    /* a child of multipart/alternative */
+	int alt_group;	       /* which multipart/alternative (1-based), 0 */
+	int img_type;	       /* SP_IMG_*: a GIF/PNG/JPEG part in base64 */
 	unsigned img_w, img_h; /* its size (ImageInfo.pm), 0 if unread */
 };
 
@@ -46,13 +46,13 @@ enum { SP_IMG_NONE, SP_IMG_GIF, SP_IMG_PNG, SP_IMG_JPEG };
 /* The width and height of a decoded image (type SP_IMG_*), read from its
  * header as SpamAssassin's ImageInfo does. 0 or -1. Pure. */
 int sp_image_dims(const unsigned char *p, size_t n, int type, unsigned *w,
-    unsigned *h);
+		  unsigned *h);
 
 struct sp_limits {
-	size_t max_parts;        /* 0 = 100 */
-	size_t max_depth;        /* 0 = 20 (nested multiparts/message) */
-	size_t max_decoded;      /* total decoded text bytes; 0 = 4 MiB */
-	size_t max_uris;         /* 0 = 1000 */
+	size_t max_parts;   /* 0 = 100 */
+	size_t max_depth;   /* 0 = 20 (nested multiparts/message) */
+	size_t max_decoded; /* total decoded text bytes; 0 = 4 MiB */
+	size_t max_uris;    /* 0 = 1000 */
 };
 
 struct sp_view {
@@ -60,16 +60,16 @@ struct sp_view {
 	size_t nheaders;
 	struct sp_part *parts;
 	size_t nparts;
-	char *body_text;   /* all text parts joined with "\n", the "body"
-			      SpamAssassin rules see (subject line first) */
+	char *body_text; /* all text parts joined with "\n", the "body"
+			    SpamAssassin rules see (subject line first) */
 	size_t body_text_len;
-	const char *raw;   /* borrowed: the whole raw message */
+	const char *raw; /* borrowed: the whole raw message */
 	size_t raw_len;
-	size_t body_off;   /* offset of the raw body in raw */
-	char **uris;       /* normalised ("http://example.com/path") */
+	size_t body_off; /* offset of the raw body in raw */
+	char **uris;	 /* normalised ("http://example.com/path") */
 	size_t nuris;
 	char **uri_domains; /* lowercased host of each uri, same index */
-	int truncated;     /* a limit cut the walk short */
+	int truncated;	    /* a limit cut the walk short */
 	/* Added by mime.c's author: text parts decoded (transfer encoding,
 	 * charset) but HTML kept as is, joined with "\n": what SpamAssassin's
 	 * "rawbody" rules see. */
@@ -84,13 +84,13 @@ struct sp_view {
 
 /* Parses raw[0..len). Returns 0 or -1 (ENOMEM / not parseable at all:
  * then the view still holds headers and the raw body as one text part). */
-__attribute__((warn_unused_result)) int sp_view_parse(const char *raw,
-    size_t len, const struct sp_limits *lim, struct sp_view *out,
-    char *err, size_t errlen);
+__attribute__((warn_unused_result)) int
+sp_view_parse(const char *raw, size_t len, const struct sp_limits *lim,
+	      struct sp_view *out, char *err, size_t errlen);
 void sp_view_clear(struct sp_view *v);
 
 /* First header of that name (case-insensitive), or NULL. */
 const struct sp_header *sp_view_header(const struct sp_view *v,
-    const char *name);
+				       const char *name);
 
 #endif

@@ -115,8 +115,8 @@ net_fill(struct sp_net_rule *r, char (*a)[256], size_t na, const char **why)
 		}
 		return 0;
 	case SP_NET_RBL:
-		if (na < 2 || na > 3 || net_zone(r->zone, sizeof(r->zone),
-		    a[1]) < 0) {
+		if (na < 2 || na > 3 ||
+		    net_zone(r->zone, sizeof(r->zone), a[1]) < 0) {
 			*why = "want check_rbl('set', 'zone.'[, 'subtest'])";
 			return -1;
 		}
@@ -146,8 +146,7 @@ net_fill(struct sp_net_rule *r, char (*a)[256], size_t na, const char **why)
 }
 
 int
-sp_net_parse_eval(const char *s, struct sp_net_rule **out,
-    const char **why)
+sp_net_parse_eval(const char *s, struct sp_net_rule **out, const char **why)
 {
 	char args[3][256];
 	size_t i, n, na;
@@ -183,7 +182,7 @@ sp_net_parse_eval(const char *s, struct sp_net_rule **out,
 
 int
 sp_net_parse_urirhs(int sub, const char *rest, struct sp_net_rule **out,
-    const char **why)
+		    const char **why)
 {
 	char zone[256], type[16], st[128], extra[2];
 	int k;
@@ -192,8 +191,8 @@ sp_net_parse_urirhs(int sub, const char *rest, struct sp_net_rule **out,
 	st[0] = '\0';
 	k = sscanf(rest, "%255s %15s %127s %1s", zone, type, st, extra);
 	if (k < 2 || k > 3 || (sub && k != 3) || strcasecmp(type, "A") != 0) {
-		*why = sub ? "want 'urirhssub NAME zone. A subtest'" :
-		    "want 'urirhsbl NAME zone. A'";
+		*why = sub ? "want 'urirhssub NAME zone. A subtest'"
+			   : "want 'urirhsbl NAME zone. A'";
 		return -1;
 	}
 	if ((*out = calloc(1, sizeof(**out))) == NULL) {
@@ -264,12 +263,11 @@ sp_net_sub_compile(struct sp_net_rule *r, char *err, size_t errlen)
 
 	if (net_sub_plain(r->sub, "127.0.0.2") >= 0)
 		return 0;
-	r->re = pcre2_compile((PCRE2_SPTR)r->sub, PCRE2_ZERO_TERMINATED, 0,
-	    &e, &off, NULL);
+	r->re = pcre2_compile((PCRE2_SPTR)r->sub, PCRE2_ZERO_TERMINATED, 0, &e,
+			      &off, NULL);
 	if (r->re == NULL) {
 		pcre2_get_error_message(e, msg, sizeof(msg));
-		snprintf(err, errlen, "subtest '%s': %s", r->sub,
-		    (char *)msg);
+		snprintf(err, errlen, "subtest '%s': %s", r->sub, (char *)msg);
 		return -1;
 	}
 	return 0;
@@ -286,7 +284,7 @@ sp_net_sub_match(const struct sp_net_rule *r, const char *answer)
 	if ((md = pcre2_match_data_create_from_pattern(r->re, NULL)) == NULL)
 		return 0;
 	rc = pcre2_match(r->re, (PCRE2_SPTR)answer, strlen(answer), 0, 0, md,
-	    NULL);
+			 NULL);
 	pcre2_match_data_free(md);
 	return rc >= 0;
 }
@@ -303,8 +301,7 @@ net_is_literal(const char *h)
 		tmp[n - 2] = '\0';
 		h = tmp;
 	}
-	return inet_pton(AF_INET, h, b) == 1 || inet_pton(AF_INET6, h, b) ==
-	    1;
+	return inet_pton(AF_INET, h, b) == 1 || inet_pton(AF_INET6, h, b) == 1;
 }
 
 /* The last two labels of a lowercase name with a dot. */
@@ -325,8 +322,8 @@ net_two_labels(const char *h, char *out, size_t len)
 }
 
 size_t
-sp_net_uri_domains(const struct dmarc_psl *psl, char *const *hosts,
-    size_t n, size_t max, char (*out)[256])
+sp_net_uri_domains(const struct dmarc_psl *psl, char *const *hosts, size_t n,
+		   size_t max, char (*out)[256])
 {
 	size_t i, k, got = 0;
 	char low[256], dom[256];
@@ -344,8 +341,8 @@ sp_net_uri_domains(const struct dmarc_psl *psl, char *const *hosts,
 		low[len] = '\0';
 		if (strchr(low, '.') == NULL || net_is_literal(low))
 			continue;
-		if (psl == NULL || dmarc_org_domain(psl, low, dom,
-		    sizeof(dom)) < 0)
+		if (psl == NULL ||
+		    dmarc_org_domain(psl, low, dom, sizeof(dom)) < 0)
 			net_two_labels(low, dom, sizeof(dom));
 		if (strchr(dom, '.') == NULL)
 			continue;
@@ -365,15 +362,16 @@ net_public(const char *ip)
 
 	if (inet_pton(AF_INET, ip, b) == 1)
 		return !(b[0] == 127 || b[0] == 10 || b[0] == 0 ||
-		    (b[0] == 172 && (b[1] & 0xf0) == 16) ||
-		    (b[0] == 192 && b[1] == 168) ||
-		    (b[0] == 169 && b[1] == 254) || b[0] >= 224);
+			 (b[0] == 172 && (b[1] & 0xf0) == 16) ||
+			 (b[0] == 192 && b[1] == 168) ||
+			 (b[0] == 169 && b[1] == 254) || b[0] >= 224);
 	if (inet_pton(AF_INET6, ip, b) == 1) {
 		static const unsigned char lo[16] = {[15] = 1};
 
 		return memcmp(b, lo, 16) != 0 && (b[0] & 0xfe) != 0xfc &&
-		    !(b[0] == 0xfe && (b[1] & 0xc0) == 0x80) && b[0] != 0xff &&
-		    memcmp(b, (unsigned char[16]){0}, 16) != 0;
+		       !(b[0] == 0xfe && (b[1] & 0xc0) == 0x80) &&
+		       b[0] != 0xff &&
+		       memcmp(b, (unsigned char[16]){0}, 16) != 0;
 	}
 	return 0;
 }

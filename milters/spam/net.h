@@ -32,16 +32,16 @@ struct dmarc_psl;
 struct sp_ruleset;
 struct sp_view;
 
-#define SP_NET_MAX_DOMAINS 20  /* URIBL: registrable domains per message */
-#define SP_NET_MAX_TASKS 128   /* lookups per message, all zones */
-#define SP_NET_MAX_THREADS 8   /* workers per message */
+#define SP_NET_MAX_DOMAINS 20 /* URIBL: registrable domains per message */
+#define SP_NET_MAX_TASKS 128  /* lookups per message, all zones */
+#define SP_NET_MAX_THREADS 8  /* workers per message */
 
 enum sp_net_kind {
-	SP_NET_RBL,      /* check_rbl: client IP in zone */
-	SP_NET_RBL_SUB,  /* check_rbl_sub: the answers of a set */
-	SP_NET_URIBL,    /* check_uridnsbl / urirhssub: body domains */
-	SP_NET_SPF,      /* arg: enum spf_result */
-	SP_NET_DKIM,     /* arg: SP_DKIM_* */
+	SP_NET_RBL,	/* check_rbl: client IP in zone */
+	SP_NET_RBL_SUB, /* check_rbl_sub: the answers of a set */
+	SP_NET_URIBL,	/* check_uridnsbl / urirhssub: body domains */
+	SP_NET_SPF,	/* arg: enum spf_result */
+	SP_NET_DKIM,	/* arg: SP_DKIM_* */
 };
 
 enum { SP_DKIM_VALID, SP_DKIM_SIGNED, SP_DKIM_AUTHOR };
@@ -49,10 +49,10 @@ enum { SP_DKIM_VALID, SP_DKIM_SIGNED, SP_DKIM_AUTHOR };
 struct sp_net_rule {
 	enum sp_net_kind kind;
 	int arg;
-	char set[64];     /* RBL set name */
-	char zone[256];   /* RBL/URIBL zone: lowercase, no final dot */
-	char sub[128];    /* subtest, "" = any listing */
-	void *re;         /* compiled regex subtest (pcre2_code), owned */
+	char set[64];	/* RBL set name */
+	char zone[256]; /* RBL/URIBL zone: lowercase, no final dot */
+	char sub[128];	/* subtest, "" = any listing */
+	void *re;	/* compiled regex subtest (pcre2_code), owned */
 };
 
 void sp_net_rule_free(struct sp_net_rule **r);
@@ -60,23 +60,24 @@ void sp_net_rule_free(struct sp_net_rule **r);
 /* Parses "eval:check_rbl(...)" etc. (the text after the rule name).
  * 1 and *out filled (owned) for a network eval we run, 0 if s is some
  * other eval, -1 if it is ours but malformed (*why static). */
-__attribute__((warn_unused_result)) int sp_net_parse_eval(const char *s,
-    struct sp_net_rule **out, const char **why);
+__attribute__((warn_unused_result)) int
+sp_net_parse_eval(const char *s, struct sp_net_rule **out, const char **why);
 
 /* "zone. A subtest" of "urirhssub NAME ..." (urirhsbl: no subtest). 0 and
  * *out owned, or -1 with *why. */
-__attribute__((warn_unused_result)) int sp_net_parse_urirhs(int sub,
-    const char *rest, struct sp_net_rule **out, const char **why);
+__attribute__((warn_unused_result)) int
+sp_net_parse_urirhs(int sub, const char *rest, struct sp_net_rule **out,
+		    const char **why);
 
 /* The quoted arguments of "name('a', "b")" into args[0..*n). 0, or -1 if
  * unbalanced or more than max / longer than arglen. */
-__attribute__((warn_unused_result)) int sp_net_args(const char *s,
-    char (*args)[256], size_t max, size_t *n);
+__attribute__((warn_unused_result)) int
+sp_net_args(const char *s, char (*args)[256], size_t max, size_t *n);
 
 /* Compiles a regex subtest into r->re when the subtest is neither empty,
  * an address, a number, a range nor a mask. 0, or -1 with err. */
-__attribute__((warn_unused_result)) int sp_net_sub_compile(
-    struct sp_net_rule *r, char *err, size_t errlen);
+__attribute__((warn_unused_result)) int
+sp_net_sub_compile(struct sp_net_rule *r, char *err, size_t errlen);
 /* 1 if answer ("127.0.0.2") passes r's subtest. */
 int sp_net_sub_match(const struct sp_net_rule *r, const char *answer);
 
@@ -85,7 +86,7 @@ int sp_net_sub_match(const struct sp_net_rule *r, const char *answer);
  * without a dot left out, each once, at most max, into out[0..). Returns
  * the count. */
 size_t sp_net_uri_domains(const struct dmarc_psl *psl, char *const *hosts,
-    size_t n, size_t max, char (*out)[256]);
+			  size_t n, size_t max, char (*out)[256]);
 
 /* The client address of a Received header value: the first "[addr]" that
  * is a public IPv4/IPv6 address (not loopback, RFC 1918, link-local,
@@ -97,35 +98,37 @@ int sp_net_received_ip(const char *value, char *out, size_t outlen);
 struct sp_net;
 
 struct sp_net_opts {
-	const char *server;       /* lib/dns syntax; NULL/"" resolv.conf */
-	long long timeout_ms;     /* all lookups of a message; 0 = 2000 */
-	const char *hostname;     /* for SPF %{r}; NULL: gethostname */
-	const char *psl_path;     /* NULL: Debian's */
+	const char *server;   /* lib/dns syntax; NULL/"" resolv.conf */
+	long long timeout_ms; /* all lookups of a message; 0 = 2000 */
+	const char *hostname; /* for SPF %{r}; NULL: gethostname */
+	const char *psl_path; /* NULL: Debian's */
 };
 
 struct sp_given;
 
 struct sp_net_env {
-	const char *client_ip;    /* NULL: no DNSBL/SPF */
+	const char *client_ip; /* NULL: no DNSBL/SPF */
 	const char *helo;
-	const char *envfrom;      /* NULL: no SPF */
+	const char *envfrom;	      /* NULL: no SPF */
 	const struct sp_given *given; /* engine.h; NULL: compute all */
 };
 
 /* Starts the resolver and SPF and collects the SP_R_NET rules of rs
  * (skipping, with a reason, the ones that cannot run). *out owned. 0 or
  * -1 with err. */
-__attribute__((warn_unused_result)) int sp_net_new(
-    const struct sp_net_opts *o, struct sp_ruleset *rs, struct sp_net **out,
-    char *err, size_t errlen);
+__attribute__((warn_unused_result)) int sp_net_new(const struct sp_net_opts *o,
+						   struct sp_ruleset *rs,
+						   struct sp_net **out,
+						   char *err, size_t errlen);
 /* Waits for the lookups still running (each bounded by the timeout). */
 void sp_net_free(struct sp_net **n);
 
 /* Runs the lookups of one message and sets values[i] = 1 for each
  * SP_R_NET rule i that hits. Never blocks past the timeout. 0, or -1 on
  * ENOMEM. Thread-safe. */
-__attribute__((warn_unused_result)) int sp_net_check(struct sp_net *n,
-    const struct sp_ruleset *rs, const struct sp_view *v,
-    const struct sp_net_env *env, double *values);
+__attribute__((warn_unused_result)) int
+sp_net_check(struct sp_net *n, const struct sp_ruleset *rs,
+	     const struct sp_view *v, const struct sp_net_env *env,
+	     double *values);
 
 #endif

@@ -36,23 +36,28 @@ eval_check_rbl_parses_set_zone_and_subtest(void **state)
 
 	(void)state;
 	check_int(sp_net_parse_eval("eval:check_rbl('zen-lastexternal', "
-	    "'Zen.Spamhaus.org.', '127.0.0.[45]')", &r, &why), 1, "parse");
+				    "'Zen.Spamhaus.org.', '127.0.0.[45]')",
+				    &r, &why),
+		  1, "parse");
 	check_int(r->kind, SP_NET_RBL, "kind");
 	check_str(r->set, "zen-lastexternal", "set");
 	check_str(r->zone, "zen.spamhaus.org", "zone");
 	check_str(r->sub, "127.0.0.[45]", "sub");
 	sp_net_rule_free(&r);
 	check_int(sp_net_parse_eval("eval:check_rbl_sub(\"zen\", "
-	    "\"127.0.0.2\")", &r, &why), 1, "parse sub");
+				    "\"127.0.0.2\")",
+				    &r, &why),
+		  1, "parse sub");
 	check_int(r->kind, SP_NET_RBL_SUB, "kind sub");
 	check_str(r->sub, "127.0.0.2", "sub of check_rbl_sub");
 	sp_net_rule_free(&r);
-	check_int(sp_net_parse_eval("eval:check_for_spf_softfail()", &r,
-	    &why), 1, "spf");
+	check_int(sp_net_parse_eval("eval:check_for_spf_softfail()", &r, &why),
+		  1, "spf");
 	check_int(r->arg, SPF_R_SOFTFAIL, "spf arg");
 	sp_net_rule_free(&r);
-	check_int(sp_net_parse_eval("eval:check_dkim_valid_author_sig()", &r,
-	    &why), 1, "dkim");
+	check_int(
+	    sp_net_parse_eval("eval:check_dkim_valid_author_sig()", &r, &why),
+	    1, "dkim");
 	check_int(r->arg, SP_DKIM_AUTHOR, "dkim arg");
 	sp_net_rule_free(&r);
 }
@@ -85,7 +90,7 @@ eval_others_and_malformed_are_told_apart(void **state)
 
 		if (got != cases[i].want)
 			fail_msg("%s: got %d, want %d", cases[i].s, got,
-			    cases[i].want);
+				 cases[i].want);
 		sp_net_rule_free(&r);
 	}
 }
@@ -139,10 +144,11 @@ subtests_match_as_spamassassin_reads_them(void **state)
 		memset(&r, 0, sizeof(r));
 		snprintf(r.sub, sizeof(r.sub), "%s", cases[i].sub);
 		check_int(sp_net_sub_compile(&r, err, sizeof(err)), 0,
-		    cases[i].sub);
+			  cases[i].sub);
 		if (sp_net_sub_match(&r, cases[i].answer) != cases[i].want)
 			fail_msg("'%s' on %s: got %d, want %d", cases[i].sub,
-			    cases[i].answer, !cases[i].want, cases[i].want);
+				 cases[i].answer, !cases[i].want,
+				 cases[i].want);
 		struct sp_net_rule *p = calloc(1, sizeof(*p));
 
 		*p = r;
@@ -156,9 +162,10 @@ subtests_match_as_spamassassin_reads_them(void **state)
 static void
 uri_domains_are_registrable_unique_and_capped(void **state)
 {
-	char *hosts[] = {"www.Example.COM", "mail.example.com", "192.0.2.1",
-	    "[2001:db8::1]", "localhost", "a.b.c.example.org.", "x.example.net",
-	    "y.example.net", "z.other.example"};
+	char *hosts[] = {
+	    "www.Example.COM", "mail.example.com", "192.0.2.1",
+	    "[2001:db8::1]",   "localhost",	   "a.b.c.example.org.",
+	    "x.example.net",   "y.example.net",	   "z.other.example"};
 	char out[3][256];
 	size_t n;
 
@@ -178,26 +185,30 @@ received_gives_the_first_public_address(void **state)
 	char ip[64];
 
 	(void)state;
-	check_int(sp_net_received_ip("from a (a [10.0.0.1]) by b", ip,
-	    sizeof(ip)), -1, "private only");
+	check_int(
+	    sp_net_received_ip("from a (a [10.0.0.1]) by b", ip, sizeof(ip)),
+	    -1, "private only");
 	check_int(sp_net_received_ip("from mx (mx [192.0.2.5]) by us", ip,
-	    sizeof(ip)), 0, "v4");
+				     sizeof(ip)),
+		  0, "v4");
 	check_str(ip, "192.0.2.5", "v4 address");
 	check_int(sp_net_received_ip("from x ([IPv6:2001:db8::5]) by us", ip,
-	    sizeof(ip)), 0, "v6");
+				     sizeof(ip)),
+		  0, "v6");
 	check_str(ip, "2001:db8::5", "v6 address");
 	check_int(sp_net_received_ip("from x ([127.0.0.1]) ([::1]) by "
-	    "[unterminated", ip, sizeof(ip)), -1, "loopback, unterminated");
+				     "[unterminated",
+				     ip, sizeof(ip)),
+		  -1, "loopback, unterminated");
 }
 
-static const char net_rules[] =
-    "header A eval:check_rbl('s', 'bl.example.')\n"
-    "header B eval:check_for_spf_pass()\n"
-    "urirhssub C uri.example. A 2\n"
-    "body C eval:check_uridnsbl('C')\n"
-    "urirhsbl D uri2.example. A\n"
-    "header E eval:check_rbl_txt('s', 'x.')\n"
-    "body F /x/\ntflags F net\n";
+static const char net_rules[] = "header A eval:check_rbl('s', 'bl.example.')\n"
+				"header B eval:check_for_spf_pass()\n"
+				"urirhssub C uri.example. A 2\n"
+				"body C eval:check_uridnsbl('C')\n"
+				"urirhsbl D uri2.example. A\n"
+				"header E eval:check_rbl_txt('s', 'x.')\n"
+				"body F /x/\ntflags F net\n";
 
 static void
 parse(int network, struct sp_ruleset *rs)
@@ -208,7 +219,8 @@ parse(int network, struct sp_ruleset *rs)
 	sp_rules_init(rs);
 	rs->network = network;
 	assert_int_equal(sp_rules_parse(rs, "t.cf", net_rules,
-	    sizeof(net_rules) - 1, NULL, &err), 0);
+					sizeof(net_rules) - 1, NULL, &err),
+			 0);
 	assert_int_equal(sp_rules_finish(rs, &err), 0);
 }
 
@@ -261,8 +273,8 @@ rules_network_off_defines_zero_rules(void **state)
 
 		if (r->skip == NULL || !r->zero)
 			fail_msg("%s: got skip=%s zero=%d, want skipped, read "
-			    "as 0", net[i], r->skip ? r->skip : "(null)",
-			    r->zero);
+				 "as 0",
+				 net[i], r->skip ? r->skip : "(null)", r->zero);
 	}
 	if (rule(&rs, "F")->skip != NULL)
 		fail_msg("F: got skipped (%s), want run", rule(&rs, "F")->skip);

@@ -43,26 +43,26 @@
 struct sp_net {
 	struct dns_resolver *dns;
 	struct spf *spf;
-	struct dmarc_psl *psl;    /* NULL: last two labels */
+	struct dmarc_psl *psl; /* NULL: last two labels */
 	long long timeout_ms;
-	size_t *rules;            /* SP_R_NET rules of the rule set */
+	size_t *rules; /* SP_R_NET rules of the rule set */
 	size_t nrules;
-	char (*rbl)[256];         /* distinct DNSBL zones */
+	char (*rbl)[256]; /* distinct DNSBL zones */
 	size_t nrbl;
-	char (*uribl)[256];       /* distinct URIBL zones */
+	char (*uribl)[256]; /* distinct URIBL zones */
 	size_t nuribl;
 	int want_spf, want_dkim;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	size_t inflight;          /* workers still running */
+	size_t inflight; /* workers still running */
 };
 
 enum nr_kind { NR_A, NR_SPF, NR_DKIM };
 
 struct nr_task {
 	enum nr_kind kind;
-	size_t zone;              /* index in rbl or uribl */
-	int uri;                  /* 1: a URIBL query */
+	size_t zone; /* index in rbl or uribl */
+	int uri;     /* 1: a URIBL query */
 	char qname[520];
 	int done;
 	char ans[NR_MAX_ANS][16]; /* listed answers (lib/dnsbl's class) */
@@ -79,7 +79,7 @@ struct nr_job {
 	size_t next, ndone, ntasks;
 	struct nr_task t[SP_NET_MAX_TASKS];
 	char ip[64], helo[256], envfrom[512], from_domain[256];
-	char *raw;                /* for DKIM: a copy of the message */
+	char *raw; /* for DKIM: a copy of the message */
 	size_t rawlen;
 };
 
@@ -112,7 +112,7 @@ nr_a(struct sp_net *n, struct nr_task *t)
 		for (i = 0; i < a.nrrs && t->nans < NR_MAX_ANS; i++)
 			if (dnsbl_classify(&z, a.rrs[i]) == DNSBL_LISTED)
 				snprintf(t->ans[t->nans++], sizeof(t->ans[0]),
-				    "%s", a.rrs[i]);
+					 "%s", a.rrs[i]);
 	dns_answer_clear(&a);
 }
 
@@ -127,9 +127,9 @@ nr_dkim_feed(struct dk_verify *v, const char *p, size_t n)
 
 	buf_init(&f, 0);
 	while (i < n && rc == 0) {
-		if (p[i] == '\n' || (p[i] == '\r' && i + 1 < n &&
-		    p[i + 1] == '\n'))
-			break;  /* the blank line */
+		if (p[i] == '\n' ||
+		    (p[i] == '\r' && i + 1 < n && p[i + 1] == '\n'))
+			break; /* the blank line */
 		buf_reset(&f);
 		for (start = i; i < n; i++) {
 			if (p[i] == '\r')
@@ -138,7 +138,8 @@ nr_dkim_feed(struct dk_verify *v, const char *p, size_t n)
 				rc |= buf_addc(&f, p[i]);
 				continue;
 			}
-			if (i + 1 < n && (p[i + 1] == ' ' || p[i + 1] == '\t')) {
+			if (i + 1 < n &&
+			    (p[i + 1] == ' ' || p[i + 1] == '\t')) {
 				rc |= buf_add(&f, "\r\n", 2);
 				continue;
 			}
@@ -147,7 +148,7 @@ nr_dkim_feed(struct dk_verify *v, const char *p, size_t n)
 		}
 		if (rc == 0 && f.len > 0)
 			rc = dk_verify_header(v, (const unsigned char *)f.data,
-			    f.len);
+					      f.len);
 		(void)start;
 	}
 	if (rc == 0)
@@ -174,7 +175,7 @@ nr_dkim(struct nr_job *j, struct nr_task *t)
 	size_t n, k;
 
 	if (dk_verify_new(NULL, dk_dns_fetch, j->net->dns,
-	    (long long)time(NULL), &v) < 0)
+			  (long long)time(NULL), &v) < 0)
 		return;
 	if (nr_dkim_feed(v, j->raw, j->rawlen) == 0 && dk_verify_eom(v) == 0) {
 		n = dk_verify_results(v, &r);
@@ -214,8 +215,8 @@ nr_worker(void *arg)
 		else if (t.kind == NR_SPF) {
 			struct spf_outcome o;
 
-			t.spf = spf_check(n->spf, j->ip, j->helo, j->envfrom,
-			    &o);
+			t.spf =
+			    spf_check(n->spf, j->ip, j->helo, j->envfrom, &o);
 		} else
 			nr_dkim(j, &t);
 		pthread_mutex_lock(&j->mu);
@@ -263,7 +264,7 @@ nr_given(struct nr_job *j, struct nr_task *t)
  * 0 or -1 ENOMEM. */
 static int
 nr_plan_auth(struct sp_net *n, struct nr_job *j, const struct sp_view *v,
-    const struct sp_net_env *env)
+	     const struct sp_net_env *env)
 {
 	const struct sp_given *g = env->given;
 	const struct sp_header *h;
@@ -280,12 +281,14 @@ nr_plan_auth(struct sp_net *n, struct nr_job *j, const struct sp_view *v,
 		return 0;
 	if ((h = sp_view_header(v, "From")) != NULL)
 		(void)dk_from_domain((const unsigned char *)h->raw,
-		    strlen(h->raw), j->from_domain, sizeof(j->from_domain));
+				     strlen(h->raw), j->from_domain,
+				     sizeof(j->from_domain));
 	if (g != NULL && g->dkim_set) {
 		if ((t = nr_add(j, NR_DKIM)) != NULL) {
 			t->dkim_signed = g->dkim_signed;
 			t->dkim_valid = g->dkim_valid;
-			t->dkim_author = g->dkim_valid && g->dkim_domain &&
+			t->dkim_author =
+			    g->dkim_valid && g->dkim_domain &&
 			    strcasecmp(g->dkim_domain, j->from_domain) == 0;
 			nr_given(j, t);
 		}
@@ -308,9 +311,9 @@ nr_copy(char *dst, size_t len, const char *s)
 /* The tasks of a message. 0 or -1 ENOMEM. */
 static int
 nr_plan(struct sp_net *n, struct nr_job *j, const struct sp_view *v,
-    const struct sp_net_env *env)
+	const struct sp_net_env *env)
 {
-	char (*doms)[256] = NULL;
+	char(*doms)[256] = NULL;
 	struct nr_task *t;
 	struct sp_net_env e = *env;
 	unsigned char bin[16];
@@ -322,9 +325,10 @@ nr_plan(struct sp_net *n, struct nr_job *j, const struct sp_view *v,
 		e.client_ip = NULL;
 	env = &e;
 	for (i = 0; env->client_ip && i < n->nrbl; i++)
-		if ((t = nr_add(j, NR_A)) != NULL && (t->zone = i,
-		    dns_reverse_name(env->client_ip, n->rbl[i], t->qname,
-		    sizeof(t->qname)) < 0))
+		if ((t = nr_add(j, NR_A)) != NULL &&
+		    (t->zone = i,
+		     dns_reverse_name(env->client_ip, n->rbl[i], t->qname,
+				      sizeof(t->qname)) < 0))
 			j->ntasks--;
 	if (nr_plan_auth(n, j, v, env) < 0)
 		return -1;
@@ -332,7 +336,7 @@ nr_plan(struct sp_net *n, struct nr_job *j, const struct sp_view *v,
 		if ((doms = calloc(SP_NET_MAX_DOMAINS, sizeof(*doms))) == NULL)
 			return -1;
 		nd = sp_net_uri_domains(n->psl, v->uri_domains, v->nuris,
-		    SP_NET_MAX_DOMAINS, doms);
+					SP_NET_MAX_DOMAINS, doms);
 	}
 	for (i = 0; i < n->nuribl; i++)
 		for (k = 0; k < nd; k++) {
@@ -341,7 +345,7 @@ nr_plan(struct sp_net *n, struct nr_job *j, const struct sp_view *v,
 			t->zone = i;
 			t->uri = 1;
 			snprintf(t->qname, sizeof(t->qname), "%s.%s", doms[k],
-			    n->uribl[i]);
+				 n->uribl[i]);
 		}
 	free(doms);
 	nr_copy(j->ip, sizeof(j->ip), env->client_ip);
@@ -354,7 +358,7 @@ static void
 nr_start(struct sp_net *n, struct nr_job *j)
 {
 	size_t w, todo = j->ntasks - j->ndone,
-	    nw = todo < SP_NET_MAX_THREADS ? todo : SP_NET_MAX_THREADS;
+		  nw = todo < SP_NET_MAX_THREADS ? todo : SP_NET_MAX_THREADS;
 	pthread_attr_t at;
 	pthread_t tid;
 
@@ -381,7 +385,7 @@ nr_start(struct sp_net *n, struct nr_job *j)
 /* 1 if rule r hits given the done tasks of j. */
 static int
 nr_hit(const struct sp_net *n, const struct nr_job *j,
-    const struct sp_net_rule *r)
+       const struct sp_net_rule *r)
 {
 	size_t i, k;
 
@@ -394,9 +398,10 @@ nr_hit(const struct sp_net *n, const struct nr_job *j,
 		case SP_NET_RBL:
 		case SP_NET_RBL_SUB:
 		case SP_NET_URIBL:
-			if (t->kind != NR_A || t->uri != (r->kind ==
-			    SP_NET_URIBL) || strcmp(r->zone, t->uri ?
-			    n->uribl[t->zone] : n->rbl[t->zone]) != 0)
+			if (t->kind != NR_A ||
+			    t->uri != (r->kind == SP_NET_URIBL) ||
+			    strcmp(r->zone, t->uri ? n->uribl[t->zone]
+						   : n->rbl[t->zone]) != 0)
 				break;
 			for (k = 0; k < t->nans; k++)
 				if (sp_net_sub_match(r, t->ans[k]))
@@ -407,9 +412,10 @@ nr_hit(const struct sp_net *n, const struct nr_job *j,
 				return 1;
 			break;
 		case SP_NET_DKIM:
-			if (t->kind == NR_DKIM && (r->arg == SP_DKIM_SIGNED ?
-			    t->dkim_signed : r->arg == SP_DKIM_VALID ?
-			    t->dkim_valid : t->dkim_author))
+			if (t->kind == NR_DKIM &&
+			    (r->arg == SP_DKIM_SIGNED  ? t->dkim_signed
+			     : r->arg == SP_DKIM_VALID ? t->dkim_valid
+						       : t->dkim_author))
 				return 1;
 			break;
 		}
@@ -419,7 +425,8 @@ nr_hit(const struct sp_net *n, const struct nr_job *j,
 
 int
 sp_net_check(struct sp_net *n, const struct sp_ruleset *rs,
-    const struct sp_view *v, const struct sp_net_env *env, double *values)
+	     const struct sp_view *v, const struct sp_net_env *env,
+	     double *values)
 {
 	struct timespec end;
 	struct nr_job *j;
@@ -466,7 +473,7 @@ sp_net_check(struct sp_net *n, const struct sp_ruleset *rs,
 static long
 nr_zone(char (**v)[256], size_t *n, const char *z)
 {
-	char (*nv)[256];
+	char(*nv)[256];
 	size_t i;
 
 	for (i = 0; i < *n; i++)
@@ -497,8 +504,7 @@ nr_set_zone(const struct sp_ruleset *rs, const char *set)
 }
 
 static int
-nr_collect(struct sp_net *n, struct sp_ruleset *rs, char *err,
-    size_t errlen)
+nr_collect(struct sp_net *n, struct sp_ruleset *rs, char *err, size_t errlen)
 {
 	size_t i;
 	long z;
@@ -515,7 +521,7 @@ nr_collect(struct sp_net *n, struct sp_ruleset *rs, char *err,
 		if (nr->kind == SP_NET_RBL_SUB) {
 			if ((zone = nr_set_zone(rs, nr->set)) == NULL) {
 				r->skip = "check_rbl_sub of a set without "
-				    "check_rbl";
+					  "check_rbl";
 				continue;
 			}
 			snprintf(nr->zone, sizeof(nr->zone), "%s", zone);
@@ -545,7 +551,7 @@ nr_collect(struct sp_net *n, struct sp_ruleset *rs, char *err,
 
 int
 sp_net_new(const struct sp_net_opts *o, struct sp_ruleset *rs,
-    struct sp_net **out, char *err, size_t errlen)
+	   struct sp_net **out, char *err, size_t errlen)
 {
 	struct dns_config dc;
 	struct sp_net *n;

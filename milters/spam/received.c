@@ -26,15 +26,15 @@ sp_ip_private(const char *ip)
 
 	if (inet_pton(AF_INET, ip, b) == 1)
 		return b[0] == 127 || b[0] == 10 || b[0] == 0 ||
-		    (b[0] == 172 && (b[1] & 0xf0) == 16) ||
-		    (b[0] == 192 && b[1] == 168) ||
-		    (b[0] == 169 && b[1] == 254) ||
-		    (b[0] == 100 && (b[1] & 0xc0) == 64);
+		       (b[0] == 172 && (b[1] & 0xf0) == 16) ||
+		       (b[0] == 192 && b[1] == 168) ||
+		       (b[0] == 169 && b[1] == 254) ||
+		       (b[0] == 100 && (b[1] & 0xc0) == 64);
 	if (inet_pton(AF_INET6, ip, b) == 1) {
 		static const unsigned char lo[16] = {[15] = 1};
 
 		return memcmp(b, lo, 16) == 0 || (b[0] & 0xfe) == 0xfc ||
-		    (b[0] == 0xfe && (b[1] & 0xc0) == 0x80);
+		       (b[0] == 0xfe && (b[1] & 0xc0) == 0x80);
 	}
 	return -1;
 }
@@ -77,7 +77,7 @@ rc_word(const char *s, size_t n)
 	size_t i = 0;
 
 	while (i < n && !isspace((unsigned char)s[i]) && s[i] != '(' &&
-	    s[i] != ')' && s[i] != ';')
+	       s[i] != ')' && s[i] != ';')
 		i++;
 	return i;
 }
@@ -108,13 +108,14 @@ rc_ip_at(const char *s, size_t n, char *out, size_t outlen)
 			}
 		}
 		/* a bare address only as "(IP)", "(user@IP)", "(IP:port)" */
-		if (isdigit((unsigned char)s[i]) && i > 0 && (s[i - 1] == '(' ||
-		    s[i - 1] == '@')) {
+		if (isdigit((unsigned char)s[i]) && i > 0 &&
+		    (s[i - 1] == '(' || s[i - 1] == '@')) {
 			for (k = i; k < n && (isdigit((unsigned char)s[k]) ||
-			    s[k] == '.'); k++)
+					      s[k] == '.');
+			     k++)
 				;
-			if (k - i >= 7 && k - i <= 15 && k < n && (s[k] == ')' ||
-			    s[k] == ':') && s[k - 1] != '.' &&
+			if (k - i >= 7 && k - i <= 15 && k < n &&
+			    (s[k] == ')' || s[k] == ':') && s[k - 1] != '.' &&
 			    cidr_ip_parse(s + i, k - i, &ip) == 0 && !ip.v6) {
 				rc_copy(out, outlen, s + i, k - i, 0);
 				return 0;
@@ -137,7 +138,7 @@ rc_hostname(const char *s, size_t n)
 		if (s[i] == '.')
 			dots++;
 		else if (!isalnum((unsigned char)s[i]) && s[i] != '-' &&
-		    s[i] != '_')
+			 s[i] != '_')
 			return 0;
 	}
 	return dots > 0;
@@ -257,7 +258,8 @@ sp_received_parse(const char *v, size_t len, struct sp_relay *out)
 		while (*p == '<')
 			p++;
 		for (w = 0; p + w < v + semi && p[w] != '>' && p[w] != ')' &&
-		    !isspace((unsigned char)p[w]) && p[w] != ';'; w++)
+			    !isspace((unsigned char)p[w]) && p[w] != ';';
+		     w++)
 			;
 		rc_copy(out->envfrom, sizeof(out->envfrom), p, w, 0);
 	}
@@ -295,8 +297,9 @@ rc_in_list(const struct sp_strlist *l, const char *ip)
 
 	for (i = 0; i < l->n; i++) {
 		cl.n = 0;
-		if (cidr_list_parse(l->v[i], strlen(l->v[i]), &cl, &eo,
-		    &el) == CIDR_OK && cidr_list_match(&cl, ip))
+		if (cidr_list_parse(l->v[i], strlen(l->v[i]), &cl, &eo, &el) ==
+			CIDR_OK &&
+		    cidr_list_match(&cl, ip))
 			return 1;
 	}
 	return 0;
@@ -305,22 +308,25 @@ rc_in_list(const struct sp_strlist *l, const char *ip)
 /* SpamAssassin's trust decision for one relay, top down. */
 static void
 rc_trust(struct sp_relay *r, const struct sp_evconf *cf, int *in_trusted,
-    int *in_internal)
+	 int *in_internal)
 {
 	int have_t = cf != NULL && cf->trusted.n > 0;
 	int have_i = cf != NULL && cf->internal.n > 0;
-	int loop = sp_ip_private(r->ip) == 1 &&
+	int loop =
+	    sp_ip_private(r->ip) == 1 &&
 	    (strncmp(r->ip, "127.", 4) == 0 || strcmp(r->ip, "::1") == 0);
 
 	if (*in_trusted) {
 		if (!have_t && !have_i) {
 			if (!r->ip_private && r->auth[0] == '\0')
 				*in_trusted = *in_internal = 0;
-		} else if (r->auth[0] == '\0' && !loop && !rc_in_list(have_t ?
-		    &cf->trusted : &cf->internal, r->ip)) {
+		} else if (r->auth[0] == '\0' && !loop &&
+			   !rc_in_list(have_t ? &cf->trusted : &cf->internal,
+				       r->ip)) {
 			*in_trusted = *in_internal = 0;
 		} else if (*in_internal && r->auth[0] == '\0' && !loop &&
-		    !rc_in_list(have_i ? &cf->internal : &cf->trusted, r->ip))
+			   !rc_in_list(have_i ? &cf->internal : &cf->trusted,
+				       r->ip))
 			*in_internal = 0;
 	}
 	r->trusted = *in_trusted;
@@ -331,10 +337,11 @@ rc_trust(struct sp_relay *r, const struct sp_evconf *cf, int *in_trusted,
  * X-Originating-IP: IP". */
 static void
 rc_originating(const struct sp_view *v, const struct sp_evconf *cf,
-    struct sp_relays *rs, int *in_trusted, int *in_internal)
+	       struct sp_relays *rs, int *in_trusted, int *in_internal)
 {
-	static const char *const names[] = {"X-Yahoo-Post-IP",
-	    "X-Originating-IP", "X-Apparently-From", "X-SenderIP", NULL};
+	static const char *const names[] = {
+	    "X-Yahoo-Post-IP", "X-Originating-IP", "X-Apparently-From",
+	    "X-SenderIP", NULL};
 	size_t k, i;
 
 	for (k = 0; names[k] != NULL; k++)
@@ -344,8 +351,9 @@ rc_originating(const struct sp_view *v, const struct sp_evconf *cf,
 			if (strcasecmp(v->headers[i].name, names[k]) != 0)
 				continue;
 			memset(r, 0, sizeof(*r));
-			if (rc_ip_at(v->headers[i].raw, strlen(
-			    v->headers[i].raw), r->ip, sizeof(r->ip)) < 0)
+			if (rc_ip_at(v->headers[i].raw,
+				     strlen(v->headers[i].raw), r->ip,
+				     sizeof(r->ip)) < 0)
 				break;
 			r->ip_private = sp_ip_private(r->ip) == 1;
 			rc_trust(r, cf, in_trusted, in_internal);
@@ -358,7 +366,7 @@ rc_originating(const struct sp_view *v, const struct sp_evconf *cf,
 
 int
 sp_relays_from_view(const struct sp_view *v, const struct sp_evconf *cf,
-    struct sp_relays **out)
+		    struct sp_relays **out)
 {
 	struct sp_relays *rs;
 	size_t i;
@@ -416,15 +424,19 @@ sp_relays_string(const struct sp_relays *r, int which, struct buf *out)
 
 	for (i = 0; r != NULL && i < r->n; i++) {
 		const struct sp_relay *x = &r->v[i];
-		int in = which == 0 ? x->trusted : which == 1 ? !x->trusted :
-		    which == 2 ? x->internal : !x->internal;
+		int in = which == 0   ? x->trusted
+			 : which == 1 ? !x->trusted
+			 : which == 2 ? x->internal
+				      : !x->internal;
 
 		if (!in)
 			continue;
-		if (buf_printf(out, "%s[ ip=%s rdns=%s helo=%s by=%s ident=%s "
-		    "envfrom=%s intl=%d id=%s auth=%s msa=0 ]", first ? "" : " ",
-		    x->ip, x->rdns, x->helo, x->by, x->ident, x->envfrom,
-		    x->internal, x->id, x->auth) < 0)
+		if (buf_printf(out,
+			       "%s[ ip=%s rdns=%s helo=%s by=%s ident=%s "
+			       "envfrom=%s intl=%d id=%s auth=%s msa=0 ]",
+			       first ? "" : " ", x->ip, x->rdns, x->helo, x->by,
+			       x->ident, x->envfrom, x->internal, x->id,
+			       x->auth) < 0)
 			return -1;
 		first = 0;
 	}

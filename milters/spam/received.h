@@ -23,36 +23,35 @@ struct sp_evconf;
 
 enum sp_rcvd {
 	SP_RCVD_OK,
-	SP_RCVD_IGNORE,      /* names no relay */
+	SP_RCVD_IGNORE, /* names no relay */
 	SP_RCVD_UNPARSEABLE,
-	SP_RCVD_FETCH,       /* a POP3/IMAP fetcher's handover */
+	SP_RCVD_FETCH, /* a POP3/IMAP fetcher's handover */
 };
 
 struct sp_relay {
-	char ip[64];       /* "192.0.2.1" or "2001:db8::1" */
-	char rdns[256];    /* reverse name the receiver saw, or "" */
-	char helo[256];    /* the HELO/EHLO name, or "" */
-	char by[256];      /* receiving host */
-	char id[128];      /* queue id, or "" */
+	char ip[64];	   /* "192.0.2.1" or "2001:db8::1" */
+	char rdns[256];	   /* reverse name the receiver saw, or "" */
+	char helo[256];	   /* the HELO/EHLO name, or "" */
+	char by[256];	   /* receiving host */
+	char id[128];	   /* queue id, or "" */
 	char envfrom[256]; /* envelope sender if the field says, or "" */
 	char ident[64];
-	char auth[16];     /* "ESMTPA", "ESMTPSA", ... or "" */
-	int ip_private;    /* loopback, RFC 1918, link-local, ULA */
+	char auth[16];	/* "ESMTPA", "ESMTPSA", ... or "" */
+	int ip_private; /* loopback, RFC 1918, link-local, ULA */
 	int trusted, internal;
 };
 
 struct sp_relays {
 	struct sp_relay *v; /* trusted first, then untrusted (top down) */
 	size_t n;
-	size_t ntrusted;    /* v[0..ntrusted) */
+	size_t ntrusted; /* v[0..ntrusted) */
 	size_t nunparseable;
 };
 
 /* Parses one Received value v[0..len) (unfolded). SP_RCVD_IGNORE: a
  * field that names no relay (local submission, "by ... with local",
  * qmail's "invoked by"). */
-enum sp_rcvd sp_received_parse(const char *v, size_t len,
-    struct sp_relay *out);
+enum sp_rcvd sp_received_parse(const char *v, size_t len, struct sp_relay *out);
 
 /* 1 if ip is loopback/private/link-local/ULA, 0 if public, -1 if not an
  * address. */
@@ -63,7 +62,7 @@ int sp_ip_private(const char *ip);
  * classified (conf: trusted_networks / internal_networks; may be NULL).
  * At most 64 relays. *out owned. 0 or -1 (ENOMEM). */
 int sp_relays_from_view(const struct sp_view *v, const struct sp_evconf *conf,
-    struct sp_relays **out);
+			struct sp_relays **out);
 void sp_relays_free(struct sp_relays **r);
 
 /* SpamAssassin's X-Spam-Relays-* pseudo-header values into out ("[ ip=

@@ -64,8 +64,8 @@ sp_fmt_status(const struct sp_result *r, struct buf *out)
 	    buf_adds(&line, " tests=") < 0)
 		goto out;
 	for (i = 0; i < r->nhits; i++)
-		if (buf_printf(&line, "%s%s", i ? "," : "",
-		    r->hits[i]->name) < 0)
+		if (buf_printf(&line, "%s%s", i ? "," : "", r->hits[i]->name) <
+		    0)
 			goto out;
 	if ((r->nhits == 0 && buf_adds(&line, "none") < 0) ||
 	    buf_printf(&line, " autolearn=%s", sp_al_name(r->autolearn)) < 0)
@@ -101,8 +101,8 @@ sp_fmt_report(const struct sp_result *r, struct buf *out)
 
 		buf_init(&one, 0);
 		rc = buf_printf(&one, "* %4.1f %s %s",
-		    sp_rule_score(h, r->score_set), h->name,
-		    h->describe ? h->describe : "");
+				sp_rule_score(h, r->score_set), h->name,
+				h->describe ? h->describe : "");
 		while (rc == 0 && one.len > 0 && one.data[one.len - 1] == ' ')
 			one.data[--one.len] = '\0';
 		if (rc == 0)

@@ -45,8 +45,8 @@ sp_rules_find(const struct sp_ruleset *rs, const char *name, size_t n)
 
 	if (rs->hcap == 0)
 		return -1;
-	for (h = rules_hash(name, n) & (rs->hcap - 1);; h = (h + 1) &
-	    (rs->hcap - 1)) {
+	for (h = rules_hash(name, n) & (rs->hcap - 1);;
+	     h = (h + 1) & (rs->hcap - 1)) {
 		if ((i = rs->hash[h]) == 0)
 			return -1;
 		if (strlen(rs->v[i - 1].name) == n &&
@@ -64,8 +64,7 @@ rules_rehash(struct sp_ruleset *rs)
 	if (nh == NULL)
 		return -1;
 	for (i = 0; i < rs->n; i++) {
-		h = rules_hash(rs->v[i].name, strlen(rs->v[i].name)) &
-		    (nc - 1);
+		h = rules_hash(rs->v[i].name, strlen(rs->v[i].name)) & (nc - 1);
 		while (nh[h] != 0)
 			h = (h + 1) & (nc - 1);
 		nh[h] = i + 1;
@@ -117,8 +116,8 @@ rules_get(struct rp *p, const char *name)
 }
 
 int
-rules_skip(struct sp_ruleset *rs, const char *what, const char *file,
-    int line, const char *fmt, ...)
+rules_skip(struct sp_ruleset *rs, const char *what, const char *file, int line,
+	   const char *fmt, ...)
 {
 	struct sp_skip *s;
 	char reason[512];
@@ -126,8 +125,7 @@ rules_skip(struct sp_ruleset *rs, const char *what, const char *file,
 
 	if (rs->nskipped == rs->skipcap) {
 		size_t nc = rs->skipcap ? rs->skipcap * 2 : 64;
-		struct sp_skip *nv = reallocarray(rs->skipped, nc,
-		    sizeof(*nv));
+		struct sp_skip *nv = reallocarray(rs->skipped, nc, sizeof(*nv));
 
 		if (nv == NULL)
 			return -1;
@@ -309,8 +307,11 @@ rules_regex(char **s, char **re, unsigned *flags, const char **why)
 		return -1;
 	}
 	open = *p;
-	close = open == '{' ? '}' : open == '(' ? ')' : open == '[' ? ']' :
-	    open == '<' ? '>' : open;
+	close = open == '{'   ? '}'
+		: open == '(' ? ')'
+		: open == '[' ? ']'
+		: open == '<' ? '>'
+			      : open;
 	start = ++p;
 	for (; *p; p++) {
 		if (*p == '\\' && p[1] != '\0') {
@@ -333,11 +334,21 @@ rules_regex(char **s, char **re, unsigned *flags, const char **why)
 	*flags = 0;
 	for (p++; isalpha((unsigned char)*p); p++) {
 		switch (*p) {
-		case 'i': *flags |= SP_RE_I; break;
-		case 'm': *flags |= SP_RE_M; break;
-		case 's': *flags |= SP_RE_S; break;
-		case 'x': *flags |= SP_RE_X; break;
-		case 'g': case 'o': break;
+		case 'i':
+			*flags |= SP_RE_I;
+			break;
+		case 'm':
+			*flags |= SP_RE_M;
+			break;
+		case 's':
+			*flags |= SP_RE_S;
+			break;
+		case 'x':
+			*flags |= SP_RE_X;
+			break;
+		case 'g':
+		case 'o':
+			break;
 		default:
 			free(*re);
 			*re = NULL;
@@ -348,7 +359,6 @@ rules_regex(char **s, char **re, unsigned *flags, const char **why)
 	*s = p;
 	return 0;
 }
-
 
 static long
 rules_resolve(void *ctx, const char *name, size_t n)
@@ -382,8 +392,9 @@ rules_propagate(struct sp_ruleset *rs)
 				continue;
 			r->skip = "depends on a skipped rule";
 			if (rules_skip(rs, r->name, r->file, r->line,
-			    "depends on %s (%s)", rs->v[deps[k]].name,
-			    rs->v[deps[k]].skip) < 0)
+				       "depends on %s (%s)",
+				       rs->v[deps[k]].name,
+				       rs->v[deps[k]].skip) < 0)
 				return -1;
 			changed = 1;
 		}
@@ -397,15 +408,15 @@ sp_rules_finish(struct sp_ruleset *rs, struct sp_rules_error *err)
 	enum sp_meta_status st;
 	size_t i, off;
 
-	if (sp_rules_replace_tags(rs) < 0 || (rs->conf != NULL &&
-	    sp_evconf_finish(rs->conf) < 0))
+	if (sp_rules_replace_tags(rs) < 0 ||
+	    (rs->conf != NULL && sp_evconf_finish(rs->conf) < 0))
 		goto oom;
 	for (i = 0; i < rs->n; i++) {
 		struct sp_rule *r = &rs->v[i];
 
 		if (r->urirhs != NULL && r->skip == NULL &&
-		    (r->type == SP_R_NONE || (r->type == SP_R_NET &&
-		    r->net->kind == SP_NET_URIBL))) {
+		    (r->type == SP_R_NONE ||
+		     (r->type == SP_R_NET && r->net->kind == SP_NET_URIBL))) {
 			/* urirhssub gives check_uridnsbl('NAME') its zone */
 			sp_net_rule_free(&r->net);
 			r->net = r->urirhs;
@@ -418,9 +429,9 @@ sp_rules_finish(struct sp_ruleset *rs, struct sp_rules_error *err)
 		 * sets with network tests, tflags learn only with Bayes */
 		if (r->skip == NULL && r->type == SP_R_EVAL &&
 		    (((r->tflags & SP_TF_NET) && !rs->network) ||
-		    ((r->tflags & SP_TF_LEARN) && !rs->have_bayes))) {
+		     ((r->tflags & SP_TF_LEARN) && !rs->have_bayes))) {
 			r->skip = "eval with tflags net/learn: its score set "
-			    "is off";
+				  "is off";
 			r->zero = 1;
 		}
 		if (r->skip == NULL && r->type == SP_R_BAYES &&
@@ -430,18 +441,21 @@ sp_rules_finish(struct sp_ruleset *rs, struct sp_rules_error *err)
 		}
 		if (r->type != SP_R_META || r->skip != NULL)
 			continue;
-		st = sp_meta_compile(r->meta, rules_resolve, rs, &r->prog,
-		    &off);
+		st =
+		    sp_meta_compile(r->meta, rules_resolve, rs, &r->prog, &off);
 		if (st == SP_META_ENOMEM)
 			goto oom;
 		if (st == SP_META_OK)
 			continue;
 		r->skip = st == SP_META_EUNKNOWN ? "depends on an undefined "
-		    "rule" : "malformed";
+						   "rule"
+						 : "malformed";
 		if (st != SP_META_EUNKNOWN)
 			rs->nerrors++;
-		if (rules_skip(rs, r->name, r->file, r->line, "meta: %s at "
-		    "'%.40s'", sp_meta_strerror(st), r->meta + off) < 0)
+		if (rules_skip(rs, r->name, r->file, r->line,
+			       "meta: %s at "
+			       "'%.40s'",
+			       sp_meta_strerror(st), r->meta + off) < 0)
 			goto oom;
 	}
 	if (rules_propagate(rs) < 0)
@@ -471,8 +485,9 @@ sp_rule_score(const struct sp_rule *r, int set)
 const char *
 sp_rtype_name(enum sp_rtype t)
 {
-	static const char *const names[] = {"none", "header", "body",
-	    "rawbody", "uri", "full", "meta", "bayes", "net", "eval"};
+	static const char *const names[] = {"none", "header", "body", "rawbody",
+					    "uri",  "full",   "meta", "bayes",
+					    "net",  "eval"};
 
 	return (size_t)t < sizeof(names) / sizeof(names[0]) ? names[t] : "?";
 }

@@ -12,7 +12,6 @@
 #include "net.h"
 #include "rules_int.h"
 
-
 /* Conf.pm "can" features whose rules we can run. */
 static const char *const rd_features[] = {
     "Mail::SpamAssassin::Conf::feature_bug6558_free",
@@ -34,63 +33,63 @@ static const char *const rd_features[] = {
 
 /* SpamAssassin plugins as facteur sees them in "ifplugin NAME". */
 enum rd_pstate {
-	RD_P_ON,       /* implemented (its evals: ev.h) */
-	RD_P_TODO,     /* loaded by SpamAssassin, not implemented here */
+	RD_P_ON,   /* implemented (its evals: ev.h) */
+	RD_P_TODO, /* loaded by SpamAssassin, not implemented here */
 };
 
 static const struct rd_plug {
 	const char *name;
 	enum rd_pstate st;
-	const char *why;   /* skip reason when off */
+	const char *why; /* skip reason when off */
 } rd_plugs[] = {
-	{"Check", RD_P_ON, NULL},
-	{"HeaderEval", RD_P_ON, NULL},
-	{"MIMEEval", RD_P_ON, NULL},
-	{"HTMLEval", RD_P_ON, NULL},
-	{"BodyEval", RD_P_ON, NULL},
-	{"RelayEval", RD_P_ON, NULL},
-	{"URIEval", RD_P_ON, NULL},
-	{"WLBLEval", RD_P_ON, NULL},
-	{"VBounce", RD_P_ON, NULL},
-	{"FreeMail", RD_P_ON, NULL},
-	{"WelcomeListSubject", RD_P_ON, NULL},
-	{"WhiteListSubject", RD_P_ON, NULL},
-	{"AutoLearnThreshold", RD_P_ON, NULL},
-	{"HTTPSMismatch", RD_P_ON, NULL},
-	{"ImageInfo", RD_P_ON, NULL},
-	/* loaded as SpamAssassin loads them: their network evals are
-	 * skipped (read as 0 by metas) when network tests are off or when
-	 * facteur does not implement them, their other rules run */
-	{"Bayes", RD_P_ON, NULL},
-	{"DNSEval", RD_P_ON, NULL},
-	{"URIDNSBL", RD_P_ON, NULL},
-	{"SPF", RD_P_ON, NULL},
-	{"DKIM", RD_P_ON, NULL},
-	{"AskDNS", RD_P_ON, NULL},
-	{"HashBL", RD_P_ON, NULL},
-	{"DMARC", RD_P_ON, NULL},
-	{"Dmarc", RD_P_ON, NULL},
-	{"Pyzor", RD_P_ON, NULL},
-	{"Razor2", RD_P_ON, NULL},
-	{"MIMEHeader", RD_P_ON, NULL},
-	{"ReplaceTags", RD_P_ON, NULL},
-	{"URIDetail", RD_P_TODO, "plugin URIDetail not implemented "
-	    "(uri_detail rules)"},
-	{"SpamCop", RD_P_TODO, "plugin SpamCop not implemented"},
-	{NULL, RD_P_TODO, NULL},
+    {"Check", RD_P_ON, NULL},
+    {"HeaderEval", RD_P_ON, NULL},
+    {"MIMEEval", RD_P_ON, NULL},
+    {"HTMLEval", RD_P_ON, NULL},
+    {"BodyEval", RD_P_ON, NULL},
+    {"RelayEval", RD_P_ON, NULL},
+    {"URIEval", RD_P_ON, NULL},
+    {"WLBLEval", RD_P_ON, NULL},
+    {"VBounce", RD_P_ON, NULL},
+    {"FreeMail", RD_P_ON, NULL},
+    {"WelcomeListSubject", RD_P_ON, NULL},
+    {"WhiteListSubject", RD_P_ON, NULL},
+    {"AutoLearnThreshold", RD_P_ON, NULL},
+    {"HTTPSMismatch", RD_P_ON, NULL},
+    {"ImageInfo", RD_P_ON, NULL},
+    /* loaded as SpamAssassin loads them: their network evals are
+     * skipped (read as 0 by metas) when network tests are off or when
+     * facteur does not implement them, their other rules run */
+    {"Bayes", RD_P_ON, NULL},
+    {"DNSEval", RD_P_ON, NULL},
+    {"URIDNSBL", RD_P_ON, NULL},
+    {"SPF", RD_P_ON, NULL},
+    {"DKIM", RD_P_ON, NULL},
+    {"AskDNS", RD_P_ON, NULL},
+    {"HashBL", RD_P_ON, NULL},
+    {"DMARC", RD_P_ON, NULL},
+    {"Dmarc", RD_P_ON, NULL},
+    {"Pyzor", RD_P_ON, NULL},
+    {"Razor2", RD_P_ON, NULL},
+    {"MIMEHeader", RD_P_ON, NULL},
+    {"ReplaceTags", RD_P_ON, NULL},
+    {"URIDetail", RD_P_TODO,
+     "plugin URIDetail not implemented "
+     "(uri_detail rules)"},
+    {"SpamCop", RD_P_TODO, "plugin SpamCop not implemented"},
+    {NULL, RD_P_TODO, NULL},
 };
 
 /* 1 if plugin `name` (full Perl name) is on; *why when it is not. */
 static int
-rd_plugin_why(const struct rp *p, const char *name, size_t n,
-    const char **why)
+rd_plugin_why(const struct rp *p, const char *name, size_t n, const char **why)
 {
 	static const char prefix[] = "Mail::SpamAssassin::Plugin::";
 	const struct rd_plug *pl;
 
 	*why = "plugin not loaded by SpamAssassin's default .pre either";
-	if (n <= sizeof(prefix) - 1 || strncmp(name, prefix,
-	    sizeof(prefix) - 1) != 0)
+	if (n <= sizeof(prefix) - 1 ||
+	    strncmp(name, prefix, sizeof(prefix) - 1) != 0)
 		return 0;
 	name += sizeof(prefix) - 1;
 	n -= sizeof(prefix) - 1;
@@ -156,11 +155,12 @@ rd_if_value(const struct rp *p, const char *e)
 			a = e + (isplug ? 7 : 4);
 			while (isspace((unsigned char)*a))
 				a++;
-			for (z = a; *z && *z != ')' && !isspace(
-			    (unsigned char)*z); z++)
+			for (z = a;
+			     *z && *z != ')' && !isspace((unsigned char)*z);
+			     z++)
 				;
-			r = isplug ? rd_plugin(p, a, (size_t)(z - a)) :
-			    rd_feature(a, (size_t)(z - a));
+			r = isplug ? rd_plugin(p, a, (size_t)(z - a))
+				   : rd_feature(a, (size_t)(z - a));
 			while (*z && *z != ')')
 				z++;
 			e = *z ? z + 1 : z;
@@ -202,7 +202,7 @@ rd_cond(struct rp *p, const char *dir, char *rest)
 			return rp_error(p, dir, "else without if");
 		p->cond[p->ncond - 1] = !p->cond[p->ncond - 1];
 		p->why[p->ncond - 1] = "inside the else of a true "
-		    "ifplugin/if";
+				       "ifplugin/if";
 		return 0;
 	}
 	if (p->ncond >= RULES_MAX_COND) {
@@ -212,13 +212,15 @@ rd_cond(struct rp *p, const char *dir, char *rest)
 	if (strcmp(dir, "ifplugin") == 0) {
 		for (n = 0; rest[n] && !isspace((unsigned char)rest[n]); n++)
 			;
-		p->cond[p->ncond] = rd_plugin_why(p, rest, n,
-		    &p->why[p->ncond]);
+		p->cond[p->ncond] =
+		    rd_plugin_why(p, rest, n, &p->why[p->ncond]);
 		p->ncond++;
 	} else {
-		p->why[p->ncond] = strstr(rest, "feature_capture_rules") ?
-		    "needs capture rules (%{TAG}), not implemented" :
-		    "inside an if that is false (as in SpamAssassin 4.0.1)";
+		p->why[p->ncond] =
+		    strstr(rest, "feature_capture_rules")
+			? "needs capture rules (%{TAG}), not implemented"
+			: "inside an if that is false (as in SpamAssassin "
+			  "4.0.1)";
 		p->cond[p->ncond++] = rd_if_value(p, rest);
 	}
 	return 0;
@@ -229,10 +231,11 @@ rd_cond(struct rp *p, const char *dir, char *rest)
 static const char *
 rd_eval_why(struct sp_ruleset *rs, const char *what, int *zero)
 {
-	static const char *const netfns[] = {"check_rbl", "check_uridnsbl",
-	    "check_for_spf", "check_dkim", "check_arc", "check_dmarc",
-	    "check_dns_sender", "check_hashbl", "check_pyzor", "check_razor",
-	    "check_dcc", "askdns", NULL};
+	static const char *const netfns[] = {
+	    "check_rbl",   "check_uridnsbl", "check_for_spf",	 "check_dkim",
+	    "check_arc",   "check_dmarc",    "check_dns_sender", "check_hashbl",
+	    "check_pyzor", "check_razor",    "check_dcc",	 "askdns",
+	    NULL};
 	char fn[64];
 	size_t i;
 
@@ -241,9 +244,11 @@ rd_eval_why(struct sp_ruleset *rs, const char *what, int *zero)
 	for (i = 0; netfns[i] != NULL; i++)
 		if (strncmp(fn, netfns[i], strlen(netfns[i])) == 0) {
 			*zero = 1;
-			return rs->network ? "eval: network test not "
-			    "implemented" : "eval: network test (network_tests "
-			    "off)";
+			return rs->network
+				   ? "eval: network test not "
+				     "implemented"
+				   : "eval: network test (network_tests "
+				     "off)";
 		}
 	return "eval: function not implemented";
 }
@@ -263,8 +268,8 @@ rd_eval(struct rp *p, const char *name, const char *what, enum sp_rtype t)
 		const char *why = NULL;
 		int k = sp_net_parse_eval(what, &nr, &why);
 
-		if (k != 0 && (r = rp_define(p, name, SP_R_NET, &oom)) ==
-		    NULL) {
+		if (k != 0 &&
+		    (r = rp_define(p, name, SP_R_NET, &oom)) == NULL) {
 			sp_net_rule_free(&nr);
 			return oom ? -1 : 0;
 		}
@@ -282,8 +287,8 @@ rd_eval(struct rp *p, const char *name, const char *what, enum sp_rtype t)
 		const char *why = NULL;
 		int k = sp_ev_parse(what, &ec, &why);
 
-		if (k != 0 && (r = rp_define(p, name, SP_R_EVAL, &oom)) ==
-		    NULL) {
+		if (k != 0 &&
+		    (r = rp_define(p, name, SP_R_EVAL, &oom)) == NULL) {
 			sp_ev_free(&ec);
 			return oom ? -1 : 0;
 		}
@@ -341,7 +346,8 @@ rd_header_target(struct rp *p, struct sp_rule *r, const char *t)
 		else {
 			r->skip = "unsupported header modifier";
 			return rules_skip(p->rs, r->name, p->file, p->line,
-			    "header modifier %s not supported", colon);
+					  "header modifier %s not supported",
+					  colon);
 		}
 		return (r->hdr = strndup(t, (size_t)(colon - t))) ? 0 : -1;
 	}
@@ -364,11 +370,13 @@ rd_header(struct rp *p, const char *name, char *rest)
 		r->exists = 1;
 		return (r->hdr = strdup(rest + 7)) ? 0 : -1;
 	}
-	if ((target = rp_word(&rest)) == NULL || (op = rp_word(&rest)) ==
-	    NULL || (strcmp(op, "=~") != 0 && strcmp(op, "!~") != 0)) {
+	if ((target = rp_word(&rest)) == NULL ||
+	    (op = rp_word(&rest)) == NULL ||
+	    (strcmp(op, "=~") != 0 && strcmp(op, "!~") != 0)) {
 		r->skip = "malformed";
-		return rp_error(p, name, "header rule: want 'Header =~ "
-		    "/pattern/'");
+		return rp_error(p, name,
+				"header rule: want 'Header =~ "
+				"/pattern/'");
 	}
 	r->negate = op[0] == '!';
 	if (rd_header_target(p, r, target) < 0)
@@ -475,20 +483,23 @@ rd_attr(struct rp *p, const char *dir, const char *name, char *rest)
 		while ((w = rp_word(&rest)) != NULL) {
 			if (strncmp(w, "maxhits=", 8) == 0)
 				r->maxhits = (unsigned)strtoul(w + 8, NULL, 10);
-			r->tflags |= strcmp(w, "multiple") == 0 ?
-			    SP_TF_MULTIPLE : strcmp(w, "nice") == 0 ?
-			    SP_TF_NICE : strcmp(w, "learn") == 0 ?
-			    SP_TF_LEARN : strcmp(w, "noautolearn") == 0 ?
-			    SP_TF_NOAUTOLEARN : strcmp(w, "net") == 0 ?
-			    SP_TF_NET : 0;
+			r->tflags |= strcmp(w, "multiple") == 0 ? SP_TF_MULTIPLE
+				     : strcmp(w, "nice") == 0	? SP_TF_NICE
+				     : strcmp(w, "learn") == 0	? SP_TF_LEARN
+				     : strcmp(w, "noautolearn") == 0
+					 ? SP_TF_NOAUTOLEARN
+				     : strcmp(w, "net") == 0 ? SP_TF_NET
+							     : 0;
 		}
 		return 0;
 	}
 	while ((w = rp_word(&rest)) != NULL && n < 4) {
 		v[n] = strtod(w, &end);
 		if (*end != '\0' || end == w)
-			return rp_error(p, name, "score: '%.40s' is not a "
-			    "number", w);
+			return rp_error(p, name,
+					"score: '%.40s' is not a "
+					"number",
+					w);
 		n++;
 	}
 	if (n == 0 || w != NULL)
@@ -515,7 +526,7 @@ rd_urirhs(struct rp *p, const char *dir, char *rest)
 	if ((name = rp_word(&rest)) == NULL || !rules_name_ok(name))
 		return rp_error(p, dir, "%s: want a rule name", dir);
 	if (sp_net_parse_urirhs(strcmp(dir, "urirhssub") == 0, rest, &nr,
-	    &why) < 0)
+				&why) < 0)
 		return rp_error(p, name, "%s", why);
 	if ((idx = sp_rules_find(p->rs, name, strlen(name))) < 0) {
 		if (rp_define(p, name, SP_R_NONE, &oom) == NULL && oom) {
@@ -541,8 +552,10 @@ rd_mimeheader(struct rp *p, char *rest)
 	int oom;
 
 	if ((name = rp_word(&rest)) == NULL || !rules_name_ok(name))
-		return rp_active(p) ? rp_error(p, "mimeheader", "mimeheader: "
-		    "want a rule name") : 0;
+		return rp_active(p) ? rp_error(p, "mimeheader",
+					       "mimeheader: "
+					       "want a rule name")
+				    : 0;
 	if ((r = rp_define(p, name, SP_R_EVAL, &oom)) == NULL)
 		return oom ? -1 : (p->rs->nplugin++, 0);
 	if (sp_ev_mimeheader(rest, &ec, &why) < 0) {
@@ -557,9 +570,10 @@ rd_mimeheader(struct rp *p, char *rest)
 static int
 rd_netdef(const char *dir)
 {
-	static const char *const d[] = {"urirhssub", "urirhsbl", "uridnssub",
-	    "uridnsbl", "urinsrhssub", "urinsrhsbl", "urifullnsrhssub",
-	    "urifullnsrhsbl", "askdns", NULL};
+	static const char *const d[] = {
+	    "urirhssub",   "urirhsbl",	 "uridnssub",	    "uridnsbl",
+	    "urinsrhssub", "urinsrhsbl", "urifullnsrhssub", "urifullnsrhsbl",
+	    "askdns",	   NULL};
 	size_t i;
 
 	for (i = 0; d[i] != NULL; i++)
@@ -587,17 +601,30 @@ rd_netrule(struct rp *p, const char *dir, char *rest)
 		return 0;
 	if ((r = rp_define(p, name, SP_R_NONE, &oom)) == NULL)
 		return oom ? -1 : 0;
-	r->skip = p->rs->network ? "network test not implemented" :
-	    "network test (network_tests off)";
+	r->skip = p->rs->network ? "network test not implemented"
+				 : "network test (network_tests off)";
 	r->zero = 1;
 	return 0;
 }
 
-static const char *const rd_ignored[] = {"lang", "report",
-    "clear_report_template", "report_contact", "add_header", "remove_header",
-    "clear_headers", "unsafe_report", "ok_locales", "use_bayes",
-    "bayes_auto_learn", "loadplugin", "tryplugin", "use_auto_welcomelist",
-    "util_rb_tld", "util_rb_2tld", "util_rb_3tld", NULL};
+static const char *const rd_ignored[] = {"lang",
+					 "report",
+					 "clear_report_template",
+					 "report_contact",
+					 "add_header",
+					 "remove_header",
+					 "clear_headers",
+					 "unsafe_report",
+					 "ok_locales",
+					 "use_bayes",
+					 "bayes_auto_learn",
+					 "loadplugin",
+					 "tryplugin",
+					 "use_auto_welcomelist",
+					 "util_rb_tld",
+					 "util_rb_2tld",
+					 "util_rb_3tld",
+					 NULL};
 
 static int
 rd_line(struct rp *p, char *line)
@@ -616,7 +643,7 @@ rd_line(struct rp *p, char *line)
 		if (p->o->include == NULL)
 			return rp_error(p, dir, "include is not allowed here");
 		rc = p->o->include(p->o->ctx, p->rs, rest, p->o->depth + 1,
-		    p->err);
+				   p->err);
 		return rc < 0 ? -2 : 0;
 	}
 	if (strcmp(dir, "required_score") == 0 ||
@@ -635,14 +662,14 @@ rd_line(struct rp *p, char *line)
 		if (strcmp(dir, rd_ignored[i]) == 0)
 			return 0;
 	if (rp_active(p)) {
-		if (p->rs->conf == NULL && (p->rs->conf = calloc(1,
-		    sizeof(*p->rs->conf))) == NULL)
+		if (p->rs->conf == NULL &&
+		    (p->rs->conf = calloc(1, sizeof(*p->rs->conf))) == NULL)
 			return -1;
 		if ((rc = sp_evconf_directive(p->rs->conf, dir, rest)) != 0)
 			return rc < 0 ? -1 : 0;
 	}
-	if (p->rs->network && (strcmp(dir, "urirhssub") == 0 ||
-	    strcmp(dir, "urirhsbl") == 0))
+	if (p->rs->network &&
+	    (strcmp(dir, "urirhssub") == 0 || strcmp(dir, "urirhsbl") == 0))
 		return rd_urirhs(p, dir, rest);
 	if (rd_netdef(dir))
 		return rd_netrule(p, dir, rest);
@@ -657,11 +684,14 @@ rd_line(struct rp *p, char *line)
 			return 0;
 		p->rs->nunknown++;
 		return rules_skip(p->rs, dir, p->file, p->line,
-		    "unknown directive");
+				  "unknown directive");
 	}
 	if ((name = rp_word(&rest)) == NULL || !rules_name_ok(name))
-		return rp_active(p) ? rp_error(p, dir, "%s: want a rule name "
-		    "of letters, digits and _", dir) : 0;
+		return rp_active(p) ? rp_error(p, dir,
+					       "%s: want a rule name "
+					       "of letters, digits and _",
+					       dir)
+				    : 0;
 	if (strcmp(dir, "header") == 0)
 		return rd_header(p, name, rest);
 	if (strcmp(dir, "meta") == 0)
@@ -727,7 +757,8 @@ rd_intern_file(struct sp_ruleset *rs, const char *file)
 
 int
 sp_rules_parse(struct sp_ruleset *rs, const char *file, const char *p,
-    size_t len, const struct sp_rules_opts *opts, struct sp_rules_error *err)
+	       size_t len, const struct sp_rules_opts *opts,
+	       struct sp_rules_error *err)
 {
 	static const struct sp_rules_opts none;
 	struct rp rp;
@@ -753,7 +784,7 @@ sp_rules_parse(struct sp_ruleset *rs, const char *file, const char *p,
 		rp.line++;
 		if (n > max_line) {
 			rc = rp_error(&rp, "line", "line longer than %zu bytes",
-			    max_line);
+				      max_line);
 		} else {
 			char *s;
 

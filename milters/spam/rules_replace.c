@@ -52,7 +52,7 @@ rt_marker(struct buf *re, const char *kind, char *name, size_t namelen)
 /* One pass over re into out; *again when a replacement holds a tag. */
 static int
 rt_pass(const struct sp_evconf *cf, const char *re, const char *pre,
-    const char *post, const char *inter, struct buf *out, int *again)
+	const char *post, const char *inter, struct buf *out, int *again)
 {
 	const char *p = re;
 
@@ -80,16 +80,16 @@ rt_pass(const struct sp_evconf *cf, const char *re, const char *pre,
 		} else if (buf_add(out, p, (size_t)(lt - p)) < 0)
 			return -1;
 		{
-			const char *v = rt_get(&cf->rtags, lt + 1,
-			    (size_t)(gt - lt - 1));
+			const char *v =
+			    rt_get(&cf->rtags, lt + 1, (size_t)(gt - lt - 1));
 
 			if (pre != NULL && buf_adds(out, pre) < 0)
 				return -1;
 			if (v != NULL && *v) {
 				if (buf_adds(out, v) < 0)
 					return -1;
-				if (strchr(v, '<') != NULL && strchr(strchr(v,
-				    '<'), '>') != NULL)
+				if (strchr(v, '<') != NULL &&
+				    strchr(strchr(v, '<'), '>') != NULL)
 					*again = 1;
 			} else if (buf_add(out, lt, (size_t)(gt - lt + 1)) < 0)
 				return -1;
@@ -114,15 +114,18 @@ rt_rule(const struct sp_evconf *cf, struct sp_rule *r)
 		return -1;
 	do {
 		again = 0;
-		pre = rt_marker(&re, "pre", pn, sizeof(pn)) ?
-		    rt_get(&cf->rpre, pn, strlen(pn)) : NULL;
-		post = rt_marker(&re, "post", qn, sizeof(qn)) ?
-		    rt_get(&cf->rpost, qn, strlen(qn)) : NULL;
-		inter = rt_marker(&re, "inter", in, sizeof(in)) ?
-		    rt_get(&cf->rinter, in, strlen(in)) : NULL;
+		pre = rt_marker(&re, "pre", pn, sizeof(pn))
+			  ? rt_get(&cf->rpre, pn, strlen(pn))
+			  : NULL;
+		post = rt_marker(&re, "post", qn, sizeof(qn))
+			   ? rt_get(&cf->rpost, qn, strlen(qn))
+			   : NULL;
+		inter = rt_marker(&re, "inter", in, sizeof(in))
+			    ? rt_get(&cf->rinter, in, strlen(in))
+			    : NULL;
 		buf_init(&out, RT_MAX_RE);
-		if (rt_pass(cf, buf_str(&re), pre, post, inter, &out,
-		    &again) < 0) {
+		if (rt_pass(cf, buf_str(&re), pre, post, inter, &out, &again) <
+		    0) {
 			buf_free(&out);
 			rc = -1;
 			break;
@@ -154,8 +157,8 @@ sp_rules_replace_tags(struct sp_ruleset *rs)
 	if (cf == NULL)
 		return 0;
 	for (i = 0; i < cf->rrules.n; i++) {
-		long k = sp_rules_find(rs, cf->rrules.v[i],
-		    strlen(cf->rrules.v[i]));
+		long k =
+		    sp_rules_find(rs, cf->rrules.v[i], strlen(cf->rrules.v[i]));
 		struct sp_rule *r;
 
 		if (k < 0)

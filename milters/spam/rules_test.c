@@ -21,8 +21,8 @@ parse(struct sp_ruleset *rs, const char *text, struct sp_rules_error *err)
 {
 	memset(err, 0, sizeof(*err));
 	sp_rules_init(rs);
-	assert_int_equal(sp_rules_parse(rs, "t.cf", text, strlen(text), NULL,
-	    err), 0);
+	assert_int_equal(
+	    sp_rules_parse(rs, "t.cf", text, strlen(text), NULL, err), 0);
 	assert_int_equal(sp_rules_finish(rs, err), 0);
 }
 
@@ -33,7 +33,7 @@ malformed_line_is_reported_with_its_line_number(void **state)
 	struct sp_rules_error err;
 
 	parse(&rs, "# comment\nbody OK /fine/\n\nheader BAD Subject =~ /x\n",
-	    &err);
+	      &err);
 	if (err.line != 4)
 		fail_msg("got line %d, want 4 (%s)", err.line, err.msg);
 	assert_string_equal(err.file, "t.cf");
@@ -49,10 +49,12 @@ eval_and_false_ifplugin_are_skipped_not_fatal(void **state)
 	struct sp_rules_error err;
 	long i;
 
-	parse(&rs, "header E eval:check_foo()\n"
-	    "ifplugin Mail::SpamAssassin::Plugin::Nope\nbody P /p/\nendif\n"
-	    "if (version >= 3.004000)\nbody V /v/\nendif\n"
-	    "meta M E && V\nfoo_directive 1\n", &err);
+	parse(&rs,
+	      "header E eval:check_foo()\n"
+	      "ifplugin Mail::SpamAssassin::Plugin::Nope\nbody P /p/\nendif\n"
+	      "if (version >= 3.004000)\nbody V /v/\nendif\n"
+	      "meta M E && V\nfoo_directive 1\n",
+	      &err);
 	assert_int_equal(err.line, 0);
 	assert_int_equal(rs.nevals, 1);
 	assert_int_equal(rs.nunknown, 1);
@@ -73,16 +75,17 @@ scores_pick_the_set_and_defaults(void **state)
 	struct sp_rules_error err;
 	long i;
 
-	parse(&rs, "score A 1 2 3 4\nbody A /a/\nbody B /b/\nbody __C /c/\n"
-	    "body T_D /d/\n", &err);
+	parse(&rs,
+	      "score A 1 2 3 4\nbody A /a/\nbody B /b/\nbody __C /c/\n"
+	      "body T_D /d/\n",
+	      &err);
 	i = sp_rules_find(&rs, "A", 1);
 	assert_true(sp_rule_score(&rs.v[i], 2) == 3.0);
-	assert_true(sp_rule_score(&rs.v[sp_rules_find(&rs, "B", 1)], 0) ==
-	    1.0);
+	assert_true(sp_rule_score(&rs.v[sp_rules_find(&rs, "B", 1)], 0) == 1.0);
 	assert_true(sp_rule_score(&rs.v[sp_rules_find(&rs, "__C", 3)], 0) ==
-	    0.0);
+		    0.0);
 	assert_true(sp_rule_score(&rs.v[sp_rules_find(&rs, "T_D", 3)], 0) ==
-	    0.01);
+		    0.01);
 	sp_rules_free(&rs);
 }
 
@@ -99,26 +102,32 @@ meta_expressions_follow_perl_precedence(void **state)
 		const char *e;
 		double want;
 	} cases[] = {
-	    {"A && B", 0}, {"A || B", 1}, {"!B && A", 1},
-	    {"A + C + D >= 2", 1}, {"(A || B) && !(C && D)", 0},
-	    {"A * 3 - 1 > 1", 1}, {"C / B", 0}, {"D / 2", 0.5},
+	    {"A && B", 0},
+	    {"A || B", 1},
+	    {"!B && A", 1},
+	    {"A + C + D >= 2", 1},
+	    {"(A || B) && !(C && D)", 0},
+	    {"A * 3 - 1 > 1", 1},
+	    {"C / B", 0},
+	    {"D / 2", 0.5},
 	};
 	const double v[] = {1, 0, 1, 1};
 	struct sp_meta *m;
 	size_t i, off;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		assert_int_equal(sp_meta_compile(cases[i].e, names, NULL, &m,
-		    &off), SP_META_OK);
+		assert_int_equal(
+		    sp_meta_compile(cases[i].e, names, NULL, &m, &off),
+		    SP_META_OK);
 		if (sp_meta_eval(m, v) != cases[i].want)
 			fail_msg("%s: got %g, want %g", cases[i].e,
-			    sp_meta_eval(m, v), cases[i].want);
+				 sp_meta_eval(m, v), cases[i].want);
 		sp_meta_free(&m);
 	}
 	assert_int_equal(sp_meta_compile("A &&", names, NULL, &m, &off),
-	    SP_META_ESYNTAX);
+			 SP_META_ESYNTAX);
 	assert_int_equal(sp_meta_compile("A && Z", names, NULL, &m, &off),
-	    SP_META_EUNKNOWN);
+			 SP_META_EUNKNOWN);
 	assert_int_equal(off, 5);
 }
 
@@ -144,8 +153,9 @@ static const char msg[] =
 static void
 engine_matches_headers_body_uri_and_meta(void **state)
 {
-	static const char *const want[] = {"BODY_HTML", "BOTH", "FROM_ADDR",
-	    "NO_XY", "RAW_TAG", "SUBJ_X", "URI_IP"};
+	static const char *const want[] = {"BODY_HTML", "BOTH",	   "FROM_ADDR",
+					   "NO_XY",	"RAW_TAG", "SUBJ_X",
+					   "URI_IP"};
 	struct sp_engine_opts o;
 	struct sp_engine *e;
 	struct sp_result r;
@@ -164,12 +174,13 @@ engine_matches_headers_body_uri_and_meta(void **state)
 	if (sp_engine_new(&o, &e, err, sizeof(err)) < 0)
 		fail_msg("engine: %s", err);
 	unlink(path);
-	assert_int_equal(sp_engine_check(e, msg, sizeof(msg) - 1, NULL, &r,
-	    err, sizeof(err)), 0);
+	assert_int_equal(sp_engine_check(e, msg, sizeof(msg) - 1, NULL, &r, err,
+					 sizeof(err)),
+			 0);
 	for (i = 0; i < r.nhits && i < 7; i++)
 		if (strcmp(r.hits[i]->name, want[i]) != 0)
-			fail_msg("hit %zu: got %s, want %s", i,
-			    r.hits[i]->name, want[i]);
+			fail_msg("hit %zu: got %s, want %s", i, r.hits[i]->name,
+				 want[i]);
 	if (r.nhits != 7)
 		fail_msg("got %zu hits, want 7", r.nhits);
 	if (r.score < 7.99 || r.score > 8.01)
@@ -184,9 +195,14 @@ status_header_is_in_spamassassin_format_and_folded(void **state)
 {
 	struct sp_rule rules[8];
 	const struct sp_rule *hits[8];
-	static const char *const n[] = {"BAYES_99", "HTML_MESSAGE",
-	    "MIME_HTML_ONLY", "RCVD_IN_XBL", "SUBJ_ALL_CAPS",
-	    "URIBL_BLACK", "FORGED_OUTLOOK_HTML", "DATE_IN_FUTURE_03_06"};
+	static const char *const n[] = {"BAYES_99",
+					"HTML_MESSAGE",
+					"MIME_HTML_ONLY",
+					"RCVD_IN_XBL",
+					"SUBJ_ALL_CAPS",
+					"URIBL_BLACK",
+					"FORGED_OUTLOOK_HTML",
+					"DATE_IN_FUTURE_03_06"};
 	struct sp_result r;
 	struct buf b;
 	size_t i;
@@ -205,8 +221,9 @@ status_header_is_in_spamassassin_format_and_folded(void **state)
 	buf_init(&b, 0);
 	assert_int_equal(sp_fmt_status(&r, &b), 0);
 	/* 15 + 68 columns: SpamAssassin folds before autolearn */
-	assert_string_equal(buf_str(&b), "Yes, score=7.2 required=5.0 "
-	    "tests=BAYES_99,HTML_MESSAGE\n\tautolearn=no");
+	assert_string_equal(buf_str(&b),
+			    "Yes, score=7.2 required=5.0 "
+			    "tests=BAYES_99,HTML_MESSAGE\n\tautolearn=no");
 	buf_reset(&b);
 	r.nhits = 8;
 	assert_int_equal(sp_fmt_status(&r, &b), 0);
@@ -220,7 +237,8 @@ status_header_is_in_spamassassin_format_and_folded(void **state)
 		buf_init(&u, 0);
 		while ((nl = strchr(p, '\n')) != NULL) {
 			if (col + (size_t)(nl - p) > 79)
-				fail_msg("got a line of %zu columns, want <= 79",
+				fail_msg(
+				    "got a line of %zu columns, want <= 79",
 				    col + (size_t)(nl - p));
 			assert_true(nl[-1] == ',' || nl[1] == '\t');
 			assert_int_equal(buf_add(&u, p, (size_t)(nl - p)), 0);
@@ -230,7 +248,9 @@ status_header_is_in_spamassassin_format_and_folded(void **state)
 			col = 8;
 		}
 		assert_int_equal(buf_adds(&u, p), 0);
-		assert_string_equal(buf_str(&u), "Yes, score=7.2 required=5.0 "
+		assert_string_equal(
+		    buf_str(&u),
+		    "Yes, score=7.2 required=5.0 "
 		    "tests=BAYES_99,HTML_MESSAGE,MIME_HTML_ONLY,RCVD_IN_XBL,"
 		    "SUBJ_ALL_CAPS,URIBL_BLACK,FORGED_OUTLOOK_HTML,"
 		    "DATE_IN_FUTURE_03_06 autolearn=no");
@@ -242,7 +262,7 @@ status_header_is_in_spamassassin_format_and_folded(void **state)
 	r.is_spam = 0;
 	assert_int_equal(sp_fmt_status(&r, &b), 0);
 	assert_string_equal(buf_str(&b), "No, score=0.0 required=5.0 "
-	    "tests=none autolearn=no");
+					 "tests=none autolearn=no");
 	buf_reset(&b);
 	r.score = 3.9;
 	assert_int_equal(sp_fmt_level(&r, &b), 0);

@@ -22,41 +22,43 @@
 #define S(f) offsetof(struct spam_settings, f)
 const struct cfg_key spam_keys[] = {
     {"required_score", CFG_DOUBLE, "5.0", -1000, 10000, S(required), NULL,
-	"score at or above which a message is spam"},
+     "score at or above which a message is spam"},
     {"reject_score", CFG_DOUBLE, "0", -1000, 10000, S(reject), NULL,
-	"score at or above which it is refused with 550 5.7.1 (0: never)"},
+     "score at or above which it is refused with 550 5.7.1 (0: never)"},
     {"rules_path", CFG_STR, SP_RULES_DIR, 0, 0, S(rules_path), NULL,
-	"rule files or directories of *.cf, separated by ':'"},
+     "rule files or directories of *.cf, separated by ':'"},
     {"bayes_path", CFG_STR, "/var/lib/facteur/bayes.sqlite", 0, 0,
-	S(bayes_path), NULL, "Bayes token database ('' = Bayes off)"},
+     S(bayes_path), NULL, "Bayes token database ('' = Bayes off)"},
     {"bayes_auto_learn", CFG_BOOL, "no", 0, 0, S(bayes_auto_learn), NULL,
-	"learn clear spam and clear ham into the Bayes database"},
+     "learn clear spam and clear ham into the Bayes database"},
     {"bayes_auto_learn_threshold_spam", CFG_DOUBLE, "12.0", -1000, 10000,
-	S(al_spam), NULL, "auto-learn as spam at or above this "
-	"score (without Bayes; 3 header and 3 body points needed too)"},
+     S(al_spam), NULL,
+     "auto-learn as spam at or above this "
+     "score (without Bayes; 3 header and 3 body points needed too)"},
     {"bayes_auto_learn_threshold_nonspam", CFG_DOUBLE, "0.1", -1000, 10000,
-	S(al_nonspam), NULL, "auto-learn as ham below this score "
-	"(without Bayes)"},
+     S(al_nonspam), NULL,
+     "auto-learn as ham below this score "
+     "(without Bayes)"},
     {"rewrite_subject", CFG_BOOL, "no", 0, 0, S(rewrite_subject), NULL,
-	"prefix the Subject of spam with subject_tag"},
+     "prefix the Subject of spam with subject_tag"},
     {"subject_tag", CFG_STR, "*****SPAM*****", 0, 0, S(subject_tag), NULL,
-	"the Subject prefix"},
+     "the Subject prefix"},
     {"add_report", CFG_BOOL, "no", 0, 0, S(add_report), NULL,
-	"add an X-Spam-Report header listing the rules hit"},
-    {"score_authenticated", CFG_BOOL, "no", 0, 0, S(score_authenticated),
-	NULL, "also score mail from authenticated or internal clients"},
+     "add an X-Spam-Report header listing the rules hit"},
+    {"score_authenticated", CFG_BOOL, "no", 0, 0, S(score_authenticated), NULL,
+     "also score mail from authenticated or internal clients"},
     {"internal_hosts", CFG_CIDR_LIST, "127.0.0.0/8 ::1", 0, 0,
-	S(internal_hosts), NULL, "client networks whose mail is not scored"},
+     S(internal_hosts), NULL, "client networks whose mail is not scored"},
     {"max_scan_size", CFG_SIZE, "1M", 1024, (long long)1 << 30,
-	S(max_scan_size), NULL, "bytes of a message that are scanned"},
+     S(max_scan_size), NULL, "bytes of a message that are scanned"},
     {"network_tests", CFG_BOOL, "no", 0, 0, S(network_tests), NULL,
-	"run the DNSBL, URIBL, SPF and DKIM rules (DNS lookups)"},
+     "run the DNSBL, URIBL, SPF and DKIM rules (DNS lookups)"},
     {"dns_server", CFG_STR, "", 0, 0, S(dns_server), NULL,
-	"DNS server for network tests ('' = resolv.conf; 127.0.0.1@5353)"},
+     "DNS server for network tests ('' = resolv.conf; 127.0.0.1@5353)"},
     {"dns_timeout", CFG_DURATION, "2s", 100, 30000, S(dns_timeout), NULL,
-	"time all network lookups of one message may take together"},
+     "time all network lookups of one message may take together"},
     {"cache_dir", CFG_STR, "/var/cache/facteur", 0, 0, S(cache_dir), NULL,
-	"directory of the compiled pattern databases ('' = none)"},
+     "directory of the compiled pattern databases ('' = none)"},
 };
 #undef S
 const size_t spam_nkeys = sizeof(spam_keys) / sizeof(spam_keys[0]);
@@ -71,7 +73,7 @@ spam_cache_warn(const struct spam_settings *s)
 	sp_engine_match_stats(s->engine, &ms);
 	if (ms.cache_error[0] != '\0')
 		log_warn("[spam] cache_dir: %s (compiled without a cache)",
-		    ms.cache_error);
+			 ms.cache_error);
 }
 
 /* Where Bayes lives: bayes_path, or the PostgreSQL database of

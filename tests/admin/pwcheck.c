@@ -25,7 +25,7 @@ main(int argc, char **argv)
 	rc = store_user_get(s, argv[2], &u, &err);
 	if (rc != STORE_FOUND) {
 		fprintf(stderr, "pwcheck: %s: got %d, want found (%s)\n",
-		    argv[2], rc, err.msg);
+			argv[2], rc, err.msg);
 		store_free(&s);
 		return 2;
 	}

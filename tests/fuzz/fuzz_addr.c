@@ -84,8 +84,8 @@ fixed_point(const struct buf *y, const struct addr_norm *ny,
 	size_t off;
 
 	buf_init(&b, 4096);
-	if (addr_norm_path((const unsigned char *)buf_str(y), y->len, lim,
-			   NULL, &b, &n2, &off) != ADDR_OK ||
+	if (addr_norm_path((const unsigned char *)buf_str(y), y->len, lim, NULL,
+			   &b, &n2, &off) != ADDR_OK ||
 	    b.len != y->len || memcmp(buf_str(&b), buf_str(y), y->len) != 0 ||
 	    n2.has_domain != ny->has_domain || n2.is_null != ny->is_null ||
 	    n2.local_len != ny->local_len)

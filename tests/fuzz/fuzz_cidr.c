@@ -25,8 +25,8 @@ fz_block(const struct cidr *c)
 	for (i = c->prefix; i < max; i++)
 		if (c->net.b[i / 8] & (0x80u >> (i % 8)))
 			__builtin_trap();
-	if (inet_ntop(c->net.v6 ? AF_INET6 : AF_INET, c->net.b, a,
-	    sizeof(a)) == NULL)
+	if (inet_ntop(c->net.v6 ? AF_INET6 : AF_INET, c->net.b, a, sizeof(a)) ==
+	    NULL)
 		__builtin_trap();
 	snprintf(text, sizeof(text), "%s/%u", a, c->prefix);
 	if (cidr_parse(text, strlen(text), &back) != CIDR_OK ||
@@ -55,12 +55,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fz_block(&l.nets[i]);
 	}
 	if (cidr_ip_parse(s, size, &ip) == 0) {
-		if (inet_ntop(ip.v6 ? AF_INET6 : AF_INET, ip.b, a,
-		    sizeof(a)) == NULL ||
+		if (inet_ntop(ip.v6 ? AF_INET6 : AF_INET, ip.b, a, sizeof(a)) ==
+			NULL ||
 		    cidr_ip_parse(a, strlen(a), &back) != 0 ||
 		    memcmp(&back, &ip, sizeof(ip)) != 0 ||
-		    !cidr_list_match_ip(&(struct cidr_list){1,
-		    {{ip, ip.v6 ? 128u : 32u}}}, &ip))
+		    !cidr_list_match_ip(
+			&(struct cidr_list){1, {{ip, ip.v6 ? 128u : 32u}}},
+			&ip))
 			__builtin_trap();
 	}
 	return 0;

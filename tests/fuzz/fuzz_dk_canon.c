@@ -39,8 +39,8 @@ fz_header(const uint8_t *p, size_t n)
 	buf_init(&r2, 1 << 16);
 	if (dk_field_name_len(p, n) > n)
 		__builtin_trap();
-	if (dk_canon_header(DK_C_SIMPLE, p, n, 1, &s) < 0 ||
-	    s.len != n + 2 || (n > 0 && memcmp(s.data, p, n) != 0) ||
+	if (dk_canon_header(DK_C_SIMPLE, p, n, 1, &s) < 0 || s.len != n + 2 ||
+	    (n > 0 && memcmp(s.data, p, n) != 0) ||
 	    memcmp(s.data + n, "\r\n", 2) != 0)
 		__builtin_trap();
 	if (dk_canon_header(DK_C_RELAXED, p, n, 0, &r) == 0) {
@@ -50,14 +50,14 @@ fz_header(const uint8_t *p, size_t n)
 			__builtin_trap();
 		k = (size_t)(colon - r.data) + 1;
 		if ((k < r.len && (r.data[k] == ' ' || r.data[k] == '\t')) ||
-		    (r.len > k && (r.data[r.len - 1] == ' ' ||
-		    r.data[r.len - 1] == '\t')) ||
+		    (r.len > k &&
+		     (r.data[r.len - 1] == ' ' || r.data[r.len - 1] == '\t')) ||
 		    memchr(colon, '\r', r.len - k + 1) != NULL ||
 		    memchr(colon, '\n', r.len - k + 1) != NULL)
 			__builtin_trap();
 		if (dk_canon_header(DK_C_RELAXED, (const unsigned char *)r.data,
-		    r.len, 0, &r2) < 0 || r2.len != r.len ||
-		    memcmp(r.data, r2.data, r.len) != 0)
+				    r.len, 0, &r2) < 0 ||
+		    r2.len != r.len || memcmp(r.data, r2.data, r.len) != 0)
 			__builtin_trap();
 	} else if (memchr(p, ':', n) != NULL) {
 		__builtin_trap();
@@ -87,11 +87,12 @@ fz_body(enum dk_canon c, uint8_t sel, const uint8_t *p, size_t n)
 	dk_body_update(&b, p + a, z - a);
 	dk_body_update(&b, p + z, n - z);
 	dk_body_final(&b);
-	if (one.len != cut.len || (one.len > 0 &&
-	    memcmp(one.data, cut.data, one.len) != 0) || b.total != one.len)
+	if (one.len != cut.len ||
+	    (one.len > 0 && memcmp(one.data, cut.data, one.len) != 0) ||
+	    b.total != one.len)
 		__builtin_trap();
-	if (one.len > 0 && (one.len < 2 ||
-	    memcmp(one.data + one.len - 2, "\r\n", 2) != 0))
+	if (one.len > 0 &&
+	    (one.len < 2 || memcmp(one.data + one.len - 2, "\r\n", 2) != 0))
 		__builtin_trap();
 	dk_body_init(&b, c, l, fz_sink, &lim);
 	dk_body_update(&b, p, n);
@@ -108,7 +109,8 @@ fz_body(enum dk_canon c, uint8_t sel, const uint8_t *p, size_t n)
 static void
 fz_select(const uint8_t *p, size_t n)
 {
-	static const unsigned char sigv[] = "v=1; a=rsa-sha256; d=a.test; "
+	static const unsigned char sigv[] =
+	    "v=1; a=rsa-sha256; d=a.test; "
 	    "s=s; h=from:to:subject:from:x; bh=AAAA; b=AAAA";
 	struct dk_field f[32];
 	struct dk_sig sig;
@@ -129,7 +131,8 @@ fz_select(const uint8_t *p, size_t n)
 		n -= nl ? len + 1 : len;
 	}
 	if (dk_sig_parse(sigv, sizeof(sigv) - 1, &sig, &why, &off) !=
-	    DK_SIG_OK || sig.nh != 5)
+		DK_SIG_OK ||
+	    sig.nh != 5)
 		__builtin_trap();
 	dk_select(f, nf, &sig, sel, used);
 	for (k = 0; k < sig.nh; k++) {

@@ -40,14 +40,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			__builtin_trap();
 		return 0;
 	}
-	if (!fz_bool(r.ed25519) || !fz_bool(r.revoked) ||
-	    !fz_bool(r.testing) || !fz_bool(r.strict) ||
-	    !fz_bool(r.sha256_ok) || !fz_bool(r.email_ok) ||
-	    r.plen > sizeof(r.p) || (r.revoked != (r.plen == 0)))
+	if (!fz_bool(r.ed25519) || !fz_bool(r.revoked) || !fz_bool(r.testing) ||
+	    !fz_bool(r.strict) || !fz_bool(r.sha256_ok) ||
+	    !fz_bool(r.email_ok) || r.plen > sizeof(r.p) ||
+	    (r.revoked != (r.plen == 0)))
 		__builtin_trap();
 	/* "...;" plus ";" would be an empty tag-spec: only the others. */
 	for (n = size; n > 0 && (data[n - 1] == ' ' || data[n - 1] == '\t' ||
-	    data[n - 1] == '\r' || data[n - 1] == '\n'); n--)
+				 data[n - 1] == '\r' || data[n - 1] == '\n');
+	     n--)
 		;
 	if (n > 0 && data[n - 1] == ';')
 		return 0;

@@ -17,7 +17,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void
 fz_check_tags(const uint8_t *data, size_t size, const struct dk_tag *tags,
-    size_t n)
+	      size_t n)
 {
 	unsigned char out[64];
 	size_t k, j, outlen, prev_end = 0;
@@ -43,8 +43,8 @@ fz_check_tags(const uint8_t *data, size_t size, const struct dk_tag *tags,
 			    memcmp(tags[j].name, t->name, t->name_len) == 0)
 				__builtin_trap();
 		if (dk_b64_decode(t->value, t->value_len, out, sizeof(out),
-		    &outlen) == 0 && (outlen > sizeof(out) ||
-		    outlen > t->value_len))
+				  &outlen) == 0 &&
+		    (outlen > sizeof(out) || outlen > t->value_len))
 			__builtin_trap();
 	}
 }
@@ -64,8 +64,8 @@ fz_check_sig(const uint8_t *data, size_t size)
 	if (memchr(sig.d, '\0', sizeof(sig.d)) == NULL ||
 	    memchr(sig.s, '\0', sizeof(sig.s)) == NULL ||
 	    memchr(sig.i, '\0', sizeof(sig.i)) == NULL ||
-	    memchr(sig.h, '\0', sizeof(sig.h)) == NULL ||
-	    sig.blen == 0 || sig.blen > sizeof(sig.b) || sig.bhlen == 0 ||
+	    memchr(sig.h, '\0', sizeof(sig.h)) == NULL || sig.blen == 0 ||
+	    sig.blen > sizeof(sig.b) || sig.bhlen == 0 ||
 	    sig.bhlen > sizeof(sig.bh) || sig.b_off > sig.b_end ||
 	    sig.b_end > size || sig.nh == 0 ||
 	    (sig.t >= 0 && sig.x >= 0 && sig.x < sig.t))

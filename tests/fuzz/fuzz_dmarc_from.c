@@ -29,7 +29,7 @@ check_domains(const struct dmarc_from *f)
 		if (n == 0 || n == sizeof(f->domains[k]) ||
 		    f->domains[k][n - 1] == '.' ||
 		    addr_parse_domain((const unsigned char *)f->domains[k], n,
-		    NULL, &off) != ADDR_OK)
+				      NULL, &off) != ADDR_OK)
 			__builtin_trap();
 		for (j = 0; j < n; j++)
 			if (f->domains[k][j] >= 'A' && f->domains[k][j] <= 'Z')
@@ -51,8 +51,9 @@ check_reprint(const char *domain)
 	/* literal formats: gcc 14 (Debian 13) rejects a table of them
 	 * under -Wformat=2 -Werror (-Wformat-nonliteral) */
 	for (k = 0; k < 2; k++) {
-		n = k == 0 ? snprintf(line, sizeof(line), "u@%s", domain)
-			   : snprintf(line, sizeof(line), "Name <u@%s>", domain);
+		n = k == 0
+			? snprintf(line, sizeof(line), "u@%s", domain)
+			: snprintf(line, sizeof(line), "Name <u@%s>", domain);
 		if (n < 0 || (size_t)n >= sizeof(line))
 			__builtin_trap();
 		dmarc_from_init(&g);
@@ -81,15 +82,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			check_reprint(f.domains[k]);
 		for (k = 0; k < before.ndomains; k++) {
 			for (j = 0; j < f.ndomains; j++)
-				if (strcmp(before.domains[k], f.domains[j]) == 0)
+				if (strcmp(before.domains[k], f.domains[j]) ==
+				    0)
 					break;
 			if (j == f.ndomains)
 				__builtin_trap();
 		}
 		if (f.nfields != before.nfields + 1 ||
 		    (dmarc_from_problem(&f) == NULL) != dmarc_from_valid(&f) ||
-		    (dmarc_from_valid(&f) && (f.nfields != 1 ||
-		    f.nmailboxes != 1 || f.ndomains != 1)))
+		    (dmarc_from_valid(&f) &&
+		     (f.nfields != 1 || f.nmailboxes != 1 || f.ndomains != 1)))
 			__builtin_trap();
 		if (nl == NULL)
 			break;

@@ -28,13 +28,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (n > 4)
 		__builtin_trap();
 	for (i = 0; i < n; i++) {
-		if (z[i].name[0] == '\0' || strlen(z[i].name) > DNSBL_ZONE_MAX ||
+		if (z[i].name[0] == '\0' ||
+		    strlen(z[i].name) > DNSBL_ZONE_MAX ||
 		    z[i].ncodes > DNSBL_MAX_CODES)
 			__builtin_trap();
 		for (k = 0; k < z[i].ncodes; k++) {
 			snprintf(a, sizeof(a), "%u.%u.%u.%u", z[i].codes[k][0],
-			    z[i].codes[k][1], z[i].codes[k][2],
-			    z[i].codes[k][3]);
+				 z[i].codes[k][1], z[i].codes[k][2],
+				 z[i].codes[k][3]);
 			if (dnsbl_classify(&z[i], a) != DNSBL_LISTED &&
 			    dnsbl_classify(&z[i], a) != DNSBL_REFUSED)
 				__builtin_trap();

@@ -48,11 +48,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	st = lmtp_parse_line(data, size, &lim, &cl, &off);
 	if (off > size)
 		__builtin_trap();
-	if (st == LMTP_OK && (cl.cmd == LMTP_CMD_MAIL ||
-	    cl.cmd == LMTP_CMD_RCPT) && !cl.null_path &&
+	if (st == LMTP_OK &&
+	    (cl.cmd == LMTP_CMD_MAIL || cl.cmd == LMTP_CMD_RCPT) &&
+	    !cl.null_path &&
 	    (cl.path.local_off + cl.path.local_len > size ||
-	    cl.path.domain_off + cl.path.domain_len > size ||
-	    cl.path.local_len == 0 || cl.path.domain_len == 0))
+	     cl.path.domain_off + cl.path.domain_len > size ||
+	     cl.path.local_len == 0 || cl.path.domain_len == 0))
 		__builtin_trap();
 	if (st == LMTP_OK && cl.arg_off + cl.arg_len > size)
 		__builtin_trap();

@@ -48,7 +48,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (b.data[0] != '.' || b.len < 2 || b.len > 256)
 			__builtin_trap();
 		for (i = 0; i < b.len; i++)
-			if (b.data[i] == '/' || (unsigned char)b.data[i] < 0x20 ||
+			if (b.data[i] == '/' ||
+			    (unsigned char)b.data[i] < 0x20 ||
 			    (unsigned char)b.data[i] > 0x7e)
 				__builtin_trap();
 		if (strcmp(b.data, ".") == 0 || strcmp(b.data, "..") == 0)

@@ -43,9 +43,8 @@ fz_decode(const struct mlt_packet *pk)
 		}
 		break;
 	case 'D':
-		if (mlt_proto_macro(pk, &cmd, &pairs, &plen) ==
-		    MLT_PROTO_OK && (pairs < pk->data ||
-		    pairs + plen > pk->data + pk->len))
+		if (mlt_proto_macro(pk, &cmd, &pairs, &plen) == MLT_PROTO_OK &&
+		    (pairs < pk->data || pairs + plen > pk->data + pk->len))
 			__builtin_trap();
 		break;
 	case 'L':
@@ -71,15 +70,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct buf b;
 
 	while (pos < size && mlt_proto_next(data + pos, size - pos, &lim, &pk,
-	    &used) == MLT_PROTO_OK) {
+					    &used) == MLT_PROTO_OK) {
 		if (used != pk.len + 5 || used > size - pos)
 			__builtin_trap();
 		fz_decode(&pk);
 		buf_init(&b, 0);
 		if (mlt_proto_put(&b, pk.cmd, pk.data, pk.len) != 0 ||
 		    mlt_proto_next((unsigned char *)b.data, b.len, &lim, &back,
-		    &used2) != MLT_PROTO_OK || used2 != used ||
-		    back.cmd != pk.cmd || back.len != pk.len ||
+				   &used2) != MLT_PROTO_OK ||
+		    used2 != used || back.cmd != pk.cmd || back.len != pk.len ||
 		    memcmp(back.data, pk.data, pk.len) != 0)
 			__builtin_trap();
 		buf_free(&b);

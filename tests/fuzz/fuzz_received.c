@@ -54,8 +54,9 @@ fz_chain(const char *p, size_t n)
 			break;
 		memcpy(val, p, l);
 		val[l] = '\0';
-		h[v.nheaders].name = (char *)(l > 0 && p[0] == 'X' ?
-		    "X-Originating-IP" : "Received");
+		h[v.nheaders].name =
+		    (char *)(l > 0 && p[0] == 'X' ? "X-Originating-IP"
+						  : "Received");
 		h[v.nheaders].raw = h[v.nheaders].decoded = val;
 		v.nheaders++;
 		p += l + (nl != NULL);

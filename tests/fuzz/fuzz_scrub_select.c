@@ -17,8 +17,7 @@
 #define FZ_MAXH 64
 
 static void
-fz_select(char *text, const struct cidr_list *nets,
-    const struct cfg_list *rm)
+fz_select(char *text, const struct cidr_list *nets, const struct cfg_list *rm)
 {
 	struct scrub_policy p = {rm, "mx.example.org", 1, nets};
 	struct scrub_hdr h[FZ_MAXH] = {{0}};
@@ -30,7 +29,7 @@ fz_select(char *text, const struct cidr_list *nets,
 	while (line != NULL && *line != '\0' && n < FZ_MAXH) {
 		next = line;
 		while ((next = strchr(next, '\n')) != NULL &&
-		    (next[1] == ' ' || next[1] == '\t'))
+		       (next[1] == ' ' || next[1] == '\t'))
 			next++;
 		if (next != NULL)
 			*next++ = '\0';
@@ -55,10 +54,10 @@ fz_select(char *text, const struct cidr_list *nets,
 	if (nd != res.ndelete || nm != res.nmalformed ||
 	    (nm > 0 && act[res.first_malformed] != SCRUB_MALFORMED))
 		__builtin_trap();
-	if (res.msgid >= 0 && ((size_t)res.msgid >= n ||
-	    act[res.msgid] != SCRUB_MSGID ||
-	    strcasecmp(h[res.msgid].name, "Message-ID") != 0 ||
-	    res.from_domain[0] == '\0'))
+	if (res.msgid >= 0 &&
+	    ((size_t)res.msgid >= n || act[res.msgid] != SCRUB_MSGID ||
+	     strcasecmp(h[res.msgid].name, "Message-ID") != 0 ||
+	     res.from_domain[0] == '\0'))
 		__builtin_trap();
 }
 
@@ -68,8 +67,8 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char list[] = "203.0.113.0/24, 2001:db8::/32";
-	static const struct cfg_key rkey = {"remove_headers", CFG_LIST, NULL,
-	    0, 0, 0, NULL, NULL};
+	static const struct cfg_key rkey = {
+	    "remove_headers", CFG_LIST, NULL, 0, 0, 0, NULL, NULL};
 	struct cfg_list rm = {NULL, 0};
 	struct cidr_list nets;
 	char err[128];
@@ -80,7 +79,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    CIDR_OK)
 		__builtin_trap();
 	(void)scrub_received_hop((const char *)data, size, "mx.example.org",
-	    &nets);
+				 &nets);
 	if (scrub_msgid_rhs((const char *)data, size, &off, &rlen) == 0 &&
 	    (off + rlen > size || rlen == 0))
 		__builtin_trap();

@@ -23,7 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void
 fz_run(const struct sieve_script *s, const struct sieve_msg *msg,
-    const struct sieve_limits *lim)
+       const struct sieve_limits *lim)
 {
 	const struct sieve_script *list[2] = {s, s};
 	struct sieve_result res;
@@ -51,8 +51,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    {"Received", "from b"},
 	};
 	struct sieve_limits lim = {1 << 16, 8, 8, 2, 16};
-	struct sieve_msg msg = {"bounce@list.org", "me+shop@example.org", "+",
-	    4096, fixed, sizeof(fixed) / sizeof(fixed[0])};
+	struct sieve_msg msg = {"bounce@list.org",
+				"me+shop@example.org",
+				"+",
+				4096,
+				fixed,
+				sizeof(fixed) / sizeof(fixed[0])};
 	struct sieve_header hostile[3];
 	struct sieve_script *s = NULL;
 	struct sieve_error err;
@@ -61,8 +65,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t n;
 
 	st = sieve_compile(data, size, &lim, &s, &err);
-	if ((st == SIEVE_OK) != (s != NULL) || memchr(err.msg, '\0',
-	    sizeof(err.msg)) == NULL)
+	if ((st == SIEVE_OK) != (s != NULL) ||
+	    memchr(err.msg, '\0', sizeof(err.msg)) == NULL)
 		__builtin_trap();
 	if (s == NULL)
 		return 0;

@@ -3,8 +3,8 @@
  * The first byte picks small limits (parts, depth, decoded bytes, URIs)
  * so the limit paths are reached. Afterwards the view must hold what the
  * header promises: lengths that match the strings, every part's text
- * (HTML aside) inside max_decoded, at most max_uris URIs, each with its domain, and
- * the raw body offset inside the message.
+ * (HTML aside) inside max_decoded, at most max_uris URIs, each with its domain,
+ * and the raw body offset inside the message.
  *
  * mime.c and mimetext.c are compiled into the target so that fuzzing
  * builds instrument them; GMime itself is the system library. */
@@ -20,8 +20,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static void
 fz_check(const struct sp_view *v, const struct sp_limits *lim, size_t len)
 {
-	size_t i, total = 0, maxdec = lim->max_decoded ? lim->max_decoded :
-	    (size_t)4 << 20;
+	size_t i,
+	    total = 0,
+	    maxdec = lim->max_decoded ? lim->max_decoded : (size_t)4 << 20;
 
 	if (v->body_off > len || v->body_text == NULL ||
 	    v->rawbody_text == NULL ||
@@ -70,7 +71,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	err[0] = '\0';
 	if (sp_view_parse((const char *)data + 1, size - 1, &lim, &v, err,
-	    sizeof(err)) < 0 && err[0] == '\0')
+			  sizeof(err)) < 0 &&
+	    err[0] == '\0')
 		__builtin_trap(); /* a failure always says why */
 	if (memchr(err, '\0', sizeof(err)) == NULL)
 		__builtin_trap();

@@ -44,8 +44,8 @@ fz_anchor(const char *p, size_t n)
 		eva_text(&a, p + n / 2, n - n / 2);
 		eva_close(&a);
 	}
-	if (a.anchors < 0 || a.anchors > EVA_MAXURIS || a.tlen >=
-	    sizeof(a.text) || (a.ip_mismatch | a.http_mismatch) > 1)
+	if (a.anchors < 0 || a.anchors > EVA_MAXURIS ||
+	    a.tlen >= sizeof(a.text) || (a.ip_mismatch | a.http_mismatch) > 1)
 		__builtin_trap();
 }
 
@@ -56,8 +56,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (m != NULL) {
 		if ((m->missing_hb_sep | m->truncated_header |
-		    m->missing_mime_headers | m->missing_mime_hb_sep |
-		    m->epilogue | m->qp_long_line | m->alternative) > 1 ||
+		     m->missing_mime_headers | m->missing_mime_hb_sep |
+		     m->epilogue | m->qp_long_line | m->alternative) > 1 ||
 		    m->b64_len > size || m->text_bytes < 0 ||
 		    m->html_bytes < 0 || (size_t)m->text_bytes > size ||
 		    (size_t)m->html_bytes > size)

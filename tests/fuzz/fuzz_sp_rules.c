@@ -42,7 +42,7 @@ static const char fz_included[] =
 
 static int
 fz_include(void *ctx, struct sp_ruleset *rs, const char *path, int depth,
-    struct sp_rules_error *err)
+	   struct sp_rules_error *err)
 {
 	struct sp_rules_opts o;
 
@@ -55,7 +55,7 @@ fz_include(void *ctx, struct sp_ruleset *rs, const char *path, int depth,
 	o.include = fz_include;
 	o.depth = depth;
 	return sp_rules_parse(rs, path, fz_included, sizeof(fz_included) - 1,
-	    &o, err);
+			      &o, err);
 }
 
 static void
@@ -107,7 +107,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	sp_rules_init(&rs);
 	rs.network = (data[0] & 0x10) != 0;
 	rc = sp_rules_parse(&rs, "fuzz.cf", (const char *)data + 1, size - 1,
-	    &o, &err);
+			    &o, &err);
 	if (err.line < 0 || memchr(err.msg, '\0', sizeof(err.msg)) == NULL)
 		__builtin_trap();
 	if (rc == 0 && sp_rules_finish(&rs, &err) == 0)

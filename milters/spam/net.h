@@ -17,8 +17,9 @@
  * DNS goes through lib/dns (its TTL cache) and lib/dnsbl's classification
  * (127.255.255.x refusals and 127.0.0.1 are never a listing), SPF through
  * lib/spf, DKIM through lib/dkim's verifier (dk_verify, dk_dns_fetch):
- * the same code facteur-dkim runs. The lookups of one message run on a few
- * worker threads under one time budget; what has not answered by then
+ * the same code facteur-dkim runs. The lookups of one message run on a
+ * pool of worker threads (started once, shared by all messages) under one
+ * time budget; what has not answered by then
  * counts as "not listed" and the message is scored without waiting.
  *
  * The parsers (sp_net_parse_eval, sp_net_parse_urirhs, sp_net_sub_*,
@@ -34,7 +35,7 @@ struct sp_view;
 
 #define SP_NET_MAX_DOMAINS 20 /* URIBL: registrable domains per message */
 #define SP_NET_MAX_TASKS 128  /* lookups per message, all zones */
-#define SP_NET_MAX_THREADS 8  /* workers per message */
+#define SP_NET_MAX_THREADS 8  /* the worker pool of an sp_net */
 
 enum sp_net_kind {
 	SP_NET_RBL,	/* check_rbl: client IP in zone */
@@ -120,8 +121,14 @@ __attribute__((warn_unused_result)) int sp_net_new(const struct sp_net_opts *o,
 						   struct sp_ruleset *rs,
 						   struct sp_net **out,
 						   char *err, size_t errlen);
-/* Waits for the lookups still running (each bounded by the timeout). */
+/* Waits for the lookups still running (each bounded by the timeout),
+ * then stops and joins the workers. */
 void sp_net_free(struct sp_net **n);
+
+/* How many worker threads n has started: 0 before the first message with
+ * a lookup to run, then at most SP_NET_MAX_THREADS for n's whole life.
+ * For tests. */
+size_t sp_net_workers(struct sp_net *n);
 
 /* Runs the lookups of one message and sets values[i] = 1 for each
  * SP_R_NET rule i that hits. Never blocks past the timeout. 0, or -1 on

@@ -1,6 +1,7 @@
 /* milters/spam/net_test.c - the pure half of the network tests: eval and
  * urirhssub parsing, subtests, URI domains, the Received client, and the
- * rule parser with network tests on and off. */
+ * rule parser with network tests on and off; then the worker pool of
+ * sp_net_check against a DNS server in this process (loopback). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +11,17 @@
 
 #include <cmocka.h>
 
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "msgview.h"
 #include "net.h"
 #include "rules.h"
 #include "spf.h"
@@ -281,6 +293,246 @@ rules_network_off_defines_zero_rules(void **state)
 	sp_rules_free(&rs);
 }
 
+/* ---- the worker pool, against a DNS server on loopback ---- */
+
+struct fake_dns {
+	int fd, port;
+	int answer; /* 0: silent, never reads */
+	atomic_int stop;
+	pthread_t thr;
+};
+
+/* The answer to query q[0..n): a name containing "listed" is A
+ * 127.0.0.2 (TTL 300), others NXDOMAIN (no SOA: not cached). The
+ * question is kept, what follows it (EDNS) dropped. */
+static size_t
+fake_reply(unsigned char *q, size_t n)
+{
+	static const unsigned char rr[] = {0xc0, 0x0c, 0, 1, 0,	  1, 0, 0,
+					   1,	 44,   0, 4, 127, 0, 0, 2};
+	int listed = memmem(q, n, "listed", 6) != NULL;
+	size_t end = 12;
+
+	while (end < n && q[end] != 0)
+		end += 1 + q[end];
+	end += 5; /* the root label, QTYPE, QCLASS */
+	if (end > n)
+		return 0;
+	q[2] |= 0x80; /* QR */
+	q[3] = 0x80 | (listed ? 0 : 3);
+	memset(q + 6, 0, 6);
+	q[7] = listed;
+	if (listed) {
+		memcpy(q + end, rr, sizeof(rr));
+		end += sizeof(rr);
+	}
+	return end;
+}
+
+static void *
+fake_serve(void *arg)
+{
+	struct fake_dns *d = arg;
+	struct pollfd pf = {.fd = d->fd, .events = POLLIN};
+	struct sockaddr_storage from;
+	unsigned char q[512 + 16];
+	socklen_t fl;
+	ssize_t n;
+
+	while (!atomic_load(&d->stop)) {
+		if (poll(&pf, 1, 20) <= 0)
+			continue;
+		fl = sizeof(from);
+		n = recvfrom(d->fd, q, 512, 0, (struct sockaddr *)&from, &fl);
+		if (n < 12)
+			continue;
+		if ((n = (ssize_t)fake_reply(q, (size_t)n)) == 0)
+			continue;
+		(void)sendto(d->fd, q, (size_t)n, 0, (struct sockaddr *)&from,
+			     fl);
+	}
+	return NULL;
+}
+
+static void
+fake_start(struct fake_dns *d, int answer)
+{
+	struct sockaddr_in a;
+	socklen_t al = sizeof(a);
+
+	memset(d, 0, sizeof(*d));
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_true((d->fd = socket(AF_INET, SOCK_DGRAM, 0)) >= 0);
+	assert_int_equal(bind(d->fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(getsockname(d->fd, (struct sockaddr *)&a, &al), 0);
+	d->port = ntohs(a.sin_port);
+	d->answer = answer;
+	if (answer)
+		assert_int_equal(pthread_create(&d->thr, NULL, fake_serve, d),
+				 0);
+}
+
+static void
+fake_stop(struct fake_dns *d)
+{
+	atomic_store(&d->stop, 1);
+	if (d->answer)
+		pthread_join(d->thr, NULL);
+	close(d->fd);
+}
+
+static double
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static long
+threads_now(void)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+	long n = 0;
+
+	if (d == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL)
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+/* net_rules with a client (A: one RBL query) and 10 body domains, one
+ * of them listed (C and D: 20 URIBL queries); no envelope: no SPF. */
+struct pool_fix {
+	struct fake_dns dns;
+	struct sp_ruleset rs;
+	struct sp_net *net;
+	struct sp_view v;
+	char *hosts[10];
+	char names[10][32];
+	double *values;
+};
+
+static void
+pool_setup(struct pool_fix *f, int answer, long long timeout_ms)
+{
+	struct sp_net_opts o;
+	char server[64], err[256];
+	size_t i;
+
+	fake_start(&f->dns, answer);
+	parse(1, &f->rs);
+	snprintf(server, sizeof(server), "127.0.0.1@%d", f->dns.port);
+	memset(&o, 0, sizeof(o));
+	o.server = server;
+	o.timeout_ms = timeout_ms;
+	o.hostname = "mx.test";
+	if (sp_net_new(&o, &f->rs, &f->net, err, sizeof(err)) < 0)
+		fail_msg("sp_net_new: %s", err);
+	memset(&f->v, 0, sizeof(f->v));
+	for (i = 0; i < 10; i++) {
+		snprintf(f->names[i], sizeof(f->names[i]), "%s%zu.example",
+			 i == 3 ? "listed" : "d", i);
+		f->hosts[i] = f->names[i];
+	}
+	f->v.uri_domains = f->hosts;
+	f->v.nuris = 10;
+	assert_non_null(f->values = calloc(f->rs.n, sizeof(double)));
+}
+
+static void
+pool_check(struct pool_fix *f)
+{
+	struct sp_net_env env = {.client_ip = "192.0.2.1", .helo = "x"};
+
+	memset(f->values, 0, f->rs.n * sizeof(double));
+	assert_int_equal(sp_net_check(f->net, &f->rs, &f->v, &env, f->values),
+			 0);
+}
+
+static void
+pool_teardown(struct pool_fix *f)
+{
+	sp_net_free(&f->net);
+	fake_stop(&f->dns);
+	free(f->values);
+	sp_rules_free(&f->rs);
+}
+
+/* The workers are started once, at the first message, and serve the
+ * next ones: 100 messages of 21 lookups each never start more than
+ * SP_NET_MAX_THREADS threads (the old code started 8 per message). */
+static void
+pool_threads_are_not_created_per_message(void **state)
+{
+	struct pool_fix f;
+	long before, peak = 0, t;
+	int i;
+
+	(void)state;
+	pool_setup(&f, 1, 2000);
+	before = threads_now();
+	check_int((long)sp_net_workers(f.net), 0, "workers before a message");
+	for (i = 0; i < 100; i++) {
+		pool_check(&f);
+		if (f.values[sp_rules_find(&f.rs, "C", 1)] != 1 ||
+		    f.values[sp_rules_find(&f.rs, "D", 1)] != 1 ||
+		    f.values[sp_rules_find(&f.rs, "A", 1)] != 0)
+			fail_msg("message %d: got A=%g C=%g D=%g, want 0 1 1",
+				 i, f.values[sp_rules_find(&f.rs, "A", 1)],
+				 f.values[sp_rules_find(&f.rs, "C", 1)],
+				 f.values[sp_rules_find(&f.rs, "D", 1)]);
+		if ((t = threads_now()) > peak)
+			peak = t;
+	}
+	check_int((long)sp_net_workers(f.net), SP_NET_MAX_THREADS,
+		  "workers started over 100 messages");
+	if (before > 0 && peak > before + SP_NET_MAX_THREADS)
+		fail_msg("threads: got %ld, want at most %ld", peak,
+			 before + SP_NET_MAX_THREADS);
+	pool_teardown(&f);
+	if (before > 0 && (t = threads_now()) != before - 1)
+		fail_msg("threads after sp_net_free: got %ld, want %ld", t,
+			 before - 1); /* the DNS server's stopped too */
+}
+
+/* At a silent server, sp_net_check returns at its budget and
+ * sp_net_free, waiting for the workers still inside a lookup, returns
+ * within one more per-query timeout (plus slack for a loaded machine). */
+static void
+pool_free_waits_for_a_stuck_lookup_only_its_timeout(void **state)
+{
+	struct pool_fix f;
+	double t0, t1, t2;
+	size_t i;
+
+	(void)state;
+	pool_setup(&f, 0, 400);
+	t0 = now_ms();
+	pool_check(&f);
+	t1 = now_ms();
+	for (i = 0; i < f.rs.n; i++)
+		if (f.values[i] != 0)
+			fail_msg("rule %zu: got %g, want 0 (not answered)", i,
+				 f.values[i]);
+	pool_teardown(&f);
+	t2 = now_ms();
+	if (t1 - t0 < 300 || t1 - t0 > 1400)
+		fail_msg("sp_net_check: got %.0f ms, want about the 400 ms "
+			 "budget",
+			 t1 - t0);
+	if (t2 - t1 > 1400)
+		fail_msg("sp_net_free: got %.0f ms, want at most one 400 ms "
+			 "timeout (+1 s slack)",
+			 t2 - t1);
+}
+
 int
 main(void)
 {
@@ -293,6 +545,9 @@ main(void)
 	    cmocka_unit_test(received_gives_the_first_public_address),
 	    cmocka_unit_test(rules_network_on_gives_net_rules),
 	    cmocka_unit_test(rules_network_off_defines_zero_rules),
+	    cmocka_unit_test(pool_threads_are_not_created_per_message),
+	    cmocka_unit_test(
+		pool_free_waits_for_a_stuck_lookup_only_its_timeout),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

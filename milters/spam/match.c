@@ -89,18 +89,6 @@ match_pcre(struct sp_matcher *m, struct sp_ruleset *rs, size_t i)
 		   : 0;
 }
 
-/* Rule i, which hyperscan refuses, can have PCRE2 run only where its
- * literals are (match_lit.c): 1 yes, 0 no. */
-static int
-match_literal(struct sp_matcher *m, const struct sp_rule *r, size_t i)
-{
-	if (r->re_flags & SP_RE_X)
-		return 0;
-	if (m->lit[i] == NULL)
-		m->lit[i] = match_literals(r->re);
-	return m->lit[i] != NULL;
-}
-
 /* Sorts rule i into its group: exact, prefilter or PCRE2 only. */
 static int
 match_classify(struct sp_matcher *m, struct sp_rule *r, size_t i)
@@ -125,12 +113,9 @@ match_classify(struct sp_matcher *m, struct sp_rule *r, size_t i)
 		    hs_expression_info(r->re, f | HS_FLAG_PREFILTER, &info,
 				       &ce) != HS_SUCCESS) {
 			hs_free_compile_error(ce);
-			info = NULL;
-			if (!match_literal(m, r, i))
-				goto pcre;
-			confirm = 2;
-		} else
-			confirm = 1;
+			goto pcre;
+		}
+		confirm = 1;
 	}
 	free(info);
 	if ((nc = realloc(g->hs_confirm, g->nhs + 1)) == NULL)
@@ -145,8 +130,7 @@ pcre:
 /* Builds the group's database; a pattern the full compile refuses moves
  * to PCRE2 only and the compile is retried (bounded). */
 static int
-match_compile_group(struct sp_matcher *m, const struct sp_ruleset *rs,
-		    struct mgroup *g)
+match_compile_group(const struct sp_ruleset *rs, struct mgroup *g)
 {
 	const char **ex = NULL;
 	unsigned *fl = NULL, *ids = NULL;
@@ -165,13 +149,9 @@ match_compile_group(struct sp_matcher *m, const struct sp_ruleset *rs,
 		for (k = 0; k < g->nhs; k++) {
 			const struct sp_rule *r = &rs->v[g->hs_rule[k]];
 
-			ex[k] = g->hs_confirm[k] == 2 ? m->lit[g->hs_rule[k]]
-						      : r->re;
-			fl[k] = g->hs_confirm[k] == 2
-				    ? HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH
-				: g->hs_confirm[k]
-				    ? match_hs_flags(r) | HS_FLAG_PREFILTER
-				    : match_hs_flags(r);
+			ex[k] = r->re;
+			fl[k] = match_hs_flags(r) |
+				(g->hs_confirm[k] ? HS_FLAG_PREFILTER : 0);
 			ids[k] = (unsigned)k;
 		}
 		if (hs_compile_multi(ex, fl, ids, (unsigned)g->nhs,
@@ -184,11 +164,6 @@ match_compile_group(struct sp_matcher *m, const struct sp_ruleset *rs,
 		g->db = NULL;
 		if (k >= g->nhs)
 			break;
-		if (g->hs_confirm[k] != 2 &&
-		    match_literal(m, &rs->v[g->hs_rule[k]], g->hs_rule[k])) {
-			g->hs_confirm[k] = 2; /* too large: its literals */
-			continue;
-		}
 		if (match_push(&g->pc_rule, &g->npc, g->hs_rule[k]) < 0)
 			goto out;
 		memmove(&g->hs_rule[k], &g->hs_rule[k + 1],
@@ -222,9 +197,8 @@ match_finish(struct sp_matcher *m)
 	for (i = 0; i < m->ng; i++) {
 		g = &m->g[i];
 		for (k = 0; k < g->nhs; k++)
-			g->hs_confirm[k] == 2	? m->st.hs_literal++
-			: g->hs_confirm[k] == 1 ? m->st.hs_prefilter++
-						: m->st.hs_exact++;
+			g->hs_confirm[k] ? m->st.hs_prefilter++
+					 : m->st.hs_exact++;
 		m->st.pcre_only += g->npc;
 		if (g->db == NULL)
 			continue;
@@ -269,7 +243,7 @@ match_compile(struct sp_matcher *m, struct sp_ruleset *rs)
 		if (m->re[i] != NULL && match_classify(m, &rs->v[i], i) < 0)
 			return -1;
 	for (i = 0; i < m->ng; i++)
-		if (match_compile_group(m, rs, &m->g[i]) < 0)
+		if (match_compile_group(rs, &m->g[i]) < 0)
 			return -1;
 	return 0;
 }
@@ -310,7 +284,6 @@ sp_match_build_cached(struct sp_ruleset *rs, const char *cache_dir,
 	if ((m = calloc(1, sizeof(*m))) == NULL ||
 	    (m->pool = calloc(1, sizeof(*m->pool))) == NULL ||
 	    (m->re = calloc(rs->n ? rs->n : 1, sizeof(*m->re))) == NULL ||
-	    (m->lit = calloc(rs->n ? rs->n : 1, sizeof(*m->lit))) == NULL ||
 	    (m->mctx = pcre2_match_context_create(NULL)) == NULL)
 		goto oom;
 	pthread_mutex_init(&m->pool->mu, NULL);
@@ -764,8 +737,6 @@ sp_match_free(struct sp_matcher **mp)
 	match_groups_free(m);
 	for (i = 0; m->re != NULL && i < m->nre; i++)
 		pcre2_code_free(m->re[i]);
-	for (i = 0; m->lit != NULL && i < m->nre; i++)
-		free(m->lit[i]);
 	if (m->pool != NULL) {
 		for (i = 0; i < m->pool->nfree; i++)
 			hs_free_scratch(m->pool->free[i]);
@@ -776,7 +747,6 @@ sp_match_free(struct sp_matcher **mp)
 	}
 	pcre2_match_context_free(m->mctx);
 	free(m->re);
-	free(m->lit);
 	free(m->exists);
 	free(m);
 	*mp = NULL;

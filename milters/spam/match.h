@@ -21,8 +21,6 @@ struct sp_matcher;
 struct sp_match_stats {
 	size_t hs_exact;     /* rules matched by hyperscan alone */
 	size_t hs_prefilter; /* hyperscan candidates confirmed by PCRE2 */
-	size_t hs_literal;   /* PCRE2 only where hyperscan finds one of
-				their literals (too large for hyperscan) */
 	size_t pcre_only;    /* PCRE2 alone */
 	size_t bad_regex;    /* skipped: PCRE2 cannot compile them either */
 	size_t databases;

@@ -34,7 +34,7 @@
 
 /* Bump when the file layout or the way rules are sorted into groups
  * (match_classify, match_compile_group, MATCH_CHUNK) changes. */
-#define CACHE_VERSION 2
+#define CACHE_VERSION 1
 #define CACHE_MAGIC "FCTRHSDB"
 #define CACHE_MAX_FILE ((off_t)1 << 30)
 #define CACHE_MAX_PRUNE 4096
@@ -266,7 +266,7 @@ cache_group(struct cur *c, struct sp_matcher *m, const struct sp_ruleset *rs,
 	if ((g->hs_confirm = malloc(gh.nhs ? gh.nhs : 1)) == NULL)
 		return -1;
 	for (k = 0; k < gh.nhs; k++)
-		if ((g->hs_confirm[k] = p[k]) > 2)
+		if ((g->hs_confirm[k] = p[k]) > 1)
 			return 1;
 	if ((rc = cache_rules(c, m, rs, g, seen, gh.npc, &g->pc_rule)) != 0)
 		return rc;

@@ -25,9 +25,7 @@ struct mgroup {
 	size_t first; /* the rule that opened the group */
 	hs_database_t *db;
 	size_t *hs_rule;	   /* hyperscan id -> rule index */
-	unsigned char *hs_confirm; /* id needs PCRE2 confirmation: 1 its
-				      pattern in prefilter mode, 2 its
-				      literals (match_lit.c) */
+	unsigned char *hs_confirm; /* id needs PCRE2 confirmation */
 	size_t nhs;
 	size_t *pc_rule; /* PCRE2-only rules */
 	size_t npc;
@@ -44,7 +42,6 @@ struct sp_matcher {
 	struct mgroup *g;
 	size_t ng;
 	pcre2_code **re; /* per rule index, NULL if none */
-	char **lit;	 /* per rule index: match_literals(), or NULL */
 	size_t nre;
 	size_t *exists; /* header exists: rules */
 	size_t nexists;
@@ -107,13 +104,6 @@ match_groups_free(struct sp_matcher *m)
 	m->g = NULL;
 	m->ng = 0;
 }
-
-/* ---- match_lit.c ---- */
-
-/* A hyperscan expression, "(?:lit|...)" to run caselessly, that matches
- * wherever PCRE2 pattern re (not extended) can, and mostly elsewhere
- * not; NULL when no literal is provable or out of memory. Owned. */
-char *match_literals(const char *re);
 
 /* ---- match_cache.c ---- */
 

@@ -21,19 +21,16 @@
 
 #include "engine.h"
 #include "match.h"
-#include "match_int.h"
 #include "msgview.h"
 #include "rules.h"
 
 /* Exact hyperscan, a prefilter (back-reference, >= 40 bytes, confirmed by
- * PCRE2), a literal prefilter (lookahead, "pills"), PCRE2 only (no
- * literal), a bad regex, header targets. */
+ * PCRE2), PCRE2 only (lookahead), a bad regex, header targets. */
 static const char rules_a[] =
     "body PILLS /cheap\\s+pills/i\nscore PILLS 1.5\n"
     "body BACKREF /(\\w{3,20})\\s+and\\s+again\\s+\\1\\s+for\\s+good"
     "\\s+measure/\nscore BACKREF 1.1\n"
     "body LOOK /pills(?=\\s+today)/\nscore LOOK 0.7\n"
-    "body NOLIT /(?=\\d)\\w{2}(?!x)/\nscore NOLIT 0.1\n"
     "body BAD /a(b/\nscore BAD 9\n"
     "rawbody RAW /viagra/i\nscore RAW 0.3\n"
     "full FULL /^Subject: free/m\nscore FULL 0.2\n"
@@ -201,7 +198,6 @@ same_stats(const struct sp_match_stats *got, const struct sp_match_stats *want)
 {
 	if (got->hs_exact != want->hs_exact ||
 	    got->hs_prefilter != want->hs_prefilter ||
-	    got->hs_literal != want->hs_literal ||
 	    got->pcre_only != want->pcre_only ||
 	    got->bad_regex != want->bad_regex ||
 	    got->databases != want->databases)
@@ -238,8 +234,7 @@ second_build_loads_the_cache_and_scores_alike(void **state)
 			 m2.from_cache, m2.cache_written);
 	/* every kind of pattern went through the cache */
 	assert_true(m0.hs_exact > 0 && m0.hs_prefilter > 0 &&
-		    m0.hs_literal == 1 && m0.pcre_only > 0 &&
-		    m0.bad_regex == 1);
+		    m0.pcre_only > 0 && m0.bad_regex == 1);
 	same_stats(&m1, &m0);
 	same_stats(&m2, &m0);
 	verdicts(e0, v0);
@@ -515,130 +510,6 @@ a_match_does_not_depend_on_the_text_address(void **state)
 	sp_rules_free(&rs);
 }
 
-/* ---- the literal prefilter (match_lit.c) ---- */
-
-struct lit_case {
-	const char *re;
-	uint32_t flags;	  /* PCRE2 options of the rule */
-	const char *want; /* literals, '|'-separated; NULL: none provable */
-};
-
-static const struct lit_case lit_cases[] = {
-    {"cheap\\s+pills", 0, "cheap"},
-    {"free (?:money|cash)", PCRE2_CASELESS, "free "},
-    {"(?:money|cash|prize)\\d", 0, "money|cash|prize"},
-    {"(?:your\\s)?(?:address|phone)", PCRE2_CASELESS, "address|phone"},
-    {"ad+res+", 0, "dres"},
-    {"bo{1,5}st", 0, "ost"},
-    {"pills(?=\\s+today)", 0, "pills"},
-    {"(?<!not )viagra", 0, "viagra"},
-    {"\\x41\\x42C[xy]", 0, "ABC"},
-    {"(?:abc)?[a-z]+", 0, NULL}, /* an optional group proves nothing */
-    {"win|\\d+", 0, NULL},	 /* one branch without a literal */
-    {"(?:ab|cd)x", 0, NULL},	 /* literals too short to filter */
-    {"(?i)foo bar", 0, NULL},	 /* inline options: given up */
-    {"\\Qa.b\\E", 0, NULL},	 /* quoting: given up */
-    {"\\p{Lu}money", 0, NULL},	 /* properties: given up */
-    {"money{,3}", 0, NULL},	 /* a literal brace: given up */
-    {"(\\w+) and \\1 again", 0, " again"},
-};
-
-/* Each match of re in the texts also holds one of its literals, matched
- * caselessly as hyperscan will: the prefilter never hides a match. */
-static void
-lit_never_hides(const char *re, uint32_t flags, const char *lit)
-{
-	static const char *const texts[] = {
-	    "Buy CHEAP   Pills today",
-	    "free money or FREE CASH",
-	    "your Address: ____ phone",
-	    "addresss adres ddres",
-	    "boooost bost bst",
-	    "viagra, not viagra, no viagra",
-	    "ABCx abcy",
-	    "win 123",
-	    "foo BAR",
-	    "money moneyyy",
-	    "this and this again",
-	    "cd cdx abx PRIZE7",
-	};
-	pcre2_code *r, *l;
-	pcre2_match_data *md;
-	PCRE2_SIZE off;
-	size_t i;
-	int ec, rm, lm;
-
-	r = pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED, flags, &ec,
-			  &off, NULL);
-	l = pcre2_compile((PCRE2_SPTR)lit, PCRE2_ZERO_TERMINATED,
-			  PCRE2_CASELESS, &ec, &off, NULL);
-	assert_non_null(r);
-	assert_non_null(l);
-	md = pcre2_match_data_create(1, NULL);
-	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
-		rm = pcre2_match(r, (PCRE2_SPTR)texts[i], strlen(texts[i]), 0,
-				 0, md, NULL) >= 0;
-		lm = pcre2_match(l, (PCRE2_SPTR)texts[i], strlen(texts[i]), 0,
-				 0, md, NULL) >= 0;
-		if (rm && !lm)
-			fail_msg("/%s/ matches '%s' but its literals %s do not",
-				 re, texts[i], lit);
-	}
-	pcre2_match_data_free(md);
-	pcre2_code_free(r);
-	pcre2_code_free(l);
-}
-
-/* "(?:\x61\x62|...)" back to "ab|...". */
-static void
-lit_plain(const char *lit, char *out, size_t outlen)
-{
-	const char *p = lit + 3;
-	size_t n = 0;
-	unsigned c;
-
-	while (*p != ')' && n + 1 < outlen) {
-		if (*p == '|') {
-			out[n++] = *p++;
-			continue;
-		}
-		assert_int_equal(sscanf(p, "\\x%2x", &c), 1);
-		out[n++] = (char)c;
-		p += 4;
-	}
-	out[n] = '\0';
-}
-
-static void
-literals_are_in_every_match_and_absent_when_unprovable(void **state)
-{
-	char plain[512];
-	size_t i;
-	char *lit;
-
-	(void)state;
-	for (i = 0; i < sizeof(lit_cases) / sizeof(lit_cases[0]); i++) {
-		const struct lit_case *c = &lit_cases[i];
-
-		lit = match_literals(c->re);
-		if (c->want == NULL) {
-			if (lit != NULL)
-				fail_msg("/%s/: got %s, want no literal", c->re,
-					 lit);
-			continue;
-		}
-		if (lit == NULL)
-			fail_msg("/%s/: got no literal, want %s", c->re,
-				 c->want);
-		lit_plain(lit, plain, sizeof(plain));
-		if (strcmp(plain, c->want) != 0)
-			fail_msg("/%s/: got %s, want %s", c->re, plain,
-				 c->want);
-		lit_never_hides(c->re, c->flags, lit);
-		free(lit);
-	}
-}
-
 int
 main(void)
 {
@@ -653,8 +524,6 @@ main(void)
 	    cmocka_unit_test_setup_teardown(
 		unusable_cache_dir_still_builds_and_says_why, setup, teardown),
 	    cmocka_unit_test(a_match_does_not_depend_on_the_text_address),
-	    cmocka_unit_test(
-		literals_are_in_every_match_and_absent_when_unprovable),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -21,6 +21,9 @@
  * pool of worker threads (started once, shared by all messages) under one
  * time budget; what has not answered by then
  * counts as "not listed" and the message is scored without waiting.
+ * Shared means a message whose lookups hang on a silent server can hold
+ * workers that messages arriving at the same moment wait for: those may
+ * reach their budget with lookups not run (scored as "not listed" too).
  *
  * The parsers (sp_net_parse_eval, sp_net_parse_urirhs, sp_net_sub_*,
  * sp_net_uri_domains, sp_net_received_ip) are pure. */

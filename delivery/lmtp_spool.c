@@ -16,19 +16,17 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "anonfile.h"
 #include "lmtp_parse.h"
 #include "log.h"
 #include "maildir_name.h"
 
 #define LMTP_SPOOL_CHUNK ((size_t)64 << 10) /* file writes of at least */
 #define LMTP_SPOOL_COPY ((size_t)64 << 10)  /* pread/write fallback */
-
-static atomic_uint lmtp_spool_seq;
 
 void
 lmtp_spool_init(struct lmtp_spool *sp, int dirfd, size_t threshold, size_t max)
@@ -51,32 +49,11 @@ lmtp_spool_free(struct lmtp_spool *sp)
 	buf_free(&sp->head);
 }
 
-/* A new file with no name in dirfd: O_TMPFILE, else a unique name
- * unlinked at once. The fd, or -1 with errno. */
+/* A new file with no name in dirfd (lib/anonfile). */
 static int
 lmtp_spool_open(int dirfd)
 {
-	char name[80];
-	int fd, tries;
-
-	fd = openat(dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-	if (fd >= 0 ||
-	    (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL))
-		return fd;
-	for (tries = 0; tries < 10; tries++) {
-		snprintf(name, sizeof(name), ".facteur-lmtp-spool.%ld.%u",
-			 (long)getpid(), atomic_fetch_add(&lmtp_spool_seq, 1));
-		fd = openat(dirfd, name,
-			    O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-			    0600);
-		if (fd >= 0) {
-			(void)unlinkat(dirfd, name, 0);
-			return fd;
-		}
-		if (errno != EEXIST)
-			return -1;
-	}
-	return -1;
+	return anonfile_open(dirfd, ".facteur-lmtp-spool");
 }
 
 int

@@ -16,15 +16,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
-#define MLT_BODY_CHUNK ((size_t)64 << 10) /* file writes of at least */
+#include "anonfile.h"
 
-static atomic_uint mlt_body_seq;
+#define MLT_BODY_CHUNK ((size_t)64 << 10) /* file writes of at least */
 
 void
 mlt_body_init(struct mlt_body *b, int dirfd, size_t threshold, size_t max)
@@ -40,27 +39,7 @@ mlt_body_init(struct mlt_body *b, int dirfd, size_t threshold, size_t max)
 int
 mlt_body_probe(int dirfd)
 {
-	char name[80];
-	int fd, tries;
-
-	fd = openat(dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-	if (fd >= 0 ||
-	    (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL))
-		return fd;
-	for (tries = 0; tries < 10; tries++) {
-		snprintf(name, sizeof(name), ".facteur-milter-body.%ld.%u",
-			 (long)getpid(), atomic_fetch_add(&mlt_body_seq, 1));
-		fd = openat(dirfd, name,
-			    O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-			    0600);
-		if (fd >= 0) {
-			(void)unlinkat(dirfd, name, 0);
-			return fd;
-		}
-		if (errno != EEXIST)
-			return -1;
-	}
-	return -1;
+	return anonfile_open(dirfd, ".facteur-milter-body");
 }
 
 static void

@@ -1,6 +1,6 @@
 /* admin/spam_learn.c - "facteur spam learn --spam|--ham PATH...",
  * "facteur spam learn --spool DIR" and "facteur spam forget PATH...":
- * trains the Bayes classifier of facteur-spam (milters/spam/bayes.h) from
+ * trains the Bayes classifier of facteur-spam (lib/spam/bayes.h) from
  * files, Maildir folders (cur/ and new/), mbox files or the IMAPSieve
  * spool (spam_spool.c), in one transaction per command. The message walk
  * (spam_foreach_message) is also the one "facteur spam check" scores.

@@ -165,7 +165,7 @@ const char *const store_pg_steps[STORE_SCHEMA_VERSION] = {
     " sent_at bigint NOT NULL,"
     " PRIMARY KEY (address, sender, handle));"
     "CREATE INDEX vacation_sent_at ON vacation_sent(sent_at);",
-    /* 2 -> 3: facteur-spam's Bayes (milters/spam/bayes_pg.c), the same
+    /* 2 -> 3: facteur-spam's Bayes (lib/spam/bayes_pg.c), the same
      * tables as the SQLite bayes file: token counts, the digests of the
      * messages learned (learning twice is a no-op), the class totals.
      * Counts change in place (HOT updates: fillfactor). Roles made by an

@@ -167,7 +167,7 @@ static const char *const store_steps[STORE_SCHEMA_VERSION] = {
     " PRIMARY KEY (address, sender, handle));"
     "CREATE INDEX vacation_sent_at ON vacation_sent(sent_at);",
     /* 2 -> 3: the Bayes tables, PostgreSQL only: on SQLite the tokens
-     * stay in their own file (bayes.sqlite, milters/spam/bayes.c). */
+     * stay in their own file (bayes.sqlite, lib/spam/bayes.c). */
     "",
 };
 

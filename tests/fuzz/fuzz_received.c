@@ -1,5 +1,5 @@
 /* tests/fuzz/fuzz_received.c - facteur-spam's Received parser
- * (milters/spam/received.c): sp_received_parse() over the whole input,
+ * (lib/spam/received.c): sp_received_parse() over the whole input,
  * then the input split at '\n' into up to 16 header fields (lines that
  * start with 'X' become X-Originating-IP, the others Received) for the
  * chain, its trust split and the X-Spam-Relays-* strings. Every field of
@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../milters/spam/received.c"
+#include "../../lib/spam/received.c"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

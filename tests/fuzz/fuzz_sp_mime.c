@@ -12,8 +12,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "../../milters/spam/mime.c"
-#include "../../milters/spam/mimetext.c"
+#include "../../lib/spam/mime.c"
+#include "../../lib/spam/mimetext.c"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

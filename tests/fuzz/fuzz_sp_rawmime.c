@@ -1,5 +1,5 @@
 /* tests/fuzz/fuzz_sp_rawmime.c - facteur-spam's raw MIME scanner
- * (milters/spam/ev_rawmime.c: SpamAssassin's Message.pm header and
+ * (lib/spam/ev_rawmime.c: SpamAssassin's Message.pm header and
  * multipart parser, for the parse-flag, QP-line, base64-length and
  * multipart-ratio evals) over an arbitrary message, and the HTML anchor
  * tracker (ev_anchor.c) over the same bytes cut into an href and texts.
@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../milters/spam/ev_anchor.c"
-#include "../../milters/spam/ev_rawmime.c"
+#include "../../lib/spam/ev_anchor.c"
+#include "../../lib/spam/ev_rawmime.c"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

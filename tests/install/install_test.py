@@ -148,7 +148,7 @@ KEY_TABLES = {
     "dkim": ["lib/milter/settings.c", "milters/dkim/dkim_conf.c"],
     "blacklist": ["lib/milter/settings.c", "milters/blacklist/blpolicy.c"],
     "scrub": ["lib/milter/settings.c", "milters/scrub/module.c"],
-    "spam": ["lib/milter/settings.c", "milters/spam/spam_conf.c"],
+    "spam": ["lib/milter/settings.c", "lib/spam/spam_conf.c"],
     "milter": ["lib/milter/settings.c", "milters/chain/chain.c"],
     "av": ["lib/milter/settings.c", "milters/av/av_engine.c"],
 }

@@ -1,0 +1,570 @@
+/* lib/spam/ev_header.c - HeaderEval's functions (SpamAssassin 4.0
+ * Plugin/HeaderEval.pm): Date shifts against the Received dates, subject
+ * and recipient checks, Message-Id forms. Pure over the view. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "ev_int.h"
+#include "msgview.h"
+#include "received.h"
+
+static const char *const ev_months[] = {"jan", "feb", "mar", "apr",
+					"may", "jun", "jul", "aug",
+					"sep", "oct", "nov", "dec"};
+
+static long
+ev_zone(const char *z)
+{
+	static const struct {
+		const char *n;
+		int h;
+	} names[] = {{"ut", 0},	  {"gmt", 0},  {"utc", 0},  {"z", 0},
+		     {"est", -5}, {"edt", -4}, {"cst", -6}, {"cdt", -5},
+		     {"mst", -7}, {"mdt", -6}, {"pst", -8}, {"pdt", -7},
+		     {"bst", 1},  {"cet", 1},  {"cest", 2}, {NULL, 0}};
+	size_t i;
+
+	if ((*z == '+' || *z == '-') && isdigit((unsigned char)z[1]) &&
+	    isdigit((unsigned char)z[2]) && isdigit((unsigned char)z[3]) &&
+	    isdigit((unsigned char)z[4])) {
+		long v = ((z[1] - '0') * 10 + (z[2] - '0')) * 3600 +
+			 ((z[3] - '0') * 10 + (z[4] - '0')) * 60;
+
+		return *z == '-' ? -v : v;
+	}
+	for (i = 0; names[i].n != NULL; i++)
+		if (strncasecmp(z, names[i].n, strlen(names[i].n)) == 0 &&
+		    !isalpha((unsigned char)z[strlen(names[i].n)]))
+			return names[i].h * 3600L;
+	return 0;
+}
+
+/* An RFC 822 date ("[Mon,] 7 Dec 2026 05:29:06 +0000") as SpamAssassin's
+ * parse_rfc822_date reads it, loosely. 0 or -1. */
+int
+ev_parse_date(const char *s, time_t *out)
+{
+	struct tm tm;
+	int day, year, hh, mm, ss = 0, mon = -1, n = 0;
+	char mname[4];
+	size_t i;
+
+	while (*s && !isdigit((unsigned char)*s))
+		s++;
+	if (sscanf(s, "%d %3s %d %d:%d%n", &day, mname, &year, &hh, &mm, &n) !=
+	    5)
+		return -1;
+	s += n;
+	if (*s == ':' && isdigit((unsigned char)s[1]))
+		ss = (int)strtol(s + 1, (char **)&s, 10);
+	for (i = 0; i < 12; i++)
+		if (strncasecmp(mname, ev_months[i], 3) == 0)
+			mon = (int)i;
+	if (mon < 0 || day < 1 || day > 31 || hh > 23 || mm > 59 || ss > 60)
+		return -1;
+	if (year < 50)
+		year += 2000;
+	else if (year < 1000)
+		year += 1900;
+	while (*s == ' ')
+		s++;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = year - 1900;
+	tm.tm_mon = mon;
+	tm.tm_mday = day;
+	tm.tm_hour = hh;
+	tm.tm_min = mm;
+	tm.tm_sec = ss;
+	*out = timegm(&tm) - ev_zone(s);
+	return 0;
+}
+
+/* Received dates: "(\s.?\d+ \S\S\S \d+ \d+:\d+:\d+ \S+)" of each field
+ * (fetchmail's local first field set aside, as HeaderEval does). */
+static size_t
+ev_rcvd_times(const struct sp_evctx *c, time_t *t, size_t max)
+{
+	const char *r;
+	size_t i, n = 0, first = 0;
+
+	r = ev_header(c, "Received", 0, 0);
+	if (r != NULL && (strstr(r, "from localhost ") != NULL ||
+			  strstr(r, "127.0.0.1") != NULL ||
+			  strstr(r, " invoked by uid ") != NULL)) {
+		const char *r2 = ev_header(c, "Received", 0, 1);
+
+		if (r2 != NULL && strstr(r2, "by localhost with ") != NULL &&
+		    strstr(r2, "(fetchmail-") != NULL)
+			first = 2;
+	}
+	for (i = first; n < max && (r = ev_header(c, "Received", 0, i)) != NULL;
+	     i++) {
+		const char *p;
+
+		for (p = r; *p; p++) {
+			const char *q = p + 1;
+
+			if (!isspace((unsigned char)*p))
+				continue;
+			if (*q && !isdigit((unsigned char)*q))
+				q++;
+			if (isdigit((unsigned char)*q) &&
+			    ev_parse_date(q, &t[n]) == 0 &&
+			    strchr(q, ':') != NULL) {
+				n++;
+				break;
+			}
+		}
+	}
+	return n;
+}
+
+static int
+ev_shifted_date(struct sp_evctx *c, const struct sp_evcall *a)
+{
+	time_t dt, rt[64];
+	long diff = 0, best = 0;
+	size_t n, i;
+	const char *d = ev_header(c, "Date", 0, 0);
+	const char *lo = sp_ev_str(a, 0), *hi = sp_ev_str(a, 1);
+
+	if (d != NULL && ev_parse_date(d, &dt) == 0 &&
+	    (n = ev_rcvd_times(c, rt, 64)) > 0) {
+		if (n > 1 && dt - rt[n - 1] == 0)
+			n--;
+		for (i = 0; i < n; i++) {
+			diff = (long)(dt - rt[i]);
+			if (i == 0 || labs(diff) < labs(best))
+				best = diff;
+		}
+	}
+	return (strcmp(lo, "undef") == 0 || best >= 3600 * atof(lo)) &&
+	       (strcmp(hi, "undef") == 0 || best < 3600 * atof(hi));
+}
+
+static int
+ev_subject_caps(struct sp_evctx *c, const struct sp_evcall *a)
+{
+	static const char *const pre[] = {
+	    "re:", "fwd:", "fw:", "aw:", "antwort:", "wg:",
+	    "sv:", "vb:",  "vs:", "vl:", NULL};
+	const char *s = ev_header(c, "Subject", 0, 0), *raw, *e;
+	size_t i, letters = 0;
+	int again = 1;
+
+	(void)a;
+	if (s == NULL)
+		return 0;
+	while (isspace((unsigned char)*s))
+		s++;
+	while (again) {
+		again = 0;
+		for (i = 0; pre[i] != NULL; i++)
+			if (strncasecmp(s, pre[i], strlen(pre[i])) == 0) {
+				s += strlen(pre[i]);
+				while (isspace((unsigned char)*s))
+					s++;
+				again = 1;
+			}
+	}
+	for (e = s + strlen(s); e > s && isspace((unsigned char)e[-1]); e--)
+		;
+	if ((size_t)(e - s) < 10)
+		return 0;
+	for (i = 0; s + i < e && !isspace((unsigned char)s[i]); i++)
+		;
+	if (s + i == e)
+		return 0;
+	raw = ev_header(c, "Subject", 1, 0);
+	if (raw != NULL && strstr(raw, "=?") != NULL &&
+	    (strcasestr(raw, "=?koi8-r?") ||
+	     strcasestr(raw, "=?iso-2022-jp?") ||
+	     strcasestr(raw, "=?gb2312?") || strcasestr(raw, "=?big5?") ||
+	     strcasestr(raw, "=?euc-kr?") || strcasestr(raw, "=?ks_c_5601")))
+		return 0;
+	for (; s < e; s++) {
+		if (islower((unsigned char)*s) && (unsigned char)*s < 128)
+			return 0;
+		letters +=
+		    isupper((unsigned char)*s) && (unsigned char)*s < 128;
+	}
+	return letters > 0;
+}
+
+static int
+ev_missing_to(struct sp_evctx *c, const struct sp_evcall *a)
+{
+	const char *t = ev_header(c, "To", 0, 0);
+
+	(void)a;
+	if (t == NULL || *t == '\0')
+		t = ev_header(c, "Apparently-To", 0, 0);
+	return t == NULL || *t == '\0';
+}
+
+static int
+ev_header_count(struct sp_evctx *c, const struct sp_evcall *a)
+{
+	const char *h, *o;
+	size_t i, k, n = 0;
+
+	for (i = 0; (h = ev_header(c, a->argv[0], 1, i)) != NULL; i++) {
+		for (k = 0; k < i; k++)
+			if ((o = ev_header(c, a->argv[0], 1, k)) != NULL &&
+			    strcmp(o, h) == 0)
+				break;
+		n += k == i;
+	}
+	return n >= sp_ev_num(a, 1, 0) && n <= sp_ev_num(a, 2, 1e9);
+}
+
+static int
+ev_valid_utf8(const unsigned char *s)
+{
+	while (*s) {
+		int n = *s < 0x80	      ? 0
+			: (*s & 0xe0) == 0xc0 ? 1
+			: (*s & 0xf0) == 0xe0 ? 2
+			: (*s & 0xf8) == 0xf0 ? 3
+					      : -1;
+
+		if (n < 0 || (n == 1 && *s < 0xc2))
+			return 0;
+		for (s++; n > 0; n--, s++)
+			if ((*s & 0xc0) != 0x80)
+				return 0;
+	}
+	return 1;
+}
+
+static int
+ev_illegal_chars(struct sp_evctx *c, const struct sp_evcall *a)
+{
+	const char *name = a->argv[0];
+	const unsigned char *s;
+	char *all = NULL;
+	size_t len, ill = 0, ex = 0, i, nonascii = 0, ctl = 0;
+	int r = 0;
+
+	if (strcmp(name, "ALL") == 0) {
+		size_t tot = 0;
+
+		for (i = 0; i < c->v->nheaders; i++)
+			tot += strlen(c->v->headers[i].name) + 2 +
+			       strlen(c->v->headers[i].raw) + 1;
+		if ((all = malloc(tot + 1)) == NULL)
+			return 0;
+		all[0] = '\0';
+		for (i = 0, len = 0; i < c->v->nheaders; i++)
+			len += (size_t)snprintf(
+			    all + len, tot + 1 - len, "%s: %s\n",
+			    c->v->headers[i].name, c->v->headers[i].raw);
+	} else if ((all = ev_header_all(c, name, 1)) == NULL)
+		return 0;
+	s = (const unsigned char *)all;
+	len = strlen(all);
+	for (i = 0; i < len; i++) {
+		nonascii += s[i] >= 0x80;
+		ctl +=
+		    s[i] < 0x20 && s[i] != '\t' && s[i] != '\n' && s[i] != '\r';
+		ill += (s[i] < 0x20 && s[i] != '\t' && s[i] != '\n' &&
+			s[i] != '\r') ||
+		       s[i] >= 0x7f;
+		ex += s[i] == 0xa2 || s[i] == 0xa3 || s[i] == 0xae;
+	}
+	if (nonascii > 0 && ev_valid_utf8(s) && ctl == 0)
+		goto out;
+	if (ill > 0 && strcasecmp(name, "Subject") == 0 && ex == 1)
+		ill--;
+	for (i = 0; i < len && isspace(s[i]); i++)
+		;
+	if (i < len)
+		r = (double)ill / (double)len >= sp_ev_num(a, 1, 0) &&
+		    (double)ill >= sp_ev_num(a, 2, 0);
+out:
+	free(all);
+	return r;
+}
+
+static int
+ev_to_in_subject(struct sp_evctx *c, const struct sp_evcall *a)
+{
+	const char *to = ev_header(c, "To", 0, 0);
+	const char *subj = ev_header(c, "Subject", 0, 0);
+	char addr[256], *at;
+	size_t ul, sl;
+
+	if (to == NULL || subj == NULL || ev_addr(to, addr, sizeof(addr)) < 0)
+		return 0;
+	if (strcmp(a->argv[0], "address") == 0)
+		return strcasestr(subj, addr) != NULL;
+	if ((at = strchr(addr, '@')) != NULL)
+		*at = '\0';
+	ul = strlen(addr);
+	sl = strlen(subj);
+	if (ul == 0)
+		return 0;
+	/* \Q$to\E$ ; $to[,:;!?-] ; re: [word] $to$ */
+	if (sl >= ul && strcasecmp(subj + sl - ul, addr) == 0 &&
+	    (sl == ul || strncasecmp(subj, "re:", 3) == 0 ||
+	     strncasecmp(subj, "fw:", 3) == 0))
+		return 1;
+	return strncmp(subj, addr, ul) == 0 && subj[ul] != '\0' &&
+	       strchr(",:;!?-", subj[ul]) != NULL &&
+	       (subj[ul + 1] == '\0' || isspace((unsigned char)subj[ul + 1]));
+}
+
+static int
+ev_unresolved_template(struct sp_evctx *c, const struct sp_evcall *a)
+{
+	static const char *const ok[] = {"X-VMS-To",
+					 "X-UIDL",
+					 "X-Face",
+					 "To",
+					 "Cc",
+					 "From",
+					 "Subject",
+					 "References",
+					 "In-Reply-To",
+					 "Message-Id",
+					 "X-Message-Id",
+					 "Resent-Message-Id",
+					 "X-Original-Message-Id",
+					 NULL};
+	size_t i, k;
+
+	(void)a;
+	for (i = 0; i < c->v->nheaders; i++) {
+		const char *p = c->v->headers[i].decoded;
+		int hit = 0;
+
+		for (; *p && !hit; p++)
+			hit = p[0] == '%' && isupper((unsigned char)p[1]) &&
+			      (isupper((unsigned char)p[2]) || p[2] == '_' ||
+			       p[2] == '-');
+		for (k = 0; hit && ok[k] != NULL; k++)
+			if (strcasecmp(c->v->headers[i].name, ok[k]) == 0)
+				hit = 0;
+		if (hit)
+			return 1;
+	}
+	return 0;
+}
+
+/* Header `name`'s first value, unless a Received field comes before
+ * it in the header block. */
+static const char *
+ev_before_rcvd(const struct sp_evctx *c, const char *name, int *present)
+{
+	const struct sp_view *v = c->v;
+	size_t i;
+	int rcvd = 0;
+
+	*present = 0;
+	for (i = 0; i < v->nheaders; i++) {
+		if (strcasecmp(v->headers[i].name, "Received") == 0)
+			rcvd = 1;
+		else if (strcasecmp(v->headers[i].name, name) == 0) {
+			*present = 1;
+			return rcvd ? NULL : v->headers[i].raw;
+		}
+	}
+	return NULL;
+}
+
+const char *
+ev_envfrom(struct sp_evctx *c)
+{
+	static const char *const names[] = {
+	    "X-Envelope-From", "Envelope-Sender", "Return-Path", NULL};
+	const struct sp_relays *r;
+	const char *e = NULL;
+	size_t i;
+	int present;
+
+	if (c->envfrom_done)
+		return c->envfrom_sa;
+	c->envfrom_done = 1;
+	if (c->envfrom != NULL && *c->envfrom != '\0')
+		return c->envfrom_sa = c->envfrom;
+	if ((r = ev_relays(c)) != NULL && r->n > 0) {
+		const struct sp_relay *h = r->n > r->ntrusted
+					       ? &r->v[r->ntrusted]
+					       : &r->v[r->ntrusted - 1];
+		const char *at = strchr(h->envfrom, '@');
+
+		if (at != NULL && at > h->envfrom) {
+			snprintf(c->envfrom_buf, sizeof(c->envfrom_buf), "%s",
+				 h->envfrom);
+			return c->envfrom_sa = c->envfrom_buf;
+		}
+	}
+	if (ev_header(c, "X-Sender", 0, 0) != NULL)
+		for (i = 0; (e = ev_header(c, "Received", 0, i)) != NULL; i++)
+			if (strstr(e, "(fetchmail") != NULL)
+				return NULL;
+	for (i = 0; names[i] != NULL; i++) {
+		e = ev_before_rcvd(c, names[i], &present);
+		if (e != NULL)
+			return c->envfrom_sa = e;
+		if (present && i == 0)
+			return NULL;
+	}
+	return NULL;
+}
+
+static int
+ev_env_hdr_from(struct sp_evctx *c, const struct sp_evcall *a)
+{
+	const char *e = ev_envfrom(c), *f = ev_header(c, "From", 0, 0);
+	char ea[256] = "", fa[256] = "";
+
+	(void)a;
+	if (e != NULL)
+		(void)ev_addr(e, ea, sizeof(ea));
+	if (f != NULL)
+		(void)ev_addr(f, fa, sizeof(fa));
+	return strcmp(ea, fa) == 0;
+}
+
+static int
+ev_gated(struct sp_evctx *c, const struct sp_evcall *a)
+{
+	const char *r = ev_header(c, "Received", 0, 0);
+	size_t i;
+
+	(void)a;
+	if (r == NULL)
+		return 1;
+	for (i = 0; (r = ev_header(c, "Received", 0, i)) != NULL; i++)
+		if (strstr(r, "from groups.msn.com (") != NULL)
+			return 1;
+	return 0;
+}
+
+static int
+ev_ratware_name_id(struct sp_evctx *c, const struct sp_evcall *a)
+{
+	const char *m = ev_header(c, "Message-Id", 0, 0);
+	const char *f = ev_header(c, "From", 0, 0), *p, *e;
+	char want[300];
+	size_t i;
+
+	(void)a;
+	if (m == NULL || f == NULL || (p = strchr(m, '<')) == NULL)
+		return 0;
+	for (i = 1; i <= 28 && isupper((unsigned char)p[i]); i++)
+		;
+	if (i != 29 || p[29] != '.' || (e = strchr(p + 30, '>')) == NULL ||
+	    e == p + 30)
+		return 0;
+	snprintf(want, sizeof(want), "<%.*s>", (int)(e - p - 30), p + 30);
+	return (p = strstr(f, want)) != NULL && p > f && strchr(f, '"') != NULL;
+}
+
+static int
+ev_ratware_envfrom(struct sp_evctx *c, const struct sp_evcall *a)
+{
+	const char *t = ev_header(c, "To", 0, 0), *e = ev_envfrom(c);
+	char to[256], ef[256], want[520], *at;
+
+	(void)a;
+	if (t == NULL || e == NULL || ev_addr(t, to, sizeof(to)) < 0 ||
+	    ev_addr(e, ef, sizeof(ef)) < 0 || strncasecmp(ef, "srs", 3) == 0)
+		return 0;
+	if ((at = strchr(to, '@')) == NULL || strchr(at + 1, '.') == NULL)
+		return 0;
+	*at = '\0';
+	snprintf(want, sizeof(want), "%s.%s@", at + 1, to);
+	return strcasestr(ef, want) != NULL;
+}
+
+static int
+ev_outlook_msgid(struct sp_evctx *c, const struct sp_evcall *a)
+{
+	const char *m = ev_header(c, "Message-Id", 0, 0), *d;
+	unsigned long tok;
+	char hex[9];
+	time_t t = 0;
+	size_t i;
+
+	(void)a;
+	if (m == NULL || m[0] != '<')
+		return 0;
+	for (i = 1; i <= 12; i++)
+		if (!isxdigit((unsigned char)m[i]) ||
+		    isupper((unsigned char)m[i]))
+			return 0;
+	if (m[13] != '$' || strspn(m + 14, "0123456789abcdef") != 8 ||
+	    m[22] != '$' || strspn(m + 23, "0123456789abcdef") != 8 ||
+	    m[31] != '@')
+		return 0;
+	memcpy(hex, m + 5, 8);
+	hex[8] = '\0';
+	tok = strtoul(hex, NULL, 16);
+	if ((d = ev_header(c, "Date", 0, 0)) == NULL ||
+	    ev_parse_date(d, &t) < 0)
+		t = 0;
+	if (labs((long)tok -
+		 (long)(t * 0.0023283064365387 + 27111902.8329849)) < 250)
+		return 0;
+	t = 0;
+	if ((d = ev_header(c, "Received", 0, 0)) != NULL)
+		for (d++; *d; d++)
+			if (isspace((unsigned char)d[-1]) &&
+			    ev_parse_date(d, &t) == 0)
+				break;
+	return labs((long)tok -
+		    (long)(t * 0.0023283064365387 + 27111902.8329849)) >= 250;
+}
+
+/* The last two labels of the domain of an address ("" if none). */
+static void
+ev_dom2(const char *value, char *out, size_t outlen)
+{
+	char a[256];
+	const char *at, *p, *last = NULL, *prev = NULL;
+
+	out[0] = '\0';
+	if (value == NULL || ev_addr(value, a, sizeof(a)) < 0 ||
+	    (at = strrchr(a, '@')) == NULL)
+		return;
+	for (p = at + 1; *p; p++)
+		if (*p == '.') {
+			prev = last;
+			last = p;
+		}
+	snprintf(out, outlen, "%s", prev != NULL ? prev + 1 : at + 1);
+}
+
+static int
+ev_equal_from_domains(struct sp_evctx *c, const struct sp_evcall *a)
+{
+	char f[256], e[256];
+
+	(void)a;
+	ev_dom2(ev_header(c, "From", 0, 0), f, sizeof(f));
+	ev_dom2(ev_envfrom(c), e, sizeof(e));
+	return f[0] != '\0' && e[0] != '\0' && strcasecmp(f, e) != 0;
+}
+
+const struct sp_evdef ev_header_defs[] = {
+    {"check_equal_from_domains", ev_equal_from_domains, 0, 0},
+    {"check_for_shifted_date", ev_shifted_date, 2, 2},
+    {"subject_is_all_caps", ev_subject_caps, 0, 0},
+    {"check_for_missing_to_header", ev_missing_to, 0, 0},
+    {"check_header_count_range", ev_header_count, 3, 3},
+    {"check_illegal_chars", ev_illegal_chars, 3, 3},
+    {"check_for_to_in_subject", ev_to_in_subject, 1, 1},
+    {"check_unresolved_template", ev_unresolved_template, 0, 0},
+    {"check_for_matching_env_and_hdr_from", ev_env_hdr_from, 0, 0},
+    {"gated_through_received_hdr_remover", ev_gated, 0, 0},
+    {"check_ratware_name_id", ev_ratware_name_id, 0, 0},
+    {"check_ratware_envelope_from", ev_ratware_envfrom, 0, 0},
+    {"check_outlook_message_id", ev_outlook_msgid, 0, 0},
+    {NULL, NULL, 0, 0},
+};

@@ -1,0 +1,336 @@
+/* lib/spam/ev_list.c - the list evals: WLBLEval (address and URI host
+ * lists), VBounce, WelcomeListSubject and FreeMail (SpamAssassin 4.0
+ * Plugin/WLBLEval.pm, VBounce.pm, FreeMail.pm). Lists come from the rule
+ * files (sp_evconf). facteur reads no welcomelist_from/blocklist_from
+ * lines, so those evals are false, as in SpamAssassin with empty lists. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "ev_int.h"
+#include "msgview.h"
+
+static int
+ev_false(struct sp_evctx *c, const struct sp_evcall *a)
+{
+	(void)c;
+	(void)a;
+	return 0;
+}
+
+/* Addresses of a header (comma-separated mailboxes), lowercased. */
+static size_t
+ev_addrs(const char *v, char out[][256], size_t max)
+{
+	size_t n = 0;
+	const char *p = v;
+	int q = 0, d = 0;
+
+	while (p != NULL && *p && n < max) {
+		const char *s = p;
+		char item[1024];
+		size_t l;
+
+		for (; *p; p++) {
+			if (*p == '"')
+				q = !q;
+			else if (!q && *p == '<')
+				d++;
+			else if (!q && *p == '>' && d > 0)
+				d--;
+			else if (!q && d == 0 && *p == ',')
+				break;
+		}
+		l = (size_t)(p - s) < sizeof(item) ? (size_t)(p - s)
+						   : sizeof(item) - 1;
+		memcpy(item, s, l);
+		item[l] = '\0';
+		if (ev_addr(item, out[n], 256) == 0 && strchr(out[n], '@'))
+			n++;
+		if (*p == ',')
+			p++;
+	}
+	return n;
+}
+
+/* check_from_in_list('LIST') and check_replyto_in_list('LIST'). */
+static int
+ev_in_addrlist(struct sp_evctx *c, const char *list, const char *hdr)
+{
+	const struct sp_strlist *l = &ev_conf(c)->addrlist;
+	char addrs[8][256];
+	const char *h;
+	size_t i, k, n = 0, ll = strlen(list), hi;
+
+	for (hi = 0; (h = ev_header(c, hdr, 0, hi)) != NULL && n < 8; hi++)
+		n += ev_addrs(h, addrs + n, 8 - n);
+	if (strcmp(hdr, "From") == 0 && (h = ev_envfrom(c)) != NULL && n < 8)
+		n += ev_addrs(h, addrs + n, 8 - n);
+	for (i = 0; i < l->n; i++) {
+		if (strncmp(l->v[i], list, ll) != 0 || l->v[i][ll] != '\t')
+			continue;
+		for (k = 0; k < n; k++)
+			if (sp_ev_glob(l->v[i] + ll + 1, addrs[k]))
+				return 1;
+	}
+	return 0;
+}
+
+static int
+ev_from_in_list(struct sp_evctx *c, const struct sp_evcall *a)
+{
+	return ev_in_addrlist(c, a->argv[0], "From");
+}
+
+static int
+ev_replyto_in_list(struct sp_evctx *c, const struct sp_evcall *a)
+{
+	return ev_in_addrlist(c, a->argv[0], "Reply-To");
+}
+
+/* check_uri_host_listed('LIST'): a URI host is, or is under, a host of
+ * the list. */
+static int
+ev_uri_host_listed(struct sp_evctx *c, const struct sp_evcall *a)
+{
+	const struct sp_strlist *l = &ev_conf(c)->urihost;
+	const char *list = a->argv[0];
+	size_t i, k, ll = strlen(list);
+
+	for (i = 0; i < l->n; i++) {
+		const char *host;
+		size_t hl;
+
+		if (strncmp(l->v[i], list, ll) != 0 || l->v[i][ll] != '\t')
+			continue;
+		host = l->v[i] + ll + 1;
+		hl = strlen(host);
+		for (k = 0; k < c->v->nuris; k++) {
+			const char *d = c->v->uri_domains[k];
+			size_t dl = strlen(d);
+
+			if (dl >= hl && strcasecmp(d + dl - hl, host) == 0 &&
+			    (dl == hl || d[dl - hl - 1] == '.'))
+				return 1;
+		}
+	}
+	return 0;
+}
+
+static int
+ev_have_bounce_relays(struct sp_evctx *c, const struct sp_evcall *a)
+{
+	(void)a;
+	return ev_conf(c)->bounce_relays.n > 0;
+}
+
+/* ---- FreeMail ---- */
+
+static int
+ev_hexn(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!isxdigit((unsigned char)s[i]) ||
+		    isupper((unsigned char)s[i]))
+			return 0;
+	return 1;
+}
+
+/* FreeMail.pm's $email_welcomelist, for the local part l[0..n):
+ * ^(?:abuse|support|...|undisclosed.*|request-[a-f0-9]{16}|bounced?-|
+ * [a-f0-9]{8}(?:\.[a-f0-9]{8}|-UUID)|.+=.+=.+)@ (case-insensitive). */
+static int
+ev_local_welcome(const char *l, size_t n)
+{
+	static const char *const words[] = {
+	    "abuse",   "support",  "sales",	 "info",       "helpdesk",
+	    "contact", "kontakt",  "postmaster", "hostmaster", "domainmaster",
+	    "bounce-", "bounced-", NULL};
+	size_t i, eq = 0;
+
+	for (i = 0; words[i] != NULL; i++)
+		if (strlen(words[i]) == n && strncasecmp(l, words[i], n) == 0)
+			return 1;
+	if (n >= 11 && strncasecmp(l, "undisclosed", 11) == 0)
+		return 1;
+	if (n == 24 && strncasecmp(l, "request-", 8) == 0 && ev_hexn(l + 8, 16))
+		return 1;
+	if (n == 17 && ev_hexn(l, 8) && l[8] == '.' && ev_hexn(l + 9, 8))
+		return 1;
+	if (n == 45 && ev_hexn(l, 8) && l[8] == '-' && ev_hexn(l + 9, 4) &&
+	    l[13] == '-' && ev_hexn(l + 14, 4) && l[18] == '-' &&
+	    ev_hexn(l + 19, 4) && l[23] == '-' && ev_hexn(l + 24, 12))
+		return 1;
+	/* .+=.+=.+ : an '=' after the first byte, another at least two
+	 * further on and before the last byte */
+	for (i = 1; i < n && l[i] != '='; i++)
+		;
+	for (eq = i + 2; eq + 1 < n; eq++)
+		if (l[eq] == '=')
+			return 1;
+	return 0;
+}
+
+static int
+ev_is_freemail(const struct sp_evctx *c, const char *email)
+{
+	const struct sp_evconf *cf = ev_conf(c);
+	const char *dom = strrchr(email, '@');
+	size_t i;
+
+	if (dom == NULL || *++dom == '\0')
+		return 0;
+	for (i = 0; i < cf->freemail_wl.n; i++)
+		if (strcasecmp(cf->freemail_wl.v[i], email) == 0 ||
+		    strcasecmp(cf->freemail_wl.v[i], dom) == 0)
+			return 0;
+	if (ev_local_welcome(email, (size_t)(dom - 1 - email)))
+		return 0;
+	return sp_evconf_freemail(cf, dom);
+}
+
+static int
+ev_freemail_from(struct sp_evctx *c, const struct sp_evcall *a)
+{
+	const char *f = ev_header(c, "From", 0, 0);
+	char addrs[4][256];
+	size_t i, n = f ? ev_addrs(f, addrs, 4) : 0;
+
+	for (i = 0; i < n; i++)
+		if (ev_is_freemail(c, addrs[i]) &&
+		    (a->argc == 0 ||
+		     ev_re_match(a, addrs[i], strlen(addrs[i]))))
+			return 1;
+	return 0;
+}
+
+/* Emails written in a text, into out. */
+static size_t
+ev_text_emails(const char *t, char out[][256], size_t max)
+{
+	const char *p;
+	size_t n = 0;
+
+	for (p = strchr(t, '@'); p != NULL && n < max; p = strchr(p + 1, '@')) {
+		const char *s = p, *e = p + 1;
+		size_t l, i;
+
+		while (s > t && (isalnum((unsigned char)s[-1]) ||
+				 strchr("._+-", s[-1]) != NULL))
+			s--;
+		while (*e &&
+		       (isalnum((unsigned char)*e) || *e == '.' || *e == '-'))
+			e++;
+		while (e > p + 1 && e[-1] == '.')
+			e--;
+		l = (size_t)(e - s);
+		if (s == p || e == p + 1 || l >= 256 ||
+		    memchr(p, '.', (size_t)(e - p)) == NULL)
+			continue;
+		for (i = 0; i < l; i++)
+			out[n][i] = (char)tolower((unsigned char)s[i]);
+		out[n++][l] = '\0';
+	}
+	return n;
+}
+
+static int
+ev_freemail_header(struct sp_evctx *c, const struct sp_evcall *a)
+{
+	char name[128], addrs[8][256], *colon;
+	const char *h;
+	size_t i, n = 0, hi;
+
+	snprintf(name, sizeof(name), "%s", a->argv[0]);
+	if ((colon = strchr(name, ':')) != NULL)
+		*colon = '\0';
+	if (strcasecmp(name, "EnvelopeFrom") == 0) {
+		if ((h = ev_envfrom(c)) != NULL)
+			n = ev_addrs(h, addrs, 8);
+	} else
+		for (hi = 0; (h = ev_header(c, name, 0, hi)) != NULL && n < 8;
+		     hi++)
+			n += strcasecmp(name, "Subject") == 0
+				 ? ev_text_emails(h, addrs + n, 8 - n)
+				 : ev_addrs(h, addrs + n, 8 - n);
+	for (i = 0; i < n; i++)
+		if (ev_is_freemail(c, addrs[i]) &&
+		    (a->argc < 2 || ev_re_match(a, addrs[i], strlen(addrs[i]))))
+			return 1;
+	return 0;
+}
+
+static int
+ev_freemail_replyto(struct sp_evctx *c, const struct sp_evcall *a)
+{
+	char from[4][256], rt[4][256], body[16][256];
+	const char *f = ev_header(c, "From", 0, 0);
+	const char *r = ev_header(c, "Reply-To", 0, 0);
+	const char *what = a->argc > 0 ? a->argv[0] : "replyto";
+	size_t nf = f ? ev_addrs(f, from, 4) : 0,
+	       nr = r ? ev_addrs(r, rt, 4) : 0, nb, i, k, nfb = 0;
+	int ffm = 0, rfm = 0, notin = 1;
+	char(*reply)[256];
+	size_t nreply;
+
+	for (i = 0; i < nf; i++)
+		ffm |= ev_is_freemail(c, from[i]);
+	for (i = 0; i < nr; i++)
+		rfm |= ev_is_freemail(c, rt[i]);
+	for (i = 0; i < nf; i++)
+		for (k = 0; k < nr; k++)
+			if (strcmp(from[i], rt[k]) == 0)
+				notin = 0;
+	if (ffm && rfm && notin)
+		return 1;
+	if (strcmp(what, "replyto") == 0 ? !rfm : (nr > 0 ? !rfm : !ffm))
+		return 0;
+	nb = ev_text_emails(c->v->body_text, body, 16);
+	for (i = 0; i < nb; i++)
+		if (ev_is_freemail(c, body[i]))
+			memmove(body[nfb++], body[i], 256);
+	reply = strcmp(what, "replyto") == 0 || rfm ? rt : from;
+	nreply = strcmp(what, "replyto") == 0 || rfm ? nr : nf;
+	for (i = 0; i < nfb; i++)
+		for (k = 0; k < nreply; k++)
+			if (strcmp(body[i], reply[k]) != 0)
+				return 1;
+	return 0;
+}
+
+const struct sp_evdef ev_list_defs[] = {
+    {"check_from_in_list", ev_from_in_list, 1, 1},
+    {"check_replyto_in_list", ev_replyto_in_list, 1, 1},
+    {"check_uri_host_listed", ev_uri_host_listed, 1, 1},
+    {"check_from_in_blacklist", ev_false, 0, 0},
+    {"check_from_in_blocklist", ev_false, 0, 0},
+    {"check_from_in_whitelist", ev_false, 0, 0},
+    {"check_from_in_welcomelist", ev_false, 0, 0},
+    {"check_from_in_default_whitelist", ev_false, 0, 0},
+    {"check_from_in_default_welcomelist", ev_false, 0, 0},
+    {"check_to_in_blacklist", ev_false, 0, 0},
+    {"check_to_in_blocklist", ev_false, 0, 0},
+    {"check_to_in_whitelist", ev_false, 0, 0},
+    {"check_to_in_welcomelist", ev_false, 0, 0},
+    {"check_to_in_all_spam", ev_false, 0, 0},
+    {"check_to_in_more_spam", ev_false, 0, 0},
+    {"check_uri_host_in_blacklist", ev_false, 0, 0},
+    {"check_uri_host_in_blocklist", ev_false, 0, 0},
+    {"check_uri_host_in_whitelist", ev_false, 0, 0},
+    {"check_uri_host_in_welcomelist", ev_false, 0, 0},
+    {"check_subject_in_blacklist", ev_false, 0, 0},
+    {"check_subject_in_blocklist", ev_false, 0, 0},
+    {"check_subject_in_whitelist", ev_false, 0, 0},
+    {"check_subject_in_welcomelist", ev_false, 0, 0},
+    {"have_any_bounce_relays", ev_have_bounce_relays, 0, 0},
+    {"check_whitelist_bounce_relays", ev_false, 0, 0},
+    {"check_welcomelist_bounce_relays", ev_false, 0, 0},
+    {"check_freemail_from", ev_freemail_from, 0, 1, NULL, 1},
+    {"check_freemail_header", ev_freemail_header, 1, 2, NULL, 2},
+    {"check_freemail_replyto", ev_freemail_replyto, 0, 1},
+    {NULL, NULL, 0, 0},
+};

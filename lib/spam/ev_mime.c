@@ -1,0 +1,383 @@
+/* lib/spam/ev_mime.c - MIMEEval's and BodyEval's functions that read
+ * the MIME structure and the body (SpamAssassin 4.0 Plugin/MIMEEval.pm,
+ * BodyEval.pm): part counts by type and transfer encoding, attachments,
+ * the share of upper case, the body's length. */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "ev_int.h"
+#include "msgview.h"
+
+/* A part has the header. */
+static int
+ev_part_has(const struct sp_part *p, const char *name)
+{
+	const char *h = p->headers;
+	size_t nl = strlen(name);
+
+	while (h != NULL && *h) {
+		if (strncasecmp(h, name, nl) == 0 && h[nl] == ':')
+			return 1;
+		h = strchr(h, '\n');
+		h = h ? h + 1 : NULL;
+	}
+	return 0;
+}
+
+/* A part header's value as received into out ("" when absent). */
+static void
+ev_part_header_raw(const struct sp_part *p, const char *name, char *out,
+		   size_t outlen)
+{
+	const char *h = p->headers, *e;
+	size_t nl = strlen(name), n;
+
+	out[0] = '\0';
+	while (h != NULL && *h) {
+		if (strncasecmp(h, name, nl) == 0 && h[nl] == ':') {
+			h += nl + 1;
+			while (*h == ' ' || *h == '\t')
+				h++;
+			e = strchr(h, '\n');
+			n = e ? (size_t)(e - h) : strlen(h);
+			if (n >= outlen)
+				n = outlen - 1;
+			memcpy(out, h, n);
+			out[n] = '\0';
+			return;
+		}
+		h = strchr(h, '\n');
+		h = h ? h + 1 : NULL;
+	}
+}
+
+/* A part header's value ("content-disposition"), lowercased, into out. */
+static void
+ev_part_header(const struct sp_part *p, const char *name, char *out,
+	       size_t outlen)
+{
+	ev_part_header_raw(p, name, out, outlen);
+	for (; *out != '\0'; out++)
+		*out = (char)tolower((unsigned char)*out);
+}
+
+static int
+ev_ascii_charset(const char *cs)
+{
+	static const char *const names[] = {
+	    "us-ascii",		"ansi_x3.4-1968", "iso-ir-6",  "ansi_x3.4-1986",
+	    "iso_646.irv:1991", "ascii",	  "iso646-us", "us",
+	    "ibm367",		"cp367",	  "csascii",   NULL};
+	size_t i;
+
+	if (cs == NULL || *cs == '\0')
+		return 1;
+	for (i = 0; names[i] != NULL; i++)
+		if (strcmp(cs, names[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+ev_for_mime(struct sp_evctx *c, const struct sp_evcall *a)
+{
+	const char *t = a->argv[0];
+	size_t i, b64 = 0, qp = 0, att = 0;
+	int b64text = 0, badiso = 0;
+
+	for (i = 0; i < c->v->nparts; i++) {
+		const struct sp_part *p = &c->v->parts[i];
+		const char *cte = p->cte ? p->cte : "";
+		char cd[256];
+
+		ev_part_header(p, "Content-Disposition", cd, sizeof(cd));
+		if (strstr(cte, "base64") != NULL)
+			b64++;
+		else if (strstr(cte, "quoted-printable") != NULL)
+			qp++;
+		if (strstr(cd, "attachment") != NULL)
+			att++;
+		if (strncmp(p->content_type, "text", 4) == 0 &&
+		    strstr(cte, "base64") != NULL &&
+		    ev_ascii_charset(p->charset) &&
+		    strncmp(cd, "attachment", 10) != 0 &&
+		    strncmp(cd, "inline", 6) != 0)
+			b64text = 1;
+		if (p->charset != NULL && strncmp(p->charset, "iso-", 4) == 0 &&
+		    strchr(p->charset + 4, '-') != NULL &&
+		    strncmp(p->charset, "iso-8859-", 9) != 0 &&
+		    strncmp(p->charset, "iso-2022-jp", 11) != 0 &&
+		    strncmp(p->charset, "iso-2022-kr", 11) != 0)
+			badiso = 1;
+	}
+	if (strcmp(t, "mime_base64_count") == 0)
+		return b64 > 0;
+	if (strcmp(t, "mime_qp_count") == 0)
+		return qp > 0;
+	if (strcmp(t, "mime_attachment") == 0)
+		return att > 0;
+	if (strcmp(t, "mime_base64_encoded_text") == 0)
+		return b64text;
+	if (strcmp(t, "mime_bad_iso_charset") == 0)
+		return badiso;
+	if (strcmp(t, "mime_qp_long_line") == 0)
+		return ev_rawmime_qp_long_line(c);
+	/* false under ok_locales all, SpamAssassin's default (facteur
+	 * reads no ok_locales) */
+	if (strcmp(t, "mime_faraway_charset") == 0)
+		return 0;
+	if (strcmp(t, "mimepart_limit_exceeded") == 0)
+		return c->v->truncated && c->v->nparts >= 100;
+	return 0;
+}
+
+static int
+ev_top_html(const struct sp_evctx *c)
+{
+	const char *ct = ev_header(c, "Content-Type", 0, 0);
+
+	while (ct != NULL && isspace((unsigned char)*ct))
+		ct++;
+	return ct != NULL && strncasecmp(ct, "text/html", 9) == 0;
+}
+
+static void
+ev_count_text(const struct sp_evctx *c, size_t *html, size_t *text)
+{
+	size_t i;
+
+	*html = *text = 0;
+	for (i = 0; i < c->v->nparts; i++) {
+		if (strcmp(c->v->parts[i].content_type, "text/html") == 0)
+			(*html)++;
+		else if (strncmp(c->v->parts[i].content_type, "text", 4) == 0)
+			(*text)++;
+	}
+}
+
+static int
+ev_mime_html(struct sp_evctx *c, const struct sp_evcall *a)
+{
+	size_t h, t;
+
+	(void)a;
+	if (ev_top_html(c))
+		return 1;
+	ev_count_text(c, &h, &t);
+	return h > 0;
+}
+
+static int
+ev_mime_html_only(struct sp_evctx *c, const struct sp_evcall *a)
+{
+	size_t h, t;
+
+	(void)a;
+	if (ev_top_html(c))
+		return 1;
+	ev_count_text(c, &h, &t);
+	return h > 0 && t == 0;
+}
+
+static int
+ev_ma_non_text(struct sp_evctx *c, const struct sp_evcall *a)
+{
+	size_t i;
+
+	(void)a;
+	for (i = 0; i < c->v->nparts; i++) {
+		const struct sp_part *p = &c->v->parts[i];
+
+		if (p->in_alternative &&
+		    strncmp(p->content_type, "text/", 5) != 0 &&
+		    strcmp(p->content_type, "application/rtf") != 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* MIMEEval's check_for_uppercase over the body lines. */
+static int
+ev_uppercase(struct sp_evctx *c, const struct sp_evcall *a)
+{
+	const char *p = c->v->body_text, *e;
+	size_t len = 0, lower = 0, upper = 0, i;
+	double pct;
+
+	for (; p != NULL && *p; p = *e ? e + 1 : e) {
+		int mid = 0;
+
+		e = strchr(p, '\n');
+		if (e == NULL)
+			e = p + strlen(p);
+		for (i = 1; p + i + 1 < e && !mid; i++)
+			mid = isspace((unsigned char)p[i]) &&
+			      !isspace((unsigned char)p[i - 1]);
+		if (!mid)
+			continue;
+		for (i = 0; p + i < e; i++) {
+			unsigned char ch = (unsigned char)p[i];
+
+			len++;
+			if ((ch >= 'a' && ch <= 'z') ||
+			    (ch >= '0' && ch <= '9'))
+				lower++;
+			else if (ch >= 'A' && ch <= 'Z')
+				upper++;
+		}
+	}
+	if (len < 200 || upper + lower == 0)
+		return 0;
+	pct = (double)upper / (double)(upper + lower) * 100.0;
+	return pct > sp_ev_num(a, 0, 0) && pct <= sp_ev_num(a, 1, 100);
+}
+
+static int
+ev_body_length(struct sp_evctx *c, const struct sp_evcall *a)
+{
+	return (double)(c->v->raw_len - c->v->body_off) <= sp_ev_num(a, 0, 0);
+}
+
+/* BodyEval returns 0 when ok_locales is "all", SpamAssassin's default
+ * (facteur reads no ok_locales). */
+static int
+ev_body_8bits(struct sp_evctx *c, const struct sp_evcall *a)
+{
+	(void)c;
+	(void)a;
+	return 0;
+}
+
+/* text/plain, ASCII or no charset, not base64/QP: the part's bytes as
+ * received (= decoded). */
+static int
+ev_plain_7bit(const struct sp_part *p, int need_ascii)
+{
+	const char *cte = p->cte ? p->cte : "";
+
+	return strcmp(p->content_type, "text/plain") == 0 && p->text != NULL &&
+	       (!need_ascii || p->charset == NULL ||
+		strcmp(p->charset, "us-ascii") == 0) &&
+	       (cte[0] == '\0' || strcmp(cte, "7bit") == 0 ||
+		strcmp(cte, "8bit") == 0);
+}
+
+/* MIMEEval's check_for_ascii_text_illegal. */
+static int
+ev_ascii_illegal(struct sp_evctx *c, const struct sp_evcall *a)
+{
+	size_t i, k;
+
+	(void)a;
+	for (i = 0; i < c->v->nparts; i++) {
+		const struct sp_part *p = &c->v->parts[i];
+
+		if (!ev_plain_7bit(p, 1))
+			continue;
+		for (k = 0; k < p->text_len; k++) {
+			unsigned char ch = (unsigned char)p->text[k];
+
+			if (ch == 0 || ch == '\r' || ch >= 0x80)
+				return 1;
+		}
+	}
+	return 0;
+}
+
+/* MIMEEval's check_abundant_unicode_ratio: "&#xHHHH;" escapes per byte
+ * of 7bit/8bit text/plain. */
+static int
+ev_unicode_ratio(struct sp_evctx *c, const struct sp_evcall *a)
+{
+	size_t i, k, normal = 0, uni = 0;
+
+	for (i = 0; i < c->v->nparts; i++) {
+		const struct sp_part *p = &c->v->parts[i];
+
+		if (!ev_plain_7bit(p, 0))
+			continue;
+		for (k = 0; k < p->text_len; k++) {
+			const char *t = p->text + k;
+
+			if (k + 8 <= p->text_len && t[0] == '&' &&
+			    t[1] == '#' && t[2] == 'x' &&
+			    strspn(t + 3, "0123456789ABCDEF") >= 4 &&
+			    t[7] == ';') {
+				uni++;
+				k += 7;
+				continue;
+			}
+			normal++;
+		}
+	}
+	return normal > 0 &&
+	       (double)uni / (double)normal >= sp_ev_num(a, 0, 1e9);
+}
+
+/* MIMEHeader's eval_hook_called: the header of each MIME part (the
+ * message's own first, then each leaf part; facteur's view has no
+ * multipart containers) against the rule's regex; !~ hits when no part
+ * matches. argv: header (":raw" allowed), "1" if negated, if-unset. */
+static int
+ev_mimeheader(struct sp_evctx *c, const struct sp_evcall *a)
+{
+	char name[128], val[2048], *colon;
+	size_t i;
+	int neg = a->argv[1][0] == '1';
+
+	snprintf(name, sizeof(name), "%s", a->argv[0]);
+	if ((colon = strchr(name, ':')) != NULL)
+		*colon = '\0';
+	for (i = 0; i <= c->v->nparts; i++) {
+		const char *v;
+
+		if (i == 0) {
+			v = ev_header(c, name, colon != NULL, 0);
+			if (v == NULL)
+				continue; /* the top is a leaf too when single
+					   */
+		} else {
+			ev_part_header_raw(&c->v->parts[i - 1], name, val,
+					   sizeof(val));
+			v = val[0] != '\0' ||
+				    ev_part_has(&c->v->parts[i - 1], name)
+				? val
+				: a->argv[2];
+		}
+		if (ev_re_match(a, v, strlen(v)))
+			return !neg;
+	}
+	return neg;
+}
+
+static const char *const ev_mime_tests[] = {"mime_base64_count",
+					    "mime_qp_count",
+					    "mime_attachment",
+					    "mime_base64_encoded_text",
+					    "mime_bad_iso_charset",
+					    "mimepart_limit_exceeded",
+					    "mime_qp_long_line",
+					    "mime_faraway_charset",
+					    NULL};
+
+const struct sp_evdef ev_mime_defs[] = {
+    {"check_for_mime", ev_for_mime, 1, 1, ev_mime_tests},
+    {"check_for_mime_html", ev_mime_html, 0, 0},
+    {"check_for_mime_html_only", ev_mime_html_only, 0, 0},
+    {"check_ma_non_text", ev_ma_non_text, 0, 0},
+    {"check_for_uppercase", ev_uppercase, 2, 2},
+    {"check_for_ascii_text_illegal", ev_ascii_illegal, 0, 0},
+    {"check_abundant_unicode_ratio", ev_unicode_ratio, 1, 1},
+    {NULL, NULL, 0, 0},
+};
+
+const struct sp_evdef ev_mimeheader_def = {
+    "mimeheader", ev_mimeheader, 3, 3, NULL, 0};
+
+const struct sp_evdef ev_body_defs[] = {
+    {"check_body_length", ev_body_length, 1, 1},
+    {"check_body_8bits", ev_body_8bits, 0, 0},
+    {NULL, NULL, 0, 0},
+};

@@ -1,0 +1,637 @@
+/* lib/spam/ev_test.c - SpamAssassin's evals as facteur runs them:
+ * the call parser, the Received parser and the chain's trust, the
+ * X-Spam-Relays-* strings, ReplaceTags, and a table of eval rules run
+ * over small messages (each row: rules, message, the rule that must fire
+ * or must not). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "buf.h"
+#include "engine.h"
+#include "ev.h"
+#include "msgview.h"
+#include "received.h"
+#include "rules.h"
+
+static void
+eval_calls_parse_with_quoted_and_bare_arguments(void **state)
+{
+	struct sp_evcall *c;
+	const char *why = NULL;
+
+	(void)state;
+	assert_int_equal(sp_ev_parse("eval:check_illegal_chars('From',"
+				     "'0.20', 2)",
+				     &c, &why),
+			 1);
+	assert_int_equal(c->argc, 3);
+	assert_string_equal(c->argv[0], "From");
+	assert_string_equal(c->argv[1], "0.20");
+	assert_string_equal(c->argv[2], "2");
+	sp_ev_free(&c);
+	assert_null(c);
+	assert_int_equal(sp_ev_parse("eval:check_nothing_like_it()", &c, &why),
+			 0);
+	assert_non_null(why);
+	/* an argument value facteur does not implement is a skip */
+	assert_int_equal(
+	    sp_ev_parse("eval:html_test('no_such_test')", &c, &why), 0);
+	assert_int_equal(sp_ev_parse("eval:check_for_mime('x'", &c, &why), -1);
+	assert_int_equal(sp_ev_parse("eval:subject_is_all_caps('too',"
+				     "'many')",
+				     &c, &why),
+			 -1);
+}
+
+struct rcvd_case {
+	const char *v;
+	enum sp_rcvd st;
+	const char *ip, *rdns, *helo, *by, *ident, *auth;
+};
+
+static const struct rcvd_case rcvd_cases[] = {
+    {"from mail.example.com (mail.example.com [192.0.2.1]) by "
+     "mx.example.net (Postfix) with ESMTP id 4ABC for <a@x>; Mon, 7 "
+     "Dec 2026 05:00:00 +0000",
+     SP_RCVD_OK, "192.0.2.1", "mail.example.com", "mail.example.com",
+     "mx.example.net", "", ""},
+    {"from dialpool.sify.net ([210.214.173.49] helo=indiatimes.com) by "
+     "byron.heanet.ie with smtp (Exim 4.05) id 17sqea",
+     SP_RCVD_OK, "210.214.173.49", "dialpool.sify.net", "indiatimes.com",
+     "byron.heanet.ie", "", ""},
+    {"from unknown (HELO server01.example.com) (64.65.193.193) by "
+     "smtp.example.com with SMTP; 3 Sep 2002 12:41:09 -0000",
+     SP_RCVD_OK, "64.65.193.193", "", "server01.example.com",
+     "smtp.example.com", "", ""},
+    {"from lugh.tuatha.org (root@lugh.tuatha.org [194.125.145.45]) by "
+     "dogma.slashnull.org (8.11.6/8.11.6) with ESMTP id g7N7",
+     SP_RCVD_OK, "194.125.145.45", "lugh.tuatha.org", "lugh.tuatha.org",
+     "dogma.slashnull.org", "root", ""},
+    {"from mua.example (unknown [198.51.100.4]) by smtp.example with "
+     "ESMTPSA id 9",
+     SP_RCVD_OK, "198.51.100.4", "", "mua.example", "smtp.example", "",
+     "ESMTPSA"},
+    {"from mail.example by relay.example (LSMTP for Windows NT v1.1b) "
+     "with SMTP id <1@x>",
+     SP_RCVD_IGNORE},
+    {"from mail pickup service by mx.example with Microsoft SMTPSVC",
+     SP_RCVD_IGNORE},
+    {"by mx.example with local id 5", SP_RCVD_IGNORE},
+    {"from phobos [127.0.0.1] by localhost with IMAP (fetchmail-5.9.0)",
+     SP_RCVD_FETCH},
+    {"from () by localhost.localdomain (8.11.6) with ESMTP id g7",
+     SP_RCVD_UNPARSEABLE},
+    /* a bare dotted quad outside a comment is not an address */
+    {"from r-smtp.korea.com - 203.122.2.197 by dd_it7 with Microsoft "
+     "SMTPSVC(5.5.1775.675.6)",
+     SP_RCVD_IGNORE},
+};
+
+static void
+received_fields_parse_into_relays(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(rcvd_cases) / sizeof(rcvd_cases[0]); i++) {
+		const struct rcvd_case *k = &rcvd_cases[i];
+		struct sp_relay r;
+		enum sp_rcvd st = sp_received_parse(k->v, strlen(k->v), &r);
+
+		if (st != k->st)
+			fail_msg("case %zu: got status %d, want %d", i, st,
+				 k->st);
+		if (k->st != SP_RCVD_OK)
+			continue;
+		if (strcmp(r.ip, k->ip) || strcmp(r.rdns, k->rdns) ||
+		    strcmp(r.helo, k->helo) || strcmp(r.by, k->by) ||
+		    strcmp(r.ident, k->ident) || strcmp(r.auth, k->auth))
+			fail_msg("case %zu: got ip=%s rdns=%s helo=%s by=%s "
+				 "ident=%s auth=%s, want %s %s %s %s %s %s",
+				 i, r.ip, r.rdns, r.helo, r.by, r.ident, r.auth,
+				 k->ip, k->rdns, k->helo, k->by, k->ident,
+				 k->auth);
+	}
+}
+
+static void
+view(struct sp_view *v, const char *raw)
+{
+	char err[128];
+
+	assert_int_equal(
+	    sp_view_parse(raw, strlen(raw), NULL, v, err, sizeof(err)), 0);
+}
+
+/* SpamAssassin's inference: private and authenticated hops are trusted
+ * from the top until the first public one; a fetchmail handover inside
+ * the trusted part starts the chain again. */
+static void
+trust_stops_at_the_first_public_relay(void **state)
+{
+	struct sp_view v;
+	struct sp_relays *rs;
+	struct buf b;
+
+	(void)state;
+	view(&v, "Received: from localhost (localhost [127.0.0.1]) by mx "
+		 "(Postfix) with ESMTP id 1\r\n"
+		 "Received: from phobos [127.0.0.1] by localhost with IMAP "
+		 "(fetchmail-5.9.0)\r\n"
+		 "Received: from gw (gw [10.1.2.3]) by in (Postfix) with ESMTP "
+		 "id 2\r\n"
+		 "Received: from out.example (out.example [203.0.113.9]) by gw "
+		 "(Postfix) with ESMTP id 3\r\n"
+		 "Received: from pc (unknown [198.51.100.20]) by out.example "
+		 "with ESMTPA id 4\r\n"
+		 "Subject: t\r\n\r\nbody\r\n");
+	assert_int_equal(sp_relays_from_view(&v, NULL, &rs), 0);
+	/* the localhost hop above the fetchmail marker is dropped */
+	assert_int_equal(rs->n, 3);
+	assert_int_equal(rs->ntrusted, 1);
+	assert_string_equal(rs->v[0].ip, "10.1.2.3");
+	assert_string_equal(rs->v[1].ip, "203.0.113.9");
+	assert_false(rs->v[2].trusted); /* auth after the trust broke */
+	buf_init(&b, 4096);
+	assert_int_equal(sp_relays_string(rs, 1, &b), 0);
+	assert_string_equal(
+	    buf_str(&b),
+	    "[ ip=203.0.113.9 rdns=out.example "
+	    "helo=out.example by=gw ident= envfrom= intl=0 id=3 auth= msa=0 "
+	    "] [ ip=198.51.100.20 rdns= helo=pc by=out.example ident= "
+	    "envfrom= intl=0 id=4 auth=ESMTPA msa=0 ]");
+	buf_free(&b);
+	sp_relays_free(&rs);
+	sp_view_clear(&v);
+}
+
+static void
+replace_tags_expand_inside_listed_rules_only(void **state)
+{
+	static const char cf[] =
+	    "replace_start <\nreplace_end >\n"
+	    "replace_tag V (?:v|\\/)\nreplace_tag I (?:i|1|l)\n"
+	    "replace_tag VI <V><I>\n"
+	    "replace_inter W1 \\W?\nreplace_post P2 {1,2}\n"
+	    "body R1 /<inter W1><V><I>agra/i\n"
+	    "body R2 /<VI><post P2>x/\n"
+	    "body R3 /<V>/\n"
+	    "replace_rules R1 R2\n";
+	struct sp_ruleset rs;
+	struct sp_rules_error err;
+	long i;
+
+	(void)state;
+	memset(&err, 0, sizeof(err));
+	sp_rules_init(&rs);
+	assert_int_equal(
+	    sp_rules_parse(&rs, "t.cf", cf, sizeof(cf) - 1, NULL, &err), 0);
+	assert_int_equal(sp_rules_finish(&rs, &err), 0);
+	i = sp_rules_find(&rs, "R1", 2);
+	assert_string_equal(rs.v[i].re, "\\W?(?:v|\\/)\\W?(?:i|1|l)agra");
+	i = sp_rules_find(&rs, "R2", 2);
+	/* a tag inside a tag's value is replaced in the next pass */
+	assert_string_equal(rs.v[i].re, "(?:v|\\/)(?:i|1|l){1,2}x");
+	i = sp_rules_find(&rs, "R3", 2);
+	assert_string_equal(rs.v[i].re, "<V>");
+	sp_rules_free(&rs);
+}
+
+struct eval_case {
+	const char *rules; /* rule lines */
+	const char *msg;   /* the message */
+	const char *rule;  /* the rule to look at */
+	int want;	   /* fires (1) or not (0) */
+};
+
+#define HDRS "From: a@example.com\r\nTo: b@example.net\r\n"
+/* 90 characters */
+#define LINE90                                                                 \
+	"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"       \
+	"0123456789abcdefghijklmnopqr"
+#define L1K                                                                    \
+	LINE90 LINE90 LINE90 LINE90 LINE90 LINE90 LINE90 LINE90 LINE90 LINE90  \
+	    LINE90 LINE90
+/* over 8192 characters */
+#define LONG8K L1K L1K L1K L1K L1K L1K L1K L1K
+
+static const struct eval_case eval_cases[] = {
+    {"header T eval:subject_is_all_caps()\n",
+     HDRS "Subject: BUY CHEAP WATCHES NOW\r\n\r\nx\r\n", "T", 1},
+    {"header T eval:subject_is_all_caps()\n",
+     HDRS "Subject: Re: BUY cheap watches\r\n\r\nx\r\n", "T", 0},
+    {"header T eval:check_for_missing_to_header()\n",
+     "From: a@example.com\r\nSubject: s\r\n\r\nx\r\n", "T", 1},
+    {"header T eval:check_header_count_range('Subject','2','999')\n",
+     HDRS "Subject: a\r\nSubject: b\r\n\r\nx\r\n", "T", 1},
+    {"header T eval:check_header_count_range('Subject','2','999')\n",
+     HDRS "Subject: a\r\nSubject: a\r\n\r\nx\r\n", "T", 0},
+    {"header T eval:check_for_shifted_date('24', '48')\n",
+     HDRS "Received: from a (a [192.0.2.1]) by b with ESMTP id 1; Mon, 7 "
+	  "Dec 2026 05:00:00 +0000\r\n"
+	  "Date: Tue, 8 Dec 2026 12:00:00 +0000\r\nSubject: s\r\n\r\nx\r\n",
+     "T", 1},
+    {"header T eval:check_for_shifted_date('-6', '-3')\n",
+     HDRS "Received: from a (a [192.0.2.1]) by b with ESMTP id 1; Mon, 7 "
+	  "Dec 2026 05:00:00 +0000\r\n"
+	  "Date: Mon, 7 Dec 2026 05:10:00 +0000\r\nSubject: s\r\n\r\nx\r\n",
+     "T", 0},
+    {"header T eval:check_equal_from_domains()\n",
+     "Return-Path: <bounce@mailer.example.org>\r\n" HDRS
+     "Subject: s\r\n\r\nx\r\n",
+     "T", 1},
+    {"header T eval:check_equal_from_domains()\n",
+     "Return-Path: <bounce@news.example.com>\r\n" HDRS
+     "Subject: s\r\n\r\nx\r\n",
+     "T", 0},
+    {"header T eval:check_no_relays()\n", HDRS "Subject: s\r\n\r\nx\r\n", "T",
+     1},
+    {"header T eval:check_all_trusted()\n",
+     "Received: from a (a [10.0.0.1]) by b with ESMTP id 1\r\n" HDRS
+     "Subject: s\r\n\r\nx\r\n",
+     "T", 1},
+    {"header T eval:helo_ip_mismatch()\n",
+     "Received: from [198.51.100.1] (x [203.0.113.5]) by b with SMTP "
+     "id 1\r\n" HDRS "Subject: s\r\n\r\nx\r\n",
+     "T", 1},
+    {"freemail_domains gmail.com *.yahoo.com\n"
+     "header T eval:check_freemail_from()\n",
+     "From: someone@mail.yahoo.com\r\nTo: b@example.net\r\n"
+     "Subject: s\r\n\r\nx\r\n",
+     "T", 1},
+    /* exact names are looked up in a sorted index, any case */
+    {"freemail_domains zz.example gmail.com aa.example *.yahoo.com\n"
+     "header T eval:check_freemail_from()\n",
+     "From: someone@GMail.COM\r\nTo: b@example.net\r\n"
+     "Subject: s\r\n\r\nx\r\n",
+     "T", 1},
+    {"freemail_domains zz.example gmail.com aa.example\n"
+     "header T eval:check_freemail_from()\n",
+     "From: someone@gmail.co\r\nTo: b@example.net\r\n"
+     "Subject: s\r\n\r\nx\r\n",
+     "T", 0},
+    {"freemail_domains gmail.com\nheader T eval:check_freemail_from()\n",
+     "From: info@gmail.com\r\nTo: b@example.net\r\n"
+     "Subject: s\r\n\r\nx\r\n",
+     "T", 0},
+    {"enlist_addrlist (BANKS) *@*.bank.example\n"
+     "header T eval:check_from_in_list('BANKS')\n",
+     "From: Bank <alerts@mail.bank.example>\r\nTo: b@example.net\r\n"
+     "Subject: s\r\n\r\nx\r\n",
+     "T", 1},
+    {"body T eval:check_for_mime('mime_base64_count')\n",
+     HDRS "Subject: s\r\nMIME-Version: 1.0\r\nContent-Type: text/plain\r\n"
+	  "Content-Transfer-Encoding: base64\r\n\r\naGVsbG8K\r\n",
+     "T", 1},
+    {"body T eval:check_for_mime_html_only()\n",
+     HDRS "Subject: s\r\nMIME-Version: 1.0\r\nContent-Type: text/html\r\n"
+	  "\r\n<p>hi</p>\r\n",
+     "T", 1},
+    {"body T eval:html_tag_exists('script')\n",
+     HDRS "Subject: s\r\nMIME-Version: 1.0\r\nContent-Type: text/html\r\n"
+	  "\r\n<p>hi<script>x()</script></p>\r\n",
+     "T", 1},
+    {"body T eval:html_tag_balance('body', '!= 0')\n",
+     HDRS "Subject: s\r\nMIME-Version: 1.0\r\nContent-Type: text/html\r\n"
+	  "\r\n<html><body>hi</html>\r\n",
+     "T", 1},
+    {"body T eval:html_test('font_low_contrast')\n",
+     HDRS "Subject: s\r\nMIME-Version: 1.0\r\nContent-Type: text/html\r\n"
+	  "\r\n<p>hi <font color=\"#fffffe\">hidden words</font></p>\r\n",
+     "T", 1},
+    {"body T eval:html_test('font_low_contrast')\n",
+     HDRS "Subject: s\r\nMIME-Version: 1.0\r\nContent-Type: text/html\r\n"
+	  "\r\n<p>hi <font color=\"red\">seen</font></p>\r\n",
+     "T", 0},
+    {"body T eval:html_test('font_face_bad')\n",
+     HDRS "Subject: s\r\nMIME-Version: 1.0\r\nContent-Type: text/html\r\n"
+	  "\r\n<font face=\"x_!1\">hi</font>\r\n",
+     "T", 1},
+    {"body T eval:html_range('max_size', '6', 'inf')\n",
+     HDRS "Subject: s\r\nMIME-Version: 1.0\r\nContent-Type: text/html\r\n"
+	  "\r\n<font size=\"+4\">BIG</font>\r\n",
+     "T", 1},
+    {"body T eval:html_text_match('title', 'cheap')\n",
+     HDRS "Subject: s\r\nMIME-Version: 1.0\r\nContent-Type: text/html\r\n"
+	  "\r\n<title>so cheap</title><p>x</p>\r\n",
+     "T", 1},
+    {"body T eval:check_body_length('16')\n",
+     HDRS "Subject: s\r\n\r\nshort\r\n", "T", 1},
+    /* tflags multiple counts for metas */
+    {"body __L /^\\s*\\S/\ntflags __L multiple maxhits=3\n"
+     "meta T __L < 3\n",
+     HDRS "Subject: s\r\n\r\none\r\n\r\ntwo\r\n"
+	  "\r\nthree\r\n\r\nfour\r\n",
+     "T", 0},
+    /* HeaderEval's forged Received checks */
+    {"header T eval:check_for_forged_hotmail_received_headers()\n",
+     "Received: from mx.hotmail.com (spam.example [203.0.113.5]) by "
+     "mx.example.net with SMTP id 1\r\n" HDRS "Subject: s\r\n\r\nx\r\n",
+     "T", 1},
+    {"header T eval:check_for_no_hotmail_received_headers()\n",
+     "Received: from spam.example (spam.example [203.0.113.5]) by "
+     "mx.example.net with SMTP id 1\r\nFrom: a@hotmail.com\r\n"
+     "To: b@example.net\r\nSubject: s\r\n\r\nx\r\n",
+     "T", 1},
+    {"header T eval:check_for_no_hotmail_received_headers()\n",
+     "Received: from hotmail.com (f1.law8.hotmail.com [216.33.241.1]) "
+     "by mx.example.net with SMTP id 1\r\nX-Originating-IP: "
+     "[198.51.100.7]\r\nFrom: a@hotmail.com\r\nTo: b@example.net\r\n"
+     "Subject: s\r\n\r\nx\r\n",
+     "T", 0},
+    {"header T eval:check_for_forged_yahoo_received_headers()\n",
+     "Received: from spam.example (spam.example [203.0.113.5]) by "
+     "mx.example.net with SMTP id 1\r\nFrom: a@yahoo.com\r\n"
+     "To: b@example.net\r\nSubject: s\r\n\r\nx\r\n",
+     "T", 1},
+    {"header T eval:check_for_forged_yahoo_received_headers()\n",
+     "Received: from [198.51.100.7] by web12.mail.ukl.yahoo.com via "
+     "HTTP; Mon, 7 Dec 2026 05:00:00 +0000\r\nFrom: a@yahoo.com\r\n"
+     "To: b@example.net\r\nSubject: s\r\n\r\nx\r\n",
+     "T", 0},
+    {"header T eval:check_for_forged_gmail_received_headers()\n",
+     "Received: from spam.example (spam.example [203.0.113.5]) by "
+     "mx.example.net with SMTP id 1\r\nFrom: a@gmail.com\r\n"
+     "To: b@example.net\r\nSubject: s\r\n\r\nx\r\n",
+     "T", 1},
+    {"header T eval:check_for_forged_gmail_received_headers()\n",
+     "X-Received: by 10.1.2.3 with SMTP id abc\r\n"
+     "Received: from mail-x.google.com (mail-x.google.com [209.85.1.1])"
+     " by mx.example.net with SMTP id 1\r\nFrom: a@gmail.com\r\n"
+     "To: b@example.net\r\nSubject: s\r\n\r\nx\r\n",
+     "T", 0},
+    {"header T eval:check_for_forged_juno_received_headers()\n",
+     "Received: from spam.example (spam.example [203.0.113.5]) by "
+     "mx.example.net with SMTP id 1\r\nFrom: a@juno.com\r\n"
+     "To: b@example.net\r\nSubject: s\r\n\r\nx\r\n",
+     "T", 1},
+    {"header T eval:check_for_forged_eudoramail_received_headers()\n",
+     "Received: from spam.example (spam.example [203.0.113.5]) by "
+     "mx.example.net with SMTP id 1\r\nFrom: a@eudoramail.com\r\n"
+     "To: b@example.net\r\nSubject: s\r\n\r\nx\r\n",
+     "T", 1},
+    {"header T eval:check_for_fake_aol_relay_in_rcvd()\n",
+     "Received: from unknown (HELO mta05.example) (80.71.176.130) by "
+     "rly-xw01.mx.aol.com with QMQP; 15 Jun 2002 23:37:16 -0000\r\n" HDRS
+     "Subject: s\r\n\r\nx\r\n",
+     "T", 1},
+    {"header T eval:check_for_fake_aol_relay_in_rcvd()\n",
+     "Received: from rly-xj02.mx.aol.com (rly-xj02.mail.aol.com "
+     "[172.20.116.39]) by omr-r05.mx.aol.com (v83.35) with ESMTP id "
+     "RELAYIN7-0501132011\r\n" HDRS "Subject: s\r\n\r\nx\r\n",
+     "T", 0},
+    {"header T eval:check_for_forged_received_trail()\n",
+     "Received: from a.one.example (a.one.example [203.0.113.1]) by "
+     "mx.final.example with SMTP id 1\r\n"
+     "Received: from b.two.example (b.two.example [203.0.113.2]) by "
+     "c.three.example with SMTP id 2\r\n"
+     "Received: from d.four.example (d.four.example [203.0.113.3]) by "
+     "e.five.example with SMTP id 3\r\n" HDRS "Subject: s\r\n\r\nx\r\n",
+     "T", 1},
+    {"header T eval:check_for_forged_received_trail()\n",
+     "Received: from a.one.example (a.one.example [203.0.113.1]) by "
+     "mx.final.example with SMTP id 1\r\n"
+     "Received: from b.two.example (b.two.example [203.0.113.2]) by "
+     "c.one.example with SMTP id 2\r\n" HDRS "Subject: s\r\n\r\nx\r\n",
+     "T", 0},
+    /* the registrable domains of the envelope sender and the relay */
+    {"header T eval:check_mailfrom_matches_rcvd()\n",
+     "Return-Path: <bounce@news.example.com>\r\n"
+     "Received: from mail.news.example.com (mail.news.example.com "
+     "[203.0.113.9]) by mx.example.net with ESMTP id 1\r\n" HDRS
+     "Subject: s\r\n\r\nx\r\n",
+     "T", 1},
+    {"header T eval:check_mailfrom_matches_rcvd()\n",
+     "Return-Path: <bounce@news.example.org>\r\n"
+     "Received: from mail.news.example.com (mail.news.example.com "
+     "[203.0.113.9]) by mx.example.net with ESMTP id 1\r\n" HDRS
+     "Subject: s\r\n\r\nx\r\n",
+     "T", 0},
+    /* recipient lists */
+    {"header T eval:sorted_recipients()\n",
+     "From: a@example.com\r\n"
+     "To: a@x.example, b@x.example, c@x.example, d@x.example, "
+     "e@x.example, f@x.example, g@x.example\r\nSubject: s\r\n\r\nx\r\n",
+     "T", 1},
+    {"header T eval:sorted_recipients()\n",
+     "From: a@example.com\r\n"
+     "To: g@x.example, b@x.example, c@x.example, d@x.example, "
+     "e@x.example, f@x.example, a@x.example\r\nSubject: s\r\n\r\nx\r\n",
+     "T", 0},
+    {"header T eval:similar_recipients('0.65','undef')\n",
+     "From: a@example.com\r\nTo: aa1@xx.a.example, aa2@xx.b.example, "
+     "aa3@xx.c.example\r\nCc: \"A\" <aa4@xx.d.example>, "
+     "aa5@xx.e.example\r\nSubject: s\r\n\r\nx\r\n",
+     "T", 1},
+    {"header T eval:similar_recipients('0.65','undef')\n",
+     "From: a@example.com\r\nTo: ann@a.example, bob@b.example, "
+     "cy@c.example, dee@d.example, eve@e.example\r\nSubject: s\r\n\r\n"
+     "x\r\n",
+     "T", 0},
+    /* Message.pm's parse flags */
+    {"header T eval:check_msg_parse_flags('missing_head_body_separator')\n",
+     HDRS "Subject: s\r\n", "T", 1},
+    {"header T eval:check_msg_parse_flags('missing_head_body_separator')\n",
+     HDRS "Subject: s\r\n\r\nx\r\n", "T", 0},
+    {"header T eval:check_msg_parse_flags('truncated_header')\n",
+     HDRS "Subject: s\r\nX-Long: " LONG8K "\r\n\r\nx\r\n", "T", 1},
+    {"body T eval:check_msg_parse_flags('mime_epilogue_exists')\n",
+     HDRS "Subject: s\r\nMIME-Version: 1.0\r\nContent-Type: multipart/"
+	  "mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n"
+	  "\r\nhi\r\n--b--\r\nafter the end\r\n",
+     "T", 1},
+    {"body T eval:check_msg_parse_flags('mime_epilogue_exists')\n",
+     HDRS "Subject: s\r\nMIME-Version: 1.0\r\nContent-Type: multipart/"
+	  "mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n"
+	  "\r\nhi\r\n--b--\r\n.\r\n",
+     "T", 0},
+    {"body T eval:check_msg_parse_flags('missing_mime_headers')\n",
+     HDRS "Subject: s\r\nMIME-Version: 1.0\r\nContent-Type: multipart/"
+	  "mixed; boundary=\"b\"\r\n\r\n--b\r\nno headers here\r\n--b--\r\n",
+     "T", 1},
+    {"body T eval:check_msg_parse_flags("
+     "'missing_mime_head_body_separator')\n",
+     HDRS "Subject: s\r\nMIME-Version: 1.0\r\nContent-Type: multipart/"
+	  "mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n"
+	  "no blank line\r\n--b--\r\n",
+     "T", 1},
+    /* MIMEEval over the raw parts */
+    {"rawbody T eval:check_for_mime('mime_qp_long_line')\n",
+     HDRS "Subject: s\r\nMIME-Version: 1.0\r\nContent-Type: text/plain\r\n"
+	  "Content-Transfer-Encoding: quoted-printable\r\n\r\n" LINE90 "\r\n",
+     "T", 1},
+    {"rawbody T eval:check_for_mime('mime_qp_long_line')\n",
+     HDRS "Subject: s\r\nMIME-Version: 1.0\r\nContent-Type: text/plain\r\n"
+	  "Content-Transfer-Encoding: quoted-printable\r\n\r\nshort=\r\n"
+	  "line\r\n",
+     "T", 0},
+    {"body T eval:check_base64_length('79')\n",
+     HDRS "Subject: s\r\nMIME-Version: 1.0\r\nContent-Type: text/plain\r\n"
+	  "Content-Transfer-Encoding: base64\r\n\r\n" LINE90 "\r\n",
+     "T", 1},
+    {"body T eval:check_base64_length('79')\n",
+     HDRS "Subject: s\r\nMIME-Version: 1.0\r\nContent-Type: text/plain\r\n"
+	  "Content-Transfer-Encoding: base64\r\n\r\naGVsbG8K\r\n",
+     "T", 0},
+    {"body T eval:check_mime_multipart_ratio('0.00','0.01')\n",
+     HDRS "Subject: s\r\nMIME-Version: 1.0\r\nContent-Type: multipart/"
+	  "alternative; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n"
+	  "\r\n\r\n--b\r\nContent-Type: text/html\r\n\r\n<p>" LINE90 LINE90
+	  "</p>\r\n--b--\r\n",
+     "T", 1},
+    {"body T eval:multipart_alternative_difference('99', '100')\n",
+     HDRS "Subject: s\r\nMIME-Version: 1.0\r\nContent-Type: multipart/"
+	  "alternative; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n"
+	  "\r\nhello there friend\r\n--b\r\nContent-Type: text/html\r\n\r\n"
+	  "<p>buy cheap watches now</p>\r\n--b--\r\n",
+     "T", 1},
+    {"body T eval:multipart_alternative_difference('99', '100')\n",
+     HDRS "Subject: s\r\nMIME-Version: 1.0\r\nContent-Type: multipart/"
+	  "alternative; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n"
+	  "\r\nhello there friend\r\n--b\r\nContent-Type: text/html\r\n\r\n"
+	  "<p>hello <b>there</b> friend</p>\r\n--b--\r\n",
+     "T", 0},
+    {"body T eval:multipart_alternative_difference_count('3', '1')\n",
+     HDRS "Subject: s\r\nMIME-Version: 1.0\r\nContent-Type: multipart/"
+	  "alternative; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n"
+	  "\r\na b c d e f g h i j\r\n--b\r\nContent-Type: text/html\r\n"
+	  "\r\n<p>a b</p>\r\n--b--\r\n",
+     "T", 1},
+    /* BodyEval over the text */
+    {"body T eval:tvd_vertical_words('0','10')\n",
+     HDRS "Subject: s\r\n\r\nhelloworldthisisalongword\r\n", "T", 1},
+    {"body T eval:tvd_vertical_words('0','10')\n",
+     HDRS "Subject: s\r\n\r\nh e l l o w o r l d\r\n", "T", 0},
+    {"body T eval:check_blank_line_ratio('40','60','1')\n",
+     HDRS "Subject: s\r\n\r\na\r\n\r\n\r\nb\r\n", "T", 1},
+    {"body T eval:check_stock_info('2')\n",
+     HDRS "Subject: s\r\n\r\nSymbol: ABCD\r\nTarget: 5 USD\r\n", "T", 1},
+    {"body T eval:check_stock_info('2')\n",
+     HDRS "Subject: s\r\n\r\nSymbol: ABCD\r\nhello: there\r\n", "T", 0},
+    {"body T eval:check_for_faraway_charset()\n",
+     HDRS "Subject: s\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; "
+	  "charset=koi8-r\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+	  "\xf0\xd2\xc9\xd7\xc5\xd4\r\n",
+     "T", 0},
+    /* HTML.pm's counters */
+    {"body T eval:html_range('obfuscation_ratio','.3','.4')\n",
+     HDRS "Subject: s\r\nMIME-Version: 1.0\r\nContent-Type: text/html\r\n"
+	  "\r\n<p>he<b>llo</b> wo<i>rld</i> x</p>\r\n",
+     "T", 1},
+    {"body T eval:html_range('obfuscation_ratio','.05','1')\n",
+     HDRS "Subject: s\r\nMIME-Version: 1.0\r\nContent-Type: text/html\r\n"
+	  "\r\n<p>hello <b>world</b></p>\r\n",
+     "T", 0},
+    {"body T eval:html_test('embeds')\n",
+     HDRS "Subject: s\r\nMIME-Version: 1.0\r\nContent-Type: text/html\r\n"
+	  "\r\n<p>x<embed src=\"a.swf\"></p>\r\n",
+     "T", 1},
+    {"body T eval:html_test('form_action_mailto')\n",
+     HDRS "Subject: s\r\nMIME-Version: 1.0\r\nContent-Type: text/html\r\n"
+	  "\r\n<form action=\"MAILTO:a@example.com\">x</form>\r\n",
+     "T", 1},
+    {"body T eval:check_https_ip_mismatch()\n",
+     HDRS "Subject: s\r\nMIME-Version: 1.0\r\nContent-Type: text/html\r\n"
+	  "\r\n<a href=\"http://192.0.2.7/x\">https://bank.example/</a>\r\n",
+     "T", 1},
+    {"body T eval:check_https_ip_mismatch()\n",
+     HDRS "Subject: s\r\nMIME-Version: 1.0\r\nContent-Type: text/html\r\n"
+	  "\r\n<a href=\"http://bank.example/x\">https://bank.example/</a>"
+	  "\r\n",
+     "T", 0},
+    {"body T eval:check_https_http_mismatch('1','10')\n",
+     HDRS "Subject: s\r\nMIME-Version: 1.0\r\nContent-Type: text/html\r\n"
+	  "\r\n<a href=\"http://www.evil.example/\">https://www.bank.example"
+	  "/login</a>\r\n",
+     "T", 1},
+    {"body T eval:check_https_http_mismatch('1','10')\n",
+     HDRS "Subject: s\r\nMIME-Version: 1.0\r\nContent-Type: text/html\r\n"
+	  "\r\n<a href=\"http://mail.bank.example/\">https://www.bank.example"
+	  "/login</a>\r\n",
+     "T", 0},
+    {"body T eval:check_iframe_src()\n",
+     HDRS "Subject: s\r\nMIME-Version: 1.0\r\nContent-Type: text/html\r\n"
+	  "\r\n<p>x<iframe src=\"http://example.com/\"></iframe></p>\r\n",
+     "T", 1},
+    {"body T eval:check_iframe_src()\n",
+     HDRS "Subject: s\r\nMIME-Version: 1.0\r\nContent-Type: text/html\r\n"
+	  "\r\n<p>x<iframe src=\"\"></iframe></p>\r\n",
+     "T", 0},
+    {"body T eval:html_title_subject_ratio('3.5')\n",
+     HDRS "Subject: hi\r\nMIME-Version: 1.0\r\nContent-Type: text/html\r\n"
+	  "\r\n<title>a much longer title</title><p>x</p>\r\n",
+     "T", 1},
+    {"body T eval:html_title_subject_ratio('3.5')\n",
+     HDRS "Subject: a subject of some length\r\nMIME-Version: 1.0\r\n"
+	  "Content-Type: text/html\r\n"
+	  "\r\n<title>a title</title><p>x</p>\r\n",
+     "T", 0},
+    /* the X-Spam-Relays-Untrusted metadata header */
+    {"header T X-Spam-Relays-Untrusted =~ /^[^\\]]+ rdns= /\n",
+     "Received: from x (unknown [203.0.113.5]) by b with SMTP id 1\r\n" HDRS
+     "Subject: s\r\n\r\nx\r\n",
+     "T", 1},
+};
+
+static void
+eval_rules_fire_as_in_spamassassin(void **state)
+{
+	char dir[] = "/tmp/ev_test.XXXXXX";
+	size_t i;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	for (i = 0; i < sizeof(eval_cases) / sizeof(eval_cases[0]); i++) {
+		const struct eval_case *k = &eval_cases[i];
+		struct sp_engine_opts o;
+		struct sp_engine *e;
+		struct sp_result res;
+		char path[512], err[512];
+		FILE *f;
+		size_t h;
+		int hit = 0;
+
+		snprintf(path, sizeof(path), "%s/t.cf", dir);
+		assert_non_null(f = fopen(path, "w"));
+		fprintf(f, "%sscore %s 1.0\n", k->rules, k->rule);
+		fclose(f);
+		memset(&o, 0, sizeof(o));
+		o.rules_path = path;
+		o.required_score = 5.0;
+		if (sp_engine_new(&o, &e, err, sizeof(err)) < 0)
+			fail_msg("case %zu: %s", i, err);
+		assert_int_equal(sp_engine_check(e, k->msg, strlen(k->msg),
+						 NULL, &res, err, sizeof(err)),
+				 0);
+		for (h = 0; h < res.nhits; h++)
+			hit |= strcmp(res.hits[h]->name, k->rule) == 0;
+		if (hit != k->want)
+			fail_msg("case %zu (%s): got %d, want %d", i, k->rules,
+				 hit, k->want);
+		sp_result_clear(&res);
+		sp_engine_free(&e);
+		unlink(path);
+	}
+	rmdir(dir);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(eval_calls_parse_with_quoted_and_bare_arguments),
+	    cmocka_unit_test(received_fields_parse_into_relays),
+	    cmocka_unit_test(trust_stops_at_the_first_public_relay),
+	    cmocka_unit_test(replace_tags_expand_inside_listed_rules_only),
+	    cmocka_unit_test(eval_rules_fire_as_in_spamassassin),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

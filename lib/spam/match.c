@@ -1,0 +1,753 @@
+/* lib/spam/match.c - the pattern pass; see match.h.
+ *
+ * Each rule's pattern is compiled by PCRE2 first: PCRE2 is the reference,
+ * and a pattern it refuses is skipped whatever hyperscan thinks. Then
+ * hs_expression_info() sorts the patterns into exact hyperscan, prefilter
+ * hyperscan (+PCRE2 confirmation) and PCRE2 only, per scanned text. */
+#include "match_int.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "buf.h"
+#include "msgview.h"
+#include "rules_int.h"
+
+static int
+match_is_pattern(const struct sp_rule *r)
+{
+	return r->skip == NULL && r->re != NULL && !r->exists &&
+	       (r->type == SP_R_HEADER || r->type == SP_R_BODY ||
+		r->type == SP_R_RAWBODY || r->type == SP_R_URI ||
+		r->type == SP_R_FULL);
+}
+
+static struct mgroup *
+match_group(struct sp_matcher *m, const struct sp_rule *r, size_t ri)
+{
+	struct mgroup *g;
+	size_t i;
+
+	for (i = 0; i < m->ng; i++) {
+		g = &m->g[i];
+		if (g->type != r->type || g->nhs >= MATCH_CHUNK)
+			continue;
+		if (r->type != SP_R_HEADER ||
+		    (g->hmod == r->hmod && strcasecmp(g->hdr, r->hdr) == 0))
+			return g;
+	}
+	g = reallocarray(m->g, m->ng + 1, sizeof(*g));
+	if (g == NULL)
+		return NULL;
+	m->g = g;
+	g = &m->g[m->ng++];
+	memset(g, 0, sizeof(*g));
+	g->type = r->type;
+	g->hdr = r->hdr;
+	g->hmod = r->hmod;
+	g->first = ri;
+	return g;
+}
+
+static int
+match_push(size_t **v, size_t *n, size_t x)
+{
+	size_t *nv = reallocarray(*v, *n + 1, sizeof(size_t));
+
+	if (nv == NULL)
+		return -1;
+	nv[(*n)++] = x;
+	*v = nv;
+	return 0;
+}
+
+/* Compiles with PCRE2 (JIT when possible); a refused pattern skips the
+ * rule. 1 compiled, 0 skipped, -1 ENOMEM. */
+static int
+match_pcre(struct sp_matcher *m, struct sp_ruleset *rs, size_t i)
+{
+	struct sp_rule *r = &rs->v[i];
+	PCRE2_UCHAR msg[160];
+	PCRE2_SIZE off;
+	int ec;
+
+	m->re[i] = pcre2_compile((PCRE2_SPTR)r->re, PCRE2_ZERO_TERMINATED,
+				 match_pcre_flags(r), &ec, &off, NULL);
+	if (m->re[i] != NULL)
+		return 1;
+	pcre2_get_error_message(ec, msg, sizeof(msg));
+	r->skip = "bad regex";
+	m->st.bad_regex++;
+	return rules_skip(rs, r->name, r->file, r->line,
+			  "bad regex at "
+			  "offset %zu: %s",
+			  (size_t)off, (char *)msg) < 0
+		   ? -1
+		   : 0;
+}
+
+/* Sorts rule i into its group: exact, prefilter or PCRE2 only. */
+static int
+match_classify(struct sp_matcher *m, struct sp_rule *r, size_t i)
+{
+	struct mgroup *g = match_group(m, r, i);
+	hs_expr_info_t *info = NULL;
+	hs_compile_error_t *ce = NULL;
+	unsigned f = match_hs_flags(r);
+	unsigned char confirm = 0;
+	unsigned char *nc;
+
+	if (g == NULL)
+		return -1;
+	if (r->re_flags & SP_RE_X)
+		goto pcre;
+	if (hs_expression_info(r->re, f, &info, &ce) != HS_SUCCESS) {
+		hs_free_compile_error(ce);
+		ce = NULL;
+		/* Prefilter databases are costly to compile: only for
+		 * patterns PCRE2 would run slowly on every message. */
+		if (strlen(r->re) < 40 ||
+		    hs_expression_info(r->re, f | HS_FLAG_PREFILTER, &info,
+				       &ce) != HS_SUCCESS) {
+			hs_free_compile_error(ce);
+			goto pcre;
+		}
+		confirm = 1;
+	}
+	free(info);
+	if ((nc = realloc(g->hs_confirm, g->nhs + 1)) == NULL)
+		return -1;
+	g->hs_confirm = nc;
+	nc[g->nhs] = confirm;
+	return match_push(&g->hs_rule, &g->nhs, i);
+pcre:
+	return match_push(&g->pc_rule, &g->npc, i);
+}
+
+/* Builds the group's database; a pattern the full compile refuses moves
+ * to PCRE2 only and the compile is retried (bounded). */
+static int
+match_compile_group(const struct sp_ruleset *rs, struct mgroup *g)
+{
+	const char **ex = NULL;
+	unsigned *fl = NULL, *ids = NULL;
+	hs_compile_error_t *ce = NULL;
+	size_t k, tries;
+	int rc = -1;
+
+	if (g->nhs == 0)
+		return 0;
+	ex = calloc(g->nhs, sizeof(*ex));
+	fl = calloc(g->nhs, sizeof(*fl));
+	ids = calloc(g->nhs, sizeof(*ids));
+	if (ex == NULL || fl == NULL || ids == NULL)
+		goto out;
+	for (tries = 0; tries < 64 && g->nhs > 0; tries++) {
+		for (k = 0; k < g->nhs; k++) {
+			const struct sp_rule *r = &rs->v[g->hs_rule[k]];
+
+			ex[k] = r->re;
+			fl[k] = match_hs_flags(r) |
+				(g->hs_confirm[k] ? HS_FLAG_PREFILTER : 0);
+			ids[k] = (unsigned)k;
+		}
+		if (hs_compile_multi(ex, fl, ids, (unsigned)g->nhs,
+				     HS_MODE_BLOCK, NULL, &g->db,
+				     &ce) == HS_SUCCESS)
+			break;
+		k = ce->expression >= 0 ? (size_t)ce->expression : g->nhs;
+		hs_free_compile_error(ce);
+		ce = NULL;
+		g->db = NULL;
+		if (k >= g->nhs)
+			break;
+		if (match_push(&g->pc_rule, &g->npc, g->hs_rule[k]) < 0)
+			goto out;
+		memmove(&g->hs_rule[k], &g->hs_rule[k + 1],
+			(g->nhs - k - 1) * sizeof(size_t));
+		memmove(&g->hs_confirm[k], &g->hs_confirm[k + 1],
+			g->nhs - k - 1);
+		g->nhs--;
+	}
+	if (g->db == NULL) { /* give up on hyperscan for this group */
+		for (k = 0; k < g->nhs; k++)
+			if (match_push(&g->pc_rule, &g->npc, g->hs_rule[k]) < 0)
+				goto out;
+		g->nhs = 0;
+	}
+	rc = 0;
+out:
+	free(ex);
+	free(fl);
+	free(ids);
+	return rc;
+}
+
+/* Counts what the groups hold and allocates the scratch they need: the
+ * same whether they were compiled or loaded. */
+static int
+match_finish(struct sp_matcher *m)
+{
+	const struct mgroup *g;
+	size_t i, k;
+
+	for (i = 0; i < m->ng; i++) {
+		g = &m->g[i];
+		for (k = 0; k < g->nhs; k++)
+			g->hs_confirm[k] ? m->st.hs_prefilter++
+					 : m->st.hs_exact++;
+		m->st.pcre_only += g->npc;
+		if (g->db == NULL)
+			continue;
+		m->st.databases++;
+		if (hs_alloc_scratch(g->db, &m->pool->proto) != HS_SUCCESS)
+			return -1;
+	}
+	return 0;
+}
+
+/* PCRE2 for every pattern rule, and the header exists: list. */
+static int
+match_prepare(struct sp_matcher *m, struct sp_ruleset *rs)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < rs->n; i++) {
+		struct sp_rule *r = &rs->v[i];
+
+		if (r->skip == NULL && r->type == SP_R_HEADER && r->exists) {
+			if (match_push(&m->exists, &m->nexists, i) < 0)
+				return -1;
+			continue;
+		}
+		if (!match_is_pattern(r))
+			continue;
+		if ((rc = match_pcre(m, rs, i)) < 0)
+			return -1;
+		if (rc == 1)
+			(void)pcre2_jit_compile(m->re[i], PCRE2_JIT_COMPLETE);
+	}
+	return 0;
+}
+
+static int
+match_compile(struct sp_matcher *m, struct sp_ruleset *rs)
+{
+	size_t i;
+
+	for (i = 0; i < rs->n; i++)
+		if (m->re[i] != NULL && match_classify(m, &rs->v[i], i) < 0)
+			return -1;
+	for (i = 0; i < m->ng; i++)
+		if (match_compile_group(rs, &m->g[i]) < 0)
+			return -1;
+	return 0;
+}
+
+/* The groups from the cache, else compiled (and then saved). Only
+ * ENOMEM fails: a cache that cannot be read or written is a note. */
+static int
+match_groups(struct sp_matcher *m, struct sp_ruleset *rs, const char *cache_dir)
+{
+	unsigned char key[MATCH_KEY_LEN];
+	int rc, keyed;
+
+	keyed = cache_dir != NULL && *cache_dir != '\0' &&
+		match_cache_key(m, rs, key) == 0;
+	if (keyed) {
+		if ((rc = match_cache_load(m, rs, cache_dir, key)) < 0)
+			return -1;
+		if (rc == 1) {
+			m->st.from_cache = 1;
+			return 0;
+		}
+	}
+	if (match_compile(m, rs) < 0)
+		return -1;
+	if (keyed && match_cache_save(m, cache_dir, key, m->st.cache_error,
+				      sizeof(m->st.cache_error)) == 0)
+		m->st.cache_written = 1;
+	return 0;
+}
+
+int
+sp_match_build_cached(struct sp_ruleset *rs, const char *cache_dir,
+		      struct sp_matcher **out, char *err, size_t errlen)
+{
+	struct sp_matcher *m;
+
+	*out = NULL;
+	if ((m = calloc(1, sizeof(*m))) == NULL ||
+	    (m->pool = calloc(1, sizeof(*m->pool))) == NULL ||
+	    (m->re = calloc(rs->n ? rs->n : 1, sizeof(*m->re))) == NULL ||
+	    (m->mctx = pcre2_match_context_create(NULL)) == NULL)
+		goto oom;
+	pthread_mutex_init(&m->pool->mu, NULL);
+	m->nre = rs->n;
+	/* Perl's regex engine has no limit; a hostile body must not make a
+	 * backtracking pattern run for minutes. */
+	pcre2_set_match_limit(m->mctx, 200000);
+	pcre2_set_depth_limit(m->mctx, 5000);
+	if (match_prepare(m, rs) < 0 || match_groups(m, rs, cache_dir) < 0 ||
+	    match_finish(m) < 0)
+		goto oom;
+	*out = m;
+	return 0;
+oom:
+	snprintf(err, errlen,
+		 "cannot build the pattern matcher: out of "
+		 "memory");
+	sp_match_free(&m);
+	return -1;
+}
+
+int
+sp_match_build(struct sp_ruleset *rs, struct sp_matcher **out, char *err,
+	       size_t errlen)
+{
+	return sp_match_build_cached(rs, NULL, out, err, errlen);
+}
+
+/* ---- scanning ---- */
+
+struct scan {
+	const struct sp_matcher *m;
+	const struct sp_ruleset *rs;
+	pcre2_match_data *md;
+	hs_scratch_t *scratch;
+	unsigned char *hit; /* per hyperscan id of the current group */
+	size_t hitcap;
+	double *values;
+	char *abuf; /* scan_aligned()'s copy, 64-byte aligned */
+	size_t acap;
+	const char *acopy; /* where in abuf the copy starts */
+	int akey;	   /* 1 + the group type whose text abuf holds
+			      (body, rawbody, full, uri: one text each per
+			      scan); 0: none or a header's, never reused */
+};
+
+static int
+scan_onmatch(unsigned id, unsigned long long from, unsigned long long to,
+	     unsigned flags, void *ctx)
+{
+	struct scan *s = ctx;
+
+	s->hit[id] = 1;
+	return 0;
+}
+
+static int
+scan_pcre(struct scan *s, size_t rule, const char *t, size_t n)
+{
+	int rc = pcre2_match(s->m->re[rule], (PCRE2_SPTR)t, n, 0, 0, s->md,
+			     s->m->mctx);
+
+	return rc >= 0;
+}
+
+/* tflags multiple: how many times the rule matches t (at most its
+ * maxhits, else 1000), as SpamAssassin counts it for metas. */
+static double
+scan_count(struct scan *s, size_t rule, const char *t, size_t n)
+{
+	const struct sp_rule *r = &s->rs->v[rule];
+	size_t max = r->maxhits ? r->maxhits : 1000, c = 0, off = 0;
+
+	while (c < max && off <= n) {
+		PCRE2_SIZE *ov;
+
+		if (pcre2_match(s->m->re[rule], (PCRE2_SPTR)t, n, off, 0, s->md,
+				s->m->mctx) < 0)
+			break;
+		c++;
+		ov = pcre2_get_ovector_pointer(s->md);
+		off = ov[1] > ov[0] ? ov[1] : ov[1] + 1;
+	}
+	return c > 0 ? (double)c : 1.0;
+}
+
+static void
+scan_set_text(struct scan *s, size_t rule, int matched, const char *t, size_t n)
+{
+	const struct sp_rule *r = &s->rs->v[rule];
+
+	if (matched && (r->tflags & SP_TF_MULTIPLE) && t != NULL &&
+	    !(r->type == SP_R_HEADER && r->negate)) {
+		s->values[rule] = scan_count(s, rule, t, n);
+		return;
+	}
+	s->values[rule] =
+	    r->type == SP_R_HEADER && r->negate ? !matched : matched != 0;
+}
+
+static void
+scan_set(struct scan *s, size_t rule, int matched)
+{
+	scan_set_text(s, rule, matched, NULL, 0);
+}
+
+/* Vectorscan 5.4.9's AVX-512 code (Debian 12's libvectorscan5, run on
+ * CPUs that have AVX-512) can miss a match in the last bytes of a buffer
+ * whose end is not on a 64-byte boundary: its nvermicelli tail scan
+ * checks the wrong end of the last vector (VectorCamp/vectorscan#378,
+ * fixed after that release). Here FCT_HASHBUSTER, on a spam whose random
+ * line ends its body, was hit or missed with the heap's layout. The text
+ * hyperscan scans is therefore a copy that ends on a 64-byte boundary; its
+ * length, and so every anchor, is unchanged. A message's body, raw body,
+ * whole text and URI list are copied once for all their groups; header
+ * targets, built in one reused buffer, every time. NULL: out of memory. */
+static const char *
+scan_aligned(struct scan *s, const struct mgroup *g, const char *t, size_t n)
+{
+	int key = g->type == SP_R_HEADER ? 0 : (int)g->type + 1;
+	size_t pad = (64 - n % 64) % 64, need;
+
+	if (key != 0 && key == s->akey)
+		return s->acopy; /* the same text, already copied */
+	s->akey = 0;
+	need = (pad + n + 63) / 64 * 64;
+	if (need > s->acap) {
+		free(s->abuf);
+		s->acap = 0;
+		if ((s->abuf = aligned_alloc(64, need)) == NULL)
+			return NULL;
+		s->acap = need;
+	}
+	memcpy(s->abuf + pad, t, n);
+	s->acopy = s->abuf + pad;
+	s->akey = key;
+	return s->acopy;
+}
+
+static int
+scan_group(struct scan *s, const struct mgroup *g, const char *t, size_t n)
+{
+	const char *at;
+	size_t k;
+
+	if (g->db != NULL) {
+		if (g->nhs > s->hitcap) {
+			unsigned char *nh = realloc(s->hit, g->nhs);
+
+			if (nh == NULL)
+				return -1;
+			s->hit = nh;
+			s->hitcap = g->nhs;
+		}
+		memset(s->hit, 0, g->nhs);
+		if ((at = n ? scan_aligned(s, g, t, n) : "") == NULL ||
+		    hs_scan(g->db, at, (unsigned)n, 0, s->scratch, scan_onmatch,
+			    s) != HS_SUCCESS)
+			return -1;
+		for (k = 0; k < g->nhs; k++)
+			scan_set_text(s, g->hs_rule[k],
+				      s->hit[k] &&
+					  (!g->hs_confirm[k] ||
+					   scan_pcre(s, g->hs_rule[k], t, n)),
+				      t, n);
+	}
+	for (k = 0; k < g->npc; k++)
+		scan_set_text(s, g->pc_rule[k],
+			      scan_pcre(s, g->pc_rule[k], t, n), t, n);
+	return 0;
+}
+
+/* The address of an address header: inside <>, else the first word with
+ * an '@' (comments dropped). */
+static int
+scan_addr(const char *v, struct buf *out, int want_name)
+{
+	const char *lt = strchr(v, '<'), *gt, *p, *e;
+
+	if (want_name) {
+		if (lt == NULL) {
+			p = strchr(v, '(');
+			e = p ? strchr(p, ')') : NULL;
+			return p && e ? buf_add(out, p + 1, (size_t)(e - p - 1))
+				      : buf_add(out, "", 0);
+		}
+		for (p = v; p < lt && (isspace((unsigned char)*p) || *p == '"');
+		     p++)
+			;
+		for (e = lt;
+		     e > p && (isspace((unsigned char)e[-1]) || e[-1] == '"');
+		     e--)
+			;
+		return buf_add(out, p, (size_t)(e - p));
+	}
+	if (lt != NULL && (gt = strchr(lt, '>')) != NULL)
+		return buf_add(out, lt + 1, (size_t)(gt - lt - 1));
+	for (p = v; *p; p = e) {
+		while (isspace((unsigned char)*p) || *p == ',')
+			p++;
+		if (*p == '(') {
+			e = strchr(p, ')');
+			e = e ? e + 1 : p + strlen(p);
+			continue;
+		}
+		for (e = p; *e && !isspace((unsigned char)*e) && *e != ',' &&
+			    *e != '(';
+		     e++)
+			;
+		if (memchr(p, '@', (size_t)(e - p)) != NULL)
+			return buf_add(out, p, (size_t)(e - p));
+		if (e == p)
+			break;
+	}
+	return buf_add(out, "", 0);
+}
+
+static int
+scan_is(const char *name, const char *const *list)
+{
+	for (; *list; list++)
+		if (strcasecmp(name, *list) == 0)
+			return 1;
+	return 0;
+}
+
+/* exists:NAME, with SpamAssassin's names for several headers (ToCc,
+ * MESSAGEID) and its metadata headers. */
+static int
+scan_exists(const struct sp_view *v, const char *name)
+{
+	size_t i;
+
+	if (strcasecmp(name, "ToCc") == 0)
+		return sp_view_header(v, "To") != NULL ||
+		       sp_view_header(v, "Cc") != NULL;
+	if (strcmp(name, "MESSAGEID") == 0)
+		return sp_view_header(v, "Message-Id") != NULL ||
+		       sp_view_header(v, "Resent-Message-Id") != NULL ||
+		       sp_view_header(v, "X-Message-Id") != NULL;
+	for (i = 0; i < v->npseudo; i++)
+		if (strcasecmp(v->pseudo[i].name, name) == 0)
+			return 1;
+	return sp_view_header(v, name) != NULL;
+}
+
+/* The text a header rule target sees. 1 present, 0 absent, -1 ENOMEM. */
+static int
+scan_header(const struct sp_view *v, const struct mgroup *g,
+	    const char *envfrom, struct buf *out)
+{
+	static const char *const tocc[] = {"To", "Cc", NULL};
+	static const char *const msgid[] = {"Message-Id", "Resent-Message-Id",
+					    "X-Message-Id", NULL};
+	const char *one[2] = {g->hdr, NULL};
+	const char *const *names = one;
+	int all = strcmp(g->hdr, "ALL") == 0, found = 0;
+	size_t i;
+
+	if (strcasecmp(g->hdr, "ToCc") == 0)
+		names = tocc;
+	else if (strcmp(g->hdr, "MESSAGEID") == 0)
+		names = msgid;
+	else if (strcmp(g->hdr, "EnvelopeFrom") == 0 && envfrom != NULL)
+		return buf_adds(out, envfrom) < 0 ? -1 : 1;
+	else if (strcmp(g->hdr, "EnvelopeFrom") == 0)
+		return 0; /* the engine found none (ev.h, sp_ev_envfrom) */
+	for (i = 0; i < v->nheaders + (all ? 0 : v->npseudo); i++) {
+		const struct sp_header *h = i < v->nheaders
+						? &v->headers[i]
+						: &v->pseudo[i - v->nheaders];
+		const char *val = g->hmod == SP_H_RAW ? h->raw : h->decoded;
+
+		if (!all && !scan_is(h->name, names))
+			continue;
+		if (found && buf_addc(out, '\n') < 0)
+			return -1;
+		if (all && buf_printf(out, "%s: ", h->name) < 0)
+			return -1;
+		if (g->hmod == SP_H_ADDR || g->hmod == SP_H_NAME) {
+			if (scan_addr(val, out, g->hmod == SP_H_NAME) < 0)
+				return -1;
+			return 1; /* the first one, as SpamAssassin */
+		}
+		if (buf_adds(out, val) < 0)
+			return -1;
+		found = 1;
+	}
+	return found;
+}
+
+static int
+scan_headers(struct scan *s, const struct mgroup *g, const struct sp_view *v,
+	     const char *envfrom, struct buf *b)
+{
+	const struct sp_rule *r;
+	size_t k;
+	int present;
+
+	buf_reset(b);
+	if ((present = scan_header(v, g, envfrom, b)) < 0)
+		return -1;
+	if (present)
+		return scan_group(s, g, buf_str(b), b->len);
+	/* absent: "" or the rule's [if-unset: ...], rule by rule */
+	for (k = 0; k < g->nhs + g->npc; k++) {
+		size_t i = k < g->nhs ? g->hs_rule[k] : g->pc_rule[k - g->nhs];
+		const char *t;
+
+		r = &s->rs->v[i];
+		t = r->if_unset ? r->if_unset : "";
+		scan_set(s, i, scan_pcre(s, i, t, strlen(t)));
+	}
+	return 0;
+}
+
+static hs_scratch_t *
+pool_get(struct scratch_pool *p)
+{
+	hs_scratch_t *s = NULL;
+
+	pthread_mutex_lock(&p->mu);
+	if (p->nfree > 0)
+		s = p->free[--p->nfree];
+	else if (p->proto != NULL &&
+		 hs_clone_scratch(p->proto, &s) != HS_SUCCESS)
+		s = NULL;
+	pthread_mutex_unlock(&p->mu);
+	return s;
+}
+
+static void
+pool_put(struct scratch_pool *p, hs_scratch_t *s)
+{
+	if (s == NULL)
+		return;
+	pthread_mutex_lock(&p->mu);
+	if (p->nfree == p->cap) {
+		size_t nc = p->cap ? p->cap * 2 : 8;
+		hs_scratch_t **nv = reallocarray(p->free, nc, sizeof(*nv));
+
+		if (nv == NULL) {
+			pthread_mutex_unlock(&p->mu);
+			hs_free_scratch(s);
+			return;
+		}
+		p->free = nv;
+		p->cap = nc;
+	}
+	p->free[p->nfree++] = s;
+	pthread_mutex_unlock(&p->mu);
+}
+
+static int
+scan_run(struct scan *s, const struct sp_view *v, const char *envfrom)
+{
+	const struct sp_matcher *m = s->m;
+	struct buf uris, hb;
+	size_t i, k;
+	int rc = -1;
+
+	buf_init(&uris, 0);
+	buf_init(&hb, 0);
+	for (i = 0; i < v->nuris; i++)
+		if ((i > 0 && buf_addc(&uris, '\n') < 0) ||
+		    buf_adds(&uris, v->uris[i]) < 0)
+			goto out;
+	for (i = 0; i < m->ng; i++) {
+		const struct mgroup *g = &m->g[i];
+		int r = 0;
+
+		switch (g->type) {
+		case SP_R_BODY:
+			r = scan_group(s, g, v->body_text, v->body_text_len);
+			break;
+		case SP_R_RAWBODY:
+			r = scan_group(s, g, v->rawbody_text,
+				       v->rawbody_text_len);
+			break;
+		case SP_R_FULL:
+			r = scan_group(s, g, v->raw, v->raw_len);
+			break;
+		case SP_R_URI:
+			r = scan_group(s, g, buf_str(&uris), uris.len);
+			break;
+		case SP_R_HEADER:
+			r = scan_headers(s, g, v, envfrom, &hb);
+			break;
+		default:
+			break;
+		}
+		if (r < 0)
+			goto out;
+	}
+	for (k = 0; k < m->nexists; k++)
+		s->values[m->exists[k]] =
+		    scan_exists(v, s->rs->v[m->exists[k]].hdr);
+	rc = 0;
+out:
+	buf_free(&uris);
+	buf_free(&hb);
+	return rc;
+}
+
+int
+sp_match_run(const struct sp_matcher *m, const struct sp_ruleset *rs,
+	     const struct sp_view *v, const char *envfrom, double *values,
+	     char *err, size_t errlen)
+{
+	struct scan s;
+	int rc;
+
+	memset(&s, 0, sizeof(s));
+	s.m = m;
+	s.rs = rs;
+	s.values = values;
+	if ((s.md = pcre2_match_data_create(1, NULL)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	s.scratch = pool_get(m->pool);
+	if (m->pool->proto != NULL && s.scratch == NULL) {
+		pcre2_match_data_free(s.md);
+		snprintf(err, errlen, "cannot allocate hyperscan scratch");
+		return -1;
+	}
+	rc = scan_run(&s, v, envfrom);
+	if (rc < 0)
+		snprintf(err, errlen, "pattern scan failed");
+	pool_put(m->pool, s.scratch);
+	pcre2_match_data_free(s.md);
+	free(s.hit);
+	free(s.abuf);
+	return rc;
+}
+
+void
+sp_match_stats(const struct sp_matcher *m, struct sp_match_stats *st)
+{
+	*st = m->st;
+}
+
+void
+sp_match_free(struct sp_matcher **mp)
+{
+	struct sp_matcher *m = *mp;
+	size_t i;
+
+	if (m == NULL)
+		return;
+	match_groups_free(m);
+	for (i = 0; m->re != NULL && i < m->nre; i++)
+		pcre2_code_free(m->re[i]);
+	if (m->pool != NULL) {
+		for (i = 0; i < m->pool->nfree; i++)
+			hs_free_scratch(m->pool->free[i]);
+		hs_free_scratch(m->pool->proto);
+		free(m->pool->free);
+		pthread_mutex_destroy(&m->pool->mu);
+		free(m->pool);
+	}
+	pcre2_match_context_free(m->mctx);
+	free(m->re);
+	free(m->exists);
+	free(m);
+	*mp = NULL;
+}

@@ -1,0 +1,602 @@
+/* lib/spam/match_cache.c - the compiled hyperscan databases on disk,
+ * so that a restart with the same rules loads in a second what takes
+ * half a minute to compile (SpamAssassin's rule set); see match.h
+ * (sp_match_build_cached) and match_int.h.
+ *
+ * dir/hs-KEY.db, KEY the 64 hex digits of match_cache_key():
+ *   header   "FCTRHSDB", u32 version, u32 ngroups, key[32],
+ *            sha256[32] of the payload, u64 payload length
+ *   payload  per group: u32 type, hmod, first, nhs, npc, 0; u64 dblen;
+ *            u32 hs_rule[nhs]; u8 confirm[nhs]; u32 pc_rule[npc];
+ *            dblen bytes of hs_serialize_database()
+ * in host byte order (the key covers the platform). Hyperscan runs the
+ * bytecode it deserializes, so only a file owned by root or by us and
+ * writable by no one else is read. Even then it is not trusted to be
+ * ours: the digest, every index against the rule set and the counts are
+ * checked before hyperscan sees the bytes, and anything wrong means
+ * "compile", never an error. */
+#include "match_int.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+/* Bump when the file layout or the way rules are sorted into groups
+ * (match_classify, match_compile_group, MATCH_CHUNK) changes. */
+#define CACHE_VERSION 1
+#define CACHE_MAGIC "FCTRHSDB"
+#define CACHE_MAX_FILE ((off_t)1 << 30)
+#define CACHE_MAX_PRUNE 4096
+#define CACHE_TMP_AGE 3600 /* seconds before a stray temp file goes */
+
+struct cache_hdr {
+	char magic[8];
+	uint32_t version;
+	uint32_t ngroups;
+	unsigned char key[MATCH_KEY_LEN];
+	unsigned char digest[MATCH_KEY_LEN];
+	uint64_t len;
+};
+
+struct cache_ghdr {
+	uint32_t type, hmod, first, nhs, npc, zero;
+	uint64_t dblen;
+};
+
+_Static_assert(sizeof(struct cache_hdr) == 88, "cache header layout");
+_Static_assert(sizeof(struct cache_ghdr) == 32, "cache group layout");
+
+/* ---- key ---- */
+
+static int
+key_add(EVP_MD_CTX *c, const void *p, size_t n)
+{
+	return EVP_DigestUpdate(c, p, n) == 1 ? 0 : -1;
+}
+
+static int
+key_u64(EVP_MD_CTX *c, uint64_t v)
+{
+	return key_add(c, &v, sizeof(v));
+}
+
+/* Length first, so that no two sequences of strings hash alike. */
+static int
+key_str(EVP_MD_CTX *c, const char *s)
+{
+	size_t n = s != NULL ? strlen(s) : 0;
+
+	return key_u64(c, s != NULL ? n + 1 : 0) < 0 ||
+		       key_add(c, s ? s : "", n) < 0
+		   ? -1
+		   : 0;
+}
+
+static int
+key_rule(EVP_MD_CTX *c, const struct sp_rule *r, size_t i)
+{
+	return key_u64(c, i) < 0 || key_u64(c, (uint64_t)r->type) < 0 ||
+		       key_u64(c, (uint64_t)r->hmod) < 0 ||
+		       key_str(c, r->hdr) < 0 || key_u64(c, r->re_flags) < 0 ||
+		       key_u64(c, match_hs_flags(r)) < 0 ||
+		       key_str(c, r->re) < 0
+		   ? -1
+		   : 0;
+}
+
+int
+match_cache_key(const struct sp_matcher *m, const struct sp_ruleset *rs,
+		unsigned char key[MATCH_KEY_LEN])
+{
+	hs_platform_info_t pl;
+	char pcre_version[64];
+	EVP_MD_CTX *c;
+	unsigned int klen = 0;
+	size_t i;
+	int rc = -1;
+
+	memset(&pl, 0, sizeof(pl));
+	memset(pcre_version, 0, sizeof(pcre_version));
+	if (hs_populate_platform(&pl) != HS_SUCCESS ||
+	    pcre2_config(PCRE2_CONFIG_VERSION, pcre_version) < 0 ||
+	    (c = EVP_MD_CTX_new()) == NULL)
+		return -1;
+	pcre_version[sizeof(pcre_version) - 1] = '\0';
+	if (EVP_DigestInit_ex(c, EVP_sha256(), NULL) != 1 ||
+	    key_str(c, "facteur hyperscan cache") < 0 ||
+	    key_u64(c, CACHE_VERSION) < 0 || key_u64(c, MATCH_CHUNK) < 0 ||
+	    key_str(c, hs_version()) < 0 || key_str(c, pcre_version) < 0 ||
+	    key_u64(c, pl.tune) < 0 || key_u64(c, pl.cpu_features) < 0)
+		goto out;
+	for (i = 0; i < rs->n && i < m->nre; i++)
+		if (m->re[i] != NULL && key_rule(c, &rs->v[i], i) < 0)
+			goto out;
+	if (EVP_DigestFinal_ex(c, key, &klen) == 1 && klen == MATCH_KEY_LEN)
+		rc = 0;
+out:
+	EVP_MD_CTX_free(c);
+	return rc;
+}
+
+static int
+cache_digest(const void *p, size_t n, unsigned char out[MATCH_KEY_LEN])
+{
+	unsigned int len = 0;
+
+	return EVP_Digest(p, n, out, &len, EVP_sha256(), NULL) == 1 &&
+		       len == MATCH_KEY_LEN
+		   ? 0
+		   : -1;
+}
+
+/* "DIR/hs-HEX.db", or with tmp "DIR/.hs-HEX.XXXXXX" for mkstemp. */
+static int
+cache_path(char *out, size_t outlen, const char *dir,
+	   const unsigned char key[MATCH_KEY_LEN], int tmp)
+{
+	char hex[2 * MATCH_KEY_LEN + 1];
+	size_t i;
+	int n;
+
+	for (i = 0; i < MATCH_KEY_LEN; i++)
+		snprintf(hex + 2 * i, 3, "%02x", key[i]);
+	n = snprintf(out, outlen, tmp ? "%s/.hs-%s.XXXXXX" : "%s/hs-%s.db", dir,
+		     hex);
+	return n < 0 || (size_t)n >= outlen ? -1 : 0;
+}
+
+/* ---- load ---- */
+
+struct cur {
+	const unsigned char *p;
+	size_t left;
+};
+
+static const unsigned char *
+cur_take(struct cur *c, size_t n)
+{
+	const unsigned char *p = c->p;
+
+	if (n > c->left)
+		return NULL;
+	c->p += n;
+	c->left -= n;
+	return p;
+}
+
+/* Reads n rule indices into a fresh array, each one a live pattern rule
+ * of group g not seen before. 0, -1 ENOMEM, 1 bad. */
+static int
+cache_rules(struct cur *c, const struct sp_matcher *m,
+	    const struct sp_ruleset *rs, const struct mgroup *g,
+	    unsigned char *seen, size_t n, size_t **out)
+{
+	const unsigned char *p = cur_take(c, n * sizeof(uint32_t));
+	const struct sp_rule *r;
+	uint32_t v;
+	size_t k;
+
+	if (p == NULL)
+		return 1;
+	if ((*out = calloc(n ? n : 1, sizeof(size_t))) == NULL)
+		return -1;
+	for (k = 0; k < n; k++) {
+		memcpy(&v, p + k * sizeof(v), sizeof(v));
+		if (v >= rs->n || v >= m->nre || m->re[v] == NULL || seen[v])
+			return 1;
+		r = &rs->v[v];
+		if (r->type != g->type ||
+		    (g->type == SP_R_HEADER &&
+		     (r->hmod != g->hmod || strcasecmp(r->hdr, g->hdr) != 0)))
+			return 1;
+		seen[v] = 1;
+		(*out)[k] = v;
+	}
+	return 0;
+}
+
+/* The serialized database: ours (version, block mode), then decoded. */
+static int
+cache_db(struct cur *c, uint64_t dblen, struct mgroup *g)
+{
+	const char *ver = hs_version();
+	const unsigned char *p;
+	char *info = NULL;
+	size_t vlen = strcspn(ver, " ");
+	int ok;
+
+	if (dblen > c->left || (p = cur_take(c, (size_t)dblen)) == NULL)
+		return 1;
+	if (hs_serialized_database_info((const char *)p, (size_t)dblen,
+					&info) != HS_SUCCESS ||
+	    info == NULL)
+		return 1;
+	ok = strncmp(info, "Version: ", 9) == 0 &&
+	     strncmp(info + 9, ver, vlen) == 0 && info[9 + vlen] == ' ' &&
+	     strstr(info, "Mode: BLOCK") != NULL;
+	free(info);
+	if (!ok || hs_deserialize_database((const char *)p, (size_t)dblen,
+					   &g->db) != HS_SUCCESS) {
+		g->db = NULL;
+		return 1;
+	}
+	return 0;
+}
+
+static int
+cache_group(struct cur *c, struct sp_matcher *m, const struct sp_ruleset *rs,
+	    struct mgroup *g, unsigned char *seen)
+{
+	const unsigned char *p = cur_take(c, sizeof(struct cache_ghdr));
+	const struct sp_rule *f;
+	struct cache_ghdr gh;
+	size_t k;
+	int rc;
+
+	if (p == NULL)
+		return 1;
+	memcpy(&gh, p, sizeof(gh));
+	if (gh.first >= rs->n || gh.first >= m->nre ||
+	    m->re[gh.first] == NULL || gh.nhs > MATCH_CHUNK || gh.npc > rs->n ||
+	    gh.zero != 0 || (gh.nhs == 0) != (gh.dblen == 0))
+		return 1;
+	f = &rs->v[gh.first];
+	if ((uint32_t)f->type != gh.type || (uint32_t)f->hmod != gh.hmod)
+		return 1;
+	g->type = f->type;
+	g->hdr = f->hdr;
+	g->hmod = f->hmod;
+	g->first = gh.first;
+	if ((rc = cache_rules(c, m, rs, g, seen, gh.nhs, &g->hs_rule)) != 0)
+		return rc;
+	g->nhs = gh.nhs;
+	if ((p = cur_take(c, gh.nhs)) == NULL)
+		return 1;
+	if ((g->hs_confirm = malloc(gh.nhs ? gh.nhs : 1)) == NULL)
+		return -1;
+	for (k = 0; k < gh.nhs; k++)
+		if ((g->hs_confirm[k] = p[k]) > 1)
+			return 1;
+	if ((rc = cache_rules(c, m, rs, g, seen, gh.npc, &g->pc_rule)) != 0)
+		return rc;
+	g->npc = gh.npc;
+	return gh.dblen > 0 ? cache_db(c, gh.dblen, g) : 0;
+}
+
+/* 1 sound (m->g filled), 0 not ours, -1 ENOMEM. */
+static int
+cache_parse(struct sp_matcher *m, const struct sp_ruleset *rs,
+	    const unsigned char *data, size_t len,
+	    const unsigned char key[MATCH_KEY_LEN])
+{
+	unsigned char digest[MATCH_KEY_LEN], *seen;
+	struct cache_hdr h;
+	struct cur c;
+	size_t i, live = 0, nseen = 0;
+	int rc = 1;
+
+	if (len < sizeof(h))
+		return 0;
+	memcpy(&h, data, sizeof(h));
+	c.p = data + sizeof(h);
+	c.left = len - sizeof(h);
+	for (i = 0; i < rs->n && i < m->nre; i++)
+		live += m->re[i] != NULL;
+	if (memcmp(h.magic, CACHE_MAGIC, sizeof(h.magic)) != 0 ||
+	    h.version != CACHE_VERSION || h.len != c.left ||
+	    memcmp(h.key, key, MATCH_KEY_LEN) != 0 || h.ngroups > live ||
+	    cache_digest(c.p, c.left, digest) < 0 ||
+	    memcmp(digest, h.digest, MATCH_KEY_LEN) != 0)
+		return 0;
+	if ((seen = calloc(rs->n ? rs->n : 1, 1)) == NULL ||
+	    (m->g = calloc(h.ngroups ? h.ngroups : 1, sizeof(*m->g))) == NULL) {
+		free(seen);
+		return -1;
+	}
+	for (i = 0; i < h.ngroups && rc == 1; i++) {
+		int r;
+
+		m->ng++;
+		r = cache_group(&c, m, rs, &m->g[i], seen);
+		rc = r == 0 ? 1 : r < 0 ? -1 : 0;
+	}
+	for (i = 0; i < rs->n; i++)
+		nseen += seen[i];
+	free(seen);
+	if (rc == 1 && (c.left != 0 || nseen != live))
+		rc = 0;
+	return rc;
+}
+
+/* The whole file, or NULL (*oom set on ENOMEM). */
+static unsigned char *
+cache_read(const char *path, size_t *len, int *oom)
+{
+	unsigned char *data;
+	struct stat st;
+	size_t got = 0;
+	ssize_t n;
+	int fd;
+
+	*oom = 0;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+		return NULL;
+	/* hyperscan runs what it deserializes: only a file we or root
+	 * wrote, that no one else may change */
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    (st.st_uid != 0 && st.st_uid != geteuid()) ||
+	    (st.st_mode & 022) != 0 ||
+	    st.st_size < (off_t)sizeof(struct cache_hdr) ||
+	    st.st_size > CACHE_MAX_FILE) {
+		close(fd);
+		return NULL;
+	}
+	if ((data = malloc((size_t)st.st_size)) == NULL) {
+		*oom = 1;
+		close(fd);
+		return NULL;
+	}
+	while (got < (size_t)st.st_size) {
+		n = read(fd, data + got, (size_t)st.st_size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fd);
+	if (got != (size_t)st.st_size) {
+		free(data);
+		return NULL;
+	}
+	*len = got;
+	return data;
+}
+
+int
+match_cache_load(struct sp_matcher *m, const struct sp_ruleset *rs,
+		 const char *dir, const unsigned char key[MATCH_KEY_LEN])
+{
+	char path[PATH_MAX];
+	unsigned char *data;
+	size_t len = 0;
+	int oom, rc;
+
+	if (cache_path(path, sizeof(path), dir, key, 0) < 0)
+		return 0;
+	if ((data = cache_read(path, &len, &oom)) == NULL)
+		return oom ? -1 : 0;
+	rc = cache_parse(m, rs, data, len, key);
+	free(data);
+	if (rc != 1)
+		match_groups_free(m);
+	return rc;
+}
+
+/* ---- save ---- */
+
+struct wr {
+	int fd;
+	EVP_MD_CTX *md;
+	uint64_t len;
+	int err; /* errno of the first failure, or -1 */
+};
+
+static int
+wr_all(struct wr *w, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+	ssize_t k;
+
+	if (w->err != 0)
+		return -1;
+	if (EVP_DigestUpdate(w->md, p, n) != 1) {
+		w->err = -1;
+		return -1;
+	}
+	w->len += n;
+	while (n > 0) {
+		k = write(w->fd, b, n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0) {
+			w->err = k < 0 ? errno : EIO;
+			return -1;
+		}
+		b += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+/* Rule indices as u32. */
+static int
+wr_rules(struct wr *w, const size_t *v, size_t n)
+{
+	uint32_t x;
+	size_t k;
+
+	for (k = 0; k < n; k++) {
+		x = (uint32_t)v[k];
+		if (wr_all(w, &x, sizeof(x)) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+wr_group(struct wr *w, const struct mgroup *g)
+{
+	struct cache_ghdr gh;
+	char *bytes = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (g->db != NULL &&
+	    hs_serialize_database(g->db, &bytes, &len) != HS_SUCCESS) {
+		w->err = ENOMEM;
+		return -1;
+	}
+	memset(&gh, 0, sizeof(gh));
+	gh.type = (uint32_t)g->type;
+	gh.hmod = (uint32_t)g->hmod;
+	gh.first = (uint32_t)g->first;
+	gh.nhs = g->db != NULL ? (uint32_t)g->nhs : 0;
+	gh.npc = (uint32_t)g->npc;
+	gh.dblen = g->db != NULL ? len : 0;
+	rc = wr_all(w, &gh, sizeof(gh)) < 0 ||
+		     wr_rules(w, g->hs_rule, gh.nhs) < 0 ||
+		     wr_all(w, g->hs_confirm, gh.nhs) < 0 ||
+		     wr_rules(w, g->pc_rule, g->npc) < 0 ||
+		     wr_all(w, bytes, gh.dblen) < 0
+		 ? -1
+		 : 0;
+	free(bytes);
+	return rc;
+}
+
+/* The payload, then the header (with its digest) at offset 0. */
+static int
+wr_file(struct wr *w, const struct sp_matcher *m,
+	const unsigned char key[MATCH_KEY_LEN])
+{
+	struct cache_hdr h;
+	unsigned int dlen = 0;
+	size_t i;
+
+	memset(&h, 0, sizeof(h));
+	if (lseek(w->fd, (off_t)sizeof(h), SEEK_SET) < 0) {
+		w->err = errno;
+		return -1;
+	}
+	for (i = 0; i < m->ng; i++)
+		if (wr_group(w, &m->g[i]) < 0)
+			return -1;
+	memcpy(h.magic, CACHE_MAGIC, sizeof(h.magic));
+	h.version = CACHE_VERSION;
+	h.ngroups = (uint32_t)m->ng;
+	memcpy(h.key, key, MATCH_KEY_LEN);
+	h.len = w->len;
+	if (EVP_DigestFinal_ex(w->md, h.digest, &dlen) != 1) {
+		w->err = -1;
+		return -1;
+	}
+	if (pwrite(w->fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h) ||
+	    fsync(w->fd) < 0) {
+		w->err = errno ? errno : EIO;
+		return -1;
+	}
+	return 0;
+}
+
+static int
+is_hex_name(const char *name, const char *prefix, size_t tail)
+{
+	size_t n = strlen(name), p = strlen(prefix);
+
+	return n == p + 2 * MATCH_KEY_LEN + tail &&
+	       strncmp(name, prefix, p) == 0 &&
+	       strspn(name + p, "0123456789abcdef") == 2 * MATCH_KEY_LEN;
+}
+
+/* Removes the hs-*.db of other keys and temp files left by a build that
+ * died, so the directory does not grow with every rule update. */
+static void
+cache_prune(const char *dir, const char *keep)
+{
+	struct dirent *de;
+	struct stat st;
+	time_t now = time(NULL);
+	size_t n = 0;
+	DIR *d;
+
+	if ((d = opendir(dir)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL && n++ < CACHE_MAX_PRUNE) {
+		const char *name = de->d_name;
+
+		if (strcmp(name, keep) == 0 ||
+		    fstatat(dirfd(d), name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISREG(st.st_mode))
+			continue;
+		if ((is_hex_name(name, "hs-", 3) &&
+		     strcmp(name + strlen(name) - 3, ".db") == 0) ||
+		    (is_hex_name(name, ".hs-", 7) &&
+		     now - st.st_mtime > CACHE_TMP_AGE))
+			(void)unlinkat(dirfd(d), name, 0);
+	}
+	closedir(d);
+}
+
+static void
+cache_sync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		(void)fsync(fd);
+		close(fd);
+	}
+}
+
+int
+match_cache_save(const struct sp_matcher *m, const char *dir,
+		 const unsigned char key[MATCH_KEY_LEN], char *why,
+		 size_t whylen)
+{
+	char path[PATH_MAX], tmp[PATH_MAX];
+	struct wr w;
+	int rc = -1;
+
+	if (cache_path(path, sizeof(path), dir, key, 0) < 0 ||
+	    cache_path(tmp, sizeof(tmp), dir, key, 1) < 0) {
+		snprintf(why, whylen, "%s: path too long", dir);
+		return -1;
+	}
+	memset(&w, 0, sizeof(w));
+	if ((w.md = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(w.md, EVP_sha256(), NULL) != 1) {
+		EVP_MD_CTX_free(w.md);
+		snprintf(why, whylen, "%s: cannot hash: out of memory", dir);
+		return -1;
+	}
+	if ((w.fd = mkostemp(tmp, O_CLOEXEC)) < 0) {
+		snprintf(why, whylen, "%s: %s", dir, strerror(errno));
+		EVP_MD_CTX_free(w.md);
+		return -1;
+	}
+	if (fchmod(w.fd, 0644) < 0)
+		w.err = errno;
+	else if (wr_file(&w, m, key) == 0 && close(w.fd) == 0) {
+		w.fd = -1;
+		if (rename(tmp, path) == 0)
+			rc = 0;
+		else
+			w.err = errno;
+	}
+	if (w.fd >= 0)
+		close(w.fd);
+	EVP_MD_CTX_free(w.md);
+	if (rc < 0) {
+		if (w.err == 0)
+			w.err = errno ? errno : EIO;
+		snprintf(why, whylen, "cannot write %s: %s", tmp,
+			 w.err > 0 ? strerror(w.err) : "hashing failed");
+		(void)unlink(tmp);
+		return -1;
+	}
+	cache_sync_dir(dir);
+	cache_prune(dir, strrchr(path, '/') + 1);
+	return 0;
+}

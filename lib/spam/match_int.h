@@ -1,0 +1,128 @@
+/* lib/spam/match_int.h - what match.c (build, scan) and match_cache.c
+ * (the on-disk cache of the compiled databases) share. Internal. */
+#ifndef FACTEUR_SPAM_MATCH_INT_H
+#define FACTEUR_SPAM_MATCH_INT_H
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <hs/hs.h>
+#include <pcre2.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "match.h"
+#include "rules.h"
+
+/* Patterns per hyperscan database: its compile time grows faster than
+ * linearly with the pattern count, its scan time barely with the number
+ * of databases. */
+#define MATCH_CHUNK 64
+
+struct mgroup {
+	enum sp_rtype type;
+	const char *hdr; /* borrowed from rule `first` (header groups) */
+	enum sp_hmod hmod;
+	size_t first; /* the rule that opened the group */
+	hs_database_t *db;
+	size_t *hs_rule;	   /* hyperscan id -> rule index */
+	unsigned char *hs_confirm; /* id needs PCRE2 confirmation */
+	size_t nhs;
+	size_t *pc_rule; /* PCRE2-only rules */
+	size_t npc;
+};
+
+struct scratch_pool {
+	pthread_mutex_t mu;
+	hs_scratch_t *proto;
+	hs_scratch_t **free;
+	size_t nfree, cap;
+};
+
+struct sp_matcher {
+	struct mgroup *g;
+	size_t ng;
+	pcre2_code **re; /* per rule index, NULL if none */
+	size_t nre;
+	size_t *exists; /* header exists: rules */
+	size_t nexists;
+	pcre2_match_context *mctx;
+	struct scratch_pool *pool;
+	struct sp_match_stats st;
+};
+
+/* Inline here, not in match.c, so that match_cache.c needs nothing of
+ * match.c: match.c uses the cache, never the other way (issue 13 item 7).
+ */
+
+/* The PCRE2 options of a rule's pattern. */
+static inline uint32_t
+match_pcre_flags(const struct sp_rule *r)
+{
+	uint32_t f = 0;
+
+	if (r->re_flags & SP_RE_I)
+		f |= PCRE2_CASELESS;
+	if ((r->re_flags & SP_RE_M) || r->type == SP_R_BODY ||
+	    r->type == SP_R_RAWBODY || r->type == SP_R_URI)
+		f |= PCRE2_MULTILINE;
+	if (r->re_flags & SP_RE_S)
+		f |= PCRE2_DOTALL;
+	if (r->re_flags & SP_RE_X)
+		f |= PCRE2_EXTENDED;
+	return f;
+}
+
+/* The hyperscan flags of a rule's pattern (prefilter not included). */
+static inline unsigned
+match_hs_flags(const struct sp_rule *r)
+{
+	uint32_t pf = match_pcre_flags(r);
+	unsigned f = HS_FLAG_SINGLEMATCH | HS_FLAG_ALLOWEMPTY;
+
+	if (pf & PCRE2_CASELESS)
+		f |= HS_FLAG_CASELESS;
+	if (pf & PCRE2_MULTILINE)
+		f |= HS_FLAG_MULTILINE;
+	if (pf & PCRE2_DOTALL)
+		f |= HS_FLAG_DOTALL;
+	return f;
+}
+
+/* Frees the groups and their databases; m->g = NULL, m->ng = 0. */
+static inline void
+match_groups_free(struct sp_matcher *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->ng; i++) {
+		hs_free_database(m->g[i].db);
+		free(m->g[i].hs_rule);
+		free(m->g[i].hs_confirm);
+		free(m->g[i].pc_rule);
+	}
+	free(m->g);
+	m->g = NULL;
+	m->ng = 0;
+}
+
+/* ---- match_cache.c ---- */
+
+#define MATCH_KEY_LEN 32
+
+/* SHA-256 over everything the groups depend on: our format version, the
+ * hyperscan and PCRE2 versions, the platform, and every rule that passed
+ * PCRE2 (m->re[i] != NULL): index, type, header, modifier, flags and
+ * pattern bytes, in order. 0 or -1 (ENOMEM/OpenSSL). */
+int match_cache_key(const struct sp_matcher *m, const struct sp_ruleset *rs,
+		    unsigned char key[MATCH_KEY_LEN]);
+/* Fills m->g from dir/hs-KEY.db. 1 loaded, 0 absent or unusable (m->g
+ * left empty: compile), -1 ENOMEM. Never logs. */
+int match_cache_load(struct sp_matcher *m, const struct sp_ruleset *rs,
+		     const char *dir, const unsigned char key[MATCH_KEY_LEN]);
+/* Writes m->g atomically to dir/hs-KEY.db (mode 0644) and removes the
+ * hs-*.db files of other keys. 0, or -1 with why. */
+int match_cache_save(const struct sp_matcher *m, const char *dir,
+		     const unsigned char key[MATCH_KEY_LEN], char *why,
+		     size_t whylen);
+
+#endif

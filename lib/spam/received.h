@@ -1,0 +1,74 @@
+/* lib/spam/received.h - Received header fields as SpamAssassin's
+ * Message::Metadata::Received reads them: each field parsed into a relay
+ * (the IP that connected, its reverse DNS and HELO names, the receiving
+ * host, the queue id, the envelope sender, authentication), and the chain
+ * split into trusted and untrusted relays.
+ *
+ * Trust follows SpamAssassin's trusted_networks / internal_networks; when
+ * neither is configured, its inference: a relay is trusted while the
+ * chain (read from the top, the newest field) stays on loopback or
+ * private (RFC 1918, RFC 4193) addresses or says the client
+ * authenticated; the first other relay and every one below it are
+ * untrusted. "The last external relay" is the first untrusted one.
+ *
+ * sp_received_parse() is pure (no I/O, no statics) and bounded by the
+ * field's length; every string it returns is truncated to its array. */
+#ifndef FACTEUR_SPAM_RECEIVED_H
+#define FACTEUR_SPAM_RECEIVED_H
+
+#include <stddef.h>
+
+struct sp_view;
+struct sp_evconf;
+
+enum sp_rcvd {
+	SP_RCVD_OK,
+	SP_RCVD_IGNORE, /* names no relay */
+	SP_RCVD_UNPARSEABLE,
+	SP_RCVD_FETCH, /* a POP3/IMAP fetcher's handover */
+};
+
+struct sp_relay {
+	char ip[64];	   /* "192.0.2.1" or "2001:db8::1" */
+	char rdns[256];	   /* reverse name the receiver saw, or "" */
+	char helo[256];	   /* the HELO/EHLO name, or "" */
+	char by[256];	   /* receiving host */
+	char id[128];	   /* queue id, or "" */
+	char envfrom[256]; /* envelope sender if the field says, or "" */
+	char ident[64];
+	char auth[16];	/* "ESMTPA", "ESMTPSA", ... or "" */
+	int ip_private; /* loopback, RFC 1918, link-local, ULA */
+	int trusted, internal;
+};
+
+struct sp_relays {
+	struct sp_relay *v; /* trusted first, then untrusted (top down) */
+	size_t n;
+	size_t ntrusted; /* v[0..ntrusted) */
+	size_t nunparseable;
+};
+
+/* Parses one Received value v[0..len) (unfolded). SP_RCVD_IGNORE: a
+ * field that names no relay (local submission, "by ... with local",
+ * qmail's "invoked by"). */
+enum sp_rcvd sp_received_parse(const char *v, size_t len, struct sp_relay *out);
+
+/* 1 if ip is loopback/private/link-local/ULA, 0 if public, -1 if not an
+ * address. */
+int sp_ip_private(const char *ip);
+
+/* Every Received field of the view, top down, then the originating-IP
+ * headers (X-Originating-IP...) as SpamAssassin adds them, parsed and
+ * classified (conf: trusted_networks / internal_networks; may be NULL).
+ * At most 64 relays. *out owned. 0 or -1 (ENOMEM). */
+int sp_relays_from_view(const struct sp_view *v, const struct sp_evconf *conf,
+			struct sp_relays **out);
+void sp_relays_free(struct sp_relays **r);
+
+/* SpamAssassin's X-Spam-Relays-* pseudo-header values into out ("[ ip=
+ * rdns= helo= by= ident= envfrom= intl= id= auth= msa=0 ] [ ... ]"):
+ * which 0 Trusted, 1 Untrusted, 2 Internal, 3 External. 0 or -1. */
+struct buf;
+int sp_relays_string(const struct sp_relays *r, int which, struct buf *out);
+
+#endif

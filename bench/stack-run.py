@@ -3,7 +3,8 @@
 header). One private Postfix per configuration (tests/integration/
 harness.py), each with virtual_transport = lmtp:unix:<its LMTP socket>
 and smtpd_milters = <its milters>; then rounds of runs, the
-configurations alternating inside each round (1, 2, ..., 1, 2, ...).
+configurations alternating inside each round in --only's order (1, 2,
+..., 1, 2, ...).
 
 A run: smtp-source -s SESSIONS -m N -F MSG to a recipient of its own
 (c<config>r<round>@bench.example, so every run starts from an empty
@@ -253,9 +254,10 @@ def main():
     sys.path.insert(0, args.harness)
     import harness
 
-    only = set(int(x) for x in args.only.split())
+    only = [int(x) for x in args.only.split()]
     with open(args.configs) as f:
-        wanted = [c for c in json.load(f) if c["id"] in only]
+        wanted = sorted((c for c in json.load(f) if c["id"] in only),
+                        key=lambda c: only.index(c["id"]))
     cfgs, failed = [], []
     sampler = PeakPss({})
     sampler.start()

@@ -11,6 +11,16 @@
 #   5 classic   OpenDKIM + spamass-milter/spamd + Dovecot LMTP
 #   6 pf-dove   Postfix alone -> Dovecot LMTP (the LMTP pair of 1)
 #
+# and, for before/after measurements of facteur's own CPU (not run by
+# default; CONFIGS names them, and the run alternates in CONFIGS' order):
+#
+#   7 pf-lmtp-o   as 1 with OLD's facteur-lmtp
+#   8 fmilter-o   as 2 with OLD's facteur-milter and facteur-lmtp
+#   9 nospam      facteur-milter (blacklist, scrub, dkim with SPF and
+#                 DMARC, no spam) + facteur-lmtp: the milter's cost
+#                 outside facteur-spam
+#  10 nospam-o    as 9 with OLD's binaries
+#
 # Each configuration has its own private Postfix (tests/integration/
 # harness.py: no chroot, in_flow_delay 0) with virtual_transport = lmtp:
 # to its LMTP server's unix socket and smtpd_milters = its milters
@@ -64,7 +74,11 @@
 #   RULES (sa: SpamAssassin's + facteur's; facteur: facteur's only),
 #   BAYES (1), TRAIN (220), SPAM_CACHE (facteur-spam's cache_dir; default
 #   in the temp dir, so the rules are compiled once per run, ~1 min),
-#   RSPAMD_ROOT (/opt/facteur-bench/rspamd), KEEP=1 keeps the temp dir.
+#   RSPAMD_ROOT (/opt/facteur-bench/rspamd), KEEP=1 keeps the temp dir,
+#   OLD (a build directory of another commit, same options, for 7, 8
+#   and 10: its delivery/facteur-lmtp and milters/chain/facteur-milter,
+#   on sockets of their own, same database, keys, rules and cache).
+#   e.g. CONFIGS="9 10 2 8 1 7" RULES=facteur OLD=/var/tmp/old/build ...
 set -eu
 LMTP=$1 CHAIN=$2 BL=$3 SCRUB=$4 DKIM=$5 SPAM=$6 FACTEUR=$7 LOAD=$8 SRC=$9
 CORPUS=${CORPUS:-/work/shared/corpus/spamassassin}
@@ -80,6 +94,7 @@ RULES=${RULES:-sa}
 BAYES=${BAYES:-1}
 TRAIN=${TRAIN:-220}
 RSPAMD_ROOT=${RSPAMD_ROOT:-/opt/facteur-bench/rspamd}
+OLD=${OLD:-}
 PY=/usr/bin/python3
 NCPU=$(nproc)
 
@@ -93,6 +108,12 @@ for x in /usr/sbin/smtp-source /usr/sbin/spamd /usr/sbin/spamass-milter \
 done
 bench_tmpdir
 has() { case " $CONFIGS " in *" $1 "*) return 0 ;; esac; return 1; }
+if has 7 || has 8 || has 10; then
+	[ -n "$OLD" ] || bench_die "configurations 7, 8, 10 need OLD=build-dir"
+	for x in delivery/facteur-lmtp milters/chain/facteur-milter; do
+		[ -x "$OLD/$x" ] || bench_die "$OLD/$x missing"
+	done
+fi
 
 # 1. Bayes training messages (the next TRAIN of each class after MSGS=0).
 bench_split_corpus "$CORPUS" 0 "$TRAIN"
@@ -168,7 +189,7 @@ $FAC db init >/dev/null
 $FAC domain add bench.example >/dev/null
 r=0
 while [ $r -le "$ROUNDS" ]; do
-	for c in 1 2 3; do
+	for c in 1 2 3 7 8 9 10; do
 		echo "pw-$c-$r" | $FAC user add "c${c}r$r@bench.example" \
 		    --password-stdin >/dev/null
 	done
@@ -209,8 +230,8 @@ if has 2 || has 3; then
 	"$SPAM" --check-config -c "$T/facteur.conf" > "$T/check.out" 2>&1 ||
 		bench_die "facteur-spam --check-config: $(tail -3 "$T/check.out")"
 fi
-start() { # NAME EXE SOCK; sets LASTPID
-	"$2" -f -c "$T/facteur.conf" 2> "$T/$1.log" &
+start() { # NAME EXE SOCK [CONF]; sets LASTPID
+	"$2" -f -c "${4:-$T/facteur.conf}" 2> "$T/$1.log" &
 	LASTPID=$!
 	PIDS="$PIDS $LASTPID"
 	wait_sock "$3" $LASTPID 120
@@ -223,6 +244,37 @@ if has 3; then
 	start blacklist "$BL" "$T/blacklist.sock"; P_BL=$LASTPID
 	start scrub "$SCRUB" "$T/scrub.sock"; P_SC=$LASTPID
 	start spam "$SPAM" "$T/spam.sock"; P_SP=$LASTPID
+fi
+# 7-10: the same configuration on other sockets; 9-10 without spam, dkim
+# checking SPF and DMARC.
+sed -e "s#$T/lmtp.sock#$T/lmtp-old.sock#" \
+    -e "s#$T/milter.sock#$T/milter-old.sock#" \
+    "$T/facteur.conf" > "$T/facteur-old.conf"
+for v in "" -old; do
+	sed -e "s#^modules = .*#modules = blacklist, scrub, dkim#" \
+	    -e "s#^spf = no#spf = yes#" -e "s#^dmarc = no#dmarc = yes#" \
+	    -e "s#$T/milter$v.sock#$T/nospam$v.sock#" \
+	    "$T/facteur$v.conf" > "$T/facteur-nospam$v.conf"
+done
+P_LMTPO=0 P_CHO=0 P_NS=0 P_NSO=0
+if has 7 || has 8 || has 10; then
+	start lmtp-old "$OLD/delivery/facteur-lmtp" "$T/lmtp-old.sock" \
+	    "$T/facteur-old.conf"
+	P_LMTPO=$LASTPID
+fi
+if has 8; then
+	start milter-old "$OLD/milters/chain/facteur-milter" \
+	    "$T/milter-old.sock" "$T/facteur-old.conf"
+	P_CHO=$LASTPID
+fi
+if has 9; then
+	start nospam "$CHAIN" "$T/nospam.sock" "$T/facteur-nospam.conf"
+	P_NS=$LASTPID
+fi
+if has 10; then
+	start nospam-old "$OLD/milters/chain/facteur-milter" \
+	    "$T/nospam-old.sock" "$T/facteur-nospam-old.conf"
+	P_NSO=$LASTPID
 fi
 
 # 5. The message, signed once by facteur-dkim (10.1.2.3 is internal),
@@ -412,7 +464,23 @@ cat > "$T/configs.json" <<EOF
  {"id": 6, "key": "pf-dove", "label": "Postfix alone -> Dovecot LMTP",
   "milters": "", "lmtp": "$T/dc/run/lmtp",
   "box": "$T/mail-dovecot/bench.example/{user}", "n": $N,
-  "procs": [["dovecot", [$DPID]]]}
+  "procs": [["dovecot", [$DPID]]]},
+ {"id": 7, "key": "pf-lmtp-o", "label": "Postfix alone -> OLD facteur-lmtp",
+  "milters": "", "lmtp": "$T/lmtp-old.sock",
+  "box": "$T/mail-facteur/bench.example/{user}", "n": $N,
+  "procs": [["facteur-lmtp", [$P_LMTPO]]]},
+ {"id": 8, "key": "fmilter-o", "label": "OLD facteur-milter + facteur-lmtp",
+  "milters": "unix:$T/milter-old.sock", "lmtp": "$T/lmtp-old.sock",
+  "box": "$T/mail-facteur/bench.example/{user}", "n": $N,
+  "procs": [["facteur-milter", [$P_CHO]], ["facteur-lmtp", [$P_LMTPO]]]},
+ {"id": 9, "key": "nospam", "label": "facteur-milter, no spam + facteur-lmtp",
+  "milters": "unix:$T/nospam.sock", "lmtp": "$T/lmtp.sock",
+  "box": "$T/mail-facteur/bench.example/{user}", "n": $N,
+  "procs": [["facteur-milter", [$P_NS]], ["facteur-lmtp", [$P_LMTP]]]},
+ {"id": 10, "key": "nospam-o", "label": "OLD facteur-milter, no spam + f-lmtp",
+  "milters": "unix:$T/nospam-old.sock", "lmtp": "$T/lmtp-old.sock",
+  "box": "$T/mail-facteur/bench.example/{user}", "n": $N,
+  "procs": [["facteur-milter", [$P_NSO]], ["facteur-lmtp", [$P_LMTPO]]]}
 ]
 EOF
 RC=0
@@ -422,7 +490,9 @@ $PY "$SRC/bench/stack-run.py" --harness "$SRC/tests/integration" \
     --warm "$WARM" --secs "$SECS" \
     --title "$(basename "$MSG") ($(wc -c < "$T/msg.txt") bytes signed), spam rules: $RULES, Bayes: $BAYES; $NCPU CPUs, load before: $(cut -d' ' -f1-3 /proc/loadavg)" ||
     RC=$?
-for d in lmtp:$P_LMTP dkim:$P_DK milter:$P_CH blacklist:$P_BL scrub:$P_SC spam:$P_SP; do
+for d in lmtp:$P_LMTP dkim:$P_DK milter:$P_CH blacklist:$P_BL scrub:$P_SC \
+    spam:$P_SP lmtp-old:$P_LMTPO milter-old:$P_CHO nospam:$P_NS \
+    nospam-old:$P_NSO; do
 	name=${d%%:*} pid=${d#*:}
 	[ "$pid" = 0 ] && continue
 	kill -0 "$pid" 2>/dev/null ||

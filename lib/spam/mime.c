@@ -96,10 +96,78 @@ mime_header(void *ctx, const char *name, size_t nlen, const char *value,
 	return h->decoded == NULL ? -1 : 0;
 }
 
+/* SpamAssassin's hard-coded redirector (Util.pm uri_list_canonicalize):
+ * in what follows the host of a normalised http(s) URI, the first
+ * "http:" or "https:", its slashes, then up to '&' or '#', holding a dot,
+ * is a URI of its own ("...?clickurl=http://211.167.74.101/mortg/").
+ * Sets *off, *len to it in u (scheme included), or returns 0. */
+static int
+mime_redirect(const char *u, size_t *off, size_t *len)
+{
+	const char *p = strstr(u, "://"), *q;
+	size_t i, e;
+
+	if (p == NULL || (strncasecmp(u, "http", 4) != 0))
+		return 0;
+	for (p += 3; *p != '\0' && *p != '/' && *p != '?' && *p != '#'; p++)
+		;
+	for (; *p != '\0'; p++) {
+		if (strncasecmp(p, "http:", 5) != 0 &&
+		    strncasecmp(p, "https:", 6) != 0)
+			continue;
+		q = strchr(p, ':') + 1;
+		for (i = 0; i < 2 && *q == '/'; i++)
+			q++;
+		for (e = 0; q[e] != '\0' && q[e] != '&' && q[e] != '#'; e++)
+			;
+		if (e == 0 || memchr(q, '.', e) == NULL)
+			return 0;
+		*off = (size_t)(p - u);
+		*len = (size_t)(q - p) + e;
+		return 1;
+	}
+	return 0;
+}
+
+static int mime_uri_add(struct mime_walk *w, const char *u, size_t n);
+
+/* A URI found in the text: kept, then the URI it redirects to. */
 static int
 mime_uri(void *ctx, const char *u, size_t n)
 {
 	struct mime_walk *w = ctx;
+	struct buf r;
+	size_t before = w->v->nuris, off, len, sl;
+	const char *t, *q;
+	int rc;
+
+	if (mime_uri_add(w, u, n) < 0)
+		return -1;
+	if (w->v->nuris == before)
+		return 0;
+	t = w->v->uris[before];
+	if (!mime_redirect(t, &off, &len))
+		return 0;
+	/* "http:/x" and "http:x" become "http://x", as SpamAssassin's do */
+	q = strchr(t + off, ':') + 1;
+	sl = (size_t)(q - (t + off));
+	while (q < t + off + len && *q == '/')
+		q++;
+	buf_init(&r, 0);
+	if (buf_add(&r, t + off, sl) < 0 || buf_adds(&r, "//") < 0 ||
+	    buf_add(&r, q, len - (size_t)(q - (t + off))) < 0) {
+		buf_free(&r);
+		return -1;
+	}
+	/* the target is shorter than its carrier: the recursion ends */
+	rc = mime_uri(w, buf_str(&r), r.len);
+	buf_free(&r);
+	return rc;
+}
+
+static int
+mime_uri_add(struct mime_walk *w, const char *u, size_t n)
+{
 	struct sp_view *v = w->v;
 	struct buf norm, host;
 	size_t i;
@@ -386,7 +454,9 @@ mime_leaf(struct mime_walk *w, GMimeObject *obj)
 	sp.is_html = strcmp(sp.content_type, "text/html") == 0;
 	if (mime_part_meta(w, obj, &sp) < 0 || mime_image(part, &sp) < 0)
 		goto oom;
-	if (strncmp(sp.content_type, "text/", 5) != 0 || sp.filename != NULL)
+	/* Text with a filename is text too: SpamAssassin's Message.pm
+	 * renders every text/plain and text/html leaf, attachment or not. */
+	if (strncmp(sp.content_type, "text/", 5) != 0)
 		return mime_add_part(w, &sp) < 0 ? (mime_part_free(&sp), -1)
 						 : 0;
 	left = w->lim.max_decoded - w->decoded;

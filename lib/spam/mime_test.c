@@ -1,0 +1,136 @@
+/* lib/spam/mime_test.c - what the MIME walk (mime.c) hands the rules:
+ * which leaves become "body" and "rawbody" text, as SpamAssassin's
+ * Message.pm decides (every text/plain and text/html leaf is rendered,
+ * a filename or an attachment disposition notwithstanding), and which
+ * URIs the uri rules see (Util.pm's uri_list_canonicalize). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "msgview.h"
+
+static void
+parse(const char *raw, struct sp_view *v)
+{
+	struct sp_limits lim;
+	char err[256];
+
+	memset(&lim, 0, sizeof(lim));
+	memset(v, 0, sizeof(*v));
+	if (sp_view_parse(raw, strlen(raw), &lim, v, err, sizeof(err)) != 0)
+		fail_msg("parse: got error '%s', want none", err);
+}
+
+static void
+has(const char *what, const char *text, const char *want)
+{
+	if (text == NULL || strstr(text, want) == NULL)
+		fail_msg("%s: got '%s', want it to hold '%s'", what,
+			 text ? text : "(null)", want);
+}
+
+/* Spam 00036 of the corpus: one text/html part, inline with a
+ * filename. SpamAssassin renders it (HTML_MESSAGE, FILL_THIS_FORM...);
+ * facteur skipped every text part with a filename, so no body rule saw
+ * a word of it. */
+static void
+an_html_body_with_a_filename_is_rendered(void **state)
+{
+	struct sp_view v;
+
+	(void)state;
+	parse("From: a@example.com\r\nSubject: hi\r\n"
+	      "MIME-Version: 1.0\r\n"
+	      "Content-Type: text/html; charset=us-ascii\r\n"
+	      "Content-Disposition: inline; filename=\"filename.html\"\r\n"
+	      "\r\n"
+	      "<html><body><b>Dear Friend</b>, EASY MONEY!!</body></html>\r\n",
+	      &v);
+	has("body", v.body_text, "Dear Friend");
+	has("body", v.body_text, "EASY MONEY!!");
+	has("rawbody", v.rawbody_text, "<b>Dear Friend</b>");
+	assert_int_equal(v.nparts, 1);
+	assert_true(v.parts[0].is_html);
+	assert_non_null(v.parts[0].html);
+	assert_string_equal(v.parts[0].filename, "filename.html");
+	sp_view_clear(&v);
+}
+
+static void
+a_text_attachment_is_body_text_too(void **state)
+{
+	struct sp_view v;
+
+	(void)state;
+	parse("From: a@example.com\r\nSubject: patch\r\n"
+	      "MIME-Version: 1.0\r\n"
+	      "Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n"
+	      "--b\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n"
+	      "--b\r\nContent-Type: text/plain; name=\"fix.txt\"\r\n"
+	      "Content-Disposition: attachment; filename=\"fix.txt\"\r\n"
+	      "Content-Transfer-Encoding: base64\r\n\r\n"
+	      "aGVsbG8gYXR0YWNobWVudA==\r\n"
+	      "--b--\r\n",
+	      &v);
+	has("body", v.body_text, "see attached");
+	has("body", v.body_text, "hello attachment");
+	has("rawbody", v.rawbody_text, "hello attachment");
+	sp_view_clear(&v);
+}
+
+static int
+has_uri(const struct sp_view *v, const char *uri, const char *host)
+{
+	size_t i;
+
+	for (i = 0; i < v->nuris; i++)
+		if (strcmp(v->uris[i], uri) == 0)
+			return host == NULL ||
+			       strcmp(v->uri_domains[i], host) == 0;
+	return 0;
+}
+
+/* Spam 00426 of the corpus: the mortgage site is a numeric IP inside a
+ * click tracker's query. SpamAssassin's hard-coded redirector makes it a
+ * URI of its own (NORMAL_HTTP_TO_IP fires); facteur saw only the
+ * tracker. */
+static void
+a_uri_in_a_redirector_query_is_a_uri_too(void **state)
+{
+	struct sp_view v;
+
+	(void)state;
+	parse("From: a@example.com\r\nSubject: rates\r\n\r\n"
+	      "see http://n62.go2net.com/adclick?cid=18&clickurl="
+	      "http://211.167.74.101/mortg/ now\r\n"
+	      "and http://t.example.net/r?u=https:/shop.example.org/x&id=2\r\n"
+	      "not http://t.example.net/r?u=http://localhost&id=3\r\n",
+	      &v);
+	assert_true(has_uri(&v, "http://n62.go2net.com/adclick?cid=18&"
+				"clickurl=http://211.167.74.101/mortg/",
+			    "n62.go2net.com"));
+	assert_true(has_uri(&v, "http://211.167.74.101/mortg/",
+			    "211.167.74.101"));
+	assert_true(has_uri(&v, "https://shop.example.org/x",
+			    "shop.example.org"));
+	assert_false(has_uri(&v, "http://localhost", NULL));
+	assert_int_equal(v.nuris, 5);
+	sp_view_clear(&v);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(an_html_body_with_a_filename_is_rendered),
+	    cmocka_unit_test(a_text_attachment_is_body_text_too),
+	    cmocka_unit_test(a_uri_in_a_redirector_query_is_a_uri_too),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -99,9 +99,10 @@ struct mlt_msg {
 	size_t nrcpts;
 	struct mlt_header *headers;
 	size_t nheaders;
-	struct mlt_body body; /* kept only if a filter wants_body:
-				 read it with mlt_msg_body() */
-	size_t body_size;     /* bytes seen, stored or not */
+	size_t headers_cap, rcpts_cap; /* room in headers, rcpts */
+	struct mlt_body body;	       /* kept only if a filter wants_body:
+					  read it with mlt_msg_body() */
+	size_t body_size;	       /* bytes seen, stored or not */
 	struct mlt_results results;
 	struct mlt_plan plan;
 	void **priv;	     /* one slot per filter, freed with the msg */

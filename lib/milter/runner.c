@@ -130,6 +130,24 @@ mlt_msg_begin(const struct mlt_chain *ch, struct mlt_conn *conn)
 	return 0;
 }
 
+/* Room for one more than n elements of size sz in *v (capacity *cap),
+ * doubling: one realloc per header field was 4% of facteur-milter's CPU.
+ * The array may move, as it did before. 0, or -1 (ENOMEM). */
+static int
+run_grow(void **v, size_t *cap, size_t n, size_t sz)
+{
+	size_t want = *cap ? *cap * 2 : 16;
+	void *p;
+
+	if (n < *cap)
+		return 0;
+	if ((p = realloc(*v, want * sz)) == NULL)
+		return -1;
+	*v = p;
+	*cap = want;
+	return 0;
+}
+
 char *
 mlt_strip_angle(struct mlt_pool *p, const char *a)
 {
@@ -165,9 +183,10 @@ mlt_msg_add_rcpt(const struct mlt_chain *ch, struct mlt_conn *conn,
 		return -1;
 	if ((s = mlt_strip_angle(&m->pool, rcpt)) == NULL)
 		return -1;
-	if ((v = realloc(m->rcpts, (m->nrcpts + 1) * sizeof(*v))) == NULL)
+	if (run_grow((void **)&m->rcpts, &m->rcpts_cap, m->nrcpts,
+		     sizeof(*v)) != 0)
 		return -1;
-	m->rcpts = v;
+	v = m->rcpts;
 	v[m->nrcpts++] = s;
 	return 0;
 }
@@ -198,9 +217,10 @@ mlt_msg_add_header(const struct mlt_chain *ch, struct mlt_conn *conn,
 	for (i = 0; i < m->nheaders; i++)
 		if (strcasecmp(m->headers[i].name, name) == 0)
 			h.index++;
-	if ((v = realloc(m->headers, (m->nheaders + 1) * sizeof(*v))) == NULL)
+	if (run_grow((void **)&m->headers, &m->headers_cap, m->nheaders,
+		     sizeof(*v)) != 0)
 		return -1;
-	m->headers = v;
+	v = m->headers;
 	v[m->nheaders] = h;
 	*hp = &v[m->nheaders++];
 	return 0;

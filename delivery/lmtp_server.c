@@ -125,7 +125,10 @@ lmtp_ctx_open(struct lmtp_server *ls, const char *db_path, long long busy_ms,
 	}
 	if (lmtp_spool_dir(ls, err, errlen) < 0)
 		return -1;
-	if (store_pool_new(db_path, busy_ms, 0, &ls->stores) < 0) {
+	/* one idle store per client slot, not the pool's default 16: more
+	 * sessions than that at once would reopen the database */
+	if (store_pool_new(db_path, busy_ms, (size_t)ls->cfg->max_clients,
+			   &ls->stores) < 0) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}

@@ -42,6 +42,24 @@ refuses_to_pass_max_and_keeps_contents(void **state)
 }
 
 static void
+addc_fills_to_max_and_no_further(void **state)
+{
+	struct buf b;
+	int i;
+
+	buf_init(&b, 100);
+	assert_int_equal(buf_adds(&b, "x"), 0); /* cap past max + 1 */
+	for (i = 1; i < 100; i++) {
+		assert_int_equal(buf_addc(&b, (char)('a' + i % 26)), 0);
+		assert_int_equal(b.data[b.len], '\0');
+	}
+	assert_int_equal(buf_addc(&b, 'z'), -1);
+	assert_int_equal(b.len, 100);
+	assert_int_equal(strlen(buf_str(&b)), 100);
+	buf_free(&b);
+}
+
+static void
 rejects_size_overflow(void **state)
 {
 	struct buf b;
@@ -94,6 +112,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(appends_and_stays_nul_terminated),
 	    cmocka_unit_test(refuses_to_pass_max_and_keeps_contents),
+	    cmocka_unit_test(addc_fills_to_max_and_no_further),
 	    cmocka_unit_test(rejects_size_overflow),
 	    cmocka_unit_test(grows_across_many_appends),
 	    cmocka_unit_test(steal_hands_over_storage),

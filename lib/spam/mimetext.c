@@ -64,14 +64,21 @@ mt_headers(const char *raw, size_t len, size_t max_fields, mt_header_fn fn,
 int
 mt_unfold(const char *v, size_t n, struct buf *out)
 {
-	size_t i;
+	size_t i, run;
 
 	while (n > 0 && (v[n - 1] == '\r' || v[n - 1] == '\n'))
 		n--;
-	for (i = 0; i < n; i++) {
-		if (v[i] == '\r' || v[i] == '\n')
+	/* runs between line ends, not a buf_addc per byte */
+	for (i = 0; i < n; i += run) {
+		if (v[i] == '\r' || v[i] == '\n') {
+			run = 1;
 			continue;
-		if (buf_addc(out, v[i]) < 0)
+		}
+		for (run = 1;
+		     i + run < n && v[i + run] != '\r' && v[i + run] != '\n';
+		     run++)
+			;
+		if (buf_add(out, v + i, run) < 0)
 			return -1;
 	}
 	if (out->data == NULL && buf_add(out, "", 0) < 0)

@@ -58,14 +58,18 @@ static size_t
 rc_find(const char *s, size_t n, const char *w, int top)
 {
 	size_t wl = strlen(w), i;
-	int depth = 0;
+	int depth = 0, c0 = tolower((unsigned char)w[0]);
 
+	/* the first byte before strncasecmp: a call per byte of every
+	 * Received field was 3% of facteur-milter's CPU */
 	for (i = 0; i + wl <= n; i++) {
 		if (s[i] == '(')
 			depth++;
 		else if (s[i] == ')' && depth > 0)
 			depth--;
-		if ((!top || depth == 0) && strncasecmp(s + i, w, wl) == 0)
+		if ((!top || depth == 0) &&
+		    tolower((unsigned char)s[i]) == c0 &&
+		    strncasecmp(s + i, w, wl) == 0)
 			return i;
 	}
 	return n;

@@ -497,6 +497,64 @@ score_separates_learned_classes(void **state)
 }
 
 static void
+score_over_many_tokens_counts_each_known_one_once(void **state)
+{
+	/* 301 tokens (not a multiple of the lookup's batch): 0, 3, 6 ...
+	 * learned as spam, 1, 4, 7 ... as ham, 2, 5, 8 ... unknown */
+	uint64_t hs[101], hh[100], all[301];
+	struct bayes_tokens ts = {hs, 101}, th = {hh, 100}, ta = {all, 301};
+	double want[301];
+	unsigned char d[32];
+	struct scratch s;
+	struct bayes *b;
+	char err[256];
+	size_t i, n = 0;
+
+	(void)state;
+	for (i = 0; i < 301; i++) {
+		all[i] = i;
+		if (i % 3 == 0)
+			hs[i / 3] = i;
+		else if (i % 3 == 1)
+			hh[i / 3] = i;
+	}
+	scratch_make(&s);
+	assert_int_equal(bayes_open(s.path, 1, &b, err, sizeof(err)), 0);
+	assert_int_equal(bayes_begin(b), 0);
+	for (i = 0; i < 10; i++) {
+		memset(d, 0, sizeof(d));
+		d[0] = (unsigned char)i;
+		d[1] = 1;
+		assert_int_equal(bayes_learn(b, &ts, d, 1, err, sizeof(err)),
+				 1);
+		d[1] = 2;
+		assert_int_equal(bayes_learn(b, &th, d, 0, err, sizeof(err)),
+				 1);
+	}
+	assert_int_equal(bayes_commit(b), 0);
+	bayes_set_min(b, 10, 10);
+	for (i = 0; i < 301; i++)
+		if (i % 3 != 2)
+			want[n++] = bayes_token_prob(
+			    i % 3 == 0 ? 10 : 0, i % 3 == 1 ? 10 : 0, 10, 10);
+	assert_int_equal(n, 201);
+	near(bayes_score(b, &ta), bayes_combine_tokens(want, n, 10, 10),
+	     "301 tokens, 201 known");
+	ta.n = 64; /* exactly one batch: 0..63, 43 known */
+	for (i = n = 0; i < 64; i++)
+		if (i % 3 != 2)
+			want[n++] = bayes_token_prob(
+			    i % 3 == 0 ? 10 : 0, i % 3 == 1 ? 10 : 0, 10, 10);
+	near(bayes_score(b, &ta), bayes_combine_tokens(want, n, 10, 10),
+	     "64 tokens");
+	ta.n = 0;
+	near(bayes_score(b, &ta), bayes_chi_combine(want, 0, 10, 10),
+	     "no tokens");
+	bayes_close(&b);
+	scratch_remove(&s);
+}
+
+static void
 open_missing_file_read_only_fails(void **state)
 {
 	struct bayes *b = (struct bayes *)1;
@@ -552,6 +610,7 @@ main(void)
 	    cmocka_unit_test(combine_keeps_strong_tokens_only),
 	    cmocka_unit_test(learn_is_idempotent_and_relearn_moves_counts),
 	    cmocka_unit_test(score_separates_learned_classes),
+	    cmocka_unit_test(score_over_many_tokens_counts_each_known_one_once),
 	    cmocka_unit_test(open_missing_file_read_only_fails),
 	    cmocka_unit_test(new_file_is_0640_whatever_the_umask),
 	};

@@ -275,11 +275,16 @@ def main():
                           sampler)
                 c.runs.append(res)
                 tot = sum(sum(v.values()) for v in res["cpu"].values())
-                print("round %d %-8s %5d msgs %6.2f s %7.1f msg/s  cpu "
-                      "%.2f ms/msg%s" % (r, c.key, res["n"], res["secs"],
-                                         res["rate"], tot / res["n"],
-                                         "  FAILED: " + res["err"]
-                                         if res["err"] else ""), flush=True)
+                each = " ".join("%s %.3f" % (short(g), sum(v.values()) /
+                                             res["n"])
+                                for g, v in res["cpu"].items())
+                print("round %d %-9s %5d msgs %6.2f s %7.1f msg/s  cpu "
+                      "%.2f ms/msg (%s)%s" % (r, c.key, res["n"],
+                                              res["secs"], res["rate"],
+                                              tot / res["n"], each,
+                                              "  FAILED: " + res["err"]
+                                              if res["err"] else ""),
+                      flush=True)
                 if res["err"]:
                     failed.append("round %d %s: %s" % (r, c.key, res["err"]))
         sampler.stop = True

@@ -123,6 +123,30 @@ a_uri_in_a_redirector_query_is_a_uri_too(void **state)
 	sp_view_clear(&v);
 }
 
+/* SpamAssassin's text URI list holds bare addresses as mailto: URIs, so
+ * its uri rule __UNSUB_LINK sees "list-unsubscribe@..." in a list
+ * footer; without them facteur fired KHOP_UNSUB_EMAIL ("unsubscribe by
+ * email but not by link") on 129 messages of the corpus where
+ * SpamAssassin fired it on none. */
+static void
+a_bare_address_in_the_text_is_a_mailto_uri(void **state)
+{
+	struct sp_view v;
+
+	(void)state;
+	parse("From: a@example.com\r\nSubject: list\r\n\r\n"
+	      "To leave, e-mail list-unsubscribe@lists.example.org.\r\n"
+	      "Skype email:bob@example.com or mailto:carol@example.net\r\n"
+	      "not user@localhost nor x@host.123 nor @example.com\r\n",
+	      &v);
+	assert_true(has_uri(&v, "mailto:list-unsubscribe@lists.example.org",
+			    "lists.example.org"));
+	assert_true(has_uri(&v, "mailto:bob@example.com", "example.com"));
+	assert_true(has_uri(&v, "mailto:carol@example.net", "example.net"));
+	assert_int_equal(v.nuris, 3);
+	sp_view_clear(&v);
+}
+
 int
 main(void)
 {
@@ -130,6 +154,7 @@ main(void)
 	    cmocka_unit_test(an_html_body_with_a_filename_is_rendered),
 	    cmocka_unit_test(a_text_attachment_is_body_text_too),
 	    cmocka_unit_test(a_uri_in_a_redirector_query_is_a_uri_too),
+	    cmocka_unit_test(a_bare_address_in_the_text_is_a_mailto_uri),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

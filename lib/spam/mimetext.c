@@ -349,15 +349,76 @@ mt_uri_char(int c)
 static const char *const mt_schemes[] = {"http://", "https://", "ftp://",
 					 "www.",    "mailto:",	NULL};
 
+/* A byte of a bare mail address: what SpamAssassin's _tbirdurire does
+ * not take as a delimiter of one (ASCII only, as Thunderbird). */
+static int
+mt_mail_char(int c)
+{
+	return c > 0x20 && c < 0x7f && strchr("<>\"`}]{[|,('@", c) == NULL;
+}
+
+/* A bare address around p[at] == '@', not before p[from]: as
+ * SpamAssassin's text URI list has it, "mailto:local@host" (a leading
+ * "e-mail:" or "skype:" dropped), when host has a dot and ends in an
+ * alphabetic label. Returns the end of what was read (at + 1 if
+ * nothing), or (size_t)-1 on ENOMEM. */
+static size_t
+mt_bare_mail(const char *p, size_t n, size_t from, size_t at, mt_uri_fn fn,
+	     void *ctx)
+{
+	static const char *const pre[] = {"skype", "e-mail", "email", "mail",
+					  NULL};
+	char u[512];
+	size_t ls = at, e = at + 1, he, dot = 0, k, pl = 0;
+
+	while (ls > from && at - ls < 251 &&
+	       mt_mail_char((unsigned char)p[ls - 1]))
+		ls--;
+	while (e < n && e - at < 251 && mt_mail_char((unsigned char)p[e]))
+		e++;
+	while (e > at + 1 && strchr("-~!#^&*)_+=:;'?,.", p[e - 1]) != NULL)
+		e--;
+	for (he = at + 1; he < e && p[he] != '?' && p[he] != '&'; he++)
+		if (p[he] == '.')
+			dot = he;
+	if (ls == at || dot == 0 || he - dot < 3)
+		return at + 1;
+	for (k = dot + 1; k < he; k++)
+		if (!isalpha((unsigned char)p[k]))
+			return at + 1;
+	for (k = 0; pre[k] != NULL; k++) {
+		pl = strlen(pre[k]);
+		if (at - ls > pl && strncasecmp(p + ls, pre[k], pl) == 0 &&
+		    p[ls + pl] == ':')
+			break;
+	}
+	if (pre[k] != NULL)
+		ls += pl;
+	while (ls < at && p[ls] == ':')
+		ls++;
+	if (ls == at)
+		return e;
+	memcpy(u, "mailto:", 7);
+	memcpy(u + 7, p + ls, e - ls);
+	return fn(ctx, u, 7 + e - ls) < 0 ? (size_t)-1 : e;
+}
+
 int
 mt_text_uris(const char *p, size_t n, mt_uri_fn fn, void *ctx)
 {
-	size_t i = 0, k;
+	size_t i = 0, k, last = 0;
 
 	while (i < n) {
 		int c = (unsigned char)p[i];
 		size_t e;
 
+		if (c == '@') {
+			if ((e = mt_bare_mail(p, n, last, i, fn, ctx)) ==
+			    (size_t)-1)
+				return -1;
+			i = last = e;
+			continue;
+		}
 		if (c != 'h' && c != 'H' && c != 'w' && c != 'W' && c != 'f' &&
 		    c != 'F' && c != 'm' && c != 'M') {
 			i++;
@@ -385,7 +446,7 @@ mt_text_uris(const char *p, size_t n, mt_uri_fn fn, void *ctx)
 			;
 		if (fn(ctx, p + i, e - i) < 0)
 			return -1;
-		i = e;
+		i = last = e;
 	}
 	return 0;
 }

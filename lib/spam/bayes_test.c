@@ -185,6 +185,37 @@ uri_hosts_and_parts_give_tokens(void **state)
 }
 
 static void
+many_body_words_come_out_sorted_and_once_each(void **state)
+{
+	struct sp_view v = {0};
+	struct bayes_tokens t;
+	char *body, w[16];
+	size_t i, len = 0;
+
+	(void)state;
+	/* 3000 distinct words, each twice, in an order unlike their hashes' */
+	body = malloc(6000 * 10 + 1);
+	assert_non_null(body);
+	for (i = 0; i < 6000; i++) {
+		snprintf(w, sizeof(w), "word%04zu ", (i * 7919) % 3000);
+		memcpy(body + len, w, 9);
+		len += 9;
+	}
+	body[len] = '\0';
+	v.body_text = body;
+	v.body_text_len = len;
+	assert_int_equal(bayes_tokenize(&v, &t), 0);
+	assert_int_equal(t.n, 3000);
+	for (i = 1; i < t.n; i++)
+		if (t.h[i - 1] >= t.h[i])
+			fail_msg("tokens not sorted unique at %zu", i);
+	assert_true(has_token(&t, "word0000"));
+	assert_true(has_token(&t, "word2999"));
+	bayes_tokens_clear(&t);
+	free(body);
+}
+
+static void
 empty_view_gives_no_tokens(void **state)
 {
 	struct sp_view v = {0};
@@ -605,6 +636,7 @@ main(void)
 	    cmocka_unit_test(headers_give_prefixed_tokens),
 	    cmocka_unit_test(uri_hosts_and_parts_give_tokens),
 	    cmocka_unit_test(empty_view_gives_no_tokens),
+	    cmocka_unit_test(many_body_words_come_out_sorted_and_once_each),
 	    cmocka_unit_test(robinson_fw_matches_hand_values),
 	    cmocka_unit_test(chi_combine_matches_hand_values),
 	    cmocka_unit_test(combine_keeps_strong_tokens_only),

@@ -657,6 +657,21 @@ lookup_chased(struct dns_resolver *r, const char *key, enum dns_type type,
 	return answer_fail(ans, DNS_PERMFAIL, "CNAME chain too long");
 }
 
+static __thread int dns_tl_cache_only, dns_tl_missed;
+
+void
+dns_cache_only(int on)
+{
+	dns_tl_cache_only = on;
+	dns_tl_missed = 0;
+}
+
+int
+dns_cache_missed(void)
+{
+	return dns_tl_missed;
+}
+
 enum dns_status
 dns_query(struct dns_resolver *r, const char *name, enum dns_type type,
 	  struct dns_answer *ans)
@@ -666,16 +681,29 @@ dns_query(struct dns_resolver *r, const char *name, enum dns_type type,
 	unsigned neg = 0, ttl;
 
 	memset(ans, 0, sizeof(*ans));
-	stat_add(r, &r->st.queries);
-	if (!type_known(type))
+	if (!type_known(type)) {
+		stat_add(r, &r->st.queries);
 		return answer_fail(ans, DNS_PERMFAIL, "unsupported type");
-	if (normalise_name(name, key, sizeof(key)) != 0)
+	}
+	if (normalise_name(name, key, sizeof(key)) != 0) {
+		stat_add(r, &r->st.queries);
 		return answer_fail(ans, DNS_PERMFAIL, "malformed name");
+	}
 	if (dns_cache_get(r->cache, key, type, ans) == 1) {
-		stat_add(r, &r->st.hits);
+		pthread_mutex_lock(&r->lock);
+		r->st.queries++;
+		r->st.hits++;
+		pthread_mutex_unlock(&r->lock);
 		return ans->status;
 	}
-	stat_add(r, &r->st.misses);
+	if (dns_tl_cache_only) {
+		dns_tl_missed = 1;
+		return answer_fail(ans, DNS_TEMPFAIL, "not in the cache");
+	}
+	pthread_mutex_lock(&r->lock);
+	r->st.queries++;
+	r->st.misses++;
+	pthread_mutex_unlock(&r->lock);
 	st = lookup_chased(r, key, type, ans, &neg);
 	if (st == DNS_OK)
 		ttl = ans->ttl < r->cfg.max_ttl ? ans->ttl

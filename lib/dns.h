@@ -37,6 +37,15 @@ void dns_resolver_free(struct dns_resolver **r);
 enum dns_status dns_query(struct dns_resolver *r, const char *name,
 			  enum dns_type type, struct dns_answer *ans);
 
+/* Added (issue 13): while on for the calling thread, dns_query() answers
+ * from the cache only: a name it does not hold fails at once with
+ * DNS_TEMPFAIL, is not counted, and marks the thread. dns_cache_only()
+ * clears the mark; dns_cache_missed() is 1 when a query missed since.
+ * facteur-spam runs a message's lookups this way first, in the scoring
+ * thread, and hands only what the cache lacks to its lookup threads. */
+void dns_cache_only(int on);
+int dns_cache_missed(void);
+
 /* Reverse names for DNSBLs: "4.3.2.1.zone" and the IPv6 nibble form.
  * Pure. 0, or -1 if ip is not an address or out is too small. */
 __attribute__((warn_unused_result)) int

@@ -1,6 +1,7 @@
 /* lib/dns_test.c - reverse names, the answer parser over wire bytes built
  * with ldns, and the resolver's failure paths on loopback. */
 #include <arpa/inet.h>
+#include <pthread.h>
 #include <netinet/in.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -484,6 +486,140 @@ test_silent_server_times_out_within_budget(void **state)
 	close(fd);
 }
 
+/* A UDP server on 127.0.0.1 that answers every A question with
+ * 127.0.0.2 (TTL 300) and counts the questions. */
+struct answerer {
+	int fd;
+	int stop;
+	int seen;
+	pthread_t th;
+};
+
+static void *
+answerer_run(void *arg)
+{
+	struct answerer *a = arg;
+	unsigned char q[512], out[600];
+	struct sockaddr_in from;
+	socklen_t fl;
+	ssize_t n;
+	size_t qend;
+
+	while (!__atomic_load_n(&a->stop, __ATOMIC_SEQ_CST)) {
+		fl = sizeof(from);
+		n = recvfrom(a->fd, q, sizeof(q), 0, (struct sockaddr *)&from,
+			     &fl);
+		if (n < 17)
+			continue;
+		__atomic_add_fetch(&a->seen, 1, __ATOMIC_SEQ_CST);
+		for (qend = 12; qend < (size_t)n && q[qend] != 0;
+		     qend += q[qend] + 1)
+			;
+		qend += 5; /* the root label, QTYPE, QCLASS */
+		if (qend > (size_t)n)
+			continue;
+		memcpy(out, q, qend);
+		out[2] = 0x81;		/* QR, RD */
+		out[3] = 0x80;		/* RA, NOERROR */
+		out[6] = 0, out[7] = 1; /* ANCOUNT 1 */
+		out[8] = out[9] = 0;	/* NSCOUNT */
+		out[10] = out[11] = 0;	/* ARCOUNT: no EDNS */
+		memcpy(out + qend,
+		       "\xc0\x0c\x00\x01\x00\x01\x00\x00\x01\x2c\x00\x04"
+		       "\x7f\x00\x00\x02",
+		       16);
+		(void)sendto(a->fd, out, qend + 16, 0, (struct sockaddr *)&from,
+			     fl);
+	}
+	return NULL;
+}
+
+static void
+answerer_start(struct answerer *a, char *server, size_t len)
+{
+	struct sockaddr_in sa = {0};
+	struct timeval tv = {0, 100 * 1000};
+	socklen_t sl = sizeof(sa);
+
+	memset(a, 0, sizeof(*a));
+	a->fd = socket(AF_INET, SOCK_DGRAM, 0);
+	assert_true(a->fd >= 0);
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(a->fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(getsockname(a->fd, (struct sockaddr *)&sa, &sl), 0);
+	assert_int_equal(
+	    setsockopt(a->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+	snprintf(server, len, "127.0.0.1@%u", (unsigned)ntohs(sa.sin_port));
+	assert_int_equal(pthread_create(&a->th, NULL, answerer_run, a), 0);
+}
+
+static void
+answerer_stop(struct answerer *a)
+{
+	__atomic_store_n(&a->stop, 1, __ATOMIC_SEQ_CST);
+	pthread_join(a->th, NULL);
+	close(a->fd);
+}
+
+/* Cache-only mode (facteur-spam's first pass): a name not cached fails
+ * at once without a packet or a count, and marks the thread; one cached
+ * is answered. */
+static void
+test_cache_only_answers_from_the_cache_and_marks_a_miss(void **state)
+{
+	struct dns_config cfg = {0};
+	struct dns_resolver *r;
+	struct dns_answer ans;
+	struct dns_stats st;
+	struct answerer a;
+	char server[64], err[160];
+	long long t0;
+
+	(void)state;
+	answerer_start(&a, server, sizeof(server));
+	cfg.server = server;
+	cfg.timeout_ms = 2000;
+	assert_int_equal(dns_resolver_new(&cfg, &r, err, sizeof(err)), 0);
+
+	dns_cache_only(1);
+	t0 = now_ms();
+	if (dns_query(r, "2.0.0.127.zone.example", DNS_T_A, &ans) !=
+	    DNS_TEMPFAIL)
+		fail_msg("not cached: got %s, want tempfail",
+			 dns_strstatus(ans.status));
+	dns_answer_clear(&ans);
+	assert_true(now_ms() - t0 < 200);
+	assert_int_equal(dns_cache_missed(), 1);
+	assert_int_equal(__atomic_load_n(&a.seen, __ATOMIC_SEQ_CST), 0);
+	dns_cache_only(0);
+	assert_int_equal(dns_cache_missed(), 0);
+
+	/* over the network, then cached */
+	if (dns_query(r, "2.0.0.127.zone.example", DNS_T_A, &ans) != DNS_OK)
+		fail_msg("network: got %s, want ok", dns_strstatus(ans.status));
+	assert_int_equal(ans.nrrs, 1);
+	assert_string_equal(ans.rrs[0], "127.0.0.2");
+	dns_answer_clear(&ans);
+	assert_int_equal(__atomic_load_n(&a.seen, __ATOMIC_SEQ_CST), 1);
+
+	dns_cache_only(1);
+	if (dns_query(r, "2.0.0.127.zone.example", DNS_T_A, &ans) != DNS_OK)
+		fail_msg("cached: got %s, want ok", dns_strstatus(ans.status));
+	assert_string_equal(ans.rrs[0], "127.0.0.2");
+	dns_answer_clear(&ans);
+	assert_int_equal(dns_cache_missed(), 0);
+	dns_cache_only(0);
+	assert_int_equal(__atomic_load_n(&a.seen, __ATOMIC_SEQ_CST), 1);
+
+	dns_stats(r, &st);
+	if (st.queries != 2 || st.misses != 1 || st.hits != 1)
+		fail_msg("got queries %llu misses %llu hits %llu, want 2 1 1",
+			 st.queries, st.misses, st.hits);
+	dns_resolver_free(&r);
+	answerer_stop(&a);
+}
+
 static void
 test_malformed_names_fail_without_a_query(void **state)
 {
@@ -521,6 +657,8 @@ main(void)
 	    cmocka_unit_test(test_bad_server_address_is_refused),
 	    cmocka_unit_test(test_silent_server_times_out_within_budget),
 	    cmocka_unit_test(test_malformed_names_fail_without_a_query),
+	    cmocka_unit_test(
+		test_cache_only_answers_from_the_cache_and_marks_a_miss),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -132,6 +132,9 @@ void sp_net_free(struct sp_net **n);
  * a lookup to run, then at most SP_NET_MAX_THREADS for n's whole life.
  * For tests. */
 size_t sp_net_workers(struct sp_net *n);
+/* How many lookups n has handed to its workers: those the DNS cache did
+ * not answer in the scoring thread. For tests. */
+size_t sp_net_handed(struct sp_net *n);
 
 /* Runs the lookups of one message and sets values[i] = 1 for each
  * SP_R_NET rule i that hits. Never blocks past the timeout. 0, or -1 on

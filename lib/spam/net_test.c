@@ -533,6 +533,40 @@ pool_free_waits_for_a_stuck_lookup_only_its_timeout(void **state)
 			 t2 - t1);
 }
 
+/* Lookups the DNS cache answers are run in the scoring thread: a second
+ * message whose names are all cached (every URI domain listed: A, TTL
+ * 300) hands nothing to the workers, and scores as the first did. */
+static void
+cached_lookups_are_not_handed_to_the_workers(void **state)
+{
+	struct sp_net_env env = {.helo = "x"}; /* no client: no RBL query */
+	struct pool_fix f;
+	size_t i, handed = 0;
+
+	(void)state;
+	pool_setup(&f, 1, 2000);
+	for (i = 0; i < 10; i++)
+		snprintf(f.names[i], sizeof(f.names[i]), "listed%zu.example",
+			 i);
+	for (i = 0; i < 2; i++) {
+		memset(f.values, 0, f.rs.n * sizeof(double));
+		assert_int_equal(
+		    sp_net_check(f.net, &f.rs, &f.v, &env, f.values), 0);
+		if (f.values[sp_rules_find(&f.rs, "C", 1)] != 1 ||
+		    f.values[sp_rules_find(&f.rs, "D", 1)] != 1)
+			fail_msg("message %zu: got C=%g D=%g, want 1 1", i,
+				 f.values[sp_rules_find(&f.rs, "C", 1)],
+				 f.values[sp_rules_find(&f.rs, "D", 1)]);
+		if (i == 0)
+			handed = sp_net_handed(f.net);
+	}
+	if (handed == 0)
+		fail_msg("first message: nothing handed, want the lookups");
+	check_int((long)sp_net_handed(f.net), (long)handed,
+		  "lookups handed over for the cached message");
+	pool_teardown(&f);
+}
+
 int
 main(void)
 {
@@ -548,6 +582,7 @@ main(void)
 	    cmocka_unit_test(pool_threads_are_not_created_per_message),
 	    cmocka_unit_test(
 		pool_free_waits_for_a_stuck_lookup_only_its_timeout),
+	    cmocka_unit_test(cached_lookups_are_not_handed_to_the_workers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -70,6 +70,19 @@ static const struct rcvd_case rcvd_cases[] = {
      "smtp.example.com with SMTP; 3 Sep 2002 12:41:09 -0000",
      SP_RCVD_OK, "64.65.193.193", "", "server01.example.com",
      "smtp.example.com", "", ""},
+    /* qmail: the first word is the rDNS (hard-ham/00164, 00150 scored
+     * RDNS_NONE in facteur alone) */
+    {"from www6.mailshell.com (HELO mailshell.com) (209.157.66.240)  by "
+     "mi-1.rz.ruhr-uni-bochum.de with SMTP; 27 Jul 2002 07:30:37 -0000",
+     SP_RCVD_OK, "209.157.66.240", "www6.mailshell.com", "mailshell.com",
+     "mi-1.rz.ruhr-uni-bochum.de", "", ""},
+    {"from raccoon.nessus.org (66.88.91.100) by mi-1.rz.ruhr-uni-bochum.de "
+     "with SMTP; 27 Jul 2002 17:59:47 -0000",
+     SP_RCVD_OK, "66.88.91.100", "raccoon.nessus.org", "raccoon.nessus.org",
+     "mi-1.rz.ruhr-uni-bochum.de", "", ""},
+    {"from 62.180.7.250 (HELO daisy) (62.180.7.250) by smtp.altavista.de "
+     "with SMTP; 19 Sep 2002 17:03:17 +0000",
+     SP_RCVD_OK, "62.180.7.250", "", "daisy", "smtp.altavista.de", "", ""},
     {"from lugh.tuatha.org (root@lugh.tuatha.org [194.125.145.45]) by "
      "dogma.slashnull.org (8.11.6/8.11.6) with ESMTP id g7N7",
      SP_RCVD_OK, "194.125.145.45", "lugh.tuatha.org", "lugh.tuatha.org",

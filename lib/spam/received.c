@@ -148,6 +148,40 @@ rc_hostname(const char *s, size_t n)
 	return dots > 0;
 }
 
+/* qmail and qpsmtpd: "from RDNS (HELO x) (IP)", and "from RDNS (IP)"
+ * when the HELO was the rDNS: the first word is the rDNS, as in
+ * Received.pm ("unknown" or an address is none). Sendmail brackets the
+ * address, so only an unbracketed "(IP)" or "(ident@IP)" counts. */
+static void
+rc_qmail_rdns(const char *s, size_t n, size_t w, struct sp_relay *r)
+{
+	size_t i, k;
+
+	for (i = 0; i < w && (isdigit((unsigned char)s[i]) || s[i] == '.'); i++)
+		;
+	if (r->rdns[0] != '\0' || i == w || !rc_hostname(s, w))
+		return;
+	for (i = w; i < n && s[i] == ' '; i++)
+		;
+	if (n - i > 6 && (strncasecmp(s + i, "(helo ", 6) == 0 ||
+			  strncasecmp(s + i, "(ehlo ", 6) == 0)) {
+		while (i < n && s[i] != ')')
+			i++;
+		for (i++; i < n && s[i] == ' '; i++)
+			;
+	}
+	if (i >= n || s[i] != '(')
+		return;
+	for (k = ++i; k < n && s[k] != ')' && s[k] != '@'; k++)
+		;
+	if (k < n && s[k] == '@')
+		i = k + 1;
+	for (k = i; k < n && (isdigit((unsigned char)s[k]) || s[k] == '.'); k++)
+		;
+	if (k - i >= 7 && k < n && s[k] == ')')
+		rc_copy(r->rdns, sizeof(r->rdns), s, w, 0);
+}
+
 /* The "from" part: HELO, then comments with the rDNS, the IP, helo=. */
 static void
 rc_from(const char *s, size_t n, struct sp_relay *r)
@@ -207,6 +241,8 @@ rc_from(const char *s, size_t n, struct sp_relay *r)
 	if (r->ip[0] == '\0' && rc_hostname(s, w) == 0 && w > 0 &&
 	    rc_ip_at(s, w, r->ip, sizeof(r->ip)) < 0)
 		r->ip[0] = '\0';
+	if (r->ip[0] != '\0')
+		rc_qmail_rdns(s, n, w, r);
 }
 
 static void

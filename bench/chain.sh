@@ -128,48 +128,14 @@ dns_server = 127.0.0.1@DNSPORT
 dns_timeout = 2s
 EOF
 FAC="$FACTEUR -c $T/facteur.conf --db $T/db/facteur.sqlite"
-$FAC db init >/dev/null
-$FAC dkim keygen bench.example --selector s1 --algorithm rsa --bits 2048 \
-    --keys-dir "$T/keys" > "$T/keygen.out"
-TXT=$($PY -c 'import re,sys; print("".join(re.findall(r"\"([^\"]*)\"", sys.stdin.read())))' < "$T/keygen.out")
-[ -n "$TXT" ] || bench_die "no DKIM record from keygen"
-i=0
-while [ $i -lt 10 ]; do
-	$FAC blacklist sender add "spammer$i@bulk$i.example" \
-	    --message "bench row $i" >/dev/null
-	i=$((i + 1))
-done
-if [ "$BAYES" = 1 ]; then
-	$FAC spam learn --bayes "$BAYES_PATH" --spam "$T/train-spam" > "$T/learn.out"
-	$FAC spam learn --bayes "$BAYES_PATH" --ham "$T/train-ham" >> "$T/learn.out"
-fi
+bench_facteur_db "$FAC" "$BAYES_PATH"
 chown "root:$PFGID" "$T"/db/*
 chmod 0660 "$T"/db/*
 
-# 3. DNS: a private Knot with bench.example and the DNSBL zone.
-cat > "$T/dns.py" <<'EOF'
-import os, signal, sys, time
-sys.path.insert(0, sys.argv[1])
-from dnsserver import DnsServer
-signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
-with DnsServer(sys.argv[2], zones={
-        'bench.example': [('s1._domainkey', 'TXT', sys.argv[3]),
-                          ('@', 'TXT', 'v=spf1 ip4:127.0.0.0/8 -all')],
-        'dnsbl.bench': [('2.0.0.127', 'A', '127.0.0.2')]}) as dns:
-    with open(sys.argv[2] + '/port.tmp', 'w') as f:
-        f.write('%d\n' % dns.port)
-    os.rename(sys.argv[2] + '/port.tmp', sys.argv[2] + '/port')
-    end = time.monotonic() + 4 * 3600
-    while time.monotonic() < end and os.getppid() != 1:
-        time.sleep(0.2)
-EOF
-mkdir "$T/dns"
-$PY "$T/dns.py" "$SRC/tests/integration" "$T/dns" "$TXT" &
-PIDS="$PIDS $!"
-i=0
-while [ ! -f "$T/dns/port" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
-[ -f "$T/dns/port" ] || bench_die "Knot never started"
-sed -i "s/DNSPORT/$(cat "$T/dns/port")/" "$T/facteur.conf"
+# 3. DNS: a private Knot with bench.example and the DNSBL zone
+# (bench/stack-dns.py).
+bench_dns "$SRC" "$TXT"
+sed -i "s/DNSPORT/$DNSPORT/" "$T/facteur.conf"
 
 # 4. The milters. facteur-spam compiles the rules into cache_dir first,
 # as root (the daemons then load them from there, both sides alike).
@@ -177,12 +143,7 @@ sed -i "s/DNSPORT/$(cat "$T/dns/port")/" "$T/facteur.conf"
 	bench_die "facteur-spam --check-config: $(tail -3 "$T/check.out")"
 "$CHAIN" --check-config -c "$T/facteur.conf" > "$T/check.out" 2>&1 ||
 	bench_die "facteur-milter --check-config: $(tail -3 "$T/check.out")"
-start() { # NAME EXE SOCK; sets LASTPID
-	"$2" -f -c "$T/facteur.conf" 2> "$T/$1.log" &
-	LASTPID=$!
-	PIDS="$PIDS $LASTPID"
-	wait_sock "$T/$3.sock" $LASTPID 60
-}
+start() { bench_start "$1" "$2" "$T/$3.sock"; }
 start blacklist "$BL" blacklist; P_BL=$LASTPID
 start scrub "$SCRUB" scrub; P_SC=$LASTPID
 start dkim "$DKIM" dkim; P_DK=$LASTPID
@@ -207,13 +168,6 @@ $PY "$SRC/bench/chain-run.py" --harness "$SRC/tests/integration" \
     --a-pids "$P_BL,$P_SC,$P_DK,$P_SP" \
     --b "unix:$T/milter.sock" --b-pids "$P_CH" \
     --title "facteur-milter vs 4 milters: $MSGS messages ($((MSGS / 2)) ham + $((MSGS / 2)) spam, signed) from $CORPUS; Bayes: $([ "$BAYES" = 1 ] && echo "trained on $TRAIN+$TRAIN" || echo off); $(nproc) CPUs" || RC=$?
-for m in blacklist:$P_BL scrub:$P_SC dkim:$P_DK spam:$P_SP milter:$P_CH; do
-	name=${m%%:*} pid=${m#*:}
-	kill -0 "$pid" 2>/dev/null ||
-		{ echo "chain.sh: facteur-$name died during the run" >&2; RC=1; }
-	if grep -qi "error\|AddressSanitizer" "$T/$name.log"; then
-		echo "chain.sh: facteur-$name logged errors:" >&2
-		grep -i "error" "$T/$name.log" | sort | uniq -c | sort -rn | head -5 >&2
-	fi
-done
+bench_alive blacklist:$P_BL scrub:$P_SC dkim:$P_DK spam:$P_SP \
+    milter:$P_CH || RC=1
 exit $RC

@@ -33,17 +33,11 @@ CORPUS=${CORPUS:-/work/shared/corpus/spamassassin/ham}
 MAILUSER=nobody
 DOMAIN=bench.test
 
-[ "$(id -u)" = 0 ] || { echo "lmtp.sh: run as root (Dovecot)" >&2; exit 2; }
-DIR=$(mktemp -d "${TMPDIR:-/tmp}/facteur-bench-lmtp.XXXXXX")
-chmod 0755 "$DIR"
-FPID=
-cleanup() {
-	[ -n "$FPID" ] && kill "$FPID" 2>/dev/null && wait "$FPID" 2>/dev/null
-	[ -f "$DIR/dc/dovecot.conf" ] &&
-	    doveadm -c "$DIR/dc/dovecot.conf" stop 2>/dev/null
-	if [ "${KEEP:-0}" = 1 ]; then echo "kept $DIR"; else rm -rf "$DIR"; fi
-}
-trap cleanup EXIT INT TERM
+BENCH=lmtp
+. "$(dirname "$0")/benchlib.sh"
+[ "$(id -u)" = 0 ] || bench_die "run as root (Dovecot)"
+bench_tmpdir
+DIR=$T
 
 uid=$(id -u $MAILUSER)
 gid=$(id -g $MAILUSER)
@@ -77,69 +71,14 @@ while [ $i -lt "$USERS" ]; do
 	i=$((i + 1))
 done
 
-# Dovecot: LMTP only, a static userdb on the same layout
-sieve_conf=
-sieve_desc="no Sieve (dovecot-sieve not installed)"
-if [ -e /usr/lib/dovecot/modules/lib90_sieve_plugin.so ]; then
-	sieve_conf="protocol lmtp {
-  mail_plugins = \$mail_plugins sieve
-}
-plugin {
-  sieve_before = $DIR/sieve/before.sieve
-  sieve = file:~/sieve;active=~/.dovecot.sieve
-}"
-	sieve_desc="Pigeonhole sieve_before"
-fi
-cat >"$DIR/dc/dovecot.conf" <<CONF
-base_dir = $DIR/dc/run
-state_dir = $DIR/dc/state
-log_path = $DIR/dc/dovecot.log
-instance_name = facteur-bench-lmtp-$$
-protocols = lmtp
-ssl = no
-default_internal_user = dovecot
-default_internal_group = dovecot
-default_login_user = dovenull
-first_valid_uid = 1
-mail_location = maildir:~/
-service lmtp {
-  unix_listener lmtp {
-    mode = 0666
-  }
-}
-passdb {
-  driver = static
-  args = nopassword=y
-}
-userdb {
-  driver = static
-  args = uid=$uid gid=$gid home=$DIR/mail-dovecot/%d/%n allow_all_users=yes
-}
-$sieve_conf
-CONF
 chown -R "$uid:$gid" "$DIR/db" "$DIR/sieve" "$DIR/mail-facteur" \
     "$DIR/mail-dovecot"
-if [ -n "$sieve_conf" ] && command -v sievec >/dev/null; then
-	# compiled once, as Pigeonhole would on its first delivery
-	su -s /bin/sh $MAILUSER -c "sievec $DIR/sieve/before.sieve" ||
-	    true
-fi
 
-"$LMTP" -f -c "$DIR/facteur.conf" 2>"$DIR/facteur-lmtp.log" &
-FPID=$!
-dovecot -c "$DIR/dc/dovecot.conf"
-n=0
-while { [ ! -S "$DIR/facteur-lmtp.sock" ] ||
-    [ ! -S "$DIR/dc/run/lmtp" ] || [ ! -s "$DIR/dc/run/master.pid" ]; } &&
-    [ $n -lt 100 ]; do
-	sleep 0.1
-	n=$((n + 1))
-done
-if [ ! -S "$DIR/facteur-lmtp.sock" ] || [ ! -S "$DIR/dc/run/lmtp" ]; then
-	cat "$DIR/facteur-lmtp.log" "$DIR/dc/dovecot.log" 2>/dev/null
-	exit 1
-fi
-DPID=$(cat "$DIR/dc/run/master.pid")
+# Dovecot: LMTP only, a static userdb on the same layout (benchlib.sh)
+bench_dovecot_lmtp "$DIR/dc" "$uid" "$gid" "$DIR/sieve/before.sieve"
+sieve_desc=$SIEVE_DESC
+bench_start facteur-lmtp "$LMTP" "$DIR/facteur-lmtp.sock"
+FPID=$LASTPID
 
 # empty Maildirs (owned by the mail user) before each run
 fresh() {

@@ -45,34 +45,7 @@ BENCH=spam-backends
 . "$(dirname "$0")/benchlib.sh"
 bench_tmpdir
 
-cat > "$T/procsum.py" <<'EOF'
-import os, sys
-roots = set(int(p) for p in sys.argv[1:])
-kids = {}
-for d in os.listdir('/proc'):
-    if d.isdigit():
-        try:
-            st = open('/proc/%s/stat' % d).read()
-        except OSError:
-            continue
-        f = st[st.rindex(')') + 2:].split()
-        kids.setdefault(int(f[1]), []).append(int(d))
-todo, seen, total = list(roots), set(), 0
-while todo:
-    p = todo.pop()
-    if p not in seen:
-        seen.add(p)
-        todo += kids.get(p, [])
-for p in seen:
-    try:
-        st = open('/proc/%d/stat' % p).read()
-        f = st[st.rindex(')') + 2:].split()
-        total += sum(int(x) for x in f[11:15])
-    except OSError:
-        pass
-print(total)
-EOF
-cpu() { $PY "$T/procsum.py" "$@"; }
+cpu() { procsum cpu "$@"; } # benchlib.sh: the pids and their descendants
 HZ=$(getconf CLK_TCK)
 PGHOST=$(echo "$URL" | sed -n 's/.*[?&]host=\([^&]*\).*/\1/p')
 PGPID=$(head -n 1 "$PGHOST/data/postmaster.pid" 2>/dev/null || echo)
@@ -134,24 +107,17 @@ done
 
 run() { # RULES BACKEND CONNS
 	pid=$(echo "$PIDOF" | tr ' ' '\n' | sed -n "s/^$1-$2=//p")
-	b0=$(cpu "$pid")
 	p0=$([ -n "$PGPID" ] && cpu "$PGPID" || echo 0)
-	"$LOAD" -q -c "$3" -n "$N" -t "$SECS" -g "score=" "unix:$T/$1-$2.sock" \
-	    "$T/msgs" > "$T/run.out" 2>&1 || true
-	b1=$(cpu "$pid")
+	line=$(bench_load_run "$T/$1-$2.sock" "$N" "$3" score= "$pid")
 	p1=$([ -n "$PGPID" ] && cpu "$PGPID" || echo 0)
-	line=$(sed -n 's/^RESULT //p' "$T/run.out")
-	[ -n "$line" ] || bench_die "$1 $2: no result: $(cat "$T/run.out")"
-	echo "$1 $2 $3 $line ticks=$((b1 - b0)) pgticks=$((p1 - p0))"
+	echo "$1 $2 $3 $line pgticks=$((p1 - p0))"
 }
 
 # Warm-up, and proof that both Bayes answer (BAYES_ rules in the headers).
 : > "$T/hits"
 for r in $RULES; do
 	for b in sqlite pg; do
-		h=$("$LOAD" -q -c 1 -n 20 -t "$SECS" -g BAYES_ \
-		    "unix:$T/$r-$b.sock" "$T/msgs" |
-		    sed -n 's/.* grep=\([0-9]*\).*/\1/p')
+		h=$(bench_bayes_hits "$T/$r-$b.sock")
 		echo "$r/$b $h" >> "$T/hits"
 	done
 done

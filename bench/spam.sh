@@ -76,42 +76,6 @@ BENCH=spam
 . "$(dirname "$0")/benchlib.sh"
 bench_tmpdir
 
-# Sum of CPU ticks (utime+stime+cutime+cstime) or of Pss KiB over the
-# given pids and all their descendants.
-cat > "$T/procsum.py" <<'EOF'
-import os, sys
-what, roots = sys.argv[1], set(int(p) for p in sys.argv[2:])
-kids = {}
-for d in os.listdir('/proc'):
-    if d.isdigit():
-        try:
-            st = open('/proc/%s/stat' % d).read()
-        except OSError:
-            continue
-        f = st[st.rindex(')') + 2:].split()
-        kids.setdefault(int(f[1]), []).append(int(d))
-todo, seen = list(roots), set()
-while todo:
-    p = todo.pop()
-    if p not in seen:
-        seen.add(p)
-        todo += kids.get(p, [])
-total = 0
-for p in seen:
-    try:
-        if what == 'cpu':
-            st = open('/proc/%d/stat' % p).read()
-            f = st[st.rindex(')') + 2:].split()
-            total += sum(int(x) for x in f[11:15])
-        else:
-            for line in open('/proc/%d/smaps_rollup' % p):
-                if line.startswith('Pss:'):
-                    total += int(line.split()[1])
-    except OSError:
-        pass
-print(total)
-EOF
-procsum() { $PY "$T/procsum.py" "$@"; }
 HZ=$(getconf CLK_TCK)
 
 # 1. The messages: MSGS/2 ham and MSGS/2 spam for the runs (interleaved by
@@ -135,83 +99,13 @@ mkdir -p "$T/cache"
 "$SPAM" -f -c "$T/facteur.conf" 2> "$T/facteur.log" &
 FPID=$!; PIDS="$PIDS $FPID"
 
-# 3. SpamAssassin: spamd -L with its own Bayes on the same messages.
-mkdir -p "$T/sa" "$T/sa-bayes"
-cat > "$T/sa/local.cf" <<EOF
-use_bayes 1
-bayes_auto_learn 0
-bayes_auto_expire 0
-bayes_path $T/sa-bayes/bayes
-bayes_file_mode 0666
-skip_rbl_checks 1
-use_razor2 0
-use_pyzor 0
-use_dcc 0
-dns_available no
-EOF
-cp /etc/spamassassin/*.pre "$T/sa/"
-SA_OPTS="--siteconfigpath=$T/sa -L"
-sa-learn $SA_OPTS --spam "$T/train-spam" > "$T/sa-learn.out" 2>&1
-sa-learn $SA_OPTS --ham "$T/train-ham" >> "$T/sa-learn.out" 2>&1
-chmod -R a+rwX "$T/sa-bayes"
-# spamd's children run as nobody and make a temporary directory per
-# message: a /tmp of mode 0755 (as here) left SpamAssassin unable to score.
-mkdir -p "$T/sa-tmp" && chmod 1777 "$T/sa-tmp"
-TMPDIR="$T/sa-tmp" /usr/sbin/spamd $SA_OPTS -x -u nobody --socketpath="$T/spamd.sock" \
-    --socketmode=0666 --min-children=8 --max-children=8 --min-spare=8 \
-    --max-spare=8 --max-conn-per-child=1000000 -s stderr \
-    > "$T/spamd.log" 2>&1 &
-SPID=$!; PIDS="$PIDS $SPID"
-# -m: no Subject/Content-Type rewrite, as facteur's default; spamass-milter
-# adds X-Spam-Flag/-Status/-Level from spamd's answer.
-/usr/sbin/spamass-milter -p "$T/spamass.sock" -m -- -U "$T/spamd.sock" \
-    > "$T/spamass.log" 2>&1 &
-MPID=$!; PIDS="$PIDS $MPID"
+# 3. SpamAssassin: spamd -L with its own Bayes on the same messages,
+# spamass-milter -m in front (benchlib.sh).
+bench_spamassassin 1
 
-# 4. rspamd: private, offline, proxy worker in milter mode (see above).
-R=$RSPAMD_ROOT
-L=$T/rspamd
-mkdir -p "$L/local.d" "$L/override.d" "$L/db" "$L/run"
-cat > "$L/override.d/worker-proxy.inc" <<EOF
-milter = yes;
-timeout = 120s;
-bind_socket = "$T/rspamd.sock mode=0666";
-upstream "local" { default = yes; self_scan = yes; }
-count = $NCPU;
-max_retries = 5;
-discard_on_reject = false;
-quarantine_on_reject = false;
-spam_header = "X-Spam";
-reject_message = "Spam message rejected";
-EOF
-for w in worker-normal worker-controller worker-fuzzy; do
-	echo "enabled = false;" > "$L/override.d/$w.inc"
-done
-cat > "$L/local.d/options.inc" <<'EOF'
-dns { nameserver = ["127.0.0.1:1"]; timeout = 0.1s; retransmits = 0; }
-EOF
-echo 'type = "console"; level = "error";' > "$L/override.d/logging.inc"
-for m in rbl surbl emails spf dkim dmarc arc asn dkim_signing phishing \
-    fuzzy_check mx_check hfilter rspamd_update url_redirector neural \
-    ratelimit greylist replies reputation history_redis dcc \
-    external_services antivirus metadata_exporter clickhouse elastic \
-    p0f bimi aws_s3 metric_exporter; do
-	echo "enabled = false;" > "$L/local.d/$m.conf"
-done
-echo 'backend = "redis"; enabled = false;' > "$L/local.d/classifier-bayes.conf"
-echo 'use = ["x-spam-status"]; skip_local = false; skip_authenticated = false;' \
-    > "$L/local.d/milter_headers.conf"
-RVARS="--var=CONFDIR=$R/etc/rspamd --var=LOCAL_CONFDIR=$L \
-    --var=RULESDIR=$R/usr/share/rspamd/rules \
-    --var=LUALIBDIR=$R/usr/share/rspamd/lualib \
-    --var=PLUGINSDIR=$R/usr/share/rspamd/plugins \
-    --var=SHAREDIR=$R/usr/share/rspamd --var=WWWDIR=$R/usr/share/rspamd/www \
-    --var=DBDIR=$L/db --var=RUNDIR=$L/run --var=LOGDIR=$L"
-# shellcheck disable=SC2086
-LD_LIBRARY_PATH=$R/usr/lib/x86_64-linux-gnu:$R/usr/lib/rspamd \
-    "$R/usr/bin/rspamd" -f -u root -g root -i -c "$R/etc/rspamd/rspamd.conf" \
-    $RVARS > "$T/rspamd.log" 2>&1 &
-RPID=$!; PIDS="$PIDS $RPID"
+# 4. rspamd: private, offline, proxy worker in milter mode (see above;
+# benchlib.sh), its DNS pointed at a closed port.
+bench_rspamd 127.0.0.1:1 0.1s 0 ""
 
 wait_sock "$T/spamd.sock" $SPID 120
 wait_sock "$T/spamass.sock" $MPID 30
@@ -221,21 +115,13 @@ wait_sock "$T/facteur.sock" $FPID 300
 run() { # NAME SOCK COUNT CONNS PIDS...
 	name=$1 sock=$2 n=$3 c=$4
 	shift 4
-	before=$(procsum cpu "$@")
-	"$LOAD" -q -c "$c" -n "$n" -t "$SECS" -g "score=" "unix:$sock" \
-	    "$T/msgs" > "$T/run.out" 2>&1 || true
-	after=$(procsum cpu "$@")
-	line=$(sed -n 's/^RESULT //p' "$T/run.out")
-	[ -n "$line" ] || { echo "spam.sh: $name: no result:" >&2; cat "$T/run.out" >&2; exit 1; }
-	echo "$name $c $line ticks=$((after - before))"
+	line=$(bench_load_run "$sock" "$n" "$c" score= "$@")
+	echo "$name $c $line"
 }
 
 # Warm up (first allocations, SA's compiled rules, rspamd's maps), and
 # proof that Bayes answers: messages whose headers name a BAYES_ rule.
-bayes_hits() { # SOCK
-	"$LOAD" -q -c 1 -n 20 -t "$SECS" -g BAYES_ "unix:$1" "$T/msgs" |
-	    sed -n 's/.* grep=\([0-9]*\).*/\1/p'
-}
+bayes_hits() { bench_bayes_hits "$@"; }
 BH_F=$(bayes_hits "$T/facteur.sock")
 BH_S=$(bayes_hits "$T/spamass.sock")
 run rspamd "$T/rspamd.sock" 20 1 $RPID > /dev/null

@@ -185,7 +185,7 @@ dns_server = 127.0.0.1@DNSPORT
 dns_timeout = 2s
 EOF
 FAC="$FACTEUR -c $T/facteur.conf --db $T/db/facteur.sqlite"
-$FAC db init >/dev/null
+bench_facteur_db "$FAC" "$BAYES_PATH"
 $FAC domain add bench.example >/dev/null
 r=0
 while [ $r -le "$ROUNDS" ]; do
@@ -195,33 +195,13 @@ while [ $r -le "$ROUNDS" ]; do
 	done
 	r=$((r + 1))
 done
-$FAC dkim keygen bench.example --selector s1 --algorithm rsa --bits 2048 \
-    --keys-dir "$T/keys" > "$T/keygen.out"
-TXT=$($PY -c 'import re,sys; print("".join(re.findall(r"\"([^\"]*)\"", sys.stdin.read())))' < "$T/keygen.out")
-[ -n "$TXT" ] || bench_die "no DKIM record from keygen"
-i=0
-while [ $i -lt 10 ]; do
-	$FAC blacklist sender add "spammer$i@bulk$i.example" \
-	    --message "bench row $i" >/dev/null
-	i=$((i + 1))
-done
-if [ "$BAYES" = 1 ]; then
-	$FAC spam learn --bayes "$BAYES_PATH" --spam "$T/train-spam" > "$T/learn.out"
-	$FAC spam learn --bayes "$BAYES_PATH" --ham "$T/train-ham" >> "$T/learn.out"
-fi
 chown "root:$PFGID" "$T"/db/*
 chmod 0660 "$T"/db/*
 chown -R "$MUID:$PFGID" "$T/mail-facteur" "$T/sieve"
 chown -R "$MUID:$MGID" "$T/mail-dovecot"
 
 # 3. DNS: a private Knot (bench/stack-dns.py).
-mkdir "$T/dns"
-$PY "$SRC/bench/stack-dns.py" "$SRC/tests/integration" "$T/dns" "$TXT" &
-PIDS="$PIDS $!"
-i=0
-while [ ! -f "$T/dns/port" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
-[ -f "$T/dns/port" ] || bench_die "Knot never started"
-DNSPORT=$(cat "$T/dns/port")
+bench_dns "$SRC" "$TXT"
 sed -i "s/DNSPORT/$DNSPORT/" "$T/facteur.conf"
 
 # 4. facteur's daemons. facteur-spam compiles the rules into cache_dir
@@ -230,12 +210,7 @@ if has 2 || has 3; then
 	"$SPAM" --check-config -c "$T/facteur.conf" > "$T/check.out" 2>&1 ||
 		bench_die "facteur-spam --check-config: $(tail -3 "$T/check.out")"
 fi
-start() { # NAME EXE SOCK [CONF]; sets LASTPID
-	"$2" -f -c "${4:-$T/facteur.conf}" 2> "$T/$1.log" &
-	LASTPID=$!
-	PIDS="$PIDS $LASTPID"
-	wait_sock "$3" $LASTPID 120
-}
+start() { bench_start "$@"; }
 start lmtp "$LMTP" "$T/lmtp.sock"; P_LMTP=$LASTPID
 start dkim "$DKIM" "$T/dkim.sock"; P_DK=$LASTPID
 P_CH=0 P_BL=0 P_SC=0 P_SP=0
@@ -291,94 +266,14 @@ tr -d '\r' < "$T/signed/00000.eml" > "$T/msg.txt"
 # 6. Dovecot: LMTP only, as bench/lmtp.sh.
 DPID=0
 if has 4 || has 5 || has 6; then
-	cat > "$T/dc/dovecot.conf" <<EOF
-base_dir = $T/dc/run
-state_dir = $T/dc/state
-log_path = $T/dc/dovecot.log
-instance_name = facteur-bench-stack-$$
-protocols = lmtp
-ssl = no
-default_internal_user = dovecot
-default_internal_group = dovecot
-default_login_user = dovenull
-first_valid_uid = 1
-mail_location = maildir:~/
-service lmtp {
-  unix_listener lmtp {
-    mode = 0666
-  }
-}
-passdb {
-  driver = static
-  args = nopassword=y
-}
-userdb {
-  driver = static
-  args = uid=$MUID gid=$MGID home=$T/mail-dovecot/%d/%n allow_all_users=yes
-}
-protocol lmtp {
-  mail_plugins = \$mail_plugins sieve
-}
-plugin {
-  sieve_before = $T/sieve/before.sieve
-  sieve = file:~/sieve;active=~/.dovecot.sieve
-}
-EOF
-	su -s /bin/sh nobody -c "sievec $T/sieve/before.sieve" || true
-	dovecot -c "$T/dc/dovecot.conf"
-	i=0
-	while [ ! -s "$T/dc/run/master.pid" ] && [ $i -lt 100 ]; do
-		sleep 0.1; i=$((i + 1))
-	done
-	DPID=$(cat "$T/dc/run/master.pid")
+	bench_dovecot_lmtp "$T/dc" "$MUID" "$MGID" "$T/sieve/before.sieve"
 	PIDS="$PIDS $DPID"
-	wait_sock "$T/dc/run/lmtp" "$DPID" 10
 fi
 
 # 7. rspamd: spam.sh's private instance, with dkim and spf on (Knot).
 RPID=0
 if has 4; then
-	R=$RSPAMD_ROOT L=$T/rspamd
-	mkdir -p "$L/local.d" "$L/override.d" "$L/db" "$L/run"
-	cat > "$L/override.d/worker-proxy.inc" <<EOF
-milter = yes;
-timeout = 120s;
-bind_socket = "$T/rspamd.sock mode=0666";
-upstream "local" { default = yes; self_scan = yes; }
-count = $NCPU;
-max_retries = 5;
-discard_on_reject = false;
-quarantine_on_reject = false;
-spam_header = "X-Spam";
-reject_message = "Spam message rejected";
-EOF
-	for w in worker-normal worker-controller worker-fuzzy; do
-		echo "enabled = false;" > "$L/override.d/$w.inc"
-	done
-	echo "dns { nameserver = [\"127.0.0.1:$DNSPORT\"]; timeout = 2s; retransmits = 1; }" \
-	    > "$L/local.d/options.inc"
-	echo 'type = "file"; filename = "'"$L"'/rspamd.log"; level = "error";' \
-	    > "$L/override.d/logging.inc"
-	for m in rbl surbl emails dmarc arc asn dkim_signing phishing \
-	    fuzzy_check mx_check hfilter rspamd_update url_redirector neural \
-	    ratelimit greylist replies reputation history_redis dcc \
-	    external_services antivirus metadata_exporter clickhouse elastic \
-	    p0f bimi aws_s3 metric_exporter; do
-		echo "enabled = false;" > "$L/local.d/$m.conf"
-	done
-	echo 'backend = "redis"; enabled = false;' > "$L/local.d/classifier-bayes.conf"
-	echo 'use = ["x-spam-status", "authentication-results"]; skip_local = false; skip_authenticated = false;' \
-	    > "$L/local.d/milter_headers.conf"
-	LD_LIBRARY_PATH=$R/usr/lib/x86_64-linux-gnu:$R/usr/lib/rspamd \
-	    "$R/usr/bin/rspamd" -f -u root -g root -i -c "$R/etc/rspamd/rspamd.conf" \
-	    --var=CONFDIR=$R/etc/rspamd --var=LOCAL_CONFDIR=$L \
-	    --var=RULESDIR=$R/usr/share/rspamd/rules \
-	    --var=LUALIBDIR=$R/usr/share/rspamd/lualib \
-	    --var=PLUGINSDIR=$R/usr/share/rspamd/plugins \
-	    --var=SHAREDIR=$R/usr/share/rspamd \
-	    --var=WWWDIR=$R/usr/share/rspamd/www --var=DBDIR=$L/db \
-	    --var=RUNDIR=$L/run --var=LOGDIR=$L > "$T/rspamd.log" 2>&1 &
-	RPID=$!; PIDS="$PIDS $RPID"
+	bench_rspamd "127.0.0.1:$DNSPORT" 2s 1 "dkim spf"
 	wait_sock "$T/rspamd.sock" $RPID 120
 fi
 
@@ -397,37 +292,7 @@ TestDNSData file:$T/testdns
 EOF
 	/usr/sbin/opendkim -f -x "$T/opendkim.conf" 2> "$T/opendkim.log" &
 	OPID=$!; PIDS="$PIDS $OPID"
-	mkdir -p "$T/sa" "$T/sa-bayes"
-	cat > "$T/sa/local.cf" <<EOF
-use_bayes $BAYES
-bayes_auto_learn 0
-bayes_auto_expire 0
-bayes_path $T/sa-bayes/bayes
-bayes_file_mode 0666
-skip_rbl_checks 1
-use_razor2 0
-use_pyzor 0
-use_dcc 0
-dns_available no
-EOF
-	cp /etc/spamassassin/*.pre "$T/sa/"
-	SA_OPTS="--siteconfigpath=$T/sa -L"
-	if [ "$BAYES" = 1 ]; then
-		sa-learn $SA_OPTS --spam "$T/train-spam" > "$T/sa-learn.out" 2>&1
-		sa-learn $SA_OPTS --ham "$T/train-ham" >> "$T/sa-learn.out" 2>&1
-	fi
-	chmod -R a+rwX "$T/sa-bayes"
-	# spamd preloads with HOME in a private temp dir under TMPDIR, which
-	# must be world-writable and sticky.
-	mkdir -m 1777 "$T/satmp"
-	TMPDIR=$T/satmp /usr/sbin/spamd $SA_OPTS -x -u nobody --socketpath="$T/spamd.sock" \
-	    --socketmode=0666 --min-children=8 --max-children=8 \
-	    --min-spare=8 --max-spare=8 --max-conn-per-child=1000000 \
-	    -s stderr > "$T/spamd.log" 2>&1 &
-	SPID=$!; PIDS="$PIDS $SPID"
-	(umask 000; exec /usr/sbin/spamass-milter -p "$T/spamass.sock" -m -- \
-	    -U "$T/spamd.sock") > "$T/spamass.log" 2>&1 &
-	MPID=$!; PIDS="$PIDS $MPID"
+	bench_spamassassin "$BAYES"
 	wait_sock "$T/opendkim.sock" $OPID 30
 	wait_sock "$T/spamd.sock" $SPID 180
 	wait_sock "$T/spamass.sock" $MPID 30
@@ -490,16 +355,7 @@ $PY "$SRC/bench/stack-run.py" --harness "$SRC/tests/integration" \
     --warm "$WARM" --secs "$SECS" \
     --title "$(basename "$MSG") ($(wc -c < "$T/msg.txt") bytes signed), spam rules: $RULES, Bayes: $BAYES; $NCPU CPUs, load before: $(cut -d' ' -f1-3 /proc/loadavg)" ||
     RC=$?
-for d in lmtp:$P_LMTP dkim:$P_DK milter:$P_CH blacklist:$P_BL scrub:$P_SC \
-    spam:$P_SP lmtp-old:$P_LMTPO milter-old:$P_CHO nospam:$P_NS \
-    nospam-old:$P_NSO; do
-	name=${d%%:*} pid=${d#*:}
-	[ "$pid" = 0 ] && continue
-	kill -0 "$pid" 2>/dev/null ||
-		{ echo "stack.sh: facteur-$name died during the run" >&2; RC=1; }
-	if grep -qi "AddressSanitizer\|runtime error" "$T/$name.log"; then
-		echo "stack.sh: facteur-$name: sanitizer report" >&2; RC=1
-	fi
-done
-[ "$DPID" = 0 ] || doveadm -c "$T/dc/dovecot.conf" stop 2>/dev/null || true
+bench_alive lmtp:$P_LMTP dkim:$P_DK milter:$P_CH blacklist:$P_BL \
+    scrub:$P_SC spam:$P_SP lmtp-old:$P_LMTPO milter-old:$P_CHO \
+    nospam:$P_NS nospam-old:$P_NSO || RC=1
 exit $RC

@@ -141,7 +141,7 @@ PSS_S=$(procsum pss $SPID $MPID)
 PSS_R=$(procsum pss $RPID)
 
 echo "facteur-spam vs spamass-milter+spamd $(spamd --version | sed -n 's/.*version \([0-9.]*\).*/\1/p' | head -1)" \
-    "vs rspamd $(LD_LIBRARY_PATH=$R/usr/lib/x86_64-linux-gnu:$R/usr/lib/rspamd $R/usr/bin/rspamd --version | sed 's/.*version //')" \
+    "vs rspamd $(R=$RSPAMD_ROOT; LD_LIBRARY_PATH=$R/usr/lib/x86_64-linux-gnu:$R/usr/lib/rspamd $R/usr/bin/rspamd --version | sed 's/.*version //')" \
     "(milter), $MSGS messages ($((MSGS / 2)) ham + $((MSGS / 2)) spam) from $CORPUS, cycled;" \
     "$NCPU CPUs, load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "Bayes training ($TRAIN ham + $TRAIN spam): facteur: $(tr '\n' ' ' < "$T/learn.out")"

@@ -208,6 +208,7 @@ sp_ev_ctx_clear(struct sp_evctx *c)
 	ev_rawmime_free(&c->rawmime);
 	c->relays_done = c->html_done = c->rawmime_done = 0;
 	c->madiff_done = 0;
+	c->shifted_done = 0;
 }
 
 const struct sp_evconf *

@@ -71,7 +71,9 @@ struct sp_evctx {
 	struct ev_html *html;	    /* lazily scanned; owned */
 	struct ev_rawmime *rawmime; /* lazily parsed; owned */
 	int relays_done, html_done, rawmime_done;
-	int madiff_done; /* multipart_alternative_difference */
+	int madiff_done;  /* multipart_alternative_difference */
+	int shifted_done; /* check_for_shifted_date's Date - Received */
+	long shifted_best;
 	double madiff;
 	size_t madiff_html, madiff_text;
 	int envfrom_done;

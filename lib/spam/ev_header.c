@@ -123,14 +123,14 @@ ev_rcvd_times(const struct sp_evctx *c, time_t *t, size_t max)
 	return n;
 }
 
-static int
-ev_shifted_date(struct sp_evctx *c, const struct sp_evcall *a)
+/* Date minus the nearest Received date, in seconds (0 without both). */
+static long
+ev_date_shift(struct sp_evctx *c)
 {
 	time_t dt, rt[64];
 	long diff = 0, best = 0;
 	size_t n, i;
 	const char *d = ev_header(c, "Date", 0, 0);
-	const char *lo = sp_ev_str(a, 0), *hi = sp_ev_str(a, 1);
 
 	if (d != NULL && ev_parse_date(d, &dt) == 0 &&
 	    (n = ev_rcvd_times(c, rt, 64)) > 0) {
@@ -142,6 +142,23 @@ ev_shifted_date(struct sp_evctx *c, const struct sp_evcall *a)
 				best = diff;
 		}
 	}
+	return best;
+}
+
+/* SpamAssassin's rules call it a dozen times a message (DATE_IN_PAST_*,
+ * DATE_IN_FUTURE_*): the dates are parsed at the first (sscanf of every
+ * Received field was 3% of facteur-milter's CPU with those rules). */
+static int
+ev_shifted_date(struct sp_evctx *c, const struct sp_evcall *a)
+{
+	const char *lo = sp_ev_str(a, 0), *hi = sp_ev_str(a, 1);
+	long best;
+
+	if (!c->shifted_done) {
+		c->shifted_best = ev_date_shift(c);
+		c->shifted_done = 1;
+	}
+	best = c->shifted_best;
 	return (strcmp(lo, "undef") == 0 || best >= 3600 * atof(lo)) &&
 	       (strcmp(hi, "undef") == 0 || best < 3600 * atof(hi));
 }

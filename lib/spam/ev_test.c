@@ -251,6 +251,20 @@ static const struct eval_case eval_cases[] = {
 	  "Dec 2026 05:00:00 +0000\r\n"
 	  "Date: Tue, 8 Dec 2026 12:00:00 +0000\r\nSubject: s\r\n\r\nx\r\n",
      "T", 1},
+    /* several ranges on one message: the shift is computed once */
+    {"header A eval:check_for_shifted_date('-6', '-3')\n"
+     "header B eval:check_for_shifted_date('undef', '-6')\n"
+     "header T eval:check_for_shifted_date('24', '48')\n",
+     HDRS "Received: from a (a [192.0.2.1]) by b with ESMTP id 1; Mon, 7 "
+	  "Dec 2026 05:00:00 +0000\r\n"
+	  "Date: Tue, 8 Dec 2026 12:00:00 +0000\r\nSubject: s\r\n\r\nx\r\n",
+     "T", 1},
+    {"header A eval:check_for_shifted_date('24', '48')\n"
+     "header T eval:check_for_shifted_date('12', '24')\n",
+     HDRS "Received: from a (a [192.0.2.1]) by b with ESMTP id 1; Mon, 7 "
+	  "Dec 2026 05:00:00 +0000\r\n"
+	  "Date: Tue, 8 Dec 2026 12:00:00 +0000\r\nSubject: s\r\n\r\nx\r\n",
+     "T", 0},
     {"header T eval:check_for_shifted_date('-6', '-3')\n",
      HDRS "Received: from a (a [192.0.2.1]) by b with ESMTP id 1; Mon, 7 "
 	  "Dec 2026 05:00:00 +0000\r\n"

@@ -111,13 +111,14 @@ a_uri_in_a_redirector_query_is_a_uri_too(void **state)
 	      "and http://t.example.net/r?u=https:/shop.example.org/x&id=2\r\n"
 	      "not http://t.example.net/r?u=http://localhost&id=3\r\n",
 	      &v);
-	assert_true(has_uri(&v, "http://n62.go2net.com/adclick?cid=18&"
-				"clickurl=http://211.167.74.101/mortg/",
+	assert_true(has_uri(&v,
+			    "http://n62.go2net.com/adclick?cid=18&"
+			    "clickurl=http://211.167.74.101/mortg/",
 			    "n62.go2net.com"));
-	assert_true(has_uri(&v, "http://211.167.74.101/mortg/",
-			    "211.167.74.101"));
-	assert_true(has_uri(&v, "https://shop.example.org/x",
-			    "shop.example.org"));
+	assert_true(
+	    has_uri(&v, "http://211.167.74.101/mortg/", "211.167.74.101"));
+	assert_true(
+	    has_uri(&v, "https://shop.example.org/x", "shop.example.org"));
 	assert_false(has_uri(&v, "http://localhost", NULL));
 	assert_int_equal(v.nuris, 5);
 	sp_view_clear(&v);

@@ -422,9 +422,13 @@ maildir_deliver(int mdfd, const struct maildir_piece *pc, size_t npc,
 		maildir_fail(err, errlen, "rename", tmp.data);
 		goto unlink;
 	}
+	/* fdatasync, as Dovecot's mail_fsync = optimized does for the
+	 * directory: the new entry is the directory's data; its times are
+	 * not needed to find the file (the inode write was 4% of
+	 * facteur-lmtp's CPU). The file itself had a full fsync. */
 	dfd = openat(mdfd, flags ? "cur" : "new",
 		     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (dfd < 0 || fsync(dfd) < 0) {
+	if (dfd < 0 || fdatasync(dfd) < 0) {
 		/* The file is in place but maybe not durable: tempfail and
 		 * take it back, so the retry does not make a duplicate. */
 		maildir_fail(err, errlen, "fsync", flags ? "cur/" : "new/");

@@ -3,7 +3,8 @@
  * Each rule's pattern is compiled by PCRE2 first: PCRE2 is the reference,
  * and a pattern it refuses is skipped whatever hyperscan thinks. Then
  * hs_expression_info() sorts the patterns into exact hyperscan, prefilter
- * hyperscan (+PCRE2 confirmation) and PCRE2 only, per scanned text. */
+ * hyperscan (+PCRE2 confirmation) and PCRE2 only, per scanned text; a
+ * pattern hyperscan finds too large is prefiltered relaxed (match_relax). */
 #include "match_int.h"
 
 #include <ctype.h>
@@ -127,62 +128,119 @@ pcre:
 	return match_push(&g->pc_rule, &g->npc, i);
 }
 
-/* Builds the group's database; a pattern the full compile refuses moves
- * to PCRE2 only and the compile is retried (bounded). */
+/* Pattern k of g was refused: the next compile tries its relaxed form
+ * (match_relax()) in its place, confirmed by PCRE2. 1 relaxed, 0 not (it
+ * was already: the relaxed form was refused too), -1 ENOMEM. */
+static int
+match_relax_one(const struct sp_ruleset *rs, struct mgroup *g, size_t k,
+		char **rx)
+{
+	const char *re = rs->v[g->hs_rule[k]].re;
+	size_t cap = strlen(re) + 1;
+
+	if (rx[k] != NULL)
+		return 0;
+	if ((rx[k] = malloc(cap)) == NULL)
+		return -1;
+	if (match_relax(re, rx[k], cap) < 0) { /* cannot happen: shorter */
+		free(rx[k]);
+		rx[k] = NULL;
+		return 0;
+	}
+	g->hs_confirm[k] = 1;
+	return 1;
+}
+
+/* Removes pattern k from g's hyperscan list (it runs in PCRE2 alone). */
+static int
+match_drop_one(struct mgroup *g, size_t k, char **rx)
+{
+	size_t tail = g->nhs - k - 1;
+
+	if (match_push(&g->pc_rule, &g->npc, g->hs_rule[k]) < 0)
+		return -1;
+	free(rx[k]);
+	memmove(&g->hs_rule[k], &g->hs_rule[k + 1], tail * sizeof(size_t));
+	memmove(&g->hs_confirm[k], &g->hs_confirm[k + 1], tail);
+	memmove(&rx[k], &rx[k + 1], tail * sizeof(char *));
+	rx[--g->nhs] = NULL;
+	return 0;
+}
+
+/* One hs_compile_multi() of g's patterns (rx[k] in place of a refused
+ * one). HS_SUCCESS, or the index of the refused pattern (g->nhs: not
+ * one pattern's fault). */
+static size_t
+match_compile_try(const struct sp_ruleset *rs, struct mgroup *g,
+		  char *const *rx, const char **ex, unsigned *fl, unsigned *ids,
+		  int *ok)
+{
+	hs_compile_error_t *ce = NULL;
+	size_t k;
+
+	for (k = 0; k < g->nhs; k++) {
+		const struct sp_rule *r = &rs->v[g->hs_rule[k]];
+
+		ex[k] = rx[k] != NULL ? rx[k] : r->re;
+		fl[k] =
+		    match_hs_flags(r) |
+		    (g->hs_confirm[k] && rx[k] == NULL ? HS_FLAG_PREFILTER : 0);
+		ids[k] = (unsigned)k;
+	}
+	*ok = hs_compile_multi(ex, fl, ids, (unsigned)g->nhs, HS_MODE_BLOCK,
+			       NULL, &g->db, &ce) == HS_SUCCESS;
+	if (*ok)
+		return 0;
+	k = ce->expression >= 0 ? (size_t)ce->expression : g->nhs;
+	hs_free_compile_error(ce);
+	g->db = NULL;
+	return k;
+}
+
+/* Builds the group's database. A pattern the full compile refuses is
+ * tried relaxed (match_relax_one), else moves to PCRE2 only, and the
+ * compile is retried (bounded). */
 static int
 match_compile_group(const struct sp_ruleset *rs, struct mgroup *g)
 {
 	const char **ex = NULL;
 	unsigned *fl = NULL, *ids = NULL;
-	hs_compile_error_t *ce = NULL;
+	char **rx = NULL;
 	size_t k, tries;
-	int rc = -1;
+	int rc = -1, ok = 0, r;
 
 	if (g->nhs == 0)
 		return 0;
 	ex = calloc(g->nhs, sizeof(*ex));
 	fl = calloc(g->nhs, sizeof(*fl));
 	ids = calloc(g->nhs, sizeof(*ids));
-	if (ex == NULL || fl == NULL || ids == NULL)
+	rx = calloc(g->nhs, sizeof(*rx));
+	if (ex == NULL || fl == NULL || ids == NULL || rx == NULL)
 		goto out;
 	for (tries = 0; tries < 64 && g->nhs > 0; tries++) {
-		for (k = 0; k < g->nhs; k++) {
-			const struct sp_rule *r = &rs->v[g->hs_rule[k]];
-
-			ex[k] = r->re;
-			fl[k] = match_hs_flags(r) |
-				(g->hs_confirm[k] ? HS_FLAG_PREFILTER : 0);
-			ids[k] = (unsigned)k;
-		}
-		if (hs_compile_multi(ex, fl, ids, (unsigned)g->nhs,
-				     HS_MODE_BLOCK, NULL, &g->db,
-				     &ce) == HS_SUCCESS)
+		k = match_compile_try(rs, g, rx, ex, fl, ids, &ok);
+		if (ok || k >= g->nhs)
 			break;
-		k = ce->expression >= 0 ? (size_t)ce->expression : g->nhs;
-		hs_free_compile_error(ce);
-		ce = NULL;
-		g->db = NULL;
-		if (k >= g->nhs)
-			break;
-		if (match_push(&g->pc_rule, &g->npc, g->hs_rule[k]) < 0)
+		if ((r = match_relax_one(rs, g, k, rx)) < 0 ||
+		    (r == 0 && match_drop_one(g, k, rx) < 0))
 			goto out;
-		memmove(&g->hs_rule[k], &g->hs_rule[k + 1],
-			(g->nhs - k - 1) * sizeof(size_t));
-		memmove(&g->hs_confirm[k], &g->hs_confirm[k + 1],
-			g->nhs - k - 1);
-		g->nhs--;
 	}
-	if (g->db == NULL) { /* give up on hyperscan for this group */
+	if (!ok) { /* give up on hyperscan for this group */
 		for (k = 0; k < g->nhs; k++)
 			if (match_push(&g->pc_rule, &g->npc, g->hs_rule[k]) < 0)
 				goto out;
+		for (k = 0; k < g->nhs; k++)
+			free(rx[k]);
 		g->nhs = 0;
 	}
 	rc = 0;
 out:
+	for (k = 0; rx != NULL && k < g->nhs; k++)
+		free(rx[k]);
 	free(ex);
 	free(fl);
 	free(ids);
+	free(rx);
 	return rc;
 }
 

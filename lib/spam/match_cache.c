@@ -34,7 +34,7 @@
 
 /* Bump when the file layout or the way rules are sorted into groups
  * (match_classify, match_compile_group, MATCH_CHUNK) changes. */
-#define CACHE_VERSION 1
+#define CACHE_VERSION 2
 #define CACHE_MAGIC "FCTRHSDB"
 #define CACHE_MAX_FILE ((off_t)1 << 30)
 #define CACHE_MAX_PRUNE 4096

@@ -109,6 +109,16 @@ match_groups_free(struct sp_matcher *m)
 	m->ng = 0;
 }
 
+/* ---- match_relax.c ---- */
+
+/* Writes to out a pattern that matches wherever re does (a superset, for
+ * hyperscan to prefilter with; PCRE2 then confirms with re itself): every
+ * bounded repeat {m,n}, {m,} or {m} becomes * for m = 0, else +. Escapes
+ * (\x{..}, \Q..\E) and character classes are copied as they are, and a
+ * '{' that is not a quantifier stays literal. 0, or -1 if it does not fit
+ * outlen. Pure. */
+int match_relax(const char *re, char *out, size_t outlen);
+
 /* ---- match_cache.c ---- */
 
 #define MATCH_KEY_LEN 32

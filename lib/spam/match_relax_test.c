@@ -1,0 +1,210 @@
+/* lib/spam/match_relax_test.c - match_relax(): what it writes, that the
+ * relaxed pattern matches wherever the rule's own does (checked with
+ * PCRE2 on random texts), and that SpamAssassin's __FILL_THIS_FORM_*
+ * rules, which hyperscan refuses as too large, now run in hyperscan as a
+ * prefilter with the verdicts PCRE2 gives alone (shown on a smaller rule
+ * hyperscan refuses the same way). */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "match.h"
+#include "match_int.h"
+#include "msgview.h"
+#include "rules.h"
+
+static void
+relax_is(const char *re, const char *want)
+{
+	char out[256];
+
+	assert_int_equal(match_relax(re, out, sizeof(out)), 0);
+	if (strcmp(out, want) != 0)
+		fail_msg("relax(%s): got %s, want %s", re, out, want);
+}
+
+static void
+bounded_repeats_become_unbounded(void **state)
+{
+	(void)state;
+	relax_is("a{0,3}b{1,80}c{2,5}d{3}e{0,}", "a*b+c+d+e*");
+	relax_is("(?:x|y){1,3}?z{2,}", "(?:x|y)+?z+");
+	relax_is("no quantifier here", "no quantifier here");
+}
+
+static void
+escapes_classes_and_literal_braces_are_kept(void **state)
+{
+	(void)state;
+	relax_is("\\x{41}{2,4}", "\\x{41}+");
+	relax_is("\\p{L}{1,3}\\Q{1,2}\\E", "\\p{L}+\\Q{1,2}\\E");
+	relax_is("[{1,2}]{1,2}", "[{1,2}]+");
+	relax_is("[]{1}]x{,3}", "[]{1}]x{,3}");
+	relax_is("[[:alpha:]{]{0,9}", "[[:alpha:]{]*");
+	relax_is("{1,2}(?:{3}|{4})", "{1,2}(?:{3}|{4})");
+	relax_is("\\{2,3}\\cQ{1,2}", "\\{2,3}\\cQ+");
+}
+
+static void
+a_pattern_that_does_not_fit_is_an_error(void **state)
+{
+	char out[6];
+
+	(void)state;
+	assert_int_equal(match_relax("abcdef", out, sizeof(out)), -1);
+	assert_int_equal(match_relax("abcde", out, sizeof(out)), 0);
+	assert_int_equal(match_relax("a{2}bc{2}", out, sizeof(out)), 0);
+	assert_string_equal(out, "a+bc+");
+}
+
+static int
+pcre_hits(const char *re, const char *text)
+{
+	pcre2_code *c;
+	pcre2_match_data *md;
+	PCRE2_SIZE off;
+	int ec, rc;
+
+	c = pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED,
+			  PCRE2_CASELESS | PCRE2_MULTILINE, &ec, &off, NULL);
+	if (c == NULL)
+		fail_msg("pcre2 refuses %s", re);
+	md = pcre2_match_data_create(1, NULL);
+	assert_non_null(md);
+	rc = pcre2_match(c, (PCRE2_SPTR)text, strlen(text), 0, 0, md, NULL);
+	pcre2_match_data_free(md);
+	pcre2_code_free(c);
+	return rc >= 0;
+}
+
+/* The property the prefilter rests on: wherever the rule matches, its
+ * relaxed pattern does. */
+static void
+the_relaxed_pattern_matches_wherever_the_rule_does(void **state)
+{
+	static const char *const res[] = {
+	    "(?:ab{2,3}c){2}",
+	    "^x{1,2}y{0,1}$",
+	    "(?:(?:your|the)\\s{1,2}(?:name|phone){1,2}[:.]{1,3}){2,3}",
+	    "\\b(?:a|b{2}){3}\\b",
+	    "[ab]{2,4}?c{3}",
+	};
+	static const char *const tok[] = {
+	    "abbc", "abbbc", "x", "y",	"your ", "the ", "name", "phone",
+	    ":",    ".",     "a", "bb", "c",	 "\n",	 " "};
+	char text[64], rx[256];
+	size_t i, k, n, hits = 0;
+
+	(void)state;
+	srand(11);
+	for (i = 0; i < 20000; i++) {
+		const char *re = res[i % (sizeof(res) / sizeof(res[0]))];
+
+		text[0] = '\0';
+		for (k = (size_t)rand() % 10; k > 0; k--) {
+			const char *t = tok[(size_t)rand() % 15];
+
+			n = strlen(text);
+			if (n + strlen(t) < sizeof(text))
+				memcpy(text + n, t, strlen(t) + 1);
+		}
+		if (!pcre_hits(re, text))
+			continue;
+		hits++;
+		assert_int_equal(match_relax(re, rx, sizeof(rx)), 0);
+		if (!pcre_hits(rx, text))
+			fail_msg("%s hits \"%s\", relaxed %s does not", re,
+				 text, rx);
+	}
+	if (hits <= 200) /* the texts did reach the patterns */
+		fail_msg("only %zu hits", hits);
+}
+
+/* Hyperscan refuses BIG as "Pattern is too large", and fast (it takes
+ * 25 s over each of SpamAssassin's __FILL_THIS_FORM_* rules). */
+static const char big_rules[] = "body BIG /(?:[a-z]{1,300}\\d{1,300}){30}/\n"
+				"body SMALL /\\d{2}x{1,3}/\n";
+
+static const char *const big_msgs[] = {
+    "Subject: a\n\n"
+    "a1b2c3d4e5f6g7h8i9j0a1b2c3d4e5f6g7h8i9j0a1b2c3d4e5f6g7h8i9j0a1b2c3"
+    "d4e5f6g7h8i9j0\n",
+    "Subject: b\n\na1 b2 c3 d4 e5 f6 g7 h8 i9 j0 a1 b2 c3 d4 e5 f6 g7 h8 "
+    "i9 j0 a1 b2 c3 d4 e5 f6 g7 h8 i9 j0 a1 b2 c3 d4 e5 f6 g7 h8 i9 j0\n",
+    "Subject: c\n\nab12xx\n",
+};
+
+static void
+a_too_large_rule_runs_relaxed_in_hyperscan_with_pcre2s_verdicts(void **state)
+{
+	struct sp_ruleset rs;
+	struct sp_rules_error rerr;
+	struct sp_rules_opts o;
+	struct sp_matcher *m = NULL;
+	struct sp_match_stats st;
+	struct sp_limits lim;
+	char err[256];
+	size_t i, k, hits = 0;
+
+	(void)state;
+	sp_rules_init(&rs);
+	memset(&o, 0, sizeof(o));
+	memset(&lim, 0, sizeof(lim));
+	assert_int_equal(sp_rules_parse(&rs, "big.cf", big_rules,
+					strlen(big_rules), &o, &rerr),
+			 0);
+	assert_int_equal(sp_rules_finish(&rs, &rerr), 0);
+	assert_int_equal(sp_match_build(&rs, &m, err, sizeof(err)), 0);
+	sp_match_stats(m, &st);
+	assert_int_equal(st.pcre_only, 0);
+	assert_int_equal(st.hs_prefilter, 1);
+	assert_int_equal(st.hs_exact, 1);
+	for (i = 0; i < sizeof(big_msgs) / sizeof(big_msgs[0]); i++) {
+		struct sp_view v;
+		double *val = calloc(rs.n, sizeof(double));
+
+		assert_non_null(val);
+		memset(&v, 0, sizeof(v));
+		assert_int_equal(sp_view_parse(big_msgs[i], strlen(big_msgs[i]),
+					       &lim, &v, err, sizeof(err)),
+				 0);
+		assert_int_equal(
+		    sp_match_run(m, &rs, &v, NULL, val, err, sizeof(err)), 0);
+		for (k = 0; k < rs.n; k++) {
+			int want = pcre_hits(rs.v[k].re, v.body_text);
+
+			if ((val[k] != 0) != want)
+				fail_msg("message %zu, %s: got %g, PCRE2 %d", i,
+					 rs.v[k].name, val[k], want);
+			hits += want;
+		}
+		sp_view_clear(&v);
+		free(val);
+	}
+	assert_int_equal(hits, 2); /* BIG in the first, SMALL in the last */
+	sp_match_free(&m);
+	sp_rules_free(&rs);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(bounded_repeats_become_unbounded),
+	    cmocka_unit_test(escapes_classes_and_literal_braces_are_kept),
+	    cmocka_unit_test(a_pattern_that_does_not_fit_is_an_error),
+	    cmocka_unit_test(
+		the_relaxed_pattern_matches_wherever_the_rule_does),
+	    cmocka_unit_test(
+		a_too_large_rule_runs_relaxed_in_hyperscan_with_pcre2s_verdicts),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -5,7 +5,9 @@
  *
  * Vectorscan/hyperscan runs what it can express exactly; what it can only
  * approximate (back-references, lookaround) runs in it as a prefilter and
- * is confirmed by PCRE2; what it cannot compile at all runs in PCRE2 alone.
+ * is confirmed by PCRE2, and so does what it finds too large, relaxed (its
+ * bounded repeats made unbounded: match_int.h, match_relax); what it
+ * cannot compile at all runs in PCRE2 alone.
  * The semantics are PCRE2's (Perl's) in every case. Patterns are bytes (no
  * UTF mode), like SpamAssassin's default. A built matcher is immutable and
  * shared by threads; each scan takes a scratch from a locked pool. */

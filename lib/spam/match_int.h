@@ -113,10 +113,14 @@ match_groups_free(struct sp_matcher *m)
 
 /* Writes to out a pattern that matches wherever re does (a superset, for
  * hyperscan to prefilter with; PCRE2 then confirms with re itself): every
- * bounded repeat {m,n}, {m,} or {m} becomes * for m = 0, else +. Escapes
- * (\x{..}, \Q..\E) and character classes are copied as they are, and a
- * '{' that is not a quantifier stays literal. 0, or -1 if it does not fit
- * outlen. Pure. */
+ * bounded repeat {m,n}, {m,} or {m} becomes * for m = 0, else +; a
+ * possessive quantifier becomes greedy and an atomic group (?>...) a plain
+ * one. Negative lookaheads and all lookbehinds are copied as they are
+ * (relaxing them would narrow the pattern, or make PCRE2 refuse it), and
+ * so are escapes (\x{..}, \Q..\E), character classes and a '{' that is
+ * not a quantifier. The result is never longer than re. 0, or -1 if it
+ * does not fit outlen, groups nest deeper than 64, or re has a
+ * backtracking verb (*...) or a conditional (?(...), not relaxed. Pure. */
 int match_relax(const char *re, char *out, size_t outlen);
 
 /* ---- match_cache.c ---- */

@@ -97,33 +97,91 @@ relax_quant(const char *p, unsigned long *min)
 	return p[i] == '}' ? i + 1 : 0;
 }
 
+/* The scan's state: groups open (a stack of whether each is, or lies
+ * in, a negative lookaround or a lookbehind, whose content is copied as it
+ * is: relaxing a negative one would make the pattern narrower, and PCRE2
+ * wants a lookbehind of bounded length), and whether the last token was a
+ * quantifier (a '+' after it makes it possessive). */
+#define RELAX_DEPTH 64
+
+struct relax {
+	unsigned char neg[RELAX_DEPTH];
+	size_t depth;
+	int lastq;
+	char prev;
+};
+
+/* Copies the token at `at` (length n) to out, relaxed unless inside a
+ * negative lookaround: a possessive '+' is dropped, "(?>" becomes "(?:".
+ * snprintf's answer, or -1 when groups nest too deep. */
+static int
+relax_token(struct relax *st, const char *at, size_t n, char *out, size_t left)
+{
+	int neg = st->depth > 0 && st->neg[st->depth - 1];
+	int quant = (*at == '*' || *at == '+' || *at == '?') && n == 1 &&
+		    st->prev != '(' && st->prev != '|';
+
+	if (*at == '(') {
+		if (st->depth == RELAX_DEPTH)
+			return -1;
+		st->neg[st->depth++] =
+		    (unsigned char)(neg || strncmp(at, "(?!", 3) == 0 ||
+				    strncmp(at, "(?<=", 4) == 0 ||
+				    strncmp(at, "(?<!", 4) == 0);
+		if (!neg && strncmp(at, "(?>", 3) == 0) {
+			st->lastq = 0;
+			return snprintf(out, left, "(?:");
+		}
+	} else if (*at == ')' && st->depth > 0) {
+		st->depth--;
+	}
+	if (quant && st->lastq && *at == '+' && !neg) {
+		st->lastq = 0;
+		return 0; /* possessive: greedy matches wherever it does */
+	}
+	st->lastq = quant && !(st->lastq && *at == '?');
+	return snprintf(out, left, "%.*s", (int)n, at);
+}
+
 int
 match_relax(const char *re, char *out, size_t outlen)
 {
+	struct relax st;
 	size_t i = 0, o = 0, n;
 	unsigned long min;
 	int w;
-	char prev = '(';
 
+	memset(&st, 0, sizeof(st));
+	st.prev = '(';
 	while (re[i] != '\0') {
 		const char *at = re + i;
+		int neg = st.depth > 0 && st.neg[st.depth - 1];
+		size_t q = 0;
 
-		if (*at == '{' && prev != '(' && prev != '|' &&
-		    (n = relax_quant(at, &min)) > 0) {
-			w = snprintf(out + o, outlen - o, "%s",
-				     min == 0 ? "*" : "+");
+		if (*at == '(' &&
+		    (at[1] == '*' || (at[1] == '?' && at[2] == '(')))
+			return -1; /* verbs, conditionals: not relaxed */
+		if (*at == '{' && st.prev != '(' && st.prev != '|')
+			q = relax_quant(at, &min);
+		if (q > 0) {
+			n = q;
+			w = neg ? snprintf(out + o, outlen - o, "%.*s", (int)n,
+					   at)
+				: snprintf(out + o, outlen - o, "%s",
+					   min == 0 ? "*" : "+");
+			st.lastq = 1;
 		} else {
 			n = *at == '\\'	 ? relax_escape(at)
 			    : *at == '[' ? relax_class(at)
 			    : *at == '(' ? relax_open(at)
 					 : 1;
-			w = snprintf(out + o, outlen - o, "%.*s", (int)n, at);
+			w = relax_token(&st, at, n, out + o, outlen - o);
 		}
 		if (w < 0 || (size_t)w >= outlen - o)
 			return -1;
 		o += (size_t)w;
 		i += n;
-		prev = *at == '(' ? '(' : re[i - 1];
+		st.prev = *at == '(' ? '(' : re[i - 1];
 	}
 	return 0;
 }

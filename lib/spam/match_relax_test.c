@@ -53,6 +53,18 @@ escapes_classes_and_literal_braces_are_kept(void **state)
 }
 
 static void
+possessive_atomic_and_negative_lookarounds_keep_the_superset(void **state)
+{
+	(void)state;
+	relax_is("a{1,3}+a*+b?+c++", "a+a*b?c+");
+	relax_is("a+?b??c{2}?", "a+?b??c+?");
+	relax_is("(?>x{2})y", "(?:x+)y");
+	relax_is("(?<n>x{2})\\k<n>", "(?<n>x+)\\k<n>");
+	relax_is("x(?!a{2}(?>b))y{2}", "x(?!a{2}(?>b))y+");
+	relax_is("(?<!b{2})c{2}(?<=d{2})", "(?<!b{2})c+(?<=d{2})");
+}
+
+static void
 a_pattern_that_does_not_fit_is_an_error(void **state)
 {
 	char out[6];
@@ -62,6 +74,18 @@ a_pattern_that_does_not_fit_is_an_error(void **state)
 	assert_int_equal(match_relax("abcde", out, sizeof(out)), 0);
 	assert_int_equal(match_relax("a{2}bc{2}", out, sizeof(out)), 0);
 	assert_string_equal(out, "a+bc+");
+	{
+		char deep[200], big[200];
+
+		memset(deep, '(', 70);
+		memset(deep + 70, ')', 70);
+		deep[140] = '\0';
+		assert_int_equal(match_relax(deep, big, sizeof(big)), -1);
+		assert_int_equal(
+		    match_relax("a{2}(*COMMIT)b", big, sizeof(big)), -1);
+		assert_int_equal(
+		    match_relax("(?(?!x{2})a|b)", big, sizeof(big)), -1);
+	}
 }
 
 static int
@@ -95,10 +119,14 @@ the_relaxed_pattern_matches_wherever_the_rule_does(void **state)
 	    "(?:(?:your|the)\\s{1,2}(?:name|phone){1,2}[:.]{1,3}){2,3}",
 	    "\\b(?:a|b{2}){3}\\b",
 	    "[ab]{2,4}?c{3}",
+	    "a{1,3}+a",
+	    "x(?!a{2})",
+	    "(?>a{1,2})a",
+	    "(?<!b{2})c{2}",
 	};
 	static const char *const tok[] = {
 	    "abbc", "abbbc", "x", "y",	"your ", "the ", "name", "phone",
-	    ":",    ".",     "a", "bb", "c",	 "\n",	 " "};
+	    ":",    ".",     "a", "bb", "c",	 "\n",	 " ",	 "aa"};
 	char text[64], rx[256];
 	size_t i, k, n, hits = 0;
 
@@ -109,7 +137,8 @@ the_relaxed_pattern_matches_wherever_the_rule_does(void **state)
 
 		text[0] = '\0';
 		for (k = (size_t)rand() % 10; k > 0; k--) {
-			const char *t = tok[(size_t)rand() % 15];
+			const char *t = tok[(size_t)rand() %
+					    (sizeof(tok) / sizeof(tok[0]))];
 
 			n = strlen(text);
 			if (n + strlen(t) < sizeof(text))
@@ -133,11 +162,11 @@ static const char big_rules[] = "body BIG /(?:[a-z]{1,300}\\d{1,300}){30}/\n"
 				"body SMALL /\\d{2}x{1,3}/\n";
 
 static const char *const big_msgs[] = {
-    "Subject: a\n\n"
-    "a1b2c3d4e5f6g7h8i9j0a1b2c3d4e5f6g7h8i9j0a1b2c3d4e5f6g7h8i9j0a1b2c3"
-    "d4e5f6g7h8i9j0\n",
-    "Subject: b\n\na1 b2 c3 d4 e5 f6 g7 h8 i9 j0 a1 b2 c3 d4 e5 f6 g7 h8 "
-    "i9 j0 a1 b2 c3 d4 e5 f6 g7 h8 i9 j0 a1 b2 c3 d4 e5 f6 g7 h8 i9 j0\n",
+    ("Subject: a\n\n"
+     "a1b2c3d4e5f6g7h8i9j0a1b2c3d4e5f6g7h8i9j0a1b2c3d4e5f6g7h8i9j0a1b2c3"
+     "d4e5f6g7h8i9j0\n"),
+    ("Subject: b\n\na1 b2 c3 d4 e5 f6 g7 h8 i9 j0 a1 b2 c3 d4 e5 f6 g7 h8 "
+     "i9 j0 a1 b2 c3 d4 e5 f6 g7 h8 i9 j0 a1 b2 c3 d4 e5 f6 g7 h8 i9 j0\n"),
     "Subject: c\n\nab12xx\n",
 };
 
@@ -199,6 +228,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(bounded_repeats_become_unbounded),
 	    cmocka_unit_test(escapes_classes_and_literal_braces_are_kept),
+	    cmocka_unit_test(
+		possessive_atomic_and_negative_lookarounds_keep_the_superset),
 	    cmocka_unit_test(a_pattern_that_does_not_fit_is_an_error),
 	    cmocka_unit_test(
 		the_relaxed_pattern_matches_wherever_the_rule_does),

@@ -151,6 +151,9 @@ match_relax(const char *re, char *out, size_t outlen)
 	unsigned long min;
 	int w;
 
+	if (outlen == 0)
+		return -1;
+	out[0] = '\0';
 	memset(&st, 0, sizeof(st));
 	st.prev = '(';
 	while (re[i] != '\0') {

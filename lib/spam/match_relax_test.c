@@ -72,6 +72,10 @@ a_pattern_that_does_not_fit_is_an_error(void **state)
 	(void)state;
 	assert_int_equal(match_relax("abcdef", out, sizeof(out)), -1);
 	assert_int_equal(match_relax("abcde", out, sizeof(out)), 0);
+	memset(out, 'x', sizeof(out));
+	assert_int_equal(match_relax("", out, sizeof(out)), 0);
+	assert_string_equal(out, "");
+	assert_int_equal(match_relax("", out, 0), -1);
 	assert_int_equal(match_relax("a{2}bc{2}", out, sizeof(out)), 0);
 	assert_string_equal(out, "a+bc+");
 	{

@@ -142,7 +142,7 @@ match_relax_one(const struct sp_ruleset *rs, struct mgroup *g, size_t k,
 		return 0;
 	if ((rx[k] = malloc(cap)) == NULL)
 		return -1;
-	if (match_relax(re, rx[k], cap) < 0) { /* cannot happen: shorter */
+	if (match_relax(re, rx[k], cap) < 0) { /* verbs, conditionals... */
 		free(rx[k]);
 		rx[k] = NULL;
 		return 0;
@@ -168,8 +168,8 @@ match_drop_one(struct mgroup *g, size_t k, char **rx)
 }
 
 /* One hs_compile_multi() of g's patterns (rx[k] in place of a refused
- * one). HS_SUCCESS, or the index of the refused pattern (g->nhs: not
- * one pattern's fault). */
+ * one). *ok = 1 and g->db built, or *ok = 0 and the index of the refused
+ * pattern returned (g->nhs: not one pattern's fault). */
 static size_t
 match_compile_try(const struct sp_ruleset *rs, struct mgroup *g,
 		  char *const *rx, const char **ex, unsigned *fl, unsigned *ids,
@@ -206,7 +206,7 @@ match_compile_group(const struct sp_ruleset *rs, struct mgroup *g)
 	const char **ex = NULL;
 	unsigned *fl = NULL, *ids = NULL;
 	char **rx = NULL;
-	size_t k, tries;
+	size_t k, tries, n0 = g->nhs;
 	int rc = -1, ok = 0, r;
 
 	if (g->nhs == 0)
@@ -229,13 +229,11 @@ match_compile_group(const struct sp_ruleset *rs, struct mgroup *g)
 		for (k = 0; k < g->nhs; k++)
 			if (match_push(&g->pc_rule, &g->npc, g->hs_rule[k]) < 0)
 				goto out;
-		for (k = 0; k < g->nhs; k++)
-			free(rx[k]);
 		g->nhs = 0;
 	}
 	rc = 0;
 out:
-	for (k = 0; rx != NULL && k < g->nhs; k++)
+	for (k = 0; rx != NULL && k < n0; k++) /* dropped ones are NULL */
 		free(rx[k]);
 	free(ex);
 	free(fl);

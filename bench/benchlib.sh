@@ -42,13 +42,45 @@
 #                           network tests) on $T/spamd.sock and
 #                           spamass-milter -m on $T/spamass.sock; SPID,
 #                           MPID (the caller waits for the sockets)
-#   bench_rspamd NAMESERVER TIMEOUT RETRANSMITS KEEP
+#   bench_rspamd NAMESERVER TIMEOUT RETRANSMITS KEEP [BAYES]
 #                           a private offline rspamd (RSPAMD_ROOT, see
 #                           spam.sh's header): the proxy worker in milter
 #                           mode on $T/rspamd.sock, one per CPU, every
 #                           module that looks anything up off but the
 #                           ones in KEEP ("dkim spf": they then ask
-#                           NAMESERVER); RPID
+#                           NAMESERVER), no Bayes; RPID. With BAYES=1 a
+#                           second instance, the same but in
+#                           $T/rspamd-bayes on $T/rspamd-bayes.sock, its
+#                           Bayes classifier on bench_redis's server and
+#                           its controller worker on
+#                           $T/rspamd-bayes/ctl.sock (unix socket only);
+#                           RBPID, REDIS_PID
+#   bench_redis             a private redis-server in $T/redis: unix
+#                           socket $T/redis/redis.sock only (port 0), no
+#                           persistence, in the foreground (stopped with
+#                           the bench); REDIS_PID once it answers
+#   bench_rspamd_learn      waits for the Bayes instance's controller,
+#                           learns $T/train-spam and $T/train-ham with
+#                           rspamc learn_spam/learn_ham (the messages
+#                           facteur and sa-learn learn), and dies unless
+#                           both classes reach min_learns
+#                           (RSPAMD_MIN_LEARNS, 150: rspamd declines
+#                           messages its Bayes already classifies, so of
+#                           220 + 220 it learns about 216-219 spam and
+#                           200-204 ham with min_learns 200, the margin
+#                           too thin; its classifier then answers on the
+#                           same messages as the 200 of facteur's and
+#                           SpamAssassin's); RSPAMD_LEARNED ("spam N, ham N")
+#   bench_rspamd_settle     until rspamd's hs_helper has written its
+#                           hyperscan caches (the last, its maps'
+#                           multipatterns, about 60 s after the start):
+#                           75 s after the first bench_rspamd and no
+#                           $T/rspamd*/db/*.hs* newer than 20 s (240 s at
+#                           most), so that no run measures that compiling
+#   bench_rspamd_bayes_hits SOCK
+#                           bench_bayes_hits for rspamd: dies when no
+#                           message names BAYES_SPAM or BAYES_HAM (its
+#                           Bayes is not applied)
 #   bench_dovecot_lmtp DIR UID GID [SIEVE_BEFORE]
 #                           Dovecot, LMTP only, in DIR (socket DIR/run/lmtp,
 #                           static userdb: every user is UID:GID with
@@ -214,13 +246,45 @@ EOF
 	MPID=$!; PIDS="$PIDS $MPID"
 }
 
-bench_rspamd() { # NAMESERVER TIMEOUT RETRANSMITS KEEP
+bench_redis() {
+	_d=$T/redis
+	mkdir -p "$_d"
+	cat > "$_d/redis.conf" <<EOF
+port 0
+unixsocket $_d/redis.sock
+unixsocketperm 600
+daemonize no
+save ""
+appendonly no
+dir $_d
+logfile $_d/redis.log
+EOF
+	/usr/bin/redis-server "$_d/redis.conf" &
+	REDIS_PID=$!; PIDS="$PIDS $REDIS_PID"
+	wait_sock "$_d/redis.sock" $REDIS_PID 30
+}
+
+# rspamd with the bench's paths and libraries: ARGS...
+bench_rspamd_exec() {
+	_x=$1 _r=${RSPAMD_ROOT:-/opt/facteur-bench/rspamd}
+	shift
+	LD_LIBRARY_PATH=$_r/usr/lib/x86_64-linux-gnu:$_r/usr/lib/rspamd \
+	    "$_r/usr/bin/$_x" "$@"
+}
+
+bench_rspamd() { # NAMESERVER TIMEOUT RETRANSMITS KEEP [BAYES]
+	RSPAMD_T0=${RSPAMD_T0:-$(date +%s)}
 	_r=${RSPAMD_ROOT:-/opt/facteur-bench/rspamd} _l=$T/rspamd
+	_sock=$T/rspamd.sock
+	if [ "${5:-0}" = 1 ]; then
+		_l=$T/rspamd-bayes _sock=$T/rspamd-bayes.sock
+		bench_redis
+	fi
 	mkdir -p "$_l/local.d" "$_l/override.d" "$_l/db" "$_l/run"
 	cat > "$_l/override.d/worker-proxy.inc" <<EOF
 milter = yes;
 timeout = 120s;
-bind_socket = "$T/rspamd.sock mode=0666";
+bind_socket = "$_sock mode=0666";
 upstream "local" { default = yes; self_scan = yes; }
 count = $(nproc);
 max_retries = 5;
@@ -244,12 +308,31 @@ EOF
 		case " $4 " in *" $_m "*) continue ;; esac
 		echo "enabled = false;" > "$_l/local.d/$_m.conf"
 	done
-	echo 'backend = "redis"; enabled = false;' \
-	    > "$_l/local.d/classifier-bayes.conf"
-	_h='"x-spam-status"'
+	if [ "${5:-0}" = 1 ]; then
+		# Bayes on the private Redis (a path is a unix socket to
+		# rspamd's upstreams), learned through the controller only
+		# (no autolearn: statistic.conf's sample stays commented).
+		cat > "$_l/local.d/classifier-bayes.conf" <<EOF
+backend = "redis";
+servers = "$T/redis/redis.sock";
+min_learns = ${RSPAMD_MIN_LEARNS:-150};
+EOF
+		cat > "$_l/override.d/worker-controller.inc" <<EOF
+enabled = true;
+count = 1;
+bind_socket = "$_l/ctl.sock mode=0600";
+EOF
+	else
+		echo 'backend = "redis"; enabled = false;' \
+		    > "$_l/local.d/classifier-bayes.conf"
+	fi
+	# x-spamd-result lists the symbols (as SpamAssassin's and facteur's
+	# X-Spam-Status list their rules): bench_rspamd_bayes_hits reads it
+	_h='"x-spam-status", "x-spamd-result"'
 	[ -n "$4" ] && _h="$_h, \"authentication-results\""
 	echo "use = [$_h]; skip_local = false; skip_authenticated = false;" \
 	    > "$_l/local.d/milter_headers.conf"
+	# not through bench_rspamd_exec: $! must be rspamd, not a subshell
 	LD_LIBRARY_PATH=$_r/usr/lib/x86_64-linux-gnu:$_r/usr/lib/rspamd \
 	    "$_r/usr/bin/rspamd" -f -u root -g root -i \
 	    -c "$_r/etc/rspamd/rspamd.conf" \
@@ -259,8 +342,48 @@ EOF
 	    --var=PLUGINSDIR=$_r/usr/share/rspamd/plugins \
 	    --var=SHAREDIR=$_r/usr/share/rspamd \
 	    --var=WWWDIR=$_r/usr/share/rspamd/www --var=DBDIR=$_l/db \
-	    --var=RUNDIR=$_l/run --var=LOGDIR=$_l > "$T/rspamd.log" 2>&1 &
-	RPID=$!; PIDS="$PIDS $RPID"
+	    --var=RUNDIR=$_l/run --var=LOGDIR=$_l > "$_l.log" 2>&1 &
+	if [ "${5:-0}" = 1 ]; then
+		RBPID=$!; PIDS="$PIDS $RBPID"
+	else
+		RPID=$!; PIDS="$PIDS $RPID"
+	fi
+}
+
+bench_rspamd_learn() {
+	_ctl=$T/rspamd-bayes/ctl.sock
+	wait_sock "$_ctl" "$RBPID" 120
+	for _cls in spam ham; do
+		# files, not the directory: rspamc skips the symlinks in it
+		bench_rspamd_exec rspamc -h "$_ctl" -t 60 -n 4 \
+		    "learn_$_cls" "$T/train-$_cls"/* \
+		    >> "$T/rspamd-bayes/learn.out" 2>&1 ||
+			bench_die "rspamc learn_$_cls: $(tail -3 "$T/rspamd-bayes/learn.out")"
+	done
+	# the controller's stat lags (Redis is polled); read Redis itself
+	_s=$(redis-cli -s "$T/redis/redis.sock" hget RS learns_spam)
+	_h=$(redis-cli -s "$T/redis/redis.sock" hget RS learns_ham)
+	RSPAMD_LEARNED="spam ${_s:-0}, ham ${_h:-0}"
+	[ "${_s:-0}" -ge "${RSPAMD_MIN_LEARNS:-150}" ] &&
+	    [ "${_h:-0}" -ge "${RSPAMD_MIN_LEARNS:-150}" ] ||
+		bench_die "rspamd learned $RSPAMD_LEARNED, under min_learns ${RSPAMD_MIN_LEARNS:-150}: $(grep -v 'success = true' "$T/rspamd-bayes/learn.out" | grep -i 'error\|false' | sort | uniq -c | head -5)"
+}
+
+bench_rspamd_settle() {
+	while _now=$(date +%s); [ $((_now - RSPAMD_T0)) -lt 240 ]; do
+		[ $((_now - RSPAMD_T0)) -ge 75 ] &&
+		    [ -z "$(find "$T"/rspamd*/db -name '*.hs*' \
+		        -newermt '20 seconds ago' 2>/dev/null | head -1)" ] &&
+			return 0
+		sleep 2
+	done
+}
+
+bench_rspamd_bayes_hits() { # SOCK
+	_n=$(bench_bayes_hits "$1")
+	[ "${_n:-0}" -gt 0 ] ||
+		bench_die "rspamd with Bayes: no BAYES_SPAM/BAYES_HAM in 20 messages' results ($T/rspamd-bayes/rspamd.log)"
+	echo "$_n"
 }
 
 bench_dovecot_lmtp() { # DIR UID GID [SIEVE_BEFORE]

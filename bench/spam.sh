@@ -1,18 +1,19 @@
 #!/bin/sh
 # bench/spam.sh - facteur-spam against spamass-milter + spamd (SpamAssassin)
-# and rspamd in milter mode, in one run, on the same messages, driven by
-# bench/milter-load over unix sockets. Builds nothing: give it release
+# and rspamd in milter mode, with and without its Bayes, in one run, on the
+# same messages, driven by bench/milter-load over unix sockets. Builds nothing: give it release
 # binaries (meson setup build-bench --buildtype=release -Db_sanitize=none).
 # Run as root.
 #
 #   bench/spam.sh FACTEUR-SPAM FACTEUR MILTER-LOAD SOURCE_ROOT
 #   env: CORPUS (/work/shared/corpus/spamassassin), MSGS (200: the first
 #   MSGS/2 ham and MSGS/2 spam, by name), TRAIN (220: ham and spam each,
-#   the next files, learned by facteur's and SpamAssassin's Bayes),
-#   N_FACTEUR (2000), N_RSPAMD (2000), N_SA (500) messages per run,
+#   the next files, learned by facteur's, SpamAssassin's and rspamd's
+#   Bayes), N_FACTEUR (2000), N_RSPAMD (2000: each rspamd), N_SA (500)
+#   messages per run,
 #   SECS (90: each run also stops after that), CONCS ("1 8"), ROUNDS (1),
-#   RSPAMD_ROOT (/opt/facteur-bench/rspamd: see below), KEEP=1 keeps the
-#   temp dir (configs, logs, results).
+#   RSPAMD_ROOT (/opt/facteur-bench/rspamd: see below), RSPAMD_MIN_LEARNS
+#   (150), KEEP=1 keeps the temp dir (configs, logs, results).
 #
 # What each side runs, all offline:
 #  - facteur-spam: rules_path = Debian's /usr/share/spamassassin (the
@@ -27,17 +28,32 @@
 #    messages, auto-learn off, children preforked and never recycled so
 #    none of them is lost from the CPU count; spamass-milter calls spamc
 #    per message over spamd's unix socket.
-#  - rspamd (Debian 12's 3.4): a private instance (-c, --var CONFDIR...,
-#    everything under the temp dir), one rspamd_proxy worker per CPU in
-#    milter mode with self_scan (it scans in-process: no normal worker),
-#    controller and fuzzy workers off. Disabled because they need the
-#    network or Redis: rbl, surbl, emails, spf, dkim, dmarc, arc, asn,
+#  - rspamd (Debian 12's 3.4), two private instances (-c, --var
+#    CONFDIR..., everything under the temp dir), each with one
+#    rspamd_proxy worker per CPU in milter mode with self_scan (it scans
+#    in-process: no normal worker), fuzzy worker off:
+#    * rspamd+bayes, the comparison the target is judged on: its Bayes
+#      classifier (statistic.conf, redis backend) on a private
+#      redis-server (Debian 12's 7.0: unix socket only, no persistence),
+#      trained with 'rspamc learn_spam/learn_ham' through its controller
+#      worker (on a unix socket; it stays up, idle, as in production) on
+#      the same TRAIN+TRAIN messages (rspamd declines to learn a message
+#      its Bayes already classifies, so it learns about 219 spam and 190-204
+#      ham of them; min_learns is 150, and the bench dies below it: see
+#      benchlib.sh). redis-server's CPU and Pss count as rspamd's,
+#      as SQLite's count as facteur's. The run fails unless BAYES_SPAM or
+#      BAYES_HAM is in the results of the 20 warm-up messages.
+#    * rspamd-nobayes, the row earlier runs reported (for continuity):
+#      the same without the classifier and controller.
+#    Disabled in both because they need the network or their own Redis
+#    data: rbl, surbl, emails, spf, dkim, dmarc, arc, asn,
 #    dkim_signing, arc signing, phishing, fuzzy_check, mx_check, hfilter's
 #    DNS checks (the module is off), rspamd_update, url_redirector,
 #    neural, ratelimit, greylist, replies, reputation, history_redis,
-#    bayes (its statistics need Redis: rspamd runs WITHOUT Bayes here),
 #    dcc, external_services, antivirus, metadata_exporter, clickhouse,
 #    elastic. DNS points at 127.0.0.1:1 (nothing) with a 0.1 s timeout.
+#    Both add X-Spam-Status and X-Spamd-Result (the symbols, as
+#    SpamAssassin's and facteur's X-Spam-Status name their rules).
 #    rspamd's Debian package depends on libhyperscan5, which conflicts
 #    with libvectorscan5 (facteur builds against vectorscan), so
 #    scripts/install-bench-deps unpacks rspamd and libhyperscan5 with dpkg -x
@@ -49,9 +65,10 @@
 # its threads and children, reaped children included: utime + stime +
 # cutime + cstime from /proc, before and after the run); for
 # SpamAssassin, spamd and its children plus spamass-milter and the spamc
-# it forks. Memory is the sum of Pss (proportional set size, so the pages
+# it forks; for rspamd+bayes, rspamd's processes plus redis-server. Memory is the sum of Pss (proportional set size, so the pages
 # spamd's children share count once) over those processes after the
-# runs. Runs alternate facteur, spamassassin, rspamd at each concurrency.
+# runs. Runs alternate facteur, spamassassin, rspamd+bayes, rspamd-nobayes
+# at each concurrency.
 set -eu
 SPAM=$1 FACTEUR=$2 LOAD=$3 SRC=$4
 CORPUS=${CORPUS:-/work/shared/corpus/spamassassin}
@@ -68,7 +85,7 @@ PY=/usr/bin/python3
 NCPU=$(nproc)
 
 for x in /usr/sbin/spamd /usr/sbin/spamass-milter /usr/bin/sa-learn \
-    "$RSPAMD_ROOT/usr/bin/rspamd"; do
+    /usr/bin/redis-server /usr/bin/redis-cli "$RSPAMD_ROOT/usr/bin/rspamd"; do
 	[ -x "$x" ] || { echo "spam.sh: $x missing (run scripts/install-bench-deps)" >&2; exit 1; }
 done
 
@@ -104,13 +121,18 @@ FPID=$!; PIDS="$PIDS $FPID"
 bench_spamassassin 1
 
 # 4. rspamd: private, offline, proxy worker in milter mode (see above;
-# benchlib.sh), its DNS pointed at a closed port.
+# benchlib.sh), its DNS pointed at a closed port; with Bayes on a private
+# Redis (RBPID, REDIS_PID), and without (RPID).
+bench_rspamd 127.0.0.1:1 0.1s 0 "" 1
 bench_rspamd 127.0.0.1:1 0.1s 0 ""
 
 wait_sock "$T/spamd.sock" $SPID 120
 wait_sock "$T/spamass.sock" $MPID 30
 wait_sock "$T/rspamd.sock" $RPID 120
+wait_sock "$T/rspamd-bayes.sock" $RBPID 120
+bench_rspamd_learn
 wait_sock "$T/facteur.sock" $FPID 300
+bench_rspamd_settle
 
 run() { # NAME SOCK COUNT CONNS PIDS...
 	name=$1 sock=$2 n=$3 c=$4
@@ -120,11 +142,13 @@ run() { # NAME SOCK COUNT CONNS PIDS...
 }
 
 # Warm up (first allocations, SA's compiled rules, rspamd's maps), and
-# proof that Bayes answers: messages whose headers name a BAYES_ rule.
+# proof that Bayes answers: messages whose headers name a BAYES_ rule
+# (rspamd+bayes: none is fatal; rspamd-nobayes: none is expected).
 bayes_hits() { bench_bayes_hits "$@"; }
 BH_F=$(bayes_hits "$T/facteur.sock")
 BH_S=$(bayes_hits "$T/spamass.sock")
-run rspamd "$T/rspamd.sock" 20 1 $RPID > /dev/null
+BH_RB=$(bench_rspamd_bayes_hits "$T/rspamd-bayes.sock")
+BH_R=$(bayes_hits "$T/rspamd.sock")
 
 : > "$T/results"
 r=1
@@ -132,13 +156,18 @@ while [ $r -le "$ROUNDS" ]; do
 	for c in $CONCS; do
 		run facteur "$T/facteur.sock" "$N_FACTEUR" "$c" $FPID >> "$T/results"
 		run spamassassin "$T/spamass.sock" "$N_SA" "$c" $SPID $MPID >> "$T/results"
-		run rspamd "$T/rspamd.sock" "$N_RSPAMD" "$c" $RPID >> "$T/results"
+		run rspamd+bayes "$T/rspamd-bayes.sock" "$N_RSPAMD" "$c" \
+		    $RBPID $REDIS_PID >> "$T/results"
+		run rspamd-nobayes "$T/rspamd.sock" "$N_RSPAMD" "$c" $RPID \
+		    >> "$T/results"
 	done
 	r=$((r + 1))
 done
 PSS_F=$(procsum pss $FPID)
 PSS_S=$(procsum pss $SPID $MPID)
 PSS_R=$(procsum pss $RPID)
+PSS_RB=$(procsum pss $RBPID $REDIS_PID)
+PSS_REDIS=$(procsum pss $REDIS_PID)
 
 echo "facteur-spam vs spamass-milter+spamd $(spamd --version | sed -n 's/.*version \([0-9.]*\).*/\1/p' | head -1)" \
     "vs rspamd $(R=$RSPAMD_ROOT; LD_LIBRARY_PATH=$R/usr/lib/x86_64-linux-gnu:$R/usr/lib/rspamd $R/usr/bin/rspamd --version | sed 's/.*version //')" \
@@ -146,8 +175,11 @@ echo "facteur-spam vs spamass-milter+spamd $(spamd --version | sed -n 's/.*versi
     "$NCPU CPUs, load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "Bayes training ($TRAIN ham + $TRAIN spam): facteur: $(tr '\n' ' ' < "$T/learn.out")"
 echo "  spamassassin: $(grep -i learned "$T/sa-learn.out" | tr '\n' ' ')"
-echo "BAYES_ rules in the headers of 20 warm-up messages: facteur $BH_F, spamassassin $BH_S"
-awk -v hz="$HZ" -v pf="$PSS_F" -v ps="$PSS_S" -v pr="$PSS_R" '
+echo "  rspamd+bayes (rspamc learn_*, learns in Redis): $RSPAMD_LEARNED"
+echo "BAYES_ rules in the headers of 20 warm-up messages: facteur $BH_F, spamassassin $BH_S," \
+    "rspamd+bayes $BH_RB, rspamd-nobayes $BH_R"
+echo "redis-server Pss after the runs (in rspamd+bayes's): $((PSS_REDIS / 1024)) MiB"
+awk -v hz="$HZ" -v pf="$PSS_F" -v ps="$PSS_S" -v pr="$PSS_R" -v prb="$PSS_RB" '
 {
 	impl = $1; c = $2
 	for (i = 3; i <= NF; i++) { split($i, a, "="); v[impl, c, a[1]] += a[2] }
@@ -155,18 +187,19 @@ awk -v hz="$HZ" -v pf="$PSS_F" -v ps="$PSS_S" -v pr="$PSS_R" '
 	if (!(c in seen)) { seen[c] = 1; order[++n] = c }
 }
 END {
-	pss["facteur"] = pf; pss["spamassassin"] = ps; pss["rspamd"] = pr
-	printf "%5s | %-12s %7s %9s %9s %8s %9s | %9s %9s\n", "conns", "milter",
+	pss["facteur"] = pf; pss["spamassassin"] = ps
+	pss["rspamd+bayes"] = prb; pss["rspamd-nobayes"] = pr
+	printf "%5s | %-14s %7s %9s %9s %8s %9s | %9s %9s\n", "conns", "milter",
 	    "msgs", "msgs/s", "cpu ms", "p99 ms", "Pss MiB", "rate f/x", "cpu f/x"
 	for (j = 1; j <= n; j++) {
 		c = order[j]
-		split("facteur spamassassin rspamd", names, " ")
-		for (k = 1; k <= 3; k++) {
+		split("facteur spamassassin rspamd+bayes rspamd-nobayes", names, " ")
+		for (k = 1; k <= 4; k++) {
 			impl = names[k]; r = runs[impl, c]
 			if (!r) continue
 			rate[k] = v[impl, c, "msgs_s"] / r
 			cpu[k] = v[impl, c, "ticks"] * 1000 / hz / v[impl, c, "msgs"]
-			printf "%5s | %-12s %7d %9.1f %9.2f %8.1f %9.1f |", c, impl,
+			printf "%5s | %-14s %7d %9.1f %9.2f %8.1f %9.1f |", c, impl,
 			    v[impl, c, "msgs"] / r, rate[k], cpu[k],
 			    v[impl, c, "p99_ms"] / r, pss[impl] / 1024
 			if (k > 1) printf " %8.1fx %8.2fx", rate[k] ? rate[1] / rate[k] : 0, cpu[k] ? cpu[1] / cpu[k] : 0
@@ -176,7 +209,8 @@ END {
 				    impl, v[impl, c, "grep"] / r, v[impl, c, "msgs"] / r, v[impl, c, "errors"] / r
 		}
 	}
-	print "rate f/x: facteur msgs/s over the other (target >= 40 vs spamassassin, >= 1 vs rspamd)"
-	print "cpu f/x: facteur CPU per message over the other (target <= 1 vs rspamd)"
+	print "rate f/x: facteur msgs/s over the other (target >= 40 vs spamassassin, >= 1 vs rspamd+bayes)"
+	print "cpu f/x: facteur CPU per message over the other (target <= 1 vs rspamd+bayes;"
+	print "  rspamd-nobayes: the row of earlier runs, rspamd without its Bayes, facteur with)"
 }' "$T/results"
 cp "$T/results" "${RESULTS:-/dev/null}" 2>/dev/null || true

@@ -1,13 +1,17 @@
 #!/bin/sh
 # bench/stack.sh - the whole inbound stack measured through Postfix:
 # smtp-source -> a private Postfix (loopback) -> milters -> LMTP -> Maildir,
-# six configurations in ONE interleaved run (round r sends to 1, 2, ... 6,
-# then round r+1; every run starts from an empty Maildir):
+# seven configurations in ONE interleaved run (round r sends to 1, 2, 3, 4,
+# 11, 5, 6, then round r+1; every run starts from an empty Maildir):
 #
 #   1 pf-lmtp   Postfix alone -> facteur-lmtp
 #   2 fmilter   facteur-milter (blacklist, scrub, dkim, spam) + facteur-lmtp
 #   3 four      facteur-blacklist, -scrub, -dkim, -spam + facteur-lmtp
-#   4 rspamd    rspamd (milter mode) + Dovecot LMTP
+#   4 rspamd    rspamd (milter mode) WITHOUT Bayes + Dovecot LMTP (the row
+#               of the earlier runs, kept for continuity)
+#  11 rspamd-b  rspamd (milter mode) with Bayes on a private redis-server
+#               + Dovecot LMTP: the fair comparison (facteur and spamd run
+#               Bayes), the rspamd stack of issue 13's targets
 #   5 classic   OpenDKIM + spamass-milter/spamd + Dovecot LMTP
 #   6 pf-dove   Postfix alone -> Dovecot LMTP (the LMTP pair of 1)
 #
@@ -53,9 +57,12 @@
 #    BAYES=0; [blacklist] 10 sender rows and one DNSBL zone. facteur-lmtp
 #    runs the guide's sieve_before and fsyncs the file and new/.
 #  - rspamd (Debian 12's 3.4, unpacked by scripts/install-bench-deps):
-#    bench/spam.sh's private offline instance (self_scan proxy in milter
-#    mode, no Bayes: its statistics need Redis) but with its dkim and spf
-#    modules ON against the same Knot.
+#    bench/spam.sh's private offline instances (self_scan proxy in milter
+#    mode; 4 without Bayes, 11 with Bayes on a private redis-server,
+#    trained with rspamc on the same TRAIN+TRAIN messages, the run dying
+#    unless BAYES_SPAM/BAYES_HAM is in its result for the bench message;
+#    redis-server's CPU and Pss are a column of 11) but with their dkim
+#    and spf modules ON against the same Knot.
 #  - OpenDKIM: Mode v, the key from TestDNSData (it cannot take a resolver
 #    port; see bench/dkim.sh). spamd -L with its Bayes trained with
 #    sa-learn on the same messages, 8 children; spamass-milter -m.
@@ -70,7 +77,7 @@
 #   env: N (1000 messages per run), N_CLASSIC (300: configuration 5,
 #   SpamAssassin is slow), ROUNDS (3), SESSIONS (20), WARM (100 per
 #   configuration first), SECS (300: a run that has not delivered
-#   everything by then fails), CONFIGS ("1 2 3 4 5 6"), MSG (ham/00003...),
+#   everything by then fails), CONFIGS ("1 2 3 4 11 5 6"), MSG (ham/00003...),
 #   RULES (sa: SpamAssassin's + facteur's; facteur: facteur's only),
 #   BAYES (1), TRAIN (220), SPAM_CACHE (facteur-spam's cache_dir; default
 #   in the temp dir, so the rules are compiled once per run, ~1 min),
@@ -89,7 +96,7 @@ ROUNDS=${ROUNDS:-3}
 SESSIONS=${SESSIONS:-20}
 WARM=${WARM:-100}
 SECS=${SECS:-300}
-CONFIGS=${CONFIGS:-1 2 3 4 5 6}
+CONFIGS=${CONFIGS:-1 2 3 4 11 5 6}
 RULES=${RULES:-sa}
 BAYES=${BAYES:-1}
 TRAIN=${TRAIN:-220}
@@ -103,7 +110,7 @@ BENCH=stack
 [ "$(id -u)" = 0 ] || bench_die "run as root (Postfix, Dovecot, the daemons' users)"
 for x in /usr/sbin/smtp-source /usr/sbin/spamd /usr/sbin/spamass-milter \
     /usr/sbin/opendkim /usr/sbin/dovecot /usr/lib/dovecot/lmtp \
-    "$RSPAMD_ROOT/usr/bin/rspamd"; do
+    /usr/bin/redis-server /usr/bin/redis-cli "$RSPAMD_ROOT/usr/bin/rspamd"; do
 	[ -x "$x" ] || bench_die "$x missing (scripts/install-bench-deps)"
 done
 bench_tmpdir
@@ -265,17 +272,30 @@ tr -d '\r' < "$T/signed/00000.eml" > "$T/msg.txt"
 
 # 6. Dovecot: LMTP only, as bench/lmtp.sh.
 DPID=0
-if has 4 || has 5 || has 6; then
+if has 4 || has 11 || has 5 || has 6; then
 	bench_dovecot_lmtp "$T/dc" "$MUID" "$MGID" "$T/sieve/before.sieve"
 	PIDS="$PIDS $DPID"
 fi
 
-# 7. rspamd: spam.sh's private instance, with dkim and spf on (Knot).
-RPID=0
+# 7. rspamd: spam.sh's private instances, with dkim and spf on (Knot);
+# 11's Bayes trained and proven on the bench message.
+RPID=0 RBPID=0 REDIS_PID=0
 if has 4; then
 	bench_rspamd "127.0.0.1:$DNSPORT" 2s 1 "dkim spf"
-	wait_sock "$T/rspamd.sock" $RPID 120
 fi
+if has 11; then
+	bench_rspamd "127.0.0.1:$DNSPORT" 2s 1 "dkim spf" 1
+fi
+if has 4; then wait_sock "$T/rspamd.sock" $RPID 120; fi
+if has 11; then
+	wait_sock "$T/rspamd-bayes.sock" $RBPID 120
+	bench_rspamd_learn
+	"$LOAD" -q -n 1 -g BAYES_ "unix:$T/rspamd-bayes.sock" "$T/one" \
+	    > "$T/rspamd-bayes.out" 2>&1
+	grep -q "grep=1 " "$T/rspamd-bayes.out" ||
+		bench_die "rspamd with Bayes: no BAYES_SPAM/BAYES_HAM for the bench message: $(cat "$T/rspamd-bayes.out")"
+fi
+if has 4 || has 11; then bench_rspamd_settle; fi
 
 # 8. OpenDKIM (verify) + spamass-milter/spamd (SpamAssassin, Bayes).
 OPID=0 SPID=0 MPID=0
@@ -320,6 +340,11 @@ cat > "$T/configs.json" <<EOF
   "milters": "unix:$T/rspamd.sock", "lmtp": "$T/dc/run/lmtp",
   "box": "$T/mail-dovecot/bench.example/{user}", "n": $N,
   "procs": [["rspamd", [$RPID]], ["dovecot", [$DPID]]]},
+ {"id": 11, "key": "rspamd-b", "label": "rspamd with Bayes (Redis) + Dovecot LMTP",
+  "milters": "unix:$T/rspamd-bayes.sock", "lmtp": "$T/dc/run/lmtp",
+  "box": "$T/mail-dovecot/bench.example/{user}", "n": $N,
+  "procs": [["rspamd", [$RBPID]], ["redis", [$REDIS_PID]],
+            ["dovecot", [$DPID]]]},
  {"id": 5, "key": "classic", "label": "OpenDKIM + spamass-milter/spamd + Dovecot LMTP",
   "milters": "unix:$T/opendkim.sock, unix:$T/spamass.sock",
   "lmtp": "$T/dc/run/lmtp",
@@ -353,7 +378,7 @@ $PY "$SRC/bench/stack-run.py" --harness "$SRC/tests/integration" \
     --tmp "$T" --msg "$T/msg.txt" --configs "$T/configs.json" \
     --only "$CONFIGS" --rounds "$ROUNDS" --sessions "$SESSIONS" \
     --warm "$WARM" --secs "$SECS" \
-    --title "$(basename "$MSG") ($(wc -c < "$T/msg.txt") bytes signed), spam rules: $RULES, Bayes: $BAYES; $NCPU CPUs, load before: $(cut -d' ' -f1-3 /proc/loadavg)" ||
+    --title "$(basename "$MSG") ($(wc -c < "$T/msg.txt") bytes signed), spam rules: $RULES, Bayes: $BAYES${RSPAMD_LEARNED:+, rspamd's Bayes (11) learned $RSPAMD_LEARNED}; $NCPU CPUs, load before: $(cut -d' ' -f1-3 /proc/loadavg)" ||
     RC=$?
 bench_alive lmtp:$P_LMTP dkim:$P_DK milter:$P_CH blacklist:$P_BL \
     scrub:$P_SC spam:$P_SP lmtp-old:$P_LMTPO milter-old:$P_CHO \

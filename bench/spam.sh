@@ -13,7 +13,7 @@
 #   messages per run,
 #   SECS (90: each run also stops after that), CONCS ("1 8"), ROUNDS (1),
 #   RSPAMD_ROOT (/opt/facteur-bench/rspamd: see below), RSPAMD_MIN_LEARNS
-#   (150), KEEP=1 keeps the temp dir (configs, logs, results).
+#   (200), KEEP=1 keeps the temp dir (configs, logs, results).
 #
 # What each side runs, all offline:
 #  - facteur-spam: rules_path = Debian's /usr/share/spamassassin (the
@@ -37,10 +37,10 @@
 #      redis-server (Debian 12's 7.0: unix socket only, no persistence),
 #      trained with 'rspamc learn_spam/learn_ham' through its controller
 #      worker (on a unix socket; it stays up, idle, as in production) on
-#      the same TRAIN+TRAIN messages (rspamd declines to learn a message
-#      its Bayes already classifies, so it learns about 219 spam and 190-204
-#      ham of them; min_learns is 150, and the bench dies below it: see
-#      benchlib.sh). redis-server's CPU and Pss count as rspamd's,
+#      the same TRAIN+TRAIN messages, as a bulk training (all of them,
+#      not only those its Bayes does not classify yet), min_learns 200 as
+#      the other two (the bench dies below it: benchlib.sh).
+#      redis-server's CPU and Pss count as rspamd's,
 #      as SQLite's count as facteur's. The run fails unless BAYES_SPAM or
 #      BAYES_HAM is in the results of the 20 warm-up messages.
 #    * rspamd-nobayes, the row earlier runs reported (for continuity):

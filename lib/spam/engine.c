@@ -84,7 +84,8 @@ struct sp_engine {
 	struct sp_matcher *m;
 	size_t *metas; /* meta rules in evaluation order */
 	size_t nmetas;
-	size_t *bayes; /* BAYES_* rules */
+	struct sp_meta_batch *meta_batch; /* their programs, in that order */
+	size_t *bayes;			  /* BAYES_* rules */
 	size_t nbayes;
 	struct sp_bayes_pool *bayes_pool; /* NULL: Bayes off */
 	struct sp_net *net;		  /* NULL: network tests off */
@@ -273,6 +274,10 @@ engine_order(struct sp_engine *e)
 	}
 	free(state);
 	free(stack);
+	for (i = 0; i < e->nmetas; i++)
+		if (sp_meta_batch_add(&e->meta_batch, rs->v[e->metas[i]].prog,
+				      (long)e->metas[i]) < 0)
+			return -1;
 	return 0;
 }
 
@@ -387,6 +392,7 @@ sp_engine_free(struct sp_engine **ep)
 	sp_match_free(&e->m);
 	sp_rules_free(&e->rs);
 	free(e->metas);
+	sp_meta_batch_free(&e->meta_batch);
 	free(e->bayes);
 	sp_bayes_pool_free(&e->bayes_pool);
 	free(e);
@@ -452,9 +458,7 @@ engine_score(const struct sp_engine *e, double *values, struct sp_result *res)
 		    res->bayes >= r->bayes_lo &&
 		    (res->bayes < r->bayes_hi || r->bayes_hi >= 1.0);
 	}
-	for (i = 0; i < e->nmetas; i++)
-		values[e->metas[i]] =
-		    sp_meta_eval(rs->v[e->metas[i]].prog, values) != 0;
+	sp_meta_batch_run(e->meta_batch, values);
 	if ((res->hits = calloc(rs->n + 1, sizeof(*res->hits))) == NULL)
 		return -1;
 	for (i = 0; i < rs->n; i++) {

@@ -3,6 +3,7 @@
 #include "meta.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,22 +22,37 @@ enum meta_op {
 	OP_GE,
 	OP_EQ,
 	OP_NE,
-	OP_AND,
-	OP_OR,
+	/* Short-circuit: "A && B" is A, OP_JZ, B, OP_BOOL; "A || B" is A,
+	 * OP_JNZ, B, OP_BOOL. OP_JZ (OP_JNZ) with a false (true) top
+	 * leaves 0 (1) there and jumps to var, past the OP_BOOL; else it
+	 * pops A and B decides. A meta like __FORM_FRAUD (a guard && a
+	 * sum of 150 rules) then reads its guard alone on most mail. */
+	OP_JZ,
+	OP_JNZ,
+	OP_BOOL,
+	OP_STORE, /* batches only: values[arg] = top != 0, empty the stack */
 };
 
+/* One instruction: OP_NUM's arg indexes num[], OP_VAR's the values,
+ * a jump's is the instruction it lands on, OP_STORE's the value set. */
 struct meta_ins {
-	enum meta_op op;
-	double num;
-	long var;
+	uint32_t op;
+	uint32_t arg;
 };
 
 struct sp_meta {
 	struct meta_ins *v;
 	size_t n, cap;
+	double *num;
+	size_t nnum, capnum;
 	long *deps;
 	size_t ndeps;
 	size_t stack; /* deepest stack the program needs */
+};
+
+/* A batch is one program of metas, each ending in OP_STORE. */
+struct sp_meta_batch {
+	struct sp_meta m;
 };
 
 #define META_MAX_INS 4096
@@ -60,28 +76,43 @@ meta_ws(struct meta_p *p)
 }
 
 static int
+meta_grow(void **v, size_t *cap, size_t want, size_t size)
+{
+	size_t nc = *cap ? *cap : 16;
+	void *nv;
+
+	if (want <= *cap)
+		return 0;
+	while (nc < want)
+		nc *= 2;
+	if ((nv = reallocarray(*v, nc, size)) == NULL)
+		return -1;
+	*v = nv;
+	*cap = nc;
+	return 0;
+}
+
+static int
 meta_emit(struct meta_p *p, enum meta_op op, double num, long var)
 {
 	struct sp_meta *m = p->m;
 
-	if (m->n >= META_MAX_INS) {
+	if (m->n >= META_MAX_INS || var < 0 || var > (long)INT32_MAX) {
 		p->st = SP_META_ELIMIT;
 		return -1;
 	}
-	if (m->n == m->cap) {
-		size_t nc = m->cap ? m->cap * 2 : 16;
-		struct meta_ins *nv = reallocarray(m->v, nc, sizeof(*nv));
-
-		if (nv == NULL) {
-			p->st = SP_META_ENOMEM;
-			return -1;
-		}
-		m->v = nv;
-		m->cap = nc;
+	if (meta_grow((void **)&m->v, &m->cap, m->n + 1, sizeof(*m->v)) < 0 ||
+	    (op == OP_NUM && meta_grow((void **)&m->num, &m->capnum,
+				       m->nnum + 1, sizeof(*m->num)) < 0)) {
+		p->st = SP_META_ENOMEM;
+		return -1;
+	}
+	if (op == OP_NUM) {
+		m->num[m->nnum] = num;
+		var = (long)m->nnum++;
 	}
 	m->v[m->n].op = op;
-	m->v[m->n].num = num;
-	m->v[m->n].var = var;
+	m->v[m->n].arg = (uint32_t)var;
 	m->n++;
 	return 0;
 }
@@ -228,6 +259,20 @@ meta_cmp(struct meta_p *p)
 	return 0;
 }
 
+/* The right operand of && or || (operand() parses it), between the
+ * conditional jump and the OP_BOOL the jump lands past. */
+static int
+meta_logic(struct meta_p *p, enum meta_op jump, int (*operand)(struct meta_p *))
+{
+	size_t j = p->m->n;
+
+	if (meta_emit(p, jump, 0, 0) < 0 || operand(p) < 0 ||
+	    meta_emit(p, OP_BOOL, 0, 0) < 0)
+		return -1;
+	p->m->v[j].arg = (uint32_t)p->m->n;
+	return 0;
+}
+
 static int
 meta_and(struct meta_p *p)
 {
@@ -238,7 +283,7 @@ meta_and(struct meta_p *p)
 		if (strncmp(p->s + p->i, "&&", 2) != 0)
 			return 0;
 		p->i += 2;
-		if (meta_cmp(p) < 0 || meta_emit(p, OP_AND, 0, 0) < 0)
+		if (meta_logic(p, OP_JZ, meta_cmp) < 0)
 			return -1;
 	}
 }
@@ -253,7 +298,7 @@ meta_or(struct meta_p *p)
 		if (strncmp(p->s + p->i, "||", 2) != 0)
 			return 0;
 		p->i += 2;
-		if (meta_and(p) < 0 || meta_emit(p, OP_OR, 0, 0) < 0)
+		if (meta_logic(p, OP_JNZ, meta_and) < 0)
 			return -1;
 	}
 }
@@ -269,14 +314,16 @@ meta_finish(struct sp_meta *m)
 			if (++d > m->stack)
 				m->stack = d;
 			nv += m->v[i].op == OP_VAR;
-		} else if (m->v[i].op != OP_NOT && m->v[i].op != OP_NEG)
-			d--;
+		} else if (m->v[i].op != OP_NOT && m->v[i].op != OP_NEG &&
+			   m->v[i].op != OP_BOOL)
+			d--; /* a jump not taken pops; taken, it keeps the
+				depth the OP_BOOL leaves */
 	}
 	if (nv > 0 && (m->deps = calloc(nv, sizeof(long))) == NULL)
 		return -1;
 	for (i = 0; i < m->n; i++)
 		if (m->v[i].op == OP_VAR)
-			m->deps[m->ndeps++] = m->v[i].var;
+			m->deps[m->ndeps++] = (long)m->v[i].arg;
 	return 0;
 }
 
@@ -309,26 +356,53 @@ sp_meta_compile(const char *expr, sp_meta_resolve_fn resolve, void *ctx,
 	return SP_META_OK;
 }
 
-double
-sp_meta_eval(const struct sp_meta *m, const double *values)
+/* A binary operator applied to a and b (b the top of the stack). */
+static double
+meta_arith(uint32_t op, double a, double b)
 {
-	double st[META_MAX_INS > 0 ? 64 : 1], *s = st, *heap = NULL, a, b;
+	switch (op) {
+	case OP_ADD:
+		return a + b;
+	case OP_SUB:
+		return a - b;
+	case OP_MUL:
+		return a * b;
+	case OP_DIV:
+		return b == 0 ? 0 : a / b;
+	case OP_LT:
+		return a < b;
+	case OP_LE:
+		return a <= b;
+	case OP_GT:
+		return a > b;
+	case OP_GE:
+		return a >= b;
+	case OP_EQ:
+		return a == b;
+	case OP_NE:
+		return a != b;
+	default:
+		return a;
+	}
+}
+
+/* Runs m over in[] on the stack s (m->stack deep); OP_STORE writes to
+ * out[]. Returns the top of the stack at the end, or 0. */
+static double
+meta_run(const struct sp_meta *m, const double *in, double *out, double *s)
+{
 	size_t i, sp = 0;
 
-	if (m->stack > 64) {
-		if ((heap = calloc(m->stack, sizeof(double))) == NULL)
-			return 0;
-		s = heap;
-	}
 	for (i = 0; i < m->n; i++) {
-		const struct meta_ins *in = &m->v[i];
+		const struct meta_ins *ins = &m->v[i];
+		double b;
 
-		switch (in->op) {
+		switch (ins->op) {
 		case OP_NUM:
-			s[sp++] = in->num;
+			s[sp++] = m->num[ins->arg];
 			continue;
 		case OP_VAR:
-			s[sp++] = values[in->var];
+			s[sp++] = in[ins->arg];
 			continue;
 		case OP_NOT:
 			s[sp - 1] = s[sp - 1] == 0;
@@ -336,56 +410,107 @@ sp_meta_eval(const struct sp_meta *m, const double *values)
 		case OP_NEG:
 			s[sp - 1] = -s[sp - 1];
 			continue;
+		case OP_BOOL:
+			s[sp - 1] = s[sp - 1] != 0;
+			continue;
+		case OP_JZ:
+		case OP_JNZ:
+			if ((s[sp - 1] != 0) == (ins->op == OP_JNZ)) {
+				s[sp - 1] = ins->op == OP_JNZ;
+				i = (size_t)ins->arg - 1;
+			} else
+				sp--;
+			continue;
+		case OP_STORE:
+			out[ins->arg] = sp > 0 && s[sp - 1] != 0;
+			sp = 0;
+			continue;
 		default:
 			break;
 		}
 		b = s[--sp];
-		a = s[sp - 1];
-		switch (in->op) {
-		case OP_ADD:
-			a = a + b;
-			break;
-		case OP_SUB:
-			a = a - b;
-			break;
-		case OP_MUL:
-			a = a * b;
-			break;
-		case OP_DIV:
-			a = b == 0 ? 0 : a / b;
-			break;
-		case OP_LT:
-			a = a < b;
-			break;
-		case OP_LE:
-			a = a <= b;
-			break;
-		case OP_GT:
-			a = a > b;
-			break;
-		case OP_GE:
-			a = a >= b;
-			break;
-		case OP_EQ:
-			a = a == b;
-			break;
-		case OP_NE:
-			a = a != b;
-			break;
-		case OP_AND:
-			a = a != 0 && b != 0;
-			break;
-		case OP_OR:
-			a = a != 0 || b != 0;
-			break;
-		default:
-			break;
-		}
-		s[sp - 1] = a;
+		s[sp - 1] = meta_arith(ins->op, s[sp - 1], b);
 	}
-	a = sp > 0 ? s[sp - 1] : 0;
+	return sp > 0 ? s[sp - 1] : 0;
+}
+
+double
+sp_meta_eval(const struct sp_meta *m, const double *values)
+{
+	double st[64], *heap = NULL, r;
+
+	if (m->stack > 64 && (heap = calloc(m->stack, sizeof(double))) == NULL)
+		return 0;
+	r = meta_run(m, values, NULL, heap ? heap : st);
 	free(heap);
-	return a;
+	return r;
+}
+
+int
+sp_meta_batch_add(struct sp_meta_batch **bp, const struct sp_meta *m, long dst)
+{
+	struct sp_meta *b;
+	size_t i, base;
+
+	if (*bp == NULL && (*bp = calloc(1, sizeof(**bp))) == NULL)
+		return -1;
+	b = &(*bp)->m;
+	base = b->n;
+	if (dst < 0 || dst > (long)INT32_MAX ||
+	    base + m->n + 1 > (size_t)INT32_MAX ||
+	    meta_grow((void **)&b->v, &b->cap, base + m->n + 1, sizeof(*b->v)) <
+		0 ||
+	    meta_grow((void **)&b->num, &b->capnum, b->nnum + m->nnum + 1,
+		      sizeof(*b->num)) < 0)
+		return -1;
+	for (i = 0; i < m->n; i++) {
+		struct meta_ins ins = m->v[i];
+
+		if (ins.op == OP_NUM)
+			ins.arg += (uint32_t)b->nnum;
+		else if (ins.op == OP_JZ || ins.op == OP_JNZ)
+			ins.arg += (uint32_t)base;
+		b->v[b->n++] = ins;
+	}
+	if (m->nnum > 0)
+		memcpy(b->num + b->nnum, m->num, m->nnum * sizeof(*m->num));
+	b->nnum += m->nnum;
+	b->v[b->n].op = OP_STORE;
+	b->v[b->n++].arg = (uint32_t)dst;
+	if (m->stack > b->stack)
+		b->stack = m->stack;
+	return 0;
+}
+
+void
+sp_meta_batch_run(const struct sp_meta_batch *bt, double *values)
+{
+	double st[64], *heap = NULL;
+	size_t i;
+
+	if (bt == NULL)
+		return;
+	if (bt->m.stack > 64 &&
+	    (heap = calloc(bt->m.stack, sizeof(double))) == NULL) {
+		/* as sp_meta_eval: no stack, every meta false */
+		for (i = 0; i < bt->m.n; i++)
+			if (bt->m.v[i].op == OP_STORE)
+				values[bt->m.v[i].arg] = 0;
+		return;
+	}
+	(void)meta_run(&bt->m, values, values, heap ? heap : st);
+	free(heap);
+}
+
+void
+sp_meta_batch_free(struct sp_meta_batch **bp)
+{
+	if (*bp == NULL)
+		return;
+	free((*bp)->m.v);
+	free((*bp)->m.num);
+	free(*bp);
+	*bp = NULL;
 }
 
 size_t
@@ -403,6 +528,7 @@ sp_meta_free(struct sp_meta **mp)
 	if (m == NULL)
 		return;
 	free(m->v);
+	free(m->num);
 	free(m->deps);
 	free(m);
 	*mp = NULL;

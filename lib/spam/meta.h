@@ -36,6 +36,23 @@ size_t sp_meta_deps(const struct sp_meta *m, const long **idx);
 
 void sp_meta_free(struct sp_meta **m);
 
+/* Many metas as one program: each appended meta's value is stored, as 0
+ * or 1, into values[dst] before the next one runs. One flat array read
+ * in order, instead of a struct and a program per meta that a message's
+ * scan has pushed out of the cache. Immutable once built; may be shared
+ * by threads. */
+struct sp_meta_batch;
+
+/* Appends m (*b NULL: a new batch). 0 or -1 (ENOMEM, or past 2^31
+ * instructions). */
+__attribute__((warn_unused_result)) int
+sp_meta_batch_add(struct sp_meta_batch **b, const struct sp_meta *m, long dst);
+
+/* Runs the metas in the order they were added (b may be NULL). */
+void sp_meta_batch_run(const struct sp_meta_batch *b, double *values);
+
+void sp_meta_batch_free(struct sp_meta_batch **b);
+
 /* A static English text for a status. */
 const char *sp_meta_strerror(enum sp_meta_status st);
 

@@ -14,6 +14,7 @@
 #include <strings.h>
 
 #include "buf.h"
+#include "match_rev.h"
 #include "msgview.h"
 #include "rules_int.h"
 
@@ -351,6 +352,7 @@ sp_match_build_cached(struct sp_ruleset *rs, const char *cache_dir,
 	if (match_prepare(m, rs) < 0 || match_groups(m, rs, cache_dir) < 0 ||
 	    match_finish(m) < 0)
 		goto oom;
+	m->rev = match_rev_build(m, rs, cache_dir, &m->pool->proto);
 	*out = m;
 	return 0;
 oom:
@@ -403,6 +405,17 @@ scan_pcre(struct scan *s, size_t rule, const char *t, size_t n)
 			     s->m->mctx);
 
 	return rc >= 0;
+}
+
+/* A prefilter hit confirmed: at the offsets where the rule can start
+ * when match_rev.c knows them, else by a whole pcre2_match(). */
+static int
+scan_confirm(struct scan *s, size_t rule, const char *t, size_t n)
+{
+	int rc = match_rev_confirm(s->m->rev, rule, t, n, s->scratch, s->md,
+				   s->m->mctx);
+
+	return rc >= 0 ? rc : scan_pcre(s, rule, t, n);
 }
 
 /* tflags multiple: how many times the rule matches t (at most its
@@ -503,7 +516,7 @@ scan_group(struct scan *s, const struct mgroup *g, const char *t, size_t n)
 			scan_set_text(s, g->hs_rule[k],
 				      s->hit[k] &&
 					  (!g->hs_confirm[k] ||
-					   scan_pcre(s, g->hs_rule[k], t, n)),
+					   scan_confirm(s, g->hs_rule[k], t, n)),
 				      t, n);
 	}
 	for (k = 0; k < g->npc; k++)
@@ -791,6 +804,7 @@ sp_match_free(struct sp_matcher **mp)
 	if (m == NULL)
 		return;
 	match_groups_free(m);
+	match_rev_free(&m->rev);
 	for (i = 0; m->re != NULL && i < m->nre; i++)
 		pcre2_code_free(m->re[i]);
 	if (m->pool != NULL) {

@@ -22,6 +22,8 @@
  * in 92 s and scanned no faster. Part of the cache key. */
 #define MATCH_CHUNK 256
 
+struct match_rev;
+
 struct mgroup {
 	enum sp_rtype type;
 	const char *hdr; /* borrowed from rule `first` (header groups) */
@@ -52,6 +54,7 @@ struct sp_matcher {
 	pcre2_match_context *mctx;
 	struct scratch_pool *pool;
 	struct sp_match_stats st;
+	struct match_rev *rev; /* match_rev.h: where to confirm, or NULL */
 };
 
 /* Inline here, not in match.c, so that match_cache.c needs nothing of

@@ -11,6 +11,7 @@
  * bounds ({m,}) was more selective but took hyperscan 20 s more to compile
  * SpamAssassin's rules, and two of the four were still too large. */
 #include "match_int.h"
+#include "match_relax.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -186,5 +187,253 @@ match_relax(const char *re, char *out, size_t outlen)
 		i += n;
 		st.prev = *at == '(' ? '(' : re[i - 1];
 	}
+	return 0;
+}
+
+/* ---- match_reverse(): the pattern of the text read backwards ---- */
+
+/* The reversal's state: the input, where the scan is, the output. */
+struct rev {
+	const char *re;
+	size_t i;
+	char *out;
+	size_t o, cap;
+	int depth;
+};
+
+static int rev_alt(struct rev *r);
+
+static int
+rev_put(struct rev *r, const char *s, size_t n)
+{
+	if (n >= r->cap - r->o)
+		return -1;
+	memcpy(r->out + r->o, s, n);
+	r->o += n;
+	r->out[r->o] = '\0';
+	return 0;
+}
+
+static void
+rev_bytes(char *s, size_t n)
+{
+	size_t a, b;
+	char c;
+
+	for (a = 0, b = n; a + 1 < b; a++, b--) {
+		c = s[a];
+		s[a] = s[b - 1];
+		s[b - 1] = c;
+	}
+}
+
+/* The length of a quantifier at p ("*", "+", "?", {m}, {m,}, {m,n}; a
+ * lazy '?' or possessive '+' after it included), 0 if none. *keep: how
+ * much of it to copy (the modifier dropped: the set of texts is the
+ * same for a lazy one, wider for a possessive one made greedy). */
+static size_t
+rev_quant(const char *p, size_t *keep)
+{
+	unsigned long min;
+	size_t n = 0;
+
+	if (*p == '*' || *p == '+' || *p == '?')
+		n = 1;
+	else if (*p == '{')
+		n = relax_quant(p, &min);
+	*keep = n;
+	if (n > 0 && (p[n] == '?' || p[n] == '+'))
+		n++;
+	return n;
+}
+
+/* The group opener at re[i] (its length n): what to write for it, NULL
+ * to drop the group (a lookaround: an assertion, whose absence only
+ * widens), or "" to refuse (anything that reads state the reversed scan
+ * has not: backreferences, recursion, inline flags, conditionals...). */
+static const char *
+rev_opener(const char *p, size_t n)
+{
+	size_t k;
+
+	if (n == 1 || strncmp(p, "(?:", 3) == 0 || strncmp(p, "(?>", 3) == 0)
+		return "(?:";
+	if (strncmp(p, "(?=", 3) == 0 || strncmp(p, "(?!", 3) == 0 ||
+	    strncmp(p, "(?<=", 4) == 0 || strncmp(p, "(?<!", 4) == 0)
+		return NULL;
+	if ((p[2] == '<' || (p[2] == 'P' && p[3] == '<')) && p[n - 1] == '>')
+		return "(?:"; /* a named group */
+	for (k = 2; k + 1 < n && strchr("ims-", p[k]) != NULL; k++)
+		;
+	if (k + 1 == n && p[k] == ':' && k > 2)
+		return "scoped"; /* (?i:...): copied as it is */
+	return "";
+}
+
+/* Skips the group whose opener ends at r->i, to its ')'. */
+static int
+rev_skip(struct rev *r)
+{
+	int depth = 1;
+	const char *p = r->re;
+
+	while (p[r->i] != '\0') {
+		if (p[r->i] == '\\')
+			r->i += relax_escape(p + r->i);
+		else if (p[r->i] == '[')
+			r->i += relax_class(p + r->i);
+		else if (p[r->i] == '(')
+			depth++, r->i++;
+		else if (p[r->i++] == ')' && --depth == 0)
+			return 0;
+	}
+	return -1;
+}
+
+/* The escape at p: 1 copied, 0 dropped (an assertion: \b, \A, \z...),
+ * -1 refused (backreferences, \K, \R, \X, \Q, and a stray \E, which
+ * PCRE2 ignores: in a\E? the '?' is a's, not an assertion's). */
+static int
+rev_escape(const char *p)
+{
+	if (p[1] == '\0' || strchr("123456789gkKRXQE", p[1]) != NULL)
+		return -1;
+	return strchr("bBAzZG", p[1]) != NULL ? 0 : 1;
+}
+
+/* The escape's length as one atom: relax_escape()'s, with the digits
+ * of \xhh, \0oo and the letter of \pL, which it leaves to follow. */
+static size_t
+rev_esclen(const char *p)
+{
+	size_t n = relax_escape(p), k = 0;
+
+	if (n != 2)
+		return n;
+	if (p[1] == 'x')
+		while (k < 2 && isxdigit((unsigned char)p[2 + k]))
+			k++;
+	else if (p[1] == '0')
+		while (k < 2 && p[2 + k] >= '0' && p[2 + k] <= '7')
+			k++;
+	else if ((p[1] == 'p' || p[1] == 'P') && p[2] != '\0')
+		k = 1;
+	return n + k;
+}
+
+/* One item (an atom and its quantifier) at r->i, written reversed;
+ * nothing for an assertion. 0, or -1 refused or out of room. */
+static int
+rev_item(struct rev *r)
+{
+	const char *p = r->re + r->i, *op = "";
+	size_t n = 1, keep;
+	int put = 1;
+
+	if (*p == '(') {
+		if (p[1] == '*' || (p[1] == '?' && p[2] == '('))
+			return -1;
+		n = relax_open(p);
+		if ((op = rev_opener(p, n)) != NULL && *op == '\0')
+			return -1;
+		r->i += n;
+		if (op == NULL) { /* a lookaround: dropped */
+			if (rev_skip(r) < 0)
+				return -1;
+			r->i += rev_quant(r->re + r->i, &keep);
+			return 0;
+		}
+		if (++r->depth > RELAX_DEPTH ||
+		    rev_put(r, strcmp(op, "scoped") == 0 ? p : op,
+			    strcmp(op, "scoped") == 0 ? n : strlen(op)) < 0 ||
+		    rev_alt(r) < 0 || r->re[r->i] != ')' || rev_put(r, ")", 1))
+			return -1;
+		r->depth--;
+		r->i++;
+	} else {
+		if (*p == '[')
+			n = relax_class(p);
+		else if (*p == '\\')
+			n = rev_esclen(p);
+		if (*p == '[' && p[n - 1] != ']')
+			return -1;
+		put = *p == '\\' ? rev_escape(p) : *p != '^' && *p != '$';
+		if (put < 0)
+			return -1;
+		if (put && (*p == '{' || *p == '}') && rev_put(r, "\\", 1) < 0)
+			return -1; /* "}2{a" must not turn into a{2} */
+		if (put && rev_put(r, p, n) < 0)
+			return -1;
+		r->i += n;
+	}
+	n = rev_quant(r->re + r->i, &keep);
+	if (put && rev_put(r, r->re + r->i, keep) < 0)
+		return -1;
+	r->i += n;
+	/* a quantifier of a quantifier (or a '{' that now follows one):
+	 * not worth the thought */
+	return n > 0 && rev_quant(r->re + r->i, &keep) > 0 ? -1 : 0;
+}
+
+/* One alternative: its items, written in order, then put in reverse
+ * order in place (the bytes of the whole reversed, then of each item
+ * back). */
+static int
+rev_seq(struct rev *r)
+{
+	size_t *len = NULL, nlen = 0, start = r->o, at, k, o0;
+	int rc = 0;
+
+	while (rc == 0 && r->re[r->i] != '\0' && r->re[r->i] != '|' &&
+	       r->re[r->i] != ')') {
+		size_t *nl;
+
+		o0 = r->o;
+		if ((rc = rev_item(r)) < 0 || r->o == o0)
+			continue;
+		if ((nl = realloc(len, (nlen + 1) * sizeof(*len))) == NULL) {
+			rc = -1;
+			break;
+		}
+		len = nl;
+		len[nlen++] = r->o - o0;
+	}
+	if (rc == 0) {
+		rev_bytes(r->out + start, r->o - start);
+		for (at = start, k = nlen; k > 0; at += len[--k])
+			rev_bytes(r->out + at, len[k - 1]);
+	}
+	free(len);
+	return rc;
+}
+
+static int
+rev_alt(struct rev *r)
+{
+	for (;;) {
+		if (rev_seq(r) < 0)
+			return -1;
+		if (r->re[r->i] != '|')
+			return 0;
+		if (rev_put(r, "|", 1) < 0)
+			return -1;
+		r->i++;
+	}
+}
+
+int
+match_reverse(const char *re, char *out, size_t outlen)
+{
+	struct rev r;
+
+	if (outlen == 0)
+		return -1;
+	memset(&r, 0, sizeof(r));
+	r.re = re;
+	r.out = out;
+	r.cap = outlen;
+	out[0] = '\0';
+	if (rev_alt(&r) < 0 || re[r.i] != '\0')
+		return -1;
 	return 0;
 }

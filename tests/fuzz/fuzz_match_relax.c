@@ -5,6 +5,10 @@
  * one byte less is refused rather than overrun, and wherever PCRE2 finds
  * the pattern in the text (caseless, multiline, as body rules run), it
  * finds the relaxed pattern too: the property the prefilter rests on.
+ * Then match_reverse() of the relaxed pattern (match_rev.c's reversed
+ * databases): wherever PCRE2 finds the pattern starting at s (anchored,
+ * the first 64 offsets), the reversed pattern matches the text read
+ * backwards ending at n - s; and it fits in twice the pattern's length.
  * PCRE2 runs with small match and depth limits; a limit hit is no answer
  * and checks nothing. */
 #define PCRE2_CODE_UNIT_WIDTH 8
@@ -15,6 +19,7 @@
 #include <string.h>
 
 #include "../../lib/spam/match_relax.c"
+#include "../../lib/spam/match_relax.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -37,6 +42,50 @@ fz_hits(const char *re, const char *text, size_t n, pcre2_match_context *mc)
 	pcre2_match_data_free(md);
 	pcre2_code_free(c);
 	return rc >= 0 ? 1 : rc == PCRE2_ERROR_NOMATCH ? 0 : -1;
+}
+
+static pcre2_code *
+fz_comp(const char *re)
+{
+	PCRE2_SIZE off;
+	int ec;
+
+	return pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED,
+			     PCRE2_CASELESS | PCRE2_MULTILINE, &ec, &off, NULL);
+}
+
+/* Every start of re in text (the first 64 offsets) ends a match of rv,
+ * the reversed relaxed pattern, in the text reversed. */
+static void
+fz_reverse(const char *re, const char *rv, const char *text, size_t n,
+	   pcre2_match_context *mc)
+{
+	pcre2_code *c = fz_comp(re), *r = fz_comp(rv);
+	pcre2_match_data *md = pcre2_match_data_create(1, NULL);
+	char *back = malloc(n + 1);
+	size_t s, k;
+	int a, b;
+
+	if (md == NULL || back == NULL)
+		__builtin_trap();
+	for (k = 0; k < n; k++)
+		back[k] = text[n - 1 - k];
+	for (s = 0; c != NULL && s <= n && s < 64; s++) {
+		a = pcre2_match(c, (PCRE2_SPTR)text, n, s, PCRE2_ANCHORED, md,
+				mc);
+		if (a < 0)
+			continue;
+		if (r == NULL)
+			__builtin_trap(); /* PCRE2 takes re but not rv */
+		b = pcre2_match(r, (PCRE2_SPTR)back, n - s, 0,
+				PCRE2_ENDANCHORED, md, mc);
+		if (b == PCRE2_ERROR_NOMATCH)
+			__builtin_trap(); /* a start the reversal misses */
+	}
+	free(back);
+	pcre2_match_data_free(md);
+	pcre2_code_free(c);
+	pcre2_code_free(r);
 }
 
 int
@@ -69,6 +118,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    fz_hits(re, text, size - plen, mc) == 1 &&
 	    fz_hits(rx, text, size - plen, mc) == 0)
 		__builtin_trap(); /* the relaxed pattern must be wider */
+	if (rc == 0) {
+		char *rv = malloc(2 * plen + 1);
+
+		if (rv == NULL)
+			__builtin_trap();
+		if (match_reverse(rx, rv, 2 * plen + 1) == 0)
+			fz_reverse(re, rv, text, size - plen, mc);
+		free(rv);
+	}
 	pcre2_match_context_free(mc);
 	free(re);
 	free(rx);

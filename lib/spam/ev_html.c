@@ -28,6 +28,8 @@ struct evh_tag {
 struct evh_part {
 	struct evh_tag tags[EVH_MAX_TAGS];
 	size_t ntags;
+	struct evh_tag *script, *style, *title_tag, *a; /* in tags, or NULL */
+	struct ev_html *x;				/* the message's */
 	long ntag, nelem, seen, seen_elem, closed_extra;
 	long max_size; /* largest font size set (HTML.pm: from 3) */
 	int font_face_bad, low_contrast, invalid_color;
@@ -47,35 +49,49 @@ struct evh_part {
 struct ev_html {
 	struct evh_part *p;
 	size_t n;
+	/* evh_font's pattern, compiled on the message's first font face */
+	pcre2_code *face_re;
+	pcre2_match_data *face_md;
+	int face_tried;
 };
 
+/* HTML.pm's known elements, sorted for bsearch (strcmp order). */
 static const char *const evh_elements[] = {
-    "a",	"abbr",	    "acronym",	"address",    "area",	"b",
-    "base",	"bdo",	    "big",	"blockquote", "body",	"br",
-    "button",	"caption",  "cite",	"code",	      "col",	"colgroup",
-    "dd",	"del",	    "dfn",	"div",	      "dl",	"dt",
-    "em",	"fieldset", "form",	"h1",	      "h2",	"h3",
-    "h4",	"h5",	    "h6",	"head",	      "hr",	"html",
-    "i",	"img",	    "input",	"ins",	      "kbd",	"label",
-    "legend",	"li",	    "link",	"map",	      "meta",	"noscript",
-    "object",	"ol",	    "optgroup", "option",     "p",	"param",
-    "pre",	"q",	    "samp",	"script",     "select", "small",
-    "span",	"strong",   "style",	"sub",	      "sup",	"table",
-    "tbody",	"td",	    "textarea", "tfoot",      "th",	"thead",
-    "title",	"tr",	    "tt",	"ul",	      "var",	"applet",
-    "basefont", "center",   "dir",	"font",	      "frame",	"frameset",
-    "iframe",	"isindex",  "menu",	"noframes",   "s",	"strike",
-    "u",	"nobr",	    "x-sigsep", "x-tab",      NULL};
+    "a",       "abbr",	"acronym",  "address",	"applet",   "area",
+    "b",       "base",	"basefont", "bdo",	"big",	    "blockquote",
+    "body",    "br",	"button",   "caption",	"center",   "cite",
+    "code",    "col",	"colgroup", "dd",	"del",	    "dfn",
+    "dir",     "div",	"dl",	    "dt",	"em",	    "fieldset",
+    "font",    "form",	"frame",    "frameset", "h1",	    "h2",
+    "h3",      "h4",	"h5",	    "h6",	"head",	    "hr",
+    "html",    "i",	"iframe",   "img",	"input",    "ins",
+    "isindex", "kbd",	"label",    "legend",	"li",	    "link",
+    "map",     "menu",	"meta",	    "nobr",	"noframes", "noscript",
+    "object",  "ol",	"optgroup", "option",	"p",	    "param",
+    "pre",     "q",	"s",	    "samp",	"script",   "select",
+    "small",   "span",	"strike",   "strong",	"style",    "sub",
+    "sup",     "table", "tbody",    "td",	"textarea", "tfoot",
+    "th",      "thead", "title",    "tr",	"tt",	    "u",
+    "ul",      "var",	"x-sigsep", "x-tab"};
+
+static int
+evh_strcmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* name in the sorted list v[0..n). */
+static int
+evh_in(const char *name, const char *const *v, size_t n)
+{
+	return bsearch(&name, v, n, sizeof(*v), evh_strcmp) != NULL;
+}
 
 static int
 evh_is_element(const char *t)
 {
-	size_t i;
-
-	for (i = 0; evh_elements[i] != NULL; i++)
-		if (strcmp(evh_elements[i], t) == 0)
-			return 1;
-	return 0;
+	return evh_in(t, evh_elements,
+		      sizeof(evh_elements) / sizeof(evh_elements[0]));
 }
 
 static struct evh_tag *
@@ -84,9 +100,24 @@ evh_find(struct evh_part *h, const char *name)
 	size_t i;
 
 	for (i = 0; i < h->ntags; i++)
-		if (strcmp(h->tags[i].name, name) == 0)
+		if (h->tags[i].name[0] == name[0] &&
+		    strcmp(h->tags[i].name, name) == 0)
 			return &h->tags[i];
 	return NULL;
+}
+
+/* The tags the text's handling asks about, kept at hand once seen. */
+static void
+evh_known(struct evh_part *h, struct evh_tag *t)
+{
+	if (strcmp(t->name, "script") == 0)
+		h->script = t;
+	else if (strcmp(t->name, "style") == 0)
+		h->style = t;
+	else if (strcmp(t->name, "title") == 0)
+		h->title_tag = t;
+	else if (strcmp(t->name, "a") == 0)
+		h->a = t;
 }
 
 /* HTML.pm's html_tag(): counts, and the balance of the tag. */
@@ -108,6 +139,7 @@ evh_tag(struct evh_part *h, const char *name, int num)
 		t = &h->tags[h->ntags++];
 		memset(t, 0, sizeof(*t));
 		memcpy(t->name, name, strlen(name) + 1);
+		evh_known(h, t);
 	}
 	t->inside += num;
 	if (t->inside < 0) {
@@ -126,10 +158,8 @@ evh_keep(struct buf *b, const char *s, size_t n)
 }
 
 static long
-evh_inside(struct evh_part *h, const char *name)
+evh_inside(const struct evh_tag *t)
 {
-	struct evh_tag *t = evh_find(h, name);
-
 	return t ? t->inside : 0;
 }
 
@@ -189,22 +219,28 @@ evh_font(struct evh_part *h, const char *s, size_t n)
 	long sz;
 
 	if (evh_attr(s, n, "face", v, sizeof(v))) {
-		pcre2_match_data *md;
-		pcre2_code *re;
-		PCRE2_SIZE off;
-		int en;
+		struct ev_html *x = h->x;
 
-		re = pcre2_compile(
-		    (PCRE2_SPTR) "^\\s*[\"'.]?[a-z ][a-z -]*[a-z]"
-				 "\\d?[\"']?(?:,\\s*[\"']?[a-z][a-z "
-				 "-]*[a-z]\\d?[\"']?)*;?$",
-		    PCRE2_ZERO_TERMINATED, PCRE2_CASELESS, &en, &off, NULL);
-		md = re ? pcre2_match_data_create_from_pattern(re, NULL) : NULL;
-		if (md != NULL && pcre2_match(re, (PCRE2_SPTR)v, strlen(v), 0,
-					      0, md, NULL) < 0)
+		if (!x->face_tried) {
+			PCRE2_SIZE off;
+			int en;
+
+			x->face_tried = 1;
+			x->face_re = pcre2_compile(
+			    (PCRE2_SPTR) "^\\s*[\"'.]?[a-z ][a-z -]*[a-z]"
+					 "\\d?[\"']?(?:,\\s*[\"']?[a-z][a-z "
+					 "-]*[a-z]\\d?[\"']?)*;?$",
+			    PCRE2_ZERO_TERMINATED, PCRE2_CASELESS, &en, &off,
+			    NULL);
+			x->face_md = x->face_re != NULL
+					 ? pcre2_match_data_create_from_pattern(
+					       x->face_re, NULL)
+					 : NULL;
+		}
+		if (x->face_md != NULL &&
+		    pcre2_match(x->face_re, (PCRE2_SPTR)v, strlen(v), 0, 0,
+				x->face_md, NULL) < 0)
 			h->font_face_bad = 1;
-		pcre2_match_data_free(md);
-		pcre2_code_free(re);
 	}
 	if (evh_attr(s, n, "size", v, sizeof(v))) {
 		const char *p = v;
@@ -313,16 +349,11 @@ static int
 evh_blank_tag(const char *t)
 {
 	static const char *const tags[] = {
-	    "br",      "div",	    "li",  "th",	 "td",	"dt",
-	    "dd",      "p",	    "hr",  "blockquote", "pre", "embed",
-	    "listing", "plaintext", "xmp", "title",	 "h1",	"h2",
-	    "h3",      "h4",	    "h5",  "h6",	 NULL};
-	size_t i;
+	    "blockquote", "br",	 "dd", "div", "dt",    "embed", "h1",	   "h2",
+	    "h3",	  "h4",	 "h5", "h6",  "hr",    "li",	"listing", "p",
+	    "plaintext",  "pre", "td", "th",  "title", "xmp"};
 
-	for (i = 0; tags[i] != NULL; i++)
-		if (strcmp(tags[i], t) == 0)
-			return 1;
-	return 0;
+	return evh_in(t, tags, sizeof(tags) / sizeof(tags[0]));
 }
 
 static void
@@ -331,7 +362,7 @@ evh_text(struct evh_part *h, const char *s, size_t n)
 	size_t i;
 	int ws = 0;
 
-	if (evh_inside(h, "script") > 0 || evh_inside(h, "style") > 0)
+	if (evh_inside(h->script) > 0 || evh_inside(h->style) > 0)
 		return;
 	evh_obfus(h, s, n);
 	eva_text(&h->an, s, n);
@@ -351,9 +382,9 @@ evh_text(struct evh_part *h, const char *s, size_t n)
 			ws = 0;
 		h->length++;
 	}
-	if (evh_inside(h, "title") > 0)
+	if (evh_inside(h->title_tag) > 0)
 		evh_keep(&h->title, s, n);
-	if (evh_inside(h, "a") > 0)
+	if (evh_inside(h->a) > 0)
 		evh_keep(&h->anchor, s, n);
 }
 
@@ -413,7 +444,7 @@ evh_markup(struct evh_part *h, const char *p, const char *end)
 
 		if (w > 0 && hh > 0)
 			h->image_area += w * hh;
-		if (evh_inside(h, "a") > 0)
+		if (evh_inside(h->a) > 0)
 			evh_keep(&h->anchor, "<img>", 5);
 	}
 	if (!close &&
@@ -483,6 +514,7 @@ ev_html_get(struct sp_evctx *c)
 		if (p->html == NULL)
 			continue;
 		h = &x->p[x->n++];
+		h->x = x;
 		h->max_size = 3;
 		h->last_end = -1;
 		eva_init(&h->an);
@@ -522,6 +554,8 @@ ev_html_free(struct ev_html **hp)
 		buf_free(&h->p[i].comment);
 		buf_free(&h->p[i].anchor);
 	}
+	pcre2_match_data_free(h->face_md);
+	pcre2_code_free(h->face_re);
 	free(h->p);
 	free(h);
 	*hp = NULL;

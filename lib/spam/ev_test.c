@@ -341,6 +341,32 @@ static const struct eval_case eval_cases[] = {
      HDRS "Subject: s\r\nMIME-Version: 1.0\r\nContent-Type: text/html\r\n"
 	  "\r\n<font face=\"x_!1\">hi</font>\r\n",
      "T", 1},
+    /* the face pattern, compiled once per message, sees every tag */
+    {"body T eval:html_test('font_face_bad')\n",
+     HDRS "Subject: s\r\nMIME-Version: 1.0\r\nContent-Type: text/html\r\n"
+	  "\r\n<font face=\"Arial\">a</font><font face=\"x_!1\">b</font>"
+	  "<font face=\"Times New Roman, serif\">c</font>\r\n",
+     "T", 1},
+    {"body T eval:html_test('font_face_bad')\n",
+     HDRS "Subject: s\r\nMIME-Version: 1.0\r\nContent-Type: text/html\r\n"
+	  "\r\n<font face=\"Arial\">a</font><font face=\"Verdana\">b</font>"
+	  "\r\n",
+     "T", 0},
+    /* known elements at both ends of the sorted list and past it: 2 of
+     * 5 tags (a, /a, x-tab, zz, abc) are not elements */
+    {"body T eval:html_range('bad_tag_ratio', '0.39', '0.41')\n",
+     HDRS "Subject: s\r\nMIME-Version: 1.0\r\nContent-Type: text/html\r\n"
+	  "\r\n<a>x</a><x-tab><zz>y<abc>\r\n",
+     "T", 1},
+    /* script and style text is not text; a title after other tags is */
+    {"body T eval:html_text_match('title', 'cheap')\n",
+     HDRS "Subject: s\r\nMIME-Version: 1.0\r\nContent-Type: text/html\r\n"
+	  "\r\n<p>x</p><script>cheap</script><style>cheap</style>\r\n",
+     "T", 0},
+    {"body T eval:html_text_match('title', 'cheap')\n",
+     HDRS "Subject: s\r\nMIME-Version: 1.0\r\nContent-Type: text/html\r\n"
+	  "\r\n<p>x</p><b>y</b><title>so cheap</title>\r\n",
+     "T", 1},
     {"body T eval:html_range('max_size', '6', 'inf')\n",
      HDRS "Subject: s\r\nMIME-Version: 1.0\r\nContent-Type: text/html\r\n"
 	  "\r\n<font size=\"+4\">BIG</font>\r\n",

@@ -39,6 +39,7 @@
 
 #define REV_MIN_LEN 512	    /* shorter patterns: PCRE2 as before */
 #define REV_MAX_STARTS 4096 /* more offsets: PCRE2 unanchored */
+#define REV_BUDGET 200000   /* match.c's pcre2_set_match_limit() */
 #define REV_MAX_FILE (64 << 20)
 #define REV_MAGIC "FCTRREV1" /* bump with match_reverse()'s output */
 #define REV_NONE "FCTRNONE"
@@ -251,6 +252,21 @@ rev_one(const struct sp_rule *r, const char *dir, struct rev_keep *keep,
 	return 1;
 }
 
+/* Whether PCRE2 tries the rule at every offset: not when it knows where
+ * a match can start (a first byte, a line start: __FILL_THIS_FORM_PARTIAL
+ * begins with ^, and PCRE2 confirms it in 3 us a message where the
+ * reversed scan takes 30) or is anchored. */
+static int
+rev_worth(const pcre2_code *re)
+{
+	uint32_t first = 1, opts = PCRE2_ANCHORED;
+
+	return re != NULL &&
+	       pcre2_pattern_info(re, PCRE2_INFO_FIRSTCODETYPE, &first) == 0 &&
+	       pcre2_pattern_info(re, PCRE2_INFO_ALLOPTIONS, &opts) == 0 &&
+	       first == 0 && !(opts & PCRE2_ANCHORED);
+}
+
 /* Removes the rv-*.db files this build did not use (rules changed) and
  * temp files older than an hour, as match_cache.c does with hs-*.db. */
 static void
@@ -297,7 +313,8 @@ match_rev_build(const struct sp_matcher *m, const struct sp_ruleset *rs,
 		for (k = 0; g->db != NULL && k < g->nhs; k++) {
 			const struct sp_rule *r = &rs->v[g->hs_rule[k]];
 
-			if (!g->hs_confirm[k])
+			if (!g->hs_confirm[k] ||
+			    !rev_worth(m->re[g->hs_rule[k]]))
 				continue;
 			if ((rc = rev_one(r, cache_dir, &keep, &e)) == 0)
 				continue;
@@ -415,19 +432,32 @@ match_rev_confirm(const struct match_rev *rv, size_t rule, const char *t,
 		  pcre2_match_context *mctx)
 {
 	const struct rev_rule *e = NULL;
+	pcre2_match_context *mc = NULL;
 	struct starts st;
-	size_t i;
-	int hit = 0;
+	size_t i, distinct = 0;
+	int hit = 0, rc;
 
 	for (i = 0; rv != NULL && i < rv->n && e == NULL; i++)
 		if (rv->v[i].rule == rule)
 			e = &rv->v[i];
 	if (e == NULL || n > UINT_MAX || rev_starts(e, t, n, scratch, &st) < 0)
 		return -1;
-	for (i = 0; i < st.n && !hit; i++)
+	for (i = 0; i < st.n; i++)
 		if (i == 0 || st.v[i] != st.v[i - 1])
-			hit = pcre2_match(e->anch, (PCRE2_SPTR)t, n, st.v[i], 0,
-					  md, mctx) >= 0;
+			st.v[distinct++] = st.v[i];
+	/* the attempts share the budget of the one search they replace: a
+	 * hostile text cannot make them cost 4,096 of it */
+	if (distinct > 0 && (mc = pcre2_match_context_copy(mctx)) == NULL)
+		hit = -1;
+	else if (distinct > 0)
+		pcre2_set_match_limit(mc, REV_BUDGET / (uint32_t)distinct > 100
+					      ? REV_BUDGET / (uint32_t)distinct
+					      : 100);
+	for (i = 0; i < distinct && hit == 0; i++) {
+		rc = pcre2_match(e->anch, (PCRE2_SPTR)t, n, st.v[i], 0, md, mc);
+		hit = rc >= 0 ? 1 : rc == PCRE2_ERROR_NOMATCH ? 0 : -1;
+	}
+	pcre2_match_context_free(mc);
 	free(st.v);
-	return hit;
+	return hit; /* -1: a limit was hit, the whole search decides */
 }

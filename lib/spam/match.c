@@ -198,6 +198,56 @@ match_compile_try(const struct sp_ruleset *rs, struct mgroup *g,
 	return k;
 }
 
+/* The group's plain-text database (match_ascii): the patterns of db (ex,
+ * fl, ids as its compile left them) in their plain-text form, the others
+ * as they are. A form hyperscan refuses is put back as it was (bounded);
+ * none changed, or a compile that still fails: no pdb, db serves every
+ * text. Only ENOMEM fails. */
+static int
+match_compile_plain(struct mgroup *g, const char **ex, const unsigned *fl,
+		    const unsigned *ids)
+{
+	hs_compile_error_t *ce = NULL;
+	const char **px = calloc(g->nhs, sizeof(*px));
+	char **buf = calloc(g->nhs, sizeof(*buf));
+	size_t k, changed = 0, tries;
+	int rc = -1;
+
+	if (px == NULL || buf == NULL)
+		goto out;
+	for (k = 0; k < g->nhs; k++) {
+		size_t cap = 2 * strlen(ex[k]) + 2;
+
+		px[k] = ex[k];
+		if ((buf[k] = malloc(cap)) == NULL)
+			goto out;
+		if (match_ascii(ex[k], buf[k], cap) == 1) {
+			px[k] = buf[k];
+			changed++;
+		}
+	}
+	for (tries = 0; changed > 0 && tries < 64; tries++) {
+		if (hs_compile_multi(px, fl, ids, (unsigned)g->nhs,
+				     HS_MODE_BLOCK, NULL, &g->pdb,
+				     &ce) == HS_SUCCESS)
+			break;
+		g->pdb = NULL;
+		k = ce->expression >= 0 ? (size_t)ce->expression : g->nhs;
+		hs_free_compile_error(ce);
+		if (k >= g->nhs || px[k] == ex[k])
+			break;
+		px[k] = ex[k];
+		changed--;
+	}
+	rc = 0;
+out:
+	for (k = 0; buf != NULL && k < g->nhs; k++)
+		free(buf[k]);
+	free(buf);
+	free(px);
+	return rc;
+}
+
 /* Builds the group's database. A pattern the full compile refuses is
  * tried relaxed (match_relax_one), else moves to PCRE2 only, and the
  * compile is retried (bounded). */
@@ -231,7 +281,9 @@ match_compile_group(const struct sp_ruleset *rs, struct mgroup *g)
 			if (match_push(&g->pc_rule, &g->npc, g->hs_rule[k]) < 0)
 				goto out;
 		g->nhs = 0;
-	}
+	} else if (g->type != SP_R_HEADER &&
+		   match_compile_plain(g, ex, fl, ids) < 0)
+		goto out;
 	rc = 0;
 out:
 	for (k = 0; rx != NULL && k < n0; k++) /* dropped ones are NULL */
@@ -260,7 +312,10 @@ match_finish(struct sp_matcher *m)
 		if (g->db == NULL)
 			continue;
 		m->st.databases++;
-		if (hs_alloc_scratch(g->db, &m->pool->proto) != HS_SUCCESS)
+		m->st.plain_databases += g->pdb != NULL;
+		if (hs_alloc_scratch(g->db, &m->pool->proto) != HS_SUCCESS ||
+		    (g->pdb != NULL &&
+		     hs_alloc_scratch(g->pdb, &m->pool->proto) != HS_SUCCESS))
 			return -1;
 	}
 	return 0;
@@ -386,6 +441,7 @@ struct scan {
 	int akey;	   /* 1 + the group type whose text abuf holds
 			      (body, rawbody, full, uri: one text each per
 			      scan); 0: none or a header's, never reused */
+	int pkey, plain;   /* match_plain() of the text of that key */
 };
 
 static int
@@ -492,6 +548,22 @@ scan_aligned(struct scan *s, const struct mgroup *g, const char *t, size_t n)
 	return s->acopy;
 }
 
+/* The database for text t: pdb if the group has one and t is plain
+ * (match_plain, once per text), else db. */
+static const hs_database_t *
+scan_db(struct scan *s, const struct mgroup *g, const char *t, size_t n)
+{
+	int key = (int)g->type + 1;
+
+	if (g->pdb == NULL)
+		return g->db;
+	if (s->pkey != key) {
+		s->plain = match_plain(t, n);
+		s->pkey = key;
+	}
+	return s->plain ? g->pdb : g->db;
+}
+
 static int
 scan_group(struct scan *s, const struct mgroup *g, const char *t, size_t n)
 {
@@ -509,15 +581,15 @@ scan_group(struct scan *s, const struct mgroup *g, const char *t, size_t n)
 		}
 		memset(s->hit, 0, g->nhs);
 		if ((at = n ? scan_aligned(s, g, t, n) : "") == NULL ||
-		    hs_scan(g->db, at, (unsigned)n, 0, s->scratch, scan_onmatch,
-			    s) != HS_SUCCESS)
+		    hs_scan(scan_db(s, g, t, n), at, (unsigned)n, 0, s->scratch,
+			    scan_onmatch, s) != HS_SUCCESS)
 			return -1;
 		for (k = 0; k < g->nhs; k++)
-			scan_set_text(s, g->hs_rule[k],
-				      s->hit[k] &&
-					  (!g->hs_confirm[k] ||
-					   scan_confirm(s, g->hs_rule[k], t, n)),
-				      t, n);
+			scan_set_text(
+			    s, g->hs_rule[k],
+			    s->hit[k] && (!g->hs_confirm[k] ||
+					  scan_confirm(s, g->hs_rule[k], t, n)),
+			    t, n);
 	}
 	for (k = 0; k < g->npc; k++)
 		scan_set_text(s, g->pc_rule[k],

@@ -6,9 +6,9 @@
  * dir/hs-KEY.db, KEY the 64 hex digits of match_cache_key():
  *   header   "FCTRHSDB", u32 version, u32 ngroups, key[32],
  *            sha256[32] of the payload, u64 payload length
- *   payload  per group: u32 type, hmod, first, nhs, npc, 0; u64 dblen;
- *            u32 hs_rule[nhs]; u8 confirm[nhs]; u32 pc_rule[npc];
- *            dblen bytes of hs_serialize_database()
+ *   payload  per group: u32 type, hmod, first, nhs, npc, 0; u64 dblen,
+ *            pdblen; u32 hs_rule[nhs]; u8 confirm[nhs]; u32 pc_rule[npc];
+ *            dblen bytes of hs_serialize_database(db), pdblen of pdb
  * in host byte order (the key covers the platform). Hyperscan runs the
  * bytecode it deserializes, so only a file owned by root or by us and
  * writable by no one else is read. Even then it is not trusted to be
@@ -34,7 +34,7 @@
 
 /* Bump when the file layout or the way rules are sorted into groups
  * (match_classify, match_compile_group, MATCH_CHUNK) changes. */
-#define CACHE_VERSION 2
+#define CACHE_VERSION 3 /* 3: the plain-text databases (pdb) */
 #define CACHE_MAGIC "FCTRHSDB"
 #define CACHE_MAX_FILE ((off_t)1 << 30)
 #define CACHE_MAX_PRUNE 4096
@@ -51,11 +51,11 @@ struct cache_hdr {
 
 struct cache_ghdr {
 	uint32_t type, hmod, first, nhs, npc, zero;
-	uint64_t dblen;
+	uint64_t dblen, pdblen;
 };
 
 _Static_assert(sizeof(struct cache_hdr) == 88, "cache header layout");
-_Static_assert(sizeof(struct cache_ghdr) == 32, "cache group layout");
+_Static_assert(sizeof(struct cache_ghdr) == 40, "cache group layout");
 
 /* ---- key ---- */
 
@@ -208,7 +208,7 @@ cache_rules(struct cur *c, const struct sp_matcher *m,
 
 /* The serialized database: ours (version, block mode), then decoded. */
 static int
-cache_db(struct cur *c, uint64_t dblen, struct mgroup *g)
+cache_db(struct cur *c, uint64_t dblen, hs_database_t **db)
 {
 	const char *ver = hs_version();
 	const unsigned char *p;
@@ -227,8 +227,8 @@ cache_db(struct cur *c, uint64_t dblen, struct mgroup *g)
 	     strstr(info, "Mode: BLOCK") != NULL;
 	free(info);
 	if (!ok || hs_deserialize_database((const char *)p, (size_t)dblen,
-					   &g->db) != HS_SUCCESS) {
-		g->db = NULL;
+					   db) != HS_SUCCESS) {
+		*db = NULL;
 		return 1;
 	}
 	return 0;
@@ -249,7 +249,8 @@ cache_group(struct cur *c, struct sp_matcher *m, const struct sp_ruleset *rs,
 	memcpy(&gh, p, sizeof(gh));
 	if (gh.first >= rs->n || gh.first >= m->nre ||
 	    m->re[gh.first] == NULL || gh.nhs > MATCH_CHUNK || gh.npc > rs->n ||
-	    gh.zero != 0 || (gh.nhs == 0) != (gh.dblen == 0))
+	    gh.zero != 0 || (gh.nhs == 0) != (gh.dblen == 0) ||
+	    (gh.dblen == 0 && gh.pdblen != 0))
 		return 1;
 	f = &rs->v[gh.first];
 	if ((uint32_t)f->type != gh.type || (uint32_t)f->hmod != gh.hmod)
@@ -271,7 +272,9 @@ cache_group(struct cur *c, struct sp_matcher *m, const struct sp_ruleset *rs,
 	if ((rc = cache_rules(c, m, rs, g, seen, gh.npc, &g->pc_rule)) != 0)
 		return rc;
 	g->npc = gh.npc;
-	return gh.dblen > 0 ? cache_db(c, gh.dblen, g) : 0;
+	if (gh.dblen > 0 && (rc = cache_db(c, gh.dblen, &g->db)) != 0)
+		return rc;
+	return gh.pdblen > 0 ? cache_db(c, gh.pdblen, &g->pdb) : 0;
 }
 
 /* 1 sound (m->g filled), 0 not ours, -1 ENOMEM. */
@@ -439,12 +442,15 @@ static int
 wr_group(struct wr *w, const struct mgroup *g)
 {
 	struct cache_ghdr gh;
-	char *bytes = NULL;
-	size_t len = 0;
+	char *bytes = NULL, *pbytes = NULL;
+	size_t len = 0, plen = 0;
 	int rc;
 
-	if (g->db != NULL &&
-	    hs_serialize_database(g->db, &bytes, &len) != HS_SUCCESS) {
+	if ((g->db != NULL &&
+	     hs_serialize_database(g->db, &bytes, &len) != HS_SUCCESS) ||
+	    (g->db != NULL && g->pdb != NULL &&
+	     hs_serialize_database(g->pdb, &pbytes, &plen) != HS_SUCCESS)) {
+		free(bytes);
 		w->err = ENOMEM;
 		return -1;
 	}
@@ -455,14 +461,17 @@ wr_group(struct wr *w, const struct mgroup *g)
 	gh.nhs = g->db != NULL ? (uint32_t)g->nhs : 0;
 	gh.npc = (uint32_t)g->npc;
 	gh.dblen = g->db != NULL ? len : 0;
+	gh.pdblen = pbytes != NULL ? plen : 0;
 	rc = wr_all(w, &gh, sizeof(gh)) < 0 ||
 		     wr_rules(w, g->hs_rule, gh.nhs) < 0 ||
 		     wr_all(w, g->hs_confirm, gh.nhs) < 0 ||
 		     wr_rules(w, g->pc_rule, g->npc) < 0 ||
-		     wr_all(w, bytes, gh.dblen) < 0
+		     wr_all(w, bytes, gh.dblen) < 0 ||
+		     wr_all(w, pbytes, gh.pdblen) < 0
 		 ? -1
 		 : 0;
 	free(bytes);
+	free(pbytes);
 	return rc;
 }
 

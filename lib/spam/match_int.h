@@ -30,6 +30,8 @@ struct mgroup {
 	enum sp_hmod hmod;
 	size_t first; /* the rule that opened the group */
 	hs_database_t *db;
+	hs_database_t *pdb;	   /* the same patterns for a plain text
+				      (match_ascii), or NULL: db for every text */
 	size_t *hs_rule;	   /* hyperscan id -> rule index */
 	unsigned char *hs_confirm; /* id needs PCRE2 confirmation */
 	size_t nhs;
@@ -103,6 +105,7 @@ match_groups_free(struct sp_matcher *m)
 
 	for (i = 0; i < m->ng; i++) {
 		hs_free_database(m->g[i].db);
+		hs_free_database(m->g[i].pdb);
 		free(m->g[i].hs_rule);
 		free(m->g[i].hs_confirm);
 		free(m->g[i].pc_rule);
@@ -125,6 +128,23 @@ match_groups_free(struct sp_matcher *m)
  * does not fit outlen, groups nest deeper than 64, or re has a
  * backtracking verb (*...) or a conditional (?(...), not relaxed. Pure. */
 int match_relax(const char *re, char *out, size_t outlen);
+
+/* ---- match_ascii.c ---- */
+
+/* A plain text has no byte >= 0x80 and no "&#": none of the UTF-8
+ * look-alikes and numeric entities of SpamAssassin's replace_tag can match
+ * in it. 1 plain, 0 not. Pure. */
+int match_plain(const char *t, size_t n);
+
+/* Writes to out a pattern that matches a plain text wherever re does (and
+ * nowhere else): re without the alternatives that cannot match a plain
+ * text (a required item of bytes >= 0x80 only, or a required "&#") and
+ * without the members >= 0x80 of its classes (negated ones aside). 1
+ * written and different from re, 0 written and the same, -1 refused (a
+ * construct it does not parse: \Q, (?x), verbs, conditionals, \p, \k,
+ * octal...; every alternative dead; or out too small: 2 * strlen(re) + 2
+ * always fits). Pure. */
+int match_ascii(const char *re, char *out, size_t outlen);
 
 /* ---- match_cache.c ---- */
 

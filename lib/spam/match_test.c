@@ -1,9 +1,10 @@
 /* lib/spam/match_test.c - the cache of the compiled hyperscan
  * databases (sp_match_build_cached, through the engine): written once,
  * loaded the next time with the same verdicts, replaced when the rules
- * change, compiled over when damaged, and never needed to start; and a
- * scan whose result does not depend on where the text lies in memory. Scratch
- * files live in a directory beside the test binary (the build dir). */
+ * change, compiled over when damaged, and never needed to start; a
+ * scan whose result does not depend on where the text lies in memory;
+ * and the plain-text databases (match_ascii.c) used on plain bodies only.
+ * Scratch files live in a directory beside the test binary (the build dir). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -510,6 +511,79 @@ a_match_does_not_depend_on_the_text_address(void **state)
 	sp_rules_free(&rs);
 }
 
+/* Look-alike rules as 25_replace.cf writes them: ASCII, UTF-8 and
+ * "&#NNN;" spellings of a letter, exact (LOOK_M) and prefiltered (LOOK_F,
+ * a lookahead). */
+static const char rules_look[] =
+    "body LOOK_M /(?:[mM\\xcc]|rn|[\\xc3][\\xad]|&\\#109;)oney\\b/\n"
+    "score LOOK_M 1.0\n"
+    "body LOOK_F /(?!free)(?:[fF]|&\\#102;|[\\xc6][\\x92])ree\\b/i\n"
+    "score LOOK_F 1.0\n";
+
+#define LOOK_HDR                                                               \
+	"From: a@example.org\nTo: b@example.org\nSubject: x\n"                 \
+	"MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n"         \
+	"Content-Transfer-Encoding: 8bit\n\n"
+
+static void
+plain_and_other_bodies_hit_the_same_rules_as_pcre2_says(void **state)
+{
+	static const struct {
+		const char *body, *want;
+	} c[] = {
+	    {"send rnoney now\n", "LOOK_M"},
+	    {"free money\n", "LOOK_M"},
+	    {"nothing here\n", ""},
+	    /* the look-alikes the plain-text form leaves out */
+	    {"caf\xc3\xa9: \xc3\xadoney\n", "LOOK_M"},
+	    {"\xc6\x92ree stuff\n", "LOOK_F"},
+	    {"the &#102;ree &#109;oney\n", "LOOK_F,LOOK_M"},
+	    /* plain look-alikes in a text that is not plain */
+	    {"caf\xc3\xa9 Free rnoney &#1;\n", "LOOK_M"},
+	    {"caf\xc3\xa9 1ree\n", ""},
+	};
+	struct fx *fx = *state;
+	struct sp_match_stats ms[3];
+	struct sp_engine *e[3];
+	char err[256], msg[512], got[256];
+	size_t i, j, k;
+	int n;
+
+	write_file(fx->rules, rules_look);
+	e[0] = build(fx, NULL, &ms[0]);
+	e[1] = build(fx, fx->cache, &ms[1]);
+	e[2] = build(fx, fx->cache, &ms[2]);
+	assert_true(ms[1].cache_written && ms[2].from_cache);
+	for (j = 0; j < 3; j++)
+		if (ms[j].plain_databases != 1)
+			fail_msg("build %zu: %zu plain-text databases, want 1",
+				 j, ms[j].plain_databases);
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		snprintf(msg, sizeof(msg), "%s%s", LOOK_HDR, c[i].body);
+		for (j = 0; j < 3; j++) {
+			struct sp_result r;
+
+			if (sp_engine_check(e[j], msg, strlen(msg), NULL, &r,
+					    err, sizeof(err)) < 0)
+				fail_msg("check: got error '%s'", err);
+			got[0] = '\0';
+			for (k = 0, n = 0; k < r.nhits; k++)
+				if (strncmp(r.hits[k]->name, "LOOK_", 5) == 0)
+					n += snprintf(got + n,
+						      sizeof(got) - (size_t)n,
+						      "%s%s", n ? "," : "",
+						      r.hits[k]->name);
+			sp_result_clear(&r);
+			if (strcmp(got, c[i].want) != 0)
+				fail_msg(
+				    "'%s' (build %zu): got '%s', want '%s'",
+				    c[i].body, j, got, c[i].want);
+		}
+	}
+	for (j = 0; j < 3; j++)
+		sp_engine_free(&e[j]);
+}
+
 int
 main(void)
 {
@@ -524,6 +598,9 @@ main(void)
 	    cmocka_unit_test_setup_teardown(
 		unusable_cache_dir_still_builds_and_says_why, setup, teardown),
 	    cmocka_unit_test(a_match_does_not_depend_on_the_text_address),
+	    cmocka_unit_test_setup_teardown(
+		plain_and_other_bodies_hit_the_same_rules_as_pcre2_says, setup,
+		teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

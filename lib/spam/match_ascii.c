@@ -1,0 +1,375 @@
+/* lib/spam/match_ascii.c - a pattern's form for "plain" texts: texts with
+ * no byte >= 0x80 and no "&#" (match_int.h). SpamAssassin's look-alike
+ * rules (25_replace.cf: FUZZY_*, __YOUR_PASSWORD...) spell every letter as
+ * an alternation of UTF-8 sequences, high bytes and "&#NNN;" entities;
+ * hyperscan runs each of them as a large automaton over every byte of the
+ * body. On a plain text none of those alternatives can match, so they are
+ * left out, and the automaton shrinks to what ASCII letters need.
+ *
+ * By construction, not by guess: an alternative is left out only if one
+ * of its items must match (no ?, *, {0,...} after it) and cannot match a
+ * plain text: a class or escape of bytes >= 0x80 only, a literal '&'
+ * followed by a literal '#' (both required), or a group none of whose
+ * alternatives can. A class loses its members >= 0x80 (it keeps at least
+ * one). Anything this parser does not fully know (\Q, (?x), conditionals,
+ * verbs, recursion, \p, \k...) makes it refuse: the pattern is then used
+ * as it is. Pure. */
+#include "match_int.h"
+
+#include <ctype.h>
+#include <string.h>
+
+struct ma {
+	const char *p;
+	size_t i, n;
+	char *o;
+	size_t on, ocap;
+	int depth;
+};
+
+enum { MA_REFUSE = -1, MA_NONE = 0, MA_SOME = 1 };
+
+static int
+ma_put(struct ma *m, const char *s, size_t len)
+{
+	if (m->on + len >= m->ocap)
+		return -1;
+	memcpy(m->o + m->on, s, len);
+	m->on += len;
+	return 0;
+}
+
+static int
+ma_hex(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* A \xHH escape at p[i] (exactly two hex digits): its value, else -1. */
+static int
+ma_xhh(const char *p, size_t i, size_t n)
+{
+	if (i + 4 > n || p[i] != '\\' || p[i + 1] != 'x' ||
+	    ma_hex((unsigned char)p[i + 2]) < 0 ||
+	    ma_hex((unsigned char)p[i + 3]) < 0)
+		return -1;
+	return ma_hex((unsigned char)p[i + 2]) * 16 +
+	       ma_hex((unsigned char)p[i + 3]);
+}
+
+/* One class member or escape at i: its length (0: refused), *v the byte
+ * it stands for when it is one byte (else -1). */
+static size_t
+ma_member(const struct ma *m, size_t i, int *v)
+{
+	const char *p = m->p;
+	const char *e;
+
+	*v = -1;
+	if (i >= m->n)
+		return 0;
+	if (p[i] == '[' && i + 1 < m->n && p[i + 1] == ':') {
+		e = strstr(p + i + 2, ":]");
+		return e == NULL ? 0 : (size_t)(e - (p + i)) + 2;
+	}
+	if (p[i] != '\\') {
+		*v = (unsigned char)p[i];
+		return 1;
+	}
+	if (i + 1 >= m->n)
+		return 0;
+	if ((*v = ma_xhh(p, i, m->n)) >= 0)
+		return 4;
+	/* \x{..}, \p, \Q, \c, \o, \N, \g, \k and octal or back-reference
+	 * digits are refused; \w \d \s \b \n \t \] \- ... are two bytes. */
+	if (strchr("xpPQEcoNgk0123456789", p[i + 1]) != NULL ||
+	    !isprint((unsigned char)p[i + 1]))
+		return 0;
+	if (ispunct((unsigned char)p[i + 1]))
+		*v = (unsigned char)p[i + 1];
+	return 2;
+}
+
+/* A member at i and the range it may open: the whole length (0 refused);
+ * *high = 1 if every byte it stands for is >= 0x80. */
+static size_t
+ma_range(const struct ma *m, size_t i, int *high)
+{
+	size_t len, len2 = 0;
+	int lo, hi;
+
+	if ((len = ma_member(m, i, &lo)) == 0)
+		return 0;
+	hi = lo;
+	if (i + len + 1 < m->n && m->p[i + len] == '-' &&
+	    m->p[i + len + 1] != ']') {
+		if ((len2 = ma_member(m, i + len + 1, &hi)) == 0)
+			return 0;
+		len2++;
+	}
+	*high = lo >= 0x80 && hi >= 0x80;
+	return len + len2;
+}
+
+/* A class at m->i ('['): copied without its members >= 0x80 (a negated
+ * one as it is); *high = 1 if it has no other member. */
+static int
+ma_class(struct ma *m, int *high)
+{
+	size_t i = m->i + 1, len, first, start = m->on;
+	int neg = i < m->n && m->p[i] == '^', h, any = 0;
+
+	i += (size_t)neg;
+	first = i;
+	*high = 0;
+	if (ma_put(m, m->p + m->i, i - m->i) < 0)
+		return -1;
+	for (; i < m->n && (m->p[i] != ']' || i == first); i += len) {
+		if ((len = ma_range(m, i, &h)) == 0)
+			return -1;
+		if (h && !neg)
+			continue;
+		/* a '-', '^' or ']' alone escaped: no new range, no
+		 * negation, no early end once members are gone */
+		if (len == 1 && strchr("-^]", m->p[i]) != NULL &&
+		    ma_put(m, "\\", 1) < 0)
+			return -1;
+		if (ma_put(m, m->p + i, len) < 0)
+			return -1;
+		any = 1;
+	}
+	if (i >= m->n)
+		return -1;
+	*high = !neg && !any;
+	if (*high) { /* as it was: the caller drops the branch */
+		m->on = start;
+		if (ma_put(m, m->p + m->i, i - m->i) < 0)
+			return -1;
+	}
+	if (ma_put(m, "]", 1) < 0)
+		return -1;
+	m->i = i + 1;
+	return 0;
+}
+
+/* The quantifier at m->i: its length (with a lazy or possessive mark);
+ * *opt = 1 if it allows zero, or if a '{' is not one (then it is a
+ * literal, and the item before is not counted as required). */
+static size_t
+ma_quant(const struct ma *m, int *opt)
+{
+	const char *p = m->p;
+	size_t i = m->i, j, d = 0;
+	int lo0 = 1;
+
+	*opt = 0;
+	if (i >= m->n)
+		return 0;
+	if (p[i] == '?' || p[i] == '*' || p[i] == '+') {
+		*opt = p[i] != '+';
+		j = i + 1;
+	} else if (p[i] == '{') {
+		for (j = i + 1; j < m->n && isdigit((unsigned char)p[j]); j++)
+			d++, lo0 = lo0 && p[j] == '0';
+		if (d > 0 && j < m->n && p[j] == ',')
+			for (j++; j < m->n && isdigit((unsigned char)p[j]);)
+				j++;
+		if (d == 0 || j >= m->n || p[j] != '}') {
+			*opt = 1;
+			return 0;
+		}
+		*opt = lo0;
+		j++;
+	} else
+		return 0;
+	if (j < m->n && (p[j] == '?' || p[j] == '+'))
+		j++;
+	return j - i;
+}
+
+static int ma_alts(struct ma *m);
+
+/* The opening of a group at m->i ('('), copied; *neg for a negative
+ * lookaround, *flags for an option setting "(?i)" (no content). */
+static int
+ma_open(struct ma *m, int *neg, int *flags)
+{
+	const char *p = m->p;
+	size_t i = m->i + 1;
+
+	*neg = *flags = 0;
+	if (i < m->n && p[i] == '*')
+		return -1; /* verbs */
+	if (i < m->n && p[i] == '?') {
+		i++;
+		if (i < m->n && strchr(":>=!", p[i]) != NULL)
+			*neg = p[i++] == '!';
+		else if (i + 1 < m->n && p[i] == '<' && strchr("=!", p[i + 1]))
+			*neg = p[i + 1] == '!', i += 2;
+		else if (i < m->n && (p[i] == '<' || p[i] == 'P')) {
+			i += p[i] == 'P';
+			if (i >= m->n || p[i++] != '<')
+				return -1;
+			while (i < m->n &&
+			       (isalnum((unsigned char)p[i]) || p[i] == '_'))
+				i++;
+			if (i >= m->n || p[i++] != '>')
+				return -1;
+		} else {
+			while (i < m->n && strchr("ims-", p[i]) != NULL &&
+			       p[i] != '\0')
+				i++;
+			if (i >= m->n || (p[i] != ':' && p[i] != ')'))
+				return -1; /* (?x), (?|, (?(, (?#, (?R)... */
+			*flags = p[i++] == ')';
+		}
+	}
+	if (ma_put(m, p + m->i, i - m->i) < 0)
+		return -1;
+	m->i = i;
+	return 0;
+}
+
+/* Writes the original text from p[i] to the current position in place
+ * of what was written from output offset o: always right, only not
+ * smaller. */
+static int
+ma_verbatim(struct ma *m, size_t i, size_t o)
+{
+	m->on = o;
+	return ma_put(m, m->p + i, m->i - i);
+}
+
+/* A group at m->i: *none = 1 if it cannot match a plain text. */
+static int
+ma_group(struct ma *m, int *none)
+{
+	size_t i0 = m->i, o0 = m->on;
+	int neg, flags, r;
+
+	*none = 0;
+	if (ma_open(m, &neg, &flags) < 0)
+		return -1;
+	if (flags)
+		return 0;
+	if (++m->depth > 64 || (r = ma_alts(m)) < 0)
+		return -1;
+	m->depth--;
+	if (m->i >= m->n || m->p[m->i] != ')' || ma_put(m, ")", 1) < 0)
+		return -1;
+	m->i++;
+	if (r == MA_NONE && neg) /* always true: kept as it was */
+		return ma_verbatim(m, i0, o0);
+	*none = r == MA_NONE;
+	return 0;
+}
+
+/* One item (group, class, escape or byte) at m->i: *none = 1 if it
+ * cannot match a plain text, *lit the byte it stands for or -1. */
+static int
+ma_item(struct ma *m, int *none, int *lit)
+{
+	size_t len;
+
+	*none = 0;
+	*lit = -1;
+	if (m->p[m->i] == '(')
+		return ma_group(m, none);
+	if (m->p[m->i] == '[')
+		return ma_class(m, none);
+	if ((len = ma_member(m, m->i, lit)) == 0 ||
+	    ma_put(m, m->p + m->i, len) < 0)
+		return -1;
+	if (len == 2 && isalpha((unsigned char)m->p[m->i + 1]))
+		*lit = -1;
+	*none = *lit >= 0x80;
+	m->i += len;
+	return 0;
+}
+
+/* One alternative, up to '|', ')' or the end: MA_NONE if a required
+ * item cannot match a plain text (or it requires "&#"). */
+static int
+ma_alt(struct ma *m)
+{
+	int possible = 1, amp = 0, none, lit, opt;
+	size_t len, i0, o0;
+
+	while (m->i < m->n && m->p[m->i] != '|' && m->p[m->i] != ')') {
+		i0 = m->i;
+		o0 = m->on;
+		if (ma_item(m, &none, &lit) < 0)
+			return -1;
+		len = ma_quant(m, &opt);
+		if (ma_put(m, m->p + m->i, len) < 0)
+			return -1;
+		m->i += len;
+		/* an optional item that cannot match: as it was (a dead
+		 * group's pruned copy would match the empty string) */
+		if (none && opt && ma_verbatim(m, i0, o0) < 0)
+			return -1;
+		if (!opt && (none || (amp && lit == '#')))
+			possible = 0;
+		amp = !opt && lit == '&';
+	}
+	return possible ? MA_SOME : MA_NONE;
+}
+
+/* Alternatives up to ')' or the end; those that cannot match are left
+ * out. MA_NONE if none can. */
+static int
+ma_alts(struct ma *m)
+{
+	size_t mark;
+	int any = 0, r;
+
+	for (;;) {
+		mark = m->on;
+		if (any && ma_put(m, "|", 1) < 0)
+			return -1;
+		if ((r = ma_alt(m)) < 0)
+			return -1;
+		if (r == MA_NONE)
+			m->on = mark;
+		else
+			any = 1;
+		if (m->i >= m->n || m->p[m->i] != '|')
+			return any ? MA_SOME : MA_NONE;
+		m->i++;
+	}
+}
+
+int
+match_ascii(const char *re, char *out, size_t outlen)
+{
+	struct ma m;
+
+	memset(&m, 0, sizeof(m));
+	m.p = re;
+	m.n = strlen(re);
+	m.o = out;
+	m.ocap = outlen;
+	if (ma_alts(&m) != MA_SOME || m.i != m.n)
+		return -1;
+	out[m.on] = '\0';
+	return strcmp(out, re) != 0;
+}
+
+int
+match_plain(const char *t, size_t n)
+{
+	const char *amp;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)t[i] >= 0x80)
+			return 0;
+	for (amp = memchr(t, '&', n); amp != NULL && amp + 1 < t + n;
+	     amp = memchr(amp + 1, '&', (size_t)(t + n - amp - 1)))
+		if (amp[1] == '#')
+			return 0;
+	return 1;
+}

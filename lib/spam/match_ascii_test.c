@@ -1,0 +1,260 @@
+/* lib/spam/match_ascii_test.c - match_ascii(), the plain-text form of a
+ * pattern, and match_plain(): on a plain text (no byte >= 0x80, no "&#")
+ * the form matches exactly where the pattern does, by PCRE2 and by
+ * hyperscan (property tests over random plain texts), and what the form
+ * leaves out or refuses, case by case. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "match_int.h"
+
+static char out[8192];
+
+static int
+ascii(const char *re)
+{
+	return match_ascii(re, out, sizeof(out));
+}
+
+static void
+plain_texts_are_ascii_without_numeric_entities(void **state)
+{
+	(void)state;
+	assert_int_equal(match_plain("", 0), 1);
+	assert_int_equal(match_plain("a & b #1 &amp;", 14), 1);
+	assert_int_equal(match_plain("x&#105;y", 8), 0);
+	assert_int_equal(match_plain("caf\xc3\xa9", 5), 0);
+	assert_int_equal(match_plain("\x80", 1), 0);
+	assert_int_equal(match_plain("ab&", 3), 1);
+	/* the length counts, not a NUL */
+	assert_int_equal(match_plain("ab&#", 3), 1);
+	assert_int_equal(match_plain("ab\0\xff", 4), 0);
+}
+
+static void
+alternatives_that_need_a_high_byte_or_an_entity_are_left_out(void **state)
+{
+	(void)state;
+	assert_int_equal(ascii("(?:[mM\\xcc]|rn|[\\xc9][\\xb1]|&#109;)x"), 1);
+	assert_string_equal(out, "(?:[mM]|rn)x");
+	/* a high byte anywhere required in the branch, a nested dead group */
+	assert_int_equal(ascii("(?:a\\xe1b|[\\xe1](?:[\\xb8][\\xbe]|[\\xb9]"
+			       "[\\x80-\\x83])|c)"),
+			 1);
+	assert_string_equal(out, "(?:c)");
+	/* a high range alone goes, a mixed one stays */
+	assert_int_equal(ascii("[a\\x80-\\xffb][\\x7f-\\x80]"), 1);
+	assert_string_equal(out, "[ab][\\x7f-\\x80]");
+	/* top level, capturing groups, required '&' '#' with a quantifier */
+	assert_int_equal(ascii("foo|&#+1|(b\\xc3)"), 1);
+	assert_string_equal(out, "foo");
+}
+
+static void
+what_could_still_match_a_plain_text_stays(void **state)
+{
+	(void)state;
+	assert_int_equal(ascii("cheap\\s+pills"), 0);
+	assert_string_equal(out, "cheap\\s+pills");
+	/* optional high items, '&' or '#' optional or apart, \W, negated */
+	assert_int_equal(ascii("a[\\xc3]?b\\xe1*&#?c&x#[^\\xcc]\\W"), 0);
+	/* a dead optional group or negative lookaround: as it was */
+	assert_int_equal(ascii("(?:\\xe9|[\\xc3]a)?b(?!\\xe9)c"), 0);
+	/* the class keeps its meaning once members go: no negation, no
+	 * new range, no early end */
+	assert_int_equal(ascii("[\\xcc^a][\\xcc-][a\\xcc-\\xcd-z][]\\xcc]"), 1);
+	assert_string_equal(out, "[\\^a][\\-][a\\-z][\\]]");
+	/* lookarounds: pruned inside; a positive one that cannot match kills
+	 * its branch */
+	assert_int_equal(ascii("(?!mi[\\xf3]n)(?i:m)|(?=\\xe9)z|y"), 1);
+	assert_string_equal(out, "(?!mi[\\xf3]n)(?i:m)|y");
+	assert_int_equal(ascii("(?<name>a|\\xe9)(?P<n2>b)\\w{2,}(?i)c{,3}"), 1);
+	assert_string_equal(out, "(?<name>a)(?P<n2>b)\\w{2,}(?i)c{,3}");
+}
+
+static void
+what_it_cannot_parse_is_refused(void **state)
+{
+	static const char *const refused[] = {
+	    "\\Qa\\E", "(?x) a # b", "(*UTF)a", "(?(1)a|b)", "(a)\\1", "\\p{L}",
+	    "\\x{e9}", "(?|a|b)",    "(?#c)a",	"a(?R)",     "\\k<n>", "\\101",
+	    "\\xe9",   "[\\xe9]",    "a)",	"(a",	     "[a",     "\\cA",
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		if (ascii(refused[i]) != -1)
+			fail_msg("accepted: %s -> %s", refused[i], out);
+	}
+	/* does not fit */
+	assert_int_equal(match_ascii("[a\\xcc-]", out, 5), -1);
+	assert_int_equal(match_ascii("[a\\xcc-]", out, 6), 1);
+}
+
+/* ---- property: same matches on plain texts ---- */
+
+/* SpamAssassin 4's replace_tag M and I (25_replace.cf), as 72_active.cf's
+ * rules use them, and cases for each rule of the transformation. */
+#define TAG_M                                                                  \
+	"(?:[mM\\xcc]|rn|[\\xc9][\\xb1]|[\\xce][\\x9c]|[\\xcf][\\xba\\xbb]|"   \
+	"[\\xd0][\\x9c\\xbc]|[\\xe1](?:[\\xb8][\\xbe\\xbf]|[\\xb9][\\x80-"     \
+	"\\x83])|[\\xf0][\\x9d](?:[\\x90][\\x8c\\xa6]|[\\x9e][\\x9b]))"
+#define TAG_I                                                                  \
+	"(?:[iIl|!1y?\\xcc\\xcd\\xce\\xcf\\xec\\xed\\xee\\xef\\xe9\\xba\\xc0"  \
+	"\\xc9\\xda\\xdf\\xfa]|[\\xc3][\\x8c\\x8d\\x8e\\x8f\\xac\\xad\\xae"    \
+	"\\xaf]|&#(?:1(?:03[01]|11[01]|216|231)|2(?:0[4-7]|16));|[\\xe1](?:"   \
+	"[\\xb8][\\xac-\\xaf]|[\\xbb][\\x88-\\x8b]))"
+
+static const char *const props[] = {
+    "(?!mil)" TAG_M "{1,2}\\W{0,2}" TAG_I "{1,2}\\W{0,2}l",
+    "(?:^|\\s)" TAG_I TAG_M "(?:$|\\W)",
+    "(?:a|&#1;|[b\\xcc]|&#?c)+x",
+    "[\\xcc^a-c]+[-\\xcc]",
+    "(?:[\\xe9]|a)(?=[b\\xc3])|(?<=\\xe9)c|&",
+    "(?:&|#|\\xe9)+;",
+};
+
+/* Plain texts over the bytes these patterns care about. */
+static void
+rand_text(char *t, size_t *n, uint32_t *seed)
+{
+	static const char alpha[] = "mMrnilI|!1y?&#;0123abcx- \n";
+	size_t i, len;
+
+	*seed = *seed * 1103515245u + 12345u;
+	len = (*seed >> 16) % 14;
+	for (i = 0; i < len; i++) {
+		*seed = *seed * 1103515245u + 12345u;
+		t[i] = alpha[(*seed >> 16) % (sizeof(alpha) - 1)];
+	}
+	*n = len;
+	if (!match_plain(t, len)) /* "&#": draw again */
+		rand_text(t, n, seed);
+}
+
+static pcre2_code *
+pcre(const char *re)
+{
+	PCRE2_SIZE off;
+	int ec;
+	pcre2_code *c =
+	    pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED,
+			  PCRE2_CASELESS | PCRE2_MULTILINE, &ec, &off, NULL);
+
+	if (c == NULL)
+		fail_msg("PCRE2 refused %s at %zu", re, (size_t)off);
+	return c;
+}
+
+static int
+pmatch(pcre2_code *c, pcre2_match_data *md, const char *t, size_t n)
+{
+	return pcre2_match(c, (PCRE2_SPTR)t, n, 0, 0, md, NULL) >= 0;
+}
+
+static int
+on_hs(unsigned id, unsigned long long from, unsigned long long to,
+      unsigned flags, void *ctx)
+{
+	(void)id;
+	(void)from;
+	(void)to;
+	(void)flags;
+	*(int *)ctx = 1;
+	return 1;
+}
+
+/* The plain form under hyperscan, prefiltered as match.c would if it
+ * must; NULL if hyperscan takes neither. *pre: prefiltered. */
+static hs_database_t *
+hsdb(const char *re, int *pre)
+{
+	hs_database_t *db = NULL;
+	hs_compile_error_t *ce = NULL;
+	unsigned f = HS_FLAG_CASELESS | HS_FLAG_MULTILINE |
+		     HS_FLAG_SINGLEMATCH | HS_FLAG_ALLOWEMPTY;
+
+	*pre = 0;
+	if (hs_compile(re, f, HS_MODE_BLOCK, NULL, &db, &ce) == HS_SUCCESS)
+		return db;
+	hs_free_compile_error(ce);
+	*pre = 1;
+	if (hs_compile(re, f | HS_FLAG_PREFILTER, HS_MODE_BLOCK, NULL, &db,
+		       &ce) == HS_SUCCESS)
+		return db;
+	hs_free_compile_error(ce);
+	return NULL;
+}
+
+static void
+plain_form_matches_plain_texts_exactly_where_the_pattern_does(void **state)
+{
+	pcre2_match_data *md = pcre2_match_data_create(1, NULL);
+	hs_scratch_t *sc = NULL;
+	uint32_t seed = 11;
+	char t[32];
+	size_t i, j, n, hits;
+
+	(void)state;
+	for (i = 0; i < sizeof(props) / sizeof(props[0]); i++) {
+		pcre2_code *a, *b;
+		hs_database_t *db;
+		int pre, r;
+
+		assert_int_equal(ascii(props[i]), 1);
+		a = pcre(props[i]);
+		b = pcre(out);
+		db = hsdb(out, &pre);
+		assert_non_null(db);
+		assert_int_equal(hs_alloc_scratch(db, &sc), HS_SUCCESS);
+		for (j = hits = 0; j < 20000; j++) {
+			int m, h = 0;
+
+			rand_text(t, &n, &seed);
+			assert_int_equal(match_plain(t, n), 1);
+			m = pmatch(a, md, t, n);
+			hits += (size_t)m;
+			if (pmatch(b, md, t, n) != m)
+				fail_msg("%s vs %s on '%.*s'", props[i], out,
+					 (int)n, t);
+			r = hs_scan(db, n ? t : "", (unsigned)n, 0, sc, on_hs,
+				    &h);
+			assert_true(r == HS_SUCCESS || r == HS_SCAN_TERMINATED);
+			if (pre ? (m && !h) : (m != h))
+				fail_msg("hyperscan %s on '%.*s': %d, PCRE2 %d",
+					 out, (int)n, t, h, m);
+		}
+		/* the property would be empty on texts that never match */
+		if (hits < 20)
+			fail_msg("%s: %zu hits of 20000", props[i], hits);
+		pcre2_code_free(a);
+		pcre2_code_free(b);
+		hs_free_database(db);
+	}
+	hs_free_scratch(sc);
+	pcre2_match_data_free(md);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(plain_texts_are_ascii_without_numeric_entities),
+	    cmocka_unit_test(
+		alternatives_that_need_a_high_byte_or_an_entity_are_left_out),
+	    cmocka_unit_test(what_could_still_match_a_plain_text_stays),
+	    cmocka_unit_test(what_it_cannot_parse_is_refused),
+	    cmocka_unit_test(
+		plain_form_matches_plain_texts_exactly_where_the_pattern_does),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -209,6 +209,7 @@ sp_ev_ctx_clear(struct sp_evctx *c)
 	c->relays_done = c->html_done = c->rawmime_done = 0;
 	c->madiff_done = 0;
 	c->shifted_done = 0;
+	c->upper_done = 0;
 }
 
 const struct sp_evconf *
@@ -353,6 +354,15 @@ sp_ev_str(const struct sp_evcall *a, int i)
 	return i < a->argc ? a->argv[i] : NULL;
 }
 
+/* tolower() in the C locale facteur runs in, without the call. */
+static inline unsigned char
+ev_lower(char ch)
+{
+	unsigned char u = (unsigned char)ch;
+
+	return u >= 'A' && u <= 'Z' ? u + 32 : u;
+}
+
 int
 sp_ev_glob(const char *pat, const char *s)
 {
@@ -362,8 +372,7 @@ sp_ev_glob(const char *pat, const char *s)
 		if (*pat == '*') {
 			star = pat++;
 			ss = s;
-		} else if (*pat == '?' || tolower((unsigned char)*pat) ==
-					      tolower((unsigned char)*s)) {
+		} else if (*pat == '?' || ev_lower(*pat) == ev_lower(*s)) {
 			pat++;
 			s++;
 		} else if (star != NULL) {
@@ -383,8 +392,13 @@ ev_header(const struct sp_evctx *c, const char *name, int raw, size_t nth)
 	const struct sp_view *v = c->v;
 	size_t i;
 
+	int c0 = name[0] | 0x20;
+
+	/* first bytes equal ignoring case are equal once | 0x20: a cheap
+	 * test that never refuses a name strcasecmp would take */
 	for (i = 0; i < v->nheaders; i++)
-		if (strcasecmp(v->headers[i].name, name) == 0 && nth-- == 0)
+		if ((v->headers[i].name[0] | 0x20) == c0 &&
+		    strcasecmp(v->headers[i].name, name) == 0 && nth-- == 0)
 			return raw ? v->headers[i].raw : v->headers[i].decoded;
 	return NULL;
 }

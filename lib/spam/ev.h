@@ -74,6 +74,8 @@ struct sp_evctx {
 	int madiff_done;  /* multipart_alternative_difference */
 	int shifted_done; /* check_for_shifted_date's Date - Received */
 	long shifted_best;
+	int upper_done; /* check_for_uppercase's counts over the body */
+	size_t upper_len, upper_n, lower_n;
 	double madiff;
 	size_t madiff_html, madiff_text;
 	int envfrom_done;

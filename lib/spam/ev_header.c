@@ -275,11 +275,17 @@ ev_illegal_chars(struct sp_evctx *c, const struct sp_evcall *a)
 			       strlen(c->v->headers[i].raw) + 1;
 		if ((all = malloc(tot + 1)) == NULL)
 			return 0;
-		all[0] = '\0';
-		for (i = 0, len = 0; i < c->v->nheaders; i++)
-			len += (size_t)snprintf(
-			    all + len, tot + 1 - len, "%s: %s\n",
-			    c->v->headers[i].name, c->v->headers[i].raw);
+		for (i = 0, len = 0; i < c->v->nheaders; i++) {
+			const struct sp_header *h = &c->v->headers[i];
+			size_t nl = strlen(h->name), rl = strlen(h->raw);
+
+			memcpy(all + len, h->name, nl);
+			memcpy(all + len + nl, ": ", 2);
+			memcpy(all + len + nl + 2, h->raw, rl);
+			len += nl + 2 + rl;
+			all[len++] = '\n';
+		}
+		all[len] = '\0';
 	} else if ((all = ev_header_all(c, name, 1)) == NULL)
 		return 0;
 	s = (const unsigned char *)all;

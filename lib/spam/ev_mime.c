@@ -198,13 +198,14 @@ ev_ma_non_text(struct sp_evctx *c, const struct sp_evcall *a)
 	return 0;
 }
 
-/* MIMEEval's check_for_uppercase over the body lines. */
-static int
-ev_uppercase(struct sp_evctx *c, const struct sp_evcall *a)
+/* MIMEEval's check_for_uppercase's counts over the body lines: the
+ * length of the lines with a word break inside, its upper case letters
+ * and its lower case letters and digits. */
+static void
+ev_upper_count(const char *p, size_t *len_, size_t *upper_, size_t *lower_)
 {
-	const char *p = c->v->body_text, *e;
+	const char *e;
 	size_t len = 0, lower = 0, upper = 0, i;
-	double pct;
 
 	for (; p != NULL && *p; p = *e ? e + 1 : e) {
 		int mid = 0;
@@ -228,6 +229,27 @@ ev_uppercase(struct sp_evctx *c, const struct sp_evcall *a)
 				upper++;
 		}
 	}
+	*len_ = len;
+	*upper_ = upper;
+	*lower_ = lower;
+}
+
+/* check_for_uppercase(lo, hi): SpamAssassin's rules ask for three
+ * ranges, so the counts are kept for the message. */
+static int
+ev_uppercase(struct sp_evctx *c, const struct sp_evcall *a)
+{
+	size_t len, upper, lower;
+	double pct;
+
+	if (!c->upper_done) {
+		ev_upper_count(c->v->body_text, &c->upper_len, &c->upper_n,
+			       &c->lower_n);
+		c->upper_done = 1;
+	}
+	len = c->upper_len;
+	upper = c->upper_n;
+	lower = c->lower_n;
 	if (len < 200 || upper + lower == 0)
 		return 0;
 	pct = (double)upper / (double)(upper + lower) * 100.0;

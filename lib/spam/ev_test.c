@@ -225,6 +225,9 @@ struct eval_case {
 };
 
 #define HDRS "From: a@example.com\r\nTo: b@example.net\r\n"
+/* 61 characters of shouting, a line */
+#define UPPER                                                                  \
+	"THIS IS A LINE OF SHOUTING WORDS IN CAPITALS FOR THE TEST NOW\r\n"
 /* 90 characters */
 #define LINE90                                                                 \
 	"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"       \
@@ -367,6 +370,22 @@ static const struct eval_case eval_cases[] = {
      HDRS "Subject: s\r\nMIME-Version: 1.0\r\nContent-Type: text/html\r\n"
 	  "\r\n<p>x</p><b>y</b><title>so cheap</title>\r\n",
      "T", 1},
+    /* check_for_uppercase's counts, kept from the first range asked */
+    {"body A eval:check_for_uppercase('0', '50')\n"
+     "body T eval:check_for_uppercase('75', '100')\n",
+     HDRS "Subject: s\r\n\r\n" UPPER UPPER UPPER UPPER, "T", 1},
+    {"body A eval:check_for_uppercase('75', '100')\n"
+     "body T eval:check_for_uppercase('0', '50')\n",
+     HDRS "Subject: s\r\n\r\n" UPPER UPPER UPPER UPPER, "T", 0},
+    /* check_illegal_chars over ALL: "Name: value\n" for every header */
+    {"header T eval:check_illegal_chars('ALL', '0.010', '2')\n",
+     HDRS "Subject: s\r\nX-Junk: a\x01\x02\x03"
+	  "b\r\n\r\nx\r\n",
+     "T", 1},
+    {"header T eval:check_illegal_chars('ALL', '0.010', '2')\n",
+     HDRS "Subject: s\r\nX-Junk: a\x01"
+	  "b\r\n\r\nx\r\n",
+     "T", 0},
     {"body T eval:html_range('max_size', '6', 'inf')\n",
      HDRS "Subject: s\r\nMIME-Version: 1.0\r\nContent-Type: text/html\r\n"
 	  "\r\n<font size=\"+4\">BIG</font>\r\n",
@@ -675,6 +694,19 @@ eval_rules_fire_as_in_spamassassin(void **state)
 	rmdir(dir);
 }
 
+static void
+globs_fold_ascii_case_only(void **state)
+{
+	(void)state;
+	assert_true(sp_ev_glob("*@*.Bank.example", "alerts@mail.bank.EXAMPLE"));
+	assert_true(sp_ev_glob("a?c*", "ABCdef"));
+	assert_false(sp_ev_glob("*x", "abc"));
+	assert_false(sp_ev_glob("*@*.bank.example", "a@bank.example"));
+	/* UTF-8 "\xc3\xa9" and "\xc3\x89" differ: only ASCII folds */
+	assert_false(sp_ev_glob("caf\xc3\xa9@x", "CAF\xc3\x89@x"));
+	assert_true(sp_ev_glob("caf\xc3\xa9@x", "CAF\xc3\xa9@X"));
+}
+
 int
 main(void)
 {
@@ -684,6 +716,7 @@ main(void)
 	    cmocka_unit_test(trust_stops_at_the_first_public_relay),
 	    cmocka_unit_test(replace_tags_expand_inside_listed_rules_only),
 	    cmocka_unit_test(eval_rules_fire_as_in_spamassassin),
+	    cmocka_unit_test(globs_fold_ascii_case_only),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -689,9 +689,13 @@ const struct sp_header *
 sp_view_header(const struct sp_view *v, const char *name)
 {
 	size_t i;
+	int c0 = name[0] | 0x20;
 
+	/* first bytes equal ignoring case are equal once | 0x20: a cheap
+	 * test that never refuses a name strcasecmp would take */
 	for (i = 0; i < v->nheaders; i++)
-		if (strcasecmp(v->headers[i].name, name) == 0)
+		if ((v->headers[i].name[0] | 0x20) == c0 &&
+		    strcasecmp(v->headers[i].name, name) == 0)
 			return &v->headers[i];
 	return NULL;
 }

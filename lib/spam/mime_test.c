@@ -12,6 +12,8 @@
 
 #include <cmocka.h>
 
+#include "buf.h"
+#include "mimetext.h"
 #include "msgview.h"
 
 static void
@@ -148,6 +150,59 @@ a_bare_address_in_the_text_is_a_mailto_uri(void **state)
 	sp_view_clear(&v);
 }
 
+static void
+paragraphs_join_lines_and_collapse_blanks(void **state)
+{
+	static const struct {
+		const char *in, *want;
+	} cases[] = {
+	    {"one two\r\nthree\r\n\r\n\r\nfour", "one two three\nfour\n"},
+	    {"  a\t\f\vb  \n", "a b\n"},
+	    {"word", "word\n"},
+	    {"\r\n \r\n", ""},
+	    {"x\ry", "xy\n"},
+	    {"a\n\nb\nc d\n\n", "a\nb c d\n"},
+	};
+	struct buf b;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		buf_init(&b, 0);
+		assert_int_equal(
+		    mt_paragraphs(cases[i].in, strlen(cases[i].in), &b), 0);
+		if (strcmp(b.len ? buf_str(&b) : "", cases[i].want) != 0)
+			fail_msg("case %zu: got '%s', want '%s'", i,
+				 b.len ? buf_str(&b) : "", cases[i].want);
+		buf_free(&b);
+	}
+}
+
+static int
+collect(void *ctx, const char *u, size_t n)
+{
+	struct buf *b = ctx;
+
+	return buf_add(b, u, n) < 0 || buf_addc(b, '|') < 0 ? -1 : 0;
+}
+
+static void
+text_uris_start_at_schemes_and_addresses(void **state)
+{
+	static const char text[] =
+	    "see HTTP://a.example/x, www.b.example and Mailto:c@d.example;"
+	    " xhttp://no.example ftp://e.example mail f@g.example.";
+	struct buf b;
+
+	(void)state;
+	buf_init(&b, 0);
+	assert_int_equal(mt_text_uris(text, sizeof(text) - 1, collect, &b), 0);
+	assert_string_equal(buf_str(&b),
+			    "HTTP://a.example/x,|www.b.example|Mailto:c@d."
+			    "example;|ftp://e.example|mailto:f@g.example|");
+	buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -156,6 +211,8 @@ main(void)
 	    cmocka_unit_test(a_text_attachment_is_body_text_too),
 	    cmocka_unit_test(a_uri_in_a_redirector_query_is_a_uri_too),
 	    cmocka_unit_test(a_bare_address_in_the_text_is_a_mailto_uri),
+	    cmocka_unit_test(paragraphs_join_lines_and_collapse_blanks),
+	    cmocka_unit_test(text_uris_start_at_schemes_and_addresses),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -349,6 +349,13 @@ mt_uri_char(int c)
 static const char *const mt_schemes[] = {"http://", "https://", "ftp://",
 					 "www.",    "mailto:",	NULL};
 
+/* The bytes mt_text_uris() stops at: an address's '@' and the first
+ * letter of a scheme above, either case. */
+static const unsigned char mt_uri_start[256] = {
+    ['@'] = 1, ['h'] = 1, ['H'] = 1, ['w'] = 1, ['W'] = 1,
+    ['f'] = 1, ['F'] = 1, ['m'] = 1, ['M'] = 1,
+};
+
 /* A byte of a bare mail address: what SpamAssassin's _tbirdurire does
  * not take as a delimiter of one (ASCII only, as Thunderbird). */
 static int
@@ -409,19 +416,20 @@ mt_text_uris(const char *p, size_t n, mt_uri_fn fn, void *ctx)
 	size_t i = 0, k, last = 0;
 
 	while (i < n) {
-		int c = (unsigned char)p[i];
+		int c;
 		size_t e;
 
+		/* most bytes can start neither a scheme nor an address */
+		while (i < n && !mt_uri_start[(unsigned char)p[i]])
+			i++;
+		if (i == n)
+			break;
+		c = (unsigned char)p[i];
 		if (c == '@') {
 			if ((e = mt_bare_mail(p, n, last, i, fn, ctx)) ==
 			    (size_t)-1)
 				return -1;
 			i = last = e;
-			continue;
-		}
-		if (c != 'h' && c != 'H' && c != 'w' && c != 'W' && c != 'f' &&
-		    c != 'F' && c != 'm' && c != 'M') {
-			i++;
 			continue;
 		}
 		if (i > 0 &&
@@ -528,22 +536,29 @@ mt_uri_normalise(const char *u, size_t n, struct buf *out, struct buf *host)
 	return mt_add_lower(host, u + hs, i - hs) < 0 ? -1 : 0;
 }
 
+static int
+mt_blank(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\f' || c == '\v';
+}
+
 int
 mt_paragraphs(const char *t, size_t n, struct buf *out)
 {
-	size_t i, nl = 0;
+	size_t i, j, nl = 0;
 	int space = 0, any = 0;
 
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n; i = j) {
 		unsigned char c = (unsigned char)t[i];
 
+		j = i + 1;
 		if (c == '\r')
 			continue;
 		if (c == '\n') {
 			nl++;
 			continue;
 		}
-		if (c == ' ' || c == '\t' || c == '\f' || c == '\v') {
+		if (mt_blank(c)) {
 			space = 1;
 			continue;
 		}
@@ -557,7 +572,11 @@ mt_paragraphs(const char *t, size_t n, struct buf *out)
 		nl = 0;
 		space = 0;
 		any = 1;
-		if (buf_addc(out, (char)c) < 0)
+		/* the run of bytes up to the next blank or line end, at once */
+		while (j < n && t[j] != '\r' && t[j] != '\n' &&
+		       !mt_blank((unsigned char)t[j]))
+			j++;
+		if (buf_add(out, t + i, j - i) < 0)
 			return -1;
 	}
 	if (any && buf_addc(out, '\n') < 0)

@@ -262,22 +262,20 @@ evh_font(struct evh_part *h, const char *s, size_t n)
 static void
 evh_style(struct evh_part *h, const char *name, const char *s, size_t n)
 {
-	static const char *const css_tags[] = {
-	    "table", "td", "th", "tr", "span", "p", "div", "a", NULL};
+	static const char *const css_tags[] = {"a",	"div", "p",  "span",
+					       "table", "td",  "th", "tr"};
 	char color[128], size[32], css[512];
 	int is_font =
 	    strcmp(name, "font") == 0 || strcmp(name, "basefont") == 0;
 	int has_color = 0, has_size = 0, has_css = 0;
-	size_t i;
 
 	if (is_font) {
 		has_color = evh_attr(s, n, "color", color, sizeof(color));
 		has_size = evh_attr(s, n, "size", size, sizeof(size));
 	} else if (strcmp(name, "body") == 0)
 		has_color = evh_attr(s, n, "text", color, sizeof(color));
-	for (i = 0; css_tags[i] != NULL; i++)
-		if (strcmp(name, css_tags[i]) == 0)
-			has_css = evh_attr(s, n, "style", css, sizeof(css));
+	if (evh_in(name, css_tags, sizeof(css_tags) / sizeof(css_tags[0])))
+		has_css = evh_attr(s, n, "style", css, sizeof(css));
 	evs_open(&h->st, name, has_color ? color : NULL, has_size ? size : NULL,
 		 has_css ? css : NULL);
 }

@@ -357,6 +357,39 @@ evs_close(struct evs_stack *s, const char *tag)
 }
 
 /* html_font_invisible(): 1 invisible; sets *low / *invalid. */
+static int
+evs_hexd(char c)
+{
+	return c >= '0' && c <= '9'   ? c - '0'
+	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
+	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
+				      : -1;
+}
+
+/* "#rrggbb" (the form evs_rgb writes) into its three bytes; 0 if s is
+ * not that. What sscanf "#%2x%2x%2x" read, without its cost per text
+ * chunk. */
+int
+evs_hex6(const char *s, unsigned *r, unsigned *g, unsigned *b)
+{
+	unsigned v[3];
+	size_t i;
+
+	if (s[0] != '#')
+		return 0;
+	for (i = 0; i < 3; i++) {
+		int hi = evs_hexd(s[1 + 2 * i]), lo;
+
+		if (hi < 0 || (lo = evs_hexd(s[2 + 2 * i])) < 0)
+			return 0;
+		v[i] = (unsigned)(hi * 16 + lo);
+	}
+	*r = v[0];
+	*g = v[1];
+	*b = v[2];
+	return 1;
+}
+
 int
 evs_invisible(const struct evs_stack *s, int *low, int *invalid)
 {
@@ -369,8 +402,8 @@ evs_invisible(const struct evs_stack *s, int *low, int *invalid)
 		*low = 1;
 		return 1;
 	}
-	if (sscanf(t->fg, "#%2x%2x%2x", &r1, &g1, &b1) == 3 && fl == 7 &&
-	    sscanf(t->bg, "#%2x%2x%2x", &r2, &g2, &b2) == 3 && bl == 7) {
+	if (fl == 7 && bl == 7 && evs_hex6(t->fg, &r1, &g1, &b1) &&
+	    evs_hex6(t->bg, &r2, &g2, &b2)) {
 		double r = (double)r1 - r2, g = (double)g1 - g2,
 		       b = (double)b1 - b2;
 		double d = (0.2126 * r) * (0.2126 * r) +

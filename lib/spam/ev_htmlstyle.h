@@ -27,5 +27,7 @@ void evs_open(struct evs_stack *s, const char *tag, const char *color,
 	      const char *size, const char *css);
 void evs_close(struct evs_stack *s, const char *tag);
 int evs_invisible(const struct evs_stack *s, int *low, int *invalid);
+/* "#rrggbb" into its bytes: 1, or 0 if s is not that form. Pure. */
+int evs_hex6(const char *s, unsigned *r, unsigned *g, unsigned *b);
 
 #endif

@@ -111,7 +111,12 @@ ev_uri_host_listed(struct sp_evctx *c, const struct sp_evcall *a)
 			const char *d = c->v->uri_domains[k];
 			size_t dl = strlen(d);
 
-			if (dl >= hl && strcasecmp(d + dl - hl, host) == 0 &&
+			/* the last bytes first: equal ignoring case, they
+			 * are equal once | 0x20 */
+			if (dl >= hl &&
+			    (hl == 0 ||
+			     (d[dl - 1] | 0x20) == (host[hl - 1] | 0x20)) &&
+			    strcasecmp(d + dl - hl, host) == 0 &&
 			    (dl == hl || d[dl - hl - 1] == '.'))
 				return 1;
 		}

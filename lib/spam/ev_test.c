@@ -16,6 +16,7 @@
 #include "buf.h"
 #include "engine.h"
 #include "ev.h"
+#include "ev_htmlstyle.h"
 #include "msgview.h"
 #include "received.h"
 #include "rules.h"
@@ -695,6 +696,22 @@ eval_rules_fire_as_in_spamassassin(void **state)
 }
 
 static void
+hex_colours_read_as_sscanf_did(void **state)
+{
+	unsigned r, g, b;
+
+	(void)state;
+	assert_true(evs_hex6("#00ff7f", &r, &g, &b));
+	assert_true(r == 0 && g == 255 && b == 127);
+	assert_true(evs_hex6("#A0b1C2", &r, &g, &b));
+	assert_true(r == 0xa0 && g == 0xb1 && b == 0xc2);
+	assert_false(evs_hex6("invalid", &r, &g, &b));
+	assert_false(evs_hex6("#12345", &r, &g, &b));
+	assert_false(evs_hex6("#12345g", &r, &g, &b));
+	assert_false(evs_hex6("000000", &r, &g, &b));
+}
+
+static void
 globs_fold_ascii_case_only(void **state)
 {
 	(void)state;
@@ -717,6 +734,7 @@ main(void)
 	    cmocka_unit_test(replace_tags_expand_inside_listed_rules_only),
 	    cmocka_unit_test(eval_rules_fire_as_in_spamassassin),
 	    cmocka_unit_test(globs_fold_ascii_case_only),
+	    cmocka_unit_test(hex_colours_read_as_sscanf_did),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

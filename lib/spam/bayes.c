@@ -26,6 +26,7 @@
 #include <sqlite3.h>
 
 #include "bayes_pg.h"
+#include "bayes_snap.h"
 #include "msgview.h"
 #include "store.h"
 
@@ -145,14 +146,14 @@ enum {
 	ST_GET_TOKENS,
 	ST_BEGIN,
 	ST_COMMIT,
+	ST_GET_GEN,
 	ST_COUNT
 };
 
-/* bayes_score() asks for BAYES_IN tokens per statement (the last ones
- * repeated to fill it: IN is a set): a statement per token spent most
- * of its time starting the statement again (25% less CPU in a C loop
- * over 400 tokens of a 24,000-token file). */
-#define BAYES_IN 64
+/* bayes_score() asks for BAYES_IN (bayes_snap.h) tokens per statement
+ * (the last ones repeated to fill it: IN is a set): a statement per
+ * token spent most of its time starting the statement again (25% less
+ * CPU in a C loop over 400 tokens of a 24,000-token file). */
 #define BAYES_Q8 "?,?,?,?,?,?,?,?,"
 
 static const char *const bayes_sql[ST_COUNT] = {
@@ -180,6 +181,8 @@ static const char *const bayes_sql[ST_COUNT] = {
     /* prepared once, not parsed again for each message */
     [ST_BEGIN] = "BEGIN",
     [ST_COMMIT] = "COMMIT",
+    /* schema 2 (bayes_migrate); a handle on an older file has none */
+    [ST_GET_GEN] = "SELECT nspam, nham, gen FROM totals WHERE id = 1",
 };
 
 static const char bayes_schema[] =
@@ -190,13 +193,22 @@ static const char bayes_schema[] =
     "is_spam INTEGER NOT NULL) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS totals(id INTEGER PRIMARY KEY "
     "CHECK (id = 1), nspam INTEGER NOT NULL, nham INTEGER NOT NULL);"
-    "INSERT OR IGNORE INTO totals(id, nspam, nham) VALUES (1, 0, 0);"
-    "PRAGMA user_version = 1;";
+    "INSERT OR IGNORE INTO totals(id, nspam, nham) VALUES (1, 0, 0);";
+
+/* Schema 2: totals.gen counts the changes to the counts, so a reader
+ * knows its in-memory copy of the tokens (bayes_snap.c) is current. A
+ * trigger bumps it, so that writers that do not know of it (facteur
+ * before schema 2, on a file this version migrated) bump it too: every
+ * learn and forget updates the totals in its own transaction. */
+static const char bayes_schema2[] =
+    "CREATE TRIGGER IF NOT EXISTS totals_gen AFTER UPDATE OF nspam, nham "
+    "ON totals BEGIN UPDATE totals SET gen = gen + 1 WHERE id = 1; END;"
+    "PRAGMA user_version = 2;";
 
 struct bayes {
 	struct bayes_pg *pg; /* a PostgreSQL target; db is then NULL */
 	sqlite3 *db;
-	sqlite3_stmt *st[ST_COUNT];
+	sqlite3_stmt *st[ST_COUNT]; /* NULL: not for this handle */
 	long long min_spam, min_ham;
 	int in_batch;
 };
@@ -247,12 +259,59 @@ bayes_create_0640(const char *path)
 	}
 }
 
+/* Brings a schema 1 file to schema 2 (totals.gen and its trigger) in
+ * one write transaction, so that two writers opening it at once do it
+ * once. The rows are kept as they are. 0 or -1. */
+static int
+bayes_migrate(sqlite3 *db)
+{
+	sqlite3_stmt *st = NULL;
+	int has_gen;
+
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return -1;
+	has_gen = sqlite3_prepare_v2(db, "SELECT gen FROM totals", -1, &st,
+				     NULL) == SQLITE_OK;
+	sqlite3_finalize(st);
+	if ((has_gen ||
+	     sqlite3_exec(db,
+			  "ALTER TABLE totals ADD COLUMN gen INTEGER NOT NULL "
+			  "DEFAULT 0",
+			  NULL, NULL, NULL) == SQLITE_OK) &&
+	    sqlite3_exec(db, bayes_schema2, NULL, NULL, NULL) == SQLITE_OK &&
+	    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
+		return 0;
+	(void)sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+/* The handle's statements; a read-only one leaves the writing ones out,
+ * and ST_GET_GEN when the file is older than schema 2. 0 or -1. */
+static int
+bayes_prepare(struct bayes *b, int rw)
+{
+	int i, rc;
+
+	for (i = 0; i < ST_COUNT; i++) {
+		if (!rw && i != ST_GET_SEEN && i != ST_GET_TOTALS &&
+		    i != ST_NTOKENS && i != ST_GET_TOKENS && i != ST_BEGIN &&
+		    i != ST_COMMIT && i != ST_GET_GEN)
+			continue;
+		rc = sqlite3_prepare_v3(b->db, bayes_sql[i], -1,
+					SQLITE_PREPARE_PERSISTENT, &b->st[i],
+					NULL);
+		if (rc != SQLITE_OK && (rw || i != ST_GET_GEN))
+			return -1;
+	}
+	return 0;
+}
+
 int
 bayes_open_busy(const char *path, int rw, int busy_ms, struct bayes **out,
 		char *err, size_t errlen)
 {
 	struct bayes *b;
-	int flags, i;
+	int flags;
 
 	*out = NULL;
 	if ((b = calloc(1, sizeof(*b))) == NULL) {
@@ -285,19 +344,11 @@ bayes_open_busy(const char *path, int rw, int busy_ms, struct bayes **out,
 			  "PRAGMA journal_mode = WAL;"
 			  "PRAGMA synchronous = NORMAL;",
 			  NULL, NULL, NULL) != SQLITE_OK ||
-	     sqlite3_exec(b->db, bayes_schema, NULL, NULL, NULL) != SQLITE_OK))
+	     sqlite3_exec(b->db, bayes_schema, NULL, NULL, NULL) != SQLITE_OK ||
+	     bayes_migrate(b->db) < 0))
 		goto fail;
-	for (i = 0; i < ST_COUNT; i++) {
-		/* a read-only handle cannot write: leave those unprepared */
-		if (!rw && i != ST_GET_SEEN && i != ST_GET_TOTALS &&
-		    i != ST_NTOKENS && i != ST_GET_TOKENS && i != ST_BEGIN &&
-		    i != ST_COMMIT)
-			continue;
-		if (sqlite3_prepare_v3(b->db, bayes_sql[i], -1,
-				       SQLITE_PREPARE_PERSISTENT, &b->st[i],
-				       NULL) != SQLITE_OK)
-			goto fail;
-	}
+	if (bayes_prepare(b, rw) < 0)
+		goto fail;
 	*out = b;
 	return 0;
 fail:
@@ -561,34 +612,102 @@ bayes_score_some(struct bayes *b, const struct bayes_tokens *t, size_t from,
 	return rc == SQLITE_ROW ? SQLITE_DONE : rc;
 }
 
-double
-bayes_score(struct bayes *b, const struct bayes_tokens *t)
+static int
+bayes_enough(const struct bayes *b, long long nspam, long long nham)
 {
-	long long nspam, nham;
+	return nspam >= b->min_spam && nham >= b->min_ham && nspam > 0 &&
+	       nham > 0;
+}
+
+/* Inside a read transaction: the probability from the tokens' rows, or
+ * through snap when it is not NULL. -1 on error. */
+static double
+bayes_score_in(struct bayes *b, const struct bayes_tokens *t,
+	       const struct bayes_snap *snap, long long nspam, long long nham)
+{
 	double *prob, r = -1;
 	size_t i, n = 0;
 	int rc = SQLITE_DONE;
 
-	if (b->pg != NULL)
-		return bayes_score_pg(b, t);
 	if ((prob = malloc((t->n ? t->n : 1) * sizeof(*prob))) == NULL)
 		return -1;
-	/* one snapshot for totals and tokens, even while a trainer commits */
-	if (!b->in_batch && bayes_run(b->st[ST_BEGIN]) < 0) {
-		free(prob);
-		return -1;
-	}
-	if (bayes_totals(b, &nspam, &nham) < 0 || nspam < b->min_spam ||
-	    nham < b->min_ham || nspam <= 0 || nham <= 0)
-		goto out;
-	for (i = 0; i < t->n && rc == SQLITE_DONE; i += BAYES_IN)
+	if (snap != NULL)
+		n = bayes_snap_probs(snap, t, nspam, nham, prob);
+	for (i = 0; snap == NULL && i < t->n && rc == SQLITE_DONE;
+	     i += BAYES_IN)
 		rc = bayes_score_some(b, t, i, nspam, nham, prob, &n);
 	if (rc == SQLITE_DONE)
 		r = bayes_combine_tokens(prob, n, nspam, nham);
-out:
+	free(prob);
+	return r;
+}
+
+double
+bayes_score(struct bayes *b, const struct bayes_tokens *t)
+{
+	long long nspam, nham;
+	double r = -1;
+
+	if (b->pg != NULL)
+		return bayes_score_pg(b, t);
+	/* one snapshot for totals and tokens, even while a trainer commits */
+	if (!b->in_batch && bayes_run(b->st[ST_BEGIN]) < 0)
+		return -1;
+	if (bayes_totals(b, &nspam, &nham) == 0 && bayes_enough(b, nspam, nham))
+		r = bayes_score_in(b, t, NULL, nspam, nham);
 	if (!b->in_batch)
 		(void)bayes_run(b->st[ST_COMMIT]);
-	free(prob);
+	return r;
+}
+
+static int
+bayes_totals_gen(struct bayes *b, long long *nspam, long long *nham,
+		 long long *gen)
+{
+	sqlite3_stmt *st = b->st[ST_GET_GEN];
+	int rc;
+
+	*nspam = *nham = *gen = 0;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*nspam = sqlite3_column_int64(st, 0);
+		*nham = sqlite3_column_int64(st, 1);
+		*gen = sqlite3_column_int64(st, 2);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+double
+bayes_score_snap(struct bayes *b, const struct bayes_tokens *t,
+		 struct bayes_snap **snap, int *load)
+{
+	struct bayes_snap *ns;
+	long long nspam, nham, gen;
+	double r = -1;
+
+	int may_load = *load;
+
+	*load = 0;
+	if (b->pg != NULL || b->in_batch || b->st[ST_GET_GEN] == NULL)
+		return bayes_score(b, t);
+	if (bayes_run(b->st[ST_BEGIN]) < 0)
+		return -1;
+	if (bayes_totals_gen(b, &nspam, &nham, &gen) < 0 ||
+	    !bayes_enough(b, nspam, nham))
+		goto out;
+	/* a copy read in this transaction is of the same generation */
+	if ((*snap == NULL || bayes_snap_gen(*snap) != gen) && may_load) {
+		*load = bayes_snap_load(b->db, gen, &ns) == 0 ? 1 : -1;
+		if (*load > 0) {
+			bayes_snap_unref(snap);
+			*snap = ns;
+		}
+	}
+	r = bayes_score_in(
+	    b, t, *snap != NULL && bayes_snap_gen(*snap) == gen ? *snap : NULL,
+	    nspam, nham);
+out:
+	(void)bayes_run(b->st[ST_COMMIT]);
 	return r;
 }
 

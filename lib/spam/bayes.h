@@ -4,7 +4,9 @@
  * selected header tokens, URI hosts), hashed to 64 bits. Storage is its own
  * SQLite file (bayes.sqlite next to the main database unless configured),
  * WAL, so training never blocks lookups; a reader sees a consistent
- * snapshot. A postgresql:// target keeps the same data in the bayes_*
+ * snapshot. Schema 2 (user_version) adds totals.gen, a count of the
+ * changes kept by a trigger; a read-write open migrates a schema 1 file,
+ * rows kept. A postgresql:// target keeps the same data in the bayes_*
  * tables of facteur's database (bayes_pg.c; see bayes_exists() below). Scoring:
  * Robinson's f(w) with Fisher/chi-square combining, as SpamBayes and
  * SpamAssassin do. Training is idempotent per message (a message-id-like digest
@@ -67,6 +69,20 @@ int bayes_stats(struct bayes *b, struct bayes_stats *st);
  * little training (fewer than min_spam / min_ham messages, default 200
  * each, as SpamAssassin) or on error. */
 double bayes_score(struct bayes *b, const struct bayes_tokens *t);
+
+/* Added: bayes_score() through an in-memory copy of the token table
+ * (bayes_snap.h), the same probability to the last bit. *snap is the
+ * caller's reference (NULL: none). In the read transaction that reads
+ * the totals: a copy of the file's current generation is used; a stale
+ * or missing one is replaced by a fresh copy when *load is set (the old
+ * reference is dropped, *snap then owns the new one), else the tokens
+ * are read through SQL as bayes_score() does. *load comes back 1 when a
+ * copy was read, -1 when reading one failed (ENOMEM, too many tokens),
+ * else 0. A file older than schema 2 (opened read-only before a writer
+ * migrated it), a batch or a PostgreSQL target: bayes_score(). */
+struct bayes_snap;
+double bayes_score_snap(struct bayes *b, const struct bayes_tokens *t,
+			struct bayes_snap **snap, int *load);
 
 /* Added: the training minimum bayes_score() needs (default 200 / 200). */
 void bayes_set_min(struct bayes *b, long long min_spam, long long min_ham);

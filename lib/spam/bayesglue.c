@@ -17,10 +17,16 @@
 #include <openssl/evp.h>
 
 #include "bayes.h"
+#include "bayes_snap.h"
 #include "msgview.h"
 #include "store.h"
 
 #define POOL_MAX 32 /* idle handles kept; more threads open and close */
+/* A stale copy of the tokens is read again at most this often; in
+ * between, messages are scored through SQL (auto-learn changes the file
+ * often, and reading it all costs as much as scoring a few dozen). */
+#define SNAP_RELOAD_S 2
+#define SNAP_RETRY_S 300 /* after a copy could not be read (too large) */
 
 struct sp_bayes_pool {
 	pthread_mutex_t mu;
@@ -30,6 +36,8 @@ struct sp_bayes_pool {
 	unsigned gen; /* bumped when that file is replaced */
 	struct bayes *idle[POOL_MAX];
 	size_t nidle;
+	struct bayes_snap *snap; /* the newest copy of the tokens, or NULL */
+	time_t snap_tried;     /* CLOCK_MONOTONIC s of the last load granted */
 	pthread_mutex_t rw_mu; /* guards the four below */
 	struct bayes *rw;      /* auto-learn's handle, or NULL */
 	dev_t rw_dev;
@@ -39,6 +47,7 @@ struct sp_bayes_pool {
 struct sp_bayes_sample {
 	struct bayes_tokens tok;
 	unsigned char digest[32];
+	int has_digest; /* 0: sp_bayes_sample_tokens(), never learned */
 };
 
 int
@@ -71,6 +80,8 @@ pool_drop_idle(struct sp_bayes_pool *p)
 {
 	while (p->nidle > 0)
 		bayes_close(&p->idle[--p->nidle]);
+	bayes_snap_unref(&p->snap);
+	p->snap_tried = 0;
 }
 
 void
@@ -89,10 +100,36 @@ sp_bayes_pool_free(struct sp_bayes_pool **pp)
 	*pp = NULL;
 }
 
+static time_t
+pool_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+/* Lock held: a reference to the pool's copy of the tokens (or NULL), and
+ * whether this caller may read a new one (one caller per SNAP_RELOAD_S
+ * while the copy is missing or stale). */
+static void
+pool_take_snap(struct sp_bayes_pool *p, struct bayes_snap **snap, int *load)
+{
+	time_t now = pool_now();
+
+	if ((*snap = p->snap) != NULL)
+		bayes_snap_ref(*snap);
+	*load = p->snap_tried == 0 || now - p->snap_tried >= SNAP_RELOAD_S;
+	if (*load)
+		p->snap_tried = now;
+}
+
 /* An idle handle on the current file, or NULL (open a new one). *gen is
- * the generation the caller's handle belongs to. -1: no file. */
+ * the generation the caller's handle belongs to. -1: no file. With snap
+ * not NULL, pool_take_snap() too. */
 static int
-pool_take(struct sp_bayes_pool *p, struct bayes **b, unsigned *gen)
+pool_take(struct sp_bayes_pool *p, struct bayes **b, unsigned *gen,
+	  struct bayes_snap **snap, int *load)
 {
 	struct stat sb;
 
@@ -114,19 +151,38 @@ pool_take(struct sp_bayes_pool *p, struct bayes **b, unsigned *gen)
 	 * stack above, and pool_give() keeps only current ones */
 	if (p->nidle > 0)
 		*b = p->idle[--p->nidle];
+	if (snap != NULL)
+		pool_take_snap(p, snap, load);
 	pthread_mutex_unlock(&p->mu);
 	return 0;
 }
 
+/* Gives b back, and snap (the caller's reference, may be NULL): a copy
+ * newer than the pool's replaces it. load: bayes_score_snap()'s. */
 static void
-pool_give(struct sp_bayes_pool *p, struct bayes *b, unsigned gen)
+pool_give(struct sp_bayes_pool *p, struct bayes *b, unsigned gen,
+	  struct bayes_snap *snap, int load)
 {
+	struct bayes_snap *old = NULL;
+
 	pthread_mutex_lock(&p->mu);
+	if (load < 0 && gen == p->gen)
+		p->snap_tried = pool_now() + SNAP_RETRY_S - SNAP_RELOAD_S;
 	if (gen == p->gen && p->nidle < POOL_MAX) {
 		p->idle[p->nidle++] = b;
 		b = NULL;
 	}
+	/* totals.gen only grows on one file; another file empties p->snap */
+	if (gen == p->gen && snap != NULL && snap != p->snap &&
+	    (p->snap == NULL ||
+	     bayes_snap_gen(snap) > bayes_snap_gen(p->snap))) {
+		old = p->snap;
+		p->snap = snap;
+		snap = NULL;
+	}
 	pthread_mutex_unlock(&p->mu);
+	bayes_snap_unref(&old);
+	bayes_snap_unref(&snap);
 	bayes_close(&b);
 }
 
@@ -134,21 +190,25 @@ double
 sp_bayes_prob(struct sp_bayes_pool *p, const struct sp_bayes_sample *s)
 {
 	struct bayes *b;
+	struct bayes_snap *snap = NULL;
 	unsigned gen;
 	char err[256];
 	double r;
+	int load = 0;
 
-	if (p == NULL || s == NULL || pool_take(p, &b, &gen) < 0)
+	if (p == NULL || s == NULL || pool_take(p, &b, &gen, &snap, &load) < 0)
 		return -1;
-	if (b == NULL && bayes_open(p->path, 0, &b, err, sizeof(err)) < 0)
+	if (b == NULL && bayes_open(p->path, 0, &b, err, sizeof(err)) < 0) {
+		bayes_snap_unref(&snap);
 		return -1;
-	r = bayes_score(b, &s->tok);
-	pool_give(p, b, gen);
+	}
+	r = bayes_score_snap(b, &s->tok, &snap, &load);
+	pool_give(p, b, gen, snap, load);
 	return r;
 }
 
-int
-sp_bayes_sample_new(const struct sp_view *v, struct sp_bayes_sample **out)
+static int
+sample_new(const struct sp_view *v, int digest, struct sp_bayes_sample **out)
 {
 	struct sp_bayes_sample *s;
 
@@ -156,12 +216,25 @@ sp_bayes_sample_new(const struct sp_view *v, struct sp_bayes_sample **out)
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return -1;
 	if (bayes_tokenize(v, &s->tok) < 0 ||
-	    sp_bayes_digest(v, s->digest) < 0) {
+	    (digest && sp_bayes_digest(v, s->digest) < 0)) {
 		sp_bayes_sample_free(&s);
 		return -1;
 	}
+	s->has_digest = digest;
 	*out = s;
 	return 0;
+}
+
+int
+sp_bayes_sample_new(const struct sp_view *v, struct sp_bayes_sample **out)
+{
+	return sample_new(v, 1, out);
+}
+
+int
+sp_bayes_sample_tokens(const struct sp_view *v, struct sp_bayes_sample **out)
+{
+	return sample_new(v, 0, out);
 }
 
 void
@@ -293,6 +366,10 @@ sp_bayes_learn(struct sp_bayes_pool *p, const struct sp_bayes_sample *s,
 
 	if (p == NULL || s == NULL) {
 		snprintf(err, errlen, "bayes: off");
+		return -1;
+	}
+	if (!s->has_digest) {
+		snprintf(err, errlen, "bayes: a sample without its digest");
 		return -1;
 	}
 	clock_gettime(CLOCK_REALTIME, &dl);

@@ -26,6 +26,11 @@ double sp_bayes_prob(struct sp_bayes_pool *p, const struct sp_bayes_sample *s);
  * it borrows nothing from v. */
 __attribute__((warn_unused_result)) int
 sp_bayes_sample_new(const struct sp_view *v, struct sp_bayes_sample **out);
+/* The tokens alone, for a message that is only scored: the digest (a
+ * SHA-256 over up to SP_DIGEST_BODY bytes, as much CPU as the scoring
+ * itself) is left out, and sp_bayes_learn() refuses such a sample. */
+__attribute__((warn_unused_result)) int
+sp_bayes_sample_tokens(const struct sp_view *v, struct sp_bayes_sample **out);
 void sp_bayes_sample_free(struct sp_bayes_sample **s);
 
 /* Pure: the digest that names a message in the token file's "seen"

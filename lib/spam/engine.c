@@ -666,10 +666,12 @@ sp_engine_check_env(const struct sp_engine *e, const char *raw, size_t len,
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
-	/* tokens and digest once, for the probability and for learning */
+	/* tokens and digest once, for the probability and for learning;
+	 * the digest only when auto-learn may use it */
 	if (e->bayes_pool != NULL &&
 	    (e->auto_learn || (e->rs.have_bayes && e->nbayes > 0)) &&
-	    sp_bayes_sample_new(&v, &res->al_sample) < 0) {
+	    (e->auto_learn ? sp_bayes_sample_new(&v, &res->al_sample)
+			   : sp_bayes_sample_tokens(&v, &res->al_sample)) < 0) {
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}

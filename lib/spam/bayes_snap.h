@@ -1,0 +1,35 @@
+/* lib/spam/bayes_snap.h - the in-memory copy of a token table that
+ * bayes_score_snap() (bayes.h) scores through; bayes.c and bayesglue.c
+ * only. A copy is immutable once loaded and shared between threads by
+ * reference count. */
+#ifndef FACTEUR_SPAM_BAYES_SNAP_H
+#define FACTEUR_SPAM_BAYES_SNAP_H
+
+#include <stddef.h>
+
+struct bayes_snap;
+struct bayes_tokens;
+struct sqlite3;
+
+/* bayes_score() asks SQLite for BAYES_IN tokens per statement; the copy
+ * gives the probabilities in the same order (bayes_snap_probs). */
+#define BAYES_IN 64
+
+/* Reads every token's counts through db, inside the caller's read
+ * transaction (the one that read gen). 0, or -1 (ENOMEM, a SQLite
+ * error, more tokens than the copy keeps, or counts beyond 32 bits).
+ * *out owned: one reference. */
+__attribute__((warn_unused_result)) int
+bayes_snap_load(struct sqlite3 *db, long long gen, struct bayes_snap **out);
+/* The file generation (totals.gen) the copy was read at. */
+long long bayes_snap_gen(const struct bayes_snap *s);
+/* Reference counting; thread-safe. unref sets *s to NULL. */
+void bayes_snap_ref(struct bayes_snap *s);
+void bayes_snap_unref(struct bayes_snap **s);
+/* Pure: the f(w) of t's known tokens into prob[0..return), in the order
+ * bayes_score()'s SQL gives them (prob has room for t->n). */
+size_t bayes_snap_probs(const struct bayes_snap *s,
+			const struct bayes_tokens *t, long long nspam,
+			long long nham, double *prob);
+
+#endif

@@ -210,6 +210,8 @@ sp_ev_ctx_clear(struct sp_evctx *c)
 	c->madiff_done = 0;
 	c->shifted_done = 0;
 	c->upper_done = 0;
+	pcre2_match_data_free(c->re_md);
+	c->re_md = NULL;
 }
 
 const struct sp_evconf *
@@ -232,17 +234,16 @@ ev_relays(struct sp_evctx *c)
 }
 
 int
-ev_re_match(const struct sp_evcall *a, const char *s, size_t n)
+ev_re_match(struct sp_evctx *c, const struct sp_evcall *a, const char *s,
+	    size_t n)
 {
-	pcre2_match_data *md;
-	int rc;
-
+	/* one pair: a match that does not fit it still returns 0, not
+	 * PCRE2_ERROR_NOMATCH, and only whether it matched is read */
 	if (a->re == NULL ||
-	    (md = pcre2_match_data_create_from_pattern(a->re, NULL)) == NULL)
+	    (c->re_md == NULL &&
+	     (c->re_md = pcre2_match_data_create(1, NULL)) == NULL))
 		return 0;
-	rc = pcre2_match(a->re, (PCRE2_SPTR)s, n, 0, 0, md, NULL);
-	pcre2_match_data_free(md);
-	return rc >= 0;
+	return pcre2_match(a->re, (PCRE2_SPTR)s, n, 0, 0, c->re_md, NULL) >= 0;
 }
 
 /* rules_regex() and the SP_RE_* flags, from the rule parser */

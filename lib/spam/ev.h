@@ -76,6 +76,7 @@ struct sp_evctx {
 	long shifted_best;
 	int upper_done; /* check_for_uppercase's counts over the body */
 	size_t upper_len, upper_n, lower_n;
+	void *re_md; /* ev_re_match's pcre2_match_data, made on first use */
 	double madiff;
 	size_t madiff_html, madiff_text;
 	int envfrom_done;

@@ -800,7 +800,7 @@ ev_text_match(struct sp_evctx *c, const struct sp_evcall *a)
 		    : strcmp(a->argv[0], "comment") == 0 ? &x->p[i].comment
 							 : &x->p[i].anchor;
 
-		if (b->len > 0 && ev_re_match(a, buf_str(b), b->len))
+		if (b->len > 0 && ev_re_match(c, a, buf_str(b), b->len))
 			return 1;
 	}
 	return 0;

@@ -23,8 +23,9 @@ struct sp_evdef {
 				 once into sp_evcall.re; NULL none */
 };
 
-/* The call's compiled regex matches s. */
-int ev_re_match(const struct sp_evcall *a, const char *s, size_t n);
+/* The call's compiled regex matches s (one match data per message). */
+int ev_re_match(struct sp_evctx *c, const struct sp_evcall *a, const char *s,
+		size_t n);
 
 /* Each table ends with a {NULL} entry. */
 extern const struct sp_evdef ev_header_defs[];

@@ -208,7 +208,7 @@ ev_freemail_from(struct sp_evctx *c, const struct sp_evcall *a)
 	for (i = 0; i < n; i++)
 		if (ev_is_freemail(c, addrs[i]) &&
 		    (a->argc == 0 ||
-		     ev_re_match(a, addrs[i], strlen(addrs[i]))))
+		     ev_re_match(c, a, addrs[i], strlen(addrs[i]))))
 			return 1;
 	return 0;
 }
@@ -264,7 +264,8 @@ ev_freemail_header(struct sp_evctx *c, const struct sp_evcall *a)
 				 : ev_addrs(h, addrs + n, 8 - n);
 	for (i = 0; i < n; i++)
 		if (ev_is_freemail(c, addrs[i]) &&
-		    (a->argc < 2 || ev_re_match(a, addrs[i], strlen(addrs[i]))))
+		    (a->argc < 2 ||
+		     ev_re_match(c, a, addrs[i], strlen(addrs[i]))))
 			return 1;
 	return 0;
 }

@@ -368,7 +368,7 @@ ev_mimeheader(struct sp_evctx *c, const struct sp_evcall *a)
 				? val
 				: a->argv[2];
 		}
-		if (ev_re_match(a, v, strlen(v)))
+		if (ev_re_match(c, a, v, strlen(v)))
 			return !neg;
 	}
 	return neg;

@@ -58,17 +58,17 @@ static size_t
 rc_find(const char *s, size_t n, const char *w, int top)
 {
 	size_t wl = strlen(w), i;
-	int depth = 0, c0 = tolower((unsigned char)w[0]);
+	int depth = 0, c0 = w[0] | 0x20;
 
 	/* the first byte before strncasecmp: a call per byte of every
-	 * Received field was 3% of facteur-milter's CPU */
+	 * Received field was 3% of facteur-milter's CPU; bytes equal
+	 * ignoring case are equal once | 0x20, with no tolower() call */
 	for (i = 0; i + wl <= n; i++) {
-		if (s[i] == '(')
+		if (top && s[i] == '(')
 			depth++;
-		else if (s[i] == ')' && depth > 0)
+		else if (top && s[i] == ')' && depth > 0)
 			depth--;
-		if ((!top || depth == 0) &&
-		    tolower((unsigned char)s[i]) == c0 &&
+		if ((s[i] | 0x20) == c0 && depth == 0 &&
 		    strncasecmp(s + i, w, wl) == 0)
 			return i;
 	}
@@ -471,12 +471,19 @@ sp_relays_string(const struct sp_relays *r, int which, struct buf *out)
 
 		if (!in)
 			continue;
-		if (buf_printf(out,
-			       "%s[ ip=%s rdns=%s helo=%s by=%s ident=%s "
-			       "envfrom=%s intl=%d id=%s auth=%s msa=0 ]",
-			       first ? "" : " ", x->ip, x->rdns, x->helo, x->by,
-			       x->ident, x->envfrom, x->internal, x->id,
-			       x->auth) < 0)
+		/* "[ ip=%s rdns=%s helo=%s by=%s ident=%s envfrom=%s intl=%d
+		 * id=%s auth=%s msa=0 ]" without printf's cost per field */
+		if (buf_adds(out, first ? "[ ip=" : " [ ip=") < 0 ||
+		    buf_adds(out, x->ip) < 0 || buf_adds(out, " rdns=") < 0 ||
+		    buf_adds(out, x->rdns) < 0 || buf_adds(out, " helo=") < 0 ||
+		    buf_adds(out, x->helo) < 0 || buf_adds(out, " by=") < 0 ||
+		    buf_adds(out, x->by) < 0 || buf_adds(out, " ident=") < 0 ||
+		    buf_adds(out, x->ident) < 0 ||
+		    buf_adds(out, " envfrom=") < 0 ||
+		    buf_adds(out, x->envfrom) < 0 ||
+		    buf_printf(out, " intl=%d id=", x->internal) < 0 ||
+		    buf_adds(out, x->id) < 0 || buf_adds(out, " auth=") < 0 ||
+		    buf_adds(out, x->auth) < 0 || buf_adds(out, " msa=0 ]") < 0)
 			return -1;
 		first = 0;
 	}

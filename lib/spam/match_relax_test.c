@@ -460,6 +460,37 @@ a_long_relaxed_rule_is_confirmed_where_it_can_start(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* The same rule anchored at line starts gets none: PCRE2 tries it at
+ * line starts only, faster than the reversed scan would find them. */
+static void
+a_relaxed_rule_pcre2_starts_well_keeps_the_whole_search(void **state)
+{
+	struct sp_ruleset rs;
+	struct sp_rules_error rerr;
+	struct sp_rules_opts o;
+	struct sp_matcher *m = NULL;
+	char rules[2048], err[256];
+	size_t n, i;
+
+	(void)state;
+	n = (size_t)snprintf(rules, sizeof(rules), "body BIG3 /^(?:");
+	for (i = 0; i < 100; i++)
+		n += (size_t)snprintf(rules + n, sizeof(rules) - n, "%szq%zu",
+				      i ? "|" : "", i);
+	snprintf(rules + n, sizeof(rules) - n,
+		 ")?(?:[a-z]{1,300}\\d{1,300}){30}/\n");
+	sp_rules_init(&rs);
+	memset(&o, 0, sizeof(o));
+	assert_int_equal(
+	    sp_rules_parse(&rs, "big.cf", rules, strlen(rules), &o, &rerr), 0);
+	assert_int_equal(sp_rules_finish(&rs, &rerr), 0);
+	assert_int_equal(sp_match_build(&rs, &m, err, sizeof(err)), 0);
+	assert_null(m->rev);
+	assert_int_equal(verdicts_are_pcre2s(m, &rs), 1);
+	sp_match_free(&m);
+	sp_rules_free(&rs);
+}
+
 int
 main(void)
 {
@@ -479,6 +510,8 @@ main(void)
 	    cmocka_unit_test(every_start_of_a_match_ends_a_reversed_match),
 	    cmocka_unit_test(
 		a_long_relaxed_rule_is_confirmed_where_it_can_start),
+	    cmocka_unit_test(
+		a_relaxed_rule_pcre2_starts_well_keeps_the_whole_search),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -255,16 +255,19 @@ rev_one(const struct sp_rule *r, const char *dir, struct rev_keep *keep,
 /* Whether PCRE2 tries the rule at every offset: not when it knows where
  * a match can start (a first byte, a line start: __FILL_THIS_FORM_PARTIAL
  * begins with ^, and PCRE2 confirms it in 3 us a message where the
- * reversed scan takes 30) or is anchored. */
+ * reversed scan takes 30) or is anchored; and whether the rule needs a
+ * byte at least (one that matches the empty string would start at every
+ * offset, and PCRE2 finds it at the first). */
 static int
 rev_worth(const pcre2_code *re)
 {
-	uint32_t first = 1, opts = PCRE2_ANCHORED;
+	uint32_t first = 1, opts = PCRE2_ANCHORED, min = 0;
 
 	return re != NULL &&
 	       pcre2_pattern_info(re, PCRE2_INFO_FIRSTCODETYPE, &first) == 0 &&
 	       pcre2_pattern_info(re, PCRE2_INFO_ALLOPTIONS, &opts) == 0 &&
-	       first == 0 && !(opts & PCRE2_ANCHORED);
+	       pcre2_pattern_info(re, PCRE2_INFO_MINLENGTH, &min) == 0 &&
+	       first == 0 && !(opts & PCRE2_ANCHORED) && min > 0;
 }
 
 /* Removes the rv-*.db files this build did not use (rules changed) and

@@ -16,15 +16,26 @@
 #include "bayes.h"
 #include "bayes_snap.h"
 
-/* Tokens kept in memory at most (16 bytes each: 64 MiB); a larger file
- * is scored through SQL as before. */
-#define BAYES_SNAP_MAX ((size_t)4 << 20)
+/* Tokens kept in memory at most (a table of at most 2 M slots of 16
+ * bytes: 32 MiB); a larger file is scored through SQL as before. */
+#define BAYES_SNAP_MAX ((size_t)1 << 20)
+
+/* An open-addressing table keyed by the hash itself (tok_hash mixes its
+ * bits): one or two cache lines a token, where a binary search of the
+ * sorted tokens missed the cache a dozen times. Key 0 marks a free slot;
+ * the token whose hash is 0 has its own fields. */
+struct snap_slot {
+	int64_t h;
+	int32_t spam, ham;
+};
 
 struct bayes_snap {
-	long long gen;	   /* totals.gen the copy was read at */
-	int64_t *h;	   /* the hashes as SQLite stores them, ascending */
-	int32_t (*cnt)[2]; /* spam, ham of h[i] */
+	long long gen; /* totals.gen the copy was read at */
+	struct snap_slot *slot;
+	size_t cap; /* a power of 2, at least twice n */
 	size_t n;
+	int has_zero; /* the hash 0, and its counts */
+	int32_t zero_spam, zero_ham;
 	int refs; /* __atomic; bayes_snap_ref/unref */
 };
 
@@ -48,31 +59,62 @@ bayes_snap_unref(struct bayes_snap **sp)
 	*sp = NULL;
 	if (s == NULL || __atomic_sub_fetch(&s->refs, 1, __ATOMIC_ACQ_REL) > 0)
 		return;
-	free(s->h);
-	free(s->cnt);
+	free(s->slot);
 	free(s);
 }
 
-/* Room for n more rows. 0 or -1 (ENOMEM, or over BAYES_SNAP_MAX). */
-static int
-snap_grow(struct bayes_snap *s, size_t *cap)
+/* The slot of h (non-zero): its own, or the free one it would take. */
+static struct snap_slot *
+snap_slot(struct snap_slot *slot, size_t cap, int64_t h)
 {
-	int64_t *h;
-	int32_t(*cnt)[2];
-	size_t ncap;
+	size_t i = (size_t)(uint64_t)h & (cap - 1);
 
-	if (s->n < *cap)
+	while (slot[i].h != 0 && slot[i].h != h)
+		i = (i + 1) & (cap - 1);
+	return &slot[i];
+}
+
+/* Room for one more token. 0 or -1 (ENOMEM, or over BAYES_SNAP_MAX). */
+static int
+snap_grow(struct bayes_snap *s)
+{
+	struct snap_slot *ns;
+	size_t ncap, i;
+
+	if ((s->n + 1) * 2 <= s->cap)
 		return 0;
-	if (*cap >= BAYES_SNAP_MAX)
+	if (s->n >= BAYES_SNAP_MAX)
 		return -1;
-	ncap = *cap ? *cap * 2 : 4096;
-	if ((h = realloc(s->h, ncap * sizeof(*h))) == NULL)
+	ncap = s->cap ? s->cap * 2 : 8192;
+	if ((ns = calloc(ncap, sizeof(*ns))) == NULL)
 		return -1;
-	s->h = h;
-	if ((cnt = realloc(s->cnt, ncap * sizeof(*cnt))) == NULL)
+	for (i = 0; i < s->cap; i++)
+		if (s->slot[i].h != 0)
+			*snap_slot(ns, ncap, s->slot[i].h) = s->slot[i];
+	free(s->slot);
+	s->slot = ns;
+	s->cap = ncap;
+	return 0;
+}
+
+static int
+snap_put(struct bayes_snap *s, int64_t h, int32_t spam, int32_t ham)
+{
+	struct snap_slot *sl;
+
+	if (h == 0) {
+		s->has_zero = 1;
+		s->zero_spam = spam;
+		s->zero_ham = ham;
+		return 0;
+	}
+	if (snap_grow(s) < 0)
 		return -1;
-	s->cnt = cnt;
-	*cap = ncap;
+	sl = snap_slot(s->slot, s->cap, h);
+	sl->h = h;
+	sl->spam = spam;
+	sl->ham = ham;
+	s->n++;
 	return 0;
 }
 
@@ -82,7 +124,6 @@ bayes_snap_load(sqlite3 *db, long long gen, struct bayes_snap **out)
 	struct bayes_snap *s;
 	sqlite3_stmt *st = NULL;
 	sqlite3_int64 sp, hm;
-	size_t cap = 0;
 	int rc;
 
 	*out = NULL;
@@ -90,22 +131,17 @@ bayes_snap_load(sqlite3 *db, long long gen, struct bayes_snap **out)
 		return -1;
 	s->gen = gen;
 	s->refs = 1;
-	if (sqlite3_prepare_v2(db,
-			       "SELECT h, spam, ham FROM tokens "
-			       "ORDER BY h",
-			       -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(db, "SELECT h, spam, ham FROM tokens", -1, &st,
+			       NULL) != SQLITE_OK)
 		goto fail;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		sp = sqlite3_column_int64(st, 1);
 		hm = sqlite3_column_int64(st, 2);
 		/* counts that do not fit stay with SQL */
 		if (sp < 0 || hm < 0 || sp > INT32_MAX || hm > INT32_MAX ||
-		    snap_grow(s, &cap) < 0)
+		    snap_put(s, sqlite3_column_int64(st, 0), (int32_t)sp,
+			     (int32_t)hm) < 0)
 			goto fail;
-		s->h[s->n] = sqlite3_column_int64(st, 0);
-		s->cnt[s->n][0] = (int32_t)sp;
-		s->cnt[s->n][1] = (int32_t)hm;
-		s->n++;
 	}
 	if (rc != SQLITE_DONE)
 		goto fail;
@@ -118,31 +154,23 @@ fail:
 	return -1;
 }
 
-/* Index of h in s, or -1. */
-static long
-snap_find(const struct bayes_snap *s, int64_t h)
-{
-	size_t lo = 0, hi = s->n, mid;
-
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (s->h[mid] < h)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < s->n && s->h[lo] == h ? (long)lo : -1;
-}
-
 static void
 snap_one(const struct bayes_snap *s, uint64_t h, long long nspam,
 	 long long nham, double *prob, size_t *n)
 {
-	long i = snap_find(s, (int64_t)h);
+	const struct snap_slot *sl;
 
-	if (i >= 0)
-		prob[(*n)++] =
-		    bayes_token_prob(s->cnt[i][0], s->cnt[i][1], nspam, nham);
+	if (h == 0) {
+		if (s->has_zero)
+			prob[(*n)++] = bayes_token_prob(
+			    s->zero_spam, s->zero_ham, nspam, nham);
+		return;
+	}
+	if (s->cap == 0) /* no token but maybe the hash 0 */
+		return;
+	sl = snap_slot(s->slot, s->cap, (int64_t)h);
+	if (sl->h != 0)
+		prob[(*n)++] = bayes_token_prob(sl->spam, sl->ham, nspam, nham);
 }
 
 /* The order matters to the last bit of the score (the products of

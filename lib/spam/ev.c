@@ -188,11 +188,13 @@ int
 sp_ev_run(struct sp_evctx *c, double *values)
 {
 	const struct sp_ruleset *rs = c->rs;
-	size_t i;
+	size_t i, k;
 
-	for (i = 0; i < rs->n; i++) {
-		const struct sp_rule *r = &rs->v[i];
+	for (k = 0; k < (c->evals != NULL ? c->nevals : rs->n); k++) {
+		const struct sp_rule *r;
 
+		i = c->evals != NULL ? c->evals[k] : k;
+		r = &rs->v[i];
 		if (r->type != SP_R_EVAL || r->skip != NULL || r->ev == NULL)
 			continue;
 		values[i] = r->ev->def->fn(c, r->ev) > 0;

@@ -77,6 +77,9 @@ struct sp_evctx {
 	int upper_done; /* check_for_uppercase's counts over the body */
 	size_t upper_len, upper_n, lower_n;
 	void *re_md; /* ev_re_match's pcre2_match_data, made on first use */
+	const size_t *evals; /* the live eval rules' indices, ascending, or
+				NULL: sp_ev_run walks the whole rule set */
+	size_t nevals;
 	double madiff;
 	size_t madiff_html, madiff_text;
 	int envfrom_done;

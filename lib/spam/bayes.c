@@ -688,6 +688,13 @@ bayes_score_snap(struct bayes *b, const struct bayes_tokens *t,
 	int may_load = *load;
 
 	*load = 0;
+	/* a file migrated since this handle was opened: a parse, far less
+	 * than the SQL lookups it saves */
+	if (b->pg == NULL && b->st[ST_GET_GEN] == NULL && may_load &&
+	    sqlite3_prepare_v3(b->db, bayes_sql[ST_GET_GEN], -1,
+			       SQLITE_PREPARE_PERSISTENT, &b->st[ST_GET_GEN],
+			       NULL) != SQLITE_OK)
+		b->st[ST_GET_GEN] = NULL;
 	if (b->pg != NULL || b->in_batch || b->st[ST_GET_GEN] == NULL)
 		return bayes_score(b, t);
 	if (bayes_run(b->st[ST_BEGIN]) < 0)

@@ -35,6 +35,10 @@ struct sp_evcall {
 				      (body, rawbody, header...) */
 	void *re;		   /* the call's regex argument compiled
 				      once (pcre2_code), or NULL; owned */
+	double num[SP_EV_MAXARGS]; /* argv[i] read as sp_ev_num() reads it,
+				      once at parse time... */
+	unsigned char num_ok[SP_EV_MAXARGS]; /* ...0: "undef" or not a
+						number (the default) */
 };
 
 /* Lists set by configuration directives of the rule files that the evals
@@ -77,6 +81,7 @@ struct sp_evctx {
 	int upper_done; /* check_for_uppercase's counts over the body */
 	size_t upper_len, upper_n, lower_n;
 	void *re_md; /* ev_re_match's pcre2_match_data, made on first use */
+	size_t *uri_dlens;   /* ev_uri_domain_lens(), or NULL */
 	const size_t *evals; /* the live eval rules' indices, ascending, or
 				NULL: sp_ev_run walks the whole rule set */
 	size_t nevals;

@@ -23,6 +23,10 @@ struct sp_evdef {
 				 once into sp_evcall.re; NULL none */
 };
 
+/* strlen() of each of the view's uri_domains, computed on first use;
+ * NULL on ENOMEM. Borrowed until sp_ev_ctx_clear(). */
+const size_t *ev_uri_domain_lens(struct sp_evctx *c);
+
 /* The call's compiled regex matches s (one match data per message). */
 int ev_re_match(struct sp_evctx *c, const struct sp_evcall *a, const char *s,
 		size_t n);

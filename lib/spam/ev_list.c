@@ -97,7 +97,8 @@ ev_uri_host_listed(struct sp_evctx *c, const struct sp_evcall *a)
 {
 	const struct sp_strlist *l = &ev_conf(c)->urihost;
 	const char *list = a->argv[0];
-	size_t i, k, ll = strlen(list);
+	const size_t *dls = ev_uri_domain_lens(c);
+	size_t i, k, j, ll = strlen(list);
 
 	for (i = 0; i < l->n; i++) {
 		const char *host;
@@ -109,14 +110,19 @@ ev_uri_host_listed(struct sp_evctx *c, const struct sp_evcall *a)
 		hl = strlen(host);
 		for (k = 0; k < c->v->nuris; k++) {
 			const char *d = c->v->uri_domains[k];
-			size_t dl = strlen(d);
+			size_t dl = dls != NULL ? dls[k] : strlen(d);
 
-			/* the last bytes first: equal ignoring case, they
-			 * are equal once | 0x20 */
-			if (dl >= hl &&
-			    (hl == 0 ||
-			     (d[dl - 1] | 0x20) == (host[hl - 1] | 0x20)) &&
-			    strcasecmp(d + dl - hl, host) == 0 &&
+			if (dl < hl)
+				continue;
+			/* from the end, bytes equal ignoring case are equal
+			 * once | 0x20: most hosts differ in their TLD */
+			for (j = 1; j <= hl &&
+				    (d[dl - j] | 0x20) == (host[hl - j] | 0x20);
+			     j++)
+				;
+			if (j <= hl)
+				continue;
+			if (strcasecmp(d + dl - hl, host) == 0 &&
 			    (dl == hl || d[dl - hl - 1] == '.'))
 				return 1;
 		}

@@ -371,6 +371,15 @@ static const struct eval_case eval_cases[] = {
      HDRS "Subject: s\r\nMIME-Version: 1.0\r\nContent-Type: text/html\r\n"
 	  "\r\n<p>x</p><b>y</b><title>so cheap</title>\r\n",
      "T", 1},
+    /* a URI host listed, or under a listed host, in any case */
+    {"enlist_uri_host (L) bit.ly Example.COM\n"
+     "body T eval:check_uri_host_listed('L')\n",
+     HDRS "Subject: s\r\n\r\nsee http://www.example.com/x now\r\n", "T", 1},
+    {"enlist_uri_host (L) bit.ly example.com\n"
+     "body T eval:check_uri_host_listed('L')\n",
+     HDRS "Subject: s\r\n\r\nsee http://notexample.com/ and "
+	  "http://example.org/ and http://bit.lyx/\r\n",
+     "T", 0},
     /* check_for_uppercase's counts, kept from the first range asked */
     {"body A eval:check_for_uppercase('0', '50')\n"
      "body T eval:check_for_uppercase('75', '100')\n",
@@ -696,6 +705,35 @@ eval_rules_fire_as_in_spamassassin(void **state)
 }
 
 static void
+numeric_arguments_are_read_once_as_strtod_reads_them(void **state)
+{
+	struct sp_evcall *c;
+	const char *why = NULL;
+
+	(void)state;
+	assert_int_equal(sp_ev_parse("eval:html_range('max_size', ' 6e1x', "
+				     "'inf')",
+				     &c, &why),
+			 1);
+	assert_true(sp_ev_num(c, 0, 7) == 7); /* not a number */
+	assert_true(sp_ev_num(c, 1, 7) == 60);
+	assert_true(sp_ev_num(c, 2, 7) == 1e308);
+	assert_true(sp_ev_num(c, 3, 7) == 7); /* past the arguments */
+	sp_ev_free(&c);
+	assert_int_equal(
+	    sp_ev_parse("eval:check_for_uppercase('undef', '-0.5')", &c, &why),
+	    1);
+	assert_true(sp_ev_num(c, 0, 3) == 3);
+	assert_true(sp_ev_num(c, 1, 3) == -0.5);
+	sp_ev_free(&c);
+	assert_int_equal(
+	    sp_ev_mimeheader("Content-Type =~ /a/ [if-unset: 5]", &c, &why), 1);
+	assert_true(sp_ev_num(c, 1, 9) == 0); /* "0": not negated */
+	assert_true(sp_ev_num(c, 2, 9) == 5);
+	sp_ev_free(&c);
+}
+
+static void
 hex_colours_read_as_sscanf_did(void **state)
 {
 	unsigned r, g, b;
@@ -735,6 +773,8 @@ main(void)
 	    cmocka_unit_test(eval_rules_fire_as_in_spamassassin),
 	    cmocka_unit_test(globs_fold_ascii_case_only),
 	    cmocka_unit_test(hex_colours_read_as_sscanf_did),
+	    cmocka_unit_test(
+		numeric_arguments_are_read_once_as_strtod_reads_them),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

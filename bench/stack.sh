@@ -378,7 +378,7 @@ $PY "$SRC/bench/stack-run.py" --harness "$SRC/tests/integration" \
     --tmp "$T" --msg "$T/msg.txt" --configs "$T/configs.json" \
     --only "$CONFIGS" --rounds "$ROUNDS" --sessions "$SESSIONS" \
     --warm "$WARM" --secs "$SECS" \
-    --title "$(basename "$MSG") ($(wc -c < "$T/msg.txt") bytes signed), spam rules: $RULES, Bayes: $BAYES${RSPAMD_LEARNED:+, rspamd's Bayes (11) learned $RSPAMD_LEARNED}; $NCPU CPUs, load before: $(cut -d' ' -f1-3 /proc/loadavg)" ||
+    --title "$(basename "$MSG") ($(wc -c < "$T/msg.txt") bytes signed), spam rules: $RULES, Bayes: $BAYES${RSPAMD_LEARNED:+, rspamd Bayes (11) learned $RSPAMD_LEARNED}; $NCPU CPUs, load before: $(cut -d' ' -f1-3 /proc/loadavg)" ||
     RC=$?
 bench_alive lmtp:$P_LMTP dkim:$P_DK milter:$P_CH blacklist:$P_BL \
     scrub:$P_SC spam:$P_SP lmtp-old:$P_LMTPO milter-old:$P_CHO \

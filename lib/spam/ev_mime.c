@@ -345,18 +345,21 @@ ev_unicode_ratio(struct sp_evctx *c, const struct sp_evcall *a)
 static int
 ev_mimeheader(struct sp_evctx *c, const struct sp_evcall *a)
 {
-	char name[128], val[2048], *colon;
-	size_t i;
+	char name[128], val[2048];
+	size_t i, nl = strcspn(a->argv[0], ":");
 	int neg = a->argv[1][0] == '1';
+	/* "Header:raw": what a copy cut at 127 bytes would hold */
+	int raw = a->argv[0][nl] == ':' && nl < sizeof(name) - 1;
 
-	snprintf(name, sizeof(name), "%s", a->argv[0]);
-	if ((colon = strchr(name, ':')) != NULL)
-		*colon = '\0';
+	if (nl > sizeof(name) - 1)
+		nl = sizeof(name) - 1;
+	memcpy(name, a->argv[0], nl);
+	name[nl] = '\0';
 	for (i = 0; i <= c->v->nparts; i++) {
 		const char *v;
 
 		if (i == 0) {
-			v = ev_header(c, name, colon != NULL, 0);
+			v = ev_header(c, name, raw, 0);
 			if (v == NULL)
 				continue; /* the top is a leaf too when single
 					   */

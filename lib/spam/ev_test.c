@@ -371,6 +371,21 @@ static const struct eval_case eval_cases[] = {
      HDRS "Subject: s\r\nMIME-Version: 1.0\r\nContent-Type: text/html\r\n"
 	  "\r\n<p>x</p><b>y</b><title>so cheap</title>\r\n",
      "T", 1},
+    /* mimeheader: every part's header, ":raw" as received, "!~" */
+    {"mimeheader T Content-Type =~ /text\\/html/\n",
+     HDRS "Subject: s\r\nMIME-Version: 1.0\r\n"
+	  "Content-Type: multipart/alternative; boundary=b\r\n\r\n"
+	  "--b\r\nContent-Type: text/plain\r\n\r\nx\r\n"
+	  "--b\r\nContent-Type: text/html\r\n\r\n<p>x</p>\r\n--b--\r\n",
+     "T", 1},
+    {"mimeheader T X-Foo:raw =~ /q\\?caf=C3=A9/\n",
+     HDRS "Subject: s\r\nX-Foo: =?utf-8?q?caf=C3=A9?=\r\n\r\nx\r\n", "T", 1},
+    {"mimeheader T X-Foo =~ /q\\?caf=C3=A9/\n",
+     HDRS "Subject: s\r\nX-Foo: =?utf-8?q?caf=C3=A9?=\r\n\r\nx\r\n", "T", 0},
+    {"mimeheader T Content-Type !~ /image/\n",
+     HDRS "Subject: s\r\nMIME-Version: 1.0\r\n"
+	  "Content-Type: text/plain\r\n\r\nx\r\n",
+     "T", 1},
     /* a URI host listed, or under a listed host, in any case */
     {"enlist_uri_host (L) bit.ly Example.COM\n"
      "body T eval:check_uri_host_listed('L')\n",

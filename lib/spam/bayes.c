@@ -744,8 +744,19 @@ bayes_learn_new(struct bayes *b, const struct bayes_tokens *t,
 		const unsigned char digest[32], int is_spam, char *err,
 		size_t errlen)
 {
+	return bayes_learn_new_gen(b, t, digest, is_spam, NULL, err, errlen);
+}
+
+int
+bayes_learn_new_gen(struct bayes *b, const struct bayes_tokens *t,
+		    const unsigned char digest[32], int is_spam, long long *gen,
+		    char *err, size_t errlen)
+{
+	long long ns, nh, g = -1;
 	int r;
 
+	if (gen != NULL)
+		*gen = -1;
 	if (b->pg != NULL)
 		return bayes_pg_change(b->pg, t, digest, is_spam ? 1 : 0, 1,
 				       err, errlen);
@@ -759,12 +770,19 @@ bayes_learn_new(struct bayes *b, const struct bayes_tokens *t,
 		r = -1;
 	} else if (r >= 0)
 		r = 0;
-	else
+	else if (gen != NULL && b->st[ST_GET_GEN] != NULL &&
+		 bayes_totals_gen(b, &ns, &nh, &g) < 0) {
+		snprintf(err, errlen, "bayes: cannot read the totals");
+		r = -1;
+	} else
 		r = bayes_learn(b, t, digest, is_spam, err, errlen);
 	if (bayes_commit(b) < 0 && r >= 0) {
 		snprintf(err, errlen, "bayes: commit failed (busy?)");
 		r = -1;
 	}
+	/* under the write lock: the learn made it g + 1, nobody else */
+	if (r == 1 && gen != NULL)
+		*gen = g;
 	return r;
 }
 

@@ -114,6 +114,12 @@ int bayes_known(struct bayes *b, const unsigned char digest[32]);
 int bayes_learn_new(struct bayes *b, const struct bayes_tokens *t,
 		    const unsigned char digest[32], int is_spam, char *err,
 		    size_t errlen);
+/* Added: the same, and when it learned (1), *gen is the file's
+ * generation (totals.gen) just before, the learn making it *gen + 1;
+ * -1 when not known (PostgreSQL, nothing learned). */
+int bayes_learn_new_gen(struct bayes *b, const struct bayes_tokens *t,
+			const unsigned char digest[32], int is_spam,
+			long long *gen, char *err, size_t errlen);
 
 /* Added (issue 14): the target may be a SQLite file's path or a
  * postgresql:// URL (the bayes_* tables of facteur's database, lib/store

@@ -10,6 +10,7 @@
  * holds hashes and counts only, never token text. */
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <sqlite3.h>
 
@@ -151,6 +152,57 @@ bayes_snap_load(sqlite3 *db, long long gen, struct bayes_snap **out)
 fail:
 	sqlite3_finalize(st);
 	bayes_snap_unref(&s);
+	return -1;
+}
+
+/* One more message of the class for token h. 0 or -1. */
+static int
+snap_count(struct bayes_snap *s, int64_t h, int is_spam)
+{
+	struct snap_slot *sl;
+	int32_t *c;
+
+	if (h == 0 && !s->has_zero)
+		return snap_put(s, 0, is_spam, !is_spam);
+	if (h == 0) {
+		c = is_spam ? &s->zero_spam : &s->zero_ham;
+	} else {
+		if (s->cap == 0 || (sl = snap_slot(s->slot, s->cap, h))->h == 0)
+			return snap_put(s, h, is_spam, !is_spam);
+		c = is_spam ? &sl->spam : &sl->ham;
+	}
+	if (*c == INT32_MAX)
+		return -1;
+	(*c)++;
+	return 0;
+}
+
+int
+bayes_snap_learned(const struct bayes_snap *s, const struct bayes_tokens *t,
+		   int is_spam, struct bayes_snap **out)
+{
+	struct bayes_snap *ns;
+	size_t i;
+
+	*out = NULL;
+	if ((ns = calloc(1, sizeof(*ns))) == NULL)
+		return -1;
+	*ns = *s;
+	ns->slot = NULL;
+	ns->refs = 1;
+	ns->gen = s->gen + 1;
+	if (s->cap > 0) {
+		if ((ns->slot = malloc(s->cap * sizeof(*ns->slot))) == NULL)
+			goto fail;
+		memcpy(ns->slot, s->slot, s->cap * sizeof(*ns->slot));
+	}
+	for (i = 0; i < t->n; i++)
+		if (snap_count(ns, (int64_t)t->h[i], is_spam ? 1 : 0) < 0)
+			goto fail;
+	*out = ns;
+	return 0;
+fail:
+	bayes_snap_unref(&ns);
 	return -1;
 }
 

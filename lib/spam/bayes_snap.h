@@ -26,6 +26,13 @@ long long bayes_snap_gen(const struct bayes_snap *s);
 /* Reference counting; thread-safe. unref sets *s to NULL. */
 void bayes_snap_ref(struct bayes_snap *s);
 void bayes_snap_unref(struct bayes_snap **s);
+/* A new copy: s with one message more of class is_spam (1 spam, 0 ham)
+ * over t's tokens, at generation gen(s) + 1, i.e. what the file holds
+ * once bayes_learn_new_gen() has learned that message at gen(s). 0, or
+ * -1 (ENOMEM, too many tokens, a count beyond 32 bits). *out owned. */
+__attribute__((warn_unused_result)) int
+bayes_snap_learned(const struct bayes_snap *s, const struct bayes_tokens *t,
+		   int is_spam, struct bayes_snap **out);
 /* Pure: the f(w) of t's known tokens into prob[0..return), in the order
  * bayes_score()'s SQL gives them (prob has room for t->n). */
 size_t bayes_snap_probs(const struct bayes_snap *s,

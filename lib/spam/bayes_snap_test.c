@@ -221,6 +221,76 @@ copy_older_than_the_file_is_never_used(void **state)
 	scratch_remove(&s);
 }
 
+/* t's probabilities through a and through b: the same, bit for bit. */
+static void
+same_probs(const struct bayes_snap *a, const struct bayes_snap *b,
+	   const struct bayes_tokens *t)
+{
+	double pa[NPOOL + 8], pb[NPOOL + 8];
+	size_t na = bayes_snap_probs(a, t, 31, 30, pa);
+	size_t nb = bayes_snap_probs(b, t, 31, 30, pb);
+
+	if (na != nb || memcmp(pa, pb, na * sizeof(*pa)) != 0)
+		fail_msg("%zu tokens: %zu and %zu known, or other f(w)", t->n,
+			 na, nb);
+}
+
+static void
+copy_plus_a_learn_is_the_file_after_it(void **state)
+{
+	uint64_t pool[NPOOL], h[NPOOL + 8], m[90], x = 5;
+	struct bayes_tokens t = {h, 0}, tm = {m, 90};
+	struct bayes_snap *before = NULL, *plus, *after = NULL;
+	unsigned char d[32] = {0xee};
+	struct scratch s;
+	struct bayes *b, *ro;
+	char err[256];
+	long long g;
+	size_t i;
+	int load = 1;
+
+	(void)state;
+	make_pool(pool);
+	scratch_make(&s);
+	assert_int_equal(bayes_open(s.path, 1, &b, err, sizeof(err)), 0);
+	train(b, pool, 0, 60);
+	assert_int_equal(bayes_open(s.path, 0, &ro, err, sizeof(err)), 0);
+	bayes_set_min(ro, 30, 30);
+	(void)bayes_score_snap(ro, &tm, &before, &load);
+	assert_non_null(before);
+	/* the message: 0 (kept apart), 9 new tokens, 80 known ones */
+	pick(pool, NPOOL, 80, &x, m);
+	m[80] = 0;
+	for (i = 81; i < 90; i++)
+		m[i] = rnd(&x);
+	qsort(m, 90, sizeof(*m), u64cmp);
+	assert_int_equal(
+	    bayes_learn_new_gen(b, &tm, d, 1, &g, err, sizeof(err)), 1);
+	assert_int_equal(g, bayes_snap_gen(before));
+	assert_int_equal(bayes_snap_learned(before, &tm, 1, &plus), 0);
+	load = 1;
+	(void)bayes_score_snap(ro, &tm, &after, &load);
+	assert_int_equal(load, 1);
+	assert_int_equal(bayes_snap_gen(plus), bayes_snap_gen(after));
+	same_probs(plus, after, &tm);
+	for (i = 0; i < NPOOL; i++)
+		h[i] = pool[i];
+	h[NPOOL] = 0;
+	t.n = NPOOL + 1;
+	qsort(h, t.n, sizeof(*h), u64cmp);
+	same_probs(plus, after, &t);
+	/* a learned message is no longer new: nothing learned, no gen */
+	assert_int_equal(
+	    bayes_learn_new_gen(b, &tm, d, 1, &g, err, sizeof(err)), 0);
+	assert_int_equal(g, -1);
+	bayes_snap_unref(&before);
+	bayes_snap_unref(&plus);
+	bayes_snap_unref(&after);
+	bayes_close(&ro);
+	bayes_close(&b);
+	scratch_remove(&s);
+}
+
 /* The file as facteur made it before schema 2 (bayes.c at 28e3340). */
 static const char old_schema[] =
     "PRAGMA journal_mode = WAL;"
@@ -410,6 +480,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(copy_scores_as_sql_to_the_last_bit),
 	    cmocka_unit_test(copy_older_than_the_file_is_never_used),
+	    cmocka_unit_test(copy_plus_a_learn_is_the_file_after_it),
 	    cmocka_unit_test(schema1_file_opens_with_its_rows_and_gains_gen),
 	    cmocka_unit_test(pool_sees_a_learn_at_once),
 	};

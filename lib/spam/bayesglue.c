@@ -348,13 +348,56 @@ pool_rw(struct sp_bayes_pool *p, int busy_ms, char *err, size_t errlen)
 	return 0;
 }
 
-/* Lock held. */
-static int
-pool_learn(struct bayes *b, const struct sp_bayes_sample *s, int is_spam,
-	   int busy_ms, char *err, size_t errlen)
+/* rw_mu held, after the pool's read-write handle learned s at the file
+ * generation g: when the pool's copy of the tokens is of g and of the
+ * same file, a copy with the message added replaces it (a copy of a
+ * 50,000-token table and a few hundred counts, where reading the file
+ * again after each auto-learn cost a hundred times more). */
+static void
+pool_learned(struct sp_bayes_pool *p, const struct sp_bayes_sample *s,
+	     int is_spam, long long g)
 {
-	bayes_set_busy_timeout(b, busy_ms);
-	return bayes_learn_new(b, &s->tok, s->digest, is_spam, err, errlen);
+	struct bayes_snap *cur = NULL, *ns = NULL, *old = NULL;
+	unsigned gen;
+
+	pthread_mutex_lock(&p->mu);
+	if (p->snap != NULL && bayes_snap_gen(p->snap) == g &&
+	    p->dev == p->rw_dev && p->ino == p->rw_ino) {
+		cur = p->snap;
+		bayes_snap_ref(cur);
+	}
+	gen = p->gen;
+	pthread_mutex_unlock(&p->mu);
+	if (cur == NULL || bayes_snap_learned(cur, &s->tok, is_spam, &ns) < 0) {
+		bayes_snap_unref(&cur);
+		return;
+	}
+	pthread_mutex_lock(&p->mu);
+	if (gen == p->gen && p->snap == cur) {
+		old = p->snap;
+		p->snap = ns;
+		ns = NULL;
+	}
+	pthread_mutex_unlock(&p->mu);
+	bayes_snap_unref(&old);
+	bayes_snap_unref(&cur);
+	bayes_snap_unref(&ns);
+}
+
+/* rw_mu held. */
+static int
+pool_learn(struct sp_bayes_pool *p, const struct sp_bayes_sample *s,
+	   int is_spam, int busy_ms, char *err, size_t errlen)
+{
+	long long g;
+	int r;
+
+	bayes_set_busy_timeout(p->rw, busy_ms);
+	r = bayes_learn_new_gen(p->rw, &s->tok, s->digest, is_spam, &g, err,
+				errlen);
+	if (r == 1 && g >= 0)
+		pool_learned(p, s, is_spam, g);
+	return r;
 }
 
 int
@@ -388,7 +431,7 @@ sp_bayes_learn(struct sp_bayes_pool *p, const struct sp_bayes_sample *s,
 	}
 	r = pool_rw(p, busy_ms, err, errlen);
 	if (r == 0)
-		r = pool_learn(p->rw, s, is_spam, busy_ms, err, errlen);
+		r = pool_learn(p, s, is_spam, busy_ms, err, errlen);
 	pthread_mutex_unlock(&p->rw_mu);
 	return r;
 }

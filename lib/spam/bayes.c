@@ -147,6 +147,7 @@ enum {
 	ST_BEGIN,
 	ST_COMMIT,
 	ST_GET_GEN,
+	ST_ADD_TOKENS, /* BAYES_IN rows; its SQL is built by bayes_add_sql */
 	ST_COUNT
 };
 
@@ -285,11 +286,38 @@ bayes_migrate(sqlite3 *db)
 	return -1;
 }
 
+/* ST_ADD_TOKEN for BAYES_IN distinct tokens ?4... at once (?1 spam,
+ * ?2 ham, ?3 atime): learning spent most of its time starting the
+ * one-row statement again. Distinct: a hash twice in one statement
+ * would be counted twice, so the tail of a message goes row by row. */
+static const char *
+bayes_add_sql(char *buf, size_t len)
+{
+	size_t k;
+	int i, n;
+
+	k = (size_t)snprintf(buf, len,
+			     "INSERT INTO tokens(h, spam, ham, "
+			     "atime) VALUES ");
+	for (i = 0; i < BAYES_IN && k < len; i++) {
+		n = snprintf(buf + k, len - k, "%s(?%d, ?1, ?2, ?3)",
+			     i ? ", " : "", i + 4);
+		k += n > 0 ? (size_t)n : 0;
+	}
+	if (k < len)
+		snprintf(buf + k, len - k,
+			 " ON CONFLICT(h) DO UPDATE SET "
+			 "spam = spam + excluded.spam, ham = ham + "
+			 "excluded.ham, atime = excluded.atime");
+	return buf;
+}
+
 /* The handle's statements; a read-only one leaves the writing ones out,
  * and ST_GET_GEN when the file is older than schema 2. 0 or -1. */
 static int
 bayes_prepare(struct bayes *b, int rw)
 {
+	char add[2048];
 	int i, rc;
 
 	for (i = 0; i < ST_COUNT; i++) {
@@ -297,9 +325,11 @@ bayes_prepare(struct bayes *b, int rw)
 		    i != ST_NTOKENS && i != ST_GET_TOKENS && i != ST_BEGIN &&
 		    i != ST_COMMIT && i != ST_GET_GEN)
 			continue;
-		rc = sqlite3_prepare_v3(b->db, bayes_sql[i], -1,
-					SQLITE_PREPARE_PERSISTENT, &b->st[i],
-					NULL);
+		rc = sqlite3_prepare_v3(
+		    b->db,
+		    i == ST_ADD_TOKENS ? bayes_add_sql(add, sizeof(add))
+				       : bayes_sql[i],
+		    -1, SQLITE_PREPARE_PERSISTENT, &b->st[i], NULL);
 		if (rc != SQLITE_OK && (rw || i != ST_GET_GEN))
 			return -1;
 	}
@@ -414,9 +444,21 @@ bayes_move(struct bayes *b, const struct bayes_tokens *t, int is_spam, int sign)
 {
 	sqlite3_stmt *st;
 	long long now = (long long)time(NULL);
-	size_t i;
+	size_t i = 0, j;
 
-	for (i = 0; i < t->n; i++) {
+	/* t->h is sorted and unique: BAYES_IN rows a statement */
+	for (; sign > 0 && t->n - i >= BAYES_IN; i += BAYES_IN) {
+		st = b->st[ST_ADD_TOKENS];
+		sqlite3_bind_int(st, 1, is_spam ? 1 : 0);
+		sqlite3_bind_int(st, 2, is_spam ? 0 : 1);
+		sqlite3_bind_int64(st, 3, now);
+		for (j = 0; j < BAYES_IN; j++)
+			sqlite3_bind_int64(st, (int)j + 4,
+					   (sqlite3_int64)t->h[i + j]);
+		if (bayes_run(st) < 0)
+			return -1;
+	}
+	for (; i < t->n; i++) {
 		st = b->st[sign > 0 ? ST_ADD_TOKEN : ST_SUB_TOKEN];
 		sqlite3_bind_int64(st, 1, (sqlite3_int64)t->h[i]);
 		sqlite3_bind_int(st, 2, is_spam ? 1 : 0);

@@ -287,6 +287,31 @@ mime_lower_dup(const char *s)
 	return d;
 }
 
+/* Keeps, in place, the Content-* fields of a header block ("Name:
+ * value\n", continuation lines after their field): what a message's
+ * top part holds when GMime parses the message as a message, the other
+ * fields being the message's. */
+static void
+mime_content_fields(char *hs)
+{
+	char *in = hs, *out = hs;
+	int keep = 0;
+
+	while (*in != '\0') {
+		char *nl = strchr(in, '\n');
+		size_t n = nl != NULL ? (size_t)(nl - in) + 1 : strlen(in);
+
+		if (*in != ' ' && *in != '\t')
+			keep = strncasecmp(in, "Content-", 8) == 0;
+		if (keep) {
+			memmove(out, in, n);
+			out += n;
+		}
+		in += n;
+	}
+	*out = '\0';
+}
+
 /* What the evals read of a part: charset, transfer encoding, headers,
  * where it sits. */
 static int
@@ -309,6 +334,8 @@ mime_part_meta(struct mime_walk *w, GMimeObject *obj, struct sp_part *sp)
 	    (hs = g_mime_header_list_to_string(hl, NULL)) != NULL) {
 		struct buf u;
 
+		if (w->depth == 0)
+			mime_content_fields(hs);
 		buf_init(&u, (size_t)1 << 20);
 		if (mt_unfold(hs, strlen(hs), &u) == 0)
 			sp->headers = buf_steal(&u);
@@ -577,23 +604,53 @@ mime_fallback(struct mime_walk *w)
 	return 0;
 }
 
+/* The first line is a header field GMime takes as one: a name of
+ * printable ASCII without blanks, then ':'. */
+static int
+mime_first_field_ok(const char *raw, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len && raw[i] != ':'; i++)
+		if ((unsigned char)raw[i] <= 0x20 ||
+		    (unsigned char)raw[i] >= 0x7f)
+			return 0;
+	return i > 0 && i < len;
+}
+
 static int
 mime_gmime(struct mime_walk *w)
 {
 	GMimeStream *s;
 	GMimeParser *p;
-	GMimeMessage *m;
+	GMimeMessage *m = NULL;
+	GMimeObject *top;
 	int rc;
 
 	s = g_mime_stream_mem_new_with_buffer(w->v->raw, w->v->raw_len);
 	p = g_mime_parser_new_with_stream(s);
-	m = g_mime_parser_construct_message(p, NULL);
+	/* A message that starts with a header field parses to the same
+	 * top part as a part as it does as a message, with the message's
+	 * own fields in it too (mime_part_meta keeps the Content-* ones):
+	 * GMimeMessage's work on From, To, Cc, Date... is skipped, which
+	 * facteur reads from the raw header (mt_headers). Anything else
+	 * (an mbox From line, no header, garbage) goes through the
+	 * message parser as before: it refuses some of it. */
+	if (mime_first_field_ok(w->v->raw, w->v->raw_len))
+		top = g_mime_parser_construct_part(p, NULL);
+	else if ((m = g_mime_parser_construct_message(p, NULL)) != NULL)
+		top = g_mime_message_get_mime_part(m);
+	else
+		top = NULL;
 	g_object_unref(p);
 	g_object_unref(s);
-	if (m == NULL)
+	if (top == NULL && m == NULL)
 		return 1;
-	rc = mime_walk(w, g_mime_message_get_mime_part(m), 0);
-	g_object_unref(m);
+	rc = mime_walk(w, top, 0);
+	if (m != NULL)
+		g_object_unref(m);
+	else
+		g_object_unref(top);
 	return rc;
 }
 

@@ -150,6 +150,54 @@ a_bare_address_in_the_text_is_a_mailto_uri(void **state)
 	sp_view_clear(&v);
 }
 
+/* The top part's own header block holds the Content-* fields only (the
+ * others are the message's), folded lines unfolded; a message that does
+ * not start with a header field still parses. */
+static void
+the_top_part_holds_its_content_fields_only(void **state)
+{
+	static const char *const odd[] = {
+	    "From a@b.example Mon Jan  1 00:00:00 2001\nSubject: s\n\nbody\n",
+	    "not a header line\r\n\r\nbody\r\n",
+	    "",
+	    "Subject : spaced\r\n\r\nbody\r\n",
+	};
+	struct sp_view v;
+	struct sp_limits lim;
+	char err[256];
+	size_t i;
+
+	(void)state;
+	parse("X-First: 1\r\nContent-Type: text/plain;\r\n"
+	      "\tcharset=us-ascii\r\nFrom: a@example.com\r\n"
+	      "content-transfer-encoding: 7bit\r\nX-Last: 2\r\n"
+	      " folded\r\n\r\nhello\r\n",
+	      &v);
+	assert_int_equal(v.nparts, 1);
+	has("part headers", v.parts[0].headers,
+	    "Content-Type: text/plain;\tcharset=us-ascii");
+	has("part headers", v.parts[0].headers,
+	    "content-transfer-encoding: 7bit");
+	if (strstr(v.parts[0].headers, "X-") != NULL ||
+	    strstr(v.parts[0].headers, "From") != NULL)
+		fail_msg("part headers: got '%s', want Content-* only",
+			 v.parts[0].headers);
+	assert_string_equal(v.parts[0].cte, "7bit");
+	has("body", v.body_text, "hello");
+	sp_view_clear(&v);
+	memset(&lim, 0, sizeof(lim));
+	for (i = 0; i < sizeof(odd) / sizeof(odd[0]); i++) {
+		memset(&v, 0, sizeof(v));
+		if (sp_view_parse(odd[i], strlen(odd[i]), &lim, &v, err,
+				  sizeof(err)) != 0 &&
+		    v.body_text == NULL)
+			fail_msg("case %zu: %s", i, err);
+		if (v.body_text == NULL || (i != 2 && v.nparts == 0))
+			fail_msg("case %zu: no body text", i);
+		sp_view_clear(&v);
+	}
+}
+
 static void
 paragraphs_join_lines_and_collapse_blanks(void **state)
 {
@@ -212,6 +260,7 @@ main(void)
 	    cmocka_unit_test(a_uri_in_a_redirector_query_is_a_uri_too),
 	    cmocka_unit_test(a_bare_address_in_the_text_is_a_mailto_uri),
 	    cmocka_unit_test(paragraphs_join_lines_and_collapse_blanks),
+	    cmocka_unit_test(the_top_part_holds_its_content_fields_only),
 	    cmocka_unit_test(text_uris_start_at_schemes_and_addresses),
 	};
 

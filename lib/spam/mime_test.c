@@ -198,6 +198,30 @@ the_top_part_holds_its_content_fields_only(void **state)
 	}
 }
 
+/* HTML rendering: named and numeric references, block tags in any
+ * case, URL attributes in any case. */
+static void
+html_references_tags_and_url_attributes(void **state)
+{
+	struct sp_view v;
+
+	(void)state;
+	parse("From: a@example.com\r\nSubject: s\r\nMIME-Version: 1.0\r\n"
+	      "Content-Type: text/html\r\n\r\n"
+	      "<P>fish &amp; chips&nbsp;caf&eacute; caf&#233; &lt;b&gt;"
+	      " &bogus; &Amp;<BR>next<Td>cell</tD>"
+	      "<A HREF=\"http://a.example/x\">a</A>"
+	      "<img SRC='http://b.example/i.gif'>\r\n",
+	      &v);
+	has("body", v.body_text, "fish & chips");
+	has("body", v.body_text, "caf\xc3\xa9 caf\xc3\xa9 <b>");
+	has("body", v.body_text, "&bogus; &Amp;");
+	has("body", v.body_text, "next");
+	assert_true(has_uri(&v, "http://a.example/x", "a.example"));
+	assert_true(has_uri(&v, "http://b.example/i.gif", "b.example"));
+	sp_view_clear(&v);
+}
+
 static void
 paragraphs_join_lines_and_collapse_blanks(void **state)
 {
@@ -261,6 +285,7 @@ main(void)
 	    cmocka_unit_test(a_bare_address_in_the_text_is_a_mailto_uri),
 	    cmocka_unit_test(paragraphs_join_lines_and_collapse_blanks),
 	    cmocka_unit_test(the_top_part_holds_its_content_fields_only),
+	    cmocka_unit_test(html_references_tags_and_url_attributes),
 	    cmocka_unit_test(text_uris_start_at_schemes_and_addresses),
 	};
 

@@ -32,10 +32,14 @@ match_group(struct sp_matcher *m, const struct sp_rule *r, size_t ri)
 {
 	struct mgroup *g;
 	size_t i;
+	int la = match_lookalike(r);
 
+	if (la < 0)
+		return NULL;
 	for (i = 0; i < m->ng; i++) {
 		g = &m->g[i];
-		if (g->type != r->type || g->nhs >= MATCH_CHUNK)
+		if (g->type != r->type || g->nhs >= MATCH_CHUNK ||
+		    g->lookalike != la)
 			continue;
 		if (r->type != SP_R_HEADER ||
 		    (g->hmod == r->hmod && strcasecmp(g->hdr, r->hdr) == 0))
@@ -51,6 +55,7 @@ match_group(struct sp_matcher *m, const struct sp_rule *r, size_t ri)
 	g->hdr = r->hdr;
 	g->hmod = r->hmod;
 	g->first = ri;
+	g->lookalike = (unsigned char)la;
 	return g;
 }
 
@@ -198,56 +203,6 @@ match_compile_try(const struct sp_ruleset *rs, struct mgroup *g,
 	return k;
 }
 
-/* The group's plain-text database (match_ascii): the patterns of db (ex,
- * fl, ids as its compile left them) in their plain-text form, the others
- * as they are. A form hyperscan refuses is put back as it was (bounded);
- * none changed, or a compile that still fails: no pdb, db serves every
- * text. Only ENOMEM fails. */
-static int
-match_compile_plain(struct mgroup *g, const char **ex, const unsigned *fl,
-		    const unsigned *ids)
-{
-	hs_compile_error_t *ce = NULL;
-	const char **px = calloc(g->nhs, sizeof(*px));
-	char **buf = calloc(g->nhs, sizeof(*buf));
-	size_t k, changed = 0, tries;
-	int rc = -1;
-
-	if (px == NULL || buf == NULL)
-		goto out;
-	for (k = 0; k < g->nhs; k++) {
-		size_t cap = 2 * strlen(ex[k]) + 2;
-
-		px[k] = ex[k];
-		if ((buf[k] = malloc(cap)) == NULL)
-			goto out;
-		if (match_ascii(ex[k], buf[k], cap) == 1) {
-			px[k] = buf[k];
-			changed++;
-		}
-	}
-	for (tries = 0; changed > 0 && tries < 64; tries++) {
-		if (hs_compile_multi(px, fl, ids, (unsigned)g->nhs,
-				     HS_MODE_BLOCK, NULL, &g->pdb,
-				     &ce) == HS_SUCCESS)
-			break;
-		g->pdb = NULL;
-		k = ce->expression >= 0 ? (size_t)ce->expression : g->nhs;
-		hs_free_compile_error(ce);
-		if (k >= g->nhs || px[k] == ex[k])
-			break;
-		px[k] = ex[k];
-		changed--;
-	}
-	rc = 0;
-out:
-	for (k = 0; buf != NULL && k < g->nhs; k++)
-		free(buf[k]);
-	free(buf);
-	free(px);
-	return rc;
-}
-
 /* Builds the group's database. A pattern the full compile refuses is
  * tried relaxed (match_relax_one), else moves to PCRE2 only, and the
  * compile is retried (bounded). */
@@ -281,8 +236,9 @@ match_compile_group(const struct sp_ruleset *rs, struct mgroup *g)
 			if (match_push(&g->pc_rule, &g->npc, g->hs_rule[k]) < 0)
 				goto out;
 		g->nhs = 0;
-	} else if (g->type != SP_R_HEADER &&
-		   match_compile_plain(g, ex, fl, ids) < 0)
+	} else if (g->lookalike &&
+		   (match_compile_form(g, MATCH_FORM_PLAIN, ex, fl, ids) < 0 ||
+		    match_compile_form(g, MATCH_FORM_LATIN, ex, fl, ids) < 0))
 		goto out;
 	rc = 0;
 out:
@@ -302,6 +258,7 @@ match_finish(struct sp_matcher *m)
 {
 	const struct mgroup *g;
 	size_t i, k;
+	int f;
 
 	for (i = 0; i < m->ng; i++) {
 		g = &m->g[i];
@@ -312,11 +269,16 @@ match_finish(struct sp_matcher *m)
 		if (g->db == NULL)
 			continue;
 		m->st.databases++;
-		m->st.plain_databases += g->pdb != NULL;
-		if (hs_alloc_scratch(g->db, &m->pool->proto) != HS_SUCCESS ||
-		    (g->pdb != NULL &&
-		     hs_alloc_scratch(g->pdb, &m->pool->proto) != HS_SUCCESS))
+		if (hs_alloc_scratch(g->db, &m->pool->proto) != HS_SUCCESS)
 			return -1;
+		for (f = 0; f < MATCH_FORMS; f++) {
+			if (g->fdb[f] == NULL)
+				continue;
+			m->st.form_databases++;
+			if (hs_alloc_scratch(g->fdb[f], &m->pool->proto) !=
+			    HS_SUCCESS)
+				return -1;
+		}
 	}
 	return 0;
 }
@@ -441,7 +403,7 @@ struct scan {
 	int akey;	   /* 1 + the group type whose text abuf holds
 			      (body, rawbody, full, uri: one text each per
 			      scan); 0: none or a header's, never reused */
-	int pkey, plain;   /* match_plain() of the text of that key */
+	int fkey, form;	   /* match_form() of the text of that key */
 };
 
 static int
@@ -548,20 +510,23 @@ scan_aligned(struct scan *s, const struct mgroup *g, const char *t, size_t n)
 	return s->acopy;
 }
 
-/* The database for text t: pdb if the group has one and t is plain
- * (match_plain, once per text), else db. */
+/* The database for text t: the group's for t's form (match_form, once
+ * per text) or a wider form's, else db. */
 static const hs_database_t *
 scan_db(struct scan *s, const struct mgroup *g, const char *t, size_t n)
 {
-	int key = (int)g->type + 1;
+	int key = (int)g->type + 1, f;
 
-	if (g->pdb == NULL)
+	if (g->fdb[0] == NULL && g->fdb[1] == NULL)
 		return g->db;
-	if (s->pkey != key) {
-		s->plain = match_plain(t, n);
-		s->pkey = key;
+	if (s->fkey != key) {
+		s->form = match_form(t, n);
+		s->fkey = key;
 	}
-	return s->plain ? g->pdb : g->db;
+	for (f = s->form; f >= 0 && f < MATCH_FORMS; f++)
+		if (g->fdb[f] != NULL)
+			return g->fdb[f];
+	return g->db;
 }
 
 static int

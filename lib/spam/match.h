@@ -26,7 +26,7 @@ struct sp_match_stats {
 	size_t pcre_only;    /* PCRE2 alone */
 	size_t bad_regex;    /* skipped: PCRE2 cannot compile them either */
 	size_t databases;
-	size_t plain_databases; /* of them, with a plain-text form too */
+	size_t form_databases; /* and of their forms (match_ascii.c) */
 	/* sp_match_build_cached() only: */
 	int from_cache;	       /* the databases were read from the cache */
 	int cache_written;     /* compiled, then saved in the cache */

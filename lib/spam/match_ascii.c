@@ -1,25 +1,29 @@
-/* lib/spam/match_ascii.c - a pattern's form for "plain" texts: texts with
- * no byte >= 0x80 and no "&#" (match_int.h). SpamAssassin's look-alike
- * rules (25_replace.cf: FUZZY_*, __YOUR_PASSWORD...) spell every letter as
- * an alternation of UTF-8 sequences, high bytes and "&#NNN;" entities;
- * hyperscan runs each of them as a large automaton over every byte of the
- * body. On a plain text none of those alternatives can match, so they are
- * left out, and the automaton shrinks to what ASCII letters need.
+/* lib/spam/match_ascii.c - a pattern's forms for texts of a known byte
+ * set (match_int.h): "plain" texts (no byte >= 0x80) and "Latin" ones
+ * (UTF-8 of U+0080-U+00FF, U+2000-U+2FFF, U+F000-U+FFFF), neither with
+ * "&#". SpamAssassin's look-alike rules (25_replace.cf: FUZZY_*,
+ * __YOUR_PASSWORD...) spell every letter as an alternation of UTF-8
+ * sequences, high bytes and "&#NNN;" entities; hyperscan runs each of them
+ * as a large automaton over every byte of the body. In a text of a form
+ * most of those alternatives cannot match, so they are left out, and the
+ * automaton shrinks to what the form's letters need.
  *
  * By construction, not by guess: an alternative is left out only if one
  * of its items must match (no ?, *, {0,...} after it) and cannot match a
- * plain text: a class or escape of bytes >= 0x80 only, a literal '&'
- * followed by a literal '#' (both required), or a group none of whose
- * alternatives can. A class loses its members >= 0x80 (it keeps at least
- * one). Anything this parser does not fully know (\Q, (?x), conditionals,
- * verbs, recursion, \p, \k...) makes it refuse: the pattern is then used
- * as it is. Pure. */
+ * text of the form: a class or escape of bytes the form's texts never
+ * have, a literal '&' followed by a literal '#' (both required), or a
+ * group none of whose alternatives can. A class loses the members the
+ * form's texts never have (it keeps at least one). Anything this parser
+ * does not fully know (\Q, (?x), conditionals, verbs, recursion, \p,
+ * \k...) makes it refuse: the pattern is then used as it is. Pure. */
 #include "match_int.h"
 
 #include <ctype.h>
 #include <string.h>
 
 struct ma {
+	const unsigned char *absent; /* [256]: 1 if the form's texts never
+					have that byte */
 	const char *p;
 	size_t i, n;
 	char *o;
@@ -93,8 +97,22 @@ ma_member(const struct ma *m, size_t i, int *v)
 	return 2;
 }
 
+/* 1 if no byte of lo..hi can be in the form's texts. */
+static int
+ma_absent(const struct ma *m, int lo, int hi)
+{
+	int c;
+
+	if (lo < 0 || hi < lo || hi > 255)
+		return 0;
+	for (c = lo; c <= hi; c++)
+		if (!m->absent[c])
+			return 0;
+	return 1;
+}
+
 /* A member at i and the range it may open: the whole length (0 refused);
- * *high = 1 if every byte it stands for is >= 0x80. */
+ * *high = 1 if no byte it stands for can be in the form's texts. */
 static size_t
 ma_range(const struct ma *m, size_t i, int *high)
 {
@@ -110,11 +128,11 @@ ma_range(const struct ma *m, size_t i, int *high)
 			return 0;
 		len2++;
 	}
-	*high = lo >= 0x80 && hi >= 0x80;
+	*high = ma_absent(m, lo, hi);
 	return len + len2;
 }
 
-/* A class at m->i ('['): copied without its members >= 0x80 (a negated
+/* A class at m->i ('['): copied without the members the form lacks (a negated
  * one as it is); *high = 1 if it has no other member. */
 static int
 ma_class(struct ma *m, int *high)
@@ -243,7 +261,7 @@ ma_verbatim(struct ma *m, size_t i, size_t o)
 	return ma_put(m, m->p + i, m->i - i);
 }
 
-/* A group at m->i: *none = 1 if it cannot match a plain text. */
+/* A group at m->i: *none = 1 if it cannot match a text of the form. */
 static int
 ma_group(struct ma *m, int *none)
 {
@@ -268,7 +286,7 @@ ma_group(struct ma *m, int *none)
 }
 
 /* One item (group, class, escape or byte) at m->i: *none = 1 if it
- * cannot match a plain text, *lit the byte it stands for or -1. */
+ * cannot match a text of the form, *lit the byte it stands for or -1. */
 static int
 ma_item(struct ma *m, int *none, int *lit)
 {
@@ -285,13 +303,13 @@ ma_item(struct ma *m, int *none, int *lit)
 		return -1;
 	if (len == 2 && isalpha((unsigned char)m->p[m->i + 1]))
 		*lit = -1;
-	*none = *lit >= 0x80;
+	*none = ma_absent(m, *lit, *lit);
 	m->i += len;
 	return 0;
 }
 
 /* One alternative, up to '|', ')' or the end: MA_NONE if a required
- * item cannot match a plain text (or it requires "&#"). */
+ * item cannot match a text of the form (or it requires "&#"). */
 static int
 ma_alt(struct ma *m)
 {
@@ -342,12 +360,31 @@ ma_alts(struct ma *m)
 	}
 }
 
-int
-match_ascii(const char *re, char *out, size_t outlen)
+/* The bytes >= 0x80 each form's texts may have: none; or those of
+ * UTF-8's U+0080-U+00FF (no-break space, (c), Latin-1 letters), U+2000-
+ * U+2FFF (quotes, dashes, bullets, the euro) and U+F000-U+FFFF (the BOM,
+ * the replacement character): lead bytes 0xc2, 0xc3, 0xe2, 0xef and
+ * continuation bytes. Neither has "&#". */
+static int
+form_has(int form, int c)
 {
-	struct ma m;
+	if (c < 0x80)
+		return 1;
+	return form == MATCH_FORM_LATIN &&
+	       (c < 0xc0 || c == 0xc2 || c == 0xc3 || c == 0xe2 || c == 0xef);
+}
 
+int
+match_ascii(const char *re, int form, char *out, size_t outlen)
+{
+	unsigned char absent[256];
+	struct ma m;
+	int c;
+
+	for (c = 0; c < 256; c++)
+		absent[c] = !form_has(form, c);
 	memset(&m, 0, sizeof(m));
+	m.absent = absent;
 	m.p = re;
 	m.n = strlen(re);
 	m.o = out;
@@ -359,17 +396,20 @@ match_ascii(const char *re, char *out, size_t outlen)
 }
 
 int
-match_plain(const char *t, size_t n)
+match_form(const char *t, size_t n)
 {
+	const unsigned char *u = (const unsigned char *)t;
 	const char *amp;
+	int form = MATCH_FORM_PLAIN;
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if ((unsigned char)t[i] >= 0x80)
-			return 0;
+		if (u[i] >= 0x80 && !form_has(form, u[i]) &&
+		    !form_has(form = MATCH_FORM_LATIN, u[i]))
+			return -1;
 	for (amp = memchr(t, '&', n); amp != NULL && amp + 1 < t + n;
 	     amp = memchr(amp + 1, '&', (size_t)(t + n - amp - 1)))
 		if (amp[1] == '#')
-			return 0;
-	return 1;
+			return -1;
+	return form;
 }

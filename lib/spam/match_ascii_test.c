@@ -1,8 +1,9 @@
-/* lib/spam/match_ascii_test.c - match_ascii(), the plain-text form of a
- * pattern, and match_plain(): on a plain text (no byte >= 0x80, no "&#")
- * the form matches exactly where the pattern does, by PCRE2 and by
- * hyperscan (property tests over random plain texts), and what the form
- * leaves out or refuses, case by case. */
+/* lib/spam/match_ascii_test.c - match_ascii(), a pattern's form for the
+ * texts of a byte set, and match_form(), a text's: on a plain text (no
+ * byte >= 0x80) or a Latin one (UTF-8 of U+0080-U+00FF, U+2000-U+2FFF,
+ * U+F000-U+FFFF), neither with "&#", the form matches exactly where the
+ * pattern does, by PCRE2 and by hyperscan (property tests over random
+ * texts), and what a form leaves out or refuses, case by case. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,13 +21,32 @@ static char out[8192];
 static int
 ascii(const char *re)
 {
-	return match_ascii(re, out, sizeof(out));
+	return match_ascii(re, MATCH_FORM_PLAIN, out, sizeof(out));
+}
+
+static int
+latin(const char *re)
+{
+	return match_ascii(re, MATCH_FORM_LATIN, out, sizeof(out));
+}
+
+static int
+match_plain(const char *t, size_t n)
+{
+	return match_form(t, n) == MATCH_FORM_PLAIN;
 }
 
 static void
-plain_texts_are_ascii_without_numeric_entities(void **state)
+texts_are_plain_latin_or_other_and_never_with_numeric_entities(void **state)
 {
 	(void)state;
+	assert_int_equal(match_form("caf\xc3\xa9\xc2\xa0\xe2\x80\x99", 8),
+			 MATCH_FORM_LATIN);
+	assert_int_equal(match_form("\xef\xbb\xbfok", 5), MATCH_FORM_LATIN);
+	assert_int_equal(match_form("\xc3\xa9&#1;", 6), -1);
+	assert_int_equal(match_form("\xd0\x9c", 2), -1);
+	assert_int_equal(match_form("a\xe1\xb8\xbe", 4), -1);
+	assert_int_equal(match_form("\xc3\xa9\xf0\x9d\x90\x8c", 6), -1);
 	assert_int_equal(match_plain("", 0), 1);
 	assert_int_equal(match_plain("a & b #1 &amp;", 14), 1);
 	assert_int_equal(match_plain("x&#105;y", 8), 0);
@@ -55,6 +75,21 @@ alternatives_that_need_a_high_byte_or_an_entity_are_left_out(void **state)
 	/* top level, capturing groups, required '&' '#' with a quantifier */
 	assert_int_equal(ascii("foo|&#+1|(b\\xc3)"), 1);
 	assert_string_equal(out, "foo");
+}
+
+static void
+latin_form_keeps_latin_lead_bytes_and_continuations(void **state)
+{
+	(void)state;
+	assert_int_equal(
+	    latin("(?:[mM\\xcc\\xa9]|rn|[\\xc3][\\xad]|[\\xd0][\\x9c]|"
+		  "[\\xe1](?:[\\xb8][\\xbe])|&#109;)x[\\x80-\\xc3]"),
+	    1);
+	assert_string_equal(out, "(?:[mM\\xa9]|rn|[\\xc3][\\xad])x"
+				 "[\\x80-\\xc3]");
+	assert_int_equal(latin("[\\xc4-\\xc9\\xf0]a|b"), 1);
+	assert_string_equal(out, "b");
+	assert_int_equal(latin("cheap \\xe2\\x80\\x99s"), 0);
 }
 
 static void
@@ -95,8 +130,9 @@ what_it_cannot_parse_is_refused(void **state)
 			fail_msg("accepted: %s -> %s", refused[i], out);
 	}
 	/* does not fit */
-	assert_int_equal(match_ascii("[a\\xcc-]", out, 5), -1);
-	assert_int_equal(match_ascii("[a\\xcc-]", out, 6), 1);
+	assert_int_equal(match_ascii("[a\\xcc-]", MATCH_FORM_PLAIN, out, 5),
+			 -1);
+	assert_int_equal(match_ascii("[a\\xcc-]", MATCH_FORM_PLAIN, out, 6), 1);
 }
 
 /* ---- property: same matches on plain texts ---- */
@@ -114,6 +150,8 @@ what_it_cannot_parse_is_refused(void **state)
 	"[\\xb8][\\xac-\\xaf]|[\\xbb][\\x88-\\x8b]))"
 
 static const char *const props[] = {
+    "(?:[eE\\xc9]|[\\xc3][\\xa9\\x89]|[\\xc4][\\x92]|[\\xe2][\\x82]"
+    "[\\xac])+(?:[\\xc2][\\xa0]|\\s|[\\xef][\\xbf][\\xbd]|x)",
     "(?!mil)" TAG_M "{1,2}\\W{0,2}" TAG_I "{1,2}\\W{0,2}l",
     "(?:^|\\s)" TAG_I TAG_M "(?:$|\\W)",
     "(?:a|&#1;|[b\\xcc]|&#?c)+x",
@@ -122,22 +160,26 @@ static const char *const props[] = {
     "(?:&|#|\\xe9)+;",
 };
 
-/* Plain texts over the bytes these patterns care about. */
+/* Texts of the form over the bytes these patterns care about. */
 static void
-rand_text(char *t, size_t *n, uint32_t *seed)
+rand_text(char *t, size_t *n, uint32_t *seed, int form)
 {
-	static const char alpha[] = "mMrnilI|!1y?&#;0123abcx- \n";
-	size_t i, len;
+	static const char plain[] = "mMrnilI|!1y?&#;0123abcxeE- \n";
+	static const char latin[] = "mMrnilI|!1y?&#;0123abcxeE- \n"
+				    "\xc2\xc3\xe2\xef\x80\x82\x89\x8c\x92"
+				    "\xa0\xa9\xac\xad\xbd\xbf";
+	const char *alpha = form == MATCH_FORM_PLAIN ? plain : latin;
+	size_t i, len, na = strlen(alpha);
 
 	*seed = *seed * 1103515245u + 12345u;
 	len = (*seed >> 16) % 14;
 	for (i = 0; i < len; i++) {
 		*seed = *seed * 1103515245u + 12345u;
-		t[i] = alpha[(*seed >> 16) % (sizeof(alpha) - 1)];
+		t[i] = alpha[(*seed >> 16) % na];
 	}
 	*n = len;
-	if (!match_plain(t, len)) /* "&#": draw again */
-		rand_text(t, n, seed);
+	if (match_form(t, len) < 0 || match_form(t, len) > form) /* "&#" */
+		rand_text(t, n, seed, form);
 }
 
 static pcre2_code *
@@ -194,22 +236,23 @@ hsdb(const char *re, int *pre)
 	return NULL;
 }
 
+/* For every pattern: 20,000 random texts of the form, where PCRE2 must
+ * find the pattern and its form alike, and hyperscan the form where PCRE2
+ * does (at least: a prefilter may say more). */
 static void
-plain_form_matches_plain_texts_exactly_where_the_pattern_does(void **state)
+form_matches_exactly_where_the_pattern_does(int form, uint32_t seed)
 {
 	pcre2_match_data *md = pcre2_match_data_create(1, NULL);
 	hs_scratch_t *sc = NULL;
-	uint32_t seed = 11;
 	char t[32];
 	size_t i, j, n, hits;
 
-	(void)state;
 	for (i = 0; i < sizeof(props) / sizeof(props[0]); i++) {
 		pcre2_code *a, *b;
 		hs_database_t *db;
 		int pre, r;
 
-		assert_int_equal(ascii(props[i]), 1);
+		assert_true(match_ascii(props[i], form, out, sizeof(out)) >= 0);
 		a = pcre(props[i]);
 		b = pcre(out);
 		db = hsdb(out, &pre);
@@ -218,8 +261,7 @@ plain_form_matches_plain_texts_exactly_where_the_pattern_does(void **state)
 		for (j = hits = 0; j < 20000; j++) {
 			int m, h = 0;
 
-			rand_text(t, &n, &seed);
-			assert_int_equal(match_plain(t, n), 1);
+			rand_text(t, &n, &seed, form);
 			m = pmatch(a, md, t, n);
 			hits += (size_t)m;
 			if (pmatch(b, md, t, n) != m)
@@ -243,17 +285,36 @@ plain_form_matches_plain_texts_exactly_where_the_pattern_does(void **state)
 	pcre2_match_data_free(md);
 }
 
+static void
+plain_form_matches_plain_texts_exactly_where_the_pattern_does(void **state)
+{
+	(void)state;
+	form_matches_exactly_where_the_pattern_does(MATCH_FORM_PLAIN, 11);
+}
+
+static void
+latin_form_matches_latin_texts_exactly_where_the_pattern_does(void **state)
+{
+	(void)state;
+	form_matches_exactly_where_the_pattern_does(MATCH_FORM_LATIN, 7);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(plain_texts_are_ascii_without_numeric_entities),
+	    cmocka_unit_test(
+		texts_are_plain_latin_or_other_and_never_with_numeric_entities),
 	    cmocka_unit_test(
 		alternatives_that_need_a_high_byte_or_an_entity_are_left_out),
+	    cmocka_unit_test(
+		latin_form_keeps_latin_lead_bytes_and_continuations),
 	    cmocka_unit_test(what_could_still_match_a_plain_text_stays),
 	    cmocka_unit_test(what_it_cannot_parse_is_refused),
 	    cmocka_unit_test(
 		plain_form_matches_plain_texts_exactly_where_the_pattern_does),
+	    cmocka_unit_test(
+		latin_form_matches_latin_texts_exactly_where_the_pattern_does),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,8 +7,9 @@
  *   header   "FCTRHSDB", u32 version, u32 ngroups, key[32],
  *            sha256[32] of the payload, u64 payload length
  *   payload  per group: u32 type, hmod, first, nhs, npc, 0; u64 dblen,
- *            pdblen; u32 hs_rule[nhs]; u8 confirm[nhs]; u32 pc_rule[npc];
- *            dblen bytes of hs_serialize_database(db), pdblen of pdb
+ *            fdblen[2]; u32 hs_rule[nhs]; u8 confirm[nhs];
+ *            u32 pc_rule[npc]; dblen bytes of hs_serialize_database(db),
+ *            fdblen[f] of each form's fdb[f] (match_ascii.c)
  * in host byte order (the key covers the platform). Hyperscan runs the
  * bytecode it deserializes, so only a file owned by root or by us and
  * writable by no one else is read. Even then it is not trusted to be
@@ -34,7 +35,9 @@
 
 /* Bump when the file layout or the way rules are sorted into groups
  * (match_classify, match_compile_group, MATCH_CHUNK) changes. */
-#define CACHE_VERSION 3 /* 3: the plain-text databases (pdb) */
+#define CACHE_VERSION                                                          \
+	4 /* 3: plain-text databases; 4: and Latin ones, the                   \
+	       look-alike rules in groups of their own */
 #define CACHE_MAGIC "FCTRHSDB"
 #define CACHE_MAX_FILE ((off_t)1 << 30)
 #define CACHE_MAX_PRUNE 4096
@@ -51,11 +54,11 @@ struct cache_hdr {
 
 struct cache_ghdr {
 	uint32_t type, hmod, first, nhs, npc, zero;
-	uint64_t dblen, pdblen;
+	uint64_t dblen, fdblen[MATCH_FORMS];
 };
 
 _Static_assert(sizeof(struct cache_hdr) == 88, "cache header layout");
-_Static_assert(sizeof(struct cache_ghdr) == 40, "cache group layout");
+_Static_assert(sizeof(struct cache_ghdr) == 48, "cache group layout");
 
 /* ---- key ---- */
 
@@ -250,7 +253,7 @@ cache_group(struct cur *c, struct sp_matcher *m, const struct sp_ruleset *rs,
 	if (gh.first >= rs->n || gh.first >= m->nre ||
 	    m->re[gh.first] == NULL || gh.nhs > MATCH_CHUNK || gh.npc > rs->n ||
 	    gh.zero != 0 || (gh.nhs == 0) != (gh.dblen == 0) ||
-	    (gh.dblen == 0 && gh.pdblen != 0))
+	    (gh.dblen == 0 && (gh.fdblen[0] != 0 || gh.fdblen[1] != 0)))
 		return 1;
 	f = &rs->v[gh.first];
 	if ((uint32_t)f->type != gh.type || (uint32_t)f->hmod != gh.hmod)
@@ -274,7 +277,11 @@ cache_group(struct cur *c, struct sp_matcher *m, const struct sp_ruleset *rs,
 	g->npc = gh.npc;
 	if (gh.dblen > 0 && (rc = cache_db(c, gh.dblen, &g->db)) != 0)
 		return rc;
-	return gh.pdblen > 0 ? cache_db(c, gh.pdblen, &g->pdb) : 0;
+	for (k = 0; k < MATCH_FORMS; k++)
+		if (gh.fdblen[k] > 0 &&
+		    (rc = cache_db(c, gh.fdblen[k], &g->fdb[k])) != 0)
+			return rc;
+	return 0;
 }
 
 /* 1 sound (m->g filled), 0 not ours, -1 ENOMEM. */
@@ -442,17 +449,21 @@ static int
 wr_group(struct wr *w, const struct mgroup *g)
 {
 	struct cache_ghdr gh;
-	char *bytes = NULL, *pbytes = NULL;
-	size_t len = 0, plen = 0;
-	int rc;
+	char *bytes = NULL, *fbytes[MATCH_FORMS] = {NULL, NULL};
+	size_t len = 0, flen[MATCH_FORMS] = {0, 0};
+	int rc = 0, f;
 
-	if ((g->db != NULL &&
-	     hs_serialize_database(g->db, &bytes, &len) != HS_SUCCESS) ||
-	    (g->db != NULL && g->pdb != NULL &&
-	     hs_serialize_database(g->pdb, &pbytes, &plen) != HS_SUCCESS)) {
-		free(bytes);
+	if (g->db != NULL &&
+	    hs_serialize_database(g->db, &bytes, &len) != HS_SUCCESS)
+		rc = -1;
+	for (f = 0; f < MATCH_FORMS && rc == 0 && g->db != NULL; f++)
+		if (g->fdb[f] != NULL &&
+		    hs_serialize_database(g->fdb[f], &fbytes[f], &flen[f]) !=
+			HS_SUCCESS)
+			rc = -1;
+	if (rc < 0) {
 		w->err = ENOMEM;
-		return -1;
+		goto out;
 	}
 	memset(&gh, 0, sizeof(gh));
 	gh.type = (uint32_t)g->type;
@@ -461,17 +472,21 @@ wr_group(struct wr *w, const struct mgroup *g)
 	gh.nhs = g->db != NULL ? (uint32_t)g->nhs : 0;
 	gh.npc = (uint32_t)g->npc;
 	gh.dblen = g->db != NULL ? len : 0;
-	gh.pdblen = pbytes != NULL ? plen : 0;
+	for (f = 0; f < MATCH_FORMS; f++)
+		gh.fdblen[f] = fbytes[f] != NULL ? flen[f] : 0;
 	rc = wr_all(w, &gh, sizeof(gh)) < 0 ||
 		     wr_rules(w, g->hs_rule, gh.nhs) < 0 ||
 		     wr_all(w, g->hs_confirm, gh.nhs) < 0 ||
 		     wr_rules(w, g->pc_rule, g->npc) < 0 ||
 		     wr_all(w, bytes, gh.dblen) < 0 ||
-		     wr_all(w, pbytes, gh.pdblen) < 0
+		     wr_all(w, fbytes[0], gh.fdblen[0]) < 0 ||
+		     wr_all(w, fbytes[1], gh.fdblen[1]) < 0
 		 ? -1
 		 : 0;
+out:
 	free(bytes);
-	free(pbytes);
+	for (f = 0; f < MATCH_FORMS; f++)
+		free(fbytes[f]);
 	return rc;
 }
 

@@ -30,8 +30,10 @@ struct mgroup {
 	enum sp_hmod hmod;
 	size_t first; /* the rule that opened the group */
 	hs_database_t *db;
-	hs_database_t *pdb;	   /* the same patterns for a plain text
-				      (match_ascii), or NULL: db for every text */
+	/* the same patterns for the texts of each form (match_ascii),
+	 * or NULL: db serves them */
+	hs_database_t *fdb[2];
+	unsigned char lookalike;   /* compile only: rules that have forms */
 	size_t *hs_rule;	   /* hyperscan id -> rule index */
 	unsigned char *hs_confirm; /* id needs PCRE2 confirmation */
 	size_t nhs;
@@ -105,7 +107,8 @@ match_groups_free(struct sp_matcher *m)
 
 	for (i = 0; i < m->ng; i++) {
 		hs_free_database(m->g[i].db);
-		hs_free_database(m->g[i].pdb);
+		hs_free_database(m->g[i].fdb[0]);
+		hs_free_database(m->g[i].fdb[1]);
 		free(m->g[i].hs_rule);
 		free(m->g[i].hs_confirm);
 		free(m->g[i].pc_rule);
@@ -131,20 +134,41 @@ int match_relax(const char *re, char *out, size_t outlen);
 
 /* ---- match_ascii.c ---- */
 
-/* A plain text has no byte >= 0x80 and no "&#": none of the UTF-8
- * look-alikes and numeric entities of SpamAssassin's replace_tag can match
- * in it. 1 plain, 0 not. Pure. */
-int match_plain(const char *t, size_t n);
+/* Text forms: the bytes a text may have. PLAIN: none >= 0x80; LATIN:
+ * those of UTF-8's U+0080-U+00FF, U+2000-U+2FFF and U+F000-U+FFFF only
+ * (lead bytes 0xc2 0xc3 0xe2 0xef, continuation bytes). Neither has "&#".
+ * Most of the UTF-8 look-alikes and numeric entities of SpamAssassin's
+ * replace_tag cannot match in them. */
+enum { MATCH_FORM_PLAIN, MATCH_FORM_LATIN, MATCH_FORMS };
+_Static_assert(MATCH_FORMS == 2, "struct mgroup's fdb");
 
-/* Writes to out a pattern that matches a plain text wherever re does (and
- * nowhere else): re without the alternatives that cannot match a plain
- * text (a required item of bytes >= 0x80 only, or a required "&#") and
- * without the members >= 0x80 of its classes (negated ones aside). 1
- * written and different from re, 0 written and the same, -1 refused (a
- * construct it does not parse: \Q, (?x), verbs, conditionals, \p, \k,
- * octal...; every alternative dead; or out too small: 2 * strlen(re) + 2
- * always fits). Pure. */
-int match_ascii(const char *re, char *out, size_t outlen);
+/* The smallest form text t is of, or -1 (other bytes, or "&#"). Pure. */
+int match_form(const char *t, size_t n);
+
+/* Writes to out a pattern that matches a text of the form wherever re
+ * does (and nowhere else): re without the alternatives that cannot match
+ * such a text (a required item none of whose bytes it may have, or a
+ * required "&#") and without the class members it cannot have (negated
+ * classes aside). 1 written and different from re, 0 written and the
+ * same, -1 refused (a construct it does not parse: \Q, (?x), verbs,
+ * conditionals, \p, \k, octal...; every alternative dead; or out too
+ * small: 2 * strlen(re) + 2 always fits). Pure. */
+int match_ascii(const char *re, int form, char *out, size_t outlen);
+
+/* ---- match_form.c ---- */
+
+/* 1 if rule r (not a header rule) has a smaller form for plain texts
+ * than its pattern: a look-alike, grouped apart so that only its group is
+ * compiled again in each form. 0 no, -1 ENOMEM. */
+int match_lookalike(const struct sp_rule *r);
+
+/* Compiles g->fdb[form] from ex, fl, ids (as g->db's compile left them):
+ * the patterns in that form, the others as they are; a form hyperscan
+ * refuses is put back as it was (bounded). None changed, or a compile
+ * that still fails: fdb[form] stays NULL (db serves those texts). 0, or
+ * -1 ENOMEM. */
+int match_compile_form(struct mgroup *g, int form, const char **ex,
+		       const unsigned *fl, const unsigned *ids);
 
 /* ---- match_cache.c ---- */
 

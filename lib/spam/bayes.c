@@ -561,14 +561,22 @@ static double
 bayes_score_in(struct bayes *b, const struct bayes_tokens *t,
 	       const struct bayes_snap *snap, long long nspam, long long nham)
 {
+	int32_t(*cnt)[2] = NULL;
 	double *prob, r = -1;
 	size_t i, n = 0;
 	int rc = SQLITE_DONE;
 
-	if ((prob = malloc((t->n ? t->n : 1) * sizeof(*prob))) == NULL)
+	if ((prob = malloc((t->n ? t->n : 1) * sizeof(*prob))) == NULL ||
+	    (snap != NULL &&
+	     (cnt = malloc((t->n ? t->n : 1) * sizeof(*cnt))) == NULL)) {
+		free(prob);
 		return -1;
+	}
 	if (snap != NULL)
-		n = bayes_snap_probs(snap, t, nspam, nham, prob);
+		n = bayes_snap_counts(snap, t->h, t->n, cnt);
+	for (i = 0; i < n; i++)
+		prob[i] = bayes_token_prob(cnt[i][0], cnt[i][1], nspam, nham);
+	free(cnt);
 	for (i = 0; snap == NULL && i < t->n && rc == SQLITE_DONE;
 	     i += BAYES_IN)
 		rc = bayes_score_some(b, t, i, nspam, nham, prob, &n);

@@ -14,7 +14,6 @@
 
 #include <sqlite3.h>
 
-#include "bayes.h"
 #include "bayes_snap.h"
 
 /* Tokens kept in memory at most (a table of at most 2 M slots of 16
@@ -178,7 +177,7 @@ snap_count(struct bayes_snap *s, int64_t h, int is_spam)
 }
 
 int
-bayes_snap_learned(const struct bayes_snap *s, const struct bayes_tokens *t,
+bayes_snap_learned(const struct bayes_snap *s, const uint64_t *h, size_t n,
 		   int is_spam, struct bayes_snap **out)
 {
 	struct bayes_snap *ns;
@@ -196,8 +195,8 @@ bayes_snap_learned(const struct bayes_snap *s, const struct bayes_tokens *t,
 			goto fail;
 		memcpy(ns->slot, s->slot, s->cap * sizeof(*ns->slot));
 	}
-	for (i = 0; i < t->n; i++)
-		if (snap_count(ns, (int64_t)t->h[i], is_spam ? 1 : 0) < 0)
+	for (i = 0; i < n; i++)
+		if (snap_count(ns, (int64_t)h[i], is_spam ? 1 : 0) < 0)
 			goto fail;
 	*out = ns;
 	return 0;
@@ -207,43 +206,45 @@ fail:
 }
 
 static void
-snap_one(const struct bayes_snap *s, uint64_t h, long long nspam,
-	 long long nham, double *prob, size_t *n)
+snap_one(const struct bayes_snap *s, uint64_t h, int32_t (*cnt)[2], size_t *n)
 {
 	const struct snap_slot *sl;
 
 	if (h == 0) {
-		if (s->has_zero)
-			prob[(*n)++] = bayes_token_prob(
-			    s->zero_spam, s->zero_ham, nspam, nham);
+		if (s->has_zero) {
+			cnt[*n][0] = s->zero_spam;
+			cnt[(*n)++][1] = s->zero_ham;
+		}
 		return;
 	}
 	if (s->cap == 0) /* no token but maybe the hash 0 */
 		return;
 	sl = snap_slot(s->slot, s->cap, (int64_t)h);
-	if (sl->h != 0)
-		prob[(*n)++] = bayes_token_prob(sl->spam, sl->ham, nspam, nham);
+	if (sl->h != 0) {
+		cnt[*n][0] = sl->spam;
+		cnt[(*n)++][1] = sl->ham;
+	}
 }
 
 /* The order matters to the last bit of the score (the products of
  * bayes_chi_combine): it is the one bayes_score()'s SQL gives, chunk
- * by chunk of BAYES_IN tokens (t is sorted as unsigned), each chunk's
+ * by chunk of BAYES_IN tokens (h is sorted as unsigned), each chunk's
  * rows in SQLite's signed order, the negative hashes (top bit set,
  * the chunk's tail) first. */
 size_t
-bayes_snap_probs(const struct bayes_snap *s, const struct bayes_tokens *t,
-		 long long nspam, long long nham, double *prob)
+bayes_snap_counts(const struct bayes_snap *s, const uint64_t *h, size_t n,
+		  int32_t (*cnt)[2])
 {
-	size_t i, j, k, end, n = 0;
+	size_t i, j, k, end, known = 0;
 
-	for (i = 0; i < t->n; i = end) {
-		end = t->n - i > BAYES_IN ? i + BAYES_IN : t->n;
-		for (k = i; k < end && (t->h[k] >> 63) == 0; k++)
+	for (i = 0; i < n; i = end) {
+		end = n - i > BAYES_IN ? i + BAYES_IN : n;
+		for (k = i; k < end && (h[k] >> 63) == 0; k++)
 			;
 		for (j = k; j < end; j++)
-			snap_one(s, t->h[j], nspam, nham, prob, &n);
+			snap_one(s, h[j], cnt, &known);
 		for (j = i; j < k; j++)
-			snap_one(s, t->h[j], nspam, nham, prob, &n);
+			snap_one(s, h[j], cnt, &known);
 	}
-	return n;
+	return known;
 }

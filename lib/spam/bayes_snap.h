@@ -1,18 +1,19 @@
 /* lib/spam/bayes_snap.h - the in-memory copy of a token table that
  * bayes_score_snap() (bayes.h) scores through; bayes.c and bayesglue.c
  * only. A copy is immutable once loaded and shared between threads by
- * reference count. */
+ * reference count. It knows nothing of bayes.h (a one-way split): hashes
+ * and counts in, counts out. */
 #ifndef FACTEUR_SPAM_BAYES_SNAP_H
 #define FACTEUR_SPAM_BAYES_SNAP_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct bayes_snap;
-struct bayes_tokens;
 struct sqlite3;
 
 /* bayes_score() asks SQLite for BAYES_IN tokens per statement; the copy
- * gives the probabilities in the same order (bayes_snap_probs). */
+ * gives the counts in the same order (bayes_snap_counts). */
 #define BAYES_IN 64
 
 /* Reads every token's counts through db, inside the caller's read
@@ -27,16 +28,17 @@ long long bayes_snap_gen(const struct bayes_snap *s);
 void bayes_snap_ref(struct bayes_snap *s);
 void bayes_snap_unref(struct bayes_snap **s);
 /* A new copy: s with one message more of class is_spam (1 spam, 0 ham)
- * over t's tokens, at generation gen(s) + 1, i.e. what the file holds
- * once bayes_learn_new_gen() has learned that message at gen(s). 0, or
- * -1 (ENOMEM, too many tokens, a count beyond 32 bits). *out owned. */
+ * over its distinct tokens h[0..n), at generation gen(s) + 1, i.e. what
+ * the file holds once bayes_learn_new_gen() has learned that message at
+ * gen(s). 0, or -1 (ENOMEM, too many tokens, a count beyond 32 bits).
+ * *out owned. */
 __attribute__((warn_unused_result)) int
-bayes_snap_learned(const struct bayes_snap *s, const struct bayes_tokens *t,
+bayes_snap_learned(const struct bayes_snap *s, const uint64_t *h, size_t n,
 		   int is_spam, struct bayes_snap **out);
-/* Pure: the f(w) of t's known tokens into prob[0..return), in the order
- * bayes_score()'s SQL gives them (prob has room for t->n). */
-size_t bayes_snap_probs(const struct bayes_snap *s,
-			const struct bayes_tokens *t, long long nspam,
-			long long nham, double *prob);
+/* Pure: the spam and ham counts of the known tokens among h[0..n)
+ * (sorted, distinct) into cnt[0..return), in the order bayes_score()'s
+ * SQL gives their rows (cnt has room for n). */
+size_t bayes_snap_counts(const struct bayes_snap *s, const uint64_t *h,
+			 size_t n, int32_t (*cnt)[2]);
 
 #endif

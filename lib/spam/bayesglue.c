@@ -368,7 +368,8 @@ pool_learned(struct sp_bayes_pool *p, const struct sp_bayes_sample *s,
 	}
 	gen = p->gen;
 	pthread_mutex_unlock(&p->mu);
-	if (cur == NULL || bayes_snap_learned(cur, &s->tok, is_spam, &ns) < 0) {
+	if (cur == NULL ||
+	    bayes_snap_learned(cur, s->tok.h, s->tok.n, is_spam, &ns) < 0) {
 		bayes_snap_unref(&cur);
 		return;
 	}

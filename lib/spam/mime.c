@@ -287,29 +287,31 @@ mime_lower_dup(const char *s)
 	return d;
 }
 
-/* Keeps, in place, the Content-* fields of a header block ("Name:
- * value\n", continuation lines after their field): what a message's
- * top part holds when GMime parses the message as a message, the other
- * fields being the message's. */
-static void
-mime_content_fields(char *hs)
+/* The Content-* fields of a header list as g_mime_header_list_to_string
+ * writes them (CRLF kept where the message has it; mt_unfold drops line
+ * ends): what a message's top part holds when GMime parses the message
+ * as a message, the other fields being the message's. g_free()d. */
+static char *
+mime_content_fields(GMimeHeaderList *hl)
 {
-	char *in = hs, *out = hs;
-	int keep = 0;
+	GMimeStream *mem = g_mime_stream_mem_new();
+	GByteArray *ba;
+	char *s;
+	int i, n = g_mime_header_list_get_count(hl);
 
-	while (*in != '\0') {
-		char *nl = strchr(in, '\n');
-		size_t n = nl != NULL ? (size_t)(nl - in) + 1 : strlen(in);
+	for (i = 0; i < n; i++) {
+		GMimeHeader *h = g_mime_header_list_get_header_at(hl, i);
 
-		if (*in != ' ' && *in != '\t')
-			keep = strncasecmp(in, "Content-", 8) == 0;
-		if (keep) {
-			memmove(out, in, n);
-			out += n;
-		}
-		in += n;
+		if (g_ascii_strncasecmp(g_mime_header_get_name(h), "Content-",
+					8) == 0)
+			(void)g_mime_header_write_to_stream(h, NULL, mem);
 	}
-	*out = '\0';
+	ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
+	s = ba != NULL && ba->len > 0
+		? g_strndup((const char *)ba->data, ba->len)
+		: g_strdup("");
+	g_object_unref(mem);
+	return s;
 }
 
 /* What the evals read of a part: charset, transfer encoding, headers,
@@ -330,12 +332,11 @@ mime_part_meta(struct mime_walk *w, GMimeObject *obj, struct sp_part *sp)
 	if ((cs != NULL && (sp->charset = mime_lower_dup(cs)) == NULL) ||
 	    (te != NULL && (sp->cte = mime_lower_dup(te)) == NULL))
 		return -1;
-	if (hl != NULL &&
-	    (hs = g_mime_header_list_to_string(hl, NULL)) != NULL) {
+	if (hl != NULL && (hs = w->depth == 0 ? mime_content_fields(hl)
+					      : g_mime_header_list_to_string(
+						    hl, NULL)) != NULL) {
 		struct buf u;
 
-		if (w->depth == 0)
-			mime_content_fields(hs);
 		buf_init(&u, (size_t)1 << 20);
 		if (mt_unfold(hs, strlen(hs), &u) == 0)
 			sp->headers = buf_steal(&u);

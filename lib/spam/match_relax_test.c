@@ -434,7 +434,7 @@ a_long_relaxed_rule_is_confirmed_where_it_can_start(void **state)
 		n += (size_t)snprintf(rules + n, sizeof(rules) - n, "%szq%zu",
 				      i ? "|" : "", i);
 	snprintf(rules + n, sizeof(rules) - n,
-		 ")?(?:[a-z]{1,300}\\d{1,300}){30}/\n%s", big_rules);
+		 ")?(?:[a-z]{1,300}\\d{1,300}){30}/\n");
 	for (pass = 0; pass < 2; pass++) { /* compiled, then cached */
 		sp_rules_init(&rs);
 		memset(&o, 0, sizeof(o));
@@ -451,7 +451,7 @@ a_long_relaxed_rule_is_confirmed_where_it_can_start(void **state)
 		assert_int_equal(
 		    sp_match_build_cached(&rs, dir, &m, err, sizeof(err)), 0);
 		assert_non_null(m->rev);
-		assert_int_equal(verdicts_are_pcre2s(m, &rs), 3);
+		assert_int_equal(verdicts_are_pcre2s(m, &rs), 1);
 		assert_int_equal(rev_files(dir), 1);
 		sp_match_free(&m);
 		sp_rules_free(&rs);

@@ -27,6 +27,10 @@
  * often, and reading it all costs as much as scoring a few dozen). */
 #define SNAP_RELOAD_S 2
 #define SNAP_RETRY_S 300 /* after a copy could not be read (too large) */
+/* A copy that took T of CPU to read is read again after 50 T at the
+ * earliest (2% of a core), when other writers keep the file changing:
+ * 15 ms for 50,000 tokens leaves SNAP_RELOAD_S, 1 M tokens take longer */
+#define SNAP_COST_X 50
 
 struct sp_bayes_pool {
 	pthread_mutex_t mu;
@@ -157,17 +161,32 @@ pool_take(struct sp_bayes_pool *p, struct bayes **b, unsigned *gen,
 	return 0;
 }
 
+/* CPU seconds this thread has used. */
+static double
+pool_cpu(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 /* Gives b back, and snap (the caller's reference, may be NULL): a copy
- * newer than the pool's replaces it. load: bayes_score_snap()'s. */
+ * newer than the pool's replaces it. load: bayes_score_snap()'s; cpu:
+ * the CPU seconds of a load. */
 static void
 pool_give(struct sp_bayes_pool *p, struct bayes *b, unsigned gen,
-	  struct bayes_snap *snap, int load)
+	  struct bayes_snap *snap, int load, double cpu)
 {
 	struct bayes_snap *old = NULL;
+	time_t wait;
 
 	pthread_mutex_lock(&p->mu);
 	if (load < 0 && gen == p->gen)
 		p->snap_tried = pool_now() + SNAP_RETRY_S - SNAP_RELOAD_S;
+	wait = (time_t)(cpu * SNAP_COST_X);
+	if (load > 0 && gen == p->gen && wait > SNAP_RELOAD_S)
+		p->snap_tried = pool_now() + wait - SNAP_RELOAD_S;
 	if (gen == p->gen && p->nidle < POOL_MAX) {
 		p->idle[p->nidle++] = b;
 		b = NULL;
@@ -193,7 +212,7 @@ sp_bayes_prob(struct sp_bayes_pool *p, const struct sp_bayes_sample *s)
 	struct bayes_snap *snap = NULL;
 	unsigned gen;
 	char err[256];
-	double r;
+	double r, cpu = 0;
 	int load = 0;
 
 	if (p == NULL || s == NULL || pool_take(p, &b, &gen, &snap, &load) < 0)
@@ -202,8 +221,12 @@ sp_bayes_prob(struct sp_bayes_pool *p, const struct sp_bayes_sample *s)
 		bayes_snap_unref(&snap);
 		return -1;
 	}
+	if (load)
+		cpu = pool_cpu();
 	r = bayes_score_snap(b, &s->tok, &snap, &load);
-	pool_give(p, b, gen, snap, load);
+	if (load > 0)
+		cpu = pool_cpu() - cpu;
+	pool_give(p, b, gen, snap, load, cpu);
 	return r;
 }
 

@@ -304,6 +304,9 @@ match_prepare(struct sp_matcher *m, struct sp_ruleset *rs)
 			return -1;
 		if (rc == 1)
 			(void)pcre2_jit_compile(m->re[i], PCRE2_JIT_COMPLETE);
+		if (rc == 1 && (rc = match_lookalike(r)) != 0 &&
+		    (rc < 0 || match_pcre_forms(m, r, i) < 0))
+			return -1;
 	}
 	return 0;
 }
@@ -404,6 +407,7 @@ struct scan {
 			      (body, rawbody, full, uri: one text each per
 			      scan); 0: none or a header's, never reused */
 	int fkey, form;	   /* match_form() of the text of that key */
+	int cform;	   /* the form of the text scan_group() is on, or -1 */
 };
 
 static int
@@ -416,12 +420,20 @@ scan_onmatch(unsigned id, unsigned long long from, unsigned long long to,
 	return 0;
 }
 
+/* By the rule's code for the form of the group's text when it has one
+ * (same matches, match_form.c), else its own. */
 static int
 scan_pcre(struct scan *s, size_t rule, const char *t, size_t n)
 {
-	int rc = pcre2_match(s->m->re[rule], (PCRE2_SPTR)t, n, 0, 0, s->md,
-			     s->m->mctx);
+	const pcre2_code *re = s->m->re[rule];
+	int f, rc;
 
+	for (f = s->cform; f >= 0 && f < MATCH_FORMS; f++)
+		if (s->m->fre[f] != NULL && s->m->fre[f][rule] != NULL) {
+			re = s->m->fre[f][rule];
+			break;
+		}
+	rc = pcre2_match(re, (PCRE2_SPTR)t, n, 0, 0, s->md, s->m->mctx);
 	return rc >= 0;
 }
 
@@ -510,20 +522,30 @@ scan_aligned(struct scan *s, const struct mgroup *g, const char *t, size_t n)
 	return s->acopy;
 }
 
-/* The database for text t: the group's for t's form (match_form, once
- * per text) or a wider form's, else db. */
-static const hs_database_t *
-scan_db(struct scan *s, const struct mgroup *g, const char *t, size_t n)
+/* The form of the group's text (match_form, once per text), -1 for a
+ * header's. */
+static int
+scan_form(struct scan *s, const struct mgroup *g, const char *t, size_t n)
 {
-	int key = (int)g->type + 1, f;
+	int key = (int)g->type + 1;
 
-	if (g->fdb[0] == NULL && g->fdb[1] == NULL)
-		return g->db;
+	if (g->type == SP_R_HEADER)
+		return -1;
 	if (s->fkey != key) {
 		s->form = match_form(t, n);
 		s->fkey = key;
 	}
-	for (f = s->form; f >= 0 && f < MATCH_FORMS; f++)
+	return s->form;
+}
+
+/* The database for text t: the group's for t's form or a wider form's,
+ * else db. */
+static const hs_database_t *
+scan_db(const struct mgroup *g, int form)
+{
+	int f;
+
+	for (f = form; f >= 0 && f < MATCH_FORMS; f++)
 		if (g->fdb[f] != NULL)
 			return g->fdb[f];
 	return g->db;
@@ -535,6 +557,7 @@ scan_group(struct scan *s, const struct mgroup *g, const char *t, size_t n)
 	const char *at;
 	size_t k;
 
+	s->cform = scan_form(s, g, t, n);
 	if (g->db != NULL) {
 		if (g->nhs > s->hitcap) {
 			unsigned char *nh = realloc(s->hit, g->nhs);
@@ -546,9 +569,11 @@ scan_group(struct scan *s, const struct mgroup *g, const char *t, size_t n)
 		}
 		memset(s->hit, 0, g->nhs);
 		if ((at = n ? scan_aligned(s, g, t, n) : "") == NULL ||
-		    hs_scan(scan_db(s, g, t, n), at, (unsigned)n, 0, s->scratch,
-			    scan_onmatch, s) != HS_SUCCESS)
+		    hs_scan(scan_db(g, s->cform), at, (unsigned)n, 0,
+			    s->scratch, scan_onmatch, s) != HS_SUCCESS) {
+			s->cform = -1;
 			return -1;
+		}
 		for (k = 0; k < g->nhs; k++)
 			scan_set_text(
 			    s, g->hs_rule[k],
@@ -559,6 +584,7 @@ scan_group(struct scan *s, const struct mgroup *g, const char *t, size_t n)
 	for (k = 0; k < g->npc; k++)
 		scan_set_text(s, g->pc_rule[k],
 			      scan_pcre(s, g->pc_rule[k], t, n), t, n);
+	s->cform = -1; /* scan_headers' if-unset texts have none */
 	return 0;
 }
 
@@ -806,6 +832,7 @@ sp_match_run(const struct sp_matcher *m, const struct sp_ruleset *rs,
 	s.m = m;
 	s.rs = rs;
 	s.values = values;
+	s.cform = -1;
 	if ((s.md = pcre2_match_data_create(1, NULL)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
@@ -837,6 +864,7 @@ sp_match_free(struct sp_matcher **mp)
 {
 	struct sp_matcher *m = *mp;
 	size_t i;
+	int f;
 
 	if (m == NULL)
 		return;
@@ -844,6 +872,11 @@ sp_match_free(struct sp_matcher **mp)
 	match_rev_free(&m->rev);
 	for (i = 0; m->re != NULL && i < m->nre; i++)
 		pcre2_code_free(m->re[i]);
+	for (f = 0; f < MATCH_FORMS; f++) {
+		for (i = 0; m->fre[f] != NULL && i < m->nre; i++)
+			pcre2_code_free(m->fre[f][i]);
+		free(m->fre[f]);
+	}
 	if (m->pool != NULL) {
 		for (i = 0; i < m->pool->nfree; i++)
 			hs_free_scratch(m->pool->free[i]);

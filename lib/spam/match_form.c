@@ -1,6 +1,7 @@
 /* lib/spam/match_form.c - the compile side of match_ascii.c's forms: which
- * rules are look-alikes (grouped apart by match.c), and each form's
- * database of a look-alike group. */
+ * rules are look-alikes (grouped apart by match.c), each form's database
+ * of a look-alike group, and each look-alike rule's PCRE2 code per form
+ * (to confirm and to run PCRE2-only rules in a text of that form). */
 #include "match_int.h"
 
 #include <stdlib.h>
@@ -16,8 +17,9 @@ match_lookalike(const struct sp_rule *r)
 	char *buf;
 	int rc;
 
-	if (r->type == SP_R_HEADER)
-		return 0;
+	if (r->type == SP_R_HEADER || (r->re_flags & SP_RE_X))
+		return 0; /* /x: spaces and '#' are not what match_ascii reads
+			   */
 	if ((buf = malloc(cap)) == NULL)
 		return -1;
 	rc = match_ascii(r->re, MATCH_FORM_PLAIN, buf, cap) == 1;
@@ -73,4 +75,33 @@ out:
 	free(buf);
 	free(px);
 	return rc;
+}
+
+int
+match_pcre_forms(struct sp_matcher *m, const struct sp_rule *r, size_t i)
+{
+	size_t cap = 2 * strlen(r->re) + 2;
+	PCRE2_SIZE off;
+	char *buf;
+	int f, ec;
+
+	for (f = 0; f < MATCH_FORMS; f++)
+		if (m->fre[f] == NULL &&
+		    (m->fre[f] = calloc(m->nre ? m->nre : 1,
+					sizeof(pcre2_code *))) == NULL)
+			return -1;
+	if ((buf = malloc(cap)) == NULL)
+		return -1;
+	for (f = 0; f < MATCH_FORMS; f++) {
+		if (match_ascii(r->re, f, buf, cap) != 1)
+			continue;
+		m->fre[f][i] =
+		    pcre2_compile((PCRE2_SPTR)buf, PCRE2_ZERO_TERMINATED,
+				  match_pcre_flags(r), &ec, &off, NULL);
+		if (m->fre[f][i] != NULL)
+			(void)pcre2_jit_compile(m->fre[f][i],
+						PCRE2_JIT_COMPLETE);
+	}
+	free(buf);
+	return 0;
 }

@@ -51,7 +51,9 @@ struct scratch_pool {
 struct sp_matcher {
 	struct mgroup *g;
 	size_t ng;
-	pcre2_code **re; /* per rule index, NULL if none */
+	pcre2_code **re;     /* per rule index, NULL if none */
+	pcre2_code **fre[2]; /* per rule index: its pattern in each form
+				(match_form.c), NULL: re serves */
 	size_t nre;
 	size_t *exists; /* header exists: rules */
 	size_t nexists;
@@ -169,6 +171,11 @@ int match_lookalike(const struct sp_rule *r);
  * -1 ENOMEM. */
 int match_compile_form(struct mgroup *g, int form, const char **ex,
 		       const unsigned *fl, const unsigned *ids);
+
+/* m->fre[f][i] for look-alike rule i: PCRE2 (JIT) on its form f, which
+ * finds the same matches in a text of that form, in less time. One PCRE2
+ * refuses is left NULL. 0, or -1 ENOMEM. */
+int match_pcre_forms(struct sp_matcher *m, const struct sp_rule *r, size_t i);
 
 /* ---- match_cache.c ---- */
 

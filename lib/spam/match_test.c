@@ -513,12 +513,16 @@ a_match_does_not_depend_on_the_text_address(void **state)
 
 /* Look-alike rules as 25_replace.cf writes them: ASCII, UTF-8 and
  * "&#NNN;" spellings of a letter, exact (LOOK_M) and prefiltered (LOOK_F,
- * a lookahead). */
+ * a lookahead), and PCRE2 alone (LOOK_X: /x, which has no form). */
 static const char rules_look[] =
     "body LOOK_M /(?:[mM\\xcc]|rn|[\\xc3][\\xad]|&\\#109;)oney\\b/\n"
     "score LOOK_M 1.0\n"
     "body LOOK_F /(?!free)(?:[fF]|&\\#102;|[\\xc6][\\x92])ree\\b/i\n"
-    "score LOOK_F 1.0\n";
+    "score LOOK_F 1.0\n"
+    "body LOOK_X /(?:[mM\\xcc] | rn) oney \\b/x\n"
+    "score LOOK_X 1.0\n"
+    "body LOOK_Y /(?:[mM\\xcc]oney) | &\\#/x\n" /* '#': a comment */
+    "score LOOK_Y 1.0\n";
 
 #define LOOK_HDR                                                               \
 	"From: a@example.org\nTo: b@example.org\nSubject: x\n"                 \
@@ -531,15 +535,16 @@ plain_and_other_bodies_hit_the_same_rules_as_pcre2_says(void **state)
 	static const struct {
 		const char *body, *want;
 	} c[] = {
-	    {"send rnoney now\n", "LOOK_M"},
-	    {"free money\n", "LOOK_M"},
+	    {"send rnoney now\n", "LOOK_M,LOOK_X"},
+	    {"free money\n", "LOOK_M,LOOK_X,LOOK_Y"},
+	    {"a & b\n", "LOOK_Y"},
 	    {"nothing here\n", ""},
 	    /* the look-alikes the plain-text form leaves out */
 	    {"caf\xc3\xa9: \xc3\xadoney\n", "LOOK_M"},
 	    {"\xc6\x92ree stuff\n", "LOOK_F"},
-	    {"the &#102;ree &#109;oney\n", "LOOK_F,LOOK_M"},
+	    {"the &#102;ree &#109;oney\n", "LOOK_F,LOOK_M,LOOK_Y"},
 	    /* plain look-alikes in a text that is not plain */
-	    {"caf\xc3\xa9 Free rnoney &#1;\n", "LOOK_M"},
+	    {"caf\xc3\xa9 Free rnoney &#1;\n", "LOOK_M,LOOK_X,LOOK_Y"},
 	    {"caf\xc3\xa9 1ree\n", ""},
 	};
 	struct fx *fx = *state;

@@ -19,6 +19,12 @@
 /* Tokens kept in memory at most (a table of at most 2 M slots of 16
  * bytes: 32 MiB); a larger file is scored through SQL as before. */
 #define BAYES_SNAP_MAX ((size_t)1 << 20)
+/* bayes_snap_learned copies the whole table: past this many tokens
+ * (a copy of 4 to 8 MiB, about a millisecond) that costs more than the
+ * SQL lookups it saves until the file is read again, so it refuses and
+ * the scores go through SQL (SpamAssassin's default bayes_expiry_max_db_size
+ * is 150,000 tokens). */
+#define BAYES_SNAP_LEARN_MAX ((size_t)1 << 17)
 
 /* An open-addressing table keyed by the hash itself (tok_hash mixes its
  * bits): one or two cache lines a token, where a binary search of the
@@ -184,6 +190,8 @@ bayes_snap_learned(const struct bayes_snap *s, const uint64_t *h, size_t n,
 	size_t i;
 
 	*out = NULL;
+	if (s->n > BAYES_SNAP_LEARN_MAX)
+		return -1;
 	if ((ns = calloc(1, sizeof(*ns))) == NULL)
 		return -1;
 	*ns = *s;

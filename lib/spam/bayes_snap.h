@@ -30,7 +30,8 @@ void bayes_snap_unref(struct bayes_snap **s);
 /* A new copy: s with one message more of class is_spam (1 spam, 0 ham)
  * over its distinct tokens h[0..n), at generation gen(s) + 1, i.e. what
  * the file holds once bayes_learn_new_gen() has learned that message at
- * gen(s). 0, or -1 (ENOMEM, too many tokens, a count beyond 32 bits).
+ * gen(s). 0, or -1 (ENOMEM, too many tokens, a count beyond 32 bits,
+ * or s past 131,072 tokens: copying it would cost more than it saves).
  * *out owned. */
 __attribute__((warn_unused_result)) int
 bayes_snap_learned(const struct bayes_snap *s, const uint64_t *h, size_t n,

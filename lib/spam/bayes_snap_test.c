@@ -291,6 +291,49 @@ copy_plus_a_learn_is_the_file_after_it(void **state)
 	scratch_remove(&s);
 }
 
+/* A copy past 131,072 tokens is not copied again for a learn (4 to 8
+ * MiB a learn): bayes_snap_learned refuses, and the stale copy is not
+ * used (copy_older_than_the_file_is_never_used), so the scores go
+ * through SQL until the file is read again. */
+static void
+large_copy_is_not_copied_for_a_learn(void **state)
+{
+	enum { BIG = (1 << 17) + 1 };
+	uint64_t *big, m[3] = {1, 2, 3}, x = 11;
+	struct bayes_tokens t = {NULL, BIG}, tm = {m, 3};
+	struct bayes_snap *snap = NULL, *plus = NULL;
+	unsigned char d[32] = {0x42};
+	struct scratch s;
+	struct bayes *b, *ro;
+	char err[256];
+	size_t i;
+	int load = 1;
+
+	(void)state;
+	big = calloc(BIG, sizeof(*big));
+	assert_non_null(big);
+	for (i = 0; i < BIG; i++)
+		big[i] = rnd(&x);
+	qsort(big, BIG, sizeof(*big), u64cmp);
+	t.h = big;
+	scratch_make(&s);
+	assert_int_equal(bayes_open(s.path, 1, &b, err, sizeof(err)), 0);
+	assert_int_equal(bayes_learn(b, &t, d, 1, err, sizeof(err)), 1);
+	d[0] = 0x43;
+	assert_int_equal(bayes_learn(b, &tm, d, 0, err, sizeof(err)), 1);
+	assert_int_equal(bayes_open(s.path, 0, &ro, err, sizeof(err)), 0);
+	bayes_set_min(ro, 1, 1);
+	(void)bayes_score_snap(ro, &tm, &snap, &load);
+	assert_non_null(snap);
+	assert_int_equal(bayes_snap_learned(snap, m, 3, 0, &plus), -1);
+	assert_null(plus);
+	bayes_snap_unref(&snap);
+	bayes_close(&ro);
+	bayes_close(&b);
+	scratch_remove(&s);
+	free(big);
+}
+
 /* The file as facteur made it before schema 2 (bayes.c at 28e3340). */
 static const char old_schema[] =
     "PRAGMA journal_mode = WAL;"
@@ -483,6 +526,7 @@ main(void)
 	    cmocka_unit_test(copy_plus_a_learn_is_the_file_after_it),
 	    cmocka_unit_test(schema1_file_opens_with_its_rows_and_gains_gen),
 	    cmocka_unit_test(pool_sees_a_learn_at_once),
+	    cmocka_unit_test(large_copy_is_not_copied_for_a_learn),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -10,47 +10,73 @@
 #include "ev_int.h"
 #include "msgview.h"
 
-/* A part has the header. */
+/* A blank of a header field: Perl's \s, and a line end only where a
+ * blank follows (a fold; any other line end ends the field). */
 static int
-ev_part_has(const struct sp_part *p, const char *name)
+ev_field_blank(const char *h)
 {
-	const char *h = p->headers;
+	return *h == ' ' || *h == '\t' || *h == '\r' || *h == '\f' ||
+	       *h == '\v' || (*h == '\n' && (h[1] == ' ' || h[1] == '\t'));
+}
+
+/* The last field `name` of a part's header block (one field a line,
+ * folds kept: SpamAssassin's scalar header() and raw_header() give the
+ * last): its value after the colon and, unless lead, the blanks that
+ * follow (Message.pm splits a part's fields on /:\s* /, the message's on
+ * /:/), up to the end of the field; *n its length. NULL when absent. */
+static const char *
+ev_part_field(const struct sp_part *p, const char *name, int lead, size_t *n)
+{
+	const char *h = p->headers, *v = NULL, *e;
 	size_t nl = strlen(name);
 
 	while (h != NULL && *h) {
-		if (strncasecmp(h, name, nl) == 0 && h[nl] == ':')
-			return 1;
-		h = strchr(h, '\n');
-		h = h ? h + 1 : NULL;
-	}
-	return 0;
-}
-
-/* A part header's value as received into out ("" when absent). */
-static void
-ev_part_header_raw(const struct sp_part *p, const char *name, char *out,
-		   size_t outlen)
-{
-	const char *h = p->headers, *e;
-	size_t nl = strlen(name), n;
-
-	out[0] = '\0';
-	while (h != NULL && *h) {
 		if (strncasecmp(h, name, nl) == 0 && h[nl] == ':') {
-			h += nl + 1;
-			while (*h == ' ' || *h == '\t')
-				h++;
-			e = strchr(h, '\n');
-			n = e ? (size_t)(e - h) : strlen(h);
-			if (n >= outlen)
-				n = outlen - 1;
-			memcpy(out, h, n);
-			out[n] = '\0';
-			return;
+			for (v = h + nl + 1; !lead && ev_field_blank(v); v++)
+				;
+			for (e = v; *e && (*e != '\n' || ev_field_blank(e));
+			     e++)
+				;
+			*n = (size_t)(e - v);
 		}
 		h = strchr(h, '\n');
 		h = h ? h + 1 : NULL;
 	}
+	return v;
+}
+
+/* A part header's value into out as SpamAssassin's Node.pm gives it:
+ * raw_header (raw: as received, folds kept, with its "\n") or
+ * header() (each fold one space, blanks at either end trimmed; with
+ * get_header's "\n" when nl). Encoded words are not decoded. 1 when the
+ * part has the header, 0 (out "") when not. */
+static int
+ev_part_value(const struct sp_part *p, const char *name, int raw, int nl,
+	      char *out, size_t outlen)
+{
+	size_t n, i, o = 0;
+	/* the top part (a single-part message) is the message: its raw
+	 * value keeps the blanks after the colon */
+	const char *v = ev_part_field(p, name, raw && p->depth == 0, &n);
+
+	out[0] = '\0';
+	if (v == NULL || outlen < 2)
+		return v != NULL;
+	for (i = 0; i < n && o < outlen - 2; i++) {
+		if (!raw && v[i] == '\n') {
+			while (i + 1 < n &&
+			       (v[i + 1] == ' ' || v[i + 1] == '\t'))
+				i++;
+			out[o++] = ' ';
+		} else
+			out[o++] = v[i];
+	}
+	while (!raw && o > 0 && isspace((unsigned char)out[o - 1]))
+		o--;
+	if (raw || nl)
+		out[o++] = '\n';
+	out[o] = '\0';
+	return 1;
 }
 
 /* A part header's value ("content-disposition"), lowercased, into out. */
@@ -58,7 +84,7 @@ static void
 ev_part_header(const struct sp_part *p, const char *name, char *out,
 	       size_t outlen)
 {
-	ev_part_header_raw(p, name, out, outlen);
+	(void)ev_part_value(p, name, 0, 0, out, outlen);
 	for (; *out != '\0'; out++)
 		*out = (char)tolower((unsigned char)*out);
 }
@@ -364,10 +390,11 @@ ev_mimeheader(struct sp_evctx *c, const struct sp_evcall *a)
 				continue; /* the top is a leaf too when single
 					   */
 		} else {
-			ev_part_header_raw(&c->v->parts[i - 1], name, val,
-					   sizeof(val));
-			v = val[0] != '\0' ||
-				    ev_part_has(&c->v->parts[i - 1], name)
+			/* get_header gives undef (if-unset) for a header
+			 * the part lacks, raw_header "" */
+			v = ev_part_value(&c->v->parts[i - 1], name, raw, 1,
+					  val, sizeof(val)) ||
+				    raw
 				? val
 				: a->argv[2];
 		}

@@ -382,6 +382,34 @@ static const struct eval_case eval_cases[] = {
      HDRS "Subject: s\r\nX-Foo: =?utf-8?q?caf=C3=A9?=\r\n\r\nx\r\n", "T", 1},
     {"mimeheader T X-Foo =~ /q\\?caf=C3=A9/\n",
      HDRS "Subject: s\r\nX-Foo: =?utf-8?q?caf=C3=A9?=\r\n\r\nx\r\n", "T", 0},
+/* a part's later header is a field of its own (the block was one
+ * line: only the first field was found, its value ran on) */
+#define MH_PART(h)                                                             \
+	HDRS "Subject: s\r\nMIME-Version: 1.0\r\n"                             \
+	     "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n" h      \
+	     "\r\nx\r\n--b--\r\n"
+    {"mimeheader T Content-Transfer-Encoding =~ /^bas64$/\n",
+     MH_PART("Content-Type: text/plain; charset=us-ascii\r\n"
+	     "Content-Transfer-Encoding: bas64\r\n"),
+     "T", 1},
+    {"mimeheader T Content-Type =~ /charset=us-ascii$/\n",
+     MH_PART("Content-Type: text/plain; charset=us-ascii\r\n"
+	     "Content-Transfer-Encoding: 7bit\r\n"),
+     "T", 1},
+    /* a fold: one space (get_header), kept as received with :raw */
+    {"mimeheader T Content-Type =~ /^image\\/gif; name=\"a\\.gif\"$/\n",
+     MH_PART("Content-Type: image/gif;\r\n\tname=\"a.gif\"\r\n"
+	     "Content-Transfer-Encoding: base64\r\n"),
+     "T", 1},
+    {"mimeheader T Content-Type:raw =~ /^image\\/gif;\\n\\tname=\".+?\"$/s\n",
+     MH_PART("Content-Type: image/gif;\r\n\tname=\"a.gif\"\r\n"
+	     "Content-Transfer-Encoding: base64\r\n"),
+     "T", 1},
+    /* an attachment whose Content-Disposition is not the first field */
+    {"body T eval:check_for_mime('mime_attachment')\n",
+     MH_PART("Content-Type: application/octet-stream\r\n"
+	     "Content-Disposition: attachment; filename=\"a.bin\"\r\n"),
+     "T", 1},
     {"mimeheader T Content-Type !~ /image/\n",
      HDRS "Subject: s\r\nMIME-Version: 1.0\r\n"
 	  "Content-Type: text/plain\r\n\r\nx\r\n",

@@ -288,8 +288,8 @@ mime_lower_dup(const char *s)
 }
 
 /* The Content-* fields of a header list as g_mime_header_list_to_string
- * writes them (CRLF kept where the message has it; mt_unfold drops line
- * ends): what a message's top part holds when GMime parses the message
+ * writes them (CRLF kept where the message has it; mt_lf_lines makes it
+ * LF): what a message's top part holds when GMime parses the message
  * as a message, the other fields being the message's. g_free()d. */
 static char *
 mime_content_fields(GMimeHeaderList *hl)
@@ -338,7 +338,10 @@ mime_part_meta(struct mime_walk *w, GMimeObject *obj, struct sp_part *sp)
 		struct buf u;
 
 		buf_init(&u, (size_t)1 << 20);
-		if (mt_unfold(hs, strlen(hs), &u) == 0)
+		/* folds kept, one field per line: the value is cut and
+		 * unfolded as SpamAssassin's get_header or raw_header does,
+		 * by the eval that reads it (ev_mime.c) */
+		if (mt_lf_lines(hs, strlen(hs), &u) == 0)
 			sp->headers = buf_steal(&u);
 		buf_free(&u);
 		g_free(hs);

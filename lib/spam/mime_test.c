@@ -151,8 +151,8 @@ a_bare_address_in_the_text_is_a_mailto_uri(void **state)
 }
 
 /* The top part's own header block holds the Content-* fields only (the
- * others are the message's), folded lines unfolded; a message that does
- * not start with a header field still parses. */
+ * others are the message's), one a line, folds kept, LF line ends; a
+ * message that does not start with a header field still parses. */
 static void
 the_top_part_holds_its_content_fields_only(void **state)
 {
@@ -175,9 +175,8 @@ the_top_part_holds_its_content_fields_only(void **state)
 	      &v);
 	assert_int_equal(v.nparts, 1);
 	has("part headers", v.parts[0].headers,
-	    "Content-Type: text/plain;\tcharset=us-ascii");
-	has("part headers", v.parts[0].headers,
-	    "content-transfer-encoding: 7bit");
+	    "Content-Type: text/plain;\n\tcharset=us-ascii\n"
+	    "content-transfer-encoding: 7bit\n");
 	if (strstr(v.parts[0].headers, "X-") != NULL ||
 	    strstr(v.parts[0].headers, "From") != NULL)
 		fail_msg("part headers: got '%s', want Content-* only",
@@ -200,6 +199,45 @@ the_top_part_holds_its_content_fields_only(void **state)
 
 /* HTML rendering: named and numeric references, block tags in any
  * case, URL attributes in any case. */
+/* A part's header block keeps one field a line (unfolding dropped every
+ * line end: the block became one line, so the evals found only its first
+ * field, whose value ran on into the next) and its folds as received,
+ * for SpamAssassin's raw_header; CRLF becomes LF as in Message.pm. */
+static void
+a_part_header_block_keeps_one_field_a_line(void **state)
+{
+	struct sp_view v;
+
+	(void)state;
+	parse("From: a@example.com\r\nMIME-Version: 1.0\r\n"
+	      "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
+	      "Content-Type: image/gif;\r\n\tname=\"a.gif\"\r\n"
+	      "Content-Transfer-Encoding: base64\r\n\r\nR0lGODlh\r\n--b--\r\n",
+	      &v);
+	assert_int_equal(v.nparts, 1);
+	has("part headers", v.parts[0].headers,
+	    "Content-Type: image/gif;\n\tname=\"a.gif\"\n"
+	    "Content-Transfer-Encoding: base64\n");
+	if (strchr(v.parts[0].headers, '\r') != NULL)
+		fail_msg("part headers: got '%s', want LF line ends",
+			 v.parts[0].headers);
+	sp_view_clear(&v);
+}
+
+/* mt_unfold joins a field's folds and keeps each field on a line. */
+static void
+unfolding_keeps_fields_apart(void **state)
+{
+	static const char in[] = "A: 1;\r\n\tx=2\r\nB: 3\nC: 4\n\r\n";
+	struct buf b;
+
+	(void)state;
+	buf_init(&b, 1024);
+	assert_int_equal(mt_unfold(in, sizeof(in) - 1, &b), 0);
+	assert_string_equal(b.data, "A: 1;\tx=2\nB: 3\nC: 4");
+	buf_free(&b);
+}
+
 static void
 html_references_tags_and_url_attributes(void **state)
 {
@@ -285,6 +323,8 @@ main(void)
 	    cmocka_unit_test(a_bare_address_in_the_text_is_a_mailto_uri),
 	    cmocka_unit_test(paragraphs_join_lines_and_collapse_blanks),
 	    cmocka_unit_test(the_top_part_holds_its_content_fields_only),
+	    cmocka_unit_test(a_part_header_block_keeps_one_field_a_line),
+	    cmocka_unit_test(unfolding_keeps_fields_apart),
 	    cmocka_unit_test(html_references_tags_and_url_attributes),
 	    cmocka_unit_test(text_uris_start_at_schemes_and_addresses),
 	};

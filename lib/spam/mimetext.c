@@ -71,7 +71,13 @@ mt_unfold(const char *v, size_t n, struct buf *out)
 	/* runs between line ends, not a buf_addc per byte */
 	for (i = 0; i < n; i += run) {
 		if (v[i] == '\r' || v[i] == '\n') {
-			run = 1;
+			run = v[i] == '\r' && i + 1 < n && v[i + 1] == '\n' ? 2
+									    : 1;
+			/* a line end not followed by a blank ends a field:
+			 * kept, so a block stays one field per line */
+			if (i + run < n && v[i + run] != ' ' &&
+			    v[i + run] != '\t' && buf_addc(out, '\n') < 0)
+				return -1;
 			continue;
 		}
 		for (run = 1;
@@ -80,6 +86,27 @@ mt_unfold(const char *v, size_t n, struct buf *out)
 			;
 		if (buf_add(out, v + i, run) < 0)
 			return -1;
+	}
+	if (out->data == NULL && buf_add(out, "", 0) < 0)
+		return -1;
+	return 0;
+}
+
+int
+mt_lf_lines(const char *v, size_t n, struct buf *out)
+{
+	size_t i, run;
+
+	for (i = 0; i < n; i += run) {
+		for (run = 0;
+		     i + run < n && !(v[i + run] == '\r' && i + run + 1 < n &&
+				      v[i + run + 1] == '\n');
+		     run++)
+			;
+		if (buf_add(out, v + i, run) < 0)
+			return -1;
+		if (i + run < n)
+			run++; /* the CR of a CRLF */
 	}
 	if (out->data == NULL && buf_add(out, "", 0) < 0)
 		return -1;

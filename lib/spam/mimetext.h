@@ -23,10 +23,17 @@ __attribute__((warn_unused_result)) int mt_headers(const char *raw, size_t len,
 						   mt_header_fn fn, void *ctx,
 						   size_t *body_off);
 
-/* Unfolds v[0..n) into out: CRLF/LF followed by blanks becomes the blanks;
+/* Unfolds v[0..n) into out: CRLF/LF followed by blanks becomes the blanks,
+ * any other line end one '\n' (a block stays one field per line);
  * trailing CR/LF dropped. 0 or -1 (out full). */
 __attribute__((warn_unused_result)) int mt_unfold(const char *v, size_t n,
 						  struct buf *out);
+
+/* Copies v[0..n) into out with each CRLF made LF, folds kept: a header
+ * block as SpamAssassin keeps a MIME part's (Message.pm squashes CRLF).
+ * 0 or -1 (out full). */
+__attribute__((warn_unused_result)) int mt_lf_lines(const char *v, size_t n,
+						    struct buf *out);
 
 /* Called with each URI found (not normalised). 0 go on, -1 stop. */
 typedef int (*mt_uri_fn)(void *ctx, const char *uri, size_t n);

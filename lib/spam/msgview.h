@@ -33,7 +33,7 @@ struct sp_part {
 	char *cte;	       /* Content-Transfer-Encoding, lowercased, or
 				  NULL */
 	char *headers;	       /* the part's header block as received
-				  ("Name: value\n" unfolded), or NULL */
+				  (a field a line, folds kept, LF), or NULL */
 	int depth;	       /* nesting depth of the part */
 	int in_alternative;    /* a child of multipart/alternative */
 	int alt_group;	       /* which multipart/alternative (1-based), 0 */

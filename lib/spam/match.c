@@ -38,8 +38,8 @@ match_group(struct sp_matcher *m, const struct sp_rule *r, size_t ri)
 		return NULL;
 	for (i = 0; i < m->ng; i++) {
 		g = &m->g[i];
-		if (g->type != r->type || g->nhs >= MATCH_CHUNK ||
-		    g->lookalike != la)
+		if (g->type != r->type || g->lookalike != la ||
+		    g->nhs >= (la ? MATCH_CHUNK_LOOKALIKE : MATCH_CHUNK))
 			continue;
 		if (r->type != SP_R_HEADER ||
 		    (g->hmod == r->hmod && strcasecmp(g->hdr, r->hdr) == 0))

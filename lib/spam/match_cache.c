@@ -119,6 +119,7 @@ match_cache_key(const struct sp_matcher *m, const struct sp_ruleset *rs,
 	if (EVP_DigestInit_ex(c, EVP_sha256(), NULL) != 1 ||
 	    key_str(c, "facteur hyperscan cache") < 0 ||
 	    key_u64(c, CACHE_VERSION) < 0 || key_u64(c, MATCH_CHUNK) < 0 ||
+	    key_u64(c, MATCH_CHUNK_LOOKALIKE) < 0 ||
 	    key_str(c, hs_version()) < 0 || key_str(c, pcre_version) < 0 ||
 	    key_u64(c, pl.tune) < 0 || key_u64(c, pl.cpu_features) < 0)
 		goto out;

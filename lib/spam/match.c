@@ -14,7 +14,6 @@
 #include <strings.h>
 
 #include "buf.h"
-#include "match_rev.h"
 #include "msgview.h"
 #include "rules_int.h"
 

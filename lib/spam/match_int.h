@@ -65,7 +65,7 @@ struct sp_matcher {
 	pcre2_match_context *mctx;
 	struct scratch_pool *pool;
 	struct sp_match_stats st;
-	struct match_rev *rev; /* match_rev.h: where to confirm, or NULL */
+	struct match_rev *rev; /* match_rev.c: where to confirm, or NULL */
 };
 
 /* Inline here, not in match.c, so that match_cache.c needs nothing of
@@ -181,6 +181,33 @@ int match_compile_form(struct mgroup *g, int form, const char **ex,
  * finds the same matches in a text of that form, in less time. One PCRE2
  * refuses is left NULL. 0, or -1 ENOMEM. */
 int match_pcre_forms(struct sp_matcher *m, const struct sp_rule *r, size_t i);
+
+/* ---- match_rev.c: PCRE2 confirmation of a prefiltered rule at the
+ * offsets where it can start only ---- */
+
+/* For each confirmed hyperscan pattern of m's groups of at least 512
+ * bytes, relaxed (hyperscan refused it whole), that PCRE2 would try at
+ * every offset (no first byte, not ^, not anchored) and that
+ * match_reverse() and hyperscan take reversed: that database (from
+ * cache_dir/rv-HEX.db, else compiled and saved there; cache_dir may be NULL)
+ * and an anchored PCRE2 code; *proto grows to scan them. NULL: none, or out of
+ * memory (rules are then confirmed as before). */
+struct match_rev *match_rev_build(const struct sp_matcher *m,
+				  const struct sp_ruleset *rs,
+				  const char *cache_dir, hs_scratch_t **proto);
+
+/* Whether rule matches t: PCRE2 anchored at each offset where hyperscan
+ * finds the reversed pattern ending in the reversed text, the same
+ * verdict as an unanchored pcre2_match() over t. The attempts share one
+ * search's match limit (200,000, split evenly). -1: rule has no reversed
+ * database, the offsets could not be had (too many, out of memory) or an
+ * attempt hit its limit: run pcre2_match() instead. scratch must fit
+ * (match_rev_build grew it) and not be in use. */
+int match_rev_confirm(const struct match_rev *rv, size_t rule, const char *t,
+		      size_t n, hs_scratch_t *scratch, pcre2_match_data *md,
+		      pcre2_match_context *mctx);
+
+void match_rev_free(struct match_rev **rv);
 
 /* ---- match_cache.c ---- */
 

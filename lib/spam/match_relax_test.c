@@ -19,7 +19,6 @@
 #include "match.h"
 #include "match_int.h"
 #include "match_relax.h"
-#include "match_rev.h"
 #include "msgview.h"
 #include "rules.h"
 

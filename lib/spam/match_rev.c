@@ -21,7 +21,6 @@
  * the reversed pattern, read only if root or we own it and no one else
  * may write it (hyperscan runs what it deserializes). */
 #include "match_int.h"
-#include "match_rev.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -114,6 +114,27 @@ pcre_hits(const char *re, const char *text)
 	return rc >= 0;
 }
 
+/* A random text of up to 9 tokens the property tests' patterns are
+ * made of, cut to fit textlen (rand(): the caller seeds it). */
+static void
+random_text(char *text, size_t textlen)
+{
+	static const char *const tok[] = {
+	    "abbc", "abbbc", "x", "y",	"your ", "the ", "name", "phone",
+	    ":",    ".",     "a", "bb", "c",	 "\n",	 " ",	 "aa"};
+	size_t k, n;
+
+	text[0] = '\0';
+	for (k = (size_t)rand() % 10; k > 0; k--) {
+		const char *t =
+		    tok[(size_t)rand() % (sizeof(tok) / sizeof(tok[0]))];
+
+		n = strlen(text);
+		if (n + strlen(t) < textlen)
+			memcpy(text + n, t, strlen(t) + 1);
+	}
+}
+
 /* The property the prefilter rests on: wherever the rule matches, its
  * relaxed pattern does. */
 static void
@@ -130,26 +151,15 @@ the_relaxed_pattern_matches_wherever_the_rule_does(void **state)
 	    "(?>a{1,2})a",
 	    "(?<!b{2})c{2}",
 	};
-	static const char *const tok[] = {
-	    "abbc", "abbbc", "x", "y",	"your ", "the ", "name", "phone",
-	    ":",    ".",     "a", "bb", "c",	 "\n",	 " ",	 "aa"};
 	char text[64], rx[256];
-	size_t i, k, n, hits = 0;
+	size_t i, hits = 0;
 
 	(void)state;
 	srand(11);
 	for (i = 0; i < 20000; i++) {
 		const char *re = res[i % (sizeof(res) / sizeof(res[0]))];
 
-		text[0] = '\0';
-		for (k = (size_t)rand() % 10; k > 0; k--) {
-			const char *t = tok[(size_t)rand() %
-					    (sizeof(tok) / sizeof(tok[0]))];
-
-			n = strlen(text);
-			if (n + strlen(t) < sizeof(text))
-				memcpy(text + n, t, strlen(t) + 1);
-		}
+		random_text(text, sizeof(text));
 		if (!pcre_hits(re, text))
 			continue;
 		hits++;
@@ -248,9 +258,6 @@ every_start_of_a_match_ends_a_reversed_match(void **state)
 	    "(?<!b{2})c{2}(?=x|$)",
 	    "(?<=y)(?:\\x61|\\0121){1,2}+",
 	};
-	static const char *const tok[] = {
-	    "abbc", "abbbc", "x", "y",	"your ", "the ", "name", "phone",
-	    ":",    ".",     "a", "bb", "c",	 "\n",	 " ",	 "aa"};
 	char text[64], back[64], rx[256], rv[512];
 	size_t i, k, n, s, starts = 0;
 	pcre2_match_data *md = pcre2_match_data_create(1, NULL);
@@ -262,15 +269,7 @@ every_start_of_a_match_ends_a_reversed_match(void **state)
 	for (i = 0; i < 20000; i++) {
 		const char *re = res[i % (sizeof(res) / sizeof(res[0]))];
 
-		text[0] = '\0';
-		for (k = (size_t)rand() % 10; k > 0; k--) {
-			const char *t = tok[(size_t)rand() %
-					    (sizeof(tok) / sizeof(tok[0]))];
-
-			n = strlen(text);
-			if (n + strlen(t) < sizeof(text))
-				memcpy(text + n, t, strlen(t) + 1);
-		}
+		random_text(text, sizeof(text));
 		n = strlen(text);
 		for (k = 0; k < n; k++)
 			back[k] = text[n - 1 - k];

@@ -132,35 +132,60 @@ ma_range(const struct ma *m, size_t i, int *high)
 	return len + len2;
 }
 
+/* The members of a class from p[i] to its ']', copied without those
+ * the form lacks unless neg; *any: one was kept, *gone: one was left
+ * out. With esc, every ':', '.' or '=' that begins a member is escaped:
+ * once members are gone, the rest could meet as a POSIX "[:name:]" the
+ * rule did not have ("[:\xd8x:\x9c]" is not "[:x:]"). The index of
+ * the ']' (or n), or 0 refused. */
+static size_t
+ma_members(struct ma *m, size_t i, int neg, int esc, int *any, int *gone)
+{
+	size_t first = i, len;
+	int h;
+
+	*any = *gone = 0;
+	for (; i < m->n && (m->p[i] != ']' || i == first); i += len) {
+		if ((len = ma_range(m, i, &h)) == 0)
+			return 0;
+		if (h && !neg) {
+			*gone = 1;
+			continue;
+		}
+		/* a '-', '^' or ']' alone escaped: no new range, no
+		 * negation, no early end once members are gone */
+		if (((len == 1 && strchr("-^]", m->p[i]) != NULL) ||
+		     (esc && strchr(":.=", m->p[i]) != NULL)) &&
+		    ma_put(m, "\\", 1) < 0)
+			return 0;
+		if (ma_put(m, m->p + i, len) < 0)
+			return 0;
+		*any = 1;
+	}
+	return i;
+}
+
 /* A class at m->i ('['): copied without the members the form lacks (a negated
  * one as it is); *high = 1 if it has no other member. */
 static int
 ma_class(struct ma *m, int *high)
 {
-	size_t i = m->i + 1, len, first, start = m->on;
-	int neg = i < m->n && m->p[i] == '^', h, any = 0;
+	size_t i = m->i + 1, start = m->on, open, end;
+	int neg = i < m->n && m->p[i] == '^', any, gone;
 
 	i += (size_t)neg;
-	first = i;
 	*high = 0;
 	if (ma_put(m, m->p + m->i, i - m->i) < 0)
 		return -1;
-	for (; i < m->n && (m->p[i] != ']' || i == first); i += len) {
-		if ((len = ma_range(m, i, &h)) == 0)
-			return -1;
-		if (h && !neg)
-			continue;
-		/* a '-', '^' or ']' alone escaped: no new range, no
-		 * negation, no early end once members are gone */
-		if (len == 1 && strchr("-^]", m->p[i]) != NULL &&
-		    ma_put(m, "\\", 1) < 0)
-			return -1;
-		if (ma_put(m, m->p + i, len) < 0)
-			return -1;
-		any = 1;
+	open = m->on;
+	end = ma_members(m, i, neg, 0, &any, &gone);
+	if (end != 0 && gone) { /* again, with ':', '.', '=' escaped */
+		m->on = open;
+		end = ma_members(m, i, neg, 1, &any, &gone);
 	}
-	if (i >= m->n)
+	if (end == 0 || end >= m->n)
 		return -1;
+	i = end;
 	*high = !neg && !any;
 	if (*high) { /* as it was: the caller drops the branch */
 		m->on = start;

@@ -36,8 +36,9 @@
 /* Bump when the file layout or the way rules are sorted into groups
  * (match_classify, match_compile_group, MATCH_CHUNK) changes. */
 #define CACHE_VERSION                                                          \
-	4 /* 3: plain-text databases; 4: and Latin ones, the                   \
-	       look-alike rules in groups of their own */
+	5 /* 3: plain-text databases; 4: and Latin ones, the                   \
+	       look-alike rules in groups of their own; 5: a form's ':', '.',  \
+	       '=' escaped where members went (match_ascii) */
 #define CACHE_MAGIC "FCTRHSDB"
 #define CACHE_MAX_FILE ((off_t)1 << 30)
 #define CACHE_MAX_PRUNE 4096

@@ -15,8 +15,10 @@
  * group none of whose alternatives can. A class loses the members the
  * form's texts never have (it keeps at least one). Anything this parser
  * does not fully know (\Q, (?x), conditionals, verbs, recursion, \p,
- * \k...) makes it refuse: the pattern is then used as it is. Pure. */
+ * \k...) makes it refuse: the pattern is then used as it is. Its tokens
+ * and class members are re_tok.c's. Pure. */
 #include "match_int.h"
+#include "re_tok.h"
 
 #include <ctype.h>
 #include <string.h>
@@ -43,25 +45,18 @@ ma_put(struct ma *m, const char *s, size_t len)
 	return 0;
 }
 
+/* Whether the escape t is one this parser knows: \xHH (two hex digits)
+ * and the escapes of one punctuation or letter (\w \d \s \b \n \t \]
+ * \- ...); \x{..}, \xH, \p, \Q, \E, \c, \o, \N, \g, \k, octal and
+ * back-reference digits, a byte that is not printable after the
+ * backslash, and one at the end are not. */
 static int
-ma_hex(int c)
+ma_esc_ok(const struct rt_tok *t)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-/* A \xHH escape at p[i] (exactly two hex digits): its value, else -1. */
-static int
-ma_xhh(const char *p, size_t i, size_t n)
-{
-	if (i + 4 > n || p[i] != '\\' || p[i + 1] != 'x' ||
-	    ma_hex((unsigned char)p[i + 2]) < 0 ||
-	    ma_hex((unsigned char)p[i + 3]) < 0)
-		return -1;
-	return ma_hex((unsigned char)p[i + 2]) * 16 +
-	       ma_hex((unsigned char)p[i + 3]);
+	if (t->ch == 'x')
+		return t->value >= 0;
+	return t->ch != 0 && isprint(t->ch) &&
+	       strchr("pPQEcoNgk0123456789", t->ch) == NULL;
 }
 
 /* One class member or escape at i: its length (0: refused), *v the byte
@@ -69,32 +64,17 @@ ma_xhh(const char *p, size_t i, size_t n)
 static size_t
 ma_member(const struct ma *m, size_t i, int *v)
 {
-	const char *p = m->p;
-	const char *e;
+	struct rt_tok t;
 
 	*v = -1;
 	if (i >= m->n)
 		return 0;
-	if (p[i] == '[' && i + 1 < m->n && p[i + 1] == ':') {
-		e = strstr(p + i + 2, ":]");
-		return e == NULL ? 0 : (size_t)(e - (p + i)) + 2;
-	}
-	if (p[i] != '\\') {
-		*v = (unsigned char)p[i];
-		return 1;
-	}
-	if (i + 1 >= m->n)
+	rt_member(m->p, m->n, i, &t);
+	if (t.kind == RT_BAD || (t.kind == RT_ESC && !ma_esc_ok(&t)))
 		return 0;
-	if ((*v = ma_xhh(p, i, m->n)) >= 0)
-		return 4;
-	/* \x{..}, \p, \Q, \c, \o, \N, \g, \k and octal or back-reference
-	 * digits are refused; \w \d \s \b \n \t \] \- ... are two bytes. */
-	if (strchr("xpPQEcoNgk0123456789", p[i + 1]) != NULL ||
-	    !isprint((unsigned char)p[i + 1]))
-		return 0;
-	if (ispunct((unsigned char)p[i + 1]))
-		*v = (unsigned char)p[i + 1];
-	return 2;
+	if (t.kind != RT_POSIX)
+		*v = t.value;
+	return t.len;
 }
 
 /* 1 if no byte of lo..hi can be in the form's texts. */
@@ -204,75 +184,34 @@ ma_class(struct ma *m, int *high)
 static size_t
 ma_quant(const struct ma *m, int *opt)
 {
-	const char *p = m->p;
-	size_t i = m->i, j, d = 0;
-	int lo0 = 1;
+	struct rt_tok t;
 
-	*opt = 0;
-	if (i >= m->n)
+	rt_next(m->p, m->n, m->i, &t);
+	*opt = t.kind == RT_LIT && t.ch == '{';
+	if (t.kind != RT_QUANT)
 		return 0;
-	if (p[i] == '?' || p[i] == '*' || p[i] == '+') {
-		*opt = p[i] != '+';
-		j = i + 1;
-	} else if (p[i] == '{') {
-		for (j = i + 1; j < m->n && isdigit((unsigned char)p[j]); j++)
-			d++, lo0 = lo0 && p[j] == '0';
-		if (d > 0 && j < m->n && p[j] == ',')
-			for (j++; j < m->n && isdigit((unsigned char)p[j]);)
-				j++;
-		if (d == 0 || j >= m->n || p[j] != '}') {
-			*opt = 1;
-			return 0;
-		}
-		*opt = lo0;
-		j++;
-	} else
-		return 0;
-	if (j < m->n && (p[j] == '?' || p[j] == '+'))
-		j++;
-	return j - i;
+	*opt = t.min == 0;
+	return t.len;
 }
 
 static int ma_alts(struct ma *m);
 
 /* The opening of a group at m->i ('('), copied; *neg for a negative
- * lookaround, *flags for an option setting "(?i)" (no content). */
+ * lookaround, *flags for an option setting "(?i)" (no content). Verbs,
+ * conditionals, (?x), (?|, (?#, (?R), (?P=name)... are refused. */
 static int
 ma_open(struct ma *m, int *neg, int *flags)
 {
-	const char *p = m->p;
-	size_t i = m->i + 1;
+	struct rt_tok t;
 
-	*neg = *flags = 0;
-	if (i < m->n && p[i] == '*')
-		return -1; /* verbs */
-	if (i < m->n && p[i] == '?') {
-		i++;
-		if (i < m->n && strchr(":>=!", p[i]) != NULL)
-			*neg = p[i++] == '!';
-		else if (i + 1 < m->n && p[i] == '<' && strchr("=!", p[i + 1]))
-			*neg = p[i + 1] == '!', i += 2;
-		else if (i < m->n && (p[i] == '<' || p[i] == 'P')) {
-			i += p[i] == 'P';
-			if (i >= m->n || p[i++] != '<')
-				return -1;
-			while (i < m->n &&
-			       (isalnum((unsigned char)p[i]) || p[i] == '_'))
-				i++;
-			if (i >= m->n || p[i++] != '>')
-				return -1;
-		} else {
-			while (i < m->n && strchr("ims-", p[i]) != NULL &&
-			       p[i] != '\0')
-				i++;
-			if (i >= m->n || (p[i] != ':' && p[i] != ')'))
-				return -1; /* (?x), (?|, (?(, (?#, (?R)... */
-			*flags = p[i++] == ')';
-		}
-	}
-	if (ma_put(m, p + m->i, i - m->i) < 0)
+	rt_next(m->p, m->n, m->i, &t);
+	if (t.group == RG_VERB || t.group == RG_COND || t.group == RG_OTHER)
 		return -1;
-	m->i = i;
+	*neg = t.group == RG_NLA || t.group == RG_NLB;
+	*flags = t.group == RG_FLAGS;
+	if (ma_put(m, m->p + m->i, t.len) < 0)
+		return -1;
+	m->i += t.len;
 	return 0;
 }
 

@@ -9,100 +9,24 @@
  * pattern's shape and compile small; three of the four are then hit by
  * 1 to 19% of corpus messages (the fourth by all). Keeping the lower
  * bounds ({m,}) was more selective but took hyperscan 20 s more to compile
- * SpamAssassin's rules, and two of the four were still too large. */
+ * SpamAssassin's rules, and two of the four were still too large.
+ *
+ * Both halves read the pattern as re_tok.c's tokens, as match_ascii.c
+ * does. */
 #include "match_int.h"
 #include "match_relax.h"
+#include "re_tok.h"
 
-#include <ctype.h>
-#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-
-/* Length of the escape at p (p[0] == '\\'): \x{..}, \o{..}, \p{..},
- * \P{..}, \g{..}, \k{..}, \N{..} with their braces, \cX, \Q...\E, else
- * the backslash and one byte. */
-static size_t
-relax_escape(const char *p)
-{
-	const char *e;
-
-	if (p[1] == '\0')
-		return 1;
-	if (p[1] == 'Q') {
-		e = strstr(p + 2, "\\E");
-		return e != NULL ? (size_t)(e - p) + 2 : strlen(p);
-	}
-	if (p[1] == 'c')
-		return p[2] != '\0' ? 3 : 2;
-	if (strchr("xopPgkN", p[1]) != NULL && p[2] == '{') {
-		e = strchr(p + 3, '}');
-		return e != NULL ? (size_t)(e - p) + 1 : strlen(p);
-	}
-	return 2;
-}
-
-/* Length of the character class at p (p[0] == '['), its ']' included:
- * a leading '^' and ']' are literal, [:name:] and escapes are skipped. */
-static size_t
-relax_class(const char *p)
-{
-	size_t i = 1;
-
-	if (p[i] == '^')
-		i++;
-	if (p[i] == ']')
-		i++;
-	while (p[i] != '\0' && p[i] != ']') {
-		if (p[i] == '\\')
-			i += relax_escape(p + i);
-		else if (p[i] == '[' && p[i + 1] == ':' &&
-			 strstr(p + i + 2, ":]") != NULL)
-			i = (size_t)(strstr(p + i + 2, ":]") - p) + 2;
-		else
-			i++;
-	}
-	return p[i] == ']' ? i + 1 : i;
-}
-
-/* Length of the group opener at p (p[0] == '('): "(", or "(?:", "(?=",
- * "(?<name>", "(?i)"... whole, so that a '{' after it is seen to follow
- * no atom. */
-static size_t
-relax_open(const char *p)
-{
-	size_t i = 2;
-
-	if (p[1] != '?')
-		return 1;
-	while (p[i] != '\0' && strchr(":=!>)", p[i]) == NULL)
-		i++;
-	return p[i] != '\0' ? i + 1 : i;
-}
-
-/* A {m}, {m,} or {m,n} quantifier at p: its length, *min set; else 0. */
-static size_t
-relax_quant(const char *p, unsigned long *min)
-{
-	size_t i = 1;
-
-	if (!isdigit((unsigned char)p[i]))
-		return 0;
-	*min = 0;
-	while (isdigit((unsigned char)p[i])) {
-		if (*min < 100000)
-			*min = *min * 10 + (unsigned long)(p[i] - '0');
-		i++;
-	}
-	if (p[i] == ',')
-		while (isdigit((unsigned char)p[++i]))
-			;
-	return p[i] == '}' ? i + 1 : 0;
-}
 
 /* The scan's state: groups open (a stack of whether each is, or lies
  * in, a negative lookaround or a lookbehind, whose content is copied as it
  * is: relaxing a negative one would make the pattern narrower, and PCRE2
- * wants a lookbehind of bounded length), and whether the last token was a
- * quantifier (a '+' after it makes it possessive). */
+ * wants a lookbehind of bounded length), whether the last piece was a
+ * quantifier (a '+' after it makes it possessive), and the last byte read
+ * ('(' after an opener): a quantifier after '(' or '|' is copied as it
+ * is, not read as one. */
 #define RELAX_DEPTH 64
 
 struct relax {
@@ -110,84 +34,105 @@ struct relax {
 	size_t depth;
 	int lastq;
 	char prev;
+	char *out;
+	size_t o, cap;
 };
 
-/* Copies the token at `at` (length n) to out, relaxed unless inside a
- * negative lookaround: a possessive '+' is dropped, "(?>" becomes "(?:".
- * snprintf's answer, or -1 when groups nest too deep. */
 static int
-relax_token(struct relax *st, const char *at, size_t n, char *out, size_t left)
+relax_put(struct relax *st, const char *s, size_t n)
+{
+	if (n >= st->cap - st->o)
+		return -1;
+	memcpy(st->out + st->o, s, n);
+	st->o += n;
+	st->out[st->o] = '\0';
+	return 0;
+}
+
+/* One piece of a quantifier token, p[0 .. n): its base ({m,n} or one of
+ * '*', '+', '?') or its mode mark, read as a quantifier after an atom:
+ * {m,n} becomes '*' (m = 0) or '+', a possessive '+' is dropped (greedy
+ * matches wherever it does). min: {m,n}'s m. */
+static int
+relax_piece(struct relax *st, const char *p, size_t n, unsigned long min)
 {
 	int neg = st->depth > 0 && st->neg[st->depth - 1];
-	int quant = (*at == '*' || *at == '+' || *at == '?') && n == 1 &&
-		    st->prev != '(' && st->prev != '|';
+	int quant = st->prev != '(' && st->prev != '|';
+	int was = st->lastq;
 
-	if (*at == '(') {
-		if (st->depth == RELAX_DEPTH)
-			return -1;
-		st->neg[st->depth++] =
-		    (unsigned char)(neg || strncmp(at, "(?!", 3) == 0 ||
-				    strncmp(at, "(?<=", 4) == 0 ||
-				    strncmp(at, "(?<!", 4) == 0);
-		if (!neg && strncmp(at, "(?>", 3) == 0) {
+	st->prev = p[n - 1];
+	if (!quant || neg || n == 1) {
+		st->lastq = quant && !(was && *p == '?');
+		if (quant && n == 1 && was && *p == '+' && !neg) {
 			st->lastq = 0;
-			return snprintf(out, left, "(?:");
+			return 0;
 		}
-	} else if (*at == ')' && st->depth > 0) {
-		st->depth--;
+		if (quant && n > 1)
+			st->lastq = 1;
+		return relax_put(st, p, n);
 	}
-	if (quant && st->lastq && *at == '+' && !neg) {
-		st->lastq = 0;
-		return 0; /* possessive: greedy matches wherever it does */
-	}
-	st->lastq = quant && !(st->lastq && *at == '?');
-	return snprintf(out, left, "%.*s", (int)n, at);
+	st->lastq = 1;
+	return relax_put(st, min == 0 ? "*" : "+", 1);
+}
+
+/* A group opener: pushed (with whether its content is copied as it is);
+ * "(?>" becomes "(?:". -1 nested too deep. */
+static int
+relax_open(struct relax *st, const char *at, const struct rt_tok *t)
+{
+	int neg = st->depth > 0 && st->neg[st->depth - 1];
+
+	if (st->depth == RELAX_DEPTH)
+		return -1;
+	st->neg[st->depth++] =
+	    (unsigned char)(neg || t->group == RG_NLA || t->group == RG_LB ||
+			    t->group == RG_NLB);
+	st->prev = '(';
+	st->lastq = 0;
+	if (!neg && t->group == RG_ATOMIC)
+		return relax_put(st, "(?:", 3);
+	return relax_put(st, at, t->len);
 }
 
 int
 match_relax(const char *re, char *out, size_t outlen)
 {
 	struct relax st;
-	size_t i = 0, o = 0, n;
-	unsigned long min;
-	int w;
+	struct rt_tok t;
+	size_t n = strlen(re);
+	int rc = 0;
 
 	if (outlen == 0)
 		return -1;
 	out[0] = '\0';
 	memset(&st, 0, sizeof(st));
 	st.prev = '(';
-	while (re[i] != '\0') {
-		const char *at = re + i;
-		int neg = st.depth > 0 && st.neg[st.depth - 1];
-		size_t q = 0;
+	st.out = out;
+	st.cap = outlen;
+	for (rt_next(re, n, 0, &t); rc == 0 && t.kind != RT_END;
+	     rt_next(re, n, t.at + t.len, &t)) {
+		const char *at = re + t.at;
 
-		if (*at == '(' &&
-		    (at[1] == '*' || (at[1] == '?' && at[2] == '(')))
+		if (t.kind == RT_OPEN &&
+		    (t.group == RG_VERB || t.group == RG_COND))
 			return -1; /* verbs, conditionals: not relaxed */
-		if (*at == '{' && st.prev != '(' && st.prev != '|')
-			q = relax_quant(at, &min);
-		if (q > 0) {
-			n = q;
-			w = neg ? snprintf(out + o, outlen - o, "%.*s", (int)n,
-					   at)
-				: snprintf(out + o, outlen - o, "%s",
-					   min == 0 ? "*" : "+");
-			st.lastq = 1;
-		} else {
-			n = *at == '\\'	 ? relax_escape(at)
-			    : *at == '[' ? relax_class(at)
-			    : *at == '(' ? relax_open(at)
-					 : 1;
-			w = relax_token(&st, at, n, out + o, outlen - o);
+		if (t.kind == RT_OPEN) {
+			rc = relax_open(&st, at, &t);
+			continue;
 		}
-		if (w < 0 || (size_t)w >= outlen - o)
-			return -1;
-		o += (size_t)w;
-		i += n;
-		st.prev = *at == '(' ? '(' : re[i - 1];
+		if (t.kind == RT_QUANT) {
+			rc = relax_piece(&st, at, t.base, t.min);
+			if (rc == 0 && t.len > t.base)
+				rc = relax_piece(&st, at + t.base, 1, 0);
+			continue;
+		}
+		if (t.kind == RT_CLOSE && st.depth > 0)
+			st.depth--;
+		st.lastq = 0;
+		st.prev = at[t.len - 1];
+		rc = relax_put(&st, at, t.len);
 	}
-	return 0;
+	return rc;
 }
 
 /* ---- match_reverse(): the pattern of the text read backwards ---- */
@@ -195,7 +140,7 @@ match_relax(const char *re, char *out, size_t outlen)
 /* The reversal's state: the input, where the scan is, the output. */
 struct rev {
 	const char *re;
-	size_t i;
+	size_t i, n;
 	char *out;
 	size_t o, cap;
 	int depth;
@@ -227,98 +172,104 @@ rev_bytes(char *s, size_t n)
 	}
 }
 
-/* The length of a quantifier at p ("*", "+", "?", {m}, {m,}, {m,n}; a
- * lazy '?' or possessive '+' after it included), 0 if none. *keep: how
- * much of it to copy (the modifier dropped: the set of texts is the
- * same for a lazy one, wider for a possessive one made greedy). */
-static size_t
-rev_quant(const char *p, size_t *keep)
+/* The quantifier token at r->i, if there is one: consumed, and its base
+ * (without the mode mark: the set of texts is the same for a lazy one,
+ * wider for a possessive one made greedy) written when put. 1 there was
+ * one, 0 none, -1 out of room. */
+static int
+rev_quant(struct rev *r, int put)
 {
-	unsigned long min;
-	size_t n = 0;
+	struct rt_tok t;
 
-	if (*p == '*' || *p == '+' || *p == '?')
-		n = 1;
-	else if (*p == '{')
-		n = relax_quant(p, &min);
-	*keep = n;
-	if (n > 0 && (p[n] == '?' || p[n] == '+'))
-		n++;
-	return n;
+	rt_next(r->re, r->n, r->i, &t);
+	if (t.kind != RT_QUANT)
+		return 0;
+	if (put && rev_put(r, r->re + t.at, t.base) < 0)
+		return -1;
+	r->i += t.len;
+	return 1;
 }
 
-/* The group opener at re[i] (its length n): what to write for it, NULL
- * to drop the group (a lookaround: an assertion, whose absence only
- * widens), or "" to refuse (anything that reads state the reversed scan
- * has not: backreferences, recursion, inline flags, conditionals...). */
+/* What to write for the opener t: the opener of a plain group, t's own
+ * bytes for a scoped (?i:...), NULL to drop the group (a lookaround: an
+ * assertion, whose absence only widens), or "" to refuse (anything that
+ * reads state the reversed scan has not: backreferences, recursion,
+ * inline flags, conditionals, verbs...). */
 static const char *
-rev_opener(const char *p, size_t n)
+rev_opener(const struct rt_tok *t)
 {
-	size_t k;
-
-	if (n == 1 || strncmp(p, "(?:", 3) == 0 || strncmp(p, "(?>", 3) == 0)
+	switch (t->group) {
+	case RG_CAP:
+	case RG_NONCAP:
+	case RG_ATOMIC:
+	case RG_NAMED:
 		return "(?:";
-	if (strncmp(p, "(?=", 3) == 0 || strncmp(p, "(?!", 3) == 0 ||
-	    strncmp(p, "(?<=", 4) == 0 || strncmp(p, "(?<!", 4) == 0)
+	case RG_LA:
+	case RG_NLA:
+	case RG_LB:
+	case RG_NLB:
 		return NULL;
-	if ((p[2] == '<' || (p[2] == 'P' && p[3] == '<')) && p[n - 1] == '>')
-		return "(?:"; /* a named group */
-	for (k = 2; k + 1 < n && strchr("ims-", p[k]) != NULL; k++)
-		;
-	if (k + 1 == n && p[k] == ':' && k > 2)
-		return "scoped"; /* (?i:...): copied as it is */
-	return "";
+	case RG_SCOPED:
+		return "scoped";
+	default:
+		return "";
+	}
 }
 
-/* Skips the group whose opener ends at r->i, to its ')'. */
+/* Skips the group whose opener ends at r->i, to its ')': an opener
+ * counts as its '(' alone, what follows it is read again (a "(?(1)" or
+ * "(?i)" has parentheses of its own). */
 static int
 rev_skip(struct rev *r)
 {
+	struct rt_tok t;
 	int depth = 1;
-	const char *p = r->re;
 
-	while (p[r->i] != '\0') {
-		if (p[r->i] == '\\')
-			r->i += relax_escape(p + r->i);
-		else if (p[r->i] == '[')
-			r->i += relax_class(p + r->i);
-		else if (p[r->i] == '(')
-			depth++, r->i++;
-		else if (p[r->i++] == ')' && --depth == 0)
+	for (rt_next(r->re, r->n, r->i, &t); t.kind != RT_END;
+	     rt_next(r->re, r->n, r->i, &t)) {
+		r->i += t.kind == RT_OPEN ? 1 : t.len;
+		if (t.kind == RT_OPEN)
+			depth++;
+		else if (t.kind == RT_CLOSE && --depth == 0)
 			return 0;
 	}
 	return -1;
 }
 
-/* The escape at p: 1 copied, 0 dropped (an assertion: \b, \A, \z...),
- * -1 refused (backreferences, \K, \R, \X, \Q, and a stray \E, which
- * PCRE2 ignores: in a\E? the '?' is a's, not an assertion's). */
+/* The escape t: 1 copied, 0 dropped (an assertion: \b, \A, \z...), -1
+ * refused (backreferences, \K, \R, \X, \Q, a stray \E, which PCRE2
+ * ignores: in a\E? the '?' is a's, not an assertion's; and a \p or \P
+ * with no property after it). */
 static int
-rev_escape(const char *p)
+rev_escape(const struct rt_tok *t)
 {
-	if (p[1] == '\0' || strchr("123456789gkKRXQE", p[1]) != NULL)
+	if (t->ch == 0 || strchr("123456789gkKRXQE", t->ch) != NULL ||
+	    ((t->ch == 'p' || t->ch == 'P') && t->len == 2))
 		return -1;
-	return strchr("bBAzZG", p[1]) != NULL ? 0 : 1;
+	return strchr("bBAzZG", t->ch) != NULL ? 0 : 1;
 }
 
-/* The escape's length as one atom: relax_escape()'s, with the digits
- * of \xhh, \0oo and the letter of \pL, which it leaves to follow. */
-static size_t
-rev_esclen(const char *p)
+/* A group at r->i (its opener t), written reversed; a lookaround is
+ * skipped with its quantifier. */
+static int
+rev_group(struct rev *r, const struct rt_tok *t)
 {
-	size_t n = relax_escape(p), k = 0;
+	const char *p = r->re + t->at, *op = rev_opener(t);
 
-	if (n != 2)
-		return n;
-	if (p[1] == 'x')
-		while (k < 2 && isxdigit((unsigned char)p[2 + k]))
-			k++;
-	else if (p[1] == '0')
-		while (k < 2 && p[2 + k] >= '0' && p[2 + k] <= '7')
-			k++;
-	else if ((p[1] == 'p' || p[1] == 'P') && p[2] != '\0')
-		k = 1;
-	return n + k;
+	if (t->group == RG_VERB || t->group == RG_COND ||
+	    (op != NULL && *op == '\0'))
+		return -1;
+	r->i += t->len;
+	if (op == NULL) /* a lookaround: dropped */
+		return rev_skip(r) < 0 || rev_quant(r, 0) < 0 ? -1 : 0;
+	if (++r->depth > RELAX_DEPTH ||
+	    rev_put(r, strcmp(op, "scoped") == 0 ? p : op,
+		    strcmp(op, "scoped") == 0 ? t->len : strlen(op)) < 0 ||
+	    rev_alt(r) < 0 || r->re[r->i] != ')' || rev_put(r, ")", 1))
+		return -1;
+	r->depth--;
+	r->i++;
+	return 1;
 }
 
 /* One item (an atom and its quantifier) at r->i, written reversed;
@@ -326,53 +277,36 @@ rev_esclen(const char *p)
 static int
 rev_item(struct rev *r)
 {
-	const char *p = r->re + r->i, *op = "";
-	size_t n = 1, keep;
-	int put = 1;
+	struct rt_tok t;
+	int put, q;
 
-	if (*p == '(') {
-		if (p[1] == '*' || (p[1] == '?' && p[2] == '('))
-			return -1;
-		n = relax_open(p);
-		if ((op = rev_opener(p, n)) != NULL && *op == '\0')
-			return -1;
-		r->i += n;
-		if (op == NULL) { /* a lookaround: dropped */
-			if (rev_skip(r) < 0)
-				return -1;
-			r->i += rev_quant(r->re + r->i, &keep);
-			return 0;
-		}
-		if (++r->depth > RELAX_DEPTH ||
-		    rev_put(r, strcmp(op, "scoped") == 0 ? p : op,
-			    strcmp(op, "scoped") == 0 ? n : strlen(op)) < 0 ||
-		    rev_alt(r) < 0 || r->re[r->i] != ')' || rev_put(r, ")", 1))
-			return -1;
-		r->depth--;
-		r->i++;
+	rt_next(r->re, r->n, r->i, &t);
+	if (t.kind == RT_OPEN) {
+		if ((put = rev_group(r, &t)) <= 0)
+			return put;
 	} else {
-		if (*p == '[')
-			n = relax_class(p);
-		else if (*p == '\\')
-			n = rev_esclen(p);
-		if (*p == '[' && p[n - 1] != ']')
+		if (t.kind == RT_QUANT) /* nothing to repeat: a byte */
+			t.len = 1;
+		if (t.kind == RT_CLASS && !t.closed)
 			return -1;
-		put = *p == '\\' ? rev_escape(p) : *p != '^' && *p != '$';
+		put = t.kind == RT_ESC	    ? rev_escape(&t)
+		      : t.kind == RT_ANCHOR ? 0
+					    : 1;
 		if (put < 0)
 			return -1;
-		if (put && (*p == '{' || *p == '}') && rev_put(r, "\\", 1) < 0)
+		if (put && (r->re[t.at] == '{' || r->re[t.at] == '}') &&
+		    rev_put(r, "\\", 1) < 0)
 			return -1; /* "}2{a" must not turn into a{2} */
-		if (put && rev_put(r, p, n) < 0)
+		if (put && rev_put(r, r->re + t.at, t.len) < 0)
 			return -1;
-		r->i += n;
+		r->i += t.len;
 	}
-	n = rev_quant(r->re + r->i, &keep);
-	if (put && rev_put(r, r->re + r->i, keep) < 0)
+	if ((q = rev_quant(r, put)) < 0)
 		return -1;
-	r->i += n;
 	/* a quantifier of a quantifier (or a '{' that now follows one):
 	 * not worth the thought */
-	return n > 0 && rev_quant(r->re + r->i, &keep) > 0 ? -1 : 0;
+	rt_next(r->re, r->n, r->i, &t);
+	return q > 0 && t.kind == RT_QUANT ? -1 : 0;
 }
 
 /* One alternative: its items, written in order, then put in reverse
@@ -430,6 +364,7 @@ match_reverse(const char *re, char *out, size_t outlen)
 		return -1;
 	memset(&r, 0, sizeof(r));
 	r.re = re;
+	r.n = strlen(re);
 	r.out = out;
 	r.cap = outlen;
 	out[0] = '\0';

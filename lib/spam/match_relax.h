@@ -13,9 +13,10 @@
  * lookarounds) are dropped, which only widens it, and '{' '}' are
  * escaped. Refused (-1): a backreference, recursion, \K, \R, \X, \Q,
  * \E, inline flags (?i) other than scoped ones (?i:...), a verb or a
- * conditional, a quantified quantifier, nesting deeper than 64,
- * or an out that is too small (twice re's length always fits). Meant for
- * match_relax()'s output, which has no bounded repeats left. Pure. */
+ * conditional, a quantified quantifier, a class with no ']', a \p or \P
+ * with no property, a group name not of [A-Za-z0-9_], nesting deeper
+ * than 64, or an out that is too small (twice re's length always fits). Meant
+ * for match_relax()'s output, which has no bounded repeats left. Pure. */
 int match_reverse(const char *re, char *out, size_t outlen);
 
 #endif

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "../../lib/spam/match_ascii.c"
+#include "../../lib/spam/re_tok.c"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

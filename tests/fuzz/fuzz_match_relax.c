@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "../../lib/spam/match_relax.c"
+#include "../../lib/spam/re_tok.c"
 #include "../../lib/spam/match_relax.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

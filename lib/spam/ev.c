@@ -437,6 +437,47 @@ ev_header(const struct sp_evctx *c, const char *name, int raw, size_t nth)
 	return NULL;
 }
 
+const char *
+ev_header_last(const struct sp_evctx *c, const char *name, int raw)
+{
+	const char *h, *last = NULL;
+	size_t i;
+
+	for (i = 0; (h = ev_header(c, name, raw, i)) != NULL; i++)
+		last = h;
+	return last;
+}
+
+/* PerMsgStatus::_get's MESSAGEID: the values of X-Message-Id,
+ * Resent-Message-Id, X-Original-Message-ID and Message-Id, in that
+ * order, the empty ones left out, each ending in "\n". */
+char *
+ev_messageid(const struct sp_evctx *c)
+{
+	static const char *const names[] = {"X-Message-Id", "Resent-Message-Id",
+					    "X-Original-Message-ID",
+					    "Message-Id", NULL};
+	const char *h;
+	size_t i, k, len = 0, n;
+	char *s;
+
+	for (k = 0; names[k] != NULL; k++)
+		for (i = 0; (h = ev_header(c, names[k], 0, i)) != NULL; i++)
+			len += strlen(h) + 1;
+	if ((s = malloc(len + 1)) == NULL)
+		return NULL;
+	for (k = 0, len = 0; names[k] != NULL; k++)
+		for (i = 0; (h = ev_header(c, names[k], 0, i)) != NULL; i++) {
+			if ((n = strlen(h)) == 0)
+				continue;
+			memcpy(s + len, h, n);
+			len += n;
+			s[len++] = '\n';
+		}
+	s[len] = '\0';
+	return s;
+}
+
 char *
 ev_header_all(const struct sp_evctx *c, const char *name, int raw)
 {

@@ -91,16 +91,19 @@ evf_from_at(const struct sp_evctx *c, const char *dom, char *addr, size_t alen)
 			     addr[n - dl - 1] == '_'));
 }
 
-/* HeaderEval's gated_through_received_hdr_remover. */
-static int
-evf_gated(const struct sp_evctx *c)
+/* HeaderEval's gated_through_received_hdr_remover (every Mailing-List
+ * value: $pms->get joins them). */
+int
+ev_gated_rcvd_remover(const struct sp_evctx *c)
 {
-	const char *ml = ev_header(c, "Mailing-List", 0, 0);
-	char *r;
+	char *ml = ev_header_all(c, "Mailing-List", 0), *r;
 	int hit = 0;
 
-	if (ml != NULL && evf_rx("^contact \\S+\\@\\S+\\; run by ezmlm$",
-				 PCRE2_MULTILINE, ml)) {
+	int ez = ml != NULL && evf_rx("^contact \\S+\\@\\S+\\; run by ezmlm$",
+				      PCRE2_MULTILINE, ml);
+
+	free(ml);
+	if (ez) {
 		char *dl = evf_get(c, "Delivered-To");
 
 		r = evf_get(c, "Received");
@@ -128,12 +131,14 @@ evf_gated(const struct sp_evctx *c)
 static int
 evf_msn_groups(const struct sp_evctx *c, const char *rcvd)
 {
-	const char *to = ev_header(c, "To", 0, 0);
+	char *to = ev_header_all(c, "To", 0);
+	int hit = to != NULL && strstr(to, "@groups.msn.com>") != NULL &&
+		  evf_rx("from mail pickup service by (?:p\\d\\d\\.)groups"
+			 "\\.msn\\.com\\b",
+			 0, rcvd);
 
-	return to != NULL && strstr(to, "@groups.msn.com>") != NULL &&
-	       evf_rx("from mail pickup service by (?:p\\d\\d\\.)groups\\.msn"
-		      "\\.com\\b",
-		      0, rcvd);
+	free(to);
+	return hit;
 }
 
 /* _check_for_forged_hotmail_received_headers: 1 forged (a Hotmail HELO
@@ -153,9 +158,7 @@ evf_hotmail(struct sp_evctx *c)
 	    "from \\S*\\.(?:eur|nam)prd\\d+\\.prod\\.outlook\\.com \\(" EVF_IP
 	    "\\)",
 	    NULL};
-	const char *xip = ev_header(c, "X-Originating-Ip", 0, 0);
-	const char *org = ev_header(c, "X-OriginatorOrg", 0, 0);
-	char *r, addr[256];
+	char *r, addr[256], *xip, *org;
 	int ip, og, res = 0;
 	size_t i;
 
@@ -169,9 +172,14 @@ evf_hotmail(struct sp_evctx *c)
 		      "Microsoft SMTPSVC;") != NULL ||
 	    evf_msn_groups(c, r))
 		goto out;
+	/* $pms->get joins every value */
+	xip = ev_header_all(c, "X-Originating-Ip", 0);
+	org = ev_header_all(c, "X-OriginatorOrg", 0);
 	ip = xip != NULL && evf_rx(EVF_IP, 0, xip);
 	og = org != NULL && evf_rx("hotmail\\.com|msonline\\-outlook", 0, org);
-	if (evf_gated(c))
+	free(xip);
+	free(org);
+	if (ev_gated_rcvd_remover(c))
 		goto out;
 	for (i = 0; ip && ok_ip[i] != NULL; i++)
 		if (evf_rx(ok_ip[i], 0, r))
@@ -211,20 +219,20 @@ ev_no_hotmail(struct sp_evctx *c, const struct sp_evcall *a)
 static int
 ev_forged_eudoramail(struct sp_evctx *c, const struct sp_evcall *a)
 {
-	const char *xip;
-	char addr[256], *r;
+	char addr[256], *r, *xip;
 	int ok;
 
 	(void)a;
 	if (!evf_from_at(c, "eudoramail.com", addr, sizeof(addr)))
 		return 0;
-	if (evf_gated(c))
+	if (ev_gated_rcvd_remover(c))
 		return 0;
-	xip = ev_header(c, "X-Sender-Ip", 0, 0);
 	if ((r = evf_get_squeezed(c, "Received")) == NULL)
 		return 0;
+	xip = ev_header_all(c, "X-Sender-Ip", 0);
 	ok = evf_rx("by \\S*whowhere.com\\;", 0, r) && xip != NULL &&
 	     evf_rx(EVF_IP, 0, xip);
+	free(xip);
 	free(r);
 	return !ok;
 }
@@ -272,13 +280,13 @@ ev_forged_yahoo(struct sp_evctx *c, const struct sp_evcall *a)
 		return 0;
 	rf = ev_header(c, "Resent-From", 0, 0);
 	rt = ev_header(c, "Resent-To", 0, 0);
-	r = rf != NULL && *rf && rt != NULL && *rt &&
-		    ev_header(c, "X-Received", 0, 0) != NULL
+	/* get() ne '': present, even empty (its value is then "\n") */
+	r = rf != NULL && rt != NULL && ev_header(c, "X-Received", 0, 0) != NULL
 		? evf_get_squeezed(c, "X-Received")
 		: evf_get_squeezed(c, "Received");
 	if (r == NULL)
 		return 0;
-	if (evf_gated(c) || evf_yahoo_relay(c))
+	if (ev_gated_rcvd_remover(c) || evf_yahoo_relay(c))
 		res = 0;
 	for (i = 0; res && ok[i] != NULL; i++)
 		if (evf_rx(ok[i], 0, r))
@@ -294,18 +302,25 @@ ev_forged_yahoo(struct sp_evctx *c, const struct sp_evcall *a)
 static int
 ev_forged_juno(struct sp_evctx *c, const struct sp_evcall *a)
 {
-	const char *xo = ev_header(c, "X-Originating-IP", 0, 0);
-	const char *xm = ev_header(c, "X-Mailer", 0, 0);
-	char addr[256], *r;
+	char addr[256], *r, *xo, *xm;
 	int res = 0;
 
 	(void)a;
-	if (!evf_from_at(c, "juno.com", addr, sizeof(addr)) || evf_gated(c) ||
-	    (r = evf_get(c, "Received")) == NULL)
+	if (!evf_from_at(c, "juno.com", addr, sizeof(addr)) ||
+	    ev_gated_rcvd_remover(c))
 		return 0;
-	if (xm == NULL)
-		xm = "";
-	if (xo != NULL && *xo) {
+	/* every value joined, each with its "\n": a header present but
+	 * empty is not '' */
+	r = evf_get(c, "Received");
+	xo = evf_get(c, "X-Originating-IP");
+	xm = evf_get(c, "X-Mailer");
+	if (r == NULL || xo == NULL || xm == NULL) {
+		free(r);
+		free(xo);
+		free(xm);
+		return 0;
+	}
+	if (*xo) {
 		if (!evf_rx("from.*\\b(?:juno|untd)\\.com.*[\\[\\(]" EVF_IP
 			    "[\\]\\)].*by",
 			    0, r) &&
@@ -321,6 +336,8 @@ ev_forged_juno(struct sp_evctx *c, const struct sp_evcall *a)
 		 * empty here */
 		res = 1;
 	free(r);
+	free(xo);
+	free(xm);
 	return res;
 }
 

@@ -123,6 +123,22 @@ ev_rcvd_times(const struct sp_evctx *c, time_t *t, size_t max)
 	return n;
 }
 
+/* HeaderEval's _get_date_header_time: the first Resent-Date value that
+ * parses, else the first Date value that parses. 0 or -1. */
+static int
+ev_date_header_time(const struct sp_evctx *c, time_t *t)
+{
+	static const char *const names[] = {"Resent-Date", "Date", NULL};
+	const char *d;
+	size_t k, i;
+
+	for (k = 0; names[k] != NULL; k++)
+		for (i = 0; (d = ev_header(c, names[k], 0, i)) != NULL; i++)
+			if (ev_parse_date(d, t) == 0)
+				return 0;
+	return -1;
+}
+
 /* Date minus the nearest Received date, in seconds (0 without both). */
 static long
 ev_date_shift(struct sp_evctx *c)
@@ -130,9 +146,8 @@ ev_date_shift(struct sp_evctx *c)
 	time_t dt, rt[64];
 	long diff = 0, best = 0;
 	size_t n, i;
-	const char *d = ev_header(c, "Date", 0, 0);
 
-	if (d != NULL && ev_parse_date(d, &dt) == 0 &&
+	if (ev_date_header_time(c, &dt) == 0 &&
 	    (n = ev_rcvd_times(c, rt, 64)) > 0) {
 		if (n > 1 && dt - rt[n - 1] == 0)
 			n--;
@@ -163,19 +178,17 @@ ev_shifted_date(struct sp_evctx *c, const struct sp_evcall *a)
 	       (strcmp(hi, "undef") == 0 || best < 3600 * atof(hi));
 }
 
+/* subject_is_all_caps's test of the (joined) Subject text. */
 static int
-ev_subject_caps(struct sp_evctx *c, const struct sp_evcall *a)
+ev_caps_text(const char *s)
 {
 	static const char *const pre[] = {
 	    "re:", "fwd:", "fw:", "aw:", "antwort:", "wg:",
 	    "sv:", "vb:",  "vs:", "vl:", NULL};
-	const char *s = ev_header(c, "Subject", 0, 0), *raw, *e;
+	const char *e;
 	size_t i, letters = 0;
 	int again = 1;
 
-	(void)a;
-	if (s == NULL)
-		return 0;
 	while (isspace((unsigned char)*s))
 		s++;
 	while (again) {
@@ -196,13 +209,6 @@ ev_subject_caps(struct sp_evctx *c, const struct sp_evcall *a)
 		;
 	if (s + i == e)
 		return 0;
-	raw = ev_header(c, "Subject", 1, 0);
-	if (raw != NULL && strstr(raw, "=?") != NULL &&
-	    (strcasestr(raw, "=?koi8-r?") ||
-	     strcasestr(raw, "=?iso-2022-jp?") ||
-	     strcasestr(raw, "=?gb2312?") || strcasestr(raw, "=?big5?") ||
-	     strcasestr(raw, "=?euc-kr?") || strcasestr(raw, "=?ks_c_5601")))
-		return 0;
 	for (; s < e; s++) {
 		if (islower((unsigned char)*s) && (unsigned char)*s < 128)
 			return 0;
@@ -212,15 +218,48 @@ ev_subject_caps(struct sp_evctx *c, const struct sp_evcall *a)
 	return letters > 0;
 }
 
+/* A charset of an encoded word in the raw Subject that
+ * CHARSETS_LIKELY_TO_FP_AS_CAPS lists. */
+static int
+ev_caps_charset(const char *raw)
+{
+	return raw != NULL && strstr(raw, "=?") != NULL &&
+	       (strcasestr(raw, "=?koi8-r?") ||
+		strcasestr(raw, "=?iso-2022-jp?") ||
+		strcasestr(raw, "=?gb2312?") || strcasestr(raw, "=?big5?") ||
+		strcasestr(raw, "=?euc-kr?") || strcasestr(raw, "=?ks_c_5601"));
+}
+
+/* subject_is_all_caps over $pms->get('Subject'): every Subject value,
+ * joined, each with its "\n" (so a second, lower-case Subject spares a
+ * shouting first one). */
+static int
+ev_subject_caps(struct sp_evctx *c, const struct sp_evcall *a)
+{
+	char *subj = ev_header_all(c, "Subject", 0), *raw;
+	int r;
+
+	(void)a;
+	if (subj == NULL)
+		return 0;
+	r = ev_caps_text(subj);
+	if (r) {
+		raw = ev_header_all(c, "Subject", 1);
+		r = !ev_caps_charset(raw);
+		free(raw);
+	}
+	free(subj);
+	return r;
+}
+
 static int
 ev_missing_to(struct sp_evctx *c, const struct sp_evcall *a)
 {
-	const char *t = ev_header(c, "To", 0, 0);
-
 	(void)a;
-	if (t == NULL || *t == '\0')
-		t = ev_header(c, "Apparently-To", 0, 0);
-	return t == NULL || *t == '\0';
+	/* $pms->get('To') eq '': absent (a To present but empty reads
+	 * "\n") */
+	return ev_header(c, "To", 0, 0) == NULL &&
+	       ev_header(c, "Apparently-To", 0, 0) == NULL;
 }
 
 static int
@@ -457,36 +496,74 @@ ev_env_hdr_from(struct sp_evctx *c, const struct sp_evcall *a)
 static int
 ev_gated(struct sp_evctx *c, const struct sp_evcall *a)
 {
-	const char *r = ev_header(c, "Received", 0, 0);
+	(void)a;
+	return ev_gated_rcvd_remover(c);
+}
+
+/* The first "<" + 28 capitals + "." + id + ">" in MESSAGEID: the id
+ * into out ("" when none). */
+static void
+ev_ratware_id(const char *m, char *out, size_t outlen)
+{
+	const char *p, *e;
 	size_t i;
 
-	(void)a;
-	if (r == NULL)
-		return 1;
-	for (i = 0; (r = ev_header(c, "Received", 0, i)) != NULL; i++)
-		if (strstr(r, "from groups.msn.com (") != NULL)
-			return 1;
+	out[0] = '\0';
+	for (p = m; (p = strchr(p, '<')) != NULL; p++) {
+		for (i = 1; i <= 28 && p[i] >= 'A' && p[i] <= 'Z'; i++)
+			;
+		if (i != 29 || p[29] != '.')
+			continue;
+		/* [^>]+? then ">": up to the first ">", the line included */
+		if ((e = strchr(p + 30, '>')) == NULL || e == p + 30)
+			continue;
+		snprintf(out, outlen, "%.*s", (int)(e - p - 30), p + 30);
+		return;
+	}
+}
+
+/* From =~ /"[^"]+"\s*<\Qid\E>/. */
+static int
+ev_quoted_name_before(const char *f, const char *id)
+{
+	char want[300];
+	const char *p, *q;
+
+	snprintf(want, sizeof(want), "<%s>", id);
+	for (p = f; (p = strstr(p, want)) != NULL; p++) {
+		for (q = p; q > f && isspace((unsigned char)q[-1]); q--)
+			;
+		if (q > f && q[-1] == '"') {
+			/* a closing quote: the nearest opening one before
+			 * it, with something between */
+			const char *o = q - 1;
+
+			while (o > f && o[-1] != '"')
+				o--;
+			if (o > f && o < q - 1)
+				return 1;
+		}
+	}
 	return 0;
 }
 
+/* check_ratware_name_id over MESSAGEID and every From value. */
 static int
 ev_ratware_name_id(struct sp_evctx *c, const struct sp_evcall *a)
 {
-	const char *m = ev_header(c, "Message-Id", 0, 0);
-	const char *f = ev_header(c, "From", 0, 0), *p, *e;
-	char want[300];
-	size_t i;
+	char *m, *f, id[280];
+	int r = 0;
 
 	(void)a;
-	if (m == NULL || f == NULL || (p = strchr(m, '<')) == NULL)
+	if ((m = ev_messageid(c)) == NULL)
 		return 0;
-	for (i = 1; i <= 28 && isupper((unsigned char)p[i]); i++)
-		;
-	if (i != 29 || p[29] != '.' || (e = strchr(p + 30, '>')) == NULL ||
-	    e == p + 30)
-		return 0;
-	snprintf(want, sizeof(want), "<%.*s>", (int)(e - p - 30), p + 30);
-	return (p = strstr(f, want)) != NULL && p > f && strchr(f, '"') != NULL;
+	ev_ratware_id(m, id, sizeof(id));
+	free(m);
+	if (id[0] != '\0' && (f = ev_header_all(c, "From", 0)) != NULL) {
+		r = ev_quoted_name_before(f, id);
+		free(f);
+	}
+	return r;
 }
 
 static int
@@ -506,17 +583,18 @@ ev_ratware_envfrom(struct sp_evctx *c, const struct sp_evcall *a)
 	return strcasestr(ef, want) != NULL;
 }
 
+/* The Outlook Message-Id m's time token against the Date, then the
+ * first Received date. */
 static int
-ev_outlook_msgid(struct sp_evctx *c, const struct sp_evcall *a)
+ev_outlook_id(const struct sp_evctx *c, const char *m)
 {
-	const char *m = ev_header(c, "Message-Id", 0, 0), *d;
+	const char *d;
 	unsigned long tok;
 	char hex[9];
 	time_t t = 0;
 	size_t i;
 
-	(void)a;
-	if (m == NULL || m[0] != '<')
+	if (m[0] != '<')
 		return 0;
 	for (i = 1; i <= 12; i++)
 		if (!isxdigit((unsigned char)m[i]) ||
@@ -543,6 +621,23 @@ ev_outlook_msgid(struct sp_evctx *c, const struct sp_evcall *a)
 				break;
 	return labs((long)tok -
 		    (long)(t * 0.0023283064365387 + 27111902.8329849)) >= 250;
+}
+
+/* check_outlook_message_id: MESSAGEID starts with the first of its
+ * headers present (X-Message-Id, Resent-Message-Id... before
+ * Message-Id). */
+static int
+ev_outlook_msgid(struct sp_evctx *c, const struct sp_evcall *a)
+{
+	char *m = ev_messageid(c);
+	int r;
+
+	(void)a;
+	if (m == NULL)
+		return 0;
+	r = ev_outlook_id(c, m);
+	free(m);
+	return r;
 }
 
 /* The last two labels of the domain of an address ("" if none). */

@@ -50,6 +50,17 @@ const struct sp_evconf *ev_conf(const struct sp_evctx *c);
  * NULL. */
 const char *ev_header(const struct sp_evctx *c, const char *name, int raw,
 		      size_t nth);
+/* The last value of a header (SpamAssassin's scalar get_header and
+ * raw_header give the last), or NULL. */
+const char *ev_header_last(const struct sp_evctx *c, const char *name, int raw);
+/* $pms->get('MESSAGEID'): X-Message-Id, Resent-Message-Id,
+ * X-Original-Message-ID and Message-Id values, non-empty ones, each
+ * ending in "\n", joined; malloc'd ("" when none), NULL on ENOMEM. */
+char *ev_messageid(const struct sp_evctx *c);
+/* HeaderEval's gated_through_received_hdr_remover (ev_forged.c): an
+ * ezmlm list that removed the Received fields, no Received field, or
+ * MSN groups. */
+int ev_gated_rcvd_remover(const struct sp_evctx *c);
 /* All values of a header joined by "\n" into a malloc'd string, or NULL
  * when absent (ENOMEM also NULL: the eval is then false). */
 char *ev_header_all(const struct sp_evctx *c, const char *name, int raw);

@@ -7,6 +7,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include <gmime/gmime.h>
+#include <iconv.h>
+#include <stdlib.h>
+
 #include "ev_int.h"
 #include "msgview.h"
 
@@ -45,11 +49,179 @@ ev_part_field(const struct sp_part *p, const char *name, int lead, size_t *n)
 	return v;
 }
 
+/* Node.pm's _decode_header leaves these fields' encoded words alone
+ * (SpamAssassin bugs 6945, 7249). */
+static int
+ev_no_decode(const char *name)
+{
+	static const char *const names[] = {
+	    "Received",	  "Message-ID",	 "Resent-Message-ID",
+	    "Date",	  "Resent-Date", "MIME-Version",
+	    "References", "In-Reply-To", NULL};
+	size_t i;
+
+	for (i = 0; names[i] != NULL; i++)
+		if (strcasecmp(name, names[i]) == 0)
+			return 1;
+	return strncasecmp(name, "List-", 5) == 0;
+}
+
+/* An encoded word "=?cs?e?text?=" at p: its charset (lowercased, any
+ * RFC 2231 "*lang" cut) into cs, its encoding and text; its length, or
+ * 0 when p holds none. */
+static size_t
+ev_word(const char *p, char *cs, size_t cslen, char *enc, const char **text,
+	size_t *tlen)
+{
+	size_t n = 2, k;
+
+	if (p[0] != '=' || p[1] != '?')
+		return 0;
+	for (k = 0; isalnum((unsigned char)p[n]) || p[n] == '*' ||
+		    p[n] == '_' || p[n] == '-';
+	     n++)
+		if (k + 1 < cslen)
+			cs[k++] = (char)tolower((unsigned char)p[n]);
+	cs[k] = '\0';
+	if (n == 2 || p[n] != '?' || strchr("bBqQ", p[n + 1]) == NULL ||
+	    p[n + 1] == '\0' || p[n + 2] != '?')
+		return 0;
+	*enc = (char)toupper((unsigned char)p[n + 1]);
+	*text = p + n + 3;
+	*tlen = strcspn(*text, "?");
+	if ((*text)[*tlen] != '?' || (*text)[*tlen + 1] != '=')
+		return 0;
+	cs[strcspn(cs, "*")] = '\0';
+	return (size_t)(*text + *tlen + 2 - p);
+}
+
+static int
+ev_b64val(int ch)
+{
+	const char *al = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+			 "0123456789+/";
+	const char *q = ch != '\0' ? strchr(al, ch) : NULL;
+
+	return q != NULL ? (int)(q - al) : -1;
+}
+
+/* Util.pm's base64_decode (other bytes skipped, padding inside read as
+ * 'A') or qp_decode with "_" as a space, appended to out[*o..lim). */
+static void
+ev_word_decode(char enc, const char *t, size_t n, char *out, size_t *o,
+	       size_t lim)
+{
+	size_t i, end = n;
+	unsigned acc = 0;
+	int bits = 0, v;
+
+	if (enc == 'B') {
+		while (end > 0 && t[end - 1] == '=')
+			end--;
+		for (i = 0; i < end && *o < lim; i++) {
+			if ((v = t[i] == '=' ? 0 : ev_b64val(t[i])) < 0)
+				continue;
+			acc = (acc << 6) | (unsigned)v;
+			if ((bits += 6) >= 8) {
+				bits -= 8;
+				out[(*o)++] = (char)((acc >> bits) & 0xff);
+			}
+		}
+		return;
+	}
+	for (i = 0; i < n && *o < lim; i++) {
+		if (t[i] == '=' && i + 2 < n &&
+		    isxdigit((unsigned char)t[i + 1]) &&
+		    isxdigit((unsigned char)t[i + 2])) {
+			char hx[3] = {t[i + 1], t[i + 2], '\0'};
+
+			out[(*o)++] = (char)strtol(hx, NULL, 16);
+			i += 2;
+		} else
+			out[(*o)++] = t[i] == '_' ? ' ' : t[i];
+	}
+}
+
+/* The bytes in[0..n) of charset cs as UTF-8 appended to out[*o..lim)
+ * (as they are when GMime knows no such charset). */
+static void
+ev_to_utf8(const char *cs, const char *in, size_t n, char *out, size_t *o,
+	   size_t lim)
+{
+	iconv_t cd = (iconv_t)-1;
+	char *u = NULL;
+	size_t k;
+
+	if (*cs != '\0' && strcmp(cs, "utf-8") != 0 &&
+	    (cd = g_mime_iconv_open("UTF-8", cs)) != (iconv_t)-1) {
+		u = g_mime_iconv_strndup(cd, in, n);
+		g_mime_iconv_close(cd);
+	}
+	if (u != NULL) {
+		in = u;
+		n = strlen(u);
+	}
+	k = n < lim - *o ? n : lim - *o;
+	memcpy(out + *o, in, k);
+	*o += k;
+	g_free(u);
+}
+
+/* Node.pm's _decode_header over out[0..*o), in place (at most outlen - 2
+ * bytes, room for a "\n" and the NUL): blanks between two encoded
+ * words dropped, each word base64- or QP-decoded, runs of words of one
+ * charset joined before they are converted to UTF-8 (bug 7307: a
+ * character split over two words), the text between kept. */
+static void
+ev_decode_words(char *out, size_t *o, size_t outlen)
+{
+	char src[2048], run[2048], cs[64], rcs[64] = "", enc;
+	const char *p, *t;
+	size_t w, tl, rn = 0, lim = outlen - 2, n = 0, sn;
+
+	out[*o] = '\0';
+	if (strstr(out, "=?") == NULL || *o >= sizeof(src))
+		return;
+	memcpy(src, out, *o + 1);
+	sn = *o;
+	for (p = src; p < src + sn;) {
+		if ((w = ev_word(p, cs, sizeof(cs), &enc, &t, &tl)) > 0) {
+			const char *q = p + w;
+
+			if (rn > 0 && strcmp(cs, rcs) != 0) {
+				ev_to_utf8(rcs, run, rn, out, &n, lim);
+				rn = 0;
+			}
+			snprintf(rcs, sizeof(rcs), "%s", cs);
+			ev_word_decode(enc, t, tl, run, &rn, sizeof(run));
+			/* blanks up to another encoded word are dropped */
+			while (isspace((unsigned char)*q))
+				q++;
+			p = q > p + w && ev_word(q, cs, sizeof(cs), &enc, &t,
+						 &tl) > 0
+				? q
+				: p + w;
+			continue;
+		}
+		if (rn > 0) {
+			ev_to_utf8(rcs, run, rn, out, &n, lim);
+			rn = 0;
+		}
+		if (n < lim)
+			out[n++] = *p;
+		p++;
+	}
+	if (rn > 0)
+		ev_to_utf8(rcs, run, rn, out, &n, lim);
+	out[n] = '\0';
+	*o = n;
+}
+
 /* A part header's value into out as SpamAssassin's Node.pm gives it:
  * raw_header (raw: as received, folds kept, with its "\n") or
- * header() (each fold one space, blanks at either end trimmed; with
- * get_header's "\n" when nl). Encoded words are not decoded. 1 when the
- * part has the header, 0 (out "") when not. */
+ * header() (each fold one space, blanks at either end trimmed, RFC 2047
+ * encoded words decoded as _decode_header does; with get_header's "\n"
+ * when nl). 1 when the part has the header, 0 (out "") when not. */
 static int
 ev_part_value(const struct sp_part *p, const char *name, int raw, int nl,
 	      char *out, size_t outlen)
@@ -73,6 +245,8 @@ ev_part_value(const struct sp_part *p, const char *name, int raw, int nl,
 	}
 	while (!raw && o > 0 && isspace((unsigned char)out[o - 1]))
 		o--;
+	if (!raw && !ev_no_decode(name))
+		ev_decode_words(out, &o, outlen);
 	if (raw || nl)
 		out[o++] = '\n';
 	out[o] = '\0';
@@ -385,7 +559,8 @@ ev_mimeheader(struct sp_evctx *c, const struct sp_evcall *a)
 		const char *v;
 
 		if (i == 0) {
-			v = ev_header(c, name, raw, 0);
+			/* the scalar get_header: the last */
+			v = ev_header_last(c, name, raw);
 			if (v == NULL)
 				continue; /* the top is a leaf too when single
 					   */

@@ -698,6 +698,67 @@ static const struct eval_case eval_cases[] = {
 	  "Content-Type: text/html\r\n"
 	  "\r\n<title>a title</title><p>x</p>\r\n",
      "T", 0},
+    /* $pms->get() in scalar context joins every value (issue 11's
+     * parity gaps; each row was checked against SpamAssassin 4.0.1 and
+     * failed on facteur before): a second, lower-case Subject spares a
+     * shouting first one */
+    {"header T eval:subject_is_all_caps()\n",
+     "From: a@example.com\r\nTo: b@example.net\r\n"
+     "Subject: BUY CHEAP WATCHES NOW\r\nSubject: hello there world\r\n"
+     "\r\nx\r\n",
+     "T", 0},
+    /* a To present but empty reads "\n", not '' */
+    {"header T eval:check_for_missing_to_header()\n",
+     "From: a@example.com\r\nTo: \r\nSubject: s\r\n\r\nx\r\n", "T", 0},
+    /* Resent-Date takes precedence over Date */
+    {"header T eval:check_for_shifted_date('24', '48')\n",
+     HDRS "Received: from a (a [192.0.2.1]) by b with ESMTP id 1; Mon, 7 "
+	  "Dec 2026 05:00:00 +0000\r\n"
+	  "Resent-Date: Tue, 8 Dec 2026 12:00:00 +0000\r\n"
+	  "Date: Mon, 7 Dec 2026 05:00:00 +0000\r\nSubject: s\r\n\r\nx\r\n",
+     "T", 1},
+    /* ezmlm removed the Received fields above its own */
+    {"header T eval:gated_through_received_hdr_remover()\n",
+     "Received: from a (a [192.0.2.1]) by b with ESMTP id 1\r\n" HDRS
+     "Mailing-List: contact x-help@example.org; run by ezmlm\r\n"
+     "Delivered-To: mailing list x@example.org\r\n"
+     "Received: (qmail 1234 invoked from network); 7 Dec 2026 05:00:00 "
+     "-0000\r\nSubject: s\r\n\r\nx\r\n",
+     "T", 1},
+    /* MESSAGEID: Resent-Message-Id comes before Message-Id */
+    {"header T eval:check_ratware_name_id()\n",
+     "From: \"Joe Bloggs\" <joe@example.com>\r\nTo: b@example.net\r\n"
+     "Resent-Message-Id: <ABCDEFGHIJKLMNOPQRSTUVWXYZAB.joe@example.com>\r\n"
+     "Message-Id: <other@example.org>\r\nSubject: s\r\n\r\nx\r\n",
+     "T", 1},
+    /* MIMEHeader: the message's own header is the last of its name */
+    {"mimeheader T X-Foo =~ /second/\n",
+     HDRS "Subject: s\r\nX-Foo: first\r\nX-Foo: second\r\n"
+	  "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; "
+	  "boundary=\"BB\"\r\n\r\n--BB\r\nContent-Type: text/plain\r\n"
+	  "\r\nx\r\n--BB--\r\n",
+     "T", 1},
+    /* MIMEHeader: a part's encoded words are decoded (Q, and B over a
+     * fold) */
+    {"mimeheader T Content-Type =~ /name=\"hello world\"/\n",
+     HDRS "Subject: s\r\nMIME-Version: 1.0\r\nContent-Type: "
+	  "multipart/mixed; boundary=\"BB\"\r\n\r\n--BB\r\n"
+	  "Content-Type: text/plain; name=\"=?utf-8?q?hello_world?=\"\r\n"
+	  "\r\nx\r\n--BB--\r\n",
+     "T", 1},
+    {"mimeheader T Content-Type =~ /name=\"hello world\"/\n",
+     HDRS "Subject: s\r\nMIME-Version: 1.0\r\nContent-Type: "
+	  "multipart/mixed; boundary=\"BB\"\r\n\r\n--BB\r\n"
+	  "Content-Type: text/plain; name=\"=?iso-8859-1?b?aGVsbG8=?=\r\n"
+	  " =?iso-8859-1?b?IHdvcmxk?=\"\r\n\r\nx\r\n--BB--\r\n",
+     "T", 1},
+    /* ... but not where _decode_header leaves them (:raw neither) */
+    {"mimeheader T Content-Type:raw =~ /hello world/\n",
+     HDRS "Subject: s\r\nMIME-Version: 1.0\r\nContent-Type: "
+	  "multipart/mixed; boundary=\"BB\"\r\n\r\n--BB\r\n"
+	  "Content-Type: text/plain; name=\"=?utf-8?q?hello_world?=\"\r\n"
+	  "\r\nx\r\n--BB--\r\n",
+     "T", 0},
     /* the X-Spam-Relays-Untrusted metadata header */
     {"header T X-Spam-Relays-Untrusted =~ /^[^\\]]+ rdns= /\n",
      "Received: from x (unknown [203.0.113.5]) by b with SMTP id 1\r\n" HDRS
@@ -709,7 +770,7 @@ static void
 eval_rules_fire_as_in_spamassassin(void **state)
 {
 	char dir[] = "/tmp/ev_test.XXXXXX";
-	size_t i;
+	size_t i, bad = 0;
 
 	(void)state;
 	assert_non_null(mkdtemp(dir));
@@ -737,14 +798,18 @@ eval_rules_fire_as_in_spamassassin(void **state)
 				 0);
 		for (h = 0; h < res.nhits; h++)
 			hit |= strcmp(res.hits[h]->name, k->rule) == 0;
-		if (hit != k->want)
-			fail_msg("case %zu (%s): got %d, want %d", i, k->rules,
-				 hit, k->want);
+		/* every failing row is named, not only the first */
+		if (hit != k->want) {
+			print_error("case %zu (%s): got %d, want %d\n", i,
+				    k->rules, hit, k->want);
+			bad++;
+		}
 		sp_result_clear(&res);
 		sp_engine_free(&e);
 		unlink(path);
 	}
 	rmdir(dir);
+	assert_int_equal(bad, 0);
 }
 
 static void

@@ -216,6 +216,9 @@ spam_stats(const struct sp_engine *e)
 	       : ms.cache_error[0] ? "not written: "
 				   : "off",
 	       ms.cache_error);
+	printf("pattern groups: %zu, %zu loaded from the cache, %zu "
+	       "compiled\n",
+	       ms.groups, ms.groups_loaded, ms.groups_compiled);
 	printf("bayes: %s\n", sp_engine_have_bayes() ? "built in" : "off");
 	spam_stats_reasons(rs);
 	printf("\nskipped:\n");

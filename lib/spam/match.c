@@ -2,9 +2,10 @@
  *
  * Each rule's pattern is compiled by PCRE2 first: PCRE2 is the reference,
  * and a pattern it refuses is skipped whatever hyperscan thinks. Then
- * hs_expression_info() sorts the patterns into exact hyperscan, prefilter
- * hyperscan (+PCRE2 confirmation) and PCRE2 only, per scanned text; a
- * pattern hyperscan finds too large is prefiltered relaxed (match_relax). */
+ * match_build.c sorts the patterns into groups, one or more per scanned
+ * text, and each group's into exact hyperscan, prefilter hyperscan
+ * (+PCRE2 confirmation) and PCRE2 only; a pattern hyperscan finds too
+ * large is prefiltered relaxed (match_relax). */
 #include "match_int.h"
 
 #include <ctype.h>
@@ -24,38 +25,6 @@ match_is_pattern(const struct sp_rule *r)
 	       (r->type == SP_R_HEADER || r->type == SP_R_BODY ||
 		r->type == SP_R_RAWBODY || r->type == SP_R_URI ||
 		r->type == SP_R_FULL);
-}
-
-static struct mgroup *
-match_group(struct sp_matcher *m, const struct sp_rule *r, size_t ri)
-{
-	struct mgroup *g;
-	size_t i;
-	int la = match_lookalike(r);
-
-	if (la < 0)
-		return NULL;
-	for (i = 0; i < m->ng; i++) {
-		g = &m->g[i];
-		if (g->type != r->type || g->lookalike != la ||
-		    g->nhs >= (la ? MATCH_CHUNK_LOOKALIKE : MATCH_CHUNK))
-			continue;
-		if (r->type != SP_R_HEADER ||
-		    (g->hmod == r->hmod && strcasecmp(g->hdr, r->hdr) == 0))
-			return g;
-	}
-	g = reallocarray(m->g, m->ng + 1, sizeof(*g));
-	if (g == NULL)
-		return NULL;
-	m->g = g;
-	g = &m->g[m->ng++];
-	memset(g, 0, sizeof(*g));
-	g->type = r->type;
-	g->hdr = r->hdr;
-	g->hmod = r->hmod;
-	g->first = ri;
-	g->lookalike = (unsigned char)la;
-	return g;
 }
 
 static int
@@ -93,161 +62,6 @@ match_pcre(struct sp_matcher *m, struct sp_ruleset *rs, size_t i)
 			  (size_t)off, (char *)msg) < 0
 		   ? -1
 		   : 0;
-}
-
-/* Sorts rule i into its group: exact, prefilter or PCRE2 only. */
-static int
-match_classify(struct sp_matcher *m, struct sp_rule *r, size_t i)
-{
-	struct mgroup *g = match_group(m, r, i);
-	hs_expr_info_t *info = NULL;
-	hs_compile_error_t *ce = NULL;
-	unsigned f = match_hs_flags(r);
-	unsigned char confirm = 0;
-	unsigned char *nc;
-
-	if (g == NULL)
-		return -1;
-	if (r->re_flags & SP_RE_X)
-		goto pcre;
-	if (hs_expression_info(r->re, f, &info, &ce) != HS_SUCCESS) {
-		hs_free_compile_error(ce);
-		ce = NULL;
-		/* Prefilter databases are costly to compile: only for
-		 * patterns PCRE2 would run slowly on every message. */
-		if (strlen(r->re) < 40 ||
-		    hs_expression_info(r->re, f | HS_FLAG_PREFILTER, &info,
-				       &ce) != HS_SUCCESS) {
-			hs_free_compile_error(ce);
-			goto pcre;
-		}
-		confirm = 1;
-	}
-	free(info);
-	if ((nc = realloc(g->hs_confirm, g->nhs + 1)) == NULL)
-		return -1;
-	g->hs_confirm = nc;
-	nc[g->nhs] = confirm;
-	return match_push(&g->hs_rule, &g->nhs, i);
-pcre:
-	return match_push(&g->pc_rule, &g->npc, i);
-}
-
-/* Pattern k of g was refused: the next compile tries its relaxed form
- * (match_relax()) in its place, confirmed by PCRE2. 1 relaxed, 0 not (it
- * was already: the relaxed form was refused too), -1 ENOMEM. */
-static int
-match_relax_one(const struct sp_ruleset *rs, struct mgroup *g, size_t k,
-		char **rx)
-{
-	const char *re = rs->v[g->hs_rule[k]].re;
-	size_t cap = strlen(re) + 1;
-
-	if (rx[k] != NULL)
-		return 0;
-	if ((rx[k] = malloc(cap)) == NULL)
-		return -1;
-	if (match_relax(re, rx[k], cap) < 0) { /* verbs, conditionals... */
-		free(rx[k]);
-		rx[k] = NULL;
-		return 0;
-	}
-	g->hs_confirm[k] = 1;
-	return 1;
-}
-
-/* Removes pattern k from g's hyperscan list (it runs in PCRE2 alone). */
-static int
-match_drop_one(struct mgroup *g, size_t k, char **rx)
-{
-	size_t tail = g->nhs - k - 1;
-
-	if (match_push(&g->pc_rule, &g->npc, g->hs_rule[k]) < 0)
-		return -1;
-	free(rx[k]);
-	memmove(&g->hs_rule[k], &g->hs_rule[k + 1], tail * sizeof(size_t));
-	memmove(&g->hs_confirm[k], &g->hs_confirm[k + 1], tail);
-	memmove(&rx[k], &rx[k + 1], tail * sizeof(char *));
-	rx[--g->nhs] = NULL;
-	return 0;
-}
-
-/* One hs_compile_multi() of g's patterns (rx[k] in place of a refused
- * one). *ok = 1 and g->db built, or *ok = 0 and the index of the refused
- * pattern returned (g->nhs: not one pattern's fault). */
-static size_t
-match_compile_try(const struct sp_ruleset *rs, struct mgroup *g,
-		  char *const *rx, const char **ex, unsigned *fl, unsigned *ids,
-		  int *ok)
-{
-	hs_compile_error_t *ce = NULL;
-	size_t k;
-
-	for (k = 0; k < g->nhs; k++) {
-		const struct sp_rule *r = &rs->v[g->hs_rule[k]];
-
-		ex[k] = rx[k] != NULL ? rx[k] : r->re;
-		fl[k] =
-		    match_hs_flags(r) |
-		    (g->hs_confirm[k] && rx[k] == NULL ? HS_FLAG_PREFILTER : 0);
-		ids[k] = (unsigned)k;
-	}
-	*ok = hs_compile_multi(ex, fl, ids, (unsigned)g->nhs, HS_MODE_BLOCK,
-			       NULL, &g->db, &ce) == HS_SUCCESS;
-	if (*ok)
-		return 0;
-	k = ce->expression >= 0 ? (size_t)ce->expression : g->nhs;
-	hs_free_compile_error(ce);
-	g->db = NULL;
-	return k;
-}
-
-/* Builds the group's database. A pattern the full compile refuses is
- * tried relaxed (match_relax_one), else moves to PCRE2 only, and the
- * compile is retried (bounded). */
-static int
-match_compile_group(const struct sp_ruleset *rs, struct mgroup *g)
-{
-	const char **ex = NULL;
-	unsigned *fl = NULL, *ids = NULL;
-	char **rx = NULL;
-	size_t k, tries, n0 = g->nhs;
-	int rc = -1, ok = 0, r;
-
-	if (g->nhs == 0)
-		return 0;
-	ex = calloc(g->nhs, sizeof(*ex));
-	fl = calloc(g->nhs, sizeof(*fl));
-	ids = calloc(g->nhs, sizeof(*ids));
-	rx = calloc(g->nhs, sizeof(*rx));
-	if (ex == NULL || fl == NULL || ids == NULL || rx == NULL)
-		goto out;
-	for (tries = 0; tries < 64 && g->nhs > 0; tries++) {
-		k = match_compile_try(rs, g, rx, ex, fl, ids, &ok);
-		if (ok || k >= g->nhs)
-			break;
-		if ((r = match_relax_one(rs, g, k, rx)) < 0 ||
-		    (r == 0 && match_drop_one(g, k, rx) < 0))
-			goto out;
-	}
-	if (!ok) { /* give up on hyperscan for this group */
-		for (k = 0; k < g->nhs; k++)
-			if (match_push(&g->pc_rule, &g->npc, g->hs_rule[k]) < 0)
-				goto out;
-		g->nhs = 0;
-	} else if (g->lookalike &&
-		   (match_compile_form(g, MATCH_FORM_PLAIN, ex, fl, ids) < 0 ||
-		    match_compile_form(g, MATCH_FORM_LATIN, ex, fl, ids) < 0))
-		goto out;
-	rc = 0;
-out:
-	for (k = 0; rx != NULL && k < n0; k++) /* dropped ones are NULL */
-		free(rx[k]);
-	free(ex);
-	free(fl);
-	free(ids);
-	free(rx);
-	return rc;
 }
 
 /* Counts what the groups hold and allocates the scratch they need: the
@@ -310,51 +124,13 @@ match_prepare(struct sp_matcher *m, struct sp_ruleset *rs)
 	return 0;
 }
 
-static int
-match_compile(struct sp_matcher *m, struct sp_ruleset *rs)
-{
-	size_t i;
-
-	for (i = 0; i < rs->n; i++)
-		if (m->re[i] != NULL && match_classify(m, &rs->v[i], i) < 0)
-			return -1;
-	for (i = 0; i < m->ng; i++)
-		if (match_compile_group(rs, &m->g[i]) < 0)
-			return -1;
-	return 0;
-}
-
-/* The groups from the cache, else compiled (and then saved). Only
- * ENOMEM fails: a cache that cannot be read or written is a note. */
-static int
-match_groups(struct sp_matcher *m, struct sp_ruleset *rs, const char *cache_dir)
-{
-	unsigned char key[MATCH_KEY_LEN];
-	int rc, keyed;
-
-	keyed = cache_dir != NULL && *cache_dir != '\0' &&
-		match_cache_key(m, rs, key) == 0;
-	if (keyed) {
-		if ((rc = match_cache_load(m, rs, cache_dir, key)) < 0)
-			return -1;
-		if (rc == 1) {
-			m->st.from_cache = 1;
-			return 0;
-		}
-	}
-	if (match_compile(m, rs) < 0)
-		return -1;
-	if (keyed && match_cache_save(m, cache_dir, key, m->st.cache_error,
-				      sizeof(m->st.cache_error)) == 0)
-		m->st.cache_written = 1;
-	return 0;
-}
-
 int
-sp_match_build_cached(struct sp_ruleset *rs, const char *cache_dir,
-		      struct sp_matcher **out, char *err, size_t errlen)
+sp_match_build_threads(struct sp_ruleset *rs, const char *cache_dir,
+		       unsigned threads, struct sp_matcher **out, char *err,
+		       size_t errlen)
 {
 	struct sp_matcher *m;
+	int lock = -1;
 
 	*out = NULL;
 	if ((m = calloc(1, sizeof(*m))) == NULL ||
@@ -368,18 +144,30 @@ sp_match_build_cached(struct sp_ruleset *rs, const char *cache_dir,
 	 * backtracking pattern run for minutes. */
 	pcre2_set_match_limit(m->mctx, 200000);
 	pcre2_set_depth_limit(m->mctx, 5000);
-	if (match_prepare(m, rs) < 0 || match_groups(m, rs, cache_dir) < 0 ||
+	if (match_prepare(m, rs) < 0 ||
+	    match_build_groups(m, rs, cache_dir, threads, &lock) < 0 ||
 	    match_finish(m) < 0)
 		goto oom;
+	/* under the cache's lock when groups were compiled: so are the
+	 * reversed patterns (match_rev.c) that go with them */
 	m->rev = match_rev_build(m, rs, cache_dir, &m->pool->proto);
+	match_cache_unlock(lock);
 	*out = m;
 	return 0;
 oom:
+	match_cache_unlock(lock);
 	snprintf(err, errlen,
 		 "cannot build the pattern matcher: out of "
 		 "memory");
 	sp_match_free(&m);
 	return -1;
+}
+
+int
+sp_match_build_cached(struct sp_ruleset *rs, const char *cache_dir,
+		      struct sp_matcher **out, char *err, size_t errlen)
+{
+	return sp_match_build_threads(rs, cache_dir, 0, out, err, errlen);
 }
 
 int

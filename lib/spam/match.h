@@ -27,10 +27,13 @@ struct sp_match_stats {
 	size_t bad_regex;    /* skipped: PCRE2 cannot compile them either */
 	size_t databases;
 	size_t form_databases; /* and of their forms (match_ascii.c) */
+	size_t groups;	       /* compiled or loaded one by one */
 	/* sp_match_build_cached() only: */
-	int from_cache;	       /* the databases were read from the cache */
-	int cache_written;     /* compiled, then saved in the cache */
-	char cache_error[256]; /* why they could not be saved, or "" */
+	size_t groups_loaded;	/* read from the cache */
+	size_t groups_compiled; /* missing from it (or unusable): compiled */
+	int from_cache;		/* every group was read from the cache */
+	int cache_written;	/* a group was compiled and saved in it */
+	char cache_error[256];	/* why they could not be saved, or "" */
 };
 
 /* Compiles the live regex rules of rs (rules whose pattern PCRE2 refuses
@@ -50,19 +53,30 @@ sp_match_run(const struct sp_matcher *m, const struct sp_ruleset *rs,
 	     char *err, size_t errlen);
 
 /* The same, with the hyperscan databases cached in cache_dir (NULL or
- * "": no cache) as hs-KEY.db, KEY a SHA-256 of the rules' patterns,
- * flags and order, the hyperscan and PCRE2 versions and the CPU: if the
- * file is there and sound it is loaded (no compile), otherwise the
- * databases are compiled and the file written atomically (mode 0644),
- * and the hs-*.db of other keys are removed. A missing, corrupt or
- * foreign file is compiled over, never an error; a cache that cannot be
- * written leaves the reason in the stats' cache_error (the caller logs
- * it). Nothing is logged. Builds sharing a cache_dir are safe (each
- * writes its own temp file, then renames it), but two rule sets sharing
- * one remove each other's file. */
+ * "": no cache), one file per group of patterns (one scanned text, at
+ * most 256 patterns): hg-KEY.db, KEY a SHA-256 of the group's patterns,
+ * flags and order, the hyperscan and PCRE2 versions and the CPU. A
+ * group whose file is there and sound is loaded (no compile); the
+ * others are compiled, on as many threads as there are CPUs (8 at
+ * most), and written atomically (mode 0644). So a rule added to a rule
+ * set recompiles its group only, and rule sets that share patterns (the
+ * milter's and the CLI's) share their groups' files. A missing,
+ * corrupt or foreign file is compiled over, never an error; a cache
+ * that cannot be written leaves the reason in the stats' cache_error
+ * (the caller logs it). Nothing is logged. One build at a time compiles
+ * into a cache_dir (flock on hg.lock): another waits, then loads what
+ * the first wrote. Files no build has used for 30 days, and those of
+ * older formats, are removed after a compile. */
 __attribute__((warn_unused_result)) int
 sp_match_build_cached(struct sp_ruleset *rs, const char *cache_dir,
 		      struct sp_matcher **out, char *err, size_t errlen);
+
+/* The same on `threads` compile threads (0: as above). The files are
+ * the same whatever the count. */
+__attribute__((warn_unused_result)) int
+sp_match_build_threads(struct sp_ruleset *rs, const char *cache_dir,
+		       unsigned threads, struct sp_matcher **out, char *err,
+		       size_t errlen);
 
 void sp_match_stats(const struct sp_matcher *m, struct sp_match_stats *st);
 void sp_match_free(struct sp_matcher **m);

@@ -1,21 +1,30 @@
 /* lib/spam/match_cache.c - the compiled hyperscan databases on disk,
- * so that a restart with the same rules loads in a second what takes
- * half a minute to compile (SpamAssassin's rule set); see match.h
- * (sp_match_build_cached) and match_int.h.
+ * one file per group of patterns (match_build.c), so that a restart
+ * with the same rules loads in a second what takes a minute and a half
+ * to compile (SpamAssassin's rule set), and a rule added compiles its
+ * group only; see match.h (sp_match_build_cached) and match_int.h.
  *
- * dir/hs-KEY.db, KEY the 64 hex digits of match_cache_key():
- *   header   "FCTRHSDB", u32 version, u32 ngroups, key[32],
+ * dir/hg-KEY.db, KEY the 64 hex digits of match_cache_key():
+ *   header   "FCTRHGDB", u32 version, u32 nrules, key[32],
  *            sha256[32] of the payload, u64 payload length
- *   payload  per group: u32 type, hmod, first, nhs, npc, 0; u64 dblen,
- *            fdblen[2]; u32 hs_rule[nhs]; u8 confirm[nhs];
- *            u32 pc_rule[npc]; dblen bytes of hs_serialize_database(db),
+ *   payload  u32 type, hmod, lookalike, nhs, npc, 0; u64 dblen,
+ *            fdblen[2]; u32 hs_pos[nhs]; u8 confirm[nhs];
+ *            u32 pc_pos[npc]; dblen bytes of hs_serialize_database(db),
  *            fdblen[f] of each form's fdb[f] (match_ascii.c)
- * in host byte order (the key covers the platform). Hyperscan runs the
- * bytecode it deserializes, so only a file owned by root or by us and
- * writable by no one else is read. Even then it is not trusted to be
- * ours: the digest, every index against the rule set and the counts are
- * checked before hyperscan sees the bytes, and anything wrong means
- * "compile", never an error. */
+ * in host byte order (the key covers the platform). A position is one
+ * in the group's rules (its patterns, in order, are what the key
+ * hashes), never a rule index: loaded, it is mapped to the rule there.
+ * Hyperscan runs the bytecode it deserializes, so only a file owned by
+ * root or by us and writable by no one else is read. Even then it is
+ * not trusted to be ours: the digest, every position (each of the
+ * group's rules once) and the counts are checked before hyperscan sees
+ * the bytes, and anything wrong means "compile", never an error.
+ *
+ * Garbage: a directory may be shared by builds of other rule sets (the
+ * milter's, the CLI's), so no build removes another's files at once. A
+ * load touches the file's mtime once a day; after a compile, group files
+ * not touched for CACHE_UNUSED_DAYS, temp files over an hour old and
+ * the hs-*.db of cache format 5 and older (one file per rule set) go. */
 #include "match_int.h"
 
 #include <dirent.h>
@@ -27,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -36,25 +46,29 @@
 /* Bump when the file layout or the way rules are sorted into groups
  * (match_classify, match_compile_group, MATCH_CHUNK) changes. */
 #define CACHE_VERSION                                                          \
-	5 /* 3: plain-text databases; 4: and Latin ones, the                   \
+	6 /* 3: plain-text databases; 4: and Latin ones, the                   \
 	       look-alike rules in groups of their own; 5: a form's ':', '.',  \
-	       '=' escaped where members went (match_ascii) */
-#define CACHE_MAGIC "FCTRHSDB"
+	       '=' escaped where members went (match_ascii); 6: one file per   \
+	       group, groups of MATCH_CHUNK rules (not hyperscan patterns) */
+#define CACHE_MAGIC "FCTRHGDB"
 #define CACHE_MAX_FILE ((off_t)1 << 30)
 #define CACHE_MAX_PRUNE 4096
 #define CACHE_TMP_AGE 3600 /* seconds before a stray temp file goes */
+#define CACHE_UNUSED_DAYS 30
+#define CACHE_TOUCH_AGE 86400 /* a load touches an older file */
+#define CACHE_LOCK "hg.lock"
 
 struct cache_hdr {
 	char magic[8];
 	uint32_t version;
-	uint32_t ngroups;
+	uint32_t nrules;
 	unsigned char key[MATCH_KEY_LEN];
 	unsigned char digest[MATCH_KEY_LEN];
 	uint64_t len;
 };
 
 struct cache_ghdr {
-	uint32_t type, hmod, first, nhs, npc, zero;
+	uint32_t type, hmod, lookalike, nhs, npc, zero;
 	uint64_t dblen, fdblen[MATCH_FORMS];
 };
 
@@ -88,9 +102,9 @@ key_str(EVP_MD_CTX *c, const char *s)
 }
 
 static int
-key_rule(EVP_MD_CTX *c, const struct sp_rule *r, size_t i)
+key_rule(EVP_MD_CTX *c, const struct sp_rule *r)
 {
-	return key_u64(c, i) < 0 || key_u64(c, (uint64_t)r->type) < 0 ||
+	return key_u64(c, (uint64_t)r->type) < 0 ||
 		       key_u64(c, (uint64_t)r->hmod) < 0 ||
 		       key_str(c, r->hdr) < 0 || key_u64(c, r->re_flags) < 0 ||
 		       key_u64(c, match_hs_flags(r)) < 0 ||
@@ -100,14 +114,12 @@ key_rule(EVP_MD_CTX *c, const struct sp_rule *r, size_t i)
 }
 
 int
-match_cache_key(const struct sp_matcher *m, const struct sp_ruleset *rs,
-		unsigned char key[MATCH_KEY_LEN])
+match_cache_base(unsigned char base[MATCH_KEY_LEN])
 {
 	hs_platform_info_t pl;
 	char pcre_version[64];
 	EVP_MD_CTX *c;
 	unsigned int klen = 0;
-	size_t i;
 	int rc = -1;
 
 	memset(&pl, 0, sizeof(pl));
@@ -117,21 +129,40 @@ match_cache_key(const struct sp_matcher *m, const struct sp_ruleset *rs,
 	    (c = EVP_MD_CTX_new()) == NULL)
 		return -1;
 	pcre_version[sizeof(pcre_version) - 1] = '\0';
-	if (EVP_DigestInit_ex(c, EVP_sha256(), NULL) != 1 ||
-	    key_str(c, "facteur hyperscan cache") < 0 ||
-	    key_u64(c, CACHE_VERSION) < 0 || key_u64(c, MATCH_CHUNK) < 0 ||
-	    key_u64(c, MATCH_CHUNK_LOOKALIKE) < 0 ||
-	    key_str(c, hs_version()) < 0 || key_str(c, pcre_version) < 0 ||
-	    key_u64(c, pl.tune) < 0 || key_u64(c, pl.cpu_features) < 0)
-		goto out;
-	for (i = 0; i < rs->n && i < m->nre; i++)
-		if (m->re[i] != NULL && key_rule(c, &rs->v[i], i) < 0)
-			goto out;
-	if (EVP_DigestFinal_ex(c, key, &klen) == 1 && klen == MATCH_KEY_LEN)
+	if (EVP_DigestInit_ex(c, EVP_sha256(), NULL) == 1 &&
+	    key_str(c, "facteur hyperscan group") == 0 &&
+	    key_u64(c, CACHE_VERSION) == 0 && key_u64(c, MATCH_CHUNK) == 0 &&
+	    key_u64(c, MATCH_CHUNK_LOOKALIKE) == 0 &&
+	    key_str(c, hs_version()) == 0 && key_str(c, pcre_version) == 0 &&
+	    key_u64(c, pl.tune) == 0 && key_u64(c, pl.cpu_features) == 0 &&
+	    EVP_DigestFinal_ex(c, base, &klen) == 1 && klen == MATCH_KEY_LEN)
 		rc = 0;
-out:
 	EVP_MD_CTX_free(c);
 	return rc;
+}
+
+int
+match_cache_key(const unsigned char base[MATCH_KEY_LEN],
+		const struct sp_ruleset *rs, struct mgroup *g)
+{
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	unsigned int klen = 0;
+	size_t k;
+	int ok;
+
+	ok = c != NULL && EVP_DigestInit_ex(c, EVP_sha256(), NULL) == 1 &&
+	     key_add(c, base, MATCH_KEY_LEN) == 0 &&
+	     key_u64(c, (uint64_t)g->type) == 0 &&
+	     key_u64(c, (uint64_t)g->hmod) == 0 &&
+	     key_str(c, g->type == SP_R_HEADER ? g->hdr : NULL) == 0 &&
+	     key_u64(c, g->lookalike) == 0 && key_u64(c, g->nrules) == 0;
+	for (k = 0; ok && k < g->nrules; k++)
+		ok = g->rules[k] < rs->n &&
+		     key_rule(c, &rs->v[g->rules[k]]) == 0;
+	ok = ok && EVP_DigestFinal_ex(c, g->key, &klen) == 1 &&
+	     klen == MATCH_KEY_LEN;
+	EVP_MD_CTX_free(c);
+	return ok ? 0 : -1;
 }
 
 static int
@@ -145,7 +176,7 @@ cache_digest(const void *p, size_t n, unsigned char out[MATCH_KEY_LEN])
 		   : -1;
 }
 
-/* "DIR/hs-HEX.db", or with tmp "DIR/.hs-HEX.XXXXXX" for mkstemp. */
+/* "DIR/hg-HEX.db", or with tmp "DIR/.hg-HEX.XXXXXX" for mkstemp. */
 static int
 cache_path(char *out, size_t outlen, const char *dir,
 	   const unsigned char key[MATCH_KEY_LEN], int tmp)
@@ -156,7 +187,7 @@ cache_path(char *out, size_t outlen, const char *dir,
 
 	for (i = 0; i < MATCH_KEY_LEN; i++)
 		snprintf(hex + 2 * i, 3, "%02x", key[i]);
-	n = snprintf(out, outlen, tmp ? "%s/.hs-%s.XXXXXX" : "%s/hs-%s.db", dir,
+	n = snprintf(out, outlen, tmp ? "%s/.hg-%s.XXXXXX" : "%s/hg-%s.db", dir,
 		     hex);
 	return n < 0 || (size_t)n >= outlen ? -1 : 0;
 }
@@ -180,15 +211,13 @@ cur_take(struct cur *c, size_t n)
 	return p;
 }
 
-/* Reads n rule indices into a fresh array, each one a live pattern rule
- * of group g not seen before. 0, -1 ENOMEM, 1 bad. */
+/* Reads n positions into a fresh array of the rules there in g, each
+ * one not seen before. 0, -1 ENOMEM, 1 bad. */
 static int
-cache_rules(struct cur *c, const struct sp_matcher *m,
-	    const struct sp_ruleset *rs, const struct mgroup *g,
-	    unsigned char *seen, size_t n, size_t **out)
+cache_rules(struct cur *c, const struct mgroup *g, unsigned char *seen,
+	    size_t n, size_t **out)
 {
 	const unsigned char *p = cur_take(c, n * sizeof(uint32_t));
-	const struct sp_rule *r;
 	uint32_t v;
 	size_t k;
 
@@ -198,15 +227,10 @@ cache_rules(struct cur *c, const struct sp_matcher *m,
 		return -1;
 	for (k = 0; k < n; k++) {
 		memcpy(&v, p + k * sizeof(v), sizeof(v));
-		if (v >= rs->n || v >= m->nre || m->re[v] == NULL || seen[v])
-			return 1;
-		r = &rs->v[v];
-		if (r->type != g->type ||
-		    (g->type == SP_R_HEADER &&
-		     (r->hmod != g->hmod || strcasecmp(r->hdr, g->hdr) != 0)))
+		if (v >= g->nrules || seen[v])
 			return 1;
 		seen[v] = 1;
-		(*out)[k] = v;
+		(*out)[k] = g->rules[v];
 	}
 	return 0;
 }
@@ -239,12 +263,12 @@ cache_db(struct cur *c, uint64_t dblen, hs_database_t **db)
 	return 0;
 }
 
+/* The payload into g. 0, -1 ENOMEM, 1 bad (g half filled: the caller
+ * clears it). */
 static int
-cache_group(struct cur *c, struct sp_matcher *m, const struct sp_ruleset *rs,
-	    struct mgroup *g, unsigned char *seen)
+cache_group(struct cur *c, struct mgroup *g, unsigned char *seen)
 {
 	const unsigned char *p = cur_take(c, sizeof(struct cache_ghdr));
-	const struct sp_rule *f;
 	struct cache_ghdr gh;
 	size_t k;
 	int rc;
@@ -252,19 +276,13 @@ cache_group(struct cur *c, struct sp_matcher *m, const struct sp_ruleset *rs,
 	if (p == NULL)
 		return 1;
 	memcpy(&gh, p, sizeof(gh));
-	if (gh.first >= rs->n || gh.first >= m->nre ||
-	    m->re[gh.first] == NULL || gh.nhs > MATCH_CHUNK || gh.npc > rs->n ||
+	if ((uint32_t)g->type != gh.type || (uint32_t)g->hmod != gh.hmod ||
+	    g->lookalike != gh.lookalike || gh.nhs > g->nrules ||
+	    gh.npc > g->nrules || gh.nhs + gh.npc != g->nrules ||
 	    gh.zero != 0 || (gh.nhs == 0) != (gh.dblen == 0) ||
 	    (gh.dblen == 0 && (gh.fdblen[0] != 0 || gh.fdblen[1] != 0)))
 		return 1;
-	f = &rs->v[gh.first];
-	if ((uint32_t)f->type != gh.type || (uint32_t)f->hmod != gh.hmod)
-		return 1;
-	g->type = f->type;
-	g->hdr = f->hdr;
-	g->hmod = f->hmod;
-	g->first = gh.first;
-	if ((rc = cache_rules(c, m, rs, g, seen, gh.nhs, &g->hs_rule)) != 0)
+	if ((rc = cache_rules(c, g, seen, gh.nhs, &g->hs_rule)) != 0)
 		return rc;
 	g->nhs = gh.nhs;
 	if ((p = cur_take(c, gh.nhs)) == NULL)
@@ -274,7 +292,7 @@ cache_group(struct cur *c, struct sp_matcher *m, const struct sp_ruleset *rs,
 	for (k = 0; k < gh.nhs; k++)
 		if ((g->hs_confirm[k] = p[k]) > 1)
 			return 1;
-	if ((rc = cache_rules(c, m, rs, g, seen, gh.npc, &g->pc_rule)) != 0)
+	if ((rc = cache_rules(c, g, seen, gh.npc, &g->pc_rule)) != 0)
 		return rc;
 	g->npc = gh.npc;
 	if (gh.dblen > 0 && (rc = cache_db(c, gh.dblen, &g->db)) != 0)
@@ -283,52 +301,34 @@ cache_group(struct cur *c, struct sp_matcher *m, const struct sp_ruleset *rs,
 		if (gh.fdblen[k] > 0 &&
 		    (rc = cache_db(c, gh.fdblen[k], &g->fdb[k])) != 0)
 			return rc;
-	return 0;
+	return c->left == 0 ? 0 : 1;
 }
 
-/* 1 sound (m->g filled), 0 not ours, -1 ENOMEM. */
+/* 1 sound (g filled), 0 not ours, -1 ENOMEM. */
 static int
-cache_parse(struct sp_matcher *m, const struct sp_ruleset *rs,
-	    const unsigned char *data, size_t len,
-	    const unsigned char key[MATCH_KEY_LEN])
+cache_parse(struct mgroup *g, const unsigned char *data, size_t len)
 {
 	unsigned char digest[MATCH_KEY_LEN], *seen;
 	struct cache_hdr h;
 	struct cur c;
-	size_t i, live = 0, nseen = 0;
-	int rc = 1;
+	int rc;
 
 	if (len < sizeof(h))
 		return 0;
 	memcpy(&h, data, sizeof(h));
 	c.p = data + sizeof(h);
 	c.left = len - sizeof(h);
-	for (i = 0; i < rs->n && i < m->nre; i++)
-		live += m->re[i] != NULL;
 	if (memcmp(h.magic, CACHE_MAGIC, sizeof(h.magic)) != 0 ||
 	    h.version != CACHE_VERSION || h.len != c.left ||
-	    memcmp(h.key, key, MATCH_KEY_LEN) != 0 || h.ngroups > live ||
-	    cache_digest(c.p, c.left, digest) < 0 ||
+	    memcmp(h.key, g->key, MATCH_KEY_LEN) != 0 ||
+	    h.nrules != g->nrules || cache_digest(c.p, c.left, digest) < 0 ||
 	    memcmp(digest, h.digest, MATCH_KEY_LEN) != 0)
 		return 0;
-	if ((seen = calloc(rs->n ? rs->n : 1, 1)) == NULL ||
-	    (m->g = calloc(h.ngroups ? h.ngroups : 1, sizeof(*m->g))) == NULL) {
-		free(seen);
+	if ((seen = calloc(g->nrules ? g->nrules : 1, 1)) == NULL)
 		return -1;
-	}
-	for (i = 0; i < h.ngroups && rc == 1; i++) {
-		int r;
-
-		m->ng++;
-		r = cache_group(&c, m, rs, &m->g[i], seen);
-		rc = r == 0 ? 1 : r < 0 ? -1 : 0;
-	}
-	for (i = 0; i < rs->n; i++)
-		nseen += seen[i];
+	rc = cache_group(&c, g, seen);
 	free(seen);
-	if (rc == 1 && (c.left != 0 || nseen != live))
-		rc = 0;
-	return rc;
+	return rc == 0 ? 1 : rc < 0 ? -1 : 0;
 }
 
 /* The whole file, or NULL (*oom set on ENOMEM). */
@@ -359,6 +359,9 @@ cache_read(const char *path, size_t *len, int *oom)
 		close(fd);
 		return NULL;
 	}
+	/* in use: match_cache_prune keeps it (fails on root's file: fine) */
+	if (time(NULL) - st.st_mtime > CACHE_TOUCH_AGE)
+		(void)futimens(fd, NULL);
 	while (got < (size_t)st.st_size) {
 		n = read(fd, data + got, (size_t)st.st_size - got);
 		if (n < 0 && errno == EINTR)
@@ -377,22 +380,23 @@ cache_read(const char *path, size_t *len, int *oom)
 }
 
 int
-match_cache_load(struct sp_matcher *m, const struct sp_ruleset *rs,
-		 const char *dir, const unsigned char key[MATCH_KEY_LEN])
+match_cache_load(struct mgroup *g, const struct sp_ruleset *rs, const char *dir)
 {
 	char path[PATH_MAX];
 	unsigned char *data;
 	size_t len = 0;
 	int oom, rc;
 
-	if (cache_path(path, sizeof(path), dir, key, 0) < 0)
+	(void)rs;
+	if (g->db != NULL || g->nhs != 0 || g->npc != 0 ||
+	    cache_path(path, sizeof(path), dir, g->key, 0) < 0)
 		return 0;
 	if ((data = cache_read(path, &len, &oom)) == NULL)
 		return oom ? -1 : 0;
-	rc = cache_parse(m, rs, data, len, key);
+	rc = cache_parse(g, data, len);
 	free(data);
 	if (rc != 1)
-		match_groups_free(m);
+		match_group_clear(g);
 	return rc;
 }
 
@@ -432,15 +436,28 @@ wr_all(struct wr *w, const void *p, size_t n)
 	return 0;
 }
 
-/* Rule indices as u32. */
+/* Rule indices as u32 positions in g->rules (ascending: bsearch). */
 static int
-wr_rules(struct wr *w, const size_t *v, size_t n)
+wr_rules(struct wr *w, const struct mgroup *g, const size_t *v, size_t n)
 {
 	uint32_t x;
-	size_t k;
+	size_t k, lo, hi, mid;
 
 	for (k = 0; k < n; k++) {
-		x = (uint32_t)v[k];
+		lo = 0;
+		hi = g->nrules;
+		while (lo < hi) {
+			mid = lo + (hi - lo) / 2;
+			if (g->rules[mid] < v[k])
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo >= g->nrules || g->rules[lo] != v[k]) {
+			w->err = EINVAL; /* cannot happen: the group's rule */
+			return -1;
+		}
+		x = (uint32_t)lo;
 		if (wr_all(w, &x, sizeof(x)) < 0)
 			return -1;
 	}
@@ -470,16 +487,16 @@ wr_group(struct wr *w, const struct mgroup *g)
 	memset(&gh, 0, sizeof(gh));
 	gh.type = (uint32_t)g->type;
 	gh.hmod = (uint32_t)g->hmod;
-	gh.first = (uint32_t)g->first;
+	gh.lookalike = g->lookalike;
 	gh.nhs = g->db != NULL ? (uint32_t)g->nhs : 0;
 	gh.npc = (uint32_t)g->npc;
 	gh.dblen = g->db != NULL ? len : 0;
 	for (f = 0; f < MATCH_FORMS; f++)
 		gh.fdblen[f] = fbytes[f] != NULL ? flen[f] : 0;
 	rc = wr_all(w, &gh, sizeof(gh)) < 0 ||
-		     wr_rules(w, g->hs_rule, gh.nhs) < 0 ||
+		     wr_rules(w, g, g->hs_rule, gh.nhs) < 0 ||
 		     wr_all(w, g->hs_confirm, gh.nhs) < 0 ||
-		     wr_rules(w, g->pc_rule, g->npc) < 0 ||
+		     wr_rules(w, g, g->pc_rule, g->npc) < 0 ||
 		     wr_all(w, bytes, gh.dblen) < 0 ||
 		     wr_all(w, fbytes[0], gh.fdblen[0]) < 0 ||
 		     wr_all(w, fbytes[1], gh.fdblen[1]) < 0
@@ -494,32 +511,28 @@ out:
 
 /* The payload, then the header (with its digest) at offset 0. */
 static int
-wr_file(struct wr *w, const struct sp_matcher *m,
-	const unsigned char key[MATCH_KEY_LEN])
+wr_file(struct wr *w, const struct mgroup *g)
 {
 	struct cache_hdr h;
 	unsigned int dlen = 0;
-	size_t i;
 
 	memset(&h, 0, sizeof(h));
 	if (lseek(w->fd, (off_t)sizeof(h), SEEK_SET) < 0) {
 		w->err = errno;
 		return -1;
 	}
-	for (i = 0; i < m->ng; i++)
-		if (wr_group(w, &m->g[i]) < 0)
-			return -1;
+	if (wr_group(w, g) < 0)
+		return -1;
 	memcpy(h.magic, CACHE_MAGIC, sizeof(h.magic));
 	h.version = CACHE_VERSION;
-	h.ngroups = (uint32_t)m->ng;
-	memcpy(h.key, key, MATCH_KEY_LEN);
+	h.nrules = (uint32_t)g->nrules;
+	memcpy(h.key, g->key, MATCH_KEY_LEN);
 	h.len = w->len;
 	if (EVP_DigestFinal_ex(w->md, h.digest, &dlen) != 1) {
 		w->err = -1;
 		return -1;
 	}
-	if (pwrite(w->fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h) ||
-	    fsync(w->fd) < 0) {
+	if (pwrite(w->fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h)) {
 		w->err = errno ? errno : EIO;
 		return -1;
 	}
@@ -536,10 +549,25 @@ is_hex_name(const char *name, const char *prefix, size_t tail)
 	       strspn(name + p, "0123456789abcdef") == 2 * MATCH_KEY_LEN;
 }
 
-/* Removes the hs-*.db of other keys and temp files left by a build that
- * died, so the directory does not grow with every rule update. */
-static void
-cache_prune(const char *dir, const char *keep)
+/* Whether a file of the cache should go: an older format's, a temp file
+ * left by a build that died, or a group no build has used for long. */
+static int
+cache_stale(const char *name, const struct stat *st, time_t now)
+{
+	size_t n = strlen(name);
+	int db = n > 3 && strcmp(name + n - 3, ".db") == 0;
+
+	if (is_hex_name(name, "hs-", 3) && db)
+		return 1; /* format 5 and older: one file per rule set */
+	if (is_hex_name(name, ".hs-", 7) || is_hex_name(name, ".hg-", 7))
+		return now - st->st_mtime > CACHE_TMP_AGE;
+	if (is_hex_name(name, "hg-", 3) && db)
+		return now - st->st_mtime > CACHE_UNUSED_DAYS * 86400L;
+	return 0;
+}
+
+void
+match_cache_prune(const char *dir)
 {
 	struct dirent *de;
 	struct stat st;
@@ -549,44 +577,49 @@ cache_prune(const char *dir, const char *keep)
 
 	if ((d = opendir(dir)) == NULL)
 		return;
-	while ((de = readdir(d)) != NULL && n++ < CACHE_MAX_PRUNE) {
-		const char *name = de->d_name;
-
-		if (strcmp(name, keep) == 0 ||
-		    fstatat(dirfd(d), name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-		    !S_ISREG(st.st_mode))
-			continue;
-		if ((is_hex_name(name, "hs-", 3) &&
-		     strcmp(name + strlen(name) - 3, ".db") == 0) ||
-		    (is_hex_name(name, ".hs-", 7) &&
-		     now - st.st_mtime > CACHE_TMP_AGE))
-			(void)unlinkat(dirfd(d), name, 0);
-	}
+	while ((de = readdir(d)) != NULL && n++ < CACHE_MAX_PRUNE)
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) ==
+			0 &&
+		    S_ISREG(st.st_mode) && cache_stale(de->d_name, &st, now))
+			(void)unlinkat(dirfd(d), de->d_name, 0);
 	closedir(d);
 }
 
-static void
-cache_sync_dir(const char *dir)
+int
+match_cache_lock(const char *dir)
 {
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	char path[PATH_MAX];
+	int fd, n = snprintf(path, sizeof(path), "%s/" CACHE_LOCK, dir);
 
-	if (fd >= 0) {
-		(void)fsync(fd);
-		close(fd);
-	}
+	if (n < 0 || (size_t)n >= sizeof(path) ||
+	    (fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644)) <
+		0)
+		return -1;
+	while (flock(fd, LOCK_EX) < 0)
+		if (errno != EINTR) {
+			close(fd);
+			return -1;
+		}
+	return fd;
+}
+
+void
+match_cache_unlock(int fd)
+{
+	if (fd >= 0)
+		close(fd); /* releases the flock */
 }
 
 int
-match_cache_save(const struct sp_matcher *m, const char *dir,
-		 const unsigned char key[MATCH_KEY_LEN], char *why,
+match_cache_save(const struct mgroup *g, const char *dir, char *why,
 		 size_t whylen)
 {
 	char path[PATH_MAX], tmp[PATH_MAX];
 	struct wr w;
 	int rc = -1;
 
-	if (cache_path(path, sizeof(path), dir, key, 0) < 0 ||
-	    cache_path(tmp, sizeof(tmp), dir, key, 1) < 0) {
+	if (cache_path(path, sizeof(path), dir, g->key, 0) < 0 ||
+	    cache_path(tmp, sizeof(tmp), dir, g->key, 1) < 0) {
 		snprintf(why, whylen, "%s: path too long", dir);
 		return -1;
 	}
@@ -604,7 +637,9 @@ match_cache_save(const struct sp_matcher *m, const char *dir,
 	}
 	if (fchmod(w.fd, 0644) < 0)
 		w.err = errno;
-	else if (wr_file(&w, m, key) == 0 && close(w.fd) == 0) {
+	/* no fsync: a file a crash left torn fails its digest, and is
+	 * compiled over (one per group: syncing each cost seconds) */
+	else if (wr_file(&w, g) == 0 && close(w.fd) == 0) {
 		w.fd = -1;
 		if (rename(tmp, path) == 0)
 			rc = 0;
@@ -622,7 +657,5 @@ match_cache_save(const struct sp_matcher *m, const char *dir,
 		(void)unlink(tmp);
 		return -1;
 	}
-	cache_sync_dir(dir);
-	cache_prune(dir, strrchr(path, '/') + 1);
 	return 0;
 }

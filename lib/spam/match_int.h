@@ -29,6 +29,12 @@
 
 struct match_rev;
 
+#define MATCH_KEY_LEN 32
+
+/* A group: the pattern rules of one scanned text (type; for headers the
+ * name and modifier; look-alikes apart) in rule order, MATCH_CHUNK (or
+ * MATCH_CHUNK_LOOKALIKE) at most, each group compiled and cached on its
+ * own (match_build.c, match_cache.c). */
 struct mgroup {
 	enum sp_rtype type;
 	const char *hdr; /* borrowed from rule `first` (header groups) */
@@ -38,12 +44,18 @@ struct mgroup {
 	/* the same patterns for the texts of each form (match_ascii),
 	 * or NULL: db serves them */
 	hs_database_t *fdb[2];
-	unsigned char lookalike;   /* compile only: rules that have forms */
+	unsigned char lookalike;   /* rules that have forms */
 	size_t *hs_rule;	   /* hyperscan id -> rule index */
 	unsigned char *hs_confirm; /* id needs PCRE2 confirmation */
 	size_t nhs;
 	size_t *pc_rule; /* PCRE2-only rules */
 	size_t npc;
+	/* build only: the group's rules in order (hs_rule and pc_rule
+	 * share them out), its cache key and where it came from */
+	size_t *rules;
+	size_t nrules;
+	unsigned char key[MATCH_KEY_LEN];
+	unsigned char keyed, loaded;
 };
 
 struct scratch_pool {
@@ -106,6 +118,23 @@ match_hs_flags(const struct sp_rule *r)
 	return f;
 }
 
+/* Frees what a compile or a load put in g (databases, id lists), not
+ * its rules: g is as match_partition() left it. */
+static inline void
+match_group_clear(struct mgroup *g)
+{
+	hs_free_database(g->db);
+	hs_free_database(g->fdb[0]);
+	hs_free_database(g->fdb[1]);
+	free(g->hs_rule);
+	free(g->hs_confirm);
+	free(g->pc_rule);
+	g->db = g->fdb[0] = g->fdb[1] = NULL;
+	g->hs_rule = g->pc_rule = NULL;
+	g->hs_confirm = NULL;
+	g->nhs = g->npc = 0;
+}
+
 /* Frees the groups and their databases; m->g = NULL, m->ng = 0. */
 static inline void
 match_groups_free(struct sp_matcher *m)
@@ -113,12 +142,8 @@ match_groups_free(struct sp_matcher *m)
 	size_t i;
 
 	for (i = 0; i < m->ng; i++) {
-		hs_free_database(m->g[i].db);
-		hs_free_database(m->g[i].fdb[0]);
-		hs_free_database(m->g[i].fdb[1]);
-		free(m->g[i].hs_rule);
-		free(m->g[i].hs_confirm);
-		free(m->g[i].pc_rule);
+		match_group_clear(&m->g[i]);
+		free(m->g[i].rules);
 	}
 	free(m->g);
 	m->g = NULL;
@@ -209,24 +234,44 @@ int match_rev_confirm(const struct match_rev *rv, size_t rule, const char *t,
 
 void match_rev_free(struct match_rev **rv);
 
-/* ---- match_cache.c ---- */
+/* ---- match_build.c ---- */
 
-#define MATCH_KEY_LEN 32
+/* m->g from the live pattern rules (m->re[i] != NULL), from cache_dir
+ * (NULL or "": none) what it holds, the rest compiled by `threads`
+ * threads (0: the online CPUs, 8 at most) and saved there; the counts
+ * in m->st. *lock: the cache's lock (match_cache_lock) if some group had
+ * to be compiled, held for the caller's own cache writes, else -1; the
+ * caller releases it, on failure too. Only ENOMEM fails: a cache that
+ * cannot be read, locked or written is a note (m->st.cache_error). */
+int match_build_groups(struct sp_matcher *m, const struct sp_ruleset *rs,
+		       const char *cache_dir, unsigned threads, int *lock);
 
-/* SHA-256 over everything the groups depend on: our format version, the
- * hyperscan and PCRE2 versions, the platform, and every rule that passed
- * PCRE2 (m->re[i] != NULL): index, type, header, modifier, flags and
- * pattern bytes, in order. 0 or -1 (ENOMEM/OpenSSL). */
-int match_cache_key(const struct sp_matcher *m, const struct sp_ruleset *rs,
-		    unsigned char key[MATCH_KEY_LEN]);
-/* Fills m->g from dir/hs-KEY.db. 1 loaded, 0 absent or unusable (m->g
- * left empty: compile), -1 ENOMEM. Never logs. */
-int match_cache_load(struct sp_matcher *m, const struct sp_ruleset *rs,
-		     const char *dir, const unsigned char key[MATCH_KEY_LEN]);
-/* Writes m->g atomically to dir/hs-KEY.db (mode 0644) and removes the
- * hs-*.db files of other keys. 0, or -1 with why. */
-int match_cache_save(const struct sp_matcher *m, const char *dir,
-		     const unsigned char key[MATCH_KEY_LEN], char *why,
+/* ---- match_cache.c: one file per group, DIR/hg-KEY.db ---- */
+
+/* SHA-256 of what every group depends on: our format version, the
+ * hyperscan and PCRE2 versions, the platform, the chunk sizes. 0, -1. */
+int match_cache_base(unsigned char base[MATCH_KEY_LEN]);
+/* g->key: SHA-256 of base and of the group (type, header, modifier,
+ * look-alike, and each of its patterns in order: type, modifier, header,
+ * flags, pattern), never of rule indices. 0, or -1 (ENOMEM/OpenSSL). */
+int match_cache_key(const unsigned char base[MATCH_KEY_LEN],
+		    const struct sp_ruleset *rs, struct mgroup *g);
+/* Fills g's compiled part from dir/hg-KEY.db (positions in the group
+ * mapped to g->rules). 1 loaded, 0 absent or unusable (g left as it
+ * was: compile), -1 ENOMEM. Touches the file's mtime when it is more
+ * than a day old (match_cache_prune). Never logs. */
+int match_cache_load(struct mgroup *g, const struct sp_ruleset *rs,
+		     const char *dir);
+/* Writes g atomically to dir/hg-KEY.db (mode 0644). 0, or -1 with why. */
+int match_cache_save(const struct mgroup *g, const char *dir, char *why,
 		     size_t whylen);
+/* Removes from dir the group files not loaded nor written for
+ * CACHE_UNUSED_DAYS, temp files more than an hour old, and the files of
+ * older formats (hs-*.db). */
+void match_cache_prune(const char *dir);
+/* An exclusive flock() on dir/hg.lock, waited for: its fd, or -1 (the
+ * directory cannot hold it: go on without). */
+int match_cache_lock(const char *dir);
+void match_cache_unlock(int fd);
 
 #endif

@@ -19,7 +19,10 @@
  * each is compiled once and kept in the cache directory as
  * DIR/rv-HEX.db, HEX the SHA-256 of hyperscan's version, the flags and
  * the reversed pattern, read only if root or we own it and no one else
- * may write it (hyperscan runs what it deserializes). */
+ * may write it (hyperscan runs what it deserializes). As match_cache.c's
+ * group files, and in the same directory that builds of other rule sets
+ * may share: a load touches the file once a day, and files not used for
+ * REV_UNUSED_DAYS go. */
 #include "match_int.h"
 
 #include <dirent.h>
@@ -42,6 +45,7 @@
 #define REV_MAX_FILE (64 << 20)
 #define REV_MAGIC "FCTRREV1" /* bump with match_reverse()'s output */
 #define REV_NONE "FCTRNONE"
+#define REV_UNUSED_DAYS 30
 
 struct rev_rule {
 	size_t rule;
@@ -51,13 +55,6 @@ struct rev_rule {
 
 struct match_rev {
 	struct rev_rule *v;
-	size_t n;
-};
-
-/* The rv-*.db names this build used, which rev_prune() keeps. */
-#define REV_NAME 72
-struct rev_keep {
-	char (*name)[REV_NAME];
 	size_t n;
 };
 
@@ -107,12 +104,15 @@ rev_load(const char *path, hs_database_t **db)
 	    (st.st_uid == 0 || st.st_uid == geteuid()) &&
 	    (st.st_mode & 022) == 0 && st.st_size >= 8 &&
 	    st.st_size < REV_MAX_FILE &&
-	    (data = malloc((size_t)st.st_size)) != NULL)
+	    (data = malloc((size_t)st.st_size)) != NULL) {
+		if (time(NULL) - st.st_mtime > 86400) /* in use: rev_prune */
+			(void)futimens(fd, NULL);
 		while (
 		    got < (size_t)st.st_size &&
 		    ((k = read(fd, data + got, (size_t)st.st_size - got)) > 0 ||
 		     (k < 0 && errno == EINTR)))
 			got += k > 0 ? (size_t)k : 0;
+	}
 	close(fd);
 	if (data != NULL && got == (size_t)st.st_size) {
 		if (got == 8 && memcmp(data, REV_NONE, 8) == 0)
@@ -180,7 +180,7 @@ rev_relaxed(const struct sp_rule *r)
  * (REV_NONE is saved so that the next start need not ask hyperscan). */
 static int
 rev_db(const struct sp_rule *r, const char *rx, const char *dir,
-       struct rev_keep *keep, hs_database_t **db)
+       hs_database_t **db)
 {
 	size_t len = 2 * strlen(rx) + 1;
 	char *rv = malloc(len), path[PATH_MAX];
@@ -195,16 +195,6 @@ rev_db(const struct sp_rule *r, const char *rx, const char *dir,
 	}
 	keyed = dir != NULL && *dir != '\0' &&
 		rev_path(path, sizeof(path), dir, r->re, rv, f) == 0;
-	if (keyed) {
-		char(*nk)[REV_NAME] =
-		    reallocarray(keep->name, keep->n + 1, REV_NAME);
-
-		if (nk != NULL) {
-			keep->name = nk;
-			snprintf(nk[keep->n++], REV_NAME, "%s",
-				 strrchr(path, '/') + 1);
-		}
-	}
 	if (keyed)
 		rc = rev_load(path, db);
 	if (rc < 0 && rev_relaxed(r) &&
@@ -222,8 +212,7 @@ rev_db(const struct sp_rule *r, const char *rx, const char *dir,
  * not (refused by match_relax, match_reverse, hyperscan or PCRE2, or
  * not relaxed), -1 ENOMEM. */
 static int
-rev_one(const struct sp_rule *r, const char *dir, struct rev_keep *keep,
-	struct rev_rule *e)
+rev_one(const struct sp_rule *r, const char *dir, struct rev_rule *e)
 {
 	size_t len = strlen(r->re);
 	char *rx;
@@ -237,7 +226,7 @@ rev_one(const struct sp_rule *r, const char *dir, struct rev_keep *keep,
 	if ((rx = malloc(len + 1)) == NULL)
 		return -1;
 	if (match_relax(r->re, rx, len + 1) == 0 &&
-	    rev_db(r, rx, dir, keep, &e->db) == 1)
+	    rev_db(r, rx, dir, &e->db) == 1)
 		e->anch = pcre2_compile(
 		    (PCRE2_SPTR)r->re, PCRE2_ZERO_TERMINATED,
 		    match_pcre_flags(r) | PCRE2_ANCHORED, &ec, &off, NULL);
@@ -269,14 +258,15 @@ rev_worth(const pcre2_code *re)
 	       first == 0 && !(opts & PCRE2_ANCHORED) && min > 0;
 }
 
-/* Removes the rv-*.db files this build did not use (rules changed) and
- * temp files older than an hour, as match_cache.c does with hs-*.db. */
+/* Removes the rv-*.db files no build has used for REV_UNUSED_DAYS and
+ * temp files older than an hour, as match_cache.c does with hg-*.db. */
 static void
-rev_prune(const char *dir, const struct rev_keep *keep)
+rev_prune(const char *dir)
 {
 	struct dirent *de;
 	struct stat st;
-	size_t i, seen = 0, len;
+	time_t now = time(NULL);
+	size_t seen = 0, len;
 	DIR *d;
 
 	if ((d = opendir(dir)) == NULL)
@@ -290,10 +280,8 @@ rev_prune(const char *dir, const struct rev_keep *keep)
 			0 ||
 		    !S_ISREG(st.st_mode))
 			continue;
-		for (i = 0; i < keep->n; i++)
-			if (strcmp(keep->name[i], de->d_name) == 0)
-				break;
-		if (len == 70 ? i == keep->n : time(NULL) - st.st_mtime > 3600)
+		if (now - st.st_mtime >
+		    (len == 70 ? REV_UNUSED_DAYS * 86400L : 3600))
 			(void)unlinkat(dirfd(d), de->d_name, 0);
 	}
 	closedir(d);
@@ -304,7 +292,6 @@ match_rev_build(const struct sp_matcher *m, const struct sp_ruleset *rs,
 		const char *cache_dir, hs_scratch_t **proto)
 {
 	struct match_rev *rv = calloc(1, sizeof(*rv));
-	struct rev_keep keep = {NULL, 0};
 	struct rev_rule e, *nv;
 	size_t i, k;
 	int rc;
@@ -318,7 +305,7 @@ match_rev_build(const struct sp_matcher *m, const struct sp_ruleset *rs,
 			if (!g->hs_confirm[k] ||
 			    !rev_worth(m->re[g->hs_rule[k]]))
 				continue;
-			if ((rc = rev_one(r, cache_dir, &keep, &e)) == 0)
+			if ((rc = rev_one(r, cache_dir, &e)) == 0)
 				continue;
 			e.rule = g->hs_rule[k];
 			nv = rc < 0 ? NULL
@@ -330,7 +317,6 @@ match_rev_build(const struct sp_matcher *m, const struct sp_ruleset *rs,
 				hs_free_database(e.db);
 				pcre2_code_free(e.anch);
 				match_rev_free(&rv);
-				free(keep.name);
 				return NULL;
 			}
 			rv->v = nv;
@@ -338,8 +324,7 @@ match_rev_build(const struct sp_matcher *m, const struct sp_ruleset *rs,
 		}
 	}
 	if (rv != NULL && cache_dir != NULL && *cache_dir != '\0')
-		rev_prune(cache_dir, &keep);
-	free(keep.name);
+		rev_prune(cache_dir);
 	if (rv != NULL && rv->n == 0)
 		match_rev_free(&rv);
 	return rv;

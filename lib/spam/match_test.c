@@ -1,7 +1,10 @@
 /* lib/spam/match_test.c - the cache of the compiled hyperscan
- * databases (sp_match_build_cached, through the engine): written once,
- * loaded the next time with the same verdicts, replaced when the rules
- * change, compiled over when damaged, and never needed to start; a
+ * databases (sp_match_build_cached, through the engine), one file per
+ * group: written once, loaded the next time with the same verdicts, a
+ * group compiled again when a rule lands in it (the others loaded), a
+ * damaged file compiled over, the same files whatever the number of
+ * compile threads, one build compiling at a time, and never needed to
+ * start; a
  * scan whose result does not depend on where the text lies in memory;
  * and the plain-text databases (match_ascii.c) used on plain bodies only.
  * Scratch files live in a directory beside the test binary (the build dir). */
@@ -9,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -73,6 +77,25 @@ write_file(const char *path, const char *text)
 	assert_non_null(f);
 	assert_int_equal(fputs(text, f) >= 0, 1);
 	assert_int_equal(fclose(f), 0);
+}
+
+/* The whole file, malloc'd, or NULL. */
+static char *
+slurp_file(const char *path, size_t *len)
+{
+	struct stat st;
+	char *p;
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0)
+		return NULL;
+	assert_int_equal(fstat(fd, &st), 0);
+	p = malloc((size_t)st.st_size + 1);
+	assert_non_null(p);
+	*len = (size_t)read(fd, p, (size_t)st.st_size);
+	assert_int_equal(*len, (size_t)st.st_size);
+	close(fd);
+	return p;
 }
 
 static int
@@ -150,27 +173,39 @@ build(const struct fx *fx, const char *cache_dir, struct sp_match_stats *ms)
 	return e;
 }
 
-/* The hs-*.db files of the cache: how many, and the last one's name. */
+/* The hg-*.db (group) files of a cache: how many, and the largest's
+ * name (the body group's, with the most patterns). */
 static int
-cache_files(const struct fx *fx, char *name, size_t namelen)
+cache_files_in(const char *dir, char *name, size_t namelen)
 {
 	struct dirent *de;
-	DIR *d = opendir(fx->cache);
+	struct stat st;
+	DIR *d = opendir(dir);
+	off_t big = -1;
 	int n = 0, i = 0;
 
 	assert_non_null(d);
 	while ((de = readdir(d)) != NULL && i++ < 1000) {
 		size_t l = strlen(de->d_name);
 
-		if (strncmp(de->d_name, "hs-", 3) != 0 || l < 4 ||
+		if (strncmp(de->d_name, "hg-", 3) != 0 || l < 4 ||
 		    strcmp(de->d_name + l - 3, ".db") != 0)
 			continue;
 		n++;
-		if (name != NULL)
+		if (fstatat(dirfd(d), de->d_name, &st, 0) == 0 &&
+		    st.st_size > big && name != NULL) {
+			big = st.st_size;
 			snprintf(name, namelen, "%s", de->d_name);
+		}
 	}
 	closedir(d);
 	return n;
+}
+
+static int
+cache_files(const struct fx *fx, char *name, size_t namelen)
+{
+	return cache_files_in(fx->cache, name, namelen);
 }
 
 /* "SCORE NAME,NAME" for each message. */
@@ -227,12 +262,17 @@ second_build_loads_the_cache_and_scores_alike(void **state)
 		fail_msg("first build: got from_cache %d written %d (%s), want "
 			 "0 1",
 			 m1.from_cache, m1.cache_written, m1.cache_error);
-	if ((n = cache_files(fx, NULL, 0)) != 1)
-		fail_msg("got %d cache files, want 1", n);
+	if (m1.groups < 5 || (n = cache_files(fx, NULL, 0)) != (int)m1.groups)
+		fail_msg("got %d cache files for %zu groups, want one each, "
+			 "5 at least",
+			 n, m1.groups);
 	e2 = build(fx, fx->cache, &m2);
-	if (!m2.from_cache || m2.cache_written)
-		fail_msg("second build: got from_cache %d written %d, want 1 0",
-			 m2.from_cache, m2.cache_written);
+	if (!m2.from_cache || m2.cache_written ||
+	    m2.groups_loaded != m1.groups || m2.groups_compiled != 0)
+		fail_msg("second build: got from_cache %d written %d, %zu "
+			 "loaded %zu compiled, want 1 0, %zu 0",
+			 m2.from_cache, m2.cache_written, m2.groups_loaded,
+			 m2.groups_compiled, m1.groups);
 	/* every kind of pattern went through the cache */
 	assert_true(m0.hs_exact > 0 && m0.hs_prefilter > 0 &&
 		    m0.pcre_only > 0 && m0.bad_regex == 1);
@@ -259,34 +299,57 @@ second_build_loads_the_cache_and_scores_alike(void **state)
 	sp_engine_free(&e2);
 }
 
+/* A rule added to a rule set lands in one group (the body's): that
+ * group alone is compiled, the others are loaded; its old file stays
+ * (a build of the old rule set, sharing the directory, loads it). */
 static void
-changed_rules_get_a_new_file_and_the_old_one_goes(void **state)
+a_rule_added_recompiles_its_group_only(void **state)
 {
 	struct fx *fx = *state;
-	struct sp_match_stats ms;
+	struct sp_match_stats m0, ms;
 	struct sp_engine *e;
-	char before[128], after[128], rules_b[sizeof(rules_a) + 64];
-	int n;
+	char rules_b[sizeof(rules_a) + 64], v[NMSGS][512];
+	int n0, n;
 
-	e = build(fx, fx->cache, &ms);
+	e = build(fx, fx->cache, &m0);
 	sp_engine_free(&e);
-	assert_int_equal(cache_files(fx, before, sizeof(before)), 1);
+	n0 = cache_files(fx, NULL, 0);
 	snprintf(rules_b, sizeof(rules_b), "%sbody NEW /brand new/\n", rules_a);
 	write_file(fx->rules, rules_b);
 	e = build(fx, fx->cache, &ms);
+	verdicts(e, v);
 	sp_engine_free(&e);
-	if (ms.from_cache || !ms.cache_written)
-		fail_msg("changed rules: got from_cache %d written %d, "
-			 "want 0 1",
-			 ms.from_cache, ms.cache_written);
-	if ((n = cache_files(fx, after, sizeof(after))) != 1)
-		fail_msg("got %d cache files, want 1", n);
-	if (strcmp(before, after) == 0)
-		fail_msg("got the same file %s for other rules, want a new key",
-			 after);
+	if (ms.from_cache || !ms.cache_written || ms.groups != m0.groups ||
+	    ms.groups_compiled != 1 || ms.groups_loaded != m0.groups - 1)
+		fail_msg("one rule added: got from_cache %d written %d, %zu "
+			 "groups, %zu loaded %zu compiled, want 0 1, %zu "
+			 "groups, %zu loaded 1 compiled",
+			 ms.from_cache, ms.cache_written, ms.groups,
+			 ms.groups_loaded, ms.groups_compiled, m0.groups,
+			 m0.groups - 1);
+	if (strstr(v[0], "PILLS") == NULL || strstr(v[0], "BACKREF") == NULL)
+		fail_msg("spam: got '%s', want PILLS and BACKREF", v[0]);
+	if ((n = cache_files(fx, NULL, 0)) != n0 + 1)
+		fail_msg("got %d cache files, want %d (the new group's added)",
+			 n, n0 + 1);
+	write_file(fx->rules, rules_a);
+	e = build(fx, fx->cache, &ms);
+	sp_engine_free(&e);
+	if (!ms.from_cache || ms.groups_compiled != 0)
+		fail_msg("the old rules again: got from_cache %d, %zu "
+			 "compiled, want 1, 0",
+			 ms.from_cache, ms.groups_compiled);
 }
 
-enum damage { TRUNCATE, FLIP_DB, FLIP_HEADER, GARBAGE, EMPTY, WRITABLE };
+enum damage {
+	TRUNCATE,
+	FLIP_DB,
+	FLIP_HEADER,
+	GARBAGE,
+	EMPTY,
+	WRITABLE,
+	FOREIGN
+};
 
 static void
 damage(const char *path, enum damage how)
@@ -308,6 +371,10 @@ damage(const char *path, enum damage how)
 	case WRITABLE: /* sound, but anyone could have changed it */
 		assert_int_equal(fchmod(fd, 0666), 0);
 		break;
+	case FOREIGN: /* sound, but another user's (we run as root) */
+		if (fchown(fd, 4321, 4321) < 0)
+			skip();
+		break;
 	case GARBAGE:
 		assert_int_equal(ftruncate(fd, 0), 0);
 		assert_int_equal(pwrite(fd, "not a cache\n", 12, 0), 12);
@@ -326,11 +393,11 @@ damage(const char *path, enum damage how)
 static void
 damaged_cache_is_compiled_over_and_rewritten(void **state)
 {
-	static const enum damage how[] = {TRUNCATE, FLIP_DB, FLIP_HEADER,
-					  GARBAGE,  EMPTY,   WRITABLE};
-	static const char *const what[] = {"truncated",	  "flipped payload",
-					   "flipped key", "foreign",
-					   "empty",	  "world-writable"};
+	static const enum damage how[] = {
+	    TRUNCATE, FLIP_DB, FLIP_HEADER, GARBAGE, EMPTY, WRITABLE, FOREIGN};
+	static const char *const what[] = {
+	    "truncated", "flipped payload", "flipped key",  "garbage",
+	    "empty",	 "world-writable",  "foreign-owned"};
 	struct fx *fx = *state;
 	struct sp_match_stats ms;
 	struct sp_engine *e;
@@ -341,16 +408,20 @@ damaged_cache_is_compiled_over_and_rewritten(void **state)
 	e = build(fx, fx->cache, &ms);
 	verdicts(e, v0);
 	sp_engine_free(&e);
-	assert_int_equal(cache_files(fx, name, sizeof(name)), 1);
+	assert_true(cache_files(fx, name, sizeof(name)) == (int)ms.groups);
 	fx_path(path, fx->cache, name);
 	for (i = 0; i < sizeof(how) / sizeof(how[0]); i++) {
 		damage(path, how[i]);
 		e = build(fx, fx->cache, &ms);
-		if (ms.from_cache || !ms.cache_written)
-			fail_msg("%s cache: got from_cache %d written %d (%s), "
-				 "want 0 1",
+		if (ms.from_cache || !ms.cache_written ||
+		    ms.groups_compiled != 1 ||
+		    ms.groups_loaded != ms.groups - 1)
+			fail_msg("%s group file: got from_cache %d written %d "
+				 "(%s), %zu loaded %zu compiled, want 0 1, "
+				 "%zu loaded 1 compiled",
 				 what[i], ms.from_cache, ms.cache_written,
-				 ms.cache_error);
+				 ms.cache_error, ms.groups_loaded,
+				 ms.groups_compiled, ms.groups - 1);
 		verdicts(e, v1);
 		for (k = 0; k < NMSGS; k++)
 			if (strcmp(v1[k], v0[k]) != 0)
@@ -359,9 +430,11 @@ damaged_cache_is_compiled_over_and_rewritten(void **state)
 					 what[i], k, v1[k], v0[k]);
 		sp_engine_free(&e);
 		assert_int_equal(stat(path, &st), 0);
-		if ((st.st_mode & 07777) != 0644)
-			fail_msg("%s cache rewritten: got mode %o, want 644",
-				 what[i], (unsigned)(st.st_mode & 07777));
+		if ((st.st_mode & 07777) != 0644 || st.st_uid != geteuid())
+			fail_msg("%s cache rewritten: got mode %o uid %u, "
+				 "want 644, ours",
+				 what[i], (unsigned)(st.st_mode & 07777),
+				 (unsigned)st.st_uid);
 		e = build(fx, fx->cache, &ms);
 		sp_engine_free(&e);
 		if (!ms.from_cache)
@@ -369,6 +442,150 @@ damaged_cache_is_compiled_over_and_rewritten(void **state)
 				 "from_cache 0, want 1",
 				 what[i]);
 	}
+}
+
+/* rules_a with more groups (header targets), for the thread tests. */
+static void
+parse_many(struct sp_ruleset *rs)
+{
+	static const char *const hdr[] = {"Reply-To", "Cc",	    "X-Mailer",
+					  "Received", "Message-Id", "Date"};
+	struct sp_rules_error re;
+	char text[sizeof(rules_a) + 1024];
+	size_t i;
+	int n = snprintf(text, sizeof(text), "%s", rules_a);
+
+	for (i = 0; i < sizeof(hdr) / sizeof(hdr[0]); i++)
+		n += snprintf(text + n, sizeof(text) - (size_t)n,
+			      "header H%zu %s =~ /x%zu(a|b)+y/i\n", i, hdr[i],
+			      i);
+	sp_rules_init(rs);
+	memset(&re, 0, sizeof(re));
+	if (sp_rules_parse(rs, "many.cf", text, (size_t)n, NULL, &re) < 0 ||
+	    sp_rules_finish(rs, &re) < 0)
+		fail_msg("rules: got error '%s', want none", re.msg);
+}
+
+/* The bytes of file name in dir, malloc'd. */
+static char *
+file_bytes(const char *dir, const char *name, size_t *len)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return slurp_file(path, len);
+}
+
+/* Whether dirs a and b hold the same hg-*.db files, byte for byte. */
+static void
+same_files(const char *a, const char *b)
+{
+	struct dirent *de;
+	DIR *d = opendir(a);
+	char *x, *y;
+	size_t lx, ly;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, "hg-", 3) != 0)
+			continue;
+		n++;
+		x = file_bytes(a, de->d_name, &lx);
+		y = file_bytes(b, de->d_name, &ly);
+		if (y == NULL || lx != ly || memcmp(x, y, lx) != 0)
+			fail_msg("%s: got other bytes (or none) on 4 threads "
+				 "than on 1",
+				 de->d_name);
+		free(x);
+		free(y);
+	}
+	closedir(d);
+	assert_int_equal(cache_files_in(b, NULL, 0), n);
+}
+
+static void
+compile_threads_write_the_same_files_as_one(void **state)
+{
+	struct fx *fx = *state;
+	struct sp_ruleset rs;
+	struct sp_matcher *m[2];
+	struct sp_match_stats st[2];
+	char dir[2][PATH_MAX], err[256];
+	static const char *const name[2] = {"t1", "t4"};
+	unsigned threads[2] = {1, 4};
+	int i;
+
+	parse_many(&rs);
+	for (i = 0; i < 2; i++) {
+		fx_path(dir[i], fx->dir, name[i]);
+		assert_int_equal(mkdir(dir[i], 0755), 0);
+		if (sp_match_build_threads(&rs, dir[i], threads[i], &m[i], err,
+					   sizeof(err)) < 0)
+			fail_msg("build: got error '%s', want none", err);
+		sp_match_stats(m[i], &st[i]);
+		sp_match_free(&m[i]);
+	}
+	if (st[0].groups < 10 || st[1].groups_compiled != st[0].groups)
+		fail_msg("got %zu groups, %zu compiled on 4 threads, want "
+			 "10 at least, all compiled",
+			 st[0].groups, st[1].groups_compiled);
+	same_files(dir[0], dir[1]);
+	sp_rules_free(&rs);
+}
+
+struct racer {
+	const char *dir;
+	struct sp_match_stats st;
+	int rc;
+};
+
+static void *
+race(void *arg)
+{
+	struct racer *r = arg;
+	struct sp_ruleset rs;
+	struct sp_matcher *m = NULL;
+	char err[256];
+
+	parse_many(&rs);
+	r->rc = sp_match_build_threads(&rs, r->dir, 1, &m, err, sizeof(err));
+	if (m != NULL)
+		sp_match_stats(m, &r->st);
+	sp_match_free(&m);
+	sp_rules_free(&rs);
+	return NULL;
+}
+
+/* Two builds of one rule set into one empty directory at the same time
+ * (a milter restart and 'facteur spam check'): each group is compiled
+ * once, by whichever took DIR/hg.lock first; the other waits, then
+ * loads it. */
+static void
+two_builds_at_once_compile_each_group_once(void **state)
+{
+	struct fx *fx = *state;
+	struct racer r[2];
+	pthread_t t[2];
+	size_t compiled;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		memset(&r[i], 0, sizeof(r[i]));
+		r[i].dir = fx->cache;
+		assert_int_equal(pthread_create(&t[i], NULL, race, &r[i]), 0);
+	}
+	for (i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	assert_true(r[0].rc == 0 && r[1].rc == 0);
+	compiled = r[0].st.groups_compiled + r[1].st.groups_compiled;
+	if (compiled != r[0].st.groups ||
+	    r[0].st.groups_loaded + r[1].st.groups_loaded != r[0].st.groups)
+		fail_msg("got %zu + %zu groups compiled, %zu + %zu loaded, "
+			 "want %zu in all, each",
+			 r[0].st.groups_compiled, r[1].st.groups_compiled,
+			 r[0].st.groups_loaded, r[1].st.groups_loaded,
+			 r[0].st.groups);
 }
 
 static void
@@ -596,10 +813,13 @@ main(void)
 	    cmocka_unit_test_setup_teardown(
 		second_build_loads_the_cache_and_scores_alike, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
-		changed_rules_get_a_new_file_and_the_old_one_goes, setup,
-		teardown),
+		a_rule_added_recompiles_its_group_only, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 		damaged_cache_is_compiled_over_and_rewritten, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		compile_threads_write_the_same_files_as_one, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		two_builds_at_once_compile_each_group_once, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 		unusable_cache_dir_still_builds_and_says_why, setup, teardown),
 	    cmocka_unit_test(a_match_does_not_depend_on_the_text_address),

@@ -12,77 +12,6 @@
 #include "msgview.h"
 #include "received.h"
 
-static const char *const ev_months[] = {"jan", "feb", "mar", "apr",
-					"may", "jun", "jul", "aug",
-					"sep", "oct", "nov", "dec"};
-
-static long
-ev_zone(const char *z)
-{
-	static const struct {
-		const char *n;
-		int h;
-	} names[] = {{"ut", 0},	  {"gmt", 0},  {"utc", 0},  {"z", 0},
-		     {"est", -5}, {"edt", -4}, {"cst", -6}, {"cdt", -5},
-		     {"mst", -7}, {"mdt", -6}, {"pst", -8}, {"pdt", -7},
-		     {"bst", 1},  {"cet", 1},  {"cest", 2}, {NULL, 0}};
-	size_t i;
-
-	if ((*z == '+' || *z == '-') && isdigit((unsigned char)z[1]) &&
-	    isdigit((unsigned char)z[2]) && isdigit((unsigned char)z[3]) &&
-	    isdigit((unsigned char)z[4])) {
-		long v = ((z[1] - '0') * 10 + (z[2] - '0')) * 3600 +
-			 ((z[3] - '0') * 10 + (z[4] - '0')) * 60;
-
-		return *z == '-' ? -v : v;
-	}
-	for (i = 0; names[i].n != NULL; i++)
-		if (strncasecmp(z, names[i].n, strlen(names[i].n)) == 0 &&
-		    !isalpha((unsigned char)z[strlen(names[i].n)]))
-			return names[i].h * 3600L;
-	return 0;
-}
-
-/* An RFC 822 date ("[Mon,] 7 Dec 2026 05:29:06 +0000") as SpamAssassin's
- * parse_rfc822_date reads it, loosely. 0 or -1. */
-int
-ev_parse_date(const char *s, time_t *out)
-{
-	struct tm tm;
-	int day, year, hh, mm, ss = 0, mon = -1, n = 0;
-	char mname[4];
-	size_t i;
-
-	while (*s && !isdigit((unsigned char)*s))
-		s++;
-	if (sscanf(s, "%d %3s %d %d:%d%n", &day, mname, &year, &hh, &mm, &n) !=
-	    5)
-		return -1;
-	s += n;
-	if (*s == ':' && isdigit((unsigned char)s[1]))
-		ss = (int)strtol(s + 1, (char **)&s, 10);
-	for (i = 0; i < 12; i++)
-		if (strncasecmp(mname, ev_months[i], 3) == 0)
-			mon = (int)i;
-	if (mon < 0 || day < 1 || day > 31 || hh > 23 || mm > 59 || ss > 60)
-		return -1;
-	if (year < 50)
-		year += 2000;
-	else if (year < 1000)
-		year += 1900;
-	while (*s == ' ')
-		s++;
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = year - 1900;
-	tm.tm_mon = mon;
-	tm.tm_mday = day;
-	tm.tm_hour = hh;
-	tm.tm_min = mm;
-	tm.tm_sec = ss;
-	*out = timegm(&tm) - ev_zone(s);
-	return 0;
-}
-
 /* Received dates: "(\s.?\d+ \S\S\S \d+ \d+:\d+:\d+ \S+)" of each field
  * (fetchmail's local first field set aside, as HeaderEval does). */
 static size_t
@@ -103,22 +32,24 @@ ev_rcvd_times(const struct sp_evctx *c, time_t *t, size_t max)
 	}
 	for (i = first; n < max && (r = ev_header(c, "Received", 0, i)) != NULL;
 	     i++) {
-		const char *p;
+		char d[256], *u;
+		size_t k, o;
 
-		for (p = r; *p; p++) {
-			const char *q = p + 1;
-
-			if (!isspace((unsigned char)*p))
-				continue;
-			if (*q && !isdigit((unsigned char)*q))
-				q++;
-			if (isdigit((unsigned char)*q) &&
-			    ev_parse_date(q, &t[n]) == 0 &&
-			    strchr(q, ':') != NULL) {
-				n++;
-				break;
-			}
-		}
+		/* SpamAssassin unfolds "\n[ \t]+" to one space; the view
+		 * keeps the blanks after the line end, so every run of
+		 * blanks is one space here (a fold inside the date) */
+		if ((u = malloc(strlen(r) + 1)) == NULL)
+			break;
+		for (k = o = 0; r[k]; k++)
+			if (!isspace((unsigned char)r[k]) || o == 0 ||
+			    u[o - 1] != ' ')
+				u[o++] =
+				    isspace((unsigned char)r[k]) ? ' ' : r[k];
+		u[o] = '\0';
+		if (ev_rcvd_date(u, d, sizeof(d)) &&
+		    ev_parse_date(d, &t[n]) == 0)
+			n++;
+		free(u);
 	}
 	return n;
 }

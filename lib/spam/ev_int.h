@@ -4,6 +4,9 @@
 #ifndef FACTEUR_SPAM_EV_INT_H
 #define FACTEUR_SPAM_EV_INT_H
 
+#include <stddef.h>
+#include <time.h>
+
 #include "ev.h"
 
 struct sp_header;
@@ -50,6 +53,12 @@ const struct sp_evconf *ev_conf(const struct sp_evctx *c);
  * NULL. */
 const char *ev_header(const struct sp_evctx *c, const char *name, int raw,
 		      size_t nth);
+/* Util.pm's parse_rfc822_date (ev_date.c): seconds since the epoch into
+ * *out. 0, or -1 where the Perl returns undef. */
+int ev_parse_date(const char *s, time_t *out);
+/* The first "(\s.?\d+ \S\S\S \d+ \d+:\d+:\d+ \S+)" of a Received
+ * field into d (HeaderEval's Received date); 0 when none. */
+int ev_rcvd_date(const char *r, char *d, size_t dlen);
 /* The last value of a header (SpamAssassin's scalar get_header and
  * raw_header give the last), or NULL. */
 const char *ev_header_last(const struct sp_evctx *c, const char *name, int raw);

@@ -348,14 +348,15 @@ ev_unresolved_template(struct sp_evctx *c, const struct sp_evcall *a)
 	return 0;
 }
 
-/* Header `name`'s first value, unless a Received field comes before
- * it in the header block. */
+/* Header `name`'s first value, unless a `name` field comes after a
+ * Received field in the header block. */
 static const char *
 ev_before_rcvd(const struct sp_evctx *c, const char *name, int *present)
 {
 	const struct sp_view *v = c->v;
+	const char *first = NULL;
 	size_t i;
-	int rcvd = 0;
+	int rcvd = 0, after = 0;
 
 	*present = 0;
 	for (i = 0; i < v->nheaders; i++) {
@@ -363,10 +364,28 @@ ev_before_rcvd(const struct sp_evctx *c, const char *name, int *present)
 			rcvd = 1;
 		else if (strcasecmp(v->headers[i].name, name) == 0) {
 			*present = 1;
-			return rcvd ? NULL : v->headers[i].raw;
+			if (first == NULL)
+				first = v->headers[i].raw;
+			/* /^Received:.*?^NAME:/smi: any NAME field below any
+			 * Received field, not only the first */
+			after |= rcvd;
 		}
 	}
-	return NULL;
+	return after ? NULL : first;
+}
+
+/* X-Sender:first:addr is an address (Email::Address::XS gives none for
+ * "@ (Unverified)" or "Name <example.net>"). */
+static int
+ev_xsender_addr(const struct sp_evctx *c)
+{
+	const char *x = ev_header(c, "X-Sender", 0, 0), *at;
+	char a[256];
+
+	if (x == NULL || ev_addr(x, a, sizeof(a)) < 0)
+		return 0;
+	at = strchr(a, '@');
+	return at != NULL && at > a && at[1] != '\0';
 }
 
 const char *
@@ -396,7 +415,7 @@ ev_envfrom(struct sp_evctx *c)
 			return c->envfrom_sa = c->envfrom_buf;
 		}
 	}
-	if (ev_header(c, "X-Sender", 0, 0) != NULL)
+	if (ev_xsender_addr(c))
 		for (i = 0; (e = ev_header(c, "Received", 0, i)) != NULL; i++)
 			if (strstr(e, "(fetchmail") != NULL)
 				return NULL;

@@ -759,6 +759,22 @@ static const struct eval_case eval_cases[] = {
 	  "Content-Type: text/plain; name=\"=?utf-8?q?hello_world?=\"\r\n"
 	  "\r\nx\r\n--BB--\r\n",
      "T", 0},
+    /* EnvelopeFrom: a Return-Path below a Received field makes every
+     * Return-Path untrusted (/^Received:.*?^Return-Path:/smi) */
+    {"header T eval:check_equal_from_domains()\n",
+     "Return-Path: <a@lists.example.org>\r\nReceived: from mx (mx.example"
+     ".net [192.0.2.1]) by in.example.net (Postfix) with ESMTP id 1\r\n"
+     "Return-Path: <owner@example.org>\r\nFrom: b@example.com\r\n"
+     "To: c@example.net\r\nSubject: s\r\n\r\nx\r\n",
+     "T", 0},
+    /* ... and an X-Sender with no address does not stop it at a
+     * fetchmail Received field */
+    {"header T eval:check_equal_from_domains()\n",
+     "Return-Path: <a@lists.example.org>\r\nReceived: from phobos "
+     "[127.0.0.1] by localhost with IMAP (fetchmail-5.9.0) for a@localhost "
+     "(single-drop)\r\nX-Sender: @ (Unverified)\r\nFrom: b@example.com\r\n"
+     "To: c@example.net\r\nSubject: s\r\n\r\nx\r\n",
+     "T", 1},
     /* the X-Spam-Relays-Untrusted metadata header */
     {"header T X-Spam-Relays-Untrusted =~ /^[^\\]]+ rdns= /\n",
      "Received: from x (unknown [203.0.113.5]) by b with SMTP id 1\r\n" HDRS

@@ -6,9 +6,13 @@
  *
  * A group depends on its own patterns only (match_cache_key), never on
  * rule indices, so a rule added to a rule set changes the key of the
- * group it lands in, and no other. The rules of the files read later
- * (rules/ after SpamAssassin's) come after the others, so they fill the
- * last group of each text or open new ones.
+ * group it lands in, and no other. Rules of different directories go to
+ * different groups: SpamAssassin's groups are then the same with or
+ * without rules/ or a site's rules (a build of either loads the other's
+ * files), and a site's rule added compiles a small group of the site's,
+ * not SpamAssassin's largest (a look-alike body group takes half a
+ * minute). That costs a scan a few more databases (one per text those
+ * directories have rules for: 21 with rules/, most of them headers).
  *
  * Each group is compiled on its own (hyperscan's compiler is thread-safe
  * for separate calls); what a compile gives does not depend on the
@@ -39,17 +43,29 @@ match_push(size_t **v, size_t *n, size_t x)
 
 /* ---- partition ---- */
 
-/* The open group rule r goes to (same text, not full), or a new one. */
+/* The length of the directory part of a rule's file name. */
+static size_t
+match_dirlen(const char *file)
+{
+	const char *slash = strrchr(file, '/');
+
+	return slash != NULL ? (size_t)(slash - file) : 0;
+}
+
+/* The open group rule r goes to (same text and directory, not full), or
+ * a new one. */
 static struct mgroup *
 match_group(struct sp_matcher *m, const struct sp_rule *r, size_t ri, int la)
 {
+	const char *file = r->file != NULL ? r->file : "";
+	size_t dl = match_dirlen(file), i;
 	struct mgroup *g;
-	size_t i;
 
 	for (i = 0; i < m->ng; i++) {
 		g = &m->g[i];
 		if (g->type != r->type || g->lookalike != la ||
-		    g->nrules >= (la ? MATCH_CHUNK_LOOKALIKE : MATCH_CHUNK))
+		    g->nrules >= (la ? MATCH_CHUNK_LOOKALIKE : MATCH_CHUNK) ||
+		    g->olen != dl || strncmp(g->origin, file, dl) != 0)
 			continue;
 		if (r->type != SP_R_HEADER ||
 		    (g->hmod == r->hmod && strcasecmp(g->hdr, r->hdr) == 0))
@@ -65,6 +81,8 @@ match_group(struct sp_matcher *m, const struct sp_rule *r, size_t ri, int la)
 	g->hdr = r->hdr;
 	g->hmod = r->hmod;
 	g->first = ri;
+	g->origin = file;
+	g->olen = dl;
 	g->lookalike = (unsigned char)la;
 	return g;
 }

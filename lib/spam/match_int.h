@@ -32,14 +32,16 @@ struct match_rev;
 #define MATCH_KEY_LEN 32
 
 /* A group: the pattern rules of one scanned text (type; for headers the
- * name and modifier; look-alikes apart) in rule order, MATCH_CHUNK (or
- * MATCH_CHUNK_LOOKALIKE) at most, each group compiled and cached on its
- * own (match_build.c, match_cache.c). */
+ * name and modifier; look-alikes apart) from one rules directory, in rule
+ * order, MATCH_CHUNK (or MATCH_CHUNK_LOOKALIKE) at most, each group
+ * compiled and cached on its own (match_build.c, match_cache.c). */
 struct mgroup {
 	enum sp_rtype type;
 	const char *hdr; /* borrowed from rule `first` (header groups) */
 	enum sp_hmod hmod;
-	size_t first; /* the rule that opened the group */
+	size_t first;	    /* the rule that opened the group */
+	const char *origin; /* its file: a group's rules share its directory */
+	size_t olen;	    /* (origin's first olen bytes) */
 	hs_database_t *db;
 	/* the same patterns for the texts of each form (match_ascii),
 	 * or NULL: db serves them */

@@ -516,21 +516,60 @@ ev_ratware_name_id(struct sp_evctx *c, const struct sp_evcall *a)
 	return r;
 }
 
+/* RegistryBoundaries::trim_domain, nearly: the last two labels
+ * (facteur reads no util_rb_2tld/3tld lists, so "example.co.uk" gives
+ * "co.uk", a shorter, looser domain than SpamAssassin's). */
+static const char *
+ev_trim2(const char *d)
+{
+	const char *p;
+	int dots = 0;
+
+	for (p = d + strlen(d); p > d; p--)
+		if (p[-1] == '.' && ++dots == 2)
+			return p;
+	return d;
+}
+
+static int
+ev_word_ch(char ch)
+{
+	return isalnum((unsigned char)ch) || ch == '_';
+}
+
+/* ef =~ /\b\Qdom\E.\Quser\E@/i: the "." is any character. */
+static int
+ev_dom_user(const char *ef, const char *dom, const char *user)
+{
+	size_t dl = strlen(dom), ul = strlen(user);
+	const char *p;
+
+	for (p = ef; *p; p++) {
+		if (p > ef && ev_word_ch(p[-1]) == ev_word_ch(*p))
+			continue; /* no \b here */
+		if (strncasecmp(p, dom, dl) == 0 && p[dl] != '\0' &&
+		    p[dl] != '\n' && strncasecmp(p + dl + 1, user, ul) == 0 &&
+		    p[dl + 1 + ul] == '@')
+			return 1;
+	}
+	return 0;
+}
+
 static int
 ev_ratware_envfrom(struct sp_evctx *c, const struct sp_evcall *a)
 {
 	const char *t = ev_header(c, "To", 0, 0), *e = ev_envfrom(c);
-	char to[256], ef[256], want[520], *at;
+	char to[256], ef[256], *at;
 
 	(void)a;
 	if (t == NULL || e == NULL || ev_addr(t, to, sizeof(to)) < 0 ||
 	    ev_addr(e, ef, sizeof(ef)) < 0 || strncasecmp(ef, "srs", 3) == 0)
 		return 0;
-	if ((at = strchr(to, '@')) == NULL || strchr(at + 1, '.') == NULL)
+	if ((at = strchr(to, '@')) == NULL || at == to ||
+	    strchr(at + 1, '.') == NULL)
 		return 0;
 	*at = '\0';
-	snprintf(want, sizeof(want), "%s.%s@", at + 1, to);
-	return strcasestr(ef, want) != NULL;
+	return ev_dom_user(ef, ev_trim2(at + 1), to);
 }
 
 /* The Outlook Message-Id m's time token against the Date, then the

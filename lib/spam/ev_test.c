@@ -775,6 +775,14 @@ static const struct eval_case eval_cases[] = {
      "(single-drop)\r\nX-Sender: @ (Unverified)\r\nFrom: b@example.com\r\n"
      "To: c@example.net\r\nSubject: s\r\n\r\nx\r\n",
      "T", 1},
+    /* check_ratware_envelope_from: the To domain trimmed to its
+     * registrable part, and /\b\Qdom\E.\Quser\E@/ takes any character
+     * for the "." */
+    {"header T eval:check_ratware_envelope_from()\n",
+     "Return-Path: <1021-1709-spamassassin.taint.org?zzzz@bounce.example"
+     ".net>\r\nFrom: b@example.com\r\nTo: zzzz@spamassassin.taint.org\r\n"
+     "Subject: s\r\n\r\nx\r\n",
+     "T", 1},
     /* the X-Spam-Relays-Untrusted metadata header */
     {"header T X-Spam-Relays-Untrusted =~ /^[^\\]]+ rdns= /\n",
      "Received: from x (unknown [203.0.113.5]) by b with SMTP id 1\r\n" HDRS

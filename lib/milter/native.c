@@ -216,6 +216,7 @@ mlt_native_nr_flags(const struct mlt_chain *ch)
 	};
 	uint32_t out = MLT_P_NR_DATA | MLT_P_NR_UNKN; /* no callbacks */
 	unsigned quiet = ~0u;
+	int after_eoh = 0;
 	size_t i, k;
 
 	for (i = 0; i < ch->n; i++) {
@@ -228,7 +229,13 @@ mlt_native_nr_flags(const struct mlt_chain *ch)
 			       (f->eoh ? MLT_NR_EOH : 0) |
 			       (f->body ? MLT_NR_BODY : 0);
 		quiet &= ~(has & ~f->no_reply);
+		after_eoh |= f->body != NULL || f->eom != NULL || f->wants_body;
 	}
+	/* A filter that only retires at EOH (facteur-blacklist) answers
+	 * ACCEPT there: alone, that answer spares the MTA the body, so EOH
+	 * waits; beside a filter that reads on, the MTA goes on anyway. */
+	if (!after_eoh)
+		quiet &= ~MLT_NR_EOH;
 	for (k = 0; k < sizeof(map) / sizeof(map[0]); k++)
 		if (quiet & map[k].bit)
 			out |= map[k].flag;

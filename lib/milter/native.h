@@ -52,7 +52,9 @@
 extern const struct mlt_seam mlt_seam_native;
 
 /* SMFIP_NR_* bits (proto.h MLT_P_NR_*) for the phases at which no filter
- * of the chain may refuse: what the engine asks for when offered. Pure. */
+ * of the chain may refuse: what the engine asks for when offered. EOH
+ * waits all the same when no filter reads the body or end of message (an
+ * ACCEPT there then spares the MTA the body). Pure. */
 uint32_t mlt_native_nr_flags(const struct mlt_chain *ch);
 
 /* Serves one connected blocking socket until the MTA quits or an error

@@ -361,4 +361,7 @@ const struct mlt_filter bl_filter = {
     .envrcpt = bl_envrcpt,
     .eoh = bl_eoh,
     .close = bl_close,
+    /* eoh only retires (ACCEPT): the MTA need not wait for it when
+     * another filter reads on (mlt_native_nr_flags) */
+    .no_reply = MLT_NR_EOH,
 };

@@ -14,6 +14,8 @@
 
 #include "chain.h"
 #include "engine.h"
+#include "native.h"
+#include "proto.h"
 #include "spf.h"
 
 static void
@@ -264,6 +266,55 @@ without_given_verdicts_the_engine_looks_up_itself(void **state)
 	sp_result_clear(&r);
 }
 
+/* The NR flags a chain of these filters asks of the MTA. */
+static uint32_t
+chain_nr(const struct mlt_filter *const *f, size_t n)
+{
+	struct mlt_chain_entry e[CHAIN_NMOD];
+	struct mlt_chain ch;
+	size_t i;
+
+	memset(&ch, 0, sizeof(ch));
+	for (i = 0; i < n; i++)
+		e[i] = (struct mlt_chain_entry){f[i], NULL,
+						MLT_ON_ERROR_TEMPFAIL};
+	ch.v = e;
+	ch.n = n;
+	return mlt_native_nr_flags(&ch);
+}
+
+/* The default chain refuses at MAIL and RCPT (blacklist) and at end of
+ * message: Postfix waits there and nowhere else (at EOH the blacklist
+ * only retires: a round trip for nothing while spam reads on). */
+static void
+default_chain_waits_at_mail_rcpt_and_eom_only(void **state)
+{
+	const struct mlt_filter *f[] = {&bl_filter, &scrub_filter,
+					&dkim_filter, &spam_filter};
+	uint32_t quiet = MLT_P_NR_CONN | MLT_P_NR_HELO | MLT_P_NR_DATA |
+			 MLT_P_NR_UNKN | MLT_P_NR_HDR | MLT_P_NR_EOH |
+			 MLT_P_NR_BODY;
+	uint32_t p = chain_nr(f, 4);
+
+	(void)state;
+	if ((p & quiet) != quiet || (p & (MLT_P_NR_MAIL | MLT_P_NR_RCPT)))
+		fail_msg("NR flags 0x%x, want 0x%x: replies at MAIL, RCPT and "
+			 "end of message only",
+			 (unsigned)p, (unsigned)quiet);
+}
+
+/* The blacklist alone answers at EOH: its ACCEPT there spares Postfix
+ * the body, as no filter reads it. */
+static void
+blacklist_alone_answers_eoh(void **state)
+{
+	const struct mlt_filter *f[] = {&bl_filter};
+
+	(void)state;
+	if (chain_nr(f, 1) & MLT_P_NR_EOH)
+		fail_msg("blacklist alone: NR_EOH asked, want a reply at EOH");
+}
+
 int
 main(void)
 {
@@ -274,6 +325,8 @@ main(void)
 		unknown_repeated_or_no_module_is_an_error_naming_it),
 	    cmocka_unit_test(av_is_known_and_keeps_its_own_on_error),
 	    cmocka_unit_test(chain_check_names_the_milter_section),
+	    cmocka_unit_test(default_chain_waits_at_mail_rcpt_and_eom_only),
+	    cmocka_unit_test(blacklist_alone_answers_eoh),
 	};
 	const struct CMUnitTest net[] = {
 	    cmocka_unit_test(given_verdicts_are_used_instead_of_lookups),

@@ -3,9 +3,11 @@
  * files and signing are dk_key.c (the signing library). */
 #include "dk_crypto.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/rsa.h>
 #include <openssl/x509.h>
 
 #include "buf.h"
@@ -13,6 +15,25 @@
 
 static int dk_pubkey_decode(const struct dk_keyrec *rec, EVP_PKEY **out,
 			    const char **why);
+
+/* SHA-256 fetched once: EVP_sha256() is fetched again by every
+ * EVP_DigestInit and EVP_Digest (a name lookup under the method store's
+ * lock). Kept for the life of the process. */
+static EVP_MD *dk_md;
+static pthread_once_t dk_md_once = PTHREAD_ONCE_INIT;
+
+static void
+dk_md_fetch(void)
+{
+	dk_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+static const EVP_MD *
+dk_sha256(void)
+{
+	(void)pthread_once(&dk_md_once, dk_md_fetch);
+	return dk_md != NULL ? dk_md : EVP_sha256();
+}
 
 int
 dk_pubkey_from_rec(const struct dk_keyrec *rec, EVP_PKEY **out,
@@ -67,6 +88,22 @@ dk_pubkey_decode(const struct dk_keyrec *rec, EVP_PKEY **out, const char **why)
 	return 0;
 }
 
+/* An RSASSA-PKCS1-v1_5 / SHA-256 verification context for k, or NULL. */
+static EVP_PKEY_CTX *
+dk_rsa_vctx(EVP_PKEY *k)
+{
+	EVP_PKEY_CTX *pc;
+
+	if ((pc = EVP_PKEY_CTX_new(k, NULL)) == NULL)
+		return NULL;
+	if (EVP_PKEY_verify_init(pc) == 1 &&
+	    EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PADDING) == 1 &&
+	    EVP_PKEY_CTX_set_signature_md(pc, dk_sha256()) == 1)
+		return pc;
+	EVP_PKEY_CTX_free(pc);
+	return NULL;
+}
+
 int
 dk_verify_digest(EVP_PKEY *k, const unsigned char dig[32],
 		 const unsigned char *sig, size_t siglen)
@@ -83,12 +120,11 @@ dk_verify_digest(EVP_PKEY *k, const unsigned char dig[32],
 		EVP_MD_CTX_free(md);
 		return rc;
 	}
-	if ((pc = EVP_PKEY_CTX_new(k, NULL)) == NULL)
+	/* a cached key's context is a copy of one set up once */
+	if ((pc = dk_keycache_vctx(k, dk_rsa_vctx)) == NULL &&
+	    (pc = dk_rsa_vctx(k)) == NULL)
 		return -1;
-	if (EVP_PKEY_verify_init(pc) == 1 &&
-	    EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PADDING) == 1 &&
-	    EVP_PKEY_CTX_set_signature_md(pc, EVP_sha256()) == 1)
-		rc = EVP_PKEY_verify(pc, sig, siglen, dig, 32) == 1;
+	rc = EVP_PKEY_verify(pc, sig, siglen, dig, 32) == 1;
 	EVP_PKEY_CTX_free(pc);
 	return rc;
 }
@@ -179,7 +215,7 @@ dk_header_hash(const struct dk_hdrs *h, const struct dk_sig *sig,
 		if (rc < 0)
 			goto out;
 	}
-	rc = EVP_Digest(scratch->data, scratch->len, dig, NULL, EVP_sha256(),
+	rc = EVP_Digest(scratch->data, scratch->len, dig, NULL, dk_sha256(),
 			NULL) == 1
 		 ? 0
 		 : -1;
@@ -199,7 +235,7 @@ dk_bodyhash_init(struct dk_bodyhash *bh, enum dk_canon c, long long limit)
 	memset(bh, 0, sizeof(*bh));
 	if ((bh->md = EVP_MD_CTX_new()) == NULL)
 		return -1;
-	if (EVP_DigestInit_ex(bh->md, EVP_sha256(), NULL) != 1) {
+	if (EVP_DigestInit_ex(bh->md, dk_sha256(), NULL) != 1) {
 		EVP_MD_CTX_free(bh->md);
 		bh->md = NULL;
 		return -1;

@@ -11,6 +11,7 @@ struct dk_kc_entry {
 	size_t len;
 	int ed25519;
 	EVP_PKEY *k;
+	EVP_PKEY_CTX *vctx; /* dk_keycache_vctx's model, or NULL */
 };
 
 static pthread_mutex_t dk_kc_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -34,6 +35,7 @@ static void
 dk_kc_drop(struct dk_kc_entry *e)
 {
 	free(e->der);
+	EVP_PKEY_CTX_free(e->vctx);
 	EVP_PKEY_free(e->k);
 	memset(e, 0, sizeof(*e));
 }
@@ -79,6 +81,28 @@ dk_keycache_put(int ed25519, const unsigned char *der, size_t len, EVP_PKEY *k)
 	e->ed25519 = ed25519;
 	e->k = k;
 	pthread_mutex_unlock(&dk_kc_lock);
+}
+
+EVP_PKEY_CTX *
+dk_keycache_vctx(const EVP_PKEY *k, EVP_PKEY_CTX *(*make)(EVP_PKEY *k))
+{
+	EVP_PKEY_CTX *c = NULL;
+	size_t i;
+
+	pthread_mutex_lock(&dk_kc_lock);
+	for (i = 0; i < DK_KEYCACHE_N; i++)
+		if (dk_kc[i].der != NULL && dk_kc[i].k == k)
+			break;
+	if (i < DK_KEYCACHE_N) {
+		/* the caller's reference keeps k, so no other key can have
+		 * its address: a pointer match is this very key */
+		if (dk_kc[i].vctx == NULL)
+			dk_kc[i].vctx = make(dk_kc[i].k);
+		if (dk_kc[i].vctx != NULL)
+			c = EVP_PKEY_CTX_dup(dk_kc[i].vctx);
+	}
+	pthread_mutex_unlock(&dk_kc_lock);
+	return c;
 }
 
 void

@@ -11,7 +11,8 @@
  * Only keys dk_pubkey_from_rec accepted are stored (RSA >= 1024 bits or
  * a 32-byte Ed25519 key). DK_KEYCACHE_N entries, replaced round-robin;
  * keys over DK_KEYCACHE_MAXDER bytes are not kept. Thread-safe (one
- * mutex); a hit gives the caller its own reference. */
+ * mutex); a hit gives the caller its own reference, and so does
+ * dk_keycache_vctx: the context it keeps per key is never used itself. */
 #ifndef FACTEUR_DKIM_DK_KEYCACHE_H
 #define FACTEUR_DKIM_DK_KEYCACHE_H
 
@@ -30,6 +31,15 @@ EVP_PKEY *dk_keycache_get(int ed25519, const unsigned char *der, size_t len);
  * silently does nothing when they are too long or memory is short. */
 void dk_keycache_put(int ed25519, const unsigned char *der, size_t len,
 		     EVP_PKEY *k);
+
+/* A verification context for k, a key this cache gave (dk_keycache_get)
+ * or stored: made by make(k) once per entry (fetching the algorithm and
+ * setting padding and digest cost more than a third of an RSA-2048
+ * verification under load) and duplicated for each caller
+ * (EVP_PKEY_CTX_dup), who frees it. NULL when k is not (or no longer)
+ * cached, or make or the copy failed: the caller makes its own. */
+EVP_PKEY_CTX *dk_keycache_vctx(const EVP_PKEY *k,
+			       EVP_PKEY_CTX *(*make)(EVP_PKEY *k));
 
 /* Drops every entry (tests; a process may also call it at exit). */
 void dk_keycache_clear(void);

@@ -11,6 +11,9 @@
 
 #include <cmocka.h>
 
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
+
 #include "dk_crypto.h"
 #include "dk_keycache.h"
 #include "dk_sig.h"
@@ -167,6 +170,105 @@ eviction_keeps_every_answer_right(void **state)
 	dk_keycache_clear();
 }
 
+static int vctx_made;
+
+static EVP_PKEY_CTX *
+count_make(EVP_PKEY *k)
+{
+	EVP_PKEY_CTX *c = EVP_PKEY_CTX_new(k, NULL);
+
+	vctx_made++;
+	if (c != NULL && EVP_PKEY_verify_init(c) != 1) {
+		EVP_PKEY_CTX_free(c);
+		c = NULL;
+	}
+	return c;
+}
+
+/* A cached key's verification context is set up once and copied for
+ * each caller; once the key has left the cache there is none. */
+static void
+a_cached_keys_context_is_set_up_once(void **state)
+{
+	struct dk_keyrec rec;
+	EVP_PKEY_CTX *c1, *c2;
+	EVP_PKEY *a;
+
+	(void)state;
+	dk_keycache_clear();
+	vctx_made = 0;
+	parse(REC_RSA, &rec);
+	a = key_of(&rec);
+	c1 = dk_keycache_vctx(a, count_make);
+	c2 = dk_keycache_vctx(a, count_make);
+	CHECK(c1 != NULL && c2 != NULL && c1 != c2,
+	      "no context, or the same one twice");
+	CHECK(vctx_made == 1, "set up %d times, want once", vctx_made);
+	EVP_PKEY_CTX_free(c1);
+	EVP_PKEY_CTX_free(c2);
+	dk_keycache_clear();
+	CHECK(dk_keycache_vctx(a, count_make) == NULL && vctx_made == 1,
+	      "a key no longer cached got a context");
+	EVP_PKEY_free(a);
+}
+
+/* The record of a fresh RSA-1024 key (SubjectPublicKeyInfo), and that
+ * key. */
+static EVP_PKEY *
+rsa_rec(struct dk_keyrec *rec)
+{
+	EVP_PKEY *priv = EVP_RSA_gen(1024);
+	unsigned char *p;
+	int n;
+
+	CHECK(priv != NULL, "EVP_RSA_gen");
+	memset(rec, 0, sizeof(*rec));
+	rec->sha256_ok = rec->email_ok = 1;
+	n = i2d_PUBKEY(priv, NULL);
+	CHECK(n > 0 && (size_t)n <= sizeof(rec->p), "i2d_PUBKEY %d", n);
+	p = rec->p;
+	CHECK(i2d_PUBKEY(priv, &p) == n, "i2d_PUBKEY");
+	rec->plen = (size_t)n;
+	return priv;
+}
+
+/* Verifying through the cached key's copied context: a good signature
+ * passes every time, a changed digest never does. */
+static void
+verification_with_a_cached_context_is_exact(void **state)
+{
+	unsigned char dig[32], sig[256];
+	size_t siglen = sizeof(sig);
+	struct dk_keyrec rec;
+	EVP_PKEY_CTX *sc;
+	EVP_PKEY *priv, *pub;
+	int i;
+
+	(void)state;
+	dk_keycache_clear();
+	priv = rsa_rec(&rec);
+	memset(dig, 0x5a, sizeof(dig));
+	sc = EVP_PKEY_CTX_new(priv, NULL);
+	CHECK(sc != NULL && EVP_PKEY_sign_init(sc) == 1 &&
+		  EVP_PKEY_CTX_set_rsa_padding(sc, RSA_PKCS1_PADDING) == 1 &&
+		  EVP_PKEY_CTX_set_signature_md(sc, EVP_sha256()) == 1 &&
+		  EVP_PKEY_sign(sc, sig, &siglen, dig, 32) == 1,
+	      "sign");
+	EVP_PKEY_CTX_free(sc);
+	for (i = 0; i < 3; i++) {
+		pub = key_of(&rec);
+		CHECK(dk_verify_digest(pub, dig, sig, siglen) == 1,
+		      "try %d: good signature refused", i);
+		dig[0] ^= 1;
+		CHECK(dk_verify_digest(pub, dig, sig, siglen) == 0,
+		      "try %d: changed digest accepted", i);
+		dig[0] ^= 1;
+		EVP_PKEY_free(pub);
+	}
+	EVP_PKEY_free(priv);
+	dk_keycache_clear();
+}
+
 static void *
 hammer(void *arg)
 {
@@ -217,6 +319,8 @@ main(void)
 	    cmocka_unit_test(refused_keys_are_never_kept),
 	    cmocka_unit_test(eviction_keeps_every_answer_right),
 	    cmocka_unit_test(threads_share_it_safely),
+	    cmocka_unit_test(a_cached_keys_context_is_set_up_once),
+	    cmocka_unit_test(verification_with_a_cached_context_is_exact),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -57,6 +57,7 @@
 #define CACHE_UNUSED_DAYS 30
 #define CACHE_TOUCH_AGE 86400 /* a load touches an older file */
 #define CACHE_LOCK "hg.lock"
+#define CACHE_LOCK_WAIT 900 /* seconds: a cold compile under ASan, loaded */
 
 struct cache_hdr {
 	char magic[8];
@@ -589,18 +590,24 @@ int
 match_cache_lock(const char *dir)
 {
 	char path[PATH_MAX];
-	int fd, n = snprintf(path, sizeof(path), "%s/" CACHE_LOCK, dir);
+	struct timespec nap = {0, 100 * 1000 * 1000};
+	int fd, i, n = snprintf(path, sizeof(path), "%s/" CACHE_LOCK, dir);
 
+	/* 0600: a user who may read the directory cannot hold the lock
+	 * (and the milter's start) hostage */
 	if (n < 0 || (size_t)n >= sizeof(path) ||
-	    (fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644)) <
+	    (fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) <
 		0)
 		return -1;
-	while (flock(fd, LOCK_EX) < 0)
-		if (errno != EINTR) {
-			close(fd);
-			return -1;
-		}
-	return fd;
+	for (i = 0; i < CACHE_LOCK_WAIT * 10; i++) {
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			return fd;
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			break;
+		(void)nanosleep(&nap, NULL);
+	}
+	close(fd); /* compile without it rather than never start */
+	return -1;
 }
 
 void

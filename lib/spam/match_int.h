@@ -271,8 +271,9 @@ int match_cache_save(const struct mgroup *g, const char *dir, char *why,
  * CACHE_UNUSED_DAYS, temp files more than an hour old, and the files of
  * older formats (hs-*.db). */
 void match_cache_prune(const char *dir);
-/* An exclusive flock() on dir/hg.lock, waited for: its fd, or -1 (the
- * directory cannot hold it: go on without). */
+/* An exclusive flock() on dir/hg.lock (mode 0600), waited for (15 min
+ * at most): its fd, or -1 (the directory cannot hold it, or the wait
+ * was too long: go on without). */
 int match_cache_lock(const char *dir);
 void match_cache_unlock(int fd);
 

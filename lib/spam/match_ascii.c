@@ -35,6 +35,16 @@ struct ma {
 
 enum { MA_REFUSE = -1, MA_NONE = 0, MA_SOME = 1 };
 
+/* The kind of the token at m->i. */
+static enum rt_kind
+ma_at(const struct ma *m)
+{
+	struct rt_tok t;
+
+	rt_next(m->p, m->n, m->i, &t);
+	return t.kind;
+}
+
 static int
 ma_put(struct ma *m, const char *s, size_t len)
 {
@@ -240,7 +250,7 @@ ma_group(struct ma *m, int *none)
 	if (++m->depth > 64 || (r = ma_alts(m)) < 0)
 		return -1;
 	m->depth--;
-	if (m->i >= m->n || m->p[m->i] != ')' || ma_put(m, ")", 1) < 0)
+	if (ma_at(m) != RT_CLOSE || ma_put(m, ")", 1) < 0)
 		return -1;
 	m->i++;
 	if (r == MA_NONE && neg) /* always true: kept as it was */
@@ -258,9 +268,9 @@ ma_item(struct ma *m, int *none, int *lit)
 
 	*none = 0;
 	*lit = -1;
-	if (m->p[m->i] == '(')
+	if (ma_at(m) == RT_OPEN)
 		return ma_group(m, none);
-	if (m->p[m->i] == '[')
+	if (ma_at(m) == RT_CLASS)
 		return ma_class(m, none);
 	if ((len = ma_member(m, m->i, lit)) == 0 ||
 	    ma_put(m, m->p + m->i, len) < 0)
@@ -280,7 +290,8 @@ ma_alt(struct ma *m)
 	int possible = 1, amp = 0, none, lit, opt;
 	size_t len, i0, o0;
 
-	while (m->i < m->n && m->p[m->i] != '|' && m->p[m->i] != ')') {
+	while (ma_at(m) != RT_END && ma_at(m) != RT_ALT &&
+	       ma_at(m) != RT_CLOSE) {
 		i0 = m->i;
 		o0 = m->on;
 		if (ma_item(m, &none, &lit) < 0)
@@ -318,7 +329,7 @@ ma_alts(struct ma *m)
 			m->on = mark;
 		else
 			any = 1;
-		if (m->i >= m->n || m->p[m->i] != '|')
+		if (ma_at(m) != RT_ALT)
 			return any ? MA_SOME : MA_NONE;
 		m->i++;
 	}
@@ -353,7 +364,7 @@ match_ascii(const char *re, int form, char *out, size_t outlen)
 	m.n = strlen(re);
 	m.o = out;
 	m.ocap = outlen;
-	if (ma_alts(&m) != MA_SOME || m.i != m.n)
+	if (ma_alts(&m) != MA_SOME || ma_at(&m) != RT_END)
 		return -1;
 	out[m.on] = '\0';
 	return strcmp(out, re) != 0;

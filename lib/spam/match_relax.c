@@ -113,8 +113,9 @@ match_relax(const char *re, char *out, size_t outlen)
 	     rt_next(re, n, t.at + t.len, &t)) {
 		const char *at = re + t.at;
 
-		if (t.kind == RT_OPEN &&
-		    (t.group == RG_VERB || t.group == RG_COND))
+		if ((t.kind == RT_OPEN &&
+		     (t.group == RG_VERB || t.group == RG_COND)) ||
+		    (t.kind == RT_CLASS && t.bad))
 			return -1; /* verbs, conditionals: not relaxed */
 		if (t.kind == RT_OPEN) {
 			rc = relax_open(&st, at, &t);
@@ -147,6 +148,16 @@ struct rev {
 };
 
 static int rev_alt(struct rev *r);
+
+/* The kind of the token at r->i. */
+static enum rt_kind
+rev_at(const struct rev *r)
+{
+	struct rt_tok t;
+
+	rt_next(r->re, r->n, r->i, &t);
+	return t.kind;
+}
 
 static int
 rev_put(struct rev *r, const char *s, size_t n)
@@ -228,6 +239,8 @@ rev_skip(struct rev *r)
 	for (rt_next(r->re, r->n, r->i, &t); t.kind != RT_END;
 	     rt_next(r->re, r->n, r->i, &t)) {
 		r->i += t.kind == RT_OPEN ? 1 : t.len;
+		if (t.kind == RT_CLASS && t.bad)
+			return -1;
 		if (t.kind == RT_OPEN)
 			depth++;
 		else if (t.kind == RT_CLOSE && --depth == 0)
@@ -265,7 +278,7 @@ rev_group(struct rev *r, const struct rt_tok *t)
 	if (++r->depth > RELAX_DEPTH ||
 	    rev_put(r, strcmp(op, "scoped") == 0 ? p : op,
 		    strcmp(op, "scoped") == 0 ? t->len : strlen(op)) < 0 ||
-	    rev_alt(r) < 0 || r->re[r->i] != ')' || rev_put(r, ")", 1))
+	    rev_alt(r) < 0 || rev_at(r) != RT_CLOSE || rev_put(r, ")", 1))
 		return -1;
 	r->depth--;
 	r->i++;
@@ -287,7 +300,7 @@ rev_item(struct rev *r)
 	} else {
 		if (t.kind == RT_QUANT) /* nothing to repeat: a byte */
 			t.len = 1;
-		if (t.kind == RT_CLASS && !t.closed)
+		if (t.kind == RT_CLASS && (!t.closed || t.bad))
 			return -1;
 		put = t.kind == RT_ESC	    ? rev_escape(&t)
 		      : t.kind == RT_ANCHOR ? 0
@@ -318,8 +331,8 @@ rev_seq(struct rev *r)
 	size_t *len = NULL, nlen = 0, start = r->o, at, k, o0;
 	int rc = 0;
 
-	while (rc == 0 && r->re[r->i] != '\0' && r->re[r->i] != '|' &&
-	       r->re[r->i] != ')') {
+	while (rc == 0 && rev_at(r) != RT_END && rev_at(r) != RT_ALT &&
+	       rev_at(r) != RT_CLOSE) {
 		size_t *nl;
 
 		o0 = r->o;
@@ -347,7 +360,7 @@ rev_alt(struct rev *r)
 	for (;;) {
 		if (rev_seq(r) < 0)
 			return -1;
-		if (r->re[r->i] != '|')
+		if (rev_at(r) != RT_ALT)
 			return 0;
 		if (rev_put(r, "|", 1) < 0)
 			return -1;
@@ -368,7 +381,7 @@ match_reverse(const char *re, char *out, size_t outlen)
 	r.out = out;
 	r.cap = outlen;
 	out[0] = '\0';
-	if (rev_alt(&r) < 0 || re[r.i] != '\0')
+	if (rev_alt(&r) < 0 || r.i != r.n)
 		return -1;
 	return 0;
 }

@@ -78,6 +78,24 @@ rt_escape(const char *p, size_t n, size_t i, struct rt_tok *t)
 	}
 }
 
+/* Where the ":]" of a POSIX name whose "[:" ends at p[j] is, as PCRE2
+ * reads it (check_posix_syntax): the first ":]" before any ']' or "[:"
+ * (an escaped ']' or '\\' skipped); n if there is none, and "[:" is then
+ * a '[' and a ':'. */
+static size_t
+rt_posix_end(const char *p, size_t n, size_t j)
+{
+	for (; j + 1 < n; j++) {
+		if (p[j] == '\\' && (p[j + 1] == ']' || p[j + 1] == '\\'))
+			j++;
+		else if ((p[j] == '[' && p[j + 1] == ':') || p[j] == ']')
+			return n;
+		else if (p[j] == ':' && p[j + 1] == ']')
+			return j;
+	}
+	return n;
+}
+
 void
 rt_member(const char *p, size_t n, size_t i, struct rt_tok *t)
 {
@@ -91,7 +109,7 @@ rt_member(const char *p, size_t n, size_t i, struct rt_tok *t)
 		return;
 	}
 	if (p[i] == '[' && i + 1 < n && p[i + 1] == ':') {
-		e = rt_find2(p, n, i + 2, ':', ']');
+		e = rt_posix_end(p, n, i + 2);
 		t->kind = e < n ? RT_POSIX : RT_BAD;
 		t->len = e < n ? e + 2 - i : 1;
 		return;
@@ -124,6 +142,7 @@ rt_class(const char *p, size_t n, size_t i, struct rt_tok *t)
 	first = j = rt_class_first(t);
 	while (j < n && (p[j] != ']' || j == first)) {
 		rt_member(p, n, j, &m);
+		t->bad |= m.kind == RT_BAD;
 		j += m.len;
 	}
 	t->closed = j < n;

@@ -28,7 +28,8 @@ enum rt_kind {
 	RT_QUANT,  /* *, +, ?, {m}, {m,}, {m,n}, and a lazy '?' or
 		      possessive '+' after it */
 	RT_POSIX,  /* in a class only: [:name:] */
-	RT_BAD,	   /* in a class only: "[:" with no ":]" after it */
+	RT_BAD,	   /* in a class only: a "[:" PCRE2 does not read as one
+		      (no ":]" before a ']'), len 1 */
 };
 
 /* A group opener's kind. Its length is "(" or "(?" up to the first of
@@ -67,6 +68,7 @@ struct rt_tok {
 	enum rt_group group; /* RT_OPEN */
 	int neg;	     /* RT_CLASS: [^...] */
 	int closed;	     /* RT_CLASS: its ']' is there (included) */
+	int bad;	     /* RT_CLASS: one of its members is RT_BAD */
 	/* RT_QUANT: the counts ({m,n} read; ? is 0,1; * 0,INF; + 1,INF),
 	 * the base's length (without the mode mark), its mode */
 	unsigned long min, max;
@@ -79,8 +81,10 @@ void rt_next(const char *p, size_t n, size_t i, struct rt_tok *t);
 
 /* The class member at p[i] (inside [...], i < n): RT_LIT (one byte, a
  * ']' too: whether it ends the class is the caller's to know), RT_ESC,
- * RT_POSIX ("[:" up to the first ":]" after it, wherever that is), or
- * RT_BAD (len 1: "[:" with no ":]"). A range a-z is three members. */
+ * RT_POSIX ("[:" up to the first ":]", none of ']' and "[:" between), or
+ * RT_BAD (len 1: any other "[:", which PCRE2 reads as '[' and ':' but
+ * the scanners before this lexer read up to a ":]" past the class's end:
+ * they refuse it). A range a-z is three members. */
 void rt_member(const char *p, size_t n, size_t i, struct rt_tok *t);
 
 /* The index of the first member of the class at t (RT_CLASS). */

@@ -175,8 +175,17 @@ classes_end_at_their_bracket_and_list_members(void **state)
 	m = mem("[[:x]", 1);
 	assert_true(m.kind == RT_BAD && m.len == 1);
 	assert_int_equal(tok("[[:x]", 0).len, 5);
-	/* the POSIX name ends at the first ":]", wherever it is */
-	assert_int_equal(mem("[[:a]b:]c]", 1).len, 7);
+	/* a POSIX name ends at the first ":]", and only if no ']' or "[:"
+	 * comes before it (as PCRE2 reads it): else "[:" is bad, and the
+	 * class ends where PCRE2 ends it */
+	assert_int_equal(mem("[[:a\\]b:]c]", 1).kind, RT_POSIX);
+	assert_int_equal(mem("[[:a\\]b:]c]", 1).len, 8);
+	m = mem("[[:a]b:]c]", 1);
+	assert_true(m.kind == RT_BAD && m.len == 1);
+	t = tok("[[:a]b:]c]", 0);
+	assert_true(t.bad && t.closed && t.len == 5);
+	assert_int_equal(mem("[[:a[:b:]", 1).kind, RT_BAD);
+	assert_false(tok("[[:a:]]", 0).bad);
 	assert_int_equal(tok("[(|)]*", 0).len, 5);
 }
 
@@ -316,6 +325,11 @@ consumers_refuse_what_they_refused_before(void **state)
 	    "\\012",	 "\\1",	    "a\\",     "[[:x]", "[a",
 	    "(?x)a",	 "(?#c)a",  "(*UTF)a", "(?|a)", "(?(1)a)",
 	    "(?<a-b>x)", "(?P>n)",  "a)",      "(a",	"\\\x01"};
+	/* and by all three, a "[:" that the scanners before the lexer read
+	 * up to a ":]" past the class's end, where PCRE2 reads a '[' and a
+	 * ':' (the fuzz-replay-match_ascii seed posix-past-class) */
+	static const char *const now_no[] = {"[[:a]b:]", "x[[:]{2}:]",
+					     "(?=[[:a]):])y"};
 	char out[128];
 	size_t i;
 
@@ -326,6 +340,12 @@ consumers_refuse_what_they_refused_before(void **state)
 	for (i = 0; i < sizeof(rev_no) / sizeof(rev_no[0]); i++)
 		if (match_reverse(rev_no[i], out, sizeof(out)) != -1)
 			fail_msg("reverse(%s) gave %s", rev_no[i], out);
+	for (i = 0; i < sizeof(now_no) / sizeof(now_no[0]); i++)
+		if (match_relax(now_no[i], out, sizeof(out)) != -1 ||
+		    match_reverse(now_no[i], out, sizeof(out)) != -1 ||
+		    match_ascii(now_no[i], MATCH_FORM_PLAIN, out,
+				sizeof(out)) != -1)
+			fail_msg("%s was taken", now_no[i]);
 	for (i = 0; i < sizeof(rev_now_no) / sizeof(rev_now_no[0]); i++)
 		if (match_reverse(rev_now_no[i], out, sizeof(out)) != -1)
 			fail_msg("reverse(%s) gave %s", rev_now_no[i], out);

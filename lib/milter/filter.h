@@ -122,6 +122,10 @@ struct mlt_conn {
 	size_t nfilters;
 	int leadspc; /* SMFIP_HDR_LEADSPC negotiated: header
 			values arrive and leave exact */
+	int threads_joined; /* the engine joins this connection's
+			       thread before the process exits (struct
+			       mlt_seam): per-thread state need not be
+			       freed at close */
 };
 
 struct mlt_filter;

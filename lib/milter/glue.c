@@ -103,6 +103,7 @@ glue_conn_new(const struct mlt_chain *ch, void *h)
 		log_err("connect: out of memory");
 		return NULL;
 	}
+	c->threads_joined = ch->seam->threads_joined;
 	if (ch->seam->setpriv(h, c) != 0) {
 		mlt_conn_free(ch, &c);
 		return NULL;

@@ -198,6 +198,7 @@ const struct mlt_seam mlt_seam_native = {
     .setpriv = ns_setpriv,
     .getpriv = ns_getpriv,
     .quarantine = ns_quarantine,
+    .threads_joined = 1,
 };
 
 /* ---- answers ----------------------------------------------------- */
@@ -583,20 +584,67 @@ nc_init(struct nconn *c, const struct mlt_chain *ch, int fd,
 		buf_init(&c->mac[i].b, MLT_PROTO_MAX_PACKET);
 }
 
+/* Every buffer of c, in one order. */
+static void
+nc_bufs(struct nconn *c, struct buf *v[NC_NBUFS])
+{
+	int i;
+
+	v[0] = &c->in;
+	v[1] = &c->out;
+	v[2] = &c->reply;
+	v[3] = &c->pending;
+	for (i = 0; i < NC_NSLOTS; i++)
+		v[4 + i] = &c->mac[i].b;
+}
+
 void
 nc_free(struct nconn *c)
 {
+	struct buf *v[NC_NBUFS];
 	int i;
 
 	if (c->priv != NULL)
 		(void)mlt_glue_close(c->ch, c);
 	c->priv = NULL;
-	buf_free(&c->in);
-	buf_free(&c->out);
-	buf_free(&c->reply);
-	buf_free(&c->pending);
-	for (i = 0; i < NC_NSLOTS; i++)
-		buf_free(&c->mac[i].b);
+	nc_bufs(c, v);
+	for (i = 0; i < NC_NBUFS; i++)
+		buf_free(v[i]);
+}
+
+void
+nc_recycle(struct nconn *c)
+{
+	struct buf *v[NC_NBUFS];
+	int i;
+
+	if (c->priv != NULL)
+		(void)mlt_glue_close(c->ch, c);
+	c->priv = NULL;
+	nc_bufs(c, v);
+	for (i = 0; i < NC_NBUFS; i++) {
+		if (v[i]->cap > NC_KEEP_MAX)
+			buf_free(v[i]); /* one big message pins nothing */
+		else
+			buf_reset(v[i]);
+	}
+}
+
+void
+nc_reinit(struct nconn *c, const struct mlt_chain *ch, int fd,
+	  struct srv_conn *sc, long long timeout_ms)
+{
+	struct buf keep[NC_NBUFS], *v[NC_NBUFS];
+	int i;
+
+	nc_bufs(c, v);
+	for (i = 0; i < NC_NBUFS; i++)
+		keep[i] = *v[i];
+	nc_init(c, ch, fd, sc, timeout_ms);
+	for (i = 0; i < NC_NBUFS; i++) {
+		*v[i] = keep[i];
+		buf_reset(v[i]);
+	}
 }
 
 /* Writes every answer gathered. On a server slot the write is bounded by

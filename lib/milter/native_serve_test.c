@@ -40,6 +40,8 @@ static atomic_int ns_closes;	 /* filter close callbacks run */
 static atomic_int ns_threads;	 /* worker threads that got a value */
 static atomic_int ns_destructed; /* thread-exit destructors finished */
 static atomic_int ns_eoms;	 /* messages that reached the filter */
+static atomic_int ns_qids;	 /* of those, with a queue id macro */
+static atomic_int ns_joined;	 /* closes told threads_joined */
 
 static void
 ns_destructor(void *v)
@@ -54,21 +56,23 @@ ns_destructor(void *v)
 static void
 ns_close(struct mlt_ctx *c)
 {
-	(void)c;
 	/* any non-NULL value: its destructor runs at thread exit (no cmocka
 	 * assert here: this is the connection's thread). Workers are
 	 * pooled: one thread may serve several connections. */
 	if (pthread_getspecific(ns_key) == NULL &&
 	    pthread_setspecific(ns_key, &ns_key) == 0)
 		atomic_fetch_add(&ns_threads, 1);
+	if (c->conn->threads_joined)
+		atomic_fetch_add(&ns_joined, 1);
 	atomic_fetch_add(&ns_closes, 1);
 }
 
 static enum mlt_verdict
 ns_eom(struct mlt_ctx *c)
 {
-	(void)c;
 	atomic_fetch_add(&ns_eoms, 1);
+	if (c->msg->macros.queue_id != NULL)
+		atomic_fetch_add(&ns_qids, 1);
 	return MLT_CONTINUE;
 }
 
@@ -113,6 +117,8 @@ fx_start(struct fixture *f, long long timeout_ms)
 	atomic_store(&ns_threads, 0);
 	atomic_store(&ns_destructed, 0);
 	atomic_store(&ns_eoms, 0);
+	atomic_store(&ns_qids, 0);
+	atomic_store(&ns_joined, 0);
 	f->e =
 	    (struct mlt_chain_entry){&ns_filter, NULL, MLT_ON_ERROR_TEMPFAIL};
 	f->ch.v = &f->e;
@@ -285,6 +291,43 @@ connections_one_after_another_are_each_served(void **state)
 	}
 	fx_stop(&f);
 	assert_int_equal(atomic_load(&ns_destructed), atomic_load(&ns_threads));
+	/* filters are told their thread is joined at the stop (facteur-dkim
+	 * then keeps OpenSSL's per-thread state between connections) */
+	assert_int_equal(atomic_load(&ns_joined), 5);
+}
+
+/* A worker keeps its connection state for its next connection
+ * (nc_recycle, nc_reinit): nothing of the last one shows. The first
+ * leaves inside a message whose MAIL carried a queue id; the second's
+ * message has none, and is answered as any first one. */
+static void
+a_workers_next_connection_starts_clean(void **state)
+{
+	static const char conn[] = "mx.example\0U", from[] = "<a@example.org>";
+	struct fixture f;
+	int fd;
+
+	fx_start(&f, 5000);
+	fd = fx_dial(&f);
+	fx_optneg(fd);
+	fx_send(fd, MLT_C_CONNECT, conn, sizeof(conn));
+	assert_int_equal(fx_reply(fd, 2000), MLT_R_CONTINUE);
+	fx_send(fd, MLT_C_MACRO, "Mi\0Q1", 6);
+	fx_send(fd, MLT_C_MAIL, from, sizeof(from));
+	assert_int_equal(fx_reply(fd, 2000), MLT_R_CONTINUE);
+	close(fd);
+	fx_wait_closes(1);
+	fd = fx_dial(&f);
+	fx_mail(fd);
+	fx_send(fd, MLT_C_BODYEOB, NULL, 0);
+	assert_int_equal(fx_reply(fd, 2000), MLT_R_CONTINUE);
+	close(fd);
+	fx_wait_closes(2);
+	if (atomic_load(&ns_eoms) != 1 || atomic_load(&ns_qids) != 0)
+		fail_msg("got %d end(s) of message, %d with a queue id; want "
+			 "1 without: the last connection's macro showed",
+			 atomic_load(&ns_eoms), atomic_load(&ns_qids));
+	fx_stop(&f);
 }
 
 /* At a stop a connection between messages is closed at once, and one
@@ -353,6 +396,7 @@ main(void)
 	    cmocka_unit_test(
 		stop_waits_for_the_worker_threads_exit_destructors),
 	    cmocka_unit_test(connections_one_after_another_are_each_served),
+	    cmocka_unit_test(a_workers_next_connection_starts_clean),
 	    cmocka_unit_test(
 		stop_closes_idle_connections_and_finishes_a_message),
 	    cmocka_unit_test(mta_silent_inside_a_message_is_cut_at_the_timeout),

@@ -23,6 +23,11 @@ struct mlt_seam {
 	void *(*getpriv)(void *handle);
 	/* smfi_quarantine: Postfix puts the message on hold (eom only) */
 	int (*quarantine)(void *handle, const char *reason);
+	/* 1: every thread that serves a connection is joined before the
+	 * process exits (the native engine's pooled workers), so state a
+	 * library keeps per thread is freed by its thread-exit destructor
+	 * in time; 0 (libmilter): a filter frees it at close */
+	int threads_joined;
 };
 
 /* The real one, over libmilter. */

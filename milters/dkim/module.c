@@ -460,17 +460,20 @@ dkim_abort(struct mlt_ctx *c)
 		dkim_msg_free((struct dkim_msg **)c->msg_priv);
 }
 
-/* The connection's thread is about to end. OpenSSL keeps state per
- * thread (the error queue, the DRBG ldns draws query ids from) that it
- * frees from a thread-exit destructor; the server counts the thread gone
- * before that runs, so a shutdown right after could run OpenSSL's atexit
- * cleanup first and the state would leak (seen under LeakSanitizer).
- * Freeing it here, while the thread is still counted, closes the race. */
+/* OpenSSL keeps state per thread (the error queue, the DRBG ldns draws
+ * query ids from) that it frees from a thread-exit destructor. Under
+ * libmilter the connection's thread may be counted gone before that
+ * runs, so a shutdown right after could run OpenSSL's atexit cleanup
+ * first and the state would leak (seen under LeakSanitizer): it is freed
+ * here, while the thread is still counted. The native engine's workers
+ * serve connection after connection and are joined at the stop, so their
+ * state is freed in time and kept meanwhile (freeing it at each close
+ * cost every connection OPENSSL_thread_stop and a new error queue). */
 static void
 dkim_close(struct mlt_ctx *c)
 {
-	(void)c;
-	OPENSSL_thread_stop();
+	if (!c->conn->threads_joined)
+		OPENSSL_thread_stop();
 }
 
 const struct mlt_filter dkim_filter = {

@@ -402,6 +402,73 @@ rules_propagate(struct sp_ruleset *rs)
 	return 0;
 }
 
+/* Whether a rule's own hit can reach a result: engine_score lists a hit
+ * whose score is not 0 in the message's score set, never a "__" rule's,
+ * and auto-learn reads the same scores; a Bayes rule also decides
+ * whether the probability is computed at all. */
+static int
+rules_scored(const struct sp_rule *r)
+{
+	int set;
+
+	if (r->type == SP_R_BAYES)
+		return 1;
+	if (strncmp(r->name, "__", 2) == 0)
+		return 0;
+	for (set = 0; set < 4; set++)
+		if (sp_rule_score(r, set) != 0)
+			return 1;
+	return 0;
+}
+
+/* Skips what no result can read, as SpamAssassin disables a test scored
+ * 0: a rule scored 0 in every set that no scored meta reads, directly or
+ * through other metas. Such a rule's hit changes no score, hit list,
+ * report or auto-learn decision, and it costs a scan per message. It
+ * stays "zero" (read as 0), though no meta that runs reads it.
+ * 0, -1 ENOMEM. */
+static int
+rules_prune(struct sp_ruleset *rs)
+{
+	unsigned char *live = calloc(rs->n + 1, 1);
+	size_t *todo = calloc(rs->n + 1, sizeof(*todo));
+	size_t top = 0, i, k;
+
+	if (live == NULL || todo == NULL) {
+		free(live);
+		free(todo);
+		return -1;
+	}
+	for (i = 0; i < rs->n; i++)
+		if (rs->v[i].skip == NULL && rules_scored(&rs->v[i])) {
+			live[i] = 1;
+			todo[top++] = i;
+		}
+	while (top > 0) {
+		const struct sp_rule *r = &rs->v[todo[--top]];
+		const long *deps;
+		size_t nd;
+
+		if (r->type != SP_R_META || r->prog == NULL)
+			continue;
+		nd = sp_meta_deps(r->prog, &deps);
+		for (k = 0; k < nd; k++)
+			if (!live[deps[k]]) {
+				live[deps[k]] = 1;
+				todo[top++] = (size_t)deps[k];
+			}
+	}
+	for (i = 0; i < rs->n; i++)
+		if (!live[i] && rs->v[i].skip == NULL) {
+			rs->v[i].skip = "scored 0 in every set, and no scored "
+					"meta reads it";
+			rs->v[i].zero = 1;
+		}
+	free(live);
+	free(todo);
+	return 0;
+}
+
 int
 sp_rules_finish(struct sp_ruleset *rs, struct sp_rules_error *err)
 {
@@ -458,7 +525,7 @@ sp_rules_finish(struct sp_ruleset *rs, struct sp_rules_error *err)
 			       sp_meta_strerror(st), r->meta + off) < 0)
 			goto oom;
 	}
-	if (rules_propagate(rs) < 0)
+	if (rules_propagate(rs) < 0 || rules_prune(rs) < 0)
 		goto oom;
 	return 0;
 oom:

@@ -89,6 +89,66 @@ scores_pick_the_set_and_defaults(void **state)
 	sp_rules_free(&rs);
 }
 
+static int
+skipped(const struct sp_ruleset *rs, const char *name)
+{
+	long i = sp_rules_find(rs, name, strlen(name));
+
+	if (i < 0)
+		fail_msg("no rule %s", name);
+	return rs->v[i].skip != NULL;
+}
+
+/* SpamAssassin disables a test scored 0; facteur skips it too unless a
+ * scored meta reads it, directly or through unscored metas. */
+static void
+rules_no_result_reads_are_skipped(void **state)
+{
+	static const char text[] =
+	    "body ZERO /z/\nscore ZERO 0\n"
+	    "body ZERO_SET2 /z/\nscore ZERO_SET2 0 0 1 0\n"
+	    "body __SUB /s/\n"
+	    "body __DEEP /d/\nmeta __MID __DEEP\n"
+	    "meta SCORED __SUB && __MID && ZERO_READ\n"
+	    "body ZERO_READ /r/\nscore ZERO_READ 0\n"
+	    "body __ALONE /a/\nmeta __ALONE_META __ALONE\n"
+	    "meta DEAD_META __ALONE_META\nscore DEAD_META 0\n"
+	    "body __SCORED_SUB /x/\nscore __SCORED_SUB 3\n"
+	    "body T_TEST /t/\nbody PLAIN /p/\n"
+	    "header E eval:check_for_missing_to_header()\nscore E 0\n"
+	    "body BAYES_00 eval:check_bayes('0.00', '0.01')\n"
+	    "score BAYES_00 0\n";
+	struct sp_ruleset rs;
+	struct sp_rules_error err;
+
+	memset(&err, 0, sizeof(err));
+	sp_rules_init(&rs);
+	rs.have_bayes = 1;
+	assert_int_equal(sp_rules_parse(&rs, "t.cf", text, strlen(text), NULL,
+					&err),
+			 0);
+	assert_int_equal(sp_rules_finish(&rs, &err), 0);
+	assert_int_equal(err.line, 0);
+	assert_true(skipped(&rs, "ZERO"));
+	assert_false(skipped(&rs, "ZERO_SET2"));
+	assert_false(skipped(&rs, "SCORED"));
+	assert_false(skipped(&rs, "__SUB"));
+	assert_false(skipped(&rs, "__MID"));
+	assert_false(skipped(&rs, "__DEEP"));
+	assert_false(skipped(&rs, "ZERO_READ"));
+	assert_true(skipped(&rs, "__ALONE"));
+	assert_true(skipped(&rs, "__ALONE_META"));
+	assert_true(skipped(&rs, "DEAD_META"));
+	/* engine_score never lists a "__" rule, whatever its score */
+	assert_true(skipped(&rs, "__SCORED_SUB"));
+	assert_false(skipped(&rs, "T_TEST"));
+	assert_false(skipped(&rs, "PLAIN"));
+	assert_true(skipped(&rs, "E"));
+	/* its rules decide whether the probability is computed */
+	assert_false(skipped(&rs, "BAYES_00"));
+	sp_rules_free(&rs);
+}
+
 static long
 names(void *ctx, const char *n, size_t len)
 {
@@ -277,6 +337,7 @@ main(void)
 	    cmocka_unit_test(malformed_line_is_reported_with_its_line_number),
 	    cmocka_unit_test(eval_and_false_ifplugin_are_skipped_not_fatal),
 	    cmocka_unit_test(scores_pick_the_set_and_defaults),
+	    cmocka_unit_test(rules_no_result_reads_are_skipped),
 	    cmocka_unit_test(meta_expressions_follow_perl_precedence),
 	    cmocka_unit_test(engine_matches_headers_body_uri_and_meta),
 	    cmocka_unit_test(

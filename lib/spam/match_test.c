@@ -55,6 +55,8 @@ static const char *const msgs[] = {
 };
 #define NMSGS (sizeof(msgs) / sizeof(msgs[0]))
 
+static char *slurp(const char *path, size_t *len);
+
 struct fx {
 	char dir[PATH_MAX];   /* scratch root */
 	char cache[PATH_MAX]; /* dir/cache */
@@ -77,25 +79,6 @@ write_file(const char *path, const char *text)
 	assert_non_null(f);
 	assert_int_equal(fputs(text, f) >= 0, 1);
 	assert_int_equal(fclose(f), 0);
-}
-
-/* The whole file, malloc'd, or NULL. */
-static char *
-slurp_file(const char *path, size_t *len)
-{
-	struct stat st;
-	char *p;
-	int fd = open(path, O_RDONLY);
-
-	if (fd < 0)
-		return NULL;
-	assert_int_equal(fstat(fd, &st), 0);
-	p = malloc((size_t)st.st_size + 1);
-	assert_non_null(p);
-	*len = (size_t)read(fd, p, (size_t)st.st_size);
-	assert_int_equal(*len, (size_t)st.st_size);
-	close(fd);
-	return p;
 }
 
 static int
@@ -466,23 +449,13 @@ parse_many(struct sp_ruleset *rs)
 		fail_msg("rules: got error '%s', want none", re.msg);
 }
 
-/* The bytes of file name in dir, malloc'd. */
-static char *
-file_bytes(const char *dir, const char *name, size_t *len)
-{
-	char path[PATH_MAX];
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	return slurp_file(path, len);
-}
-
 /* Whether dirs a and b hold the same hg-*.db files, byte for byte. */
 static void
 same_files(const char *a, const char *b)
 {
 	struct dirent *de;
 	DIR *d = opendir(a);
-	char *x, *y;
+	char *x, *y, p[PATH_MAX];
 	size_t lx, ly;
 	int n = 0;
 
@@ -491,9 +464,11 @@ same_files(const char *a, const char *b)
 		if (strncmp(de->d_name, "hg-", 3) != 0)
 			continue;
 		n++;
-		x = file_bytes(a, de->d_name, &lx);
-		y = file_bytes(b, de->d_name, &ly);
-		if (y == NULL || lx != ly || memcmp(x, y, lx) != 0)
+		fx_path(p, a, de->d_name);
+		x = slurp(p, &lx);
+		fx_path(p, b, de->d_name);
+		y = slurp(p, &ly); /* fails the test if it is missing */
+		if (lx != ly || memcmp(x, y, lx) != 0)
 			fail_msg("%s: got other bytes (or none) on 4 threads "
 				 "than on 1",
 				 de->d_name);

@@ -112,6 +112,7 @@ rt_member(const char *p, size_t n, size_t i, struct rt_tok *t)
 		e = rt_posix_end(p, n, i + 2);
 		t->kind = e < n ? RT_POSIX : RT_BAD;
 		t->len = e < n ? e + 2 - i : 1;
+		t->bad = e == n && rt_find2(p, n, i + 2, ':', ']') < n;
 		return;
 	}
 	if (p[i] == '\\') {
@@ -142,7 +143,7 @@ rt_class(const char *p, size_t n, size_t i, struct rt_tok *t)
 	first = j = rt_class_first(t);
 	while (j < n && (p[j] != ']' || j == first)) {
 		rt_member(p, n, j, &m);
-		t->bad |= m.kind == RT_BAD;
+		t->bad |= m.kind == RT_BAD && m.bad;
 		j += m.len;
 	}
 	t->closed = j < n;

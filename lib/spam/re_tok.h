@@ -28,8 +28,8 @@ enum rt_kind {
 	RT_QUANT,  /* *, +, ?, {m}, {m,}, {m,n}, and a lazy '?' or
 		      possessive '+' after it */
 	RT_POSIX,  /* in a class only: [:name:] */
-	RT_BAD,	   /* in a class only: a "[:" PCRE2 does not read as one
-		      (no ":]" before a ']'), len 1 */
+	RT_BAD,	   /* in a class only: a "[:" PCRE2 does not read as a
+		      POSIX name (no ":]" before a ']'), len 1 */
 };
 
 /* A group opener's kind. Its length is "(" or "(?" up to the first of
@@ -68,7 +68,10 @@ struct rt_tok {
 	enum rt_group group; /* RT_OPEN */
 	int neg;	     /* RT_CLASS: [^...] */
 	int closed;	     /* RT_CLASS: its ']' is there (included) */
-	int bad;	     /* RT_CLASS: one of its members is RT_BAD */
+	/* RT_BAD: a ":]" comes later (the scanners before this lexer read
+	 * "[:" up to it, past where PCRE2 ends the class); RT_CLASS: one of
+	 * its members is such */
+	int bad;
 	/* RT_QUANT: the counts ({m,n} read; ? is 0,1; * 0,INF; + 1,INF),
 	 * the base's length (without the mode mark), its mode */
 	unsigned long min, max;
@@ -82,9 +85,10 @@ void rt_next(const char *p, size_t n, size_t i, struct rt_tok *t);
 /* The class member at p[i] (inside [...], i < n): RT_LIT (one byte, a
  * ']' too: whether it ends the class is the caller's to know), RT_ESC,
  * RT_POSIX ("[:" up to the first ":]", none of ']' and "[:" between), or
- * RT_BAD (len 1: any other "[:", which PCRE2 reads as '[' and ':' but
- * the scanners before this lexer read up to a ":]" past the class's end:
- * they refuse it). A range a-z is three members. */
+ * RT_BAD (len 1: any other "[:", which PCRE2 reads as '[' then ':';
+ * match_ascii refuses it; t->bad if a ":]" comes later, which the
+ * scanners before this lexer took for the name's end, past the class's:
+ * all three refuse that class). A range a-z is three members. */
 void rt_member(const char *p, size_t n, size_t i, struct rt_tok *t);
 
 /* The index of the first member of the class at t (RT_CLASS). */

@@ -185,6 +185,10 @@ classes_end_at_their_bracket_and_list_members(void **state)
 	t = tok("[[:a]b:]c]", 0);
 	assert_true(t.bad && t.closed && t.len == 5);
 	assert_int_equal(mem("[[:a[:b:]", 1).kind, RT_BAD);
+	/* with no ":]" at all, every reader took '[' and ':' */
+	m = mem("[[:a]b", 1);
+	assert_true(m.kind == RT_BAD && m.len == 1 && !m.bad);
+	assert_false(tok("[[:a]b", 0).bad);
 	assert_false(tok("[[:a:]]", 0).bad);
 	assert_int_equal(tok("[(|)]*", 0).len, 5);
 }

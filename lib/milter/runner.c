@@ -2,6 +2,7 @@
  * No libmilter here: the glue translates, this decides. */
 #include "runner.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -199,6 +200,7 @@ mlt_msg_add_header(const struct mlt_chain *ch, struct mlt_conn *conn,
 	struct mlt_msg *m = conn->msg;
 	struct mlt_header *v, h;
 	size_t i;
+	int c0;
 
 	if (m == NULL || m->nheaders >= run_lim(ch->lim.max_headers,
 						RUN_DEFAULT_MAX_HEADERS))
@@ -213,9 +215,13 @@ mlt_msg_add_header(const struct mlt_chain *ch, struct mlt_conn *conn,
 		h.value += strspn(h.value, " \t\r\n");
 	else
 		h.raw = NULL;
+	/* the index counts the earlier fields of this name: the first
+	 * byte, case-folded, rules most out before strcasecmp */
 	h.index = 1;
+	c0 = tolower((unsigned char)name[0]);
 	for (i = 0; i < m->nheaders; i++)
-		if (strcasecmp(m->headers[i].name, name) == 0)
+		if (tolower((unsigned char)m->headers[i].name[0]) == c0 &&
+		    strcasecmp(m->headers[i].name, name) == 0)
 			h.index++;
 	if (run_grow((void **)&m->headers, &m->headers_cap, m->nheaders,
 		     sizeof(*v)) != 0)

@@ -24,6 +24,11 @@
 #                 DMARC, no spam) + facteur-lmtp: the milter's cost
 #                 outside facteur-spam
 #  10 nospam-o    as 9 with OLD's binaries
+#  12 dkim-only   facteur-dkim alone (verify, no SPF/DMARC) + facteur-lmtp:
+#                 the lightest milter that reads the whole message (it
+#                 waits only at OPTNEG and end of message), so Postfix's
+#                 own cost of any content milter: 12's postfix column
+#                 minus 1's
 #
 # Each configuration has its own private Postfix (tests/integration/
 # harness.py: no chroot, in_flow_delay 0) with virtual_transport = lmtp:
@@ -196,7 +201,7 @@ bench_facteur_db "$FAC" "$BAYES_PATH"
 $FAC domain add bench.example >/dev/null
 r=0
 while [ $r -le "$ROUNDS" ]; do
-	for c in 1 2 3 7 8 9 10; do
+	for c in 1 2 3 7 8 9 10 12; do
 		echo "pw-$c-$r" | $FAC user add "c${c}r$r@bench.example" \
 		    --password-stdin >/dev/null
 	done
@@ -370,7 +375,11 @@ cat > "$T/configs.json" <<EOF
  {"id": 10, "key": "nospam-o", "label": "OLD facteur-milter, no spam + f-lmtp",
   "milters": "unix:$T/nospam-old.sock", "lmtp": "$T/lmtp-old.sock",
   "box": "$T/mail-facteur/bench.example/{user}", "n": $N,
-  "procs": [["facteur-milter", [$P_NSO]], ["facteur-lmtp", [$P_LMTPO]]]}
+  "procs": [["facteur-milter", [$P_NSO]], ["facteur-lmtp", [$P_LMTPO]]]},
+ {"id": 12, "key": "dkim-only", "label": "facteur-dkim (verify) + facteur-lmtp",
+  "milters": "unix:$T/dkim.sock", "lmtp": "$T/lmtp.sock",
+  "box": "$T/mail-facteur/bench.example/{user}", "n": $N,
+  "procs": [["facteur-dkim", [$P_DK]], ["facteur-lmtp", [$P_LMTP]]]}
 ]
 EOF
 RC=0

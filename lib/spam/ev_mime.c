@@ -538,6 +538,31 @@ ev_unicode_ratio(struct sp_evctx *c, const struct sp_evcall *a)
 	       (double)uni / (double)normal >= sp_ev_num(a, 0, 1e9);
 }
 
+/* The message's own header value raw (unfolded) as header() gives it:
+ * trimmed, its encoded words decoded by _decode_header (not GMime's
+ * decoder, which the view's decoded values come from), with
+ * get_header's "\n"; into out. */
+static const char *
+ev_top_value(const char *raw, const char *name, char *out, size_t outlen)
+{
+	size_t n;
+
+	while (isspace((unsigned char)*raw))
+		raw++;
+	n = strlen(raw);
+	while (n > 0 && isspace((unsigned char)raw[n - 1]))
+		n--;
+	if (n > outlen - 2)
+		n = outlen - 2;
+	memcpy(out, raw, n);
+	out[n] = '\0';
+	if (!ev_no_decode(name))
+		ev_decode_words(out, &n, outlen);
+	out[n++] = '\n';
+	out[n] = '\0';
+	return out;
+}
+
 /* MIMEHeader's eval_hook_called: the header of each MIME part (the
  * message's own first, then each leaf part; facteur's view has no
  * multipart containers) against the rule's regex; !~ hits when no part
@@ -560,10 +585,12 @@ ev_mimeheader(struct sp_evctx *c, const struct sp_evcall *a)
 
 		if (i == 0) {
 			/* the scalar get_header: the last */
-			v = ev_header_last(c, name, raw);
+			v = ev_header_last(c, name, 1);
 			if (v == NULL)
 				continue; /* the top is a leaf too when single
 					   */
+			if (!raw)
+				v = ev_top_value(v, name, val, sizeof(val));
 		} else {
 			/* get_header gives undef (if-unset) for a header
 			 * the part lacks, raw_header "" */

@@ -752,6 +752,14 @@ static const struct eval_case eval_cases[] = {
 	  "Content-Type: text/plain; name=\"=?iso-8859-1?b?aGVsbG8=?=\r\n"
 	  " =?iso-8859-1?b?IHdvcmxk?=\"\r\n\r\nx\r\n--BB--\r\n",
      "T", 1},
+    /* ... and the message's own header too, by the same decoder (GMime's
+     * loses the second of two B words of one charset) */
+    {"mimeheader T X-Foo =~ /hello world/\n",
+     HDRS "Subject: s\r\nX-Foo: =?iso-8859-1?b?aGVsbG8=?= "
+	  "=?iso-8859-1?b?IHdvcmxk?=\r\nMIME-Version: 1.0\r\nContent-Type: "
+	  "multipart/mixed; boundary=\"BB\"\r\n\r\n--BB\r\nContent-Type: "
+	  "text/plain\r\n\r\nx\r\n--BB--\r\n",
+     "T", 1},
     /* ... but not where _decode_header leaves them (:raw neither) */
     {"mimeheader T Content-Type:raw =~ /hello world/\n",
      HDRS "Subject: s\r\nMIME-Version: 1.0\r\nContent-Type: "

@@ -414,7 +414,8 @@ rev_files(const char *dir)
 /* A relaxed rule of 512 bytes or more gets a reversed database
  * (match_rev.c): PCRE2 confirms it only where it can start, with the
  * verdicts of the whole search, compiled or from the cache directory,
- * where the file of other rules is removed. */
+ * which other rule sets may share: their files stay, but one no build
+ * has used for 30 days is removed. */
 static void
 a_long_relaxed_rule_is_confirmed_where_it_can_start(void **state)
 {
@@ -422,7 +423,7 @@ a_long_relaxed_rule_is_confirmed_where_it_can_start(void **state)
 	struct sp_rules_error rerr;
 	struct sp_rules_opts o;
 	struct sp_matcher *m = NULL;
-	char rules[2048], dir[] = "/tmp/relax-test-XXXXXX", cmd[160], err[256];
+	char rules[2048], dir[] = "/tmp/relax-test-XXXXXX", cmd[320], err[256];
 	size_t n, i, pass;
 
 	(void)state;
@@ -440,17 +441,20 @@ a_long_relaxed_rule_is_confirmed_where_it_can_start(void **state)
 						strlen(rules), &o, &rerr),
 				 0);
 		assert_int_equal(sp_rules_finish(&rs, &rerr), 0);
-		if (pass == 1) { /* a reversed database of older rules */
-			snprintf(cmd, sizeof(cmd), "touch %s/rv-%064d.db", dir,
-				 0);
+		if (pass == 1) { /* reversed databases of other rules: one
+				    in use, one unused for 31 days */
+			snprintf(cmd, sizeof(cmd),
+				 "touch %s/rv-%064d.db && touch -d '31 days "
+				 "ago' %s/rv-%064d.db",
+				 dir, 0, dir, 1);
 			assert_int_equal(system(cmd), 0);
-			assert_int_equal(rev_files(dir), 2);
+			assert_int_equal(rev_files(dir), 3);
 		}
 		assert_int_equal(
 		    sp_match_build_cached(&rs, dir, &m, err, sizeof(err)), 0);
 		assert_non_null(m->rev);
 		assert_int_equal(verdicts_are_pcre2s(m, &rs), 1);
-		assert_int_equal(rev_files(dir), 1);
+		assert_int_equal(rev_files(dir), pass == 0 ? 1 : 2);
 		sp_match_free(&m);
 		sp_rules_free(&rs);
 	}

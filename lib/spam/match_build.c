@@ -279,9 +279,31 @@ struct pool {
 	struct mgroup *g;
 	const size_t *todo; /* indices into g, the costliest first */
 	size_t ntodo, next;
+	const char *dir; /* the cache, or NULL */
+	size_t saved;
+	char why[256]; /* the first save's failure */
 	int failed;
 	pthread_mutex_t mu;
 };
+
+/* Saves group g as soon as it is compiled: a build cut short (killed,
+ * a test's timeout) keeps what it did. */
+static void
+pool_save(struct pool *p, const struct mgroup *g)
+{
+	char why[sizeof(p->why)];
+	int rc;
+
+	if (p->dir == NULL || !g->keyed)
+		return;
+	rc = match_cache_save(g, p->dir, why, sizeof(why));
+	pthread_mutex_lock(&p->mu);
+	if (rc == 0)
+		p->saved++;
+	else if (p->why[0] == '\0')
+		snprintf(p->why, sizeof(p->why), "%s", why);
+	pthread_mutex_unlock(&p->mu);
+}
 
 static void *
 pool_work(void *arg)
@@ -301,7 +323,8 @@ pool_work(void *arg)
 			pthread_mutex_lock(&p->mu);
 			p->failed = 1;
 			pthread_mutex_unlock(&p->mu);
-		}
+		} else
+			pool_save(p, &p->g[i]);
 	}
 }
 
@@ -347,21 +370,23 @@ pool_sort(const struct mgroup *g, size_t *todo, size_t n)
 }
 
 /* Compiles the groups in todo (reordered) on up to `threads` threads,
- * this one included. 0, or -1 ENOMEM. */
+ * this one included, and saves each in dir (NULL: no cache); m->st says
+ * what was saved. 0, or -1 ENOMEM. */
 static int
-pool_run(const struct sp_ruleset *rs, struct mgroup *g, size_t *todo,
-	 size_t ntodo, unsigned threads)
+pool_run(struct sp_matcher *m, const struct sp_ruleset *rs, const char *dir,
+	 size_t *todo, size_t ntodo, unsigned threads)
 {
 	struct pool p;
 	pthread_t tid[MATCH_MAX_THREADS];
 	unsigned n = pool_threads(threads, ntodo), started = 0, k;
 
-	pool_sort(g, todo, ntodo);
+	pool_sort(m->g, todo, ntodo);
 	memset(&p, 0, sizeof(p));
 	p.rs = rs;
-	p.g = g;
+	p.g = m->g;
 	p.todo = todo;
 	p.ntodo = ntodo;
+	p.dir = dir;
 	pthread_mutex_init(&p.mu, NULL);
 	while (started + 1 < n &&
 	       pthread_create(&tid[started], NULL, pool_work, &p) == 0)
@@ -370,6 +395,10 @@ pool_run(const struct sp_ruleset *rs, struct mgroup *g, size_t *todo,
 	for (k = 0; k < started; k++)
 		pthread_join(tid[k], NULL);
 	pthread_mutex_destroy(&p.mu);
+	m->st.cache_written = p.saved > 0;
+	snprintf(m->st.cache_error, sizeof(m->st.cache_error), "%s", p.why);
+	if (p.saved > 0)
+		match_cache_prune(dir);
 	return p.failed ? -1 : 0;
 }
 
@@ -401,28 +430,6 @@ build_load(struct sp_matcher *m, const struct sp_ruleset *rs, const char *dir,
 	return 0;
 }
 
-/* Saves the compiled groups; the first failure's reason in m->st. */
-static void
-build_save(struct sp_matcher *m, const char *dir, const size_t *todo, size_t n)
-{
-	char why[sizeof(m->st.cache_error)];
-	size_t i, saved = 0;
-
-	for (i = 0; i < n; i++) {
-		if (!m->g[todo[i]].keyed)
-			continue;
-		if (match_cache_save(&m->g[todo[i]], dir, why, sizeof(why)) ==
-		    0)
-			saved++;
-		else if (m->st.cache_error[0] == '\0')
-			snprintf(m->st.cache_error, sizeof(m->st.cache_error),
-				 "%s", why);
-	}
-	m->st.cache_written = saved > 0;
-	if (saved > 0)
-		match_cache_prune(dir);
-}
-
 int
 match_build_groups(struct sp_matcher *m, const struct sp_ruleset *rs,
 		   const char *dir, unsigned threads, int *lock)
@@ -449,15 +456,14 @@ match_build_groups(struct sp_matcher *m, const struct sp_ruleset *rs,
 	for (i = 0; i < m->ng && n < miss; i++)
 		if (!m->g[i].loaded)
 			todo[n++] = i;
-	if (n > 0 && pool_run(rs, m->g, todo, n, threads) < 0) {
+	if (n > 0 &&
+	    pool_run(m, rs, cached ? dir : NULL, todo, n, threads) < 0) {
 		free(todo);
 		return -1;
 	}
 	m->st.groups = m->ng;
 	m->st.groups_compiled = n;
 	m->st.from_cache = cached && n == 0 && m->ng > 0;
-	if (cached && n > 0)
-		build_save(m, dir, todo, n);
 	free(todo);
 	return 0;
 }

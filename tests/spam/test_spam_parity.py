@@ -18,12 +18,15 @@ Reported (and written to BUILD/spam-parity.txt):
 The measured figures are guarded as regression floors (FLOORS below).
 
   test_spam_parity.py FACTEUR SA_HITS_PL RULES_DIR CORPUS BUILD_DIR [N]
+                     [--cache=DIR]
 
 Skips (exit 77) when spamassassin's Perl modules or the corpus are
 missing. N = messages per class (default 50: 150 in all, about 15 s
-once the pattern cache in BUILD_DIR is warm; the first run compiles
-SpamAssassin's rules, two and a half minutes in the sanitizer build). PARITY_N=all in the
-environment runs the whole corpus (for the note, not for make test).
+once the pattern cache is warm). The cache is DIR (make test: the build
+root's spam-cache, shared with spam-accuracy-grouped, whose rule set is
+this one + rules/: whichever runs first compiles SpamAssassin's groups,
+the other loads them), else BUILD_DIR/spam-parity/cache. PARITY_N=all in
+the environment runs the whole corpus (for the note, not for make test).
 """
 
 import json
@@ -91,17 +94,22 @@ def run_facteur(facteur, conf, files, linkdir):
     return out, r.stderr
 
 
+# hyperscan's compiler makes millions of small allocations; under ASan
+# each one records its stack, goes through the quarantine and has its
+# first bytes filled, which doubles a cold compile. The call that fills
+# the cache runs without those (overflows are still caught); the checks
+# that follow run with the caller's ASAN_OPTIONS. grouped_cv.py has the
+# same list.
+COMPILE_ASAN = ("malloc_context_size=0", "quarantine_size_mb=0",
+                "thread_local_quarantine_size_kb=0", "max_malloc_fill_size=0")
+
+
 def compile_cache(facteur, conf):
-    """Fills the pattern cache (a no-op when it is warm). hyperscan's
-    compiler makes millions of small allocations; under ASan each one
-    records its stack and goes through the quarantine, which doubles a
-    cold compile. This one call runs without those two (overflows are
-    still caught); the checks that follow run with the caller's
-    ASAN_OPTIONS."""
+    """Fills the pattern cache (a no-op when it is warm), with
+    COMPILE_ASAN."""
     env = dict(os.environ)
-    env["ASAN_OPTIONS"] = ":".join(x for x in (
-        env.get("ASAN_OPTIONS", ""), "malloc_context_size=0",
-        "quarantine_size_mb=0") if x)
+    env["ASAN_OPTIONS"] = ":".join(
+        x for x in (env.get("ASAN_OPTIONS", ""),) + COMPILE_ASAN if x)
     subprocess.run([facteur, "-c", conf, "spam", "rules", "--stats"],
                    capture_output=True, text=True, errors="replace",
                    timeout=1800, env=env)
@@ -205,8 +213,11 @@ def report(res, files, sa, fc, path):
 
 
 def main():
-    facteur, pl, rules, corpus, build = sys.argv[1:6]
-    n = os.environ.get("PARITY_N") or (sys.argv[6] if len(sys.argv) > 6
+    cache = [a[len("--cache="):] for a in sys.argv if
+             a.startswith("--cache=")]
+    argv = [a for a in sys.argv if not a.startswith("--cache=")]
+    facteur, pl, rules, corpus, build = argv[1:6]
+    n = os.environ.get("PARITY_N") or (argv[6] if len(argv) > 6
                                        else "50")
     n = n if n == "all" else int(n)
     if subprocess.run(["/usr/bin/perl", "-MMail::SpamAssassin", "-e", "1"],
@@ -217,12 +228,13 @@ def main():
         print("SKIP: corpus %s missing" % corpus)
         return 77
     work = os.path.join(build, "spam-parity")
-    os.makedirs(os.path.join(work, "cache"), exist_ok=True)
+    cache = cache[-1] if cache else os.path.join(work, "cache")
+    os.makedirs(work, exist_ok=True)
+    os.makedirs(cache, exist_ok=True)
     conf = os.path.join(work, "facteur.conf")
     with open(conf, "w") as f:
         f.write("[spam]\nrules_path = %s\nbayes_path =\ncache_dir = %s\n"
-                "required_score = 5.0\n" % (rules,
-                                             os.path.join(work, "cache")))
+                "required_score = 5.0\n" % (rules, cache))
     files = sample(corpus, n)
     # SpamAssassin scores while facteur compiles its pattern cache (cold:
     # the first run after a rules change), on the other core

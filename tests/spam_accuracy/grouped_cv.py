@@ -190,10 +190,12 @@ def model(args, items, excl, top):
 def warm_cache(args, items, top):
     """One check compiles the rule set into the shared cache first (a
     no-op when it is warm). hyperscan's compiler makes millions of small
-    allocations; under ASan each records its stack and goes through the
-    quarantine, which doubles a cold compile, so this one call runs
-    without those two (overflows are still caught), as spam-parity's
-    does; learn and check keep the caller's ASAN_OPTIONS."""
+    allocations; under ASan each records its stack, goes through the
+    quarantine and has its first bytes filled, which doubles a cold
+    compile, so this one call runs without those (overflows are still
+    caught), as spam-parity's does; learn and check keep the caller's
+    ASAN_OPTIONS. The cache may be shared with spam-parity (make test):
+    SpamAssassin's groups are then loaded, rules/' compiled."""
     conf = os.path.join(top, "warm.conf")
     with open(conf, "w") as f:
         f.write(f"[spam]\nrules_path = {args.rules}\n"
@@ -201,7 +203,8 @@ def warm_cache(args, items, top):
     env = dict(os.environ)
     env["ASAN_OPTIONS"] = ":".join(x for x in (
         env.get("ASAN_OPTIONS", ""), "malloc_context_size=0",
-        "quarantine_size_mb=0") if x)
+        "quarantine_size_mb=0", "thread_local_quarantine_size_kb=0",
+        "max_malloc_fill_size=0") if x)
     run([args.facteur, "-c", conf, "--db", os.path.join(top, "db"),
          "spam", "check", "--json", items[0][1]], env)
 

@@ -120,8 +120,8 @@ struct mlt_conn {
 	void **priv;		 /* one slot per filter, for its close() */
 	unsigned char *done;	 /* one per filter: accepted the connection */
 	size_t nfilters;
-	int leadspc; /* SMFIP_HDR_LEADSPC negotiated: header
-			values arrive and leave exact */
+	int leadspc;	    /* SMFIP_HDR_LEADSPC negotiated: header
+			       values arrive and leave exact */
 	int threads_joined; /* the engine joins this connection's
 			       thread before the process exits (struct
 			       mlt_seam): per-thread state need not be

@@ -51,9 +51,8 @@ mlt_native_serve(struct srv_conn *sc, void *ctx)
 		return;
 	}
 	nc_run(c);
-	if (ns_key_ok &&
-	    (pthread_getspecific(ns_key) == c ||
-	     pthread_setspecific(ns_key, c) == 0)) {
+	if (ns_key_ok && (pthread_getspecific(ns_key) == c ||
+			  pthread_setspecific(ns_key, c) == 0)) {
 		nc_recycle(c);
 		return;
 	}

@@ -124,9 +124,8 @@ rules_no_result_reads_are_skipped(void **state)
 	memset(&err, 0, sizeof(err));
 	sp_rules_init(&rs);
 	rs.have_bayes = 1;
-	assert_int_equal(sp_rules_parse(&rs, "t.cf", text, strlen(text), NULL,
-					&err),
-			 0);
+	assert_int_equal(
+	    sp_rules_parse(&rs, "t.cf", text, strlen(text), NULL, &err), 0);
 	assert_int_equal(sp_rules_finish(&rs, &err), 0);
 	assert_int_equal(err.line, 0);
 	assert_true(skipped(&rs, "ZERO"));

@@ -276,8 +276,8 @@ chain_nr(const struct mlt_filter *const *f, size_t n)
 
 	memset(&ch, 0, sizeof(ch));
 	for (i = 0; i < n; i++)
-		e[i] = (struct mlt_chain_entry){f[i], NULL,
-						MLT_ON_ERROR_TEMPFAIL};
+		e[i] =
+		    (struct mlt_chain_entry){f[i], NULL, MLT_ON_ERROR_TEMPFAIL};
 	ch.v = e;
 	ch.n = n;
 	return mlt_native_nr_flags(&ch);
@@ -289,8 +289,8 @@ chain_nr(const struct mlt_filter *const *f, size_t n)
 static void
 default_chain_waits_at_mail_rcpt_and_eom_only(void **state)
 {
-	const struct mlt_filter *f[] = {&bl_filter, &scrub_filter,
-					&dkim_filter, &spam_filter};
+	const struct mlt_filter *f[] = {&bl_filter, &scrub_filter, &dkim_filter,
+					&spam_filter};
 	uint32_t quiet = MLT_P_NR_CONN | MLT_P_NR_HELO | MLT_P_NR_DATA |
 			 MLT_P_NR_UNKN | MLT_P_NR_HDR | MLT_P_NR_EOH |
 			 MLT_P_NR_BODY;

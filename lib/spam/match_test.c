@@ -236,7 +236,7 @@ second_build_loads_the_cache_and_scores_alike(void **state)
 	struct sp_engine *e0, *e1, *e2;
 	char v0[NMSGS][512], v1[NMSGS][512], v2[NMSGS][512];
 	size_t i;
-	int n;
+	int n = 0;
 
 	e0 = build(fx, NULL, &m0);
 	assert_int_equal(cache_files(fx, NULL, 0), 0);

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "../../lib/spam/ev.c"
+#include "../../lib/spam/ev_date.c"
 #include "../../lib/spam/ev_header.c"
 #include "../../lib/spam/ev_html.c"
 #include "../../lib/spam/ev_htmlstyle.c"

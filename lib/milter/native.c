@@ -598,22 +598,10 @@ nc_bufs(struct nconn *c, struct buf *v[NC_NBUFS])
 		v[4 + i] = &c->mac[i].b;
 }
 
-void
-nc_free(struct nconn *c)
-{
-	struct buf *v[NC_NBUFS];
-	int i;
-
-	if (c->priv != NULL)
-		(void)mlt_glue_close(c->ch, c);
-	c->priv = NULL;
-	nc_bufs(c, v);
-	for (i = 0; i < NC_NBUFS; i++)
-		buf_free(v[i]);
-}
-
-void
-nc_recycle(struct nconn *c)
+/* Closes the glue's state; keep_max: buffers of at most that capacity
+ * are kept empty for the next connection, larger ones freed. */
+static void
+nc_release(struct nconn *c, size_t keep_max)
 {
 	struct buf *v[NC_NBUFS];
 	int i;
@@ -623,11 +611,24 @@ nc_recycle(struct nconn *c)
 	c->priv = NULL;
 	nc_bufs(c, v);
 	for (i = 0; i < NC_NBUFS; i++) {
-		if (v[i]->cap > NC_KEEP_MAX)
-			buf_free(v[i]); /* one big message pins nothing */
+		if (v[i]->cap > keep_max)
+			buf_free(v[i]);
 		else
 			buf_reset(v[i]);
 	}
+}
+
+void
+nc_free(struct nconn *c)
+{
+	nc_release(c, 0);
+}
+
+/* One big message pins nothing: a buffer past NC_KEEP_MAX goes. */
+void
+nc_recycle(struct nconn *c)
+{
+	nc_release(c, NC_KEEP_MAX);
 }
 
 void

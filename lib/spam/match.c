@@ -27,18 +27,6 @@ match_is_pattern(const struct sp_rule *r)
 		r->type == SP_R_FULL);
 }
 
-static int
-match_push(size_t **v, size_t *n, size_t x)
-{
-	size_t *nv = reallocarray(*v, *n + 1, sizeof(size_t));
-
-	if (nv == NULL)
-		return -1;
-	nv[(*n)++] = x;
-	*v = nv;
-	return 0;
-}
-
 /* Compiles with PCRE2 (JIT when possible); a refused pattern skips the
  * rule. 1 compiled, 0 skipped, -1 ENOMEM. */
 static int

@@ -29,7 +29,7 @@
 
 #define MATCH_MAX_THREADS 8
 
-static int
+int
 match_push(size_t **v, size_t *n, size_t x)
 {
 	size_t *nv = reallocarray(*v, *n + 1, sizeof(size_t));

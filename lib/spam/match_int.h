@@ -238,6 +238,9 @@ void match_rev_free(struct match_rev **rv);
 
 /* ---- match_build.c ---- */
 
+/* Appends x to the array *v of *n; -1 (ENOMEM) leaves both unchanged. */
+int match_push(size_t **v, size_t *n, size_t x);
+
 /* m->g from the live pattern rules (m->re[i] != NULL), from cache_dir
  * (NULL or "": none) what it holds, the rest compiled by `threads`
  * threads (0: the online CPUs, 8 at most) and saved there; the counts

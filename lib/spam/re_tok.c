@@ -96,18 +96,27 @@ rt_posix_end(const char *p, size_t n, size_t j)
 	return n;
 }
 
-void
-rt_member(const char *p, size_t n, size_t i, struct rt_tok *t)
+/* Clears t for a token at i; 1 (t is RT_END) when i is past the end. */
+static int
+rt_start(size_t n, size_t i, struct rt_tok *t)
 {
-	size_t e;
-
 	memset(t, 0, sizeof(*t));
 	t->at = i;
 	t->value = -1;
 	if (i >= n) {
 		t->kind = RT_END;
-		return;
+		return 1;
 	}
+	return 0;
+}
+
+void
+rt_member(const char *p, size_t n, size_t i, struct rt_tok *t)
+{
+	size_t e;
+
+	if (rt_start(n, i, t))
+		return;
 	if (p[i] == '[' && i + 1 < n && p[i + 1] == ':') {
 		e = rt_posix_end(p, n, i + 2);
 		t->kind = e < n ? RT_POSIX : RT_BAD;
@@ -256,13 +265,8 @@ rt_next(const char *p, size_t n, size_t i, struct rt_tok *t)
 {
 	int c;
 
-	memset(t, 0, sizeof(*t));
-	t->at = i;
-	t->value = -1;
-	if (i >= n) {
-		t->kind = RT_END;
+	if (rt_start(n, i, t))
 		return;
-	}
 	c = (unsigned char)p[i];
 	t->len = 1;
 	if (c == '\\')

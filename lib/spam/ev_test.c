@@ -102,6 +102,27 @@ static const struct rcvd_case rcvd_cases[] = {
      SP_RCVD_FETCH},
     {"from () by localhost.localdomain (8.11.6) with ESMTP id g7",
      SP_RCVD_UNPARSEABLE},
+    /* Received.pm's local handovers: ignored, not unparseable
+     * (UNPARSEABLE_RELAY fired on 104 corpus messages in facteur alone) */
+    {"from localhost (eugen@localhost) by hydrogen.leitl.org "
+     "(8.11.6/8.11.6) with ESMTP id g7M; Thu, 22 Aug 2002 +0200",
+     SP_RCVD_IGNORE},
+    {"from lin12.triumf.ca (baartman@localhost) by lin12.triumf.ca "
+     "(8.11.6/8.11.6) with ESMTP id g7N",
+     SP_RCVD_IGNORE},
+    {"from localhost (lgonze@localhost.localdomain) by "
+     "localhost.localdomain (8.11.6/8.11.6) with ESMTP id g7",
+     SP_RCVD_IGNORE},
+    {"from localhost (mail@localhost)\n\tby example.org (8.11.6) id 1",
+     SP_RCVD_IGNORE},
+    {"from localhost (localhost [[UNIX: localhost]]) by example.org "
+     "(8.12.11/8.12.11/Submit) id iBAD",
+     SP_RCVD_IGNORE},
+    /* not a handover: an address that is not localhost's */
+    {"from mail.example (eugen@mail.example) by mx.example (8.11.6) id 1",
+     SP_RCVD_UNPARSEABLE},
+    {"from mail.example (localhostx) by mx.example (8.11.6) id 1",
+     SP_RCVD_UNPARSEABLE},
     /* a bare dotted quad outside a comment is not an address */
     {"from r-smtp.korea.com - 203.122.2.197 by dd_it7 with Microsoft "
      "SMTPSVC(5.5.1775.675.6)",

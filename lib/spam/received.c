@@ -266,6 +266,44 @@ rc_by(const char *s, size_t n, struct sp_relay *r)
 		snprintf(r->auth, sizeof(r->auth), "LMTPA");
 }
 
+/* 1 if s[0..n) (what follows "from ") opens as Received.pm's local
+ * handovers it ignores: "X (LOCALHOST) " or "X (user@LOCALHOST) ", X a
+ * word, LOCALHOST as Constants.pm spells it (localhost, with
+ * .localdomain, 127.0.0.1, ::1), or "localhost (localhost [[UNIX:
+ * localhost]])"; Received.pm has folded the field's white space to
+ * blanks. "from localhost (eugen@localhost) by
+ * hydrogen.leitl.org (8.11.6/8.11.6)" names no relay: not unparseable. */
+static int
+rc_local_handover(const char *s, size_t n)
+{
+	static const char unix_lh[] =
+	    "localhost (localhost [[UNIX: localhost]])";
+	static const char *const lh[] = {"localhost.localdomain", "localhost",
+					 "127.0.0.1", "::1", NULL};
+	size_t i = 0, j, k, l;
+
+	while (i < n && !isspace((unsigned char)s[i]))
+		i++;
+	if (i == 0 || i + 2 > n || s[i] != ' ' || s[i + 1] != '(')
+		return 0;
+	i += 2;
+	for (j = i; j < n && s[j] != '@' && s[j] != ')' &&
+		    !isspace((unsigned char)s[j]);
+	     j++)
+		;
+	if (j < n && s[j] == '@' && j > i)
+		i = j + 1;
+	for (k = 0; lh[k] != NULL; k++) {
+		l = strlen(lh[k]);
+		if (i + l + 2 <= n && memcmp(s + i, lh[k], l) == 0 &&
+		    s[i + l] == ')' && isspace((unsigned char)s[i + l + 1]))
+			return 1;
+	}
+	l = sizeof(unix_lh) - 1;
+	return n > l && memcmp(s, unix_lh, l) == 0 &&
+	       isspace((unsigned char)s[l]);
+}
+
 enum sp_rcvd
 sp_received_parse(const char *v, size_t len, struct sp_relay *out)
 {
@@ -322,6 +360,8 @@ sp_received_parse(const char *v, size_t len, struct sp_relay *out)
 		size_t fl = by > 5 ? by - 5 : 0;
 
 		if (memchr(f, '(', fl) == NULL && memchr(f, '[', fl) == NULL)
+			return SP_RCVD_IGNORE;
+		if (rc_local_handover(f, semi > 5 ? semi - 5 : 0))
 			return SP_RCVD_IGNORE;
 		return SP_RCVD_UNPARSEABLE;
 	}

@@ -360,9 +360,7 @@ cache_read(const char *path, size_t *len, int *oom)
 		close(fd);
 		return NULL;
 	}
-	/* in use: match_cache_prune keeps it (fails on root's file: fine) */
-	if (time(NULL) - st.st_mtime > CACHE_TOUCH_AGE)
-		(void)futimens(fd, NULL);
+	match_cache_touch(fd, &st);
 	while (got < (size_t)st.st_size) {
 		n = read(fd, data + got, (size_t)st.st_size - got);
 		if (n < 0 && errno == EINTR)
@@ -562,9 +560,18 @@ cache_stale(const char *name, const struct stat *st, time_t now)
 		return 1; /* format 5 and older: one file per rule set */
 	if (is_hex_name(name, ".hs-", 7) || is_hex_name(name, ".hg-", 7))
 		return now - st->st_mtime > CACHE_TMP_AGE;
-	if (is_hex_name(name, "hg-", 3) && db)
+	if (is_hex_name(name, "rv-", 10) && strncmp(name + 67, ".db.", 4) == 0)
+		return now - st->st_mtime > CACHE_TMP_AGE; /* match_rev.c's */
+	if ((is_hex_name(name, "hg-", 3) || is_hex_name(name, "rv-", 3)) && db)
 		return now - st->st_mtime > CACHE_UNUSED_DAYS * 86400L;
 	return 0;
+}
+
+void
+match_cache_touch(int fd, const struct stat *st)
+{
+	if (time(NULL) - st->st_mtime > CACHE_TOUCH_AGE)
+		(void)futimens(fd, NULL);
 }
 
 void

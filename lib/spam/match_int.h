@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
 #include "match.h"
 #include "rules.h"
@@ -270,10 +271,16 @@ int match_cache_load(struct mgroup *g, const struct sp_ruleset *rs,
 /* Writes g atomically to dir/hg-KEY.db (mode 0644). 0, or -1 with why. */
 int match_cache_save(const struct mgroup *g, const char *dir, char *why,
 		     size_t whylen);
-/* Removes from dir the group files not loaded nor written for
- * CACHE_UNUSED_DAYS, temp files more than an hour old, and the files of
- * older formats (hs-*.db). */
+/* Removes from dir the group files (hg-*.db) and reversed patterns'
+ * (rv-*.db, match_rev.c) not loaded nor written for CACHE_UNUSED_DAYS,
+ * temp files of either more than an hour old, and the files of older
+ * formats (hs-*.db). */
 void match_cache_prune(const char *dir);
+
+/* Marks the cache file open on fd, st its fstat, as in use (its mtime,
+ * when more than a day old), so match_cache_prune keeps it; failing on
+ * a file of root's is fine. */
+void match_cache_touch(int fd, const struct stat *st);
 /* An exclusive flock() on dir/hg.lock (mode 0600), waited for (15 min
  * at most): its fd, or -1 (the directory cannot hold it, or the wait
  * was too long: go on without). */

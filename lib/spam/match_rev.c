@@ -21,18 +21,16 @@
  * the reversed pattern, read only if root or we own it and no one else
  * may write it (hyperscan runs what it deserializes). As match_cache.c's
  * group files, and in the same directory that builds of other rule sets
- * may share: a load touches the file once a day, and files not used for
- * REV_UNUSED_DAYS go. */
+ * may share: a load touches the file once a day (match_cache_touch), and
+ * match_cache_prune removes those not used for 30 days. */
 #include "match_int.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -45,7 +43,6 @@
 #define REV_MAX_FILE (64 << 20)
 #define REV_MAGIC "FCTRREV1" /* bump with match_reverse()'s output */
 #define REV_NONE "FCTRNONE"
-#define REV_UNUSED_DAYS 30
 
 struct rev_rule {
 	size_t rule;
@@ -105,8 +102,7 @@ rev_load(const char *path, hs_database_t **db)
 	    (st.st_mode & 022) == 0 && st.st_size >= 8 &&
 	    st.st_size < REV_MAX_FILE &&
 	    (data = malloc((size_t)st.st_size)) != NULL) {
-		if (time(NULL) - st.st_mtime > 86400) /* in use: rev_prune */
-			(void)futimens(fd, NULL);
+		match_cache_touch(fd, &st);
 		while (
 		    got < (size_t)st.st_size &&
 		    ((k = read(fd, data + got, (size_t)st.st_size - got)) > 0 ||
@@ -258,35 +254,6 @@ rev_worth(const pcre2_code *re)
 	       first == 0 && !(opts & PCRE2_ANCHORED) && min > 0;
 }
 
-/* Removes the rv-*.db files no build has used for REV_UNUSED_DAYS and
- * temp files older than an hour, as match_cache.c does with hg-*.db. */
-static void
-rev_prune(const char *dir)
-{
-	struct dirent *de;
-	struct stat st;
-	time_t now = time(NULL);
-	size_t seen = 0, len;
-	DIR *d;
-
-	if ((d = opendir(dir)) == NULL)
-		return;
-	while ((de = readdir(d)) != NULL && seen++ < 4096) {
-		len = strlen(de->d_name);
-		if (strncmp(de->d_name, "rv-", 3) != 0 || len < 70 ||
-		    strspn(de->d_name + 3, "0123456789abcdef") != 64 ||
-		    strncmp(de->d_name + 67, ".db", 3) != 0 ||
-		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) <
-			0 ||
-		    !S_ISREG(st.st_mode))
-			continue;
-		if (now - st.st_mtime >
-		    (len == 70 ? REV_UNUSED_DAYS * 86400L : 3600))
-			(void)unlinkat(dirfd(d), de->d_name, 0);
-	}
-	closedir(d);
-}
-
 struct match_rev *
 match_rev_build(const struct sp_matcher *m, const struct sp_ruleset *rs,
 		const char *cache_dir, hs_scratch_t **proto)
@@ -324,7 +291,7 @@ match_rev_build(const struct sp_matcher *m, const struct sp_ruleset *rs,
 		}
 	}
 	if (rv != NULL && cache_dir != NULL && *cache_dir != '\0')
-		rev_prune(cache_dir);
+		match_cache_prune(cache_dir);
 	if (rv != NULL && rv->n == 0)
 		match_rev_free(&rv);
 	return rv;

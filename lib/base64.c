@@ -38,6 +38,60 @@ b64_fail(enum b64_status st, size_t off, size_t *outlen, size_t *err_off)
 	return st;
 }
 
+/* Perl's \s, which Util.pm's base64_decode removes first. */
+static int
+b64_perl_space(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' ||
+	       c == '\r';
+}
+
+/* 1 if, blanks aside, p[0..len) is only the alphabet and '=' in a
+ * multiple of four: Util.pm's MIME::Base64 branch, where a '=' inside
+ * reads as 'A'. */
+static int
+b64_sa_plain(const unsigned char *p, size_t len)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < len; i++) {
+		if (b64_perl_space(p[i]))
+			continue;
+		if (p[i] != '=' && b64_val(p[i]) < 0)
+			return 0;
+		n++;
+	}
+	return n >= 2 && n % 4 == 0;
+}
+
+/* B64_LENIENT: SpamAssassin's reading (base64.h). */
+static enum b64_status
+b64_decode_lenient(const unsigned char *p, size_t len, unsigned char *out,
+		   size_t outcap, size_t *outlen, size_t *err_off)
+{
+	int eq = b64_sa_plain(p, len) ? 0 : 63, v;
+	unsigned long acc = 0;
+	size_t i, n = 0, bits = 0, end = len;
+
+	while (end > 0 && b64_val(p[end - 1]) < 0)
+		end--; /* padding and anything else after the last symbol */
+	for (i = 0; i < end; i++) {
+		if ((v = p[i] == '=' ? eq : b64_val(p[i])) < 0)
+			continue;
+		acc = (acc << 6) | (unsigned long)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			if (n == outcap)
+				return b64_fail(B64_ESPACE, i, outlen, err_off);
+			out[n++] = (unsigned char)(acc >> bits);
+			acc &= (1UL << bits) - 1;
+		}
+	}
+	*outlen = n;
+	return B64_OK;
+}
+
 enum b64_status
 b64_decode(const unsigned char *p, size_t len, unsigned flags,
 	   unsigned char *out, size_t outcap, size_t *outlen, size_t *err_off)
@@ -48,6 +102,8 @@ b64_decode(const unsigned char *p, size_t len, unsigned flags,
 
 	*outlen = 0;
 	*err_off = 0;
+	if (flags & B64_LENIENT)
+		return b64_decode_lenient(p, len, out, outcap, outlen, err_off);
 	for (i = 0; i < len; i++) {
 		if ((flags & B64_FWS) && b64_fws(p[i]))
 			continue;

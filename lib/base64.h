@@ -1,7 +1,7 @@
 /* lib/base64.h - RFC 4648 base64 (the standard alphabet, '=' padding):
  * one decoder for every reader of base64 (DKIM's b=, bh= and p= tags,
- * RFC 2047 "B" encoded-words) and one encoder. Pure: no I/O, no logging,
- * no statics; thread-safe. */
+ * RFC 2047 "B" encoded-words, SpamAssassin's lenient reading of them)
+ * and one encoder. Pure: no I/O, no logging, no statics; thread-safe. */
 #ifndef FACTEUR_LIB_BASE64_H
 #define FACTEUR_LIB_BASE64_H
 
@@ -18,6 +18,18 @@ enum b64_flags {
 	 * dropped. Without it the symbols (padding included, FWS not) must
 	 * come in fours. */
 	B64_NOPAD = 1 << 1,
+	/* SpamAssassin's Util::base64_decode (Mail::SpamAssassin 4.0), for
+	 * the spam engine's RFC 2047 words (lib/spam/ev_mime.c): nothing is
+	 * refused. Perl's \s bytes are skipped; what follows the last symbol
+	 * of the alphabet ('=' padding, anything) is dropped; symbols need
+	 * not come in fours (bits short of a byte are dropped). A '=' before
+	 * the last symbol is data: 'A' (0) when, blanks aside, the text is
+	 * only the alphabet and '=' in a multiple of four (Util.pm hands it
+	 * to MIME::Base64 then), else '/' (63: Util.pm's tr to uuencode
+	 * gives '=' the last character of its shorter list), and any other
+	 * byte is skipped. Implies B64_FWS and B64_NOPAD; only B64_ESPACE
+	 * can fail. On valid base64 it reads what the strict decode does. */
+	B64_LENIENT = 1 << 2,
 };
 
 enum b64_status {

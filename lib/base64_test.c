@@ -1,7 +1,9 @@
 /* lib/base64_test.c - the one base64: RFC 4648's vectors both ways,
  * DKIM's folded base64 (B64_FWS: strict length and padding), RFC 2047's
  * (B64_NOPAD: no blanks, padding optional), what each refuses and where,
- * a full output, and encode/decode round trips of every length. */
+ * SpamAssassin's lenient reading (B64_LENIENT: vectors from its own
+ * Util::base64_decode), a full output, and encode/decode round trips of
+ * every length. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -118,6 +120,69 @@ b64_decode_stops_at_outcap(void **state)
 	assert_true(b64_decoded_max(8) >= 6 && b64_decoded_max(7) >= 5);
 }
 
+/* B64_LENIENT reads what SpamAssassin 4.0.1's Util::base64_decode gives
+ * (each want was printed by it): junk skipped, padding and anything
+ * after the last symbol dropped, a '=' inside read as 'A' when the text
+ * is otherwise clean base64 in fours, as '/' when not. */
+static void
+b64_lenient_reads_as_spamassassin(void **state)
+{
+	static const struct {
+		const char *in;
+		const char *want;
+		size_t n;
+	} t[] = {
+	    {"Zm9vYmFy", "foobar", 6},
+	    {"Zm9vYg==", "foob", 4},
+	    {"Zm9v YmFy", "foobar", 6},
+	    {"Zm9v\tYg==\r\n", "foob", 4},
+	    {"w6l0w6k", "\xc3\xa9t\xc3\xa9", 5}, /* no padding */
+	    {"QUI", "AB", 2},
+	    {"Q", "", 0},
+	    {"!!", "", 0},
+	    {"", "", 0},
+	    {"QU!JD", "ABC", 3},  /* junk skipped */
+	    {"QQ==!", "A", 1},	  /* junk after the padding */
+	    {"QQ=!=", "A", 1},	  /* ... or inside it */
+	    {"QQ===", "A", 1},	  /* three '=' */
+	    {"QQ=A", "A\0\0", 3}, /* clean, in fours: '=' is 'A' */
+	    {"QQ=B", "A\0\1", 3},
+	    {"=QQ=", "\1\4", 2},
+	    {"QQ==QQ==", "A\0\0A", 4},
+	    {"QQ=A!", "A\x0f\xc0", 3}, /* not clean: '=' is '/' */
+	    {"QQ=a=", "A\x0f\xda", 3},
+	    {"QQ= =A", "A\x0f\xff", 3}, /* five symbols: not in fours */
+	};
+	unsigned char out[16];
+	size_t i, n, off;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		if (b64_decode((const unsigned char *)t[i].in, strlen(t[i].in),
+			       B64_LENIENT, out, sizeof(out), &n,
+			       &off) != B64_OK)
+			fail_msg("\"%s\": got an error, want OK", t[i].in);
+		if (n != t[i].n || memcmp(out, t[i].want, n) != 0)
+			fail_msg("\"%s\": got %zu bytes, want %zu (\"%.*s\")",
+				 t[i].in, n, t[i].n, (int)t[i].n, t[i].want);
+	}
+}
+
+/* Lenient refuses nothing but a short out, and writes no further. */
+static void
+b64_lenient_stops_at_outcap(void **state)
+{
+	unsigned char out[8];
+	size_t n, off;
+
+	memset(out, 'x', sizeof(out));
+	assert_int_equal(b64_decode((const unsigned char *)"Zm9v!YmFy", 9,
+				    B64_LENIENT, out, 5, &n, &off),
+			 B64_ESPACE);
+	if (n != 0 || out[5] != 'x')
+		fail_msg("got %zu bytes and out[5] %#x, want 0 and 'x'", n,
+			 out[5]);
+}
+
 static void
 b64_encode_vectors(void **state)
 {
@@ -168,7 +233,8 @@ b64_encode_refuses_past_max(void **state)
 static void
 b64_round_trip(void **state)
 {
-	static const unsigned flags[] = {0, FWS, NOPAD, FWS | NOPAD};
+	static const unsigned flags[] = {0, FWS, NOPAD, FWS | NOPAD,
+					 B64_LENIENT};
 	unsigned char in[300], out[300];
 	size_t len, k, n, off;
 	struct buf b;
@@ -179,7 +245,7 @@ b64_round_trip(void **state)
 		buf_init(&b, 0);
 		assert_int_equal(b64_encode(in, len, &b), 0);
 		assert_int_equal(b.len, 4 * ((len + 2) / 3));
-		for (k = 0; k < 4; k++) {
+		for (k = 0; k < sizeof(flags) / sizeof(flags[0]); k++) {
 			if (b64_decode((const unsigned char *)buf_str(&b),
 				       b.len, flags[k], out, sizeof(out), &n,
 				       &off) != B64_OK ||
@@ -198,6 +264,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(b64_decode_table),
 	    cmocka_unit_test(b64_decode_nul_is_a_bad_byte),
+	    cmocka_unit_test(b64_lenient_reads_as_spamassassin),
+	    cmocka_unit_test(b64_lenient_stops_at_outcap),
 	    cmocka_unit_test(b64_decode_stops_at_outcap),
 	    cmocka_unit_test(b64_encode_vectors),
 	    cmocka_unit_test(b64_encode_refuses_past_max),

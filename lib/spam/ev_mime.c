@@ -11,8 +11,12 @@
 #include <iconv.h>
 #include <stdlib.h>
 
+#include "base64.h"
 #include "ev_int.h"
 #include "msgview.h"
+
+/* The most bytes of a header value whose encoded words are decoded. */
+#define EV_WORDS_MAX 2048
 
 /* A blank of a header field: Perl's \s, and a line end only where a
  * blank follows (a fold; any other line end ends the field). */
@@ -95,38 +99,25 @@ ev_word(const char *p, char *cs, size_t cslen, char *enc, const char **text,
 	return (size_t)(*text + *tlen + 2 - p);
 }
 
-static int
-ev_b64val(int ch)
-{
-	const char *al = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-			 "0123456789+/";
-	const char *q = ch != '\0' ? strchr(al, ch) : NULL;
-
-	return q != NULL ? (int)(q - al) : -1;
-}
-
-/* Util.pm's base64_decode (other bytes skipped, padding inside read as
- * 'A') or qp_decode with "_" as a space, appended to out[*o..lim). */
+/* Util.pm's base64_decode (lib/base64's B64_LENIENT: other bytes
+ * skipped, '=' inside read as data) or qp_decode with "_" as a space,
+ * appended to out[*o..lim), cut at lim. t is a word of ev_decode_words'
+ * src: n < EV_WORDS_MAX. */
 static void
 ev_word_decode(char enc, const char *t, size_t n, char *out, size_t *o,
 	       size_t lim)
 {
-	size_t i, end = n;
-	unsigned acc = 0;
-	int bits = 0, v;
+	unsigned char b[EV_WORDS_MAX / 4 * 3 + 3];
+	size_t i, m, off;
 
 	if (enc == 'B') {
-		while (end > 0 && t[end - 1] == '=')
-			end--;
-		for (i = 0; i < end && *o < lim; i++) {
-			if ((v = t[i] == '=' ? 0 : ev_b64val(t[i])) < 0)
-				continue;
-			acc = (acc << 6) | (unsigned)v;
-			if ((bits += 6) >= 8) {
-				bits -= 8;
-				out[(*o)++] = (char)((acc >> bits) & 0xff);
-			}
-		}
+		if (n >= EV_WORDS_MAX ||
+		    b64_decode((const unsigned char *)t, n, B64_LENIENT, b,
+			       sizeof(b), &m, &off) != B64_OK)
+			return;
+		m = m < lim - *o ? m : lim - *o;
+		memcpy(out + *o, b, m);
+		*o += m;
 		return;
 	}
 	for (i = 0; i < n && *o < lim; i++) {
@@ -175,7 +166,7 @@ ev_to_utf8(const char *cs, const char *in, size_t n, char *out, size_t *o,
 static void
 ev_decode_words(char *out, size_t *o, size_t outlen)
 {
-	char src[2048], run[2048], cs[64], rcs[64] = "", enc;
+	char src[EV_WORDS_MAX], run[2048], cs[64], rcs[64] = "", enc;
 	const char *p, *t;
 	size_t w, tl, rn = 0, lim = outlen - 2, n = 0, sn;
 

@@ -8,11 +8,9 @@
  * large is prefiltered relaxed (match_relax). */
 #include "match_int.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "buf.h"
 #include "msgview.h"
@@ -134,7 +132,7 @@ sp_match_build_threads(struct sp_ruleset *rs, const char *cache_dir,
 	pcre2_set_depth_limit(m->mctx, 5000);
 	if (match_prepare(m, rs) < 0 ||
 	    match_build_groups(m, rs, cache_dir, threads, &lock) < 0 ||
-	    match_finish(m) < 0)
+	    match_finish(m) < 0 || match_hdr_plan(m, rs) < 0)
 		goto oom;
 	/* under the cache's lock when groups were compiled: so are the
 	 * reversed patterns (match_rev.c) that go with them */
@@ -183,6 +181,8 @@ struct scan {
 			      scan); 0: none or a header's, never reused */
 	int fkey, form;	   /* match_form() of the text of that key */
 	int cform;	   /* the form of the text scan_group() is on, or -1 */
+	struct match_hdrs hdrs;
+	int hpresent; /* whether the last header text built is present */
 };
 
 static int
@@ -298,13 +298,15 @@ scan_aligned(struct scan *s, const struct mgroup *g, const char *t, size_t n)
 }
 
 /* The form of the group's text (match_form, once per text), -1 for a
- * header's. */
+ * header's and where no form serves: a group of no look-alike rules has
+ * no form's database, and its rules no form's PCRE2 code (match_form.c
+ * gives them to look-alike rules only, and those are grouped apart). */
 static int
 scan_form(struct scan *s, const struct mgroup *g, const char *t, size_t n)
 {
 	int key = (int)g->type + 1;
 
-	if (g->type == SP_R_HEADER)
+	if (g->type == SP_R_HEADER || !g->lookalike)
 		return -1;
 	if (s->fkey != key) {
 		s->form = match_form(t, n);
@@ -363,146 +365,24 @@ scan_group(struct scan *s, const struct mgroup *g, const char *t, size_t n)
 	return 0;
 }
 
-/* The address of an address header: inside <>, else the first word with
- * an '@' (comments dropped). */
+/* A header group: on the text built for the group before it when it is
+ * the same (m->same_prev), else built here; an absent header's verdicts
+ * are m->absent's. */
 static int
-scan_addr(const char *v, struct buf *out, int want_name)
+scan_headers(struct scan *s, const struct mgroup *g, int same, struct buf *b)
 {
-	const char *lt = strchr(v, '<'), *gt, *p, *e;
+	size_t k, i;
 
-	if (want_name) {
-		if (lt == NULL) {
-			p = strchr(v, '(');
-			e = p ? strchr(p, ')') : NULL;
-			return p && e ? buf_add(out, p + 1, (size_t)(e - p - 1))
-				      : buf_add(out, "", 0);
-		}
-		for (p = v; p < lt && (isspace((unsigned char)*p) || *p == '"');
-		     p++)
-			;
-		for (e = lt;
-		     e > p && (isspace((unsigned char)e[-1]) || e[-1] == '"');
-		     e--)
-			;
-		return buf_add(out, p, (size_t)(e - p));
-	}
-	if (lt != NULL && (gt = strchr(lt, '>')) != NULL)
-		return buf_add(out, lt + 1, (size_t)(gt - lt - 1));
-	for (p = v; *p; p = e) {
-		while (isspace((unsigned char)*p) || *p == ',')
-			p++;
-		if (*p == '(') {
-			e = strchr(p, ')');
-			e = e ? e + 1 : p + strlen(p);
-			continue;
-		}
-		for (e = p; *e && !isspace((unsigned char)*e) && *e != ',' &&
-			    *e != '(';
-		     e++)
-			;
-		if (memchr(p, '@', (size_t)(e - p)) != NULL)
-			return buf_add(out, p, (size_t)(e - p));
-		if (e == p)
-			break;
-	}
-	return buf_add(out, "", 0);
-}
-
-static int
-scan_is(const char *name, const char *const *list)
-{
-	for (; *list; list++)
-		if (strcasecmp(name, *list) == 0)
-			return 1;
-	return 0;
-}
-
-/* exists:NAME, with SpamAssassin's names for several headers (ToCc,
- * MESSAGEID) and its metadata headers. */
-static int
-scan_exists(const struct sp_view *v, const char *name)
-{
-	size_t i;
-
-	if (strcasecmp(name, "ToCc") == 0)
-		return sp_view_header(v, "To") != NULL ||
-		       sp_view_header(v, "Cc") != NULL;
-	if (strcmp(name, "MESSAGEID") == 0)
-		return sp_view_header(v, "Message-Id") != NULL ||
-		       sp_view_header(v, "Resent-Message-Id") != NULL ||
-		       sp_view_header(v, "X-Message-Id") != NULL;
-	for (i = 0; i < v->npseudo; i++)
-		if (strcasecmp(v->pseudo[i].name, name) == 0)
-			return 1;
-	return sp_view_header(v, name) != NULL;
-}
-
-/* The text a header rule target sees. 1 present, 0 absent, -1 ENOMEM. */
-static int
-scan_header(const struct sp_view *v, const struct mgroup *g,
-	    const char *envfrom, struct buf *out)
-{
-	static const char *const tocc[] = {"To", "Cc", NULL};
-	static const char *const msgid[] = {"Message-Id", "Resent-Message-Id",
-					    "X-Message-Id", NULL};
-	const char *one[2] = {g->hdr, NULL};
-	const char *const *names = one;
-	int all = strcmp(g->hdr, "ALL") == 0, found = 0;
-	size_t i;
-
-	if (strcasecmp(g->hdr, "ToCc") == 0)
-		names = tocc;
-	else if (strcmp(g->hdr, "MESSAGEID") == 0)
-		names = msgid;
-	else if (strcmp(g->hdr, "EnvelopeFrom") == 0 && envfrom != NULL)
-		return buf_adds(out, envfrom) < 0 ? -1 : 1;
-	else if (strcmp(g->hdr, "EnvelopeFrom") == 0)
-		return 0; /* the engine found none (ev.h, sp_ev_envfrom) */
-	for (i = 0; i < v->nheaders + (all ? 0 : v->npseudo); i++) {
-		const struct sp_header *h = i < v->nheaders
-						? &v->headers[i]
-						: &v->pseudo[i - v->nheaders];
-		const char *val = g->hmod == SP_H_RAW ? h->raw : h->decoded;
-
-		if (!all && !scan_is(h->name, names))
-			continue;
-		if (found && buf_addc(out, '\n') < 0)
+	if (!same) {
+		buf_reset(b);
+		if ((s->hpresent = match_hdr_text(&s->hdrs, g, b)) < 0)
 			return -1;
-		if (all && buf_printf(out, "%s: ", h->name) < 0)
-			return -1;
-		if (g->hmod == SP_H_ADDR || g->hmod == SP_H_NAME) {
-			if (scan_addr(val, out, g->hmod == SP_H_NAME) < 0)
-				return -1;
-			return 1; /* the first one, as SpamAssassin */
-		}
-		if (buf_adds(out, val) < 0)
-			return -1;
-		found = 1;
 	}
-	return found;
-}
-
-static int
-scan_headers(struct scan *s, const struct mgroup *g, const struct sp_view *v,
-	     const char *envfrom, struct buf *b)
-{
-	const struct sp_rule *r;
-	size_t k;
-	int present;
-
-	buf_reset(b);
-	if ((present = scan_header(v, g, envfrom, b)) < 0)
-		return -1;
-	if (present)
+	if (s->hpresent)
 		return scan_group(s, g, buf_str(b), b->len);
-	/* absent: "" or the rule's [if-unset: ...], rule by rule */
 	for (k = 0; k < g->nhs + g->npc; k++) {
-		size_t i = k < g->nhs ? g->hs_rule[k] : g->pc_rule[k - g->nhs];
-		const char *t;
-
-		r = &s->rs->v[i];
-		t = r->if_unset ? r->if_unset : "";
-		scan_set(s, i, scan_pcre(s, i, t, strlen(t)));
+		i = k < g->nhs ? g->hs_rule[k] : g->pc_rule[k - g->nhs];
+		scan_set(s, i, s->m->absent[i]);
 	}
 	return 0;
 }
@@ -545,7 +425,7 @@ pool_put(struct scratch_pool *p, hs_scratch_t *s)
 }
 
 static int
-scan_run(struct scan *s, const struct sp_view *v, const char *envfrom)
+scan_run(struct scan *s, const struct sp_view *v)
 {
 	const struct sp_matcher *m = s->m;
 	struct buf uris, hb;
@@ -559,7 +439,7 @@ scan_run(struct scan *s, const struct sp_view *v, const char *envfrom)
 		    buf_adds(&uris, v->uris[i]) < 0)
 			goto out;
 	for (i = 0; i < m->ng; i++) {
-		const struct mgroup *g = &m->g[i];
+		const struct mgroup *g = &m->g[m->order[i]];
 		int r = 0;
 
 		switch (g->type) {
@@ -577,7 +457,7 @@ scan_run(struct scan *s, const struct sp_view *v, const char *envfrom)
 			r = scan_group(s, g, buf_str(&uris), uris.len);
 			break;
 		case SP_R_HEADER:
-			r = scan_headers(s, g, v, envfrom, &hb);
+			r = scan_headers(s, g, m->same_prev[i], &hb);
 			break;
 		default:
 			break;
@@ -586,8 +466,8 @@ scan_run(struct scan *s, const struct sp_view *v, const char *envfrom)
 			goto out;
 	}
 	for (k = 0; k < m->nexists; k++)
-		s->values[m->exists[k]] =
-		    scan_exists(v, s->rs->v[m->exists[k]].hdr);
+		s->values[m->exists[k]] = match_hdr_exists(
+		    &s->hdrs, s->rs->v[m->exists[k]].hdr, m->exists_hash[k]);
 	rc = 0;
 out:
 	buf_free(&uris);
@@ -612,16 +492,23 @@ sp_match_run(const struct sp_matcher *m, const struct sp_ruleset *rs,
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	if (match_hdrs_init(&s.hdrs, v, envfrom) < 0) {
+		pcre2_match_data_free(s.md);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	s.scratch = pool_get(m->pool);
 	if (m->pool->proto != NULL && s.scratch == NULL) {
 		pcre2_match_data_free(s.md);
+		match_hdrs_free(&s.hdrs);
 		snprintf(err, errlen, "cannot allocate hyperscan scratch");
 		return -1;
 	}
-	rc = scan_run(&s, v, envfrom);
+	rc = scan_run(&s, v);
 	if (rc < 0)
 		snprintf(err, errlen, "pattern scan failed");
 	pool_put(m->pool, s.scratch);
+	match_hdrs_free(&s.hdrs);
 	pcre2_match_data_free(s.md);
 	free(s.hit);
 	free(s.abuf);
@@ -663,6 +550,10 @@ sp_match_free(struct sp_matcher **mp)
 	pcre2_match_context_free(m->mctx);
 	free(m->re);
 	free(m->exists);
+	free(m->exists_hash);
+	free(m->order);
+	free(m->same_prev);
+	free(m->absent);
 	free(m);
 	*mp = NULL;
 }

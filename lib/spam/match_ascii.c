@@ -370,6 +370,9 @@ match_ascii(const char *re, int form, char *out, size_t outlen)
 	return strcmp(out, re) != 0;
 }
 
+/* the high bit of each byte of a 64-bit word */
+static const uint64_t form_high8 = UINT64_C(0x8080808080808080);
+
 int
 match_form(const char *t, size_t n)
 {
@@ -378,10 +381,19 @@ match_form(const char *t, size_t n)
 	int form = MATCH_FORM_PLAIN;
 	size_t i;
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		uint64_t w;
+
+		/* eight ASCII bytes at a time: most texts are all ASCII */
+		while (n - i >= 8 &&
+		       (memcpy(&w, u + i, 8), w & form_high8) == 0)
+			i += 8;
+		if (i == n)
+			break;
 		if (u[i] >= 0x80 && !form_has(form, u[i]) &&
 		    !form_has(form = MATCH_FORM_LATIN, u[i]))
 			return -1;
+	}
 	for (amp = memchr(t, '&', n); amp != NULL && amp + 1 < t + n;
 	     amp = memchr(amp + 1, '&', (size_t)(t + n - amp - 1)))
 		if (amp[1] == '#')

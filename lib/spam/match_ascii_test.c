@@ -299,6 +299,58 @@ latin_form_matches_latin_texts_exactly_where_the_pattern_does(void **state)
 	form_matches_exactly_where_the_pattern_does(MATCH_FORM_LATIN, 7);
 }
 
+/* The form byte by byte, as match_form() read it before it skipped
+ * ASCII eight bytes at a time. */
+static int
+form_ref(const unsigned char *u, size_t n)
+{
+	int form = MATCH_FORM_PLAIN;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (u[i] < 0x80)
+			continue;
+		if (u[i] == 0xc2 || u[i] == 0xc3 || u[i] == 0xe2 ||
+		    u[i] == 0xef || u[i] < 0xc0)
+			form = MATCH_FORM_LATIN;
+		else
+			return -1;
+	}
+	for (i = 0; i + 1 < n; i++)
+		if (u[i] == '&' && u[i + 1] == '#')
+			return -1;
+	return form;
+}
+
+/* A byte of each kind (Latin lead, continuation, other, "&#") at every
+ * offset of texts of every length up to 40: the word-at-a-time skip
+ * neither steps over nor reads past it. */
+static void
+form_sees_every_byte_of_every_length(void **state)
+{
+	static const unsigned char odd[] = {0xc3, 0xa9, 0xf0, 0xe2, '&'};
+	unsigned char t[48];
+	size_t n, at, k;
+	int got, want;
+
+	(void)state;
+	for (n = 0; n <= 40; n++)
+		for (at = 0; at <= n; at++)
+			for (k = 0; k < sizeof(odd); k++) {
+				memset(t, 'a', sizeof(t));
+				if (at < n)
+					t[at] = odd[k];
+				if (odd[k] == '&' && at + 1 < n)
+					t[at + 1] = '#';
+				got = match_form((const char *)t, n);
+				want = form_ref(t, n);
+				if (got != want)
+					fail_msg("length %zu, byte %#x at %zu: "
+						 "got form %d, want %d",
+						 n, odd[k], at, got, want);
+			}
+}
+
 int
 main(void)
 {
@@ -315,6 +367,7 @@ main(void)
 		plain_form_matches_plain_texts_exactly_where_the_pattern_does),
 	    cmocka_unit_test(
 		latin_form_matches_latin_texts_exactly_where_the_pattern_does),
+	    cmocka_unit_test(form_sees_every_byte_of_every_length),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -29,6 +29,7 @@
 #define MATCH_CHUNK_LOOKALIKE 96
 
 struct match_rev;
+struct buf;
 
 #define MATCH_KEY_LEN 32
 
@@ -39,6 +40,7 @@ struct match_rev;
 struct mgroup {
 	enum sp_rtype type;
 	const char *hdr; /* borrowed from rule `first` (header groups) */
+	uint32_t hhash;	 /* match_hdr_hash(hdr) (match_finish) */
 	enum sp_hmod hmod;
 	size_t first;	    /* the rule that opened the group */
 	const char *origin; /* its file: a group's rules share its directory */
@@ -75,8 +77,18 @@ struct sp_matcher {
 	pcre2_code **fre[2]; /* per rule index: its pattern in each form
 				(match_form.c), NULL: re serves */
 	size_t nre;
-	size_t *exists; /* header exists: rules */
+	size_t *exists;	       /* header exists: rules */
+	uint32_t *exists_hash; /* match_hdr_hash of each one's name */
 	size_t nexists;
+	/* the order groups are scanned in: header groups of the same text
+	 * (match_hdr_same) one after the other, so that text is built once;
+	 * same_prev[k]: order[k]'s text is order[k - 1]'s */
+	size_t *order;
+	unsigned char *same_prev;
+	/* per rule index, for header rules: whether the rule's pattern
+	 * matches its text when the header is absent ("" or its if-unset),
+	 * the same for every message */
+	unsigned char *absent;
 	pcre2_match_context *mctx;
 	struct scratch_pool *pool;
 	struct sp_match_stats st;
@@ -251,6 +263,41 @@ int match_push(size_t **v, size_t *n, size_t x);
  * cannot be read, locked or written is a note (m->st.cache_error). */
 int match_build_groups(struct sp_matcher *m, const struct sp_ruleset *rs,
 		       const char *cache_dir, unsigned threads, int *lock);
+
+/* ---- match_hdr.c: the texts header rules see ---- */
+
+/* A message's header field names, hashed once (header fields, then
+ * pseudo headers, as in struct sp_view). */
+struct match_hdrs {
+	const struct sp_view *v; /* borrowed */
+	const char *envfrom;	 /* borrowed, or NULL (none found) */
+	uint32_t *hash;		 /* owned */
+};
+
+/* FNV-1a of name folded by tolower(): names strcasecmp() finds equal
+ * hash equal. Pure. */
+uint32_t match_hdr_hash(const char *name);
+/* Hashes v's field names. 0, or -1 ENOMEM. */
+int match_hdrs_init(struct match_hdrs *h, const struct sp_view *v,
+		    const char *envfrom);
+void match_hdrs_free(struct match_hdrs *h);
+/* Appends to out the text header group g's rules see: its fields'
+ * values joined with "\n" (ALL: "Name: value" for every header field,
+ * pseudo headers aside; ToCc, MESSAGEID: the fields they stand for;
+ * EnvelopeFrom: the envelope sender), the first one's address or name
+ * for :addr and :name. 1 present, 0 absent, -1 ENOMEM. */
+int match_hdr_text(const struct match_hdrs *h, const struct mgroup *g,
+		   struct buf *out);
+/* exists:NAME (hash: match_hdr_hash(name)), with SpamAssassin's names
+ * for several headers (ToCc, MESSAGEID) and its pseudo headers. */
+int match_hdr_exists(const struct match_hdrs *h, const char *name,
+		     uint32_t hash);
+/* 1 if header groups a and b see the same text of every message. */
+int match_hdr_same(const struct mgroup *a, const struct mgroup *b);
+/* What scans of m's groups share, computed once: the groups' and
+ * exists: rules' name hashes, the scan order (same_prev) and the
+ * absent-header verdicts. 0, or -1 ENOMEM. */
+int match_hdr_plan(struct sp_matcher *m, const struct sp_ruleset *rs);
 
 /* ---- match_cache.c: one file per group, DIR/hg-KEY.db ---- */
 

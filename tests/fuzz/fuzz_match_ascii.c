@@ -18,53 +18,25 @@
 
 #include "../../lib/spam/match_ascii.c"
 #include "../../lib/spam/re_tok.c"
+#include "fuzz_pcre2.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* The pattern compiled as body rules are, or NULL. */
-static pcre2_code *
-fa_comp(const char *re)
-{
-	PCRE2_SIZE off;
-	int ec;
-
-	return pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED,
-			     PCRE2_CASELESS | PCRE2_MULTILINE, &ec, &off, NULL);
-}
-
-/* 1 match, 0 none, -1 no answer (a limit). */
-static int
-fa_hits(const pcre2_code *c, const char *text, size_t n,
-	pcre2_match_context *mc)
-{
-	pcre2_match_data *md = pcre2_match_data_create(1, NULL);
-	int rc;
-
-	if (md == NULL)
-		__builtin_trap();
-	rc = pcre2_match(c, (PCRE2_SPTR)text, n, 0, 0, md, mc);
-	pcre2_match_data_free(md);
-	return rc >= 0 ? 1 : rc == PCRE2_ERROR_NOMATCH ? 0 : -1;
-}
 
 /* re and its form agree on text (the text is of the form). */
 static void
 fa_same(const char *re, const char *fre, const char *text, size_t n)
 {
-	pcre2_code *c = fa_comp(re), *f;
+	pcre2_code *c = fz_re_comp(re), *f;
 	pcre2_match_context *mc;
 	int a, b;
 
 	if (c == NULL)
 		return;
-	if ((f = fa_comp(fre)) == NULL)
+	if ((f = fz_re_comp(fre)) == NULL)
 		__builtin_trap(); /* PCRE2 takes re but not its form */
-	if ((mc = pcre2_match_context_create(NULL)) == NULL)
-		__builtin_trap();
-	pcre2_set_match_limit(mc, 20000);
-	pcre2_set_depth_limit(mc, 200);
-	a = fa_hits(c, text, n, mc);
-	b = fa_hits(f, text, n, mc);
+	mc = fz_re_limits();
+	a = fz_re_hits(c, text, n, mc);
+	b = fz_re_hits(f, text, n, mc);
 	if (a >= 0 && b >= 0 && a != b)
 		__builtin_trap(); /* the form finds what re does not, or less */
 	pcre2_match_context_free(mc);

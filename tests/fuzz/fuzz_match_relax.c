@@ -21,6 +21,7 @@
 #include "../../lib/spam/match_relax.c"
 #include "../../lib/spam/re_tok.c"
 #include "../../lib/spam/match_relax.h"
+#include "fuzz_pcre2.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -28,31 +29,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static int
 fz_hits(const char *re, const char *text, size_t n, pcre2_match_context *mc)
 {
-	pcre2_code *c;
-	pcre2_match_data *md;
-	PCRE2_SIZE off;
-	int ec, rc;
+	pcre2_code *c = fz_re_comp(re);
+	int rc;
 
-	c = pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED,
-			  PCRE2_CASELESS | PCRE2_MULTILINE, &ec, &off, NULL);
 	if (c == NULL)
 		return -1;
-	if ((md = pcre2_match_data_create(1, NULL)) == NULL)
-		__builtin_trap();
-	rc = pcre2_match(c, (PCRE2_SPTR)text, n, 0, 0, md, mc);
-	pcre2_match_data_free(md);
+	rc = fz_re_hits(c, text, n, mc);
 	pcre2_code_free(c);
-	return rc >= 0 ? 1 : rc == PCRE2_ERROR_NOMATCH ? 0 : -1;
-}
-
-static pcre2_code *
-fz_comp(const char *re)
-{
-	PCRE2_SIZE off;
-	int ec;
-
-	return pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED,
-			     PCRE2_CASELESS | PCRE2_MULTILINE, &ec, &off, NULL);
+	return rc;
 }
 
 /* Every start of re in text (the first 64 offsets) ends a match of rv,
@@ -61,7 +45,7 @@ static void
 fz_reverse(const char *re, const char *rv, const char *text, size_t n,
 	   pcre2_match_context *mc)
 {
-	pcre2_code *c = fz_comp(re), *r = fz_comp(rv);
+	pcre2_code *c = fz_re_comp(re), *r = fz_re_comp(rv);
 	pcre2_match_data *md = pcre2_match_data_create(1, NULL);
 	char *back = malloc(n + 1);
 	size_t s, k;
@@ -103,14 +87,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	re = malloc(plen + 1);
 	rx = malloc(plen + 1);
 	text = malloc(size - plen + 1);
-	mc = pcre2_match_context_create(NULL);
-	if (re == NULL || rx == NULL || text == NULL || mc == NULL)
+	mc = fz_re_limits();
+	if (re == NULL || rx == NULL || text == NULL)
 		__builtin_trap();
 	memcpy(re, data, plen);
 	re[plen] = '\0';
 	memcpy(text, data + plen, size - plen);
-	pcre2_set_match_limit(mc, 20000);
-	pcre2_set_depth_limit(mc, 200);
 	rc = match_relax(re, rx, plen + 1);
 	if (rc == 0 && plen > 0 && strlen(rx) == plen &&
 	    match_relax(re, rx, plen) != -1)

@@ -64,8 +64,8 @@ sp_fmt_status(const struct sp_result *r, struct buf *out)
 	    buf_adds(&line, " tests=") < 0)
 		goto out;
 	for (i = 0; i < r->nhits; i++)
-		if (buf_printf(&line, "%s%s", i ? "," : "", r->hits[i]->name) <
-		    0)
+		if ((i > 0 && buf_addc(&line, ',') < 0) ||
+		    buf_adds(&line, r->hits[i]->name) < 0)
 			goto out;
 	if ((r->nhits == 0 && buf_adds(&line, "none") < 0) ||
 	    buf_printf(&line, " autolearn=%s", sp_al_name(r->autolearn)) < 0)

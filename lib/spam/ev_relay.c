@@ -88,6 +88,9 @@ ev_ends_label(const char *h, const char *dom)
 	       (hl == dl || h[hl - dl - 1] == '.');
 }
 
+/* RelayEval's _check_received_helos: the last untrusted relay with a
+ * public address decides (each resets the flag); a dotcom HELO from a
+ * host with no reverse DNS, as an MTA that looks names up says. */
 static int
 ev_no_rdns_dotcom_helo(struct sp_evctx *c, const struct sp_evcall *a)
 {
@@ -103,12 +106,11 @@ ev_no_rdns_dotcom_helo(struct sp_evctx *c, const struct sp_evcall *a)
 	for (i = r ? r->ntrusted : 0; r != NULL && i < r->n; i++) {
 		const struct sp_relay *x = &r->v[i];
 
-		if (x->ip_private || x->helo[0] == '\0')
+		if (x->ip_private)
 			continue;
 		hit = 0;
 		for (k = 0; doms[k] != NULL; k++)
-			if (ev_ends_label(x->helo, doms[k]) &&
-			    x->rdns[0] == '\0')
+			if (ev_ends_label(x->helo, doms[k]) && x->no_rdns)
 				hit = 1;
 	}
 	return hit;

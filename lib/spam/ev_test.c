@@ -55,6 +55,7 @@ struct rcvd_case {
 	const char *v;
 	enum sp_rcvd st;
 	const char *ip, *rdns, *helo, *by, *ident, *auth;
+	int no_rdns; /* Received.pm's no_reverse_dns */
 };
 
 static const struct rcvd_case rcvd_cases[] = {
@@ -83,7 +84,8 @@ static const struct rcvd_case rcvd_cases[] = {
      "mi-1.rz.ruhr-uni-bochum.de", "", ""},
     {"from 62.180.7.250 (HELO daisy) (62.180.7.250) by smtp.altavista.de "
      "with SMTP; 19 Sep 2002 17:03:17 +0000",
-     SP_RCVD_OK, "62.180.7.250", "", "daisy", "smtp.altavista.de", "", ""},
+     SP_RCVD_OK, "62.180.7.250", "62.180.7.250", "daisy", "smtp.altavista.de",
+     "", ""},
     {"from lugh.tuatha.org (root@lugh.tuatha.org [194.125.145.45]) by "
      "dogma.slashnull.org (8.11.6/8.11.6) with ESMTP id g7N7",
      SP_RCVD_OK, "194.125.145.45", "lugh.tuatha.org", "lugh.tuatha.org",
@@ -91,7 +93,7 @@ static const struct rcvd_case rcvd_cases[] = {
     {"from mua.example (unknown [198.51.100.4]) by smtp.example with "
      "ESMTPSA id 9",
      SP_RCVD_OK, "198.51.100.4", "", "mua.example", "smtp.example", "",
-     "ESMTPSA"},
+     "ESMTPSA", 1},
     {"from mail.example by relay.example (LSMTP for Windows NT v1.1b) "
      "with SMTP id <1@x>",
      SP_RCVD_IGNORE},
@@ -100,8 +102,10 @@ static const struct rcvd_case rcvd_cases[] = {
     {"by mx.example with local id 5", SP_RCVD_IGNORE},
     {"from phobos [127.0.0.1] by localhost with IMAP (fetchmail-5.9.0)",
      SP_RCVD_FETCH},
+    /* Received.pm: "^\S+ by \S+ (?:with|via|for|\()", a handover it
+     * cannot use */
     {"from () by localhost.localdomain (8.11.6) with ESMTP id g7",
-     SP_RCVD_UNPARSEABLE},
+     SP_RCVD_IGNORE},
     /* Received.pm's local handovers: ignored, not unparseable
      * (UNPARSEABLE_RELAY fired on 104 corpus messages in facteur alone) */
     {"from localhost (eugen@localhost) by hydrogen.leitl.org "
@@ -123,10 +127,56 @@ static const struct rcvd_case rcvd_cases[] = {
      SP_RCVD_UNPARSEABLE},
     {"from mail.example (localhostx) by mx.example (8.11.6) id 1",
      SP_RCVD_UNPARSEABLE},
-    /* a bare dotted quad outside a comment is not an address */
+    /* no form of Received.pm's reads it, no "[IP]" in it: undef */
     {"from r-smtp.korea.com - 203.122.2.197 by dd_it7 with Microsoft "
      "SMTPSVC(5.5.1775.675.6)",
+     SP_RCVD_UNPARSEABLE},
+    /* The forms UNPARSEABLE_RELAY fired on in facteur alone (28 corpus
+     * messages), each as Received.pm's parse_received_line reads it
+     * (Debian's SpamAssassin 4.0.1, its relay dump): Content
+     * Technologies' "(unverified)" and "X (X) by" (Apple's gateways)
+     * are handovers it returns 0 for; SquirrelMail's authenticated user,
+     * Yahoo's "with login", "IP (HELO x) by" are relays. */
+    {"from mail.example (unverified) by gw.example (Content Technologies "
+     "SMTPRS 4.2.10) with ESMTP id <T5d@gw.example>",
      SP_RCVD_IGNORE},
+    {"from scv1.example.com (scv1.example.com) by gate.example.com "
+     "(Content Technologies SMTPRS 4.2.5) with ESMTP id <T5d@gate>",
+     SP_RCVD_IGNORE},
+    {"from 192.0.2.7 (SquirrelMail authenticated user jo) by "
+     "www.example.org with HTTP; Mon, 26 Aug 2002 11:43:28 -0400 (EDT)",
+     SP_RCVD_OK, "192.0.2.7", "", "", "www.example.org", "", "HTTP"},
+    {"from 192.0.2.8 (proxying for 10.1.2.3) (SquirrelMail authenticated "
+     "user jo) by sm.example.org with HTTP",
+     SP_RCVD_OK, "192.0.2.8", "", "", "sm.example.org", "", "HTTP"},
+    {"from host.example (HELO pc) (user@192.0.2.9 with login) by "
+     "smtp.mail.vip.sc5.yahoo.com with SMTP; 22 Aug 2002 22:02:25 -0000",
+     SP_RCVD_OK, "192.0.2.9", "host.example", "pc",
+     "smtp.mail.vip.sc5.yahoo.com", "user", ""},
+    {"from 198.51.100.13 (HELO alumni.example) by smtp.example.com "
+     "(209.228.33.241) with SMTP",
+     SP_RCVD_OK, "198.51.100.13", "", "alumni.example", "smtp.example.com", "",
+     ""},
+    {"from ([]) by mail.example.com (Merak 4.4.2) with SMTP id B6E55D55",
+     SP_RCVD_IGNORE},
+    {"from pm (helo=pm-dt.example.com) by pm-dt.example.com with "
+     "local-esmtp (Exim 3.13 #1 (Debian)) id 17v8Mw-0004eS-00",
+     SP_RCVD_IGNORE},
+    /* white space runs are one space ("by" then a fold) */
+    {"from mail.example ([192.0.2.1]) by\n    mx.example (8.9.3/8.9.3) "
+     "with ESMTP id NAA29282",
+     SP_RCVD_OK, "192.0.2.1", "", "mail.example", "mx.example", "", "", 1},
+    {"from lugh (root@localhost [127.0.0.1]) by lugh.example.org "
+     "(8.9.3/8.9.3) with ESMTP id NAA29323",
+     SP_RCVD_OK, "127.0.0.1", "localhost", "lugh", "lugh.example.org", "root",
+     ""},
+    /* Sendmail looks names up, Microsoft's SMTPSVC does not */
+    {"from mx.hotmail.com ([192.0.2.44]) by mx.example (8.11.6) with ESMTP "
+     "id g7N1",
+     SP_RCVD_OK, "192.0.2.44", "", "mx.hotmail.com", "mx.example", "", "", 1},
+    {"from hotmail.com ([192.0.2.44]) by mx.example with Microsoft "
+     "SMTPSVC(5.0.2195.6713)",
+     SP_RCVD_OK, "192.0.2.44", "", "hotmail.com", "mx.example", "", "", 0},
 };
 
 static void
@@ -147,12 +197,14 @@ received_fields_parse_into_relays(void **state)
 			continue;
 		if (strcmp(r.ip, k->ip) || strcmp(r.rdns, k->rdns) ||
 		    strcmp(r.helo, k->helo) || strcmp(r.by, k->by) ||
-		    strcmp(r.ident, k->ident) || strcmp(r.auth, k->auth))
+		    strcmp(r.ident, k->ident) || strcmp(r.auth, k->auth) ||
+		    r.no_rdns != k->no_rdns)
 			fail_msg("case %zu: got ip=%s rdns=%s helo=%s by=%s "
-				 "ident=%s auth=%s, want %s %s %s %s %s %s",
+				 "ident=%s auth=%s no_rdns=%d, want %s %s %s "
+				 "%s %s %s %d",
 				 i, r.ip, r.rdns, r.helo, r.by, r.ident, r.auth,
-				 k->ip, k->rdns, k->helo, k->by, k->ident,
-				 k->auth);
+				 r.no_rdns, k->ip, k->rdns, k->helo, k->by,
+				 k->ident, k->auth, k->no_rdns);
 	}
 }
 
@@ -199,9 +251,9 @@ trust_stops_at_the_first_public_relay(void **state)
 	assert_string_equal(
 	    buf_str(&b),
 	    "[ ip=203.0.113.9 rdns=out.example "
-	    "helo=out.example by=gw ident= envfrom= intl=0 id=3 auth= msa=0 "
+	    "helo=out.example by=gw ident= envfrom= intl=0 id= auth= msa=0 "
 	    "] [ ip=198.51.100.20 rdns= helo=pc by=out.example ident= "
-	    "envfrom= intl=0 id=4 auth=ESMTPA msa=0 ]");
+	    "envfrom= intl=0 id= auth=ESMTPA msa=0 ]");
 	buf_free(&b);
 	sp_relays_free(&rs);
 	sp_view_clear(&v);
@@ -310,9 +362,32 @@ static const struct eval_case eval_cases[] = {
      "Subject: s\r\n\r\nx\r\n",
      "T", 1},
     {"header T eval:helo_ip_mismatch()\n",
+     "Received: from x (HELO 198.51.100.1) (203.0.113.5) by b.example "
+     "with SMTP\r\n" HDRS "Subject: s\r\n\r\nx\r\n",
+     "T", 1},
+    /* a bracketed HELO is "!198.51.100.1!" (Received.pm's strip
+     * characters), no address */
+    {"header T eval:helo_ip_mismatch()\n",
      "Received: from [198.51.100.1] (x [203.0.113.5]) by b with SMTP "
      "id 1\r\n" HDRS "Subject: s\r\n\r\nx\r\n",
+     "T", 0},
+    /* NO_RDNS_DOTCOM_HELO needs Received.pm's no_reverse_dns: an empty
+     * rDNS from an MTA that looks names up (Sendmail), not from one that
+     * does not (SMTPSVC); the last public untrusted relay decides */
+    {"header T eval:check_for_no_rdns_dotcom_helo()\n",
+     "Received: from mx.hotmail.com ([192.0.2.44]) by mx.example (8.11.6) "
+     "with ESMTP id g7N1\r\n" HDRS "Subject: s\r\n\r\nx\r\n",
      "T", 1},
+    {"header T eval:check_for_no_rdns_dotcom_helo()\n",
+     "Received: from hotmail.com ([192.0.2.44]) by mx.example with "
+     "Microsoft SMTPSVC(5.0.2195.6713)\r\n" HDRS "Subject: s\r\n\r\nx\r\n",
+     "T", 0},
+    {"header T eval:check_for_no_rdns_dotcom_helo()\n",
+     "Received: from mx.hotmail.com ([192.0.2.44]) by mx.example (8.11.6) "
+     "with ESMTP id g7N1\r\n"
+     "Received: from pc ([198.51.100.9]) by mx.hotmail.com (8.11.6) with "
+     "ESMTP id g7N0\r\n" HDRS "Subject: s\r\n\r\nx\r\n",
+     "T", 0},
     {"freemail_domains gmail.com *.yahoo.com\n"
      "header T eval:check_freemail_from()\n",
      "From: someone@mail.yahoo.com\r\nTo: b@example.net\r\n"

@@ -26,6 +26,9 @@ enum sp_rcvd {
 	SP_RCVD_IGNORE, /* names no relay */
 	SP_RCVD_UNPARSEABLE,
 	SP_RCVD_FETCH, /* a POP3/IMAP fetcher's handover */
+	SP_RCVD_QMS,   /* qmail-scanner's: names no relay, but its
+			  envelope sender (out->envfrom) is the next
+			  field's */
 };
 
 struct sp_relay {
@@ -36,8 +39,11 @@ struct sp_relay {
 	char id[128];	   /* queue id, or "" */
 	char envfrom[256]; /* envelope sender if the field says, or "" */
 	char ident[64];
-	char auth[16];	/* "ESMTPA", "ESMTPSA", ... or "" */
-	int ip_private; /* loopback, RFC 1918, link-local, ULA */
+	char auth[128]; /* "ESMTPA", "ESMTPSA", ... or "" */
+	int ip_private; /* Constants.pm's IP_PRIVATE: loopback, RFC 1918,
+			   link-local, CGN, and those mapped in IPv6 */
+	int no_rdns;	/* no_reverse_dns: rdns "" from an MTA that looks
+			   names up (Received.pm's $mta_looked_up_dns) */
 	int trusted, internal;
 };
 
@@ -48,10 +54,20 @@ struct sp_relays {
 	size_t nunparseable;
 };
 
-/* Parses one Received value v[0..len) (unfolded). SP_RCVD_IGNORE: a
- * field that names no relay (local submission, "by ... with local",
- * qmail's "invoked by"). */
+/* Parses one Received value v[0..len) as Received.pm's
+ * parse_received_line does (received_line.c). SP_RCVD_IGNORE: a field
+ * it returns 0 for (names no relay: local submission, "by ... with
+ * local", qmail's "invoked by"...); SP_RCVD_UNPARSEABLE: undef. A relay
+ * may have no ip (Received.pm keeps those too). */
 enum sp_rcvd sp_received_parse(const char *v, size_t len, struct sp_relay *out);
+
+/* Compiles received_line.c's patterns (once per process; the parse
+ * calls it). 0, or -1 if one did not compile. */
+int sp_received_init(void);
+
+/* The first address Constants.pm's IP_ADDRESS finds in s, into out.
+ * 0 or -1. */
+int sp_received_find_ip(const char *s, char *out, size_t outlen);
 
 /* 1 if ip is loopback/private/link-local/ULA, 0 if public, -1 if not an
  * address. */

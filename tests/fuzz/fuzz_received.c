@@ -6,14 +6,15 @@
  * a parsed relay must stay NUL-terminated inside its array, trusted
  * relays must come first, and the strings must be bounded.
  *
- * received.c is compiled into the target so that fuzzing builds
- * instrument it. */
+ * received.c and received_line.c are compiled into the target so that
+ * fuzzing builds instrument them. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../../lib/spam/received.c"
+#include "../../lib/spam/received_line.c"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -599,20 +599,29 @@ engine_net_check(const struct sp_engine *e, const struct sp_view *v,
 static int
 engine_pseudo(struct sp_evctx *c, struct sp_view *v)
 {
-	static const char *const names[] = {
-	    "X-Spam-Relays-Trusted", "X-Spam-Relays-Untrusted",
-	    "X-Spam-Relays-Internal", "X-Spam-Relays-External"};
+	/* and PerMsgStatus's ALL-TRUSTED... (the header fields of each
+	 * part of the chain: __DOS_RELAYED_EXT reads ALL-EXTERNAL) */
+	static const char *const names[] = {"X-Spam-Relays-Trusted",
+					    "X-Spam-Relays-Untrusted",
+					    "X-Spam-Relays-Internal",
+					    "X-Spam-Relays-External",
+					    "ALL-TRUSTED",
+					    "ALL-UNTRUSTED",
+					    "ALL-INTERNAL",
+					    "ALL-EXTERNAL"};
 	const struct sp_relays *r = sp_ev_relays(c);
 	int k;
 
-	if ((v->pseudo = calloc(4, sizeof(*v->pseudo))) == NULL)
+	if ((v->pseudo = calloc(8, sizeof(*v->pseudo))) == NULL)
 		return -1;
-	for (k = 0; k < 4; k++) {
+	for (k = 0; k < 8; k++) {
 		struct sp_header *h = &v->pseudo[v->npseudo];
 		struct buf b;
 
 		buf_init(&b, (size_t)1 << 20);
-		if (sp_relays_string(r, k, &b) < 0 || buf_add(&b, "", 0) < 0 ||
+		if ((k < 4 ? sp_relays_string(r, k, &b)
+			   : sp_relays_all_text(v, r, k - 4, &b)) < 0 ||
+		    buf_add(&b, "", 0) < 0 ||
 		    (h->raw = buf_steal(&b)) == NULL ||
 		    (h->decoded = strdup(h->raw)) == NULL ||
 		    (h->name = strdup(names[k])) == NULL) {

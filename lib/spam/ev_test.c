@@ -299,6 +299,20 @@ struct eval_case {
 };
 
 #define HDRS "From: a@example.com\r\nTo: b@example.net\r\n"
+/* ALL-EXTERNAL... rows: a private hop and two public ones */
+#define RCVD_GW                                                                \
+	"Received: from gw (gw [10.0.0.2]) by mx (Postfix) with ESMTP id "     \
+	"A01\r\n"
+#define RCVD_A                                                                 \
+	"Received: from a.example (a.example [192.0.2.1]) by mx.example "      \
+	"(Postfix) with ESMTP id AB1\r\n"
+#define RCVD_B                                                                 \
+	"Received: from b.example (b.example [198.51.100.2]) by a.example "    \
+	"(Postfix) with ESMTP id AB2\r\n"
+#define EV_BODY HDRS "Subject: s\r\n\r\nx\r\n"
+#define DOS_RELAYED                                                            \
+	"/(?:^|\\n)[Rr][eE][cC][eE][iI][vV][eE][dD]:\\s.+\\n"                  \
+	"[Rr][eE][cC][eE][iI][vV][eE][dD]:\\s/s"
 /* 61 characters of shouting, a line */
 #define UPPER                                                                  \
 	"THIS IS A LINE OF SHOUTING WORDS IN CAPITALS FOR THE TEST NOW\r\n"
@@ -388,6 +402,19 @@ static const struct eval_case eval_cases[] = {
      "Received: from pc ([198.51.100.9]) by mx.hotmail.com (8.11.6) with "
      "ESMTP id g7N0\r\n" HDRS "Subject: s\r\n\r\nx\r\n",
      "T", 0},
+    /* PerMsgStatus's ALL-EXTERNAL, ALL-TRUSTED, ALL-UNTRUSTED: the
+     * header fields below / above the last internal or trusted Received
+     * field, that field included (spamassassin -t with these rules);
+     * __DOS_RELAYED_EXT's pattern needs two Received fields outside */
+    {"header T ALL-EXTERNAL =~ " DOS_RELAYED "\n", RCVD_A RCVD_B EV_BODY, "T",
+     1},
+    {"header T ALL-EXTERNAL =~ " DOS_RELAYED "\n", RCVD_A EV_BODY, "T", 0},
+    {"header T ALL-EXTERNAL =~ " DOS_RELAYED "\n", RCVD_GW RCVD_A EV_BODY, "T",
+     0},
+    {"header T ALL-TRUSTED =~ /a\\.example/\n", RCVD_GW RCVD_A EV_BODY, "T", 1},
+    {"header T ALL-TRUSTED =~ /^From: /m\n", RCVD_GW RCVD_A EV_BODY, "T", 0},
+    {"header T ALL-UNTRUSTED =~ /from gw /\n", RCVD_GW RCVD_A EV_BODY, "T", 0},
+    {"header T ALL-UNTRUSTED =~ /^From: a/m\n", RCVD_GW RCVD_A EV_BODY, "T", 1},
     {"freemail_domains gmail.com *.yahoo.com\n"
      "header T eval:check_freemail_from()\n",
      "From: someone@mail.yahoo.com\r\nTo: b@example.net\r\n"

@@ -107,9 +107,14 @@ rc_push(struct sp_relays *rs, const struct sp_evconf *cf, struct rc_chain *ch,
 		 * chain starts again below it */
 		rs->n = rs->ntrusted = 0;
 	}
-	if (st != SP_RCVD_OK)
+	if (st != SP_RCVD_OK) {
+		rs->last_trusted += ch->in_trusted;
+		rs->last_internal += ch->in_internal;
 		return;
+	}
 	rc_trust(r, cf, &ch->in_trusted, &ch->in_internal);
+	rs->last_trusted += ch->in_trusted;
+	rs->last_internal += ch->in_internal;
 	if (r->trusted)
 		rs->ntrusted++;
 	ch->allow_fetch = r->trusted;
@@ -161,6 +166,7 @@ sp_relays_from_view(const struct sp_view *v, const struct sp_evconf *cf,
 		*out = NULL;
 		return -1;
 	}
+	rs->last_trusted = rs->last_internal = -1;
 	for (i = 0; i < v->nheaders && rs->n < RCVD_MAX_RELAYS; i++) {
 		const char *val = v->headers[i].raw;
 
@@ -171,6 +177,61 @@ sp_relays_from_view(const struct sp_view *v, const struct sp_evconf *cf,
 	}
 	rc_originating(v, cf, rs, &ch);
 	*out = rs;
+	return 0;
+}
+
+/* One field as get_all_headers(0) gives it: "Name: value\n", the value
+ * without its outer white space, on one line. */
+static int
+rc_all_line(const struct sp_header *h, struct buf *out)
+{
+	const char *s = h->decoded != NULL ? h->decoded : h->raw;
+	size_t n = strlen(s), i;
+
+	while (n > 0 && isspace((unsigned char)s[n - 1]))
+		n--;
+	while (n > 0 && isspace((unsigned char)*s)) {
+		s++;
+		n--;
+	}
+	if (buf_adds(out, h->name) < 0 || buf_adds(out, ": ") < 0)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (buf_add(out, s[i] == '\r' || s[i] == '\n' ? " " : s + i,
+			    1) < 0)
+			return -1;
+	return buf_adds(out, "\n");
+}
+
+int
+sp_relays_all_text(const struct sp_view *v, const struct sp_relays *r,
+		   int which, struct buf *out)
+{
+	/* get_all_hdrs_in_rcvd_index_range(start, end): the fields below
+	 * Received field `start` (it included), or down to field `end` (it
+	 * included); -1 before the first Received field */
+	int last =
+	    which == 0 || which == 1 ? r->last_trusted : r->last_internal;
+	int lim = last + 1, cur = -1, from_top = which == 0 || which == 2;
+	size_t i;
+
+	if (r == NULL)
+		return 0;
+	last = which == 0 || which == 1 ? r->last_trusted : r->last_internal;
+	lim = last + 1;
+	for (i = 0; i < v->nheaders; i++) {
+		const struct sp_header *h = &v->headers[i];
+
+		if (strcasecmp(h->name, "Received") == 0)
+			cur++;
+		if (from_top ? cur > lim : cur < lim)
+			continue;
+		if (rc_all_line(h, out) < 0)
+			return -1;
+		if (from_top && cur == lim &&
+		    strcasecmp(h->name, "Received") == 0)
+			break;
+	}
 	return 0;
 }
 

@@ -52,6 +52,11 @@ struct sp_relays {
 	size_t n;
 	size_t ntrusted; /* v[0..ntrusted) */
 	size_t nunparseable;
+	/* Received.pm's last_trusted_relay_index and
+	 * last_internal_relay_index: the index (0 the top one) of the last
+	 * Received field inside the trusted / internal part, counting every
+	 * field, parsed or not; -1 if none */
+	int last_trusted, last_internal;
 };
 
 /* Parses one Received value v[0..len) as Received.pm's
@@ -86,5 +91,13 @@ void sp_relays_free(struct sp_relays **r);
  * which 0 Trusted, 1 Untrusted, 2 Internal, 3 External. 0 or -1. */
 struct buf;
 int sp_relays_string(const struct sp_relays *r, int which, struct buf *out);
+
+/* The text of PerMsgStatus's ALL-TRUSTED (which 0), ALL-UNTRUSTED (1),
+ * ALL-INTERNAL (2), ALL-EXTERNAL (3) into out: every header field as
+ * "Name: value\n" (decoded, one line), from the top to the Received
+ * field just below the trusted / internal part (0, 2), or from that
+ * field to the end (1, 3); "" if r is NULL. 0 or -1. */
+int sp_relays_all_text(const struct sp_view *v, const struct sp_relays *r,
+		       int which, struct buf *out);
 
 #endif

@@ -1,7 +1,8 @@
 /* tests/spam/relay_dump.c - the relays lib/spam/received.c reads from
  * each message file, in tests/spam/sa_relays.pl's format, to compare the
- * two line by line: "FILE<TAB>UNPARSEABLE<TAB>TRUSTED<TAB>UNTRUSTED"
- * (X-Spam-Relays-Trusted/-Untrusted, trust inferred). A manual tool
+ * two line by line: "FILE<TAB>UNPARSEABLE<TAB>LTI<TAB>LII<TAB>TRUSTED
+ * <TAB>UNTRUSTED" (the last trusted and internal Received indices,
+ * X-Spam-Relays-Trusted/-Untrusted; trust inferred). A manual tool
  * (docs/spam-parity.md, Received section):
  *   relay_dump FILE... > facteur.out
  *   sa_relays.pl HOME FILE... > sa.out; diff sa.out facteur.out */
@@ -47,7 +48,7 @@ rd_one(const char *path)
 	char *raw = rd_slurp(path, &len);
 
 	if (raw == NULL) {
-		printf("%s\tERR\t\t\n", path);
+		printf("%s\tERR\t\t\t\t\n", path);
 		return;
 	}
 	memset(&lim, 0, sizeof(lim));
@@ -59,10 +60,11 @@ rd_one(const char *path)
 	    sp_relays_string(rs, 0, &t) == 0 &&
 	    sp_relays_string(rs, 1, &u) == 0 && buf_add(&t, "", 0) == 0 &&
 	    buf_add(&u, "", 0) == 0)
-		printf("%s\t%zu\t%s\t%s\n", path, rs->nunparseable, buf_str(&t),
+		printf("%s\t%zu\t%d\t%d\t%s\t%s\n", path, rs->nunparseable,
+		       rs->last_trusted, rs->last_internal, buf_str(&t),
 		       buf_str(&u));
 	else
-		printf("%s\tERR\t\t\n", path);
+		printf("%s\tERR\t\t\t\t\n", path);
 	sp_relays_free(&rs);
 	buf_free(&t);
 	buf_free(&u);

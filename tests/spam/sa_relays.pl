@@ -2,8 +2,9 @@
 # tests/spam/sa_relays.pl - the relays Debian's SpamAssassin reads from
 # each message's Received fields (Message::Metadata::Received), for
 # comparing with lib/spam/received.c (tests/spam/relay_dump): one line
-# per message, "FILE<TAB>UNPARSEABLE<TAB>TRUSTED<TAB>UNTRUSTED", the last
-# two as X-Spam-Relays-Trusted/-Untrusted. No trusted_networks: trust is
+# per message, "FILE<TAB>UNPARSEABLE<TAB>LTI<TAB>LII<TAB>TRUSTED<TAB>UNTRUSTED":
+# the last trusted and internal Received indices (what ALL-TRUSTED...
+# read), then X-Spam-Relays-Trusted/-Untrusted. No trusted_networks: trust is
 # inferred, as in facteur's default. No rules are run.
 #   sa_relays.pl HOME_DIR FILE...
 use strict;
@@ -30,14 +31,15 @@ my $sa = Mail::SpamAssassin->new({
 mkdir "$home/none";
 $sa->init(0);
 for my $f (@files) {
-	open(my $fh, '<', $f) or do { print "$f\tERR\t\t\n"; next };
+	open(my $fh, '<', $f) or do { print "$f\tERR\t\t\t\t\n"; next };
 	my $raw = do { local $/; <$fh> };
 	close $fh;
 	my $msg = $sa->parse($raw);
 	my $pms = Mail::SpamAssassin::PerMsgStatus->new($sa, $msg);
 	$msg->extract_message_metadata($pms);
 	my $md = $msg->{metadata};
-	printf "%s\t%d\t%s\t%s\n", $f, $md->{num_relays_unparseable},
+	printf "%s\t%d\t%d\t%d\t%s\t%s\n", $f, $md->{num_relays_unparseable},
+	    $md->{last_trusted_relay_index}, $md->{last_internal_relay_index},
 	    $md->{relays_trusted_str}, $md->{relays_untrusted_str};
 	$pms->finish();
 	$msg->finish();

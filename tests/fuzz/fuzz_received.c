@@ -1,19 +1,20 @@
 /* tests/fuzz/fuzz_received.c - facteur-spam's Received parser
- * (lib/spam/received.c): sp_received_parse() over the whole input,
+ * (lib/spam/received*.c): sp_received_parse() over the whole input,
  * then the input split at '\n' into up to 16 header fields (lines that
  * start with 'X' become X-Originating-IP, the others Received) for the
  * chain, its trust split and the X-Spam-Relays-* strings. Every field of
  * a parsed relay must stay NUL-terminated inside its array, trusted
  * relays must come first, and the strings must be bounded.
  *
- * received.c and received_line.c are compiled into the target so that
- * fuzzing builds instrument them. */
+ * received.c, received_line.c and received_forms.c are compiled into
+ * the target so that fuzzing builds instrument them. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../../lib/spam/received.c"
+#include "../../lib/spam/received_forms.c"
 #include "../../lib/spam/received_line.c"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

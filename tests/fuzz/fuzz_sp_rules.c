@@ -32,6 +32,7 @@
 #include "../../lib/spam/meta.c"
 #include "../../lib/spam/net.c"
 #include "../../lib/spam/received.c"
+#include "../../lib/spam/received_forms.c"
 #include "../../lib/spam/received_line.c"
 #include "../../lib/spam/rules.c"
 #include "../../lib/spam/rules_dir.c"

@@ -1,0 +1,381 @@
+/* lib/spam/received_forms.c - the rest of Received.pm's
+ * parse_received_line (see received_line.c): after the vendor branches,
+ * the general forms from "with HTTP" to the synthetic X-Originating-IP,
+ * the handovers it ignores, simta's "FROM" and "(from". The same
+ * regexes in the same order. */
+#include <string.h>
+
+#include "received.h"
+#include "received_int.h"
+
+/* qmail's forms (MiB's block), once RL_QMAIL matched */
+static enum rl_st
+rl_qmail(struct rl *p)
+{
+	if (rl_m(p, RL_QMAIL1)) {
+		RLC(rdns, 1);
+		RLC(helo, 2);
+		RLC(ident, 3);
+		RLC(ip, 4);
+		RLC(by, 6);
+	} else if (rl_m(p, RL_QMAIL2)) {
+		RLC(rdns, 1);
+		RLC(helo, 2);
+		RLC(ip, 3);
+		RLC(by, 5);
+	} else if (rl_m(p, RL_QMAIL3)) {
+		RLC(rdns, 1);
+		RLC(helo, 1);
+		RLC(ident, 2);
+		RLC(ip, 3);
+		RLC(by, 5);
+	} else if (rl_m(p, RL_QMAIL4)) {
+		RLC(rdns, 1);
+		RLC(helo, 1);
+		RLC(ip, 2);
+		RLC(by, 4);
+	}
+	if (strcmp(p->rdns, "unknown") != 0)
+		p->dns = 1;
+	else
+		p->rdns[0] = '\0';
+	return RL_ENOUGH;
+}
+
+/* s/PATTERN// and $ident = $1, on r (the rDNS) */
+static void
+rl_strip_ident(struct rl *p, char *r, int k)
+{
+	PCRE2_SIZE *ov;
+
+	if (!rl_ms(p, k, r, strlen(r)))
+		return;
+	ov = pcre2_get_ovector_pointer(p->md);
+	RLC(ident, 1);
+	memmove(r, r + ov[1], strlen(r + ov[1]) + 1);
+}
+
+/* From "with HTTP" to the qmail forms. */
+static enum rl_st
+rl_general1(struct rl *p)
+{
+	if (rl_m(p, RL_WITH_HTTP) && rl_m(p, RL_HTTP1))
+		return rl_ib(p, 1, 2);
+	if (!rl_m(p, RL_QMAIL_LDAP) && rl_m(p, RL_SENDMAIL1)) {
+		char *r = p->rdns;
+
+		(void)rl_hrib(p);
+		/* $rdns =~ s/^IDENT:([^\@]*)\@// and $ident = $1, then
+		 * the same without "IDENT:" */
+		rl_strip_ident(p, r, RL_IDENT_PFX);
+		rl_strip_ident(p, r, RL_AT_PFX);
+		return RL_ENOUGH;
+	}
+	if (rl_m(p, RL_EXCH1)) {
+		p->dns = 1;
+		RLC(rdns, 2);
+		RLC(ip, 3);
+		RLC(helo, 1);
+		RLC(by, 4);
+		return RL_ENOUGH;
+	}
+	if (rl_m(p, RL_HELO_EQ1)) {
+		RLC(rdns, 1);
+		RLC(ip, 2);
+		RLC(helo, 3);
+		RLC(by, 4);
+		return RL_ENOUGH;
+	}
+	if (rl_m(p, RL_ATTBI1))
+		return rl_hib(p);
+	if (rl_m(p, RL_ATTBI2))
+		return rl_hrib(p);
+	if (rl_m(p, RL_KGB)) {
+		p->dns = 1;
+		RLC(helo, 1);
+		RLC(ip, 3);
+		RLC(by, 4);
+		RLC(ident, 2);
+		return RL_ENOUGH;
+	}
+	if (rl_m(p, RL_HOTMAIL)) {
+		RLC(by, 1);
+		if (rl_m(p, RL_IP_SP))
+			RLC(ip, 1);
+		return RL_ENOUGH;
+	}
+	if (rl_m(p, RL_QPSMTPD) || rl_m(p, RL_LHLO) || rl_m(p, RL_GMX1))
+		return rl_rhib(p);
+	if (rl_m(p, RL_SMTPD_FOR))
+		return rl_hib(p);
+	if (rl_m(p, RL_QMAIL))
+		return rl_qmail(p);
+	return RL_CONT;
+}
+
+/* From Yahoo's "via HTTP" to the fetchers. */
+static enum rl_st
+rl_general2(struct rl *p)
+{
+	if (rl_m(p, RL_VIA_HTTP) && rl_m(p, RL_VIA_HTTP1))
+		return rl_ib(p, 1, 2);
+	if (rl_m(p, RL_AS_USER))
+		return rl_ib(p, 2, 3);
+	if (rl_m(p, RL_PAREN_IP_BR))
+		return rl_hib(p);
+	if (rl_m(p, RL_BR_IP_BY) || rl_m(p, RL_PAREN_IP))
+		return rl_ib(p, 1, 2);
+	if (rl_m(p, RL_MDAEMON1)) {
+		p->dns = 1;
+		return rl_hib(p);
+	}
+	if (rl_m(p, RL_MDAEMON2))
+		return rl_hib(p);
+	if (rl_m(p, RL_SENDMAIL2)) {
+		p->dns = 1;
+		return rl_hib(p);
+	}
+	if (rl_m(p, RL_SENDMAIL3)) {
+		char r[256];
+
+		rl_cap(p, 2, r, sizeof(r));
+		if (strcmp(r, "softdnserr") == 0)
+			p->dns = 0; /* bug 2326: couriertcpd */
+		else {
+			p->dns = 1;
+			RLC(rdns, 2);
+		}
+		RLC(helo, 1);
+		RLC(ip, 3);
+		RLC(by, 4);
+		return RL_ENOUGH;
+	}
+	if (rl_m(p, RL_SENDMAIL4)) {
+		p->dns = 1;
+		return rl_hib(p);
+	}
+	if (rl_m(p, RL_SENDMAIL5))
+		return rl_hrib(p);
+	if (rl_m(p, RL_WITH_FETCH))
+		return RL_FETCH;
+	return RL_CONT;
+}
+
+/* qmail-ish forms to Yahoo's authenticated SMTP. */
+static enum rl_st
+rl_general3(struct rl *p)
+{
+	if (rl_m(p, RL_QMAILISH1)) {
+		p->dns = 1;
+		RLC(rdns, 1);
+		RLC(helo, 2);
+		RLC(ident, 3);
+		RLC(ip, 4);
+		RLC(by, 5);
+		if (p->ident[0] != '\0' &&
+		    p->ident[strlen(p->ident) - 1] == '@')
+			p->ident[strlen(p->ident) - 1] = '\0';
+		return RL_ENOUGH;
+	}
+	if (rl_m(p, RL_QMAILISH2)) {
+		p->dns = 1;
+		RLC(rdns, 1);
+		RLC(helo, 1);
+		RLC(ident, 2);
+		RLC(ip, 3);
+		RLC(by, 4);
+		if (p->ident[0] != '\0' &&
+		    p->ident[strlen(p->ident) - 1] == '@')
+			p->ident[strlen(p->ident) - 1] = '\0';
+		return RL_ENOUGH;
+	}
+	if (rl_m(p, RL_HTTP_FOR) && rl_m(p, RL_HTTP_FOR1))
+		return rl_ib(p, 1, 2);
+	if (rl_m(p, RL_SMAP) && rl_m(p, RL_SMAP1)) {
+		p->dns = 1;
+		RLC(rdns, 1);
+		return rl_ib(p, 2, 3);
+	}
+	if (rl_m(p, RL_SMAP2)) {
+		p->dns = 1;
+		RLC(rdns, 1);
+		RLC(ip, 2);
+		RLC(helo, 3);
+		RLC(by, 4);
+		return RL_ENOUGH;
+	}
+	if ((rl_m(p, RL_POST) && rl_m(p, RL_POST1)) ||
+	    (rl_m(p, RL_ARGO) && rl_m(p, RL_ARGO1)) || rl_m(p, RL_SMTPL))
+		return rl_ib(p, 1, 2);
+	if (rl_m(p, RL_BSMTP) && rl_m(p, RL_BSMTP1))
+		return RL_IGNORE;
+	if (rl_m(p, RL_SPIKE))
+		return rl_hrib(p);
+	if (rl_m(p, RL_YAHOO1)) {
+		p->dns = 1;
+		RLC(rdns, 1);
+		RLC(helo, 2);
+		RLC(ip, 4);
+		RLC(by, 5);
+		if (rl_def(p, 3))
+			RLC(ident, 3);
+		return RL_ENOUGH;
+	}
+	if (rl_m(p, RL_CGP1)) {
+		RLC(helo, 2);
+		return rl_ib(p, 1, 3);
+	}
+	if (rl_m(p, RL_CGP2) && rl_m(p, RL_CGP3)) {
+		p->dns = 1;
+		RLC(rdns, 1);
+		return rl_hib(p);
+	}
+	if (rl_m(p, RL_CIPHERTRUST))
+		return rl_ib(p, 1, 2);
+	if (rl_m(p, RL_IRONPORT))
+		return rl_hib(p);
+	if (rl_m(p, RL_CONTENT_TECH))
+		return RL_IGNORE; /* useless without the $ip anyway */
+	return RL_CONT;
+}
+
+/* From the Bell Canada forms to the synthetic X-Originating-IP. */
+static enum rl_st
+rl_general4(struct rl *p)
+{
+	if (rl_m(p, RL_BLS)) {
+		RLC(helo, 1);
+		RLC(ip, 2);
+		RLC(by, 4);
+		return RL_ENOUGH;
+	}
+	if (rl_m(p, RL_TUMBLEWEED))
+		return rl_ib(p, 1, 2);
+	if (rl_m(p, RL_POBOX))
+		return rl_hrib(p);
+	if (rl_m(p, RL_FSECURE) || rl_m(p, RL_ALTAVISTA)) {
+		RLC(ip, 1);
+		RLC(helo, 2);
+		RLC(by, 3);
+		return RL_ENOUGH;
+	}
+	if (rl_m(p, RL_SMTPD32))
+		return rl_hib(p);
+	if (rl_m(p, RL_NODNS)) {
+		RLC(rdns, 1);
+		return rl_ib(p, 2, 3);
+	}
+	if (rl_m(p, RL_MAILGATE))
+		return rl_ib(p, 1, 2);
+	if (rl_m(p, RL_UNVERIFIED))
+		return rl_hib(p);
+	if (rl_m(p, RL_PROXY))
+		return rl_ib(p, 1, 2);
+	if (rl_m(p, RL_BR_IP_SUB)) {
+		RLC(ip, 1);
+		RLC(by, 3);
+		rl_exim_sub(p, 2);
+		return RL_ENOUGH;
+	}
+	if (rl_m(p, RL_KDE)) {
+		RLC(rdns, 1);
+		return rl_ib(p, 2, 3);
+	}
+	if (rl_m(p, RL_OBTUSE)) {
+		char r[256];
+
+		RLC(rdns, 1);
+		RLC(ip, 2);
+		RLC(helo, 3);
+		RLC(by, 4);
+		rl_cap(p, 1, r, sizeof(r));
+		if (strcmp(r, "UNKNOWN") != 0)
+			p->dns = 1;
+		return RL_ENOUGH;
+	}
+	if (rl_m(p, RL_YAHOO_LOGIN)) {
+		RLC(helo, 1);
+		RLC(ip, 3);
+		RLC(by, 4);
+		return RL_ENOUGH;
+	}
+	if (rl_m(p, RL_XORIG)) {
+		RLC(ip, 1);
+		p->by[0] = '\0';
+		return RL_ENOUGH;
+	}
+	return RL_CONT;
+}
+
+/* "STUFF TO IGNORE" and the handovers Received.pm knows it cannot use. */
+static enum rl_st
+rl_ignore(struct rl *p)
+{
+	static const int ign[] = {
+	    RL_IGN_USER_LH,   RL_IGN_LOCAL_ESMTP,   RL_IGN_AVG,	  RL_IGN_UID,
+	    RL_IGN_ADDR_BY,   RL_IGN_UNKNOWN_LOCAL, RL_IGN_LH_LH, RL_IGN_X_LH,
+	    RL_IGN_X_AT_LH,   RL_IGN_AUTH,	    RL_IGN_UNIX,  RL_IGN_AMAZON,
+	    RL_IGN_GROUPWISE, RL_IGN_RAPTOR};
+	static const int ign2[] = {
+	    RL_IGN_WITH_LOCAL, RL_IGN_CYRUS,	  RL_IGN_BY_WITH,
+	    RL_IGN_UNVERIFIED, RL_IGN_SENDGRID,	  RL_IGN_OPENSMTPD,
+	    RL_IGN_LSMTP,      RL_IGN_MAILENABLE, RL_IGN_FACEBOOK,
+	    RL_IGN_GMAILAPI,   RL_IGN_ID,	  RL_IGN_JETSEND};
+	size_t i;
+
+	for (i = 0; i < sizeof(ign) / sizeof(ign[0]); i++)
+		if (rl_m(p, ign[i]))
+			return RL_IGNORE;
+	if (rl_m(p, RL_IGN_QMS))
+		return RL_QMS;
+	for (i = 0; i < sizeof(ign2) / sizeof(ign2[0]); i++)
+		if (rl_m(p, ign2[i]))
+			return RL_IGNORE;
+	if (p->helo[0] == '\0' && rl_m(p, RL_GUESS_HELO))
+		RLC(helo, 1);
+	return RL_CONT;
+}
+
+/* Everything after "from ". */
+enum rl_st
+rl_from(struct rl *p)
+{
+	enum rl_st st;
+
+	if (rl_m(p, RL_ENVFROM)) {
+		RLC(envfrom, 1);
+		p->have_envfrom = 1;
+	}
+	if (rl_m(p, RL_SQUIRREL) && rl_m(p, RL_SQUIRREL2))
+		return rl_ib(p, 1, 2);
+	if (rl_m(p, RL_AOL) && rl_m(p, RL_AOL2) && rl_m(p, RL_AOL3))
+		return rl_ib(p, 1, 2);
+	if ((st = rl_vendor(p)) != RL_CONT ||
+	    (st = rl_general1(p)) != RL_CONT ||
+	    (st = rl_general2(p)) != RL_CONT ||
+	    (st = rl_general3(p)) != RL_CONT ||
+	    (st = rl_general4(p)) != RL_CONT)
+		return st;
+	return rl_ignore(p);
+}
+
+/* simta's "FROM ... BY ... ID" and the "(from ...)" forms. */
+enum rl_st
+rl_other(struct rl *p)
+{
+	if (rl_sub(p, RL_UFROM_SP)) {
+		if (rl_m(p, RL_SIMTA)) {
+			(void)rl_hrib(p);
+			RLC(id, 5);
+			if (strcmp(p->rdns, "unverified") == 0)
+				p->rdns[0] = '\0';
+			return RL_ENOUGH;
+		}
+	} else if (rl_sub(p, RL_PFROM_SP)) {
+		if (rl_m(p, RL_NAVGW))
+			return rl_hib(p);
+		if (rl_m(p, RL_PFROM_LH) || rl_m(p, RL_JQUEUE))
+			return RL_IGNORE;
+	}
+	return RL_CONT;
+}

@@ -399,31 +399,42 @@ access_find_cidr(struct store *st, const char *key, struct store_access *a,
 	return STORE_FOUND;
 }
 
+/* The search keys of key (access_walk) appended to k[*n..], at most
+ * ACCESS_WALK_MAX. 0, or -1 when key has too many (its walk fails). */
+static int
+access_keys(const char *key, const struct access_cfg *qc, struct buf *keys,
+	    const char **k, size_t *n)
+{
+	struct access_walk w;
+	size_t i;
+
+	if (access_walk(key, strlen(key), qc->delims, qc->null_key, keys, &w) <
+	    0)
+		return -1;
+	for (i = 0; i < w.n; i++)
+		k[(*n)++] = access_walk_key(keys, &w, i);
+	return 0;
+}
+
 int
 access_find(struct store *st, const struct access_cfg *qc, int recipient_,
 	    const char *key, struct store_access *a, struct store_errbuf *err)
 {
+	const char *k[ACCESS_WALK_MAX];
 	struct buf keys;
-	struct access_walk w;
-	size_t i;
-	int rc = STORE_NOTFOUND;
+	size_t n = 0;
+	int rc;
 
 	memset(a, 0, sizeof(*a));
 	buf_init(&keys, 0);
-	if (access_walk(key, strlen(key), qc->delims, qc->null_key, &keys, &w) <
-	    0) {
+	if (access_keys(key, qc, &keys, k, &n) < 0) {
 		if (err)
 			snprintf(err->msg, sizeof(err->msg),
 				 "key has too many search keys");
 		buf_free(&keys);
 		return STORE_EINVAL;
 	}
-	for (i = 0; i < w.n; i++) {
-		rc = store_access_lookup(st, recipient_,
-					 access_walk_key(&keys, &w, i), a, err);
-		if (rc != STORE_NOTFOUND)
-			break;
-	}
+	rc = store_access_first(st, recipient_, k, n, a, NULL, err);
 	buf_free(&keys);
 	if (rc == STORE_NOTFOUND && !recipient_)
 		rc = access_find_cidr(st, key, a, err);
@@ -457,11 +468,11 @@ access_action_name(enum access_action a)
 	return "NONE";
 }
 
-/* One table lookup into d: 1 = a row (d filled), 0 = none, -1 = error. */
+/* d->row (a matched row) into a decision: 1, or -1 (d->row cleared,
+ * err) for an action the table may not hold. */
 static int
-access_decide(struct store *st, const struct access_cfg *qc, int recipient_,
-	      const char *key, const char *what, struct access_decision *d,
-	      struct store_errbuf *err)
+access_take(int recipient_, const char *what, struct access_decision *d,
+	    struct store_errbuf *err)
 {
 	static const struct {
 		const char *word;
@@ -473,13 +484,7 @@ access_decide(struct store *st, const struct access_cfg *qc, int recipient_,
 	    {"HOLD", ACCESS_HOLD},
 	};
 	size_t i;
-	int rc;
 
-	rc = access_find(st, qc, recipient_, key, &d->row, err);
-	if (rc == STORE_NOTFOUND || rc == STORE_EINVAL)
-		return 0; /* a key we cannot walk has no row */
-	if (rc != STORE_FOUND)
-		return -1;
 	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
 		if (d->row.action &&
 		    strcasecmp(d->row.action, map[i].word) == 0)
@@ -501,6 +506,64 @@ access_decide(struct store *st, const struct access_cfg *qc, int recipient_,
 	return 1;
 }
 
+/* A CIDR row for key into d: 1, 0 (none), -1 (error). */
+static int
+access_cidr_decide(struct store *st, const char *key, const char *what,
+		   struct access_decision *d, struct store_errbuf *err)
+{
+	int rc = access_find_cidr(st, key, &d->row, err);
+
+	if (rc == STORE_NOTFOUND)
+		return 0;
+	if (rc != STORE_FOUND)
+		return -1;
+	return access_take(0, what, d, err);
+}
+
+/* MAIL FROM in one statement for the exact rows of both walks, the
+ * sender's then the client's (access_check_sender's order: the sender's
+ * walk, the sender's CIDR rows, the client's walk, the client's CIDR
+ * rows), and the IP rows' cache check only when no sender row decides.
+ * A key whose walk fails has no row (and no CIDR look-up), as before. */
+static int
+access_sender_decide(struct store *st, const struct access_cfg *qc,
+		     const char *key, const char *ip, struct access_decision *d,
+		     struct store_errbuf *err)
+{
+	const char *k[2 * ACCESS_WALK_MAX];
+	struct buf sk, ck;
+	struct store_access client;
+	size_t ns = 0, n, which = 0;
+	int sok, cok = 0, rc;
+
+	buf_init(&sk, 0);
+	buf_init(&ck, 0);
+	memset(&client, 0, sizeof(client));
+	sok = access_keys(key, qc, &sk, k, &ns) == 0;
+	n = ns;
+	if (ip != NULL && *ip != '\0')
+		cok = access_keys(ip, qc, &ck, k, &n) == 0;
+	rc = store_access_first(st, 0, k, n, &d->row, &which, err);
+	if (rc == STORE_FOUND && which < ns)
+		rc = access_take(0, "sender", d, err);
+	else if (rc == STORE_FOUND || rc == STORE_NOTFOUND) {
+		client = d->row; /* a client row, or none */
+		memset(&d->row, 0, sizeof(d->row));
+		rc = sok ? access_cidr_decide(st, key, "sender", d, err) : 0;
+		if (rc == 0 && client.pattern != NULL) {
+			d->row = client;
+			memset(&client, 0, sizeof(client));
+			rc = access_take(0, "client", d, err);
+		} else if (rc == 0 && cok)
+			rc = access_cidr_decide(st, ip, "client", d, err);
+	} else
+		rc = -1;
+	store_access_clear(&client);
+	buf_free(&sk);
+	buf_free(&ck);
+	return rc;
+}
+
 int
 access_check_sender(struct store *st, const struct access_cfg *qc,
 		    const char *sender, const char *client_ip,
@@ -509,16 +572,13 @@ access_check_sender(struct store *st, const struct access_cfg *qc,
 	const char *key = *sender			  ? sender
 			  : qc->null_key && *qc->null_key ? qc->null_key
 							  : "<>";
-	int rc;
-
-	int began;
+	int began, rc;
 
 	memset(d, 0, sizeof(*d));
+	/* one snapshot for the exact rows and the IP rows' cache check */
 	if ((began = store_read_begin(st, err)) < 0)
 		return -1;
-	rc = access_decide(st, qc, 0, key, "sender", d, err);
-	if (rc == 0 && client_ip != NULL && *client_ip != '\0')
-		rc = access_decide(st, qc, 0, client_ip, "client", d, err);
+	rc = access_sender_decide(st, qc, key, client_ip, d, err);
 	store_read_end(st, began);
 	return rc < 0 ? -1 : 0;
 }
@@ -528,14 +588,16 @@ access_check_rcpt(struct store *st, const struct access_cfg *qc,
 		  const char *rcpt, struct access_decision *d,
 		  struct store_errbuf *err)
 {
-	int began, rc;
+	int rc;
 
 	memset(d, 0, sizeof(*d));
 	if (*rcpt == '\0')
 		return 0;
-	if ((began = store_read_begin(st, err)) < 0)
+	/* one statement for the walk (store_access_first): no transaction */
+	rc = access_find(st, qc, 1, rcpt, &d->row, err);
+	if (rc == STORE_NOTFOUND || rc == STORE_EINVAL)
+		return 0; /* a key we cannot walk has no row */
+	if (rc != STORE_FOUND)
 		return -1;
-	rc = access_decide(st, qc, 1, rcpt, "recipient", d, err);
-	store_read_end(st, began);
-	return rc < 0 ? -1 : 0;
+	return access_take(1, "recipient", d, err) < 0 ? -1 : 0;
 }

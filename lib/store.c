@@ -524,40 +524,108 @@ store_access_fill(struct store *s, struct store_q *st, struct store_access *a)
 	return 0;
 }
 
+/* ?1 .. ?16: one statement looks up a whole access(5) walk (a sender's
+ * and its client's keys, 5 to 12 for most mail) as a join of the keys,
+ * numbered, against the table's primary key: an index search per key
+ * inside one statement. Unused slots are NULL, which matches nothing.
+ * The keys are CAST to CITEXT: PostgreSQL then compares them as its
+ * citext column does (case-insensitively), and SQLite, for which the
+ * type name gives TEXT affinity, compares them with the column's NOCASE.
+ * Cheaper than an IN list (an ephemeral table each run) or ORDER BY (a
+ * sorter): 4 us where 9 single-key statements took 6 (SQLite 3.40). */
+#define STORE_ACC_SQL(table)                                                   \
+	"SELECT pattern, action, code, enhanced, message, k.column2"           \
+	" FROM (VALUES (CAST(?1 AS CITEXT), 1), (CAST(?2 AS CITEXT), 2),"      \
+	" (CAST(?3 AS CITEXT), 3), (CAST(?4 AS CITEXT), 4),"                   \
+	" (CAST(?5 AS CITEXT), 5), (CAST(?6 AS CITEXT), 6),"                   \
+	" (CAST(?7 AS CITEXT), 7), (CAST(?8 AS CITEXT), 8),"                   \
+	" (CAST(?9 AS CITEXT), 9), (CAST(?10 AS CITEXT), 10),"                 \
+	" (CAST(?11 AS CITEXT), 11), (CAST(?12 AS CITEXT), 12),"               \
+	" (CAST(?13 AS CITEXT), 13), (CAST(?14 AS CITEXT), 14),"               \
+	" (CAST(?15 AS CITEXT), 15), (CAST(?16 AS CITEXT), 16)) AS k"          \
+	" CROSS JOIN " table " WHERE pattern = k.column1 AND active = 1"
+
+/* One statement over keys[0..n), n <= STORE_ACCESS_CHUNK: the row of
+ * the first key that has one (of the rows, at most one a key, the one
+ * with the lowest number), *which its index. */
+static int
+store_access_chunk(struct store *s, int recipient_, const char *const *keys,
+		   size_t n, struct store_access *a, size_t *which,
+		   struct store_errbuf *err)
+{
+	struct store_q *st;
+	long long k, best = (long long)n + 1;
+	size_t i;
+	int rc;
+
+	if (recipient_)
+		st = store_stmt(s, ST_RACCESS,
+				STORE_ACC_SQL("recipient_blacklist"), err);
+	else
+		st = store_stmt(s, ST_SACCESS,
+				STORE_ACC_SQL("sender_blacklist"), err);
+	if (st == NULL)
+		return STORE_EDB;
+	for (i = 0; i < STORE_ACCESS_CHUNK; i++)
+		if (store_bind_text(s, st, (int)i + 1, i < n ? keys[i] : NULL) <
+		    0) {
+			store_seterr(err, "bind failed");
+			store_stmt_done(s, st);
+			return STORE_EDB;
+		}
+	while ((rc = store_step(s, st, "access lookup", err)) == 1) {
+		if ((k = store_col_int(s, st, 5)) < 1 || k >= best)
+			continue;
+		store_access_clear(a);
+		if (store_access_fill(s, st, a) < 0) {
+			store_stmt_done(s, st);
+			store_seterr(err, "out of memory");
+			return STORE_EDB;
+		}
+		best = k;
+	}
+	store_stmt_done(s, st);
+	if (rc < 0) {
+		store_access_clear(a);
+		return STORE_EDB;
+	}
+	if (best > (long long)n)
+		return STORE_NOTFOUND;
+	*which = (size_t)best - 1;
+	return STORE_FOUND;
+}
+
+int
+store_access_first(struct store *s, int recipient_, const char *const *keys,
+		   size_t n, struct store_access *a, size_t *which,
+		   struct store_errbuf *err)
+{
+	size_t i, m, w = 0;
+	int began = 0, rc = STORE_NOTFOUND;
+
+	memset(a, 0, sizeof(*a));
+	if (n > STORE_ACCESS_CHUNK && (began = store_read_begin(s, err)) < 0)
+		return STORE_EDB;
+	for (i = 0; i < n; i += STORE_ACCESS_CHUNK) {
+		m = n - i < STORE_ACCESS_CHUNK ? n - i : STORE_ACCESS_CHUNK;
+		rc = store_access_chunk(s, recipient_, keys + i, m, a, &w, err);
+		if (rc != STORE_NOTFOUND)
+			break;
+	}
+	store_read_end(s, began);
+	if (rc == STORE_FOUND && which != NULL)
+		*which = i + w;
+	return rc;
+}
+
 int
 store_access_lookup(struct store *s, int recipient_, const char *key,
 		    struct store_access *a, struct store_errbuf *err)
 {
-	struct store_q *st;
-	int rc;
-
 	memset(a, 0, sizeof(*a));
 	if (key == NULL)
 		return STORE_NOTFOUND;
-	if (recipient_)
-		st = store_key_stmt(
-		    s, ST_RACCESS,
-		    "SELECT pattern, action,"
-		    " code, enhanced, message FROM recipient_blacklist"
-		    " WHERE pattern = ?1 AND active = 1",
-		    key, err);
-	else
-		st = store_key_stmt(
-		    s, ST_SACCESS,
-		    "SELECT pattern, action,"
-		    " code, enhanced, message FROM sender_blacklist"
-		    " WHERE pattern = ?1 AND active = 1",
-		    key, err);
-	if (st == NULL)
-		return STORE_EDB;
-	if ((rc = store_row(s, st, "access lookup", err)) != STORE_FOUND)
-		return rc;
-	if (store_access_fill(s, st, a) < 0) {
-		store_seterr(err, "out of memory");
-		rc = STORE_EDB;
-	}
-	store_stmt_done(s, st);
-	return rc;
+	return store_access_first(s, recipient_, &key, 1, a, NULL, err);
 }
 
 int

@@ -176,6 +176,16 @@ void store_access_clear(struct store_access *a);
  * walks the access(5) search order. */
 int store_access_lookup(struct store *s, int recipient_, const char *key,
 			struct store_access *a, struct store_errbuf *err);
+/* The keys one access statement looks up. */
+#define STORE_ACCESS_CHUNK 16
+/* The active row of the first of keys[0..n) (a search order) that has
+ * one, as store_access_lookup would find going key by key, in one
+ * statement per STORE_ACCESS_CHUNK keys (inside one read transaction
+ * when there are more). STORE_FOUND with *a filled and *which (may be
+ * NULL) its key's index, STORE_NOTFOUND, or STORE_EDB with err. */
+int store_access_first(struct store *s, int recipient_, const char *const *keys,
+		       size_t n, struct store_access *a, size_t *which,
+		       struct store_errbuf *err);
 /* Active sender_blacklist rows of kind 'ip', for CIDR matching by the
  * caller: calls fn for each; fn returns nonzero to stop. */
 int store_access_ip_each(struct store *s,
@@ -194,6 +204,10 @@ int store_change_stamp(struct store *s, long long stamp[2],
  * free_fn. Tied to one store, so as thread-safe as the store. */
 void *store_cache(struct store *s);
 void store_set_cache(struct store *s, void *p, void (*free_fn)(void *p));
+/* Tests and benchmarks: from now on ++*counter at every SQL statement
+ * the store starts (PRAGMAs, BEGIN and COMMIT included); NULL stops.
+ * 0, or -1 where the backend cannot count (PostgreSQL). */
+int store_count_statements(struct store *s, unsigned long long *counter);
 
 /* ---- Sieve vacation tracking (facteur-lmtp; STORE_RW, schema >= 2) ---- */
 

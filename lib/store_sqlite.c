@@ -467,6 +467,26 @@ sq_stamp(struct store *s, long long stamp[2], struct store_errbuf *err)
 	return 0;
 }
 
+static int
+sq_count(unsigned type, void *ctx, void *p, void *x)
+{
+	(void)type;
+	(void)p;
+	(void)x;
+	++*(unsigned long long *)ctx;
+	return 0;
+}
+
+int
+store_count_statements(struct store *s, unsigned long long *counter)
+{
+	if (s->ops != &store_sqlite_ops)
+		return -1;
+	sqlite3_trace_v2(sq_db(s), counter ? SQLITE_TRACE_STMT : 0,
+			 counter ? sq_count : NULL, counter);
+	return 0;
+}
+
 const struct store_ops store_sqlite_ops = {
     .name = "sqlite",
     .open = sq_open,

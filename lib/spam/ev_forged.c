@@ -6,12 +6,14 @@
  * Plugin/HeaderEval.pm and RelayEval.pm write them.
  *
  * The Perl tests match regular expressions over the joined Received
- * fields; the few that are not plain substrings are compiled here only
- * when the From domain asks for them (rare), and freed at once: no
- * statics. */
+ * fields; the few that are not plain substrings are compiled the first
+ * time a message asks for them (evf_code) and kept for the process:
+ * gated_through_received_hdr_remover, which the forged checks each call,
+ * compiled its ezmlm patterns several times a mailing-list message. */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <ctype.h>
 #include <pcre2.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -24,25 +26,70 @@
 	"(?:\\d{1,3}(?:\\.\\d{1,3}){3}|[0-9a-fA-F]{0,4}"                       \
 	"(?::[0-9a-fA-F]{0,4}){2,7})"
 
-/* s matches the Perl regex re (flags: PCRE2 options). 0 on no match or
- * error. */
+/* evf_rx's patterns, compiled once each for the process: every caller
+ * passes a string constant (a literal or a static table's), found here
+ * by its address and confirmed by a copy of its text (a buffer reused
+ * for another pattern is not taken for the first). Read-only once
+ * added: pcre2_match() on a shared code is thread-safe. */
+enum { EVF_CODES = 64 };
+static struct {
+	pthread_mutex_t mu;
+	size_t n;
+	struct evf_code {
+		const char *re;
+		char *text; /* owned: re's text when compiled */
+		uint32_t flags;
+		pcre2_code *code;
+	} v[EVF_CODES];
+} evf_codes = {PTHREAD_MUTEX_INITIALIZER, 0, {{NULL, NULL, 0, NULL}}};
+
+/* re compiled with flags: kept (*owned = 0), or, when the table is full,
+ * the caller's to free (*owned = 1). NULL: PCRE2 refused it. */
+static pcre2_code *
+evf_code(const char *re, uint32_t flags, int *owned)
+{
+	pcre2_code *code = NULL;
+	PCRE2_SIZE off;
+	size_t i;
+	char *text;
+	int en;
+
+	*owned = 0;
+	pthread_mutex_lock(&evf_codes.mu);
+	for (i = 0; i < evf_codes.n && code == NULL; i++)
+		if (evf_codes.v[i].re == re && evf_codes.v[i].flags == flags &&
+		    strcmp(evf_codes.v[i].text, re) == 0)
+			code = evf_codes.v[i].code;
+	if (code == NULL &&
+	    (code = pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED, flags,
+				  &en, &off, NULL)) != NULL) {
+		if (evf_codes.n < EVF_CODES && (text = strdup(re)) != NULL)
+			evf_codes.v[evf_codes.n++] =
+			    (struct evf_code){re, text, flags, code};
+		else
+			*owned = 1;
+	}
+	pthread_mutex_unlock(&evf_codes.mu);
+	return code;
+}
+
+/* s matches the Perl regex re (flags: PCRE2 options; re a string
+ * constant, see evf_codes). 0 on no match or error. */
 static int
 evf_rx(const char *re, uint32_t flags, const char *s)
 {
 	pcre2_code *code;
 	pcre2_match_data *md;
-	PCRE2_SIZE off;
-	int en, rc = -1;
+	int owned, rc = -1;
 
-	if (s == NULL ||
-	    (code = pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED, flags,
-				  &en, &off, NULL)) == NULL)
+	if (s == NULL || (code = evf_code(re, flags, &owned)) == NULL)
 		return 0;
 	if ((md = pcre2_match_data_create_from_pattern(code, NULL)) != NULL)
 		rc =
 		    pcre2_match(code, (PCRE2_SPTR)s, strlen(s), 0, 0, md, NULL);
 	pcre2_match_data_free(md);
-	pcre2_code_free(code);
+	if (owned)
+		pcre2_code_free(code);
 	return rc >= 0;
 }
 

@@ -578,6 +578,20 @@ static const struct eval_case eval_cases[] = {
      HDRS "Subject: s\r\n\r\none\r\n\r\ntwo\r\n"
 	  "\r\nthree\r\n\r\nfour\r\n",
      "T", 0},
+/* gated_through_received_hdr_remover: its patterns compiled once
+ * for the process (ev_forged.c, evf_code), each later row on the
+ * same codes */
+#define EZMLM(by)                                                              \
+	"Received: (qmail 123 invoked from network); 1 Jan 2002 00:00:00 "     \
+	"-0000\r\nMailing-List: contact list@example.com; run by " by "\r\n"   \
+	"Delivered-To: mailing list list@example.com\r\n" HDRS                 \
+	"Subject: s\r\n\r\nx\r\n"
+    {"header T eval:gated_through_received_hdr_remover()\n", EZMLM("ezmlm"),
+     "T", 1},
+    {"header T eval:gated_through_received_hdr_remover()\n", EZMLM("mlmmj"),
+     "T", 0},
+    {"header T eval:gated_through_received_hdr_remover()\n", EZMLM("ezmlm"),
+     "T", 1},
     /* HeaderEval's forged Received checks */
     {"header T eval:check_for_forged_hotmail_received_headers()\n",
      "Received: from mx.hotmail.com (spam.example [203.0.113.5]) by "

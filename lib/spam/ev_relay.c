@@ -1,7 +1,6 @@
 /* lib/spam/ev_relay.c - RelayEval's functions and WLBLEval's
  * check_mailfrom_matches_rcvd (SpamAssassin 4.0 Plugin/RelayEval.pm,
  * WLBLEval.pm) over the Received chain of received.c. */
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -37,21 +36,9 @@ ev_unparseable(struct sp_evctx *c, const struct sp_evcall *a)
 	return r != NULL && r->nunparseable > 0;
 }
 
-static int
-ev_dotted_quad(const char *s)
-{
-	int n = 0, dots = 0;
-
-	for (; *s; s++) {
-		if (*s == '.')
-			dots++;
-		else if (!isdigit((unsigned char)*s))
-			return 0;
-		n++;
-	}
-	return n > 0 && dots == 3;
-}
-
+/* RelayEval's helo_ip_mismatch: an untrusted relay whose HELO is a
+ * public IPv4 address outside the /24 of the public IPv4 address it
+ * came from (Constants.pm's IS_IPV4_ADDRESS and IP_PRIVATE). */
 static int
 ev_helo_ip_mismatch(struct sp_evctx *c, const struct sp_evcall *a)
 {
@@ -61,19 +48,21 @@ ev_helo_ip_mismatch(struct sp_evctx *c, const struct sp_evcall *a)
 	(void)a;
 	for (i = r ? r->ntrusted : 0; r != NULL && i < r->n; i++) {
 		const struct sp_relay *x = &r->v[i];
-		char pre[64];
-		const char *d;
+		const char *d = x->helo;
 		int k = 0;
 
-		if (!ev_dotted_quad(x->helo) || sp_ip_private(x->helo) == 1 ||
-		    !ev_dotted_quad(x->ip) || x->ip_private ||
+		if (!sp_received_is_ipv4(x->helo) ||
+		    sp_received_is_private(x->helo))
+			continue;
+		if (!sp_received_is_ipv4(x->ip) ||
+		    sp_received_is_private(x->ip) ||
 		    strcmp(x->helo, x->ip) == 0)
 			continue;
-		/* different IP is fine within the same /24 */
-		for (d = x->helo; *d && k < 3; d++)
-			k += *d == '.';
-		snprintf(pre, sizeof(pre), "%.*s", (int)(d - x->helo), x->helo);
-		if (strncmp(x->ip, pre, strlen(pre)) != 0)
+		/* different IP is fine within the same /24: $1 of
+		 * /^(\d+\.\d+\.\d+\.)/, the HELO's first three octets */
+		while (*d != '\0' && k < 3)
+			k += *d++ == '.';
+		if (strncmp(x->ip, x->helo, (size_t)(d - x->helo)) != 0)
 			return 1;
 	}
 	return 0;

@@ -379,6 +379,20 @@ static const struct eval_case eval_cases[] = {
      "Received: from x (HELO 198.51.100.1) (203.0.113.5) by b.example "
      "with SMTP\r\n" HDRS "Subject: s\r\n\r\nx\r\n",
      "T", 1},
+    /* Constants.pm's IS_IPV4_ADDRESS and IP_PRIVATE: 0/8 is public, a
+     * leading zero is no address; the same /24 is no mismatch */
+    {"header T eval:helo_ip_mismatch()\n",
+     "Received: from x (HELO 0.1.2.3) (203.0.113.5) by b.example with "
+     "SMTP\r\n" HDRS "Subject: s\r\n\r\nx\r\n",
+     "T", 1},
+    {"header T eval:helo_ip_mismatch()\n",
+     "Received: from x (HELO 198.051.100.1) (203.0.113.5) by b.example "
+     "with SMTP\r\n" HDRS "Subject: s\r\n\r\nx\r\n",
+     "T", 0},
+    {"header T eval:helo_ip_mismatch()\n",
+     "Received: from x (HELO 203.0.113.77) (203.0.113.5) by b.example "
+     "with SMTP\r\n" HDRS "Subject: s\r\n\r\nx\r\n",
+     "T", 0},
     /* a bracketed HELO is "!198.51.100.1!" (Received.pm's strip
      * characters), no address */
     {"header T eval:helo_ip_mismatch()\n",

@@ -6,13 +6,16 @@
  *
  * Trust follows SpamAssassin's trusted_networks / internal_networks; when
  * neither is configured, its inference: a relay is trusted while the
- * chain (read from the top, the newest field) stays on loopback or
- * private (RFC 1918, RFC 4193) addresses or says the client
- * authenticated; the first other relay and every one below it are
- * untrusted. "The last external relay" is the first untrusted one.
+ * chain (read from the top, the newest field) stays on private
+ * addresses (Constants.pm's IP_PRIVATE: loopback, RFC 1918, link-local,
+ * CGN) or says the client authenticated; the first other relay and
+ * every one below it are untrusted. "The last external relay" is the
+ * first untrusted one.
  *
- * sp_received_parse() is pure (no I/O, no statics) and bounded by the
- * field's length; every string it returns is truncated to its array. */
+ * sp_received_parse() does no I/O; its one static state is the table of
+ * compiled patterns, built once per process (pthread_once) and read-only
+ * after. Its work is bounded by the field's length (PCRE2's default
+ * match limits); every string it returns is truncated to its array. */
 #ifndef FACTEUR_SPAM_RECEIVED_H
 #define FACTEUR_SPAM_RECEIVED_H
 
@@ -73,6 +76,10 @@ int sp_received_init(void);
 /* The first address Constants.pm's IP_ADDRESS finds in s, into out.
  * 0 or -1. */
 int sp_received_find_ip(const char *s, char *out, size_t outlen);
+
+/* Constants.pm's IS_IPV4_ADDRESS and IP_PRIVATE over s: 1 or 0. */
+int sp_received_is_ipv4(const char *s);
+int sp_received_is_private(const char *s);
 
 /* 1 if ip is loopback/private/link-local/ULA, 0 if public, -1 if not an
  * address. */

@@ -305,6 +305,7 @@
 	RLX(ANY_IP, "(" RL_IPA ")")                                            \
 	RLX(IPV4MAPPED,                                                        \
 	    RL_I "^0*:0*:(?:0*:)*ffff:(\\d+\\.\\d+\\.\\d+\\.\\d+)$")           \
+	RLX(IS_IPV4, "^\\b" RL_O4 "\\." RL_O4 "\\." RL_O4 "\\." RL_O4 "\\b$")  \
 	RLX(PRIVATE,                                                           \
 	    "^(?:" RL_PV4 "|(?:IPv6:|(?<![a-f0-9:]))(?:(?:(?:" RL_Z4           \
 	    ":){5}ffff:|::(?:" RL_Z4 ":){0,4}ffff:|(?:" RL_Z4                  \

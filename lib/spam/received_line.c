@@ -530,3 +530,31 @@ sp_received_find_ip(const char *s, char *out, size_t outlen)
 	pcre2_match_data_free(p.md);
 	return rc;
 }
+
+/* Whether s matches pattern k; -1 if the patterns did not compile. */
+static int
+rl_is(int k, const char *s)
+{
+	struct rl p;
+	int rc;
+
+	memset(&p, 0, sizeof(p));
+	if (sp_received_init() < 0 ||
+	    (p.md = pcre2_match_data_create(4, NULL)) == NULL)
+		return -1;
+	rc = rl_ms(&p, k, s, strlen(s));
+	pcre2_match_data_free(p.md);
+	return rc;
+}
+
+int
+sp_received_is_ipv4(const char *s)
+{
+	return rl_is(RL_IS_IPV4, s) == 1;
+}
+
+int
+sp_received_is_private(const char *s)
+{
+	return rl_is(RL_PRIVATE, s) == 1;
+}

@@ -15,17 +15,24 @@ is read and counted by the queue id of Postfix's Received: field: fewer
 than N distinct ids, or an id twice, fails the run. msg/s is N over the
 time from smtp-source's start to the mtime of the last file delivered.
 
-CPU: before and after each run, for each daemon (Postfix = master and
-all its descendants; the others = the pids stack.sh gives and all their
-descendants), utime+stime of each live process and cutime+cstime of
-each (children reaped during the run move from the first to the
-second), from /proc/<pid>/stat. Peak Pss: a thread sums smaps_rollup's
+CPU: each daemon (Postfix = master and all its descendants; the others
+= the pids stack.sh gives and all their descendants) is put in a
+cpuacct cgroup of its own when it starts (v1, /sys/fs/cgroup/cpuacct;
+children forked later inherit it), and its CPU in a run is the change
+of the group's cpuacct.usage: every process, exited ones included, to
+the ns. The split by process name comes from /proc: before and after
+each run, utime+stime of each live process and cutime+cstime of each
+(children reaped during the run move from the first to the second);
+it is approximate (a run's round line prints Postfix's /proc total
+beside the cgroup's: they differed by up to 0.23 ms a message in one
+run), and is the total only where there is no cgroup. Peak Pss: a thread sums smaps_rollup's
 Pss over each daemon's tree every second during the runs and keeps the
 largest. Standard library only; run as root with /usr/bin/python3."""
 import argparse
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
 import threading
@@ -36,6 +43,63 @@ SENDER = "someone@bench.example"
 DOMAIN = "bench.example"
 SMTP_SOURCE = "/usr/sbin/smtp-source"
 QUEUES = ("maildrop", "incoming", "active", "deferred", "hold")
+CPUACCT = "/sys/fs/cgroup/cpuacct"
+
+
+class CpuGroup:
+    """A cpuacct cgroup (v1) holding one Postfix instance: master and every
+    process it has, and so every child it forks later. Its cpuacct.usage
+    counts the CPU of all of them in ns, exited ones included: what the
+    per-process figures (stat ticks for the reaped, 10 ms each) round.
+    None of it when the hierarchy is not there (usage() is None)."""
+
+    def __init__(self, name, roots):
+        self.path = os.path.join(CPUACCT, name)
+        procs = sorted(tree(roots))
+        try:
+            if not procs:
+                raise OSError("no process")
+            os.mkdir(self.path)
+            for p in procs:
+                with open(os.path.join(self.path, "cgroup.procs"), "w") as f:
+                    f.write("%d\n" % p)
+        except OSError:
+            self.path = None
+
+    def usage(self):
+        if self.path is None:
+            return None
+        with open(os.path.join(self.path, "cpuacct.usage")) as f:
+            return int(f.read())
+
+    def close(self):
+        """Moves what is left (daemons stack.sh stops later) back to the
+        root group, then removes the group."""
+        for _ in range(50):
+            if self.path is None:
+                return
+            try:
+                with open(os.path.join(self.path, "cgroup.procs")) as f:
+                    left = f.read().split()
+                for p in left:
+                    with open(os.path.join(CPUACCT, "cgroup.procs"),
+                              "w") as f:
+                        f.write(p + "\n")
+                os.rmdir(self.path)
+                self.path = None
+            except OSError:
+                time.sleep(0.1)
+
+
+GROUPS = {}  # root pids -> CpuGroup: a daemon shared by configurations
+
+
+def cpu_group(name, roots):
+    key = tuple(sorted(roots))
+    if key not in GROUPS:
+        GROUPS[key] = CpuGroup("facteur-bench-%d-%s-%d" % (
+            os.getpid(), name, key[-1]), roots)
+    return GROUPS[key]
 
 
 def stat(pid):
@@ -179,6 +243,9 @@ class Config:
             "enable_long_queue_ids": "yes",
             "smtpd_milters": self.milters,
             "milter_default_action": "tempfail"})
+        self.cg = dict([("postfix", cpu_group(
+            "postfix%d" % self.id, [self.pf.master_pid() or 0]))] +
+            [(name, cpu_group(name, pids)) for name, pids in self.procs])
         self.runs = []
 
     def groups(self):
@@ -197,9 +264,11 @@ class Config:
 
 def run(cfg, user, n, args, sampler):
     box = cfg.box.format(user=user.split("@")[0])
+    old = set(mailfiles(box))
     before = dict((k, snapshot(f())) for k, f in cfg.groups().items())
     sampler.cur = (cfg.id, cfg.groups())
     sampler.on.set()
+    cg0 = dict((k, g.usage()) for k, g in cfg.cg.items())
     t0 = time.time()
     src = subprocess.Popen(
         [SMTP_SOURCE, "-s", str(args.sessions), "-m", str(n), "-f", SENDER,
@@ -214,7 +283,7 @@ def run(cfg, user, n, args, sampler):
             err = "smtp-source exit %d: %s" % (
                 src.returncode, src.stdout.read().decode()[-300:])
             break
-        files = mailfiles(box)
+        files = [p for p in mailfiles(box) if p not in old]
         if len(files) >= n and src.poll() is not None and \
                 cfg.queued() == 0:
             break
@@ -226,7 +295,8 @@ def run(cfg, user, n, args, sampler):
     sampler.sample()
     time.sleep(0.3)
     after = dict((k, snapshot(f())) for k, f in cfg.groups().items())
-    files = mailfiles(box)
+    cg1 = dict((k, g.usage()) for k, g in cfg.cg.items())
+    files = [p for p in mailfiles(box) if p not in old]
     last = max((os.stat(p).st_mtime for p in files), default=t0)
     ids, noid = queue_ids(files)
     dup = sum(v - 1 for v in ids.values())
@@ -236,7 +306,17 @@ def run(cfg, user, n, args, sampler):
                                             noid)
     secs = max(last - t0, 1e-3)
     return {"n": n, "secs": secs, "rate": n / secs, "err": err,
-            "cpu": dict((k, delta(before[k], after[k])) for k in before)}
+            "cpu": dict((k, delta(before[k], after[k])) for k in before),
+            "cg": dict((k, (cg1[k] - cg0[k]) / 1e6) for k in cg0
+                       if cg0[k] is not None and cg1[k] is not None)}
+
+
+def group_ms(r, g):
+    """CPU ms of daemon g in run r: its cgroup's when it has one, else the
+    sum over its processes from /proc."""
+    if g in r["cg"]:
+        return r["cg"][g]
+    return sum(r["cpu"].get(g, {}).values())
 
 
 def fmt_each(d, n):
@@ -248,7 +328,7 @@ def main():
     ap = argparse.ArgumentParser()
     for k in ("harness", "tmp", "msg", "configs", "only", "title"):
         ap.add_argument("--" + k, required=True)
-    for k in ("rounds", "sessions", "warm", "secs"):
+    for k in ("rounds", "sessions", "warm", "secs", "trace"):
         ap.add_argument("--" + k, type=int, required=True)
     args = ap.parse_args()
     sys.path.insert(0, args.harness)
@@ -274,10 +354,12 @@ def main():
                 res = run(c, "c%dr%d@%s" % (c.id, r, DOMAIN), c.n, args,
                           sampler)
                 c.runs.append(res)
-                tot = sum(sum(v.values()) for v in res["cpu"].values())
-                each = " ".join("%s %.3f" % (short(g), sum(v.values()) /
+                tot = sum(group_ms(res, g) for g in res["cpu"])
+                each = " ".join("%s %.3f" % (short(g), group_ms(res, g) /
                                              res["n"])
-                                for g, v in res["cpu"].items())
+                                for g in res["cpu"])
+                each += " [postfix from /proc %.3f]" % (
+                    sum(res["cpu"]["postfix"].values()) / res["n"])
                 print("round %d %-9s %5d msgs %6.2f s %7.1f msg/s  cpu "
                       "%.2f ms/msg (%s)%s" % (r, c.key, res["n"],
                                               res["secs"], res["rate"],
@@ -289,9 +371,16 @@ def main():
                     failed.append("round %d %s: %s" % (r, c.key, res["err"]))
         sampler.stop = True
         report(args, cfgs, sampler.peak)
+        for c in cfgs if args.trace else []:
+            print("trace %d %s:" % (c.id, c.key), flush=True)
+            if c.milters:
+                conversation(c, args, sampler)
+            syscalls(c, args, sampler, args.trace)
     finally:
         for c in cfgs:
             c.pf.close()
+        for g in GROUPS.values():
+            g.close()
     for f in failed:
         print("FAILED " + f)
     sys.exit(1 if failed else 0)
@@ -299,10 +388,10 @@ def main():
 
 def per_msg(c, group):
     """CPU ms per message of one daemon over all rounds, and per round."""
-    rounds = [sum(r["cpu"].get(group, {}).values()) / r["n"]
+    rounds = [group_ms(r, group) / r["n"]
               for r in c.runs]
     n = sum(r["n"] for r in c.runs) or 1
-    return sum(sum(r["cpu"].get(group, {}).values()) for r in c.runs) / n, \
+    return sum(group_ms(r, group) for r in c.runs) / n, \
         rounds
 
 
@@ -316,8 +405,11 @@ def report(args, cfgs, peak):
     print("bench/stack: " + args.title)
     print("%d rounds, configurations interleaved in each; %d SMTP sessions "
           "at once, 1 message per session; CPU in ms per message "
-          "(utime+stime, whole process trees); Pss: peak over the runs"
-          % (args.rounds, args.sessions))
+          "(%s); Pss: peak over the runs"
+          % (args.rounds, args.sessions,
+             "each daemon's cpuacct cgroup" if GROUPS and all(
+                 g.path for g in GROUPS.values())
+             else "utime+stime of whole process trees: NO cgroup"))
     groups = []
     for c in cfgs:
         groups += [g for g in ["postfix"] + [p[0] for p in c.procs]
@@ -328,7 +420,7 @@ def report(args, cfgs, peak):
     for c in cfgs:
         rates = [r["rate"] for r in c.runs]
         n = sum(r["n"] for r in c.runs) or 1
-        tot = sum(sum(sum(v.values()) for v in r["cpu"].values())
+        tot = sum(sum(group_ms(r, g) for g in r["cpu"])
                   for r in c.runs) / n
         cells = []
         for g in groups:
@@ -355,6 +447,13 @@ def report(args, cfgs, peak):
                 for k, v in r["cpu"].get(g, {}).items():
                     d[k] = d.get(k, 0) + v
             print("  %-3d %-17s %s" % (c.id, g, fmt_each(d, n)))
+    print("Postfix CPU ms per message from /proc (the split above), "
+          "each round, against its cgroup's:")
+    for c in cfgs:
+        print("  %-3d %s" % (c.id, ", ".join(
+            "%.3f/%.3f" % (sum(r["cpu"]["postfix"].values()) / r["n"],
+                           group_ms(r, "postfix") / r["n"])
+            for r in c.runs)))
     ratios(dict((c.id, c) for c in cfgs))
 
 
@@ -408,6 +507,180 @@ def ratios(by):
     print("ratios against the targets (range over the rounds):")
     for name, v, target in rows:
         print("  %-60s %11s   target %s" % (name, v, target))
+
+
+# ---- --trace: deterministic counts (the milter conversation, syscalls) --
+
+MCMD = {"O": "OPTNEG", "D": "MACRO", "C": "CONNECT", "H": "HELO",
+        "M": "MAIL", "R": "RCPT", "T": "DATA", "L": "HEADER", "N": "EOH",
+        "B": "BODY", "E": "EOM", "A": "ABORT", "Q": "QUIT", "K": "QUIT_NC",
+        "U": "UNKNOWN"}
+MREP = {"c": "CONTINUE", "a": "ACCEPT", "r": "REJECT", "t": "TEMPFAIL",
+        "d": "DISCARD", "y": "REPLYCODE", "h": "ADDHEADER",
+        "i": "INSHEADER", "m": "CHGHEADER", "O": "OPTNEG", "p": "PROGRESS",
+        "q": "QUARANTINE", "s": "CHGFROM", "+": "ADDRCPT", "-": "DELRCPT",
+        "b": "REPLBODY"}
+MSTAGE = ["connect", "helo", "mail", "rcpt", "data", "eom", "eoh"]
+
+
+def mpackets(buf):
+    """(packets, rest): complete milter packets (cmd char, data) of buf."""
+    out = []
+    while len(buf) >= 5:
+        n = int.from_bytes(buf[:4], "big")
+        if len(buf) < 4 + n:
+            break
+        out.append((chr(buf[4]), buf[5:4 + n]))
+        buf = buf[4 + n:]
+    return out, buf
+
+
+def mdescribe(d, cmd, data):
+    """One line for a packet, decoded where it tells what Postfix must do."""
+    if cmd == "O" and len(data) >= 12:
+        v, a, p = (int.from_bytes(data[i:i + 4], "big") for i in (0, 4, 8))
+        s = "OPTNEG version %d actions 0x%x protocol 0x%x" % (v, a, p)
+        rest, lists = data[12:], []
+        while len(rest) >= 4:
+            stage = int.from_bytes(rest[:4], "big")
+            names, _, rest = rest[4:].partition(b"\0")
+            lists.append("%s=%s" % (MSTAGE[stage] if stage < 7 else stage,
+                                    names.decode(errors="replace")))
+        return s + (" symlist " + " ".join(lists) if lists else "")
+    name = (MCMD if d == ">" else MREP).get(cmd, repr(cmd))
+    if d == ">" and cmd == "D" and data:
+        parts = data[1:].split(b"\0")[:-1]
+        return "MACRO %s %s" % (MCMD.get(chr(data[0]), chr(data[0])),
+                                " ".join(p.decode(errors="replace")
+                                         for p in parts[0::2]))
+    if d == "<" and cmd in "him":
+        parts = data[4:].split(b"\0") if cmd != "h" else data.split(b"\0")
+        return "%s %s (%d bytes)" % (name, parts[0].decode(errors="replace"),
+                                     len(data))
+    if d == ">" and cmd == "L":
+        return "HEADER %s" % data.split(b"\0")[0].decode(errors="replace")
+    return "%s (%d bytes)" % (name, len(data))
+
+
+class MilterProxy(threading.Thread):
+    """A unix socket in front of a milter that records every packet both
+    ways: (connection number, '>' MTA to milter or '<' back, cmd, data)."""
+
+    def __init__(self, path, upstream):
+        super().__init__(daemon=True)
+        self.path, self.upstream, self.log = path, upstream, []
+        self.lock = threading.Lock()
+        self.srv = socket.socket(socket.AF_UNIX)
+        self.srv.bind(path)
+        os.chmod(path, 0o666)
+        self.srv.listen(64)
+
+    def pump(self, conn, d, a, b):
+        buf = b""
+        while True:
+            try:
+                x = a.recv(65536)
+            except OSError:
+                x = b""
+            if not x:
+                for s in (a, b):
+                    try:
+                        s.shutdown(socket.SHUT_RDWR)
+                    except OSError:
+                        pass
+                return
+            b.sendall(x)
+            pk, buf = mpackets(buf + x)
+            with self.lock:
+                self.log += [(conn, d, c, v) for c, v in pk]
+
+    def run(self):
+        n = 0
+        while True:
+            a, _ = self.srv.accept()
+            b = socket.socket(socket.AF_UNIX)
+            b.connect(self.upstream)
+            n += 1
+            for d, x, y in ((">", a, b), ("<", b, a)):
+                threading.Thread(target=self.pump, args=(n, d, x, y),
+                                 daemon=True).start()
+
+
+def conversation(cfg, args, sampler):
+    """Two messages through proxies in front of cfg's milters, one SMTP
+    session at a time; prints the second connection's packets."""
+    ms = [m.strip() for m in cfg.milters.split(",") if m.strip()]
+    proxies = []
+    for i, m in enumerate(ms):
+        p = MilterProxy(os.path.join(args.tmp, "proxy-%d-%d.sock" %
+                                     (cfg.id, i)), m[5:])
+        p.start()
+        proxies.append(p)
+    cfg.pf.postconf("smtpd_milters=" + ", ".join("unix:" + p.path
+                                                 for p in proxies))
+    cfg.pf.reload()
+    time.sleep(1)
+    one = argparse.Namespace(**vars(args))
+    one.sessions = 1
+    res = run(cfg, "c%dr0@%s" % (cfg.id, DOMAIN), 2, one, sampler)
+    cfg.pf.postconf("smtpd_milters=" + cfg.milters)
+    cfg.pf.reload()
+    time.sleep(1)
+    for i, p in enumerate(proxies):
+        print("  milter %s, its 2nd SMTP session (%s):" % (
+            ms[i], res["err"] or "delivered"))
+        pk = [x for x in p.log if x[0] == 2]
+        for d in "><":
+            ps = [x for x in pk if x[1] == d]
+            print("    %s %d packets, %d bytes" % (
+                "MTA->milter" if d == ">" else "milter->MTA", len(ps),
+                sum(5 + len(x[3]) for x in ps)))
+        for _, d, c, v in pk:
+            if c != "L":
+                print("    %s %s" % (d, mdescribe(d, c, v)))
+        hdrs = [x for x in pk if x[1] == ">" and x[2] == "L"]
+        if hdrs:
+            print("    > %d HEADER packets" % len(hdrs))
+
+
+def syscalls(cfg, args, sampler, n):
+    """n messages with strace -f on every Postfix process: syscalls per
+    message by program and by call."""
+    d = os.path.join(args.tmp, "strace-%d" % cfg.id)
+    os.makedirs(d)
+    pids = sorted(tree([cfg.pf.master_pid() or 0]))
+    comm = dict((p, stat(p)[0]) for p in pids)
+    st = subprocess.Popen(["strace", "-f", "-ff", "-qq", "-o",
+                           os.path.join(d, "t")] +
+                          [x for p in pids for x in ("-p", str(p))],
+                          stderr=subprocess.DEVNULL)
+    time.sleep(2)
+    res = run(cfg, "c%dr0@%s" % (cfg.id, DOMAIN), n, args, sampler)
+    st.send_signal(2)
+    st.wait()
+    by, procs = {}, {}
+    for f in os.listdir(d):
+        pid = int(f.split(".")[1])
+        prog = comm.get(pid, "?")
+        with open(os.path.join(d, f), errors="replace") as fh:
+            for line in fh:
+                m = re.match(r"(\w+)\(", line)
+                if not m:
+                    continue
+                if m.group(1) == "execve" and "= 0" in line:
+                    prog = os.path.basename(line.split('"')[1])
+                c = by.setdefault(prog, {})
+                c[m.group(1)] = c.get(m.group(1), 0) + 1
+        procs[prog] = procs.get(prog, 0) + 1
+    tot = sum(sum(c.values()) for c in by.values())
+    print("  %d messages (%s): %.1f syscalls a message in Postfix" % (
+        n, res["err"] or "delivered", tot / n))
+    for prog, c in sorted(by.items(), key=lambda kv: -sum(kv[1].values())):
+        top = sorted(c.items(), key=lambda kv: -kv[1])[:8]
+        print("    %-16s %6.1f  %d processes (%d started)  %s" % (
+            prog, sum(c.values()) / n, procs.get(prog, 0),
+            c.get("execve", 0), ", ".join("%s %.1f" % (k, v / n)
+                                          for k, v in top)))
 
 
 main()

@@ -43,10 +43,11 @@
 # bench/stack-run.py (read its header) counts every message in the
 # Maildirs by Postfix queue id (a missing or duplicated one fails the
 # run), and prints msg/s (N over the time from the first connection to
-# the last delivered file's mtime), CPU ms per message of every process
-# of each daemon (utime+stime from /proc/<pid>/stat of the daemon's whole
-# process tree, reaped children included: Postfix's master and all its
-# children, Dovecot's, rspamd's, spamd's...), the peak Pss of each
+# the last delivered file's mtime), CPU ms per message of each daemon
+# (its whole process tree in a cpuacct cgroup of its own, exited
+# processes included: Postfix's master and all its children, Dovecot's,
+# rspamd's, spamd's...; the split by process from /proc/<pid>/stat,
+# approximate), the peak Pss of each
 # daemon (sum of smaps_rollup over its tree, sampled every second during
 # the runs) and the ratios against issue 13's targets.
 #
@@ -91,6 +92,13 @@
 #   and 10: its delivery/facteur-lmtp and milters/chain/facteur-milter,
 #   on sockets of their own, same database, keys, rules and cache).
 #   e.g. CONFIGS="9 10 2 8 1 7" RULES=facteur OLD=/var/tmp/old/build ...
+#   TRACE=N (0): after the rounds, deterministic counts for each
+#   configuration: its milter conversation (two messages, one session at
+#   a time, through a recording proxy in front of each milter: the
+#   second session's packets both ways, OPTNEG's actions, protocol flags
+#   and macro lists decoded, each header edit named), then N messages
+#   with strace -f on every Postfix process: syscalls a message by
+#   program and by call (ROUNDS=0 runs the traces alone).
 set -eu
 LMTP=$1 CHAIN=$2 BL=$3 SCRUB=$4 DKIM=$5 SPAM=$6 FACTEUR=$7 LOAD=$8 SRC=$9
 CORPUS=${CORPUS:-/work/shared/corpus/spamassassin}
@@ -107,6 +115,7 @@ BAYES=${BAYES:-1}
 TRAIN=${TRAIN:-220}
 RSPAMD_ROOT=${RSPAMD_ROOT:-/opt/facteur-bench/rspamd}
 OLD=${OLD:-}
+TRACE=${TRACE:-0}
 PY=/usr/bin/python3
 NCPU=$(nproc)
 
@@ -386,7 +395,7 @@ RC=0
 $PY "$SRC/bench/stack-run.py" --harness "$SRC/tests/integration" \
     --tmp "$T" --msg "$T/msg.txt" --configs "$T/configs.json" \
     --only "$CONFIGS" --rounds "$ROUNDS" --sessions "$SESSIONS" \
-    --warm "$WARM" --secs "$SECS" \
+    --warm "$WARM" --secs "$SECS" --trace "$TRACE" \
     --title "$(basename "$MSG") ($(wc -c < "$T/msg.txt") bytes signed), spam rules: $RULES, Bayes: $BAYES${RSPAMD_LEARNED:+, rspamd Bayes (11) learned $RSPAMD_LEARNED}; $NCPU CPUs, load before: $(cut -d' ' -f1-3 /proc/loadavg)" ||
     RC=$?
 bench_alive lmtp:$P_LMTP dkim:$P_DK milter:$P_CH blacklist:$P_BL \

@@ -82,6 +82,27 @@ match_finish(struct sp_matcher *m)
 	return 0;
 }
 
+/* m->vflag: what a scan needs of each rule to set its value, in one
+ * byte, so that it reads no struct sp_rule per rule and message. */
+static int
+match_vflags(struct sp_matcher *m, const struct sp_ruleset *rs)
+{
+	size_t i;
+
+	if ((m->vflag = calloc(rs->n ? rs->n : 1, 1)) == NULL)
+		return -1;
+	for (i = 0; i < rs->n; i++) {
+		const struct sp_rule *r = &rs->v[i];
+		int neg = r->type == SP_R_HEADER && r->negate;
+
+		if (neg)
+			m->vflag[i] |= MATCH_VF_NEGATE;
+		else if (r->tflags & SP_TF_MULTIPLE)
+			m->vflag[i] |= MATCH_VF_COUNT;
+	}
+	return 0;
+}
+
 /* PCRE2 for every pattern rule, and the header exists: list. */
 static int
 match_prepare(struct sp_matcher *m, struct sp_ruleset *rs)
@@ -132,7 +153,8 @@ sp_match_build_threads(struct sp_ruleset *rs, const char *cache_dir,
 	pcre2_set_depth_limit(m->mctx, 5000);
 	if (match_prepare(m, rs) < 0 ||
 	    match_build_groups(m, rs, cache_dir, threads, &lock) < 0 ||
-	    match_finish(m) < 0 || match_hdr_plan(m, rs) < 0)
+	    match_finish(m) < 0 || match_hdr_plan(m, rs) < 0 ||
+	    match_vflags(m, rs) < 0)
 		goto oom;
 	/* under the cache's lock when groups were compiled: so are the
 	 * reversed patterns (match_rev.c) that go with them */
@@ -247,15 +269,13 @@ scan_count(struct scan *s, size_t rule, const char *t, size_t n)
 static void
 scan_set_text(struct scan *s, size_t rule, int matched, const char *t, size_t n)
 {
-	const struct sp_rule *r = &s->rs->v[rule];
+	unsigned char f = s->m->vflag[rule];
 
-	if (matched && (r->tflags & SP_TF_MULTIPLE) && t != NULL &&
-	    !(r->type == SP_R_HEADER && r->negate)) {
+	if (matched && (f & MATCH_VF_COUNT) && t != NULL) {
 		s->values[rule] = scan_count(s, rule, t, n);
 		return;
 	}
-	s->values[rule] =
-	    r->type == SP_R_HEADER && r->negate ? !matched : matched != 0;
+	s->values[rule] = (f & MATCH_VF_NEGATE) ? !matched : matched != 0;
 }
 
 static void
@@ -554,6 +574,7 @@ sp_match_free(struct sp_matcher **mp)
 	free(m->order);
 	free(m->same_prev);
 	free(m->absent);
+	free(m->vflag);
 	free(m);
 	*mp = NULL;
 }

@@ -63,6 +63,10 @@ struct mgroup {
 	unsigned char keyed, loaded;
 };
 
+/* struct sp_matcher's vflag bits: a header rule's !~ (its value is 1 when
+ * the pattern does not match), tflags multiple (a match is counted). */
+enum { MATCH_VF_NEGATE = 1, MATCH_VF_COUNT = 2 };
+
 struct scratch_pool {
 	pthread_mutex_t mu;
 	hs_scratch_t *proto;
@@ -89,6 +93,7 @@ struct sp_matcher {
 	 * matches its text when the header is absent ("" or its if-unset),
 	 * the same for every message */
 	unsigned char *absent;
+	unsigned char *vflag; /* per rule index: MATCH_VF_* */
 	pcre2_match_context *mctx;
 	struct scratch_pool *pool;
 	struct sp_match_stats st;

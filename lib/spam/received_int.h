@@ -1,4 +1,4 @@
-/* lib/spam/received_int.h - what received_line.c and received_forms.c
+/* lib/spam/received_int.h - what received_re.c and received_line.c
  * share: Received.pm's regexes (RL_LIST, in Received.pm's order; the
  * pattern of RL_X is rl_pat[RL_X]), the parse's state and the helpers
  * that match them. Internal to those two files. */
@@ -348,8 +348,10 @@ int rl_m(struct rl *p, int k);
 /* Was group g of the last match set? Group g into out ("" when unset). */
 int rl_def(const struct rl *p, int g);
 void rl_cap(const struct rl *p, int g, char *out, size_t outlen);
-/* s/PATTERN// on the line: 1 if it matched. */
+/* s/PATTERN// on the line: 1 if it matched; the whole of the last
+ * match replaced with rep. */
 int rl_sub(struct rl *p, int k);
+void rl_splice(struct rl *p, const char *rep);
 /* Exim's $sub: helo= and ident= out of group g */
 void rl_exim_sub(struct rl *p, int g);
 /* Groups into fields: ip by (groups a, b); helo ip by (1-3); rdns helo
@@ -359,10 +361,7 @@ enum rl_st rl_ib(struct rl *p, int a, int b);
 enum rl_st rl_hib(struct rl *p);
 enum rl_st rl_rhib(struct rl *p);
 enum rl_st rl_hrib(struct rl *p);
-/* Received.pm's vendor if/elsif chain (received_line.c); everything
- * after "from " and the "FROM"/"(from" forms (received_forms.c). */
+/* Received.pm's vendor if/elsif chain (received_re.c). */
 enum rl_st rl_vendor(struct rl *p);
-enum rl_st rl_from(struct rl *p);
-enum rl_st rl_other(struct rl *p);
 
 #endif

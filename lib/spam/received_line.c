@@ -5,141 +5,19 @@
  * and ${LOCALHOST} are Constants.pm's. The code between them does what
  * the Perl does: the same captures into the same fields, the same "goto
  * enough" and "return 0" (SP_RCVD_IGNORE), undef (SP_RCVD_UNPARSEABLE).
- * This file: the set-up, the fields every form shares, the vendor
- * branches and "enough:"; received_forms.c the general forms after them.
+ * This file: the normalisation, the fields every form shares, the
+ * general forms, the handovers Received.pm ignores and "enough:";
+ * received_re.c the matching and the vendor branches.
  *
- * The patterns are compiled once per process (pthread_once) into a
- * table that is read-only afterwards; a parse allocates its own copy of
- * the field and its match data. */
+ * A parse allocates its own copy of the field and its match data. */
 #include "received.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "received_int.h"
-
-static const char *const rl_pat[RL_COUNT] = {
-#define RLX(n, p) p,
-    RL_LIST
-#undef RLX
-};
-
-static pcre2_code *rl_code[RL_COUNT];
-static int rl_failed;
-static pthread_once_t rl_once = PTHREAD_ONCE_INIT;
-
-static void
-rl_compile(void)
-{
-	int i, en;
-	PCRE2_SIZE off;
-
-	for (i = 0; i < RL_COUNT; i++) {
-		rl_code[i] =
-		    pcre2_compile((PCRE2_SPTR)rl_pat[i], PCRE2_ZERO_TERMINATED,
-				  0, &en, &off, NULL);
-		if (rl_code[i] == NULL)
-			rl_failed++;
-		else
-			(void)pcre2_jit_compile(rl_code[i], PCRE2_JIT_COMPLETE);
-	}
-}
-
-int
-sp_received_init(void)
-{
-	pthread_once(&rl_once, rl_compile);
-	return rl_failed ? -1 : 0;
-}
-
-/* Does pattern k match s[0..n)? The captures stay in p->md. */
-int
-rl_ms(struct rl *p, int k, const char *s, size_t n)
-{
-	if (rl_code[k] == NULL)
-		return 0;
-	p->subj = s;
-	return pcre2_match(rl_code[k], (PCRE2_SPTR)s, n, 0, 0, p->md, NULL) >=
-	       0;
-}
-
-int
-rl_m(struct rl *p, int k)
-{
-	return rl_ms(p, k, p->s, p->n);
-}
-
-/* Was group g of the last match set? */
-int
-rl_def(const struct rl *p, int g)
-{
-	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(p->md);
-
-	return (uint32_t)g < pcre2_get_ovector_count(p->md) &&
-	       ov[2 * g] != PCRE2_UNSET;
-}
-
-/* Group g of the last match into out ("" when unset), truncated. */
-void
-rl_cap(const struct rl *p, int g, char *out, size_t outlen)
-{
-	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(p->md);
-	size_t n = 0;
-
-	if (rl_def(p, g)) {
-		n = ov[2 * g + 1] - ov[2 * g];
-		if (n >= outlen)
-			n = outlen - 1;
-		memcpy(out, p->subj + ov[2 * g], n);
-	}
-	out[n] = '\0';
-}
-
-/* Replaces the whole of the last match (against p->s) with rep. */
-static void
-rl_splice(struct rl *p, const char *rep)
-{
-	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(p->md);
-	size_t a = ov[0], b = ov[1], rl = strlen(rep);
-
-	/* rep is never longer than what it replaces but for ") by " */
-	memmove(p->s + a + rl, p->s + b, p->n - b + 1);
-	memcpy(p->s + a, rep, rl);
-	p->n = p->n - (b - a) + rl;
-}
-
-/* s/PATTERN// on p->s: 1 if it matched. */
-int
-rl_sub(struct rl *p, int k)
-{
-	if (!rl_m(p, k))
-		return 0;
-	rl_splice(p, "");
-	return 1;
-}
-
-/* $sub =~ s/helo=(\S+)// and $helo = $1; $sub =~ s/ident=(\S*)// and
- * $ident = $1; over group g of the last match. */
-void
-rl_exim_sub(struct rl *p, int g)
-{
-	char sub[512];
-	PCRE2_SIZE *ov;
-	size_t n;
-
-	rl_cap(p, g, sub, sizeof(sub));
-	n = strlen(sub);
-	if (rl_ms(p, RL_SUB_HELO, sub, n)) {
-		rl_cap(p, 1, p->helo, sizeof(p->helo));
-		ov = pcre2_get_ovector_pointer(p->md);
-		memmove(sub + ov[0], sub + ov[1], n - ov[1] + 1);
-		n -= ov[1] - ov[0];
-	}
-	if (rl_ms(p, RL_SUB_IDENT, sub, n))
-		rl_cap(p, 1, p->ident, sizeof(p->ident));
-}
 
 /* The normalisation, the fields every form shares (id, helo, by) and
  * the authentication tokens. */
@@ -200,161 +78,376 @@ rl_prologue(struct rl *p)
 	return RL_CONT;
 }
 
-/* Exim's many forms. */
+/* qmail's forms (MiB's block), once RL_QMAIL matched */
 static enum rl_st
-rl_exim(struct rl *p)
+rl_qmail(struct rl *p)
 {
-	if (rl_m(p, RL_EXIM_LOCAL))
+	if (rl_m(p, RL_QMAIL1)) {
+		RLC(rdns, 1);
+		RLC(helo, 2);
+		RLC(ident, 3);
+		RLC(ip, 4);
+		RLC(by, 6);
+	} else if (rl_m(p, RL_QMAIL2)) {
+		RLC(rdns, 1);
+		RLC(helo, 2);
+		RLC(ip, 3);
+		RLC(by, 5);
+	} else if (rl_m(p, RL_QMAIL3)) {
+		RLC(rdns, 1);
+		RLC(helo, 1);
+		RLC(ident, 2);
+		RLC(ip, 3);
+		RLC(by, 5);
+	} else if (rl_m(p, RL_QMAIL4)) {
+		RLC(rdns, 1);
+		RLC(helo, 1);
+		RLC(ip, 2);
+		RLC(by, 4);
+	}
+	if (strcmp(p->rdns, "unknown") != 0)
+		p->dns = 1;
+	else
+		p->rdns[0] = '\0';
+	return RL_ENOUGH;
+}
+
+/* s/PATTERN// and $ident = $1, on r (the rDNS) */
+static void
+rl_strip_ident(struct rl *p, char *r, int k)
+{
+	PCRE2_SIZE *ov;
+
+	if (!rl_ms(p, k, r, strlen(r)))
+		return;
+	ov = pcre2_get_ovector_pointer(p->md);
+	RLC(ident, 1);
+	memmove(r, r + ov[1], strlen(r + ov[1]) + 1);
+}
+
+/* From "with HTTP" to the qmail forms. */
+static enum rl_st
+rl_general1(struct rl *p)
+{
+	if (rl_m(p, RL_WITH_HTTP) && rl_m(p, RL_HTTP1))
+		return rl_ib(p, 1, 2);
+	if (!rl_m(p, RL_QMAIL_LDAP) && rl_m(p, RL_SENDMAIL1)) {
+		char *r = p->rdns;
+
+		(void)rl_hrib(p);
+		/* $rdns =~ s/^IDENT:([^\@]*)\@// and $ident = $1, then
+		 * the same without "IDENT:" */
+		rl_strip_ident(p, r, RL_IDENT_PFX);
+		rl_strip_ident(p, r, RL_AT_PFX);
+		return RL_ENOUGH;
+	}
+	if (rl_m(p, RL_EXCH1)) {
+		p->dns = 1;
+		RLC(rdns, 2);
+		RLC(ip, 3);
+		RLC(helo, 1);
+		RLC(by, 4);
+		return RL_ENOUGH;
+	}
+	if (rl_m(p, RL_HELO_EQ1)) {
+		RLC(rdns, 1);
+		RLC(ip, 2);
+		RLC(helo, 3);
+		RLC(by, 4);
+		return RL_ENOUGH;
+	}
+	if (rl_m(p, RL_ATTBI1))
+		return rl_hib(p);
+	if (rl_m(p, RL_ATTBI2))
+		return rl_hrib(p);
+	if (rl_m(p, RL_KGB)) {
+		p->dns = 1;
+		RLC(helo, 1);
+		RLC(ip, 3);
+		RLC(by, 4);
+		RLC(ident, 2);
+		return RL_ENOUGH;
+	}
+	if (rl_m(p, RL_HOTMAIL)) {
+		RLC(by, 1);
+		if (rl_m(p, RL_IP_SP))
+			RLC(ip, 1);
+		return RL_ENOUGH;
+	}
+	if (rl_m(p, RL_QPSMTPD) || rl_m(p, RL_LHLO) || rl_m(p, RL_GMX1))
+		return rl_rhib(p);
+	if (rl_m(p, RL_SMTPD_FOR))
+		return rl_hib(p);
+	if (rl_m(p, RL_QMAIL))
+		return rl_qmail(p);
+	return RL_CONT;
+}
+
+/* From Yahoo's "via HTTP" to the fetchers. */
+static enum rl_st
+rl_general2(struct rl *p)
+{
+	if (rl_m(p, RL_VIA_HTTP) && rl_m(p, RL_VIA_HTTP1))
+		return rl_ib(p, 1, 2);
+	if (rl_m(p, RL_AS_USER))
+		return rl_ib(p, 2, 3);
+	if (rl_m(p, RL_PAREN_IP_BR))
+		return rl_hib(p);
+	if (rl_m(p, RL_BR_IP_BY) || rl_m(p, RL_PAREN_IP))
+		return rl_ib(p, 1, 2);
+	if (rl_m(p, RL_MDAEMON1)) {
+		p->dns = 1;
+		return rl_hib(p);
+	}
+	if (rl_m(p, RL_MDAEMON2))
+		return rl_hib(p);
+	if (rl_m(p, RL_SENDMAIL2)) {
+		p->dns = 1;
+		return rl_hib(p);
+	}
+	if (rl_m(p, RL_SENDMAIL3)) {
+		char r[256];
+
+		rl_cap(p, 2, r, sizeof(r));
+		if (strcmp(r, "softdnserr") == 0)
+			p->dns = 0; /* bug 2326: couriertcpd */
+		else {
+			p->dns = 1;
+			RLC(rdns, 2);
+		}
+		RLC(helo, 1);
+		RLC(ip, 3);
+		RLC(by, 4);
+		return RL_ENOUGH;
+	}
+	if (rl_m(p, RL_SENDMAIL4)) {
+		p->dns = 1;
+		return rl_hib(p);
+	}
+	if (rl_m(p, RL_SENDMAIL5))
+		return rl_hrib(p);
+	if (rl_m(p, RL_WITH_FETCH))
+		return RL_FETCH;
+	return RL_CONT;
+}
+
+/* qmail-ish forms to Yahoo's authenticated SMTP. */
+static enum rl_st
+rl_general3(struct rl *p)
+{
+	if (rl_m(p, RL_QMAILISH1)) {
+		p->dns = 1;
+		RLC(rdns, 1);
+		RLC(helo, 2);
+		RLC(ident, 3);
+		RLC(ip, 4);
+		RLC(by, 5);
+		if (p->ident[0] != '\0' &&
+		    p->ident[strlen(p->ident) - 1] == '@')
+			p->ident[strlen(p->ident) - 1] = '\0';
+		return RL_ENOUGH;
+	}
+	if (rl_m(p, RL_QMAILISH2)) {
+		p->dns = 1;
+		RLC(rdns, 1);
+		RLC(helo, 1);
+		RLC(ident, 2);
+		RLC(ip, 3);
+		RLC(by, 4);
+		if (p->ident[0] != '\0' &&
+		    p->ident[strlen(p->ident) - 1] == '@')
+			p->ident[strlen(p->ident) - 1] = '\0';
+		return RL_ENOUGH;
+	}
+	if (rl_m(p, RL_HTTP_FOR) && rl_m(p, RL_HTTP_FOR1))
+		return rl_ib(p, 1, 2);
+	if (rl_m(p, RL_SMAP) && rl_m(p, RL_SMAP1)) {
+		p->dns = 1;
+		RLC(rdns, 1);
+		return rl_ib(p, 2, 3);
+	}
+	if (rl_m(p, RL_SMAP2)) {
+		p->dns = 1;
+		RLC(rdns, 1);
+		RLC(ip, 2);
+		RLC(helo, 3);
+		RLC(by, 4);
+		return RL_ENOUGH;
+	}
+	if ((rl_m(p, RL_POST) && rl_m(p, RL_POST1)) ||
+	    (rl_m(p, RL_ARGO) && rl_m(p, RL_ARGO1)) || rl_m(p, RL_SMTPL))
+		return rl_ib(p, 1, 2);
+	if (rl_m(p, RL_BSMTP) && rl_m(p, RL_BSMTP1))
 		return RL_IGNORE;
-	if (rl_m(p, RL_EXIM1)) {
+	if (rl_m(p, RL_SPIKE))
+		return rl_hrib(p);
+	if (rl_m(p, RL_YAHOO1)) {
+		p->dns = 1;
+		RLC(rdns, 1);
+		RLC(helo, 2);
+		RLC(ip, 4);
+		RLC(by, 5);
+		if (rl_def(p, 3))
+			RLC(ident, 3);
+		return RL_ENOUGH;
+	}
+	if (rl_m(p, RL_CGP1)) {
+		RLC(helo, 2);
+		return rl_ib(p, 1, 3);
+	}
+	if (rl_m(p, RL_CGP2) && rl_m(p, RL_CGP3)) {
+		p->dns = 1;
+		RLC(rdns, 1);
+		return rl_hib(p);
+	}
+	if (rl_m(p, RL_CIPHERTRUST))
+		return rl_ib(p, 1, 2);
+	if (rl_m(p, RL_IRONPORT))
+		return rl_hib(p);
+	if (rl_m(p, RL_CONTENT_TECH))
+		return RL_IGNORE; /* useless without the $ip anyway */
+	return RL_CONT;
+}
+
+/* From the Bell Canada forms to the synthetic X-Originating-IP. */
+static enum rl_st
+rl_general4(struct rl *p)
+{
+	if (rl_m(p, RL_BLS)) {
+		RLC(helo, 1);
+		RLC(ip, 2);
+		RLC(by, 4);
+		return RL_ENOUGH;
+	}
+	if (rl_m(p, RL_TUMBLEWEED))
+		return rl_ib(p, 1, 2);
+	if (rl_m(p, RL_POBOX))
+		return rl_hrib(p);
+	if (rl_m(p, RL_FSECURE) || rl_m(p, RL_ALTAVISTA)) {
+		RLC(ip, 1);
+		RLC(helo, 2);
+		RLC(by, 3);
+		return RL_ENOUGH;
+	}
+	if (rl_m(p, RL_SMTPD32))
+		return rl_hib(p);
+	if (rl_m(p, RL_NODNS)) {
+		RLC(rdns, 1);
+		return rl_ib(p, 2, 3);
+	}
+	if (rl_m(p, RL_MAILGATE))
+		return rl_ib(p, 1, 2);
+	if (rl_m(p, RL_UNVERIFIED))
+		return rl_hib(p);
+	if (rl_m(p, RL_PROXY))
+		return rl_ib(p, 1, 2);
+	if (rl_m(p, RL_BR_IP_SUB)) {
 		RLC(ip, 1);
 		RLC(by, 3);
 		rl_exim_sub(p, 2);
 		return RL_ENOUGH;
 	}
-	if (rl_m(p, RL_EXIM2)) {
+	if (rl_m(p, RL_KDE)) {
+		RLC(rdns, 1);
+		return rl_ib(p, 2, 3);
+	}
+	if (rl_m(p, RL_OBTUSE)) {
+		char r[256];
+
 		RLC(rdns, 1);
 		RLC(ip, 2);
+		RLC(helo, 3);
 		RLC(by, 4);
-		RLC(helo, 1); /* bug 5112 */
-		rl_exim_sub(p, 3);
+		rl_cap(p, 1, r, sizeof(r));
+		if (strcmp(r, "UNKNOWN") != 0)
+			p->dns = 1;
 		return RL_ENOUGH;
 	}
-	if (rl_m(p, RL_EXIM3)) {
-		RLC(rdns, 1);
-		RLC(ip, 2);
+	if (rl_m(p, RL_YAHOO_LOGIN)) {
 		RLC(helo, 1);
+		RLC(ip, 3);
 		RLC(by, 4);
 		return RL_ENOUGH;
 	}
-	if (rl_m(p, RL_EXIM4))
-		RLC(rdns, 1);
-	if (rl_m(p, RL_EXIM5))
-		RLC(helo, 1);
-	if (rl_m(p, RL_EXIM6))
+	if (rl_m(p, RL_XORIG)) {
 		RLC(ip, 1);
-	if (rl_m(p, RL_EXIM7)) {
-		RLC(by, 1);
-		if (p->ip[0] != '\0')
-			return RL_ENOUGH;
+		p->by[0] = '\0';
+		return RL_ENOUGH;
 	}
 	return RL_CONT;
 }
 
-/* helo rdns ip by, groups 1-4, the MTA looked the name up */
-enum rl_st
-rl_hrib(struct rl *p)
+/* "STUFF TO IGNORE" and the handovers Received.pm knows it cannot use. */
+static enum rl_st
+rl_ignore(struct rl *p)
 {
-	p->dns = 1;
-	RLC(helo, 1);
-	RLC(rdns, 2);
-	RLC(ip, 3);
-	RLC(by, 4);
-	return RL_ENOUGH;
+	static const int ign[] = {
+	    RL_IGN_USER_LH,   RL_IGN_LOCAL_ESMTP,   RL_IGN_AVG,	  RL_IGN_UID,
+	    RL_IGN_ADDR_BY,   RL_IGN_UNKNOWN_LOCAL, RL_IGN_LH_LH, RL_IGN_X_LH,
+	    RL_IGN_X_AT_LH,   RL_IGN_AUTH,	    RL_IGN_UNIX,  RL_IGN_AMAZON,
+	    RL_IGN_GROUPWISE, RL_IGN_RAPTOR};
+	static const int ign2[] = {
+	    RL_IGN_WITH_LOCAL, RL_IGN_CYRUS,	  RL_IGN_BY_WITH,
+	    RL_IGN_UNVERIFIED, RL_IGN_SENDGRID,	  RL_IGN_OPENSMTPD,
+	    RL_IGN_LSMTP,      RL_IGN_MAILENABLE, RL_IGN_FACEBOOK,
+	    RL_IGN_GMAILAPI,   RL_IGN_ID,	  RL_IGN_JETSEND};
+	size_t i;
+
+	for (i = 0; i < sizeof(ign) / sizeof(ign[0]); i++)
+		if (rl_m(p, ign[i]))
+			return RL_IGNORE;
+	if (rl_m(p, RL_IGN_QMS))
+		return RL_QMS;
+	for (i = 0; i < sizeof(ign2) / sizeof(ign2[0]); i++)
+		if (rl_m(p, ign2[i]))
+			return RL_IGNORE;
+	if (p->helo[0] == '\0' && rl_m(p, RL_GUESS_HELO))
+		RLC(helo, 1);
+	return RL_CONT;
 }
 
-/* The vendor branches: Received.pm's if/elsif chain on the MTA's name. */
-enum rl_st
-rl_vendor(struct rl *p)
+/* Everything after "from ". */
+static enum rl_st
+rl_from(struct rl *p)
 {
-	if (rl_m(p, RL_SMTPSVC)) {
-		if (rl_m(p, RL_SMTPSVC1)) {
-			RLC(helo, 1);
-			RLC(ip, 2);
-			RLC(by, 3);
-			return RL_ENOUGH;
-		}
-		if (rl_m(p, RL_SMTPSVC2))
-			return RL_IGNORE;
-	} else if (rl_m(p, RL_MSSMTP)) {
-		if (rl_m(p, RL_MSSMTP1)) {
-			RLC(helo, 1);
-			RLC(ip, 2);
-			RLC(by, 3);
-			p->id[0] = '\0';
-			return RL_ENOUGH;
-		}
-	} else if (rl_m(p, RL_XMAIL)) {
-		if (rl_m(p, RL_XMAIL1)) {
-			RLC(helo, 1);
-			RLC(ip, 2);
-			RLC(by, 3);
-			if (rl_m(p, RL_XMAIL_ID))
-				RLC(id, 1);
-			if (rl_m(p, RL_XMAIL_FROM)) {
-				RLC(envfrom, 1);
-				p->have_envfrom = 1;
-			}
-			return RL_ENOUGH;
-		}
-	} else if (rl_m(p, RL_ECEL)) {
-		if (rl_m(p, RL_ECEL1)) {
-			RLC(ip, 1);
-			RLC(helo, 2);
-			RLC(by, 3);
-			return RL_ENOUGH;
-		}
-		if (rl_m(p, RL_ECEL2)) {
-			RLC(ip, 1);
-			RLC(by, 2);
-			return RL_ENOUGH;
-		}
-	} else if (rl_m(p, RL_EXIM))
-		return rl_exim(p);
-	else if (rl_m(p, RL_POSTFIX)) {
-		if (rl_m(p, RL_POSTFIX1) || rl_m(p, RL_POSTFIX2)) {
+	enum rl_st st;
+
+	if (rl_m(p, RL_ENVFROM)) {
+		RLC(envfrom, 1);
+		p->have_envfrom = 1;
+	}
+	if (rl_m(p, RL_SQUIRREL) && rl_m(p, RL_SQUIRREL2))
+		return rl_ib(p, 1, 2);
+	if (rl_m(p, RL_AOL) && rl_m(p, RL_AOL2) && rl_m(p, RL_AOL3))
+		return rl_ib(p, 1, 2);
+	if ((st = rl_vendor(p)) != RL_CONT ||
+	    (st = rl_general1(p)) != RL_CONT ||
+	    (st = rl_general2(p)) != RL_CONT ||
+	    (st = rl_general3(p)) != RL_CONT ||
+	    (st = rl_general4(p)) != RL_CONT)
+		return st;
+	return rl_ignore(p);
+}
+
+/* simta's "FROM ... BY ... ID" and the "(from ...)" forms. */
+static enum rl_st
+rl_other(struct rl *p)
+{
+	if (rl_sub(p, RL_UFROM_SP)) {
+		if (rl_m(p, RL_SIMTA)) {
 			(void)rl_hrib(p);
-			if (strcmp(p->rdns, "unknown") == 0)
+			RLC(id, 5);
+			if (strcmp(p->rdns, "unverified") == 0)
 				p->rdns[0] = '\0';
 			return RL_ENOUGH;
 		}
-	} else if (rl_m(p, RL_SCALIX)) {
-		if (rl_m(p, RL_SCALIX1)) {
-			RLC(helo, 1);
-			RLC(ip, 2);
-			RLC(by, 3);
-			return RL_ENOUGH;
-		}
-	} else if (rl_m(p, RL_DOMINO)) {
-		if (rl_m(p, RL_DOMINO1)) {
-			p->dns = 0;
-			RLC(helo, 1);
-			RLC(ip, 2);
-			RLC(by, 3);
-			return RL_ENOUGH;
-		}
+	} else if (rl_sub(p, RL_PFROM_SP)) {
+		if (rl_m(p, RL_NAVGW))
+			return rl_hib(p);
+		if (rl_m(p, RL_PFROM_LH) || rl_m(p, RL_JQUEUE))
+			return RL_IGNORE;
 	}
 	return RL_CONT;
-}
-
-/* ip by, groups a and b */
-enum rl_st
-rl_ib(struct rl *p, int a, int b)
-{
-	RLC(ip, a);
-	RLC(by, b);
-	return RL_ENOUGH;
-}
-
-/* helo ip by, groups 1-3 */
-enum rl_st
-rl_hib(struct rl *p)
-{
-	RLC(helo, 1);
-	RLC(ip, 2);
-	RLC(by, 3);
-	return RL_ENOUGH;
-}
-
-/* rdns helo ip by, groups 1-4 */
-enum rl_st
-rl_rhib(struct rl *p)
-{
-	RLC(rdns, 1);
-	RLC(helo, 2);
-	RLC(ip, 3);
-	RLC(by, 4);
-	return RL_ENOUGH;
 }
 
 /* s/[\s\000\#\[\]\(\)\<\>\|]/!/g */
@@ -511,50 +604,4 @@ out:
 	free(p->s);
 	free(p);
 	return st;
-}
-
-int
-sp_received_find_ip(const char *s, char *out, size_t outlen)
-{
-	struct rl p;
-	int rc = -1;
-
-	memset(&p, 0, sizeof(p));
-	if (sp_received_init() < 0 ||
-	    (p.md = pcre2_match_data_create(4, NULL)) == NULL)
-		return -1;
-	if (rl_ms(&p, RL_ANY_IP, s, strlen(s))) {
-		rl_cap(&p, 1, out, outlen);
-		rc = 0;
-	}
-	pcre2_match_data_free(p.md);
-	return rc;
-}
-
-/* Whether s matches pattern k; -1 if the patterns did not compile. */
-static int
-rl_is(int k, const char *s)
-{
-	struct rl p;
-	int rc;
-
-	memset(&p, 0, sizeof(p));
-	if (sp_received_init() < 0 ||
-	    (p.md = pcre2_match_data_create(4, NULL)) == NULL)
-		return -1;
-	rc = rl_ms(&p, k, s, strlen(s));
-	pcre2_match_data_free(p.md);
-	return rc;
-}
-
-int
-sp_received_is_ipv4(const char *s)
-{
-	return rl_is(RL_IS_IPV4, s) == 1;
-}
-
-int
-sp_received_is_private(const char *s)
-{
-	return rl_is(RL_PRIVATE, s) == 1;
 }

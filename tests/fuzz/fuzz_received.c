@@ -6,7 +6,7 @@
  * a parsed relay must stay NUL-terminated inside its array, trusted
  * relays must come first, and the strings must be bounded.
  *
- * received.c, received_line.c and received_forms.c are compiled into
+ * received.c, received_line.c and received_re.c are compiled into
  * the target so that fuzzing builds instrument them. */
 #include <stddef.h>
 #include <stdint.h>
@@ -14,8 +14,8 @@
 #include <string.h>
 
 #include "../../lib/spam/received.c"
-#include "../../lib/spam/received_forms.c"
 #include "../../lib/spam/received_line.c"
+#include "../../lib/spam/received_re.c"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -259,6 +259,43 @@ trust_stops_at_the_first_public_relay(void **state)
 	sp_view_clear(&v);
 }
 
+/* Received.pm's chain, checked with sa_relays.pl (Debian's SpamAssassin):
+ * qmail-scanner's field names no relay but gives the next relay its
+ * envelope sender; the originating-IP headers (10_default_prefs.cf's,
+ * X-AOL-IP among them) read the last field of each name. */
+static void
+chain_carries_qmail_scanner_sender_and_originating_ips(void **state)
+{
+	struct sp_view v;
+	struct sp_relays *rs;
+	struct buf b;
+
+	(void)state;
+	view(&v, "Received: from x by y (envelope-from <a@b.example>, uid 1) "
+		 "with qmail-scanner-1.24 (clamdscan: 0.80)\r\n"
+		 "Received: from z (z.example [192.0.2.1]) by q (8.11.6) with "
+		 "ESMTP id AB1\r\n"
+		 "X-Originating-IP: [198.51.100.7]\r\n"
+		 "X-Originating-IP: [198.51.100.8]\r\n"
+		 "X-AOL-IP: 203.0.113.44\r\n"
+		 "Subject: t\r\n\r\nbody\r\n");
+	assert_int_equal(sp_relays_from_view(&v, NULL, &rs), 0);
+	assert_int_equal(rs->nunparseable, 0);
+	assert_int_equal(rs->last_trusted, 0);
+	buf_init(&b, 4096);
+	assert_int_equal(sp_relays_string(rs, 1, &b), 0);
+	assert_string_equal(
+	    buf_str(&b),
+	    "[ ip=192.0.2.1 rdns=z.example helo=z by=q ident= "
+	    "envfrom=a@b.example intl=0 id=AB1 auth= msa=0 ] [ ip=198.51.100.8 "
+	    "rdns= helo= by= ident= envfrom= intl=0 id= auth= msa=0 ] [ "
+	    "ip=203.0.113.44 rdns= helo= by= ident= envfrom= intl=0 id= auth= "
+	    "msa=0 ]");
+	buf_free(&b);
+	sp_relays_free(&rs);
+	sp_view_clear(&v);
+}
+
 static void
 replace_tags_expand_inside_listed_rules_only(void **state)
 {
@@ -1060,6 +1097,8 @@ main(void)
 	    cmocka_unit_test(eval_calls_parse_with_quoted_and_bare_arguments),
 	    cmocka_unit_test(received_fields_parse_into_relays),
 	    cmocka_unit_test(trust_stops_at_the_first_public_relay),
+	    cmocka_unit_test(
+		chain_carries_qmail_scanner_sender_and_originating_ips),
 	    cmocka_unit_test(replace_tags_expand_inside_listed_rules_only),
 	    cmocka_unit_test(eval_rules_fire_as_in_spamassassin),
 	    cmocka_unit_test(globs_fold_ascii_case_only),

@@ -230,6 +230,29 @@ def queue_ids(files):
     return ids, noid
 
 
+PROC = re.compile(r"postfix/([\w-]+)\[(\d+)\]")
+
+
+def spawned(cfg):
+    """{program: processes} of cfg's Postfix that first log since the last
+    call (the maillog has a line from each smtpd, cleanup, lmtp... that
+    served a message): the processes master started in a run, each a
+    fork, an exec and Postfix's start-up."""
+    out = {}
+    try:
+        with open(cfg.pf.maillog, errors="replace") as f:
+            f.seek(cfg.log_at)
+            text = f.read()
+            cfg.log_at = f.tell()
+    except OSError:
+        return out
+    for prog, pid in PROC.findall(text):
+        if (prog, pid) not in cfg.seen:
+            cfg.seen.add((prog, pid))
+            out[prog] = out.get(prog, 0) + 1
+    return out
+
+
 class Config:
     def __init__(self, c, harness, tmp):
         self.__dict__.update(c)
@@ -247,6 +270,7 @@ class Config:
             "postfix%d" % self.id, [self.pf.master_pid() or 0]))] +
             [(name, cpu_group(name, pids)) for name, pids in self.procs])
         self.runs = []
+        self.log_at, self.seen = 0, set()
 
     def groups(self):
         g = {"postfix": lambda: [self.pf.master_pid() or 0]}
@@ -268,6 +292,7 @@ def run(cfg, user, n, args, sampler):
     before = dict((k, snapshot(f())) for k, f in cfg.groups().items())
     sampler.cur = (cfg.id, cfg.groups())
     sampler.on.set()
+    spawned(cfg)
     cg0 = dict((k, g.usage()) for k, g in cfg.cg.items())
     t0 = time.time()
     src = subprocess.Popen(
@@ -308,7 +333,8 @@ def run(cfg, user, n, args, sampler):
     return {"n": n, "secs": secs, "rate": n / secs, "err": err,
             "cpu": dict((k, delta(before[k], after[k])) for k in before),
             "cg": dict((k, (cg1[k] - cg0[k]) / 1e6) for k in cg0
-                       if cg0[k] is not None and cg1[k] is not None)}
+                       if cg0[k] is not None and cg1[k] is not None),
+            "spawned": spawned(cfg)}
 
 
 def group_ms(r, g):
@@ -328,7 +354,7 @@ def main():
     ap = argparse.ArgumentParser()
     for k in ("harness", "tmp", "msg", "configs", "only", "title"):
         ap.add_argument("--" + k, required=True)
-    for k in ("rounds", "sessions", "warm", "secs", "trace"):
+    for k in ("rounds", "sessions", "warm", "secs", "trace", "rotate"):
         ap.add_argument("--" + k, type=int, required=True)
     args = ap.parse_args()
     sys.path.insert(0, args.harness)
@@ -350,7 +376,8 @@ def main():
                 failed.append("warm-up %s: %s" % (c.key, w["err"]))
                 print("warm-up %s FAILED: %s" % (c.key, w["err"]), flush=True)
         for r in range(1, args.rounds + 1):
-            for c in cfgs:
+            k = (r - 1) % len(cfgs) if args.rotate else 0
+            for c in cfgs[k:] + cfgs[:k]:
                 res = run(c, "c%dr%d@%s" % (c.id, r, DOMAIN), c.n, args,
                           sampler)
                 c.runs.append(res)
@@ -358,8 +385,10 @@ def main():
                 each = " ".join("%s %.3f" % (short(g), group_ms(res, g) /
                                              res["n"])
                                 for g in res["cpu"])
-                each += " [postfix from /proc %.3f]" % (
-                    sum(res["cpu"]["postfix"].values()) / res["n"])
+                each += " [postfix from /proc %.3f; started %s]" % (
+                    sum(res["cpu"]["postfix"].values()) / res["n"],
+                    " ".join("%s %d" % kv for kv in
+                             sorted(res["spawned"].items())) or "none")
                 print("round %d %-9s %5d msgs %6.2f s %7.1f msg/s  cpu "
                       "%.2f ms/msg (%s)%s" % (r, c.key, res["n"],
                                               res["secs"], res["rate"],

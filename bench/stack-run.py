@@ -639,6 +639,9 @@ def conversation(cfg, args, sampler):
     """Two messages through proxies in front of cfg's milters, one SMTP
     session at a time; prints the second connection's packets."""
     ms = [m.strip() for m in cfg.milters.split(",") if m.strip()]
+    if [m for m in ms if not m.startswith("unix:")]:
+        print("  (conversation: unix: milters only)")
+        return
     proxies = []
     for i, m in enumerate(ms):
         p = MilterProxy(os.path.join(args.tmp, "proxy-%d-%d.sock" %

@@ -38,6 +38,29 @@ b64_fail(enum b64_status st, size_t off, size_t *outlen, size_t *err_off)
 	return st;
 }
 
+/* The decoder's output side: 6 bits in, a byte out every 8. */
+struct b64_out {
+	unsigned char *out;
+	size_t cap, n, bits;
+	unsigned long acc;
+};
+
+/* Adds symbol value v; -1 when a byte is due and out is full. */
+static int
+b64_put(struct b64_out *d, int v)
+{
+	d->acc = (d->acc << 6) | (unsigned long)v;
+	d->bits += 6;
+	if (d->bits >= 8) {
+		d->bits -= 8;
+		if (d->n == d->cap)
+			return -1;
+		d->out[d->n++] = (unsigned char)(d->acc >> d->bits);
+		d->acc &= (1UL << d->bits) - 1;
+	}
+	return 0;
+}
+
 /* Perl's \s, which Util.pm's base64_decode removes first. */
 static int
 b64_perl_space(unsigned char c)
@@ -69,26 +92,19 @@ static enum b64_status
 b64_decode_lenient(const unsigned char *p, size_t len, unsigned char *out,
 		   size_t outcap, size_t *outlen, size_t *err_off)
 {
+	struct b64_out d = {out, outcap, 0, 0, 0};
 	int eq = b64_sa_plain(p, len) ? 0 : 63, v;
-	unsigned long acc = 0;
-	size_t i, n = 0, bits = 0, end = len;
+	size_t i, end = len;
 
 	while (end > 0 && b64_val(p[end - 1]) < 0)
 		end--; /* padding and anything else after the last symbol */
 	for (i = 0; i < end; i++) {
 		if ((v = p[i] == '=' ? eq : b64_val(p[i])) < 0)
 			continue;
-		acc = (acc << 6) | (unsigned long)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			if (n == outcap)
-				return b64_fail(B64_ESPACE, i, outlen, err_off);
-			out[n++] = (unsigned char)(acc >> bits);
-			acc &= (1UL << bits) - 1;
-		}
+		if (b64_put(&d, v) < 0)
+			return b64_fail(B64_ESPACE, i, outlen, err_off);
 	}
-	*outlen = n;
+	*outlen = d.n;
 	return B64_OK;
 }
 
@@ -96,8 +112,8 @@ enum b64_status
 b64_decode(const unsigned char *p, size_t len, unsigned flags,
 	   unsigned char *out, size_t outcap, size_t *outlen, size_t *err_off)
 {
-	unsigned long acc = 0;
-	size_t i, n = 0, bits = 0, pad = 0, sym = 0;
+	struct b64_out d = {out, outcap, 0, 0, 0};
+	size_t i, pad = 0, sym = 0;
 	int v;
 
 	*outlen = 0;
@@ -116,19 +132,12 @@ b64_decode(const unsigned char *p, size_t len, unsigned flags,
 		if (pad > 0 || (v = b64_val(p[i])) < 0)
 			return b64_fail(B64_EBYTE, i, outlen, err_off);
 		sym++;
-		acc = (acc << 6) | (unsigned long)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			if (n == outcap)
-				return b64_fail(B64_ESPACE, i, outlen, err_off);
-			out[n++] = (unsigned char)(acc >> bits);
-			acc &= (1UL << bits) - 1;
-		}
+		if (b64_put(&d, v) < 0)
+			return b64_fail(B64_ESPACE, i, outlen, err_off);
 	}
 	if (!(flags & B64_NOPAD) && sym % 4 != 0)
 		return b64_fail(B64_EPAD, len, outlen, err_off);
-	*outlen = n;
+	*outlen = d.n;
 	return B64_OK;
 }
 

@@ -231,34 +231,33 @@ rl_general2(struct rl *p)
 	return RL_CONT;
 }
 
+/* The two qmail-ish forms: rdns in group 1, helo in group h (1 when the
+ * form names one host for both), then ident, ip and by; an ident's
+ * trailing '@' is dropped, as Received.pm's s/\@$//. */
+static enum rl_st
+rl_qmailish(struct rl *p, int h)
+{
+	size_t n;
+
+	p->dns = 1;
+	RLC(rdns, 1);
+	RLC(helo, h);
+	RLC(ident, h + 1);
+	RLC(ip, h + 2);
+	RLC(by, h + 3);
+	if ((n = strlen(p->ident)) > 0 && p->ident[n - 1] == '@')
+		p->ident[n - 1] = '\0';
+	return RL_ENOUGH;
+}
+
 /* qmail-ish forms to Yahoo's authenticated SMTP. */
 static enum rl_st
 rl_general3(struct rl *p)
 {
-	if (rl_m(p, RL_QMAILISH1)) {
-		p->dns = 1;
-		RLC(rdns, 1);
-		RLC(helo, 2);
-		RLC(ident, 3);
-		RLC(ip, 4);
-		RLC(by, 5);
-		if (p->ident[0] != '\0' &&
-		    p->ident[strlen(p->ident) - 1] == '@')
-			p->ident[strlen(p->ident) - 1] = '\0';
-		return RL_ENOUGH;
-	}
-	if (rl_m(p, RL_QMAILISH2)) {
-		p->dns = 1;
-		RLC(rdns, 1);
-		RLC(helo, 1);
-		RLC(ident, 2);
-		RLC(ip, 3);
-		RLC(by, 4);
-		if (p->ident[0] != '\0' &&
-		    p->ident[strlen(p->ident) - 1] == '@')
-			p->ident[strlen(p->ident) - 1] = '\0';
-		return RL_ENOUGH;
-	}
+	if (rl_m(p, RL_QMAILISH1))
+		return rl_qmailish(p, 2);
+	if (rl_m(p, RL_QMAILISH2))
+		return rl_qmailish(p, 1);
 	if (rl_m(p, RL_HTTP_FOR) && rl_m(p, RL_HTTP_FOR1))
 		return rl_ib(p, 1, 2);
 	if (rl_m(p, RL_SMAP) && rl_m(p, RL_SMAP1)) {

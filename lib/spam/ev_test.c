@@ -91,6 +91,12 @@ struct eval_case {
 };
 
 #define HDRS "From: a@example.com\r\nTo: b@example.net\r\n"
+/* 2,045 "x": a line just under MAX_BODY_LINE_LENGTH */
+#define X20 "xxxxxxxxxxxxxxxxxxxx"
+#define X500                                                                   \
+	X20 X20 X20 X20 X20 X20 X20 X20 X20 X20 X20 X20 X20 X20 X20 X20 X20    \
+	    X20 X20 X20 X20 X20 X20 X20 X20
+#define X2045 X500 X500 X500 X500 X20 X20 "xxxxx"
 /* ALL-EXTERNAL... rows: a private hop and two public ones */
 #define RCVD_GW                                                                \
 	"Received: from gw (gw [10.0.0.2]) by mx (Postfix) with ESMTP id "     \
@@ -577,6 +583,23 @@ static const struct eval_case eval_cases[] = {
      HDRS "Subject: s\r\n\r\nhelloworldthisisalongword\r\n", "T", 1},
     {"body T eval:tvd_vertical_words('0','10')\n",
      HDRS "Subject: s\r\n\r\nh e l l o w o r l d\r\n", "T", 0},
+    /* U+3000 is Perl's \s once normalize_charset has decoded the text:
+     * the line is white space (SpamAssassin's value 0, was 20) */
+    {"body T eval:tvd_vertical_words('0','10')\n",
+     HDRS "Subject: s\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+	  "helloworldthisisalongword\r\n\r\n\xe3\x80\x80 \xe3\x80\x80 "
+	  "\xe3\x80\x80\r\n",
+     "T", 1},
+    /* a line over 2048 bytes is cut at its last space before 2049
+     * (split_into_array_of_short_lines): "y y y y" is a line of its own
+     * (SpamAssassin's value 100, was 0) */
+    {"body T eval:tvd_vertical_words('0','10')\n",
+     HDRS "Subject: s\r\n\r\n" X2045 " y y y y y\r\n", "T", 0},
+    /* the Subject line is not collapsed (SpamAssassin's value 80) */
+    {"body T eval:tvd_vertical_words('50','101')\n",
+     HDRS "Subject: a  \xc2\xa0  b\r\nContent-Type: text/plain; "
+	  "charset=utf-8\r\n\r\nhelloworldthisisalongword\r\n",
+     "T", 1},
     {"body T eval:check_blank_line_ratio('40','60','1')\n",
      HDRS "Subject: s\r\n\r\na\r\n\r\n\r\nb\r\n", "T", 1},
     {"body T eval:check_stock_info('2')\n",

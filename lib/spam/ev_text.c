@@ -15,29 +15,139 @@
 #include "ev_int.h"
 #include "msgview.h"
 
-/* The largest share of spaces (percent of the other characters) over the
- * body's lines of more than 5 characters; -1 when none. */
-static long
-evt_vertical(const struct sp_view *v)
+/* BodyEval's tvd_vertical_words, step by step. Its text is
+ * Message.pm's rendered body text array: the Subject line (as it is),
+ * then the body, where each run of Perl's \s inside a line is one space
+ * (`s/\s+/ /gs` over text decoded to characters by normalize_charset,
+ * so Unicode white space such as U+3000 counts), every line cut into
+ * pieces of at most MAX_BODY_LINE_LENGTH by
+ * split_into_array_of_short_lines. For each piece of more than 5 bytes,
+ * int(100 * spaces / other bytes), or 100 when spaces outnumber them;
+ * the value is the largest, -1 when no piece is long enough. */
+#define EVT_MAXLINE 2048 /* Constants.pm's MAX_BODY_LINE_LENGTH */
+
+/* Perl's \s at p (UTF-8): the length of the white space character
+ * there, or 0. Beyond ASCII: U+0085, U+00A0, U+1680, U+2000-U+200A,
+ * U+2028, U+2029, U+202F, U+205F, U+3000. */
+static size_t
+evt_space(const unsigned char *p, size_t n)
 {
+	if (*p == ' ' || *p == '\t' || *p == '\v' || *p == '\f' || *p == '\r')
+		return 1;
+	if (n >= 2 && p[0] == 0xc2 && (p[1] == 0x85 || p[1] == 0xa0))
+		return 2;
+	if (n < 3 || p[2] < 0x80 || p[2] > 0xbf)
+		return 0;
+	if ((p[0] == 0xe1 && p[1] == 0x9a && p[2] == 0x80) ||
+	    (p[0] == 0xe2 && p[1] == 0x81 && p[2] == 0x9f) ||
+	    (p[0] == 0xe3 && p[1] == 0x80 && p[2] == 0x80))
+		return 3;
+	if (p[0] == 0xe2 && p[1] == 0x80 &&
+	    (p[2] <= 0x8a || p[2] == 0xa8 || p[2] == 0xa9 || p[2] == 0xaf))
+		return 3;
+	return 0;
+}
+
+/* A line's bytes as SpamAssassin has them: runs of white space one
+ * space when collapse is set, the final "\n" kept. */
+struct evt_rd {
+	const unsigned char *p, *end;
+	int collapse, nl;
+};
+
+static void
+evt_rd_init(struct evt_rd *r, const char *p, size_t n, int collapse)
+{
+	r->p = (const unsigned char *)p;
+	r->nl = n > 0 && p[n - 1] == '\n';
+	r->end = r->p + n - (size_t)r->nl;
+	r->collapse = collapse;
+}
+
+static int
+evt_rd_next(struct evt_rd *r)
+{
+	size_t k;
+
+	if (r->p >= r->end) {
+		if (!r->nl)
+			return -1;
+		r->nl = 0;
+		return '\n';
+	}
+	if (!r->collapse || (k = evt_space(r->p, (size_t)(r->end - r->p))) == 0)
+		return *r->p++;
+	do
+		r->p += k;
+	while (r->p < r->end &&
+	       (k = evt_space(r->p, (size_t)(r->end - r->p))) > 0);
+	return ' ';
+}
+
+/* One piece of a line: its share into *best. */
+static void
+evt_vpiece(const unsigned char *w, size_t l, long *best)
+{
+	size_t i, sp = 0, non;
+	long pct;
+
+	if (l <= 5)
+		return;
+	for (i = 0; i < l; i++)
+		sp += w[i] == ' ';
+	non = l - sp;
+	pct = sp > non || non == 0 ? 100 : (long)(100 * sp / non);
+	if (pct > *best)
+		*best = pct;
+}
+
+/* One line, cut as split_into_array_of_short_lines cuts it: while more
+ * than EVT_MAXLINE bytes are left, a piece up to the last space at or
+ * before offset EVT_MAXLINE (it included), else EVT_MAXLINE bytes. */
+static void
+evt_vline(const char *p, size_t n, int collapse, long *best)
+{
+	unsigned char w[EVT_MAXLINE + 1];
+	struct evt_rd r;
+	size_t total = 0, fill = 0, cut;
+	int c;
+
+	evt_rd_init(&r, p, n, collapse);
+	while (evt_rd_next(&r) >= 0)
+		total++;
+	evt_rd_init(&r, p, n, collapse);
+	for (;;) {
+		while (fill < sizeof(w) && (c = evt_rd_next(&r)) >= 0)
+			w[fill++] = (unsigned char)c;
+		if (total <= EVT_MAXLINE)
+			break;
+		for (cut = EVT_MAXLINE + 1; cut > 0 && w[cut - 1] != ' '; cut--)
+			;
+		cut = cut > 0 ? cut : EVT_MAXLINE;
+		evt_vpiece(w, cut, best);
+		memmove(w, w + cut, fill - cut);
+		fill -= cut;
+		total -= cut;
+	}
+	evt_vpiece(w, fill, best);
+}
+
+static long
+evt_vertical(const struct sp_evctx *c)
+{
+	const struct sp_view *v = c->v;
 	const char *p = v->body_text, *end = p + v->body_text_len;
+	/* the view's body text starts with the first Subject's line */
+	int subject = ev_header(c, "Subject", 0, 0) != NULL;
 	long best = -1;
 
 	while (p != NULL && p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t l = nl ? (size_t)(nl + 1 - p) : (size_t)(end - p), i;
-		size_t sp = 0, non;
-		long pct;
+		size_t l = nl ? (size_t)(nl + 1 - p) : (size_t)(end - p);
 
-		for (i = 0; i < l; i++)
-			sp += p[i] == ' ';
-		non = l - sp;
+		evt_vline(p, l, !subject, &best);
+		subject = 0;
 		p += l;
-		if (l <= 5)
-			continue;
-		pct = sp > non || non == 0 ? 100 : (long)(100 * sp / non);
-		if (pct > best)
-			best = pct;
 	}
 	return best;
 }
@@ -46,7 +156,7 @@ static int
 ev_vertical_words(struct sp_evctx *c, const struct sp_evcall *a)
 {
 	double lo = sp_ev_num(a, 0, 0), hi = sp_ev_num(a, 1, 0);
-	long v = evt_vertical(c->v);
+	long v = evt_vertical(c);
 
 	if (hi >= 100)
 		hi = 101;

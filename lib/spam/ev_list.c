@@ -276,19 +276,133 @@ ev_freemail_header(struct sp_evctx *c, const struct sp_evcall *a)
 	return 0;
 }
 
+/* FreeMail.pm's _parse_body keeps at most this many addresses (its
+ * "sanity" limits: 20 from anchors, 40 in all) and gives up on the body
+ * at freemail_max_body_emails (5) distinct addresses or
+ * freemail_max_body_freemails (3) freemails (freemail_skip_when_over_max,
+ * all SpamAssassin's defaults). */
+#define EVL_ANCHOR_MAX 20
+#define EVL_BODY_MAX 40
+#define EVL_MAX_EMAILS 5
+#define EVL_MAX_FREEMAILS 3
+
+/* Adds e to out[0..*n) unless it is there. */
+static void
+evl_add_email(char out[][256], size_t *n, const char *e)
+{
+	size_t i;
+
+	for (i = 0; i < *n; i++)
+		if (strcmp(out[i], e) == 0)
+			return;
+	snprintf(out[(*n)++], 256, "%s", e);
+}
+
+/* The href value of the <a> tag t[0..n) into v (NUL-terminated), or 0. */
+static int
+evl_href(const char *t, size_t n, char *v, size_t vmax)
+{
+	size_t i = 0, l = 0;
+	char q = 0;
+
+	while (i + 4 < n && strncasecmp(t + i, "href", 4) != 0)
+		i++;
+	if (i + 4 >= n || !isspace((unsigned char)t[i - 1]))
+		return 0;
+	for (i += 4; i < n && isspace((unsigned char)t[i]); i++)
+		;
+	if (i >= n || t[i] != '=')
+		return 0;
+	for (i++; i < n && isspace((unsigned char)t[i]); i++)
+		;
+	if (i < n && (t[i] == '"' || t[i] == '\''))
+		q = t[i++];
+	for (; i < n && l + 1 < vmax; i++) {
+		if (q ? t[i] == q : isspace((unsigned char)t[i]) || t[i] == '>')
+			break;
+		v[l++] = t[i];
+	}
+	v[l] = '\0';
+	return 1;
+}
+
+/* The addresses of the HTML parts' <a href="mailto:..."> (FreeMail.pm
+ * takes the URI list's "a" targets that match ^mailto:EMAIL), each once,
+ * lowercased, at most EVL_ANCHOR_MAX. */
+static size_t
+evl_anchor_emails(const struct sp_view *v, char out[][256])
+{
+	size_t i, j, n = 0;
+
+	for (i = 0; i < v->nparts && n < EVL_ANCHOR_MAX; i++) {
+		const char *h = v->parts[i].html;
+		size_t hl = v->parts[i].html_len;
+
+		for (j = 0; h != NULL && j + 2 < hl && n < EVL_ANCHOR_MAX;
+		     j++) {
+			const char *gt;
+			char val[1024], e[1][256];
+
+			if (h[j] != '<' || (h[j + 1] | 0x20) != 'a' ||
+			    !isspace((unsigned char)h[j + 2]))
+				continue;
+			gt = memchr(h + j, '>', hl - j);
+			if (gt == NULL)
+				break;
+			if (evl_href(h + j + 2, (size_t)(gt - h - j - 2), val,
+				     sizeof(val)) &&
+			    strncasecmp(val, "mailto:", 7) == 0) {
+				val[strcspn(val, "?")] = '\0';
+				if (ev_text_emails(val + 7, e, 1) == 1 &&
+				    strncmp(e[0], val + 7, strlen(e[0])) == 0)
+					evl_add_email(out, &n, e[0]);
+			}
+		}
+	}
+	return n;
+}
+
+/* FreeMail.pm's _parse_body: the body's freemail addresses into out,
+ * their count, or -1 when the body is skipped (too many addresses). */
+static long
+evl_body_freemails(struct sp_evctx *c, char out[][256])
+{
+	char all[EVL_BODY_MAX][256], txt[EVL_BODY_MAX][256];
+	size_t n = evl_anchor_emails(c->v, all), nt, i, nfm = 0;
+
+	nt = ev_text_emails(c->v->body_text, txt, EVL_BODY_MAX);
+	for (i = 0; i < nt && n < EVL_BODY_MAX; i++)
+		evl_add_email(all, &n, txt[i]);
+	for (i = 0; i < n; i++) {
+		if (i + 1 == EVL_MAX_EMAILS)
+			return -1;
+		if (!ev_is_freemail(c, all[i]))
+			continue;
+		if (nfm + 1 == EVL_MAX_FREEMAILS)
+			return -1;
+		memcpy(out[nfm++], all[i], 256);
+	}
+	return (long)nfm;
+}
+
 static int
 ev_freemail_replyto(struct sp_evctx *c, const struct sp_evcall *a)
 {
-	char from[4][256], rt[4][256], body[16][256];
+	char from[4][256], rt[4][256], body[EVL_MAX_FREEMAILS][256];
 	const char *f = ev_header(c, "From", 0, 0);
 	const char *r = ev_header(c, "Reply-To", 0, 0);
 	const char *what = a->argc > 0 ? a->argv[0] : "replyto";
+	const char *env = ev_envfrom(c);
 	size_t nf = f ? ev_addrs(f, from, 4) : 0,
-	       nr = r ? ev_addrs(r, rt, 4) : 0, nb, i, k, nfb = 0;
+	       nr = r ? ev_addrs(r, rt, 4) : 0, i, k;
 	int ffm = 0, rfm = 0, notin = 1;
 	char(*reply)[256];
 	size_t nreply;
+	long nb;
 
+	/* freemail_skip_bulk_envfrom: a list's or a bounce's sender */
+	if (env != NULL && ev_re_match(c, a, env, strlen(env)))
+		return 0;
 	for (i = 0; i < nf; i++)
 		ffm |= ev_is_freemail(c, from[i]);
 	for (i = 0; i < nr; i++)
@@ -301,18 +415,24 @@ ev_freemail_replyto(struct sp_evctx *c, const struct sp_evcall *a)
 		return 1;
 	if (strcmp(what, "replyto") == 0 ? !rfm : (nr > 0 ? !rfm : !ffm))
 		return 0;
-	nb = ev_text_emails(c->v->body_text, body, 16);
-	for (i = 0; i < nb; i++)
-		if (ev_is_freemail(c, body[i]))
-			memmove(body[nfb++], body[i], 256);
+	if ((nb = evl_body_freemails(c, body)) <= 0)
+		return 0;
 	reply = strcmp(what, "replyto") == 0 || rfm ? rt : from;
 	nreply = strcmp(what, "replyto") == 0 || rfm ? nr : nf;
-	for (i = 0; i < nfb; i++)
+	for (i = 0; i < (size_t)nb; i++)
 		for (k = 0; k < nreply; k++)
 			if (strcmp(body[i], reply[k]) != 0)
 				return 1;
 	return 0;
 }
+
+/* FreeMail.pm's $skip_replyto_envfrom ("[._-t]" is its range, '_' to
+ * 't'). */
+#define EVL_BULK_ENVFROM                                                       \
+	"(?i)(?:^(?:post|host|domain)master|^double-bounce|"                   \
+	"^(?:sentto|owner|return|(?:gr)?bounced?)-.+|"                         \
+	"-(?:request|bounces?|admin|owner)|"                                   \
+	"\\b(?:do[._-t]?)?no[._-t]?repl(?:y|ies)|.+=.+)@"
 
 const struct sp_evdef ev_list_defs[] = {
     {"check_from_in_list", ev_from_in_list, 1, 1},
@@ -343,6 +463,7 @@ const struct sp_evdef ev_list_defs[] = {
     {"check_welcomelist_bounce_relays", ev_false, 0, 0},
     {"check_freemail_from", ev_freemail_from, 0, 1, NULL, 1},
     {"check_freemail_header", ev_freemail_header, 1, 2, NULL, 2},
-    {"check_freemail_replyto", ev_freemail_replyto, 0, 1},
+    {"check_freemail_replyto", ev_freemail_replyto, 0, 1, NULL, 0,
+     EVL_BULK_ENVFROM},
     {NULL, NULL, 0, 0},
 };

@@ -91,6 +91,12 @@ struct eval_case {
 };
 
 #define HDRS "From: a@example.com\r\nTo: b@example.net\r\n"
+#define FM_REPLYTO                                                             \
+	"freemail_domains mail.com excite.com\n"                               \
+	"header T eval:check_freemail_replyto('replyto')\n"
+#define FM_HDRS                                                                \
+	"From: a@mail.com\r\nTo: b@example.net\r\nReply-To: a@mail.com\r\n"    \
+	"Subject: s\r\n"
 /* 2,045 "x": a line just under MAX_BODY_LINE_LENGTH */
 #define X20 "xxxxxxxxxxxxxxxxxxxx"
 #define X500                                                                   \
@@ -246,6 +252,23 @@ static const struct eval_case eval_cases[] = {
     {"freemail_domains gmail.com\nheader T eval:check_freemail_from()\n",
      "From: info@gmail.com\r\nTo: b@example.net\r\n"
      "Subject: s\r\n\r\nx\r\n",
+     "T", 0},
+    /* FreeMail's _parse_body: the body's freemails against Reply-To */
+    {FM_REPLYTO, FM_HDRS "\r\nwrite to b@excite.com\r\n", "T", 1},
+    /* an <a href="mailto:"> target is a body address (was not) */
+    {FM_REPLYTO,
+     FM_HDRS "Content-Type: text/html\r\n\r\n<p>click <a "
+	     "href=\"mailto:b@excite.com?subject=remove\">here</a></p>\r\n",
+     "T", 1},
+    /* 5 distinct addresses: the body is skipped (was a hit) */
+    {FM_REPLYTO,
+     FM_HDRS "\r\nwrite to b@excite.com or c@example.org, d@example.org, "
+	     "e@example.org, f@example.org\r\n",
+     "T", 0},
+    /* a list's envelope sender: no check (was a hit) */
+    {FM_REPLYTO,
+     "Return-Path: <list-request@example.org>\r\n" FM_HDRS
+     "\r\nwrite to b@excite.com\r\n",
      "T", 0},
     {"enlist_addrlist (BANKS) *@*.bank.example\n"
      "header T eval:check_from_in_list('BANKS')\n",

@@ -13,6 +13,7 @@
 
 #include "ev_int.h"
 #include "msgview.h"
+#include "re_limits.h"
 #include "received.h"
 #include "rules.h"
 
@@ -283,7 +284,8 @@ ev_re_match(struct sp_evctx *c, const struct sp_evcall *a, const char *s,
 	    (c->re_md == NULL &&
 	     (c->re_md = pcre2_match_data_create(1, NULL)) == NULL))
 		return 0;
-	return pcre2_match(a->re, (PCRE2_SPTR)s, n, 0, 0, c->re_md, NULL) >= 0;
+	return pcre2_match(a->re, (PCRE2_SPTR)s, n, 0, 0, c->re_md,
+			   sp_re_limits()) >= 0;
 }
 
 /* rules_regex() and the SP_RE_* flags, from the rule parser */

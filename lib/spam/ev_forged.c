@@ -19,6 +19,7 @@
 #include <strings.h>
 
 #include "ev_int.h"
+#include "re_limits.h"
 #include "received.h"
 
 /* SpamAssassin's $IP_ADDRESS, near enough: dotted quads and IPv6. */
@@ -85,8 +86,8 @@ evf_rx(const char *re, uint32_t flags, const char *s)
 	if (s == NULL || (code = evf_code(re, flags, &owned)) == NULL)
 		return 0;
 	if ((md = pcre2_match_data_create_from_pattern(code, NULL)) != NULL)
-		rc =
-		    pcre2_match(code, (PCRE2_SPTR)s, strlen(s), 0, 0, md, NULL);
+		rc = pcre2_match(code, (PCRE2_SPTR)s, strlen(s), 0, 0, md,
+				 sp_re_limits());
 	pcre2_match_data_free(md);
 	if (owned)
 		pcre2_code_free(code);

@@ -186,6 +186,57 @@ ev_local_welcome(const char *l, size_t n)
 	return 0;
 }
 
+/* A freemail_domains wildcard as FreeMail.pm compiles it: "*" is
+ * [^.]*, "?" any one character, the rest literal (both sides
+ * lowercased). */
+static int
+evl_fm_glob(const char *p, const char *d)
+{
+	for (; *p != '\0'; p++, d++) {
+		if (*p == '*') {
+			for (;; d++) {
+				if (evl_fm_glob(p + 1, d))
+					return 1;
+				if (*d == '\0' || *d == '.')
+					return 0;
+			}
+		}
+		if (*d == '\0' || (*p != '?' && tolower((unsigned char)*p) !=
+						    tolower((unsigned char)*d)))
+			return 0;
+	}
+	return *d == '\0';
+}
+
+static int
+evl_strcmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* FreeMail.pm's domain test: the exact names, then the wildcards
+ * (sp_evconf_freemail's globs let "*" cross a dot: gmx.* is not
+ * gmx.co.uk here). */
+static int
+evl_freemail_domain(const struct sp_evconf *cf, const char *domain)
+{
+	char low[256], *key = low;
+	size_t i, n = strlen(domain);
+
+	if (n >= sizeof(low))
+		return 0;
+	for (i = 0; i <= n; i++)
+		low[i] = (char)tolower((unsigned char)domain[i]);
+	if (cf->freemail_exact.n > 0 &&
+	    bsearch(&key, cf->freemail_exact.v, cf->freemail_exact.n,
+		    sizeof(char *), evl_strcmp) != NULL)
+		return 1;
+	for (i = 0; i < cf->freemail.n; i++)
+		if (evl_fm_glob(cf->freemail.v[i], low))
+			return 1;
+	return 0;
+}
+
 static int
 ev_is_freemail(const struct sp_evctx *c, const char *email)
 {
@@ -201,15 +252,70 @@ ev_is_freemail(const struct sp_evctx *c, const char *email)
 			return 0;
 	if (ev_local_welcome(email, (size_t)(dom - 1 - email)))
 		return 0;
-	return sp_evconf_freemail(cf, dom);
+	return evl_freemail_domain(cf, dom);
+}
+
+/* Adds e to out[0..*n) unless it is there. */
+static void
+evl_add_email(char out[][256], size_t *n, const char *e)
+{
+	size_t i;
+
+	for (i = 0; i < *n; i++)
+		if (strcmp(out[i], e) == 0)
+			return;
+	snprintf(out[(*n)++], 256, "%s", e);
+}
+
+/* Adds the addresses of v to out[0..*n) (at most max), each once, runs
+ * of dots made one (all_from_addrs' tr/././s). */
+static void
+evl_add_addrs(const char *v, char out[][256], size_t *n, size_t max)
+{
+	char a[8][256];
+	size_t i, k, m = v != NULL ? ev_addrs(v, a, 8) : 0;
+
+	for (i = 0; i < m && *n < max; i++) {
+		char *w = a[i];
+
+		for (k = 0; a[i][k] != '\0'; k++)
+			if (a[i][k] != '.' || k == 0 || a[i][k - 1] != '.')
+				*w++ = a[i][k];
+		*w = '\0';
+		evl_add_email(out, n, a[i]);
+	}
+}
+
+/* PerMsgStatus's all_from_addrs: the first Resent-From's addresses
+ * when there is one, else those of From, Envelope-Sender,
+ * Resent-Sender, X-Envelope-From and the envelope sender. */
+static size_t
+evl_all_from(struct sp_evctx *c, char out[][256], size_t max)
+{
+	static const char *const hdrs[] = {"Envelope-Sender", "Resent-Sender",
+					   "X-Envelope-From", NULL};
+	const char *h;
+	size_t n = 0, i, k;
+
+	if ((h = ev_header(c, "Resent-From", 0, 0)) != NULL) {
+		evl_add_addrs(h, out, &n, max);
+		if (n > 0)
+			return n;
+	}
+	for (k = 0; (h = ev_header(c, "From", 0, k)) != NULL; k++)
+		evl_add_addrs(h, out, &n, max);
+	for (i = 0; hdrs[i] != NULL; i++)
+		for (k = 0; (h = ev_header(c, hdrs[i], 0, k)) != NULL; k++)
+			evl_add_addrs(h, out, &n, max);
+	evl_add_addrs(ev_envfrom(c), out, &n, max);
+	return n;
 }
 
 static int
 ev_freemail_from(struct sp_evctx *c, const struct sp_evcall *a)
 {
-	const char *f = ev_header(c, "From", 0, 0);
-	char addrs[4][256];
-	size_t i, n = f ? ev_addrs(f, addrs, 4) : 0;
+	char addrs[8][256];
+	size_t i, n = evl_all_from(c, addrs, 8);
 
 	for (i = 0; i < n; i++)
 		if (ev_is_freemail(c, addrs[i]) &&
@@ -285,18 +391,6 @@ ev_freemail_header(struct sp_evctx *c, const struct sp_evcall *a)
 #define EVL_BODY_MAX 40
 #define EVL_MAX_EMAILS 5
 #define EVL_MAX_FREEMAILS 3
-
-/* Adds e to out[0..*n) unless it is there. */
-static void
-evl_add_email(char out[][256], size_t *n, const char *e)
-{
-	size_t i;
-
-	for (i = 0; i < *n; i++)
-		if (strcmp(out[i], e) == 0)
-			return;
-	snprintf(out[(*n)++], 256, "%s", e);
-}
 
 /* The href value of the <a> tag t[0..n) into v (NUL-terminated), or 0. */
 static int

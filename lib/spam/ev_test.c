@@ -253,6 +253,22 @@ static const struct eval_case eval_cases[] = {
      "From: info@gmail.com\r\nTo: b@example.net\r\n"
      "Subject: s\r\n\r\nx\r\n",
      "T", 0},
+    /* FreeMail's wildcards: "*" is [^.]* (was a hit: any characters) */
+    {"freemail_domains gmx.*\nheader T eval:check_freemail_from()\n",
+     "From: a@gmx.co.uk\r\nTo: b@example.net\r\nSubject: s\r\n\r\nx\r\n", "T",
+     0},
+    {"freemail_domains gmx.*\nheader T eval:check_freemail_from()\n",
+     "From: a@gmx.net\r\nTo: b@example.net\r\nSubject: s\r\n\r\nx\r\n", "T", 1},
+    /* all_from_addrs: Resent-From first (was a hit on From), else the
+     * envelope sender too (was not) */
+    {"freemail_domains yahoo.com\nheader T eval:check_freemail_from()\n",
+     "From: a@yahoo.com\r\nResent-From: b@example.org\r\n"
+     "To: b@example.net\r\nSubject: s\r\n\r\nx\r\n",
+     "T", 0},
+    {"freemail_domains yahoo.com\nheader T eval:check_freemail_from()\n",
+     "Return-Path: <x@yahoo.com>\r\nFrom: a@example.org\r\n"
+     "To: b@example.net\r\nSubject: s\r\n\r\nx\r\n",
+     "T", 1},
     /* FreeMail's _parse_body: the body's freemails against Reply-To */
     {FM_REPLYTO, FM_HDRS "\r\nwrite to b@excite.com\r\n", "T", 1},
     /* an <a href="mailto:"> target is a body address (was not) */

@@ -65,6 +65,8 @@ match_finish(struct sp_matcher *m)
 			g->hs_confirm[k] ? m->st.hs_prefilter++
 					 : m->st.hs_exact++;
 		m->st.pcre_only += g->npc;
+		for (k = 0; g->fpc != NULL && k < MATCH_FORMS * g->npc; k++)
+			m->st.form_prefilters += g->fpc[k];
 		if (g->db == NULL)
 			continue;
 		m->st.databases++;
@@ -335,38 +337,55 @@ scan_form(struct scan *s, const struct mgroup *g, const char *t, size_t n)
 	return s->form;
 }
 
-/* The database for text t: the group's for t's form or a wider form's,
- * else db. */
-static const hs_database_t *
-scan_db(const struct mgroup *g, int form)
+/* The form whose database serves text t: the group's for t's form or a
+ * wider form's, else -1 (db). */
+static int
+scan_dbform(const struct mgroup *g, int form)
 {
 	int f;
 
 	for (f = form; f >= 0 && f < MATCH_FORMS; f++)
 		if (g->fdb[f] != NULL)
-			return g->fdb[f];
-	return g->db;
+			return f;
+	return -1;
+}
+
+/* PCRE2-only rule j of g on t: not run when the form's database holds
+ * its prefilter (match_form.c) and that was not hit. */
+static void
+scan_pcre_only(struct scan *s, const struct mgroup *g, int dbf, size_t j,
+	       const char *t, size_t n)
+{
+	size_t i = g->pc_rule[j];
+
+	if (dbf >= 0 && g->fpc != NULL && g->fpc[(size_t)dbf * g->npc + j] &&
+	    !s->hit[g->nhs + j])
+		scan_set_text(s, i, 0, t, n);
+	else
+		scan_set_text(s, i, scan_pcre(s, i, t, n), t, n);
 }
 
 static int
 scan_group(struct scan *s, const struct mgroup *g, const char *t, size_t n)
 {
 	const char *at;
-	size_t k;
+	size_t k, nid = g->nhs + g->npc;
+	int dbf = -1;
 
 	s->cform = scan_form(s, g, t, n);
 	if (g->db != NULL) {
-		if (g->nhs > s->hitcap) {
-			unsigned char *nh = realloc(s->hit, g->nhs);
+		if (nid > s->hitcap) {
+			unsigned char *nh = realloc(s->hit, nid);
 
 			if (nh == NULL)
 				return -1;
 			s->hit = nh;
-			s->hitcap = g->nhs;
+			s->hitcap = nid;
 		}
-		memset(s->hit, 0, g->nhs);
+		memset(s->hit, 0, nid);
+		dbf = scan_dbform(g, s->cform);
 		if ((at = n ? scan_aligned(s, g, t, n) : "") == NULL ||
-		    hs_scan(scan_db(g, s->cform), at, (unsigned)n, 0,
+		    hs_scan(dbf >= 0 ? g->fdb[dbf] : g->db, at, (unsigned)n, 0,
 			    s->scratch, scan_onmatch, s) != HS_SUCCESS) {
 			s->cform = -1;
 			return -1;
@@ -379,8 +398,7 @@ scan_group(struct scan *s, const struct mgroup *g, const char *t, size_t n)
 			    t, n);
 	}
 	for (k = 0; k < g->npc; k++)
-		scan_set_text(s, g->pc_rule[k],
-			      scan_pcre(s, g->pc_rule[k], t, n), t, n);
+		scan_pcre_only(s, g, dbf, k, t, n);
 	s->cform = -1; /* scan_headers' if-unset texts have none */
 	return 0;
 }

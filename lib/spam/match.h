@@ -26,8 +26,9 @@ struct sp_match_stats {
 	size_t pcre_only;    /* PCRE2 alone */
 	size_t bad_regex;    /* skipped: PCRE2 cannot compile them either */
 	size_t databases;
-	size_t form_databases; /* and of their forms (match_ascii.c) */
-	size_t groups;	       /* compiled or loaded one by one */
+	size_t form_databases;	/* and of their forms (match_ascii.c) */
+	size_t form_prefilters; /* PCRE2-only rules prefiltered there */
+	size_t groups;		/* compiled or loaded one by one */
 	/* sp_match_build_cached() only: */
 	size_t groups_loaded;	/* read from the cache */
 	size_t groups_compiled; /* missing from it (or unusable): compiled */

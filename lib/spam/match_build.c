@@ -245,9 +245,10 @@ match_compile_db(const struct sp_ruleset *rs, struct mgroup *g)
 			if (match_push(&g->pc_rule, &g->npc, g->hs_rule[k]) < 0)
 				goto out;
 		g->nhs = 0;
-	} else if (g->lookalike &&
-		   (match_compile_form(g, MATCH_FORM_PLAIN, ex, fl, ids) < 0 ||
-		    match_compile_form(g, MATCH_FORM_LATIN, ex, fl, ids) < 0))
+	} else if (g->lookalike && (match_compile_form(rs, g, MATCH_FORM_PLAIN,
+						       ex, fl, ids) < 0 ||
+				    match_compile_form(rs, g, MATCH_FORM_LATIN,
+						       ex, fl, ids) < 0))
 		goto out;
 	rc = 0;
 out:

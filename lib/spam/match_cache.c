@@ -9,7 +9,8 @@
  *            sha256[32] of the payload, u64 payload length
  *   payload  u32 type, hmod, lookalike, nhs, npc, 0; u64 dblen,
  *            fdblen[2]; u32 hs_pos[nhs]; u8 confirm[nhs];
- *            u32 pc_pos[npc]; dblen bytes of hs_serialize_database(db),
+ *            u32 pc_pos[npc]; u8 fpc[2 * npc] (match_int.h);
+ *            dblen bytes of hs_serialize_database(db),
  *            fdblen[f] of each form's fdb[f] (match_ascii.c)
  * in host byte order (the key covers the platform). A position is one
  * in the group's rules (its patterns, in order, are what the key
@@ -46,10 +47,12 @@
 /* Bump when the file layout or the way rules are sorted into groups
  * (match_classify, match_compile_group, MATCH_CHUNK) changes. */
 #define CACHE_VERSION                                                          \
-	6 /* 3: plain-text databases; 4: and Latin ones, the                   \
+	7 /* 3: plain-text databases; 4: and Latin ones, the                   \
 	       look-alike rules in groups of their own; 5: a form's ':', '.',  \
 	       '=' escaped where members went (match_ascii); 6: one file per   \
-	       group, groups of MATCH_CHUNK rules (not hyperscan patterns) */
+	       group, groups of MATCH_CHUNK rules (not hyperscan patterns);    \
+	       7: the PCRE2-only rules' prefilters in the forms' databases     \
+	       (fpc) */
 #define CACHE_MAGIC "FCTRHGDB"
 #define CACHE_MAX_FILE ((off_t)1 << 30)
 #define CACHE_MAX_PRUNE 4096
@@ -264,6 +267,29 @@ cache_db(struct cur *c, uint64_t dblen, hs_database_t **db)
 	return 0;
 }
 
+/* g->fpc: a prefilter only in a form that has a database; none: NULL.
+ * 0, -1 ENOMEM, 1 bad. */
+static int
+cache_fpc(struct cur *c, struct mgroup *g, const struct cache_ghdr *gh)
+{
+	size_t n = (size_t)MATCH_FORMS * gh->npc, k, any = 0;
+	const unsigned char *p = cur_take(c, n);
+
+	if (p == NULL)
+		return 1;
+	for (k = 0; k < n; k++) {
+		if (p[k] > 1 || (p[k] && gh->fdblen[k / gh->npc] == 0))
+			return 1;
+		any += p[k];
+	}
+	if (any == 0)
+		return 0;
+	if ((g->fpc = malloc(n)) == NULL)
+		return -1;
+	memcpy(g->fpc, p, n);
+	return 0;
+}
+
 /* The payload into g. 0, -1 ENOMEM, 1 bad (g half filled: the caller
  * clears it). */
 static int
@@ -296,6 +322,8 @@ cache_group(struct cur *c, struct mgroup *g, unsigned char *seen)
 	if ((rc = cache_rules(c, g, seen, gh.npc, &g->pc_rule)) != 0)
 		return rc;
 	g->npc = gh.npc;
+	if ((rc = cache_fpc(c, g, &gh)) != 0)
+		return rc;
 	if (gh.dblen > 0 && (rc = cache_db(c, gh.dblen, &g->db)) != 0)
 		return rc;
 	for (k = 0; k < MATCH_FORMS; k++)
@@ -463,6 +491,25 @@ wr_rules(struct wr *w, const struct mgroup *g, const size_t *v, size_t n)
 	return 0;
 }
 
+/* g->fpc, zeros where none or its form's database is not written. */
+static int
+wr_fpc(struct wr *w, const struct mgroup *g, char *const *fbytes)
+{
+	size_t n = MATCH_FORMS * g->npc, k;
+	unsigned char *b = calloc(n ? n : 1, 1);
+	int rc;
+
+	if (b == NULL) {
+		w->err = ENOMEM;
+		return -1;
+	}
+	for (k = 0; g->fpc != NULL && k < n; k++)
+		b[k] = fbytes[k / g->npc] != NULL && g->fpc[k];
+	rc = wr_all(w, b, n);
+	free(b);
+	return rc;
+}
+
 static int
 wr_group(struct wr *w, const struct mgroup *g)
 {
@@ -496,6 +543,7 @@ wr_group(struct wr *w, const struct mgroup *g)
 		     wr_rules(w, g, g->hs_rule, gh.nhs) < 0 ||
 		     wr_all(w, g->hs_confirm, gh.nhs) < 0 ||
 		     wr_rules(w, g, g->pc_rule, g->npc) < 0 ||
+		     wr_fpc(w, g, fbytes) < 0 ||
 		     wr_all(w, bytes, gh.dblen) < 0 ||
 		     wr_all(w, fbytes[0], gh.fdblen[0]) < 0 ||
 		     wr_all(w, fbytes[1], gh.fdblen[1]) < 0

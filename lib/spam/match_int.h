@@ -55,6 +55,10 @@ struct mgroup {
 	size_t nhs;
 	size_t *pc_rule; /* PCRE2-only rules */
 	size_t npc;
+	/* fpc[f * npc + j]: fdb[f] holds PCRE2-only rule j's pattern in
+	 * form f as a prefilter, hyperscan id nhs + j (match_form.c): not
+	 * hit, the rule does not match; NULL: none does */
+	unsigned char *fpc;
 	/* build only: the group's rules in order (hs_rule and pc_rule
 	 * share them out), its cache key and where it came from */
 	size_t *rules;
@@ -149,6 +153,8 @@ match_group_clear(struct mgroup *g)
 	free(g->hs_rule);
 	free(g->hs_confirm);
 	free(g->pc_rule);
+	free(g->fpc);
+	g->fpc = NULL;
 	g->db = g->fdb[0] = g->fdb[1] = NULL;
 	g->hs_rule = g->pc_rule = NULL;
 	g->hs_confirm = NULL;
@@ -216,11 +222,13 @@ int match_lookalike(const struct sp_rule *r);
 
 /* Compiles g->fdb[form] from ex, fl, ids (as g->db's compile left them):
  * the patterns in that form, the others as they are; a form hyperscan
- * refuses is put back as it was (bounded). None changed, or a compile
- * that still fails: fdb[form] stays NULL (db serves those texts). 0, or
- * -1 ENOMEM. */
-int match_compile_form(struct mgroup *g, int form, const char **ex,
-		       const unsigned *fl, const unsigned *ids);
+ * refuses is put back as it was (bounded); then each PCRE2-only rule of
+ * g in the form as a prefilter (g->fpc), one refused left out. None
+ * changed or added, or a compile that still fails: fdb[form] stays NULL
+ * (db serves those texts). 0, or -1 ENOMEM. */
+int match_compile_form(const struct sp_ruleset *rs, struct mgroup *g, int form,
+		       const char **ex, const unsigned *fl,
+		       const unsigned *ids);
 
 /* m->fre[f][i] for look-alike rule i: PCRE2 (JIT) on its form f, which
  * finds the same matches in a text of that form, in less time. One PCRE2

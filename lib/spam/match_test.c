@@ -714,7 +714,11 @@ static const char rules_look[] =
     "body LOOK_X /(?:[mM\\xcc] | rn) oney \\b/x\n"
     "score LOOK_X 1.0\n"
     "body LOOK_Y /(?:[mM\\xcc]oney) | &\\#/x\n" /* '#': a comment */
-    "score LOOK_Y 1.0\n";
+    "score LOOK_Y 1.0\n"
+    /* PCRE2 only (hyperscan refuses the '$'), prefiltered in each form
+     * without it (match_form.c) */
+    "body LOOK_O /(?:$|\\W)(?=[oO0])(?!opt)(?:[oO0]|&\\#111;)pt(?:$|\\W)/i\n"
+    "score LOOK_O 1.0\n";
 
 #define LOOK_HDR                                                               \
 	"From: a@example.org\nTo: b@example.org\nSubject: x\n"                 \
@@ -738,6 +742,10 @@ plain_and_other_bodies_hit_the_same_rules_as_pcre2_says(void **state)
 	    /* plain look-alikes in a text that is not plain */
 	    {"caf\xc3\xa9 Free rnoney &#1;\n", "LOOK_M,LOOK_X,LOOK_Y"},
 	    {"caf\xc3\xa9 1ree\n", ""},
+	    {"0pt out\n0PT\n", "LOOK_O"},
+	    {"opt out, 0pts\n", ""},
+	    {"caf\xc3\xa9 0pt\n", "LOOK_O"},
+	    {"&#1; 0pt\n", "LOOK_O,LOOK_Y"},
 	};
 	struct fx *fx = *state;
 	struct sp_match_stats ms[3];
@@ -752,9 +760,11 @@ plain_and_other_bodies_hit_the_same_rules_as_pcre2_says(void **state)
 	e[2] = build(fx, fx->cache, &ms[2]);
 	assert_true(ms[1].cache_written && ms[2].from_cache);
 	for (j = 0; j < 3; j++)
-		if (ms[j].form_databases != 2)
-			fail_msg("build %zu: %zu form databases, want 2", j,
-				 ms[j].form_databases);
+		if (ms[j].form_databases != 2 || ms[j].form_prefilters != 2)
+			fail_msg("build %zu: %zu form databases, %zu "
+				 "prefilters there, want 2 and 2",
+				 j, ms[j].form_databases,
+				 ms[j].form_prefilters);
 	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
 		snprintf(msg, sizeof(msg), "%s%s", LOOK_HDR, c[i].body);
 		for (j = 0; j < 3; j++) {

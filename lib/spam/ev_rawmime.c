@@ -212,6 +212,25 @@ evr_leaf(struct ev_rawmime *m, const char *type, const struct evr_hdrs *h,
 	}
 }
 
+/* The body [s, end) has two lines or more and its first has a
+ * non-space and does not start with "--" and the boundary (Message.pm's
+ * $#message > 0 && $message[0] =~ /\S/ && $message[0] !~ /^--\Qb\E/). */
+static int
+evr_text_first(const char *s, const char *end, const char *b)
+{
+	size_t n = s < end ? evr_linelen(s, end) : 0, i, bl = strlen(b);
+
+	if (n == 0 || s + n >= end)
+		return 0;
+	if (n >= bl + 2 && s[0] == '-' && s[1] == '-' &&
+	    memcmp(s + 2, b, bl) == 0)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!isspace((unsigned char)s[i]))
+			return 1;
+	return 0;
+}
+
 /* Message.pm's _parse_multipart over the body [s, end). */
 static void
 evr_multipart(struct ev_rawmime *m, const char *bnd, const char *s,
@@ -238,6 +257,11 @@ evr_multipart(struct ev_rawmime *m, const char *bnd, const char *s,
 		p = s;
 	memset(&h, 0, sizeof(h));
 	part = NULL;
+	/* bug 6845: Message.pm puts a blank line above the main multipart
+	 * body when that has two lines or more and its first shows
+	 * something other than the boundary, so the part has no headers */
+	if (top && depth == 0 && p == s && evr_text_first(s, end, bnd))
+		in_body = 1;
 	for (; p < end; p += n) {
 		int b;
 

@@ -575,6 +575,16 @@ static const struct eval_case eval_cases[] = {
 	  "mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n"
 	  "no blank line\r\n--b--\r\n",
      "T", 1},
+    /* no opening boundary (the delimiters differ from the parameter):
+     * Message.pm puts a blank line above a main multipart body that
+     * starts with text, so its first line is no header (was a hit) */
+    {"body T eval:check_msg_parse_flags("
+     "'missing_mime_head_body_separator')\n",
+     HDRS "Subject: s\r\nMIME-Version: 1.0\r\nContent-Type: multipart/"
+	  "alternative; boundary=\"=b 1\"\r\n\r\nThis is a multipart "
+	  "message.\r\n\r\n--= b 1\r\nContent-Type: text/plain\r\n\r\n"
+	  "hello\r\n--= b 1--\r\n",
+     "T", 0},
     /* MIMEEval over the raw parts */
     {"rawbody T eval:check_for_mime('mime_qp_long_line')\n",
      HDRS "Subject: s\r\nMIME-Version: 1.0\r\nContent-Type: text/plain\r\n"

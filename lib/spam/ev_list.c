@@ -448,7 +448,8 @@ evl_anchor_emails(const struct sp_view *v, char out[][256])
 			    strncasecmp(val, "mailto:", 7) == 0) {
 				val[strcspn(val, "?")] = '\0';
 				if (ev_text_emails(val + 7, e, 1) == 1 &&
-				    strncmp(e[0], val + 7, strlen(e[0])) == 0)
+				    strncasecmp(e[0], val + 7, strlen(e[0])) ==
+					0)
 					evl_add_email(out, &n, e[0]);
 			}
 		}

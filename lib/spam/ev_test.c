@@ -271,10 +271,10 @@ static const struct eval_case eval_cases[] = {
      "T", 1},
     /* FreeMail's _parse_body: the body's freemails against Reply-To */
     {FM_REPLYTO, FM_HDRS "\r\nwrite to b@excite.com\r\n", "T", 1},
-    /* an <a href="mailto:"> target is a body address (was not) */
+    /* an <a href="mailto:"> target is a body address, any case (was not) */
     {FM_REPLYTO,
      FM_HDRS "Content-Type: text/html\r\n\r\n<p>click <a "
-	     "href=\"mailto:b@excite.com?subject=remove\">here</a></p>\r\n",
+	     "href=\"mailto:B@Excite.com?subject=remove\">here</a></p>\r\n",
      "T", 1},
     /* 5 distinct addresses: the body is skipped (was a hit) */
     {FM_REPLYTO,

@@ -253,6 +253,17 @@ static const struct eval_case eval_cases[] = {
      "From: info@gmail.com\r\nTo: b@example.net\r\n"
      "Subject: s\r\n\r\nx\r\n",
      "T", 0},
+    /* check_equal_from_domains reads get('From:addr'): the first
+     * mailbox with an address (was the one in angle brackets) */
+    {"header T eval:check_equal_from_domains()\n",
+     "Return-Path: <x@three.example>\r\nFrom: a@one.example, "
+     "b@two.example, \"Inc.\" <c@three.example>\r\n"
+     "To: b@example.net\r\nSubject: s\r\n\r\nx\r\n",
+     "T", 1},
+    {"header T eval:check_equal_from_domains()\n",
+     "Return-Path: <x@three.example>\r\nFrom: Smith, John "
+     "<j@three.example>\r\nTo: b@example.net\r\nSubject: s\r\n\r\nx\r\n",
+     "T", 0},
     /* FreeMail's wildcards: "*" is [^.]* (was a hit: any characters) */
     {"freemail_domains gmx.*\nheader T eval:check_freemail_from()\n",
      "From: a@gmx.co.uk\r\nTo: b@example.net\r\nSubject: s\r\n\r\nx\r\n", "T",

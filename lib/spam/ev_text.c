@@ -84,21 +84,48 @@ evt_rd_next(struct evt_rd *r)
 	return ' ';
 }
 
-/* One piece of a line: its share into *best. */
+/* One piece of l bytes, sp of them spaces: its share into *best. */
 static void
-evt_vpiece(const unsigned char *w, size_t l, long *best)
+evt_vshare(size_t l, size_t sp, long *best)
 {
-	size_t i, sp = 0, non;
+	size_t non = l - sp;
 	long pct;
 
 	if (l <= 5)
 		return;
-	for (i = 0; i < l; i++)
-		sp += w[i] == ' ';
-	non = l - sp;
 	pct = sp > non || non == 0 ? 100 : (long)(100 * sp / non);
 	if (pct > *best)
 		*best = pct;
+}
+
+static void
+evt_vpiece(const unsigned char *w, size_t l, long *best)
+{
+	size_t i, sp = 0;
+
+	for (i = 0; i < l; i++)
+		sp += w[i] == ' ';
+	evt_vshare(l, sp, best);
+}
+
+/* A line no collapse changes (ASCII, no blank but single spaces; any
+ * line when collapse is off): 1 and its spaces in *sp, else 0. */
+static int
+evt_plain(const char *p, size_t n, int collapse, size_t *sp)
+{
+	size_t i;
+
+	*sp = 0;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		if (collapse &&
+		    (c >= 0x80 || c == '\t' || c == '\v' || c == '\f' ||
+		     c == '\r' || (c == ' ' && i > 0 && p[i - 1] == ' ')))
+			return 0;
+		*sp += c == ' ';
+	}
+	return 1;
 }
 
 /* One line, cut as split_into_array_of_short_lines cuts it: while more
@@ -112,6 +139,11 @@ evt_vline(const char *p, size_t n, int collapse, long *best)
 	size_t total = 0, fill = 0, cut;
 	int c;
 
+	/* most lines are one piece that no collapse changes */
+	if (n <= EVT_MAXLINE && evt_plain(p, n, collapse, &cut)) {
+		evt_vshare(n, cut, best);
+		return;
+	}
 	evt_rd_init(&r, p, n, collapse);
 	while (evt_rd_next(&r) >= 0)
 		total++;

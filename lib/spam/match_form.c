@@ -168,7 +168,9 @@ form_mark(struct mgroup *g, int form, const struct fcomp *c)
 }
 
 /* One bounded series of compiles of c: a refused pattern of db's is put
- * back as it was, a refused extra dropped. */
+ * back as it was, a refused extra dropped; a compile refused as a whole
+ * is tried again without the extras (the form's database as it was
+ * before them). */
 static void
 form_compile(struct mgroup *g, int form, const char **ex, struct fcomp *c,
 	     size_t changed)
@@ -184,6 +186,11 @@ form_compile(struct mgroup *g, int form, const char **ex, struct fcomp *c,
 		g->fdb[form] = NULL;
 		k = ce->expression >= 0 ? (size_t)ce->expression : c->n;
 		hs_free_compile_error(ce);
+		if (k >= c->n && c->n > g->nhs) {
+			c->n = g->nhs; /* not one pattern's fault: as before
+					  the extras */
+			continue;
+		}
 		if (k >= c->n || (k < g->nhs && c->px[k] == ex[k]))
 			return;
 		if (k >= g->nhs)

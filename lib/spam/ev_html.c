@@ -17,6 +17,7 @@
 #include "ev_htmlstyle.h"
 #include "ev_int.h"
 #include "msgview.h"
+#include "re_limits.h"
 
 #define EVH_MAX_TAGS 256 /* distinct tag names counted per part */
 
@@ -247,7 +248,7 @@ evh_font(struct evh_part *h, const char *s, size_t n)
 		}
 		if (x->face_md != NULL &&
 		    pcre2_match(x->face_re, (PCRE2_SPTR)v, strlen(v), 0, 0,
-				x->face_md, NULL) < 0)
+				x->face_md, sp_re_limits()) < 0)
 			h->font_face_bad = 1;
 	}
 	if (evh_attr(s, n, "size", v, sizeof(v))) {

@@ -14,6 +14,7 @@
 
 #include "ev_int.h"
 #include "msgview.h"
+#include "re_limits.h"
 
 /* BodyEval's tvd_vertical_words, step by step. Its text is
  * Message.pm's rendered body text array: the Subject line (as it is),
@@ -310,7 +311,7 @@ ev_stock_info(struct sp_evctx *c, const struct sp_evcall *a)
 
 		if (evt_stock_key(p, nl ? nl : end, end, key, sizeof(key)) &&
 		    pcre2_match(a->re, (PCRE2_SPTR)key, strlen(key), 0, 0, md,
-				NULL) >= 0) {
+				sp_re_limits()) >= 0) {
 			PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
 			size_t ml = ov[3] - ov[2], k;
 

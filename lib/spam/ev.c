@@ -712,26 +712,6 @@ sp_evconf_finish(struct sp_evconf *cf)
 	return 0;
 }
 
-int
-sp_evconf_freemail(const struct sp_evconf *cf, const char *domain)
-{
-	char low[256], *key = low;
-	size_t i, n = strlen(domain);
-
-	if (n >= sizeof(low))
-		return 0;
-	for (i = 0; i <= n; i++)
-		low[i] = (char)tolower((unsigned char)domain[i]);
-	if (cf->freemail_exact.n > 0 &&
-	    bsearch(&key, cf->freemail_exact.v, cf->freemail_exact.n,
-		    sizeof(char *), ev_strcmp) != NULL)
-		return 1;
-	for (i = 0; i < cf->freemail.n; i++)
-		if (sp_ev_glob(cf->freemail.v[i], domain))
-			return 1;
-	return 0;
-}
-
 static void
 ev_list_free(struct sp_strlist *l)
 {

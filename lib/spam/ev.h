@@ -129,8 +129,6 @@ void sp_evconf_free(struct sp_evconf *cf);
  * message (freemail_domains: 2,500 names, 29 of them globs). 0 or -1
  * (ENOMEM). */
 int sp_evconf_finish(struct sp_evconf *cf);
-/* domain (any case) is one of cf's freemail_domains. */
-int sp_evconf_freemail(const struct sp_evconf *cf, const char *domain);
 
 /* ---- shared helpers (ev.c) ---- */
 double sp_ev_num(const struct sp_evcall *a, int i, double dflt);

@@ -214,9 +214,9 @@ evl_strcmp(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* FreeMail.pm's domain test: the exact names, then the wildcards
- * (sp_evconf_freemail's globs let "*" cross a dot: gmx.* is not
- * gmx.co.uk here). */
+/* FreeMail.pm's domain test: domain (any case) is one of cf's
+ * freemail_domains, the exact names (sorted by sp_evconf_finish), then
+ * the wildcards, whose '*' never crosses a dot (gmx.* is not gmx.co.uk). */
 static int
 evl_freemail_domain(const struct sp_evconf *cf, const char *domain)
 {

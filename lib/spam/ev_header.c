@@ -629,51 +629,19 @@ ev_outlook_msgid(struct sp_evctx *c, const struct sp_evcall *a)
 	return r;
 }
 
-/* get('Name:addr') in scalar context: the first address of a list of
- * mailboxes split at commas outside quotes and angle brackets, skipping
- * those without an '@' ("a@x, b@y, N <c@z>" is a@x; "Smith, John
- * <j@z>" is j@z). */
-static int
-ev_first_addr(const char *value, char *out, size_t outlen)
-{
-	const char *p = value;
-
-	while (*p != '\0') {
-		char one[1024];
-		size_t n = 0;
-		int q = 0, d = 0;
-
-		for (; *p != '\0'; p++) {
-			if (*p == '"')
-				q = !q;
-			else if (!q && *p == '<')
-				d++;
-			else if (!q && *p == '>' && d > 0)
-				d--;
-			else if (!q && d == 0 && *p == ',')
-				break;
-			if (n + 1 < sizeof(one))
-				one[n++] = *p;
-		}
-		one[n] = '\0';
-		if (*p == ',')
-			p++;
-		if (ev_addr(one, out, outlen) == 0 && strchr(out, '@') != NULL)
-			return 0;
-	}
-	return -1;
-}
-
-/* The last two labels of the domain of an address ("" if none). */
+/* The last two labels of the domain of the first address of value, as
+ * get('Name:addr') gives it in scalar context: the first mailbox with an
+ * '@' ("a@x, b@y, N <c@z>" is a@x; "Smith, John <j@z>" is j@z); "" if
+ * none. */
 static void
 ev_dom2(const char *value, char *out, size_t outlen)
 {
-	char a[256];
+	char a[1][256];
 	const char *at, *p, *last = NULL, *prev = NULL;
 
 	out[0] = '\0';
-	if (value == NULL || ev_first_addr(value, a, sizeof(a)) < 0 ||
-	    (at = strrchr(a, '@')) == NULL)
+	if (value == NULL || ev_addrs(value, a, 1) == 0 ||
+	    (at = strrchr(a[0], '@')) == NULL)
 		return;
 	for (p = at + 1; *p; p++)
 		if (*p == '.') {

@@ -20,8 +20,7 @@ ev_false(struct sp_evctx *c, const struct sp_evcall *a)
 	return 0;
 }
 
-/* Addresses of a header (comma-separated mailboxes), lowercased. */
-static size_t
+size_t
 ev_addrs(const char *v, char out[][256], size_t max)
 {
 	size_t n = 0;

@@ -531,6 +531,40 @@ ev_addr(const char *value, char *out, size_t outlen)
 	return 0;
 }
 
+size_t
+ev_addrs(const char *v, char out[][256], size_t max)
+{
+	size_t n = 0;
+	const char *p = v;
+	int q = 0, d = 0;
+
+	while (p != NULL && *p && n < max) {
+		const char *s = p;
+		char item[1024];
+		size_t l;
+
+		for (; *p; p++) {
+			if (*p == '"')
+				q = !q;
+			else if (!q && *p == '<')
+				d++;
+			else if (!q && *p == '>' && d > 0)
+				d--;
+			else if (!q && d == 0 && *p == ',')
+				break;
+		}
+		l = (size_t)(p - s) < sizeof(item) ? (size_t)(p - s)
+						   : sizeof(item) - 1;
+		memcpy(item, s, l);
+		item[l] = '\0';
+		if (ev_addr(item, out[n], 256) == 0 && strchr(out[n], '@'))
+			n++;
+		if (*p == ',')
+			p++;
+	}
+	return n;
+}
+
 void
 ev_display_name(const char *value, char *out, size_t outlen)
 {

@@ -77,7 +77,7 @@ char *ev_header_all(const struct sp_evctx *c, const char *name, int raw);
 int ev_addr(const char *value, char *out, size_t outlen);
 /* The addresses (ev_addr) of a list of mailboxes, split at commas
  * outside quotes and angle brackets; those without an '@' are skipped.
- * At most max; returns how many (ev_list.c). */
+ * At most max; returns how many. */
 size_t ev_addrs(const char *v, char out[][256], size_t max);
 /* The display name of a From-like value into out ("" when none). */
 void ev_display_name(const char *value, char *out, size_t outlen);

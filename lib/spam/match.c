@@ -14,6 +14,7 @@
 
 #include "buf.h"
 #include "msgview.h"
+#include "re_limits.h"
 #include "rules_int.h"
 
 static int
@@ -150,9 +151,9 @@ sp_match_build_threads(struct sp_ruleset *rs, const char *cache_dir,
 	pthread_mutex_init(&m->pool->mu, NULL);
 	m->nre = rs->n;
 	/* Perl's regex engine has no limit; a hostile body must not make a
-	 * backtracking pattern run for minutes. */
-	pcre2_set_match_limit(m->mctx, 200000);
-	pcre2_set_depth_limit(m->mctx, 5000);
+	 * backtracking pattern run for minutes (re_limits.h's limits). */
+	pcre2_set_match_limit(m->mctx, SP_RE_MATCH_LIMIT);
+	pcre2_set_depth_limit(m->mctx, SP_RE_DEPTH_LIMIT);
 	if (match_prepare(m, rs) < 0 ||
 	    match_build_groups(m, rs, cache_dir, threads, &lock) < 0 ||
 	    match_finish(m) < 0 || match_hdr_plan(m, rs) < 0 ||

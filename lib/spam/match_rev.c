@@ -36,10 +36,11 @@
 #include <openssl/evp.h>
 
 #include "match_relax.h"
+#include "re_limits.h"
 
-#define REV_MIN_LEN 512	    /* shorter patterns: PCRE2 as before */
-#define REV_MAX_STARTS 4096 /* more offsets: PCRE2 unanchored */
-#define REV_BUDGET 200000   /* match.c's pcre2_set_match_limit() */
+#define REV_MIN_LEN 512		     /* shorter patterns: PCRE2 as before */
+#define REV_MAX_STARTS 4096	     /* more offsets: PCRE2 unanchored */
+#define REV_BUDGET SP_RE_MATCH_LIMIT /* match.c's pcre2_set_match_limit() */
 #define REV_MAX_FILE (64 << 20)
 #define REV_MAGIC "FCTRREV1" /* bump with match_reverse()'s output */
 #define REV_NONE "FCTRNONE"

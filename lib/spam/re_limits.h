@@ -1,5 +1,6 @@
 /* lib/spam/re_limits.h - the PCRE2 limits every match over message text
- * runs under: match.c's (200,000 steps, depth 5,000), so a pattern of the
+ * runs under (200,000 steps, depth 5,000; match.c's matcher and
+ * match_rev.c's budget use the same numbers), so a pattern of the
  * rules or of Received.pm's port, given a sender's text made for it,
  * costs at most about a millisecond instead of PCRE2's default 10 million
  * steps. A match that hits a limit is no match. sp_re_limits() is the

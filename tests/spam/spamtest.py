@@ -14,6 +14,18 @@ import time
 FAILS = []
 
 
+def sa_peer_missing(corpus):
+    """Why a SpamAssassin-oracle test must skip (the missing optional
+    peer, named), or None: Debian's Mail::SpamAssassin for
+    /usr/bin/perl, and the shared corpus."""
+    if subprocess.run(["/usr/bin/perl", "-MMail::SpamAssassin", "-e", "1"],
+                      capture_output=True).returncode != 0:
+        return "Debian's spamassassin (Mail::SpamAssassin) missing"
+    if not os.path.isdir(os.path.join(corpus, "spam")):
+        return "corpus %s missing" % corpus
+    return None
+
+
 def check(cond, what, got=None, want=None):
     if cond:
         print("ok   " + what)

@@ -18,6 +18,8 @@ import os
 import subprocess
 import sys
 
+import spamtest
+
 
 def files_of(corpus):
     out = []
@@ -40,12 +42,9 @@ def run(cmd, files):
 
 def main():
     dump, pl, corpus, work = sys.argv[1:5]
-    if subprocess.run(["/usr/bin/perl", "-MMail::SpamAssassin", "-e", "1"],
-                      capture_output=True).returncode != 0:
-        print("SKIP: Debian's spamassassin (Mail::SpamAssassin) missing")
-        return 77
-    if not os.path.isdir(os.path.join(corpus, "spam")):
-        print("SKIP: corpus %s missing" % corpus)
+    why = spamtest.sa_peer_missing(corpus)
+    if why is not None:
+        print("SKIP: " + why)
         return 77
     files = files_of(corpus)
     sa, saerr = run(["/usr/bin/perl", pl, os.path.join(work, "sarelays")],

@@ -36,6 +36,8 @@ import subprocess
 import sys
 import threading
 
+import spamtest
+
 # Regression floors: the figures measured at the commit that set them
 # (pairs 0.9999, hits 0.9706, corr 0.9956 on this sample at 94ca251),
 # rounded down (see docs/spam-parity.md).
@@ -220,12 +222,9 @@ def main():
     n = os.environ.get("PARITY_N") or (argv[6] if len(argv) > 6
                                        else "50")
     n = n if n == "all" else int(n)
-    if subprocess.run(["/usr/bin/perl", "-MMail::SpamAssassin", "-e", "1"],
-                      capture_output=True).returncode != 0:
-        print("SKIP: Debian's spamassassin (Mail::SpamAssassin) missing")
-        return 77
-    if not os.path.isdir(os.path.join(corpus, "spam")):
-        print("SKIP: corpus %s missing" % corpus)
+    why = spamtest.sa_peer_missing(corpus)
+    if why is not None:
+        print("SKIP: " + why)
         return 77
     work = os.path.join(build, "spam-parity")
     cache = cache[-1] if cache else os.path.join(work, "cache")

@@ -17,24 +17,15 @@
 
 #define RCVD_MAX_RELAYS 64
 
-int
-sp_ip_private(const char *ip)
+/* A loopback address (127/8 or ::1), which rc_trust never lets end the
+ * trusted part of the chain. */
+static int
+rc_loopback(const char *ip)
 {
-	unsigned char b[16];
+	unsigned char b[4];
 
-	if (inet_pton(AF_INET, ip, b) == 1)
-		return b[0] == 127 || b[0] == 10 || b[0] == 0 ||
-		       (b[0] == 172 && (b[1] & 0xf0) == 16) ||
-		       (b[0] == 192 && b[1] == 168) ||
-		       (b[0] == 169 && b[1] == 254) ||
-		       (b[0] == 100 && (b[1] & 0xc0) == 64);
-	if (inet_pton(AF_INET6, ip, b) == 1) {
-		static const unsigned char lo[16] = {[15] = 1};
-
-		return memcmp(b, lo, 16) == 0 || (b[0] & 0xfe) == 0xfc ||
-		       (b[0] == 0xfe && (b[1] & 0xc0) == 0x80);
-	}
-	return -1;
+	return (inet_pton(AF_INET, ip, b) == 1 && b[0] == 127) ||
+	       strcmp(ip, "::1") == 0;
 }
 
 static int
@@ -67,9 +58,7 @@ rc_trust(struct sp_relay *r, const struct sp_evconf *cf, int *in_trusted,
 {
 	int have_t = cf != NULL && cf->trusted.n > 0;
 	int have_i = cf != NULL && cf->internal.n > 0;
-	int loop =
-	    sp_ip_private(r->ip) == 1 &&
-	    (strncmp(r->ip, "127.", 4) == 0 || strcmp(r->ip, "::1") == 0);
+	int loop = rc_loopback(r->ip);
 
 	if (*in_trusted) {
 		if (!have_t && !have_i) {

@@ -81,10 +81,6 @@ int sp_received_find_ip(const char *s, char *out, size_t outlen);
 int sp_received_is_ipv4(const char *s);
 int sp_received_is_private(const char *s);
 
-/* 1 if ip is loopback/private/link-local/ULA, 0 if public, -1 if not an
- * address. */
-int sp_ip_private(const char *ip);
-
 /* Every Received field of the view, top down, then the originating-IP
  * headers (X-Originating-IP...) as SpamAssassin adds them, parsed and
  * classified (conf: trusted_networks / internal_networks; may be NULL).
